@@ -1,0 +1,51 @@
+//! Renders input errors the way compilers do: message, position, the source line, a caret.
+//!
+//! Written here instead of using miette: the snippet is a few lines, and liftoff's diagnostics
+//! already carry everything (file, line, column, expected, help) that needs showing.
+
+use liftoff::diagnostic::{Diagnostic, InputError};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The text of an input error, for standard error.
+pub fn render(error: &InputError, base: &Path) -> String {
+    let mut out = String::new();
+    match error {
+        InputError::Io { path, source } => {
+            let _ = writeln!(out, "error: cannot read {path}: {source}");
+        }
+        InputError::Invalid(diagnostics) => {
+            let mut files: HashMap<String, Option<String>> = HashMap::new();
+            for d in diagnostics {
+                render_one(&mut out, d, base, &mut files);
+            }
+            if diagnostics.len() > 1 {
+                let _ = writeln!(out, "error: {} problems; nothing was assessed", diagnostics.len());
+            }
+        }
+    }
+    out
+}
+
+fn render_one(out: &mut String, d: &Diagnostic, base: &Path, files: &mut HashMap<String, Option<String>>) {
+    let _ = writeln!(out, "error: {}", d.message);
+    if let Some(l) = &d.location {
+        let _ = writeln!(out, "  --> {l}");
+        let text = files.entry(l.path.clone()).or_insert_with(|| std::fs::read_to_string(base.join(&l.path)).ok());
+        if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(l.line.saturating_sub(1) as usize)) {
+            let number = l.line.to_string();
+            let pad = " ".repeat(number.len());
+            let shown: String = line.chars().take(160).collect();
+            let caret_at = shown.chars().take(l.column.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect::<String>();
+            let _ = writeln!(out, "{pad} |\n{number} | {shown}\n{pad} | {caret_at}^");
+        }
+    }
+    if let Some(expected) = &d.expected {
+        let _ = writeln!(out, "  = expected {expected}");
+    }
+    if let Some(help) = &d.help {
+        let _ = writeln!(out, "  = help: {help}");
+    }
+    out.push('\n');
+}

@@ -1,0 +1,174 @@
+//! The command line. The only part of liftoff that prints.
+
+mod check;
+mod diagnostics;
+mod explain;
+mod init;
+mod plan;
+mod waivers;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use liftoff::diagnostic::InputError;
+use liftoff::model::Date;
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "\
+Examples:
+  liftoff check examples/civil-registry              assess for the manifest's stage
+  liftoff check . --stage soft-launch --format json  machine-readable verdict
+  liftoff check . --format sarif --output liftoff.sarif
+  liftoff plan --records-per-year 749970 --attachments-per-record 3
+  liftoff explain security.db-not-public
+  liftoff waivers .
+
+Exit codes: 0 ready for the target stage, 1 not ready, 2 the input could not be assessed.";
+
+/// Tells whether a deployment is ready for its next rollout stage.
+#[derive(Parser, Debug)]
+#[command(name = "liftoff", version, about, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Judge dates (waiver expiry, pentest age) as of this day instead of today (UTC).
+    #[arg(long, global = true, env = "LIFTOFF_TODAY", value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<Date>,
+
+    /// When to colour text output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    text.parse().map_err(|e: liftoff::model::DateError| e.to_string())
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Assess the deployment in DIR for a rollout stage.
+    Check(check::CheckArgs),
+    /// Capacity plan: disk per environment and for backups, production server count.
+    Plan(plan::PlanArgs),
+    /// List the rule catalogue.
+    Rules(explain::RulesArgs),
+    /// Show one rule's full documentation.
+    Explain(explain::ExplainArgs),
+    /// List waivers: active, expiring within 30 days, expired and unused.
+    Waivers(waivers::WaiversArgs),
+    /// Write a starter liftoff.yaml from what is found in DIR.
+    Init(init::InitArgs),
+    /// Print the JSON Schema of liftoff.yaml (for editor completion).
+    Schema,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What a command achieved.
+pub enum Outcome {
+    /// Ready / done: exit 0.
+    Ok,
+    /// Not ready: exit 1.
+    NotReady,
+}
+
+/// Whether to colour output on standard output.
+fn use_color(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let today = cli.today.unwrap_or_else(Date::today_utc);
+    let color = use_color(cli.color);
+    let result = match cli.command {
+        Command::Check(args) => check::run(args, today, color),
+        Command::Plan(args) => plan::run(args),
+        Command::Rules(args) => explain::rules(args),
+        Command::Explain(args) => explain::explain(args),
+        Command::Waivers(args) => waivers::run(args, today),
+        Command::Init(args) => init::run(args),
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&liftoff::sources::manifest::json_schema()).unwrap_or_default());
+            Ok(Outcome::Ok)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "liftoff", &mut std::io::stdout());
+            Ok(Outcome::Ok)
+        }
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::NotReady) => ExitCode::from(1),
+        Err(Failure::Input(error, base)) => {
+            eprint!("{}", diagnostics::render(&error, &base));
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Why a command could not do its job. Both map to exit code 2.
+pub enum Failure {
+    /// Bad input, with the directory its paths are relative to (for source snippets).
+    Input(InputError, std::path::PathBuf),
+    /// Anything else (an output file that cannot be written, ...).
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+/// Attaches the base directory to an input error.
+pub trait InDir<T> {
+    fn in_dir(self, dir: &std::path::Path) -> Result<T, Failure>;
+}
+
+impl<T> InDir<T> for Result<T, InputError> {
+    fn in_dir(self, dir: &std::path::Path) -> Result<T, Failure> {
+        self.map_err(|e| Failure::Input(e, dir.to_path_buf()))
+    }
+}
+
+/// Writes `text` to `output` or standard output.
+pub fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Failure> {
+    use anyhow::Context;
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`liftoff check | head`) is not an error worth a message.
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! liftoff: tells the people who run a service whether its deployment is ready for the rollout
+//! stage they are about to enter (staging, soft launch, production launch).
+//!
+//! The crate follows the data flow: [`sources`] read files into the [`model`]; [`rules`] judge the
+//! model; [`policy`] applies profiles, waivers and stage gating; [`report`] renders the outcome.
+//! [`plan`] and [`parity`] are views of the model beside the rules. Only the binary prints.
+
+pub mod diagnostic;
+pub mod model;
+pub mod parity;
+pub mod plan;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod sources;

@@ -1,0 +1,626 @@
+//! The deployment model: the one normalised picture of a deployment that every rule reads.
+//!
+//! Readers (`sources`) fill it; rules never see raw files. Every fact keeps its [`Origin`], so a
+//! result can point at the exact line that decided it.
+
+mod provenance;
+mod values;
+
+pub use provenance::{Fact, FactValue, Location, Origin};
+pub use values::{Date, DateError, Duration, DurationError};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A rollout stage a deployment is gated for.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Staging,
+    SoftLaunch,
+    Production,
+}
+
+impl Stage {
+    /// The three stages in rollout order.
+    pub const ALL: [Stage; 3] = [Stage::Staging, Stage::SoftLaunch, Stage::Production];
+
+    /// The stage's name as written in manifests and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Staging => "staging",
+            Stage::SoftLaunch => "soft-launch",
+            Stage::Production => "production",
+        }
+    }
+
+    /// Position in [`Stage::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Stage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Stage, String> {
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("expected one of staging, soft-launch, production, found `{s}`"))
+    }
+}
+
+/// What an environment is for.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum EnvKind {
+    Development,
+    Qa,
+    Staging,
+    Production,
+    Backup,
+}
+
+impl EnvKind {
+    /// The kind's name as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvKind::Development => "development",
+            EnvKind::Qa => "qa",
+            EnvKind::Staging => "staging",
+            EnvKind::Production => "production",
+            EnvKind::Backup => "backup",
+        }
+    }
+
+    /// The kind an environment's name implies, for manifests that leave out `kind:`.
+    pub fn from_name(name: &str) -> Option<EnvKind> {
+        let name = name.to_ascii_lowercase();
+        Some(match name.as_str() {
+            "production" | "prod" | "prd" | "live" => EnvKind::Production,
+            "staging" | "stage" | "stg" | "preprod" | "pre-production" | "preproduction" | "uat" => {
+                EnvKind::Staging
+            }
+            "qa" | "test" | "testing" => EnvKind::Qa,
+            "development" | "dev" | "local" => EnvKind::Development,
+            "backup" | "backups" | "dr" => EnvKind::Backup,
+            _ => return None,
+        })
+    }
+}
+
+/// What a component does.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentKind {
+    Web,
+    Api,
+    Worker,
+    Database,
+    Cache,
+    Queue,
+    Search,
+    Storage,
+    Function,
+    LoadBalancer,
+    Cdn,
+}
+
+impl ComponentKind {
+    /// The kind's name as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentKind::Web => "web",
+            ComponentKind::Api => "api",
+            ComponentKind::Worker => "worker",
+            ComponentKind::Database => "database",
+            ComponentKind::Cache => "cache",
+            ComponentKind::Queue => "queue",
+            ComponentKind::Search => "search",
+            ComponentKind::Storage => "storage",
+            ComponentKind::Function => "function",
+            ComponentKind::LoadBalancer => "load-balancer",
+            ComponentKind::Cdn => "cdn",
+        }
+    }
+
+    /// Components that keep data which must survive (databases, object storage, search indexes).
+    pub fn stores_data(self) -> bool {
+        matches!(self, ComponentKind::Database | ComponentKind::Storage | ComponentKind::Search)
+    }
+
+    /// Components that serve end users directly and may therefore be public.
+    pub fn faces_users(self) -> bool {
+        matches!(
+            self,
+            ComponentKind::Web | ComponentKind::Api | ComponentKind::LoadBalancer | ComponentKind::Cdn
+        )
+    }
+
+    /// A web or API tier.
+    pub fn is_web_tier(self) -> bool {
+        matches!(self, ComponentKind::Web | ComponentKind::Api)
+    }
+}
+
+/// The kind of an endpoint: a web application people use in a browser, or an API.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointKind {
+    WebApp,
+    Api,
+}
+
+/// How the TLS terminator reaches the application behind it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Upstream {
+    /// Over a private network only.
+    Private,
+    /// Over TLS.
+    Tls,
+    /// In plain text over a network others can reach.
+    Public,
+}
+
+/// Sync or async replication.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplicationMode {
+    Sync,
+    Async,
+}
+
+/// How sensitive a data store's data is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataClass {
+    Public,
+    Internal,
+    Confidential,
+}
+
+/// How backups travel to their storage.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    Vpn,
+    SiteToSite,
+    Public,
+}
+
+/// How often a staging environment is restored from production backups.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestoreCadence {
+    Daily,
+    Weekly,
+    Never,
+}
+
+/// A compliance framework a deployment declares it must meet.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Framework {
+    Hipaa,
+    PciDss,
+    Fisma,
+    Gdpr,
+    Ccpa,
+    Wcag,
+    Section508,
+    #[serde(rename = "nist-800-171")]
+    Nist800171,
+    Iso27001,
+}
+
+impl Framework {
+    /// The framework's id as written in manifests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framework::Hipaa => "hipaa",
+            Framework::PciDss => "pci-dss",
+            Framework::Fisma => "fisma",
+            Framework::Gdpr => "gdpr",
+            Framework::Ccpa => "ccpa",
+            Framework::Wcag => "wcag",
+            Framework::Section508 => "section508",
+            Framework::Nist800171 => "nist-800-171",
+            Framework::Iso27001 => "iso27001",
+        }
+    }
+}
+
+/// The whole deployment as liftoff understands it.
+#[derive(Clone, Debug, Default)]
+pub struct Deployment {
+    /// The service's name.
+    pub service: String,
+    /// Where the manifest lives, when there is one.
+    pub manifest: Option<Location>,
+    /// The stage the manifest gates for.
+    pub stage: Option<Fact<Stage>>,
+    /// Declared compliance frameworks.
+    pub compliance: Vec<Fact<Framework>>,
+    /// Facts about the data the service keeps.
+    pub data: DataFacts,
+    /// Environments, sorted by name.
+    pub environments: Vec<Environment>,
+    /// How people and machines get in.
+    pub access: Access,
+    /// Monitoring and alerting set-up.
+    pub monitoring: Monitoring,
+    /// Declared backups.
+    pub backups: Vec<Backup>,
+    /// Operational processes.
+    pub processes: Processes,
+    /// Every artefact file found, read or ignored, and why.
+    pub artefacts: Vec<ArtefactFile>,
+    /// CI / deployment pipeline definitions found in the repository.
+    pub pipelines: Vec<Location>,
+    /// Provider-specific resources (Terraform and the like), with their attributes.
+    pub resources: Vec<Resource>,
+    /// Live observations, by endpoint URL. Empty until something probes.
+    pub probes: BTreeMap<String, Probe>,
+}
+
+/// Facts about the data a service holds.
+#[derive(Clone, Debug, Default)]
+pub struct DataFacts {
+    pub personal: Option<Fact<bool>>,
+    pub kept: Option<Fact<bool>>,
+    pub records_per_year: Option<Fact<f64>>,
+    pub attachments_per_record: Option<Fact<f64>>,
+    pub population: Option<Fact<f64>>,
+    pub email: Option<Fact<bool>>,
+}
+
+/// One environment (production, staging, ...).
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub kind: Fact<EnvKind>,
+    /// Where the environment is declared.
+    pub origin: Origin,
+    pub location: Option<Fact<String>>,
+    pub zones: Vec<Fact<String>>,
+    pub datacenter_tier: Option<Fact<u32>>,
+    pub bandwidth_mbps: Option<Fact<f64>>,
+    pub personal_data: Option<Fact<bool>>,
+    pub mirrors: Option<Fact<String>>,
+    pub restored_from_backup: Option<Fact<RestoreCadence>>,
+    pub servers: Vec<Server>,
+    pub components: Vec<Component>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+impl Environment {
+    /// The result target naming this environment: `env:<name>`.
+    pub fn target(&self) -> String {
+        format!("env:{}", self.name)
+    }
+
+    /// The environment's kind.
+    pub fn kind(&self) -> EnvKind {
+        self.kind.value
+    }
+}
+
+/// A server (virtual or physical machine).
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub name: String,
+    pub origin: Origin,
+    pub cpu: Option<Fact<f64>>,
+    pub ram_gb: Option<Fact<f64>>,
+    pub disk_gb: Option<Fact<f64>>,
+    pub disk_type: Option<Fact<String>>,
+    pub os: Option<Fact<String>>,
+    pub arch: Option<Fact<String>>,
+    pub zone: Option<Fact<String>>,
+    pub role: Option<Fact<String>>,
+}
+
+/// A running piece of the system: a web tier, a database, a worker, ...
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub name: String,
+    pub kind: Fact<ComponentKind>,
+    pub origin: Origin,
+    pub engine: Option<Fact<String>>,
+    pub version: Option<Fact<String>>,
+    pub edition: Option<Fact<String>>,
+    pub image: Option<Fact<String>>,
+    pub instances: Option<Fact<u32>>,
+    pub workers_per_instance: Option<Fact<u32>>,
+    pub singleton: Option<Fact<bool>>,
+    pub clustered: Option<Fact<bool>>,
+    pub zones: Vec<Fact<String>>,
+    pub public: Option<Fact<bool>>,
+    pub subnet: Option<Fact<String>>,
+    pub encrypted: Option<Fact<bool>>,
+    pub data_class: Option<Fact<DataClass>>,
+    pub hosts: Vec<Fact<String>>,
+    pub service_account: Option<Fact<String>>,
+    pub replicas: Option<Fact<u32>>,
+    pub replication_mode: Option<Fact<ReplicationMode>>,
+    pub recovery: Option<Fact<String>>,
+    pub debug: Option<Fact<bool>>,
+    pub load_balanced: Option<Fact<bool>>,
+}
+
+impl Component {
+    /// The component's kind.
+    pub fn kind(&self) -> ComponentKind {
+        self.kind.value
+    }
+
+    /// The result target naming this component: `component:<env>/<name>`.
+    pub fn target(&self, env: &Environment) -> String {
+        format!("component:{}/{}", env.name, self.name)
+    }
+}
+
+/// A URL the service is reached at.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub url: String,
+    pub kind: Fact<EndpointKind>,
+    pub origin: Origin,
+    pub http_url: Option<Fact<String>>,
+    pub upstream: Option<Fact<Upstream>>,
+    pub health: Option<Fact<String>>,
+    pub metrics: Option<Fact<String>>,
+    pub docs_paths: Vec<Fact<String>>,
+}
+
+/// Access control facts.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    pub vpn: Option<Fact<bool>>,
+    pub bastion: Option<Fact<bool>>,
+    pub firewall: Option<Fact<bool>>,
+    pub admins: Option<Fact<u32>>,
+    /// Whether users of an environment need a second factor, by environment name.
+    pub mfa: BTreeMap<String, Fact<bool>>,
+    pub ssh: SshPolicy,
+}
+
+/// The SSH policy of managed servers.
+#[derive(Clone, Debug, Default)]
+pub struct SshPolicy {
+    pub password_auth: Option<Fact<bool>>,
+    pub root_login: Option<Fact<bool>>,
+    pub mfa: Option<Fact<bool>>,
+    pub login_alerts: Option<Fact<bool>>,
+}
+
+/// Monitoring and alerting.
+#[derive(Clone, Debug, Default)]
+pub struct Monitoring {
+    /// Where the `monitoring:` section is declared.
+    pub origin: Option<Origin>,
+    pub canaries: Vec<Canary>,
+    pub alarms: Vec<Fact<String>>,
+    pub dashboards: Vec<Fact<String>>,
+    pub tracing: Option<Fact<String>>,
+    pub error_reporting: Option<Fact<String>>,
+    pub metrics_scraped_by: Option<Fact<String>>,
+    pub metrics_targets: Option<Fact<u32>>,
+    pub log_retention_days: Option<Fact<u32>>,
+    pub covers: Vec<Fact<String>>,
+    pub channels: Vec<Channel>,
+    pub observability: Option<Fact<String>>,
+    pub ssh_audit: Option<Fact<bool>>,
+}
+
+impl Monitoring {
+    /// Whether an alarm on `what` (canary, 5xx, disk, backup, dlq) is declared.
+    pub fn alarm_on(&self, what: &str) -> Option<&Fact<String>> {
+        self.alarms.iter().find(|a| a.value.eq_ignore_ascii_case(what))
+    }
+}
+
+/// An availability canary.
+#[derive(Clone, Debug)]
+pub struct Canary {
+    pub target: String,
+    pub interval: Option<Duration>,
+    pub origin: Origin,
+}
+
+/// A notification channel: the name of the environment variable that holds its address.
+#[derive(Clone, Debug)]
+pub struct Channel {
+    /// slack, webhook or email.
+    pub kind: String,
+    /// An environment variable name, or (for email) an address.
+    pub reference: String,
+    pub origin: Origin,
+}
+
+/// A declared backup of one data store.
+#[derive(Clone, Debug)]
+pub struct Backup {
+    /// The component it backs up.
+    pub of: String,
+    pub origin: Origin,
+    pub every: Option<Fact<Duration>>,
+    pub location: Option<Fact<String>>,
+    pub encrypted: Option<Fact<bool>>,
+    pub transport: Option<Fact<Transport>>,
+    pub retention_days: Option<Fact<u32>>,
+    pub pitr: Option<Fact<bool>>,
+    pub restore_tested: Option<Fact<Date>>,
+    pub monitored: Option<Fact<bool>>,
+}
+
+impl Backup {
+    /// The result target naming this backup: `backup:<component>`.
+    pub fn target(&self) -> String {
+        format!("backup:{}", self.of)
+    }
+}
+
+/// A document reference: a path in the repository or a URL.
+#[derive(Clone, Debug)]
+pub struct DocRef {
+    pub reference: String,
+    /// For a relative path: whether the file exists. `None` for a URL.
+    pub exists: Option<bool>,
+    pub origin: Origin,
+}
+
+/// Operational processes.
+#[derive(Clone, Debug, Default)]
+pub struct Processes {
+    /// Runbooks by topic (outage, failure, restore, corruption, attack, breach).
+    pub runbooks: BTreeMap<String, DocRef>,
+    pub pentest: Option<Pentest>,
+    pub patching_automatic: Option<Fact<bool>>,
+    pub patching_every: Option<Fact<Duration>>,
+    pub last_deploy: Option<Fact<Date>>,
+    pub support_process: Option<DocRef>,
+    pub support_contact: Option<Fact<String>>,
+    /// Named people by duty (log_monitoring, backup_monitoring, security_updates).
+    pub staff: BTreeMap<String, Fact<String>>,
+    pub deploy_pipeline: Option<DocRef>,
+    pub db_maintenance: Option<Fact<Duration>>,
+    pub smtp_host_env: Option<Fact<String>>,
+}
+
+/// A recorded penetration test.
+#[derive(Clone, Debug)]
+pub struct Pentest {
+    pub date: Fact<Date>,
+    pub by: Option<String>,
+    pub scope: Option<String>,
+    pub dast: Option<bool>,
+}
+
+/// One artefact file liftoff found, and what it did with it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ArtefactFile {
+    pub path: String,
+    pub kind: String,
+    pub environment: Option<String>,
+    /// `read`, or `ignored` with the reason.
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// A provider-specific resource (for example an `aws_db_instance`), as its reader saw it.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The resource's address, e.g. `module.db.aws_db_instance.main`.
+    pub address: String,
+    /// Its type, e.g. `aws_db_instance`.
+    pub resource_type: String,
+    pub environment: Option<String>,
+    pub origin: Origin,
+    pub attributes: BTreeMap<String, Fact<serde_json::Value>>,
+}
+
+/// What a live probe observed at one endpoint.
+#[derive(Clone, Debug, Default)]
+pub struct Probe {
+    pub url: String,
+    pub observations: BTreeMap<String, serde_json::Value>,
+}
+
+impl Deployment {
+    /// Environments of one kind.
+    pub fn environments_of(&self, kind: EnvKind) -> impl Iterator<Item = &Environment> {
+        self.environments.iter().filter(move |e| e.kind() == kind)
+    }
+
+    /// The environment with this name.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    /// Every component of every environment, with its environment.
+    pub fn components(&self) -> impl Iterator<Item = (&Environment, &Component)> {
+        self.environments.iter().flat_map(|e| e.components.iter().map(move |c| (e, c)))
+    }
+
+    /// Every endpoint of every environment, with its environment.
+    pub fn endpoints(&self) -> impl Iterator<Item = (&Environment, &Endpoint)> {
+        self.environments.iter().flat_map(|e| e.endpoints.iter().map(move |p| (e, p)))
+    }
+
+    /// Every server of every environment, with its environment.
+    pub fn servers(&self) -> impl Iterator<Item = (&Environment, &Server)> {
+        self.environments.iter().flat_map(|e| e.servers.iter().map(move |s| (e, s)))
+    }
+
+    /// Whether the deployment keeps data that must survive: declared as `data.kept`, else true
+    /// when any data store exists. `None` when nothing says either way.
+    pub fn data_kept(&self) -> Option<bool> {
+        if let Some(kept) = &self.data.kept {
+            return Some(kept.value);
+        }
+        if self.components().any(|(_, c)| c.kind().stores_data()) || !self.backups.is_empty() {
+            return Some(true);
+        }
+        None
+    }
+
+    /// Whether the deployment runs servers that its team manages (as opposed to managed services only).
+    pub fn has_managed_servers(&self) -> bool {
+        self.servers().next().is_some()
+    }
+}
+
+/// A waiver: an accepted failure of one rule for matching targets, until a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Waiver {
+    /// The rule id it waives.
+    pub rule: String,
+    /// Glob over result targets (`*`, `?`).
+    pub target: String,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// `None` for inline waivers in artefacts, which last as long as the comment.
+    pub expires: Option<Date>,
+    pub origin: Origin,
+}
+
+/// Policy choices declared beside the facts: profile, parameter overrides, waivers.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyDeclarations {
+    /// The profile named in the manifest.
+    pub profile: Option<Fact<String>>,
+    /// Parameter overrides by rule id, then parameter name.
+    pub params: BTreeMap<String, BTreeMap<String, Fact<serde_json::Value>>>,
+    /// Where each rule id of `params` is written.
+    pub params_origin: BTreeMap<String, Origin>,
+    pub waivers: Vec<Waiver>,
+}

@@ -1,0 +1,221 @@
+//! Runs the rules of a profile over the model, applies waivers and stage gating, and summarises.
+
+use super::profile::ResolvedProfile;
+use super::redact::redact;
+use super::waivers::{WaiverState, is_active, waiver_states};
+use super::glob_match;
+use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
+use crate::model::{ArtefactFile, Date, Deployment, Location, PolicyDeclarations, Stage, Waiver};
+use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+/// How to assess.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The stage the verdict is for.
+    pub stage: Stage,
+    /// No live probes.
+    pub offline: bool,
+    /// The day dates are judged against.
+    pub today: Date,
+}
+
+/// A waiver's effect on one result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    /// True when the waiver has expired and so no longer counts.
+    pub expired: bool,
+}
+
+/// One result of the report: a (rule, target) pair after waivers and gating.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub rule: &'static str,
+    pub status: Status,
+    /// The requirement level at the target stage.
+    pub requirement: Requirement,
+    pub pillar: Pillar,
+    pub target: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    pub evidence: Map<String, Json>,
+    pub remediation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// Levels at staging, soft launch, production (for per-stage readiness).
+    #[serde(skip)]
+    pub levels: [Requirement; 3],
+}
+
+impl RuleResult {
+    /// Whether this result blocks `stage`.
+    pub fn blocks(&self, stage: Stage) -> bool {
+        self.levels[stage.index()] == Requirement::Required && self.status.blocks()
+    }
+
+    /// Whether this result warns at `stage` (a recommended rule that fails).
+    pub fn warns(&self, stage: Stage) -> bool {
+        self.levels[stage.index()] == Requirement::Recommended && self.status.blocks()
+    }
+}
+
+/// Counts of results.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub fail: usize,
+    pub waived: usize,
+    pub not_applicable: usize,
+    pub skipped: usize,
+    pub error: usize,
+    /// Results that block the target stage.
+    pub blocking: usize,
+    /// Share of judged results (pass, fail, error) that pass, in percent.
+    pub score: u32,
+}
+
+/// The outcome of `liftoff check`.
+#[derive(Clone, Debug)]
+pub struct Assessment {
+    pub service: String,
+    pub stage: Stage,
+    pub profile: String,
+    pub ready: bool,
+    pub readiness: [bool; 3],
+    pub summary: Summary,
+    pub results: Vec<RuleResult>,
+    pub waivers: Vec<WaiverState>,
+    pub artefacts: Vec<ArtefactFile>,
+    /// The manifest's path, when there is one.
+    pub manifest: Option<String>,
+}
+
+/// Checks that every waiver names a known rule.
+fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
+    let problems: Vec<Diagnostic> = waivers
+        .iter()
+        .filter(|w| rules::find(&w.rule).is_none())
+        .map(|w| {
+            let location = w.origin.location().cloned().unwrap_or_else(|| Location { path: "liftoff.yaml".into(), line: 1, column: 1 });
+            let mut d = Diagnostic::at(location, format!("the waiver names `{}`, which is no rule id", w.rule)).expected("a rule id from `liftoff rules`");
+            if let Some(near) = did_you_mean(&w.rule, rules::ids()) {
+                d = d.help(format!("did you mean `{near}`?"));
+            }
+            d
+        })
+        .collect();
+    if problems.is_empty() { Ok(()) } else { Err(InputError::Invalid(problems)) }
+}
+
+/// Assesses the deployment.
+pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &ResolvedProfile, options: Options) -> Result<Assessment, InputError> {
+    check_waivers(&declarations.waivers)?;
+    let mut raw: Vec<(&super::ResolvedRule, Finding)> = Vec::new();
+    let mut prior: Vec<(&'static str, Status)> = Vec::new();
+    let (first, last): (Vec<_>, Vec<_>) = profile
+        .rules
+        .iter()
+        .filter(|r| r.stages.iter().any(|l| *l != Requirement::Off))
+        .partition(|r| !r.rule.reads_other_results());
+    for resolved in first.into_iter().chain(last) {
+        let cx = Context { model, params: &resolved.params, today: options.today, offline: options.offline, prior: &prior };
+        let findings = match resolved.rule.check(&cx) {
+            Ok(findings) => findings,
+            Err(why) => vec![Finding { status: Status::Error, ..Finding::fail(rules::DEPLOYMENT, format!("could not be judged: {why}")) }],
+        };
+        for finding in findings {
+            prior.push((resolved.rule.meta().id, finding.status));
+            raw.push((resolved, finding));
+        }
+    }
+
+    let mut used = vec![0usize; declarations.waivers.len()];
+    let mut results: Vec<RuleResult> = raw
+        .into_iter()
+        .map(|(resolved, finding)| {
+            let meta = resolved.rule.meta();
+            let mut status = finding.status;
+            let mut message = finding.message;
+            let mut waiver_note = None;
+            if status == Status::Fail {
+                let matching = declarations.waivers.iter().enumerate().filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target));
+                let mut expired = None;
+                for (i, w) in matching {
+                    if is_active(w, options.today) {
+                        status = Status::Waived;
+                        used[i] += 1;
+                        waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: false });
+                        break;
+                    }
+                    expired.get_or_insert(w);
+                }
+                if let (None, Some(w)) = (&waiver_note, expired) {
+                    if let Some(date) = w.expires {
+                        message = format!("{message} (a waiver expired on {date} and no longer counts)");
+                    }
+                    waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: true });
+                }
+            }
+            let mut evidence = Json::Object(finding.evidence);
+            redact(&mut evidence);
+            let Json::Object(evidence) = evidence else { unreachable!("redaction keeps an object an object") };
+            RuleResult {
+                rule: meta.id,
+                status,
+                requirement: resolved.requirement(options.stage),
+                pillar: meta.pillar,
+                target: finding.target,
+                environment: finding.environment,
+                message,
+                location: finding.origin.as_ref().and_then(|o| o.location().cloned()),
+                evidence,
+                remediation: meta.remediation,
+                waiver: waiver_note,
+                levels: resolved.stages,
+            }
+        })
+        .collect();
+    results.sort_by(|a, b| (a.rule, &a.target, &a.location, &a.message).cmp(&(b.rule, &b.target, &b.location, &b.message)));
+    results.dedup_by(|a, b| a.rule == b.rule && a.target == b.target && a.message == b.message && a.status == b.status);
+
+    let readiness = Stage::ALL.map(|stage| !results.iter().any(|r| r.blocks(stage)));
+    let mut summary = Summary::default();
+    for r in &results {
+        match r.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => summary.fail += 1,
+            Status::Waived => summary.waived += 1,
+            Status::NotApplicable => summary.not_applicable += 1,
+            Status::Skipped => summary.skipped += 1,
+            Status::Error => summary.error += 1,
+        }
+        if r.blocks(options.stage) {
+            summary.blocking += 1;
+        }
+    }
+    let judged = summary.pass + summary.fail + summary.error;
+    summary.score = if judged == 0 { 0 } else { ((summary.pass * 100 + judged / 2) / judged) as u32 };
+
+    Ok(Assessment {
+        service: model.service.clone(),
+        stage: options.stage,
+        profile: profile.name.clone(),
+        ready: readiness[options.stage.index()],
+        readiness,
+        summary,
+        results,
+        waivers: waiver_states(&declarations.waivers, &used, options.today),
+        artefacts: model.artefacts.clone(),
+        manifest: model.manifest.as_ref().map(|l| l.path.clone()),
+    })
+}

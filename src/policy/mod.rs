@@ -1,0 +1,14 @@
+//! Policy: which rules run with which parameters (profiles), which failures are accepted
+//! (waivers), and what blocks which stage (gating). Produces the [`Assessment`] reports render.
+
+mod assess;
+mod glob;
+mod profile;
+mod redact;
+mod waivers;
+
+pub use assess::{Assessment, Options, RuleResult, Summary, WaiverNote, assess};
+pub use glob::glob_match;
+pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, load_profile};
+pub use redact::{is_secret_key, redact};
+pub use waivers::{WaiverState, WaiverStatus, waiver_states};

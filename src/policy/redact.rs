@@ -1,0 +1,44 @@
+//! Redaction of secret values: applied to every result's evidence before any report sees it.
+
+use serde_json::Value;
+
+/// Words that mark a key as holding a secret.
+const SECRET_MARKERS: [&str; 9] = ["password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "dsn", "credential"];
+
+/// Whether a key's value must never be shown.
+pub fn is_secret_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    SECRET_MARKERS.iter().any(|m| lower.contains(m)) || lower.ends_with("_key") || lower == "key"
+}
+
+/// Replaces the values of secret-looking keys, at any depth.
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if is_secret_key(k) && !matches!(v, Value::Null | Value::Bool(_)) {
+                    *v = Value::String("[redacted]".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_values_disappear_at_any_depth() {
+        let mut v = json!({"DB_PASSWORD": "hunter2", "env": {"SENTRY_DSN": "https://k@o.ingest/1", "PORT": "80"}, "list": [{"api_key": "x"}]});
+        redact(&mut v);
+        let text = v.to_string();
+        assert!(!text.contains("hunter2") && !text.contains("ingest") && !text.contains("\"x\""));
+        assert!(text.contains("\"PORT\":\"80\""));
+    }
+}

@@ -1,0 +1,73 @@
+//! Reports: the assessment rendered for people (text, Markdown) and tools (JSON, SARIF, JUnit).
+//!
+//! Every renderer is a pure function from an [`Assessment`] to a string, so the same inputs give
+//! the same bytes: results are sorted and no timestamp is written.
+
+mod json;
+mod junit;
+mod markdown;
+mod sarif;
+mod text;
+
+pub use json::{REPORT_SCHEMA, to_json};
+pub use junit::to_junit;
+pub use markdown::to_markdown;
+pub use sarif::to_sarif;
+pub use text::{TextOptions, to_text};
+
+use crate::policy::{Assessment, RuleResult};
+use crate::rules::Status;
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Markdown,
+}
+
+/// Renders an assessment.
+pub fn render(assessment: &Assessment, format: Format, text: TextOptions) -> String {
+    match format {
+        Format::Text => to_text(assessment, text),
+        Format::Json => to_json(assessment),
+        Format::Sarif => to_sarif(assessment),
+        Format::Junit => to_junit(assessment),
+        Format::Markdown => to_markdown(assessment),
+    }
+}
+
+/// Results in the order people read them: blocking first, then warnings, errors, waived, skipped,
+/// passes and not-applicable; ties by rule and target.
+pub fn reading_order(assessment: &Assessment) -> Vec<&RuleResult> {
+    let rank = |r: &RuleResult| -> u8 {
+        if r.blocks(assessment.stage) {
+            0
+        } else if r.status.blocks() {
+            1
+        } else {
+            match r.status {
+                Status::Waived => 2,
+                Status::Skipped => 3,
+                Status::Pass => 4,
+                _ => 5,
+            }
+        }
+    };
+    let mut ordered: Vec<&RuleResult> = assessment.results.iter().collect();
+    ordered.sort_by(|a, b| (rank(a), a.rule, &a.target).cmp(&(rank(b), b.rule, &b.target)));
+    ordered
+}
+
+/// The one-line verdict of each stage, e.g. `production: not ready (4 blocking)`.
+pub fn stage_verdicts(assessment: &Assessment) -> Vec<(crate::model::Stage, bool, usize)> {
+    crate::model::Stage::ALL
+        .into_iter()
+        .map(|stage| {
+            let blocking = assessment.results.iter().filter(|r| r.blocks(stage)).count();
+            (stage, assessment.readiness[stage.index()], blocking)
+        })
+        .collect()
+}

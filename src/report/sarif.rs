@@ -1,0 +1,211 @@
+//! SARIF 2.1.0 for code scanning (GitHub shows results inline in pull requests).
+//!
+//! Own serde structs rather than a SARIF crate: liftoff writes a small, fixed subset, and the
+//! available crate generates its types at build time from the whole schema.
+
+use crate::policy::{Assessment, RuleResult};
+use crate::rules::{REGISTRY, Requirement, Status};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool,
+    results: Vec<SarifResult<'a>>,
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: &'static str,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: Help,
+    default_configuration: Configuration,
+    properties: Properties,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Properties {
+    tags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<SarifLocation>,
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fingerprints {
+    #[serde(rename = "liftoffTarget/v1")]
+    target: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
+}
+
+fn level(requirement: Requirement) -> &'static str {
+    match requirement {
+        Requirement::Required => "error",
+        Requirement::Recommended => "warning",
+        Requirement::Off => "note",
+    }
+}
+
+/// Renders SARIF. Results are the fails, errors and waived fails (as suppressed results); passes
+/// are not findings. A result with no file position points at the manifest when there is one.
+pub fn to_sarif(a: &Assessment) -> String {
+    let rules: Vec<ReportingDescriptor> = REGISTRY
+        .iter()
+        .map(|rule| {
+            let m = rule.meta();
+            let levels = format!("staging {}, soft launch {}, production {}", m.stages[0].as_str(), m.stages[1].as_str(), m.stages[2].as_str());
+            ReportingDescriptor {
+                id: m.id,
+                name: m.id.replace(['.', '-'], "_"),
+                short_description: Message { text: m.title.to_string() },
+                full_description: Message { text: m.checks.to_string() },
+                help: Help {
+                    text: format!("{}\n\nWhy: {}\n\nFix: {}\n\nLevels: {levels}", m.checks, m.rationale, m.remediation),
+                    markdown: format!("**{}**\n\n{}\n\n**Why.** {}\n\n**Fix.** {}\n\n*Levels:* {levels}", m.title, m.checks, m.rationale, m.remediation),
+                },
+                default_configuration: Configuration { level: level(m.stages[2]) },
+                properties: Properties { tags: vec![m.pillar.as_str(), "liftoff"] },
+            }
+        })
+        .collect();
+    let results = a
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Waived))
+        .map(|r: &RuleResult| {
+            let rule_index = REGISTRY.iter().position(|x| x.meta().id == r.rule).unwrap_or(0);
+            // Code scanning needs a file position; results about the deployment as a whole
+            // point at the top of the manifest that declared it.
+            let location = r.location.clone().or_else(|| {
+                a.manifest.clone().map(|path| crate::model::Location { path, line: 1, column: 1 })
+            });
+            SarifResult {
+                rule_id: r.rule,
+                rule_index,
+                level: level(r.requirement),
+                message: Message { text: format!("{}: {}", r.target, r.message) },
+                locations: location
+                    .map(|l| SarifLocation {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation { uri: l.path },
+                            region: Region { start_line: l.line.max(1), start_column: l.column.max(1) },
+                        },
+                    })
+                    .into_iter()
+                    .collect(),
+                partial_fingerprints: Fingerprints { target: format!("{}|{}", r.rule, r.target) },
+                suppressions: r
+                    .waiver
+                    .iter()
+                    .filter(|w| !w.expired && r.status == Status::Waived)
+                    .map(|w| Suppression { kind: "external", justification: w.reason.clone() })
+                    .collect(),
+            }
+        })
+        .collect();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "liftoff",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/liftoff-dev/liftoff",
+                    rules,
+                },
+            },
+            results,
+            column_kind: "unicodeCodePoints",
+        }],
+    };
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,70 @@
+use super::{PLAN_PARAMS, plan_inputs};
+use crate::model::EnvKind;
+use crate::plan;
+use crate::rules::*;
+
+/// `capacity.backup-disk`: backup storage is at least twice the application storage.
+pub struct BackupDisk;
+
+static META: RuleMeta = RuleMeta {
+    id: "capacity.backup-disk",
+    title: "Backup storage is at least twice the application storage",
+    pillar: Pillar::Capacity,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("the deployment keeps data"),
+    evidence: &[Evidence::Declared, Evidence::Terraform],
+    sources: &[Guideline::Crvs],
+    checks: "The disks of the backup environment's servers add up to at least `backup_factor` times the \
+plan's need.",
+    rationale: "Backups keep several generations; storage sized for one copy fills up and the newest \
+backups quietly stop.",
+    remediation: "Grow the backup storage to the planned size.",
+    params: &PLAN_PARAMS,
+    pass_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  backup: {kind: backup, servers: [{name: backup-1, disk_gb: 2100}]}\n",
+    fail_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  backup: {kind: backup, servers: [{name: backup-1, disk_gb: 1100}]}\n",
+    examples_run: true,
+};
+
+impl Rule for BackupDisk {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if cx.model.data_kept() != Some(true) {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+        }
+        let backups: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
+        if backups.is_empty() {
+            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "a backup environment with its servers' `disk_gb`", "")]);
+        }
+        let mut out = Vec::new();
+        for env in backups {
+            let target = env.target();
+            let disks: Vec<_> = env.servers.iter().filter_map(|s| s.disk_gb.as_ref()).collect();
+            if disks.is_empty() {
+                out.push(Finding::not_evidenced(target, &format!("`disk_gb` of the servers of `{}`", env.name), "").at(&env.origin).in_env(&env.name));
+                continue;
+            }
+            let inputs = match plan_inputs(cx, &target)? {
+                Ok(i) => i,
+                Err(f) => return Ok(vec![f]),
+            };
+            let (_, _, need) = plan::compute(&inputs);
+            let total: f64 = disks.iter().map(|d| d.value).sum();
+            out.push(
+                Finding::judge(
+                    total >= need,
+                    target,
+                    format!("{} GB of backup storage covers the planned {:.2} GB", num(total), need),
+                    format!("{} GB of backup storage is below the planned {:.2} GB", num(total), need),
+                )
+                .at(&disks[0].origin)
+                .in_env(&env.name)
+                .with("provided_gb", total)
+                .with("required_gb", plan::round2(need)),
+            );
+        }
+        Ok(out)
+    }
+}

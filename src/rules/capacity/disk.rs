@@ -1,0 +1,61 @@
+use super::{PLAN_PARAMS, plan_inputs};
+use crate::plan;
+use crate::rules::*;
+
+/// `capacity.disk`: every production and staging server has the disk the plan needs.
+pub struct Disk;
+
+static META: RuleMeta = RuleMeta {
+    id: "capacity.disk",
+    title: "Production and staging disks hold the planned data",
+    pillar: Pillar::Capacity,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("a production or staging server declares its disk"),
+    evidence: &[Evidence::Ansible, Evidence::Declared, Evidence::Terraform],
+    sources: &[Guideline::Crvs],
+    checks: "Each production and staging server's `disk_gb` is at least the plan's need: OS reserve plus \
+`retention_years` of attachments and record data (see `liftoff plan`).",
+    rationale: "A full disk stops a database mid-write. The need grows with every record registered, so it is \
+computed from the expected volume, not guessed.",
+    remediation: "Grow the disks to the planned size (and monitor usage, see capacity.disk-alerts).",
+    params: &PLAN_PARAMS,
+    pass_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1, disk_gb: 1100}]\n",
+    fail_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1, disk_gb: 500}]\n",
+    examples_run: true,
+};
+
+impl Rule for Disk {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let servers: Vec<_> = production_and_staging(cx.model)
+            .flat_map(|e| e.servers.iter().filter_map(move |s| s.disk_gb.as_ref().map(|d| (e, s, d))))
+            .collect();
+        if servers.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no production or staging server declares its disk")]);
+        }
+        let inputs = match plan_inputs(cx, DEPLOYMENT)? {
+            Ok(i) => i,
+            Err(f) => return Ok(vec![f]),
+        };
+        let (_, need, _) = plan::compute(&inputs);
+        Ok(servers
+            .into_iter()
+            .map(|(env, server, disk)| {
+                let target = format!("server:{}/{}", env.name, server.name);
+                Finding::judge(
+                    disk.value >= need,
+                    target,
+                    format!("{} GB disk covers the planned {:.2} GB", num(disk.value), need),
+                    format!("{} GB disk is below the planned {:.2} GB", num(disk.value), need),
+                )
+                .at(&disk.origin)
+                .in_env(&env.name)
+                .with("disk_gb", disk.value)
+                .with("required_gb", plan::round2(need))
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,47 @@
+//! Capacity: disks sized by the plan, server specs, architecture, bandwidth, disk alerts, SSDs.
+
+mod architecture;
+mod backup_disk;
+mod disk;
+mod disk_alerts;
+mod network;
+mod server_spec;
+mod ssd;
+
+pub use architecture::Architecture;
+pub use backup_disk::BackupDisk;
+pub use disk::Disk;
+pub use disk_alerts::DiskAlerts;
+pub use network::Network;
+pub use server_spec::ServerSpec;
+pub use ssd::Ssd;
+
+use crate::plan::PlanInputs;
+use crate::rules::{Context, Finding};
+
+/// The plan inputs from the model and the rule's parameters, or a not-evidenced finding.
+pub(crate) fn plan_inputs(cx: &Context<'_>, target: &str) -> Result<Result<PlanInputs, Finding>, String> {
+    let data = &cx.model.data;
+    let Some(records) = &data.records_per_year else {
+        return Ok(Err(Finding::not_evidenced(target, "`data.records_per_year` (and `attachments_per_record`)", "")));
+    };
+    Ok(Ok(PlanInputs {
+        records_per_year: records.value,
+        attachments_per_record: data.attachments_per_record.as_ref().map_or(0.0, |f| f.value),
+        attachment_mb: cx.param("attachment_mb")?,
+        record_kb: cx.param("record_kb")?,
+        os_reserve_gb: cx.param("os_reserve_gb")?,
+        retention_years: cx.param("retention_years")?,
+        backup_factor: cx.param("backup_factor")?,
+        population: data.population.as_ref().map(|f| f.value),
+    }))
+}
+
+/// The parameters of the capacity plan, shared by the rules that use it.
+pub(crate) const PLAN_PARAMS: [crate::rules::ParamSpec; 5] = [
+    crate::rules::ParamSpec { name: "retention_years", default: "1", doc: "years of data each server must hold" },
+    crate::rules::ParamSpec { name: "attachment_mb", default: "0.4", doc: "average attachment size in MB" },
+    crate::rules::ParamSpec { name: "record_kb", default: "18.33", doc: "average record size in kB" },
+    crate::rules::ParamSpec { name: "os_reserve_gb", default: "100", doc: "disk reserved for the operating system and software" },
+    crate::rules::ParamSpec { name: "backup_factor", default: "2", doc: "backup storage as a multiple of application storage" },
+];

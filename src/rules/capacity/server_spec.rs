@@ -1,0 +1,82 @@
+use crate::rules::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `capacity.server-spec`: servers meet the minimum spec of their environment.
+pub struct ServerSpec;
+
+static META: RuleMeta = RuleMeta {
+    id: "capacity.server-spec",
+    title: "Servers meet the minimum spec of their environment",
+    pillar: Pillar::Capacity,
+    stages: [REC, REQ, REQ],
+    applies_when: Some("servers are declared"),
+    evidence: &[Evidence::Ansible, Evidence::Declared, Evidence::Terraform],
+    sources: &[Guideline::Crvs],
+    checks: "Each server has at least the `cpu`, `ram_gb` and (where the table sets it) `disk_gb` that \
+`min_spec` gives for its environment's kind.",
+    rationale: "Undersized servers pass a demo and fail under real load: swapping databases, stalled \
+indexers, timeouts at peak hours.",
+    remediation: "Resize the listed servers.",
+    params: &[ParamSpec {
+        name: "min_spec",
+        default: "{\"development\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"qa\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"staging\": {\"cpu\": 8, \"ram_gb\": 16}, \"production\": {\"cpu\": 8, \"ram_gb\": 16}, \"backup\": {\"cpu\": 2, \"ram_gb\": 1}}",
+        doc: "minimum cpu, ram_gb and disk_gb by environment kind",
+    }],
+    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, cpu: 8, ram_gb: 16}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, cpu: 4, ram_gb: 8}]\n",
+    examples_run: true,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    cpu: Option<f64>,
+    ram_gb: Option<f64>,
+    disk_gb: Option<f64>,
+}
+
+impl Rule for ServerSpec {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let table: BTreeMap<String, Spec> = cx.param("min_spec")?;
+        let mut out = Vec::new();
+        for (env, server) in cx.model.servers() {
+            let target = format!("server:{}/{}", env.name, server.name);
+            let Some(spec) = table.get(env.kind().as_str()) else {
+                out.push(Finding::not_applicable(target, format!("no minimum spec for {} environments", env.kind().as_str())).in_env(&env.name));
+                continue;
+            };
+            let checks = [("cpu", spec.cpu, &server.cpu), ("ram_gb", spec.ram_gb, &server.ram_gb), ("disk_gb", spec.disk_gb, &server.disk_gb)];
+            let mut missing = Vec::new();
+            let mut short = Vec::new();
+            let mut origin = None;
+            for (name, min, have) in checks {
+                let Some(min) = min else { continue };
+                match have {
+                    None => missing.push(format!("`{name}`")),
+                    Some(h) if h.value < min => {
+                        origin.get_or_insert(&h.origin);
+                        short.push(format!("{name} {} < {}", num(h.value), num(min)));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let finding = if !short.is_empty() {
+                Finding::fail(target, format!("below the {} minimum: {}", env.kind().as_str(), short.join(", "))).at_opt(origin)
+            } else if !missing.is_empty() {
+                Finding::not_evidenced(target, &format!("{} of `{}`", list(&missing), server.name), "an Ansible inventory with host facts").at(&server.origin)
+            } else {
+                Finding::pass(target, format!("meets the {} minimum", env.kind().as_str())).at(&server.origin)
+            };
+            out.push(finding.in_env(&env.name));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no servers declared"));
+        }
+        Ok(out)
+    }
+}

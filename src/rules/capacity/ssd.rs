@@ -1,0 +1,53 @@
+use crate::model::ComponentKind;
+use crate::rules::*;
+
+/// `capacity.ssd`: database storage is SSD-class.
+pub struct Ssd;
+
+static META: RuleMeta = RuleMeta {
+    id: "capacity.ssd",
+    title: "Database storage is SSD-class",
+    pillar: Pillar::Capacity,
+    stages: [OFF, REC, REC],
+    applies_when: Some("a database runs on declared hosts"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Stat],
+    checks: "Every server a database is hosted on (`hosts:`) has `disk_type: ssd` or `nvme`.",
+    rationale: "Databases are bound by random I/O; spinning disks deliver a hundredth of an SSD's operations \
+per second, and every query waits for them.",
+    remediation: "Move database storage to SSD (gp3/io2 volumes, or local NVMe).",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: db-1, disk_type: ssd}]\n    components: [{name: db, kind: database, hosts: [db-1]}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: db-1, disk_type: hdd}]\n    components: [{name: db, kind: database, hosts: [db-1]}]\n",
+    examples_run: true,
+};
+
+impl Rule for Ssd {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let mut out = Vec::new();
+        for (env, c) in cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Database) {
+            let target = c.target(env);
+            let hosts: Vec<_> = c.hosts.iter().filter_map(|h| env.servers.iter().find(|s| s.name == h.value)).collect();
+            let finding = if hosts.is_empty() {
+                Finding::not_evidenced(target, &format!("the `hosts` of `{}` and their `disk_type`", c.name), "Terraform volumes").at(&c.origin)
+            } else if let Some(unknown) = hosts.iter().find(|s| s.disk_type.is_none()) {
+                Finding::not_evidenced(target, &format!("`disk_type` of `{}`", unknown.name), "Terraform volumes").at(&unknown.origin)
+            } else {
+                let slow: Vec<_> = hosts.iter().filter(|s| s.disk_type.as_ref().is_some_and(|d| d.value == "hdd")).collect();
+                match slow.first() {
+                    Some(s) => Finding::fail(target, format!("stored on spinning disks on `{}`", s.name)).at(s.disk_type.as_ref().map_or(&s.origin, |d| &d.origin)),
+                    None => Finding::pass(target, "stored on SSD-class disks").at(&hosts[0].origin),
+                }
+            };
+            out.push(finding.in_env(&env.name));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no database declared"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,67 @@
+use crate::model::EnvKind;
+use crate::rules::*;
+
+/// `env.backup-separate`: backups live at another site than production.
+pub struct BackupSeparate;
+
+static META: RuleMeta = RuleMeta {
+    id: "env.backup-separate",
+    title: "Backups live in a separate environment at another site",
+    pillar: Pillar::Environments,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("the deployment keeps data"),
+    evidence: &[Evidence::Declared, Evidence::Terraform, Evidence::Ansible],
+    sources: &[Guideline::Roll, Guideline::Crvs],
+    checks: "A `backup` environment (or the declared backup locations) sits at a different `location` \
+(site or region) than every production environment.",
+    rationale: "A fire, flood or regional outage that takes production also takes backups kept in the \
+same place. Off-site copies are what turns a disaster into a restore.",
+    remediation: "Add a backup environment in another datacenter or region and ship backups there.",
+    params: &[],
+    pass_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\n  backup: {kind: backup, location: dc-south}\n",
+    fail_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\n  backup: {kind: backup, location: dc-north}\n",
+    examples_run: true,
+};
+
+impl Rule for BackupSeparate {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if cx.model.data_kept() != Some(true) {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+        }
+        let production = match production(cx.model) {
+            Ok(p) => p,
+            Err(f) => return Ok(vec![f]),
+        };
+        let backup_envs: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
+        let mut backup_sites: Vec<(String, crate::model::Origin)> = backup_envs
+            .iter()
+            .filter_map(|e| e.location.as_ref().map(|l| (l.value.clone(), l.origin.clone())))
+            .collect();
+        backup_sites.extend(cx.model.backups.iter().filter_map(|b| b.location.as_ref().map(|l| (l.value.clone(), l.origin.clone()))));
+        let mut out = Vec::new();
+        for env in production {
+            let target = env.target();
+            let finding = if backup_envs.is_empty() && cx.model.backups.is_empty() {
+                Finding::fail(target, "no backup environment and no backups are declared")
+            } else if backup_sites.is_empty() {
+                Finding::not_evidenced(target, "the `location` of the backup environment", "")
+            } else if let Some(site) = &env.location {
+                let same: Vec<_> = backup_sites.iter().filter(|(s, _)| s.eq_ignore_ascii_case(&site.value)).collect();
+                match same.first() {
+                    None => Finding::pass(target, format!("backups are kept away from `{}`", site.value)).at(&backup_sites[0].1),
+                    Some((s, origin)) => Finding::fail(target, format!("backups are kept at `{s}`, the same site as production")).at(origin),
+                }
+                .with("production_location", &site.value)
+                .with("backup_locations", backup_sites.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>())
+            } else {
+                Finding::not_evidenced(target, &format!("the `location` of `{}`", env.name), "").at(&env.origin)
+            };
+            out.push(finding.in_env(&env.name));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,70 @@
+use crate::model::EnvKind;
+use crate::parity;
+use crate::rules::*;
+
+/// `env.parity`: staging matches production.
+pub struct Parity;
+
+static META: RuleMeta = RuleMeta {
+    id: "env.parity",
+    title: "Staging matches production",
+    pillar: Pillar::Environments,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("a staging environment exists"),
+    evidence: &[Evidence::Declared, Evidence::Compose, Evidence::Kubernetes, Evidence::Terraform, Evidence::Ansible],
+    sources: &[Guideline::Stat, Guideline::Crvs],
+    checks: "Each staging environment runs the same software versions (engines, editions, image tags), the \
+same server specification and the same security settings as the environment it mirrors (its `mirrors:`, \
+else the production environment). Instance counts may differ.",
+    rationale: "A rehearsal on different software or hardware proves little: the upgrade that worked on \
+staging's PostgreSQL 15 can still fail on production's 16, and a staging without production's security \
+settings hides the failures those settings cause.",
+    remediation: "Align the listed differences, or accept one with a waiver that says why.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"15.8\"}]\n",
+    examples_run: true,
+};
+
+impl Rule for Parity {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let mut out = Vec::new();
+        for staging in cx.model.environments_of(EnvKind::Staging) {
+            let target = staging.target();
+            let mirrored = match &staging.mirrors {
+                Some(name) => cx.model.environment(&name.value),
+                None => cx.model.environments_of(EnvKind::Production).next(),
+            };
+            let Some(mirrored) = mirrored else {
+                out.push(Finding::not_applicable(target, "no production environment to compare with").in_env(&staging.name));
+                continue;
+            };
+            if staging.components.is_empty() && staging.servers.is_empty() {
+                out.push(
+                    Finding::not_evidenced(target, &format!("the components or servers of `{}`", staging.name), "its artefacts")
+                        .in_env(&staging.name)
+                        .at(&staging.origin),
+                );
+                continue;
+            }
+            let drift: Vec<_> = parity::compare(staging, mirrored).into_iter().filter(|d| d.drift).collect();
+            let finding = if drift.is_empty() {
+                Finding::pass(target, format!("matches `{}` in software, server spec and security settings", mirrored.name))
+                    .at(&staging.origin)
+            } else {
+                let subjects: Vec<String> = drift.iter().map(|d| d.subject.clone()).collect();
+                Finding::fail(target, format!("differs from `{}` in {}", mirrored.name, list(&subjects)))
+                    .at_opt(drift[0].origin.as_ref().or(Some(&staging.origin)))
+            };
+            out.push(finding.in_env(&staging.name).with("mirrors", &mirrored.name).with("differences", &drift));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no staging environment"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,46 @@
+use crate::model::EnvKind;
+use crate::rules::*;
+
+/// `env.test-data-only`: development and qa hold no real personal data.
+pub struct TestDataOnly;
+
+static META: RuleMeta = RuleMeta {
+    id: "env.test-data-only",
+    title: "Development and QA hold no real personal data",
+    pillar: Pillar::Environments,
+    stages: [REQ, REQ, REQ],
+    applies_when: Some("a development or qa environment exists"),
+    evidence: &[Evidence::Declared, Evidence::Dotenv],
+    sources: &[Guideline::Crvs],
+    checks: "Every environment of kind `development` or `qa` declares `personal_data: false`.",
+    rationale: "Development and test environments are reached by more people, with weaker controls and \
+looser logging than production. Real citizens' or customers' records there are a breach waiting to happen; \
+test data and test credentials do the job.",
+    remediation: "Load generated test data into development and qa, and declare `personal_data: false` for them.",
+    params: &[],
+    pass_example: "environments:\n  qa: {kind: qa, personal_data: false}\n",
+    fail_example: "environments:\n  qa: {kind: qa, personal_data: true}\n",
+    examples_run: true,
+};
+
+impl Rule for TestDataOnly {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let mut out = Vec::new();
+        for env in cx.model.environments.iter().filter(|e| matches!(e.kind(), EnvKind::Development | EnvKind::Qa)) {
+            let target = env.target();
+            out.push(match &env.personal_data {
+                Some(f) => Finding::judge(!f.value, target, "holds test data only", "holds real personal data").at(&f.origin),
+                None => Finding::not_evidenced(target, &format!("`personal_data: false` for `{}`", env.name), "").at(&env.origin),
+            }
+            .in_env(&env.name));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no development or qa environment"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,52 @@
+use crate::model::ComponentKind;
+use crate::rules::*;
+
+/// `ha.db-replica`: every production database has a replica that can take over.
+pub struct DbReplica;
+
+static META: RuleMeta = RuleMeta {
+    id: "ha.db-replica",
+    title: "Each production database has a replica that can take over",
+    pillar: Pillar::HighAvailability,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("production has a database"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Stat, Guideline::Hkn],
+    checks: "Every production `database` component declares `replicas.count` of at least 1 (read replica, \
+mirror or standby).",
+    rationale: "Restoring a large database from backup takes hours. A replica turns a failed disk or \
+instance into a failover of minutes, and carries read load in normal times.",
+    remediation: "Add a standby or read replica (`replicas: {count: 1, mode: sync}`), or a managed multi-AZ database.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 1, mode: sync}}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 0}}]\n",
+    examples_run: true,
+};
+
+impl Rule for DbReplica {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let production = match production(cx.model) {
+            Ok(p) => p,
+            Err(f) => return Ok(vec![f]),
+        };
+        let mut out = Vec::new();
+        for env in production {
+            for c in env.components.iter().filter(|c| c.kind() == ComponentKind::Database) {
+                let target = c.target(env);
+                let finding = match &c.replicas {
+                    None => Finding::not_evidenced(target, &format!("`replicas` of `{}`", c.name), "Terraform files").at(&c.origin),
+                    Some(r) => Finding::judge(r.value >= 1, target, format!("has {} replica(s)", r.value), "has no replica to take over").at(&r.origin),
+                };
+                out.push(finding.in_env(&env.name));
+            }
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no database in production"));
+        }
+        Ok(out)
+    }
+}

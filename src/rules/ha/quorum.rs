@@ -1,0 +1,53 @@
+use crate::rules::*;
+
+/// `ha.quorum`: clusters that vote have an odd number of members, at least three.
+pub struct Quorum;
+
+static META: RuleMeta = RuleMeta {
+    id: "ha.quorum",
+    title: "Clusters that elect or vote have an odd number of members, at least three",
+    pillar: Pillar::HighAvailability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("a component is clustered"),
+    evidence: &[Evidence::Ansible, Evidence::Kubernetes, Evidence::Declared],
+    sources: &[Guideline::Roll],
+    checks: "Every component with `clustered: true` has an odd `instances` count of at least 3.",
+    rationale: "A majority vote needs a majority. Two members cannot survive the loss of one; four survive no \
+more failures than three and split evenly in a partition.",
+    remediation: "Run 3 or 5 members.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, clustered: true, instances: 3}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, clustered: true, instances: 2}]\n",
+    examples_run: true,
+};
+
+impl Rule for Quorum {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let mut out = Vec::new();
+        for (env, c) in cx.model.components() {
+            if !c.clustered.as_ref().is_some_and(|f| f.value) {
+                continue;
+            }
+            let target = c.target(env);
+            let finding = match &c.instances {
+                None => Finding::not_evidenced(target, &format!("`instances` of `{}`", c.name), "an Ansible inventory or Kubernetes files").at(&c.origin),
+                Some(n) => Finding::judge(
+                    n.value >= 3 && n.value % 2 == 1,
+                    target,
+                    format!("{} members can hold a majority", n.value),
+                    format!("{} members cannot keep a safe majority: use an odd number of at least 3", n.value),
+                )
+                .at(&n.origin),
+            };
+            out.push(finding.in_env(&env.name));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no clustered component"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,85 @@
+use crate::rules::*;
+
+/// `ha.server-count`: production server count fits the population served.
+pub struct ServerCount;
+
+static META: RuleMeta = RuleMeta {
+    id: "ha.server-count",
+    title: "Production server count meets the population table",
+    pillar: Pillar::HighAvailability,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("`data.population` is declared"),
+    evidence: &[Evidence::Ansible, Evidence::Declared],
+    sources: &[Guideline::Crvs],
+    checks: "The number of production servers is at least the count the `servers_by_population` table gives \
+for `data.population`: a population below a row's bound needs that row's count.",
+    rationale: "A national system sized for a small pilot fails under national load, and a cluster of one \
+is no cluster. The table encodes what implementations of this size have needed.",
+    remediation: "Add production servers to reach the count for your population.",
+    params: &[ParamSpec {
+        name: "servers_by_population",
+        default: "[[30000000, 2], [60000000, 3], [\"inf\", 5]]",
+        doc: "rows of [population bound, servers]; a population below the bound needs that many servers",
+    }],
+    pass_example: "data: {population: 20000000}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}, {name: prod-2}]\n",
+    fail_example: "data: {population: 45000000}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}, {name: prod-2}]\n",
+    examples_run: true,
+};
+
+/// The servers a population needs by the table; `inf` (or any text) marks the open-ended last row.
+pub fn servers_needed(table: &[(serde_json::Value, u32)], population: f64) -> Option<u32> {
+    table.iter().find_map(|(bound, servers)| {
+        let bound = bound.as_f64().unwrap_or(f64::INFINITY);
+        (population < bound).then_some(*servers)
+    })
+}
+
+impl Rule for ServerCount {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let table: Vec<(serde_json::Value, u32)> = cx.param("servers_by_population")?;
+        let Some(population) = &cx.model.data.population else {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no population declared")]);
+        };
+        let needed = servers_needed(&table, population.value).ok_or("servers_by_population has no row for this population")?;
+        let production = match production(cx.model) {
+            Ok(p) => p,
+            Err(f) => return Ok(vec![f]),
+        };
+        let mut out = Vec::new();
+        for env in production {
+            let target = env.target();
+            let have = env.servers.len() as u32;
+            let finding = if have == 0 {
+                Finding::not_evidenced(target, &format!("the `servers` of `{}`", env.name), "an Ansible inventory").at(&env.origin)
+            } else {
+                Finding::judge(
+                    have >= needed,
+                    target,
+                    format!("{have} servers for a population of {}", num(population.value)),
+                    format!("{have} servers, but a population of {} needs {needed}", num(population.value)),
+                )
+                .at(&env.servers[0].origin)
+            };
+            out.push(finding.in_env(&env.name).with("servers", have).with("required", needed).with("population", population.value));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::servers_needed;
+    use serde_json::json;
+
+    #[test]
+    fn bounds_are_exclusive() {
+        let table = vec![(json!(30_000_000), 2), (json!(60_000_000), 3), (json!("inf"), 5)];
+        assert_eq!(servers_needed(&table, 29_999_999.0), Some(2));
+        assert_eq!(servers_needed(&table, 30_000_000.0), Some(3));
+        assert_eq!(servers_needed(&table, 60_000_000.0), Some(5));
+    }
+}

@@ -1,0 +1,483 @@
+//! Rules: each judges one requirement of the production guidelines against the deployment model.
+//!
+//! A rule lives in `rules/<pillar>/<rule>.rs` with everything about it in one place: id, title,
+//! per-stage requirement levels, parameters, documentation with a passing and a failing example,
+//! and the check itself. [`REGISTRY`] is the one list of every rule; `liftoff explain`, the rule
+//! docs and the profiles all read the same [`RuleMeta`], so documentation cannot drift from code.
+
+pub mod capacity;
+pub mod compliance;
+pub mod env;
+pub mod ha;
+pub mod monitoring;
+pub mod ops;
+pub mod reliability;
+pub mod security;
+mod support;
+pub mod cost;
+
+pub use support::*;
+
+use crate::model::{Date, Deployment, Origin, Stage};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// The area of operations a rule belongs to. Reports group results by pillar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pillar {
+    Environments,
+    HighAvailability,
+    Capacity,
+    Security,
+    Monitoring,
+    Reliability,
+    Cost,
+    Operations,
+    Compliance,
+}
+
+impl Pillar {
+    /// The pillar's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pillar::Environments => "environments",
+            Pillar::HighAvailability => "high-availability",
+            Pillar::Capacity => "capacity",
+            Pillar::Security => "security",
+            Pillar::Monitoring => "monitoring",
+            Pillar::Reliability => "reliability",
+            Pillar::Cost => "cost",
+            Pillar::Operations => "operations",
+            Pillar::Compliance => "compliance",
+        }
+    }
+
+    /// The pillar's heading in text reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pillar::Environments => "Environments and topology",
+            Pillar::HighAvailability => "High availability and scale",
+            Pillar::Capacity => "Capacity",
+            Pillar::Security => "Security",
+            Pillar::Monitoring => "Monitoring and alerting",
+            Pillar::Reliability => "Reliability and backups",
+            Pillar::Cost => "Cost",
+            Pillar::Operations => "Operations",
+            Pillar::Compliance => "Compliance",
+        }
+    }
+}
+
+/// How much a rule matters at a stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Requirement {
+    /// A failure blocks the stage.
+    Required,
+    /// A failure warns.
+    Recommended,
+    /// Not judged at this stage.
+    Off,
+}
+
+impl Requirement {
+    /// The level's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requirement::Required => "required",
+            Requirement::Recommended => "recommended",
+            Requirement::Off => "off",
+        }
+    }
+
+    /// The one-letter form used in the catalogue: `R`, `r`, `-`.
+    pub fn letter(self) -> char {
+        match self {
+            Requirement::Required => 'R',
+            Requirement::Recommended => 'r',
+            Requirement::Off => '-',
+        }
+    }
+}
+
+/// Shorthands for stage tables: `[OFF, REQ, REQ]` reads like the catalogue's `- R R`.
+pub const REQ: Requirement = Requirement::Required;
+/// Recommended.
+pub const REC: Requirement = Requirement::Recommended;
+/// Off.
+pub const OFF: Requirement = Requirement::Off;
+
+/// The outcome of one (rule, target) pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Waived,
+    NotApplicable,
+    /// A live check not run (offline, or no probe available).
+    Skipped,
+    /// The rule could not be judged; blocks like a fail.
+    Error,
+}
+
+impl Status {
+    /// The status's name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not-applicable",
+            Status::Skipped => "skipped",
+            Status::Error => "error",
+        }
+    }
+
+    /// Fail or error: the statuses that block a required rule.
+    pub fn blocks(self) -> bool {
+        matches!(self, Status::Fail | Status::Error)
+    }
+}
+
+/// Kinds of evidence a rule can be judged from, in order of preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Evidence {
+    Terraform,
+    Serverless,
+    Compose,
+    Kubernetes,
+    Ansible,
+    Sshd,
+    Dotenv,
+    Live,
+    Declared,
+    RepoFiles,
+    Watch,
+}
+
+impl Evidence {
+    /// How the catalogue names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Terraform => "Terraform",
+            Evidence::Serverless => "serverless.yml",
+            Evidence::Compose => "docker-compose",
+            Evidence::Kubernetes => "Kubernetes manifests",
+            Evidence::Ansible => "Ansible inventory",
+            Evidence::Sshd => "sshd_config",
+            Evidence::Dotenv => ".env files",
+            Evidence::Live => "live probe",
+            Evidence::Declared => "liftoff.yaml",
+            Evidence::RepoFiles => "repository files",
+            Evidence::Watch => "watch heartbeats",
+        }
+    }
+}
+
+/// The published guideline a rule comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Guideline {
+    /// .Stat Suite production set-up recommendations.
+    Stat,
+    /// TEONITE production rollout guidelines.
+    Roll,
+    /// London Borough of Hackney production deployment checklist (AWS).
+    Hkn,
+    /// IETF BibXML service production set-up.
+    Bib,
+    /// OpenCRVS server-hosted environment set-up.
+    Crvs,
+}
+
+impl Guideline {
+    /// The short code used in the catalogue.
+    pub fn code(self) -> &'static str {
+        match self {
+            Guideline::Stat => "STAT",
+            Guideline::Roll => "ROLL",
+            Guideline::Hkn => "HKN",
+            Guideline::Bib => "BIB",
+            Guideline::Crvs => "CRVS",
+        }
+    }
+
+    /// The guideline's full name.
+    pub fn title(self) -> &'static str {
+        match self {
+            Guideline::Stat => ".Stat Suite, Production setup recommendations",
+            Guideline::Roll => "TEONITE, Production Rollout Guidelines",
+            Guideline::Hkn => "London Borough of Hackney, Production Deployment checklist (AWS)",
+            Guideline::Bib => "IETF BibXML service, Production setup",
+            Guideline::Crvs => "OpenCRVS, Set-up a server-hosted environment",
+        }
+    }
+}
+
+/// A rule parameter with its default (as JSON text) and what it means.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    /// The default value, written as JSON.
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+/// Everything about a rule except its check: the documentation `liftoff explain` prints.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, `<pillar>.<name>`.
+    pub id: &'static str,
+    pub title: &'static str,
+    pub pillar: Pillar,
+    /// Default level at staging, soft launch, production.
+    pub stages: [Requirement; 3],
+    /// When the rule applies at all; it is not-applicable otherwise.
+    pub applies_when: Option<&'static str>,
+    pub evidence: &'static [Evidence],
+    pub sources: &'static [Guideline],
+    /// What must hold, in one or two sentences.
+    pub checks: &'static str,
+    /// Why it matters.
+    pub rationale: &'static str,
+    /// What to change when it fails.
+    pub remediation: &'static str,
+    pub params: &'static [ParamSpec],
+    /// A liftoff.yaml snippet (without `service:`) that passes.
+    pub pass_example: &'static str,
+    /// A liftoff.yaml snippet (without `service:`) that fails.
+    pub fail_example: &'static str,
+    /// Whether the examples are manifests a test can run (false for artefact or live examples).
+    pub examples_run: bool,
+}
+
+impl RuleMeta {
+    /// The default level at a stage.
+    pub fn stage(&self, stage: Stage) -> Requirement {
+        self.stages[stage.index()]
+    }
+}
+
+/// A rule: documentation plus a check over the model.
+pub trait Rule: Sync {
+    /// The rule's documentation and defaults.
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Judges the deployment. `Err` means the rule could not be judged at all.
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String>;
+
+    /// Whether the rule reads other rules' results (it then runs after them).
+    fn reads_other_results(&self) -> bool {
+        false
+    }
+}
+
+/// What a rule sees.
+pub struct Context<'a> {
+    pub model: &'a Deployment,
+    pub params: &'a Params,
+    /// The day dates are judged against.
+    pub today: Date,
+    /// Live probes are switched off.
+    pub offline: bool,
+    /// Results of the rules that ran before, for rules that summarise others.
+    pub prior: &'a [(&'static str, Status)],
+}
+
+impl Context<'_> {
+    /// A parameter's value.
+    pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+        self.params.get(name)
+    }
+}
+
+/// The resolved parameters of one rule.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    pub values: BTreeMap<String, Json>,
+}
+
+impl Params {
+    /// A parameter's value, typed.
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
+        let value = self.values.get(name).ok_or_else(|| format!("parameter `{name}` is not set"))?;
+        serde_json::from_value(value.clone()).map_err(|e| format!("parameter `{name}` has an unusable value {value}: {e}"))
+    }
+}
+
+/// One judgement of one target, before waivers and stage gating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub target: String,
+    pub environment: Option<String>,
+    pub status: Status,
+    pub message: String,
+    pub origin: Option<Origin>,
+    pub evidence: Map<String, Json>,
+}
+
+impl Finding {
+    fn new(status: Status, target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding { target: target.into(), environment: None, status, message: message.into(), origin: None, evidence: Map::new() }
+    }
+
+    /// The requirement holds.
+    pub fn pass(target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(Status::Pass, target, message)
+    }
+
+    /// The requirement does not hold.
+    pub fn fail(target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(Status::Fail, target, message)
+    }
+
+    /// Nothing to judge.
+    pub fn not_applicable(target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(Status::NotApplicable, target, message)
+    }
+
+    /// The target exists but the fact the rule needs is unknown: a fail, never a silent pass.
+    pub fn not_evidenced(target: impl Into<String>, declare: &str, provide: &str) -> Finding {
+        let message = if provide.is_empty() {
+            format!("not evidenced: declare {declare} in liftoff.yaml")
+        } else {
+            format!("not evidenced: declare {declare} in liftoff.yaml or provide {provide}")
+        };
+        Finding::new(Status::Fail, target, message).with("evidenced", false)
+    }
+
+    /// A live check that was not run.
+    pub fn skipped(target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(Status::Skipped, target, message)
+    }
+
+    /// Passes when `ok`, fails otherwise.
+    pub fn judge(ok: bool, target: impl Into<String>, pass: impl Into<String>, fail: impl Into<String>) -> Finding {
+        if ok { Finding::pass(target, pass) } else { Finding::fail(target, fail) }
+    }
+
+    /// Sets where the deciding fact was found.
+    pub fn at(mut self, origin: &Origin) -> Finding {
+        self.origin = Some(origin.clone());
+        self
+    }
+
+    /// Sets where the deciding fact was found, when known.
+    pub fn at_opt(mut self, origin: Option<&Origin>) -> Finding {
+        if let Some(origin) = origin {
+            self.origin = Some(origin.clone());
+        }
+        self
+    }
+
+    /// Sets the environment the target belongs to.
+    pub fn in_env(mut self, env: &str) -> Finding {
+        self.environment = Some(env.to_string());
+        self
+    }
+
+    /// Adds a piece of evidence.
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Finding {
+        self.evidence.insert(key.to_string(), serde_json::to_value(value).unwrap_or(Json::Null));
+        self
+    }
+}
+
+/// Every rule, in catalogue order.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &env::PreProduction,
+    &env::Parity,
+    &env::TestDataOnly,
+    &env::StagingAccess,
+    &env::DataSeparation,
+    &env::BackupSeparate,
+    &env::ProductionDevImages,
+    &ha::WebRedundancy,
+    &ha::MultiZone,
+    &ha::DbReplica,
+    &ha::ReplicationMode,
+    &ha::Quorum,
+    &ha::Singletons,
+    &ha::ServerCount,
+    &ha::MetricsTargets,
+    &capacity::Disk,
+    &capacity::BackupDisk,
+    &capacity::ServerSpec,
+    &capacity::Architecture,
+    &capacity::Network,
+    &capacity::DiskAlerts,
+    &capacity::Ssd,
+    &security::HttpsOnly,
+    &security::HttpRedirect,
+    &security::HttpDisabled,
+    &security::Hsts,
+    &security::HeadersGrade,
+    &security::TlsGrade,
+    &security::CertExpiry,
+    &security::NoDowngradeRedirect,
+    &security::ProxyHop,
+    &security::EncryptionAtRest,
+    &security::ApiAuthorizer,
+    &security::NoPublicStorage,
+    &security::FunctionNotPublic,
+    &security::DbNotPublic,
+    &security::SearchPrivate,
+    &security::InternalBehindFirewall,
+    &security::Vpn,
+    &security::SshHardening,
+    &security::UserMfa,
+    &security::FewAdmins,
+    &security::ServiceAccounts,
+    &security::NoDebug,
+    &security::MetricsAuth,
+    &security::Pentest,
+    &security::PlaintextSecrets,
+    &security::Patching,
+    &security::BackupEncryption,
+    &monitoring::HealthEndpoint,
+    &monitoring::Canary,
+    &monitoring::ApiAlarms,
+    &monitoring::LogRetention,
+    &monitoring::Dashboard,
+    &monitoring::Tracing,
+    &monitoring::ErrorReporting,
+    &monitoring::Metrics,
+    &monitoring::MessageLoss,
+    &monitoring::NoCacheMetrics,
+    &monitoring::Components,
+    &monitoring::SshAudit,
+    &monitoring::NotificationChannel,
+    &monitoring::Observability,
+    &reliability::Backups,
+    &reliability::BackupFrequency,
+    &reliability::BackupOffsite,
+    &reliability::Pitr,
+    &reliability::BackupTags,
+    &reliability::RestoreTested,
+    &reliability::BackupMonitored,
+    &reliability::Runbooks,
+    &reliability::Datacenter,
+    &reliability::DbMaintenance,
+    &cost::PreferredDatastore,
+    &cost::GsiLimit,
+    &ops::UpgradeCadence,
+    &ops::SupportProcess,
+    &ops::Staffing,
+    &ops::AutomatedDeploy,
+    &ops::RequiredEnv,
+    &ops::Smtp,
+    &compliance::Frameworks,
+];
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    REGISTRY.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// Every rule id, in catalogue order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|r| r.meta().id)
+}

@@ -1,0 +1,130 @@
+//! Who gets told: coverage of monitoring, SSH login audit, notification channels.
+
+use crate::model::{ComponentKind, EnvKind};
+use crate::rules::*;
+
+static COMPONENTS: RuleMeta = RuleMeta {
+    id: "monitoring.components",
+    title: "Monitoring covers the database, the core system and the backup system, and notifies people",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared, Evidence::Terraform],
+    sources: &[Guideline::Roll],
+    checks: "`monitoring.covers` includes `core`, `database` when a database exists, and `backup` when \
+backups exist; and a notification channel is declared.",
+    rationale: "Monitoring that watches the web tier but not the database or the backups reports green while \
+the data quietly stops being saved.",
+    remediation: "Extend monitoring to the missing parts and route its alerts to people.",
+    params: &[],
+    pass_example: "monitoring: {covers: [core, database], channels: [{email: ops@example.org}]}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
+    fail_example: "monitoring: {covers: [core], channels: [{email: ops@example.org}]}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
+    examples_run: true,
+};
+
+/// `monitoring.components`.
+pub struct Components;
+
+impl Rule for Components {
+    fn meta(&self) -> &'static RuleMeta {
+        &COMPONENTS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let m = &cx.model.monitoring;
+        let Some(origin) = &m.origin else {
+            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`monitoring.covers` and `monitoring.channels`", "")]);
+        };
+        let mut needed = vec!["core"];
+        if cx.model.components().any(|(_, c)| c.kind() == ComponentKind::Database) {
+            needed.push("database");
+        }
+        if !cx.model.backups.is_empty() || cx.model.environments_of(EnvKind::Backup).next().is_some() {
+            needed.push("backup");
+        }
+        let missing: Vec<&str> = needed.iter().copied().filter(|n| !m.covers.iter().any(|c| c.value == *n)).collect();
+        let mut problems = Vec::new();
+        if !missing.is_empty() {
+            problems.push(format!("monitoring does not cover {}", list(&missing)));
+        }
+        if m.channels.is_empty() {
+            problems.push("no channel notifies people".to_string());
+        }
+        let at = m.covers.first().map(|c| &c.origin).unwrap_or(origin);
+        Ok(vec![Finding::judge(problems.is_empty(), DEPLOYMENT, format!("covers {} and notifies people", list(&needed)), problems.join("; ")).at(at).with("covers", m.covers.iter().map(|c| &c.value).collect::<Vec<_>>())])
+    }
+}
+
+static SSH_AUDIT: RuleMeta = RuleMeta {
+    id: "monitoring.ssh-audit",
+    title: "Every SSH login to a production server notifies the technical staff",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("the team manages servers"),
+    evidence: &[Evidence::Declared, Evidence::Ansible],
+    sources: &[Guideline::Crvs],
+    checks: "`monitoring.ssh_audit` (or `access.ssh.login_alerts`) is true.",
+    rationale: "Once provisioned, nobody should need to log in to a production server. A notification on \
+every login makes an intruder, or an unplanned change, visible to the whole team at once.",
+    remediation: "Send a chat or email notification on every SSH login (PAM hook or auditd rule).",
+    params: &[],
+    pass_example: "monitoring: {ssh_audit: true}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
+    fail_example: "monitoring: {ssh_audit: false}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
+    examples_run: true,
+};
+
+/// `monitoring.ssh-audit`.
+pub struct SshAudit;
+
+impl Rule for SshAudit {
+    fn meta(&self) -> &'static RuleMeta {
+        &SSH_AUDIT
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if !cx.model.has_managed_servers() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no managed servers declared")]);
+        }
+        let fact = cx.model.monitoring.ssh_audit.as_ref().or(cx.model.access.ssh.login_alerts.as_ref());
+        Ok(vec![match fact {
+            None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.ssh_audit`", "an Ansible role that installs login alerts"),
+            Some(f) => Finding::judge(f.value, DEPLOYMENT, "SSH logins notify the team", "SSH logins go unnoticed").at(&f.origin),
+        }])
+    }
+}
+
+static CHANNEL: RuleMeta = RuleMeta {
+    id: "monitoring.notification-channel",
+    title: "A working notification channel exists",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Crvs],
+    checks: "`monitoring.channels` names at least one chat webhook (by environment variable) or email address.",
+    rationale: "Alerts that go nowhere are not alerts. The channel is also where backups, logins and \
+certificate expiry are reported.",
+    remediation: "Add a Slack-compatible webhook (`{slack: SLACK_WEBHOOK_URL}`) or an email address.",
+    params: &[],
+    pass_example: "monitoring: {channels: [{slack: SLACK_WEBHOOK_URL}]}\n",
+    fail_example: "monitoring: {channels: []}\n",
+    examples_run: true,
+};
+
+/// `monitoring.notification-channel`.
+pub struct NotificationChannel;
+
+impl Rule for NotificationChannel {
+    fn meta(&self) -> &'static RuleMeta {
+        &CHANNEL
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let m = &cx.model.monitoring;
+        Ok(vec![match (m.channels.first(), &m.origin) {
+            (Some(c), _) => Finding::pass(DEPLOYMENT, format!("notifies via {}", list(&m.channels.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>()))).at(&c.origin),
+            (None, Some(o)) => Finding::fail(DEPLOYMENT, "no notification channel is declared").at(o),
+            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.channels`", ""),
+        }])
+    }
+}

@@ -1,0 +1,143 @@
+//! Rules for APIs in production: canaries, alarms, tracing.
+
+use crate::model::EndpointKind;
+use crate::rules::*;
+
+static CANARY: RuleMeta = RuleMeta {
+    id: "monitoring.canary",
+    title: "An availability canary probes each API at least every 5 minutes",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("api endpoints are declared"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Hkn, Guideline::Roll],
+    checks: "For every API endpoint, a canary in `monitoring.canaries` targets its URL with an `interval` of \
+at most `canary_interval` (a Synthetics canary or a liftoff watch entry count too).",
+    rationale: "Users should not be the monitoring. A canary that calls the API like a client notices an \
+outage within minutes, at night and on holidays.",
+    remediation: "Add a canary for the API (`monitoring.canaries: [{target: https://api.example.org/ping, interval: 5m}]`).",
+    params: &[ParamSpec { name: "canary_interval", default: "\"5m\"", doc: "longest interval between canary runs" }],
+    pass_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 5m}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    fail_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 1h}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    examples_run: true,
+};
+
+/// `monitoring.canary`.
+pub struct Canary;
+
+impl Rule for Canary {
+    fn meta(&self) -> &'static RuleMeta {
+        &CANARY
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let text: String = cx.param("canary_interval")?;
+        let max: crate::model::Duration = text.parse().map_err(|e| format!("canary_interval: {e}"))?;
+        let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
+            .into_iter()
+            .map(|(env, e)| {
+                let base = e.url.trim_end_matches('/');
+                let canaries: Vec<_> = cx.model.monitoring.canaries.iter().filter(|c| c.target.trim_end_matches('/').starts_with(base)).collect();
+                let best = canaries.iter().min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()));
+                match best {
+                    None => Finding::fail(e.url.clone(), "no canary probes this API").at(&e.origin),
+                    Some(c) => match c.interval {
+                        None => Finding::not_evidenced(e.url.clone(), "the canary's `interval`", "Terraform Synthetics canaries").at(&c.origin),
+                        Some(i) => Finding::judge(i <= max, e.url.clone(), format!("probed every {i}"), format!("probed every {i}, less often than every {max}")).at(&c.origin),
+                    },
+                }
+                .in_env(&env.name)
+            })
+            .collect();
+        if out.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+        }
+        Ok(out)
+    }
+}
+
+static API_ALARMS: RuleMeta = RuleMeta {
+    id: "monitoring.api-alarms",
+    title: "Alarms fire on canary failure and on any 5xx from an API",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("api endpoints are declared"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Hkn],
+    checks: "`monitoring.alarms` includes `on: canary` and `on: 5xx`.",
+    rationale: "A canary that fails silently is no canary; server errors are the first sign of a broken \
+release or an exhausted dependency.",
+    remediation: "Add alarms on canary failures and on 5xx responses, routed to the on-call channel.",
+    params: &[],
+    pass_example: "monitoring: {alarms: [{on: canary}, {on: 5xx}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    fail_example: "monitoring: {alarms: [{on: canary}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    examples_run: true,
+};
+
+/// `monitoring.api-alarms`.
+pub struct ApiAlarms;
+
+impl Rule for ApiAlarms {
+    fn meta(&self) -> &'static RuleMeta {
+        &API_ALARMS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+        }
+        let m = &cx.model.monitoring;
+        let missing: Vec<&str> = ["canary", "5xx"].into_iter().filter(|k| m.alarm_on(k).is_none()).collect();
+        let origin = m.alarms.first().map(|a| &a.origin).or(m.origin.as_ref());
+        Ok(vec![if m.origin.is_none() {
+            Finding::not_evidenced(DEPLOYMENT, "`monitoring.alarms`", "Terraform CloudWatch alarms")
+        } else {
+            Finding::judge(missing.is_empty(), DEPLOYMENT, "alarms on canary failures and 5xx", format!("no alarm on {}", list(&missing))).at_opt(origin)
+        }])
+    }
+}
+
+static TRACING: RuleMeta = RuleMeta {
+    id: "monitoring.tracing",
+    title: "Request tracing is on for APIs",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REC],
+    applies_when: Some("api endpoints are declared"),
+    evidence: &[Evidence::Terraform, Evidence::Serverless, Evidence::Declared],
+    sources: &[Guideline::Hkn],
+    checks: "`monitoring.tracing` names a tracing system (X-Ray active tracing, OpenTelemetry, ...).",
+    rationale: "When a request is slow, tracing shows which of the many calls behind it is to blame instead \
+of leaving the team to guess.",
+    remediation: "Enable tracing (API Gateway / Lambda `tracing_config` Active, or an OpenTelemetry exporter).",
+    params: &[],
+    pass_example: "monitoring: {tracing: opentelemetry}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    fail_example: "monitoring: {tracing: none}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
+    examples_run: true,
+};
+
+/// `monitoring.tracing`.
+pub struct Tracing;
+
+impl Rule for Tracing {
+    fn meta(&self) -> &'static RuleMeta {
+        &TRACING
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+        }
+        Ok(vec![declared_tool(&cx.model.monitoring.tracing, "`monitoring.tracing`", "tracing", "Terraform or serverless tracing settings")])
+    }
+}
+
+/// Judges a declared tool name: `none`, `off` and `false` mean the tool is absent.
+pub(super) fn declared_tool(fact: &Option<crate::model::Fact<String>>, key: &str, what: &str, provide: &str) -> Finding {
+    match fact {
+        None => Finding::not_evidenced(DEPLOYMENT, key, provide),
+        Some(f) => {
+            let absent = ["none", "off", "false", "no", ""].contains(&f.value.trim().to_ascii_lowercase().as_str());
+            Finding::judge(!absent, DEPLOYMENT, format!("{what}: {}", f.value), format!("{what} is switched off")).at(&f.origin)
+        }
+    }
+}

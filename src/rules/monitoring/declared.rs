@@ -1,0 +1,227 @@
+//! Monitoring rules judged from the declared monitoring set-up.
+
+use super::api::declared_tool;
+use crate::model::ComponentKind;
+use crate::rules::*;
+
+static LOG_RETENTION: RuleMeta = RuleMeta {
+    id: "monitoring.log-retention",
+    title: "Logs are kept between six and eight months",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Hkn],
+    checks: "`monitoring.log_retention_days` (or every log group's retention) lies between \
+`log_retention_min_days` and `log_retention_max_days`.",
+    rationale: "Incidents are often discovered months later, so logs must reach back that far; keeping them \
+forever costs money and keeps personal data longer than needed.",
+    remediation: "Set log retention to a value in the range (e.g. 200 days).",
+    params: &[
+        ParamSpec { name: "log_retention_min_days", default: "180", doc: "shortest retention in days" },
+        ParamSpec { name: "log_retention_max_days", default: "240", doc: "longest retention in days" },
+    ],
+    pass_example: "monitoring: {log_retention_days: 200}\n",
+    fail_example: "monitoring: {log_retention_days: 14}\n",
+    examples_run: true,
+};
+
+/// `monitoring.log-retention`.
+pub struct LogRetention;
+
+impl Rule for LogRetention {
+    fn meta(&self) -> &'static RuleMeta {
+        &LOG_RETENTION
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let min: u32 = cx.param("log_retention_min_days")?;
+        let max: u32 = cx.param("log_retention_max_days")?;
+        Ok(vec![match &cx.model.monitoring.log_retention_days {
+            None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.log_retention_days`", "Terraform log groups"),
+            Some(d) => Finding::judge(
+                (min..=max).contains(&d.value),
+                DEPLOYMENT,
+                format!("logs kept {} days", d.value),
+                format!("logs kept {} days, outside {min}..{max}", d.value),
+            )
+            .at(&d.origin)
+            .with("retention_days", d.value),
+        }])
+    }
+}
+
+static DASHBOARD: RuleMeta = RuleMeta {
+    id: "monitoring.dashboard",
+    title: "Each production service has a monitoring dashboard",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REC],
+    applies_when: None,
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Hkn],
+    checks: "`monitoring.dashboards` lists at least one dashboard.",
+    rationale: "During an incident the first question is what changed and when; a dashboard answers it in \
+seconds instead of queries.",
+    remediation: "Create a dashboard with traffic, errors, latency and saturation, and list its URL.",
+    params: &[],
+    pass_example: "monitoring: {dashboards: [\"https://grafana.example.org/d/registry\"]}\n",
+    fail_example: "monitoring: {dashboards: []}\n",
+    examples_run: true,
+};
+
+/// `monitoring.dashboard`.
+pub struct Dashboard;
+
+impl Rule for Dashboard {
+    fn meta(&self) -> &'static RuleMeta {
+        &DASHBOARD
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let m = &cx.model.monitoring;
+        Ok(vec![match (m.dashboards.first(), &m.origin) {
+            (Some(d), _) => Finding::pass(DEPLOYMENT, format!("{} dashboard(s)", m.dashboards.len())).at(&d.origin),
+            (None, Some(o)) => Finding::fail(DEPLOYMENT, "no dashboard is declared").at(o),
+            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.dashboards`", "Terraform dashboards"),
+        }])
+    }
+}
+
+static ERROR_REPORTING: RuleMeta = RuleMeta {
+    id: "monitoring.error-reporting",
+    title: "Errors are reported to an error tracker",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Dotenv, Evidence::Compose, Evidence::Declared],
+    sources: &[Guideline::Bib, Guideline::Crvs],
+    checks: "`monitoring.error_reporting` names an error tracker (with artefacts: a `SENTRY_DSN` or equivalent).",
+    rationale: "Exceptions that only reach a log file are found by the users first. A tracker groups them, \
+counts them and tells the team.",
+    remediation: "Configure an error tracker such as Sentry in production.",
+    params: &[],
+    pass_example: "monitoring: {error_reporting: sentry}\n",
+    fail_example: "monitoring: {error_reporting: none}\n",
+    examples_run: true,
+};
+
+/// `monitoring.error-reporting`.
+pub struct ErrorReporting;
+
+impl Rule for ErrorReporting {
+    fn meta(&self) -> &'static RuleMeta {
+        &ERROR_REPORTING
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        Ok(vec![declared_tool(&cx.model.monitoring.error_reporting, "`monitoring.error_reporting`", "error reporting", "a SENTRY_DSN in .env or compose files")])
+    }
+}
+
+static METRICS: RuleMeta = RuleMeta {
+    id: "monitoring.metrics",
+    title: "The service exports metrics that a monitoring system scrapes",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
+    sources: &[Guideline::Bib, Guideline::Roll],
+    checks: "`monitoring.metrics.scraped_by` names the system that collects the service's metrics.",
+    rationale: "Without metrics, capacity problems show up as outages; with them, as a rising line days before.",
+    remediation: "Export metrics (e.g. Prometheus format) and configure scraping.",
+    params: &[],
+    pass_example: "monitoring: {metrics: {scraped_by: prometheus, targets: 2}}\n",
+    fail_example: "monitoring: {metrics: {scraped_by: none}}\n",
+    examples_run: true,
+};
+
+/// `monitoring.metrics`.
+pub struct Metrics;
+
+impl Rule for Metrics {
+    fn meta(&self) -> &'static RuleMeta {
+        &METRICS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        Ok(vec![declared_tool(&cx.model.monitoring.metrics_scraped_by, "`monitoring.metrics.scraped_by`", "metrics scraped by", "compose or Kubernetes scrape configuration")])
+    }
+}
+
+static MESSAGE_LOSS: RuleMeta = RuleMeta {
+    id: "monitoring.message-loss",
+    title: "Event delivery is observable and loss-safe",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("queues or topics exist"),
+    evidence: &[Evidence::Terraform, Evidence::Serverless, Evidence::Declared],
+    sources: &[Guideline::Hkn],
+    checks: "With queues or topics, an alarm `on: dlq` is declared (with Terraform: SNS delivery-status \
+logging, and every consumer has a dead-letter queue with an alarm).",
+    rationale: "A message that fails delivery disappears without a trace unless something catches it. A \
+dead-letter queue catches it; an alarm makes sure someone looks.",
+    remediation: "Give every consumer a dead-letter queue and alarm on its depth.",
+    params: &[],
+    pass_example: "monitoring: {alarms: [{on: dlq}]}\nenvironments:\n  production:\n    kind: production\n    components: [{name: events, kind: queue}]\n",
+    fail_example: "monitoring: {alarms: [{on: canary}]}\nenvironments:\n  production:\n    kind: production\n    components: [{name: events, kind: queue}]\n",
+    examples_run: true,
+};
+
+/// `monitoring.message-loss`.
+pub struct MessageLoss;
+
+impl Rule for MessageLoss {
+    fn meta(&self) -> &'static RuleMeta {
+        &MESSAGE_LOSS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let queues: Vec<_> = cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Queue).collect();
+        if queues.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no queues or topics declared")]);
+        }
+        let m = &cx.model.monitoring;
+        Ok(queues
+            .into_iter()
+            .map(|(env, q)| {
+                match (m.alarm_on("dlq"), &m.origin) {
+                    (Some(a), _) => Finding::pass(q.target(env), "dead letters raise an alarm").at(&a.origin),
+                    (None, Some(o)) => Finding::fail(q.target(env), "no alarm on dead-lettered messages").at(o),
+                    (None, None) => Finding::not_evidenced(q.target(env), "`monitoring.alarms: [{on: dlq}]`", "Terraform queues and alarms").at(&q.origin),
+                }
+                .in_env(&env.name)
+            })
+            .collect())
+    }
+}
+
+static OBSERVABILITY: RuleMeta = RuleMeta {
+    id: "monitoring.observability",
+    title: "An observability platform correlates traces, metrics and logs",
+    pillar: Pillar::Monitoring,
+    stages: [OFF, OFF, REC],
+    applies_when: None,
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Roll],
+    checks: "`monitoring.observability` names the platform.",
+    rationale: "Separate tools answer separate questions; a platform that links a slow trace to its logs and \
+the metrics around it shortens every investigation.",
+    remediation: "Adopt an observability platform (Grafana stack, Datadog, Honeycomb, ...) and declare it.",
+    params: &[],
+    pass_example: "monitoring: {observability: grafana}\n",
+    fail_example: "monitoring: {observability: none}\n",
+    examples_run: true,
+};
+
+/// `monitoring.observability`.
+pub struct Observability;
+
+impl Rule for Observability {
+    fn meta(&self) -> &'static RuleMeta {
+        &OBSERVABILITY
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        Ok(vec![declared_tool(&cx.model.monitoring.observability, "`monitoring.observability`", "observability platform", "")])
+    }
+}

@@ -1,0 +1,42 @@
+use crate::rules::*;
+
+/// `ops.automated-deploy`: deployments run from an automated pipeline.
+pub struct AutomatedDeploy;
+
+static META: RuleMeta = RuleMeta {
+    id: "ops.automated-deploy",
+    title: "Deployments run from an automated pipeline",
+    pillar: Pillar::Operations,
+    stages: [REC, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::RepoFiles, Evidence::Declared],
+    sources: &[Guideline::Crvs],
+    checks: "`processes.deploy_pipeline` names a pipeline file that exists, or the repository holds CI \
+workflow files (.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...).",
+    rationale: "Hand-run deployments differ every time and depend on one person's laptop and memory; a \
+pipeline makes them repeatable, reviewable and possible at 3 a.m. by anyone on call.",
+    remediation: "Deploy from CI (with its secret store holding credentials) and name the workflow.",
+    params: &[],
+    pass_example: "processes: {deploy_pipeline: \"https://ci.example.org/registry/deploy\"}\n",
+    fail_example: "processes: {deploy_pipeline: .github/workflows/missing.yml}\n",
+    examples_run: true,
+};
+
+impl Rule for AutomatedDeploy {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let declared = &cx.model.processes.deploy_pipeline;
+        let found: Vec<&str> = cx.model.pipelines.iter().map(|l| l.path.as_str()).collect();
+        Ok(vec![match declared {
+            Some(d) if d.exists == Some(false) => Finding::fail(DEPLOYMENT, format!("the declared pipeline `{}` does not exist", d.reference)).at(&d.origin),
+            Some(d) => Finding::pass(DEPLOYMENT, format!("deploys from `{}`", d.reference)).at(&d.origin),
+            None if !found.is_empty() => Finding::pass(DEPLOYMENT, format!("CI pipeline files found: {}", list(&found)))
+                .at(&crate::model::Origin::Artefact(cx.model.pipelines[0].clone())),
+            None => Finding::fail(DEPLOYMENT, "no CI pipeline file found and none declared (`processes.deploy_pipeline`)"),
+        }
+        .with("pipelines", found)])
+    }
+}

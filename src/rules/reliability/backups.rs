@@ -1,0 +1,321 @@
+//! Backup rules.
+
+use crate::model::{ComponentKind, EnvKind, RestoreCadence};
+use crate::rules::*;
+
+/// Backups judged one by one; not-applicable when none are declared.
+fn each_backup(cx: &Context<'_>, judge: impl Fn(&crate::model::Backup) -> Finding) -> Vec<Finding> {
+    if cx.model.backups.is_empty() {
+        return vec![Finding::not_applicable(DEPLOYMENT, "no backups declared")];
+    }
+    cx.model.backups.iter().map(judge).collect()
+}
+
+static BACKUPS: RuleMeta = RuleMeta {
+    id: "reliability.backups",
+    title: "Every data store that holds data to keep is backed up",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("the deployment keeps data (at soft launch: user data that must survive into production)"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Roll, Guideline::Stat, Guideline::Crvs],
+    checks: "Every production `database`, `storage` and `search` component has an entry in `backups` (`of:`).",
+    rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
+permanent data loss.",
+    remediation: "Schedule backups of the listed stores and declare them.",
+    params: &[],
+    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 1d}]\n",
+    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}, {name: files, kind: storage}]}\nbackups: [{of: db, every: 1d}]\n",
+    examples_run: true,
+};
+
+/// `reliability.backups`.
+pub struct Backups;
+
+impl Rule for Backups {
+    fn meta(&self) -> &'static RuleMeta {
+        &BACKUPS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if cx.model.data_kept() != Some(true) {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+        }
+        let production = match production(cx.model) {
+            Ok(p) => p,
+            Err(f) => return Ok(vec![f]),
+        };
+        let mut out = Vec::new();
+        for env in production {
+            for c in env.components.iter().filter(|c| c.kind().stores_data()) {
+                let backup = cx.model.backups.iter().find(|b| b.of == c.name);
+                out.push(
+                    match backup {
+                        Some(b) => Finding::pass(c.target(env), "backed up").at(&b.origin),
+                        None => Finding::fail(c.target(env), format!("`{}` has no backup", c.name)).at(&c.origin),
+                    }
+                    .in_env(&env.name),
+                );
+            }
+        }
+        if out.is_empty() {
+            out.push(Finding::not_evidenced(DEPLOYMENT, "the data stores of production (components of kind database, storage or search)", "Terraform files"));
+        }
+        Ok(out)
+    }
+}
+
+static FREQUENCY: RuleMeta = RuleMeta {
+    id: "reliability.backup-frequency",
+    title: "Backups run at least weekly (daily recommended)",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("backups are declared"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Stat],
+    checks: "Every backup's `every` is at most `backup_max_interval`.",
+    rationale: "The interval between backups is the amount of work lost when the newest one must be restored.",
+    remediation: "Back up at least every `backup_max_interval`, daily for data that changes every day.",
+    params: &[ParamSpec { name: "backup_max_interval", default: "\"7d\"", doc: "longest interval between backups" }],
+    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 1d}]\n",
+    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 30d}]\n",
+    examples_run: true,
+};
+
+/// `reliability.backup-frequency`.
+pub struct BackupFrequency;
+
+impl Rule for BackupFrequency {
+    fn meta(&self) -> &'static RuleMeta {
+        &FREQUENCY
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let text: String = cx.param("backup_max_interval")?;
+        let max: crate::model::Duration = text.parse().map_err(|e| format!("backup_max_interval: {e}"))?;
+        Ok(each_backup(cx, |b| match &b.every {
+            None => Finding::not_evidenced(b.target(), &format!("`every` of the backup of `{}`", b.of), "Terraform backup plans").at(&b.origin),
+            Some(e) => Finding::judge(e.value <= max, b.target(), format!("runs every {}", e.value), format!("runs every {}, less often than every {max}", e.value)).at(&e.origin),
+        }))
+    }
+}
+
+static OFFSITE: RuleMeta = RuleMeta {
+    id: "reliability.backup-offsite",
+    title: "Backups are stored at another site or region than the data",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("backups are declared"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Roll, Guideline::Crvs],
+    checks: "Every backup's `location` differs from the `location` of the environment of the store it backs up.",
+    rationale: "A copy in the same building burns with the original.",
+    remediation: "Ship backups to another site or region.",
+    params: &[],
+    pass_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\nbackups: [{of: db, location: dc-south}]\n",
+    fail_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\nbackups: [{of: db, location: dc-north}]\n",
+    examples_run: true,
+};
+
+/// `reliability.backup-offsite`.
+pub struct BackupOffsite;
+
+impl Rule for BackupOffsite {
+    fn meta(&self) -> &'static RuleMeta {
+        &OFFSITE
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        Ok(each_backup(cx, |b| {
+            let source_env = cx.model.components().find(|(_, c)| c.name == b.of).map(|(e, _)| e);
+            let data_site = source_env.and_then(|e| e.location.as_ref());
+            match (&b.location, data_site) {
+                (None, _) => Finding::not_evidenced(b.target(), &format!("`location` of the backup of `{}`", b.of), "").at(&b.origin),
+                (Some(_), None) => Finding::not_evidenced(b.target(), &format!("`location` of the environment holding `{}`", b.of), ""),
+                (Some(at), Some(site)) => Finding::judge(
+                    !at.value.eq_ignore_ascii_case(&site.value),
+                    b.target(),
+                    format!("stored at `{}`, away from `{}`", at.value, site.value),
+                    format!("stored at `{}`, the same site as the data", at.value),
+                )
+                .at(&at.origin),
+            }
+        }))
+    }
+}
+
+static PITR: RuleMeta = RuleMeta {
+    id: "reliability.pitr",
+    title: "Point-in-time recovery is on for databases",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("production has a database"),
+    evidence: &[Evidence::Terraform, Evidence::Declared],
+    sources: &[Guideline::Hkn, Guideline::Stat],
+    checks: "Every production database has a backup with `pitr: true` or declares `recovery: full` / `pitr` \
+(DynamoDB point-in-time recovery, RDS `backup_retention_period` > 0, SQL full recovery model).",
+    rationale: "A nightly backup restores last night; a bad migration at 15:00 needs 14:59. Point-in-time \
+recovery replays the log to any moment.",
+    remediation: "Enable PITR / the full recovery model with log backups.",
+    params: &[],
+    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database, recovery: full}]}\n",
+    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database, recovery: simple}]}\n",
+    examples_run: true,
+};
+
+/// `reliability.pitr`.
+pub struct Pitr;
+
+impl Rule for Pitr {
+    fn meta(&self) -> &'static RuleMeta {
+        &PITR
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let production = match production(cx.model) {
+            Ok(p) => p,
+            Err(f) => return Ok(vec![f]),
+        };
+        let mut out = Vec::new();
+        for env in production {
+            for c in env.components.iter().filter(|c| c.kind() == ComponentKind::Database) {
+                let backup_pitr = cx.model.backups.iter().filter(|b| b.of == c.name).find_map(|b| b.pitr.as_ref());
+                let finding = match (backup_pitr, &c.recovery) {
+                    (Some(p), _) if p.value => Finding::pass(c.target(env), "point-in-time recovery is on").at(&p.origin),
+                    (_, Some(r)) if ["full", "pitr", "bulk-logged"].contains(&r.value.to_ascii_lowercase().as_str()) => {
+                        Finding::pass(c.target(env), format!("{} recovery model", r.value)).at(&r.origin)
+                    }
+                    (_, Some(r)) => Finding::fail(c.target(env), format!("the `{}` recovery model cannot restore to a point in time", r.value)).at(&r.origin),
+                    (Some(p), None) => Finding::fail(c.target(env), "point-in-time recovery is off").at(&p.origin),
+                    (None, None) => Finding::not_evidenced(c.target(env), &format!("`recovery` of `{}` or `pitr` on its backup", c.name), "Terraform files").at(&c.origin),
+                };
+                out.push(finding.in_env(&env.name));
+            }
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no database in production"));
+        }
+        Ok(out)
+    }
+}
+
+static TAGS: RuleMeta = RuleMeta {
+    id: "reliability.backup-tags",
+    title: "Data-storing cloud resources carry the backup tag",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REQ, REQ],
+    applies_when: Some("cloud resources are read from Terraform"),
+    evidence: &[Evidence::Terraform],
+    sources: &[Guideline::Hkn],
+    checks: "Every data-storing cloud resource has the tag `backup_tag.key` with one of `backup_tag.values`.",
+    rationale: "Tag-driven backup plans (AWS Backup) only protect what is tagged; an untagged table is \
+silently left out.",
+    remediation: "Add the tag (e.g. `BackupPolicy = \"Prod\"`) through provider `default_tags` or per resource.",
+    params: &[ParamSpec { name: "backup_tag", default: "{\"key\": \"BackupPolicy\", \"values\": [\"Dev\", \"Stg\", \"Prod\"]}", doc: "the tag key and its allowed values" }],
+    pass_example: "resource \"aws_dynamodb_table\" \"records\" { tags = { BackupPolicy = \"Prod\" } }",
+    fail_example: "resource \"aws_dynamodb_table\" \"records\" { tags = {} }",
+    examples_run: false,
+};
+
+/// `reliability.backup-tags`.
+pub struct BackupTags;
+
+impl Rule for BackupTags {
+    fn meta(&self) -> &'static RuleMeta {
+        &TAGS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let _tag: serde_json::Value = cx.param("backup_tag")?;
+        if cx.model.resources.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no cloud resources were read (judged from Terraform only)")]);
+        }
+        Ok(vec![Finding::not_applicable(DEPLOYMENT, "no data-storing cloud resources among those read")])
+    }
+}
+
+static RESTORE: RuleMeta = RuleMeta {
+    id: "reliability.restore-tested",
+    title: "A restore was tested within the last month",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("the deployment keeps data"),
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Crvs],
+    checks: "A backup's `restore_tested` date is at most `restore_test_max_age_days` old, or a staging \
+environment is restored from backup daily.",
+    rationale: "A backup nobody has restored is a hope, not a backup: missing tables, wrong keys and \
+incompatible versions are found at the worst moment.",
+    remediation: "Restore a backup into staging regularly (daily, automated, is best) and record the date.",
+    params: &[ParamSpec { name: "restore_test_max_age_days", default: "30", doc: "oldest acceptable restore test, in days" }],
+    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  staging: {kind: staging, restored_from_backup: daily}\n",
+    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, restore_tested: 2025-01-10}]\n",
+    examples_run: true,
+};
+
+/// `reliability.restore-tested`.
+pub struct RestoreTested;
+
+impl Rule for RestoreTested {
+    fn meta(&self) -> &'static RuleMeta {
+        &RESTORE
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let max: i64 = cx.param("restore_test_max_age_days")?;
+        if cx.model.data_kept() != Some(true) {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+        }
+        if let Some(f) = cx.model.environments_of(EnvKind::Staging).find_map(|e| e.restored_from_backup.as_ref().filter(|r| r.value == RestoreCadence::Daily)) {
+            return Ok(vec![Finding::pass(DEPLOYMENT, "staging is restored from backup daily").at(&f.origin)]);
+        }
+        let newest = cx.model.backups.iter().filter_map(|b| b.restore_tested.as_ref()).max_by_key(|d| d.value);
+        Ok(vec![match newest {
+            None => Finding::not_evidenced(DEPLOYMENT, "`restore_tested` on a backup, or a staging `restored_from_backup: daily`", ""),
+            Some(d) => {
+                let age = age_in_days(cx, d.value);
+                Finding::judge(
+                    (0..=max).contains(&age),
+                    DEPLOYMENT,
+                    format!("restore tested {} ({age} days ago)", d.value),
+                    format!("last restore test {} is {age} days old, older than {max} days", d.value),
+                )
+                .at(&d.origin)
+            }
+        }])
+    }
+}
+
+static MONITORED: RuleMeta = RuleMeta {
+    id: "reliability.backup-monitored",
+    title: "A missing or failed backup alerts someone",
+    pillar: Pillar::Reliability,
+    stages: [OFF, REC, REQ],
+    applies_when: Some("backups are declared"),
+    evidence: &[Evidence::Declared, Evidence::Watch],
+    sources: &[Guideline::Roll],
+    checks: "Every backup declares `monitored: true` (or reports to liftoff watch by heartbeat).",
+    rationale: "Backup jobs fail quietly: a full disk, an expired credential. Without an alert, the failure \
+is found on the day of the restore.",
+    remediation: "Alert when a backup fails or does not report in time (e.g. a heartbeat to liftoff watch).",
+    params: &[],
+    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, monitored: true}]\n",
+    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, monitored: false}]\n",
+    examples_run: true,
+};
+
+/// `reliability.backup-monitored`.
+pub struct BackupMonitored;
+
+impl Rule for BackupMonitored {
+    fn meta(&self) -> &'static RuleMeta {
+        &MONITORED
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        Ok(each_backup(cx, |b| match &b.monitored {
+            None => Finding::not_evidenced(b.target(), &format!("`monitored` on the backup of `{}`", b.of), "a liftoff watch heartbeat").at(&b.origin),
+            Some(m) => Finding::judge(m.value, b.target(), "failures alert someone", "a failed backup would go unnoticed").at(&m.origin),
+        }))
+    }
+}

@@ -1,0 +1,47 @@
+use crate::model::ComponentKind;
+use crate::rules::*;
+
+/// `security.db-not-public`: databases are not publicly reachable and sit in private subnets.
+pub struct DbNotPublic;
+
+static META: RuleMeta = RuleMeta {
+    id: "security.db-not-public",
+    title: "Databases are not publicly accessible and sit in private subnets",
+    pillar: Pillar::Security,
+    stages: [REQ, REQ, REQ],
+    applies_when: Some("a database exists"),
+    evidence: &[Evidence::Terraform, Evidence::Compose, Evidence::Kubernetes, Evidence::Live],
+    sources: &[Guideline::Hkn, Guideline::Stat],
+    checks: "Every `database` and `cache` component declares `public: false`, and no `subnet: public`.",
+    rationale: "Databases on the internet are found within hours and attacked with stolen or default \
+credentials; a private subnet removes the attack instead of relying on the password.",
+    remediation: "Set `publicly_accessible = false`, move the database into private subnets, publish no port.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, public: false, subnet: private}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, public: true}]\n",
+    examples_run: true,
+};
+
+impl Rule for DbNotPublic {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let mut out = Vec::new();
+        for (env, c) in cx.model.components().filter(|(_, c)| matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache)) {
+            let target = c.target(env);
+            let finding = match (&c.public, &c.subnet) {
+                (Some(p), _) if p.value => Finding::fail(target, "the database is publicly accessible").at(&p.origin),
+                (_, Some(s)) if s.value == "public" => Finding::fail(target, "the database sits in a public subnet").at(&s.origin),
+                (Some(p), _) => Finding::pass(target, "not publicly accessible").at(&p.origin),
+                (None, _) => Finding::not_evidenced(target, &format!("`public: false` for `{}`", c.name), "Terraform, compose or Kubernetes files").at(&c.origin),
+            };
+            out.push(finding.in_env(&env.name));
+        }
+        if out.is_empty() {
+            out.push(Finding::not_applicable(DEPLOYMENT, "no database declared"));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,184 @@
+//! Access rules judged from declared facts: VPN, user MFA, number of admins, patching.
+
+use crate::model::{EnvKind, RestoreCadence};
+use crate::rules::*;
+
+static VPN: RuleMeta = RuleMeta {
+    id: "security.vpn",
+    title: "Operational access goes through a VPN or bastion",
+    pillar: Pillar::Security,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Roll, Guideline::Crvs],
+    checks: "`access.vpn` or `access.bastion` is true.",
+    rationale: "Administrative ports open to the internet are scanned and brute-forced continuously. A VPN \
+or bastion gives one hardened, audited door instead of many.",
+    remediation: "Route operational access (SSH, admin consoles, databases) through a VPN or bastion host.",
+    params: &[],
+    pass_example: "access: {vpn: true}\n",
+    fail_example: "access: {vpn: false, bastion: false}\n",
+    examples_run: true,
+};
+
+/// `security.vpn`.
+pub struct Vpn;
+
+impl Rule for Vpn {
+    fn meta(&self) -> &'static RuleMeta {
+        &VPN
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let a = &cx.model.access;
+        let on = a.vpn.as_ref().filter(|f| f.value).or(a.bastion.as_ref().filter(|f| f.value));
+        Ok(vec![match (on, a.vpn.as_ref().or(a.bastion.as_ref())) {
+            (Some(f), _) => Finding::pass(DEPLOYMENT, "operational access goes through a VPN or bastion").at(&f.origin),
+            (None, Some(f)) => Finding::fail(DEPLOYMENT, "operational access uses neither a VPN nor a bastion").at(&f.origin),
+            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`access.vpn` or `access.bastion`", ""),
+        }])
+    }
+}
+
+static USER_MFA: RuleMeta = RuleMeta {
+    id: "security.user-mfa",
+    title: "Production users (and staging users with personal data) need a second factor",
+    pillar: Pillar::Security,
+    stages: [OFF, REQ, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Crvs],
+    checks: "`access.mfa.<env>` is true for every production environment, and for every staging environment \
+that holds personal data.",
+    rationale: "Passwords leak through phishing and reuse. A second factor stops a leaked password from \
+becoming a session on real records.",
+    remediation: "Require two-factor authentication for all users of those environments; use test codes only outside production.",
+    params: &[],
+    pass_example: "access: {mfa: {production: true}}\nenvironments:\n  production: {kind: production}\n",
+    fail_example: "access: {mfa: {production: false}}\nenvironments:\n  production: {kind: production}\n",
+    examples_run: true,
+};
+
+/// `security.user-mfa`.
+pub struct UserMfa;
+
+impl Rule for UserMfa {
+    fn meta(&self) -> &'static RuleMeta {
+        &USER_MFA
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
+        let envs: Vec<_> = cx
+            .model
+            .environments
+            .iter()
+            .filter(|e| match e.kind() {
+                EnvKind::Production => true,
+                EnvKind::Staging => e.personal_data.as_ref().map_or(
+                    personal && e.restored_from_backup.as_ref().is_some_and(|r| r.value != RestoreCadence::Never),
+                    |f| f.value,
+                ),
+                _ => false,
+            })
+            .collect();
+        if envs.is_empty() {
+            return match production(cx.model) {
+                Err(f) => Ok(vec![f]),
+                Ok(_) => Ok(vec![Finding::not_applicable(DEPLOYMENT, "no environment needs user MFA")]),
+            };
+        }
+        Ok(envs
+            .into_iter()
+            .map(|env| {
+                match cx.model.access.mfa.get(&env.name) {
+                    None => Finding::not_evidenced(env.target(), &format!("`access.mfa.{}`", env.name), ""),
+                    Some(f) => Finding::judge(f.value, env.target(), "users need a second factor", "users sign in with a password alone").at(&f.origin),
+                }
+                .in_env(&env.name)
+            })
+            .collect())
+    }
+}
+
+static FEW_ADMINS: RuleMeta = RuleMeta {
+    id: "security.few-admins",
+    title: "Only a few people hold admin rights",
+    pillar: Pillar::Security,
+    stages: [OFF, REC, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared],
+    sources: &[Guideline::Stat],
+    checks: "`access.admins` is at most `max_admins`.",
+    rationale: "Every admin account is a target and a possible mistake; fewer admins means fewer ways in \
+and a clearer audit trail.",
+    remediation: "Remove admin rights from people who do not need them daily; grant them temporarily instead.",
+    params: &[ParamSpec { name: "max_admins", default: "3", doc: "most people with admin rights" }],
+    pass_example: "access: {admins: 3}\n",
+    fail_example: "access: {admins: 9}\n",
+    examples_run: true,
+};
+
+/// `security.few-admins`.
+pub struct FewAdmins;
+
+impl Rule for FewAdmins {
+    fn meta(&self) -> &'static RuleMeta {
+        &FEW_ADMINS
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let max: u32 = cx.param("max_admins")?;
+        Ok(vec![match &cx.model.access.admins {
+            None => Finding::not_evidenced(DEPLOYMENT, "`access.admins`", ""),
+            Some(n) => Finding::judge(n.value <= max, DEPLOYMENT, format!("{} admins", n.value), format!("{} admins, more than {max}", n.value))
+                .at(&n.origin)
+                .with("admins", n.value)
+                .with("max_admins", max),
+        }])
+    }
+}
+
+static PATCHING: RuleMeta = RuleMeta {
+    id: "security.patching",
+    title: "Servers receive security updates automatically or at least monthly",
+    pillar: Pillar::Security,
+    stages: [OFF, REQ, REQ],
+    applies_when: None,
+    evidence: &[Evidence::Declared, Evidence::Ansible],
+    sources: &[Guideline::Roll, Guideline::Stat],
+    checks: "`processes.patching.automatic` is true, or `processes.patching.every` is at most `patch_max_days`.",
+    rationale: "Most break-ins use vulnerabilities that already had a fix. The time between a fix and its \
+installation is the window attackers use.",
+    remediation: "Enable unattended security upgrades, or schedule patching at least monthly.",
+    params: &[ParamSpec { name: "patch_max_days", default: "30", doc: "longest interval between patch rounds, in days" }],
+    pass_example: "processes: {patching: {automatic: true}}\n",
+    fail_example: "processes: {patching: {automatic: false, every: 90d}}\n",
+    examples_run: true,
+};
+
+/// `security.patching`.
+pub struct Patching;
+
+impl Rule for Patching {
+    fn meta(&self) -> &'static RuleMeta {
+        &PATCHING
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let max: f64 = cx.param("patch_max_days")?;
+        let p = &cx.model.processes;
+        Ok(vec![match (&p.patching_automatic, &p.patching_every) {
+            (Some(a), _) if a.value => Finding::pass(DEPLOYMENT, "security updates install automatically").at(&a.origin),
+            (_, Some(e)) => Finding::judge(
+                e.value.as_days() <= max,
+                DEPLOYMENT,
+                format!("patched every {}", e.value),
+                format!("patched every {}, longer than {} days", e.value, num(max)),
+            )
+            .at(&e.origin),
+            (Some(a), None) => Finding::fail(DEPLOYMENT, "updates are not automatic and no patch cadence is declared").at(&a.origin),
+            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`processes.patching`", "an Ansible role for unattended upgrades"),
+        }])
+    }
+}

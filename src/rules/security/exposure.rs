@@ -1,0 +1,176 @@
+//! Rules about what is reachable from outside: storage, functions, search clusters, internal services.
+
+use crate::model::ComponentKind;
+use crate::rules::*;
+
+/// Judges `public` of every component of `kind`: public is a fail.
+fn judge_public(cx: &Context<'_>, kind: ComponentKind, noun: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (env, c) in cx.model.components().filter(|(_, c)| c.kind() == kind) {
+        let target = c.target(env);
+        let private_subnet = c.subnet.as_ref().filter(|s| s.value == "private");
+        let finding = match (&c.public, private_subnet) {
+            (Some(p), _) if p.value => Finding::fail(target, format!("the {noun} is publicly reachable")).at(&p.origin),
+            (Some(p), _) => Finding::pass(target, format!("the {noun} is private")).at(&p.origin),
+            (None, Some(s)) => Finding::pass(target, format!("the {noun} sits in a private subnet")).at(&s.origin),
+            (None, None) => Finding::not_evidenced(target, &format!("`public: false` for `{}`", c.name), "Terraform files").at(&c.origin),
+        };
+        out.push(finding.in_env(&env.name));
+    }
+    out
+}
+
+static NO_PUBLIC_STORAGE: RuleMeta = RuleMeta {
+    id: "security.no-public-storage",
+    title: "Object storage blocks public access",
+    pillar: Pillar::Security,
+    stages: [REQ, REQ, REQ],
+    applies_when: Some("object storage exists"),
+    evidence: &[Evidence::Terraform],
+    sources: &[Guideline::Hkn],
+    checks: "Buckets set all four public-access-block flags and carry no public ACL or policy (Terraform), \
+and `storage` components declare `public: false`. Buckets that hold public assets served through a CDN \
+are exempt by waiver.",
+    rationale: "Public buckets are the most common source of large data leaks: one wrong ACL publishes \
+everything in them to anyone who guesses the name.",
+    remediation: "Enable the bucket's public access block and serve public assets through a CDN with origin access control.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: uploads, kind: storage, public: false}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: uploads, kind: storage, public: true}]\n",
+    examples_run: true,
+};
+
+/// `security.no-public-storage`.
+pub struct NoPublicStorage;
+
+impl Rule for NoPublicStorage {
+    fn meta(&self) -> &'static RuleMeta {
+        &NO_PUBLIC_STORAGE
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let out = judge_public(cx, ComponentKind::Storage, "object storage");
+        if out.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no object storage declared or read")]);
+        }
+        Ok(out)
+    }
+}
+
+static FUNCTION_NOT_PUBLIC: RuleMeta = RuleMeta {
+    id: "security.function-not-public",
+    title: "Functions cannot be invoked by anyone",
+    pillar: Pillar::Security,
+    stages: [REQ, REQ, REQ],
+    applies_when: Some("functions are read from Terraform or serverless.yml"),
+    evidence: &[Evidence::Terraform, Evidence::Serverless],
+    sources: &[Guideline::Hkn],
+    checks: "No function has a resource policy that lets principal `*` invoke it without a source condition, \
+and a function that reaches a private database runs inside that database's VPC.",
+    rationale: "A function URL or permission open to `*` bypasses the API's authorizer entirely.",
+    remediation: "Restrict `aws_lambda_permission` to the API Gateway source ARN; attach the function to the VPC.",
+    params: &[],
+    pass_example: "resource \"aws_lambda_permission\" \"api\" { principal = \"apigateway.amazonaws.com\"  source_arn = \"${aws_api_gateway_rest_api.api.execution_arn}/*\" }",
+    fail_example: "resource \"aws_lambda_permission\" \"open\" { principal = \"*\" }",
+    examples_run: false,
+};
+
+/// `security.function-not-public`.
+pub struct FunctionNotPublic;
+
+impl Rule for FunctionNotPublic {
+    fn meta(&self) -> &'static RuleMeta {
+        &FUNCTION_NOT_PUBLIC
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let functions: Vec<_> = cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Function).collect();
+        if functions.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no functions declared or read")]);
+        }
+        Ok(judge_public(cx, ComponentKind::Function, "function"))
+    }
+}
+
+static SEARCH_PRIVATE: RuleMeta = RuleMeta {
+    id: "security.search-private",
+    title: "Search clusters sit in a private network",
+    pillar: Pillar::Security,
+    stages: [REQ, REQ, REQ],
+    applies_when: Some("a search cluster exists"),
+    evidence: &[Evidence::Terraform, Evidence::Compose],
+    sources: &[Guideline::Hkn],
+    checks: "Every `search` component (OpenSearch, Elasticsearch) declares `public: false` or a private subnet.",
+    rationale: "Search clusters answer any query from anyone who reaches them, and public ones are indexed \
+by scanners within a day.",
+    remediation: "Place the cluster in a VPC / private network and reach it through the application only.",
+    params: &[],
+    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: search, kind: search, subnet: private}]\n",
+    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: search, kind: search, public: true}]\n",
+    examples_run: true,
+};
+
+/// `security.search-private`.
+pub struct SearchPrivate;
+
+impl Rule for SearchPrivate {
+    fn meta(&self) -> &'static RuleMeta {
+        &SEARCH_PRIVATE
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        let out = judge_public(cx, ComponentKind::Search, "search cluster");
+        if out.is_empty() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no search cluster declared")]);
+        }
+        Ok(out)
+    }
+}
+
+static INTERNAL_BEHIND_FIREWALL: RuleMeta = RuleMeta {
+    id: "security.internal-behind-firewall",
+    title: "Services not meant for users are reachable only inside the firewall or VPN",
+    pillar: Pillar::Security,
+    stages: [REC, REQ, REQ],
+    applies_when: Some("components or servers are declared"),
+    evidence: &[Evidence::Declared, Evidence::Compose, Evidence::Kubernetes, Evidence::Terraform],
+    sources: &[Guideline::Stat, Guideline::Roll, Guideline::Crvs],
+    checks: "A firewall or VPN is declared (`access.firewall` or `access.vpn`), and no internal component \
+(worker, queue, cache, database, search, storage, function) is declared `public: true`.",
+    rationale: "Queues, admin consoles and internal APIs assume a trusted network. Exposed, they become \
+entry points that were never hardened to be one.",
+    remediation: "Put internal services behind the firewall and reach them over the VPN.",
+    params: &[],
+    pass_example: "access: {firewall: true}\nenvironments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, public: false}]\n",
+    fail_example: "access: {firewall: true}\nenvironments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, public: true}]\n",
+    examples_run: true,
+};
+
+/// `security.internal-behind-firewall`.
+pub struct InternalBehindFirewall;
+
+impl Rule for InternalBehindFirewall {
+    fn meta(&self) -> &'static RuleMeta {
+        &INTERNAL_BEHIND_FIREWALL
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+        if cx.model.components().next().is_none() && !cx.model.has_managed_servers() {
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no components or servers declared")]);
+        }
+        let mut out = Vec::new();
+        let access = &cx.model.access;
+        let guard = access.firewall.as_ref().filter(|f| f.value).or(access.vpn.as_ref().filter(|f| f.value));
+        out.push(match (guard, &access.firewall, &access.vpn) {
+            (Some(g), _, _) => Finding::pass(DEPLOYMENT, "internal services sit behind a firewall or VPN").at(&g.origin),
+            (None, None, None) => Finding::not_evidenced(DEPLOYMENT, "`access.firewall` or `access.vpn`", "Terraform security groups"),
+            (None, f, v) => Finding::fail(DEPLOYMENT, "neither a firewall nor a VPN guards internal services").at_opt(f.as_ref().or(v.as_ref()).map(|x| &x.origin)),
+        });
+        for (env, c) in cx.model.components().filter(|(_, c)| !c.kind().faces_users()) {
+            if let Some(p) = c.public.as_ref().filter(|p| p.value) {
+                out.push(Finding::fail(c.target(env), format!("internal {} `{}` is reachable from outside", c.kind().as_str(), c.name)).at(&p.origin).in_env(&env.name));
+            }
+        }
+        Ok(out)
+    }
+}

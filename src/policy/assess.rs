@@ -117,10 +117,58 @@ fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
     if problems.is_empty() { Ok(()) } else { Err(InputError::Invalid(problems)) }
 }
 
+/// Turns a finding into a result: applies the first active matching waiver (or notes an expired
+/// one), redacts secrets in the evidence, and records the rule's levels.
+fn to_result(resolved: &super::ResolvedRule, finding: Finding, waivers: &[Waiver], used: &mut [usize], options: Options) -> RuleResult {
+    let meta = resolved.rule.meta();
+    let mut status = finding.status;
+    let mut message = finding.message;
+    let mut waiver_note = None;
+    if status == Status::Fail {
+        let mut expired = None;
+        for (i, w) in waivers.iter().enumerate().filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target)) {
+            if is_active(w, options.today) {
+                status = Status::Waived;
+                used[i] += 1;
+                waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: false });
+                break;
+            }
+            expired.get_or_insert(w);
+        }
+        if let (None, Some(w)) = (&waiver_note, expired) {
+            if let Some(date) = w.expires {
+                message = format!("{message} (a waiver expired on {date} and no longer counts)");
+            }
+            waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: true });
+        }
+    }
+    let mut evidence = Json::Object(finding.evidence);
+    redact(&mut evidence);
+    let evidence = match evidence {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    };
+    RuleResult {
+        rule: meta.id,
+        status,
+        requirement: resolved.requirement(options.stage),
+        pillar: meta.pillar,
+        target: finding.target,
+        environment: finding.environment,
+        message,
+        location: finding.origin.as_ref().and_then(|o| o.location().cloned()),
+        evidence,
+        remediation: meta.remediation,
+        waiver: waiver_note,
+        levels: resolved.stages,
+    }
+}
+
 /// Assesses the deployment.
 pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &ResolvedProfile, options: Options) -> Result<Assessment, InputError> {
     check_waivers(&declarations.waivers)?;
-    let mut raw: Vec<(&super::ResolvedRule, Finding)> = Vec::new();
+    let mut used = vec![0usize; declarations.waivers.len()];
+    let mut results: Vec<RuleResult> = Vec::new();
     let mut prior: Vec<(&'static str, Status)> = Vec::new();
     let (first, last): (Vec<_>, Vec<_>) = profile
         .rules
@@ -134,57 +182,11 @@ pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &R
             Err(why) => vec![Finding { status: Status::Error, ..Finding::fail(rules::DEPLOYMENT, format!("could not be judged: {why}")) }],
         };
         for finding in findings {
-            prior.push((resolved.rule.meta().id, finding.status));
-            raw.push((resolved, finding));
+            let result = to_result(resolved, finding, &declarations.waivers, &mut used, options);
+            prior.push((result.rule, result.status));
+            results.push(result);
         }
     }
-
-    let mut used = vec![0usize; declarations.waivers.len()];
-    let mut results: Vec<RuleResult> = raw
-        .into_iter()
-        .map(|(resolved, finding)| {
-            let meta = resolved.rule.meta();
-            let mut status = finding.status;
-            let mut message = finding.message;
-            let mut waiver_note = None;
-            if status == Status::Fail {
-                let matching = declarations.waivers.iter().enumerate().filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target));
-                let mut expired = None;
-                for (i, w) in matching {
-                    if is_active(w, options.today) {
-                        status = Status::Waived;
-                        used[i] += 1;
-                        waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: false });
-                        break;
-                    }
-                    expired.get_or_insert(w);
-                }
-                if let (None, Some(w)) = (&waiver_note, expired) {
-                    if let Some(date) = w.expires {
-                        message = format!("{message} (a waiver expired on {date} and no longer counts)");
-                    }
-                    waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: true });
-                }
-            }
-            let mut evidence = Json::Object(finding.evidence);
-            redact(&mut evidence);
-            let Json::Object(evidence) = evidence else { unreachable!("redaction keeps an object an object") };
-            RuleResult {
-                rule: meta.id,
-                status,
-                requirement: resolved.requirement(options.stage),
-                pillar: meta.pillar,
-                target: finding.target,
-                environment: finding.environment,
-                message,
-                location: finding.origin.as_ref().and_then(|o| o.location().cloned()),
-                evidence,
-                remediation: meta.remediation,
-                waiver: waiver_note,
-                levels: resolved.stages,
-            }
-        })
-        .collect();
     results.sort_by(|a, b| (a.rule, &a.target, &a.location, &a.message).cmp(&(b.rule, &b.target, &b.location, &b.message)));
     results.dedup_by(|a, b| a.rule == b.rule && a.target == b.target && a.message == b.message && a.status == b.status);
 

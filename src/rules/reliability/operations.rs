@@ -108,13 +108,14 @@ static MAINTENANCE: RuleMeta = RuleMeta {
     applies_when: Some("a database exists"),
     evidence: &[Evidence::Declared],
     sources: &[Guideline::Stat],
-    checks: "`processes.db_maintenance` declares how often index optimisation and defragmentation or vacuum run.",
+    checks: "`processes.db_maintenance` declares how often index optimisation and defragmentation or vacuum run, \
+at least every `max_interval`.",
     rationale: "Fragmented indexes and bloated tables slow every query a little more each week until the \
 service is slow for everyone.",
     remediation: "Schedule index maintenance and vacuum / defragmentation jobs (weekly is common).",
-    params: &[],
+    params: &[ParamSpec { name: "max_interval", default: "\"30d\"", doc: "longest interval between maintenance runs" }],
     pass_example: "processes: {db_maintenance: 7d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nprocesses: {last_deploy: 2026-10-01}\n",
+    fail_example: "processes: {db_maintenance: 180d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
     examples_run: true,
 };
 
@@ -130,9 +131,17 @@ impl Rule for DbMaintenance {
         if !cx.model.components().any(|(_, c)| c.kind() == ComponentKind::Database) {
             return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no database declared")]);
         }
+        let text: String = cx.param("max_interval")?;
+        let max: crate::model::Duration = text.parse().map_err(|e| format!("max_interval: {e}"))?;
         Ok(vec![match &cx.model.processes.db_maintenance {
             None => Finding::not_evidenced(DEPLOYMENT, "`processes.db_maintenance`", ""),
-            Some(d) => Finding::pass(DEPLOYMENT, format!("maintenance runs every {}", d.value)).at(&d.origin),
+            Some(d) => Finding::judge(
+                d.value <= max,
+                DEPLOYMENT,
+                format!("maintenance runs every {}", d.value),
+                format!("maintenance runs every {}, less often than every {max}", d.value),
+            )
+            .at(&d.origin),
         }])
     }
 }

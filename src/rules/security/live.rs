@@ -76,9 +76,9 @@ valid for the host name.",
 the pages themselves. A certificate browsers do not trust teaches users to click through warnings.",
     remediation: "Serve every endpoint over HTTPS with a certificate from a trusted CA (e.g. ACME / Let's Encrypt).",
     params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://register.example.org\", kind: web-app}]\n",
+    pass_example: "https://register.example.org: certificate for register.example.org from a trusted CA, valid until next year",
     fail_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"http://register.example.org\", kind: web-app}]\n",
-    examples_run: true,
+    examples_run: false,
 };
 live_rule!(HttpsOnly, HTTPS_ONLY, &[], "the certificate", plain_http);
 

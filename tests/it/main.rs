@@ -1,0 +1,11 @@
+//! Integration tests: one binary (every test binary links the whole dependency graph).
+
+mod support;
+
+mod cli;
+mod examples;
+mod malformed;
+mod manifest;
+mod profiles;
+mod reports;
+mod rules;

@@ -1,0 +1,52 @@
+//! Helpers shared by the integration tests.
+
+use liftoff::model::{Date, Stage};
+use liftoff::policy::{self, Assessment, Options};
+use liftoff::rules::Status;
+use std::path::{Path, PathBuf};
+
+/// The day every test judges dates against, so results do not change with the calendar.
+pub fn today() -> Date {
+    "2026-11-22".parse().unwrap()
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Assesses manifest text (as if it were `liftoff.yaml` in `dir`).
+pub fn assess_in(text: &str, dir: &Path, stage: Stage) -> Result<Assessment, liftoff::diagnostic::InputError> {
+    let (manifest, doc) = liftoff::sources::parse_manifest("liftoff.yaml", text)?;
+    let (model, declarations) = liftoff::sources::build_deployment(&manifest, &doc, dir)?;
+    let profile_name = declarations.profile.as_ref().map(|p| p.value.clone()).unwrap_or_else(|| "baseline".into());
+    let profile = policy::load_profile(&profile_name, dir, &declarations)?;
+    policy::assess(&model, &declarations, &profile, Options { stage, offline: true, today: today() })
+}
+
+/// Assesses manifest text for production.
+pub fn assess(text: &str) -> Assessment {
+    match assess_in(text, Path::new("."), Stage::Production) {
+        Ok(a) => a,
+        Err(e) => panic!("manifest did not load: {e:?}\n{text}"),
+    }
+}
+
+/// The statuses one rule produced.
+pub fn statuses(a: &Assessment, rule: &str) -> Vec<Status> {
+    a.results.iter().filter(|r| r.rule == rule).map(|r| r.status).collect()
+}
+
+/// Runs the liftoff binary.
+pub fn liftoff() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("liftoff").unwrap();
+    cmd.env("LIFTOFF_TODAY", "2026-11-22").env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+/// A temporary directory holding `liftoff.yaml` with `text`.
+pub fn project(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("liftoff.yaml"), text).unwrap();
+    dir
+}

@@ -169,7 +169,7 @@ pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &R
     check_waivers(&declarations.waivers)?;
     let mut used = vec![0usize; declarations.waivers.len()];
     let mut results: Vec<RuleResult> = Vec::new();
-    let mut prior: Vec<(&'static str, Status)> = Vec::new();
+    let mut prior: Vec<rules::PriorResult> = Vec::new();
     let (first, last): (Vec<_>, Vec<_>) = profile
         .rules
         .iter()
@@ -183,7 +183,8 @@ pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &R
         };
         for finding in findings {
             let result = to_result(resolved, finding, &declarations.waivers, &mut used, options);
-            prior.push((result.rule, result.status));
+            let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
+            prior.push(rules::PriorResult { rule: result.rule, status: result.status, evidenced });
             results.push(result);
         }
     }

@@ -284,7 +284,7 @@ pub struct Context<'a> {
     /// Live probes are switched off.
     pub offline: bool,
     /// Results of the rules that ran before, for rules that summarise others.
-    pub prior: &'a [(&'static str, Status)],
+    pub prior: &'a [PriorResult],
 }
 
 impl Context<'_> {
@@ -292,6 +292,16 @@ impl Context<'_> {
     pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
         self.params.get(name)
     }
+}
+
+/// A result of an earlier rule, as a summarising rule sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriorResult {
+    pub rule: &'static str,
+    /// The status after waivers.
+    pub status: Status,
+    /// False when the rule failed only because its fact was not declared or read.
+    pub evidenced: bool,
 }
 
 /// The resolved parameters of one rule.

@@ -70,7 +70,7 @@ static META: RuleMeta = RuleMeta {
     evidence: &[Evidence::Declared],
     sources: &[Guideline::Roll],
     checks: "For each declared framework, every control is listed with the rules that evidence it and their \
-results, and the controls no rule covers are named. A framework fails when a rule behind one of its \
+results, and the controls no rule evidences are named. A framework fails when a rule behind one of its \
 controls fails; frameworks liftoff has no map for are reported as unmapped, never as covered.",
     rationale: "Auditors ask for evidence per control. Seeing which controls the deployment already \
 evidences, which fail, and which need a person's attestation turns a compliance review into a checklist.",
@@ -112,13 +112,15 @@ impl Rule for Frameworks {
             let mut uncovered = Vec::new();
             for control in &fw.controls {
                 let mut statuses: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
-                for (rule, status) in cx.prior {
-                    if control.rules.iter().any(|e| entry_matches(e, rule)) {
-                        *statuses.entry(rule).or_default().entry(status.as_str()).or_default() += 1;
-                    }
+                let mut fails = false;
+                let mut judged = false;
+                for prior in cx.prior.iter().filter(|p| control.rules.iter().any(|e| entry_matches(e, p.rule))) {
+                    // A failure for want of a declared fact leaves the control unevidenced, not failing.
+                    let state = if prior.status == Status::Fail && !prior.evidenced { "not evidenced" } else { prior.status.as_str() };
+                    *statuses.entry(prior.rule).or_default().entry(state).or_default() += 1;
+                    fails |= prior.evidenced && prior.status.blocks();
+                    judged |= prior.evidenced && matches!(prior.status, Status::Pass | Status::Fail | Status::Error | Status::Waived);
                 }
-                let fails = statuses.values().any(|s| s.contains_key("fail") || s.contains_key("error"));
-                let judged = statuses.values().any(|s| s.contains_key("pass") || s.contains_key("fail") || s.contains_key("error") || s.contains_key("waived"));
                 if fails {
                     failing.push(control.id.clone());
                 } else if !judged {

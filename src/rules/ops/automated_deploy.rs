@@ -35,7 +35,7 @@ impl Rule for AutomatedDeploy {
             Some(d) => Finding::pass(DEPLOYMENT, format!("deploys from `{}`", d.reference)).at(&d.origin),
             None if !found.is_empty() => Finding::pass(DEPLOYMENT, format!("CI pipeline files found: {}", list(&found)))
                 .at(&crate::model::Origin::Artefact(cx.model.pipelines[0].clone())),
-            None => Finding::fail(DEPLOYMENT, "no CI pipeline file found and none declared (`processes.deploy_pipeline`)"),
+            None => Finding::not_evidenced(DEPLOYMENT, "`processes.deploy_pipeline`", "CI workflow files in the repository (.github/workflows, .gitlab-ci.yml, Jenkinsfile)"),
         }
         .with("pipelines", found)])
     }

@@ -23,7 +23,11 @@ use crate::rules::{Context, Finding};
 pub(crate) fn plan_inputs(cx: &Context<'_>, target: &str) -> Result<Result<PlanInputs, Finding>, String> {
     let data = &cx.model.data;
     let Some(records) = &data.records_per_year else {
-        return Ok(Err(Finding::not_evidenced(target, "`data.records_per_year` (and `attachments_per_record`)", "")));
+        return Ok(Err(Finding::not_evidenced(
+            target,
+            "`data.records_per_year` and `data.attachments_per_record` (0 when the service keeps no attachments)",
+            "",
+        )));
     };
     Ok(Ok(PlanInputs {
         records_per_year: records.value,

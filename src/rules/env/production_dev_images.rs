@@ -12,7 +12,8 @@ static META: RuleMeta = RuleMeta {
     evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
     sources: &[Guideline::Stat],
     checks: "No production component uses a developer or express edition (`edition:`), an image \
-without a tag or with the `:latest` tag (`image:`), or a development server.",
+without a tag or with the `:latest` tag (`image:`), or a development server. Engines sold in editions \
+(SQL Server, Oracle, Db2) must declare theirs.",
     rationale: "Developer editions are licensed and tuned for development only (SQL Server Express caps \
 memory and database size); `:latest` makes every restart a silent upgrade that no one tested.",
     remediation: "Use a production edition and pin every image to a tested version tag or digest.",
@@ -38,6 +39,12 @@ fn image_problem(image: &str) -> Option<String> {
     }
 }
 
+/// Engines sold in editions that are not licensed or sized for production.
+fn has_developer_editions(engine: &str) -> bool {
+    let lower = engine.to_ascii_lowercase();
+    ["sqlserver", "mssql", "oracle", "db2"].iter().any(|e| lower.contains(e))
+}
+
 impl Rule for ProductionDevImages {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -60,7 +67,12 @@ impl Rule for ProductionDevImages {
                 let finding = match (edition, image, &c.edition, &c.image) {
                     (Some(e), _, _, _) => Finding::fail(target, format!("runs the `{}` edition, which is not for production", e.value)).at(&e.origin),
                     (None, Some((problem, i)), _, _) => Finding::fail(target, problem).at(&i.origin),
-                    (None, None, None, None) => Finding::not_evidenced(target, &format!("the `image` or `edition` of `{}`", c.name), "compose or Kubernetes files").at(&c.origin),
+                    (None, None, None, None) => match c.engine.as_ref() {
+                        Some(engine) if !has_developer_editions(&engine.value) => {
+                            Finding::pass(target, format!("{} has no developer-only edition", engine.value)).at(&engine.origin)
+                        }
+                        _ => Finding::not_evidenced(target, &format!("the `image` or `edition` of `{}`", c.name), "compose or Kubernetes files").at(&c.origin),
+                    },
                     (None, None, e, i) => {
                         let origin = i.as_ref().map(|f| &f.origin).or(e.as_ref().map(|f| &f.origin));
                         Finding::pass(target, "runs a pinned production build").at_opt(origin)

@@ -161,7 +161,8 @@ pub fn build_deployment(
             reason: waiver.reason.clone(),
             owner: waiver.owner.clone(),
             expires: Some(waiver.expires),
-            origin: at.origin(node),
+            // The rule id is what a reader of an error or a SARIF result looks for first.
+            origin: at.origin(child(node, "rule").or(node)),
         });
     }
 

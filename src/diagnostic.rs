@@ -20,12 +20,24 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A problem at a position.
     pub fn at(location: Location, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { location: Some(location), message: message.into(), expected: None, help: None }
+        Diagnostic {
+            location: Some(location),
+            message: message.into(),
+            expected: None,
+            help: None,
+        }
     }
 
     /// A problem with a file as a whole.
     pub fn in_file(path: &str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic::at(Location { path: path.to_string(), line: 1, column: 1 }, message)
+        Diagnostic::at(
+            Location {
+                path: path.to_string(),
+                line: 1,
+                column: 1,
+            },
+            message,
+        )
     }
 
     /// Adds what was expected.
@@ -80,11 +92,19 @@ impl InputError {
 }
 
 /// Suggests the candidate nearest to `found`, when one is close enough to be a likely typo.
-pub fn did_you_mean<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    found: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let found_lower = found.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&found_lower, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&found_lower, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -96,8 +116,14 @@ mod tests {
 
     #[test]
     fn suggests_near_misses_only() {
-        assert_eq!(did_you_mean("enviroments", ["environments", "service"]), Some("environments"));
-        assert_eq!(did_you_mean("servise", ["environments", "service"]), Some("service"));
+        assert_eq!(
+            did_you_mean("enviroments", ["environments", "service"]),
+            Some("environments")
+        );
+        assert_eq!(
+            did_you_mean("servise", ["environments", "service"]),
+            Some("service")
+        );
         assert_eq!(did_you_mean("zzz", ["environments", "service"]), None);
     }
 }

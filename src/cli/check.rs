@@ -46,27 +46,69 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let profile_name = args
         .profile
         .clone()
-        .or_else(|| loaded.declarations.profile.as_ref().map(|p| p.value.clone()))
+        .or_else(|| {
+            loaded
+                .declarations
+                .profile
+                .as_ref()
+                .map(|p| p.value.clone())
+        })
         .unwrap_or_else(|| "baseline".into());
     let profile = policy::load_profile(&profile_name, dir, &loaded.declarations).in_dir(dir)?;
-    let stage = args.stage.or(loaded.deployment.stage.as_ref().map(|s| s.value)).unwrap_or(Stage::Production);
+    let stage = args
+        .stage
+        .or(loaded.deployment.stage.as_ref().map(|s| s.value))
+        .unwrap_or(Stage::Production);
     if let Some(env) = &args.environment {
         if loaded.deployment.environment(env).is_none() {
-            let names: Vec<&str> = loaded.deployment.environments.iter().map(|e| e.name.as_str()).collect();
-            let mut d = liftoff::diagnostic::Diagnostic::in_file(loaded.manifest_path.as_deref().unwrap_or("liftoff.yaml"), format!("--env names `{env}`, which is not a declared environment"))
-                .expected(if names.is_empty() { "a declared environment".to_string() } else { format!("one of {}", names.join(", ")) });
+            let names: Vec<&str> = loaded
+                .deployment
+                .environments
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect();
+            let mut d = liftoff::diagnostic::Diagnostic::in_file(
+                loaded.manifest_path.as_deref().unwrap_or("liftoff.yaml"),
+                format!("--env names `{env}`, which is not a declared environment"),
+            )
+            .expected(if names.is_empty() {
+                "a declared environment".to_string()
+            } else {
+                format!("one of {}", names.join(", "))
+            });
             if let Some(near) = liftoff::diagnostic::did_you_mean(env, names.iter().copied()) {
                 d = d.help(format!("did you mean `{near}`?"));
             }
-            return Err(Failure::Input(liftoff::diagnostic::InputError::one(d), dir.clone()));
+            return Err(Failure::Input(
+                liftoff::diagnostic::InputError::one(d),
+                dir.clone(),
+            ));
         }
     }
-    let options = Options { stage, offline: args.offline, today };
-    let mut assessment = policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
+    let options = Options {
+        stage,
+        offline: args.offline,
+        today,
+    };
+    let mut assessment =
+        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
     if let Some(env) = &args.environment {
-        assessment.results.retain(|r| r.environment.as_deref().is_none_or(|e| e == env));
+        assessment
+            .results
+            .retain(|r| r.environment.as_deref().is_none_or(|e| e == env));
     }
-    let text = report::render(&assessment, args.format, TextOptions { color: color && args.output.is_none(), verbose: args.verbose });
+    let text = report::render(
+        &assessment,
+        args.format,
+        TextOptions {
+            color: color && args.output.is_none(),
+            verbose: args.verbose,
+        },
+    );
     emit(&text, args.output.as_deref())?;
-    Ok(if assessment.ready { Outcome::Ok } else { Outcome::NotReady })
+    Ok(if assessment.ready {
+        Outcome::Ok
+    } else {
+        Outcome::NotReady
+    })
 }

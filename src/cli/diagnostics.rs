@@ -21,23 +21,41 @@ pub fn render(error: &InputError, base: &Path) -> String {
                 render_one(&mut out, d, base, &mut files);
             }
             if diagnostics.len() > 1 {
-                let _ = writeln!(out, "error: {} problems; nothing was assessed", diagnostics.len());
+                let _ = writeln!(
+                    out,
+                    "error: {} problems; nothing was assessed",
+                    diagnostics.len()
+                );
             }
         }
     }
     out
 }
 
-fn render_one(out: &mut String, d: &Diagnostic, base: &Path, files: &mut HashMap<String, Option<String>>) {
+fn render_one(
+    out: &mut String,
+    d: &Diagnostic,
+    base: &Path,
+    files: &mut HashMap<String, Option<String>>,
+) {
     let _ = writeln!(out, "error: {}", d.message);
     if let Some(l) = &d.location {
         let _ = writeln!(out, "  --> {l}");
-        let text = files.entry(l.path.clone()).or_insert_with(|| std::fs::read_to_string(base.join(&l.path)).ok());
-        if let Some(line) = text.as_deref().and_then(|t| t.lines().nth(l.line.saturating_sub(1) as usize)) {
+        let text = files
+            .entry(l.path.clone())
+            .or_insert_with(|| std::fs::read_to_string(base.join(&l.path)).ok());
+        if let Some(line) = text
+            .as_deref()
+            .and_then(|t| t.lines().nth(l.line.saturating_sub(1) as usize))
+        {
             let number = l.line.to_string();
             let pad = " ".repeat(number.len());
             let shown: String = line.chars().take(160).collect();
-            let caret_at = shown.chars().take(l.column.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect::<String>();
+            let caret_at = shown
+                .chars()
+                .take(l.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect::<String>();
             let _ = writeln!(out, "{pad} |\n{number} | {shown}\n{pad} | {caret_at}^");
         }
     }

@@ -47,7 +47,8 @@ enum ColorChoice {
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
-    text.parse().map_err(|e: liftoff::model::DateError| e.to_string())
+    text.parse()
+        .map_err(|e: liftoff::model::DateError| e.to_string())
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,7 +88,10 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
     }
 }
 
@@ -111,11 +115,20 @@ pub fn main() -> ExitCode {
         Command::Waivers(args) => waivers::run(args, today),
         Command::Init(args) => init::run(args),
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&liftoff::sources::manifest::json_schema()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&liftoff::sources::manifest::json_schema())
+                    .unwrap_or_default()
+            );
             Ok(Outcome::Ok)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "liftoff", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "liftoff",
+                &mut std::io::stdout(),
+            );
             Ok(Outcome::Ok)
         }
     };
@@ -162,7 +175,8 @@ impl<T> InDir<T> for Result<T, InputError> {
 pub fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Failure> {
     use anyhow::Context;
     match output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();

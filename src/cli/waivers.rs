@@ -21,15 +21,29 @@ pub struct WaiversArgs {
 pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
-    let profile_name = loaded.declarations.profile.as_ref().map(|p| p.value.clone()).unwrap_or_else(|| "baseline".into());
+    let profile_name = loaded
+        .declarations
+        .profile
+        .as_ref()
+        .map(|p| p.value.clone())
+        .unwrap_or_else(|| "baseline".into());
     let profile = policy::load_profile(&profile_name, dir, &loaded.declarations).in_dir(dir)?;
     // Usage is judged over every stage's results, so a waiver only used at production counts as used.
-    let options = Options { stage: Stage::Production, offline: true, today };
-    let assessment = policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
+    let options = Options {
+        stage: Stage::Production,
+        offline: true,
+        today,
+    };
+    let assessment =
+        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
     let mut states = assessment.waivers;
     states.sort_by(|a, b| (a.status, &a.rule, &a.target).cmp(&(b.status, &b.rule, &b.target)));
     let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({"today": today, "waivers": states})).unwrap_or_default())
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::json!({"today": today, "waivers": states}))
+                .unwrap_or_default()
+        )
     } else if states.is_empty() {
         "no waivers declared\n".to_string()
     } else {
@@ -40,8 +54,19 @@ pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
                 (Some(d), Some(left)) => format!("expires {d} (in {left} days)"),
                 _ => "no expiry".to_string(),
             };
-            let _ = writeln!(out, "{:<9} {} for `{}`: {when}; waived {} result(s)", w.status.as_str(), w.rule, w.target, w.used);
-            let owner = w.owner.as_deref().map(|o| format!(" (owner {o})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{:<9} {} for `{}`: {when}; waived {} result(s)",
+                w.status.as_str(),
+                w.rule,
+                w.target,
+                w.used
+            );
+            let owner = w
+                .owner
+                .as_deref()
+                .map(|o| format!(" (owner {o})"))
+                .unwrap_or_default();
             let _ = writeln!(out, "          reason: {}{owner}", w.reason);
             if let Some(l) = &w.location {
                 let _ = writeln!(out, "          at {l}");

@@ -89,9 +89,8 @@ impl EnvKind {
         let name = name.to_ascii_lowercase();
         Some(match name.as_str() {
             "production" | "prod" | "prd" | "live" => EnvKind::Production,
-            "staging" | "stage" | "stg" | "preprod" | "pre-production" | "preproduction" | "uat" => {
-                EnvKind::Staging
-            }
+            "staging" | "stage" | "stg" | "preprod" | "pre-production" | "preproduction"
+            | "uat" => EnvKind::Staging,
             "qa" | "test" | "testing" => EnvKind::Qa,
             "development" | "dev" | "local" => EnvKind::Development,
             "backup" | "backups" | "dr" => EnvKind::Backup,
@@ -139,14 +138,20 @@ impl ComponentKind {
 
     /// Components that keep data which must survive (databases, object storage, search indexes).
     pub fn stores_data(self) -> bool {
-        matches!(self, ComponentKind::Database | ComponentKind::Storage | ComponentKind::Search)
+        matches!(
+            self,
+            ComponentKind::Database | ComponentKind::Storage | ComponentKind::Search
+        )
     }
 
     /// Components that serve end users directly and may therefore be public.
     pub fn faces_users(self) -> bool {
         matches!(
             self,
-            ComponentKind::Web | ComponentKind::Api | ComponentKind::LoadBalancer | ComponentKind::Cdn
+            ComponentKind::Web
+                | ComponentKind::Api
+                | ComponentKind::LoadBalancer
+                | ComponentKind::Cdn
         )
     }
 
@@ -444,7 +449,9 @@ pub struct Monitoring {
 impl Monitoring {
     /// Whether an alarm on `what` (canary, 5xx, disk, backup, dlq) is declared.
     pub fn alarm_on(&self, what: &str) -> Option<&Fact<String>> {
-        self.alarms.iter().find(|a| a.value.eq_ignore_ascii_case(what))
+        self.alarms
+            .iter()
+            .find(|a| a.value.eq_ignore_ascii_case(what))
     }
 }
 
@@ -568,17 +575,23 @@ impl Deployment {
 
     /// Every component of every environment, with its environment.
     pub fn components(&self) -> impl Iterator<Item = (&Environment, &Component)> {
-        self.environments.iter().flat_map(|e| e.components.iter().map(move |c| (e, c)))
+        self.environments
+            .iter()
+            .flat_map(|e| e.components.iter().map(move |c| (e, c)))
     }
 
     /// Every endpoint of every environment, with its environment.
     pub fn endpoints(&self) -> impl Iterator<Item = (&Environment, &Endpoint)> {
-        self.environments.iter().flat_map(|e| e.endpoints.iter().map(move |p| (e, p)))
+        self.environments
+            .iter()
+            .flat_map(|e| e.endpoints.iter().map(move |p| (e, p)))
     }
 
     /// Every server of every environment, with its environment.
     pub fn servers(&self) -> impl Iterator<Item = (&Environment, &Server)> {
-        self.environments.iter().flat_map(|e| e.servers.iter().map(move |s| (e, s)))
+        self.environments
+            .iter()
+            .flat_map(|e| e.servers.iter().map(move |s| (e, s)))
     }
 
     /// Whether the deployment keeps data that must survive: declared as `data.kept`, else true

@@ -90,14 +90,19 @@ impl FromStr for Date {
     type Err = DateError;
 
     fn from_str(text: &str) -> Result<Date, DateError> {
-        let fail = |why| DateError { found: text.to_string(), why };
+        let fail = |why| DateError {
+            found: text.to_string(),
+            why,
+        };
         let bytes = text.as_bytes();
         if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
             return Err(fail("not in the form YYYY-MM-DD"));
         }
         let digits = |range: std::ops::Range<usize>| -> Option<u32> {
             let part = &text[range];
-            part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
+            part.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| part.parse().ok())?
         };
         let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
         else {
@@ -161,7 +166,9 @@ impl Duration {
 
     /// A duration of whole days.
     pub const fn from_days(days: u64) -> Duration {
-        Duration { seconds: days * 86_400 }
+        Duration {
+            seconds: days * 86_400,
+        }
     }
 
     /// Length in seconds.
@@ -182,8 +189,12 @@ impl FromStr for Duration {
         let trimmed = text.trim();
         // humantime also reads "1h 30m"; a zero or empty duration is never meaningful here.
         match humantime::parse_duration(trimmed) {
-            Ok(d) if d.as_secs() > 0 && !trimmed.is_empty() => Ok(Duration { seconds: d.as_secs() }),
-            _ => Err(DurationError { found: text.to_string() }),
+            Ok(d) if d.as_secs() > 0 && !trimmed.is_empty() => Ok(Duration {
+                seconds: d.as_secs(),
+            }),
+            _ => Err(DurationError {
+                found: text.to_string(),
+            }),
         }
     }
 }
@@ -238,7 +249,13 @@ mod tests {
 
     #[test]
     fn dates_round_trip_through_the_day_count() {
-        for text in ["1970-01-01", "2000-02-29", "2026-11-22", "1969-12-31", "2100-03-01"] {
+        for text in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-22",
+            "1969-12-31",
+            "2100-03-01",
+        ] {
             let date: Date = text.parse().unwrap();
             assert_eq!(Date::from_days_since_epoch(date.days_since_epoch()), date);
             assert_eq!(date.to_string(), text);
@@ -248,7 +265,15 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_rejected() {
-        for text in ["2026-02-29", "2026-13-01", "2026-00-10", "26-01-01", "2026-1-1", "2026/01/01", "２０２６-01-01"] {
+        for text in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "26-01-01",
+            "2026-1-1",
+            "2026/01/01",
+            "２０２６-01-01",
+        ] {
             assert!(text.parse::<Date>().is_err(), "{text} should be rejected");
         }
         assert!("2024-02-29".parse::<Date>().is_ok());

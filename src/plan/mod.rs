@@ -72,11 +72,19 @@ pub struct Plan {
 
 /// The plan's arithmetic alone.
 pub fn compute(inputs: &PlanInputs) -> (PerYear, f64, f64) {
-    let attachments_gb = inputs.records_per_year * inputs.attachments_per_record * inputs.attachment_mb / 1_000.0;
+    let attachments_gb =
+        inputs.records_per_year * inputs.attachments_per_record * inputs.attachment_mb / 1_000.0;
     let records_gb = inputs.records_per_year * inputs.record_kb / 1_000_000.0;
     let required = inputs.os_reserve_gb + inputs.retention_years * (attachments_gb + records_gb);
     let backup = inputs.backup_factor * required;
-    (PerYear { attachments_gb, records_gb }, required, backup)
+    (
+        PerYear {
+            attachments_gb,
+            records_gb,
+        },
+        required,
+        backup,
+    )
 }
 
 /// Builds the plan and compares it with the environments of `model`.
@@ -89,7 +97,11 @@ pub fn plan(inputs: PlanInputs, model: &Deployment, servers_needed: Option<u32>)
             EnvKind::Backup => (backup_required_gb, true),
             _ => continue,
         };
-        let disks: Vec<f64> = env.servers.iter().filter_map(|s| s.disk_gb.as_ref().map(|d| d.value)).collect();
+        let disks: Vec<f64> = env
+            .servers
+            .iter()
+            .filter_map(|s| s.disk_gb.as_ref().map(|d| d.value))
+            .collect();
         let provided = if disks.is_empty() {
             None
         } else if backup {
@@ -127,7 +139,11 @@ pub fn to_json(plan: &Plan) -> serde_json::Value {
     fn round_all(v: &mut serde_json::Value) {
         match v {
             serde_json::Value::Number(n) if n.is_f64() => {
-                if let Some(r) = n.as_f64().map(round2).and_then(serde_json::Number::from_f64) {
+                if let Some(r) = n
+                    .as_f64()
+                    .map(round2)
+                    .and_then(serde_json::Number::from_f64)
+                {
                     *n = r;
                 }
             }
@@ -147,7 +163,11 @@ mod tests {
 
     #[test]
     fn worked_example_from_the_opencrvs_guideline() {
-        let inputs = PlanInputs { records_per_year: 749_970.0, attachments_per_record: 3.0, ..PlanInputs::default() };
+        let inputs = PlanInputs {
+            records_per_year: 749_970.0,
+            attachments_per_record: 3.0,
+            ..PlanInputs::default()
+        };
         let (per_year, need, backup) = compute(&inputs);
         assert_eq!(round2(per_year.attachments_gb), 899.96);
         assert_eq!(round2(per_year.records_gb), 13.75);
@@ -158,7 +178,12 @@ mod tests {
 
     #[test]
     fn years_multiply_growth_not_the_reserve() {
-        let inputs = PlanInputs { records_per_year: 1_000_000.0, attachments_per_record: 1.0, retention_years: 2.0, ..PlanInputs::default() };
+        let inputs = PlanInputs {
+            records_per_year: 1_000_000.0,
+            attachments_per_record: 1.0,
+            retention_years: 2.0,
+            ..PlanInputs::default()
+        };
         let (_, need, _) = compute(&inputs);
         assert!((need - (100.0 + 2.0 * (400.0 + 18.33))).abs() < 1e-9);
     }

@@ -1,9 +1,9 @@
 //! Runs the rules of a profile over the model, applies waivers and stage gating, and summarises.
 
+use super::glob_match;
 use super::profile::ResolvedProfile;
 use super::redact::redact;
 use super::waivers::{WaiverState, is_active, waiver_states};
-use super::glob_match;
 use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
 use crate::model::{ArtefactFile, Date, Deployment, Location, PolicyDeclarations, Stage, Waiver};
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
@@ -106,31 +106,58 @@ fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
         .iter()
         .filter(|w| rules::find(&w.rule).is_none())
         .map(|w| {
-            let location = w.origin.location().cloned().unwrap_or_else(|| Location { path: "liftoff.yaml".into(), line: 1, column: 1 });
-            let mut d = Diagnostic::at(location, format!("the waiver names `{}`, which is no rule id", w.rule)).expected("a rule id from `liftoff rules`");
+            let location = w.origin.location().cloned().unwrap_or_else(|| Location {
+                path: "liftoff.yaml".into(),
+                line: 1,
+                column: 1,
+            });
+            let mut d = Diagnostic::at(
+                location,
+                format!("the waiver names `{}`, which is no rule id", w.rule),
+            )
+            .expected("a rule id from `liftoff rules`");
             if let Some(near) = did_you_mean(&w.rule, rules::ids()) {
                 d = d.help(format!("did you mean `{near}`?"));
             }
             d
         })
         .collect();
-    if problems.is_empty() { Ok(()) } else { Err(InputError::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
 }
 
 /// Turns a finding into a result: applies the first active matching waiver (or notes an expired
 /// one), redacts secrets in the evidence, and records the rule's levels.
-fn to_result(resolved: &super::ResolvedRule, finding: Finding, waivers: &[Waiver], used: &mut [usize], options: Options) -> RuleResult {
+fn to_result(
+    resolved: &super::ResolvedRule,
+    finding: Finding,
+    waivers: &[Waiver],
+    used: &mut [usize],
+    options: Options,
+) -> RuleResult {
     let meta = resolved.rule.meta();
     let mut status = finding.status;
     let mut message = finding.message;
     let mut waiver_note = None;
     if status == Status::Fail {
         let mut expired = None;
-        for (i, w) in waivers.iter().enumerate().filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target)) {
+        for (i, w) in waivers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target))
+        {
             if is_active(w, options.today) {
                 status = Status::Waived;
                 used[i] += 1;
-                waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: false });
+                waiver_note = Some(WaiverNote {
+                    reason: w.reason.clone(),
+                    owner: w.owner.clone(),
+                    expires: w.expires,
+                    expired: false,
+                });
                 break;
             }
             expired.get_or_insert(w);
@@ -139,7 +166,12 @@ fn to_result(resolved: &super::ResolvedRule, finding: Finding, waivers: &[Waiver
             if let Some(date) = w.expires {
                 message = format!("{message} (a waiver expired on {date} and no longer counts)");
             }
-            waiver_note = Some(WaiverNote { reason: w.reason.clone(), owner: w.owner.clone(), expires: w.expires, expired: true });
+            waiver_note = Some(WaiverNote {
+                reason: w.reason.clone(),
+                owner: w.owner.clone(),
+                expires: w.expires,
+                expired: true,
+            });
         }
     }
     let mut evidence = Json::Object(finding.evidence);
@@ -165,7 +197,12 @@ fn to_result(resolved: &super::ResolvedRule, finding: Finding, waivers: &[Waiver
 }
 
 /// Assesses the deployment.
-pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &ResolvedProfile, options: Options) -> Result<Assessment, InputError> {
+pub fn assess(
+    model: &Deployment,
+    declarations: &PolicyDeclarations,
+    profile: &ResolvedProfile,
+    options: Options,
+) -> Result<Assessment, InputError> {
     check_waivers(&declarations.waivers)?;
     let mut used = vec![0usize; declarations.waivers.len()];
     let mut results: Vec<RuleResult> = Vec::new();
@@ -176,20 +213,43 @@ pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &R
         .filter(|r| r.stages.iter().any(|l| *l != Requirement::Off))
         .partition(|r| !r.rule.reads_other_results());
     for resolved in first.into_iter().chain(last) {
-        let cx = Context { model, params: &resolved.params, today: options.today, offline: options.offline, prior: &prior };
+        let cx = Context {
+            model,
+            params: &resolved.params,
+            today: options.today,
+            offline: options.offline,
+            prior: &prior,
+        };
         let findings = match resolved.rule.check(&cx) {
             Ok(findings) => findings,
-            Err(why) => vec![Finding { status: Status::Error, ..Finding::fail(rules::DEPLOYMENT, format!("could not be judged: {why}")) }],
+            Err(rules::Stop::With(findings)) => findings,
+            Err(rules::Stop::Unjudgeable(why)) => vec![Finding {
+                status: Status::Error,
+                ..Finding::fail(rules::DEPLOYMENT, format!("could not be judged: {why}"))
+            }],
         };
         for finding in findings {
             let result = to_result(resolved, finding, &declarations.waivers, &mut used, options);
             let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
-            prior.push(rules::PriorResult { rule: result.rule, status: result.status, evidenced });
+            prior.push(rules::PriorResult {
+                rule: result.rule,
+                status: result.status,
+                evidenced,
+            });
             results.push(result);
         }
     }
-    results.sort_by(|a, b| (a.rule, &a.target, &a.location, &a.message).cmp(&(b.rule, &b.target, &b.location, &b.message)));
-    results.dedup_by(|a, b| a.rule == b.rule && a.target == b.target && a.message == b.message && a.status == b.status);
+    results.sort_by(|a, b| {
+        (a.rule, &a.target, &a.location, &a.message).cmp(&(
+            b.rule,
+            &b.target,
+            &b.location,
+            &b.message,
+        ))
+    });
+    results.dedup_by(|a, b| {
+        a.rule == b.rule && a.target == b.target && a.message == b.message && a.status == b.status
+    });
 
     let readiness = Stage::ALL.map(|stage| !results.iter().any(|r| r.blocks(stage)));
     let mut summary = Summary::default();
@@ -207,7 +267,9 @@ pub fn assess(model: &Deployment, declarations: &PolicyDeclarations, profile: &R
         }
     }
     let judged = summary.pass + summary.fail + summary.error;
-    summary.score = if judged == 0 { 0 } else { ((summary.pass * 100 + judged / 2) / judged) as u32 };
+    summary.score = (summary.pass * 100 + judged / 2)
+        .checked_div(judged)
+        .unwrap_or(0) as u32;
 
     Ok(Assessment {
         service: model.service.clone(),

@@ -40,8 +40,14 @@ mod tests {
     fn stars_questions_and_brackets() {
         assert!(glob_match("*", "env:production"));
         assert!(glob_match("env:*", "env:production"));
-        assert!(glob_match("component:production/*-db", "component:production/registry-db"));
-        assert!(glob_match("aws_s3_bucket.assets[\"logs\"]", "aws_s3_bucket.assets[\"logs\"]"));
+        assert!(glob_match(
+            "component:production/*-db",
+            "component:production/registry-db"
+        ));
+        assert!(glob_match(
+            "aws_s3_bucket.assets[\"logs\"]",
+            "aws_s3_bucket.assets[\"logs\"]"
+        ));
         assert!(glob_match("env:prod?ction", "env:production"));
         assert!(!glob_match("env:staging", "env:production"));
         assert!(!glob_match("env:*x", "env:production"));

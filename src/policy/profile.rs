@@ -97,11 +97,21 @@ fn defaults() -> Result<Vec<ResolvedRule>, InputError> {
             let mut values = BTreeMap::new();
             for p in meta.params {
                 let value: Json = serde_json::from_str(p.default).map_err(|e| {
-                    InputError::one(Diagnostic::in_file("<built-in>", format!("rule {} parameter {} has a broken default: {e}", meta.id, p.name)))
+                    InputError::one(Diagnostic::in_file(
+                        "<built-in>",
+                        format!(
+                            "rule {} parameter {} has a broken default: {e}",
+                            meta.id, p.name
+                        ),
+                    ))
                 })?;
                 values.insert(p.name.to_string(), value);
             }
-            Ok(ResolvedRule { rule: *rule, stages: meta.stages, params: Params { values } })
+            Ok(ResolvedRule {
+                rule: *rule,
+                stages: meta.stages,
+                params: Params { values },
+            })
         })
         .collect()
 }
@@ -115,12 +125,27 @@ struct Loaded {
 fn parse_profile(shown: &str, text: &str, base_dir: Option<PathBuf>) -> Result<Loaded, InputError> {
     let doc = yaml::parse(shown, text, yaml::Limits::default())?;
     let Some(root) = doc.roots.first() else {
-        return Err(InputError::one(Diagnostic::in_file(shown, "the profile is empty").expected("at least `name: <profile>`")));
+        return Err(InputError::one(
+            Diagnostic::in_file(shown, "the profile is empty")
+                .expected("at least `name: <profile>`"),
+        ));
     };
-    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<ProfileFile>().to_value();
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<ProfileFile>()
+        .to_value();
     let json = schema_check::check(&doc, root, &schema).map_err(InputError::Invalid)?;
-    let file: ProfileFile = serde_json::from_value(json).map_err(|e| InputError::one(Diagnostic::in_file(shown, format!("the profile does not fit its schema: {e}"))))?;
-    Ok(Loaded { file, doc, base_dir })
+    let file: ProfileFile = serde_json::from_value(json).map_err(|e| {
+        InputError::one(Diagnostic::in_file(
+            shown,
+            format!("the profile does not fit its schema: {e}"),
+        ))
+    })?;
+    Ok(Loaded {
+        file,
+        doc,
+        base_dir,
+    })
 }
 
 /// Finds a profile by built-in name or path (relative to `dir`).
@@ -129,11 +154,22 @@ fn find(reference: &str, dir: &Path) -> Result<Loaded, InputError> {
         return parse_profile(&format!("<built-in profile {reference}>"), text, None);
     }
     let path = dir.join(reference);
-    let looks_like_path = reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
+    let looks_like_path =
+        reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
     if !looks_like_path || !path.is_file() {
         let names = BUILTIN_PROFILES.iter().map(|(n, _)| *n);
-        let mut d = Diagnostic::in_file(reference, format!("no built-in profile or profile file named `{reference}`"))
-            .expected(format!("one of {} or the path of a profile file", BUILTIN_PROFILES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")));
+        let mut d = Diagnostic::in_file(
+            reference,
+            format!("no built-in profile or profile file named `{reference}`"),
+        )
+        .expected(format!(
+            "one of {} or the path of a profile file",
+            BUILTIN_PROFILES
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         if let Some(near) = did_you_mean(reference, names) {
             d = d.help(format!("did you mean `{near}`?"));
         }
@@ -145,15 +181,27 @@ fn find(reference: &str, dir: &Path) -> Result<Loaded, InputError> {
 
 /// Loads the profile named `reference` (a built-in name or a path relative to `dir`), applies the
 /// manifest's parameter overrides, and checks every rule id and parameter name it uses.
-pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclarations) -> Result<ResolvedProfile, InputError> {
+pub fn load_profile(
+    reference: &str,
+    dir: &Path,
+    declarations: &PolicyDeclarations,
+) -> Result<ResolvedProfile, InputError> {
     let mut chain: Vec<Loaded> = Vec::new();
     let mut next = Some((reference.to_string(), dir.to_path_buf()));
     while let Some((name, base)) = next.take() {
         if chain.len() >= 16 || chain.iter().any(|l| l.file.name == name) {
-            return Err(InputError::one(Diagnostic::in_file(&name, "profiles extend each other in a cycle (or more than 16 deep)")));
+            return Err(InputError::one(Diagnostic::in_file(
+                &name,
+                "profiles extend each other in a cycle (or more than 16 deep)",
+            )));
         }
         let loaded = find(&name, &base)?;
-        next = loaded.file.extends.clone().map(|e| (e, loaded.base_dir.clone().unwrap_or_else(|| dir.to_path_buf())));
+        next = loaded.file.extends.clone().map(|e| {
+            (
+                e,
+                loaded.base_dir.clone().unwrap_or_else(|| dir.to_path_buf()),
+            )
+        });
         chain.push(loaded);
     }
     let mut rules = defaults()?;
@@ -162,7 +210,9 @@ pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclaratio
         let root = loaded.doc.roots.first();
         let rules_node = root.and_then(|r| r.get("rules"));
         for (id, setting) in &loaded.file.rules {
-            let at = rules_node.and_then(|n| n.entry(id)).map(|(k, _)| loaded.doc.location(k));
+            let at = rules_node
+                .and_then(|n| n.entry(id))
+                .map(|(k, _)| loaded.doc.location(k));
             let Some(resolved) = rules.iter_mut().find(|r| r.rule.meta().id == id) else {
                 problems.push(unknown_rule(id, at, &loaded.doc.path));
                 continue;
@@ -170,7 +220,11 @@ pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclaratio
             if setting.enabled == Some(false) {
                 resolved.stages = [Requirement::Off; 3];
             }
-            for (stage, level) in Stage::ALL.into_iter().zip([setting.staging, setting.soft_launch, setting.production]) {
+            for (stage, level) in Stage::ALL.into_iter().zip([
+                setting.staging,
+                setting.soft_launch,
+                setting.production,
+            ]) {
                 if let Some(level) = level {
                     resolved.stages[stage.index()] = level;
                 }
@@ -179,12 +233,22 @@ pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclaratio
         let params_node = root.and_then(|r| r.get("params"));
         for (id, values) in &loaded.file.params {
             let rule_node = params_node.and_then(|n| n.get(id));
-            let at = params_node.and_then(|n| n.entry(id)).map(|(k, _)| loaded.doc.location(k));
+            let at = params_node
+                .and_then(|n| n.entry(id))
+                .map(|(k, _)| loaded.doc.location(k));
             let facts: BTreeMap<String, Fact<Json>> = values
                 .iter()
                 .map(|(k, v)| {
-                    let loc = rule_node.and_then(|n| n.entry(k)).map(|(k, _)| loaded.doc.location(k));
-                    let origin = crate::model::Origin::Declared(loc.unwrap_or_else(|| crate::model::Location { path: loaded.doc.path.clone(), line: 1, column: 1 }));
+                    let loc = rule_node
+                        .and_then(|n| n.entry(k))
+                        .map(|(k, _)| loaded.doc.location(k));
+                    let origin = crate::model::Origin::Declared(loc.unwrap_or_else(|| {
+                        crate::model::Location {
+                            path: loaded.doc.path.clone(),
+                            line: 1,
+                            column: 1,
+                        }
+                    }));
                     (k.clone(), Fact::new(v.clone(), origin))
                 })
                 .collect();
@@ -192,7 +256,10 @@ pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclaratio
         }
     }
     for (id, values) in &declarations.params {
-        let at = declarations.params_origin.get(id).and_then(|o| o.location().cloned());
+        let at = declarations
+            .params_origin
+            .get(id)
+            .and_then(|o| o.location().cloned());
         apply_params(&mut rules, id, values, at, "liftoff.yaml", &mut problems);
     }
     if !problems.is_empty() {
@@ -209,8 +276,13 @@ pub fn load_profile(reference: &str, dir: &Path, declarations: &PolicyDeclaratio
 }
 
 fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Diagnostic {
-    let location = at.unwrap_or_else(|| crate::model::Location { path: path.to_string(), line: 1, column: 1 });
-    let mut d = Diagnostic::at(location, format!("no rule has the id `{id}`")).expected("a rule id from `liftoff rules`");
+    let location = at.unwrap_or_else(|| crate::model::Location {
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+    });
+    let mut d = Diagnostic::at(location, format!("no rule has the id `{id}`"))
+        .expected("a rule id from `liftoff rules`");
     if let Some(near) = did_you_mean(id, rules::ids()) {
         d = d.help(format!("did you mean `{near}`?"));
     }
@@ -242,11 +314,22 @@ fn apply_params(
     };
     let meta = resolved.rule.meta();
     for (name, fact) in values {
-        let location = fact.location().cloned().unwrap_or_else(|| crate::model::Location { path: path.to_string(), line: 1, column: 1 });
+        let location = fact
+            .location()
+            .cloned()
+            .unwrap_or_else(|| crate::model::Location {
+                path: path.to_string(),
+                line: 1,
+                column: 1,
+            });
         let Some(current) = resolved.params.values.get(name) else {
             let known: Vec<&str> = meta.params.iter().map(|p| p.name).collect();
             let mut d = Diagnostic::at(location, format!("rule `{id}` has no parameter `{name}`"))
-                .expected(if known.is_empty() { "no parameters: this rule takes none".to_string() } else { format!("one of {}", known.join(", ")) });
+                .expected(if known.is_empty() {
+                    "no parameters: this rule takes none".to_string()
+                } else {
+                    format!("one of {}", known.join(", "))
+                });
             if let Some(near) = did_you_mean(name, known.iter().copied()) {
                 d = d.help(format!("did you mean `{near}`?"));
             }
@@ -254,9 +337,18 @@ fn apply_params(
             continue;
         };
         if json_kind(current) != json_kind(&fact.value) {
-            problems.push(Diagnostic::at(location, format!("parameter `{name}` of `{id}` is {}", json_kind(&fact.value))).expected(format!("{} like the default {current}", json_kind(current))));
+            problems.push(
+                Diagnostic::at(
+                    location,
+                    format!("parameter `{name}` of `{id}` is {}", json_kind(&fact.value)),
+                )
+                .expected(format!("{} like the default {current}", json_kind(current))),
+            );
             continue;
         }
-        resolved.params.values.insert(name.clone(), fact.value.clone());
+        resolved
+            .params
+            .values
+            .insert(name.clone(), fact.value.clone());
     }
 }

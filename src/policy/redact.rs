@@ -3,7 +3,17 @@
 use serde_json::Value;
 
 /// Words that mark a key as holding a secret.
-const SECRET_MARKERS: [&str; 9] = ["password", "passwd", "secret", "token", "apikey", "api_key", "private_key", "dsn", "credential"];
+const SECRET_MARKERS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "private_key",
+    "dsn",
+    "credential",
+];
 
 /// Whether a key's value must never be shown.
 pub fn is_secret_key(key: &str) -> bool {

@@ -8,8 +8,10 @@ pub const REPORT_SCHEMA: &str = "liftoff-report/1";
 
 /// Renders the JSON report, pretty-printed, with a trailing newline.
 pub fn to_json(a: &Assessment) -> String {
-    let readiness: serde_json::Map<String, serde_json::Value> =
-        crate::model::Stage::ALL.iter().map(|s| (s.as_str().to_string(), json!(a.readiness[s.index()]))).collect();
+    let readiness: serde_json::Map<String, serde_json::Value> = crate::model::Stage::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(a.readiness[s.index()])))
+        .collect();
     let value = json!({
         "schema": REPORT_SCHEMA,
         "tool": {"name": "liftoff", "version": env!("CARGO_PKG_VERSION")},

@@ -14,11 +14,19 @@ pub fn to_junit(a: &Assessment) -> String {
         let status = match r.status {
             Status::Pass => TestCaseStatus::success(),
             Status::Fail | Status::Error => {
-                let kind = if r.status == Status::Error { NonSuccessKind::Error } else { NonSuccessKind::Failure };
+                let kind = if r.status == Status::Error {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
                 let mut s = TestCaseStatus::non_success(kind);
                 s.set_message(r.message.clone());
                 s.set_type(r.requirement.as_str());
-                let at = r.location.as_ref().map(|l| format!("\nat {l}")).unwrap_or_default();
+                let at = r
+                    .location
+                    .as_ref()
+                    .map(|l| format!("\nat {l}"))
+                    .unwrap_or_default();
                 s.set_description(format!("{}{at}\nremediation: {}", r.message, r.remediation));
                 s
             }
@@ -34,7 +42,10 @@ pub fn to_junit(a: &Assessment) -> String {
         };
         let mut case = TestCase::new(format!("{} {}", r.rule, r.target), status);
         case.set_classname(r.rule);
-        suites.entry(r.pillar.as_str()).or_insert_with(|| TestSuite::new(r.pillar.as_str())).add_test_case(case);
+        suites
+            .entry(r.pillar.as_str())
+            .or_insert_with(|| TestSuite::new(r.pillar.as_str()))
+            .add_test_case(case);
     }
     report.add_test_suites(suites.into_values());
     report.to_string().unwrap_or_default()

@@ -12,10 +12,18 @@ fn cell(text: &str) -> String {
 pub fn to_markdown(a: &Assessment) -> String {
     let mut out = String::new();
     let verdict = if a.ready { "ready" } else { "**not ready**" };
-    let _ = writeln!(out, "## liftoff: `{}` is {verdict} for {}\n", a.service, a.stage);
+    let _ = writeln!(
+        out,
+        "## liftoff: `{}` is {verdict} for {}\n",
+        a.service, a.stage
+    );
     let _ = writeln!(out, "| stage | verdict | blocking |\n|---|---|---|");
     for (stage, ready, blocking) in stage_verdicts(a) {
-        let _ = writeln!(out, "| {stage} | {} | {blocking} |", if ready { "✅ ready" } else { "❌ not ready" });
+        let _ = writeln!(
+            out,
+            "| {stage} | {} | {blocking} |",
+            if ready { "✅ ready" } else { "❌ not ready" }
+        );
     }
     let s = &a.summary;
     let _ = writeln!(
@@ -23,25 +31,58 @@ pub fn to_markdown(a: &Assessment) -> String {
         "\n{} passed · {} failed · {} waived · {} skipped · {} not applicable · {} errors · score {}\n",
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
-    let blocking: Vec<_> = reading_order(a).into_iter().filter(|r| r.blocks(a.stage)).collect();
+    let blocking: Vec<_> = reading_order(a)
+        .into_iter()
+        .filter(|r| r.blocks(a.stage))
+        .collect();
     if !blocking.is_empty() {
-        let _ = writeln!(out, "### Blocking findings\n\n| rule | target | finding | where |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "### Blocking findings\n\n| rule | target | finding | where |\n|---|---|---|---|"
+        );
         for r in &blocking {
-            let at = r.location.as_ref().map(|l| format!("`{l}`")).unwrap_or_default();
-            let _ = writeln!(out, "| `{}` | `{}` | {} | {at} |", r.rule, cell(&r.target), cell(&r.message));
+            let at = r
+                .location
+                .as_ref()
+                .map(|l| format!("`{l}`"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {at} |",
+                r.rule,
+                cell(&r.target),
+                cell(&r.message)
+            );
         }
         out.push('\n');
     }
-    let warnings: Vec<_> = reading_order(a).into_iter().filter(|r| r.warns(a.stage)).collect();
+    let warnings: Vec<_> = reading_order(a)
+        .into_iter()
+        .filter(|r| r.warns(a.stage))
+        .collect();
     if !warnings.is_empty() {
-        let _ = writeln!(out, "<details><summary>{} warning(s)</summary>\n\n| rule | target | finding |\n|---|---|---|", warnings.len());
+        let _ = writeln!(
+            out,
+            "<details><summary>{} warning(s)</summary>\n\n| rule | target | finding |\n|---|---|---|",
+            warnings.len()
+        );
         for r in &warnings {
-            let _ = writeln!(out, "| `{}` | `{}` | {} |", r.rule, cell(&r.target), cell(&r.message));
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} |",
+                r.rule,
+                cell(&r.target),
+                cell(&r.message)
+            );
         }
         let _ = writeln!(out, "\n</details>\n");
     }
     if s.skipped > 0 {
-        let _ = writeln!(out, "_{} live check(s) were skipped and count neither as passed nor failed._", s.skipped);
+        let _ = writeln!(
+            out,
+            "_{} live check(s) were skipped and count neither as passed nor failed._",
+            s.skipped
+        );
     }
     out
 }

@@ -66,7 +66,11 @@ pub fn stage_verdicts(assessment: &Assessment) -> Vec<(crate::model::Stage, bool
     crate::model::Stage::ALL
         .into_iter()
         .map(|stage| {
-            let blocking = assessment.results.iter().filter(|r| r.blocks(stage)).count();
+            let blocking = assessment
+                .results
+                .iter()
+                .filter(|r| r.blocks(stage))
+                .count();
             (stage, assessment.readiness[stage.index()], blocking)
         })
         .collect()

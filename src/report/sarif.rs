@@ -138,18 +138,37 @@ pub fn to_sarif(a: &Assessment) -> String {
         .iter()
         .map(|rule| {
             let m = rule.meta();
-            let levels = format!("staging {}, soft launch {}, production {}", m.stages[0].as_str(), m.stages[1].as_str(), m.stages[2].as_str());
+            let levels = format!(
+                "staging {}, soft launch {}, production {}",
+                m.stages[0].as_str(),
+                m.stages[1].as_str(),
+                m.stages[2].as_str()
+            );
             ReportingDescriptor {
                 id: m.id,
                 name: m.id.replace(['.', '-'], "_"),
-                short_description: Message { text: m.title.to_string() },
-                full_description: Message { text: m.checks.to_string() },
-                help: Help {
-                    text: format!("{}\n\nWhy: {}\n\nFix: {}\n\nLevels: {levels}", m.checks, m.rationale, m.remediation),
-                    markdown: format!("**{}**\n\n{}\n\n**Why.** {}\n\n**Fix.** {}\n\n*Levels:* {levels}", m.title, m.checks, m.rationale, m.remediation),
+                short_description: Message {
+                    text: m.title.to_string(),
                 },
-                default_configuration: Configuration { level: level(m.stages[2]) },
-                properties: Properties { tags: vec![m.pillar.as_str(), "liftoff"] },
+                full_description: Message {
+                    text: m.checks.to_string(),
+                },
+                help: Help {
+                    text: format!(
+                        "{}\n\nWhy: {}\n\nFix: {}\n\nLevels: {levels}",
+                        m.checks, m.rationale, m.remediation
+                    ),
+                    markdown: format!(
+                        "**{}**\n\n{}\n\n**Why.** {}\n\n**Fix.** {}\n\n*Levels:* {levels}",
+                        m.title, m.checks, m.rationale, m.remediation
+                    ),
+                },
+                default_configuration: Configuration {
+                    level: level(m.stages[2]),
+                },
+                properties: Properties {
+                    tags: vec![m.pillar.as_str(), "liftoff"],
+                },
             }
         })
         .collect();
@@ -158,32 +177,49 @@ pub fn to_sarif(a: &Assessment) -> String {
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Waived))
         .map(|r: &RuleResult| {
-            let rule_index = REGISTRY.iter().position(|x| x.meta().id == r.rule).unwrap_or(0);
+            let rule_index = REGISTRY
+                .iter()
+                .position(|x| x.meta().id == r.rule)
+                .unwrap_or(0);
             // Code scanning needs a file position; results about the deployment as a whole
             // point at the top of the manifest that declared it.
             let location = r.location.clone().or_else(|| {
-                a.manifest.clone().map(|path| crate::model::Location { path, line: 1, column: 1 })
+                a.manifest.clone().map(|path| crate::model::Location {
+                    path,
+                    line: 1,
+                    column: 1,
+                })
             });
             SarifResult {
                 rule_id: r.rule,
                 rule_index,
                 level: level(r.requirement),
-                message: Message { text: format!("{}: {}", r.target, r.message) },
+                message: Message {
+                    text: format!("{}: {}", r.target, r.message),
+                },
                 locations: location
                     .map(|l| SarifLocation {
                         physical_location: PhysicalLocation {
                             artifact_location: ArtifactLocation { uri: l.path },
-                            region: Region { start_line: l.line.max(1), start_column: l.column.max(1) },
+                            region: Region {
+                                start_line: l.line.max(1),
+                                start_column: l.column.max(1),
+                            },
                         },
                     })
                     .into_iter()
                     .collect(),
-                partial_fingerprints: Fingerprints { target: format!("{}|{}", r.rule, r.target) },
+                partial_fingerprints: Fingerprints {
+                    target: format!("{}|{}", r.rule, r.target),
+                },
                 suppressions: r
                     .waiver
                     .iter()
                     .filter(|w| !w.expired && r.status == Status::Waived)
-                    .map(|w| Suppression { kind: "external", justification: w.reason.clone() })
+                    .map(|w| Suppression {
+                        kind: "external",
+                        justification: w.reason.clone(),
+                    })
                     .collect(),
             }
         })

@@ -39,7 +39,11 @@ fn mark(r: &RuleResult, a: &Assessment, color: bool) -> String {
 pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     let color = options.color;
     let mut out = String::new();
-    let _ = writeln!(out, "liftoff: {} (profile {}), gated for {}\n", a.service, a.profile, a.stage);
+    let _ = writeln!(
+        out,
+        "liftoff: {} (profile {}), gated for {}\n",
+        a.service, a.profile, a.stage
+    );
     let ordered = reading_order(a);
     let pillars = [
         Pillar::Environments,
@@ -57,15 +61,35 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         if in_pillar.is_empty() {
             continue;
         }
-        let passed = in_pillar.iter().filter(|r| r.status == Status::Pass).count();
-        let na = in_pillar.iter().filter(|r| r.status == Status::NotApplicable).count();
-        let _ = writeln!(out, "{}", paint(pillar.title(), color, |s| s.bold().to_string()));
+        let passed = in_pillar
+            .iter()
+            .filter(|r| r.status == Status::Pass)
+            .count();
+        let na = in_pillar
+            .iter()
+            .filter(|r| r.status == Status::NotApplicable)
+            .count();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(pillar.title(), color, |s| s.bold().to_string())
+        );
         for r in &in_pillar {
-            let quiet = matches!(r.status, Status::Pass | Status::NotApplicable | Status::Skipped) && !r.blocks(a.stage);
+            let quiet = matches!(
+                r.status,
+                Status::Pass | Status::NotApplicable | Status::Skipped
+            ) && !r.blocks(a.stage);
             if quiet && !options.verbose {
                 continue;
             }
-            let _ = writeln!(out, "  {} {} {}: {}", mark(r, a, color), r.rule, r.target, r.message);
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {}",
+                mark(r, a, color),
+                r.rule,
+                r.target,
+                r.message
+            );
             if let Some(l) = &r.location {
                 let _ = writeln!(out, "        at {l}");
             }
@@ -77,7 +101,10 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                 let _ = writeln!(out, "        waived{until}: {}", w.reason);
             }
         }
-        let skipped = in_pillar.iter().filter(|r| r.status == Status::Skipped).count();
+        let skipped = in_pillar
+            .iter()
+            .filter(|r| r.status == Status::Skipped)
+            .count();
         let mut tail = vec![format!("{passed} passed")];
         if skipped > 0 {
             tail.push(format!("{skipped} skipped"));
@@ -85,10 +112,24 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         if na > 0 {
             tail.push(format!("{na} not applicable"));
         }
-        let _ = writeln!(out, "  {}\n", paint(&tail.join(", "), color, |s| s.dimmed().to_string()));
+        let _ = writeln!(
+            out,
+            "  {}\n",
+            paint(&tail.join(", "), color, |s| s.dimmed().to_string())
+        );
     }
-    for w in a.waivers.iter().filter(|w| w.status == crate::policy::WaiverStatus::Expired) {
-        let _ = writeln!(out, "note: the waiver of {} for `{}` expired on {}", w.rule, w.target, w.expires.map(|d| d.to_string()).unwrap_or_default());
+    for w in a
+        .waivers
+        .iter()
+        .filter(|w| w.status == crate::policy::WaiverStatus::Expired)
+    {
+        let _ = writeln!(
+            out,
+            "note: the waiver of {} for `{}` expired on {}",
+            w.rule,
+            w.target,
+            w.expires.map(|d| d.to_string()).unwrap_or_default()
+        );
     }
     let s = &a.summary;
     let _ = writeln!(
@@ -97,13 +138,19 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
     if s.skipped > 0 {
-        let _ = writeln!(out, "{} live check(s) were skipped: they count neither as passed nor as failed.", s.skipped);
+        let _ = writeln!(
+            out,
+            "{} live check(s) were skipped: they count neither as passed nor as failed.",
+            s.skipped
+        );
     }
     for (stage, ready, blocking) in stage_verdicts(a) {
         let verdict = if ready {
             paint("ready", color, |s| s.green().bold().to_string())
         } else {
-            paint(&format!("NOT READY ({blocking} blocking)"), color, |s| s.red().bold().to_string())
+            paint(&format!("NOT READY ({blocking} blocking)"), color, |s| {
+                s.red().bold().to_string()
+            })
         };
         let here = if stage == a.stage { "  <- target" } else { "" };
         let _ = writeln!(out, "{:<12} {verdict}{here}", format!("{stage}:"));

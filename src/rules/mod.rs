@@ -7,6 +7,7 @@
 
 pub mod capacity;
 pub mod compliance;
+pub mod cost;
 pub mod env;
 pub mod ha;
 pub mod monitoring;
@@ -14,7 +15,6 @@ pub mod ops;
 pub mod reliability;
 pub mod security;
 mod support;
-pub mod cost;
 
 pub use support::*;
 
@@ -72,7 +72,19 @@ impl Pillar {
 }
 
 /// How much a rule matters at a stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Requirement {
     /// A failure blocks the stage.
@@ -266,12 +278,42 @@ pub trait Rule: Sync {
     /// The rule's documentation and defaults.
     fn meta(&self) -> &'static RuleMeta;
 
-    /// Judges the deployment. `Err` means the rule could not be judged at all.
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String>;
+    /// Judges the deployment.
+    fn check(&self, cx: &Context<'_>) -> Judged;
 
     /// Whether the rule reads other rules' results (it then runs after them).
     fn reads_other_results(&self) -> bool {
         false
+    }
+}
+
+/// The outcome of a rule's check.
+pub type Judged = Result<Vec<Finding>, Stop>;
+
+/// A check that ends early.
+#[derive(Debug)]
+pub enum Stop {
+    /// The outcome is already decided, e.g. "not evidenced: no production environment".
+    With(Vec<Finding>),
+    /// The rule could not be judged at all (an unusable parameter, say); reported as `error`.
+    Unjudgeable(String),
+}
+
+impl From<String> for Stop {
+    fn from(why: String) -> Stop {
+        Stop::Unjudgeable(why)
+    }
+}
+
+impl From<&str> for Stop {
+    fn from(why: &str) -> Stop {
+        Stop::Unjudgeable(why.to_string())
+    }
+}
+
+impl From<Finding> for Stop {
+    fn from(finding: Finding) -> Stop {
+        Stop::With(vec![finding])
     }
 }
 
@@ -313,8 +355,12 @@ pub struct Params {
 impl Params {
     /// A parameter's value, typed.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
-        let value = self.values.get(name).ok_or_else(|| format!("parameter `{name}` is not set"))?;
-        serde_json::from_value(value.clone()).map_err(|e| format!("parameter `{name}` has an unusable value {value}: {e}"))
+        let value = self
+            .values
+            .get(name)
+            .ok_or_else(|| format!("parameter `{name}` is not set"))?;
+        serde_json::from_value(value.clone())
+            .map_err(|e| format!("parameter `{name}` has an unusable value {value}: {e}"))
     }
 }
 
@@ -331,7 +377,14 @@ pub struct Finding {
 
 impl Finding {
     fn new(status: Status, target: impl Into<String>, message: impl Into<String>) -> Finding {
-        Finding { target: target.into(), environment: None, status, message: message.into(), origin: None, evidence: Map::new() }
+        Finding {
+            target: target.into(),
+            environment: None,
+            status,
+            message: message.into(),
+            origin: None,
+            evidence: Map::new(),
+        }
     }
 
     /// The requirement holds.
@@ -365,8 +418,17 @@ impl Finding {
     }
 
     /// Passes when `ok`, fails otherwise.
-    pub fn judge(ok: bool, target: impl Into<String>, pass: impl Into<String>, fail: impl Into<String>) -> Finding {
-        if ok { Finding::pass(target, pass) } else { Finding::fail(target, fail) }
+    pub fn judge(
+        ok: bool,
+        target: impl Into<String>,
+        pass: impl Into<String>,
+        fail: impl Into<String>,
+    ) -> Finding {
+        if ok {
+            Finding::pass(target, pass)
+        } else {
+            Finding::fail(target, fail)
+        }
     }
 
     /// Sets where the deciding fact was found.
@@ -391,7 +453,10 @@ impl Finding {
 
     /// Adds a piece of evidence.
     pub fn with(mut self, key: &str, value: impl Serialize) -> Finding {
-        self.evidence.insert(key.to_string(), serde_json::to_value(value).unwrap_or(Json::Null));
+        self.evidence.insert(
+            key.to_string(),
+            serde_json::to_value(value).unwrap_or(Json::Null),
+        );
         self
     }
 }

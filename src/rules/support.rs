@@ -1,21 +1,21 @@
 //! Helpers many rules share: finding the environments a rule judges, live checks that have no
 //! probe result, and the wording of common outcomes.
 
-use super::{Context, Finding};
+use super::{Context, Finding, Stop};
 use crate::model::{Deployment, Endpoint, EndpointKind, EnvKind, Environment};
 
 /// The target for facts about the deployment as a whole.
 pub const DEPLOYMENT: &str = "deployment";
 
-/// Production environments, or a not-evidenced finding when there are none.
-pub fn production(model: &Deployment) -> Result<Vec<&Environment>, Finding> {
+/// Production environments; a check stops with a not-evidenced finding when there are none.
+pub fn production(model: &Deployment) -> Result<Vec<&Environment>, Stop> {
     let envs: Vec<&Environment> = model.environments_of(EnvKind::Production).collect();
     if envs.is_empty() {
-        Err(Finding::not_evidenced(
+        Err(Stop::from(Finding::not_evidenced(
             DEPLOYMENT,
             "a production environment (`environments: {production: {kind: production}}`)",
             "artefacts for it",
-        ))
+        )))
     } else {
         Ok(envs)
     }
@@ -23,12 +23,18 @@ pub fn production(model: &Deployment) -> Result<Vec<&Environment>, Finding> {
 
 /// Environments that serve users or hold their data: production and staging.
 pub fn production_and_staging(model: &Deployment) -> impl Iterator<Item = &Environment> {
-    model.environments.iter().filter(|e| matches!(e.kind(), EnvKind::Production | EnvKind::Staging))
+    model
+        .environments
+        .iter()
+        .filter(|e| matches!(e.kind(), EnvKind::Production | EnvKind::Staging))
 }
 
 /// Endpoints of a kind, across environments.
 pub fn endpoints_of(model: &Deployment, kind: EndpointKind) -> Vec<(&Environment, &Endpoint)> {
-    model.endpoints().filter(|(_, e)| e.kind.value == kind).collect()
+    model
+        .endpoints()
+        .filter(|(_, e)| e.kind.value == kind)
+        .collect()
 }
 
 /// The outcome of a check that only a live probe can make, when no probe result exists.
@@ -37,7 +43,10 @@ pub fn endpoints_of(model: &Deployment, kind: EndpointKind) -> Vec<(&Environment
 /// observed the endpoint either, so the result is also `skipped`, saying why: never a pass.
 pub fn live_only(cx: &Context<'_>, env: &Environment, endpoint: &Endpoint, what: &str) -> Finding {
     let reason = if cx.offline {
-        format!("not probed (--offline): {what} can only be judged by probing {}", endpoint.url)
+        format!(
+            "not probed (--offline): {what} can only be judged by probing {}",
+            endpoint.url
+        )
     } else {
         format!(
             "not probed: liftoff {} has no live probes yet, so {what} at {} is unjudged",
@@ -45,7 +54,9 @@ pub fn live_only(cx: &Context<'_>, env: &Environment, endpoint: &Endpoint, what:
             endpoint.url
         )
     };
-    Finding::skipped(endpoint.url.clone(), reason).in_env(&env.name).at(&endpoint.origin)
+    Finding::skipped(endpoint.url.clone(), reason)
+        .in_env(&env.name)
+        .at(&endpoint.origin)
 }
 
 /// Whole days since `date` (negative for future dates).
@@ -67,5 +78,9 @@ pub fn list(items: &[impl AsRef<str>]) -> String {
 
 /// Formats a number without a trailing `.0`.
 pub fn num(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { format!("{value:.2}") }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:.2}")
+    }
 }

@@ -16,7 +16,9 @@ struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     fn origin(&self, node: Option<&Node>) -> Origin {
-        let pos = node.map(|n| n.pos).unwrap_or(super::yaml::Pos { line: 1, column: 1 });
+        let pos = node
+            .map(|n| n.pos)
+            .unwrap_or(super::yaml::Pos { line: 1, column: 1 });
         Origin::Declared(self.doc.location_of(pos))
     }
 
@@ -33,7 +35,12 @@ impl<'a> Locator<'a> {
         values
             .iter()
             .enumerate()
-            .map(|(i, v)| Fact::new(v.clone(), self.origin(list.and_then(|l| l.index(i)).or(list).or(parent))))
+            .map(|(i, v)| {
+                Fact::new(
+                    v.clone(),
+                    self.origin(list.and_then(|l| l.index(i)).or(list).or(parent)),
+                )
+            })
             .collect()
     }
 }
@@ -62,13 +69,22 @@ pub fn build_deployment(
             personal: at.fact(node, "personal", data.personal),
             kept: at.fact(node, "kept", data.kept),
             records_per_year: at.fact(node, "records_per_year", data.records_per_year),
-            attachments_per_record: at.fact(node, "attachments_per_record", data.attachments_per_record),
+            attachments_per_record: at.fact(
+                node,
+                "attachments_per_record",
+                data.attachments_per_record,
+            ),
             population: at.fact(node, "population", data.population),
             email: at.fact(node, "email", data.email),
         };
     }
 
-    check_sources(&manifest.sources, child(root, "sources"), doc, &mut problems);
+    check_sources(
+        &manifest.sources,
+        child(root, "sources"),
+        doc,
+        &mut problems,
+    );
     let envs_node = child(root, "environments");
     for (name, section) in &manifest.environments {
         let node = child(envs_node, name);
@@ -82,7 +98,13 @@ pub fn build_deployment(
         if let Some(target) = &section.mirrors {
             if !manifest.environments.contains_key(target) {
                 let node = child(child(envs_node, name), "mirrors");
-                problems.push(unknown_reference(doc, node, "environment", target, manifest.environments.keys().map(String::as_str)));
+                problems.push(unknown_reference(
+                    doc,
+                    node,
+                    "environment",
+                    target,
+                    manifest.environments.keys().map(String::as_str),
+                ));
             }
         }
     }
@@ -94,7 +116,13 @@ pub fn build_deployment(
         let ssh = access.ssh.clone().unwrap_or_default();
         for env in access.mfa.keys() {
             if !manifest.environments.contains_key(env) && EnvKind::from_name(env).is_none() {
-                problems.push(unknown_reference(doc, child(mfa, env).or(mfa), "environment", env, manifest.environments.keys().map(String::as_str)));
+                problems.push(unknown_reference(
+                    doc,
+                    child(mfa, env).or(mfa),
+                    "environment",
+                    env,
+                    manifest.environments.keys().map(String::as_str),
+                ));
             }
         }
         deployment.access = Access {
@@ -102,7 +130,11 @@ pub fn build_deployment(
             bastion: at.fact(node, "bastion", access.bastion),
             firewall: at.fact(node, "firewall", access.firewall),
             admins: at.fact(node, "admins", access.admins),
-            mfa: access.mfa.iter().map(|(env, on)| (env.clone(), Fact::new(*on, at.origin(child(mfa, env))))).collect(),
+            mfa: access
+                .mfa
+                .iter()
+                .map(|(env, on)| (env.clone(), Fact::new(*on, at.origin(child(mfa, env)))))
+                .collect(),
             ssh: SshPolicy {
                 password_auth: at.fact(ssh_node, "password_auth", ssh.password_auth),
                 root_login: at.fact(ssh_node, "root_login", ssh.root_login),
@@ -113,16 +145,26 @@ pub fn build_deployment(
     }
 
     if let Some(monitoring) = &manifest.monitoring {
-        deployment.monitoring = build_monitoring(monitoring, child(root, "monitoring"), &at, &mut problems);
+        deployment.monitoring =
+            build_monitoring(monitoring, child(root, "monitoring"), &at, &mut problems);
     }
 
-    let component_names: BTreeSet<&str> =
-        manifest.environments.values().flat_map(|e| e.components.iter().map(|c| c.name.as_str())).collect();
+    let component_names: BTreeSet<&str> = manifest
+        .environments
+        .values()
+        .flat_map(|e| e.components.iter().map(|c| c.name.as_str()))
+        .collect();
     let backups_node = child(root, "backups");
     for (i, backup) in manifest.backups.iter().enumerate() {
         let node = backups_node.and_then(|n| n.index(i));
         if !component_names.contains(backup.of.as_str()) {
-            problems.push(unknown_reference(doc, child(node, "of"), "component", &backup.of, component_names.iter().copied()));
+            problems.push(unknown_reference(
+                doc,
+                child(node, "of"),
+                "component",
+                &backup.of,
+                component_names.iter().copied(),
+            ));
         }
         deployment.backups.push(Backup {
             of: backup.of.clone(),
@@ -142,14 +184,31 @@ pub fn build_deployment(
         deployment.processes = build_processes(processes, child(root, "processes"), &at, dir);
     }
 
-    let mut declarations = PolicyDeclarations { profile: at.fact(root, "profile", manifest.profile.clone()), ..Default::default() };
+    let mut declarations = PolicyDeclarations {
+        profile: at.fact(root, "profile", manifest.profile.clone()),
+        ..Default::default()
+    };
     let params_node = child(root, "params");
     for (rule, values) in &manifest.params {
         let rule_node = child(params_node, rule);
-        declarations.params_origin.insert(rule.clone(), at.origin(params_node.and_then(|n| n.entry(rule)).map(|(k, _)| k)));
+        declarations.params_origin.insert(
+            rule.clone(),
+            at.origin(params_node.and_then(|n| n.entry(rule)).map(|(k, _)| k)),
+        );
         declarations.params.insert(
             rule.clone(),
-            values.iter().map(|(k, v)| (k.clone(), Fact::new(v.clone(), at.origin(rule_node.and_then(|n| n.entry(k)).map(|(k, _)| k))))).collect(),
+            values
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Fact::new(
+                            v.clone(),
+                            at.origin(rule_node.and_then(|n| n.entry(k)).map(|(k, _)| k)),
+                        ),
+                    )
+                })
+                .collect(),
         );
     }
     let waivers_node = child(root, "waivers");
@@ -186,41 +245,72 @@ fn unknown_reference<'a>(
     name: &str,
     known: impl Iterator<Item = &'a str> + Clone,
 ) -> Diagnostic {
-    let location = node.map(|n| doc.location(n)).unwrap_or_else(|| doc.location_of(super::yaml::Pos { line: 1, column: 1 }));
+    let location = node
+        .map(|n| doc.location(n))
+        .unwrap_or_else(|| doc.location_of(super::yaml::Pos { line: 1, column: 1 }));
     let names: Vec<&str> = known.clone().collect();
     let mut d = Diagnostic::at(location, format!("no {what} named `{name}` is declared"));
-    d = d.expected(if names.is_empty() { format!("a declared {what}") } else { format!("one of {}", names.join(", ")) });
+    d = d.expected(if names.is_empty() {
+        format!("a declared {what}")
+    } else {
+        format!("one of {}", names.join(", "))
+    });
     if let Some(near) = did_you_mean(name, known) {
         d = d.help(format!("did you mean `{near}`?"));
     }
     d
 }
 
-fn check_sources(entries: &[SourceEntry], node: Option<&Node>, doc: &Document, problems: &mut Vec<Diagnostic>) {
+fn check_sources(
+    entries: &[SourceEntry],
+    node: Option<&Node>,
+    doc: &Document,
+    problems: &mut Vec<Diagnostic>,
+) {
     for (i, entry) in entries.iter().enumerate() {
         let item = node.and_then(|n| n.index(i)).or(node);
-        let location = item.map(|n| doc.location(n)).unwrap_or_else(|| doc.location_of(Default::default()));
+        let location = item
+            .map(|n| doc.location(n))
+            .unwrap_or_else(|| doc.location_of(Default::default()));
         let kinds = entry.kinds();
         let allowed = "exactly one of terraform, plan, serverless, compose, kubernetes, ansible, sshd, dotenv";
         match kinds.len() {
             1 => {
                 let kind = kinds[0].0;
                 let misplaced = [
-                    ("var_files", !entry.var_files.is_empty() && kind != "terraform"),
-                    ("workspace", entry.workspace.is_some() && kind != "terraform" && kind != "plan"),
+                    (
+                        "var_files",
+                        !entry.var_files.is_empty() && kind != "terraform",
+                    ),
+                    (
+                        "workspace",
+                        entry.workspace.is_some() && kind != "terraform" && kind != "plan",
+                    ),
                     ("stage", entry.stage.is_some() && kind != "serverless"),
                 ];
                 for (option, bad) in misplaced {
                     if bad {
-                        problems.push(Diagnostic::at(location.clone(), format!("`{option}` does not apply to a {kind} source")));
+                        problems.push(Diagnostic::at(
+                            location.clone(),
+                            format!("`{option}` does not apply to a {kind} source"),
+                        ));
                     }
                 }
             }
-            0 => problems.push(Diagnostic::at(location, "this source names no artefact kind").expected(allowed)),
+            0 => problems.push(
+                Diagnostic::at(location, "this source names no artefact kind").expected(allowed),
+            ),
             _ => problems.push(
-                Diagnostic::at(location, format!("this source names {} kinds ({})", kinds.len(), kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")))
-                    .expected(allowed)
-                    .help("write one list item per source"),
+                Diagnostic::at(
+                    location,
+                    format!(
+                        "this source names {} kinds ({})",
+                        kinds.len(),
+                        kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .expected(allowed)
+                .help("write one list item per source"),
             ),
         }
     }
@@ -238,12 +328,18 @@ fn build_environment(
         (Some(kind), _) => Fact::new(kind, at.origin(child(node, "kind"))),
         (None, Some(kind)) => Fact::new(
             kind,
-            Origin::Derived { from: at.origin(key_node).location().cloned(), how: format!("kind {} taken from the name", kind.as_str()) },
+            Origin::Derived {
+                from: at.origin(key_node).location().cloned(),
+                how: format!("kind {} taken from the name", kind.as_str()),
+            },
         ),
         (None, None) => {
             problems.push(
-                Diagnostic::at(at.doc.location(key_node.or(node)?), format!("environment `{name}` has no `kind` and its name does not tell one"))
-                    .expected("kind: development, qa, staging, production or backup"),
+                Diagnostic::at(
+                    at.doc.location(key_node.or(node)?),
+                    format!("environment `{name}` has no `kind` and its name does not tell one"),
+                )
+                .expected("kind: development, qa, staging, production or backup"),
             );
             return None;
         }
@@ -297,7 +393,13 @@ fn build_environment(
             // A host may also name a database instance that is not a declared server (e.g. SQL01\PUBLIC).
             if !is_server && !section.servers.is_empty() && !host.contains(['\\', '/']) {
                 let host_node = child(n, "hosts").and_then(|h| h.index(j));
-                problems.push(unknown_reference(at.doc, host_node, "server", host, section.servers.iter().map(|s| s.name.as_str())));
+                problems.push(unknown_reference(
+                    at.doc,
+                    host_node,
+                    "server",
+                    host,
+                    section.servers.iter().map(|s| s.name.as_str()),
+                ));
             }
         }
         env.components.push(build_component(c, n, at));
@@ -309,7 +411,10 @@ fn build_environment(
         for (key, url) in [("url", Some(&e.url)), ("http_url", e.http_url.as_ref())] {
             if let Some(url) = url {
                 if let Err(why) = check_url(url) {
-                    problems.push(Diagnostic::at(at.doc.location(child(n, key).or(n)?), why).expected("an absolute URL such as https://app.example.org"));
+                    problems.push(
+                        Diagnostic::at(at.doc.location(child(n, key).or(n)?), why)
+                            .expected("an absolute URL such as https://app.example.org"),
+                    );
                 }
             }
         }
@@ -327,9 +432,22 @@ fn build_environment(
     Some(env)
 }
 
-fn duplicate(at: &Locator<'_>, node: Option<&Node>, what: &str, name: &str, first: Option<u32>) -> Diagnostic {
-    let location = at.origin(node).location().cloned().unwrap_or_else(|| at.doc.location_of(Default::default()));
-    let mut d = Diagnostic::at(location, format!("a second {what} named `{name}` in this environment"));
+fn duplicate(
+    at: &Locator<'_>,
+    node: Option<&Node>,
+    what: &str,
+    name: &str,
+    first: Option<u32>,
+) -> Diagnostic {
+    let location = at
+        .origin(node)
+        .location()
+        .cloned()
+        .unwrap_or_else(|| at.doc.location_of(Default::default()));
+    let mut d = Diagnostic::at(
+        location,
+        format!("a second {what} named `{name}` in this environment"),
+    );
     if let Some(line) = first {
         d = d.help(format!("the first is at line {line}"));
     }
@@ -366,13 +484,21 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         clustered: at.fact(n, "clustered", c.clustered),
         zones: at.facts(n, "zones", &c.zones),
         public: at.fact(n, "public", c.public),
-        subnet: at.fact(n, "subnet", c.subnet.map(|s| format!("{s:?}").to_ascii_lowercase())),
+        subnet: at.fact(
+            n,
+            "subnet",
+            c.subnet.map(|s| format!("{s:?}").to_ascii_lowercase()),
+        ),
         encrypted: at.fact(n, "encrypted", c.encrypted),
         data_class: at.fact(n, "data_class", c.data_class),
         hosts: at.facts(n, "hosts", &c.hosts),
         service_account: at.fact(n, "service_account", c.service_account.clone()),
         replicas: at.fact(replicas_node, "count", c.replicas.as_ref().map(|r| r.count)),
-        replication_mode: at.fact(replicas_node, "mode", c.replicas.as_ref().and_then(|r| r.mode)),
+        replication_mode: at.fact(
+            replicas_node,
+            "mode",
+            c.replicas.as_ref().and_then(|r| r.mode),
+        ),
         recovery: at.fact(n, "recovery", c.recovery.clone()),
         debug: at.fact(n, "debug", c.debug),
         load_balanced: at.fact(n, "load_balanced", c.load_balanced),
@@ -391,15 +517,26 @@ fn build_monitoring(
     let mut channels = Vec::new();
     for (i, c) in m.channels.iter().enumerate() {
         let n = channels_node.and_then(|l| l.index(i));
-        let set: Vec<(&str, &String)> =
-            [("slack", c.slack.as_ref()), ("webhook", c.webhook.as_ref()), ("email", c.email.as_ref())]
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect();
-        let location = at.origin(n).location().cloned().unwrap_or_else(|| at.doc.location_of(Default::default()));
+        let set: Vec<(&str, &String)> = [
+            ("slack", c.slack.as_ref()),
+            ("webhook", c.webhook.as_ref()),
+            ("email", c.email.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+        let location = at
+            .origin(n)
+            .location()
+            .cloned()
+            .unwrap_or_else(|| at.doc.location_of(Default::default()));
         match set.as_slice() {
             [(kind, reference)] => {
-                let value_location = at.origin(child(n, kind)).location().cloned().unwrap_or(location);
+                let value_location = at
+                    .origin(child(n, kind))
+                    .location()
+                    .cloned()
+                    .unwrap_or(location);
                 if *kind != "email" && !is_env_var_name(reference) {
                     // The value is not echoed: a webhook URL is a secret.
                     problems.push(
@@ -408,11 +545,24 @@ fn build_monitoring(
                             .help("a webhook URL is a secret: keep it out of liftoff.yaml"),
                     );
                 } else if *kind == "email" && !reference.contains('@') {
-                    problems.push(Diagnostic::at(value_location, format!("`{reference}` is not an email address")).expected("an address such as ops@example.org"));
+                    problems.push(
+                        Diagnostic::at(
+                            value_location,
+                            format!("`{reference}` is not an email address"),
+                        )
+                        .expected("an address such as ops@example.org"),
+                    );
                 }
-                channels.push(Channel { kind: kind.to_string(), reference: reference.to_string(), origin: at.origin(n) });
+                channels.push(Channel {
+                    kind: kind.to_string(),
+                    reference: reference.to_string(),
+                    origin: at.origin(n),
+                });
             }
-            _ => problems.push(Diagnostic::at(location, "a channel needs exactly one of slack, webhook, email")),
+            _ => problems.push(Diagnostic::at(
+                location,
+                "a channel needs exactly one of slack, webhook, email",
+            )),
         }
     }
     Monitoring {
@@ -421,16 +571,42 @@ fn build_monitoring(
             .canaries
             .iter()
             .enumerate()
-            .map(|(i, c)| Canary { target: c.target.clone(), interval: c.interval, origin: at.origin(canaries_node.and_then(|l| l.index(i))) })
+            .map(|(i, c)| Canary {
+                target: c.target.clone(),
+                interval: c.interval,
+                origin: at.origin(canaries_node.and_then(|l| l.index(i))),
+            })
             .collect(),
-        alarms: at.facts(node, "alarms", &m.alarms.iter().map(|a| a.on.as_str().to_string()).collect::<Vec<_>>()),
+        alarms: at.facts(
+            node,
+            "alarms",
+            &m.alarms
+                .iter()
+                .map(|a| a.on.as_str().to_string())
+                .collect::<Vec<_>>(),
+        ),
         dashboards: at.facts(node, "dashboards", &m.dashboards),
         tracing: at.fact(node, "tracing", m.tracing.clone()),
         error_reporting: at.fact(node, "error_reporting", m.error_reporting.clone()),
-        metrics_scraped_by: at.fact(metrics_node, "scraped_by", m.metrics.as_ref().and_then(|x| x.scraped_by.clone())),
-        metrics_targets: at.fact(metrics_node, "targets", m.metrics.as_ref().and_then(|x| x.targets)),
+        metrics_scraped_by: at.fact(
+            metrics_node,
+            "scraped_by",
+            m.metrics.as_ref().and_then(|x| x.scraped_by.clone()),
+        ),
+        metrics_targets: at.fact(
+            metrics_node,
+            "targets",
+            m.metrics.as_ref().and_then(|x| x.targets),
+        ),
         log_retention_days: at.fact(node, "log_retention_days", m.log_retention_days),
-        covers: at.facts(node, "covers", &m.covers.iter().map(|c| c.as_str().to_string()).collect::<Vec<_>>()),
+        covers: at.facts(
+            node,
+            "covers",
+            &m.covers
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect::<Vec<_>>(),
+        ),
         channels,
         observability: at.fact(node, "observability", m.observability.clone()),
         ssh_audit: at.fact(node, "ssh_audit", m.ssh_audit),
@@ -439,7 +615,9 @@ fn build_monitoring(
 
 fn is_env_var_name(text: &str) -> bool {
     !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
         && !text.as_bytes()[0].is_ascii_digit()
 }
 
@@ -452,13 +630,21 @@ fn doc_ref(reference: &str, node: Option<&Node>, at: &Locator<'_>, dir: &Path) -
     }
 }
 
-fn build_processes(p: &super::manifest::ProcessesSection, node: Option<&Node>, at: &Locator<'_>, dir: &Path) -> Processes {
+fn build_processes(
+    p: &super::manifest::ProcessesSection,
+    node: Option<&Node>,
+    at: &Locator<'_>,
+    dir: &Path,
+) -> Processes {
     let runbooks_node = child(node, "runbooks");
     let mut runbooks = BTreeMap::new();
     if let Some(r) = &p.runbooks {
         for (topic, reference) in r.topics() {
             if let Some(reference) = reference {
-                runbooks.insert(topic.to_string(), doc_ref(reference, child(runbooks_node, topic), at, dir));
+                runbooks.insert(
+                    topic.to_string(),
+                    doc_ref(reference, child(runbooks_node, topic), at, dir),
+                );
             }
         }
     }
@@ -468,9 +654,16 @@ fn build_processes(p: &super::manifest::ProcessesSection, node: Option<&Node>, a
     let staff_node = child(node, "staff");
     let mut staff = BTreeMap::new();
     if let Some(s) = &p.staff {
-        for (duty, who) in [("log_monitoring", &s.log_monitoring), ("backup_monitoring", &s.backup_monitoring), ("security_updates", &s.security_updates)] {
+        for (duty, who) in [
+            ("log_monitoring", &s.log_monitoring),
+            ("backup_monitoring", &s.backup_monitoring),
+            ("security_updates", &s.security_updates),
+        ] {
             if let Some(who) = who {
-                staff.insert(duty.to_string(), Fact::new(who.clone(), at.origin(child(staff_node, duty))));
+                staff.insert(
+                    duty.to_string(),
+                    Fact::new(who.clone(), at.origin(child(staff_node, duty))),
+                );
             }
         }
     }
@@ -482,14 +675,37 @@ fn build_processes(p: &super::manifest::ProcessesSection, node: Option<&Node>, a
             scope: t.scope.clone(),
             dast: t.dast,
         }),
-        patching_automatic: at.fact(patching_node, "automatic", p.patching.as_ref().and_then(|x| x.automatic)),
-        patching_every: at.fact(patching_node, "every", p.patching.as_ref().and_then(|x| x.every)),
+        patching_automatic: at.fact(
+            patching_node,
+            "automatic",
+            p.patching.as_ref().and_then(|x| x.automatic),
+        ),
+        patching_every: at.fact(
+            patching_node,
+            "every",
+            p.patching.as_ref().and_then(|x| x.every),
+        ),
         last_deploy: at.fact(node, "last_deploy", p.last_deploy),
-        support_process: p.support.as_ref().and_then(|s| s.process.as_ref()).map(|r| doc_ref(r, child(support_node, "process"), at, dir)),
-        support_contact: at.fact(support_node, "contact", p.support.as_ref().and_then(|s| s.contact.clone())),
+        support_process: p
+            .support
+            .as_ref()
+            .and_then(|s| s.process.as_ref())
+            .map(|r| doc_ref(r, child(support_node, "process"), at, dir)),
+        support_contact: at.fact(
+            support_node,
+            "contact",
+            p.support.as_ref().and_then(|s| s.contact.clone()),
+        ),
         staff,
-        deploy_pipeline: p.deploy_pipeline.as_ref().map(|r| doc_ref(r, child(node, "deploy_pipeline"), at, dir)),
+        deploy_pipeline: p
+            .deploy_pipeline
+            .as_ref()
+            .map(|r| doc_ref(r, child(node, "deploy_pipeline"), at, dir)),
         db_maintenance: at.fact(node, "db_maintenance", p.db_maintenance),
-        smtp_host_env: at.fact(child(node, "smtp"), "host_env", p.smtp.as_ref().map(|s| s.host_env.clone())),
+        smtp_host_env: at.fact(
+            child(node, "smtp"),
+            "host_env",
+            p.smtp.as_ref().map(|s| s.host_env.clone()),
+        ),
     }
 }

@@ -49,13 +49,21 @@ pub fn declared_sources(manifest: &Manifest) -> Vec<DeclaredSource> {
     let mut out = Vec::new();
     for entry in &manifest.sources {
         for (kind, paths) in entry.kinds() {
-            out.extend(paths.into_iter().map(|path| DeclaredSource { kind, path, environment: None }));
+            out.extend(paths.into_iter().map(|path| DeclaredSource {
+                kind,
+                path,
+                environment: None,
+            }));
         }
     }
     for (env, section) in &manifest.environments {
         for entry in &section.sources {
             for (kind, paths) in entry.kinds() {
-                out.extend(paths.into_iter().map(|path| DeclaredSource { kind, path, environment: Some(env.clone()) }));
+                out.extend(paths.into_iter().map(|path| DeclaredSource {
+                    kind,
+                    path,
+                    environment: Some(env.clone()),
+                }));
             }
         }
     }
@@ -69,38 +77,68 @@ pub struct Found {
     pub pipelines: Vec<Location>,
 }
 
-const SKIP_DIRS: [&str; 8] = [".git", "node_modules", "target", ".terraform", "vendor", ".venv", "__pycache__", ".serverless"];
+const SKIP_DIRS: [&str; 8] = [
+    ".git",
+    "node_modules",
+    "target",
+    ".terraform",
+    "vendor",
+    ".venv",
+    "__pycache__",
+    ".serverless",
+];
 const MAX_DEPTH: usize = 8;
 const MAX_FILES: usize = 50_000;
 
 /// Finds artefacts under `dir`. Declared sources replace discovery for artefacts (but CI pipelines
 /// are always looked for, as `ops.automated-deploy` needs them).
-pub fn discover(dir: &Path, declared: &[DeclaredSource], environments: &[String]) -> Result<Found, InputError> {
+pub fn discover(
+    dir: &Path,
+    declared: &[DeclaredSource],
+    environments: &[String],
+) -> Result<Found, InputError> {
     let mut files = Vec::new();
     walk(dir, dir, 0, &mut files);
     files.sort();
     let mut found = Found::default();
     for rel in &files {
         if is_pipeline(rel) {
-            found.pipelines.push(Location { path: rel.clone(), line: 1, column: 1 });
+            found.pipelines.push(Location {
+                path: rel.clone(),
+                line: 1,
+                column: 1,
+            });
         }
     }
     if declared.is_empty() {
         for rel in &files {
             if let Some(kind) = classify(dir, rel) {
-                found.artefacts.push(describe(rel, kind.as_str(), attach(rel, environments)));
+                found
+                    .artefacts
+                    .push(describe(rel, kind.as_str(), attach(rel, environments)));
             }
         }
     } else {
         for source in declared {
             if !dir.join(&source.path).exists() {
                 return Err(InputError::one(
-                    Diagnostic::in_file(&source.path, format!("the {} source `{}` does not exist", source.kind, source.path))
-                        .expected("a path relative to the directory holding liftoff.yaml"),
+                    Diagnostic::in_file(
+                        &source.path,
+                        format!(
+                            "the {} source `{}` does not exist",
+                            source.kind, source.path
+                        ),
+                    )
+                    .expected("a path relative to the directory holding liftoff.yaml"),
                 ));
             }
-            let environment = source.environment.clone().or_else(|| attach(&source.path, environments));
-            found.artefacts.push(describe(&source.path, source.kind, environment));
+            let environment = source
+                .environment
+                .clone()
+                .or_else(|| attach(&source.path, environments));
+            found
+                .artefacts
+                .push(describe(&source.path, source.kind, environment));
         }
     }
     found.artefacts.sort();
@@ -109,24 +147,46 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource], environments: &[String]
 
 fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile {
     let lower = path.to_ascii_lowercase();
-    let (status, reason) = if ["example", "sample", "template", "localstack"].iter().any(|m| lower.contains(m)) {
-        ("ignored", "a development-only or example file, not production evidence".to_string())
+    let (status, reason) = if ["example", "sample", "template", "localstack"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
+        (
+            "ignored",
+            "a development-only or example file, not production evidence".to_string(),
+        )
     } else {
-        ("not-read", format!("liftoff {} does not read {kind} files yet; its facts must be declared in liftoff.yaml", env!("CARGO_PKG_VERSION")))
+        (
+            "not-read",
+            format!(
+                "liftoff {} does not read {kind} files yet; its facts must be declared in liftoff.yaml",
+                env!("CARGO_PKG_VERSION")
+            ),
+        )
     };
-    ArtefactFile { path: path.to_string(), kind: kind.to_string(), environment, status: status.into(), reason: Some(reason) }
+    ArtefactFile {
+        path: path.to_string(),
+        kind: kind.to_string(),
+        environment,
+        status: status.into(),
+        reason: Some(reason),
+    }
 }
 
 fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
     if depth > MAX_DEPTH || out.len() >= MAX_FILES {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(file_type) = entry.file_type() else { continue };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
         let path = entry.path();
         if file_type.is_dir() {
             if !SKIP_DIRS.contains(&name.as_str()) {
@@ -134,7 +194,12 @@ fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
             }
         } else if file_type.is_file() {
             if let Ok(rel) = path.strip_prefix(root) {
-                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
             }
         }
     }
@@ -143,7 +208,15 @@ fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
 fn is_pipeline(rel: &str) -> bool {
     let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
     (rel.starts_with(".github/workflows/") && yaml)
-        || matches!(rel, ".gitlab-ci.yml" | "Jenkinsfile" | ".circleci/config.yml" | "azure-pipelines.yml" | "bitbucket-pipelines.yml" | ".drone.yml")
+        || matches!(
+            rel,
+            ".gitlab-ci.yml"
+                | "Jenkinsfile"
+                | ".circleci/config.yml"
+                | "azure-pipelines.yml"
+                | "bitbucket-pipelines.yml"
+                | ".drone.yml"
+        )
 }
 
 fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
@@ -153,7 +226,11 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     if lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
         return Some(ArtefactKind::Terraform);
     }
-    if yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower == "compose.yml") {
+    if yaml
+        && (lower.starts_with("docker-compose")
+            || lower.starts_with("compose.")
+            || lower == "compose.yml")
+    {
         return Some(ArtefactKind::Compose);
     }
     if yaml && lower.starts_with("serverless") {
@@ -165,15 +242,21 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
         return Some(ArtefactKind::Dotenv);
     }
-    let in_inventory = rel.split('/').any(|p| p == "inventory" || p == "inventories");
-    if (in_inventory && (yaml || lower.ends_with(".ini") || !lower.contains('.'))) || lower == "hosts.ini" {
+    let in_inventory = rel
+        .split('/')
+        .any(|p| p == "inventory" || p == "inventories");
+    if (in_inventory && (yaml || lower.ends_with(".ini") || !lower.contains('.')))
+        || lower == "hosts.ini"
+    {
         return Some(ArtefactKind::Ansible);
     }
     if yaml && !rel.starts_with(".github/") && rel != "liftoff.yaml" && rel != "liftoff.yml" {
         // Kubernetes manifests are recognised by content: apiVersion and kind at the top level.
         let head = std::fs::read(root.join(rel)).ok()?;
         let head = String::from_utf8_lossy(&head[..head.len().min(4096)]);
-        if head.lines().any(|l| l.starts_with("apiVersion:")) && head.lines().any(|l| l.starts_with("kind:")) {
+        if head.lines().any(|l| l.starts_with("apiVersion:"))
+            && head.lines().any(|l| l.starts_with("kind:"))
+        {
             return Some(ArtefactKind::Kubernetes);
         }
     }
@@ -182,7 +265,10 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
 
 /// The environment a file belongs to, by a path segment or file-name part naming it.
 fn attach(rel: &str, environments: &[String]) -> Option<String> {
-    let tokens: Vec<String> = rel.split(['/', '.', '-', '_']).map(str::to_ascii_lowercase).collect();
+    let tokens: Vec<String> = rel
+        .split(['/', '.', '-', '_'])
+        .map(str::to_ascii_lowercase)
+        .collect();
     for env in environments {
         if tokens.iter().any(|t| t == &env.to_ascii_lowercase()) {
             return Some(env.clone());
@@ -191,7 +277,11 @@ fn attach(rel: &str, environments: &[String]) -> Option<String> {
     // Aliases: prod for production, stage for staging, ...
     for env in environments {
         let kind = EnvKind::from_name(env);
-        if kind.is_some() && tokens.iter().any(|t| EnvKind::from_name(t) == kind && kind != Some(EnvKind::Qa)) {
+        if kind.is_some()
+            && tokens
+                .iter()
+                .any(|t| EnvKind::from_name(t) == kind && kind != Some(EnvKind::Qa))
+        {
             return Some(env.clone());
         }
     }
@@ -205,10 +295,22 @@ mod tests {
     #[test]
     fn files_attach_to_environments_by_name() {
         let envs = vec!["production".to_string(), "staging".to_string()];
-        assert_eq!(attach("docker-compose.production.yml", &envs).as_deref(), Some("production"));
-        assert_eq!(attach("infra/production.tfvars", &envs).as_deref(), Some("production"));
-        assert_eq!(attach("infrastructure/inventory/staging.yml", &envs).as_deref(), Some("staging"));
-        assert_eq!(attach("terraform/prod/main.tf", &envs).as_deref(), Some("production"));
+        assert_eq!(
+            attach("docker-compose.production.yml", &envs).as_deref(),
+            Some("production")
+        );
+        assert_eq!(
+            attach("infra/production.tfvars", &envs).as_deref(),
+            Some("production")
+        );
+        assert_eq!(
+            attach("infrastructure/inventory/staging.yml", &envs).as_deref(),
+            Some("staging")
+        );
+        assert_eq!(
+            attach("terraform/prod/main.tf", &envs).as_deref(),
+            Some("production")
+        );
         assert_eq!(attach("docker-compose.yml", &envs), None);
     }
 }

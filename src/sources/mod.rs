@@ -32,40 +32,73 @@ pub struct Loaded {
 
 /// Finds the manifest in `dir`.
 pub fn find_manifest(dir: &Path) -> Option<PathBuf> {
-    MANIFEST_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    MANIFEST_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
 }
 
 /// Reads a file as UTF-8 text, naming the file in the error.
 pub fn read_text(path: &Path, shown_as: &str) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io { path: shown_as.to_string(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+        path: shown_as.to_string(),
+        source,
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let prefix = &e.as_bytes()[..offset];
         let line = prefix.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-        let column = (offset - prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1)) as u32 + 1;
+        let column = (offset
+            - prefix
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)) as u32
+            + 1;
         InputError::one(
-            Diagnostic::at(crate::model::Location { path: shown_as.to_string(), line, column }, "the file is not UTF-8 text")
-                .expected("a UTF-8 encoded YAML file"),
+            Diagnostic::at(
+                crate::model::Location {
+                    path: shown_as.to_string(),
+                    line,
+                    column,
+                },
+                "the file is not UTF-8 text",
+            )
+            .expected("a UTF-8 encoded YAML file"),
         )
     })
 }
 
 /// Parses and checks a manifest's text. `path` is how the file is named in messages.
-pub fn parse_manifest(path: &str, text: &str) -> Result<(manifest::Manifest, yaml::Document), InputError> {
+pub fn parse_manifest(
+    path: &str,
+    text: &str,
+) -> Result<(manifest::Manifest, yaml::Document), InputError> {
     let doc = yaml::parse(path, text, yaml::Limits::default())?;
     let root = match doc.roots.as_slice() {
         [root] => root,
-        [] => return Err(InputError::one(Diagnostic::in_file(path, "the manifest is empty").expected("at least `service: <name>`"))),
+        [] => {
+            return Err(InputError::one(
+                Diagnostic::in_file(path, "the manifest is empty")
+                    .expected("at least `service: <name>`"),
+            ));
+        }
         [_, second, ..] => {
             return Err(InputError::one(
-                Diagnostic::at(doc.location(second), "the manifest holds more than one YAML document").expected("a single document"),
+                Diagnostic::at(
+                    doc.location(second),
+                    "the manifest holds more than one YAML document",
+                )
+                .expected("a single document"),
             ));
         }
     };
     let schema = manifest::json_schema();
     let json = schema_check::check(&doc, root, &schema).map_err(InputError::Invalid)?;
     let manifest: manifest::Manifest = serde_json::from_value(json).map_err(|e| {
-        InputError::one(Diagnostic::at(doc.location(root), format!("the manifest does not fit its schema: {e}")))
+        InputError::one(Diagnostic::at(
+            doc.location(root),
+            format!("the manifest does not fit its schema: {e}"),
+        ))
     })?;
     Ok((manifest, doc))
 }
@@ -74,12 +107,16 @@ pub fn parse_manifest(path: &str, text: &str) -> Result<(manifest::Manifest, yam
 pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     if !dir.is_dir() {
         return Err(InputError::one(
-            Diagnostic::in_file(&dir.display().to_string(), "no such directory").expected("a directory holding liftoff.yaml or deployment files"),
+            Diagnostic::in_file(&dir.display().to_string(), "no such directory")
+                .expected("a directory holding liftoff.yaml or deployment files"),
         ));
     }
     let (mut deployment, declarations, manifest_path, sources) = match find_manifest(dir) {
         Some(path) => {
-            let shown = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let shown = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let text = read_text(&path, &shown)?;
             let (manifest, doc) = parse_manifest(&shown, &text)?;
             let (deployment, declarations) = build_deployment(&manifest, &doc, dir)?;
@@ -92,13 +129,24 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
                 .ok()
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .unwrap_or_else(|| "service".into());
-            let deployment = Deployment { service: name, ..Deployment::default() };
+            let deployment = Deployment {
+                service: name,
+                ..Deployment::default()
+            };
             (deployment, PolicyDeclarations::default(), None, Vec::new())
         }
     };
-    let env_names: Vec<String> = deployment.environments.iter().map(|e| e.name.clone()).collect();
+    let env_names: Vec<String> = deployment
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
     let found = discover(dir, &sources, &env_names)?;
     deployment.artefacts = found.artefacts;
     deployment.pipelines = found.pipelines;
-    Ok(Loaded { deployment, declarations, manifest_path })
+    Ok(Loaded {
+        deployment,
+        declarations,
+        manifest_path,
+    })
 }

@@ -15,7 +15,11 @@ use serde_json::{Map, Value as Json};
 /// Checks `node` against `schema` (a whole root schema with `$defs`) and returns the JSON value,
 /// or every problem found.
 pub fn check(doc: &Document, node: &Node, schema: &Json) -> Result<Json, Vec<Diagnostic>> {
-    let mut checker = Checker { doc, root: schema, errors: Vec::new() };
+    let mut checker = Checker {
+        doc,
+        root: schema,
+        errors: Vec::new(),
+    };
     let value = checker.check(node, schema);
     if checker.errors.is_empty() {
         Ok(value)
@@ -37,8 +41,12 @@ impl<'a> Checker<'a> {
         let mut current = schema;
         // References chain at most a few levels in schemars output; the bound avoids cycles.
         for _ in 0..16 {
-            let Some(reference) = current.get("$ref").and_then(Json::as_str) else { break };
-            let Some(name) = reference.strip_prefix("#/$defs/") else { break };
+            let Some(reference) = current.get("$ref").and_then(Json::as_str) else {
+                break;
+            };
+            let Some(name) = reference.strip_prefix("#/$defs/") else {
+                break;
+            };
             match self.root.get("$defs").and_then(|d| d.get(name)) {
                 Some(target) => current = target,
                 None => break,
@@ -47,7 +55,13 @@ impl<'a> Checker<'a> {
         current
     }
 
-    fn error(&mut self, node: &Node, message: String, expected: Option<String>, help: Option<String>) {
+    fn error(
+        &mut self,
+        node: &Node,
+        message: String,
+        expected: Option<String>,
+        help: Option<String>,
+    ) {
         self.errors.push(Diagnostic {
             location: Some(self.doc.location(node)),
             message,
@@ -66,7 +80,11 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
-        if let Some(alternatives) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Json::as_array) {
+        if let Some(alternatives) = schema
+            .get("anyOf")
+            .or_else(|| schema.get("oneOf"))
+            .and_then(Json::as_array)
+        {
             return self.check_alternatives(node, schema, alternatives);
         }
         let types = expected_types(schema);
@@ -84,7 +102,12 @@ impl<'a> Checker<'a> {
                     return Json::Null;
                 }
                 let item_schema = schema.get("items").unwrap_or(&Json::Bool(true));
-                Json::Array(items.iter().map(|item| self.check(item, item_schema)).collect())
+                Json::Array(
+                    items
+                        .iter()
+                        .map(|item| self.check(item, item_schema))
+                        .collect(),
+                )
             }
             Value::Scalar(scalar) => match self.scalar(node, scalar, &types) {
                 Some(value) => value,
@@ -107,8 +130,12 @@ impl<'a> Checker<'a> {
         match typed {
             Typed::Null if allows(types, "null") => Some(Json::Null),
             Typed::Bool(b) if allows(types, "boolean") => Some(Json::Bool(b)),
-            Typed::Int(i) if allows(types, "integer") || allows(types, "number") => Some(Json::from(i)),
-            Typed::Float(f) if allows(types, "number") => serde_json::Number::from_f64(f).map(Json::Number),
+            Typed::Int(i) if allows(types, "integer") || allows(types, "number") => {
+                Some(Json::from(i))
+            }
+            Typed::Float(f) if allows(types, "number") => {
+                serde_json::Number::from_f64(f).map(Json::Number)
+            }
             Typed::Float(f) if allows(types, "integer") && f.fract() == 0.0 && f.abs() < 9.0e15 => {
                 Some(Json::from(f as i64))
             }
@@ -121,7 +148,12 @@ impl<'a> Checker<'a> {
 
     fn type_error(&mut self, node: &Node, schema: &Json, types: &[&str]) {
         let expected = describe_expected(schema, types);
-        self.error(node, format!("found {}", node.describe()), Some(expected), None);
+        self.error(
+            node,
+            format!("found {}", node.describe()),
+            Some(expected),
+            None,
+        );
     }
 
     fn check_object(&mut self, node: &Node, entries: &[(Node, Node)], schema: &'a Json) -> Json {
@@ -130,7 +162,12 @@ impl<'a> Checker<'a> {
         let mut out = Map::new();
         for (key_node, value_node) in entries {
             let Some(key) = key_node.as_str() else {
-                self.error(key_node, format!("found {} as a key", key_node.describe()), Some("a plain text key".into()), None);
+                self.error(
+                    key_node,
+                    format!("found {} as a key", key_node.describe()),
+                    Some("a plain text key".into()),
+                    None,
+                );
                 continue;
             };
             let property = properties.and_then(|p| p.get(key));
@@ -148,41 +185,70 @@ impl<'a> Checker<'a> {
         }
         if let Some(required) = schema.get("required").and_then(Json::as_array) {
             for name in required.iter().filter_map(Json::as_str) {
-                if !out.contains_key(name) && !entries.iter().any(|(k, _)| k.as_str() == Some(name)) {
-                    self.error(node, format!("missing the required key `{name}`"), None, None);
+                if !out.contains_key(name) && !entries.iter().any(|(k, _)| k.as_str() == Some(name))
+                {
+                    self.error(
+                        node,
+                        format!("missing the required key `{name}`"),
+                        None,
+                        None,
+                    );
                 }
             }
         }
         if let Some(min) = schema.get("minProperties").and_then(Json::as_u64) {
             if (entries.len() as u64) < min {
-                self.error(node, "this mapping is empty".into(), Some(format!("at least {min} key"))
-                    , None);
+                self.error(
+                    node,
+                    "this mapping is empty".into(),
+                    Some(format!("at least {min} key")),
+                    None,
+                );
             }
         }
         Json::Object(out)
     }
 
     fn unknown_key(&mut self, key_node: &Node, key: &str, properties: Option<&Map<String, Json>>) {
-        let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+        let known: Vec<&str> = properties
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         let help = did_you_mean(key, known.iter().copied()).map(|k| format!("did you mean `{k}`?"));
         let expected = if known.is_empty() {
             None
         } else if known.len() <= 12 {
             Some(format!("one of {}", known.join(", ")))
         } else {
-            Some(format!("a known key (see `liftoff schema`); {} keys are allowed here", known.len()))
+            Some(format!(
+                "a known key (see `liftoff schema`); {} keys are allowed here",
+                known.len()
+            ))
         };
-        self.error(key_node, format!("unknown key `{}`", shorten(key)), expected, help);
+        self.error(
+            key_node,
+            format!("unknown key `{}`", shorten(key)),
+            expected,
+            help,
+        );
     }
 
-    fn check_alternatives(&mut self, node: &Node, schema: &'a Json, alternatives: &'a [Json]) -> Json {
+    fn check_alternatives(
+        &mut self,
+        node: &Node,
+        schema: &'a Json,
+        alternatives: &'a [Json],
+    ) -> Json {
         // Enumerations documented per variant come out as alternatives of constants.
         let constants: Option<Vec<&str>> = alternatives
             .iter()
             .map(|alt| {
                 let alt = self.resolve(alt);
-                alt.get("const").and_then(Json::as_str)
-                    .or_else(|| alt.get("enum").and_then(Json::as_array).filter(|e| e.len() == 1).and_then(|e| e[0].as_str()))
+                alt.get("const").and_then(Json::as_str).or_else(|| {
+                    alt.get("enum")
+                        .and_then(Json::as_array)
+                        .filter(|e| e.len() == 1)
+                        .and_then(|e| e[0].as_str())
+                })
             })
             .collect();
         if let Some(constants) = constants {
@@ -201,7 +267,8 @@ impl<'a> Checker<'a> {
             let better = match &best {
                 None => true,
                 Some((best_errors, _, best_fits)) => {
-                    (kind_matches && !best_fits) || (kind_matches == *best_fits && errors.len() < best_errors.len())
+                    (kind_matches && !best_fits)
+                        || (kind_matches == *best_fits && errors.len() < best_errors.len())
                 }
             };
             if better {
@@ -214,8 +281,16 @@ impl<'a> Checker<'a> {
                 value
             }
             _ => {
-                let names: Vec<String> = alternatives.iter().map(|a| describe_expected(self.resolve(a), &expected_types(self.resolve(a)))).collect();
-                self.error(node, format!("found {}", node.describe()), Some(names.join(" or ")), None);
+                let names: Vec<String> = alternatives
+                    .iter()
+                    .map(|a| describe_expected(self.resolve(a), &expected_types(self.resolve(a))))
+                    .collect();
+                self.error(
+                    node,
+                    format!("found {}", node.describe()),
+                    Some(names.join(" or ")),
+                    None,
+                );
                 Json::Null
             }
         }
@@ -226,8 +301,14 @@ impl<'a> Checker<'a> {
             Some(text) if allowed.contains(&text) => Json::String(text.to_string()),
             _ => {
                 let found = node.as_str().unwrap_or_default();
-                let help = did_you_mean(found, allowed.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-                self.error(node, format!("found {}", node.describe()), Some(format!("one of {}", allowed.join(", "))), help);
+                let help = did_you_mean(found, allowed.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"));
+                self.error(
+                    node,
+                    format!("found {}", node.describe()),
+                    Some(format!("one of {}", allowed.join(", "))),
+                    help,
+                );
                 Json::Null
             }
         }
@@ -238,32 +319,67 @@ impl<'a> Checker<'a> {
             if !allowed.contains(value) {
                 let names: Vec<&str> = allowed.iter().filter_map(Json::as_str).collect();
                 let found = value.as_str().unwrap_or_default();
-                let help = did_you_mean(found, names.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-                self.error(node, format!("found {}", node.describe()), Some(format!("one of {}", names.join(", "))), help);
+                let help = did_you_mean(found, names.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"));
+                self.error(
+                    node,
+                    format!("found {}", node.describe()),
+                    Some(format!("one of {}", names.join(", "))),
+                    help,
+                );
             }
         }
         if let Some(number) = value.as_f64() {
             let min = schema.get("minimum").and_then(Json::as_f64);
-            let max = schema.get("maximum").and_then(Json::as_f64).or_else(|| format_max(schema));
+            let max = schema
+                .get("maximum")
+                .and_then(Json::as_f64)
+                .or_else(|| format_max(schema));
             if let Some(min) = min.filter(|m| number < *m) {
-                self.error(node, format!("found {}", node.describe()), Some(format!("a number of at least {min}")), None);
+                self.error(
+                    node,
+                    format!("found {}", node.describe()),
+                    Some(format!("a number of at least {min}")),
+                    None,
+                );
             } else if let Some(max) = max.filter(|m| number > *m) {
-                self.error(node, format!("found {}", node.describe()), Some(format!("a number of at most {max}")), None);
+                self.error(
+                    node,
+                    format!("found {}", node.describe()),
+                    Some(format!("a number of at most {max}")),
+                    None,
+                );
             }
         }
-        if let (Some(text), Some(format)) = (value.as_str(), schema.get("format").and_then(Json::as_str)) {
+        if let (Some(text), Some(format)) =
+            (value.as_str(), schema.get("format").and_then(Json::as_str))
+        {
             let problem = match format {
-                "date" => text.parse::<crate::model::Date>().err().map(|e| e.to_string()),
-                "duration" => text.parse::<crate::model::Duration>().err().map(|e| e.to_string()),
+                "date" => text
+                    .parse::<crate::model::Date>()
+                    .err()
+                    .map(|e| e.to_string()),
+                "duration" => text
+                    .parse::<crate::model::Duration>()
+                    .err()
+                    .map(|e| e.to_string()),
                 _ => None,
             };
             if let Some(problem) = problem {
                 self.error(node, problem, None, None);
             }
         }
-        if let (Some(text), Some(min)) = (value.as_str(), schema.get("minLength").and_then(Json::as_u64)) {
+        if let (Some(text), Some(min)) = (
+            value.as_str(),
+            schema.get("minLength").and_then(Json::as_u64),
+        ) {
             if (text.chars().count() as u64) < min {
-                self.error(node, "found an empty string".into(), Some("a non-empty value".into()), None);
+                self.error(
+                    node,
+                    "found an empty string".into(),
+                    Some("a non-empty value".into()),
+                    None,
+                );
             }
         }
     }
@@ -278,7 +394,9 @@ fn expected_types(schema: &Json) -> Vec<&str> {
 }
 
 fn allows(types: &[&str], wanted: &str) -> bool {
-    types.is_empty() || types.contains(&wanted) || (wanted == "integer" && types.contains(&"number"))
+    types.is_empty()
+        || types.contains(&wanted)
+        || (wanted == "integer" && types.contains(&"number"))
 }
 
 fn kind_fits(node: &Node, types: &[&str]) -> bool {
@@ -328,7 +446,11 @@ fn describe_expected(schema: &Json, types: &[&str]) -> String {
             other => other,
         })
         .collect();
-    if names.is_empty() { "a value".into() } else { names.join(" or ") }
+    if names.is_empty() {
+        "a value".into()
+    } else {
+        names.join(" or ")
+    }
 }
 
 fn typed_json(text: &str, typed: &Typed) -> Json {
@@ -336,7 +458,9 @@ fn typed_json(text: &str, typed: &Typed) -> Json {
         Typed::Null => Json::Null,
         Typed::Bool(b) => Json::Bool(*b),
         Typed::Int(i) => Json::from(*i),
-        Typed::Float(f) => serde_json::Number::from_f64(*f).map(Json::Number).unwrap_or_else(|| Json::String(text.to_string())),
+        Typed::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or_else(|| Json::String(text.to_string())),
         Typed::Str => Json::String(text.to_string()),
     }
 }
@@ -349,7 +473,14 @@ pub fn plain_json(node: &Node) -> Json {
         Value::Map(entries) => Json::Object(
             entries
                 .iter()
-                .map(|(k, v)| (k.as_str().map(str::to_string).unwrap_or_else(|| plain_json(k).to_string()), plain_json(v)))
+                .map(|(k, v)| {
+                    (
+                        k.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| plain_json(k).to_string()),
+                        plain_json(v),
+                    )
+                })
                 .collect(),
         ),
     }

@@ -23,7 +23,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_bytes: 8 * 1024 * 1024, max_depth: 64, max_nodes: 2_000_000 }
+        Limits {
+            max_bytes: 8 * 1024 * 1024,
+            max_depth: 64,
+            max_nodes: 2_000_000,
+        }
     }
 }
 
@@ -106,7 +110,9 @@ impl Scalar {
             }
         }
         let looks_numeric = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-            && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
         if looks_numeric {
             if let Ok(f) = t.parse::<f64>() {
                 return Typed::Float(f);
@@ -195,18 +201,35 @@ impl Document {
 
     /// The location of a position in this file.
     pub fn location_of(&self, pos: Pos) -> Location {
-        Location { path: self.path.clone(), line: pos.line, column: pos.column }
+        Location {
+            path: self.path.clone(),
+            line: pos.line,
+            column: pos.column,
+        }
     }
 }
 
 enum Frame {
-    Seq { pos: Pos, anchor: usize, items: Vec<Node> },
-    Map { pos: Pos, anchor: usize, entries: Vec<(Node, Node)>, pending_key: Option<Node> },
+    Seq {
+        pos: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        pos: Pos,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+    },
 }
 
 /// Parses every document of a YAML stream.
 pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputError> {
-    let at = |pos: Pos| Location { path: path.to_string(), line: pos.line, column: pos.column };
+    let at = |pos: Pos| Location {
+        path: path.to_string(),
+        line: pos.line,
+        column: pos.column,
+    };
     if text.len() > limits.max_bytes {
         return Err(InputError::one(
             Diagnostic::in_file(
@@ -228,12 +251,23 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
 
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
-            let pos = Pos { line: e.marker().line() as u32, column: e.marker().col() as u32 + 1 };
-            InputError::one(Diagnostic::at(at(pos), format!("YAML syntax error: {}", e.info())).expected("valid YAML"))
+            let pos = Pos {
+                line: e.marker().line() as u32,
+                column: e.marker().col() as u32 + 1,
+            };
+            InputError::one(
+                Diagnostic::at(at(pos), format!("YAML syntax error: {}", e.info()))
+                    .expected("valid YAML"),
+            )
         })?;
-        let pos = Pos { line: span.start.line() as u32, column: span.start.col() as u32 + 1 };
+        let pos = Pos {
+            line: span.start.line() as u32,
+            column: span.start.col() as u32 + 1,
+        };
         let finished: Option<(Node, usize)> = match event {
-            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => None,
+            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {
+                None
+            }
             Event::StreamEnd => break,
             Event::Alias(id) => match anchors.get(&id) {
                 Some(node) => {
@@ -241,46 +275,103 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                     Some((node.clone(), 0))
                 }
                 None => {
-                    return Err(InputError::one(Diagnostic::at(at(pos), "alias refers to an unknown anchor")));
+                    return Err(InputError::one(Diagnostic::at(
+                        at(pos),
+                        "alias refers to an unknown anchor",
+                    )));
                 }
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 let plain = matches!(style, ScalarStyle::Plain);
-                Some((Node { value: Value::Scalar(Scalar { text: text.into_owned(), plain, tag }), pos }, anchor))
+                Some((
+                    Node {
+                        value: Value::Scalar(Scalar {
+                            text: text.into_owned(),
+                            plain,
+                            tag,
+                        }),
+                        pos,
+                    },
+                    anchor,
+                ))
             }
             Event::SequenceStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(at(pos), limits));
                 }
-                stack.push(Frame::Seq { pos, anchor, items: Vec::new() });
+                stack.push(Frame::Seq {
+                    pos,
+                    anchor,
+                    items: Vec::new(),
+                });
                 None
             }
             Event::MappingStart(anchor, _) => {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(at(pos), limits));
                 }
-                stack.push(Frame::Map { pos, anchor, entries: Vec::new(), pending_key: None });
+                stack.push(Frame::Map {
+                    pos,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((Node { value: Value::Seq(items), pos }, anchor)),
-                _ => return Err(InputError::one(Diagnostic::at(at(pos), "unbalanced YAML sequence"))),
+                Some(Frame::Seq { pos, anchor, items }) => Some((
+                    Node {
+                        value: Value::Seq(items),
+                        pos,
+                    },
+                    anchor,
+                )),
+                _ => {
+                    return Err(InputError::one(Diagnostic::at(
+                        at(pos),
+                        "unbalanced YAML sequence",
+                    )));
+                }
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map { pos, anchor, entries, .. }) => {
+                Some(Frame::Map {
+                    pos,
+                    anchor,
+                    entries,
+                    ..
+                }) => {
                     let entries = apply_merge_keys(entries);
-                    Some((Node { value: Value::Map(entries), pos }, anchor))
+                    Some((
+                        Node {
+                            value: Value::Map(entries),
+                            pos,
+                        },
+                        anchor,
+                    ))
                 }
-                _ => return Err(InputError::one(Diagnostic::at(at(pos), "unbalanced YAML mapping"))),
+                _ => {
+                    return Err(InputError::one(Diagnostic::at(
+                        at(pos),
+                        "unbalanced YAML mapping",
+                    )));
+                }
             },
         };
-        let Some((node, anchor)) = finished else { continue };
+        let Some((node, anchor)) = finished else {
+            continue;
+        };
         nodes += 1;
         if nodes > limits.max_nodes {
             return Err(InputError::one(
-                Diagnostic::at(at(node.pos), format!("the file expands to more than {} YAML nodes", limits.max_nodes))
-                    .help("aliases that repeat large anchors many times are not accepted"),
+                Diagnostic::at(
+                    at(node.pos),
+                    format!(
+                        "the file expands to more than {} YAML nodes",
+                        limits.max_nodes
+                    ),
+                )
+                .help("aliases that repeat large anchors many times are not accepted"),
             ));
         }
         if anchor != 0 {
@@ -289,7 +380,11 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
         match stack.last_mut() {
             None => roots.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if let Value::Scalar(k) = &key.value {
@@ -310,13 +405,19 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
             },
         }
     }
-    Ok(Document { path: path.to_string(), roots })
+    Ok(Document {
+        path: path.to_string(),
+        roots,
+    })
 }
 
 fn too_deep(location: Location, limits: Limits) -> InputError {
     InputError::one(
-        Diagnostic::at(location, format!("nesting deeper than {} levels", limits.max_depth))
-            .expected("a shallower document"),
+        Diagnostic::at(
+            location,
+            format!("nesting deeper than {} levels", limits.max_depth),
+        )
+        .expected("a shallower document"),
     )
 }
 
@@ -324,7 +425,12 @@ fn count_nodes(node: &Node) -> usize {
     match &node.value {
         Value::Scalar(_) => 1,
         Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| count_nodes(k) + count_nodes(v))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -361,20 +467,36 @@ mod tests {
     use super::*;
 
     fn one(text: &str) -> Node {
-        parse("t.yaml", text, Limits::default()).unwrap().roots.remove(0)
+        parse("t.yaml", text, Limits::default())
+            .unwrap()
+            .roots
+            .remove(0)
     }
 
     #[test]
     fn nodes_keep_their_positions() {
         let root = one("service: x\nenvironments:\n  production:\n    kind: production\n");
-        let kind = root.get("environments").unwrap().get("production").unwrap().get("kind").unwrap();
-        assert_eq!(kind.pos, Pos { line: 4, column: 11 });
+        let kind = root
+            .get("environments")
+            .unwrap()
+            .get("production")
+            .unwrap()
+            .get("kind")
+            .unwrap();
+        assert_eq!(
+            kind.pos,
+            Pos {
+                line: 4,
+                column: 11
+            }
+        );
         assert_eq!(kind.as_str(), Some("production"));
     }
 
     #[test]
     fn scalars_are_typed_by_the_core_schema() {
-        let root = one("a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\nf: on\ng: 0x1F\nh: 1e3\ni: 2026-01-01\n");
+        let root =
+            one("a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\nf: on\ng: 0x1F\nh: 1e3\ni: 2026-01-01\n");
         let typed = |k: &str| match &root.get(k).unwrap().value {
             Value::Scalar(s) => s.typed(),
             _ => unreachable!(),
@@ -401,7 +523,9 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors_with_both_lines() {
         let err = parse("t.yaml", "a: 1\nb: 2\na: 3\n", Limits::default()).unwrap_err();
-        let InputError::Invalid(d) = err else { panic!() };
+        let InputError::Invalid(d) = err else {
+            panic!()
+        };
         assert_eq!(d[0].location.as_ref().unwrap().line, 3);
         assert!(d[0].help.as_ref().unwrap().contains("line 1"));
     }
@@ -411,7 +535,10 @@ mod tests {
         let deep = "[".repeat(500) + &"]".repeat(500);
         assert!(parse("t.yaml", &deep, Limits::default()).is_err());
         let big = "a: b\n".repeat(10);
-        let small = Limits { max_bytes: 10, ..Limits::default() };
+        let small = Limits {
+            max_bytes: 10,
+            ..Limits::default()
+        };
         assert!(parse("t.yaml", &big, small).is_err());
         let laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
                       c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
@@ -423,7 +550,9 @@ mod tests {
     #[test]
     fn syntax_errors_carry_a_position() {
         let err = parse("t.yaml", "a: [1, 2\nb: 3\n", Limits::default()).unwrap_err();
-        let InputError::Invalid(d) = err else { panic!() };
+        let InputError::Invalid(d) = err else {
+            panic!()
+        };
         assert!(d[0].message.starts_with("YAML syntax error"));
         assert!(d[0].location.as_ref().unwrap().line >= 1);
     }

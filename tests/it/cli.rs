@@ -6,41 +6,83 @@ use predicates::prelude::*;
 #[test]
 fn exit_codes_follow_readiness() {
     let ready = project("service: s\nstage: staging\n");
-    liftoff().arg("check").arg(ready.path()).assert().code(0).stdout(predicate::str::contains("staging:     ready"));
+    liftoff()
+        .arg("check")
+        .arg(ready.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("staging:     ready"));
     // The same deployment is not ready for production, and says which stage is the target.
-    liftoff().arg("check").arg(ready.path()).args(["--stage", "production"]).assert().code(1).stdout(predicate::str::contains("NOT READY"));
+    liftoff()
+        .arg("check")
+        .arg(ready.path())
+        .args(["--stage", "production"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("NOT READY"));
 }
 
 #[test]
 fn the_stage_comes_from_the_flag_then_the_manifest_then_production() {
     let dir = project("service: s\nstage: soft-launch\n");
     let json = |args: &[&str]| -> serde_json::Value {
-        let out = liftoff().arg("check").arg(dir.path()).args(["--format", "json"]).args(args).output().unwrap();
+        let out = liftoff()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
     };
     assert_eq!(json(&[])["stage"], "soft-launch");
     assert_eq!(json(&["--stage", "staging"])["stage"], "staging");
     let bare = project("service: s\n");
-    let out = liftoff().arg("check").arg(bare.path()).args(["--format", "json"]).output().unwrap();
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["stage"], "production");
+    let out = liftoff()
+        .arg("check")
+        .arg(bare.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["stage"],
+        "production"
+    );
 }
 
 #[test]
 fn bad_flags_exit_two() {
-    liftoff().args(["check", "--stage", "prod"]).assert().code(2).stderr(predicate::str::contains("staging, soft-launch, production"));
-    liftoff().args(["check", "--format", "yaml"]).assert().code(2);
+    liftoff()
+        .args(["check", "--stage", "prod"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("staging, soft-launch, production"));
+    liftoff()
+        .args(["check", "--format", "yaml"])
+        .assert()
+        .code(2);
     liftoff().args(["frobnicate"]).assert().code(2);
-    liftoff().args(["--today", "2026-13-01", "rules"]).assert().code(2).stderr(predicate::str::contains("no such day"));
+    liftoff()
+        .args(["--today", "2026-13-01", "rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such day"));
 }
 
 #[test]
 fn a_missing_directory_exits_two() {
-    liftoff().args(["check", "/nonexistent/liftoff-test"]).assert().code(2).stderr(predicate::str::contains("no such directory"));
+    liftoff()
+        .args(["check", "/nonexistent/liftoff-test"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such directory"));
 }
 
 #[test]
 fn manifest_errors_name_file_line_column_and_expectation() {
-    let dir = project("service: s\nenvironments:\n  production:\n    kind: production\n    servers:\n      - {name: p1, cpu: eight}\n    compnents: []\n");
+    let dir = project(
+        "service: s\nenvironments:\n  production:\n    kind: production\n    servers:\n      - {name: p1, cpu: eight}\n    compnents: []\n",
+    );
     liftoff()
         .arg("check")
         .arg(dir.path())
@@ -75,15 +117,23 @@ fn semantic_errors_are_reported_together() {
 
 #[test]
 fn webhook_urls_in_the_manifest_are_refused_without_echoing_them() {
-    let dir = project("service: s\nmonitoring:\n  channels: [{slack: \"https://hooks.slack.com/services/T000/B000/SECRETSECRET\"}]\n");
+    let dir = project(
+        "service: s\nmonitoring:\n  channels: [{slack: \"https://hooks.slack.com/services/T000/B000/SECRETSECRET\"}]\n",
+    );
     let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("must name the environment variable"), "{err}");
     // The message names the line but must not repeat the secret: the snippet shows the line, so
     // only the message itself is checked for the value.
-    let message_lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:") || l.starts_with("  =")).collect();
-    assert!(message_lines.iter().all(|l| !l.contains("SECRETSECRET")), "{err}");
+    let message_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("error:") || l.starts_with("  ="))
+        .collect();
+    assert!(
+        message_lines.iter().all(|l| !l.contains("SECRETSECRET")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -92,23 +142,49 @@ fn explain_prints_the_rule_documentation() {
         .args(["explain", "security.db-not-public"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("security.db-not-public: Databases are not publicly accessible"))
-        .stdout(predicate::str::contains("stages: staging required · soft-launch required · production required"))
+        .stdout(predicate::str::contains(
+            "security.db-not-public: Databases are not publicly accessible",
+        ))
+        .stdout(predicate::str::contains(
+            "stages: staging required · soft-launch required · production required",
+        ))
         .stdout(predicate::str::contains("Why it matters"))
         .stdout(predicate::str::contains("Passes"))
         .stdout(predicate::str::contains("Fails"))
         .stdout(predicate::str::contains("Hackney"));
-    liftoff().args(["explain", "monitoring.log-retention"]).assert().stdout(predicate::str::contains("log_retention_min_days = 180"));
-    liftoff().args(["explain", "security.db-not-publik"]).assert().code(2).stderr(predicate::str::contains("did you mean `security.db-not-public`?"));
+    liftoff()
+        .args(["explain", "monitoring.log-retention"])
+        .assert()
+        .stdout(predicate::str::contains("log_retention_min_days = 180"));
+    liftoff()
+        .args(["explain", "security.db-not-publik"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `security.db-not-public`?",
+        ));
 }
 
 #[test]
 fn rules_lists_the_catalogue() {
-    let out = liftoff().args(["rules", "--format", "json"]).output().unwrap();
+    let out = liftoff()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list.len(), 82);
-    liftoff().arg("rules").assert().code(0).stdout(predicate::str::contains("env.pre-production                 - R R"));
-    liftoff().args(["rules", "--format", "markdown"]).assert().code(0).stdout(predicate::str::contains("## `ha.quorum`"));
+    liftoff()
+        .arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "env.pre-production                 - R R",
+        ));
+    liftoff()
+        .args(["rules", "--format", "markdown"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("## `ha.quorum`"));
 }
 
 #[test]
@@ -118,11 +194,21 @@ fn schema_is_json_schema_and_accepts_every_example() {
     assert_eq!(schema["title"], "liftoff.yaml");
     assert!(schema["properties"]["environments"].is_object());
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for example in ["civil-registry", "stats-platform", "bibxml-service", "soft-launch-beta"] {
-        let text = std::fs::read_to_string(root().join("examples").join(example).join("liftoff.yaml")).unwrap();
+    for example in [
+        "civil-registry",
+        "stats-platform",
+        "bibxml-service",
+        "soft-launch-beta",
+    ] {
+        let text =
+            std::fs::read_to_string(root().join("examples").join(example).join("liftoff.yaml"))
+                .unwrap();
         let doc = liftoff::sources::yaml::parse("liftoff.yaml", &text, Default::default()).unwrap();
         let json = liftoff::sources::schema_check::check(&doc, &doc.roots[0], &schema).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{example}: {errors:?}");
     }
 }
@@ -130,14 +216,27 @@ fn schema_is_json_schema_and_accepts_every_example() {
 #[test]
 fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish"] {
-        liftoff().args(["completions", shell]).assert().code(0).stdout(predicate::str::contains("liftoff"));
+        liftoff()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("liftoff"));
     }
 }
 
 #[test]
 fn version_and_help() {
-    liftoff().arg("--version").assert().code(0).stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
-    liftoff().arg("--help").assert().code(0).stdout(predicate::str::contains("Examples:")).stdout(predicate::str::contains("Exit codes"));
+    liftoff()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    liftoff()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("Exit codes"));
 }
 
 #[test]
@@ -145,10 +244,24 @@ fn plan_works_from_flags_alone() {
     let empty = tempfile::tempdir().unwrap();
     let out = liftoff()
         .current_dir(empty.path())
-        .args(["plan", "--records-per-year", "749970", "--attachments-per-record", "3", "--population", "30000000", "--format", "json"])
+        .args([
+            "plan",
+            "--records-per-year",
+            "749970",
+            "--attachments-per-record",
+            "3",
+            "--population",
+            "30000000",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["schema"], "liftoff-plan/1");
     assert_eq!(plan["per_year"]["attachments_gb"], 899.96);
@@ -156,12 +269,20 @@ fn plan_works_from_flags_alone() {
     assert_eq!(plan["required_gb"], 1013.71);
     assert_eq!(plan["backup_required_gb"], 2027.42);
     assert_eq!(plan["production_servers_required"], 3);
-    liftoff().current_dir(empty.path()).args(["plan", "--records-per-year", "-5"]).assert().code(2);
+    liftoff()
+        .current_dir(empty.path())
+        .args(["plan", "--records-per-year", "-5"])
+        .assert()
+        .code(2);
 }
 
 #[test]
 fn plan_compares_the_manifest_environments() {
-    let out = liftoff().args(["plan", "--format", "json"]).arg(root().join("examples/civil-registry")).output().unwrap();
+    let out = liftoff()
+        .args(["plan", "--format", "json"])
+        .arg(root().join("examples/civil-registry"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let envs = plan["environments"].as_array().unwrap();
@@ -171,16 +292,35 @@ fn plan_compares_the_manifest_environments() {
     let backup = envs.iter().find(|e| e["name"] == "backup").unwrap();
     assert_eq!(backup["required_gb"], 2027.42);
     // Flags override the manifest: ten times the records no longer fit.
-    liftoff().args(["plan", "--records-per-year", "7499700"]).arg(root().join("examples/civil-registry")).assert().code(1).stdout(predicate::str::contains("TOO SMALL"));
+    liftoff()
+        .args(["plan", "--records-per-year", "7499700"])
+        .arg(root().join("examples/civil-registry"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("TOO SMALL"));
 }
 
 #[test]
 fn waivers_lists_every_state() {
     let text = "service: s\naccess: {admins: 9, vpn: false}\nwaivers:\n  - {rule: security.few-admins, reason: a, expires: 2027-06-01}\n  - {rule: security.vpn, reason: b, expires: 2026-12-10}\n  - {rule: security.pentest, reason: c, expires: 2026-01-01}\n  - {rule: ha.quorum, reason: d, expires: 2027-01-01}\n";
     let dir = project(text);
-    let out = liftoff().args(["waivers", "--json"]).arg(dir.path()).output().unwrap();
+    let out = liftoff()
+        .args(["waivers", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let states: Vec<(String, String)> = v["waivers"].as_array().unwrap().iter().map(|w| (w["rule"].as_str().unwrap().into(), w["status"].as_str().unwrap().into())).collect();
+    let states: Vec<(String, String)> = v["waivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["rule"].as_str().unwrap().into(),
+                w["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
     assert_eq!(
         states,
         vec![
@@ -190,36 +330,91 @@ fn waivers_lists_every_state() {
             ("ha.quorum".into(), "unused".into()),
         ]
     );
-    liftoff().arg("waivers").arg(dir.path()).assert().code(0).stdout(predicate::str::contains("expired 2026-01-01"));
+    liftoff()
+        .arg("waivers")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("expired 2026-01-01"));
 }
 
 #[test]
 fn a_waiver_of_an_unknown_rule_is_an_input_error() {
-    let dir = project("service: s\nwaivers: [{rule: security.db-not-publik, reason: x, expires: 2027-01-01}]\n");
-    liftoff().arg("check").arg(dir.path()).assert().code(2).stderr(predicate::str::contains("liftoff.yaml:2:18")).stderr(predicate::str::contains("did you mean `security.db-not-public`?"));
+    let dir = project(
+        "service: s\nwaivers: [{rule: security.db-not-publik, reason: x, expires: 2027-01-01}]\n",
+    );
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("liftoff.yaml:2:18"))
+        .stderr(predicate::str::contains(
+            "did you mean `security.db-not-public`?",
+        ));
 }
 
 #[test]
 fn init_writes_a_manifest_that_checks() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("docker-compose.production.yml"), "services: {}\n").unwrap();
-    liftoff().arg("init").arg(dir.path()).assert().code(0).stderr(predicate::str::contains("1 artefact file(s) found"));
+    std::fs::write(
+        dir.path().join("docker-compose.production.yml"),
+        "services: {}\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("1 artefact file(s) found"));
     let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
-    assert!(text.contains("compose docker-compose.production.yml (for production)"), "{text}");
+    assert!(
+        text.contains("compose docker-compose.production.yml (for production)"),
+        "{text}"
+    );
     // The starter parses and is assessed (not ready, but not an input error).
     liftoff().arg("check").arg(dir.path()).assert().code(1);
-    liftoff().arg("init").arg(dir.path()).assert().code(2).stderr(predicate::str::contains("already exists"));
-    liftoff().arg("init").arg(dir.path()).arg("--force").assert().code(0);
+    liftoff()
+        .arg("init")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    liftoff()
+        .arg("init")
+        .arg(dir.path())
+        .arg("--force")
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn output_goes_to_a_file_and_env_filters_results() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    liftoff().args(["check", "--format", "json", "--env", "staging", "--output"]).arg(&path).arg(root().join("examples/civil-registry")).assert().code(0).stdout("");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert!(v["results"].as_array().unwrap().iter().all(|r| r.get("environment").is_none_or(|e| e == "staging")));
-    liftoff().args(["check", "--env", "prod"]).arg(root().join("examples/civil-registry")).assert().code(2).stderr(predicate::str::contains("did you mean `production`?"));
+    liftoff()
+        .args(["check", "--format", "json", "--env", "staging", "--output"])
+        .arg(&path)
+        .arg(root().join("examples/civil-registry"))
+        .assert()
+        .code(0)
+        .stdout("");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r.get("environment").is_none_or(|e| e == "staging"))
+    );
+    liftoff()
+        .args(["check", "--env", "prod"])
+        .arg(root().join("examples/civil-registry"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `production`?"));
 }
 
 #[test]
@@ -227,7 +422,11 @@ fn colours_only_when_asked_and_never_with_no_color() {
     let dir = root().join("examples/stats-platform");
     let plain = liftoff().arg("check").arg(&dir).output().unwrap();
     assert!(!String::from_utf8_lossy(&plain.stdout).contains('\u{1b}'));
-    let forced = liftoff().args(["check", "--color", "always"]).arg(&dir).output().unwrap();
+    let forced = liftoff()
+        .args(["check", "--color", "always"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'));
 }
 
@@ -235,11 +434,29 @@ fn colours_only_when_asked_and_never_with_no_color() {
 fn a_user_profile_extends_a_builtin_one() {
     let dir = project("service: s\nprofile: ops/profile.yaml\naccess: {admins: 5}\n");
     std::fs::create_dir(dir.path().join("ops")).unwrap();
-    std::fs::write(dir.path().join("ops/profile.yaml"), "name: ours\nextends: baseline\nparams:\n  security.few-admins: {max_admins: 5}\n").unwrap();
-    let out = liftoff().args(["check", "--format", "json"]).arg(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("ops/profile.yaml"),
+        "name: ours\nextends: baseline\nparams:\n  security.few-admins: {max_admins: 5}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["profile"], "ours");
-    let r = v["results"].as_array().unwrap().iter().find(|r| r["rule"] == "security.few-admins").unwrap();
+    let r = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "security.few-admins")
+        .unwrap();
     assert_eq!(r["status"], "pass");
-    liftoff().args(["check", "--profile", "strikt"]).arg(dir.path()).assert().code(2).stderr(predicate::str::contains("did you mean `strict`?"));
+    liftoff()
+        .args(["check", "--profile", "strikt"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `strict`?"));
 }

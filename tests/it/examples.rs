@@ -5,8 +5,22 @@ use crate::support::*;
 /// (example, exit code, ready at staging / soft launch / production, blocking rules at the target stage)
 const VERDICTS: [(&str, i32, [bool; 3], &[&str]); 4] = [
     ("civil-registry", 0, [true, true, true], &[]),
-    ("stats-platform", 1, [true, true, false], &["ha.replication-mode", "ha.replication-mode", "ops.upgrade-cadence"]),
-    ("bibxml-service", 1, [true, true, false], &["ha.metrics-targets"]),
+    (
+        "stats-platform",
+        1,
+        [true, true, false],
+        &[
+            "ha.replication-mode",
+            "ha.replication-mode",
+            "ops.upgrade-cadence",
+        ],
+    ),
+    (
+        "bibxml-service",
+        1,
+        [true, true, false],
+        &["ha.metrics-targets"],
+    ),
     ("soft-launch-beta", 0, [true, true, false], &[]),
 ];
 
@@ -14,17 +28,29 @@ const VERDICTS: [(&str, i32, [bool; 3], &[&str]); 4] = [
 fn examples_keep_their_verdicts() {
     for (name, code, readiness, blocking) in VERDICTS {
         let dir = root().join("examples").join(name);
-        let out = liftoff().args(["check", "--format", "json"]).arg(&dir).output().unwrap();
-        assert_eq!(out.status.code(), Some(code), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = liftoff()
+            .args(["check", "--format", "json"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let got = ["staging", "soft-launch", "production"].map(|s| report["readiness"][s].as_bool().unwrap());
+        let got = ["staging", "soft-launch", "production"]
+            .map(|s| report["readiness"][s].as_bool().unwrap());
         assert_eq!(got, readiness, "{name}");
         let stage = report["stage"].as_str().unwrap().to_string();
         let mut blockers: Vec<&str> = report["results"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|r| r["requirement"] == "required" && (r["status"] == "fail" || r["status"] == "error"))
+            .filter(|r| {
+                r["requirement"] == "required" && (r["status"] == "fail" || r["status"] == "error")
+            })
             .map(|r| r["rule"].as_str().unwrap())
             .collect();
         blockers.sort();
@@ -35,7 +61,11 @@ fn examples_keep_their_verdicts() {
 
 #[test]
 fn the_civil_registry_waiver_is_used_and_active() {
-    let out = liftoff().args(["waivers", "--json"]).arg(root().join("examples/civil-registry")).output().unwrap();
+    let out = liftoff()
+        .args(["waivers", "--json"])
+        .arg(root().join("examples/civil-registry"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let w = &v["waivers"][0];
@@ -47,9 +77,23 @@ fn the_civil_registry_waiver_is_used_and_active() {
 #[test]
 fn examples_read_no_artefact_silently() {
     // bibxml ships a compose file: it is listed as found but not read, with the reason.
-    let out = liftoff().args(["check", "--format", "json"]).arg(root().join("examples/bibxml-service")).output().unwrap();
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(root().join("examples/bibxml-service"))
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let compose = v["artefacts"].as_array().unwrap().iter().find(|a| a["path"] == "docker-compose.yml").expect("compose file listed");
+    let compose = v["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "docker-compose.yml")
+        .expect("compose file listed");
     assert_eq!(compose["status"], "not-read");
-    assert!(compose["reason"].as_str().unwrap().contains("does not read compose files yet"));
+    assert!(
+        compose["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not read compose files yet")
+    );
 }

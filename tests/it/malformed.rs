@@ -6,7 +6,12 @@ use predicates::prelude::*;
 fn rejects(bytes: &[u8], message: &str) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("liftoff.yaml"), bytes).unwrap();
-    let out = liftoff().arg("check").arg(dir.path()).timeout(std::time::Duration::from_secs(30)).output().unwrap();
+    let out = liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
     assert!(err.contains(message), "expected {message:?} in {err}");
@@ -15,16 +20,29 @@ fn rejects(bytes: &[u8], message: &str) {
 
 #[test]
 fn truncated_yaml() {
-    let text = std::fs::read_to_string(root().join("examples/civil-registry/liftoff.yaml")).unwrap();
-    rejects(text[..text.find("  backup:").unwrap() + 12].as_bytes(), "liftoff.yaml:");
-    rejects(b"service: s\nenvironments:\n  production: {kind: production, servers: [{name: a", "YAML syntax error");
+    let text =
+        std::fs::read_to_string(root().join("examples/civil-registry/liftoff.yaml")).unwrap();
+    rejects(
+        &text.as_bytes()[..text.find("  backup:").unwrap() + 12],
+        "liftoff.yaml:",
+    );
+    rejects(
+        b"service: s\nenvironments:\n  production: {kind: production, servers: [{name: a",
+        "YAML syntax error",
+    );
 }
 
 #[test]
 fn binary_and_non_utf8_files() {
-    rejects(&[0x00, 0x9f, 0x92, 0x96, 0xff, 0xfe, 0x00, 0x01], "not UTF-8");
+    rejects(
+        &[0x00, 0x9f, 0x92, 0x96, 0xff, 0xfe, 0x00, 0x01],
+        "not UTF-8",
+    );
     rejects(b"service: s\n\xc3\x28 oops\n", "liftoff.yaml:2:1");
-    rejects(b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", "liftoff.yaml");
+    rejects(
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        "liftoff.yaml",
+    );
 }
 
 #[test]
@@ -41,12 +59,20 @@ fn huge_files() {
 #[test]
 fn deeply_nested_yaml() {
     // The YAML parser's own recursion limit may stop flow nesting before liftoff's depth limit.
-    let deep = format!("service: s\ndata: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    let deep = format!(
+        "service: s\ndata: {}{}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
     let dir = project(&deep);
     let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.contains("liftoff.yaml:2:") && (err.contains("nesting deeper than") || err.contains("recursion limit exceeded")), "{err}");
+    assert!(
+        err.contains("liftoff.yaml:2:")
+            && (err.contains("nesting deeper than") || err.contains("recursion limit exceeded")),
+        "{err}"
+    );
     let mut block = String::from("service: s\ndata:\n");
     for depth in 1..200 {
         block.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
@@ -58,7 +84,10 @@ fn deeply_nested_yaml() {
 fn alias_bombs() {
     let mut text = String::from("service: s\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..9 {
-        text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        text.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
     }
     rejects(text.as_bytes(), "more than");
 }
@@ -67,7 +96,10 @@ fn alias_bombs() {
 fn empty_and_odd_documents() {
     rejects(b"", "the manifest is empty");
     rejects(b"# only a comment\n", "the manifest is empty");
-    rejects(b"service: a\n---\nservice: b\n", "more than one YAML document");
+    rejects(
+        b"service: a\n---\nservice: b\n",
+        "more than one YAML document",
+    );
     rejects(b"- service: a\n", "expected a mapping");
     rejects(b"just text\n", "expected a mapping");
     rejects(b"environments: {}\n", "missing the required key `service`");
@@ -89,10 +121,15 @@ fn unreadable_manifest() {
 /// `fuzz/` explore further).
 #[test]
 fn mutated_manifests_never_panic() {
-    let seeds: Vec<Vec<u8>> = ["civil-registry", "stats-platform", "bibxml-service", "soft-launch-beta"]
-        .iter()
-        .map(|e| std::fs::read(root().join("examples").join(e).join("liftoff.yaml")).unwrap())
-        .collect();
+    let seeds: Vec<Vec<u8>> = [
+        "civil-registry",
+        "stats-platform",
+        "bibxml-service",
+        "soft-launch-beta",
+    ]
+    .iter()
+    .map(|e| std::fs::read(root().join("examples").join(e).join("liftoff.yaml")).unwrap())
+    .collect();
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         state ^= state << 13;
@@ -117,7 +154,9 @@ fn mutated_manifests_never_panic() {
                 }
             }
         }
-        let Ok(text) = String::from_utf8(bytes) else { continue };
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
         if let Ok((manifest, doc)) = liftoff::sources::parse_manifest("liftoff.yaml", &text) {
             let _ = liftoff::sources::build_deployment(&manifest, &doc, std::path::Path::new("."));
         }
@@ -134,12 +173,26 @@ fn bad_profiles_are_input_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("p.yaml:4:3"))
-        .stderr(predicate::str::contains("did you mean `security.few-admins`?"))
+        .stderr(predicate::str::contains(
+            "did you mean `security.few-admins`?",
+        ))
         .stderr(predicate::str::contains("did you mean `max_admins`?"))
-        .stderr(predicate::str::contains("parameter `pentest_max_age_days` of `security.pentest` is text"));
+        .stderr(predicate::str::contains(
+            "parameter `pentest_max_age_days` of `security.pentest` is text",
+        ));
     std::fs::write(dir.path().join("p.yaml"), "name: p\nextends: q.yaml\n").unwrap();
     std::fs::write(dir.path().join("q.yaml"), "name: q\nextends: p.yaml\n").unwrap();
-    liftoff().arg("check").arg(dir.path()).assert().code(2).stderr(predicate::str::contains("cycle"));
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cycle"));
     std::fs::write(dir.path().join("p.yaml"), "name: p\nlevels: {}\n").unwrap();
-    liftoff().arg("check").arg(dir.path()).assert().code(2).stderr(predicate::str::contains("unknown key `levels`"));
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown key `levels`"));
 }

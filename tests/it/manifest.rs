@@ -11,44 +11,95 @@ fn load(text: &str, dir: &Path) -> (Deployment, PolicyDeclarations) {
 
 #[test]
 fn every_section_of_the_reference_reaches_the_model() {
-    let text = std::fs::read_to_string(root().join("examples/civil-registry/liftoff.yaml")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("examples/civil-registry/liftoff.yaml")).unwrap();
     let (model, decl) = load(&text, &root().join("examples/civil-registry"));
     assert_eq!(model.service, "civil-registry");
     assert_eq!(model.stage.as_ref().unwrap().value, Stage::Production);
-    assert_eq!(model.compliance.iter().map(|f| f.value).collect::<Vec<_>>(), vec![Framework::Iso27001, Framework::Gdpr]);
-    assert_eq!(model.data.records_per_year.as_ref().unwrap().value, 749970.0);
+    assert_eq!(
+        model.compliance.iter().map(|f| f.value).collect::<Vec<_>>(),
+        vec![Framework::Iso27001, Framework::Gdpr]
+    );
+    assert_eq!(
+        model.data.records_per_year.as_ref().unwrap().value,
+        749970.0
+    );
     let names: Vec<&str> = model.environments.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["backup", "production", "qa", "staging"]);
     let prod = model.environment("production").unwrap();
     assert_eq!(prod.servers.len(), 3);
     assert_eq!(prod.datacenter_tier.as_ref().unwrap().value, 3);
-    let db = prod.components.iter().find(|c| c.name == "records-db").unwrap();
+    let db = prod
+        .components
+        .iter()
+        .find(|c| c.name == "records-db")
+        .unwrap();
     assert_eq!(db.replicas.as_ref().unwrap().value, 2);
-    assert_eq!(db.replication_mode.as_ref().unwrap().value, ReplicationMode::Sync);
+    assert_eq!(
+        db.replication_mode.as_ref().unwrap().value,
+        ReplicationMode::Sync
+    );
     assert_eq!(db.version.as_ref().unwrap().value, "7.0.12");
-    let api = prod.endpoints.iter().find(|e| e.kind.value == EndpointKind::Api).unwrap();
+    let api = prod
+        .endpoints
+        .iter()
+        .find(|e| e.kind.value == EndpointKind::Api)
+        .unwrap();
     assert_eq!(api.health.as_ref().unwrap().value, "/ping");
-    assert_eq!(model.access.mfa["staging"].value, true);
-    assert_eq!(model.access.ssh.password_auth.as_ref().unwrap().value, false);
-    assert_eq!(model.monitoring.canaries[0].interval, Some(Duration::from_secs(300)));
+    assert!(model.access.mfa["staging"].value);
+    assert!(!model.access.ssh.password_auth.as_ref().unwrap().value);
+    assert_eq!(
+        model.monitoring.canaries[0].interval,
+        Some(Duration::from_secs(300))
+    );
     assert_eq!(model.monitoring.channels.len(), 2);
     assert_eq!(model.backups.len(), 2);
     assert_eq!(model.processes.runbooks.len(), 6);
-    assert!(model.processes.runbooks.values().all(|r| r.exists == Some(true)));
-    assert_eq!(model.processes.pentest.as_ref().unwrap().date.value.to_string(), "2026-09-14");
-    assert_eq!(model.processes.deploy_pipeline.as_ref().unwrap().exists, Some(true));
+    assert!(
+        model
+            .processes
+            .runbooks
+            .values()
+            .all(|r| r.exists == Some(true))
+    );
+    assert_eq!(
+        model
+            .processes
+            .pentest
+            .as_ref()
+            .unwrap()
+            .date
+            .value
+            .to_string(),
+        "2026-09-14"
+    );
+    assert_eq!(
+        model.processes.deploy_pipeline.as_ref().unwrap().exists,
+        Some(true)
+    );
     assert_eq!(decl.waivers.len(), 1);
     assert_eq!(decl.waivers[0].expires.unwrap().to_string(), "2027-03-31");
     let loaded = liftoff::sources::load(&root().join("examples/civil-registry")).unwrap();
-    assert_eq!(loaded.deployment.pipelines[0].path, ".github/workflows/deploy.yml");
+    assert_eq!(
+        loaded.deployment.pipelines[0].path,
+        ".github/workflows/deploy.yml"
+    );
 }
 
 #[test]
 fn facts_remember_where_they_were_written() {
-    let text = "service: s\nenvironments:\n  prod:\n    servers:\n      - name: a\n        cpu: 8\n";
+    let text =
+        "service: s\nenvironments:\n  prod:\n    servers:\n      - name: a\n        cpu: 8\n";
     let (model, _) = load(text, Path::new("."));
     let cpu = model.environments[0].servers[0].cpu.as_ref().unwrap();
-    assert_eq!(cpu.origin, Origin::Declared(Location { path: "liftoff.yaml".into(), line: 6, column: 14 }));
+    assert_eq!(
+        cpu.origin,
+        Origin::Declared(Location {
+            path: "liftoff.yaml".into(),
+            line: 6,
+            column: 14
+        })
+    );
     // The kind was not written: it is derived from the name, and says so.
     let kind = &model.environments[0].kind;
     assert_eq!(kind.value, EnvKind::Production);
@@ -60,8 +111,15 @@ fn plain_scalars_keep_their_text_where_text_is_expected() {
     let text = "service: 2026\nenvironments:\n  production:\n    components: [{name: db, kind: database, version: 16.10}]\n";
     let (model, _) = load(text, Path::new("."));
     assert_eq!(model.service, "2026");
-    let version = &model.environments[0].components[0].version.as_ref().unwrap().value;
-    assert_eq!(version, "16.10", "a float would have lost the trailing zero");
+    let version = &model.environments[0].components[0]
+        .version
+        .as_ref()
+        .unwrap()
+        .value;
+    assert_eq!(
+        version, "16.10",
+        "a float would have lost the trailing zero"
+    );
 }
 
 #[test]
@@ -76,8 +134,16 @@ fn missing_runbook_files_are_noticed() {
     assert_eq!(books["restore"].exists, Some(false));
     assert_eq!(books["breach"].exists, None);
     let a = assess_in(text, dir.path(), Stage::Production).unwrap();
-    let r = a.results.iter().find(|r| r.rule == "reliability.runbooks").unwrap();
-    assert!(r.message.contains("docs/restore.md does not exist"), "{}", r.message);
+    let r = a
+        .results
+        .iter()
+        .find(|r| r.rule == "reliability.runbooks")
+        .unwrap();
+    assert!(
+        r.message.contains("docs/restore.md does not exist"),
+        "{}",
+        r.message
+    );
 }
 
 #[test]
@@ -87,7 +153,10 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
     for (path, text) in [
         ("docker-compose.yml", "services: {}\n"),
         ("docker-compose.production.yml", "services: {}\n"),
-        ("infra/production/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+        (
+            "infra/production/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {}\n",
+        ),
         ("infra/staging.tfvars", "region = \"eu-west-1\"\n"),
         ("inventory/staging.yml", "all: {hosts: {a: {}}}\n"),
         ("k8s/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n"),
@@ -100,22 +169,69 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
         std::fs::create_dir_all(p.join(path).parent().unwrap()).unwrap();
         std::fs::write(p.join(path), text).unwrap();
     }
-    std::fs::write(p.join("liftoff.yaml"), "service: s\nenvironments: {production: {}, staging: {}}\n").unwrap();
+    std::fs::write(
+        p.join("liftoff.yaml"),
+        "service: s\nenvironments: {production: {}, staging: {}}\n",
+    )
+    .unwrap();
     let loaded = liftoff::sources::load(p).unwrap();
-    let found: Vec<(String, String, Option<String>, String)> =
-        loaded.deployment.artefacts.iter().map(|a| (a.path.clone(), a.kind.clone(), a.environment.clone(), a.status.clone())).collect();
-    let expect = |path: &str, kind: &str, env: Option<&str>, status: &str| (path.to_string(), kind.to_string(), env.map(String::from), status.to_string());
+    let found: Vec<(String, String, Option<String>, String)> = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .map(|a| {
+            (
+                a.path.clone(),
+                a.kind.clone(),
+                a.environment.clone(),
+                a.status.clone(),
+            )
+        })
+        .collect();
+    let expect = |path: &str, kind: &str, env: Option<&str>, status: &str| {
+        (
+            path.to_string(),
+            kind.to_string(),
+            env.map(String::from),
+            status.to_string(),
+        )
+    };
     assert_eq!(
         found,
         vec![
             expect(".env.example", "dotenv", None, "ignored"),
-            expect("docker-compose.production.yml", "compose", Some("production"), "not-read"),
+            expect(
+                "docker-compose.production.yml",
+                "compose",
+                Some("production"),
+                "not-read"
+            ),
             expect("docker-compose.yml", "compose", None, "not-read"),
-            expect("infra/production/main.tf", "terraform", Some("production"), "not-read"),
-            expect("infra/staging.tfvars", "terraform", Some("staging"), "not-read"),
-            expect("inventory/staging.yml", "ansible", Some("staging"), "not-read"),
+            expect(
+                "infra/production/main.tf",
+                "terraform",
+                Some("production"),
+                "not-read"
+            ),
+            expect(
+                "infra/staging.tfvars",
+                "terraform",
+                Some("staging"),
+                "not-read"
+            ),
+            expect(
+                "inventory/staging.yml",
+                "ansible",
+                Some("staging"),
+                "not-read"
+            ),
             expect("k8s/deploy.yaml", "kubernetes", None, "not-read"),
-            expect("local/docker-compose.localstack.yml", "compose", None, "ignored"),
+            expect(
+                "local/docker-compose.localstack.yml",
+                "compose",
+                None,
+                "ignored"
+            ),
             expect("ops/sshd_config", "sshd", None, "not-read"),
         ]
     );
@@ -134,11 +250,22 @@ fn declared_sources_replace_discovery_and_must_exist() {
     .unwrap();
     let loaded = liftoff::sources::load(dir.path()).unwrap();
     assert_eq!(loaded.deployment.artefacts.len(), 1);
-    assert_eq!(loaded.deployment.artefacts[0].environment.as_deref(), Some("production"));
-    std::fs::write(dir.path().join("liftoff.yaml"), "service: s\nsources: [{terraform: missing/}]\n").unwrap();
+    assert_eq!(
+        loaded.deployment.artefacts[0].environment.as_deref(),
+        Some("production")
+    );
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: s\nsources: [{terraform: missing/}]\n",
+    )
+    .unwrap();
     let err = liftoff::sources::load(dir.path()).unwrap_err();
     assert!(format!("{err:?}").contains("does not exist"));
-    std::fs::write(dir.path().join("liftoff.yaml"), "service: s\nsources: [{compose: compose.yml, var_files: [a.tfvars]}]\n").unwrap();
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: s\nsources: [{compose: compose.yml, var_files: [a.tfvars]}]\n",
+    )
+    .unwrap();
     let err = liftoff::sources::load(dir.path()).unwrap_err();
     assert!(format!("{err:?}").contains("`var_files` does not apply to a compose source"));
 }

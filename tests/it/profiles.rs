@@ -14,19 +14,49 @@ fn baseline_is_every_rule_at_its_catalogue_defaults() {
         assert_eq!(r.stages, r.rule.meta().stages, "{}", r.rule.meta().id);
     }
     let retention = p.rule("monitoring.log-retention").unwrap();
-    assert_eq!(retention.params.get::<u32>("log_retention_min_days").unwrap(), 180);
+    assert_eq!(
+        retention
+            .params
+            .get::<u32>("log_retention_min_days")
+            .unwrap(),
+        180
+    );
 }
 
 #[test]
 fn strict_and_pci_extend_baseline() {
     let strict = load_profile("strict", Path::new("."), &PolicyDeclarations::default()).unwrap();
     assert_eq!(strict.chain, ["baseline", "strict"]);
-    assert_eq!(strict.rule("monitoring.tracing").unwrap().requirement(Stage::Production), Requirement::Required);
-    assert_eq!(strict.rule("security.vpn").unwrap().requirement(Stage::SoftLaunch), Requirement::Required);
+    assert_eq!(
+        strict
+            .rule("monitoring.tracing")
+            .unwrap()
+            .requirement(Stage::Production),
+        Requirement::Required
+    );
+    assert_eq!(
+        strict
+            .rule("security.vpn")
+            .unwrap()
+            .requirement(Stage::SoftLaunch),
+        Requirement::Required
+    );
     let pci = load_profile("pci-dss", Path::new("."), &PolicyDeclarations::default()).unwrap();
     assert_eq!(pci.chain, ["baseline", "strict", "pci-dss"]);
-    assert_eq!(pci.rule("monitoring.log-retention").unwrap().params.get::<u32>("log_retention_min_days").unwrap(), 365);
-    assert_eq!(pci.rule("monitoring.tracing").unwrap().requirement(Stage::Production), Requirement::Required);
+    assert_eq!(
+        pci.rule("monitoring.log-retention")
+            .unwrap()
+            .params
+            .get::<u32>("log_retention_min_days")
+            .unwrap(),
+        365
+    );
+    assert_eq!(
+        pci.rule("monitoring.tracing")
+            .unwrap()
+            .requirement(Stage::Production),
+        Requirement::Required
+    );
 }
 
 #[test]
@@ -35,7 +65,10 @@ fn manifest_params_override_the_profile() {
     let a = assess(text);
     assert_eq!(statuses(&a, "monitoring.log-retention"), vec![Status::Pass]);
     let strict_pci = "service: s\nprofile: pci-dss\nmonitoring: {log_retention_days: 200}\n";
-    assert_eq!(statuses(&assess(strict_pci), "monitoring.log-retention"), vec![Status::Fail]);
+    assert_eq!(
+        statuses(&assess(strict_pci), "monitoring.log-retention"),
+        vec![Status::Fail]
+    );
 }
 
 #[test]
@@ -46,13 +79,17 @@ fn a_rule_switched_off_everywhere_is_not_evaluated() {
     let a = assess_in(text, dir.path(), Stage::Production).unwrap();
     assert!(statuses(&a, "security.few-admins").is_empty());
     let vpn = a.results.iter().find(|r| r.rule == "security.vpn").unwrap();
-    assert_eq!((vpn.status, vpn.requirement), (Status::Fail, Requirement::Recommended));
+    assert_eq!(
+        (vpn.status, vpn.requirement),
+        (Status::Fail, Requirement::Recommended)
+    );
     assert!(!vpn.blocks(Stage::Production));
 }
 
 #[test]
 fn builtin_profiles_parse() {
     for (name, _) in liftoff::policy::BUILTIN_PROFILES {
-        load_profile(name, Path::new("."), &PolicyDeclarations::default()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        load_profile(name, Path::new("."), &PolicyDeclarations::default())
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     }
 }

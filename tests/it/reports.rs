@@ -15,67 +15,164 @@ fn example(name: &str) -> liftoff::policy::Assessment {
 #[test]
 fn snapshots_of_every_format() {
     let a = example("stats-platform");
-    insta::assert_snapshot!("stats_text", report::render(&a, Format::Text, TextOptions::default()));
-    insta::assert_snapshot!("stats_markdown", report::render(&a, Format::Markdown, TextOptions::default()));
-    insta::assert_snapshot!("stats_junit", report::render(&a, Format::Junit, TextOptions::default()));
-    insta::assert_snapshot!("stats_json", report::render(&a, Format::Json, TextOptions::default()));
+    insta::assert_snapshot!(
+        "stats_text",
+        report::render(&a, Format::Text, TextOptions::default())
+    );
+    insta::assert_snapshot!(
+        "stats_markdown",
+        report::render(&a, Format::Markdown, TextOptions::default())
+    );
+    insta::assert_snapshot!(
+        "stats_junit",
+        report::render(&a, Format::Junit, TextOptions::default())
+    );
+    insta::assert_snapshot!(
+        "stats_json",
+        report::render(&a, Format::Json, TextOptions::default())
+    );
     let b = example("bibxml-service");
-    insta::assert_snapshot!("bibxml_text_verbose", report::render(&b, Format::Text, TextOptions { color: false, verbose: true }));
+    insta::assert_snapshot!(
+        "bibxml_text_verbose",
+        report::render(
+            &b,
+            Format::Text,
+            TextOptions {
+                color: false,
+                verbose: true
+            }
+        )
+    );
 }
 
 #[test]
 fn json_is_byte_for_byte_deterministic() {
     let dir = root().join("examples/civil-registry");
-    let run = || liftoff().args(["check", "--format", "json"]).arg(&dir).output().unwrap().stdout;
+    let run = || {
+        liftoff()
+            .args(["check", "--format", "json"])
+            .arg(&dir)
+            .output()
+            .unwrap()
+            .stdout
+    };
     let first = run();
     assert_eq!(first, run());
     let v: serde_json::Value = serde_json::from_slice(&first).unwrap();
     assert_eq!(v["schema"], "liftoff-report/1");
     assert_eq!(v["tool"]["name"], "liftoff");
-    for key in ["service", "stage", "ready", "readiness", "summary", "results"] {
+    for key in [
+        "service",
+        "stage",
+        "ready",
+        "readiness",
+        "summary",
+        "results",
+    ] {
         assert!(v.get(key).is_some(), "{key}");
     }
     let results = v["results"].as_array().unwrap();
-    let keys: Vec<(String, String)> = results.iter().map(|r| (r["rule"].as_str().unwrap().into(), r["target"].as_str().unwrap().into())).collect();
+    let keys: Vec<(String, String)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().into(),
+                r["target"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted, "results are sorted by rule and target");
     for r in results {
-        for key in ["rule", "status", "requirement", "pillar", "target", "message", "remediation"] {
+        for key in [
+            "rule",
+            "status",
+            "requirement",
+            "pillar",
+            "target",
+            "message",
+            "remediation",
+        ] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
     }
     let summary = &v["summary"];
-    let counted: u64 = ["pass", "fail", "waived", "not_applicable", "skipped", "error"].iter().map(|k| summary[k].as_u64().unwrap()).sum();
+    let counted: u64 = [
+        "pass",
+        "fail",
+        "waived",
+        "not_applicable",
+        "skipped",
+        "error",
+    ]
+    .iter()
+    .map(|k| summary[k].as_u64().unwrap())
+    .sum();
     assert_eq!(counted as usize, results.len());
 }
 
 #[test]
 fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    for name in ["civil-registry", "stats-platform", "bibxml-service", "soft-launch-beta"] {
-        let sarif: serde_json::Value = serde_json::from_str(&report::to_sarif(&example(name))).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    for name in [
+        "civil-registry",
+        "stats-platform",
+        "bibxml-service",
+        "soft-launch-beta",
+    ] {
+        let sarif: serde_json::Value =
+            serde_json::from_str(&report::to_sarif(&example(name))).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&sarif)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
-    let sarif: serde_json::Value = serde_json::from_str(&report::to_sarif(&example("stats-platform"))).unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report::to_sarif(&example("stats-platform"))).unwrap();
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 82);
     let results = run["results"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() >= 1));
-    let replication = results.iter().find(|r| r["ruleId"] == "ha.replication-mode").unwrap();
+    assert!(results.iter().all(|r| {
+        r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    }));
+    let replication = results
+        .iter()
+        .find(|r| r["ruleId"] == "ha.replication-mode")
+        .unwrap();
     assert_eq!(replication["level"], "error");
-    assert_eq!(replication["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "liftoff.yaml");
+    assert_eq!(
+        replication["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "liftoff.yaml"
+    );
 }
 
 #[test]
 fn waived_results_are_suppressed_in_sarif() {
-    let sarif: serde_json::Value = serde_json::from_str(&report::to_sarif(&example("civil-registry"))).unwrap();
-    let waived = sarif["runs"][0]["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "ha.multi-zone").unwrap();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&report::to_sarif(&example("civil-registry"))).unwrap();
+    let waived = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "ha.multi-zone")
+        .unwrap();
     assert_eq!(waived["suppressions"][0]["kind"], "external");
-    assert!(waived["suppressions"][0]["justification"].as_str().unwrap().contains("two independent halls"));
+    assert!(
+        waived["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("two independent halls")
+    );
 }
 
 #[test]
@@ -99,12 +196,28 @@ fn markdown_lists_blocking_findings() {
 fn secret_evidence_is_redacted_in_every_format() {
     let mut a = example("soft-launch-beta");
     let r = a.results.iter_mut().next().unwrap();
-    r.evidence.insert("DB_PASSWORD".into(), serde_json::json!("hunter2-should-not-leak"));
+    r.evidence.insert(
+        "DB_PASSWORD".into(),
+        serde_json::json!("hunter2-should-not-leak"),
+    );
     let mut value = serde_json::Value::Object(r.evidence.clone());
     liftoff::policy::redact(&mut value);
     r.evidence = value.as_object().unwrap().clone();
-    for format in [Format::Text, Format::Json, Format::Sarif, Format::Junit, Format::Markdown] {
-        let text = report::render(&a, format, TextOptions { color: false, verbose: true });
+    for format in [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+    ] {
+        let text = report::render(
+            &a,
+            format,
+            TextOptions {
+                color: false,
+                verbose: true,
+            },
+        );
         assert!(!text.contains("hunter2"), "{format:?} leaked a secret");
     }
 }

@@ -16,12 +16,29 @@ pub fn root() -> PathBuf {
 }
 
 /// Assesses manifest text (as if it were `liftoff.yaml` in `dir`).
-pub fn assess_in(text: &str, dir: &Path, stage: Stage) -> Result<Assessment, liftoff::diagnostic::InputError> {
+pub fn assess_in(
+    text: &str,
+    dir: &Path,
+    stage: Stage,
+) -> Result<Assessment, liftoff::diagnostic::InputError> {
     let (manifest, doc) = liftoff::sources::parse_manifest("liftoff.yaml", text)?;
     let (model, declarations) = liftoff::sources::build_deployment(&manifest, &doc, dir)?;
-    let profile_name = declarations.profile.as_ref().map(|p| p.value.clone()).unwrap_or_else(|| "baseline".into());
+    let profile_name = declarations
+        .profile
+        .as_ref()
+        .map(|p| p.value.clone())
+        .unwrap_or_else(|| "baseline".into());
     let profile = policy::load_profile(&profile_name, dir, &declarations)?;
-    policy::assess(&model, &declarations, &profile, Options { stage, offline: true, today: today() })
+    policy::assess(
+        &model,
+        &declarations,
+        &profile,
+        Options {
+            stage,
+            offline: true,
+            today: today(),
+        },
+    )
 }
 
 /// Assesses manifest text for production.
@@ -34,13 +51,19 @@ pub fn assess(text: &str) -> Assessment {
 
 /// The statuses one rule produced.
 pub fn statuses(a: &Assessment, rule: &str) -> Vec<Status> {
-    a.results.iter().filter(|r| r.rule == rule).map(|r| r.status).collect()
+    a.results
+        .iter()
+        .filter(|r| r.rule == rule)
+        .map(|r| r.status)
+        .collect()
 }
 
 /// Runs the liftoff binary.
 pub fn liftoff() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("liftoff").unwrap();
-    cmd.env("LIFTOFF_TODAY", "2026-11-22").env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    cmd.env("LIFTOFF_TODAY", "2026-11-22")
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
     cmd
 }
 

@@ -16,8 +16,16 @@ static META: RuleMeta = RuleMeta {
 do not exist for ARM, packages missing on another release.",
     remediation: "Provision the listed servers on a supported architecture and OS release.",
     params: &[
-        ParamSpec { name: "architectures", default: "[\"x86_64\"]", doc: "allowed CPU architectures (empty: any)" },
-        ParamSpec { name: "os", default: "[\"ubuntu-24.04\"]", doc: "allowed operating systems (empty: any)" },
+        ParamSpec {
+            name: "architectures",
+            default: "[\"x86_64\"]",
+            doc: "allowed CPU architectures (empty: any)",
+        },
+        ParamSpec {
+            name: "os",
+            default: "[\"ubuntu-24.04\"]",
+            doc: "allowed operating systems (empty: any)",
+        },
     ],
     pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, arch: x86_64, os: ubuntu-24.04}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, arch: aarch64, os: ubuntu-24.04}]\n",
@@ -29,11 +37,14 @@ impl Rule for Architecture {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let arches: Vec<String> = cx.param("architectures")?;
         let systems: Vec<String> = cx.param("os")?;
         if arches.is_empty() && systems.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the profile restricts neither architecture nor OS")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the profile restricts neither architecture nor OS",
+            )]);
         }
         let mut out = Vec::new();
         for (env, server) in cx.model.servers() {
@@ -41,7 +52,10 @@ impl Rule for Architecture {
             let mut problems = Vec::new();
             let mut missing = Vec::new();
             let mut origin = None;
-            for (what, allowed, have) in [("arch", &arches, &server.arch), ("os", &systems, &server.os)] {
+            for (what, allowed, have) in [
+                ("arch", &arches, &server.arch),
+                ("os", &systems, &server.os),
+            ] {
                 if allowed.is_empty() {
                     continue;
                 }
@@ -49,7 +63,11 @@ impl Rule for Architecture {
                     None => missing.push(format!("`{what}`")),
                     Some(h) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&h.value)) => {
                         origin.get_or_insert(&h.origin);
-                        problems.push(format!("{what} `{}` is not one of {}", h.value, allowed.join(", ")));
+                        problems.push(format!(
+                            "{what} `{}` is not one of {}",
+                            h.value,
+                            allowed.join(", ")
+                        ));
                     }
                     Some(_) => {}
                 }
@@ -57,7 +75,12 @@ impl Rule for Architecture {
             let finding = if !problems.is_empty() {
                 Finding::fail(target, problems.join("; ")).at_opt(origin)
             } else if !missing.is_empty() {
-                Finding::not_evidenced(target, &format!("{} of `{}`", list(&missing), server.name), "an Ansible inventory with host facts").at(&server.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("{} of `{}`", list(&missing), server.name),
+                    "an Ansible inventory with host facts",
+                )
+                .at(&server.origin)
             } else {
                 Finding::pass(target, "runs a supported architecture and OS").at(&server.origin)
             };

@@ -30,34 +30,58 @@ impl Rule for BackupDisk {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data",
+            )]);
         }
         let backups: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
         if backups.is_empty() {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "a backup environment with its servers' `disk_gb`", "")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "a backup environment with its servers' `disk_gb`",
+                "",
+            )]);
         }
         let mut out = Vec::new();
         for env in backups {
             let target = env.target();
-            let disks: Vec<_> = env.servers.iter().filter_map(|s| s.disk_gb.as_ref()).collect();
+            let disks: Vec<_> = env
+                .servers
+                .iter()
+                .filter_map(|s| s.disk_gb.as_ref())
+                .collect();
             if disks.is_empty() {
-                out.push(Finding::not_evidenced(target, &format!("`disk_gb` of the servers of `{}`", env.name), "").at(&env.origin).in_env(&env.name));
+                out.push(
+                    Finding::not_evidenced(
+                        target,
+                        &format!("`disk_gb` of the servers of `{}`", env.name),
+                        "",
+                    )
+                    .at(&env.origin)
+                    .in_env(&env.name),
+                );
                 continue;
             }
-            let inputs = match plan_inputs(cx, &target)? {
-                Ok(i) => i,
-                Err(f) => return Ok(vec![f]),
-            };
+            let inputs = plan_inputs(cx, &target)?;
             let (_, _, need) = plan::compute(&inputs);
             let total: f64 = disks.iter().map(|d| d.value).sum();
             out.push(
                 Finding::judge(
                     total >= need,
                     target,
-                    format!("{} GB of backup storage covers the planned {:.2} GB", num(total), need),
-                    format!("{} GB of backup storage is below the planned {:.2} GB", num(total), need),
+                    format!(
+                        "{} GB of backup storage covers the planned {:.2} GB",
+                        num(total),
+                        need
+                    ),
+                    format!(
+                        "{} GB of backup storage is below the planned {:.2} GB",
+                        num(total),
+                        need
+                    ),
                 )
                 .at(&disks[0].origin)
                 .in_env(&env.name)

@@ -29,17 +29,21 @@ impl Rule for Disk {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let servers: Vec<_> = production_and_staging(cx.model)
-            .flat_map(|e| e.servers.iter().filter_map(move |s| s.disk_gb.as_ref().map(|d| (e, s, d))))
+            .flat_map(|e| {
+                e.servers
+                    .iter()
+                    .filter_map(move |s| s.disk_gb.as_ref().map(|d| (e, s, d)))
+            })
             .collect();
         if servers.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no production or staging server declares its disk")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no production or staging server declares its disk",
+            )]);
         }
-        let inputs = match plan_inputs(cx, DEPLOYMENT)? {
-            Ok(i) => i,
-            Err(f) => return Ok(vec![f]),
-        };
+        let inputs = plan_inputs(cx, DEPLOYMENT)?;
         let (_, need, _) = plan::compute(&inputs);
         Ok(servers
             .into_iter()
@@ -48,8 +52,16 @@ impl Rule for Disk {
                 Finding::judge(
                     disk.value >= need,
                     target,
-                    format!("{} GB disk covers the planned {:.2} GB", num(disk.value), need),
-                    format!("{} GB disk is below the planned {:.2} GB", num(disk.value), need),
+                    format!(
+                        "{} GB disk covers the planned {:.2} GB",
+                        num(disk.value),
+                        need
+                    ),
+                    format!(
+                        "{} GB disk is below the planned {:.2} GB",
+                        num(disk.value),
+                        need
+                    ),
                 )
                 .at(&disk.origin)
                 .in_env(&env.name)

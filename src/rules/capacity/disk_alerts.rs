@@ -26,12 +26,20 @@ impl Rule for DiskAlerts {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         Ok(vec![match (m.alarm_on("disk"), &m.origin) {
-            (Some(a), _) => Finding::pass(DEPLOYMENT, "a disk usage alarm is declared").at(&a.origin),
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.alarms: [{on: disk}]`", "Terraform alarms"),
-            (None, Some(origin)) => Finding::fail(DEPLOYMENT, "no disk usage alarm is declared").at(origin),
+            (Some(a), _) => {
+                Finding::pass(DEPLOYMENT, "a disk usage alarm is declared").at(&a.origin)
+            }
+            (None, None) => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.alarms: [{on: disk}]`",
+                "Terraform alarms",
+            ),
+            (None, Some(origin)) => {
+                Finding::fail(DEPLOYMENT, "no disk usage alarm is declared").at(origin)
+            }
         }])
     }
 }

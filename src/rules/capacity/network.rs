@@ -15,7 +15,11 @@ static META: RuleMeta = RuleMeta {
     rationale: "Deployments pull images of hundreds of megabytes and backups push gigabytes off-site; on a \
 thin line both take hours and users feel it.",
     remediation: "Upgrade the site's connection.",
-    params: &[ParamSpec { name: "min_bandwidth_mbps", default: "10", doc: "slowest acceptable connection in Mbit/s" }],
+    params: &[ParamSpec {
+        name: "min_bandwidth_mbps",
+        default: "10",
+        doc: "slowest acceptable connection in Mbit/s",
+    }],
     pass_example: "environments:\n  production: {kind: production, bandwidth_mbps: 100}\n",
     fail_example: "environments:\n  production: {kind: production, bandwidth_mbps: 4}\n",
     examples_run: true,
@@ -26,7 +30,7 @@ impl Rule for Network {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let min: f64 = cx.param("min_bandwidth_mbps")?;
         let out: Vec<Finding> = cx
             .model
@@ -35,14 +39,22 @@ impl Rule for Network {
             .filter_map(|env| {
                 let b = env.bandwidth_mbps.as_ref()?;
                 Some(
-                    Finding::judge(b.value >= min, env.target(), format!("{} Mbit/s", num(b.value)), format!("{} Mbit/s is below {} Mbit/s", num(b.value), num(min)))
-                        .at(&b.origin)
-                        .in_env(&env.name),
+                    Finding::judge(
+                        b.value >= min,
+                        env.target(),
+                        format!("{} Mbit/s", num(b.value)),
+                        format!("{} Mbit/s is below {} Mbit/s", num(b.value), num(min)),
+                    )
+                    .at(&b.origin)
+                    .in_env(&env.name),
                 )
             })
             .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no environment declares its bandwidth")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no environment declares its bandwidth",
+            )]);
         }
         Ok(out)
     }

@@ -41,16 +41,26 @@ impl Rule for ServerSpec {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let table: BTreeMap<String, Spec> = cx.param("min_spec")?;
         let mut out = Vec::new();
         for (env, server) in cx.model.servers() {
             let target = format!("server:{}/{}", env.name, server.name);
             let Some(spec) = table.get(env.kind().as_str()) else {
-                out.push(Finding::not_applicable(target, format!("no minimum spec for {} environments", env.kind().as_str())).in_env(&env.name));
+                out.push(
+                    Finding::not_applicable(
+                        target,
+                        format!("no minimum spec for {} environments", env.kind().as_str()),
+                    )
+                    .in_env(&env.name),
+                );
                 continue;
             };
-            let checks = [("cpu", spec.cpu, &server.cpu), ("ram_gb", spec.ram_gb, &server.ram_gb), ("disk_gb", spec.disk_gb, &server.disk_gb)];
+            let checks = [
+                ("cpu", spec.cpu, &server.cpu),
+                ("ram_gb", spec.ram_gb, &server.ram_gb),
+                ("disk_gb", spec.disk_gb, &server.disk_gb),
+            ];
             let mut missing = Vec::new();
             let mut short = Vec::new();
             let mut origin = None;
@@ -66,11 +76,25 @@ impl Rule for ServerSpec {
                 }
             }
             let finding = if !short.is_empty() {
-                Finding::fail(target, format!("below the {} minimum: {}", env.kind().as_str(), short.join(", "))).at_opt(origin)
+                Finding::fail(
+                    target,
+                    format!(
+                        "below the {} minimum: {}",
+                        env.kind().as_str(),
+                        short.join(", ")
+                    ),
+                )
+                .at_opt(origin)
             } else if !missing.is_empty() {
-                Finding::not_evidenced(target, &format!("{} of `{}`", list(&missing), server.name), "an Ansible inventory with host facts").at(&server.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("{} of `{}`", list(&missing), server.name),
+                    "an Ansible inventory with host facts",
+                )
+                .at(&server.origin)
             } else {
-                Finding::pass(target, format!("meets the {} minimum", env.kind().as_str())).at(&server.origin)
+                Finding::pass(target, format!("meets the {} minimum", env.kind().as_str()))
+                    .at(&server.origin)
             };
             out.push(finding.in_env(&env.name));
         }

@@ -27,19 +27,43 @@ impl Rule for Ssd {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
-        for (env, c) in cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Database) {
+        for (env, c) in cx
+            .model
+            .components()
+            .filter(|(_, c)| c.kind() == ComponentKind::Database)
+        {
             let target = c.target(env);
-            let hosts: Vec<_> = c.hosts.iter().filter_map(|h| env.servers.iter().find(|s| s.name == h.value)).collect();
+            let hosts: Vec<_> = c
+                .hosts
+                .iter()
+                .filter_map(|h| env.servers.iter().find(|s| s.name == h.value))
+                .collect();
             let finding = if hosts.is_empty() {
-                Finding::not_evidenced(target, &format!("the `hosts` of `{}` and their `disk_type`", c.name), "Terraform volumes").at(&c.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("the `hosts` of `{}` and their `disk_type`", c.name),
+                    "Terraform volumes",
+                )
+                .at(&c.origin)
             } else if let Some(unknown) = hosts.iter().find(|s| s.disk_type.is_none()) {
-                Finding::not_evidenced(target, &format!("`disk_type` of `{}`", unknown.name), "Terraform volumes").at(&unknown.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("`disk_type` of `{}`", unknown.name),
+                    "Terraform volumes",
+                )
+                .at(&unknown.origin)
             } else {
-                let slow: Vec<_> = hosts.iter().filter(|s| s.disk_type.as_ref().is_some_and(|d| d.value == "hdd")).collect();
+                let slow: Vec<_> = hosts
+                    .iter()
+                    .filter(|s| s.disk_type.as_ref().is_some_and(|d| d.value == "hdd"))
+                    .collect();
                 match slow.first() {
-                    Some(s) => Finding::fail(target, format!("stored on spinning disks on `{}`", s.name)).at(s.disk_type.as_ref().map_or(&s.origin, |d| &d.origin)),
+                    Some(s) => {
+                        Finding::fail(target, format!("stored on spinning disks on `{}`", s.name))
+                            .at(s.disk_type.as_ref().map_or(&s.origin, |d| &d.origin))
+                    }
                     None => Finding::pass(target, "stored on SSD-class disks").at(&hosts[0].origin),
                 }
             };

@@ -37,7 +37,8 @@ pub struct ComplianceMap {
 
 /// Parses the embedded map.
 pub fn load_map() -> Result<ComplianceMap, String> {
-    let mut raw: BTreeMap<String, serde_json::Value> = serde_json::from_str(MAP_JSON).map_err(|e| format!("compliance map: {e}"))?;
+    let mut raw: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(MAP_JSON).map_err(|e| format!("compliance map: {e}"))?;
     raw.remove("_comment");
     let unmapped = raw
         .remove("_unmapped")
@@ -50,7 +51,10 @@ pub fn load_map() -> Result<ComplianceMap, String> {
         .map(|(k, v)| serde_json::from_value(v).map(|m| (k, m)))
         .collect::<Result<_, _>>()
         .map_err(|e| format!("compliance map: {e}"))?;
-    Ok(ComplianceMap { frameworks, unmapped })
+    Ok(ComplianceMap {
+        frameworks,
+        unmapped,
+    })
 }
 
 /// Whether a map entry (`security.vpn` or `monitoring.*`) names a rule id.
@@ -93,9 +97,12 @@ impl Rule for Frameworks {
         true
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.compliance.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no compliance frameworks declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no compliance frameworks declared",
+            )]);
         }
         let map = load_map()?;
         let mut out = Vec::new();
@@ -103,8 +110,16 @@ impl Rule for Frameworks {
             let id = framework.value.as_str();
             let target = format!("compliance:{id}");
             let Some(fw) = map.frameworks.get(id) else {
-                let why = map.unmapped.get(id).cloned().unwrap_or_else(|| "no mapping yet".into());
-                out.push(Finding::not_applicable(target, format!("{id}: {why}")).at(&framework.origin).with("mapped", false));
+                let why = map
+                    .unmapped
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| "no mapping yet".into());
+                out.push(
+                    Finding::not_applicable(target, format!("{id}: {why}"))
+                        .at(&framework.origin)
+                        .with("mapped", false),
+                );
                 continue;
             };
             let mut controls = Vec::new();
@@ -114,12 +129,28 @@ impl Rule for Frameworks {
                 let mut statuses: BTreeMap<&str, BTreeMap<&str, usize>> = BTreeMap::new();
                 let mut fails = false;
                 let mut judged = false;
-                for prior in cx.prior.iter().filter(|p| control.rules.iter().any(|e| entry_matches(e, p.rule))) {
+                for prior in cx
+                    .prior
+                    .iter()
+                    .filter(|p| control.rules.iter().any(|e| entry_matches(e, p.rule)))
+                {
                     // A failure for want of a declared fact leaves the control unevidenced, not failing.
-                    let state = if prior.status == Status::Fail && !prior.evidenced { "not evidenced" } else { prior.status.as_str() };
-                    *statuses.entry(prior.rule).or_default().entry(state).or_default() += 1;
+                    let state = if prior.status == Status::Fail && !prior.evidenced {
+                        "not evidenced"
+                    } else {
+                        prior.status.as_str()
+                    };
+                    *statuses
+                        .entry(prior.rule)
+                        .or_default()
+                        .entry(state)
+                        .or_default() += 1;
                     fails |= prior.evidenced && prior.status.blocks();
-                    judged |= prior.evidenced && matches!(prior.status, Status::Pass | Status::Fail | Status::Error | Status::Waived);
+                    judged |= prior.evidenced
+                        && matches!(
+                            prior.status,
+                            Status::Pass | Status::Fail | Status::Error | Status::Waived
+                        );
                 }
                 if fails {
                     failing.push(control.id.clone());
@@ -141,8 +172,21 @@ impl Rule for Frameworks {
                 failing.len(),
                 uncovered.len()
             );
-            let finding = if failing.is_empty() { Finding::pass(target, summary) } else { Finding::fail(target, format!("{summary} (failing: {})", failing.join(", "))) };
-            out.push(finding.at(&framework.origin).with("controls", controls).with("failing", failing).with("not_evidenced", uncovered));
+            let finding = if failing.is_empty() {
+                Finding::pass(target, summary)
+            } else {
+                Finding::fail(
+                    target,
+                    format!("{summary} (failing: {})", failing.join(", ")),
+                )
+            };
+            out.push(
+                finding
+                    .at(&framework.origin)
+                    .with("controls", controls)
+                    .with("failing", failing)
+                    .with("not_evidenced", uncovered),
+            );
         }
         Ok(out)
     }
@@ -159,7 +203,11 @@ mod tests {
         for fw in map.frameworks.values() {
             for control in &fw.controls {
                 for entry in &control.rules {
-                    assert!(crate::rules::ids().any(|id| entry_matches(entry, id)), "unknown rule {entry} in {}", control.id);
+                    assert!(
+                        crate::rules::ids().any(|id| entry_matches(entry, id)),
+                        "unknown rule {entry} in {}",
+                        control.id
+                    );
                 }
             }
         }

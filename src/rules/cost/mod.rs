@@ -14,7 +14,11 @@ static PREFERRED: RuleMeta = RuleMeta {
     rationale: "Each extra database technology needs its own expertise, backups, monitoring and patching. \
 A short list keeps operations affordable; exceptions should be decided, not drifted into.",
     remediation: "Use a preferred store, or record the evaluation in a waiver.",
-    params: &[ParamSpec { name: "preferred_datastores", default: "[\"dynamodb\", \"rds-postgres\", \"aurora-postgres\", \"s3\"]", doc: "technologies that need no justification" }],
+    params: &[ParamSpec {
+        name: "preferred_datastores",
+        default: "[\"dynamodb\", \"rds-postgres\", \"aurora-postgres\", \"s3\"]",
+        doc: "technologies that need no justification",
+    }],
     pass_example: "resource \"aws_db_instance\" \"main\" { engine = \"postgres\" }",
     fail_example: "resource \"aws_docdb_cluster\" \"main\" { }",
     examples_run: false,
@@ -28,9 +32,12 @@ impl Rule for PreferredDatastore {
         &PREFERRED
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let _preferred: Vec<String> = cx.param("preferred_datastores")?;
-        Ok(vec![Finding::not_applicable(DEPLOYMENT, "no cloud data stores were read (judged from Terraform only)")])
+        Ok(vec![Finding::not_applicable(
+            DEPLOYMENT,
+            "no cloud data stores were read (judged from Terraform only)",
+        )])
     }
 }
 
@@ -46,7 +53,11 @@ static GSI: RuleMeta = RuleMeta {
     rationale: "Each index duplicates writes and storage. Many indexes usually mean the table is being used \
 like a relational database, at a relational database's cost and without its queries.",
     remediation: "Redesign the access patterns, or move the data to a relational store.",
-    params: &[ParamSpec { name: "max_gsi", default: "2", doc: "most global secondary indexes per table" }],
+    params: &[ParamSpec {
+        name: "max_gsi",
+        default: "2",
+        doc: "most global secondary indexes per table",
+    }],
     pass_example: "resource \"aws_dynamodb_table\" \"t\" { global_secondary_index { name = \"by_date\" } }",
     fail_example: "resource \"aws_dynamodb_table\" \"t\" { global_secondary_index {...} x 3 }",
     examples_run: false,
@@ -60,8 +71,11 @@ impl Rule for GsiLimit {
         &GSI
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let _max: u32 = cx.param("max_gsi")?;
-        Ok(vec![Finding::not_applicable(DEPLOYMENT, "no DynamoDB tables were read (judged from Terraform only)")])
+        Ok(vec![Finding::not_applicable(
+            DEPLOYMENT,
+            "no DynamoDB tables were read (judged from Terraform only)",
+        )])
     }
 }

@@ -28,20 +28,28 @@ impl Rule for BackupSeparate {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data",
+            )]);
         }
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+        let production = production(cx.model)?;
         let backup_envs: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
         let mut backup_sites: Vec<(String, crate::model::Origin)> = backup_envs
             .iter()
-            .filter_map(|e| e.location.as_ref().map(|l| (l.value.clone(), l.origin.clone())))
+            .filter_map(|e| {
+                e.location
+                    .as_ref()
+                    .map(|l| (l.value.clone(), l.origin.clone()))
+            })
             .collect();
-        backup_sites.extend(cx.model.backups.iter().filter_map(|b| b.location.as_ref().map(|l| (l.value.clone(), l.origin.clone()))));
+        backup_sites.extend(cx.model.backups.iter().filter_map(|b| {
+            b.location
+                .as_ref()
+                .map(|l| (l.value.clone(), l.origin.clone()))
+        }));
         let mut out = Vec::new();
         for env in production {
             let target = env.target();
@@ -50,15 +58,33 @@ impl Rule for BackupSeparate {
             } else if backup_sites.is_empty() {
                 Finding::not_evidenced(target, "the `location` of the backup environment", "")
             } else if let Some(site) = &env.location {
-                let same: Vec<_> = backup_sites.iter().filter(|(s, _)| s.eq_ignore_ascii_case(&site.value)).collect();
+                let same: Vec<_> = backup_sites
+                    .iter()
+                    .filter(|(s, _)| s.eq_ignore_ascii_case(&site.value))
+                    .collect();
                 match same.first() {
-                    None => Finding::pass(target, format!("backups are kept away from `{}`", site.value)).at(&backup_sites[0].1),
-                    Some((s, origin)) => Finding::fail(target, format!("backups are kept at `{s}`, the same site as production")).at(origin),
+                    None => Finding::pass(
+                        target,
+                        format!("backups are kept away from `{}`", site.value),
+                    )
+                    .at(&backup_sites[0].1),
+                    Some((s, origin)) => Finding::fail(
+                        target,
+                        format!("backups are kept at `{s}`, the same site as production"),
+                    )
+                    .at(origin),
                 }
                 .with("production_location", &site.value)
-                .with("backup_locations", backup_sites.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>())
+                .with(
+                    "backup_locations",
+                    backup_sites
+                        .iter()
+                        .map(|(s, _)| s.as_str())
+                        .collect::<Vec<_>>(),
+                )
             } else {
-                Finding::not_evidenced(target, &format!("the `location` of `{}`", env.name), "").at(&env.origin)
+                Finding::not_evidenced(target, &format!("the `location` of `{}`", env.name), "")
+                    .at(&env.origin)
             };
             out.push(finding.in_env(&env.name));
         }

@@ -9,7 +9,9 @@ static META: RuleMeta = RuleMeta {
     title: "Public and internal data live on separate database instances",
     pillar: Pillar::Environments,
     stages: [OFF, REC, REC],
-    applies_when: Some("an environment has databases of both public and internal/confidential data"),
+    applies_when: Some(
+        "an environment has databases of both public and internal/confidential data",
+    ),
     evidence: &[Evidence::Declared, Evidence::Terraform, Evidence::Compose],
     sources: &[Guideline::Stat],
     checks: "In each environment, databases with `data_class: public` share no host with databases of \
@@ -28,12 +30,30 @@ impl Rule for DataSeparation {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for env in &cx.model.environments {
-            let dbs: Vec<_> = env.components.iter().filter(|c| c.kind() == ComponentKind::Database).collect();
-            let public: Vec<_> = dbs.iter().filter(|c| c.data_class.as_ref().is_some_and(|d| d.value == DataClass::Public)).collect();
-            let internal: Vec<_> = dbs.iter().filter(|c| c.data_class.as_ref().is_some_and(|d| d.value != DataClass::Public)).collect();
+            let dbs: Vec<_> = env
+                .components
+                .iter()
+                .filter(|c| c.kind() == ComponentKind::Database)
+                .collect();
+            let public: Vec<_> = dbs
+                .iter()
+                .filter(|c| {
+                    c.data_class
+                        .as_ref()
+                        .is_some_and(|d| d.value == DataClass::Public)
+                })
+                .collect();
+            let internal: Vec<_> = dbs
+                .iter()
+                .filter(|c| {
+                    c.data_class
+                        .as_ref()
+                        .is_some_and(|d| d.value != DataClass::Public)
+                })
+                .collect();
             if public.is_empty() || internal.is_empty() {
                 continue;
             }
@@ -42,14 +62,33 @@ impl Rule for DataSeparation {
                     let target = format!("{}+{}", p.target(env), i.name);
                     let finding = if p.hosts.is_empty() || i.hosts.is_empty() {
                         let which = if p.hosts.is_empty() { &p.name } else { &i.name };
-                        Finding::not_evidenced(target, &format!("`hosts` of `{which}`"), "Terraform or compose files").at(if p.hosts.is_empty() { &p.origin } else { &i.origin })
+                        Finding::not_evidenced(
+                            target,
+                            &format!("`hosts` of `{which}`"),
+                            "Terraform or compose files",
+                        )
+                        .at(if p.hosts.is_empty() {
+                            &p.origin
+                        } else {
+                            &i.origin
+                        })
                     } else {
-                        let shared: Vec<&str> = p.hosts.iter().filter(|h| i.hosts.iter().any(|o| o.value == h.value)).map(|h| h.value.as_str()).collect();
+                        let shared: Vec<&str> = p
+                            .hosts
+                            .iter()
+                            .filter(|h| i.hosts.iter().any(|o| o.value == h.value))
+                            .map(|h| h.value.as_str())
+                            .collect();
                         Finding::judge(
                             shared.is_empty(),
                             target,
                             format!("`{}` and `{}` run on separate instances", p.name, i.name),
-                            format!("public `{}` and internal `{}` share {}", p.name, i.name, list(&shared)),
+                            format!(
+                                "public `{}` and internal `{}` share {}",
+                                p.name,
+                                i.name,
+                                list(&shared)
+                            ),
                         )
                         .at(&i.hosts[0].origin)
                         .with("shared_hosts", shared)
@@ -59,7 +98,10 @@ impl Rule for DataSeparation {
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no environment holds both public and internal databases"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no environment holds both public and internal databases",
+            ));
         }
         Ok(out)
     }

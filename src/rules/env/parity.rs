@@ -11,7 +11,13 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Environments,
     stages: [OFF, REC, REQ],
     applies_when: Some("a staging environment exists"),
-    evidence: &[Evidence::Declared, Evidence::Compose, Evidence::Kubernetes, Evidence::Terraform, Evidence::Ansible],
+    evidence: &[
+        Evidence::Declared,
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Terraform,
+        Evidence::Ansible,
+    ],
     sources: &[Guideline::Stat, Guideline::Crvs],
     checks: "Each staging environment runs the same software versions (engines, editions, image tags), the \
 same server specification and the same security settings as the environment it mirrors (its `mirrors:`, \
@@ -31,7 +37,7 @@ impl Rule for Parity {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for staging in cx.model.environments_of(EnvKind::Staging) {
             let target = staging.target();
@@ -40,30 +46,57 @@ impl Rule for Parity {
                 None => cx.model.environments_of(EnvKind::Production).next(),
             };
             let Some(mirrored) = mirrored else {
-                out.push(Finding::not_applicable(target, "no production environment to compare with").in_env(&staging.name));
+                out.push(
+                    Finding::not_applicable(target, "no production environment to compare with")
+                        .in_env(&staging.name),
+                );
                 continue;
             };
             if staging.components.is_empty() && staging.servers.is_empty() {
                 out.push(
-                    Finding::not_evidenced(target, &format!("the components or servers of `{}`", staging.name), "its artefacts")
-                        .in_env(&staging.name)
-                        .at(&staging.origin),
+                    Finding::not_evidenced(
+                        target,
+                        &format!("the components or servers of `{}`", staging.name),
+                        "its artefacts",
+                    )
+                    .in_env(&staging.name)
+                    .at(&staging.origin),
                 );
                 continue;
             }
-            let drift: Vec<_> = parity::compare(staging, mirrored).into_iter().filter(|d| d.drift).collect();
+            let drift: Vec<_> = parity::compare(staging, mirrored)
+                .into_iter()
+                .filter(|d| d.drift)
+                .collect();
             let finding = if drift.is_empty() {
-                Finding::pass(target, format!("matches `{}` in software, server spec and security settings", mirrored.name))
-                    .at(&staging.origin)
+                Finding::pass(
+                    target,
+                    format!(
+                        "matches `{}` in software, server spec and security settings",
+                        mirrored.name
+                    ),
+                )
+                .at(&staging.origin)
             } else {
                 let subjects: Vec<String> = drift.iter().map(|d| d.subject.clone()).collect();
-                Finding::fail(target, format!("differs from `{}` in {}", mirrored.name, list(&subjects)))
-                    .at_opt(drift[0].origin.as_ref().or(Some(&staging.origin)))
+                Finding::fail(
+                    target,
+                    format!("differs from `{}` in {}", mirrored.name, list(&subjects)),
+                )
+                .at_opt(drift[0].origin.as_ref().or(Some(&staging.origin)))
             };
-            out.push(finding.in_env(&staging.name).with("mirrors", &mirrored.name).with("differences", &drift));
+            out.push(
+                finding
+                    .in_env(&staging.name)
+                    .with("mirrors", &mirrored.name)
+                    .with("differences", &drift),
+            );
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no staging environment"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no staging environment",
+            ));
         }
         Ok(out)
     }

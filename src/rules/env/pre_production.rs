@@ -29,16 +29,34 @@ impl Rule for PreProduction {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.environments.is_empty() {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`environments`", "an Ansible inventory or Terraform workspaces")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`environments`",
+                "an Ansible inventory or Terraform workspaces",
+            )]);
         }
         let staging: Vec<_> = cx.model.environments_of(EnvKind::Staging).collect();
-        let names: Vec<&str> = cx.model.environments.iter().map(|e| e.name.as_str()).collect();
-        Ok(vec![match staging.first() {
-            Some(env) => Finding::pass(DEPLOYMENT, format!("staging environment `{}` exists", env.name)).at(&env.origin),
-            None => Finding::fail(DEPLOYMENT, format!("no staging environment: only {}", list(&names))),
-        }
-        .with("environments", names)])
+        let names: Vec<&str> = cx
+            .model
+            .environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
+        Ok(vec![
+            match staging.first() {
+                Some(env) => Finding::pass(
+                    DEPLOYMENT,
+                    format!("staging environment `{}` exists", env.name),
+                )
+                .at(&env.origin),
+                None => Finding::fail(
+                    DEPLOYMENT,
+                    format!("no staging environment: only {}", list(&names)),
+                ),
+            }
+            .with("environments", names),
+        ])
     }
 }

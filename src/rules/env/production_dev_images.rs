@@ -30,7 +30,9 @@ fn image_problem(image: &str) -> Option<String> {
     }
     let last = image.rsplit('/').next().unwrap_or(image);
     match last.split_once(':') {
-        None => Some(format!("image `{image}` has no tag, so it runs whatever `latest` is")),
+        None => Some(format!(
+            "image `{image}` has no tag, so it runs whatever `latest` is"
+        )),
         Some((_, "latest")) => Some(format!("image `{image}` uses the moving `latest` tag")),
         Some((_, tag)) if ["dev", "develop", "development", "edge", "nightly"].contains(&tag) => {
             Some(format!("image `{image}` is a development build"))
@@ -42,7 +44,9 @@ fn image_problem(image: &str) -> Option<String> {
 /// Engines sold in editions that are not licensed or sized for production.
 fn has_developer_editions(engine: &str) -> bool {
     let lower = engine.to_ascii_lowercase();
-    ["sqlserver", "mssql", "oracle", "db2"].iter().any(|e| lower.contains(e))
+    ["sqlserver", "mssql", "oracle", "db2"]
+        .iter()
+        .any(|e| lower.contains(e))
 }
 
 impl Rule for ProductionDevImages {
@@ -50,11 +54,8 @@ impl Rule for ProductionDevImages {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
             for c in &env.components {
@@ -63,25 +64,50 @@ impl Rule for ProductionDevImages {
                     let lower = e.value.to_ascii_lowercase();
                     lower.contains("developer") || lower.contains("express") || lower == "dev"
                 });
-                let image = c.image.as_ref().and_then(|i| image_problem(&i.value).map(|p| (p, i)));
+                let image = c
+                    .image
+                    .as_ref()
+                    .and_then(|i| image_problem(&i.value).map(|p| (p, i)));
                 let finding = match (edition, image, &c.edition, &c.image) {
-                    (Some(e), _, _, _) => Finding::fail(target, format!("runs the `{}` edition, which is not for production", e.value)).at(&e.origin),
-                    (None, Some((problem, i)), _, _) => Finding::fail(target, problem).at(&i.origin),
+                    (Some(e), _, _, _) => Finding::fail(
+                        target,
+                        format!(
+                            "runs the `{}` edition, which is not for production",
+                            e.value
+                        ),
+                    )
+                    .at(&e.origin),
+                    (None, Some((problem, i)), _, _) => {
+                        Finding::fail(target, problem).at(&i.origin)
+                    }
                     (None, None, None, None) => match c.engine.as_ref() {
-                        Some(engine) if !has_developer_editions(&engine.value) => {
-                            Finding::pass(target, format!("{} has no developer-only edition", engine.value)).at(&engine.origin)
-                        }
-                        _ => Finding::not_evidenced(target, &format!("the `image` or `edition` of `{}`", c.name), "compose or Kubernetes files").at(&c.origin),
+                        Some(engine) if !has_developer_editions(&engine.value) => Finding::pass(
+                            target,
+                            format!("{} has no developer-only edition", engine.value),
+                        )
+                        .at(&engine.origin),
+                        _ => Finding::not_evidenced(
+                            target,
+                            &format!("the `image` or `edition` of `{}`", c.name),
+                            "compose or Kubernetes files",
+                        )
+                        .at(&c.origin),
                     },
                     (None, None, e, i) => {
-                        let origin = i.as_ref().map(|f| &f.origin).or(e.as_ref().map(|f| &f.origin));
+                        let origin = i
+                            .as_ref()
+                            .map(|f| &f.origin)
+                            .or(e.as_ref().map(|f| &f.origin));
                         Finding::pass(target, "runs a pinned production build").at_opt(origin)
                     }
                 };
                 out.push(finding.in_env(&env.name));
             }
             if env.components.is_empty() {
-                out.push(Finding::not_applicable(env.target(), "no components declared").in_env(&env.name));
+                out.push(
+                    Finding::not_applicable(env.target(), "no components declared")
+                        .in_env(&env.name),
+                );
             }
         }
         Ok(out)

@@ -9,7 +9,9 @@ static META: RuleMeta = RuleMeta {
     title: "A staging that holds production personal data has production-grade access",
     pillar: Pillar::Environments,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("a staging environment holds personal data (declared, or restored from production backups of personal data)"),
+    applies_when: Some(
+        "a staging environment holds personal data (declared, or restored from production backups of personal data)",
+    ),
     evidence: &[Evidence::Declared],
     sources: &[Guideline::Crvs],
     checks: "Such a staging requires a second factor for its users (`access.mfa.<staging>: true`) and is \
@@ -28,24 +30,31 @@ impl Rule for StagingAccess {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
         let mut out = Vec::new();
         for env in cx.model.environments_of(EnvKind::Staging) {
-            let restored = env.restored_from_backup.as_ref().is_some_and(|r| r.value != RestoreCadence::Never);
+            let restored = env
+                .restored_from_backup
+                .as_ref()
+                .is_some_and(|r| r.value != RestoreCadence::Never);
             let holds = match &env.personal_data {
                 Some(f) => f.value,
                 None => restored && personal,
             };
             let target = env.target();
             if !holds {
-                out.push(Finding::not_applicable(target, "holds no personal data").in_env(&env.name));
+                out.push(
+                    Finding::not_applicable(target, "holds no personal data").in_env(&env.name),
+                );
                 continue;
             }
             let mfa = cx.model.access.mfa.get(&env.name);
             let vpn = cx.model.access.vpn.as_ref();
             let finding = match (mfa, vpn) {
-                (None, _) => Finding::not_evidenced(target, &format!("`access.mfa.{}`", env.name), ""),
+                (None, _) => {
+                    Finding::not_evidenced(target, &format!("`access.mfa.{}`", env.name), "")
+                }
                 (_, None) => Finding::not_evidenced(target, "`access.vpn`", ""),
                 (Some(m), Some(v)) => {
                     let mut missing = Vec::new();
@@ -67,7 +76,10 @@ impl Rule for StagingAccess {
             out.push(finding.in_env(&env.name).with("personal_data", true));
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no staging environment"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no staging environment",
+            ));
         }
         Ok(out)
     }

@@ -28,18 +28,39 @@ impl Rule for TestDataOnly {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
-        for env in cx.model.environments.iter().filter(|e| matches!(e.kind(), EnvKind::Development | EnvKind::Qa)) {
+        for env in cx
+            .model
+            .environments
+            .iter()
+            .filter(|e| matches!(e.kind(), EnvKind::Development | EnvKind::Qa))
+        {
             let target = env.target();
-            out.push(match &env.personal_data {
-                Some(f) => Finding::judge(!f.value, target, "holds test data only", "holds real personal data").at(&f.origin),
-                None => Finding::not_evidenced(target, &format!("`personal_data: false` for `{}`", env.name), "").at(&env.origin),
-            }
-            .in_env(&env.name));
+            out.push(
+                match &env.personal_data {
+                    Some(f) => Finding::judge(
+                        !f.value,
+                        target,
+                        "holds test data only",
+                        "holds real personal data",
+                    )
+                    .at(&f.origin),
+                    None => Finding::not_evidenced(
+                        target,
+                        &format!("`personal_data: false` for `{}`", env.name),
+                        "",
+                    )
+                    .at(&env.origin),
+                }
+                .in_env(&env.name),
+            );
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no development or qa environment"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no development or qa environment",
+            ));
         }
         Ok(out)
     }

@@ -28,24 +28,39 @@ impl Rule for DbReplica {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
-            for c in env.components.iter().filter(|c| c.kind() == ComponentKind::Database) {
+            for c in env
+                .components
+                .iter()
+                .filter(|c| c.kind() == ComponentKind::Database)
+            {
                 let target = c.target(env);
                 let finding = match &c.replicas {
-                    None => Finding::not_evidenced(target, &format!("`replicas` of `{}`", c.name), "Terraform files").at(&c.origin),
-                    Some(r) => Finding::judge(r.value >= 1, target, format!("has {} replica(s)", r.value), "has no replica to take over").at(&r.origin),
+                    None => Finding::not_evidenced(
+                        target,
+                        &format!("`replicas` of `{}`", c.name),
+                        "Terraform files",
+                    )
+                    .at(&c.origin),
+                    Some(r) => Finding::judge(
+                        r.value >= 1,
+                        target,
+                        format!("has {} replica(s)", r.value),
+                        "has no replica to take over",
+                    )
+                    .at(&r.origin),
                 };
                 out.push(finding.in_env(&env.name));
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no database in production"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no database in production",
+            ));
         }
         Ok(out)
     }

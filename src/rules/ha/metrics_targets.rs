@@ -8,7 +8,9 @@ static META: RuleMeta = RuleMeta {
     title: "Every instance of a scaled web tier is a metrics scrape target",
     pillar: Pillar::HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("metrics are exported (`monitoring.metrics` or an endpoint's `metrics` path)"),
+    applies_when: Some(
+        "metrics are exported (`monitoring.metrics` or an endpoint's `metrics` path)",
+    ),
     evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
     sources: &[Guideline::Bib],
     checks: "`monitoring.metrics.targets` is at least the number of instances of the production web and api tiers.",
@@ -26,24 +28,43 @@ impl Rule for MetricsTargets {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
-        let exported = m.metrics_scraped_by.is_some() || m.metrics_targets.is_some() || cx.model.endpoints().any(|(_, e)| e.metrics.is_some());
+        let exported = m.metrics_scraped_by.is_some()
+            || m.metrics_targets.is_some()
+            || cx.model.endpoints().any(|(_, e)| e.metrics.is_some());
         if !exported {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no metrics are exported")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no metrics are exported",
+            )]);
         }
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
-        let tiers: Vec<_> = production.iter().flat_map(|e| e.components.iter().filter(|c| c.kind().is_web_tier())).collect();
+        let production = production(cx.model)?;
+        let tiers: Vec<_> = production
+            .iter()
+            .flat_map(|e| e.components.iter().filter(|c| c.kind().is_web_tier()))
+            .collect();
         if tiers.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no web or api tier in production")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no web or api tier in production",
+            )]);
         }
         if let Some(unknown) = tiers.iter().find(|c| c.instances.is_none()) {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, &format!("`instances` of `{}`", unknown.name), "compose or Kubernetes files").at(&unknown.origin)]);
+            return Ok(vec![
+                Finding::not_evidenced(
+                    DEPLOYMENT,
+                    &format!("`instances` of `{}`", unknown.name),
+                    "compose or Kubernetes files",
+                )
+                .at(&unknown.origin),
+            ]);
         }
-        let instances: u32 = tiers.iter().filter_map(|c| c.instances.as_ref()).map(|f| f.value).sum();
+        let instances: u32 = tiers
+            .iter()
+            .filter_map(|c| c.instances.as_ref())
+            .map(|f| f.value)
+            .sum();
         Ok(vec![match &m.metrics_targets {
             None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.metrics.targets`", "a Prometheus scrape configuration"),
             Some(t) => Finding::judge(

@@ -10,14 +10,22 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::HighAvailability,
     stages: [OFF, REC, REQ],
     applies_when: None,
-    evidence: &[Evidence::Terraform, Evidence::Kubernetes, Evidence::Declared],
+    evidence: &[
+        Evidence::Terraform,
+        Evidence::Kubernetes,
+        Evidence::Declared,
+    ],
     sources: &[Guideline::Hkn],
     checks: "The zones of a production environment (its `zones`, and those of its servers and components) \
 number at least `min_zones`.",
     rationale: "Zones fail as a unit: power, cooling and network. With three zones, losing one leaves a \
 majority to keep serving and to keep quorum-based systems writable.",
     remediation: "Spread servers and components over at least three zones, or use managed multi-AZ services.",
-    params: &[ParamSpec { name: "min_zones", default: "3", doc: "fewest distinct zones or sites" }],
+    params: &[ParamSpec {
+        name: "min_zones",
+        default: "3",
+        doc: "fewest distinct zones or sites",
+    }],
     pass_example: "environments:\n  production: {kind: production, zones: [a, b, c]}\n",
     fail_example: "environments:\n  production: {kind: production, zones: [a]}\n",
     examples_run: true,
@@ -28,33 +36,50 @@ impl Rule for MultiZone {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let min: usize = cx.param("min_zones")?;
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
             let mut zones = BTreeSet::new();
             let mut origin = None;
-            for z in env.zones.iter().chain(env.components.iter().flat_map(|c| c.zones.iter())).chain(env.servers.iter().filter_map(|s| s.zone.as_ref())) {
+            for z in env
+                .zones
+                .iter()
+                .chain(env.components.iter().flat_map(|c| c.zones.iter()))
+                .chain(env.servers.iter().filter_map(|s| s.zone.as_ref()))
+            {
                 origin.get_or_insert(&z.origin);
                 zones.insert(z.value.as_str());
             }
             let target = env.target();
             let finding = if zones.is_empty() {
-                Finding::not_evidenced(target, &format!("`zones` of `{}`", env.name), "Terraform or Kubernetes files").at(&env.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("`zones` of `{}`", env.name),
+                    "Terraform or Kubernetes files",
+                )
+                .at(&env.origin)
             } else {
                 Finding::judge(
                     zones.len() >= min,
                     target,
                     format!("spans {} zones", zones.len()),
-                    format!("spans {} zone{} ({}), fewer than {min}", zones.len(), if zones.len() == 1 { "" } else { "s" }, list(&zones.iter().collect::<Vec<_>>())),
+                    format!(
+                        "spans {} zone{} ({}), fewer than {min}",
+                        zones.len(),
+                        if zones.len() == 1 { "" } else { "s" },
+                        list(&zones.iter().collect::<Vec<_>>())
+                    ),
                 )
                 .at_opt(origin)
             };
-            out.push(finding.in_env(&env.name).with("zones", &zones).with("min_zones", min));
+            out.push(
+                finding
+                    .in_env(&env.name)
+                    .with("zones", &zones)
+                    .with("min_zones", min),
+            );
         }
         Ok(out)
     }

@@ -26,7 +26,7 @@ impl Rule for Quorum {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {
             if !c.clustered.as_ref().is_some_and(|f| f.value) {
@@ -34,19 +34,30 @@ impl Rule for Quorum {
             }
             let target = c.target(env);
             let finding = match &c.instances {
-                None => Finding::not_evidenced(target, &format!("`instances` of `{}`", c.name), "an Ansible inventory or Kubernetes files").at(&c.origin),
+                None => Finding::not_evidenced(
+                    target,
+                    &format!("`instances` of `{}`", c.name),
+                    "an Ansible inventory or Kubernetes files",
+                )
+                .at(&c.origin),
                 Some(n) => Finding::judge(
                     n.value >= 3 && n.value % 2 == 1,
                     target,
                     format!("{} members can hold a majority", n.value),
-                    format!("{} members cannot keep a safe majority: use an odd number of at least 3", n.value),
+                    format!(
+                        "{} members cannot keep a safe majority: use an odd number of at least 3",
+                        n.value
+                    ),
                 )
                 .at(&n.origin),
             };
             out.push(finding.in_env(&env.name));
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no clustered component"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no clustered component",
+            ));
         }
         Ok(out)
     }

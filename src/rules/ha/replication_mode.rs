@@ -28,23 +28,46 @@ impl Rule for ReplicationMode {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let kept = cx.model.data_kept() == Some(true);
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {
-            let Some(count) = c.replicas.as_ref().filter(|r| r.value > 0) else { continue };
+            let Some(count) = c.replicas.as_ref().filter(|r| r.value > 0) else {
+                continue;
+            };
             let target = c.target(env);
             let finding = match &c.replication_mode {
-                None => Finding::not_evidenced(target, &format!("`replicas.mode` of `{}`", c.name), "Terraform files").at(&count.origin),
-                Some(m) if m.value == Mode::Async && kept => {
-                    Finding::fail(target, "replicates asynchronously: a failover can lose the last acknowledged writes").at(&m.origin)
-                }
-                Some(m) => Finding::pass(target, format!("replicates {}", if m.value == Mode::Sync { "synchronously" } else { "asynchronously (no data kept)" })).at(&m.origin),
+                None => Finding::not_evidenced(
+                    target,
+                    &format!("`replicas.mode` of `{}`", c.name),
+                    "Terraform files",
+                )
+                .at(&count.origin),
+                Some(m) if m.value == Mode::Async && kept => Finding::fail(
+                    target,
+                    "replicates asynchronously: a failover can lose the last acknowledged writes",
+                )
+                .at(&m.origin),
+                Some(m) => Finding::pass(
+                    target,
+                    format!(
+                        "replicates {}",
+                        if m.value == Mode::Sync {
+                            "synchronously"
+                        } else {
+                            "asynchronously (no data kept)"
+                        }
+                    ),
+                )
+                .at(&m.origin),
             };
             out.push(finding.in_env(&env.name));
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no component has replicas"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no component has replicas",
+            ));
         }
         Ok(out)
     }

@@ -39,32 +39,50 @@ impl Rule for ServerCount {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let table: Vec<(serde_json::Value, u32)> = cx.param("servers_by_population")?;
         let Some(population) = &cx.model.data.population else {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no population declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no population declared",
+            )]);
         };
-        let needed = servers_needed(&table, population.value).ok_or("servers_by_population has no row for this population")?;
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+        let needed = servers_needed(&table, population.value)
+            .ok_or("servers_by_population has no row for this population")?;
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
             let target = env.target();
             let have = env.servers.len() as u32;
             let finding = if have == 0 {
-                Finding::not_evidenced(target, &format!("the `servers` of `{}`", env.name), "an Ansible inventory").at(&env.origin)
+                Finding::not_evidenced(
+                    target,
+                    &format!("the `servers` of `{}`", env.name),
+                    "an Ansible inventory",
+                )
+                .at(&env.origin)
             } else {
                 Finding::judge(
                     have >= needed,
                     target,
-                    format!("{have} servers for a population of {}", num(population.value)),
-                    format!("{have} servers, but a population of {} needs {needed}", num(population.value)),
+                    format!(
+                        "{have} servers for a population of {}",
+                        num(population.value)
+                    ),
+                    format!(
+                        "{have} servers, but a population of {} needs {needed}",
+                        num(population.value)
+                    ),
                 )
                 .at(&env.servers[0].origin)
             };
-            out.push(finding.in_env(&env.name).with("servers", have).with("required", needed).with("population", population.value));
+            out.push(
+                finding
+                    .in_env(&env.name)
+                    .with("servers", have)
+                    .with("required", needed)
+                    .with("population", population.value),
+            );
         }
         Ok(out)
     }
@@ -77,7 +95,11 @@ mod tests {
 
     #[test]
     fn bounds_are_exclusive() {
-        let table = vec![(json!(30_000_000), 2), (json!(60_000_000), 3), (json!("inf"), 5)];
+        let table = vec![
+            (json!(30_000_000), 2),
+            (json!(60_000_000), 3),
+            (json!("inf"), 5),
+        ];
         assert_eq!(servers_needed(&table, 29_999_999.0), Some(2));
         assert_eq!(servers_needed(&table, 30_000_000.0), Some(3));
         assert_eq!(servers_needed(&table, 60_000_000.0), Some(5));

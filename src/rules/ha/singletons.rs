@@ -9,7 +9,9 @@ static META: RuleMeta = RuleMeta {
     title: "Components that must not run in parallel run exactly one instance",
     pillar: Pillar::HighAvailability,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("a singleton, an unclustered database, or (with `single_worker_per_instance`) a web tier exists"),
+    applies_when: Some(
+        "a singleton, an unclustered database, or (with `single_worker_per_instance`) a web tier exists",
+    ),
     evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
     sources: &[Guideline::Bib],
     checks: "Components marked `singleton: true` and databases that are not clustered run exactly one \
@@ -18,7 +20,11 @@ instance; with `single_worker_per_instance`, web and api tiers run one worker pr
 singleton is a correctness bug, not a capacity gain. One worker per container keeps per-process metrics \
 and memory limits meaningful.",
     remediation: "Set the singleton's replicas to 1 and scale the tiers around it instead.",
-    params: &[ParamSpec { name: "single_worker_per_instance", default: "false", doc: "web processes must run one worker per instance (scale by instances)" }],
+    params: &[ParamSpec {
+        name: "single_worker_per_instance",
+        default: "false",
+        doc: "web processes must run one worker per instance (scale by instances)",
+    }],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: tasks, kind: worker, singleton: true, instances: 1}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: tasks, kind: worker, singleton: true, instances: 2}]\n",
     examples_run: true,
@@ -29,21 +35,38 @@ impl Rule for Singletons {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let single_worker: bool = cx.param("single_worker_per_instance")?;
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {
             let target = c.target(env);
             let declared = c.singleton.as_ref().is_some_and(|f| f.value);
             let clustered = c.clustered.as_ref().is_some_and(|f| f.value);
-            let database = c.kind() == ComponentKind::Database && !clustered && c.singleton.as_ref().is_none_or(|f| f.value);
+            let database = c.kind() == ComponentKind::Database
+                && !clustered
+                && c.singleton.as_ref().is_none_or(|f| f.value);
             if declared || database {
-                let why = if declared { "singleton" } else { "unclustered database" };
+                let why = if declared {
+                    "singleton"
+                } else {
+                    "unclustered database"
+                };
                 out.push(
                     match &c.instances {
                         None if database && !declared => continue,
-                        None => Finding::not_evidenced(target, &format!("`instances` of `{}`", c.name), "compose or Kubernetes files").at(&c.origin),
-                        Some(n) => Finding::judge(n.value == 1, target, format!("{why} runs exactly one instance"), format!("{why} runs {} instances", n.value)).at(&n.origin),
+                        None => Finding::not_evidenced(
+                            target,
+                            &format!("`instances` of `{}`", c.name),
+                            "compose or Kubernetes files",
+                        )
+                        .at(&c.origin),
+                        Some(n) => Finding::judge(
+                            n.value == 1,
+                            target,
+                            format!("{why} runs exactly one instance"),
+                            format!("{why} runs {} instances", n.value),
+                        )
+                        .at(&n.origin),
                     }
                     .in_env(&env.name),
                 );
@@ -51,15 +74,31 @@ impl Rule for Singletons {
                 let target = c.target(env);
                 out.push(
                     match &c.workers_per_instance {
-                        None => Finding::not_evidenced(target, &format!("`workers_per_instance` of `{}`", c.name), "compose files with the server command"),
-                        Some(w) => Finding::judge(w.value == 1, target, "runs one worker per instance", format!("runs {} workers per instance; scale by instances instead", w.value)).at(&w.origin),
+                        None => Finding::not_evidenced(
+                            target,
+                            &format!("`workers_per_instance` of `{}`", c.name),
+                            "compose files with the server command",
+                        ),
+                        Some(w) => Finding::judge(
+                            w.value == 1,
+                            target,
+                            "runs one worker per instance",
+                            format!(
+                                "runs {} workers per instance; scale by instances instead",
+                                w.value
+                            ),
+                        )
+                        .at(&w.origin),
                     }
                     .in_env(&env.name),
                 );
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no singleton components"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no singleton components",
+            ));
         }
         Ok(out)
     }

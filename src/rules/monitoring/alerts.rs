@@ -30,19 +30,33 @@ impl Rule for Components {
         &COMPONENTS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         let Some(origin) = &m.origin else {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`monitoring.covers` and `monitoring.channels`", "")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.covers` and `monitoring.channels`",
+                "",
+            )]);
         };
         let mut needed = vec!["core"];
-        if cx.model.components().any(|(_, c)| c.kind() == ComponentKind::Database) {
+        if cx
+            .model
+            .components()
+            .any(|(_, c)| c.kind() == ComponentKind::Database)
+        {
             needed.push("database");
         }
-        if !cx.model.backups.is_empty() || cx.model.environments_of(EnvKind::Backup).next().is_some() {
+        if !cx.model.backups.is_empty()
+            || cx.model.environments_of(EnvKind::Backup).next().is_some()
+        {
             needed.push("backup");
         }
-        let missing: Vec<&str> = needed.iter().copied().filter(|n| !m.covers.iter().any(|c| c.value == *n)).collect();
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|n| !m.covers.iter().any(|c| c.value == *n))
+            .collect();
         let mut problems = Vec::new();
         if !missing.is_empty() {
             problems.push(format!("monitoring does not cover {}", list(&missing)));
@@ -51,7 +65,19 @@ impl Rule for Components {
             problems.push("no channel notifies people".to_string());
         }
         let at = m.covers.first().map(|c| &c.origin).unwrap_or(origin);
-        Ok(vec![Finding::judge(problems.is_empty(), DEPLOYMENT, format!("covers {} and notifies people", list(&needed)), problems.join("; ")).at(at).with("covers", m.covers.iter().map(|c| &c.value).collect::<Vec<_>>())])
+        Ok(vec![
+            Finding::judge(
+                problems.is_empty(),
+                DEPLOYMENT,
+                format!("covers {} and notifies people", list(&needed)),
+                problems.join("; "),
+            )
+            .at(at)
+            .with(
+                "covers",
+                m.covers.iter().map(|c| &c.value).collect::<Vec<_>>(),
+            ),
+        ])
     }
 }
 
@@ -81,14 +107,32 @@ impl Rule for SshAudit {
         &SSH_AUDIT
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if !cx.model.has_managed_servers() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no managed servers declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no managed servers declared",
+            )]);
         }
-        let fact = cx.model.monitoring.ssh_audit.as_ref().or(cx.model.access.ssh.login_alerts.as_ref());
+        let fact = cx.model.monitoring.ssh_audit.as_ref().or(cx
+            .model
+            .access
+            .ssh
+            .login_alerts
+            .as_ref());
         Ok(vec![match fact {
-            None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.ssh_audit`", "an Ansible role that installs login alerts"),
-            Some(f) => Finding::judge(f.value, DEPLOYMENT, "SSH logins notify the team", "SSH logins go unnoticed").at(&f.origin),
+            None => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.ssh_audit`",
+                "an Ansible role that installs login alerts",
+            ),
+            Some(f) => Finding::judge(
+                f.value,
+                DEPLOYMENT,
+                "SSH logins notify the team",
+                "SSH logins go unnoticed",
+            )
+            .at(&f.origin),
         }])
     }
 }
@@ -119,11 +163,25 @@ impl Rule for NotificationChannel {
         &CHANNEL
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         Ok(vec![match (m.channels.first(), &m.origin) {
-            (Some(c), _) => Finding::pass(DEPLOYMENT, format!("notifies via {}", list(&m.channels.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>()))).at(&c.origin),
-            (None, Some(o)) => Finding::fail(DEPLOYMENT, "no notification channel is declared").at(o),
+            (Some(c), _) => Finding::pass(
+                DEPLOYMENT,
+                format!(
+                    "notifies via {}",
+                    list(
+                        &m.channels
+                            .iter()
+                            .map(|c| c.kind.as_str())
+                            .collect::<Vec<_>>()
+                    )
+                ),
+            )
+            .at(&c.origin),
+            (None, Some(o)) => {
+                Finding::fail(DEPLOYMENT, "no notification channel is declared").at(o)
+            }
             (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.channels`", ""),
         }])
     }

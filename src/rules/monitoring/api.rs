@@ -16,7 +16,11 @@ at most `canary_interval` (a Synthetics canary or a liftoff watch entry count to
     rationale: "Users should not be the monitoring. A canary that calls the API like a client notices an \
 outage within minutes, at night and on holidays.",
     remediation: "Add a canary for the API (`monitoring.canaries: [{target: https://api.example.org/ping, interval: 5m}]`).",
-    params: &[ParamSpec { name: "canary_interval", default: "\"5m\"", doc: "longest interval between canary runs" }],
+    params: &[ParamSpec {
+        name: "canary_interval",
+        default: "\"5m\"",
+        doc: "longest interval between canary runs",
+    }],
     pass_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 5m}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
     fail_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 1h}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
     examples_run: true,
@@ -30,27 +34,50 @@ impl Rule for Canary {
         &CANARY
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let text: String = cx.param("canary_interval")?;
-        let max: crate::model::Duration = text.parse().map_err(|e| format!("canary_interval: {e}"))?;
+        let max: crate::model::Duration =
+            text.parse().map_err(|e| format!("canary_interval: {e}"))?;
         let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
             .into_iter()
             .map(|(env, e)| {
                 let base = e.url.trim_end_matches('/');
-                let canaries: Vec<_> = cx.model.monitoring.canaries.iter().filter(|c| c.target.trim_end_matches('/').starts_with(base)).collect();
-                let best = canaries.iter().min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()));
+                let canaries: Vec<_> = cx
+                    .model
+                    .monitoring
+                    .canaries
+                    .iter()
+                    .filter(|c| c.target.trim_end_matches('/').starts_with(base))
+                    .collect();
+                let best = canaries
+                    .iter()
+                    .min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()));
                 match best {
                     None => Finding::fail(e.url.clone(), "no canary probes this API").at(&e.origin),
                     Some(c) => match c.interval {
-                        None => Finding::not_evidenced(e.url.clone(), "the canary's `interval`", "Terraform Synthetics canaries").at(&c.origin),
-                        Some(i) => Finding::judge(i <= max, e.url.clone(), format!("probed every {i}"), format!("probed every {i}, less often than every {max}")).at(&c.origin),
+                        None => Finding::not_evidenced(
+                            e.url.clone(),
+                            "the canary's `interval`",
+                            "Terraform Synthetics canaries",
+                        )
+                        .at(&c.origin),
+                        Some(i) => Finding::judge(
+                            i <= max,
+                            e.url.clone(),
+                            format!("probed every {i}"),
+                            format!("probed every {i}, less often than every {max}"),
+                        )
+                        .at(&c.origin),
                     },
                 }
                 .in_env(&env.name)
             })
             .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no api endpoints declared",
+            )]);
         }
         Ok(out)
     }
@@ -82,17 +109,33 @@ impl Rule for ApiAlarms {
         &API_ALARMS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no api endpoints declared",
+            )]);
         }
         let m = &cx.model.monitoring;
-        let missing: Vec<&str> = ["canary", "5xx"].into_iter().filter(|k| m.alarm_on(k).is_none()).collect();
+        let missing: Vec<&str> = ["canary", "5xx"]
+            .into_iter()
+            .filter(|k| m.alarm_on(k).is_none())
+            .collect();
         let origin = m.alarms.first().map(|a| &a.origin).or(m.origin.as_ref());
         Ok(vec![if m.origin.is_none() {
-            Finding::not_evidenced(DEPLOYMENT, "`monitoring.alarms`", "Terraform CloudWatch alarms")
+            Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.alarms`",
+                "Terraform CloudWatch alarms",
+            )
         } else {
-            Finding::judge(missing.is_empty(), DEPLOYMENT, "alarms on canary failures and 5xx", format!("no alarm on {}", list(&missing))).at_opt(origin)
+            Finding::judge(
+                missing.is_empty(),
+                DEPLOYMENT,
+                "alarms on canary failures and 5xx",
+                format!("no alarm on {}", list(&missing)),
+            )
+            .at_opt(origin)
         }])
     }
 }
@@ -103,7 +146,11 @@ static TRACING: RuleMeta = RuleMeta {
     pillar: Pillar::Monitoring,
     stages: [OFF, REC, REC],
     applies_when: Some("api endpoints are declared"),
-    evidence: &[Evidence::Terraform, Evidence::Serverless, Evidence::Declared],
+    evidence: &[
+        Evidence::Terraform,
+        Evidence::Serverless,
+        Evidence::Declared,
+    ],
     sources: &[Guideline::Hkn],
     checks: "`monitoring.tracing` names a tracing system (X-Ray active tracing, OpenTelemetry, ...).",
     rationale: "When a request is slow, tracing shows which of the many calls behind it is to blame instead \
@@ -123,21 +170,41 @@ impl Rule for Tracing {
         &TRACING
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no api endpoints declared",
+            )]);
         }
-        Ok(vec![declared_tool(&cx.model.monitoring.tracing, "`monitoring.tracing`", "tracing", "Terraform or serverless tracing settings")])
+        Ok(vec![declared_tool(
+            &cx.model.monitoring.tracing,
+            "`monitoring.tracing`",
+            "tracing",
+            "Terraform or serverless tracing settings",
+        )])
     }
 }
 
 /// Judges a declared tool name: `none`, `off` and `false` mean the tool is absent.
-pub(super) fn declared_tool(fact: &Option<crate::model::Fact<String>>, key: &str, what: &str, provide: &str) -> Finding {
+pub(super) fn declared_tool(
+    fact: &Option<crate::model::Fact<String>>,
+    key: &str,
+    what: &str,
+    provide: &str,
+) -> Finding {
     match fact {
         None => Finding::not_evidenced(DEPLOYMENT, key, provide),
         Some(f) => {
-            let absent = ["none", "off", "false", "no", ""].contains(&f.value.trim().to_ascii_lowercase().as_str());
-            Finding::judge(!absent, DEPLOYMENT, format!("{what}: {}", f.value), format!("{what} is switched off")).at(&f.origin)
+            let absent = ["none", "off", "false", "no", ""]
+                .contains(&f.value.trim().to_ascii_lowercase().as_str());
+            Finding::judge(
+                !absent,
+                DEPLOYMENT,
+                format!("{what}: {}", f.value),
+                format!("{what} is switched off"),
+            )
+            .at(&f.origin)
         }
     }
 }

@@ -18,8 +18,16 @@ static LOG_RETENTION: RuleMeta = RuleMeta {
 forever costs money and keeps personal data longer than needed.",
     remediation: "Set log retention to a value in the range (e.g. 200 days).",
     params: &[
-        ParamSpec { name: "log_retention_min_days", default: "180", doc: "shortest retention in days" },
-        ParamSpec { name: "log_retention_max_days", default: "240", doc: "longest retention in days" },
+        ParamSpec {
+            name: "log_retention_min_days",
+            default: "180",
+            doc: "shortest retention in days",
+        },
+        ParamSpec {
+            name: "log_retention_max_days",
+            default: "240",
+            doc: "longest retention in days",
+        },
     ],
     pass_example: "monitoring: {log_retention_days: 200}\n",
     fail_example: "monitoring: {log_retention_days: 14}\n",
@@ -34,11 +42,15 @@ impl Rule for LogRetention {
         &LOG_RETENTION
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let min: u32 = cx.param("log_retention_min_days")?;
         let max: u32 = cx.param("log_retention_max_days")?;
         Ok(vec![match &cx.model.monitoring.log_retention_days {
-            None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.log_retention_days`", "Terraform log groups"),
+            None => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.log_retention_days`",
+                "Terraform log groups",
+            ),
             Some(d) => Finding::judge(
                 (min..=max).contains(&d.value),
                 DEPLOYMENT,
@@ -77,12 +89,19 @@ impl Rule for Dashboard {
         &DASHBOARD
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         Ok(vec![match (m.dashboards.first(), &m.origin) {
-            (Some(d), _) => Finding::pass(DEPLOYMENT, format!("{} dashboard(s)", m.dashboards.len())).at(&d.origin),
+            (Some(d), _) => {
+                Finding::pass(DEPLOYMENT, format!("{} dashboard(s)", m.dashboards.len()))
+                    .at(&d.origin)
+            }
             (None, Some(o)) => Finding::fail(DEPLOYMENT, "no dashboard is declared").at(o),
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.dashboards`", "Terraform dashboards"),
+            (None, None) => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`monitoring.dashboards`",
+                "Terraform dashboards",
+            ),
         }])
     }
 }
@@ -113,8 +132,13 @@ impl Rule for ErrorReporting {
         &ERROR_REPORTING
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        Ok(vec![declared_tool(&cx.model.monitoring.error_reporting, "`monitoring.error_reporting`", "error reporting", "a SENTRY_DSN in .env or compose files")])
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        Ok(vec![declared_tool(
+            &cx.model.monitoring.error_reporting,
+            "`monitoring.error_reporting`",
+            "error reporting",
+            "a SENTRY_DSN in .env or compose files",
+        )])
     }
 }
 
@@ -143,8 +167,13 @@ impl Rule for Metrics {
         &METRICS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        Ok(vec![declared_tool(&cx.model.monitoring.metrics_scraped_by, "`monitoring.metrics.scraped_by`", "metrics scraped by", "compose or Kubernetes scrape configuration")])
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        Ok(vec![declared_tool(
+            &cx.model.monitoring.metrics_scraped_by,
+            "`monitoring.metrics.scraped_by`",
+            "metrics scraped by",
+            "compose or Kubernetes scrape configuration",
+        )])
     }
 }
 
@@ -154,7 +183,11 @@ static MESSAGE_LOSS: RuleMeta = RuleMeta {
     pillar: Pillar::Monitoring,
     stages: [OFF, REC, REQ],
     applies_when: Some("queues or topics exist"),
-    evidence: &[Evidence::Terraform, Evidence::Serverless, Evidence::Declared],
+    evidence: &[
+        Evidence::Terraform,
+        Evidence::Serverless,
+        Evidence::Declared,
+    ],
     sources: &[Guideline::Hkn],
     checks: "With queues or topics, an alarm `on: dlq` is declared (with Terraform: SNS delivery-status \
 logging, and every consumer has a dead-letter queue with an alarm).",
@@ -175,19 +208,35 @@ impl Rule for MessageLoss {
         &MESSAGE_LOSS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let queues: Vec<_> = cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Queue).collect();
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let queues: Vec<_> = cx
+            .model
+            .components()
+            .filter(|(_, c)| c.kind() == ComponentKind::Queue)
+            .collect();
         if queues.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no queues or topics declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no queues or topics declared",
+            )]);
         }
         let m = &cx.model.monitoring;
         Ok(queues
             .into_iter()
             .map(|(env, q)| {
                 match (m.alarm_on("dlq"), &m.origin) {
-                    (Some(a), _) => Finding::pass(q.target(env), "dead letters raise an alarm").at(&a.origin),
-                    (None, Some(o)) => Finding::fail(q.target(env), "no alarm on dead-lettered messages").at(o),
-                    (None, None) => Finding::not_evidenced(q.target(env), "`monitoring.alarms: [{on: dlq}]`", "Terraform queues and alarms").at(&q.origin),
+                    (Some(a), _) => {
+                        Finding::pass(q.target(env), "dead letters raise an alarm").at(&a.origin)
+                    }
+                    (None, Some(o)) => {
+                        Finding::fail(q.target(env), "no alarm on dead-lettered messages").at(o)
+                    }
+                    (None, None) => Finding::not_evidenced(
+                        q.target(env),
+                        "`monitoring.alarms: [{on: dlq}]`",
+                        "Terraform queues and alarms",
+                    )
+                    .at(&q.origin),
                 }
                 .in_env(&env.name)
             })
@@ -221,7 +270,12 @@ impl Rule for Observability {
         &OBSERVABILITY
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        Ok(vec![declared_tool(&cx.model.monitoring.observability, "`monitoring.observability`", "observability platform", "")])
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        Ok(vec![declared_tool(
+            &cx.model.monitoring.observability,
+            "`monitoring.observability`",
+            "observability platform",
+            "",
+        )])
     }
 }

@@ -30,16 +30,22 @@ impl Rule for HealthEndpoint {
         &HEALTH
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
             .into_iter()
             .map(|(env, e)| match &e.health {
-                None => Finding::fail(e.url.clone(), "no health endpoint is declared").at(&e.origin).in_env(&env.name),
-                Some(path) => live_only(cx, env, e, &format!("the health endpoint {}", path.value)).with("health", &path.value),
+                None => Finding::fail(e.url.clone(), "no health endpoint is declared")
+                    .at(&e.origin)
+                    .in_env(&env.name),
+                Some(path) => live_only(cx, env, e, &format!("the health endpoint {}", path.value))
+                    .with("health", &path.value),
             })
             .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no api endpoints declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no api endpoints declared",
+            )]);
         }
         Ok(out)
     }
@@ -57,7 +63,11 @@ static NO_CACHE: RuleMeta = RuleMeta {
     rationale: "A CDN that caches metrics serves stale numbers that make alerts lie; one that caches data \
 responses can serve one user's data to another.",
     remediation: "Send `Cache-Control: no-store` on metrics and data routes; cache only static paths.",
-    params: &[ParamSpec { name: "cacheable_paths", default: "[\"/static/*\", \"/about\"]", doc: "paths that may be cached" }],
+    params: &[ParamSpec {
+        name: "cacheable_paths",
+        default: "[\"/static/*\", \"/about\"]",
+        doc: "paths that may be cached",
+    }],
     pass_example: "GET /metrics -> Cache-Control: no-store",
     fail_example: "GET /metrics -> Cache-Control: public, max-age=300",
     examples_run: false,
@@ -71,11 +81,18 @@ impl Rule for NoCacheMetrics {
         &NO_CACHE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let _paths: Vec<String> = cx.param("cacheable_paths")?;
-        let out: Vec<Finding> = cx.model.endpoints().map(|(env, e)| live_only(cx, env, e, "caching headers")).collect();
+        let out: Vec<Finding> = cx
+            .model
+            .endpoints()
+            .map(|(env, e)| live_only(cx, env, e, "caching headers"))
+            .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no endpoints declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no endpoints declared",
+            )]);
         }
         Ok(out)
     }

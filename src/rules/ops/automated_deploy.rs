@@ -27,7 +27,7 @@ impl Rule for AutomatedDeploy {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let declared = &cx.model.processes.deploy_pipeline;
         let found: Vec<&str> = cx.model.pipelines.iter().map(|l| l.path.as_str()).collect();
         Ok(vec![match declared {

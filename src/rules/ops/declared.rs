@@ -14,7 +14,11 @@ static UPGRADE: RuleMeta = RuleMeta {
     rationale: "Versions left alone for years fall out of support; the eventual upgrade then spans many \
 releases at once and becomes a project of its own.",
     remediation: "Deploy a current release and keep a regular upgrade rhythm.",
-    params: &[ParamSpec { name: "min_deploys_per_year", default: "2", doc: "fewest upgrades per year" }],
+    params: &[ParamSpec {
+        name: "min_deploys_per_year",
+        default: "2",
+        doc: "fewest upgrades per year",
+    }],
     pass_example: "processes: {last_deploy: 2026-10-30}\n",
     fail_example: "processes: {last_deploy: 2025-01-15}\n",
     examples_run: true,
@@ -28,16 +32,24 @@ impl Rule for UpgradeCadence {
         &UPGRADE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let per_year: u32 = cx.param("min_deploys_per_year")?;
         let max_age = 365 / i64::from(per_year.max(1));
         Ok(vec![match &cx.model.processes.last_deploy {
             None => Finding::not_evidenced(DEPLOYMENT, "`processes.last_deploy`", ""),
             Some(d) => {
                 let age = age_in_days(cx, d.value);
-                Finding::judge(age <= max_age, DEPLOYMENT, format!("last deployed {} ({age} days ago)", d.value), format!("last deployed {}, {age} days ago (more than {max_age})", d.value))
-                    .at(&d.origin)
-                    .with("age_days", age)
+                Finding::judge(
+                    age <= max_age,
+                    DEPLOYMENT,
+                    format!("last deployed {} ({age} days ago)", d.value),
+                    format!(
+                        "last deployed {}, {age} days ago (more than {max_age})",
+                        d.value
+                    ),
+                )
+                .at(&d.origin)
+                .with("age_days", age)
             }
         }])
     }
@@ -69,14 +81,33 @@ impl Rule for SupportProcess {
         &SUPPORT
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let p = &cx.model.processes;
         Ok(vec![match (&p.support_process, &p.support_contact) {
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`processes.support` with `process` and `contact`", ""),
-            (Some(d), _) if d.exists == Some(false) => Finding::fail(DEPLOYMENT, format!("the support process `{}` does not exist", d.reference)).at(&d.origin),
-            (Some(d), Some(c)) => Finding::pass(DEPLOYMENT, format!("support process `{}`, escalation to {}", d.reference, c.value)).at(&d.origin),
-            (Some(d), None) => Finding::fail(DEPLOYMENT, "no escalation contact is declared").at(&d.origin),
-            (None, Some(c)) => Finding::fail(DEPLOYMENT, "no support process is declared").at(&c.origin),
+            (None, None) => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`processes.support` with `process` and `contact`",
+                "",
+            ),
+            (Some(d), _) if d.exists == Some(false) => Finding::fail(
+                DEPLOYMENT,
+                format!("the support process `{}` does not exist", d.reference),
+            )
+            .at(&d.origin),
+            (Some(d), Some(c)) => Finding::pass(
+                DEPLOYMENT,
+                format!(
+                    "support process `{}`, escalation to {}",
+                    d.reference, c.value
+                ),
+            )
+            .at(&d.origin),
+            (Some(d), None) => {
+                Finding::fail(DEPLOYMENT, "no escalation contact is declared").at(&d.origin)
+            }
+            (None, Some(c)) => {
+                Finding::fail(DEPLOYMENT, "no support process is declared").at(&c.origin)
+            }
         }])
     }
 }
@@ -107,14 +138,29 @@ impl Rule for Staffing {
         &STAFFING
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let staff = &cx.model.processes.staff;
         if staff.is_empty() {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`processes.staff`", "")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`processes.staff`",
+                "",
+            )]);
         }
-        let missing: Vec<&str> = ["log_monitoring", "backup_monitoring", "security_updates"].into_iter().filter(|d| !staff.contains_key(*d)).collect();
+        let missing: Vec<&str> = ["log_monitoring", "backup_monitoring", "security_updates"]
+            .into_iter()
+            .filter(|d| !staff.contains_key(*d))
+            .collect();
         let origin = staff.values().next().map(|f| &f.origin);
-        Ok(vec![Finding::judge(missing.is_empty(), DEPLOYMENT, "every operational duty has a name", format!("nobody is named for {}", list(&missing))).at_opt(origin)])
+        Ok(vec![
+            Finding::judge(
+                missing.is_empty(),
+                DEPLOYMENT,
+                "every operational duty has a name",
+                format!("nobody is named for {}", list(&missing)),
+            )
+            .at_opt(origin),
+        ])
     }
 }
 
@@ -131,8 +177,16 @@ static REQUIRED_ENV: RuleMeta = RuleMeta {
 (a development flag) changes behaviour silently.",
     remediation: "Set the missing variables in production's configuration; remove the forbidden ones.",
     params: &[
-        ParamSpec { name: "required_env", default: "[]", doc: "variable names production must set" },
-        ParamSpec { name: "forbidden_env", default: "[]", doc: "variable names production must not set" },
+        ParamSpec {
+            name: "required_env",
+            default: "[]",
+            doc: "variable names production must set",
+        },
+        ParamSpec {
+            name: "forbidden_env",
+            default: "[]",
+            doc: "variable names production must not set",
+        },
     ],
     pass_example: "DATABASE_URL, SECRET_KEY and SENTRY_DSN set in .env.production",
     fail_example: "SENTRY_DSN missing from .env.production",
@@ -147,13 +201,20 @@ impl Rule for RequiredEnv {
         &REQUIRED_ENV
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let required: Vec<String> = cx.param("required_env")?;
         let forbidden: Vec<String> = cx.param("forbidden_env")?;
         if required.is_empty() && forbidden.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the profile lists no required or forbidden environment variables")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the profile lists no required or forbidden environment variables",
+            )]);
         }
-        Ok(vec![Finding::not_evidenced(DEPLOYMENT, "nothing: production's environment variables come from .env, compose or Kubernetes files", "those files (liftoff does not read them yet)")])
+        Ok(vec![Finding::not_evidenced(
+            DEPLOYMENT,
+            "nothing: production's environment variables come from .env, compose or Kubernetes files",
+            "those files (liftoff does not read them yet)",
+        )])
     }
 }
 
@@ -183,9 +244,12 @@ impl Rule for Smtp {
         &SMTP
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let Some(email) = cx.model.data.email.as_ref().filter(|e| e.value) else {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the service sends no email")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the service sends no email",
+            )]);
         };
         Ok(vec![match &cx.model.processes.smtp_host_env {
             Some(h) => Finding::pass(DEPLOYMENT, format!("SMTP host from ${}", h.value)).at(&h.origin),

@@ -16,7 +16,9 @@ static BACKUPS: RuleMeta = RuleMeta {
     title: "Every data store that holds data to keep is backed up",
     pillar: Pillar::Reliability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("the deployment keeps data (at soft launch: user data that must survive into production)"),
+    applies_when: Some(
+        "the deployment keeps data (at soft launch: user data that must survive into production)",
+    ),
     evidence: &[Evidence::Terraform, Evidence::Declared],
     sources: &[Guideline::Roll, Guideline::Stat, Guideline::Crvs],
     checks: "Every production `database`, `storage` and `search` component has an entry in `backups` (`of:`).",
@@ -37,14 +39,14 @@ impl Rule for Backups {
         &BACKUPS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data",
+            )]);
         }
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
             for c in env.components.iter().filter(|c| c.kind().stores_data()) {
@@ -52,14 +54,19 @@ impl Rule for Backups {
                 out.push(
                     match backup {
                         Some(b) => Finding::pass(c.target(env), "backed up").at(&b.origin),
-                        None => Finding::fail(c.target(env), format!("`{}` has no backup", c.name)).at(&c.origin),
+                        None => Finding::fail(c.target(env), format!("`{}` has no backup", c.name))
+                            .at(&c.origin),
                     }
                     .in_env(&env.name),
                 );
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_evidenced(DEPLOYMENT, "the data stores of production (components of kind database, storage or search)", "Terraform files"));
+            out.push(Finding::not_evidenced(
+                DEPLOYMENT,
+                "the data stores of production (components of kind database, storage or search)",
+                "Terraform files",
+            ));
         }
         Ok(out)
     }
@@ -76,7 +83,11 @@ static FREQUENCY: RuleMeta = RuleMeta {
     checks: "Every backup's `every` is at most `backup_max_interval`.",
     rationale: "The interval between backups is the amount of work lost when the newest one must be restored.",
     remediation: "Back up at least every `backup_max_interval`, daily for data that changes every day.",
-    params: &[ParamSpec { name: "backup_max_interval", default: "\"7d\"", doc: "longest interval between backups" }],
+    params: &[ParamSpec {
+        name: "backup_max_interval",
+        default: "\"7d\"",
+        doc: "longest interval between backups",
+    }],
     pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 1d}]\n",
     fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 30d}]\n",
     examples_run: true,
@@ -90,12 +101,25 @@ impl Rule for BackupFrequency {
         &FREQUENCY
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let text: String = cx.param("backup_max_interval")?;
-        let max: crate::model::Duration = text.parse().map_err(|e| format!("backup_max_interval: {e}"))?;
+        let max: crate::model::Duration = text
+            .parse()
+            .map_err(|e| format!("backup_max_interval: {e}"))?;
         Ok(each_backup(cx, |b| match &b.every {
-            None => Finding::not_evidenced(b.target(), &format!("`every` of the backup of `{}`", b.of), "Terraform backup plans").at(&b.origin),
-            Some(e) => Finding::judge(e.value <= max, b.target(), format!("runs every {}", e.value), format!("runs every {}, less often than every {max}", e.value)).at(&e.origin),
+            None => Finding::not_evidenced(
+                b.target(),
+                &format!("`every` of the backup of `{}`", b.of),
+                "Terraform backup plans",
+            )
+            .at(&b.origin),
+            Some(e) => Finding::judge(
+                e.value <= max,
+                b.target(),
+                format!("runs every {}", e.value),
+                format!("runs every {}, less often than every {max}", e.value),
+            )
+            .at(&e.origin),
         }))
     }
 }
@@ -125,13 +149,26 @@ impl Rule for BackupOffsite {
         &OFFSITE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         Ok(each_backup(cx, |b| {
-            let source_env = cx.model.components().find(|(_, c)| c.name == b.of).map(|(e, _)| e);
+            let source_env = cx
+                .model
+                .components()
+                .find(|(_, c)| c.name == b.of)
+                .map(|(e, _)| e);
             let data_site = source_env.and_then(|e| e.location.as_ref());
             match (&b.location, data_site) {
-                (None, _) => Finding::not_evidenced(b.target(), &format!("`location` of the backup of `{}`", b.of), "").at(&b.origin),
-                (Some(_), None) => Finding::not_evidenced(b.target(), &format!("`location` of the environment holding `{}`", b.of), ""),
+                (None, _) => Finding::not_evidenced(
+                    b.target(),
+                    &format!("`location` of the backup of `{}`", b.of),
+                    "",
+                )
+                .at(&b.origin),
+                (Some(_), None) => Finding::not_evidenced(
+                    b.target(),
+                    &format!("`location` of the environment holding `{}`", b.of),
+                    "",
+                ),
                 (Some(at), Some(site)) => Finding::judge(
                     !at.value.eq_ignore_ascii_case(&site.value),
                     b.target(),
@@ -171,29 +208,58 @@ impl Rule for Pitr {
         &PITR
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
-            for c in env.components.iter().filter(|c| c.kind() == ComponentKind::Database) {
-                let backup_pitr = cx.model.backups.iter().filter(|b| b.of == c.name).find_map(|b| b.pitr.as_ref());
+            for c in env
+                .components
+                .iter()
+                .filter(|c| c.kind() == ComponentKind::Database)
+            {
+                let backup_pitr = cx
+                    .model
+                    .backups
+                    .iter()
+                    .filter(|b| b.of == c.name)
+                    .find_map(|b| b.pitr.as_ref());
                 let finding = match (backup_pitr, &c.recovery) {
-                    (Some(p), _) if p.value => Finding::pass(c.target(env), "point-in-time recovery is on").at(&p.origin),
-                    (_, Some(r)) if ["full", "pitr", "bulk-logged"].contains(&r.value.to_ascii_lowercase().as_str()) => {
-                        Finding::pass(c.target(env), format!("{} recovery model", r.value)).at(&r.origin)
+                    (Some(p), _) if p.value => {
+                        Finding::pass(c.target(env), "point-in-time recovery is on").at(&p.origin)
                     }
-                    (_, Some(r)) => Finding::fail(c.target(env), format!("the `{}` recovery model cannot restore to a point in time", r.value)).at(&r.origin),
-                    (Some(p), None) => Finding::fail(c.target(env), "point-in-time recovery is off").at(&p.origin),
-                    (None, None) => Finding::not_evidenced(c.target(env), &format!("`recovery` of `{}` or `pitr` on its backup", c.name), "Terraform files").at(&c.origin),
+                    (_, Some(r))
+                        if ["full", "pitr", "bulk-logged"]
+                            .contains(&r.value.to_ascii_lowercase().as_str()) =>
+                    {
+                        Finding::pass(c.target(env), format!("{} recovery model", r.value))
+                            .at(&r.origin)
+                    }
+                    (_, Some(r)) => Finding::fail(
+                        c.target(env),
+                        format!(
+                            "the `{}` recovery model cannot restore to a point in time",
+                            r.value
+                        ),
+                    )
+                    .at(&r.origin),
+                    (Some(p), None) => {
+                        Finding::fail(c.target(env), "point-in-time recovery is off").at(&p.origin)
+                    }
+                    (None, None) => Finding::not_evidenced(
+                        c.target(env),
+                        &format!("`recovery` of `{}` or `pitr` on its backup", c.name),
+                        "Terraform files",
+                    )
+                    .at(&c.origin),
                 };
                 out.push(finding.in_env(&env.name));
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no database in production"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no database in production",
+            ));
         }
         Ok(out)
     }
@@ -211,7 +277,11 @@ static TAGS: RuleMeta = RuleMeta {
     rationale: "Tag-driven backup plans (AWS Backup) only protect what is tagged; an untagged table is \
 silently left out.",
     remediation: "Add the tag (e.g. `BackupPolicy = \"Prod\"`) through provider `default_tags` or per resource.",
-    params: &[ParamSpec { name: "backup_tag", default: "{\"key\": \"BackupPolicy\", \"values\": [\"Dev\", \"Stg\", \"Prod\"]}", doc: "the tag key and its allowed values" }],
+    params: &[ParamSpec {
+        name: "backup_tag",
+        default: "{\"key\": \"BackupPolicy\", \"values\": [\"Dev\", \"Stg\", \"Prod\"]}",
+        doc: "the tag key and its allowed values",
+    }],
     pass_example: "resource \"aws_dynamodb_table\" \"records\" { tags = { BackupPolicy = \"Prod\" } }",
     fail_example: "resource \"aws_dynamodb_table\" \"records\" { tags = {} }",
     examples_run: false,
@@ -225,12 +295,18 @@ impl Rule for BackupTags {
         &TAGS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let _tag: serde_json::Value = cx.param("backup_tag")?;
         if cx.model.resources.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no cloud resources were read (judged from Terraform only)")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no cloud resources were read (judged from Terraform only)",
+            )]);
         }
-        Ok(vec![Finding::not_applicable(DEPLOYMENT, "no data-storing cloud resources among those read")])
+        Ok(vec![Finding::not_applicable(
+            DEPLOYMENT,
+            "no data-storing cloud resources among those read",
+        )])
     }
 }
 
@@ -247,7 +323,11 @@ environment is restored from backup daily.",
     rationale: "A backup nobody has restored is a hope, not a backup: missing tables, wrong keys and \
 incompatible versions are found at the worst moment.",
     remediation: "Restore a backup into staging regularly (daily, automated, is best) and record the date.",
-    params: &[ParamSpec { name: "restore_test_max_age_days", default: "30", doc: "oldest acceptable restore test, in days" }],
+    params: &[ParamSpec {
+        name: "restore_test_max_age_days",
+        default: "30",
+        doc: "oldest acceptable restore test, in days",
+    }],
     pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  staging: {kind: staging, restored_from_backup: daily}\n",
     fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, restore_tested: 2025-01-10}]\n",
     examples_run: true,
@@ -261,24 +341,45 @@ impl Rule for RestoreTested {
         &RESTORE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let max: i64 = cx.param("restore_test_max_age_days")?;
         if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data",
+            )]);
         }
-        if let Some(f) = cx.model.environments_of(EnvKind::Staging).find_map(|e| e.restored_from_backup.as_ref().filter(|r| r.value == RestoreCadence::Daily)) {
-            return Ok(vec![Finding::pass(DEPLOYMENT, "staging is restored from backup daily").at(&f.origin)]);
+        if let Some(f) = cx.model.environments_of(EnvKind::Staging).find_map(|e| {
+            e.restored_from_backup
+                .as_ref()
+                .filter(|r| r.value == RestoreCadence::Daily)
+        }) {
+            return Ok(vec![
+                Finding::pass(DEPLOYMENT, "staging is restored from backup daily").at(&f.origin),
+            ]);
         }
-        let newest = cx.model.backups.iter().filter_map(|b| b.restore_tested.as_ref()).max_by_key(|d| d.value);
+        let newest = cx
+            .model
+            .backups
+            .iter()
+            .filter_map(|b| b.restore_tested.as_ref())
+            .max_by_key(|d| d.value);
         Ok(vec![match newest {
-            None => Finding::not_evidenced(DEPLOYMENT, "`restore_tested` on a backup, or a staging `restored_from_backup: daily`", ""),
+            None => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`restore_tested` on a backup, or a staging `restored_from_backup: daily`",
+                "",
+            ),
             Some(d) => {
                 let age = age_in_days(cx, d.value);
                 Finding::judge(
                     (0..=max).contains(&age),
                     DEPLOYMENT,
                     format!("restore tested {} ({age} days ago)", d.value),
-                    format!("last restore test {} is {age} days old, older than {max} days", d.value),
+                    format!(
+                        "last restore test {} is {age} days old, older than {max} days",
+                        d.value
+                    ),
                 )
                 .at(&d.origin)
             }
@@ -312,10 +413,21 @@ impl Rule for BackupMonitored {
         &MONITORED
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         Ok(each_backup(cx, |b| match &b.monitored {
-            None => Finding::not_evidenced(b.target(), &format!("`monitored` on the backup of `{}`", b.of), "a liftoff watch heartbeat").at(&b.origin),
-            Some(m) => Finding::judge(m.value, b.target(), "failures alert someone", "a failed backup would go unnoticed").at(&m.origin),
+            None => Finding::not_evidenced(
+                b.target(),
+                &format!("`monitored` on the backup of `{}`", b.of),
+                "a liftoff watch heartbeat",
+            )
+            .at(&b.origin),
+            Some(m) => Finding::judge(
+                m.value,
+                b.target(),
+                "failures alert someone",
+                "a failed backup would go unnoticed",
+            )
+            .at(&m.origin),
         }))
     }
 }

@@ -3,5 +3,7 @@
 mod backups;
 mod operations;
 
-pub use backups::{BackupFrequency, BackupMonitored, BackupOffsite, BackupTags, Backups, Pitr, RestoreTested};
+pub use backups::{
+    BackupFrequency, BackupMonitored, BackupOffsite, BackupTags, Backups, Pitr, RestoreTested,
+};
 pub use operations::{Datacenter, DbMaintenance, Runbooks};

@@ -25,31 +25,71 @@ and agreeing on it beforehand settles who decides what.",
 /// `reliability.runbooks`.
 pub struct Runbooks;
 
-const TOPICS: [&str; 6] = ["outage", "failure", "restore", "corruption", "attack", "breach"];
+const TOPICS: [&str; 6] = [
+    "outage",
+    "failure",
+    "restore",
+    "corruption",
+    "attack",
+    "breach",
+];
 
 impl Rule for Runbooks {
     fn meta(&self) -> &'static RuleMeta {
         &RUNBOOKS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let books = &cx.model.processes.runbooks;
         if books.is_empty() {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`processes.runbooks`", "")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`processes.runbooks`",
+                "",
+            )]);
         }
-        let missing: Vec<&str> = TOPICS.iter().copied().filter(|t| !books.contains_key(*t)).collect();
-        let absent: Vec<&crate::model::DocRef> = books.values().filter(|d| d.exists == Some(false)).collect();
+        let missing: Vec<&str> = TOPICS
+            .iter()
+            .copied()
+            .filter(|t| !books.contains_key(*t))
+            .collect();
+        let absent: Vec<&crate::model::DocRef> =
+            books.values().filter(|d| d.exists == Some(false)).collect();
         let mut problems = Vec::new();
         if !missing.is_empty() {
             problems.push(format!("no runbook for {}", list(&missing)));
         }
         if !absent.is_empty() {
-            problems.push(format!("{} does not exist", list(&absent.iter().map(|d| d.reference.as_str()).collect::<Vec<_>>())));
+            problems.push(format!(
+                "{} does not exist",
+                list(
+                    &absent
+                        .iter()
+                        .map(|d| d.reference.as_str())
+                        .collect::<Vec<_>>()
+                )
+            ));
         }
-        let origin = absent.first().map(|d| &d.origin).or(books.values().next().map(|d| &d.origin));
-        Ok(vec![Finding::judge(problems.is_empty(), DEPLOYMENT, "all six runbooks exist", problems.join("; "))
+        let origin = absent
+            .first()
+            .map(|d| &d.origin)
+            .or(books.values().next().map(|d| &d.origin));
+        Ok(vec![
+            Finding::judge(
+                problems.is_empty(),
+                DEPLOYMENT,
+                "all six runbooks exist",
+                problems.join("; "),
+            )
             .at_opt(origin)
-            .with("runbooks", books.iter().map(|(k, v)| (k.clone(), v.reference.clone())).collect::<std::collections::BTreeMap<_, _>>())])
+            .with(
+                "runbooks",
+                books
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.reference.clone()))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ),
+        ])
     }
 }
 
@@ -65,7 +105,11 @@ static DATACENTER: RuleMeta = RuleMeta {
     rationale: "Below Tier 2 there is no redundant power or cooling: maintenance and single failures take \
 the whole room down.",
     remediation: "Host production in a certified Tier 2 or 3 datacenter (or a cloud region).",
-    params: &[ParamSpec { name: "min_dc_tier", default: "2", doc: "lowest acceptable Uptime Institute tier" }],
+    params: &[ParamSpec {
+        name: "min_dc_tier",
+        default: "2",
+        doc: "lowest acceptable Uptime Institute tier",
+    }],
     pass_example: "environments:\n  production: {kind: production, datacenter_tier: 3, servers: [{name: prod-1}]}\n",
     fail_example: "environments:\n  production: {kind: production, datacenter_tier: 1, servers: [{name: prod-1}]}\n",
     examples_run: true,
@@ -79,7 +123,7 @@ impl Rule for Datacenter {
         &DATACENTER
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let min: u32 = cx.param("min_dc_tier")?;
         let out: Vec<Finding> = cx
             .model
@@ -87,14 +131,28 @@ impl Rule for Datacenter {
             .filter(|e| !e.servers.is_empty())
             .map(|env| {
                 match &env.datacenter_tier {
-                    None => Finding::not_evidenced(env.target(), &format!("`datacenter_tier` of `{}`", env.name), "").at(&env.origin),
-                    Some(t) => Finding::judge(t.value >= min, env.target(), format!("Tier {} datacenter", t.value), format!("Tier {} datacenter, below Tier {min}", t.value)).at(&t.origin),
+                    None => Finding::not_evidenced(
+                        env.target(),
+                        &format!("`datacenter_tier` of `{}`", env.name),
+                        "",
+                    )
+                    .at(&env.origin),
+                    Some(t) => Finding::judge(
+                        t.value >= min,
+                        env.target(),
+                        format!("Tier {} datacenter", t.value),
+                        format!("Tier {} datacenter, below Tier {min}", t.value),
+                    )
+                    .at(&t.origin),
                 }
                 .in_env(&env.name)
             })
             .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "production declares no self-hosted servers")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "production declares no self-hosted servers",
+            )]);
         }
         Ok(out)
     }
@@ -113,7 +171,11 @@ at least every `max_interval`.",
     rationale: "Fragmented indexes and bloated tables slow every query a little more each week until the \
 service is slow for everyone.",
     remediation: "Schedule index maintenance and vacuum / defragmentation jobs (weekly is common).",
-    params: &[ParamSpec { name: "max_interval", default: "\"30d\"", doc: "longest interval between maintenance runs" }],
+    params: &[ParamSpec {
+        name: "max_interval",
+        default: "\"30d\"",
+        doc: "longest interval between maintenance runs",
+    }],
     pass_example: "processes: {db_maintenance: 7d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
     fail_example: "processes: {db_maintenance: 180d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
     examples_run: true,
@@ -127,9 +189,16 @@ impl Rule for DbMaintenance {
         &MAINTENANCE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        if !cx.model.components().any(|(_, c)| c.kind() == ComponentKind::Database) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no database declared")]);
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        if !cx
+            .model
+            .components()
+            .any(|(_, c)| c.kind() == ComponentKind::Database)
+        {
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no database declared",
+            )]);
         }
         let text: String = cx.param("max_interval")?;
         let max: crate::model::Duration = text.parse().map_err(|e| format!("max_interval: {e}"))?;
@@ -139,7 +208,10 @@ impl Rule for DbMaintenance {
                 d.value <= max,
                 DEPLOYMENT,
                 format!("maintenance runs every {}", d.value),
-                format!("maintenance runs every {}, less often than every {max}", d.value),
+                format!(
+                    "maintenance runs every {}, less often than every {max}",
+                    d.value
+                ),
             )
             .at(&d.origin),
         }])

@@ -16,7 +16,11 @@ static META: RuleMeta = RuleMeta {
 NONE), or answers 401/403 to a request without credentials; paths under `docs_paths` are exempt.",
     rationale: "One route left open is enough: APIs are found by scanning, not by reading documentation.",
     remediation: "Attach an authorizer to every route (an API key alone is not authentication).",
-    params: &[ParamSpec { name: "docs_paths", default: "[\"swagger\", \"api-docs\", \"docs\"]", doc: "path segments of documentation that may stay public" }],
+    params: &[ParamSpec {
+        name: "docs_paths",
+        default: "[\"swagger\", \"api-docs\", \"docs\"]",
+        doc: "path segments of documentation that may stay public",
+    }],
     pass_example: "GET https://api.example.org/records (no credentials) -> 401",
     fail_example: "GET https://api.example.org/records (no credentials) -> 200",
     examples_run: false,
@@ -27,14 +31,24 @@ impl Rule for ApiAuthorizer {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let _docs: Vec<String> = cx.param("docs_paths")?;
         let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
             .into_iter()
-            .map(|(env, e)| live_only(cx, env, e, "whether the API refuses requests without credentials"))
+            .map(|(env, e)| {
+                live_only(
+                    cx,
+                    env,
+                    e,
+                    "whether the API refuses requests without credentials",
+                )
+            })
             .collect();
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no API endpoints declared or read")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no API endpoints declared or read",
+            )]);
         }
         Ok(out)
     }

@@ -27,12 +27,19 @@ impl Rule for BackupEncryption {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "the deployment keeps no data")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data",
+            )]);
         }
         if cx.model.backups.is_empty() {
-            return Ok(vec![Finding::not_evidenced(DEPLOYMENT, "`backups` with `encrypted` and `transport`", "Terraform backup plans")]);
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`backups` with `encrypted` and `transport`",
+                "Terraform backup plans",
+            )]);
         }
         Ok(cx
             .model
@@ -41,11 +48,29 @@ impl Rule for BackupEncryption {
             .map(|b| {
                 let target = b.target();
                 match (&b.encrypted, &b.transport) {
-                    (Some(e), _) if !e.value => Finding::fail(target, "backups are not encrypted").at(&e.origin),
-                    (_, Some(t)) if t.value == Transport::Public => Finding::fail(target, "backups travel over the public internet").at(&t.origin),
-                    (Some(e), Some(_)) => Finding::pass(target, "encrypted and sent over a private link").at(&e.origin),
-                    (None, _) => Finding::not_evidenced(target, &format!("`encrypted` of the backup of `{}`", b.of), "").at(&b.origin),
-                    (_, None) => Finding::not_evidenced(target, &format!("`transport` of the backup of `{}`", b.of), "").at(&b.origin),
+                    (Some(e), _) if !e.value => {
+                        Finding::fail(target, "backups are not encrypted").at(&e.origin)
+                    }
+                    (_, Some(t)) if t.value == Transport::Public => {
+                        Finding::fail(target, "backups travel over the public internet")
+                            .at(&t.origin)
+                    }
+                    (Some(e), Some(_)) => {
+                        Finding::pass(target, "encrypted and sent over a private link")
+                            .at(&e.origin)
+                    }
+                    (None, _) => Finding::not_evidenced(
+                        target,
+                        &format!("`encrypted` of the backup of `{}`", b.of),
+                        "",
+                    )
+                    .at(&b.origin),
+                    (_, None) => Finding::not_evidenced(
+                        target,
+                        &format!("`transport` of the backup of `{}`", b.of),
+                        "",
+                    )
+                    .at(&b.origin),
                 }
             })
             .collect())

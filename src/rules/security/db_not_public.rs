@@ -10,7 +10,12 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Security,
     stages: [REQ, REQ, REQ],
     applies_when: Some("a database exists"),
-    evidence: &[Evidence::Terraform, Evidence::Compose, Evidence::Kubernetes, Evidence::Live],
+    evidence: &[
+        Evidence::Terraform,
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Live,
+    ],
     sources: &[Guideline::Hkn, Guideline::Stat],
     checks: "Every `database` and `cache` component declares `public: false`, and no `subnet: public`.",
     rationale: "Databases on the internet are found within hours and attacked with stolen or default \
@@ -27,15 +32,28 @@ impl Rule for DbNotPublic {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
-        for (env, c) in cx.model.components().filter(|(_, c)| matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache)) {
+        for (env, c) in cx
+            .model
+            .components()
+            .filter(|(_, c)| matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache))
+        {
             let target = c.target(env);
             let finding = match (&c.public, &c.subnet) {
-                (Some(p), _) if p.value => Finding::fail(target, "the database is publicly accessible").at(&p.origin),
-                (_, Some(s)) if s.value == "public" => Finding::fail(target, "the database sits in a public subnet").at(&s.origin),
+                (Some(p), _) if p.value => {
+                    Finding::fail(target, "the database is publicly accessible").at(&p.origin)
+                }
+                (_, Some(s)) if s.value == "public" => {
+                    Finding::fail(target, "the database sits in a public subnet").at(&s.origin)
+                }
                 (Some(p), _) => Finding::pass(target, "not publicly accessible").at(&p.origin),
-                (None, _) => Finding::not_evidenced(target, &format!("`public: false` for `{}`", c.name), "Terraform, compose or Kubernetes files").at(&c.origin),
+                (None, _) => Finding::not_evidenced(
+                    target,
+                    &format!("`public: false` for `{}`", c.name),
+                    "Terraform, compose or Kubernetes files",
+                )
+                .at(&c.origin),
             };
             out.push(finding.in_env(&env.name));
         }

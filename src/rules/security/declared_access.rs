@@ -29,13 +29,27 @@ impl Rule for Vpn {
         &VPN
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let a = &cx.model.access;
-        let on = a.vpn.as_ref().filter(|f| f.value).or(a.bastion.as_ref().filter(|f| f.value));
+        let on = a
+            .vpn
+            .as_ref()
+            .filter(|f| f.value)
+            .or(a.bastion.as_ref().filter(|f| f.value));
         Ok(vec![match (on, a.vpn.as_ref().or(a.bastion.as_ref())) {
-            (Some(f), _) => Finding::pass(DEPLOYMENT, "operational access goes through a VPN or bastion").at(&f.origin),
-            (None, Some(f)) => Finding::fail(DEPLOYMENT, "operational access uses neither a VPN nor a bastion").at(&f.origin),
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`access.vpn` or `access.bastion`", ""),
+            (Some(f), _) => Finding::pass(
+                DEPLOYMENT,
+                "operational access goes through a VPN or bastion",
+            )
+            .at(&f.origin),
+            (None, Some(f)) => Finding::fail(
+                DEPLOYMENT,
+                "operational access uses neither a VPN nor a bastion",
+            )
+            .at(&f.origin),
+            (None, None) => {
+                Finding::not_evidenced(DEPLOYMENT, "`access.vpn` or `access.bastion`", "")
+            }
         }])
     }
 }
@@ -67,7 +81,7 @@ impl Rule for UserMfa {
         &USER_MFA
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
         let envs: Vec<_> = cx
             .model
@@ -76,7 +90,10 @@ impl Rule for UserMfa {
             .filter(|e| match e.kind() {
                 EnvKind::Production => true,
                 EnvKind::Staging => e.personal_data.as_ref().map_or(
-                    personal && e.restored_from_backup.as_ref().is_some_and(|r| r.value != RestoreCadence::Never),
+                    personal
+                        && e.restored_from_backup
+                            .as_ref()
+                            .is_some_and(|r| r.value != RestoreCadence::Never),
                     |f| f.value,
                 ),
                 _ => false,
@@ -84,16 +101,29 @@ impl Rule for UserMfa {
             .collect();
         if envs.is_empty() {
             return match production(cx.model) {
-                Err(f) => Ok(vec![f]),
-                Ok(_) => Ok(vec![Finding::not_applicable(DEPLOYMENT, "no environment needs user MFA")]),
+                Err(stop) => Err(stop),
+                Ok(_) => Ok(vec![Finding::not_applicable(
+                    DEPLOYMENT,
+                    "no environment needs user MFA",
+                )]),
             };
         }
         Ok(envs
             .into_iter()
             .map(|env| {
                 match cx.model.access.mfa.get(&env.name) {
-                    None => Finding::not_evidenced(env.target(), &format!("`access.mfa.{}`", env.name), ""),
-                    Some(f) => Finding::judge(f.value, env.target(), "users need a second factor", "users sign in with a password alone").at(&f.origin),
+                    None => Finding::not_evidenced(
+                        env.target(),
+                        &format!("`access.mfa.{}`", env.name),
+                        "",
+                    ),
+                    Some(f) => Finding::judge(
+                        f.value,
+                        env.target(),
+                        "users need a second factor",
+                        "users sign in with a password alone",
+                    )
+                    .at(&f.origin),
                 }
                 .in_env(&env.name)
             })
@@ -113,7 +143,11 @@ static FEW_ADMINS: RuleMeta = RuleMeta {
     rationale: "Every admin account is a target and a possible mistake; fewer admins means fewer ways in \
 and a clearer audit trail.",
     remediation: "Remove admin rights from people who do not need them daily; grant them temporarily instead.",
-    params: &[ParamSpec { name: "max_admins", default: "3", doc: "most people with admin rights" }],
+    params: &[ParamSpec {
+        name: "max_admins",
+        default: "3",
+        doc: "most people with admin rights",
+    }],
     pass_example: "access: {admins: 3}\n",
     fail_example: "access: {admins: 9}\n",
     examples_run: true,
@@ -127,14 +161,19 @@ impl Rule for FewAdmins {
         &FEW_ADMINS
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let max: u32 = cx.param("max_admins")?;
         Ok(vec![match &cx.model.access.admins {
             None => Finding::not_evidenced(DEPLOYMENT, "`access.admins`", ""),
-            Some(n) => Finding::judge(n.value <= max, DEPLOYMENT, format!("{} admins", n.value), format!("{} admins, more than {max}", n.value))
-                .at(&n.origin)
-                .with("admins", n.value)
-                .with("max_admins", max),
+            Some(n) => Finding::judge(
+                n.value <= max,
+                DEPLOYMENT,
+                format!("{} admins", n.value),
+                format!("{} admins, more than {max}", n.value),
+            )
+            .at(&n.origin)
+            .with("admins", n.value)
+            .with("max_admins", max),
         }])
     }
 }
@@ -151,7 +190,11 @@ static PATCHING: RuleMeta = RuleMeta {
     rationale: "Most break-ins use vulnerabilities that already had a fix. The time between a fix and its \
 installation is the window attackers use.",
     remediation: "Enable unattended security upgrades, or schedule patching at least monthly.",
-    params: &[ParamSpec { name: "patch_max_days", default: "30", doc: "longest interval between patch rounds, in days" }],
+    params: &[ParamSpec {
+        name: "patch_max_days",
+        default: "30",
+        doc: "longest interval between patch rounds, in days",
+    }],
     pass_example: "processes: {patching: {automatic: true}}\n",
     fail_example: "processes: {patching: {automatic: false, every: 90d}}\n",
     examples_run: true,
@@ -165,11 +208,13 @@ impl Rule for Patching {
         &PATCHING
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let max: f64 = cx.param("patch_max_days")?;
         let p = &cx.model.processes;
         Ok(vec![match (&p.patching_automatic, &p.patching_every) {
-            (Some(a), _) if a.value => Finding::pass(DEPLOYMENT, "security updates install automatically").at(&a.origin),
+            (Some(a), _) if a.value => {
+                Finding::pass(DEPLOYMENT, "security updates install automatically").at(&a.origin)
+            }
             (_, Some(e)) => Finding::judge(
                 e.value.as_days() <= max,
                 DEPLOYMENT,
@@ -177,8 +222,16 @@ impl Rule for Patching {
                 format!("patched every {}, longer than {} days", e.value, num(max)),
             )
             .at(&e.origin),
-            (Some(a), None) => Finding::fail(DEPLOYMENT, "updates are not automatic and no patch cadence is declared").at(&a.origin),
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`processes.patching`", "an Ansible role for unattended upgrades"),
+            (Some(a), None) => Finding::fail(
+                DEPLOYMENT,
+                "updates are not automatic and no patch cadence is declared",
+            )
+            .at(&a.origin),
+            (None, None) => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`processes.patching`",
+                "an Ansible role for unattended upgrades",
+            ),
         }])
     }
 }

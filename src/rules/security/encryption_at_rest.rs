@@ -27,20 +27,38 @@ impl Rule for EncryptionAtRest {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
-        for (env, c) in cx.model.components().filter(|(_, c)| c.kind().stores_data()) {
+        for (env, c) in cx
+            .model
+            .components()
+            .filter(|(_, c)| c.kind().stores_data())
+        {
             let target = c.target(env);
             out.push(
                 match &c.encrypted {
-                    None => Finding::not_evidenced(target, &format!("`encrypted` of `{}`", c.name), "Terraform files").at(&c.origin),
-                    Some(e) => Finding::judge(e.value, target, "encrypted at rest", "stores data unencrypted").at(&e.origin),
+                    None => Finding::not_evidenced(
+                        target,
+                        &format!("`encrypted` of `{}`", c.name),
+                        "Terraform files",
+                    )
+                    .at(&c.origin),
+                    Some(e) => Finding::judge(
+                        e.value,
+                        target,
+                        "encrypted at rest",
+                        "stores data unencrypted",
+                    )
+                    .at(&e.origin),
                 }
                 .in_env(&env.name),
             );
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no data store declared"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no data store declared",
+            ));
         }
         Ok(out)
     }

@@ -10,10 +10,19 @@ fn judge_public(cx: &Context<'_>, kind: ComponentKind, noun: &str) -> Vec<Findin
         let target = c.target(env);
         let private_subnet = c.subnet.as_ref().filter(|s| s.value == "private");
         let finding = match (&c.public, private_subnet) {
-            (Some(p), _) if p.value => Finding::fail(target, format!("the {noun} is publicly reachable")).at(&p.origin),
+            (Some(p), _) if p.value => {
+                Finding::fail(target, format!("the {noun} is publicly reachable")).at(&p.origin)
+            }
             (Some(p), _) => Finding::pass(target, format!("the {noun} is private")).at(&p.origin),
-            (None, Some(s)) => Finding::pass(target, format!("the {noun} sits in a private subnet")).at(&s.origin),
-            (None, None) => Finding::not_evidenced(target, &format!("`public: false` for `{}`", c.name), "Terraform files").at(&c.origin),
+            (None, Some(s)) => {
+                Finding::pass(target, format!("the {noun} sits in a private subnet")).at(&s.origin)
+            }
+            (None, None) => Finding::not_evidenced(
+                target,
+                &format!("`public: false` for `{}`", c.name),
+                "Terraform files",
+            )
+            .at(&c.origin),
         };
         out.push(finding.in_env(&env.name));
     }
@@ -48,10 +57,13 @@ impl Rule for NoPublicStorage {
         &NO_PUBLIC_STORAGE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let out = judge_public(cx, ComponentKind::Storage, "object storage");
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no object storage declared or read")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no object storage declared or read",
+            )]);
         }
         Ok(out)
     }
@@ -83,10 +95,17 @@ impl Rule for FunctionNotPublic {
         &FUNCTION_NOT_PUBLIC
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let functions: Vec<_> = cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Function).collect();
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let functions: Vec<_> = cx
+            .model
+            .components()
+            .filter(|(_, c)| c.kind() == ComponentKind::Function)
+            .collect();
         if functions.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no functions declared or read")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no functions declared or read",
+            )]);
         }
         Ok(judge_public(cx, ComponentKind::Function, "function"))
     }
@@ -118,10 +137,13 @@ impl Rule for SearchPrivate {
         &SEARCH_PRIVATE
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let out = judge_public(cx, ComponentKind::Search, "search cluster");
         if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no search cluster declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no search cluster declared",
+            )]);
         }
         Ok(out)
     }
@@ -133,7 +155,12 @@ static INTERNAL_BEHIND_FIREWALL: RuleMeta = RuleMeta {
     pillar: Pillar::Security,
     stages: [REC, REQ, REQ],
     applies_when: Some("components or servers are declared"),
-    evidence: &[Evidence::Declared, Evidence::Compose, Evidence::Kubernetes, Evidence::Terraform],
+    evidence: &[
+        Evidence::Declared,
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Terraform,
+    ],
     sources: &[Guideline::Stat, Guideline::Roll, Guideline::Crvs],
     checks: "A firewall or VPN is declared (`access.firewall` or `access.vpn`), and no internal component \
 (worker, queue, cache, database, search, storage, function) is declared `public: true`.",
@@ -154,21 +181,54 @@ impl Rule for InternalBehindFirewall {
         &INTERNAL_BEHIND_FIREWALL
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.components().next().is_none() && !cx.model.has_managed_servers() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no components or servers declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no components or servers declared",
+            )]);
         }
         let mut out = Vec::new();
         let access = &cx.model.access;
-        let guard = access.firewall.as_ref().filter(|f| f.value).or(access.vpn.as_ref().filter(|f| f.value));
+        let guard = access
+            .firewall
+            .as_ref()
+            .filter(|f| f.value)
+            .or(access.vpn.as_ref().filter(|f| f.value));
         out.push(match (guard, &access.firewall, &access.vpn) {
-            (Some(g), _, _) => Finding::pass(DEPLOYMENT, "internal services sit behind a firewall or VPN").at(&g.origin),
-            (None, None, None) => Finding::not_evidenced(DEPLOYMENT, "`access.firewall` or `access.vpn`", "Terraform security groups"),
-            (None, f, v) => Finding::fail(DEPLOYMENT, "neither a firewall nor a VPN guards internal services").at_opt(f.as_ref().or(v.as_ref()).map(|x| &x.origin)),
+            (Some(g), _, _) => {
+                Finding::pass(DEPLOYMENT, "internal services sit behind a firewall or VPN")
+                    .at(&g.origin)
+            }
+            (None, None, None) => Finding::not_evidenced(
+                DEPLOYMENT,
+                "`access.firewall` or `access.vpn`",
+                "Terraform security groups",
+            ),
+            (None, f, v) => Finding::fail(
+                DEPLOYMENT,
+                "neither a firewall nor a VPN guards internal services",
+            )
+            .at_opt(f.as_ref().or(v.as_ref()).map(|x| &x.origin)),
         });
-        for (env, c) in cx.model.components().filter(|(_, c)| !c.kind().faces_users()) {
+        for (env, c) in cx
+            .model
+            .components()
+            .filter(|(_, c)| !c.kind().faces_users())
+        {
             if let Some(p) = c.public.as_ref().filter(|p| p.value) {
-                out.push(Finding::fail(c.target(env), format!("internal {} `{}` is reachable from outside", c.kind().as_str(), c.name)).at(&p.origin).in_env(&env.name));
+                out.push(
+                    Finding::fail(
+                        c.target(env),
+                        format!(
+                            "internal {} `{}` is reachable from outside",
+                            c.kind().as_str(),
+                            c.name
+                        ),
+                    )
+                    .at(&p.origin)
+                    .in_env(&env.name),
+                );
             }
         }
         Ok(out)

@@ -29,16 +29,21 @@ fn per_endpoint(
             [EndpointKind::Api] => "api ",
             _ => "",
         };
-        out.push(Finding::not_applicable(DEPLOYMENT, format!("no {kind}endpoints declared")));
+        out.push(Finding::not_applicable(
+            DEPLOYMENT,
+            format!("no {kind}endpoints declared"),
+        ));
     }
     out
 }
 
 fn plain_http(endpoint: &crate::model::Endpoint) -> Option<Finding> {
-    endpoint
-        .url
-        .starts_with("http://")
-        .then(|| Finding::fail(endpoint.url.clone(), "the endpoint is declared with plain http://"))
+    endpoint.url.starts_with("http://").then(|| {
+        Finding::fail(
+            endpoint.url.clone(),
+            "the endpoint is declared with plain http://",
+        )
+    })
 }
 
 macro_rules! live_rule {
@@ -51,7 +56,7 @@ macro_rules! live_rule {
                 &$meta
             }
 
-            fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+            fn check(&self, cx: &Context<'_>) -> Judged {
                 Ok(per_endpoint(cx, $kinds, $what, $declared))
             }
         }
@@ -100,7 +105,13 @@ with a 301/308 redirect to `https://` on the same host.",
     fail_example: "GET http://register.example.org/ -> 200 OK (the site served in plain text)",
     examples_run: false,
 };
-live_rule!(HttpRedirect, HTTP_REDIRECT, &[EndpointKind::WebApp], "the plain-HTTP redirect", none);
+live_rule!(
+    HttpRedirect,
+    HTTP_REDIRECT,
+    &[EndpointKind::WebApp],
+    "the plain-HTTP redirect",
+    none
+);
 
 static HTTP_DISABLED: RuleMeta = RuleMeta {
     id: "security.http-disabled",
@@ -119,7 +130,13 @@ credentials, has already crossed the network in clear text by the time a redirec
     fail_example: "GET http://api.example.org/ -> 301 Location: https://api.example.org/",
     examples_run: false,
 };
-live_rule!(HttpDisabled, HTTP_DISABLED, &[EndpointKind::Api], "whether plain HTTP is disabled", none);
+live_rule!(
+    HttpDisabled,
+    HTTP_DISABLED,
+    &[EndpointKind::Api],
+    "whether plain HTTP is disabled",
+    none
+);
 
 static HSTS: RuleMeta = RuleMeta {
     id: "security.hsts",
@@ -134,7 +151,11 @@ seconds; `includeSubDomains` is recommended. Malformed headers count as missing,
     rationale: "HSTS makes browsers refuse plain HTTP to the site from then on, closing the window a \
 redirect leaves open on every first request.",
     remediation: "Add `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
-    params: &[ParamSpec { name: "hsts_min_age", default: "15768000", doc: "shortest acceptable max-age in seconds (6 months)" }],
+    params: &[ParamSpec {
+        name: "hsts_min_age",
+        default: "15768000",
+        doc: "shortest acceptable max-age in seconds (6 months)",
+    }],
     pass_example: "Strict-Transport-Security: max-age=31536000; includeSubDomains",
     fail_example: "Strict-Transport-Security: max-age=3600",
     examples_run: false,
@@ -158,14 +179,28 @@ content sniffing. A header set at server level can silently vanish on one path (
 a `location`), so every path counts.",
     remediation: "Add the missing headers at the proxy for every location.",
     params: &[
-        ParamSpec { name: "headers_grade", default: "\"A\"", doc: "lowest acceptable grade" },
-        ParamSpec { name: "headers_rubric", default: "\"securityheaders\"", doc: "securityheaders or observatory" },
+        ParamSpec {
+            name: "headers_grade",
+            default: "\"A\"",
+            doc: "lowest acceptable grade",
+        },
+        ParamSpec {
+            name: "headers_rubric",
+            default: "\"securityheaders\"",
+            doc: "securityheaders or observatory",
+        },
     ],
     pass_example: "all six security headers on /, /login and /static/app.js",
     fail_example: "Content-Security-Policy missing on /login (grade B)",
     examples_run: false,
 };
-live_rule!(HeadersGrade, HEADERS_GRADE, &[], "the security-header grade", none);
+live_rule!(
+    HeadersGrade,
+    HEADERS_GRADE,
+    &[],
+    "the security-header grade",
+    none
+);
 
 static TLS_GRADE: RuleMeta = RuleMeta {
     id: "security.tls-grade",
@@ -181,8 +216,16 @@ with its caps) is at least `tls_grade_app` for web apps and `tls_grade_api` for 
 grade summarises those weaknesses the way the guideline's reference tool does.",
     remediation: "Offer TLS 1.2 and 1.3 only, with forward-secret AEAD suites and a 2048-bit or stronger key.",
     params: &[
-        ParamSpec { name: "tls_grade_app", default: "\"A+\"", doc: "lowest acceptable grade for web apps" },
-        ParamSpec { name: "tls_grade_api", default: "\"A\"", doc: "lowest acceptable grade for APIs" },
+        ParamSpec {
+            name: "tls_grade_app",
+            default: "\"A+\"",
+            doc: "lowest acceptable grade for web apps",
+        },
+        ParamSpec {
+            name: "tls_grade_api",
+            default: "\"A\"",
+            doc: "lowest acceptable grade for APIs",
+        },
     ],
     pass_example: "TLS 1.2 + 1.3, ECDHE AEAD suites only, RSA 2048, HSTS 1 year -> A+",
     fail_example: "TLS 1.0 enabled -> capped at B",
@@ -202,12 +245,22 @@ static CERT_EXPIRY: RuleMeta = RuleMeta {
     rationale: "An expired certificate is a full outage for browsers and API clients alike; three weeks leaves \
 time for a failed automatic renewal to be noticed and fixed.",
     remediation: "Renew the certificate and check that automatic renewal runs.",
-    params: &[ParamSpec { name: "cert_min_days", default: "21", doc: "fewest days of validity left" }],
+    params: &[ParamSpec {
+        name: "cert_min_days",
+        default: "21",
+        doc: "fewest days of validity left",
+    }],
     pass_example: "certificate valid until 60 days from now",
     fail_example: "certificate expires in 9 days",
     examples_run: false,
 };
-live_rule!(CertExpiry, CERT_EXPIRY, &[], "the certificate's expiry", none);
+live_rule!(
+    CertExpiry,
+    CERT_EXPIRY,
+    &[],
+    "the certificate's expiry",
+    none
+);
 
 static NO_DOWNGRADE: RuleMeta = RuleMeta {
     id: "security.no-downgrade-redirect",
@@ -226,7 +279,13 @@ to `http://` or to its internal name: users are bounced out of HTTPS or to an ad
     fail_example: "GET https://app.example.org/login -> 302 Location: http://app.example.org/login/",
     examples_run: false,
 };
-live_rule!(NoDowngradeRedirect, NO_DOWNGRADE, &[], "redirects issued over HTTPS", none);
+live_rule!(
+    NoDowngradeRedirect,
+    NO_DOWNGRADE,
+    &[],
+    "redirects issued over HTTPS",
+    none
+);
 
 static METRICS_AUTH: RuleMeta = RuleMeta {
     id: "security.metrics-auth",
@@ -254,13 +313,21 @@ impl Rule for MetricsAuth {
         &METRICS_AUTH
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, endpoint) in cx.model.endpoints().filter(|(_, e)| e.metrics.is_some()) {
-            out.push(live_only(cx, env, endpoint, "authentication of the metrics path"));
+            out.push(live_only(
+                cx,
+                env,
+                endpoint,
+                "authentication of the metrics path",
+            ));
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no endpoint exports metrics"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no endpoint exports metrics",
+            ));
         }
         Ok(out)
     }

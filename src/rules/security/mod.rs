@@ -20,7 +20,10 @@ pub use db_not_public::DbNotPublic;
 pub use declared_access::{FewAdmins, Patching, UserMfa, Vpn};
 pub use encryption_at_rest::EncryptionAtRest;
 pub use exposure::{FunctionNotPublic, InternalBehindFirewall, NoPublicStorage, SearchPrivate};
-pub use live::{CertExpiry, HeadersGrade, Hsts, HttpDisabled, HttpRedirect, HttpsOnly, MetricsAuth, NoDowngradeRedirect, TlsGrade};
+pub use live::{
+    CertExpiry, HeadersGrade, Hsts, HttpDisabled, HttpRedirect, HttpsOnly, MetricsAuth,
+    NoDowngradeRedirect, TlsGrade,
+};
 pub use no_debug::NoDebug;
 pub use pentest::Pentest;
 pub use plaintext_secrets::PlaintextSecrets;

@@ -10,7 +10,12 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Security,
     stages: [OFF, REQ, REQ],
     applies_when: Some("production runs web, api or worker components"),
-    evidence: &[Evidence::Dotenv, Evidence::Compose, Evidence::Kubernetes, Evidence::Live],
+    evidence: &[
+        Evidence::Dotenv,
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Live,
+    ],
     sources: &[Guideline::Bib],
     checks: "Production web, api and worker components run without debug mode (`debug: false`; with \
 artefacts: no `DEBUG`, `DJANGO_DEBUG`, `FLASK_DEBUG`, `NODE_ENV=development`, \
@@ -29,29 +34,50 @@ impl Rule for NoDebug {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let production = match production(cx.model) {
-            Ok(p) => p,
-            Err(f) => return Ok(vec![f]),
-        };
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in &production {
-            for c in env.components.iter().filter(|c| matches!(c.kind(), ComponentKind::Web | ComponentKind::Api | ComponentKind::Worker)) {
+            for c in env.components.iter().filter(|c| {
+                matches!(
+                    c.kind(),
+                    ComponentKind::Web | ComponentKind::Api | ComponentKind::Worker
+                )
+            }) {
                 let target = c.target(env);
                 out.push(
                     match &c.debug {
-                        None => Finding::not_evidenced(target, &format!("`debug: false` for `{}`", c.name), "its .env, compose or Kubernetes settings").at(&c.origin),
-                        Some(d) => Finding::judge(!d.value, target, "debug mode is off", "runs in debug mode").at(&d.origin),
+                        None => Finding::not_evidenced(
+                            target,
+                            &format!("`debug: false` for `{}`", c.name),
+                            "its .env, compose or Kubernetes settings",
+                        )
+                        .at(&c.origin),
+                        Some(d) => Finding::judge(
+                            !d.value,
+                            target,
+                            "debug mode is off",
+                            "runs in debug mode",
+                        )
+                        .at(&d.origin),
                     }
                     .in_env(&env.name),
                 );
             }
             for endpoint in &env.endpoints {
-                out.push(live_only(cx, env, endpoint, "whether an unknown path shows a debug page"));
+                out.push(live_only(
+                    cx,
+                    env,
+                    endpoint,
+                    "whether an unknown path shows a debug page",
+                ));
             }
         }
         if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no web, api or worker component in production"));
+            out.push(Finding::not_applicable(
+                DEPLOYMENT,
+                "no web, api or worker component in production",
+            ));
         }
         Ok(out)
     }

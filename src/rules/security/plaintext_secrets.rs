@@ -9,7 +9,13 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Security,
     stages: [REC, REQ, REQ],
     applies_when: Some("compose, Kubernetes, serverless, Terraform or .env files are read"),
-    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Serverless, Evidence::Terraform, Evidence::Dotenv],
+    evidence: &[
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Serverless,
+        Evidence::Terraform,
+        Evidence::Dotenv,
+    ],
     sources: &[Guideline::Crvs],
     checks: "No key named like PASSWORD, SECRET, TOKEN or KEY carries a literal value in a deployment file; \
 references to a secret store or environment are fine. Values are always redacted in reports.",
@@ -27,11 +33,22 @@ impl Rule for PlaintextSecrets {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
-        let read = cx.model.artefacts.iter().filter(|a| a.status == "read").count();
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let read = cx
+            .model
+            .artefacts
+            .iter()
+            .filter(|a| a.status == "read")
+            .count();
         if read == 0 {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no deployment files with settings were read")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no deployment files with settings were read",
+            )]);
         }
-        Ok(vec![Finding::pass(DEPLOYMENT, format!("no literal secrets in the {read} files read"))])
+        Ok(vec![Finding::pass(
+            DEPLOYMENT,
+            format!("no literal secrets in the {read} files read"),
+        )])
     }
 }

@@ -27,13 +27,18 @@ impl Rule for ProxyHop {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, endpoint) in cx.model.endpoints() {
             let target = endpoint.url.clone();
             out.push(
                 match &endpoint.upstream {
-                    None => Finding::not_evidenced(target, "the endpoint's `upstream` (private, tls or public)", "compose or Kubernetes files").at(&endpoint.origin),
+                    None => Finding::not_evidenced(
+                        target,
+                        "the endpoint's `upstream` (private, tls or public)",
+                        "compose or Kubernetes files",
+                    )
+                    .at(&endpoint.origin),
                     Some(u) => Finding::judge(
                         u.value != Upstream::Public,
                         target,

@@ -10,13 +10,22 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Security,
     stages: [REC, REQ, REQ],
     applies_when: Some("a database exists"),
-    evidence: &[Evidence::Compose, Evidence::Dotenv, Evidence::Kubernetes, Evidence::Declared],
+    evidence: &[
+        Evidence::Compose,
+        Evidence::Dotenv,
+        Evidence::Kubernetes,
+        Evidence::Declared,
+    ],
     sources: &[Guideline::Stat],
     checks: "Every database declares the `service_account` the service uses, and it is none of `superusers`.",
     rationale: "An application that connects as `sa` or `postgres` turns any SQL injection into full control \
 of the server; its own account limits the damage to what the application needs.",
     remediation: "Create a dedicated account with only the grants the service needs.",
-    params: &[ParamSpec { name: "superusers", default: "[\"sa\", \"root\", \"postgres\", \"admin\", \"administrator\", \"rdsadmin\", \"mysql\"]", doc: "account names that are superusers" }],
+    params: &[ParamSpec {
+        name: "superusers",
+        default: "[\"sa\", \"root\", \"postgres\", \"admin\", \"administrator\", \"rdsadmin\", \"mysql\"]",
+        doc: "account names that are superusers",
+    }],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, service_account: registry_app}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, service_account: postgres}]\n",
     examples_run: true,
@@ -27,14 +36,23 @@ impl Rule for ServiceAccounts {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         let superusers: Vec<String> = cx.param("superusers")?;
         let mut out = Vec::new();
-        for (env, c) in cx.model.components().filter(|(_, c)| c.kind() == ComponentKind::Database) {
+        for (env, c) in cx
+            .model
+            .components()
+            .filter(|(_, c)| c.kind() == ComponentKind::Database)
+        {
             let target = c.target(env);
             out.push(
                 match &c.service_account {
-                    None => Finding::not_evidenced(target, &format!("`service_account` of `{}`", c.name), "compose, Kubernetes or .env files").at(&c.origin),
+                    None => Finding::not_evidenced(
+                        target,
+                        &format!("`service_account` of `{}`", c.name),
+                        "compose, Kubernetes or .env files",
+                    )
+                    .at(&c.origin),
                     Some(a) => Finding::judge(
                         !superusers.iter().any(|s| s.eq_ignore_ascii_case(&a.value)),
                         target,

@@ -27,16 +27,29 @@ impl Rule for SshHardening {
         &META
     }
 
-    fn check(&self, cx: &Context<'_>) -> Result<Vec<Finding>, String> {
+    fn check(&self, cx: &Context<'_>) -> Judged {
         if !cx.model.has_managed_servers() {
-            return Ok(vec![Finding::not_applicable(DEPLOYMENT, "no managed servers declared")]);
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "no managed servers declared",
+            )]);
         }
         let ssh = &cx.model.access.ssh;
         let checks = [
-            ("password_auth", &ssh.password_auth, false, "password logins are allowed"),
+            (
+                "password_auth",
+                &ssh.password_auth,
+                false,
+                "password logins are allowed",
+            ),
             ("root_login", &ssh.root_login, false, "root can log in"),
             ("mfa", &ssh.mfa, true, "no second factor is required"),
-            ("login_alerts", &ssh.login_alerts, true, "logins raise no alert"),
+            (
+                "login_alerts",
+                &ssh.login_alerts,
+                true,
+                "logins raise no alert",
+            ),
         ];
         let mut missing = Vec::new();
         let mut problems = Vec::new();
@@ -58,7 +71,11 @@ impl Rule for SshHardening {
         } else if !missing.is_empty() {
             Finding::not_evidenced(DEPLOYMENT, &list(&missing), "an sshd_config")
         } else {
-            Finding::pass(DEPLOYMENT, "SSH takes keys only, no root, a second factor, and alerts on login").at_opt(origin)
+            Finding::pass(
+                DEPLOYMENT,
+                "SSH takes keys only, no root, a second factor, and alerts on login",
+            )
+            .at_opt(origin)
         }])
     }
 }

@@ -32,7 +32,7 @@ impl Diagnostic {
     pub fn in_file(path: &str, message: impl Into<String>) -> Diagnostic {
         Diagnostic::at(
             Location {
-                path: path.to_string(),
+                path: path.into(),
                 line: 1,
                 column: 1,
             },

@@ -42,8 +42,8 @@ fn render_one(
     if let Some(l) = &d.location {
         let _ = writeln!(out, "  --> {l}");
         let text = files
-            .entry(l.path.clone())
-            .or_insert_with(|| std::fs::read_to_string(base.join(&l.path)).ok());
+            .entry(l.path.to_string())
+            .or_insert_with(|| std::fs::read_to_string(base.join(&*l.path)).ok());
         if let Some(line) = text
             .as_deref()
             .and_then(|t| t.lines().nth(l.line.saturating_sub(1) as usize))

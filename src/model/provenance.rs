@@ -1,17 +1,30 @@
 //! Where a fact came from: a line of liftoff.yaml, a line of an artefact, or a live probe.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A position in a file of the assessed directory. Paths are relative to that directory and use
 /// `/` on every platform, so reports are identical wherever they are produced.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
-    /// File path relative to the assessed directory.
-    pub path: String,
+    /// File path relative to the assessed directory. Shared: a large manifest has a hundred
+    /// thousand facts, all in the same file.
+    pub path: Arc<str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.
     pub column: u32,
+}
+
+impl Location {
+    /// A position in a file.
+    pub fn new(path: impl Into<Arc<str>>, line: u32, column: u32) -> Location {
+        Location {
+            path: path.into(),
+            line,
+            column,
+        }
+    }
 }
 
 impl std::fmt::Display for Location {

@@ -277,7 +277,7 @@ pub fn load_profile(
 
 fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Diagnostic {
     let location = at.unwrap_or_else(|| crate::model::Location {
-        path: path.to_string(),
+        path: path.into(),
         line: 1,
         column: 1,
     });
@@ -318,7 +318,7 @@ fn apply_params(
             .location()
             .cloned()
             .unwrap_or_else(|| crate::model::Location {
-                path: path.to_string(),
+                path: path.into(),
                 line: 1,
                 column: 1,
             });

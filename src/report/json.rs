@@ -1,31 +1,71 @@
 //! The JSON report: the stable `liftoff-report/1` contract.
 
-use crate::policy::Assessment;
-use serde_json::json;
+use crate::model::{ArtefactFile, Stage};
+use crate::policy::{Assessment, RuleResult, Summary, WaiverState};
+use serde::Serialize;
 
 /// The schema id written in every JSON report.
 pub const REPORT_SCHEMA: &str = "liftoff-report/1";
 
+/// The report's shape. Serialised from borrowed data: a large deployment has tens of thousands of
+/// results, and building an intermediate JSON value first costs more than the check itself.
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    tool: Tool,
+    service: &'a str,
+    stage: Stage,
+    profile: &'a str,
+    ready: bool,
+    readiness: Readiness,
+    summary: &'a Summary,
+    results: &'a [RuleResult],
+    waivers: &'a [WaiverState],
+    artefacts: &'a [ArtefactFile],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Readiness {
+    staging: bool,
+    #[serde(rename = "soft-launch")]
+    soft_launch: bool,
+    production: bool,
+}
+
 /// Renders the JSON report, pretty-printed, with a trailing newline.
 pub fn to_json(a: &Assessment) -> String {
-    let readiness: serde_json::Map<String, serde_json::Value> = crate::model::Stage::ALL
-        .iter()
-        .map(|s| (s.as_str().to_string(), json!(a.readiness[s.index()])))
-        .collect();
-    let value = json!({
-        "schema": REPORT_SCHEMA,
-        "tool": {"name": "liftoff", "version": env!("CARGO_PKG_VERSION")},
-        "service": a.service,
-        "stage": a.stage,
-        "profile": a.profile,
-        "ready": a.ready,
-        "readiness": readiness,
-        "summary": a.summary,
-        "results": a.results,
-        "waivers": a.waivers,
-        "artefacts": a.artefacts,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    let report = Report {
+        schema: REPORT_SCHEMA,
+        tool: Tool {
+            name: "liftoff",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        service: &a.service,
+        stage: a.stage,
+        profile: &a.profile,
+        ready: a.ready,
+        readiness: Readiness {
+            staging: a.readiness[0],
+            soft_launch: a.readiness[1],
+            production: a.readiness[2],
+        },
+        summary: &a.summary,
+        results: &a.results,
+        waivers: &a.waivers,
+        artefacts: &a.artefacts,
+    };
+    // A result prints as roughly half a kilobyte: sizing the buffer up front avoids the doubling
+    // copies that would otherwise set the peak memory of a large check.
+    let mut buffer = Vec::with_capacity(4096 + a.results.len() * 640);
+    if serde_json::to_writer_pretty(&mut buffer, &report).is_err() {
+        return String::new();
+    }
+    buffer.push(b'\n');
+    String::from_utf8(buffer).unwrap_or_default()
 }

@@ -185,7 +185,7 @@ pub fn to_sarif(a: &Assessment) -> String {
             // point at the top of the manifest that declared it.
             let location = r.location.clone().or_else(|| {
                 a.manifest.clone().map(|path| crate::model::Location {
-                    path,
+                    path: path.into(),
                     line: 1,
                     column: 1,
                 })
@@ -200,7 +200,9 @@ pub fn to_sarif(a: &Assessment) -> String {
                 locations: location
                     .map(|l| SarifLocation {
                         physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation { uri: l.path },
+                            artifact_location: ArtifactLocation {
+                                uri: l.path.to_string(),
+                            },
                             region: Region {
                                 start_line: l.line.max(1),
                                 start_column: l.column.max(1),

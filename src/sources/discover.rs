@@ -104,7 +104,7 @@ pub fn discover(
     for rel in &files {
         if is_pipeline(rel) {
             found.pipelines.push(Location {
-                path: rel.clone(),
+                path: rel.as_str().into(),
                 line: 1,
                 column: 1,
             });

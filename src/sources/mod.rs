@@ -41,7 +41,7 @@ pub fn find_manifest(dir: &Path) -> Option<PathBuf> {
 /// Reads a file as UTF-8 text, naming the file in the error.
 pub fn read_text(path: &Path, shown_as: &str) -> Result<String, InputError> {
     let bytes = std::fs::read(path).map_err(|source| InputError::Io {
-        path: shown_as.to_string(),
+        path: shown_as.into(),
         source,
     })?;
     String::from_utf8(bytes).map_err(|e| {
@@ -57,7 +57,7 @@ pub fn read_text(path: &Path, shown_as: &str) -> Result<String, InputError> {
         InputError::one(
             Diagnostic::at(
                 crate::model::Location {
-                    path: shown_as.to_string(),
+                    path: shown_as.into(),
                     line,
                     column,
                 },

@@ -141,7 +141,7 @@ impl<'a> Checker<'a> {
             }
             Typed::Null => None,
             // A plain scalar where text is wanted is that text, as written (`version: 16.4`).
-            _ if allows(types, "string") => Some(Json::String(scalar.text.clone())),
+            _ if allows(types, "string") => Some(Json::String(scalar.text.to_string())),
             _ => None,
         }
     }
@@ -253,6 +253,17 @@ impl<'a> Checker<'a> {
             .collect();
         if let Some(constants) = constants {
             return self.check_enum(node, &constants);
+        }
+        // Most alternatives are `T or null` (optional fields): when exactly one branch accepts this
+        // kind of node, check it directly instead of trying each with a scratch error list.
+        let fitting: Vec<&Json> = alternatives
+            .iter()
+            .filter(|a| kind_fits(node, &expected_types(self.resolve(a))))
+            .collect();
+        if let [only] = fitting.as_slice() {
+            let value = self.check(node, only);
+            self.check_constraints(node, &value, schema);
+            return value;
         }
         let mut best: Option<(Vec<Diagnostic>, Json, bool)> = None;
         for alternative in alternatives {
@@ -385,12 +396,32 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn expected_types(schema: &Json) -> Vec<&str> {
-    match schema.get("type") {
-        Some(Json::String(t)) => vec![t.as_str()],
-        Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
-        _ => Vec::new(),
+/// The JSON types a schema allows, without allocating: this runs for every node of a manifest.
+#[derive(Clone, Copy)]
+struct Types<'a> {
+    names: [&'a str; 7],
+    len: usize,
+}
+
+impl<'a> std::ops::Deref for Types<'a> {
+    type Target = [&'a str];
+    fn deref(&self) -> &[&'a str] {
+        &self.names[..self.len]
     }
+}
+
+fn expected_types(schema: &Json) -> Types<'_> {
+    let mut types = Types { names: [""; 7], len: 0 };
+    let listed: &[Json] = match schema.get("type") {
+        Some(Json::Array(ts)) => ts,
+        Some(t) => std::slice::from_ref(t),
+        None => &[],
+    };
+    for name in listed.iter().filter_map(Json::as_str).take(7) {
+        types.names[types.len] = name;
+        types.len += 1;
+    }
+    types
 }
 
 fn allows(types: &[&str], wanted: &str) -> bool {

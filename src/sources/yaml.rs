@@ -41,11 +41,11 @@ pub struct Pos {
 /// A scalar as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
-    pub text: String,
+    pub text: Box<str>,
     /// Plain (unquoted) scalars are typed by the YAML 1.2 core schema; quoted ones are strings.
     pub plain: bool,
     /// An explicit tag such as `!Ref` (CloudFormation) or `!!str`.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 /// The content of a node.
@@ -80,11 +80,11 @@ impl Scalar {
             return Typed::Str;
         }
         if let Some(tag) = &self.tag {
-            if tag == "!!str" || tag.ends_with(":str") {
+            if &**tag == "!!str" || tag.ends_with(":str") {
                 return Typed::Str;
             }
         }
-        let t = self.text.as_str();
+        let t: &str = &self.text;
         match t {
             "" | "~" | "null" | "Null" | "NULL" => return Typed::Null,
             "true" | "True" | "TRUE" => return Typed::Bool(true),
@@ -133,7 +133,7 @@ impl Node {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Scalar(s) if s.text == key))
+                .find(|(k, _)| matches!(&k.value, Value::Scalar(s) if &*s.text == key))
                 .map(|(k, v)| (k, v)),
             _ => None,
         }
@@ -189,7 +189,7 @@ pub fn shorten(text: &str) -> String {
 /// A parsed YAML file: its documents and its path for locations.
 #[derive(Clone, Debug)]
 pub struct Document {
-    pub path: String,
+    pub path: std::sync::Arc<str>,
     pub roots: Vec<Node>,
 }
 
@@ -225,11 +225,8 @@ enum Frame {
 
 /// Parses every document of a YAML stream.
 pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputError> {
-    let at = |pos: Pos| Location {
-        path: path.to_string(),
-        line: pos.line,
-        column: pos.column,
-    };
+    let shared: std::sync::Arc<str> = path.into();
+    let at = |pos: Pos| Location::new(shared.clone(), pos.line, pos.column);
     if text.len() > limits.max_bytes {
         return Err(InputError::one(
             Diagnostic::in_file(
@@ -287,9 +284,9 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                 Some((
                     Node {
                         value: Value::Scalar(Scalar {
-                            text: text.into_owned(),
+                            text: text.into(),
                             plain,
-                            tag,
+                            tag: tag.map(String::into_boxed_str),
                         }),
                         pos,
                     },
@@ -320,9 +317,17 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                 None
             }
             Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq { pos, anchor, items }) => Some((
+                Some(Frame::Seq {
+                    pos,
+                    anchor,
+                    mut items,
+                }) => Some((
                     Node {
-                        value: Value::Seq(items),
+                        value: Value::Seq({
+                            // Trees of large files stay alive while the model is built.
+                            items.shrink_to_fit();
+                            items
+                        }),
                         pos,
                     },
                     anchor,
@@ -341,7 +346,8 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                     entries,
                     ..
                 }) => {
-                    let entries = apply_merge_keys(entries);
+                    let mut entries = apply_merge_keys(entries);
+                    entries.shrink_to_fit();
                     Some((
                         Node {
                             value: Value::Map(entries),
@@ -388,7 +394,7 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                 None => *pending_key = Some(node),
                 Some(key) => {
                     if let Value::Scalar(k) = &key.value {
-                        if k.text != "<<" {
+                        if &*k.text != "<<" {
                             if let Some((first, _)) = entries
                                 .iter()
                                 .find(|(other, _)| matches!(&other.value, Value::Scalar(o) if o.text == k.text))
@@ -406,7 +412,7 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
         }
     }
     Ok(Document {
-        path: path.to_string(),
+        path: shared,
         roots,
     })
 }
@@ -437,7 +443,7 @@ fn count_nodes(node: &Node) -> usize {
 /// Applies YAML merge keys (`<<: *defaults`), as docker compose does: keys written in the mapping
 /// itself win over merged ones, and earlier merged mappings win over later ones.
 fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    let is_merge = |k: &Node| matches!(&k.value, Value::Scalar(s) if s.plain && s.text == "<<");
+    let is_merge = |k: &Node| matches!(&k.value, Value::Scalar(s) if s.plain && &*s.text == "<<");
     if !entries.iter().any(|(k, _)| is_merge(k)) {
         return entries;
     }

@@ -82,7 +82,7 @@ fn every_section_of_the_reference_reaches_the_model() {
     let loaded = liftoff::sources::load(&root().join("examples/civil-registry")).unwrap();
     assert_eq!(
         loaded.deployment.pipelines[0].path,
-        ".github/workflows/deploy.yml"
+        ".github/workflows/deploy.yml".into()
     );
 }
 

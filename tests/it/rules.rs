@@ -394,7 +394,7 @@ fn results_carry_the_position_of_the_deciding_fact() {
         .find(|r| r.rule == "security.db-not-public")
         .unwrap();
     let l = r.location.as_ref().unwrap();
-    assert_eq!((l.path.as_str(), l.line, l.column), ("liftoff.yaml", 8, 17));
+    assert_eq!((&*l.path, l.line, l.column), ("liftoff.yaml", 8, 17));
     assert_eq!(r.target, "component:production/db");
     assert_eq!(r.environment.as_deref(), Some("production"));
 }

@@ -29,7 +29,7 @@ impl Rule for AutomatedDeploy {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let declared = &cx.model.processes.deploy_pipeline;
-        let found: Vec<&str> = cx.model.pipelines.iter().map(|l| l.path.as_str()).collect();
+        let found: Vec<&str> = cx.model.pipelines.iter().map(|l| &*l.path).collect();
         Ok(vec![match declared {
             Some(d) if d.exists == Some(false) => Finding::fail(DEPLOYMENT, format!("the declared pipeline `{}` does not exist", d.reference)).at(&d.origin),
             Some(d) => Finding::pass(DEPLOYMENT, format!("deploys from `{}`", d.reference)).at(&d.origin),

@@ -460,3 +460,13 @@ fn a_user_profile_extends_a_builtin_one() {
         .code(2)
         .stderr(predicate::str::contains("did you mean `strict`?"));
 }
+
+#[test]
+fn the_rule_catalogue_in_docs_is_current() {
+    let out = liftoff().args(["rules", "--format", "markdown"]).output().unwrap();
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    assert!(
+        docs == String::from_utf8_lossy(&out.stdout),
+        "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}

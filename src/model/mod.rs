@@ -514,6 +514,7 @@ pub struct Processes {
     pub patching_automatic: Option<Fact<bool>>,
     pub patching_every: Option<Fact<Duration>>,
     pub last_deploy: Option<Fact<Date>>,
+    pub last_major_change: Option<Fact<Date>>,
     pub support_process: Option<DocRef>,
     pub support_contact: Option<Fact<String>>,
     /// Named people by duty (log_monitoring, backup_monitoring, security_updates).

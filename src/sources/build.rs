@@ -686,6 +686,7 @@ fn build_processes(
             p.patching.as_ref().and_then(|x| x.every),
         ),
         last_deploy: at.fact(node, "last_deploy", p.last_deploy),
+        last_major_change: at.fact(node, "last_major_change", p.last_major_change),
         support_process: p
             .support
             .as_ref()

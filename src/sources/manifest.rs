@@ -506,6 +506,9 @@ pub struct ProcessesSection {
     pub patching: Option<PatchingSection>,
     /// Date of the last production deployment.
     pub last_deploy: Option<Date>,
+    /// Date of the last major change (new architecture, new component, major upgrade): a
+    /// penetration test must be newer.
+    pub last_major_change: Option<Date>,
     pub support: Option<SupportSection>,
     pub staff: Option<StaffSection>,
     /// The CI workflow that deploys.

@@ -1,14 +1,16 @@
-//! Reports: the assessment rendered for people (text, Markdown) and tools (JSON, SARIF, JUnit).
+//! Reports: the assessment rendered for people (text, Markdown, HTML) and tools (JSON, SARIF, JUnit).
 //!
 //! Every renderer is a pure function from an [`Assessment`] to a string, so the same inputs give
 //! the same bytes: results are sorted and no timestamp is written.
 
+mod html;
 mod json;
 mod junit;
 mod markdown;
 mod sarif;
 mod text;
 
+pub use html::to_html;
 pub use json::{REPORT_SCHEMA, to_json};
 pub use junit::to_junit;
 pub use markdown::to_markdown;
@@ -26,6 +28,7 @@ pub enum Format {
     Sarif,
     Junit,
     Markdown,
+    Html,
 }
 
 /// Renders an assessment.
@@ -36,6 +39,7 @@ pub fn render(assessment: &Assessment, format: Format, text: TextOptions) -> Str
         Format::Sarif => to_sarif(assessment),
         Format::Junit => to_junit(assessment),
         Format::Markdown => to_markdown(assessment),
+        Format::Html => to_html(assessment),
     }
 }
 

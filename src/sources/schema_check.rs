@@ -411,7 +411,10 @@ impl<'a> std::ops::Deref for Types<'a> {
 }
 
 fn expected_types(schema: &Json) -> Types<'_> {
-    let mut types = Types { names: [""; 7], len: 0 };
+    let mut types = Types {
+        names: [""; 7],
+        len: 0,
+    };
     let listed: &[Json] = match schema.get("type") {
         Some(Json::Array(ts)) => ts,
         Some(t) => std::slice::from_ref(t),

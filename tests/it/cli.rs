@@ -463,7 +463,10 @@ fn a_user_profile_extends_a_builtin_one() {
 
 #[test]
 fn the_rule_catalogue_in_docs_is_current() {
-    let out = liftoff().args(["rules", "--format", "markdown"]).output().unwrap();
+    let out = liftoff()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
     let docs = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
     assert!(
         docs == String::from_utf8_lossy(&out.stdout),

@@ -221,3 +221,24 @@ fn secret_evidence_is_redacted_in_every_format() {
         assert!(!text.contains("hunter2"), "{format:?} leaked a secret");
     }
 }
+
+#[test]
+fn html_is_self_contained_and_escaped() {
+    let mut a = example("stats-platform");
+    a.results[0].message = "<script>alert(1)</script>".into();
+    let html = report::to_html(&a);
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(!html.contains("<script>"), "unescaped markup");
+    assert!(html.contains("&lt;script&gt;"));
+    // Nothing is fetched: no external stylesheet, script or image.
+    for external in ["<link", "src=\"http", "href=\"http", "@import"] {
+        assert!(!html.contains(external), "{external}");
+    }
+    assert!(html.contains("<svg"), "the pillar chart is inline SVG");
+    assert!(html.contains("not ready: 3 blocking"));
+}
+
+#[test]
+fn sarif_snapshot() {
+    insta::assert_snapshot!("stats_sarif", report::to_sarif(&example("stats-platform")));
+}

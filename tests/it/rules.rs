@@ -479,11 +479,25 @@ fn readiness_is_reported_for_every_stage() {
 
 #[test]
 fn a_pentest_must_be_newer_than_the_last_major_change() {
-    let text = manifest("processes: {pentest: {date: 2026-09-14}, last_major_change: 2026-10-01}\n");
+    let text =
+        manifest("processes: {pentest: {date: 2026-09-14}, last_major_change: 2026-10-01}\n");
     let a = assess(&text);
-    let r = a.results.iter().find(|r| r.rule == "security.pentest").unwrap();
+    let r = a
+        .results
+        .iter()
+        .find(|r| r.rule == "security.pentest")
+        .unwrap();
     assert_eq!(r.status, Status::Fail);
-    assert!(r.message.contains("predates the major change of 2026-10-01"), "{}", r.message);
-    let before = manifest("processes: {pentest: {date: 2026-09-14}, last_major_change: 2026-06-01}\n");
-    assert_eq!(statuses(&assess(&before), "security.pentest"), vec![Status::Pass]);
+    assert!(
+        r.message
+            .contains("predates the major change of 2026-10-01"),
+        "{}",
+        r.message
+    );
+    let before =
+        manifest("processes: {pentest: {date: 2026-09-14}, last_major_change: 2026-06-01}\n");
+    assert_eq!(
+        statuses(&assess(&before), "security.pentest"),
+        vec![Status::Pass]
+    );
 }

@@ -1,0 +1,212 @@
+//! A self-contained HTML report: one file, inline CSS and SVG, no scripts and no external
+//! requests, so it can be attached to a ticket or archived as evidence.
+//!
+//! Written with `format!` and one escaping function rather than a template engine: it is a
+//! single page, and every interpolated value goes through [`escape`].
+
+use super::{reading_order, stage_verdicts};
+use crate::policy::{Assessment, RuleResult};
+use crate::rules::{Pillar, Status};
+use std::fmt::Write;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2330}\
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\
+.stages{display:flex;gap:1rem;flex-wrap:wrap}.stage{border-radius:.5rem;padding:.75rem 1rem;min-width:12rem;border:1px solid #ccd}\
+.ready{background:#e8f6ec;border-color:#7cc496}.blocked{background:#fdecec;border-color:#e08b8b}.target{outline:3px solid #1d2330}\
+table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #e3e6ee;padding:.35rem .5rem;text-align:left;vertical-align:top}\
+.s-fail,.s-error{color:#b42318;font-weight:600}.s-pass{color:#137333}.s-waived{color:#1a5fb4}.s-skipped,.s-not-applicable{color:#6b7280}\
+code{font-size:.85em}.muted{color:#6b7280}";
+
+/// Status colours, also used in the chart legend.
+const COLOURS: [(Status, &str); 6] = [
+    (Status::Pass, "#34a853"),
+    (Status::Fail, "#d93025"),
+    (Status::Error, "#8b1a10"),
+    (Status::Waived, "#4a7fd4"),
+    (Status::Skipped, "#b0b7c3"),
+    (Status::NotApplicable, "#e3e6ee"),
+];
+
+/// One horizontal stacked bar per pillar: the share of each status among its results.
+fn chart(a: &Assessment) -> String {
+    let pillars: Vec<Pillar> = {
+        let mut p: Vec<Pillar> = a.results.iter().map(|r| r.pillar).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let (label_w, bar_w, row_h) = (190.0, 520.0, 26.0);
+    let height = row_h * pillars.len() as f64 + 40.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"results by pillar\" width=\"{}\" height=\"{height}\" font-size=\"13\">",
+        label_w + bar_w + 10.0
+    );
+    for (row, pillar) in pillars.iter().enumerate() {
+        let y = row as f64 * row_h + 4.0;
+        let results: Vec<&RuleResult> = a.results.iter().filter(|r| r.pillar == *pillar).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{}\">{} ({})</text>",
+            y + 15.0,
+            escape(pillar.title()),
+            results.len()
+        );
+        let mut x = label_w;
+        for (status, colour) in COLOURS {
+            let count = results.iter().filter(|r| r.status == status).count();
+            if count == 0 {
+                continue;
+            }
+            let w = bar_w * count as f64 / results.len() as f64;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{colour}\"><title>{}: {count}</title></rect>",
+                row_h - 6.0,
+                status.as_str()
+            );
+            x += w;
+        }
+    }
+    let mut x = 0.0;
+    let y = row_h * pillars.len() as f64 + 22.0;
+    for (status, colour) in COLOURS {
+        let _ = write!(
+            svg,
+            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{colour}\"/><text x=\"{}\" y=\"{y}\">{}</text>",
+            y - 10.0,
+            x + 16.0,
+            status.as_str()
+        );
+        x += 110.0;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn row(out: &mut String, r: &RuleResult) {
+    let at = r
+        .location
+        .as_ref()
+        .map(|l| format!("<code>{}</code>", escape(&l.to_string())))
+        .unwrap_or_default();
+    let note = match (&r.waiver, r.status) {
+        (Some(w), Status::Waived) => format!(
+            "<br><span class=\"muted\">waived: {}</span>",
+            escape(&w.reason)
+        ),
+        _ if r.status.blocks() => format!(
+            "<br><span class=\"muted\">fix: {}</span>",
+            escape(r.remediation)
+        ),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<tr><td class=\"s-{s}\">{s}</td><td>{req}</td><td><code>{rule}</code></td><td><code>{target}</code></td><td>{msg}{note}</td><td>{at}</td></tr>",
+        s = r.status.as_str(),
+        req = r.requirement.as_str(),
+        rule = escape(r.rule),
+        target = escape(&r.target),
+        msg = escape(&r.message),
+    );
+}
+
+/// Renders the HTML report.
+pub fn to_html(a: &Assessment) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>liftoff: {service}</title><style>{STYLE}</style></head><body>",
+        service = escape(&a.service)
+    );
+    let verdict = if a.ready { "ready" } else { "not ready" };
+    let _ = writeln!(
+        out,
+        "<h1>{} is {verdict} for {}</h1>",
+        escape(&a.service),
+        a.stage
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">liftoff {} · profile {}</p>",
+        env!("CARGO_PKG_VERSION"),
+        escape(&a.profile)
+    );
+    out.push_str("<div class=\"stages\">");
+    for (stage, ready, blocking) in stage_verdicts(a) {
+        let class = if ready { "ready" } else { "blocked" };
+        let target = if stage == a.stage { " target" } else { "" };
+        let detail = if ready {
+            "ready".to_string()
+        } else {
+            format!("not ready: {blocking} blocking")
+        };
+        let _ = write!(
+            out,
+            "<div class=\"stage {class}{target}\"><strong>{stage}</strong><br>{detail}</div>"
+        );
+    }
+    out.push_str("</div>");
+    let s = &a.summary;
+    let _ = writeln!(
+        out,
+        "<p>{} passed · {} failed · {} waived · {} skipped · {} not applicable · {} errors · score {}</p>",
+        s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
+    );
+    let _ = writeln!(out, "<h2>Results by pillar</h2>{}", chart(a));
+    let ordered = reading_order(a);
+    let head = "<table><thead><tr><th>status</th><th>level</th><th>rule</th><th>target</th><th>finding</th><th>where</th></tr></thead><tbody>";
+    let findings: Vec<&&RuleResult> = ordered
+        .iter()
+        .filter(|r| r.status.blocks() || r.status == Status::Waived)
+        .collect();
+    let _ = writeln!(out, "<h2>Findings ({})</h2>", findings.len());
+    if findings.is_empty() {
+        out.push_str("<p>No failures.</p>");
+    } else {
+        out.push_str(head);
+        for r in findings {
+            row(&mut out, r);
+        }
+        out.push_str("</tbody></table>");
+    }
+    let _ = writeln!(out, "<h2>All results ({})</h2>{head}", a.results.len());
+    for r in &ordered {
+        row(&mut out, r);
+    }
+    out.push_str("</tbody></table>");
+    if !a.artefacts.is_empty() {
+        out.push_str("<h2>Files found</h2><table><thead><tr><th>file</th><th>kind</th><th>environment</th><th>status</th></tr></thead><tbody>");
+        for f in &a.artefacts {
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td></tr>",
+                escape(&f.path),
+                escape(&f.kind),
+                escape(f.environment.as_deref().unwrap_or("all")),
+                escape(&f.status),
+                escape(f.reason.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</body></html>\n");
+    out
+}

@@ -43,18 +43,7 @@ pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
 pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
-    let profile_name = args
-        .profile
-        .clone()
-        .or_else(|| {
-            loaded
-                .declarations
-                .profile
-                .as_ref()
-                .map(|p| p.value.clone())
-        })
-        .unwrap_or_else(|| "baseline".into());
-    let profile = policy::load_profile(&profile_name, dir, &loaded.declarations).in_dir(dir)?;
+    let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
     let stage = args
         .stage
         .or(loaded.deployment.stage.as_ref().map(|s| s.value))

@@ -171,6 +171,17 @@ impl<T> InDir<T> for Result<T, InputError> {
     }
 }
 
+/// The profile to assess with: the `--profile` flag, else the manifest's `profile`, else baseline.
+pub fn profile_for(
+    flag: Option<&str>,
+    declarations: &liftoff::model::PolicyDeclarations,
+    dir: &std::path::Path,
+) -> Result<liftoff::policy::ResolvedProfile, Failure> {
+    let declared = declarations.profile.as_ref().map(|p| p.value.as_str());
+    let name = flag.or(declared).unwrap_or("baseline");
+    liftoff::policy::load_profile(name, dir, declarations).in_dir(dir)
+}
+
 /// Writes `text` to `output` or standard output.
 pub fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Failure> {
     use anyhow::Context;

@@ -72,12 +72,7 @@ pub fn run(args: PlanArgs) -> Result<Outcome, Failure> {
         .as_ref()
         .map(|l| l.declarations.clone())
         .unwrap_or_default();
-    let profile_name = declarations
-        .profile
-        .as_ref()
-        .map(|p| p.value.clone())
-        .unwrap_or_else(|| "baseline".into());
-    let profile = liftoff::policy::load_profile(&profile_name, dir, &declarations).in_dir(dir)?;
+    let profile = super::profile_for(None, &declarations, dir)?;
     let disk = profile
         .rule("capacity.disk")
         .map(|r| r.params.clone())

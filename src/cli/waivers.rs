@@ -21,13 +21,7 @@ pub struct WaiversArgs {
 pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
-    let profile_name = loaded
-        .declarations
-        .profile
-        .as_ref()
-        .map(|p| p.value.clone())
-        .unwrap_or_else(|| "baseline".into());
-    let profile = policy::load_profile(&profile_name, dir, &loaded.declarations).in_dir(dir)?;
+    let profile = super::profile_for(None, &loaded.declarations, dir)?;
     // Usage is judged over every stage's results, so a waiver only used at production counts as used.
     let options = Options {
         stage: Stage::Production,

@@ -84,3 +84,24 @@ pub fn num(value: f64) -> String {
         format!("{value:.2}")
     }
 }
+
+/// Stops a check as not-applicable when the deployment keeps no data that must survive.
+pub fn keeps_data(cx: &Context<'_>) -> Result<(), Stop> {
+    if cx.model.data_kept() == Some(true) {
+        Ok(())
+    } else {
+        Err(Stop::from(Finding::not_applicable(
+            DEPLOYMENT,
+            "the deployment keeps no data",
+        )))
+    }
+}
+
+/// The findings, or one not-applicable finding saying why there was nothing to judge.
+pub fn or_not_applicable(findings: Vec<Finding>, why: &str) -> super::Judged {
+    if findings.is_empty() {
+        Ok(vec![Finding::not_applicable(DEPLOYMENT, why)])
+    } else {
+        Ok(findings)
+    }
+}

@@ -86,9 +86,6 @@ impl Rule for Architecture {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no servers declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no servers declared")
     }
 }

@@ -31,12 +31,7 @@ impl Rule for BackupDisk {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the deployment keeps no data",
-            )]);
-        }
+        keeps_data(cx)?;
         let backups: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
         if backups.is_empty() {
             return Ok(vec![Finding::not_evidenced(

@@ -50,12 +50,6 @@ impl Rule for Network {
                 )
             })
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no environment declares its bandwidth",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no environment declares its bandwidth")
     }
 }

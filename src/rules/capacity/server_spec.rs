@@ -98,9 +98,6 @@ impl Rule for ServerSpec {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no servers declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no servers declared")
     }
 }

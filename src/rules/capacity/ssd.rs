@@ -69,9 +69,6 @@ impl Rule for Ssd {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no database declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no database declared")
     }
 }

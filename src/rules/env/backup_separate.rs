@@ -29,12 +29,7 @@ impl Rule for BackupSeparate {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the deployment keeps no data",
-            )]);
-        }
+        keeps_data(cx)?;
         let production = production(cx.model)?;
         let backup_envs: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
         let mut backup_sites: Vec<(String, crate::model::Origin)> = backup_envs

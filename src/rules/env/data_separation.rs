@@ -97,12 +97,9 @@ impl Rule for DataSeparation {
                 }
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no environment holds both public and internal databases",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(
+            out,
+            "no environment holds both public and internal databases",
+        )
     }
 }

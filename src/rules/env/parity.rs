@@ -92,12 +92,6 @@ impl Rule for Parity {
                     .with("differences", &drift),
             );
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no staging environment",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no staging environment")
     }
 }

@@ -75,12 +75,6 @@ impl Rule for StagingAccess {
             };
             out.push(finding.in_env(&env.name).with("personal_data", true));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no staging environment",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no staging environment")
     }
 }

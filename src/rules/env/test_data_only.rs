@@ -56,12 +56,6 @@ impl Rule for TestDataOnly {
                 .in_env(&env.name),
             );
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no development or qa environment",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no development or qa environment")
     }
 }

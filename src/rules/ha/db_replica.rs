@@ -56,12 +56,6 @@ impl Rule for DbReplica {
                 out.push(finding.in_env(&env.name));
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no database in production",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no database in production")
     }
 }

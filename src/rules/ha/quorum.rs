@@ -53,12 +53,6 @@ impl Rule for Quorum {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no clustered component",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no clustered component")
     }
 }

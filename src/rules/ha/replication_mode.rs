@@ -63,12 +63,6 @@ impl Rule for ReplicationMode {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no component has replicas",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no component has replicas")
     }
 }

@@ -94,12 +94,6 @@ impl Rule for Singletons {
                 );
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no singleton components",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no singleton components")
     }
 }

@@ -87,12 +87,6 @@ impl Rule for WebRedundancy {
                 out.push(finding.in_env(&env.name).with("min_web_instances", min));
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no web or api component in production",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no web or api component in production")
     }
 }

@@ -73,13 +73,7 @@ impl Rule for Canary {
                 .in_env(&env.name)
             })
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no api endpoints declared",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no api endpoints declared")
     }
 }
 

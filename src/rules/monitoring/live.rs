@@ -41,13 +41,7 @@ impl Rule for HealthEndpoint {
                     .with("health", &path.value),
             })
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no api endpoints declared",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no api endpoints declared")
     }
 }
 
@@ -88,12 +82,6 @@ impl Rule for NoCacheMetrics {
             .endpoints()
             .map(|(env, e)| live_only(cx, env, e, "caching headers"))
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no endpoints declared",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no endpoints declared")
     }
 }

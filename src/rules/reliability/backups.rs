@@ -40,12 +40,7 @@ impl Rule for Backups {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the deployment keeps no data",
-            )]);
-        }
+        keeps_data(cx)?;
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
@@ -255,13 +250,7 @@ impl Rule for Pitr {
                 out.push(finding.in_env(&env.name));
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no database in production",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no database in production")
     }
 }
 
@@ -343,12 +332,7 @@ impl Rule for RestoreTested {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let max: i64 = cx.param("restore_test_max_age_days")?;
-        if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the deployment keeps no data",
-            )]);
-        }
+        keeps_data(cx)?;
         if let Some(f) = cx.model.environments_of(EnvKind::Staging).find_map(|e| {
             e.restored_from_backup
                 .as_ref()

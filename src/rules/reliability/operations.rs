@@ -148,13 +148,7 @@ impl Rule for Datacenter {
                 .in_env(&env.name)
             })
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "production declares no self-hosted servers",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "production declares no self-hosted servers")
     }
 }
 

@@ -44,12 +44,6 @@ impl Rule for ApiAuthorizer {
                 )
             })
             .collect();
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no API endpoints declared or read",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no API endpoints declared or read")
     }
 }

@@ -28,12 +28,7 @@ impl Rule for BackupEncryption {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if cx.model.data_kept() != Some(true) {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the deployment keeps no data",
-            )]);
-        }
+        keeps_data(cx)?;
         if cx.model.backups.is_empty() {
             return Ok(vec![Finding::not_evidenced(
                 DEPLOYMENT,

@@ -57,9 +57,6 @@ impl Rule for DbNotPublic {
             };
             out.push(finding.in_env(&env.name));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no database declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no database declared")
     }
 }

@@ -54,12 +54,6 @@ impl Rule for EncryptionAtRest {
                 .in_env(&env.name),
             );
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no data store declared",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no data store declared")
     }
 }

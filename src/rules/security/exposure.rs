@@ -59,13 +59,7 @@ impl Rule for NoPublicStorage {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let out = judge_public(cx, ComponentKind::Storage, "object storage");
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no object storage declared or read",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no object storage declared or read")
     }
 }
 
@@ -139,13 +133,7 @@ impl Rule for SearchPrivate {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let out = judge_public(cx, ComponentKind::Search, "search cluster");
-        if out.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no search cluster declared",
-            )]);
-        }
-        Ok(out)
+        or_not_applicable(out, "no search cluster declared")
     }
 }
 

@@ -323,12 +323,6 @@ impl Rule for MetricsAuth {
                 "authentication of the metrics path",
             ));
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no endpoint exports metrics",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no endpoint exports metrics")
     }
 }

@@ -73,12 +73,6 @@ impl Rule for NoDebug {
                 ));
             }
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(
-                DEPLOYMENT,
-                "no web, api or worker component in production",
-            ));
-        }
-        Ok(out)
+        or_not_applicable(out, "no web, api or worker component in production")
     }
 }

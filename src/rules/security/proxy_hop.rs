@@ -50,9 +50,6 @@ impl Rule for ProxyHop {
                 .in_env(&env.name),
             );
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no endpoints declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no endpoints declared")
     }
 }

@@ -64,9 +64,6 @@ impl Rule for ServiceAccounts {
                 .in_env(&env.name),
             );
         }
-        if out.is_empty() {
-            out.push(Finding::not_applicable(DEPLOYMENT, "no database declared"));
-        }
-        Ok(out)
+        or_not_applicable(out, "no database declared")
     }
 }

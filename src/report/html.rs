@@ -29,7 +29,7 @@ const STYLE: &str = "body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;m
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}\
 .stages{display:flex;gap:1rem;flex-wrap:wrap}.stage{border-radius:.5rem;padding:.75rem 1rem;min-width:12rem;border:1px solid #ccd}\
 .ready{background:#e8f6ec;border-color:#7cc496}.blocked{background:#fdecec;border-color:#e08b8b}.target{outline:3px solid #1d2330}\
-table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border-bottom:1px solid #e3e6ee;padding:.35rem .5rem;text-align:left;vertical-align:top}\
+table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}td,th{overflow-wrap:anywhere;border-bottom:1px solid #e3e6ee;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 .s-fail,.s-error{color:#b42318;font-weight:600}.s-pass{color:#137333}.s-waived{color:#1a5fb4}.s-skipped,.s-not-applicable{color:#6b7280}\
 code{font-size:.85em}.muted{color:#6b7280}";
 
@@ -51,7 +51,7 @@ fn chart(a: &Assessment) -> String {
         p.dedup();
         p
     };
-    let (label_w, bar_w, row_h) = (190.0, 520.0, 26.0);
+    let (label_w, bar_w, row_h) = (250.0, 520.0, 26.0);
     let height = row_h * pillars.len() as f64 + 40.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"results by pillar\" width=\"{}\" height=\"{height}\" font-size=\"13\">",
@@ -172,7 +172,7 @@ pub fn to_html(a: &Assessment) -> String {
     );
     let _ = writeln!(out, "<h2>Results by pillar</h2>{}", chart(a));
     let ordered = reading_order(a);
-    let head = "<table><thead><tr><th>status</th><th>level</th><th>rule</th><th>target</th><th>finding</th><th>where</th></tr></thead><tbody>";
+    let head = "<table><colgroup><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:16%\"><col style=\"width:20%\"><col style=\"width:35%\"><col style=\"width:14%\"></colgroup><thead><tr><th>status</th><th>level</th><th>rule</th><th>target</th><th>finding</th><th>where</th></tr></thead><tbody>";
     let findings: Vec<&&RuleResult> = ordered
         .iter()
         .filter(|r| r.status.blocks() || r.status == Status::Waived)

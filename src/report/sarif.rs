@@ -21,6 +21,16 @@ struct Run<'a> {
     results: Vec<SarifResult<'a>>,
     #[serde(rename = "columnKind")]
     column_kind: &'static str,
+    properties: RunProperties<'a>,
+}
+
+/// The verdict, so a SARIF consumer sees readiness for every stage too.
+#[derive(Serialize)]
+struct RunProperties<'a> {
+    service: &'a str,
+    stage: &'a str,
+    ready: bool,
+    readiness: std::collections::BTreeMap<&'static str, bool>,
 }
 
 #[derive(Serialize)]
@@ -241,6 +251,15 @@ pub fn to_sarif(a: &Assessment) -> String {
             },
             results,
             column_kind: "unicodeCodePoints",
+            properties: RunProperties {
+                service: &a.service,
+                stage: a.stage.as_str(),
+                ready: a.ready,
+                readiness: crate::model::Stage::ALL
+                    .iter()
+                    .map(|s| (s.as_str(), a.readiness[s.index()]))
+                    .collect(),
+            },
         }],
     };
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();

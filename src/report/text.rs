@@ -45,6 +45,28 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         a.service, a.profile, a.stage
     );
     let ordered = reading_order(a);
+    let blocking: Vec<&&RuleResult> = ordered.iter().filter(|r| r.blocks(a.stage)).collect();
+    if !blocking.is_empty() {
+        let title = format!(
+            "{} blocking {} for {}:",
+            blocking.len(),
+            if blocking.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            a.stage
+        );
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(&title, color, |s| s.red().bold().to_string())
+        );
+        for r in &blocking {
+            let _ = writeln!(out, "  - {} {}", r.rule, r.target);
+        }
+        out.push('\n');
+    }
     let pillars = [
         Pillar::Environments,
         Pillar::HighAvailability,

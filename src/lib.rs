@@ -6,10 +6,12 @@
 //! [`plan`] and [`parity`] are views of the model beside the rules. Only the binary prints.
 
 pub mod diagnostic;
+pub mod glob;
 pub mod model;
 pub mod parity;
 pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod sources;

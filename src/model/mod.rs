@@ -324,6 +324,39 @@ pub struct Environment {
     pub servers: Vec<Server>,
     pub components: Vec<Component>,
     pub endpoints: Vec<Endpoint>,
+    /// Environment variables set for this environment (from its .env files).
+    pub settings: Vec<Setting>,
+}
+
+/// An environment variable as a deployment file sets it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub name: String,
+    pub value: SettingValue,
+    pub origin: Origin,
+}
+
+/// A setting's value, as far as liftoff keeps it: secret values are never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettingValue {
+    /// A plain value.
+    Literal(String),
+    /// A literal value under a secret-looking name; the value itself is dropped by the reader.
+    Secret,
+    /// A reference to another variable or the runtime environment (`${X}`), unknown here.
+    Reference,
+    /// Set, but empty.
+    Empty,
+}
+
+impl Environment {
+    /// The setting with this name, the last one written winning as in docker compose.
+    pub fn setting(&self, name: &str) -> Option<&Setting> {
+        self.settings
+            .iter()
+            .rev()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    }
 }
 
 impl Environment {
@@ -415,7 +448,21 @@ pub struct Access {
     pub admins: Option<Fact<u32>>,
     /// Whether users of an environment need a second factor, by environment name.
     pub mfa: BTreeMap<String, Fact<bool>>,
+    /// The SSH policy as declared in liftoff.yaml.
     pub ssh: SshPolicy,
+    /// SSH policies read from sshd_config files; when present they decide over the declaration.
+    pub sshd: Vec<SshdFacts>,
+}
+
+/// What one sshd_config (with its includes) enforces.
+#[derive(Clone, Debug)]
+pub struct SshdFacts {
+    /// The main file, relative to the assessed directory.
+    pub path: String,
+    pub environment: Option<String>,
+    pub policy: SshPolicy,
+    /// `Match` blocks that allow passwords or root, or drop the second factor.
+    pub weakened_by: Vec<Fact<String>>,
 }
 
 /// The SSH policy of managed servers.

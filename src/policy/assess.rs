@@ -1,12 +1,12 @@
 //! Runs the rules of a profile over the model, applies waivers and stage gating, and summarises.
 
-use super::glob_match;
 use super::profile::ResolvedProfile;
-use super::redact::redact;
 use super::waivers::{WaiverState, is_active, waiver_states};
 use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
+use crate::glob::glob_match;
 use crate::model::{ArtefactFile, Date, Deployment, Location, PolicyDeclarations, Stage, Waiver};
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
+use crate::secrets::redact;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 

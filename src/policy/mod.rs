@@ -2,13 +2,11 @@
 //! (waivers), and what blocks which stage (gating). Produces the [`Assessment`] reports render.
 
 mod assess;
-mod glob;
 mod profile;
-mod redact;
 mod waivers;
 
+pub use crate::glob::glob_match;
+pub use crate::secrets::{is_secret_key, redact};
 pub use assess::{Assessment, Options, RuleResult, Summary, WaiverNote, assess};
-pub use glob::glob_match;
 pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, load_profile};
-pub use redact::{is_secret_key, redact};
 pub use waivers::{WaiverState, WaiverStatus, waiver_states};

@@ -135,6 +135,7 @@ pub fn build_deployment(
                 .iter()
                 .map(|(env, on)| (env.clone(), Fact::new(*on, at.origin(child(mfa, env)))))
                 .collect(),
+            sshd: Vec::new(),
             ssh: SshPolicy {
                 password_auth: at.fact(ssh_node, "password_auth", ssh.password_auth),
                 root_login: at.fact(ssh_node, "root_login", ssh.root_login),
@@ -358,6 +359,7 @@ fn build_environment(
         servers: Vec::new(),
         components: Vec::new(),
         endpoints: Vec::new(),
+        settings: Vec::new(),
     };
 
     let servers_node = child(node, "servers");

@@ -147,29 +147,30 @@ pub fn discover(
 
 fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile {
     let lower = path.to_ascii_lowercase();
-    let (status, reason) = if ["example", "sample", "template", "localstack"]
+    let development_only = ["example", "sample", "template", "localstack"]
         .iter()
-        .any(|m| lower.contains(m))
-    {
+        .any(|m| lower.contains(m));
+    let (status, reason) = if development_only {
         (
             "ignored",
-            "a development-only or example file, not production evidence".to_string(),
+            Some("a development-only or example file, not production evidence".to_string()),
         )
+    } else if matches!(kind, "dotenv" | "sshd") {
+        // Read by `sources::load` next.
+        ("pending", None)
     } else {
-        (
-            "not-read",
-            format!(
-                "liftoff {} does not read {kind} files yet; its facts must be declared in liftoff.yaml",
-                env!("CARGO_PKG_VERSION")
-            ),
-        )
+        let why = format!(
+            "liftoff {} does not read {kind} files yet; its facts must be declared in liftoff.yaml",
+            env!("CARGO_PKG_VERSION")
+        );
+        ("not-read", Some(why))
     };
     ArtefactFile {
         path: path.to_string(),
         kind: kind.to_string(),
         environment,
         status: status.into(),
-        reason: Some(reason),
+        reason,
     }
 }
 
@@ -236,8 +237,14 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     if yaml && lower.starts_with("serverless") {
         return Some(ArtefactKind::Serverless);
     }
-    if lower == "sshd_config" || (rel.contains("sshd_config.d/") && lower.ends_with(".conf")) {
+    if lower == "sshd_config" {
         return Some(ArtefactKind::Sshd);
+    }
+    // A drop-in snippet is read through its sshd_config's Include; alone it is still a config.
+    if let Some((parent, _)) = rel.split_once("sshd_config.d/") {
+        if lower.ends_with(".conf") && !root.join(parent).join("sshd_config").is_file() {
+            return Some(ArtefactKind::Sshd);
+        }
     }
     if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
         return Some(ArtefactKind::Dotenv);

@@ -1,14 +1,17 @@
 //! Readers: turn the files a team already has into facts of the deployment model.
 //!
-//! This version reads liftoff.yaml fully and discovers the artefacts beside it (Terraform, compose,
-//! Kubernetes, Ansible, sshd_config, .env, CI pipelines), attaching each to an environment by its
-//! name. Readers for artefact contents plug in behind [`discover`]: each found file is listed in the
-//! model with what was done with it, so a report never pretends a file was judged when it was not.
+//! This version reads liftoff.yaml, .env files and sshd_config fully, and discovers the other
+//! artefacts (Terraform, compose, Kubernetes, Ansible) and CI pipelines, attaching each to an
+//! environment by its name. Every found file is listed in the model with what was done with it
+//! (read, not read by this version, or ignored and why), so a report never pretends a file was
+//! judged when it was not.
 
 mod build;
 mod discover;
+pub mod dotenv;
 pub mod manifest;
 pub mod schema_check;
+pub mod sshd;
 pub mod yaml;
 
 pub use build::build_deployment;
@@ -111,7 +114,8 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
                 .expected("a directory holding liftoff.yaml or deployment files"),
         ));
     }
-    let (mut deployment, declarations, manifest_path, sources) = match find_manifest(dir) {
+    let (mut deployment, declarations, manifest_path, sources, env_files) = match find_manifest(dir)
+    {
         Some(path) => {
             let shown = path
                 .file_name()
@@ -121,7 +125,17 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
             let (manifest, doc) = parse_manifest(&shown, &text)?;
             let (deployment, declarations) = build_deployment(&manifest, &doc, dir)?;
             let sources = discover::declared_sources(&manifest);
-            (deployment, declarations, Some(shown), sources)
+            let env_files: Vec<(String, String)> = manifest
+                .environments
+                .iter()
+                .flat_map(|(env, section)| {
+                    section
+                        .components
+                        .iter()
+                        .filter_map(move |c| c.env_file.clone().map(|f| (f, env.clone())))
+                })
+                .collect();
+            (deployment, declarations, Some(shown), sources, env_files)
         }
         None => {
             let name = dir
@@ -133,7 +147,13 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
                 service: name,
                 ..Deployment::default()
             };
-            (deployment, PolicyDeclarations::default(), None, Vec::new())
+            (
+                deployment,
+                PolicyDeclarations::default(),
+                None,
+                Vec::new(),
+                Vec::new(),
+            )
         }
     };
     let env_names: Vec<String> = deployment
@@ -141,12 +161,129 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
         .iter()
         .map(|e| e.name.clone())
         .collect();
-    let found = discover(dir, &sources, &env_names)?;
-    deployment.artefacts = found.artefacts;
+    let mut found = discover(dir, &sources, &env_names)?;
+    attach_env_files(&mut found.artefacts, &env_files, dir)?;
     deployment.pipelines = found.pipelines;
+    read_artefacts(dir, &mut deployment, found.artefacts)?;
     Ok(Loaded {
         deployment,
         declarations,
         manifest_path,
     })
+}
+
+/// Components' `env_file`s belong to their environment, whatever their file name says.
+fn attach_env_files(
+    artefacts: &mut Vec<crate::model::ArtefactFile>,
+    env_files: &[(String, String)],
+    dir: &Path,
+) -> Result<(), InputError> {
+    for (path, environment) in env_files {
+        if !dir.join(path).is_file() {
+            return Err(InputError::one(
+                Diagnostic::in_file(
+                    path,
+                    format!(
+                        "the env_file `{path}` of a component in `{environment}` does not exist"
+                    ),
+                )
+                .expected("a path relative to the directory holding liftoff.yaml"),
+            ));
+        }
+        match artefacts.iter_mut().find(|a| &a.path == path) {
+            Some(a) => {
+                a.environment = Some(environment.clone());
+                a.status = "pending".into();
+                a.reason = None;
+            }
+            None => artefacts.push(crate::model::ArtefactFile {
+                path: path.clone(),
+                kind: "dotenv".into(),
+                environment: Some(environment.clone()),
+                status: "pending".into(),
+                reason: None,
+            }),
+        }
+    }
+    artefacts.sort();
+    Ok(())
+}
+
+/// Reads the artefacts liftoff has readers for into the model, and records what was done with
+/// every file. All problems of all files are reported together.
+fn read_artefacts(
+    dir: &Path,
+    deployment: &mut Deployment,
+    artefacts: Vec<crate::model::ArtefactFile>,
+) -> Result<(), InputError> {
+    let mut problems = Vec::new();
+    let mut out = Vec::with_capacity(artefacts.len());
+    for mut artefact in artefacts {
+        if artefact.status != "pending" {
+            out.push(artefact);
+            continue;
+        }
+        let outcome = match artefact.kind.as_str() {
+            "dotenv" => read_dotenv(dir, deployment, &mut artefact),
+            "sshd" => read_sshd(dir, deployment, &mut artefact),
+            _ => Ok(()),
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+        if artefact.status == "pending" {
+            artefact.status = "not-read".into();
+        }
+        out.push(artefact);
+    }
+    deployment.artefacts = out;
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+fn read_dotenv(
+    dir: &Path,
+    deployment: &mut Deployment,
+    artefact: &mut crate::model::ArtefactFile,
+) -> Result<(), InputError> {
+    let Some(env) = artefact
+        .environment
+        .as_ref()
+        .and_then(|name| deployment.environments.iter_mut().find(|e| &e.name == name))
+    else {
+        // A bare `.env` is usually a developer's local settings: not production evidence.
+        artefact.status = "ignored".into();
+        artefact.reason = Some("not attached to an environment: name it .env.<environment>, or set it as a component's env_file".into());
+        return Ok(());
+    };
+    let text = read_text(&dir.join(&artefact.path), &artefact.path)?;
+    let settings = dotenv::parse(&artefact.path, &text)?;
+    artefact.status = "read".into();
+    artefact.reason = Some(format!("{} settings for {}", settings.len(), env.name));
+    env.settings.extend(settings);
+    Ok(())
+}
+
+fn read_sshd(
+    dir: &Path,
+    deployment: &mut Deployment,
+    artefact: &mut crate::model::ArtefactFile,
+) -> Result<(), InputError> {
+    let config = sshd::read(dir, &artefact.path)?;
+    let (policy, weakened_by) = sshd::policy(&config, &artefact.path);
+    artefact.status = "read".into();
+    artefact.reason = (config.files.len() > 1)
+        .then(|| format!("with {} included file(s)", config.files.len() - 1));
+    deployment.access.sshd.push(crate::model::SshdFacts {
+        path: artefact.path.clone(),
+        environment: artefact.environment.clone(),
+        policy,
+        weakened_by,
+    });
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod artefacts;
 mod cli;
 mod examples;
 mod malformed;

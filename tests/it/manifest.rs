@@ -161,6 +161,11 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
         ("inventory/staging.yml", "all: {hosts: {a: {}}}\n"),
         ("k8s/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n"),
         (".env.example", "SECRET_KEY=changeme\n"),
+        (".env", "DEBUG=1\n"),
+        (
+            ".env.production",
+            "DEBUG=0\nSENTRY_DSN=https://key@sentry.example.org/4\n",
+        ),
         ("local/docker-compose.localstack.yml", "services: {}\n"),
         ("ops/sshd_config", "PermitRootLogin no\n"),
         (".github/workflows/ci.yml", "on: push\n"),
@@ -199,7 +204,9 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
     assert_eq!(
         found,
         vec![
+            expect(".env", "dotenv", None, "ignored"),
             expect(".env.example", "dotenv", None, "ignored"),
+            expect(".env.production", "dotenv", Some("production"), "read"),
             expect(
                 "docker-compose.production.yml",
                 "compose",
@@ -232,10 +239,30 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
                 None,
                 "ignored"
             ),
-            expect("ops/sshd_config", "sshd", None, "not-read"),
+            expect("ops/sshd_config", "sshd", None, "read"),
         ]
     );
     assert_eq!(loaded.deployment.pipelines.len(), 1);
+    let production = loaded.deployment.environment("production").unwrap();
+    assert_eq!(
+        production.setting("DEBUG").unwrap().value,
+        SettingValue::Literal("0".into())
+    );
+    assert_eq!(
+        production.setting("SENTRY_DSN").unwrap().value,
+        SettingValue::Secret,
+        "a DSN is a secret"
+    );
+    assert!(
+        loaded
+            .deployment
+            .environment("staging")
+            .unwrap()
+            .settings
+            .is_empty(),
+        "the bare .env is ignored"
+    );
+    assert_eq!(loaded.deployment.access.sshd.len(), 1);
 }
 
 #[test]

@@ -127,12 +127,41 @@ counts them and tells the team.",
 /// `monitoring.error-reporting`.
 pub struct ErrorReporting;
 
+/// Settings that configure an error tracker.
+const TRACKER_SETTINGS: [&str; 6] = [
+    "SENTRY_DSN",
+    "ROLLBAR_ACCESS_TOKEN",
+    "BUGSNAG_API_KEY",
+    "HONEYBADGER_API_KEY",
+    "AIRBRAKE_PROJECT_KEY",
+    "RAYGUN_APIKEY",
+];
+
 impl Rule for ErrorReporting {
     fn meta(&self) -> &'static RuleMeta {
         &ERROR_REPORTING
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        if cx.model.monitoring.error_reporting.is_none() {
+            // Without a declaration, production's settings show whether a tracker is configured.
+            let production = cx.model.environments_of(crate::model::EnvKind::Production);
+            let configured = production
+                .flat_map(|env| TRACKER_SETTINGS.iter().filter_map(|name| env.setting(name)))
+                .next();
+            if let Some(setting) = configured {
+                let set = !matches!(setting.value, crate::model::SettingValue::Empty);
+                return Ok(vec![
+                    Finding::judge(
+                        set,
+                        DEPLOYMENT,
+                        format!("errors go to the tracker in {}", setting.name),
+                        format!("{} is set but empty", setting.name),
+                    )
+                    .at(&setting.origin),
+                ]);
+            }
+        }
         Ok(vec![declared_tool(
             &cx.model.monitoring.error_reporting,
             "`monitoring.error_reporting`",

@@ -210,11 +210,60 @@ impl Rule for RequiredEnv {
                 "the profile lists no required or forbidden environment variables",
             )]);
         }
-        Ok(vec![Finding::not_evidenced(
-            DEPLOYMENT,
-            "nothing: production's environment variables come from .env, compose or Kubernetes files",
-            "those files (liftoff does not read them yet)",
-        )])
+        let production = production(cx.model)?;
+        let mut out = Vec::new();
+        for env in production {
+            if env.settings.is_empty() {
+                out.push(
+                    Finding::not_evidenced(
+                        env.target(),
+                        &format!("an env_file for the components of `{}`", env.name),
+                        "a .env.<environment> file",
+                    )
+                    .at(&env.origin)
+                    .in_env(&env.name),
+                );
+                continue;
+            }
+            let missing: Vec<&str> = required
+                .iter()
+                .filter(|name| {
+                    env.setting(name)
+                        .is_none_or(|s| s.value == crate::model::SettingValue::Empty)
+                })
+                .map(String::as_str)
+                .collect();
+            let stray: Vec<&crate::model::Setting> = forbidden
+                .iter()
+                .filter_map(|name| env.setting(name))
+                .collect();
+            let mut problems = Vec::new();
+            if !missing.is_empty() {
+                problems.push(format!("{} not set", list(&missing)));
+            }
+            if !stray.is_empty() {
+                problems.push(format!(
+                    "{} must not be set",
+                    list(&stray.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())
+                ));
+            }
+            let origin = stray
+                .first()
+                .map(|s| &s.origin)
+                .unwrap_or(&env.settings[0].origin);
+            out.push(
+                Finding::judge(
+                    problems.is_empty(),
+                    env.target(),
+                    "every required variable is set and no forbidden one",
+                    problems.join("; "),
+                )
+                .at(origin)
+                .in_env(&env.name)
+                .with("missing", &missing),
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -251,9 +300,19 @@ impl Rule for Smtp {
                 "the service sends no email",
             )]);
         };
-        Ok(vec![match &cx.model.processes.smtp_host_env {
-            Some(h) => Finding::pass(DEPLOYMENT, format!("SMTP host from ${}", h.value)).at(&h.origin),
-            None => Finding::fail(DEPLOYMENT, "the service sends email but no SMTP server is configured (`processes.smtp.host_env`)").at(&email.origin),
+        let from_settings = cx
+            .model
+            .environments_of(crate::model::EnvKind::Production)
+            .flat_map(|env| {
+                ["SMTP_HOST", "EMAIL_HOST", "MAIL_HOST", "SMTP_SERVER"]
+                    .into_iter()
+                    .filter_map(|n| env.setting(n))
+            })
+            .find(|s| s.value != crate::model::SettingValue::Empty);
+        Ok(vec![match (&cx.model.processes.smtp_host_env, from_settings) {
+            (_, Some(s)) => Finding::pass(DEPLOYMENT, format!("production sets {}", s.name)).at(&s.origin),
+            (Some(h), None) => Finding::pass(DEPLOYMENT, format!("SMTP host from ${}", h.value)).at(&h.origin),
+            (None, None) => Finding::fail(DEPLOYMENT, "the service sends email but no SMTP server is configured (`processes.smtp.host_env`)").at(&email.origin),
         }])
     }
 }

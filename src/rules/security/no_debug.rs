@@ -1,4 +1,4 @@
-use crate::model::ComponentKind;
+use crate::model::{ComponentKind, Environment, Setting, SettingValue};
 use crate::rules::*;
 
 /// `security.no-debug`: no debug or development mode in production.
@@ -29,6 +29,34 @@ error; debug modes also disable caching and protections.",
     examples_run: true,
 };
 
+/// Switches that turn on debug or development mode, with the values that mean "on".
+const DEBUG_SWITCHES: [(&str, &[&str]); 10] = [
+    ("DEBUG", &["1", "true", "yes", "on"]),
+    ("DJANGO_DEBUG", &["1", "true", "yes", "on"]),
+    ("FLASK_DEBUG", &["1", "true", "yes", "on"]),
+    ("APP_DEBUG", &["1", "true", "yes", "on"]),
+    ("FLASK_ENV", &["development"]),
+    ("NODE_ENV", &["development", "dev"]),
+    ("ASPNETCORE_ENVIRONMENT", &["development"]),
+    ("RAILS_ENV", &["development"]),
+    ("APP_ENV", &["development", "dev", "local"]),
+    ("SPRING_PROFILES_ACTIVE", &["dev", "development"]),
+];
+
+/// What the environment's settings say about debug mode: the switch that turns it on, or `None`
+/// when settings were read and none does. `Err(())` when no settings were read at all.
+fn debug_from_settings(env: &Environment) -> Result<Option<&Setting>, ()> {
+    if env.settings.is_empty() {
+        return Err(());
+    }
+    Ok(DEBUG_SWITCHES.iter().find_map(|(name, on)| {
+        env.setting(name).filter(|s| match &s.value {
+            SettingValue::Literal(v) => on.iter().any(|o| v.eq_ignore_ascii_case(o)),
+            _ => false,
+        })
+    }))
+}
+
 impl Rule for NoDebug {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -38,6 +66,7 @@ impl Rule for NoDebug {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in &production {
+            let from_settings = debug_from_settings(env);
             for c in env.components.iter().filter(|c| {
                 matches!(
                     c.kind(),
@@ -45,24 +74,38 @@ impl Rule for NoDebug {
                 )
             }) {
                 let target = c.target(env);
-                out.push(
-                    match &c.debug {
-                        None => Finding::not_evidenced(
-                            target,
-                            &format!("`debug: false` for `{}`", c.name),
-                            "its .env, compose or Kubernetes settings",
-                        )
-                        .at(&c.origin),
-                        Some(d) => Finding::judge(
-                            !d.value,
-                            target,
-                            "debug mode is off",
-                            "runs in debug mode",
-                        )
-                        .at(&d.origin),
+                let finding = match (&c.debug, from_settings) {
+                    (Some(d), _) if d.value => {
+                        Finding::fail(target, "runs in debug mode").at(&d.origin)
                     }
-                    .in_env(&env.name),
-                );
+                    (_, Ok(Some(switch))) => {
+                        let value = match &switch.value {
+                            SettingValue::Literal(v) => v.as_str(),
+                            _ => "",
+                        };
+                        Finding::fail(
+                            target,
+                            format!("{}={value} turns on debug or development mode", switch.name),
+                        )
+                        .at(&switch.origin)
+                    }
+                    (Some(d), _) => Finding::pass(target, "debug mode is off").at(&d.origin),
+                    (None, Ok(None)) => {
+                        let first = &env.settings[0];
+                        Finding::pass(
+                            target,
+                            "no setting of production turns on debug or development mode",
+                        )
+                        .at(&first.origin)
+                    }
+                    (None, Err(())) => Finding::not_evidenced(
+                        target,
+                        &format!("`debug: false` for `{}`", c.name),
+                        "its .env, compose or Kubernetes settings",
+                    )
+                    .at(&c.origin),
+                };
+                out.push(finding.in_env(&env.name));
             }
             for endpoint in &env.endpoints {
                 out.push(live_only(

@@ -1,3 +1,4 @@
+use crate::model::{Fact, SshPolicy};
 use crate::rules::*;
 
 /// `security.ssh-hardening`: SSH allows no passwords, no root, and needs a second factor.
@@ -11,8 +12,10 @@ static META: RuleMeta = RuleMeta {
     applies_when: Some("the team manages servers"),
     evidence: &[Evidence::Sshd, Evidence::Declared],
     sources: &[Guideline::Crvs],
-    checks: "`PasswordAuthentication no`, `PermitRootLogin no`, a second factor (`AuthenticationMethods` \
-with keyboard-interactive / PAM), and alerts on login; declared as `access.ssh` when no sshd_config is read.",
+    checks: "`PasswordAuthentication no`, `PermitRootLogin no` (`prohibit-password` still lets root in), a \
+second factor (`AuthenticationMethods` with keyboard-interactive / PAM in every list), no `Match` block that \
+undoes any of these, and alerts on login. Read from each sshd_config (with sshd's defaults for what it \
+leaves out); declared as `access.ssh` when no sshd_config is read.",
     rationale: "SSH is the most attacked service on any public server. Passwords get guessed; root logins \
 leave no trace of who it was; a second factor and alerts make a stolen key noisy instead of silent.",
     remediation: "Set the four options in sshd_config (or declare them once they are set).",
@@ -22,60 +25,104 @@ leave no trace of who it was; a second factor and alerts make a stolen key noisy
     examples_run: true,
 };
 
+/// Judges one SSH policy: the facts an sshd_config gives (or the declaration), login alerts, and
+/// the `Match` blocks that weaken it.
+fn judge_policy(
+    target: &str,
+    ssh: &SshPolicy,
+    login_alerts: Option<&Fact<bool>>,
+    weakened_by: &[Fact<String>],
+) -> Finding {
+    let checks = [
+        (
+            "password_auth",
+            ssh.password_auth.as_ref(),
+            false,
+            "password logins are allowed",
+        ),
+        (
+            "root_login",
+            ssh.root_login.as_ref(),
+            false,
+            "root can log in (PermitRootLogin must be `no`)",
+        ),
+        (
+            "mfa",
+            ssh.mfa.as_ref(),
+            true,
+            "no second factor is required",
+        ),
+        ("login_alerts", login_alerts, true, "logins raise no alert"),
+    ];
+    let mut missing = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let mut origin = None;
+    for (key, fact, want, problem) in checks {
+        match fact {
+            None => missing.push(format!("`access.ssh.{key}`")),
+            Some(f) if f.value != want => {
+                origin.get_or_insert(&f.origin);
+                problems.push(problem.to_string());
+            }
+            Some(f) => {
+                origin.get_or_insert(&f.origin);
+            }
+        }
+    }
+    for w in weakened_by {
+        origin.get_or_insert(&w.origin);
+        problems.push(w.value.clone());
+    }
+    if !problems.is_empty() {
+        Finding::fail(target, problems.join("; ")).at_opt(origin)
+    } else if !missing.is_empty() {
+        Finding::not_evidenced(target, &list(&missing), "an sshd_config")
+    } else {
+        Finding::pass(
+            target,
+            "SSH takes keys only, no root, a second factor, and alerts on login",
+        )
+        .at_opt(origin)
+    }
+}
+
 impl Rule for SshHardening {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if !cx.model.has_managed_servers() {
+        if !cx.model.has_managed_servers() && cx.model.access.sshd.is_empty() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
                 "no managed servers declared",
             )]);
         }
-        let ssh = &cx.model.access.ssh;
-        let checks = [
-            (
-                "password_auth",
-                &ssh.password_auth,
-                false,
-                "password logins are allowed",
-            ),
-            ("root_login", &ssh.root_login, false, "root can log in"),
-            ("mfa", &ssh.mfa, true, "no second factor is required"),
-            (
-                "login_alerts",
-                &ssh.login_alerts,
-                true,
-                "logins raise no alert",
-            ),
-        ];
-        let mut missing = Vec::new();
-        let mut problems = Vec::new();
-        let mut origin = None;
-        for (key, fact, want, problem) in checks {
-            match fact {
-                None => missing.push(format!("`access.ssh.{key}`")),
-                Some(f) if f.value != want => {
-                    origin.get_or_insert(&f.origin);
-                    problems.push(problem);
-                }
-                Some(f) => {
-                    origin.get_or_insert(&f.origin);
-                }
-            }
+        let access = &cx.model.access;
+        // Login alerts are not an sshd setting: they come from the declaration or monitoring.
+        let alerts = access
+            .ssh
+            .login_alerts
+            .as_ref()
+            .or(cx.model.monitoring.ssh_audit.as_ref());
+        if access.sshd.is_empty() {
+            return Ok(vec![judge_policy(DEPLOYMENT, &access.ssh, alerts, &[])]);
         }
-        Ok(vec![if !problems.is_empty() {
-            Finding::fail(DEPLOYMENT, problems.join("; ")).at_opt(origin)
-        } else if !missing.is_empty() {
-            Finding::not_evidenced(DEPLOYMENT, &list(&missing), "an sshd_config")
-        } else {
-            Finding::pass(
-                DEPLOYMENT,
-                "SSH takes keys only, no root, a second factor, and alerts on login",
-            )
-            .at_opt(origin)
-        }])
+        Ok(access
+            .sshd
+            .iter()
+            .map(|file| {
+                let finding = judge_policy(
+                    &format!("sshd:{}", file.path),
+                    &file.policy,
+                    alerts,
+                    &file.weakened_by,
+                );
+                match &file.environment {
+                    Some(env) => finding.in_env(env),
+                    None => finding,
+                }
+            })
+            .collect())
     }
 }

@@ -1,4 +1,5 @@
-//! Redaction of secret values: applied to every result's evidence before any report sees it.
+//! Secrets: which keys hold them, and redaction of their values. Readers use it to keep secret
+//! values out of the model; policy redacts every result's evidence before any report sees it.
 
 use serde_json::Value;
 

@@ -1,8 +1,8 @@
-//! Glob matching for waiver targets.
+//! Glob matching for waiver targets and sshd `Include` file names.
 //!
-//! Written here rather than taken from a glob crate because targets are not paths: they contain
-//! brackets and quotes (`aws_s3_bucket.assets["logs"]`) that path globs treat as character classes.
-//! Only `*` (any text) and `?` (one character) are special.
+//! Written here rather than taken from a glob crate because waiver targets are not paths: they
+//! contain brackets and quotes (`aws_s3_bucket.assets["logs"]`) that path globs treat as character
+//! classes. Only `*` (any text) and `?` (one character) are special.
 
 /// Whether `text` matches `pattern`.
 pub fn glob_match(pattern: &str, text: &str) -> bool {

@@ -1,0 +1,295 @@
+//! Artefact readers feeding rules: sshd_config and .env files, on realistic and broken fixtures.
+
+use crate::support::*;
+use liftoff::rules::Status;
+use std::path::Path;
+
+const SECRETS: [&str; 4] = ["django-insecure", "hunter2", "ghp_16C7", "4f8#k2"];
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A project with a manifest and fixture files copied to the given relative paths.
+fn project_with(manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = project(manifest);
+    for (fixture, dest) in files {
+        let from = root().join("tests/fixtures").join(fixture);
+        let to = dir.path().join(dest);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if from.is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+            copy_dir(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = liftoff()
+        .arg("check")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(
+        code != 2,
+        "input error: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn results<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == rule)
+        .collect()
+}
+
+const SERVERS: &str = "service: s\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}]\n    components: [{name: web, kind: web}]\nmonitoring: {ssh_audit: true}\n";
+
+#[test]
+fn a_hardened_sshd_config_passes() {
+    let dir = project_with(SERVERS, &[("sshd-hardened/ssh", "ops/ssh")]);
+    let (_, report) = check(dir.path(), &[]);
+    let r = results(&report, "security.ssh-hardening");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0]["status"], "pass", "{}", r[0]);
+    assert_eq!(r[0]["target"], "sshd:ops/ssh/sshd_config");
+    let read = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "ops/ssh/sshd_config")
+        .unwrap();
+    assert_eq!(read["status"], "read");
+    assert_eq!(read["reason"], "with 2 included file(s)");
+}
+
+#[test]
+fn a_weak_sshd_config_fails_with_every_reason_and_its_line() {
+    let dir = project_with(SERVERS, &[("sshd-weak/sshd_config", "sshd_config")]);
+    let (_, report) = check(dir.path(), &[]);
+    let r = results(&report, "security.ssh-hardening");
+    assert_eq!(r[0]["status"], "fail");
+    let message = r[0]["message"].as_str().unwrap();
+    for expected in [
+        "password logins are allowed",
+        "root can log in",
+        "no second factor",
+        "Match Address 10.20.0.0/16 allows passwords",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{expected:?} missing from {message}"
+        );
+    }
+    // The first problem found decides the position: PermitRootLogin on line 4 comes after the
+    // default for PasswordAuthentication, which has no line of its own.
+    assert_eq!(r[0]["location"]["path"], "sshd_config");
+}
+
+#[test]
+fn ssh_hardening_is_waivable_and_not_applicable_without_servers() {
+    let waived = format!(
+        "{SERVERS}waivers: [{{rule: security.ssh-hardening, target: \"sshd:*\", reason: bastion replaced in Q1, expires: 2027-01-31}}]\n"
+    );
+    let dir = project_with(&waived, &[("sshd-weak/sshd_config", "sshd_config")]);
+    let (_, report) = check(dir.path(), &[]);
+    assert_eq!(
+        results(&report, "security.ssh-hardening")[0]["status"],
+        "waived"
+    );
+    let none = project("service: s\nenvironments: {production: {kind: production}}\n");
+    let (_, report) = check(none.path(), &[]);
+    assert_eq!(
+        results(&report, "security.ssh-hardening")[0]["status"],
+        "not-applicable"
+    );
+}
+
+const WEB: &str = "service: s\nenvironments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, env_file: config/production.env}]\n";
+
+#[test]
+fn production_settings_evidence_debug_errors_secrets_and_smtp() {
+    let dir = project_with(
+        &format!("{WEB}data: {{email: true}}\n"),
+        &[("dotenv/production.env", "config/production.env")],
+    );
+    let (_, report) = check(dir.path(), &[]);
+    let status = |rule: &str| {
+        results(&report, rule)
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(status("security.no-debug"), ["pass"]);
+    assert_eq!(status("monitoring.error-reporting"), ["pass"]);
+    assert_eq!(status("security.plaintext-secrets"), ["pass"]);
+    assert_eq!(status("ops.smtp"), ["pass"]);
+    let file = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "config/production.env")
+        .unwrap();
+    assert_eq!(
+        (file["status"].as_str(), file["environment"].as_str()),
+        (Some("read"), Some("production"))
+    );
+}
+
+#[test]
+fn a_leaky_env_file_fails_and_never_shows_its_secrets() {
+    let dir = project_with(WEB, &[("dotenv/leaky.env", "config/production.env")]);
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let secrets: Vec<(&str, &str)> = results(&report, "security.plaintext-secrets")
+        .iter()
+        .map(|r| (r["target"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        secrets,
+        vec![
+            ("dotenv:config/production.env#API_TOKEN", "fail"),
+            ("dotenv:config/production.env#DATABASE_URL", "fail"),
+            ("dotenv:config/production.env#SECRET_KEY", "fail"),
+        ]
+    );
+    let debug = results(&report, "security.no-debug");
+    assert_eq!(debug[0]["status"], "fail");
+    assert_eq!(
+        debug[0]["message"],
+        "DEBUG=True turns on debug or development mode"
+    );
+    assert_eq!(debug[0]["location"]["line"], 1);
+    assert_eq!(
+        results(&report, "monitoring.error-reporting")[0]["message"],
+        "SENTRY_DSN is set but empty"
+    );
+    for format in ["text", "json", "sarif", "junit", "markdown", "html"] {
+        let out = liftoff()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--verbose", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        for secret in SECRETS {
+            assert!(
+                !text.contains(secret),
+                "{format} report shows a secret ({secret})"
+            );
+        }
+    }
+}
+
+#[test]
+fn required_environment_variables_come_from_the_profile() {
+    let dir = project_with(
+        &format!(
+            "{WEB}params:\n  ops.required-env: {{required_env: [DATABASE_URL, SENTRY_DSN, SECRET_KEY], forbidden_env: [DEBUG_TOOLBAR]}}\n"
+        ),
+        &[("dotenv/production.env", "config/production.env")],
+    );
+    let (_, report) = check(dir.path(), &[]);
+    let r = results(&report, "ops.required-env");
+    assert_eq!(r[0]["status"], "fail");
+    assert_eq!(r[0]["message"], "SECRET_KEY not set");
+    let bare = project(&format!(
+        "{}params:\n  ops.required-env: {{required_env: [DATABASE_URL]}}\n",
+        WEB.replace(", env_file: config/production.env", "")
+    ));
+    let (_, report) = check(bare.path(), &[]);
+    assert!(
+        results(&report, "ops.required-env")[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not evidenced")
+    );
+}
+
+#[test]
+fn env_files_follow_their_environment_and_bare_ones_are_ignored() {
+    let dir = project_with(
+        "service: s\nenvironments: {production: {kind: production, components: [{name: web, kind: web}]}}\n",
+        &[
+            ("dotenv/leaky.env", ".env"),
+            ("dotenv/production.env", ".env.production"),
+        ],
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let status: Vec<(&str, &str)> = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.status.as_str()))
+        .collect();
+    assert_eq!(
+        status,
+        vec![(".env", "ignored"), (".env.production", "read")]
+    );
+    let a = assess_in(
+        "service: s\n",
+        dir.path(),
+        liftoff::model::Stage::Production,
+    )
+    .unwrap();
+    assert!(
+        statuses(&a, "security.plaintext-secrets")
+            .iter()
+            .all(|s| *s == Status::NotApplicable)
+    );
+}
+
+#[test]
+fn broken_artefacts_are_input_errors_with_positions() {
+    let dir = project(WEB);
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/production.env"),
+        "GOOD=1\nthis is not a setting\nQUOTED=\"unterminated\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sshd_config"),
+        "PermitRootLogin no\nPasswordAuthenticaton no\n",
+    )
+    .unwrap();
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "config/production.env:2:1",
+        "config/production.env:3:8",
+        "never closed",
+        "sshd_config:2:1",
+        "did you mean `passwordauthentication`?",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing in\n{err}");
+    }
+    let missing = project(
+        "service: s\nenvironments: {production: {components: [{name: web, kind: web, env_file: nope.env}]}}\n",
+    );
+    liftoff()
+        .arg("check")
+        .arg(missing.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the env_file `nope.env`"));
+}

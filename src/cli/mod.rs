@@ -2,6 +2,7 @@
 
 mod check;
 mod diagnostics;
+mod diff;
 mod explain;
 mod init;
 mod plan;
@@ -18,6 +19,7 @@ Examples:
   liftoff check . --stage soft-launch --format json  machine-readable verdict
   liftoff check . --format sarif --output liftoff.sarif
   liftoff plan --records-per-year 749970 --attachments-per-record 3
+  liftoff diff . --from staging --to production
   liftoff explain security.db-not-public
   liftoff waivers .
 
@@ -57,6 +59,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Capacity plan: disk per environment and for backups, production server count.
     Plan(plan::PlanArgs),
+    /// Environment parity: what differs between two environments (exit 1 on unaccepted drift).
+    Diff(diff::DiffArgs),
     /// List the rule catalogue.
     Rules(explain::RulesArgs),
     /// Show one rule's full documentation.
@@ -110,6 +114,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args, today, color),
         Command::Plan(args) => plan::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Rules(args) => explain::rules(args),
         Command::Explain(args) => explain::explain(args),
         Command::Waivers(args) => waivers::run(args, today),

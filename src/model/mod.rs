@@ -326,6 +326,8 @@ pub struct Environment {
     pub endpoints: Vec<Endpoint>,
     /// Environment variables set for this environment (from its .env files).
     pub settings: Vec<Setting>,
+    /// Globs over parity subjects (`*.instances`, `env.DEBUG_TOOLBAR`) the team accepts as differing.
+    pub accepted_differences: Vec<Fact<String>>,
 }
 
 /// An environment variable as a deployment file sets it.

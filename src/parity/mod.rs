@@ -1,93 +1,161 @@
 //! Environment parity: what differs between two environments, fact by fact.
 //!
-//! Feeds `env.parity` now and `liftoff diff` later. Instance counts are reported but never count
-//! as drift: staging commonly runs fewer replicas; software versions, server specs and security
-//! settings must match.
+//! Feeds `env.parity` and `liftoff diff`. Software (engines, versions, editions, images), server
+//! specifications, security settings and the names of environment variables must match; instance
+//! counts, locations and shared infrastructure (load balancers, CDNs) are reported but are not
+//! drift. Differences a team accepts are listed in the manifest (`accept_differences`) and are
+//! reported as accepted. Setting *values* are never compared or shown: only names.
 
-use crate::model::{Component, Environment, Origin};
+use crate::glob::glob_match;
+use crate::model::{Component, ComponentKind, Environment, Fact, Origin};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// One difference between two environments.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Difference {
-    /// software, server-spec, security or topology.
+    /// software, server-spec, security, settings, environment or topology.
     pub aspect: &'static str,
-    /// What differs, e.g. `registry-db.version`.
+    /// What differs, e.g. `registry-db.version`, `env.SENTRY_DSN`, `servers`.
     pub subject: String,
+    /// The value in the first environment (`None`: absent there).
     pub from: Option<String>,
+    /// The value in the second environment.
     pub to: Option<String>,
-    /// Whether this difference breaks parity (topology differences do not).
+    /// Whether this difference breaks parity.
     pub drift: bool,
+    /// Whether the manifest accepts it (`accept_differences`).
+    pub accepted: bool,
     #[serde(skip)]
     pub origin: Option<Origin>,
 }
 
-fn text<T: std::fmt::Debug>(v: Option<&T>) -> Option<String> {
-    v.map(|v| format!("{v:?}").trim_matches('"').to_ascii_lowercase())
+impl Difference {
+    /// Drift the team has not accepted: what fails `env.parity` and `liftoff diff`.
+    pub fn breaks_parity(&self) -> bool {
+        self.drift && !self.accepted
+    }
 }
 
 /// Reads one software fact of a component.
 type SoftwareField = fn(&Component) -> Option<String>;
 
+const SOFTWARE: [(&str, SoftwareField); 4] = [
+    ("engine", |c| c.engine.as_ref().map(|f| f.value.clone())),
+    ("version", |c| c.version.as_ref().map(|f| f.value.clone())),
+    ("edition", |c| {
+        c.edition.as_ref().map(|f| f.value.to_ascii_lowercase())
+    }),
+    ("image", |c| c.image.as_ref().map(|f| f.value.clone())),
+];
+
+const SECURITY: [(&str, SoftwareField); 3] = [
+    ("public", |c| c.public.as_ref().map(|f| f.value.to_string())),
+    ("encrypted", |c| {
+        c.encrypted.as_ref().map(|f| f.value.to_string())
+    }),
+    ("subnet", |c| c.subnet.as_ref().map(|f| f.value.clone())),
+];
+
 /// Load balancers and CDNs are often shared or absent in staging; their absence is not drift.
 fn shared_infrastructure(c: &Component) -> bool {
-    matches!(
-        c.kind(),
-        crate::model::ComponentKind::LoadBalancer | crate::model::ComponentKind::Cdn
-    )
+    matches!(c.kind(), ComponentKind::LoadBalancer | ComponentKind::Cdn)
 }
 
-/// The differences between `from` (e.g. staging) and `to` (e.g. production).
-pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let mut push = |aspect,
-                    subject: String,
-                    a: Option<String>,
-                    b: Option<String>,
-                    drift,
-                    origin: Option<&Origin>| {
-        if a != b {
-            out.push(Difference {
+fn show<T: ToString>(fact: &Option<Fact<T>>) -> Option<String> {
+    fact.as_ref().map(|f| f.value.to_string())
+}
+
+struct Collector {
+    out: Vec<Difference>,
+}
+
+impl Collector {
+    fn push(
+        &mut self,
+        aspect: &'static str,
+        subject: String,
+        from: Option<String>,
+        to: Option<String>,
+        drift: bool,
+        origin: Option<&Origin>,
+    ) {
+        if from != to {
+            self.out.push(Difference {
                 aspect,
                 subject,
-                from: a,
-                to: b,
+                from,
+                to,
                 drift,
+                accepted: false,
                 origin: origin.cloned(),
             });
         }
-    };
-    let spec = |e: &Environment| -> BTreeSet<String> {
-        e.servers
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}cpu/{}GB/{}/{}",
-                    s.cpu.as_ref().map_or("?".into(), |f| f.value.to_string()),
-                    s.ram_gb
-                        .as_ref()
-                        .map_or("?".into(), |f| f.value.to_string()),
-                    s.os.as_ref().map_or("?", |f| f.value.as_str()),
-                    s.arch.as_ref().map_or("?", |f| f.value.as_str()),
-                )
-            })
-            .collect()
-    };
-    let (spec_a, spec_b) = (spec(from), spec(to));
-    if !spec_a.is_empty() && !spec_b.is_empty() && spec_a != spec_b {
-        push(
+    }
+}
+
+fn server_specs(e: &Environment) -> BTreeSet<String> {
+    e.servers
+        .iter()
+        .map(|s| {
+            let num =
+                |f: &Option<Fact<f64>>| f.as_ref().map_or("?".to_string(), |f| f.value.to_string());
+            let text =
+                |f: &Option<Fact<String>>| f.as_ref().map_or("?".to_string(), |f| f.value.clone());
+            format!(
+                "{}cpu/{}GB/{}/{}",
+                num(&s.cpu),
+                num(&s.ram_gb),
+                text(&s.os),
+                text(&s.arch)
+            )
+        })
+        .collect()
+}
+
+/// The differences between `from` (e.g. staging) and `to` (e.g. production), with the
+/// differences either environment accepts marked.
+pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
+    let mut c = Collector { out: Vec::new() };
+    let (spec_a, spec_b) = (server_specs(from), server_specs(to));
+    if !spec_a.is_empty() && !spec_b.is_empty() {
+        let joined = |s: BTreeSet<String>| Some(s.into_iter().collect::<Vec<_>>().join(", "));
+        c.push(
             "server-spec",
             "servers".into(),
-            Some(spec_a.into_iter().collect::<Vec<_>>().join(", ")),
-            Some(spec_b.into_iter().collect::<Vec<_>>().join(", ")),
+            joined(spec_a),
+            joined(spec_b),
             true,
             to.servers.first().map(|s| &s.origin),
         );
     }
+    c.push(
+        "topology",
+        "servers.count".into(),
+        Some(from.servers.len().to_string()),
+        Some(to.servers.len().to_string()),
+        false,
+        None,
+    );
+    c.push(
+        "environment",
+        "location".into(),
+        show(&from.location),
+        show(&to.location),
+        false,
+        to.location.as_ref().map(|f| &f.origin),
+    );
+    c.push(
+        "environment",
+        "datacenter_tier".into(),
+        show(&from.datacenter_tier),
+        show(&to.datacenter_tier),
+        false,
+        None,
+    );
     for b in &to.components {
-        let Some(a) = from.components.iter().find(|c| c.name == b.name) else {
-            push(
+        let Some(a) = from.components.iter().find(|x| x.name == b.name) else {
+            c.push(
                 "topology",
                 b.name.clone(),
                 None,
@@ -97,16 +165,8 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
             );
             continue;
         };
-        let software: [(&str, SoftwareField); 4] = [
-            ("engine", |c| c.engine.as_ref().map(|f| f.value.clone())),
-            ("version", |c| c.version.as_ref().map(|f| f.value.clone())),
-            ("edition", |c| {
-                c.edition.as_ref().map(|f| f.value.to_ascii_lowercase())
-            }),
-            ("image", |c| c.image.as_ref().map(|f| f.value.clone())),
-        ];
-        for (field, get) in software {
-            push(
+        for (field, get) in SOFTWARE {
+            c.push(
                 "software",
                 format!("{}.{field}", b.name),
                 get(a),
@@ -115,50 +175,147 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
                 Some(&b.origin),
             );
         }
-        push(
-            "security",
-            format!("{}.public", b.name),
-            text(a.public.as_ref().map(|f| &f.value)),
-            text(b.public.as_ref().map(|f| &f.value)),
-            true,
-            Some(&b.origin),
-        );
-        push(
-            "security",
-            format!("{}.encrypted", b.name),
-            text(a.encrypted.as_ref().map(|f| &f.value)),
-            text(b.encrypted.as_ref().map(|f| &f.value)),
-            true,
-            Some(&b.origin),
-        );
-        push(
-            "security",
-            format!("{}.subnet", b.name),
-            a.subnet.as_ref().map(|f| f.value.clone()),
-            b.subnet.as_ref().map(|f| f.value.clone()),
-            true,
-            Some(&b.origin),
-        );
-        push(
+        for (field, get) in SECURITY {
+            c.push(
+                "security",
+                format!("{}.{field}", b.name),
+                get(a),
+                get(b),
+                true,
+                Some(&b.origin),
+            );
+        }
+        c.push(
             "topology",
             format!("{}.instances", b.name),
-            text(a.instances.as_ref().map(|f| &f.value)),
-            text(b.instances.as_ref().map(|f| &f.value)),
+            show(&a.instances),
+            show(&b.instances),
             false,
             Some(&b.origin),
         );
     }
-    for a in &from.components {
-        if !to.components.iter().any(|c| c.name == a.name) {
-            push(
-                "topology",
-                a.name.clone(),
-                Some("present".into()),
-                None,
-                !shared_infrastructure(a),
-                Some(&a.origin),
+    for a in from
+        .components
+        .iter()
+        .filter(|a| !to.components.iter().any(|b| b.name == a.name))
+    {
+        c.push(
+            "topology",
+            a.name.clone(),
+            Some("present".into()),
+            None,
+            !shared_infrastructure(a),
+            Some(&a.origin),
+        );
+    }
+    // Setting names only: values differ by design (hosts, credentials) and may be secret.
+    if !from.settings.is_empty() && !to.settings.is_empty() {
+        let names = |e: &Environment| {
+            e.settings
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<BTreeSet<_>>()
+        };
+        let (na, nb) = (names(from), names(to));
+        for name in na.symmetric_difference(&nb) {
+            let (a, b) = (
+                na.contains(name).then(|| "set".to_string()),
+                nb.contains(name).then(|| "set".to_string()),
             );
+            let origin = to.setting(name).or(from.setting(name)).map(|s| &s.origin);
+            c.push("settings", format!("env.{name}"), a, b, true, origin);
         }
     }
-    out
+    let accepted: Vec<&Fact<String>> = from
+        .accepted_differences
+        .iter()
+        .chain(&to.accepted_differences)
+        .collect();
+    for d in &mut c.out {
+        d.accepted = accepted
+            .iter()
+            .any(|pattern| glob_match(&pattern.value, &d.subject));
+    }
+    c.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EnvKind, Location};
+
+    fn env(name: &str, kind: EnvKind, components: Vec<Component>) -> Environment {
+        let origin = Origin::Declared(Location::new("liftoff.yaml", 1, 1));
+        Environment {
+            name: name.into(),
+            kind: Fact::new(kind, origin.clone()),
+            origin: origin.clone(),
+            location: None,
+            zones: vec![],
+            datacenter_tier: None,
+            bandwidth_mbps: None,
+            personal_data: None,
+            mirrors: None,
+            restored_from_backup: None,
+            servers: vec![],
+            components,
+            endpoints: vec![],
+            settings: vec![],
+            accepted_differences: vec![],
+        }
+    }
+
+    fn db(version: &str, instances: u32) -> Component {
+        let o = Origin::Declared(Location::new("liftoff.yaml", 2, 1));
+        let f = |v: &str| Some(Fact::new(v.to_string(), o.clone()));
+        Component {
+            name: "db".into(),
+            kind: Fact::new(ComponentKind::Database, o.clone()),
+            origin: o.clone(),
+            engine: f("postgres"),
+            version: f(version),
+            edition: None,
+            image: None,
+            instances: Some(Fact::new(instances, o.clone())),
+            workers_per_instance: None,
+            singleton: None,
+            clustered: None,
+            zones: vec![],
+            public: None,
+            subnet: None,
+            encrypted: None,
+            data_class: None,
+            hosts: vec![],
+            service_account: None,
+            replicas: None,
+            replication_mode: None,
+            recovery: None,
+            debug: None,
+            load_balanced: None,
+        }
+    }
+
+    #[test]
+    fn versions_drift_instances_do_not_and_acceptance_is_by_glob() {
+        let staging = env("staging", EnvKind::Staging, vec![db("15.8", 1)]);
+        let mut production = env("production", EnvKind::Production, vec![db("16.4", 3)]);
+        let diffs = compare(&staging, &production);
+        let subjects: Vec<(&str, bool)> = diffs
+            .iter()
+            .map(|d| (d.subject.as_str(), d.breaks_parity()))
+            .collect();
+        assert_eq!(
+            subjects,
+            vec![("db.version", true), ("db.instances", false)]
+        );
+        production.accepted_differences.push(Fact::new(
+            "db.*".into(),
+            Origin::Declared(Location::new("liftoff.yaml", 9, 1)),
+        ));
+        assert!(
+            compare(&staging, &production)
+                .iter()
+                .all(|d| !d.breaks_parity())
+        );
+    }
 }

@@ -360,6 +360,7 @@ fn build_environment(
         components: Vec::new(),
         endpoints: Vec::new(),
         settings: Vec::new(),
+        accepted_differences: at.facts(node, "accept_differences", &section.accept_differences),
     };
 
     let servers_node = child(node, "servers");

@@ -162,6 +162,10 @@ pub struct EnvironmentSection {
     pub mirrors: Option<String>,
     /// How often this environment is restored from production backups.
     pub restored_from_backup: Option<RestoreCadence>,
+    /// Differences from the environment it mirrors that are accepted (globs over `liftoff diff`
+    /// subjects, e.g. `*.instances`, `servers`, `env.DEBUG_TOOLBAR`).
+    #[serde(default)]
+    pub accept_differences: Vec<String>,
     /// Artefacts that belong to this environment only.
     #[serde(default)]
     pub sources: Vec<SourceEntry>,

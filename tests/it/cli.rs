@@ -473,3 +473,155 @@ fn the_rule_catalogue_in_docs_is_current() {
         "docs/rules.md is stale: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+const DRIFTING: &str = "service: s\nenvironments:\n  production:\n    kind: production\n    components:\n      - {name: db, kind: database, engine: postgres, version: \"16.4\", instances: 2, public: false}\n      - {name: lb, kind: load-balancer}\n  staging:\n    kind: staging\n    mirrors: production\n    components:\n      - {name: db, kind: database, engine: postgres, version: \"15.8\", instances: 1, public: true}\n";
+
+#[test]
+fn diff_lists_every_difference_and_exits_one_on_drift() {
+    let dir = project(DRIFTING);
+    let out = liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args([
+            "--from",
+            "staging",
+            "--to",
+            "production",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema"], "liftoff-diff/1");
+    assert_eq!(v["in_parity"], false);
+    let found: Vec<(String, bool)> = v["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["subject"].as_str().unwrap().to_string(),
+                d["drift"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("db.version".into(), true),
+            ("db.public".into(), true),
+            ("db.instances".into(), false),
+            ("lb".into(), false),
+        ]
+    );
+    liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args(["--from", "staging", "--to", "production"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "drift     software     db.version: 15.8 -> 16.4",
+        ));
+    liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args([
+            "--from",
+            "staging",
+            "--to",
+            "production",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .stdout(predicate::str::contains(
+            "| drift | security | `db.public` | true | false |",
+        ));
+    liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args(["--from", "stagin", "--to", "production"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `staging`?"));
+}
+
+#[test]
+fn accepted_differences_keep_parity() {
+    let accepted = DRIFTING.replace(
+        "    mirrors: production\n",
+        "    mirrors: production\n    accept_differences: [\"db.version\", \"db.public\"]\n",
+    );
+    let dir = project(&accepted);
+    let out = liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args([
+            "--from",
+            "staging",
+            "--to",
+            "production",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["drift"] == true)
+            .all(|d| d["accepted"] == true)
+    );
+    // env.parity reads the same comparison.
+    let a = crate::support::assess(&accepted);
+    assert_eq!(
+        statuses(&a, "env.parity"),
+        vec![liftoff::rules::Status::Pass]
+    );
+    assert_eq!(
+        statuses(&crate::support::assess(DRIFTING), "env.parity"),
+        vec![liftoff::rules::Status::Fail]
+    );
+}
+
+#[test]
+fn diff_compares_setting_names_never_values() {
+    let dir = project(
+        "service: s\nenvironments: {production: {kind: production}, staging: {kind: staging}}\n",
+    );
+    std::fs::write(
+        dir.path().join(".env.production"),
+        "SENTRY_DSN=https://abc@o1.ingest.example/1\nDEBUG=0\nSHARED=prod-value\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".env.staging"),
+        "DEBUG=1\nSHARED=staging-value\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args(["--from", "staging", "--to", "production"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("drift     settings     env.SENTRY_DSN: (absent) -> set"),
+        "{text}"
+    );
+    for value in ["abc@o1", "prod-value", "staging-value"] {
+        assert!(!text.contains(value), "a setting value was shown: {text}");
+    }
+    assert!(
+        !text.contains("env.SHARED") && !text.contains("env.DEBUG"),
+        "names present in both are not differences"
+    );
+}

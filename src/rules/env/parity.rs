@@ -20,12 +20,14 @@ static META: RuleMeta = RuleMeta {
     ],
     sources: &[Guideline::Stat, Guideline::Crvs],
     checks: "Each staging environment runs the same software versions (engines, editions, image tags), the \
-same server specification and the same security settings as the environment it mirrors (its `mirrors:`, \
-else the production environment). Instance counts may differ.",
-    rationale: "A rehearsal on different software or hardware proves little: the upgrade that worked on \
+same server specification, the same security settings and the same environment variable names as the \
+environment it mirrors (its `mirrors:`, else the production environment). Instance counts, locations and \
+shared load balancers may differ; differences listed in `accept_differences` are reported, not failed.",
+    rationale: "A rehearsal on different software, settings or hardware proves little: the upgrade that worked on \
 staging's PostgreSQL 15 can still fail on production's 16, and a staging without production's security \
 settings hides the failures those settings cause.",
-    remediation: "Align the listed differences, or accept one with a waiver that says why.",
+    remediation: "Align the listed differences (`liftoff diff --from staging --to production` shows them all), \
+or list the ones you accept under the staging environment's `accept_differences`.",
     params: &[],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"15.8\"}]\n",
@@ -66,7 +68,7 @@ impl Rule for Parity {
             }
             let drift: Vec<_> = parity::compare(staging, mirrored)
                 .into_iter()
-                .filter(|d| d.drift)
+                .filter(parity::Difference::breaks_parity)
                 .collect();
             let finding = if drift.is_empty() {
                 Finding::pass(

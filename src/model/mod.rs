@@ -414,6 +414,55 @@ pub struct Component {
     pub recovery: Option<Fact<String>>,
     pub debug: Option<Fact<bool>>,
     pub load_balanced: Option<Fact<bool>>,
+    /// The command the component runs (from compose or Kubernetes).
+    pub command: Option<Fact<String>>,
+    /// Environment variables set for this component alone.
+    pub settings: Vec<Setting>,
+    /// Ports published on the host: (interface, port), with where each is written.
+    pub published: Vec<Fact<(String, u16)>>,
+}
+
+impl Component {
+    /// A new component of `kind` with no facts yet.
+    pub fn new(name: impl Into<String>, kind: Fact<ComponentKind>, origin: Origin) -> Component {
+        Component {
+            name: name.into(),
+            kind,
+            origin,
+            engine: None,
+            version: None,
+            edition: None,
+            image: None,
+            instances: None,
+            workers_per_instance: None,
+            singleton: None,
+            clustered: None,
+            zones: Vec::new(),
+            public: None,
+            subnet: None,
+            encrypted: None,
+            data_class: None,
+            hosts: Vec::new(),
+            service_account: None,
+            replicas: None,
+            replication_mode: None,
+            recovery: None,
+            debug: None,
+            load_balanced: None,
+            command: None,
+            settings: Vec::new(),
+            published: Vec::new(),
+        }
+    }
+
+    /// The setting with this name: the component's own, else its environment's.
+    pub fn setting<'a>(&'a self, env: &'a Environment, name: &str) -> Option<&'a Setting> {
+        self.settings
+            .iter()
+            .rev()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .or_else(|| env.setting(name))
+    }
 }
 
 impl Component {

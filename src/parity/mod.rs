@@ -1,7 +1,8 @@
 //! Environment parity: what differs between two environments, fact by fact.
 //!
 //! Feeds `env.parity` and `liftoff diff`. Software (engines, versions, editions, images), server
-//! specifications, security settings and the names of environment variables must match; instance
+//! specifications, security settings and the names of environment variables must match where
+//! both environments state them (a fact known on one side only is reported, not drift); instance
 //! counts, locations and shared infrastructure (load balancers, CDNs) are reported but are not
 //! drift. Differences a team accepts are listed in the manifest (`accept_differences`) and are
 //! reported as accepted. Setting *values* are never compared or shown: only names.
@@ -113,6 +114,34 @@ fn server_specs(e: &Environment) -> BTreeSet<String> {
         .collect()
 }
 
+/// Compares the names of two sets of settings, never their values: values differ by design (hosts,
+/// credentials) and may be secret. Only compared when both sides have settings to compare.
+fn setting_names(
+    c: &mut Collector,
+    prefix: &str,
+    from: &[crate::model::Setting],
+    to: &[crate::model::Setting],
+) {
+    if from.is_empty() || to.is_empty() {
+        return;
+    }
+    let names =
+        |s: &[crate::model::Setting]| s.iter().map(|s| s.name.clone()).collect::<BTreeSet<_>>();
+    let (na, nb) = (names(from), names(to));
+    for name in na.symmetric_difference(&nb) {
+        let (a, b) = (
+            na.contains(name).then(|| "set".to_string()),
+            nb.contains(name).then(|| "set".to_string()),
+        );
+        let origin = to
+            .iter()
+            .chain(from)
+            .find(|s| &s.name == name)
+            .map(|s| &s.origin);
+        c.push("settings", format!("{prefix}{name}"), a, b, true, origin);
+    }
+}
+
 /// The differences between `from` (e.g. staging) and `to` (e.g. production), with the
 /// differences either environment accepts marked.
 pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
@@ -165,25 +194,20 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
             );
             continue;
         };
-        for (field, get) in SOFTWARE {
-            c.push(
-                "software",
-                format!("{}.{field}", b.name),
-                get(a),
-                get(b),
-                true,
-                Some(&b.origin),
-            );
-        }
-        for (field, get) in SECURITY {
-            c.push(
-                "security",
-                format!("{}.{field}", b.name),
-                get(a),
-                get(b),
-                true,
-                Some(&b.origin),
-            );
+        // A fact known on one side only is reported, but it is no evidence of drift.
+        for (aspect, fields) in [("software", &SOFTWARE[..]), ("security", &SECURITY[..])] {
+            for (field, get) in fields {
+                let (x, y) = (get(a), get(b));
+                let known = x.is_some() && y.is_some();
+                c.push(
+                    aspect,
+                    format!("{}.{field}", b.name),
+                    x,
+                    y,
+                    known,
+                    Some(&b.origin),
+                );
+            }
         }
         c.push(
             "topology",
@@ -192,6 +216,12 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
             show(&b.instances),
             false,
             Some(&b.origin),
+        );
+        setting_names(
+            &mut c,
+            &format!("{}.env.", b.name),
+            &a.settings,
+            &b.settings,
         );
     }
     for a in from
@@ -208,24 +238,7 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
             Some(&a.origin),
         );
     }
-    // Setting names only: values differ by design (hosts, credentials) and may be secret.
-    if !from.settings.is_empty() && !to.settings.is_empty() {
-        let names = |e: &Environment| {
-            e.settings
-                .iter()
-                .map(|s| s.name.clone())
-                .collect::<BTreeSet<_>>()
-        };
-        let (na, nb) = (names(from), names(to));
-        for name in na.symmetric_difference(&nb) {
-            let (a, b) = (
-                na.contains(name).then(|| "set".to_string()),
-                nb.contains(name).then(|| "set".to_string()),
-            );
-            let origin = to.setting(name).or(from.setting(name)).map(|s| &s.origin);
-            c.push("settings", format!("env.{name}"), a, b, true, origin);
-        }
-    }
+    setting_names(&mut c, "env.", &from.settings, &to.settings);
     let accepted: Vec<&Fact<String>> = from
         .accepted_differences
         .iter()
@@ -267,32 +280,15 @@ mod tests {
 
     fn db(version: &str, instances: u32) -> Component {
         let o = Origin::Declared(Location::new("liftoff.yaml", 2, 1));
-        let f = |v: &str| Some(Fact::new(v.to_string(), o.clone()));
-        Component {
-            name: "db".into(),
-            kind: Fact::new(ComponentKind::Database, o.clone()),
-            origin: o.clone(),
-            engine: f("postgres"),
-            version: f(version),
-            edition: None,
-            image: None,
-            instances: Some(Fact::new(instances, o.clone())),
-            workers_per_instance: None,
-            singleton: None,
-            clustered: None,
-            zones: vec![],
-            public: None,
-            subnet: None,
-            encrypted: None,
-            data_class: None,
-            hosts: vec![],
-            service_account: None,
-            replicas: None,
-            replication_mode: None,
-            recovery: None,
-            debug: None,
-            load_balanced: None,
-        }
+        let mut c = Component::new(
+            "db",
+            Fact::new(ComponentKind::Database, o.clone()),
+            o.clone(),
+        );
+        c.engine = Some(Fact::new("postgres".to_string(), o.clone()));
+        c.version = Some(Fact::new(version.to_string(), o.clone()));
+        c.instances = Some(Fact::new(instances, o));
+        c
     }
 
     #[test]

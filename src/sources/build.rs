@@ -505,6 +505,9 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         recovery: at.fact(n, "recovery", c.recovery.clone()),
         debug: at.fact(n, "debug", c.debug),
         load_balanced: at.fact(n, "load_balanced", c.load_balanced),
+        command: None,
+        settings: Vec::new(),
+        published: Vec::new(),
     }
 }
 

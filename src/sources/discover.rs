@@ -155,7 +155,7 @@ fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile
             "ignored",
             Some("a development-only or example file, not production evidence".to_string()),
         )
-    } else if matches!(kind, "dotenv" | "sshd") {
+    } else if matches!(kind, "dotenv" | "sshd" | "compose") {
         // Read by `sources::load` next.
         ("pending", None)
     } else {

@@ -13,9 +13,38 @@ use crate::model::{Location, Origin, Setting, SettingValue};
 use crate::secrets::is_secret_key;
 use std::collections::HashMap;
 
-/// Reads `.env` text. `path` names the file in locations and errors.
+/// Reads `.env` text into settings for the model. `path` names the file in locations and errors.
 pub fn parse(path: &str, text: &str) -> Result<Vec<Setting>, InputError> {
-    let mut settings: Vec<Setting> = Vec::new();
+    Ok(entries(path, text)?
+        .into_iter()
+        .map(|e| Setting {
+            value: classify(&e.name, &e.value, &e.literal),
+            name: e.name,
+            origin: Origin::Artefact(e.location),
+        })
+        .collect())
+}
+
+/// The raw values of a `.env` file, for interpolating other files (compose reads the `.env` beside
+/// it). The caller must not store them: secrets are among them.
+pub fn raw_values(path: &str, text: &str) -> Result<Vec<(String, String)>, InputError> {
+    Ok(entries(path, text)?
+        .into_iter()
+        .map(|e| (e.name, e.value))
+        .collect())
+}
+
+/// One line (or multi-line value) of a `.env` file, before classification.
+struct Entry {
+    name: String,
+    value: String,
+    /// The value without unresolved references.
+    literal: String,
+    location: Location,
+}
+
+fn entries(path: &str, text: &str) -> Result<Vec<Entry>, InputError> {
+    let mut settings: Vec<Entry> = Vec::new();
     let mut known: HashMap<String, String> = HashMap::new();
     let mut problems = Vec::new();
     let lines: Vec<&str> = text.split('\n').collect();
@@ -107,11 +136,11 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<Setting>, InputError> {
         };
         let (value, literal) = value;
         known.insert(name.to_string(), value.clone());
-        let setting_value = classify(name, &value, &literal);
-        settings.push(Setting {
+        settings.push(Entry {
             name: name.to_string(),
-            value: setting_value,
-            origin: Origin::Artefact(at(name_col)),
+            value,
+            literal,
+            location: at(name_col),
         });
     }
     if problems.is_empty() {

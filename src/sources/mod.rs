@@ -7,6 +7,7 @@
 //! judged when it was not.
 
 mod build;
+pub mod compose;
 mod discover;
 pub mod dotenv;
 pub mod manifest;
@@ -165,6 +166,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     attach_env_files(&mut found.artefacts, &env_files, dir)?;
     deployment.pipelines = found.pipelines;
     read_artefacts(dir, &mut deployment, found.artefacts)?;
+    read_compose(dir, &mut deployment, &sources)?;
     Ok(Loaded {
         deployment,
         declarations,
@@ -233,7 +235,8 @@ fn read_artefacts(
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }
-        if artefact.status == "pending" {
+        // Compose files are read per environment afterwards (`read_compose`).
+        if artefact.status == "pending" && artefact.kind != "compose" {
             artefact.status = "not-read".into();
         }
         out.push(artefact);
@@ -286,4 +289,217 @@ fn read_sshd(
         weakened_by,
     });
     Ok(())
+}
+
+/// The compose files each environment merges, in order. Declared lists keep their order (global
+/// ones first, for every environment); discovered files merge the unattached base files under an
+/// environment's `docker-compose.<env>.yml` overlay.
+fn compose_files(
+    deployment: &Deployment,
+    declared: &[discover::DeclaredSource],
+) -> Vec<(String, Vec<String>)> {
+    let found: Vec<&crate::model::ArtefactFile> = deployment
+        .artefacts
+        .iter()
+        .filter(|a| a.kind == "compose" && a.status == "pending")
+        .collect();
+    let declared_compose: Vec<&discover::DeclaredSource> =
+        declared.iter().filter(|d| d.kind == "compose").collect();
+    let mut out = Vec::new();
+    for env in &deployment.environments {
+        let files: Vec<String> = if declared_compose.is_empty() {
+            let overlays: Vec<String> = found
+                .iter()
+                .filter(|a| a.environment.as_deref() == Some(&env.name))
+                .map(|a| a.path.clone())
+                .collect();
+            if overlays.is_empty() {
+                continue;
+            }
+            let folder = |p: &str| {
+                p.rsplit_once('/')
+                    .map(|(d, _)| d.to_string())
+                    .unwrap_or_default()
+            };
+            let mut files: Vec<String> = found
+                .iter()
+                .filter(|a| {
+                    a.environment.is_none() && overlays.iter().any(|o| folder(o) == folder(&a.path))
+                })
+                .map(|a| a.path.clone())
+                .collect();
+            files.extend(overlays);
+            files
+        } else {
+            let own: Vec<String> = declared_compose
+                .iter()
+                .filter(|d| d.environment.as_deref() == Some(&env.name))
+                .map(|d| d.path.clone())
+                .collect();
+            let global = declared_compose
+                .iter()
+                .filter(|d| d.environment.is_none())
+                .map(|d| d.path.clone());
+            global.chain(own).collect()
+        };
+        if !files.is_empty() {
+            out.push((env.name.clone(), files));
+        }
+    }
+    out
+}
+
+/// Reads compose files into each environment's components.
+fn read_compose(
+    dir: &Path,
+    deployment: &mut Deployment,
+    declared: &[discover::DeclaredSource],
+) -> Result<(), InputError> {
+    let plan = compose_files(deployment, declared);
+    let mut problems = Vec::new();
+    let mut used: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (env_name, files) in plan {
+        let Some(env) = deployment
+            .environments
+            .iter_mut()
+            .find(|e| e.name == env_name)
+        else {
+            continue;
+        };
+        let known = compose::known_from(&env.settings);
+        match compose::read(dir, &files, &known) {
+            Ok(project) => {
+                apply_compose(env, &project);
+                for f in files {
+                    used.entry(f).or_default().push(env_name.clone());
+                }
+            }
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    for artefact in deployment
+        .artefacts
+        .iter_mut()
+        .filter(|a| a.kind == "compose" && a.status == "pending")
+    {
+        match used.get(&artefact.path) {
+            Some(envs) => {
+                artefact.status = "read".into();
+                artefact.reason = Some(format!("merged for {}", envs.join(", ")));
+            }
+            None => {
+                artefact.status = "ignored".into();
+                artefact.reason = Some("not attached to an environment: add a docker-compose.<environment>.yml overlay or list it under environments.<env>.sources".into());
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+/// Turns compose services into components of `env`: a component the manifest declares gets the
+/// compose facts (the artefact wins); others are added with the kind their image suggests.
+fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project) {
+    use crate::model::{Component, ComponentKind, Fact, Origin};
+    for service in &project.services {
+        let origin = Origin::Artefact(
+            service
+                .origin
+                .clone()
+                .unwrap_or_else(|| crate::model::Location::new("compose", 1, 1)),
+        );
+        let position = match env.components.iter().position(|c| c.name == service.name) {
+            Some(i) => i,
+            None => {
+                let kind = compose::kind_of(service);
+                let kind_origin = Origin::Derived {
+                    from: origin.location().cloned(),
+                    how: format!("kind {} from the image and ports", kind.as_str()),
+                };
+                env.components.push(Component::new(
+                    service.name.clone(),
+                    Fact::new(kind, kind_origin),
+                    origin.clone(),
+                ));
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        if let Some(image) = &service.image {
+            let (engine, version) = compose::engine_and_version(&image.value);
+            if let Some(engine) = engine {
+                c.engine = Some(Fact::new(engine, image.origin.clone()));
+            }
+            if let Some(version) =
+                version.filter(|_| c.kind().stores_data() || c.kind() == ComponentKind::Cache)
+            {
+                c.version = Some(Fact::new(version, image.origin.clone()));
+            }
+            c.image = Some(image.clone());
+        }
+        c.instances = Some(match &service.replicas {
+            Some(r) => r.clone(),
+            None => Fact::new(
+                1,
+                Origin::Derived {
+                    from: origin.location().cloned(),
+                    how: "compose runs one replica unless told otherwise".into(),
+                },
+            ),
+        });
+        if let Some(command) = &service.command {
+            if let Some(n) = compose::workers(&command.value) {
+                c.workers_per_instance = Some(Fact::new(n, command.origin.clone()));
+            }
+            c.command = Some(command.clone());
+        }
+        if let Some(concurrency) = service
+            .settings
+            .iter()
+            .rev()
+            .find(|s| s.name == "WEB_CONCURRENCY")
+        {
+            if let crate::model::SettingValue::Literal(v) = &concurrency.value {
+                if let Ok(n) = v.parse() {
+                    c.workers_per_instance = Some(Fact::new(n, concurrency.origin.clone()));
+                }
+            }
+        }
+        c.settings = service.settings.clone();
+        c.published = service.ports.clone();
+        let internal = matches!(
+            c.kind(),
+            ComponentKind::Database
+                | ComponentKind::Cache
+                | ComponentKind::Search
+                | ComponentKind::Queue
+                | ComponentKind::Storage
+        );
+        if internal {
+            c.public = Some(
+                match service
+                    .ports
+                    .iter()
+                    .find(|p| compose::public_interface(&p.value.0))
+                {
+                    Some(p) => Fact::new(true, p.origin.clone()),
+                    None => match service.ports.first() {
+                        Some(p) => Fact::new(false, p.origin.clone()),
+                        None => Fact::new(
+                            false,
+                            Origin::Derived {
+                                from: origin.location().cloned(),
+                                how: "publishes no port".into(),
+                            },
+                        ),
+                    },
+                },
+            );
+        }
+    }
 }

@@ -293,3 +293,253 @@ fn broken_artefacts_are_input_errors_with_positions() {
         .code(2)
         .stderr(predicates::str::contains("the env_file `nope.env`"));
 }
+
+const STACK: &str = "service: registry\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging, mirrors: production}\n";
+
+fn component<'a>(
+    model: &'a liftoff::model::Deployment,
+    env: &str,
+    name: &str,
+) -> &'a liftoff::model::Component {
+    model
+        .environment(env)
+        .unwrap()
+        .components
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{env}/{name}"))
+}
+
+#[test]
+fn a_compose_stack_with_overlays_becomes_components_per_environment() {
+    let dir = project_with(STACK, &[("compose-stack", "deploy")]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let model = &loaded.deployment;
+    let files: Vec<(&str, &str, Option<&str>)> = model
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.status.as_str(), a.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            (
+                "deploy/.env",
+                "ignored",
+                Some(
+                    "not attached to an environment: name it .env.<environment>, or set it as a component's env_file"
+                )
+            ),
+            (
+                "deploy/config/common.env",
+                "ignored",
+                Some(
+                    "not attached to an environment: name it .env.<environment>, or set it as a component's env_file"
+                )
+            ),
+            (
+                "deploy/docker-compose.production.yml",
+                "read",
+                Some("merged for production")
+            ),
+            (
+                "deploy/docker-compose.staging.yml",
+                "read",
+                Some("merged for staging")
+            ),
+            (
+                "deploy/docker-compose.yml",
+                "read",
+                Some("merged for production, staging")
+            ),
+        ]
+    );
+    let web = component(model, "production", "web");
+    assert_eq!(web.kind(), liftoff::model::ComponentKind::Web);
+    assert_eq!(
+        web.image.as_ref().unwrap().value,
+        "ghcr.io/example/registry:2024.11.3",
+        "interpolated from the .env beside the file"
+    );
+    let replicas = web.instances.as_ref().unwrap();
+    assert_eq!(replicas.value, 3);
+    assert_eq!(
+        replicas.location().unwrap().to_string(),
+        "deploy/docker-compose.production.yml:5:17"
+    );
+    assert_eq!(web.workers_per_instance.as_ref().unwrap().value, 1);
+    assert!(
+        web.settings.iter().any(|s| s.name == "TZ"),
+        "env_file settings are read through the service"
+    );
+    assert!(
+        web.settings.iter().any(|s| s.name == "ALLOWED_HOSTS"),
+        "overlay environment in list form merges"
+    );
+    assert_eq!(
+        component(model, "production", "worker").kind(),
+        liftoff::model::ComponentKind::Worker
+    );
+    assert_eq!(
+        component(model, "production", "proxy").kind(),
+        liftoff::model::ComponentKind::LoadBalancer
+    );
+    let db = component(model, "production", "db");
+    assert_eq!(
+        (
+            db.engine.as_ref().unwrap().value.as_str(),
+            db.version.as_ref().unwrap().value.as_str()
+        ),
+        ("postgres", "16.4")
+    );
+    assert!(
+        !db.public.as_ref().unwrap().value,
+        "published on the VPN interface only"
+    );
+    assert!(
+        !component(model, "production", "redis")
+            .public
+            .as_ref()
+            .unwrap()
+            .value,
+        "published on loopback"
+    );
+    assert!(
+        component(model, "staging", "db")
+            .public
+            .as_ref()
+            .unwrap()
+            .value,
+        "5432:5432 listens on every interface"
+    );
+}
+
+#[test]
+fn compose_facts_drive_the_rules() {
+    let dir = project_with(STACK, &[("compose-stack", "deploy")]);
+    let (_, report) = check(dir.path(), &[]);
+    let by_target = |rule: &str| -> Vec<(String, String)> {
+        results(&report, rule)
+            .iter()
+            .map(|r| {
+                (
+                    r["target"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert!(
+        by_target("security.db-not-public")
+            .contains(&("component:staging/db".into(), "fail".into()))
+    );
+    assert!(
+        by_target("security.db-not-public")
+            .contains(&("component:production/db".into(), "pass".into()))
+    );
+    assert!(
+        by_target("ha.web-redundancy")
+            .contains(&("component:production/web".into(), "pass".into())),
+        "3 replicas behind caddy"
+    );
+    assert!(
+        by_target("ha.singletons").contains(&("component:production/db".into(), "pass".into()))
+    );
+    assert_eq!(
+        by_target("security.plaintext-secrets")
+            .iter()
+            .filter(|(_, s)| s == "fail")
+            .count(),
+        0,
+        "passwords are references"
+    );
+    // Staging runs Django's development server; the parity report says so.
+    let out = liftoff()
+        .arg("diff")
+        .arg(dir.path())
+        .args(["--from", "staging", "--to", "production"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("env.DEBUG"));
+}
+
+#[test]
+fn development_servers_fail_in_production() {
+    let dir = project_with(
+        "service: s\nenvironments:\n  production: {kind: production}\n",
+        &[("compose-stack", "deploy")],
+    );
+    std::fs::rename(
+        dir.path().join("deploy/docker-compose.staging.yml"),
+        dir.path().join("deploy/docker-compose.production.yml"),
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let web = results(&report, "env.production-dev-images")
+        .into_iter()
+        .find(|r| r["target"] == "component:production/web")
+        .unwrap();
+    assert_eq!(web["status"], "fail");
+    assert_eq!(
+        web["message"],
+        "runs Django's development server in production"
+    );
+    let debug = results(&report, "security.no-debug")
+        .into_iter()
+        .find(|r| r["target"] == "component:production/web")
+        .unwrap();
+    assert_eq!(
+        debug["message"],
+        "DEBUG=1 turns on debug or development mode"
+    );
+}
+
+#[test]
+fn literal_secrets_in_compose_are_reported_by_service() {
+    let dir = project("service: s\nenvironments: {production: {kind: production}}\n");
+    std::fs::write(
+        dir.path().join("docker-compose.production.yml"),
+        "services:\n  db:\n    image: postgres:16.4\n    environment:\n      POSTGRES_PASSWORD: correct-horse-battery-staple\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let r = results(&report, "security.plaintext-secrets");
+    assert_eq!(r[0]["target"], "compose:docker-compose.production.yml#db");
+    assert_eq!(r[0]["location"]["line"], 5);
+    let out = liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json", "--verbose"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("correct-horse"));
+}
+
+#[test]
+fn broken_compose_files_are_input_errors() {
+    let dir = project_with(
+        "service: s\nenvironments: {production: {kind: production}}\n",
+        &[(
+            "compose-broken/docker-compose.production.yml",
+            "docker-compose.production.yml",
+        )],
+    );
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "docker-compose.production.yml:5:9",
+        "docker-compose.production.yml:7:17",
+        "docker-compose.production.yml:9:1",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing in\n{err}");
+    }
+    for expected in [
+        "is not a port mapping",
+        "is not a replica count",
+        "service `api` is the string",
+        "did you mean `services`?",
+    ] {
+        assert!(err.contains(expected), "{expected:?} missing in\n{err}");
+    }
+}

@@ -89,11 +89,29 @@ fn examples_read_no_artefact_silently() {
         .iter()
         .find(|a| a["path"] == "docker-compose.yml")
         .expect("compose file listed");
-    assert_eq!(compose["status"], "not-read");
+    assert_eq!(compose["status"], "read");
+    assert_eq!(
+        compose["reason"], "merged for production",
+        "the base file merges under its production overlay"
+    );
+    // A kind liftoff does not read yet is listed with the reason, never judged silently.
+    let dir = crate::support::project("service: s\n");
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["artefacts"][0]["status"], "not-read");
     assert!(
-        compose["reason"]
+        v["artefacts"][0]["reason"]
             .as_str()
             .unwrap()
-            .contains("does not read compose files yet")
+            .contains("does not read terraform files yet")
     );
 }

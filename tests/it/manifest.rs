@@ -211,9 +211,9 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
                 "docker-compose.production.yml",
                 "compose",
                 Some("production"),
-                "not-read"
+                "read"
             ),
-            expect("docker-compose.yml", "compose", None, "not-read"),
+            expect("docker-compose.yml", "compose", None, "read"),
             expect(
                 "infra/production/main.tf",
                 "terraform",

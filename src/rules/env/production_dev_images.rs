@@ -68,37 +68,46 @@ impl Rule for ProductionDevImages {
                     .image
                     .as_ref()
                     .and_then(|i| image_problem(&i.value).map(|p| (p, i)));
-                let finding = match (edition, image, &c.edition, &c.image) {
-                    (Some(e), _, _, _) => Finding::fail(
-                        target,
-                        format!(
-                            "runs the `{}` edition, which is not for production",
-                            e.value
-                        ),
-                    )
-                    .at(&e.origin),
-                    (None, Some((problem, i)), _, _) => {
-                        Finding::fail(target, problem).at(&i.origin)
-                    }
-                    (None, None, None, None) => match c.engine.as_ref() {
-                        Some(engine) if !has_developer_editions(&engine.value) => Finding::pass(
+                let dev_server = c.command.as_ref().and_then(|cmd| {
+                    crate::sources::compose::dev_server(&cmd.value).map(|what| (what, cmd))
+                });
+                let finding = if let Some((what, cmd)) = dev_server {
+                    Finding::fail(target, format!("runs {what} in production")).at(&cmd.origin)
+                } else {
+                    match (edition, image, &c.edition, &c.image) {
+                        (Some(e), _, _, _) => Finding::fail(
                             target,
-                            format!("{} has no developer-only edition", engine.value),
+                            format!(
+                                "runs the `{}` edition, which is not for production",
+                                e.value
+                            ),
                         )
-                        .at(&engine.origin),
-                        _ => Finding::not_evidenced(
-                            target,
-                            &format!("the `image` or `edition` of `{}`", c.name),
-                            "compose or Kubernetes files",
-                        )
-                        .at(&c.origin),
-                    },
-                    (None, None, e, i) => {
-                        let origin = i
-                            .as_ref()
-                            .map(|f| &f.origin)
-                            .or(e.as_ref().map(|f| &f.origin));
-                        Finding::pass(target, "runs a pinned production build").at_opt(origin)
+                        .at(&e.origin),
+                        (None, Some((problem, i)), _, _) => {
+                            Finding::fail(target, problem).at(&i.origin)
+                        }
+                        (None, None, None, None) => match c.engine.as_ref() {
+                            Some(engine) if !has_developer_editions(&engine.value) => {
+                                Finding::pass(
+                                    target,
+                                    format!("{} has no developer-only edition", engine.value),
+                                )
+                                .at(&engine.origin)
+                            }
+                            _ => Finding::not_evidenced(
+                                target,
+                                &format!("the `image` or `edition` of `{}`", c.name),
+                                "compose or Kubernetes files",
+                            )
+                            .at(&c.origin),
+                        },
+                        (None, None, e, i) => {
+                            let origin = i
+                                .as_ref()
+                                .map(|f| &f.origin)
+                                .or(e.as_ref().map(|f| &f.origin));
+                            Finding::pass(target, "runs a pinned production build").at_opt(origin)
+                        }
                     }
                 };
                 out.push(finding.in_env(&env.name));

@@ -147,7 +147,11 @@ impl Rule for ErrorReporting {
             // Without a declaration, production's settings show whether a tracker is configured.
             let production = cx.model.environments_of(crate::model::EnvKind::Production);
             let configured = production
-                .flat_map(|env| TRACKER_SETTINGS.iter().filter_map(|name| env.setting(name)))
+                .flat_map(|env| {
+                    let own = env.components.iter().flat_map(|c| c.settings.iter());
+                    own.chain(env.settings.iter())
+                        .filter(|s| TRACKER_SETTINGS.contains(&s.name.as_str()))
+                })
                 .next();
             if let Some(setting) = configured {
                 let set = !matches!(setting.value, crate::model::SettingValue::Empty);

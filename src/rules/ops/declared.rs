@@ -213,7 +213,14 @@ impl Rule for RequiredEnv {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
-            if env.settings.is_empty() {
+            // Variables come from the environment's .env and from each component's own settings.
+            let find = |name: &str| {
+                env.components
+                    .iter()
+                    .find_map(|c| c.setting(env, name))
+                    .or_else(|| env.setting(name))
+            };
+            if env.settings.is_empty() && env.components.iter().all(|c| c.settings.is_empty()) {
                 out.push(
                     Finding::not_evidenced(
                         env.target(),
@@ -228,15 +235,12 @@ impl Rule for RequiredEnv {
             let missing: Vec<&str> = required
                 .iter()
                 .filter(|name| {
-                    env.setting(name)
-                        .is_none_or(|s| s.value == crate::model::SettingValue::Empty)
+                    find(name).is_none_or(|s| s.value == crate::model::SettingValue::Empty)
                 })
                 .map(String::as_str)
                 .collect();
-            let stray: Vec<&crate::model::Setting> = forbidden
-                .iter()
-                .filter_map(|name| env.setting(name))
-                .collect();
+            let stray: Vec<&crate::model::Setting> =
+                forbidden.iter().filter_map(|name| find(name)).collect();
             let mut problems = Vec::new();
             if !missing.is_empty() {
                 problems.push(format!("{} not set", list(&missing)));

@@ -1,4 +1,4 @@
-use crate::model::{ComponentKind, Environment, Setting, SettingValue};
+use crate::model::{Component, ComponentKind, Environment, Setting, SettingValue};
 use crate::rules::*;
 
 /// `security.no-debug`: no debug or development mode in production.
@@ -43,14 +43,18 @@ const DEBUG_SWITCHES: [(&str, &[&str]); 10] = [
     ("SPRING_PROFILES_ACTIVE", &["dev", "development"]),
 ];
 
-/// What the environment's settings say about debug mode: the switch that turns it on, or `None`
-/// when settings were read and none does. `Err(())` when no settings were read at all.
-fn debug_from_settings(env: &Environment) -> Result<Option<&Setting>, ()> {
-    if env.settings.is_empty() {
+/// What a component's settings (its own, then its environment's) say about debug mode: the switch
+/// that turns it on, or `None` when settings were read and none does. `Err(())` when no settings
+/// were read at all.
+fn debug_from_settings<'a>(
+    env: &'a Environment,
+    component: &'a Component,
+) -> Result<Option<&'a Setting>, ()> {
+    if env.settings.is_empty() && component.settings.is_empty() {
         return Err(());
     }
     Ok(DEBUG_SWITCHES.iter().find_map(|(name, on)| {
-        env.setting(name).filter(|s| match &s.value {
+        component.setting(env, name).filter(|s| match &s.value {
             SettingValue::Literal(v) => on.iter().any(|o| v.eq_ignore_ascii_case(o)),
             _ => false,
         })
@@ -66,7 +70,6 @@ impl Rule for NoDebug {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in &production {
-            let from_settings = debug_from_settings(env);
             for c in env.components.iter().filter(|c| {
                 matches!(
                     c.kind(),
@@ -74,7 +77,7 @@ impl Rule for NoDebug {
                 )
             }) {
                 let target = c.target(env);
-                let finding = match (&c.debug, from_settings) {
+                let finding = match (&c.debug, debug_from_settings(env, c)) {
                     (Some(d), _) if d.value => {
                         Finding::fail(target, "runs in debug mode").at(&d.origin)
                     }
@@ -90,14 +93,16 @@ impl Rule for NoDebug {
                         .at(&switch.origin)
                     }
                     (Some(d), _) => Finding::pass(target, "debug mode is off").at(&d.origin),
-                    (None, Ok(None)) => {
-                        let first = &env.settings[0];
-                        Finding::pass(
-                            target,
-                            "no setting of production turns on debug or development mode",
-                        )
-                        .at(&first.origin)
-                    }
+                    (None, Ok(None)) => Finding::pass(
+                        target,
+                        "no setting of production turns on debug or development mode",
+                    )
+                    .at_opt(
+                        c.settings
+                            .first()
+                            .or(env.settings.first())
+                            .map(|s| &s.origin),
+                    ),
                     (None, Err(())) => Finding::not_evidenced(
                         target,
                         &format!("`debug: false` for `{}`", c.name),

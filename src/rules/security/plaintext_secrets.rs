@@ -1,4 +1,4 @@
-use crate::model::SettingValue;
+use crate::model::{Setting, SettingValue};
 use crate::rules::*;
 
 /// `security.plaintext-secrets`: no literal secrets are committed in artefacts.
@@ -36,42 +36,58 @@ impl Rule for PlaintextSecrets {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let files: Vec<&crate::model::ArtefactFile> = cx
+        // Every setting with the component that owns it (None: the environment's own .env).
+        let settings: Vec<(&Setting, Option<&str>)> = cx
+            .model
+            .environments
+            .iter()
+            .flat_map(|e| {
+                let own = e
+                    .components
+                    .iter()
+                    .flat_map(|c| c.settings.iter().map(move |s| (s, Some(c.name.as_str()))));
+                e.settings.iter().map(|s| (s, None)).chain(own)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for file in cx
             .model
             .artefacts
             .iter()
-            .filter(|a| a.status == "read" && a.kind == "dotenv")
-            .collect();
-        let mut out = Vec::new();
-        for file in files {
-            let settings: Vec<&crate::model::Setting> = cx
-                .model
-                .environments
+            .filter(|a| a.status == "read" && matches!(a.kind.as_str(), "dotenv" | "compose"))
+        {
+            let in_file: Vec<&(&Setting, Option<&str>)> = settings
                 .iter()
-                .flat_map(|e| e.settings.iter())
-                .filter(|s| s.origin.location().is_some_and(|l| *l.path == *file.path))
+                .filter(|(s, _)| s.origin.location().is_some_and(|l| *l.path == *file.path))
                 .collect();
-            let secrets: Vec<&&crate::model::Setting> = settings
+            let mut seen = std::collections::BTreeSet::new();
+            for (secret, component) in in_file
                 .iter()
-                .filter(|s| s.value == SettingValue::Secret)
-                .collect();
-            for secret in &secrets {
+                .filter(|(s, _)| s.value == SettingValue::Secret)
+            {
+                // A file merged into several environments is reported once per line.
+                if !seen.insert(secret.origin.location().map(|l| (l.line, l.column))) {
+                    continue;
+                }
+                let target = match (file.kind.as_str(), component) {
+                    ("compose", Some(service)) => format!("compose:{}#{service}", file.path),
+                    _ => format!("dotenv:{}#{}", file.path, secret.name),
+                };
                 // The value never reached the model; only its name and line are reported.
                 out.push(
                     Finding::fail(
-                        format!("dotenv:{}#{}", file.path, secret.name),
+                        target,
                         format!("{} holds a literal secret in a committed file", secret.name),
                     )
                     .at(&secret.origin),
                 );
             }
-            if secrets.is_empty() {
-                let finding =
-                    Finding::pass(format!("dotenv:{}", file.path), "no literal secret values");
-                out.push(match settings.first() {
-                    Some(first) => finding.at(&first.origin),
-                    None => finding,
-                });
+            if seen.is_empty() {
+                let finding = Finding::pass(
+                    format!("{}:{}", file.kind, file.path),
+                    "no literal secret values",
+                );
+                out.push(finding.at_opt(in_file.first().map(|(s, _)| &s.origin)));
             }
         }
         or_not_applicable(out, "no deployment files with settings were read")

@@ -1,0 +1,693 @@
+//! docker compose files, read as `docker compose -f a.yml -f b.yml` would.
+//!
+//! Each file is parsed on its own (so every fact keeps its file and line), interpolated, and
+//! reduced to per-service facts; the files are then merged in order with compose's rules: later
+//! files override single values, `environment` merges by name, `ports` accumulate. Interpolation
+//! follows the Compose Specification: `${X}`, `${X:-d}`, `${X-d}`, `${X:?msg}`, `${X?msg}`, `$X`
+//! and `$$`, from the `.env` beside the first file and the environment's own settings. A variable
+//! liftoff cannot know stays unknown (a reference), never an error and never a guess; text that is
+//! not compose syntax (`{{placeholder}}` from a deploy script) is kept as it is.
+
+use super::dotenv;
+use super::yaml::{self, Document, Node, Value};
+use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
+use crate::model::{Fact, Location, Origin, Setting, SettingValue};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What compose says about one service, merged over all files.
+#[derive(Clone, Debug, Default)]
+pub struct Service {
+    pub name: String,
+    pub origin: Option<Location>,
+    pub image: Option<Fact<String>>,
+    pub command: Option<Fact<String>>,
+    pub replicas: Option<Fact<u32>>,
+    pub settings: Vec<Setting>,
+    /// Published ports: (host interface, host port).
+    pub ports: Vec<Fact<(String, u16)>>,
+    pub healthcheck: Option<Location>,
+}
+
+/// A compose project: its services in file order.
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    pub services: Vec<Service>,
+}
+
+const TOP_LEVEL: [&str; 7] = [
+    "version", "name", "services", "networks", "volumes", "secrets", "configs",
+];
+
+/// Reads and merges `files` (relative to `dir`). `vars` are the variables known for interpolation
+/// besides the `.env` beside the first file (the environment's settings).
+pub fn read(
+    dir: &Path,
+    files: &[String],
+    vars: &HashMap<String, String>,
+) -> Result<Project, InputError> {
+    let mut known = vars.clone();
+    if let Some(first) = files.first() {
+        let project_dir = Path::new(first).parent().unwrap_or(Path::new(""));
+        let dotenv_path = project_dir.join(".env");
+        let shown = dotenv_path.to_string_lossy().replace('\\', "/");
+        if dir.join(&dotenv_path).is_file() {
+            let text = super::read_text(&dir.join(&dotenv_path), &shown)?;
+            // Interpolation needs the real values, so this reads them locally and keeps none.
+            for (name, value) in dotenv::raw_values(&shown, &text)? {
+                known.entry(name).or_insert(value);
+            }
+        }
+    }
+    let mut project = Project::default();
+    let mut problems = Vec::new();
+    for file in files {
+        let text = super::read_text(&dir.join(file), file)?;
+        let doc = yaml::parse(file, &text, yaml::Limits::default())?;
+        let Some(root) = doc.roots.first() else {
+            continue;
+        };
+        match read_file(dir, &doc, root, &known, &mut problems) {
+            Some(services) => merge(&mut project, services),
+            None => continue,
+        }
+    }
+    if problems.is_empty() {
+        Ok(project)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+fn read_file(
+    dir: &Path,
+    doc: &Document,
+    root: &Node,
+    known: &HashMap<String, String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Vec<Service>> {
+    let Value::Map(entries) = &root.value else {
+        problems.push(
+            Diagnostic::at(doc.location(root), format!("found {}", root.describe()))
+                .expected("a compose file: a mapping with `services`"),
+        );
+        return None;
+    };
+    for (key, _) in entries {
+        let Some(name) = key.as_str() else { continue };
+        if !TOP_LEVEL.contains(&name) && !name.starts_with("x-") {
+            let mut d = Diagnostic::at(
+                doc.location(key),
+                format!("`{name}` is not a top-level key of a compose file"),
+            )
+            .expected("services, networks, volumes, secrets, configs, name, or an x- extension");
+            if let Some(near) = did_you_mean(name, TOP_LEVEL) {
+                d = d.help(format!("did you mean `{near}`?"));
+            }
+            problems.push(d);
+        }
+    }
+    let Some(services) = root.get("services") else {
+        return Some(Vec::new());
+    };
+    let Value::Map(services) = &services.value else {
+        problems.push(
+            Diagnostic::at(
+                doc.location(services),
+                format!("`services` is {}", services.describe()),
+            )
+            .expected("a mapping of service names to services"),
+        );
+        return None;
+    };
+    let mut out = Vec::new();
+    for (key, node) in services {
+        let Some(name) = key.as_str() else { continue };
+        if node.is_null() {
+            out.push(Service {
+                name: name.to_string(),
+                origin: Some(doc.location(key)),
+                ..Service::default()
+            });
+            continue;
+        }
+        if !matches!(node.value, Value::Map(_)) {
+            problems.push(
+                Diagnostic::at(
+                    doc.location(node),
+                    format!("service `{name}` is {}", node.describe()),
+                )
+                .expected("a mapping"),
+            );
+            continue;
+        }
+        out.push(read_service(dir, doc, name, key, node, known, problems));
+    }
+    Some(out)
+}
+
+fn text_of(doc: &Document, node: &Node, known: &HashMap<String, String>) -> Fact<String> {
+    let raw = match &node.value {
+        Value::Scalar(s) => s.text.to_string(),
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .map(quote_word)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Map(_) => String::new(),
+    };
+    Fact::new(
+        interpolate(&raw, known).0,
+        Origin::Artefact(doc.location(node)),
+    )
+}
+
+fn quote_word(word: &str) -> String {
+    if word.contains(char::is_whitespace) {
+        format!("'{word}'")
+    } else {
+        word.to_string()
+    }
+}
+
+fn read_service(
+    dir: &Path,
+    doc: &Document,
+    name: &str,
+    key: &Node,
+    node: &Node,
+    known: &HashMap<String, String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Service {
+    let mut service = Service {
+        name: name.to_string(),
+        origin: Some(doc.location(key)),
+        ..Service::default()
+    };
+    service.image = node.get("image").map(|n| text_of(doc, n, known));
+    service.command = node.get("command").map(|n| text_of(doc, n, known));
+    let replicas = node
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .or_else(|| node.get("scale"));
+    if let Some(r) = replicas {
+        let text = interpolate(r.as_str().unwrap_or_default(), known).0;
+        match text.parse::<u32>() {
+            Ok(n) => service.replicas = Some(Fact::new(n, Origin::Artefact(doc.location(r)))),
+            Err(_) if text.contains("${") => {}
+            Err(_) => problems.push(
+                Diagnostic::at(doc.location(r), format!("`{text}` is not a replica count"))
+                    .expected("a whole number"),
+            ),
+        }
+    }
+    if let Some(h) = node.get("healthcheck") {
+        service.healthcheck = Some(doc.location(h));
+    }
+    // env_file first: `environment` overrides it, as in compose.
+    if let Some(files) = node.get("env_file") {
+        let base = Path::new(&*doc.path).parent().unwrap_or(Path::new(""));
+        let listed: Vec<&Node> = match &files.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![files],
+        };
+        for item in listed {
+            let path_node = item.get("path").unwrap_or(item);
+            let required = item.get("required").and_then(Node::as_str) != Some("false");
+            let Some(rel) = path_node.as_str() else {
+                continue;
+            };
+            let path = base.join(rel).to_string_lossy().replace('\\', "/");
+            if !dir.join(&path).is_file() {
+                if required {
+                    problems.push(
+                        Diagnostic::at(
+                            doc.location(path_node),
+                            format!("the env_file `{path}` does not exist"),
+                        )
+                        .expected("a file relative to the compose file"),
+                    );
+                }
+                continue;
+            }
+            match super::read_text(&dir.join(&path), &path).and_then(|t| dotenv::parse(&path, &t)) {
+                Ok(settings) => service.settings.extend(settings),
+                Err(InputError::Invalid(d)) => problems.extend(d),
+                Err(InputError::Io { path, source }) => {
+                    problems.push(Diagnostic::in_file(&path, format!("cannot read: {source}")))
+                }
+            }
+        }
+    }
+    if let Some(env) = node.get("environment") {
+        read_environment(doc, env, known, &mut service.settings);
+    }
+    if let Some(ports) = node.get("ports") {
+        if let Value::Seq(items) = &ports.value {
+            for item in items {
+                match published(item, known) {
+                    Ok(Some(p)) => service
+                        .ports
+                        .push(Fact::new(p, Origin::Artefact(doc.location(item)))),
+                    Ok(None) => {}
+                    Err(why) => problems.push(
+                        Diagnostic::at(doc.location(item), why)
+                            .expected("HOST_IP:HOST:CONTAINER, HOST:CONTAINER or CONTAINER"),
+                    ),
+                }
+            }
+        }
+    }
+    service
+}
+
+fn read_environment(
+    doc: &Document,
+    env: &Node,
+    known: &HashMap<String, String>,
+    out: &mut Vec<Setting>,
+) {
+    let mut add = |name: &str, value: Option<&str>, at: &Node| {
+        let setting_value = match value {
+            // `- KEY` or `KEY:` takes the value from the shell running compose: unknown here.
+            None => SettingValue::Reference,
+            Some(raw) => {
+                let (value, literal) = interpolate(raw, known);
+                dotenv::classify(name, &value, &literal)
+            }
+        };
+        out.push(Setting {
+            name: name.to_string(),
+            value: setting_value,
+            origin: Origin::Artefact(doc.location(at)),
+        });
+    };
+    match &env.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                if let Some(name) = k.as_str() {
+                    let value = (!v.is_null()).then(|| v.as_str().unwrap_or_default());
+                    add(name, value, k);
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for item in items {
+                if let Some(text) = item.as_str() {
+                    match text.split_once('=') {
+                        Some((name, value)) => add(name, Some(value), item),
+                        None => add(text, None, item),
+                    }
+                }
+            }
+        }
+        Value::Scalar(_) => {}
+    }
+}
+
+/// The host side of a port mapping: (interface, port), or `None` when nothing is published.
+fn published(
+    item: &Node,
+    known: &HashMap<String, String>,
+) -> Result<Option<(String, u16)>, String> {
+    if let Value::Map(_) = item.value {
+        let Some(target) = item.get("target") else {
+            return Err("a long-syntax port needs `target`".into());
+        };
+        let port_text = item
+            .get("published")
+            .or(Some(target))
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        let host_ip = item
+            .get("host_ip")
+            .and_then(Node::as_str)
+            .unwrap_or("0.0.0.0");
+        let port = first_port(&interpolate(port_text, known).0)?;
+        return Ok(Some((host_ip.to_string(), port)));
+    }
+    let text = interpolate(item.as_str().unwrap_or_default(), known).0;
+    let without_protocol = text.split('/').next().unwrap_or_default();
+    // IPv6 interfaces are bracketed: [::1]:8080:80
+    let (interface, rest) = match without_protocol.strip_prefix('[') {
+        Some(v6) => match v6.split_once("]:") {
+            Some((ip, rest)) => (ip.to_string(), rest.to_string()),
+            None => return Err(format!("`{text}` has an unclosed IPv6 address")),
+        },
+        None => {
+            let parts: Vec<&str> = without_protocol.split(':').collect();
+            match parts.as_slice() {
+                [_container] => ("0.0.0.0".to_string(), without_protocol.to_string()),
+                [_, _] => ("0.0.0.0".to_string(), without_protocol.to_string()),
+                [ip, host, container] => (ip.to_string(), format!("{host}:{container}")),
+                _ => return Err(format!("`{text}` is not a port mapping")),
+            }
+        }
+    };
+    let host = rest.split(':').next().unwrap_or_default();
+    if host.contains("${") {
+        return Ok(None);
+    }
+    let interface = if interface.is_empty() {
+        "0.0.0.0".to_string()
+    } else {
+        interface
+    };
+    Ok(Some((interface, first_port(host)?)))
+}
+
+fn first_port(text: &str) -> Result<u16, String> {
+    let first = text.split('-').next().unwrap_or_default().trim();
+    first
+        .parse::<u16>()
+        .map_err(|_| format!("`{text}` is not a port"))
+}
+
+/// Compose interpolation. Returns the value and the value without unresolved references (what
+/// the file itself states), as [`dotenv::classify`] needs both.
+pub fn interpolate(text: &str, known: &HashMap<String, String>) -> (String, String) {
+    // `$$` is a literal dollar; protect it from the expansion shared with .env files.
+    let protected = text.replace("$$", "\u{0}");
+    let normalised = normalise_required(&protected);
+    let (value, literal) = dotenv::expand(&normalised, known);
+    (value.replace('\u{0}', "$"), literal.replace('\u{0}', "$"))
+}
+
+/// `${X:?msg}` and `${X?msg}` behave like `${X}` here: when X is unknown to liftoff it is a
+/// reference, because the real deployment may well set it.
+fn normalise_required(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                let expr = &after[..end];
+                let name = expr.split([':', '?']).next().unwrap_or(expr);
+                if expr.contains('?') {
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
+                } else {
+                    out.push_str(&rest[start..start + 2 + end + 1]);
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn merge(project: &mut Project, services: Vec<Service>) {
+    for service in services {
+        match project.services.iter_mut().find(|s| s.name == service.name) {
+            None => project.services.push(service),
+            Some(existing) => {
+                existing.image = service.image.or(existing.image.take());
+                existing.command = service.command.or(existing.command.take());
+                existing.replicas = service.replicas.or(existing.replicas.take());
+                existing.healthcheck = service.healthcheck.or(existing.healthcheck.take());
+                // Later settings win by name; `Environment::setting` reads the last one.
+                existing.settings.extend(service.settings);
+                existing.ports.extend(service.ports);
+            }
+        }
+    }
+}
+
+/// The web-server worker count a command starts: gunicorn / hypercorn `-w N` or `--workers N`,
+/// uvicorn `--workers N`.
+pub fn workers(command: &str) -> Option<u32> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let server = words
+        .iter()
+        .any(|w| w.ends_with("gunicorn") || w.ends_with("hypercorn") || w.ends_with("uvicorn"));
+    if !server {
+        return None;
+    }
+    for (i, word) in words.iter().enumerate() {
+        if let Some(n) = word
+            .strip_prefix("--workers=")
+            .or_else(|| word.strip_prefix("-w").filter(|n| !n.is_empty()))
+        {
+            return n.parse().ok();
+        }
+        if matches!(*word, "-w" | "--workers") {
+            return words.get(i + 1).and_then(|n| n.parse().ok());
+        }
+    }
+    // Each of these starts one worker unless told otherwise.
+    Some(1)
+}
+
+/// Whether a command runs a development server.
+pub fn dev_server(command: &str) -> Option<&'static str> {
+    let lower = command.to_ascii_lowercase();
+    [
+        ("runserver", "Django's development server"),
+        ("flask run", "Flask's development server"),
+        ("npm run dev", "a development build"),
+        ("yarn dev", "a development build"),
+        ("nodemon", "nodemon"),
+        ("--reload", "an auto-reloading server"),
+        ("rails server -e development", "Rails in development"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| lower.contains(marker))
+    .map(|(_, what)| what)
+}
+
+/// The component kind an image and command suggest.
+pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
+    use crate::model::ComponentKind as K;
+    let image = service
+        .image
+        .as_ref()
+        .map(|i| i.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    let repository = image
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split([':', '@'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let command = service
+        .command
+        .as_ref()
+        .map(|c| c.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = service.name.to_ascii_lowercase();
+    let table: [(&[&str], K); 7] = [
+        (
+            &[
+                "postgres",
+                "postgis",
+                "mysql",
+                "mariadb",
+                "mongo",
+                "mssql",
+                "server",
+                "oracle",
+                "cockroach",
+                "timescaledb",
+            ],
+            K::Database,
+        ),
+        (&["redis", "memcached", "valkey", "keydb"], K::Cache),
+        (&["rabbitmq", "kafka", "nats", "activemq"], K::Queue),
+        (
+            &["elasticsearch", "opensearch", "solr", "meilisearch"],
+            K::Search,
+        ),
+        (
+            &["nginx", "traefik", "haproxy", "caddy", "envoy"],
+            K::LoadBalancer,
+        ),
+        (&["minio"], K::Storage),
+        (&["celery", "sidekiq", "worker"], K::Worker),
+    ];
+    let mssql = image.contains("mssql");
+    for (markers, kind) in table {
+        if markers.iter().any(|m| {
+            repository == *m
+                || repository.starts_with(&format!("{m}-"))
+                || (*m == "server" && mssql)
+        }) {
+            return kind;
+        }
+    }
+    // A web server command, or a service named for its role, serves HTTP behind the proxy.
+    if name == "api" || name.ends_with("-api") {
+        return K::Api;
+    }
+    if workers(&command).is_some() || ["web", "app", "frontend", "site"].contains(&name.as_str()) {
+        return K::Web;
+    }
+    // Whole words only: `--workers 4` belongs to a web server, `celery ... worker` is a worker.
+    let worker_words = ["celery", "worker", "sidekiq", "rq", "cron", "crond"];
+    if command
+        .split_whitespace()
+        .any(|w| worker_words.contains(&w))
+        || ["worker", "celery", "cron", "scheduler"]
+            .iter()
+            .any(|m| name.contains(m))
+    {
+        return K::Worker;
+    }
+    if service.ports.is_empty() {
+        K::Worker
+    } else {
+        K::Web
+    }
+}
+
+/// The engine (`postgres`) and version (`16.4`) an image names.
+pub fn engine_and_version(image: &str) -> (Option<String>, Option<String>) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let (repo, tag) = match last.split_once(':') {
+        Some((r, t)) => (r, Some(t.to_string())),
+        None => (last, None),
+    };
+    let engine = match repo {
+        "postgres" | "postgis" | "timescaledb" => Some("postgres"),
+        "mysql" => Some("mysql"),
+        "mariadb" => Some("mariadb"),
+        "mongo" => Some("mongodb"),
+        "server" if image.contains("mssql") => Some("sqlserver"),
+        "redis" => Some("redis"),
+        "elasticsearch" => Some("elasticsearch"),
+        "opensearch" => Some("opensearch"),
+        "rabbitmq" => Some("rabbitmq"),
+        _ => None,
+    };
+    (engine.map(String::from), tag.filter(|t| t != "latest"))
+}
+
+/// Known values of settings for interpolation (literal values only; secrets are not kept).
+pub fn known_from(settings: &[Setting]) -> HashMap<String, String> {
+    settings
+        .iter()
+        .filter_map(|s| match &s.value {
+            SettingValue::Literal(v) => Some((s.name.clone(), v.clone())),
+            SettingValue::Empty => Some((s.name.clone(), String::new())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a published interface can be reached from the internet: not loopback, not a private
+/// (RFC 1918) or unique-local IPv6 address such as a VPN interface.
+pub fn public_interface(interface: &str) -> bool {
+    if interface == "localhost" {
+        return false;
+    }
+    match interface.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            !(ip.is_loopback() || ip.is_private() || ip.is_link_local())
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            !(ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00)
+        }
+        // A host name published on: liftoff cannot tell, so it counts as reachable.
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_follows_the_compose_specification() {
+        let known: HashMap<String, String> = [
+            ("TAG".to_string(), "1.2".to_string()),
+            ("EMPTY".to_string(), String::new()),
+        ]
+        .into();
+        let value = |t: &str| interpolate(t, &known).0;
+        assert_eq!(value("app:${TAG}"), "app:1.2");
+        assert_eq!(value("app:$TAG"), "app:1.2");
+        assert_eq!(value("${EMPTY:-fallback}"), "fallback");
+        assert_eq!(value("${EMPTY-fallback}"), "");
+        assert_eq!(value("${MISSING-fallback}"), "fallback");
+        assert_eq!(value("cost: $$5"), "cost: $5");
+        assert_eq!(
+            value("${REQUIRED:?set it}"),
+            "${REQUIRED}",
+            "unknown, not an error"
+        );
+        assert_eq!(
+            value("{{ deploy_placeholder }}"),
+            "{{ deploy_placeholder }}"
+        );
+        assert_eq!(
+            interpolate("${REQUIRED:?x}", &known).1,
+            "",
+            "nothing literal is left"
+        );
+    }
+
+    #[test]
+    fn ports_and_their_interfaces() {
+        let known = HashMap::new();
+        let port = |t: &str| {
+            let doc = yaml::parse("c.yml", &format!("- {t}\n"), yaml::Limits::default()).unwrap();
+            published(&doc.roots[0].index(0).unwrap().clone(), &known)
+        };
+        assert_eq!(port("\"8000\"").unwrap(), Some(("0.0.0.0".into(), 8000)));
+        assert_eq!(port("\"8080:80\"").unwrap(), Some(("0.0.0.0".into(), 8080)));
+        assert_eq!(
+            port("\"127.0.0.1:5432:5432\"").unwrap(),
+            Some(("127.0.0.1".into(), 5432))
+        );
+        assert_eq!(
+            port("\"[::1]:6379:6379/tcp\"").unwrap(),
+            Some(("::1".into(), 6379))
+        );
+        assert_eq!(
+            port("\"9000-9005:9000-9005\"").unwrap(),
+            Some(("0.0.0.0".into(), 9000))
+        );
+        assert!(port("\"1:2:3:4\"").is_err());
+        assert!(
+            !public_interface("10.8.0.1")
+                && !public_interface("127.0.0.1")
+                && !public_interface("fd00::1")
+        );
+        assert!(public_interface("0.0.0.0") && public_interface("203.0.113.7"));
+    }
+
+    #[test]
+    fn commands_reveal_workers_and_dev_servers() {
+        assert_eq!(workers("gunicorn app.wsgi --workers 4"), Some(4));
+        assert_eq!(workers("hypercorn -w 1 -b 0.0.0.0:8000 app:app"), Some(1));
+        assert_eq!(workers("uvicorn app:app --workers=2"), Some(2));
+        assert_eq!(workers("hypercorn app:app"), Some(1));
+        assert_eq!(workers("celery -A app worker"), None);
+        assert_eq!(
+            dev_server("python manage.py runserver 0.0.0.0:8000"),
+            Some("Django's development server")
+        );
+        assert_eq!(dev_server("gunicorn app.wsgi"), None);
+        assert_eq!(
+            engine_and_version("postgres:16.4-alpine"),
+            (Some("postgres".into()), Some("16.4-alpine".into()))
+        );
+        assert_eq!(
+            engine_and_version("mcr.microsoft.com/mssql/server:2022-latest")
+                .0
+                .as_deref(),
+            Some("sqlserver")
+        );
+    }
+}

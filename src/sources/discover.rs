@@ -155,7 +155,7 @@ fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile
             "ignored",
             Some("a development-only or example file, not production evidence".to_string()),
         )
-    } else if matches!(kind, "dotenv" | "sshd" | "compose") {
+    } else if matches!(kind, "dotenv" | "sshd" | "compose" | "ansible") {
         // Read by `sources::load` next.
         ("pending", None)
     } else {
@@ -248,6 +248,13 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     }
     if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
         return Some(ArtefactKind::Dotenv);
+    }
+    // Variables files are read through the inventory they belong to.
+    if rel
+        .split('/')
+        .any(|p| p == "group_vars" || p == "host_vars")
+    {
+        return None;
     }
     let in_inventory = rel
         .split('/')

@@ -543,3 +543,155 @@ fn broken_compose_files_are_input_errors() {
         assert!(err.contains(expected), "{expected:?} missing in\n{err}");
     }
 }
+
+const CLUSTER: &str = "service: registry\ndata: {population: 30000000}\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\n  backup: {kind: backup, location: dc-south}\n";
+
+#[test]
+fn an_inventory_gives_servers_roles_facts_and_admins() {
+    let dir = project_with(CLUSTER, &[("inventory", "infrastructure/inventory")]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let model = &loaded.deployment;
+    let files: Vec<(&str, &str, Option<&str>)> = model
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.status.as_str(), a.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        files,
+        vec![
+            (
+                "infrastructure/inventory/production.yml",
+                "read",
+                Some("1 host(s) for backup, 4 host(s) for production")
+            ),
+            (
+                "infrastructure/inventory/staging.ini",
+                "read",
+                Some("1 host(s) for staging")
+            ),
+        ],
+        "group_vars/all.yml is read through the inventory, not as an inventory"
+    );
+    let production = model.environment("production").unwrap();
+    let names: Vec<&str> = production.servers.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["jump-01", "prod-01", "prod-02", "prod-03"]);
+    let prod3 = &production.servers[3];
+    assert_eq!(
+        prod3.cpu.as_ref().unwrap().value,
+        4.0,
+        "host vars win over group_vars"
+    );
+    assert_eq!(
+        prod3.cpu.as_ref().unwrap().location().unwrap().to_string(),
+        "infrastructure/inventory/production.yml:37:16"
+    );
+    assert_eq!(prod3.ram_gb.as_ref().unwrap().value, 16.0);
+    assert_eq!(prod3.os.as_ref().unwrap().value, "ubuntu-24.04");
+    assert_eq!(prod3.arch.as_ref().unwrap().value, "x86_64");
+    assert_eq!(prod3.role.as_ref().unwrap().value, "worker");
+    let backup = &model.environment("backup").unwrap().servers[0];
+    assert_eq!(
+        (backup.name.as_str(), backup.disk_gb.as_ref().unwrap().value),
+        ("backup-01", 2100.0)
+    );
+    assert_eq!(
+        model.access.admins.as_ref().unwrap().value,
+        2,
+        "present sudoers only"
+    );
+    assert!(
+        model.access.bastion.as_ref().unwrap().value,
+        "a jump group is a bastion"
+    );
+    assert_eq!(
+        model.environment("staging").unwrap().servers[0].name,
+        "staging-01"
+    );
+}
+
+#[test]
+fn inventory_facts_drive_capacity_and_access_rules() {
+    let dir = project_with(CLUSTER, &[("inventory", "infrastructure/inventory")]);
+    let (_, report) = check(dir.path(), &[]);
+    let status_of = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        status_of("capacity.server-spec", "server:production/prod-03"),
+        "fail",
+        "4 cpus are below the production minimum"
+    );
+    assert_eq!(
+        status_of("capacity.server-spec", "server:production/prod-01"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("capacity.architecture", "server:production/prod-01"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("ha.server-count", "env:production"),
+        "pass",
+        "3 cluster servers (not the jump host) for 30M people"
+    );
+    let count = results(&report, "ha.server-count")
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(count["evidence"]["servers"], 3);
+    assert_eq!(status_of("security.few-admins", "deployment"), "pass");
+    assert_eq!(
+        status_of("security.vpn", "deployment"),
+        "pass",
+        "the bastion evidences operational access"
+    );
+    let spec = results(&report, "capacity.server-spec")
+        .into_iter()
+        .find(|r| r["target"] == "server:production/prod-03")
+        .unwrap();
+    assert_eq!(
+        spec["location"]["path"],
+        "infrastructure/inventory/production.yml"
+    );
+}
+
+#[test]
+fn an_inventory_for_no_declared_environment_is_ignored_with_the_reason() {
+    let dir = project_with(
+        "service: s\nenvironments: {qa: {kind: qa}}\n",
+        &[("inventory/staging.ini", "inventory/staging.ini")],
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    assert_eq!(loaded.deployment.artefacts[0].status, "ignored");
+    assert!(
+        loaded.deployment.artefacts[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no host belongs to a declared environment")
+    );
+}
+
+#[test]
+fn broken_inventories_are_input_errors() {
+    let dir = project("service: s\nenvironments: {production: {kind: production}}\n");
+    std::fs::create_dir_all(dir.path().join("inventory")).unwrap();
+    std::fs::write(
+        dir.path().join("inventory/production.yml"),
+        "all:\n  children:\n    web:\n      hosts: [web-1, web-2]\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("inventory/production.yml:4:14"))
+        .stderr(predicates::str::contains(
+            "a YAML inventory lists hosts as keys",
+        ));
+}

@@ -53,7 +53,13 @@ impl Rule for ServerCount {
         let mut out = Vec::new();
         for env in production {
             let target = env.target();
-            let have = env.servers.len() as u32;
+            // Jump hosts carry no load: only the cluster's own servers count.
+            let cluster: Vec<&crate::model::Server> = env
+                .servers
+                .iter()
+                .filter(|s| s.role.as_ref().is_none_or(|r| r.value != "bastion"))
+                .collect();
+            let have = cluster.len() as u32;
             let finding = if have == 0 {
                 Finding::not_evidenced(
                     target,
@@ -74,7 +80,7 @@ impl Rule for ServerCount {
                         num(population.value)
                     ),
                 )
-                .at(&env.servers[0].origin)
+                .at(&cluster[0].origin)
             };
             out.push(
                 finding

@@ -328,6 +328,8 @@ pub struct Environment {
     pub settings: Vec<Setting>,
     /// Globs over parity subjects (`*.instances`, `env.DEBUG_TOOLBAR`) the team accepts as differing.
     pub accepted_differences: Vec<Fact<String>>,
+    /// Literal secrets committed in manifests (Kubernetes Secret keys), by name; values dropped.
+    pub committed_secrets: Vec<Setting>,
 }
 
 /// An environment variable as a deployment file sets it.

@@ -275,6 +275,7 @@ mod tests {
             endpoints: vec![],
             settings: vec![],
             accepted_differences: vec![],
+            committed_secrets: vec![],
         }
     }
 

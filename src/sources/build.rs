@@ -361,6 +361,7 @@ fn build_environment(
         endpoints: Vec::new(),
         settings: Vec::new(),
         accepted_differences: at.facts(node, "accept_differences", &section.accept_differences),
+        committed_secrets: Vec::new(),
     };
 
     let servers_node = child(node, "servers");

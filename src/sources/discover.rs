@@ -146,16 +146,20 @@ pub fn discover(
 }
 
 fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile {
-    let lower = path.to_ascii_lowercase();
+    // The file name decides, not its folder: a chart's `templates/` folder is not an example.
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let development_only = ["example", "sample", "template", "localstack"]
         .iter()
-        .any(|m| lower.contains(m));
+        .any(|m| name.contains(m));
     let (status, reason) = if development_only {
         (
             "ignored",
             Some("a development-only or example file, not production evidence".to_string()),
         )
-    } else if matches!(kind, "dotenv" | "sshd" | "compose" | "ansible") {
+    } else if matches!(
+        kind,
+        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes"
+    ) {
         // Read by `sources::load` next.
         ("pending", None)
     } else {
@@ -327,4 +331,10 @@ mod tests {
         );
         assert_eq!(attach("docker-compose.yml", &envs), None);
     }
+}
+
+/// Every file below `folder`, relative to `root`, sorted, skipping the usual tool directories.
+pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
+    walk(root, folder, 0, out);
+    out.sort();
 }

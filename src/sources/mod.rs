@@ -11,6 +11,7 @@ mod build;
 pub mod compose;
 mod discover;
 pub mod dotenv;
+pub mod kubernetes;
 pub mod manifest;
 pub mod schema_check;
 pub mod sshd;
@@ -230,6 +231,7 @@ fn read_artefacts(
             "dotenv" => read_dotenv(dir, deployment, &mut artefact),
             "sshd" => read_sshd(dir, deployment, &mut artefact),
             "ansible" => read_inventory(dir, deployment, &mut artefact),
+            "kubernetes" => read_kubernetes(dir, deployment, &mut artefact),
             _ => Ok(()),
         };
         match outcome {
@@ -642,4 +644,183 @@ fn read_inventory(
         artefact.reason = Some(parts.join(", "));
     }
     Ok(())
+}
+
+/// The YAML files of a declared Kubernetes directory, or the file itself.
+fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
+    if !dir.join(rel).is_dir() {
+        return vec![rel.to_string()];
+    }
+    let mut found = Vec::new();
+    discover::walk_files(dir, &dir.join(rel), &mut found);
+    found.retain(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
+    found
+}
+
+fn read_kubernetes(
+    dir: &Path,
+    deployment: &mut Deployment,
+    artefact: &mut crate::model::ArtefactFile,
+) -> Result<(), InputError> {
+    let files = manifest_files(dir, &artefact.path);
+    for file in &files {
+        let text = read_text(&dir.join(file), file)?;
+        if kubernetes::is_helm_template(&text) {
+            artefact.status = "ignored".into();
+            artefact.reason = Some(format!(
+                "{file} is a Helm template, not Kubernetes YAML: run `helm template` and point liftoff at its output"
+            ));
+            return Ok(());
+        }
+    }
+    let Some(env) = artefact
+        .environment
+        .as_ref()
+        .and_then(|name| deployment.environments.iter_mut().find(|e| &e.name == name))
+    else {
+        artefact.status = "ignored".into();
+        artefact.reason = Some("not attached to an environment: put it under a folder named after the environment or list it under environments.<env>.sources".into());
+        return Ok(());
+    };
+    let mut objects = kubernetes::Objects::default();
+    let mut problems = Vec::new();
+    for file in &files {
+        match kubernetes::read_file(dir, file, &mut objects) {
+            Ok(()) => {}
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InputError::Invalid(problems));
+    }
+    apply_kubernetes(env, &objects);
+    artefact.status = "read".into();
+    artefact.reason = Some(format!(
+        "{} workload(s) for {}",
+        objects.workloads.len(),
+        env.name
+    ));
+    Ok(())
+}
+
+/// Turns workloads into components of `env` (the artefact wins over declared facts).
+fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
+    use crate::model::{Component, ComponentKind, Fact, Origin};
+    for w in &objects.workloads {
+        let selected_by = |e: &&kubernetes::Exposure| {
+            !e.selector.is_empty() && e.selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+        };
+        let exposures: Vec<&kubernetes::Exposure> =
+            objects.exposures.iter().filter(selected_by).collect();
+        let origin = Origin::Artefact(w.location.clone());
+        let position = match env.components.iter().position(|c| c.name == w.name) {
+            Some(i) => i,
+            None => {
+                // A workload behind a Service serves requests; the image tells what it is.
+                let probe = compose::Service {
+                    name: w.name.clone(),
+                    image: w.image.clone(),
+                    command: w.command.clone(),
+                    ports: exposures
+                        .iter()
+                        .map(|e| {
+                            Fact::new(
+                                ("cluster".to_string(), 0),
+                                Origin::Artefact(e.location.clone()),
+                            )
+                        })
+                        .collect(),
+                    ..compose::Service::default()
+                };
+                let kind = compose::kind_of(&probe);
+                let how = format!("kind {} from the image and Services", kind.as_str());
+                env.components.push(Component::new(
+                    w.name.clone(),
+                    Fact::new(
+                        kind,
+                        Origin::Derived {
+                            from: Some(w.location.clone()),
+                            how,
+                        },
+                    ),
+                    origin.clone(),
+                ));
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        if let Some(image) = &w.image {
+            let (engine, version) = compose::engine_and_version(&image.value);
+            if let Some(engine) = engine {
+                c.engine = Some(Fact::new(engine, image.origin.clone()));
+            }
+            if let Some(version) =
+                version.filter(|_| c.kind().stores_data() || c.kind() == ComponentKind::Cache)
+            {
+                c.version = Some(Fact::new(version, image.origin.clone()));
+            }
+            c.image = Some(image.clone());
+        }
+        // An autoscaler's minimum is what is guaranteed to run.
+        if let Some(min) = objects
+            .autoscaled
+            .get(&w.name)
+            .cloned()
+            .or_else(|| w.replicas.clone())
+        {
+            c.instances = Some(min);
+        }
+        if let Some(command) = &w.command {
+            if let Some(n) = compose::workers(&command.value) {
+                c.workers_per_instance = Some(Fact::new(n, command.origin.clone()));
+            }
+            c.command = Some(command.clone());
+        }
+        let mut settings = Vec::new();
+        for (map, _) in &w.config_maps {
+            for (key, value, location) in objects.config_maps.get(map).into_iter().flatten() {
+                settings.push(crate::model::Setting {
+                    name: key.clone(),
+                    value: dotenv::classify(key, value, value),
+                    origin: Origin::Artefact(location.clone()),
+                });
+            }
+        }
+        settings.extend(w.settings.iter().cloned());
+        c.settings = settings;
+        if !w.zones.is_empty() {
+            c.zones = w.zones.clone();
+        }
+        let internal = matches!(
+            c.kind(),
+            ComponentKind::Database
+                | ComponentKind::Cache
+                | ComponentKind::Search
+                | ComponentKind::Queue
+                | ComponentKind::Storage
+        );
+        if internal {
+            let outside = exposures
+                .iter()
+                .find(|e| matches!(e.service_type.as_str(), "LoadBalancer" | "NodePort"));
+            c.public = Some(match outside {
+                Some(e) => Fact::new(true, Origin::Artefact(e.location.clone())),
+                None => Fact::new(
+                    false,
+                    Origin::Derived {
+                        from: Some(w.location.clone()),
+                        how: "no LoadBalancer or NodePort Service selects it".into(),
+                    },
+                ),
+            });
+        }
+    }
+    for (secret, key, location) in &objects.literal_secrets {
+        env.committed_secrets.push(crate::model::Setting {
+            name: format!("{secret}.{key}"),
+            value: crate::model::SettingValue::Secret,
+            origin: Origin::Artefact(location.clone()),
+        });
+    }
 }

@@ -695,3 +695,119 @@ fn broken_inventories_are_input_errors() {
             "a YAML inventory lists hosts as keys",
         ));
 }
+
+#[test]
+fn kubernetes_manifests_become_components() {
+    let dir = project_with(
+        "service: registry\nenvironments: {production: {kind: production}}\n",
+        &[("k8s/production", "k8s/production")],
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let artefact = &loaded.deployment.artefacts[0];
+    assert_eq!(
+        (artefact.status.as_str(), artefact.reason.as_deref()),
+        ("read", Some("2 workload(s) for production"))
+    );
+    let model = &loaded.deployment;
+    let web = component(model, "production", "web");
+    assert_eq!(web.kind(), liftoff::model::ComponentKind::Web);
+    assert_eq!(
+        web.instances.as_ref().unwrap().value,
+        3,
+        "the autoscaler's minimum"
+    );
+    assert_eq!(web.workers_per_instance.as_ref().unwrap().value, 1);
+    assert_eq!(web.zones.len(), 3);
+    assert!(
+        web.settings
+            .iter()
+            .any(|s| s.name == "DJANGO_SETTINGS_MODULE"),
+        "envFrom a ConfigMap"
+    );
+    let postgres = component(model, "production", "postgres");
+    assert_eq!(postgres.kind(), liftoff::model::ComponentKind::Database);
+    assert!(
+        postgres.public.as_ref().unwrap().value,
+        "a LoadBalancer Service exposes it"
+    );
+}
+
+#[test]
+fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
+    let dir = project_with(
+        "service: registry\nenvironments: {production: {kind: production}}\n",
+        &[("k8s/production", "k8s/production")],
+    );
+    let (_, report) = check(dir.path(), &[]);
+    let status_of = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        status_of("security.db-not-public", "component:production/postgres"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("ha.web-redundancy", "component:production/web"),
+        "fail",
+        "3 pods but no load balancer component is declared"
+    );
+    assert_eq!(
+        status_of("ha.multi-zone", "env:production"),
+        "pass",
+        "three zones in node affinity"
+    );
+    assert_eq!(
+        status_of("security.no-debug", "component:production/web"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("monitoring.error-reporting", "deployment"),
+        "fail",
+        "SENTRY_DSN is empty"
+    );
+    let secrets: Vec<String> = results(&report, "security.plaintext-secrets")
+        .iter()
+        .map(|r| r["target"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        secrets.contains(
+            &"kubernetes:k8s/production/rendered.yaml#db-credentials.password".to_string()
+        ),
+        "{secrets:?}"
+    );
+    for format in ["json", "text", "sarif", "html"] {
+        let out = liftoff()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--verbose", "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("Pa55w0rd"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn helm_templates_are_reported_not_misread() {
+    let dir = project_with(
+        "service: s\nenvironments: {production: {kind: production}}\n",
+        &[("helm-chart", "charts/production")],
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let artefact = &loaded.deployment.artefacts[0];
+    assert_eq!(artefact.status, "ignored");
+    assert!(
+        artefact
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("is a Helm template, not Kubernetes YAML: run `helm template`"),
+        "{artefact:?}"
+    );
+}

@@ -227,7 +227,7 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
                 "not-read"
             ),
             expect("inventory/staging.yml", "ansible", Some("staging"), "read"),
-            expect("k8s/deploy.yaml", "kubernetes", None, "not-read"),
+            expect("k8s/deploy.yaml", "kubernetes", None, "ignored"),
             expect(
                 "local/docker-compose.localstack.yml",
                 "compose",

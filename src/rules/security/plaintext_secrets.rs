@@ -46,16 +46,17 @@ impl Rule for PlaintextSecrets {
                     .components
                     .iter()
                     .flat_map(|c| c.settings.iter().map(move |s| (s, Some(c.name.as_str()))));
-                e.settings.iter().map(|s| (s, None)).chain(own)
+                e.settings
+                    .iter()
+                    .chain(&e.committed_secrets)
+                    .map(|s| (s, None))
+                    .chain(own)
             })
             .collect();
         let mut out = Vec::new();
-        for file in cx
-            .model
-            .artefacts
-            .iter()
-            .filter(|a| a.status == "read" && matches!(a.kind.as_str(), "dotenv" | "compose"))
-        {
+        for file in cx.model.artefacts.iter().filter(|a| {
+            a.status == "read" && matches!(a.kind.as_str(), "dotenv" | "compose" | "kubernetes")
+        }) {
             let in_file: Vec<&(&Setting, Option<&str>)> = settings
                 .iter()
                 .filter(|(s, _)| s.origin.location().is_some_and(|l| *l.path == *file.path))
@@ -71,7 +72,7 @@ impl Rule for PlaintextSecrets {
                 }
                 let target = match (file.kind.as_str(), component) {
                     ("compose", Some(service)) => format!("compose:{}#{service}", file.path),
-                    _ => format!("dotenv:{}#{}", file.path, secret.name),
+                    _ => format!("{}:{}#{}", file.kind, file.path, secret.name),
                 };
                 // The value never reached the model; only its name and line are reported.
                 out.push(

@@ -1,0 +1,327 @@
+//! Kubernetes manifests: multi-document YAML, plain or rendered by kustomize.
+//!
+//! Workloads (Deployment, StatefulSet, DaemonSet) become components: replicas (or the minimum of
+//! a HorizontalPodAutoscaler that targets them), image, command, `env` and `envFrom` (ConfigMaps
+//! resolved when they are in the same files; Secrets stay references), zones named in node
+//! affinity. A Service of type LoadBalancer or NodePort that selects a workload exposes it
+//! outside the cluster. A Secret with `data` or `stringData` is a literal secret committed to the
+//! repository; its values are never kept. Helm templates are not Kubernetes YAML: they are
+//! recognised and reported, with the advice to read `helm template` output instead.
+
+use super::yaml::{self, Document, Node, Value};
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::{Fact, Location, Origin, Setting, SettingValue};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A workload and what the manifests say about it.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub kind: String,
+    pub name: String,
+    pub location: Location,
+    pub labels: BTreeMap<String, String>,
+    pub replicas: Option<Fact<u32>>,
+    pub image: Option<Fact<String>>,
+    pub command: Option<Fact<String>>,
+    pub settings: Vec<Setting>,
+    pub config_maps: Vec<(String, Location)>,
+    pub zones: Vec<Fact<String>>,
+}
+
+/// A Service that exposes workloads outside the cluster.
+#[derive(Clone, Debug)]
+pub struct Exposure {
+    pub name: String,
+    pub service_type: String,
+    pub selector: BTreeMap<String, String>,
+    pub location: Location,
+}
+
+/// Everything read from a set of manifests.
+#[derive(Clone, Debug, Default)]
+pub struct Objects {
+    pub workloads: Vec<Workload>,
+    pub exposures: Vec<Exposure>,
+    /// HorizontalPodAutoscaler minimums by target workload name.
+    pub autoscaled: BTreeMap<String, Fact<u32>>,
+    /// ConfigMap data by name: (key, value, location).
+    pub config_maps: BTreeMap<String, Vec<(String, String, Location)>>,
+    /// Secrets with literal values: (secret name, key, location). Values are dropped.
+    pub literal_secrets: Vec<(String, String, Location)>,
+}
+
+/// Whether text is a Helm template rather than plain YAML.
+pub fn is_helm_template(text: &str) -> bool {
+    text.contains("{{")
+        && (text.contains(".Values")
+            || text.contains(".Release")
+            || text.contains("include \"")
+            || text.contains("{{-"))
+}
+
+/// Reads one manifest file (all its documents) into `objects`.
+pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    let mut problems = Vec::new();
+    for root in &doc.roots {
+        if root.is_null() {
+            continue;
+        }
+        let kind = root.get("kind").and_then(Node::as_str);
+        let name = root
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str);
+        let (Some(kind), Some(name)) = (kind, name) else {
+            if root.get("apiVersion").is_some() || root.get("kind").is_some() {
+                problems.push(
+                    Diagnostic::at(
+                        doc.location(root),
+                        "a Kubernetes object without `kind` or `metadata.name`",
+                    )
+                    .expected("kind and metadata.name"),
+                );
+            }
+            continue;
+        };
+        match kind {
+            "Deployment" | "StatefulSet" | "DaemonSet" => {
+                objects.workloads.push(workload(&doc, root, kind, name))
+            }
+            "Service" => {
+                let spec = root.get("spec");
+                let service_type = spec
+                    .and_then(|s| s.get("type"))
+                    .and_then(Node::as_str)
+                    .unwrap_or("ClusterIP");
+                let selector = spec
+                    .and_then(|s| s.get("selector"))
+                    .map(string_map)
+                    .unwrap_or_default();
+                objects.exposures.push(Exposure {
+                    name: name.to_string(),
+                    service_type: service_type.to_string(),
+                    selector,
+                    location: doc.location(root),
+                });
+            }
+            "HorizontalPodAutoscaler" => {
+                let spec = root.get("spec");
+                let target = spec
+                    .and_then(|s| s.get("scaleTargetRef"))
+                    .and_then(|t| t.get("name"))
+                    .and_then(Node::as_str);
+                let min = spec.and_then(|s| s.get("minReplicas"));
+                if let Some(target) = target {
+                    let value = min
+                        .and_then(Node::as_str)
+                        .and_then(|m| m.parse().ok())
+                        .unwrap_or(1);
+                    let at = min
+                        .map(|m| doc.location(m))
+                        .unwrap_or_else(|| doc.location(root));
+                    objects
+                        .autoscaled
+                        .insert(target.to_string(), Fact::new(value, Origin::Artefact(at)));
+                }
+            }
+            "ConfigMap" => {
+                let data = root.get("data");
+                let entries = match data.map(|d| &d.value) {
+                    Some(Value::Map(entries)) => entries
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((
+                                k.as_str()?.to_string(),
+                                v.as_str().unwrap_or_default().to_string(),
+                                doc.location(k),
+                            ))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                objects.config_maps.insert(name.to_string(), entries);
+            }
+            "Secret" => {
+                for field in ["data", "stringData"] {
+                    if let Some(Value::Map(entries)) = root.get(field).map(|d| &d.value) {
+                        for (k, v) in entries {
+                            let literal = v
+                                .as_str()
+                                .is_some_and(|s| !s.is_empty() && !s.starts_with("${"));
+                            if let (Some(key), true) = (k.as_str(), literal) {
+                                objects.literal_secrets.push((
+                                    name.to_string(),
+                                    key.to_string(),
+                                    doc.location(k),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+fn string_map(node: &Node) -> BTreeMap<String, String> {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
+    let spec = root.get("spec");
+    let template = spec.and_then(|s| s.get("template"));
+    let pod = template.and_then(|t| t.get("spec"));
+    let container = pod
+        .and_then(|p| p.get("containers"))
+        .and_then(|c| c.index(0));
+    let replicas = match kind {
+        // A DaemonSet runs one pod per node: the count is the cluster's, unknown here.
+        "DaemonSet" => None,
+        _ => Some(match spec.and_then(|s| s.get("replicas")) {
+            Some(r) => Fact::new(
+                r.as_str().and_then(|t| t.parse().ok()).unwrap_or(1),
+                Origin::Artefact(doc.location(r)),
+            ),
+            None => Fact::new(
+                1,
+                Origin::Derived {
+                    from: Some(doc.location(root)),
+                    how: "Kubernetes runs one replica unless told otherwise".into(),
+                },
+            ),
+        }),
+    };
+    let command = container.map(|c| {
+        let words: Vec<String> = ["command", "args"]
+            .iter()
+            .filter_map(|k| c.get(k))
+            .flat_map(|n| match &n.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(String::from)
+                    .collect(),
+                Value::Scalar(s) => vec![s.text.to_string()],
+                Value::Map(_) => Vec::new(),
+            })
+            .collect();
+        (
+            words.join(" "),
+            c.get("command").or(c.get("args")).map(|n| doc.location(n)),
+        )
+    });
+    let mut settings = Vec::new();
+    let mut config_maps = Vec::new();
+    if let Some(Value::Seq(env)) = container.and_then(|c| c.get("env")).map(|e| &e.value) {
+        for item in env {
+            let Some(var) = item.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let value = match item.get("value").and_then(Node::as_str) {
+                Some(v) => super::dotenv::classify(var, v, v),
+                // valueFrom: a Secret, ConfigMap or field reference, resolved by the cluster.
+                None => SettingValue::Reference,
+            };
+            settings.push(Setting {
+                name: var.to_string(),
+                value,
+                origin: Origin::Artefact(doc.location(item)),
+            });
+        }
+    }
+    if let Some(Value::Seq(from)) = container.and_then(|c| c.get("envFrom")).map(|e| &e.value) {
+        for item in from {
+            if let Some(map) = item
+                .get("configMapRef")
+                .and_then(|r| r.get("name"))
+                .and_then(Node::as_str)
+            {
+                config_maps.push((map.to_string(), doc.location(item)));
+            }
+        }
+    }
+    let mut zones = Vec::new();
+    let affinity = pod
+        .and_then(|p| p.get("affinity"))
+        .and_then(|a| a.get("nodeAffinity"));
+    let terms = affinity
+        .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        .and_then(|r| r.get("nodeSelectorTerms"));
+    if let Some(Value::Seq(terms)) = terms.map(|t| &t.value) {
+        for term in terms {
+            if let Some(Value::Seq(exprs)) = term.get("matchExpressions").map(|e| &e.value) {
+                for expr in exprs.iter().filter(|e| {
+                    e.get("key").and_then(Node::as_str) == Some("topology.kubernetes.io/zone")
+                }) {
+                    if let Some(Value::Seq(values)) = expr.get("values").map(|v| &v.value) {
+                        zones.extend(values.iter().filter_map(|v| {
+                            Some(Fact::new(
+                                v.as_str()?.to_string(),
+                                Origin::Artefact(doc.location(v)),
+                            ))
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    Workload {
+        kind: kind.to_string(),
+        name: name.to_string(),
+        location: doc.location(root),
+        labels: template
+            .and_then(|t| t.get("metadata"))
+            .and_then(|m| m.get("labels"))
+            .map(string_map)
+            .unwrap_or_default(),
+        replicas,
+        image: container.and_then(|c| c.get("image")).map(|i| {
+            Fact::new(
+                i.as_str().unwrap_or_default().to_string(),
+                Origin::Artefact(doc.location(i)),
+            )
+        }),
+        command: command.and_then(|(text, at)| {
+            (!text.is_empty()).then(|| {
+                Fact::new(
+                    text,
+                    Origin::Artefact(at.unwrap_or_else(|| doc.location(root))),
+                )
+            })
+        }),
+        settings,
+        config_maps,
+        zones,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_templates_are_recognised() {
+        assert!(is_helm_template("replicas: {{ .Values.replicaCount }}\n"));
+        assert!(is_helm_template(
+            "{{- include \"app.labels\" . | nindent 4 }}\n"
+        ));
+        assert!(!is_helm_template(
+            "apiVersion: v1\nkind: ConfigMap\ndata: {motd: \"{{ not helm }}\"}\n"
+        ));
+    }
+}

@@ -306,6 +306,12 @@ fn attach(rel: &str, environments: &[String]) -> Option<String> {
     None
 }
 
+/// Every file below `folder`, relative to `root`, sorted, skipping the usual tool directories.
+pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
+    walk(root, folder, 0, out);
+    out.sort();
+}
+
 #[cfg(test)]
 mod tests {
     use super::attach;
@@ -331,10 +337,4 @@ mod tests {
         );
         assert_eq!(attach("docker-compose.yml", &envs), None);
     }
-}
-
-/// Every file below `folder`, relative to `root`, sorted, skipping the usual tool directories.
-pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
-    walk(root, folder, 0, out);
-    out.sort();
 }

@@ -330,6 +330,30 @@ pub struct Environment {
     pub accepted_differences: Vec<Fact<String>>,
     /// Literal secrets committed in manifests (Kubernetes Secret keys), by name; values dropped.
     pub committed_secrets: Vec<Setting>,
+    /// HTTP routes of serverless functions.
+    pub routes: Vec<ApiRoute>,
+}
+
+/// One HTTP route of a serverless API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiRoute {
+    /// The serverless service it belongs to.
+    pub service: String,
+    pub function: String,
+    pub method: String,
+    pub path: String,
+    /// The authorizer's name, ARN or type, when the route has one.
+    pub authorizer: Option<String>,
+    /// `private: true`: an API key is required, which identifies a client but authenticates no one.
+    pub api_key_only: bool,
+    pub origin: Origin,
+}
+
+impl ApiRoute {
+    /// The result target naming this route: `serverless:<function>:<METHOD> <path>`.
+    pub fn target(&self) -> String {
+        format!("serverless:{}:{} {}", self.function, self.method, self.path)
+    }
 }
 
 /// An environment variable as a deployment file sets it.

@@ -276,6 +276,7 @@ mod tests {
             settings: vec![],
             accepted_differences: vec![],
             committed_secrets: vec![],
+            routes: vec![],
         }
     }
 

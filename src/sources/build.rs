@@ -362,6 +362,7 @@ fn build_environment(
         settings: Vec::new(),
         accepted_differences: at.facts(node, "accept_differences", &section.accept_differences),
         committed_secrets: Vec::new(),
+        routes: Vec::new(),
     };
 
     let servers_node = child(node, "servers");

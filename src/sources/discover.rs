@@ -42,29 +42,28 @@ pub struct DeclaredSource {
     pub kind: &'static str,
     pub path: String,
     pub environment: Option<String>,
+    /// The serverless stage (`${opt:stage}`) the source is read with.
+    pub stage: Option<String>,
 }
 
 /// The sources a manifest declares, globally and per environment.
 pub fn declared_sources(manifest: &Manifest) -> Vec<DeclaredSource> {
+    let global = manifest.sources.iter().map(|entry| (entry, None));
+    let per_env = manifest.environments.iter().flat_map(|(env, section)| {
+        section
+            .sources
+            .iter()
+            .map(move |entry| (entry, Some(env.clone())))
+    });
     let mut out = Vec::new();
-    for entry in &manifest.sources {
+    for (entry, environment) in global.chain(per_env) {
         for (kind, paths) in entry.kinds() {
             out.extend(paths.into_iter().map(|path| DeclaredSource {
                 kind,
                 path,
-                environment: None,
+                environment: environment.clone(),
+                stage: entry.stage.clone(),
             }));
-        }
-    }
-    for (env, section) in &manifest.environments {
-        for entry in &section.sources {
-            for (kind, paths) in entry.kinds() {
-                out.extend(paths.into_iter().map(|path| DeclaredSource {
-                    kind,
-                    path,
-                    environment: Some(env.clone()),
-                }));
-            }
         }
     }
     out
@@ -158,7 +157,7 @@ fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile
         )
     } else if matches!(
         kind,
-        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes"
+        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes" | "serverless"
     ) {
         // Read by `sources::load` next.
         ("pending", None)

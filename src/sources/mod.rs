@@ -14,6 +14,7 @@ pub mod dotenv;
 pub mod kubernetes;
 pub mod manifest;
 pub mod schema_check;
+pub mod serverless;
 pub mod sshd;
 pub mod yaml;
 
@@ -169,6 +170,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     deployment.pipelines = found.pipelines;
     read_artefacts(dir, &mut deployment, found.artefacts)?;
     read_compose(dir, &mut deployment, &sources)?;
+    read_serverless(dir, &mut deployment, &sources)?;
     Ok(Loaded {
         deployment,
         declarations,
@@ -239,8 +241,10 @@ fn read_artefacts(
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }
-        // Compose files are read per environment afterwards (`read_compose`).
-        if artefact.status == "pending" && artefact.kind != "compose" {
+        // Compose and serverless files are read per environment afterwards.
+        if artefact.status == "pending"
+            && !matches!(artefact.kind.as_str(), "compose" | "serverless")
+        {
             artefact.status = "not-read".into();
         }
         out.push(artefact);
@@ -822,5 +826,153 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
             value: crate::model::SettingValue::Secret,
             origin: Origin::Artefact(location.clone()),
         });
+    }
+}
+
+/// Reads serverless.yml files. A declared source is read with its `stage:` for its environment
+/// (all environments when declared globally); a discovered one is parameterised by stage, so it
+/// is read once for each production and staging environment with the environment's name as stage.
+fn read_serverless(
+    dir: &Path,
+    deployment: &mut Deployment,
+    declared: &[discover::DeclaredSource],
+) -> Result<(), InputError> {
+    use crate::model::EnvKind;
+    let mut plan: Vec<(String, String, Option<String>)> = Vec::new();
+    for artefact in deployment
+        .artefacts
+        .iter()
+        .filter(|a| a.kind == "serverless" && a.status == "pending")
+    {
+        let declarations: Vec<&discover::DeclaredSource> = declared
+            .iter()
+            .filter(|d| d.kind == "serverless" && d.path == artefact.path)
+            .collect();
+        for env in &deployment.environments {
+            let stage = if declarations.is_empty() {
+                matches!(env.kind(), EnvKind::Production | EnvKind::Staging)
+                    .then(|| Some(env.name.clone()))
+            } else {
+                declarations
+                    .iter()
+                    .find(|d| d.environment.as_deref().is_none_or(|e| e == env.name))
+                    .map(|d| d.stage.clone())
+            };
+            if let Some(stage) = stage {
+                plan.push((artefact.path.clone(), env.name.clone(), stage));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    let mut used: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (path, env_name, stage) in plan {
+        let Some(index) = deployment
+            .environments
+            .iter()
+            .position(|e| e.name == env_name)
+        else {
+            continue;
+        };
+        let known = compose::known_from(&deployment.environments[index].settings);
+        match serverless::read(dir, &path, stage.as_deref(), &known) {
+            Ok(app) => {
+                used.entry(path)
+                    .or_default()
+                    .push(format!("{env_name} (stage {})", app.stage));
+                apply_serverless(deployment, index, app);
+            }
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    for artefact in deployment
+        .artefacts
+        .iter_mut()
+        .filter(|a| a.kind == "serverless" && a.status == "pending")
+    {
+        match used.get(&artefact.path) {
+            Some(envs) => {
+                artefact.status = "read".into();
+                artefact.reason = Some(format!("read for {}", envs.join(", ")));
+            }
+            None => {
+                artefact.status = "ignored".into();
+                artefact.reason = Some("no production or staging environment to read it for: declare it under an environment with its `stage`".into());
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverless::App) {
+    use crate::model::{Canary, Component, ComponentKind, Fact, Origin};
+    let env = &mut deployment.environments[env_index];
+    for function in &app.functions {
+        let origin = Origin::Artefact(function.location.clone());
+        let position = match env.components.iter().position(|c| c.name == function.name) {
+            Some(i) => i,
+            None => {
+                env.components.push(Component::new(
+                    function.name.clone(),
+                    Fact::new(ComponentKind::Function, origin.clone()),
+                    origin.clone(),
+                ));
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        let mut settings = app.settings.clone();
+        settings.extend(function.settings.iter().cloned());
+        c.settings = settings;
+        c.public = Some(match &function.public_url {
+            Some(url) => Fact::new(true, Origin::Artefact(url.clone())),
+            None => Fact::new(
+                false,
+                Origin::Derived {
+                    from: Some(function.location.clone()),
+                    how: "no function URL open to anyone".into(),
+                },
+            ),
+        });
+    }
+    for (id, _, at) in &app.queues {
+        if !env.components.iter().any(|c| &c.name == id) {
+            let origin = Origin::Artefact(at.clone());
+            env.components.push(Component::new(
+                id.clone(),
+                Fact::new(ComponentKind::Queue, origin.clone()),
+                origin,
+            ));
+        }
+    }
+    env.routes.extend(app.routes.iter().cloned());
+    let monitoring = &mut deployment.monitoring;
+    if let Some(tracing) = &app.tracing {
+        let value = if tracing.value { "xray" } else { "none" };
+        monitoring.tracing = Some(Fact::new(value.to_string(), tracing.origin.clone()));
+    }
+    for (interval, at) in &app.canaries {
+        monitoring.canaries.push(Canary {
+            target: format!("serverless:{}", app.service),
+            interval: *interval,
+            origin: Origin::Artefact(at.clone()),
+        });
+    }
+    for alarm in &app.alarms {
+        if monitoring.alarm_on(&alarm.value).is_none() {
+            monitoring.alarms.push(alarm.clone());
+        }
+    }
+    if monitoring.origin.is_none() && (!app.canaries.is_empty() || !app.alarms.is_empty()) {
+        monitoring.origin = app
+            .canaries
+            .first()
+            .map(|(_, l)| Origin::Artefact(l.clone()))
+            .or_else(|| app.alarms.first().map(|a| a.origin.clone()));
     }
 }

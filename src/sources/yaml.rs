@@ -213,14 +213,45 @@ enum Frame {
     Seq {
         pos: Pos,
         anchor: usize,
+        tag: Option<Box<str>>,
         items: Vec<Node>,
     },
     Map {
         pos: Pos,
         anchor: usize,
+        tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
     },
+}
+
+/// The text of an application tag (`!Equals`), as opposed to a core tag (`!!str`).
+fn custom_tag(tag: Option<&saphyr_parser::Tag>) -> Option<Box<str>> {
+    let tag = tag?;
+    (tag.handle == "!").then(|| format!("!{}", tag.suffix).into_boxed_str())
+}
+
+/// A collection under an application tag (CloudFormation's `!Equals [a, b]`) becomes a mapping of
+/// the tag to the collection, so readers can see the tag; scalars keep their tag in `Scalar::tag`.
+fn wrap_tag(tag: Option<Box<str>>, node: Node) -> Node {
+    match tag {
+        None => node,
+        Some(tag) => {
+            let pos = node.pos;
+            let key = Node {
+                value: Value::Scalar(Scalar {
+                    text: tag,
+                    plain: true,
+                    tag: None,
+                }),
+                pos,
+            };
+            Node {
+                value: Value::Map(vec![(key, node)]),
+                pos,
+            }
+        }
+    }
 }
 
 /// Parses every document of a YAML stream.
@@ -293,24 +324,26 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                     anchor,
                 ))
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(at(pos), limits));
                 }
                 stack.push(Frame::Seq {
                     pos,
                     anchor,
+                    tag: custom_tag(tag.as_deref()),
                     items: Vec::new(),
                 });
                 None
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(at(pos), limits));
                 }
                 stack.push(Frame::Map {
                     pos,
                     anchor,
+                    tag: custom_tag(tag.as_deref()),
                     entries: Vec::new(),
                     pending_key: None,
                 });
@@ -320,18 +353,22 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                 Some(Frame::Seq {
                     pos,
                     anchor,
+                    tag,
                     mut items,
-                }) => Some((
-                    Node {
-                        value: Value::Seq({
-                            // Trees of large files stay alive while the model is built.
-                            items.shrink_to_fit();
-                            items
-                        }),
-                        pos,
-                    },
-                    anchor,
-                )),
+                }) => {
+                    // Trees of large files stay alive while the model is built.
+                    items.shrink_to_fit();
+                    Some((
+                        wrap_tag(
+                            tag,
+                            Node {
+                                value: Value::Seq(items),
+                                pos,
+                            },
+                        ),
+                        anchor,
+                    ))
+                }
                 _ => {
                     return Err(InputError::one(Diagnostic::at(
                         at(pos),
@@ -343,16 +380,20 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                 Some(Frame::Map {
                     pos,
                     anchor,
+                    tag,
                     entries,
                     ..
                 }) => {
                     let mut entries = apply_merge_keys(entries);
                     entries.shrink_to_fit();
                     Some((
-                        Node {
-                            value: Value::Map(entries),
-                            pos,
-                        },
+                        wrap_tag(
+                            tag,
+                            Node {
+                                value: Value::Map(entries),
+                                pos,
+                            },
+                        ),
                         anchor,
                     ))
                 }
@@ -524,6 +565,17 @@ mod tests {
         let svc = root.get("svc").unwrap();
         assert_eq!(svc.get("x").unwrap().as_str(), Some("1"));
         assert_eq!(svc.get("y").unwrap().as_str(), Some("3"));
+    }
+
+    #[test]
+    fn application_tags_on_collections_are_kept() {
+        let root = one("Condition: !Equals [\"${opt:stage}\", production]\nRef: !Ref MyTopic\n");
+        let equals = root.get("Condition").unwrap().get("!Equals").unwrap();
+        assert_eq!(equals.index(1).unwrap().as_str(), Some("production"));
+        let Value::Scalar(r) = &root.get("Ref").unwrap().value else {
+            panic!()
+        };
+        assert_eq!(r.tag.as_deref(), Some("!Ref"));
     }
 
     #[test]

@@ -811,3 +811,172 @@ fn helm_templates_are_reported_not_misread() {
         "{artefact:?}"
     );
 }
+
+const SERVERLESS: &str = "service: records\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\n";
+
+#[test]
+fn a_serverless_api_gives_routes_functions_and_monitoring() {
+    let dir = project_with(
+        SERVERLESS,
+        &[("serverless/serverless.yml", "serverless.yml")],
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let model = &loaded.deployment;
+    assert_eq!(
+        model.artefacts[0].reason.as_deref(),
+        Some("read for production (stage production), staging (stage staging)")
+    );
+    let production = model.environment("production").unwrap();
+    let routes: Vec<(String, Option<&str>, bool)> = production
+        .routes
+        .iter()
+        .map(|r| (r.target(), r.authorizer.as_deref(), r.api_key_only))
+        .collect();
+    assert_eq!(
+        routes,
+        vec![
+            (
+                "serverless:listResidents:GET /residents".into(),
+                Some("authorizer"),
+                false
+            ),
+            (
+                "serverless:getResident:GET /residents/{id}".into(),
+                Some("authorizer"),
+                false
+            ),
+            (
+                "serverless:exportResidents:POST /residents/export".into(),
+                None,
+                true
+            ),
+            ("serverless:docs:GET /api-docs".into(), None, false),
+            ("serverless:docs:GET /swagger/{proxy+}".into(), None, false),
+        ]
+    );
+    let webhook = component(model, "production", "webhook");
+    assert!(
+        webhook.public.as_ref().unwrap().value,
+        "a function URL without IAM"
+    );
+    let table = production
+        .components
+        .iter()
+        .find(|c| c.name == "listResidents")
+        .unwrap()
+        .settings
+        .iter()
+        .find(|s| s.name == "TABLE_NAME")
+        .unwrap();
+    assert_eq!(
+        table.value,
+        liftoff::model::SettingValue::Literal("residents-production".into()),
+        "self references resolve with the stage"
+    );
+    let sentry = production.components[0]
+        .settings
+        .iter()
+        .find(|s| s.name == "SENTRY_DSN")
+        .unwrap();
+    assert_eq!(
+        sentry.value,
+        liftoff::model::SettingValue::Reference,
+        "ssm parameters are only known at deploy time"
+    );
+    assert_eq!(model.monitoring.tracing.as_ref().unwrap().value, "xray");
+    // The canary is gated to production by a Condition: it exists for the production read only.
+    assert_eq!(model.monitoring.canaries.len(), 1);
+    assert_eq!(
+        model.monitoring.canaries[0].interval,
+        Some(liftoff::model::Duration::from_secs(300))
+    );
+    assert!(
+        model.monitoring.alarm_on("5xx").is_some() && model.monitoring.alarm_on("canary").is_some()
+    );
+}
+
+#[test]
+fn serverless_routes_are_judged_for_authorizers() {
+    let dir = project_with(
+        SERVERLESS,
+        &[("serverless/serverless.yml", "serverless.yml")],
+    );
+    let (_, report) = check(dir.path(), &[]);
+    let by_target: Vec<(String, String)> = results(&report, "security.api-authorizer")
+        .iter()
+        .filter(|r| r["environment"] == "production")
+        .map(|r| {
+            (
+                r["target"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(by_target.contains(&(
+        "serverless:listResidents:GET /residents".into(),
+        "pass".into()
+    )));
+    assert!(by_target.contains(&(
+        "serverless:exportResidents:POST /residents/export".into(),
+        "fail".into()
+    )));
+    assert!(by_target.contains(&(
+        "serverless:docs:GET /api-docs".into(),
+        "not-applicable".into()
+    )));
+    let public_fn = results(&report, "security.function-not-public")
+        .into_iter()
+        .find(|r| r["target"] == "component:production/webhook")
+        .unwrap();
+    assert_eq!(public_fn["status"], "fail");
+    let canary: Vec<(String, String)> = results(&report, "monitoring.canary")
+        .iter()
+        .map(|r| {
+            (
+                r["environment"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(canary.contains(&("production".into(), "pass".into())));
+    assert_eq!(results(&report, "monitoring.tracing")[0]["status"], "pass");
+    assert_eq!(
+        results(&report, "monitoring.api-alarms")[0]["status"],
+        "pass"
+    );
+    // Waived like any other failure.
+    let waived = format!(
+        "{SERVERLESS}waivers: [{{rule: security.api-authorizer, target: \"serverless:exportResidents:*\", reason: partner export uses mTLS at the edge, expires: 2027-02-01}}]\n"
+    );
+    let dir = project_with(&waived, &[("serverless/serverless.yml", "serverless.yml")]);
+    let (_, report) = check(dir.path(), &[]);
+    let export = results(&report, "security.api-authorizer")
+        .into_iter()
+        .find(|r| r["target"] == "serverless:exportResidents:POST /residents/export")
+        .unwrap();
+    assert_eq!(export["status"], "waived");
+}
+
+#[test]
+fn broken_serverless_files_are_input_errors() {
+    let dir = project(SERVERLESS);
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: x\nfunctions: {}\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("this is not a serverless.yml"));
+    std::fs::write(dir.path().join("serverless.yml"), "service: x\nprovider: {name: aws}\nfunctions:\n  f:\n    events:\n      - http: {method: get, path: \"\"}\n").unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("serverless.yml:6:15"))
+        .stderr(predicates::str::contains("has no path"));
+}

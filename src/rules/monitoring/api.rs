@@ -29,6 +29,36 @@ outage within minutes, at night and on holidays.",
 /// `monitoring.canary`.
 pub struct Canary;
 
+/// Judges the most frequent of the canaries that probe `target`.
+fn judge_canaries(
+    target: String,
+    origin: &crate::model::Origin,
+    canaries: &[&crate::model::Canary],
+    max: crate::model::Duration,
+) -> Finding {
+    match canaries
+        .iter()
+        .min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()))
+    {
+        None => Finding::fail(target, "no canary probes this API").at(origin),
+        Some(c) => match c.interval {
+            None => Finding::not_evidenced(
+                target,
+                "the canary's `interval`",
+                "Terraform Synthetics canaries",
+            )
+            .at(&c.origin),
+            Some(i) => Finding::judge(
+                i <= max,
+                target,
+                format!("probed every {i}"),
+                format!("probed every {i}, less often than every {max}"),
+            )
+            .at(&c.origin),
+        },
+    }
+}
+
 impl Rule for Canary {
     fn meta(&self) -> &'static RuleMeta {
         &CANARY
@@ -38,41 +68,26 @@ impl Rule for Canary {
         let text: String = cx.param("canary_interval")?;
         let max: crate::model::Duration =
             text.parse().map_err(|e| format!("canary_interval: {e}"))?;
-        let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
-            .into_iter()
-            .map(|(env, e)| {
-                let base = e.url.trim_end_matches('/');
-                let canaries: Vec<_> = cx
-                    .model
-                    .monitoring
-                    .canaries
-                    .iter()
-                    .filter(|c| c.target.trim_end_matches('/').starts_with(base))
-                    .collect();
-                let best = canaries
-                    .iter()
-                    .min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()));
-                match best {
-                    None => Finding::fail(e.url.clone(), "no canary probes this API").at(&e.origin),
-                    Some(c) => match c.interval {
-                        None => Finding::not_evidenced(
-                            e.url.clone(),
-                            "the canary's `interval`",
-                            "Terraform Synthetics canaries",
-                        )
-                        .at(&c.origin),
-                        Some(i) => Finding::judge(
-                            i <= max,
-                            e.url.clone(),
-                            format!("probed every {i}"),
-                            format!("probed every {i}, less often than every {max}"),
-                        )
-                        .at(&c.origin),
-                    },
-                }
-                .in_env(&env.name)
-            })
-            .collect();
+        let all = &cx.model.monitoring.canaries;
+        let mut out = Vec::new();
+        for (env, e) in endpoints_of(cx.model, EndpointKind::Api) {
+            let base = e.url.trim_end_matches('/');
+            let canaries: Vec<_> = all
+                .iter()
+                .filter(|c| c.target.trim_end_matches('/').starts_with(base))
+                .collect();
+            out.push(judge_canaries(e.url.clone(), &e.origin, &canaries, max).in_env(&env.name));
+        }
+        // A serverless API is probed by the Synthetics canaries its own template defines.
+        for env in &cx.model.environments {
+            let mut services: Vec<&crate::model::ApiRoute> = env.routes.iter().collect();
+            services.dedup_by(|a, b| a.service == b.service);
+            for route in services {
+                let target = format!("serverless:{}", route.service);
+                let canaries: Vec<_> = all.iter().filter(|c| c.target == target).collect();
+                out.push(judge_canaries(target, &route.origin, &canaries, max).in_env(&env.name));
+            }
+        }
         or_not_applicable(out, "no api endpoints declared")
     }
 }
@@ -104,7 +119,7 @@ impl Rule for ApiAlarms {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
+        if !has_api(cx) {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
                 "no api endpoints declared",
@@ -165,7 +180,7 @@ impl Rule for Tracing {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        if endpoints_of(cx.model, EndpointKind::Api).is_empty() {
+        if !has_api(cx) {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
                 "no api endpoints declared",
@@ -178,6 +193,12 @@ impl Rule for Tracing {
             "Terraform or serverless tracing settings",
         )])
     }
+}
+
+/// Whether the deployment has an API: a declared API endpoint or serverless routes.
+fn has_api(cx: &Context<'_>) -> bool {
+    !endpoints_of(cx.model, EndpointKind::Api).is_empty()
+        || cx.model.environments.iter().any(|e| !e.routes.is_empty())
 }
 
 /// Judges a declared tool name: `none`, `off` and `false` mean the tool is absent.

@@ -21,10 +21,18 @@ NONE), or answers 401/403 to a request without credentials; paths under `docs_pa
         default: "[\"swagger\", \"api-docs\", \"docs\"]",
         doc: "path segments of documentation that may stay public",
     }],
-    pass_example: "GET https://api.example.org/records (no credentials) -> 401",
-    fail_example: "GET https://api.example.org/records (no credentials) -> 200",
+    pass_example: "functions:\n  records:\n    events:\n      - http: {path: records, method: get, authorizer: cognito}",
+    fail_example: "functions:\n  records:\n    events:\n      - http: {path: records, method: get, private: true}   # an API key is not authentication",
     examples_run: false,
 };
+
+/// Whether a route path is documentation: one of its segments is a documentation segment.
+fn is_docs(path: &str, docs: &[String]) -> bool {
+    path.split('/').any(|segment| {
+        docs.iter()
+            .any(|d| d.trim_matches('/').eq_ignore_ascii_case(segment))
+    })
+}
 
 impl Rule for ApiAuthorizer {
     fn meta(&self) -> &'static RuleMeta {
@@ -32,18 +40,54 @@ impl Rule for ApiAuthorizer {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let _docs: Vec<String> = cx.param("docs_paths")?;
-        let out: Vec<Finding> = endpoints_of(cx.model, EndpointKind::Api)
-            .into_iter()
-            .map(|(env, e)| {
-                live_only(
-                    cx,
-                    env,
-                    e,
-                    "whether the API refuses requests without credentials",
-                )
-            })
-            .collect();
+        let docs: Vec<String> = cx.param("docs_paths")?;
+        let mut out: Vec<Finding> = Vec::new();
+        for env in &cx.model.environments {
+            for route in &env.routes {
+                let target = route.target();
+                let finding = if is_docs(&route.path, &docs) {
+                    Finding::not_applicable(target, "a documentation path, public by design")
+                } else {
+                    match (&route.authorizer, route.api_key_only) {
+                        (Some(authorizer), _) => {
+                            Finding::pass(target, format!("requires the authorizer {authorizer}"))
+                        }
+                        (None, true) => Finding::fail(
+                            target,
+                            "`private: true` only demands an API key, which identifies a client but authenticates no one",
+                        ),
+                        (None, false) => Finding::fail(
+                            target,
+                            "anyone can call this route: it has no authorizer",
+                        ),
+                    }
+                };
+                out.push(finding.at(&route.origin).in_env(&env.name));
+            }
+        }
+        out.extend(
+            endpoints_of(cx.model, EndpointKind::Api)
+                .into_iter()
+                .map(|(env, e)| {
+                    live_only(
+                        cx,
+                        env,
+                        e,
+                        "whether the API refuses requests without credentials",
+                    )
+                }),
+        );
         or_not_applicable(out, "no API endpoints declared or read")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn documentation_paths_match_by_segment() {
+        let docs = vec!["swagger".to_string(), "/api-docs".to_string()];
+        assert!(super::is_docs("/v1/swagger/index.html", &docs));
+        assert!(super::is_docs("/api-docs", &docs));
+        assert!(!super::is_docs("/records/swaggering", &docs));
     }
 }

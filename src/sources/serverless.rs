@@ -1,0 +1,498 @@
+//! serverless.yml (Serverless Framework, AWS provider).
+//!
+//! Variables are resolved the way the framework resolves them, innermost first: `${self:a.b}` from
+//! this file, `${opt:stage}` / `${sls:stage}` from the source's `stage:` option (else the file's
+//! `provider.stage`, else the framework's default `dev`), `${env:X}` from the environment's known
+//! settings, with `, fallback` values. `${ssm:...}`, `${file(...)}`, `${cf:...}` and the like are
+//! only known at deploy time: they stay unknown, never an error and never a guess. CloudFormation
+//! short tags (`!Ref`, `!Sub`, `!GetAtt`, any other) are kept opaque; `Conditions` built from
+//! `!Equals`, `!Not`, `!And`, `!Or` are evaluated so that resources gated to other stages are left out.
+
+use super::yaml::{self, Document, Node, Value};
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::{ApiRoute, Duration, Fact, Location, Origin, Setting};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What a serverless.yml describes.
+#[derive(Clone, Debug, Default)]
+pub struct App {
+    pub service: String,
+    pub stage: String,
+    pub functions: Vec<Function>,
+    pub routes: Vec<ApiRoute>,
+    /// `provider.tracing`: whether API Gateway or Lambda tracing is on.
+    pub tracing: Option<Fact<bool>>,
+    pub settings: Vec<Setting>,
+    pub canaries: Vec<(Option<Duration>, Location)>,
+    /// Alarm kinds (`5xx`, `canary`, `dlq`) with where they are defined.
+    pub alarms: Vec<Fact<String>>,
+    /// Queues and topics: (logical id, has a dead-letter queue, location).
+    pub queues: Vec<(String, bool, Location)>,
+}
+
+/// A function and whether anyone may invoke it directly.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub location: Location,
+    /// A function URL without IAM authorisation.
+    pub public_url: Option<Location>,
+    pub settings: Vec<Setting>,
+}
+
+const UNKNOWN: char = '\u{1}';
+
+struct Resolver<'a> {
+    root: &'a Node,
+    stage: String,
+    env: &'a HashMap<String, String>,
+}
+
+impl Resolver<'_> {
+    fn lookup(&self, path: &str) -> Option<&Node> {
+        path.split('.').try_fold(self.root, |node, key| {
+            node.get(key)
+                .or_else(|| key.parse::<usize>().ok().and_then(|i| node.index(i)))
+        })
+    }
+
+    /// Resolves every variable in `text`; `None` when any stays unknown.
+    fn resolve(&self, text: &str, depth: usize) -> Option<String> {
+        let mut current = text.to_string();
+        for _ in 0..64 {
+            let Some(close) = current.find('}') else {
+                break;
+            };
+            let Some(open) = current[..close].rfind("${") else {
+                break;
+            };
+            let expr = current[open + 2..close].to_string();
+            let value = self
+                .expression(&expr, depth)
+                .unwrap_or_else(|| format!("{UNKNOWN}{expr}{UNKNOWN}"));
+            current.replace_range(open..=close, &value);
+        }
+        (!current.contains(UNKNOWN)).then_some(current)
+    }
+
+    fn expression(&self, expr: &str, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        let (main, fallback) = match split_fallback(expr) {
+            Some((m, f)) => (m.trim(), Some(f.trim())),
+            None => (expr.trim(), None),
+        };
+        let value = if main.contains(UNKNOWN) {
+            None
+        } else if let Some(path) = main.strip_prefix("self:") {
+            self.lookup(path)
+                .and_then(|n| n.as_str())
+                .and_then(|t| self.resolve(t, depth + 1))
+        } else if main == "opt:stage" || main == "sls:stage" {
+            Some(self.stage.clone())
+        } else if let Some(name) = main.strip_prefix("env:") {
+            self.env.get(name).cloned()
+        } else {
+            None
+        };
+        value.or_else(|| {
+            let fallback = fallback?;
+            let unquoted = fallback.trim_matches(|c| c == '\'' || c == '"');
+            if unquoted.starts_with("self:")
+                || unquoted.starts_with("opt:")
+                || unquoted.starts_with("env:")
+                || unquoted.starts_with("sls:")
+            {
+                self.expression(unquoted, depth + 1)
+            } else {
+                Some(unquoted.to_string())
+            }
+        })
+    }
+
+    fn text(&self, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::Scalar(s) if s.tag.is_none() => self.resolve(&s.text, 0),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `expr, fallback` at the top-level comma.
+fn split_fallback(expr: &str) -> Option<(&str, &str)> {
+    let mut depth = 0;
+    for (i, c) in expr.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ',' if depth == 0 => return Some((&expr[..i], &expr[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads a serverless.yml. `stage` is the source's `stage:` option; `env` the known variables.
+pub fn read(
+    dir: &Path,
+    rel: &str,
+    stage: Option<&str>,
+    env: &HashMap<String, String>,
+) -> Result<App, InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    let Some(root) = doc.roots.first() else {
+        return Err(InputError::one(
+            Diagnostic::in_file(rel, "the file is empty")
+                .expected("a serverless.yml with `service` and `provider`"),
+        ));
+    };
+    if !matches!(root.value, Value::Map(_)) || root.get("provider").is_none() {
+        return Err(InputError::one(
+            Diagnostic::at(doc.location(root), "this is not a serverless.yml")
+                .expected("a mapping with `service`, `provider` and `functions`"),
+        ));
+    }
+    let provider = root.get("provider");
+    let bootstrap = Resolver {
+        root,
+        stage: "dev".into(),
+        env,
+    };
+    let stage = stage
+        .map(String::from)
+        .or_else(|| {
+            provider
+                .and_then(|p| p.get("stage"))
+                .and_then(|s| bootstrap.text(s))
+        })
+        .unwrap_or_else(|| "dev".into());
+    let r = Resolver {
+        root,
+        stage: stage.clone(),
+        env,
+    };
+    let service = root
+        .get("service")
+        .and_then(|s| s.get("name").or(Some(s)))
+        .and_then(|s| r.text(s))
+        .unwrap_or_else(|| "service".into());
+    let mut app = App {
+        service,
+        stage,
+        ..App::default()
+    };
+    if let Some(tracing) = provider.and_then(|p| p.get("tracing")) {
+        let on = ["apiGateway", "lambda"].iter().any(|k| {
+            tracing
+                .get(k)
+                .and_then(|v| r.text(v))
+                .is_some_and(|v| v == "true" || v == "Active" || v == "PassThrough")
+        });
+        app.tracing = Some(Fact::new(on, Origin::Artefact(doc.location(tracing))));
+    }
+    app.settings = settings(&doc, &r, provider.and_then(|p| p.get("environment")));
+    let mut problems = Vec::new();
+    if let Some(Value::Map(functions)) = root.get("functions").map(|f| &f.value) {
+        for (key, function) in functions {
+            let Some(name) = key.as_str() else { continue };
+            read_function(
+                &doc,
+                &r,
+                &app.service.clone(),
+                name,
+                key,
+                function,
+                &mut app,
+                &mut problems,
+            );
+        }
+    }
+    read_resources(&doc, &r, root.get("resources"), &mut app);
+    if problems.is_empty() {
+        Ok(app)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+fn settings(doc: &Document, r: &Resolver<'_>, node: Option<&Node>) -> Vec<Setting> {
+    let Some(Value::Map(entries)) = node.map(|n| &n.value) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.as_str()?;
+            let value = match r.text(v) {
+                Some(text) => super::dotenv::classify(name, &text, &text),
+                None => crate::model::SettingValue::Reference,
+            };
+            Some(Setting {
+                name: name.to_string(),
+                value,
+                origin: Origin::Artefact(doc.location(k)),
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_function(
+    doc: &Document,
+    r: &Resolver<'_>,
+    service: &str,
+    name: &str,
+    key: &Node,
+    function: &Node,
+    app: &mut App,
+    problems: &mut Vec<Diagnostic>,
+) {
+    let mut out = Function {
+        name: name.to_string(),
+        location: doc.location(key),
+        public_url: None,
+        settings: settings(doc, r, function.get("environment")),
+    };
+    if let Some(url) = function.get("url") {
+        let iam = url
+            .get("authorizer")
+            .and_then(|a| r.text(a))
+            .is_some_and(|a| a.eq_ignore_ascii_case("aws_iam"));
+        let enabled = !matches!(r.text(url).as_deref(), Some("false"));
+        if enabled && !iam {
+            out.public_url = Some(doc.location(url));
+        }
+    }
+    if let Some(Value::Seq(events)) = function.get("events").map(|e| &e.value) {
+        for event in events {
+            for kind in ["http", "httpApi"] {
+                let Some(http) = event.get(kind) else {
+                    continue;
+                };
+                let (method, path) = match r.text(http) {
+                    Some(short) => match short.split_once(' ') {
+                        Some((m, p)) => (m.to_string(), p.to_string()),
+                        None => ("ANY".to_string(), short.clone()),
+                    },
+                    None => (
+                        http.get("method")
+                            .and_then(|m| r.text(m))
+                            .unwrap_or_else(|| "ANY".into()),
+                        http.get("path")
+                            .and_then(|p| r.text(p))
+                            .unwrap_or_else(|| "/".into()),
+                    ),
+                };
+                if path.is_empty() {
+                    problems.push(
+                        Diagnostic::at(
+                            doc.location(http),
+                            format!("an {kind} event of `{name}` has no path"),
+                        )
+                        .expected("path and method"),
+                    );
+                    continue;
+                }
+                let authorizer = http.get("authorizer").map(|a| {
+                    a.get("name")
+                        .or(a.get("arn"))
+                        .or(a.get("type"))
+                        .or(Some(a))
+                        .and_then(|n| r.text(n))
+                        .unwrap_or_else(|| "(unresolved)".into())
+                });
+                let api_key_only = http
+                    .get("private")
+                    .and_then(|p| r.text(p))
+                    .is_some_and(|p| p == "true");
+                let path = if path.starts_with('/') {
+                    path
+                } else {
+                    format!("/{path}")
+                };
+                app.routes.push(ApiRoute {
+                    service: service.to_string(),
+                    function: name.to_string(),
+                    method: method.to_ascii_uppercase(),
+                    path,
+                    authorizer,
+                    api_key_only,
+                    origin: Origin::Artefact(doc.location(http)),
+                });
+            }
+        }
+    }
+    app.functions.push(out);
+}
+
+/// Evaluates a CloudFormation condition; `None` when it depends on something unknown.
+fn condition(
+    r: &Resolver<'_>,
+    conditions: Option<&Node>,
+    node: &Node,
+    depth: usize,
+) -> Option<bool> {
+    if depth > 16 {
+        return None;
+    }
+    let operand = |name: &str| {
+        node.get(&format!("!{name}"))
+            .or_else(|| node.get(&format!("Fn::{name}")))
+    };
+    if let Some(Value::Seq(items)) = operand("Equals").map(|n| &n.value) {
+        let values: Vec<Option<String>> = items.iter().map(|i| r.text(i)).collect();
+        return match values.as_slice() {
+            [Some(a), Some(b)] => Some(a == b),
+            _ => None,
+        };
+    }
+    if let Some(inner) = operand("Not").and_then(|n| n.index(0)) {
+        return condition(r, conditions, inner, depth + 1).map(|v| !v);
+    }
+    for (name, all) in [("And", true), ("Or", false)] {
+        if let Some(Value::Seq(items)) = operand(name).map(|n| &n.value) {
+            let results: Vec<Option<bool>> = items
+                .iter()
+                .map(|i| condition(r, conditions, i, depth + 1))
+                .collect();
+            return if all {
+                if results.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    results.iter().all(Option::is_some).then_some(true)
+                }
+            } else if results.contains(&Some(true)) {
+                Some(true)
+            } else {
+                results.iter().all(Option::is_some).then_some(false)
+            };
+        }
+    }
+    if let Some(other) = node.get("Condition").and_then(Node::as_str) {
+        return conditions
+            .and_then(|c| c.get(other))
+            .and_then(|c| condition(r, conditions, c, depth + 1));
+    }
+    None
+}
+
+fn rate(expression: &str) -> Option<Duration> {
+    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let seconds = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(Duration::from_secs(n * seconds))
+}
+
+fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, app: &mut App) {
+    let conditions = resources.and_then(|res| res.get("Conditions"));
+    let Some(Value::Map(entries)) = resources
+        .and_then(|res| res.get("Resources"))
+        .map(|n| &n.value)
+    else {
+        return;
+    };
+    for (key, resource) in entries {
+        let Some(id) = key.as_str() else { continue };
+        // A resource gated by a condition that is false for this stage does not exist here.
+        if let Some(gate) = resource.get("Condition").and_then(Node::as_str) {
+            let value = conditions
+                .and_then(|c| c.get(gate))
+                .and_then(|c| condition(r, conditions, c, 0));
+            if value == Some(false) {
+                continue;
+            }
+        }
+        let kind = resource
+            .get("Type")
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        let props = resource.get("Properties");
+        let at = doc.location(key);
+        match kind {
+            "AWS::Synthetics::Canary" => {
+                let schedule = props
+                    .and_then(|p| p.get("Schedule"))
+                    .and_then(|s| s.get("Expression"))
+                    .and_then(|e| r.text(e));
+                app.canaries.push((schedule.as_deref().and_then(rate), at));
+            }
+            "AWS::CloudWatch::Alarm" => {
+                let metric = props
+                    .and_then(|p| p.get("MetricName"))
+                    .and_then(|m| r.text(m))
+                    .unwrap_or_default();
+                let namespace = props
+                    .and_then(|p| p.get("Namespace"))
+                    .and_then(|m| r.text(m))
+                    .unwrap_or_default();
+                let on = if metric.to_ascii_lowercase().contains("5xx") {
+                    Some("5xx")
+                } else if namespace.contains("Synthetics") || metric == "SuccessPercent" {
+                    Some("canary")
+                } else if metric.contains("ApproximateNumberOfMessages")
+                    && id.to_ascii_lowercase().contains("dlq")
+                {
+                    Some("dlq")
+                } else {
+                    None
+                };
+                if let Some(on) = on {
+                    app.alarms
+                        .push(Fact::new(on.to_string(), Origin::Artefact(at)));
+                }
+            }
+            "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
+                let dlq = props.is_some_and(|p| {
+                    p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()
+                });
+                app.queues.push((id.to_string(), dlq, at));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_resolve_innermost_first_with_fallbacks() {
+        let doc = yaml::parse("s.yml", "provider: {stage: \"${opt:stage, 'dev'}\"}\ncustom:\n  domains: {production: api.example.org, dev: dev.example.org}\n  domain: ${self:custom.domains.${sls:stage}}\n", yaml::Limits::default()).unwrap();
+        let env = HashMap::from([("REGION".to_string(), "eu-west-1".to_string())]);
+        let r = Resolver {
+            root: &doc.roots[0],
+            stage: "production".into(),
+            env: &env,
+        };
+        assert_eq!(
+            r.resolve("${self:custom.domain}", 0).as_deref(),
+            Some("api.example.org")
+        );
+        assert_eq!(
+            r.resolve("${env:REGION}-${opt:stage}", 0).as_deref(),
+            Some("eu-west-1-production")
+        );
+        assert_eq!(
+            r.resolve("${env:MISSING, 'fallback'}", 0).as_deref(),
+            Some("fallback")
+        );
+        assert_eq!(
+            r.resolve("${ssm:/registry/db-password}", 0),
+            None,
+            "only known at deploy time"
+        );
+        assert_eq!(r.resolve("${self:custom.nothing}", 0), None);
+        assert_eq!(rate("rate(5 minutes)"), Some(Duration::from_secs(300)));
+        assert_eq!(rate("rate(1 hour)"), Some(Duration::from_secs(3600)));
+    }
+}

@@ -140,6 +140,23 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             paint(&tail.join(", "), color, |s| s.dimmed().to_string())
         );
     }
+    if !a.artefacts.is_empty() {
+        let _ = writeln!(out, "{}", paint("Files", color, |s| s.bold().to_string()));
+        for f in &a.artefacts {
+            let env = f
+                .environment
+                .as_deref()
+                .map(|e| format!(" [{e}]"))
+                .unwrap_or_default();
+            let why = f
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:<9} {} ({}){env}{why}", f.status, f.path, f.kind);
+        }
+        out.push('\n');
+    }
     for w in a
         .waivers
         .iter()

@@ -171,6 +171,9 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_artefacts(dir, &mut deployment, found.artefacts)?;
     read_compose(dir, &mut deployment, &sources)?;
     read_serverless(dir, &mut deployment, &sources)?;
+    read_kubernetes(dir, &mut deployment)?;
+    read_prometheus(dir, &mut deployment)?;
+    derive_from_settings(&mut deployment);
     Ok(Loaded {
         deployment,
         declarations,
@@ -233,7 +236,7 @@ fn read_artefacts(
             "dotenv" => read_dotenv(dir, deployment, &mut artefact),
             "sshd" => read_sshd(dir, deployment, &mut artefact),
             "ansible" => read_inventory(dir, deployment, &mut artefact),
-            "kubernetes" => read_kubernetes(dir, deployment, &mut artefact),
+            "kubernetes" => screen_kubernetes(dir, deployment, &mut artefact),
             _ => Ok(()),
         };
         match outcome {
@@ -241,9 +244,12 @@ fn read_artefacts(
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }
-        // Compose and serverless files are read per environment afterwards.
+        // Compose, serverless and Kubernetes files are read per environment afterwards.
         if artefact.status == "pending"
-            && !matches!(artefact.kind.as_str(), "compose" | "serverless")
+            && !matches!(
+                artefact.kind.as_str(),
+                "compose" | "serverless" | "kubernetes"
+            )
         {
             artefact.status = "not-read".into();
         }
@@ -661,14 +667,15 @@ fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
     found
 }
 
-fn read_kubernetes(
+/// Sets aside Kubernetes files liftoff must not read: Helm templates, and files attached to no
+/// environment. The rest are read together per environment by [`read_kubernetes`].
+fn screen_kubernetes(
     dir: &Path,
-    deployment: &mut Deployment,
+    deployment: &Deployment,
     artefact: &mut crate::model::ArtefactFile,
 ) -> Result<(), InputError> {
-    let files = manifest_files(dir, &artefact.path);
-    for file in &files {
-        let text = read_text(&dir.join(file), file)?;
+    for file in manifest_files(dir, &artefact.path) {
+        let text = read_text(&dir.join(&file), &file)?;
         if kubernetes::is_helm_template(&text) {
             artefact.status = "ignored".into();
             artefact.reason = Some(format!(
@@ -677,35 +684,70 @@ fn read_kubernetes(
             return Ok(());
         }
     }
-    let Some(env) = artefact
+    let attached = artefact
         .environment
         .as_ref()
-        .and_then(|name| deployment.environments.iter_mut().find(|e| &e.name == name))
-    else {
+        .is_some_and(|name| deployment.environment(name).is_some());
+    if !attached {
         artefact.status = "ignored".into();
         artefact.reason = Some("not attached to an environment: put it under a folder named after the environment or list it under environments.<env>.sources".into());
-        return Ok(());
-    };
-    let mut objects = kubernetes::Objects::default();
-    let mut problems = Vec::new();
-    for file in &files {
-        match kubernetes::read_file(dir, file, &mut objects) {
-            Ok(()) => {}
-            Err(InputError::Invalid(d)) => problems.extend(d),
-            Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Reads each environment's Kubernetes files together, so a Service in one file selects the
+/// workloads of another, as in the cluster.
+fn read_kubernetes(dir: &Path, deployment: &mut Deployment) -> Result<(), InputError> {
+    let mut by_env: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for a in deployment
+        .artefacts
+        .iter()
+        .filter(|a| a.kind == "kubernetes" && a.status == "pending")
+    {
+        if let Some(env) = &a.environment {
+            by_env.entry(env.clone()).or_default().push(a.path.clone());
         }
     }
-    if !problems.is_empty() {
-        return Err(InputError::Invalid(problems));
+    let mut problems = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (env_name, paths) in &by_env {
+        let mut objects = kubernetes::Objects::default();
+        for path in paths {
+            for file in manifest_files(dir, path) {
+                match kubernetes::read_file(dir, &file, &mut objects) {
+                    Ok(()) => {}
+                    Err(InputError::Invalid(d)) => problems.extend(d),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if let Some(env) = deployment
+            .environments
+            .iter_mut()
+            .find(|e| &e.name == env_name)
+        {
+            apply_kubernetes(env, &objects);
+            counts.insert(env_name.clone(), objects.workloads.len());
+        }
     }
-    apply_kubernetes(env, &objects);
-    artefact.status = "read".into();
-    artefact.reason = Some(format!(
-        "{} workload(s) for {}",
-        objects.workloads.len(),
-        env.name
-    ));
-    Ok(())
+    for a in deployment
+        .artefacts
+        .iter_mut()
+        .filter(|a| a.kind == "kubernetes" && a.status == "pending")
+    {
+        let env = a.environment.clone().unwrap_or_default();
+        a.status = "read".into();
+        a.reason = Some(format!(
+            "read with the other manifests of {env}: {} workload(s) in all",
+            counts.get(&env).copied().unwrap_or(0)
+        ));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
 }
 
 /// Turns workloads into components of `env` (the artefact wins over declared facts).
@@ -795,6 +837,25 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
         c.settings = settings;
         if !w.zones.is_empty() {
             c.zones = w.zones.clone();
+        }
+        // Several members of a StatefulSet of a clustered technology elect and vote.
+        let members = c.instances.as_ref().map_or(1, |i| i.value);
+        let clusters = matches!(
+            c.kind(),
+            ComponentKind::Queue
+                | ComponentKind::Search
+                | ComponentKind::Database
+                | ComponentKind::Cache
+        );
+        if w.kind == "StatefulSet" && clusters && members > 1 && c.clustered.is_none() {
+            let how = format!("a StatefulSet of {members} {} members", c.kind().as_str());
+            c.clustered = Some(Fact::new(
+                true,
+                Origin::Derived {
+                    from: Some(w.location.clone()),
+                    how,
+                },
+            ));
         }
         let internal = matches!(
             c.kind(),
@@ -975,4 +1036,145 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             .map(|(_, l)| Origin::Artefact(l.clone()))
             .or_else(|| app.alarms.first().map(|a| a.origin.clone()));
     }
+}
+
+/// Facts that follow from what several artefacts say together: the account applications use to
+/// reach their database, and the metrics collector running beside them.
+fn derive_from_settings(deployment: &mut Deployment) {
+    use crate::model::{ComponentKind, Fact, SettingValue};
+    for env in &mut deployment.environments {
+        // The user in an application's connection settings is the database's service account.
+        let mut account: Option<Fact<String>> = None;
+        let app_settings = env
+            .components
+            .iter()
+            .filter(|c| c.kind() != ComponentKind::Database)
+            .flat_map(|c| c.settings.iter())
+            .chain(env.settings.iter());
+        for setting in app_settings {
+            let SettingValue::Literal(value) = &setting.value else {
+                continue;
+            };
+            let user = match setting.name.as_str() {
+                "DATABASE_URL" | "DB_URL" | "POSTGRES_URL" | "MYSQL_URL" | "MONGODB_URI"
+                | "MONGO_URL" => value
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.split('/').next())
+                    .and_then(|authority| authority.split_once('@'))
+                    .map(|(userinfo, _)| {
+                        userinfo.split(':').next().unwrap_or_default().to_string()
+                    }),
+                "DB_USER" | "DB_USERNAME" | "DATABASE_USER" | "DATABASE_USERNAME"
+                | "POSTGRES_USER" | "MYSQL_USER" => Some(value.clone()),
+                _ => None,
+            };
+            if let Some(user) = user.filter(|u| !u.is_empty()) {
+                account.get_or_insert(Fact::new(user, setting.origin.clone()));
+            }
+        }
+        if let Some(account) = account {
+            for c in env
+                .components
+                .iter_mut()
+                .filter(|c| c.kind() == ComponentKind::Database && c.service_account.is_none())
+            {
+                c.service_account = Some(account.clone());
+            }
+        }
+        for c in &env.components {
+            let image = c
+                .image
+                .as_ref()
+                .map(|i| i.value.to_ascii_lowercase())
+                .unwrap_or_default();
+            let collector = [
+                "prometheus",
+                "victoriametrics",
+                "grafana/agent",
+                "grafana/alloy",
+            ]
+            .iter()
+            .find(|m| image.contains(*m));
+            if let (Some(name), None) = (collector, &deployment.monitoring.metrics_scraped_by) {
+                let origin = c
+                    .image
+                    .as_ref()
+                    .map_or(c.origin.clone(), |i| i.origin.clone());
+                deployment.monitoring.metrics_scraped_by = Some(Fact::new(
+                    name.rsplit('/').next().unwrap_or(name).to_string(),
+                    origin,
+                ));
+            }
+        }
+    }
+}
+
+/// Reads `prometheus.yml` scrape configurations: how many targets are scraped, or that they are
+/// discovered (Kubernetes, DNS, Docker Swarm, Consul service discovery scrape every instance).
+fn read_prometheus(dir: &Path, deployment: &mut Deployment) -> Result<(), InputError> {
+    use crate::model::{Fact, Origin};
+    let mut files = Vec::new();
+    discover::walk_files(dir, dir, &mut files);
+    for rel in files.iter().filter(|f| {
+        matches!(
+            f.rsplit('/').next(),
+            Some("prometheus.yml" | "prometheus.yaml")
+        )
+    }) {
+        let text = read_text(&dir.join(rel), rel)?;
+        let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+        let Some(jobs) = doc.roots.first().and_then(|r| r.get("scrape_configs")) else {
+            continue;
+        };
+        let yaml::Value::Seq(jobs) = &jobs.value else {
+            continue;
+        };
+        let mut targets = 0u32;
+        let mut discovered = None;
+        for job in jobs {
+            // Prometheus scraping itself says nothing about the service.
+            if job.get("job_name").and_then(yaml::Node::as_str) == Some("prometheus") {
+                continue;
+            }
+            if let yaml::Value::Map(entries) = &job.value {
+                if let Some((key, _)) = entries.iter().find(|(k, _)| {
+                    k.as_str()
+                        .is_some_and(|k| k.ends_with("_sd_configs") && k != "static_sd_configs")
+                }) {
+                    discovered.get_or_insert(doc.location(key));
+                }
+            }
+            if let Some(yaml::Value::Seq(configs)) = job.get("static_configs").map(|c| &c.value) {
+                for config in configs {
+                    if let Some(yaml::Value::Seq(list)) = config.get("targets").map(|t| &t.value) {
+                        targets += list.len() as u32;
+                    }
+                }
+            }
+        }
+        let first = doc.location(&jobs[0]);
+        let monitoring = &mut deployment.monitoring;
+        monitoring.metrics_scraped_by.get_or_insert(Fact::new(
+            "prometheus".to_string(),
+            Origin::Artefact(first.clone()),
+        ));
+        monitoring.metrics_targets = Some(match discovered {
+            // Service discovery finds every instance, whatever the count.
+            Some(at) => Fact::new(u32::MAX, Origin::Artefact(at)),
+            None => Fact::new(targets, Origin::Artefact(first)),
+        });
+        if let Some(artefact) = deployment.artefacts.iter_mut().find(|a| &a.path == rel) {
+            artefact.status = "read".into();
+        } else {
+            deployment.artefacts.push(crate::model::ArtefactFile {
+                path: rel.clone(),
+                kind: "prometheus".into(),
+                environment: None,
+                status: "read".into(),
+                reason: Some("scrape configuration".into()),
+            });
+            deployment.artefacts.sort();
+        }
+    }
+    Ok(())
 }

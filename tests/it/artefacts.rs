@@ -352,6 +352,11 @@ fn a_compose_stack_with_overlays_becomes_components_per_environment() {
                 "read",
                 Some("merged for production, staging")
             ),
+            (
+                "deploy/monitoring/prometheus.yml",
+                "read",
+                Some("scrape configuration")
+            ),
         ]
     );
     let web = component(model, "production", "web");
@@ -703,10 +708,17 @@ fn kubernetes_manifests_become_components() {
         &[("k8s/production", "k8s/production")],
     );
     let loaded = liftoff::sources::load(dir.path()).unwrap();
-    let artefact = &loaded.deployment.artefacts[0];
+    let read: Vec<(&str, Option<&str>)> = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .map(|a| (a.status.as_str(), a.reason.as_deref()))
+        .collect();
+    let reason = Some("read with the other manifests of production: 3 workload(s) in all");
     assert_eq!(
-        (artefact.status.as_str(), artefact.reason.as_deref()),
-        ("read", Some("2 workload(s) for production"))
+        read,
+        vec![("read", reason), ("read", reason)],
+        "both files are read together"
     );
     let model = &loaded.deployment;
     let web = component(model, "production", "web");
@@ -979,4 +991,57 @@ fn broken_serverless_files_are_input_errors() {
         .code(2)
         .stderr(predicates::str::contains("serverless.yml:6:15"))
         .stderr(predicates::str::contains("has no path"));
+}
+
+#[test]
+fn artefacts_together_evidence_accounts_metrics_and_quorum() {
+    let dir = project_with(STACK, &[("compose-stack", "deploy")]);
+    let (_, report) = check(dir.path(), &[]);
+    let find = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let account = find("security.service-accounts", "component:production/db");
+    assert_eq!(account["status"], "pass");
+    assert_eq!(
+        account["message"], "connects as service account `registry_app`",
+        "from the web service's DATABASE_URL"
+    );
+    // prometheus.yml scrapes the service name once for three web replicas.
+    let targets = find("ha.metrics-targets", "deployment");
+    assert_eq!(targets["status"], "fail", "{targets}");
+    assert_eq!(
+        targets["location"]["path"],
+        "deploy/monitoring/prometheus.yml"
+    );
+    assert_eq!(find("monitoring.metrics", "deployment")["status"], "pass");
+
+    let k8s = project_with(
+        "service: registry\nenvironments: {production: {kind: production}}\n",
+        &[
+            ("k8s/production", "k8s/production"),
+            ("k8s-monitoring/prometheus.yml", "monitoring/prometheus.yml"),
+        ],
+    );
+    let (_, report) = check(k8s.path(), &[]);
+    let find = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        find("ha.metrics-targets", "deployment")["status"],
+        "pass",
+        "service discovery scrapes every pod"
+    );
+    let quorum = find("ha.quorum", "component:production/rabbitmq");
+    assert_eq!(
+        quorum["status"], "fail",
+        "two members cannot keep a majority"
+    );
 }

@@ -67,6 +67,9 @@ impl Rule for MetricsTargets {
             .sum();
         Ok(vec![match &m.metrics_targets {
             None => Finding::not_evidenced(DEPLOYMENT, "`monitoring.metrics.targets`", "a Prometheus scrape configuration"),
+                        Some(t) if t.value == u32::MAX => {
+                Finding::pass(DEPLOYMENT, format!("scrape targets are found by service discovery, so all {instances} web instances are scraped")).at(&t.origin)
+            }
             Some(t) => Finding::judge(
                 t.value >= instances,
                 DEPLOYMENT,

@@ -1045,3 +1045,28 @@ fn artefacts_together_evidence_accounts_metrics_and_quorum() {
         "two members cannot keep a majority"
     );
 }
+
+#[test]
+fn broken_kubernetes_manifests_are_input_errors() {
+    let dir = project("service: s\nenvironments: {production: {kind: production}}\n");
+    std::fs::create_dir_all(dir.path().join("k8s/production")).unwrap();
+    std::fs::write(dir.path().join("k8s/production/app.yaml"), "apiVersion: apps/v1\nkind: Deployment\nspec: {replicas: 2}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: [broken\n").unwrap();
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("k8s/production/app.yaml:"), "{err}");
+    std::fs::write(
+        dir.path().join("k8s/production/app.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nspec: {replicas: 2}\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("k8s/production/app.yaml:1:1"))
+        .stderr(predicates::str::contains(
+            "a Kubernetes object without `kind` or `metadata.name`",
+        ));
+}

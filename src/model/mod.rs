@@ -155,6 +155,19 @@ impl ComponentKind {
         )
     }
 
+    /// Services that hold or move data for the system (databases, caches, search, queues, object
+    /// storage): none of them is meant to be reached from outside.
+    pub fn is_backing_service(self) -> bool {
+        matches!(
+            self,
+            ComponentKind::Database
+                | ComponentKind::Cache
+                | ComponentKind::Search
+                | ComponentKind::Queue
+                | ComponentKind::Storage
+        )
+    }
+
     /// A web or API tier.
     pub fn is_web_tier(self) -> bool {
         matches!(self, ComponentKind::Web | ComponentKind::Api)

@@ -393,22 +393,13 @@ fn read_compose(
             Err(e) => return Err(e),
         }
     }
-    for artefact in deployment
-        .artefacts
-        .iter_mut()
-        .filter(|a| a.kind == "compose" && a.status == "pending")
-    {
-        match used.get(&artefact.path) {
-            Some(envs) => {
-                artefact.status = "read".into();
-                artefact.reason = Some(format!("merged for {}", envs.join(", ")));
-            }
-            None => {
-                artefact.status = "ignored".into();
-                artefact.reason = Some("not attached to an environment: add a docker-compose.<environment>.yml overlay or list it under environments.<env>.sources".into());
-            }
-        }
-    }
+    mark_per_environment(
+        deployment,
+        "compose",
+        &used,
+        "merged for",
+        "not attached to an environment: add a docker-compose.<environment>.yml overlay or list it under environments.<env>.sources",
+    );
     if problems.is_empty() {
         Ok(())
     } else {
@@ -445,16 +436,7 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
         };
         let c = &mut env.components[position];
         if let Some(image) = &service.image {
-            let (engine, version) = compose::engine_and_version(&image.value);
-            if let Some(engine) = engine {
-                c.engine = Some(Fact::new(engine, image.origin.clone()));
-            }
-            if let Some(version) =
-                version.filter(|_| c.kind().stores_data() || c.kind() == ComponentKind::Cache)
-            {
-                c.version = Some(Fact::new(version, image.origin.clone()));
-            }
-            c.image = Some(image.clone());
+            set_image(c, image);
         }
         c.instances = Some(match &service.replicas {
             Some(r) => r.clone(),
@@ -467,10 +449,7 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
             ),
         });
         if let Some(command) = &service.command {
-            if let Some(n) = compose::workers(&command.value) {
-                c.workers_per_instance = Some(Fact::new(n, command.origin.clone()));
-            }
-            c.command = Some(command.clone());
+            set_command(c, command);
         }
         if let Some(concurrency) = service
             .settings
@@ -486,15 +465,7 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
         }
         c.settings = service.settings.clone();
         c.published = service.ports.clone();
-        let internal = matches!(
-            c.kind(),
-            ComponentKind::Database
-                | ComponentKind::Cache
-                | ComponentKind::Search
-                | ComponentKind::Queue
-                | ComponentKind::Storage
-        );
-        if internal {
+        if c.kind().is_backing_service() {
             c.public = Some(
                 match service
                     .ports
@@ -797,16 +768,7 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
         };
         let c = &mut env.components[position];
         if let Some(image) = &w.image {
-            let (engine, version) = compose::engine_and_version(&image.value);
-            if let Some(engine) = engine {
-                c.engine = Some(Fact::new(engine, image.origin.clone()));
-            }
-            if let Some(version) =
-                version.filter(|_| c.kind().stores_data() || c.kind() == ComponentKind::Cache)
-            {
-                c.version = Some(Fact::new(version, image.origin.clone()));
-            }
-            c.image = Some(image.clone());
+            set_image(c, image);
         }
         // An autoscaler's minimum is what is guaranteed to run.
         if let Some(min) = objects
@@ -818,10 +780,7 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
             c.instances = Some(min);
         }
         if let Some(command) = &w.command {
-            if let Some(n) = compose::workers(&command.value) {
-                c.workers_per_instance = Some(Fact::new(n, command.origin.clone()));
-            }
-            c.command = Some(command.clone());
+            set_command(c, command);
         }
         let mut settings = Vec::new();
         for (map, _) in &w.config_maps {
@@ -857,15 +816,7 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
                 },
             ));
         }
-        let internal = matches!(
-            c.kind(),
-            ComponentKind::Database
-                | ComponentKind::Cache
-                | ComponentKind::Search
-                | ComponentKind::Queue
-                | ComponentKind::Storage
-        );
-        if internal {
+        if c.kind().is_backing_service() {
             let outside = exposures
                 .iter()
                 .find(|e| matches!(e.service_type.as_str(), "LoadBalancer" | "NodePort"));
@@ -947,22 +898,13 @@ fn read_serverless(
             Err(e) => return Err(e),
         }
     }
-    for artefact in deployment
-        .artefacts
-        .iter_mut()
-        .filter(|a| a.kind == "serverless" && a.status == "pending")
-    {
-        match used.get(&artefact.path) {
-            Some(envs) => {
-                artefact.status = "read".into();
-                artefact.reason = Some(format!("read for {}", envs.join(", ")));
-            }
-            None => {
-                artefact.status = "ignored".into();
-                artefact.reason = Some("no production or staging environment to read it for: declare it under an environment with its `stage`".into());
-            }
-        }
-    }
+    mark_per_environment(
+        deployment,
+        "serverless",
+        &used,
+        "read for",
+        "no production or staging environment to read it for: declare it under an environment with its `stage`",
+    );
     if problems.is_empty() {
         Ok(())
     } else {
@@ -1177,4 +1119,55 @@ fn read_prometheus(dir: &Path, deployment: &mut Deployment) -> Result<(), InputE
         }
     }
     Ok(())
+}
+
+/// Marks the pending files of `kind` after a per-environment read: `read` with the environments
+/// that used each file, or `ignored` with the reason when none did.
+fn mark_per_environment(
+    deployment: &mut Deployment,
+    kind: &str,
+    used: &std::collections::BTreeMap<String, Vec<String>>,
+    verb: &str,
+    unused: &str,
+) {
+    for artefact in deployment
+        .artefacts
+        .iter_mut()
+        .filter(|a| a.kind == kind && a.status == "pending")
+    {
+        match used.get(&artefact.path) {
+            Some(envs) => {
+                artefact.status = "read".into();
+                artefact.reason = Some(format!("{verb} {}", envs.join(", ")));
+            }
+            None => {
+                artefact.status = "ignored".into();
+                artefact.reason = Some(unused.to_string());
+            }
+        }
+    }
+}
+
+/// Sets a component's image, and the engine and version it names.
+fn set_image(c: &mut crate::model::Component, image: &crate::model::Fact<String>) {
+    use crate::model::{ComponentKind, Fact};
+    let (engine, version) = compose::engine_and_version(&image.value);
+    if let Some(engine) = engine {
+        c.engine = Some(Fact::new(engine, image.origin.clone()));
+    }
+    // Only data stores version their engine by image tag; an application tag is a release.
+    if let Some(version) =
+        version.filter(|_| c.kind().stores_data() || c.kind() == ComponentKind::Cache)
+    {
+        c.version = Some(Fact::new(version, image.origin.clone()));
+    }
+    c.image = Some(image.clone());
+}
+
+/// Sets a component's command, and the web-server worker count it starts.
+fn set_command(c: &mut crate::model::Component, command: &crate::model::Fact<String>) {
+    if let Some(n) = compose::workers(&command.value) {
+        c.workers_per_instance = Some(crate::model::Fact::new(n, command.origin.clone()));
+    }
+    c.command = Some(command.clone());
 }

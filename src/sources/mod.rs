@@ -410,7 +410,7 @@ fn read_compose(
 /// Turns compose services into components of `env`: a component the manifest declares gets the
 /// compose facts (the artefact wins); others are added with the kind their image suggests.
 fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project) {
-    use crate::model::{Component, ComponentKind, Fact, Origin};
+    use crate::model::{Component, Fact, Origin};
     for service in &project.services {
         let origin = Origin::Artefact(
             service

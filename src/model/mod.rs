@@ -459,6 +459,9 @@ pub struct Component {
     pub settings: Vec<Setting>,
     /// Ports published on the host: (interface, port), with where each is written.
     pub published: Vec<Fact<(String, u16)>>,
+    /// The target an artefact names this component by (`compose:<file>#<service>`), when the
+    /// component comes from that artefact alone.
+    pub artefact_target: Option<String>,
 }
 
 impl Component {
@@ -491,6 +494,7 @@ impl Component {
             command: None,
             settings: Vec::new(),
             published: Vec::new(),
+            artefact_target: None,
         }
     }
 
@@ -512,7 +516,10 @@ impl Component {
 
     /// The result target naming this component: `component:<env>/<name>`.
     pub fn target(&self, env: &Environment) -> String {
-        format!("component:{}/{}", env.name, self.name)
+        match &self.artefact_target {
+            Some(target) => target.clone(),
+            None => format!("component:{}/{}", env.name, self.name),
+        }
     }
 }
 

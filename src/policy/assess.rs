@@ -280,8 +280,13 @@ pub fn assess(
         block.sort_by(|a, b| {
             (&a.target, &a.location, &a.message).cmp(&(&b.target, &b.location, &b.message))
         });
+        // Identical findings of one rule collapse; the environment keeps apart two environments
+        // that read the same file (and so share a target).
         block.dedup_by(|a, b| {
-            a.target == b.target && a.message == b.message && a.status == b.status
+            a.target == b.target
+                && a.environment == b.environment
+                && a.message == b.message
+                && a.status == b.status
         });
     }
     blocks.sort_by_key(|block| block[0].rule);

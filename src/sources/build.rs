@@ -510,6 +510,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         command: None,
         settings: Vec::new(),
         published: Vec::new(),
+        artefact_target: None,
     }
 }
 

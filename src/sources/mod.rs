@@ -384,7 +384,9 @@ fn read_compose(
         let known = compose::known_from(&env.settings);
         match compose::read(dir, &files, &known) {
             Ok(project) => {
-                apply_compose(env, &project);
+                // The last file is the environment's own overlay: it names the services there.
+                let file = files.last().cloned().unwrap_or_default();
+                apply_compose(env, &project, &file);
                 for f in files {
                     used.entry(f).or_default().push(env_name.clone());
                 }
@@ -409,7 +411,7 @@ fn read_compose(
 
 /// Turns compose services into components of `env`: a component the manifest declares gets the
 /// compose facts (the artefact wins); others are added with the kind their image suggests.
-fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project) {
+fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project, file: &str) {
     use crate::model::{Component, Fact, Origin};
     for service in &project.services {
         let origin = Origin::Artefact(
@@ -426,11 +428,13 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
                     from: origin.location().cloned(),
                     how: format!("kind {} from the image and ports", kind.as_str()),
                 };
-                env.components.push(Component::new(
+                let mut component = Component::new(
                     service.name.clone(),
                     Fact::new(kind, kind_origin),
                     origin.clone(),
-                ));
+                );
+                component.artefact_target = Some(format!("compose:{file}#{}", service.name));
+                env.components.push(component);
                 env.components.len() - 1
             }
         };

@@ -434,22 +434,25 @@ fn compose_facts_drive_the_rules() {
             })
             .collect()
     };
+    assert!(by_target("security.db-not-public").contains(&(
+        "compose:deploy/docker-compose.staging.yml#db".into(),
+        "fail".into()
+    )));
+    assert!(by_target("security.db-not-public").contains(&(
+        "compose:deploy/docker-compose.production.yml#db".into(),
+        "pass".into()
+    )));
     assert!(
-        by_target("security.db-not-public")
-            .contains(&("component:staging/db".into(), "fail".into()))
-    );
-    assert!(
-        by_target("security.db-not-public")
-            .contains(&("component:production/db".into(), "pass".into()))
-    );
-    assert!(
-        by_target("ha.web-redundancy")
-            .contains(&("component:production/web".into(), "pass".into())),
+        by_target("ha.web-redundancy").contains(&(
+            "compose:deploy/docker-compose.production.yml#web".into(),
+            "pass".into()
+        )),
         "3 replicas behind caddy"
     );
-    assert!(
-        by_target("ha.singletons").contains(&("component:production/db".into(), "pass".into()))
-    );
+    assert!(by_target("ha.singletons").contains(&(
+        "compose:deploy/docker-compose.production.yml#db".into(),
+        "pass".into()
+    )));
     assert_eq!(
         by_target("security.plaintext-secrets")
             .iter()
@@ -482,7 +485,7 @@ fn development_servers_fail_in_production() {
     let (_, report) = check(dir.path(), &[]);
     let web = results(&report, "env.production-dev-images")
         .into_iter()
-        .find(|r| r["target"] == "component:production/web")
+        .find(|r| r["target"] == "compose:deploy/docker-compose.production.yml#web")
         .unwrap();
     assert_eq!(web["status"], "fail");
     assert_eq!(
@@ -491,7 +494,7 @@ fn development_servers_fail_in_production() {
     );
     let debug = results(&report, "security.no-debug")
         .into_iter()
-        .find(|r| r["target"] == "component:production/web")
+        .find(|r| r["target"] == "compose:deploy/docker-compose.production.yml#web")
         .unwrap();
     assert_eq!(
         debug["message"],
@@ -1004,7 +1007,10 @@ fn artefacts_together_evidence_accounts_metrics_and_quorum() {
             .cloned()
             .unwrap_or_default()
     };
-    let account = find("security.service-accounts", "component:production/db");
+    let account = find(
+        "security.service-accounts",
+        "compose:deploy/docker-compose.production.yml#db",
+    );
     assert_eq!(account["status"], "pass");
     assert_eq!(
         account["message"], "connects as service account `registry_app`",

@@ -698,6 +698,34 @@ pub struct Resource {
     pub environment: Option<String>,
     pub origin: Origin,
     pub attributes: BTreeMap<String, Fact<serde_json::Value>>,
+    /// Attributes whose value Terraform knows only after apply.
+    pub unknown: BTreeMap<String, Location>,
+}
+
+impl Resource {
+    /// An attribute's value and where it is written.
+    pub fn attr(&self, name: &str) -> Option<&Fact<serde_json::Value>> {
+        self.attributes.get(name)
+    }
+
+    /// A boolean attribute: `Some(value)` when set, `None` when absent or unknown.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.attr(name).and_then(|f| f.value.as_bool())
+    }
+
+    /// The first object of a nested block (`encrypt_at_rest { enabled = true }`).
+    pub fn block(&self, name: &str) -> Option<&serde_json::Value> {
+        self.attr(name)
+            .and_then(|f| f.value.as_array())
+            .and_then(|a| a.first())
+    }
+
+    /// Where an attribute is written, or the resource block when it is not.
+    pub fn origin_of(&self, name: &str) -> Origin {
+        self.attr(name)
+            .map(|f| f.origin.clone())
+            .unwrap_or_else(|| self.origin.clone())
+    }
 }
 
 /// What a live probe observed at one endpoint.

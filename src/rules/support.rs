@@ -105,3 +105,43 @@ pub fn or_not_applicable(findings: Vec<Finding>, why: &str) -> super::Judged {
         Ok(findings)
     }
 }
+
+/// Provider resources of the given types, across environments.
+pub fn resources<'a>(
+    model: &'a Deployment,
+    types: &'a [&'a str],
+) -> impl Iterator<Item = &'a crate::model::Resource> {
+    model
+        .resources
+        .iter()
+        .filter(move |r| types.contains(&r.resource_type.as_str()))
+}
+
+/// A finding about a provider resource: its address as target, its environment, its position.
+pub fn on_resource(
+    finding: Finding,
+    resource: &crate::model::Resource,
+    attribute: &str,
+) -> Finding {
+    let finding = finding.at(&resource.origin_of(attribute));
+    match &resource.environment {
+        Some(env) => finding.in_env(env),
+        None => finding,
+    }
+}
+
+/// The finding for an attribute Terraform knows only after apply.
+pub fn unknown_until_apply(resource: &crate::model::Resource, attribute: &str) -> Option<Finding> {
+    resource.unknown.get(attribute).map(|at| {
+        on_resource(
+            Finding::not_evidenced(
+                resource.address.clone(),
+                &format!("`{attribute}` (known only after apply)"),
+                "a plan JSON",
+            ),
+            resource,
+            attribute,
+        )
+        .at(&crate::model::Origin::Artefact(at.clone()))
+    })
+}

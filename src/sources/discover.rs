@@ -44,6 +44,10 @@ pub struct DeclaredSource {
     pub environment: Option<String>,
     /// The serverless stage (`${opt:stage}`) the source is read with.
     pub stage: Option<String>,
+    /// Terraform variable files.
+    pub var_files: Vec<String>,
+    /// The Terraform workspace.
+    pub workspace: Option<String>,
 }
 
 /// The sources a manifest declares, globally and per environment.
@@ -63,6 +67,8 @@ pub fn declared_sources(manifest: &Manifest) -> Vec<DeclaredSource> {
                 path,
                 environment: environment.clone(),
                 stage: entry.stage.clone(),
+                var_files: entry.var_files.clone(),
+                workspace: entry.workspace.clone(),
             }));
         }
     }
@@ -157,7 +163,7 @@ fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile
         )
     } else if matches!(
         kind,
-        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes" | "serverless"
+        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes" | "serverless" | "terraform"
     ) {
         // Read by `sources::load` next.
         ("pending", None)

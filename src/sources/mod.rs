@@ -16,6 +16,7 @@ pub mod manifest;
 pub mod schema_check;
 pub mod serverless;
 pub mod sshd;
+pub mod terraform;
 pub mod yaml;
 
 pub use build::build_deployment;
@@ -172,6 +173,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_compose(dir, &mut deployment, &sources)?;
     read_serverless(dir, &mut deployment, &sources)?;
     read_kubernetes(dir, &mut deployment)?;
+    read_terraform(dir, &mut deployment, &sources)?;
     read_prometheus(dir, &mut deployment)?;
     derive_from_settings(&mut deployment);
     Ok(Loaded {
@@ -248,7 +250,7 @@ fn read_artefacts(
         if artefact.status == "pending"
             && !matches!(
                 artefact.kind.as_str(),
-                "compose" | "serverless" | "kubernetes"
+                "compose" | "serverless" | "kubernetes" | "terraform"
             )
         {
             artefact.status = "not-read".into();
@@ -1174,4 +1176,157 @@ fn set_command(c: &mut crate::model::Component, command: &crate::model::Fact<Str
         c.workers_per_instance = Some(crate::model::Fact::new(n, command.origin.clone()));
     }
     c.command = Some(command.clone());
+}
+
+/// The Terraform roots each environment reads: (root folder, var files, workspace, environment).
+fn terraform_plan(
+    deployment: &Deployment,
+    declared: &[discover::DeclaredSource],
+) -> Vec<(String, Vec<String>, String, String)> {
+    let folder = |p: &str| {
+        p.rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_else(|| ".".to_string())
+    };
+    let declared_tf: Vec<&discover::DeclaredSource> =
+        declared.iter().filter(|d| d.kind == "terraform").collect();
+    let mut plan = Vec::new();
+    if !declared_tf.is_empty() {
+        for d in declared_tf {
+            let envs: Vec<&crate::model::Environment> = match &d.environment {
+                Some(name) => deployment.environment(name).into_iter().collect(),
+                None => deployment
+                    .environments
+                    .iter()
+                    .filter(|e| {
+                        matches!(
+                            e.kind(),
+                            crate::model::EnvKind::Production | crate::model::EnvKind::Staging
+                        )
+                    })
+                    .collect(),
+            };
+            for env in envs {
+                let workspace = d.workspace.clone().unwrap_or_else(|| "default".into());
+                plan.push((
+                    d.path.trim_end_matches('/').to_string(),
+                    d.var_files.clone(),
+                    workspace,
+                    env.name.clone(),
+                ));
+            }
+        }
+        return plan;
+    }
+    let tf: Vec<&crate::model::ArtefactFile> = deployment
+        .artefacts
+        .iter()
+        .filter(|a| a.kind == "terraform" && a.status == "pending")
+        .collect();
+    let mut roots: Vec<String> = tf
+        .iter()
+        .filter(|a| a.path.ends_with(".tf"))
+        .map(|a| folder(&a.path))
+        .collect();
+    roots.dedup();
+    for root in roots {
+        let in_root = |a: &&&crate::model::ArtefactFile| folder(&a.path) == root;
+        let attached: Vec<&str> = tf
+            .iter()
+            .filter(in_root)
+            .filter(|a| a.path.ends_with(".tf"))
+            .filter_map(|a| a.environment.as_deref())
+            .collect();
+        if let Some(env) = attached.first() {
+            // A root folder named after an environment (terraform/production/).
+            let vars = tf
+                .iter()
+                .filter(in_root)
+                .filter(|a| a.path.ends_with(".tfvars") || a.path.ends_with(".tfvars.json"))
+                .filter(|a| a.environment.as_deref() == Some(env))
+                .map(|a| a.path.clone())
+                .collect();
+            plan.push((root.clone(), vars, env.to_string(), env.to_string()));
+            continue;
+        }
+        // A shared root with one variable file per environment (production.tfvars).
+        for var_file in tf
+            .iter()
+            .filter(in_root)
+            .filter(|a| a.path.ends_with(".tfvars") || a.path.ends_with(".tfvars.json"))
+        {
+            if let Some(env) = &var_file.environment {
+                plan.push((
+                    root.clone(),
+                    vec![var_file.path.clone()],
+                    env.clone(),
+                    env.clone(),
+                ));
+            }
+        }
+    }
+    plan
+}
+
+/// Reads Terraform roots into the model's resources, per environment.
+fn read_terraform(
+    dir: &Path,
+    deployment: &mut Deployment,
+    declared: &[discover::DeclaredSource],
+) -> Result<(), InputError> {
+    let plan = terraform_plan(deployment, declared);
+    let mut problems = Vec::new();
+    let mut used: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (root, var_files, workspace, env) in plan {
+        match terraform::read_root(dir, &root, &var_files, &workspace) {
+            Ok(read) => {
+                for r in read.resources {
+                    let attributes = r
+                        .attributes
+                        .into_iter()
+                        .map(|(k, (v, at))| {
+                            (
+                                k,
+                                crate::model::Fact::new(v, crate::model::Origin::Artefact(at)),
+                            )
+                        })
+                        .collect();
+                    deployment.resources.push(crate::model::Resource {
+                        address: r.address,
+                        resource_type: r.resource_type,
+                        environment: Some(env.clone()),
+                        origin: crate::model::Origin::Artefact(r.location),
+                        attributes,
+                        unknown: r.unknown,
+                    });
+                }
+                let prefix = if root == "." {
+                    String::new()
+                } else {
+                    format!("{root}/")
+                };
+                for a in deployment.artefacts.iter().filter(|a| {
+                    a.kind == "terraform"
+                        && (a.path.starts_with(&prefix) || var_files.contains(&a.path))
+                }) {
+                    used.entry(a.path.clone()).or_default().push(env.clone());
+                }
+            }
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    mark_per_environment(
+        deployment,
+        "terraform",
+        &used,
+        "read for",
+        "not attached to an environment: put the root under a folder named after the environment, add <environment>.tfvars beside it, or declare it",
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
 }

@@ -1076,3 +1076,154 @@ fn broken_kubernetes_manifests_are_input_errors() {
             "a Kubernetes object without `kind` or `metadata.name`",
         ));
 }
+
+const TF: &str = "service: records\nenvironments: {production: {kind: production}}\n";
+
+#[test]
+fn a_terraform_root_per_environment_feeds_the_aws_rules() {
+    let dir = project_with(TF, &[("terraform/production", "terraform/production")]);
+    let (_, report) = check(dir.path(), &[]);
+    let status_of = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| "missing".into())
+    };
+    assert_eq!(
+        status_of("security.encryption-at-rest", "aws_db_instance.main"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(
+            "security.encryption-at-rest",
+            "aws_s3_bucket.documents[\"scans\"]"
+        ),
+        "pass",
+        "S3 encrypts by default"
+    );
+    assert_eq!(
+        status_of(
+            "security.encryption-at-rest",
+            "aws_opensearch_domain.search"
+        ),
+        "pass"
+    );
+    assert_eq!(
+        status_of("security.db-not-public", "aws_db_instance.main"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("ha.db-replica", "aws_db_instance.main"),
+        "pass",
+        "multi_az = \"true\" from a workspace-keyed map"
+    );
+    assert_eq!(
+        status_of("reliability.pitr", "aws_dynamodb_table.residents"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("reliability.pitr", "aws_db_instance.main"),
+        "pass",
+        "backup_retention_period = \"7\""
+    );
+    assert_eq!(
+        status_of("cost.gsi-limit", "aws_dynamodb_table.residents"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("cost.preferred-datastore", "aws_db_instance.main"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("cost.preferred-datastore", "aws_opensearch_domain.search"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("reliability.backup-tags", "aws_db_instance.main"),
+        "pass",
+        "provider default_tags"
+    );
+    assert_eq!(
+        status_of(
+            "reliability.backup-tags",
+            "aws_s3_bucket.documents[\"exports\"]"
+        ),
+        "fail"
+    );
+    assert_eq!(
+        status_of("monitoring.log-retention", "aws_cloudwatch_log_group.api"),
+        "pass"
+    );
+    assert_eq!(
+        status_of("monitoring.log-retention", "aws_cloudwatch_log_group.audit"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("security.search-private", "aws_opensearch_domain.search"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("security.db-not-public", "aws_db_instance.legacy"),
+        "missing",
+        "commented-out blocks are not resources"
+    );
+    let gsi = results(&report, "cost.gsi-limit")
+        .into_iter()
+        .next()
+        .unwrap();
+    assert_eq!(gsi["location"]["path"], "terraform/production/main.tf");
+    assert_eq!(
+        gsi["location"]["line"], 47,
+        "the first global_secondary_index block"
+    );
+}
+
+#[test]
+fn terraform_addresses_can_be_waived_and_sarif_points_at_the_line() {
+    let waived = format!(
+        "{TF}waivers: [{{rule: reliability.backup-tags, target: \"aws_s3_bucket.documents[\\\"exports\\\"]\", reason: exports are regenerated nightly, expires: 2027-01-31}}]\n"
+    );
+    let dir = project_with(&waived, &[("terraform/production", "terraform/production")]);
+    let (_, report) = check(dir.path(), &[]);
+    let tag = results(&report, "reliability.backup-tags")
+        .into_iter()
+        .find(|r| r["target"] == "aws_s3_bucket.documents[\"exports\"]")
+        .unwrap();
+    assert_eq!(tag["status"], "waived");
+    let out = liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let search = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "security.search-private")
+        .unwrap();
+    assert_eq!(
+        search["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "terraform/production/main.tf"
+    );
+}
+
+#[test]
+fn broken_terraform_is_an_input_error_with_its_position() {
+    let dir = project(TF);
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    std::fs::write(
+        dir.path().join("terraform/production/main.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  tags = {\n}\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("terraform/production/main.tf:"))
+        .stderr(predicates::str::contains("HCL syntax error"));
+}

@@ -94,7 +94,7 @@ fn examples_read_no_artefact_silently() {
         compose["reason"], "merged for production",
         "the base file merges under its production overlay"
     );
-    // A kind liftoff does not read yet is listed with the reason, never judged silently.
+    // A file attached to no environment is listed with the reason, never judged silently.
     let dir = crate::support::project("service: s\n");
     std::fs::write(
         dir.path().join("main.tf"),
@@ -107,11 +107,11 @@ fn examples_read_no_artefact_silently() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["artefacts"][0]["status"], "not-read");
+    assert_eq!(v["artefacts"][0]["status"], "ignored");
     assert!(
         v["artefacts"][0]["reason"]
             .as_str()
             .unwrap()
-            .contains("does not read terraform files yet")
+            .contains("not attached to an environment")
     );
 }

@@ -218,13 +218,13 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
                 "infra/production/main.tf",
                 "terraform",
                 Some("production"),
-                "not-read"
+                "read"
             ),
             expect(
                 "infra/staging.tfvars",
                 "terraform",
                 Some("staging"),
-                "not-read"
+                "ignored"
             ),
             expect("inventory/staging.yml", "ansible", Some("staging"), "read"),
             expect("k8s/deploy.yaml", "kubernetes", None, "ignored"),

@@ -33,11 +33,64 @@ impl Rule for PreferredDatastore {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let _preferred: Vec<String> = cx.param("preferred_datastores")?;
-        Ok(vec![Finding::not_applicable(
-            DEPLOYMENT,
+        let preferred: Vec<String> = cx.param("preferred_datastores")?;
+        let out = resources(cx.model, &STORES)
+            .map(|r| {
+                let technology = technology(r);
+                let ok = preferred.iter().any(|p| p == &technology);
+                let finding = Finding::judge(
+                    ok,
+                    r.address.clone(),
+                    format!("{technology} is a preferred data store"),
+                    format!(
+                        "{technology} is not a preferred data store ({})",
+                        preferred.join(", ")
+                    ),
+                );
+                on_resource(finding.with("technology", &technology), r, "engine")
+            })
+            .collect();
+        or_not_applicable(
+            out,
             "no cloud data stores were read (judged from Terraform only)",
-        )])
+        )
+    }
+}
+
+/// Cloud data store resource types.
+const STORES: [&str; 10] = [
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_dynamodb_table",
+    "aws_s3_bucket",
+    "aws_docdb_cluster",
+    "aws_elasticache_cluster",
+    "aws_elasticache_replication_group",
+    "aws_redshift_cluster",
+    "aws_neptune_cluster",
+    "aws_opensearch_domain",
+];
+
+/// The technology a data store resource is, named as `preferred_datastores` names them.
+fn technology(r: &crate::model::Resource) -> String {
+    let engine = r
+        .attr("engine")
+        .and_then(|e| e.value.as_str())
+        .unwrap_or_default();
+    match r.resource_type.as_str() {
+        "aws_db_instance" => format!("rds-{}", if engine.is_empty() { "unknown" } else { engine }),
+        "aws_rds_cluster" => {
+            if engine.is_empty() {
+                "aurora-mysql".to_string()
+            } else {
+                engine.replace("postgresql", "postgres")
+            }
+        }
+        other => other
+            .trim_start_matches("aws_")
+            .replace('_', "-")
+            .replace("-table", "")
+            .replace("-bucket", ""),
     }
 }
 
@@ -72,10 +125,25 @@ impl Rule for GsiLimit {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let _max: u32 = cx.param("max_gsi")?;
-        Ok(vec![Finding::not_applicable(
-            DEPLOYMENT,
+        let max: usize = cx.param("max_gsi")?;
+        let out = resources(cx.model, &["aws_dynamodb_table"])
+            .map(|r| {
+                let count = r
+                    .attr("global_secondary_index")
+                    .and_then(|g| g.value.as_array())
+                    .map_or(0, Vec::len);
+                let finding = Finding::judge(
+                    count <= max,
+                    r.address.clone(),
+                    format!("{count} global secondary index(es)"),
+                    format!("{count} global secondary indexes, more than {max}"),
+                );
+                on_resource(finding, r, "global_secondary_index")
+            })
+            .collect();
+        or_not_applicable(
+            out,
             "no DynamoDB tables were read (judged from Terraform only)",
-        )])
+        )
     }
 }

@@ -56,6 +56,31 @@ impl Rule for DbReplica {
                 out.push(finding.in_env(&env.name));
             }
         }
+        out.extend(terraform(cx));
         or_not_applicable(out, "no database in production")
     }
+}
+
+/// RDS: a Multi-AZ standby or a read replica source can take over. Aurora clusters replicate
+/// across zones by design.
+fn terraform(cx: &Context<'_>) -> Vec<Finding> {
+    resources(cx.model, &["aws_db_instance"])
+        .filter(|r| r.attr("replicate_source_db").is_none())
+        .map(|r| {
+            if let Some(unknown) = unknown_until_apply(r, "multi_az") {
+                return unknown;
+            }
+            let multi_az = r.flag("multi_az").unwrap_or(false);
+            on_resource(
+                Finding::judge(
+                    multi_az,
+                    r.address.clone(),
+                    "a Multi-AZ standby can take over",
+                    "no Multi-AZ standby and no read replica: `multi_az` is off",
+                ),
+                r,
+                "multi_az",
+            )
+        })
+        .collect()
 }

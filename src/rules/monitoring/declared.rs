@@ -45,21 +45,48 @@ impl Rule for LogRetention {
     fn check(&self, cx: &Context<'_>) -> Judged {
         let min: u32 = cx.param("log_retention_min_days")?;
         let max: u32 = cx.param("log_retention_max_days")?;
-        Ok(vec![match &cx.model.monitoring.log_retention_days {
-            None => Finding::not_evidenced(
+        let judge = |days: u64, target: String| {
+            Finding::judge(
+                (u64::from(min)..=u64::from(max)).contains(&days),
+                target,
+                format!("logs kept {days} days"),
+                format!("logs kept {days} days, outside {min}..{max}"),
+            )
+        };
+        // Each log group read from Terraform is judged; `0` or no setting keeps logs forever.
+        let mut out: Vec<Finding> = resources(cx.model, &["aws_cloudwatch_log_group"])
+            .map(|r| {
+                if let Some(unknown) = unknown_until_apply(r, "retention_in_days") {
+                    return unknown;
+                }
+                let finding = match r
+                    .attr("retention_in_days")
+                    .and_then(|d| d.value.as_u64())
+                    .filter(|d| *d > 0)
+                {
+                    Some(days) => judge(days, r.address.clone()),
+                    None => Finding::fail(
+                        r.address.clone(),
+                        "no `retention_in_days`: the logs are kept forever",
+                    ),
+                };
+                on_resource(finding, r, "retention_in_days")
+            })
+            .collect();
+        match &cx.model.monitoring.log_retention_days {
+            Some(d) => out.push(
+                judge(u64::from(d.value), DEPLOYMENT.to_string())
+                    .at(&d.origin)
+                    .with("retention_days", d.value),
+            ),
+            None if out.is_empty() => out.push(Finding::not_evidenced(
                 DEPLOYMENT,
                 "`monitoring.log_retention_days`",
                 "Terraform log groups",
-            ),
-            Some(d) => Finding::judge(
-                (min..=max).contains(&d.value),
-                DEPLOYMENT,
-                format!("logs kept {} days", d.value),
-                format!("logs kept {} days, outside {min}..{max}", d.value),
-            )
-            .at(&d.origin)
-            .with("retention_days", d.value),
-        }])
+            )),
+            None => {}
+        }
+        Ok(out)
     }
 }
 

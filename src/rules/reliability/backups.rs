@@ -250,6 +250,7 @@ impl Rule for Pitr {
                 out.push(finding.in_env(&env.name));
             }
         }
+        out.extend(pitr_terraform(cx));
         or_not_applicable(out, "no database in production")
     }
 }
@@ -285,19 +286,59 @@ impl Rule for BackupTags {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let _tag: serde_json::Value = cx.param("backup_tag")?;
-        if cx.model.resources.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no cloud resources were read (judged from Terraform only)",
-            )]);
+        #[derive(serde::Deserialize)]
+        struct Tag {
+            key: String,
+            values: Vec<String>,
         }
-        Ok(vec![Finding::not_applicable(
-            DEPLOYMENT,
-            "no data-storing cloud resources among those read",
-        )])
+        let tag: Tag = cx.param("backup_tag")?;
+        let out = resources(cx.model, &DATA_RESOURCES)
+            .map(|r| {
+                if let Some(unknown) = unknown_until_apply(r, "tags") {
+                    return unknown;
+                }
+                let value = r
+                    .attr("tags")
+                    .and_then(|t| t.value.get(&tag.key))
+                    .and_then(|v| v.as_str());
+                let finding = match value {
+                    Some(v) if tag.values.iter().any(|a| a == v) => {
+                        Finding::pass(r.address.clone(), format!("tagged {}={v}", tag.key))
+                    }
+                    Some(v) => Finding::fail(
+                        r.address.clone(),
+                        format!("{}={v} is none of {}", tag.key, tag.values.join(", ")),
+                    ),
+                    None => Finding::fail(
+                        r.address.clone(),
+                        format!(
+                            "no `{}` tag: backup plans that select by tag skip it",
+                            tag.key
+                        ),
+                    ),
+                };
+                on_resource(finding, r, "tags")
+            })
+            .collect();
+        or_not_applicable(
+            out,
+            "no data-storing cloud resources were read (judged from Terraform only)",
+        )
     }
 }
+
+/// Cloud resources that store data and so must be backed up.
+const DATA_RESOURCES: [&str; 9] = [
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_dynamodb_table",
+    "aws_s3_bucket",
+    "aws_efs_file_system",
+    "aws_ebs_volume",
+    "aws_opensearch_domain",
+    "aws_elasticsearch_domain",
+    "aws_redshift_cluster",
+];
 
 static RESTORE: RuleMeta = RuleMeta {
     id: "reliability.restore-tested",
@@ -414,4 +455,43 @@ impl Rule for BackupMonitored {
             .at(&m.origin),
         }))
     }
+}
+
+/// DynamoDB point-in-time recovery, and RDS automated backups (`backup_retention_period` > 0).
+fn pitr_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    resources(
+        cx.model,
+        &["aws_dynamodb_table", "aws_db_instance", "aws_rds_cluster"],
+    )
+    .map(|r| {
+        let (attribute, on) = match r.resource_type.as_str() {
+            "aws_dynamodb_table" => (
+                "point_in_time_recovery",
+                r.block("point_in_time_recovery")
+                    .and_then(|b| b["enabled"].as_bool())
+                    .unwrap_or(false),
+            ),
+            _ => (
+                "backup_retention_period",
+                r.attr("backup_retention_period")
+                    .and_then(|v| v.value.as_u64())
+                    .unwrap_or(0)
+                    > 0,
+            ),
+        };
+        if let Some(unknown) = unknown_until_apply(r, attribute) {
+            return unknown;
+        }
+        on_resource(
+            Finding::judge(
+                on,
+                r.address.clone(),
+                "point-in-time recovery is on",
+                format!("`{attribute}` leaves point-in-time recovery off"),
+            ),
+            r,
+            attribute,
+        )
+    })
+    .collect()
 }

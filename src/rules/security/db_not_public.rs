@@ -57,6 +57,26 @@ impl Rule for DbNotPublic {
             };
             out.push(finding.in_env(&env.name));
         }
+        out.extend(terraform(cx));
         or_not_applicable(out, "no database declared")
     }
+}
+
+/// RDS instances: `publicly_accessible` (the provider's default is false).
+fn terraform(cx: &Context<'_>) -> Vec<Finding> {
+    resources(cx.model, &["aws_db_instance", "aws_rds_cluster_instance"])
+        .map(|r| {
+            if let Some(unknown) = unknown_until_apply(r, "publicly_accessible") {
+                return unknown;
+            }
+            let public = r.flag("publicly_accessible").unwrap_or(false);
+            let finding = Finding::judge(
+                !public,
+                r.address.clone(),
+                "not publicly accessible",
+                "`publicly_accessible = true` puts the database on the internet",
+            );
+            on_resource(finding, r, "publicly_accessible")
+        })
+        .collect()
 }

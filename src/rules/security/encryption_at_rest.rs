@@ -16,7 +16,11 @@ RDS `storage_encrypted`, S3 server-side encryption, OpenSearch `encrypt_at_rest`
     rationale: "Disks are replaced, snapshots are shared, backups travel. Encryption at rest keeps data \
 unreadable in all the places it ends up besides the running database.",
     remediation: "Turn on storage encryption (with a managed key where the provider offers one).",
-    params: &[],
+    params: &[ParamSpec {
+        name: "require_cmk",
+        default: "false",
+        doc: "DynamoDB tables must use a customer-managed key, not the AWS-owned default",
+    }],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: true}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: false}]\n",
     examples_run: true,
@@ -54,6 +58,76 @@ impl Rule for EncryptionAtRest {
                 .in_env(&env.name),
             );
         }
+        out.extend(terraform(cx)?);
         or_not_applicable(out, "no data store declared")
     }
+}
+
+/// Data stores in Terraform, judged as the AWS provider behaves today: S3 buckets, DynamoDB tables
+/// and MSK clusters are encrypted by default (DynamoDB with an AWS-owned key unless `require_cmk`).
+fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
+    let require_cmk: bool = cx.param("require_cmk")?;
+    let types = [
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_s3_bucket",
+        "aws_dynamodb_table",
+        "aws_elasticsearch_domain",
+        "aws_opensearch_domain",
+        "aws_sns_topic",
+        "aws_redshift_cluster",
+        "aws_msk_cluster",
+        "aws_ebs_volume",
+    ];
+    let findings = resources(cx.model, &types)
+        .map(|r| {
+            let target = r.address.clone();
+            let (attribute, verdict): (&str, Option<bool>) = match r.resource_type.as_str() {
+                "aws_db_instance" | "aws_rds_cluster" => (
+                    "storage_encrypted",
+                    Some(r.flag("storage_encrypted").unwrap_or(false)),
+                ),
+                "aws_redshift_cluster" | "aws_ebs_volume" => {
+                    ("encrypted", Some(r.flag("encrypted").unwrap_or(false)))
+                }
+                "aws_elasticsearch_domain" | "aws_opensearch_domain" => (
+                    "encrypt_at_rest",
+                    Some(
+                        r.block("encrypt_at_rest")
+                            .and_then(|b| b["enabled"].as_bool())
+                            .unwrap_or(false),
+                    ),
+                ),
+                "aws_sns_topic" => (
+                    "kms_master_key_id",
+                    Some(
+                        r.attr("kms_master_key_id").is_some()
+                            || r.unknown.contains_key("kms_master_key_id"),
+                    ),
+                ),
+                "aws_dynamodb_table" if require_cmk => (
+                    "server_side_encryption",
+                    Some(
+                        r.block("server_side_encryption")
+                            .is_some_and(|b| b["enabled"].as_bool() == Some(true)),
+                    ),
+                ),
+                // Encrypted by the provider's default (S3 since January 2023, DynamoDB, MSK).
+                _ => ("", None),
+            };
+            if let Some(unknown) = unknown_until_apply(r, attribute) {
+                return unknown;
+            }
+            let finding = match verdict {
+                None => Finding::pass(target, "encrypted at rest by the provider's default"),
+                Some(true) => Finding::pass(target, "encrypted at rest"),
+                Some(false) => Finding::fail(
+                    target,
+                    format!("`{attribute}` does not turn on encryption at rest"),
+                ),
+            };
+            on_resource(finding, r, attribute)
+        })
+        .collect::<Vec<_>>();
+    Ok(findings)
 }

@@ -132,7 +132,8 @@ impl Rule for SearchPrivate {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let out = judge_public(cx, ComponentKind::Search, "search cluster");
+        let mut out = judge_public(cx, ComponentKind::Search, "search cluster");
+        out.extend(search_terraform(cx));
         or_not_applicable(out, "no search cluster declared")
     }
 }
@@ -221,4 +222,26 @@ impl Rule for InternalBehindFirewall {
         }
         Ok(out)
     }
+}
+
+/// OpenSearch / Elasticsearch domains: inside a VPC when `vpc_options` is set.
+fn search_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    resources(
+        cx.model,
+        &["aws_elasticsearch_domain", "aws_opensearch_domain"],
+    )
+    .map(|r| {
+        let in_vpc = r.block("vpc_options").is_some();
+        on_resource(
+            Finding::judge(
+                in_vpc,
+                r.address.clone(),
+                "placed in a VPC",
+                "no `vpc_options`: the domain has a public endpoint",
+            ),
+            r,
+            "vpc_options",
+        )
+    })
+    .collect()
 }

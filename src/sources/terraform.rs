@@ -1,0 +1,885 @@
+//! Terraform configurations (HCL), read as far as Terraform itself knows values before `apply`.
+//!
+//! Files are parsed with hcl-edit (through hcl-rs), which keeps byte spans, so every attribute
+//! keeps its file, line and column; expressions are evaluated with hcl-rs against `var.*`
+//! (defaults, `terraform.tfvars`, `*.auto.tfvars`, declared var files), `local.*`,
+//! `terraform.workspace`, `count.index` and `each.*`, and the functions real configurations use
+//! most. A value that only exists at apply time (`data.*`, another resource's `.arn`) or that uses
+//! a function liftoff does not evaluate is *unknown*: never an error, never a guess. `count` and
+//! `for_each` expand into addresses exactly as Terraform prints them (`aws_s3_bucket.b[0]`,
+//! `aws_s3_bucket.b["logs"]`). Provider `default_tags` merge into every resource's `tags`.
+//!
+//! Not yet read: modules (local or remote), plan JSON, inline waivers, `dynamic` blocks; a module
+//! block is listed so the report can say its resources were not evaluated.
+
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::Location;
+use hcl::edit::Span;
+use hcl::edit::structure::{Block, Body};
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A resource instance as Terraform would address it.
+#[derive(Clone, Debug)]
+pub struct TfResource {
+    pub address: String,
+    pub resource_type: String,
+    pub location: Location,
+    /// Known attribute values (nested blocks are arrays of objects), with where each is written.
+    pub attributes: BTreeMap<String, (Json, Location)>,
+    /// Attributes whose value is known only after apply.
+    pub unknown: BTreeMap<String, Location>,
+}
+
+/// What a root module holds.
+#[derive(Clone, Debug, Default)]
+pub struct Root {
+    pub resources: Vec<TfResource>,
+    /// Module calls not evaluated: (name, source, location).
+    pub modules: Vec<(String, String, Location)>,
+}
+
+/// Maps byte offsets of one file to lines and columns.
+struct Lines<'a> {
+    path: &'a str,
+    starts: Vec<usize>,
+    text: &'a str,
+}
+
+impl<'a> Lines<'a> {
+    fn new(path: &'a str, text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { path, starts, text }
+    }
+
+    fn at(&self, offset: usize) -> Location {
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        Location::new(self.path, line as u32, column as u32)
+    }
+
+    fn of(&self, span: Option<std::ops::Range<usize>>) -> Location {
+        self.at(span.map_or(0, |s| s.start))
+    }
+}
+
+struct Parsed {
+    rel: String,
+    text: String,
+    body: Body,
+}
+
+fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    match hcl::edit::parser::parse_body(&text) {
+        Ok(body) => Ok(Parsed {
+            rel: rel.to_string(),
+            text,
+            body,
+        }),
+        Err(e) => {
+            let at = Location::new(
+                rel,
+                e.location().line() as u32,
+                e.location().column() as u32,
+            );
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid HCL")
+                .to_string();
+            Err(InputError::one(
+                Diagnostic::at(at, format!("HCL syntax error: {message}"))
+                    .expected("valid Terraform (HCL)"),
+            ))
+        }
+    }
+}
+
+fn label(block: &Block, index: usize) -> Option<String> {
+    block.labels.get(index).map(|l| match l {
+        hcl::edit::structure::BlockLabel::Ident(i) => i.value().to_string(),
+        hcl::edit::structure::BlockLabel::String(s) => s.value().to_string(),
+    })
+}
+
+fn to_json(value: &hcl::Value) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+fn from_json(value: &Json) -> hcl::Value {
+    hcl::to_value(value).unwrap_or(hcl::Value::Null)
+}
+
+/// Reads a root module: the `.tf` files of `rel` (a directory) with its variable files.
+pub fn read_root(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+) -> Result<Root, InputError> {
+    let folder = rel.trim_end_matches('/');
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
+        .map_err(|source| InputError::Io {
+            path: rel.to_string(),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let join = |n: &str| {
+        if folder.is_empty() || folder == "." {
+            n.to_string()
+        } else {
+            format!("{folder}/{n}")
+        }
+    };
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for name in names.iter().filter(|n| n.ends_with(".tf")) {
+        match parse(dir, &join(name)) {
+            Ok(p) => files.push(p),
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InputError::Invalid(problems));
+    }
+    // Variables: defaults, then terraform.tfvars, *.auto.tfvars, then the declared files.
+    let mut vars: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let base_ctx = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
+    for file in &files {
+        for block in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.value().as_str() == "variable")
+        {
+            if let (Some(name), Some(default)) = (
+                label(block, 0),
+                block
+                    .body
+                    .attributes()
+                    .find(|a| a.key.value().as_str() == "default"),
+            ) {
+                let expr: hcl::Expression = default.value.clone().into();
+                if let Ok(v) = expr.evaluate(&base_ctx) {
+                    vars.insert(name, v);
+                }
+            }
+        }
+    }
+    let mut tfvars: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            *n == "terraform.tfvars"
+                || n.ends_with(".auto.tfvars")
+                || n.ends_with(".auto.tfvars.json")
+        })
+        .map(|n| join(n))
+        .collect();
+    tfvars.extend(var_files.iter().cloned());
+    for path in tfvars {
+        if path.ends_with(".json") {
+            let text = super::read_text(&dir.join(&path), &path)?;
+            let values: BTreeMap<String, Json> = serde_json::from_str(&text).map_err(|e| {
+                InputError::one(Diagnostic::at(
+                    Location::new(path.as_str(), e.line() as u32, e.column() as u32),
+                    format!("invalid JSON: {e}"),
+                ))
+            })?;
+            vars.extend(values.iter().map(|(k, v)| (k.clone(), from_json(v))));
+        } else {
+            let parsed = parse(dir, &path)?;
+            for attr in parsed.body.attributes() {
+                let expr: hcl::Expression = attr.value.clone().into();
+                if let Ok(v) = expr.evaluate(&base_ctx) {
+                    vars.insert(attr.key.value().to_string(), v);
+                }
+            }
+        }
+    }
+    // Locals may refer to each other: evaluate until nothing more resolves.
+    let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let local_exprs: Vec<(String, hcl::Expression)> = files
+        .iter()
+        .flat_map(|f| {
+            f.body
+                .blocks()
+                .filter(|b| b.ident.value().as_str() == "locals")
+        })
+        .flat_map(|b| {
+            b.body.attributes().map(|a| {
+                (
+                    a.key.value().to_string(),
+                    hcl::Expression::from(a.value.clone()),
+                )
+            })
+        })
+        .collect();
+    for _ in 0..local_exprs.len().max(1) {
+        let ctx = context(&vars, &locals, workspace);
+        let before = locals.len();
+        for (name, expr) in &local_exprs {
+            if !locals.contains_key(name) {
+                if let Ok(v) = expr.evaluate(&ctx) {
+                    locals.insert(name.clone(), v);
+                }
+            }
+        }
+        if locals.len() == before {
+            break;
+        }
+    }
+    let ctx = context(&vars, &locals, workspace);
+    let default_tags = default_tags(&files, &ctx);
+    let mut root = Root::default();
+    for file in &files {
+        let lines = Lines::new(&file.rel, &file.text);
+        for block in file.body.blocks() {
+            match block.ident.value().as_str() {
+                "resource" => {
+                    if let (Some(rtype), Some(name)) = (label(block, 0), label(block, 1)) {
+                        root.resources.extend(expand(
+                            block,
+                            &rtype,
+                            &name,
+                            &ctx,
+                            &lines,
+                            &default_tags,
+                            &vars,
+                            &locals,
+                            workspace,
+                        ));
+                    }
+                }
+                "module" => {
+                    let source = block
+                        .body
+                        .attributes()
+                        .find(|a| a.key.value().as_str() == "source")
+                        .and_then(|a| {
+                            hcl::Expression::from(a.value.clone())
+                                .evaluate(&ctx)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                        });
+                    root.modules.push((
+                        label(block, 0).unwrap_or_default(),
+                        source.unwrap_or_default(),
+                        lines.of(block.span()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(root)
+}
+
+fn default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
+    let mut tags = BTreeMap::new();
+    for file in files {
+        for provider in file.body.blocks().filter(|b| {
+            b.ident.value().as_str() == "provider" && label(b, 0).as_deref() == Some("aws")
+        }) {
+            for block in provider
+                .body
+                .blocks()
+                .filter(|b| b.ident.value().as_str() == "default_tags")
+            {
+                if let Some(attr) = block
+                    .body
+                    .attributes()
+                    .find(|a| a.key.value().as_str() == "tags")
+                {
+                    if let Ok(hcl::Value::Object(map)) =
+                        hcl::Expression::from(attr.value.clone()).evaluate(ctx)
+                    {
+                        tags.extend(map.iter().map(|(k, v)| (k.clone(), to_json(v))));
+                    }
+                }
+            }
+        }
+    }
+    tags
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand(
+    block: &Block,
+    rtype: &str,
+    name: &str,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    default_tags: &BTreeMap<String, Json>,
+    vars: &BTreeMap<String, hcl::Value>,
+    locals: &BTreeMap<String, hcl::Value>,
+    workspace: &str,
+) -> Vec<TfResource> {
+    let meta = |key: &str| {
+        block
+            .body
+            .attributes()
+            .find(|a| a.key.value().as_str() == key)
+    };
+    let base = format!("{rtype}.{name}");
+    // (address suffix, count.index, each.key, each.value)
+    let mut instances: Vec<(String, Option<i64>, Option<hcl::Value>)> = Vec::new();
+    if let Some(count) = meta("count") {
+        match hcl::Expression::from(count.value.clone()).evaluate(ctx) {
+            Ok(v) => {
+                let n = v.as_u64().unwrap_or(0);
+                instances.extend((0..n as i64).map(|i| (format!("[{i}]"), Some(i), None)));
+            }
+            // An unknown count: judge the configuration once, under the bare address.
+            Err(_) => instances.push((String::new(), Some(0), None)),
+        }
+    } else if let Some(each) = meta("for_each") {
+        match hcl::Expression::from(each.value.clone()).evaluate(ctx) {
+            Ok(hcl::Value::Object(map)) => instances.extend(map.iter().map(|(k, v)| {
+                (
+                    format!("[\"{k}\"]"),
+                    None,
+                    Some(hcl::Value::Array(vec![
+                        hcl::Value::from(k.clone()),
+                        v.clone(),
+                    ])),
+                )
+            })),
+            Ok(hcl::Value::Array(set)) => {
+                instances.extend(set.iter().filter_map(|v| v.as_str()).map(|k| {
+                    (
+                        format!("[\"{k}\"]"),
+                        None,
+                        Some(hcl::Value::Array(vec![
+                            hcl::Value::from(k),
+                            hcl::Value::from(k),
+                        ])),
+                    )
+                }))
+            }
+            _ => instances.push((String::new(), None, None)),
+        }
+    } else {
+        instances.push((String::new(), None, None));
+    }
+    let mut out = Vec::new();
+    for (suffix, index, each) in instances {
+        let mut ctx = context(vars, locals, workspace);
+        if let Some(i) = index {
+            ctx.declare_var("count", hcl::value!({ index = (i) }));
+        }
+        if let Some(hcl::Value::Array(pair)) = &each {
+            let mut obj = hcl::Map::new();
+            obj.insert("key".to_string(), pair[0].clone());
+            obj.insert("value".to_string(), pair[1].clone());
+            ctx.declare_var("each", hcl::Value::Object(obj));
+        }
+        let mut resource = TfResource {
+            address: format!("{base}{suffix}"),
+            resource_type: rtype.to_string(),
+            location: lines.of(block.span()),
+            attributes: BTreeMap::new(),
+            unknown: BTreeMap::new(),
+        };
+        read_body(&block.body, "", &ctx, lines, &mut resource);
+        if !default_tags.is_empty() && rtype.starts_with("aws_") {
+            let (mut tags, at) = match resource.attributes.remove("tags") {
+                Some((Json::Object(own), at)) => (own, at),
+                _ => (serde_json::Map::new(), resource.location.clone()),
+            };
+            for (k, v) in default_tags {
+                tags.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            resource
+                .attributes
+                .insert("tags".into(), (Json::Object(tags), at));
+        }
+        out.push(resource);
+    }
+    out
+}
+
+/// Evaluates a body's attributes and nested blocks into `resource`, under `prefix`.
+fn read_body(
+    body: &Body,
+    prefix: &str,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    resource: &mut TfResource,
+) {
+    for attr in body.attributes() {
+        let key = format!("{prefix}{}", attr.key.value());
+        if matches!(
+            attr.key.value().as_str(),
+            "count" | "for_each" | "depends_on" | "provider"
+        ) && prefix.is_empty()
+        {
+            continue;
+        }
+        let at = lines.of(attr.key.span());
+        match hcl::Expression::from(attr.value.clone()).evaluate(ctx) {
+            Ok(value) => {
+                resource
+                    .attributes
+                    .insert(key, (normalise(to_json(&value)), at));
+            }
+            Err(_) => {
+                resource.unknown.insert(key, at);
+            }
+        }
+    }
+    // Nested blocks become arrays of objects under the block's name (`encrypt_at_rest[0].enabled`).
+    let mut nested: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    let mut nested_at: BTreeMap<String, Location> = BTreeMap::new();
+    for block in body.blocks() {
+        let ident = block.ident.value().to_string();
+        if ident == "lifecycle" || ident == "dynamic" {
+            continue;
+        }
+        let mut inner = TfResource {
+            address: String::new(),
+            resource_type: String::new(),
+            location: lines.of(block.span()),
+            attributes: BTreeMap::new(),
+            unknown: BTreeMap::new(),
+        };
+        read_body(&block.body, "", ctx, lines, &mut inner);
+        let object: serde_json::Map<String, Json> = inner
+            .attributes
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
+            .collect();
+        nested_at
+            .entry(format!("{prefix}{ident}"))
+            .or_insert_with(|| lines.of(block.span()));
+        nested
+            .entry(format!("{prefix}{ident}"))
+            .or_default()
+            .push(Json::Object(object));
+    }
+    for (key, items) in nested {
+        let at = nested_at
+            .remove(&key)
+            .unwrap_or_else(|| resource.location.clone());
+        resource.attributes.insert(key, (Json::Array(items), at));
+    }
+}
+
+/// Terraform converts strings to booleans and numbers where the schema wants them: `"true"`,
+/// `"300"`. Without the provider schema, liftoff normalises the unambiguous forms.
+fn normalise(value: Json) -> Json {
+    match value {
+        Json::String(s) if s == "true" => Json::Bool(true),
+        Json::String(s) if s == "false" => Json::Bool(false),
+        Json::String(s)
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 16 =>
+        {
+            s.parse::<i64>().map(Json::from).unwrap_or(Json::String(s))
+        }
+        other => other,
+    }
+}
+
+fn context(
+    vars: &BTreeMap<String, hcl::Value>,
+    locals: &BTreeMap<String, hcl::Value>,
+    workspace: &str,
+) -> Context<'static> {
+    let mut ctx = Context::new();
+    ctx.declare_var(
+        "var",
+        hcl::Value::Object(vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    );
+    ctx.declare_var(
+        "local",
+        hcl::Value::Object(locals.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    );
+    ctx.declare_var("terraform", hcl::value!({ workspace = (workspace) }));
+    ctx.declare_var("path", hcl::value!({ module = ".", root = ".", cwd = "." }));
+    for (name, def) in functions() {
+        ctx.declare_func(name, def);
+    }
+    ctx
+}
+
+fn functions() -> Vec<(&'static str, FuncDef)> {
+    fn merge(args: FuncArgs) -> Result<hcl::Value, String> {
+        let mut out = hcl::Map::new();
+        for a in args.iter() {
+            if let hcl::Value::Object(m) = a {
+                out.extend(m.clone());
+            }
+        }
+        Ok(hcl::Value::Object(out))
+    }
+    fn lookup(args: FuncArgs) -> Result<hcl::Value, String> {
+        let key = args[1].as_str().ok_or("lookup: key must be a string")?;
+        match (&args[0], args.get(2)) {
+            (hcl::Value::Object(m), default) => m
+                .get(key)
+                .cloned()
+                .or_else(|| default.cloned())
+                .ok_or_else(|| format!("lookup: no key {key}")),
+            _ => Err("lookup: not a map".into()),
+        }
+    }
+    fn coalesce(args: FuncArgs) -> Result<hcl::Value, String> {
+        args.iter()
+            .find(|v| !v.is_null() && v.as_str() != Some(""))
+            .cloned()
+            .ok_or_else(|| "coalesce: all null".into())
+    }
+    fn concat(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::Array(
+            args.iter()
+                .filter_map(|a| a.as_array())
+                .flatten()
+                .cloned()
+                .collect(),
+        ))
+    }
+    fn length(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::from(match &args[0] {
+            hcl::Value::Array(a) => a.len(),
+            hcl::Value::Object(m) => m.len(),
+            hcl::Value::String(s) => s.chars().count(),
+            _ => return Err("length: not a collection".into()),
+        } as u64))
+    }
+    fn lower(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::from(
+            args[0].as_str().unwrap_or_default().to_lowercase(),
+        ))
+    }
+    fn upper(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::from(
+            args[0].as_str().unwrap_or_default().to_uppercase(),
+        ))
+    }
+    fn join(args: FuncArgs) -> Result<hcl::Value, String> {
+        let sep = args[0].as_str().unwrap_or_default();
+        let items: Vec<String> = args[1]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                v.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect();
+        Ok(hcl::Value::from(items.join(sep)))
+    }
+    fn split(args: FuncArgs) -> Result<hcl::Value, String> {
+        let sep = args[0].as_str().unwrap_or_default();
+        Ok(hcl::Value::Array(
+            args[1]
+                .as_str()
+                .unwrap_or_default()
+                .split(sep)
+                .map(|s| hcl::Value::from(s.to_string()))
+                .collect(),
+        ))
+    }
+    fn replace(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::from(
+            args[0].as_str().unwrap_or_default().replace(
+                args[1].as_str().unwrap_or_default(),
+                args[2].as_str().unwrap_or_default(),
+            ),
+        ))
+    }
+    fn identity(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(args[0].clone())
+    }
+    fn keys(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::Array(
+            args[0]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.keys().map(|k| hcl::Value::from(k.clone())))
+                .collect(),
+        ))
+    }
+    fn values(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::Array(
+            args[0]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values().cloned())
+                .collect(),
+        ))
+    }
+    fn contains(args: FuncArgs) -> Result<hcl::Value, String> {
+        Ok(hcl::Value::Bool(
+            args[0].as_array().is_some_and(|a| a.contains(&args[1])),
+        ))
+    }
+    fn element(args: FuncArgs) -> Result<hcl::Value, String> {
+        let list = args[0].as_array().ok_or("element: not a list")?;
+        let i = args[1].as_u64().ok_or("element: bad index")? as usize;
+        list.get(i % list.len().max(1))
+            .cloned()
+            .ok_or_else(|| "element: empty list".into())
+    }
+    fn flatten(args: FuncArgs) -> Result<hcl::Value, String> {
+        fn walk(v: &hcl::Value, out: &mut Vec<hcl::Value>) {
+            match v {
+                hcl::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                other => out.push(other.clone()),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&args[0], &mut out);
+        Ok(hcl::Value::Array(out))
+    }
+    fn jsonencode(args: FuncArgs) -> Result<hcl::Value, String> {
+        serde_json::to_string(&to_json(&args[0]))
+            .map(hcl::Value::from)
+            .map_err(|e| e.to_string())
+    }
+    fn jsondecode(args: FuncArgs) -> Result<hcl::Value, String> {
+        let json: Json = serde_json::from_str(args[0].as_str().unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        Ok(from_json(&json))
+    }
+    fn format(args: FuncArgs) -> Result<hcl::Value, String> {
+        let mut rest = args.iter().skip(1);
+        let template = args[0].as_str().unwrap_or_default();
+        let mut out = String::new();
+        let mut chars = template.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '%' {
+                match chars.next() {
+                    Some('%') => out.push('%'),
+                    Some(_) => out.push_str(
+                        &rest
+                            .next()
+                            .map(|v| {
+                                v.as_str()
+                                    .map(String::from)
+                                    .unwrap_or_else(|| v.to_string())
+                            })
+                            .unwrap_or_default(),
+                    ),
+                    None => out.push('%'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        Ok(hcl::Value::from(out))
+    }
+    let any = |n: usize| FuncDef::new(identity, std::iter::repeat_n(ParamType::Any, n));
+    vec![
+        (
+            "merge",
+            FuncDef::builder()
+                .variadic_param(ParamType::Any)
+                .build(merge),
+        ),
+        (
+            "lookup",
+            FuncDef::builder()
+                .param(ParamType::Any)
+                .param(ParamType::Any)
+                .variadic_param(ParamType::Any)
+                .build(lookup),
+        ),
+        (
+            "coalesce",
+            FuncDef::builder()
+                .variadic_param(ParamType::Any)
+                .build(coalesce),
+        ),
+        (
+            "concat",
+            FuncDef::builder()
+                .variadic_param(ParamType::Any)
+                .build(concat),
+        ),
+        ("length", FuncDef::new(length, [ParamType::Any])),
+        ("lower", FuncDef::new(lower, [ParamType::Any])),
+        ("upper", FuncDef::new(upper, [ParamType::Any])),
+        ("join", FuncDef::new(join, [ParamType::Any, ParamType::Any])),
+        (
+            "split",
+            FuncDef::new(split, [ParamType::Any, ParamType::Any]),
+        ),
+        (
+            "replace",
+            FuncDef::new(replace, [ParamType::Any, ParamType::Any, ParamType::Any]),
+        ),
+        ("tomap", any(1)),
+        ("tolist", any(1)),
+        ("toset", any(1)),
+        ("tostring", any(1)),
+        ("keys", FuncDef::new(keys, [ParamType::Any])),
+        ("values", FuncDef::new(values, [ParamType::Any])),
+        (
+            "contains",
+            FuncDef::new(contains, [ParamType::Any, ParamType::Any]),
+        ),
+        (
+            "element",
+            FuncDef::new(element, [ParamType::Any, ParamType::Any]),
+        ),
+        ("flatten", FuncDef::new(flatten, [ParamType::Any])),
+        ("jsonencode", FuncDef::new(jsonencode, [ParamType::Any])),
+        ("jsondecode", FuncDef::new(jsondecode, [ParamType::Any])),
+        (
+            "format",
+            FuncDef::builder()
+                .param(ParamType::Any)
+                .variadic_param(ParamType::Any)
+                .build(format),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(rel), text).unwrap();
+    }
+
+    #[test]
+    fn variables_locals_count_and_for_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "env" { default = "staging" }
+variable "replicas" { default = 1 }
+locals {
+  name   = "registry-${var.env}"
+  tags   = merge({ Service = "registry" }, { Environment = var.env })
+  is_prod = var.env == "production"
+}
+provider "aws" {
+  default_tags { tags = { BackupPolicy = local.is_prod ? "Prod" : "Stg" } }
+}
+resource "aws_db_instance" "main" {
+  identifier        = local.name
+  storage_encrypted = "true"
+  multi_az          = local.is_prod
+  allocated_storage = "100"
+  kms_key_id        = aws_kms_key.db.arn
+  tags              = local.tags
+}
+resource "aws_s3_bucket" "assets" {
+  for_each = toset(["logs", "uploads"])
+  bucket   = "${local.name}-${each.key}"
+}
+resource "aws_sqs_queue" "jobs" {
+  count = var.replicas + 1
+  name  = "jobs-${count.index}"
+}
+resource "aws_dynamodb_table" "records" {
+  name = "records"
+  point_in_time_recovery { enabled = true }
+  global_secondary_index { name = "by_date" }
+  global_secondary_index { name = "by_district" }
+}
+module "network" { source = "terraform-aws-modules/vpc/aws" }
+"#,
+        );
+        write(
+            tmp.path(),
+            "infra/production.tfvars",
+            "env = \"production\"\nreplicas = 2\n",
+        );
+        let root = read_root(
+            tmp.path(),
+            "infra",
+            &["infra/production.tfvars".to_string()],
+            "default",
+        )
+        .unwrap();
+        let addresses: Vec<&str> = root.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            [
+                "aws_db_instance.main",
+                "aws_s3_bucket.assets[\"logs\"]",
+                "aws_s3_bucket.assets[\"uploads\"]",
+                "aws_sqs_queue.jobs[0]",
+                "aws_sqs_queue.jobs[1]",
+                "aws_sqs_queue.jobs[2]",
+                "aws_dynamodb_table.records",
+            ]
+        );
+        let db = &root.resources[0];
+        assert_eq!(db.attributes["identifier"].0, "registry-production");
+        assert_eq!(
+            db.attributes["storage_encrypted"].0, true,
+            "\"true\" is normalised"
+        );
+        assert_eq!(db.attributes["multi_az"].0, true);
+        assert_eq!(db.attributes["allocated_storage"].0, 100);
+        assert_eq!(
+            db.attributes["storage_encrypted"].1.to_string(),
+            "infra/main.tf:14:3"
+        );
+        assert!(
+            db.unknown.contains_key("kms_key_id"),
+            "another resource's attribute is unknown until apply"
+        );
+        assert_eq!(
+            db.attributes["tags"].0["BackupPolicy"], "Prod",
+            "provider default_tags merge in"
+        );
+        assert_eq!(db.attributes["tags"].0["Environment"], "production");
+        assert_eq!(
+            root.resources[1].attributes["bucket"].0,
+            "registry-production-logs"
+        );
+        assert_eq!(root.resources[4].attributes["name"].0, "jobs-1");
+        let table = &root.resources[6];
+        assert_eq!(
+            table.attributes["global_secondary_index"]
+                .0
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            table.attributes["point_in_time_recovery"].0[0]["enabled"],
+            true
+        );
+        assert_eq!(root.modules[0].1, "terraform-aws-modules/vpc/aws");
+    }
+
+    #[test]
+    fn syntax_errors_name_file_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "tf/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
+        );
+        let InputError::Invalid(d) = read_root(tmp.path(), "tf", &[], "default").unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(d[0].to_string().starts_with("tf/main.tf:"), "{}", d[0]);
+        assert!(d[0].message.starts_with("HCL syntax error"));
+    }
+}

@@ -307,6 +307,8 @@ pub struct Deployment {
     pub resources: Vec<Resource>,
     /// Live observations, by endpoint URL. Empty until something probes.
     pub probes: BTreeMap<String, Probe>,
+    /// Waivers written in artefacts' comments (`# liftoff:ignore ...`).
+    pub inline_waivers: Vec<Waiver>,
 }
 
 /// Facts about the data a service holds.

@@ -176,6 +176,9 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_terraform(dir, &mut deployment, &sources)?;
     read_prometheus(dir, &mut deployment)?;
     derive_from_settings(&mut deployment);
+    // Waivers written in artefacts count like the manifest's (they have no expiry date).
+    let mut declarations = declarations;
+    declarations.waivers.append(&mut deployment.inline_waivers);
     Ok(Loaded {
         deployment,
         declarations,
@@ -1282,6 +1285,16 @@ fn read_terraform(
         match terraform::read_root(dir, &root, &var_files, &workspace) {
             Ok(read) => {
                 for r in read.resources {
+                    for (rule, reason, at) in &r.waivers {
+                        deployment.inline_waivers.push(crate::model::Waiver {
+                            rule: rule.clone(),
+                            target: r.address.clone(),
+                            reason: reason.clone(),
+                            owner: None,
+                            expires: None,
+                            origin: crate::model::Origin::Artefact(at.clone()),
+                        });
+                    }
                     let attributes = r
                         .attributes
                         .into_iter()

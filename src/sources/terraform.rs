@@ -31,6 +31,76 @@ pub struct TfResource {
     pub attributes: BTreeMap<String, (Json, Location)>,
     /// Attributes whose value is known only after apply.
     pub unknown: BTreeMap<String, Location>,
+    /// Inline waivers in comments before or inside the block: (rule id, reason, where).
+    pub waivers: Vec<(String, String, Location)>,
+}
+
+/// checkov's check ids that judge what a liftoff rule judges, so `#checkov:skip=` suppressions keep
+/// working. Only ids whose checkov check inspects the same attribute are listed.
+pub const CHECKOV_IDS: [(&str, &str); 8] = [
+    ("CKV_AWS_5", "security.encryption-at-rest"),
+    ("CKV_AWS_16", "security.encryption-at-rest"),
+    ("CKV_AWS_26", "security.encryption-at-rest"),
+    ("CKV_AWS_64", "security.encryption-at-rest"),
+    ("CKV_AWS_17", "security.db-not-public"),
+    ("CKV_AWS_28", "reliability.pitr"),
+    ("CKV_AWS_66", "monitoring.log-retention"),
+    ("CKV_AWS_157", "ha.db-replica"),
+];
+
+/// Waivers written in comments: `# liftoff:ignore <rule> -- <reason>` and `#checkov:skip=<ID>:<reason>`.
+fn inline_waivers(
+    lines: &Lines<'_>,
+    span: Option<std::ops::Range<usize>>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<(String, String, Location)> {
+    let Some(span) = span else { return Vec::new() };
+    let first = lines.at(span.start).line as usize;
+    let last = lines.at(span.end.saturating_sub(1)).line as usize;
+    let text: Vec<&str> = lines.text.lines().collect();
+    // The comment lines right above the block, then the lines of the block itself.
+    let mut above = first.saturating_sub(1);
+    while above > 0
+        && text
+            .get(above - 1)
+            .is_some_and(|l| l.trim_start().starts_with('#') || l.trim_start().starts_with("//"))
+    {
+        above -= 1;
+    }
+    let mut out = Vec::new();
+    for number in (above + 1)..=last {
+        let Some(line) = text.get(number - 1) else {
+            break;
+        };
+        let Some(at) = line.find('#').or_else(|| line.find("//")) else {
+            continue;
+        };
+        let comment = line[at..].trim_start_matches(['#', '/']).trim();
+        let location = Location::new(lines.path, number as u32, at as u32 + 1);
+        if let Some(rest) = comment.strip_prefix("liftoff:ignore") {
+            match rest.split_once("--") {
+                Some((rule, reason)) if !rule.trim().is_empty() && !reason.trim().is_empty() => {
+                    out.push((rule.trim().to_string(), reason.trim().to_string(), location));
+                }
+                _ => problems.push(
+                    Diagnostic::at(location, "an inline waiver needs a rule id and a reason")
+                        .expected("# liftoff:ignore <rule-id> -- <reason>"),
+                ),
+            }
+        } else if let Some(rest) = comment.strip_prefix("checkov:skip=") {
+            let (id, reason) = rest
+                .split_once(':')
+                .unwrap_or((rest, "skipped for checkov"));
+            if let Some((_, rule)) = CHECKOV_IDS.iter().find(|(ckv, _)| *ckv == id.trim()) {
+                out.push((
+                    rule.to_string(),
+                    format!("{} (checkov {})", reason.trim(), id.trim()),
+                    location,
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// What a root module holds.
@@ -260,6 +330,7 @@ pub fn read_root(
                             &vars,
                             &locals,
                             workspace,
+                            &mut problems,
                         ));
                     }
                 }
@@ -284,7 +355,11 @@ pub fn read_root(
             }
         }
     }
-    Ok(root)
+    if problems.is_empty() {
+        Ok(root)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
 }
 
 fn default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
@@ -326,6 +401,7 @@ fn expand(
     vars: &BTreeMap<String, hcl::Value>,
     locals: &BTreeMap<String, hcl::Value>,
     workspace: &str,
+    problems: &mut Vec<Diagnostic>,
 ) -> Vec<TfResource> {
     let meta = |key: &str| {
         block
@@ -375,6 +451,7 @@ fn expand(
         instances.push((String::new(), None, None));
     }
     let mut out = Vec::new();
+    let waivers = inline_waivers(lines, block.span(), problems);
     for (suffix, index, each) in instances {
         let mut ctx = context(vars, locals, workspace);
         if let Some(i) = index {
@@ -392,6 +469,7 @@ fn expand(
             location: lines.of(block.span()),
             attributes: BTreeMap::new(),
             unknown: BTreeMap::new(),
+            waivers: waivers.clone(),
         };
         read_body(&block.body, "", &ctx, lines, &mut resource);
         if !default_tags.is_empty() && rtype.starts_with("aws_") {
@@ -454,6 +532,7 @@ fn read_body(
             location: lines.of(block.span()),
             attributes: BTreeMap::new(),
             unknown: BTreeMap::new(),
+            waivers: Vec::new(),
         };
         read_body(&block.body, "", ctx, lines, &mut inner);
         let object: serde_json::Map<String, Json> = inner

@@ -1129,7 +1129,8 @@ fn a_terraform_root_per_environment_feeds_the_aws_rules() {
     );
     assert_eq!(
         status_of("cost.gsi-limit", "aws_dynamodb_table.residents"),
-        "fail"
+        "waived",
+        "an inline liftoff:ignore"
     );
     assert_eq!(
         status_of("cost.preferred-datastore", "aws_db_instance.main"),
@@ -1157,7 +1158,8 @@ fn a_terraform_root_per_environment_feeds_the_aws_rules() {
     );
     assert_eq!(
         status_of("monitoring.log-retention", "aws_cloudwatch_log_group.audit"),
-        "fail"
+        "waived",
+        "a checkov skip of CKV_AWS_66"
     );
     assert_eq!(
         status_of("security.search-private", "aws_opensearch_domain.search"),
@@ -1174,8 +1176,12 @@ fn a_terraform_root_per_environment_feeds_the_aws_rules() {
         .unwrap();
     assert_eq!(gsi["location"]["path"], "terraform/production/main.tf");
     assert_eq!(
-        gsi["location"]["line"], 47,
+        gsi["location"]["line"], 49,
         "the first global_secondary_index block"
+    );
+    assert_eq!(
+        gsi["waiver"]["reason"],
+        "the third index backs a statutory search (ADR-14)"
     );
 }
 
@@ -1226,4 +1232,32 @@ fn broken_terraform_is_an_input_error_with_its_position() {
         .code(2)
         .stderr(predicates::str::contains("terraform/production/main.tf:"))
         .stderr(predicates::str::contains("HCL syntax error"));
+}
+
+#[test]
+fn inline_waivers_need_a_reason_and_a_known_rule() {
+    let dir = project(TF);
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    let tf = dir.path().join("terraform/production/main.tf");
+    std::fs::write(
+        &tf,
+        "# liftoff:ignore cost.gsi-limit\nresource \"aws_dynamodb_table\" \"t\" { name = \"t\" }\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "terraform/production/main.tf:1:1",
+        ))
+        .stderr(predicates::str::contains("needs a rule id and a reason"));
+    std::fs::write(&tf, "# liftoff:ignore cost.gsi-limt -- typo\nresource \"aws_dynamodb_table\" \"t\" { name = \"t\" }\n").unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `cost.gsi-limit`?"));
 }

@@ -702,6 +702,8 @@ pub struct Resource {
     pub attributes: BTreeMap<String, Fact<serde_json::Value>>,
     /// Attributes whose value Terraform knows only after apply.
     pub unknown: BTreeMap<String, Location>,
+    /// Attributes that refer to another resource, by its address.
+    pub references: BTreeMap<String, String>,
 }
 
 impl Resource {

@@ -1312,6 +1312,7 @@ fn read_terraform(
                         origin: crate::model::Origin::Artefact(r.location),
                         attributes,
                         unknown: r.unknown,
+                        references: r.references,
                     });
                 }
                 let prefix = if root == "." {

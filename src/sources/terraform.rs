@@ -33,6 +33,41 @@ pub struct TfResource {
     pub unknown: BTreeMap<String, Location>,
     /// Inline waivers in comments before or inside the block: (rule id, reason, where).
     pub waivers: Vec<(String, String, Location)>,
+    /// Attributes that refer to another resource, by that resource's address
+    /// (`bucket = aws_s3_bucket.b.id` refers to `aws_s3_bucket.b`).
+    pub references: BTreeMap<String, String>,
+}
+
+/// The resource address an expression refers to: `aws_s3_bucket.docs["scans"].id` refers to
+/// `aws_s3_bucket.docs["scans"]`. Written by hand because only this traversal shape matters.
+pub fn reference(expression: &str) -> Option<String> {
+    let text = expression.trim();
+    let (rtype, rest) = text.split_once('.')?;
+    if !rtype.contains('_')
+        || !rtype
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        || rtype == "var"
+        || rtype == "local"
+    {
+        return None;
+    }
+    // The name runs to the next `.` outside brackets.
+    let mut depth = 0;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                end = i;
+                break;
+            }
+            c if depth == 0 && !(c.is_ascii_alphanumeric() || c == '_' || c == '-') => return None,
+            _ => {}
+        }
+    }
+    Some(format!("{rtype}.{}", &rest[..end]))
 }
 
 /// checkov's check ids that judge what a liftoff rule judges, so `#checkov:skip=` suppressions keep
@@ -470,6 +505,7 @@ fn expand(
             attributes: BTreeMap::new(),
             unknown: BTreeMap::new(),
             waivers: waivers.clone(),
+            references: BTreeMap::new(),
         };
         read_body(&block.body, "", &ctx, lines, &mut resource);
         if !default_tags.is_empty() && rtype.starts_with("aws_") {
@@ -514,6 +550,9 @@ fn read_body(
                     .insert(key, (normalise(to_json(&value)), at));
             }
             Err(_) => {
+                if let Some(address) = reference(&attr.value.to_string()) {
+                    resource.references.insert(key.clone(), address);
+                }
                 resource.unknown.insert(key, at);
             }
         }
@@ -533,6 +572,7 @@ fn read_body(
             attributes: BTreeMap::new(),
             unknown: BTreeMap::new(),
             waivers: Vec::new(),
+            references: BTreeMap::new(),
         };
         read_body(&block.body, "", ctx, lines, &mut inner);
         let object: serde_json::Map<String, Json> = inner
@@ -944,6 +984,24 @@ module "network" { source = "terraform-aws-modules/vpc/aws" }
             true
         );
         assert_eq!(root.modules[0].1, "terraform-aws-modules/vpc/aws");
+    }
+
+    #[test]
+    fn references_name_the_resource_they_point_at() {
+        assert_eq!(
+            reference("aws_s3_bucket.docs[\"scans\"].id").as_deref(),
+            Some("aws_s3_bucket.docs[\"scans\"]")
+        );
+        assert_eq!(
+            reference("aws_kms_key.db.arn").as_deref(),
+            Some("aws_kms_key.db")
+        );
+        assert_eq!(reference("var.bucket_id"), None);
+        assert_eq!(reference("\"literal\""), None);
+        assert_eq!(
+            reference("data.aws_caller_identity.current.account_id"),
+            None
+        );
     }
 
     #[test]

@@ -1166,6 +1166,26 @@ fn a_terraform_root_per_environment_feeds_the_aws_rules() {
         "fail"
     );
     assert_eq!(
+        status_of(
+            "security.no-public-storage",
+            "aws_s3_bucket.documents[\"scans\"]"
+        ),
+        "pass",
+        "its public access block"
+    );
+    assert_eq!(
+        status_of(
+            "security.no-public-storage",
+            "aws_s3_bucket.documents[\"exports\"]"
+        ),
+        "fail",
+        "a public-read ACL resource"
+    );
+    assert_eq!(
+        status_of("security.no-public-storage", "aws_s3_bucket.site"),
+        "waived"
+    );
+    assert_eq!(
         status_of("security.db-not-public", "aws_db_instance.legacy"),
         "missing",
         "commented-out blocks are not resources"

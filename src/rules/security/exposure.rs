@@ -58,7 +58,8 @@ impl Rule for NoPublicStorage {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let out = judge_public(cx, ComponentKind::Storage, "object storage");
+        let mut out = judge_public(cx, ComponentKind::Storage, "object storage");
+        out.extend(buckets_terraform(cx));
         or_not_applicable(out, "no object storage declared or read")
     }
 }
@@ -244,4 +245,77 @@ fn search_terraform(cx: &Context<'_>) -> Vec<Finding> {
         )
     })
     .collect()
+}
+
+/// The four flags of an S3 public access block.
+const BLOCK_FLAGS: [&str; 4] = [
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+];
+
+/// Canned ACLs that open a bucket to everyone.
+const PUBLIC_ACLS: [&str; 3] = ["public-read", "public-read-write", "authenticated-read"];
+
+/// S3 buckets, joined with the AWS provider v4+ resources that configure them by reference.
+fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    let configuring = |kind: &str, bucket: &crate::model::Resource| {
+        cx.model.resources.iter().find(|r| {
+            r.resource_type == kind
+                && r.environment == bucket.environment
+                && r.references
+                    .get("bucket")
+                    .is_some_and(|a| *a == bucket.address)
+        })
+    };
+    resources(cx.model, &["aws_s3_bucket"])
+        .map(|bucket| {
+            let target = bucket.address.clone();
+            let own_acl = bucket
+                .attr("acl")
+                .and_then(|a| a.value.as_str())
+                .map(|a| (a, bucket.origin_of("acl")));
+            let acl_resource = configuring("aws_s3_bucket_acl", bucket);
+            let acl = own_acl.or_else(|| {
+                acl_resource.and_then(|r| {
+                    r.attr("acl")
+                        .and_then(|a| a.value.as_str())
+                        .map(|a| (a, r.origin_of("acl")))
+                })
+            });
+            let finding = if let Some((acl, origin)) = acl.filter(|(a, _)| PUBLIC_ACLS.contains(a))
+            {
+                Finding::fail(
+                    target,
+                    format!("the `{acl}` ACL opens the bucket to everyone"),
+                )
+                .at(&origin)
+            } else if let Some(block) = configuring("aws_s3_bucket_public_access_block", bucket) {
+                let off: Vec<&str> = BLOCK_FLAGS
+                    .iter()
+                    .copied()
+                    .filter(|f| block.flag(f) != Some(true))
+                    .collect();
+                Finding::judge(
+                    off.is_empty(),
+                    target,
+                    "all four public access block flags are on",
+                    format!("the public access block leaves {} off", list(&off)),
+                )
+                .at(&block.origin_of(off.first().copied().unwrap_or("block_public_acls")))
+            } else {
+                // Since April 2023 AWS turns on Block Public Access for every new bucket.
+                Finding::pass(
+                    target,
+                    "public access is blocked by AWS's default for new buckets",
+                )
+                .at(&bucket.origin)
+            };
+            match &bucket.environment {
+                Some(env) => finding.in_env(env),
+                None => finding,
+            }
+        })
+        .collect()
 }

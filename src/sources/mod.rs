@@ -177,6 +177,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_prometheus(dir, &mut deployment)?;
     derive_from_settings(&mut deployment);
     // Waivers written in artefacts count like the manifest's (they have no expiry date).
+    deployment.artefacts.sort();
     let mut declarations = declarations;
     declarations.waivers.append(&mut deployment.inline_waivers);
     Ok(Loaded {
@@ -1284,6 +1285,16 @@ fn read_terraform(
     for (root, var_files, workspace, env) in plan {
         match terraform::read_root(dir, &root, &var_files, &workspace) {
             Ok(read) => {
+                // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
+                for (address, source, at) in &read.modules {
+                    deployment.artefacts.push(crate::model::ArtefactFile {
+                        path: format!("{}#{address}", at.path),
+                        kind: "terraform-module".into(),
+                        environment: Some(env.clone()),
+                        status: "not-read".into(),
+                        reason: Some(format!("remote module `{source}`: liftoff follows local modules only, so its resources are not judged")),
+                    });
+                }
                 for r in read.resources {
                     for (rule, reason, at) in &r.waivers {
                         deployment.inline_waivers.push(crate::model::Waiver {
@@ -1315,14 +1326,14 @@ fn read_terraform(
                         references: r.references,
                     });
                 }
-                let prefix = if root == "." {
-                    String::new()
-                } else {
-                    format!("{root}/")
+                // The root, its local modules, and the variable files read with it.
+                let read_folder = |path: &str| {
+                    read.folders
+                        .iter()
+                        .any(|f| path.rsplit_once('/').map_or(f == ".", |(d, _)| d == f))
                 };
                 for a in deployment.artefacts.iter().filter(|a| {
-                    a.kind == "terraform"
-                        && (a.path.starts_with(&prefix) || var_files.contains(&a.path))
+                    a.kind == "terraform" && (read_folder(&a.path) || var_files.contains(&a.path))
                 }) {
                     used.entry(a.path.clone()).or_default().push(env.clone());
                 }

@@ -142,8 +142,10 @@ fn inline_waivers(
 #[derive(Clone, Debug, Default)]
 pub struct Root {
     pub resources: Vec<TfResource>,
-    /// Module calls not evaluated: (name, source, location).
+    /// Module calls not evaluated (remote sources): (address, source, location).
     pub modules: Vec<(String, String, Location)>,
+    /// Every folder read, the root first and then its local modules.
+    pub folders: Vec<String>,
 }
 
 /// Maps byte offsets of one file to lines and columns.
@@ -225,12 +227,62 @@ fn from_json(value: &Json) -> hcl::Value {
     hcl::to_value(value).unwrap_or(hcl::Value::Null)
 }
 
-/// Reads a root module: the `.tf` files of `rel` (a directory) with its variable files.
+/// Reads a root module: the `.tf` files of `rel` (a directory) with its variable files, and the
+/// local modules it calls.
 pub fn read_root(
     dir: &Path,
     rel: &str,
     var_files: &[String],
     workspace: &str,
+) -> Result<Root, InputError> {
+    read_module(dir, rel, var_files, workspace, &ModuleCall::default())
+}
+
+/// How a module is called: the root, or a `module` block of another module.
+#[derive(Clone, Debug, Default)]
+struct ModuleCall {
+    /// Address prefix of its resources (`module.db.`).
+    prefix: String,
+    /// Input values from the calling block.
+    inputs: BTreeMap<String, hcl::Value>,
+    /// Inputs whose value is unknown in the caller: their defaults must not be used.
+    unknown_inputs: Vec<String>,
+    /// The provider's default tags, inherited from the root.
+    default_tags: BTreeMap<String, Json>,
+    depth: usize,
+}
+
+/// The most deeply nested module liftoff follows (Terraform has no limit; a cycle would).
+const MAX_MODULE_DEPTH: usize = 8;
+
+/// Joins a module's relative `source` onto the calling module's folder.
+fn module_path(folder: &str, source: &str) -> String {
+    let mut parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for segment in source.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn read_module(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    call: &ModuleCall,
 ) -> Result<Root, InputError> {
     let folder = rel.trim_end_matches('/');
     let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
@@ -294,6 +346,10 @@ pub fn read_root(
         .map(|n| join(n))
         .collect();
     tfvars.extend(var_files.iter().cloned());
+    // Variable files feed the root module only; a called module gets its inputs.
+    if call.depth > 0 {
+        tfvars.clear();
+    }
     for path in tfvars {
         if path.ends_with(".json") {
             let text = super::read_text(&dir.join(&path), &path)?;
@@ -313,6 +369,10 @@ pub fn read_root(
                 }
             }
         }
+    }
+    vars.extend(call.inputs.clone());
+    for unknown in &call.unknown_inputs {
+        vars.remove(unknown);
     }
     // Locals may refer to each other: evaluate until nothing more resolves.
     let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
@@ -347,15 +407,17 @@ pub fn read_root(
         }
     }
     let ctx = context(&vars, &locals, workspace);
-    let default_tags = default_tags(&files, &ctx);
+    let mut default_tags = call.default_tags.clone();
+    default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
+    root.folders.push(folder.to_string());
     for file in &files {
         let lines = Lines::new(&file.rel, &file.text);
         for block in file.body.blocks() {
             match block.ident.value().as_str() {
                 "resource" => {
                     if let (Some(rtype), Some(name)) = (label(block, 0), label(block, 1)) {
-                        root.resources.extend(expand(
+                        let mut expanded = expand(
                             block,
                             &rtype,
                             &name,
@@ -366,25 +428,77 @@ pub fn read_root(
                             &locals,
                             workspace,
                             &mut problems,
-                        ));
+                        );
+                        for r in &mut expanded {
+                            r.address = format!("{}{}", call.prefix, r.address);
+                        }
+                        root.resources.extend(expanded);
                     }
                 }
                 "module" => {
-                    let source = block
+                    let name = label(block, 0).unwrap_or_default();
+                    let value_of = |key: &str| {
+                        block
+                            .body
+                            .attributes()
+                            .find(|a| a.key.value().as_str() == key)
+                    };
+                    let source = value_of("source")
+                        .and_then(|a| hcl::Expression::from(a.value.clone()).evaluate(&ctx).ok())
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    let local = source.starts_with("./") || source.starts_with("../");
+                    if !local || call.depth >= MAX_MODULE_DEPTH {
+                        root.modules.push((
+                            format!("{}module.{name}", call.prefix),
+                            source,
+                            lines.of(block.span()),
+                        ));
+                        continue;
+                    }
+                    let mut inner = ModuleCall {
+                        prefix: format!("{}module.{name}.", call.prefix),
+                        default_tags: default_tags.clone(),
+                        depth: call.depth + 1,
+                        ..ModuleCall::default()
+                    };
+                    let meta = [
+                        "source",
+                        "version",
+                        "count",
+                        "for_each",
+                        "providers",
+                        "depends_on",
+                    ];
+                    for attr in block
                         .body
                         .attributes()
-                        .find(|a| a.key.value().as_str() == "source")
-                        .and_then(|a| {
-                            hcl::Expression::from(a.value.clone())
-                                .evaluate(&ctx)
-                                .ok()
-                                .and_then(|v| v.as_str().map(String::from))
-                        });
-                    root.modules.push((
-                        label(block, 0).unwrap_or_default(),
-                        source.unwrap_or_default(),
-                        lines.of(block.span()),
-                    ));
+                        .filter(|a| !meta.contains(&a.key.value().as_str()))
+                    {
+                        match hcl::Expression::from(attr.value.clone()).evaluate(&ctx) {
+                            Ok(v) => {
+                                inner.inputs.insert(attr.key.value().to_string(), v);
+                            }
+                            Err(_) => inner.unknown_inputs.push(attr.key.value().to_string()),
+                        }
+                    }
+                    let path = module_path(folder, &source);
+                    if !dir.join(&path).is_dir() {
+                        problems.push(
+                            Diagnostic::at(lines.of(block.span()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))
+                                .expected("a local module path relative to this folder"),
+                        );
+                        continue;
+                    }
+                    match read_module(dir, &path, &[], workspace, &inner) {
+                        Ok(read) => {
+                            root.resources.extend(read.resources);
+                            root.modules.extend(read.modules);
+                            root.folders.extend(read.folders);
+                        }
+                        Err(InputError::Invalid(d)) => problems.extend(d),
+                        Err(e) => return Err(e),
+                    }
                 }
                 _ => {}
             }
@@ -397,7 +511,7 @@ pub fn read_root(
     }
 }
 
-fn default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
+fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
     let mut tags = BTreeMap::new();
     for file in files {
         for provider in file.body.blocks().filter(|b| {

@@ -1081,7 +1081,7 @@ const TF: &str = "service: records\nenvironments: {production: {kind: production
 
 #[test]
 fn a_terraform_root_per_environment_feeds_the_aws_rules() {
-    let dir = project_with(TF, &[("terraform/production", "terraform/production")]);
+    let dir = project_with(TF, &[("terraform", "terraform")]);
     let (_, report) = check(dir.path(), &[]);
     let status_of = |rule: &str, target: &str| {
         results(&report, rule)
@@ -1210,7 +1210,7 @@ fn terraform_addresses_can_be_waived_and_sarif_points_at_the_line() {
     let waived = format!(
         "{TF}waivers: [{{rule: reliability.backup-tags, target: \"aws_s3_bucket.documents[\\\"exports\\\"]\", reason: exports are regenerated nightly, expires: 2027-01-31}}]\n"
     );
-    let dir = project_with(&waived, &[("terraform/production", "terraform/production")]);
+    let dir = project_with(&waived, &[("terraform", "terraform")]);
     let (_, report) = check(dir.path(), &[]);
     let tag = results(&report, "reliability.backup-tags")
         .into_iter()
@@ -1280,4 +1280,80 @@ fn inline_waivers_need_a_reason_and_a_known_rule() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("did you mean `cost.gsi-limit`?"));
+}
+
+#[test]
+fn local_modules_are_read_with_their_inputs_and_addresses() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let module_db = loaded
+        .deployment
+        .resources
+        .iter()
+        .find(|r| r.address == "module.audit_db.aws_db_instance.this")
+        .expect("module resource");
+    assert_eq!(
+        module_db.flag("storage_encrypted"),
+        Some(false),
+        "the caller's input beats the default"
+    );
+    assert_eq!(
+        module_db.attr("identifier").unwrap().value,
+        "records-production-audit"
+    );
+    assert!(
+        module_db.unknown.contains_key("kms_key_id"),
+        "an unknown input stays unknown, not the module's default"
+    );
+    assert_eq!(
+        module_db.attr("tags").unwrap().value["BackupPolicy"],
+        "Prod",
+        "default_tags reach modules"
+    );
+    assert_eq!(
+        module_db.origin.location().unwrap().path.as_ref(),
+        "terraform/modules/db/main.tf"
+    );
+    let files: Vec<(&str, &str)> = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.status.as_str()))
+        .collect();
+    assert!(
+        files.contains(&("terraform/modules/db/main.tf", "read")),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&("terraform/production/main.tf#module.network", "not-read")),
+        "remote modules are listed: {files:?}"
+    );
+    let (_, report) = check(dir.path(), &[]);
+    let encryption = results(&report, "security.encryption-at-rest")
+        .into_iter()
+        .find(|r| r["target"] == "module.audit_db.aws_db_instance.this")
+        .unwrap();
+    assert_eq!(encryption["status"], "fail");
+}
+
+#[test]
+fn a_missing_local_module_is_an_input_error() {
+    let dir = project(TF);
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    std::fs::write(
+        dir.path().join("terraform/production/main.tf"),
+        "module \"db\" {\n  source = \"../modules/nowhere\"\n}\n",
+    )
+    .unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "terraform/production/main.tf:1:1",
+        ))
+        .stderr(predicates::str::contains(
+            "is not a directory in the repository",
+        ));
 }

@@ -174,6 +174,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_serverless(dir, &mut deployment, &sources)?;
     read_kubernetes(dir, &mut deployment)?;
     read_terraform(dir, &mut deployment, &sources)?;
+    monitoring_from_resources(&mut deployment);
     read_prometheus(dir, &mut deployment)?;
     derive_from_settings(&mut deployment);
     // Waivers written in artefacts count like the manifest's (they have no expiry date).
@@ -1353,5 +1354,98 @@ fn read_terraform(
         Ok(())
     } else {
         Err(InputError::Invalid(problems))
+    }
+}
+
+/// How a Terraform Synthetics canary is named among the canaries: its script is opaque, so the
+/// canary rule credits it to the APIs of the same environment (see `monitoring.canary`).
+pub fn tf_canary_target(r: &crate::model::Resource) -> String {
+    format!(
+        "terraform:{}:{}",
+        r.environment.as_deref().unwrap_or(""),
+        r.address
+    )
+}
+
+/// Monitoring facts that Terraform resources state: Synthetics canaries, CloudWatch alarms and
+/// dashboards, X-Ray tracing on API stages and functions.
+fn monitoring_from_resources(deployment: &mut Deployment) {
+    use crate::model::{Canary, Fact};
+    let mut canaries = Vec::new();
+    let mut alarms = Vec::new();
+    let mut dashboards = Vec::new();
+    let mut tracing = None;
+    for r in &deployment.resources {
+        match r.resource_type.as_str() {
+            "aws_synthetics_canary" => {
+                let rate = r
+                    .block("schedule")
+                    .and_then(|s| s["expression"].as_str())
+                    .and_then(serverless::rate);
+                canaries.push(Canary {
+                    target: tf_canary_target(r),
+                    interval: rate,
+                    origin: r.origin_of("schedule"),
+                });
+            }
+            "aws_cloudwatch_metric_alarm" => {
+                let metric = r
+                    .attr("metric_name")
+                    .and_then(|m| m.value.as_str())
+                    .unwrap_or_default();
+                let namespace = r
+                    .attr("namespace")
+                    .and_then(|m| m.value.as_str())
+                    .unwrap_or_default();
+                let on = if metric.to_ascii_lowercase().contains("5xx") {
+                    Some("5xx")
+                } else if namespace.contains("Synthetics") || metric == "SuccessPercent" {
+                    Some("canary")
+                } else if metric.starts_with("ApproximateNumberOfMessages")
+                    && r.address.to_ascii_lowercase().contains("dlq")
+                {
+                    Some("dlq")
+                } else {
+                    None
+                };
+                if let Some(on) = on {
+                    alarms.push(Fact::new(on.to_string(), r.origin_of("metric_name")));
+                }
+            }
+            "aws_cloudwatch_dashboard" => {
+                dashboards.push(Fact::new(r.address.clone(), r.origin.clone()))
+            }
+            "aws_api_gateway_stage" if r.flag("xray_tracing_enabled") == Some(true) => {
+                tracing.get_or_insert(Fact::new(
+                    "xray".to_string(),
+                    r.origin_of("xray_tracing_enabled"),
+                ));
+            }
+            "aws_lambda_function"
+                if r.block("tracing_config").and_then(|t| t["mode"].as_str()) == Some("Active") =>
+            {
+                tracing.get_or_insert(Fact::new("xray".to_string(), r.origin_of("tracing_config")));
+            }
+            _ => {}
+        }
+    }
+    let m = &mut deployment.monitoring;
+    if m.origin.is_none() && (!canaries.is_empty() || !alarms.is_empty() || !dashboards.is_empty())
+    {
+        m.origin = canaries
+            .first()
+            .map(|c| c.origin.clone())
+            .or_else(|| alarms.first().map(|a| a.origin.clone()))
+            .or_else(|| dashboards.first().map(|d| d.origin.clone()));
+    }
+    m.canaries.extend(canaries);
+    for alarm in alarms {
+        if m.alarm_on(&alarm.value).is_none() {
+            m.alarms.push(alarm);
+        }
+    }
+    m.dashboards.extend(dashboards);
+    if m.tracing.is_none() {
+        m.tracing = tracing;
     }
 }

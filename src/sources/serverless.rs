@@ -379,7 +379,7 @@ fn condition(
     None
 }
 
-fn rate(expression: &str) -> Option<Duration> {
+pub(crate) fn rate(expression: &str) -> Option<Duration> {
     let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
     let (n, unit) = inner.split_once(' ')?;
     let n: u64 = n.parse().ok()?;

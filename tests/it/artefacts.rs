@@ -1357,3 +1357,39 @@ fn a_missing_local_module_is_an_input_error() {
             "is not a directory in the repository",
         ));
 }
+
+#[test]
+fn terraform_monitoring_resources_evidence_canary_alarms_and_tracing() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    let (_, report) = check(dir.path(), &[]);
+    let one = |rule: &str| one_of(&report, rule);
+    let canary = one("monitoring.canary");
+    assert_eq!(canary["target"], "aws_api_gateway_rest_api.records");
+    assert_eq!(canary["status"], "pass", "{canary}");
+    assert_eq!(one("monitoring.api-alarms")["status"], "pass");
+    let tracing = one("monitoring.tracing");
+    assert_eq!(tracing["status"], "pass");
+    assert_eq!(tracing["location"]["path"], "terraform/production/main.tf");
+
+    // Without the canary's schedule being frequent enough, and without the 5xx alarm, both fail.
+    let tf = dir.path().join("terraform/production/main.tf");
+    let text = std::fs::read_to_string(&tf)
+        .unwrap()
+        .replace("rate(5 minutes)", "rate(1 hour)")
+        .replace("\"5XXError\"", "\"Latency\"");
+    std::fs::write(&tf, text).unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    assert_eq!(one_of(&report, "monitoring.canary")["status"], "fail");
+    let alarms = one_of(&report, "monitoring.api-alarms");
+    assert_eq!(alarms["status"], "fail");
+    assert!(
+        alarms["message"].as_str().unwrap().contains("5xx"),
+        "{alarms}"
+    );
+}
+
+fn one_of(report: &serde_json::Value, rule: &str) -> serde_json::Value {
+    let found = results(report, rule);
+    assert_eq!(found.len(), 1, "{rule}: {found:?}");
+    found[0].clone()
+}

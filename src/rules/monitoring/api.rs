@@ -88,8 +88,29 @@ impl Rule for Canary {
                 out.push(judge_canaries(target, &route.origin, &canaries, max).in_env(&env.name));
             }
         }
+        // A Terraform-managed API is probed by the Synthetics canaries of its own environment.
+        for api in cx.model.resources.iter().filter(|r| is_tf_api(r)) {
+            let prefix = format!("terraform:{}:", api.environment.as_deref().unwrap_or(""));
+            let canaries: Vec<_> = all
+                .iter()
+                .filter(|c| c.target.starts_with(&prefix))
+                .collect();
+            let mut finding = judge_canaries(api.address.clone(), &api.origin, &canaries, max);
+            if let Some(env) = &api.environment {
+                finding = finding.in_env(env);
+            }
+            out.push(finding);
+        }
         or_not_applicable(out, "no api endpoints declared")
     }
+}
+
+/// Whether a Terraform resource is an API Gateway API (REST, HTTP or WebSocket).
+fn is_tf_api(r: &crate::model::Resource) -> bool {
+    matches!(
+        r.resource_type.as_str(),
+        "aws_api_gateway_rest_api" | "aws_apigatewayv2_api"
+    )
 }
 
 static API_ALARMS: RuleMeta = RuleMeta {
@@ -199,6 +220,7 @@ impl Rule for Tracing {
 fn has_api(cx: &Context<'_>) -> bool {
     !endpoints_of(cx.model, EndpointKind::Api).is_empty()
         || cx.model.environments.iter().any(|e| !e.routes.is_empty())
+        || cx.model.resources.iter().any(is_tf_api)
 }
 
 /// Judges a declared tool name: `none`, `off` and `false` mean the tool is absent.

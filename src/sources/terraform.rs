@@ -72,7 +72,7 @@ pub fn reference(expression: &str) -> Option<String> {
 
 /// checkov's check ids that judge what a liftoff rule judges, so `#checkov:skip=` suppressions keep
 /// working. Only ids whose checkov check inspects the same attribute are listed.
-pub const CHECKOV_IDS: [(&str, &str); 8] = [
+pub const CHECKOV_IDS: [(&str, &str); 10] = [
     ("CKV_AWS_5", "security.encryption-at-rest"),
     ("CKV_AWS_16", "security.encryption-at-rest"),
     ("CKV_AWS_26", "security.encryption-at-rest"),
@@ -81,6 +81,8 @@ pub const CHECKOV_IDS: [(&str, &str); 8] = [
     ("CKV_AWS_28", "reliability.pitr"),
     ("CKV_AWS_66", "monitoring.log-retention"),
     ("CKV_AWS_157", "ha.db-replica"),
+    ("CKV_AWS_59", "security.api-authorizer"),
+    ("CKV_AWS_258", "security.function-not-public"),
 ];
 
 /// Waivers written in comments: `# liftoff:ignore <rule> -- <reason>` and `#checkov:skip=<ID>:<reason>`.

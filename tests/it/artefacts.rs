@@ -1393,3 +1393,61 @@ fn one_of(report: &serde_json::Value, rule: &str) -> serde_json::Value {
     assert_eq!(found.len(), 1, "{rule}: {found:?}");
     found[0].clone()
 }
+
+#[test]
+fn terraform_api_methods_functions_and_db_storage_are_judged() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    let (_, report) = check(dir.path(), &[]);
+    let status_of = |rule: &str, target: &str| {
+        results(&report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| "missing".into())
+    };
+    let authorizer = "security.api-authorizer";
+    assert_eq!(
+        status_of(authorizer, "aws_api_gateway_method.get_records"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(authorizer, "aws_api_gateway_method.post_records"),
+        "fail",
+        "an API key is not authentication"
+    );
+    assert_eq!(
+        status_of(authorizer, "aws_api_gateway_method.get_docs"),
+        "not-applicable",
+        "the docs path is public by design"
+    );
+    assert_eq!(
+        status_of(authorizer, "aws_api_gateway_method.records_preflight"),
+        "not-applicable",
+        "CORS preflight carries no credentials"
+    );
+    let functions = "security.function-not-public";
+    assert_eq!(status_of(functions, "aws_lambda_function.records"), "pass");
+    assert_eq!(status_of(functions, "aws_lambda_function.export"), "fail");
+    assert_eq!(
+        status_of(functions, "aws_lambda_permission.anyone"),
+        "fail",
+        "a permission naming its function literally is judged on its own"
+    );
+    let export = results(&report, functions)
+        .into_iter()
+        .find(|r| r["target"] == "aws_lambda_function.export")
+        .unwrap();
+    assert!(
+        export["message"]
+            .as_str()
+            .unwrap()
+            .contains("aws_lambda_function_url.export"),
+        "{export}"
+    );
+    assert_eq!(status_of("capacity.ssd", "aws_db_instance.main"), "pass");
+    assert_eq!(
+        status_of("capacity.ssd", "module.audit_db.aws_db_instance.this"),
+        "fail",
+        "the module's default storage_type is magnetic"
+    );
+}

@@ -9,10 +9,11 @@ static META: RuleMeta = RuleMeta {
     title: "Database storage is SSD-class",
     pillar: Pillar::Capacity,
     stages: [OFF, REC, REC],
-    applies_when: Some("a database runs on declared hosts"),
+    applies_when: Some("a database is declared or an RDS instance is read"),
     evidence: &[Evidence::Terraform, Evidence::Declared],
     sources: &[Guideline::Stat],
-    checks: "Every server a database is hosted on (`hosts:`) has `disk_type: ssd` or `nvme`.",
+    checks: "Every server a database is hosted on (`hosts:`) has `disk_type: ssd` or `nvme`; every Terraform \
+`aws_db_instance` has a `storage_type` other than `standard` (magnetic; left out, RDS picks gp2).",
     rationale: "Databases are bound by random I/O; spinning disks deliver a hundredth of an SSD's operations \
 per second, and every query waits for them.",
     remediation: "Move database storage to SSD (gp3/io2 volumes, or local NVMe).",
@@ -69,6 +70,20 @@ impl Rule for Ssd {
             };
             out.push(finding.in_env(&env.name));
         }
+        out.extend(resources(cx.model, &["aws_db_instance"]).map(|r| {
+            let target = r.address.clone();
+            if let Some(unknown) = unknown_until_apply(r, "storage_type") {
+                return unknown;
+            }
+            let finding = match r.attr("storage_type").and_then(|s| s.value.as_str()) {
+                Some("standard") => {
+                    Finding::fail(target, "`storage_type = \"standard\"` is magnetic storage")
+                }
+                Some(kind) => Finding::pass(target, format!("`{kind}` storage is SSD-class")),
+                None => Finding::pass(target, "RDS defaults to gp2 SSD storage"),
+            };
+            on_resource(finding, r, "storage_type")
+        }));
         or_not_applicable(out, "no database declared")
     }
 }

@@ -13,7 +13,8 @@ static META: RuleMeta = RuleMeta {
     evidence: &[Evidence::Serverless, Evidence::Terraform, Evidence::Live],
     sources: &[Guideline::Hkn],
     checks: "Every API route has an authorizer (serverless `authorizer`, API Gateway `authorization` other than \
-NONE), or answers 401/403 to a request without credentials; paths under `docs_paths` are exempt.",
+NONE), or answers 401/403 to a request without credentials; paths under `docs_paths` and OPTIONS \
+methods (CORS preflight) are exempt.",
     rationale: "One route left open is enough: APIs are found by scanning, not by reading documentation.",
     remediation: "Attach an authorizer to every route (an API key alone is not authentication).",
     params: &[ParamSpec {
@@ -65,6 +66,7 @@ impl Rule for ApiAuthorizer {
                 out.push(finding.at(&route.origin).in_env(&env.name));
             }
         }
+        out.extend(routes_terraform(cx, &docs));
         out.extend(
             endpoints_of(cx.model, EndpointKind::Api)
                 .into_iter()
@@ -79,6 +81,62 @@ impl Rule for ApiAuthorizer {
         );
         or_not_applicable(out, "no API endpoints declared or read")
     }
+}
+
+/// API Gateway methods (REST) and routes (HTTP / WebSocket) written in Terraform.
+fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
+    resources(cx.model, &["aws_api_gateway_method", "aws_apigatewayv2_route"])
+        .map(|r| {
+            let target = r.address.clone();
+            let (path, authorization_key) = if r.resource_type == "aws_api_gateway_method" {
+                // The method's path is the `path_part` of the resource it hangs on; the API's root
+                // resource has none.
+                let path = r
+                    .references
+                    .get("resource_id")
+                    .and_then(|a| cx.model.resources.iter().find(|x| x.address == *a && x.environment == r.environment))
+                    .and_then(|x| x.attr("path_part"))
+                    .and_then(|p| p.value.as_str())
+                    .unwrap_or("/")
+                    .to_string();
+                (path, "authorization")
+            } else {
+                let key = r.attr("route_key").and_then(|k| k.value.as_str()).unwrap_or("");
+                let path = key.split_once(' ').map_or(key, |(_, p)| p).to_string();
+                (path, "authorization_type")
+            };
+            if let Some(unknown) = unknown_until_apply(r, authorization_key) {
+                return unknown;
+            }
+            // Both resources default to NONE when the attribute is left out.
+            let authorization = r
+                .attr(authorization_key)
+                .and_then(|a| a.value.as_str())
+                .unwrap_or("NONE");
+            let preflight = r
+                .attr("http_method")
+                .and_then(|m| m.value.as_str())
+                .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"));
+            let finding = if is_docs(&path, docs) {
+                Finding::not_applicable(target, "a documentation path, public by design")
+            } else if preflight {
+                // Browsers send CORS preflight requests without credentials, by design.
+                Finding::not_applicable(target, "an OPTIONS method answers CORS preflight requests")
+            } else if authorization.eq_ignore_ascii_case("NONE") {
+                if r.flag("api_key_required") == Some(true) {
+                    Finding::fail(
+                        target,
+                        "`api_key_required` only demands an API key, which identifies a client but authenticates no one",
+                    )
+                } else {
+                    Finding::fail(target, format!("anyone can call `{path}`: its authorization is NONE"))
+                }
+            } else {
+                Finding::pass(target, format!("requires {authorization} authorization"))
+            };
+            on_resource(finding, r, authorization_key)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -91,18 +91,9 @@ impl Rule for FunctionNotPublic {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let functions: Vec<_> = cx
-            .model
-            .components()
-            .filter(|(_, c)| c.kind() == ComponentKind::Function)
-            .collect();
-        if functions.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no functions declared or read",
-            )]);
-        }
-        Ok(judge_public(cx, ComponentKind::Function, "function"))
+        let mut out = judge_public(cx, ComponentKind::Function, "function");
+        out.extend(functions_terraform(cx));
+        or_not_applicable(out, "no functions declared or read")
     }
 }
 
@@ -223,6 +214,91 @@ impl Rule for InternalBehindFirewall {
         }
         Ok(out)
     }
+}
+
+/// Whether a Lambda permission lets anyone invoke: principal `*` and no source condition.
+fn open_permission(permission: &crate::model::Resource) -> bool {
+    let principal = permission.attr("principal").and_then(|p| p.value.as_str());
+    principal == Some("*")
+        && ["source_arn", "source_account", "principal_org_id"]
+            .iter()
+            .all(|k| permission.attr(k).is_none() && !permission.unknown.contains_key(*k))
+}
+
+/// Lambda functions, joined with the permissions and function URLs that open them by reference.
+/// A permission or URL that names its function by a literal name is judged on its own address.
+fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    let openers: Vec<_> = resources(
+        cx.model,
+        &["aws_lambda_permission", "aws_lambda_function_url"],
+    )
+    .filter(|r| {
+        if r.resource_type == "aws_lambda_permission" {
+            open_permission(r)
+        } else {
+            // A function URL without `authorization_type = "AWS_IAM"` is open to the internet.
+            r.attr("authorization_type").and_then(|a| a.value.as_str()) != Some("AWS_IAM")
+        }
+    })
+    .collect();
+    let why = |opener: &crate::model::Resource| {
+        if opener.resource_type == "aws_lambda_permission" {
+            (
+                format!(
+                    "`{}` lets principal `*` invoke it without a source condition",
+                    opener.address
+                ),
+                "principal",
+            )
+        } else {
+            (
+                format!(
+                    "the function URL `{}` needs no authentication",
+                    opener.address
+                ),
+                "authorization_type",
+            )
+        }
+    };
+    let mut out = Vec::new();
+    let mut attributed = vec![false; openers.len()];
+    for function in resources(cx.model, &["aws_lambda_function"]) {
+        let opened = openers.iter().position(|o| {
+            o.environment == function.environment
+                && o.references
+                    .get("function_name")
+                    .is_some_and(|a| *a == function.address)
+        });
+        let finding = match opened {
+            Some(i) => {
+                attributed[i] = true;
+                let (message, attribute) = why(openers[i]);
+                on_resource(
+                    Finding::fail(function.address.clone(), message),
+                    openers[i],
+                    attribute,
+                )
+            }
+            None => on_resource(
+                Finding::pass(
+                    function.address.clone(),
+                    "no permission or URL opens it to everyone",
+                ),
+                function,
+                "function_name",
+            ),
+        };
+        out.push(finding);
+    }
+    for (opener, _) in openers.iter().zip(&attributed).filter(|(_, done)| !**done) {
+        let (message, attribute) = why(opener);
+        out.push(on_resource(
+            Finding::fail(opener.address.clone(), message),
+            opener,
+            attribute,
+        ));
+    }
+    out
 }
 
 /// OpenSearch / Elasticsearch domains: inside a VPC when `vpc_options` is set.

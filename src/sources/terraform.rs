@@ -408,7 +408,7 @@ fn read_module(
             break;
         }
     }
-    let ctx = context(&vars, &locals, workspace);
+    let mut ctx = context(&vars, &locals, workspace);
     let mut default_tags = call.default_tags.clone();
     default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
@@ -423,12 +423,9 @@ fn read_module(
                             block,
                             &rtype,
                             &name,
-                            &ctx,
+                            &mut ctx,
                             &lines,
                             &default_tags,
-                            &vars,
-                            &locals,
-                            workspace,
                             &mut problems,
                         );
                         for r in &mut expanded {
@@ -541,17 +538,16 @@ fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Js
     tags
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Expands a resource block into its instances. `ctx` is the module's evaluation context; the
+/// instance's `count` and `each` are declared in it in turn (declaring them in a fresh context per
+/// instance would copy every variable and local each time, quadratic in the module's size).
 fn expand(
     block: &Block,
     rtype: &str,
     name: &str,
-    ctx: &Context,
+    ctx: &mut Context<'static>,
     lines: &Lines<'_>,
     default_tags: &BTreeMap<String, Json>,
-    vars: &BTreeMap<String, hcl::Value>,
-    locals: &BTreeMap<String, hcl::Value>,
-    workspace: &str,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<TfResource> {
     let meta = |key: &str| {
@@ -604,15 +600,20 @@ fn expand(
     let mut out = Vec::new();
     let waivers = inline_waivers(lines, block.span(), problems);
     for (suffix, index, each) in instances {
-        let mut ctx = context(vars, locals, workspace);
-        if let Some(i) = index {
-            ctx.declare_var("count", hcl::value!({ index = (i) }));
+        // Null, not left over from the previous resource: `count.index` outside a counted
+        // resource must not evaluate.
+        match index {
+            Some(i) => ctx.declare_var("count", hcl::value!({ index = (i) })),
+            None => ctx.declare_var("count", hcl::Value::Null),
         }
-        if let Some(hcl::Value::Array(pair)) = &each {
-            let mut obj = hcl::Map::new();
-            obj.insert("key".to_string(), pair[0].clone());
-            obj.insert("value".to_string(), pair[1].clone());
-            ctx.declare_var("each", hcl::Value::Object(obj));
+        match &each {
+            Some(hcl::Value::Array(pair)) => {
+                let mut obj = hcl::Map::new();
+                obj.insert("key".to_string(), pair[0].clone());
+                obj.insert("value".to_string(), pair[1].clone());
+                ctx.declare_var("each", hcl::Value::Object(obj));
+            }
+            _ => ctx.declare_var("each", hcl::Value::Null),
         }
         let mut resource = TfResource {
             address: format!("{base}{suffix}"),
@@ -991,6 +992,37 @@ mod tests {
     fn write(dir: &Path, rel: &str, text: &str) {
         std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
         std::fs::write(dir.join(rel), text).unwrap();
+    }
+
+    #[test]
+    fn count_and_each_do_not_leak_into_the_next_resource() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+resource "aws_sqs_queue" "jobs" {
+  for_each = toset(["a", "b"])
+  name     = "jobs-${each.key}"
+}
+resource "aws_sqs_queue" "single" {
+  name = "single-${each.key}"
+  slot = count.index
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let single = root
+            .resources
+            .iter()
+            .find(|r| r.address == "aws_sqs_queue.single")
+            .unwrap();
+        assert_eq!(root.resources[1].attributes["name"].0, "jobs-b");
+        assert!(
+            !single.attributes.contains_key("name") && !single.attributes.contains_key("slot"),
+            "`each` and `count` outside for_each / count evaluate to nothing: {:?}",
+            single.attributes
+        );
     }
 
     #[test]

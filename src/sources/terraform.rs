@@ -624,7 +624,7 @@ fn expand(
             waivers: waivers.clone(),
             references: BTreeMap::new(),
         };
-        read_body(&block.body, "", &ctx, lines, &mut resource);
+        read_body(&block.body, "", ctx, lines, &mut resource);
         if !default_tags.is_empty() && rtype.starts_with("aws_") {
             let (mut tags, at) = match resource.attributes.remove("tags") {
                 Some((Json::Object(own), at)) => (own, at),

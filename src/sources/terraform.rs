@@ -18,7 +18,7 @@ use hcl::edit::Span;
 use hcl::edit::structure::{Block, Body};
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// A resource instance as Terraform would address it.
@@ -408,7 +408,8 @@ fn read_module(
             break;
         }
     }
-    let mut ctx = context(&vars, &locals, workspace);
+    let ctx = context(&vars, &locals, workspace);
+    let mut scratch = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
     let mut default_tags = call.default_tags.clone();
     default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
@@ -423,7 +424,9 @@ fn read_module(
                             block,
                             &rtype,
                             &name,
-                            &mut ctx,
+                            &mut scratch,
+                            &vars,
+                            &locals,
                             &lines,
                             &default_tags,
                             &mut problems,
@@ -538,18 +541,87 @@ fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Js
     tags
 }
 
-/// Expands a resource block into its instances. `ctx` is the module's evaluation context; the
-/// instance's `count` and `each` are declared in it in turn (declaring them in a fresh context per
-/// instance would copy every variable and local each time, quadratic in the module's size).
+/// The `var.*` and `local.*` names an HCL block refers to.
+///
+/// hcl-rs evaluates `local.name` by copying the whole `local` object before indexing into it, so
+/// evaluating a large module's resources against all its locals is quadratic. Each resource is
+/// evaluated against the variables and locals it names instead.
+#[derive(Default)]
+struct Referenced {
+    vars: BTreeSet<String>,
+    locals: BTreeSet<String>,
+    /// `var` or `local` used as a whole object: the resource needs all of them.
+    whole: bool,
+}
+
+impl hcl::edit::visit::Visit for Referenced {
+    fn visit_traversal(&mut self, node: &hcl::edit::expr::Traversal) {
+        use hcl::edit::expr::{Expression, TraversalOperator};
+        let root = match &node.expr {
+            Expression::Variable(v) => Some(v.as_str()),
+            _ => None,
+        };
+        let first = node.operators.first().map(|o| o.value());
+        match (root, first) {
+            (Some(root @ ("var" | "local")), Some(TraversalOperator::GetAttr(name))) => {
+                let set = if root == "var" {
+                    &mut self.vars
+                } else {
+                    &mut self.locals
+                };
+                set.insert(name.as_str().to_string());
+                for operator in &node.operators {
+                    self.visit_traversal_operator(operator);
+                }
+            }
+            _ => hcl::edit::visit::visit_traversal(self, node),
+        }
+    }
+
+    fn visit_expr(&mut self, node: &hcl::edit::expr::Expression) {
+        if let hcl::edit::expr::Expression::Variable(v) = node {
+            self.whole |= matches!(v.as_str(), "var" | "local");
+        }
+        hcl::edit::visit::visit_expr(self, node);
+    }
+}
+
+/// The object of the `names` of `all` (or all of them when `whole`).
+fn subset(all: &BTreeMap<String, hcl::Value>, names: &BTreeSet<String>, whole: bool) -> hcl::Value {
+    let pick = |(k, v): (&String, &hcl::Value)| (k.clone(), v.clone());
+    hcl::Value::Object(if whole {
+        all.iter().map(pick).collect()
+    } else {
+        names
+            .iter()
+            .filter_map(|n| all.get_key_value(n))
+            .map(pick)
+            .collect()
+    })
+}
+
+/// Expands a resource block into its instances. `ctx` is a scratch context holding the module's
+/// functions; the variables and locals the block names and each instance's `count` and `each`
+/// are declared in it in turn.
+#[allow(clippy::too_many_arguments)]
 fn expand(
     block: &Block,
     rtype: &str,
     name: &str,
     ctx: &mut Context<'static>,
+    vars: &BTreeMap<String, hcl::Value>,
+    locals: &BTreeMap<String, hcl::Value>,
     lines: &Lines<'_>,
     default_tags: &BTreeMap<String, Json>,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<TfResource> {
+    let mut referenced = Referenced::default();
+    hcl::edit::visit::Visit::visit_block(&mut referenced, block);
+    ctx.declare_var("var", subset(vars, &referenced.vars, referenced.whole));
+    ctx.declare_var(
+        "local",
+        subset(locals, &referenced.locals, referenced.whole),
+    );
     let meta = |key: &str| {
         block
             .body

@@ -85,6 +85,10 @@ impl Rule for ApiAuthorizer {
 
 /// API Gateway methods (REST) and routes (HTTP / WebSocket) written in Terraform.
 fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
+    let path_resources: std::collections::HashMap<_, _> =
+        resources(cx.model, &["aws_api_gateway_resource"])
+            .map(|x| ((x.environment.as_deref(), x.address.as_str()), x))
+            .collect();
     resources(cx.model, &["aws_api_gateway_method", "aws_apigatewayv2_route"])
         .map(|r| {
             let target = r.address.clone();
@@ -94,7 +98,7 @@ fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
                 let path = r
                     .references
                     .get("resource_id")
-                    .and_then(|a| cx.model.resources.iter().find(|x| x.address == *a && x.environment == r.environment))
+                    .and_then(|a| path_resources.get(&(r.environment.as_deref(), a.as_str())))
                     .and_then(|x| x.attr("path_part"))
                     .and_then(|p| p.value.as_str())
                     .unwrap_or("/")

@@ -336,14 +336,29 @@ const PUBLIC_ACLS: [&str; 3] = ["public-read", "public-read-write", "authenticat
 
 /// S3 buckets, joined with the AWS provider v4+ resources that configure them by reference.
 fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    // Indexed once: a lookup per bucket over all resources is quadratic in large repositories.
+    let mut by_bucket: std::collections::HashMap<
+        (&str, Option<&str>, &str),
+        &crate::model::Resource,
+    > = std::collections::HashMap::new();
+    for r in resources(
+        cx.model,
+        &["aws_s3_bucket_acl", "aws_s3_bucket_public_access_block"],
+    ) {
+        if let Some(bucket) = r.references.get("bucket") {
+            by_bucket
+                .entry((
+                    r.resource_type.as_str(),
+                    r.environment.as_deref(),
+                    bucket.as_str(),
+                ))
+                .or_insert(r);
+        }
+    }
     let configuring = |kind: &str, bucket: &crate::model::Resource| {
-        cx.model.resources.iter().find(|r| {
-            r.resource_type == kind
-                && r.environment == bucket.environment
-                && r.references
-                    .get("bucket")
-                    .is_some_and(|a| *a == bucket.address)
-        })
+        by_bucket
+            .get(&(kind, bucket.environment.as_deref(), bucket.address.as_str()))
+            .copied()
     };
     resources(cx.model, &["aws_s3_bucket"])
         .map(|bucket| {

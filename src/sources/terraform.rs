@@ -1067,6 +1067,42 @@ mod tests {
     }
 
     #[test]
+    fn locals_and_variables_reach_every_expression_form() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "zones" { default = ["a", "b"] }
+variable "owner" { default = "registry-team" }
+locals {
+  prefix = "reg"
+  sizes  = { small = 10, large = 100 }
+}
+resource "aws_sqs_queue" "q" {
+  name     = upper("${local.prefix}-q")
+  zones    = [for z in var.zones : "${local.prefix}-${z}" if z != "b"]
+  size     = local.sizes["large"]
+  policy   = <<-EOT
+    {"queue": "${local.prefix}"}
+  EOT
+  all_vars = length(keys(var))
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let q = &root.resources[0].attributes;
+        assert_eq!(q["name"].0, "REG-Q");
+        assert_eq!(q["zones"].0, serde_json::json!(["reg-a"]));
+        assert_eq!(q["size"].0, 100);
+        assert!(q["policy"].0.as_str().unwrap().contains("\"reg\""));
+        assert_eq!(
+            q["all_vars"].0, 2,
+            "`var` as a whole object holds every variable, not only those named"
+        );
+    }
+
+    #[test]
     fn count_and_each_do_not_leak_into_the_next_resource() {
         let tmp = tempfile::tempdir().unwrap();
         write(

@@ -33,6 +33,8 @@ pub struct CheckArgs {
     /// List passing and not-applicable results in the text report too.
     #[arg(long, short)]
     verbose: bool,
+    #[command(flatten)]
+    terraform: super::TerraformArgs,
 }
 
 pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
@@ -42,7 +44,8 @@ pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
 /// Loads, assesses and renders.
 pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let loaded = liftoff::sources::load(dir).in_dir(dir)?;
+    let options = args.terraform.options(dir)?;
+    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
     let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
     let stage = args
         .stage

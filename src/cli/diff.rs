@@ -21,6 +21,8 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
+    #[command(flatten)]
+    terraform: super::TerraformArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -33,7 +35,8 @@ enum DiffFormat {
 /// Compares two environments. Exits 1 when they drift apart in a way the manifest does not accept.
 pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let loaded = liftoff::sources::load(dir).in_dir(dir)?;
+    let options = args.terraform.options(dir)?;
+    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
     let model = &loaded.deployment;
     let find = |name: &str| {
         model.environment(name).ok_or_else(|| {

@@ -202,3 +202,62 @@ pub fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Failure>
     }
     Ok(())
 }
+
+/// Terraform options shared by the commands that read the deployment files.
+#[derive(clap::Args, Debug, Default)]
+pub struct TerraformArgs {
+    /// A Terraform variable file read after each root's own (repeatable), like `terraform plan -var-file`.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<std::path::PathBuf>,
+    /// A Terraform variable, `name=value` (repeatable); beats every variable file.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// The Terraform workspace `terraform.workspace` evaluates to (default: the environment's name).
+    #[arg(long, value_name = "NAME")]
+    workspace: Option<String>,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+impl TerraformArgs {
+    /// The load options, with variable files made relative to the project directory `dir`, where
+    /// every location in a report is relative to.
+    pub fn options(&self, dir: &std::path::Path) -> Result<liftoff::sources::LoadOptions, Failure> {
+        let mut var_files = Vec::new();
+        for file in &self.var_files {
+            let inside = dir
+                .canonicalize()
+                .ok()
+                .zip(file.canonicalize().ok())
+                .and_then(|(d, f)| f.strip_prefix(&d).ok().map(std::path::Path::to_path_buf));
+            let Some(rel) = inside else {
+                let d = liftoff::diagnostic::Diagnostic::in_file(
+                    &file.display().to_string(),
+                    if file.exists() {
+                        "--var-file names a file outside the project directory"
+                    } else {
+                        "--var-file names a file that does not exist"
+                    },
+                )
+                .expected(format!("a .tfvars file inside {}", dir.display()));
+                return Err(Failure::Input(
+                    liftoff::diagnostic::InputError::one(d),
+                    dir.to_path_buf(),
+                ));
+            };
+            var_files.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+        Ok(liftoff::sources::LoadOptions {
+            var_files,
+            vars: self.vars.clone(),
+            workspace: self.workspace.clone(),
+        })
+    }
+}

@@ -111,8 +111,24 @@ pub fn parse_manifest(
     Ok((manifest, doc))
 }
 
+/// What the command line adds to the files: Terraform variable files, variables and workspace.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Variable files (paths inside the project directory) read after each root's own.
+    pub var_files: Vec<String>,
+    /// `name=value` variables, which beat every variable file.
+    pub vars: Vec<(String, String)>,
+    /// The workspace `terraform.workspace` evaluates to, for every root.
+    pub workspace: Option<String>,
+}
+
 /// Reads `dir`: its manifest if there is one, and the artefacts it can discover.
 pub fn load(dir: &Path) -> Result<Loaded, InputError> {
+    load_with(dir, &LoadOptions::default())
+}
+
+/// [`load`] with command-line options.
+pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputError> {
     if !dir.is_dir() {
         return Err(InputError::one(
             Diagnostic::in_file(&dir.display().to_string(), "no such directory")
@@ -173,7 +189,7 @@ pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     read_compose(dir, &mut deployment, &sources)?;
     read_serverless(dir, &mut deployment, &sources)?;
     read_kubernetes(dir, &mut deployment)?;
-    read_terraform(dir, &mut deployment, &sources)?;
+    read_terraform(dir, &mut deployment, &sources, options)?;
     monitoring_from_resources(&mut deployment);
     read_prometheus(dir, &mut deployment)?;
     derive_from_settings(&mut deployment);
@@ -1278,13 +1294,16 @@ fn read_terraform(
     dir: &Path,
     deployment: &mut Deployment,
     declared: &[discover::DeclaredSource],
+    options: &LoadOptions,
 ) -> Result<(), InputError> {
     let plan = terraform_plan(deployment, declared);
     let mut problems = Vec::new();
     let mut used: std::collections::BTreeMap<String, Vec<String>> =
         std::collections::BTreeMap::new();
-    for (root, var_files, workspace, env) in plan {
-        match terraform::read_root(dir, &root, &var_files, &workspace) {
+    for (root, mut var_files, workspace, env) in plan {
+        var_files.extend(options.var_files.iter().cloned());
+        let workspace = options.workspace.clone().unwrap_or(workspace);
+        match terraform::read_root_with(dir, &root, &var_files, &workspace, &options.vars) {
             Ok(read) => {
                 // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
                 for (address, source, at) in &read.modules {

@@ -237,7 +237,35 @@ pub fn read_root(
     var_files: &[String],
     workspace: &str,
 ) -> Result<Root, InputError> {
-    read_module(dir, rel, var_files, workspace, &ModuleCall::default())
+    read_root_with(dir, rel, var_files, workspace, &[])
+}
+
+/// [`read_root`] with `-var name=value` overrides, which beat every variable file as they do in
+/// Terraform. A value is read as an HCL expression when it is one (`3`, `true`, `["a"]`), else
+/// as a string, as Terraform reads values of string-typed variables.
+pub fn read_root_with(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    overrides: &[(String, String)],
+) -> Result<Root, InputError> {
+    let empty = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
+    let inputs = overrides
+        .iter()
+        .map(|(name, text)| {
+            let value = hcl::edit::parser::parse_expr(text)
+                .ok()
+                .and_then(|e| hcl::Expression::from(e).evaluate(&empty).ok())
+                .unwrap_or_else(|| hcl::Value::from(text.as_str()));
+            (name.clone(), value)
+        })
+        .collect();
+    let call = ModuleCall {
+        inputs,
+        ..ModuleCall::default()
+    };
+    read_module(dir, rel, var_files, workspace, &call)
 }
 
 /// How a module is called: the root, or a `module` block of another module.

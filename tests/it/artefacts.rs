@@ -1451,3 +1451,85 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "the module's default storage_type is magnetic"
     );
 }
+
+#[test]
+fn terraform_variables_files_and_workspace_come_from_the_command_line() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    std::fs::write(
+        dir.path().join("terraform/production/workspace.tf"),
+        "resource \"aws_dynamodb_table\" \"sessions\" {\n  name = \"sessions\"\n  hash_key = \"id\"\n  \
+         point_in_time_recovery { enabled = true }\n  \
+         tags = { BackupPolicy = terraform.workspace == \"production\" ? \"Prod\" : \"None\" }\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("overrides")).unwrap();
+    std::fs::write(
+        dir.path().join("overrides/ops.tfvars"),
+        "environment = \"staging\"\n",
+    )
+    .unwrap();
+    let status_of = |report: &serde_json::Value, rule: &str, target: &str| {
+        results(report, rule)
+            .into_iter()
+            .find(|r| r["target"] == target)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| "missing".into())
+    };
+    let replica =
+        |report: &serde_json::Value| status_of(report, "ha.db-replica", "aws_db_instance.main");
+    let (_, plain) = check(dir.path(), &[]);
+    assert_eq!(replica(&plain), "pass");
+    assert_eq!(
+        status_of(
+            &plain,
+            "reliability.backup-tags",
+            "aws_dynamodb_table.sessions"
+        ),
+        "pass",
+        "the workspace defaults to the environment's name"
+    );
+
+    let (_, with_var) = check(dir.path(), &["--var", "environment=staging"]);
+    assert_eq!(replica(&with_var), "fail", "staging's multi_az = \"false\"");
+
+    let var_file = dir.path().join("overrides/ops.tfvars");
+    let (_, with_file) = check(dir.path(), &["--var-file", var_file.to_str().unwrap()]);
+    assert_eq!(replica(&with_file), "fail");
+    let (_, both) = check(
+        dir.path(),
+        &[
+            "--var-file",
+            var_file.to_str().unwrap(),
+            "--var",
+            "environment=production",
+        ],
+    );
+    assert_eq!(replica(&both), "pass", "--var beats --var-file");
+
+    let (_, other_workspace) = check(dir.path(), &["--workspace", "default"]);
+    assert_eq!(
+        status_of(
+            &other_workspace,
+            "reliability.backup-tags",
+            "aws_dynamodb_table.sessions"
+        ),
+        "fail"
+    );
+
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--var-file", "/nonexistent/prod.tfvars"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--var-file names a file that does not exist",
+        ));
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--var", "no-equals-sign"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not NAME=VALUE"));
+}

@@ -1450,6 +1450,20 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "fail",
         "the module's default storage_type is magnetic"
     );
+    let loss = "monitoring.message-loss";
+    assert_eq!(
+        status_of(loss, "aws_sqs_queue.certificates"),
+        "pass",
+        "redrive_policy known only after apply still counts"
+    );
+    assert_eq!(
+        status_of(loss, "aws_sqs_queue.certificates_dlq"),
+        "pass",
+        "its depth alarm"
+    );
+    assert_eq!(status_of(loss, "aws_sqs_queue.notifications"), "fail");
+    assert_eq!(status_of(loss, "aws_sns_topic.births"), "pass");
+    assert_eq!(status_of(loss, "aws_sns_topic.deaths"), "fail");
 }
 
 #[test]

@@ -249,8 +249,10 @@ static MESSAGE_LOSS: RuleMeta = RuleMeta {
         Evidence::Declared,
     ],
     sources: &[Guideline::Hkn],
-    checks: "With queues or topics, an alarm `on: dlq` is declared (with Terraform: SNS delivery-status \
-logging, and every consumer has a dead-letter queue with an alarm).",
+    checks: "With queues or topics, an alarm `on: dlq` is declared. With Terraform: every SQS queue has a \
+`redrive_policy` (or an `aws_sqs_queue_redrive_policy`), every dead-letter queue (named `*dlq*` / \
+`*dead-letter*`) has an alarm on its depth, and every SNS topic logs failed deliveries \
+(a `*_failure_feedback_role_arn`).",
     rationale: "A message that fails delivery disappears without a trace unless something catches it. A \
 dead-letter queue catches it; an alarm makes sure someone looks.",
     remediation: "Give every consumer a dead-letter queue and alarm on its depth.",
@@ -274,14 +276,8 @@ impl Rule for MessageLoss {
             .components()
             .filter(|(_, c)| c.kind() == ComponentKind::Queue)
             .collect();
-        if queues.is_empty() {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "no queues or topics declared",
-            )]);
-        }
         let m = &cx.model.monitoring;
-        Ok(queues
+        let mut out: Vec<Finding> = queues
             .into_iter()
             .map(|(env, q)| {
                 match (m.alarm_on("dlq"), &m.origin) {
@@ -300,8 +296,101 @@ impl Rule for MessageLoss {
                 }
                 .in_env(&env.name)
             })
-            .collect())
+            .collect();
+        out.extend(message_loss_terraform(cx));
+        or_not_applicable(out, "no queues or topics declared or read")
     }
+}
+
+/// Whether an attribute is set, known or known only after apply (a role ARN usually is).
+fn is_set(r: &crate::model::Resource, attribute: &str) -> bool {
+    r.attr(attribute).is_some_and(|a| !a.value.is_null()) || r.unknown.contains_key(attribute)
+}
+
+/// Whether a queue is a dead-letter queue, by the names teams give them.
+fn is_dead_letter_queue(q: &crate::model::Resource) -> bool {
+    let name = q
+        .attr("name")
+        .and_then(|n| n.value.as_str())
+        .unwrap_or_default();
+    [q.address.as_str(), name].iter().any(|text| {
+        let text = text.to_ascii_lowercase();
+        text.contains("dlq")
+            || text.contains("dead-letter")
+            || text.contains("deadletter")
+            || text.contains("dead_letter")
+    })
+}
+
+/// SQS queues (a redrive policy to a dead-letter queue, and an alarm on dead letters) and SNS
+/// topics (delivery-status logging of failures) written in Terraform.
+fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    let m = &cx.model.monitoring;
+    let redriven: Vec<&str> = resources(cx.model, &["aws_sqs_queue_redrive_policy"])
+        .filter_map(|r| r.references.get("queue_url").map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for q in resources(cx.model, &["aws_sqs_queue"]) {
+        let target = q.address.clone();
+        let finding = if is_dead_letter_queue(q) {
+            match m.alarm_on("dlq") {
+                Some(a) => Finding::pass(target, "dead letters raise an alarm").at(&a.origin),
+                None => on_resource(
+                    Finding::fail(
+                        target,
+                        "nothing alarms when messages land in this dead-letter queue",
+                    ),
+                    q,
+                    "name",
+                ),
+            }
+        } else if !is_set(q, "redrive_policy") && !redriven.contains(&q.address.as_str()) {
+            on_resource(
+                Finding::fail(
+                    target,
+                    "no `redrive_policy`: a message that keeps failing is dropped after the retention period",
+                ),
+                q,
+                "redrive_policy",
+            )
+        } else {
+            on_resource(
+                Finding::pass(target, "failing messages move to a dead-letter queue"),
+                q,
+                "redrive_policy",
+            )
+        };
+        out.push(match &q.environment {
+            Some(env) => finding.in_env(env),
+            None => finding,
+        });
+    }
+    const FAILURE_FEEDBACK: [&str; 5] = [
+        "application_failure_feedback_role_arn",
+        "firehose_failure_feedback_role_arn",
+        "http_failure_feedback_role_arn",
+        "lambda_failure_feedback_role_arn",
+        "sqs_failure_feedback_role_arn",
+    ];
+    for topic in resources(cx.model, &["aws_sns_topic"]) {
+        let logged = FAILURE_FEEDBACK.iter().find(|k| is_set(topic, k));
+        let finding = match logged {
+            Some(k) => Finding::pass(
+                topic.address.clone(),
+                format!("failed deliveries are logged (`{k}`)"),
+            ),
+            None => Finding::fail(
+                topic.address.clone(),
+                "no delivery-status logging: failed deliveries leave no trace (set a `*_failure_feedback_role_arn`)",
+            ),
+        };
+        out.push(on_resource(
+            finding,
+            topic,
+            logged.copied().unwrap_or("name"),
+        ));
+    }
+    out
 }
 
 static OBSERVABILITY: RuleMeta = RuleMeta {

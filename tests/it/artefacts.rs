@@ -1464,6 +1464,38 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
     assert_eq!(status_of(loss, "aws_sqs_queue.notifications"), "fail");
     assert_eq!(status_of(loss, "aws_sns_topic.births"), "pass");
     assert_eq!(status_of(loss, "aws_sns_topic.deaths"), "fail");
+    let firewall = "security.internal-behind-firewall";
+    assert_eq!(status_of(firewall, "aws_security_group.web"), "pass");
+    assert_eq!(
+        status_of(firewall, "aws_security_group.bastion"),
+        "fail",
+        "SSH open to the world"
+    );
+    assert_eq!(
+        status_of(firewall, "aws_security_group_rule.debug"),
+        "fail",
+        "every port"
+    );
+    assert_eq!(
+        status_of(firewall, "aws_vpc_security_group_ingress_rule.http"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(firewall, "deployment"),
+        "pass",
+        "security groups are the firewall when the manifest says nothing"
+    );
+    let bastion = results(&report, firewall)
+        .into_iter()
+        .find(|r| r["target"] == "aws_security_group.bastion")
+        .unwrap();
+    assert!(
+        bastion["message"]
+            .as_str()
+            .unwrap()
+            .contains("port 22 to 0.0.0.0/0"),
+        "{bastion}"
+    );
 }
 
 #[test]

@@ -16,6 +16,19 @@ const SECRET_MARKERS: [&str; 9] = [
     "credential",
 ];
 
+/// What a redacted value reads as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Whether a Terraform attribute holds a secret. Narrower than [`is_secret_key`]: provider
+/// schemas are full of `*_key` attributes that are names, not secrets (`hash_key`, `range_key`,
+/// `public_key`, `s3_key`).
+pub fn is_terraform_secret(attribute: &str) -> bool {
+    let lower = attribute.to_ascii_lowercase();
+    SECRET_MARKERS.iter().any(|m| lower.contains(m))
+        || lower == "access_key"
+        || lower == "secret_key"
+}
+
 /// Whether a key's value must never be shown.
 pub fn is_secret_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
@@ -28,7 +41,7 @@ pub fn redact(value: &mut Value) {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
                 if is_secret_key(k) && !matches!(v, Value::Null | Value::Bool(_)) {
-                    *v = Value::String("[redacted]".into());
+                    *v = Value::String(REDACTED.into());
                 } else {
                     redact(v);
                 }
@@ -43,6 +56,28 @@ pub fn redact(value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn terraform_key_names_are_not_secrets() {
+        for name in [
+            "hash_key",
+            "range_key",
+            "public_key",
+            "s3_key",
+            "kms_key_id",
+        ] {
+            assert!(!is_terraform_secret(name), "{name}");
+        }
+        for name in [
+            "master_password",
+            "auth_token",
+            "secret_string",
+            "access_key",
+            "private_key",
+        ] {
+            assert!(is_terraform_secret(name), "{name}");
+        }
+    }
 
     #[test]
     fn secret_values_disappear_at_any_depth() {

@@ -762,9 +762,15 @@ fn read_body(
         let at = lines.of(attr.key.span());
         match hcl::Expression::from(attr.value.clone()).evaluate(ctx) {
             Ok(value) => {
-                resource
-                    .attributes
-                    .insert(key, (normalise(to_json(&value)), at));
+                let mut value = normalise(to_json(&value));
+                // A secret known before apply is written in the repository (literally, as a
+                // variable default or in a variable file); its value never enters the model.
+                // Flags such as `manage_master_user_password = true` hold no secret.
+                let literal = value.as_str().is_some_and(|s| !s.is_empty());
+                if crate::secrets::is_terraform_secret(attr.key.value()) && literal {
+                    value = Json::String(crate::secrets::REDACTED.into());
+                }
+                resource.attributes.insert(key, (value, at));
             }
             Err(_) => {
                 if let Some(address) = reference(&attr.value.to_string()) {

@@ -1496,6 +1496,37 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
             .contains("port 22 to 0.0.0.0/0"),
         "{bastion}"
     );
+    let secrets = "security.plaintext-secrets";
+    assert_eq!(
+        status_of(secrets, "aws_rds_cluster.reporting.master_password"),
+        "fail",
+        "a variable default is committed"
+    );
+    assert_eq!(
+        status_of(
+            secrets,
+            "aws_db_instance.archive.manage_master_user_password"
+        ),
+        "missing",
+        "a flag named like a password holds no secret"
+    );
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(
+        !text.contains("change-me-before-launch"),
+        "the secret never reaches a report"
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let cluster = loaded
+        .deployment
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_rds_cluster.reporting")
+        .unwrap();
+    assert_eq!(
+        cluster.attr("master_password").unwrap().value,
+        "[redacted]",
+        "the secret never enters the model"
+    );
 }
 
 #[test]

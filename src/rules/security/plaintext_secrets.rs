@@ -30,6 +30,69 @@ and fork forever; rotating it is the only fix.",
     examples_run: false,
 };
 
+/// The paths (`master_user_options.master_user_password`) of redacted secrets in an attribute,
+/// nested blocks included.
+fn committed_secrets(path: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    match value {
+        serde_json::Value::String(s)
+            if s == crate::secrets::REDACTED && crate::secrets::is_terraform_secret(leaf) =>
+        {
+            out.push(path.to_string());
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                committed_secrets(path, item, out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                committed_secrets(&format!("{path}.{k}"), v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Terraform resource attributes that hold a secret known before apply: committed in the
+/// repository. The reader has already replaced each such value with the redaction marker.
+fn terraform_secrets(cx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for r in &cx.model.resources {
+        for (name, fact) in &r.attributes {
+            let mut paths = Vec::new();
+            committed_secrets(name, &fact.value, &mut paths);
+            paths.dedup();
+            for key in paths {
+                let finding = Finding::fail(
+                    format!("{}.{key}", r.address),
+                    format!(
+                        "`{key}` of {} is written in the repository (a literal, a variable default or a variable file)",
+                        r.address
+                    ),
+                )
+                .at(&fact.origin);
+                out.push(match &r.environment {
+                    Some(env) => finding.in_env(env),
+                    None => finding,
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(first) = cx.model.resources.first() {
+            out.push(
+                Finding::pass(
+                    "terraform",
+                    "no literal secret values in Terraform resources",
+                )
+                .at(&first.origin),
+            );
+        }
+    }
+    out
+}
+
 impl Rule for PlaintextSecrets {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -91,6 +154,7 @@ impl Rule for PlaintextSecrets {
                 out.push(finding.at_opt(in_file.first().map(|(s, _)| &s.origin)));
             }
         }
+        out.extend(terraform_secrets(cx));
         or_not_applicable(out, "no deployment files with settings were read")
     }
 }

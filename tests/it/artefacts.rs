@@ -1527,6 +1527,15 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "[redacted]",
         "the secret never enters the model"
     );
+    let zones = results(&report, "ha.multi-zone")
+        .into_iter()
+        .find(|r| r["environment"] == "production")
+        .unwrap();
+    assert_eq!(zones["status"], "fail", "{zones}");
+    assert!(
+        zones["message"].as_str().unwrap().contains("spans 2 zones"),
+        "{zones}"
+    );
 }
 
 #[test]

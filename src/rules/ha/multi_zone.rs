@@ -16,8 +16,8 @@ static META: RuleMeta = RuleMeta {
         Evidence::Declared,
     ],
     sources: &[Guideline::Hkn],
-    checks: "The zones of a production environment (its `zones`, and those of its servers and components) \
-number at least `min_zones`.",
+    checks: "The zones of a production environment (its `zones`, those of its servers and components, and \
+the `availability_zone(s)` of its Terraform resources) number at least `min_zones`.",
     rationale: "Zones fail as a unit: power, cooling and network. With three zones, losing one leaves a \
 majority to keep serving and to keep quorum-based systems writable.",
     remediation: "Spread servers and components over at least three zones, or use managed multi-AZ services.",
@@ -49,8 +49,31 @@ impl Rule for MultiZone {
                 .chain(env.components.iter().flat_map(|c| c.zones.iter()))
                 .chain(env.servers.iter().filter_map(|s| s.zone.as_ref()))
             {
-                origin.get_or_insert(&z.origin);
-                zones.insert(z.value.as_str());
+                origin.get_or_insert(z.origin.clone());
+                zones.insert(z.value.clone());
+            }
+            // Terraform resources name their zones: instances and subnets one each, groups and
+            // clusters a list.
+            for r in cx
+                .model
+                .resources
+                .iter()
+                .filter(|r| r.environment.as_deref() == Some(&env.name))
+            {
+                for key in ["availability_zone", "availability_zones"] {
+                    let Some(fact) = r.attr(key) else { continue };
+                    let named: Vec<&str> = match &fact.value {
+                        serde_json::Value::String(one) => vec![one.as_str()],
+                        serde_json::Value::Array(many) => {
+                            many.iter().filter_map(|z| z.as_str()).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    for zone in named {
+                        origin.get_or_insert(fact.origin.clone());
+                        zones.insert(zone.to_string());
+                    }
+                }
             }
             let target = env.target();
             let finding = if zones.is_empty() {
@@ -72,7 +95,7 @@ impl Rule for MultiZone {
                         list(&zones.iter().collect::<Vec<_>>())
                     ),
                 )
-                .at_opt(origin)
+                .at_opt(origin.as_ref())
             };
             out.push(
                 finding

@@ -305,6 +305,8 @@ pub struct Deployment {
     pub pipelines: Vec<Location>,
     /// Provider-specific resources (Terraform and the like), with their attributes.
     pub resources: Vec<Resource>,
+    /// Remote Terraform modules the configuration calls (their resources are not read).
+    pub modules: Vec<ModuleSource>,
     /// Live observations, by endpoint URL. Empty until something probes.
     pub probes: BTreeMap<String, Probe>,
     /// Waivers written in artefacts' comments (`# liftoff:ignore ...`).
@@ -688,6 +690,19 @@ pub struct ArtefactFile {
     /// `read`, or `ignored` with the reason.
     pub status: String,
     pub reason: Option<String>,
+}
+
+/// A remote Terraform module call: where its code comes from.
+#[derive(Clone, Debug)]
+pub struct ModuleSource {
+    /// Its address, `module.network`.
+    pub address: String,
+    /// Its `source` (registry address, git URL, archive URL).
+    pub source: String,
+    /// Its `version` constraint, for registry modules.
+    pub version: Option<String>,
+    pub environment: Option<String>,
+    pub origin: Origin,
 }
 
 /// A provider-specific resource (for example an `aws_db_instance`), as its reader saw it.

@@ -1306,7 +1306,15 @@ fn read_terraform(
         match terraform::read_root_with(dir, &root, &var_files, &workspace, &options.vars) {
             Ok(read) => {
                 // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
-                for (address, source, at) in &read.modules {
+                for module in &read.modules {
+                    let (address, source, at) = (&module.address, &module.source, &module.location);
+                    deployment.modules.push(crate::model::ModuleSource {
+                        address: address.clone(),
+                        source: source.clone(),
+                        version: module.version.clone(),
+                        environment: Some(env.clone()),
+                        origin: crate::model::Origin::Artefact(at.clone()),
+                    });
                     deployment.artefacts.push(crate::model::ArtefactFile {
                         path: format!("{}#{address}", at.path),
                         kind: "terraform-module".into(),

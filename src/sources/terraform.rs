@@ -140,12 +140,25 @@ fn inline_waivers(
     out
 }
 
+/// A module call liftoff does not follow (a remote source), as written.
+#[derive(Clone, Debug)]
+pub struct RemoteModule {
+    /// Its address, `module.network`.
+    pub address: String,
+    /// Its `source`.
+    pub source: String,
+    /// Its `version` constraint, for registry modules.
+    pub version: Option<String>,
+    /// The `module` block.
+    pub location: Location,
+}
+
 /// What a root module holds.
 #[derive(Clone, Debug, Default)]
 pub struct Root {
     pub resources: Vec<TfResource>,
-    /// Module calls not evaluated (remote sources): (address, source, location).
-    pub modules: Vec<(String, String, Location)>,
+    /// Module calls not evaluated (remote sources).
+    pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
 }
@@ -479,11 +492,17 @@ fn read_module(
                         .unwrap_or_default();
                     let local = source.starts_with("./") || source.starts_with("../");
                     if !local || call.depth >= MAX_MODULE_DEPTH {
-                        root.modules.push((
-                            format!("{}module.{name}", call.prefix),
+                        let version = value_of("version")
+                            .and_then(|a| {
+                                hcl::Expression::from(a.value.clone()).evaluate(&ctx).ok()
+                            })
+                            .and_then(|v| v.as_str().map(String::from));
+                        root.modules.push(RemoteModule {
+                            address: format!("{}module.{name}", call.prefix),
                             source,
-                            lines.of(block.span()),
-                        ));
+                            version,
+                            location: lines.of(block.span()),
+                        });
                         continue;
                     }
                     let mut inner = ModuleCall {
@@ -1273,7 +1292,7 @@ module "network" { source = "terraform-aws-modules/vpc/aws" }
             table.attributes["point_in_time_recovery"].0[0]["enabled"],
             true
         );
-        assert_eq!(root.modules[0].1, "terraform-aws-modules/vpc/aws");
+        assert_eq!(root.modules[0].source, "terraform-aws-modules/vpc/aws");
     }
 
     #[test]

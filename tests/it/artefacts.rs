@@ -1536,6 +1536,17 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         zones["message"].as_str().unwrap().contains("spans 2 zones"),
         "{zones}"
     );
+    let images = "env.production-dev-images";
+    assert_eq!(
+        status_of(images, "module.network"),
+        "pass",
+        "a registry version"
+    );
+    assert_eq!(
+        status_of(images, "module.dns"),
+        "fail",
+        "a git source without ?ref="
+    );
 }
 
 #[test]

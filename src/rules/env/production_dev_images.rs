@@ -9,14 +9,21 @@ static META: RuleMeta = RuleMeta {
     pillar: Pillar::Environments,
     stages: [OFF, REQ, REQ],
     applies_when: Some("production has components"),
-    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
+    evidence: &[
+        Evidence::Compose,
+        Evidence::Kubernetes,
+        Evidence::Terraform,
+        Evidence::Declared,
+    ],
     sources: &[Guideline::Stat],
     checks: "No production component uses a developer or express edition (`edition:`), an image \
 without a tag or with the `:latest` tag (`image:`), or a development server. Engines sold in editions \
-(SQL Server, Oracle, Db2) must declare theirs.",
+(SQL Server, Oracle, Db2) must declare theirs. Remote Terraform modules are pinned: `?ref=` on git \
+sources, a `version` on registry modules.",
     rationale: "Developer editions are licensed and tuned for development only (SQL Server Express caps \
 memory and database size); `:latest` makes every restart a silent upgrade that no one tested.",
-    remediation: "Use a production edition and pin every image to a tested version tag or digest.",
+    remediation: "Use a production edition and pin every image to a tested version tag or digest, and every \
+remote module to a tag or release.",
     params: &[],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, image: \"registry.example.org/web:2.4.1\"}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, image: \"registry.example.org/web:latest\"}]\n",
@@ -38,6 +45,29 @@ fn image_problem(image: &str) -> Option<String> {
             Some(format!("image `{image}` is a development build"))
         }
         _ => None,
+    }
+}
+
+/// Why a remote module source is not pinned, if it is not: git sources need `?ref=`, registry
+/// modules a `version`. Archives (`https://…/v1.2.zip`, `s3::`, `gcs::`) name fixed content.
+fn module_problem(source: &str, version: Option<&str>) -> Option<String> {
+    let git = source.starts_with("git::")
+        || source.starts_with("git@")
+        || source.starts_with("github.com/")
+        || source.starts_with("bitbucket.org/")
+        || source.ends_with(".git");
+    let archive =
+        source.contains("://") || source.starts_with("s3::") || source.starts_with("gcs::");
+    if git {
+        (!source.contains("ref=")).then(|| {
+            format!("module source `{source}` has no `?ref=`, so every `terraform init` fetches the branch head")
+        })
+    } else if archive {
+        None
+    } else {
+        version.is_none().then(|| {
+            format!("registry module `{source}` has no `version`, so every `terraform init` may fetch a newer release")
+        })
     }
 }
 
@@ -112,7 +142,25 @@ impl Rule for ProductionDevImages {
                 };
                 out.push(finding.in_env(&env.name));
             }
-            if env.components.is_empty() {
+            for module in cx
+                .model
+                .modules
+                .iter()
+                .filter(|m| m.environment.as_deref() == Some(&env.name))
+            {
+                let finding = match module_problem(&module.source, module.version.as_deref()) {
+                    Some(problem) => Finding::fail(module.address.clone(), problem),
+                    None => Finding::pass(module.address.clone(), "the module source is pinned"),
+                };
+                out.push(finding.at(&module.origin).in_env(&env.name));
+            }
+            if env.components.is_empty()
+                && !cx
+                    .model
+                    .modules
+                    .iter()
+                    .any(|m| m.environment.as_deref() == Some(&env.name))
+            {
                 out.push(
                     Finding::not_applicable(env.target(), "no components declared")
                         .in_env(&env.name),
@@ -120,5 +168,20 @@ impl Rule for ProductionDevImages {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_problem;
+
+    #[test]
+    fn module_sources_are_pinned_by_ref_or_version() {
+        assert!(module_problem("git::https://example.org/net.git?ref=v1.2.0", None).is_none());
+        assert!(module_problem("github.com/acme/net", None).is_some());
+        assert!(module_problem("git@github.com:acme/net.git", None).is_some());
+        assert!(module_problem("terraform-aws-modules/vpc/aws", Some("5.8.1")).is_none());
+        assert!(module_problem("terraform-aws-modules/vpc/aws", None).is_some());
+        assert!(module_problem("https://example.org/modules/net-1.2.zip", None).is_none());
     }
 }

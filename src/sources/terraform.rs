@@ -761,6 +761,82 @@ fn expand(
     out
 }
 
+/// Expands a `dynamic "name" { for_each = …; content { … } }` block into one nested `name` block
+/// per element, as Terraform does. A `for_each` known only after apply leaves the block unknown.
+fn read_dynamic(
+    block: &Block,
+    prefix: &str,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    nested: &mut BTreeMap<String, Vec<Json>>,
+    nested_at: &mut BTreeMap<String, Location>,
+    resource: &mut TfResource,
+) {
+    let Some(name) = label(block, 0) else { return };
+    let key = format!("{prefix}{name}");
+    let attribute = |k: &str| {
+        block
+            .body
+            .attributes()
+            .find(|a| a.key.value().as_str() == k)
+    };
+    let Some(content) = block
+        .body
+        .blocks()
+        .find(|b| b.ident.value().as_str() == "content")
+    else {
+        return;
+    };
+    // `iterator = rule` names the loop variable; it defaults to the block's label.
+    let iterator = attribute("iterator")
+        .map(|a| a.value.to_string().trim().to_string())
+        .unwrap_or_else(|| name.clone());
+    let elements: Vec<(hcl::Value, hcl::Value)> =
+        match attribute("for_each").map(|a| hcl::Expression::from(a.value.clone()).evaluate(ctx)) {
+            Some(Ok(hcl::Value::Array(items))) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (hcl::Value::from(i as u64), v))
+                .collect(),
+            Some(Ok(hcl::Value::Object(map))) => map
+                .into_iter()
+                .map(|(k, v)| (hcl::Value::from(k), v))
+                .collect(),
+            _ => {
+                resource.unknown.insert(key, lines.of(block.span()));
+                return;
+            }
+        };
+    nested_at
+        .entry(key.clone())
+        .or_insert_with(|| lines.of(block.span()));
+    let entries = nested.entry(key).or_default();
+    for (k, v) in elements {
+        let mut scope = ctx.clone();
+        let mut object = hcl::Map::new();
+        object.insert("key".to_string(), k);
+        object.insert("value".to_string(), v);
+        scope.declare_var(iterator.as_str(), hcl::Value::Object(object));
+        let mut inner = TfResource {
+            address: String::new(),
+            resource_type: String::new(),
+            location: lines.of(content.span()),
+            attributes: BTreeMap::new(),
+            unknown: BTreeMap::new(),
+            waivers: Vec::new(),
+            references: BTreeMap::new(),
+        };
+        read_body(&content.body, "", &scope, lines, &mut inner);
+        entries.push(Json::Object(
+            inner
+                .attributes
+                .into_iter()
+                .map(|(k, (v, _))| (k, v))
+                .collect(),
+        ));
+    }
+}
+
 /// Evaluates a body's attributes and nested blocks into `resource`, under `prefix`.
 fn read_body(
     body: &Body,
@@ -804,7 +880,19 @@ fn read_body(
     let mut nested_at: BTreeMap<String, Location> = BTreeMap::new();
     for block in body.blocks() {
         let ident = block.ident.value().to_string();
-        if ident == "lifecycle" || ident == "dynamic" {
+        if ident == "lifecycle" {
+            continue;
+        }
+        if ident == "dynamic" {
+            read_dynamic(
+                block,
+                prefix,
+                ctx,
+                lines,
+                &mut nested,
+                &mut nested_at,
+                resource,
+            );
             continue;
         }
         let mut inner = TfResource {
@@ -1152,6 +1240,64 @@ resource "aws_sqs_queue" "q" {
         assert_eq!(
             q["all_vars"].0, 2,
             "`var` as a whole object holds every variable, not only those named"
+        );
+    }
+
+    #[test]
+    fn dynamic_blocks_expand_like_terraform() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "ports" { default = [443, 22] }
+locals {
+  admin = { ssh = { port = 22, cidr = "10.0.0.0/8" } }
+}
+resource "aws_security_group" "web" {
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+  dynamic "egress" {
+    for_each = local.admin
+    iterator = rule
+    content {
+      from_port   = rule.value.port
+      description = rule.key
+    }
+  }
+  dynamic "tag" {
+    for_each = data.aws_subnets.all.ids
+    content { value = tag.value }
+  }
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let sg = &root.resources[0];
+        assert_eq!(
+            sg.attributes["ingress"].0,
+            serde_json::json!([
+                {"from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
+                {"from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}
+            ])
+        );
+        assert_eq!(
+            sg.attributes["egress"].0,
+            serde_json::json!([{"from_port": 22, "description": "ssh"}])
+        );
+        assert_eq!(
+            sg.attributes["ingress"].1.line, 7,
+            "the dynamic block's line"
+        );
+        assert!(
+            sg.unknown.contains_key("tag"),
+            "a for_each known only after apply"
         );
     }
 

@@ -1315,12 +1315,15 @@ fn read_terraform(
                         environment: Some(env.clone()),
                         origin: crate::model::Origin::Artefact(at.clone()),
                     });
+                    if module.followed {
+                        continue;
+                    }
                     deployment.artefacts.push(crate::model::ArtefactFile {
                         path: format!("{}#{address}", at.path),
                         kind: "terraform-module".into(),
                         environment: Some(env.clone()),
                         status: "not-read".into(),
-                        reason: Some(format!("remote module `{source}`: liftoff follows local modules only, so its resources are not judged")),
+                        reason: Some(format!("remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged")),
                     });
                 }
                 for r in read.resources {

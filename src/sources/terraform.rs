@@ -140,7 +140,7 @@ fn inline_waivers(
     out
 }
 
-/// A module call liftoff does not follow (a remote source), as written.
+/// A remote module call, as written.
 #[derive(Clone, Debug)]
 pub struct RemoteModule {
     /// Its address, `module.network`.
@@ -151,6 +151,8 @@ pub struct RemoteModule {
     pub version: Option<String>,
     /// The `module` block.
     pub location: Location,
+    /// Whether its code was read from where `terraform init` installed it.
+    pub followed: bool,
 }
 
 /// What a root module holds.
@@ -276,6 +278,7 @@ pub fn read_root_with(
         .collect();
     let call = ModuleCall {
         inputs,
+        installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
         ..ModuleCall::default()
     };
     read_module(dir, rel, var_files, workspace, &call)
@@ -293,6 +296,48 @@ struct ModuleCall {
     /// The provider's default tags, inherited from the root.
     default_tags: BTreeMap<String, Json>,
     depth: usize,
+    /// Its key in `modules.json` (`app.db` for `module.app.module.db`); empty for the root.
+    key: String,
+    /// Remote modules `terraform init` installed: key → folder in the repository.
+    installed: std::rc::Rc<BTreeMap<String, String>>,
+}
+
+/// The remote modules `terraform init` downloaded for the root in `folder`, from
+/// `.terraform/modules/modules.json` when it exists: module key → folder in the repository.
+fn installed_modules(dir: &Path, folder: &str) -> Result<BTreeMap<String, String>, InputError> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "Modules")]
+        modules: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "Dir")]
+        dir: String,
+    }
+    let rel = module_path(folder, ".terraform/modules/modules.json");
+    let path = dir.join(&rel);
+    if !path.is_file() {
+        return Ok(BTreeMap::new());
+    }
+    let text = super::read_text(&path, &rel)?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        InputError::one(
+            Diagnostic::at(
+                Location::new(rel.as_str(), e.line() as u32, e.column() as u32),
+                format!("not a Terraform modules manifest: {e}"),
+            )
+            .expected("{\"Modules\": [{\"Key\": …, \"Source\": …, \"Dir\": …}]} as `terraform init` writes it"),
+        )
+    })?;
+    Ok(manifest
+        .modules
+        .into_iter()
+        .filter(|m| !m.key.is_empty())
+        .map(|m| (m.key, module_path(folder, &m.dir)))
+        .collect())
 }
 
 /// The most deeply nested module liftoff follows (Terraform has no limit; a cycle would).
@@ -491,24 +536,37 @@ fn read_module(
                         .and_then(|v| v.as_str().map(String::from))
                         .unwrap_or_default();
                     let local = source.starts_with("./") || source.starts_with("../");
+                    let key = if call.key.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{}.{name}", call.key)
+                    };
+                    let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
                     if !local || call.depth >= MAX_MODULE_DEPTH {
                         let version = value_of("version")
                             .and_then(|a| {
                                 hcl::Expression::from(a.value.clone()).evaluate(&ctx).ok()
                             })
                             .and_then(|v| v.as_str().map(String::from));
+                        let followed =
+                            !local && installed.is_some() && call.depth < MAX_MODULE_DEPTH;
                         root.modules.push(RemoteModule {
                             address: format!("{}module.{name}", call.prefix),
-                            source,
+                            source: source.clone(),
                             version,
                             location: lines.of(block.span()),
+                            followed,
                         });
-                        continue;
+                        if !followed {
+                            continue;
+                        }
                     }
                     let mut inner = ModuleCall {
                         prefix: format!("{}module.{name}.", call.prefix),
                         default_tags: default_tags.clone(),
                         depth: call.depth + 1,
+                        installed: call.installed.clone(),
+                        key,
                         ..ModuleCall::default()
                     };
                     let meta = [
@@ -531,7 +589,10 @@ fn read_module(
                             Err(_) => inner.unknown_inputs.push(attr.key.value().to_string()),
                         }
                     }
-                    let path = module_path(folder, &source);
+                    let path = match installed.filter(|_| !local) {
+                        Some(installed) => installed.clone(),
+                        None => module_path(folder, &source),
+                    };
                     if !dir.join(&path).is_dir() {
                         problems.push(
                             Diagnostic::at(lines.of(block.span()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))

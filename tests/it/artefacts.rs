@@ -1630,3 +1630,57 @@ fn terraform_variables_files_and_workspace_come_from_the_command_line() {
         .code(2)
         .stderr(predicates::str::contains("is not NAME=VALUE"));
 }
+
+#[test]
+fn remote_modules_installed_by_terraform_init_are_read() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    let modules = dir.path().join("terraform/production/.terraform/modules");
+    std::fs::create_dir_all(modules.join("network")).unwrap();
+    std::fs::write(
+        modules.join("modules.json"),
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"network","Source":"registry.terraform.io/terraform-aws-modules/vpc/aws","Version":"5.8.1","Dir":".terraform/modules/network"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        modules.join("network/main.tf"),
+        "variable \"name\" { default = \"vpc\" }\n\nresource \"aws_s3_bucket\" \"flow_logs\" {\n  bucket = \"${var.name}-flow-logs\"\n  acl    = \"public-read\"\n}\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let storage = results(&report, "security.no-public-storage")
+        .into_iter()
+        .find(|r| r["target"] == "module.network.aws_s3_bucket.flow_logs")
+        .expect("the installed module's bucket is judged");
+    assert_eq!(storage["status"], "fail");
+    assert_eq!(
+        storage["location"]["path"],
+        "terraform/production/.terraform/modules/network/main.tf"
+    );
+    let files = report["artefacts"].as_array().unwrap();
+    assert!(
+        !files
+            .iter()
+            .any(|f| f["path"] == "terraform/production/main.tf#module.network"),
+        "a followed module is not listed as not read"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f["path"] == "terraform/production/main.tf#module.dns"
+                && f["status"] == "not-read"),
+        "a module terraform init did not install still is"
+    );
+
+    std::fs::write(modules.join("modules.json"), "{\"Modules\": 3}").unwrap();
+    liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "terraform/production/.terraform/modules/modules.json:1:",
+        ))
+        .stderr(predicates::str::contains(
+            "not a Terraform modules manifest",
+        ));
+}

@@ -117,6 +117,21 @@ pub fn resources<'a>(
         .filter(move |r| types.contains(&r.resource_type.as_str()))
 }
 
+/// Remote Terraform modules liftoff could not read, by an input a rule recognises: a module called
+/// with `storage_encrypted = false` is judged like the database it creates. A module that leaves
+/// the input out is not judged (its default is in code liftoff has not read).
+pub fn modules_with_input<'a>(
+    model: &'a Deployment,
+    inputs: &'a [&'a str],
+) -> impl Iterator<Item = (&'a crate::model::Resource, &'a str)> {
+    resources(model, &["module"]).filter_map(move |m| {
+        inputs
+            .iter()
+            .find(|i| m.attr(i).is_some() || m.unknown.contains_key(**i))
+            .map(|i| (m, *i))
+    })
+}
+
 /// A finding about a provider resource: its address as target, its environment, its position.
 pub fn on_resource(
     finding: Finding,

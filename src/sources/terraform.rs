@@ -558,6 +558,19 @@ fn read_module(
                             followed,
                         });
                         if !followed {
+                            // Its code is out of reach, but its inputs are written here: rules
+                            // judge the inputs they recognise (`storage_encrypted`, `multi_az`, …).
+                            let mut inputs = TfResource {
+                                address: format!("{}module.{name}", call.prefix),
+                                resource_type: "module".to_string(),
+                                location: lines.of(block.span()),
+                                attributes: BTreeMap::new(),
+                                unknown: BTreeMap::new(),
+                                waivers: inline_waivers(&lines, block.span(), &mut problems),
+                                references: BTreeMap::new(),
+                            };
+                            read_body(&block.body, "", &ctx, &lines, &mut inputs);
+                            root.resources.push(inputs);
                             continue;
                         }
                     }
@@ -1458,8 +1471,11 @@ module "network" { source = "terraform-aws-modules/vpc/aws" }
                 "aws_sqs_queue.jobs[1]",
                 "aws_sqs_queue.jobs[2]",
                 "aws_dynamodb_table.records",
+                // The remote module's inputs, for the rules that judge them.
+                "module.network",
             ]
         );
+        assert_eq!(root.resources[7].resource_type, "module");
         let db = &root.resources[0];
         assert_eq!(db.attributes["identifier"].0, "registry-production");
         assert_eq!(

@@ -1547,6 +1547,21 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "fail",
         "a git source without ?ref="
     );
+    // A remote module that is not installed is judged by the inputs a rule recognises.
+    assert_eq!(
+        status_of("security.encryption-at-rest", "module.reports_db"),
+        "fail"
+    );
+    assert_eq!(
+        status_of("security.db-not-public", "module.reports_db"),
+        "fail"
+    );
+    assert_eq!(status_of("ha.db-replica", "module.reports_db"), "pass");
+    assert_eq!(
+        status_of("security.db-not-public", "module.dns"),
+        "missing",
+        "a module without the input is not judged"
+    );
 }
 
 #[test]

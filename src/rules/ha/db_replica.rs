@@ -66,6 +66,7 @@ impl Rule for DbReplica {
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     resources(cx.model, &["aws_db_instance"])
         .filter(|r| r.attr("replicate_source_db").is_none())
+        .chain(modules_with_input(cx.model, &["multi_az"]).map(|(m, _)| m))
         .map(|r| {
             if let Some(unknown) = unknown_until_apply(r, "multi_az") {
                 return unknown;

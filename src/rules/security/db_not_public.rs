@@ -65,6 +65,7 @@ impl Rule for DbNotPublic {
 /// RDS instances: `publicly_accessible` (the provider's default is false).
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     resources(cx.model, &["aws_db_instance", "aws_rds_cluster_instance"])
+        .chain(modules_with_input(cx.model, &["publicly_accessible"]).map(|(m, _)| m))
         .map(|r| {
             if let Some(unknown) = unknown_until_apply(r, "publicly_accessible") {
                 return unknown;

@@ -79,7 +79,7 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
         "aws_msk_cluster",
         "aws_ebs_volume",
     ];
-    let findings = resources(cx.model, &types)
+    let mut findings = resources(cx.model, &types)
         .map(|r| {
             let target = r.address.clone();
             let (attribute, verdict): (&str, Option<bool>) = match r.resource_type.as_str() {
@@ -129,5 +129,31 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
             on_resource(finding, r, attribute)
         })
         .collect::<Vec<_>>();
+    // Remote modules, by the input that switches encryption on in the common community modules.
+    for (module, input) in modules_with_input(
+        cx.model,
+        &[
+            "storage_encrypted",
+            "encrypted",
+            "encrypt_at_rest",
+            "encryption_at_rest",
+        ],
+    ) {
+        if let Some(unknown) = unknown_until_apply(module, input) {
+            findings.push(unknown);
+            continue;
+        }
+        let on = module.flag(input).unwrap_or(false)
+            || module
+                .block(input)
+                .is_some_and(|b| b["enabled"].as_bool() == Some(true));
+        let finding = Finding::judge(
+            on,
+            module.address.clone(),
+            format!("the module's `{input}` input turns encryption at rest on"),
+            format!("the module's `{input}` input turns encryption at rest off"),
+        );
+        findings.push(on_resource(finding, module, input));
+    }
     Ok(findings)
 }

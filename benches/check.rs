@@ -1,6 +1,7 @@
-//! Benchmark: a generated manifest of 200 environments x 20 servers x 20 components, read,
-//! modelled and assessed in-process. Prints the median wall time of the full check, its parts,
-//! and the process's peak resident memory. Run with `cargo bench --bench check`.
+//! Benchmarks, in-process, of two generated deployments: a manifest of 200 environments x 20
+//! servers x 20 components, and a Terraform root of 10,000 resources in 1,000 files (the corpus
+//! `scripts/compare` also gives checkov). Prints the median wall time of the full check and of
+//! reading alone, and the process's peak resident memory. Run with `cargo bench --bench check`.
 //!
 //! A plain timing harness rather than criterion: it adds nothing to the test build, and the
 //! figure that matters (one cold check of a very large deployment) is a single measurement.
@@ -75,24 +76,111 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn main() {
-    let text = generate(200, 20, 20);
-    let dir = std::env::temp_dir().join(format!("liftoff-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("liftoff.yaml"), &text).expect("write manifest");
-    let manifest_mb = text.len() as f64 / 1e6;
-    drop(text);
+/// One file of the Terraform corpus: ten resources (the buckets count twice), using locals, variables, `for_each` and a
+/// split S3 resource, some of them failing on purpose.
+fn terraform_file(i: usize) -> String {
+    format!(
+        r#"locals {{
+  name_{i} = "${{var.service}}-{i}"
+}}
+
+resource "aws_s3_bucket" "data_{i}" {{
+  for_each = toset(["scans", "exports"])
+  bucket   = "${{local.name_{i}}}-${{each.key}}"
+  tags     = {{ BackupPolicy = "Prod" }}
+}}
+
+resource "aws_s3_bucket_public_access_block" "data_{i}" {{
+  bucket                  = aws_s3_bucket.data_{i}["scans"].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+
+resource "aws_db_instance" "db_{i}" {{
+  identifier              = local.name_{i}
+  engine                  = "postgres"
+  instance_class          = var.db_class
+  storage_encrypted       = true
+  multi_az                = "true"
+  publicly_accessible     = false
+  backup_retention_period = 7
+  tags                    = {{ BackupPolicy = "Prod" }}
+}}
+
+resource "aws_dynamodb_table" "table_{i}" {{
+  name         = "${{local.name_{i}}}-items"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+
+  point_in_time_recovery {{
+    enabled = {pitr}
+  }}
+}}
+
+resource "aws_cloudwatch_log_group" "logs_{i}" {{
+  name              = "/aws/lambda/${{local.name_{i}}}"
+  retention_in_days = 90
+}}
+
+resource "aws_lambda_function" "fn_{i}" {{
+  function_name = "${{local.name_{i}}}-fn"
+  role          = "arn:aws:iam::123456789012:role/fn"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "build/app.zip"
+}}
+
+resource "aws_lambda_function_url" "fn_{i}" {{
+  function_name      = aws_lambda_function.fn_{i}.function_name
+  authorization_type = "AWS_IAM"
+}}
+resource "aws_sqs_queue" "jobs_{i}" {{
+  name = "${{local.name_{i}}}-jobs"
+}}
+
+resource "aws_api_gateway_method" "get_{i}" {{
+  rest_api_id   = "api"
+  resource_id   = "root"
+  http_method   = "GET"
+  authorization = "{authorization}"
+}}
+"#,
+        pitr = i % 7 != 0,
+        authorization = if i % 5 == 0 { "NONE" } else { "AWS_IAM" },
+    )
+}
+
+/// Writes a deployment into a fresh temporary directory; `files` are (path, text).
+fn write_project(
+    name: &str,
+    files: impl Iterator<Item = (String, String)>,
+) -> (std::path::PathBuf, f64) {
+    let dir = std::env::temp_dir().join(format!("liftoff-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut bytes = 0;
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("temp dir");
+        bytes += text.len();
+        std::fs::write(path, text).expect("write corpus");
+    }
+    (dir, bytes as f64 / 1e6)
+}
+
+/// Runs the same steps as `liftoff check --format json` seven times; prints the medians.
+fn measure(label: &str, dir: &std::path::Path) {
     let today: Date = "2026-11-22".parse().unwrap();
     let mut parse_times = Vec::new();
     let mut total_times = Vec::new();
     let mut results = 0;
-    // The same steps as `liftoff check --format json`, in-process.
     for _ in 0..7 {
         let start = Instant::now();
-        let loaded = liftoff::sources::load(&dir).expect("generated manifest loads");
+        let loaded = liftoff::sources::load(dir).expect("generated corpus loads");
         parse_times.push(start.elapsed());
         let profile =
-            policy::load_profile("baseline", &dir, &loaded.declarations).expect("baseline loads");
+            policy::load_profile("baseline", dir, &loaded.declarations).expect("baseline loads");
         let options = Options {
             stage: Stage::Production,
             offline: true,
@@ -106,14 +194,47 @@ fn main() {
         results = assessment.results.len();
         std::hint::black_box(json);
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    println!("manifest: {manifest_mb:.1} MB, 200 environments x 20 servers x 20 components");
-    println!("read + model (median of 7): {:?}", median(parse_times));
+    let _ = std::fs::remove_dir_all(dir);
+    println!("{label}");
+    println!("  read + model (median of 7): {:?}", median(parse_times));
     println!(
-        "full check incl. JSON report (median of 7): {:?} for {results} results",
+        "  full check incl. JSON report (median of 7): {:?} for {results} results",
         median(total_times)
     );
+}
+
+fn main() {
+    let manifest = generate(200, 20, 20);
+    let (dir, mb) = write_project(
+        "manifest",
+        std::iter::once(("liftoff.yaml".to_string(), manifest)),
+    );
+    measure(
+        &format!("manifest: {mb:.1} MB, 200 environments x 20 servers x 20 components"),
+        &dir,
+    );
+
+    let header = (
+        "liftoff.yaml".to_string(),
+        "service: records\nenvironments:\n  production: {kind: production}\n".to_string(),
+    );
+    let variables = (
+        "terraform/production/variables.tf".to_string(),
+        "variable \"service\" { default = \"records\" }\nvariable \"db_class\" { default = \"db.t3.medium\" }\n"
+            .to_string(),
+    );
+    let stacks = (0..1000).map(|i| {
+        (
+            format!("terraform/production/stack_{i:04}.tf"),
+            terraform_file(i),
+        )
+    });
+    let (dir, mb) = write_project("terraform", [header, variables].into_iter().chain(stacks));
+    measure(
+        &format!("terraform: {mb:.1} MB, 10,000 resources in 1,000 files"),
+        &dir,
+    );
     if let Some(mb) = peak_rss_mb() {
-        println!("peak resident memory: {mb:.1} MB");
+        println!("peak resident memory (both runs): {mb:.1} MB");
     }
 }

@@ -94,19 +94,18 @@ fn inline_waivers(
     let Some(span) = span else { return Vec::new() };
     let first = lines.at(span.start).line as usize;
     let last = lines.at(span.end.saturating_sub(1)).line as usize;
-    let text: Vec<&str> = lines.text.lines().collect();
     // The comment lines right above the block, then the lines of the block itself.
     let mut above = first.saturating_sub(1);
     while above > 0
-        && text
-            .get(above - 1)
+        && lines
+            .line(above)
             .is_some_and(|l| l.trim_start().starts_with('#') || l.trim_start().starts_with("//"))
     {
         above -= 1;
     }
     let mut out = Vec::new();
     for number in (above + 1)..=last {
-        let Some(line) = text.get(number - 1) else {
+        let Some(line) = lines.line(number) else {
             break;
         };
         let Some(at) = line.find('#').or_else(|| line.find("//")) else {
@@ -188,6 +187,16 @@ impl<'a> Lines<'a> {
             .map_or(0, |s| s.chars().count())
             + 1;
         Location::new(self.path, line as u32, column as u32)
+    }
+
+    /// Line `number` (1-based) without its line ending.
+    fn line(&self, number: usize) -> Option<&'a str> {
+        let start = *self.starts.get(number.checked_sub(1)?)?;
+        let end = self
+            .starts
+            .get(number)
+            .map_or(self.text.len(), |next| next - 1);
+        self.text.get(start..end).map(|l| l.trim_end_matches('\r'))
     }
 
     fn of(&self, span: Option<std::ops::Range<usize>>) -> Location {

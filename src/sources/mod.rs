@@ -1479,3 +1479,15 @@ fn monitoring_from_resources(deployment: &mut Deployment) {
         m.tracing = tracing;
     }
 }
+
+/// Helpers shared by the readers' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    /// Writes `text` to `rel` under `dir`, creating its folders.
+    pub fn write(dir: &Path, rel: &str, text: &str) {
+        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(dir.join(rel), text).unwrap();
+    }
+}

@@ -451,10 +451,7 @@ pub fn policy(config: &SshdConfig, main: &str) -> (SshPolicy, Vec<Fact<String>>)
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
-        std::fs::write(dir.join(rel), text).unwrap();
-    }
+    use crate::sources::test_support::write;
 
     #[test]
     fn a_hardened_config_with_includes() {

@@ -1285,10 +1285,7 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
-        std::fs::write(dir.join(rel), text).unwrap();
-    }
+    use crate::sources::test_support::write;
 
     #[test]
     fn locals_and_variables_reach_every_expression_form() {

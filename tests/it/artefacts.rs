@@ -52,6 +52,15 @@ fn check(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     (code, serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// The status of `rule`'s result about `target`, or `missing` when there is none.
+fn status(report: &serde_json::Value, rule: &str, target: &str) -> String {
+    results(report, rule)
+        .into_iter()
+        .find(|r| r["target"] == target)
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| "missing".into())
+}
+
 fn results<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
     report["results"]
         .as_array()
@@ -621,13 +630,7 @@ fn an_inventory_gives_servers_roles_facts_and_admins() {
 fn inventory_facts_drive_capacity_and_access_rules() {
     let dir = project_with(CLUSTER, &[("inventory", "infrastructure/inventory")]);
     let (_, report) = check(dir.path(), &[]);
-    let status_of = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
+    let status_of = |rule: &str, target: &str| status(&report, rule, target);
     assert_eq!(
         status_of("capacity.server-spec", "server:production/prod-03"),
         "fail",
@@ -754,13 +757,7 @@ fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
         &[("k8s/production", "k8s/production")],
     );
     let (_, report) = check(dir.path(), &[]);
-    let status_of = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_default()
-    };
+    let status_of = |rule: &str, target: &str| status(&report, rule, target);
     assert_eq!(
         status_of("security.db-not-public", "component:production/postgres"),
         "fail"
@@ -1083,13 +1080,7 @@ const TF: &str = "service: records\nenvironments: {production: {kind: production
 fn a_terraform_root_per_environment_feeds_the_aws_rules() {
     let dir = project_with(TF, &[("terraform", "terraform")]);
     let (_, report) = check(dir.path(), &[]);
-    let status_of = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_else(|| "missing".into())
-    };
+    let status_of = |rule: &str, target: &str| status(&report, rule, target);
     assert_eq!(
         status_of("security.encryption-at-rest", "aws_db_instance.main"),
         "pass"
@@ -1398,13 +1389,7 @@ fn one_of(report: &serde_json::Value, rule: &str) -> serde_json::Value {
 fn terraform_api_methods_functions_and_db_storage_are_judged() {
     let dir = project_with(TF, &[("terraform", "terraform")]);
     let (_, report) = check(dir.path(), &[]);
-    let status_of = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_else(|| "missing".into())
-    };
+    let status_of = |rule: &str, target: &str| status(&report, rule, target);
     let authorizer = "security.api-authorizer";
     assert_eq!(
         status_of(authorizer, "aws_api_gateway_method.get_records"),
@@ -1580,19 +1565,13 @@ fn terraform_variables_files_and_workspace_come_from_the_command_line() {
         "environment = \"staging\"\n",
     )
     .unwrap();
-    let status_of = |report: &serde_json::Value, rule: &str, target: &str| {
-        results(report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_else(|| "missing".into())
-    };
+
     let replica =
-        |report: &serde_json::Value| status_of(report, "ha.db-replica", "aws_db_instance.main");
+        |report: &serde_json::Value| status(report, "ha.db-replica", "aws_db_instance.main");
     let (_, plain) = check(dir.path(), &[]);
     assert_eq!(replica(&plain), "pass");
     assert_eq!(
-        status_of(
+        status(
             &plain,
             "reliability.backup-tags",
             "aws_dynamodb_table.sessions"
@@ -1620,7 +1599,7 @@ fn terraform_variables_files_and_workspace_come_from_the_command_line() {
 
     let (_, other_workspace) = check(dir.path(), &["--workspace", "default"]);
     assert_eq!(
-        status_of(
+        status(
             &other_workspace,
             "reliability.backup-tags",
             "aws_dynamodb_table.sessions"

@@ -696,15 +696,13 @@ fn broken_inventories_are_input_errors() {
         "all:\n  children:\n    web:\n      hosts: [web-1, web-2]\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("inventory/production.yml:4:14"))
-        .stderr(predicates::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
+            "inventory/production.yml:4:14",
             "a YAML inventory lists hosts as keys",
-        ));
+        ],
+    );
 }
 
 #[test]
@@ -977,20 +975,9 @@ fn broken_serverless_files_are_input_errors() {
         "service: x\nfunctions: {}\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("this is not a serverless.yml"));
+    assert_check_input_error(dir.path(), &["this is not a serverless.yml"]);
     std::fs::write(dir.path().join("serverless.yml"), "service: x\nprovider: {name: aws}\nfunctions:\n  f:\n    events:\n      - http: {method: get, path: \"\"}\n").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("serverless.yml:6:15"))
-        .stderr(predicates::str::contains("has no path"));
+    assert_check_input_error(dir.path(), &["serverless.yml:6:15", "has no path"]);
 }
 
 #[test]
@@ -1063,15 +1050,13 @@ fn broken_kubernetes_manifests_are_input_errors() {
         "apiVersion: apps/v1\nkind: Deployment\nspec: {replicas: 2}\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("k8s/production/app.yaml:1:1"))
-        .stderr(predicates::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
+            "k8s/production/app.yaml:1:1",
             "a Kubernetes object without `kind` or `metadata.name`",
-        ));
+        ],
+    );
 }
 
 const TF: &str = "service: records\nenvironments: {production: {kind: production}}\n";
@@ -1236,13 +1221,10 @@ fn broken_terraform_is_an_input_error_with_its_position() {
         "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  tags = {\n}\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("terraform/production/main.tf:"))
-        .stderr(predicates::str::contains("HCL syntax error"));
+    assert_check_input_error(
+        dir.path(),
+        &["terraform/production/main.tf:", "HCL syntax error"],
+    );
 }
 
 #[test]
@@ -1255,22 +1237,15 @@ fn inline_waivers_need_a_reason_and_a_known_rule() {
         "# liftoff:ignore cost.gsi-limit\nresource \"aws_dynamodb_table\" \"t\" { name = \"t\" }\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
             "terraform/production/main.tf:1:1",
-        ))
-        .stderr(predicates::str::contains("needs a rule id and a reason"));
+            "needs a rule id and a reason",
+        ],
+    );
     std::fs::write(&tf, "# liftoff:ignore cost.gsi-limt -- typo\nresource \"aws_dynamodb_table\" \"t\" { name = \"t\" }\n").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("did you mean `cost.gsi-limit`?"));
+    assert_check_input_error(dir.path(), &["did you mean `cost.gsi-limit`?"]);
 }
 
 #[test]
@@ -1336,17 +1311,13 @@ fn a_missing_local_module_is_an_input_error() {
         "module \"db\" {\n  source = \"../modules/nowhere\"\n}\n",
     )
     .unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
             "terraform/production/main.tf:1:1",
-        ))
-        .stderr(predicates::str::contains(
             "is not a directory in the repository",
-        ));
+        ],
+    );
 }
 
 #[test]
@@ -1666,15 +1637,11 @@ fn remote_modules_installed_by_terraform_init_are_read() {
     );
 
     std::fs::write(modules.join("modules.json"), "{\"Modules\": 3}").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
             "terraform/production/.terraform/modules/modules.json:1:",
-        ))
-        .stderr(predicates::str::contains(
             "not a Terraform modules manifest",
-        ));
+        ],
+    );
 }

@@ -83,16 +83,16 @@ fn manifest_errors_name_file_line_column_and_expectation() {
     let dir = project(
         "service: s\nenvironments:\n  production:\n    kind: production\n    servers:\n      - {name: p1, cpu: eight}\n    compnents: []\n",
     );
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("liftoff.yaml:6:25"))
-        .stderr(predicate::str::contains("expected a number"))
-        .stderr(predicate::str::contains("unknown key `compnents`"))
-        .stderr(predicate::str::contains("did you mean `components`?"))
-        .stderr(predicate::str::contains("2 problems"));
+    assert_check_input_error(
+        dir.path(),
+        &[
+            "liftoff.yaml:6:25",
+            "expected a number",
+            "unknown key `compnents`",
+            "did you mean `components`?",
+            "2 problems",
+        ],
+    );
 }
 
 #[test]
@@ -343,15 +343,13 @@ fn a_waiver_of_an_unknown_rule_is_an_input_error() {
     let dir = project(
         "service: s\nwaivers: [{rule: security.db-not-publik, reason: x, expires: 2027-01-01}]\n",
     );
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("liftoff.yaml:2:18"))
-        .stderr(predicate::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
+            "liftoff.yaml:2:18",
             "did you mean `security.db-not-public`?",
-        ));
+        ],
+    );
 }
 
 #[test]

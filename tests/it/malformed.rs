@@ -1,7 +1,6 @@
 //! Hostile and broken input: always exit 2 with a message, never a panic.
 
 use crate::support::*;
-use predicates::prelude::*;
 
 fn rejects(bytes: &[u8], message: &str) {
     let dir = tempfile::tempdir().unwrap();
@@ -167,32 +166,18 @@ fn mutated_manifests_never_panic() {
 fn bad_profiles_are_input_errors() {
     let dir = project("service: s\nprofile: p.yaml\n");
     std::fs::write(dir.path().join("p.yaml"), "name: p\nextends: baseline\nrules:\n  security.few-admin: {production: off}\nparams:\n  security.few-admins: {max_admin: 2}\n  security.pentest: {pentest_max_age_days: \"a year\"}\n").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("p.yaml:4:3"))
-        .stderr(predicate::str::contains(
+    assert_check_input_error(
+        dir.path(),
+        &[
+            "p.yaml:4:3",
             "did you mean `security.few-admins`?",
-        ))
-        .stderr(predicate::str::contains("did you mean `max_admins`?"))
-        .stderr(predicate::str::contains(
+            "did you mean `max_admins`?",
             "parameter `pentest_max_age_days` of `security.pentest` is text",
-        ));
+        ],
+    );
     std::fs::write(dir.path().join("p.yaml"), "name: p\nextends: q.yaml\n").unwrap();
     std::fs::write(dir.path().join("q.yaml"), "name: q\nextends: p.yaml\n").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("cycle"));
+    assert_check_input_error(dir.path(), &["cycle"]);
     std::fs::write(dir.path().join("p.yaml"), "name: p\nlevels: {}\n").unwrap();
-    liftoff()
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown key `levels`"));
+    assert_check_input_error(dir.path(), &["unknown key `levels`"]);
 }

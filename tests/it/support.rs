@@ -73,3 +73,13 @@ pub fn project(text: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("liftoff.yaml"), text).unwrap();
     dir
 }
+
+/// Runs `liftoff check <dir>` and expects bad input: exit code 2 and each of `expected` on stderr.
+pub fn assert_check_input_error(dir: &Path, expected: &[&str]) {
+    let out = liftoff().arg("check").arg(dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for text in expected {
+        assert!(stderr.contains(text), "stderr lacks {text:?}:\n{stderr}");
+    }
+}

@@ -1046,6 +1046,78 @@ fn context(
     ctx
 }
 
+/// An IPv4 or IPv6 prefix as (address bits, prefix length, address width).
+fn parse_cidr(prefix: &str) -> Result<(u128, u32, u32), String> {
+    let (address, length) = prefix
+        .split_once('/')
+        .ok_or_else(|| format!("`{prefix}` is not a CIDR prefix"))?;
+    let length: u32 = length
+        .parse()
+        .map_err(|_| format!("`{prefix}` has no prefix length"))?;
+    let (bits, width) = match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => (u128::from(u32::from(v4)), 32),
+        Ok(std::net::IpAddr::V6(v6)) => (u128::from(v6), 128),
+        Err(_) => return Err(format!("`{address}` is not an IP address")),
+    };
+    if length > width {
+        return Err(format!("`{prefix}`: the prefix is longer than the address"));
+    }
+    Ok((bits, length, width))
+}
+
+/// Formats address bits of `width` (32 or 128) as an address.
+fn format_address(bits: u128, width: u32) -> String {
+    if width == 32 {
+        // The bits came from an IPv4 address and stay below 2^32.
+        std::net::Ipv4Addr::from(bits as u32).to_string()
+    } else {
+        std::net::Ipv6Addr::from(bits).to_string()
+    }
+}
+
+/// The network part of `bits` under a prefix of `length` bits.
+fn network(bits: u128, length: u32, width: u32) -> u128 {
+    let host_bits = width - length;
+    if host_bits >= 128 {
+        0
+    } else {
+        bits >> host_bits << host_bits
+    }
+}
+
+/// Terraform's `cidrsubnet`: the `netnum`th subnet of `prefix`, `newbits` longer.
+fn cidr_subnet(prefix: &str, newbits: u64, netnum: u64) -> Result<String, String> {
+    let (bits, length, width) = parse_cidr(prefix)?;
+    let newbits = u32::try_from(newbits).map_err(|_| "cidrsubnet: newbits too large")?;
+    let sub_length = length + newbits;
+    if sub_length > width {
+        return Err(format!(
+            "cidrsubnet: {newbits} more bits do not fit in `{prefix}`"
+        ));
+    }
+    if newbits < 64 && u128::from(netnum) >= 1u128 << newbits {
+        return Err(format!(
+            "cidrsubnet: {netnum} does not fit in {newbits} bits"
+        ));
+    }
+    let base = network(bits, length, width);
+    let subnet = base | (u128::from(netnum) << (width - sub_length));
+    Ok(format!("{}/{sub_length}", format_address(subnet, width)))
+}
+
+/// Terraform's `cidrhost`: the address of host `hostnum` in `prefix`.
+fn cidr_host(prefix: &str, hostnum: u64) -> Result<String, String> {
+    let (bits, length, width) = parse_cidr(prefix)?;
+    let host_bits = width - length;
+    if host_bits < 64 && u128::from(hostnum) >= 1u128 << host_bits {
+        return Err(format!("cidrhost: {hostnum} does not fit in `{prefix}`"));
+    }
+    Ok(format_address(
+        network(bits, length, width) | u128::from(hostnum),
+        width,
+    ))
+}
+
 fn functions() -> Vec<(&'static str, FuncDef)> {
     fn merge(args: FuncArgs) -> Result<hcl::Value, String> {
         let mut out = hcl::Map::new();
@@ -1214,8 +1286,29 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
         }
         Ok(hcl::Value::from(out))
     }
+    fn cidrsubnet(args: FuncArgs) -> Result<hcl::Value, String> {
+        let (newbits, netnum) = (args[1].as_u64(), args[2].as_u64());
+        let (Some(newbits), Some(netnum)) = (newbits, netnum) else {
+            return Err("cidrsubnet: newbits and netnum must be whole numbers".into());
+        };
+        cidr_subnet(args[0].as_str().unwrap_or_default(), newbits, netnum).map(hcl::Value::from)
+    }
+    fn cidrhost(args: FuncArgs) -> Result<hcl::Value, String> {
+        let hostnum = args[1]
+            .as_u64()
+            .ok_or("cidrhost: hostnum must be a whole number")?;
+        cidr_host(args[0].as_str().unwrap_or_default(), hostnum).map(hcl::Value::from)
+    }
     let any = |n: usize| FuncDef::new(identity, std::iter::repeat_n(ParamType::Any, n));
     vec![
+        (
+            "cidrsubnet",
+            FuncDef::new(cidrsubnet, [ParamType::Any, ParamType::Any, ParamType::Any]),
+        ),
+        (
+            "cidrhost",
+            FuncDef::new(cidrhost, [ParamType::Any, ParamType::Any]),
+        ),
         (
             "merge",
             FuncDef::builder()
@@ -1308,6 +1401,7 @@ resource "aws_sqs_queue" "q" {
     {"queue": "${local.prefix}"}
   EOT
   all_vars = length(keys(var))
+  subnet   = cidrsubnet("10.0.0.0/16", 8, local.sizes["small"])
 }
 "#,
         );
@@ -1316,11 +1410,35 @@ resource "aws_sqs_queue" "q" {
         assert_eq!(q["name"].0, "REG-Q");
         assert_eq!(q["zones"].0, serde_json::json!(["reg-a"]));
         assert_eq!(q["size"].0, 100);
+        assert_eq!(q["subnet"].0, "10.0.10.0/24");
         assert!(q["policy"].0.as_str().unwrap().contains("\"reg\""));
         assert_eq!(
             q["all_vars"].0, 2,
             "`var` as a whole object holds every variable, not only those named"
         );
+    }
+
+    #[test]
+    fn cidr_functions_compute_like_terraform() {
+        assert_eq!(cidr_subnet("10.0.0.0/16", 8, 2).unwrap(), "10.0.2.0/24");
+        assert_eq!(cidr_subnet("10.1.2.0/24", 4, 15).unwrap(), "10.1.2.240/28");
+        assert_eq!(cidr_subnet("172.16.0.0/12", 4, 2).unwrap(), "172.18.0.0/16");
+        assert_eq!(
+            cidr_subnet("fd00:fd12:3456:7890::/56", 16, 162).unwrap(),
+            "fd00:fd12:3456:7800:a200::/72"
+        );
+        assert_eq!(cidr_host("10.12.112.0/20", 16).unwrap(), "10.12.112.16");
+        assert_eq!(cidr_host("10.12.112.0/20", 268).unwrap(), "10.12.113.12");
+        assert!(
+            cidr_subnet("10.0.0.0/30", 4, 0).is_err(),
+            "longer than 32 bits"
+        );
+        assert!(
+            cidr_subnet("10.0.0.0/16", 2, 4).is_err(),
+            "netnum beyond 2 bits"
+        );
+        assert!(cidr_host("10.0.0.0/30", 4).is_err());
+        assert!(cidr_subnet("nonsense", 1, 0).is_err());
     }
 
     #[test]

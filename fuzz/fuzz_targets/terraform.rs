@@ -21,5 +21,10 @@ fuzz_target!(|data: &[u8]| {
     {
         return;
     }
-    let _ = liftoff::sources::terraform::read_root(dir.path(), "terraform/production", &[], "production");
+    let _ = liftoff::sources::terraform::read_root(
+        dir.path(),
+        "terraform/production",
+        &[],
+        "production",
+    );
 });

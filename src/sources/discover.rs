@@ -163,7 +163,14 @@ fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile
         )
     } else if matches!(
         kind,
-        "dotenv" | "sshd" | "compose" | "ansible" | "kubernetes" | "serverless" | "terraform"
+        "dotenv"
+            | "sshd"
+            | "compose"
+            | "ansible"
+            | "kubernetes"
+            | "serverless"
+            | "terraform"
+            | "plan"
     ) {
         // Read by `sources::load` next.
         ("pending", None)
@@ -235,6 +242,10 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
     if lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
         return Some(ArtefactKind::Terraform);
+    }
+    // `terraform show -json plan.out > production.tfplan.json`
+    if lower.ends_with(".tfplan.json") || lower == "tfplan.json" {
+        return Some(ArtefactKind::Plan);
     }
     if yaml
         && (lower.starts_with("docker-compose")

@@ -17,6 +17,7 @@ pub mod schema_check;
 pub mod serverless;
 pub mod sshd;
 pub mod terraform;
+pub mod tfplan;
 pub mod yaml;
 
 pub use build::build_deployment;
@@ -271,7 +272,7 @@ fn read_artefacts(
         if artefact.status == "pending"
             && !matches!(
                 artefact.kind.as_str(),
-                "compose" | "serverless" | "kubernetes" | "terraform"
+                "compose" | "serverless" | "kubernetes" | "terraform" | "plan"
             )
         {
             artefact.status = "not-read".into();
@@ -1289,7 +1290,30 @@ fn terraform_plan(
     plan
 }
 
-/// Reads Terraform roots into the model's resources, per environment.
+/// A resource as a reader saw it, into the model, for `env`.
+fn into_resource(r: terraform::TfResource, env: &str) -> crate::model::Resource {
+    let attributes = r
+        .attributes
+        .into_iter()
+        .map(|(k, (v, at))| {
+            (
+                k,
+                crate::model::Fact::new(v, crate::model::Origin::Artefact(at)),
+            )
+        })
+        .collect();
+    crate::model::Resource {
+        address: r.address,
+        resource_type: r.resource_type,
+        environment: Some(env.to_string()),
+        origin: crate::model::Origin::Artefact(r.location),
+        attributes,
+        unknown: r.unknown,
+        references: r.references,
+    }
+}
+
+/// Reads Terraform roots and plans into the model's resources, per environment.
 fn read_terraform(
     dir: &Path,
     deployment: &mut Deployment,
@@ -1298,6 +1322,38 @@ fn read_terraform(
 ) -> Result<(), InputError> {
     let plan = terraform_plan(deployment, declared);
     let mut problems = Vec::new();
+    let plans: Vec<(String, String)> = deployment
+        .artefacts
+        .iter()
+        .filter(|a| a.kind == "plan" && a.status == "pending")
+        .filter_map(|a| a.environment.clone().map(|env| (a.path.clone(), env)))
+        .collect();
+    let planned: std::collections::BTreeSet<String> =
+        plans.iter().map(|(_, env)| env.clone()).collect();
+    let mut plans_read: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (path, env) in &plans {
+        match tfplan::read(dir, path) {
+            Ok(resources) => {
+                for r in resources {
+                    deployment.resources.push(into_resource(r, env));
+                }
+                plans_read
+                    .entry(path.clone())
+                    .or_default()
+                    .push(env.clone());
+            }
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    mark_per_environment(
+        deployment,
+        "plan",
+        &plans_read,
+        "read for",
+        "not attached to an environment: name it after the environment (production.tfplan.json) or declare it with `environment:`",
+    );
     let mut used: std::collections::BTreeMap<String, Vec<String>> =
         std::collections::BTreeMap::new();
     for (root, mut var_files, workspace, env) in plan {
@@ -1337,25 +1393,11 @@ fn read_terraform(
                             origin: crate::model::Origin::Artefact(at.clone()),
                         });
                     }
-                    let attributes = r
-                        .attributes
-                        .into_iter()
-                        .map(|(k, (v, at))| {
-                            (
-                                k,
-                                crate::model::Fact::new(v, crate::model::Origin::Artefact(at)),
-                            )
-                        })
-                        .collect();
-                    deployment.resources.push(crate::model::Resource {
-                        address: r.address,
-                        resource_type: r.resource_type,
-                        environment: Some(env.clone()),
-                        origin: crate::model::Origin::Artefact(r.location),
-                        attributes,
-                        unknown: r.unknown,
-                        references: r.references,
-                    });
+                    // An environment with a plan takes its values from the plan; its
+                    // configuration still supplies the inline waivers and module sources.
+                    if !planned.contains(&env) {
+                        deployment.resources.push(into_resource(r, &env));
+                    }
                 }
                 // The root, its local modules, and the variable files read with it.
                 let read_folder = |path: &str| {

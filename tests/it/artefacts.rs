@@ -1645,3 +1645,75 @@ fn remote_modules_installed_by_terraform_init_are_read() {
         ],
     );
 }
+
+#[test]
+fn a_plan_json_gives_exact_values_and_keeps_the_configurations_waivers() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_db_instance.main",
+          "mode": "managed",
+          "type": "aws_db_instance",
+          "name": "main",
+          "values": {"storage_encrypted": false, "publicly_accessible": false, "multi_az": true,
+                     "backup_retention_period": 7, "tags": {"BackupPolicy": "Prod"}}
+        },
+        {
+          "address": "aws_dynamodb_table.residents",
+          "mode": "managed",
+          "type": "aws_dynamodb_table",
+          "name": "residents",
+          "values": {"name": "records-production-residents",
+                     "point_in_time_recovery": [{"enabled": true}],
+                     "global_secondary_index": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {"address": "aws_db_instance.main", "change": {"after_unknown": {"kms_key_id": true}}}
+  ]
+}"#;
+    std::fs::write(
+        dir.path()
+            .join("terraform/production/production.tfplan.json"),
+        plan,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let encryption = results(&report, "security.encryption-at-rest")
+        .into_iter()
+        .find(|r| r["target"] == "aws_db_instance.main")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        encryption["status"], "fail",
+        "the plan's value, not the configuration's"
+    );
+    assert_eq!(
+        encryption["location"]["path"],
+        "terraform/production/production.tfplan.json"
+    );
+    assert_eq!(encryption["location"]["line"], 7);
+    assert_eq!(
+        status(&report, "cost.gsi-limit", "aws_dynamodb_table.residents"),
+        "waived",
+        "the configuration's inline waiver still applies"
+    );
+    assert_eq!(
+        status(&report, "security.no-public-storage", "aws_s3_bucket.site"),
+        "missing",
+        "resources come from the plan alone"
+    );
+    let files = report["artefacts"].as_array().unwrap();
+    assert!(
+        files.iter().any(
+            |f| f["path"] == "terraform/production/production.tfplan.json" && f["status"] == "read"
+        ),
+        "{files:?}"
+    );
+}

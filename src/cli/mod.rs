@@ -215,6 +215,10 @@ pub struct TerraformArgs {
     /// The Terraform workspace `terraform.workspace` evaluates to (default: the environment's name).
     #[arg(long, value_name = "NAME")]
     workspace: Option<String>,
+    /// Report a Terraform file that does not parse as an `error` result and judge the rest,
+    /// instead of stopping with exit code 2.
+    #[arg(long)]
+    keep_going: bool,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -258,6 +262,7 @@ impl TerraformArgs {
             var_files,
             vars: self.vars.clone(),
             workspace: self.workspace.clone(),
+            keep_going: self.keep_going,
         })
     }
 }

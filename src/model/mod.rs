@@ -307,6 +307,8 @@ pub struct Deployment {
     pub resources: Vec<Resource>,
     /// Remote Terraform modules the configuration calls (their resources are not read).
     pub modules: Vec<ModuleSource>,
+    /// Terraform files that did not parse, kept under `--keep-going`.
+    pub unreadable: Vec<Unreadable>,
     /// Live observations, by endpoint URL. Empty until something probes.
     pub probes: BTreeMap<String, Probe>,
     /// Waivers written in artefacts' comments (`# liftoff:ignore ...`).
@@ -690,6 +692,16 @@ pub struct ArtefactFile {
     /// `read`, or `ignored` with the reason.
     pub status: String,
     pub reason: Option<String>,
+}
+
+/// An input file liftoff could not read (kept under `--keep-going` instead of stopping).
+#[derive(Clone, Debug)]
+pub struct Unreadable {
+    pub environment: Option<String>,
+    /// What is wrong with it.
+    pub message: String,
+    /// Where the problem is.
+    pub location: Location,
 }
 
 /// A remote Terraform module call: where its code comes from.

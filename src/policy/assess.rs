@@ -196,6 +196,25 @@ fn to_result(
     }
 }
 
+/// The `error` finding for an input file that could not be read.
+fn unreadable_finding(file: &crate::model::Unreadable) -> Finding {
+    let finding = Finding {
+        status: Status::Error,
+        ..Finding::fail(
+            file.location.path.to_string(),
+            format!(
+                "could not be judged: the file does not parse ({})",
+                file.message
+            ),
+        )
+    }
+    .at(&crate::model::Origin::Artefact(file.location.clone()));
+    match &file.environment {
+        Some(env) => finding.in_env(env),
+        None => finding,
+    }
+}
+
 /// Runs one rule's check; an early stop is its findings, an unjudgeable rule an `error`.
 fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
     match resolved.rule.check(cx) {
@@ -256,7 +275,16 @@ pub fn assess(
             offline: options.offline,
             prior: &prior,
         };
-        let findings = judge(resolved, &cx);
+        let mut findings = judge(resolved, &cx);
+        // A file that does not parse leaves every rule that reads its kind unjudged there.
+        if resolved
+            .rule
+            .meta()
+            .evidence
+            .contains(&rules::Evidence::Terraform)
+        {
+            findings.extend(model.unreadable.iter().map(unreadable_finding));
+        }
         record(
             resolved,
             findings,

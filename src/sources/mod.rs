@@ -121,6 +121,9 @@ pub struct LoadOptions {
     pub vars: Vec<(String, String)>,
     /// The workspace `terraform.workspace` evaluates to, for every root.
     pub workspace: Option<String>,
+    /// Record Terraform files that do not parse as unreadable and judge the rest, instead of
+    /// stopping with exit code 2.
+    pub keep_going: bool,
 }
 
 /// Reads `dir`: its manifest if there is one, and the artefacts it can discover.
@@ -1290,6 +1293,29 @@ fn terraform_plan(
     plan
 }
 
+/// `--keep-going`: the files behind `problems` become unreadable inputs of `env` (rules that read
+/// Terraform report an `error` for each) and are listed as such among the files.
+fn keep_going(deployment: &mut Deployment, problems: Vec<Diagnostic>, env: &str) {
+    for problem in problems {
+        let Some(location) = problem.location.clone() else {
+            continue;
+        };
+        if let Some(file) = deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| *a.path == *location.path)
+        {
+            file.status = "unreadable".into();
+            file.reason = Some(problem.message.clone());
+        }
+        deployment.unreadable.push(crate::model::Unreadable {
+            environment: Some(env.to_string()),
+            message: problem.message,
+            location,
+        });
+    }
+}
+
 /// A resource as a reader saw it, into the model, for `env`.
 fn into_resource(r: terraform::TfResource, env: &str) -> crate::model::Resource {
     let attributes = r
@@ -1343,6 +1369,7 @@ fn read_terraform(
                     .or_default()
                     .push(env.clone());
             }
+            Err(InputError::Invalid(d)) if options.keep_going => keep_going(deployment, d, env),
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }
@@ -1359,8 +1386,16 @@ fn read_terraform(
     for (root, mut var_files, workspace, env) in plan {
         var_files.extend(options.var_files.iter().cloned());
         let workspace = options.workspace.clone().unwrap_or(workspace);
-        match terraform::read_root_with(dir, &root, &var_files, &workspace, &options.vars) {
-            Ok(read) => {
+        match terraform::read_root_with(
+            dir,
+            &root,
+            &var_files,
+            &workspace,
+            &options.vars,
+            options.keep_going,
+        ) {
+            Ok(mut read) => {
+                keep_going(deployment, std::mem::take(&mut read.unreadable), &env);
                 // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
                 for module in &read.modules {
                     let (address, source, at) = (&module.address, &module.source, &module.location);
@@ -1410,6 +1445,9 @@ fn read_terraform(
                 }) {
                     used.entry(a.path.clone()).or_default().push(env.clone());
                 }
+            }
+            Err(InputError::Invalid(d)) if options.keep_going => {
+                keep_going(deployment, d, &env);
             }
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),

@@ -9,8 +9,8 @@
 //! `for_each` expand into addresses exactly as Terraform prints them (`aws_s3_bucket.b[0]`,
 //! `aws_s3_bucket.b["logs"]`). Provider `default_tags` merge into every resource's `tags`.
 //!
-//! Not yet read: modules (local or remote), plan JSON, inline waivers, `dynamic` blocks; a module
-//! block is listed so the report can say its resources were not evaluated.
+//! Local modules are read recursively; remote ones from where `terraform init` installed them,
+//! else they are listed and their inputs kept for the rules. Plan JSON is read by `tfplan`.
 
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::Location;
@@ -162,6 +162,9 @@ pub struct Root {
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
+    /// Problems kept instead of failing the read (`--keep-going`): files that do not parse, and
+    /// module calls that cannot be followed.
+    pub unreadable: Vec<Diagnostic>,
 }
 
 /// Maps byte offsets of one file to lines and columns.
@@ -261,7 +264,7 @@ pub fn read_root(
     var_files: &[String],
     workspace: &str,
 ) -> Result<Root, InputError> {
-    read_root_with(dir, rel, var_files, workspace, &[])
+    read_root_with(dir, rel, var_files, workspace, &[], false)
 }
 
 /// [`read_root`] with `-var name=value` overrides, which beat every variable file as they do in
@@ -273,6 +276,7 @@ pub fn read_root_with(
     var_files: &[String],
     workspace: &str,
     overrides: &[(String, String)],
+    keep_going: bool,
 ) -> Result<Root, InputError> {
     let empty = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
     let inputs = overrides
@@ -288,6 +292,7 @@ pub fn read_root_with(
     let call = ModuleCall {
         inputs,
         installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
+        keep_going,
         ..ModuleCall::default()
     };
     read_module(dir, rel, var_files, workspace, &call)
@@ -309,6 +314,8 @@ struct ModuleCall {
     key: String,
     /// Remote modules `terraform init` installed: key → folder in the repository.
     installed: std::rc::Rc<BTreeMap<String, String>>,
+    /// Keep problems in [`Root::unreadable`] and read the rest.
+    keep_going: bool,
 }
 
 /// The remote modules `terraform init` downloaded for the root in `folder`, from
@@ -407,7 +414,7 @@ fn read_module(
             Err(e) => return Err(e),
         }
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() && !call.keep_going {
         return Err(InputError::Invalid(problems));
     }
     // Variables: defaults, then terraform.tfvars, *.auto.tfvars, then the declared files.
@@ -588,6 +595,7 @@ fn read_module(
                         default_tags: default_tags.clone(),
                         depth: call.depth + 1,
                         installed: call.installed.clone(),
+                        keep_going: call.keep_going,
                         key,
                         ..ModuleCall::default()
                     };
@@ -627,6 +635,7 @@ fn read_module(
                             root.resources.extend(read.resources);
                             root.modules.extend(read.modules);
                             root.folders.extend(read.folders);
+                            root.unreadable.extend(read.unreadable);
                         }
                         Err(InputError::Invalid(d)) => problems.extend(d),
                         Err(e) => return Err(e),
@@ -637,6 +646,9 @@ fn read_module(
         }
     }
     if problems.is_empty() {
+        Ok(root)
+    } else if call.keep_going {
+        root.unreadable.extend(problems);
         Ok(root)
     } else {
         Err(InputError::Invalid(problems))

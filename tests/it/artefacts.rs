@@ -1717,3 +1717,57 @@ fn a_plan_json_gives_exact_values_and_keeps_the_configurations_waivers() {
         "{files:?}"
     );
 }
+
+#[test]
+fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
+    let dir = project_with(TF, &[("terraform", "terraform")]);
+    std::fs::write(
+        dir.path().join("terraform/production/broken.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
+    )
+    .unwrap();
+    assert_check_input_error(dir.path(), &["terraform/production/broken.tf:"]);
+
+    let (code, report) = check(dir.path(), &["--keep-going"]);
+    assert_eq!(code, 1, "an error result blocks like a fail");
+    assert_eq!(
+        status(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.main"
+        ),
+        "pass",
+        "the root's other files are judged"
+    );
+    let errors: Vec<_> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "error")
+        .collect();
+    assert!(!errors.is_empty());
+    assert!(
+        errors
+            .iter()
+            .all(|r| r["target"] == "terraform/production/broken.tf"
+                && r["location"]["path"] == "terraform/production/broken.tf"
+                && r["message"].as_str().unwrap().contains("does not parse"))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|r| r["rule"] == "security.encryption-at-rest"),
+        "every rule that reads Terraform says it could not judge that file"
+    );
+    assert!(
+        !errors.iter().any(|r| r["rule"] == "security.ssh-hardening"),
+        "rules that do not read Terraform are unaffected"
+    );
+    let file = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "terraform/production/broken.tf")
+        .unwrap();
+    assert_eq!(file["status"], "unreadable");
+}

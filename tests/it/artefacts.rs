@@ -1770,4 +1770,13 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
         .find(|f| f["path"] == "terraform/production/broken.tf")
         .unwrap();
     assert_eq!(file["status"], "unreadable");
+    let sarif = liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--keep-going", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let errors = sarif_schema_errors(&sarif);
+    assert!(errors.is_empty(), "{errors:#?}");
 }

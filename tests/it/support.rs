@@ -83,3 +83,17 @@ pub fn assert_check_input_error(dir: &Path, expected: &[&str]) {
         assert!(stderr.contains(text), "stderr lacks {text:?}:\n{stderr}");
     }
 }
+
+/// Where `sarif` breaks the SARIF 2.1.0 schema (empty when it is valid).
+pub fn sarif_schema_errors(sarif: &serde_json::Value) -> Vec<String> {
+    let path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}

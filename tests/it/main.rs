@@ -10,3 +10,4 @@ mod manifest;
 mod profiles;
 mod reports;
 mod rules;
+mod terraform_matrix;

@@ -332,19 +332,14 @@ fn open_permission(permission: &crate::model::Resource) -> bool {
 /// Lambda functions, joined with the permissions and function URLs that open them by reference.
 /// A permission or URL that names its function by a literal name is judged on its own address.
 fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    let openers: Vec<_> = resources(
-        cx.model,
-        &["aws_lambda_permission", "aws_lambda_function_url"],
-    )
-    .filter(|r| {
+    let is_open = |r: &crate::model::Resource| {
         if r.resource_type == "aws_lambda_permission" {
             open_permission(r)
         } else {
             // A function URL without `authorization_type = "AWS_IAM"` is open to the internet.
             r.attr("authorization_type").and_then(|a| a.value.as_str()) != Some("AWS_IAM")
         }
-    })
-    .collect();
+    };
     let why = |opener: &crate::model::Resource| {
         if opener.resource_type == "aws_lambda_permission" {
             (
@@ -364,22 +359,28 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
             )
         }
     };
+    let functions: Vec<_> = resources(cx.model, &["aws_lambda_function"]).collect();
+    let grants: Vec<_> = resources(
+        cx.model,
+        &["aws_lambda_permission", "aws_lambda_function_url"],
+    )
+    .collect();
+    let grants_to = |grant: &crate::model::Resource, function: &crate::model::Resource| {
+        grant.environment == function.environment
+            && grant
+                .references
+                .get("function_name")
+                .is_some_and(|a| *a == function.address)
+    };
     let mut out = Vec::new();
-    let mut attributed = vec![false; openers.len()];
-    for function in resources(cx.model, &["aws_lambda_function"]) {
-        let opened = openers.iter().position(|o| {
-            o.environment == function.environment
-                && o.references
-                    .get("function_name")
-                    .is_some_and(|a| *a == function.address)
-        });
-        let finding = match opened {
-            Some(i) => {
-                attributed[i] = true;
-                let (message, attribute) = why(openers[i]);
+    for function in &functions {
+        let opener = grants.iter().find(|g| grants_to(g, function) && is_open(g));
+        out.push(match opener {
+            Some(opener) => {
+                let (message, attribute) = why(opener);
                 on_resource(
                     Finding::fail(function.address.clone(), message),
-                    openers[i],
+                    opener,
                     attribute,
                 )
             }
@@ -391,16 +392,29 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 function,
                 "function_name",
             ),
-        };
-        out.push(finding);
+        });
     }
-    for (opener, _) in openers.iter().zip(&attributed).filter(|(_, done)| !**done) {
-        let (message, attribute) = why(opener);
-        out.push(on_resource(
-            Finding::fail(opener.address.clone(), message),
-            opener,
-            attribute,
-        ));
+    // A permission or URL that names its function literally (or a function defined elsewhere)
+    // is judged on its own address.
+    for grant in grants
+        .iter()
+        .filter(|g| !functions.iter().any(|f| grants_to(g, f)))
+    {
+        let (message, attribute) = why(grant);
+        let finding = if is_open(grant) {
+            Finding::fail(grant.address.clone(), message)
+        } else if grant.resource_type == "aws_lambda_permission" {
+            Finding::pass(
+                grant.address.clone(),
+                "the permission is limited to a source",
+            )
+        } else {
+            Finding::pass(
+                grant.address.clone(),
+                "the function URL requires IAM authentication",
+            )
+        };
+        out.push(on_resource(finding, grant, attribute));
     }
     out
 }

@@ -52,6 +52,15 @@ fn check(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     (code, serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// The report's file list as (path, status, reason) rows.
+fn file_rows(model: &liftoff::model::Deployment) -> Vec<(&str, &str, Option<&str>)> {
+    model
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.status.as_str(), a.reason.as_deref()))
+        .collect()
+}
+
 /// The status of `rule`'s result about `target`, or `missing` when there is none.
 fn status(report: &serde_json::Value, rule: &str, target: &str) -> String {
     results(report, rule)
@@ -324,11 +333,7 @@ fn a_compose_stack_with_overlays_becomes_components_per_environment() {
     let dir = project_with(STACK, &[("compose-stack", "deploy")]);
     let loaded = liftoff::sources::load(dir.path()).unwrap();
     let model = &loaded.deployment;
-    let files: Vec<(&str, &str, Option<&str>)> = model
-        .artefacts
-        .iter()
-        .map(|a| (a.path.as_str(), a.status.as_str(), a.reason.as_deref()))
-        .collect();
+    let files = file_rows(model);
     assert_eq!(
         files,
         vec![
@@ -568,11 +573,7 @@ fn an_inventory_gives_servers_roles_facts_and_admins() {
     let dir = project_with(CLUSTER, &[("inventory", "infrastructure/inventory")]);
     let loaded = liftoff::sources::load(dir.path()).unwrap();
     let model = &loaded.deployment;
-    let files: Vec<(&str, &str, Option<&str>)> = model
-        .artefacts
-        .iter()
-        .map(|a| (a.path.as_str(), a.status.as_str(), a.reason.as_deref()))
-        .collect();
+    let files = file_rows(model);
     assert_eq!(
         files,
         vec![

@@ -1446,9 +1446,6 @@ fn read_terraform(
                     used.entry(a.path.clone()).or_default().push(env.clone());
                 }
             }
-            Err(InputError::Invalid(d)) if options.keep_going => {
-                keep_going(deployment, d, &env);
-            }
             Err(InputError::Invalid(d)) => problems.extend(d),
             Err(e) => return Err(e),
         }

@@ -162,8 +162,7 @@ pub struct Root {
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
-    /// Problems kept instead of failing the read (`--keep-going`): files that do not parse, and
-    /// module calls that cannot be followed.
+    /// Files that do not parse, kept instead of failing the read (`--keep-going`).
     pub unreadable: Vec<Diagnostic>,
 }
 
@@ -407,6 +406,7 @@ fn read_module(
     };
     let mut files = Vec::new();
     let mut problems = Vec::new();
+    let mut root_unreadable = Vec::new();
     for name in names.iter().filter(|n| n.ends_with(".tf")) {
         match parse(dir, &join(name)) {
             Ok(p) => files.push(p),
@@ -414,8 +414,12 @@ fn read_module(
             Err(e) => return Err(e),
         }
     }
-    if !problems.is_empty() && !call.keep_going {
-        return Err(InputError::Invalid(problems));
+    if !problems.is_empty() {
+        if !call.keep_going {
+            return Err(InputError::Invalid(problems));
+        }
+        // Only files that do not parse are kept going past; every other problem stops the read.
+        root_unreadable.append(&mut problems);
     }
     // Variables: defaults, then terraform.tfvars, *.auto.tfvars, then the declared files.
     let mut vars: BTreeMap<String, hcl::Value> = BTreeMap::new();
@@ -646,9 +650,7 @@ fn read_module(
         }
     }
     if problems.is_empty() {
-        Ok(root)
-    } else if call.keep_going {
-        root.unreadable.extend(problems);
+        root.unreadable.extend(root_unreadable);
         Ok(root)
     } else {
         Err(InputError::Invalid(problems))

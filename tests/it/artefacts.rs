@@ -1771,6 +1771,21 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
         .find(|f| f["path"] == "terraform/production/broken.tf")
         .unwrap();
     assert_eq!(file["status"], "unreadable");
+    // Other bad input still stops the check: only files that do not parse are kept going past.
+    std::fs::write(
+        dir.path().join("terraform/production/waiver.tf"),
+        "# liftoff:ignore cost.gsi-limit\nresource \"aws_sqs_queue\" \"q\" {}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .arg("check")
+        .arg(dir.path())
+        .arg("--keep-going")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a rule id and a reason"));
+    std::fs::remove_file(dir.path().join("terraform/production/waiver.tf")).unwrap();
     let sarif = liftoff()
         .arg("check")
         .arg(dir.path())

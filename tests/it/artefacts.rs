@@ -61,11 +61,29 @@ fn file_rows(model: &liftoff::model::Deployment) -> Vec<(&str, &str, Option<&str
         .collect()
 }
 
-/// The status of `rule`'s result about `target`, or `missing` when there is none.
-fn status(report: &serde_json::Value, rule: &str, target: &str) -> String {
+/// `rule`'s result about `target`, if there is one.
+fn find_result<'a>(
+    report: &'a serde_json::Value,
+    rule: &str,
+    target: &str,
+) -> Option<&'a serde_json::Value> {
     results(report, rule)
         .into_iter()
         .find(|r| r["target"] == target)
+}
+
+/// `rule`'s result about `target`; the test fails when there is none.
+fn result_for<'a>(
+    report: &'a serde_json::Value,
+    rule: &str,
+    target: &str,
+) -> &'a serde_json::Value {
+    find_result(report, rule, target).unwrap_or_else(|| panic!("no {rule} result about {target}"))
+}
+
+/// The status of `rule`'s result about `target`, or `missing` when there is none.
+fn status(report: &serde_json::Value, rule: &str, target: &str) -> String {
+    find_result(report, rule, target)
         .map(|r| r["status"].as_str().unwrap().to_string())
         .unwrap_or_else(|| "missing".into())
 }
@@ -497,19 +515,21 @@ fn development_servers_fail_in_production() {
     )
     .unwrap();
     let (_, report) = check(dir.path(), &[]);
-    let web = results(&report, "env.production-dev-images")
-        .into_iter()
-        .find(|r| r["target"] == "compose:deploy/docker-compose.production.yml#web")
-        .unwrap();
+    let web = result_for(
+        &report,
+        "env.production-dev-images",
+        "compose:deploy/docker-compose.production.yml#web",
+    );
     assert_eq!(web["status"], "fail");
     assert_eq!(
         web["message"],
         "runs Django's development server in production"
     );
-    let debug = results(&report, "security.no-debug")
-        .into_iter()
-        .find(|r| r["target"] == "compose:deploy/docker-compose.production.yml#web")
-        .unwrap();
+    let debug = result_for(
+        &report,
+        "security.no-debug",
+        "compose:deploy/docker-compose.production.yml#web",
+    );
     assert_eq!(
         debug["message"],
         "DEBUG=1 turns on debug or development mode"
@@ -661,10 +681,7 @@ fn inventory_facts_drive_capacity_and_access_rules() {
         "pass",
         "the bastion evidences operational access"
     );
-    let spec = results(&report, "capacity.server-spec")
-        .into_iter()
-        .find(|r| r["target"] == "server:production/prod-03")
-        .unwrap();
+    let spec = result_for(&report, "capacity.server-spec", "server:production/prod-03");
     assert_eq!(
         spec["location"]["path"],
         "infrastructure/inventory/production.yml"
@@ -935,10 +952,11 @@ fn serverless_routes_are_judged_for_authorizers() {
         "serverless:docs:GET /api-docs".into(),
         "not-applicable".into()
     )));
-    let public_fn = results(&report, "security.function-not-public")
-        .into_iter()
-        .find(|r| r["target"] == "component:production/webhook")
-        .unwrap();
+    let public_fn = result_for(
+        &report,
+        "security.function-not-public",
+        "component:production/webhook",
+    );
     assert_eq!(public_fn["status"], "fail");
     let canary: Vec<(String, String)> = results(&report, "monitoring.canary")
         .iter()
@@ -961,10 +979,11 @@ fn serverless_routes_are_judged_for_authorizers() {
     );
     let dir = project_with(&waived, &[("serverless/serverless.yml", "serverless.yml")]);
     let (_, report) = check(dir.path(), &[]);
-    let export = results(&report, "security.api-authorizer")
-        .into_iter()
-        .find(|r| r["target"] == "serverless:exportResidents:POST /residents/export")
-        .unwrap();
+    let export = result_for(
+        &report,
+        "security.api-authorizer",
+        "serverless:exportResidents:POST /residents/export",
+    );
     assert_eq!(export["status"], "waived");
 }
 
@@ -985,13 +1004,7 @@ fn broken_serverless_files_are_input_errors() {
 fn artefacts_together_evidence_accounts_metrics_and_quorum() {
     let dir = project_with(STACK, &[("compose-stack", "deploy")]);
     let (_, report) = check(dir.path(), &[]);
-    let find = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let find = |rule: &str, target: &str| result_for(&report, rule, target).clone();
     let account = find(
         "security.service-accounts",
         "compose:deploy/docker-compose.production.yml#db",
@@ -1018,13 +1031,7 @@ fn artefacts_together_evidence_accounts_metrics_and_quorum() {
         ],
     );
     let (_, report) = check(k8s.path(), &[]);
-    let find = |rule: &str, target: &str| {
-        results(&report, rule)
-            .into_iter()
-            .find(|r| r["target"] == target)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let find = |rule: &str, target: &str| result_for(&report, rule, target).clone();
     assert_eq!(
         find("ha.metrics-targets", "deployment")["status"],
         "pass",
@@ -1189,10 +1196,11 @@ fn terraform_addresses_can_be_waived_and_sarif_points_at_the_line() {
     );
     let dir = project_with(&waived, &[("terraform", "terraform")]);
     let (_, report) = check(dir.path(), &[]);
-    let tag = results(&report, "reliability.backup-tags")
-        .into_iter()
-        .find(|r| r["target"] == "aws_s3_bucket.documents[\"exports\"]")
-        .unwrap();
+    let tag = result_for(
+        &report,
+        "reliability.backup-tags",
+        "aws_s3_bucket.documents[\"exports\"]",
+    );
     assert_eq!(tag["status"], "waived");
     let out = liftoff()
         .arg("check")
@@ -1296,10 +1304,11 @@ fn local_modules_are_read_with_their_inputs_and_addresses() {
         "remote modules are listed: {files:?}"
     );
     let (_, report) = check(dir.path(), &[]);
-    let encryption = results(&report, "security.encryption-at-rest")
-        .into_iter()
-        .find(|r| r["target"] == "module.audit_db.aws_db_instance.this")
-        .unwrap();
+    let encryption = result_for(
+        &report,
+        "security.encryption-at-rest",
+        "module.audit_db.aws_db_instance.this",
+    );
     assert_eq!(encryption["status"], "fail");
 }
 
@@ -1390,10 +1399,7 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "fail",
         "a permission naming its function literally is judged on its own"
     );
-    let export = results(&report, functions)
-        .into_iter()
-        .find(|r| r["target"] == "aws_lambda_function.export")
-        .unwrap();
+    let export = result_for(&report, functions, "aws_lambda_function.export");
     assert!(
         export["message"]
             .as_str()
@@ -1442,10 +1448,7 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "pass",
         "security groups are the firewall when the manifest says nothing"
     );
-    let bastion = results(&report, firewall)
-        .into_iter()
-        .find(|r| r["target"] == "aws_security_group.bastion")
-        .unwrap();
+    let bastion = result_for(&report, firewall, "aws_security_group.bastion");
     assert!(
         bastion["message"]
             .as_str()
@@ -1613,10 +1616,11 @@ fn remote_modules_installed_by_terraform_init_are_read() {
     )
     .unwrap();
     let (_, report) = check(dir.path(), &[]);
-    let storage = results(&report, "security.no-public-storage")
-        .into_iter()
-        .find(|r| r["target"] == "module.network.aws_s3_bucket.flow_logs")
-        .expect("the installed module's bucket is judged");
+    let storage = result_for(
+        &report,
+        "security.no-public-storage",
+        "module.network.aws_s3_bucket.flow_logs",
+    );
     assert_eq!(storage["status"], "fail");
     assert_eq!(
         storage["location"]["path"],
@@ -1686,11 +1690,12 @@ fn a_plan_json_gives_exact_values_and_keeps_the_configurations_waivers() {
     )
     .unwrap();
     let (_, report) = check(dir.path(), &[]);
-    let encryption = results(&report, "security.encryption-at-rest")
-        .into_iter()
-        .find(|r| r["target"] == "aws_db_instance.main")
-        .unwrap()
-        .clone();
+    let encryption = result_for(
+        &report,
+        "security.encryption-at-rest",
+        "aws_db_instance.main",
+    )
+    .clone();
     assert_eq!(
         encryption["status"], "fail",
         "the plan's value, not the configuration's"

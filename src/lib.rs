@@ -11,6 +11,7 @@ pub mod model;
 pub mod parity;
 pub mod plan;
 pub mod policy;
+pub mod probe;
 pub mod report;
 pub mod rules;
 pub mod secrets;

@@ -22,7 +22,7 @@ pub struct CheckArgs {
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Do not probe live endpoints; live checks are reported as skipped.
-    #[arg(long)]
+    #[arg(long, env = "LIFTOFF_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     offline: bool,
     /// A built-in profile (baseline, strict, pci-dss) or the path of a profile file.
     #[arg(long)]
@@ -35,6 +35,8 @@ pub struct CheckArgs {
     verbose: bool,
     #[command(flatten)]
     terraform: super::TerraformArgs,
+    #[command(flatten)]
+    probe: super::probe::ProbeArgs,
 }
 
 pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
@@ -45,7 +47,7 @@ pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
 pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let options = args.terraform.options(dir)?;
-    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
+    let mut loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
     let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
     let stage = args
         .stage
@@ -76,6 +78,13 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
                 dir.clone(),
             ));
         }
+    }
+    if !args.offline {
+        super::probe::observe(
+            &mut loaded.deployment,
+            args.environment.as_deref(),
+            &args.probe,
+        )?;
     }
     let options = Options {
         stage,

@@ -6,6 +6,7 @@ mod diff;
 mod explain;
 mod init;
 mod plan;
+mod probe;
 mod waivers;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -20,6 +21,7 @@ Examples:
   liftoff check . --format sarif --output liftoff.sarif
   liftoff plan --records-per-year 749970 --attachments-per-record 3
   liftoff diff . --from staging --to production
+  liftoff probe https://app.example.org --health /ping
   liftoff explain security.db-not-public
   liftoff waivers .
 
@@ -57,6 +59,8 @@ fn parse_date(text: &str) -> Result<Date, String> {
 enum Command {
     /// Assess the deployment in DIR for a rollout stage.
     Check(check::CheckArgs),
+    /// Live checks only, for endpoints given as URLs: HTTPS, redirects, HSTS, header grades, certificate.
+    Probe(probe::ProbeCommandArgs),
     /// Capacity plan: disk per environment and for backups, production server count.
     Plan(plan::PlanArgs),
     /// Environment parity: what differs between two environments (exit 1 on unaccepted drift).
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
     let color = use_color(cli.color);
     let result = match cli.command {
         Command::Check(args) => check::run(args, today, color),
+        Command::Probe(args) => probe::run(args, today, color),
         Command::Plan(args) => plan::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Rules(args) => explain::rules(args),

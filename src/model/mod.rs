@@ -3,6 +3,7 @@
 //! Readers (`sources`) fill it; rules never see raw files. Every fact keeps its [`Origin`], so a
 //! result can point at the exact line that decided it.
 
+pub mod live;
 mod provenance;
 mod values;
 
@@ -540,6 +541,8 @@ pub struct Endpoint {
     pub health: Option<Fact<String>>,
     pub metrics: Option<Fact<String>>,
     pub docs_paths: Vec<Fact<String>>,
+    /// What a live probe saw, once `check` (or `probe`) has probed the endpoint.
+    pub observed: Option<std::sync::Arc<live::Observation>>,
 }
 
 /// Access control facts.

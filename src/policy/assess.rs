@@ -320,25 +320,7 @@ pub fn assess(
     blocks.sort_by_key(|block| block[0].rule);
     let results: Vec<RuleResult> = blocks.into_iter().flatten().collect();
 
-    let readiness = Stage::ALL.map(|stage| !results.iter().any(|r| r.blocks(stage)));
-    let mut summary = Summary::default();
-    for r in &results {
-        match r.status {
-            Status::Pass => summary.pass += 1,
-            Status::Fail => summary.fail += 1,
-            Status::Waived => summary.waived += 1,
-            Status::NotApplicable => summary.not_applicable += 1,
-            Status::Skipped => summary.skipped += 1,
-            Status::Error => summary.error += 1,
-        }
-        if r.blocks(options.stage) {
-            summary.blocking += 1;
-        }
-    }
-    let judged = summary.pass + summary.fail + summary.error;
-    summary.score = (summary.pass * 100 + judged / 2)
-        .checked_div(judged)
-        .unwrap_or(0) as u32;
+    let (readiness, summary) = tally(&results, options.stage);
 
     Ok(Assessment {
         service: model.service.clone(),
@@ -352,4 +334,39 @@ pub fn assess(
         artefacts: model.artefacts.clone(),
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
     })
+}
+
+impl Assessment {
+    /// Keeps only the results `keep` accepts, and recounts the summary and readiness from them.
+    pub fn retain_results(&mut self, keep: impl FnMut(&RuleResult) -> bool) {
+        self.results.retain(keep);
+        let (readiness, summary) = tally(&self.results, self.stage);
+        self.readiness = readiness;
+        self.ready = readiness[self.stage.index()];
+        self.summary = summary;
+    }
+}
+
+/// Readiness per stage and the summary counts of `results`, for the target `stage`.
+fn tally(results: &[RuleResult], stage: Stage) -> ([bool; 3], Summary) {
+    let readiness = Stage::ALL.map(|stage| !results.iter().any(|r| r.blocks(stage)));
+    let mut summary = Summary::default();
+    for r in results {
+        match r.status {
+            Status::Pass => summary.pass += 1,
+            Status::Fail => summary.fail += 1,
+            Status::Waived => summary.waived += 1,
+            Status::NotApplicable => summary.not_applicable += 1,
+            Status::Skipped => summary.skipped += 1,
+            Status::Error => summary.error += 1,
+        }
+        if r.blocks(stage) {
+            summary.blocking += 1;
+        }
+    }
+    let judged = summary.pass + summary.fail + summary.error;
+    summary.score = (summary.pass * 100 + judged / 2)
+        .checked_div(judged)
+        .unwrap_or(0) as u32;
+    (readiness, summary)
 }

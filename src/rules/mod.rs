@@ -412,6 +412,11 @@ impl Finding {
         Finding::new(Status::Fail, target, message).with("evidenced", false)
     }
 
+    /// The rule could not be judged (a probe that got no answer); blocks like a fail.
+    pub fn error(target: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding::new(Status::Error, target, message)
+    }
+
     /// A live check that was not run.
     pub fn skipped(target: impl Into<String>, message: impl Into<String>) -> Finding {
         Finding::new(Status::Skipped, target, message)

@@ -49,14 +49,38 @@ pub fn live_only(cx: &Context<'_>, env: &Environment, endpoint: &Endpoint, what:
         )
     } else {
         format!(
-            "not probed: liftoff {} has no live probes yet, so {what} at {} is unjudged",
-            env!("CARGO_PKG_VERSION"),
+            "not probed: {what} at {} is judged by a live probe, and this assessment ran without one",
             endpoint.url
         )
     };
     Finding::skipped(endpoint.url.clone(), reason)
         .in_env(&env.name)
         .at(&endpoint.origin)
+}
+
+/// Judges an endpoint from what its probe observed, or reports the live check as skipped when it
+/// was not probed. The finding is placed in the endpoint's environment, at its declaration.
+pub fn live_judged(
+    cx: &Context<'_>,
+    env: &Environment,
+    endpoint: &Endpoint,
+    what: &str,
+    judge: impl FnOnce(&crate::model::live::Observation) -> Finding,
+) -> Finding {
+    match &endpoint.observed {
+        Some(observation) => judge(observation).in_env(&env.name).at(&endpoint.origin),
+        None => live_only(cx, env, endpoint, what),
+    }
+}
+
+/// The error result of a live check whose HTTPS request got no answer, if it got none.
+pub fn unreachable(observation: &crate::model::live::Observation) -> Option<Finding> {
+    observation.https_error.as_ref().map(|why| {
+        Finding::error(
+            observation.url.clone(),
+            format!("could not be probed: {why}"),
+        )
+    })
 }
 
 /// Whole days since `date` (negative for future dates).

@@ -432,6 +432,7 @@ fn build_environment(
             health: at.fact(n, "health", e.health.clone()),
             metrics: at.fact(n, "metrics", e.metrics.clone()),
             docs_paths: at.facts(n, "docs_paths", &e.docs_paths),
+            observed: None,
         });
     }
     Some(env)

@@ -5,6 +5,7 @@ mod support;
 mod artefacts;
 mod cli;
 mod examples;
+mod live;
 mod malformed;
 mod manifest;
 mod profiles;

@@ -61,7 +61,10 @@ pub fn statuses(a: &Assessment, rule: &str) -> Vec<Status> {
 /// Runs the liftoff binary.
 pub fn liftoff() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("liftoff").unwrap();
+    // Tests never reach the network unless they ask to (live tests remove LIFTOFF_OFFLINE and
+    // probe loopback servers only).
     cmd.env("LIFTOFF_TODAY", "2026-11-22")
+        .env("LIFTOFF_OFFLINE", "1")
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE");
     cmd

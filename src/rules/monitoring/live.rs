@@ -1,6 +1,7 @@
 //! Monitoring rules with a live half: health endpoints and caching of metrics.
 
 use crate::model::EndpointKind;
+use crate::model::live::Observation;
 use crate::rules::*;
 
 static HEALTH: RuleMeta = RuleMeta {
@@ -37,8 +38,13 @@ impl Rule for HealthEndpoint {
                 None => Finding::fail(e.url.clone(), "no health endpoint is declared")
                     .at(&e.origin)
                     .in_env(&env.name),
-                Some(path) => live_only(cx, env, e, &format!("the health endpoint {}", path.value))
-                    .with("health", &path.value),
+                Some(path) => live_judged(
+                    cx,
+                    env,
+                    e,
+                    &format!("the health endpoint {}", path.value),
+                    |o| judge_health(&e.url, &path.value, o),
+                ),
             })
             .collect();
         or_not_applicable(out, "no api endpoints declared")
@@ -76,12 +82,91 @@ impl Rule for NoCacheMetrics {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let _paths: Vec<String> = cx.param("cacheable_paths")?;
+        let cacheable: Vec<String> = cx.param("cacheable_paths")?;
         let out: Vec<Finding> = cx
             .model
             .endpoints()
-            .map(|(env, e)| live_only(cx, env, e, "caching headers"))
+            .map(|(env, e)| {
+                live_judged(cx, env, e, "caching headers", |o| {
+                    judge_caching(&e.url, e.kind.value, &cacheable, o)
+                })
+            })
             .collect();
         or_not_applicable(out, "no endpoints declared")
+    }
+}
+
+fn judge_health(url: &str, path: &str, o: &Observation) -> Finding {
+    let Some(health) = &o.health else {
+        return Finding::error(url, format!("{path} was not requested"));
+    };
+    match health.status {
+        None => Finding::error(
+            url,
+            format!(
+                "{path} could not be requested: {}",
+                health.error.as_deref().unwrap_or("no answer")
+            ),
+        ),
+        Some(200) => Finding::pass(
+            url,
+            format!("{path} answers 200 in {} ms", health.latency_ms),
+        ),
+        Some(status) => Finding::fail(url, format!("{path} answers {status}, not 200")),
+    }
+    .with("health", health)
+}
+
+/// Whether `path` is one of the cacheable paths (`/static/*` covers everything below `/static/`).
+fn may_cache(path: &str, cacheable: &[String]) -> bool {
+    cacheable
+        .iter()
+        .any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == pattern,
+        })
+}
+
+/// Whether a Cache-Control value keeps shared caches (CDNs) from storing the response.
+fn forbids_shared_caching(cache_control: Option<&str>) -> bool {
+    cache_control.is_some_and(|v| {
+        v.split(',').any(|d| {
+            let d = d.trim().to_ascii_lowercase();
+            d == "no-store" || d == "private" || d.starts_with("private=")
+        })
+    })
+}
+
+fn judge_caching(url: &str, kind: EndpointKind, cacheable: &[String], o: &Observation) -> Finding {
+    // Metrics always count; for APIs the endpoint's own answer is data too.
+    let mut checked: Vec<(String, Option<String>)> = Vec::new();
+    if let Some(metrics) = o.metrics.as_ref().filter(|m| m.status.is_some()) {
+        checked.push((metrics.path.clone(), metrics.cache_control.clone()));
+    }
+    if kind == EndpointKind::Api {
+        if let Some(last) = o.https.as_ref().and_then(|e| e.last()) {
+            let path = url::Url::parse(&last.url)
+                .map(|u| u.path().to_string())
+                .unwrap_or_else(|_| "/".into());
+            checked.push((path, last.header("cache-control").map(str::to_string)));
+        }
+    }
+    checked.retain(|(path, _)| !may_cache(path, cacheable));
+    if checked.is_empty() {
+        return Finding::not_applicable(url, "no metrics or data path was probed");
+    }
+    let cacheable_now: Vec<String> = checked
+        .iter()
+        .filter(|(_, cc)| !forbids_shared_caching(cc.as_deref()))
+        .map(|(path, cc)| match cc {
+            Some(cc) => format!("{path} (Cache-Control: {cc})"),
+            None => format!("{path} (no Cache-Control)"),
+        })
+        .collect();
+    let paths: Vec<&str> = checked.iter().map(|(p, _)| p.as_str()).collect();
+    if cacheable_now.is_empty() {
+        Finding::pass(url, format!("{} forbid shared caching", paths.join(", ")))
+    } else {
+        Finding::fail(url, format!("a CDN may cache {}", cacheable_now.join(", ")))
     }
 }

@@ -1,25 +1,36 @@
-//! Rules that only a live probe can judge. Each is documented here in full; until a probe has
-//! observed an endpoint, its result is `skipped` with the reason (never a pass). Where a declared
-//! fact already decides the outcome (an endpoint declared with `http://`), that is judged now.
+//! Rules that only a live probe can judge. Each is documented here in full. An endpoint that was
+//! probed is judged from what the probe observed; one that was not (`--offline`) is `skipped` with
+//! the reason, never passed. Where a declared fact already decides the outcome (an endpoint
+//! declared with `http://`), that is judged without a probe.
 
-use crate::model::EndpointKind;
+use crate::model::live::{Hop, Observation, PlainHttp};
+use crate::model::{Endpoint, EndpointKind};
 use crate::rules::*;
+use url::Url;
 
-/// Judges every endpoint of `kinds` (all when empty) with `declared`, falling back to a skipped live check.
+/// How a live rule judges one probed endpoint.
+type Judge = fn(&Context<'_>, &Endpoint, &Observation) -> Result<Finding, Stop>;
+
+/// Judges every endpoint of `kinds` (all when empty): by `declared` when that decides, else from
+/// the probe's observation, else as a skipped live check.
 fn per_endpoint(
     cx: &Context<'_>,
     kinds: &[EndpointKind],
     what: &str,
     declared: impl Fn(&crate::model::Endpoint) -> Option<Finding>,
-) -> Vec<Finding> {
+    judge: Judge,
+) -> Judged {
     let mut out = Vec::new();
     for (env, endpoint) in cx.model.endpoints() {
         if !kinds.is_empty() && !kinds.contains(&endpoint.kind.value) {
             continue;
         }
-        let finding = match declared(endpoint) {
-            Some(f) => f.in_env(&env.name).at(&endpoint.origin),
-            None => live_only(cx, env, endpoint, what),
+        let finding = match (declared(endpoint), &endpoint.observed) {
+            (Some(f), _) => f.in_env(&env.name).at(&endpoint.origin),
+            (None, Some(observation)) => judge(cx, endpoint, observation)?
+                .in_env(&env.name)
+                .at(&endpoint.origin),
+            (None, None) => live_only(cx, env, endpoint, what),
         };
         out.push(finding);
     }
@@ -34,7 +45,7 @@ fn per_endpoint(
             format!("no {kind}endpoints declared"),
         ));
     }
-    out
+    Ok(out)
 }
 
 fn plain_http(endpoint: &crate::model::Endpoint) -> Option<Finding> {
@@ -47,7 +58,7 @@ fn plain_http(endpoint: &crate::model::Endpoint) -> Option<Finding> {
 }
 
 macro_rules! live_rule {
-    ($name:ident, $meta:ident, $kinds:expr, $what:expr, $declared:expr) => {
+    ($name:ident, $meta:ident, $kinds:expr, $what:expr, $declared:expr, $judge:expr) => {
         #[doc = concat!("Live rule `", stringify!($name), "`.")]
         pub struct $name;
 
@@ -57,7 +68,7 @@ macro_rules! live_rule {
             }
 
             fn check(&self, cx: &Context<'_>) -> Judged {
-                Ok(per_endpoint(cx, $kinds, $what, $declared))
+                per_endpoint(cx, $kinds, $what, $declared, $judge)
             }
         }
     };
@@ -65,6 +76,338 @@ macro_rules! live_rule {
 
 fn none(_: &crate::model::Endpoint) -> Option<Finding> {
     None
+}
+
+/// Grades from best to worst, as both rubrics and SSL Labs write them.
+const GRADES: [&str; 15] = [
+    "A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "E", "F", "T",
+];
+
+/// Whether `grade` is at least `floor`; unknown grades never are.
+fn grade_at_least(grade: &str, floor: &str) -> Result<bool, Stop> {
+    let rank = |g: &str| GRADES.iter().position(|x| *x == g);
+    let floor_rank = rank(floor).ok_or_else(|| {
+        Stop::Unjudgeable(format!(
+            "`{floor}` is not a grade; expected one of {}",
+            GRADES.join(", ")
+        ))
+    })?;
+    Ok(rank(grade).is_some_and(|r| r <= floor_rank))
+}
+
+fn judge_https(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    let target = endpoint.url.clone();
+    let Some(tls) = &o.tls else {
+        return Ok(Finding::error(
+            target,
+            "the HTTPS answer carried no TLS facts",
+        ));
+    };
+    let finding = match &tls.trust_error {
+        Some(why) => Finding::fail(target, format!("served over HTTPS, but {why}")),
+        None => Finding::pass(
+            target,
+            format!(
+                "served over HTTPS ({}) with a trusted certificate for the host",
+                tls.protocol
+            ),
+        ),
+    };
+    Ok(finding.with("tls", tls))
+}
+
+fn judge_redirect(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    let target = endpoint.url.clone();
+    let finding = match &o.plain_http {
+        None => Finding::error(
+            target,
+            "plain HTTP was not probed: no http_url could be derived",
+        ),
+        Some(PlainHttp::Refused { url }) => Finding::fail(
+            target,
+            format!("{url} refuses connections: visitors who type the bare host name get no site"),
+        ),
+        Some(PlainHttp::NoAnswer { url, reason }) => {
+            Finding::fail(target, format!("{url} gives no HTTP answer ({reason})"))
+        }
+        Some(PlainHttp::Answered { url, exchange }) => {
+            let first = exchange.hops.first();
+            match first.and_then(redirect_target) {
+                Some(to) if to.scheme() == "https" && same_host(url, &to) => Finding::pass(
+                    target,
+                    format!(
+                        "{url} answers {} with a redirect to {to}",
+                        first.map_or(0, |h| h.status)
+                    ),
+                ),
+                Some(to) if to.scheme() == "https" => Finding::fail(
+                    target,
+                    format!("{url} redirects to another host ({to}); redirect to the same host first so HSTS applies to it"),
+                ),
+                Some(to) => Finding::fail(
+                    target,
+                    format!("{url} redirects to {to}, which is not HTTPS"),
+                ),
+                None => Finding::fail(
+                    target,
+                    format!(
+                        "{url} answers {} without a redirect to HTTPS: the site is served in plain text",
+                        first.map_or(0, |h| h.status)
+                    ),
+                ),
+            }
+            .with("plain_http", exchange)
+        }
+    };
+    Ok(finding)
+}
+
+fn judge_disabled(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    let target = endpoint.url.clone();
+    Ok(match &o.plain_http {
+        None => Finding::error(
+            target,
+            "plain HTTP was not probed: no http_url could be derived",
+        ),
+        Some(PlainHttp::Refused { url }) => {
+            Finding::pass(target, format!("{url} refuses connections"))
+        }
+        Some(PlainHttp::NoAnswer { url, reason }) => {
+            Finding::pass(target, format!("{url} gives no HTTP answer ({reason})"))
+        }
+        Some(PlainHttp::Answered { url, exchange }) => {
+            let first = exchange.hops.first();
+            let how = match first {
+                Some(h) if h.is_redirect() => format!(
+                    "a {} redirect to {}: the request and its credentials already crossed the network in clear text",
+                    h.status,
+                    h.location.as_deref().unwrap_or_default()
+                ),
+                Some(h) => format!("{}", h.status),
+                None => "an answer".into(),
+            };
+            Finding::fail(
+                target,
+                format!("{url} serves plain HTTP: it answers with {how}"),
+            )
+            .with("plain_http", exchange)
+        }
+    })
+}
+
+fn judge_hsts(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    let min: u64 = cx.param("hsts_min_age")?;
+    let target = endpoint.url.clone();
+    Ok(match &o.hsts {
+        None => Finding::fail(
+            target,
+            "HTTPS responses carry no Strict-Transport-Security header",
+        ),
+        Some(h) if !h.problems.is_empty() => Finding::fail(
+            target,
+            format!(
+                "Strict-Transport-Security `{}` is malformed, so browsers ignore it: {}",
+                h.raw,
+                h.problems.join("; ")
+            ),
+        )
+        .with("hsts", h),
+        Some(h) => {
+            let age = h.max_age.unwrap_or(0);
+            if age < min {
+                Finding::fail(
+                    target,
+                    format!("HSTS max-age is {age} s, under the {min} s required"),
+                )
+            } else if h.include_subdomains {
+                Finding::pass(target, format!("HSTS max-age={age}; includeSubDomains"))
+            } else {
+                Finding::pass(
+                    target,
+                    format!("HSTS max-age={age} (includeSubDomains is recommended as well)"),
+                )
+            }
+            .with("hsts", h)
+        }
+    })
+}
+
+fn judge_headers(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    let floor: String = cx.param("headers_grade")?;
+    let rubric: String = cx.param("headers_rubric")?;
+    let target = endpoint.url.clone();
+    let observatory = o
+        .observatory
+        .as_ref()
+        .map(|s| format!("{} ({})", s.grade, s.score))
+        .unwrap_or_else(|| "not scored".into());
+    let finding = match rubric.as_str() {
+        "securityheaders" => {
+            let mut below = Vec::new();
+            for path in &o.paths {
+                if !grade_at_least(&path.grade, &floor)? {
+                    let mut why = path.missing.clone();
+                    why.extend(path.warnings.iter().cloned());
+                    below.push(format!(
+                        "{} is {} ({})",
+                        path.path,
+                        path.grade,
+                        why.join(", ")
+                    ));
+                }
+            }
+            if o.paths.is_empty() {
+                Finding::error(target, "no HTTPS response to grade")
+            } else if below.is_empty() {
+                let grades: Vec<String> = o
+                    .paths
+                    .iter()
+                    .map(|p| format!("{} {}", p.path, p.grade))
+                    .collect();
+                Finding::pass(
+                    target,
+                    format!(
+                        "security headers grade at least {floor} on every probed path ({}); Observatory {observatory}",
+                        grades.join(", ")
+                    ),
+                )
+            } else {
+                Finding::fail(
+                    target,
+                    format!("security headers below {floor}: {}", below.join("; ")),
+                )
+            }
+        }
+        "observatory" => match &o.observatory {
+            Some(s) if grade_at_least(&s.grade, &floor)? => Finding::pass(
+                target,
+                format!("MDN HTTP Observatory grade {} (score {})", s.grade, s.score),
+            ),
+            Some(s) => {
+                let failing: Vec<String> = s
+                    .tests
+                    .iter()
+                    .filter(|t| t.modifier < 0)
+                    .map(|t| format!("{} {}", t.result, t.modifier))
+                    .collect();
+                Finding::fail(
+                    target,
+                    format!(
+                        "MDN HTTP Observatory grade {} (score {}), under {floor}: {}",
+                        s.grade,
+                        s.score,
+                        failing.join(", ")
+                    ),
+                )
+            }
+            None => Finding::error(target, "the Observatory rubric could not score the answer"),
+        },
+        other => {
+            return Err(Stop::Unjudgeable(format!(
+                "headers_rubric `{other}` is not known; expected securityheaders or observatory"
+            )));
+        }
+    };
+    Ok(finding
+        .with("paths", &o.paths)
+        .with("observatory", &o.observatory))
+}
+
+fn judge_tls(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    Ok(Finding::skipped(
+        endpoint.url.clone(),
+        "not graded: the TLS grade needs every protocol and cipher suite the server accepts, and this \
+build enumerates neither yet (certificate trust and expiry are judged by security.https-only and \
+security.cert-expiry)",
+    )
+    .with("tls", &o.tls))
+}
+
+fn judge_expiry(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    let min: i64 = cx.param("cert_min_days")?;
+    let target = endpoint.url.clone();
+    Ok(match o.tls.as_ref().and_then(|t| t.certificate.as_ref()) {
+        None => Finding::error(target, "the server sent no readable certificate"),
+        Some(c) if c.days_left < 0 => Finding::fail(
+            target,
+            format!("the certificate expired {} days ago", -c.days_left),
+        )
+        .with("certificate", c),
+        Some(c) => Finding::judge(
+            c.days_left >= min,
+            target,
+            format!("the certificate is valid for {} more days", c.days_left),
+            format!(
+                "the certificate expires in {} days (fewer than {min})",
+                c.days_left
+            ),
+        )
+        .with("certificate", c),
+    })
+}
+
+/// The URL a redirect points at, resolved against the request.
+fn redirect_target(hop: &Hop) -> Option<Url> {
+    if !hop.is_redirect() {
+        return None;
+    }
+    Url::parse(&hop.url)
+        .ok()?
+        .join(hop.location.as_deref()?)
+        .ok()
+}
+
+fn same_host(from: &str, to: &Url) -> bool {
+    Url::parse(from).is_ok_and(|f| f.host_str() == to.host_str())
+}
+
+fn judge_downgrade(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if let Some(error) = unreachable(o) {
+        return Ok(error);
+    }
+    let mut hops: Vec<&Hop> = o.https.iter().flat_map(|e| e.hops.iter()).collect();
+    if let Some(PlainHttp::Answered { exchange, .. }) = &o.plain_http {
+        hops.extend(exchange.hops.iter());
+    }
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for hop in hops.into_iter().filter(|h| h.url.starts_with("https://")) {
+        let Some(to) = redirect_target(hop) else {
+            continue;
+        };
+        seen += 1;
+        if to.scheme() != "https" {
+            bad.push(format!("{} redirects to {to} (plain HTTP)", hop.url));
+        } else if !same_host(&hop.url, &to) {
+            bad.push(format!("{} redirects to another host: {to}", hop.url));
+        }
+    }
+    let target = endpoint.url.clone();
+    Ok(if !bad.is_empty() {
+        Finding::fail(target, bad.join("; "))
+    } else if seen == 0 {
+        Finding::pass(target, "no redirect is issued over HTTPS")
+    } else {
+        Finding::pass(
+            target,
+            format!("all {seen} redirects issued over HTTPS stay on HTTPS and the same host"),
+        )
+    })
 }
 
 static HTTPS_ONLY: RuleMeta = RuleMeta {
@@ -85,7 +428,14 @@ the pages themselves. A certificate browsers do not trust teaches users to click
     fail_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"http://register.example.org\", kind: web-app}]\n",
     examples_run: false,
 };
-live_rule!(HttpsOnly, HTTPS_ONLY, &[], "the certificate", plain_http);
+live_rule!(
+    HttpsOnly,
+    HTTPS_ONLY,
+    &[],
+    "the certificate",
+    plain_http,
+    judge_https
+);
 
 static HTTP_REDIRECT: RuleMeta = RuleMeta {
     id: "security.http-redirect",
@@ -110,7 +460,8 @@ live_rule!(
     HTTP_REDIRECT,
     &[EndpointKind::WebApp],
     "the plain-HTTP redirect",
-    none
+    none,
+    judge_redirect
 );
 
 static HTTP_DISABLED: RuleMeta = RuleMeta {
@@ -135,7 +486,8 @@ live_rule!(
     HTTP_DISABLED,
     &[EndpointKind::Api],
     "whether plain HTTP is disabled",
-    none
+    none,
+    judge_disabled
 );
 
 static HSTS: RuleMeta = RuleMeta {
@@ -160,7 +512,7 @@ redirect leaves open on every first request.",
     fail_example: "Strict-Transport-Security: max-age=3600",
     examples_run: false,
 };
-live_rule!(Hsts, HSTS, &[], "the HSTS header", none);
+live_rule!(Hsts, HSTS, &[], "the HSTS header", none, judge_hsts);
 
 static HEADERS_GRADE: RuleMeta = RuleMeta {
     id: "security.headers-grade",
@@ -199,7 +551,8 @@ live_rule!(
     HEADERS_GRADE,
     &[],
     "the security-header grade",
-    none
+    none,
+    judge_headers
 );
 
 static TLS_GRADE: RuleMeta = RuleMeta {
@@ -231,7 +584,7 @@ grade summarises those weaknesses the way the guideline's reference tool does.",
     fail_example: "TLS 1.0 enabled -> capped at B",
     examples_run: false,
 };
-live_rule!(TlsGrade, TLS_GRADE, &[], "the TLS grade", none);
+live_rule!(TlsGrade, TLS_GRADE, &[], "the TLS grade", none, judge_tls);
 
 static CERT_EXPIRY: RuleMeta = RuleMeta {
     id: "security.cert-expiry",
@@ -259,7 +612,8 @@ live_rule!(
     CERT_EXPIRY,
     &[],
     "the certificate's expiry",
-    none
+    none,
+    judge_expiry
 );
 
 static NO_DOWNGRADE: RuleMeta = RuleMeta {
@@ -284,7 +638,8 @@ live_rule!(
     NO_DOWNGRADE,
     &[],
     "redirects issued over HTTPS",
-    none
+    none,
+    judge_downgrade
 );
 
 static METRICS_AUTH: RuleMeta = RuleMeta {
@@ -316,13 +671,59 @@ impl Rule for MetricsAuth {
     fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, endpoint) in cx.model.endpoints().filter(|(_, e)| e.metrics.is_some()) {
-            out.push(live_only(
+            out.push(live_judged(
                 cx,
                 env,
                 endpoint,
                 "authentication of the metrics path",
+                |o| judge_metrics(endpoint, o),
             ));
         }
         or_not_applicable(out, "no endpoint exports metrics")
     }
+}
+
+fn judge_metrics(endpoint: &Endpoint, o: &Observation) -> Finding {
+    let target = endpoint.url.clone();
+    let Some(metrics) = &o.metrics else {
+        return Finding::error(target, "the metrics path was not requested");
+    };
+    let path = &metrics.path;
+    let finding = match (metrics.status, metrics.www_authenticate.as_deref()) {
+        (None, _) => Finding::error(
+            target,
+            format!(
+                "{path} could not be requested: {}",
+                metrics.error.as_deref().unwrap_or("no answer")
+            ),
+        ),
+        (Some(401), Some(challenge))
+            if challenge
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("basic") =>
+        {
+            Finding::pass(target, format!("{path} answers 401 with a Basic challenge"))
+        }
+        (Some(401), Some(challenge)) => Finding::pass(
+            target,
+            format!("{path} answers 401 and asks for credentials ({challenge})"),
+        ),
+        (Some(401), None) => Finding::fail(
+            target,
+            format!(
+                "{path} answers 401 without a WWW-Authenticate challenge, so scrapers cannot authenticate"
+            ),
+        ),
+        (Some(403), _) => Finding::pass(target, format!("{path} answers 403 without credentials")),
+        (Some(status), _) if (200..300).contains(&status) => Finding::fail(
+            target,
+            format!("{path} answers {status} without credentials: metrics are open to anyone"),
+        ),
+        (Some(status), _) => Finding::fail(
+            target,
+            format!("{path} answers {status}; expected 401 with a Basic challenge"),
+        ),
+    };
+    finding.with("metrics", metrics)
 }

@@ -113,14 +113,41 @@ impl Rule for NoDebug {
                 out.push(finding.in_env(&env.name));
             }
             for endpoint in &env.endpoints {
-                out.push(live_only(
+                out.push(live_judged(
                     cx,
                     env,
                     endpoint,
                     "whether an unknown path shows a debug page",
+                    |o| judge_not_found(&endpoint.url, o),
                 ));
             }
         }
         or_not_applicable(out, "no web, api or worker component in production")
     }
+}
+
+/// Judges what the probe's request for an unknown path (and `/actuator`) revealed.
+fn judge_not_found(url: &str, o: &crate::model::live::Observation) -> Finding {
+    let Some(seen) = &o.not_found else {
+        return Finding::error(url, "the unknown-path request was not made");
+    };
+    let finding = match (&seen.debug_page, seen.status) {
+        (Some(page), _) => Finding::fail(
+            url,
+            format!("a request for an unknown path reveals a debug page: {page}"),
+        ),
+        (None, None) => Finding::error(url, format!("{} could not be requested", seen.path)),
+        (None, Some(status)) if seen.version_headers.is_empty() => Finding::pass(
+            url,
+            format!("an unknown path answers {status} without a debug page or stack trace"),
+        ),
+        (None, Some(status)) => Finding::pass(
+            url,
+            format!(
+                "an unknown path answers {status} without a debug page; consider dropping {}",
+                seen.version_headers.join(", ")
+            ),
+        ),
+    };
+    finding.with("not_found", seen)
 }

@@ -1,0 +1,325 @@
+//! `liftoff probe URL...`: the live checks alone, for endpoints given on the command line; and the
+//! probe flags `check` shares.
+
+use super::{Failure, Outcome, emit};
+use liftoff::model::live::Observation;
+use liftoff::model::{
+    Date, Deployment, Endpoint, EndpointKind, EnvKind, Environment, Fact, Origin, Stage,
+};
+use liftoff::policy::{self, Options};
+use liftoff::probe::{self, Target, Timeouts};
+use liftoff::report::{self, Format, TextOptions};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How live probes run (shared by `check` and `probe`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct ProbeArgs {
+    /// PEM file of extra CA certificates to trust (a private CA).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Endpoints probed at the same time.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Seconds allowed to open a connection.
+    #[arg(long, default_value_t = 5, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    connect_timeout: u64,
+    /// Seconds allowed for a TLS handshake.
+    #[arg(long, default_value_t = 5, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    tls_timeout: u64,
+    /// Seconds allowed for a whole request, answer included.
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+    /// No progress display.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl ProbeArgs {
+    fn options(&self) -> probe::Options {
+        probe::Options {
+            timeouts: Timeouts {
+                connect: Duration::from_secs(self.connect_timeout),
+                tls: Duration::from_secs(self.tls_timeout),
+                total: Duration::from_secs(self.timeout),
+            },
+            ca_file: self.ca_file.clone(),
+            concurrency: usize::from(self.concurrency),
+        }
+    }
+
+    /// Probes `targets`, with a progress line on a terminal unless `--quiet`.
+    pub fn run(&self, targets: &[Target]) -> Result<Vec<Observation>, Failure> {
+        let show = !self.quiet && std::io::stderr().is_terminal() && !targets.is_empty();
+        let progress = move |done: usize, total: usize| {
+            if show {
+                eprint!("\rprobing endpoints: {done}/{total}");
+                if done == total {
+                    eprintln!();
+                }
+            }
+        };
+        probe::probe_all(targets, &self.options(), &progress)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")))
+    }
+}
+
+/// Probes every endpoint of the deployment (or of one environment) and attaches what was seen.
+pub fn observe(
+    deployment: &mut Deployment,
+    only_env: Option<&str>,
+    args: &ProbeArgs,
+) -> Result<(), Failure> {
+    let mut slots: Vec<(usize, usize)> = Vec::new();
+    let mut targets = Vec::new();
+    for (e, env) in deployment.environments.iter().enumerate() {
+        if only_env.is_some_and(|name| name != env.name) {
+            continue;
+        }
+        for (i, endpoint) in env.endpoints.iter().enumerate() {
+            slots.push((e, i));
+            targets.push(Target::from_endpoint(endpoint));
+        }
+    }
+    let observations = args.run(&targets)?;
+    for ((e, i), observation) in slots.into_iter().zip(observations) {
+        deployment.environments[e].endpoints[i].observed = Some(Arc::new(observation));
+    }
+    Ok(())
+}
+
+/// Arguments of `liftoff probe`.
+#[derive(clap::Args, Debug)]
+pub struct ProbeCommandArgs {
+    /// Endpoint URLs, e.g. https://app.example.org
+    #[arg(required = true, value_name = "URL")]
+    urls: Vec<String>,
+    /// What the endpoints are: web apps redirect plain HTTP, APIs refuse it.
+    #[arg(long, value_enum, default_value_t = KindArg::WebApp)]
+    kind: KindArg,
+    /// The port where plain HTTP is tested (default 80).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    http_port: Option<u16>,
+    /// The health-check path, e.g. /ping
+    #[arg(long, value_name = "PATH")]
+    health: Option<String>,
+    /// The metrics path, e.g. /metrics
+    #[arg(long, value_name = "PATH")]
+    metrics: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The stage whose requirements decide the exit code.
+    #[arg(long, value_parser = super::check::parse_stage, default_value = "production")]
+    stage: Stage,
+    #[command(flatten)]
+    probe: ProbeArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum KindArg {
+    WebApp,
+    Api,
+}
+
+/// Probes the URLs and reports the live rules' results.
+pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, Failure> {
+    let kind = match args.kind {
+        KindArg::WebApp => EndpointKind::WebApp,
+        KindArg::Api => EndpointKind::Api,
+    };
+    let mut endpoints = Vec::new();
+    for raw in &args.urls {
+        let url = url::Url::parse(raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                Failure::Other(anyhow::anyhow!(
+                    "`{raw}` is not an endpoint URL; expected an absolute http(s) URL such as https://app.example.org"
+                ))
+            })?;
+        let origin = Origin::Probe { url: raw.clone() };
+        let http_url = args.http_port.map(|port| {
+            let mut u = url.clone();
+            let _ = u.set_scheme("http");
+            let _ = u.set_port(Some(port));
+            u.set_path("/");
+            Fact::new(u.to_string(), origin.clone())
+        });
+        endpoints.push(Endpoint {
+            url: raw.clone(),
+            kind: Fact::new(kind, origin.clone()),
+            origin: origin.clone(),
+            http_url,
+            upstream: None,
+            health: args.health.clone().map(|h| Fact::new(h, origin.clone())),
+            metrics: args.metrics.clone().map(|m| Fact::new(m, origin.clone())),
+            docs_paths: Vec::new(),
+            observed: None,
+        });
+    }
+    let origin = Origin::Derived {
+        from: None,
+        how: "liftoff probe judges its URLs as production endpoints".into(),
+    };
+    let mut deployment = Deployment {
+        service: "probe".into(),
+        ..Deployment::default()
+    };
+    deployment.environments.push(Environment {
+        name: "production".into(),
+        kind: Fact::new(EnvKind::Production, origin.clone()),
+        origin,
+        location: None,
+        zones: Vec::new(),
+        datacenter_tier: None,
+        bandwidth_mbps: None,
+        personal_data: None,
+        mirrors: None,
+        restored_from_backup: None,
+        servers: Vec::new(),
+        components: Vec::new(),
+        endpoints,
+        settings: Vec::new(),
+        accepted_differences: Vec::new(),
+        committed_secrets: Vec::new(),
+        routes: Vec::new(),
+    });
+    observe(&mut deployment, None, &args.probe)?;
+
+    let declarations = liftoff::model::PolicyDeclarations::default();
+    let dir = std::path::Path::new(".");
+    let profile = super::profile_for(None, &declarations, dir)?;
+    let options = Options {
+        stage: args.stage,
+        offline: false,
+        today,
+    };
+    let mut assessment = policy::assess(&deployment, &declarations, &profile, options)
+        .map_err(|e| Failure::Input(e, dir.to_path_buf()))?;
+    // Only what the probe judged: every other rule is about files this command did not read.
+    assessment.retain_results(|r| {
+        args.urls.contains(&r.target)
+            && liftoff::rules::find(r.rule).is_some_and(|rule| {
+                rule.meta()
+                    .evidence
+                    .contains(&liftoff::rules::Evidence::Live)
+            })
+    });
+
+    let text = if args.format == Format::Text {
+        let observations: Vec<&Observation> = deployment.environments[0]
+            .endpoints
+            .iter()
+            .filter_map(|e| e.observed.as_deref())
+            .collect();
+        let mut text = grades(&observations);
+        text.push_str(&report::render(
+            &assessment,
+            args.format,
+            TextOptions {
+                color: color && args.output.is_none(),
+                verbose: true,
+            },
+        ));
+        text.push_str(&observatory_tests(&observations));
+        text
+    } else {
+        report::render(
+            &assessment,
+            args.format,
+            TextOptions {
+                color: false,
+                verbose: true,
+            },
+        )
+    };
+    emit(&text, args.output.as_deref())?;
+    Ok(if assessment.ready {
+        Outcome::Ok
+    } else {
+        Outcome::NotReady
+    })
+}
+
+/// The grades of every endpoint, first thing in the text report.
+fn grades(observations: &[&Observation]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for o in observations {
+        let _ = writeln!(out, "{}", o.url);
+        if let Some(error) = &o.https_error {
+            let _ = writeln!(out, "  HTTPS        {error}");
+        }
+        if let Some(s) = &o.observatory {
+            let _ = writeln!(out, "  Observatory  {} (score {})", s.grade, s.score);
+        }
+        for path in &o.paths {
+            let _ = writeln!(out, "  headers      {} on {}", path.grade, path.path);
+        }
+        if let Some(tls) = &o.tls {
+            let _ = writeln!(out, "  TLS          {} {}", tls.protocol, tls.suite);
+            if let Some(c) = &tls.certificate {
+                let _ = writeln!(
+                    out,
+                    "  certificate  {} · {} {} · {} days left · {}",
+                    c.subject,
+                    c.key_type,
+                    c.key_bits,
+                    c.days_left,
+                    tls.trust_error.as_deref().unwrap_or("trusted")
+                );
+            }
+        }
+        if let Some(plain) = &o.plain_http {
+            let what = match plain {
+                liftoff::model::live::PlainHttp::Refused { url } => format!("{url} refused"),
+                liftoff::model::live::PlainHttp::NoAnswer { url, reason } => {
+                    format!("{url} no answer ({reason})")
+                }
+                liftoff::model::live::PlainHttp::Answered { url, exchange } => {
+                    let chain: Vec<String> = exchange
+                        .hops
+                        .iter()
+                        .map(|h| match &h.location {
+                            Some(l) if h.is_redirect() => format!("{} -> {l}", h.status),
+                            _ => h.status.to_string(),
+                        })
+                        .collect();
+                    format!("{url} {}", chain.join(", "))
+                }
+            };
+            let _ = writeln!(out, "  plain HTTP   {what}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Every Observatory test with its result identifier and modifier, as the Observatory lists them.
+fn observatory_tests(observations: &[&Observation]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for o in observations {
+        let Some(score) = &o.observatory else {
+            continue;
+        };
+        let _ = writeln!(out, "\nObservatory tests for {}:", o.url);
+        for t in &score.tests {
+            let _ = writeln!(
+                out,
+                "  {:<4} {:<31} {:<62} {:>+4}",
+                if t.pass { "pass" } else { "fail" },
+                t.name,
+                t.result,
+                t.modifier
+            );
+        }
+    }
+    out
+}

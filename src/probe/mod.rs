@@ -1,0 +1,384 @@
+//! Live probes: what an endpoint does when asked, turned into an [`Observation`] that rules judge.
+//!
+//! For each endpoint: the HTTPS request and its redirect chain (certificate trust recorded, never
+//! enforced, so headers behind a bad certificate are still graded), plain HTTP (refused, silent,
+//! or answered and where it redirects), the security headers of every probed path under both
+//! rubrics, the declared health and metrics paths, and a random unknown path for debug pages.
+//! Probes send no credentials and no cookies, and follow redirects only as far as they record them.
+
+pub mod debug;
+pub mod headers;
+pub mod html;
+pub mod http;
+pub mod observatory;
+
+use crate::model::live::{DebugSeen, Exchange, Hop, Observation, PlainHttp, Response, TlsSeen};
+use crate::model::{Endpoint, EndpointKind};
+use http::{Client, FetchError, Fetched};
+use std::path::PathBuf;
+use std::sync::Arc;
+use url::Url;
+
+pub use http::{SetupError, Timeouts};
+
+/// Redirects followed before a chain counts as a loop (browsers allow about 20; the Observatory 10).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// How probes run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub timeouts: Timeouts,
+    /// PEM file of extra trust anchors (a private CA).
+    pub ca_file: Option<PathBuf>,
+    /// Endpoints probed at the same time.
+    pub concurrency: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            timeouts: Timeouts::default(),
+            ca_file: None,
+            concurrency: 16,
+        }
+    }
+}
+
+/// What to probe at one endpoint.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub url: String,
+    pub kind: EndpointKind,
+    /// Where plain HTTP is tested; default: port 80 of the same host.
+    pub http_url: Option<String>,
+    pub health: Option<String>,
+    pub metrics: Option<String>,
+}
+
+impl Target {
+    /// The probe target for a declared endpoint.
+    pub fn from_endpoint(endpoint: &Endpoint) -> Target {
+        Target {
+            url: endpoint.url.clone(),
+            kind: endpoint.kind.value,
+            http_url: endpoint.http_url.as_ref().map(|f| f.value.clone()),
+            health: endpoint.health.as_ref().map(|f| f.value.clone()),
+            metrics: endpoint.metrics.as_ref().map(|f| f.value.clone()),
+        }
+    }
+}
+
+/// Probes every target, at most `options.concurrency` at a time, and returns the observations in
+/// the order of `targets`. `progress` is called after each endpoint with (done, total).
+pub fn probe_all(
+    targets: &[Target],
+    options: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Observation>, SetupError> {
+    let client = Client::new(options.ca_file.as_deref(), options.timeouts)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SetupError {
+            path: "(runtime)".into(),
+            why: format!("cannot start the probe runtime: {e}"),
+        })?;
+    Ok(runtime.block_on(async {
+        let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, target) in targets.iter().cloned().enumerate() {
+            let client = client.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = limit.acquire_owned().await.ok();
+                (index, probe_endpoint(&client, &target).await)
+            });
+        }
+        let mut out: Vec<Option<Observation>> = vec![None; targets.len()];
+        let mut done = 0;
+        while let Some(joined) = tasks.join_next().await {
+            done += 1;
+            progress(done, targets.len());
+            if let Ok((index, observation)) = joined {
+                out[index] = Some(observation);
+            }
+        }
+        out.into_iter()
+            .zip(targets)
+            .map(|(o, t)| {
+                o.unwrap_or_else(|| Observation {
+                    url: t.url.clone(),
+                    https_error: Some("the probe of this endpoint stopped unexpectedly".into()),
+                    ..Observation::default()
+                })
+            })
+            .collect()
+    }))
+}
+
+/// A request chain as the Observatory's session sees it, with the final body and first TLS facts.
+struct Chain {
+    session: observatory::Session,
+    tls: Option<TlsSeen>,
+}
+
+/// Follows redirects from `start` (any host, as browsers do), recording every hop.
+async fn follow(
+    client: &Client,
+    method: &str,
+    start: &Url,
+    headers: &[(&str, &str)],
+) -> Result<Chain, (FetchError, Vec<Hop>)> {
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut url = start.clone();
+    let mut tls = None;
+    let mut body;
+    loop {
+        let fetched: Fetched = match client.request(method, &url, headers).await {
+            Ok(f) => f,
+            Err(e) => return Err((e, hops)),
+        };
+        if tls.is_none() {
+            tls = fetched.tls.clone();
+        }
+        let next = fetched
+            .hop
+            .is_redirect()
+            .then(|| {
+                fetched
+                    .hop
+                    .location
+                    .as_deref()
+                    .and_then(|l| url.join(l).ok())
+            })
+            .flatten();
+        hops.push(fetched.hop);
+        body = fetched.body;
+        match next {
+            Some(next) if hops.len() <= MAX_REDIRECTS => url = next,
+            _ => break,
+        }
+    }
+    let verified = hops.iter().all(|h| h.verified != Some(false));
+    Ok(Chain {
+        session: observatory::Session {
+            start: start.clone(),
+            hops,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            verified,
+        },
+        tls,
+    })
+}
+
+fn exchange_of(result: &Result<Chain, (FetchError, Vec<Hop>)>) -> Exchange {
+    match result {
+        Ok(chain) => Exchange {
+            hops: chain.session.hops.clone(),
+            error: None,
+        },
+        Err((e, hops)) => Exchange {
+            hops: hops.clone(),
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// Probes one endpoint. Every failure becomes part of the observation, never an error.
+pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
+    let mut observation = Observation {
+        url: target.url.clone(),
+        ..Observation::default()
+    };
+    let url = match Url::parse(&target.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
+        _ => {
+            observation.https_error = Some(format!("`{}` is not an http(s) URL", target.url));
+            return observation;
+        }
+    };
+    let https_url = (url.scheme() == "https").then(|| url.clone());
+    let http_url = match &target.http_url {
+        Some(u) => Url::parse(u).ok(),
+        None => {
+            let mut u = url.clone();
+            // Setting scheme/port only fails for URLs that cannot have them; ours can.
+            let _ = u.set_scheme("http");
+            let _ = u.set_port(None);
+            Some(u)
+        }
+    };
+
+    let accept = [(
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    )];
+    let (https_chain, http_chain) = tokio::join!(
+        async {
+            match &https_url {
+                Some(u) => Some(follow(client, "GET", u, &accept).await),
+                None => None,
+            }
+        },
+        async {
+            match &http_url {
+                Some(u) => Some((u.clone(), follow(client, "GET", u, &accept).await)),
+                None => None,
+            }
+        }
+    );
+
+    if let Some(result) = &https_chain {
+        observation.https = Some(exchange_of(result));
+        match result {
+            Ok(chain) => observation.tls = chain.tls.clone(),
+            Err((e, _)) => observation.https_error = Some(e.to_string()),
+        }
+    }
+    if let Some((u, result)) = &http_chain {
+        observation.plain_http = Some(match result {
+            Err((FetchError::Refused { .. }, hops)) if hops.is_empty() => {
+                PlainHttp::Refused { url: u.to_string() }
+            }
+            Err((e, hops)) if hops.is_empty() => PlainHttp::NoAnswer {
+                url: u.to_string(),
+                reason: e.to_string(),
+            },
+            other => PlainHttp::Answered {
+                url: u.to_string(),
+                exchange: exchange_of(other),
+            },
+        });
+    }
+
+    let https_session = https_chain
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|c| &c.session);
+    let http_session = http_chain
+        .as_ref()
+        .and_then(|(_, r)| r.as_ref().ok())
+        .map(|c| &c.session);
+
+    // The CORS preflight goes to where the graded session ended, as the Observatory's does.
+    let final_url = https_session
+        .or(http_session)
+        .and_then(|s| s.hops.last())
+        .and_then(|h| Url::parse(&h.url).ok());
+    let cors = match &final_url {
+        Some(u) => follow(
+            client,
+            "OPTIONS",
+            u,
+            &[
+                ("access-control-request-method", "GET"),
+                ("origin", observatory::CORS_ORIGIN),
+            ],
+        )
+        .await
+        .ok()
+        .and_then(|c| c.session.hops.last().cloned()),
+        None => None,
+    };
+    let hostname = url.host_str().unwrap_or_default().to_string();
+    let retrieval = observatory::Retrieval {
+        hostname: &hostname,
+        http: http_session,
+        https: https_session,
+        cors: cors.as_ref(),
+    };
+    observation.observatory = observatory::score(&retrieval).ok();
+
+    if let Some(session) = https_session {
+        if let Some(last) = session.hops.last() {
+            let values: Vec<&str> = last.header_values("strict-transport-security").collect();
+            observation.hsts = headers::parse_hsts(&values);
+            observation
+                .paths
+                .push(headers::grade_path(url.path(), last));
+        }
+    }
+
+    let base = https_url.clone().unwrap_or_else(|| url.clone());
+    for (path, slot) in [
+        (&target.health, &mut observation.health),
+        (&target.metrics, &mut observation.metrics),
+    ] {
+        if let Some(path) = path {
+            let response = fetch_path(client, &base, path).await;
+            if let (Some(hop), true) = (&response.1, https_url.is_some()) {
+                observation.paths.push(headers::grade_path(path, hop));
+            }
+            *slot = Some(response.0);
+        }
+    }
+    observation.not_found = Some(look_for_debug_pages(client, &base).await);
+    observation
+}
+
+/// GETs one path of the endpoint without following redirects.
+async fn fetch_path(client: &Client, base: &Url, path: &str) -> (Response, Option<Hop>) {
+    let mut response = Response {
+        path: path.to_string(),
+        ..Response::default()
+    };
+    let Ok(url) = base.join(path) else {
+        response.error = Some(format!("`{path}` is not a path of {base}"));
+        return (response, None);
+    };
+    match client.request("GET", &url, &[]).await {
+        Ok(fetched) => {
+            response.status = Some(fetched.hop.status);
+            response.latency_ms = fetched.elapsed.as_millis() as u64;
+            response.www_authenticate = fetched.hop.header("www-authenticate").map(str::to_string);
+            response.cache_control = fetched.hop.header("cache-control").map(str::to_string);
+            let cut = fetched.body.len().min(64 * 1024);
+            response.body = String::from_utf8_lossy(&fetched.body[..cut]).into_owned();
+            (response, Some(fetched.hop))
+        }
+        Err(e) => {
+            response.error = Some(e.to_string());
+            (response, None)
+        }
+    }
+}
+
+/// Requests a path no application has, and the Spring Boot actuator index, and reports any debug
+/// page, stack trace or version-announcing header.
+async fn look_for_debug_pages(client: &Client, base: &Url) -> DebugSeen {
+    let path = format!("/liftoff-probe-{:016x}", unguessable());
+    let mut seen = DebugSeen {
+        path: path.clone(),
+        ..DebugSeen::default()
+    };
+    let (response, hop) = fetch_path(client, base, &path).await;
+    seen.status = response.status;
+    if let Some(hop) = hop {
+        seen.debug_page = debug::recognise(&response.body);
+        seen.version_headers = debug::version_headers(&hop);
+    }
+    if seen.debug_page.is_none() {
+        if let (response, Some(hop)) = fetch_path(client, base, "/actuator").await {
+            if debug::is_actuator_index(&hop, &response.body) {
+                seen.debug_page =
+                    Some("Spring Boot actuator endpoints exposed at /actuator".into());
+            }
+        }
+    }
+    seen
+}
+
+/// A value no application route will match; not a secret, so the clock and process id suffice.
+fn unguessable() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}

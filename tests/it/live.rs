@@ -1,0 +1,506 @@
+//! Live probes against real servers on loopback: nginx from Debian, with a private CA and
+//! certificates generated here. Every server is started by the test, on ports picked here, and
+//! killed by PID when the test ends.
+//!
+//! Without nginx the tests say so and pass, except on CI (`CI` set), where scripts/test installs
+//! it and its absence is a failure.
+
+use super::support::liftoff;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use serde_json::Value;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Certificates for `localhost` / 127.0.0.1 from a private CA, written as PEM files.
+pub struct Pki {
+    pub dir: PathBuf,
+}
+
+impl Pki {
+    pub fn new(dir: &Path) -> Pki {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "liftoff test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+        let issuer = Issuer::new(ca, ca_key);
+        let now = time::OffsetDateTime::now_utc();
+        let leaf = |name: &str,
+                    names: &[&str],
+                    from: time::OffsetDateTime,
+                    until: time::OffsetDateTime| {
+            let key = KeyPair::generate().unwrap();
+            let mut params =
+                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                    .unwrap();
+            params.distinguished_name.push(DnType::CommonName, names[0]);
+            params.not_before = from;
+            params.not_after = until;
+            let cert = params.signed_by(&key, &issuer).unwrap();
+            std::fs::write(dir.join(format!("{name}.pem")), cert.pem()).unwrap();
+            std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        };
+        let day = time::Duration::days(1);
+        leaf(
+            "good",
+            &["localhost", "127.0.0.1"],
+            now - day,
+            now + day * 90,
+        );
+        leaf(
+            "soon",
+            &["localhost", "127.0.0.1"],
+            now - day,
+            now + day * 9,
+        );
+        leaf(
+            "expired",
+            &["localhost", "127.0.0.1"],
+            now - day * 60,
+            now - day * 2,
+        );
+        leaf(
+            "wrong-name",
+            &["elsewhere.example"],
+            now - day,
+            now + day * 90,
+        );
+        Pki {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+}
+
+/// A free loopback port (the listener is closed again; nginx binds it right after).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An nginx started in the foreground in a temporary directory; killed when dropped.
+pub struct Nginx {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub pki: Pki,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The nginx binary, or `None` (with a note) when it is not installed and this is not CI.
+pub fn nginx_binary() -> Option<PathBuf> {
+    for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"] {
+        if Path::new(candidate).exists() {
+            return Some(candidate.into());
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "nginx is not installed; scripts/test installs it (apt-get install nginx-light)"
+    );
+    eprintln!("nginx is not installed: live probe test skipped (scripts/test installs it)");
+    None
+}
+
+impl Nginx {
+    /// Starts nginx with `servers` (server blocks; `{dir}` stands for the directory holding the
+    /// certificates) and waits until every port in `ports` accepts connections.
+    pub fn start(servers: &str, ports: &[u16]) -> Option<Nginx> {
+        let binary = nginx_binary()?;
+        let dir = tempfile::tempdir().unwrap();
+        let pki = Pki::new(dir.path());
+        let root = dir.path().display().to_string();
+        let conf = format!(
+            "daemon off;\nmaster_process on;\nworker_processes 1;\npid {root}/nginx.pid;\n\
+             error_log {root}/error.log;\nevents {{ worker_connections 256; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp;\n  \
+             fastcgi_temp_path {root}/tmp; uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;\n{}\n}}\n",
+            servers.replace("{dir}", &root)
+        );
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        // Workers may run as another user: let them read what they serve (htpasswd files).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let child = Command::new(binary)
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .arg("-p")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let nginx = Nginx { child, dir, pki };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for port in ports {
+            while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "nginx did not listen on {port}: {}",
+                    std::fs::read_to_string(nginx.dir.path().join("error.log")).unwrap_or_default()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Some(nginx)
+    }
+}
+
+/// Every header a strong site sends, as nginx lines.
+pub const STRONG_HEADERS: &str = r#"
+    add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;
+    add_header Content-Security-Policy "default-src 'self'; frame-ancestors 'none'" always;
+    add_header X-Frame-Options DENY always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header Referrer-Policy strict-origin-when-cross-origin always;
+    add_header Permissions-Policy "camera=(), geolocation=()" always;
+"#;
+
+/// A TLS server block on `port` with certificate `cert` and `body` inside.
+pub fn tls_server(port: u16, cert: &str, body: &str) -> String {
+    format!(
+        "server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {{dir}}/{cert}.pem;\n  \
+         ssl_certificate_key {{dir}}/{cert}.key;\n  ssl_protocols TLSv1.2 TLSv1.3;\n{body}\n}}\n"
+    )
+}
+
+/// Runs `liftoff probe` with `args` and returns (exit code, JSON report).
+pub fn probe(args: &[&str]) -> (i32, Value) {
+    let out = liftoff()
+        .arg("probe")
+        .args(args)
+        .args(["--format", "json", "--timeout", "5"])
+        .env_remove("LIFTOFF_OFFLINE")
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "probe printed no JSON ({e}); exit {code}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, report)
+}
+
+/// The (status, message) of one rule's result.
+pub fn outcome(report: &Value, rule: &str) -> (String, String) {
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no result for {rule} in {report:#}"));
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_well_configured_web_app_passes_every_live_check() {
+    let (https, http) = (free_port(), free_port());
+    let servers = format!(
+        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
+        tls_server(
+            https,
+            "good",
+            &format!(
+                "{STRONG_HEADERS}\n  location / {{ default_type text/html; return 200 '<html><script src=/app.js></script></html>'; }}\n  \
+                 location = /ping {{ add_header Cache-Control no-store always; {STRONG_HEADERS} return 200 'ok'; }}\n  \
+                 location = /metrics {{ auth_basic metrics; auth_basic_user_file {{dir}}/htpasswd; {STRONG_HEADERS} add_header Cache-Control no-store always; alias {{dir}}/metrics.txt; }}"
+            )
+        )
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    // `return` would answer before auth_basic runs: the metrics are a file behind the auth.
+    std::fs::write(nginx.dir.path().join("htpasswd"), "prom:{PLAIN}secret\n").unwrap();
+    std::fs::write(nginx.dir.path().join("metrics.txt"), "up 1\n").unwrap();
+    let url = format!("https://localhost:{https}/");
+    let ca = nginx.pki.ca();
+    let (code, report) = probe(&[
+        &url,
+        "--http-port",
+        &http.to_string(),
+        "--health",
+        "/ping",
+        "--metrics",
+        "/metrics",
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    for rule in [
+        "security.https-only",
+        "security.http-redirect",
+        "security.hsts",
+        "security.headers-grade",
+        "security.cert-expiry",
+        "security.no-downgrade-redirect",
+        "security.metrics-auth",
+        "security.no-debug",
+    ] {
+        let (status, message) = outcome(&report, rule);
+        assert_eq!(status, "pass", "{rule}: {message}");
+    }
+    assert!(
+        outcome(&report, "security.metrics-auth")
+            .1
+            .contains("Basic")
+    );
+    assert!(
+        outcome(&report, "security.headers-grade")
+            .1
+            .contains("/ping A+")
+    );
+    // The TLS grade is not computed yet, and says so instead of passing.
+    assert_eq!(outcome(&report, "security.tls-grade").0, "skipped");
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn certificate_problems_are_named() {
+    let (expired, wrong, soon, untrusted) = (free_port(), free_port(), free_port(), free_port());
+    let servers = [
+        tls_server(expired, "expired", STRONG_HEADERS),
+        tls_server(wrong, "wrong-name", STRONG_HEADERS),
+        tls_server(soon, "soon", STRONG_HEADERS),
+        tls_server(untrusted, "good", STRONG_HEADERS),
+    ]
+    .concat();
+    let Some(nginx) = Nginx::start(&servers, &[expired, wrong, soon, untrusted]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let ca = ca.to_str().unwrap();
+    let (code, report) = probe(&[&format!("https://localhost:{expired}/"), "--ca-file", ca]);
+    assert_eq!(code, 1);
+    let (status, message) = outcome(&report, "security.https-only");
+    assert_eq!(
+        (status.as_str(), message.contains("expired")),
+        ("fail", true),
+        "{message}"
+    );
+    let (status, message) = outcome(&report, "security.cert-expiry");
+    assert!(status == "fail" && message.contains("expired"), "{message}");
+    // Headers behind a bad certificate are still graded (as the Observatory does).
+    assert_eq!(outcome(&report, "security.headers-grade").0, "pass");
+
+    let (_, report) = probe(&[&format!("https://localhost:{wrong}/"), "--ca-file", ca]);
+    let (status, message) = outcome(&report, "security.https-only");
+    assert!(
+        status == "fail" && message.contains("not valid for this host name"),
+        "{message}"
+    );
+
+    let (_, report) = probe(&[&format!("https://localhost:{soon}/"), "--ca-file", ca]);
+    let (status, message) = outcome(&report, "security.cert-expiry");
+    assert!(
+        status == "fail"
+            && (message.contains("expires in 8 days") || message.contains("expires in 9 days")),
+        "{status} {message}"
+    );
+
+    // Without the private CA the certificate is from an unknown issuer.
+    let (_, report) = probe(&[&format!("https://localhost:{untrusted}/")]);
+    let (status, message) = outcome(&report, "security.https-only");
+    assert!(
+        status == "fail" && message.contains("--ca-file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_location_that_drops_the_headers_fails_the_grade_on_that_path() {
+    let https = free_port();
+    // nginx's trap: an add_header inside a location replaces every server-level add_header.
+    let body = format!(
+        "{STRONG_HEADERS}\n  location / {{ return 200 'home'; }}\n  \
+         location = /health {{ add_header Cache-Control no-store; return 200 'ok'; }}"
+    );
+    let Some(nginx) = Nginx::start(&tls_server(https, "good", &body), &[https]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let (code, report) = probe(&[
+        &format!("https://localhost:{https}/"),
+        "--health",
+        "/health",
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--http-port",
+        &free_port().to_string(),
+    ]);
+    assert_eq!(code, 1);
+    let (status, message) = outcome(&report, "security.headers-grade");
+    assert_eq!(status, "fail");
+    assert!(message.contains("/health is F"), "{message}");
+    assert!(
+        !message.contains("/ is"),
+        "the root path keeps its headers: {message}"
+    );
+    // Nothing listens on the plain-HTTP port: a web app must redirect there.
+    let (status, message) = outcome(&report, "security.http-redirect");
+    assert!(status == "fail" && message.contains("refuses"), "{message}");
+}
+
+#[test]
+fn apis_must_not_answer_plain_http_and_metrics_must_be_closed() {
+    let (https, http) = (free_port(), free_port());
+    let servers = format!(
+        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
+        tls_server(
+            https,
+            "good",
+            &format!(
+                "{STRONG_HEADERS}\n  location / {{ return 401; }}\n  \
+                 location = /metrics {{ {STRONG_HEADERS} add_header Cache-Control 'public, max-age=300'; return 200 'up 1'; }}\n  \
+                 location /liftoff-probe- {{ default_type text/html; return 404 '<h1>Page not found</h1><p>Using the URLconf defined in <code>app.urls</code></p>'; }}"
+            )
+        )
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let (code, report) = probe(&[
+        &format!("https://localhost:{https}/"),
+        "--kind",
+        "api",
+        "--http-port",
+        &http.to_string(),
+        "--metrics",
+        "/metrics",
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let (status, message) = outcome(&report, "security.http-disabled");
+    assert!(
+        status == "fail" && message.contains("301 redirect"),
+        "{message}"
+    );
+    let (status, message) = outcome(&report, "security.metrics-auth");
+    assert!(
+        status == "fail" && message.contains("open to anyone"),
+        "{message}"
+    );
+    let (status, message) = outcome(&report, "monitoring.no-cache-metrics");
+    assert!(
+        status == "fail" && message.contains("/metrics (Cache-Control: public"),
+        "{message}"
+    );
+    let (status, message) = outcome(&report, "security.no-debug");
+    assert!(status == "fail" && message.contains("Django"), "{message}");
+    // An API is not a web app: no redirect rule for it.
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["rule"] != "security.http-redirect")
+    );
+}
+
+#[test]
+fn an_api_whose_plain_http_is_closed_passes_and_unreachable_endpoints_are_errors() {
+    let https = free_port();
+    let Some(nginx) = Nginx::start(
+        &tls_server(
+            https,
+            "good",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 401; }}"),
+        ),
+        &[https],
+    ) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let closed = free_port();
+    let (_, report) = probe(&[
+        &format!("https://localhost:{https}/"),
+        "--kind",
+        "api",
+        "--http-port",
+        &closed.to_string(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    let (status, message) = outcome(&report, "security.http-disabled");
+    assert!(status == "pass" && message.contains("refuses"), "{message}");
+
+    let nothing = free_port();
+    let (code, report) = probe(&[&format!("https://127.0.0.1:{nothing}/"), "--kind", "api"]);
+    assert_eq!(code, 1);
+    let (status, message) = outcome(&report, "security.https-only");
+    assert!(
+        status == "error" && message.contains("refused"),
+        "{message}"
+    );
+}
+
+#[test]
+fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
+    let (https, http) = (free_port(), free_port());
+    let servers = format!(
+        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
+        tls_server(
+            https,
+            "good",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}")
+        )
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\"}}\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let run = |offline: bool| {
+        let mut cmd = liftoff();
+        cmd.arg("check").arg(project.path()).args([
+            "--format",
+            "json",
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ]);
+        if !offline {
+            cmd.env_remove("LIFTOFF_OFFLINE");
+        }
+        let out = cmd.output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let live = run(false);
+    assert_eq!(outcome(&live, "security.http-redirect").0, "pass");
+    assert_eq!(outcome(&live, "security.hsts").0, "pass");
+    let offline = run(true);
+    let (status, message) = outcome(&offline, "security.hsts");
+    assert!(
+        status == "skipped" && message.contains("--offline"),
+        "{message}"
+    );
+}

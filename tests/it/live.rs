@@ -504,3 +504,179 @@ fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
         "{message}"
     );
 }
+
+/// The MDN HTTP Observatory package, installed by scripts/test into tests/observatory.
+fn observatory_package() -> Option<PathBuf> {
+    let dir = std::env::var_os("LIFTOFF_OBSERVATORY").map(PathBuf::from).unwrap_or_else(|| {
+        super::support::root().join("tests/observatory/node_modules/@mdn/mdn-http-observatory")
+    });
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if dir.join("src/retriever/retriever.js").exists() && node {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the MDN HTTP Observatory is not installed at {}; scripts/test installs it with npm",
+        dir.display()
+    );
+    eprintln!("MDN HTTP Observatory not installed: comparison skipped (scripts/test installs it)");
+    None
+}
+
+/// Header configurations of the comparison: a name, the HTTPS server's directives, and what the
+/// plain-HTTP port does.
+fn observatory_matrix() -> Vec<(&'static str, String, &'static str)> {
+    let page = |headers: &str, html: &str| {
+        format!(
+            "{headers}\n  location / {{ default_type text/html; return 200 '{html}'; }}"
+        )
+    };
+    let redirect = "redirect";
+    vec![
+        ("bare", page("", "<p>hi</p>"), redirect),
+        ("strong", page(STRONG_HEADERS, "<p>hi</p>"), redirect),
+        (
+            "csp-none-corp",
+            page(
+                "add_header Content-Security-Policy \"default-src 'none'\" always;\n  add_header Cross-Origin-Resource-Policy same-origin always;\n  add_header Referrer-Policy no-referrer always;",
+                "<p>hi</p>",
+            ),
+            redirect,
+        ),
+        (
+            "csp-unsafe-inline",
+            page("add_header Content-Security-Policy \"default-src 'self'; script-src 'self' 'unsafe-inline'\" always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "csp-unsafe-eval-nonce",
+            page("add_header Content-Security-Policy \"script-src 'nonce-abc' 'unsafe-inline' 'unsafe-eval'; object-src 'none'\" always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "csp-insecure-scheme",
+            page("add_header Content-Security-Policy \"default-src 'self'; img-src http://img.example.com; script-src 'self' http://cdn.example.com\" always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "hsts-short-xfo-bad",
+            page("add_header Strict-Transport-Security max-age=3600 always;\n  add_header X-Frame-Options ALLOWALL always;\n  add_header X-Content-Type-Options sniff always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "hsts-malformed-referrer-unsafe",
+            page("add_header Strict-Transport-Security includeSubDomains always;\n  add_header Referrer-Policy unsafe-url always;\n  add_header Cross-Origin-Resource-Policy bogus always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "session-cookie-insecure",
+            page("add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"sessionid=abc; Path=/\" always;\n  add_header Set-Cookie \"csrftoken=x; Path=/; Secure\" always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "cookies-good",
+            page("add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"__Host-sess=abc; Path=/; Secure; HttpOnly; SameSite=Lax\" always;\n  add_header Set-Cookie \"__Secure-bad=1; Path=/\" always;", "<p>hi</p>"),
+            redirect,
+        ),
+        (
+            "meta-csp-external-script",
+            page("add_header X-Content-Type-Options nosniff always;", "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src https: ; frame-ancestors none\"><meta name=\"referrer\" content=\"origin\"><script src=\"https://cdn.example.com/lib.js\"></script><script src=\"/app.js\" integrity=\"sha384-x\"></script></head></html>"),
+            redirect,
+        ),
+        (
+            "cors-open-sri-insecure",
+            page("add_header Access-Control-Allow-Origin * always;", "<html><script src=\"http://cdn.example.com/x.js\"></script></html>"),
+            redirect,
+        ),
+        ("http-served-plain", page(STRONG_HEADERS, "<p>hi</p>"), "serve"),
+        ("http-closed", page(STRONG_HEADERS, "<p>hi</p>"), "closed"),
+    ]
+}
+
+#[test]
+fn observatory_scores_agree_with_the_mdn_http_observatory() {
+    let Some(package) = observatory_package() else {
+        return;
+    };
+    let matrix = observatory_matrix();
+    let ports: Vec<(u16, u16)> = matrix.iter().map(|_| (free_port(), free_port())).collect();
+    let mut servers = String::new();
+    let mut listening = Vec::new();
+    for ((_, body, http), (https, plain)) in matrix.iter().zip(&ports) {
+        servers.push_str(&tls_server(*https, "good", body));
+        listening.push(*https);
+        match *http {
+            "redirect" => servers.push_str(&format!(
+                "server {{ listen 127.0.0.1:{plain}; return 301 https://localhost:{https}$request_uri; }}\n"
+            )),
+            "serve" => servers.push_str(&format!(
+                "server {{ listen 127.0.0.1:{plain}; location / {{ return 200 'plain'; }} }}\n"
+            )),
+            _ => continue,
+        }
+        listening.push(*plain);
+    }
+    let Some(nginx) = Nginx::start(&servers, &listening) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let harness = super::support::root().join("tests/observatory/harness.mjs");
+    let mut table = vec![format!(
+        "{:<32} {:>14} {:>14}  differences",
+        "configuration", "Observatory", "liftoff"
+    )];
+    let mut disagreements = Vec::new();
+    for ((name, _, _), (https, plain)) in matrix.iter().zip(&ports) {
+        let out = Command::new("node")
+            .arg(&harness)
+            .arg(&package)
+            .args(["localhost", &plain.to_string(), &https.to_string()])
+            .env("NODE_EXTRA_CA_CERTS", &ca)
+            .output()
+            .unwrap();
+        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{name}: harness said {e}: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        let (_, report) = probe(&[
+            &format!("https://localhost:{https}/"),
+            "--http-port",
+            &plain.to_string(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ]);
+        let result = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "security.headers-grade")
+            .unwrap();
+        let ours = &result["evidence"]["observatory"];
+        let mut differences = Vec::new();
+        for key in ["score", "grade"] {
+            if ours[key] != theirs[key] {
+                differences.push(format!("{key} {} vs {}", ours[key], theirs[key]));
+            }
+        }
+        for test in ours["tests"].as_array().unwrap() {
+            let test_name = test["name"].as_str().unwrap();
+            let their = &theirs["tests"][test_name];
+            for (key, their_key) in [("result", "result"), ("modifier", "modifier"), ("pass", "pass")] {
+                if test[key] != their[their_key] {
+                    differences.push(format!("{test_name}.{key} {} vs {}", test[key], their[their_key]));
+                }
+            }
+        }
+        table.push(format!(
+            "{:<32} {:>14} {:>14}  {}",
+            name,
+            format!("{} ({})", theirs["grade"].as_str().unwrap_or("?"), theirs["score"]),
+            format!("{} ({})", ours["grade"].as_str().unwrap_or("?"), ours["score"]),
+            if differences.is_empty() { "none".to_string() } else { differences.join("; ") }
+        ));
+        if !differences.is_empty() {
+            disagreements.push(name.to_string());
+        }
+    }
+    println!("{}", table.join("\n"));
+    assert!(disagreements.is_empty(), "disagreements:\n{}", table.join("\n"));
+}

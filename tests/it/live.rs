@@ -507,10 +507,15 @@ fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
 
 /// The MDN HTTP Observatory package, installed by scripts/test into tests/observatory.
 fn observatory_package() -> Option<PathBuf> {
-    let dir = std::env::var_os("LIFTOFF_OBSERVATORY").map(PathBuf::from).unwrap_or_else(|| {
-        super::support::root().join("tests/observatory/node_modules/@mdn/mdn-http-observatory")
-    });
-    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let dir = std::env::var_os("LIFTOFF_OBSERVATORY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            super::support::root().join("tests/observatory/node_modules/@mdn/mdn-http-observatory")
+        });
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if dir.join("src/retriever/retriever.js").exists() && node {
         return Some(dir);
     }
@@ -527,9 +532,7 @@ fn observatory_package() -> Option<PathBuf> {
 /// plain-HTTP port does.
 fn observatory_matrix() -> Vec<(&'static str, String, &'static str)> {
     let page = |headers: &str, html: &str| {
-        format!(
-            "{headers}\n  location / {{ default_type text/html; return 200 '{html}'; }}"
-        )
+        format!("{headers}\n  location / {{ default_type text/html; return 200 '{html}'; }}")
     };
     let redirect = "redirect";
     vec![
@@ -545,50 +548,81 @@ fn observatory_matrix() -> Vec<(&'static str, String, &'static str)> {
         ),
         (
             "csp-unsafe-inline",
-            page("add_header Content-Security-Policy \"default-src 'self'; script-src 'self' 'unsafe-inline'\" always;", "<p>hi</p>"),
+            page(
+                "add_header Content-Security-Policy \"default-src 'self'; script-src 'self' 'unsafe-inline'\" always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "csp-unsafe-eval-nonce",
-            page("add_header Content-Security-Policy \"script-src 'nonce-abc' 'unsafe-inline' 'unsafe-eval'; object-src 'none'\" always;", "<p>hi</p>"),
+            page(
+                "add_header Content-Security-Policy \"script-src 'nonce-abc' 'unsafe-inline' 'unsafe-eval'; object-src 'none'\" always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "csp-insecure-scheme",
-            page("add_header Content-Security-Policy \"default-src 'self'; img-src http://img.example.com; script-src 'self' http://cdn.example.com\" always;", "<p>hi</p>"),
+            page(
+                "add_header Content-Security-Policy \"default-src 'self'; img-src http://img.example.com; script-src 'self' http://cdn.example.com\" always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "hsts-short-xfo-bad",
-            page("add_header Strict-Transport-Security max-age=3600 always;\n  add_header X-Frame-Options ALLOWALL always;\n  add_header X-Content-Type-Options sniff always;", "<p>hi</p>"),
+            page(
+                "add_header Strict-Transport-Security max-age=3600 always;\n  add_header X-Frame-Options ALLOWALL always;\n  add_header X-Content-Type-Options sniff always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "hsts-malformed-referrer-unsafe",
-            page("add_header Strict-Transport-Security includeSubDomains always;\n  add_header Referrer-Policy unsafe-url always;\n  add_header Cross-Origin-Resource-Policy bogus always;", "<p>hi</p>"),
+            page(
+                "add_header Strict-Transport-Security includeSubDomains always;\n  add_header Referrer-Policy unsafe-url always;\n  add_header Cross-Origin-Resource-Policy bogus always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "session-cookie-insecure",
-            page("add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"sessionid=abc; Path=/\" always;\n  add_header Set-Cookie \"csrftoken=x; Path=/; Secure\" always;", "<p>hi</p>"),
+            page(
+                "add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"sessionid=abc; Path=/\" always;\n  add_header Set-Cookie \"csrftoken=x; Path=/; Secure\" always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "cookies-good",
-            page("add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"__Host-sess=abc; Path=/; Secure; HttpOnly; SameSite=Lax\" always;\n  add_header Set-Cookie \"__Secure-bad=1; Path=/\" always;", "<p>hi</p>"),
+            page(
+                "add_header Strict-Transport-Security max-age=31536000 always;\n  add_header Set-Cookie \"__Host-sess=abc; Path=/; Secure; HttpOnly; SameSite=Lax\" always;\n  add_header Set-Cookie \"__Secure-bad=1; Path=/\" always;",
+                "<p>hi</p>",
+            ),
             redirect,
         ),
         (
             "meta-csp-external-script",
-            page("add_header X-Content-Type-Options nosniff always;", "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src https: ; frame-ancestors none\"><meta name=\"referrer\" content=\"origin\"><script src=\"https://cdn.example.com/lib.js\"></script><script src=\"/app.js\" integrity=\"sha384-x\"></script></head></html>"),
+            page(
+                "add_header X-Content-Type-Options nosniff always;",
+                "<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"default-src https: ; frame-ancestors none\"><meta name=\"referrer\" content=\"origin\"><script src=\"https://cdn.example.com/lib.js\"></script><script src=\"/app.js\" integrity=\"sha384-x\"></script></head></html>",
+            ),
             redirect,
         ),
         (
             "cors-open-sri-insecure",
-            page("add_header Access-Control-Allow-Origin * always;", "<html><script src=\"http://cdn.example.com/x.js\"></script></html>"),
+            page(
+                "add_header Access-Control-Allow-Origin * always;",
+                "<html><script src=\"http://cdn.example.com/x.js\"></script></html>",
+            ),
             redirect,
         ),
-        ("http-served-plain", page(STRONG_HEADERS, "<p>hi</p>"), "serve"),
+        (
+            "http-served-plain",
+            page(STRONG_HEADERS, "<p>hi</p>"),
+            "serve",
+        ),
         ("http-closed", page(STRONG_HEADERS, "<p>hi</p>"), "closed"),
     ]
 }
@@ -635,7 +669,10 @@ fn observatory_scores_agree_with_the_mdn_http_observatory() {
             .output()
             .unwrap();
         let theirs: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{name}: harness said {e}: {}", String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "{name}: harness said {e}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
         });
         let (_, report) = probe(&[
             &format!("https://localhost:{https}/"),
@@ -660,23 +697,106 @@ fn observatory_scores_agree_with_the_mdn_http_observatory() {
         for test in ours["tests"].as_array().unwrap() {
             let test_name = test["name"].as_str().unwrap();
             let their = &theirs["tests"][test_name];
-            for (key, their_key) in [("result", "result"), ("modifier", "modifier"), ("pass", "pass")] {
+            for (key, their_key) in [
+                ("result", "result"),
+                ("modifier", "modifier"),
+                ("pass", "pass"),
+            ] {
                 if test[key] != their[their_key] {
-                    differences.push(format!("{test_name}.{key} {} vs {}", test[key], their[their_key]));
+                    differences.push(format!(
+                        "{test_name}.{key} {} vs {}",
+                        test[key], their[their_key]
+                    ));
                 }
             }
         }
         table.push(format!(
             "{:<32} {:>14} {:>14}  {}",
             name,
-            format!("{} ({})", theirs["grade"].as_str().unwrap_or("?"), theirs["score"]),
-            format!("{} ({})", ours["grade"].as_str().unwrap_or("?"), ours["score"]),
-            if differences.is_empty() { "none".to_string() } else { differences.join("; ") }
+            format!(
+                "{} ({})",
+                theirs["grade"].as_str().unwrap_or("?"),
+                theirs["score"]
+            ),
+            format!(
+                "{} ({})",
+                ours["grade"].as_str().unwrap_or("?"),
+                ours["score"]
+            ),
+            if differences.is_empty() {
+                "none".to_string()
+            } else {
+                differences.join("; ")
+            }
         ));
         if !differences.is_empty() {
             disagreements.push(name.to_string());
         }
     }
     println!("{}", table.join("\n"));
-    assert!(disagreements.is_empty(), "disagreements:\n{}", table.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "disagreements:\n{}",
+        table.join("\n")
+    );
+}
+
+/// A peer that accepts connections and then misbehaves in `how`, for as long as the test runs.
+fn bad_peer(how: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            match how {
+                // Closed at once: the client sees a reset or an early end of stream.
+                "reset" => drop(stream),
+                // Never answers: only the client's timeout ends the wait.
+                "hang" => held.push(stream),
+                // Speaks something that is not HTTP.
+                _ => {
+                    use std::io::Write;
+                    let mut stream = stream;
+                    let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.2\r\n");
+                }
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn resetting_hanging_and_non_http_peers_are_errors_not_crashes() {
+    for (how, expected) in [
+        ("reset", "TLS handshake"),
+        ("hang", "no handshake within 1 s"),
+    ] {
+        let port = bad_peer(how);
+        let started = Instant::now();
+        let (code, report) = probe(&[
+            &format!("https://127.0.0.1:{port}/"),
+            "--kind",
+            "api",
+            "--tls-timeout",
+            "1",
+            "--http-port",
+            &bad_peer("garbage").to_string(),
+        ]);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{how}: probe took too long"
+        );
+        assert_eq!(code, 1, "{how}");
+        let (status, message) = outcome(&report, "security.https-only");
+        assert!(
+            status == "error" && message.contains(expected),
+            "{how}: {message}"
+        );
+        // A port that speaks another protocol gives no HTTP answer: plain HTTP is not served.
+        let (status, message) = outcome(&report, "security.http-disabled");
+        assert!(
+            status == "pass" && message.contains("no HTTP answer"),
+            "{how}: {message}"
+        );
+    }
 }

@@ -1060,6 +1060,16 @@ mod tests {
         }
     }
 
+    /// The retrieval of a site that answers HTTPS only.
+    fn over_https(https: &Session) -> Retrieval<'_> {
+        Retrieval {
+            hostname: "a.example",
+            http: None,
+            https: Some(https),
+            cors: None,
+        }
+    }
+
     fn result_of(score: &ObservatoryScore, name: &str) -> &'static str {
         score.tests.iter().find(|t| t.name == name).unwrap().result
     }
@@ -1071,12 +1081,7 @@ mod tests {
             &[("content-type", "text/html")],
             "<p>hi</p>",
         );
-        let r = Retrieval {
-            hostname: "a.example",
-            http: None,
-            https: Some(&https),
-            cors: None,
-        };
+        let r = over_https(&https);
         let s = score(&r).unwrap();
         // CSP -25, HSTS -20, XCTO -5, XFO -20: 100 - 70.
         assert_eq!((s.score, s.grade.as_str()), (30, "D"));
@@ -1100,12 +1105,7 @@ mod tests {
             ("cross-origin-resource-policy", "same-origin"),
         ];
         let https = session("https://a.example/", &headers, "");
-        let r = Retrieval {
-            hostname: "a.example",
-            http: None,
-            https: Some(&https),
-            cors: None,
-        };
+        let r = over_https(&https);
         let s = score(&r).unwrap();
         assert_eq!(
             result_of(&s, "x-frame-options"),
@@ -1125,12 +1125,7 @@ mod tests {
             )],
             "",
         );
-        let r = Retrieval {
-            hostname: "a.example",
-            http: None,
-            https: Some(&https),
-            cors: None,
-        };
+        let r = over_https(&https);
         assert_eq!(
             result_of(&score(&r).unwrap(), "content-security-policy"),
             "csp-implemented-with-no-unsafe"

@@ -180,6 +180,14 @@ pub fn tls_server(port: u16, cert: &str, body: &str) -> String {
     )
 }
 
+/// A TLS server on `https` serving `body`, and a plain-HTTP server on `http` redirecting to it.
+pub fn redirecting_site(http: u16, https: u16, body: &str) -> String {
+    format!(
+        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
+        tls_server(https, "good", body)
+    )
+}
+
 /// Runs `liftoff probe` with `args` and returns (exit code, JSON report).
 pub fn probe(args: &[&str]) -> (i32, Value) {
     let out = liftoff()
@@ -216,17 +224,14 @@ pub fn outcome(report: &Value, rule: &str) -> (String, String) {
 #[test]
 fn a_well_configured_web_app_passes_every_live_check() {
     let (https, http) = (free_port(), free_port());
-    let servers = format!(
-        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
-        tls_server(
-            https,
-            "good",
-            &format!(
-                "{STRONG_HEADERS}\n  location / {{ default_type text/html; return 200 '<html><script src=/app.js></script></html>'; }}\n  \
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ default_type text/html; return 200 '<html><script src=/app.js></script></html>'; }}\n  \
                  location = /ping {{ add_header Cache-Control no-store always; {STRONG_HEADERS} return 200 'ok'; }}\n  \
                  location = /metrics {{ auth_basic metrics; auth_basic_user_file {{dir}}/htpasswd; {STRONG_HEADERS} add_header Cache-Control no-store always; alias {{dir}}/metrics.txt; }}"
-            )
-        )
+        ),
     );
     let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
         return;
@@ -364,17 +369,14 @@ fn a_location_that_drops_the_headers_fails_the_grade_on_that_path() {
 #[test]
 fn apis_must_not_answer_plain_http_and_metrics_must_be_closed() {
     let (https, http) = (free_port(), free_port());
-    let servers = format!(
-        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
-        tls_server(
-            https,
-            "good",
-            &format!(
-                "{STRONG_HEADERS}\n  location / {{ return 401; }}\n  \
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 401; }}\n  \
                  location = /metrics {{ {STRONG_HEADERS} add_header Cache-Control 'public, max-age=300'; return 200 'up 1'; }}\n  \
                  location /liftoff-probe- {{ default_type text/html; return 404 '<h1>Page not found</h1><p>Using the URLconf defined in <code>app.urls</code></p>'; }}"
-            )
-        )
+        ),
     );
     let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
         return;
@@ -459,13 +461,10 @@ fn an_api_whose_plain_http_is_closed_passes_and_unreachable_endpoints_are_errors
 #[test]
 fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
     let (https, http) = (free_port(), free_port());
-    let servers = format!(
-        "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n{}",
-        tls_server(
-            https,
-            "good",
-            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}")
-        )
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
     );
     let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
         return;

@@ -17,6 +17,8 @@ pub struct Observation {
     pub plain_http: Option<PlainHttp>,
     /// The TLS handshake and certificate of the endpoint.
     pub tls: Option<TlsSeen>,
+    /// Every protocol and cipher suite the server accepts, and the grade they earn.
+    pub tls_scan: Option<TlsScan>,
     /// Security-header grades of every probed path, `/` first.
     pub paths: Vec<PathGrades>,
     /// The MDN HTTP Observatory's tests and score for the endpoint.
@@ -198,4 +200,56 @@ pub struct DebugSeen {
     pub debug_page: Option<String>,
     /// Headers that announce a framework version (`X-Powered-By: Express`, `Server: Werkzeug/3.0`).
     pub version_headers: Vec<String>,
+}
+
+/// The protocols and suites a server accepts.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TlsScan {
+    /// SSLv3 to TLSv1.3, oldest first.
+    pub protocols: Vec<ProtocolSeen>,
+    /// Whether the server refuses a downgraded handshake (RFC 7507); `None` when it offers only
+    /// one protocol, so there is nothing to fall back to.
+    pub fallback_scsv: Option<bool>,
+    /// The leaf certificate as sent in a TLS 1.2-or-older handshake (for servers a modern client
+    /// cannot talk to).
+    pub certificate: Option<Certificate>,
+    pub grade: Option<TlsGrade>,
+}
+
+/// One protocol version and the suites it accepts, in the server's order of preference.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProtocolSeen {
+    pub name: String,
+    pub supported: bool,
+    pub suites: Vec<SuiteSeen>,
+}
+
+/// One accepted cipher suite.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SuiteSeen {
+    pub id: u16,
+    pub name: String,
+    /// Symmetric key bits.
+    pub bits: u16,
+    /// The key exchange the server announced (`ECDH x25519`, `DH 2048`), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kex: Option<String>,
+    /// Its strength in RSA-equivalent bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kex_bits: Option<u32>,
+}
+
+/// The SSL Labs-style grade of a TLS configuration.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TlsGrade {
+    pub grade: String,
+    /// 0-100: 30% protocol, 30% key exchange, 40% cipher strength.
+    pub score: u32,
+    pub protocol_score: u32,
+    pub key_exchange_score: u32,
+    pub cipher_score: u32,
+    /// What capped the grade, and at what.
+    pub caps: Vec<String>,
+    /// What keeps an A from being an A+.
+    pub warnings: Vec<String>,
 }

@@ -211,7 +211,8 @@ impl Client {
         })
     }
 
-    async fn connect(&self, url: &Url) -> Result<(TcpStream, String), FetchError> {
+    /// Opens a TCP connection to the URL's host and port, trying each address in turn.
+    pub async fn connect(&self, url: &Url) -> Result<(TcpStream, String), FetchError> {
         let port = url.port_or_known_default().unwrap_or(443);
         let addrs: Vec<SocketAddr> = match url.host() {
             Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
@@ -312,7 +313,9 @@ impl Client {
                 .unwrap_or("unknown")
                 .to_string(),
             chain_length: chain.len(),
-            certificate: chain.first().and_then(|leaf| describe_certificate(leaf)),
+            certificate: chain
+                .first()
+                .and_then(|leaf| describe_certificate(leaf.as_ref())),
             trust_error: trust_error.clone(),
         };
         Ok((stream, tls, trust_error.is_none()))
@@ -467,9 +470,9 @@ fn trust_reason(error: &rustls::Error) -> String {
 }
 
 /// The leaf certificate's facts, or `None` when it does not parse (reported by the trust error).
-fn describe_certificate(der: &CertificateDer<'_>) -> Option<Certificate> {
+pub(crate) fn describe_certificate(der: &[u8]) -> Option<Certificate> {
     use x509_parser::prelude::*;
-    let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

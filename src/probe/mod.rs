@@ -11,6 +11,8 @@ pub mod headers;
 pub mod html;
 pub mod http;
 pub mod observatory;
+pub mod suites;
+pub mod tls;
 
 use crate::model::live::{DebugSeen, Exchange, Hop, Observation, PlainHttp, Response, TlsSeen};
 use crate::model::{Endpoint, EndpointKind};
@@ -300,6 +302,37 @@ pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
         }
     }
 
+    // A server a modern client cannot talk to (TLS 1.1 only, a 1024-bit key) still gets scanned:
+    // the scan is what says why.
+    let reached = match https_chain.as_ref() {
+        Some(Err((e, _))) => matches!(e, FetchError::Tls { .. } | FetchError::NoAnswer { .. }),
+        Some(Ok(_)) => true,
+        None => false,
+    };
+    if let (Some(u), true) = (&https_url, reached) {
+        observation.tls_scan = scan_tls(client, u).await.map(|mut scan| {
+            let certificate = observation
+                .tls
+                .as_ref()
+                .and_then(|t| t.certificate.as_ref())
+                .or(scan.certificate.as_ref());
+            scan.grade = Some(tls::grade(
+                &scan,
+                certificate,
+                observation
+                    .tls
+                    .as_ref()
+                    .and_then(|t| t.trust_error.as_deref()),
+                observation
+                    .hsts
+                    .as_ref()
+                    .filter(|h| h.problems.is_empty())
+                    .and_then(|h| h.max_age),
+            ));
+            scan
+        });
+    }
+
     let base = https_url.clone().unwrap_or_else(|| url.clone());
     for (path, slot) in [
         (&target.health, &mut observation.health),
@@ -381,4 +414,16 @@ fn unguessable() -> u64 {
     );
     hasher.write_u32(std::process::id());
     hasher.finish()
+}
+
+/// Enumerates the protocols and suites of the HTTPS endpoint's first address.
+async fn scan_tls(client: &Client, url: &Url) -> Option<crate::model::live::TlsScan> {
+    let (stream, _) = client.connect(url).await.ok()?;
+    let addr = stream.peer_addr().ok()?;
+    drop(stream);
+    let server_name = match url.host() {
+        Some(url::Host::Domain(name)) => Some(name.to_string()),
+        _ => None,
+    };
+    Some(tls::scan(addr, server_name.as_deref(), client.timeouts().tls).await)
 }

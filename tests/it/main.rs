@@ -12,3 +12,4 @@ mod profiles;
 mod reports;
 mod rules;
 mod terraform_matrix;
+mod tls;

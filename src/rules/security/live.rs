@@ -96,6 +96,14 @@ fn grade_at_least(grade: &str, floor: &str) -> Result<bool, Stop> {
 }
 
 fn judge_https(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    // The server answered TLS (the scan saw it) but a current client could not finish a handshake.
+    if let (Some(why), Some(scan)) = (&o.https_error, answered_tls(o)) {
+        return Ok(Finding::fail(
+            endpoint.url.clone(),
+            format!("current clients cannot connect: {why}"),
+        )
+        .with("tls_scan", scan));
+    }
     if let Some(error) = unreachable(o) {
         return Ok(error);
     }
@@ -322,26 +330,82 @@ fn judge_headers(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resu
         .with("observatory", &o.observatory))
 }
 
-fn judge_tls(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
-    if let Some(error) = unreachable(o) {
-        return Ok(error);
+/// The TLS scan, when it found at least one protocol the server speaks.
+fn answered_tls(o: &Observation) -> Option<&crate::model::live::TlsScan> {
+    o.tls_scan
+        .as_ref()
+        .filter(|scan| scan.protocols.iter().any(|p| p.supported))
+}
+
+fn judge_tls(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
+    if answered_tls(o).is_none() {
+        if let Some(error) = unreachable(o) {
+            return Ok(error);
+        }
     }
-    Ok(Finding::skipped(
-        endpoint.url.clone(),
-        "not graded: the TLS grade needs every protocol and cipher suite the server accepts, and this \
-build enumerates neither yet (certificate trust and expiry are judged by security.https-only and \
-security.cert-expiry)",
+    let floor: String = match endpoint.kind.value {
+        EndpointKind::Api => cx.param("tls_grade_api")?,
+        _ => cx.param("tls_grade_app")?,
+    };
+    let target = endpoint.url.clone();
+    let Some(scan) = &o.tls_scan else {
+        return Ok(Finding::error(
+            target,
+            "the TLS configuration could not be scanned",
+        ));
+    };
+    let Some(graded) = &scan.grade else {
+        return Ok(Finding::error(
+            target,
+            "the TLS configuration was not graded",
+        ));
+    };
+    let protocols: Vec<&str> = scan
+        .protocols
+        .iter()
+        .filter(|p| p.supported)
+        .map(|p| p.name.as_str())
+        .collect();
+    let mut why: Vec<String> = graded.caps.clone();
+    why.extend(graded.warnings.iter().cloned());
+    let detail = if why.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", why.join("; "))
+    };
+    Ok(Finding::judge(
+        grade_at_least(&graded.grade, &floor)?,
+        target,
+        format!(
+            "TLS grade {} (score {}; {}){detail}",
+            graded.grade,
+            graded.score,
+            protocols.join(", ")
+        ),
+        format!(
+            "TLS grade {} is under {floor} (score {}; {}){detail}",
+            graded.grade,
+            graded.score,
+            protocols.join(", ")
+        ),
     )
-    .with("tls", &o.tls))
+    .with("tls_scan", scan))
 }
 
 fn judge_expiry(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<Finding, Stop> {
-    if let Some(error) = unreachable(o) {
-        return Ok(error);
+    let certificate = o
+        .tls
+        .as_ref()
+        .and_then(|t| t.certificate.as_ref())
+        .or(o.tls_scan.as_ref().and_then(|s| s.certificate.as_ref()));
+    if certificate.is_none() {
+        if let Some(error) = unreachable(o) {
+            return Ok(error);
+        }
     }
     let min: i64 = cx.param("cert_min_days")?;
     let target = endpoint.url.clone();
-    Ok(match o.tls.as_ref().and_then(|t| t.certificate.as_ref()) {
+    Ok(match certificate {
         None => Finding::error(target, "the server sent no readable certificate"),
         Some(c) if c.days_left < 0 => Finding::fail(
             target,

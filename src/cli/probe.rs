@@ -32,9 +32,33 @@ pub struct ProbeArgs {
     /// Seconds allowed for a whole request, answer included.
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+    /// Database and admin ports that must not accept connections on an endpoint's host
+    /// (comma-separated; `none` to skip).
+    #[arg(long, value_name = "PORTS", default_value = "5432,3306,1433,6379,27017,9200,11211,5672,2375", value_parser = parse_ports)]
+    db_ports: PortList,
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// A list of TCP ports.
+#[derive(Clone, Debug)]
+pub struct PortList(Vec<u16>);
+
+fn parse_ports(text: &str) -> Result<PortList, String> {
+    if text == "none" {
+        return Ok(PortList(Vec::new()));
+    }
+    text.split(',')
+        .map(|p| {
+            p.trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("`{p}` is not a port number (1-65535)"))
+        })
+        .collect::<Result<Vec<u16>, String>>()
+        .map(PortList)
 }
 
 impl ProbeArgs {
@@ -47,6 +71,7 @@ impl ProbeArgs {
             },
             ca_file: self.ca_file.clone(),
             concurrency: usize::from(self.concurrency),
+            db_ports: self.db_ports.0.clone(),
         }
     }
 

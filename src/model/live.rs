@@ -31,6 +31,16 @@ pub struct Observation {
     pub metrics: Option<Response>,
     /// A random unknown path, requested to see what a 404 reveals.
     pub not_found: Option<DebugSeen>,
+    /// Database and admin ports tried on the endpoint's host.
+    pub ports: Option<PortScan>,
+}
+
+/// Which of the tried ports accepted a TCP connection.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PortScan {
+    pub host: String,
+    pub checked: Vec<u16>,
+    pub open: Vec<u16>,
 }
 
 /// A request and the redirects that followed it.

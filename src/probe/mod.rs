@@ -34,7 +34,12 @@ pub struct Options {
     pub ca_file: Option<PathBuf>,
     /// Endpoints probed at the same time.
     pub concurrency: usize,
+    /// Database and admin ports that must not accept connections on an endpoint's host.
+    pub db_ports: Vec<u16>,
 }
+
+/// PostgreSQL, MySQL, SQL Server, Redis, MongoDB, Elasticsearch, memcached, RabbitMQ, Docker.
+pub const DB_PORTS: [u16; 9] = [5432, 3306, 1433, 6379, 27017, 9200, 11211, 5672, 2375];
 
 impl Default for Options {
     fn default() -> Options {
@@ -42,6 +47,7 @@ impl Default for Options {
             timeouts: Timeouts::default(),
             ca_file: None,
             concurrency: 16,
+            db_ports: DB_PORTS.to_vec(),
         }
     }
 }
@@ -88,13 +94,19 @@ pub fn probe_all(
     Ok(runtime.block_on(async {
         let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
         let mut tasks = tokio::task::JoinSet::new();
+        let ports: Arc<[u16]> = options.db_ports.clone().into();
         for (index, target) in targets.iter().cloned().enumerate() {
             let client = client.clone();
             let limit = limit.clone();
+            let ports = ports.clone();
             tasks.spawn(async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _permit = limit.acquire_owned().await.ok();
-                (index, probe_endpoint(&client, &target).await)
+                let mut observation = probe_endpoint(&client, &target).await;
+                if !ports.is_empty() {
+                    observation.ports = scan_ports(&client, &target.url, &ports).await;
+                }
+                (index, observation)
             });
         }
         let mut out: Vec<Option<Observation>> = vec![None; targets.len()];
@@ -426,4 +438,33 @@ async fn scan_tls(client: &Client, url: &Url) -> Option<crate::model::live::TlsS
         _ => None,
     };
     Some(tls::scan(addr, server_name.as_deref(), client.timeouts().tls).await)
+}
+
+/// Tries a TCP connection to each port of the URL's host; open ones are reported.
+async fn scan_ports(
+    client: &Client,
+    url: &str,
+    ports: &[u16],
+) -> Option<crate::model::live::PortScan> {
+    let url = Url::parse(url).ok()?;
+    let host = url.host_str()?.to_string();
+    let mut tasks = tokio::task::JoinSet::new();
+    for port in ports.iter().copied() {
+        let mut candidate = url.clone();
+        candidate.set_port(Some(port)).ok()?;
+        let client = client.clone();
+        tasks.spawn(async move { (port, client.connect(&candidate).await.is_ok()) });
+    }
+    let mut open = Vec::new();
+    while let Some(Ok((port, accepted))) = tasks.join_next().await {
+        if accepted {
+            open.push(port);
+        }
+    }
+    open.sort_unstable();
+    Some(crate::model::live::PortScan {
+        host,
+        checked: ports.to_vec(),
+        open,
+    })
 }

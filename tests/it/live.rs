@@ -261,6 +261,12 @@ pub fn probe(args: &[&str]) -> (i32, Value) {
         .arg("probe")
         .args(args)
         .args(["--format", "json", "--timeout", "5"])
+        // Ports of this machine's own services are not the tests' business; the port test sets them.
+        .args(if args.contains(&"--db-ports") {
+            &[][..]
+        } else {
+            &["--db-ports", "none"][..]
+        })
         .env_remove("LIFTOFF_OFFLINE")
         .output()
         .unwrap();
@@ -518,6 +524,68 @@ fn an_api_whose_plain_http_is_closed_passes_and_unreachable_endpoints_are_errors
     ]);
     let (status, message) = outcome(&report, "security.http-disabled");
     assert!(status == "pass" && message.contains("refuses"), "{message}");
+    let (status, message) = outcome(&report, "security.api-authorizer");
+    assert!(status == "pass" && message.contains("401"), "{message}");
+
+    // A database port open on the API's host fails; a closed one passes.
+    let database = TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = database.local_addr().unwrap().port();
+    let closed = free_port();
+    let url = format!("https://localhost:{https}/");
+    let ca_arg = ca.to_str().unwrap();
+    let ports = format!("{open},{closed}");
+    let (_, report) = probe(&[
+        &url,
+        "--kind",
+        "api",
+        "--ca-file",
+        ca_arg,
+        "--db-ports",
+        &ports,
+    ]);
+    let (status, message) = outcome(&report, "security.db-not-public");
+    assert!(
+        status == "fail" && message.ends_with(&format!("port(s) {open}")),
+        "{message}"
+    );
+    let closed = closed.to_string();
+    let (_, report) = probe(&[
+        &url,
+        "--kind",
+        "api",
+        "--ca-file",
+        ca_arg,
+        "--db-ports",
+        &closed,
+    ]);
+    assert_eq!(outcome(&report, "security.db-not-public").0, "pass");
+    drop(database);
+
+    // The web app of the first test answers 200: as an API, anyone could call it.
+    let open_api = free_port();
+    let Some(nginx_open) = Nginx::start(
+        &tls_server(
+            open_api,
+            "good",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'data'; }}"),
+        ),
+        &[open_api],
+    ) else {
+        return;
+    };
+    let ca_open = nginx_open.pki.ca();
+    let (_, report) = probe(&[
+        &format!("https://localhost:{open_api}/"),
+        "--kind",
+        "api",
+        "--ca-file",
+        ca_open.to_str().unwrap(),
+    ]);
+    let (status, message) = outcome(&report, "security.api-authorizer");
+    assert!(
+        status == "fail" && message.contains("anyone can call it"),
+        "{message}"
+    );
 
     let nothing = free_port();
     let (code, report) = probe(&[&format!("https://127.0.0.1:{nothing}/"), "--kind", "api"]);
@@ -545,7 +613,9 @@ fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
         project.path().join("liftoff.yaml"),
         format!(
             "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
-             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\"}}\n"
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n\
+             waivers:\n  - {{rule: security.metrics-auth, target: \"https://localhost:{https}/\", \
+             reason: \"metrics are synthetic in this test\", owner: ops@example.org, expires: 2099-01-01}}\n"
         ),
     )
     .unwrap();
@@ -566,6 +636,12 @@ fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
     };
     let live = run(false);
     assert_eq!(outcome(&live, "security.http-redirect").0, "pass");
+    // /metrics answers 200 to anyone: a fail, turned into waived by the manifest's waiver.
+    let (status, message) = outcome(&live, "security.metrics-auth");
+    assert!(
+        status == "waived" && message.contains("open to anyone"),
+        "{message}"
+    );
     assert_eq!(outcome(&live, "security.hsts").0, "pass");
     let offline = run(true);
     let (status, message) = outcome(&offline, "security.hsts");

@@ -71,11 +71,12 @@ impl Rule for ApiAuthorizer {
             endpoints_of(cx.model, EndpointKind::Api)
                 .into_iter()
                 .map(|(env, e)| {
-                    live_only(
+                    live_judged(
                         cx,
                         env,
                         e,
                         "whether the API refuses requests without credentials",
+                        |o| judge_unauthenticated(&e.url, &docs, o),
                     )
                 }),
         );
@@ -141,6 +142,46 @@ fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
             on_resource(finding, r, authorization_key)
         })
         .collect()
+}
+
+/// Judges the answer an API gave to a request without credentials.
+fn judge_unauthenticated(
+    url: &str,
+    docs: &[String],
+    o: &crate::model::live::Observation,
+) -> Finding {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    if is_docs(&path, docs) {
+        return Finding::not_applicable(url, "a documentation path, public by design");
+    }
+    let Some(first) = o.https.as_ref().and_then(|e| e.hops.first()) else {
+        return match &o.https_error {
+            Some(why) => Finding::error(url, format!("could not be probed: {why}")),
+            None => Finding::error(url, "no answer to judge"),
+        };
+    };
+    match first.status {
+        401 | 403 => Finding::pass(
+            url,
+            format!("answers {} to a request without credentials", first.status),
+        ),
+        200..=299 => Finding::fail(
+            url,
+            format!(
+                "answers {} to a request without credentials: anyone can call it",
+                first.status
+            ),
+        ),
+        status => Finding::not_applicable(
+            url,
+            format!(
+                "answers {status} at {path}, which says nothing about authentication; probe a path that needs it"
+            ),
+        ),
+    }
+    .with("status", first.status)
 }
 
 #[cfg(test)]

@@ -58,6 +58,15 @@ impl Rule for DbNotPublic {
             out.push(finding.in_env(&env.name));
         }
         out.extend(terraform(cx));
+        for (env, endpoint) in cx.model.endpoints() {
+            if let Some(scan) = endpoint.observed.as_ref().and_then(|o| o.ports.as_ref()) {
+                out.push(
+                    judge_ports(&endpoint.url, scan)
+                        .in_env(&env.name)
+                        .at(&endpoint.origin),
+                );
+            }
+        }
         or_not_applicable(out, "no database declared")
     }
 }
@@ -80,4 +89,35 @@ fn terraform(cx: &Context<'_>) -> Vec<Finding> {
             on_resource(finding, r, "publicly_accessible")
         })
         .collect()
+}
+
+/// Judges the database and admin ports a probe tried on an endpoint's host.
+fn judge_ports(url: &str, scan: &crate::model::live::PortScan) -> Finding {
+    let list = |ports: &[u16]| {
+        ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if scan.open.is_empty() {
+        Finding::pass(
+            url,
+            format!(
+                "none of ports {} accepts connections on {}",
+                list(&scan.checked),
+                scan.host
+            ),
+        )
+    } else {
+        Finding::fail(
+            url,
+            format!(
+                "{} accepts connections on database/admin port(s) {}",
+                scan.host,
+                list(&scan.open)
+            ),
+        )
+    }
+    .with("ports", scan)
 }

@@ -178,6 +178,77 @@ fn testssl(port: u16, dir: &Path) -> Option<BTreeMap<String, BTreeSet<u16>>> {
     Some(out)
 }
 
+/// The sslyze binary: `LIFTOFF_SSLYZE`, the venv scripts/test makes, or `PATH`.
+fn sslyze_binary() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("LIFTOFF_SSLYZE").map(std::path::PathBuf::from),
+        Some(super::support::root().join("tests/peers/venv/bin/sslyze")),
+        Some("sslyze".into()),
+    ];
+    candidates.into_iter().flatten().find(|c| {
+        Command::new(c)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// sslyze's findings: protocol -> accepted suites (OpenSSL names), and its downgrade verdict.
+fn sslyze(binary: &Path, port: u16, dir: &Path) -> Option<BTreeMap<String, BTreeSet<String>>> {
+    let json = dir.join(format!("sslyze-{port}.json"));
+    Command::new(binary)
+        .arg(format!("--json_out={}", json.display()))
+        .args(["--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "--tlsv1_3"])
+        .arg(format!("localhost:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).ok()?).ok()?;
+    let result = &report["server_scan_results"][0]["scan_result"];
+    let mut out = BTreeMap::new();
+    for (key, ours) in [
+        ("ssl_3_0_cipher_suites", "SSLv3"),
+        ("tls_1_0_cipher_suites", "TLSv1.0"),
+        ("tls_1_1_cipher_suites", "TLSv1.1"),
+        ("tls_1_2_cipher_suites", "TLSv1.2"),
+        ("tls_1_3_cipher_suites", "TLSv1.3"),
+    ] {
+        let accepted: BTreeSet<String> = result[key]["result"]["accepted_cipher_suites"]
+            .as_array()?
+            .iter()
+            .filter_map(|s| {
+                s["cipher_suite"]["openssl_name"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        if !accepted.is_empty() {
+            out.insert(ours.to_string(), accepted);
+        }
+    }
+    Some(out)
+}
+
+/// The same findings by suite name, for comparing with sslyze.
+fn by_name(found: &BTreeMap<String, BTreeSet<u16>>) -> BTreeMap<String, BTreeSet<String>> {
+    found
+        .iter()
+        .map(|(protocol, ids)| {
+            let names = ids
+                .iter()
+                .map(|id| {
+                    liftoff::probe::suites::by_id(*id)
+                        .map_or_else(|| format!("0x{id:04x}"), |s| s.name.to_string())
+                })
+                .collect();
+            (protocol.clone(), names)
+        })
+        .collect()
+}
+
 /// liftoff's protocol and cipher findings from a probe report.
 fn ours(report: &Value) -> BTreeMap<String, BTreeSet<u16>> {
     let result = report["results"]
@@ -271,9 +342,14 @@ fn tls_grades_and_findings_agree_with_testssl() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let sslyze_bin = sslyze_binary();
+    assert!(
+        sslyze_bin.is_some() || std::env::var_os("CI").is_none(),
+        "sslyze is not installed; scripts/test installs it into tests/peers/venv"
+    );
     let mut table = vec![format!(
-        "{:<24} {:>6} {:<34} {}",
-        "configuration", "grade", "protocols (liftoff)", "testssl.sh"
+        "{:<24} {:>6} {:<34} {:<12} {}",
+        "configuration", "grade", "protocols (liftoff)", "testssl.sh", "sslyze"
     )];
     let mut problems = Vec::new();
     for ((name, port, expected), theirs) in all.iter().zip(theirs) {
@@ -307,12 +383,27 @@ fn tls_grades_and_findings_agree_with_testssl() {
                 format!("differs: {}", theirs_protocols.join(" "))
             }
         };
+        let sslyze_verdict = match sslyze_bin
+            .as_deref()
+            .and_then(|bin| sslyze(bin, *port, dir))
+        {
+            None => "not run".to_string(),
+            Some(t) if t == by_name(&found) => "agrees".to_string(),
+            Some(t) => {
+                problems.push(format!(
+                    "{name}: liftoff {:?}, sslyze {t:?}",
+                    by_name(&found)
+                ));
+                "differs".to_string()
+            }
+        };
         table.push(format!(
-            "{:<24} {:>6} {:<34} {}",
+            "{:<24} {:>6} {:<34} {:<12} {}",
             name,
             grade,
             protocols.join(" "),
-            verdict
+            verdict,
+            sslyze_verdict
         ));
     }
     println!("{}", table.join("\n"));

@@ -41,6 +41,10 @@ pub struct ProbeArgs {
     quiet: bool,
 }
 
+fn parse_condition(text: &str) -> Result<liftoff::model::live::HealthCondition, String> {
+    text.parse()
+}
+
 /// A list of TCP ports.
 #[derive(Clone, Debug)]
 pub struct PortList(Vec<u16>);
@@ -75,19 +79,25 @@ impl ProbeArgs {
         }
     }
 
-    /// Probes `targets`, with a progress line on a terminal unless `--quiet`.
+    /// Probes `targets`, with a progress bar on a terminal unless `--quiet`.
     pub fn run(&self, targets: &[Target]) -> Result<Vec<Observation>, Failure> {
         let show = !self.quiet && std::io::stderr().is_terminal() && !targets.is_empty();
-        let progress = move |done: usize, total: usize| {
-            if show {
-                eprint!("\rprobing endpoints: {done}/{total}");
-                if done == total {
-                    eprintln!();
-                }
+        let bar = if show {
+            let bar = indicatif::ProgressBar::new(targets.len() as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "probing {bar:30} {pos}/{len} endpoints ({elapsed})",
+            ) {
+                bar.set_style(style);
             }
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
         };
-        probe::probe_all(targets, &self.options(), &progress)
-            .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")))
+        let progress = |done: usize, _total: usize| bar.set_position(done as u64);
+        let observed = probe::probe_all(targets, &self.options(), &progress)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")));
+        bar.finish_and_clear();
+        observed
     }
 }
 
@@ -130,6 +140,9 @@ pub struct ProbeCommandArgs {
     /// The health-check path, e.g. /ping
     #[arg(long, value_name = "PATH")]
     health: Option<String>,
+    /// A condition on the health path's JSON body, e.g. 'status == "UP"'
+    #[arg(long, value_name = "CONDITION", requires = "health", value_parser = parse_condition)]
+    health_condition: Option<liftoff::model::live::HealthCondition>,
     /// The metrics path, e.g. /metrics
     #[arg(long, value_name = "PATH")]
     metrics: Option<String>,
@@ -183,6 +196,10 @@ pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, 
             http_url,
             upstream: None,
             health: args.health.clone().map(|h| Fact::new(h, origin.clone())),
+            health_condition: args
+                .health_condition
+                .clone()
+                .map(|c| Fact::new(c, origin.clone())),
             metrics: args.metrics.clone().map(|m| Fact::new(m, origin.clone())),
             docs_paths: Vec::new(),
             observed: None,

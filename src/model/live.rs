@@ -198,6 +198,9 @@ pub struct Response {
     /// The body, cut at 64 KiB; not serialised.
     #[serde(skip)]
     pub body: String,
+    /// The health condition's outcome, when one is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<ConditionOutcome>,
 }
 
 /// What a request for an unknown path revealed.
@@ -262,4 +265,112 @@ pub struct TlsGrade {
     pub caps: Vec<String>,
     /// What keeps an A from being an A+.
     pub warnings: Vec<String>,
+}
+
+/// A condition on a health endpoint's JSON body: `status == "UP"`, `checks.db.ok != false`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HealthCondition {
+    /// Keys from the body's root to the compared value.
+    pub path: Vec<String>,
+    /// `==` (true) or `!=` (false).
+    pub equal: bool,
+    pub value: serde_json::Value,
+}
+
+impl std::str::FromStr for HealthCondition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<HealthCondition, String> {
+        let expected =
+            "expected `<key>[.<key>...] == <JSON value>` (or `!=`), e.g. `status == \"UP\"`";
+        let (left, right, equal) = match (text.find("=="), text.find("!=")) {
+            (Some(i), Some(j)) if j < i => (&text[..j], &text[j + 2..], false),
+            (Some(i), _) => (&text[..i], &text[i + 2..], true),
+            (None, Some(j)) => (&text[..j], &text[j + 2..], false),
+            (None, None) => return Err(format!("no `==` or `!=` in `{text}`; {expected}")),
+        };
+        let path: Vec<String> = left.trim().split('.').map(str::to_string).collect();
+        if path.iter().any(|k| {
+            k.is_empty()
+                || !k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        }) {
+            return Err(format!("`{}` is not a key path; {expected}", left.trim()));
+        }
+        let value = serde_json::from_str(right.trim()).map_err(|_| {
+            format!(
+                "`{}` is not a JSON value (strings need double quotes); {expected}",
+                right.trim()
+            )
+        })?;
+        Ok(HealthCondition { path, equal, value })
+    }
+}
+
+impl std::fmt::Display for HealthCondition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let op = if self.equal { "==" } else { "!=" };
+        write!(f, "{} {op} {}", self.path.join("."), self.value)
+    }
+}
+
+impl HealthCondition {
+    /// Whether the body satisfies the condition, and the value found at the path.
+    pub fn check(&self, body: &str) -> Result<(bool, Option<serde_json::Value>), String> {
+        let root: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| format!("the body is not JSON ({e})"))?;
+        let found = self.path.iter().try_fold(&root, |node, key| node.get(key));
+        let holds = match found {
+            Some(v) => (*v == self.value) == self.equal,
+            // A missing key never equals anything.
+            None => !self.equal,
+        };
+        Ok((holds, found.cloned()))
+    }
+}
+
+/// The outcome of a health condition.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConditionOutcome {
+    pub condition: String,
+    pub holds: bool,
+    /// The value at the condition's path (absent when the key is missing).
+    pub found: Option<serde_json::Value>,
+    /// Why it could not be checked (a body that is not JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_conditions_parse_and_check() {
+        let c: HealthCondition = r#"status == "UP""#.parse().unwrap();
+        assert_eq!(c.to_string(), r#"status == "UP""#);
+        assert_eq!(
+            c.check(r#"{"status":"UP"}"#),
+            Ok((true, Some(serde_json::json!("UP"))))
+        );
+        assert_eq!(c.check(r#"{"status":"DOWN"}"#).map(|r| r.0), Ok(false));
+        assert_eq!(c.check("{}"), Ok((false, None)));
+        assert!(c.check("ok").is_err());
+        let nested: HealthCondition = "checks.db.up != false".parse().unwrap();
+        assert_eq!(
+            nested
+                .check(r#"{"checks":{"db":{"up":true}}}"#)
+                .map(|r| r.0),
+            Ok(true)
+        );
+        assert!("status = UP".parse::<HealthCondition>().is_err());
+        assert!(
+            "status == UP"
+                .parse::<HealthCondition>()
+                .unwrap_err()
+                .contains("double quotes")
+        );
+        assert!(" == 1".parse::<HealthCondition>().is_err());
+    }
 }

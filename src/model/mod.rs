@@ -539,6 +539,8 @@ pub struct Endpoint {
     pub http_url: Option<Fact<String>>,
     pub upstream: Option<Fact<Upstream>>,
     pub health: Option<Fact<String>>,
+    /// A condition the health check's JSON body must meet.
+    pub health_condition: Option<Fact<live::HealthCondition>>,
     pub metrics: Option<Fact<String>>,
     pub docs_paths: Vec<Fact<String>>,
     /// What a live probe saw, once `check` (or `probe`) has probed the endpoint.

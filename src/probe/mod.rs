@@ -60,6 +60,7 @@ pub struct Target {
     /// Where plain HTTP is tested; default: port 80 of the same host.
     pub http_url: Option<String>,
     pub health: Option<String>,
+    pub health_condition: Option<crate::model::live::HealthCondition>,
     pub metrics: Option<String>,
 }
 
@@ -71,6 +72,7 @@ impl Target {
             kind: endpoint.kind.value,
             http_url: endpoint.http_url.as_ref().map(|f| f.value.clone()),
             health: endpoint.health.as_ref().map(|f| f.value.clone()),
+            health_condition: endpoint.health_condition.as_ref().map(|f| f.value.clone()),
             metrics: endpoint.metrics.as_ref().map(|f| f.value.clone()),
         }
     }
@@ -357,6 +359,22 @@ pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
             }
             *slot = Some(response.0);
         }
+    }
+    if let (Some(health), Some(condition)) = (&mut observation.health, &target.health_condition) {
+        health.condition = Some(match condition.check(&health.body) {
+            Ok((holds, found)) => crate::model::live::ConditionOutcome {
+                condition: condition.to_string(),
+                holds,
+                found,
+                error: None,
+            },
+            Err(why) => crate::model::live::ConditionOutcome {
+                condition: condition.to_string(),
+                holds: false,
+                found: None,
+                error: Some(why),
+            },
+        });
     }
     observation.not_found = Some(look_for_debug_pages(client, &base).await);
     observation

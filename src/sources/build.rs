@@ -423,6 +423,22 @@ fn build_environment(
                 }
             }
         }
+        let health_condition = match &e.health_condition {
+            None => None,
+            Some(text) => match text.parse::<crate::model::live::HealthCondition>() {
+                Ok(condition) => at.fact(n, "health_condition", Some(condition)),
+                Err(why) => {
+                    problems.push(
+                        Diagnostic::at(
+                            at.doc.location(child(n, "health_condition").or(n)?),
+                            format!("health_condition: {why}"),
+                        )
+                        .expected("a condition such as `status == \"UP\"`"),
+                    );
+                    None
+                }
+            },
+        };
         env.endpoints.push(Endpoint {
             url: e.url.clone(),
             kind: Fact::new(e.kind, at.origin(child(n, "kind"))),
@@ -430,6 +446,7 @@ fn build_environment(
             http_url: at.fact(n, "http_url", e.http_url.clone()),
             upstream: at.fact(n, "upstream", e.upstream),
             health: at.fact(n, "health", e.health.clone()),
+            health_condition,
             metrics: at.fact(n, "metrics", e.metrics.clone()),
             docs_paths: at.facts(n, "docs_paths", &e.docs_paths),
             observed: None,

@@ -301,6 +301,8 @@ pub struct EndpointSection {
     pub upstream: Option<Upstream>,
     /// Path of the health check.
     pub health: Option<String>,
+    /// A condition on the health check's JSON body, e.g. `status == "UP"`.
+    pub health_condition: Option<String>,
     /// Path of the metrics endpoint.
     pub metrics: Option<String>,
     /// Documentation paths exempt from authentication.

@@ -946,3 +946,73 @@ fn resetting_hanging_and_non_http_peers_are_errors_not_crashes() {
         );
     }
 }
+
+#[test]
+fn health_conditions_read_the_json_body() {
+    let https = free_port();
+    let body = format!(
+        "{STRONG_HEADERS}\n  default_type application/json;\n  \
+         location = /up {{ return 200 '{{\"status\": \"UP\", \"checks\": {{\"db\": true}}}}'; }}\n  \
+         location = /down {{ return 200 '{{\"status\": \"DOWN\"}}'; }}\n  \
+         location = /text {{ default_type text/plain; return 200 'ok'; }}"
+    );
+    let Some(nginx) = Nginx::start(&tls_server(https, "good", &body), &[https]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let url = format!("https://localhost:{https}/");
+    let check = |path: &str, condition: &str| {
+        let (_, report) = probe(&[
+            &url,
+            "--kind",
+            "api",
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--health",
+            path,
+            "--health-condition",
+            condition,
+        ]);
+        outcome(&report, "monitoring.health-endpoint")
+    };
+    let (status, message) = check("/up", r#"status == "UP""#);
+    assert!(status == "pass" && message.contains("holds"), "{message}");
+    assert_eq!(check("/up", "checks.db == true").0, "pass");
+    let (status, message) = check("/down", r#"status == "UP""#);
+    assert!(
+        status == "fail" && message.contains(r#"found "DOWN""#),
+        "{message}"
+    );
+    let (status, message) = check("/text", r#"status == "UP""#);
+    assert!(
+        status == "fail" && message.contains("not JSON"),
+        "{message}"
+    );
+    let (status, message) = check("/up", r#"status != "UP""#);
+    assert!(status == "fail", "{message}");
+}
+
+#[test]
+fn a_malformed_health_condition_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+         - {url: \"https://api.example.org\", kind: api, health: /ping, health_condition: \"status = UP\"}\n",
+    )
+    .unwrap();
+    super::support::assert_check_input_error(
+        dir.path(),
+        &["liftoff.yaml:6", "health_condition: no `==` or `!=`"],
+    );
+    let out = liftoff()
+        .args([
+            "probe",
+            "https://127.0.0.1:1/",
+            "--health-condition",
+            "status == UP",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -108,10 +108,33 @@ fn judge_health(url: &str, path: &str, o: &Observation) -> Finding {
                 health.error.as_deref().unwrap_or("no answer")
             ),
         ),
-        Some(200) => Finding::pass(
-            url,
-            format!("{path} answers 200 in {} ms", health.latency_ms),
-        ),
+        Some(200) => match &health.condition {
+            Some(c) if !c.holds => {
+                let seen = match (&c.error, &c.found) {
+                    (Some(why), _) => why.clone(),
+                    (None, Some(value)) => format!("found {value}"),
+                    (None, None) => "the key is missing".into(),
+                };
+                Finding::fail(
+                    url,
+                    format!(
+                        "{path} answers 200 but `{}` does not hold: {seen}",
+                        c.condition
+                    ),
+                )
+            }
+            Some(c) => Finding::pass(
+                url,
+                format!(
+                    "{path} answers 200 in {} ms and `{}` holds",
+                    health.latency_ms, c.condition
+                ),
+            ),
+            None => Finding::pass(
+                url,
+                format!("{path} answers 200 in {} ms", health.latency_ms),
+            ),
+        },
         Some(status) => Finding::fail(url, format!("{path} answers {status}, not 200")),
     }
     .with("health", health)

@@ -53,7 +53,7 @@ impl Pki {
         let day = time::Duration::days(1);
         leaf(
             "good",
-            &["localhost", "127.0.0.1"],
+            &["localhost", "127.0.0.1", "::1"],
             now - day,
             now + day * 90,
         );
@@ -181,6 +181,23 @@ impl Nginx {
     /// certificates) and waits until every port in `ports` accepts connections.
     pub fn start(servers: &str, ports: &[u16]) -> Option<Nginx> {
         Nginx::start_with(servers, ports, |_| {})
+    }
+
+    /// [`Nginx::start`] for servers listening on other loopback addresses than 127.0.0.1.
+    pub fn start_on(servers: &str, listening: &[(&str, u16)]) -> Option<Nginx> {
+        let nginx = Nginx::start_with(servers, &[], |_| {})?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for (ip, port) in listening {
+            let addr: std::net::IpAddr = ip.parse().unwrap();
+            while TcpStream::connect((addr, *port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "nginx did not listen on [{ip}]:{port}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Some(nginx)
     }
 
     /// [`Nginx::start`], with `prepare` writing more files into the directory first.
@@ -1015,4 +1032,32 @@ fn a_malformed_health_condition_is_an_input_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn ipv6_endpoints_are_probed_like_ipv4_ones() {
+    let https = free_port();
+    let servers = format!(
+        "server {{\n  listen [::1]:{https} ssl;\n  ssl_certificate {{dir}}/good.pem;\n  \
+         ssl_certificate_key {{dir}}/good.key;\n  ssl_protocols TLSv1.2 TLSv1.3;\n{STRONG_HEADERS}\n  \
+         location / {{ return 200 'ok'; }}\n}}\n"
+    );
+    let Some(nginx) = Nginx::start_on(&servers, &[("::1", https)]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let (_, report) = probe(&[
+        &format!("https://[::1]:{https}/"),
+        "--kind",
+        "api",
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    let (status, message) = outcome(&report, "security.https-only");
+    assert_eq!(status, "pass", "{message}");
+    let (status, message) = outcome(&report, "security.tls-grade");
+    assert!(
+        status == "pass" && message.contains("TLSv1.2, TLSv1.3"),
+        "{message}"
+    );
 }

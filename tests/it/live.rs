@@ -1061,3 +1061,48 @@ fn ipv6_endpoints_are_probed_like_ipv4_ones() {
         "{message}"
     );
 }
+
+#[test]
+fn probe_reports_in_every_format_and_sarif_validates() {
+    let https = free_port();
+    let Some(nginx) = Nginx::start(
+        &tls_server(
+            https,
+            "good",
+            "  location / { return 200 'no headers here'; }",
+        ),
+        &[https],
+    ) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let url = format!("https://localhost:{https}/");
+    for format in ["text", "sarif", "junit", "markdown", "html"] {
+        let out = liftoff()
+            .env_remove("LIFTOFF_OFFLINE")
+            .args([
+                "probe",
+                &url,
+                "--db-ports",
+                "none",
+                "--ca-file",
+                ca.to_str().unwrap(),
+            ])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("security.hsts"), "{format}: {text}");
+        if format == "text" {
+            // Grades come first, the Observatory's per-test results last.
+            assert!(text.starts_with(&url), "{text}");
+            assert!(text.contains("hsts-not-implemented"), "{text}");
+        }
+        if format == "sarif" {
+            let sarif: Value = serde_json::from_str(&text).unwrap();
+            let errors = super::support::sarif_schema_errors(&sarif);
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
+}

@@ -311,6 +311,15 @@ pub fn outcome(report: &Value, rule: &str) -> (String, String) {
     )
 }
 
+/// Asserts that `rule` has `status` and a message containing `fragment`.
+pub fn expect(report: &Value, rule: &str, status: &str, fragment: &str) {
+    let (found, message) = outcome(report, rule);
+    assert!(
+        found == status && message.contains(fragment),
+        "{rule}: expected {status} with {fragment:?}, found {found}: {message}"
+    );
+}
+
 #[test]
 fn a_well_configured_web_app_passes_every_live_check() {
     let (https, http) = (free_port(), free_port());
@@ -397,16 +406,16 @@ fn certificate_problems_are_named() {
         ("fail", true),
         "{message}"
     );
-    let (status, message) = outcome(&report, "security.cert-expiry");
-    assert!(status == "fail" && message.contains("expired"), "{message}");
+    expect(&report, "security.cert-expiry", "fail", "expired");
     // Headers behind a bad certificate are still graded (as the Observatory does).
     assert_eq!(outcome(&report, "security.headers-grade").0, "pass");
 
     let (_, report) = probe(&[&format!("https://localhost:{wrong}/"), "--ca-file", ca]);
-    let (status, message) = outcome(&report, "security.https-only");
-    assert!(
-        status == "fail" && message.contains("not valid for this host name"),
-        "{message}"
+    expect(
+        &report,
+        "security.https-only",
+        "fail",
+        "not valid for this host name",
     );
 
     let (_, report) = probe(&[&format!("https://localhost:{soon}/"), "--ca-file", ca]);
@@ -419,11 +428,7 @@ fn certificate_problems_are_named() {
 
     // Without the private CA the certificate is from an unknown issuer.
     let (_, report) = probe(&[&format!("https://localhost:{untrusted}/")]);
-    let (status, message) = outcome(&report, "security.https-only");
-    assert!(
-        status == "fail" && message.contains("--ca-file"),
-        "{message}"
-    );
+    expect(&report, "security.https-only", "fail", "--ca-file");
 }
 
 #[test]
@@ -456,8 +461,7 @@ fn a_location_that_drops_the_headers_fails_the_grade_on_that_path() {
         "the root path keeps its headers: {message}"
     );
     // Nothing listens on the plain-HTTP port: a web app must redirect there.
-    let (status, message) = outcome(&report, "security.http-redirect");
-    assert!(status == "fail" && message.contains("refuses"), "{message}");
+    expect(&report, "security.http-redirect", "fail", "refuses");
 }
 
 #[test]
@@ -488,23 +492,15 @@ fn apis_must_not_answer_plain_http_and_metrics_must_be_closed() {
         ca.to_str().unwrap(),
     ]);
     assert_eq!(code, 1);
-    let (status, message) = outcome(&report, "security.http-disabled");
-    assert!(
-        status == "fail" && message.contains("301 redirect"),
-        "{message}"
+    expect(&report, "security.http-disabled", "fail", "301 redirect");
+    expect(&report, "security.metrics-auth", "fail", "open to anyone");
+    expect(
+        &report,
+        "monitoring.no-cache-metrics",
+        "fail",
+        "/metrics (Cache-Control: public",
     );
-    let (status, message) = outcome(&report, "security.metrics-auth");
-    assert!(
-        status == "fail" && message.contains("open to anyone"),
-        "{message}"
-    );
-    let (status, message) = outcome(&report, "monitoring.no-cache-metrics");
-    assert!(
-        status == "fail" && message.contains("/metrics (Cache-Control: public"),
-        "{message}"
-    );
-    let (status, message) = outcome(&report, "security.no-debug");
-    assert!(status == "fail" && message.contains("Django"), "{message}");
+    expect(&report, "security.no-debug", "fail", "Django");
     // An API is not a web app: no redirect rule for it.
     assert!(
         report["results"]
@@ -539,10 +535,8 @@ fn an_api_whose_plain_http_is_closed_passes_and_unreachable_endpoints_are_errors
         "--ca-file",
         ca.to_str().unwrap(),
     ]);
-    let (status, message) = outcome(&report, "security.http-disabled");
-    assert!(status == "pass" && message.contains("refuses"), "{message}");
-    let (status, message) = outcome(&report, "security.api-authorizer");
-    assert!(status == "pass" && message.contains("401"), "{message}");
+    expect(&report, "security.http-disabled", "pass", "refuses");
+    expect(&report, "security.api-authorizer", "pass", "401");
 
     // A database port open on the API's host fails; a closed one passes.
     let database = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -598,20 +592,17 @@ fn an_api_whose_plain_http_is_closed_passes_and_unreachable_endpoints_are_errors
         "--ca-file",
         ca_open.to_str().unwrap(),
     ]);
-    let (status, message) = outcome(&report, "security.api-authorizer");
-    assert!(
-        status == "fail" && message.contains("anyone can call it"),
-        "{message}"
+    expect(
+        &report,
+        "security.api-authorizer",
+        "fail",
+        "anyone can call it",
     );
 
     let nothing = free_port();
     let (code, report) = probe(&[&format!("https://127.0.0.1:{nothing}/"), "--kind", "api"]);
     assert_eq!(code, 1);
-    let (status, message) = outcome(&report, "security.https-only");
-    assert!(
-        status == "error" && message.contains("refused"),
-        "{message}"
-    );
+    expect(&report, "security.https-only", "error", "refused");
 }
 
 #[test]
@@ -654,18 +645,10 @@ fn check_probes_the_endpoints_of_the_manifest_unless_offline() {
     let live = run(false);
     assert_eq!(outcome(&live, "security.http-redirect").0, "pass");
     // /metrics answers 200 to anyone: a fail, turned into waived by the manifest's waiver.
-    let (status, message) = outcome(&live, "security.metrics-auth");
-    assert!(
-        status == "waived" && message.contains("open to anyone"),
-        "{message}"
-    );
+    expect(&live, "security.metrics-auth", "waived", "open to anyone");
     assert_eq!(outcome(&live, "security.hsts").0, "pass");
     let offline = run(true);
-    let (status, message) = outcome(&offline, "security.hsts");
-    assert!(
-        status == "skipped" && message.contains("--offline"),
-        "{message}"
-    );
+    expect(&offline, "security.hsts", "skipped", "--offline");
 }
 
 /// The MDN HTTP Observatory package, installed by scripts/test into tests/observatory.
@@ -950,17 +933,9 @@ fn resetting_hanging_and_non_http_peers_are_errors_not_crashes() {
             "{how}: probe took too long"
         );
         assert_eq!(code, 1, "{how}");
-        let (status, message) = outcome(&report, "security.https-only");
-        assert!(
-            status == "error" && message.contains(expected),
-            "{how}: {message}"
-        );
+        expect(&report, "security.https-only", "error", expected);
         // A port that speaks another protocol gives no HTTP answer: plain HTTP is not served.
-        let (status, message) = outcome(&report, "security.http-disabled");
-        assert!(
-            status == "pass" && message.contains("no HTTP answer"),
-            "{how}: {message}"
-        );
+        expect(&report, "security.http-disabled", "pass", "no HTTP answer");
     }
 }
 
@@ -1055,11 +1030,7 @@ fn ipv6_endpoints_are_probed_like_ipv4_ones() {
     ]);
     let (status, message) = outcome(&report, "security.https-only");
     assert_eq!(status, "pass", "{message}");
-    let (status, message) = outcome(&report, "security.tls-grade");
-    assert!(
-        status == "pass" && message.contains("TLSv1.2, TLSv1.3"),
-        "{message}"
-    );
+    expect(&report, "security.tls-grade", "pass", "TLSv1.2, TLSv1.3");
 }
 
 #[test]

@@ -168,7 +168,9 @@ async fn follow(
                     .as_deref()
                     .and_then(|l| url.join(l).ok())
             })
-            .flatten();
+            .flatten()
+            // Only web redirects are followed; a Location of another scheme ends the chain there.
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
         hops.push(fetched.hop);
         body = fetched.body;
         match next {

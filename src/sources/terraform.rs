@@ -388,6 +388,7 @@ fn read_module(
     call: &ModuleCall,
 ) -> Result<Root, InputError> {
     let folder = rel.trim_end_matches('/');
+    let _module_dir = ModuleDirGuard::enter(dir.join(folder));
     let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
         .map_err(|source| InputError::Io {
             path: rel.to_string(),
@@ -437,8 +438,7 @@ fn read_module(
                     .attributes()
                     .find(|a| a.key.value().as_str() == "default"),
             ) {
-                let expr: hcl::Expression = default.value.clone().into();
-                if let Ok(v) = expr.evaluate(&base_ctx) {
+                if let Ok(v) = evaluate_expr(&default.value, &base_ctx) {
                     vars.insert(name, v);
                 }
             }
@@ -500,18 +500,31 @@ fn read_module(
             })
         })
         .collect();
-    for _ in 0..local_exprs.len().max(1) {
+    // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
+    // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
+    // take its fallback merely because `local.x` comes later in the file.
+    let mut resolve_special = false;
+    for _ in 0..(2 * local_exprs.len() + 2) {
         let ctx = context(&vars, &locals, workspace);
         let before = locals.len();
         for (name, expr) in &local_exprs {
             if !locals.contains_key(name) {
-                if let Ok(v) = expr.evaluate(&ctx) {
+                let value = if resolve_special {
+                    let mut resolved = expr.clone();
+                    resolve_special_calls(&mut resolved, &ctx);
+                    resolved.evaluate(&ctx)
+                } else {
+                    expr.evaluate(&ctx)
+                };
+                if let Ok(v) = value {
                     locals.insert(name.clone(), v);
                 }
             }
         }
-        if locals.len() == before {
-            break;
+        match (locals.len() == before, resolve_special) {
+            (true, true) => break,
+            (true, false) => resolve_special = true,
+            (false, _) => resolve_special = false,
         }
     }
     let ctx = context(&vars, &locals, workspace);
@@ -552,7 +565,7 @@ fn read_module(
                             .find(|a| a.key.value().as_str() == key)
                     };
                     let source = value_of("source")
-                        .and_then(|a| hcl::Expression::from(a.value.clone()).evaluate(&ctx).ok())
+                        .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
                         .and_then(|v| v.as_str().map(String::from))
                         .unwrap_or_default();
                     let local = source.starts_with("./") || source.starts_with("../");
@@ -564,9 +577,7 @@ fn read_module(
                     let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
                     if !local || call.depth >= MAX_MODULE_DEPTH {
                         let version = value_of("version")
-                            .and_then(|a| {
-                                hcl::Expression::from(a.value.clone()).evaluate(&ctx).ok()
-                            })
+                            .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
                             .and_then(|v| v.as_str().map(String::from));
                         let followed =
                             !local && installed.is_some() && call.depth < MAX_MODULE_DEPTH;
@@ -616,7 +627,7 @@ fn read_module(
                         .attributes()
                         .filter(|a| !meta.contains(&a.key.value().as_str()))
                     {
-                        match hcl::Expression::from(attr.value.clone()).evaluate(&ctx) {
+                        match evaluate_expr(&attr.value, &ctx) {
                             Ok(v) => {
                                 inner.inputs.insert(attr.key.value().to_string(), v);
                             }
@@ -673,9 +684,7 @@ fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Js
                     .attributes()
                     .find(|a| a.key.value().as_str() == "tags")
                 {
-                    if let Ok(hcl::Value::Object(map)) =
-                        hcl::Expression::from(attr.value.clone()).evaluate(ctx)
-                    {
+                    if let Ok(hcl::Value::Object(map)) = evaluate_expr(&attr.value, ctx) {
                         tags.extend(map.iter().map(|(k, v)| (k.clone(), to_json(v))));
                     }
                 }
@@ -776,7 +785,7 @@ fn expand(
     // (address suffix, count.index, each.key, each.value)
     let mut instances: Vec<(String, Option<i64>, Option<hcl::Value>)> = Vec::new();
     if let Some(count) = meta("count") {
-        match hcl::Expression::from(count.value.clone()).evaluate(ctx) {
+        match evaluate_expr(&count.value, ctx) {
             Ok(v) => {
                 let n = v.as_u64().unwrap_or(0);
                 instances.extend((0..n as i64).map(|i| (format!("[{i}]"), Some(i), None)));
@@ -785,7 +794,7 @@ fn expand(
             Err(_) => instances.push((String::new(), Some(0), None)),
         }
     } else if let Some(each) = meta("for_each") {
-        match hcl::Expression::from(each.value.clone()).evaluate(ctx) {
+        match evaluate_expr(&each.value, ctx) {
             Ok(hcl::Value::Object(map)) => instances.extend(map.iter().map(|(k, v)| {
                 (
                     format!("[\"{k}\"]"),
@@ -889,7 +898,7 @@ fn read_dynamic(
         .map(|a| a.value.to_string().trim().to_string())
         .unwrap_or_else(|| name.clone());
     let elements: Vec<(hcl::Value, hcl::Value)> =
-        match attribute("for_each").map(|a| hcl::Expression::from(a.value.clone()).evaluate(ctx)) {
+        match attribute("for_each").map(|a| evaluate_expr(&a.value, ctx)) {
             Some(Ok(hcl::Value::Array(items))) => items
                 .into_iter()
                 .enumerate()
@@ -952,7 +961,7 @@ fn read_body(
             continue;
         }
         let at = lines.of(attr.key.span());
-        match hcl::Expression::from(attr.value.clone()).evaluate(ctx) {
+        match evaluate_expr(&attr.value, ctx) {
             Ok(value) => {
                 let mut value = normalise(to_json(&value));
                 // A secret known before apply is written in the repository (literally, as a
@@ -1058,6 +1067,147 @@ fn context(
         ctx.declare_func(name, def);
     }
     ctx
+}
+
+thread_local! {
+    /// The directory of the module being read, for `file` and `templatefile`: hcl-rs functions are
+    /// plain `fn`s that cannot capture it, and a module is read on one thread from start to end.
+    static MODULE_DIR: std::cell::RefCell<std::path::PathBuf> =
+        std::cell::RefCell::new(std::path::PathBuf::new());
+}
+
+/// Sets the module directory for the file functions until the guard is dropped.
+struct ModuleDirGuard(std::path::PathBuf);
+
+impl ModuleDirGuard {
+    fn enter(dir: std::path::PathBuf) -> ModuleDirGuard {
+        ModuleDirGuard(MODULE_DIR.with(|d| d.replace(dir)))
+    }
+}
+
+impl Drop for ModuleDirGuard {
+    fn drop(&mut self) {
+        let previous = std::mem::take(&mut self.0);
+        MODULE_DIR.with(|d| *d.borrow_mut() = previous);
+    }
+}
+
+/// The most of a file `file` or `templatefile` reads; configuration files are small.
+const FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads a file named relative to the module directory, as `file()` does.
+fn read_module_file(path: &str) -> Result<String, String> {
+    let relative = path.trim_start_matches("./");
+    let full = MODULE_DIR.with(|d| d.borrow().join(relative));
+    let meta = std::fs::metadata(&full).map_err(|e| format!("file {path}: {e}"))?;
+    if meta.len() > FILE_LIMIT {
+        return Err(format!("file {path}: larger than {FILE_LIMIT} bytes"));
+    }
+    std::fs::read_to_string(&full).map_err(|e| format!("file {path}: {e}"))
+}
+
+/// Whether an evaluation failed only because a value is not known before apply (a reference to a
+/// data source or another resource), as opposed to a real error such as a missing map key.
+fn unknown_before_apply(error: &hcl::eval::Error) -> bool {
+    matches!(error.kind(), hcl::eval::ErrorKind::UndefinedVar(_))
+}
+
+/// Resolves `try` and `can`, which hcl-rs cannot run as functions because it evaluates every
+/// argument first. `try` takes the first argument that evaluates; `can` says whether its argument
+/// does. An argument that is unknown before apply leaves the call unresolved, so it stays unknown
+/// instead of silently taking the fallback. `for` bodies are left alone: their variables are bound
+/// only inside the loop. Calls inside string templates are not resolved.
+fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
+    use hcl::Expression as E;
+    let replacement = match expr {
+        E::Array(items) => {
+            items.iter_mut().for_each(|e| resolve_special_calls(e, ctx));
+            None
+        }
+        E::Object(map) => {
+            map.values_mut().for_each(|e| resolve_special_calls(e, ctx));
+            None
+        }
+        E::Parenthesis(inner) => {
+            resolve_special_calls(inner, ctx);
+            None
+        }
+        E::Traversal(traversal) => {
+            resolve_special_calls(&mut traversal.expr, ctx);
+            for op in &mut traversal.operators {
+                if let hcl::expr::TraversalOperator::Index(index) = op {
+                    resolve_special_calls(index, ctx);
+                }
+            }
+            None
+        }
+        E::Conditional(c) => {
+            resolve_special_calls(&mut c.cond_expr, ctx);
+            resolve_special_calls(&mut c.true_expr, ctx);
+            resolve_special_calls(&mut c.false_expr, ctx);
+            None
+        }
+        E::Operation(op) => {
+            match op.as_mut() {
+                hcl::expr::Operation::Unary(u) => resolve_special_calls(&mut u.expr, ctx),
+                hcl::expr::Operation::Binary(b) => {
+                    resolve_special_calls(&mut b.lhs_expr, ctx);
+                    resolve_special_calls(&mut b.rhs_expr, ctx);
+                }
+            }
+            None
+        }
+        E::ForExpr(f) => {
+            resolve_special_calls(&mut f.collection_expr, ctx);
+            None
+        }
+        E::FuncCall(call) => {
+            call.args
+                .iter_mut()
+                .for_each(|e| resolve_special_calls(e, ctx));
+            if !call.name.namespace.is_empty() {
+                None
+            } else {
+                match call.name.name.as_str() {
+                    "try" => {
+                        let mut chosen = None;
+                        for arg in &call.args {
+                            match arg.evaluate(ctx) {
+                                Ok(value) => {
+                                    chosen = Some(E::from(value));
+                                    break;
+                                }
+                                Err(e) if unknown_before_apply(&e) => break,
+                                Err(_) => {}
+                            }
+                        }
+                        chosen
+                    }
+                    "can" => match call.args.first().map(|a| a.evaluate(ctx)) {
+                        Some(Ok(_)) => Some(E::Bool(true)),
+                        Some(Err(e)) if unknown_before_apply(&e) => None,
+                        Some(Err(_)) => Some(E::Bool(false)),
+                        None => None,
+                    },
+                    _ => None,
+                }
+            }
+        }
+        _ => None,
+    };
+    if let Some(replacement) = replacement {
+        *expr = replacement;
+    }
+}
+
+/// Evaluates a configuration expression, `try` and `can` included.
+fn evaluate_expr(
+    expr: &hcl::edit::expr::Expression,
+    ctx: &Context,
+) -> Result<hcl::Value, hcl::eval::Error> {
+    let mut expr = hcl::Expression::from(expr.clone());
+    resolve_special_calls(&mut expr, ctx);
+    expr.evaluate(ctx)
 }
 
 /// An IPv4 or IPv6 prefix as (address bits, prefix length, address width).
@@ -1300,6 +1450,33 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
         }
         Ok(hcl::Value::from(out))
     }
+    fn file(args: FuncArgs) -> Result<hcl::Value, String> {
+        let path = args[0].as_str().ok_or("file: the path must be a string")?;
+        read_module_file(path).map(hcl::Value::from)
+    }
+    fn templatefile(args: FuncArgs) -> Result<hcl::Value, String> {
+        let path = args[0]
+            .as_str()
+            .ok_or("templatefile: the path must be a string")?;
+        let hcl::Value::Object(vars) = &args[1] else {
+            return Err("templatefile: the variables must be an object".into());
+        };
+        let text = read_module_file(path)?;
+        let template: hcl::Template = text
+            .parse()
+            .map_err(|e| format!("templatefile {path}: {e}"))?;
+        let mut ctx = Context::new();
+        for (name, value) in vars {
+            ctx.declare_var(name.as_str(), value.clone());
+        }
+        for (name, def) in functions() {
+            ctx.declare_func(name, def);
+        }
+        template
+            .evaluate(&ctx)
+            .map(hcl::Value::from)
+            .map_err(|e| format!("templatefile {path}: {e}"))
+    }
     fn cidrsubnet(args: FuncArgs) -> Result<hcl::Value, String> {
         let (newbits, netnum) = (args[1].as_u64(), args[2].as_u64());
         let (Some(newbits), Some(netnum)) = (newbits, netnum) else {
@@ -1378,6 +1555,11 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
         ("flatten", FuncDef::new(flatten, [ParamType::Any])),
         ("jsonencode", FuncDef::new(jsonencode, [ParamType::Any])),
         ("jsondecode", FuncDef::new(jsondecode, [ParamType::Any])),
+        ("file", FuncDef::new(file, [ParamType::Any])),
+        (
+            "templatefile",
+            FuncDef::new(templatefile, [ParamType::Any, ParamType::Any]),
+        ),
         (
             "format",
             FuncDef::builder()
@@ -1429,6 +1611,72 @@ resource "aws_sqs_queue" "q" {
         assert_eq!(
             q["all_vars"].0, 2,
             "`var` as a whole object holds every variable, not only those named"
+        );
+    }
+
+    #[test]
+    fn try_can_file_and_templatefile_evaluate_like_terraform() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "settings" { default = { retention = 30 } }
+locals {
+  retention  = try(var.settings.retention, 14)
+  encryption = try(var.settings.encryption, "aws:kms")
+  has_tier   = can(var.settings.tier)
+  late       = try(local.defined_later, "fallback")
+  defined_later = "from-later-local"
+  from_data  = try(data.aws_kms_key.main.arn, "guessed")
+}
+resource "aws_sqs_queue" "q" {
+  retention = local.retention
+  sse       = local.encryption
+  tiered    = local.has_tier
+  late      = local.late
+  key       = local.from_data
+  policy    = file("${path.module}/policy.json")
+  rendered  = templatefile("./templates/name.tpl", { env = "prod", n = 2 })
+  missing   = file("nope.json")
+}
+"#,
+        );
+        write(
+            tmp.path(),
+            "infra/policy.json",
+            r#"{"Version": "2012-10-17"}"#,
+        );
+        write(
+            tmp.path(),
+            "infra/templates/name.tpl",
+            "queue-${env}-%{ for i in [1, n] }x%{ endfor }${upper(env)}",
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let q = &root.resources[0];
+        let attr = |name: &str| q.attributes.get(name).map(|a| a.0.clone());
+        assert_eq!(attr("retention"), Some(serde_json::json!(30)));
+        assert_eq!(attr("sse"), Some(serde_json::json!("aws:kms")));
+        assert_eq!(attr("tiered"), Some(serde_json::json!(false)));
+        assert_eq!(
+            attr("late"),
+            Some(serde_json::json!("from-later-local")),
+            "try waits for locals defined later in the file"
+        );
+        assert_eq!(
+            attr("key"),
+            None,
+            "an apply-time value is unknown, not the fallback"
+        );
+        assert!(q.unknown.contains_key("key"), "{:?}", q.unknown);
+        assert_eq!(
+            attr("policy"),
+            Some(serde_json::json!(r#"{"Version": "2012-10-17"}"#))
+        );
+        assert_eq!(attr("missing"), None);
+        assert_eq!(
+            attr("rendered"),
+            Some(serde_json::json!("queue-prod-xxPROD"))
         );
     }
 

@@ -1,0 +1,7 @@
+//! `liftoff watch`: the go-live guardian. It runs the live checks of every endpoint on a schedule,
+//! keeps results and state changes in a database, and delivers alerts through an outbox, so an
+//! alert is sent at least once and never twice for the same transition.
+
+pub mod engine;
+pub mod plan;
+pub mod store;

@@ -1,0 +1,147 @@
+//! What `liftoff watch` checks, derived from the same liftoff.yaml `check` reads: every endpoint's
+//! live checks, at the interval of the canary that targets it (or every 5 minutes), and where
+//! alerts go.
+
+use crate::model::live::HealthCondition;
+use crate::model::{Deployment, EndpointKind};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The interval of a check no canary declares.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);
+
+/// What a check looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    /// The declared health path answers 200 (and meets its condition).
+    Health,
+    /// The certificate is trusted and valid for at least `cert_min_days` more days.
+    Certificate,
+    /// Plain HTTP redirects to HTTPS (web apps) or is not served (APIs).
+    PlainHttp,
+    /// The securityheaders grade of `/` is at least A.
+    Headers,
+    /// The metrics path refuses requests without credentials.
+    MetricsAuth,
+}
+
+impl CheckKind {
+    /// The kind's name in check ids, reports and metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Health => "health",
+            CheckKind::Certificate => "certificate",
+            CheckKind::PlainHttp => "plain-http",
+            CheckKind::Headers => "headers",
+            CheckKind::MetricsAuth => "metrics-auth",
+        }
+    }
+}
+
+/// One scheduled check.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckSpec {
+    /// Stable and readable: `<environment>:<kind>:<endpoint url>`.
+    pub id: String,
+    pub environment: String,
+    pub kind: CheckKind,
+    /// The endpoint URL.
+    pub url: String,
+    pub endpoint_kind: EndpointKind,
+    /// The path the check requests (health and metrics checks).
+    pub path: Option<String>,
+    #[serde(skip)]
+    pub condition: Option<HealthCondition>,
+    /// Where plain HTTP is tested.
+    pub http_url: Option<String>,
+    #[serde(with = "secs")]
+    pub interval: Duration,
+}
+
+mod secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+}
+
+/// A notification channel, resolved from the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelSpec {
+    /// `slack`, `webhook` or `email`.
+    pub kind: String,
+    /// The environment variable that holds the webhook URL, or the email address.
+    pub reference: String,
+}
+
+/// Everything watch does for a deployment.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WatchPlan {
+    pub checks: Vec<CheckSpec>,
+    pub channels: Vec<ChannelSpec>,
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, for matching canaries to endpoints.
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization())
+}
+
+/// The checks and channels of a deployment, sorted by id.
+pub fn plan(model: &Deployment) -> WatchPlan {
+    let mut checks = Vec::new();
+    for (env, endpoint) in model.endpoints() {
+        let origin = origin_of(&endpoint.url);
+        let interval = model
+            .monitoring
+            .canaries
+            .iter()
+            .find(|c| origin.is_some() && origin_of(&c.target) == origin)
+            .and_then(|c| c.interval)
+            .map(|d| Duration::from_secs(d.as_secs().max(1)))
+            .unwrap_or(DEFAULT_INTERVAL);
+        let mut add = |kind: CheckKind, path: Option<String>| {
+            checks.push(CheckSpec {
+                id: format!("{}:{}:{}", env.name, kind.as_str(), endpoint.url),
+                environment: env.name.clone(),
+                kind,
+                url: endpoint.url.clone(),
+                endpoint_kind: endpoint.kind.value,
+                condition: match kind {
+                    CheckKind::Health => {
+                        endpoint.health_condition.as_ref().map(|c| c.value.clone())
+                    }
+                    _ => None,
+                },
+                path,
+                http_url: endpoint.http_url.as_ref().map(|u| u.value.clone()),
+                interval,
+            });
+        };
+        if let Some(health) = &endpoint.health {
+            add(CheckKind::Health, Some(health.value.clone()));
+        }
+        if endpoint.url.starts_with("https://") {
+            add(CheckKind::Certificate, None);
+            add(CheckKind::Headers, None);
+        }
+        add(CheckKind::PlainHttp, None);
+        if let Some(metrics) = &endpoint.metrics {
+            add(CheckKind::MetricsAuth, Some(metrics.value.clone()));
+        }
+    }
+    checks.sort_by(|a, b| a.id.cmp(&b.id));
+    let channels = model
+        .monitoring
+        .channels
+        .iter()
+        .map(|c| ChannelSpec {
+            kind: c.kind.clone(),
+            reference: c.reference.clone(),
+        })
+        .collect();
+    WatchPlan { checks, channels }
+}

@@ -1,0 +1,398 @@
+//! Where watch keeps results, check states, state-change events and the alert outbox: SQLite by
+//! default (a file next to the manifest, in WAL mode), PostgreSQL for a `postgres://` URL. The
+//! same schema and migrations serve both, through sqlx's `Any` driver; statements use only SQL
+//! both understand (`$n` parameters, `ON CONFLICT`, BIGINT and TEXT columns).
+
+use super::engine::{CheckState, Health, Transition};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// A store error, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("watch store ({what}): {source}")]
+pub struct StoreError {
+    pub what: String,
+    #[source]
+    pub source: sqlx::Error,
+}
+
+trait Doing<T> {
+    fn doing(self, what: &str) -> Result<T, StoreError>;
+}
+
+impl<T> Doing<T> for Result<T, sqlx::Error> {
+    fn doing(self, what: &str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError {
+            what: what.to_string(),
+            source,
+        })
+    }
+}
+
+/// Schema versions in order; each is applied once, in a transaction, and recorded.
+const MIGRATIONS: &[(i64, &[&str])] = &[(
+    1,
+    &[
+        "CREATE TABLE IF NOT EXISTS results (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
+         ok BIGINT NOT NULL, latency_ms BIGINT NOT NULL, message TEXT NOT NULL, cert_expiry BIGINT)",
+        "CREATE INDEX IF NOT EXISTS results_by_check ON results (check_id, at)",
+        "CREATE TABLE IF NOT EXISTS check_state (check_id TEXT PRIMARY KEY, health TEXT NOT NULL, \
+         failures BIGINT NOT NULL, successes BIGINT NOT NULL, incident BIGINT NOT NULL, \
+         since BIGINT NOT NULL, last_at BIGINT NOT NULL, last_message TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS events (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
+         kind TEXT NOT NULL, incident BIGINT NOT NULL, message TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS events_by_check ON events (check_id, at)",
+        "CREATE TABLE IF NOT EXISTS outbox (alert_key TEXT PRIMARY KEY, channel TEXT NOT NULL, \
+         payload TEXT NOT NULL, created_at BIGINT NOT NULL, attempts BIGINT NOT NULL, \
+         next_at BIGINT NOT NULL, delivered_at BIGINT, last_error TEXT)",
+    ],
+)];
+
+/// One alert waiting in (or delivered from) the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    /// check + incident + kind + channel: the same transition is never queued twice.
+    pub key: String,
+    pub channel: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// A check result as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredResult {
+    pub at: i64,
+    pub ok: bool,
+    pub latency_ms: i64,
+    pub message: String,
+}
+
+/// The watch database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `target`: a file path for SQLite or a
+    /// `postgres://` URL, and brings its schema up to date.
+    pub async fn open(target: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let sqlite = !(target.starts_with("postgres://") || target.starts_with("postgresql://"));
+        let url = if sqlite {
+            format!("sqlite://{target}?mode=rwc")
+        } else {
+            target.to_string()
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 1 } else { 8 })
+            .connect(&url)
+            .await
+            .doing("connect")?;
+        if sqlite {
+            // WAL: readers never block the writer, and a killed process loses no committed row.
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await
+                .doing("enable WAL")?;
+        }
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await
+        .doing("create schema_version")?;
+        for (version, statements) in MIGRATIONS {
+            let mut tx = self.pool.begin().await.doing("begin migration")?;
+            let applied: Option<AnyRow> =
+                sqlx::query("SELECT version FROM schema_version WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .doing("read schema_version")?;
+            if applied.is_none() {
+                for statement in *statements {
+                    sqlx::query(*statement)
+                        .execute(&mut *tx)
+                        .await
+                        .doing(&format!("migration {version}"))?;
+                }
+                sqlx::query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await
+                    .doing("record migration")?;
+            }
+            tx.commit().await.doing("commit migration")?;
+        }
+        Ok(())
+    }
+
+    /// The state of a check (the default for a check never run).
+    pub async fn state(&self, check: &str) -> Result<CheckState, StoreError> {
+        let row = sqlx::query(
+            "SELECT health, failures, successes, incident, since FROM check_state WHERE check_id = $1",
+        )
+        .bind(check)
+        .fetch_optional(&self.pool)
+        .await
+        .doing("read check state")?;
+        Ok(match row {
+            None => CheckState::default(),
+            Some(row) => CheckState {
+                health: Health::parse(&row.try_get::<String, _>(0).doing("health")?),
+                failures: row.try_get::<i64, _>(1).doing("failures")? as u32,
+                successes: row.try_get::<i64, _>(2).doing("successes")? as u32,
+                incident: row.try_get::<i64, _>(3).doing("incident")?,
+                since: row.try_get::<i64, _>(4).doing("since")?,
+            },
+        })
+    }
+
+    /// Records a result, the check's new state and, if it turned, the event and one alert per
+    /// channel, all in one transaction: a result is never stored without its alert, nor an alert
+    /// queued twice for the same transition.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record(
+        &self,
+        check: &str,
+        at: i64,
+        ok: bool,
+        latency_ms: i64,
+        message: &str,
+        cert_expiry: Option<i64>,
+        state: &CheckState,
+        transition: Option<(Transition, Vec<(String, String)>)>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.doing("begin")?;
+        sqlx::query(
+            "INSERT INTO results (check_id, at, ok, latency_ms, message, cert_expiry) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(check)
+        .bind(at)
+        .bind(i64::from(ok))
+        .bind(latency_ms)
+        .bind(message)
+        .bind(cert_expiry)
+        .execute(&mut *tx)
+        .await
+        .doing("insert result")?;
+        sqlx::query(
+            "INSERT INTO check_state (check_id, health, failures, successes, incident, since, last_at, last_message) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (check_id) DO UPDATE SET health = excluded.health, failures = excluded.failures, \
+             successes = excluded.successes, incident = excluded.incident, since = excluded.since, \
+             last_at = excluded.last_at, last_message = excluded.last_message",
+        )
+        .bind(check)
+        .bind(state.health.as_str())
+        .bind(i64::from(state.failures))
+        .bind(i64::from(state.successes))
+        .bind(state.incident)
+        .bind(state.since)
+        .bind(at)
+        .bind(message)
+        .execute(&mut *tx)
+        .await
+        .doing("update check state")?;
+        if let Some((transition, alerts)) = transition {
+            sqlx::query(
+                "INSERT INTO events (check_id, at, kind, incident, message) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(check)
+            .bind(at)
+            .bind(transition.kind())
+            .bind(transition.incident())
+            .bind(message)
+            .execute(&mut *tx)
+            .await
+            .doing("insert event")?;
+            for (channel, payload) in alerts {
+                let key = format!(
+                    "{check}|{}|{}|{channel}",
+                    transition.incident(),
+                    transition.kind()
+                );
+                sqlx::query(
+                    "INSERT INTO outbox (alert_key, channel, payload, created_at, attempts, next_at) \
+                     VALUES ($1, $2, $3, $4, 0, $4) ON CONFLICT (alert_key) DO NOTHING",
+                )
+                .bind(key)
+                .bind(channel)
+                .bind(payload)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .doing("queue alert")?;
+            }
+        }
+        tx.commit().await.doing("commit")
+    }
+
+    /// Alerts due for delivery at `now`, oldest first.
+    pub async fn due_alerts(&self, now: i64, limit: i64) -> Result<Vec<Alert>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT alert_key, channel, payload, attempts FROM outbox \
+             WHERE delivered_at IS NULL AND next_at <= $1 ORDER BY created_at, alert_key LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("read outbox")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Alert {
+                    key: row.try_get(0).doing("alert_key")?,
+                    channel: row.try_get(1).doing("channel")?,
+                    payload: row.try_get(2).doing("payload")?,
+                    attempts: row.try_get(3).doing("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks an alert delivered.
+    pub async fn delivered(&self, key: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE alert_key = $2",
+        )
+        .bind(at)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .doing("mark delivered")?;
+        Ok(())
+    }
+
+    /// Records a failed delivery and when to try again.
+    pub async fn failed(&self, key: &str, next_at: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE alert_key = $3",
+        )
+        .bind(next_at)
+        .bind(error)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .doing("record failed delivery")?;
+        Ok(())
+    }
+
+    /// Alerts not yet delivered.
+    pub async fn pending_alerts(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .doing("count outbox")?;
+        row.try_get(0).doing("count")
+    }
+
+    /// The latest results of a check, newest first.
+    pub async fn history(&self, check: &str, limit: i64) -> Result<Vec<StoredResult>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, ok, latency_ms, message FROM results WHERE check_id = $1 ORDER BY at DESC LIMIT $2",
+        )
+        .bind(check)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("read history")?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredResult {
+                    at: row.try_get(0).doing("at")?,
+                    ok: row.try_get::<i64, _>(1).doing("ok")? != 0,
+                    latency_ms: row.try_get(2).doing("latency_ms")?,
+                    message: row.try_get(3).doing("message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Closes the pool, waiting for in-flight statements.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn results_states_events_and_the_outbox_round_trip_in_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("watch.db");
+        let store = Store::open(path.to_str().unwrap()).await.unwrap();
+        let state = CheckState {
+            health: Health::Down,
+            failures: 3,
+            successes: 0,
+            incident: 1,
+            since: 100,
+        };
+        let alerts = vec![("webhook".to_string(), "{\"text\":\"down\"}".to_string())];
+        let transition = Transition::Down { incident: 1 };
+        store
+            .record(
+                "c",
+                100,
+                false,
+                12,
+                "refused",
+                None,
+                &state,
+                Some((transition, alerts.clone())),
+            )
+            .await
+            .unwrap();
+        // The same transition recorded again (a retried write) queues nothing new.
+        store
+            .record(
+                "c",
+                101,
+                false,
+                12,
+                "refused",
+                None,
+                &state,
+                Some((transition, alerts)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.state("c").await.unwrap(), state);
+        let due = store.due_alerts(200, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].key, "c|1|down|webhook");
+        store.failed(&due[0].key, 300, "HTTP 500").await.unwrap();
+        assert!(
+            store.due_alerts(200, 10).await.unwrap().is_empty(),
+            "backed off"
+        );
+        store.delivered(&due[0].key, 300).await.unwrap();
+        assert!(store.due_alerts(400, 10).await.unwrap().is_empty());
+        assert_eq!(store.pending_alerts().await.unwrap(), 0);
+        assert_eq!(store.history("c", 5).await.unwrap().len(), 2);
+        store.close().await;
+        // Reopening keeps everything and does not migrate twice.
+        let again = Store::open(path.to_str().unwrap()).await.unwrap();
+        assert_eq!(again.state("c").await.unwrap().incident, 1);
+    }
+}

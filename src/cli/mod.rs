@@ -8,6 +8,7 @@ mod init;
 mod plan;
 mod probe;
 mod waivers;
+mod watch;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use liftoff::diagnostic::InputError;
@@ -63,6 +64,8 @@ enum Command {
     Probe(probe::ProbeCommandArgs),
     /// Capacity plan: disk per environment and for backups, production server count.
     Plan(plan::PlanArgs),
+    /// Watch the endpoints after go-live: scheduled checks, history, alerts (`--once` for cron).
+    Watch(watch::WatchArgs),
     /// Environment parity: what differs between two environments (exit 1 on unaccepted drift).
     Diff(diff::DiffArgs),
     /// List the rule catalogue.
@@ -119,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, today, color),
         Command::Probe(args) => probe::run(args, today, color),
         Command::Plan(args) => plan::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Rules(args) => explain::rules(args),
         Command::Explain(args) => explain::explain(args),

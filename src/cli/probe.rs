@@ -66,7 +66,7 @@ fn parse_ports(text: &str) -> Result<PortList, String> {
 }
 
 impl ProbeArgs {
-    fn options(&self) -> probe::Options {
+    pub fn options(&self) -> probe::Options {
         probe::Options {
             timeouts: Timeouts {
                 connect: Duration::from_secs(self.connect_timeout),

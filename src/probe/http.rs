@@ -80,6 +80,8 @@ pub struct Fetched {
 pub struct Client {
     verifier: Arc<WebPkiServerVerifier>,
     timeouts: Timeouts,
+    /// Refuse untrusted certificates instead of recording them (for sending, not probing).
+    strict: bool,
 }
 
 /// A problem with the client's own set-up (an unreadable `--ca-file`).
@@ -125,7 +127,18 @@ impl Client {
                     path: ca_file.map(|p| p.display().to_string()).unwrap_or_default(),
                     why: e.to_string(),
                 })?;
-        Ok(Client { verifier, timeouts })
+        Ok(Client {
+            verifier,
+            timeouts,
+            strict: false,
+        })
+    }
+
+    /// The same client, refusing any certificate that is not trusted for its host: for sending
+    /// alerts, where a probe's tolerance would hand them to whoever answers.
+    pub fn verifying(mut self) -> Client {
+        self.strict = true;
+        self
     }
 
     /// The time limits this client applies.
@@ -140,8 +153,19 @@ impl Client {
         url: &Url,
         headers: &[(&str, &str)],
     ) -> Result<Fetched, FetchError> {
+        self.send(method, url, headers, Vec::new()).await
+    }
+
+    /// Sends one request with a body (alert deliveries); never follows redirects.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &Url,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Fetched, FetchError> {
         let total = self.timeouts.total;
-        match tokio::time::timeout(total, self.request_inner(method, url, headers)).await {
+        match tokio::time::timeout(total, self.request_inner(method, url, headers, body)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout {
                 url: url.to_string(),
@@ -155,6 +179,7 @@ impl Client {
         method: &str,
         url: &Url,
         headers: &[(&str, &str)],
+        body: Vec<u8>,
     ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let (tcp, addr) = self.connect(url).await?;
@@ -169,7 +194,7 @@ impl Client {
             builder = builder.header(*name, *value);
         }
         let request = builder
-            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
             .map_err(|e| FetchError::Invalid(format!("cannot build a request for {url}: {e}")))?;
 
         let (response, tls, verified) = if url.scheme() == "https" {
@@ -318,6 +343,12 @@ impl Client {
                 .and_then(|leaf| describe_certificate(leaf.as_ref())),
             trust_error: trust_error.clone(),
         };
+        if let (true, Some(why)) = (self.strict, &trust_error) {
+            return Err(FetchError::Tls {
+                addr: addr.to_string(),
+                why: why.clone(),
+            });
+        }
         Ok((stream, tls, trust_error.is_none()))
     }
 }
@@ -358,7 +389,7 @@ type Answer = (hyper::http::response::Parts, Vec<u8>);
 
 async fn exchange<S>(
     io: TokioIo<S>,
-    request: hyper::Request<http_body_util::Empty<hyper::body::Bytes>>,
+    request: hyper::Request<http_body_util::Full<hyper::body::Bytes>>,
     addr: &str,
 ) -> Result<Answer, FetchError>
 where

@@ -2,6 +2,9 @@
 //! keeps results and state changes in a database, and delivers alerts through an outbox, so an
 //! alert is sent at least once and never twice for the same transition.
 
+pub mod checks;
+pub mod deliver;
 pub mod engine;
 pub mod plan;
+pub mod run;
 pub mod store;

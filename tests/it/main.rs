@@ -13,3 +13,4 @@ mod reports;
 mod rules;
 mod terraform_matrix;
 mod tls;
+mod watch;

@@ -1,0 +1,163 @@
+//! `liftoff watch`: the checks of every endpoint, on a schedule (or `--once`), with history in a
+//! database and alerts through an outbox.
+
+use super::{Failure, InDir, Outcome};
+use liftoff::probe::http::Client;
+use liftoff::watch::engine::Thresholds;
+use liftoff::watch::run::{Ran, Watcher};
+use liftoff::watch::store::{Store, StoreError};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Arguments of `liftoff watch`.
+#[derive(clap::Args, Debug)]
+pub struct WatchArgs {
+    /// The directory holding liftoff.yaml.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where results and alerts are kept: a SQLite file (default DIR/liftoff-watch.db) or a
+    /// postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
+    /// Run every check once, deliver due alerts, print the results and exit (for cron and tests).
+    #[arg(long)]
+    once: bool,
+    /// Consecutive failures that turn a check failing.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    failure_threshold: u32,
+    /// Consecutive successes that turn a failing check healthy again.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    success_threshold: u32,
+    /// Fewest days of certificate validity that pass.
+    #[arg(long, default_value_t = 21)]
+    cert_min_days: i64,
+    /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
+    retry_after: i64,
+    #[command(flatten)]
+    probe: super::probe::ProbeArgs,
+}
+
+fn store_failure(e: StoreError) -> Failure {
+    Failure::Other(anyhow::anyhow!(e))
+}
+
+/// Loads the manifest, plans the checks and runs them.
+pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
+    let dir = &args.dir;
+    let loaded = liftoff::sources::load(dir).in_dir(dir)?;
+    let plan = liftoff::watch::plan::plan(&loaded.deployment);
+    if plan.checks.is_empty() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "{}: no endpoints are declared, so there is nothing to watch (declare them under environments.<env>.endpoints)",
+            dir.display()
+        )));
+    }
+    for channel in plan.channels.iter().filter(|c| c.kind == "email") {
+        eprintln!(
+            "warning: email channel {}: this version delivers alerts to slack and webhook channels only",
+            channel.reference
+        );
+    }
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| dir.join("liftoff-watch.db").display().to_string());
+    let options = args.probe.options();
+    let probe_client = Client::new(options.ca_file.as_deref(), options.timeouts)
+        .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let store = Store::open(&db).await.map_err(store_failure)?;
+        let watcher = Watcher {
+            plan: Arc::new(plan),
+            store: store.clone(),
+            send_client: probe_client.clone().verifying(),
+            probe_client,
+            thresholds: Thresholds {
+                failure: args.failure_threshold,
+                success: args.success_threshold,
+            },
+            cert_min_days: args.cert_min_days,
+            concurrency: options.concurrency,
+            retry_base_secs: args.retry_after,
+            env: Arc::new(|name: &str| std::env::var(name).ok()),
+        };
+        let outcome = if args.once {
+            let (ran, delivered) = watcher.run_once().await.map_err(store_failure)?;
+            for r in &ran {
+                println!("{}", line(r));
+            }
+            println!(
+                "{} checks, {} failing now; alerts: {} sent, {} to retry",
+                ran.len(),
+                ran.iter().filter(|r| !r.outcome.ok).count(),
+                delivered.sent,
+                delivered.failed
+            );
+            if ran.iter().all(|r| r.outcome.ok) {
+                Outcome::Ok
+            } else {
+                Outcome::NotReady
+            }
+        } else {
+            eprintln!(
+                "liftoff watch: {} checks, results in {db}; stop with Ctrl-C or SIGTERM",
+                watcher.plan.checks.len()
+            );
+            let report: liftoff::watch::run::Report = Arc::new(|result| match result {
+                Ok(r) => println!("{}", line(r)),
+                Err(e) => eprintln!("error: {e}"),
+            });
+            watcher
+                .run_until(shutdown_signal(), report)
+                .await
+                .map_err(store_failure)?;
+            Outcome::Ok
+        };
+        store.close().await;
+        Ok(outcome)
+    })
+}
+
+/// One result as a log line.
+fn line(r: &Ran) -> String {
+    let transition = r
+        .transition
+        .map(|t| format!(" [{} #{}]", t.kind(), t.incident()))
+        .unwrap_or_default();
+    format!(
+        "{:<4} {:<5} {}{transition}: {}",
+        if r.outcome.ok { "ok" } else { "FAIL" },
+        r.state.health.as_str(),
+        r.check.id,
+        r.outcome.message
+    )
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

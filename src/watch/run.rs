@@ -1,0 +1,235 @@
+//! The watcher: runs checks (each on its own schedule, or all once), records results and state
+//! changes, and delivers the alerts they queue.
+
+use super::checks::{self, Outcome};
+use super::deliver::{self, Delivered};
+use super::engine::{self, Thresholds};
+use super::plan::{CheckSpec, WatchPlan};
+use super::store::{self, Store, StoreError};
+use crate::probe::http::Client;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Reads a channel address (an environment variable) by name.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Sees every run of a check, for logs.
+pub type Report = Arc<dyn Fn(&Result<Ran, StoreError>) + Send + Sync>;
+
+/// Everything a watcher needs.
+#[derive(Clone)]
+pub struct Watcher {
+    pub plan: Arc<WatchPlan>,
+    pub store: Store,
+    /// Probes checks (records untrusted certificates instead of refusing them).
+    pub probe_client: Client,
+    /// Delivers alerts (refuses untrusted certificates).
+    pub send_client: Client,
+    pub thresholds: Thresholds,
+    pub cert_min_days: i64,
+    /// Checks running at the same time, at most.
+    pub concurrency: usize,
+    /// Seconds before the first retry of a failed delivery (doubling after each failure).
+    pub retry_base_secs: i64,
+    /// Reads channel addresses (environment variables).
+    pub env: EnvLookup,
+}
+
+/// One check's run, as reported to the caller.
+#[derive(Clone, Debug)]
+pub struct Ran {
+    pub check: CheckSpec,
+    pub outcome: Outcome,
+    pub state: engine::CheckState,
+    pub transition: Option<engine::Transition>,
+}
+
+impl Watcher {
+    /// Runs one check, records it, and queues an alert per channel if its health turned.
+    pub async fn check_once(&self, spec: &CheckSpec) -> Result<Ran, StoreError> {
+        let outcome = checks::run(&self.probe_client, spec, self.cert_min_days).await;
+        let at = store::now();
+        let previous = self.store.state(&spec.id).await?;
+        let (state, transition) = engine::step(&previous, outcome.ok, at, self.thresholds);
+        let alerts = transition.map(|t| {
+            let text = match t {
+                engine::Transition::Down { .. } => format!(
+                    "{} [{}] is failing ({}): {}",
+                    spec.url,
+                    spec.environment,
+                    spec.kind.as_str(),
+                    outcome.message
+                ),
+                engine::Transition::Recovered { .. } => format!(
+                    "{} [{}] recovered ({}): {}",
+                    spec.url,
+                    spec.environment,
+                    spec.kind.as_str(),
+                    outcome.message
+                ),
+            };
+            let payload = serde_json::json!({
+                "text": text,
+                "check": spec.id,
+                "environment": spec.environment,
+                "kind": spec.kind,
+                "url": spec.url,
+                "transition": t.kind(),
+                "incident": t.incident(),
+                "message": outcome.message,
+                "at": at,
+            })
+            .to_string();
+            let per_channel = self
+                .plan
+                .channels
+                .iter()
+                .map(|c| (deliver::channel_id(c), payload.clone()))
+                .collect();
+            (t, per_channel)
+        });
+        self.store
+            .record(
+                &spec.id,
+                at,
+                outcome.ok,
+                outcome.latency_ms,
+                &outcome.message,
+                outcome.cert_expiry,
+                &state,
+                alerts,
+            )
+            .await?;
+        Ok(Ran {
+            check: spec.clone(),
+            outcome,
+            state,
+            transition,
+        })
+    }
+
+    /// Runs every check once (at most `concurrency` at a time), then delivers what is due.
+    pub async fn run_once(&self) -> Result<(Vec<Ran>, Delivered), StoreError> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency.max(1)));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, spec) in self.plan.checks.iter().cloned().enumerate() {
+            let watcher = self.clone();
+            let limit = limit.clone();
+            tasks.spawn(async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = limit.acquire_owned().await.ok();
+                (index, watcher.check_once(&spec).await)
+            });
+        }
+        let mut ran: Vec<(usize, Ran)> = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((index, result)) = joined {
+                ran.push((index, result?));
+            }
+        }
+        ran.sort_by_key(|(i, _)| *i);
+        let delivered = self.deliver().await?;
+        Ok((ran.into_iter().map(|(_, r)| r).collect(), delivered))
+    }
+
+    /// One delivery pass over the outbox.
+    pub async fn deliver(&self) -> Result<Delivered, StoreError> {
+        deliver::deliver_due(
+            &self.store,
+            &self.send_client,
+            store::now(),
+            self.retry_base_secs,
+            &*self.env,
+        )
+        .await
+    }
+
+    /// Runs every check on its own schedule until `shutdown` resolves, delivering alerts every
+    /// few seconds; then lets running checks finish and delivers what they queued.
+    /// `report` sees every run (for logs).
+    pub async fn run_until(
+        &self,
+        shutdown: impl std::future::Future<Output = ()>,
+        report: Report,
+    ) -> Result<(), StoreError> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency.max(1)));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for spec in self.plan.checks.iter().cloned() {
+            let watcher = self.clone();
+            let limit = limit.clone();
+            let report = report.clone();
+            let mut stop = stop_rx.clone();
+            tasks.spawn(async move {
+                let mut next = tokio::time::Instant::now() + offset(&spec.id, spec.interval);
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(next) => {}
+                        _ = stop.changed() => return,
+                    }
+                    // A check that is still waiting for a permit when shutdown comes is skipped.
+                    let Ok(_permit) = limit.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let result = watcher.check_once(&spec).await;
+                    report(&result);
+                    next += spec.interval;
+                    let now = tokio::time::Instant::now();
+                    if next < now {
+                        // A run longer than the interval: start again one interval from now
+                        // instead of bunching up the missed runs.
+                        next = now + spec.interval;
+                    }
+                    if *stop.borrow() {
+                        return;
+                    }
+                }
+            });
+        }
+        let delivery = {
+            let watcher = self.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let _ = watcher.deliver().await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        while tasks.join_next().await.is_some() {}
+        let _ = delivery.await;
+        // Flush what the last runs queued.
+        self.deliver().await?;
+        Ok(())
+    }
+}
+
+/// A stable offset within the interval, so checks spread out and keep their slot across restarts.
+fn offset(id: &str, interval: Duration) -> Duration {
+    // FNV-1a: stable across runs and platforms, unlike the std hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let span = interval.as_millis().max(1) as u64;
+    Duration::from_millis(hash % span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_stable_and_within_the_interval() {
+        let five = Duration::from_secs(300);
+        assert_eq!(offset("a", five), offset("a", five));
+        assert_ne!(offset("a", five), offset("b", five));
+        assert!(offset("production:health:https://api.example.org", five) < five);
+    }
+}

@@ -1,0 +1,233 @@
+//! `liftoff watch --once` against nginx on loopback, with a real SQLite store and a webhook
+//! receiver that fails its first delivery: the alert still arrives, exactly once.
+
+use super::live::{Nginx, STRONG_HEADERS, free_port, redirecting_site};
+use super::support::liftoff;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// A webhook receiver on loopback: answers 500 to the first `failures` requests, 200 after, and
+/// keeps every request (headers and body) it accepted.
+struct Receiver {
+    port: u16,
+    accepted: Arc<Mutex<Vec<String>>>,
+    seen: Arc<Mutex<usize>>,
+}
+
+impl Receiver {
+    fn start(failures: usize) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::new(Mutex::new(0));
+        let (accepted_in, seen_in) = (accepted.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut head = String::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let count = {
+                    let mut seen = seen_in.lock().unwrap();
+                    *seen += 1;
+                    *seen
+                };
+                let status = if count <= failures {
+                    "500 Internal Server Error"
+                } else {
+                    accepted_in
+                        .lock()
+                        .unwrap()
+                        .push(format!("{head}\n{}", String::from_utf8_lossy(&body)));
+                    "200 OK"
+                };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver {
+            port,
+            accepted,
+            seen,
+        }
+    }
+}
+
+#[test]
+fn a_failing_check_alerts_once_even_when_the_first_delivery_fails() {
+    let (https, http) = (free_port(), free_port());
+    // The metrics path is open to anyone: the metrics-auth check fails.
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let receiver = Receiver::start(1);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", \
+             health: /, metrics: /metrics}}\nmonitoring:\n  channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let run = || {
+        let out = liftoff()
+            .arg("watch")
+            .arg(project.path())
+            .args(["--once", "--failure-threshold", "1", "--retry-after", "1"])
+            .args(["--ca-file", ca.to_str().unwrap()])
+            .env(
+                "LIFTOFF_TEST_HOOK",
+                format!("http://127.0.0.1:{}/hook", receiver.port),
+            )
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, first) = run();
+    assert_eq!(code, 1, "{first}");
+    assert!(
+        first.contains("FAIL down  production:metrics-auth:") && first.contains("[down #1]"),
+        "{first}"
+    );
+    assert!(first.contains("ok   up    production:health:"), "{first}");
+    assert!(first.contains("alerts: 0 sent, 1 to retry"), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Still failing: no new transition, and the queued alert is delivered now.
+    let (_, second) = run();
+    assert!(!second.contains("[down #"), "{second}");
+    assert!(second.contains("alerts: 1 sent, 0 to retry"), "{second}");
+    let (_, third) = run();
+    assert!(third.contains("alerts: 0 sent, 0 to retry"), "{third}");
+
+    assert_eq!(
+        *receiver.seen.lock().unwrap(),
+        2,
+        "one failed and one accepted delivery"
+    );
+    let accepted = receiver.accepted.lock().unwrap();
+    assert_eq!(accepted.len(), 1);
+    let request = &accepted[0];
+    assert!(
+        request.contains("idempotency-key: production:metrics-auth:"),
+        "{request}"
+    );
+    assert!(request.contains("\"transition\":\"down\""), "{request}");
+    assert!(request.contains("metrics are open"), "{request}");
+    // History and state live in the SQLite file next to the manifest.
+    assert!(project.path().join("liftoff-watch.db").exists());
+}
+
+#[test]
+fn watch_without_endpoints_says_why() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production: {kind: production}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .arg("watch")
+        .arg(project.path())
+        .arg("--once")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to watch"));
+}
+
+#[test]
+fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", health: /}}\n\
+             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let binary = assert_cmd::cargo::cargo_bin("liftoff");
+    let mut daemon = std::process::Command::new(binary)
+        .arg("watch")
+        .arg(project.path())
+        .args(["--ca-file", ca.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let pid = daemon.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(15) {
+            let _ = daemon.kill();
+            panic!("watch did not stop within 15 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut out = String::new();
+    daemon
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    // Four checks, each run at least twice in 3.5 s at a 1 s interval.
+    let health_runs = out
+        .lines()
+        .filter(|l| l.contains("production:health:"))
+        .count();
+    assert!(health_runs >= 2, "{out}");
+    assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
+}

@@ -22,6 +22,10 @@ pub struct WatchArgs {
     /// Run every check once, deliver due alerts, print the results and exit (for cron and tests).
     #[arg(long)]
     once: bool,
+    /// Where the HTTP server (JSON API, /metrics, /healthz) listens. Without LIFTOFF_WATCH_TOKEN
+    /// (or LIFTOFF_WATCH_USER and LIFTOFF_WATCH_PASSWORD) only a loopback address is accepted.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9465")]
+    listen: std::net::SocketAddr,
     /// Consecutive failures that turn a check failing.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     failure_threshold: u32,
@@ -104,18 +108,49 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 Outcome::NotReady
             }
         } else {
+            let auth = liftoff::watch::server::Auth::from_env();
+            let auth_configured = auth.configured();
+            let router = liftoff::watch::server::router(store.clone(), watcher.plan.clone(), auth);
+            // One signal stops both the checks and the server.
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = stop_tx.send(true);
+            });
+            let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            };
+            let server = liftoff::watch::server::serve(
+                args.listen,
+                router,
+                auth_configured,
+                stopped(stop_rx.clone()),
+            );
+            // Refuse early (unauthenticated on a public address, port taken) rather than half-start.
+            let server = tokio::spawn(server);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if server.is_finished() {
+                return match server.await {
+                    Ok(Err(e)) => Err(Failure::Other(anyhow::anyhow!(e))),
+                    _ => Err(Failure::Other(anyhow::anyhow!("the HTTP server stopped at start"))),
+                };
+            }
             eprintln!(
-                "liftoff watch: {} checks, results in {db}; stop with Ctrl-C or SIGTERM",
-                watcher.plan.checks.len()
+                "liftoff watch: {} checks, results in {db}, serving http://{}; stop with Ctrl-C or SIGTERM",
+                watcher.plan.checks.len(),
+                args.listen
             );
             let report: liftoff::watch::run::Report = Arc::new(|result| match result {
                 Ok(r) => println!("{}", line(r)),
                 Err(e) => eprintln!("error: {e}"),
             });
             watcher
-                .run_until(shutdown_signal(), report)
+                .run_until(stopped(stop_rx), report)
                 .await
                 .map_err(store_failure)?;
+            if let Ok(Err(e)) = server.await {
+                return Err(Failure::Other(anyhow::anyhow!(e)));
+            }
             Outcome::Ok
         };
         store.close().await;

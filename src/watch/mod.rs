@@ -7,4 +7,5 @@ pub mod deliver;
 pub mod engine;
 pub mod plan;
 pub mod run;
+pub mod server;
 pub mod store;

@@ -58,8 +58,25 @@ pub struct Alert {
     pub attempts: i64,
 }
 
+/// Where one check stands, for the API, the dashboard and `/metrics`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CheckStatus {
+    pub check: String,
+    pub health: Health,
+    /// Unix seconds of the last change of health.
+    pub since: i64,
+    /// Unix seconds of the last result.
+    pub last_at: i64,
+    pub last_message: String,
+    /// Incidents so far (the open one while down).
+    pub incident: i64,
+    pub latency_ms: Option<i64>,
+    /// The certificate's expiry (unix seconds), for certificate checks.
+    pub cert_expiry: Option<i64>,
+}
+
 /// A check result as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StoredResult {
     pub at: i64,
     pub ok: bool,
@@ -313,6 +330,30 @@ impl Store {
                     ok: row.try_get::<i64, _>(1).doing("ok")? != 0,
                     latency_ms: row.try_get(2).doing("latency_ms")?,
                     message: row.try_get(3).doing("message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The current state of every check that has run, by id.
+    pub async fn statuses(&self) -> Result<Vec<CheckStatus>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.check_id, s.health, s.since, s.last_at, s.last_message, s.incident,              (SELECT r.latency_ms FROM results r WHERE r.check_id = s.check_id ORDER BY r.at DESC LIMIT 1),              (SELECT r.cert_expiry FROM results r WHERE r.check_id = s.check_id AND r.cert_expiry IS NOT NULL               ORDER BY r.at DESC LIMIT 1)              FROM check_state s ORDER BY s.check_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .doing("read check states")?;
+        rows.iter()
+            .map(|row| {
+                Ok(CheckStatus {
+                    check: row.try_get(0).doing("check_id")?,
+                    health: Health::parse(&row.try_get::<String, _>(1).doing("health")?),
+                    since: row.try_get(2).doing("since")?,
+                    last_at: row.try_get(3).doing("last_at")?,
+                    last_message: row.try_get(4).doing("last_message")?,
+                    incident: row.try_get(5).doing("incident")?,
+                    latency_ms: row.try_get(6).doing("latency")?,
+                    cert_expiry: row.try_get(7).doing("cert_expiry")?,
                 })
             })
             .collect()

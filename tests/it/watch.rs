@@ -187,15 +187,54 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     .unwrap();
     let ca = nginx.pki.ca();
     let binary = assert_cmd::cargo::cargo_bin("liftoff");
+    let api = free_port();
     let mut daemon = std::process::Command::new(binary)
         .arg("watch")
         .arg(project.path())
         .args(["--ca-file", ca.to_str().unwrap()])
+        .args(["--listen", &format!("127.0.0.1:{api}")])
+        .env("LIFTOFF_WATCH_TOKEN", "s3cret-token")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(3500));
+
+    // The API: /healthz is open, everything else needs the token.
+    let (status, _, body) = get(api, "/healthz", None);
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    let (status, headers, _) = get(api, "/api/status", None);
+    assert_eq!(status, 401);
+    assert!(headers.contains("www-authenticate: bearer"), "{headers}");
+    let (status, _, _) = get(api, "/api/status", Some("Bearer wrong"));
+    assert_eq!(status, 401);
+    let (status, headers, body) = get(api, "/api/status", Some("Bearer s3cret-token"));
+    assert_eq!(status, 200, "{body}");
+    assert!(headers.contains("cache-control: no-store"), "{headers}");
+    let status_json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let checks = status_json["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 4, "{body}");
+    assert!(checks.iter().all(|c| c["health"] == "up"), "{body}");
+    let id = checks[0]["id"]
+        .as_str()
+        .unwrap()
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    let (status, _, body) = get(
+        api,
+        &format!("/api/checks/{id}/history"),
+        Some("Bearer s3cret-token"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"results\":[{"), "{body}");
+    let (status, _, body) = get(api, "/metrics", Some("Bearer s3cret-token"));
+    assert_eq!(status, 200);
+    assert!(body.contains("liftoff_check_up{"), "{body}");
+    assert!(
+        body.contains("liftoff_certificate_expiry_timestamp_seconds{"),
+        "{body}"
+    );
+    assert!(body.contains("liftoff_alerts_pending 0"), "{body}");
     let pid = daemon.id().to_string();
     assert!(
         std::process::Command::new("kill")
@@ -230,4 +269,56 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
         .count();
     assert!(health_runs >= 2, "{out}");
     assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
+}
+
+/// A plain HTTP/1.1 GET on loopback: (status, lower-cased headers, body).
+fn get(port: u16, path: &str, authorization: Option<&str>) -> (u16, String, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth = authorization
+        .map(|a| format!("authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{auth}connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_string())
+}
+
+#[test]
+fn the_server_refuses_a_public_address_without_credentials() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://127.0.0.1:{}/\", kind: api}}\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let out = liftoff()
+        .arg("watch")
+        .arg(project.path())
+        .args(["--listen", &format!("0.0.0.0:{}", free_port())])
+        .env_remove("LIFTOFF_WATCH_TOKEN")
+        .env_remove("LIFTOFF_WATCH_USER")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
+    assert!(stderr.contains("LIFTOFF_WATCH_TOKEN"), "{stderr}");
 }

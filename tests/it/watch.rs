@@ -68,8 +68,51 @@ impl Receiver {
     }
 }
 
+/// A fresh PostgreSQL database on the server scripts/test starts (`LIFTOFF_TEST_POSTGRES`), or
+/// `None` (with a note) when there is none and this is not CI.
+fn postgres_database() -> Option<String> {
+    let Some(server) = std::env::var("LIFTOFF_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "LIFTOFF_TEST_POSTGRES is not set; scripts/test starts PostgreSQL and sets it"
+        );
+        eprintln!("no PostgreSQL (LIFTOFF_TEST_POSTGRES): the PostgreSQL case is skipped");
+        return None;
+    };
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "liftoff_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let created = std::process::Command::new("psql")
+        .arg(format!("{}/postgres", server.trim_end_matches('/')))
+        .args(["-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .unwrap();
+    assert!(
+        created.success(),
+        "cannot create database {name} on {server}"
+    );
+    Some(format!("{}/{name}", server.trim_end_matches('/')))
+}
+
 #[test]
 fn a_failing_check_alerts_once_even_when_the_first_delivery_fails() {
+    alert_once_scenario(None);
+}
+
+#[test]
+fn the_same_alert_scenario_on_postgresql() {
+    if let Some(db) = postgres_database() {
+        alert_once_scenario(Some(db));
+    }
+}
+
+fn alert_once_scenario(db: Option<String>) {
     let (https, http) = (free_port(), free_port());
     // The metrics path is open to anyone: the metrics-auth check fails.
     let servers = redirecting_site(
@@ -100,6 +143,7 @@ fn a_failing_check_alerts_once_even_when_the_first_delivery_fails() {
             .arg("watch")
             .arg(project.path())
             .args(["--once", "--failure-threshold", "1", "--retry-after", "1"])
+            .args(db.iter().flat_map(|d| ["--db", d.as_str()]))
             .args(["--ca-file", ca.to_str().unwrap()])
             .env(
                 "LIFTOFF_TEST_HOOK",
@@ -142,8 +186,11 @@ fn a_failing_check_alerts_once_even_when_the_first_delivery_fails() {
     );
     assert!(request.contains("\"transition\":\"down\""), "{request}");
     assert!(request.contains("metrics are open"), "{request}");
-    // History and state live in the SQLite file next to the manifest.
-    assert!(project.path().join("liftoff-watch.db").exists());
+    // Without --db, history and state live in the SQLite file next to the manifest.
+    assert_eq!(
+        project.path().join("liftoff-watch.db").exists(),
+        db.is_none()
+    );
 }
 
 #[test]

@@ -38,6 +38,10 @@ pub struct WatchArgs {
     /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     retry_after: i64,
+    /// Seconds a backup heartbeat may be late beyond the backup's `every` (default: a tenth of
+    /// `every`, at least 300).
+    #[arg(long, value_name = "SECS")]
+    heartbeat_grace: Option<u64>,
     #[command(flatten)]
     probe: super::probe::ProbeArgs,
 }
@@ -50,7 +54,10 @@ fn store_failure(e: StoreError) -> Failure {
 pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
-    let plan = liftoff::watch::plan::plan(&loaded.deployment);
+    let plan = liftoff::watch::plan::plan_with(
+        &loaded.deployment,
+        args.heartbeat_grace.map(std::time::Duration::from_secs),
+    );
     if plan.checks.is_empty() {
         return Err(Failure::Other(anyhow::anyhow!(
             "{}: no endpoints are declared, so there is nothing to watch (declare them under environments.<env>.endpoints)",
@@ -88,6 +95,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             cert_min_days: args.cert_min_days,
             concurrency: options.concurrency,
             retry_base_secs: args.retry_after,
+            started_at: liftoff::watch::store::now(),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };
         let outcome = if args.once {

@@ -35,6 +35,12 @@ pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outco
         return Outcome::new(false, 0, format!("`{}` is not a URL", spec.url));
     };
     match spec.kind {
+        // Judged from the store by the watcher (`judge_heartbeat`): there is nothing to request.
+        CheckKind::Heartbeat => Outcome::new(
+            false,
+            0,
+            "a heartbeat is judged from the heartbeats received, not by a request",
+        ),
         CheckKind::Health | CheckKind::MetricsAuth => {
             let path = spec.path.as_deref().unwrap_or("/");
             let Ok(target) = url.join(path) else {
@@ -183,5 +189,79 @@ pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outco
                 }
             }
         }
+    }
+}
+
+/// Judges a backup heartbeat: the last one must be a success, received within `fresh_for`.
+/// Before any heartbeat, the watcher waits `fresh_for` from its own start.
+pub fn judge_heartbeat(
+    name: &str,
+    last: Option<(i64, bool, String)>,
+    fresh_for: std::time::Duration,
+    now: i64,
+    watching_since: i64,
+) -> Outcome {
+    let limit = fresh_for.as_secs() as i64;
+    match last {
+        None if now - watching_since <= limit => Outcome::new(
+            true,
+            0,
+            format!("no heartbeat from {name} yet; due within {limit} s of start"),
+        ),
+        None => Outcome::new(
+            false,
+            0,
+            format!("no heartbeat from {name} in {} s", now - watching_since),
+        ),
+        Some((_, false, message)) => Outcome::new(
+            false,
+            0,
+            format!(
+                "{name} reported a failure: {}",
+                if message.is_empty() {
+                    "no message"
+                } else {
+                    &message
+                }
+            ),
+        ),
+        Some((at, true, _)) if now - at > limit => Outcome::new(
+            false,
+            0,
+            format!(
+                "the last heartbeat from {name} is {} s old (allowed {limit} s)",
+                now - at
+            ),
+        ),
+        Some((at, true, _)) => Outcome::new(
+            true,
+            0,
+            format!("{name} reported success {} s ago", now - at),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn heartbeats_must_be_fresh_and_successful() {
+        let day = Duration::from_secs(86_400 + 8_640);
+        assert!(
+            judge_heartbeat("db", None, day, 100, 0).ok,
+            "waiting for the first one"
+        );
+        assert!(!judge_heartbeat("db", None, day, 200_000, 0).ok);
+        assert!(judge_heartbeat("db", Some((100, true, String::new())), day, 50_000, 0).ok);
+        let late = judge_heartbeat("db", Some((100, true, String::new())), day, 200_000, 0);
+        assert!(
+            !late.ok && late.message.contains("s old"),
+            "{}",
+            late.message
+        );
+        let failed = judge_heartbeat("db", Some((100, false, "disk full".into())), day, 200, 0);
+        assert!(!failed.ok && failed.message.contains("disk full"));
     }
 }

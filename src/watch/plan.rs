@@ -24,6 +24,8 @@ pub enum CheckKind {
     Headers,
     /// The metrics path refuses requests without credentials.
     MetricsAuth,
+    /// A backup job reported success within its interval plus grace (`POST /api/heartbeat/<name>`).
+    Heartbeat,
 }
 
 impl CheckKind {
@@ -35,6 +37,7 @@ impl CheckKind {
             CheckKind::PlainHttp => "plain-http",
             CheckKind::Headers => "headers",
             CheckKind::MetricsAuth => "metrics-auth",
+            CheckKind::Heartbeat => "heartbeat",
         }
     }
 }
@@ -57,6 +60,8 @@ pub struct CheckSpec {
     pub http_url: Option<String>,
     #[serde(with = "secs")]
     pub interval: Duration,
+    /// For heartbeats: the backup's name and how long a heartbeat stays fresh (every + grace).
+    pub heartbeat: Option<(String, Duration)>,
 }
 
 mod secs {
@@ -90,8 +95,19 @@ fn origin_of(url: &str) -> Option<String> {
     Some(u.origin().ascii_serialization())
 }
 
-/// The checks and channels of a deployment, sorted by id.
+/// How late a heartbeat may be beyond its backup's interval by default: a tenth of the interval,
+/// at least five minutes (jobs start late and run long).
+pub fn default_grace(every: Duration) -> Duration {
+    (every / 10).max(Duration::from_secs(300))
+}
+
+/// The checks and channels of a deployment, sorted by id. `grace` overrides the heartbeat grace.
 pub fn plan(model: &Deployment) -> WatchPlan {
+    plan_with(model, None)
+}
+
+/// [`plan`] with an explicit heartbeat grace.
+pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
     let mut checks = Vec::new();
     for (env, endpoint) in model.endpoints() {
         let origin = origin_of(&endpoint.url);
@@ -119,6 +135,7 @@ pub fn plan(model: &Deployment) -> WatchPlan {
                 path,
                 http_url: endpoint.http_url.as_ref().map(|u| u.value.clone()),
                 interval,
+                heartbeat: None,
             });
         };
         if let Some(health) = &endpoint.health {
@@ -132,6 +149,41 @@ pub fn plan(model: &Deployment) -> WatchPlan {
         if let Some(metrics) = &endpoint.metrics {
             add(CheckKind::MetricsAuth, Some(metrics.value.clone()));
         }
+    }
+    // Backups report by heartbeat; a backup without `every` has no deadline to miss.
+    let backup_env = model
+        .environments
+        .iter()
+        .find(|e| e.kind.value == crate::model::EnvKind::Backup)
+        .or_else(|| {
+            model
+                .environments
+                .iter()
+                .find(|e| e.kind.value == crate::model::EnvKind::Production)
+        })
+        .map_or_else(|| "production".to_string(), |e| e.name.clone());
+    for backup in &model.backups {
+        let Some(every) = backup
+            .every
+            .as_ref()
+            .map(|e| Duration::from_secs(e.value.as_secs().max(1)))
+        else {
+            continue;
+        };
+        let fresh_for = every + grace.unwrap_or_else(|| default_grace(every));
+        checks.push(CheckSpec {
+            id: format!("{backup_env}:heartbeat:{}", backup.of),
+            environment: backup_env.clone(),
+            kind: CheckKind::Heartbeat,
+            url: format!("heartbeat:{}", backup.of),
+            endpoint_kind: EndpointKind::Api,
+            path: None,
+            condition: None,
+            http_url: None,
+            // Looked at often enough to notice a missed deadline within a minute.
+            interval: every.min(Duration::from_secs(60)),
+            heartbeat: Some((backup.of.clone(), fresh_for)),
+        });
     }
     checks.sort_by(|a, b| a.id.cmp(&b.id));
     let channels = model

@@ -31,6 +31,8 @@ pub struct Watcher {
     pub concurrency: usize,
     /// Seconds before the first retry of a failed delivery (doubling after each failure).
     pub retry_base_secs: i64,
+    /// Unix seconds the watcher started: heartbeats are first due relative to it.
+    pub started_at: i64,
     /// Reads channel addresses (environment variables).
     pub env: EnvLookup,
 }
@@ -47,7 +49,16 @@ pub struct Ran {
 impl Watcher {
     /// Runs one check, records it, and queues an alert per channel if its health turned.
     pub async fn check_once(&self, spec: &CheckSpec) -> Result<Ran, StoreError> {
-        let outcome = checks::run(&self.probe_client, spec, self.cert_min_days).await;
+        let outcome = match &spec.heartbeat {
+            Some((name, fresh_for)) => checks::judge_heartbeat(
+                name,
+                self.store.last_heartbeat(name).await?,
+                *fresh_for,
+                store::now(),
+                self.started_at,
+            ),
+            None => checks::run(&self.probe_client, spec, self.cert_min_days).await,
+        };
         let at = store::now();
         let previous = self.store.state(&spec.id).await?;
         let (state, transition) = engine::step(&previous, outcome.ok, at, self.thresholds);

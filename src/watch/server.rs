@@ -125,6 +125,7 @@ pub fn router(store: Store, plan: Arc<WatchPlan>, auth: Auth) -> Router {
         .route("/api/status", get(status))
         .route("/api/checks/{id}/history", get(history))
         .route("/metrics", get(metrics))
+        .route("/api/heartbeat/{name}", axum::routing::post(heartbeat))
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -248,6 +249,52 @@ async fn history(State(app): State<App>, Path(id): Path<String>) -> Response {
         Ok(results) => {
             axum::Json(serde_json::json!({ "check": id, "results": results })).into_response()
         }
+        Err(e) => internal(e),
+    }
+}
+
+/// The query of a heartbeat: `?status=fail&msg=...` reports a failed backup.
+#[derive(serde::Deserialize)]
+struct HeartbeatQuery {
+    status: Option<String>,
+    msg: Option<String>,
+}
+
+async fn heartbeat(
+    State(app): State<App>,
+    Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HeartbeatQuery>,
+) -> Response {
+    let known = app
+        .plan
+        .checks
+        .iter()
+        .any(|c| c.heartbeat.as_ref().is_some_and(|(n, _)| *n == name));
+    if !known {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("no backup `{name}` with an `every` in liftoff.yaml\n"),
+        )
+            .into_response();
+    }
+    let ok = match query.status.as_deref() {
+        None | Some("ok") | Some("success") => true,
+        Some("fail") | Some("failure") => false,
+        Some(other) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("status `{other}`: expected ok or fail\n"),
+            )
+                .into_response();
+        }
+    };
+    let message: String = query.msg.unwrap_or_default().chars().take(500).collect();
+    match app
+        .store
+        .record_heartbeat(&name, super::store::now(), ok, &message)
+        .await
+    {
+        Ok(()) => (StatusCode::OK, "recorded\n").into_response(),
         Err(e) => internal(e),
     }
 }

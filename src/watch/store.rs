@@ -30,23 +30,33 @@ impl<T> Doing<T> for Result<T, sqlx::Error> {
 }
 
 /// Schema versions in order; each is applied once, in a transaction, and recorded.
-const MIGRATIONS: &[(i64, &[&str])] = &[(
-    1,
-    &[
-        "CREATE TABLE IF NOT EXISTS results (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
+const MIGRATIONS: &[(i64, &[&str])] = &[
+    (
+        1,
+        &[
+            "CREATE TABLE IF NOT EXISTS results (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
          ok BIGINT NOT NULL, latency_ms BIGINT NOT NULL, message TEXT NOT NULL, cert_expiry BIGINT)",
-        "CREATE INDEX IF NOT EXISTS results_by_check ON results (check_id, at)",
-        "CREATE TABLE IF NOT EXISTS check_state (check_id TEXT PRIMARY KEY, health TEXT NOT NULL, \
+            "CREATE INDEX IF NOT EXISTS results_by_check ON results (check_id, at)",
+            "CREATE TABLE IF NOT EXISTS check_state (check_id TEXT PRIMARY KEY, health TEXT NOT NULL, \
          failures BIGINT NOT NULL, successes BIGINT NOT NULL, incident BIGINT NOT NULL, \
          since BIGINT NOT NULL, last_at BIGINT NOT NULL, last_message TEXT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS events (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
+            "CREATE TABLE IF NOT EXISTS events (check_id TEXT NOT NULL, at BIGINT NOT NULL, \
          kind TEXT NOT NULL, incident BIGINT NOT NULL, message TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS events_by_check ON events (check_id, at)",
-        "CREATE TABLE IF NOT EXISTS outbox (alert_key TEXT PRIMARY KEY, channel TEXT NOT NULL, \
+            "CREATE INDEX IF NOT EXISTS events_by_check ON events (check_id, at)",
+            "CREATE TABLE IF NOT EXISTS outbox (alert_key TEXT PRIMARY KEY, channel TEXT NOT NULL, \
          payload TEXT NOT NULL, created_at BIGINT NOT NULL, attempts BIGINT NOT NULL, \
          next_at BIGINT NOT NULL, delivered_at BIGINT, last_error TEXT)",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        &[
+            "CREATE TABLE IF NOT EXISTS heartbeats (name TEXT NOT NULL, at BIGINT NOT NULL, \
+             ok BIGINT NOT NULL, message TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS heartbeats_by_name ON heartbeats (name, at)",
+        ],
+    ),
+];
 
 /// One alert waiting in (or delivered from) the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -357,6 +367,47 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Records a heartbeat of a backup job.
+    pub async fn record_heartbeat(
+        &self,
+        name: &str,
+        at: i64,
+        ok: bool,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO heartbeats (name, at, ok, message) VALUES ($1, $2, $3, $4)")
+            .bind(name)
+            .bind(at)
+            .bind(i64::from(ok))
+            .bind(message)
+            .execute(&self.pool)
+            .await
+            .doing("record heartbeat")?;
+        Ok(())
+    }
+
+    /// The latest heartbeat of a backup job: (at, ok, message).
+    pub async fn last_heartbeat(
+        &self,
+        name: &str,
+    ) -> Result<Option<(i64, bool, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT at, ok, message FROM heartbeats WHERE name = $1 ORDER BY at DESC LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .doing("read heartbeat")?;
+        row.map(|row| {
+            Ok((
+                row.try_get(0).doing("at")?,
+                row.try_get::<i64, _>(1).doing("ok")? != 0,
+                row.try_get(2).doing("message")?,
+            ))
+        })
+        .transpose()
     }
 
     /// Closes the pool, waiting for in-flight statements.

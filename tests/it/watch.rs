@@ -235,16 +235,18 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     let ca = nginx.pki.ca();
     let binary = assert_cmd::cargo::cargo_bin("liftoff");
     let api = free_port();
-    let mut daemon = std::process::Command::new(binary)
-        .arg("watch")
-        .arg(project.path())
-        .args(["--ca-file", ca.to_str().unwrap()])
-        .args(["--listen", &format!("127.0.0.1:{api}")])
-        .env("LIFTOFF_WATCH_TOKEN", "s3cret-token")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = KillOnDrop(
+        std::process::Command::new(binary)
+            .arg("watch")
+            .arg(project.path())
+            .args(["--ca-file", ca.to_str().unwrap()])
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .env("LIFTOFF_WATCH_TOKEN", "s3cret-token")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     std::thread::sleep(std::time::Duration::from_millis(3500));
 
     // The API: /healthz is open, everything else needs the token.
@@ -282,7 +284,7 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
         "{body}"
     );
     assert!(body.contains("liftoff_alerts_pending 0"), "{body}");
-    let pid = daemon.id().to_string();
+    let pid = daemon.0.id().to_string();
     assert!(
         std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -292,11 +294,10 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     );
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(status) = daemon.try_wait().unwrap() {
+        if let Some(status) = daemon.0.try_wait().unwrap() {
             break status;
         }
         if started.elapsed() > std::time::Duration::from_secs(15) {
-            let _ = daemon.kill();
             panic!("watch did not stop within 15 s of SIGTERM");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -304,6 +305,7 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     assert!(status.success(), "{status:?}");
     let mut out = String::new();
     daemon
+        .0
         .stdout
         .take()
         .unwrap()
@@ -316,6 +318,16 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
         .count();
     assert!(health_runs >= 2, "{out}");
     assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
+}
+
+/// A child process killed (by PID) when the test ends, passing or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A plain HTTP/1.1 GET on loopback: (status, lower-cased headers, body).
@@ -368,4 +380,104 @@ fn the_server_refuses_a_public_address_without_credentials() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("refusing to listen on 0.0.0.0"), "{stderr}");
     assert!(stderr.contains("LIFTOFF_WATCH_TOKEN"), "{stderr}");
+}
+
+/// A plain HTTP/1.1 POST on loopback: the status code.
+fn post(port: u16, path: &str, authorization: Option<&str>) -> u16 {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let auth = authorization
+        .map(|a| format!("authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{auth}content-length: 0\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn backup_heartbeats_keep_the_backup_check_healthy_and_a_reported_failure_turns_it() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+    )
+    .unwrap();
+    let api = free_port();
+    let daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .args([
+                "--heartbeat-grace",
+                "2",
+                "--failure-threshold",
+                "1",
+                "--success-threshold",
+                "1",
+            ])
+            .env("LIFTOFF_WATCH_TOKEN", "hb-token")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let token = Some("Bearer hb-token");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "watch did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let health = || {
+        let (_, _, body) = get(api, "/api/status", token);
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let check = &status["checks"][0];
+        (
+            check["health"].as_str().unwrap_or_default().to_string(),
+            check["last_message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    assert_eq!(post(api, "/api/heartbeat/registry-db", None), 401);
+    assert_eq!(post(api, "/api/heartbeat/unknown-db", token), 404);
+    assert_eq!(
+        post(api, "/api/heartbeat/registry-db?status=maybe", token),
+        400
+    );
+    assert_eq!(post(api, "/api/heartbeat/registry-db", token), 200);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (state, message) = health();
+    assert!(
+        state == "up" && message.contains("reported success"),
+        "{state}: {message}"
+    );
+    assert_eq!(
+        post(
+            api,
+            "/api/heartbeat/registry-db?status=fail&msg=disk%20full",
+            token
+        ),
+        200
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (state, message) = health();
+    assert!(
+        state == "down" && message.contains("disk full"),
+        "{state}: {message}"
+    );
+    drop(daemon);
 }

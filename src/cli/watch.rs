@@ -54,6 +54,7 @@ fn store_failure(e: StoreError) -> Failure {
 pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
+    let service = loaded.deployment.service.clone();
     let plan = liftoff::watch::plan::plan_with(
         &loaded.deployment,
         args.heartbeat_grace.map(std::time::Duration::from_secs),
@@ -118,7 +119,12 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
         } else {
             let auth = liftoff::watch::server::Auth::from_env();
             let auth_configured = auth.configured();
-            let router = liftoff::watch::server::router(store.clone(), watcher.plan.clone(), auth);
+            let router = liftoff::watch::server::router(
+                store.clone(),
+                watcher.plan.clone(),
+                auth,
+                &service,
+            );
             // One signal stops both the checks and the server.
             let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {

@@ -3,6 +3,7 @@
 //! alert is sent at least once and never twice for the same transition.
 
 pub mod checks;
+pub mod dashboard;
 pub mod deliver;
 pub mod engine;
 pub mod plan;

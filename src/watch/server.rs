@@ -112,16 +112,21 @@ struct App {
     store: Store,
     plan: Arc<WatchPlan>,
     auth: Arc<Auth>,
+    service: Arc<str>,
 }
 
 /// The router: every route, authentication and headers.
-pub fn router(store: Store, plan: Arc<WatchPlan>, auth: Auth) -> Router {
+pub fn router(store: Store, plan: Arc<WatchPlan>, auth: Auth, service: &str) -> Router {
     let app = App {
         store,
         plan,
         auth: Arc::new(auth),
+        service: Arc::from(service),
     };
     let protected = Router::new()
+        .route("/", get(dashboard))
+        .route("/badge/{id}", get(badge))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/status", get(status))
         .route("/api/checks/{id}/history", get(history))
         .route("/metrics", get(metrics))
@@ -180,14 +185,19 @@ async fn authenticate(
 async fn security_headers(request: Request<axum::body::Body>, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // The dashboard sets its own CSP (it loads its stylesheet); everything else gets the strictest.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            ),
+        );
+    }
     for (name, value) in [
         (
             "strict-transport-security",
             "max-age=63072000; includeSubDomains",
-        ),
-        (
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
         ),
         ("x-frame-options", "DENY"),
         ("x-content-type-options", "nosniff"),
@@ -203,6 +213,61 @@ async fn security_headers(request: Request<axum::body::Body>, next: Next) -> Res
         headers.insert(name, HeaderValue::from_static(value));
     }
     response
+}
+
+async fn dashboard(State(app): State<App>) -> Response {
+    let now = super::store::now();
+    let month_ago = now - 30 * 86_400;
+    let data = async {
+        Ok::<_, StoreError>((
+            app.store.statuses().await?,
+            app.store.events_since(month_ago).await?,
+            app.store.latencies_since(now - 86_400).await?,
+        ))
+    };
+    match data.await {
+        Ok((statuses, events, latencies)) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    format!(
+                        "default-src 'none'; style-src {}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                        super::dashboard::stylesheet_hash()
+                    ),
+                ),
+            ],
+            super::dashboard::render(&app.service, &app.plan, &statuses, &events, &latencies, now),
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn badge(State(app): State<App>, Path(id): Path<String>) -> Response {
+    let id = id.strip_suffix(".svg").unwrap_or(&id).to_string();
+    let Some(spec) = app.plan.checks.iter().find(|c| c.id == id) else {
+        return (StatusCode::NOT_FOUND, format!("no check `{id}`\n")).into_response();
+    };
+    let health = match app.store.statuses().await {
+        Ok(statuses) => statuses
+            .iter()
+            .find(|s| s.check == id)
+            .map_or(Health::Unknown, |s| s.health),
+        Err(e) => return internal(e),
+    };
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml")],
+        super::dashboard::badge(spec.kind.as_str(), health),
+    )
+        .into_response()
+}
+
+/// The OpenAPI description of the JSON API.
+const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 fn internal(e: StoreError) -> Response {

@@ -83,6 +83,19 @@ pub struct CheckStatus {
     pub latency_ms: Option<i64>,
     /// The certificate's expiry (unix seconds), for certificate checks.
     pub cert_expiry: Option<i64>,
+    /// Unix seconds of the first result kept: uptime counts from here, not from before it.
+    pub first_at: i64,
+}
+
+/// A state change of a check.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    pub check: String,
+    pub at: i64,
+    /// `down` or `recovered`.
+    pub kind: String,
+    pub incident: i64,
+    pub message: String,
 }
 
 /// A check result as stored.
@@ -348,7 +361,7 @@ impl Store {
     /// The current state of every check that has run, by id.
     pub async fn statuses(&self) -> Result<Vec<CheckStatus>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.check_id, s.health, s.since, s.last_at, s.last_message, s.incident,              (SELECT r.latency_ms FROM results r WHERE r.check_id = s.check_id ORDER BY r.at DESC LIMIT 1),              (SELECT r.cert_expiry FROM results r WHERE r.check_id = s.check_id AND r.cert_expiry IS NOT NULL               ORDER BY r.at DESC LIMIT 1)              FROM check_state s ORDER BY s.check_id",
+            "SELECT s.check_id, s.health, s.since, s.last_at, s.last_message, s.incident, (SELECT r.latency_ms FROM results r WHERE r.check_id = s.check_id ORDER BY r.at DESC LIMIT 1), (SELECT r.cert_expiry FROM results r WHERE r.check_id = s.check_id AND r.cert_expiry IS NOT NULL ORDER BY r.at DESC LIMIT 1), (SELECT MIN(r.at) FROM results r WHERE r.check_id = s.check_id) FROM check_state s ORDER BY s.check_id",
         )
         .fetch_all(&self.pool)
         .await
@@ -364,6 +377,10 @@ impl Store {
                     incident: row.try_get(5).doing("incident")?,
                     latency_ms: row.try_get(6).doing("latency")?,
                     cert_expiry: row.try_get(7).doing("cert_expiry")?,
+                    first_at: row
+                        .try_get::<Option<i64>, _>(8)
+                        .doing("first_at")?
+                        .unwrap_or_default(),
                 })
             })
             .collect()
@@ -408,6 +425,46 @@ impl Store {
             ))
         })
         .transpose()
+    }
+
+    /// State changes since `since` (unix seconds), oldest first: (check, at, kind, incident, message).
+    pub async fn events_since(&self, since: i64) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT check_id, at, kind, incident, message FROM events WHERE at >= $1 ORDER BY at, check_id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .doing("read events")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Event {
+                    check: row.try_get(0).doing("check_id")?,
+                    at: row.try_get(1).doing("at")?,
+                    kind: row.try_get(2).doing("kind")?,
+                    incident: row.try_get(3).doing("incident")?,
+                    message: row.try_get(4).doing("message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Latencies of every check's results since `since`: (check, latency in ms).
+    pub async fn latencies_since(&self, since: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT check_id, latency_ms FROM results WHERE at >= $1 AND ok = 1")
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await
+                .doing("read latencies")?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0).doing("check_id")?,
+                    row.try_get(1).doing("latency")?,
+                ))
+            })
+            .collect()
     }
 
     /// Closes the pool, waiting for in-flight statements.

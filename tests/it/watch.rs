@@ -481,3 +481,101 @@ fn backup_heartbeats_keep_the_backup_check_healthy_and_a_reported_failure_turns_
     );
     drop(daemon);
 }
+
+/// Debian's Chromium, or `None` (with a note) when it is not installed and this is not CI.
+fn chromium() -> Option<&'static str> {
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        return Some("/usr/bin/chromium");
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "chromium is not installed; scripts/test installs it"
+    );
+    eprintln!("chromium is not installed: dashboard test skipped");
+    None
+}
+
+#[test]
+fn the_dashboard_renders_in_headless_chromium_without_external_requests() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: registry\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", health: /}}\n\
+             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n"
+        ),
+    )
+    .unwrap();
+    let api = free_port();
+    let _daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args(["--ca-file", nginx.pki.ca().to_str().unwrap()])
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .env("LIFTOFF_WATCH_USER", "ops")
+            .env("LIFTOFF_WATCH_PASSWORD", "dashboard-pw")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let url = format!("http://ops:dashboard-pw@127.0.0.1:{api}/");
+    let profile = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        std::process::Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(&url)
+            .output()
+            .unwrap()
+    };
+    let dom = String::from_utf8(run(&["--dump-dom"]).stdout).unwrap();
+    assert!(dom.contains("<h1>registry</h1>"), "{dom}");
+    assert!(dom.contains("4 checks"), "{dom}");
+    assert!(dom.contains("class=\"up\">up</td>"), "{dom}");
+    assert!(!dom.contains("class=\"down\">down</td>"), "{dom}");
+    // Everything is inline: no stylesheet, script or image is fetched from anywhere.
+    for attribute in ["src=", "href=", "@import", "url("] {
+        assert!(!dom.contains(attribute), "{attribute} in {dom}");
+    }
+    let shot = project.path().join("dashboard.png");
+    let out = run(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,800",
+    ]);
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+}

@@ -205,6 +205,19 @@ pub fn badge(label: &str, health: Health) -> String {
     )
 }
 
+/// The CSP source that allows exactly [`STYLESHEET`] inline: `'sha256-…'`.
+pub fn stylesheet_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        use base64::Engine;
+        let digest = ring::digest::digest(&ring::digest::SHA256, STYLESHEET.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,15 +299,3 @@ mod tests {
     }
 }
 
-/// The CSP source that allows exactly [`STYLESHEET`] inline: `'sha256-…'`.
-pub fn stylesheet_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        use base64::Engine;
-        let digest = ring::digest::digest(&ring::digest::SHA256, STYLESHEET.as_bytes());
-        format!(
-            "'sha256-{}'",
-            base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
-        )
-    })
-}

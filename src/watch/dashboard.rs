@@ -298,4 +298,3 @@ mod tests {
         assert!(badge("api", Health::Down).contains("down"));
     }
 }
-

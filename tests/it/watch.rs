@@ -579,3 +579,100 @@ fn the_dashboard_renders_in_headless_chromium_without_external_requests() {
         png.len()
     );
 }
+
+#[test]
+fn kill_9_mid_run_loses_no_committed_result_and_no_queued_alert() {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n\
+             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n  \
+             channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    // First life: the metrics check fails and queues its alert; the receiver is not there yet.
+    let mut daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args([
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "--failure-threshold",
+                "1",
+            ])
+            .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+            .env_remove("LIFTOFF_TEST_HOOK")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2700));
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &daemon.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let _ = daemon.0.wait();
+
+    // What was committed is all there and consistent.
+    let db = project.path().join("liftoff-watch.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let metrics_check = format!("production:metrics-auth:https://localhost:{https}/");
+    let (history, state, pending) = runtime.block_on(async {
+        let store = liftoff::watch::store::Store::open(db.to_str().unwrap())
+            .await
+            .unwrap();
+        let found = (
+            store.history(&metrics_check, 100).await.unwrap(),
+            store.state(&metrics_check).await.unwrap(),
+            store.pending_alerts().await.unwrap(),
+        );
+        store.close().await;
+        found
+    });
+    assert!(history.len() >= 2, "{history:?}");
+    assert!(history.iter().all(|r| !r.ok));
+    assert_eq!(state.incident, 1, "one incident, however many runs");
+    assert_eq!(pending, 1, "the queued alert survived the kill");
+
+    // Second life: the receiver is up; the alert from before the kill is delivered, once.
+    let receiver = Receiver::start(0);
+    for _ in 0..2 {
+        let out = liftoff()
+            .arg("watch")
+            .arg(project.path())
+            .args([
+                "--once",
+                "--ca-file",
+                ca.to_str().unwrap(),
+                "--failure-threshold",
+                "1",
+            ])
+            .env(
+                "LIFTOFF_TEST_HOOK",
+                format!("http://127.0.0.1:{}/", receiver.port),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+    }
+    assert_eq!(receiver.accepted.lock().unwrap().len(), 1);
+}

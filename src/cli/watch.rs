@@ -26,6 +26,12 @@ pub struct WatchArgs {
     /// (or LIFTOFF_WATCH_USER and LIFTOFF_WATCH_PASSWORD) only a loopback address is accepted.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9465")]
     listen: std::net::SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Consecutive failures that turn a check failing.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     failure_threshold: u32,
@@ -138,6 +144,10 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 args.listen,
                 router,
                 auth_configured,
+                args.tls_cert
+                    .clone()
+                    .zip(args.tls_key.clone())
+                    .map(|(cert, key)| liftoff::watch::server::TlsFiles { cert, key }),
                 stopped(stop_rx.clone()),
             );
             // Refuse early (unauthenticated on a public address, port taken) rather than half-start.
@@ -150,8 +160,9 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 };
             }
             eprintln!(
-                "liftoff watch: {} checks, results in {db}, serving http://{}; stop with Ctrl-C or SIGTERM",
+                "liftoff watch: {} checks, results in {db}, serving {}://{}; stop with Ctrl-C or SIGTERM",
                 watcher.plan.checks.len(),
+                if args.tls_cert.is_some() { "https" } else { "http" },
                 args.listen
             );
             let report: liftoff::watch::run::Report = Arc::new(|result| match result {

@@ -98,6 +98,8 @@ pub enum ServeError {
         "refusing to listen on {0} without authentication: set LIFTOFF_WATCH_TOKEN (or LIFTOFF_WATCH_USER and LIFTOFF_WATCH_PASSWORD), or listen on a loopback address"
     )]
     Unauthenticated(std::net::SocketAddr),
+    #[error("{path}: {why}")]
+    Tls { path: String, why: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -139,23 +141,84 @@ pub fn router(store: Store, plan: Arc<WatchPlan>, auth: Auth, service: &str) -> 
         .with_state(app)
 }
 
-/// Binds `addr` and serves until `shutdown` resolves. Without credentials only loopback is allowed.
+/// A certificate chain and key to serve HTTPS with (PEM files).
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+/// Binds `addr` and serves until `shutdown` resolves, over TLS when `tls` is given. Without
+/// credentials only loopback is allowed.
 pub async fn serve(
     addr: std::net::SocketAddr,
     router: Router,
     auth_configured: bool,
+    tls: Option<TlsFiles>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     if !auth_configured && !addr.ip().is_loopback() {
         return Err(ServeError::Unauthenticated(addr));
     }
+    let acceptor = tls.map(|files| tls_acceptor(&files)).transpose()?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| ServeError::Bind { addr, source })
+    let Some(acceptor) = acceptor else {
+        return axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source });
+    };
+    // axum serves plain TCP only; over TLS each connection is accepted here and handed to hyper.
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                // A failed accept (a client gone at once, too many files) ends only that connection.
+                Err(_) => continue,
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let acceptor = acceptor.clone();
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn tls_acceptor(files: &TlsFiles) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let fail = |path: &std::path::Path, why: String| ServeError::Tls {
+        path: path.display().to_string(),
+        why,
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
+        .map_err(|e| fail(&files.cert, e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| fail(&files.cert, e.to_string()))?;
+    if chain.is_empty() {
+        return Err(fail(&files.cert, "no PEM certificate in the file".into()));
+    }
+    let key =
+        PrivateKeyDer::from_pem_file(&files.key).map_err(|e| fail(&files.key, e.to_string()))?;
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| fail(&files.cert, e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| fail(&files.key, format!("does not match the certificate: {e}")))?;
+    Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
 }
 
 async fn authenticate(

@@ -676,3 +676,68 @@ fn kill_9_mid_run_loses_no_committed_result_and_no_queued_alert() {
     }
     assert_eq!(receiver.accepted.lock().unwrap().len(), 1);
 }
+
+#[test]
+fn the_watch_server_over_tls_scores_at_least_a_on_liftoffs_own_probe() {
+    let certs = tempfile::tempdir().unwrap();
+    let pki = super::live::Pki::new(certs.path());
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://127.0.0.1:{}/\", kind: api}}\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let api = free_port();
+    let _daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .arg("--tls-cert")
+            .arg(certs.path().join("good.pem"))
+            .arg("--tls-key")
+            .arg(certs.path().join("good.key"))
+            .env("LIFTOFF_WATCH_TOKEN", "t0ken")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "watch did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (_, report) = super::live::probe(&[
+        &format!("https://localhost:{api}/healthz"),
+        "--kind",
+        "api",
+        "--ca-file",
+        pki.ca().to_str().unwrap(),
+        "--http-port",
+        &free_port().to_string(),
+    ]);
+    super::live::expect(
+        &report,
+        "security.https-only",
+        "pass",
+        "trusted certificate",
+    );
+    super::live::expect(&report, "security.headers-grade", "pass", "/healthz A+");
+    super::live::expect(&report, "security.tls-grade", "pass", "TLS grade A");
+    let result = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "security.headers-grade")
+        .unwrap();
+    let observatory = result["evidence"]["observatory"]["grade"].as_str().unwrap();
+    assert!(
+        matches!(observatory, "A+" | "A"),
+        "Observatory {observatory}"
+    );
+}

@@ -44,6 +44,10 @@ pub struct WatchArgs {
     /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     retry_after: i64,
+    /// Seconds a leader's lease lasts: with several watchers on one PostgreSQL, one (the
+    /// leader) runs the checks and another takes over within this long when it dies.
+    #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
+    lease_seconds: i64,
     /// Seconds a backup heartbeat may be late beyond the backup's `every` (default: a tenth of
     /// `every`, at least 300).
     #[arg(long, value_name = "SECS")]
@@ -103,6 +107,14 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             concurrency: options.concurrency,
             retry_base_secs: args.retry_after,
             started_at: liftoff::watch::store::now(),
+            holder: format!(
+                "{}/{}",
+                std::fs::read_to_string("/etc/hostname")
+                    .map(|h| h.trim().to_string())
+                    .unwrap_or_else(|_| "host".into()),
+                std::process::id()
+            ),
+            lease_secs: args.lease_seconds,
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };
         let outcome = if args.once {

@@ -80,7 +80,7 @@ pub async fn deliver_due(
         channel,
         payload,
         attempts,
-    } in store.due_alerts(now, 100).await?
+    } in store.claim_alerts(now, 100, 120).await?
     {
         let result = match destination(&channel, env) {
             Err(why) => Err(why),

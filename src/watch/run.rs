@@ -33,6 +33,11 @@ pub struct Watcher {
     pub retry_base_secs: i64,
     /// Unix seconds the watcher started: heartbeats are first due relative to it.
     pub started_at: i64,
+    /// Who this watcher is in the leader lease (host and process).
+    pub holder: String,
+    /// Seconds a leader's lease lasts without renewal: how soon another watcher on the same
+    /// PostgreSQL takes over when the leader dies.
+    pub lease_secs: i64,
     /// Reads channel addresses (environment variables).
     pub env: EnvLookup,
 }
@@ -165,11 +170,36 @@ impl Watcher {
     ) -> Result<(), StoreError> {
         let limit = Arc::new(tokio::sync::Semaphore::new(self.concurrency.max(1)));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        // One leader runs the checks (so results and transitions are not doubled); every watcher
+        // serves the API and delivers alerts, claimed row by row. The leader renews its lease at
+        // a third of its length; when it dies, another takes over within one lease.
+        let leader = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let lease = {
+            let watcher = self.clone();
+            let leader = leader.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                let renew = Duration::from_millis((watcher.lease_secs.max(1) as u64) * 1000 / 3);
+                loop {
+                    let held = watcher
+                        .store
+                        .acquire_lease("watch", &watcher.holder, store::now(), watcher.lease_secs)
+                        .await
+                        .unwrap_or(false);
+                    leader.store(held, std::sync::atomic::Ordering::SeqCst);
+                    tokio::select! {
+                        _ = tokio::time::sleep(renew) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
         let mut tasks = tokio::task::JoinSet::new();
         for spec in self.plan.checks.iter().cloned() {
             let watcher = self.clone();
             let limit = limit.clone();
             let report = report.clone();
+            let leader = leader.clone();
             let mut stop = stop_rx.clone();
             tasks.spawn(async move {
                 let mut next = tokio::time::Instant::now() + offset(&spec.id, spec.interval);
@@ -178,12 +208,14 @@ impl Watcher {
                         _ = tokio::time::sleep_until(next) => {}
                         _ = stop.changed() => return,
                     }
-                    // A check that is still waiting for a permit when shutdown comes is skipped.
-                    let Ok(_permit) = limit.clone().acquire_owned().await else {
-                        return;
-                    };
-                    let result = watcher.check_once(&spec).await;
-                    report(&result);
+                    if leader.load(std::sync::atomic::Ordering::SeqCst) {
+                        // A check still waiting for a permit when shutdown comes is skipped.
+                        let Ok(_permit) = limit.clone().acquire_owned().await else {
+                            return;
+                        };
+                        let result = watcher.check_once(&spec).await;
+                        report(&result);
+                    }
                     next += spec.interval;
                     let now = tokio::time::Instant::now();
                     if next < now {
@@ -214,6 +246,7 @@ impl Watcher {
         let _ = stop_tx.send(true);
         while tasks.join_next().await.is_some() {}
         let _ = delivery.await;
+        let _ = lease.await;
         // Flush what the last runs queued.
         self.deliver().await?;
         Ok(())

@@ -56,6 +56,13 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS heartbeats_by_name ON heartbeats (name, at)",
         ],
     ),
+    (
+        3,
+        &[
+            "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, \
+           until_at BIGINT NOT NULL)",
+        ],
+    ),
 ];
 
 /// One alert waiting in (or delivered from) the outbox.
@@ -111,6 +118,8 @@ pub struct StoredResult {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// PostgreSQL (several watchers may share it) rather than SQLite (one process).
+    shared: bool,
 }
 
 impl Store {
@@ -136,7 +145,10 @@ impl Store {
                 .await
                 .doing("enable WAL")?;
         }
-        let store = Store { pool };
+        let store = Store {
+            pool,
+            shared: !sqlite,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -275,6 +287,78 @@ impl Store {
             }
         }
         tx.commit().await.doing("commit")
+    }
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`, unless another holder's
+    /// lease is still running. Returns whether `holder` holds it now. One statement, so two
+    /// watchers racing for an expired lease cannot both win.
+    pub async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        ttl: i64,
+    ) -> Result<bool, StoreError> {
+        if !self.shared {
+            // A SQLite file serves one process, and a restarted one must not wait out the lease
+            // of the process it replaces.
+            return Ok(true);
+        }
+        sqlx::query(
+            "INSERT INTO leases (name, holder, until_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until_at = excluded.until_at \
+             WHERE leases.until_at < $4 OR leases.holder = excluded.holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now + ttl)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .doing("take lease")?;
+        let row = sqlx::query("SELECT holder FROM leases WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .doing("read lease")?;
+        Ok(row.try_get::<String, _>(0).doing("holder")? == holder)
+    }
+
+    /// Claims up to `limit` alerts due at `now` for delivery by this process: each is hidden from
+    /// other watchers for `hold` seconds, so two watchers on one PostgreSQL never send the same
+    /// alert (`FOR UPDATE SKIP LOCKED`: a row another watcher is claiming is skipped, not waited on).
+    pub async fn claim_alerts(
+        &self,
+        now: i64,
+        limit: i64,
+        hold: i64,
+    ) -> Result<Vec<Alert>, StoreError> {
+        if !self.shared {
+            // SQLite serves one process: nothing to race with.
+            return self.due_alerts(now, limit).await;
+        }
+        let rows = sqlx::query(
+            "UPDATE outbox SET next_at = $1 WHERE alert_key IN (\
+             SELECT alert_key FROM outbox WHERE delivered_at IS NULL AND next_at <= $2 \
+             ORDER BY created_at, alert_key LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING alert_key, channel, payload, attempts",
+        )
+        .bind(now + hold)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .doing("claim alerts")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Alert {
+                    key: row.try_get(0).doing("alert_key")?,
+                    channel: row.try_get(1).doing("channel")?,
+                    payload: row.try_get(2).doing("payload")?,
+                    attempts: row.try_get(3).doing("attempts")?,
+                })
+            })
+            .collect()
     }
 
     /// Alerts due for delivery at `now`, oldest first.

@@ -741,3 +741,89 @@ fn the_watch_server_over_tls_scores_at_least_a_on_liftoffs_own_probe() {
         "Observatory {observatory}"
     );
 }
+
+#[test]
+fn two_watchers_on_one_postgresql_alert_once_and_hand_over_when_the_leader_dies() {
+    let Some(db) = postgres_database() else {
+        return;
+    };
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let receiver = Receiver::start(0);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n\
+             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n  \
+             channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let start = || {
+        KillOnDrop(
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+                .arg("watch")
+                .arg(project.path())
+                .args(["--db", &db, "--ca-file", ca.to_str().unwrap()])
+                .args(["--failure-threshold", "1", "--lease-seconds", "2"])
+                .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+                .env(
+                    "LIFTOFF_TEST_HOOK",
+                    format!("http://127.0.0.1:{}/", receiver.port),
+                )
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let mut first = start();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _second = start();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // The leader dies without a word.
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &first.0.id().to_string()])
+        .status();
+    let _ = first.0.wait();
+    let killed_at = liftoff::watch::store::now();
+    std::thread::sleep(std::time::Duration::from_millis(5000));
+
+    let metrics_check = format!("production:metrics-auth:https://localhost:{https}/");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (history, state) = runtime.block_on(async {
+        let store = liftoff::watch::store::Store::open(&db).await.unwrap();
+        let found = (
+            store.history(&metrics_check, 200).await.unwrap(),
+            store.state(&metrics_check).await.unwrap(),
+        );
+        store.close().await;
+        found
+    });
+    // The survivor took over: results continue after the kill, within a lease or two.
+    let after = history.iter().filter(|r| r.at > killed_at + 1).count();
+    assert!(after >= 1, "no results after the leader died: {history:?}");
+    // Only the leader probed: about one result a second, not two.
+    let per_second = history.len() as f64
+        / (liftoff::watch::store::now() - history.last().unwrap().at).max(1) as f64;
+    assert!(per_second < 1.6, "{} results in {history:?}", history.len());
+    assert_eq!(state.incident, 1);
+    assert_eq!(
+        receiver.accepted.lock().unwrap().len(),
+        1,
+        "one alert for one transition, with two watchers"
+    );
+}

@@ -44,6 +44,13 @@ pub struct WatchArgs {
     /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     retry_after: i64,
+    /// While a check stays failing, send a reminder this often (e.g. 4h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    remind_every: Option<std::time::Duration>,
+    /// A window without alerts (results are still kept): `2026-12-01T02:00/2h`, `sun 02:00/2h`
+    /// or `daily 03:00/30m`, in UTC. Repeatable.
+    #[arg(long = "maintenance", value_name = "WINDOW", value_parser = parse_window)]
+    maintenance: Vec<liftoff::watch::maintenance::Window>,
     /// Seconds a leader's lease lasts: with several watchers on one PostgreSQL, one (the
     /// leader) runs the checks and another takes over within this long when it dies.
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
@@ -54,6 +61,15 @@ pub struct WatchArgs {
     heartbeat_grace: Option<u64>,
     #[command(flatten)]
     probe: super::probe::ProbeArgs,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; expected a duration such as 30m or 4h"))
+}
+
+fn parse_window(text: &str) -> Result<liftoff::watch::maintenance::Window, String> {
+    text.parse()
 }
 
 fn store_failure(e: StoreError) -> Failure {
@@ -115,6 +131,8 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 std::process::id()
             ),
             lease_secs: args.lease_seconds,
+            maintenance: args.maintenance.clone(),
+            remind_every: args.remind_every.map(|d| d.as_secs().max(1) as i64),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };
         let outcome = if args.once {

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod dashboard;
 pub mod deliver;
 pub mod engine;
+pub mod maintenance;
 pub mod plan;
 pub mod run;
 pub mod server;

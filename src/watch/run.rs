@@ -33,6 +33,10 @@ pub struct Watcher {
     pub retry_base_secs: i64,
     /// Unix seconds the watcher started: heartbeats are first due relative to it.
     pub started_at: i64,
+    /// Windows in which alerts are not sent (results and state changes are still kept).
+    pub maintenance: Vec<super::maintenance::Window>,
+    /// While a check stays failing, remind every this many seconds.
+    pub remind_every: Option<i64>,
     /// Who this watcher is in the leader lease (host and process).
     pub holder: String,
     /// Seconds a leader's lease lasts without renewal: how soon another watcher on the same
@@ -67,43 +71,60 @@ impl Watcher {
         let at = store::now();
         let previous = self.store.state(&spec.id).await?;
         let (state, transition) = engine::step(&previous, outcome.ok, at, self.thresholds);
-        let alerts = transition.map(|t| {
-            let text = match t {
-                engine::Transition::Down { .. } => format!(
-                    "{} [{}] is failing ({}): {}",
+        let in_maintenance = self.maintenance.iter().any(|w| w.open(at));
+        // What to tell: a transition, or a reminder while the check stays down.
+        let news: Option<(String, i64, String)> = match transition {
+            Some(t) => Some((t.kind().to_string(), t.incident(), t.kind().to_string())),
+            None => match (state.health, self.remind_every) {
+                (engine::Health::Down, Some(every)) if every > 0 && at - state.since >= every => {
+                    let n = (at - state.since) / every;
+                    Some((
+                        format!("reminder-{n}"),
+                        state.incident,
+                        "still failing".into(),
+                    ))
+                }
+                _ => None,
+            },
+        };
+        let alerts = news
+            .filter(|_| !in_maintenance)
+            .map(|(kind, incident, what)| {
+                let text = format!(
+                    "{} [{}] {} ({}): {}",
                     spec.url,
                     spec.environment,
+                    match what.as_str() {
+                        "down" => "is failing",
+                        "recovered" => "recovered",
+                        _ => "is still failing",
+                    },
                     spec.kind.as_str(),
                     outcome.message
-                ),
-                engine::Transition::Recovered { .. } => format!(
-                    "{} [{}] recovered ({}): {}",
-                    spec.url,
-                    spec.environment,
-                    spec.kind.as_str(),
-                    outcome.message
-                ),
-            };
-            let payload = serde_json::json!({
-                "text": text,
-                "check": spec.id,
-                "environment": spec.environment,
-                "kind": spec.kind,
-                "url": spec.url,
-                "transition": t.kind(),
-                "incident": t.incident(),
-                "message": outcome.message,
-                "at": at,
-            })
-            .to_string();
-            let per_channel = self
-                .plan
-                .channels
-                .iter()
-                .map(|c| (deliver::channel_id(c), payload.clone()))
-                .collect();
-            (t, per_channel)
-        });
+                );
+                let payload = serde_json::json!({
+                    "text": text,
+                    "check": spec.id,
+                    "environment": spec.environment,
+                    "kind": spec.kind,
+                    "url": spec.url,
+                    "transition": kind,
+                    "incident": incident,
+                    "message": outcome.message,
+                    "at": at,
+                })
+                .to_string();
+                store::AlertBatch {
+                    kind,
+                    incident,
+                    per_channel: self
+                        .plan
+                        .channels
+                        .iter()
+                        .map(|c| (deliver::channel_id(c), payload.clone()))
+                        .collect(),
+                }
+            });
         self.store
             .record(
                 &spec.id,
@@ -113,6 +134,7 @@ impl Watcher {
                 &outcome.message,
                 outcome.cert_expiry,
                 &state,
+                transition,
                 alerts,
             )
             .await?;

@@ -65,6 +65,16 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
     ),
 ];
 
+/// Alerts to queue with a result: one per channel, all for the same (incident, kind).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertBatch {
+    /// `down`, `recovered` or `reminder-<n>`: with the check and incident, the idempotency key.
+    pub kind: String,
+    pub incident: i64,
+    /// (channel id, payload).
+    pub per_channel: Vec<(String, String)>,
+}
+
 /// One alert waiting in (or delivered from) the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Alert {
@@ -221,7 +231,8 @@ impl Store {
         message: &str,
         cert_expiry: Option<i64>,
         state: &CheckState,
-        transition: Option<(Transition, Vec<(String, String)>)>,
+        transition: Option<Transition>,
+        alerts: Option<AlertBatch>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.doing("begin")?;
         sqlx::query(
@@ -255,7 +266,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("update check state")?;
-        if let Some((transition, alerts)) = transition {
+        if let Some(transition) = transition {
             sqlx::query(
                 "INSERT INTO events (check_id, at, kind, incident, message) VALUES ($1, $2, $3, $4, $5)",
             )
@@ -267,12 +278,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .doing("insert event")?;
-            for (channel, payload) in alerts {
-                let key = format!(
-                    "{check}|{}|{}|{channel}",
-                    transition.incident(),
-                    transition.kind()
-                );
+        }
+        if let Some(batch) = alerts {
+            for (channel, payload) in batch.per_channel {
+                let key = format!("{check}|{}|{}|{channel}", batch.incident, batch.kind);
                 sqlx::query(
                     "INSERT INTO outbox (alert_key, channel, payload, created_at, attempts, next_at) \
                      VALUES ($1, $2, $3, $4, 0, $4) ON CONFLICT (alert_key) DO NOTHING",
@@ -581,7 +590,11 @@ mod tests {
             incident: 1,
             since: 100,
         };
-        let alerts = vec![("webhook".to_string(), "{\"text\":\"down\"}".to_string())];
+        let alerts = AlertBatch {
+            kind: "down".into(),
+            incident: 1,
+            per_channel: vec![("webhook".to_string(), "{\"text\":\"down\"}".to_string())],
+        };
         let transition = Transition::Down { incident: 1 };
         store
             .record(
@@ -592,7 +605,8 @@ mod tests {
                 "refused",
                 None,
                 &state,
-                Some((transition, alerts.clone())),
+                Some(transition),
+                Some(alerts.clone()),
             )
             .await
             .unwrap();
@@ -606,7 +620,8 @@ mod tests {
                 "refused",
                 None,
                 &state,
-                Some((transition, alerts)),
+                Some(transition),
+                Some(alerts),
             )
             .await
             .unwrap();

@@ -827,3 +827,78 @@ fn two_watchers_on_one_postgresql_alert_once_and_hand_over_when_the_leader_dies(
         "one alert for one transition, with two watchers"
     );
 }
+
+#[test]
+fn reminders_repeat_while_failing_and_maintenance_windows_silence_alerts() {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let ca = nginx.pki.ca();
+    let scenario = |extra: &[&str], pauses: &[u64]| {
+        let receiver = Receiver::start(0);
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("liftoff.yaml"),
+            format!(
+                "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+                 - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n\
+                 monitoring:\n  channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n"
+            ),
+        )
+        .unwrap();
+        let mut outputs = Vec::new();
+        for pause in pauses {
+            std::thread::sleep(std::time::Duration::from_millis(*pause));
+            let out = liftoff()
+                .arg("watch")
+                .arg(project.path())
+                .args([
+                    "--once",
+                    "--failure-threshold",
+                    "1",
+                    "--ca-file",
+                    ca.to_str().unwrap(),
+                ])
+                .args(extra)
+                .env(
+                    "LIFTOFF_TEST_HOOK",
+                    format!("http://127.0.0.1:{}/", receiver.port),
+                )
+                .output()
+                .unwrap();
+            outputs.push(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let accepted = receiver.accepted.lock().unwrap().clone();
+        (outputs, accepted)
+    };
+    // Times are whole seconds: the second run, 1.2 s later, is one or two seconds in.
+    let (_, alerts) = scenario(&["--remind-every", "1s"], &[0, 1200]);
+    assert_eq!(
+        alerts.len(),
+        2,
+        "the down alert and one reminder: {alerts:?}"
+    );
+    assert!(
+        alerts[1].contains("\"transition\":\"reminder-"),
+        "{}",
+        alerts[1]
+    );
+    assert!(alerts[1].contains("is still failing"), "{}", alerts[1]);
+
+    let (outputs, alerts) = scenario(&["--maintenance", "daily 00:00/24h"], &[0, 0]);
+    assert!(
+        outputs[0].contains("[down #1]"),
+        "the state change is kept: {}",
+        outputs[0]
+    );
+    assert!(alerts.is_empty(), "no alert in maintenance: {alerts:?}");
+}

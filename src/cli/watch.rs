@@ -91,11 +91,45 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             dir.display()
         )));
     }
-    for channel in plan.channels.iter().filter(|c| c.kind == "email") {
-        eprintln!(
-            "warning: email channel {}: this version delivers alerts to slack and webhook channels only",
-            channel.reference
-        );
+    // Email goes through the SMTP server whose address is in the variable processes.smtp.host_env
+    // names; the sender is LIFTOFF_SMTP_FROM or liftoff@<this host>.
+    let smtp_var = loaded
+        .deployment
+        .processes
+        .smtp_host_env
+        .as_ref()
+        .map(|f| f.value.clone());
+    let mailer = match smtp_var.as_deref().and_then(|v| std::env::var(v).ok()) {
+        Some(server) => {
+            let from = std::env::var("LIFTOFF_SMTP_FROM").unwrap_or_else(|_| {
+                let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+                format!(
+                    "liftoff@{}",
+                    host.trim().trim_end_matches('.').replace(' ', "")
+                )
+            });
+            Some(
+                liftoff::watch::deliver::Mailer::new(&server, &from).map_err(|why| {
+                    Failure::Other(anyhow::anyhow!(
+                        "{}: {why}",
+                        smtp_var.as_deref().unwrap_or("SMTP")
+                    ))
+                })?,
+            )
+        }
+        None => None,
+    };
+    if mailer.is_none() {
+        for channel in plan.channels.iter().filter(|c| c.kind == "email") {
+            eprintln!(
+                "warning: email channel {}: no SMTP server is set (processes.smtp.host_env{}), so its alerts wait in the outbox",
+                channel.reference,
+                smtp_var
+                    .as_deref()
+                    .map(|v| format!(" names {v}, which is not set"))
+                    .unwrap_or_default()
+            );
+        }
     }
     let db = args
         .db
@@ -132,6 +166,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             ),
             lease_secs: args.lease_seconds,
             maintenance: args.maintenance.clone(),
+            mailer,
             remind_every: args.remind_every.map(|d| d.as_secs().max(1) as i64),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };

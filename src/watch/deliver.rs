@@ -9,6 +9,76 @@ use crate::probe::http::Client;
 use serde_json::Value as Json;
 use url::Url;
 
+/// Sends email alerts through one SMTP server (lettre, TLS by rustls with ring).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    // The transport holds credentials: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl Mailer {
+    /// A mailer for `server`: an SMTP URL (`smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required`) or a bare `host[:port]` (STARTTLS required).
+    /// Plain SMTP without TLS (`smtp://127.0.0.1:2525`) is accepted only for a loopback relay,
+    /// so alerts and credentials never cross a network in clear text.
+    pub fn new(server: &str, from: &str) -> Result<Mailer, String> {
+        let url = if server.contains("://") {
+            server.to_string()
+        } else {
+            format!("smtp://{server}?tls=required")
+        };
+        let parsed =
+            Url::parse(&url).map_err(|e| format!("`{}`: {e}", crate::secrets::REDACTED))?;
+        let tls = parsed.scheme() == "smtps" || parsed.query_pairs().any(|(k, _)| k == "tls");
+        // smtp: is not a "special" URL scheme, so the host comes back as text, IPs included.
+        let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !tls && !loopback {
+            return Err(format!(
+                "plain SMTP to {} would send alerts in clear text; use smtps:// or ?tls=required",
+                parsed.host_str().unwrap_or_default()
+            ));
+        }
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url)
+            .map_err(|e| format!("the SMTP server setting is not usable: {e}"))?
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| format!("`{from}` is not a sender address: {e}"))?;
+        Ok(Mailer { transport, from })
+    }
+
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        use lettre::AsyncTransport;
+        let to: lettre::message::Mailbox = to
+            .parse()
+            .map_err(|e| format!("`{to}` is not an email address: {e}"))?;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .body(body.to_string())
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("SMTP: {e}"))
+    }
+}
+
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 3600;
 
@@ -73,6 +143,7 @@ pub async fn deliver_due(
     now: i64,
     retry_base: i64,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
+    mailer: Option<&Mailer>,
 ) -> Result<Delivered, StoreError> {
     let mut done = Delivered::default();
     for Alert {
@@ -82,27 +153,40 @@ pub async fn deliver_due(
         attempts,
     } in store.claim_alerts(now, 100, 120).await?
     {
-        let result = match destination(&channel, env) {
-            Err(why) => Err(why),
-            Ok(url) => client
-                .send(
-                    "POST",
-                    &url,
-                    &[
-                        ("content-type", "application/json"),
-                        ("idempotency-key", &key),
-                    ],
-                    body_for(&channel, &payload),
-                )
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|f| {
-                    if (200..300).contains(&f.hop.status) {
-                        Ok(())
-                    } else {
-                        Err(format!("the receiver answered {}", f.hop.status))
-                    }
-                }),
+        let result = match (channel.strip_prefix("email:"), mailer) {
+            (Some(_), None) => {
+                Err("no SMTP server: set the variable named by processes.smtp.host_env".to_string())
+            }
+            (Some(to), Some(mailer)) => {
+                let alert: Json = serde_json::from_str(&payload).unwrap_or_default();
+                let text = alert["text"].as_str().unwrap_or(&payload).to_string();
+                let subject: String = format!("[liftoff] {text}").chars().take(120).collect();
+                mailer
+                    .send(to, &subject, &format!("{text}\n\n{payload}\n"))
+                    .await
+            }
+            (None, _) => match destination(&channel, env) {
+                Err(why) => Err(why),
+                Ok(url) => client
+                    .send(
+                        "POST",
+                        &url,
+                        &[
+                            ("content-type", "application/json"),
+                            ("idempotency-key", &key),
+                        ],
+                        body_for(&channel, &payload),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| {
+                        if (200..300).contains(&f.hop.status) {
+                            Ok(())
+                        } else {
+                            Err(format!("the receiver answered {}", f.hop.status))
+                        }
+                    }),
+            },
         };
         match result {
             Ok(()) => {
@@ -144,6 +228,11 @@ mod tests {
                 .contains("MISSING")
         );
         assert!(destination("email:ops@example.org", &env).is_err());
+        assert!(Mailer::new("smtp.example.org:587", "liftoff@example.org").is_ok());
+        assert!(Mailer::new("smtps://u:p@smtp.example.org", "liftoff@example.org").is_ok());
+        assert!(Mailer::new("smtp://127.0.0.1:2525", "liftoff@example.org").is_ok());
+        let clear = Mailer::new("smtp://smtp.example.org:25", "liftoff@example.org").unwrap_err();
+        assert!(clear.contains("clear text"), "{clear}");
         assert_eq!(
             body_for("slack:HOOK", r#"{"text":"api down","check":"c"}"#),
             br#"{"text":"api down"}"#.to_vec()

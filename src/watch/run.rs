@@ -33,6 +33,8 @@ pub struct Watcher {
     pub retry_base_secs: i64,
     /// Unix seconds the watcher started: heartbeats are first due relative to it.
     pub started_at: i64,
+    /// Sends email alerts, when an SMTP server is configured.
+    pub mailer: Option<deliver::Mailer>,
     /// Windows in which alerts are not sent (results and state changes are still kept).
     pub maintenance: Vec<super::maintenance::Window>,
     /// While a check stays failing, remind every this many seconds.
@@ -178,6 +180,7 @@ impl Watcher {
             store::now(),
             self.retry_base_secs,
             &*self.env,
+            self.mailer.as_ref(),
         )
         .await
     }

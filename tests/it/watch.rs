@@ -902,3 +902,127 @@ fn reminders_repeat_while_failing_and_maintenance_windows_silence_alerts() {
     );
     assert!(alerts.is_empty(), "no alert in maintenance: {alerts:?}");
 }
+
+/// A minimal SMTP server on loopback that accepts every message and keeps its DATA.
+struct SmtpSink {
+    port: u16,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    fn start() -> SmtpSink {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut writer = stream.try_clone().unwrap();
+                let mut reader = BufReader::new(stream);
+                let _ = writer.write_all(b"220 sink ESMTP\r\n");
+                let mut data: Option<String> = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    if let Some(body) = data.as_mut() {
+                        if line == ".\r\n" {
+                            kept.lock().unwrap().push(data.take().unwrap_or_default());
+                            let _ = writer.write_all(b"250 queued\r\n");
+                        } else {
+                            body.push_str(&line);
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = writer.write_all(b"221 bye\r\n");
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    let _ = writer.write_all(reply);
+                }
+            }
+        });
+        SmtpSink { port, messages }
+    }
+}
+
+#[test]
+fn email_alerts_go_through_the_smtp_server_the_manifest_names() {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+        return;
+    };
+    let sink = SmtpSink::start();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n\
+             monitoring:\n  channels: [{{email: ops@example.org}}]\nprocesses:\n  smtp: {{host_env: LIFTOFF_TEST_SMTP}}\n"
+        ),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let run = |smtp: Option<String>| {
+        let mut cmd = liftoff();
+        cmd.arg("watch")
+            .arg(project.path())
+            .args(["--once", "--failure-threshold", "1", "--retry-after", "1"])
+            .args(["--ca-file", ca.to_str().unwrap()])
+            .env("LIFTOFF_SMTP_FROM", "liftoff@example.org");
+        match smtp {
+            Some(url) => cmd.env("LIFTOFF_TEST_SMTP", url),
+            None => cmd.env_remove("LIFTOFF_TEST_SMTP"),
+        };
+        let out = cmd.output().unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No SMTP server set: said at start, and the alert waits in the outbox.
+    let (stdout, stderr) = run(None);
+    assert!(
+        stderr.contains("LIFTOFF_TEST_SMTP, which is not set"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("alerts: 0 sent, 1 to retry"), "{stdout}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // With the server, the waiting alert goes out by mail.
+    let (stdout, _) = run(Some(format!("smtp://127.0.0.1:{}", sink.port)));
+    assert!(stdout.contains("alerts: 1 sent, 0 to retry"), "{stdout}");
+    let messages = sink.messages.lock().unwrap();
+    assert_eq!(messages.len(), 1);
+    assert!(
+        messages[0].contains("To: ops@example.org"),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[0].contains("Subject: [liftoff] https://localhost:"),
+        "{}",
+        messages[0]
+    );
+    // Plain SMTP to a remote host is refused rather than used.
+    let (_, stderr) = run(Some("smtp://smtp.example.org:25".into()));
+    assert!(stderr.contains("clear text"), "{stderr}");
+}

@@ -51,6 +51,15 @@ pub struct WatchArgs {
     /// or `daily 03:00/30m`, in UTC. Repeatable.
     #[arg(long = "maintenance", value_name = "WINDOW", value_parser = parse_window)]
     maintenance: Vec<liftoff::watch::maintenance::Window>,
+    /// How long raw results are kept.
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_duration)]
+    keep_results: std::time::Duration,
+    /// How long hourly rollups are kept.
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = parse_duration)]
+    keep_hourly: std::time::Duration,
+    /// How long daily rollups and state-change events are kept.
+    #[arg(long, value_name = "DURATION", default_value = "730d", value_parser = parse_duration)]
+    keep_daily: std::time::Duration,
     /// Seconds a leader's lease lasts: with several watchers on one PostgreSQL, one (the
     /// leader) runs the checks and another takes over within this long when it dies.
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
@@ -167,6 +176,12 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             lease_secs: args.lease_seconds,
             maintenance: args.maintenance.clone(),
             mailer,
+            retention: liftoff::watch::store::Retention {
+                results: args.keep_results.as_secs() as i64,
+                hourly: args.keep_hourly.as_secs() as i64,
+                daily: args.keep_daily.as_secs() as i64,
+                events: args.keep_daily.as_secs() as i64,
+            },
             remind_every: args.remind_every.map(|d| d.as_secs().max(1) as i64),
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };

@@ -40,7 +40,10 @@ impl Mailer {
             Url::parse(&url).map_err(|e| format!("`{}`: {e}", crate::secrets::REDACTED))?;
         let tls = parsed.scheme() == "smtps" || parsed.query_pairs().any(|(k, _)| k == "tls");
         // smtp: is not a "special" URL scheme, so the host comes back as text, IPs included.
-        let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']);
+        let host = parsed
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']']);
         let loopback = host == "localhost"
             || host
                 .parse::<std::net::IpAddr>()

@@ -33,6 +33,8 @@ pub struct Watcher {
     pub retry_base_secs: i64,
     /// Unix seconds the watcher started: heartbeats are first due relative to it.
     pub started_at: i64,
+    /// How long history is kept (compacted hourly by the daemon).
+    pub retention: store::Retention,
     /// Sends email alerts, when an SMTP server is configured.
     pub mailer: Option<deliver::Mailer>,
     /// Windows in which alerts are not sent (results and state changes are still kept).
@@ -267,8 +269,23 @@ impl Watcher {
                 }
             })
         };
+        // Rollups and retention, at start and then hourly (idempotent, so every watcher may run it).
+        let compaction = {
+            let watcher = self.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let _ = watcher.store.compact(store::now(), watcher.retention).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
         shutdown.await;
         let _ = stop_tx.send(true);
+        let _ = compaction.await;
         while tasks.join_next().await.is_some() {}
         let _ = delivery.await;
         let _ = lease.await;

@@ -63,6 +63,17 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
            until_at BIGINT NOT NULL)",
         ],
     ),
+    (
+        4,
+        &[
+            "CREATE TABLE IF NOT EXISTS rollup_hourly (check_id TEXT NOT NULL, hour BIGINT NOT NULL, \
+             runs BIGINT NOT NULL, failures BIGINT NOT NULL, latency_total BIGINT NOT NULL, \
+             latency_max BIGINT NOT NULL, PRIMARY KEY (check_id, hour))",
+            "CREATE TABLE IF NOT EXISTS rollup_daily (check_id TEXT NOT NULL, day BIGINT NOT NULL, \
+             runs BIGINT NOT NULL, failures BIGINT NOT NULL, latency_total BIGINT NOT NULL, \
+             latency_max BIGINT NOT NULL, PRIMARY KEY (check_id, day))",
+        ],
+    ),
 ];
 
 /// Alerts to queue with a result: one per channel, all for the same (incident, kind).
@@ -73,6 +84,28 @@ pub struct AlertBatch {
     pub incident: i64,
     /// (channel id, payload).
     pub per_channel: Vec<(String, String)>,
+}
+
+/// How long each kind of history is kept, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    pub results: i64,
+    pub hourly: i64,
+    pub daily: i64,
+    pub events: i64,
+}
+
+impl Default for Retention {
+    /// Raw results 14 days, hourly rollups 90 days, daily rollups and events 2 years.
+    fn default() -> Retention {
+        const DAY: i64 = 86_400;
+        Retention {
+            results: 14 * DAY,
+            hourly: 90 * DAY,
+            daily: 730 * DAY,
+            events: 730 * DAY,
+        }
+    }
 }
 
 /// One alert waiting in (or delivered from) the outbox.
@@ -560,6 +593,87 @@ impl Store {
             .collect()
     }
 
+    /// Rolls raw results up into hourly and hourly into daily figures (runs, failures, latency),
+    /// then deletes what is older than `retention` keeps. Idempotent: a rollup is recomputed
+    /// from its sources, so running it twice, or on two watchers, changes nothing. Delivered
+    /// alerts older than the events are dropped too; pending ones never are.
+    pub async fn compact(&self, now: i64, retention: Retention) -> Result<(), StoreError> {
+        const HOUR: i64 = 3600;
+        const DAY: i64 = 86_400;
+        let this_hour = now - now.rem_euclid(HOUR);
+        let today = now - now.rem_euclid(DAY);
+        let mut tx = self.pool.begin().await.doing("begin compaction")?;
+        // Complete hours whose raw results are still kept; recent ones first need rolling.
+        sqlx::query(
+            "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
+             SELECT check_id, (at / 3600) * 3600, COUNT(*), SUM(1 - ok), SUM(latency_ms), MAX(latency_ms) \
+             FROM results WHERE at >= $1 AND at < $2 GROUP BY check_id, (at / 3600) * 3600 \
+             ON CONFLICT (check_id, hour) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
+             latency_total = excluded.latency_total, latency_max = excluded.latency_max",
+        )
+        .bind(this_hour - 2 * DAY)
+        .bind(this_hour)
+        .execute(&mut *tx)
+        .await
+        .doing("roll up hours")?;
+        sqlx::query(
+            "INSERT INTO rollup_daily (check_id, day, runs, failures, latency_total, latency_max) \
+             SELECT check_id, (hour / 86400) * 86400, SUM(runs), SUM(failures), SUM(latency_total), MAX(latency_max) \
+             FROM rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY check_id, (hour / 86400) * 86400 \
+             ON CONFLICT (check_id, day) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
+             latency_total = excluded.latency_total, latency_max = excluded.latency_max",
+        )
+        .bind(today - 3 * DAY)
+        .bind(today)
+        .execute(&mut *tx)
+        .await
+        .doing("roll up days")?;
+        for (statement, keep) in [
+            ("DELETE FROM results WHERE at < $1", retention.results),
+            (
+                "DELETE FROM rollup_hourly WHERE hour < $1",
+                retention.hourly,
+            ),
+            ("DELETE FROM rollup_daily WHERE day < $1", retention.daily),
+            ("DELETE FROM events WHERE at < $1", retention.events),
+            ("DELETE FROM heartbeats WHERE at < $1", retention.events),
+            (
+                "DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1",
+                retention.events,
+            ),
+        ] {
+            sqlx::query(statement)
+                .bind(now - keep)
+                .execute(&mut *tx)
+                .await
+                .doing("delete old history")?;
+        }
+        tx.commit().await.doing("commit compaction")
+    }
+
+    /// Daily figures of a check, oldest first: (day, runs, failures, mean latency ms).
+    pub async fn daily(&self, check: &str) -> Result<Vec<(i64, i64, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT day, runs, failures, latency_total FROM rollup_daily WHERE check_id = $1 ORDER BY day",
+        )
+        .bind(check)
+        .fetch_all(&self.pool)
+        .await
+        .doing("read daily rollups")?;
+        rows.iter()
+            .map(|row| {
+                let runs: i64 = row.try_get(1).doing("runs")?;
+                let total: i64 = row.try_get(3).doing("latency_total")?;
+                Ok((
+                    row.try_get(0).doing("day")?,
+                    runs,
+                    row.try_get(2).doing("failures")?,
+                    total / runs.max(1),
+                ))
+            })
+            .collect()
+    }
+
     /// Closes the pool, waiting for in-flight statements.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -638,6 +752,46 @@ mod tests {
         assert!(store.due_alerts(400, 10).await.unwrap().is_empty());
         assert_eq!(store.pending_alerts().await.unwrap(), 0);
         assert_eq!(store.history("c", 5).await.unwrap().len(), 2);
+        // Rollups and retention: a day of old results becomes one daily row and goes.
+        let day = 86_400;
+        let now = 40 * day;
+        for (at, ok) in [
+            (30 * day + 10, true),
+            (30 * day + 3700, false),
+            (30 * day + 7300, true),
+        ] {
+            store
+                .record(
+                    "old",
+                    at,
+                    ok,
+                    20,
+                    "m",
+                    None,
+                    &CheckState::default(),
+                    None,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        store.compact(32 * day, Retention::default()).await.unwrap();
+        store.compact(32 * day, Retention::default()).await.unwrap();
+        assert_eq!(store.daily("old").await.unwrap(), [(30 * day, 3, 1, 20)]);
+        let short = Retention {
+            results: 5 * day,
+            ..Retention::default()
+        };
+        store.compact(now, short).await.unwrap();
+        assert!(
+            store.history("old", 10).await.unwrap().is_empty(),
+            "raw results expired"
+        );
+        assert_eq!(
+            store.daily("old").await.unwrap().len(),
+            1,
+            "the rollup stays"
+        );
         store.close().await;
         // Reopening keeps everything and does not migrate twice.
         let again = Store::open(path.to_str().unwrap()).await.unwrap();

@@ -1026,3 +1026,44 @@ fn email_alerts_go_through_the_smtp_server_the_manifest_names() {
     let (_, stderr) = run(Some("smtp://smtp.example.org:25".into()));
     assert!(stderr.contains("clear text"), "{stderr}");
 }
+
+#[test]
+fn rollups_and_retention_work_the_same_on_postgresql() {
+    let Some(db) = postgres_database() else {
+        return;
+    };
+    use liftoff::watch::engine::CheckState;
+    use liftoff::watch::store::{Retention, Store};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(&db).await.unwrap();
+        let day = 86_400;
+        for (at, ok, latency) in [(30 * day + 10, true, 10), (30 * day + 3700, false, 30)] {
+            store
+                .record(
+                    "c",
+                    at,
+                    ok,
+                    latency,
+                    "m",
+                    None,
+                    &CheckState::default(),
+                    None,
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        store.compact(32 * day, Retention::default()).await.unwrap();
+        store.compact(32 * day, Retention::default()).await.unwrap();
+        assert_eq!(store.daily("c").await.unwrap(), [(30 * day, 2, 1, 20)]);
+        let short = Retention {
+            results: day,
+            ..Retention::default()
+        };
+        store.compact(40 * day, short).await.unwrap();
+        assert!(store.history("c", 10).await.unwrap().is_empty());
+        assert_eq!(store.daily("c").await.unwrap().len(), 1);
+        store.close().await;
+    });
+}

@@ -60,6 +60,9 @@ pub struct WatchArgs {
     /// How long daily rollups and state-change events are kept.
     #[arg(long, value_name = "DURATION", default_value = "730d", value_parser = parse_duration)]
     keep_daily: std::time::Duration,
+    /// How results are logged on standard output: a line each, or one JSON object each.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Seconds a leader's lease lasts: with several watchers on one PostgreSQL, one (the
     /// leader) runs the checks and another takes over within this long when it dies.
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
@@ -70,6 +73,33 @@ pub struct WatchArgs {
     heartbeat_grace: Option<u64>,
     #[command(flatten)]
     probe: super::probe::ProbeArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs one run: a readable line, or a structured event through `tracing` as JSON.
+fn log_run(format: LogFormat, result: &Result<Ran, StoreError>) {
+    match (format, result) {
+        (LogFormat::Text, Ok(r)) => println!("{}", line(r)),
+        (LogFormat::Text, Err(e)) => eprintln!("error: {e}"),
+        (LogFormat::Json, Ok(r)) => tracing::info!(
+            check = %r.check.id,
+            environment = %r.check.environment,
+            kind = r.check.kind.as_str(),
+            ok = r.outcome.ok,
+            health = r.state.health.as_str(),
+            latency_ms = r.outcome.latency_ms,
+            transition = r.transition.map(|t| t.kind()).unwrap_or(""),
+            incident = r.state.incident,
+            detail = %r.outcome.message,
+            "check ran"
+        ),
+        (LogFormat::Json, Err(e)) => tracing::error!(error = %e, "store error"),
+    }
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -88,6 +118,15 @@ fn store_failure(e: StoreError) -> Failure {
 /// Loads the manifest, plans the checks and runs them.
 pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
+    if args.log_format == LogFormat::Json {
+        // Only watch logs; it is the one command that runs for days.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_writer(std::io::stdout)
+            .try_init();
+    }
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
     let service = loaded.deployment.service.clone();
     let plan = liftoff::watch::plan::plan_with(
@@ -188,15 +227,25 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
         let outcome = if args.once {
             let (ran, delivered) = watcher.run_once().await.map_err(store_failure)?;
             for r in &ran {
-                println!("{}", line(r));
+                log_run(args.log_format, &Ok(r.clone()));
             }
-            println!(
-                "{} checks, {} failing now; alerts: {} sent, {} to retry",
-                ran.len(),
-                ran.iter().filter(|r| !r.outcome.ok).count(),
-                delivered.sent,
-                delivered.failed
-            );
+            let failing = ran.iter().filter(|r| !r.outcome.ok).count();
+            if args.log_format == LogFormat::Json {
+                tracing::info!(
+                    checks = ran.len(),
+                    failing,
+                    alerts_sent = delivered.sent,
+                    alerts_to_retry = delivered.failed,
+                    "run complete"
+                );
+            } else {
+                println!(
+                    "{} checks, {failing} failing now; alerts: {} sent, {} to retry",
+                    ran.len(),
+                    delivered.sent,
+                    delivered.failed
+                );
+            }
             if ran.iter().all(|r| r.outcome.ok) {
                 Outcome::Ok
             } else {
@@ -245,10 +294,9 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 if args.tls_cert.is_some() { "https" } else { "http" },
                 args.listen
             );
-            let report: liftoff::watch::run::Report = Arc::new(|result| match result {
-                Ok(r) => println!("{}", line(r)),
-                Err(e) => eprintln!("error: {e}"),
-            });
+            let format = args.log_format;
+            let report: liftoff::watch::run::Report =
+                Arc::new(move |result| log_run(format, result));
             watcher
                 .run_until(stopped(stop_rx), report)
                 .await

@@ -1067,3 +1067,48 @@ fn rollups_and_retention_work_the_same_on_postgresql() {
         store.close().await;
     });
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let https = free_port();
+    let Some(nginx) = Nginx::start(
+        &super::live::tls_server(
+            https,
+            "good",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+        ),
+        &[https],
+    ) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: api, health: /}}\n"
+        ),
+    )
+    .unwrap();
+    let out = liftoff()
+        .arg("watch")
+        .arg(project.path())
+        .args(["--once", "--log-format", "json"])
+        .args(["--ca-file", nginx.pki.ca().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let checks: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["message"] == "check ran")
+        .collect();
+    assert_eq!(checks.len(), 4, "{stdout}");
+    let health = checks.iter().find(|e| e["kind"] == "health").unwrap();
+    assert_eq!(health["ok"], true, "{stdout}");
+    assert!(health["detail"].as_str().unwrap().contains("answers 200"));
+    assert_eq!(events.last().unwrap()["message"], "run complete");
+}

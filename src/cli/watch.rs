@@ -115,18 +115,18 @@ fn store_failure(e: StoreError) -> Failure {
     Failure::Other(anyhow::anyhow!(e))
 }
 
-/// Loads the manifest, plans the checks and runs them.
-pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
+/// What the manifest asks watch to do: the service name, the checks and the mailer.
+fn load_plan(
+    args: &WatchArgs,
+) -> Result<
+    (
+        String,
+        liftoff::watch::plan::WatchPlan,
+        Option<liftoff::watch::deliver::Mailer>,
+    ),
+    Failure,
+> {
     let dir = &args.dir;
-    if args.log_format == LogFormat::Json {
-        // Only watch logs; it is the one command that runs for days.
-        let _ = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_writer(std::io::stdout)
-            .try_init();
-    }
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
     let service = loaded.deployment.service.clone();
     let plan = liftoff::watch::plan::plan_with(
@@ -179,6 +179,22 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             );
         }
     }
+    Ok((service, plan, mailer))
+}
+
+/// Loads the manifest, plans the checks and runs them.
+pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
+    let dir = &args.dir;
+    if args.log_format == LogFormat::Json {
+        // Only watch logs; it is the one command that runs for days.
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_writer(std::io::stdout)
+            .try_init();
+    }
+    let (mut service, plan, mailer) = load_plan(&args)?;
     let db = args
         .db
         .clone()
@@ -252,57 +268,88 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 Outcome::NotReady
             }
         } else {
-            let auth = liftoff::watch::server::Auth::from_env();
-            let auth_configured = auth.configured();
-            let router = liftoff::watch::server::router(
-                store.clone(),
-                watcher.plan.clone(),
-                auth,
-                &service,
-            );
-            // One signal stops both the checks and the server.
-            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = stop_tx.send(true);
-            });
+            let mut watcher = watcher;
+            let mut signals = Signals::new().map_err(|e| {
+                Failure::Other(anyhow::anyhow!("cannot listen for signals: {e}"))
+            })?;
             let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             };
-            let server = liftoff::watch::server::serve(
-                args.listen,
-                router,
-                auth_configured,
-                args.tls_cert
-                    .clone()
-                    .zip(args.tls_key.clone())
-                    .map(|(cert, key)| liftoff::watch::server::TlsFiles { cert, key }),
-                stopped(stop_rx.clone()),
-            );
-            // Refuse early (unauthenticated on a public address, port taken) rather than half-start.
-            let server = tokio::spawn(server);
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            if server.is_finished() {
-                return match server.await {
-                    Ok(Err(e)) => Err(Failure::Other(anyhow::anyhow!(e))),
-                    _ => Err(Failure::Other(anyhow::anyhow!("the HTTP server stopped at start"))),
+            let mut first = true;
+            loop {
+                // One stop signal ends both the checks and the server of this configuration.
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let auth = liftoff::watch::server::Auth::from_env();
+                let auth_configured = auth.configured();
+                let router = liftoff::watch::server::router(
+                    store.clone(),
+                    watcher.plan.clone(),
+                    auth,
+                    &service,
+                );
+                let server = tokio::spawn(liftoff::watch::server::serve(
+                    args.listen,
+                    router,
+                    auth_configured,
+                    args.tls_cert
+                        .clone()
+                        .zip(args.tls_key.clone())
+                        .map(|(cert, key)| liftoff::watch::server::TlsFiles { cert, key }),
+                    stopped(stop_rx.clone()),
+                ));
+                // Refuse early (unauthenticated on a public address, port taken) rather than
+                // half-start.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                if server.is_finished() {
+                    return match server.await {
+                        Ok(Err(e)) => Err(Failure::Other(anyhow::anyhow!(e))),
+                        _ => Err(Failure::Other(anyhow::anyhow!("the HTTP server stopped at start"))),
+                    };
+                }
+                eprintln!(
+                    "liftoff watch: {} {} checks, results in {db}, serving {}://{}; Ctrl-C or SIGTERM stops, SIGHUP reloads liftoff.yaml",
+                    if first { "started with" } else { "reloaded:" },
+                    watcher.plan.checks.len(),
+                    if args.tls_cert.is_some() { "https" } else { "http" },
+                    args.listen
+                );
+                first = false;
+                let format = args.log_format;
+                let report: liftoff::watch::run::Report =
+                    Arc::new(move |result| log_run(format, result));
+                let runner = {
+                    let watcher = watcher.clone();
+                    let stop = stopped(stop_rx);
+                    tokio::spawn(async move { watcher.run_until(stop, report).await })
                 };
-            }
-            eprintln!(
-                "liftoff watch: {} checks, results in {db}, serving {}://{}; stop with Ctrl-C or SIGTERM",
-                watcher.plan.checks.len(),
-                if args.tls_cert.is_some() { "https" } else { "http" },
-                args.listen
-            );
-            let format = args.log_format;
-            let report: liftoff::watch::run::Report =
-                Arc::new(move |result| log_run(format, result));
-            watcher
-                .run_until(stopped(stop_rx), report)
-                .await
-                .map_err(store_failure)?;
-            if let Ok(Err(e)) = server.await {
-                return Err(Failure::Other(anyhow::anyhow!(e)));
+                // A reload with a broken manifest keeps the running checks.
+                let reloaded = loop {
+                    match signals.next().await {
+                        Sig::Stop => break None,
+                        Sig::Reload => match load_plan(&args) {
+                            Ok(next) => break Some(next),
+                            Err(e) => eprintln!(
+                                "liftoff watch: reload failed, the current checks go on: {}",
+                                describe(&e)
+                            ),
+                        },
+                    }
+                };
+                let _ = stop_tx.send(true);
+                if let Ok(Err(e)) = runner.await {
+                    return Err(store_failure(e));
+                }
+                if let Ok(Err(e)) = server.await {
+                    return Err(Failure::Other(anyhow::anyhow!(e)));
+                }
+                match reloaded {
+                    None => break,
+                    Some((next_service, next_plan, next_mailer)) => {
+                        service = next_service;
+                        watcher.plan = Arc::new(next_plan);
+                        watcher.mailer = next_mailer;
+                    }
+                }
             }
             Outcome::Ok
         };
@@ -326,26 +373,61 @@ fn line(r: &Ran) -> String {
     )
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// What a signal asks of the daemon.
+enum Sig {
+    Stop,
+    Reload,
+}
+
+/// Ctrl-C and SIGTERM stop, SIGHUP reloads.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = term.recv() => {}
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+
+    async fn next(&mut self) -> Sig {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => Sig::Stop,
+                _ = self.term.recv() => Sig::Stop,
+                _ = self.hup.recv() => Sig::Reload,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            Sig::Stop
+        }
+    }
+}
+
+/// A failure in one line, for the log of a daemon that goes on.
+fn describe(failure: &Failure) -> String {
+    match failure {
+        Failure::Input(error, base) => super::diagnostics::render(error, base)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Failure::Other(error) => format!("{error:#}"),
     }
 }

@@ -1112,3 +1112,65 @@ fn json_logs_are_one_object_per_line() {
     assert!(health["detail"].as_str().unwrap().contains("answers 200"));
     assert_eq!(events.last().unwrap()["message"], "run complete");
 }
+
+#[test]
+fn sighup_reloads_the_manifest_and_a_broken_one_keeps_the_running_checks() {
+    let https = free_port();
+    let Some(nginx) = Nginx::start(
+        &super::live::tls_server(
+            https,
+            "good",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+        ),
+        &[https],
+    ) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let manifest = |health: &str| {
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: api{health}}}\n"
+        )
+    };
+    std::fs::write(project.path().join("liftoff.yaml"), manifest("")).unwrap();
+    let api = free_port();
+    let daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args(["--ca-file", nginx.pki.ca().to_str().unwrap()])
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let checks = || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", api)).is_ok() {
+                let (status, _, body) = get(api, "/api/status", None);
+                if status == 200 {
+                    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    return v["checks"].as_array().unwrap().len();
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "no API");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let hup = || {
+        let _ = std::process::Command::new("kill")
+            .args(["-HUP", &daemon.0.id().to_string()])
+            .status();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+    };
+    assert_eq!(checks(), 3, "certificate, headers, plain-http");
+    std::fs::write(project.path().join("liftoff.yaml"), manifest(", health: /")).unwrap();
+    hup();
+    assert_eq!(checks(), 4, "the health check was added");
+    std::fs::write(project.path().join("liftoff.yaml"), "service: [broken\n").unwrap();
+    hup();
+    assert_eq!(checks(), 4, "a broken manifest keeps the running checks");
+}

@@ -32,34 +32,37 @@ pub struct WatchArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Consecutive failures that turn a check failing.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
-    failure_threshold: u32,
-    /// Consecutive successes that turn a failing check healthy again.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
-    success_threshold: u32,
+    /// Consecutive failures that turn a check failing (default: watch.failure_threshold, else 3).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    failure_threshold: Option<u32>,
+    /// Consecutive successes that turn a failing check healthy again (default:
+    /// watch.success_threshold, else 2).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    success_threshold: Option<u32>,
     /// Fewest days of certificate validity that pass.
     #[arg(long, default_value_t = 21)]
     cert_min_days: i64,
     /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     retry_after: i64,
-    /// While a check stays failing, send a reminder this often (e.g. 4h).
+    /// While a check stays failing, send a reminder this often, e.g. 4h (default:
+    /// watch.remind_every).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     remind_every: Option<std::time::Duration>,
     /// A window without alerts (results are still kept): `2026-12-01T02:00/2h`, `sun 02:00/2h`
-    /// or `daily 03:00/30m`, in UTC. Repeatable.
+    /// or `daily 03:00/30m`, in UTC. Repeatable; adds to watch.maintenance.
     #[arg(long = "maintenance", value_name = "WINDOW", value_parser = parse_window)]
     maintenance: Vec<liftoff::watch::maintenance::Window>,
-    /// How long raw results are kept.
-    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = parse_duration)]
-    keep_results: std::time::Duration,
-    /// How long hourly rollups are kept.
-    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = parse_duration)]
-    keep_hourly: std::time::Duration,
-    /// How long daily rollups and state-change events are kept.
-    #[arg(long, value_name = "DURATION", default_value = "730d", value_parser = parse_duration)]
-    keep_daily: std::time::Duration,
+    /// How long raw results are kept (default: watch.retention.results, else 14d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    keep_results: Option<std::time::Duration>,
+    /// How long hourly rollups are kept (default: watch.retention.hourly, else 90d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    keep_hourly: Option<std::time::Duration>,
+    /// How long daily rollups and state-change events are kept (default:
+    /// watch.retention.daily, else 730d).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    keep_daily: Option<std::time::Duration>,
     /// How results are logged on standard output: a line each, or one JSON object each.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -116,16 +119,7 @@ fn store_failure(e: StoreError) -> Failure {
 }
 
 /// What the manifest asks watch to do: the service name, the checks and the mailer.
-fn load_plan(
-    args: &WatchArgs,
-) -> Result<
-    (
-        String,
-        liftoff::watch::plan::WatchPlan,
-        Option<liftoff::watch::deliver::Mailer>,
-    ),
-    Failure,
-> {
+fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
     let dir = &args.dir;
     let loaded = liftoff::sources::load(dir).in_dir(dir)?;
     let service = loaded.deployment.service.clone();
@@ -179,7 +173,67 @@ fn load_plan(
             );
         }
     }
-    Ok((service, plan, mailer))
+    Ok(Loaded {
+        service,
+        plan,
+        mailer,
+        settings: settings(args, &loaded.deployment.watch),
+    })
+}
+
+/// What one reading of the manifest gives watch.
+struct Loaded {
+    service: String,
+    plan: liftoff::watch::plan::WatchPlan,
+    mailer: Option<liftoff::watch::deliver::Mailer>,
+    settings: Settings,
+}
+
+/// Thresholds, reminders, windows and retention: the flag, else liftoff.yaml's `watch:`, else
+/// the default.
+#[derive(Clone)]
+struct Settings {
+    thresholds: Thresholds,
+    remind_every: Option<i64>,
+    maintenance: Vec<liftoff::watch::maintenance::Window>,
+    retention: liftoff::watch::store::Retention,
+}
+
+fn settings(args: &WatchArgs, declared: &liftoff::model::WatchSettings) -> Settings {
+    let defaults = liftoff::watch::store::Retention::default();
+    let secs = |flag: Option<std::time::Duration>,
+                declared: Option<liftoff::model::Duration>,
+                default: i64| {
+        flag.map(|d| d.as_secs() as i64)
+            .or(declared.map(|d| d.as_secs() as i64))
+            .unwrap_or(default)
+    };
+    let daily = secs(args.keep_daily, declared.keep_daily, defaults.daily);
+    let mut maintenance = declared.maintenance.clone();
+    maintenance.extend(args.maintenance.iter().cloned());
+    Settings {
+        thresholds: Thresholds {
+            failure: args
+                .failure_threshold
+                .or(declared.failure_threshold)
+                .unwrap_or(3),
+            success: args
+                .success_threshold
+                .or(declared.success_threshold)
+                .unwrap_or(2),
+        },
+        remind_every: args
+            .remind_every
+            .map(|d| d.as_secs().max(1) as i64)
+            .or(declared.remind_every.map(|d| d.as_secs().max(1) as i64)),
+        maintenance,
+        retention: liftoff::watch::store::Retention {
+            results: secs(args.keep_results, declared.keep_results, defaults.results),
+            hourly: secs(args.keep_hourly, declared.keep_hourly, defaults.hourly),
+            daily,
+            events: daily,
+        },
+    }
 }
 
 /// Loads the manifest, plans the checks and runs them.
@@ -194,7 +248,12 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             .with_writer(std::io::stdout)
             .try_init();
     }
-    let (mut service, plan, mailer) = load_plan(&args)?;
+    let Loaded {
+        mut service,
+        plan,
+        mailer,
+        settings,
+    } = load_plan(&args)?;
     let db = args
         .db
         .clone()
@@ -213,10 +272,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             store: store.clone(),
             send_client: probe_client.clone().verifying(),
             probe_client,
-            thresholds: Thresholds {
-                failure: args.failure_threshold,
-                success: args.success_threshold,
-            },
+            thresholds: settings.thresholds,
             cert_min_days: args.cert_min_days,
             concurrency: options.concurrency,
             retry_base_secs: args.retry_after,
@@ -229,15 +285,10 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 std::process::id()
             ),
             lease_secs: args.lease_seconds,
-            maintenance: args.maintenance.clone(),
+            maintenance: settings.maintenance.clone(),
             mailer,
-            retention: liftoff::watch::store::Retention {
-                results: args.keep_results.as_secs() as i64,
-                hourly: args.keep_hourly.as_secs() as i64,
-                daily: args.keep_daily.as_secs() as i64,
-                events: args.keep_daily.as_secs() as i64,
-            },
-            remind_every: args.remind_every.map(|d| d.as_secs().max(1) as i64),
+            retention: settings.retention,
+            remind_every: settings.remind_every,
             env: Arc::new(|name: &str| std::env::var(name).ok()),
         };
         let outcome = if args.once {
@@ -344,10 +395,14 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                 }
                 match reloaded {
                     None => break,
-                    Some((next_service, next_plan, next_mailer)) => {
-                        service = next_service;
-                        watcher.plan = Arc::new(next_plan);
-                        watcher.mailer = next_mailer;
+                    Some(next) => {
+                        service = next.service;
+                        watcher.plan = Arc::new(next.plan);
+                        watcher.mailer = next.mailer;
+                        watcher.thresholds = next.settings.thresholds;
+                        watcher.remind_every = next.settings.remind_every;
+                        watcher.maintenance = next.settings.maintenance;
+                        watcher.retention = next.settings.retention;
                     }
                 }
             }

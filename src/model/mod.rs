@@ -4,6 +4,7 @@
 //! result can point at the exact line that decided it.
 
 pub mod live;
+pub mod maintenance;
 mod provenance;
 mod values;
 
@@ -300,6 +301,8 @@ pub struct Deployment {
     pub backups: Vec<Backup>,
     /// Operational processes.
     pub processes: Processes,
+    /// How `liftoff watch` runs, as declared.
+    pub watch: WatchSettings,
     /// Every artefact file found, read or ignored, and why.
     pub artefacts: Vec<ArtefactFile>,
     /// CI / deployment pipeline definitions found in the repository.
@@ -625,6 +628,29 @@ pub struct Channel {
     pub kind: String,
     /// An environment variable name, or (for email) an address.
     pub reference: String,
+    pub origin: Origin,
+}
+
+/// How `liftoff watch` runs, as declared in liftoff.yaml (flags override).
+#[derive(Clone, Debug, Default)]
+pub struct WatchSettings {
+    pub failure_threshold: Option<u32>,
+    pub success_threshold: Option<u32>,
+    pub remind_every: Option<Duration>,
+    pub maintenance: Vec<maintenance::Window>,
+    pub keep_results: Option<Duration>,
+    pub keep_hourly: Option<Duration>,
+    pub keep_daily: Option<Duration>,
+    pub checks: Vec<WatchCheck>,
+}
+
+/// A check of `liftoff watch` beyond the endpoints' own.
+#[derive(Clone, Debug)]
+pub struct WatchCheck {
+    pub url: String,
+    pub environment: String,
+    pub interval: Option<Duration>,
+    pub expect: Option<live::HealthCondition>,
     pub origin: Origin,
 }
 

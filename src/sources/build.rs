@@ -145,6 +145,67 @@ pub fn build_deployment(
         };
     }
 
+    if let Some(watch) = &manifest.watch {
+        let node = child(root, "watch");
+        let mut settings = crate::model::WatchSettings {
+            failure_threshold: watch.failure_threshold,
+            success_threshold: watch.success_threshold,
+            remind_every: watch.remind_every,
+            keep_results: watch.retention.as_ref().and_then(|r| r.results),
+            keep_hourly: watch.retention.as_ref().and_then(|r| r.hourly),
+            keep_daily: watch.retention.as_ref().and_then(|r| r.daily),
+            ..crate::model::WatchSettings::default()
+        };
+        let windows = child(node, "maintenance");
+        for (i, text) in watch.maintenance.iter().enumerate() {
+            match text.parse::<crate::model::maintenance::Window>() {
+                Ok(window) => settings.maintenance.push(window),
+                Err(why) => problems.push(Diagnostic::at(
+                    node_location(
+                        at.doc,
+                        windows.and_then(|w| w.index(i)).or(windows).or(node),
+                    ),
+                    format!("watch.maintenance: {why}"),
+                )),
+            }
+        }
+        let checks = child(node, "checks");
+        for (i, check) in watch.checks.iter().enumerate() {
+            let n = checks.and_then(|c| c.index(i));
+            if let Err(why) = check_url(&check.url) {
+                problems.push(
+                    Diagnostic::at(node_location(at.doc, child(n, "url").or(n).or(node)), why)
+                        .expected("an absolute URL such as https://status.example.org/ping"),
+                );
+                continue;
+            }
+            let expect = match &check.expect {
+                None => None,
+                Some(text) => match text.parse::<crate::model::live::HealthCondition>() {
+                    Ok(c) => Some(c),
+                    Err(why) => {
+                        problems.push(Diagnostic::at(
+                            node_location(at.doc, child(n, "expect").or(n).or(node)),
+                            format!("watch.checks.expect: {why}"),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            settings.checks.push(crate::model::WatchCheck {
+                url: check.url.clone(),
+                environment: check
+                    .environment
+                    .clone()
+                    .unwrap_or_else(|| "production".to_string()),
+                interval: check.interval,
+                expect,
+                origin: at.origin(n),
+            });
+        }
+        deployment.watch = settings;
+    }
+
     if let Some(monitoring) = &manifest.monitoring {
         deployment.monitoring =
             build_monitoring(monitoring, child(root, "monitoring"), &at, &mut problems);
@@ -239,6 +300,12 @@ fn child<'a>(node: Option<&'a Node>, key: &str) -> Option<&'a Node> {
     node.and_then(|n| n.get(key))
 }
 
+/// Where a node is, or the top of the file when it could not be found.
+fn node_location(doc: &Document, node: Option<&Node>) -> crate::model::Location {
+    node.map(|n| doc.location(n))
+        .unwrap_or_else(|| doc.location_of(super::yaml::Pos { line: 1, column: 1 }))
+}
+
 fn unknown_reference<'a>(
     doc: &Document,
     node: Option<&Node>,
@@ -246,9 +313,7 @@ fn unknown_reference<'a>(
     name: &str,
     known: impl Iterator<Item = &'a str> + Clone,
 ) -> Diagnostic {
-    let location = node
-        .map(|n| doc.location(n))
-        .unwrap_or_else(|| doc.location_of(super::yaml::Pos { line: 1, column: 1 }));
+    let location = node_location(doc, node);
     let names: Vec<&str> = known.clone().collect();
     let mut d = Diagnostic::at(location, format!("no {what} named `{name}` is declared"));
     d = d.expected(if names.is_empty() {

@@ -49,6 +49,58 @@ pub struct Manifest {
     /// Accepted failures, each with a reason and an expiry date.
     #[serde(default)]
     pub waivers: Vec<WaiverSection>,
+    /// How `liftoff watch` runs: thresholds, reminders, maintenance windows, retention and
+    /// checks beyond the endpoints' own. Command-line flags override these.
+    pub watch: Option<WatchSection>,
+}
+
+/// How `liftoff watch` runs.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchSection {
+    /// Consecutive failures that turn a check failing (default 3).
+    #[schemars(range(min = 1))]
+    pub failure_threshold: Option<u32>,
+    /// Consecutive successes that turn a failing check healthy again (default 2).
+    #[schemars(range(min = 1))]
+    pub success_threshold: Option<u32>,
+    /// While a check stays failing, send a reminder this often.
+    pub remind_every: Option<Duration>,
+    /// Windows without alerts, in UTC: `2026-12-01T02:00/2h`, `sun 02:00/2h`, `daily 03:00/30m`.
+    #[serde(default)]
+    pub maintenance: Vec<String>,
+    /// How long history is kept.
+    pub retention: Option<WatchRetentionSection>,
+    /// Checks beyond the endpoints' own: a URL that must answer 200.
+    #[serde(default)]
+    pub checks: Vec<WatchCheckSection>,
+}
+
+/// How long `liftoff watch` keeps history.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchRetentionSection {
+    /// Raw results (default 14d).
+    pub results: Option<Duration>,
+    /// Hourly rollups (default 90d).
+    pub hourly: Option<Duration>,
+    /// Daily rollups and state-change events (default 730d).
+    pub daily: Option<Duration>,
+}
+
+/// An extra check of `liftoff watch`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchCheckSection {
+    /// The URL that must answer 200.
+    #[schemars(length(min = 1))]
+    pub url: String,
+    /// The environment it belongs to (default production).
+    pub environment: Option<String>,
+    /// How often (default 5m).
+    pub interval: Option<Duration>,
+    /// A condition on the JSON body, e.g. `status == "UP"`.
+    pub expect: Option<String>,
 }
 
 /// Facts about the data the service keeps.

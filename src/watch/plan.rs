@@ -185,7 +185,44 @@ pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
             heartbeat: Some((backup.of.clone(), fresh_for)),
         });
     }
+    // Checks declared under `watch.checks`: a URL that must answer 200 (and meet `expect`).
+    for extra in &model.watch.checks {
+        let Ok(url) = url::Url::parse(&extra.url) else {
+            continue;
+        };
+        let origin = Some(url.origin().ascii_serialization());
+        let interval = extra
+            .interval
+            .map(|d| Duration::from_secs(d.as_secs().max(1)))
+            .or_else(|| {
+                model
+                    .monitoring
+                    .canaries
+                    .iter()
+                    .find(|c| origin_of(&c.target) == origin)
+                    .and_then(|c| c.interval)
+                    .map(|d| Duration::from_secs(d.as_secs().max(1)))
+            })
+            .unwrap_or(DEFAULT_INTERVAL);
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        checks.push(CheckSpec {
+            id: format!("{}:health:{}", extra.environment, extra.url),
+            environment: extra.environment.clone(),
+            kind: CheckKind::Health,
+            url: extra.url.clone(),
+            endpoint_kind: EndpointKind::Api,
+            path: Some(path),
+            condition: extra.expect.clone(),
+            http_url: None,
+            interval,
+            heartbeat: None,
+        });
+    }
     checks.sort_by(|a, b| a.id.cmp(&b.id));
+    checks.dedup_by(|a, b| a.id == b.id);
     let channels = model
         .monitoring
         .channels

@@ -1174,3 +1174,64 @@ fn sighup_reloads_the_manifest_and_a_broken_one_keeps_the_running_checks() {
     hup();
     assert_eq!(checks(), 4, "a broken manifest keeps the running checks");
 }
+
+#[test]
+fn the_watch_section_of_the_manifest_sets_thresholds_and_adds_checks() {
+    let https = free_port();
+    let Some(nginx) = Nginx::start(
+        &super::live::tls_server(
+            https,
+            "good",
+            &format!(
+                "{STRONG_HEADERS}\n  default_type application/json;\n  location / {{ return 200 'ok'; }}\n  \
+                 location = /status {{ return 200 '{{\"status\": \"DOWN\"}}'; }}"
+            ),
+        ),
+        &[https],
+    ) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let write = |watch: &str| {
+        std::fs::write(
+            project.path().join("liftoff.yaml"),
+            format!(
+                "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+                 - {{url: \"https://localhost:{https}/\", kind: api}}\nwatch:\n{watch}"
+            ),
+        )
+        .unwrap();
+    };
+    write(&format!(
+        "  failure_threshold: 1\n  checks:\n    - {{url: \"https://localhost:{https}/status\", expect: 'status == \"UP\"'}}\n"
+    ));
+    let out = liftoff()
+        .arg("watch")
+        .arg(project.path())
+        .args(["--once", "--ca-file", nginx.pki.ca().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The declared check runs, and one failure is enough to turn it (failure_threshold: 1).
+    assert!(
+        stdout.contains(&format!(
+            "FAIL down  production:health:https://localhost:{https}/status [down #1]"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("does not hold (found \"DOWN\")"),
+        "{stdout}"
+    );
+
+    write("  maintenance: [\"someday 02:00/1h\"]\n");
+    super::support::assert_check_input_error(
+        project.path(),
+        &["liftoff.yaml:8:17", "watch.maintenance", "expected"],
+    );
+    write("  failure_treshold: 2\n");
+    super::support::assert_check_input_error(
+        project.path(),
+        &["failure_treshold", "failure_threshold"],
+    );
+}

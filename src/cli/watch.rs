@@ -173,10 +173,43 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
             );
         }
     }
+    // The readiness the same files give `liftoff check --offline`, shown on the dashboard.
+    let readiness = {
+        let profile = super::profile_for(None, &loaded.declarations, dir)?;
+        let stage = loaded
+            .deployment
+            .stage
+            .as_ref()
+            .map(|s| s.value)
+            .unwrap_or(liftoff::model::Stage::Production);
+        let options = liftoff::policy::Options {
+            stage,
+            offline: true,
+            today: liftoff::model::Date::today_utc(),
+        };
+        let assessment =
+            liftoff::policy::assess(&loaded.deployment, &loaded.declarations, &profile, options)
+                .in_dir(dir)?;
+        liftoff::model::Stage::ALL
+            .iter()
+            .map(|stage| {
+                format!(
+                    "{stage}: {}",
+                    if assessment.readiness[stage.index()] {
+                        "ready"
+                    } else {
+                        "NOT READY"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     Ok(Loaded {
         service,
         plan,
         mailer,
+        readiness,
         settings: settings(args, &loaded.deployment.watch),
     })
 }
@@ -184,6 +217,8 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
 /// What one reading of the manifest gives watch.
 struct Loaded {
     service: String,
+    /// Readiness per stage by `check --offline` on the same files, for the dashboard.
+    readiness: String,
     plan: liftoff::watch::plan::WatchPlan,
     mailer: Option<liftoff::watch::deliver::Mailer>,
     settings: Settings,
@@ -250,6 +285,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
     }
     let Loaded {
         mut service,
+        mut readiness,
         plan,
         mailer,
         settings,
@@ -337,6 +373,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                     watcher.plan.clone(),
                     auth,
                     &service,
+                    &readiness,
                 );
                 let server = tokio::spawn(liftoff::watch::server::serve(
                     args.listen,
@@ -397,6 +434,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                     None => break,
                     Some(next) => {
                         service = next.service;
+                        readiness = next.readiness;
                         watcher.plan = Arc::new(next.plan);
                         watcher.mailer = next.mailer;
                         watcher.thresholds = next.settings.thresholds;

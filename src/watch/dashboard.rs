@@ -90,6 +90,7 @@ fn percent(value: Option<f64>) -> String {
 /// The dashboard page.
 pub fn render(
     service: &str,
+    readiness: &str,
     plan: &WatchPlan,
     statuses: &[CheckStatus],
     events: &[Event],
@@ -155,8 +156,10 @@ pub fn render(
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{service} · liftoff watch</title><style>{STYLESHEET}</style></head>\n<body>\n\
 <h1>{service}</h1><p class=\"summary\">{total} checks, <span class=\"{summary_class}\">{down_now} failing</span> · updated {updated} UTC</p>\n\
+<p class=\"summary\">readiness by <code>liftoff check --offline</code>: {readiness}</p>\n\
 {rows}<h2>Recent state changes</h2>\n<table>\n<tr><th>when (UTC)</th><th>change</th><th>incident</th><th>check</th><th>message</th></tr>\n{incidents}</table>\n</body></html>\n",
         service = escape(service),
+        readiness = escape(readiness),
         total = plan.checks.len(),
         summary_class = if down_now > 0 { "down" } else { "up" },
         updated = format_time(now),
@@ -289,7 +292,15 @@ mod tests {
 
     #[test]
     fn pages_escape_what_they_show() {
-        let html = render("<shop>", &WatchPlan::default(), &[], &[], &[], 0);
+        let html = render(
+            "<shop>",
+            "production: ready",
+            &WatchPlan::default(),
+            &[],
+            &[],
+            &[],
+            0,
+        );
         assert!(html.contains("&lt;shop&gt;") && !html.contains("<shop>"));
         assert!(
             !html.contains("http://") && !html.contains("https://"),

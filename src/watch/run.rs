@@ -243,7 +243,9 @@ impl Watcher {
                         let result = watcher.check_once(&spec).await;
                         report(&result);
                     }
-                    next += spec.interval;
+                    // A small jitter (up to 2% of the interval, at most 5 s) keeps checks that
+                    // share a target from marching in lockstep.
+                    next += spec.interval + jitter(spec.interval);
                     let now = tokio::time::Instant::now();
                     if next < now {
                         // A run longer than the interval: start again one interval from now
@@ -293,6 +295,18 @@ impl Watcher {
         self.deliver().await?;
         Ok(())
     }
+}
+
+/// A random delay of up to 2% of `interval`, at most five seconds.
+fn jitter(interval: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let bound = (interval.as_millis() as u64 / 50).min(5000);
+    if bound == 0 {
+        return Duration::ZERO;
+    }
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(store::now() as u64);
+    Duration::from_millis(hasher.finish() % bound)
 }
 
 /// A stable offset within the interval, so checks spread out and keep their slot across restarts.

@@ -115,15 +115,23 @@ struct App {
     plan: Arc<WatchPlan>,
     auth: Arc<Auth>,
     service: Arc<str>,
+    readiness: Arc<str>,
 }
 
 /// The router: every route, authentication and headers.
-pub fn router(store: Store, plan: Arc<WatchPlan>, auth: Auth, service: &str) -> Router {
+pub fn router(
+    store: Store,
+    plan: Arc<WatchPlan>,
+    auth: Auth,
+    service: &str,
+    readiness: &str,
+) -> Router {
     let app = App {
         store,
         plan,
         auth: Arc::new(auth),
         service: Arc::from(service),
+        readiness: Arc::from(readiness),
     };
     let protected = Router::new()
         .route("/", get(dashboard))
@@ -300,7 +308,9 @@ async fn dashboard(State(app): State<App>) -> Response {
                     ),
                 ),
             ],
-            super::dashboard::render(&app.service, &app.plan, &statuses, &events, &latencies, now),
+            super::dashboard::render(
+                &app.service,
+                &app.readiness, &app.plan, &statuses, &events, &latencies, now),
         )
             .into_response(),
         Err(e) => internal(e),

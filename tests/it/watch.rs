@@ -556,6 +556,10 @@ fn the_dashboard_renders_in_headless_chromium_without_external_requests() {
     let dom = String::from_utf8(run(&["--dump-dom"]).stdout).unwrap();
     assert!(dom.contains("<h1>registry</h1>"), "{dom}");
     assert!(dom.contains("4 checks"), "{dom}");
+    assert!(
+        dom.contains("production: NOT READY"),
+        "the readiness of check --offline: {dom}"
+    );
     assert!(dom.contains("class=\"up\">up</td>"), "{dom}");
     assert!(!dom.contains("class=\"down\">down</td>"), "{dom}");
     // Everything is inline: no stylesheet, script or image is fetched from anywhere.
@@ -1233,5 +1237,91 @@ fn the_watch_section_of_the_manifest_sets_thresholds_and_adds_checks() {
     super::support::assert_check_input_error(
         project.path(),
         &["failure_treshold", "failure_threshold"],
+    );
+}
+
+#[test]
+fn hanging_resetting_and_badly_certified_targets_fail_their_checks_in_bounded_time() {
+    let expired = free_port();
+    let Some(nginx) = Nginx::start(
+        &super::live::tls_server(
+            expired,
+            "expired",
+            &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+        ),
+        &[expired],
+    ) else {
+        return;
+    };
+    // A peer that accepts and never answers, and one that hangs up at once.
+    let hang = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hang_port = hang.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hang.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let reset = TcpListener::bind("127.0.0.1:0").unwrap();
+    let reset_port = reset.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in reset.incoming().flatten() {
+            drop(stream);
+        }
+    });
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{expired}/\", kind: api}}\n\
+             watch:\n  failure_threshold: 1\n  checks:\n    \
+             - {{url: \"http://127.0.0.1:{hang_port}/health\"}}\n    \
+             - {{url: \"http://127.0.0.1:{reset_port}/health\"}}\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = liftoff()
+        .arg("watch")
+        .arg(project.path())
+        .args([
+            "--once",
+            "--timeout",
+            "2",
+            "--ca-file",
+            nginx.pki.ca().to_str().unwrap(),
+        ])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "a hung target held up the run"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = |needle: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in {stdout}"))
+            .to_string()
+    };
+    let certificate = line(&format!(
+        "production:certificate:https://localhost:{expired}/"
+    ));
+    assert!(
+        certificate.starts_with("FAIL down") && certificate.contains("expired"),
+        "{certificate}"
+    );
+    let hung = line(&format!("127.0.0.1:{hang_port}/health"));
+    assert!(
+        hung.starts_with("FAIL down") && hung.contains("within 2 s"),
+        "{hung}"
+    );
+    let reset = line(&format!("127.0.0.1:{reset_port}/health"));
+    assert!(
+        reset.starts_with("FAIL down") && reset.contains("no HTTP answer"),
+        "{reset}"
     );
 }

@@ -391,16 +391,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .doing("claim alerts")?;
-        rows.iter()
-            .map(|row| {
-                Ok(Alert {
-                    key: row.try_get(0).doing("alert_key")?,
-                    channel: row.try_get(1).doing("channel")?,
-                    payload: row.try_get(2).doing("payload")?,
-                    attempts: row.try_get(3).doing("attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(alert_from).collect()
     }
 
     /// Alerts due for delivery at `now`, oldest first.
@@ -414,16 +405,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .doing("read outbox")?;
-        rows.iter()
-            .map(|row| {
-                Ok(Alert {
-                    key: row.try_get(0).doing("alert_key")?,
-                    channel: row.try_get(1).doing("channel")?,
-                    payload: row.try_get(2).doing("payload")?,
-                    attempts: row.try_get(3).doing("attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(alert_from).collect()
     }
 
     /// Marks an alert delivered.
@@ -678,6 +660,16 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// An outbox row (alert_key, channel, payload, attempts) as an [`Alert`].
+fn alert_from(row: &AnyRow) -> Result<Alert, StoreError> {
+    Ok(Alert {
+        key: row.try_get(0).doing("alert_key")?,
+        channel: row.try_get(1).doing("channel")?,
+        payload: row.try_get(2).doing("payload")?,
+        attempts: row.try_get(3).doing("attempts")?,
+    })
 }
 
 /// Unix seconds now.

@@ -113,17 +113,7 @@ fn the_same_alert_scenario_on_postgresql() {
 }
 
 fn alert_once_scenario(db: Option<String>) {
-    let (https, http) = (free_port(), free_port());
-    // The metrics path is open to anyone: the metrics-auth check fails.
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!(
-            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
-             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
-        ),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, https, http)) = open_metrics_site() else {
         return;
     };
     let receiver = Receiver::start(1);
@@ -318,6 +308,21 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
         .count();
     assert!(health_runs >= 2, "{out}");
     assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
+}
+
+/// A site whose metrics path is open to anyone (so the metrics-auth check fails), behind a
+/// plain-HTTP redirect: (nginx, HTTPS port, HTTP port).
+fn open_metrics_site() -> Option<(Nginx, u16, u16)> {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!(
+            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
+             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
+        ),
+    );
+    Nginx::start(&servers, &[https, http]).map(|nginx| (nginx, https, http))
 }
 
 /// A child process killed (by PID) when the test ends, passing or not.
@@ -586,16 +591,7 @@ fn the_dashboard_renders_in_headless_chromium_without_external_requests() {
 
 #[test]
 fn kill_9_mid_run_loses_no_committed_result_and_no_queued_alert() {
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!(
-            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
-             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
-        ),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, https, http)) = open_metrics_site() else {
         return;
     };
     let project = tempfile::tempdir().unwrap();
@@ -751,16 +747,7 @@ fn two_watchers_on_one_postgresql_alert_once_and_hand_over_when_the_leader_dies(
     let Some(db) = postgres_database() else {
         return;
     };
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!(
-            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
-             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
-        ),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, https, http)) = open_metrics_site() else {
         return;
     };
     let receiver = Receiver::start(0);
@@ -834,16 +821,7 @@ fn two_watchers_on_one_postgresql_alert_once_and_hand_over_when_the_leader_dies(
 
 #[test]
 fn reminders_repeat_while_failing_and_maintenance_windows_silence_alerts() {
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!(
-            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
-             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
-        ),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, https, http)) = open_metrics_site() else {
         return;
     };
     let ca = nginx.pki.ca();
@@ -962,16 +940,7 @@ impl SmtpSink {
 
 #[test]
 fn email_alerts_go_through_the_smtp_server_the_manifest_names() {
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!(
-            "{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}\n  \
-             location = /metrics {{ {STRONG_HEADERS} return 200 'up 1'; }}"
-        ),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, https, http)) = open_metrics_site() else {
         return;
     };
     let sink = SmtpSink::start();

@@ -139,6 +139,21 @@ struct Chain {
     tls: Option<TlsSeen>,
 }
 
+/// Where plain HTTP is tested for an endpoint: the declared `http_url`, else port 80 of the
+/// same host. `None` when the declared one is not a URL.
+pub fn plain_http_url(endpoint: &Url, declared: Option<&str>) -> Option<Url> {
+    match declared {
+        Some(u) => Url::parse(u).ok(),
+        None => {
+            let mut u = endpoint.clone();
+            // Setting scheme/port only fails for URLs that cannot have them; http(s) ones can.
+            let _ = u.set_scheme("http");
+            let _ = u.set_port(None);
+            Some(u)
+        }
+    }
+}
+
 /// Follows redirects from `start` (any host, as browsers do), recording every hop.
 async fn follow(
     client: &Client,
@@ -217,16 +232,7 @@ pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
         }
     };
     let https_url = (url.scheme() == "https").then(|| url.clone());
-    let http_url = match &target.http_url {
-        Some(u) => Url::parse(u).ok(),
-        None => {
-            let mut u = url.clone();
-            // Setting scheme/port only fails for URLs that cannot have them; ours can.
-            let _ = u.set_scheme("http");
-            let _ = u.set_port(None);
-            Some(u)
-        }
-    };
+    let http_url = plain_http_url(&url, target.http_url.as_deref());
 
     let accept = [(
         "accept",

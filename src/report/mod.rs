@@ -3,7 +3,7 @@
 //! Every renderer is a pure function from an [`Assessment`] to a string, so the same inputs give
 //! the same bytes: results are sorted and no timestamp is written.
 
-mod html;
+pub mod html;
 mod json;
 mod junit;
 mod markdown;

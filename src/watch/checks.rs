@@ -131,15 +131,7 @@ pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outco
             }
         },
         CheckKind::PlainHttp => {
-            let plain = match &spec.http_url {
-                Some(u) => Url::parse(u).ok(),
-                None => {
-                    let mut u = url.clone();
-                    let _ = u.set_scheme("http");
-                    let _ = u.set_port(None);
-                    Some(u)
-                }
-            };
+            let plain = crate::probe::plain_http_url(&url, spec.http_url.as_deref());
             let Some(plain) = plain else {
                 return Outcome::new(false, 0, "no plain-HTTP URL could be derived");
             };

@@ -6,6 +6,7 @@
 use super::engine::Health;
 use super::plan::WatchPlan;
 use super::store::{CheckStatus, Event};
+use crate::report::html::escape;
 
 /// The dashboard's stylesheet, inlined in the page and allowed by its hash in the page's CSP
 /// (a separate stylesheet request would need credentials browsers do not resend).
@@ -65,22 +66,6 @@ pub fn percentile(values: &mut [i64], p: f64) -> Option<i64> {
     values.sort_unstable();
     let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
     Some(values[rank.clamp(1, values.len()) - 1])
-}
-
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn percent(value: Option<f64>) -> String {

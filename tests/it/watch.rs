@@ -1294,3 +1294,65 @@ fn hanging_resetting_and_badly_certified_targets_fail_their_checks_in_bounded_ti
         "{reset}"
     );
 }
+
+#[test]
+fn a_flapping_target_below_the_thresholds_never_alerts() {
+    // Answers 200 and 500 by turns.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().flatten().enumerate() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let status = if n % 2 == 0 {
+                "200 OK"
+            } else {
+                "500 Internal Server Error"
+            };
+            let _ = write!(
+                reader.into_inner(),
+                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
+        }
+    });
+    let receiver = Receiver::start(0);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production: {{kind: production}}\n\
+             monitoring:\n  channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n\
+             watch:\n  checks: [{{url: \"http://127.0.0.1:{port}/health\"}}]\n"
+        ),
+    )
+    .unwrap();
+    let mut lines = Vec::new();
+    for _ in 0..6 {
+        let out = liftoff()
+            .arg("watch")
+            .arg(project.path())
+            .arg("--once")
+            .env(
+                "LIFTOFF_TEST_HOOK",
+                format!("http://127.0.0.1:{}/", receiver.port),
+            )
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        lines.push(stdout.lines().next().unwrap_or_default().to_string());
+    }
+    // It failed every other run, but never three times in a row: always up, never alerted.
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("FAIL")).count(),
+        3,
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| l.contains(" up ") && !l.contains('[')),
+        "{lines:?}"
+    );
+    assert!(receiver.accepted.lock().unwrap().is_empty());
+}

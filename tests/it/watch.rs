@@ -203,25 +203,9 @@ fn watch_without_endpoints_says_why() {
 
 #[test]
 fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, project)) = healthy_site_checked_every_second("shop") else {
         return;
     };
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("liftoff.yaml"),
-        format!(
-            "service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
-             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", health: /}}\n\
-             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n"
-        ),
-    )
-    .unwrap();
     let ca = nginx.pki.ca();
     let binary = assert_cmd::cargo::cargo_bin("liftoff");
     let api = free_port();
@@ -308,6 +292,29 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
         .count();
     assert!(health_runs >= 2, "{out}");
     assert!(out.lines().all(|l| l.starts_with("ok ")), "{out}");
+}
+
+/// A healthy site behind a plain-HTTP redirect, and a project whose manifest watches it (with a
+/// health path) every second: (nginx, project directory).
+fn healthy_site_checked_every_second(service: &str) -> Option<(Nginx, tempfile::TempDir)> {
+    let (https, http) = (free_port(), free_port());
+    let servers = redirecting_site(
+        http,
+        https,
+        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
+    );
+    let nginx = Nginx::start(&servers, &[https, http])?;
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: {service}\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", health: /}}\n\
+             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n"
+        ),
+    )
+    .unwrap();
+    Some((nginx, project))
 }
 
 /// A site whose metrics path is open to anyone (so the metrics-auth check fails), behind a
@@ -505,25 +512,9 @@ fn the_dashboard_renders_in_headless_chromium_without_external_requests() {
     let Some(browser) = chromium() else {
         return;
     };
-    let (https, http) = (free_port(), free_port());
-    let servers = redirecting_site(
-        http,
-        https,
-        &format!("{STRONG_HEADERS}\n  location / {{ return 200 'ok'; }}"),
-    );
-    let Some(nginx) = Nginx::start(&servers, &[https, http]) else {
+    let Some((nginx, project)) = healthy_site_checked_every_second("registry") else {
         return;
     };
-    let project = tempfile::tempdir().unwrap();
-    std::fs::write(
-        project.path().join("liftoff.yaml"),
-        format!(
-            "service: registry\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
-             - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", health: /}}\n\
-             monitoring:\n  canaries: [{{target: \"https://localhost:{https}/\", interval: 1s}}]\n"
-        ),
-    )
-    .unwrap();
     let api = free_port();
     let _daemon = KillOnDrop(
         std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))

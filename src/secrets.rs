@@ -35,16 +35,21 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_MARKERS.iter().any(|m| lower.contains(m)) || lower.ends_with("_key") || lower == "key"
 }
 
-/// Replaces the values of secret-looking keys, at any depth.
+/// Redacts `value` when `key` looks secret, else the secret-looking keys inside it.
+pub fn redact_entry(key: &str, value: &mut Value) {
+    if is_secret_key(key) && !matches!(value, Value::Null | Value::Bool(_)) {
+        *value = Value::String(REDACTED.into());
+    } else {
+        redact(value);
+    }
+}
+
+/// Replaces the values of secret-looking keys anywhere in `value`.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if is_secret_key(k) && !matches!(v, Value::Null | Value::Bool(_)) {
-                    *v = Value::String(REDACTED.into());
-                } else {
-                    redact(v);
-                }
+                redact_entry(k, v);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),

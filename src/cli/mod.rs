@@ -212,6 +212,31 @@ pub fn emit(text: &str, output: Option<&std::path::Path>) -> Result<(), Failure>
     Ok(())
 }
 
+/// Writes through `write` to `output`, or to standard output, buffered.
+pub fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    use anyhow::Context;
+    use std::io::Write;
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            // A closed pipe (`liftoff check | head`) is not an error worth a message.
+            let _ = write(&mut out).and_then(|()| out.flush());
+        }
+    }
+    Ok(())
+}
+
 /// Terraform options shared by the commands that read the deployment files.
 #[derive(clap::Args, Debug, Default)]
 pub struct TerraformArgs {

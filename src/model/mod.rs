@@ -748,6 +748,133 @@ pub struct ModuleSource {
     pub origin: Origin,
 }
 
+/// A small map from names to values, kept as a vector sorted by name. Resources have a handful of
+/// attributes: a sorted vector holds them in a fraction of the memory of a `BTreeMap`, whose
+/// smallest node is sized for eleven entries (measured at 0.9–1.2 KB per resource on the
+/// 10,000-resource benchmark, most of the peak memory).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortedMap<V>(Vec<(String, V)>);
+
+impl<V> Default for SortedMap<V> {
+    fn default() -> Self {
+        SortedMap(Vec::new())
+    }
+}
+
+impl<V> SortedMap<V> {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    /// The value named `name`.
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.position(name).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether a value is named `name`.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    /// Sets `name` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, name: String, value: V) -> Option<V> {
+        match self.position(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// Takes the value named `name` out.
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        self.position(name).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Entries in name order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (String, V)> {
+        self.0.iter()
+    }
+
+    /// Entries in name order, values writable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut V)> {
+        self.0.iter_mut().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Gives back the spare capacity once the map is complete.
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+}
+
+/// Collects like a map: sorted by name, the last of equal names wins.
+impl<V> FromIterator<(String, V)> for SortedMap<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        let mut items: Vec<_> = iter.into_iter().collect();
+        // Stable, so equal names keep their order; reversed, the dedup keeps the last written.
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        items.reverse();
+        items.dedup_by(|a, b| a.0 == b.0);
+        items.reverse();
+        items.shrink_to_fit();
+        SortedMap(items)
+    }
+}
+
+impl<V> IntoIterator for SortedMap<V> {
+    type Item = (String, V);
+    type IntoIter = std::vec::IntoIter<(String, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, V> IntoIterator for &'a SortedMap<V> {
+    type Item = &'a (String, V);
+    type IntoIter = std::slice::Iter<'a, (String, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<V> std::ops::Index<&str> for SortedMap<V> {
+    type Output = V;
+
+    /// Panics when `name` is missing, like a map's index.
+    fn index(&self, name: &str) -> &V {
+        match self.get(name) {
+            Some(value) => value,
+            None => panic!("no entry named `{name}`"),
+        }
+    }
+}
+
+/// Serialises as a map, in name order.
+impl<V: serde::Serialize> serde::Serialize for SortedMap<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// A resource's known attributes.
+pub type Attributes = SortedMap<Fact<serde_json::Value>>;
+
 /// A provider-specific resource (for example an `aws_db_instance`), as its reader saw it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -757,7 +884,7 @@ pub struct Resource {
     pub resource_type: String,
     pub environment: Option<String>,
     pub origin: Origin,
-    pub attributes: BTreeMap<String, Fact<serde_json::Value>>,
+    pub attributes: Attributes,
     /// Attributes whose value Terraform knows only after apply.
     pub unknown: BTreeMap<String, Location>,
     /// Attributes that refer to another resource, by its address.

@@ -6,9 +6,8 @@ use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
 use crate::glob::glob_match;
 use crate::model::{ArtefactFile, Date, Deployment, Location, PolicyDeclarations, Stage, Waiver};
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
-use crate::secrets::redact;
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 /// How to assess.
 #[derive(Clone, Copy, Debug)]
@@ -47,11 +46,12 @@ pub struct RuleResult {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-    #[serde(skip_serializing_if = "Map::is_empty")]
-    pub evidence: Map<String, Json>,
+    #[serde(skip_serializing_if = "crate::model::SortedMap::is_empty")]
+    pub evidence: crate::model::SortedMap<Json>,
     pub remediation: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waiver: Option<WaiverNote>,
+    /// Boxed: few results carry one, and every result would pay for its size inline.
+    pub waiver: Option<Box<WaiverNote>>,
     /// Levels at staging, soft launch, production (for per-stage readiness).
     #[serde(skip)]
     pub levels: [Requirement; 3],
@@ -174,12 +174,10 @@ fn to_result(
             });
         }
     }
-    let mut evidence = Json::Object(finding.evidence);
-    redact(&mut evidence);
-    let evidence = match evidence {
-        Json::Object(map) => map,
-        _ => Map::new(),
-    };
+    let mut evidence = finding.evidence;
+    for (key, value) in evidence.iter_mut() {
+        crate::secrets::redact_entry(key, value);
+    }
     RuleResult {
         rule: meta.id,
         status,
@@ -191,9 +189,57 @@ fn to_result(
         location: finding.origin.as_ref().and_then(|o| o.location().cloned()),
         evidence,
         remediation: meta.remediation,
-        waiver: waiver_note,
+        waiver: waiver_note.map(Box::new),
         levels: resolved.stages,
     }
+}
+
+/// Puts results in report order (rule, target, location, message) and collapses identical
+/// findings of one rule, in place: a large check holds tens of thousands of results, and a copy
+/// of them would set its peak memory.
+///
+/// Results arrive grouped by rule: sorting each rule's block by target and then moving the blocks
+/// into rule order is the same order as one global sort, at a fraction of the comparisons.
+fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
+    let mut start = 0;
+    while start < results.len() {
+        let rule = results[start].rule;
+        let end = start
+            + results[start..]
+                .iter()
+                .take_while(|r| r.rule == rule)
+                .count();
+        results[start..end].sort_by(|a, b| {
+            (&a.target, &a.location, &a.message).cmp(&(&b.target, &b.location, &b.message))
+        });
+        start = end;
+    }
+    // Identical findings of one rule collapse; the environment keeps apart two environments
+    // that read the same file (and so share a target).
+    results.dedup_by(|a, b| {
+        a.rule == b.rule
+            && a.target == b.target
+            && a.environment == b.environment
+            && a.message == b.message
+            && a.status == b.status
+    });
+    // Rules mostly run in id order (summarising rules run last): move each block that is out of
+    // order back by rotation, which touches only the results it passes.
+    let mut start = 0;
+    while start < results.len() {
+        let rule = results[start].rule;
+        let len = results[start..]
+            .iter()
+            .take_while(|r| r.rule == rule)
+            .count();
+        let insert_at = results[..start].partition_point(|r| r.rule < rule);
+        if insert_at < start {
+            results[insert_at..start + len].rotate_right(len);
+        }
+        start += len;
+    }
+    results.shrink_to_fit();
+    results
 }
 
 /// The `error` finding for an input file that could not be read.
@@ -295,30 +341,7 @@ pub fn assess(
             &mut results,
         );
     }
-    // Results arrive grouped by rule: sorting each rule's block by target and then the blocks by
-    // rule id is the same order as one global sort, at a fraction of the comparisons.
-    let mut blocks: Vec<Vec<RuleResult>> = Vec::new();
-    for result in results {
-        match blocks.last_mut() {
-            Some(block) if block[0].rule == result.rule => block.push(result),
-            _ => blocks.push(vec![result]),
-        }
-    }
-    for block in &mut blocks {
-        block.sort_by(|a, b| {
-            (&a.target, &a.location, &a.message).cmp(&(&b.target, &b.location, &b.message))
-        });
-        // Identical findings of one rule collapse; the environment keeps apart two environments
-        // that read the same file (and so share a target).
-        block.dedup_by(|a, b| {
-            a.target == b.target
-                && a.environment == b.environment
-                && a.message == b.message
-                && a.status == b.status
-        });
-    }
-    blocks.sort_by_key(|block| block[0].rule);
-    let results: Vec<RuleResult> = blocks.into_iter().flatten().collect();
+    let results = sort_results(results);
 
     let (readiness, summary) = tally(&results, options.stage);
 

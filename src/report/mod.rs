@@ -11,7 +11,7 @@ mod sarif;
 mod text;
 
 pub use html::to_html;
-pub use json::{REPORT_SCHEMA, to_json};
+pub use json::{REPORT_SCHEMA, to_json, write_json};
 pub use junit::to_junit;
 pub use markdown::to_markdown;
 pub use sarif::to_sarif;
@@ -40,6 +40,20 @@ pub fn render(assessment: &Assessment, format: Format, text: TextOptions) -> Str
         Format::Junit => to_junit(assessment),
         Format::Markdown => to_markdown(assessment),
         Format::Html => to_html(assessment),
+    }
+}
+
+/// Writes an assessment to `out`, rendered as [`render`] does. JSON is streamed; the other
+/// formats are small enough to render first.
+pub fn write(
+    assessment: &Assessment,
+    format: Format,
+    text: TextOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => write_json(assessment, out),
+        other => out.write_all(render(assessment, other, text).as_bytes()),
     }
 }
 

@@ -21,7 +21,7 @@ pub use support::*;
 use crate::model::{Date, Deployment, Origin, Stage};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 /// The area of operations a rule belongs to. Reports group results by pillar.
@@ -372,7 +372,7 @@ pub struct Finding {
     pub status: Status,
     pub message: String,
     pub origin: Option<Origin>,
-    pub evidence: Map<String, Json>,
+    pub evidence: crate::model::SortedMap<Json>,
 }
 
 impl Finding {
@@ -383,7 +383,7 @@ impl Finding {
             status,
             message: message.into(),
             origin: None,
-            evidence: Map::new(),
+            evidence: Default::default(),
         }
     }
 

@@ -15,10 +15,10 @@
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::Location;
 use hcl::edit::Span;
-use hcl::edit::structure::{Block, Body};
 use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::Path;
 
 /// A resource instance as Terraform would address it.
@@ -28,7 +28,7 @@ pub struct TfResource {
     pub resource_type: String,
     pub location: Location,
     /// Known attribute values (nested blocks are arrays of objects), with where each is written.
-    pub attributes: BTreeMap<String, (Json, Location)>,
+    pub attributes: crate::model::SortedMap<(Json, Location)>,
     /// Attributes whose value is known only after apply.
     pub unknown: BTreeMap<String, Location>,
     /// Inline waivers in comments before or inside the block: (rule id, reason, where).
@@ -112,7 +112,7 @@ fn inline_waivers(
             continue;
         };
         let comment = line[at..].trim_start_matches(['#', '/']).trim();
-        let location = Location::new(lines.path, number as u32, at as u32 + 1);
+        let location = Location::new(lines.path.clone(), number as u32, at as u32 + 1);
         if let Some(rest) = comment.strip_prefix("liftoff:ignore") {
             match rest.split_once("--") {
                 Some((rule, reason)) if !rule.trim().is_empty() && !reason.trim().is_empty() => {
@@ -168,16 +168,21 @@ pub struct Root {
 
 /// Maps byte offsets of one file to lines and columns.
 struct Lines<'a> {
-    path: &'a str,
+    /// Shared by every location in the file.
+    path: std::sync::Arc<str>,
     starts: Vec<usize>,
     text: &'a str,
 }
 
 impl<'a> Lines<'a> {
-    fn new(path: &'a str, text: &'a str) -> Lines<'a> {
+    fn new(path: &str, text: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { path, starts, text }
+        Lines {
+            path: path.into(),
+            starts,
+            text,
+        }
     }
 
     fn at(&self, offset: usize) -> Location {
@@ -188,7 +193,7 @@ impl<'a> Lines<'a> {
             .get(start..offset)
             .map_or(0, |s| s.chars().count())
             + 1;
-        Location::new(self.path, line as u32, column as u32)
+        Location::new(self.path.clone(), line as u32, column as u32)
     }
 
     /// Line `number` (1-based) without its line ending.
@@ -201,15 +206,236 @@ impl<'a> Lines<'a> {
         self.text.get(start..end).map(|l| l.trim_end_matches('\r'))
     }
 
-    fn of(&self, span: Option<std::ops::Range<usize>>) -> Location {
+    fn of(&self, span: Option<Range<usize>>) -> Location {
         self.at(span.map_or(0, |s| s.start))
+    }
+
+    /// The source text of `span` (empty when unknown).
+    fn text(&self, span: &Option<Range<usize>>) -> &'a str {
+        span.as_ref()
+            .and_then(|s| self.text.get(s.clone()))
+            .unwrap_or("")
     }
 }
 
+/// A parsed file, kept compact: the hcl-edit tree (whitespace, comments and spans for every
+/// token, several times the size of the text) is converted and dropped as soon as the file is
+/// parsed, so a repository of a thousand files never holds a thousand trees at once.
 struct Parsed {
     rel: String,
     text: String,
-    body: Body,
+    body: TfBody,
+}
+
+/// A body: its attributes and blocks, in source order within each kind.
+#[derive(Default)]
+struct TfBody {
+    attributes: Box<[TfAttribute]>,
+    blocks: Box<[TfBlock]>,
+}
+
+impl TfBody {
+    fn from_edit(body: hcl::edit::structure::Body, top_level: bool) -> TfBody {
+        let mut attributes = Vec::new();
+        let mut blocks = Vec::new();
+        for structure in body {
+            match structure {
+                hcl::edit::structure::Structure::Attribute(attr) => {
+                    attributes.push(TfAttribute::from_edit(attr))
+                }
+                hcl::edit::structure::Structure::Block(block) => {
+                    blocks.push(TfBlock::from_edit(block, top_level))
+                }
+            }
+        }
+        // Boxed slices: exact size, where a vector keeps up to half again as spare capacity.
+        TfBody {
+            attributes: attributes.into_boxed_slice(),
+            blocks: blocks.into_boxed_slice(),
+        }
+    }
+
+    fn attributes(&self) -> impl Iterator<Item = &TfAttribute> {
+        self.attributes.iter()
+    }
+
+    fn blocks(&self) -> impl Iterator<Item = &TfBlock> {
+        self.blocks.iter()
+    }
+
+    fn attribute(&self, key: &str) -> Option<&TfAttribute> {
+        self.attributes.iter().find(|a| a.key == key)
+    }
+}
+
+/// A block with its labels and where it is written.
+struct TfBlock {
+    ident: String,
+    labels: Box<[String]>,
+    span: Option<Range<usize>>,
+    body: TfBody,
+    /// The variables and locals a top-level block names (empty for nested blocks).
+    referenced: Names,
+}
+
+/// The variables and locals a block names, sorted, as compact lists.
+#[derive(Default)]
+struct Names {
+    vars: Box<[String]>,
+    locals: Box<[String]>,
+    /// `var` or `local` used as a whole object: the block needs all of them.
+    whole: bool,
+}
+
+impl TfBlock {
+    fn from_edit(block: hcl::edit::structure::Block, top_level: bool) -> TfBlock {
+        let mut referenced = Referenced::default();
+        if top_level {
+            hcl::edit::visit::Visit::visit_block(&mut referenced, &block);
+        }
+        let span = block.span();
+        TfBlock {
+            ident: block.ident.value().to_string(),
+            labels: block
+                .labels
+                .iter()
+                .map(|l| match l {
+                    hcl::edit::structure::BlockLabel::Ident(i) => i.value().to_string(),
+                    hcl::edit::structure::BlockLabel::String(s) => s.value().to_string(),
+                })
+                .collect(),
+            span,
+            body: TfBody::from_edit(block.body, false),
+            referenced: Names {
+                vars: referenced.vars.into_iter().collect(),
+                locals: referenced.locals.into_iter().collect(),
+                whole: referenced.whole,
+            },
+        }
+    }
+}
+
+/// An attribute: its key, where the key is written, and its value.
+struct TfAttribute {
+    key: String,
+    key_span: Option<Range<usize>>,
+    value: TfExpr,
+}
+
+impl TfAttribute {
+    fn from_edit(attr: hcl::edit::structure::Attribute) -> TfAttribute {
+        let key_span = attr.key.span();
+        TfAttribute {
+            key: attr.key.value().to_string(),
+            key_span,
+            value: TfExpr::from_edit(attr.value),
+        }
+    }
+}
+
+/// An expression in hcl-rs form, with the source range it was written in (for the text of a
+/// reference) and whether it calls `try` or `can` (which need resolving before evaluation).
+struct TfExpr {
+    expr: hcl::Expression,
+    span: Option<Range<usize>>,
+    special: bool,
+}
+
+impl TfExpr {
+    fn from_edit(value: hcl::edit::expr::Expression) -> TfExpr {
+        let span = value.span();
+        let mut expr = hcl::Expression::from(value);
+        shrink(&mut expr);
+        TfExpr {
+            special: calls_try_or_can(&expr),
+            expr,
+            span,
+        }
+    }
+}
+
+/// Gives back the spare capacity of an expression's lists. hcl-rs converts hcl-edit's lists in
+/// place, so a traversal keeps room for four of hcl-edit's larger operators: a third of the memory
+/// of a parsed configuration (measured with heaptrack).
+fn shrink(expr: &mut hcl::Expression) {
+    use hcl::Expression as E;
+    match expr {
+        E::Array(items) => {
+            items.shrink_to_fit();
+            items.iter_mut().for_each(shrink);
+        }
+        E::Object(map) => map.values_mut().for_each(shrink),
+        E::Parenthesis(inner) => shrink(inner),
+        E::Traversal(traversal) => {
+            shrink(&mut traversal.expr);
+            traversal.operators.shrink_to_fit();
+            for op in &mut traversal.operators {
+                if let hcl::expr::TraversalOperator::Index(index) = op {
+                    shrink(index);
+                }
+            }
+        }
+        E::Conditional(c) => {
+            shrink(&mut c.cond_expr);
+            shrink(&mut c.true_expr);
+            shrink(&mut c.false_expr);
+        }
+        E::Operation(op) => match op.as_mut() {
+            hcl::expr::Operation::Unary(u) => shrink(&mut u.expr),
+            hcl::expr::Operation::Binary(b) => {
+                shrink(&mut b.lhs_expr);
+                shrink(&mut b.rhs_expr);
+            }
+        },
+        E::ForExpr(f) => {
+            shrink(&mut f.collection_expr);
+            shrink(&mut f.value_expr);
+            if let Some(key) = &mut f.key_expr {
+                shrink(key);
+            }
+            if let Some(cond) = &mut f.cond_expr {
+                shrink(cond);
+            }
+        }
+        E::FuncCall(call) => {
+            call.args.shrink_to_fit();
+            call.args.iter_mut().for_each(shrink);
+        }
+        _ => {}
+    }
+}
+
+/// Whether `expr` calls `try` or `can` outside a string template (those stay unresolved).
+fn calls_try_or_can(expr: &hcl::Expression) -> bool {
+    use hcl::Expression as E;
+    match expr {
+        E::Array(items) => items.iter().any(calls_try_or_can),
+        E::Object(map) => map.values().any(calls_try_or_can),
+        E::Parenthesis(inner) => calls_try_or_can(inner),
+        E::Traversal(traversal) => {
+            calls_try_or_can(&traversal.expr)
+                || traversal.operators.iter().any(|op| {
+                    matches!(op, hcl::expr::TraversalOperator::Index(index) if calls_try_or_can(index))
+                })
+        }
+        E::Conditional(c) => {
+            calls_try_or_can(&c.cond_expr)
+                || calls_try_or_can(&c.true_expr)
+                || calls_try_or_can(&c.false_expr)
+        }
+        E::Operation(op) => match op.as_ref() {
+            hcl::expr::Operation::Unary(u) => calls_try_or_can(&u.expr),
+            hcl::expr::Operation::Binary(b) => {
+                calls_try_or_can(&b.lhs_expr) || calls_try_or_can(&b.rhs_expr)
+            }
+        },
+        E::ForExpr(f) => calls_try_or_can(&f.collection_expr),
+        E::FuncCall(call) => {
+            (call.name.namespace.is_empty() && matches!(call.name.name.as_str(), "try" | "can"))
+                || call.args.iter().any(calls_try_or_can)
+        }
+        _ => false,
+    }
 }
 
 fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
@@ -218,7 +444,7 @@ fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
         Ok(body) => Ok(Parsed {
             rel: rel.to_string(),
             text,
-            body,
+            body: TfBody::from_edit(body, true),
         }),
         Err(e) => {
             let at = Location::new(
@@ -240,11 +466,8 @@ fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
     }
 }
 
-fn label(block: &Block, index: usize) -> Option<String> {
-    block.labels.get(index).map(|l| match l {
-        hcl::edit::structure::BlockLabel::Ident(i) => i.value().to_string(),
-        hcl::edit::structure::BlockLabel::String(s) => s.value().to_string(),
-    })
+fn label(block: &TfBlock, index: usize) -> Option<String> {
+    block.labels.get(index).cloned()
 }
 
 fn to_json(value: &hcl::Value) -> Json {
@@ -429,15 +652,10 @@ fn read_module(
         for block in file
             .body
             .blocks()
-            .filter(|b| b.ident.value().as_str() == "variable")
+            .filter(|b| b.ident.as_str() == "variable")
         {
-            if let (Some(name), Some(default)) = (
-                label(block, 0),
-                block
-                    .body
-                    .attributes()
-                    .find(|a| a.key.value().as_str() == "default"),
-            ) {
+            if let (Some(name), Some(default)) = (label(block, 0), block.body.attribute("default"))
+            {
                 if let Ok(v) = evaluate_expr(&default.value, &base_ctx) {
                     vars.insert(name, v);
                 }
@@ -471,9 +689,8 @@ fn read_module(
         } else {
             let parsed = parse(dir, &path)?;
             for attr in parsed.body.attributes() {
-                let expr: hcl::Expression = attr.value.clone().into();
-                if let Ok(v) = expr.evaluate(&base_ctx) {
-                    vars.insert(attr.key.value().to_string(), v);
+                if let Ok(v) = evaluate_expr(&attr.value, &base_ctx) {
+                    vars.insert(attr.key.clone(), v);
                 }
             }
         }
@@ -484,21 +701,10 @@ fn read_module(
     }
     // Locals may refer to each other: evaluate until nothing more resolves.
     let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
-    let local_exprs: Vec<(String, hcl::Expression)> = files
+    let local_exprs: Vec<(String, &hcl::Expression)> = files
         .iter()
-        .flat_map(|f| {
-            f.body
-                .blocks()
-                .filter(|b| b.ident.value().as_str() == "locals")
-        })
-        .flat_map(|b| {
-            b.body.attributes().map(|a| {
-                (
-                    a.key.value().to_string(),
-                    hcl::Expression::from(a.value.clone()),
-                )
-            })
-        })
+        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
+        .flat_map(|b| b.body.attributes().map(|a| (a.key.clone(), &a.value.expr)))
         .collect();
     // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
     // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
@@ -510,7 +716,7 @@ fn read_module(
         for (name, expr) in &local_exprs {
             if !locals.contains_key(name) {
                 let value = if resolve_special {
-                    let mut resolved = expr.clone();
+                    let mut resolved = (*expr).clone();
                     resolve_special_calls(&mut resolved, &ctx);
                     resolved.evaluate(&ctx)
                 } else {
@@ -533,10 +739,11 @@ fn read_module(
     default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
     root.folders.push(folder.to_string());
-    for file in &files {
+    // Each file is dropped once its resources are read, so its memory serves the next ones.
+    for file in files {
         let lines = Lines::new(&file.rel, &file.text);
         for block in file.body.blocks() {
-            match block.ident.value().as_str() {
+            match block.ident.as_str() {
                 "resource" => {
                     if let (Some(rtype), Some(name)) = (label(block, 0), label(block, 1)) {
                         let mut expanded = expand(
@@ -558,12 +765,7 @@ fn read_module(
                 }
                 "module" => {
                     let name = label(block, 0).unwrap_or_default();
-                    let value_of = |key: &str| {
-                        block
-                            .body
-                            .attributes()
-                            .find(|a| a.key.value().as_str() == key)
-                    };
+                    let value_of = |key: &str| block.body.attribute(key);
                     let source = value_of("source")
                         .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
                         .and_then(|v| v.as_str().map(String::from))
@@ -585,7 +787,7 @@ fn read_module(
                             address: format!("{}module.{name}", call.prefix),
                             source: source.clone(),
                             version,
-                            location: lines.of(block.span()),
+                            location: lines.of(block.span.clone()),
                             followed,
                         });
                         if !followed {
@@ -594,10 +796,10 @@ fn read_module(
                             let mut inputs = TfResource {
                                 address: format!("{}module.{name}", call.prefix),
                                 resource_type: "module".to_string(),
-                                location: lines.of(block.span()),
-                                attributes: BTreeMap::new(),
+                                location: lines.of(block.span.clone()),
+                                attributes: Default::default(),
                                 unknown: BTreeMap::new(),
-                                waivers: inline_waivers(&lines, block.span(), &mut problems),
+                                waivers: inline_waivers(&lines, block.span.clone(), &mut problems),
                                 references: BTreeMap::new(),
                             };
                             read_body(&block.body, "", &ctx, &lines, &mut inputs);
@@ -625,13 +827,13 @@ fn read_module(
                     for attr in block
                         .body
                         .attributes()
-                        .filter(|a| !meta.contains(&a.key.value().as_str()))
+                        .filter(|a| !meta.contains(&a.key.as_str()))
                     {
                         match evaluate_expr(&attr.value, &ctx) {
                             Ok(v) => {
-                                inner.inputs.insert(attr.key.value().to_string(), v);
+                                inner.inputs.insert(attr.key.clone(), v);
                             }
-                            Err(_) => inner.unknown_inputs.push(attr.key.value().to_string()),
+                            Err(_) => inner.unknown_inputs.push(attr.key.clone()),
                         }
                     }
                     let path = match installed.filter(|_| !local) {
@@ -640,7 +842,7 @@ fn read_module(
                     };
                     if !dir.join(&path).is_dir() {
                         problems.push(
-                            Diagnostic::at(lines.of(block.span()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))
+                            Diagnostic::at(lines.of(block.span.clone()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))
                                 .expected("a local module path relative to this folder"),
                         );
                         continue;
@@ -671,19 +873,17 @@ fn read_module(
 fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
     let mut tags = BTreeMap::new();
     for file in files {
-        for provider in file.body.blocks().filter(|b| {
-            b.ident.value().as_str() == "provider" && label(b, 0).as_deref() == Some("aws")
-        }) {
+        for provider in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "provider" && label(b, 0).as_deref() == Some("aws"))
+        {
             for block in provider
                 .body
                 .blocks()
-                .filter(|b| b.ident.value().as_str() == "default_tags")
+                .filter(|b| b.ident.as_str() == "default_tags")
             {
-                if let Some(attr) = block
-                    .body
-                    .attributes()
-                    .find(|a| a.key.value().as_str() == "tags")
-                {
+                if let Some(attr) = block.body.attribute("tags") {
                     if let Ok(hcl::Value::Object(map)) = evaluate_expr(&attr.value, ctx) {
                         tags.extend(map.iter().map(|(k, v)| (k.clone(), to_json(v))));
                     }
@@ -740,7 +940,7 @@ impl hcl::edit::visit::Visit for Referenced {
 }
 
 /// The object of the `names` of `all` (or all of them when `whole`).
-fn subset(all: &BTreeMap<String, hcl::Value>, names: &BTreeSet<String>, whole: bool) -> hcl::Value {
+fn subset(all: &BTreeMap<String, hcl::Value>, names: &[String], whole: bool) -> hcl::Value {
     let pick = |(k, v): (&String, &hcl::Value)| (k.clone(), v.clone());
     hcl::Value::Object(if whole {
         all.iter().map(pick).collect()
@@ -758,7 +958,7 @@ fn subset(all: &BTreeMap<String, hcl::Value>, names: &BTreeSet<String>, whole: b
 /// are declared in it in turn.
 #[allow(clippy::too_many_arguments)]
 fn expand(
-    block: &Block,
+    block: &TfBlock,
     rtype: &str,
     name: &str,
     ctx: &mut Context<'static>,
@@ -768,19 +968,13 @@ fn expand(
     default_tags: &BTreeMap<String, Json>,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<TfResource> {
-    let mut referenced = Referenced::default();
-    hcl::edit::visit::Visit::visit_block(&mut referenced, block);
+    let referenced = &block.referenced;
     ctx.declare_var("var", subset(vars, &referenced.vars, referenced.whole));
     ctx.declare_var(
         "local",
         subset(locals, &referenced.locals, referenced.whole),
     );
-    let meta = |key: &str| {
-        block
-            .body
-            .attributes()
-            .find(|a| a.key.value().as_str() == key)
-    };
+    let meta = |key: &str| block.body.attribute(key);
     let base = format!("{rtype}.{name}");
     // (address suffix, count.index, each.key, each.value)
     let mut instances: Vec<(String, Option<i64>, Option<hcl::Value>)> = Vec::new();
@@ -823,7 +1017,7 @@ fn expand(
         instances.push((String::new(), None, None));
     }
     let mut out = Vec::new();
-    let waivers = inline_waivers(lines, block.span(), problems);
+    let waivers = inline_waivers(lines, block.span.clone(), problems);
     for (suffix, index, each) in instances {
         // Null, not left over from the previous resource: `count.index` outside a counted
         // resource must not evaluate.
@@ -843,8 +1037,8 @@ fn expand(
         let mut resource = TfResource {
             address: format!("{base}{suffix}"),
             resource_type: rtype.to_string(),
-            location: lines.of(block.span()),
-            attributes: BTreeMap::new(),
+            location: lines.of(block.span.clone()),
+            attributes: Default::default(),
             unknown: BTreeMap::new(),
             waivers: waivers.clone(),
             references: BTreeMap::new(),
@@ -862,6 +1056,7 @@ fn expand(
                 .attributes
                 .insert("tags".into(), (Json::Object(tags), at));
         }
+        resource.attributes.shrink_to_fit();
         out.push(resource);
     }
     out
@@ -870,7 +1065,7 @@ fn expand(
 /// Expands a `dynamic "name" { for_each = …; content { … } }` block into one nested `name` block
 /// per element, as Terraform does. A `for_each` known only after apply leaves the block unknown.
 fn read_dynamic(
-    block: &Block,
+    block: &TfBlock,
     prefix: &str,
     ctx: &Context,
     lines: &Lines<'_>,
@@ -880,22 +1075,13 @@ fn read_dynamic(
 ) {
     let Some(name) = label(block, 0) else { return };
     let key = format!("{prefix}{name}");
-    let attribute = |k: &str| {
-        block
-            .body
-            .attributes()
-            .find(|a| a.key.value().as_str() == k)
-    };
-    let Some(content) = block
-        .body
-        .blocks()
-        .find(|b| b.ident.value().as_str() == "content")
-    else {
+    let attribute = |k: &str| block.body.attribute(k);
+    let Some(content) = block.body.blocks().find(|b| b.ident.as_str() == "content") else {
         return;
     };
     // `iterator = rule` names the loop variable; it defaults to the block's label.
     let iterator = attribute("iterator")
-        .map(|a| a.value.to_string().trim().to_string())
+        .map(|a| lines.text(&a.value.span).trim().to_string())
         .unwrap_or_else(|| name.clone());
     let elements: Vec<(hcl::Value, hcl::Value)> =
         match attribute("for_each").map(|a| evaluate_expr(&a.value, ctx)) {
@@ -909,13 +1095,13 @@ fn read_dynamic(
                 .map(|(k, v)| (hcl::Value::from(k), v))
                 .collect(),
             _ => {
-                resource.unknown.insert(key, lines.of(block.span()));
+                resource.unknown.insert(key, lines.of(block.span.clone()));
                 return;
             }
         };
     nested_at
         .entry(key.clone())
-        .or_insert_with(|| lines.of(block.span()));
+        .or_insert_with(|| lines.of(block.span.clone()));
     let entries = nested.entry(key).or_default();
     for (k, v) in elements {
         let mut scope = ctx.clone();
@@ -926,8 +1112,8 @@ fn read_dynamic(
         let mut inner = TfResource {
             address: String::new(),
             resource_type: String::new(),
-            location: lines.of(content.span()),
-            attributes: BTreeMap::new(),
+            location: lines.of(content.span.clone()),
+            attributes: Default::default(),
             unknown: BTreeMap::new(),
             waivers: Vec::new(),
             references: BTreeMap::new(),
@@ -945,22 +1131,22 @@ fn read_dynamic(
 
 /// Evaluates a body's attributes and nested blocks into `resource`, under `prefix`.
 fn read_body(
-    body: &Body,
+    body: &TfBody,
     prefix: &str,
     ctx: &Context,
     lines: &Lines<'_>,
     resource: &mut TfResource,
 ) {
     for attr in body.attributes() {
-        let key = format!("{prefix}{}", attr.key.value());
+        let key = format!("{prefix}{}", attr.key.as_str());
         if matches!(
-            attr.key.value().as_str(),
+            attr.key.as_str(),
             "count" | "for_each" | "depends_on" | "provider"
         ) && prefix.is_empty()
         {
             continue;
         }
-        let at = lines.of(attr.key.span());
+        let at = lines.of(attr.key_span.clone());
         match evaluate_expr(&attr.value, ctx) {
             Ok(value) => {
                 let mut value = normalise(to_json(&value));
@@ -968,13 +1154,13 @@ fn read_body(
                 // variable default or in a variable file); its value never enters the model.
                 // Flags such as `manage_master_user_password = true` hold no secret.
                 let literal = value.as_str().is_some_and(|s| !s.is_empty());
-                if crate::secrets::is_terraform_secret(attr.key.value()) && literal {
+                if crate::secrets::is_terraform_secret(attr.key.as_str()) && literal {
                     value = Json::String(crate::secrets::REDACTED.into());
                 }
                 resource.attributes.insert(key, (value, at));
             }
             Err(_) => {
-                if let Some(address) = reference(&attr.value.to_string()) {
+                if let Some(address) = reference(lines.text(&attr.value.span)) {
                     resource.references.insert(key.clone(), address);
                 }
                 resource.unknown.insert(key, at);
@@ -985,7 +1171,7 @@ fn read_body(
     let mut nested: BTreeMap<String, Vec<Json>> = BTreeMap::new();
     let mut nested_at: BTreeMap<String, Location> = BTreeMap::new();
     for block in body.blocks() {
-        let ident = block.ident.value().to_string();
+        let ident = block.ident.clone();
         if ident == "lifecycle" {
             continue;
         }
@@ -1004,8 +1190,8 @@ fn read_body(
         let mut inner = TfResource {
             address: String::new(),
             resource_type: String::new(),
-            location: lines.of(block.span()),
-            attributes: BTreeMap::new(),
+            location: lines.of(block.span.clone()),
+            attributes: Default::default(),
             unknown: BTreeMap::new(),
             waivers: Vec::new(),
             references: BTreeMap::new(),
@@ -1018,7 +1204,7 @@ fn read_body(
             .collect();
         nested_at
             .entry(format!("{prefix}{ident}"))
-            .or_insert_with(|| lines.of(block.span()));
+            .or_insert_with(|| lines.of(block.span.clone()));
         nested
             .entry(format!("{prefix}{ident}"))
             .or_default()
@@ -1201,13 +1387,13 @@ fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
 }
 
 /// Evaluates a configuration expression, `try` and `can` included.
-fn evaluate_expr(
-    expr: &hcl::edit::expr::Expression,
-    ctx: &Context,
-) -> Result<hcl::Value, hcl::eval::Error> {
-    let mut expr = hcl::Expression::from(expr.clone());
-    resolve_special_calls(&mut expr, ctx);
-    expr.evaluate(ctx)
+fn evaluate_expr(expr: &TfExpr, ctx: &Context) -> Result<hcl::Value, hcl::eval::Error> {
+    if !expr.special {
+        return expr.expr.evaluate(ctx);
+    }
+    let mut resolved = expr.expr.clone();
+    resolve_special_calls(&mut resolved, ctx);
+    resolved.evaluate(ctx)
 }
 
 /// An IPv4 or IPv6 prefix as (address bits, prefix length, address width).

@@ -57,7 +57,7 @@ pub fn read(dir: &Path, rel: &str) -> Result<Vec<TfResource>, InputError> {
                 continue;
             };
             let location = lines.of_address(rel, &text, address);
-            let mut attributes = BTreeMap::new();
+            let mut attributes = crate::model::SortedMap::default();
             let mut unknown = BTreeMap::new();
             let sensitive = after_sensitive.get(address).copied().unwrap_or(&Json::Null);
             for (key, value) in resource["values"].as_object().into_iter().flatten() {

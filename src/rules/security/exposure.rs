@@ -365,16 +365,29 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
         &["aws_lambda_permission", "aws_lambda_function_url"],
     )
     .collect();
-    let grants_to = |grant: &crate::model::Resource, function: &crate::model::Resource| {
-        grant.environment == function.environment
-            && grant
-                .references
-                .get("function_name")
-                .is_some_and(|a| *a == function.address)
-    };
+    // Grants by the function they name, so the join stays linear on large configurations.
+    fn target(grant: &crate::model::Resource) -> Option<(Option<&str>, &str)> {
+        grant
+            .references
+            .get("function_name")
+            .map(|address| (grant.environment.as_deref(), address.as_str()))
+    }
+    let mut grants_by_function: std::collections::HashMap<_, Vec<&crate::model::Resource>> =
+        std::collections::HashMap::new();
+    for grant in &grants {
+        if let Some(key) = target(grant) {
+            grants_by_function.entry(key).or_default().push(grant);
+        }
+    }
+    let function_keys: std::collections::HashSet<_> = functions
+        .iter()
+        .map(|f| (f.environment.as_deref(), f.address.as_str()))
+        .collect();
     let mut out = Vec::new();
     for function in &functions {
-        let opener = grants.iter().find(|g| grants_to(g, function) && is_open(g));
+        let opener = grants_by_function
+            .get(&(function.environment.as_deref(), function.address.as_str()))
+            .and_then(|found| found.iter().find(|g| is_open(g)));
         out.push(match opener {
             Some(opener) => {
                 let (message, attribute) = why(opener);
@@ -398,7 +411,7 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
     // is judged on its own address.
     for grant in grants
         .iter()
-        .filter(|g| !functions.iter().any(|f| grants_to(g, f)))
+        .filter(|g| target(g).is_none_or(|key| !function_keys.contains(&key)))
     {
         let (message, attribute) = why(grant);
         let finding = if is_open(grant) {

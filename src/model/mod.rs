@@ -886,9 +886,9 @@ pub struct Resource {
     pub origin: Origin,
     pub attributes: Attributes,
     /// Attributes whose value Terraform knows only after apply.
-    pub unknown: BTreeMap<String, Location>,
+    pub unknown: SortedMap<Location>,
     /// Attributes that refer to another resource, by its address.
-    pub references: BTreeMap<String, String>,
+    pub references: SortedMap<String>,
 }
 
 impl Resource {
@@ -998,4 +998,37 @@ pub struct PolicyDeclarations {
     /// Where each rule id of `params` is written.
     pub params_origin: BTreeMap<String, Origin>,
     pub waivers: Vec<Waiver>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_map_behaves_like_a_map() {
+        let mut map: SortedMap<u32> = [("b".to_string(), 1), ("a".to_string(), 2)]
+            .into_iter()
+            .chain([("b".to_string(), 3)])
+            .collect();
+        assert_eq!(map.get("b"), Some(&3), "the last of equal names wins");
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(map.insert("c".into(), 4), None);
+        assert_eq!(map.insert("a".into(), 5), Some(2));
+        assert_eq!(map.remove("b"), Some(3));
+        assert!(!map.contains_key("b"));
+        assert_eq!(map.len(), 2);
+        assert_eq!(
+            serde_json::to_string(&map).unwrap(),
+            r#"{"a":5,"c":4}"#,
+            "serialises as a map in name order"
+        );
+    }
+
+    #[test]
+    fn facts_stay_small() {
+        // A large Terraform check holds tens of thousands of facts; a rarely used variant must not
+        // make every one of them larger (Location is a shared path and two numbers).
+        assert!(std::mem::size_of::<Origin>() <= 32);
+        assert!(std::mem::size_of::<Fact<serde_json::Value>>() <= 64);
+    }
 }

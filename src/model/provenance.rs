@@ -44,7 +44,11 @@ pub enum Origin {
     /// Observed by a live probe of this URL.
     Probe { url: String },
     /// Not written anywhere: worked out by liftoff (for example an environment's kind from its name).
-    Derived { from: Option<Location>, how: String },
+    /// Boxed fields keep every fact small: a large check holds tens of thousands of origins.
+    Derived {
+        from: Option<Box<Location>>,
+        how: Box<str>,
+    },
 }
 
 impl Origin {
@@ -52,7 +56,7 @@ impl Origin {
     pub fn location(&self) -> Option<&Location> {
         match self {
             Origin::Declared(l) | Origin::Artefact(l) => Some(l),
-            Origin::Derived { from, .. } => from.as_ref(),
+            Origin::Derived { from, .. } => from.as_deref(),
             Origin::Probe { .. } => None,
         }
     }

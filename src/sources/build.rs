@@ -395,8 +395,8 @@ fn build_environment(
         (None, Some(kind)) => Fact::new(
             kind,
             Origin::Derived {
-                from: at.origin(key_node).location().cloned(),
-                how: format!("kind {} taken from the name", kind.as_str()),
+                from: at.origin(key_node).location().cloned().map(Box::new),
+                how: format!("kind {} taken from the name", kind.as_str()).into(),
             },
         ),
         (None, None) => {

@@ -200,7 +200,7 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
             None => Fact::new(
                 1,
                 Origin::Derived {
-                    from: Some(doc.location(root)),
+                    from: Some(Box::new(doc.location(root))),
                     how: "Kubernetes runs one replica unless told otherwise".into(),
                 },
             ),

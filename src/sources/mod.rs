@@ -452,8 +452,8 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
             None => {
                 let kind = compose::kind_of(service);
                 let kind_origin = Origin::Derived {
-                    from: origin.location().cloned(),
-                    how: format!("kind {} from the image and ports", kind.as_str()),
+                    from: origin.location().cloned().map(Box::new),
+                    how: format!("kind {} from the image and ports", kind.as_str()).into(),
                 };
                 let mut component = Component::new(
                     service.name.clone(),
@@ -474,7 +474,7 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
             None => Fact::new(
                 1,
                 Origin::Derived {
-                    from: origin.location().cloned(),
+                    from: origin.location().cloned().map(Box::new),
                     how: "compose runs one replica unless told otherwise".into(),
                 },
             ),
@@ -509,7 +509,7 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
                         None => Fact::new(
                             false,
                             Origin::Derived {
-                                from: origin.location().cloned(),
+                                from: origin.location().cloned().map(Box::new),
                                 how: "publishes no port".into(),
                             },
                         ),
@@ -788,8 +788,8 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
                     Fact::new(
                         kind,
                         Origin::Derived {
-                            from: Some(w.location.clone()),
-                            how,
+                            from: Some(Box::new(w.location.clone())),
+                            how: how.into(),
                         },
                     ),
                     origin.clone(),
@@ -842,8 +842,8 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
             c.clustered = Some(Fact::new(
                 true,
                 Origin::Derived {
-                    from: Some(w.location.clone()),
-                    how,
+                    from: Some(Box::new(w.location.clone())),
+                    how: how.into(),
                 },
             ));
         }
@@ -856,7 +856,7 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
                 None => Fact::new(
                     false,
                     Origin::Derived {
-                        from: Some(w.location.clone()),
+                        from: Some(Box::new(w.location.clone())),
                         how: "no LoadBalancer or NodePort Service selects it".into(),
                     },
                 ),
@@ -968,7 +968,7 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             None => Fact::new(
                 false,
                 Origin::Derived {
-                    from: Some(function.location.clone()),
+                    from: Some(Box::new(function.location.clone())),
                     how: "no function URL open to anyone".into(),
                 },
             ),
@@ -1438,6 +1438,25 @@ fn read_terraform(
                         deployment.resources.push(into_resource(r, &env));
                     }
                 }
+                // Files of installed remote modules are not discovered (`.terraform` is skipped):
+                // list them so the report names every file a result can point at.
+                let listed: std::collections::HashSet<&str> =
+                    deployment.artefacts.iter().map(|a| a.path.as_str()).collect();
+                let unlisted: Vec<String> = read
+                    .files
+                    .iter()
+                    .filter(|file| !listed.contains(file.as_str()))
+                    .cloned()
+                    .collect();
+                deployment
+                    .artefacts
+                    .extend(unlisted.into_iter().map(|path| crate::model::ArtefactFile {
+                        path,
+                        kind: "terraform".into(),
+                        environment: None,
+                        status: "pending".into(),
+                        reason: None,
+                    }));
                 // The root, its local modules, and the variable files read with it.
                 let read_folder = |path: &str| {
                     read.folders

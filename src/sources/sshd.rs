@@ -382,8 +382,8 @@ pub fn policy(config: &SshdConfig, main: &str) -> (SshPolicy, Vec<Fact<String>>)
             None => Fact::new(
                 default,
                 Origin::Derived {
-                    from: Some(Location::new(main, 1, 1)),
-                    how: format!("sshd default: {default_text}"),
+                    from: Some(Box::new(Location::new(main, 1, 1))),
+                    how: format!("sshd default: {default_text}").into(),
                 },
             ),
         }
@@ -409,7 +409,7 @@ pub fn policy(config: &SshdConfig, main: &str) -> (SshPolicy, Vec<Fact<String>>)
         None => Fact::new(
             false,
             Origin::Derived {
-                from: Some(Location::new(main, 1, 1)),
+                from: Some(Box::new(Location::new(main, 1, 1))),
                 how: "no AuthenticationMethods: one factor suffices".into(),
             },
         ),

@@ -30,12 +30,12 @@ pub struct TfResource {
     /// Known attribute values (nested blocks are arrays of objects), with where each is written.
     pub attributes: crate::model::SortedMap<(Json, Location)>,
     /// Attributes whose value is known only after apply.
-    pub unknown: BTreeMap<String, Location>,
+    pub unknown: crate::model::SortedMap<Location>,
     /// Inline waivers in comments before or inside the block: (rule id, reason, where).
     pub waivers: Vec<(String, String, Location)>,
     /// Attributes that refer to another resource, by that resource's address
     /// (`bucket = aws_s3_bucket.b.id` refers to `aws_s3_bucket.b`).
-    pub references: BTreeMap<String, String>,
+    pub references: crate::model::SortedMap<String>,
 }
 
 /// The resource address an expression refers to: `aws_s3_bucket.docs["scans"].id` refers to
@@ -162,6 +162,8 @@ pub struct Root {
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
+    /// Every `.tf` file read, installed remote modules' included (discovery skips `.terraform`).
+    pub files: Vec<String>,
     /// Files that do not parse, kept instead of failing the read (`--keep-going`).
     pub unreadable: Vec<Diagnostic>,
 }
@@ -337,6 +339,10 @@ impl TfAttribute {
 /// reference) and whether it calls `try` or `can` (which need resolving before evaluation).
 struct TfExpr {
     expr: hcl::Expression,
+    /// A string template that calls `try` or `can`, parsed so the calls can be resolved. Other
+    /// templates stay text, as hcl-rs keeps them: holding every template parsed cost 3 MB more
+    /// peak memory and no measurable time on the 10,000-resource benchmark.
+    template: Option<Box<hcl::Template>>,
     span: Option<Range<usize>>,
     special: bool,
 }
@@ -346,11 +352,77 @@ impl TfExpr {
         let span = value.span();
         let mut expr = hcl::Expression::from(value);
         shrink(&mut expr);
+        let template = match &expr {
+            hcl::Expression::TemplateExpr(text) if mentions_try_or_can(text) => {
+                hcl::Template::from_expr(text).ok().map(|mut template| {
+                    shrink_template(&mut template);
+                    Box::new(template)
+                })
+            }
+            _ => None,
+        };
+        let special = match &template {
+            Some(template) => template_interpolations(template).any(calls_try_or_can),
+            None => calls_try_or_can(&expr),
+        };
         TfExpr {
-            special: calls_try_or_can(&expr),
             expr,
+            template,
             span,
+            special,
         }
+    }
+}
+
+/// Whether a template's text may call `try` or `can` (parsing tells for sure).
+fn mentions_try_or_can(template: &hcl::expr::TemplateExpr) -> bool {
+    let text = match template {
+        hcl::expr::TemplateExpr::QuotedString(text) => text,
+        hcl::expr::TemplateExpr::Heredoc(heredoc) => &heredoc.template,
+    };
+    text.contains("try(") || text.contains("can(")
+}
+
+/// [`shrink`] for the expressions of a parsed template.
+fn shrink_template(template: &mut hcl::Template) {
+    for element in template.elements_mut() {
+        match element {
+            hcl::template::Element::Interpolation(interpolation) => shrink(&mut interpolation.expr),
+            hcl::template::Element::Directive(directive) => match directive.as_mut() {
+                hcl::template::Directive::If(branch) => {
+                    shrink(&mut branch.cond_expr);
+                    shrink_template(&mut branch.true_template);
+                    if let Some(other) = &mut branch.false_template {
+                        shrink_template(other);
+                    }
+                }
+                hcl::template::Directive::For(each) => {
+                    shrink(&mut each.collection_expr);
+                    shrink_template(&mut each.template);
+                }
+            },
+            hcl::template::Element::Literal(_) => {}
+        }
+    }
+}
+
+/// The expressions interpolated at the top level of a template (`${…}`, not inside directives).
+fn template_interpolations(template: &hcl::Template) -> impl Iterator<Item = &hcl::Expression> {
+    template.elements().iter().filter_map(|element| match element {
+        hcl::template::Element::Interpolation(interpolation) => Some(&interpolation.expr),
+        _ => None,
+    })
+}
+
+/// Evaluates a parsed template as hcl-rs evaluates a template expression: a template that is one
+/// interpolation and nothing else keeps its value's type (`"${var.count}"` is a number).
+fn evaluate_template(
+    template: &hcl::Template,
+    ctx: &Context,
+) -> Result<hcl::Value, hcl::eval::Error> {
+    match template.elements() {
+        [hcl::template::Element::Interpolation(interpolation)] => interpolation.expr.evaluate(ctx),
+        _ => template.evaluate(ctx).map(hcl::Value::String),
     }
 }
 
@@ -701,10 +773,10 @@ fn read_module(
     }
     // Locals may refer to each other: evaluate until nothing more resolves.
     let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
-    let local_exprs: Vec<(String, &hcl::Expression)> = files
+    let local_exprs: Vec<(String, &TfExpr)> = files
         .iter()
         .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
-        .flat_map(|b| b.body.attributes().map(|a| (a.key.clone(), &a.value.expr)))
+        .flat_map(|b| b.body.attributes().map(|a| (a.key.clone(), &a.value)))
         .collect();
     // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
     // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
@@ -715,13 +787,7 @@ fn read_module(
         let before = locals.len();
         for (name, expr) in &local_exprs {
             if !locals.contains_key(name) {
-                let value = if resolve_special {
-                    let mut resolved = (*expr).clone();
-                    resolve_special_calls(&mut resolved, &ctx);
-                    resolved.evaluate(&ctx)
-                } else {
-                    expr.evaluate(&ctx)
-                };
+                let value = evaluate_with(expr, &ctx, resolve_special);
                 if let Ok(v) = value {
                     locals.insert(name.clone(), v);
                 }
@@ -739,6 +805,7 @@ fn read_module(
     default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
     root.folders.push(folder.to_string());
+    root.files.extend(files.iter().map(|f| f.rel.clone()));
     // Each file is dropped once its resources are read, so its memory serves the next ones.
     for file in files {
         let lines = Lines::new(&file.rel, &file.text);
@@ -798,9 +865,9 @@ fn read_module(
                                 resource_type: "module".to_string(),
                                 location: lines.of(block.span.clone()),
                                 attributes: Default::default(),
-                                unknown: BTreeMap::new(),
+                                unknown: Default::default(),
                                 waivers: inline_waivers(&lines, block.span.clone(), &mut problems),
-                                references: BTreeMap::new(),
+                                references: Default::default(),
                             };
                             read_body(&block.body, "", &ctx, &lines, &mut inputs);
                             root.resources.push(inputs);
@@ -852,6 +919,7 @@ fn read_module(
                             root.resources.extend(read.resources);
                             root.modules.extend(read.modules);
                             root.folders.extend(read.folders);
+                            root.files.extend(read.files);
                             root.unreadable.extend(read.unreadable);
                         }
                         Err(InputError::Invalid(d)) => problems.extend(d),
@@ -1039,9 +1107,9 @@ fn expand(
             resource_type: rtype.to_string(),
             location: lines.of(block.span.clone()),
             attributes: Default::default(),
-            unknown: BTreeMap::new(),
+            unknown: Default::default(),
             waivers: waivers.clone(),
-            references: BTreeMap::new(),
+            references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut resource);
         if !default_tags.is_empty() && rtype.starts_with("aws_") {
@@ -1057,6 +1125,8 @@ fn expand(
                 .insert("tags".into(), (Json::Object(tags), at));
         }
         resource.attributes.shrink_to_fit();
+        resource.unknown.shrink_to_fit();
+        resource.references.shrink_to_fit();
         out.push(resource);
     }
     out
@@ -1114,9 +1184,9 @@ fn read_dynamic(
             resource_type: String::new(),
             location: lines.of(content.span.clone()),
             attributes: Default::default(),
-            unknown: BTreeMap::new(),
+            unknown: Default::default(),
             waivers: Vec::new(),
-            references: BTreeMap::new(),
+            references: Default::default(),
         };
         read_body(&content.body, "", &scope, lines, &mut inner);
         entries.push(Json::Object(
@@ -1192,9 +1262,9 @@ fn read_body(
             resource_type: String::new(),
             location: lines.of(block.span.clone()),
             attributes: Default::default(),
-            unknown: BTreeMap::new(),
+            unknown: Default::default(),
             waivers: Vec::new(),
-            references: BTreeMap::new(),
+            references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut inner);
         let object: serde_json::Map<String, Json> = inner
@@ -1302,7 +1372,9 @@ fn unknown_before_apply(error: &hcl::eval::Error) -> bool {
 /// argument first. `try` takes the first argument that evaluates; `can` says whether its argument
 /// does. An argument that is unknown before apply leaves the call unresolved, so it stays unknown
 /// instead of silently taking the fallback. `for` bodies are left alone: their variables are bound
-/// only inside the loop. Calls inside string templates are not resolved.
+/// only inside the loop. String templates are resolved by [`evaluate_with`], which holds them
+/// parsed; a template nested inside another expression (an object value, a call argument) keeps
+/// its `try` unresolved, and so unknown.
 fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
     use hcl::Expression as E;
     let replacement = match expr {
@@ -1388,12 +1460,59 @@ fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
 
 /// Evaluates a configuration expression, `try` and `can` included.
 fn evaluate_expr(expr: &TfExpr, ctx: &Context) -> Result<hcl::Value, hcl::eval::Error> {
-    if !expr.special {
-        return expr.expr.evaluate(ctx);
+    evaluate_with(expr, ctx, true)
+}
+
+/// Evaluates an expression, resolving `try` and `can` first when `resolve_special` (inside string
+/// templates too).
+fn evaluate_with(
+    expr: &TfExpr,
+    ctx: &Context,
+    resolve_special: bool,
+) -> Result<hcl::Value, hcl::eval::Error> {
+    match (&expr.template, expr.special && resolve_special) {
+        (Some(template), false) => evaluate_template(template, ctx),
+        (Some(template), true) => {
+            let mut resolved = (**template).clone();
+            for element in resolved.elements_mut() {
+                if let hcl::template::Element::Interpolation(interpolation) = element {
+                    resolve_special_calls(&mut interpolation.expr, ctx);
+                }
+            }
+            evaluate_template(&resolved, ctx)
+        }
+        (None, false) => expr.expr.evaluate(ctx),
+        (None, true) => {
+            let mut resolved = expr.expr.clone();
+            resolve_special_calls(&mut resolved, ctx);
+            resolved.evaluate(ctx)
+        }
     }
-    let mut resolved = expr.expr.clone();
-    resolve_special_calls(&mut resolved, ctx);
-    resolved.evaluate(ctx)
+}
+
+/// The most elements `range` makes, as in Terraform: a larger list is almost always a mistake.
+const RANGE_LIMIT: usize = 1024;
+
+/// Terraform's `range(start, limit, step)`: from `start` up to (not including) `limit`; the step
+/// defaults to 1, or -1 when `limit` is below `start`, and must point from `start` to `limit`.
+fn number_range(start: f64, limit: f64, step: Option<f64>) -> Result<Vec<f64>, String> {
+    let step = step.unwrap_or(if limit >= start { 1.0 } else { -1.0 });
+    if step == 0.0 {
+        return Err("range: step must not be zero".into());
+    }
+    if (limit > start && step < 0.0) || (limit < start && step > 0.0) {
+        return Err("range: the step must go from start towards limit".into());
+    }
+    let mut out = Vec::new();
+    let mut value = start;
+    while (step > 0.0 && value < limit) || (step < 0.0 && value > limit) {
+        if out.len() == RANGE_LIMIT {
+            return Err(format!("range: more than {RANGE_LIMIT} elements"));
+        }
+        out.push(value);
+        value = start + step * out.len() as f64;
+    }
+    Ok(out)
 }
 
 /// An IPv4 or IPv6 prefix as (address bits, prefix length, address width).
@@ -1581,6 +1700,30 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
             args[0].as_array().is_some_and(|a| a.contains(&args[1])),
         ))
     }
+    fn range(args: FuncArgs) -> Result<hcl::Value, String> {
+        let numbers: Vec<f64> = args
+            .iter()
+            .map(|a| a.as_f64().ok_or("range: arguments must be numbers"))
+            .collect::<Result<_, _>>()?;
+        let (start, limit, step) = match numbers[..] {
+            [limit] => (0.0, limit, None),
+            [start, limit] => (start, limit, None),
+            [start, limit, step] => (start, limit, Some(step)),
+            _ => return Err("range: one to three arguments".into()),
+        };
+        Ok(hcl::Value::Array(
+            number_range(start, limit, step)?
+                .into_iter()
+                .map(|n| {
+                    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                        hcl::Value::from(n as i64)
+                    } else {
+                        hcl::Value::from(n)
+                    }
+                })
+                .collect(),
+        ))
+    }
     fn element(args: FuncArgs) -> Result<hcl::Value, String> {
         let list = args[0].as_array().ok_or("element: not a list")?;
         let i = args[1].as_u64().ok_or("element: bad index")? as usize;
@@ -1739,6 +1882,12 @@ fn functions() -> Vec<(&'static str, FuncDef)> {
             FuncDef::new(element, [ParamType::Any, ParamType::Any]),
         ),
         ("flatten", FuncDef::new(flatten, [ParamType::Any])),
+        (
+            "range",
+            FuncDef::builder()
+                .variadic_param(ParamType::Any)
+                .build(range),
+        ),
         ("jsonencode", FuncDef::new(jsonencode, [ParamType::Any])),
         ("jsondecode", FuncDef::new(jsondecode, [ParamType::Any])),
         ("file", FuncDef::new(file, [ParamType::Any])),
@@ -1815,8 +1964,12 @@ locals {
   late       = try(local.defined_later, "fallback")
   defined_later = "from-later-local"
   from_data  = try(data.aws_kms_key.main.arn, "guessed")
+  prefix     = "${try(var.settings.prefix, "records")}-${terraform.workspace}"
 }
 resource "aws_sqs_queue" "q" {
+  name      = "${local.prefix}-${try(var.settings.suffix, "jobs")}"
+  name_late = "${try(data.aws_ssm_parameter.p.value, "x")}-q"
+  delay     = "${var.settings.retention}"
   retention = local.retention
   sse       = local.encryption
   tiered    = local.has_tier
@@ -1842,6 +1995,20 @@ resource "aws_sqs_queue" "q" {
         let q = &root.resources[0];
         let attr = |name: &str| q.attributes.get(name).map(|a| a.0.clone());
         assert_eq!(attr("retention"), Some(serde_json::json!(30)));
+        assert_eq!(
+            attr("name"),
+            Some(serde_json::json!("records-default-jobs")),
+            "try inside string templates, in locals and in resources"
+        );
+        assert!(
+            q.unknown.contains_key("name_late"),
+            "an apply-time value inside a template stays unknown"
+        );
+        assert_eq!(
+            attr("delay"),
+            Some(serde_json::json!(30)),
+            "a template of one interpolation keeps the value's type"
+        );
         assert_eq!(attr("sse"), Some(serde_json::json!("aws:kms")));
         assert_eq!(attr("tiered"), Some(serde_json::json!(false)));
         assert_eq!(
@@ -1887,6 +2054,53 @@ resource "aws_sqs_queue" "q" {
         );
         assert!(cidr_host("10.0.0.0/30", 4).is_err());
         assert!(cidr_subnet("nonsense", 1, 0).is_err());
+    }
+
+    #[test]
+    fn range_counts_like_terraform() {
+        assert_eq!(number_range(0.0, 3.0, None).unwrap(), [0.0, 1.0, 2.0]);
+        assert_eq!(number_range(1.0, 4.0, None).unwrap(), [1.0, 2.0, 3.0]);
+        assert_eq!(number_range(4.0, 1.0, None).unwrap(), [4.0, 3.0, 2.0]);
+        assert_eq!(number_range(0.0, 1.0, Some(0.25)).unwrap(), [0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(number_range(3.0, 3.0, None).unwrap(), Vec::<f64>::new());
+        assert!(number_range(0.0, 3.0, Some(0.0)).is_err());
+        assert!(number_range(0.0, 3.0, Some(-1.0)).is_err());
+        assert!(number_range(0.0, 2000.0, None).is_err(), "over 1024 elements");
+
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+locals {
+  zones = [for i in range(3) : "eu-west-1${element(["a", "b", "c"], i)}"]
+}
+resource "aws_subnet" "private" {
+  count             = length(range(1, 7, 2))
+  availability_zone = local.zones[count.index]
+  cidr_block        = cidrsubnet("10.0.0.0/16", 8, range(10, 13)[count.index])
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let addresses: Vec<&str> = root.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            [
+                "aws_subnet.private[0]",
+                "aws_subnet.private[1]",
+                "aws_subnet.private[2]"
+            ]
+        );
+        let last = &root.resources[2];
+        assert_eq!(
+            last.attributes.get("availability_zone").map(|a| a.0.clone()),
+            Some(serde_json::json!("eu-west-1c"))
+        );
+        assert_eq!(
+            last.attributes.get("cidr_block").map(|a| a.0.clone()),
+            Some(serde_json::json!("10.0.12.0/24"))
+        );
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn read(dir: &Path, rel: &str) -> Result<Vec<TfResource>, InputError> {
             };
             let location = lines.of_address(rel, &text, address);
             let mut attributes = crate::model::SortedMap::default();
-            let mut unknown = BTreeMap::new();
+            let mut unknown = crate::model::SortedMap::default();
             let sensitive = after_sensitive.get(address).copied().unwrap_or(&Json::Null);
             for (key, value) in resource["values"].as_object().into_iter().flatten() {
                 let mut value = value.clone();
@@ -80,7 +80,7 @@ pub fn read(dir: &Path, rel: &str) -> Result<Vec<TfResource>, InputError> {
                 attributes,
                 unknown,
                 waivers: Vec::new(),
-                references: BTreeMap::new(),
+                references: Default::default(),
             });
         }
     }

@@ -1633,6 +1633,12 @@ fn remote_modules_installed_by_terraform_init_are_read() {
             .any(|f| f["path"] == "terraform/production/main.tf#module.network"),
         "a followed module is not listed as not read"
     );
+    let installed = files
+        .iter()
+        .find(|f| f["path"] == "terraform/production/.terraform/modules/network/main.tf")
+        .expect("the followed module's file is listed");
+    assert_eq!(installed["status"], "read");
+    assert_eq!(installed["reason"], "read for production");
     assert!(
         files
             .iter()

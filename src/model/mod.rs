@@ -753,7 +753,7 @@ pub struct ModuleSource {
 /// smallest node is sized for eleven entries (measured at 0.9–1.2 KB per resource on the
 /// 10,000-resource benchmark, most of the peak memory).
 #[derive(Clone, Debug, PartialEq)]
-pub struct SortedMap<V>(Vec<(String, V)>);
+pub struct SortedMap<V>(Vec<(std::sync::Arc<str>, V)>);
 
 impl<V> Default for SortedMap<V> {
     fn default() -> Self {
@@ -763,7 +763,7 @@ impl<V> Default for SortedMap<V> {
 
 impl<V> SortedMap<V> {
     fn position(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.0.binary_search_by(|(k, _)| (**k).cmp(name))
     }
 
     /// The value named `name`.
@@ -776,8 +776,10 @@ impl<V> SortedMap<V> {
         self.position(name).is_ok()
     }
 
-    /// Sets `name` to `value`, returning the value it replaces.
-    pub fn insert(&mut self, name: String, value: V) -> Option<V> {
+    /// Sets `name` to `value`, returning the value it replaces. Names are shared strings so that
+    /// readers can give ten thousand resources one copy of `storage_encrypted`.
+    pub fn insert(&mut self, name: impl Into<std::sync::Arc<str>>, value: V) -> Option<V> {
+        let name = name.into();
         match self.position(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -793,18 +795,18 @@ impl<V> SortedMap<V> {
     }
 
     /// Entries in name order.
-    pub fn iter(&self) -> std::slice::Iter<'_, (String, V)> {
+    pub fn iter(&self) -> std::slice::Iter<'_, (std::sync::Arc<str>, V)> {
         self.0.iter()
     }
 
     /// Entries in name order, values writable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut V)> {
-        self.0.iter_mut().map(|(k, v)| (k.as_str(), v))
+        self.0.iter_mut().map(|(k, v)| (&**k, v))
     }
 
     /// Names in order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| &**k)
     }
 
     pub fn len(&self) -> usize {
@@ -822,9 +824,10 @@ impl<V> SortedMap<V> {
 }
 
 /// Collects like a map: sorted by name, the last of equal names wins.
-impl<V> FromIterator<(String, V)> for SortedMap<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut items: Vec<_> = iter.into_iter().collect();
+impl<K: Into<std::sync::Arc<str>>, V> FromIterator<(K, V)> for SortedMap<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut items: Vec<(std::sync::Arc<str>, V)> =
+            iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
         // Stable, so equal names keep their order; reversed, the dedup keeps the last written.
         items.sort_by(|a, b| a.0.cmp(&b.0));
         items.reverse();
@@ -836,8 +839,8 @@ impl<V> FromIterator<(String, V)> for SortedMap<V> {
 }
 
 impl<V> IntoIterator for SortedMap<V> {
-    type Item = (String, V);
-    type IntoIter = std::vec::IntoIter<(String, V)>;
+    type Item = (std::sync::Arc<str>, V);
+    type IntoIter = std::vec::IntoIter<(std::sync::Arc<str>, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
@@ -845,8 +848,8 @@ impl<V> IntoIterator for SortedMap<V> {
 }
 
 impl<'a, V> IntoIterator for &'a SortedMap<V> {
-    type Item = &'a (String, V);
-    type IntoIter = std::slice::Iter<'a, (String, V)>;
+    type Item = &'a (std::sync::Arc<str>, V);
+    type IntoIter = std::slice::Iter<'a, (std::sync::Arc<str>, V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
@@ -868,7 +871,7 @@ impl<V> std::ops::Index<&str> for SortedMap<V> {
 /// Serialises as a map, in name order.
 impl<V: serde::Serialize> serde::Serialize for SortedMap<V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        serializer.collect_map(self.0.iter().map(|(k, v)| (&**k, v)))
     }
 }
 
@@ -882,7 +885,8 @@ pub struct Resource {
     pub address: String,
     /// Its type, e.g. `aws_db_instance`.
     pub resource_type: String,
-    pub environment: Option<String>,
+    /// Shared by every resource of the environment.
+    pub environment: Option<std::sync::Arc<str>>,
     pub origin: Origin,
     pub attributes: Attributes,
     /// Attributes whose value Terraform knows only after apply.
@@ -1012,8 +1016,8 @@ mod tests {
             .collect();
         assert_eq!(map.get("b"), Some(&3), "the last of equal names wins");
         assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b"]);
-        assert_eq!(map.insert("c".into(), 4), None);
-        assert_eq!(map.insert("a".into(), 5), Some(2));
+        assert_eq!(map.insert("c", 4), None);
+        assert_eq!(map.insert("a", 5), Some(2));
         assert_eq!(map.remove("b"), Some(3));
         assert!(!map.contains_key("b"));
         assert_eq!(map.len(), 2);

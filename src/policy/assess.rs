@@ -42,7 +42,7 @@ pub struct RuleResult {
     pub pillar: Pillar,
     pub target: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
+    pub environment: Option<std::sync::Arc<str>>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -178,6 +178,7 @@ fn to_result(
     for (key, value) in evidence.iter_mut() {
         crate::secrets::redact_entry(key, value);
     }
+    evidence.shrink_to_fit();
     RuleResult {
         rule: meta.id,
         status,

@@ -368,7 +368,8 @@ impl Params {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub target: String,
-    pub environment: Option<String>,
+    /// Shared: a large check has tens of thousands of findings in a handful of environments.
+    pub environment: Option<std::sync::Arc<str>>,
     pub status: Status,
     pub message: String,
     pub origin: Option<Origin>,
@@ -452,18 +453,40 @@ impl Finding {
 
     /// Sets the environment the target belongs to.
     pub fn in_env(mut self, env: &str) -> Finding {
-        self.environment = Some(env.to_string());
+        self.environment = Some(shared_name(env));
         self
     }
 
     /// Adds a piece of evidence.
     pub fn with(mut self, key: &str, value: impl Serialize) -> Finding {
         self.evidence.insert(
-            key.to_string(),
+            shared_name(key),
             serde_json::to_value(value).unwrap_or(Json::Null),
         );
         self
     }
+}
+
+/// `name` as a shared string, the same allocation for every finding of one environment (or
+/// evidence key). A cache of the last few names is enough: a rule judges one environment's
+/// resources after another, with the same few evidence keys.
+fn shared_name(name: &str) -> std::sync::Arc<str> {
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<std::sync::Arc<str>>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if let Some(found) = recent.iter().find(|n| &***n == name) {
+            return found.clone();
+        }
+        let shared: std::sync::Arc<str> = name.into();
+        if recent.len() == 8 {
+            recent.remove(0);
+        }
+        recent.push(shared.clone());
+        shared
+    })
 }
 
 /// Every rule, in catalogue order.

@@ -151,7 +151,7 @@ pub fn modules_with_input<'a>(
     resources(model, &["module"]).filter_map(move |m| {
         inputs
             .iter()
-            .find(|i| m.attr(i).is_some() || m.unknown.contains_key(**i))
+            .find(|i| m.attr(i).is_some() || m.unknown.contains_key(i))
             .map(|i| (m, *i))
     })
 }

@@ -1317,7 +1317,7 @@ fn keep_going(deployment: &mut Deployment, problems: Vec<Diagnostic>, env: &str)
 }
 
 /// A resource as a reader saw it, into the model, for `env`.
-fn into_resource(r: terraform::TfResource, env: &str) -> crate::model::Resource {
+fn into_resource(r: terraform::TfResource, env: &std::sync::Arc<str>) -> crate::model::Resource {
     let attributes = r
         .attributes
         .into_iter()
@@ -1331,7 +1331,7 @@ fn into_resource(r: terraform::TfResource, env: &str) -> crate::model::Resource 
     crate::model::Resource {
         address: r.address,
         resource_type: r.resource_type,
-        environment: Some(env.to_string()),
+        environment: Some(env.clone()),
         origin: crate::model::Origin::Artefact(r.location),
         attributes,
         unknown: r.unknown,
@@ -1362,8 +1362,9 @@ fn read_terraform(
         match tfplan::read(dir, path) {
             Ok(resources) => {
                 deployment.resources.reserve_exact(resources.len());
+                let shared_env: std::sync::Arc<str> = env.as_str().into();
                 for r in resources {
-                    deployment.resources.push(into_resource(r, env));
+                    deployment.resources.push(into_resource(r, &shared_env));
                 }
                 plans_read
                     .entry(path.clone())
@@ -1421,6 +1422,7 @@ fn read_terraform(
                 // Sized once: doubling a vector of ten thousand resources leaves a third of it
                 // spare for the rest of the run.
                 deployment.resources.reserve_exact(read.resources.len());
+                let shared_env: std::sync::Arc<str> = env.as_str().into();
                 for r in read.resources {
                     for (rule, reason, at) in &r.waivers {
                         deployment.inline_waivers.push(crate::model::Waiver {
@@ -1435,13 +1437,16 @@ fn read_terraform(
                     // An environment with a plan takes its values from the plan; its
                     // configuration still supplies the inline waivers and module sources.
                     if !planned.contains(&env) {
-                        deployment.resources.push(into_resource(r, &env));
+                        deployment.resources.push(into_resource(r, &shared_env));
                     }
                 }
                 // Files of installed remote modules are not discovered (`.terraform` is skipped):
                 // list them so the report names every file a result can point at.
-                let listed: std::collections::HashSet<&str> =
-                    deployment.artefacts.iter().map(|a| a.path.as_str()).collect();
+                let listed: std::collections::HashSet<&str> = deployment
+                    .artefacts
+                    .iter()
+                    .map(|a| a.path.as_str())
+                    .collect();
                 let unlisted: Vec<String> = read
                     .files
                     .iter()

@@ -266,7 +266,7 @@ impl TfBody {
     }
 
     fn attribute(&self, key: &str) -> Option<&TfAttribute> {
-        self.attributes.iter().find(|a| a.key == key)
+        self.attributes.iter().find(|a| &*a.key == key)
     }
 }
 
@@ -319,7 +319,7 @@ impl TfBlock {
 
 /// An attribute: its key, where the key is written, and its value.
 struct TfAttribute {
-    key: String,
+    key: std::sync::Arc<str>,
     key_span: Option<Range<usize>>,
     value: TfExpr,
 }
@@ -328,11 +328,31 @@ impl TfAttribute {
     fn from_edit(attr: hcl::edit::structure::Attribute) -> TfAttribute {
         let key_span = attr.key.span();
         TfAttribute {
-            key: attr.key.value().to_string(),
+            key: shared_key(attr.key.value()),
             key_span,
             value: TfExpr::from_edit(attr.value),
         }
     }
+}
+
+thread_local! {
+    /// Attribute and block names read so far, shared: ten thousand resources need one copy of
+    /// `storage_encrypted`, not ten thousand (a megabyte on the benchmark corpus).
+    static KEYS: std::cell::RefCell<std::collections::HashSet<std::sync::Arc<str>>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// `name` as a shared string, one allocation per distinct name.
+fn shared_key(name: &str) -> std::sync::Arc<str> {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some(shared) = keys.get(name) {
+            return shared.clone();
+        }
+        let shared: std::sync::Arc<str> = name.into();
+        keys.insert(shared.clone());
+        shared
+    })
 }
 
 /// An expression in hcl-rs form, with the source range it was written in (for the text of a
@@ -408,10 +428,13 @@ fn shrink_template(template: &mut hcl::Template) {
 
 /// The expressions interpolated at the top level of a template (`${…}`, not inside directives).
 fn template_interpolations(template: &hcl::Template) -> impl Iterator<Item = &hcl::Expression> {
-    template.elements().iter().filter_map(|element| match element {
-        hcl::template::Element::Interpolation(interpolation) => Some(&interpolation.expr),
-        _ => None,
-    })
+    template
+        .elements()
+        .iter()
+        .filter_map(|element| match element {
+            hcl::template::Element::Interpolation(interpolation) => Some(&interpolation.expr),
+            _ => None,
+        })
 }
 
 /// Evaluates a parsed template as hcl-rs evaluates a template expression: a template that is one
@@ -762,7 +785,7 @@ fn read_module(
             let parsed = parse(dir, &path)?;
             for attr in parsed.body.attributes() {
                 if let Ok(v) = evaluate_expr(&attr.value, &base_ctx) {
-                    vars.insert(attr.key.clone(), v);
+                    vars.insert(attr.key.to_string(), v);
                 }
             }
         }
@@ -776,7 +799,7 @@ fn read_module(
     let local_exprs: Vec<(String, &TfExpr)> = files
         .iter()
         .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
-        .flat_map(|b| b.body.attributes().map(|a| (a.key.clone(), &a.value)))
+        .flat_map(|b| b.body.attributes().map(|a| (a.key.to_string(), &a.value)))
         .collect();
     // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
     // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
@@ -891,16 +914,12 @@ fn read_module(
                         "providers",
                         "depends_on",
                     ];
-                    for attr in block
-                        .body
-                        .attributes()
-                        .filter(|a| !meta.contains(&a.key.as_str()))
-                    {
+                    for attr in block.body.attributes().filter(|a| !meta.contains(&&*a.key)) {
                         match evaluate_expr(&attr.value, &ctx) {
                             Ok(v) => {
-                                inner.inputs.insert(attr.key.clone(), v);
+                                inner.inputs.insert(attr.key.to_string(), v);
                             }
-                            Err(_) => inner.unknown_inputs.push(attr.key.clone()),
+                            Err(_) => inner.unknown_inputs.push(attr.key.to_string()),
                         }
                     }
                     let path = match installed.filter(|_| !local) {
@@ -1120,9 +1139,7 @@ fn expand(
             for (k, v) in default_tags {
                 tags.entry(k.clone()).or_insert_with(|| v.clone());
             }
-            resource
-                .attributes
-                .insert("tags".into(), (Json::Object(tags), at));
+            resource.attributes.insert("tags", (Json::Object(tags), at));
         }
         resource.attributes.shrink_to_fit();
         resource.unknown.shrink_to_fit();
@@ -1193,7 +1210,7 @@ fn read_dynamic(
             inner
                 .attributes
                 .into_iter()
-                .map(|(k, (v, _))| (k, v))
+                .map(|(k, (v, _))| (k.to_string(), v))
                 .collect(),
         ));
     }
@@ -1208,11 +1225,13 @@ fn read_body(
     resource: &mut TfResource,
 ) {
     for attr in body.attributes() {
-        let key = format!("{prefix}{}", attr.key.as_str());
-        if matches!(
-            attr.key.as_str(),
-            "count" | "for_each" | "depends_on" | "provider"
-        ) && prefix.is_empty()
+        let key = if prefix.is_empty() {
+            attr.key.clone()
+        } else {
+            shared_key(&format!("{prefix}{}", attr.key))
+        };
+        if matches!(&*attr.key, "count" | "for_each" | "depends_on" | "provider")
+            && prefix.is_empty()
         {
             continue;
         }
@@ -1224,7 +1243,7 @@ fn read_body(
                 // variable default or in a variable file); its value never enters the model.
                 // Flags such as `manage_master_user_password = true` hold no secret.
                 let literal = value.as_str().is_some_and(|s| !s.is_empty());
-                if crate::secrets::is_terraform_secret(attr.key.as_str()) && literal {
+                if crate::secrets::is_terraform_secret(&attr.key) && literal {
                     value = Json::String(crate::secrets::REDACTED.into());
                 }
                 resource.attributes.insert(key, (value, at));
@@ -1270,7 +1289,7 @@ fn read_body(
         let object: serde_json::Map<String, Json> = inner
             .attributes
             .into_iter()
-            .map(|(k, (v, _))| (k, v))
+            .map(|(k, (v, _))| (k.to_string(), v))
             .collect();
         nested_at
             .entry(format!("{prefix}{ident}"))
@@ -1284,7 +1303,9 @@ fn read_body(
         let at = nested_at
             .remove(&key)
             .unwrap_or_else(|| resource.location.clone());
-        resource.attributes.insert(key, (Json::Array(items), at));
+        resource
+            .attributes
+            .insert(shared_key(&key), (Json::Array(items), at));
     }
 }
 
@@ -2061,11 +2082,17 @@ resource "aws_sqs_queue" "q" {
         assert_eq!(number_range(0.0, 3.0, None).unwrap(), [0.0, 1.0, 2.0]);
         assert_eq!(number_range(1.0, 4.0, None).unwrap(), [1.0, 2.0, 3.0]);
         assert_eq!(number_range(4.0, 1.0, None).unwrap(), [4.0, 3.0, 2.0]);
-        assert_eq!(number_range(0.0, 1.0, Some(0.25)).unwrap(), [0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(
+            number_range(0.0, 1.0, Some(0.25)).unwrap(),
+            [0.0, 0.25, 0.5, 0.75]
+        );
         assert_eq!(number_range(3.0, 3.0, None).unwrap(), Vec::<f64>::new());
         assert!(number_range(0.0, 3.0, Some(0.0)).is_err());
         assert!(number_range(0.0, 3.0, Some(-1.0)).is_err());
-        assert!(number_range(0.0, 2000.0, None).is_err(), "over 1024 elements");
+        assert!(
+            number_range(0.0, 2000.0, None).is_err(),
+            "over 1024 elements"
+        );
 
         let tmp = tempfile::tempdir().unwrap();
         write(
@@ -2094,7 +2121,9 @@ resource "aws_subnet" "private" {
         );
         let last = &root.resources[2];
         assert_eq!(
-            last.attributes.get("availability_zone").map(|a| a.0.clone()),
+            last.attributes
+                .get("availability_zone")
+                .map(|a| a.0.clone()),
             Some(serde_json::json!("eu-west-1c"))
         );
         assert_eq!(

@@ -187,10 +187,8 @@ fn markdown_lists_blocking_findings() {
 fn secret_evidence_is_redacted_in_every_format() {
     let mut a = example("soft-launch-beta");
     let r = a.results.iter_mut().next().unwrap();
-    r.evidence.insert(
-        "DB_PASSWORD".into(),
-        serde_json::json!("hunter2-should-not-leak"),
-    );
+    r.evidence
+        .insert("DB_PASSWORD", serde_json::json!("hunter2-should-not-leak"));
     for (key, value) in r.evidence.iter_mut() {
         liftoff::secrets::redact_entry(key, value);
     }

@@ -297,7 +297,7 @@ fn security_groups_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     let attributes: serde_json::Map<String, serde_json::Value> = r
                         .attributes
                         .iter()
-                        .map(|(k, v)| (k.clone(), v.value.clone()))
+                        .map(|(k, v)| (k.to_string(), v.value.clone()))
                         .collect();
                     (
                         world_open_beyond_web(&serde_json::Value::Object(attributes)),
@@ -326,7 +326,7 @@ fn open_permission(permission: &crate::model::Resource) -> bool {
     principal == Some("*")
         && ["source_arn", "source_account", "principal_org_id"]
             .iter()
-            .all(|k| permission.attr(k).is_none() && !permission.unknown.contains_key(*k))
+            .all(|k| permission.attr(k).is_none() && !permission.unknown.contains_key(k))
 }
 
 /// Lambda functions, joined with the permissions and function URLs that open them by reference.

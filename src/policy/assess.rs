@@ -286,11 +286,20 @@ fn record(
     for finding in findings {
         let result = to_result(resolved, finding, waivers, used, options);
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
-        prior.push(rules::PriorResult {
-            rule: result.rule,
-            status: result.status,
-            evidenced,
-        });
+        let same = prior
+            .iter_mut()
+            .rev()
+            .take_while(|p| p.rule == result.rule)
+            .find(|p| p.status == result.status && p.evidenced == evidenced);
+        match same {
+            Some(entry) => entry.count += 1,
+            None => prior.push(rules::PriorResult {
+                rule: result.rule,
+                status: result.status,
+                evidenced,
+                count: 1,
+            }),
+        }
         results.push(result);
     }
 }

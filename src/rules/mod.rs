@@ -344,6 +344,9 @@ pub struct PriorResult {
     pub status: Status,
     /// False when the rule failed only because its fact was not declared or read.
     pub evidenced: bool,
+    /// How many results of the rule share this status and evidence (counted, not listed: a
+    /// large check has tens of thousands of results).
+    pub count: usize,
 }
 
 /// The resolved parameters of one rule.

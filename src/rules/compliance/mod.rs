@@ -144,7 +144,7 @@ impl Rule for Frameworks {
                         .entry(prior.rule)
                         .or_default()
                         .entry(state)
-                        .or_default() += 1;
+                        .or_default() += prior.count;
                     fails |= prior.evidenced && prior.status.blocks();
                     judged |= prior.evidenced
                         && matches!(

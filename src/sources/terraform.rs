@@ -371,20 +371,20 @@ impl TfExpr {
     fn from_edit(value: hcl::edit::expr::Expression) -> TfExpr {
         let span = value.span();
         let mut expr = hcl::Expression::from(value);
-        shrink(&mut expr);
-        let template = match &expr {
+        let mut special = compact(&mut expr);
+        let mut template = match &expr {
             hcl::Expression::TemplateExpr(text) if mentions_try_or_can(text) => {
-                hcl::Template::from_expr(text).ok().map(|mut template| {
-                    shrink_template(&mut template);
-                    Box::new(template)
-                })
+                hcl::Template::from_expr(text).ok().map(Box::new)
             }
             _ => None,
         };
-        let special = match &template {
-            Some(template) => template_interpolations(template).any(calls_try_or_can),
-            None => calls_try_or_can(&expr),
-        };
+        if let Some(template) = &mut template {
+            for element in template.elements_mut() {
+                if let hcl::template::Element::Interpolation(interpolation) = element {
+                    special |= compact(&mut interpolation.expr);
+                }
+            }
+        }
         TfExpr {
             expr,
             template,
@@ -403,40 +403,6 @@ fn mentions_try_or_can(template: &hcl::expr::TemplateExpr) -> bool {
     text.contains("try(") || text.contains("can(")
 }
 
-/// [`shrink`] for the expressions of a parsed template.
-fn shrink_template(template: &mut hcl::Template) {
-    for element in template.elements_mut() {
-        match element {
-            hcl::template::Element::Interpolation(interpolation) => shrink(&mut interpolation.expr),
-            hcl::template::Element::Directive(directive) => match directive.as_mut() {
-                hcl::template::Directive::If(branch) => {
-                    shrink(&mut branch.cond_expr);
-                    shrink_template(&mut branch.true_template);
-                    if let Some(other) = &mut branch.false_template {
-                        shrink_template(other);
-                    }
-                }
-                hcl::template::Directive::For(each) => {
-                    shrink(&mut each.collection_expr);
-                    shrink_template(&mut each.template);
-                }
-            },
-            hcl::template::Element::Literal(_) => {}
-        }
-    }
-}
-
-/// The expressions interpolated at the top level of a template (`${…}`, not inside directives).
-fn template_interpolations(template: &hcl::Template) -> impl Iterator<Item = &hcl::Expression> {
-    template
-        .elements()
-        .iter()
-        .filter_map(|element| match element {
-            hcl::template::Element::Interpolation(interpolation) => Some(&interpolation.expr),
-            _ => None,
-        })
-}
-
 /// Evaluates a parsed template as hcl-rs evaluates a template expression: a template that is one
 /// interpolation and nothing else keeps its value's type (`"${var.count}"` is a number).
 fn evaluate_template(
@@ -449,88 +415,77 @@ fn evaluate_template(
     }
 }
 
-/// Gives back the spare capacity of an expression's lists. hcl-rs converts hcl-edit's lists in
-/// place, so a traversal keeps room for four of hcl-edit's larger operators: a third of the memory
-/// of a parsed configuration (measured with heaptrack).
-fn shrink(expr: &mut hcl::Expression) {
+/// Calls `visit` on each direct sub-expression of `expr`. A `for` expression's body is visited
+/// only when `into_for_bodies`: its variables are bound only inside the loop.
+fn each_child_mut(
+    expr: &mut hcl::Expression,
+    into_for_bodies: bool,
+    visit: &mut dyn FnMut(&mut hcl::Expression),
+) {
     use hcl::Expression as E;
     match expr {
-        E::Array(items) => {
-            items.shrink_to_fit();
-            items.iter_mut().for_each(shrink);
-        }
-        E::Object(map) => map.values_mut().for_each(shrink),
-        E::Parenthesis(inner) => shrink(inner),
+        E::Array(items) => items.iter_mut().for_each(visit),
+        E::Object(map) => map.values_mut().for_each(visit),
+        E::Parenthesis(inner) => visit(inner),
         E::Traversal(traversal) => {
-            shrink(&mut traversal.expr);
-            traversal.operators.shrink_to_fit();
+            visit(&mut traversal.expr);
             for op in &mut traversal.operators {
                 if let hcl::expr::TraversalOperator::Index(index) = op {
-                    shrink(index);
+                    visit(index);
                 }
             }
         }
         E::Conditional(c) => {
-            shrink(&mut c.cond_expr);
-            shrink(&mut c.true_expr);
-            shrink(&mut c.false_expr);
+            visit(&mut c.cond_expr);
+            visit(&mut c.true_expr);
+            visit(&mut c.false_expr);
         }
         E::Operation(op) => match op.as_mut() {
-            hcl::expr::Operation::Unary(u) => shrink(&mut u.expr),
+            hcl::expr::Operation::Unary(u) => visit(&mut u.expr),
             hcl::expr::Operation::Binary(b) => {
-                shrink(&mut b.lhs_expr);
-                shrink(&mut b.rhs_expr);
+                visit(&mut b.lhs_expr);
+                visit(&mut b.rhs_expr);
             }
         },
         E::ForExpr(f) => {
-            shrink(&mut f.collection_expr);
-            shrink(&mut f.value_expr);
-            if let Some(key) = &mut f.key_expr {
-                shrink(key);
-            }
-            if let Some(cond) = &mut f.cond_expr {
-                shrink(cond);
+            visit(&mut f.collection_expr);
+            if into_for_bodies {
+                visit(&mut f.value_expr);
+                if let Some(key) = &mut f.key_expr {
+                    visit(key);
+                }
+                if let Some(cond) = &mut f.cond_expr {
+                    visit(cond);
+                }
             }
         }
-        E::FuncCall(call) => {
-            call.args.shrink_to_fit();
-            call.args.iter_mut().for_each(shrink);
-        }
+        E::FuncCall(call) => call.args.iter_mut().for_each(visit),
         _ => {}
     }
 }
 
-/// Whether `expr` calls `try` or `can` outside a string template (those stay unresolved).
-fn calls_try_or_can(expr: &hcl::Expression) -> bool {
-    use hcl::Expression as E;
-    match expr {
-        E::Array(items) => items.iter().any(calls_try_or_can),
-        E::Object(map) => map.values().any(calls_try_or_can),
-        E::Parenthesis(inner) => calls_try_or_can(inner),
-        E::Traversal(traversal) => {
-            calls_try_or_can(&traversal.expr)
-                || traversal.operators.iter().any(|op| {
-                    matches!(op, hcl::expr::TraversalOperator::Index(index) if calls_try_or_can(index))
-                })
+/// Gives back the spare capacity of an expression's lists, and says whether it calls `try` or
+/// `can` (which need resolving before evaluation). hcl-rs converts hcl-edit's lists in place, so
+/// a traversal keeps room for four of hcl-edit's larger operators: a third of the memory of a
+/// parsed configuration (measured with heaptrack).
+fn compact(expr: &mut hcl::Expression) -> bool {
+    let mut special = match expr {
+        hcl::Expression::Array(items) => {
+            items.shrink_to_fit();
+            false
         }
-        E::Conditional(c) => {
-            calls_try_or_can(&c.cond_expr)
-                || calls_try_or_can(&c.true_expr)
-                || calls_try_or_can(&c.false_expr)
+        hcl::Expression::Traversal(traversal) => {
+            traversal.operators.shrink_to_fit();
+            false
         }
-        E::Operation(op) => match op.as_ref() {
-            hcl::expr::Operation::Unary(u) => calls_try_or_can(&u.expr),
-            hcl::expr::Operation::Binary(b) => {
-                calls_try_or_can(&b.lhs_expr) || calls_try_or_can(&b.rhs_expr)
-            }
-        },
-        E::ForExpr(f) => calls_try_or_can(&f.collection_expr),
-        E::FuncCall(call) => {
-            (call.name.namespace.is_empty() && matches!(call.name.name.as_str(), "try" | "can"))
-                || call.args.iter().any(calls_try_or_can)
+        hcl::Expression::FuncCall(call) => {
+            call.args.shrink_to_fit();
+            call.name.namespace.is_empty() && matches!(call.name.name.as_str(), "try" | "can")
         }
         _ => false,
-    }
+    };
+    each_child_mut(expr, true, &mut |child| special |= compact(child));
+    special
 }
 
 fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
@@ -1398,80 +1353,32 @@ fn unknown_before_apply(error: &hcl::eval::Error) -> bool {
 /// its `try` unresolved, and so unknown.
 fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
     use hcl::Expression as E;
-    let replacement = match expr {
-        E::Array(items) => {
-            items.iter_mut().for_each(|e| resolve_special_calls(e, ctx));
-            None
-        }
-        E::Object(map) => {
-            map.values_mut().for_each(|e| resolve_special_calls(e, ctx));
-            None
-        }
-        E::Parenthesis(inner) => {
-            resolve_special_calls(inner, ctx);
-            None
-        }
-        E::Traversal(traversal) => {
-            resolve_special_calls(&mut traversal.expr, ctx);
-            for op in &mut traversal.operators {
-                if let hcl::expr::TraversalOperator::Index(index) = op {
-                    resolve_special_calls(index, ctx);
-                }
-            }
-            None
-        }
-        E::Conditional(c) => {
-            resolve_special_calls(&mut c.cond_expr, ctx);
-            resolve_special_calls(&mut c.true_expr, ctx);
-            resolve_special_calls(&mut c.false_expr, ctx);
-            None
-        }
-        E::Operation(op) => {
-            match op.as_mut() {
-                hcl::expr::Operation::Unary(u) => resolve_special_calls(&mut u.expr, ctx),
-                hcl::expr::Operation::Binary(b) => {
-                    resolve_special_calls(&mut b.lhs_expr, ctx);
-                    resolve_special_calls(&mut b.rhs_expr, ctx);
-                }
-            }
-            None
-        }
-        E::ForExpr(f) => {
-            resolve_special_calls(&mut f.collection_expr, ctx);
-            None
-        }
-        E::FuncCall(call) => {
-            call.args
-                .iter_mut()
-                .for_each(|e| resolve_special_calls(e, ctx));
-            if !call.name.namespace.is_empty() {
-                None
-            } else {
-                match call.name.name.as_str() {
-                    "try" => {
-                        let mut chosen = None;
-                        for arg in &call.args {
-                            match arg.evaluate(ctx) {
-                                Ok(value) => {
-                                    chosen = Some(E::from(value));
-                                    break;
-                                }
-                                Err(e) if unknown_before_apply(&e) => break,
-                                Err(_) => {}
-                            }
-                        }
-                        chosen
+    each_child_mut(expr, false, &mut |child| resolve_special_calls(child, ctx));
+    let E::FuncCall(call) = expr else { return };
+    if !call.name.namespace.is_empty() {
+        return;
+    }
+    let replacement = match call.name.name.as_str() {
+        "try" => {
+            let mut chosen = None;
+            for arg in &call.args {
+                match arg.evaluate(ctx) {
+                    Ok(value) => {
+                        chosen = Some(E::from(value));
+                        break;
                     }
-                    "can" => match call.args.first().map(|a| a.evaluate(ctx)) {
-                        Some(Ok(_)) => Some(E::Bool(true)),
-                        Some(Err(e)) if unknown_before_apply(&e) => None,
-                        Some(Err(_)) => Some(E::Bool(false)),
-                        None => None,
-                    },
-                    _ => None,
+                    Err(e) if unknown_before_apply(&e) => break,
+                    Err(_) => {}
                 }
             }
+            chosen
         }
+        "can" => match call.args.first().map(|a| a.evaluate(ctx)) {
+            Some(Ok(_)) => Some(E::Bool(true)),
+            Some(Err(e)) if unknown_before_apply(&e) => None,
+            Some(Err(_)) => Some(E::Bool(false)),
+            None => None,
+        },
         _ => None,
     };
     if let Some(replacement) = replacement {

@@ -194,7 +194,12 @@ fn measure(label: &str, dir: &std::path::Path) {
         results = assessment.results.len();
         std::hint::black_box(json);
     }
-    let _ = std::fs::remove_dir_all(dir);
+    // LIFTOFF_BENCH_KEEP=1 keeps the corpus, to time the release binary on it end to end.
+    if std::env::var_os("LIFTOFF_BENCH_KEEP").is_some() {
+        println!("corpus kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     println!("{label}");
     println!("  read + model (median of 7): {:?}", median(parse_times));
     println!(

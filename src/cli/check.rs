@@ -94,9 +94,8 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let mut assessment =
         policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
     if let Some(env) = &args.environment {
-        assessment
-            .results
-            .retain(|r| r.environment.as_deref().is_none_or(|e| e == env));
+        // Counts and readiness follow the results shown: `--env staging` judges staging.
+        assessment.retain_results(|r| r.environment.as_deref().is_none_or(|e| e == env));
     }
     let text_options = TextOptions {
         color: color && args.output.is_none(),

@@ -407,6 +407,15 @@ fn output_goes_to_a_file_and_env_filters_results() {
             .iter()
             .all(|r| r.get("environment").is_none_or(|e| e == "staging"))
     );
+    let results = v["results"].as_array().unwrap();
+    let counted = |status: &str| results.iter().filter(|r| r["status"] == status).count();
+    assert_eq!(v["summary"]["pass"], counted("pass"), "{}", v["summary"]);
+    assert_eq!(
+        v["summary"]["not_applicable"],
+        counted("not-applicable"),
+        "the summary counts what --env kept: {}",
+        v["summary"]
+    );
     liftoff()
         .args(["check", "--env", "prod"])
         .arg(root().join("examples/civil-registry"))

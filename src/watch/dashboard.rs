@@ -151,22 +151,12 @@ pub fn render(
     )
 }
 
-/// `YYYY-MM-DD HH:MM` of unix seconds (UTC), without a date library.
+/// `YYYY-MM-DD HH:MM` of unix seconds (UTC).
 fn format_time(at: i64) -> String {
-    let days = at.div_euclid(86_400);
     let seconds = at.rem_euclid(86_400);
-    // Civil from days (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        "{} {:02}:{:02}",
+        crate::model::Date::from_days_since_epoch(at.div_euclid(86_400)),
         seconds / 3600,
         seconds % 3600 / 60
     )

@@ -246,12 +246,16 @@ pub struct TerraformArgs {
     /// A Terraform variable, `name=value` (repeatable); beats every variable file.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
-    /// The Terraform workspace `terraform.workspace` evaluates to (default: the environment's name).
+    /// The Terraform workspace `terraform.workspace` evaluates to (default: `default`, as in
+    /// Terraform, unless a source in liftoff.yaml names one).
     #[arg(long, value_name = "NAME")]
     workspace: Option<String>,
-    /// Report a Terraform file that does not parse as an `error` result and judge the rest,
-    /// instead of stopping with exit code 2.
+    /// Stop with exit code 2 when a deployment file does not parse. By default such a file is
+    /// listed as unreadable, gets one `error` result in its environment, and the rest is judged.
     #[arg(long)]
+    strict_inputs: bool,
+    /// Accepted for compatibility: judging the rest past a broken file is now the default.
+    #[arg(long, hide = true)]
     keep_going: bool,
 }
 
@@ -296,7 +300,8 @@ impl TerraformArgs {
             var_files,
             vars: self.vars.clone(),
             workspace: self.workspace.clone(),
-            keep_going: self.keep_going,
+            strict_inputs: self.strict_inputs,
+            ..liftoff::sources::LoadOptions::default()
         })
     }
 }

@@ -3,6 +3,7 @@
 //! Readers (`sources`) fill it; rules never see raw files. Every fact keeps its [`Origin`], so a
 //! result can point at the exact line that decided it.
 
+pub mod env_names;
 pub mod live;
 pub mod maintenance;
 mod provenance;
@@ -86,18 +87,10 @@ impl EnvKind {
         }
     }
 
-    /// The kind an environment's name implies, for manifests that leave out `kind:`.
+    /// The kind an environment's name implies, for manifests that leave out `kind:`
+    /// (the vocabulary in [`env_names`]).
     pub fn from_name(name: &str) -> Option<EnvKind> {
-        let name = name.to_ascii_lowercase();
-        Some(match name.as_str() {
-            "production" | "prod" | "prd" | "live" => EnvKind::Production,
-            "staging" | "stage" | "stg" | "preprod" | "pre-production" | "preproduction"
-            | "uat" => EnvKind::Staging,
-            "qa" | "test" | "testing" => EnvKind::Qa,
-            "development" | "dev" | "local" => EnvKind::Development,
-            "backup" | "backups" | "dr" => EnvKind::Backup,
-            _ => return None,
-        })
+        env_names::lookup(name).map(|e| e.kind)
     }
 }
 
@@ -317,6 +310,31 @@ pub struct Deployment {
     pub probes: BTreeMap<String, Probe>,
     /// Waivers written in artefacts' comments (`# liftoff:ignore ...`).
     pub inline_waivers: Vec<Waiver>,
+    /// With no liftoff.yaml: the environments inferred from file paths, and from which files.
+    pub inferred: Vec<InferredEnvironment>,
+    /// `sources:` lines that would let liftoff read files it could not attach.
+    pub suggestions: Vec<SourceSuggestion>,
+}
+
+/// An environment found in the paths of the deployment files (there being no liftoff.yaml).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InferredEnvironment {
+    pub name: String,
+    pub kind: EnvKind,
+    /// The folders and files whose names say it.
+    pub from: Vec<String>,
+}
+
+/// A `sources:` entry that would read a file liftoff had to leave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceSuggestion {
+    /// The folder or file it reads.
+    pub path: String,
+    pub kind: ArtefactKind,
+    /// The environment the line goes under (the production one, as a start).
+    pub environment: String,
+    /// The YAML line, as written under `environments.<environment>.sources`.
+    pub line: String,
 }
 
 /// Facts about the data a service holds.
@@ -714,14 +732,97 @@ pub struct Pentest {
     pub dast: Option<bool>,
 }
 
+/// Kinds of artefact liftoff knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtefactKind {
+    Terraform,
+    /// `terraform show -json` output.
+    Plan,
+    /// A remote module call whose code is not installed.
+    TerraformModule,
+    Serverless,
+    Compose,
+    Kubernetes,
+    Ansible,
+    Sshd,
+    Dotenv,
+    Prometheus,
+    /// A folder discovery could not search.
+    Folder,
+}
+
+impl ArtefactKind {
+    /// The name used in manifests and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtefactKind::Terraform => "terraform",
+            ArtefactKind::Plan => "plan",
+            ArtefactKind::TerraformModule => "terraform-module",
+            ArtefactKind::Serverless => "serverless",
+            ArtefactKind::Compose => "compose",
+            ArtefactKind::Kubernetes => "kubernetes",
+            ArtefactKind::Ansible => "ansible",
+            ArtefactKind::Sshd => "sshd",
+            ArtefactKind::Dotenv => "dotenv",
+            ArtefactKind::Prometheus => "prometheus",
+            ArtefactKind::Folder => "folder",
+        }
+    }
+}
+
+impl std::fmt::Display for ArtefactKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What liftoff did with a file it found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtefactStatus {
+    /// Found, not yet read (never left in a finished model).
+    Pending,
+    Read,
+    /// A kind this version has no reader for.
+    NotRead,
+    /// Deliberately not read, with the reason (an example file, no environment to read it for).
+    Ignored,
+    /// Read, but it does not parse: the rules that need it report an `error` for it.
+    Unreadable,
+    /// Not opened at all: not a regular file, too large, or not readable by this user.
+    Skipped,
+}
+
+impl ArtefactStatus {
+    /// The status as reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtefactStatus::Pending => "pending",
+            ArtefactStatus::Read => "read",
+            ArtefactStatus::NotRead => "not-read",
+            ArtefactStatus::Ignored => "ignored",
+            ArtefactStatus::Unreadable => "unreadable",
+            ArtefactStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for ArtefactStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad` so reports can align the column with `{:<9}`.
+        f.pad(self.as_str())
+    }
+}
+
 /// One artefact file liftoff found, and what it did with it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ArtefactFile {
     pub path: String,
-    pub kind: String,
+    pub kind: ArtefactKind,
     pub environment: Option<String>,
-    /// `read`, or `ignored` with the reason.
-    pub status: String,
+    pub status: ArtefactStatus,
+    /// Why it was read the way it was, or not read.
     pub reason: Option<String>,
 }
 

@@ -199,9 +199,9 @@ pub fn to_html(a: &Assessment) -> String {
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td></tr>",
                 escape(&f.path),
-                escape(&f.kind),
+                escape(f.kind.as_str()),
                 escape(f.environment.as_deref().unwrap_or("all")),
-                escape(&f.status),
+                escape(f.status.as_str()),
                 escape(f.reason.as_deref().unwrap_or(""))
             );
         }

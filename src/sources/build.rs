@@ -346,13 +346,18 @@ fn check_sources(
                 let misplaced = [
                     (
                         "var_files",
-                        !entry.var_files.is_empty() && kind != "terraform",
+                        !entry.var_files.is_empty() && kind != ArtefactKind::Terraform,
                     ),
                     (
                         "workspace",
-                        entry.workspace.is_some() && kind != "terraform" && kind != "plan",
+                        entry.workspace.is_some()
+                            && kind != ArtefactKind::Terraform
+                            && kind != ArtefactKind::Plan,
                     ),
-                    ("stage", entry.stage.is_some() && kind != "serverless"),
+                    (
+                        "stage",
+                        entry.stage.is_some() && kind != ArtefactKind::Serverless,
+                    ),
                 ];
                 for (option, bad) in misplaced {
                     if bad {
@@ -372,7 +377,11 @@ fn check_sources(
                     format!(
                         "this source names {} kinds ({})",
                         kinds.len(),
-                        kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+                        kinds
+                            .iter()
+                            .map(|k| k.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
                 .expected(allowed)

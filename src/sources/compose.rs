@@ -33,6 +33,30 @@ pub struct Service {
 #[derive(Clone, Debug, Default)]
 pub struct Project {
     pub services: Vec<Service>,
+    /// Files read only because a service `extends` a service in them.
+    pub extended: Vec<String>,
+}
+
+/// The start of the message for a chain of `extends` that comes back to where it started.
+pub const EXTENDS_CYCLE: &str = "`extends` goes round in a cycle";
+
+/// Whether these problems include an `extends` cycle (which compose refuses outright).
+pub fn is_cycle(problems: &[Diagnostic]) -> bool {
+    problems.iter().any(|d| d.message.starts_with(EXTENDS_CYCLE))
+}
+
+/// A service's `extends`: the service it builds on, and the file that holds it when another.
+#[derive(Clone, Debug)]
+struct Extends {
+    service: String,
+    file: Option<String>,
+    at: Location,
+}
+
+/// A file's services before `extends` is resolved.
+struct FileServices {
+    services: Vec<Service>,
+    extends: HashMap<String, Extends>,
 }
 
 const TOP_LEVEL: [&str; 7] = [
@@ -61,16 +85,34 @@ pub fn read(
     }
     let mut project = Project::default();
     let mut problems = Vec::new();
+    let mut cache: HashMap<String, Option<FileServices>> = HashMap::new();
     for file in files {
-        let text = super::read_text(&dir.join(file), file)?;
-        let doc = yaml::parse(file, &text, yaml::Limits::default())?;
-        let Some(root) = doc.roots.first() else {
+        let Some(names) = load_services(dir, file, &known, &mut cache, &mut problems)? else {
             continue;
         };
-        match read_file(dir, &doc, root, &known, &mut problems) {
-            Some(services) => merge(&mut project, services),
-            None => continue,
+        let mut resolved = Vec::with_capacity(names.len());
+        for name in names {
+            let mut chain = Vec::new();
+            let mut extended = Vec::new();
+            if let Some(service) = resolve(
+                dir,
+                &known,
+                &mut cache,
+                file,
+                &name,
+                &mut chain,
+                &mut extended,
+                &mut problems,
+            )? {
+                resolved.push(service);
+            }
+            for f in extended {
+                if !files.contains(&f) && !project.extended.contains(&f) {
+                    project.extended.push(f);
+                }
+            }
         }
+        merge(&mut project, resolved);
     }
     if problems.is_empty() {
         Ok(project)
@@ -79,13 +121,149 @@ pub fn read(
     }
 }
 
+/// Parses `file` into the cache (once) and returns its service names in file order.
+fn load_services(
+    dir: &Path,
+    file: &str,
+    known: &HashMap<String, String>,
+    cache: &mut HashMap<String, Option<FileServices>>,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Option<Vec<String>>, InputError> {
+    if !cache.contains_key(file) {
+        let text = super::read_text(&dir.join(file), file)?;
+        let doc = yaml::parse(file, &text, yaml::Limits::default())?;
+        let read = doc
+            .roots
+            .first()
+            .and_then(|root| read_file(dir, &doc, root, known, problems));
+        cache.insert(file.to_string(), read);
+    }
+    Ok(cache
+        .get(file)
+        .and_then(Option::as_ref)
+        .map(|f| f.services.iter().map(|s| s.name.clone()).collect()))
+}
+
+/// A service with what it `extends` merged under it, as compose resolves it: the base's values
+/// unless the service sets its own, settings and ports of both. `chain` holds the services being
+/// resolved, to refuse a cycle; `extended` gathers the other files read.
+#[allow(clippy::too_many_arguments)]
+fn resolve(
+    dir: &Path,
+    known: &HashMap<String, String>,
+    cache: &mut HashMap<String, Option<FileServices>>,
+    file: &str,
+    name: &str,
+    chain: &mut Vec<(String, String, Location)>,
+    extended: &mut Vec<String>,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<Option<Service>, InputError> {
+    let Some(file_services) = cache.get(file).and_then(Option::as_ref) else {
+        return Ok(None);
+    };
+    let Some(service) = file_services.services.iter().find(|s| s.name == name).cloned() else {
+        return Ok(None);
+    };
+    let Some(extends) = file_services.extends.get(name).cloned() else {
+        return Ok(Some(service));
+    };
+    if let Some(start) = chain.iter().position(|(f, n, _)| f == file && n == name) {
+        let mut steps: Vec<String> = chain[start..]
+            .iter()
+            .map(|(f, n, _)| format!("{n} ({f})"))
+            .collect();
+        steps.push(format!("{name} ({file})"));
+        problems.push(
+            Diagnostic::at(
+                chain[start].2.clone(),
+                format!("{EXTENDS_CYCLE}: {}", steps.join(" extends ")),
+            )
+            .expected("a chain of `extends` that ends at a service extending nothing"),
+        );
+        return Ok(None);
+    }
+    let base_file = match &extends.file {
+        Some(other) => {
+            let folder = Path::new(file).parent().unwrap_or(Path::new(""));
+            normalise(&folder.join(other).to_string_lossy().replace('\\', "/"))
+        }
+        None => file.to_string(),
+    };
+    if !dir.join(&base_file).is_file() {
+        problems.push(
+            Diagnostic::at(
+                extends.at.clone(),
+                format!("`extends` names the file `{base_file}`, which does not exist"),
+            )
+            .expected("a compose file relative to this one"),
+        );
+        return Ok(Some(service));
+    }
+    if base_file != file && !extended.contains(&base_file) {
+        extended.push(base_file.clone());
+    }
+    if load_services(dir, &base_file, known, cache, problems)?.is_none() {
+        return Ok(Some(service));
+    }
+    chain.push((file.to_string(), name.to_string(), extends.at.clone()));
+    let base = resolve(
+        dir,
+        known,
+        cache,
+        &base_file,
+        &extends.service,
+        chain,
+        extended,
+        problems,
+    )?;
+    chain.pop();
+    let Some(mut base) = base else {
+        if !is_cycle(problems) {
+            problems.push(
+                Diagnostic::at(
+                    extends.at.clone(),
+                    format!(
+                        "`extends` names the service `{}`, which `{base_file}` does not define",
+                        extends.service
+                    ),
+                )
+                .expected("a service of that file"),
+            );
+        }
+        return Ok(Some(service));
+    };
+    base.name = service.name.clone();
+    base.origin = service.origin.clone();
+    let mut project = Project {
+        services: vec![base],
+        extended: Vec::new(),
+    };
+    merge(&mut project, vec![service]);
+    Ok(project.services.pop())
+}
+
+/// `a/./b/../c` as `a/c`.
+fn normalise(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
 fn read_file(
     dir: &Path,
     doc: &Document,
     root: &Node,
     known: &HashMap<String, String>,
     problems: &mut Vec<Diagnostic>,
-) -> Option<Vec<Service>> {
+) -> Option<FileServices> {
     let Value::Map(entries) = &root.value else {
         problems.push(
             Diagnostic::at(doc.location(root), format!("found {}", root.describe()))
@@ -108,7 +286,10 @@ fn read_file(
         }
     }
     let Some(services) = root.get("services") else {
-        return Some(Vec::new());
+        return Some(FileServices {
+            services: Vec::new(),
+            extends: HashMap::new(),
+        });
     };
     let Value::Map(services) = &services.value else {
         problems.push(
@@ -121,8 +302,42 @@ fn read_file(
         return None;
     };
     let mut out = Vec::new();
+    let mut extends = HashMap::new();
     for (key, node) in services {
         let Some(name) = key.as_str() else { continue };
+        if let Some(e) = node.get("extends") {
+            match (&e.value, e.get("service").and_then(Node::as_str)) {
+                (Value::Scalar(_), _) => {
+                    if let Some(service) = e.as_str() {
+                        extends.insert(
+                            name.to_string(),
+                            Extends {
+                                service: service.to_string(),
+                                file: None,
+                                at: doc.location(e),
+                            },
+                        );
+                    }
+                }
+                (Value::Map(_), Some(service)) => {
+                    extends.insert(
+                        name.to_string(),
+                        Extends {
+                            service: service.to_string(),
+                            file: e.get("file").and_then(Node::as_str).map(str::to_string),
+                            at: doc.location(e),
+                        },
+                    );
+                }
+                _ => problems.push(
+                    Diagnostic::at(
+                        doc.location(e),
+                        format!("the `extends` of service `{name}` names no service"),
+                    )
+                    .expected("`extends: <service>` or `extends: {service: <name>, file: <path>}`"),
+                ),
+            }
+        }
         if node.is_null() {
             out.push(Service {
                 name: name.to_string(),
@@ -143,7 +358,10 @@ fn read_file(
         }
         out.push(read_service(dir, doc, name, key, node, known, problems));
     }
-    Some(out)
+    Some(FileServices {
+        services: out,
+        extends,
+    })
 }
 
 fn text_of(doc: &Document, node: &Node, known: &HashMap<String, String>) -> Fact<String> {

@@ -1,45 +1,20 @@
-//! Finds the artefacts in a directory and attaches each to an environment by its name
-//! (`docker-compose.production.yml`, `production.tfvars`, `inventory/staging.yml`,
-//! `terraform/production/main.tf`), or takes the list the manifest declares.
+//! Finds the artefacts in a directory and the environment each one's path names
+//! (`docker-compose.production.yml`, `config/prod.tfvars`, `inventory/staging.yml`,
+//! `terraform/pre-production/main.tf`), with the vocabulary of [`crate::model::env_names`].
+//!
+//! Discovery only finds and classifies: which file feeds which environment is decided by the
+//! readers (`readers/`), which know how their program combines files.
 
 use super::manifest::Manifest;
 use crate::diagnostic::{Diagnostic, InputError};
-use crate::model::{ArtefactFile, EnvKind, Location};
+use crate::model::env_names::{self, EnvName};
+use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus, Location};
 use std::path::Path;
-
-/// Kinds of artefact liftoff knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArtefactKind {
-    Terraform,
-    Plan,
-    Serverless,
-    Compose,
-    Kubernetes,
-    Ansible,
-    Sshd,
-    Dotenv,
-}
-
-impl ArtefactKind {
-    /// The name used in manifests and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ArtefactKind::Terraform => "terraform",
-            ArtefactKind::Plan => "plan",
-            ArtefactKind::Serverless => "serverless",
-            ArtefactKind::Compose => "compose",
-            ArtefactKind::Kubernetes => "kubernetes",
-            ArtefactKind::Ansible => "ansible",
-            ArtefactKind::Sshd => "sshd",
-            ArtefactKind::Dotenv => "dotenv",
-        }
-    }
-}
 
 /// A source the manifest names: kind, path, and the environment it belongs to.
 #[derive(Clone, Debug)]
 pub struct DeclaredSource {
-    pub kind: &'static str,
+    pub kind: ArtefactKind,
     pub path: String,
     pub environment: Option<String>,
     /// The serverless stage (`${opt:stage}`) the source is read with.
@@ -48,6 +23,14 @@ pub struct DeclaredSource {
     pub var_files: Vec<String>,
     /// The Terraform workspace.
     pub workspace: Option<String>,
+}
+
+impl DeclaredSource {
+    /// Whether `rel` is this source's path or lies below it.
+    pub fn covers(&self, rel: &str) -> bool {
+        let path = self.path.trim_end_matches('/');
+        path == "." || rel == path || rel.starts_with(&format!("{path}/"))
+    }
 }
 
 /// The sources a manifest declares, globally and per environment.
@@ -78,8 +61,12 @@ pub fn declared_sources(manifest: &Manifest) -> Vec<DeclaredSource> {
 /// What discovery found.
 #[derive(Debug, Default)]
 pub struct Found {
+    /// Every artefact, `Pending` unless it is set aside (an example file) or could not be
+    /// looked at (`Skipped`, with the reason).
     pub artefacts: Vec<ArtefactFile>,
     pub pipelines: Vec<Location>,
+    /// Folders that could not be listed, and why.
+    pub unlisted: Vec<(String, String)>,
 }
 
 const SKIP_DIRS: [&str; 8] = [
@@ -95,18 +82,14 @@ const SKIP_DIRS: [&str; 8] = [
 const MAX_DEPTH: usize = 8;
 const MAX_FILES: usize = 50_000;
 
-/// Finds artefacts under `dir`. Declared sources replace discovery for artefacts (but CI pipelines
-/// are always looked for, as `ops.automated-deploy` needs them).
-pub fn discover(
-    dir: &Path,
-    declared: &[DeclaredSource],
-    environments: &[String],
-) -> Result<Found, InputError> {
-    let mut files = Vec::new();
-    walk(dir, dir, 0, &mut files);
-    files.sort();
+/// Finds artefacts under `dir`, and checks that every declared source exists. Declared sources
+/// do not replace discovery: they attach what they name, and everything else is still found.
+pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputError> {
     let mut found = Found::default();
-    for rel in &files {
+    let mut files = Vec::new();
+    walk(dir, dir, 0, &mut files, &mut found.unlisted);
+    files.sort();
+    for (rel, _) in &files {
         if is_pipeline(rel) {
             found.pipelines.push(Location {
                 path: rel.as_str().into(),
@@ -115,109 +98,148 @@ pub fn discover(
             });
         }
     }
-    if declared.is_empty() {
-        for rel in &files {
-            if let Some(kind) = classify(dir, rel) {
-                found
-                    .artefacts
-                    .push(describe(rel, kind.as_str(), attach(rel, environments)));
-            }
+    let mut problems = Vec::new();
+    for source in declared {
+        if !dir.join(&source.path).exists() {
+            problems.push(
+                Diagnostic::in_file(
+                    &source.path,
+                    format!("the {} source `{}` does not exist", source.kind, source.path),
+                )
+                .expected("a path relative to the directory holding liftoff.yaml"),
+            );
         }
-    } else {
-        for source in declared {
-            if !dir.join(&source.path).exists() {
-                return Err(InputError::one(
-                    Diagnostic::in_file(
-                        &source.path,
-                        format!(
-                            "the {} source `{}` does not exist",
-                            source.kind, source.path
-                        ),
-                    )
-                    .expected("a path relative to the directory holding liftoff.yaml"),
-                ));
-            }
-            let environment = source
-                .environment
-                .clone()
-                .or_else(|| attach(&source.path, environments));
+    }
+    if !problems.is_empty() {
+        return Err(InputError::Invalid(problems));
+    }
+    for (rel, regular) in &files {
+        let declared_kind = declared
+            .iter()
+            .find(|d| d.covers(rel) && claims(d.kind, rel))
+            .map(|d| d.kind);
+        let Some(kind) = declared_kind.or_else(|| classify(dir, rel, *regular)) else {
+            continue;
+        };
+        found.artefacts.push(describe(rel, kind, *regular));
+    }
+    // A declared single file that discovery would not recognise by name.
+    for source in declared {
+        if dir.join(&source.path).is_file()
+            && !found.artefacts.iter().any(|a| a.path == source.path)
+        {
             found
                 .artefacts
-                .push(describe(&source.path, source.kind, environment));
+                .push(describe(&source.path, source.kind, true));
         }
     }
     found.artefacts.sort();
     Ok(found)
 }
 
-fn describe(path: &str, kind: &str, environment: Option<String>) -> ArtefactFile {
+/// Whether a declared source of `kind` takes the file `rel` below its path.
+fn claims(kind: ArtefactKind, rel: &str) -> bool {
+    let lower = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    match kind {
+        ArtefactKind::Terraform => {
+            lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json")
+        }
+        ArtefactKind::Kubernetes | ArtefactKind::Compose | ArtefactKind::Serverless => yaml,
+        ArtefactKind::Ansible => yaml || lower.ends_with(".ini") || !lower.contains('.'),
+        _ => true,
+    }
+}
+
+fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
     // The file name decides, not its folder: a chart's `templates/` folder is not an example.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let development_only = ["example", "sample", "template", "localstack"]
         .iter()
         .any(|m| name.contains(m));
-    let (status, reason) = if development_only {
+    let (status, reason) = if !regular {
         (
-            "ignored",
+            ArtefactStatus::Skipped,
+            Some("not a regular file (a device, pipe or socket): never opened".to_string()),
+        )
+    } else if development_only {
+        (
+            ArtefactStatus::Ignored,
             Some("a development-only or example file, not production evidence".to_string()),
         )
-    } else if matches!(
-        kind,
-        "dotenv"
-            | "sshd"
-            | "compose"
-            | "ansible"
-            | "kubernetes"
-            | "serverless"
-            | "terraform"
-            | "plan"
-    ) {
-        // Read by `sources::load` next.
-        ("pending", None)
     } else {
-        let why = format!(
-            "liftoff {} does not read {kind} files yet; its facts must be declared in liftoff.yaml",
-            env!("CARGO_PKG_VERSION")
-        );
-        ("not-read", Some(why))
+        (ArtefactStatus::Pending, None)
     };
     ArtefactFile {
         path: path.to_string(),
-        kind: kind.to_string(),
-        environment,
-        status: status.into(),
+        kind,
+        environment: None,
+        status,
         reason,
     }
 }
 
-fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
-    if depth > MAX_DEPTH || out.len() >= MAX_FILES {
+/// Files below `dir`, relative to `root`, each with whether it is a regular file (links are
+/// followed to files, never to folders, so a link cannot make the walk loop).
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<(String, bool)>,
+    unlisted: &mut Vec<(String, String)>,
+) {
+    let rel_of = |path: &Path| {
+        path.strip_prefix(root).ok().map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+    };
+    if depth > MAX_DEPTH {
+        if let Some(rel) = rel_of(dir) {
+            unlisted.push((rel, format!("deeper than {MAX_DEPTH} folders")));
+        }
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    if out.len() >= MAX_FILES {
+        if let Some(rel) = rel_of(dir) {
+            unlisted.push((rel, format!("over {MAX_FILES} files were found already")));
+        }
         return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            if let Some(rel) = rel_of(dir) {
+                unlisted.push((
+                    if rel.is_empty() { ".".into() } else { rel },
+                    format!("cannot be listed: {e}"),
+                ));
+            }
+            return;
+        }
     };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(file_type) = entry.file_type() else {
+        let Ok(mut file_type) = entry.file_type() else {
             continue;
         };
         let path = entry.path();
+        if file_type.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(meta) if !meta.is_dir() => file_type = meta.file_type(),
+                _ => continue,
+            }
+        }
         if file_type.is_dir() {
             if !SKIP_DIRS.contains(&name.as_str()) {
-                walk(root, &path, depth + 1, out);
+                walk(root, &path, depth + 1, out, unlisted);
             }
-        } else if file_type.is_file() {
-            if let Ok(rel) = path.strip_prefix(root) {
-                out.push(
-                    rel.components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                );
-            }
+        } else if let Some(rel) = rel_of(&path) {
+            out.push((rel, file_type.is_file()));
         }
     }
 }
@@ -236,7 +258,8 @@ fn is_pipeline(rel: &str) -> bool {
         )
 }
 
-fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
+/// The kind of artefact a file is, by its name (and for Kubernetes, its first lines).
+fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
@@ -259,6 +282,9 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     }
     if lower == "sshd_config" {
         return Some(ArtefactKind::Sshd);
+    }
+    if lower == "prometheus.yml" || lower == "prometheus.yaml" {
+        return Some(ArtefactKind::Prometheus);
     }
     // A drop-in snippet is read through its sshd_config's Include; alone it is still a config.
     if let Some((parent, _)) = rel.split_once("sshd_config.d/") {
@@ -284,10 +310,16 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     {
         return Some(ArtefactKind::Ansible);
     }
-    if yaml && !rel.starts_with(".github/") && rel != "liftoff.yaml" && rel != "liftoff.yml" {
+    if yaml
+        && regular
+        && !rel.starts_with(".github/")
+        && rel != "liftoff.yaml"
+        && rel != "liftoff.yml"
+    {
         // Kubernetes manifests are recognised by content: apiVersion and kind at the top level.
-        let head = std::fs::read(root.join(rel)).ok()?;
-        let head = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+        // Only the head is read, through the bounded reader.
+        let head = super::read_head(&root.join(rel), 4096).ok()?;
+        let head = String::from_utf8_lossy(&head);
         if head.lines().any(|l| l.starts_with("apiVersion:"))
             && head.lines().any(|l| l.starts_with("kind:"))
         {
@@ -297,60 +329,150 @@ fn classify(root: &Path, rel: &str) -> Option<ArtefactKind> {
     None
 }
 
-/// The environment a file belongs to, by a path segment or file-name part naming it.
-fn attach(rel: &str, environments: &[String]) -> Option<String> {
-    let tokens: Vec<String> = rel
-        .split(['/', '.', '-', '_'])
-        .map(str::to_ascii_lowercase)
-        .collect();
-    for env in environments {
-        if tokens.iter().any(|t| t == &env.to_ascii_lowercase()) {
-            return Some(env.clone());
+/// The environment name a file's path gives it, by its kind's conventions: a Terraform
+/// configuration file belongs to its root folder (its own name says what it holds, not where:
+/// `83-development-deploy-role.tf` is part of the root), every other file to its own name
+/// first, then its folders.
+pub fn named_environment(rel: &str, kind: ArtefactKind) -> Option<env_names::PathName> {
+    if kind == ArtefactKind::Terraform && rel.ends_with(".tf") {
+        let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
+        // A placeholder file name keeps the folder's own rules (modules/ names nothing).
+        return env_names::in_path(&format!("{folder}/-"));
+    }
+    env_names::in_path(rel)
+}
+
+/// The declared environment a path belongs to: a declared name written whole as a folder or
+/// file-name part (`eu-west-live/`), else the vocabulary (`prod/` is `production`).
+pub fn attach(rel: &str, kind: ArtefactKind, environments: &[String]) -> Option<String> {
+    let named = named_environment(rel, kind);
+    let segments: Vec<&str> = rel.split('/').collect();
+    let under_modules = segments[..segments.len().saturating_sub(1)]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("modules"));
+    if !under_modules {
+        let terraform_config = kind == ArtefactKind::Terraform && rel.ends_with(".tf");
+        let last = segments.len() - 1;
+        for (index, segment) in segments.iter().enumerate().rev() {
+            if index == last && terraform_config {
+                continue;
+            }
+            let parts: Vec<&str> = if index == last {
+                segment.split('.').collect()
+            } else {
+                vec![segment]
+            };
+            if let Some(env) = environments.iter().find(|env| {
+                env_names::lookup(env).is_none()
+                    && parts.iter().any(|p| p.eq_ignore_ascii_case(env))
+            }) {
+                return Some(env.clone());
+            }
         }
     }
-    // Aliases: prod for production, stage for staging, ...
-    for env in environments {
-        let kind = EnvKind::from_name(env);
-        if kind.is_some()
-            && tokens
-                .iter()
-                .any(|t| EnvKind::from_name(t) == kind && kind != Some(EnvKind::Qa))
-        {
-            return Some(env.clone());
+    let named = named?;
+    environments
+        .iter()
+        .find(|env| env_names::same_environment(env, named.name))
+        .cloned()
+}
+
+/// An environment inferred from file paths, when there is no liftoff.yaml.
+#[derive(Clone, Debug)]
+pub struct Inferred {
+    pub name: &'static EnvName,
+    /// The files and folders that name it, as the report shows them.
+    pub from: Vec<String>,
+}
+
+/// The environments the found artefacts' paths name. Example files name nothing.
+pub fn infer_environments(artefacts: &[ArtefactFile]) -> Vec<Inferred> {
+    let mut out: Vec<Inferred> = Vec::new();
+    for a in artefacts
+        .iter()
+        .filter(|a| a.status == ArtefactStatus::Pending)
+    {
+        let Some(named) = named_environment(&a.path, a.kind) else {
+            continue;
+        };
+        let shown = match &named.folder {
+            Some(folder) => format!("{folder}/"),
+            None => a.path.clone(),
+        };
+        match out.iter_mut().find(|i| i.name.canonical == named.name.canonical) {
+            Some(i) => {
+                if !i.from.contains(&shown) {
+                    i.from.push(shown);
+                }
+            }
+            None => out.push(Inferred {
+                name: named.name,
+                from: vec![shown],
+            }),
         }
     }
-    None
+    out.sort_by_key(|i| i.name.canonical);
+    out
 }
 
 /// Every file below `folder`, relative to `root`, sorted, skipping the usual tool directories.
 pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
-    walk(root, folder, 0, out);
+    let mut files = Vec::new();
+    let mut unlisted = Vec::new();
+    walk(root, folder, 0, &mut files, &mut unlisted);
+    out.extend(
+        files
+            .into_iter()
+            .filter(|(_, regular)| *regular)
+            .map(|(f, _)| f),
+    );
     out.sort();
 }
 
 #[cfg(test)]
 mod tests {
-    use super::attach;
+    use super::*;
 
     #[test]
     fn files_attach_to_environments_by_name() {
         let envs = vec!["production".to_string(), "staging".to_string()];
+        let tf = ArtefactKind::Terraform;
+        let compose = ArtefactKind::Compose;
         assert_eq!(
-            attach("docker-compose.production.yml", &envs).as_deref(),
+            attach("docker-compose.production.yml", compose, &envs).as_deref(),
             Some("production")
         );
         assert_eq!(
-            attach("infra/production.tfvars", &envs).as_deref(),
+            attach("infra/production.tfvars", tf, &envs).as_deref(),
             Some("production")
         );
         assert_eq!(
-            attach("infrastructure/inventory/staging.yml", &envs).as_deref(),
+            attach("infrastructure/inventory/staging.yml", ArtefactKind::Ansible, &envs)
+                .as_deref(),
             Some("staging")
         );
         assert_eq!(
-            attach("terraform/prod/main.tf", &envs).as_deref(),
+            attach("terraform/prod/main.tf", tf, &envs).as_deref(),
             Some("production")
         );
-        assert_eq!(attach("docker-compose.yml", &envs), None);
+        assert_eq!(attach("docker-compose.yml", compose, &envs), None);
+        // pre-production is not production, nor staging.
+        assert_eq!(attach("terraform/pre-production/main.tf", tf, &envs), None);
+        // A root's file names say what they hold, not where.
+        assert_eq!(attach("core/83-production-role.tf", tf, &envs), None);
+        assert_eq!(attach("modules/api/api-prod.tf", tf, &envs), None);
+    }
+
+    #[test]
+    fn declared_names_outside_the_vocabulary_match_whole() {
+        let envs = vec!["eu-live".to_string(), "production".to_string()];
+        assert_eq!(
+            attach("deploy/eu-live/compose.yml", ArtefactKind::Compose, &envs).as_deref(),
+            Some("eu-live")
+        );
+        assert_eq!(
+            attach("deploy/live/compose.yml", ArtefactKind::Compose, &envs).as_deref(),
+            Some("production")
+        );
     }
 }

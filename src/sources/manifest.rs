@@ -4,7 +4,7 @@
 //! Schema and [`super::schema_check`] validates files against it before serde builds them.
 
 use crate::model::{
-    ComponentKind, DataClass, Date, Duration, EndpointKind, EnvKind, Framework, ReplicationMode,
+    ArtefactKind, ComponentKind, DataClass, Date, Duration, EndpointKind, EnvKind, Framework, ReplicationMode,
     RestoreCadence, Stage, Transport, Upstream,
 };
 use schemars::JsonSchema;
@@ -155,17 +155,19 @@ pub struct SourceEntry {
 
 impl SourceEntry {
     /// The kind keys that are set, with their paths.
-    pub fn kinds(&self) -> Vec<(&'static str, Vec<String>)> {
-        let single = |kind: &'static str, v: &Option<String>| v.clone().map(|p| (kind, vec![p]));
+    pub fn kinds(&self) -> Vec<(ArtefactKind, Vec<String>)> {
+        let single = |kind: ArtefactKind, v: &Option<String>| v.clone().map(|p| (kind, vec![p]));
         [
-            single("terraform", &self.terraform),
-            single("plan", &self.plan),
-            single("serverless", &self.serverless),
-            self.compose.clone().map(|c| ("compose", c.into_vec())),
-            single("kubernetes", &self.kubernetes),
-            single("ansible", &self.ansible),
-            single("sshd", &self.sshd),
-            single("dotenv", &self.dotenv),
+            single(ArtefactKind::Terraform, &self.terraform),
+            single(ArtefactKind::Plan, &self.plan),
+            single(ArtefactKind::Serverless, &self.serverless),
+            self.compose
+                .clone()
+                .map(|c| (ArtefactKind::Compose, c.into_vec())),
+            single(ArtefactKind::Kubernetes, &self.kubernetes),
+            single(ArtefactKind::Ansible, &self.ansible),
+            single(ArtefactKind::Sshd, &self.sshd),
+            single(ArtefactKind::Dotenv, &self.dotenv),
         ]
         .into_iter()
         .flatten()

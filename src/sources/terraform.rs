@@ -1331,11 +1331,15 @@ const FILE_LIMIT: u64 = 1 << 20;
 fn read_module_file(path: &str) -> Result<String, String> {
     let relative = path.trim_start_matches("./");
     let full = MODULE_DIR.with(|d| d.borrow().join(relative));
-    let meta = std::fs::metadata(&full).map_err(|e| format!("file {path}: {e}"))?;
-    if meta.len() > FILE_LIMIT {
-        return Err(format!("file {path}: larger than {FILE_LIMIT} bytes"));
-    }
-    std::fs::read_to_string(&full).map_err(|e| format!("file {path}: {e}"))
+    // The bounded reader: regular files only (a pipe would block, /dev/zero never ends), the
+    // size checked before reading.
+    super::read_text_limited(&full, path, FILE_LIMIT).map_err(|e| match e {
+        crate::diagnostic::InputError::Invalid(d) => format!(
+            "file {path}: {}",
+            d.first().map(|d| d.message.as_str()).unwrap_or("unreadable")
+        ),
+        other => format!("file {path}: {other}"),
+    })
 }
 
 /// Whether an evaluation failed only because a value is not known before apply (a reference to a

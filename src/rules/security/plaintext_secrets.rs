@@ -118,7 +118,13 @@ impl Rule for PlaintextSecrets {
             .collect();
         let mut out = Vec::new();
         for file in cx.model.artefacts.iter().filter(|a| {
-            a.status == "read" && matches!(a.kind.as_str(), "dotenv" | "compose" | "kubernetes")
+            a.status == crate::model::ArtefactStatus::Read
+                && matches!(
+                    a.kind,
+                    crate::model::ArtefactKind::Dotenv
+                        | crate::model::ArtefactKind::Compose
+                        | crate::model::ArtefactKind::Kubernetes
+                )
         }) {
             let in_file: Vec<&(&Setting, Option<&str>)> = settings
                 .iter()

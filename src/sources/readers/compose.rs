@@ -1,0 +1,292 @@
+//! docker compose files, combined into projects as `docker compose -f base -f overlay` would.
+//!
+//! A project is the files of one folder: an environment's overlay (`docker-compose.prod.yml`,
+//! `docker-compose.production-deploy.yml`) over the base its name leaves when the environment is
+//! taken out (`docker-compose.yml`, `docker-compose.deploy.yml`), or the compose files of a
+//! folder named after an environment. Files in different folders are different projects; an
+//! overlay named for development, tests or CI belongs to that environment, never to production.
+
+use super::{LoadContext, Reader, folder_of, set_command, set_image};
+use crate::diagnostic::InputError;
+use crate::model::{ArtefactFile, ArtefactKind};
+use crate::sources::compose;
+use std::collections::BTreeMap;
+
+pub(super) struct Compose;
+
+/// The file names compose reads by default, in its order of preference.
+const DEFAULT_BASES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// One project to read: its environment, its files in merge order, and how they were chosen.
+struct Project {
+    environment: String,
+    files: Vec<String>,
+}
+
+impl Reader for Compose {
+    fn kind(&self) -> ArtefactKind {
+        ArtefactKind::Compose
+    }
+
+    fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let pending = cx.pending(ArtefactKind::Compose);
+        let projects = plan(cx, &pending);
+        let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut per_env: BTreeMap<String, usize> = BTreeMap::new();
+        for p in &projects {
+            *per_env.entry(p.environment.clone()).or_default() += 1;
+        }
+        for project in projects {
+            let Some(index) = cx
+                .deployment
+                .environments
+                .iter()
+                .position(|e| e.name == project.environment)
+            else {
+                continue;
+            };
+            let known = compose::known_from(&cx.deployment.environments[index].settings);
+            match compose::read(cx.dir, &project.files, &known) {
+                Ok(read) => {
+                    // Several projects in one environment keep their services apart by folder.
+                    let folder = folder_of(project.files.last().map_or("", String::as_str));
+                    let several = per_env.get(&project.environment).copied().unwrap_or(0) > 1;
+                    let prefix = several.then(|| {
+                        folder
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(folder.as_str())
+                            .to_string()
+                    });
+                    apply_compose(
+                        &mut cx.deployment.environments[index],
+                        &read,
+                        prefix.as_deref(),
+                    );
+                    for f in &project.files {
+                        used.entry(f.clone())
+                            .or_default()
+                            .push(project.environment.clone());
+                    }
+                    for f in read.extended {
+                        used.entry(f).or_default().push(project.environment.clone());
+                    }
+                }
+                Err(InputError::Invalid(d)) if compose::is_cycle(&d) => {
+                    return Err(InputError::Invalid(d));
+                }
+                Err(e) => {
+                    for f in &project.files {
+                        used.entry(f.clone())
+                            .or_default()
+                            .push(project.environment.clone());
+                    }
+                    cx.unreadable(e, ArtefactKind::Compose, Some(&project.environment));
+                }
+            }
+        }
+        let reasons: BTreeMap<String, String> = pending
+            .iter()
+            .map(|a| {
+                let why = cx.unattached_reason(
+                    a,
+                    &format!(
+                        "names no environment, and no overlay uses it as its base: add `- {{compose: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        a.path
+                    ),
+                );
+                (a.path.clone(), why)
+            })
+            .collect();
+        cx.mark_per_environment(ArtefactKind::Compose, &used, "merged for", |a| {
+            reasons.get(&a.path).cloned().unwrap_or_default()
+        });
+        Ok(())
+    }
+}
+
+/// The projects to read: declared ones (global files first, for every deployed environment,
+/// then the environment's own, in the order written), then discovered ones by folder.
+fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
+    let declared = cx.declared_of(ArtefactKind::Compose);
+    let deployed = cx.deployed();
+    let mut out = Vec::new();
+    for env in &cx.deployment.environments {
+        let global = declared
+            .iter()
+            .filter(|d| d.environment.is_none() && deployed.contains(&env.name));
+        let own = declared
+            .iter()
+            .filter(|d| d.environment.as_deref() == Some(env.name.as_str()));
+        let files: Vec<String> = global.chain(own).map(|d| d.path.clone()).collect();
+        if !files.is_empty() {
+            out.push(Project {
+                environment: env.name.clone(),
+                files,
+            });
+        }
+    }
+    let discovered: Vec<&ArtefactFile> = pending
+        .iter()
+        .filter(|a| !declared.iter().any(|d| d.path == a.path))
+        .collect();
+    let mut folders: BTreeMap<String, Vec<&ArtefactFile>> = BTreeMap::new();
+    for a in discovered {
+        folders.entry(folder_of(&a.path)).or_default().push(a);
+    }
+    for files in folders.values() {
+        for a in files {
+            let Some(env) = &a.environment else {
+                continue;
+            };
+            let named = crate::sources::named_environment(&a.path, a.kind);
+            let by_file_name = named.as_ref().is_some_and(|n| n.folder.is_none());
+            let mut project = Vec::new();
+            if by_file_name {
+                if let Some(base) = base_of(a, named.map(|n| n.spelled), files) {
+                    project.push(base);
+                }
+            }
+            project.push(a.path.clone());
+            out.push(Project {
+                environment: env.clone(),
+                files: project,
+            });
+        }
+    }
+    out
+}
+
+/// The base an overlay extends: the file its name leaves when the environment is taken out
+/// (`docker-compose.production-deploy.yml` → `docker-compose.deploy.yml`), else compose's
+/// default file in the same folder, if it names no environment of its own.
+fn base_of(overlay: &ArtefactFile, spelled: Option<String>, folder: &[&ArtefactFile]) -> Option<String> {
+    let name = overlay.path.rsplit('/').next().unwrap_or(&overlay.path);
+    let lower = name.to_ascii_lowercase();
+    let unattached = |candidate: &str| {
+        folder
+            .iter()
+            .find(|f| {
+                f.environment.is_none()
+                    && f.path.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(candidate))
+            })
+            .map(|f| f.path.clone())
+    };
+    if let Some(spelled) = spelled {
+        let word = spelled.to_ascii_lowercase();
+        if let Some(at) = lower.find(&word) {
+            let (before, after) = (&lower[..at], &lower[at + word.len()..]);
+            let mut candidates = Vec::new();
+            if let Some(rest) = after.strip_prefix(['-', '_', '.']) {
+                candidates.push(format!("{before}{rest}"));
+            }
+            if let Some(head) = before.strip_suffix(['-', '_', '.']) {
+                candidates.push(format!("{head}{after}"));
+            }
+            if let Some(found) = candidates.iter().find_map(|c| unattached(c)) {
+                return Some(found);
+            }
+        }
+    }
+    DEFAULT_BASES.iter().find_map(|b| unattached(b))
+}
+
+/// Turns compose services into components of `env`: a component the manifest declares gets the
+/// compose facts (the artefact wins); others are added with the kind their image suggests.
+fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project, prefix: Option<&str>) {
+    use crate::model::{Component, Fact, Origin};
+    for service in &project.services {
+        let origin = Origin::Artefact(
+            service
+                .origin
+                .clone()
+                .unwrap_or_else(|| crate::model::Location::new("compose", 1, 1)),
+        );
+        let name = match prefix {
+            Some(p) => format!("{p}/{}", service.name),
+            None => service.name.clone(),
+        };
+        // The file that defines the service names it, so target and location agree.
+        let file = service
+            .origin
+            .as_ref()
+            .map(|l| l.path.to_string())
+            .unwrap_or_default();
+        let position = match env.components.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                let kind = compose::kind_of(service);
+                let kind_origin = Origin::Derived {
+                    from: origin.location().cloned().map(Box::new),
+                    how: format!("kind {} from the image and ports", kind.as_str()).into(),
+                };
+                let mut component = Component::new(
+                    name.clone(),
+                    Fact::new(kind, kind_origin),
+                    origin.clone(),
+                );
+                component.artefact_target = Some(format!("compose:{file}#{}", service.name));
+                env.components.push(component);
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        if let Some(image) = &service.image {
+            set_image(c, image);
+        }
+        c.instances = Some(match &service.replicas {
+            Some(r) => r.clone(),
+            None => Fact::new(
+                1,
+                Origin::Derived {
+                    from: origin.location().cloned().map(Box::new),
+                    how: "compose runs one replica unless told otherwise".into(),
+                },
+            ),
+        });
+        if let Some(command) = &service.command {
+            set_command(c, command);
+        }
+        if let Some(concurrency) = service
+            .settings
+            .iter()
+            .rev()
+            .find(|s| s.name == "WEB_CONCURRENCY")
+        {
+            if let crate::model::SettingValue::Literal(v) = &concurrency.value {
+                if let Ok(n) = v.parse() {
+                    c.workers_per_instance = Some(Fact::new(n, concurrency.origin.clone()));
+                }
+            }
+        }
+        c.settings = service.settings.clone();
+        c.published = service.ports.clone();
+        if c.kind().is_backing_service() {
+            c.public = Some(
+                match service
+                    .ports
+                    .iter()
+                    .find(|p| compose::public_interface(&p.value.0))
+                {
+                    Some(p) => Fact::new(true, p.origin.clone()),
+                    None => match service.ports.first() {
+                        Some(p) => Fact::new(false, p.origin.clone()),
+                        None => Fact::new(
+                            false,
+                            Origin::Derived {
+                                from: origin.location().cloned().map(Box::new),
+                                how: "publishes no port".into(),
+                            },
+                        ),
+                    },
+                },
+            );
+        }
+    }
+}
+

@@ -1,0 +1,169 @@
+//! Facts that follow from what several artefacts say together, derived once every reader ran.
+
+use crate::model::Deployment;
+use crate::sources::serverless;
+
+/// Facts that follow from what several artefacts say together: the account applications use to
+/// reach their database, and the metrics collector running beside them.
+pub(super) fn from_settings(deployment: &mut Deployment) {
+    use crate::model::{ComponentKind, Fact, SettingValue};
+    for env in &mut deployment.environments {
+        // The user in an application's connection settings is the database's service account.
+        let mut account: Option<Fact<String>> = None;
+        let app_settings = env
+            .components
+            .iter()
+            .filter(|c| c.kind() != ComponentKind::Database)
+            .flat_map(|c| c.settings.iter())
+            .chain(env.settings.iter());
+        for setting in app_settings {
+            let SettingValue::Literal(value) = &setting.value else {
+                continue;
+            };
+            let user = match setting.name.as_str() {
+                "DATABASE_URL" | "DB_URL" | "POSTGRES_URL" | "MYSQL_URL" | "MONGODB_URI"
+                | "MONGO_URL" => value
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.split('/').next())
+                    .and_then(|authority| authority.split_once('@'))
+                    .map(|(userinfo, _)| {
+                        userinfo.split(':').next().unwrap_or_default().to_string()
+                    }),
+                "DB_USER" | "DB_USERNAME" | "DATABASE_USER" | "DATABASE_USERNAME"
+                | "POSTGRES_USER" | "MYSQL_USER" => Some(value.clone()),
+                _ => None,
+            };
+            if let Some(user) = user.filter(|u| !u.is_empty()) {
+                account.get_or_insert(Fact::new(user, setting.origin.clone()));
+            }
+        }
+        if let Some(account) = account {
+            for c in env
+                .components
+                .iter_mut()
+                .filter(|c| c.kind() == ComponentKind::Database && c.service_account.is_none())
+            {
+                c.service_account = Some(account.clone());
+            }
+        }
+        for c in &env.components {
+            let image = c
+                .image
+                .as_ref()
+                .map(|i| i.value.to_ascii_lowercase())
+                .unwrap_or_default();
+            let collector = [
+                "prometheus",
+                "victoriametrics",
+                "grafana/agent",
+                "grafana/alloy",
+            ]
+            .iter()
+            .find(|m| image.contains(*m));
+            if let (Some(name), None) = (collector, &deployment.monitoring.metrics_scraped_by) {
+                let origin = c
+                    .image
+                    .as_ref()
+                    .map_or(c.origin.clone(), |i| i.origin.clone());
+                deployment.monitoring.metrics_scraped_by = Some(Fact::new(
+                    name.rsplit('/').next().unwrap_or(name).to_string(),
+                    origin,
+                ));
+            }
+        }
+    }
+}
+
+/// How a Terraform Synthetics canary is named among the canaries: its script is opaque, so the
+/// canary rule credits it to the APIs of the same environment (see `monitoring.canary`).
+pub fn tf_canary_target(r: &crate::model::Resource) -> String {
+    format!(
+        "terraform:{}:{}",
+        r.environment.as_deref().unwrap_or(""),
+        r.address
+    )
+}
+
+/// Monitoring facts that Terraform resources state: Synthetics canaries, CloudWatch alarms and
+/// dashboards, X-Ray tracing on API stages and functions.
+pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
+    use crate::model::{Canary, Fact};
+    let mut canaries = Vec::new();
+    let mut alarms = Vec::new();
+    let mut dashboards = Vec::new();
+    let mut tracing = None;
+    for r in &deployment.resources {
+        match r.resource_type.as_str() {
+            "aws_synthetics_canary" => {
+                let rate = r
+                    .block("schedule")
+                    .and_then(|s| s["expression"].as_str())
+                    .and_then(serverless::rate);
+                canaries.push(Canary {
+                    target: tf_canary_target(r),
+                    interval: rate,
+                    origin: r.origin_of("schedule"),
+                });
+            }
+            "aws_cloudwatch_metric_alarm" => {
+                let metric = r
+                    .attr("metric_name")
+                    .and_then(|m| m.value.as_str())
+                    .unwrap_or_default();
+                let namespace = r
+                    .attr("namespace")
+                    .and_then(|m| m.value.as_str())
+                    .unwrap_or_default();
+                let on = if metric.to_ascii_lowercase().contains("5xx") {
+                    Some("5xx")
+                } else if namespace.contains("Synthetics") || metric == "SuccessPercent" {
+                    Some("canary")
+                } else if metric.starts_with("ApproximateNumberOfMessages")
+                    && r.address.to_ascii_lowercase().contains("dlq")
+                {
+                    Some("dlq")
+                } else {
+                    None
+                };
+                if let Some(on) = on {
+                    alarms.push(Fact::new(on.to_string(), r.origin_of("metric_name")));
+                }
+            }
+            "aws_cloudwatch_dashboard" => {
+                dashboards.push(Fact::new(r.address.clone(), r.origin.clone()))
+            }
+            "aws_api_gateway_stage" if r.flag("xray_tracing_enabled") == Some(true) => {
+                tracing.get_or_insert(Fact::new(
+                    "xray".to_string(),
+                    r.origin_of("xray_tracing_enabled"),
+                ));
+            }
+            "aws_lambda_function"
+                if r.block("tracing_config").and_then(|t| t["mode"].as_str()) == Some("Active") =>
+            {
+                tracing.get_or_insert(Fact::new("xray".to_string(), r.origin_of("tracing_config")));
+            }
+            _ => {}
+        }
+    }
+    let m = &mut deployment.monitoring;
+    if m.origin.is_none() && (!canaries.is_empty() || !alarms.is_empty() || !dashboards.is_empty())
+    {
+        m.origin = canaries
+            .first()
+            .map(|c| c.origin.clone())
+            .or_else(|| alarms.first().map(|a| a.origin.clone()))
+            .or_else(|| dashboards.first().map(|d| d.origin.clone()));
+    }
+    m.canaries.extend(canaries);
+    for alarm in alarms {
+        if m.alarm_on(&alarm.value).is_none() {
+            m.alarms.push(alarm);
+        }
+    }
+    m.dashboards.extend(dashboards);
+    if m.tracing.is_none() {
+        m.tracing = tracing;
+    }
+}
+

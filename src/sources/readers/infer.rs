@@ -1,0 +1,95 @@
+//! With no liftoff.yaml: the environments the deployment files' paths name, with the same
+//! vocabulary `liftoff init` writes into a manifest.
+
+use crate::model::{
+    ArtefactFile, ArtefactKind, Deployment, Environment, Fact, InferredEnvironment, Location,
+    Origin,
+};
+use crate::sources::discover;
+use std::path::Path;
+
+/// A deployment of inferred environments, each with the files that name it.
+pub(super) fn deployment(dir: &Path, artefacts: &[ArtefactFile]) -> Deployment {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "service".into());
+    let mut inferred = environments(dir, artefacts);
+    inferred.sort_by(|a, b| a.name.cmp(&b.name));
+    let environments = inferred
+        .iter()
+        .map(|i| {
+            let from = i.from.first().map(|f| {
+                Box::new(Location::new(f.trim_end_matches('/'), 1, 1))
+            });
+            let origin = Origin::Derived {
+                from,
+                how: format!("inferred from {}", i.from.join(", ")).into(),
+            };
+            Environment {
+                name: i.name.clone(),
+                kind: Fact::new(i.kind, origin.clone()),
+                origin,
+                location: None,
+                zones: Vec::new(),
+                datacenter_tier: None,
+                bandwidth_mbps: None,
+                personal_data: None,
+                mirrors: None,
+                restored_from_backup: None,
+                servers: Vec::new(),
+                components: Vec::new(),
+                endpoints: Vec::new(),
+                settings: Vec::new(),
+                accepted_differences: Vec::new(),
+                committed_secrets: Vec::new(),
+                routes: Vec::new(),
+            }
+        })
+        .collect();
+    Deployment {
+        service: name,
+        environments,
+        inferred,
+        ..Deployment::default()
+    }
+}
+
+/// The environments the paths name, and the workspaces Terraform roots switch on.
+pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {
+    let mut out: Vec<InferredEnvironment> = discover::infer_environments(artefacts)
+        .into_iter()
+        .map(|i| InferredEnvironment {
+            name: i.name.canonical.to_string(),
+            kind: i.name.kind,
+            from: i.from,
+        })
+        .collect();
+    let mut roots: Vec<String> = artefacts
+        .iter()
+        .filter(|a| a.kind == ArtefactKind::Terraform && a.path.ends_with(".tf"))
+        .map(|a| super::folder_of(&a.path))
+        .filter(|f| !f.split('/').any(|s| s.eq_ignore_ascii_case("modules")))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    for root in roots {
+        for (spelled, name) in super::terraform::workspace_names(dir, &root) {
+            let shown = format!("{root}/ (workspace `{spelled}`)");
+            match out.iter_mut().find(|i| i.name == name.canonical) {
+                Some(i) => {
+                    if !i.from.contains(&shown) {
+                        i.from.push(shown);
+                    }
+                }
+                None => out.push(InferredEnvironment {
+                    name: name.canonical.to_string(),
+                    kind: name.kind,
+                    from: vec![shown],
+                }),
+            }
+        }
+    }
+    out
+}

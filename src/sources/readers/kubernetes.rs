@@ -1,0 +1,234 @@
+//! Kubernetes manifests: workloads, the Services that expose them, autoscalers, literal Secrets.
+//! An environment's manifests are read together, so a Service in one file selects the workloads
+//! of another, as in the cluster.
+
+use super::{LoadContext, Reader, set_command, set_image};
+use crate::diagnostic::InputError;
+use crate::model::{ArtefactKind, ArtefactStatus};
+use crate::sources::{compose, discover, dotenv, kubernetes};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub(super) struct Kubernetes;
+
+impl Reader for Kubernetes {
+    fn kind(&self) -> ArtefactKind {
+        ArtefactKind::Kubernetes
+    }
+
+    fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let declared = cx.declared_of(ArtefactKind::Kubernetes);
+        let deployed = cx.deployed();
+        let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for artefact in cx.pending(ArtefactKind::Kubernetes) {
+            // Helm templates are not Kubernetes YAML until rendered.
+            let helm = manifest_files(cx.dir, &artefact.path).into_iter().find(|file| {
+                super::read_text(&cx.dir.join(file), file)
+                    .is_ok_and(|text| kubernetes::is_helm_template(&text))
+            });
+            if let Some(file) = helm {
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    format!("{file} is a Helm template, not Kubernetes YAML: run `helm template` and point liftoff at its output"),
+                );
+                continue;
+            }
+            let envs: Vec<String> = match &artefact.environment {
+                Some(env) => vec![env.clone()],
+                // A global declared source belongs to every deployed environment.
+                None if declared
+                    .iter()
+                    .any(|d| d.environment.is_none() && d.covers(&artefact.path)) =>
+                {
+                    deployed.clone()
+                }
+                None => Vec::new(),
+            };
+            if envs.is_empty() {
+                let why = cx.unattached_reason(
+                    &artefact,
+                    &format!(
+                        "names no environment: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        artefact.path
+                    ),
+                );
+                cx.mark(&artefact.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
+                continue;
+            }
+            for env in envs {
+                by_env.entry(env).or_default().push(artefact.path.clone());
+            }
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (env_name, paths) in &by_env {
+            let mut objects = kubernetes::Objects::default();
+            for path in paths {
+                used.entry(path.clone()).or_default().push(env_name.clone());
+                for file in manifest_files(cx.dir, path) {
+                    if let Err(e) = kubernetes::read_file(cx.dir, &file, &mut objects) {
+                        cx.unreadable(e, ArtefactKind::Kubernetes, Some(env_name));
+                    }
+                }
+            }
+            if let Some(env) = cx
+                .deployment
+                .environments
+                .iter_mut()
+                .find(|e| &e.name == env_name)
+            {
+                apply_kubernetes(env, &objects);
+                counts.insert(env_name.clone(), objects.workloads.len());
+            }
+        }
+        for artefact in cx.pending(ArtefactKind::Kubernetes) {
+            if let Some(envs) = used.get(&artefact.path) {
+                let parts: Vec<String> = envs
+                    .iter()
+                    .map(|e| format!("{e} ({} workload(s) in all)", counts.get(e).copied().unwrap_or(0)))
+                    .collect();
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Read,
+                    format!("read with the other manifests of {}", parts.join(", ")),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The YAML files of a declared Kubernetes directory, or the file itself.
+fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
+    if !dir.join(rel).is_dir() {
+        return vec![rel.to_string()];
+    }
+    let mut found = Vec::new();
+    discover::walk_files(dir, &dir.join(rel), &mut found);
+    found.retain(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
+    found
+}
+
+/// Turns workloads into components of `env` (the artefact wins over declared facts).
+fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
+    use crate::model::{Component, ComponentKind, Fact, Origin};
+    for w in &objects.workloads {
+        let selected_by = |e: &&kubernetes::Exposure| {
+            !e.selector.is_empty() && e.selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+        };
+        let exposures: Vec<&kubernetes::Exposure> =
+            objects.exposures.iter().filter(selected_by).collect();
+        let origin = Origin::Artefact(w.location.clone());
+        let position = match env.components.iter().position(|c| c.name == w.name) {
+            Some(i) => i,
+            None => {
+                // A workload behind a Service serves requests; the image tells what it is.
+                let probe = compose::Service {
+                    name: w.name.clone(),
+                    image: w.image.clone(),
+                    command: w.command.clone(),
+                    ports: exposures
+                        .iter()
+                        .map(|e| {
+                            Fact::new(
+                                ("cluster".to_string(), 0),
+                                Origin::Artefact(e.location.clone()),
+                            )
+                        })
+                        .collect(),
+                    ..compose::Service::default()
+                };
+                let kind = compose::kind_of(&probe);
+                let how = format!("kind {} from the image and Services", kind.as_str());
+                env.components.push(Component::new(
+                    w.name.clone(),
+                    Fact::new(
+                        kind,
+                        Origin::Derived {
+                            from: Some(Box::new(w.location.clone())),
+                            how: how.into(),
+                        },
+                    ),
+                    origin.clone(),
+                ));
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        if let Some(image) = &w.image {
+            set_image(c, image);
+        }
+        // An autoscaler's minimum is what is guaranteed to run.
+        if let Some(min) = objects
+            .autoscaled
+            .get(&w.name)
+            .cloned()
+            .or_else(|| w.replicas.clone())
+        {
+            c.instances = Some(min);
+        }
+        if let Some(command) = &w.command {
+            set_command(c, command);
+        }
+        let mut settings = Vec::new();
+        for (map, _) in &w.config_maps {
+            for (key, value, location) in objects.config_maps.get(map).into_iter().flatten() {
+                settings.push(crate::model::Setting {
+                    name: key.clone(),
+                    value: dotenv::classify(key, value, value),
+                    origin: Origin::Artefact(location.clone()),
+                });
+            }
+        }
+        settings.extend(w.settings.iter().cloned());
+        c.settings = settings;
+        if !w.zones.is_empty() {
+            c.zones = w.zones.clone();
+        }
+        // Several members of a StatefulSet of a clustered technology elect and vote.
+        let members = c.instances.as_ref().map_or(1, |i| i.value);
+        let clusters = matches!(
+            c.kind(),
+            ComponentKind::Queue
+                | ComponentKind::Search
+                | ComponentKind::Database
+                | ComponentKind::Cache
+        );
+        if w.kind == "StatefulSet" && clusters && members > 1 && c.clustered.is_none() {
+            let how = format!("a StatefulSet of {members} {} members", c.kind().as_str());
+            c.clustered = Some(Fact::new(
+                true,
+                Origin::Derived {
+                    from: Some(Box::new(w.location.clone())),
+                    how: how.into(),
+                },
+            ));
+        }
+        if c.kind().is_backing_service() {
+            let outside = exposures
+                .iter()
+                .find(|e| matches!(e.service_type.as_str(), "LoadBalancer" | "NodePort"));
+            c.public = Some(match outside {
+                Some(e) => Fact::new(true, Origin::Artefact(e.location.clone())),
+                None => Fact::new(
+                    false,
+                    Origin::Derived {
+                        from: Some(Box::new(w.location.clone())),
+                        how: "no LoadBalancer or NodePort Service selects it".into(),
+                    },
+                ),
+            });
+        }
+    }
+    for (secret, key, location) in &objects.literal_secrets {
+        env.committed_secrets.push(crate::model::Setting {
+            name: format!("{secret}.{key}"),
+            value: crate::model::SettingValue::Secret,
+            origin: Origin::Artefact(location.clone()),
+        });
+    }
+}
+

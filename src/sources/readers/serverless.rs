@@ -1,0 +1,145 @@
+//! serverless.yml: functions, routes, queues and monitoring, read once per stage it deploys.
+
+use super::{LoadContext, Reader};
+use crate::diagnostic::InputError;
+use crate::model::{ArtefactKind, Deployment};
+use crate::sources::{compose, serverless};
+use std::collections::BTreeMap;
+
+pub(super) struct Serverless;
+
+impl Reader for Serverless {
+    fn kind(&self) -> ArtefactKind {
+        ArtefactKind::Serverless
+    }
+
+    /// A declared source is read with its `stage:` for its environment (every deployed
+    /// environment when declared globally). A discovered one is parameterised by stage, so it is
+    /// read once for each deployed environment (or only the one its path names) with the
+    /// environment's name as the stage.
+    fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let declared = cx.declared_of(ArtefactKind::Serverless);
+        let deployed = cx.deployed();
+        let mut plan: Vec<(String, String, Option<String>)> = Vec::new();
+        for artefact in cx.pending(ArtefactKind::Serverless) {
+            let declarations: Vec<_> = declared.iter().filter(|d| d.path == artefact.path).collect();
+            for env in &cx.deployment.environments {
+                let stage = if declarations.is_empty() {
+                    let for_env = match &artefact.environment {
+                        Some(own) => own == &env.name,
+                        None => deployed.contains(&env.name),
+                    };
+                    for_env.then(|| Some(env.name.clone()))
+                } else {
+                    declarations
+                        .iter()
+                        .find(|d| match &d.environment {
+                            Some(e) => e == &env.name,
+                            None => deployed.contains(&env.name),
+                        })
+                        .map(|d| d.stage.clone())
+                };
+                if let Some(stage) = stage {
+                    plan.push((artefact.path.clone(), env.name.clone(), stage));
+                }
+            }
+        }
+        let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, env_name, stage) in plan {
+            let Some(index) = cx
+                .deployment
+                .environments
+                .iter()
+                .position(|e| e.name == env_name)
+            else {
+                continue;
+            };
+            let known = compose::known_from(&cx.deployment.environments[index].settings);
+            match serverless::read(cx.dir, &path, stage.as_deref(), &known) {
+                Ok(app) => {
+                    used.entry(path)
+                        .or_default()
+                        .push(format!("{env_name} (stage {})", app.stage));
+                    apply_serverless(&mut cx.deployment, index, app);
+                }
+                Err(e) => {
+                    used.entry(path).or_default().push(env_name.clone());
+                    cx.unreadable(e, ArtefactKind::Serverless, Some(&env_name));
+                }
+            }
+        }
+        cx.mark_per_environment(ArtefactKind::Serverless, &used, "read for", |_| {
+            "no deployed (production, staging or qa) environment to read it for: declare it under an environment with its `stage`".to_string()
+        });
+        Ok(())
+    }
+}
+
+fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverless::App) {
+    use crate::model::{Canary, Component, ComponentKind, Fact, Origin};
+    let env = &mut deployment.environments[env_index];
+    for function in &app.functions {
+        let origin = Origin::Artefact(function.location.clone());
+        let position = match env.components.iter().position(|c| c.name == function.name) {
+            Some(i) => i,
+            None => {
+                env.components.push(Component::new(
+                    function.name.clone(),
+                    Fact::new(ComponentKind::Function, origin.clone()),
+                    origin.clone(),
+                ));
+                env.components.len() - 1
+            }
+        };
+        let c = &mut env.components[position];
+        let mut settings = app.settings.clone();
+        settings.extend(function.settings.iter().cloned());
+        c.settings = settings;
+        c.public = Some(match &function.public_url {
+            Some(url) => Fact::new(true, Origin::Artefact(url.clone())),
+            None => Fact::new(
+                false,
+                Origin::Derived {
+                    from: Some(Box::new(function.location.clone())),
+                    how: "no function URL open to anyone".into(),
+                },
+            ),
+        });
+    }
+    for (id, _, at) in &app.queues {
+        if !env.components.iter().any(|c| &c.name == id) {
+            let origin = Origin::Artefact(at.clone());
+            env.components.push(Component::new(
+                id.clone(),
+                Fact::new(ComponentKind::Queue, origin.clone()),
+                origin,
+            ));
+        }
+    }
+    env.routes.extend(app.routes.iter().cloned());
+    let monitoring = &mut deployment.monitoring;
+    if let Some(tracing) = &app.tracing {
+        let value = if tracing.value { "xray" } else { "none" };
+        monitoring.tracing = Some(Fact::new(value.to_string(), tracing.origin.clone()));
+    }
+    for (interval, at) in &app.canaries {
+        monitoring.canaries.push(Canary {
+            target: format!("serverless:{}", app.service),
+            interval: *interval,
+            origin: Origin::Artefact(at.clone()),
+        });
+    }
+    for alarm in &app.alarms {
+        if monitoring.alarm_on(&alarm.value).is_none() {
+            monitoring.alarms.push(alarm.clone());
+        }
+    }
+    if monitoring.origin.is_none() && (!app.canaries.is_empty() || !app.alarms.is_empty()) {
+        monitoring.origin = app
+            .canaries
+            .first()
+            .map(|(_, l)| Origin::Artefact(l.clone()))
+            .or_else(|| app.alarms.first().map(|a| a.origin.clone()));
+    }
+}
+

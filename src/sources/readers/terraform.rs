@@ -1,0 +1,555 @@
+//! Terraform: plan JSON files, and root modules read once per environment they deploy.
+//!
+//! Which root feeds which environment, in this order:
+//! 1. a declared source (`sources:` in liftoff.yaml), for its environment or every deployed one;
+//! 2. a root folder named after an environment (`terraform/production/`);
+//! 3. a shared root with one variable file per environment beside it (`production.tfvars`), or in
+//!    a folder of variable files next to it (`config/prod.tfvars`), read once per file;
+//! 4. a root that switches on `terraform.workspace`, read once per environment workspace it names;
+//! 5. any other root, for the only deployed environment when there is exactly one (said so).
+//!
+//! Everything else is listed with the `sources:` line that would read it. `terraform.workspace`
+//! is `default`, as in Terraform, unless a source or `--workspace` says otherwise.
+
+use super::{LoadContext, Reader, folder_of};
+use crate::diagnostic::InputError;
+use crate::model::env_names::{self, EnvName};
+use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus, SourceSuggestion};
+use crate::sources::{terraform, tfplan};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub(super) struct Plans;
+pub(super) struct Terraform;
+
+impl Reader for Plans {
+    fn kind(&self) -> ArtefactKind {
+        ArtefactKind::Plan
+    }
+
+    fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for artefact in cx.pending(ArtefactKind::Plan) {
+            let Some(env) = artefact.environment.clone() else {
+                continue;
+            };
+            used.entry(artefact.path.clone()).or_default().push(env.clone());
+            match tfplan::read(cx.dir, &artefact.path) {
+                Ok(resources) => {
+                    let shared_env: std::sync::Arc<str> = env.as_str().into();
+                    cx.deployment.resources.reserve_exact(resources.len());
+                    for r in resources {
+                        cx.deployment.resources.push(into_resource(r, &shared_env));
+                    }
+                }
+                Err(e) => cx.unreadable(e, ArtefactKind::Plan, Some(&env)),
+            }
+        }
+        cx.mark_per_environment(ArtefactKind::Plan, &used, "read for", |_| {
+            "not attached to an environment: name it after the environment (production.tfplan.json) or declare it under environments.<name>.sources".to_string()
+        });
+        Ok(())
+    }
+}
+
+/// One read of a root: its folder, variable files, workspace, environment, and why.
+#[derive(Clone, Debug)]
+struct RootRead {
+    root: String,
+    var_files: Vec<String>,
+    workspace: String,
+    environment: String,
+    how: Option<String>,
+}
+
+fn is_tfvars(path: &str) -> bool {
+    path.ends_with(".tfvars") || path.ends_with(".tfvars.json")
+}
+
+fn under_modules(folder: &str) -> bool {
+    folder.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
+}
+
+impl Reader for Terraform {
+    fn kind(&self) -> ArtefactKind {
+        ArtefactKind::Terraform
+    }
+
+    fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let files = cx.pending(ArtefactKind::Terraform);
+        let reads = plan(cx, &files);
+        // An environment with a plan takes its values from the plan; its configuration still
+        // supplies the inline waivers and module sources.
+        let planned: BTreeSet<String> = cx
+            .deployment
+            .artefacts
+            .iter()
+            .filter(|a| a.kind == ArtefactKind::Plan && a.status == ArtefactStatus::Read)
+            .filter_map(|a| a.environment.clone())
+            .collect();
+        let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut how_read: BTreeMap<String, String> = BTreeMap::new();
+        for read in reads {
+            let mut var_files = read.var_files.clone();
+            var_files.extend(cx.options.var_files.iter().cloned());
+            let workspace = cx
+                .options
+                .workspace
+                .clone()
+                .unwrap_or_else(|| read.workspace.clone());
+            let env = read.environment.clone();
+            let mut root = match terraform::read_root_with(
+                cx.dir,
+                &read.root,
+                &var_files,
+                &workspace,
+                &cx.options.vars,
+                true,
+            ) {
+                Ok(root) => root,
+                Err(e) => {
+                    for f in files.iter().filter(|f| folder_of(&f.path) == read.root) {
+                        used.entry(f.path.clone()).or_default().push(env.clone());
+                    }
+                    cx.unreadable(e, ArtefactKind::Terraform, Some(&env));
+                    continue;
+                }
+            };
+            if let Some(how) = &read.how {
+                for f in files.iter().filter(|f| folder_of(&f.path) == read.root) {
+                    how_read.insert(f.path.clone(), how.clone());
+                }
+            }
+            let broken = std::mem::take(&mut root.unreadable);
+            if !broken.is_empty() {
+                cx.unreadable(
+                    InputError::Invalid(broken),
+                    ArtefactKind::Terraform,
+                    Some(&env),
+                );
+            }
+            apply_root(cx, root, &env, &var_files, &planned, &mut used);
+        }
+        for (path, how) in how_read {
+            if let Some(a) = cx
+                .deployment
+                .artefacts
+                .iter_mut()
+                .find(|a| a.path == path && a.status == ArtefactStatus::Pending)
+            {
+                a.reason = Some(how);
+            }
+        }
+        let reasons = leftover_reasons(cx, &files);
+        cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
+            reasons.get(&a.path).cloned().unwrap_or_else(|| {
+                "not read: no root that liftoff reads includes this file".to_string()
+            })
+        });
+        Ok(())
+    }
+}
+
+/// Puts one read root into the model: its resources, module calls, inline waivers and files.
+fn apply_root(
+    cx: &mut LoadContext<'_>,
+    read: terraform::Root,
+    env: &str,
+    var_files: &[String],
+    planned: &BTreeSet<String>,
+    used: &mut BTreeMap<String, Vec<String>>,
+) {
+    let deployment = &mut cx.deployment;
+    // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
+    for module in &read.modules {
+        let (address, source, at) = (&module.address, &module.source, &module.location);
+        deployment.modules.push(crate::model::ModuleSource {
+            address: address.clone(),
+            source: source.clone(),
+            version: module.version.clone(),
+            environment: Some(env.to_string()),
+            origin: crate::model::Origin::Artefact(at.clone()),
+        });
+        if module.followed {
+            continue;
+        }
+        deployment.artefacts.push(ArtefactFile {
+            path: format!("{}#{address}", at.path),
+            kind: ArtefactKind::TerraformModule,
+            environment: Some(env.to_string()),
+            status: ArtefactStatus::NotRead,
+            reason: Some(format!("remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged")),
+        });
+    }
+    // Sized once: doubling a vector of ten thousand resources leaves a third of it spare.
+    deployment.resources.reserve_exact(read.resources.len());
+    let shared_env: std::sync::Arc<str> = env.into();
+    for r in read.resources {
+        for (rule, reason, at) in &r.waivers {
+            deployment.inline_waivers.push(crate::model::Waiver {
+                rule: rule.clone(),
+                target: r.address.clone(),
+                reason: reason.clone(),
+                owner: None,
+                expires: None,
+                origin: crate::model::Origin::Artefact(at.clone()),
+            });
+        }
+        if !planned.contains(env) {
+            deployment.resources.push(into_resource(r, &shared_env));
+        }
+    }
+    // Files of installed remote modules are not discovered (`.terraform` is skipped): list them
+    // so the report names every file a result can point at.
+    let listed: std::collections::HashSet<&str> =
+        deployment.artefacts.iter().map(|a| a.path.as_str()).collect();
+    let unlisted: Vec<String> = read
+        .files
+        .iter()
+        .filter(|file| !listed.contains(file.as_str()))
+        .cloned()
+        .collect();
+    deployment
+        .artefacts
+        .extend(unlisted.into_iter().map(|path| ArtefactFile {
+            path,
+            kind: ArtefactKind::Terraform,
+            environment: None,
+            status: ArtefactStatus::Pending,
+            reason: None,
+        }));
+    // The root, its local modules, and the variable files read with it.
+    let read_folder = |path: &str| read.folders.iter().any(|f| folder_of(path) == *f);
+    for a in deployment.artefacts.iter().filter(|a| {
+        a.kind == ArtefactKind::Terraform
+            && (read_folder(&a.path) || var_files.contains(&a.path))
+    }) {
+        used.entry(a.path.clone()).or_default().push(env.to_string());
+    }
+}
+
+/// The roots to read, for which environments.
+fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<RootRead> {
+    let deployed = cx.deployed();
+    let mut out = Vec::new();
+    let declared = cx.declared_of(ArtefactKind::Terraform);
+    for d in &declared {
+        let envs: Vec<String> = match &d.environment {
+            Some(name) => vec![name.clone()],
+            None => deployed.clone(),
+        };
+        for env in envs {
+            out.push(RootRead {
+                root: d.path.trim_end_matches('/').to_string(),
+                var_files: d.var_files.clone(),
+                workspace: d.workspace.clone().unwrap_or_else(|| "default".into()),
+                environment: env,
+                how: Some("declared in liftoff.yaml".into()),
+            });
+        }
+    }
+    let declared_roots: BTreeSet<String> = declared
+        .iter()
+        .map(|d| d.path.trim_end_matches('/').to_string())
+        .collect();
+    let modules = module_folders(cx.dir, files);
+    for root in candidate_roots(files) {
+        if declared_roots.contains(&root) || modules.contains(&root) || under_modules(&root) {
+            continue;
+        }
+        out.extend(reads_of_root(cx, files, &root, &deployed));
+    }
+    out
+}
+
+/// Folders holding `.tf` files, in path order.
+fn candidate_roots(files: &[ArtefactFile]) -> Vec<String> {
+    let mut roots: Vec<String> = files
+        .iter()
+        .filter(|a| a.path.ends_with(".tf"))
+        .map(|a| folder_of(&a.path))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    roots
+}
+
+/// How one undeclared root is read (steps 2 to 5 of the module documentation).
+fn reads_of_root(
+    cx: &LoadContext<'_>,
+    files: &[ArtefactFile],
+    root: &str,
+    deployed: &[String],
+) -> Vec<RootRead> {
+    let in_root: Vec<&ArtefactFile> = files.iter().filter(|a| folder_of(&a.path) == root).collect();
+    let read = |var_files: Vec<String>, workspace: &str, env: &str, how: Option<String>| RootRead {
+        root: root.to_string(),
+        var_files,
+        workspace: workspace.to_string(),
+        environment: env.to_string(),
+        how,
+    };
+    // 2. A root folder named after an environment.
+    if let Some(env) = in_root
+        .iter()
+        .filter(|a| a.path.ends_with(".tf"))
+        .find_map(|a| a.environment.clone())
+    {
+        let vars = in_root
+            .iter()
+            .filter(|a| is_tfvars(&a.path) && a.environment.as_deref() == Some(&env))
+            .map(|a| a.path.clone())
+            .collect();
+        return vec![read(vars, "default", &env, None)];
+    }
+    // 3. One variable file per environment, beside the root or in a folder of variable files.
+    let own: Vec<&&ArtefactFile> = in_root
+        .iter()
+        .filter(|a| is_tfvars(&a.path) && a.environment.is_some())
+        .collect();
+    if !own.is_empty() {
+        return own
+            .iter()
+            .map(|a| {
+                let env = a.environment.clone().unwrap_or_default();
+                read(vec![a.path.clone()], "default", &env, None)
+            })
+            .collect();
+    }
+    let beside = variable_folder_files(files, root);
+    if !beside.is_empty() {
+        return beside
+            .iter()
+            .map(|a| {
+                let env = a.environment.clone().unwrap_or_default();
+                read(
+                    vec![a.path.clone()],
+                    "default",
+                    &env,
+                    Some(format!("with {}, the variable file of {env} beside the root", a.path)),
+                )
+            })
+            .collect();
+    }
+    // 4. A root keyed by workspace.
+    let keyed: Vec<RootRead> = workspace_names(cx.dir, root)
+        .into_iter()
+        .filter_map(|(spelled, name)| {
+            let env = cx
+                .deployment
+                .environments
+                .iter()
+                .find(|e| env_names::same_environment(&e.name, name) || e.name == spelled)?;
+            Some(read(
+                Vec::new(),
+                &spelled,
+                &env.name,
+                Some(format!("in workspace `{spelled}`, which the root switches on")),
+            ))
+        })
+        .collect();
+    if !keyed.is_empty() {
+        return keyed;
+    }
+    // 5. The only deployed environment.
+    if let [only] = deployed {
+        return vec![read(
+            Vec::new(),
+            "default",
+            only,
+            Some(format!(
+                "the folder names no environment; {only} is the only deployed environment"
+            )),
+        )];
+    }
+    Vec::new()
+}
+
+/// Variable files naming an environment in a folder with no `.tf` files that sits beside the
+/// root (`terraform/config/` for `terraform/core/`) or inside it (`terraform/core/env/`).
+fn variable_folder_files<'a>(files: &'a [ArtefactFile], root: &str) -> Vec<&'a ArtefactFile> {
+    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
+    let parent = |f: &str| folder_of(f);
+    files
+        .iter()
+        .filter(|a| is_tfvars(&a.path) && a.environment.is_some())
+        .filter(|a| {
+            let folder = folder_of(&a.path);
+            !roots.contains(&folder)
+                && !under_modules(&folder)
+                && (parent(&folder) == parent(root) || parent(&folder) == root)
+        })
+        .collect()
+}
+
+/// Local module folders that some configuration calls (`source = "../modules/db"`): they are
+/// read through their callers, never as roots of their own. A plain scan of the `source` lines is
+/// enough here: discovery only needs to know which folders are called.
+fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for a in files.iter().filter(|a| a.path.ends_with(".tf")) {
+        let Ok(text) = crate::sources::read_text(&dir.join(&a.path), &a.path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let Some(rest) = line.trim().strip_prefix("source") else {
+                continue;
+            };
+            let Some(value) = rest.trim().strip_prefix('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"');
+            if value.starts_with("./") || value.starts_with("../") {
+                out.insert(join(&folder_of(&a.path), value));
+            }
+        }
+    }
+    out
+}
+
+/// A relative module source joined onto its caller's folder.
+fn join(folder: &str, source: &str) -> String {
+    let mut parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for segment in source.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// The environment workspaces a root switches on: the quoted names and map keys of the
+/// vocabulary in its files that use `terraform.workspace`
+/// (`terraform.workspace == "prod"`, `lookup({ staging = 1, production = 2 }, terraform.workspace)`).
+pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static EnvName)> {
+    let mut out: Vec<(String, &'static EnvName)> = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    for name in names {
+        let rel = if root == "." {
+            name.clone()
+        } else {
+            format!("{root}/{name}")
+        };
+        let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
+            continue;
+        };
+        if !text.contains("terraform.workspace") {
+            continue;
+        }
+        let words = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '"'))
+            .filter_map(|w| {
+                // A quoted word, or a map key (followed by `=` in the source: any bare word
+                // that the vocabulary knows is taken as one).
+                let w = w.trim_matches('"');
+                (!w.is_empty()).then_some(w)
+            });
+        for word in words {
+            if let Some(entry) = env_names::lookup(word) {
+                if !out.iter().any(|(w, _)| w == word) {
+                    out.push((word.to_string(), entry));
+                }
+            }
+        }
+    }
+    // Development workspaces are not deployments the gate judges.
+    out.retain(|(_, e)| e.kind != crate::model::EnvKind::Development);
+    out
+}
+
+/// Why each Terraform file that no read used was left, with the `sources:` line that would read
+/// its root; the suggestions also go to the model for the report's summary.
+fn leftover_reasons(cx: &mut LoadContext<'_>, files: &[ArtefactFile]) -> BTreeMap<String, String> {
+    let modules = module_folders(cx.dir, files);
+    let production = cx
+        .deployment
+        .environments
+        .iter()
+        .find(|e| e.kind() == crate::model::EnvKind::Production)
+        .map_or("production".to_string(), |e| e.name.clone());
+    let mut out = BTreeMap::new();
+    let mut suggested: BTreeSet<String> = BTreeSet::new();
+    for a in files {
+        let still_pending = cx
+            .deployment
+            .artefacts
+            .iter()
+            .any(|f| f.path == a.path && f.status == ArtefactStatus::Pending);
+        if !still_pending {
+            continue;
+        }
+        let folder = folder_of(&a.path);
+        let why = if under_modules(&folder) || modules.contains(&folder) {
+            "a module: read through the roots that call it, and no root liftoff reads calls it".to_string()
+        } else if is_tfvars(&a.path) && !a.path.ends_with(".tf") && a.environment.is_none() {
+            match discover_named(a) {
+                Some(_) => cx.unattached_reason(a, "a variable file of no environment liftoff reads"),
+                None => "a variable file that names no environment, and no root reads it".to_string(),
+            }
+        } else if let Some(env) = &a.environment {
+            format!("its root was not read for {env}")
+        } else if let Some(reason) = discover_named(a).map(|_| cx.unattached_reason(a, "")) {
+            reason
+        } else {
+            if suggested.insert(folder.clone()) {
+                cx.deployment.suggestions.push(SourceSuggestion {
+                    path: format!("{folder}/"),
+                    kind: ArtefactKind::Terraform,
+                    environment: production.clone(),
+                    line: format!("- {{terraform: {folder}/}}"),
+                });
+            }
+            format!(
+                "a root whose folder names no environment, and the service deploys to several: add `- {{terraform: {folder}/}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)"
+            )
+        };
+        out.insert(a.path.clone(), why);
+    }
+    out
+}
+
+fn discover_named(a: &ArtefactFile) -> Option<env_names::PathName> {
+    crate::sources::named_environment(&a.path, a.kind)
+}
+
+/// A resource as a reader saw it, into the model, for `env`.
+fn into_resource(r: terraform::TfResource, env: &std::sync::Arc<str>) -> crate::model::Resource {
+    let attributes = r
+        .attributes
+        .into_iter()
+        .map(|(k, (v, at))| {
+            (
+                k,
+                crate::model::Fact::new(v, crate::model::Origin::Artefact(at)),
+            )
+        })
+        .collect();
+    crate::model::Resource {
+        address: r.address,
+        resource_type: r.resource_type,
+        environment: Some(env.clone()),
+        origin: crate::model::Origin::Artefact(r.location),
+        attributes,
+        unknown: r.unknown,
+        references: r.references,
+    }
+}

@@ -1086,6 +1086,8 @@ pub struct Waiver {
     pub rule: String,
     /// Glob over result targets (`*`, `?`).
     pub target: String,
+    /// Only results in this environment, when set.
+    pub environment: Option<String>,
     pub reason: String,
     pub owner: Option<String>,
     /// `None` for inline waivers in artefacts, which last as long as the comment.

@@ -4,7 +4,10 @@ use super::profile::ResolvedProfile;
 use super::waivers::{WaiverState, is_active, waiver_states};
 use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
 use crate::glob::glob_match;
-use crate::model::{ArtefactFile, Date, Deployment, Location, PolicyDeclarations, Stage, Waiver};
+use crate::model::{
+    ArtefactFile, Date, Deployment, EnvKind, InferredEnvironment, Location, PolicyDeclarations,
+    SourceSuggestion, Stage, Waiver,
+};
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -91,13 +94,21 @@ pub struct Assessment {
     pub stage: Stage,
     pub profile: String,
     pub ready: bool,
+    /// Ready per stage: assessed, and nothing required fails.
     pub readiness: [bool; 3],
+    /// Whether any evidence bears on each stage: a liftoff.yaml, or a file read for an
+    /// environment of that stage. A stage with none is "not assessed", never ready.
+    pub assessed: [bool; 3],
     pub summary: Summary,
     pub results: Vec<RuleResult>,
     pub waivers: Vec<WaiverState>,
     pub artefacts: Vec<ArtefactFile>,
     /// The manifest's path, when there is one.
     pub manifest: Option<String>,
+    /// With no manifest: the environments inferred from the file paths.
+    pub inferred: Vec<InferredEnvironment>,
+    /// `sources:` lines that would read the files liftoff could not attach.
+    pub suggestions: Vec<SourceSuggestion>,
 }
 
 /// Checks that every waiver names a known rule.
@@ -133,6 +144,7 @@ fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
 /// one), redacts secrets in the evidence, and records the rule's levels.
 fn to_result(
     resolved: &super::ResolvedRule,
+    levels: [Requirement; 3],
     finding: Finding,
     waivers: &[Waiver],
     used: &mut [usize],
@@ -147,7 +159,13 @@ fn to_result(
         for (i, w) in waivers
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.rule == meta.id && glob_match(&w.target, &finding.target))
+            .filter(|(_, w)| {
+                w.rule == meta.id
+                    && glob_match(&w.target, &finding.target)
+                    && w.environment.as_deref().is_none_or(|env| {
+                        finding.environment.as_deref() == Some(env)
+                    })
+            })
         {
             if is_active(w, options.today) {
                 status = Status::Waived;
@@ -182,7 +200,7 @@ fn to_result(
     RuleResult {
         rule: meta.id,
         status,
-        requirement: resolved.requirement(options.stage),
+        requirement: levels[options.stage.index()],
         pillar: meta.pillar,
         target: finding.target,
         environment: finding.environment,
@@ -191,7 +209,25 @@ fn to_result(
         evidence,
         remediation: meta.remediation,
         waiver: waiver_note.map(Box::new),
-        levels: resolved.stages,
+        levels,
+    }
+}
+
+/// A rule's levels for a finding in an environment of `kind`. The rollout stages are stages of
+/// the production environment; a staging environment is the deployment at the staging stage, so
+/// its findings are gated at the rule's staging level whatever stage is targeted, and findings in
+/// development or qa at most warn.
+pub fn levels_in(stages: [Requirement; 3], kind: Option<EnvKind>) -> [Requirement; 3] {
+    match kind {
+        Some(EnvKind::Staging) => [stages[0]; 3],
+        Some(EnvKind::Development | EnvKind::Qa) => {
+            let level = match stages[0] {
+                Requirement::Required => Requirement::Recommended,
+                other => other,
+            };
+            [level; 3]
+        }
+        _ => stages,
     }
 }
 
@@ -243,25 +279,6 @@ fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
     results
 }
 
-/// The `error` finding for an input file that could not be read.
-fn unreadable_finding(file: &crate::model::Unreadable) -> Finding {
-    let finding = Finding {
-        status: Status::Error,
-        ..Finding::fail(
-            file.location.path.to_string(),
-            format!(
-                "could not be judged: the file does not parse ({})",
-                file.message
-            ),
-        )
-    }
-    .at(&crate::model::Origin::Artefact(file.location.clone()));
-    match &file.environment {
-        Some(env) => finding.in_env(env),
-        None => finding,
-    }
-}
-
 /// Runs one rule's check; an early stop is its findings, an unjudgeable rule an `error`.
 fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
     match resolved.rule.check(cx) {
@@ -276,6 +293,7 @@ fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
 /// Turns a rule's findings into results and remembers them for summarising rules.
 fn record(
     resolved: &super::ResolvedRule,
+    env_kinds: &[(&str, EnvKind)],
     findings: Vec<Finding>,
     waivers: &[Waiver],
     used: &mut [usize],
@@ -284,7 +302,18 @@ fn record(
     results: &mut Vec<RuleResult>,
 ) {
     for finding in findings {
-        let result = to_result(resolved, finding, waivers, used, options);
+        let kind = finding.environment.as_deref().and_then(|name| {
+            env_kinds
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, k)| *k)
+        });
+        let levels = if resolved.rule.levels_follow_environment() {
+            levels_in(resolved.stages, kind)
+        } else {
+            resolved.stages
+        };
+        let result = to_result(resolved, levels, finding, waivers, used, options);
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
         let same = prior
             .iter_mut()
@@ -315,6 +344,11 @@ pub fn assess(
     let mut used = vec![0usize; declarations.waivers.len()];
     let mut results: Vec<RuleResult> = Vec::new();
     let mut prior: Vec<rules::PriorResult> = Vec::new();
+    let env_kinds: Vec<(&str, EnvKind)> = model
+        .environments
+        .iter()
+        .map(|e| (e.name.as_str(), e.kind()))
+        .collect();
     let (first, last): (Vec<_>, Vec<_>) = profile
         .rules
         .iter()
@@ -331,18 +365,10 @@ pub fn assess(
             offline: options.offline,
             prior: &prior,
         };
-        let mut findings = judge(resolved, &cx);
-        // A file that does not parse leaves every rule that reads its kind unjudged there.
-        if resolved
-            .rule
-            .meta()
-            .evidence
-            .contains(&rules::Evidence::Terraform)
-        {
-            findings.extend(model.unreadable.iter().map(unreadable_finding));
-        }
+        let findings = judge(resolved, &cx);
         record(
             resolved,
+            &env_kinds,
             findings,
             &declarations.waivers,
             &mut used,
@@ -353,7 +379,8 @@ pub fn assess(
     }
     let results = sort_results(results);
 
-    let (readiness, summary) = tally(&results, options.stage);
+    let assessed = assessed(model);
+    let (readiness, summary) = tally(&results, options.stage, assessed);
 
     Ok(Assessment {
         service: model.service.clone(),
@@ -361,19 +388,58 @@ pub fn assess(
         profile: profile.name.clone(),
         ready: readiness[options.stage.index()],
         readiness,
+        assessed,
         summary,
         results,
         waivers: waiver_states(&declarations.waivers, &used, options.today),
         artefacts: model.artefacts.clone(),
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
+        inferred: model.inferred.clone(),
+        suggestions: model.suggestions.clone(),
     })
+}
+
+/// Which stages have any evidence: a manifest states facts for all of them; without one, the
+/// staging stage needs something read for a staging or production environment, the later
+/// stages something read for production.
+fn assessed(model: &Deployment) -> [bool; 3] {
+    if model.manifest.is_some() {
+        return [true; 3];
+    }
+    let evidenced = |env: &crate::model::Environment| {
+        !env.components.is_empty()
+            || !env.servers.is_empty()
+            || !env.settings.is_empty()
+            || !env.routes.is_empty()
+            || !env.endpoints.is_empty()
+            || model
+                .resources
+                .iter()
+                .any(|r| r.environment.as_deref() == Some(env.name.as_str()))
+            || model
+                .unreadable
+                .iter()
+                .any(|u| u.environment.as_deref() == Some(env.name.as_str()))
+    };
+    let any = |kinds: &[EnvKind]| {
+        model
+            .environments
+            .iter()
+            .any(|e| kinds.contains(&e.kind()) && evidenced(e))
+    };
+    let production = any(&[EnvKind::Production]);
+    [
+        production || any(&[EnvKind::Staging]),
+        production,
+        production,
+    ]
 }
 
 impl Assessment {
     /// Keeps only the results `keep` accepts, and recounts the summary and readiness from them.
     pub fn retain_results(&mut self, keep: impl FnMut(&RuleResult) -> bool) {
         self.results.retain(keep);
-        let (readiness, summary) = tally(&self.results, self.stage);
+        let (readiness, summary) = tally(&self.results, self.stage, self.assessed);
         self.readiness = readiness;
         self.ready = readiness[self.stage.index()];
         self.summary = summary;
@@ -381,8 +447,9 @@ impl Assessment {
 }
 
 /// Readiness per stage and the summary counts of `results`, for the target `stage`.
-fn tally(results: &[RuleResult], stage: Stage) -> ([bool; 3], Summary) {
-    let readiness = Stage::ALL.map(|stage| !results.iter().any(|r| r.blocks(stage)));
+fn tally(results: &[RuleResult], stage: Stage, assessed: [bool; 3]) -> ([bool; 3], Summary) {
+    let readiness = Stage::ALL
+        .map(|stage| assessed[stage.index()] && !results.iter().any(|r| r.blocks(stage)));
     let mut summary = Summary::default();
     for r in results {
         match r.status {

@@ -4,10 +4,31 @@
 //! Written with `format!` and one escaping function rather than a template engine: it is a
 //! single page, and every interpolated value goes through [`escape`].
 
-use super::{reading_order, stage_verdicts};
+use super::{reading_order, shown_target, stage_verdicts};
 use crate::policy::{Assessment, RuleResult};
 use crate::rules::{Pillar, Status};
 use std::fmt::Write;
+
+/// Escapes prose for HTML, showing its `code spans` as code, as the text report writes them.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut parts = text.split('`');
+    out.push_str(&escape(parts.next().unwrap_or_default()));
+    let rest: Vec<&str> = parts.collect();
+    // An unpaired backtick stays a backtick.
+    let pairs = rest.len() / 2;
+    for (i, part) in rest.iter().enumerate() {
+        if i < pairs * 2 && i % 2 == 0 {
+            let _ = write!(out, "<code>{}</code>", escape(part));
+        } else if i < pairs * 2 {
+            out.push_str(&escape(part));
+        } else {
+            out.push('`');
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -108,11 +129,11 @@ fn row(out: &mut String, r: &RuleResult) {
     let note = match (&r.waiver, r.status) {
         (Some(w), Status::Waived) => format!(
             "<br><span class=\"muted\">waived: {}</span>",
-            escape(&w.reason)
+            prose(&w.reason)
         ),
         _ if r.status.blocks() => format!(
             "<br><span class=\"muted\">fix: {}</span>",
-            escape(r.remediation)
+            prose(r.remediation)
         ),
         _ => String::new(),
     };
@@ -122,8 +143,8 @@ fn row(out: &mut String, r: &RuleResult) {
         s = r.status.as_str(),
         req = r.requirement.as_str(),
         rule = escape(r.rule),
-        target = escape(&r.target),
-        msg = escape(&r.message),
+        target = escape(&shown_target(r)),
+        msg = prose(&r.message),
     );
 }
 
@@ -136,7 +157,13 @@ pub fn to_html(a: &Assessment) -> String {
          <title>liftoff: {service}</title><style>{STYLE}</style></head><body>",
         service = escape(&a.service)
     );
-    let verdict = if a.ready { "ready" } else { "not ready" };
+    let verdict = if a.ready {
+        "ready"
+    } else if !a.assessed[a.stage.index()] {
+        "not assessed"
+    } else {
+        "not ready"
+    };
     let _ = writeln!(
         out,
         "<h1>{} is {verdict} for {}</h1>",
@@ -150,13 +177,16 @@ pub fn to_html(a: &Assessment) -> String {
         escape(&a.profile)
     );
     out.push_str("<div class=\"stages\">");
-    for (stage, ready, blocking) in stage_verdicts(a) {
-        let class = if ready { "ready" } else { "blocked" };
+    for v in stage_verdicts(a) {
+        let stage = v.stage;
+        let class = if v.ready { "ready" } else { "blocked" };
         let target = if stage == a.stage { " target" } else { "" };
-        let detail = if ready {
+        let detail = if !v.assessed {
+            "not assessed: nothing read bears on it".to_string()
+        } else if v.ready {
             "ready".to_string()
         } else {
-            format!("not ready: {blocking} blocking")
+            format!("not ready: {} blocking", v.blocking)
         };
         let _ = write!(
             out,
@@ -202,7 +232,7 @@ pub fn to_html(a: &Assessment) -> String {
                 escape(f.kind.as_str()),
                 escape(f.environment.as_deref().unwrap_or("all")),
                 escape(f.status.as_str()),
-                escape(f.reason.as_deref().unwrap_or(""))
+                prose(f.reason.as_deref().unwrap_or(""))
             );
         }
         out.push_str("</tbody></table>");

@@ -1,6 +1,6 @@
 //! The JSON report: the stable `liftoff-report/1` contract.
 
-use crate::model::{ArtefactFile, Stage};
+use crate::model::{ArtefactFile, InferredEnvironment, SourceSuggestion, Stage};
 use crate::policy::{Assessment, RuleResult, Summary, WaiverState};
 use serde::Serialize;
 
@@ -17,11 +17,17 @@ struct Report<'a> {
     stage: Stage,
     profile: &'a str,
     ready: bool,
-    readiness: Readiness,
+    readiness: Readiness<bool>,
+    /// `ready`, `not-ready` or `not-assessed` per stage.
+    verdicts: Readiness<&'static str>,
     summary: &'a Summary,
     results: &'a [RuleResult],
     waivers: &'a [WaiverState],
     artefacts: &'a [ArtefactFile],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    inferred_environments: &'a [InferredEnvironment],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    suggested_sources: &'a [SourceSuggestion],
 }
 
 #[derive(Serialize)]
@@ -31,11 +37,11 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Readiness {
-    staging: bool,
+struct Readiness<T> {
+    staging: T,
     #[serde(rename = "soft-launch")]
-    soft_launch: bool,
-    production: bool,
+    soft_launch: T,
+    production: T,
 }
 
 /// Renders the JSON report, pretty-printed, with a trailing newline.
@@ -67,10 +73,20 @@ pub fn write_json(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
             soft_launch: a.readiness[1],
             production: a.readiness[2],
         },
+        verdicts: {
+            let v = super::stage_verdicts(a);
+            Readiness {
+                staging: v[0].word(),
+                soft_launch: v[1].word(),
+                production: v[2].word(),
+            }
+        },
         summary: &a.summary,
         results: &a.results,
         waivers: &a.waivers,
         artefacts: &a.artefacts,
+        inferred_environments: &a.inferred,
+        suggested_sources: &a.suggestions,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

@@ -1,6 +1,6 @@
 //! Markdown: a compact summary for a pull-request comment.
 
-use super::{reading_order, stage_verdicts};
+use super::{reading_order, shown_target, stage_verdicts};
 use crate::policy::Assessment;
 use std::fmt::Write;
 
@@ -11,18 +11,32 @@ fn cell(text: &str) -> String {
 /// Renders the Markdown summary.
 pub fn to_markdown(a: &Assessment) -> String {
     let mut out = String::new();
-    let verdict = if a.ready { "ready" } else { "**not ready**" };
+    let verdict = if a.ready {
+        "ready"
+    } else if !a.assessed[a.stage.index()] {
+        "**not assessed**"
+    } else {
+        "**not ready**"
+    };
     let _ = writeln!(
         out,
         "## liftoff: `{}` is {verdict} for {}\n",
         a.service, a.stage
     );
     let _ = writeln!(out, "| stage | verdict | blocking |\n|---|---|---|");
-    for (stage, ready, blocking) in stage_verdicts(a) {
+    for v in stage_verdicts(a) {
         let _ = writeln!(
             out,
-            "| {stage} | {} | {blocking} |",
-            if ready { "✅ ready" } else { "❌ not ready" }
+            "| {} | {} | {} |",
+            v.stage,
+            if !v.assessed {
+                "⚠️ not assessed"
+            } else if v.ready {
+                "✅ ready"
+            } else {
+                "❌ not ready"
+            },
+            v.blocking
         );
     }
     let s = &a.summary;
@@ -50,7 +64,7 @@ pub fn to_markdown(a: &Assessment) -> String {
                 out,
                 "| `{}` | `{}` | {} | {at} |",
                 r.rule,
-                cell(&r.target),
+                cell(&shown_target(r)),
                 cell(&r.message)
             );
         }
@@ -63,15 +77,20 @@ pub fn to_markdown(a: &Assessment) -> String {
     if !warnings.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} warning(s)</summary>\n\n| rule | target | finding |\n|---|---|---|",
+            "<details><summary>{} warning(s)</summary>\n\n| rule | target | finding | where |\n|---|---|---|---|",
             warnings.len()
         );
         for r in &warnings {
+            let at = r
+                .location
+                .as_ref()
+                .map(|l| format!("`{l}`"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} |",
+                "| `{}` | `{}` | {} | {at} |",
                 r.rule,
-                cell(&r.target),
+                cell(&shown_target(r)),
                 cell(&r.message)
             );
         }

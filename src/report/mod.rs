@@ -79,17 +79,57 @@ pub fn reading_order(assessment: &Assessment) -> Vec<&RuleResult> {
     ordered
 }
 
-/// The one-line verdict of each stage, e.g. `production: not ready (4 blocking)`.
-pub fn stage_verdicts(assessment: &Assessment) -> Vec<(crate::model::Stage, bool, usize)> {
+/// A stage's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageVerdict {
+    pub stage: crate::model::Stage,
+    pub ready: bool,
+    /// False when nothing bears on the stage (no manifest, nothing read for it).
+    pub assessed: bool,
+    pub blocking: usize,
+}
+
+impl StageVerdict {
+    /// `ready`, `not ready` or `not assessed`, as JSON and the reports write it.
+    pub fn word(&self) -> &'static str {
+        if !self.assessed {
+            "not-assessed"
+        } else if self.ready {
+            "ready"
+        } else {
+            "not-ready"
+        }
+    }
+}
+
+/// The verdict of each stage.
+pub fn stage_verdicts(assessment: &Assessment) -> Vec<StageVerdict> {
     crate::model::Stage::ALL
         .into_iter()
-        .map(|stage| {
-            let blocking = assessment
+        .map(|stage| StageVerdict {
+            stage,
+            ready: assessment.readiness[stage.index()],
+            assessed: assessment.assessed[stage.index()],
+            blocking: assessment
                 .results
                 .iter()
                 .filter(|r| r.blocks(stage))
-                .count();
-            (stage, assessment.readiness[stage.index()], blocking)
+                .count(),
         })
         .collect()
+}
+
+/// A result's target as reports show it: with its environment when the target does not name
+/// it already (a Terraform address is the same in every root that defines it).
+pub fn shown_target(r: &RuleResult) -> String {
+    match r.environment.as_deref() {
+        Some(env)
+            if !r.target.starts_with("env:")
+                && !r.target.starts_with(&format!("component:{env}/"))
+                && !r.target.starts_with(&format!("server:{env}/")) =>
+        {
+            format!("{} [{env}]", r.target)
+        }
+        _ => r.target.clone(),
+    }
 }

@@ -205,7 +205,7 @@ pub fn to_sarif(a: &Assessment) -> String {
                 rule_index,
                 level: level(r.requirement),
                 message: Message {
-                    text: format!("{}: {}", r.target, r.message),
+                    text: format!("{}: {}", super::shown_target(r), r.message),
                 },
                 locations: location
                     .map(|l| SarifLocation {
@@ -222,7 +222,12 @@ pub fn to_sarif(a: &Assessment) -> String {
                     .into_iter()
                     .collect(),
                 partial_fingerprints: Fingerprints {
-                    target: format!("{}|{}", r.rule, r.target),
+                    target: format!(
+                        "{}|{}|{}",
+                        r.rule,
+                        r.environment.as_deref().unwrap_or(""),
+                        r.target
+                    ),
                 },
                 suppressions: r
                     .waiver

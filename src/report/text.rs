@@ -1,6 +1,8 @@
-//! The text report for people: grouped by pillar, blocking findings first, one verdict per stage.
+//! The text report for people: the verdict per stage first, then each pillar's findings grouped
+//! by rule under one fix line, long lists capped, the files, and the verdict again at the end.
 
-use super::{reading_order, stage_verdicts};
+use super::{StageVerdict, reading_order, shown_target, stage_verdicts};
+use crate::model::ArtefactStatus;
 use crate::policy::{Assessment, RuleResult};
 use crate::rules::{Pillar, Status};
 use owo_colors::OwoColorize;
@@ -11,9 +13,13 @@ use std::fmt::Write;
 pub struct TextOptions {
     /// ANSI colours (only on a terminal and never with NO_COLOR; the CLI decides).
     pub color: bool,
-    /// Also list passing and not-applicable results.
+    /// Also list passing and not-applicable results, and every item of a long list.
     pub verbose: bool,
 }
+
+/// How many findings of one rule, and how many files, are listed before "… and N more".
+const CAP: usize = 5;
+const FILES_CAP: usize = 25;
 
 fn paint(text: &str, color: bool, style: fn(&str) -> String) -> String {
     if color { style(text) } else { text.to_string() }
@@ -35,15 +41,86 @@ fn mark(r: &RuleResult, a: &Assessment, color: bool) -> String {
     paint(word, color, style)
 }
 
+fn verdict_line(v: &StageVerdict, a: &Assessment, color: bool) -> String {
+    let verdict = if !v.assessed {
+        paint(
+            "not assessed (nothing read bears on it)",
+            color,
+            |s| s.yellow().bold().to_string(),
+        )
+    } else if v.ready {
+        paint("ready", color, |s| s.green().bold().to_string())
+    } else {
+        paint(&format!("NOT READY ({} blocking)", v.blocking), color, |s| {
+            s.red().bold().to_string()
+        })
+    };
+    let here = if v.stage == a.stage { "  <- target" } else { "" };
+    format!("{:<12} {verdict}{here}", format!("{}:", v.stage))
+}
+
+fn more(hidden: usize) -> String {
+    format!("… and {hidden} more; --verbose lists all")
+}
+
 /// Renders the text report.
 pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     let color = options.color;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "liftoff: {} (profile {}), gated for {}\n",
+        "liftoff: {} (profile {}), gated for {}",
         a.service, a.profile, a.stage
     );
+    let verdicts = stage_verdicts(a);
+    for v in &verdicts {
+        let _ = writeln!(out, "  {}", verdict_line(v, a, color));
+    }
+    let s = &a.summary;
+    let _ = writeln!(
+        out,
+        "  {} passed, {} failed, {} waived, {} skipped, {} not applicable, {} errors; score {}\n",
+        s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
+    );
+    if a.manifest.is_none() {
+        if a.inferred.is_empty() {
+            let _ = writeln!(
+                out,
+                "No liftoff.yaml, and no file here names an environment: nothing was read for one.\n\
+                 `liftoff init` writes a liftoff.yaml to declare them and the facts no file can tell.\n"
+            );
+        } else {
+            let _ = writeln!(out, "No liftoff.yaml: environments inferred from file paths:");
+            for e in &a.inferred {
+                let _ = writeln!(
+                    out,
+                    "  {} ({}): {}",
+                    e.name,
+                    e.kind.as_str(),
+                    e.from.join(", ")
+                );
+            }
+            let _ = writeln!(
+                out,
+                "`liftoff init` records them in a liftoff.yaml, with the facts no file can tell.\n"
+            );
+        }
+    }
+    if !a.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} could not be attached to one environment; to read them, add to liftoff.yaml:",
+            if a.suggestions.len() == 1 {
+                "1 folder".to_string()
+            } else {
+                format!("{} folders", a.suggestions.len())
+            }
+        );
+        for s in &a.suggestions {
+            let _ = writeln!(out, "  environments.{}.sources: {}", s.environment, s.line);
+        }
+        out.push('\n');
+    }
     let ordered = reading_order(a);
     let blocking: Vec<&&RuleResult> = ordered.iter().filter(|r| r.blocks(a.stage)).collect();
     if !blocking.is_empty() {
@@ -62,8 +139,18 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             "{}",
             paint(&title, color, |s| s.red().bold().to_string())
         );
-        for r in &blocking {
-            let _ = writeln!(out, "  - {} {}", r.rule, r.target);
+        for group in blocking.chunk_by(|x, y| x.rule == y.rule) {
+            let targets: Vec<String> = group.iter().map(|r| shown_target(r)).collect();
+            let shown = if options.verbose || targets.len() <= CAP {
+                targets.join(", ")
+            } else {
+                format!(
+                    "{}, {}",
+                    targets[..CAP].join(", "),
+                    more(targets.len() - CAP)
+                )
+            };
+            let _ = writeln!(out, "  - {} ({}): {shown}", group[0].rule, group.len());
         }
         out.push('\n');
     }
@@ -83,56 +170,75 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         if in_pillar.is_empty() {
             continue;
         }
-        let passed = in_pillar
-            .iter()
-            .filter(|r| r.status == Status::Pass)
-            .count();
-        let na = in_pillar
-            .iter()
-            .filter(|r| r.status == Status::NotApplicable)
-            .count();
+        let count = |status: Status| in_pillar.iter().filter(|r| r.status == status).count();
         let _ = writeln!(
             out,
             "{}",
             paint(pillar.title(), color, |s| s.bold().to_string())
         );
-        for r in &in_pillar {
-            let quiet = matches!(
-                r.status,
-                Status::Pass | Status::NotApplicable | Status::Skipped
-            ) && !r.blocks(a.stage);
-            if quiet && !options.verbose {
-                continue;
-            }
-            let _ = writeln!(
-                out,
-                "  {} {} {}: {}",
-                mark(r, a, color),
-                r.rule,
-                r.target,
-                r.message
-            );
-            if let Some(l) = &r.location {
-                let _ = writeln!(out, "        at {l}");
-            }
-            if r.status.blocks() {
-                let _ = writeln!(out, "        fix: {}", r.remediation);
-            }
-            if let (Some(w), Status::Waived) = (&r.waiver, r.status) {
-                let until = w.expires.map(|d| format!(" until {d}")).unwrap_or_default();
-                let _ = writeln!(out, "        waived{until}: {}", w.reason);
-            }
-        }
-        let skipped = in_pillar
+        let shown: Vec<&&&RuleResult> = in_pillar
             .iter()
-            .filter(|r| r.status == Status::Skipped)
-            .count();
-        let mut tail = vec![format!("{passed} passed")];
-        if skipped > 0 {
-            tail.push(format!("{skipped} skipped"));
+            .filter(|r| {
+                options.verbose
+                    || r.blocks(a.stage)
+                    || !matches!(
+                        r.status,
+                        Status::Pass | Status::NotApplicable | Status::Skipped
+                    )
+            })
+            .collect();
+        // One group per rule and mark: the rule's fix is said once.
+        for group in shown.chunk_by(|x, y| {
+            x.rule == y.rule && mark(x, a, false) == mark(y, a, false)
+        }) {
+            let first = group[0];
+            if group.len() == 1 {
+                let _ = writeln!(
+                    out,
+                    "  {} {} {}: {}",
+                    mark(first, a, color),
+                    first.rule,
+                    shown_target(first),
+                    first.message
+                );
+                if let Some(l) = &first.location {
+                    let _ = writeln!(out, "        at {l}");
+                }
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {} {} ({} findings)",
+                    mark(first, a, color),
+                    first.rule,
+                    group.len()
+                );
+                let limit = if options.verbose { group.len() } else { CAP };
+                for r in group.iter().take(limit) {
+                    let _ = writeln!(out, "        {}: {}", shown_target(r), r.message);
+                    if let Some(l) = &r.location {
+                        let _ = writeln!(out, "          at {l}");
+                    }
+                }
+                if group.len() > limit {
+                    let _ = writeln!(out, "        {}", more(group.len() - limit));
+                }
+            }
+            if first.status.blocks() {
+                let _ = writeln!(out, "        fix: {}", first.remediation);
+            }
+            for r in group.iter().filter(|r| r.status == Status::Waived) {
+                if let Some(w) = &r.waiver {
+                    let until = w.expires.map(|d| format!(" until {d}")).unwrap_or_default();
+                    let _ = writeln!(out, "        waived{until}: {}", w.reason);
+                }
+            }
         }
-        if na > 0 {
-            tail.push(format!("{na} not applicable"));
+        let mut tail = vec![format!("{} passed", count(Status::Pass))];
+        if count(Status::Skipped) > 0 {
+            tail.push(format!("{} skipped", count(Status::Skipped)));
+        }
+        if count(Status::NotApplicable) > 0 {
+            tail.push(format!("{} not applicable", count(Status::NotApplicable)));
         }
         let _ = writeln!(
             out,
@@ -140,23 +246,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             paint(&tail.join(", "), color, |s| s.dimmed().to_string())
         );
     }
-    if !a.artefacts.is_empty() {
-        let _ = writeln!(out, "{}", paint("Files", color, |s| s.bold().to_string()));
-        for f in &a.artefacts {
-            let env = f
-                .environment
-                .as_deref()
-                .map(|e| format!(" [{e}]"))
-                .unwrap_or_default();
-            let why = f
-                .reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {:<9} {} ({}){env}{why}", f.status, f.path, f.kind);
-        }
-        out.push('\n');
-    }
+    files(&mut out, a, options);
     for w in a
         .waivers
         .iter()
@@ -170,7 +260,6 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             w.expires.map(|d| d.to_string()).unwrap_or_default()
         );
     }
-    let s = &a.summary;
     let _ = writeln!(
         out,
         "{} passed, {} failed, {} waived, {} skipped, {} not applicable, {} errors; score {}",
@@ -183,16 +272,52 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             s.skipped
         );
     }
-    for (stage, ready, blocking) in stage_verdicts(a) {
-        let verdict = if ready {
-            paint("ready", color, |s| s.green().bold().to_string())
-        } else {
-            paint(&format!("NOT READY ({blocking} blocking)"), color, |s| {
-                s.red().bold().to_string()
-            })
-        };
-        let here = if stage == a.stage { "  <- target" } else { "" };
-        let _ = writeln!(out, "{:<12} {verdict}{here}", format!("{stage}:"));
+    for v in &verdicts {
+        let _ = writeln!(out, "{}", verdict_line(v, a, color));
     }
     out
+}
+
+/// The files: how many were read, and every file that was not (capped unless verbose).
+fn files(out: &mut String, a: &Assessment, options: TextOptions) {
+    if a.artefacts.is_empty() {
+        return;
+    }
+    let read = a
+        .artefacts
+        .iter()
+        .filter(|f| f.status == ArtefactStatus::Read)
+        .count();
+    let _ = writeln!(
+        out,
+        "{} ({read} read, {} not)",
+        paint("Files", options.color, |s| s.bold().to_string()),
+        a.artefacts.len() - read
+    );
+    let listed: Vec<_> = a
+        .artefacts
+        .iter()
+        .filter(|f| options.verbose || f.status != ArtefactStatus::Read)
+        .collect();
+    let limit = if options.verbose { listed.len() } else { FILES_CAP };
+    for f in listed.iter().take(limit) {
+        let env = f
+            .environment
+            .as_deref()
+            .map(|e| format!(" [{e}]"))
+            .unwrap_or_default();
+        let why = f
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {:<10} {} ({}){env}{why}", f.status, f.path, f.kind);
+    }
+    if listed.len() > limit {
+        let _ = writeln!(out, "  {}", more(listed.len() - limit));
+    }
+    if !options.verbose && read > 0 {
+        let _ = writeln!(out, "  ({read} read file(s) listed with --verbose)");
+    }
+    out.push('\n');
 }

@@ -285,6 +285,14 @@ pub trait Rule: Sync {
     fn reads_other_results(&self) -> bool {
         false
     }
+
+    /// Whether a finding's levels follow the kind of its environment: a finding in a staging
+    /// environment is gated at the staging level for every stage (a pre-production table without
+    /// point-in-time recovery does not block production), one in development or qa never blocks.
+    /// False for rules whose subject is such an environment (staging access, parity, test data).
+    fn levels_follow_environment(&self) -> bool {
+        true
+    }
 }
 
 /// The outcome of a rule's check.
@@ -573,6 +581,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &ops::SupportProcess,
     &ops::Staffing,
     &ops::AutomatedDeploy,
+    &ops::InputsParse,
     &ops::RequiredEnv,
     &ops::Smtp,
     &compliance::Frameworks,

@@ -276,9 +276,21 @@ pub fn build_deployment(
     let waivers_node = child(root, "waivers");
     for (i, waiver) in manifest.waivers.iter().enumerate() {
         let node = waivers_node.and_then(|n| n.index(i));
+        if let Some(env) = &waiver.environment {
+            if !manifest.environments.contains_key(env) {
+                problems.push(unknown_reference(
+                    doc,
+                    child(node, "environment").or(node),
+                    "environment",
+                    env,
+                    manifest.environments.keys().map(String::as_str),
+                ));
+            }
+        }
         declarations.waivers.push(Waiver {
             rule: waiver.rule.clone(),
             target: waiver.target.clone().unwrap_or_else(|| "*".into()),
+            environment: waiver.environment.clone(),
             reason: waiver.reason.clone(),
             owner: waiver.owner.clone(),
             expires: Some(waiver.expires),

@@ -662,6 +662,8 @@ pub struct WaiverSection {
     pub rule: String,
     /// A glob over result targets (`*` any text, `?` one character); every target when omitted.
     pub target: Option<String>,
+    /// Only results in this environment; every environment when omitted.
+    pub environment: Option<String>,
     /// Why the failure is accepted.
     #[schemars(length(min = 1))]
     pub reason: String,

@@ -39,6 +39,11 @@ impl Rule for Parity {
         &META
     }
 
+    /// Its subject is that environment: staging must match production for production launch.
+    fn levels_follow_environment(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for staging in cx.model.environments_of(EnvKind::Staging) {

@@ -29,6 +29,11 @@ impl Rule for PreProduction {
         &META
     }
 
+    /// Its subject is that environment: the staging environment is what production launch requires.
+    fn levels_follow_environment(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.environments.is_empty() {
             return Ok(vec![Finding::not_evidenced(

@@ -30,6 +30,11 @@ impl Rule for StagingAccess {
         &META
     }
 
+    /// Its subject is that environment: a staging environment that holds production data must be guarded like production.
+    fn levels_follow_environment(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
         let mut out = Vec::new();

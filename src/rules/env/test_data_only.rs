@@ -28,6 +28,11 @@ impl Rule for TestDataOnly {
         &META
     }
 
+    /// Its subject is that environment: development and qa must hold no real personal data, whatever stage is gated.
+    fn levels_follow_environment(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for env in cx

@@ -2,6 +2,8 @@
 
 mod automated_deploy;
 mod declared;
+mod inputs_parse;
 
 pub use automated_deploy::AutomatedDeploy;
 pub use declared::{RequiredEnv, Smtp, Staffing, SupportProcess, UpgradeCadence};
+pub use inputs_parse::InputsParse;

@@ -371,6 +371,11 @@ impl Rule for RestoreTested {
         &RESTORE
     }
 
+    /// Restores are tested in staging as a production-launch requirement.
+    fn levels_follow_environment(&self) -> bool {
+        false
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         let max: i64 = cx.param("restore_test_max_age_days")?;
         keeps_data(cx)?;

@@ -189,6 +189,8 @@ fn apply_root(
             deployment.inline_waivers.push(crate::model::Waiver {
                 rule: rule.clone(),
                 target: r.address.clone(),
+                // The comment sits in this root: it waives the resource where the root deploys.
+                environment: Some(env.to_string()),
                 reason: reason.clone(),
                 owner: None,
                 expires: None,

@@ -114,7 +114,7 @@ fn a_hardened_sshd_config_passes() {
         .find(|a| a["path"] == "ops/ssh/sshd_config")
         .unwrap();
     assert_eq!(read["status"], "read");
-    assert_eq!(read["reason"], "with 2 included file(s)");
+    assert_eq!(read["reason"], "the SSH policy of every server, with 2 included file(s)");
 }
 
 #[test]
@@ -307,7 +307,11 @@ fn broken_artefacts_are_input_errors_with_positions() {
         "PermitRootLogin no\nPasswordAuthenticaton no\n",
     )
     .unwrap();
-    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     for expected in [
@@ -319,6 +323,31 @@ fn broken_artefacts_are_input_errors_with_positions() {
     ] {
         assert!(err.contains(expected), "{expected:?} missing in\n{err}");
     }
+    // By default each broken file is one error result where it applies, and the rest is judged.
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let errors = results(&report, "ops.inputs-parse");
+    let targets: Vec<(&str, &str, Option<&str>)> = errors
+        .iter()
+        .map(|r| {
+            (
+                r["target"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+                r["environment"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("config/production.env", "error", Some("production")),
+            ("sshd_config", "error", None)
+        ]
+    );
+    assert_eq!(
+        errors[0]["location"],
+        serde_json::json!({"path": "config/production.env", "line": 2, "column": 1})
+    );
     let missing = project(
         "service: s\nenvironments: {production: {components: [{name: web, kind: web, env_file: nope.env}]}}\n",
     );
@@ -566,7 +595,11 @@ fn broken_compose_files_are_input_errors() {
             "docker-compose.production.yml",
         )],
     );
-    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     for expected in [
@@ -695,13 +728,13 @@ fn an_inventory_for_no_declared_environment_is_ignored_with_the_reason() {
         &[("inventory/staging.ini", "inventory/staging.ini")],
     );
     let loaded = liftoff::sources::load(dir.path()).unwrap();
-    assert_eq!(loaded.deployment.artefacts[0].status, "ignored");
+    assert_eq!(loaded.deployment.artefacts[0].status.as_str(), "ignored");
     assert!(
         loaded.deployment.artefacts[0]
             .reason
             .as_deref()
             .unwrap()
-            .contains("no host belongs to a declared environment")
+            .contains("names the environment `staging` (staging), which liftoff.yaml does not declare")
     );
 }
 
@@ -736,7 +769,7 @@ fn kubernetes_manifests_become_components() {
         .iter()
         .map(|a| (a.status.as_str(), a.reason.as_deref()))
         .collect();
-    let reason = Some("read with the other manifests of production: 3 workload(s) in all");
+    let reason = Some("read with the other manifests of production (3 workload(s) in all)");
     assert_eq!(
         read,
         vec![("read", reason), ("read", reason)],
@@ -829,7 +862,7 @@ fn helm_templates_are_reported_not_misread() {
     );
     let loaded = liftoff::sources::load(dir.path()).unwrap();
     let artefact = &loaded.deployment.artefacts[0];
-    assert_eq!(artefact.status, "ignored");
+    assert_eq!(artefact.status.as_str(), "ignored");
     assert!(
         artefact
             .reason
@@ -1049,7 +1082,11 @@ fn broken_kubernetes_manifests_are_input_errors() {
     let dir = project("service: s\nenvironments: {production: {kind: production}}\n");
     std::fs::create_dir_all(dir.path().join("k8s/production")).unwrap();
     std::fs::write(dir.path().join("k8s/production/app.yaml"), "apiVersion: apps/v1\nkind: Deployment\nspec: {replicas: 2}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: [broken\n").unwrap();
-    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("k8s/production/app.yaml:"), "{err}");
@@ -1551,8 +1588,8 @@ fn terraform_variables_files_and_workspace_come_from_the_command_line() {
             "reliability.backup-tags",
             "aws_dynamodb_table.sessions"
         ),
-        "pass",
-        "the workspace defaults to the environment's name"
+        "fail",
+        "the workspace is `default`, as in Terraform, not the folder's name"
     );
 
     let (_, with_var) = check(dir.path(), &["--var", "environment=staging"]);
@@ -1572,14 +1609,14 @@ fn terraform_variables_files_and_workspace_come_from_the_command_line() {
     );
     assert_eq!(replica(&both), "pass", "--var beats --var-file");
 
-    let (_, other_workspace) = check(dir.path(), &["--workspace", "default"]);
+    let (_, other_workspace) = check(dir.path(), &["--workspace", "production"]);
     assert_eq!(
         status(
             &other_workspace,
             "reliability.backup-tags",
             "aws_dynamodb_table.sessions"
         ),
-        "fail"
+        "pass"
     );
 
     liftoff()
@@ -1740,7 +1777,7 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     .unwrap();
     assert_check_input_error(dir.path(), &["terraform/production/broken.tf:"]);
 
-    let (code, report) = check(dir.path(), &["--keep-going"]);
+    let (code, report) = check(dir.path(), &[]);
     assert_eq!(code, 1, "an error result blocks like a fail");
     assert_eq!(
         status(
@@ -1757,24 +1794,20 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
         .iter()
         .filter(|r| r["status"] == "error")
         .collect();
-    assert!(!errors.is_empty());
+    assert_eq!(errors.len(), 1, "one error for the file, not one per rule: {errors:#?}");
+    assert_eq!(errors[0]["rule"], "ops.inputs-parse");
+    assert_eq!(errors[0]["target"], "terraform/production/broken.tf");
+    assert_eq!(errors[0]["environment"], "production");
+    assert_eq!(errors[0]["location"]["line"], 2);
     assert!(
-        errors
-            .iter()
-            .all(|r| r["target"] == "terraform/production/broken.tf"
-                && r["location"]["path"] == "terraform/production/broken.tf"
-                && r["message"].as_str().unwrap().contains("does not parse"))
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not parse")
     );
-    assert!(
-        errors
-            .iter()
-            .any(|r| r["rule"] == "security.encryption-at-rest"),
-        "every rule that reads Terraform says it could not judge that file"
-    );
-    assert!(
-        !errors.iter().any(|r| r["rule"] == "security.ssh-hardening"),
-        "rules that do not read Terraform are unaffected"
-    );
+    // `--keep-going` is still accepted and changes nothing.
+    let (_, again) = check(dir.path(), &["--keep-going"]);
+    assert_eq!(again["results"], report["results"]);
     let file = report["artefacts"]
         .as_array()
         .unwrap()
@@ -1791,7 +1824,7 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     let out = liftoff()
         .arg("check")
         .arg(dir.path())
-        .arg("--keep-going")
+        .arg("--strict-inputs")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -1800,7 +1833,7 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     let sarif = liftoff()
         .arg("check")
         .arg(dir.path())
-        .args(["--keep-going", "--format", "sarif"])
+        .args(["--format", "sarif"])
         .output()
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();

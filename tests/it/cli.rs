@@ -97,7 +97,7 @@ fn manifest_errors_name_file_line_column_and_expectation() {
 
 #[test]
 fn semantic_errors_are_reported_together() {
-    let text = "service: s\nenvironments:\n  production:\n    kind: production\n    servers: [{name: a}, {name: a}]\n    components:\n      - {name: db, kind: database, hosts: [b]}\n  staging: {kind: staging, mirrors: prodution}\n  sandbox: {}\nbackups: [{of: dbb}]\nsources: [{terraform: infra/, compose: docker-compose.yml}]\n";
+    let text = "service: s\nenvironments:\n  production:\n    kind: production\n    servers: [{name: a}, {name: a}]\n    components:\n      - {name: db, kind: database, hosts: [b]}\n  staging: {kind: staging, mirrors: prodution}\n  sandpit: {}\nbackups: [{of: dbb}]\nsources: [{terraform: infra/, compose: docker-compose.yml}]\n";
     let dir = project(text);
     let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -107,7 +107,7 @@ fn semantic_errors_are_reported_together() {
         "no server named `b` is declared",
         "no environment named `prodution` is declared",
         "did you mean `production`?",
-        "environment `sandbox` has no `kind`",
+        "environment `sandpit` has no `kind`",
         "no component named `dbb` is declared",
         "this source names 2 kinds",
     ] {
@@ -172,7 +172,7 @@ fn rules_lists_the_catalogue() {
         .output()
         .unwrap();
     let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.len(), 82);
+    assert_eq!(list.len(), 83);
     liftoff()
         .arg("rules")
         .assert()

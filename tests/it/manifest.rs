@@ -187,9 +187,9 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
         .map(|a| {
             (
                 a.path.clone(),
-                a.kind.clone(),
+                a.kind.to_string(),
                 a.environment.clone(),
-                a.status.clone(),
+                a.status.to_string(),
             )
         })
         .collect();
@@ -261,7 +261,7 @@ fn artefacts_attach_to_environments_and_say_what_was_done() {
 }
 
 #[test]
-fn declared_sources_replace_discovery_and_must_exist() {
+fn declared_sources_attach_what_they_name_and_must_exist() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("compose.yml"), "services: {}\n").unwrap();
     std::fs::write(dir.path().join("other.tf"), "").unwrap();
@@ -271,10 +271,29 @@ fn declared_sources_replace_discovery_and_must_exist() {
     )
     .unwrap();
     let loaded = liftoff::sources::load(dir.path()).unwrap();
-    assert_eq!(loaded.deployment.artefacts.len(), 1);
+    let files: Vec<(&str, Option<&str>, &str)> = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.environment.as_deref(), a.status.as_str()))
+        .collect();
+    // The declared compose file belongs to production; the undeclared root is still found,
+    // and read for production as the only deployed environment (its folder names none).
     assert_eq!(
-        loaded.deployment.artefacts[0].environment.as_deref(),
-        Some("production")
+        files,
+        [
+            ("compose.yml", Some("production"), "read"),
+            ("other.tf", None, "read")
+        ]
+    );
+    assert!(
+        loaded.deployment.artefacts[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("production is the only deployed environment"),
+        "{:?}",
+        loaded.deployment.artefacts[1]
     );
     std::fs::write(
         dir.path().join("liftoff.yaml"),

@@ -128,7 +128,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let sarif: serde_json::Value =
         serde_json::from_str(&report::to_sarif(&example("stats-platform"))).unwrap();
     let run = &sarif["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 82);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 83);
     let results = run["results"].as_array().unwrap();
     assert!(results.iter().all(|r| {
         r["locations"][0]["physicalLocation"]["region"]["startLine"]

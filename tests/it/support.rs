@@ -77,13 +77,39 @@ pub fn project(text: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Runs `liftoff check <dir>` and expects bad input: exit code 2 and each of `expected` on stderr.
+/// Runs `liftoff check --strict-inputs <dir>` and expects bad input: exit code 2 and each of
+/// `expected` on stderr. Without `--strict-inputs` a bad manifest is still exit 2, while a
+/// deployment file that does not parse is an `error` result in the report (exit 1) saying the
+/// same.
 pub fn assert_check_input_error(dir: &Path, expected: &[&str]) {
-    let out = liftoff().arg("check").arg(dir).output().unwrap();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     for text in expected {
         assert!(stderr.contains(text), "stderr lacks {text:?}:\n{stderr}");
+    }
+    let out = liftoff().arg("check").arg(dir).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    match out.status.code() {
+        Some(2) => {
+            for text in expected {
+                assert!(stderr.contains(text), "stderr lacks {text:?}:\n{stderr}");
+            }
+        }
+        Some(1) => {
+            assert!(stdout.contains("ops.inputs-parse"), "{stdout}");
+            assert!(stdout.contains("unreadable"), "{stdout}");
+            let first = expected.first().copied().unwrap_or_default();
+            assert!(stdout.contains(first), "stdout lacks {first:?}:\n{stdout}");
+        }
+        other => panic!("exit code {other:?}:\n{stdout}\n{stderr}"),
     }
 }
 

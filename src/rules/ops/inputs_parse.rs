@@ -29,8 +29,8 @@ nobody looked at. Template placeholders left unfilled are the usual cause.",
     remediation: "Fix the file at the position given (fill in template placeholders), or move files \
 that are not deployed out of the repository's deployment folders.",
     params: &[],
-    pass_example: "",
-    fail_example: "",
+    pass_example: "# infra/production/main.tf\nvariable \"application_name\" {\n  default = \"registry\"\n}\n",
+    fail_example: "# infra/production/main.tf (a template's placeholder left in)\nvariable \"application_name\" {\n  default = your application name\n}\n",
     examples_run: false,
 };
 

@@ -63,9 +63,11 @@ impl Reader for Compose {
                             .unwrap_or(folder.as_str())
                             .to_string()
                     });
+                    // The environment's own file (the last) names its services in targets.
                     apply_compose(
                         &mut cx.deployment.environments[index],
                         &read,
+                        project.files.last().map_or("", String::as_str),
                         prefix.as_deref(),
                     );
                     for f in &project.files {
@@ -198,7 +200,12 @@ fn base_of(overlay: &ArtefactFile, spelled: Option<String>, folder: &[&ArtefactF
 
 /// Turns compose services into components of `env`: a component the manifest declares gets the
 /// compose facts (the artefact wins); others are added with the kind their image suggests.
-fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project, prefix: Option<&str>) {
+fn apply_compose(
+    env: &mut crate::model::Environment,
+    project: &compose::Project,
+    file: &str,
+    prefix: Option<&str>,
+) {
     use crate::model::{Component, Fact, Origin};
     for service in &project.services {
         let origin = Origin::Artefact(
@@ -211,12 +218,6 @@ fn apply_compose(env: &mut crate::model::Environment, project: &compose::Project
             Some(p) => format!("{p}/{}", service.name),
             None => service.name.clone(),
         };
-        // The file that defines the service names it, so target and location agree.
-        let file = service
-            .origin
-            .as_ref()
-            .map(|l| l.path.to_string())
-            .unwrap_or_default();
         let position = match env.components.iter().position(|c| c.name == name) {
             Some(i) => i,
             None => {

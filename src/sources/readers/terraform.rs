@@ -488,6 +488,7 @@ fn leftover_reasons(cx: &mut LoadContext<'_>, files: &[ArtefactFile]) -> BTreeMa
         .iter()
         .find(|e| e.kind() == crate::model::EnvKind::Production)
         .map_or("production".to_string(), |e| e.name.clone());
+    let deployed = cx.deployed().len();
     let mut out = BTreeMap::new();
     let mut suggested: BTreeSet<String> = BTreeSet::new();
     for a in files {
@@ -520,8 +521,13 @@ fn leftover_reasons(cx: &mut LoadContext<'_>, files: &[ArtefactFile]) -> BTreeMa
                     line: format!("- {{terraform: {folder}/}}"),
                 });
             }
+            let why = if deployed == 0 {
+                "not attached to an environment: its folder names none, and no deployed environment is known to read it for"
+            } else {
+                "not attached to an environment: its folder names none, and the service deploys to several"
+            };
             format!(
-                "a root whose folder names no environment, and the service deploys to several: add `- {{terraform: {folder}/}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)"
+                "{why}; add `- {{terraform: {folder}/}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)"
             )
         };
         out.insert(a.path.clone(), why);

@@ -109,12 +109,13 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     if !a.suggestions.is_empty() {
         let _ = writeln!(
             out,
-            "{} could not be attached to one environment; to read them, add to liftoff.yaml:",
+            "{} could not be attached to one environment; to read {}, add to liftoff.yaml:",
             if a.suggestions.len() == 1 {
-                "1 folder".to_string()
+                "1 source".to_string()
             } else {
-                format!("{} folders", a.suggestions.len())
-            }
+                format!("{} sources", a.suggestions.len())
+            },
+            if a.suggestions.len() == 1 { "it" } else { "them" }
         );
         for s in &a.suggestions {
             let _ = writeln!(out, "  environments.{}.sources: {}", s.environment, s.line);
@@ -124,16 +125,20 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     let ordered = reading_order(a);
     let blocking: Vec<&&RuleResult> = ordered.iter().filter(|r| r.blocks(a.stage)).collect();
     if !blocking.is_empty() {
-        let title = format!(
-            "{} blocking {} for {}:",
-            blocking.len(),
-            if blocking.len() == 1 {
-                "finding"
-            } else {
-                "findings"
-            },
-            a.stage
-        );
+        let noun = if blocking.len() == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        let title = if a.assessed[a.stage.index()] {
+            format!("{} blocking {noun} for {}:", blocking.len(), a.stage)
+        } else {
+            format!(
+                "{} {noun} that would block {} (nothing read bears on it yet):",
+                blocking.len(),
+                a.stage
+            )
+        };
         let _ = writeln!(
             out,
             "{}",

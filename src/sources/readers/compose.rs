@@ -92,6 +92,19 @@ impl Reader for Compose {
                 }
             }
         }
+        let environment = super::kubernetes::production_name(cx);
+        for a in pending.iter().filter(|a| {
+            a.environment.is_none()
+                && !used.contains_key(&a.path)
+                && crate::sources::named_environment(&a.path, a.kind).is_none()
+        }) {
+            cx.deployment.suggestions.push(crate::model::SourceSuggestion {
+                path: a.path.clone(),
+                kind: ArtefactKind::Compose,
+                environment: environment.clone(),
+                line: format!("- {{compose: {}}}", a.path),
+            });
+        }
         let reasons: BTreeMap<String, String> = pending
             .iter()
             .map(|a| {

@@ -75,6 +75,9 @@ pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvir
     roots.sort();
     roots.dedup();
     for root in roots {
+        if super::terraform::named_by_paths(artefacts, &root) {
+            continue;
+        }
         for (spelled, name) in super::terraform::workspace_names(dir, &root) {
             let shown = format!("{root}/ (workspace `{spelled}`)");
             match out.iter_mut().find(|i| i.name == name.canonical) {

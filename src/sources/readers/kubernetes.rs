@@ -4,7 +4,7 @@
 
 use super::{LoadContext, Reader, set_command, set_image};
 use crate::diagnostic::InputError;
-use crate::model::{ArtefactKind, ArtefactStatus};
+use crate::model::{ArtefactKind, ArtefactStatus, SourceSuggestion};
 use crate::sources::{compose, discover, dotenv, kubernetes};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,7 +20,51 @@ impl Reader for Kubernetes {
         let declared = cx.declared_of(ArtefactKind::Kubernetes);
         let deployed = cx.deployed();
         let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut how: BTreeMap<String, String> = BTreeMap::new();
+        // kustomize: an overlay's `resources:` (its base) are deployed with the overlay.
+        let mut through_kustomize: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for artefact in cx.pending(ArtefactKind::Kubernetes) {
+            if !is_kustomization(&artefact.path) {
+                continue;
+            }
+            let Some(env) = artefact.environment.clone() else {
+                continue;
+            };
+            let mut files = Vec::new();
+            let mut seen = Vec::new();
+            match kustomize_resources(cx.dir, &artefact.path, &mut files, &mut seen) {
+                Ok(()) => {
+                    for file in files {
+                        through_kustomize.entry(file).or_default().push(env.clone());
+                    }
+                    cx.mark(
+                        &artefact.path,
+                        ArtefactKind::Kubernetes,
+                        ArtefactStatus::Read,
+                        format!("a kustomization of {env}: the resources it lists are read for {env} (patches are not applied: run `kubectl kustomize` and point liftoff at its output to judge them)"),
+                    );
+                }
+                Err(e) => cx.unreadable(e, ArtefactKind::Kubernetes, Some(&env)),
+            }
+        }
+        for artefact in cx.pending(ArtefactKind::Kubernetes) {
+            if is_kustomization(&artefact.path) {
+                if let [only] = deployed.as_slice() {
+                    cx.mark(
+                        &artefact.path,
+                        ArtefactKind::Kubernetes,
+                        ArtefactStatus::Read,
+                        format!("a kustomization: the manifests beside it are read for {only}, the only deployed environment"),
+                    );
+                    continue;
+                }
+                let why = cx.unattached_reason(
+                    &artefact,
+                    "a kustomization whose folder names no environment: its resources are read where an environment's overlay lists them",
+                );
+                cx.mark(&artefact.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
+                continue;
+            }
             // Helm templates are not Kubernetes YAML until rendered.
             let helm = manifest_files(cx.dir, &artefact.path).into_iter().find(|file| {
                 super::read_text(&cx.dir.join(file), file)
@@ -35,25 +79,55 @@ impl Reader for Kubernetes {
                 );
                 continue;
             }
-            let envs: Vec<String> = match &artefact.environment {
-                Some(env) => vec![env.clone()],
-                // A global declared source belongs to every deployed environment.
-                None if declared
-                    .iter()
-                    .any(|d| d.environment.is_none() && d.covers(&artefact.path)) =>
-                {
-                    deployed.clone()
+            let global = declared
+                .iter()
+                .any(|d| d.environment.is_none() && d.covers(&artefact.path));
+            let envs: Vec<String> = match (&artefact.environment, deployed.as_slice()) {
+                (Some(env), _) => vec![env.clone()],
+                (None, _) if through_kustomize.contains_key(&artefact.path) => {
+                    let envs = through_kustomize[&artefact.path].clone();
+                    how.insert(
+                        artefact.path.clone(),
+                        "listed by its kustomization overlay".to_string(),
+                    );
+                    envs
                 }
-                None => Vec::new(),
+                // A global declared source belongs to every deployed environment.
+                (None, _) if global => deployed.clone(),
+                // Manifests are what a cluster runs, not a laptop: with one deployed
+                // environment, that is where they go.
+                (None, [only])
+                    if crate::sources::named_environment(&artefact.path, artefact.kind)
+                        .is_none() =>
+                {
+                    how.insert(
+                        artefact.path.clone(),
+                        format!("the path names no environment; {only} is the only deployed environment"),
+                    );
+                    vec![only.clone()]
+                }
+                (None, _) => Vec::new(),
             };
             if envs.is_empty() {
+                let folder = top_folder(&artefact.path);
                 let why = cx.unattached_reason(
                     &artefact,
                     &format!(
-                        "names no environment: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
-                        artefact.path
+                        "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {folder}}}` under environments.<name>.sources in liftoff.yaml",
+                        if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) }
                     ),
                 );
+                if crate::sources::named_environment(&artefact.path, artefact.kind).is_none()
+                    && !cx.deployment.suggestions.iter().any(|s| s.path == folder)
+                {
+                    let environment = production_name(cx);
+                    cx.deployment.suggestions.push(SourceSuggestion {
+                        line: format!("- {{kubernetes: {folder}}}"),
+                        path: folder,
+                        kind: ArtefactKind::Kubernetes,
+                        environment,
+                    });
+                }
                 cx.mark(&artefact.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
                 continue;
             }
@@ -89,16 +163,114 @@ impl Reader for Kubernetes {
                     .iter()
                     .map(|e| format!("{e} ({} workload(s) in all)", counts.get(e).copied().unwrap_or(0)))
                     .collect();
+                let why = how
+                    .get(&artefact.path)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
                 cx.mark(
                     &artefact.path,
                     ArtefactKind::Kubernetes,
                     ArtefactStatus::Read,
-                    format!("read with the other manifests of {}", parts.join(", ")),
+                    format!("read with the other manifests of {}{why}", parts.join(", ")),
                 );
             }
         }
         Ok(())
     }
+}
+
+fn is_kustomization(path: &str) -> bool {
+    matches!(
+        path.rsplit('/').next(),
+        Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    )
+}
+
+/// The files a kustomization's `resources:` (and the older `bases:`) name, following nested
+/// kustomizations; remote resources (URLs) are not fetched.
+fn kustomize_resources(
+    dir: &Path,
+    kustomization: &str,
+    out: &mut Vec<String>,
+    seen: &mut Vec<String>,
+) -> Result<(), InputError> {
+    use crate::sources::yaml;
+    if seen.iter().any(|s| s == kustomization) {
+        return Ok(());
+    }
+    seen.push(kustomization.to_string());
+    let text = super::read_text(&dir.join(kustomization), kustomization)?;
+    let doc = yaml::parse(kustomization, &text, yaml::Limits::default())?;
+    let folder = super::folder_of(kustomization);
+    for key in ["resources", "bases"] {
+        let Some(yaml::Value::Seq(items)) = doc.roots.first().and_then(|r| r.get(key)).map(|n| &n.value) else {
+            continue;
+        };
+        for item in items {
+            let Some(entry) = item.as_str() else { continue };
+            if entry.contains("://") || entry.starts_with("github.com/") {
+                continue;
+            }
+            let joined = if folder == "." {
+                entry.to_string()
+            } else {
+                format!("{folder}/{entry}")
+            };
+            let rel = normalise(&joined);
+            let full = dir.join(&rel);
+            if full.is_dir() {
+                let nested = ["kustomization.yaml", "kustomization.yml"]
+                    .iter()
+                    .map(|n| format!("{rel}/{n}"))
+                    .find(|k| dir.join(k).is_file());
+                match nested {
+                    Some(k) => kustomize_resources(dir, &k, out, seen)?,
+                    None => {
+                        for file in manifest_files(dir, &rel) {
+                            if !out.contains(&file) {
+                                out.push(file);
+                            }
+                        }
+                    }
+                }
+            } else if full.is_file() && !out.contains(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `a/b/../c` as `a/c`.
+fn normalise(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// The first folder of a path (`k8s/` for `k8s/jobs/a.yaml`), or the file at the top.
+fn top_folder(path: &str) -> String {
+    match path.split_once('/') {
+        Some((first, _)) => format!("{first}/"),
+        None => path.to_string(),
+    }
+}
+
+/// The name of the production environment, where a suggested source goes first.
+pub(super) fn production_name(cx: &LoadContext<'_>) -> String {
+    cx.deployment
+        .environments
+        .iter()
+        .find(|e| e.kind() == crate::model::EnvKind::Production)
+        .map_or("production".to_string(), |e| e.name.clone())
 }
 
 /// The YAML files of a declared Kubernetes directory, or the file itself.

@@ -21,6 +21,14 @@ fn placeholder_in(line: &str) -> Option<String> {
         .or_else(|| line.split_once(':'))
         .map(|(_, v)| v.trim())
         .unwrap_or(line.trim());
+    // A trailing comment is not part of the value.
+    let value = value
+        .split(" #")
+        .next()
+        .unwrap_or(value)
+        .split(" //")
+        .next()
+        .unwrap_or(value);
     let value = value.trim_end_matches(',').trim();
     if value.is_empty() {
         return None;
@@ -69,6 +77,10 @@ mod tests {
         assert_eq!(
             placeholder_in("  name = {{ service_name }}").as_deref(),
             Some("{{ service_name }}")
+        );
+        assert_eq!(
+            placeholder_in("  name = your application name # The name to use").as_deref(),
+            Some("your application name")
         );
         assert_eq!(placeholder_in("  count = 3 +").as_deref(), None);
         assert_eq!(placeholder_in("resource \"aws_s3_bucket\" {").as_deref(), None);

@@ -88,7 +88,6 @@ impl Reader for Terraform {
             .filter_map(|a| a.environment.clone())
             .collect();
         let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut how_read: BTreeMap<String, String> = BTreeMap::new();
         for read in reads {
             let mut var_files = read.var_files.clone();
             var_files.extend(cx.options.var_files.iter().cloned());
@@ -115,11 +114,6 @@ impl Reader for Terraform {
                     continue;
                 }
             };
-            if let Some(how) = &read.how {
-                for f in files.iter().filter(|f| folder_of(&f.path) == read.root) {
-                    how_read.insert(f.path.clone(), how.clone());
-                }
-            }
             let broken = std::mem::take(&mut root.unreadable);
             if !broken.is_empty() {
                 cx.unreadable(
@@ -128,19 +122,13 @@ impl Reader for Terraform {
                     Some(&env),
                 );
             }
-            apply_root(cx, root, &env, &var_files, &planned, &mut used);
+            let label = match &read.how {
+                Some(how) => format!("{env} ({how})"),
+                None => env.clone(),
+            };
+            apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
-        for (path, how) in how_read {
-            if let Some(a) = cx
-                .deployment
-                .artefacts
-                .iter_mut()
-                .find(|a| a.path == path && a.status == ArtefactStatus::Pending)
-            {
-                a.reason = Some(how);
-            }
-        }
-        let reasons = leftover_reasons(cx, &files);
+        let reasons = leftover_reasons(cx, &files, &used);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
                 "not read: no root that liftoff reads includes this file".to_string()
@@ -155,6 +143,7 @@ fn apply_root(
     cx: &mut LoadContext<'_>,
     read: terraform::Root,
     env: &str,
+    label: &str,
     var_files: &[String],
     planned: &BTreeSet<String>,
     used: &mut BTreeMap<String, Vec<String>>,
@@ -220,13 +209,15 @@ fn apply_root(
             status: ArtefactStatus::Pending,
             reason: None,
         }));
-    // The root, its local modules, and the variable files read with it.
+    // The root's and its local modules' configuration, and the variable files read with it
+    // (a folder's other variable files belong to other environments).
     let read_folder = |path: &str| read.folders.iter().any(|f| folder_of(path) == *f);
     for a in deployment.artefacts.iter().filter(|a| {
         a.kind == ArtefactKind::Terraform
-            && (read_folder(&a.path) || var_files.contains(&a.path))
+            && ((read_folder(&a.path) && !is_tfvars(&a.path)) || var_files.contains(&a.path))
     }) {
-        used.entry(a.path.clone()).or_default().push(env.to_string());
+        let said = if var_files.contains(&a.path) { env } else { label };
+        used.entry(a.path.clone()).or_default().push(said.to_string());
     }
 }
 
@@ -328,7 +319,7 @@ fn reads_of_root(
                     vec![a.path.clone()],
                     "default",
                     &env,
-                    Some(format!("with {}, the variable file of {env} beside the root", a.path)),
+                    Some(format!("with {}", a.path)),
                 )
             })
             .collect();
@@ -431,6 +422,23 @@ fn join(folder: &str, source: &str) -> String {
     }
 }
 
+/// Whether a root's environment comes from its folder or its variable files (steps 2 and 3),
+/// judged by path names alone, before any environment is attached.
+pub(super) fn named_by_paths(files: &[ArtefactFile], root: &str) -> bool {
+    let named = |a: &ArtefactFile| crate::sources::named_environment(&a.path, a.kind).is_some();
+    let in_root = files.iter().filter(|a| folder_of(&a.path) == root);
+    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
+    in_root.clone().any(|a| named(a))
+        || files.iter().any(|a| {
+            let folder = folder_of(&a.path);
+            is_tfvars(&a.path)
+                && named(a)
+                && !roots.contains(&folder)
+                && !under_modules(&folder)
+                && (folder_of(&folder) == folder_of(root) || folder_of(&folder) == root)
+        })
+}
+
 /// The environment workspaces a root switches on: the quoted names and map keys of the
 /// vocabulary in its files that use `terraform.workspace`
 /// (`terraform.workspace == "prod"`, `lookup({ staging = 1, production = 2 }, terraform.workspace)`).
@@ -457,18 +465,10 @@ pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static E
         if !text.contains("terraform.workspace") {
             continue;
         }
-        let words = text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '"'))
-            .filter_map(|w| {
-                // A quoted word, or a map key (followed by `=` in the source: any bare word
-                // that the vocabulary knows is taken as one).
-                let w = w.trim_matches('"');
-                (!w.is_empty()).then_some(w)
-            });
-        for word in words {
-            if let Some(entry) = env_names::lookup(word) {
-                if !out.iter().any(|(w, _)| w == word) {
-                    out.push((word.to_string(), entry));
+        for word in workspace_words(&text) {
+            if let Some(entry) = env_names::lookup(&word) {
+                if !out.iter().any(|(_, e)| e.canonical == entry.canonical) {
+                    out.push((word, entry));
                 }
             }
         }
@@ -478,9 +478,63 @@ pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static E
     out
 }
 
+/// The words a configuration compares `terraform.workspace` with (`terraform.workspace ==
+/// "prod"`), and the keys of the maps it keys by workspace (a line `staging = { ... }`). Quoted
+/// values elsewhere (`? "Prod" : "None"`) are not workspaces.
+fn workspace_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        for (at, _) in line.match_indices("terraform.workspace") {
+            let after = line[at + "terraform.workspace".len()..].trim_start();
+            let before = line[..at].trim_end();
+            let quoted = |s: &str| {
+                s.strip_prefix('"')
+                    .and_then(|rest| rest.split_once('"'))
+                    .map(|(w, _)| w.to_string())
+            };
+            if let Some(rest) = after
+                .strip_prefix("==")
+                .or_else(|| after.strip_prefix("!="))
+            {
+                out.extend(quoted(rest.trim_start()));
+            }
+            if let Some(head) = before
+                .strip_suffix("==")
+                .or_else(|| before.strip_suffix("!="))
+            {
+                let head = head.trim_end();
+                if let Some(stripped) = head.strip_suffix('"') {
+                    if let Some(start) = stripped.rfind('"') {
+                        out.push(stripped[start + 1..].to_string());
+                    }
+                }
+            }
+        }
+        // A map key on its own line: `prod = true`, `"pre-prod" = { ... }`.
+        let trimmed = line.trim();
+        if let Some((key, _)) = trimmed.split_once('=') {
+            let key = key.trim().trim_matches('"');
+            if !key.is_empty()
+                && !trimmed[key.len()..].trim_start().starts_with("==")
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                out.push(key.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Why each Terraform file that no read used was left, with the `sources:` line that would read
 /// its root; the suggestions also go to the model for the report's summary.
-fn leftover_reasons(cx: &mut LoadContext<'_>, files: &[ArtefactFile]) -> BTreeMap<String, String> {
+fn leftover_reasons(
+    cx: &mut LoadContext<'_>,
+    files: &[ArtefactFile],
+    used: &BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, String> {
     let modules = module_folders(cx.dir, files);
     let production = cx
         .deployment
@@ -497,7 +551,7 @@ fn leftover_reasons(cx: &mut LoadContext<'_>, files: &[ArtefactFile]) -> BTreeMa
             .artefacts
             .iter()
             .any(|f| f.path == a.path && f.status == ArtefactStatus::Pending);
-        if !still_pending {
+        if !still_pending || used.contains_key(&a.path) {
             continue;
         }
         let folder = folder_of(&a.path);

@@ -106,8 +106,8 @@ pub fn manifest_text(d: &Deployment) -> String {
             let _ = writeln!(out, "  {}:", yaml_scalar(&env.name));
             let _ = writeln!(
                 out,
-                "    kind: {}             # from {}",
-                env.kind.as_str(),
+                "    {:<28} # from {}",
+                format!("kind: {}", env.kind.as_str()),
                 env.from.join(", ")
             );
             if !reads.is_empty() {
@@ -126,19 +126,21 @@ pub fn manifest_text(d: &Deployment) -> String {
             }
             match env.kind {
                 liftoff::model::EnvKind::Production => {
-                    let _ = writeln!(
-                        out,
-                        "    # location: eu-west-2      # which site or cloud region does it run in?\n\
-                         #     endpoints:               # which URLs do users reach? (for the live checks)\n\
-                         #       - {{url: \"https://app.example.org\", kind: web-app}}"
-                    );
+                    for line in [
+                        "# location: eu-west-2        # which site or cloud region does it run in?",
+                        "# endpoints:                 # which URLs do users reach? (for the live checks)",
+                        "#   - {url: \"https://app.example.org\", kind: web-app}",
+                    ] {
+                        let _ = writeln!(out, "    {line}");
+                    }
                 }
                 liftoff::model::EnvKind::Staging => {
-                    let _ = writeln!(
-                        out,
-                        "    # mirrors: production      # is it built like production?\n\
-                         #     restored_from_backup: daily  # is it restored from production backups, and how often?"
-                    );
+                    for line in [
+                        "# mirrors: production        # is it built like production?",
+                        "# restored_from_backup: daily # is it restored from production backups, how often?",
+                    ] {
+                        let _ = writeln!(out, "    {line}");
+                    }
                 }
                 _ => {}
             }

@@ -194,8 +194,14 @@ mod tests {
             canonical("terraform/pre-production/main.tf"),
             Some("pre-production")
         );
-        assert_eq!(canonical("infra/non-production/x.tf"), Some("non-production"));
-        assert_eq!(canonical("infra/live/nonprod/main.tf"), Some("non-production"));
+        assert_eq!(
+            canonical("infra/non-production/x.tf"),
+            Some("non-production")
+        );
+        assert_eq!(
+            canonical("infra/live/nonprod/main.tf"),
+            Some("non-production")
+        );
         assert_eq!(canonical("infra/live/prod/main.tf"), Some("production"));
         assert_eq!(
             canonical("docker/pre-production-data-cleanup/Dockerfile"),
@@ -210,7 +216,10 @@ mod tests {
 
     #[test]
     fn file_names_and_folders() {
-        assert_eq!(canonical("docker-compose.production.yml"), Some("production"));
+        assert_eq!(
+            canonical("docker-compose.production.yml"),
+            Some("production")
+        );
         assert_eq!(
             canonical("infrastructure/docker-compose.production-deploy.yml"),
             Some("production")
@@ -235,7 +244,10 @@ mod tests {
         assert_eq!(canonical("terraform/modules/api/api-prod.tf"), None);
         assert_eq!(canonical("modules/production/main.tf"), None);
         // A folder merely called like a module is still a root.
-        assert_eq!(canonical("terraform/production/modules.tf"), Some("production"));
+        assert_eq!(
+            canonical("terraform/production/modules.tf"),
+            Some("production")
+        );
     }
 
     #[test]
@@ -244,7 +256,10 @@ mod tests {
         assert_eq!(canonical("stagecoach/main.tf"), None);
         assert_eq!(canonical("devops/main.tf"), None);
         assert_eq!(lookup("prod").map(|e| e.canonical), Some("production"));
-        assert_eq!(lookup("Pre_Prod").map(|e| e.canonical), Some("pre-production"));
+        assert_eq!(
+            lookup("Pre_Prod").map(|e| e.canonical),
+            Some("pre-production")
+        );
         assert_eq!(lookup("eu-prod"), None);
         assert!(same_environment("prd", lookup("live").unwrap()));
         assert!(!same_environment("staging", lookup("preprod").unwrap()));

@@ -156,17 +156,13 @@ fn to_result(
     let mut waiver_note = None;
     if status == Status::Fail {
         let mut expired = None;
-        for (i, w) in waivers
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| {
-                w.rule == meta.id
-                    && glob_match(&w.target, &finding.target)
-                    && w.environment.as_deref().is_none_or(|env| {
-                        finding.environment.as_deref() == Some(env)
-                    })
-            })
-        {
+        for (i, w) in waivers.iter().enumerate().filter(|(_, w)| {
+            w.rule == meta.id
+                && glob_match(&w.target, &finding.target)
+                && w.environment
+                    .as_deref()
+                    .is_none_or(|env| finding.environment.as_deref() == Some(env))
+        }) {
             if is_active(w, options.today) {
                 status = Status::Waived;
                 used[i] += 1;
@@ -290,6 +286,13 @@ fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
     }
 }
 
+/// The results so far, and their counts for the summarising rules.
+#[derive(Default)]
+struct Recorded {
+    prior: Vec<rules::PriorResult>,
+    results: Vec<RuleResult>,
+}
+
 /// Turns a rule's findings into results and remembers them for summarising rules.
 fn record(
     resolved: &super::ResolvedRule,
@@ -298,16 +301,14 @@ fn record(
     waivers: &[Waiver],
     used: &mut [usize],
     options: Options,
-    prior: &mut Vec<rules::PriorResult>,
-    results: &mut Vec<RuleResult>,
+    recorded: &mut Recorded,
 ) {
+    let Recorded { prior, results } = recorded;
     for finding in findings {
-        let kind = finding.environment.as_deref().and_then(|name| {
-            env_kinds
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, k)| *k)
-        });
+        let kind = finding
+            .environment
+            .as_deref()
+            .and_then(|name| env_kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k));
         let levels = if resolved.rule.levels_follow_environment() {
             levels_in(resolved.stages, kind)
         } else {
@@ -342,8 +343,7 @@ pub fn assess(
 ) -> Result<Assessment, InputError> {
     check_waivers(&declarations.waivers)?;
     let mut used = vec![0usize; declarations.waivers.len()];
-    let mut results: Vec<RuleResult> = Vec::new();
-    let mut prior: Vec<rules::PriorResult> = Vec::new();
+    let mut recorded = Recorded::default();
     let env_kinds: Vec<(&str, EnvKind)> = model
         .environments
         .iter()
@@ -363,7 +363,7 @@ pub fn assess(
             params: &resolved.params,
             today: options.today,
             offline: options.offline,
-            prior: &prior,
+            prior: &recorded.prior,
         };
         let findings = judge(resolved, &cx);
         record(
@@ -373,11 +373,10 @@ pub fn assess(
             &declarations.waivers,
             &mut used,
             options,
-            &mut prior,
-            &mut results,
+            &mut recorded,
         );
     }
-    let results = sort_results(results);
+    let results = sort_results(recorded.results);
 
     let assessed = assessed(model);
     let (readiness, summary) = tally(&results, options.stage, assessed);
@@ -448,8 +447,8 @@ impl Assessment {
 
 /// Readiness per stage and the summary counts of `results`, for the target `stage`.
 fn tally(results: &[RuleResult], stage: Stage, assessed: [bool; 3]) -> ([bool; 3], Summary) {
-    let readiness = Stage::ALL
-        .map(|stage| assessed[stage.index()] && !results.iter().any(|r| r.blocks(stage)));
+    let readiness =
+        Stage::ALL.map(|stage| assessed[stage.index()] && !results.iter().any(|r| r.blocks(stage)));
     let mut summary = Summary::default();
     for r in results {
         match r.status {

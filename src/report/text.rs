@@ -43,19 +43,23 @@ fn mark(r: &RuleResult, a: &Assessment, color: bool) -> String {
 
 fn verdict_line(v: &StageVerdict, a: &Assessment, color: bool) -> String {
     let verdict = if !v.assessed {
-        paint(
-            "not assessed (nothing read bears on it)",
-            color,
-            |s| s.yellow().bold().to_string(),
-        )
+        paint("not assessed (nothing read bears on it)", color, |s| {
+            s.yellow().bold().to_string()
+        })
     } else if v.ready {
         paint("ready", color, |s| s.green().bold().to_string())
     } else {
-        paint(&format!("NOT READY ({} blocking)", v.blocking), color, |s| {
-            s.red().bold().to_string()
-        })
+        paint(
+            &format!("NOT READY ({} blocking)", v.blocking),
+            color,
+            |s| s.red().bold().to_string(),
+        )
     };
-    let here = if v.stage == a.stage { "  <- target" } else { "" };
+    let here = if v.stage == a.stage {
+        "  <- target"
+    } else {
+        ""
+    };
     format!("{:<12} {verdict}{here}", format!("{}:", v.stage))
 }
 
@@ -90,7 +94,10 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                  `liftoff init` writes a liftoff.yaml to declare them and the facts no file can tell.\n"
             );
         } else {
-            let _ = writeln!(out, "No liftoff.yaml: environments inferred from file paths:");
+            let _ = writeln!(
+                out,
+                "No liftoff.yaml: environments inferred from file paths:"
+            );
             for e in &a.inferred {
                 let _ = writeln!(
                     out,
@@ -115,7 +122,11 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             } else {
                 format!("{} sources", a.suggestions.len())
             },
-            if a.suggestions.len() == 1 { "it" } else { "them" }
+            if a.suggestions.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         );
         for s in &a.suggestions {
             let _ = writeln!(out, "  environments.{}.sources: {}", s.environment, s.line);
@@ -193,9 +204,9 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             })
             .collect();
         // One group per rule and mark: the rule's fix is said once.
-        for group in shown.chunk_by(|x, y| {
-            x.rule == y.rule && mark(x, a, false) == mark(y, a, false)
-        }) {
+        for group in
+            shown.chunk_by(|x, y| x.rule == y.rule && mark(x, a, false) == mark(y, a, false))
+        {
             let first = group[0];
             if group.len() == 1 {
                 let _ = writeln!(
@@ -304,7 +315,11 @@ fn files(out: &mut String, a: &Assessment, options: TextOptions) {
         .iter()
         .filter(|f| options.verbose || f.status != ArtefactStatus::Read)
         .collect();
-    let limit = if options.verbose { listed.len() } else { FILES_CAP };
+    let limit = if options.verbose {
+        listed.len()
+    } else {
+        FILES_CAP
+    };
     for f in listed.iter().take(limit) {
         let env = f
             .environment

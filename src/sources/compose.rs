@@ -42,7 +42,9 @@ pub const EXTENDS_CYCLE: &str = "`extends` goes round in a cycle";
 
 /// Whether these problems include an `extends` cycle (which compose refuses outright).
 pub fn is_cycle(problems: &[Diagnostic]) -> bool {
-    problems.iter().any(|d| d.message.starts_with(EXTENDS_CYCLE))
+    problems
+        .iter()
+        .any(|d| d.message.starts_with(EXTENDS_CYCLE))
 }
 
 /// A service's `extends`: the service it builds on, and the file that holds it when another.
@@ -161,7 +163,12 @@ fn resolve(
     let Some(file_services) = cache.get(file).and_then(Option::as_ref) else {
         return Ok(None);
     };
-    let Some(service) = file_services.services.iter().find(|s| s.name == name).cloned() else {
+    let Some(service) = file_services
+        .services
+        .iter()
+        .find(|s| s.name == name)
+        .cloned()
+    else {
         return Ok(None);
     };
     let Some(extends) = file_services.extends.get(name).cloned() else {

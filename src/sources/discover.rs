@@ -104,7 +104,10 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
             problems.push(
                 Diagnostic::in_file(
                     &source.path,
-                    format!("the {} source `{}` does not exist", source.kind, source.path),
+                    format!(
+                        "the {} source `{}` does not exist",
+                        source.kind, source.path
+                    ),
                 )
                 .expected("a path relative to the directory holding liftoff.yaml"),
             );
@@ -399,7 +402,10 @@ pub fn infer_environments(artefacts: &[ArtefactFile]) -> Vec<Inferred> {
             Some(folder) => format!("{folder}/"),
             None => a.path.clone(),
         };
-        match out.iter_mut().find(|i| i.name.canonical == named.name.canonical) {
+        match out
+            .iter_mut()
+            .find(|i| i.name.canonical == named.name.canonical)
+        {
             Some(i) => {
                 if !i.from.contains(&shown) {
                     i.from.push(shown);
@@ -447,8 +453,12 @@ mod tests {
             Some("production")
         );
         assert_eq!(
-            attach("infrastructure/inventory/staging.yml", ArtefactKind::Ansible, &envs)
-                .as_deref(),
+            attach(
+                "infrastructure/inventory/staging.yml",
+                ArtefactKind::Ansible,
+                &envs
+            )
+            .as_deref(),
             Some("staging")
         );
         assert_eq!(

@@ -4,8 +4,8 @@
 //! Schema and [`super::schema_check`] validates files against it before serde builds them.
 
 use crate::model::{
-    ArtefactKind, ComponentKind, DataClass, Date, Duration, EndpointKind, EnvKind, Framework, ReplicationMode,
-    RestoreCadence, Stage, Transport, Upstream,
+    ArtefactKind, ComponentKind, DataClass, Date, Duration, EndpointKind, EnvKind, Framework,
+    ReplicationMode, RestoreCadence, Stage, Transport, Upstream,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -9,6 +9,7 @@
 //! pretends a file was judged when it was not.
 
 pub mod ansible;
+mod build;
 pub mod compose;
 mod discover;
 pub mod dotenv;
@@ -21,10 +22,11 @@ pub mod sshd;
 pub mod terraform;
 pub mod tfplan;
 pub mod yaml;
-mod build;
 
 pub use build::build_deployment;
-pub use discover::{DeclaredSource, Found, attach, discover, infer_environments, named_environment};
+pub use discover::{
+    DeclaredSource, Found, attach, discover, infer_environments, named_environment,
+};
 pub use readers::tf_canary_target;
 
 use crate::diagnostic::{Diagnostic, InputError};
@@ -83,15 +85,21 @@ fn open_bounded(path: &Path, shown_as: &str, limit: u64) -> Result<std::fs::File
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
         return Err(InputError::one(
-            Diagnostic::in_file(shown_as, "not a regular file (a device, pipe, socket or folder)")
-                .expected("a regular file"),
+            Diagnostic::in_file(
+                shown_as,
+                "not a regular file (a device, pipe, socket or folder)",
+            )
+            .expected("a regular file"),
         ));
     }
     if meta.len() > limit {
         return Err(InputError::one(
             Diagnostic::in_file(
                 shown_as,
-                format!("the file is {} bytes, over the {limit}-byte limit", meta.len()),
+                format!(
+                    "the file is {} bytes, over the {limit}-byte limit",
+                    meta.len()
+                ),
             )
             .expected(format!("a file of at most {limit} bytes")),
         ));
@@ -130,8 +138,11 @@ pub fn read_text_limited(path: &Path, shown_as: &str, limit: u64) -> Result<Stri
         })?;
     if bytes.len() as u64 > limit {
         return Err(InputError::one(
-            Diagnostic::in_file(shown_as, format!("the file grew past the {limit}-byte limit while being read"))
-                .expected(format!("a file of at most {limit} bytes")),
+            Diagnostic::in_file(
+                shown_as,
+                format!("the file grew past the {limit}-byte limit while being read"),
+            )
+            .expected(format!("a file of at most {limit} bytes")),
         ));
     }
     String::from_utf8(bytes).map_err(|e| {

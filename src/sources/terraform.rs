@@ -1336,7 +1336,9 @@ fn read_module_file(path: &str) -> Result<String, String> {
     super::read_text_limited(&full, path, FILE_LIMIT).map_err(|e| match e {
         crate::diagnostic::InputError::Invalid(d) => format!(
             "file {path}: {}",
-            d.first().map(|d| d.message.as_str()).unwrap_or("unreadable")
+            d.first()
+                .map(|d| d.message.as_str())
+                .unwrap_or("unreadable")
         ),
         other => format!("file {path}: {other}"),
     })

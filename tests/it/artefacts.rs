@@ -114,7 +114,10 @@ fn a_hardened_sshd_config_passes() {
         .find(|a| a["path"] == "ops/ssh/sshd_config")
         .unwrap();
     assert_eq!(read["status"], "read");
-    assert_eq!(read["reason"], "the SSH policy of every server, with 2 included file(s)");
+    assert_eq!(
+        read["reason"],
+        "the SSH policy of every server, with 2 included file(s)"
+    );
 }
 
 #[test]
@@ -734,7 +737,9 @@ fn an_inventory_for_no_declared_environment_is_ignored_with_the_reason() {
             .reason
             .as_deref()
             .unwrap()
-            .contains("names the environment `staging` (staging), which liftoff.yaml does not declare")
+            .contains(
+                "names the environment `staging` (staging), which liftoff.yaml does not declare"
+            )
     );
 }
 
@@ -1794,7 +1799,11 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
         .iter()
         .filter(|r| r["status"] == "error")
         .collect();
-    assert_eq!(errors.len(), 1, "one error for the file, not one per rule: {errors:#?}");
+    assert_eq!(
+        errors.len(),
+        1,
+        "one error for the file, not one per rule: {errors:#?}"
+    );
     assert_eq!(errors[0]["rule"], "ops.inputs-parse");
     assert_eq!(errors[0]["target"], "terraform/production/broken.tf");
     assert_eq!(errors[0]["environment"], "production");

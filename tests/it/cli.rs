@@ -365,10 +365,12 @@ fn init_writes_a_manifest_that_checks() {
         .arg(dir.path())
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("1 artefact file(s) found"));
+        .stderr(predicate::str::contains(
+            "1 environment(s) inferred, 1 of 1 deployment file(s) read",
+        ));
     let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
     assert!(
-        text.contains("compose docker-compose.production.yml (for production)"),
+        text.contains("  production:\n    kind: production             # from docker-compose.production.yml\n    # read for it: docker-compose.production.yml"),
         "{text}"
     );
     // The starter parses and is assessed (not ready, but not an input error).

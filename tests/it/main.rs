@@ -5,6 +5,7 @@ mod support;
 mod artefacts;
 mod cli;
 mod examples;
+mod layouts;
 mod live;
 mod malformed;
 mod manifest;

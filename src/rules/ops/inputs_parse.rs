@@ -47,7 +47,10 @@ impl Rule for InputsParse {
             .map(|file| {
                 let finding = Finding::error(
                     file.location.path.to_string(),
-                    format!("could not be judged: the file does not parse ({})", file.message),
+                    format!(
+                        "could not be judged: the file does not parse ({})",
+                        file.message
+                    ),
                 )
                 .at(&Origin::Artefact(file.location.clone()));
                 match &file.environment {

@@ -175,4 +175,3 @@ fn read_inventory(
         (ArtefactStatus::Read, parts.join(", "))
     }
 }
-

@@ -8,7 +8,7 @@
 
 use super::{LoadContext, Reader, folder_of, set_command, set_image};
 use crate::diagnostic::InputError;
-use crate::model::{ArtefactFile, ArtefactKind};
+use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus};
 use crate::sources::compose;
 use std::collections::BTreeMap;
 
@@ -98,12 +98,14 @@ impl Reader for Compose {
                 && !used.contains_key(&a.path)
                 && crate::sources::named_environment(&a.path, a.kind).is_none()
         }) {
-            cx.deployment.suggestions.push(crate::model::SourceSuggestion {
-                path: a.path.clone(),
-                kind: ArtefactKind::Compose,
-                environment: environment.clone(),
-                line: format!("- {{compose: {}}}", a.path),
-            });
+            cx.deployment
+                .suggestions
+                .push(crate::model::SourceSuggestion {
+                    path: a.path.clone(),
+                    kind: ArtefactKind::Compose,
+                    environment: environment.clone(),
+                    line: format!("- {{compose: {}}}", a.path),
+                });
         }
         let reasons: BTreeMap<String, String> = pending
             .iter()
@@ -121,6 +123,19 @@ impl Reader for Compose {
         cx.mark_per_environment(ArtefactKind::Compose, &used, "merged for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_default()
         });
+        // Files read only through `extends` (any name) are listed too.
+        for (path, envs) in &used {
+            if !cx.deployment.artefacts.iter().any(|a| &a.path == path) {
+                let mut envs = envs.clone();
+                envs.dedup();
+                cx.mark(
+                    path,
+                    ArtefactKind::Compose,
+                    ArtefactStatus::Read,
+                    format!("merged for {} (through `extends`)", envs.join(", ")),
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -180,7 +195,11 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
 /// The base an overlay extends: the file its name leaves when the environment is taken out
 /// (`docker-compose.production-deploy.yml` → `docker-compose.deploy.yml`), else compose's
 /// default file in the same folder, if it names no environment of its own.
-fn base_of(overlay: &ArtefactFile, spelled: Option<String>, folder: &[&ArtefactFile]) -> Option<String> {
+fn base_of(
+    overlay: &ArtefactFile,
+    spelled: Option<String>,
+    folder: &[&ArtefactFile],
+) -> Option<String> {
     let name = overlay.path.rsplit('/').next().unwrap_or(&overlay.path);
     let lower = name.to_ascii_lowercase();
     let unattached = |candidate: &str| {
@@ -188,7 +207,10 @@ fn base_of(overlay: &ArtefactFile, spelled: Option<String>, folder: &[&ArtefactF
             .iter()
             .find(|f| {
                 f.environment.is_none()
-                    && f.path.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(candidate))
+                    && f.path
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(candidate))
             })
             .map(|f| f.path.clone())
     };
@@ -239,11 +261,8 @@ fn apply_compose(
                     from: origin.location().cloned().map(Box::new),
                     how: format!("kind {} from the image and ports", kind.as_str()).into(),
                 };
-                let mut component = Component::new(
-                    name.clone(),
-                    Fact::new(kind, kind_origin),
-                    origin.clone(),
-                );
+                let mut component =
+                    Component::new(name.clone(), Fact::new(kind, kind_origin), origin.clone());
                 component.artefact_target = Some(format!("compose:{file}#{}", service.name));
                 env.components.push(component);
                 env.components.len() - 1
@@ -303,4 +322,3 @@ fn apply_compose(
         }
     }
 }
-

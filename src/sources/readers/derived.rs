@@ -166,4 +166,3 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
         m.tracing = tracing;
     }
 }
-

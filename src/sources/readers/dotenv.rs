@@ -19,7 +19,12 @@ impl Reader for Dotenv {
                     &artefact,
                     "not attached to an environment: name it .env.<environment>, or set it as a component's env_file",
                 );
-                cx.mark(&artefact.path, ArtefactKind::Dotenv, ArtefactStatus::Ignored, why);
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Dotenv,
+                    ArtefactStatus::Ignored,
+                    why,
+                );
                 continue;
             };
             let parsed = super::read_text(&cx.dir.join(&artefact.path), &artefact.path)

@@ -20,9 +20,10 @@ pub(super) fn deployment(dir: &Path, artefacts: &[ArtefactFile]) -> Deployment {
     let environments = inferred
         .iter()
         .map(|i| {
-            let from = i.from.first().map(|f| {
-                Box::new(Location::new(f.trim_end_matches('/'), 1, 1))
-            });
+            let from = i
+                .from
+                .first()
+                .map(|f| Box::new(Location::new(f.trim_end_matches('/'), 1, 1)));
             let origin = Origin::Derived {
                 from,
                 how: format!("inferred from {}", i.from.join(", ")).into(),

@@ -62,14 +62,21 @@ impl Reader for Kubernetes {
                     &artefact,
                     "a kustomization whose folder names no environment: its resources are read where an environment's overlay lists them",
                 );
-                cx.mark(&artefact.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    why,
+                );
                 continue;
             }
             // Helm templates are not Kubernetes YAML until rendered.
-            let helm = manifest_files(cx.dir, &artefact.path).into_iter().find(|file| {
-                super::read_text(&cx.dir.join(file), file)
-                    .is_ok_and(|text| kubernetes::is_helm_template(&text))
-            });
+            let helm = manifest_files(cx.dir, &artefact.path)
+                .into_iter()
+                .find(|file| {
+                    super::read_text(&cx.dir.join(file), file)
+                        .is_ok_and(|text| kubernetes::is_helm_template(&text))
+                });
             if let Some(file) = helm {
                 cx.mark(
                     &artefact.path,
@@ -102,7 +109,9 @@ impl Reader for Kubernetes {
                 {
                     how.insert(
                         artefact.path.clone(),
-                        format!("the path names no environment; {only} is the only deployed environment"),
+                        format!(
+                            "the path names no environment; {only} is the only deployed environment"
+                        ),
                     );
                     vec![only.clone()]
                 }
@@ -128,7 +137,12 @@ impl Reader for Kubernetes {
                         environment,
                     });
                 }
-                cx.mark(&artefact.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    why,
+                );
                 continue;
             }
             for env in envs {
@@ -161,7 +175,12 @@ impl Reader for Kubernetes {
             if let Some(envs) = used.get(&artefact.path) {
                 let parts: Vec<String> = envs
                     .iter()
-                    .map(|e| format!("{e} ({} workload(s) in all)", counts.get(e).copied().unwrap_or(0)))
+                    .map(|e| {
+                        format!(
+                            "{e} ({} workload(s) in all)",
+                            counts.get(e).copied().unwrap_or(0)
+                        )
+                    })
                     .collect();
                 let why = how
                     .get(&artefact.path)
@@ -203,7 +222,9 @@ fn kustomize_resources(
     let doc = yaml::parse(kustomization, &text, yaml::Limits::default())?;
     let folder = super::folder_of(kustomization);
     for key in ["resources", "bases"] {
-        let Some(yaml::Value::Seq(items)) = doc.roots.first().and_then(|r| r.get(key)).map(|n| &n.value) else {
+        let Some(yaml::Value::Seq(items)) =
+            doc.roots.first().and_then(|r| r.get(key)).map(|n| &n.value)
+        else {
             continue;
         };
         for item in items {
@@ -403,4 +424,3 @@ fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::O
         });
     }
 }
-

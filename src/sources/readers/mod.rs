@@ -79,7 +79,12 @@ impl LoadContext<'_> {
     /// Sets what was done with the file at `path` (added to the list when discovery did not find
     /// it, as for a component's `env_file`).
     fn mark(&mut self, path: &str, kind: ArtefactKind, status: ArtefactStatus, reason: String) {
-        match self.deployment.artefacts.iter_mut().find(|a| a.path == path) {
+        match self
+            .deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| a.path == path)
+        {
             Some(a) => {
                 a.status = status;
                 a.reason = Some(reason);
@@ -125,7 +130,10 @@ impl LoadContext<'_> {
         let diagnostics = match error {
             InputError::Invalid(d) => d,
             InputError::Io { path, source } => {
-                vec![Diagnostic::in_file(&path, format!("cannot be read: {source}"))]
+                vec![Diagnostic::in_file(
+                    &path,
+                    format!("cannot be read: {source}"),
+                )]
             }
         };
         let mut seen: Vec<String> = Vec::new();
@@ -151,7 +159,10 @@ impl LoadContext<'_> {
                 &path,
                 kind,
                 ArtefactStatus::Unreadable,
-                format!("does not parse at {}:{}: {shown}", location.line, location.column),
+                format!(
+                    "does not parse at {}:{}: {shown}",
+                    location.line, location.column
+                ),
             );
             let environment = environment.map(str::to_string);
             let known = self

@@ -9,9 +9,8 @@ use std::path::Path;
 pub(super) fn hint(dir: &Path, at: &Location) -> Option<String> {
     let text = crate::sources::read_text(&dir.join(&*at.path), &at.path).ok()?;
     let line = text.lines().nth((at.line as usize).checked_sub(1)?)?;
-    placeholder_in(line).map(|p| {
-        format!("this looks like a template placeholder (`{p}`) that was never filled in")
-    })
+    placeholder_in(line)
+        .map(|p| format!("this looks like a template placeholder (`{p}`) that was never filled in"))
 }
 
 /// The placeholder in one line, if it has one.
@@ -51,10 +50,26 @@ fn placeholder_in(line: &str) -> Option<String> {
     }
     let lower = value.to_ascii_lowercase();
     let unquoted = !value.starts_with('"') && !value.starts_with('\'');
-    let marker = ["your ", "your-", "your_", "replace", "change_me", "changeme", "todo", "fill in", "xxx"]
-        .iter()
-        .any(|m| lower.starts_with(m) || lower.contains(&format!(" {m}")));
-    if marker || (unquoted && value.split_whitespace().count() > 1 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '_')) {
+    let marker = [
+        "your ",
+        "your-",
+        "your_",
+        "replace",
+        "change_me",
+        "changeme",
+        "todo",
+        "fill in",
+        "xxx",
+    ]
+    .iter()
+    .any(|m| lower.starts_with(m) || lower.contains(&format!(" {m}")));
+    if marker
+        || (unquoted
+            && value.split_whitespace().count() > 1
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '_'))
+    {
         return Some(value.trim_matches('"').to_string());
     }
     None
@@ -83,7 +98,10 @@ mod tests {
             Some("your application name")
         );
         assert_eq!(placeholder_in("  count = 3 +").as_deref(), None);
-        assert_eq!(placeholder_in("resource \"aws_s3_bucket\" {").as_deref(), None);
+        assert_eq!(
+            placeholder_in("resource \"aws_s3_bucket\" {").as_deref(),
+            None
+        );
         assert_eq!(placeholder_in("  tags = var.tags ==").as_deref(), None);
     }
 }

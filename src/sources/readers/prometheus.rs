@@ -49,9 +49,8 @@ impl Reader for Prometheus {
                 }
                 if let yaml::Value::Map(entries) = &job.value {
                     if let Some((key, _)) = entries.iter().find(|(k, _)| {
-                        k.as_str().is_some_and(|k| {
-                            k.ends_with("_sd_configs") && k != "static_sd_configs"
-                        })
+                        k.as_str()
+                            .is_some_and(|k| k.ends_with("_sd_configs") && k != "static_sd_configs")
                     }) {
                         discovered.get_or_insert(doc.location(key));
                     }

@@ -22,7 +22,10 @@ impl Reader for Serverless {
         let deployed = cx.deployed();
         let mut plan: Vec<(String, String, Option<String>)> = Vec::new();
         for artefact in cx.pending(ArtefactKind::Serverless) {
-            let declarations: Vec<_> = declared.iter().filter(|d| d.path == artefact.path).collect();
+            let declarations: Vec<_> = declared
+                .iter()
+                .filter(|d| d.path == artefact.path)
+                .collect();
             for env in &cx.deployment.environments {
                 let stage = if declarations.is_empty() {
                     let for_env = match &artefact.environment {
@@ -142,4 +145,3 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             .or_else(|| app.alarms.first().map(|a| a.origin.clone()));
     }
 }
-

@@ -23,14 +23,21 @@ impl Reader for Sshd {
             let (policy, weakened_by) = crate::sources::sshd::policy(&config, &artefact.path);
             let reason = match (&artefact.environment, config.files.len()) {
                 (Some(env), 1) => format!("the SSH policy of {env}"),
-                (Some(env), n) => format!("the SSH policy of {env}, with {} included file(s)", n - 1),
+                (Some(env), n) => {
+                    format!("the SSH policy of {env}, with {} included file(s)", n - 1)
+                }
                 (None, 1) => "the SSH policy of every server".to_string(),
                 (None, n) => format!(
                     "the SSH policy of every server, with {} included file(s)",
                     n - 1
                 ),
             };
-            cx.mark(&artefact.path, ArtefactKind::Sshd, ArtefactStatus::Read, reason);
+            cx.mark(
+                &artefact.path,
+                ArtefactKind::Sshd,
+                ArtefactStatus::Read,
+                reason,
+            );
             cx.deployment.access.sshd.push(crate::model::SshdFacts {
                 path: artefact.path.clone(),
                 environment: artefact.environment.clone(),

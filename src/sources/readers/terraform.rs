@@ -33,7 +33,9 @@ impl Reader for Plans {
             let Some(env) = artefact.environment.clone() else {
                 continue;
             };
-            used.entry(artefact.path.clone()).or_default().push(env.clone());
+            used.entry(artefact.path.clone())
+                .or_default()
+                .push(env.clone());
             match tfplan::read(cx.dir, &artefact.path) {
                 Ok(resources) => {
                     let shared_env: std::sync::Arc<str> = env.as_str().into();
@@ -192,8 +194,11 @@ fn apply_root(
     }
     // Files of installed remote modules are not discovered (`.terraform` is skipped): list them
     // so the report names every file a result can point at.
-    let listed: std::collections::HashSet<&str> =
-        deployment.artefacts.iter().map(|a| a.path.as_str()).collect();
+    let listed: std::collections::HashSet<&str> = deployment
+        .artefacts
+        .iter()
+        .map(|a| a.path.as_str())
+        .collect();
     let unlisted: Vec<String> = read
         .files
         .iter()
@@ -216,8 +221,14 @@ fn apply_root(
         a.kind == ArtefactKind::Terraform
             && ((read_folder(&a.path) && !is_tfvars(&a.path)) || var_files.contains(&a.path))
     }) {
-        let said = if var_files.contains(&a.path) { env } else { label };
-        used.entry(a.path.clone()).or_default().push(said.to_string());
+        let said = if var_files.contains(&a.path) {
+            env
+        } else {
+            label
+        };
+        used.entry(a.path.clone())
+            .or_default()
+            .push(said.to_string());
     }
 }
 
@@ -274,7 +285,10 @@ fn reads_of_root(
     root: &str,
     deployed: &[String],
 ) -> Vec<RootRead> {
-    let in_root: Vec<&ArtefactFile> = files.iter().filter(|a| folder_of(&a.path) == root).collect();
+    let in_root: Vec<&ArtefactFile> = files
+        .iter()
+        .filter(|a| folder_of(&a.path) == root)
+        .collect();
     let read = |var_files: Vec<String>, workspace: &str, env: &str, how: Option<String>| RootRead {
         root: root.to_string(),
         var_files,
@@ -337,7 +351,9 @@ fn reads_of_root(
                 Vec::new(),
                 &spelled,
                 &env.name,
-                Some(format!("in workspace `{spelled}`, which the root switches on")),
+                Some(format!(
+                    "in workspace `{spelled}`, which the root switches on"
+                )),
             ))
         })
         .collect();
@@ -428,7 +444,7 @@ pub(super) fn named_by_paths(files: &[ArtefactFile], root: &str) -> bool {
     let named = |a: &ArtefactFile| crate::sources::named_environment(&a.path, a.kind).is_some();
     let in_root = files.iter().filter(|a| folder_of(&a.path) == root);
     let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
-    in_root.clone().any(|a| named(a))
+    in_root.clone().any(&named)
         || files.iter().any(|a| {
             let folder = folder_of(&a.path);
             is_tfvars(&a.path)
@@ -556,11 +572,16 @@ fn leftover_reasons(
         }
         let folder = folder_of(&a.path);
         let why = if under_modules(&folder) || modules.contains(&folder) {
-            "a module: read through the roots that call it, and no root liftoff reads calls it".to_string()
+            "a module: read through the roots that call it, and no root liftoff reads calls it"
+                .to_string()
         } else if is_tfvars(&a.path) && !a.path.ends_with(".tf") && a.environment.is_none() {
             match discover_named(a) {
-                Some(_) => cx.unattached_reason(a, "a variable file of no environment liftoff reads"),
-                None => "a variable file that names no environment, and no root reads it".to_string(),
+                Some(_) => {
+                    cx.unattached_reason(a, "a variable file of no environment liftoff reads")
+                }
+                None => {
+                    "a variable file that names no environment, and no root reads it".to_string()
+                }
             }
         } else if let Some(env) = &a.environment {
             format!("its root was not read for {env}")

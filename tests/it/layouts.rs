@@ -1,0 +1,620 @@
+//! First runs on repository layouts shaped like real deployments, with no liftoff.yaml: which
+//! environments are inferred, which file feeds which, and the verdicts that depend on it.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn layout(name: &str) -> PathBuf {
+    root().join("tests/fixtures/layouts").join(name)
+}
+
+/// A copy of a layout in a temporary directory, for tests that write into it.
+fn copy_of(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&layout(name), dir.path());
+    dir
+}
+
+/// `check --format json` on `dir` with `extra` flags: (exit code, report).
+fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+/// The inferred environments as (name, kind).
+fn inferred(report: &Value) -> Vec<(String, String)> {
+    report["inferred_environments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap().to_string(),
+                        e["kind"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A file's (status, reason).
+fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
+    let f = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
+    (
+        f["status"].as_str().unwrap(),
+        f["reason"].as_str().unwrap_or_default(),
+    )
+}
+
+/// `rule`'s result about `target` in `env`.
+fn result<'a>(report: &'a Value, rule: &str, target: &str, env: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
+        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"))
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn an_api_with_a_root_per_environment_never_judges_pre_production_as_production() {
+    let (code, report) = check(&layout("api"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("pre-production", "staging"),
+            ("production", "production"),
+            ("staging", "staging"),
+        ])
+    );
+    assert_eq!(
+        file(&report, "terraform/pre-production/main.tf"),
+        ("read", "read for pre-production")
+    );
+    assert_eq!(
+        file(&report, "RecordsApi/serverless.yml").1,
+        "read for pre-production (stage pre-production), production (stage production), staging (stage staging)"
+    );
+    let compose = file(&report, "docker-compose.yml");
+    assert_eq!(compose.0, "ignored");
+    assert!(compose.1.contains("names no environment"), "{}", compose.1);
+    // Production has point-in-time recovery: it passes. Pre-production lacks it: a staging-level
+    // finding, which does not block production.
+    let prod = result(
+        &report,
+        "reliability.pitr",
+        "aws_dynamodb_table.records",
+        "production",
+    );
+    assert_eq!(prod["status"], "pass");
+    let pre = result(
+        &report,
+        "reliability.pitr",
+        "aws_dynamodb_table.records",
+        "pre-production",
+    );
+    assert_eq!(pre["status"], "fail");
+    assert_ne!(pre["requirement"], "required");
+    // No blocking production finding comes from another environment's file.
+    for r in report["results"].as_array().unwrap() {
+        let path = r["location"]["path"].as_str().unwrap_or_default();
+        // Results about an environment itself (its declared facts) are not from its files.
+        let about_files = !r["target"].as_str().unwrap().starts_with("env:");
+        if about_files
+            && r["requirement"] == "required"
+            && matches!(r["status"].as_str(), Some("fail" | "error"))
+        {
+            assert!(
+                !path.contains("pre-production") && !path.contains("development"),
+                "{r:#}"
+            );
+        }
+    }
+    // The text report says what it inferred, and how to record it.
+    let out = liftoff().arg("check").arg(layout("api")).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("No liftoff.yaml: environments inferred from file paths:\n  development (development): terraform/development/"),
+        "{text}"
+    );
+    assert!(text.contains("`liftoff init` records them"), "{text}");
+}
+
+#[test]
+fn a_shared_root_is_read_once_per_variable_file() {
+    let (_, report) = check(&layout("shared-root"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "infra/main.tf"),
+        ("read", "read for production, staging")
+    );
+    assert_eq!(
+        file(&report, "infra/production.tfvars"),
+        ("read", "read for production")
+    );
+    let target = "aws_dynamodb_table.sessions";
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "production")["status"],
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "staging")["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn a_workspace_keyed_root_is_read_in_each_workspace_it_names() {
+    let (_, report) = check(&layout("workspaces"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let reason = file(&report, "terraform/main.tf").1;
+    assert!(
+        reason.contains("production (in workspace `prod`")
+            && reason.contains("staging (in workspace `staging`"),
+        "{reason}"
+    );
+    let target = "aws_dynamodb_table.orders";
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "production")["status"],
+        "pass",
+        "lookup(local.pitr, terraform.workspace) in workspace prod"
+    );
+    assert_eq!(
+        result(&report, "reliability.backup-tags", target, "production")["status"],
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "staging")["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn live_prod_and_nonprod_roots_share_modules_whose_file_names_mean_nothing() {
+    let (_, report) = check(&layout("live"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("non-production", "staging"), ("production", "production")])
+    );
+    assert_eq!(
+        file(&report, "infra/modules/table/table-prod.tf"),
+        ("read", "read for non-production, production")
+    );
+    let target = "module.table.aws_dynamodb_table.this";
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "production")["status"],
+        "pass"
+    );
+    let nonprod = result(&report, "reliability.pitr", target, "non-production");
+    assert_eq!(nonprod["status"], "fail");
+    assert_ne!(nonprod["requirement"], "required");
+    assert_eq!(report["verdicts"]["staging"], "ready");
+}
+
+#[test]
+fn compose_overlays_for_tests_and_separate_stacks_stay_apart() {
+    let (_, report) = check(&layout("compose"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("test", "development"),
+        ])
+    );
+    assert_eq!(
+        file(&report, "deploy/docker-compose.yml").1,
+        "merged for production, test"
+    );
+    assert_eq!(
+        file(&report, "deploy/common.yml").1,
+        "merged for production, test (through `extends`)",
+        "read through `extends`"
+    );
+    let results = report["results"].as_array().unwrap();
+    // The test overlay's services belong to the test environment, never to production.
+    assert!(
+        results.iter().all(|r| !(r["environment"] == "production"
+            && r["target"].as_str().unwrap().contains("test")))
+    );
+    // The database comes through `extends` and publishes its port on every interface.
+    let db = result(
+        &report,
+        "security.db-not-public",
+        "compose:deploy/docker-compose.prod.yml#db",
+        "production",
+    );
+    assert_eq!(db["status"], "fail", "{db:#}");
+    assert_eq!(db["location"]["path"], "deploy/common.yml");
+    // Two stacks in one environment are two projects: each keeps its own file.
+    for (service, path) in [
+        ("search", "tools/dev/search/docker-compose.yaml"),
+        ("cache", "tools/dev/cache/docker-compose.yaml"),
+    ] {
+        let target = format!("compose:{path}#{service}");
+        assert!(
+            results
+                .iter()
+                .any(|r| r["target"] == target.as_str() && r["environment"] == "development"),
+            "no result about {target}"
+        );
+    }
+}
+
+#[test]
+fn a_compose_extends_cycle_is_refused_naming_it() {
+    let dir = copy_of("compose");
+    std::fs::write(
+        dir.path().join("deploy/common.yml"),
+        "services:\n  postgres:\n    extends: {file: docker-compose.yml, service: db}\n",
+    )
+    .unwrap();
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`extends` goes round in a cycle: db (deploy/docker-compose.yml) extends postgres (deploy/common.yml) extends db (deploy/docker-compose.yml)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn kustomize_overlays_read_the_base_they_list() {
+    let (_, report) = check(&layout("kustomize"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let base = file(&report, "k8s/base/service.yaml");
+    assert_eq!(base.0, "read");
+    assert!(
+        base.1.contains("production") && base.1.contains("staging"),
+        "{}",
+        base.1
+    );
+    assert_eq!(
+        file(&report, "k8s/overlays/production/kustomization.yaml").0,
+        "read"
+    );
+    let out = liftoff()
+        .arg("check")
+        .arg(layout("kustomize"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("unreadable"));
+}
+
+#[test]
+fn ansible_inventories_give_each_environment_its_servers() {
+    let loaded = liftoff::sources::load(&layout("ansible")).unwrap();
+    let servers: Vec<(&str, Vec<&str>)> = loaded
+        .deployment
+        .environments
+        .iter()
+        .map(|e| {
+            (
+                e.name.as_str(),
+                e.servers.iter().map(|s| s.name.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            ("production", vec!["prod-web-1", "prod-web-2"]),
+            ("staging", vec!["staging-web-1"])
+        ]
+    );
+}
+
+#[test]
+fn a_template_with_placeholders_is_one_error_and_the_rest_is_judged() {
+    let (code, report) = check(&layout("template"), &[]);
+    assert_eq!(code, 1);
+    let (status, reason) = file(&report, "terraform/production/main.tf");
+    assert_eq!(status, "unreadable");
+    assert!(
+        reason.contains("does not parse at 2:")
+            && reason.contains("template placeholder (`your application name`)"),
+        "{reason}"
+    );
+    assert_eq!(
+        file(&report, "ServiceApi/serverless.yml").1,
+        "read for production (stage production)"
+    );
+    let errors: Vec<&Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["rule"], "ops.inputs-parse");
+    assert_eq!(errors[0]["environment"], "production");
+    // Serverless rules still judge the function.
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["target"].as_str().unwrap().starts_with("serverless:")
+                && r["status"] != "not-applicable")
+    );
+    // Teams that want a hard stop get exit 2.
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(layout("template"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("terraform/production/main.tf:2:"));
+}
+
+#[test]
+fn an_error_in_a_development_file_never_blocks() {
+    let dir = copy_of("api");
+    std::fs::write(
+        dir.path().join("terraform/development/broken.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let error = result(
+        &report,
+        "ops.inputs-parse",
+        "terraform/development/broken.tf",
+        "development",
+    );
+    assert_eq!(error["status"], "error");
+    assert_ne!(error["requirement"], "required");
+}
+
+#[test]
+fn shared_roots_beside_a_folder_of_variable_files_are_read_for_each() {
+    let (_, report) = check(&layout("platform"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "terraform/etl/main.tf").1,
+        "read for production (with terraform/config/prod.tfvars), staging (with terraform/config/stg.tfvars)"
+    );
+    // The unencrypted warehouse in a root no folder name attaches is found.
+    let warehouse = result(
+        &report,
+        "security.encryption-at-rest",
+        "aws_redshift_cluster.warehouse",
+        "production",
+    );
+    assert_eq!(warehouse["status"], "fail");
+    assert_eq!(warehouse["requirement"], "required");
+    assert!(report["suggested_sources"].is_null());
+}
+
+#[test]
+fn roots_no_name_attaches_are_listed_with_the_sources_line() {
+    let dir = copy_of("api");
+    std::fs::create_dir_all(dir.path().join("terraform/etl")).unwrap();
+    std::fs::write(
+        dir.path().join("terraform/etl/main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let (status, reason) = file(&report, "terraform/etl/main.tf");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("the service deploys to several")
+            && reason
+                .contains("add `- {terraform: terraform/etl/}` under environments.<name>.sources"),
+        "{reason}"
+    );
+    assert!(
+        report["suggested_sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["line"] == "- {terraform: terraform/etl/}" && s["kind"] == "terraform"),
+        "{:#}",
+        report["suggested_sources"]
+    );
+    // With one deployed environment, the root is read for it, and the report says why.
+    let one = copy_of("template");
+    std::fs::write(
+        one.path().join("terraform/production/main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(one.path().join("infra")).unwrap();
+    std::fs::write(
+        one.path().join("infra/main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let (_, report) = check(one.path(), &[]);
+    assert_eq!(
+        file(&report, "infra/main.tf"),
+        (
+            "read",
+            "read for production (the folder names no environment; production is the only deployed environment)"
+        )
+    );
+}
+
+#[test]
+fn nothing_read_is_not_assessed_never_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# a service\n").unwrap();
+    let (code, report) = check(dir.path(), &["--stage", "staging"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["ready"], false);
+    assert_eq!(report["verdicts"]["staging"], "not-assessed");
+    assert_eq!(report["readiness"]["staging"], false);
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("staging:     not assessed"), "{text}");
+    assert!(
+        text.contains("`liftoff init` writes a liftoff.yaml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_folder_that_cannot_be_listed_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = copy_of("shared-root");
+    let locked = dir.path().join("infra/secret");
+    std::fs::create_dir_all(&locked).unwrap();
+    std::fs::write(locked.join("x.tf"), "").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    for folder in [dir.path().to_path_buf(), dir.path().join("infra")] {
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // Root lists every folder whatever its mode: run liftoff as an ordinary user when the tests
+    // run as root (CI does), so the folder really cannot be listed.
+    let binary = assert_cmd::cargo::cargo_bin("liftoff");
+    let as_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let mut cmd = if as_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary);
+        c
+    } else {
+        std::process::Command::new(&binary)
+    };
+    let out = cmd
+        .args(["check", "--format", "json", "--offline"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (status, reason) = file(&report, "infra/secret/");
+    assert_eq!(status, "skipped");
+    assert!(
+        reason.starts_with("not searched: cannot be listed"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn init_writes_what_the_files_tell_and_asks_the_rest() {
+    let dir = copy_of("api");
+    std::fs::create_dir_all(dir.path().join("terraform/etl")).unwrap();
+    std::fs::write(
+        dir.path().join("terraform/etl/main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let out = liftoff().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("4 environment(s) inferred"), "{said}");
+    assert!(said.contains("then run `liftoff check"), "{said}");
+    let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+    for expected in [
+        "  pre-production:\n    kind: staging                # from terraform/pre-production/",
+        "  production:\n    kind: production             # from terraform/production/",
+        "    # read for it: RecordsApi/serverless.yml, terraform/production/main.tf",
+        "#   environments.production.sources:\n#     - {terraform: terraform/etl/}",
+        "#   admins: 3                # how many people hold production admin rights?",
+        "#   personal: true           # does the service hold personal data?",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in\n{text}");
+    }
+    // Nothing is stated that the files do not tell: every answer is a commented question.
+    for stated in [
+        "\n  admins:",
+        "\n  vpn:",
+        "\n  personal:",
+        "location: my-datacenter",
+        "readers exist",
+    ] {
+        assert!(!text.contains(stated), "{stated:?} in\n{text}");
+    }
+    // The manifest reads back; the environments keep their kinds and files.
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1, "not ready, but assessed: {:#}", report["verdicts"]);
+    assert_eq!(
+        file(&report, "terraform/pre-production/main.tf"),
+        ("read", "read for pre-production")
+    );
+    let pre = result(
+        &report,
+        "reliability.pitr",
+        "aws_dynamodb_table.records",
+        "pre-production",
+    );
+    assert_ne!(pre["requirement"], "required");
+    // Uncommenting the suggested line reads the root.
+    let edited = text.replace(
+        "    # read for it: RecordsApi/serverless.yml, terraform/production/main.tf",
+        "    sources:\n      - {terraform: terraform/etl/}",
+    );
+    std::fs::write(dir.path().join("liftoff.yaml"), edited).unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    assert_eq!(
+        file(&report, "terraform/etl/main.tf"),
+        ("read", "read for production (declared in liftoff.yaml)")
+    );
+    // With no environment named anywhere, init says so and writes an empty map to fill in.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::write(bare.path().join("main.tf"), "").unwrap();
+    liftoff().arg("init").arg(bare.path()).assert().code(0);
+    let text = std::fs::read_to_string(bare.path().join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains("# No file here names an environment."),
+        "{text}"
+    );
+    liftoff().arg("check").arg(bare.path()).assert().code(1);
+}

@@ -20,7 +20,6 @@ pub mod schema_check;
 pub mod serverless;
 pub mod sshd;
 pub mod terraform;
-pub mod tfplan;
 pub mod yaml;
 
 pub use build::build_deployment;

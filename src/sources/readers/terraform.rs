@@ -15,7 +15,8 @@ use super::{LoadContext, Reader, folder_of};
 use crate::diagnostic::InputError;
 use crate::model::env_names::{self, EnvName};
 use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus, SourceSuggestion};
-use crate::sources::{terraform, tfplan};
+use crate::sources::terraform;
+use crate::sources::terraform::plan as tfplan;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

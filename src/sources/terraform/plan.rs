@@ -6,7 +6,7 @@
 //! `after_sensitive` what Terraform itself hides. serde_json has no positions, so each resource is
 //! located at the line of its `"address"` in the file, found by text search.
 
-use super::terraform::TfResource;
+use super::TfResource;
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::Location;
 use serde_json::Value as Json;
@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Reads the plan at `rel` (relative to `dir`) into resources.
 pub fn read(dir: &Path, rel: &str) -> Result<Vec<TfResource>, InputError> {
-    let text = super::read_text(&dir.join(rel), rel)?;
+    let text = crate::sources::read_text(&dir.join(rel), rel)?;
     let plan: Json = serde_json::from_str(&text).map_err(|e| {
         InputError::one(
             Diagnostic::at(

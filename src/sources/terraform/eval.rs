@@ -1,0 +1,149 @@
+//! Evaluation: the context of `var.*`, `local.*`, `terraform.workspace`, and what a value needs to
+//! be known before apply; `file()` through the bounded reader.
+
+use super::*;
+
+pub(super) fn context(
+    vars: &BTreeMap<String, hcl::Value>,
+    locals: &BTreeMap<String, hcl::Value>,
+    workspace: &str,
+) -> Context<'static> {
+    let mut ctx = Context::new();
+    ctx.declare_var(
+        "var",
+        hcl::Value::Object(vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    );
+    ctx.declare_var(
+        "local",
+        hcl::Value::Object(locals.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    );
+    ctx.declare_var("terraform", hcl::value!({ workspace = (workspace) }));
+    ctx.declare_var("path", hcl::value!({ module = ".", root = ".", cwd = "." }));
+    for (name, def) in functions() {
+        ctx.declare_func(name, def);
+    }
+    ctx
+}
+
+thread_local! {
+    /// The directory of the module being read, for `file` and `templatefile`: hcl-rs functions are
+    /// plain `fn`s that cannot capture it, and a module is read on one thread from start to end.
+    pub(super) static MODULE_DIR: std::cell::RefCell<std::path::PathBuf> =
+        std::cell::RefCell::new(std::path::PathBuf::new());
+}
+
+/// Sets the module directory for the file functions until the guard is dropped.
+pub(super) struct ModuleDirGuard(std::path::PathBuf);
+
+impl ModuleDirGuard {
+    pub(super) fn enter(dir: std::path::PathBuf) -> ModuleDirGuard {
+        ModuleDirGuard(MODULE_DIR.with(|d| d.replace(dir)))
+    }
+}
+
+impl Drop for ModuleDirGuard {
+    fn drop(&mut self) {
+        let previous = std::mem::take(&mut self.0);
+        MODULE_DIR.with(|d| *d.borrow_mut() = previous);
+    }
+}
+
+/// The most of a file `file` or `templatefile` reads; configuration files are small.
+pub(super) const FILE_LIMIT: u64 = 1 << 20;
+
+/// Reads a file named relative to the module directory, as `file()` does.
+pub(super) fn read_module_file(path: &str) -> Result<String, String> {
+    let relative = path.trim_start_matches("./");
+    let full = MODULE_DIR.with(|d| d.borrow().join(relative));
+    // The bounded reader: regular files only (a pipe would block, /dev/zero never ends), the
+    // size checked before reading.
+    crate::sources::read_text_limited(&full, path, FILE_LIMIT).map_err(|e| match e {
+        crate::diagnostic::InputError::Invalid(d) => format!(
+            "file {path}: {}",
+            d.first()
+                .map(|d| d.message.as_str())
+                .unwrap_or("unreadable")
+        ),
+        other => format!("file {path}: {other}"),
+    })
+}
+
+/// Whether an evaluation failed only because a value is not known before apply (a reference to a
+/// data source or another resource), as opposed to a real error such as a missing map key.
+pub(super) fn unknown_before_apply(error: &hcl::eval::Error) -> bool {
+    matches!(error.kind(), hcl::eval::ErrorKind::UndefinedVar(_))
+}
+
+/// Resolves `try` and `can`, which hcl-rs cannot run as functions because it evaluates every
+/// argument first. `try` takes the first argument that evaluates; `can` says whether its argument
+/// does. An argument that is unknown before apply leaves the call unresolved, so it stays unknown
+/// instead of silently taking the fallback. `for` bodies are left alone: their variables are bound
+/// only inside the loop. String templates are resolved by [`evaluate_with`], which holds them
+/// parsed; a template nested inside another expression (an object value, a call argument) keeps
+/// its `try` unresolved, and so unknown.
+pub(super) fn resolve_special_calls(expr: &mut hcl::Expression, ctx: &Context) {
+    use hcl::Expression as E;
+    each_child_mut(expr, false, &mut |child| resolve_special_calls(child, ctx));
+    let E::FuncCall(call) = expr else { return };
+    if !call.name.namespace.is_empty() {
+        return;
+    }
+    let replacement = match call.name.name.as_str() {
+        "try" => {
+            let mut chosen = None;
+            for arg in &call.args {
+                match arg.evaluate(ctx) {
+                    Ok(value) => {
+                        chosen = Some(E::from(value));
+                        break;
+                    }
+                    Err(e) if unknown_before_apply(&e) => break,
+                    Err(_) => {}
+                }
+            }
+            chosen
+        }
+        "can" => match call.args.first().map(|a| a.evaluate(ctx)) {
+            Some(Ok(_)) => Some(E::Bool(true)),
+            Some(Err(e)) if unknown_before_apply(&e) => None,
+            Some(Err(_)) => Some(E::Bool(false)),
+            None => None,
+        },
+        _ => None,
+    };
+    if let Some(replacement) = replacement {
+        *expr = replacement;
+    }
+}
+
+/// Evaluates a configuration expression, `try` and `can` included.
+pub(super) fn evaluate_expr(expr: &TfExpr, ctx: &Context) -> Result<hcl::Value, hcl::eval::Error> {
+    evaluate_with(expr, ctx, true)
+}
+
+/// Evaluates an expression, resolving `try` and `can` first when `resolve_special` (inside string
+/// templates too).
+pub(super) fn evaluate_with(
+    expr: &TfExpr,
+    ctx: &Context,
+    resolve_special: bool,
+) -> Result<hcl::Value, hcl::eval::Error> {
+    match (&expr.template, expr.special && resolve_special) {
+        (Some(template), false) => evaluate_template(template, ctx),
+        (Some(template), true) => {
+            let mut resolved = (**template).clone();
+            for element in resolved.elements_mut() {
+                if let hcl::template::Element::Interpolation(interpolation) = element {
+                    resolve_special_calls(&mut interpolation.expr, ctx);
+                }
+            }
+            evaluate_template(&resolved, ctx)
+        }
+        (None, false) => expr.expr.evaluate(ctx),
+        (None, true) => {
+            let mut resolved = expr.expr.clone();
+            resolve_special_calls(&mut resolved, ctx);
+            resolved.evaluate(ctx)
+        }
+    }
+}

@@ -1,0 +1,619 @@
+//! Terraform configurations (HCL), read as far as Terraform itself knows values before `apply`.
+//!
+//! Files are parsed with hcl-edit (through hcl-rs), which keeps byte spans, so every attribute
+//! keeps its file, line and column; expressions are evaluated with hcl-rs against `var.*`
+//! (defaults, `terraform.tfvars`, `*.auto.tfvars`, declared var files), `local.*`,
+//! `terraform.workspace`, `count.index` and `each.*`, and the functions real configurations use
+//! most. A value that only exists at apply time (`data.*`, another resource's `.arn`) or that uses
+//! a function liftoff does not evaluate is *unknown*: never an error, never a guess. `count` and
+//! `for_each` expand into addresses exactly as Terraform prints them (`aws_s3_bucket.b[0]`,
+//! `aws_s3_bucket.b["logs"]`). Provider `default_tags` merge into every resource's `tags`.
+//!
+//! Local modules are read recursively; remote ones from where `terraform init` installed them,
+//! else they are listed and their inputs kept for the rules. Plan JSON is read by [`plan`].
+//!
+//! The reader is split by concern: [`syntax`] (parsing), [`modules`] (roots and the modules they
+//! call), [`resources`] (expansion and attributes), [`eval`] (values and what is unknown),
+//! [`functions`], [`waivers`] (inline waivers) and [`plan`] (plan JSON). The mapping to the model
+//! is the loader's (`readers/terraform.rs`).
+
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::Location;
+use hcl::edit::Span;
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+
+mod eval;
+mod functions;
+mod modules;
+pub mod plan;
+mod resources;
+mod syntax;
+mod waivers;
+
+use eval::*;
+use functions::*;
+use modules::*;
+use resources::*;
+use syntax::*;
+use waivers::*;
+
+/// A resource instance as Terraform would address it.
+#[derive(Clone, Debug)]
+pub struct TfResource {
+    pub address: String,
+    pub resource_type: String,
+    pub location: Location,
+    /// Known attribute values (nested blocks are arrays of objects), with where each is written.
+    pub attributes: crate::model::SortedMap<(Json, Location)>,
+    /// Attributes whose value is known only after apply.
+    pub unknown: crate::model::SortedMap<Location>,
+    /// Inline waivers in comments before or inside the block: (rule id, reason, where).
+    pub waivers: Vec<(String, String, Location)>,
+    /// Attributes that refer to another resource, by that resource's address
+    /// (`bucket = aws_s3_bucket.b.id` refers to `aws_s3_bucket.b`).
+    pub references: crate::model::SortedMap<String>,
+}
+
+/// The resource address an expression refers to: `aws_s3_bucket.docs["scans"].id` refers to
+/// `aws_s3_bucket.docs["scans"]`. Written by hand because only this traversal shape matters.
+pub fn reference(expression: &str) -> Option<String> {
+    let text = expression.trim();
+    let (rtype, rest) = text.split_once('.')?;
+    if !rtype.contains('_')
+        || !rtype
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        || rtype == "var"
+        || rtype == "local"
+    {
+        return None;
+    }
+    // The name runs to the next `.` outside brackets.
+    let mut depth = 0;
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '.' if depth == 0 => {
+                end = i;
+                break;
+            }
+            c if depth == 0 && !(c.is_ascii_alphanumeric() || c == '_' || c == '-') => return None,
+            _ => {}
+        }
+    }
+    Some(format!("{rtype}.{}", &rest[..end]))
+}
+
+/// checkov's check ids that judge what a liftoff rule judges, so `#checkov:skip=` suppressions keep
+/// working. Only ids whose checkov check inspects the same attribute are listed.
+pub const CHECKOV_IDS: [(&str, &str); 10] = [
+    ("CKV_AWS_5", "security.encryption-at-rest"),
+    ("CKV_AWS_16", "security.encryption-at-rest"),
+    ("CKV_AWS_26", "security.encryption-at-rest"),
+    ("CKV_AWS_64", "security.encryption-at-rest"),
+    ("CKV_AWS_17", "security.db-not-public"),
+    ("CKV_AWS_28", "reliability.pitr"),
+    ("CKV_AWS_66", "monitoring.log-retention"),
+    ("CKV_AWS_157", "ha.db-replica"),
+    ("CKV_AWS_59", "security.api-authorizer"),
+    ("CKV_AWS_258", "security.function-not-public"),
+];
+
+/// A remote module call, as written.
+#[derive(Clone, Debug)]
+pub struct RemoteModule {
+    /// Its address, `module.network`.
+    pub address: String,
+    /// Its `source`.
+    pub source: String,
+    /// Its `version` constraint, for registry modules.
+    pub version: Option<String>,
+    /// The `module` block.
+    pub location: Location,
+    /// Whether its code was read from where `terraform init` installed it.
+    pub followed: bool,
+}
+
+/// What a root module holds.
+#[derive(Clone, Debug, Default)]
+pub struct Root {
+    pub resources: Vec<TfResource>,
+    /// Module calls not evaluated (remote sources).
+    pub modules: Vec<RemoteModule>,
+    /// Every folder read, the root first and then its local modules.
+    pub folders: Vec<String>,
+    /// Every `.tf` file read, installed remote modules' included (discovery skips `.terraform`).
+    pub files: Vec<String>,
+    /// Files that do not parse, kept instead of failing the read (`--keep-going`).
+    pub unreadable: Vec<Diagnostic>,
+}
+
+/// Reads a root module: the `.tf` files of `rel` (a directory) with its variable files, and the
+/// local modules it calls.
+pub fn read_root(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+) -> Result<Root, InputError> {
+    read_root_with(dir, rel, var_files, workspace, &[], false)
+}
+
+/// [`read_root`] with `-var name=value` overrides, which beat every variable file as they do in
+/// Terraform. A value is read as an HCL expression when it is one (`3`, `true`, `["a"]`), else
+/// as a string, as Terraform reads values of string-typed variables.
+pub fn read_root_with(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    overrides: &[(String, String)],
+    keep_going: bool,
+) -> Result<Root, InputError> {
+    let empty = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
+    let inputs = overrides
+        .iter()
+        .map(|(name, text)| {
+            let value = hcl::edit::parser::parse_expr(text)
+                .ok()
+                .and_then(|e| hcl::Expression::from(e).evaluate(&empty).ok())
+                .unwrap_or_else(|| hcl::Value::from(text.as_str()));
+            (name.clone(), value)
+        })
+        .collect();
+    let call = ModuleCall {
+        inputs,
+        installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
+        keep_going,
+        ..ModuleCall::default()
+    };
+    read_module(dir, rel, var_files, workspace, &call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::sources::test_support::write;
+
+    #[test]
+    fn locals_and_variables_reach_every_expression_form() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "zones" { default = ["a", "b"] }
+variable "owner" { default = "registry-team" }
+locals {
+  prefix = "reg"
+  sizes  = { small = 10, large = 100 }
+}
+resource "aws_sqs_queue" "q" {
+  name     = upper("${local.prefix}-q")
+  zones    = [for z in var.zones : "${local.prefix}-${z}" if z != "b"]
+  size     = local.sizes["large"]
+  policy   = <<-EOT
+    {"queue": "${local.prefix}"}
+  EOT
+  all_vars = length(keys(var))
+  subnet   = cidrsubnet("10.0.0.0/16", 8, local.sizes["small"])
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let q = &root.resources[0].attributes;
+        assert_eq!(q["name"].0, "REG-Q");
+        assert_eq!(q["zones"].0, serde_json::json!(["reg-a"]));
+        assert_eq!(q["size"].0, 100);
+        assert_eq!(q["subnet"].0, "10.0.10.0/24");
+        assert!(q["policy"].0.as_str().unwrap().contains("\"reg\""));
+        assert_eq!(
+            q["all_vars"].0, 2,
+            "`var` as a whole object holds every variable, not only those named"
+        );
+    }
+
+    #[test]
+    fn try_can_file_and_templatefile_evaluate_like_terraform() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "settings" { default = { retention = 30 } }
+locals {
+  retention  = try(var.settings.retention, 14)
+  encryption = try(var.settings.encryption, "aws:kms")
+  has_tier   = can(var.settings.tier)
+  late       = try(local.defined_later, "fallback")
+  defined_later = "from-later-local"
+  from_data  = try(data.aws_kms_key.main.arn, "guessed")
+  prefix     = "${try(var.settings.prefix, "records")}-${terraform.workspace}"
+}
+resource "aws_sqs_queue" "q" {
+  name      = "${local.prefix}-${try(var.settings.suffix, "jobs")}"
+  name_late = "${try(data.aws_ssm_parameter.p.value, "x")}-q"
+  delay     = "${var.settings.retention}"
+  retention = local.retention
+  sse       = local.encryption
+  tiered    = local.has_tier
+  late      = local.late
+  key       = local.from_data
+  policy    = file("${path.module}/policy.json")
+  rendered  = templatefile("./templates/name.tpl", { env = "prod", n = 2 })
+  missing   = file("nope.json")
+}
+"#,
+        );
+        write(
+            tmp.path(),
+            "infra/policy.json",
+            r#"{"Version": "2012-10-17"}"#,
+        );
+        write(
+            tmp.path(),
+            "infra/templates/name.tpl",
+            "queue-${env}-%{ for i in [1, n] }x%{ endfor }${upper(env)}",
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let q = &root.resources[0];
+        let attr = |name: &str| q.attributes.get(name).map(|a| a.0.clone());
+        assert_eq!(attr("retention"), Some(serde_json::json!(30)));
+        assert_eq!(
+            attr("name"),
+            Some(serde_json::json!("records-default-jobs")),
+            "try inside string templates, in locals and in resources"
+        );
+        assert!(
+            q.unknown.contains_key("name_late"),
+            "an apply-time value inside a template stays unknown"
+        );
+        assert_eq!(
+            attr("delay"),
+            Some(serde_json::json!(30)),
+            "a template of one interpolation keeps the value's type"
+        );
+        assert_eq!(attr("sse"), Some(serde_json::json!("aws:kms")));
+        assert_eq!(attr("tiered"), Some(serde_json::json!(false)));
+        assert_eq!(
+            attr("late"),
+            Some(serde_json::json!("from-later-local")),
+            "try waits for locals defined later in the file"
+        );
+        assert_eq!(
+            attr("key"),
+            None,
+            "an apply-time value is unknown, not the fallback"
+        );
+        assert!(q.unknown.contains_key("key"), "{:?}", q.unknown);
+        assert_eq!(
+            attr("policy"),
+            Some(serde_json::json!(r#"{"Version": "2012-10-17"}"#))
+        );
+        assert_eq!(attr("missing"), None);
+        assert_eq!(
+            attr("rendered"),
+            Some(serde_json::json!("queue-prod-xxPROD"))
+        );
+    }
+
+    #[test]
+    fn cidr_functions_compute_like_terraform() {
+        assert_eq!(cidr_subnet("10.0.0.0/16", 8, 2).unwrap(), "10.0.2.0/24");
+        assert_eq!(cidr_subnet("10.1.2.0/24", 4, 15).unwrap(), "10.1.2.240/28");
+        assert_eq!(cidr_subnet("172.16.0.0/12", 4, 2).unwrap(), "172.18.0.0/16");
+        assert_eq!(
+            cidr_subnet("fd00:fd12:3456:7890::/56", 16, 162).unwrap(),
+            "fd00:fd12:3456:7800:a200::/72"
+        );
+        assert_eq!(cidr_host("10.12.112.0/20", 16).unwrap(), "10.12.112.16");
+        assert_eq!(cidr_host("10.12.112.0/20", 268).unwrap(), "10.12.113.12");
+        assert!(
+            cidr_subnet("10.0.0.0/30", 4, 0).is_err(),
+            "longer than 32 bits"
+        );
+        assert!(
+            cidr_subnet("10.0.0.0/16", 2, 4).is_err(),
+            "netnum beyond 2 bits"
+        );
+        assert!(cidr_host("10.0.0.0/30", 4).is_err());
+        assert!(cidr_subnet("nonsense", 1, 0).is_err());
+    }
+
+    #[test]
+    fn range_counts_like_terraform() {
+        assert_eq!(number_range(0.0, 3.0, None).unwrap(), [0.0, 1.0, 2.0]);
+        assert_eq!(number_range(1.0, 4.0, None).unwrap(), [1.0, 2.0, 3.0]);
+        assert_eq!(number_range(4.0, 1.0, None).unwrap(), [4.0, 3.0, 2.0]);
+        assert_eq!(
+            number_range(0.0, 1.0, Some(0.25)).unwrap(),
+            [0.0, 0.25, 0.5, 0.75]
+        );
+        assert_eq!(number_range(3.0, 3.0, None).unwrap(), Vec::<f64>::new());
+        assert!(number_range(0.0, 3.0, Some(0.0)).is_err());
+        assert!(number_range(0.0, 3.0, Some(-1.0)).is_err());
+        assert!(
+            number_range(0.0, 2000.0, None).is_err(),
+            "over 1024 elements"
+        );
+
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+locals {
+  zones = [for i in range(3) : "eu-west-1${element(["a", "b", "c"], i)}"]
+}
+resource "aws_subnet" "private" {
+  count             = length(range(1, 7, 2))
+  availability_zone = local.zones[count.index]
+  cidr_block        = cidrsubnet("10.0.0.0/16", 8, range(10, 13)[count.index])
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let addresses: Vec<&str> = root.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            [
+                "aws_subnet.private[0]",
+                "aws_subnet.private[1]",
+                "aws_subnet.private[2]"
+            ]
+        );
+        let last = &root.resources[2];
+        assert_eq!(
+            last.attributes
+                .get("availability_zone")
+                .map(|a| a.0.clone()),
+            Some(serde_json::json!("eu-west-1c"))
+        );
+        assert_eq!(
+            last.attributes.get("cidr_block").map(|a| a.0.clone()),
+            Some(serde_json::json!("10.0.12.0/24"))
+        );
+    }
+
+    #[test]
+    fn dynamic_blocks_expand_like_terraform() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "ports" { default = [443, 22] }
+locals {
+  admin = { ssh = { port = 22, cidr = "10.0.0.0/8" } }
+}
+resource "aws_security_group" "web" {
+  dynamic "ingress" {
+    for_each = var.ports
+    content {
+      from_port   = ingress.value
+      to_port     = ingress.value
+      cidr_blocks = ["0.0.0.0/0"]
+    }
+  }
+  dynamic "egress" {
+    for_each = local.admin
+    iterator = rule
+    content {
+      from_port   = rule.value.port
+      description = rule.key
+    }
+  }
+  dynamic "tag" {
+    for_each = data.aws_subnets.all.ids
+    content { value = tag.value }
+  }
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let sg = &root.resources[0];
+        assert_eq!(
+            sg.attributes["ingress"].0,
+            serde_json::json!([
+                {"from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
+                {"from_port": 22, "to_port": 22, "cidr_blocks": ["0.0.0.0/0"]}
+            ])
+        );
+        assert_eq!(
+            sg.attributes["egress"].0,
+            serde_json::json!([{"from_port": 22, "description": "ssh"}])
+        );
+        assert_eq!(
+            sg.attributes["ingress"].1.line, 7,
+            "the dynamic block's line"
+        );
+        assert!(
+            sg.unknown.contains_key("tag"),
+            "a for_each known only after apply"
+        );
+    }
+
+    #[test]
+    fn count_and_each_do_not_leak_into_the_next_resource() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+resource "aws_sqs_queue" "jobs" {
+  for_each = toset(["a", "b"])
+  name     = "jobs-${each.key}"
+}
+resource "aws_sqs_queue" "single" {
+  name = "single-${each.key}"
+  slot = count.index
+}
+"#,
+        );
+        let root = read_root(tmp.path(), "infra", &[], "default").unwrap();
+        let single = root
+            .resources
+            .iter()
+            .find(|r| r.address == "aws_sqs_queue.single")
+            .unwrap();
+        assert_eq!(root.resources[1].attributes["name"].0, "jobs-b");
+        assert!(
+            !single.attributes.contains_key("name") && !single.attributes.contains_key("slot"),
+            "`each` and `count` outside for_each / count evaluate to nothing: {:?}",
+            single.attributes
+        );
+    }
+
+    #[test]
+    fn variables_locals_count_and_for_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "infra/main.tf",
+            r#"
+variable "env" { default = "staging" }
+variable "replicas" { default = 1 }
+locals {
+  name   = "registry-${var.env}"
+  tags   = merge({ Service = "registry" }, { Environment = var.env })
+  is_prod = var.env == "production"
+}
+provider "aws" {
+  default_tags { tags = { BackupPolicy = local.is_prod ? "Prod" : "Stg" } }
+}
+resource "aws_db_instance" "main" {
+  identifier        = local.name
+  storage_encrypted = "true"
+  multi_az          = local.is_prod
+  allocated_storage = "100"
+  kms_key_id        = aws_kms_key.db.arn
+  tags              = local.tags
+}
+resource "aws_s3_bucket" "assets" {
+  for_each = toset(["logs", "uploads"])
+  bucket   = "${local.name}-${each.key}"
+}
+resource "aws_sqs_queue" "jobs" {
+  count = var.replicas + 1
+  name  = "jobs-${count.index}"
+}
+resource "aws_dynamodb_table" "records" {
+  name = "records"
+  point_in_time_recovery { enabled = true }
+  global_secondary_index { name = "by_date" }
+  global_secondary_index { name = "by_district" }
+}
+module "network" { source = "terraform-aws-modules/vpc/aws" }
+"#,
+        );
+        write(
+            tmp.path(),
+            "infra/production.tfvars",
+            "env = \"production\"\nreplicas = 2\n",
+        );
+        let root = read_root(
+            tmp.path(),
+            "infra",
+            &["infra/production.tfvars".to_string()],
+            "default",
+        )
+        .unwrap();
+        let addresses: Vec<&str> = root.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            addresses,
+            [
+                "aws_db_instance.main",
+                "aws_s3_bucket.assets[\"logs\"]",
+                "aws_s3_bucket.assets[\"uploads\"]",
+                "aws_sqs_queue.jobs[0]",
+                "aws_sqs_queue.jobs[1]",
+                "aws_sqs_queue.jobs[2]",
+                "aws_dynamodb_table.records",
+                // The remote module's inputs, for the rules that judge them.
+                "module.network",
+            ]
+        );
+        assert_eq!(root.resources[7].resource_type, "module");
+        let db = &root.resources[0];
+        assert_eq!(db.attributes["identifier"].0, "registry-production");
+        assert_eq!(
+            db.attributes["storage_encrypted"].0, true,
+            "\"true\" is normalised"
+        );
+        assert_eq!(db.attributes["multi_az"].0, true);
+        assert_eq!(db.attributes["allocated_storage"].0, 100);
+        assert_eq!(
+            db.attributes["storage_encrypted"].1.to_string(),
+            "infra/main.tf:14:3"
+        );
+        assert!(
+            db.unknown.contains_key("kms_key_id"),
+            "another resource's attribute is unknown until apply"
+        );
+        assert_eq!(
+            db.attributes["tags"].0["BackupPolicy"], "Prod",
+            "provider default_tags merge in"
+        );
+        assert_eq!(db.attributes["tags"].0["Environment"], "production");
+        assert_eq!(
+            root.resources[1].attributes["bucket"].0,
+            "registry-production-logs"
+        );
+        assert_eq!(root.resources[4].attributes["name"].0, "jobs-1");
+        let table = &root.resources[6];
+        assert_eq!(
+            table.attributes["global_secondary_index"]
+                .0
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            table.attributes["point_in_time_recovery"].0[0]["enabled"],
+            true
+        );
+        assert_eq!(root.modules[0].source, "terraform-aws-modules/vpc/aws");
+    }
+
+    #[test]
+    fn references_name_the_resource_they_point_at() {
+        assert_eq!(
+            reference("aws_s3_bucket.docs[\"scans\"].id").as_deref(),
+            Some("aws_s3_bucket.docs[\"scans\"]")
+        );
+        assert_eq!(
+            reference("aws_kms_key.db.arn").as_deref(),
+            Some("aws_kms_key.db")
+        );
+        assert_eq!(reference("var.bucket_id"), None);
+        assert_eq!(reference("\"literal\""), None);
+        assert_eq!(
+            reference("data.aws_caller_identity.current.account_id"),
+            None
+        );
+    }
+
+    #[test]
+    fn syntax_errors_name_file_line_and_column() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "tf/main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
+        );
+        let InputError::Invalid(d) = read_root(tmp.path(), "tf", &[], "default").unwrap_err()
+        else {
+            panic!()
+        };
+        assert!(d[0].to_string().starts_with("tf/main.tf:"), "{}", d[0]);
+        assert!(d[0].message.starts_with("HCL syntax error"));
+    }
+}

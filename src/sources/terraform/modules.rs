@@ -1,0 +1,373 @@
+//! Modules: the root and the local and installed modules it calls, read recursively with their
+//! variables, locals and inputs.
+
+use super::*;
+
+/// How a module is called: the root, or a `module` block of another module.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ModuleCall {
+    /// Address prefix of its resources (`module.db.`).
+    pub(super) prefix: String,
+    /// Input values from the calling block.
+    pub(super) inputs: BTreeMap<String, hcl::Value>,
+    /// Inputs whose value is unknown in the caller: their defaults must not be used.
+    pub(super) unknown_inputs: Vec<String>,
+    /// The provider's default tags, inherited from the root.
+    pub(super) default_tags: BTreeMap<String, Json>,
+    pub(super) depth: usize,
+    /// Its key in `modules.json` (`app.db` for `module.app.module.db`); empty for the root.
+    pub(super) key: String,
+    /// Remote modules `terraform init` installed: key → folder in the repository.
+    pub(super) installed: std::rc::Rc<BTreeMap<String, String>>,
+    /// Keep problems in [`Root::unreadable`] and read the rest.
+    pub(super) keep_going: bool,
+}
+
+/// The remote modules `terraform init` downloaded for the root in `folder`, from
+/// `.terraform/modules/modules.json` when it exists: module key → folder in the repository.
+pub(super) fn installed_modules(
+    dir: &Path,
+    folder: &str,
+) -> Result<BTreeMap<String, String>, InputError> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(rename = "Modules")]
+        modules: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(rename = "Key")]
+        key: String,
+        #[serde(rename = "Dir")]
+        dir: String,
+    }
+    let rel = module_path(folder, ".terraform/modules/modules.json");
+    let path = dir.join(&rel);
+    if !path.is_file() {
+        return Ok(BTreeMap::new());
+    }
+    let text = crate::sources::read_text(&path, &rel)?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+        InputError::one(
+            Diagnostic::at(
+                Location::new(rel.as_str(), e.line() as u32, e.column() as u32),
+                format!("not a Terraform modules manifest: {e}"),
+            )
+            .expected("{\"Modules\": [{\"Key\": …, \"Source\": …, \"Dir\": …}]} as `terraform init` writes it"),
+        )
+    })?;
+    Ok(manifest
+        .modules
+        .into_iter()
+        .filter(|m| !m.key.is_empty())
+        .map(|m| (m.key, module_path(folder, &m.dir)))
+        .collect())
+}
+
+/// The most deeply nested module liftoff follows (Terraform has no limit; a cycle would).
+pub(super) const MAX_MODULE_DEPTH: usize = 8;
+
+/// Joins a module's relative `source` onto the calling module's folder.
+pub(super) fn module_path(folder: &str, source: &str) -> String {
+    let mut parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for segment in source.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+pub(super) fn read_module(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    call: &ModuleCall,
+) -> Result<Root, InputError> {
+    let folder = rel.trim_end_matches('/');
+    let _module_dir = ModuleDirGuard::enter(dir.join(folder));
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
+        .map_err(|source| InputError::Io {
+            path: rel.to_string(),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let join = |n: &str| {
+        if folder.is_empty() || folder == "." {
+            n.to_string()
+        } else {
+            format!("{folder}/{n}")
+        }
+    };
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut root_unreadable = Vec::new();
+    for name in names.iter().filter(|n| n.ends_with(".tf")) {
+        match parse(dir, &join(name)) {
+            Ok(p) => files.push(p),
+            Err(InputError::Invalid(d)) => problems.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        if !call.keep_going {
+            return Err(InputError::Invalid(problems));
+        }
+        // Only files that do not parse are kept going past; every other problem stops the read.
+        root_unreadable.append(&mut problems);
+    }
+    // Variables: defaults, then terraform.tfvars, *.auto.tfvars, then the declared files.
+    let mut vars: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let base_ctx = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
+    for file in &files {
+        for block in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "variable")
+        {
+            if let (Some(name), Some(default)) = (label(block, 0), block.body.attribute("default"))
+            {
+                if let Ok(v) = evaluate_expr(&default.value, &base_ctx) {
+                    vars.insert(name, v);
+                }
+            }
+        }
+    }
+    let mut tfvars: Vec<String> = names
+        .iter()
+        .filter(|n| {
+            *n == "terraform.tfvars"
+                || n.ends_with(".auto.tfvars")
+                || n.ends_with(".auto.tfvars.json")
+        })
+        .map(|n| join(n))
+        .collect();
+    tfvars.extend(var_files.iter().cloned());
+    // Variable files feed the root module only; a called module gets its inputs.
+    if call.depth > 0 {
+        tfvars.clear();
+    }
+    for path in tfvars {
+        if path.ends_with(".json") {
+            let text = crate::sources::read_text(&dir.join(&path), &path)?;
+            let values: BTreeMap<String, Json> = serde_json::from_str(&text).map_err(|e| {
+                InputError::one(Diagnostic::at(
+                    Location::new(path.as_str(), e.line() as u32, e.column() as u32),
+                    format!("invalid JSON: {e}"),
+                ))
+            })?;
+            vars.extend(values.iter().map(|(k, v)| (k.clone(), from_json(v))));
+        } else {
+            let parsed = parse(dir, &path)?;
+            for attr in parsed.body.attributes() {
+                if let Ok(v) = evaluate_expr(&attr.value, &base_ctx) {
+                    vars.insert(attr.key.to_string(), v);
+                }
+            }
+        }
+    }
+    vars.extend(call.inputs.clone());
+    for unknown in &call.unknown_inputs {
+        vars.remove(unknown);
+    }
+    // Locals may refer to each other: evaluate until nothing more resolves.
+    let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let local_exprs: Vec<(String, &TfExpr)> = files
+        .iter()
+        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
+        .flat_map(|b| b.body.attributes().map(|a| (a.key.to_string(), &a.value)))
+        .collect();
+    // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
+    // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
+    // take its fallback merely because `local.x` comes later in the file.
+    let mut resolve_special = false;
+    for _ in 0..(2 * local_exprs.len() + 2) {
+        let ctx = context(&vars, &locals, workspace);
+        let before = locals.len();
+        for (name, expr) in &local_exprs {
+            if !locals.contains_key(name) {
+                let value = evaluate_with(expr, &ctx, resolve_special);
+                if let Ok(v) = value {
+                    locals.insert(name.clone(), v);
+                }
+            }
+        }
+        match (locals.len() == before, resolve_special) {
+            (true, true) => break,
+            (true, false) => resolve_special = true,
+            (false, _) => resolve_special = false,
+        }
+    }
+    let ctx = context(&vars, &locals, workspace);
+    let mut scratch = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
+    let mut default_tags = call.default_tags.clone();
+    default_tags.extend(provider_default_tags(&files, &ctx));
+    let mut root = Root::default();
+    root.folders.push(folder.to_string());
+    root.files.extend(files.iter().map(|f| f.rel.clone()));
+    // Each file is dropped once its resources are read, so its memory serves the next ones.
+    for file in files {
+        let lines = Lines::new(&file.rel, &file.text);
+        for block in file.body.blocks() {
+            match block.ident.as_str() {
+                "resource" => {
+                    if let (Some(rtype), Some(name)) = (label(block, 0), label(block, 1)) {
+                        let mut expanded = expand(
+                            block,
+                            &rtype,
+                            &name,
+                            &mut scratch,
+                            &vars,
+                            &locals,
+                            &lines,
+                            &default_tags,
+                            &mut problems,
+                        );
+                        for r in &mut expanded {
+                            r.address = format!("{}{}", call.prefix, r.address);
+                        }
+                        root.resources.extend(expanded);
+                    }
+                }
+                "module" => {
+                    let name = label(block, 0).unwrap_or_default();
+                    let value_of = |key: &str| block.body.attribute(key);
+                    let source = value_of("source")
+                        .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
+                    let local = source.starts_with("./") || source.starts_with("../");
+                    let key = if call.key.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{}.{name}", call.key)
+                    };
+                    let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
+                    if !local || call.depth >= MAX_MODULE_DEPTH {
+                        let version = value_of("version")
+                            .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
+                            .and_then(|v| v.as_str().map(String::from));
+                        let followed =
+                            !local && installed.is_some() && call.depth < MAX_MODULE_DEPTH;
+                        root.modules.push(RemoteModule {
+                            address: format!("{}module.{name}", call.prefix),
+                            source: source.clone(),
+                            version,
+                            location: lines.of(block.span.clone()),
+                            followed,
+                        });
+                        if !followed {
+                            // Its code is out of reach, but its inputs are written here: rules
+                            // judge the inputs they recognise (`storage_encrypted`, `multi_az`, …).
+                            let mut inputs = TfResource {
+                                address: format!("{}module.{name}", call.prefix),
+                                resource_type: "module".to_string(),
+                                location: lines.of(block.span.clone()),
+                                attributes: Default::default(),
+                                unknown: Default::default(),
+                                waivers: inline_waivers(&lines, block.span.clone(), &mut problems),
+                                references: Default::default(),
+                            };
+                            read_body(&block.body, "", &ctx, &lines, &mut inputs);
+                            root.resources.push(inputs);
+                            continue;
+                        }
+                    }
+                    let mut inner = ModuleCall {
+                        prefix: format!("{}module.{name}.", call.prefix),
+                        default_tags: default_tags.clone(),
+                        depth: call.depth + 1,
+                        installed: call.installed.clone(),
+                        keep_going: call.keep_going,
+                        key,
+                        ..ModuleCall::default()
+                    };
+                    let meta = [
+                        "source",
+                        "version",
+                        "count",
+                        "for_each",
+                        "providers",
+                        "depends_on",
+                    ];
+                    for attr in block.body.attributes().filter(|a| !meta.contains(&&*a.key)) {
+                        match evaluate_expr(&attr.value, &ctx) {
+                            Ok(v) => {
+                                inner.inputs.insert(attr.key.to_string(), v);
+                            }
+                            Err(_) => inner.unknown_inputs.push(attr.key.to_string()),
+                        }
+                    }
+                    let path = match installed.filter(|_| !local) {
+                        Some(installed) => installed.clone(),
+                        None => module_path(folder, &source),
+                    };
+                    if !dir.join(&path).is_dir() {
+                        problems.push(
+                            Diagnostic::at(lines.of(block.span.clone()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))
+                                .expected("a local module path relative to this folder"),
+                        );
+                        continue;
+                    }
+                    match read_module(dir, &path, &[], workspace, &inner) {
+                        Ok(read) => {
+                            root.resources.extend(read.resources);
+                            root.modules.extend(read.modules);
+                            root.folders.extend(read.folders);
+                            root.files.extend(read.files);
+                            root.unreadable.extend(read.unreadable);
+                        }
+                        Err(InputError::Invalid(d)) => problems.extend(d),
+                        Err(e) => return Err(e),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if problems.is_empty() {
+        root.unreadable.extend(root_unreadable);
+        Ok(root)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+pub(super) fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {
+    let mut tags = BTreeMap::new();
+    for file in files {
+        for provider in file
+            .body
+            .blocks()
+            .filter(|b| b.ident.as_str() == "provider" && label(b, 0).as_deref() == Some("aws"))
+        {
+            for block in provider
+                .body
+                .blocks()
+                .filter(|b| b.ident.as_str() == "default_tags")
+            {
+                if let Some(attr) = block.body.attribute("tags") {
+                    if let Ok(hcl::Value::Object(map)) = evaluate_expr(&attr.value, ctx) {
+                        tags.extend(map.iter().map(|(k, v)| (k.clone(), to_json(v))));
+                    }
+                }
+            }
+        }
+    }
+    tags
+}

@@ -1,0 +1,351 @@
+//! Resources: `count`, `for_each` and `dynamic` expanded into addresses as Terraform prints them,
+//! and each resource's attributes, known or unknown before apply.
+
+use super::*;
+
+/// The `var.*` and `local.*` names an HCL block refers to.
+///
+/// hcl-rs evaluates `local.name` by copying the whole `local` object before indexing into it, so
+/// evaluating a large module's resources against all its locals is quadratic. Each resource is
+/// evaluated against the variables and locals it names instead.
+#[derive(Default)]
+pub(super) struct Referenced {
+    pub(super) vars: BTreeSet<String>,
+    pub(super) locals: BTreeSet<String>,
+    /// `var` or `local` used as a whole object: the resource needs all of them.
+    pub(super) whole: bool,
+}
+
+impl hcl::edit::visit::Visit for Referenced {
+    fn visit_traversal(&mut self, node: &hcl::edit::expr::Traversal) {
+        use hcl::edit::expr::{Expression, TraversalOperator};
+        let root = match &node.expr {
+            Expression::Variable(v) => Some(v.as_str()),
+            _ => None,
+        };
+        let first = node.operators.first().map(|o| o.value());
+        match (root, first) {
+            (Some(root @ ("var" | "local")), Some(TraversalOperator::GetAttr(name))) => {
+                let set = if root == "var" {
+                    &mut self.vars
+                } else {
+                    &mut self.locals
+                };
+                set.insert(name.as_str().to_string());
+                for operator in &node.operators {
+                    self.visit_traversal_operator(operator);
+                }
+            }
+            _ => hcl::edit::visit::visit_traversal(self, node),
+        }
+    }
+
+    fn visit_expr(&mut self, node: &hcl::edit::expr::Expression) {
+        if let hcl::edit::expr::Expression::Variable(v) = node {
+            self.whole |= matches!(v.as_str(), "var" | "local");
+        }
+        hcl::edit::visit::visit_expr(self, node);
+    }
+}
+
+/// The object of the `names` of `all` (or all of them when `whole`).
+pub(super) fn subset(
+    all: &BTreeMap<String, hcl::Value>,
+    names: &[String],
+    whole: bool,
+) -> hcl::Value {
+    let pick = |(k, v): (&String, &hcl::Value)| (k.clone(), v.clone());
+    hcl::Value::Object(if whole {
+        all.iter().map(pick).collect()
+    } else {
+        names
+            .iter()
+            .filter_map(|n| all.get_key_value(n))
+            .map(pick)
+            .collect()
+    })
+}
+
+/// Expands a resource block into its instances. `ctx` is a scratch context holding the module's
+/// functions; the variables and locals the block names and each instance's `count` and `each`
+/// are declared in it in turn.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn expand(
+    block: &TfBlock,
+    rtype: &str,
+    name: &str,
+    ctx: &mut Context<'static>,
+    vars: &BTreeMap<String, hcl::Value>,
+    locals: &BTreeMap<String, hcl::Value>,
+    lines: &Lines<'_>,
+    default_tags: &BTreeMap<String, Json>,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<TfResource> {
+    let referenced = &block.referenced;
+    ctx.declare_var("var", subset(vars, &referenced.vars, referenced.whole));
+    ctx.declare_var(
+        "local",
+        subset(locals, &referenced.locals, referenced.whole),
+    );
+    let meta = |key: &str| block.body.attribute(key);
+    let base = format!("{rtype}.{name}");
+    // (address suffix, count.index, each.key, each.value)
+    let mut instances: Vec<(String, Option<i64>, Option<hcl::Value>)> = Vec::new();
+    if let Some(count) = meta("count") {
+        match evaluate_expr(&count.value, ctx) {
+            Ok(v) => {
+                let n = v.as_u64().unwrap_or(0);
+                instances.extend((0..n as i64).map(|i| (format!("[{i}]"), Some(i), None)));
+            }
+            // An unknown count: judge the configuration once, under the bare address.
+            Err(_) => instances.push((String::new(), Some(0), None)),
+        }
+    } else if let Some(each) = meta("for_each") {
+        match evaluate_expr(&each.value, ctx) {
+            Ok(hcl::Value::Object(map)) => instances.extend(map.iter().map(|(k, v)| {
+                (
+                    format!("[\"{k}\"]"),
+                    None,
+                    Some(hcl::Value::Array(vec![
+                        hcl::Value::from(k.clone()),
+                        v.clone(),
+                    ])),
+                )
+            })),
+            Ok(hcl::Value::Array(set)) => {
+                instances.extend(set.iter().filter_map(|v| v.as_str()).map(|k| {
+                    (
+                        format!("[\"{k}\"]"),
+                        None,
+                        Some(hcl::Value::Array(vec![
+                            hcl::Value::from(k),
+                            hcl::Value::from(k),
+                        ])),
+                    )
+                }))
+            }
+            _ => instances.push((String::new(), None, None)),
+        }
+    } else {
+        instances.push((String::new(), None, None));
+    }
+    let mut out = Vec::new();
+    let waivers = inline_waivers(lines, block.span.clone(), problems);
+    for (suffix, index, each) in instances {
+        // Null, not left over from the previous resource: `count.index` outside a counted
+        // resource must not evaluate.
+        match index {
+            Some(i) => ctx.declare_var("count", hcl::value!({ index = (i) })),
+            None => ctx.declare_var("count", hcl::Value::Null),
+        }
+        match &each {
+            Some(hcl::Value::Array(pair)) => {
+                let mut obj = hcl::Map::new();
+                obj.insert("key".to_string(), pair[0].clone());
+                obj.insert("value".to_string(), pair[1].clone());
+                ctx.declare_var("each", hcl::Value::Object(obj));
+            }
+            _ => ctx.declare_var("each", hcl::Value::Null),
+        }
+        let mut resource = TfResource {
+            address: format!("{base}{suffix}"),
+            resource_type: rtype.to_string(),
+            location: lines.of(block.span.clone()),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            waivers: waivers.clone(),
+            references: Default::default(),
+        };
+        read_body(&block.body, "", ctx, lines, &mut resource);
+        if !default_tags.is_empty() && rtype.starts_with("aws_") {
+            let (mut tags, at) = match resource.attributes.remove("tags") {
+                Some((Json::Object(own), at)) => (own, at),
+                _ => (serde_json::Map::new(), resource.location.clone()),
+            };
+            for (k, v) in default_tags {
+                tags.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            resource.attributes.insert("tags", (Json::Object(tags), at));
+        }
+        resource.attributes.shrink_to_fit();
+        resource.unknown.shrink_to_fit();
+        resource.references.shrink_to_fit();
+        out.push(resource);
+    }
+    out
+}
+
+/// Expands a `dynamic "name" { for_each = …; content { … } }` block into one nested `name` block
+/// per element, as Terraform does. A `for_each` known only after apply leaves the block unknown.
+pub(super) fn read_dynamic(
+    block: &TfBlock,
+    prefix: &str,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    nested: &mut BTreeMap<String, Vec<Json>>,
+    nested_at: &mut BTreeMap<String, Location>,
+    resource: &mut TfResource,
+) {
+    let Some(name) = label(block, 0) else { return };
+    let key = format!("{prefix}{name}");
+    let attribute = |k: &str| block.body.attribute(k);
+    let Some(content) = block.body.blocks().find(|b| b.ident.as_str() == "content") else {
+        return;
+    };
+    // `iterator = rule` names the loop variable; it defaults to the block's label.
+    let iterator = attribute("iterator")
+        .map(|a| lines.text(&a.value.span).trim().to_string())
+        .unwrap_or_else(|| name.clone());
+    let elements: Vec<(hcl::Value, hcl::Value)> =
+        match attribute("for_each").map(|a| evaluate_expr(&a.value, ctx)) {
+            Some(Ok(hcl::Value::Array(items))) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (hcl::Value::from(i as u64), v))
+                .collect(),
+            Some(Ok(hcl::Value::Object(map))) => map
+                .into_iter()
+                .map(|(k, v)| (hcl::Value::from(k), v))
+                .collect(),
+            _ => {
+                resource.unknown.insert(key, lines.of(block.span.clone()));
+                return;
+            }
+        };
+    nested_at
+        .entry(key.clone())
+        .or_insert_with(|| lines.of(block.span.clone()));
+    let entries = nested.entry(key).or_default();
+    for (k, v) in elements {
+        let mut scope = ctx.clone();
+        let mut object = hcl::Map::new();
+        object.insert("key".to_string(), k);
+        object.insert("value".to_string(), v);
+        scope.declare_var(iterator.as_str(), hcl::Value::Object(object));
+        let mut inner = TfResource {
+            address: String::new(),
+            resource_type: String::new(),
+            location: lines.of(content.span.clone()),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            waivers: Vec::new(),
+            references: Default::default(),
+        };
+        read_body(&content.body, "", &scope, lines, &mut inner);
+        entries.push(Json::Object(
+            inner
+                .attributes
+                .into_iter()
+                .map(|(k, (v, _))| (k.to_string(), v))
+                .collect(),
+        ));
+    }
+}
+
+/// Evaluates a body's attributes and nested blocks into `resource`, under `prefix`.
+pub(super) fn read_body(
+    body: &TfBody,
+    prefix: &str,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    resource: &mut TfResource,
+) {
+    for attr in body.attributes() {
+        let key = if prefix.is_empty() {
+            attr.key.clone()
+        } else {
+            shared_key(&format!("{prefix}{}", attr.key))
+        };
+        if matches!(&*attr.key, "count" | "for_each" | "depends_on" | "provider")
+            && prefix.is_empty()
+        {
+            continue;
+        }
+        let at = lines.of(attr.key_span.clone());
+        match evaluate_expr(&attr.value, ctx) {
+            Ok(value) => {
+                let mut value = normalise(to_json(&value));
+                // A secret known before apply is written in the repository (literally, as a
+                // variable default or in a variable file); its value never enters the model.
+                // Flags such as `manage_master_user_password = true` hold no secret.
+                let literal = value.as_str().is_some_and(|s| !s.is_empty());
+                if crate::secrets::is_terraform_secret(&attr.key) && literal {
+                    value = Json::String(crate::secrets::REDACTED.into());
+                }
+                resource.attributes.insert(key, (value, at));
+            }
+            Err(_) => {
+                if let Some(address) = reference(lines.text(&attr.value.span)) {
+                    resource.references.insert(key.clone(), address);
+                }
+                resource.unknown.insert(key, at);
+            }
+        }
+    }
+    // Nested blocks become arrays of objects under the block's name (`encrypt_at_rest[0].enabled`).
+    let mut nested: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    let mut nested_at: BTreeMap<String, Location> = BTreeMap::new();
+    for block in body.blocks() {
+        let ident = block.ident.clone();
+        if ident == "lifecycle" {
+            continue;
+        }
+        if ident == "dynamic" {
+            read_dynamic(
+                block,
+                prefix,
+                ctx,
+                lines,
+                &mut nested,
+                &mut nested_at,
+                resource,
+            );
+            continue;
+        }
+        let mut inner = TfResource {
+            address: String::new(),
+            resource_type: String::new(),
+            location: lines.of(block.span.clone()),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            waivers: Vec::new(),
+            references: Default::default(),
+        };
+        read_body(&block.body, "", ctx, lines, &mut inner);
+        let object: serde_json::Map<String, Json> = inner
+            .attributes
+            .into_iter()
+            .map(|(k, (v, _))| (k.to_string(), v))
+            .collect();
+        nested_at
+            .entry(format!("{prefix}{ident}"))
+            .or_insert_with(|| lines.of(block.span.clone()));
+        nested
+            .entry(format!("{prefix}{ident}"))
+            .or_default()
+            .push(Json::Object(object));
+    }
+    for (key, items) in nested {
+        let at = nested_at
+            .remove(&key)
+            .unwrap_or_else(|| resource.location.clone());
+        resource
+            .attributes
+            .insert(shared_key(&key), (Json::Array(items), at));
+    }
+}
+
+/// Terraform converts strings to booleans and numbers where the schema wants them: `"true"`,
+/// `"300"`. Without the provider schema, liftoff normalises the unambiguous forms.
+pub(super) fn normalise(value: Json) -> Json {
+    match value {
+        Json::String(s) if s == "true" => Json::Bool(true),
+        Json::String(s) if s == "false" => Json::Bool(false),
+        Json::String(s)
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() < 16 =>
+        {
+            s.parse::<i64>().map(Json::from).unwrap_or(Json::String(s))
+        }
+        other => other,
+    }
+}

@@ -270,6 +270,15 @@ fn compose_overlays_for_tests_and_separate_stacks_stay_apart() {
     );
     assert_eq!(db["status"], "fail", "{db:#}");
     assert_eq!(db["location"]["path"], "deploy/common.yml");
+    // A literal password in the test overlay is reported there, and only warns.
+    let secret = result(
+        &report,
+        "security.plaintext-secrets",
+        "compose:deploy/docker-compose.test.yml#test-db",
+        "test",
+    );
+    assert_eq!(secret["status"], "fail");
+    assert_eq!(secret["requirement"], "recommended");
     // Two stacks in one environment are two projects: each keeps its own file.
     for (service, path) in [
         ("search", "tools/dev/search/docker-compose.yaml"),
@@ -283,6 +292,26 @@ fn compose_overlays_for_tests_and_separate_stacks_stay_apart() {
             "no result about {target}"
         );
     }
+}
+
+#[test]
+fn a_literal_secret_in_a_base_file_production_uses_blocks_production() {
+    let dir = copy_of("compose");
+    let base = dir.path().join("deploy/docker-compose.yml");
+    let text = std::fs::read_to_string(&base).unwrap().replace(
+        "    command: gunicorn app.wsgi -w 4\n",
+        "    command: gunicorn app.wsgi -w 4\n    environment:\n      DJANGO_SECRET_KEY: 9f8a7c6d5e4b3a2910fedcba\n",
+    );
+    std::fs::write(&base, text).unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let secret = result(
+        &report,
+        "security.plaintext-secrets",
+        "compose:deploy/docker-compose.yml#web",
+        "production",
+    );
+    assert_eq!(secret["status"], "fail");
+    assert_eq!(secret["requirement"], "required");
 }
 
 #[test]
@@ -349,6 +378,8 @@ fn ansible_inventories_give_each_environment_its_servers() {
             ("staging", vec!["staging-web-1"])
         ]
     );
+    // Staging's sudoers are not production's admins.
+    assert!(loaded.deployment.access.admins.is_none());
 }
 
 #[test]

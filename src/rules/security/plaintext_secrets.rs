@@ -99,23 +99,33 @@ impl Rule for PlaintextSecrets {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        // Every setting with the component that owns it (None: the environment's own .env).
-        let settings: Vec<(&Setting, Option<&str>)> = cx
+        // Every setting with the component that owns it (None: the environment's own .env) and
+        // its environment.
+        let settings: Vec<(&Setting, Option<&str>, &crate::model::Environment)> = cx
             .model
             .environments
             .iter()
             .flat_map(|e| {
-                let own = e
-                    .components
-                    .iter()
-                    .flat_map(|c| c.settings.iter().map(move |s| (s, Some(c.name.as_str()))));
+                let own = e.components.iter().flat_map(move |c| {
+                    c.settings
+                        .iter()
+                        .map(move |s| (s, Some(c.name.as_str()), e))
+                });
                 e.settings
                     .iter()
                     .chain(&e.committed_secrets)
-                    .map(|s| (s, None))
+                    .map(move |s| (s, None, e))
                     .chain(own)
             })
             .collect();
+        // A file read for several environments is judged where it matters most.
+        let rank = |e: &crate::model::Environment| match e.kind() {
+            crate::model::EnvKind::Production => 4,
+            crate::model::EnvKind::Backup => 3,
+            crate::model::EnvKind::Staging => 2,
+            crate::model::EnvKind::Qa => 1,
+            crate::model::EnvKind::Development => 0,
+        };
         let mut out = Vec::new();
         for file in cx.model.artefacts.iter().filter(|a| {
             a.status == crate::model::ArtefactStatus::Read
@@ -126,16 +136,18 @@ impl Rule for PlaintextSecrets {
                         | crate::model::ArtefactKind::Kubernetes
                 )
         }) {
-            let in_file: Vec<&(&Setting, Option<&str>)> = settings
+            let mut in_file: Vec<&(&Setting, Option<&str>, &crate::model::Environment)> = settings
                 .iter()
-                .filter(|(s, _)| s.origin.location().is_some_and(|l| *l.path == *file.path))
+                .filter(|(s, _, _)| s.origin.location().is_some_and(|l| *l.path == *file.path))
                 .collect();
+            in_file.sort_by_key(|(_, _, e)| std::cmp::Reverse(rank(e)));
             let mut seen = std::collections::BTreeSet::new();
-            for (secret, component) in in_file
+            for (secret, component, env) in in_file
                 .iter()
-                .filter(|(s, _)| s.value == SettingValue::Secret)
+                .filter(|(s, _, _)| s.value == SettingValue::Secret)
             {
-                // A file merged into several environments is reported once per line.
+                // A file merged into several environments is reported once per line, in the
+                // environment where it matters most.
                 if !seen.insert(secret.origin.location().map(|l| (l.line, l.column))) {
                     continue;
                 }
@@ -149,7 +161,8 @@ impl Rule for PlaintextSecrets {
                         target,
                         format!("{} holds a literal secret in a committed file", secret.name),
                     )
-                    .at(&secret.origin),
+                    .at(&secret.origin)
+                    .in_env(&env.name),
                 );
             }
             if seen.is_empty() {
@@ -157,7 +170,7 @@ impl Rule for PlaintextSecrets {
                     format!("{}:{}", file.kind, file.path),
                     "no literal secret values",
                 );
-                out.push(finding.at_opt(in_file.first().map(|(s, _)| &s.origin)));
+                out.push(finding.at_opt(in_file.first().map(|(s, _, _)| &s.origin)));
             }
         }
         out.extend(terraform_secrets(cx));

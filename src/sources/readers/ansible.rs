@@ -148,7 +148,14 @@ fn read_inventory(
             ));
         }
     }
-    if let Some(users) = inventory.all_vars.get("users") {
+    // `security.few-admins` counts production's admins: only an inventory that places hosts in
+    // production says who they are (a staging or an old inventory lists other people).
+    let production = placed.keys().any(|name| {
+        env_names
+            .iter()
+            .any(|(n, k)| n == name && *k == EnvKind::Production)
+    });
+    if let (Some(users), true) = (inventory.all_vars.get("users"), production) {
         if let ansible::VarValue::List(list) = &users.value {
             let admins = list
                 .iter()

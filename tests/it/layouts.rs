@@ -649,3 +649,39 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
     );
     liftoff().arg("check").arg(bare.path()).assert().code(1);
 }
+
+#[test]
+fn staging_alarms_do_not_evidence_production_monitoring() {
+    let dir = copy_of("api");
+    let alarm = "resource \"aws_cloudwatch_metric_alarm\" \"api_5xx\" {\n  alarm_name  = \"records-api-5xx\"\n  namespace   = \"AWS/ApiGateway\"\n  metric_name = \"5XXError\"\n  threshold   = 0\n}\n";
+    std::fs::write(dir.path().join("terraform/staging/alarms.tf"), alarm).unwrap();
+    let alarms = |report: &Value| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "monitoring.api-alarms")
+            .unwrap()
+            .clone()
+    };
+    let (_, report) = check(dir.path(), &[]);
+    let staging_only = alarms(&report);
+    assert_eq!(staging_only["status"], "fail");
+    assert!(
+        staging_only["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("not evidenced"),
+        "{staging_only:#}"
+    );
+    assert!(staging_only["location"].is_null());
+    // The same alarm in production's root counts.
+    std::fs::write(dir.path().join("terraform/production/alarms.tf"), alarm).unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let production = alarms(&report);
+    assert_eq!(production["message"], "no alarm on canary");
+    assert_eq!(
+        production["location"]["path"],
+        "terraform/production/alarms.tf"
+    );
+}

@@ -92,7 +92,19 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
     let mut alarms = Vec::new();
     let mut dashboards = Vec::new();
     let mut tracing = None;
-    for r in &deployment.resources {
+    // Production's monitoring is what the rules ask about: a staging alarm or canary neither
+    // evidences it nor should a failing rule point at a staging file.
+    let production: Vec<&str> = deployment
+        .environments
+        .iter()
+        .filter(|e| e.kind() == crate::model::EnvKind::Production)
+        .map(|e| e.name.as_str())
+        .collect();
+    for r in deployment.resources.iter().filter(|r| {
+        r.environment
+            .as_deref()
+            .is_none_or(|env| production.contains(&env))
+    }) {
         match r.resource_type.as_str() {
             "aws_synthetics_canary" => {
                 let rate = r

@@ -120,6 +120,10 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
         }
     }
     env.routes.extend(app.routes.iter().cloned());
+    // The monitoring facts are production's (see `derived::monitoring_from_resources`).
+    if env.kind() != crate::model::EnvKind::Production {
+        return;
+    }
     let monitoring = &mut deployment.monitoring;
     if let Some(tracing) = &app.tracing {
         let value = if tracing.value { "xray" } else { "none" };

@@ -145,13 +145,32 @@ pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), Inp
                 objects.config_maps.insert(name.to_string(), entries);
             }
             "Secret" => {
+                // A Secret object is a container: what it holds is a committed secret only when
+                // it authenticates (a credential-named key, or a URL with a password), the same
+                // test as for any other setting. `data` values are base64; an undecodable one
+                // under a credential name still counts.
                 for field in ["data", "stringData"] {
                     if let Some(Value::Map(entries)) = root.get(field).map(|d| &d.value) {
                         for (k, v) in entries {
-                            let literal = v
-                                .as_str()
-                                .is_some_and(|s| !s.is_empty() && !s.starts_with("${"));
-                            if let (Some(key), true) = (k.as_str(), literal) {
+                            let (Some(key), Some(raw)) = (k.as_str(), v.as_str()) else {
+                                continue;
+                            };
+                            if raw.is_empty() || raw.starts_with("${") {
+                                continue;
+                            }
+                            let value = if field == "data" {
+                                use base64::Engine;
+                                base64::engine::general_purpose::STANDARD
+                                    .decode(raw.trim())
+                                    .ok()
+                                    .and_then(|b| String::from_utf8(b).ok())
+                                    .unwrap_or_else(|| raw.to_string())
+                            } else {
+                                raw.to_string()
+                            };
+                            if super::dotenv::classify(key, &value, &value)
+                                == crate::model::SettingValue::Secret
+                            {
                                 objects.literal_secrets.push((
                                     name.to_string(),
                                     key.to_string(),

@@ -845,6 +845,35 @@ fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
         ),
         "{secrets:?}"
     );
+    // A user name in a Secret authenticates no one: only the password is a committed secret.
+    assert!(
+        !secrets
+            .iter()
+            .any(|t| t.ends_with("#db-credentials.username")),
+        "{secrets:?}"
+    );
+    // Settings kept in a Secret object are not secrets unless they authenticate; base64 `data`
+    // is decoded before it is judged.
+    std::fs::write(
+        dir.path().join("k8s/production/settings.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: app-env}\nstringData:\n  PORT: \"8000\"\n  PRIMARY_HOSTNAME: registry.example.gov\n  CELERY_BROKER_URL: redis://localhost:6379\n  BROKER_URL: amqp://app:hunter2hunter2@mq:5672\ndata:\n  API_TOKEN: c2stbGl2ZS0xMjM0NTY3ODkwYWJjZGVm\n  LOG_LEVEL: aW5mbw==\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let flagged: Vec<&str> = results(&report, "security.plaintext-secrets")
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .filter_map(|r| r["target"].as_str())
+        .filter(|t| t.contains("settings.yaml"))
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            "kubernetes:k8s/production/settings.yaml#app-env.API_TOKEN",
+            "kubernetes:k8s/production/settings.yaml#app-env.BROKER_URL"
+        ]
+    );
+    std::fs::remove_file(dir.path().join("k8s/production/settings.yaml")).unwrap();
     for format in ["json", "text", "sarif", "html"] {
         let out = liftoff()
             .arg("check")

@@ -98,7 +98,8 @@ struct SarifResult<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Fingerprints {
-    #[serde(rename = "liftoffTarget/v1")]
+    /// v2: the environment is part of it (one address in two roots is two alerts).
+    #[serde(rename = "liftoffTarget/v2")]
     target: String,
 }
 

@@ -685,3 +685,166 @@ fn staging_alarms_do_not_evidence_production_monitoring() {
         "terraform/production/alarms.tf"
     );
 }
+
+#[test]
+fn global_sources_of_every_kind_belong_to_every_deployed_environment() {
+    let dir = copy_of("kustomize");
+    std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+    std::fs::write(
+        dir.path().join("shared/cache.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cache}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: cache, image: \"redis:7.2\"}]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("shared/common.env"), "LOG_LEVEL=info\n").unwrap();
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: web\nsources:\n  - {kubernetes: shared/}\n  - {dotenv: shared/common.env}\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\n  development: {kind: development}\n",
+    )
+    .unwrap();
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let with_cache: Vec<&str> = loaded
+        .deployment
+        .environments
+        .iter()
+        .filter(|e| e.components.iter().any(|c| c.name == "cache"))
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(with_cache, ["production", "staging"]);
+    let with_setting: Vec<&str> = loaded
+        .deployment
+        .environments
+        .iter()
+        .filter(|e| e.setting("LOG_LEVEL").is_some())
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(with_setting, ["production", "staging"]);
+    let file = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .find(|a| a.path == "shared/cache.yaml")
+        .unwrap();
+    assert_eq!(file.status.as_str(), "read");
+}
+
+#[test]
+fn a_waiver_can_name_one_environment() {
+    let dir = copy_of("shared-root");
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: sessions\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\nwaivers:\n  - rule: reliability.pitr\n    target: aws_dynamodb_table.sessions\n    environment: staging\n    reason: staging sessions are throwaway\n    expires: 2027-06-30\n",
+    )
+    .unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let target = "aws_dynamodb_table.sessions";
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "staging")["status"],
+        "waived"
+    );
+    assert_eq!(
+        result(&report, "reliability.pitr", target, "production")["status"],
+        "pass"
+    );
+    // An environment the manifest does not declare is an input error with the known names.
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: sessions\nenvironments:\n  production: {kind: production}\nwaivers:\n  - rule: reliability.pitr\n    environment: prodution\n    reason: r\n    expires: 2027-06-30\n",
+    )
+    .unwrap();
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no environment named `prodution` is declared"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `production`?"), "{err}");
+}
+
+#[test]
+fn reports_name_environments_group_findings_and_render_code() {
+    let dir = copy_of("api");
+    // Many findings of one rule: the text report lists five and says how many more.
+    for i in 0..8 {
+        std::fs::write(
+            dir.path().join(format!("terraform/production/t{i}.tf")),
+            format!("resource \"aws_dynamodb_table\" \"t{i}\" {{\n  name     = \"t{i}\"\n  hash_key = \"id\"\n}}\n"),
+        )
+        .unwrap();
+    }
+    let text = |extra: &[&str]| {
+        let out = liftoff()
+            .arg("check")
+            .args(extra)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plain = text(&[]);
+    assert!(
+        plain.contains(
+            "  BLOCK reliability.pitr (8 findings)\n        aws_dynamodb_table.t0 [production]: "
+        ),
+        "{plain}"
+    );
+    assert!(
+        plain.contains("        … and 3 more; --verbose lists all\n        fix: "),
+        "{plain}"
+    );
+    // The verdict and counts open the report.
+    assert!(plain.starts_with("liftoff: "), "{plain}");
+    assert!(
+        plain
+            .lines()
+            .nth(3)
+            .unwrap()
+            .contains("production:  NOT READY"),
+        "{plain}"
+    );
+    let verbose = text(&["--verbose"]);
+    assert!(
+        verbose.contains("aws_dynamodb_table.t7 [production]: "),
+        "{verbose}"
+    );
+    // Markdown: warnings carry where they are.
+    let markdown = text(&["--format", "markdown"]);
+    assert!(
+        markdown.contains("| rule | target | finding | where |\n|---|---|---|---|\n| `"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("`aws_dynamodb_table.t0 [production]`"),
+        "{markdown}"
+    );
+    // HTML shows code spans as code, never as backticks.
+    let html = text(&["--format", "html"]);
+    assert!(html.contains("<code>point_in_time_recovery</code>") || html.contains("</code>"));
+    let body = html.split("<h2>Findings").nth(1).unwrap();
+    assert!(
+        !body.contains('`'),
+        "a literal backtick in the HTML findings"
+    );
+    // SARIF fingerprints keep two environments' findings apart.
+    let sarif: Value = serde_json::from_str(&text(&["--format", "sarif"])).unwrap();
+    let prints: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["liftoffTarget/v2"]
+                .as_str()
+                .unwrap()
+        })
+        .filter(|p| {
+            p.starts_with("reliability.pitr|") && p.ends_with("|aws_dynamodb_table.records")
+        })
+        .collect();
+    assert_eq!(
+        prints,
+        [
+            "reliability.pitr|development|aws_dynamodb_table.records",
+            "reliability.pitr|pre-production|aws_dynamodb_table.records"
+        ]
+    );
+}

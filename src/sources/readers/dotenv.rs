@@ -12,7 +12,42 @@ impl Reader for Dotenv {
     }
 
     fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        let declared = cx.declared_of(ArtefactKind::Dotenv);
+        let deployed = cx.deployed();
         for artefact in cx.pending(ArtefactKind::Dotenv) {
+            // A global declared source holds settings of every deployed environment.
+            if artefact.environment.is_none()
+                && declared
+                    .iter()
+                    .any(|d| d.environment.is_none() && d.covers(&artefact.path))
+            {
+                let parsed = super::read_text(&cx.dir.join(&artefact.path), &artefact.path)
+                    .and_then(|text| crate::sources::dotenv::parse(&artefact.path, &text));
+                match parsed {
+                    Ok(settings) => {
+                        for env in cx
+                            .deployment
+                            .environments
+                            .iter_mut()
+                            .filter(|e| deployed.contains(&e.name))
+                        {
+                            env.settings.extend(settings.iter().cloned());
+                        }
+                        cx.mark(
+                            &artefact.path,
+                            ArtefactKind::Dotenv,
+                            ArtefactStatus::Read,
+                            format!(
+                                "{} settings for {} (declared for every deployed environment)",
+                                settings.len(),
+                                deployed.join(", ")
+                            ),
+                        );
+                    }
+                    Err(e) => cx.unreadable(e, ArtefactKind::Dotenv, None),
+                }
+                continue;
+            }
             let Some(env_name) = artefact.environment.clone() else {
                 // A bare `.env` is usually a developer's local settings: not production evidence.
                 let why = cx.unattached_reason(

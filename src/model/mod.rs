@@ -994,6 +994,23 @@ pub struct Resource {
     pub unknown: SortedMap<Location>,
     /// Attributes that refer to another resource, by its address.
     pub references: SortedMap<String>,
+    /// The resource this one belongs to, as AWS relates them: an RDS read replica's source, an
+    /// Aurora instance's cluster. Such a member is no data store of its own: it inherits its
+    /// primary's engine, encryption and backups, and gives the primary a standby.
+    pub member_of: Option<String>,
+}
+
+impl Deployment {
+    /// The members (read replicas, cluster instances) of the resource at `address` in `env`.
+    pub fn members_of<'a>(
+        &'a self,
+        address: &'a str,
+        env: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources.iter().filter(move |r| {
+            r.member_of.as_deref() == Some(address) && r.environment.as_deref() == env
+        })
+    }
 }
 
 impl Resource {

@@ -162,7 +162,17 @@ pub fn on_resource(
     resource: &crate::model::Resource,
     attribute: &str,
 ) -> Finding {
-    let finding = finding.at(&resource.origin_of(attribute));
+    let mut finding = finding.at(&resource.origin_of(attribute));
+    // A resource whose `count` or `for_each` Terraform knows only after apply may not exist.
+    if let Some(key) = ["count", "for_each"]
+        .into_iter()
+        .find(|k| resource.unknown.contains_key(k))
+    {
+        finding.message = format!(
+            "{} (if it is created: its `{key}` is known only after apply)",
+            finding.message
+        );
+    }
     match &resource.environment {
         Some(env) => finding.in_env(env),
         None => finding,
@@ -182,5 +192,20 @@ pub fn unknown_until_apply(resource: &crate::model::Resource, attribute: &str) -
             attribute,
         )
         .at(&crate::model::Origin::Artefact(at.clone()))
+    })
+}
+
+/// The `not-applicable` finding for a read replica or cluster member, which is judged through its
+/// primary (`what` says what it inherits), or `None` for a resource of its own.
+pub fn member_of_primary(resource: &crate::model::Resource, what: &str) -> Option<Finding> {
+    resource.member_of.as_ref().map(|primary| {
+        on_resource(
+            Finding::not_applicable(
+                resource.address.clone(),
+                format!("a member of `{primary}`: {what}"),
+            ),
+            resource,
+            "replicate_source_db",
+        )
     })
 }

@@ -36,6 +36,9 @@ impl Rule for PreferredDatastore {
         let preferred: Vec<String> = cx.param("preferred_datastores")?;
         let out = resources(cx.model, &STORES)
             .map(|r| {
+                if let Some(member) = member_of_primary(r, "not a data store of its own") {
+                    return member;
+                }
                 let technology = technology(r);
                 let ok = preferred.iter().any(|p| p == &technology);
                 let finding = Finding::judge(

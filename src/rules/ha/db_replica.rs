@@ -65,9 +65,29 @@ impl Rule for DbReplica {
 /// across zones by design.
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     resources(cx.model, &["aws_db_instance"])
-        .filter(|r| r.attr("replicate_source_db").is_none())
         .chain(modules_with_input(cx.model, &["multi_az"]).map(|(m, _)| m))
         .map(|r| {
+            if let Some(member) = member_of_primary(
+                r,
+                "a read replica is the standby, not a database to replicate",
+            ) {
+                return member;
+            }
+            // A read replica can be promoted when the primary fails.
+            if let Some(replica) = cx
+                .model
+                .members_of(&r.address, r.environment.as_deref())
+                .next()
+            {
+                return on_resource(
+                    Finding::pass(
+                        r.address.clone(),
+                        format!("the read replica `{}` can be promoted", replica.address),
+                    ),
+                    replica,
+                    "replicate_source_db",
+                );
+            }
             if let Some(unknown) = unknown_until_apply(r, "multi_az") {
                 return unknown;
             }

@@ -294,6 +294,9 @@ impl Rule for BackupTags {
         let tag: Tag = cx.param("backup_tag")?;
         let out = resources(cx.model, &DATA_RESOURCES)
             .map(|r| {
+                if let Some(member) = member_of_primary(r, "backed up with its primary") {
+                    return member;
+                }
                 if let Some(unknown) = unknown_until_apply(r, "tags") {
                     return unknown;
                 }
@@ -301,6 +304,23 @@ impl Rule for BackupTags {
                     .attr("tags")
                     .and_then(|t| t.value.get(&tag.key))
                     .and_then(|v| v.as_str());
+                // Tags known in part (`merge(data.x.tags, {...})`): the tag is unknown only when
+                // it is set to, or may come from, a value known after apply.
+                let unknown_tag = [format!("tags.{}", tag.key), "tags.*".to_string()]
+                    .into_iter()
+                    .find_map(|k| r.unknown.get(&k).map(|at| (k, at.clone())));
+                if let (None, Some((key, at))) = (value, unknown_tag) {
+                    return on_resource(
+                        Finding::not_evidenced(
+                            r.address.clone(),
+                            &format!("`{key}` (known only after apply)"),
+                            "a plan JSON",
+                        ),
+                        r,
+                        "tags",
+                    )
+                    .at(&crate::model::Origin::Artefact(at));
+                }
                 let finding = match value {
                     Some(v) if tag.values.iter().any(|a| a == v) => {
                         Finding::pass(r.address.clone(), format!("tagged {}={v}", tag.key))
@@ -469,6 +489,9 @@ fn pitr_terraform(cx: &Context<'_>) -> Vec<Finding> {
         &["aws_dynamodb_table", "aws_db_instance", "aws_rds_cluster"],
     )
     .map(|r| {
+        if let Some(member) = member_of_primary(r, "recovered with its primary") {
+            return member;
+        }
         let (attribute, on) = match r.resource_type.as_str() {
             "aws_dynamodb_table" => (
                 "point_in_time_recovery",

@@ -81,6 +81,9 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
     ];
     let mut findings = resources(cx.model, &types)
         .map(|r| {
+            if let Some(member) = member_of_primary(r, "AWS encrypts it as its primary") {
+                return member;
+            }
             let target = r.address.clone();
             let (attribute, verdict): (&str, Option<bool>) = match r.resource_type.as_str() {
                 "aws_db_instance" | "aws_rds_cluster" => (
@@ -115,7 +118,10 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
                 // Encrypted by the provider's default (S3 since January 2023, DynamoDB, MSK).
                 _ => ("", None),
             };
-            if let Some(unknown) = unknown_until_apply(r, attribute) {
+            // A key set from another resource (`aws_kms_key.k.arn`) is configured: only its
+            // value is unknown, and the verdict needs only that it is set.
+            let presence_decides = attribute == "kms_master_key_id";
+            if let Some(unknown) = unknown_until_apply(r, attribute).filter(|_| !presence_decides) {
                 return unknown;
             }
             let finding = match verdict {

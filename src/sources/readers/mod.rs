@@ -8,6 +8,7 @@
 //! into exit code 2.
 
 mod ansible;
+mod aws;
 mod compose;
 mod derived;
 mod dotenv;

@@ -131,6 +131,7 @@ impl Reader for Terraform {
             };
             apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
+        super::aws::relate(&mut cx.deployment.resources);
         let reasons = leftover_reasons(cx, &files, &used);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
@@ -635,5 +636,6 @@ fn into_resource(r: terraform::TfResource, env: &std::sync::Arc<str>) -> crate::
         attributes,
         unknown: r.unknown,
         references: r.references,
+        member_of: None,
     }
 }

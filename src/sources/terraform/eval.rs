@@ -147,3 +147,96 @@ pub(super) fn evaluate_with(
         }
     }
 }
+
+/// What is known of an object whose whole value Terraform knows only after apply:
+/// `merge(data.x.tags, { BackupPolicy = "Prod" })` still has a known `BackupPolicy`.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct PartialObject {
+    /// Keys whose value is known.
+    pub(super) known: serde_json::Map<String, Json>,
+    /// Keys that are set, to values known only after apply.
+    pub(super) unknown_keys: Vec<String>,
+    /// Keys known only after apply may be present too (an opaque argument of `merge`).
+    pub(super) open: bool,
+}
+
+impl PartialObject {
+    /// Merges `later` over this object, as `merge()` does: its keys win; an open argument may
+    /// override every key set before it.
+    fn merge(&mut self, later: PartialObject) {
+        if later.open {
+            let earlier: Vec<String> = self.known.keys().cloned().collect();
+            self.known.clear();
+            self.unknown_keys.extend(earlier);
+            self.open = true;
+        }
+        for key in later.unknown_keys {
+            self.known.remove(&key);
+            if !self.unknown_keys.contains(&key) {
+                self.unknown_keys.push(key);
+            }
+        }
+        for (key, value) in later.known {
+            self.unknown_keys.retain(|k| k != &key);
+            self.known.insert(key, value);
+        }
+    }
+}
+
+/// The known part of an object expression (an object literal, `merge(...)`, `tomap(...)`), or
+/// `None` when it is no such expression.
+pub(super) fn partial_object(expr: &hcl::Expression, ctx: &Context) -> Option<PartialObject> {
+    use hcl::Expression as E;
+    match expr {
+        E::Parenthesis(inner) => partial_object(inner, ctx),
+        E::Object(object) => {
+            let mut out = PartialObject::default();
+            for (key, value) in object {
+                let key = match key {
+                    hcl::ObjectKey::Identifier(id) => Some(id.to_string()),
+                    hcl::ObjectKey::Expression(e) => e
+                        .evaluate(ctx)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string)),
+                    // The enum is non-exhaustive: a future kind of key is not known here.
+                    _ => None,
+                };
+                let Some(key) = key else {
+                    out.open = true;
+                    continue;
+                };
+                match value.evaluate(ctx) {
+                    Ok(v) => {
+                        out.known.insert(key, to_json(&v));
+                    }
+                    Err(_) => out.unknown_keys.push(key),
+                }
+            }
+            Some(out)
+        }
+        E::FuncCall(call) if call.name.namespace.is_empty() => match call.name.name.as_str() {
+            "tomap" => partial_object(call.args.first()?, ctx),
+            "merge" if !call.expand_final => {
+                let mut out = PartialObject::default();
+                for arg in &call.args {
+                    let part = match arg.evaluate(ctx) {
+                        Ok(hcl::Value::Object(map)) => PartialObject {
+                            known: map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect(),
+                            ..PartialObject::default()
+                        },
+                        Ok(hcl::Value::Null) => PartialObject::default(),
+                        Ok(_) => return None,
+                        Err(_) => partial_object(arg, ctx).unwrap_or(PartialObject {
+                            open: true,
+                            ..PartialObject::default()
+                        }),
+                    };
+                    out.merge(part);
+                }
+                Some(out)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -21,6 +21,8 @@ pub(super) struct ModuleCall {
     pub(super) installed: std::rc::Rc<BTreeMap<String, String>>,
     /// Keep problems in [`Root::unreadable`] and read the rest.
     pub(super) keep_going: bool,
+    /// The caller's `count` or `for_each` known only after apply: everything inside may exist.
+    pub(super) may_exist: Option<(String, Location)>,
 }
 
 /// The remote modules `terraform init` downloaded for the root in `folder`, from
@@ -240,100 +242,53 @@ pub(super) fn read_module(
                         );
                         for r in &mut expanded {
                             r.address = format!("{}{}", call.prefix, r.address);
+                            // Inside a module whose count is known only after apply.
+                            if let Some((key, at)) = &call.may_exist {
+                                r.unknown.insert(key.as_str(), at.clone());
+                            }
                         }
                         root.resources.extend(expanded);
                     }
                 }
                 "module" => {
                     let name = label(block, 0).unwrap_or_default();
-                    let value_of = |key: &str| block.body.attribute(key);
-                    let source = value_of("source")
-                        .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default();
-                    let local = source.starts_with("./") || source.starts_with("../");
-                    let key = if call.key.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{}.{name}", call.key)
-                    };
-                    let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
-                    if !local || call.depth >= MAX_MODULE_DEPTH {
-                        let version = value_of("version")
-                            .and_then(|a| evaluate_expr(&a.value, &ctx).ok())
-                            .and_then(|v| v.as_str().map(String::from));
-                        let followed =
-                            !local && installed.is_some() && call.depth < MAX_MODULE_DEPTH;
-                        root.modules.push(RemoteModule {
-                            address: format!("{}module.{name}", call.prefix),
-                            source: source.clone(),
-                            version,
-                            location: lines.of(block.span.clone()),
-                            followed,
-                        });
-                        if !followed {
-                            // Its code is out of reach, but its inputs are written here: rules
-                            // judge the inputs they recognise (`storage_encrypted`, `multi_az`, …).
-                            let mut inputs = TfResource {
-                                address: format!("{}module.{name}", call.prefix),
-                                resource_type: "module".to_string(),
-                                location: lines.of(block.span.clone()),
-                                attributes: Default::default(),
-                                unknown: Default::default(),
-                                waivers: inline_waivers(&lines, block.span.clone(), &mut problems),
-                                references: Default::default(),
-                            };
-                            read_body(&block.body, "", &ctx, &lines, &mut inputs);
-                            root.resources.push(inputs);
-                            continue;
-                        }
-                    }
-                    let mut inner = ModuleCall {
-                        prefix: format!("{}module.{name}.", call.prefix),
-                        default_tags: default_tags.clone(),
-                        depth: call.depth + 1,
-                        installed: call.installed.clone(),
-                        keep_going: call.keep_going,
-                        key,
-                        ..ModuleCall::default()
-                    };
-                    let meta = [
-                        "source",
-                        "version",
-                        "count",
-                        "for_each",
-                        "providers",
-                        "depends_on",
-                    ];
-                    for attr in block.body.attributes().filter(|a| !meta.contains(&&*a.key)) {
-                        match evaluate_expr(&attr.value, &ctx) {
-                            Ok(v) => {
-                                inner.inputs.insert(attr.key.to_string(), v);
+                    for instance in instances(block, &ctx, &lines) {
+                        // `count.index` and `each` are known inside this instance's inputs.
+                        let owned;
+                        let ctx: &Context = match (&instance.index, &instance.each) {
+                            (None, None) => &ctx,
+                            (index, each) => {
+                                let mut c = context(&vars, &locals, workspace);
+                                if let Some(i) = index {
+                                    c.declare_var("count", hcl::value!({ index = (*i) }));
+                                }
+                                if let Some((k, v)) = each {
+                                    let mut obj = hcl::Map::new();
+                                    obj.insert("key".to_string(), k.clone());
+                                    obj.insert("value".to_string(), v.clone());
+                                    c.declare_var("each", hcl::Value::Object(obj));
+                                }
+                                owned = c;
+                                &owned
                             }
-                            Err(_) => inner.unknown_inputs.push(attr.key.to_string()),
-                        }
-                    }
-                    let path = match installed.filter(|_| !local) {
-                        Some(installed) => installed.clone(),
-                        None => module_path(folder, &source),
-                    };
-                    if !dir.join(&path).is_dir() {
-                        problems.push(
-                            Diagnostic::at(lines.of(block.span.clone()), format!("module `{name}`: the source `{source}` is not a directory in the repository"))
-                                .expected("a local module path relative to this folder"),
-                        );
-                        continue;
-                    }
-                    match read_module(dir, &path, &[], workspace, &inner) {
-                        Ok(read) => {
-                            root.resources.extend(read.resources);
-                            root.modules.extend(read.modules);
-                            root.folders.extend(read.folders);
-                            root.files.extend(read.files);
-                            root.unreadable.extend(read.unreadable);
-                        }
-                        Err(InputError::Invalid(d)) => problems.extend(d),
-                        Err(e) => return Err(e),
+                        };
+                        let address = format!("{}module.{name}{}", call.prefix, instance.suffix);
+                        let may_exist = instance.unknown.clone().or(call.may_exist.clone());
+                        read_module_call(
+                            dir,
+                            folder,
+                            workspace,
+                            call,
+                            block,
+                            &name,
+                            &address,
+                            may_exist,
+                            ctx,
+                            &lines,
+                            &default_tags,
+                            &mut root,
+                            &mut problems,
+                        )?;
                     }
                 }
                 _ => {}
@@ -346,6 +301,197 @@ pub(super) fn read_module(
     } else {
         Err(InputError::Invalid(problems))
     }
+}
+
+/// One instance of a `module` block (`count` and `for_each` expand it as they do resources).
+pub(super) struct Instance {
+    /// `[0]`, `["logs"]`, or empty.
+    pub(super) suffix: String,
+    pub(super) index: Option<i64>,
+    pub(super) each: Option<(hcl::Value, hcl::Value)>,
+    /// Where the `count` or `for_each` is that Terraform knows only after apply: the instance may
+    /// not exist.
+    pub(super) unknown: Option<(String, Location)>,
+}
+
+/// The instances a block's `count` or `for_each` creates: none when it is 0 or empty (switched
+/// off, so nothing inside is judged), one bare instance "that may exist" when the value is
+/// known only after apply.
+pub(super) fn instances(block: &TfBlock, ctx: &Context, lines: &Lines<'_>) -> Vec<Instance> {
+    let bare = |unknown| Instance {
+        suffix: String::new(),
+        index: None,
+        each: None,
+        unknown,
+    };
+    if let Some(count) = block.body.attribute("count") {
+        return match evaluate_expr(&count.value, ctx) {
+            Ok(v) => {
+                let n = v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .or_else(|| v.as_bool().map(u64::from))
+                    .unwrap_or(0);
+                (0..n as i64)
+                    .map(|i| Instance {
+                        suffix: format!("[{i}]"),
+                        index: Some(i),
+                        each: None,
+                        unknown: None,
+                    })
+                    .collect()
+            }
+            Err(_) => vec![bare(Some((
+                "count".into(),
+                lines.of(count.value.span.clone()),
+            )))],
+        };
+    }
+    if let Some(each) = block.body.attribute("for_each") {
+        return match evaluate_expr(&each.value, ctx) {
+            Ok(hcl::Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| Instance {
+                    suffix: format!("[\"{k}\"]"),
+                    index: None,
+                    each: Some((hcl::Value::from(k.clone()), v.clone())),
+                    unknown: None,
+                })
+                .collect(),
+            Ok(hcl::Value::Array(set)) => set
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|k| Instance {
+                    suffix: format!("[\"{k}\"]"),
+                    index: None,
+                    each: Some((hcl::Value::from(k), hcl::Value::from(k))),
+                    unknown: None,
+                })
+                .collect(),
+            _ => vec![bare(Some((
+                "for_each".into(),
+                lines.of(each.value.span.clone()),
+            )))],
+        };
+    }
+    vec![bare(None)]
+}
+
+/// Reads one instance of a module call: a remote module's inputs, or the module's resources.
+#[allow(clippy::too_many_arguments)]
+fn read_module_call(
+    dir: &Path,
+    folder: &str,
+    workspace: &str,
+    call: &ModuleCall,
+    block: &TfBlock,
+    name: &str,
+    address: &str,
+    may_exist: Option<(String, Location)>,
+    ctx: &Context,
+    lines: &Lines<'_>,
+    default_tags: &BTreeMap<String, Json>,
+    root: &mut Root,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<(), InputError> {
+    let value_of = |key: &str| block.body.attribute(key);
+    let source = value_of("source")
+        .and_then(|a| evaluate_expr(&a.value, ctx).ok())
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default();
+    let local = source.starts_with("./") || source.starts_with("../");
+    let key = if call.key.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}.{name}", call.key)
+    };
+    let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
+    if !local || call.depth >= MAX_MODULE_DEPTH {
+        let version = value_of("version")
+            .and_then(|a| evaluate_expr(&a.value, ctx).ok())
+            .and_then(|v| v.as_str().map(String::from));
+        let followed = !local && installed.is_some() && call.depth < MAX_MODULE_DEPTH;
+        root.modules.push(RemoteModule {
+            address: address.to_string(),
+            source: source.clone(),
+            version,
+            location: lines.of(block.span.clone()),
+            followed,
+        });
+        if !followed {
+            // Its code is out of reach, but its inputs are written here: rules
+            // judge the inputs they recognise (`storage_encrypted`, `multi_az`, …).
+            let mut inputs = TfResource {
+                address: address.to_string(),
+                resource_type: "module".to_string(),
+                location: lines.of(block.span.clone()),
+                attributes: Default::default(),
+                unknown: Default::default(),
+                waivers: inline_waivers(lines, block.span.clone(), problems),
+                references: Default::default(),
+            };
+            read_body(&block.body, "", ctx, lines, &mut inputs);
+            if let Some((key, at)) = &may_exist {
+                inputs.unknown.insert(key.as_str(), at.clone());
+            }
+            root.resources.push(inputs);
+            return Ok(());
+        }
+    }
+    let mut inner = ModuleCall {
+        prefix: format!("{address}."),
+        may_exist: may_exist.clone(),
+        default_tags: default_tags.clone(),
+        depth: call.depth + 1,
+        installed: call.installed.clone(),
+        keep_going: call.keep_going,
+        key,
+        ..ModuleCall::default()
+    };
+    let meta = [
+        "source",
+        "version",
+        "count",
+        "for_each",
+        "providers",
+        "depends_on",
+    ];
+    for attr in block.body.attributes().filter(|a| !meta.contains(&&*a.key)) {
+        match evaluate_expr(&attr.value, ctx) {
+            Ok(v) => {
+                inner.inputs.insert(attr.key.to_string(), v);
+            }
+            Err(_) => inner.unknown_inputs.push(attr.key.to_string()),
+        }
+    }
+    let path = match installed.filter(|_| !local) {
+        Some(installed) => installed.clone(),
+        None => module_path(folder, &source),
+    };
+    if !dir.join(&path).is_dir() {
+        problems.push(
+            Diagnostic::at(
+                lines.of(block.span.clone()),
+                format!(
+                    "module `{name}`: the source `{source}` is not a directory in the repository"
+                ),
+            )
+            .expected("a local module path relative to this folder"),
+        );
+        return Ok(());
+    }
+    match read_module(dir, &path, &[], workspace, &inner) {
+        Ok(read) => {
+            root.resources.extend(read.resources);
+            root.modules.extend(read.modules);
+            root.folders.extend(read.folders);
+            root.files.extend(read.files);
+            root.unreadable.extend(read.unreadable);
+        }
+        Err(InputError::Invalid(d)) => problems.extend(d),
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 pub(super) fn provider_default_tags(files: &[Parsed], ctx: &Context) -> BTreeMap<String, Json> {

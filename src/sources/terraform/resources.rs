@@ -97,7 +97,8 @@ pub(super) fn expand(
                 let n = v.as_u64().unwrap_or(0);
                 instances.extend((0..n as i64).map(|i| (format!("[{i}]"), Some(i), None)));
             }
-            // An unknown count: judge the configuration once, under the bare address.
+            // An unknown count: judge the configuration once, under the bare address, as one
+            // that may exist (`count` is recorded as unknown).
             Err(_) => instances.push((String::new(), Some(0), None)),
         }
     } else if let Some(each) = meta("for_each") {
@@ -129,6 +130,15 @@ pub(super) fn expand(
     } else {
         instances.push((String::new(), None, None));
     }
+    // `count` / `for_each` that Terraform knows only after apply.
+    let may_exist = [("count", meta("count")), ("for_each", meta("for_each"))]
+        .into_iter()
+        .find_map(|(key, attr)| {
+            let attr = attr?;
+            evaluate_expr(&attr.value, ctx)
+                .is_err()
+                .then(|| (key, lines.of(attr.value.span.clone())))
+        });
     let mut out = Vec::new();
     let waivers = inline_waivers(lines, block.span.clone(), problems);
     for (suffix, index, each) in instances {
@@ -157,6 +167,9 @@ pub(super) fn expand(
             references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut resource);
+        if let Some((key, at)) = &may_exist {
+            resource.unknown.insert(*key, at.clone());
+        }
         if !default_tags.is_empty() && rtype.starts_with("aws_") {
             let (mut tags, at) = match resource.attributes.remove("tags") {
                 Some((Json::Object(own), at)) => (own, at),
@@ -275,6 +288,20 @@ pub(super) fn read_body(
                 resource.attributes.insert(key, (value, at));
             }
             Err(_) => {
+                // An object known in part: its known keys are facts, the rest is unknown key by
+                // key (`tags.Name`), or as a whole (`tags.*`) after an opaque `merge` argument.
+                if let Some(partial) = partial_object(&attr.value.expr, ctx) {
+                    for k in &partial.unknown_keys {
+                        resource.unknown.insert(format!("{key}.{k}"), at.clone());
+                    }
+                    if partial.open {
+                        resource.unknown.insert(format!("{key}.*"), at.clone());
+                    }
+                    resource
+                        .attributes
+                        .insert(key, (Json::Object(partial.known), at));
+                    continue;
+                }
                 if let Some(address) = reference(lines.text(&attr.value.span)) {
                     resource.references.insert(key.clone(), address);
                 }

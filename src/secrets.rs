@@ -35,6 +35,171 @@ pub fn is_secret_key(key: &str) -> bool {
     SECRET_MARKERS.iter().any(|m| lower.contains(m)) || lower.ends_with("_key") || lower == "key"
 }
 
+/// What a value written under a name is, as far as committed secrets go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It authenticates: committing it leaks it.
+    Secret,
+    /// A stand-in for a value set outside the repository (`UPDATE_IN_CONSOLE`, `<password>`).
+    Placeholder,
+    /// Not a secret, and why.
+    NotSecret(&'static str),
+}
+
+/// Name endings that say the value is a path, switch, name, reference or setting, even when the
+/// name also mentions a secret (`CERT_PRIVATE_KEY_PATH`, `api_key.enabled`, `http_tokens`).
+const NOT_SECRET_ENDINGS: [&str; 30] = [
+    "_path",
+    "_file",
+    "_dir",
+    "_directory",
+    "_enabled",
+    ".enabled",
+    "_enable",
+    "_disabled",
+    "_ttl",
+    "_expiry",
+    "_expires",
+    "_timeout",
+    "_length",
+    "_algorithm",
+    "_type",
+    "_name",
+    "_arn",
+    "_id",
+    "_url",
+    "_uri",
+    "_endpoint",
+    "_host",
+    "_header",
+    "_version",
+    "_region",
+    "_tokens",
+    "_count",
+    "_policy",
+    "_allowlist",
+    "_format",
+];
+
+/// Values that stand in for the real one.
+const PLACEHOLDERS: [&str; 16] = [
+    "changeme",
+    "change_me",
+    "change-me",
+    "update_in_console",
+    "update-in-console",
+    "replace_me",
+    "replace-me",
+    "replaceme",
+    "todo",
+    "tbd",
+    "dummy",
+    "placeholder",
+    "example",
+    "secret",
+    "password",
+    "your_password",
+];
+
+/// Whether `value` written under `name` is a committed secret: a value that authenticates.
+/// Switches and enums, paths, references to a secret store, URLs without credentials,
+/// placeholders and plain short words are not, whatever the name says; a URL with a password is,
+/// whatever the name says.
+pub fn judge(name: &str, value: &str) -> Verdict {
+    let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let lower = value.to_ascii_lowercase();
+    let name_lower = name.to_ascii_lowercase();
+    if value.is_empty() {
+        return Verdict::NotSecret("empty");
+    }
+    if url_with_password(value) {
+        return Verdict::Secret;
+    }
+    if !is_secret_key(name) {
+        return Verdict::NotSecret("its name holds no secret");
+    }
+    if NOT_SECRET_ENDINGS.iter().any(|e| name_lower.ends_with(e)) {
+        return Verdict::NotSecret("its name says it is a path, switch, name or reference");
+    }
+    if matches!(
+        lower.as_str(),
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "enabled"
+            | "disabled"
+            | "required"
+            | "optional"
+            | "none"
+            | "null"
+            | "nil"
+    ) || value.parse::<f64>().is_ok()
+    {
+        return Verdict::NotSecret("a switch, enum or number");
+    }
+    if value.starts_with('/')
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || value.starts_with("~/")
+        || lower.starts_with("file:")
+    {
+        return Verdict::NotSecret("a path");
+    }
+    if lower.starts_with("arn:")
+        || lower.starts_with("ssm:")
+        || lower.starts_with("{{resolve:")
+        || lower.starts_with("vault:")
+        || lower.starts_with("secretsmanager:")
+        || lower.starts_with("projects/")
+    {
+        return Verdict::NotSecret("a reference to a secret store");
+    }
+    if value.contains("${") {
+        return Verdict::NotSecret("a reference to another variable");
+    }
+    if let Some((_, rest)) = lower.split_once("://") {
+        // A DSN carries its key as the user part (`https://<key>@host/1`).
+        let authority = rest.split('/').next().unwrap_or_default();
+        if !authority.contains('@') {
+            return Verdict::NotSecret("a URL without credentials");
+        }
+    }
+    let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if PLACEHOLDERS.contains(&bare)
+        || (value.starts_with('<') && value.ends_with('>'))
+        || (value.starts_with("{{") && value.ends_with("}}"))
+        || bare.starts_with("your")
+        || (bare.len() >= 3 && bare.chars().all(|c| c == 'x'))
+        || (value.len() >= 3 && value.chars().all(|c| c == '*'))
+    {
+        return Verdict::Placeholder;
+    }
+    // A plain word (`State`, `internal`) authenticates no one; a credential mixes in digits or
+    // symbols, or is long.
+    if value.len() <= 12
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_')
+    {
+        return Verdict::NotSecret("a plain word");
+    }
+    Verdict::Secret
+}
+
+/// A URL with a password in it (`postgres://app:pw@db/x`).
+pub fn url_with_password(value: &str) -> bool {
+    value.split_once("://").is_some_and(|(_, rest)| {
+        let authority = rest.split('/').next().unwrap_or_default();
+        authority
+            .split_once('@')
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(_, password)| !password.is_empty() && !password.starts_with("${"))
+    })
+}
+
 /// Redacts `value` when `key` looks secret, else the secret-looking keys inside it.
 pub fn redact_entry(key: &str, value: &mut Value) {
     if is_secret_key(key) && !matches!(value, Value::Null | Value::Bool(_)) {
@@ -82,6 +247,118 @@ mod tests {
         ] {
             assert!(is_terraform_secret(name), "{name}");
         }
+    }
+
+    #[test]
+    fn real_secret_shapes_are_secrets() {
+        // Shapes of real credentials (made up for this test, none is valid anywhere).
+        let secrets = [
+            ("DB_PASSWORD", "hunter2"),
+            ("POSTGRES_PASSWORD", "pR0d-Pa55w0rd!"),
+            ("MYSQL_ROOT_PASSWORD", "Zq8vT3xL9mN2"),
+            (
+                "SECRET_KEY",
+                "django-insecure-7f#k2@x!9q%v3m^z&1w8e*r4t6y0u",
+            ),
+            ("DJANGO_SECRET_KEY", "9f8a7c6d5e4b3a2910fedcba"),
+            ("JWT_SECRET", "c2VjcmV0LWp3dC1zaWduaW5nLWtleS0yMDI2"),
+            ("API_KEY", "ak_9d8c7b6a5f4e3d2c1b0a"),
+            ("STRIPE_SECRET_KEY", "sk_live_51Hq2RtLzK8vN0pXy3Wm7QaBc"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9aB3cD4e",
+            ),
+            ("aws_secret_key", "q8Zr4Vb1Nm6Xc2Lk9Js5Hg3Fd7Sa0Pw"),
+            ("GITHUB_TOKEN", "ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ"),
+            ("SLACK_TOKEN", "xoxb-2026-1234567890-AbCdEfGhIjKlMnOpQrSt"),
+            ("NPM_TOKEN", "npm_8fK2mQ9xL4vB7nR1tY6wZ3cE5hJ0aS"),
+            (
+                "SENTRY_DSN",
+                "https://4f3e2d1c0b9a@o12345.ingest.sentry.io/678",
+            ),
+            (
+                "DATABASE_URL",
+                "postgres://registry:s3cr3tpw@db:5432/registry",
+            ),
+            ("BROKER_URL", "amqp://app:hunter2hunter2@mq:5672"),
+            ("REDIS_URL", "redis://:R3d1sPa55@cache:6379/0"),
+            (
+                "MONGODB_URI",
+                "mongodb://admin:m0ng0Pw@mongo1:27017/?replicaSet=rs0",
+            ),
+            ("auth_token", "tok_83hd92kd02kd92jd"),
+            ("master_password", "Adm1nP@ssw0rd2026"),
+            ("private_key", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSj"),
+            ("CLIENT_SECRET", "0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+            ("OAUTH_CLIENT_SECRET", "GOCSPX-4f8Kx2mQ9vL7nB3tR6wY1zC5"),
+            ("WEBHOOK_SECRET", "whsec_9fK2mQ8xL4vB7nR1tY6w"),
+            ("ENCRYPTION_KEY", "3q2+7w==aGVsbG8td29ybGQtMTIz"),
+            ("SMTP_PASSWORD", "mail-relay-2026!"),
+            ("DECRYPT_P12_FILE_PASSWORD", "p12-Pa55-2026"),
+            ("MOSIP_WEBSUB_SECRET", "websub-s3cret-9f8e7d"),
+            ("PARTNER_APIKEY", "pk-1f2e3d4c5b6a7980"),
+            ("credentials", "user:9fk2mQ8xL4vB"),
+            ("ADMIN_PASSWD", "Pa55w0rd99"),
+            ("DSN", "https://abc123def456@sentry.example.org/42"),
+        ];
+        for (name, value) in secrets {
+            assert_eq!(judge(name, value), Verdict::Secret, "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_not_secrets() {
+        let look_alikes = [
+            ("http_tokens", "required"),
+            ("api_key.enabled", "true"),
+            ("xpack.security.authc.api_key.enabled", "true"),
+            ("CERT_PRIVATE_KEY_PATH", "/run/secrets/jwt-private-key"),
+            ("OIDP_CLIENT_PRIVATE_KEY_PATH", "/secrets/client.key"),
+            ("SECRET_FILE", "/run/secrets/app"),
+            ("TOKEN_TTL", "3600"),
+            ("PASSWORD_LENGTH", "16"),
+            ("JWT_ALGORITHM", "RS256"),
+            ("SECRET_NAME", "prod/registry/db"),
+            (
+                "SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-2:000000000000:secret:db",
+            ),
+            ("KMS_KEY_ID", "alias/registry"),
+            ("ESIGNET_TOKEN_URL", "http://esignet:8080/v1/token"),
+            ("MAP_REGION_KEY", "State"),
+            ("OPENCRVS_METABASE_MAP_REGION_KEY", "State"),
+            ("MOSIP_VERIFIABLE_CREDENTIAL_ALLOWLIST", "birth,death"),
+            ("db_password", "UPDATE_IN_CONSOLE"),
+            ("master_password", "changeme"),
+            ("API_KEY", "<your-api-key>"),
+            ("SECRET_KEY", "{{ secret_key }}"),
+            ("PASSWORD", "xxxxxx"),
+            ("password", "********"),
+            ("TOKEN", "your-token-here"),
+            ("DB_PASSWORD", "${DB_PASSWORD}"),
+            ("AUTH_ENABLED", "false"),
+            ("SECRET_KEY_VERSION", "2"),
+            ("SESSION_SECRET", "ssm:/registry/session-secret"),
+            (
+                "API_SECRET",
+                "{{resolve:secretsmanager:registry:SecretString:api}}",
+            ),
+            ("CELERY_BROKER_URL", "redis://localhost:6379"),
+            ("TOKEN_HEADER", "Authorization"),
+            ("PRIVATE_KEY_DIR", "./keys"),
+            ("SECRET_TYPE", "Opaque"),
+        ];
+        for (name, value) in look_alikes {
+            assert_ne!(judge(name, value), Verdict::Secret, "{name}={value}");
+        }
+        assert_eq!(
+            judge("db_password", "UPDATE_IN_CONSOLE"),
+            Verdict::Placeholder
+        );
+        assert_eq!(
+            judge("PORT", "8000"),
+            Verdict::NotSecret("its name holds no secret")
+        );
     }
 
     #[test]

@@ -10,7 +10,6 @@
 
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::{Location, Origin, Setting, SettingValue};
-use crate::secrets::is_secret_key;
 use std::collections::HashMap;
 
 /// Reads `.env` text into settings for the model. `path` names the file in locations and errors.
@@ -153,30 +152,25 @@ fn entries(path: &str, text: &str) -> Result<Vec<Entry>, InputError> {
 /// How a value is kept in the model: secrets are never stored. `literal` is the value with every
 /// unresolved reference removed: what is written in the file itself.
 pub fn classify(name: &str, value: &str, literal: &str) -> SettingValue {
+    use crate::secrets::{Verdict, judge, url_with_password};
     // A secret-named value that still has a real literal part is a committed secret even if it
-    // contains a `$` by accident (`SECRET_KEY=abc$def...`).
-    let literal_secret = is_secret_key(name) && literal.trim().chars().count() >= 8;
+    // contains a `$` by accident (`SECRET_KEY=abc$def...`). What counts as a secret is one
+    // judgement for every reader (`secrets::judge`).
+    // Judged on the whole value: a stray `$` cuts the literal short, an unresolved `${X}` makes
+    // it a reference.
+    let verdict = judge(name, value);
+    let literal_secret = verdict == Verdict::Secret && literal.trim().chars().count() >= 8;
     if value.is_empty() {
         SettingValue::Empty
-    } else if literal != value && !literal_secret && !has_credentials(literal) {
+    } else if literal != value && !literal_secret && !url_with_password(literal) {
         SettingValue::Reference
-    } else if literal_secret || is_secret_key(name) && literal == value || has_credentials(literal)
+    } else if (verdict == Verdict::Secret && (literal == value || literal_secret))
+        || url_with_password(literal)
     {
         SettingValue::Secret
     } else {
         SettingValue::Literal(value.to_string())
     }
-}
-
-/// A URL with a password in it (`postgres://app:pw@db/x`) is a secret whatever its name.
-fn has_credentials(value: &str) -> bool {
-    value.split_once("://").is_some_and(|(_, rest)| {
-        let authority = rest.split('/').next().unwrap_or_default();
-        authority
-            .split_once('@')
-            .and_then(|(userinfo, _)| userinfo.split_once(':'))
-            .is_some_and(|(_, password)| !password.is_empty())
-    })
 }
 
 fn is_name(name: &str) -> bool {

@@ -12,6 +12,7 @@ mod manifest;
 mod profiles;
 mod reports;
 mod rules;
+mod semantics;
 mod terraform_matrix;
 mod tls;
 mod watch;

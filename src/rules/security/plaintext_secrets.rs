@@ -31,10 +31,21 @@ and fork forever; rotating it is the only fix.",
 };
 
 /// The paths (`master_user_options.master_user_password`) of redacted secrets in an attribute,
-/// nested blocks included.
-fn committed_secrets(path: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+/// nested blocks included, and of placeholders (`UPDATE_IN_CONSOLE`) where a secret would go.
+fn committed_secrets(
+    path: &str,
+    value: &serde_json::Value,
+    out: &mut Vec<String>,
+    placeholders: &mut Vec<(String, String)>,
+) {
     let leaf = path.rsplit('.').next().unwrap_or(path);
     match value {
+        serde_json::Value::String(s)
+            if crate::secrets::is_terraform_secret(leaf)
+                && crate::secrets::judge(leaf, s) == crate::secrets::Verdict::Placeholder =>
+        {
+            placeholders.push((path.to_string(), s.clone()));
+        }
         serde_json::Value::String(s)
             if s == crate::secrets::REDACTED && crate::secrets::is_terraform_secret(leaf) =>
         {
@@ -42,12 +53,12 @@ fn committed_secrets(path: &str, value: &serde_json::Value, out: &mut Vec<String
         }
         serde_json::Value::Array(items) => {
             for item in items {
-                committed_secrets(path, item, out);
+                committed_secrets(path, item, out, placeholders);
             }
         }
         serde_json::Value::Object(map) => {
             for (k, v) in map {
-                committed_secrets(&format!("{path}.{k}"), v, out);
+                committed_secrets(&format!("{path}.{k}"), v, out, placeholders);
             }
         }
         _ => {}
@@ -61,8 +72,23 @@ fn terraform_secrets(cx: &Context<'_>) -> Vec<Finding> {
     for r in &cx.model.resources {
         for (name, fact) in &r.attributes {
             let mut paths = Vec::new();
-            committed_secrets(name, &fact.value, &mut paths);
+            let mut placeholders = Vec::new();
+            committed_secrets(name, &fact.value, &mut paths, &mut placeholders);
             paths.dedup();
+            // A placeholder is a note, not a leak: the real value is set outside the repository.
+            for (key, placeholder) in placeholders {
+                let finding = Finding::pass(
+                    format!("{}.{key}", r.address),
+                    format!(
+                        "`{key}` holds the placeholder `{placeholder}`: the real value is set outside the repository"
+                    ),
+                )
+                .at(&fact.origin);
+                out.push(match &r.environment {
+                    Some(env) => finding.in_env(env),
+                    None => finding,
+                });
+            }
             for key in paths {
                 let finding = Finding::fail(
                     format!("{}.{key}", r.address),

@@ -281,8 +281,10 @@ pub(super) fn read_body(
                 // A secret known before apply is written in the repository (literally, as a
                 // variable default or in a variable file); its value never enters the model.
                 // Flags such as `manage_master_user_password = true` hold no secret.
-                let literal = value.as_str().is_some_and(|s| !s.is_empty());
-                if crate::secrets::is_terraform_secret(&attr.key) && literal {
+                let committed = value.as_str().is_some_and(|s| {
+                    crate::secrets::judge(&attr.key, s) == crate::secrets::Verdict::Secret
+                });
+                if crate::secrets::is_terraform_secret(&attr.key) && committed {
                     value = Json::String(crate::secrets::REDACTED.into());
                 }
                 resource.attributes.insert(key, (value, at));

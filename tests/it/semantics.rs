@@ -1,0 +1,141 @@
+//! Judging deployments as their tools deploy them (AWS, the Serverless Framework, compose):
+//! switched-off code, relations between resources, what is known before apply, secrets.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    root().join("tests/fixtures/semantics").join(name)
+}
+
+fn report(dir: &Path) -> Value {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// (status, message) of `rule` about `target`.
+fn verdict(report: &Value, rule: &str, target: &str) -> (String, String) {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target)
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .unwrap_or_else(|| ("missing".into(), String::new()))
+}
+
+fn status(report: &Value, rule: &str, target: &str) -> String {
+    verdict(report, rule, target).0
+}
+
+#[test]
+fn switched_off_modules_are_not_judged_and_unknown_counts_may_exist() {
+    let r = report(&fixture("aws"));
+    let targets: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["target"].as_str())
+        .collect();
+    assert!(!targets.iter().any(|t| t.starts_with("module.sandbox_db")));
+    assert!(
+        !targets.iter().any(|t| t.starts_with("module.preview_db")),
+        "count from a variable's default of false"
+    );
+    let (status, message) = verdict(
+        &r,
+        "security.db-not-public",
+        "module.feature_db.aws_db_instance.this",
+    );
+    assert_eq!(status, "fail");
+    assert!(
+        message.ends_with("(if it is created: its `count` is known only after apply)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn read_replicas_belong_to_their_primary() {
+    let r = report(&fixture("aws"));
+    let (status, message) = verdict(&r, "ha.db-replica", "aws_db_instance.primary");
+    assert_eq!(status, "pass");
+    assert!(message.contains("read replica"), "{message}");
+    for replica in ["aws_db_instance.replica", "aws_db_instance.reporting"] {
+        for rule in [
+            "ha.db-replica",
+            "reliability.pitr",
+            "security.encryption-at-rest",
+            "cost.preferred-datastore",
+            "reliability.backup-tags",
+        ] {
+            assert_eq!(
+                status_of(&r, rule, replica),
+                "not-applicable",
+                "{rule} on {replica}"
+            );
+        }
+        // A public replica would still be public: exposure is judged on the member.
+        assert_eq!(status_of(&r, "security.db-not-public", replica), "pass");
+    }
+}
+
+fn status_of(r: &Value, rule: &str, target: &str) -> String {
+    status(r, rule, target)
+}
+
+#[test]
+fn references_are_set_and_maps_are_known_key_by_key() {
+    let r = report(&fixture("aws"));
+    assert_eq!(
+        status(&r, "security.encryption-at-rest", "aws_sns_topic.events"),
+        "pass",
+        "a CMK set from aws_kms_key.topics.key_id is configured"
+    );
+    assert_eq!(
+        verdict(&r, "reliability.backup-tags", "aws_dynamodb_table.sessions"),
+        ("pass".to_string(), "tagged BackupPolicy=Prod".to_string())
+    );
+    let (status, message) = verdict(&r, "reliability.backup-tags", "aws_dynamodb_table.audit");
+    assert_eq!(status, "fail");
+    assert!(
+        message.contains("`tags.BackupPolicy` (known only after apply)"),
+        "a later map known after apply may override the tag: {message}"
+    );
+}
+
+#[test]
+fn committed_secrets_are_values_that_authenticate() {
+    let r = report(&fixture("aws"));
+    let secrets: Vec<(&str, &str)> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "security.plaintext-secrets")
+        .map(|x| (x["target"].as_str().unwrap(), x["status"].as_str().unwrap()))
+        .collect();
+    assert!(
+        secrets.contains(&("aws_db_instance.leaky.password", "fail")),
+        "{secrets:?}"
+    );
+    assert!(
+        secrets.contains(&("aws_db_instance.legacy.password", "pass")),
+        "a placeholder is a note: {secrets:?}"
+    );
+    assert!(
+        !secrets.iter().any(|(t, _)| t.contains("http_tokens")),
+        "{secrets:?}"
+    );
+    let text = serde_json::to_string(&r).unwrap();
+    assert!(!text.contains("Pr0d-Pa55w0rd-2026"));
+}

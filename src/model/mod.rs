@@ -490,6 +490,21 @@ pub struct Component {
     /// The target an artefact names this component by (`compose:<file>#<service>`), when the
     /// component comes from that artefact alone.
     pub artefact_target: Option<String>,
+    /// A function packaged as a zip for a managed runtime (`nodejs20.x`): AWS runs no image of
+    /// the team's.
+    pub runtime: Option<Fact<String>>,
+    /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
+    /// a missing setting belongs.
+    pub log_retention: Option<LogRetention>,
+}
+
+/// A component's log retention as its deployment tool sets it.
+#[derive(Clone, Debug)]
+pub struct LogRetention {
+    /// Days, or `None` when nothing sets it and the logs are kept forever.
+    pub days: Option<Fact<u32>>,
+    /// Where the setting is written, or would be (`provider` in serverless.yml).
+    pub origin: Origin,
 }
 
 impl Component {
@@ -523,6 +538,8 @@ impl Component {
             settings: Vec::new(),
             published: Vec::new(),
             artefact_target: None,
+            runtime: None,
+            log_retention: None,
         }
     }
 

@@ -615,6 +615,8 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         settings: Vec::new(),
         published: Vec::new(),
         artefact_target: None,
+        runtime: None,
+        log_retention: None,
     }
 }
 

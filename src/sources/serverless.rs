@@ -29,6 +29,8 @@ pub struct App {
     pub alarms: Vec<Fact<String>>,
     /// Queues and topics: (logical id, has a dead-letter queue, location).
     pub queues: Vec<(String, bool, Location)>,
+    /// Where `provider` is written: a missing provider-wide setting points there.
+    pub provider: Option<Location>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -39,6 +41,22 @@ pub struct Function {
     /// A function URL without IAM authorisation.
     pub public_url: Option<Location>,
     pub settings: Vec<Setting>,
+    /// How the framework packages it: a container image (`image: <uri>` or
+    /// `image: {name: x}` naming `provider.ecr.images.x.uri`), else a zip for a managed runtime.
+    pub package: Package,
+    /// `logRetentionInDays` of the function, else of the provider; `None` when neither sets it
+    /// (the framework then creates a log group that never expires).
+    pub log_retention_days: Option<Fact<u32>>,
+}
+
+/// What AWS runs for a function.
+#[derive(Clone, Debug)]
+pub enum Package {
+    /// A container image: its URI (judged by its tag), or `None` when it is built by the
+    /// framework from a local Dockerfile (`provider.ecr.images.x.path`) and pushed by digest.
+    Image(Option<Fact<String>>),
+    /// A zip archive on a managed runtime (`nodejs20.x`, `dotnet8`), when one is named.
+    Zip(Option<Fact<String>>),
 }
 
 const UNKNOWN: char = '\u{1}';
@@ -182,6 +200,7 @@ pub fn read(
     let mut app = App {
         service,
         stage,
+        provider: provider.map(|p| doc.location(p)),
         ..App::default()
     };
     if let Some(tracing) = provider.and_then(|p| p.get("tracing")) {
@@ -250,11 +269,45 @@ fn read_function(
     app: &mut App,
     problems: &mut Vec<Diagnostic>,
 ) {
+    let provider = r.root.get("provider");
+    let fact_text = |node: &Node| {
+        r.text(node)
+            .map(|t| Fact::new(t, Origin::Artefact(doc.location(node))))
+    };
+    let package = match function.get("image") {
+        Some(image) => {
+            let uri = match image.get("name").and_then(|n| r.text(n)) {
+                Some(name) => provider
+                    .and_then(|p| p.get("ecr"))
+                    .and_then(|e| e.get("images"))
+                    .and_then(|i| i.get(&name))
+                    .and_then(|i| i.get("uri"))
+                    .and_then(fact_text),
+                None => image.get("uri").or(Some(image)).and_then(fact_text),
+            };
+            Package::Image(uri)
+        }
+        None => Package::Zip(
+            function
+                .get("runtime")
+                .or_else(|| provider.and_then(|p| p.get("runtime")))
+                .and_then(fact_text),
+        ),
+    };
+    let log_retention_days = function
+        .get("logRetentionInDays")
+        .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")))
+        .and_then(|n| {
+            let days = r.text(n)?.parse().ok()?;
+            Some(Fact::new(days, Origin::Artefact(doc.location(n))))
+        });
     let mut out = Function {
         name: name.to_string(),
         location: doc.location(key),
         public_url: None,
         settings: settings(doc, r, function.get("environment")),
+        package,
+        log_retention_days,
     };
     if let Some(url) = function.get("url") {
         let iam = url

@@ -139,3 +139,90 @@ fn committed_secrets_are_values_that_authenticate() {
     let text = serde_json::to_string(&r).unwrap();
     assert!(!text.contains("Pr0d-Pa55w0rd-2026"));
 }
+
+#[test]
+fn serverless_functions_are_judged_as_the_framework_deploys_them() {
+    let r = report(&fixture("serverless"));
+    let (zip, message) = verdict(
+        &r,
+        "env.production-dev-images",
+        "component:production/housingApi",
+    );
+    assert_eq!(zip, "not-applicable");
+    assert!(message.contains("`dotnet8` runtime"), "{message}");
+    assert_eq!(
+        verdict(&r, "env.production-dev-images", "component:production/importer"),
+        (
+            "fail".to_string(),
+            "image `000000000000.dkr.ecr.eu-west-2.amazonaws.com/importer:latest` uses the moving `latest` tag".to_string()
+        )
+    );
+    assert_eq!(
+        status(
+            &r,
+            "env.production-dev-images",
+            "component:production/reports"
+        ),
+        "pass",
+        "provider.ecr.images.reports.uri is pinned"
+    );
+    // logRetentionInDays: the provider's for most, the function's own where it sets one.
+    assert_eq!(
+        verdict(
+            &r,
+            "monitoring.log-retention",
+            "component:production/housingApi"
+        ),
+        ("pass".to_string(), "logs kept 180 days".to_string())
+    );
+    assert_eq!(
+        verdict(
+            &r,
+            "monitoring.log-retention",
+            "component:production/importer"
+        ),
+        (
+            "fail".to_string(),
+            "logs kept 30 days, outside 180..240".to_string()
+        )
+    );
+}
+
+#[test]
+fn a_missing_log_retention_points_at_the_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = fixture("serverless");
+    std::fs::create_dir_all(dir.path().join("api")).unwrap();
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    let text = std::fs::read_to_string(source.join("api/serverless.yml"))
+        .unwrap()
+        .replace("  logRetentionInDays: 180\n", "");
+    std::fs::write(dir.path().join("api/serverless.yml"), text).unwrap();
+    std::fs::copy(
+        source.join("terraform/production/main.tf"),
+        dir.path().join("terraform/production/main.tf"),
+    )
+    .unwrap();
+    let r = report(dir.path());
+    let result = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| {
+            x["rule"] == "monitoring.log-retention"
+                && x["target"] == "component:production/housingApi"
+        })
+        .unwrap();
+    assert_eq!(result["status"], "fail");
+    assert!(
+        result["message"]
+            .as_str()
+            .unwrap()
+            .contains("set it under `provider`")
+    );
+    assert_eq!(result["location"]["path"], "api/serverless.yml");
+    assert_eq!(
+        result["location"]["line"], 4,
+        "the first line of `provider`"
+    );
+}

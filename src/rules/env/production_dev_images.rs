@@ -116,6 +116,17 @@ impl Rule for ProductionDevImages {
                         (None, Some((problem, i)), _, _) => {
                             Finding::fail(target, problem).at(&i.origin)
                         }
+                        (None, None, None, None) if c.runtime.is_some() => {
+                            let runtime = c.runtime.as_ref().map(|r| r.value.as_str());
+                            Finding::not_applicable(
+                                target,
+                                format!(
+                                    "a zip package on the `{}` runtime: AWS runs no image of the team's",
+                                    runtime.unwrap_or_default()
+                                ),
+                            )
+                            .at_opt(c.runtime.as_ref().map(|r| &r.origin))
+                        }
                         (None, None, None, None) => match c.engine.as_ref() {
                             Some(engine) if !has_developer_editions(&engine.value) => {
                                 Finding::pass(

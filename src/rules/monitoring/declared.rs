@@ -73,6 +73,24 @@ impl Rule for LogRetention {
                 on_resource(finding, r, "retention_in_days")
             })
             .collect();
+        // Functions whose deployment tool sets their log group's retention (serverless.yml).
+        for env in cx.model.environments.iter() {
+            for c in &env.components {
+                let Some(retention) = &c.log_retention else {
+                    continue;
+                };
+                let target = c.target(env);
+                let finding = match &retention.days {
+                    Some(days) => judge(u64::from(days.value), target).at(&days.origin),
+                    None => Finding::fail(
+                        target,
+                        "no `logRetentionInDays`: the framework's log group keeps logs forever (set it under `provider`)",
+                    )
+                    .at(&retention.origin),
+                };
+                out.push(finding.in_env(&env.name));
+            }
+        }
         match &cx.model.monitoring.log_retention_days {
             Some(d) => out.push(
                 judge(u64::from(d.value), DEPLOYMENT.to_string())

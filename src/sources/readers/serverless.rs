@@ -95,6 +95,27 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             }
         };
         let c = &mut env.components[position];
+        match &function.package {
+            serverless::Package::Image(Some(uri)) => super::set_image(c, uri),
+            serverless::Package::Image(None) => {}
+            serverless::Package::Zip(runtime) => {
+                c.runtime = Some(runtime.clone().unwrap_or_else(|| {
+                    Fact::new(
+                        "a managed runtime".to_string(),
+                        Origin::Artefact(function.location.clone()),
+                    )
+                }));
+            }
+        }
+        c.log_retention = Some(crate::model::LogRetention {
+            days: function.log_retention_days.clone(),
+            origin: function
+                .log_retention_days
+                .as_ref()
+                .map(|d| d.origin.clone())
+                .or_else(|| app.provider.clone().map(Origin::Artefact))
+                .unwrap_or_else(|| Origin::Artefact(function.location.clone())),
+        });
         let mut settings = app.settings.clone();
         settings.extend(function.settings.iter().cloned());
         c.settings = settings;

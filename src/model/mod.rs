@@ -111,6 +111,11 @@ pub enum ComponentKind {
     Function,
     LoadBalancer,
     Cdn,
+    /// Runs once and exits (a migration, a replica-set initialiser, a client script).
+    Job,
+    /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
+    /// the service and serves no user.
+    Monitoring,
 }
 
 impl ComponentKind {
@@ -128,6 +133,8 @@ impl ComponentKind {
             ComponentKind::Function => "function",
             ComponentKind::LoadBalancer => "load-balancer",
             ComponentKind::Cdn => "cdn",
+            ComponentKind::Job => "job",
+            ComponentKind::Monitoring => "monitoring",
         }
     }
 
@@ -496,6 +503,9 @@ pub struct Component {
     /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
     /// a missing setting belongs.
     pub log_retention: Option<LogRetention>,
+    /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
+    /// of one replica set); the cluster is judged once, on its first member.
+    pub cluster_members: Option<Fact<u32>>,
 }
 
 /// A component's log retention as its deployment tool sets it.
@@ -540,6 +550,7 @@ impl Component {
             artefact_target: None,
             runtime: None,
             log_retention: None,
+            cluster_members: None,
         }
     }
 

@@ -27,6 +27,9 @@ pub struct Service {
     /// Published ports: (host interface, host port).
     pub ports: Vec<Fact<(String, u16)>>,
     pub healthcheck: Option<Location>,
+    /// `restart`, or swarm's `deploy.restart_policy.condition`: `no`/`none` and `on-failure`
+    /// mark a run that ends.
+    pub restart: Option<Fact<String>>,
 }
 
 /// A compose project: its services in file order.
@@ -427,6 +430,19 @@ fn read_service(
             ),
         }
     }
+    let restart = node.get("restart").or_else(|| {
+        node.get("deploy")
+            .and_then(|d| d.get("restart_policy"))
+            .and_then(|p| p.get("condition"))
+    });
+    if let Some(r) = restart {
+        if let Some(text) = r.as_str() {
+            service.restart = Some(Fact::new(
+                text.to_ascii_lowercase(),
+                Origin::Artefact(doc.location(r)),
+            ));
+        }
+    }
     if let Some(h) = node.get("healthcheck") {
         service.healthcheck = Some(doc.location(h));
     }
@@ -639,6 +655,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.command = service.command.or(existing.command.take());
                 existing.replicas = service.replicas.or(existing.replicas.take());
                 existing.healthcheck = service.healthcheck.or(existing.healthcheck.take());
+                existing.restart = service.restart.or(existing.restart.take());
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -689,8 +706,249 @@ pub fn dev_server(command: &str) -> Option<&'static str> {
     .map(|(_, what)| what)
 }
 
-/// The component kind an image and command suggest.
+/// A shell test a command's development server runs under: `if [ "$DEBUG" = "1" ]; then
+/// python manage.py runserver …; else hypercorn …; fi`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellCondition {
+    /// The condition as written (`[ "$DEBUG" = "1" ]`).
+    pub text: String,
+    pub variable: String,
+    pub value: String,
+    /// The dev server is in the `else` branch: it runs when the test fails.
+    pub negated: bool,
+}
+
+/// The condition a command's development server is behind, when it is behind one.
+pub fn dev_server_condition(command: &str) -> Option<ShellCondition> {
+    let lower = command.to_ascii_lowercase();
+    let marker = [
+        "runserver",
+        "flask run",
+        "npm run dev",
+        "yarn dev",
+        "nodemon",
+        "--reload",
+    ]
+    .into_iter()
+    .find_map(|m| lower.find(m))?;
+    let start = lower[..marker].rfind("if ")?;
+    let then = start + lower[start..].find("then")?;
+    if then > marker {
+        return None;
+    }
+    let branch = &lower[then..marker];
+    let negated = branch.contains("else");
+    if branch.contains("fi\n") || branch.contains("fi;") || branch.contains("elif") {
+        return None;
+    }
+    let text = command[start + 3..then]
+        .trim()
+        .trim_end_matches(';')
+        .trim()
+        .to_string();
+    let words: Vec<&str> = text
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split_whitespace()
+        .map(|w| w.trim_matches('"').trim_matches('\''))
+        .collect();
+    let (variable, op, value) = match words.as_slice() {
+        [var, op, value] => (*var, *op, *value),
+        _ => return None,
+    };
+    let variable = variable
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    let negated = match op {
+        "=" | "==" => negated,
+        "!=" => !negated,
+        _ => return None,
+    };
+    if variable.is_empty() {
+        return None;
+    }
+    let (variable, value) = (variable.to_string(), value.to_string());
+    Some(ShellCondition {
+        text,
+        variable,
+        value,
+        negated,
+    })
+}
+
+/// Programs that talk to a data store and exit: a service whose command runs one is a job.
+const CLIENTS: [&str; 16] = [
+    "mongosh",
+    "mongo",
+    "psql",
+    "pg_dump",
+    "pg_restore",
+    "pg_isready",
+    "redis-cli",
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mongodump",
+    "mongorestore",
+    "curl",
+    "wget",
+    "elasticdump",
+    "mc",
+];
+
+/// Server programs and what they make a service.
+const SERVERS: [(&str, crate::model::ComponentKind); 9] = [
+    ("mongod", crate::model::ComponentKind::Database),
+    ("postgres", crate::model::ComponentKind::Database),
+    ("mysqld", crate::model::ComponentKind::Database),
+    ("mariadbd", crate::model::ComponentKind::Database),
+    ("redis-server", crate::model::ComponentKind::Cache),
+    ("valkey-server", crate::model::ComponentKind::Cache),
+    ("memcached", crate::model::ComponentKind::Cache),
+    ("rabbitmq-server", crate::model::ComponentKind::Queue),
+    ("elasticsearch", crate::model::ComponentKind::Search),
+];
+
+/// Observability tools: they watch the service and serve no user.
+const MONITORING: [&str; 18] = [
+    "prometheus",
+    "grafana",
+    "kibana",
+    "apm-server",
+    "alertmanager",
+    "node-exporter",
+    "cadvisor",
+    "metricbeat",
+    "filebeat",
+    "heartbeat",
+    "logstash",
+    "fluentd",
+    "fluent-bit",
+    "jaeger",
+    "otel-collector",
+    "opentelemetry-collector",
+    "loki",
+    "promtail",
+];
+
+/// The programs a command runs, in order: through `sh -c "a && b"`, `exec`, and leading
+/// `VAR=value` assignments.
+fn programs(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let shell = matches!(
+        words.first().map(|w| w.rsplit('/').next().unwrap_or(w)),
+        Some("sh" | "bash" | "ash")
+    ) && words.get(1) == Some(&"-c");
+    let body = if shell {
+        words[2..].join(" ")
+    } else {
+        command.to_string()
+    };
+    for part in body.split(['&', ';', '|', '\n']) {
+        let mut words = part
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| c == '\'' || c == '"'))
+            .filter(|w| !w.is_empty() && !w.contains('=') && *w != "exec");
+        if let Some(first) = words.next() {
+            out.push(first.rsplit('/').next().unwrap_or(first).to_string());
+        }
+    }
+    out
+}
+
+/// Whether a service runs once and exits: compose never restarts it (`restart: "no"`, swarm's
+/// `condition: none`), or it only runs clients or scripts against a data store image.
+pub fn runs_once(service: &Service) -> bool {
+    let restart = service.restart.as_ref().map(|r| r.value.as_str());
+    if matches!(restart, Some("no" | "none")) {
+        return true;
+    }
+    let Some(command) = service
+        .command
+        .as_ref()
+        .map(|c| c.value.to_ascii_lowercase())
+    else {
+        return false;
+    };
+    let programs = programs(&command);
+    if programs.iter().any(|p| SERVERS.iter().any(|(s, _)| p == s)) {
+        return false;
+    }
+    if programs
+        .first()
+        .is_some_and(|p| CLIENTS.contains(&p.as_str()))
+    {
+        return true;
+    }
+    // A data store's image running a script and no server: the image is there for its tools.
+    let scripted = programs.iter().any(|p| {
+        matches!(p.as_str(), "bash" | "sh" | "python" | "python3" | "node") || p.ends_with(".sh")
+    });
+    let store_image = service.image.as_ref().is_some_and(|i| {
+        let repo = i.value.to_ascii_lowercase();
+        [
+            "mongo",
+            "postgres",
+            "mysql",
+            "mariadb",
+            "redis",
+            "elasticsearch",
+            "minio/mc",
+        ]
+        .iter()
+        .any(|m| repo.rsplit('/').next().unwrap_or(&repo).starts_with(m) || repo.starts_with(m))
+    });
+    scripted && store_image && matches!(restart, None | Some("on-failure"))
+}
+
+/// The component kind a service's command, image and name suggest.
 pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
+    use crate::model::ComponentKind as K;
+    if runs_once(service) {
+        return K::Job;
+    }
+    // What the command starts decides: `mongod --replSet rs0` is a database whatever the image.
+    if let Some(command) = &service.command {
+        let lower = command.value.to_ascii_lowercase();
+        if let Some((_, kind)) = programs(&lower)
+            .iter()
+            .find_map(|p| SERVERS.iter().find(|(s, _)| p == s))
+        {
+            return *kind;
+        }
+    }
+    let named = |text: &str| {
+        MONITORING.iter().any(|m| {
+            text == *m || text.starts_with(&format!("{m}-")) || text.starts_with(&format!("{m}:"))
+        })
+    };
+    let repository_of = |image: &str| {
+        image
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split([':', '@'])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let image = service
+        .image
+        .as_ref()
+        .map(|i| i.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    if named(&repository_of(&image))
+        || (image.is_empty() && named(&service.name.to_ascii_lowercase()))
+    {
+        return K::Monitoring;
+    }
+    kind_from_image(service)
+}
+
+/// The kind an image (or, with none, the service's name) suggests.
+fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
     use crate::model::ComponentKind as K;
     let image = service
         .image
@@ -711,6 +969,14 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
         .map(|c| c.value.to_ascii_lowercase())
         .unwrap_or_default();
     let name = service.name.to_ascii_lowercase();
+    // With no image (it comes from a file fetched at deploy time), the service's name is the
+    // best evidence: `mongo1` is a MongoDB member.
+    let repository = if image.is_empty() {
+        name.trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string()
+    } else {
+        repository
+    };
     let table: [(&[&str], K); 7] = [
         (
             &[
@@ -724,6 +990,7 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
                 "oracle",
                 "cockroach",
                 "timescaledb",
+                "influxdb",
             ],
             K::Database,
         ),

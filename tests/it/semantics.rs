@@ -226,3 +226,107 @@ fn a_missing_log_retention_points_at_the_provider() {
         "the first line of `provider`"
     );
 }
+
+#[test]
+fn compose_jobs_replica_sets_and_conditional_dev_servers() {
+    let r = report(&fixture("compose"));
+    let production: Vec<(&str, &str, &str)> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["environment"] == "production")
+        .map(|x| {
+            (
+                x["rule"].as_str().unwrap(),
+                x["target"].as_str().unwrap(),
+                x["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let about = |service: &str| -> Vec<&str> {
+        production
+            .iter()
+            .filter(|(_, t, s)| t.ends_with(&format!("#{service}")) && *s != "not-applicable")
+            .map(|(rule, _, _)| *rule)
+            .collect()
+    };
+    // One-shot jobs are no data stores: no backup, replica or encryption is asked of them.
+    for job in ["mongo-on-update", "db-migrate"] {
+        let rules = about(job);
+        for data_rule in [
+            "ha.db-replica",
+            "reliability.backups",
+            "reliability.pitr",
+            "security.encryption-at-rest",
+            "security.service-accounts",
+        ] {
+            assert!(
+                !rules.contains(&data_rule),
+                "{data_rule} judged {job}: {rules:?}"
+            );
+        }
+    }
+    // `mongod --replSet rs0` in two services: a replica set of two, judged once for quorum.
+    let target = "compose:deploy/docker-compose.production.yml#mongo1";
+    assert_eq!(status(&r, "ha.db-replica", target), "pass");
+    assert_eq!(
+        verdict(&r, "ha.quorum", target),
+        (
+            "fail".to_string(),
+            "2 members cannot keep a safe majority: use an odd number of at least 3".to_string()
+        )
+    );
+    assert_eq!(
+        status(
+            &r,
+            "ha.quorum",
+            "compose:deploy/docker-compose.production.yml#mongo2"
+        ),
+        "missing"
+    );
+    // Debug is asked of application servers only.
+    for service in ["redis", "influxdb", "apm-server", "mongo-on-update"] {
+        assert!(
+            !about(service).contains(&"security.no-debug"),
+            "no-debug judged {service}"
+        );
+    }
+    // A development server behind `if [ "$DEBUG" = "1" ]`, with DEBUG=0: reported with the
+    // condition, and it passes.
+    let (web, message) = verdict(
+        &r,
+        "env.production-dev-images",
+        "compose:deploy/docker-compose.production.yml#web",
+    );
+    assert_eq!(web, "pass");
+    assert!(
+        message.contains("only when `[ \"$DEBUG\" = \"1\" ]` holds, and DEBUG is `0` here"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_conditional_dev_server_with_the_switch_unknown_is_reported_with_its_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+    let base = std::fs::read_to_string(fixture("compose").join("deploy/docker-compose.yml"))
+        .unwrap()
+        .replace("    environment:\n      DEBUG: \"0\"\n", "");
+    std::fs::write(dir.path().join("deploy/docker-compose.yml"), base).unwrap();
+    std::fs::copy(
+        fixture("compose").join("deploy/docker-compose.production.yml"),
+        dir.path().join("deploy/docker-compose.production.yml"),
+    )
+    .unwrap();
+    let r = report(dir.path());
+    let (web, message) = verdict(
+        &r,
+        "env.production-dev-images",
+        "compose:deploy/docker-compose.production.yml#web",
+    );
+    assert_eq!(web, "fail");
+    assert_eq!(
+        message,
+        "runs Django's development server when `[ \"$DEBUG\" = \"1\" ]` holds, and DEBUG is not set in the files: set it, or declare the component's `debug`"
+    );
+}

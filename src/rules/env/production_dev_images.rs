@@ -101,7 +101,40 @@ impl Rule for ProductionDevImages {
                 let dev_server = c.command.as_ref().and_then(|cmd| {
                     crate::sources::compose::dev_server(&cmd.value).map(|what| (what, cmd))
                 });
-                let finding = if let Some((what, cmd)) = dev_server {
+                let condition = c
+                    .command
+                    .as_ref()
+                    .and_then(|cmd| crate::sources::compose::dev_server_condition(&cmd.value));
+                let finding = if let (Some((what, cmd)), Some(cond)) = (dev_server, condition) {
+                    // Behind a shell test: judged by the variable's value where it is known.
+                    let value = c.setting(env, &cond.variable).map(|s| &s.value);
+                    let runs = |v: &str| (v == cond.value) != cond.negated;
+                    match value {
+                        Some(crate::model::SettingValue::Literal(v)) if !runs(v) => Finding::pass(
+                            target,
+                            format!(
+                                "runs {what} only when `{}` holds, and {} is `{v}` here",
+                                cond.text, cond.variable
+                            ),
+                        ),
+                        Some(crate::model::SettingValue::Literal(v)) => Finding::fail(
+                            target,
+                            format!(
+                                "runs {what} in production: `{}` holds, as {} is `{v}`",
+                                cond.text, cond.variable
+                            ),
+                        ),
+                        _ => Finding::fail(
+                            target,
+                            format!(
+                                "runs {what} when `{}` holds, and {} is not set in the files: set it, or declare the component's `debug`",
+                                cond.text, cond.variable
+                            ),
+                        )
+                        .with("evidenced", false),
+                    }
+                    .at(&cmd.origin)
+                } else if let Some((what, cmd)) = dev_server {
                     Finding::fail(target, format!("runs {what} in production")).at(&cmd.origin)
                 } else {
                     match (edition, image, &c.edition, &c.image) {

@@ -33,7 +33,7 @@ impl Rule for Quorum {
                 continue;
             }
             let target = c.target(env);
-            let finding = match &c.instances {
+            let finding = match c.cluster_members.as_ref().or(c.instances.as_ref()) {
                 None => Finding::not_evidenced(
                     target,
                     &format!("`instances` of `{}`", c.name),

@@ -64,12 +64,14 @@ impl Reader for Compose {
                             .to_string()
                     });
                     // The environment's own file (the last) names its services in targets.
+                    let before = cx.deployment.environments[index].components.len();
                     apply_compose(
                         &mut cx.deployment.environments[index],
                         &read,
                         project.files.last().map_or("", String::as_str),
                         prefix.as_deref(),
                     );
+                    replica_sets(&mut cx.deployment.environments[index].components[before..]);
                     for f in &project.files {
                         used.entry(f.clone())
                             .or_default()
@@ -231,6 +233,47 @@ fn base_of(
         }
     }
     DEFAULT_BASES.iter().find_map(|b| unattached(b))
+}
+
+/// MongoDB members started with the same `--replSet <name>` form one replica set: each has the
+/// others as replicas and votes in a cluster.
+fn replica_sets(components: &mut [crate::model::Component]) {
+    use crate::model::{Fact, Origin};
+    let set_of = |c: &crate::model::Component| {
+        let command = c.command.as_ref()?;
+        let mut words = command.value.split_whitespace();
+        words.find(|w| *w == "--replSet")?;
+        words
+            .next()
+            .map(|name| (name.to_string(), command.origin.clone()))
+    };
+    let sets: Vec<Option<(String, Origin)>> = components.iter().map(set_of).collect();
+    let mut led: Vec<String> = Vec::new();
+    for (i, c) in components.iter_mut().enumerate() {
+        let Some((name, origin)) = &sets[i] else {
+            continue;
+        };
+        let members = sets
+            .iter()
+            .flatten()
+            .filter(|(other, _)| other == name)
+            .count() as u32;
+        let how = format!("one of {members} members of the replica set `{name}`");
+        let derived = Origin::Derived {
+            from: origin.location().cloned().map(Box::new),
+            how: how.into(),
+        };
+        if members > 1 {
+            c.replicas
+                .get_or_insert(Fact::new(members - 1, derived.clone()));
+        }
+        // The set elects a primary: judged once, on its first member, with every member.
+        if !led.contains(name) {
+            led.push(name.clone());
+            c.clustered.get_or_insert(Fact::new(true, derived.clone()));
+            c.cluster_members = Some(Fact::new(members, derived));
+        }
+    }
 }
 
 /// Turns compose services into components of `env`: a component the manifest declares gets the

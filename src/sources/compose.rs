@@ -30,6 +30,8 @@ pub struct Service {
     /// `restart`, or swarm's `deploy.restart_policy.condition`: `no`/`none` and `on-failure`
     /// mark a run that ends.
     pub restart: Option<Fact<String>>,
+    /// `entrypoint`, when the service overrides the image's.
+    pub entrypoint: Option<Fact<String>>,
 }
 
 /// A compose project: its services in file order.
@@ -415,6 +417,7 @@ fn read_service(
     };
     service.image = node.get("image").map(|n| text_of(doc, n, known));
     service.command = node.get("command").map(|n| text_of(doc, n, known));
+    service.entrypoint = node.get("entrypoint").map(|n| text_of(doc, n, known));
     let replicas = node
         .get("deploy")
         .and_then(|d| d.get("replicas"))
@@ -656,6 +659,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.replicas = service.replicas.or(existing.replicas.take());
                 existing.healthcheck = service.healthcheck.or(existing.healthcheck.take());
                 existing.restart = service.restart.or(existing.restart.take());
+                existing.entrypoint = service.entrypoint.or(existing.entrypoint.take());
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -865,13 +869,17 @@ pub fn runs_once(service: &Service) -> bool {
     if matches!(restart, Some("no" | "none")) {
         return true;
     }
-    let Some(command) = service
-        .command
-        .as_ref()
-        .map(|c| c.value.to_ascii_lowercase())
-    else {
+    // What runs is the entrypoint, then the command (its arguments, or the whole program when
+    // the image's entrypoint is a shell).
+    let run: Vec<&str> = [&service.entrypoint, &service.command]
+        .into_iter()
+        .flatten()
+        .map(|f| f.value.as_str())
+        .collect();
+    if run.is_empty() {
         return false;
-    };
+    }
+    let command = run.join(" ; ").to_ascii_lowercase();
     let programs = programs(&command);
     if programs.iter().any(|p| SERVERS.iter().any(|(s, _)| p == s)) {
         return false;
@@ -896,6 +904,7 @@ pub fn runs_once(service: &Service) -> bool {
             "redis",
             "elasticsearch",
             "minio/mc",
+            "curlimages/curl",
         ]
         .iter()
         .any(|m| repo.rsplit('/').next().unwrap_or(&repo).starts_with(m) || repo.starts_with(m))
@@ -920,9 +929,13 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
         }
     }
     let named = |text: &str| {
-        MONITORING.iter().any(|m| {
-            text == *m || text.starts_with(&format!("{m}-")) || text.starts_with(&format!("{m}:"))
-        })
+        text.ends_with("-exporter")
+            || text.ends_with("_exporter")
+            || MONITORING.iter().any(|m| {
+                text == *m
+                    || text.starts_with(&format!("{m}-"))
+                    || text.starts_with(&format!("{m}:"))
+            })
     };
     let repository_of = |image: &str| {
         image

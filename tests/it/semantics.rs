@@ -285,7 +285,14 @@ fn compose_jobs_replica_sets_and_conditional_dev_servers() {
         "missing"
     );
     // Debug is asked of application servers only.
-    for service in ["redis", "influxdb", "apm-server", "mongo-on-update"] {
+    for service in [
+        "redis",
+        "influxdb",
+        "apm-server",
+        "mongo-on-update",
+        "celery-exporter",
+        "setup-kibana",
+    ] {
         assert!(
             !about(service).contains(&"security.no-debug"),
             "no-debug judged {service}"

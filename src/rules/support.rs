@@ -163,6 +163,17 @@ pub fn on_resource(
     attribute: &str,
 ) -> Finding {
     let mut finding = finding.at(&resource.origin_of(attribute));
+    // A value the reader filled in from AWS's defaults (the attribute is not written).
+    if let Some(crate::model::Origin::Derived { how, .. }) =
+        resource.attr(attribute).map(|f| &f.origin)
+    {
+        if how.contains("AWS's default") {
+            finding.message = format!(
+                "{} (`{attribute}` is not set: AWS's default applies)",
+                finding.message
+            );
+        }
+    }
     // A resource whose `count` or `for_each` Terraform knows only after apply may not exist.
     if let Some(key) = ["count", "for_each"]
         .into_iter()

@@ -337,3 +337,34 @@ fn a_conditional_dev_server_with_the_switch_unknown_is_reported_with_its_conditi
         "runs Django's development server when `[ \"$DEBUG\" = \"1\" ]` holds, and DEBUG is not set in the files: set it, or declare the component's `debug`"
     );
 }
+
+#[test]
+fn aws_defaults_apply_and_split_resources_join_inside_modules() {
+    let r = report(&fixture("aws"));
+    assert_eq!(
+        verdict(&r, "reliability.pitr", "aws_db_instance.defaults"),
+        (
+            "pass".to_string(),
+            "point-in-time recovery is on (`backup_retention_period` is not set: AWS's default applies)".to_string()
+        )
+    );
+    // The module's own public access block configures the module's bucket.
+    assert_eq!(
+        verdict(
+            &r,
+            "security.no-public-storage",
+            "module.uploads.aws_s3_bucket.this"
+        ),
+        (
+            "fail".to_string(),
+            "the public access block leaves block_public_policy off".to_string()
+        )
+    );
+    // AWS's 2023 default covers new buckets only: an explicit block stays required.
+    let (status, message) = verdict(&r, "security.no-public-storage", "aws_s3_bucket.exports");
+    assert_eq!(status, "fail");
+    assert!(
+        message.contains("only on buckets created since April 2023"),
+        "{message}"
+    );
+}

@@ -527,10 +527,12 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 )
                 .at(&block.origin_of(off.first().copied().unwrap_or("block_public_acls")))
             } else {
-                // Since April 2023 AWS turns on Block Public Access for every new bucket.
-                Finding::pass(
+                // AWS turns Block Public Access on for buckets created since April 2023 only, and
+                // a configuration cannot tell when its bucket was created: only an explicit block
+                // is evidence.
+                Finding::fail(
                     target,
-                    "public access is blocked by AWS's default for new buckets",
+                    "no `aws_s3_bucket_public_access_block`: AWS blocks public access by default only on buckets created since April 2023, and the configuration cannot tell this bucket's age",
                 )
                 .at(&bucket.origin)
             };

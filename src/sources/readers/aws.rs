@@ -66,11 +66,12 @@ pub(super) fn relate(resources: &mut [Resource]) {
                 "aws_rds_cluster_instance" => ("cluster_identifier", "aws_rds_cluster"),
                 _ => return None,
             };
+            // References are whole addresses (`module.db.aws_db_instance.main`).
             let by_reference = r
                 .references
                 .get(attribute)
-                .filter(|address| address.starts_with(primary_type))
-                .map(|address| format!("{}{address}", module_prefix(&r.address)));
+                .filter(|address| address[module_prefix(address).len()..].starts_with(primary_type))
+                .cloned();
             let by_value = || {
                 let value = r.attr(attribute)?.value.as_str()?;
                 // An ARN ends with `:db:<identifier>` or `:cluster:<identifier>`.
@@ -102,5 +103,88 @@ mod tests {
             module_prefix("module.a[\"x.y\"].module.b.aws_db_instance.main"),
             "module.a[\"x.y\"].module.b."
         );
+    }
+}
+
+/// What AWS does when a judged attribute is left out: the value it applies, and where AWS says
+/// so. The reader fills these in (with an origin that names the default), so every rule judges
+/// the deployment AWS actually creates. The README carries the same table.
+pub(super) struct ProviderDefault {
+    pub resource_type: &'static str,
+    pub attribute: &'static str,
+    pub value: fn() -> serde_json::Value,
+    /// What the default means, in a few words.
+    pub meaning: &'static str,
+    pub source: &'static str,
+}
+
+pub(super) const DEFAULTS: &[ProviderDefault] = &[
+    ProviderDefault {
+        resource_type: "aws_db_instance",
+        attribute: "backup_retention_period",
+        value: || serde_json::json!(1),
+        meaning: "automated backups kept 1 day (the RDS API's default)",
+        source: "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.BackupRetention.html",
+    },
+    ProviderDefault {
+        resource_type: "aws_rds_cluster",
+        attribute: "backup_retention_period",
+        value: || serde_json::json!(1),
+        meaning: "automated backups kept 1 day (the RDS API's default)",
+        source: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html",
+    },
+    ProviderDefault {
+        resource_type: "aws_db_instance",
+        attribute: "multi_az",
+        value: || serde_json::json!(false),
+        meaning: "a single-AZ instance",
+        source: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+    },
+    ProviderDefault {
+        resource_type: "aws_db_instance",
+        attribute: "storage_encrypted",
+        value: || serde_json::json!(false),
+        meaning: "storage not encrypted",
+        source: "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+    },
+    ProviderDefault {
+        resource_type: "aws_db_instance",
+        attribute: "publicly_accessible",
+        value: || serde_json::json!(false),
+        meaning: "no public IP address",
+        source: "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance",
+    },
+    ProviderDefault {
+        resource_type: "aws_cloudwatch_log_group",
+        attribute: "retention_in_days",
+        value: || serde_json::json!(0),
+        meaning: "logs never expire",
+        source: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html",
+    },
+];
+
+/// Fills in the defaults of [`DEFAULTS`] where an attribute is neither written nor known only
+/// after apply (a value from a plan JSON is AWS's own and is kept).
+pub(super) fn apply_defaults(resources: &mut [Resource]) {
+    use crate::model::{Fact, Origin};
+    for r in resources.iter_mut() {
+        for d in DEFAULTS
+            .iter()
+            .filter(|d| d.resource_type == r.resource_type)
+        {
+            if r.attr(d.attribute).is_some() || r.unknown.contains_key(d.attribute) {
+                continue;
+            }
+            let origin = Origin::Derived {
+                from: r.origin.location().cloned().map(Box::new),
+                how: format!(
+                    "`{}` is not set: AWS's default, {} ({})",
+                    d.attribute, d.meaning, d.source
+                )
+                .into(),
+            };
+            r.attributes
+                .insert(d.attribute, Fact::new((d.value)(), origin));
+        }
     }
 }

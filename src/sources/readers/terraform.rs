@@ -132,6 +132,7 @@ impl Reader for Terraform {
             apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
         super::aws::relate(&mut cx.deployment.resources);
+        super::aws::apply_defaults(&mut cx.deployment.resources);
         let reasons = leftover_reasons(cx, &files, &used);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {

@@ -242,6 +242,13 @@ pub(super) fn read_module(
                         );
                         for r in &mut expanded {
                             r.address = format!("{}{}", call.prefix, r.address);
+                            // References name resources of the same module: make them whole
+                            // addresses, so split resources join inside modules as at the root.
+                            if !call.prefix.is_empty() {
+                                for (_, target) in r.references.iter_mut() {
+                                    *target = format!("{}{target}", call.prefix);
+                                }
+                            }
                             // Inside a module whose count is known only after apply.
                             if let Some((key, at)) = &call.may_exist {
                                 r.unknown.insert(key.as_str(), at.clone());

@@ -88,24 +88,6 @@ pub(super) fn relate(resources: &mut [Resource]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::module_prefix;
-
-    #[test]
-    fn module_prefixes() {
-        assert_eq!(module_prefix("aws_db_instance.main"), "");
-        assert_eq!(
-            module_prefix("module.db.aws_db_instance.main"),
-            "module.db."
-        );
-        assert_eq!(
-            module_prefix("module.a[\"x.y\"].module.b.aws_db_instance.main"),
-            "module.a[\"x.y\"].module.b."
-        );
-    }
-}
-
 /// What AWS does when a judged attribute is left out: the value it applies, and where AWS says
 /// so. The reader fills these in (with an origin that names the default), so every rule judges
 /// the deployment AWS actually creates. The README carries the same table.
@@ -186,5 +168,23 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
             r.attributes
                 .insert(d.attribute, Fact::new((d.value)(), origin));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_prefix;
+
+    #[test]
+    fn module_prefixes() {
+        assert_eq!(module_prefix("aws_db_instance.main"), "");
+        assert_eq!(
+            module_prefix("module.db.aws_db_instance.main"),
+            "module.db."
+        );
+        assert_eq!(
+            module_prefix("module.a[\"x.y\"].module.b.aws_db_instance.main"),
+            "module.a[\"x.y\"].module.b."
+        );
     }
 }

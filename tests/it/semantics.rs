@@ -368,3 +368,88 @@ fn aws_defaults_apply_and_split_resources_join_inside_modules() {
         "{message}"
     );
 }
+
+#[test]
+fn every_api_gateway_stage_is_judged_for_tracing() {
+    let r = report(&fixture("aws"));
+    assert_eq!(
+        status(&r, "monitoring.tracing", "aws_api_gateway_stage.v1"),
+        "pass"
+    );
+    assert_eq!(
+        verdict(&r, "monitoring.tracing", "aws_api_gateway_stage.beta"),
+        (
+            "fail".to_string(),
+            "X-Ray tracing is off for this stage: `xray_tracing_enabled` is not true".to_string()
+        )
+    );
+}
+
+#[test]
+fn well_known_modules_are_judged_by_what_they_create() {
+    let r = report(&fixture("modules"));
+    let expected = [
+        ("ha.db-replica", "module.db.aws_db_instance.this", "pass"),
+        (
+            "security.encryption-at-rest",
+            "module.db.aws_db_instance.this",
+            "pass",
+        ),
+        ("reliability.pitr", "module.db.aws_db_instance.this", "pass"),
+        (
+            "security.no-public-storage",
+            "module.uploads.aws_s3_bucket.this",
+            "fail",
+        ),
+        (
+            "reliability.pitr",
+            "module.sessions.aws_dynamodb_table.this",
+            "fail",
+        ),
+        (
+            "monitoring.log-retention",
+            "module.worker.aws_cloudwatch_log_group.this",
+            "pass",
+        ),
+        (
+            "security.encryption-at-rest",
+            "module.events.aws_sns_topic.this",
+            "fail",
+        ),
+        (
+            "monitoring.message-loss",
+            "module.jobs.aws_sqs_queue.this",
+            "fail",
+        ),
+        (
+            "monitoring.canary",
+            "module.api.aws_apigatewayv2_api.this",
+            "fail",
+        ),
+        ("monitoring.dashboard", "deployment", "pass"),
+    ];
+    for (rule, target, want) in expected {
+        assert_eq!(status(&r, rule, target), want, "{rule} {target}");
+    }
+    // Hackney's api-alarm module alarms on 5xx: only the canary alarm is missing.
+    assert_eq!(
+        verdict(&r, "monitoring.api-alarms", "deployment").1,
+        "no alarm on canary"
+    );
+    // A module switched off by its own input creates nothing.
+    let targets = serde_json::to_string(&r["results"]).unwrap();
+    assert!(!targets.contains("module.unused_db.aws_db_instance"));
+    // The report says the module's code was not read, and what was judged instead.
+    let listed = r["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "terraform/production/main.tf#module.db")
+        .unwrap();
+    assert!(
+        listed["reason"]
+            .as_str()
+            .unwrap()
+            .contains("liftoff knows what it creates")
+    );
+}

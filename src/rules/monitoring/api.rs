@@ -207,12 +207,39 @@ impl Rule for Tracing {
                 "no api endpoints declared",
             )]);
         }
-        Ok(vec![declared_tool(
-            &cx.model.monitoring.tracing,
-            "`monitoring.tracing`",
-            "tracing",
-            "Terraform or serverless tracing settings",
-        )])
+        // Every API Gateway stage is judged on its own: one stage with X-Ray on says nothing of
+        // another (AWS leaves `xray_tracing_enabled` off unless it is set).
+        let mut out: Vec<Finding> = resources(cx.model, &["aws_api_gateway_stage"])
+            .map(|stage| {
+                if let Some(unknown) = unknown_until_apply(stage, "xray_tracing_enabled") {
+                    return unknown;
+                }
+                on_resource(
+                    Finding::judge(
+                        stage.flag("xray_tracing_enabled") == Some(true),
+                        stage.address.clone(),
+                        "X-Ray tracing is on for this stage",
+                        "X-Ray tracing is off for this stage: `xray_tracing_enabled` is not true",
+                    ),
+                    stage,
+                    "xray_tracing_enabled",
+                )
+            })
+            .collect();
+        let declared = matches!(
+            cx.model.monitoring.tracing.as_ref().map(|t| &t.origin),
+            Some(crate::model::Origin::Declared(_))
+        );
+        // The deployment-wide fact (declared, or from serverless.yml) when no stage says more.
+        if out.is_empty() || declared {
+            out.push(declared_tool(
+                &cx.model.monitoring.tracing,
+                "`monitoring.tracing`",
+                "tracing",
+                "Terraform or serverless tracing settings",
+            ));
+        }
+        Ok(out)
     }
 }
 

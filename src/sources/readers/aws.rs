@@ -171,6 +171,245 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
     }
 }
 
+/// A module whose purpose liftoff knows without its code: what it creates, from which inputs, and
+/// the module's own defaults for the inputs a rule judges.
+pub(super) struct KnownModule {
+    /// The start of its `source` (a registry address or a git URL path).
+    pub source: &'static str,
+    /// What it creates: (resource type, [(attribute, input it comes from, module default)]).
+    pub creates: &'static [(
+        &'static str,
+        &'static [(&'static str, &'static str, Option<&'static str>)],
+    )],
+    /// The input that switches it off when false (`create_db_instance = false`).
+    pub switch: Option<&'static str>,
+}
+
+/// Modules read as what they create, documented in the README. Defaults are the modules' own
+/// (`null` leaves AWS's default to apply).
+pub(super) const KNOWN_MODULES: &[KnownModule] = &[
+    KnownModule {
+        source: "terraform-aws-modules/rds/aws",
+        creates: &[(
+            "aws_db_instance",
+            &[
+                ("identifier", "identifier", None),
+                ("engine", "engine", None),
+                ("storage_encrypted", "storage_encrypted", Some("true")),
+                ("multi_az", "multi_az", Some("false")),
+                ("publicly_accessible", "publicly_accessible", Some("false")),
+                ("backup_retention_period", "backup_retention_period", None),
+                ("replicate_source_db", "replicate_source_db", None),
+                ("kms_key_id", "kms_key_id", None),
+                ("tags", "tags", None),
+            ],
+        )],
+        switch: Some("create_db_instance"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/s3-bucket/aws",
+        creates: &[
+            (
+                "aws_s3_bucket",
+                &[("bucket", "bucket", None), ("tags", "tags", None)],
+            ),
+            (
+                "aws_s3_bucket_public_access_block",
+                &[
+                    ("block_public_acls", "block_public_acls", Some("true")),
+                    ("block_public_policy", "block_public_policy", Some("true")),
+                    ("ignore_public_acls", "ignore_public_acls", Some("true")),
+                    (
+                        "restrict_public_buckets",
+                        "restrict_public_buckets",
+                        Some("true"),
+                    ),
+                ],
+            ),
+        ],
+        switch: Some("create_bucket"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/dynamodb-table/aws",
+        creates: &[(
+            "aws_dynamodb_table",
+            &[
+                ("name", "name", None),
+                (
+                    "point_in_time_recovery",
+                    "point_in_time_recovery_enabled",
+                    Some("false"),
+                ),
+                ("tags", "tags", None),
+            ],
+        )],
+        switch: Some("create_table"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/lambda/aws",
+        creates: &[(
+            "aws_cloudwatch_log_group",
+            &[(
+                "retention_in_days",
+                "cloudwatch_logs_retention_in_days",
+                None,
+            )],
+        )],
+        switch: Some("create"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/sns/aws",
+        creates: &[(
+            "aws_sns_topic",
+            &[
+                ("name", "name", None),
+                ("kms_master_key_id", "kms_master_key_id", None),
+            ],
+        )],
+        switch: Some("create"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/sqs/aws",
+        creates: &[(
+            "aws_sqs_queue",
+            &[
+                ("name", "name", None),
+                (
+                    "sqs_managed_sse_enabled",
+                    "sqs_managed_sse_enabled",
+                    Some("true"),
+                ),
+            ],
+        )],
+        switch: Some("create"),
+    },
+    KnownModule {
+        source: "terraform-aws-modules/apigateway-v2/aws",
+        creates: &[(
+            "aws_apigatewayv2_api",
+            &[
+                ("name", "name", None),
+                ("protocol_type", "protocol_type", Some("\"HTTP\"")),
+            ],
+        )],
+        switch: Some("create"),
+    },
+    // The London Borough of Hackney's shared modules.
+    KnownModule {
+        source: "github.com/LBHackney-IT/aws-hackney-common-terraform.git//modules/cloudwatch/api-alarm",
+        creates: &[(
+            "aws_cloudwatch_metric_alarm",
+            &[("metric_name", "", Some("\"5XXError\""))],
+        )],
+        switch: None,
+    },
+    KnownModule {
+        source: "github.com/LBHackney-IT/aws-hackney-common-terraform.git//modules/cloudwatch/dashboards/api-dashboard",
+        creates: &[("aws_cloudwatch_dashboard", &[])],
+        switch: None,
+    },
+];
+
+/// Whether liftoff knows what the module at `source` creates.
+pub(super) fn is_known_module(source: &str) -> bool {
+    known_module(source).is_some()
+}
+
+/// The known module a `source` names (registry addresses with or without a host, git URLs with
+/// or without `git::` and `?ref=`).
+fn known_module(source: &str) -> Option<&'static KnownModule> {
+    let bare = source
+        .trim_start_matches("git::")
+        .trim_start_matches("https://")
+        .trim_start_matches("registry.terraform.io/");
+    let bare = bare.split('?').next().unwrap_or(bare);
+    let bare = bare.trim_end_matches('/');
+    KNOWN_MODULES.iter().find(|m| {
+        let known = m.source.trim_end_matches(".git").replace(".git//", "//");
+        let given = bare.replace(".git//", "//");
+        given == known || given == m.source
+    })
+}
+
+/// Replaces the inputs of each call of a known remote module (which is not installed) with the
+/// resources the module creates, so the rules judge them like any other. An installed module is
+/// read from its code instead.
+pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::model::ModuleSource]) {
+    use crate::model::{Fact, Origin};
+    let mut created = Vec::new();
+    resources.retain(|r| {
+        if r.resource_type != "module" {
+            return true;
+        }
+        let Some(call) = modules.iter().find(|m| {
+            m.address == r.address && m.environment.as_deref() == r.environment.as_deref()
+        }) else {
+            return true;
+        };
+        let Some(known) = known_module(&call.source) else {
+            return true;
+        };
+        if let Some(switch) = known.switch {
+            if r.flag(switch) == Some(false) {
+                return false;
+            }
+        }
+        for (resource_type, attributes) in known.creates {
+            let mut made = Resource {
+                address: format!("{}.{resource_type}.this", r.address),
+                resource_type: resource_type.to_string(),
+                environment: r.environment.clone(),
+                origin: r.origin.clone(),
+                attributes: Default::default(),
+                unknown: Default::default(),
+                references: Default::default(),
+                member_of: None,
+            };
+            for (attribute, input, default) in *attributes {
+                if let Some(value) = (!input.is_empty()).then(|| r.attr(input)).flatten() {
+                    let value = if *attribute == "point_in_time_recovery" {
+                        Fact::new(
+                            serde_json::json!([{ "enabled": value.value }]),
+                            value.origin.clone(),
+                        )
+                    } else {
+                        value.clone()
+                    };
+                    made.attributes.insert(*attribute, value);
+                } else if let Some(at) = (!input.is_empty()).then(|| r.unknown.get(input)).flatten()
+                {
+                    made.unknown.insert(*attribute, at.clone());
+                } else if let Some(default) = default {
+                    let value: serde_json::Value =
+                        serde_json::from_str(default).unwrap_or(serde_json::Value::Null);
+                    let value = if *attribute == "point_in_time_recovery" {
+                        serde_json::json!([{ "enabled": value }])
+                    } else {
+                        value
+                    };
+                    made.attributes.insert(
+                        *attribute,
+                        Fact::new(
+                            value,
+                            Origin::Derived {
+                                from: r.origin.location().cloned().map(Box::new),
+                                how: format!("the default of `{}`", known.source).into(),
+                            },
+                        ),
+                    );
+                }
+            }
+            if made.resource_type == "aws_s3_bucket_public_access_block" {
+                made.references
+                    .insert("bucket", format!("{}.aws_s3_bucket.this", r.address));
+            }
+            created.push(made);
+        }
+        false
+    });
+    resources.extend(created);
+}
+
 #[cfg(test)]
 mod tests {
     use super::module_prefix;

@@ -131,6 +131,7 @@ impl Reader for Terraform {
             };
             apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
+        super::aws::known_modules(&mut cx.deployment.resources, &cx.deployment.modules);
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
         let reasons = leftover_reasons(cx, &files, &used);
@@ -172,7 +173,11 @@ fn apply_root(
             kind: ArtefactKind::TerraformModule,
             environment: Some(env.to_string()),
             status: ArtefactStatus::NotRead,
-            reason: Some(format!("remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged")),
+            reason: Some(if super::aws::is_known_module(source) {
+                format!("remote module `{source}` is not installed under .terraform/modules; liftoff knows what it creates and judges that from the inputs written here (run `terraform init` to let liftoff read its code)")
+            } else {
+                format!("remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged")
+            }),
         });
     }
     // Sized once: doubling a vector of ten thousand resources leaves a third of it spare.

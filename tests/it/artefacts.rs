@@ -1578,16 +1578,11 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "fail",
         "a git source without ?ref="
     );
-    // A remote module that is not installed is judged by the inputs a rule recognises.
-    assert_eq!(
-        status_of("security.encryption-at-rest", "module.reports_db"),
-        "fail"
-    );
-    assert_eq!(
-        status_of("security.db-not-public", "module.reports_db"),
-        "fail"
-    );
-    assert_eq!(status_of("ha.db-replica", "module.reports_db"), "pass");
+    // A well-known remote module that is not installed is judged as what it creates.
+    let db = "module.reports_db.aws_db_instance.this";
+    assert_eq!(status_of("security.encryption-at-rest", db), "fail");
+    assert_eq!(status_of("security.db-not-public", db), "fail");
+    assert_eq!(status_of("ha.db-replica", db), "pass");
     assert_eq!(
         status_of("security.db-not-public", "module.dns"),
         "missing",

@@ -171,16 +171,17 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
     }
 }
 
+/// One attribute of a created resource: (attribute, the input it comes from, the module's default
+/// as JSON).
+pub(super) type Input = (&'static str, &'static str, Option<&'static str>);
+
 /// A module whose purpose liftoff knows without its code: what it creates, from which inputs, and
 /// the module's own defaults for the inputs a rule judges.
 pub(super) struct KnownModule {
     /// The start of its `source` (a registry address or a git URL path).
     pub source: &'static str,
     /// What it creates: (resource type, [(attribute, input it comes from, module default)]).
-    pub creates: &'static [(
-        &'static str,
-        &'static [(&'static str, &'static str, Option<&'static str>)],
-    )],
+    pub creates: &'static [(&'static str, &'static [Input])],
     /// The input that switches it off when false (`create_db_instance = false`).
     pub switch: Option<&'static str>,
 }

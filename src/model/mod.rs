@@ -515,6 +515,9 @@ pub struct LogRetention {
     pub days: Option<Fact<u32>>,
     /// Where the setting is written, or would be (`provider` in serverless.yml).
     pub origin: Origin,
+    /// The target that owns the setting when it is shared (`serverless:<service>` for
+    /// `provider.logRetentionInDays`): judged once there, not once per function.
+    pub shared_by: Option<String>,
 }
 
 impl Component {

@@ -47,6 +47,8 @@ pub struct Function {
     /// `logRetentionInDays` of the function, else of the provider; `None` when neither sets it
     /// (the framework then creates a log group that never expires).
     pub log_retention_days: Option<Fact<u32>>,
+    /// The function sets `logRetentionInDays` itself (else it is the provider's, or nobody's).
+    pub own_log_retention: bool,
 }
 
 /// What AWS runs for a function.
@@ -308,6 +310,7 @@ fn read_function(
         settings: settings(doc, r, function.get("environment")),
         package,
         log_retention_days,
+        own_log_retention: function.get("logRetentionInDays").is_some(),
     };
     if let Some(url) = function.get("url") {
         let iam = url

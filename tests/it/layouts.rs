@@ -848,3 +848,21 @@ fn reports_name_environments_group_findings_and_render_code() {
         ]
     );
 }
+
+#[test]
+fn a_serverless_only_repository_takes_its_stages_from_the_pipeline_that_deploys_it() {
+    let (_, report) = check(&layout("serverless-only"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        report["inferred_environments"][0]["from"][0],
+        ".circleci/config.yml (deploys stage `production`)"
+    );
+    assert_eq!(
+        file(&report, "Api/serverless.yml").1,
+        "read for production (stage production), staging (stage staging)"
+    );
+    assert_eq!(report["verdicts"]["production"], "not-ready");
+}

@@ -166,14 +166,19 @@ fn serverless_functions_are_judged_as_the_framework_deploys_them() {
         "pass",
         "provider.ecr.images.reports.uri is pinned"
     );
-    // logRetentionInDays: the provider's for most, the function's own where it sets one.
+    // logRetentionInDays: the provider's, judged once for the file, and the function's own
+    // where it sets one.
     assert_eq!(
-        verdict(
+        verdict(&r, "monitoring.log-retention", "serverless:housing-api"),
+        ("pass".to_string(), "logs kept 180 days".to_string())
+    );
+    assert_eq!(
+        status(
             &r,
             "monitoring.log-retention",
             "component:production/housingApi"
         ),
-        ("pass".to_string(), "logs kept 180 days".to_string())
+        "missing"
     );
     assert_eq!(
         verdict(
@@ -209,8 +214,7 @@ fn a_missing_log_retention_points_at_the_provider() {
         .unwrap()
         .iter()
         .find(|x| {
-            x["rule"] == "monitoring.log-retention"
-                && x["target"] == "component:production/housingApi"
+            x["rule"] == "monitoring.log-retention" && x["target"] == "serverless:housing-api"
         })
         .unwrap();
     assert_eq!(result["status"], "fail");
@@ -218,7 +222,7 @@ fn a_missing_log_retention_points_at_the_provider() {
         result["message"]
             .as_str()
             .unwrap()
-            .contains("set it under `provider`")
+            .contains("keep logs forever (set it under `provider`)")
     );
     assert_eq!(result["location"]["path"], "api/serverless.yml");
     assert_eq!(

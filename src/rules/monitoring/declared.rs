@@ -73,18 +73,29 @@ impl Rule for LogRetention {
                 on_resource(finding, r, "retention_in_days")
             })
             .collect();
-        // Functions whose deployment tool sets their log group's retention (serverless.yml).
+        // Functions whose deployment tool sets their log group's retention (serverless.yml): a
+        // setting shared by a whole file (the provider's) is judged once, under the file's target.
+        let mut shared: Vec<(&str, &str)> = Vec::new();
         for env in cx.model.environments.iter() {
             for c in &env.components {
                 let Some(retention) = &c.log_retention else {
                     continue;
                 };
-                let target = c.target(env);
+                let target = match &retention.shared_by {
+                    Some(owner) if shared.contains(&(env.name.as_str(), owner.as_str())) => {
+                        continue;
+                    }
+                    Some(owner) => {
+                        shared.push((env.name.as_str(), owner.as_str()));
+                        owner.clone()
+                    }
+                    None => c.target(env),
+                };
                 let finding = match &retention.days {
                     Some(days) => judge(u64::from(days.value), target).at(&days.origin),
                     None => Finding::fail(
                         target,
-                        "no `logRetentionInDays`: the framework's log group keeps logs forever (set it under `provider`)",
+                        "no `logRetentionInDays`: the framework's log groups keep logs forever (set it under `provider`)",
                     )
                     .at(&retention.origin),
                 };

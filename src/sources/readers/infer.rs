@@ -9,13 +9,18 @@ use crate::sources::discover;
 use std::path::Path;
 
 /// A deployment of inferred environments, each with the files that name it.
-pub(super) fn deployment(dir: &Path, artefacts: &[ArtefactFile]) -> Deployment {
+pub(super) fn deployment(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+) -> Deployment {
     let name = dir
         .canonicalize()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts);
+    add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
         .iter()
@@ -54,6 +59,70 @@ pub(super) fn deployment(dir: &Path, artefacts: &[ArtefactFile]) -> Deployment {
         environments,
         inferred,
         ..Deployment::default()
+    }
+}
+
+/// A serverless.yml names no stage: the pipeline that deploys it does (`sls deploy --stage
+/// production`, or a CircleCI job parameter `stage: "production"` fed to `--stage
+/// <<parameters.stage>>`). The stages a pipeline deploys are environments too.
+fn add_deploy_stages(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts.iter().any(|a| a.kind == ArtefactKind::Serverless) {
+        return;
+    }
+    for pipeline in pipelines {
+        let Ok(text) = crate::sources::read_text(&dir.join(&*pipeline.path), &pipeline.path) else {
+            continue;
+        };
+        let deploys =
+            text.contains("deploy") && (text.contains("sls ") || text.contains("serverless"));
+        if !deploys {
+            continue;
+        }
+        let mut stages: Vec<String> = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            let value = line
+                .strip_prefix("stage:")
+                .or_else(|| {
+                    line.split_once("--stage")
+                        .map(|(_, v)| v.trim_start_matches('='))
+                })
+                .map(|v| {
+                    v.trim()
+                        .trim_matches(['"', '\''])
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                });
+            if let Some(v) = value {
+                if crate::model::env_names::lookup(v).is_some() && !stages.iter().any(|s| s == v) {
+                    stages.push(v.to_string());
+                }
+            }
+        }
+        for stage in stages {
+            let Some(name) = crate::model::env_names::lookup(&stage) else {
+                continue;
+            };
+            let shown = format!("{} (deploys stage `{stage}`)", pipeline.path);
+            match out.iter_mut().find(|i| i.name == name.canonical) {
+                Some(i) => {
+                    if !i.from.contains(&shown) {
+                        i.from.push(shown);
+                    }
+                }
+                None => out.push(InferredEnvironment {
+                    name: name.canonical.to_string(),
+                    kind: name.kind,
+                    from: vec![shown],
+                }),
+            }
+        }
     }
 }
 

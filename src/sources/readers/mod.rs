@@ -261,7 +261,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
     let (mut deployment, declarations, manifest_path) = match manifest {
         Some((_, deployment, declarations, shown)) => (deployment, declarations, Some(shown)),
         None => (
-            infer::deployment(dir, &found.artefacts),
+            infer::deployment(dir, &found.artefacts, &found.pipelines),
             PolicyDeclarations::default(),
             None,
         ),

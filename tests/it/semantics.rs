@@ -457,3 +457,27 @@ fn well_known_modules_are_judged_by_what_they_create() {
             .contains("liftoff knows what it creates")
     );
 }
+
+#[test]
+fn a_serverless_web_front_end_is_not_asked_for_an_api_authorizer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    std::fs::write(dir.path().join("terraform/production/main.tf"), "").unwrap();
+    let yml = "service: register-frontend\nprovider: {name: aws, runtime: nodejs20.x, logRetentionInDays: 200}\nfunctions:\n  app:\n    handler: server.handler\n    events:\n      - http: {path: /, method: ANY}\n      - http:\n          path: /{proxy+}\n          method: ANY\n";
+    std::fs::write(dir.path().join("serverless.yml"), yml).unwrap();
+    let r = report(dir.path());
+    let (status, message) = verdict(&r, "security.api-authorizer", "serverless:app:ANY /");
+    assert_eq!(status, "not-applicable");
+    assert!(message.contains("serves a web front end"), "{message}");
+    // The same routes in an API service need an authorizer.
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        yml.replace("register-frontend", "register-api"),
+    )
+    .unwrap();
+    let r = report(dir.path());
+    assert_eq!(
+        verdict(&r, "security.api-authorizer", "serverless:app:ANY /").0,
+        "fail"
+    );
+}

@@ -48,6 +48,14 @@ impl Rule for ApiAuthorizer {
                 let target = route.target();
                 let finding = if is_docs(&route.path, &docs) {
                     Finding::not_applicable(target, "a documentation path, public by design")
+                } else if serves_web_pages(&route.service) {
+                    Finding::not_applicable(
+                        target,
+                        format!(
+                            "`{}` serves a web front end, whose pages are public by design",
+                            route.service
+                        ),
+                    )
                 } else {
                     match (&route.authorizer, route.api_key_only) {
                         (Some(authorizer), _) => {
@@ -82,6 +90,15 @@ impl Rule for ApiAuthorizer {
         );
         or_not_applicable(out, "no API endpoints declared or read")
     }
+}
+
+/// Whether a serverless service is a web front end by its name (`housing-register-frontend`,
+/// `portal-web`): its routes serve pages to browsers, not an API.
+fn serves_web_pages(service: &str) -> bool {
+    let lower = service.to_ascii_lowercase();
+    lower
+        .split(['-', '_'])
+        .any(|w| matches!(w, "frontend" | "web" | "website" | "site" | "ui" | "portal"))
 }
 
 /// API Gateway methods (REST) and routes (HTTP / WebSocket) written in Terraform.

@@ -481,3 +481,50 @@ fn a_serverless_web_front_end_is_not_asked_for_an_api_authorizer() {
         "fail"
     );
 }
+
+#[test]
+fn a_module_switched_off_everywhere_is_listed_as_deploying_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        (
+            "terraform/production/main.tf",
+            "module \"warehouse\" {\n  count  = 0\n  source = \"../modules/warehouse\"\n}\n",
+        ),
+        (
+            "terraform/modules/warehouse/main.tf",
+            "resource \"aws_redshift_cluster\" \"w\" {\n  cluster_identifier = \"w\"\n  node_type = \"ra3.xlplus\"\n}\n",
+        ),
+        (
+            "terraform/modules/unused/main.tf",
+            "resource \"aws_sqs_queue\" \"q\" {}\n",
+        ),
+    ] {
+        std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    let r = report(dir.path());
+    let reason = |path: &str| {
+        r["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["path"] == path)
+            .map(|a| a["reason"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert!(
+        reason("terraform/modules/warehouse/main.tf")
+            .starts_with("a module whose calls deploy nothing"),
+        "{}",
+        reason("terraform/modules/warehouse/main.tf")
+    );
+    assert_eq!(
+        reason("terraform/modules/unused/main.tf"),
+        "a module that no configuration here calls"
+    );
+    assert!(
+        !serde_json::to_string(&r["results"])
+            .unwrap()
+            .contains("aws_redshift_cluster")
+    );
+}

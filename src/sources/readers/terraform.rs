@@ -579,9 +579,10 @@ fn leftover_reasons(
             continue;
         }
         let folder = folder_of(&a.path);
-        let why = if under_modules(&folder) || modules.contains(&folder) {
-            "a module: read through the roots that call it, and no root liftoff reads calls it"
-                .to_string()
+        let why = if modules.contains(&folder) {
+            "a module whose calls deploy nothing in the roots liftoff reads (`count = 0`, an empty `for_each`), or whose caller is not read".to_string()
+        } else if under_modules(&folder) {
+            "a module that no configuration here calls".to_string()
         } else if is_tfvars(&a.path) && !a.path.ends_with(".tf") && a.environment.is_none() {
             match discover_named(a) {
                 Some(_) => {

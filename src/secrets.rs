@@ -19,6 +19,10 @@ const SECRET_MARKERS: [&str; 9] = [
 /// What a redacted value reads as.
 pub const REDACTED: &str = "[redacted]";
 
+/// What a secret attribute Terraform does not manage (`ignore_changes`) reads as: its written
+/// value is a placeholder, and the real one is set outside the repository.
+pub const UNMANAGED: &str = "[set outside Terraform: ignore_changes]";
+
 /// Whether a Terraform attribute holds a secret. Narrower than [`is_secret_key`]: provider
 /// schemas are full of `*_key` attributes that are names, not secrets (`hash_key`, `range_key`,
 /// `public_key`, `s3_key`).
@@ -112,6 +116,26 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     if value.is_empty() {
         return Verdict::NotSecret("empty");
     }
+    if value == UNMANAGED {
+        return Verdict::Placeholder;
+    }
+    // A JSON document (`jsonencode({ password = "..." })`) holds a secret when one of its
+    // values is one.
+    if value.starts_with('{') || value.starts_with('[') {
+        if let Ok(document @ (Value::Object(_) | Value::Array(_))) =
+            serde_json::from_str::<Value>(value)
+        {
+            let mut verdicts = Vec::new();
+            judge_document(name, &document, &mut verdicts);
+            return if verdicts.contains(&Verdict::Secret) {
+                Verdict::Secret
+            } else if verdicts.contains(&Verdict::Placeholder) {
+                Verdict::Placeholder
+            } else {
+                Verdict::NotSecret("a JSON document with no secret in it")
+            };
+        }
+    }
     if url_with_password(value) {
         return Verdict::Secret;
     }
@@ -139,6 +163,15 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     ) || value.parse::<f64>().is_ok()
     {
         return Verdict::NotSecret("a switch, enum or number");
+    }
+    let date = value.len() >= 10
+        && value.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && value.as_bytes()[4] == b'-'
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | 'Z' | '.' | '+' | ' '));
+    if date {
+        return Verdict::NotSecret("a date or time");
     }
     if value.starts_with('/')
         || value.starts_with("./")
@@ -187,6 +220,22 @@ pub fn judge(name: &str, value: &str) -> Verdict {
         return Verdict::NotSecret("a plain word");
     }
     Verdict::Secret
+}
+
+/// The verdicts of a JSON document's string values: a value's own key decides when it names a
+/// secret, else the name the document is written under does.
+fn judge_document(name: &str, document: &Value, out: &mut Vec<Verdict>) {
+    match document {
+        Value::String(s) => out.push(judge(name, s)),
+        Value::Array(items) => items.iter().for_each(|i| judge_document(name, i, out)),
+        Value::Object(map) => {
+            for (k, v) in map {
+                let name = if is_secret_key(k) { k.as_str() } else { name };
+                judge_document(name, v, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A URL with a password in it (`postgres://app:pw@db/x`).
@@ -359,6 +408,26 @@ mod tests {
             judge("PORT", "8000"),
             Verdict::NotSecret("its name holds no secret")
         );
+    }
+
+    #[test]
+    fn json_documents_are_judged_by_their_values() {
+        assert_eq!(
+            judge("secret_string", r#"{"value":"UPDATE_IN_CONSOLE"}"#),
+            Verdict::Placeholder
+        );
+        assert_eq!(
+            judge("secret_string", r#"["2025-01-01","2025-02-01"]"#),
+            Verdict::NotSecret("a JSON document with no secret in it")
+        );
+        assert_eq!(
+            judge(
+                "secret_string",
+                r#"{"username":"etl","password":"Zq8vT3xL9mN2-prod"}"#
+            ),
+            Verdict::Secret
+        );
+        assert_eq!(judge("secret_string", UNMANAGED), Verdict::Placeholder);
     }
 
     #[test]

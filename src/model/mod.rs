@@ -903,6 +903,11 @@ impl<V> SortedMap<V> {
         self.position(name).ok().map(|i| &self.0[i].1)
     }
 
+    /// The value named `name`, to change in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        self.position(name).ok().map(|i| &mut self.0[i].1)
+    }
+
     /// Whether a value is named `name`.
     pub fn contains_key(&self, name: &str) -> bool {
         self.position(name).is_ok()

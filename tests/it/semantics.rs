@@ -136,8 +136,22 @@ fn committed_secrets_are_values_that_authenticate() {
         !secrets.iter().any(|(t, _)| t.contains("http_tokens")),
         "{secrets:?}"
     );
+    assert!(
+        secrets.contains(&(
+            "aws_secretsmanager_secret_version.warehouse.secret_string",
+            "pass"
+        )),
+        "ignore_changes: the written value is a placeholder: {secrets:?}"
+    );
+    assert!(
+        !secrets
+            .iter()
+            .any(|(t, s)| t.contains("dates") && *s == "fail"),
+        "{secrets:?}"
+    );
     let text = serde_json::to_string(&r).unwrap();
     assert!(!text.contains("Pr0d-Pa55w0rd-2026"));
+    assert!(!text.contains("Initial-Pa55w0rd-2026"));
 }
 
 #[test]

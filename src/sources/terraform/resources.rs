@@ -141,6 +141,23 @@ pub(super) fn expand(
         });
     let mut out = Vec::new();
     let waivers = inline_waivers(lines, block.span.clone(), problems);
+    // Attributes Terraform stops managing after creation (`lifecycle { ignore_changes = [...] }`):
+    // what is written for them is a placeholder, changed outside Terraform.
+    let ignored: Vec<String> = block
+        .body
+        .blocks()
+        .filter(|b| b.ident.as_str() == "lifecycle")
+        .filter_map(|b| b.body.attribute("ignore_changes"))
+        .flat_map(|a| {
+            lines
+                .text(&a.value.span)
+                .trim_matches(['[', ']'])
+                .split(',')
+                .map(|w| w.trim().to_string())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect();
     for (suffix, index, each) in instances {
         // Null, not left over from the previous resource: `count.index` outside a counted
         // resource must not evaluate.
@@ -167,6 +184,13 @@ pub(super) fn expand(
             references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut resource);
+        for name in &ignored {
+            if let Some((value, _)) = resource.attributes.get_mut(name.as_str()) {
+                if value.as_str() == Some(crate::secrets::REDACTED) {
+                    *value = Json::String(crate::secrets::UNMANAGED.into());
+                }
+            }
+        }
         if let Some((key, at)) = &may_exist {
             resource.unknown.insert(*key, at.clone());
         }

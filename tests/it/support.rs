@@ -115,7 +115,7 @@ pub fn assert_check_input_error(dir: &Path, expected: &[&str]) {
 
 /// Where `sarif` breaks the SARIF 2.1.0 schema (empty when it is valid).
 pub fn sarif_schema_errors(sarif: &serde_json::Value) -> Vec<String> {
-    let path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let path = root().join("tests/schemas/sarif-schema-2.1.0.json");
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )

@@ -542,3 +542,51 @@ fn a_module_switched_off_everywhere_is_listed_as_deploying_nothing() {
             .contains("aws_redshift_cluster")
     );
 }
+
+#[test]
+fn module_cycles_are_refused_naming_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+    };
+    // Five calls of the root itself: once this took minutes and a gigabyte.
+    write(
+        "terraform/production/main.tf",
+        &"module \"me\" {\n  source = \"./\"\n}\n"
+            .repeat(5)
+            .replace("\"me\"", "\"me\""),
+    );
+    let started = std::time::Instant::now();
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "it ends"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("modules call each other in a cycle: module `me` (source `./`) leads back to `terraform/production`"),
+        "{err}"
+    );
+    // Two modules calling each other.
+    write(
+        "terraform/production/main.tf",
+        "module \"a\" {\n  source = \"../modules/a\"\n}\n",
+    );
+    write(
+        "terraform/modules/a/main.tf",
+        "module \"b\" {\n  source = \"../b\"\n}\n",
+    );
+    write(
+        "terraform/modules/b/main.tf",
+        "module \"a\" {\n  source = \"../a\"\n}\n",
+    );
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("leads back to `terraform/modules/a`: terraform/modules/a → terraform/modules/b → terraform/modules/a"),
+        "{err}"
+    );
+}

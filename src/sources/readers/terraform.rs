@@ -109,6 +109,13 @@ impl Reader for Terraform {
                 true,
             ) {
                 Ok(root) => root,
+                // Terraform refuses a module cycle outright: so does liftoff (exit 2).
+                Err(InputError::Invalid(d))
+                    if d.iter()
+                        .any(|d| d.message.starts_with(terraform::MODULE_CYCLE)) =>
+                {
+                    return Err(InputError::Invalid(d));
+                }
                 Err(e) => {
                     for f in files.iter().filter(|f| folder_of(&f.path) == read.root) {
                         used.entry(f.path.clone()).or_default().push(env.clone());
@@ -417,7 +424,11 @@ fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
             };
             let value = value.trim().trim_matches('"');
             if value.starts_with("./") || value.starts_with("../") {
-                out.insert(join(&folder_of(&a.path), value));
+                let called = join(&folder_of(&a.path), value);
+                // A folder calling itself is still a root (and a cycle the reader refuses).
+                if called != folder_of(&a.path) {
+                    out.insert(called);
+                }
             }
         }
     }

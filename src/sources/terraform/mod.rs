@@ -36,6 +36,7 @@ mod waivers;
 
 use eval::*;
 use functions::*;
+pub use modules::MODULE_CYCLE;
 use modules::*;
 use resources::*;
 use syntax::*;

@@ -23,7 +23,13 @@ pub(super) struct ModuleCall {
     pub(super) keep_going: bool,
     /// The caller's `count` or `for_each` known only after apply: everything inside may exist.
     pub(super) may_exist: Option<(String, Location)>,
+    /// The folders of the modules that led here, root first: a module calling one of them is a
+    /// cycle Terraform refuses.
+    pub(super) chain: Vec<String>,
 }
+
+/// The start of the message for a module that calls itself, directly or through others.
+pub const MODULE_CYCLE: &str = "modules call each other in a cycle";
 
 /// The remote modules `terraform init` downloaded for the root in `folder`, from
 /// `.terraform/modules/modules.json` when it exists: module key → folder in the repository.
@@ -475,6 +481,24 @@ fn read_module_call(
         Some(installed) => installed.clone(),
         None => module_path(folder, &source),
     };
+    let mut chain = call.chain.clone();
+    chain.push(folder.trim_end_matches('/').to_string());
+    if let Some(start) = chain.iter().position(|f| *f == path) {
+        let mut steps: Vec<String> = chain[start..].to_vec();
+        steps.push(path.clone());
+        problems.push(
+            Diagnostic::at(
+                lines.of(block.span.clone()),
+                format!(
+                    "{MODULE_CYCLE}: module `{name}` (source `{source}`) leads back to `{path}`: {}",
+                    steps.join(" → ")
+                ),
+            )
+            .expected("modules that call other modules, never themselves"),
+        );
+        return Ok(());
+    }
+    inner.chain = chain;
     if !dir.join(&path).is_dir() {
         problems.push(
             Diagnostic::at(

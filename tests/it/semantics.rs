@@ -553,11 +553,7 @@ fn module_cycles_are_refused_naming_the_chain() {
     // Five calls of the root itself: once this took minutes and a gigabyte.
     write(
         "terraform/production/main.tf",
-        &"module \"me\" {
-  source = \"./\"
-}
-"
-        .repeat(5),
+        &"module \"me\" {\n  source = \"./\"\n}\n".repeat(5),
     );
     let started = std::time::Instant::now();
     let out = liftoff().arg("check").arg(dir.path()).output().unwrap();

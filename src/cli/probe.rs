@@ -213,25 +213,13 @@ pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, 
         service: "probe".into(),
         ..Deployment::default()
     };
-    deployment.environments.push(Environment {
-        name: "production".into(),
-        kind: Fact::new(EnvKind::Production, origin.clone()),
+    let mut production = Environment::new(
+        "production",
+        Fact::new(EnvKind::Production, origin.clone()),
         origin,
-        location: None,
-        zones: Vec::new(),
-        datacenter_tier: None,
-        bandwidth_mbps: None,
-        personal_data: None,
-        mirrors: None,
-        restored_from_backup: None,
-        servers: Vec::new(),
-        components: Vec::new(),
-        endpoints,
-        settings: Vec::new(),
-        accepted_differences: Vec::new(),
-        committed_secrets: Vec::new(),
-        routes: Vec::new(),
-    });
+    );
+    production.endpoints = endpoints;
+    deployment.environments.push(production);
     observe(&mut deployment, None, &args.probe)?;
 
     let declarations = liftoff::model::PolicyDeclarations::default();

@@ -436,6 +436,29 @@ impl Environment {
 }
 
 impl Environment {
+    /// An environment of `kind` with no facts yet.
+    pub fn new(name: impl Into<String>, kind: Fact<EnvKind>, origin: Origin) -> Environment {
+        Environment {
+            name: name.into(),
+            kind,
+            origin,
+            location: None,
+            zones: Vec::new(),
+            datacenter_tier: None,
+            bandwidth_mbps: None,
+            personal_data: None,
+            mirrors: None,
+            restored_from_backup: None,
+            servers: Vec::new(),
+            components: Vec::new(),
+            endpoints: Vec::new(),
+            settings: Vec::new(),
+            accepted_differences: Vec::new(),
+            committed_secrets: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+
     /// The result target naming this environment: `env:<name>`.
     pub fn target(&self) -> String {
         format!("env:{}", self.name)

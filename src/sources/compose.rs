@@ -197,7 +197,7 @@ fn resolve(
     let base_file = match &extends.file {
         Some(other) => {
             let folder = Path::new(file).parent().unwrap_or(Path::new(""));
-            normalise(&folder.join(other).to_string_lossy().replace('\\', "/"))
+            super::join_relative(&folder.to_string_lossy().replace('\\', "/"), other)
         }
         None => file.to_string(),
     };
@@ -252,21 +252,6 @@ fn resolve(
     };
     merge(&mut project, vec![service]);
     Ok(project.services.pop())
-}
-
-/// `a/./b/../c` as `a/c`.
-fn normalise(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 fn read_file(

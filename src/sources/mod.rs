@@ -57,6 +57,29 @@ pub fn find_manifest(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A path relative to `folder` (`../modules/db` from `infra/prod`) as a repository path
+/// (`infra/modules/db`), `.` for the top. `..` above the top stays at the top.
+pub(crate) fn join_relative(folder: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for segment in relative.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// What a file read is for, so a bad file is named for what it was taken to be.
 fn kind_of_text(shown_as: &str) -> &'static str {
     let lower = shown_as.to_ascii_lowercase();

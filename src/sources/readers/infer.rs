@@ -33,25 +33,7 @@ pub(super) fn deployment(
                 from,
                 how: format!("inferred from {}", i.from.join(", ")).into(),
             };
-            Environment {
-                name: i.name.clone(),
-                kind: Fact::new(i.kind, origin.clone()),
-                origin,
-                location: None,
-                zones: Vec::new(),
-                datacenter_tier: None,
-                bandwidth_mbps: None,
-                personal_data: None,
-                mirrors: None,
-                restored_from_backup: None,
-                servers: Vec::new(),
-                components: Vec::new(),
-                endpoints: Vec::new(),
-                settings: Vec::new(),
-                accepted_differences: Vec::new(),
-                committed_secrets: Vec::new(),
-                routes: Vec::new(),
-            }
+            Environment::new(i.name.clone(), Fact::new(i.kind, origin.clone()), origin)
         })
         .collect();
     Deployment {
@@ -59,6 +41,26 @@ pub(super) fn deployment(
         environments,
         inferred,
         ..Deployment::default()
+    }
+}
+
+/// Records that `shown` names the environment `name`.
+fn note(
+    out: &mut Vec<InferredEnvironment>,
+    name: &crate::model::env_names::EnvName,
+    shown: String,
+) {
+    match out.iter_mut().find(|i| i.name == name.canonical) {
+        Some(i) => {
+            if !i.from.contains(&shown) {
+                i.from.push(shown);
+            }
+        }
+        None => out.push(InferredEnvironment {
+            name: name.canonical.to_string(),
+            kind: name.kind,
+            from: vec![shown],
+        }),
     }
 }
 
@@ -109,19 +111,11 @@ fn add_deploy_stages(
             let Some(name) = crate::model::env_names::lookup(&stage) else {
                 continue;
             };
-            let shown = format!("{} (deploys stage `{stage}`)", pipeline.path);
-            match out.iter_mut().find(|i| i.name == name.canonical) {
-                Some(i) => {
-                    if !i.from.contains(&shown) {
-                        i.from.push(shown);
-                    }
-                }
-                None => out.push(InferredEnvironment {
-                    name: name.canonical.to_string(),
-                    kind: name.kind,
-                    from: vec![shown],
-                }),
-            }
+            note(
+                out,
+                name,
+                format!("{} (deploys stage `{stage}`)", pipeline.path),
+            );
         }
     }
 }
@@ -149,19 +143,7 @@ pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvir
             continue;
         }
         for (spelled, name) in super::terraform::workspace_names(dir, &root) {
-            let shown = format!("{root}/ (workspace `{spelled}`)");
-            match out.iter_mut().find(|i| i.name == name.canonical) {
-                Some(i) => {
-                    if !i.from.contains(&shown) {
-                        i.from.push(shown);
-                    }
-                }
-                None => out.push(InferredEnvironment {
-                    name: name.canonical.to_string(),
-                    kind: name.kind,
-                    from: vec![shown],
-                }),
-            }
+            note(&mut out, name, format!("{root}/ (workspace `{spelled}`)"));
         }
     }
     out

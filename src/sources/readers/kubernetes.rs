@@ -232,12 +232,7 @@ fn kustomize_resources(
             if entry.contains("://") || entry.starts_with("github.com/") {
                 continue;
             }
-            let joined = if folder == "." {
-                entry.to_string()
-            } else {
-                format!("{folder}/{entry}")
-            };
-            let rel = normalise(&joined);
+            let rel = crate::sources::join_relative(&folder, entry);
             let full = dir.join(&rel);
             if full.is_dir() {
                 let nested = ["kustomization.yaml", "kustomization.yml"]
@@ -260,21 +255,6 @@ fn kustomize_resources(
         }
     }
     Ok(())
-}
-
-/// `a/b/../c` as `a/c`.
-fn normalise(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
 }
 
 /// The first folder of a path (`k8s/` for `k8s/jobs/a.yaml`), or the file at the top.

@@ -424,7 +424,7 @@ fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
             };
             let value = value.trim().trim_matches('"');
             if value.starts_with("./") || value.starts_with("../") {
-                let called = join(&folder_of(&a.path), value);
+                let called = crate::sources::join_relative(&folder_of(&a.path), value);
                 // A folder calling itself is still a root (and a cycle the reader refuses).
                 if called != folder_of(&a.path) {
                     out.insert(called);
@@ -433,28 +433,6 @@ fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
         }
     }
     out
-}
-
-/// A relative module source joined onto its caller's folder.
-fn join(folder: &str, source: &str) -> String {
-    let mut parts: Vec<&str> = folder
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    for segment in source.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
-    }
 }
 
 /// Whether a root's environment comes from its folder or its variable files (steps 2 and 3),

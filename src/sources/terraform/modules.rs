@@ -77,24 +77,7 @@ pub(super) const MAX_MODULE_DEPTH: usize = 8;
 
 /// Joins a module's relative `source` onto the calling module's folder.
 pub(super) fn module_path(folder: &str, source: &str) -> String {
-    let mut parts: Vec<&str> = folder
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    for segment in source.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    if parts.is_empty() {
-        ".".into()
-    } else {
-        parts.join("/")
-    }
+    crate::sources::join_relative(folder, source)
 }
 
 pub(super) fn read_module(

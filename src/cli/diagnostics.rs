@@ -43,7 +43,9 @@ fn render_one(
         let _ = writeln!(out, "  --> {l}");
         let text = files
             .entry(l.path.to_string())
-            .or_insert_with(|| std::fs::read_to_string(base.join(&*l.path)).ok());
+            // Through the bounded reader: the file an error names may be a device or a pipe
+            // (`profile: /dev/zero`), which must not be read to show a line of it.
+            .or_insert_with(|| liftoff::sources::read_text(&base.join(&*l.path), &l.path).ok());
         if let Some(line) = text
             .as_deref()
             .and_then(|t| t.lines().nth(l.line.saturating_sub(1) as usize))

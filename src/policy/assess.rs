@@ -398,15 +398,14 @@ pub fn assess(
     })
 }
 
-/// Which stages have any evidence: a manifest states facts for all of them; without one, the
-/// staging stage needs something read for a staging or production environment, the later
-/// stages something read for production.
+/// Which stages have any evidence: an environment of the stage's kind that liftoff.yaml declares,
+/// or that a file read describes (staging: a staging or production environment; soft launch and
+/// production: a production one). A manifest with no environment, or a repository where nothing
+/// was read, is not assessed.
 fn assessed(model: &Deployment) -> [bool; 3] {
-    if model.manifest.is_some() {
-        return [true; 3];
-    }
     let evidenced = |env: &crate::model::Environment| {
-        !env.components.is_empty()
+        matches!(env.origin, crate::model::Origin::Declared(_))
+            || !env.components.is_empty()
             || !env.servers.is_empty()
             || !env.settings.is_empty()
             || !env.routes.is_empty()

@@ -5,21 +5,33 @@ use predicates::prelude::*;
 
 #[test]
 fn exit_codes_follow_readiness() {
-    let ready = project("service: s\nstage: staging\n");
+    // A manifest that names no environment is evidence of nothing: not assessed, never ready.
+    let bare = project("service: s\nstage: staging\n");
+    liftoff()
+        .arg("check")
+        .arg(bare.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("staging:     not assessed"));
+    let ready = project(
+        "service: s\nstage: staging\nenvironments:\n  staging: {kind: staging, servers: [{name: stg-1, cpu: 2, ram_gb: 4, disk_gb: 50, os: ubuntu-24.04, arch: x86_64}]}\n",
+    );
     liftoff()
         .arg("check")
         .arg(ready.path())
         .assert()
         .code(0)
         .stdout(predicate::str::contains("staging:     ready"));
-    // The same deployment is not ready for production, and says which stage is the target.
+    // The same deployment says nothing of production: exit 1, and the target is named.
     liftoff()
         .arg("check")
         .arg(ready.path())
         .args(["--stage", "production"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("NOT READY"));
+        .stdout(predicate::str::contains(
+            "production:  not assessed (nothing read bears on it)  <- target",
+        ));
 }
 
 #[test]

@@ -181,3 +181,26 @@ fn bad_profiles_are_input_errors() {
     std::fs::write(dir.path().join("p.yaml"), "name: p\nlevels: {}\n").unwrap();
     assert_check_input_error(dir.path(), &["unknown key `levels`"]);
 }
+
+#[test]
+fn devices_named_as_inputs_are_never_read() {
+    let started = std::time::Instant::now();
+    let dir = project("service: s\nprofile: /dev/zero\n");
+    let out = liftoff().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/dev/zero"));
+    // `file()` on a device in Terraform: refused by the bounded reader, the check goes on.
+    let tf = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tf.path().join("terraform/production")).unwrap();
+    std::fs::write(
+        tf.path().join("terraform/production/main.tf"),
+        "locals {\n  x = file(\"/dev/zero\")\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = local.x\n}\n",
+    )
+    .unwrap();
+    let out = liftoff().arg("check").arg(tf.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "both end"
+    );
+}

@@ -465,7 +465,7 @@ fn compliance_maps_controls_to_rule_results() {
 fn readiness_is_reported_for_every_stage() {
     // Fails ha.singletons (required from staging) only at staging? No: fails security.pentest,
     // required from soft launch on, and nothing required at staging.
-    let text = "service: beta\nstage: staging\nprocesses: {pentest: {date: 2024-01-01}}\n";
+    let text = "service: beta\nstage: staging\nprocesses: {pentest: {date: 2024-01-01}}\nenvironments:\n  staging: {kind: staging}\n";
     let a = assess_in(
         text,
         std::path::Path::new("."),

@@ -204,3 +204,52 @@ fn devices_named_as_inputs_are_never_read() {
         "both end"
     );
 }
+
+#[test]
+fn locals_chains_are_linear_and_cycles_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("terraform/production")).unwrap();
+    // 3,000 chained locals: each is evaluated once, after the one it names.
+    let mut text = String::from("locals {\n  l0 = 1\n");
+    for i in 1..3000 {
+        text.push_str(&format!("  l{i} = local.l{} + 1\n", i - 1));
+    }
+    text.push_str("}\nresource \"aws_sqs_queue\" \"q\" {\n  name = \"q-${local.l2999}\"\n}\n");
+    std::fs::write(dir.path().join("terraform/production/main.tf"), &text).unwrap();
+    let started = std::time::Instant::now();
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "it ends"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["status"] == "error"),
+        "the chain evaluates"
+    );
+    // Two locals naming each other: an error that names both, in the file's environment.
+    std::fs::write(
+        dir.path().join("terraform/production/main.tf"),
+        "locals {\n  a = local.b\n  b = local.a\n}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("locals refer to each other in a cycle: local.a → local.b → local.a"),
+        "{err}"
+    );
+}

@@ -176,33 +176,42 @@ pub(super) fn read_module(
     for unknown in &call.unknown_inputs {
         vars.remove(unknown);
     }
-    // Locals may refer to each other: evaluate until nothing more resolves.
+    // Locals may refer to each other in any order: each is evaluated once, after the locals it
+    // names (a depth-first order over `local.<name>` mentions), so a long chain costs linear
+    // time and a cycle is found and named, as Terraform refuses it.
     let mut locals: BTreeMap<String, hcl::Value> = BTreeMap::new();
-    let local_exprs: Vec<(String, &TfExpr)> = files
+    // (name, expression, where its name is written, its text)
+    let local_exprs: Vec<(String, &TfExpr, Location, String)> = files
         .iter()
-        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "locals"))
-        .flat_map(|b| b.body.attributes().map(|a| (a.key.to_string(), &a.value)))
+        .flat_map(|f| {
+            let lines = Lines::new(&f.rel, &f.text);
+            f.body
+                .blocks()
+                .filter(|b| b.ident.as_str() == "locals")
+                .flat_map(|b| b.body.attributes())
+                .map(move |a| {
+                    let at = lines.of(a.key_span.clone());
+                    let text = lines.text(&a.value.span).to_string();
+                    (a.key.to_string(), &a.value, at, text)
+                })
+                .collect::<Vec<_>>()
+        })
         .collect();
-    // Locals may refer to each other in any order: evaluate in rounds until nothing more resolves.
-    // `try`/`can` are resolved only once plain rounds are stuck, so a `try(local.x, ...)` does not
-    // take its fallback merely because `local.x` comes later in the file.
-    let mut resolve_special = false;
-    for _ in 0..(2 * local_exprs.len() + 2) {
-        let ctx = context(&vars, &locals, workspace);
-        let before = locals.len();
-        for (name, expr) in &local_exprs {
-            if !locals.contains_key(name) {
-                let value = evaluate_with(expr, &ctx, resolve_special);
-                if let Ok(v) = value {
+    match local_order(&local_exprs) {
+        Ok(order) => {
+            for index in order {
+                let (name, expr, _, text) = &local_exprs[index];
+                let needed: BTreeMap<String, hcl::Value> = mentioned_locals(text)
+                    .into_iter()
+                    .filter_map(|n| locals.get(&n).map(|v| (n, v.clone())))
+                    .collect();
+                let ctx = context(&vars, &needed, workspace);
+                if let Ok(v) = evaluate_with(expr, &ctx, true) {
                     locals.insert(name.clone(), v);
                 }
             }
         }
-        match (locals.len() == before, resolve_special) {
-            (true, true) => break,
-            (true, false) => resolve_special = true,
-            (false, _) => resolve_special = false,
-        }
+        Err(cycle) => problems.push(cycle),
     }
     let ctx = context(&vars, &locals, workspace);
     let mut scratch = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
@@ -297,6 +306,88 @@ pub(super) fn read_module(
     } else {
         Err(InputError::Invalid(problems))
     }
+}
+
+/// The names a local's expression mentions as `local.<name>`.
+pub(super) fn mentioned_locals(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("local.") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + "local.".len()..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        // `xlocal.` is another word; `local.` alone names nothing.
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && !name.is_empty() {
+            out.push(name.clone());
+        }
+        rest = &after[name.len()..];
+    }
+    out
+}
+
+/// The order to evaluate locals in (each after the locals it mentions), or the cycle that makes
+/// one impossible, named with its members.
+fn local_order(locals: &[(String, &TfExpr, Location, String)]) -> Result<Vec<usize>, Diagnostic> {
+    let index: BTreeMap<&str, usize> = locals
+        .iter()
+        .enumerate()
+        .map(|(i, (n, ..))| (n.as_str(), i))
+        .collect();
+    let deps: Vec<Vec<usize>> = locals
+        .iter()
+        .map(|(_, _, _, text)| {
+            mentioned_locals(text)
+                .iter()
+                .filter_map(|m| index.get(m.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    // 0: not visited, 1: on the path, 2: done. Iterative, so a chain of thousands of locals
+    // cannot overflow the stack.
+    let mut state = vec![0u8; locals.len()];
+    let mut order = Vec::with_capacity(locals.len());
+    for start in 0..locals.len() {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        state[start] = 1;
+        while let Some((node, next)) = stack.pop() {
+            if let Some(&dep) = deps[node].get(next) {
+                stack.push((node, next + 1));
+                match state[dep] {
+                    0 => {
+                        state[dep] = 1;
+                        stack.push((dep, 0));
+                    }
+                    1 => {
+                        let from = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                        let mut names: Vec<String> = stack[from..]
+                            .iter()
+                            .map(|(n, _)| format!("local.{}", locals[*n].0))
+                            .collect();
+                        names.push(format!("local.{}", locals[dep].0));
+                        return Err(Diagnostic::at(
+                            locals[dep].2.clone(),
+                            format!(
+                                "locals refer to each other in a cycle: {}",
+                                names.join(" → ")
+                            ),
+                        )
+                        .expected("locals that each end at values, variables or resources"));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = 2;
+                order.push(node);
+            }
+        }
+    }
+    Ok(order)
 }
 
 /// One instance of a `module` block (`count` and `for_each` expand it as they do resources).

@@ -12,6 +12,9 @@ use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::{Location, Origin, Setting, SettingValue};
 use std::collections::HashMap;
 
+/// The largest value a setting may expand to (a certificate or a JSON document fits easily).
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
 /// Reads `.env` text into settings for the model. `path` names the file in locations and errors.
 pub fn parse(path: &str, text: &str) -> Result<Vec<Setting>, InputError> {
     Ok(entries(path, text)?
@@ -134,6 +137,21 @@ fn entries(path: &str, text: &str) -> Result<Vec<Entry>, InputError> {
             }
         };
         let (value, literal) = value;
+        // Interpolation can double a value per line (`B=${A}${A}`): a value that outgrows any
+        // real setting stops here instead of filling memory.
+        if value.len() > MAX_VALUE_BYTES {
+            problems.push(
+                Diagnostic::at(
+                    at(value_col),
+                    format!(
+                        "`{name}` expands to {} bytes, past the {MAX_VALUE_BYTES}-byte limit for a setting",
+                        value.len()
+                    ),
+                )
+                .expected("a setting of a reasonable size"),
+            );
+            break;
+        }
         known.insert(name.to_string(), value.clone());
         settings.push(Entry {
             name: name.to_string(),

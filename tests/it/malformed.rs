@@ -253,3 +253,30 @@ fn locals_chains_are_linear_and_cycles_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn a_dotenv_that_doubles_each_line_stops_at_the_limit() {
+    let dir = project("service: s\nenvironments: {production: {kind: production}}\n");
+    let mut text = String::from("A0=xxxxxxxxxxxxxxxx\n");
+    for i in 1..40 {
+        text.push_str(&format!("A{i}=${{A{}}}${{A{}}}\n", i - 1, i - 1));
+    }
+    std::fs::write(dir.path().join(".env.production"), text).unwrap();
+    let started = std::time::Instant::now();
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "it ends"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".env.production:"), "{err}");
+    assert!(
+        err.contains("past the 262144-byte limit for a setting"),
+        "{err}"
+    );
+}

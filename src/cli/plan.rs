@@ -46,12 +46,30 @@ enum PlanFormat {
     Json,
 }
 
+/// The largest value each input may take: far beyond any real service (the whole world's
+/// population, a century of retention), so a typo or an overflow is refused instead of printing
+/// a plan in exabytes.
+const LIMITS: [(&str, f64); 8] = [
+    ("records-per-year", 1e12),
+    ("attachments-per-record", 1e4),
+    ("attachment-mb", 1e6),
+    ("record-kb", 1e6),
+    ("os-reserve-gb", 1e6),
+    ("years", 100.0),
+    ("backup-factor", 100.0),
+    ("population", 1e10),
+];
+
 fn positive(name: &str, value: f64) -> Result<f64, Failure> {
-    if value.is_finite() && value >= 0.0 {
+    let max = LIMITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(f64::MAX, |(_, m)| *m);
+    if value.is_finite() && (0.0..=max).contains(&value) {
         Ok(value)
     } else {
         Err(Failure::Other(anyhow::anyhow!(
-            "--{name} must be a number of zero or more, found {value}"
+            "--{name} must be a number from 0 to {max}, found {value}"
         )))
     }
 }

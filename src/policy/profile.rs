@@ -175,7 +175,8 @@ fn find(reference: &str, dir: &Path) -> Result<Loaded, InputError> {
         }
         return Err(InputError::one(d));
     }
-    let text = crate::sources::read_text(&path, reference)?;
+    let text =
+        crate::sources::read_text_limited(&path, reference, crate::sources::MAX_MANIFEST_BYTES)?;
     parse_profile(reference, &text, path.parent().map(Path::to_path_buf))
 }
 

@@ -40,6 +40,9 @@ pub const MANIFEST_NAMES: [&str; 2] = ["liftoff.yaml", "liftoff.yml"];
 /// Terraform file still fits). Larger files are listed as skipped, never read in part.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The largest liftoff.yaml (and profile) liftoff reads.
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Everything read from a directory.
 #[derive(Debug, Clone)]
 pub struct Loaded {

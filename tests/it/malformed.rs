@@ -280,3 +280,21 @@ fn a_dotenv_that_doubles_each_line_stops_at_the_limit() {
         "{err}"
     );
 }
+
+#[test]
+fn plan_inputs_out_of_any_real_range_are_refused() {
+    liftoff()
+        .args(["plan", "--records-per-year", "18446744073709551615"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--records-per-year must be a number from 0 to 1000000000000",
+        ));
+    liftoff()
+        .args(["plan", "--years", "-1"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--years must be a number from 0 to 100",
+        ));
+}

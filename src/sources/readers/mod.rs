@@ -246,7 +246,8 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let text = read_text(&path, &shown)?;
+            // A manifest is a page of facts: anything past a few megabytes is not one.
+            let text = super::read_text_limited(&path, &shown, super::MAX_MANIFEST_BYTES)?;
             let (manifest, doc) = parse_manifest(&shown, &text)?;
             let (deployment, declarations) = build_deployment(&manifest, &doc, dir)?;
             Some((manifest, deployment, declarations, shown))

@@ -122,7 +122,7 @@ fn open_bounded(path: &Path, shown_as: &str, limit: u64) -> Result<std::fs::File
             Diagnostic::in_file(
                 shown_as,
                 format!(
-                    "the file is {} bytes, over the {limit}-byte limit",
+                    "the file is {} bytes, larger than the {limit}-byte limit",
                     meta.len()
                 ),
             )

@@ -291,7 +291,7 @@ fn plan_inputs_out_of_any_real_range_are_refused() {
             "--records-per-year must be a number from 0 to 1000000000000",
         ));
     liftoff()
-        .args(["plan", "--years", "-1"])
+        .args(["plan", "--years=-1"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains(

@@ -110,23 +110,39 @@ fn words(name: &str) -> Vec<String> {
 /// The environment names within one path segment or file-name part, left to right, each with
 /// the text that spelled it. Compound names are taken before their words.
 pub fn names_in(segment: &str) -> Vec<(&'static EnvName, String)> {
-    let raw: Vec<&str> = segment
-        .split(['-', '_', '.', ' '])
-        .filter(|w| !w.is_empty())
+    // Words with their byte ranges, so a compound keeps the separator it is written with.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in segment.char_indices() {
+        let separator = matches!(c, '-' | '_' | '.' | ' ');
+        match (separator, start) {
+            (true, Some(s)) => {
+                words.push((s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push((s, segment.len()));
+    }
+    let lower: Vec<String> = words
+        .iter()
+        .map(|(a, b)| segment[*a..*b].to_ascii_lowercase())
         .collect();
-    let lower: Vec<String> = raw.iter().map(|w| w.to_ascii_lowercase()).collect();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < lower.len() {
-        if i + 1 < lower.len() {
+    while i < words.len() {
+        if i + 1 < words.len() {
             if let Some(e) = find(&[&lower[i], &lower[i + 1]]) {
-                out.push((e, format!("{}-{}", raw[i], raw[i + 1])));
+                out.push((e, segment[words[i].0..words[i + 1].1].to_string()));
                 i += 2;
                 continue;
             }
         }
         if let Some(e) = find(&[&lower[i]]) {
-            out.push((e, raw[i].to_string()));
+            out.push((e, segment[words[i].0..words[i].1].to_string()));
         }
         i += 1;
     }
@@ -209,6 +225,11 @@ mod tests {
         );
         assert_eq!(canonical("config/pre_prod.tfvars"), Some("pre-production"));
         assert_eq!(
+            in_path("docker-compose.pre_prod.yml").map(|p| p.spelled),
+            Some("pre_prod".to_string()),
+            "spelled as written"
+        );
+        assert_eq!(
             lookup("pre-production").map(|e| e.kind),
             Some(EnvKind::Staging)
         );
@@ -248,6 +269,50 @@ mod tests {
             canonical("terraform/production/modules.tf"),
             Some("production")
         );
+    }
+
+    /// A bounded, deterministic mutation run over path fragments (the `names` fuzz target runs
+    /// the same invariants on arbitrary bytes): no panic, and what a path names is spelled in it.
+    #[test]
+    fn paths_built_from_fragments_keep_the_invariants() {
+        let fragments = [
+            "pre",
+            "prod",
+            "-",
+            "_",
+            ".",
+            "/",
+            "modules",
+            "staging",
+            "x",
+            "Prod",
+            "PRE-PROD",
+            "live",
+            "dev",
+            "test",
+            "local",
+            "non",
+            "ü",
+            "",
+            "tf",
+            "docker-compose",
+            "é-prod",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut path = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                path.push_str(fragments[(seed >> 33) as usize % fragments.len()]);
+            }
+            seed = seed.wrapping_add(0x2545_f491_4f6c_dd1d);
+            if let Some(named) = in_path(&path) {
+                assert!(path.contains(&named.spelled), "{path:?} -> {named:?}");
+                assert!(lookup(named.name.canonical).is_some());
+            }
+        }
     }
 
     #[test]

@@ -922,21 +922,7 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
                     || text.starts_with(&format!("{m}:"))
             })
     };
-    let repository_of = |image: &str| {
-        image
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .split([':', '@'])
-            .next()
-            .unwrap_or_default()
-            .to_string()
-    };
-    let image = service
-        .image
-        .as_ref()
-        .map(|i| i.value.to_ascii_lowercase())
-        .unwrap_or_default();
+    let image = lower_image(service);
     if named(&repository_of(&image))
         || (image.is_empty() && named(&service.name.to_ascii_lowercase()))
     {
@@ -945,22 +931,32 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
     kind_from_image(service)
 }
 
-/// The kind an image (or, with none, the service's name) suggests.
-fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
-    use crate::model::ComponentKind as K;
-    let image = service
+/// A service's image reference in lower case (empty when it has none).
+fn lower_image(service: &Service) -> String {
+    service
         .image
         .as_ref()
         .map(|i| i.value.to_ascii_lowercase())
-        .unwrap_or_default();
-    let repository = image
+        .unwrap_or_default()
+}
+
+/// The repository part of an image reference: `redis` for `docker.io/library/redis:7@sha256:…`.
+fn repository_of(image: &str) -> String {
+    image
         .rsplit('/')
         .next()
         .unwrap_or_default()
         .split([':', '@'])
         .next()
         .unwrap_or_default()
-        .to_string();
+        .to_string()
+}
+
+/// The kind an image (or, with none, the service's name) suggests.
+fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
+    use crate::model::ComponentKind as K;
+    let image = lower_image(service);
+    let repository = repository_of(&image);
     let command = service
         .command
         .as_ref()

@@ -678,21 +678,24 @@ pub fn workers(command: &str) -> Option<u32> {
     Some(1)
 }
 
+/// Development servers by a word of the command that starts them.
+const DEV_SERVERS: [(&str, &str); 7] = [
+    ("runserver", "Django's development server"),
+    ("flask run", "Flask's development server"),
+    ("npm run dev", "a development build"),
+    ("yarn dev", "a development build"),
+    ("nodemon", "nodemon"),
+    ("--reload", "an auto-reloading server"),
+    ("rails server -e development", "Rails in development"),
+];
+
 /// Whether a command runs a development server.
 pub fn dev_server(command: &str) -> Option<&'static str> {
     let lower = command.to_ascii_lowercase();
-    [
-        ("runserver", "Django's development server"),
-        ("flask run", "Flask's development server"),
-        ("npm run dev", "a development build"),
-        ("yarn dev", "a development build"),
-        ("nodemon", "nodemon"),
-        ("--reload", "an auto-reloading server"),
-        ("rails server -e development", "Rails in development"),
-    ]
-    .into_iter()
-    .find(|(marker, _)| lower.contains(marker))
-    .map(|(_, what)| what)
+    DEV_SERVERS
+        .into_iter()
+        .find(|(marker, _)| lower.contains(marker))
+        .map(|(_, what)| what)
 }
 
 /// A shell test a command's development server runs under: `if [ "$DEBUG" = "1" ]; then
@@ -710,16 +713,7 @@ pub struct ShellCondition {
 /// The condition a command's development server is behind, when it is behind one.
 pub fn dev_server_condition(command: &str) -> Option<ShellCondition> {
     let lower = command.to_ascii_lowercase();
-    let marker = [
-        "runserver",
-        "flask run",
-        "npm run dev",
-        "yarn dev",
-        "nodemon",
-        "--reload",
-    ]
-    .into_iter()
-    .find_map(|m| lower.find(m))?;
+    let marker = DEV_SERVERS.into_iter().find_map(|(m, _)| lower.find(m))?;
     let start = lower[..marker].rfind("if ")?;
     let then = start + lower[start..].find("then")?;
     if then > marker {

@@ -7,7 +7,7 @@
 
 use super::manifest::Manifest;
 use crate::diagnostic::{Diagnostic, InputError};
-use crate::model::env_names::{self, EnvName};
+use crate::model::env_names;
 use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus, Location};
 use std::path::Path;
 
@@ -378,47 +378,6 @@ pub fn attach(rel: &str, kind: ArtefactKind, environments: &[String]) -> Option<
         .iter()
         .find(|env| env_names::same_environment(env, named.name))
         .cloned()
-}
-
-/// An environment inferred from file paths, when there is no liftoff.yaml.
-#[derive(Clone, Debug)]
-pub struct Inferred {
-    pub name: &'static EnvName,
-    /// The files and folders that name it, as the report shows them.
-    pub from: Vec<String>,
-}
-
-/// The environments the found artefacts' paths name. Example files name nothing.
-pub fn infer_environments(artefacts: &[ArtefactFile]) -> Vec<Inferred> {
-    let mut out: Vec<Inferred> = Vec::new();
-    for a in artefacts
-        .iter()
-        .filter(|a| a.status == ArtefactStatus::Pending)
-    {
-        let Some(named) = named_environment(&a.path, a.kind) else {
-            continue;
-        };
-        let shown = match &named.folder {
-            Some(folder) => format!("{folder}/"),
-            None => a.path.clone(),
-        };
-        match out
-            .iter_mut()
-            .find(|i| i.name.canonical == named.name.canonical)
-        {
-            Some(i) => {
-                if !i.from.contains(&shown) {
-                    i.from.push(shown);
-                }
-            }
-            None => out.push(Inferred {
-                name: named.name,
-                from: vec![shown],
-            }),
-        }
-    }
-    out.sort_by_key(|i| i.name.canonical);
-    out
 }
 
 /// Every file below `folder`, relative to `root`, sorted, skipping the usual tool directories.

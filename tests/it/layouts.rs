@@ -819,7 +819,12 @@ fn reports_name_environments_group_findings_and_render_code() {
     );
     // HTML shows code spans as code, never as backticks.
     let html = text(&["--format", "html"]);
-    assert!(html.contains("<code>point_in_time_recovery</code>") || html.contains("</code>"));
+    assert!(
+        html.contains(
+            "<td><code>aws_dynamodb_table.t0 [production]</code></td><td><code>point_in_time_recovery</code> leaves point-in-time recovery off"
+        ),
+        "{html}"
+    );
     let body = html.split("<h2>Findings").nth(1).unwrap();
     assert!(
         !body.contains('`'),
@@ -865,4 +870,47 @@ fn a_serverless_only_repository_takes_its_stages_from_the_pipeline_that_deploys_
         "read for production (stage production), staging (stage staging)"
     );
     assert_eq!(report["verdicts"]["production"], "not-ready");
+}
+
+#[test]
+fn inputs_parse_passes_errors_is_not_applicable_and_cannot_be_waived() {
+    let rule = "ops.inputs-parse";
+    let only = |report: &Value| -> Vec<(String, String)> {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule)
+            .map(|r| {
+                (
+                    r["status"].as_str().unwrap().to_string(),
+                    r["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // Pass: every file read parses.
+    let (_, report) = check(&layout("shared-root"), &[]);
+    assert_eq!(
+        only(&report),
+        [(
+            "pass".to_string(),
+            "all 3 deployment file(s) read parse".to_string()
+        )]
+    );
+    // Not applicable: nothing was read.
+    let empty = tempfile::tempdir().unwrap();
+    let (_, report) = check(empty.path(), &[]);
+    assert_eq!(only(&report)[0].0, "not-applicable");
+    // Error: a file that does not parse; a waiver cannot make an unjudged file pass.
+    let dir = copy_of("template");
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: s\nenvironments: {production: {kind: production}}\nwaivers:\n  - rule: ops.inputs-parse\n    reason: the template is filled in at release\n    expires: 2027-06-30\n",
+    )
+    .unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(only(&report)[0].0, "error");
+    assert_eq!(report["waivers"][0]["status"], "unused");
 }

@@ -122,14 +122,20 @@ fn add_deploy_stages(
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.
 pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {
-    let mut out: Vec<InferredEnvironment> = discover::infer_environments(artefacts)
-        .into_iter()
-        .map(|i| InferredEnvironment {
-            name: i.name.canonical.to_string(),
-            kind: i.name.kind,
-            from: i.from,
-        })
-        .collect();
+    let mut out: Vec<InferredEnvironment> = Vec::new();
+    // Example files name nothing: only files waiting for a reader count.
+    for a in artefacts
+        .iter()
+        .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
+    {
+        if let Some(named) = discover::named_environment(&a.path, a.kind) {
+            let shown = match &named.folder {
+                Some(folder) => format!("{folder}/"),
+                None => a.path.clone(),
+            };
+            note(&mut out, named.name, shown);
+        }
+    }
     let mut roots: Vec<String> = artefacts
         .iter()
         .filter(|a| a.kind == ArtefactKind::Terraform && a.path.ends_with(".tf"))

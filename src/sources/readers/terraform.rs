@@ -80,7 +80,10 @@ impl Reader for Terraform {
 
     fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
         let files = cx.pending(ArtefactKind::Terraform);
-        let reads = plan(cx, &files);
+        // Which folders are called as modules: read once, used to pick roots and to explain
+        // the files left.
+        let modules = module_folders(cx.dir, &files);
+        let reads = plan(cx, &files, &modules);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
         let planned: BTreeSet<String> = cx
@@ -141,7 +144,7 @@ impl Reader for Terraform {
         super::aws::known_modules(&mut cx.deployment.resources, &cx.deployment.modules);
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
-        let reasons = leftover_reasons(cx, &files, &used);
+        let reasons = leftover_reasons(cx, &files, &used, &modules);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
                 "not read: no root that liftoff reads includes this file".to_string()
@@ -248,7 +251,7 @@ fn apply_root(
 }
 
 /// The roots to read, for which environments.
-fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<RootRead> {
+fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>) -> Vec<RootRead> {
     let deployed = cx.deployed();
     let mut out = Vec::new();
     let declared = cx.declared_of(ArtefactKind::Terraform);
@@ -271,7 +274,6 @@ fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<RootRead> {
         .iter()
         .map(|d| d.path.trim_end_matches('/').to_string())
         .collect();
-    let modules = module_folders(cx.dir, files);
     for root in candidate_roots(files) {
         if declared_roots.contains(&root) || modules.contains(&root) || under_modules(&root) {
             continue;
@@ -547,8 +549,8 @@ fn leftover_reasons(
     cx: &mut LoadContext<'_>,
     files: &[ArtefactFile],
     used: &BTreeMap<String, Vec<String>>,
+    modules: &BTreeSet<String>,
 ) -> BTreeMap<String, String> {
-    let modules = module_folders(cx.dir, files);
     let production = cx
         .deployment
         .environments

@@ -3,6 +3,7 @@
 //! Readers (`sources`) fill it; rules never see raw files. Every fact keeps its [`Origin`], so a
 //! result can point at the exact line that decided it.
 
+pub mod cloud;
 pub mod env_names;
 pub mod live;
 pub mod maintenance;
@@ -1056,7 +1057,18 @@ pub struct Resource {
     /// The resource this one belongs to, as AWS relates them: an RDS read replica's source, an
     /// Aurora instance's cluster. Such a member is no data store of its own: it inherits its
     /// primary's engine, encryption and backups, and gives the primary a standby.
-    pub member_of: Option<String>,
+    pub member_of: Option<Membership>,
+    /// What the resource is, in the provider mapping's words (none for types no rule judges).
+    pub cloud: Option<&'static cloud::CloudType>,
+}
+
+/// How a resource belongs to another, as the provider relates them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    /// The primary's address.
+    pub primary: String,
+    /// The member's attribute that names the primary (`replicate_source_db`).
+    pub via: &'static str,
 }
 
 impl Deployment {
@@ -1067,7 +1079,8 @@ impl Deployment {
         env: Option<&'a str>,
     ) -> impl Iterator<Item = &'a Resource> + 'a {
         self.resources.iter().filter(move |r| {
-            r.member_of.as_deref() == Some(address) && r.environment.as_deref() == env
+            r.member_of.as_ref().map(|m| m.primary.as_str()) == Some(address)
+                && r.environment.as_deref() == env
         })
     }
 }

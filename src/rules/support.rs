@@ -141,6 +141,30 @@ pub fn resources<'a>(
         .filter(move |r| types.contains(&r.resource_type.as_str()))
 }
 
+/// Provider resources whose description in the provider mapping matches `pick`, with it.
+pub fn cloud<'a>(
+    model: &'a Deployment,
+    pick: impl Fn(&crate::model::cloud::CloudType) -> bool + 'a,
+) -> impl Iterator<
+    Item = (
+        &'a crate::model::Resource,
+        &'static crate::model::cloud::CloudType,
+    ),
+> {
+    model
+        .resources
+        .iter()
+        .filter_map(move |r| r.cloud.filter(|t| pick(t)).map(|t| (r, t)))
+}
+
+/// Provider resources that play one of `roles`.
+pub fn with_role<'a>(
+    model: &'a Deployment,
+    roles: &'a [crate::model::cloud::Role],
+) -> impl Iterator<Item = &'a crate::model::Resource> {
+    cloud(model, move |t| roles.contains(&t.role)).map(|(r, _)| r)
+}
+
 /// Remote Terraform modules liftoff could not read, by an input a rule recognises: a module called
 /// with `storage_encrypted = false` is judged like the database it creates. A module that leaves
 /// the input out is not judged (its default is in code liftoff has not read).
@@ -209,14 +233,14 @@ pub fn unknown_until_apply(resource: &crate::model::Resource, attribute: &str) -
 /// The `not-applicable` finding for a read replica or cluster member, which is judged through its
 /// primary (`what` says what it inherits), or `None` for a resource of its own.
 pub fn member_of_primary(resource: &crate::model::Resource, what: &str) -> Option<Finding> {
-    resource.member_of.as_ref().map(|primary| {
+    resource.member_of.as_ref().map(|member| {
         on_resource(
             Finding::not_applicable(
                 resource.address.clone(),
-                format!("a member of `{primary}`: {what}"),
+                format!("a member of `{}`: {what}", member.primary),
             ),
             resource,
-            "replicate_source_db",
+            member.via,
         )
     })
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod architecture;
 mod artefacts;
 mod cli;
 mod examples;

@@ -95,6 +95,31 @@ fn status_of(r: &Value, rule: &str, target: &str) -> String {
 }
 
 #[test]
+fn cache_nodes_belong_to_their_replication_group() {
+    let r = report(&fixture("aws"));
+    // The group is judged as the store; its preferred-datastore verdict is its own.
+    assert_eq!(
+        status_of(
+            &r,
+            "cost.preferred-datastore",
+            "aws_elasticache_replication_group.sessions"
+        ),
+        "fail"
+    );
+    for node in [
+        "aws_elasticache_cluster.sessions_extra",
+        "aws_elasticache_cluster.sessions_reader",
+    ] {
+        let (status, message) = verdict(&r, "cost.preferred-datastore", node);
+        assert_eq!(status, "not-applicable", "{node}: {message}");
+        assert!(
+            message.contains("a member of `aws_elasticache_replication_group.sessions`"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn references_are_set_and_maps_are_known_key_by_key() {
     let r = report(&fixture("aws"));
     assert_eq!(

@@ -70,20 +70,27 @@ impl Rule for Ssd {
             };
             out.push(finding.in_env(&env.name));
         }
-        out.extend(resources(cx.model, &["aws_db_instance"]).map(|r| {
-            let target = r.address.clone();
-            if let Some(unknown) = unknown_until_apply(r, "storage_type") {
-                return unknown;
-            }
-            let finding = match r.attr("storage_type").and_then(|s| s.value.as_str()) {
-                Some("standard") => {
-                    Finding::fail(target, "`storage_type = \"standard\"` is magnetic storage")
+        out.extend(
+            cloud(cx.model, |t| t.magnetic_storage.is_some()).filter_map(|(r, t)| {
+                let (attribute, magnetic) = t.magnetic_storage?;
+                let target = r.address.clone();
+                if let Some(unknown) = unknown_until_apply(r, attribute) {
+                    return Some(unknown);
                 }
-                Some(kind) => Finding::pass(target, format!("`{kind}` storage is SSD-class")),
-                None => Finding::pass(target, "RDS defaults to gp2 SSD storage"),
-            };
-            on_resource(finding, r, "storage_type")
-        }));
+                let finding = match r.attr(attribute).and_then(|s| s.value.as_str()) {
+                    Some(kind) if kind == magnetic => Finding::fail(
+                        target,
+                        format!("`{attribute} = \"{kind}\"` is magnetic storage"),
+                    ),
+                    Some(kind) => Finding::pass(target, format!("`{kind}` storage is SSD-class")),
+                    None => Finding::pass(
+                        target,
+                        format!("no `{attribute}`: the provider's default is SSD storage"),
+                    ),
+                };
+                Some(on_resource(finding, r, attribute))
+            }),
+        );
         or_not_applicable(out, "no database declared")
     }
 }

@@ -34,12 +34,12 @@ impl Rule for PreferredDatastore {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let preferred: Vec<String> = cx.param("preferred_datastores")?;
-        let out = resources(cx.model, &STORES)
-            .map(|r| {
+        let out = cloud(cx.model, |t| t.technology.is_some())
+            .filter_map(|(r, t)| {
                 if let Some(member) = member_of_primary(r, "not a data store of its own") {
-                    return member;
+                    return Some(member);
                 }
-                let technology = technology(r);
+                let technology = t.technology_of(r)?;
                 let ok = preferred.iter().any(|p| p == &technology);
                 let finding = Finding::judge(
                     ok,
@@ -50,50 +50,17 @@ impl Rule for PreferredDatastore {
                         preferred.join(", ")
                     ),
                 );
-                on_resource(finding.with("technology", &technology), r, "engine")
+                Some(on_resource(
+                    finding.with("technology", &technology),
+                    r,
+                    "engine",
+                ))
             })
             .collect();
         or_not_applicable(
             out,
             "no cloud data stores were read (judged from Terraform only)",
         )
-    }
-}
-
-/// Cloud data store resource types.
-const STORES: [&str; 10] = [
-    "aws_db_instance",
-    "aws_rds_cluster",
-    "aws_dynamodb_table",
-    "aws_s3_bucket",
-    "aws_docdb_cluster",
-    "aws_elasticache_cluster",
-    "aws_elasticache_replication_group",
-    "aws_redshift_cluster",
-    "aws_neptune_cluster",
-    "aws_opensearch_domain",
-];
-
-/// The technology a data store resource is, named as `preferred_datastores` names them.
-fn technology(r: &crate::model::Resource) -> String {
-    let engine = r
-        .attr("engine")
-        .and_then(|e| e.value.as_str())
-        .unwrap_or_default();
-    match r.resource_type.as_str() {
-        "aws_db_instance" => format!("rds-{}", if engine.is_empty() { "unknown" } else { engine }),
-        "aws_rds_cluster" => {
-            if engine.is_empty() {
-                "aurora-mysql".to_string()
-            } else {
-                engine.replace("postgresql", "postgres")
-            }
-        }
-        other => other
-            .trim_start_matches("aws_")
-            .replace('_', "-")
-            .replace("-table", "")
-            .replace("-bucket", ""),
     }
 }
 
@@ -129,10 +96,11 @@ impl Rule for GsiLimit {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let max: usize = cx.param("max_gsi")?;
-        let out = resources(cx.model, &["aws_dynamodb_table"])
-            .map(|r| {
+        let out = cloud(cx.model, |t| t.indexes.is_some())
+            .map(|(r, t)| {
+                let attribute = t.indexes.unwrap_or_default();
                 let count = r
-                    .attr("global_secondary_index")
+                    .attr(attribute)
                     .and_then(|g| g.value.as_array())
                     .map_or(0, Vec::len);
                 let finding = Finding::judge(
@@ -141,7 +109,7 @@ impl Rule for GsiLimit {
                     format!("{count} global secondary index(es)"),
                     format!("{count} global secondary indexes, more than {max}"),
                 );
-                on_resource(finding, r, "global_secondary_index")
+                on_resource(finding, r, attribute)
             })
             .collect();
         or_not_applicable(

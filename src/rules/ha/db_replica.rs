@@ -64,7 +64,9 @@ impl Rule for DbReplica {
 /// RDS: a Multi-AZ standby or a read replica source can take over. Aurora clusters replicate
 /// across zones by design.
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
-    resources(cx.model, &["aws_db_instance"])
+    let standby = |r: &crate::model::Resource| r.cloud.and_then(|t| t.standby);
+    cloud(cx.model, |t| t.standby.is_some())
+        .map(|(r, _)| r)
         .chain(modules_with_input(cx.model, &["multi_az"]).map(|(m, _)| m))
         .map(|r| {
             if let Some(member) = member_of_primary(
@@ -85,22 +87,24 @@ fn terraform(cx: &Context<'_>) -> Vec<Finding> {
                         format!("the read replica `{}` can be promoted", replica.address),
                     ),
                     replica,
-                    "replicate_source_db",
+                    replica.member_of.as_ref().map_or("", |m| m.via),
                 );
             }
-            if let Some(unknown) = unknown_until_apply(r, "multi_az") {
+            // A module is judged by its `multi_az` input, as the community modules name it.
+            let switch = standby(r).unwrap_or(crate::model::cloud::Switch::Flag("multi_az"));
+            let attribute = switch.attribute();
+            if let Some(unknown) = unknown_until_apply(r, attribute) {
                 return unknown;
             }
-            let multi_az = r.flag("multi_az").unwrap_or(false);
             on_resource(
                 Finding::judge(
-                    multi_az,
+                    switch.is_on(r),
                     r.address.clone(),
-                    "a Multi-AZ standby can take over",
-                    "no Multi-AZ standby and no read replica: `multi_az` is off",
+                    "a standby in another zone can take over",
+                    format!("no standby in another zone and no read replica: `{attribute}` is off"),
                 ),
                 r,
-                "multi_az",
+                attribute,
             )
         })
         .collect()

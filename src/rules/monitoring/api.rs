@@ -105,12 +105,10 @@ impl Rule for Canary {
     }
 }
 
-/// Whether a Terraform resource is an API Gateway API (REST, HTTP or WebSocket).
+/// Whether a Terraform resource is an API (REST, HTTP or WebSocket).
 fn is_tf_api(r: &crate::model::Resource) -> bool {
-    matches!(
-        r.resource_type.as_str(),
-        "aws_api_gateway_rest_api" | "aws_apigatewayv2_api"
-    )
+    r.cloud
+        .is_some_and(|t| t.role == crate::model::cloud::Role::Api)
 }
 
 static API_ALARMS: RuleMeta = RuleMeta {
@@ -209,7 +207,7 @@ impl Rule for Tracing {
         }
         // Every API Gateway stage is judged on its own: one stage with X-Ray on says nothing of
         // another (AWS leaves `xray_tracing_enabled` off unless it is set).
-        let mut out: Vec<Finding> = resources(cx.model, &["aws_api_gateway_stage"])
+        let mut out: Vec<Finding> = with_role(cx.model, &[crate::model::cloud::Role::ApiStage])
             .map(|stage| {
                 if let Some(unknown) = unknown_until_apply(stage, "xray_tracing_enabled") {
                     return unknown;

@@ -54,7 +54,7 @@ impl Rule for LogRetention {
             )
         };
         // Each log group read from Terraform is judged; `0` or no setting keeps logs forever.
-        let mut out: Vec<Finding> = resources(cx.model, &["aws_cloudwatch_log_group"])
+        let mut out: Vec<Finding> = with_role(cx.model, &[crate::model::cloud::Role::LogGroup])
             .map(|r| {
                 if let Some(unknown) = unknown_until_apply(r, "retention_in_days") {
                     return unknown;
@@ -355,11 +355,12 @@ fn is_dead_letter_queue(q: &crate::model::Resource) -> bool {
 /// topics (delivery-status logging of failures) written in Terraform.
 fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
     let m = &cx.model.monitoring;
-    let redriven: Vec<&str> = resources(cx.model, &["aws_sqs_queue_redrive_policy"])
-        .filter_map(|r| r.references.get("queue_url").map(String::as_str))
+    use crate::model::cloud::Role;
+    let redriven: Vec<&str> = cloud(cx.model, |t| t.role == Role::QueueRedrivePolicy)
+        .filter_map(|(r, t)| r.references.get(t.configures?).map(String::as_str))
         .collect();
     let mut out = Vec::new();
-    for q in resources(cx.model, &["aws_sqs_queue"]) {
+    for q in with_role(cx.model, &[Role::Queue]) {
         let target = q.address.clone();
         let finding = if is_dead_letter_queue(q) {
             match m.alarm_on("dlq") {
@@ -401,7 +402,7 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
         "lambda_failure_feedback_role_arn",
         "sqs_failure_feedback_role_arn",
     ];
-    for topic in resources(cx.model, &["aws_sns_topic"]) {
+    for topic in with_role(cx.model, &[Role::Topic]) {
         let logged = FAILURE_FEEDBACK.iter().find(|k| is_set(topic, k));
         let finding = match logged {
             Some(k) => Finding::pass(

@@ -292,8 +292,8 @@ impl Rule for BackupTags {
             values: Vec<String>,
         }
         let tag: Tag = cx.param("backup_tag")?;
-        let out = resources(cx.model, &DATA_RESOURCES)
-            .map(|r| {
+        let out = cloud(cx.model, |t| t.backed_up_by_tag)
+            .map(|(r, _)| {
                 if let Some(member) = member_of_primary(r, "backed up with its primary") {
                     return member;
                 }
@@ -346,19 +346,6 @@ impl Rule for BackupTags {
         )
     }
 }
-
-/// Cloud resources that store data and so must be backed up.
-const DATA_RESOURCES: [&str; 9] = [
-    "aws_db_instance",
-    "aws_rds_cluster",
-    "aws_dynamodb_table",
-    "aws_s3_bucket",
-    "aws_efs_file_system",
-    "aws_ebs_volume",
-    "aws_opensearch_domain",
-    "aws_elasticsearch_domain",
-    "aws_redshift_cluster",
-];
 
 static RESTORE: RuleMeta = RuleMeta {
     id: "reliability.restore-tested",
@@ -482,44 +469,29 @@ impl Rule for BackupMonitored {
     }
 }
 
-/// DynamoDB point-in-time recovery, and RDS automated backups (`backup_retention_period` > 0).
+/// Point-in-time recovery of the stores that offer it (DynamoDB's switch, RDS automated backups
+/// with a retention above zero), as the provider mapping names them.
 fn pitr_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    resources(
-        cx.model,
-        &["aws_dynamodb_table", "aws_db_instance", "aws_rds_cluster"],
-    )
-    .map(|r| {
-        if let Some(member) = member_of_primary(r, "recovered with its primary") {
-            return member;
-        }
-        let (attribute, on) = match r.resource_type.as_str() {
-            "aws_dynamodb_table" => (
-                "point_in_time_recovery",
-                r.block("point_in_time_recovery")
-                    .and_then(|b| b["enabled"].as_bool())
-                    .unwrap_or(false),
-            ),
-            _ => (
-                "backup_retention_period",
-                r.attr("backup_retention_period")
-                    .and_then(|v| v.value.as_u64())
-                    .unwrap_or(0)
-                    > 0,
-            ),
-        };
-        if let Some(unknown) = unknown_until_apply(r, attribute) {
-            return unknown;
-        }
-        on_resource(
-            Finding::judge(
-                on,
-                r.address.clone(),
-                "point-in-time recovery is on",
-                format!("`{attribute}` leaves point-in-time recovery off"),
-            ),
-            r,
-            attribute,
-        )
-    })
-    .collect()
+    cloud(cx.model, |t| t.recovery.is_some())
+        .filter_map(|(r, t)| {
+            if let Some(member) = member_of_primary(r, "recovered with its primary") {
+                return Some(member);
+            }
+            let switch = t.recovery?;
+            let (attribute, on) = (switch.attribute(), switch.is_on(r));
+            if let Some(unknown) = unknown_until_apply(r, attribute) {
+                return Some(unknown);
+            }
+            Some(on_resource(
+                Finding::judge(
+                    on,
+                    r.address.clone(),
+                    "point-in-time recovery is on",
+                    format!("`{attribute}` leaves point-in-time recovery off"),
+                ),
+                r,
+                attribute,
+            ))
+        })
+        .collect()
 }

@@ -101,21 +101,21 @@ fn serves_web_pages(service: &str) -> bool {
         .any(|w| matches!(w, "frontend" | "web" | "website" | "site" | "ui" | "portal"))
 }
 
-/// API Gateway methods (REST) and routes (HTTP / WebSocket) written in Terraform.
+/// API methods (REST) and routes (HTTP / WebSocket) written in Terraform.
 fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
-    let path_resources: std::collections::HashMap<_, _> =
-        resources(cx.model, &["aws_api_gateway_resource"])
-            .map(|x| ((x.environment.as_deref(), x.address.as_str()), x))
-            .collect();
-    resources(cx.model, &["aws_api_gateway_method", "aws_apigatewayv2_route"])
-        .map(|r| {
+    use crate::model::cloud::Role;
+    let path_resources: std::collections::HashMap<_, _> = with_role(cx.model, &[Role::ApiPath])
+        .map(|x| ((x.environment.as_deref(), x.address.as_str()), x))
+        .collect();
+    cloud(cx.model, |t| matches!(t.role, Role::ApiMethod | Role::ApiRoute))
+        .map(|(r, t)| {
             let target = r.address.clone();
-            let (path, authorization_key) = if r.resource_type == "aws_api_gateway_method" {
+            let (path, authorization_key) = if t.role == Role::ApiMethod {
                 // The method's path is the `path_part` of the resource it hangs on; the API's root
                 // resource has none.
                 let path = r
                     .references
-                    .get("resource_id")
+                    .get(t.configures.unwrap_or_default())
                     .and_then(|a| path_resources.get(&(r.environment.as_deref(), a.as_str())))
                     .and_then(|x| x.attr("path_part"))
                     .and_then(|p| p.value.as_str())

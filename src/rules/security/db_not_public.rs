@@ -71,22 +71,27 @@ impl Rule for DbNotPublic {
     }
 }
 
-/// RDS instances: `publicly_accessible` (the provider's default is false).
+/// Managed databases and their instances, by the switch that gives them a public address (the
+/// mapping fills in the provider's default), and modules by the same input.
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
-    resources(cx.model, &["aws_db_instance", "aws_rds_cluster_instance"])
+    let public = |r: &crate::model::Resource| r.cloud.and_then(|t| t.public);
+    cloud(cx.model, |t| t.public.is_some())
+        .map(|(r, _)| r)
         .chain(modules_with_input(cx.model, &["publicly_accessible"]).map(|(m, _)| m))
         .map(|r| {
-            if let Some(unknown) = unknown_until_apply(r, "publicly_accessible") {
+            let switch =
+                public(r).unwrap_or(crate::model::cloud::Switch::Flag("publicly_accessible"));
+            let attribute = switch.attribute();
+            if let Some(unknown) = unknown_until_apply(r, attribute) {
                 return unknown;
             }
-            let public = r.flag("publicly_accessible").unwrap_or(false);
             let finding = Finding::judge(
-                !public,
+                !switch.is_on(r),
                 r.address.clone(),
                 "not publicly accessible",
-                "`publicly_accessible = true` puts the database on the internet",
+                format!("`{attribute} = true` puts the database on the internet"),
             );
-            on_resource(finding, r, "publicly_accessible")
+            on_resource(finding, r, attribute)
         })
         .collect()
 }

@@ -63,76 +63,42 @@ impl Rule for EncryptionAtRest {
     }
 }
 
-/// Data stores in Terraform, judged as the AWS provider behaves today: S3 buckets, DynamoDB tables
-/// and MSK clusters are encrypted by default (DynamoDB with an AWS-owned key unless `require_cmk`).
+/// What keeps data at rest in Terraform, judged as the provider mapping describes it (some stores
+/// are encrypted by the provider whatever is written; some only with a customer key when
+/// `require_cmk`).
 fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
+    use crate::model::cloud::Encryption;
     let require_cmk: bool = cx.param("require_cmk")?;
-    let types = [
-        "aws_db_instance",
-        "aws_rds_cluster",
-        "aws_s3_bucket",
-        "aws_dynamodb_table",
-        "aws_elasticsearch_domain",
-        "aws_opensearch_domain",
-        "aws_sns_topic",
-        "aws_redshift_cluster",
-        "aws_msk_cluster",
-        "aws_ebs_volume",
-    ];
-    let mut findings = resources(cx.model, &types)
-        .map(|r| {
+    let mut findings = cloud(cx.model, |t| t.encryption.is_some())
+        .filter_map(|(r, t)| {
             if let Some(member) = member_of_primary(r, "AWS encrypts it as its primary") {
-                return member;
+                return Some(member);
             }
-            let target = r.address.clone();
-            let (attribute, verdict): (&str, Option<bool>) = match r.resource_type.as_str() {
-                "aws_db_instance" | "aws_rds_cluster" => (
-                    "storage_encrypted",
-                    Some(r.flag("storage_encrypted").unwrap_or(false)),
-                ),
-                "aws_redshift_cluster" | "aws_ebs_volume" => {
-                    ("encrypted", Some(r.flag("encrypted").unwrap_or(false)))
-                }
-                "aws_elasticsearch_domain" | "aws_opensearch_domain" => (
-                    "encrypt_at_rest",
-                    Some(
-                        r.block("encrypt_at_rest")
-                            .and_then(|b| b["enabled"].as_bool())
-                            .unwrap_or(false),
-                    ),
-                ),
-                "aws_sns_topic" => (
-                    "kms_master_key_id",
-                    Some(
-                        r.attr("kms_master_key_id").is_some()
-                            || r.unknown.contains_key("kms_master_key_id"),
-                    ),
-                ),
-                "aws_dynamodb_table" if require_cmk => (
-                    "server_side_encryption",
-                    Some(
-                        r.block("server_side_encryption")
-                            .is_some_and(|b| b["enabled"].as_bool() == Some(true)),
-                    ),
-                ),
-                // Encrypted by the provider's default (S3 since January 2023, DynamoDB, MSK).
-                _ => ("", None),
+            let switch = match t.encryption? {
+                Encryption::Switch(s) => Some(s),
+                Encryption::ByDefaultUnlessCmk(s) if require_cmk => Some(s),
+                Encryption::ByDefault | Encryption::ByDefaultUnlessCmk(_) => None,
             };
+            let target = r.address.clone();
+            let Some(switch) = switch else {
+                let finding = Finding::pass(target, "encrypted at rest by the provider's default");
+                return Some(on_resource(finding, r, ""));
+            };
+            let attribute = switch.attribute();
             // A key set from another resource (`aws_kms_key.k.arn`) is configured: only its
             // value is unknown, and the verdict needs only that it is set.
-            let presence_decides = attribute == "kms_master_key_id";
-            if let Some(unknown) = unknown_until_apply(r, attribute).filter(|_| !presence_decides) {
-                return unknown;
+            if let Some(unknown) =
+                unknown_until_apply(r, attribute).filter(|_| !switch.presence_decides())
+            {
+                return Some(unknown);
             }
-            let finding = match verdict {
-                None => Finding::pass(target, "encrypted at rest by the provider's default"),
-                Some(true) => Finding::pass(target, "encrypted at rest"),
-                Some(false) => Finding::fail(
-                    target,
-                    format!("`{attribute}` does not turn on encryption at rest"),
-                ),
-            };
-            on_resource(finding, r, attribute)
+            let finding = Finding::judge(
+                switch.is_on(r),
+                target,
+                "encrypted at rest",
+                format!("`{attribute}` does not turn on encryption at rest"),
+            );
+            Some(on_resource(finding, r, attribute))
         })
         .collect::<Vec<_>>();
     // Remote modules, by the input that switches encryption on in the common community modules.

@@ -167,7 +167,7 @@ impl Rule for InternalBehindFirewall {
     fn check(&self, cx: &Context<'_>) -> Judged {
         if cx.model.components().next().is_none()
             && !cx.model.has_managed_servers()
-            && resources(cx.model, &SECURITY_GROUP_TYPES).next().is_none()
+            && firewalls(cx.model).next().is_none()
         {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
@@ -186,7 +186,7 @@ impl Rule for InternalBehindFirewall {
                 Finding::pass(DEPLOYMENT, "internal services sit behind a firewall or VPN")
                     .at(&g.origin)
             }
-            (None, None, None) => match resources(cx.model, &SECURITY_GROUP_TYPES).next() {
+            (None, None, None) => match firewalls(cx.model).next() {
                 Some(group) => Finding::pass(
                     DEPLOYMENT,
                     "Terraform security groups filter inbound traffic",
@@ -229,12 +229,13 @@ impl Rule for InternalBehindFirewall {
     }
 }
 
-/// Resources that open inbound ports in a VPC firewall.
-const SECURITY_GROUP_TYPES: [&str; 3] = [
-    "aws_security_group",
-    "aws_security_group_rule",
-    "aws_vpc_security_group_ingress_rule",
-];
+/// Firewall resources (security groups and their rules).
+fn firewalls(model: &Deployment) -> impl Iterator<Item = &crate::model::Resource> {
+    cloud(model, |t| {
+        matches!(t.role, crate::model::cloud::Role::Firewall(_))
+    })
+    .map(|(r, _)| r)
+}
 
 /// Ports a user-facing service may open to the whole internet.
 const WEB_PORTS: [u64; 2] = [80, 443];
@@ -277,23 +278,27 @@ fn world_open_beyond_web(rule: &serde_json::Value) -> Option<String> {
 
 /// Security groups and ingress rules that open more than HTTP(S) to the internet.
 fn security_groups_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    resources(cx.model, &SECURITY_GROUP_TYPES)
-        .filter_map(|r| {
-            let (open, attribute) = match r.resource_type.as_str() {
-                "aws_security_group" => (
-                    r.attr("ingress")
+    use crate::model::cloud::{FirewallShape, Role};
+    cloud(cx.model, |t| matches!(t.role, Role::Firewall(_)))
+        .filter_map(|(r, t)| {
+            let Role::Firewall(shape) = t.role else {
+                return None;
+            };
+            let (open, attribute) = match shape {
+                FirewallShape::InlineRules(rules) => (
+                    r.attr(rules)
                         .and_then(|i| i.value.as_array())
                         .into_iter()
                         .flatten()
                         .find_map(world_open_beyond_web),
-                    "ingress",
+                    rules,
                 ),
-                "aws_security_group_rule"
+                FirewallShape::TypedRule
                     if r.attr("type").and_then(|t| t.value.as_str()) != Some("ingress") =>
                 {
                     return None;
                 }
-                _ => {
+                FirewallShape::TypedRule | FirewallShape::InboundRule => {
                     let attributes: serde_json::Map<String, serde_json::Value> = r
                         .attributes
                         .iter()
@@ -329,11 +334,21 @@ fn open_permission(permission: &crate::model::Resource) -> bool {
             .all(|k| permission.attr(k).is_none() && !permission.unknown.contains_key(k))
 }
 
-/// Lambda functions, joined with the permissions and function URLs that open them by reference.
-/// A permission or URL that names its function by a literal name is judged on its own address.
+/// The shape of a function grant (a permission or a URL).
+fn grant_shape(r: &crate::model::Resource) -> Option<crate::model::cloud::GrantShape> {
+    match r.cloud?.role {
+        crate::model::cloud::Role::FunctionGrant(shape) => Some(shape),
+        _ => None,
+    }
+}
+
+/// Functions, joined with the permissions and function URLs that open them by reference. A
+/// permission or URL that names its function by a literal name is judged on its own address.
 fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
+    use crate::model::cloud::{GrantShape, Role};
+    let is_permission = |r: &crate::model::Resource| grant_shape(r) == Some(GrantShape::Permission);
     let is_open = |r: &crate::model::Resource| {
-        if r.resource_type == "aws_lambda_permission" {
+        if is_permission(r) {
             open_permission(r)
         } else {
             // A function URL without `authorization_type = "AWS_IAM"` is open to the internet.
@@ -341,7 +356,7 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
         }
     };
     let why = |opener: &crate::model::Resource| {
-        if opener.resource_type == "aws_lambda_permission" {
+        if is_permission(opener) {
             (
                 format!(
                     "`{}` lets principal `*` invoke it without a source condition",
@@ -359,17 +374,15 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
             )
         }
     };
-    let functions: Vec<_> = resources(cx.model, &["aws_lambda_function"]).collect();
-    let grants: Vec<_> = resources(
-        cx.model,
-        &["aws_lambda_permission", "aws_lambda_function_url"],
-    )
-    .collect();
+    let functions: Vec<_> = with_role(cx.model, &[Role::Function]).collect();
+    let grants: Vec<_> = cloud(cx.model, |t| matches!(t.role, Role::FunctionGrant(_)))
+        .map(|(r, _)| r)
+        .collect();
     // Grants by the function they name, so the join stays linear on large configurations.
     fn target(grant: &crate::model::Resource) -> Option<(Option<&str>, &str)> {
         grant
             .references
-            .get("function_name")
+            .get(grant.cloud?.configures?)
             .map(|address| (grant.environment.as_deref(), address.as_str()))
     }
     let mut grants_by_function: std::collections::HashMap<_, Vec<&crate::model::Resource>> =
@@ -416,7 +429,7 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
         let (message, attribute) = why(grant);
         let finding = if is_open(grant) {
             Finding::fail(grant.address.clone(), message)
-        } else if grant.resource_type == "aws_lambda_permission" {
+        } else if is_permission(grant) {
             Finding::pass(
                 grant.address.clone(),
                 "the permission is limited to a source",
@@ -432,26 +445,24 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-/// OpenSearch / Elasticsearch domains: inside a VPC when `vpc_options` is set.
+/// Search domains: inside a private network when the mapping's placement block is set.
 fn search_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    resources(
-        cx.model,
-        &["aws_elasticsearch_domain", "aws_opensearch_domain"],
-    )
-    .map(|r| {
-        let in_vpc = r.block("vpc_options").is_some();
-        on_resource(
-            Finding::judge(
-                in_vpc,
-                r.address.clone(),
-                "placed in a VPC",
-                "no `vpc_options`: the domain has a public endpoint",
-            ),
-            r,
-            "vpc_options",
-        )
-    })
-    .collect()
+    cloud(cx.model, |t| t.private_network.is_some())
+        .filter_map(|(r, t)| {
+            let placement = t.private_network?;
+            let in_vpc = r.block(placement).is_some();
+            Some(on_resource(
+                Finding::judge(
+                    in_vpc,
+                    r.address.clone(),
+                    "placed in a VPC",
+                    format!("no `{placement}`: the domain has a public endpoint"),
+                ),
+                r,
+                placement,
+            ))
+        })
+        .collect()
 }
 
 /// The four flags of an S3 public access block.
@@ -468,37 +479,33 @@ const PUBLIC_ACLS: [&str; 3] = ["public-read", "public-read-write", "authenticat
 /// S3 buckets, joined with the AWS provider v4+ resources that configure them by reference.
 fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
     // Indexed once: a lookup per bucket over all resources is quadratic in large repositories.
+    use crate::model::cloud::Role;
     let mut by_bucket: std::collections::HashMap<
-        (&str, Option<&str>, &str),
+        (Role, Option<&str>, &str),
         &crate::model::Resource,
     > = std::collections::HashMap::new();
-    for r in resources(
-        cx.model,
-        &["aws_s3_bucket_acl", "aws_s3_bucket_public_access_block"],
-    ) {
-        if let Some(bucket) = r.references.get("bucket") {
+    for (r, t) in cloud(cx.model, |t| {
+        matches!(t.role, Role::BucketAcl | Role::BucketAccessBlock)
+    }) {
+        if let Some(bucket) = t.configures.and_then(|c| r.references.get(c)) {
             by_bucket
-                .entry((
-                    r.resource_type.as_str(),
-                    r.environment.as_deref(),
-                    bucket.as_str(),
-                ))
+                .entry((t.role, r.environment.as_deref(), bucket.as_str()))
                 .or_insert(r);
         }
     }
-    let configuring = |kind: &str, bucket: &crate::model::Resource| {
+    let configuring = |role: Role, bucket: &crate::model::Resource| {
         by_bucket
-            .get(&(kind, bucket.environment.as_deref(), bucket.address.as_str()))
+            .get(&(role, bucket.environment.as_deref(), bucket.address.as_str()))
             .copied()
     };
-    resources(cx.model, &["aws_s3_bucket"])
+    with_role(cx.model, &[Role::Bucket])
         .map(|bucket| {
             let target = bucket.address.clone();
             let own_acl = bucket
                 .attr("acl")
                 .and_then(|a| a.value.as_str())
                 .map(|a| (a, bucket.origin_of("acl")));
-            let acl_resource = configuring("aws_s3_bucket_acl", bucket);
+            let acl_resource = configuring(Role::BucketAcl, bucket);
             let acl = own_acl.or_else(|| {
                 acl_resource.and_then(|r| {
                     r.attr("acl")
@@ -513,7 +520,7 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     format!("the `{acl}` ACL opens the bucket to everyone"),
                 )
                 .at(&origin)
-            } else if let Some(block) = configuring("aws_s3_bucket_public_access_block", bucket) {
+            } else if let Some(block) = configuring(Role::BucketAccessBlock, bucket) {
                 let off: Vec<&str> = BLOCK_FLAGS
                     .iter()
                     .copied()
@@ -532,7 +539,7 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 // is evidence.
                 Finding::fail(
                     target,
-                    "no `aws_s3_bucket_public_access_block`: AWS blocks public access by default only on buckets created since April 2023, and the configuration cannot tell this bucket's age",
+                    "no public access block configures it: AWS blocks public access by default only on buckets created since April 2023, and the configuration cannot tell this bucket's age",
                 )
                 .at(&bucket.origin)
             };

@@ -3,6 +3,9 @@
 //! Rules read these relations from the model instead of knowing AWS's wiring themselves.
 
 use crate::model::Resource;
+use crate::model::cloud::{
+    CloudType, Encryption, FirewallShape, GrantShape, Role, Switch, Technology,
+};
 use std::collections::HashMap;
 
 /// The module prefix of an address (`module.db.` for `module.db.aws_db_instance.main`): a
@@ -32,59 +35,259 @@ fn module_prefix(address: &str) -> &str {
     &address[..end]
 }
 
-/// Links members to their primaries, per environment:
-/// - an `aws_db_instance` with `replicate_source_db` (a reference, the source's `identifier`, or
-///   its ARN `arn:aws:rds:…:db:<identifier>`) is a read replica of that instance;
-/// - an `aws_rds_cluster_instance` with `cluster_identifier` (a reference or the cluster's
-///   `cluster_identifier`) is a member of that cluster.
+/// How AWS makes one resource a member of another: (member type, the member's attribute that
+/// names the primary, primary type, the primary's identifier attribute).
+const MEMBERSHIPS: &[(&str, &str, &str, &str)] = &[
+    // A read replica of an RDS instance.
+    (
+        "aws_db_instance",
+        "replicate_source_db",
+        "aws_db_instance",
+        "identifier",
+    ),
+    // An Aurora cluster's instance.
+    (
+        "aws_rds_cluster_instance",
+        "cluster_identifier",
+        "aws_rds_cluster",
+        "cluster_identifier",
+    ),
+    // A node added to an ElastiCache replication group.
+    (
+        "aws_elasticache_cluster",
+        "replication_group_id",
+        "aws_elasticache_replication_group",
+        "replication_group_id",
+    ),
+];
+
+/// Links members to their primaries, per environment, by [`MEMBERSHIPS`]: the member's attribute
+/// is a reference to the primary, the primary's identifier, or its ARN (`arn:aws:rds:…:db:<id>`).
+/// A member is no data store of its own: it inherits what its primary has.
 pub(super) fn relate(resources: &mut [Resource]) {
     // (environment, type, identifier) → address
     let mut by_identifier: HashMap<(Option<&str>, &str, String), String> = HashMap::new();
     for r in resources.iter() {
-        let key = match r.resource_type.as_str() {
-            "aws_db_instance" => "identifier",
-            "aws_rds_cluster" => "cluster_identifier",
-            _ => continue,
-        };
-        if let Some(id) = r.attr(key).and_then(|v| v.value.as_str()) {
-            by_identifier.insert(
-                (
-                    r.environment.as_deref(),
-                    r.resource_type.as_str(),
-                    id.to_string(),
-                ),
-                r.address.clone(),
-            );
+        for (_, _, primary_type, id_attribute) in MEMBERSHIPS {
+            if r.resource_type != *primary_type {
+                continue;
+            }
+            if let Some(id) = r.attr(id_attribute).and_then(|v| v.value.as_str()) {
+                by_identifier.insert(
+                    (
+                        r.environment.as_deref(),
+                        r.resource_type.as_str(),
+                        id.to_string(),
+                    ),
+                    r.address.clone(),
+                );
+            }
         }
     }
-    let links: Vec<(usize, String)> = resources
+    let links: Vec<(usize, crate::model::Membership)> = resources
         .iter()
         .enumerate()
         .filter_map(|(i, r)| {
-            let (attribute, primary_type) = match r.resource_type.as_str() {
-                "aws_db_instance" => ("replicate_source_db", "aws_db_instance"),
-                "aws_rds_cluster_instance" => ("cluster_identifier", "aws_rds_cluster"),
-                _ => return None,
-            };
-            // References are whole addresses (`module.db.aws_db_instance.main`).
-            let by_reference = r
-                .references
-                .get(attribute)
-                .filter(|address| address[module_prefix(address).len()..].starts_with(primary_type))
-                .cloned();
-            let by_value = || {
-                let value = r.attr(attribute)?.value.as_str()?;
-                // An ARN ends with `:db:<identifier>` or `:cluster:<identifier>`.
-                let id = value.rsplit(':').next().unwrap_or(value);
-                by_identifier
-                    .get(&(r.environment.as_deref(), primary_type, id.to_string()))
-                    .cloned()
-            };
-            by_reference.or_else(by_value).map(|primary| (i, primary))
+            MEMBERSHIPS
+                .iter()
+                .filter(|(member_type, ..)| r.resource_type == *member_type)
+                .find_map(|&(_, attribute, primary_type, _)| {
+                    // References are whole addresses (`module.db.aws_db_instance.main`).
+                    let by_reference = r
+                        .references
+                        .get(attribute)
+                        .filter(|address| {
+                            address[module_prefix(address).len()..].starts_with(primary_type)
+                        })
+                        .cloned();
+                    let by_value = || {
+                        let value = r.attr(attribute)?.value.as_str()?;
+                        let id = value.rsplit(':').next().unwrap_or(value);
+                        by_identifier
+                            .get(&(r.environment.as_deref(), primary_type, id.to_string()))
+                            .cloned()
+                    };
+                    by_reference.or_else(by_value).map(|primary| {
+                        (
+                            i,
+                            crate::model::Membership {
+                                primary,
+                                via: attribute,
+                            },
+                        )
+                    })
+                })
         })
         .collect();
-    for (i, primary) in links {
-        resources[i].member_of = Some(primary);
+    for (i, membership) in links {
+        resources[i].member_of = Some(membership);
+    }
+}
+
+/// Every AWS resource type a rule judges, described in the model's typed view
+/// ([`crate::model::cloud`]): its role, and which attribute carries each fact. Rules read these
+/// rows through [`Resource::cloud`], never AWS's names.
+pub(super) const TYPES: &[CloudType] = &[
+    CloudType {
+        technology: Some(Technology::Engine {
+            prefix: "rds-",
+            missing: "rds-unknown",
+            renames: &[],
+        }),
+        encryption: Some(Encryption::Switch(Switch::Flag("storage_encrypted"))),
+        recovery: Some(Switch::Positive("backup_retention_period")),
+        backed_up_by_tag: true,
+        public: Some(Switch::Flag("publicly_accessible")),
+        standby: Some(Switch::Flag("multi_az")),
+        magnetic_storage: Some(("storage_type", "standard")),
+        ..CloudType::new("aws_db_instance", Role::Database)
+    },
+    CloudType {
+        // Aurora: an omitted engine is Aurora MySQL; `aurora-postgresql` is named
+        // `aurora-postgres` like the RDS engine.
+        technology: Some(Technology::Engine {
+            prefix: "",
+            missing: "aurora-mysql",
+            renames: &[("postgresql", "postgres")],
+        }),
+        encryption: Some(Encryption::Switch(Switch::Flag("storage_encrypted"))),
+        recovery: Some(Switch::Positive("backup_retention_period")),
+        backed_up_by_tag: true,
+        ..CloudType::new("aws_rds_cluster", Role::DatabaseCluster)
+    },
+    CloudType {
+        public: Some(Switch::Flag("publicly_accessible")),
+        ..CloudType::new("aws_rds_cluster_instance", Role::ClusterMember)
+    },
+    CloudType {
+        technology: Some(Technology::Named("dynamodb")),
+        // Always encrypted, with an AWS-owned key unless `server_side_encryption` names a CMK.
+        encryption: Some(Encryption::ByDefaultUnlessCmk(Switch::Block(
+            "server_side_encryption",
+        ))),
+        recovery: Some(Switch::Block("point_in_time_recovery")),
+        backed_up_by_tag: true,
+        indexes: Some("global_secondary_index"),
+        ..CloudType::new("aws_dynamodb_table", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("s3")),
+        // SSE-S3 on every bucket since January 2023.
+        encryption: Some(Encryption::ByDefault),
+        backed_up_by_tag: true,
+        ..CloudType::new("aws_s3_bucket", Role::Bucket)
+    },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new("aws_s3_bucket_acl", Role::BucketAcl)
+    },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new("aws_s3_bucket_public_access_block", Role::BucketAccessBlock)
+    },
+    CloudType {
+        backed_up_by_tag: true,
+        ..CloudType::new("aws_efs_file_system", Role::Store)
+    },
+    CloudType {
+        encryption: Some(Encryption::Switch(Switch::Flag("encrypted"))),
+        backed_up_by_tag: true,
+        ..CloudType::new("aws_ebs_volume", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("opensearch-domain")),
+        encryption: Some(Encryption::Switch(Switch::Block("encrypt_at_rest"))),
+        backed_up_by_tag: true,
+        private_network: Some("vpc_options"),
+        ..CloudType::new("aws_opensearch_domain", Role::SearchDomain)
+    },
+    CloudType {
+        encryption: Some(Encryption::Switch(Switch::Block("encrypt_at_rest"))),
+        backed_up_by_tag: true,
+        private_network: Some("vpc_options"),
+        ..CloudType::new("aws_elasticsearch_domain", Role::SearchDomain)
+    },
+    CloudType {
+        technology: Some(Technology::Named("redshift-cluster")),
+        encryption: Some(Encryption::Switch(Switch::Flag("encrypted"))),
+        backed_up_by_tag: true,
+        ..CloudType::new("aws_redshift_cluster", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("docdb-cluster")),
+        ..CloudType::new("aws_docdb_cluster", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("elasticache-cluster")),
+        ..CloudType::new("aws_elasticache_cluster", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("elasticache-replication-group")),
+        ..CloudType::new("aws_elasticache_replication_group", Role::Store)
+    },
+    CloudType {
+        technology: Some(Technology::Named("neptune-cluster")),
+        ..CloudType::new("aws_neptune_cluster", Role::Store)
+    },
+    CloudType {
+        // Encrypted at rest by default since 2019.
+        encryption: Some(Encryption::ByDefault),
+        ..CloudType::new("aws_msk_cluster", Role::Store)
+    },
+    CloudType {
+        // Unencrypted unless a KMS key is named (a reference to a key is enough).
+        encryption: Some(Encryption::Switch(Switch::Set("kms_master_key_id"))),
+        ..CloudType::new("aws_sns_topic", Role::Topic)
+    },
+    CloudType::new("aws_sqs_queue", Role::Queue),
+    CloudType {
+        configures: Some("queue_url"),
+        ..CloudType::new("aws_sqs_queue_redrive_policy", Role::QueueRedrivePolicy)
+    },
+    CloudType::new("aws_cloudwatch_log_group", Role::LogGroup),
+    CloudType::new(
+        "aws_security_group",
+        Role::Firewall(FirewallShape::InlineRules("ingress")),
+    ),
+    CloudType::new(
+        "aws_security_group_rule",
+        Role::Firewall(FirewallShape::TypedRule),
+    ),
+    CloudType::new(
+        "aws_vpc_security_group_ingress_rule",
+        Role::Firewall(FirewallShape::InboundRule),
+    ),
+    CloudType::new("aws_lambda_function", Role::Function),
+    CloudType {
+        configures: Some("function_name"),
+        ..CloudType::new(
+            "aws_lambda_permission",
+            Role::FunctionGrant(GrantShape::Permission),
+        )
+    },
+    CloudType {
+        configures: Some("function_name"),
+        ..CloudType::new(
+            "aws_lambda_function_url",
+            Role::FunctionGrant(GrantShape::Url),
+        )
+    },
+    CloudType::new("aws_api_gateway_rest_api", Role::Api),
+    CloudType::new("aws_apigatewayv2_api", Role::Api),
+    CloudType::new("aws_api_gateway_stage", Role::ApiStage),
+    CloudType::new("aws_api_gateway_resource", Role::ApiPath),
+    CloudType {
+        configures: Some("resource_id"),
+        ..CloudType::new("aws_api_gateway_method", Role::ApiMethod)
+    },
+    CloudType::new("aws_apigatewayv2_route", Role::ApiRoute),
+];
+
+/// Gives every resource its row of [`TYPES`] (none for types no rule judges).
+pub(super) fn classify(resources: &mut [Resource]) {
+    let by_name: HashMap<&str, &'static CloudType> = TYPES.iter().map(|t| (t.name, t)).collect();
+    for r in resources.iter_mut() {
+        r.cloud = by_name.get(r.resource_type.as_str()).copied();
     }
 }
 
@@ -365,6 +568,7 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
                 unknown: Default::default(),
                 references: Default::default(),
                 member_of: None,
+                cloud: None,
             };
             for (attribute, input, default) in *attributes {
                 if let Some(value) = (!input.is_empty()).then(|| r.attr(input)).flatten() {

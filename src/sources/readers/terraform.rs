@@ -144,6 +144,7 @@ impl Reader for Terraform {
         super::aws::known_modules(&mut cx.deployment.resources, &cx.deployment.modules);
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
+        super::aws::classify(&mut cx.deployment.resources);
         let reasons = leftover_reasons(cx, &files, &used, &modules);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
@@ -635,5 +636,6 @@ fn into_resource(r: terraform::TfResource, env: &std::sync::Arc<str>) -> crate::
         unknown: r.unknown,
         references: r.references,
         member_of: None,
+        cloud: None,
     }
 }

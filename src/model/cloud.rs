@@ -1,0 +1,226 @@
+//! The typed view of provider resources that rules read: what a resource *is* (its [`Role`]) and
+//! which of its attributes carries each fact a rule judges (encryption, recovery, exposure).
+//!
+//! The model only defines the vocabulary. Which provider type plays which role, and under which
+//! attribute names, is provider knowledge and lives in the reader's mapping
+//! (`sources/readers/aws.rs`), one row per resource type. Rules select resources by role and read
+//! facts through these descriptions, so no rule needs a provider's type or attribute names.
+
+use super::Resource;
+
+/// What a provider resource is, as far as rules care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A managed relational database instance (it may be a read replica of another).
+    Database,
+    /// A managed database cluster; its instances are [`Role::ClusterMember`]s.
+    DatabaseCluster,
+    /// An instance of a database cluster: no data store of its own.
+    ClusterMember,
+    /// Any other data store: tables, object buckets, file systems, volumes, caches, warehouses.
+    Store,
+    /// An object storage bucket (also a data store).
+    Bucket,
+    /// An access control list attached to a bucket by reference.
+    BucketAcl,
+    /// A public access block attached to a bucket by reference.
+    BucketAccessBlock,
+    /// A managed search cluster (also a data store).
+    SearchDomain,
+    /// A firewall, in one of the provider's shapes.
+    Firewall(FirewallShape),
+    /// A serverless function.
+    Function,
+    /// Something that lets others invoke a function.
+    FunctionGrant(GrantShape),
+    /// A publish/subscribe topic.
+    Topic,
+    /// A message queue.
+    Queue,
+    /// A queue's dead-letter policy written as a resource of its own.
+    QueueRedrivePolicy,
+    /// A log group.
+    LogGroup,
+    /// An API gateway API.
+    Api,
+    /// A deployed stage of an API.
+    ApiStage,
+    /// A path segment of a REST API.
+    ApiPath,
+    /// A method on a REST API path.
+    ApiMethod,
+    /// A route of an HTTP or WebSocket API (`GET /items`).
+    ApiRoute,
+}
+
+/// How a firewall resource states what it lets in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FirewallShape {
+    /// A group with inline inbound rule blocks under the named attribute.
+    InlineRules(&'static str),
+    /// A rule whose `type` attribute says whether it is inbound (`ingress`).
+    TypedRule,
+    /// A rule resource that is inbound by its type.
+    InboundRule,
+}
+
+/// How a function grant opens a function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GrantShape {
+    /// A resource policy statement: a principal, optionally limited by a source.
+    Permission,
+    /// A public URL, open unless it requires IAM authentication.
+    Url,
+}
+
+/// How an attribute turns a protection on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Switch {
+    /// A boolean attribute that is true.
+    Flag(&'static str),
+    /// A nested block whose `enabled` is true.
+    Block(&'static str),
+    /// An attribute that is set at all (a key id: a reference to a key counts).
+    Set(&'static str),
+    /// A number above zero (a retention period).
+    Positive(&'static str),
+}
+
+impl Switch {
+    /// The attribute that decides.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Self::Flag(a) | Self::Block(a) | Self::Set(a) | Self::Positive(a) => a,
+        }
+    }
+
+    /// Whether the protection is on. An omitted attribute is off: the mapping fills in the
+    /// provider's defaults before rules run.
+    pub fn is_on(self, r: &Resource) -> bool {
+        match self {
+            Self::Flag(a) => r.flag(a) == Some(true),
+            Self::Block(a) => r
+                .block(a)
+                .is_some_and(|b| b["enabled"].as_bool() == Some(true)),
+            Self::Set(a) => r.attr(a).is_some() || r.unknown.contains_key(a),
+            Self::Positive(a) => r.attr(a).and_then(|v| v.value.as_u64()).unwrap_or(0) > 0,
+        }
+    }
+
+    /// Whether only presence decides, so a value known after apply still decides.
+    pub fn presence_decides(self) -> bool {
+        matches!(self, Self::Set(_))
+    }
+}
+
+/// How encryption at rest is decided for a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encryption {
+    /// By an attribute.
+    Switch(Switch),
+    /// Always encrypted by the provider.
+    ByDefault,
+    /// Encrypted by the provider with its own key; a customer-managed key needs the switch.
+    ByDefaultUnlessCmk(Switch),
+}
+
+/// How a store's technology is named, as `cost.preferred-datastore` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Technology {
+    /// One technology (`dynamodb`).
+    Named(&'static str),
+    /// From the `engine` attribute: `prefix` + the engine with `renames` applied, or `missing`
+    /// when no engine is written.
+    Engine {
+        prefix: &'static str,
+        missing: &'static str,
+        renames: &'static [(&'static str, &'static str)],
+    },
+}
+
+/// One provider resource type, described for rules. Rows live in the reader's mapping.
+#[derive(Debug)]
+pub struct CloudType {
+    /// The provider's name for the type (`aws_db_instance`), for messages and documentation.
+    pub name: &'static str,
+    pub role: Role,
+    /// The technology, for a data store whose choice is judged by cost.
+    pub technology: Option<Technology>,
+    /// How encryption at rest is decided, for what keeps data at rest.
+    pub encryption: Option<Encryption>,
+    /// Point-in-time recovery.
+    pub recovery: Option<Switch>,
+    /// Whether backup plans select it by tag (it stores data that must be backed up).
+    pub backed_up_by_tag: bool,
+    /// The switch that gives it a public address.
+    pub public: Option<Switch>,
+    /// The switch for a standby in another zone.
+    pub standby: Option<Switch>,
+    /// The attribute naming its storage class and the value that means magnetic disks.
+    pub magnetic_storage: Option<(&'static str, &'static str)>,
+    /// The attribute holding its secondary indexes.
+    pub indexes: Option<&'static str>,
+    /// The block that places it in a private network.
+    pub private_network: Option<&'static str>,
+    /// The attribute whose reference names the resource it configures (a bucket, a function, a
+    /// queue, a REST path).
+    pub configures: Option<&'static str>,
+}
+
+impl CloudType {
+    /// A row with only a name and a role; the mapping fills in the rest.
+    pub const fn new(name: &'static str, role: Role) -> Self {
+        Self {
+            name,
+            role,
+            technology: None,
+            encryption: None,
+            recovery: None,
+            backed_up_by_tag: false,
+            public: None,
+            standby: None,
+            magnetic_storage: None,
+            indexes: None,
+            private_network: None,
+            configures: None,
+        }
+    }
+
+    /// Whether it keeps data of its own (a cluster member does not).
+    pub fn is_data_store(&self) -> bool {
+        matches!(
+            self.role,
+            Role::Database
+                | Role::DatabaseCluster
+                | Role::Store
+                | Role::Bucket
+                | Role::SearchDomain
+        )
+    }
+
+    /// The technology a resource of this type is.
+    pub fn technology_of(&self, r: &Resource) -> Option<String> {
+        match self.technology? {
+            Technology::Named(name) => Some(name.to_string()),
+            Technology::Engine {
+                prefix,
+                missing,
+                renames,
+            } => {
+                let engine = r
+                    .attr("engine")
+                    .and_then(|e| e.value.as_str())
+                    .filter(|e| !e.is_empty());
+                Some(match engine {
+                    None => missing.to_string(),
+                    Some(engine) => {
+                        let renamed = renames
+                            .iter()
+                            .fold(engine.to_string(), |e, (from, to)| e.replace(from, to));
+                        format!("{prefix}{renamed}")
+                    }
+                })
+            }
+        }
+    }
+}

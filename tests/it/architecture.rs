@@ -1,0 +1,51 @@
+//! The code's layering, checked on its sources: provider knowledge lives in the readers'
+//! mappings, never in rules.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A rule selects provider resources by their role in the model's typed view; only its
+/// documentation examples (`pass_example`, `fail_example`) may show provider code.
+#[test]
+fn rules_do_not_name_provider_resource_types() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src/rules", "src/policy", "src/report"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 20, "the rule sources were found");
+    let mut named = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("pass_example") || trimmed.starts_with("fail_example") {
+                continue;
+            }
+            if line.contains("\"aws_") || line.contains("\"google_") || line.contains("\"azurerm_")
+            {
+                named.push(format!(
+                    "{}:{}: {}",
+                    file.strip_prefix(root).unwrap().display(),
+                    n + 1,
+                    trimmed
+                ));
+            }
+        }
+    }
+    assert!(
+        named.is_empty(),
+        "rules name provider types (map them in sources/readers/aws.rs instead):\n{}",
+        named.join("\n")
+    );
+}

@@ -667,6 +667,9 @@ pub struct Monitoring {
     pub alarms: Vec<Fact<String>>,
     pub dashboards: Vec<Fact<String>>,
     pub tracing: Option<Fact<String>>,
+    /// A tracing setting written as an expression known only at deploy time (`${ssm:/x}`), when
+    /// no setting says more.
+    pub tracing_unresolved: Option<Fact<String>>,
     pub error_reporting: Option<Fact<String>>,
     pub metrics_scraped_by: Option<Fact<String>>,
     pub metrics_targets: Option<Fact<u32>>,

@@ -726,6 +726,7 @@ fn build_monitoring(
         channels,
         observability: at.fact(node, "observability", m.observability.clone()),
         ssh_audit: at.fact(node, "ssh_audit", m.ssh_audit),
+        tracing_unresolved: None,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct App {
     pub routes: Vec<ApiRoute>,
     /// `provider.tracing`: whether API Gateway or Lambda tracing is on.
     pub tracing: Option<Fact<bool>>,
+    /// A `provider.tracing` switch the framework resolves only at deploy (`${ssm:/x}`), with its
+    /// text, when no other switch turns tracing on.
+    pub tracing_unresolved: Option<Fact<String>>,
     pub settings: Vec<Setting>,
     pub canaries: Vec<(Option<Duration>, Location)>,
     /// Alarm kinds (`5xx`, `canary`, `dlq`) with where they are defined.
@@ -206,13 +209,32 @@ pub fn read(
         ..App::default()
     };
     if let Some(tracing) = provider.and_then(|p| p.get("tracing")) {
-        let on = ["apiGateway", "lambda"].iter().any(|k| {
-            tracing
-                .get(k)
-                .and_then(|v| r.text(v))
+        let switches: Vec<(&Node, Option<String>)> = ["apiGateway", "lambda"]
+            .iter()
+            .filter_map(|k| tracing.get(k))
+            .map(|v| (v, r.text(v)))
+            .collect();
+        let on = switches.iter().any(|(_, v)| {
+            v.as_deref()
                 .is_some_and(|v| v == "true" || v == "Active" || v == "PassThrough")
         });
-        app.tracing = Some(Fact::new(on, Origin::Artefact(doc.location(tracing))));
+        let unresolved = switches
+            .iter()
+            .find_map(|(node, v)| match (&node.value, v) {
+                (Value::Scalar(s), None) if s.text.contains("${") => {
+                    Some((node, s.text.to_string()))
+                }
+                _ => None,
+            });
+        match unresolved.filter(|_| !on) {
+            Some((node, text)) => {
+                app.tracing_unresolved =
+                    Some(Fact::new(text, Origin::Artefact(doc.location(node))));
+            }
+            None => {
+                app.tracing = Some(Fact::new(on, Origin::Artefact(doc.location(tracing))));
+            }
+        }
     }
     app.settings = settings(&doc, &r, provider.and_then(|p| p.get("environment")));
     let mut problems = Vec::new();

@@ -233,6 +233,38 @@ fn serverless_functions_are_judged_as_the_framework_deploys_them() {
 }
 
 #[test]
+fn serverless_tracing_is_judged_in_the_production_stage() {
+    let source = fixture("serverless-stages");
+    let r = report(&source);
+    // Production's stage resolves `${self:custom.tracing.${sls:stage}}` to true; staging's false
+    // says nothing of production.
+    assert_eq!(
+        verdict(&r, "monitoring.tracing", "deployment"),
+        ("pass".to_string(), "tracing: xray".to_string())
+    );
+    // Off in production: the same file, read for that stage.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("api")).unwrap();
+    std::fs::copy(source.join("liftoff.yaml"), dir.path().join("liftoff.yaml")).unwrap();
+    let text = std::fs::read_to_string(source.join("api/serverless.yml")).unwrap();
+    let write = |text: &str| std::fs::write(dir.path().join("api/serverless.yml"), text).unwrap();
+    write(&text.replace("production: true", "production: false"));
+    assert_eq!(
+        verdict(&report(dir.path()), "monitoring.tracing", "deployment"),
+        ("fail".to_string(), "tracing is switched off".to_string())
+    );
+    // A switch the framework resolves only at deploy is not evidence either way.
+    write(&text.replace("production: true", "production: ${ssm:/records/tracing}"));
+    let (status, message) = verdict(&report(dir.path()), "monitoring.tracing", "deployment");
+    assert_eq!(status, "fail");
+    assert!(
+        message.starts_with("not evidenced")
+            && message.contains("`${self:custom.tracing.${sls:stage}}` is known only at deploy"),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_missing_log_retention_points_at_the_provider() {
     let dir = tempfile::tempdir().unwrap();
     let source = fixture("serverless");

@@ -230,6 +230,23 @@ impl Rule for Tracing {
         );
         // The deployment-wide fact (declared, or from serverless.yml) when no stage says more.
         if out.is_empty() || declared {
+            if let (None, Some(unresolved)) = (
+                &cx.model.monitoring.tracing,
+                &cx.model.monitoring.tracing_unresolved,
+            ) {
+                out.push(
+                    Finding::not_evidenced(
+                        DEPLOYMENT,
+                        &format!(
+                            "`monitoring.tracing` (the tracing switch `{}` is known only at deploy)",
+                            unresolved.value
+                        ),
+                        "",
+                    )
+                    .at(&unresolved.origin),
+                );
+                return Ok(out);
+            }
             out.push(declared_tool(
                 &cx.model.monitoring.tracing,
                 "`monitoring.tracing`",

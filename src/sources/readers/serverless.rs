@@ -151,6 +151,9 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
         let value = if tracing.value { "xray" } else { "none" };
         monitoring.tracing = Some(Fact::new(value.to_string(), tracing.origin.clone()));
     }
+    if monitoring.tracing.is_none() {
+        monitoring.tracing_unresolved = app.tracing_unresolved.clone();
+    }
     for (interval, at) in &app.canaries {
         monitoring.canaries.push(Canary {
             target: format!("serverless:{}", app.service),

@@ -17,8 +17,11 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Deepest nesting of mappings and sequences.
     pub max_depth: usize,
-    /// Most nodes after alias expansion (guards against "billion laughs").
+    /// Most nodes after alias expansion.
     pub max_nodes: usize,
+    /// Most nodes that aliases may add by repeating their anchors: checked before each copy, so
+    /// an alias bomb ("billion laughs") is refused while it is still small.
+    pub max_alias_nodes: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +30,7 @@ impl Default for Limits {
             max_bytes: 8 * 1024 * 1024,
             max_depth: 64,
             max_nodes: 2_000_000,
+            max_alias_nodes: 100_000,
         }
     }
 }
@@ -222,6 +226,9 @@ enum Frame {
         tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
+        /// Scalar keys seen, with the line each is first set on: duplicate checks stay linear
+        /// in the mapping's size.
+        keys: HashMap<Box<str>, u32>,
     },
 }
 
@@ -276,6 +283,9 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut roots = Vec::new();
     let mut nodes = 0usize;
+    let mut duplicates: Vec<Diagnostic> = Vec::new();
+    // Nodes added by alias copies, bounded on their own.
+    let mut expanded = 0usize;
 
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| {
@@ -299,7 +309,22 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
             Event::StreamEnd => break,
             Event::Alias(id) => match anchors.get(&id) {
                 Some(node) => {
-                    nodes += count_nodes(node);
+                    let size = count_nodes(node);
+                    expanded += size;
+                    if expanded > limits.max_alias_nodes {
+                        return Err(InputError::one(
+                            Diagnostic::at(
+                                at(pos),
+                                format!(
+                                    "aliases repeat anchors into more than {} YAML nodes",
+                                    limits.max_alias_nodes
+                                ),
+                            )
+                            .expected("anchors repeated a reasonable number of times")
+                            .help("aliases that repeat large anchors many times are not accepted"),
+                        ));
+                    }
+                    nodes += size;
                     Some((node.clone(), 0))
                 }
                 None => {
@@ -346,6 +371,7 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                     tag: custom_tag(tag.as_deref()),
                     entries: Vec::new(),
                     pending_key: None,
+                    keys: HashMap::new(),
                 });
                 None
             }
@@ -430,27 +456,42 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
             Some(Frame::Map {
                 entries,
                 pending_key,
+                keys,
                 ..
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
+                    let mut duplicate = false;
                     if let Value::Scalar(k) = &key.value {
                         if &*k.text != "<<" {
-                            if let Some((first, _)) = entries
-                                .iter()
-                                .find(|(other, _)| matches!(&other.value, Value::Scalar(o) if o.text == k.text))
-                            {
-                                return Err(InputError::one(
-                                    Diagnostic::at(at(key.pos), format!("duplicate key `{}`", shorten(&k.text)))
-                                        .help(format!("it is first set at line {}", first.pos.line)),
-                                ));
+                            match keys.get(&k.text) {
+                                Some(first) => {
+                                    duplicate = true;
+                                    // Every duplicate is reported, not only the first; the
+                                    // first value is kept so the rest of the file is checked.
+                                    duplicates.push(
+                                        Diagnostic::at(
+                                            at(key.pos),
+                                            format!("duplicate key `{}`", shorten(&k.text)),
+                                        )
+                                        .help(format!("it is first set at line {first}")),
+                                    );
+                                }
+                                None => {
+                                    keys.insert(k.text.clone(), key.pos.line);
+                                }
                             }
                         }
                     }
-                    entries.push((key, node));
+                    if !duplicate {
+                        entries.push((key, node));
+                    }
                 }
             },
         }
+    }
+    if !duplicates.is_empty() {
+        return Err(InputError::Invalid(duplicates));
     }
     Ok(Document {
         path: shared,

@@ -191,6 +191,25 @@ fn apply_root(
             }),
         });
     }
+    // Files `file()` / `templatefile()` could not read: listed, never silently dropped.
+    for (full, why) in &read.files_not_read {
+        let path = full
+            .strip_prefix(cx.dir)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| full.to_string_lossy().into_owned());
+        if deployment.artefacts.iter().any(|a| a.path == path) {
+            continue;
+        }
+        deployment.artefacts.push(ArtefactFile {
+            path,
+            kind: ArtefactKind::Terraform,
+            environment: Some(env.to_string()),
+            status: ArtefactStatus::Skipped,
+            reason: Some(format!(
+                "named by `file()` or `templatefile()` in {label} but not read: {why}; the value stays unknown"
+            )),
+        });
+    }
     // Sized once: doubling a vector of ten thousand resources leaves a third of it spare.
     deployment.resources.reserve_exact(read.resources.len());
     let shared_env: std::sync::Arc<str> = env.into();

@@ -48,6 +48,13 @@ impl Drop for ModuleDirGuard {
     }
 }
 
+thread_local! {
+    /// Files `file` and `templatefile` could not read, with why: the root's reader lists them
+    /// as skipped, so no read is silently dropped.
+    pub(super) static FILES_NOT_READ: std::cell::RefCell<Vec<(std::path::PathBuf, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The most of a file `file` or `templatefile` reads; configuration files are small.
 pub(super) const FILE_LIMIT: u64 = 1 << 20;
 
@@ -57,14 +64,16 @@ pub(super) fn read_module_file(path: &str) -> Result<String, String> {
     let full = MODULE_DIR.with(|d| d.borrow().join(relative));
     // The bounded reader: regular files only (a pipe would block, /dev/zero never ends), the
     // size checked before reading.
-    crate::sources::read_text_limited(&full, path, FILE_LIMIT).map_err(|e| match e {
-        crate::diagnostic::InputError::Invalid(d) => format!(
-            "file {path}: {}",
-            d.first()
-                .map(|d| d.message.as_str())
-                .unwrap_or("unreadable")
-        ),
-        other => format!("file {path}: {other}"),
+    crate::sources::read_text_limited(&full, path, FILE_LIMIT).map_err(|e| {
+        let why = match e {
+            crate::diagnostic::InputError::Invalid(d) => d
+                .first()
+                .map(|d| d.message.clone())
+                .unwrap_or_else(|| "unreadable".to_string()),
+            other => other.to_string(),
+        };
+        FILES_NOT_READ.with(|f| f.borrow_mut().push((full.clone(), why.clone())));
+        format!("file {path}: {why}")
     })
 }
 

@@ -133,6 +133,9 @@ pub struct Root {
     pub files: Vec<String>,
     /// Files that do not parse, kept instead of failing the read (`--keep-going`).
     pub unreadable: Vec<Diagnostic>,
+    /// Files `file()` or `templatefile()` named but could not read (a device, a pipe, too
+    /// large, missing), with why; the expressions that read them stay unknown.
+    pub files_not_read: Vec<(std::path::PathBuf, String)>,
 }
 
 /// Reads a root module: the `.tf` files of `rel` (a directory) with its variable files, and the
@@ -174,7 +177,15 @@ pub fn read_root_with(
         keep_going,
         ..ModuleCall::default()
     };
-    read_module(dir, rel, var_files, workspace, &call)
+    eval::FILES_NOT_READ.with(|f| f.borrow_mut().clear());
+    let mut root = read_module(dir, rel, var_files, workspace, &call);
+    let mut not_read = eval::FILES_NOT_READ.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    not_read.sort();
+    not_read.dedup_by(|a, b| a.0 == b.0);
+    if let Ok(root) = &mut root {
+        root.files_not_read = not_read;
+    }
+    root
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-//! Benchmarks, in-process, of two generated deployments: a manifest of 200 environments x 20
-//! servers x 20 components, and a Terraform root of 10,000 resources in 1,000 files (the corpus
-//! `scripts/compare` also gives checkov). Prints the median wall time of the full check and of
-//! reading alone, and the process's peak resident memory. Run with `cargo bench --bench check`.
+//! Benchmarks of three generated deployments, each in a process of its own: a manifest of 200
+//! environments x 20 servers x 20 components, a Terraform root of 10,000 resources in 1,000 files
+//! (the corpus `scripts/compare` also gives checkov), and one 32 MB file of 182,000 resources.
+//! Prints the median wall time of the full check and of reading alone, each case's peak resident
+//! memory, and the large file's per-resource cost against the 10,000-resource corpus. Run with
+//! `cargo bench --bench check`.
 //!
 //! A plain timing harness rather than criterion: it adds nothing to the test build, and the
 //! figure that matters (one cold check of a very large deployment) is a single measurement.
@@ -169,8 +171,9 @@ fn write_project(
     (dir, bytes as f64 / 1e6)
 }
 
-/// Runs the same steps as `liftoff check --format json` seven times; prints the medians.
-fn measure(label: &str, dir: &std::path::Path) {
+/// Runs the same steps as `liftoff check --format json` seven times; prints the medians (and the
+/// time per resource when `resources` is given).
+fn measure(label: &str, dir: &std::path::Path, resources: Option<usize>) {
     let today: Date = "2026-11-22".parse().unwrap();
     let mut parse_times = Vec::new();
     let mut total_times = Vec::new();
@@ -202,23 +205,19 @@ fn measure(label: &str, dir: &std::path::Path) {
     }
     println!("{label}");
     println!("  read + model (median of 7): {:?}", median(parse_times));
-    println!(
-        "  full check incl. JSON report (median of 7): {:?} for {results} results",
-        median(total_times)
-    );
+    let total = median(total_times);
+    println!("  full check incl. JSON report (median of 7): {total:?} for {results} results");
+    if let Some(n) = resources {
+        println!(
+            "  per resource: {:.2} µs",
+            total.as_secs_f64() * 1e6 / n as f64
+        );
+    }
 }
 
-fn main() {
-    let manifest = generate(200, 20, 20);
-    let (dir, mb) = write_project(
-        "manifest",
-        std::iter::once(("liftoff.yaml".to_string(), manifest)),
-    );
-    measure(
-        &format!("manifest: {mb:.1} MB, 200 environments x 20 servers x 20 components"),
-        &dir,
-    );
-
+/// The Terraform corpus: `files` files of ten resources each (ten stacks per file when `files` is
+/// one, to make one large file).
+fn terraform_corpus(files: usize, stacks_per_file: usize) -> Vec<(String, String)> {
     let header = (
         "liftoff.yaml".to_string(),
         "service: records\nenvironments:\n  production: {kind: production}\n".to_string(),
@@ -228,18 +227,91 @@ fn main() {
         "variable \"service\" { default = \"records\" }\nvariable \"db_class\" { default = \"db.t3.medium\" }\n"
             .to_string(),
     );
-    let stacks = (0..1000).map(|i| {
-        (
-            format!("terraform/production/stack_{i:04}.tf"),
-            terraform_file(i),
-        )
+    let stacks = (0..files).map(|f| {
+        let text: String = (0..stacks_per_file)
+            .map(|s| terraform_file(f * stacks_per_file + s))
+            .collect();
+        (format!("terraform/production/stack_{f:04}.tf"), text)
     });
-    let (dir, mb) = write_project("terraform", [header, variables].into_iter().chain(stacks));
-    measure(
-        &format!("terraform: {mb:.1} MB, 10,000 resources in 1,000 files"),
-        &dir,
-    );
+    [header, variables].into_iter().chain(stacks).collect()
+}
+
+/// One case, in this process: its medians, its peak memory, and a last line the parent reads.
+fn run_case(case: &str) {
+    match case {
+        "manifest" => {
+            let manifest = generate(200, 20, 20);
+            let (dir, mb) = write_project(
+                "manifest",
+                std::iter::once(("liftoff.yaml".to_string(), manifest)),
+            );
+            measure(
+                &format!("manifest: {mb:.1} MB, 200 environments x 20 servers x 20 components"),
+                &dir,
+                None,
+            );
+        }
+        "terraform" => {
+            let (dir, mb) = write_project("terraform", terraform_corpus(1000, 1).into_iter());
+            measure(
+                &format!("terraform: {mb:.1} MB, 10,000 resources in 1,000 files"),
+                &dir,
+                Some(10_000),
+            );
+        }
+        "large" => {
+            let (dir, mb) = write_project("large", terraform_corpus(1, 18_200).into_iter());
+            measure(
+                &format!("large: {mb:.1} MB, 182,000 resources in one file"),
+                &dir,
+                Some(182_000),
+            );
+        }
+        other => panic!("unknown case {other}"),
+    }
     if let Some(mb) = peak_rss_mb() {
-        println!("peak resident memory (both runs): {mb:.1} MB");
+        println!("  peak resident memory: {mb:.1} MB");
+    }
+}
+
+/// Each case runs in a child process of its own, so its peak memory is its own; then the
+/// per-resource cost of the large file is compared with the 10,000-resource corpus (the goal:
+/// within twice, in time and in memory).
+fn main() {
+    if let Ok(case) = std::env::var("LIFTOFF_BENCH_CASE") {
+        run_case(&case);
+        return;
+    }
+    let me = std::env::current_exe().expect("the bench binary");
+    let mut per_resource = std::collections::HashMap::new();
+    for case in ["manifest", "terraform", "large"] {
+        let out = std::process::Command::new(&me)
+            .env("LIFTOFF_BENCH_CASE", case)
+            .output()
+            .expect("the bench re-runs itself");
+        let text = String::from_utf8_lossy(&out.stdout);
+        print!("{text}");
+        assert!(
+            out.status.success(),
+            "{case} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let number = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.trim().strip_prefix(prefix))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse::<f64>().ok())
+        };
+        if let (Some(us), Some(mb)) = (number("per resource:"), number("peak resident memory:")) {
+            per_resource.insert(case, (us, mb));
+        }
+    }
+    if let (Some(small), Some(large)) = (per_resource.get("terraform"), per_resource.get("large")) {
+        let kb = |(_, mb): (f64, f64), n: f64| mb * 1024.0 / n;
+        println!(
+            "large / 10,000-resource corpus, per resource: time x{:.2}, memory x{:.2} (goal: at most x2)",
+            large.0 / small.0,
+            kb(*large, 182_000.0) / kb(*small, 10_000.0)
+        );
     }
 }

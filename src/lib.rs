@@ -6,6 +6,7 @@
 //! [`plan`] and [`parity`] are views of the model beside the rules. Only the binary prints.
 
 pub mod diagnostic;
+pub mod escape;
 pub mod glob;
 pub mod model;
 pub mod parity;

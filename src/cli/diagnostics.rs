@@ -38,7 +38,8 @@ fn render_one(
     base: &Path,
     files: &mut HashMap<String, Option<String>>,
 ) {
-    let _ = writeln!(out, "error: {}", d.message);
+    // Messages quote the files they are about, and those may hold escape sequences.
+    let _ = writeln!(out, "error: {}", liftoff::escape::controls(&d.message));
     if let Some(l) = &d.location {
         let _ = writeln!(out, "  --> {l}");
         let text = files
@@ -52,20 +53,32 @@ fn render_one(
         {
             let number = l.line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = line.chars().take(160).collect();
-            let caret_at = shown
+            // Tabs are kept (the caret lines up under them); other control characters are
+            // shown escaped, and the caret counts their escapes.
+            let visible = |text: &str| -> String {
+                text.split('\t')
+                    .map(|part| liftoff::escape::controls(part).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            };
+            let raw: String = line.chars().take(160).collect();
+            let shown = visible(&raw);
+            let before: String = raw
                 .chars()
                 .take(l.column.saturating_sub(1) as usize)
+                .collect();
+            let caret_at = visible(&before)
+                .chars()
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect::<String>();
             let _ = writeln!(out, "{pad} |\n{number} | {shown}\n{pad} | {caret_at}^");
         }
     }
     if let Some(expected) = &d.expected {
-        let _ = writeln!(out, "  = expected {expected}");
+        let _ = writeln!(out, "  = expected {}", liftoff::escape::controls(expected));
     }
     if let Some(help) = &d.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "  = help: {}", liftoff::escape::controls(help));
     }
     out.push('\n');
 }

@@ -32,6 +32,13 @@ pub struct WatchArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// How long a client of the HTTP server may take to send a request's headers (and a
+    /// kept-alive connection may sit idle) before it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: std::time::Duration,
+    /// Connections the HTTP server serves at once; more wait until one ends.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_connections: u32,
     /// Consecutive failures that turn a check failing (default: watch.failure_threshold, else 3).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     failure_threshold: Option<u32>,
@@ -88,7 +95,9 @@ enum LogFormat {
 fn log_run(format: LogFormat, result: &Result<Ran, StoreError>) {
     match (format, result) {
         (LogFormat::Text, Ok(r)) => println!("{}", line(r)),
-        (LogFormat::Text, Err(e)) => eprintln!("error: {e}"),
+        (LogFormat::Text, Err(e)) => {
+            eprintln!("error: {}", liftoff::escape::controls(&e.to_string()))
+        }
         (LogFormat::Json, Ok(r)) => tracing::info!(
             check = %r.check.id,
             environment = %r.check.environment,
@@ -282,6 +291,13 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             .with_current_span(false)
             .with_writer(std::io::stdout)
             .try_init();
+    } else {
+        // The HTTP server's warnings (failed authentications) as plain lines on stderr; their
+        // fields are escaped where they are written.
+        let _ = tracing_subscriber::fmt()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .try_init();
     }
     let Loaded {
         mut service,
@@ -366,7 +382,8 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             loop {
                 // One stop signal ends both the checks and the server of this configuration.
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-                let auth = liftoff::watch::server::Auth::from_env();
+                let auth = liftoff::watch::server::Auth::from_env()
+                    .map_err(|e| Failure::Other(anyhow::anyhow!(e)))?;
                 let auth_configured = auth.configured();
                 let router = liftoff::watch::server::router(
                     store.clone(),
@@ -383,6 +400,11 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                         .clone()
                         .zip(args.tls_key.clone())
                         .map(|(cert, key)| liftoff::watch::server::TlsFiles { cert, key }),
+                    liftoff::watch::server::Limits {
+                        header_timeout: args.header_timeout,
+                        max_connections: args.max_connections as usize,
+                        ..Default::default()
+                    },
                     stopped(stop_rx.clone()),
                 ));
                 // Refuse early (unauthenticated on a public address, port taken) rather than
@@ -457,12 +479,14 @@ fn line(r: &Ran) -> String {
         .transition
         .map(|t| format!(" [{} #{}]", t.kind(), t.incident()))
         .unwrap_or_default();
+    // A heartbeat's message and a manifest's names come from outside: a newline or an escape
+    // sequence in them must not forge a line or reach the terminal.
     format!(
         "{:<4} {:<5} {}{transition}: {}",
         if r.outcome.ok { "ok" } else { "FAIL" },
         r.state.health.as_str(),
-        r.check.id,
-        r.outcome.message
+        liftoff::escape::controls(&r.check.id),
+        liftoff::escape::controls(&r.outcome.message)
     )
 }
 

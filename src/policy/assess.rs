@@ -376,7 +376,26 @@ pub fn assess(
             &mut recorded,
         );
     }
-    let results = sort_results(recorded.results);
+    let mut results = sort_results(recorded.results);
+    // Messages and targets quote the files read (an image name, a key, a path), which anyone
+    // who opens a pull request writes: control characters in them are shown escaped in every
+    // report, so none reaches a terminal or forges a line.
+    let visible = |text: &mut String| {
+        if let std::borrow::Cow::Owned(escaped) = crate::escape::controls(text) {
+            *text = escaped;
+        }
+    };
+    for r in &mut results {
+        visible(&mut r.message);
+        visible(&mut r.target);
+    }
+    let mut artefacts = model.artefacts.clone();
+    for a in &mut artefacts {
+        visible(&mut a.path);
+        if let Some(reason) = &mut a.reason {
+            visible(reason);
+        }
+    }
 
     let assessed = assessed(model);
     let (readiness, summary) = tally(&results, options.stage, assessed);
@@ -391,7 +410,7 @@ pub fn assess(
         summary,
         results,
         waivers: waiver_states(&declarations.waivers, &used, options.today),
-        artefacts: model.artefacts.clone(),
+        artefacts,
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),

@@ -156,6 +156,15 @@ fn find(reference: &str, dir: &Path) -> Result<Loaded, InputError> {
     let path = dir.join(reference);
     let looks_like_path =
         reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml");
+    if looks_like_path && path.exists() && !path.is_file() {
+        return Err(InputError::one(
+            Diagnostic::in_file(
+                reference,
+                format!("`{reference}` is not a regular file (a folder, device, pipe or socket): not opened"),
+            )
+            .expected("the path of a profile file"),
+        ));
+    }
     if !looks_like_path || !path.is_file() {
         let names = BUILTIN_PROFILES.iter().map(|(n, _)| *n);
         let mut d = Diagnostic::in_file(

@@ -30,8 +30,10 @@ fn prose(text: &str) -> String {
     out
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values; control characters are shown as
+/// escapes (see [`crate::escape::controls`]).
 pub fn escape(text: &str) -> String {
+    let text = crate::escape::controls(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -90,6 +90,7 @@ pub fn read(
             }
         }
     }
+    let known = Vars::new(known);
     let mut project = Project::default();
     let mut problems = Vec::new();
     let mut cache: HashMap<String, Option<FileServices>> = HashMap::new();
@@ -121,6 +122,18 @@ pub fn read(
         }
         merge(&mut project, resolved);
     }
+    if known.exhausted.get() {
+        problems.push(
+            Diagnostic::in_file(
+                files.first().map_or("docker-compose.yml", String::as_str),
+                format!(
+                    "interpolation produces more than {} MiB of values (references to large variables repeated many times)",
+                    INTERPOLATION_BUDGET >> 20
+                ),
+            )
+            .expected("values whose interpolation stays a realistic size"),
+        );
+    }
     if problems.is_empty() {
         Ok(project)
     } else {
@@ -132,7 +145,7 @@ pub fn read(
 fn load_services(
     dir: &Path,
     file: &str,
-    known: &HashMap<String, String>,
+    known: &Vars,
     cache: &mut HashMap<String, Option<FileServices>>,
     problems: &mut Vec<Diagnostic>,
 ) -> Result<Option<Vec<String>>, InputError> {
@@ -157,7 +170,7 @@ fn load_services(
 #[allow(clippy::too_many_arguments)]
 fn resolve(
     dir: &Path,
-    known: &HashMap<String, String>,
+    known: &Vars,
     cache: &mut HashMap<String, Option<FileServices>>,
     file: &str,
     name: &str,
@@ -258,7 +271,7 @@ fn read_file(
     dir: &Path,
     doc: &Document,
     root: &Node,
-    known: &HashMap<String, String>,
+    known: &Vars,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<FileServices> {
     let Value::Map(entries) = &root.value else {
@@ -361,7 +374,7 @@ fn read_file(
     })
 }
 
-fn text_of(doc: &Document, node: &Node, known: &HashMap<String, String>) -> Fact<String> {
+fn text_of(doc: &Document, node: &Node, known: &Vars) -> Fact<String> {
     let raw = match &node.value {
         Value::Scalar(s) => s.text.to_string(),
         Value::Seq(items) => items
@@ -373,7 +386,7 @@ fn text_of(doc: &Document, node: &Node, known: &HashMap<String, String>) -> Fact
         Value::Map(_) => String::new(),
     };
     Fact::new(
-        interpolate(&raw, known).0,
+        known.interpolate(&raw).0,
         Origin::Artefact(doc.location(node)),
     )
 }
@@ -392,7 +405,7 @@ fn read_service(
     name: &str,
     key: &Node,
     node: &Node,
-    known: &HashMap<String, String>,
+    known: &Vars,
     problems: &mut Vec<Diagnostic>,
 ) -> Service {
     let mut service = Service {
@@ -408,7 +421,7 @@ fn read_service(
         .and_then(|d| d.get("replicas"))
         .or_else(|| node.get("scale"));
     if let Some(r) = replicas {
-        let text = interpolate(r.as_str().unwrap_or_default(), known).0;
+        let text = known.interpolate(r.as_str().unwrap_or_default()).0;
         match text.parse::<u32>() {
             Ok(n) => service.replicas = Some(Fact::new(n, Origin::Artefact(doc.location(r)))),
             Err(_) if text.contains("${") => {}
@@ -491,18 +504,13 @@ fn read_service(
     service
 }
 
-fn read_environment(
-    doc: &Document,
-    env: &Node,
-    known: &HashMap<String, String>,
-    out: &mut Vec<Setting>,
-) {
+fn read_environment(doc: &Document, env: &Node, known: &Vars, out: &mut Vec<Setting>) {
     let mut add = |name: &str, value: Option<&str>, at: &Node| {
         let setting_value = match value {
             // `- KEY` or `KEY:` takes the value from the shell running compose: unknown here.
             None => SettingValue::Reference,
             Some(raw) => {
-                let (value, literal) = interpolate(raw, known);
+                let (value, literal) = known.interpolate(raw);
                 dotenv::classify(name, &value, &literal)
             }
         };
@@ -536,10 +544,7 @@ fn read_environment(
 }
 
 /// The host side of a port mapping: (interface, port), or `None` when nothing is published.
-fn published(
-    item: &Node,
-    known: &HashMap<String, String>,
-) -> Result<Option<(String, u16)>, String> {
+fn published(item: &Node, known: &Vars) -> Result<Option<(String, u16)>, String> {
     if let Value::Map(_) = item.value {
         let Some(target) = item.get("target") else {
             return Err("a long-syntax port needs `target`".into());
@@ -553,10 +558,10 @@ fn published(
             .get("host_ip")
             .and_then(Node::as_str)
             .unwrap_or("0.0.0.0");
-        let port = first_port(&interpolate(port_text, known).0)?;
+        let port = first_port(&known.interpolate(port_text).0)?;
         return Ok(Some((host_ip.to_string(), port)));
     }
-    let text = interpolate(item.as_str().unwrap_or_default(), known).0;
+    let text = known.interpolate(item.as_str().unwrap_or_default()).0;
     let without_protocol = text.split('/').next().unwrap_or_default();
     // IPv6 interfaces are bracketed: [::1]:8080:80
     let (interface, rest) = match without_protocol.strip_prefix('[') {
@@ -591,6 +596,43 @@ fn first_port(text: &str) -> Result<u16, String> {
     first
         .parse::<u16>()
         .map_err(|_| format!("`{text}` is not a port"))
+}
+
+/// The most interpolation may produce across one project's files: every value is kept in the
+/// model, so a file that repeats a large variable many times must stop, not fill memory.
+const INTERPOLATION_BUDGET: usize = 16 << 20;
+
+/// The variables a project interpolates with, and what its interpolation has produced so far.
+struct Vars {
+    values: HashMap<String, String>,
+    spent: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
+}
+
+impl Vars {
+    fn new(values: HashMap<String, String>) -> Vars {
+        Vars {
+            values,
+            spent: std::cell::Cell::new(0),
+            exhausted: std::cell::Cell::new(false),
+        }
+    }
+
+    /// [`interpolate`], charged to the budget; once it is spent, values stay as written (and
+    /// `read` reports the file).
+    fn interpolate(&self, text: &str) -> (String, String) {
+        if self.exhausted.get() {
+            return (text.to_string(), text.to_string());
+        }
+        let (value, literal) = interpolate(text, &self.values);
+        let spent = self.spent.get() + value.len() + literal.len();
+        self.spent.set(spent);
+        if spent > INTERPOLATION_BUDGET {
+            self.exhausted.set(true);
+            return (text.to_string(), text.to_string());
+        }
+        (value, literal)
+    }
 }
 
 /// Compose interpolation. Returns the value and the value without unresolved references (what
@@ -1119,7 +1161,7 @@ mod tests {
 
     #[test]
     fn ports_and_their_interfaces() {
-        let known = HashMap::new();
+        let known = Vars::new(HashMap::new());
         let port = |t: &str| {
             let doc = yaml::parse("c.yml", &format!("- {t}\n"), yaml::Limits::default()).unwrap();
             published(&doc.roots[0].index(0).unwrap().clone(), &known)

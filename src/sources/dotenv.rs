@@ -143,10 +143,7 @@ fn entries(path: &str, text: &str) -> Result<Vec<Entry>, InputError> {
             problems.push(
                 Diagnostic::at(
                     at(value_col),
-                    format!(
-                        "`{name}` expands to {} bytes, past the {MAX_VALUE_BYTES}-byte limit for a setting",
-                        value.len()
-                    ),
+                    format!("`{name}` expands past the {MAX_VALUE_BYTES}-byte limit for a setting"),
                 )
                 .expected("a setting of a reasonable size"),
             );
@@ -237,7 +234,9 @@ fn unescape(text: &str) -> String {
 
 /// Expands `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$VAR` from earlier settings. An
 /// unknown variable stays a reference (`${VAR}`), as liftoff cannot know the real environment.
-/// Returns the expanded value and the same without its unresolved references.
+/// Returns the expanded value and the same without its unresolved references. Expansion stops
+/// once the value passes [`MAX_VALUE_BYTES`] (the caller sees a value over the limit), so a
+/// line of many references to a large value costs no more than the limit.
 pub fn expand(text: &str, known: &HashMap<String, String>) -> (String, String) {
     let mut literal = String::with_capacity(text.len());
     let mut out = String::with_capacity(text.len());
@@ -245,7 +244,7 @@ pub fn expand(text: &str, known: &HashMap<String, String>) -> (String, String) {
     let mut literal_mark = 0;
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < text.len() {
+    while i < text.len() && out.len() <= MAX_VALUE_BYTES {
         let rest = &text[i..];
         if let Some(after) = rest.strip_prefix("\\$") {
             out.push('$');

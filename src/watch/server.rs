@@ -46,14 +46,37 @@ impl std::fmt::Debug for Auth {
     }
 }
 
+/// The shortest bearer token accepted: shorter ones can be guessed.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
 impl Auth {
-    /// Credentials from the environment.
-    pub fn from_env() -> Auth {
+    /// Credentials from the environment. A token shorter than [`MIN_TOKEN_CHARS`] or with
+    /// whitespace in it is refused: a guessable token protects nothing, and a token of spaces
+    /// (trimmed by every client) locks everyone out.
+    pub fn from_env() -> Result<Auth, ServeError> {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-        Auth {
+        let auth = Auth {
             token: var("LIFTOFF_WATCH_TOKEN"),
             basic: var("LIFTOFF_WATCH_USER").zip(var("LIFTOFF_WATCH_PASSWORD")),
+        };
+        auth.validate()?;
+        Ok(auth)
+    }
+
+    /// Refuses a weak token (see [`Auth::from_env`]).
+    pub fn validate(&self) -> Result<(), ServeError> {
+        if let Some(token) = &self.token {
+            if token.chars().any(char::is_whitespace) {
+                return Err(ServeError::WeakToken("it contains whitespace".to_string()));
+            }
+            let chars = token.chars().count();
+            if chars < MIN_TOKEN_CHARS {
+                return Err(ServeError::WeakToken(format!(
+                    "it has {chars} characters, fewer than {MIN_TOKEN_CHARS}"
+                )));
+            }
         }
+        Ok(())
     }
 
     /// Whether any credential is configured.
@@ -69,15 +92,18 @@ impl Auth {
         else {
             return false;
         };
-        if let (Some(token), Some(bearer)) = (&self.token, given.strip_prefix("Bearer ")) {
-            return constant_time_eq(token.as_bytes(), bearer.trim().as_bytes());
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
+        let (scheme, credentials) = given.trim().split_once(' ').unwrap_or((given, ""));
+        let credentials = credentials.trim();
+        if let (Some(token), true) = (&self.token, scheme.eq_ignore_ascii_case("bearer")) {
+            return constant_time_eq(token.as_bytes(), credentials.as_bytes());
         }
-        if let (Some((user, password)), Some(encoded)) = (&self.basic, given.strip_prefix("Basic "))
+        if let (Some((user, password)), true) = (&self.basic, scheme.eq_ignore_ascii_case("basic"))
         {
             use base64::Engine;
             let expected =
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            return constant_time_eq(expected.as_bytes(), encoded.trim().as_bytes());
+            return constant_time_eq(expected.as_bytes(), credentials.as_bytes());
         }
         false
     }
@@ -98,6 +124,10 @@ pub enum ServeError {
         "refusing to listen on {0} without authentication: set LIFTOFF_WATCH_TOKEN (or LIFTOFF_WATCH_USER and LIFTOFF_WATCH_PASSWORD), or listen on a loopback address"
     )]
     Unauthenticated(std::net::SocketAddr),
+    #[error(
+        "LIFTOFF_WATCH_TOKEN is refused: {0}; use at least 16 characters without whitespace (for example `openssl rand -hex 32`)"
+    )]
+    WeakToken(String),
     #[error("{path}: {why}")]
     Tls { path: String, why: String },
     #[error("cannot listen on {addr}: {source}")]
@@ -116,7 +146,69 @@ struct App {
     auth: Arc<Auth>,
     service: Arc<str>,
     readiness: Arc<str>,
+    failures: Arc<Failures>,
 }
+
+/// Failed authentications a client may make in [`FAILURE_WINDOW`] before it is refused
+/// outright (429) until the window ends.
+const FREE_FAILURES: u32 = 5;
+/// The window failures are counted in.
+const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// Each failed attempt is answered this much later, so guessing is slow even within the window.
+const FAILURE_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+/// Clients remembered at most; beyond, expired windows are forgotten first.
+const MAX_CLIENTS: usize = 10_000;
+
+/// Failed authentications per client address.
+#[derive(Default)]
+struct Failures {
+    by_client: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, Strikes>>,
+}
+
+#[derive(Clone, Copy)]
+struct Strikes {
+    count: u32,
+    since: std::time::Instant,
+}
+
+impl Failures {
+    /// How long `client` is still refused, if it is.
+    fn refused_for(&self, client: std::net::IpAddr) -> Option<std::time::Duration> {
+        let map = self.by_client.lock().unwrap_or_else(|p| p.into_inner());
+        let strikes = map.get(&client)?;
+        let left = FAILURE_WINDOW.checked_sub(strikes.since.elapsed())?;
+        (strikes.count >= FREE_FAILURES).then_some(left)
+    }
+
+    /// Counts a failure of `client`; returns how many it has made in the window.
+    fn record(&self, client: std::net::IpAddr) -> u32 {
+        let mut map = self.by_client.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_CLIENTS {
+            map.retain(|_, s| s.since.elapsed() < FAILURE_WINDOW);
+            if map.len() >= MAX_CLIENTS {
+                // A flood from many addresses: forgetting them all bounds memory; each
+                // address still waits out its delay per attempt.
+                map.clear();
+            }
+        }
+        let now = std::time::Instant::now();
+        let strikes = map.entry(client).or_insert(Strikes {
+            count: 0,
+            since: now,
+        });
+        if strikes.since.elapsed() >= FAILURE_WINDOW {
+            *strikes = Strikes {
+                count: 0,
+                since: now,
+            };
+        }
+        strikes.count += 1;
+        strikes.count
+    }
+}
+
+/// The largest request body any route reads.
+const BODY_LIMIT: usize = 16 * 1024;
 
 /// The router: every route, authentication and headers.
 pub fn router(
@@ -132,6 +224,7 @@ pub fn router(
         auth: Arc::new(auth),
         service: Arc::from(service),
         readiness: Arc::from(readiness),
+        failures: Arc::new(Failures::default()),
     };
     let protected = Router::new()
         .route("/", get(dashboard))
@@ -146,6 +239,10 @@ pub fn router(
         .route("/healthz", get(|| async { "ok\n" }))
         .merge(protected)
         .layer(middleware::from_fn(security_headers))
+        // No route takes more than a heartbeat's query; bodies are capped well below axum's
+        // 2 MB default.
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(limit_body))
         .with_state(app)
 }
 
@@ -156,6 +253,28 @@ pub struct TlsFiles {
     pub key: std::path::PathBuf,
 }
 
+/// Limits that keep slow or many clients from holding the server.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// How long a client may take to send a request's headers, and how long a kept-alive
+    /// connection may sit idle before its next request.
+    pub header_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// The longest any one connection is kept, however busy.
+    pub connection_lifetime: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            max_connections: 256,
+            connection_lifetime: std::time::Duration::from_secs(600),
+        }
+    }
+}
+
 /// Binds `addr` and serves until `shutdown` resolves, over TLS when `tls` is given. Without
 /// credentials only loopback is allowed.
 pub async fn serve(
@@ -163,6 +282,7 @@ pub async fn serve(
     router: Router,
     auth_configured: bool,
     tls: Option<TlsFiles>,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     if !auth_configured && !addr.ip().is_loopback() {
@@ -172,16 +292,19 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let Some(acceptor) = acceptor else {
-        return axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|source| ServeError::Bind { addr, source });
-    };
-    // axum serves plain TCP only; over TLS each connection is accepted here and handed to hyper.
+    // Each connection is accepted here and handed to hyper, whose HTTP/1 builder bounds the time
+    // to send headers (axum's own `serve` sets no such timeout).
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return Ok(()),
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 // A failed accept (a client gone at once, too many files) ends only that connection.
@@ -190,14 +313,39 @@ pub async fn serve(
             () = &mut shutdown => return Ok(()),
         };
         let acceptor = acceptor.clone();
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        // The client's address reaches the handlers (authentication failures are counted per
+        // address).
+        let service = hyper_util::service::TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
         tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                return;
+            let _permit = permit;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let served = async {
+                match acceptor {
+                    Some(acceptor) => {
+                        // The TLS handshake is bounded like the headers.
+                        let Ok(Ok(stream)) =
+                            tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp)).await
+                        else {
+                            return;
+                        };
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                    None => {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                            .await;
+                    }
+                }
             };
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let _ = tokio::time::timeout(limits.connection_lifetime, served).await;
         });
     }
 }
@@ -235,9 +383,38 @@ async fn authenticate(
     next: Next,
 ) -> Response {
     // With no credentials configured the server only listens on loopback (see `serve`).
-    if !app.auth.configured() || app.auth.admits(request.headers()) {
+    if !app.auth.configured() {
         return next.run(request).await;
     }
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    // A client that keeps failing is refused before its credentials are even compared.
+    if let Some(left) = client.and_then(|c| app.failures.refused_for(c)) {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed authentications from this address; try again later\n",
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&(left.as_secs() + 1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    if app.auth.admits(request.headers()) {
+        return next.run(request).await;
+    }
+    let failures = client.map_or(0, |c| app.failures.record(c));
+    // Logged without what was presented: a mistyped token is often most of the real one.
+    tracing::warn!(
+        client = %client.map_or_else(|| "unknown".to_string(), |c| c.to_string()),
+        path = %crate::escape::controls(request.uri().path()),
+        failures_in_window = failures,
+        locked_out = failures >= FREE_FAILURES,
+        "authentication failed"
+    );
+    tokio::time::sleep(FAILURE_DELAY).await;
     let mut response = (StatusCode::UNAUTHORIZED, "authentication required\n").into_response();
     if app.auth.basic.is_some() {
         response.headers_mut().insert(
@@ -250,6 +427,26 @@ async fn authenticate(
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+/// Refuses a declared body over [`BODY_LIMIT`] and caps an undeclared (chunked) one, on every
+/// route, whether or not its handler reads the body.
+async fn limit_body(request: Request<axum::body::Body>, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request bodies are limited to {BODY_LIMIT} bytes\n"),
+        )
+            .into_response();
+    }
+    let request =
+        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, BODY_LIMIT)));
+    next.run(request).await
 }
 
 /// The headers liftoff's own `security.headers-grade` asks for, on every response.

@@ -6,6 +6,7 @@ mod architecture;
 mod artefacts;
 mod cli;
 mod examples;
+mod hostile;
 mod layouts;
 mod live;
 mod malformed;

@@ -215,7 +215,7 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
             .arg(project.path())
             .args(["--ca-file", ca.to_str().unwrap()])
             .args(["--listen", &format!("127.0.0.1:{api}")])
-            .env("LIFTOFF_WATCH_TOKEN", "s3cret-token")
+            .env("LIFTOFF_WATCH_TOKEN", "s3cret-token-for-tests")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -231,7 +231,7 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     assert!(headers.contains("www-authenticate: bearer"), "{headers}");
     let (status, _, _) = get(api, "/api/status", Some("Bearer wrong"));
     assert_eq!(status, 401);
-    let (status, headers, body) = get(api, "/api/status", Some("Bearer s3cret-token"));
+    let (status, headers, body) = get(api, "/api/status", Some("Bearer s3cret-token-for-tests"));
     assert_eq!(status, 200, "{body}");
     assert!(headers.contains("cache-control: no-store"), "{headers}");
     let status_json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -246,11 +246,11 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     let (status, _, body) = get(
         api,
         &format!("/api/checks/{id}/history"),
-        Some("Bearer s3cret-token"),
+        Some("Bearer s3cret-token-for-tests"),
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"results\":[{"), "{body}");
-    let (status, _, body) = get(api, "/metrics", Some("Bearer s3cret-token"));
+    let (status, _, body) = get(api, "/metrics", Some("Bearer s3cret-token-for-tests"));
     assert_eq!(status, 200);
     assert!(body.contains("liftoff_check_up{"), "{body}");
     assert!(
@@ -440,13 +440,13 @@ fn backup_heartbeats_keep_the_backup_check_healthy_and_a_reported_failure_turns_
                 "--success-threshold",
                 "1",
             ])
-            .env("LIFTOFF_WATCH_TOKEN", "hb-token")
+            .env("LIFTOFF_WATCH_TOKEN", "heartbeat-token-0123")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap(),
     );
-    let token = Some("Bearer hb-token");
+    let token = Some("Bearer heartbeat-token-0123");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
         assert!(std::time::Instant::now() < deadline, "watch did not listen");
@@ -692,7 +692,7 @@ fn the_watch_server_over_tls_scores_at_least_a_on_liftoffs_own_probe() {
             .arg(certs.path().join("good.pem"))
             .arg("--tls-key")
             .arg(certs.path().join("good.key"))
-            .env("LIFTOFF_WATCH_TOKEN", "t0ken")
+            .env("LIFTOFF_WATCH_TOKEN", "t0ken-of-sixteen-chars")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -1346,4 +1346,195 @@ fn a_flapping_target_below_the_thresholds_never_alerts() {
         "{lines:?}"
     );
     assert!(receiver.accepted.lock().unwrap().is_empty());
+}
+
+/// Starts `liftoff watch` on a heartbeat-only manifest (no network checks) with `token`, the
+/// given extra arguments, standard output and error into files; waits until it listens.
+fn heartbeat_daemon(
+    project: &std::path::Path,
+    token: &str,
+    extra: &[&str],
+) -> (KillOnDrop, u16, std::path::PathBuf, std::path::PathBuf) {
+    std::fs::write(
+        project.join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+    )
+    .unwrap();
+    let api = free_port();
+    let (stdout, stderr) = (project.join("stdout.log"), project.join("stderr.log"));
+    let daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project)
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .args(["--heartbeat-grace", "60"])
+            .args(extra)
+            .env("LIFTOFF_WATCH_TOKEN", token)
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "watch did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (daemon, api, stdout, stderr)
+}
+
+#[test]
+fn weak_tokens_are_refused_at_start() {
+    for (token, says) in [
+        ("a", "it has 1 characters, fewer than 16"),
+        (" ", "it contains whitespace"),
+        ("a token with spaces in it", "it contains whitespace"),
+    ] {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("liftoff.yaml"),
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+             - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1h}\n",
+        )
+        .unwrap();
+        let out = liftoff()
+            .arg("watch")
+            .arg(project.path())
+            .args(["--listen", &format!("0.0.0.0:{}", free_port())])
+            .env("LIFTOFF_WATCH_TOKEN", token)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{token:?}: {stderr}");
+        assert!(
+            stderr.contains("LIFTOFF_WATCH_TOKEN is refused") && stderr.contains(says),
+            "{token:?}: {stderr}"
+        );
+        assert!(
+            !stderr.contains(token.trim()) || token.trim().len() < 2,
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_server_survives_slow_clients_guessing_and_forged_log_lines() {
+    let project = tempfile::tempdir().unwrap();
+    let token = "heartbeat-token-0123456789";
+    let (daemon, api, stdout, stderr) = heartbeat_daemon(
+        project.path(),
+        token,
+        &["--header-timeout", "1s", "--max-connections", "8"],
+    );
+    let bearer = format!("Bearer {token}");
+
+    // The scheme is case-insensitive.
+    let (status, _, _) = get(api, "/api/status", Some(&format!("bearer {token}")));
+    assert_eq!(status, 200);
+    let (status, _, _) = get(api, "/api/status", Some(&format!("BEARER {token}")));
+    assert_eq!(status, 200);
+
+    // Twenty clients send half a request head and wait: each is closed once the header timeout
+    // passes, whether it was served at once or waited for one of the eight connection slots.
+    let stalled: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", api)).unwrap();
+            s.write_all(b"GET /api/status HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+                .unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+                .unwrap();
+            s
+        })
+        .collect();
+    for mut s in stalled {
+        let mut rest = Vec::new();
+        // Closed: end of stream (a 408 before it is allowed), not a read timeout.
+        let read = s.read_to_end(&mut rest);
+        assert!(read.is_ok(), "a stalled connection was held open: {read:?}");
+    }
+    let (status, _, _) = get(api, "/api/status", Some(&bearer));
+    assert_eq!(
+        status, 200,
+        "the server still answers after the slow clients"
+    );
+
+    // A body over the limit is refused before any handler runs.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", api)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "POST /api/heartbeat/registry-db HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: {bearer}\r\ncontent-length: 1000000\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = s.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+
+    // A heartbeat message that tries to forge a log line and clear the terminal.
+    assert_eq!(
+        post(
+            api,
+            "/api/heartbeat/registry-db?status=fail&msg=disk%0Aok%20%20up%20%20forged%1B%5B2J",
+            Some(&bearer)
+        ),
+        200
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let log = loop {
+        let log = std::fs::read_to_string(&stdout).unwrap_or_default();
+        if log.contains("forged") {
+            break log;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the failed heartbeat was not logged:\n{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(
+        !log.contains('\x1b'),
+        "a raw escape reached the log:\n{log:?}"
+    );
+    assert!(
+        log.lines().all(|l| !l.starts_with("ok  up  forged")),
+        "a forged line:\n{log}"
+    );
+    assert!(log.contains("disk\\nok  up  forged\\u{1b}[2J"), "{log}");
+    let (_, _, page) = get(api, "/", Some(&bearer));
+    assert!(page.contains("disk\\nok  up  forged\\u{1b}[2J"), "{page}");
+    assert!(!page.contains('\x1b'));
+
+    // Guessing: five wrong tokens are answered (slowly) with 401, then the address is refused
+    // with 429 for the rest of the window, even with the right token. Each failure is logged
+    // with the client's address and never with what it presented.
+    let guess = "Bearer guess-0000000000000000";
+    let started = std::time::Instant::now();
+    for _ in 0..5 {
+        assert_eq!(get(api, "/api/status", Some(guess)).0, 401);
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "failures were not slowed: {:?}",
+        started.elapsed()
+    );
+    let (status, headers, _) = get(api, "/api/status", Some(guess));
+    assert_eq!(status, 429);
+    assert!(headers.contains("retry-after: "), "{headers}");
+    assert_eq!(get(api, "/api/status", Some(&bearer)).0, 429);
+    assert_eq!(get(api, "/healthz", None).0, 200, "/healthz stays open");
+    drop(daemon);
+    let errors = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(
+        errors.matches("authentication failed").count(),
+        5,
+        "{errors}"
+    );
+    assert!(errors.contains("client=127.0.0.1"), "{errors}");
+    assert!(
+        !errors.contains("guess-0000"),
+        "the presented token was logged:\n{errors}"
+    );
 }

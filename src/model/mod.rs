@@ -1075,16 +1075,17 @@ pub struct Membership {
 }
 
 impl Deployment {
-    /// The members (read replicas, cluster instances) of the resource at `address` in `env`.
-    pub fn members_of<'a>(
-        &'a self,
-        address: &'a str,
-        env: Option<&'a str>,
-    ) -> impl Iterator<Item = &'a Resource> + 'a {
-        self.resources.iter().filter(move |r| {
-            r.member_of.as_ref().map(|m| m.primary.as_str()) == Some(address)
-                && r.environment.as_deref() == env
-        })
+    /// The first member (read replica, cluster instance) of each primary, by (environment,
+    /// primary address): built once, so judging every primary stays linear.
+    pub fn first_members(&self) -> std::collections::HashMap<(Option<&str>, &str), &Resource> {
+        let mut out = std::collections::HashMap::new();
+        for r in &self.resources {
+            if let Some(m) = &r.member_of {
+                out.entry((r.environment.as_deref(), m.primary.as_str()))
+                    .or_insert(r);
+            }
+        }
+        out
     }
 }
 

@@ -65,6 +65,7 @@ impl Rule for DbReplica {
 /// across zones by design.
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     let standby = |r: &crate::model::Resource| r.cloud.and_then(|t| t.standby);
+    let members = cx.model.first_members();
     cloud(cx.model, |t| t.standby.is_some())
         .map(|(r, _)| r)
         .chain(modules_with_input(cx.model, &["multi_az"]).map(|(m, _)| m))
@@ -76,10 +77,9 @@ fn terraform(cx: &Context<'_>) -> Vec<Finding> {
                 return member;
             }
             // A read replica can be promoted when the primary fails.
-            if let Some(replica) = cx
-                .model
-                .members_of(&r.address, r.environment.as_deref())
-                .next()
+            if let Some(replica) = members
+                .get(&(r.environment.as_deref(), r.address.as_str()))
+                .copied()
             {
                 return on_resource(
                     Finding::pass(

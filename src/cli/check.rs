@@ -18,9 +18,21 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
+    /// Where reports go: `PATH` writes the `--format` report there; `FORMAT=PATH` writes that
+    /// format (repeatable, one assessment for all: `-o sarif=liftoff.sarif -o markdown=comment.md
+    /// -o text=-`; `-` is standard output). Without it the `--format` report goes to standard
+    /// output.
+    #[arg(long, short, value_name = "[FORMAT=]PATH", value_parser = parse_output)]
+    output: Vec<Output>,
+    /// A baseline file written by `liftoff baseline`: failing findings recorded in it are
+    /// reported as baselined and do not block; only new ones do.
+    #[arg(long, value_name = "FILE", conflicts_with = "new_since")]
+    baseline: Option<PathBuf>,
+    /// Compare with a git revision (a commit, branch or tag of the repository DIR is in):
+    /// liftoff assesses that revision's tree too, and findings that already failed there do not
+    /// block.
+    #[arg(long, value_name = "REF")]
+    new_since: Option<String>,
     /// Do not probe live endpoints; live checks are reported as skipped.
     #[arg(long, env = "LIFTOFF_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     offline: bool,
@@ -41,6 +53,38 @@ pub struct CheckArgs {
 
 pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
     text.parse()
+}
+
+/// One `--output`: a format (or the `--format` one) and where it goes (`None`: standard output).
+#[derive(Clone, Debug)]
+pub struct Output {
+    format: Option<Format>,
+    path: Option<PathBuf>,
+}
+
+fn parse_output(text: &str) -> Result<Output, String> {
+    use clap::ValueEnum;
+    let path = |p: &str| (p != "-").then(|| PathBuf::from(p));
+    if let Some((name, rest)) = text.split_once('=') {
+        if let Ok(format) = Format::from_str(name, true) {
+            if rest.is_empty() {
+                return Err(format!(
+                    "`{text}` names no path (use `{name}=-` for standard output)"
+                ));
+            }
+            return Ok(Output {
+                format: Some(format),
+                path: path(rest),
+            });
+        }
+    }
+    if text.is_empty() {
+        return Err("an empty path".to_string());
+    }
+    Ok(Output {
+        format: None,
+        path: path(text),
+    })
 }
 
 /// Loads, assesses and renders.
@@ -97,13 +141,43 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
         // Counts and readiness follow the results shown: `--env staging` judges staging.
         assessment.retain_results(|r| r.environment.as_deref().is_none_or(|e| e == env));
     }
-    let text_options = TextOptions {
-        color: color && args.output.is_none(),
-        verbose: args.verbose,
+    if let Some(file) = &args.baseline {
+        let shown = file.display().to_string();
+        let text = liftoff::sources::read_text(file, &shown).in_dir(dir)?;
+        let baseline = liftoff::policy::Baseline::parse(&shown, &text).in_dir(dir)?;
+        assessment.apply_baseline(&baseline, &shown);
+    } else if let Some(revision) = &args.new_since {
+        let baseline =
+            baseline_at_revision(&args, revision, &profile_name(&args, &loaded), stage, today)?;
+        assessment.apply_baseline(&baseline, &format!("git:{revision}"));
+    }
+    let outputs = if args.output.is_empty() {
+        vec![Output {
+            format: None,
+            path: None,
+        }]
+    } else {
+        args.output.clone()
     };
-    emit_with(args.output.as_deref(), |out| {
-        report::write(&assessment, args.format, text_options, out)
-    })?;
+    if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "more than one --output writes to standard output"
+        )));
+    }
+    for output in &outputs {
+        let text_options = TextOptions {
+            color: color && output.path.is_none(),
+            verbose: args.verbose,
+        };
+        emit_with(output.path.as_deref(), |out| {
+            report::write(
+                &assessment,
+                output.format.unwrap_or(args.format),
+                text_options,
+                out,
+            )
+        })?;
+    }
     let outcome = if assessment.ready {
         Outcome::Ok
     } else {
@@ -115,4 +189,166 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     std::mem::forget(loaded);
     std::mem::forget(assessment);
     Ok(outcome)
+}
+
+/// The profile `check` assesses with (the flag, else the manifest's), to assess a revision alike.
+fn profile_name(args: &CheckArgs, loaded: &liftoff::sources::Loaded) -> String {
+    args.profile
+        .clone()
+        .or_else(|| {
+            loaded
+                .declarations
+                .profile
+                .as_ref()
+                .map(|p| p.value.clone())
+        })
+        .unwrap_or_else(|| "baseline".to_string())
+}
+
+/// Assesses the tree of `revision` (extracted with `git archive` into a temporary directory,
+/// never checked out over the work tree) offline, and returns its failing findings.
+fn baseline_at_revision(
+    args: &CheckArgs,
+    revision: &str,
+    profile: &str,
+    stage: Stage,
+    today: Date,
+) -> Result<liftoff::policy::Baseline, Failure> {
+    use anyhow::Context;
+    let git = |what: &[&str]| -> Result<std::process::Output, Failure> {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&args.dir)
+            .args(what)
+            .output()
+            .with_context(|| "--new-since needs git on the PATH".to_string())
+            .map_err(Failure::Other)
+    };
+    let inside = git(&["rev-parse", "--show-prefix"])?;
+    if !inside.status.success() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--new-since: {} is not inside a git repository: {}",
+            args.dir.display(),
+            String::from_utf8_lossy(&inside.stderr).trim()
+        )));
+    }
+    let verified = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{revision}^{{commit}}"),
+    ])?;
+    if !verified.status.success() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--new-since: `{revision}` is not a commit of the repository"
+        )));
+    }
+    let tree = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let archive = tree.path().join("tree.tar");
+    let archived = git(&[
+        "archive",
+        "--format=tar",
+        "-o",
+        &archive.to_string_lossy(),
+        revision,
+        "--",
+        ".",
+    ])?;
+    if !archived.status.success() {
+        // The folder did not exist then: everything failing now is new.
+        if String::from_utf8_lossy(&archived.stderr).contains("did not match") {
+            return Ok(liftoff::policy::Baseline {
+                version: 1,
+                findings: Vec::new(),
+            });
+        }
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--new-since: git archive {revision} failed: {}",
+            String::from_utf8_lossy(&archived.stderr).trim()
+        )));
+    }
+    let root = tree.path().join("tree");
+    std::fs::create_dir_all(&root).context("cannot make a temporary directory")?;
+    let unpacked = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&root)
+        .status()
+        .context("--new-since needs tar on the PATH")?;
+    if !unpacked.success() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--new-since: cannot unpack the tree of {revision}"
+        )));
+    }
+    // Run in DIR, `git archive … -- .` writes paths relative to DIR, as the check reads them.
+    let dir = root;
+    let options = args.terraform.options(&args.dir)?;
+    // Errors in the old tree are not this change's fault: a revision that cannot be read gives
+    // no baseline rather than stopping the check.
+    let Ok(loaded) = liftoff::sources::load_with(&dir, &options) else {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--new-since: the deployment at {revision} cannot be read; compare with another revision or record a baseline file"
+        )));
+    };
+    let profile = super::profile_for(Some(profile), &loaded.declarations, &dir)?;
+    let options = Options {
+        stage,
+        offline: true,
+        today,
+    };
+    let assessment =
+        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(&dir)?;
+    Ok(liftoff::policy::Baseline::of(&assessment))
+}
+
+/// Arguments of `liftoff baseline`.
+#[derive(clap::Args, Debug)]
+pub struct BaselineArgs {
+    /// The directory holding liftoff.yaml and the deployment files.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where the baseline is written (relative to the current directory).
+    #[arg(long, short, default_value = ".liftoff-baseline.json")]
+    output: PathBuf,
+    /// The stage gated for (default: the manifest's `stage`, else production).
+    #[arg(long, value_parser = parse_stage)]
+    stage: Option<Stage>,
+    /// A built-in profile (baseline, strict, pci-dss) or the path of a profile file.
+    #[arg(long)]
+    profile: Option<String>,
+    #[command(flatten)]
+    terraform: super::TerraformArgs,
+}
+
+/// Records today's failing findings (from the files only: live findings are about the running
+/// service, not the repository) so `check --baseline` blocks only on new ones.
+pub fn baseline(args: BaselineArgs, today: Date) -> Result<Outcome, Failure> {
+    let dir = &args.dir;
+    let options = args.terraform.options(dir)?;
+    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
+    let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
+    let stage = args
+        .stage
+        .or(loaded.deployment.stage.as_ref().map(|s| s.value))
+        .unwrap_or(Stage::Production);
+    let options = Options {
+        stage,
+        offline: true,
+        today,
+    };
+    let assessment =
+        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
+    let baseline = liftoff::policy::Baseline::of(&assessment);
+    let mut text = serde_json::to_string_pretty(&baseline)
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot write the baseline: {e}")))?;
+    text.push('\n');
+    super::emit(&text, Some(&args.output))?;
+    eprintln!(
+        "liftoff: {} failing finding(s) recorded in {}; `liftoff check --baseline {}` blocks only on new ones",
+        baseline.findings.len(),
+        args.output.display(),
+        args.output.display()
+    );
+    Ok(Outcome::Ok)
 }

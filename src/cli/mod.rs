@@ -20,6 +20,9 @@ Examples:
   liftoff check examples/civil-registry              assess for the manifest's stage
   liftoff check . --stage soft-launch --format json  machine-readable verdict
   liftoff check . --format sarif --output liftoff.sarif
+  liftoff check . -o sarif=liftoff.sarif -o markdown=comment.md -o text=-
+  liftoff baseline . && liftoff check . --baseline .liftoff-baseline.json
+  liftoff check . --new-since origin/main --format github
   liftoff plan --records-per-year 749970 --attachments-per-record 3
   liftoff diff . --from staging --to production
   liftoff probe https://app.example.org --health /ping
@@ -60,6 +63,8 @@ fn parse_date(text: &str) -> Result<Date, String> {
 enum Command {
     /// Assess the deployment in DIR for a rollout stage.
     Check(check::CheckArgs),
+    /// Record today's failing findings, so `check --baseline` blocks only on new ones.
+    Baseline(check::BaselineArgs),
     /// Live checks only, for endpoints given as URLs: HTTPS, redirects, HSTS, header grades, certificate.
     Probe(probe::ProbeCommandArgs),
     /// Capacity plan: disk per environment and for backups, production server count.
@@ -120,6 +125,7 @@ pub fn main() -> ExitCode {
     let color = use_color(cli.color);
     let result = match cli.command {
         Command::Check(args) => check::run(args, today, color),
+        Command::Baseline(args) => check::baseline(args, today),
         Command::Probe(args) => probe::run(args, today, color),
         Command::Plan(args) => plan::run(args),
         Command::Watch(args) => watch::run(args),

@@ -55,6 +55,11 @@ pub struct RuleResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Boxed: few results carry one, and every result would pay for its size inline.
     pub waiver: Option<Box<WaiverNote>>,
+    /// Stable identity of the finding (see [`super::baseline`]).
+    pub fingerprint: String,
+    /// With a baseline: whether a failing result is new or was recorded before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<super::baseline::BaselineState>,
     /// Levels at staging, soft launch, production (for per-stage readiness).
     #[serde(skip)]
     pub levels: [Requirement; 3],
@@ -63,7 +68,9 @@ pub struct RuleResult {
 impl RuleResult {
     /// Whether this result blocks `stage`.
     pub fn blocks(&self, stage: Stage) -> bool {
-        self.levels[stage.index()] == Requirement::Required && self.status.blocks()
+        self.levels[stage.index()] == Requirement::Required
+            && self.status.blocks()
+            && self.baseline != Some(super::baseline::BaselineState::Baselined)
     }
 
     /// Whether this result warns at `stage` (a recommended rule that fails).
@@ -109,6 +116,8 @@ pub struct Assessment {
     pub inferred: Vec<InferredEnvironment>,
     /// `sources:` lines that would read the files liftoff could not attach.
     pub suggestions: Vec<SourceSuggestion>,
+    /// With a baseline: new, baselined and gone findings.
+    pub baseline: Option<super::baseline::BaselineSummary>,
 }
 
 /// Checks that every waiver names a known rule.
@@ -151,6 +160,14 @@ fn to_result(
     options: Options,
 ) -> RuleResult {
     let meta = resolved.rule.meta();
+    let location = finding.origin.as_ref().and_then(|o| o.location().cloned());
+    let fingerprint = super::baseline::fingerprint(
+        meta.id,
+        finding.environment.as_deref(),
+        &finding.target,
+        location.as_ref(),
+        &finding.message,
+    );
     let mut status = finding.status;
     let mut message = finding.message;
     let mut waiver_note = None;
@@ -201,10 +218,12 @@ fn to_result(
         target: finding.target,
         environment: finding.environment,
         message,
-        location: finding.origin.as_ref().and_then(|o| o.location().cloned()),
+        location,
         evidence,
         remediation: meta.remediation,
         waiver: waiver_note.map(Box::new),
+        fingerprint,
+        baseline: None,
         levels,
     }
 }
@@ -249,12 +268,15 @@ fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
     }
     // Identical findings of one rule collapse; the environment keeps apart two environments
     // that read the same file (and so share a target).
+    // One finding reported twice (a file read for an environment twice) is one result; the same
+    // address in two roots of one environment is two (the fingerprint holds the folder).
     results.dedup_by(|a, b| {
         a.rule == b.rule
             && a.target == b.target
             && a.environment == b.environment
             && a.message == b.message
             && a.status == b.status
+            && a.fingerprint == b.fingerprint
     });
     // Rules mostly run in id order (summarising rules run last): move each block that is out of
     // order back by rotation, which touches only the results it passes.
@@ -414,6 +436,7 @@ pub fn assess(
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),
+        baseline: None,
     })
 }
 

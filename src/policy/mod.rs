@@ -2,11 +2,13 @@
 //! (waivers), and what blocks which stage (gating). Produces the [`Assessment`] reports render.
 
 mod assess;
+mod baseline;
 mod profile;
 mod waivers;
 
 pub use crate::glob::glob_match;
 pub use crate::secrets::{is_secret_key, redact};
 pub use assess::{Assessment, Options, RuleResult, Summary, WaiverNote, assess};
+pub use baseline::{Baseline, BaselineEntry, BaselineState, BaselineSummary, fingerprint};
 pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, load_profile};
 pub use waivers::{WaiverState, WaiverStatus, waiver_states};

@@ -202,6 +202,9 @@ pub fn to_html(a: &Assessment) -> String {
         "<p>{} passed · {} failed · {} waived · {} skipped · {} not applicable · {} errors · score {}</p>",
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
+    if let Some(line) = super::baseline_line(a) {
+        let _ = writeln!(out, "<p>{}</p>", escape(&line));
+    }
     let _ = writeln!(out, "<h2>Results by pillar</h2>{}", chart(a));
     let ordered = reading_order(a);
     let head = "<table><colgroup><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:16%\"><col style=\"width:20%\"><col style=\"width:35%\"><col style=\"width:14%\"></colgroup><thead><tr><th>status</th><th>level</th><th>rule</th><th>target</th><th>finding</th><th>where</th></tr></thead><tbody>";

@@ -28,6 +28,9 @@ struct Report<'a> {
     inferred_environments: &'a [InferredEnvironment],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     suggested_sources: &'a [SourceSuggestion],
+    /// With `--baseline` or `--new-since`: new, baselined and gone findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a crate::policy::BaselineSummary>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +90,7 @@ pub fn write_json(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
         artefacts: &a.artefacts,
         inferred_environments: &a.inferred,
         suggested_sources: &a.suggestions,
+        baseline: a.baseline.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

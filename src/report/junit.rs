@@ -13,6 +13,14 @@ pub fn to_junit(a: &Assessment) -> String {
     for r in &a.results {
         let status = match r.status {
             Status::Pass => TestCaseStatus::success(),
+            // A baselined finding was accepted when the baseline was recorded: it fails no build.
+            Status::Fail | Status::Error
+                if r.baseline == Some(crate::policy::BaselineState::Baselined) =>
+            {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!("in the baseline: {}", r.message));
+                s
+            }
             Status::Fail | Status::Error => {
                 let kind = if r.status == Status::Error {
                     NonSuccessKind::Error

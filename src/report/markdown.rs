@@ -45,6 +45,9 @@ pub fn to_markdown(a: &Assessment) -> String {
         "\n{} passed · {} failed · {} waived · {} skipped · {} not applicable · {} errors · score {}\n",
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
+    if let Some(line) = super::baseline_line(a) {
+        let _ = writeln!(out, "{}\n", cell(&line));
+    }
     let blocking: Vec<_> = reading_order(a)
         .into_iter()
         .filter(|r| r.blocks(a.stage))

@@ -3,6 +3,8 @@
 //! Every renderer is a pure function from an [`Assessment`] to a string, so the same inputs give
 //! the same bytes: results are sorted and no timestamp is written.
 
+mod codeclimate;
+mod github;
 pub mod html;
 mod json;
 mod junit;
@@ -10,6 +12,8 @@ mod markdown;
 mod sarif;
 mod text;
 
+pub use codeclimate::to_codeclimate;
+pub use github::to_github;
 pub use html::to_html;
 pub use json::{REPORT_SCHEMA, to_json, write_json};
 pub use junit::to_junit;
@@ -29,6 +33,10 @@ pub enum Format {
     Junit,
     Markdown,
     Html,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+    /// Code Climate issues, for GitLab's code quality report.
+    Codeclimate,
 }
 
 /// Renders an assessment.
@@ -40,6 +48,8 @@ pub fn render(assessment: &Assessment, format: Format, text: TextOptions) -> Str
         Format::Junit => to_junit(assessment),
         Format::Markdown => to_markdown(assessment),
         Format::Html => to_html(assessment),
+        Format::Github => to_github(assessment),
+        Format::Codeclimate => to_codeclimate(assessment),
     }
 }
 
@@ -77,6 +87,25 @@ pub fn reading_order(assessment: &Assessment) -> Vec<&RuleResult> {
     let mut ordered: Vec<&RuleResult> = assessment.results.iter().collect();
     ordered.sort_by(|a, b| (rank(a), a.rule, &a.target).cmp(&(rank(b), b.rule, &b.target)));
     ordered
+}
+
+/// With a baseline: how many failing findings are new, how many are baselined (and so do not
+/// block), and how many baselined ones are gone.
+pub fn baseline_line(a: &Assessment) -> Option<String> {
+    a.baseline.as_ref().map(|b| {
+        format!(
+            "baseline {}: {} new, {} baselined (not blocking), {} gone{}",
+            b.source,
+            b.new,
+            b.baselined,
+            b.gone.len(),
+            if b.gone.is_empty() {
+                ""
+            } else {
+                " (run `liftoff baseline` to shrink it)"
+            }
+        )
+    })
 }
 
 /// A stage's verdict.

@@ -90,17 +90,24 @@ struct SarifResult<'a> {
     message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<SarifLocation>,
-    partial_fingerprints: Fingerprints,
+    partial_fingerprints: Fingerprints<'a>,
+    /// With a baseline: `new` or `unchanged`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Fingerprints {
+struct Fingerprints<'a> {
     /// v2: the environment is part of it (one address in two roots is two alerts).
     #[serde(rename = "liftoffTarget/v2")]
     target: String,
+    /// The finding's fingerprint: rule, environment, logical target and deciding fact, never a
+    /// line number (the one `liftoff baseline` records).
+    #[serde(rename = "liftoffFinding/v1")]
+    finding: &'a str,
 }
 
 #[derive(Serialize)]
@@ -229,7 +236,12 @@ pub fn to_sarif(a: &Assessment) -> String {
                         r.environment.as_deref().unwrap_or(""),
                         r.target
                     ),
+                    finding: &r.fingerprint,
                 },
+                baseline_state: r.baseline.map(|b| match b {
+                    crate::policy::BaselineState::New => "new",
+                    crate::policy::BaselineState::Baselined => "unchanged",
+                }),
                 suppressions: r
                     .waiver
                     .iter()

@@ -83,9 +83,13 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     let s = &a.summary;
     let _ = writeln!(
         out,
-        "  {} passed, {} failed, {} waived, {} skipped, {} not applicable, {} errors; score {}\n",
+        "  {} passed, {} failed, {} waived, {} skipped, {} not applicable, {} errors; score {}",
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
+    if let Some(line) = super::baseline_line(a) {
+        let _ = writeln!(out, "  {line}");
+    }
+    out.push('\n');
     if a.manifest.is_none() {
         if a.inferred.is_empty() {
             let _ = writeln!(

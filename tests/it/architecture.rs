@@ -27,7 +27,9 @@ fn rules_do_not_name_provider_resource_types() {
     let mut named = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
-        for (n, line) in text.lines().enumerate() {
+        // Unit tests may use real addresses as data.
+        let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+        for (n, line) in code.lines().enumerate() {
             let trimmed = line.trim_start();
             if trimmed.starts_with("pass_example") || trimmed.starts_with("fail_example") {
                 continue;

@@ -4,6 +4,7 @@ mod support;
 
 mod architecture;
 mod artefacts;
+mod ci;
 mod cli;
 mod examples;
 mod hostile;

@@ -126,6 +126,9 @@ struct PhysicalLocation {
 #[derive(Serialize)]
 struct ArtifactLocation {
     uri: String,
+    /// Paths are relative to the checked-out repository.
+    #[serde(rename = "uriBaseId")]
+    uri_base_id: &'static str,
 }
 
 #[derive(Serialize)]
@@ -199,10 +202,26 @@ pub fn to_sarif(a: &Assessment) -> String {
                 .iter()
                 .position(|x| x.meta().id == r.rule)
                 .unwrap_or(0);
-            // Code scanning needs a file position; results about the deployment as a whole
-            // point at the top of the manifest that declared it.
+            // Code scanning refuses a result without a file position: results about the
+            // deployment as a whole point at the top of the manifest, or, with none, at the
+            // first file read for their environment (then for any), else at `liftoff.yaml`.
             let location = r.location.clone().or_else(|| {
-                a.manifest.clone().map(|path| crate::model::Location {
+                let read = |env: Option<&str>| {
+                    a.artefacts.iter().find(|f| {
+                        f.status == crate::model::ArtefactStatus::Read
+                            && env.is_none_or(|e| f.environment.as_deref() == Some(e))
+                    })
+                };
+                let path = a
+                    .manifest
+                    .clone()
+                    .or_else(|| {
+                        read(r.environment.as_deref())
+                            .or_else(|| read(None))
+                            .map(|f| f.path.clone())
+                    })
+                    .unwrap_or_else(|| "liftoff.yaml".to_string());
+                Some(crate::model::Location {
                     path: path.into(),
                     line: 1,
                     column: 1,
@@ -220,6 +239,7 @@ pub fn to_sarif(a: &Assessment) -> String {
                         physical_location: PhysicalLocation {
                             artifact_location: ArtifactLocation {
                                 uri: l.path.to_string(),
+                                uri_base_id: "%SRCROOT%",
                             },
                             region: Region {
                                 start_line: l.line.max(1),

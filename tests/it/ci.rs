@@ -394,3 +394,74 @@ fn a_broken_baseline_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// Microsoft's SARIF Multitool from `tests/sarif` (scripts/test installs it), or `None` (with a
+/// note) when it is missing and this is not CI.
+fn multitool() -> Option<std::path::PathBuf> {
+    // The native binary, not the npm wrapper: the wrapper passes its arguments through a shell,
+    // which splits `Gh;Sarif` at the semicolon.
+    let tool =
+        root().join("tests/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    if tool.exists() {
+        return Some(tool);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the SARIF Multitool is not installed; scripts/test installs it"
+    );
+    eprintln!("no SARIF Multitool: the GitHub ingestion check is skipped");
+    None
+}
+
+/// Every SARIF liftoff writes (with a manifest, without one, with waived and baselined results)
+/// passes the Multitool's SARIF and GitHub ingestion rules: GitHub would accept the upload.
+#[test]
+fn sarif_passes_githubs_ingestion_rules() {
+    let Some(tool) = multitool() else {
+        return;
+    };
+    let repo = repository();
+    record_baseline(repo.path());
+    write(repo.path(), "terraform/production/logs.tf", BUCKET);
+    let cases: Vec<(std::path::PathBuf, Vec<&str>)> = vec![
+        (root().join("examples/civil-registry"), vec![]),
+        (
+            repo.path().to_path_buf(),
+            vec!["--baseline", ".liftoff-baseline.json"],
+        ),
+        (root().join("tests/fixtures/semantics/aws"), vec![]),
+    ];
+    let out_dir = tempfile::tempdir().unwrap();
+    for (i, (dir, extra)) in cases.iter().enumerate() {
+        let sarif = out_dir.path().join(format!("case{i}.sarif"));
+        let out = liftoff()
+            .current_dir(dir)
+            .args(["check", "."])
+            .args(extra)
+            .arg("-o")
+            .arg(format!("sarif={}", sarif.display()))
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let log = out_dir.path().join(format!("case{i}.validation.sarif"));
+        let validated = Command::new(&tool)
+            .arg("validate")
+            .arg(&sarif)
+            .args(["--rule-kind", "Gh;Sarif", "--log", "ForceOverwrite", "-o"])
+            .arg(&log)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&validated.stdout);
+        let problems: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(": error ") || l.contains(": warning "))
+            .collect();
+        assert!(validated.status.success(), "{}", text);
+        assert!(problems.is_empty(), "{}: {problems:#?}", dir.display());
+        assert!(text.contains("1 files scanned"), "{text}");
+    }
+}

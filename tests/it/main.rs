@@ -2,6 +2,7 @@
 
 mod support;
 
+mod action;
 mod architecture;
 mod artefacts;
 mod ci;

@@ -236,6 +236,13 @@ fn a_pull_request_gets_annotations_a_summary_and_one_comment_kept_up_to_date() {
     let requests = github.requests.lock().unwrap().clone();
     let methods: Vec<&str> = requests.iter().map(|r| r.method.as_str()).collect();
     assert_eq!(methods, ["GET", "POST", "GET", "PATCH"], "{requests:?}");
+    assert_eq!(requests[1].path, "/repos/acme/registry/issues/7/comments");
+    assert!(
+        requests[3]
+            .path
+            .starts_with("/repos/acme/registry/issues/comments/10"),
+        "{requests:?}"
+    );
     assert!(
         requests
             .iter()

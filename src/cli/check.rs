@@ -33,6 +33,10 @@ pub struct CheckArgs {
     /// block.
     #[arg(long, value_name = "REF")]
     new_since: Option<String>,
+    /// Refuse waivers written in deployment files' comments (`# liftoff:ignore`,
+    /// `#checkov:skip`): their findings count as usual and the waivers are listed as refused.
+    #[arg(long)]
+    no_inline_waivers: bool,
     /// Do not probe live endpoints; live checks are reported as skipped.
     #[arg(long, env = "LIFTOFF_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     offline: bool,
@@ -92,7 +96,10 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let dir = &args.dir;
     let options = args.terraform.options(dir)?;
     let mut loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
-    let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
+    let mut profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
+    if args.no_inline_waivers {
+        profile.waivers.inline = false;
+    }
     let stage = args
         .stage
         .or(loaded.deployment.stage.as_ref().map(|s| s.value))

@@ -15,6 +15,17 @@ pub struct WaiversArgs {
     /// Output as JSON.
     #[arg(long)]
     json: bool,
+    /// Exit 1 when a waiver expires within this long (or has expired, or is refused), for a
+    /// scheduled reminder job: `--expiring 30d`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_days)]
+    expiring: Option<i64>,
+}
+
+/// Whole days of a duration such as `30d` or `6w`.
+fn parse_days(text: &str) -> Result<i64, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; expected a duration such as 30d"))?;
+    Ok((duration.as_secs() / 86_400) as i64)
 }
 
 /// Lists waivers: active, expiring (within 30 days), expired, unused.
@@ -61,7 +72,15 @@ pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
                 .as_deref()
                 .map(|o| format!(" (owner {o})"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "          reason: {}{owner}", w.reason);
+            let approved = w
+                .approved_by
+                .as_deref()
+                .map(|a| format!(", approved by {a}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "          reason: {}{owner}{approved}", w.reason);
+            if let Some(why) = &w.refused {
+                let _ = writeln!(out, "          refused: {why}");
+            }
             if let Some(l) = &w.location {
                 let _ = writeln!(out, "          at {l}");
             }
@@ -69,5 +88,21 @@ pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
         out
     };
     emit(&text, None)?;
+    if let Some(days) = args.expiring {
+        let due: Vec<_> = states
+            .iter()
+            .filter(|w| {
+                w.status == policy::WaiverStatus::Refused
+                    || w.days_left.is_some_and(|left| left <= days)
+            })
+            .collect();
+        if !due.is_empty() {
+            eprintln!(
+                "liftoff: {} waiver(s) expire within {days} days, have expired or are refused",
+                due.len()
+            );
+            return Ok(Outcome::NotReady);
+        }
+    }
     Ok(Outcome::Ok)
 }

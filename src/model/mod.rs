@@ -1183,8 +1183,13 @@ pub struct Waiver {
     pub environment: Option<String>,
     pub reason: String,
     pub owner: Option<String>,
+    /// Who approved it (a profile can require one, other than the owner).
+    pub approved_by: Option<String>,
     /// `None` for inline waivers in artefacts, which last as long as the comment.
     pub expires: Option<Date>,
+    /// Written in a deployment file's comment (`# liftoff:ignore`, `#checkov:skip`), not in
+    /// liftoff.yaml.
+    pub inline: bool,
     pub origin: Origin,
 }
 

@@ -118,6 +118,16 @@ pub struct Assessment {
     pub suggestions: Vec<SourceSuggestion>,
     /// With a baseline: new, baselined and gone findings.
     pub baseline: Option<super::baseline::BaselineSummary>,
+    /// Rules the profile makes block from a date still to come.
+    pub upcoming: Vec<Enforcement>,
+}
+
+/// A rule that starts blocking a stage on a date (`enforce_from` in a profile).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Enforcement {
+    pub rule: &'static str,
+    pub stage: Stage,
+    pub from: crate::model::Date,
 }
 
 /// Checks that every waiver names a known rule.
@@ -149,14 +159,20 @@ fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
     }
 }
 
+/// The waivers, why the profile refuses some, and how many results each waived.
+struct WaiverUse<'a> {
+    waivers: &'a [Waiver],
+    refused: &'a [Option<String>],
+    used: Vec<usize>,
+}
+
 /// Turns a finding into a result: applies the first active matching waiver (or notes an expired
 /// one), redacts secrets in the evidence, and records the rule's levels.
 fn to_result(
     resolved: &super::ResolvedRule,
     levels: [Requirement; 3],
     finding: Finding,
-    waivers: &[Waiver],
-    used: &mut [usize],
+    waivers: &mut WaiverUse<'_>,
     options: Options,
 ) -> RuleResult {
     let meta = resolved.rule.meta();
@@ -173,8 +189,14 @@ fn to_result(
     let mut waiver_note = None;
     if status == Status::Fail {
         let mut expired = None;
-        for (i, w) in waivers.iter().enumerate().filter(|(_, w)| {
-            w.rule == meta.id
+        let WaiverUse {
+            waivers,
+            refused,
+            used,
+        } = waivers;
+        for (i, w) in waivers.iter().enumerate().filter(|(i, w)| {
+            refused.get(*i).is_none_or(Option::is_none)
+                && w.rule == meta.id
                 && glob_match(&w.target, &finding.target)
                 && w.environment
                     .as_deref()
@@ -320,8 +342,7 @@ fn record(
     resolved: &super::ResolvedRule,
     env_kinds: &[(&str, EnvKind)],
     findings: Vec<Finding>,
-    waivers: &[Waiver],
-    used: &mut [usize],
+    waivers: &mut WaiverUse<'_>,
     options: Options,
     recorded: &mut Recorded,
 ) {
@@ -331,12 +352,29 @@ fn record(
             .environment
             .as_deref()
             .and_then(|name| env_kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k));
-        let levels = if resolved.rule.levels_follow_environment() {
+        let mut levels = if resolved.rule.levels_follow_environment() {
             levels_in(resolved.stages, kind)
         } else {
             resolved.stages
         };
-        let result = to_result(resolved, levels, finding, waivers, used, options);
+        // A rule arriving gently: before its date a required failure warns.
+        let mut blocks_from = None;
+        for (level, from) in levels.iter_mut().zip(resolved.enforce_from) {
+            if let Some(date) = from.filter(|d| *d > options.today) {
+                if *level == Requirement::Required {
+                    *level = Requirement::Recommended;
+                    blocks_from =
+                        Some(blocks_from.map_or(date, |b: crate::model::Date| b.min(date)));
+                }
+            }
+        }
+        let mut result = to_result(resolved, levels, finding, waivers, options);
+        if let (Some(date), true) = (blocks_from, result.status.blocks()) {
+            result.message = format!(
+                "{} (warns until {date}, blocks from then on)",
+                result.message
+            );
+        }
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
         let same = prior
             .iter_mut()
@@ -364,7 +402,16 @@ pub fn assess(
     options: Options,
 ) -> Result<Assessment, InputError> {
     check_waivers(&declarations.waivers)?;
-    let mut used = vec![0usize; declarations.waivers.len()];
+    let refused: Vec<Option<String>> = declarations
+        .waivers
+        .iter()
+        .map(|w| super::waivers::refusal(w, &profile.waivers, options.today))
+        .collect();
+    let mut waiver_use = WaiverUse {
+        waivers: &declarations.waivers,
+        refused: &refused,
+        used: vec![0usize; declarations.waivers.len()],
+    };
     let mut recorded = Recorded::default();
     let env_kinds: Vec<(&str, EnvKind)> = model
         .environments
@@ -392,8 +439,7 @@ pub fn assess(
             resolved,
             &env_kinds,
             findings,
-            &declarations.waivers,
-            &mut used,
+            &mut waiver_use,
             options,
             &mut recorded,
         );
@@ -431,12 +477,34 @@ pub fn assess(
         assessed,
         summary,
         results,
-        waivers: waiver_states(&declarations.waivers, &used, options.today),
+        waivers: waiver_states(
+            &declarations.waivers,
+            &waiver_use.used,
+            &refused,
+            options.today,
+        ),
         artefacts,
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),
         baseline: None,
+        upcoming: profile
+            .rules
+            .iter()
+            .flat_map(|r| {
+                Stage::ALL.into_iter().filter_map(move |stage| {
+                    r.enforce_from[stage.index()]
+                        .filter(|d| {
+                            *d > options.today && r.stages[stage.index()] == Requirement::Required
+                        })
+                        .map(|from| Enforcement {
+                            rule: r.rule.meta().id,
+                            stage,
+                            from,
+                        })
+                })
+            })
+            .collect(),
     })
 }
 

@@ -35,6 +35,57 @@ struct ProfileFile {
     /// Per-rule parameter values, by rule id.
     #[serde(default)]
     params: BTreeMap<String, BTreeMap<String, Json>>,
+    /// What a waiver must have to count.
+    waivers: Option<WaiverPolicyFile>,
+}
+
+/// A profile's rules for waivers; each unset field keeps the extended profile's value.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct WaiverPolicyFile {
+    /// Every waiver in liftoff.yaml needs `approved_by`.
+    require_approval: Option<bool>,
+    /// `approved_by` must name someone other than `owner`.
+    approver_differs_from_owner: Option<bool>,
+    /// A waiver may expire at most this many days from today.
+    #[schemars(range(min = 1))]
+    max_days: Option<u32>,
+    /// Whether comments in deployment files (`# liftoff:ignore`, `#checkov:skip`) may waive.
+    inline: Option<bool>,
+}
+
+/// What a waiver must have to count, as the profile chain resolves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaiverPolicy {
+    pub require_approval: bool,
+    pub approver_differs_from_owner: bool,
+    pub max_days: Option<u32>,
+    /// Comments in deployment files may waive.
+    pub inline: bool,
+}
+
+impl Default for WaiverPolicy {
+    fn default() -> WaiverPolicy {
+        WaiverPolicy {
+            require_approval: false,
+            approver_differs_from_owner: false,
+            max_days: None,
+            inline: true,
+        }
+    }
+}
+
+/// From when a rule's failures block: one date for every stage, or a date per stage.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+enum EnforceFrom {
+    Always(crate::model::Date),
+    PerStage {
+        staging: Option<crate::model::Date>,
+        #[serde(rename = "soft-launch")]
+        soft_launch: Option<crate::model::Date>,
+        production: Option<crate::model::Date>,
+    },
 }
 
 /// A profile's setting for one rule.
@@ -47,6 +98,8 @@ struct RuleSetting {
     #[serde(rename = "soft-launch")]
     soft_launch: Option<Requirement>,
     production: Option<Requirement>,
+    /// Until this date a required failure only warns, and says from when it blocks.
+    enforce_from: Option<EnforceFrom>,
 }
 
 /// A rule as a profile configures it.
@@ -55,6 +108,8 @@ pub struct ResolvedRule {
     pub rule: &'static dyn Rule,
     pub stages: [Requirement; 3],
     pub params: Params,
+    /// Per stage: before this date the rule's required failures warn instead of blocking.
+    pub enforce_from: [Option<crate::model::Date>; 3],
 }
 
 impl ResolvedRule {
@@ -74,6 +129,8 @@ pub struct ResolvedProfile {
     pub chain: Vec<String>,
     /// Every rule, in catalogue order.
     pub rules: Vec<ResolvedRule>,
+    /// What a waiver must have to count.
+    pub waivers: WaiverPolicy,
 }
 
 impl std::fmt::Debug for dyn Rule {
@@ -111,6 +168,7 @@ fn defaults() -> Result<Vec<ResolvedRule>, InputError> {
                 rule: *rule,
                 stages: meta.stages,
                 params: Params { values },
+                enforce_from: [None; 3],
             })
         })
         .collect()
@@ -216,7 +274,16 @@ pub fn load_profile(
     }
     let mut rules = defaults()?;
     let mut problems = Vec::new();
+    let mut waivers = WaiverPolicy::default();
     for loaded in chain.iter().rev() {
+        if let Some(w) = &loaded.file.waivers {
+            waivers.require_approval = w.require_approval.unwrap_or(waivers.require_approval);
+            waivers.approver_differs_from_owner = w
+                .approver_differs_from_owner
+                .unwrap_or(waivers.approver_differs_from_owner);
+            waivers.max_days = w.max_days.or(waivers.max_days);
+            waivers.inline = w.inline.unwrap_or(waivers.inline);
+        }
         let root = loaded.doc.roots.first();
         let rules_node = root.and_then(|r| r.get("rules"));
         for (id, setting) in &loaded.file.rules {
@@ -238,6 +305,21 @@ pub fn load_profile(
                 if let Some(level) = level {
                     resolved.stages[stage.index()] = level;
                 }
+            }
+            match &setting.enforce_from {
+                Some(EnforceFrom::Always(date)) => resolved.enforce_from = [Some(*date); 3],
+                Some(EnforceFrom::PerStage {
+                    staging,
+                    soft_launch,
+                    production,
+                }) => {
+                    for (i, date) in [staging, soft_launch, production].into_iter().enumerate() {
+                        if date.is_some() {
+                            resolved.enforce_from[i] = *date;
+                        }
+                    }
+                }
+                None => {}
             }
         }
         let params_node = root.and_then(|r| r.get("params"));
@@ -282,6 +364,7 @@ pub fn load_profile(
         description: leaf.description.clone().unwrap_or_default(),
         chain: chain.iter().rev().map(|l| l.file.name.clone()).collect(),
         rules,
+        waivers,
     })
 }
 

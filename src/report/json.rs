@@ -31,6 +31,9 @@ struct Report<'a> {
     /// With `--baseline` or `--new-since`: new, baselined and gone findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a crate::policy::BaselineSummary>,
+    /// Rules that start blocking a stage on a date still to come.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    upcoming_enforcements: &'a [crate::policy::Enforcement],
 }
 
 #[derive(Serialize)]
@@ -91,6 +94,7 @@ pub fn write_json(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
         inferred_environments: &a.inferred,
         suggested_sources: &a.suggestions,
         baseline: a.baseline.as_ref(),
+        upcoming_enforcements: &a.upcoming,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     out.write_all(b"\n")

@@ -267,6 +267,32 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         );
     }
     files(&mut out, a, options);
+    for w in &a.waivers {
+        let says = match w.status {
+            crate::policy::WaiverStatus::Refused => format!(
+                "warning: the waiver of {} for `{}` is refused: {}",
+                w.rule,
+                w.target,
+                w.refused.as_deref().unwrap_or_default()
+            ),
+            crate::policy::WaiverStatus::Expiring => format!(
+                "warning: the waiver of {} for `{}` expires on {} (in {} days)",
+                w.rule,
+                w.target,
+                w.expires.map(|d| d.to_string()).unwrap_or_default(),
+                w.days_left.unwrap_or_default()
+            ),
+            _ => continue,
+        };
+        let _ = writeln!(out, "{says}");
+    }
+    for u in &a.upcoming {
+        let _ = writeln!(
+            out,
+            "note: {} blocks {} from {} (it warns until then)",
+            u.rule, u.stage, u.from
+        );
+    }
     for w in a
         .waivers
         .iter()

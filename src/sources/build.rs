@@ -293,7 +293,9 @@ pub fn build_deployment(
             environment: waiver.environment.clone(),
             reason: waiver.reason.clone(),
             owner: waiver.owner.clone(),
+            approved_by: waiver.approved_by.clone(),
             expires: Some(waiver.expires),
+            inline: false,
             // The rule id is what a reader of an error or a SARIF result looks for first.
             origin: at.origin(child(node, "rule").or(node)),
         });

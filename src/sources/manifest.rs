@@ -669,6 +669,8 @@ pub struct WaiverSection {
     pub reason: String,
     /// Who is accountable.
     pub owner: Option<String>,
+    /// Who approved the exception (a profile can require it, and that it differ from `owner`).
+    pub approved_by: Option<String>,
     /// After this date the waiver stops counting.
     pub expires: Date,
 }

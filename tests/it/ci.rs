@@ -465,3 +465,243 @@ fn sarif_passes_githubs_ingestion_rules() {
         assert!(text.contains("1 files scanned"), "{text}");
     }
 }
+
+/// A result of `rule` about `target`.
+fn result<'a>(report: &'a Value, rule: &str, target: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target)
+        .unwrap_or_else(|| panic!("no {rule} result for {target}"))
+}
+
+const GOVERNED_PROFILE: &str = "name: governed\nextends: baseline\nwaivers:\n  require_approval: true\n  approver_differs_from_owner: true\n  max_days: 90\n";
+
+#[test]
+fn waivers_follow_the_profiles_governance() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    write(p, "governed.yaml", GOVERNED_PROFILE);
+    write(
+        p,
+        "terraform/production/main.tf",
+        &[
+            DB.replace("\"main\"", "\"a\"").replace("\"app\"", "\"a\""),
+            DB.replace("\"main\"", "\"b\"").replace("\"app\"", "\"b\""),
+            DB.replace("\"main\"", "\"c\"").replace("\"app\"", "\"c\""),
+            DB.replace("\"main\"", "\"d\"").replace("\"app\"", "\"d\""),
+        ]
+        .concat(),
+    );
+    let waiver = |target: &str, extra: &str, expires: &str| {
+        format!(
+            "  - {{rule: security.encryption-at-rest, target: \"{target}\", reason: legacy volume, owner: dba-team, expires: {expires}{extra}}}\n"
+        )
+    };
+    write(
+        p,
+        "liftoff.yaml",
+        &format!(
+            "service: records\nprofile: ./governed.yaml\nenvironments:\n  production:\n    kind: production\n    sources: [{{terraform: terraform/production/}}]\nwaivers:\n{}{}{}{}",
+            waiver("aws_db_instance.a", "", "2026-12-20"),
+            waiver("aws_db_instance.b", ", approved_by: dba-team", "2026-12-20"),
+            waiver(
+                "aws_db_instance.c",
+                ", approved_by: security-lead",
+                "2027-06-30"
+            ),
+            waiver(
+                "aws_db_instance.d",
+                ", approved_by: security-lead",
+                "2026-12-20"
+            ),
+        ),
+    );
+    let (_, report) = json(p, &[]);
+    for (target, status) in [("a", "fail"), ("b", "fail"), ("c", "fail"), ("d", "waived")] {
+        let r = result(
+            &report,
+            "security.encryption-at-rest",
+            &format!("aws_db_instance.{target}"),
+        );
+        assert_eq!(r["status"], status, "{target}: {r}");
+    }
+    let refused: Vec<(String, String)> = report["waivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["status"] == "refused")
+        .map(|w| {
+            (
+                w["target"].as_str().unwrap().to_string(),
+                w["refused"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert!(
+        refused
+            .iter()
+            .any(|(t, why)| t == "aws_db_instance.a" && why.contains("no `approved_by`")),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|(t, why)| t == "aws_db_instance.b" && why.contains("approved by its own owner"))
+    );
+    assert!(refused.iter().any(|(t, why)| t == "aws_db_instance.c"
+        && why.contains("later than the profile's `max_days` of 90")));
+    // The text report warns of refused and expiring waivers.
+    let text = liftoff()
+        .current_dir(p)
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(
+            "warning: the waiver of security.encryption-at-rest for `aws_db_instance.b` is refused"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("warning: the waiver of security.encryption-at-rest for `aws_db_instance.d` expires on 2026-12-20 (in 28 days)"), "{text}");
+    // `waivers --expiring` is a reminder job: 1 when one expires within the window.
+    let reminder = |window: &str| {
+        liftoff()
+            .current_dir(p)
+            .args(["waivers", ".", "--expiring", window])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(reminder("30d"), Some(1));
+    // Refused waivers keep the reminder failing whatever the window.
+    assert_eq!(reminder("1d"), Some(1));
+    write(p, "governed.yaml", "name: governed\nextends: baseline\n");
+    assert_eq!(reminder("7d"), Some(0));
+    assert_eq!(reminder("30d"), Some(1));
+}
+
+#[test]
+fn inline_waivers_can_be_refused() {
+    let repo = repository();
+    let dir = repo.path();
+    write(
+        dir,
+        "terraform/production/main.tf",
+        &format!(
+            "# liftoff:ignore security.encryption-at-rest -- encrypted at the volume level\n{DB}"
+        ),
+    );
+    let (_, report) = json(dir, &[]);
+    assert_eq!(
+        result(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.main"
+        )["status"],
+        "waived"
+    );
+    let (code, report) = json(dir, &["--no-inline-waivers"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        result(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.main"
+        )["status"],
+        "fail"
+    );
+    let waiver = &report["waivers"][0];
+    assert_eq!(waiver["status"], "refused");
+    assert!(
+        waiver["refused"]
+            .as_str()
+            .unwrap()
+            .contains("a waiver in a comment")
+    );
+    // A profile can say the same.
+    write(
+        dir,
+        "strict-waivers.yaml",
+        "name: strict-waivers\nextends: baseline\nwaivers: {inline: false}\n",
+    );
+    let (_, report) = json(dir, &["--profile", "./strict-waivers.yaml"]);
+    assert_eq!(
+        result(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.main"
+        )["status"],
+        "fail"
+    );
+}
+
+#[test]
+fn a_rule_can_arrive_gently_with_enforce_from() {
+    let repo = repository();
+    let dir = repo.path();
+    write(
+        dir,
+        "gentle.yaml",
+        "name: gentle\nextends: baseline\nrules:\n  security.encryption-at-rest:\n    enforce_from: {production: 2027-03-01}\n",
+    );
+    let (_, report) = json(dir, &["--profile", "./gentle.yaml"]);
+    let r = result(
+        &report,
+        "security.encryption-at-rest",
+        "aws_db_instance.main",
+    );
+    assert_eq!(r["status"], "fail");
+    assert_eq!(r["requirement"], "recommended", "{r}");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(warns until 2027-03-01, blocks from then on)")
+    );
+    assert_eq!(
+        report["upcoming_enforcements"],
+        serde_json::json!([{"rule": "security.encryption-at-rest", "stage": "production", "from": "2027-03-01"}])
+    );
+    // The fingerprint does not change with the date: a baseline recorded before still matches.
+    let before = r["fingerprint"].clone();
+    let out = liftoff()
+        .env("LIFTOFF_TODAY", "2027-03-01")
+        .current_dir(dir)
+        .args([
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--profile",
+            "./gentle.yaml",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = result(
+        &report,
+        "security.encryption-at-rest",
+        "aws_db_instance.main",
+    );
+    assert_eq!(r["requirement"], "required");
+    assert_eq!(r["fingerprint"], before);
+    assert!(report.get("upcoming_enforcements").is_none());
+    // A single date applies to every stage; the text report lists what is coming.
+    write(
+        dir,
+        "gentle.yaml",
+        "name: gentle\nextends: baseline\nrules:\n  security.encryption-at-rest:\n    enforce_from: 2027-03-01\n",
+    );
+    let text = liftoff()
+        .current_dir(dir)
+        .args(["check", ".", "--profile", "./gentle.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("note: security.encryption-at-rest blocks production from 2027-03-01 (it warns until then)"), "{text}");
+}

@@ -222,7 +222,9 @@ fn apply_root(
                 environment: Some(env.to_string()),
                 reason: reason.clone(),
                 owner: None,
+                approved_by: None,
                 expires: None,
+                inline: true,
                 origin: crate::model::Origin::Artefact(at.clone()),
             });
         }

@@ -46,9 +46,10 @@ pub struct WatchArgs {
     /// watch.success_threshold, else 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     success_threshold: Option<u32>,
-    /// Fewest days of certificate validity that pass.
-    #[arg(long, default_value_t = 21)]
-    cert_min_days: i64,
+    /// Fewest days of certificate validity that pass (default: the profile's `cert_min_days` of
+    /// security.cert-expiry, which `check` judges with too).
+    #[arg(long)]
+    cert_min_days: Option<i64>,
     /// Seconds before a failed alert delivery is retried; doubles after each failure, up to an hour.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     retry_after: i64,
@@ -182,9 +183,11 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
             );
         }
     }
+    let profile = super::profile_for(None, &loaded.declarations, dir)?;
+    let verdicts = liftoff::watch::checks::Verdicts::from_profile(&profile)
+        .map_err(|why| Failure::Other(anyhow::anyhow!("profile {}: {why}", profile.name)))?;
     // The readiness the same files give `liftoff check --offline`, shown on the dashboard.
     let readiness = {
-        let profile = super::profile_for(None, &loaded.declarations, dir)?;
         let stage = loaded
             .deployment
             .stage
@@ -218,6 +221,7 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
         service,
         plan,
         mailer,
+        verdicts,
         readiness,
         settings: settings(args, &loaded.deployment.watch),
     })
@@ -231,6 +235,8 @@ struct Loaded {
     plan: liftoff::watch::plan::WatchPlan,
     mailer: Option<liftoff::watch::deliver::Mailer>,
     settings: Settings,
+    /// The profile's parameters for the live rules the checks follow.
+    verdicts: liftoff::watch::checks::Verdicts,
 }
 
 /// Thresholds, reminders, windows and retention: the flag, else liftoff.yaml's `watch:`, else
@@ -305,6 +311,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
         plan,
         mailer,
         settings,
+        verdicts,
     } = load_plan(&args)?;
     let db = args
         .db
@@ -325,7 +332,13 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             send_client: probe_client.clone().verifying(),
             probe_client,
             thresholds: settings.thresholds,
-            cert_min_days: args.cert_min_days,
+            verdicts: {
+                let mut verdicts = verdicts.clone();
+                if let Some(days) = args.cert_min_days {
+                    verdicts.cert_min_days = days;
+                }
+                verdicts
+            },
             concurrency: options.concurrency,
             retry_base_secs: args.retry_after,
             started_at: liftoff::watch::store::now(),
@@ -463,6 +476,10 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
                         watcher.remind_every = next.settings.remind_every;
                         watcher.maintenance = next.settings.maintenance;
                         watcher.retention = next.settings.retention;
+                        watcher.verdicts = next.verdicts;
+                        if let Some(days) = args.cert_min_days {
+                            watcher.verdicts.cert_min_days = days;
+                        }
                     }
                 }
             }

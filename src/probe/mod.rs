@@ -218,21 +218,20 @@ fn exchange_of(result: &Result<Chain, (FetchError, Vec<Hop>)>) -> Exchange {
     }
 }
 
-/// Probes one endpoint. Every failure becomes part of the observation, never an error.
-pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
+/// The part of a probe that grades headers: the HTTPS and plain-HTTP chains, the Observatory's
+/// retrieval and score, HSTS and the graded final answer. `watch` runs only this for its headers
+/// check, so both judge the same observation. Returns it with whether TLS was reached (a TLS
+/// scan is worth running).
+pub async fn observe_headers(
+    client: &Client,
+    url: &Url,
+    http_url: Option<Url>,
+) -> (Observation, bool) {
     let mut observation = Observation {
-        url: target.url.clone(),
+        url: url.to_string(),
         ..Observation::default()
     };
-    let url = match Url::parse(&target.url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
-        _ => {
-            observation.https_error = Some(format!("`{}` is not an http(s) URL", target.url));
-            return observation;
-        }
-    };
     let https_url = (url.scheme() == "https").then(|| url.clone());
-    let http_url = plain_http_url(&url, target.http_url.as_deref());
 
     let accept = [(
         "accept",
@@ -331,6 +330,29 @@ pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
         Some(Ok(_)) => true,
         None => false,
     };
+    (observation, reached)
+}
+
+/// Probes one endpoint. Every failure becomes part of the observation, never an error.
+pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
+    let mut observation = Observation {
+        url: target.url.clone(),
+        ..Observation::default()
+    };
+    let url = match Url::parse(&target.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => u,
+        _ => {
+            observation.https_error = Some(format!("`{}` is not an http(s) URL", target.url));
+            return observation;
+        }
+    };
+    let https_url = (url.scheme() == "https").then(|| url.clone());
+    let http_url = plain_http_url(&url, target.http_url.as_deref());
+    let (headers_part, reached) = observe_headers(client, &url, http_url).await;
+    observation = Observation {
+        url: observation.url,
+        ..headers_part
+    };
     if let (Some(u), true) = (&https_url, reached) {
         observation.tls_scan = scan_tls(client, u).await.map(|mut scan| {
             let certificate = observation
@@ -389,6 +411,17 @@ pub async fn probe_endpoint(client: &Client, target: &Target) -> Observation {
 }
 
 /// GETs one path of the endpoint without following redirects.
+/// The security-header grades of another path of an endpoint (its health or metrics path), as
+/// a probe grades every path it requests; `None` when the path did not answer.
+pub async fn grade_path_of(
+    client: &Client,
+    base: &Url,
+    path: &str,
+) -> Option<crate::model::live::PathGrades> {
+    let (_, hop) = fetch_path(client, base, path).await;
+    hop.map(|hop| headers::grade_path(path, &hop))
+}
+
 async fn fetch_path(client: &Client, base: &Url, path: &str) -> (Response, Option<Hop>) {
     let mut response = Response {
         path: path.to_string(),

@@ -3,7 +3,6 @@
 
 use super::plan::{CheckKind, CheckSpec};
 use crate::model::EndpointKind;
-use crate::probe::headers;
 use crate::probe::http::{Client, FetchError};
 use serde::Serialize;
 use url::Url;
@@ -29,8 +28,87 @@ impl Outcome {
     }
 }
 
-/// Runs `spec` once. `cert_min_days` is the fewest days of certificate validity that pass.
-pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outcome {
+/// The parameters the live rules judge with, read from the profile, so a watch check and the
+/// `check` rule it follows give one verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdicts {
+    /// `security.headers-grade`'s `headers_grade`.
+    pub headers_grade: String,
+    /// `security.headers-grade`'s `headers_rubric`.
+    pub headers_rubric: String,
+    /// `security.cert-expiry`'s `cert_min_days`.
+    pub cert_min_days: i64,
+}
+
+impl Verdicts {
+    /// The parameters `profile` gives the rules.
+    pub fn from_profile(profile: &crate::policy::ResolvedProfile) -> Result<Verdicts, String> {
+        let param = |rule: &str, name: &str| -> Result<serde_json::Value, String> {
+            let resolved = profile
+                .rule(rule)
+                .ok_or_else(|| format!("the profile has no rule {rule}"))?;
+            resolved
+                .params
+                .get(name)
+                .map_err(|e| format!("{rule}: {e}"))
+        };
+        let text = |v: serde_json::Value, what: &str| {
+            v.as_str()
+                .map(String::from)
+                .ok_or_else(|| format!("{what} is not a string"))
+        };
+        Ok(Verdicts {
+            headers_grade: text(
+                param("security.headers-grade", "headers_grade")?,
+                "headers_grade",
+            )?,
+            headers_rubric: text(
+                param("security.headers-grade", "headers_rubric")?,
+                "headers_rubric",
+            )?,
+            cert_min_days: param("security.cert-expiry", "cert_min_days")?
+                .as_i64()
+                .ok_or("cert_min_days is not a whole number")?,
+        })
+    }
+}
+
+impl Default for Verdicts {
+    /// The rules' own defaults.
+    fn default() -> Verdicts {
+        let default = |rule: &str, name: &str| -> serde_json::Value {
+            crate::rules::find(rule)
+                .and_then(|r| r.meta().params.iter().find(|p| p.name == name))
+                .and_then(|p| serde_json::from_str(p.default).ok())
+                .unwrap_or(serde_json::Value::Null)
+        };
+        Verdicts {
+            headers_grade: default("security.headers-grade", "headers_grade")
+                .as_str()
+                .unwrap_or("A")
+                .to_string(),
+            headers_rubric: default("security.headers-grade", "headers_rubric")
+                .as_str()
+                .unwrap_or("securityheaders")
+                .to_string(),
+            cert_min_days: default("security.cert-expiry", "cert_min_days")
+                .as_i64()
+                .unwrap_or(21),
+        }
+    }
+}
+
+/// Converts a rule's finding into a watch outcome: only a pass is healthy.
+fn from_finding(finding: crate::rules::Finding, latency_ms: i64) -> Outcome {
+    Outcome::new(
+        finding.status == crate::rules::Status::Pass,
+        latency_ms,
+        finding.message,
+    )
+}
+
+/// Runs `spec` once, judging with the rules' verdicts and the profile's parameters.
+pub async fn run(client: &Client, spec: &CheckSpec, verdicts: &Verdicts) -> Outcome {
     let Ok(url) = Url::parse(&spec.url) else {
         return Outcome::new(false, 0, format!("`{}` is not a URL", spec.url));
     };
@@ -52,17 +130,26 @@ pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outco
                     let latency = f.elapsed.as_millis() as i64;
                     let status = f.hop.status;
                     if spec.kind == CheckKind::MetricsAuth {
-                        let closed = matches!(status, 401 | 403);
-                        return Outcome::new(
-                            closed,
+                        let response = crate::model::live::Response {
+                            path: path.to_string(),
+                            status: Some(status),
+                            error: None,
+                            latency_ms: latency as u64,
+                            www_authenticate: f
+                                .hop
+                                .header_values("www-authenticate")
+                                .next()
+                                .map(String::from),
+                            cache_control: None,
+                            body: String::new(),
+                            condition: None,
+                        };
+                        return from_finding(
+                            crate::rules::security::live::metrics_verdict(
+                                spec.url.clone(),
+                                &response,
+                            ),
                             latency,
-                            if closed {
-                                format!("{path} answers {status} without credentials")
-                            } else {
-                                format!(
-                                    "{path} answers {status} without credentials: metrics are open"
-                                )
-                            },
                         );
                     }
                     if status != 200 {
@@ -103,33 +190,54 @@ pub async fn run(client: &Client, spec: &CheckSpec, cert_min_days: i64) -> Outco
                 };
                 let mut outcome = match tls.trust_error {
                     Some(why) => Outcome::new(false, latency, why),
-                    None if cert.days_left < cert_min_days => Outcome::new(
-                        false,
+                    None => from_finding(
+                        crate::rules::security::live::expiry_verdict(
+                            spec.url.clone(),
+                            Some(&cert),
+                            verdicts.cert_min_days,
+                        ),
                         latency,
-                        format!("the certificate expires in {} days", cert.days_left),
-                    ),
-                    None => Outcome::new(
-                        true,
-                        latency,
-                        format!("the certificate is valid for {} more days", cert.days_left),
                     ),
                 };
                 outcome.cert_expiry = Some(cert.not_after);
                 outcome
             }
         },
-        CheckKind::Headers => match client.request("GET", &url, &[]).await {
-            Err(e) => Outcome::new(false, 0, e.to_string()),
-            Ok(f) => {
-                let graded = headers::grade_path(url.path(), &f.hop);
-                let ok = matches!(graded.grade.as_str(), "A+" | "A");
-                let mut message = format!("security headers grade {}", graded.grade);
-                if !graded.missing.is_empty() {
-                    message.push_str(&format!(" (missing {})", graded.missing.join(", ")));
+        CheckKind::Headers => {
+            // The same observation `check` grades: the redirect chains, the Observatory's
+            // retrieval and the final answer's headers.
+            let started = std::time::Instant::now();
+            let http_url = crate::probe::plain_http_url(&url, spec.http_url.as_deref());
+            let (mut observation, _) = crate::probe::observe_headers(client, &url, http_url).await;
+            if !observation.paths.is_empty() {
+                for path in &spec.graded_paths {
+                    if let Some(graded) = crate::probe::grade_path_of(client, &url, path).await {
+                        observation.paths.push(graded);
+                    }
                 }
-                Outcome::new(ok, f.elapsed.as_millis() as i64, message)
             }
-        },
+            let latency = started.elapsed().as_millis() as i64;
+            if observation.paths.is_empty() {
+                let why = observation
+                    .https_error
+                    .clone()
+                    .unwrap_or_else(|| "no HTTPS answer to grade".to_string());
+                return Outcome::new(false, latency, why);
+            }
+            match crate::rules::security::live::headers_verdict(
+                spec.url.clone(),
+                &observation,
+                &verdicts.headers_grade,
+                &verdicts.headers_rubric,
+            ) {
+                Ok(finding) => from_finding(finding, latency),
+                Err(crate::rules::Stop::Unjudgeable(why)) => Outcome::new(false, latency, why),
+                Err(crate::rules::Stop::With(findings)) => match findings.into_iter().next() {
+                    Some(finding) => from_finding(finding, latency),
+                    None => Outcome::new(false, latency, "the headers could not be judged"),
+                },
+            }
+        }
         CheckKind::PlainHttp => {
             let plain = crate::probe::plain_http_url(&url, spec.http_url.as_deref());
             let Some(plain) = plain else {

@@ -62,6 +62,10 @@ pub struct CheckSpec {
     pub interval: Duration,
     /// For heartbeats: the backup's name and how long a heartbeat stays fresh (every + grace).
     pub heartbeat: Option<(String, Duration)>,
+    /// For the headers check: the endpoint's other paths (health, metrics), graded too, as
+    /// `security.headers-grade` grades every path a probe requests.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub graded_paths: Vec<String>,
 }
 
 mod secs {
@@ -136,6 +140,14 @@ pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
                 http_url: endpoint.http_url.as_ref().map(|u| u.value.clone()),
                 interval,
                 heartbeat: None,
+                graded_paths: match kind {
+                    CheckKind::Headers => [&endpoint.health, &endpoint.metrics]
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p.value.clone())
+                        .collect(),
+                    _ => Vec::new(),
+                },
             });
         };
         if let Some(health) = &endpoint.health {
@@ -183,6 +195,7 @@ pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
             // Looked at often enough to notice a missed deadline within a minute.
             interval: every.min(Duration::from_secs(60)),
             heartbeat: Some((backup.of.clone(), fresh_for)),
+            graded_paths: Vec::new(),
         });
     }
     // Checks declared under `watch.checks`: a URL that must answer 200 (and meet `expect`).
@@ -219,6 +232,7 @@ pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
             http_url: None,
             interval,
             heartbeat: None,
+            graded_paths: Vec::new(),
         });
     }
     checks.sort_by(|a, b| a.id.cmp(&b.id));

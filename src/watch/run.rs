@@ -26,7 +26,8 @@ pub struct Watcher {
     /// Delivers alerts (refuses untrusted certificates).
     pub send_client: Client,
     pub thresholds: Thresholds,
-    pub cert_min_days: i64,
+    /// The rules' parameters from the profile, for the checks' verdicts.
+    pub verdicts: checks::Verdicts,
     /// Checks running at the same time, at most.
     pub concurrency: usize,
     /// Seconds before the first retry of a failed delivery (doubling after each failure).
@@ -70,7 +71,7 @@ impl Watcher {
                 store::now(),
                 self.started_at,
             ),
-            None => checks::run(&self.probe_client, spec, self.cert_min_days).await,
+            None => checks::run(&self.probe_client, spec, &self.verdicts).await,
         };
         let at = store::now();
         let previous = self.store.state(&spec.id).await?;

@@ -1538,3 +1538,158 @@ fn the_server_survives_slow_clients_guessing_and_forged_log_lines() {
         "the presented token was logged:\n{errors}"
     );
 }
+
+/// `check` and `watch --once` on the same loopback endpoints give one verdict per check: both
+/// call the rule's own verdict with the profile's parameters.
+#[test]
+fn check_and_watch_agree_on_every_live_check() {
+    // Five sites: good; 401 without a challenge; weak headers; a certificate expiring in about
+    // nine days; plain HTTP answering instead of redirecting.
+    let ports: Vec<(u16, u16)> = (0..5).map(|_| (free_port(), free_port())).collect();
+    // An `add_header` in a location replaces the server's: the challenge repeats the headers.
+    let challenge = format!(
+        "location = /metrics {{ {STRONG_HEADERS} add_header WWW-Authenticate 'Basic realm=\"metrics\"' always; return 401; }}"
+    );
+    let challenge = challenge.as_str();
+    let weak_challenge = "location = /metrics { add_header WWW-Authenticate 'Basic realm=\"metrics\"' always; return 401; }";
+    let bare_401 = "location = /metrics { return 401; }";
+    let site = |(http, https): (u16, u16),
+                cert: &str,
+                headers: &str,
+                metrics: &str,
+                redirect: bool| {
+        let plain = if redirect {
+            format!(
+                "server {{ listen 127.0.0.1:{http}; return 301 https://localhost:{https}$request_uri; }}\n"
+            )
+        } else {
+            format!("server {{ listen 127.0.0.1:{http}; location / {{ return 200 'plain'; }} }}\n")
+        };
+        format!(
+            "{plain}{}",
+            super::live::tls_server(
+                https,
+                cert,
+                &format!("{headers}\n  location / {{ return 200 'ok'; }}\n  {metrics}")
+            )
+        )
+    };
+    let servers = [
+        site(ports[0], "good", STRONG_HEADERS, challenge, true),
+        site(ports[1], "good", STRONG_HEADERS, bare_401, true),
+        site(ports[2], "good", "", weak_challenge, true),
+        site(ports[3], "soon", STRONG_HEADERS, challenge, true),
+        site(ports[4], "good", STRONG_HEADERS, challenge, false),
+    ]
+    .concat();
+    let listening: Vec<u16> = ports.iter().flat_map(|(a, b)| [*a, *b]).collect();
+    let Some(nginx) = Nginx::start(&servers, &listening) else {
+        return;
+    };
+    let endpoints: String = ports
+        .iter()
+        .map(|(http, https)| {
+            format!(
+                "      - {{url: \"https://localhost:{https}/\", kind: web-app, http_url: \"http://localhost:{http}/\", metrics: /metrics}}\n"
+            )
+        })
+        .collect();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!("service: shop\nenvironments:\n  production:\n    kind: production\n    endpoints:\n{endpoints}"),
+    )
+    .unwrap();
+    let ca = nginx.pki.ca();
+    let checked = liftoff()
+        .env_remove("LIFTOFF_OFFLINE")
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ])
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&checked.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&checked.stderr)));
+    let watched = liftoff()
+        .args([
+            "watch",
+            "--once",
+            "--failure-threshold",
+            "1",
+            "--log-format",
+            "json",
+        ])
+        .args(["--ca-file", ca.to_str().unwrap()])
+        .arg("--db")
+        .arg(project.path().join("watch.db"))
+        .arg(project.path())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&watched.stdout);
+    let mut compared = 0;
+    for line in log.lines().filter(|l| l.contains("\"check ran\"")) {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = event["check"].as_str().unwrap();
+        let (kind, url) = id
+            .strip_prefix("production:")
+            .and_then(|rest| rest.split_once(':'))
+            .unwrap();
+        let rule = match kind {
+            "headers" => "security.headers-grade",
+            "metrics-auth" => "security.metrics-auth",
+            "certificate" => "security.cert-expiry",
+            "plain-http" => "security.http-redirect",
+            _ => continue,
+        };
+        let result = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule && r["target"] == url)
+            .unwrap_or_else(|| panic!("check has no {rule} result for {url}"));
+        let watch_ok = event["ok"].as_bool().unwrap();
+        assert_eq!(
+            watch_ok,
+            result["status"] == "pass",
+            "{rule} on {url}: watch says {} ({}), check says {} ({})",
+            watch_ok,
+            event["detail"],
+            result["status"],
+            result["message"]
+        );
+        compared += 1;
+    }
+    assert_eq!(
+        compared, 20,
+        "every check of five endpoints was compared:\n{log}"
+    );
+    // The scenarios did what they are for: each fails exactly where it should.
+    let failing = |rule: &str| -> Vec<u16> {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule && r["status"] == "fail")
+            .filter_map(|r| {
+                ports
+                    .iter()
+                    .position(|(_, https)| {
+                        r["target"]
+                            .as_str()
+                            .unwrap()
+                            .contains(&format!(":{https}/"))
+                    })
+                    .map(|i| i as u16)
+            })
+            .collect()
+    };
+    assert_eq!(failing("security.metrics-auth"), [1]);
+    assert_eq!(failing("security.headers-grade"), [2]);
+    assert_eq!(failing("security.cert-expiry"), [3]);
+    assert_eq!(failing("security.http-redirect"), [4]);
+}

@@ -252,17 +252,27 @@ fn judge_headers(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resu
     }
     let floor: String = cx.param("headers_grade")?;
     let rubric: String = cx.param("headers_rubric")?;
-    let target = endpoint.url.clone();
+    headers_verdict(endpoint.url.clone(), o, &floor, &rubric)
+}
+
+/// `security.headers-grade`'s verdict on an observation of an endpoint's headers, with the
+/// profile's `headers_grade` and `headers_rubric`; `watch` judges its headers check with it.
+pub fn headers_verdict(
+    target: String,
+    o: &Observation,
+    floor: &str,
+    rubric: &str,
+) -> Result<Finding, Stop> {
     let observatory = o
         .observatory
         .as_ref()
         .map(|s| format!("{} ({})", s.grade, s.score))
         .unwrap_or_else(|| "not scored".into());
-    let finding = match rubric.as_str() {
+    let finding = match rubric {
         "securityheaders" => {
             let mut below = Vec::new();
             for path in &o.paths {
-                if !grade_at_least(&path.grade, &floor)? {
+                if !grade_at_least(&path.grade, floor)? {
                     let mut why = path.missing.clone();
                     why.extend(path.warnings.iter().cloned());
                     below.push(format!(
@@ -296,7 +306,7 @@ fn judge_headers(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resu
             }
         }
         "observatory" => match &o.observatory {
-            Some(s) if grade_at_least(&s.grade, &floor)? => Finding::pass(
+            Some(s) if grade_at_least(&s.grade, floor)? => Finding::pass(
                 target,
                 format!("MDN HTTP Observatory grade {} (score {})", s.grade, s.score),
             ),
@@ -404,8 +414,17 @@ fn judge_expiry(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resul
         }
     }
     let min: i64 = cx.param("cert_min_days")?;
-    let target = endpoint.url.clone();
-    Ok(match certificate {
+    Ok(expiry_verdict(endpoint.url.clone(), certificate, min))
+}
+
+/// `security.cert-expiry`'s verdict on the certificate an endpoint served, with the profile's
+/// `cert_min_days`; `watch` judges its certificate check with it.
+pub fn expiry_verdict(
+    target: String,
+    certificate: Option<&crate::model::live::Certificate>,
+    min: i64,
+) -> Finding {
+    match certificate {
         None => Finding::error(target, "the server sent no readable certificate"),
         Some(c) if c.days_left < 0 => Finding::fail(
             target,
@@ -422,7 +441,7 @@ fn judge_expiry(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resul
             ),
         )
         .with("certificate", c),
-    })
+    }
 }
 
 /// The URL a redirect points at, resolved against the request.
@@ -752,6 +771,12 @@ fn judge_metrics(endpoint: &Endpoint, o: &Observation) -> Finding {
     let Some(metrics) = &o.metrics else {
         return Finding::error(target, "the metrics path was not requested");
     };
+    metrics_verdict(target, metrics)
+}
+
+/// `security.metrics-auth`'s verdict on the answer to the metrics path without credentials;
+/// `watch` judges its metrics check with it.
+pub fn metrics_verdict(target: String, metrics: &crate::model::live::Response) -> Finding {
     let path = &metrics.path;
     let finding = match (metrics.status, metrics.www_authenticate.as_deref()) {
         (None, _) => Finding::error(

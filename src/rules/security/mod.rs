@@ -6,7 +6,7 @@ mod db_not_public;
 mod declared_access;
 mod encryption_at_rest;
 mod exposure;
-mod live;
+pub mod live;
 mod no_debug;
 mod pentest;
 mod plaintext_secrets;

@@ -639,6 +639,11 @@ fn build_monitoring(
             ("slack", c.slack.as_ref()),
             ("webhook", c.webhook.as_ref()),
             ("email", c.email.as_ref()),
+            ("pagerduty", c.pagerduty.as_ref()),
+            ("opsgenie", c.opsgenie.as_ref()),
+            ("teams", c.teams.as_ref()),
+            ("alertmanager", c.alertmanager.as_ref()),
+            ("ntfy", c.ntfy.as_ref()),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
@@ -656,11 +661,11 @@ fn build_monitoring(
                     .cloned()
                     .unwrap_or(location);
                 if *kind != "email" && !is_env_var_name(reference) {
-                    // The value is not echoed: a webhook URL is a secret.
+                    // The value is not echoed: a webhook URL or a key is a secret.
                     problems.push(
-                        Diagnostic::at(value_location, format!("`{kind}` must name the environment variable that holds the webhook URL, not hold the URL itself"))
+                        Diagnostic::at(value_location, format!("`{kind}` must name the environment variable that holds the URL or key, not hold it itself"))
                             .expected("an environment variable name such as SLACK_WEBHOOK_URL")
-                            .help("a webhook URL is a secret: keep it out of liftoff.yaml"),
+                            .help("webhook URLs and keys are secrets: keep them out of liftoff.yaml"),
                     );
                 } else if *kind == "email" && !reference.contains('@') {
                     problems.push(
@@ -679,7 +684,7 @@ fn build_monitoring(
             }
             _ => problems.push(Diagnostic::at(
                 location,
-                "a channel needs exactly one of slack, webhook, email",
+                "a channel needs exactly one of slack, webhook, email, pagerduty, opsgenie, teams, alertmanager, ntfy",
             )),
         }
     }

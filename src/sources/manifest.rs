@@ -533,6 +533,16 @@ pub struct ChannelSection {
     pub webhook: Option<String>,
     /// An email address.
     pub email: Option<String>,
+    /// Name of the environment variable holding a PagerDuty Events v2 routing key.
+    pub pagerduty: Option<String>,
+    /// Name of the environment variable holding an Opsgenie API key.
+    pub opsgenie: Option<String>,
+    /// Name of the environment variable holding a Microsoft Teams workflow webhook URL.
+    pub teams: Option<String>,
+    /// Name of the environment variable holding the Prometheus Alertmanager base URL.
+    pub alertmanager: Option<String>,
+    /// Name of the environment variable holding an ntfy topic URL.
+    pub ntfy: Option<String>,
 }
 
 /// A backup of one data store.

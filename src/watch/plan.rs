@@ -80,7 +80,7 @@ mod secs {
 /// A notification channel, resolved from the manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ChannelSpec {
-    /// `slack`, `webhook` or `email`.
+    /// `slack`, `webhook`, `email`, `pagerduty`, `opsgenie`, `teams`, `alertmanager` or `ntfy`.
     pub kind: String,
     /// The environment variable that holds the webhook URL, or the email address.
     pub reference: String,

@@ -1693,3 +1693,241 @@ fn check_and_watch_agree_on_every_live_check() {
     assert_eq!(failing("security.cert-expiry"), [3]);
     assert_eq!(failing("security.http-redirect"), [4]);
 }
+
+/// A receiver for every alert channel on loopback: keeps (path, headers, body) of each request
+/// and answers 202, except `429` once for the first ntfy request (a rate limit: retried).
+struct Channels {
+    port: u16,
+    got: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+impl Channels {
+    fn start() -> Channels {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let got_in = got.clone();
+        std::thread::spawn(move || {
+            let mut ntfy_seen = 0;
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream);
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    continue;
+                }
+                let path = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                let (mut head, mut length) = (String::new(), 0);
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&header.to_ascii_lowercase());
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let status = if path.starts_with("/ntfy/") && {
+                    ntfy_seen += 1;
+                    ntfy_seen == 1
+                } {
+                    "429 Too Many Requests"
+                } else {
+                    got_in.lock().unwrap().push((
+                        path,
+                        head,
+                        String::from_utf8_lossy(&body).into_owned(),
+                    ));
+                    "202 Accepted"
+                };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Channels { port, got }
+    }
+}
+
+/// A plain-HTTP service whose `/health` answers the status in `status`.
+fn switchable_service(status: Arc<std::sync::atomic::AtomicU16>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let code = status.load(std::sync::atomic::Ordering::SeqCst);
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {code} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn every_alert_channel_gets_its_documented_payload_and_a_recovery() {
+    let channels = Channels::start();
+    let status = Arc::new(std::sync::atomic::AtomicU16::new(500));
+    let service = switchable_service(status.clone());
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: registry\nenvironments:\n  production:\n    kind: production\n    endpoints:\n      \
+             - {{url: \"http://127.0.0.1:{service}/\", kind: api, health: /health}}\n\
+             monitoring:\n  channels:\n    - pagerduty: PD_ROUTING_KEY\n    - opsgenie: OPSGENIE_KEY\n    \
+             - teams: TEAMS_WEBHOOK\n    - alertmanager: ALERTMANAGER_URL\n    - ntfy: NTFY_TOPIC\n"
+        ),
+    )
+    .unwrap();
+    let r = channels.port;
+    let run = || {
+        let out = liftoff()
+            .args([
+                "watch",
+                "--once",
+                "--failure-threshold",
+                "1",
+                "--success-threshold",
+                "1",
+            ])
+            .args(["--retry-after", "1"])
+            .arg("--db")
+            .arg(project.path().join("watch.db"))
+            .arg(project.path())
+            .env("PD_ROUTING_KEY", "R0UT1NGKEY")
+            .env(
+                "LIFTOFF_PAGERDUTY_URL",
+                format!("http://127.0.0.1:{r}/pd/v2/enqueue"),
+            )
+            .env("OPSGENIE_KEY", "genie-key-1")
+            .env("LIFTOFF_OPSGENIE_URL", format!("http://127.0.0.1:{r}/og"))
+            .env("TEAMS_WEBHOOK", format!("http://127.0.0.1:{r}/teams/hook"))
+            .env("ALERTMANAGER_URL", format!("http://127.0.0.1:{r}/am"))
+            .env(
+                "NTFY_TOPIC",
+                format!("http://127.0.0.1:{r}/ntfy/registry-alerts"),
+            )
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    // The health check went down: five channels; the first ntfy request was rate-limited and
+    // waits for a retry.
+    assert!(first.contains("[down #1]: /health answers 500"), "{first}");
+    assert!(first.contains("alerts: 4 sent, 1 to retry"), "{first}");
+    status.store(200, std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = run();
+    assert!(second.contains("[recovered #1]"), "{second}");
+    let got = channels.got.lock().unwrap().clone();
+    let health = |prefix: &str| -> Vec<(String, String, String)> {
+        got.iter()
+            .filter(|(path, _, body)| path.starts_with(prefix) && body.contains(":health:"))
+            .cloned()
+            .collect()
+    };
+    let json = |body: &str| -> serde_json::Value { serde_json::from_str(body).unwrap() };
+
+    // PagerDuty: trigger, then resolve, one dedup key for the incident.
+    let pd = health("/pd/v2/enqueue");
+    assert_eq!(pd.len(), 2, "{pd:?}");
+    let (trigger, resolve) = (json(&pd[0].2), json(&pd[1].2));
+    assert_eq!(trigger["routing_key"], "R0UT1NGKEY");
+    assert_eq!(trigger["event_action"], "trigger");
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(trigger["dedup_key"], resolve["dedup_key"]);
+    assert_eq!(trigger["payload"]["severity"], "critical");
+    assert!(
+        trigger["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("is failing")
+    );
+
+    // Opsgenie: create with an alias and the key, close by that alias.
+    let og: Vec<_> = got
+        .iter()
+        .filter(|(path, _, body)| {
+            path.starts_with("/og/") && (body.contains(":health:") || path.contains("health"))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(og.len(), 2, "{og:?}");
+    assert_eq!(og[0].0, "/og/v2/alerts");
+    assert!(
+        og[0].1.contains("authorization: geniekey genie-key-1"),
+        "{}",
+        og[0].1
+    );
+    let alias = json(&og[0].2)["alias"].as_str().unwrap().to_string();
+    assert!(
+        og[1].0.starts_with("/og/v2/alerts/") && og[1].0.ends_with("/close?identifierType=alias"),
+        "{}",
+        og[1].0
+    );
+    assert!(
+        og[1]
+            .0
+            .contains(&alias.replace('/', "%2F").replace(':', "%3A")),
+        "{} vs {alias}",
+        og[1].0
+    );
+
+    // Teams: an Adaptive Card in a message.
+    let teams = health("/teams/hook");
+    assert_eq!(teams.len(), 2);
+    let card = json(&teams[0].2);
+    assert_eq!(card["type"], "message");
+    assert_eq!(
+        card["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["attachments"][0]["content"]["type"], "AdaptiveCard");
+
+    // Alertmanager: firing with an end a week on, then resolved with the same labels.
+    let am = health("/am/api/v2/alerts");
+    assert_eq!(am.len(), 2, "{am:?}");
+    let (firing, resolved) = (json(&am[0].2), json(&am[1].2));
+    assert_eq!(firing[0]["labels"], resolved[0]["labels"]);
+    assert_eq!(firing[0]["labels"]["alertname"], "LiftoffCheckFailing");
+    assert!(firing[0]["endsAt"].as_str().unwrap() > firing[0]["startsAt"].as_str().unwrap());
+    assert!(resolved[0]["endsAt"].as_str().unwrap().ends_with('Z'));
+
+    // ntfy: the text as the body, title, priority and tags as headers; the rate-limited one
+    // arrived on the retry.
+    let ntfy: Vec<_> = got
+        .iter()
+        .filter(|(path, _, body)| path == "/ntfy/registry-alerts" && body.contains("/health"))
+        .cloned()
+        .collect();
+    assert!(!ntfy.is_empty(), "{got:?}");
+    assert!(
+        ntfy.iter()
+            .any(|(_, head, _)| head.contains("priority: 5")
+                && head.contains("tags: rotating_light"))
+    );
+    assert!(ntfy.iter().any(
+        |(_, head, _)| head.contains("priority: 3") && head.contains("tags: white_check_mark")
+    ));
+    assert!(
+        got.iter()
+            .all(|(_, head, _)| head.contains("idempotency-key: "))
+    );
+}

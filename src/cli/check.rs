@@ -37,6 +37,10 @@ pub struct CheckArgs {
     /// `#checkov:skip`): their findings count as usual and the waivers are listed as refused.
     #[arg(long)]
     no_inline_waivers: bool,
+    /// The database of `liftoff watch` (a SQLite file or a postgres:// URL): a backup whose
+    /// heartbeats it has received counts as monitored (`reliability.backup-monitored`).
+    #[arg(long, value_name = "PATH|URL")]
+    watch_db: Option<String>,
     /// Do not probe live endpoints; live checks are reported as skipped.
     #[arg(long, env = "LIFTOFF_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     offline: bool,
@@ -129,6 +133,9 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
                 dir.clone(),
             ));
         }
+    }
+    if let Some(db) = &args.watch_db {
+        monitored_by_watch(&mut loaded.deployment, db)?;
     }
     if !args.offline {
         super::probe::observe(
@@ -358,4 +365,59 @@ pub fn baseline(args: BaselineArgs, today: Date) -> Result<Outcome, Failure> {
         args.output.display()
     );
     Ok(Outcome::Ok)
+}
+
+/// Marks backups whose heartbeats `liftoff watch` has received as monitored (unless the manifest
+/// says otherwise), with the last heartbeat as evidence.
+fn monitored_by_watch(
+    deployment: &mut liftoff::model::Deployment,
+    db: &str,
+) -> Result<(), Failure> {
+    use liftoff::model::{Fact, Origin};
+    let postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
+    if !postgres && !std::path::Path::new(db).is_file() {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "--watch-db {db}: no such file (the SQLite database liftoff watch writes, or a postgres:// URL)"
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the runtime: {e}")))?;
+    let names: Vec<String> = deployment
+        .backups
+        .iter()
+        .filter(|b| b.monitored.is_none())
+        .map(|b| b.of.clone())
+        .collect();
+    let seen = runtime
+        .block_on(async {
+            let store = liftoff::watch::store::Store::open(db).await?;
+            let mut seen = Vec::new();
+            for name in names {
+                if let Some(last) = store.last_heartbeat(&name).await? {
+                    seen.push((name, last));
+                }
+            }
+            Ok::<_, liftoff::watch::store::StoreError>(seen)
+        })
+        .map_err(|e| Failure::Other(anyhow::anyhow!("--watch-db {db}: {e}")))?;
+    let now = liftoff::watch::store::now();
+    for (name, (at, ok, _)) in seen {
+        if let Some(backup) = deployment.backups.iter_mut().find(|b| b.of == name) {
+            backup.monitored = Some(Fact::new(
+                true,
+                Origin::Derived {
+                    from: None,
+                    how: format!(
+                        "liftoff watch receives its heartbeats (the last, {} s ago, reported {})",
+                        (now - at).max(0),
+                        if ok { "success" } else { "a failure" }
+                    )
+                    .into(),
+                },
+            ));
+        }
+    }
+    Ok(())
 }

@@ -737,6 +737,8 @@ pub struct Backup {
     pub of: String,
     pub origin: Origin,
     pub every: Option<Fact<Duration>>,
+    /// The longest a run may take, from its start ping to its finish (watch heartbeats).
+    pub max_runtime: Option<Fact<Duration>>,
     pub location: Option<Fact<String>>,
     pub encrypted: Option<Fact<bool>>,
     pub transport: Option<Fact<Transport>>,

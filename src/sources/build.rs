@@ -232,6 +232,7 @@ pub fn build_deployment(
             of: backup.of.clone(),
             origin: at.origin(node),
             every: at.fact(node, "every", backup.every),
+            max_runtime: at.fact(node, "max_runtime", backup.max_runtime),
             location: at.fact(node, "location", backup.location.clone()),
             encrypted: at.fact(node, "encrypted", backup.encrypted),
             transport: at.fact(node, "transport", backup.transport),

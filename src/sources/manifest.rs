@@ -553,6 +553,8 @@ pub struct BackupSection {
     #[schemars(length(min = 1))]
     pub of: String,
     pub every: Option<Duration>,
+    /// The longest a run may take from its start ping to its success or failure ping.
+    pub max_runtime: Option<Duration>,
     /// Site or region where backups are stored.
     pub location: Option<String>,
     pub encrypted: Option<bool>,

@@ -292,32 +292,71 @@ pub async fn run(client: &Client, spec: &CheckSpec, verdicts: &Verdicts) -> Outc
     }
 }
 
-/// Judges a backup heartbeat: the last one must be a success, received within `fresh_for`.
-/// Before any heartbeat, the watcher waits `fresh_for` from its own start.
+/// What the store knows of a backup job's pings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pings {
+    /// The latest finish: (unix seconds, success, message).
+    pub last: Option<(i64, bool, String)>,
+    /// When the latest run started (`/start`), if one ever did.
+    pub started: Option<i64>,
+}
+
+/// Judges a backup heartbeat as healthchecks.io does: the last finish must be a success,
+/// received within `fresh_for` (before any, the watcher waits that long from its own start);
+/// a run that started and has not finished within `max_runtime` fails, apart from that grace;
+/// and the last run's duration (from its start ping) is told.
 pub fn judge_heartbeat(
-    name: &str,
-    last: Option<(i64, bool, String)>,
-    fresh_for: std::time::Duration,
+    heartbeat: &super::plan::Heartbeat,
+    pings: Pings,
     now: i64,
     watching_since: i64,
 ) -> Outcome {
-    let limit = fresh_for.as_secs() as i64;
+    let name = &heartbeat.name;
+    let limit = heartbeat.fresh_for.as_secs() as i64;
+    let Pings { last, started } = pings;
+    let finished_at = last.as_ref().map(|(at, ..)| *at);
+    // A start after the last finish is a run under way. Pings are kept to the second: a start in
+    // the same second as the finish belongs to that run (a run of under a second).
+    let running = started.filter(|s| finished_at.is_none_or(|f| *s > f));
+    if let (Some(start), Some(max)) = (running, heartbeat.max_runtime) {
+        let max = max.as_secs() as i64;
+        if now - start > max {
+            return Outcome::new(
+                false,
+                0,
+                format!(
+                    "{name} started {} s ago and has not finished (allowed {max} s)",
+                    now - start
+                ),
+            );
+        }
+    }
+    let took = match (started, finished_at) {
+        (Some(s), Some(f)) if s <= f => format!(" (the run took {} s)", f - s),
+        _ => String::new(),
+    };
+    let under_way = running
+        .map(|s| format!("; a run started {} s ago", now - s))
+        .unwrap_or_default();
     match last {
         None if now - watching_since <= limit => Outcome::new(
             true,
             0,
-            format!("no heartbeat from {name} yet; due within {limit} s of start"),
+            format!("no heartbeat from {name} yet; due within {limit} s of start{under_way}"),
         ),
         None => Outcome::new(
             false,
             0,
-            format!("no heartbeat from {name} in {} s", now - watching_since),
+            format!(
+                "no heartbeat from {name} in {} s{under_way}",
+                now - watching_since
+            ),
         ),
         Some((_, false, message)) => Outcome::new(
             false,
             0,
             format!(
-                "{name} reported a failure: {}",
+                "{name} reported a failure{took}: {}{under_way}",
                 if message.is_empty() {
                     "no message"
                 } else {
@@ -329,14 +368,17 @@ pub fn judge_heartbeat(
             false,
             0,
             format!(
-                "the last heartbeat from {name} is {} s old (allowed {limit} s)",
+                "the last heartbeat from {name} is {} s old (allowed {limit} s){under_way}",
                 now - at
             ),
         ),
         Some((at, true, _)) => Outcome::new(
             true,
             0,
-            format!("{name} reported success {} s ago", now - at),
+            format!(
+                "{name} reported success {} s ago{took}{under_way}",
+                now - at
+            ),
         ),
     }
 }
@@ -348,20 +390,56 @@ mod tests {
 
     #[test]
     fn heartbeats_must_be_fresh_and_successful() {
-        let day = Duration::from_secs(86_400 + 8_640);
+        let day = super::super::plan::Heartbeat {
+            name: "db".into(),
+            fresh_for: Duration::from_secs(86_400 + 8_640),
+            max_runtime: Some(Duration::from_secs(3_600)),
+        };
+        let finish = |at: i64, ok: bool, message: &str| Pings {
+            last: Some((at, ok, message.to_string())),
+            started: None,
+        };
         assert!(
-            judge_heartbeat("db", None, day, 100, 0).ok,
+            judge_heartbeat(&day, Pings::default(), 100, 0).ok,
             "waiting for the first one"
         );
-        assert!(!judge_heartbeat("db", None, day, 200_000, 0).ok);
-        assert!(judge_heartbeat("db", Some((100, true, String::new())), day, 50_000, 0).ok);
-        let late = judge_heartbeat("db", Some((100, true, String::new())), day, 200_000, 0);
+        assert!(!judge_heartbeat(&day, Pings::default(), 200_000, 0).ok);
+        assert!(judge_heartbeat(&day, finish(100, true, ""), 50_000, 0).ok);
+        let late = judge_heartbeat(&day, finish(100, true, ""), 200_000, 0);
         assert!(
             !late.ok && late.message.contains("s old"),
             "{}",
             late.message
         );
-        let failed = judge_heartbeat("db", Some((100, false, "disk full".into())), day, 200, 0);
+        let failed = judge_heartbeat(&day, finish(100, false, "disk full"), 200, 0);
         assert!(!failed.ok && failed.message.contains("disk full"));
+        // A start before the finish: the run's duration is told.
+        let timed = Pings {
+            last: Some((1_000, true, String::new())),
+            started: Some(400),
+        };
+        let ok = judge_heartbeat(&day, timed, 2_000, 0);
+        assert!(
+            ok.ok && ok.message.contains("the run took 600 s"),
+            "{}",
+            ok.message
+        );
+        // A run under way past its limit fails, though the last success is still fresh.
+        let stuck = Pings {
+            last: Some((1_000, true, String::new())),
+            started: Some(5_000),
+        };
+        let over = judge_heartbeat(&day, stuck.clone(), 5_000 + 3_601, 0);
+        assert!(
+            !over.ok && over.message.contains("has not finished (allowed 3600 s)"),
+            "{}",
+            over.message
+        );
+        let within = judge_heartbeat(&day, stuck, 5_000 + 60, 0);
+        assert!(
+            within.ok && within.message.contains("a run started 60 s ago"),
+            "{}",
+            within.message
+        );
     }
 }

@@ -60,8 +60,8 @@ pub struct CheckSpec {
     pub http_url: Option<String>,
     #[serde(with = "secs")]
     pub interval: Duration,
-    /// For heartbeats: the backup's name and how long a heartbeat stays fresh (every + grace).
-    pub heartbeat: Option<(String, Duration)>,
+    /// For heartbeats: the backup, how long a heartbeat stays fresh, the run-time limit.
+    pub heartbeat: Option<Heartbeat>,
     /// For the headers check: the endpoint's other paths (health, metrics), graded too, as
     /// `security.headers-grade` grades every path a probe requests.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -74,6 +74,31 @@ mod secs {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.serialize_u64(d.as_secs())
+    }
+}
+
+/// What a heartbeat check expects of a backup job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Heartbeat {
+    /// The backup's name (its component): pings go to `/api/heartbeat/<name>`.
+    pub name: String,
+    /// How long a success stays fresh: `every` plus the grace.
+    #[serde(with = "secs")]
+    pub fresh_for: Duration,
+    /// The longest a run may take from its `/start` ping to its finish.
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_secs")]
+    pub max_runtime: Option<Duration>,
+}
+
+mod opt_secs {
+    pub fn serialize<S: serde::Serializer>(
+        d: &Option<std::time::Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.as_secs()),
+            None => s.serialize_none(),
+        }
     }
 }
 
@@ -194,7 +219,14 @@ pub fn plan_with(model: &Deployment, grace: Option<Duration>) -> WatchPlan {
             http_url: None,
             // Looked at often enough to notice a missed deadline within a minute.
             interval: every.min(Duration::from_secs(60)),
-            heartbeat: Some((backup.of.clone(), fresh_for)),
+            heartbeat: Some(Heartbeat {
+                name: backup.of.clone(),
+                fresh_for,
+                max_runtime: backup
+                    .max_runtime
+                    .as_ref()
+                    .map(|d| Duration::from_secs(d.value.as_secs().max(1))),
+            }),
             graded_paths: Vec::new(),
         });
     }

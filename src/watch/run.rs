@@ -64,10 +64,12 @@ impl Watcher {
     /// Runs one check, records it, and queues an alert per channel if its health turned.
     pub async fn check_once(&self, spec: &CheckSpec) -> Result<Ran, StoreError> {
         let outcome = match &spec.heartbeat {
-            Some((name, fresh_for)) => checks::judge_heartbeat(
-                name,
-                self.store.last_heartbeat(name).await?,
-                *fresh_for,
+            Some(heartbeat) => checks::judge_heartbeat(
+                heartbeat,
+                checks::Pings {
+                    last: self.store.last_heartbeat(&heartbeat.name).await?,
+                    started: self.store.last_start(&heartbeat.name).await?,
+                },
                 store::now(),
                 self.started_at,
             ),

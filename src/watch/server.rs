@@ -234,6 +234,10 @@ pub fn router(
         .route("/api/checks/{id}/history", get(history))
         .route("/metrics", get(metrics))
         .route("/api/heartbeat/{name}", axum::routing::post(heartbeat))
+        .route(
+            "/api/heartbeat/{name}/{phase}",
+            axum::routing::post(heartbeat_phase),
+        )
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -595,22 +599,67 @@ struct HeartbeatQuery {
     msg: Option<String>,
 }
 
+/// `/api/heartbeat/<name>/start` (a run began) and `/api/heartbeat/<name>/fail` (it failed), as
+/// healthchecks.io names them; `/api/heartbeat/<name>` reports success (or `?status=fail`).
+async fn heartbeat_phase(
+    State(app): State<App>,
+    Path((name, phase)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<HeartbeatQuery>,
+) -> Response {
+    match phase.as_str() {
+        "start" => {
+            if let Some(refused) = unknown_heartbeat(&app, &name) {
+                return refused;
+            }
+            match app.store.record_start(&name, super::store::now()).await {
+                Ok(()) => (StatusCode::OK, "started\n").into_response(),
+                Err(e) => internal(e),
+            }
+        }
+        "fail" => {
+            let query = HeartbeatQuery {
+                status: Some("fail".to_string()),
+                msg: query.msg,
+            };
+            heartbeat(State(app), Path(name), axum::extract::Query(query)).await
+        }
+        other => (
+            StatusCode::NOT_FOUND,
+            format!(
+                "`{}`: expected /start or /fail after the backup's name\n",
+                crate::escape::controls(other)
+            ),
+        )
+            .into_response(),
+    }
+}
+
+/// The 404 for a name no backup with `every` has, or `None`.
+fn unknown_heartbeat(app: &App, name: &str) -> Option<Response> {
+    let known = app
+        .plan
+        .checks
+        .iter()
+        .any(|c| c.heartbeat.as_ref().is_some_and(|h| h.name == name));
+    (!known).then(|| {
+        (
+            StatusCode::NOT_FOUND,
+            format!(
+                "no backup `{}` with an `every` in liftoff.yaml\n",
+                crate::escape::controls(name)
+            ),
+        )
+            .into_response()
+    })
+}
+
 async fn heartbeat(
     State(app): State<App>,
     Path(name): Path<String>,
     axum::extract::Query(query): axum::extract::Query<HeartbeatQuery>,
 ) -> Response {
-    let known = app
-        .plan
-        .checks
-        .iter()
-        .any(|c| c.heartbeat.as_ref().is_some_and(|(n, _)| *n == name));
-    if !known {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("no backup `{name}` with an `every` in liftoff.yaml\n"),
-        )
-            .into_response();
+    if let Some(refused) = unknown_heartbeat(&app, &name) {
+        return refused;
     }
     let ok = match query.status.as_deref() {
         None | Some("ok") | Some("success") => true,

@@ -74,6 +74,13 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
              latency_max BIGINT NOT NULL, PRIMARY KEY (check_id, day))",
         ],
     ),
+    (
+        5,
+        &[
+            // `start` pings (a run began) beside the `finish` ones (success or failure).
+            "ALTER TABLE heartbeats ADD COLUMN phase TEXT NOT NULL DEFAULT 'finish'",
+        ],
+    ),
 ];
 
 /// Alerts to queue with a result: one per channel, all for the same (incident, kind).
@@ -513,13 +520,39 @@ impl Store {
         Ok(())
     }
 
+    /// Records that a run of a backup job started (`/start`).
+    pub async fn record_start(&self, name: &str, at: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO heartbeats (name, at, ok, message, phase) VALUES ($1, $2, 1, '', 'start')",
+        )
+        .bind(name)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .doing("record heartbeat start")?;
+        Ok(())
+    }
+
+    /// When the latest run of a backup job started, if one ever did.
+    pub async fn last_start(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT at FROM heartbeats WHERE name = $1 AND phase = 'start' ORDER BY at DESC LIMIT 1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .doing("read heartbeat start")?;
+        row.map(|row| row.try_get(0).doing("at")).transpose()
+    }
+
     /// The latest heartbeat of a backup job: (at, ok, message).
     pub async fn last_heartbeat(
         &self,
         name: &str,
     ) -> Result<Option<(i64, bool, String)>, StoreError> {
         let row = sqlx::query(
-            "SELECT at, ok, message FROM heartbeats WHERE name = $1 ORDER BY at DESC LIMIT 1",
+            "SELECT at, ok, message FROM heartbeats WHERE name = $1 AND phase = 'finish' \
+             ORDER BY at DESC LIMIT 1",
         )
         .bind(name)
         .fetch_optional(&self.pool)

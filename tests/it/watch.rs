@@ -1355,10 +1355,22 @@ fn heartbeat_daemon(
     token: &str,
     extra: &[&str],
 ) -> (KillOnDrop, u16, std::path::PathBuf, std::path::PathBuf) {
+    heartbeat_daemon_with(project, token, extra, "every: 1s")
+}
+
+/// [`heartbeat_daemon`] with the backup's settings (`every: 1s, max_runtime: 2s`).
+fn heartbeat_daemon_with(
+    project: &std::path::Path,
+    token: &str,
+    extra: &[&str],
+    backup: &str,
+) -> (KillOnDrop, u16, std::path::PathBuf, std::path::PathBuf) {
     std::fs::write(
         project.join("liftoff.yaml"),
-        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
-         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+        format!(
+            "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+             - {{name: registry-db, kind: database}}\nbackups:\n  - {{of: registry-db, {backup}}}\n"
+        ),
     )
     .unwrap();
     let api = free_port();
@@ -1930,4 +1942,126 @@ fn every_alert_channel_gets_its_documented_payload_and_a_recovery() {
         got.iter()
             .all(|(_, head, _)| head.contains("idempotency-key: "))
     );
+}
+
+#[test]
+fn heartbeats_have_start_and_fail_pings_a_run_time_limit_and_feed_check() {
+    let project = tempfile::tempdir().unwrap();
+    let token = "heartbeat-token-0123456789";
+    let db = project.path().join("watch.db");
+    let (daemon, api, _, _) = heartbeat_daemon_with(
+        project.path(),
+        token,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--failure-threshold",
+            "1",
+            "--success-threshold",
+            "1",
+        ],
+        "every: 1s, max_runtime: 2s",
+    );
+    let bearer = format!("Bearer {token}");
+    let status = || {
+        let (_, _, body) = get(api, "/api/status", Some(&bearer));
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let check = &status["checks"][0];
+        (
+            check["health"].as_str().unwrap_or_default().to_string(),
+            check["last_message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    let wait_for = |what: &str, holds: &dyn Fn(&(String, String)) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let now = status();
+            if holds(&now) {
+                return now;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {now:?}");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    assert_eq!(
+        post(api, "/api/heartbeat/registry-db/start", Some(&bearer)),
+        200
+    );
+    assert_eq!(
+        post(api, "/api/heartbeat/registry-db/pause", Some(&bearer)),
+        404
+    );
+    assert_eq!(
+        post(api, "/api/heartbeat/unknown-db/start", Some(&bearer)),
+        404
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(post(api, "/api/heartbeat/registry-db", Some(&bearer)), 200);
+    let (_, message) = wait_for("a timed success", &|(h, m)| {
+        h == "up" && m.contains("the run took")
+    });
+    assert!(message.contains("reported success"), "{message}");
+    // A run that starts and never finishes fails once its run-time limit passes. (Pings are
+    // kept to the second: a start in the same second as the last finish reads as that run's.)
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(
+        post(api, "/api/heartbeat/registry-db/start", Some(&bearer)),
+        200
+    );
+    let (_, message) = wait_for("a stuck run", &|(h, _)| h == "down");
+    assert!(
+        message.contains("has not finished (allowed 2 s)"),
+        "{message}"
+    );
+    // `/fail` reports a failed run.
+    assert_eq!(
+        post(
+            api,
+            "/api/heartbeat/registry-db/fail?msg=disk%20full",
+            Some(&bearer)
+        ),
+        200
+    );
+    let (_, message) = wait_for("a failed run", &|(_, m)| m.contains("disk full"));
+    assert!(message.contains("reported a failure"), "{message}");
+    drop(daemon);
+
+    // `check` takes the heartbeats as evidence that the backup is monitored.
+    let judged = |extra: &[&str]| -> (String, String) {
+        let out = liftoff()
+            .args(["check", "--format", "json"])
+            .args(extra)
+            .arg(project.path())
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "reliability.backup-monitored")
+            .unwrap()
+            .clone();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        judged(&[]).0,
+        "fail",
+        "without the watch database: not evidenced"
+    );
+    let (status, message) = judged(&["--watch-db", db.to_str().unwrap()]);
+    assert_eq!(status, "pass", "{message}");
+    let out = liftoff()
+        .args(["check", "--watch-db", "/nonexistent/watch.db"])
+        .arg(project.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
 }

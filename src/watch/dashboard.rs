@@ -72,31 +72,81 @@ fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "–".to_string(), |v| format!("{v:.2}%"))
 }
 
-/// The dashboard page.
+/// Healthy checks listed per environment at most; the rest are summarised in one line, so the
+/// page stays small with thousands of checks.
+pub const HEALTHY_SHOWN: usize = 25;
+
+/// The checks the page lists, in the order it lists them: per environment, failing or unknown
+/// checks and those that changed state in the last day first, then up to [`HEALTHY_SHOWN`]
+/// healthy ones. Returns them with, per environment, how many healthy checks were left out.
+pub fn shown<'a>(
+    plan: &'a WatchPlan,
+    statuses: &[CheckStatus],
+    events: &[Event],
+    now: i64,
+) -> (Vec<&'a super::plan::CheckSpec>, Vec<(String, usize)>) {
+    let health: std::collections::HashMap<&str, Health> = statuses
+        .iter()
+        .map(|s| (s.check.as_str(), s.health))
+        .collect();
+    let changed: std::collections::HashSet<&str> = events
+        .iter()
+        .filter(|e| e.at >= now - 86_400)
+        .map(|e| e.check.as_str())
+        .collect();
+    let mut environments: Vec<&str> = plan.checks.iter().map(|c| c.environment.as_str()).collect();
+    environments.sort_unstable();
+    environments.dedup();
+    let mut out = Vec::new();
+    let mut left_out = Vec::new();
+    for environment in environments {
+        let checks = plan.checks.iter().filter(|c| c.environment == environment);
+        let (first, healthy): (Vec<_>, Vec<_>) = checks.partition(|c| {
+            health
+                .get(c.id.as_str())
+                .copied()
+                .unwrap_or(Health::Unknown)
+                != Health::Up
+                || changed.contains(c.id.as_str())
+        });
+        out.extend(first);
+        out.extend(healthy.iter().take(HEALTHY_SHOWN).copied());
+        left_out.push((
+            environment.to_string(),
+            healthy.len().saturating_sub(HEALTHY_SHOWN),
+        ));
+    }
+    (out, left_out)
+}
+
+/// The dashboard page. `latencies` are the recent latencies of the checks [`shown`] lists.
 pub fn render(
     service: &str,
     readiness: &str,
     plan: &WatchPlan,
     statuses: &[CheckStatus],
     events: &[Event],
-    latencies: &[(String, i64)],
+    latencies: &std::collections::HashMap<String, Vec<i64>>,
     now: i64,
 ) -> String {
     const DAY: i64 = 86_400;
+    // Indexed once: a lookup per check over every status and event is quadratic.
+    let by_check: std::collections::HashMap<&str, &CheckStatus> =
+        statuses.iter().map(|s| (s.check.as_str(), s)).collect();
+    let mut events_of: std::collections::HashMap<&str, Vec<&Event>> =
+        std::collections::HashMap::new();
+    for e in events {
+        events_of.entry(e.check.as_str()).or_default().push(e);
+    }
+    let (listed, left_out) = shown(plan, statuses, events, now);
     let mut rows = String::new();
-    let mut environments: Vec<&str> = plan.checks.iter().map(|c| c.environment.as_str()).collect();
-    environments.dedup();
     let down_now = statuses.iter().filter(|s| s.health == Health::Down).count();
-    for environment in &environments {
+    for (environment, more) in &left_out {
         rows.push_str(&format!("<h2>{}</h2>\n<table>\n<tr><th>check</th><th>endpoint</th><th>status</th><th>24 h</th><th>7 d</th><th>30 d</th><th>latency p50 / p95</th><th>certificate</th><th>last result</th></tr>\n", escape(environment)));
-        for spec in plan.checks.iter().filter(|c| c.environment == *environment) {
-            let status = statuses.iter().find(|s| s.check == spec.id);
-            let own: Vec<&Event> = events.iter().filter(|e| e.check == spec.id).collect();
-            let mut lat: Vec<i64> = latencies
-                .iter()
-                .filter(|(c, _)| *c == spec.id)
-                .map(|(_, l)| *l)
-                .collect();
+        for spec in listed.iter().filter(|c| c.environment == *environment) {
+            let status = by_check.get(spec.id.as_str()).copied();
+            let own: &[&Event] = events_of.get(spec.id.as_str()).map_or(&[], Vec::as_slice);
+            let mut lat: Vec<i64> = latencies.get(&spec.id).cloned().unwrap_or_default();
             let p50 = percentile(&mut lat, 50.0);
             let p95 = percentile(&mut lat, 95.0);
             let health = status.map_or(Health::Unknown, |s| s.health);
@@ -110,14 +160,20 @@ pub fn render(
                 url = escape(&spec.url),
                 class = health.as_str(),
                 health = health.as_str(),
-                d1 = percent(uptime(&own, status, DAY, now)),
-                d7 = percent(uptime(&own, status, 7 * DAY, now)),
-                d30 = percent(uptime(&own, status, 30 * DAY, now)),
+                d1 = percent(uptime(own, status, DAY, now)),
+                d7 = percent(uptime(own, status, 7 * DAY, now)),
+                d30 = percent(uptime(own, status, 30 * DAY, now)),
                 lat = match (p50, p95) {
                     (Some(a), Some(b)) => format!("{a} / {b} ms"),
                     _ => "–".into(),
                 },
                 last = status.map(|s| escape(&s.last_message)).unwrap_or_default(),
+            ));
+        }
+        if *more > 0 {
+            rows.push_str(&format!(
+                "<tr><td colspan=\"9\" class=\"muted\">and {more} more checks, all up and unchanged for a day (<code>/api/status?environment={}&amp;health=up</code> lists them)</td></tr>\n",
+                escape(environment)
             ));
         }
         rows.push_str("</table>\n");
@@ -265,6 +321,110 @@ mod tests {
         assert_eq!(format_time(1_795_351_500), "2026-11-22 12:45");
     }
 
+    /// Ten thousand checks: failing and recently changed ones are listed first, the healthy
+    /// rest summarised, and the page stays small. Rendering is linear in the checks.
+    #[test]
+    fn ten_thousand_checks_make_a_small_page_with_the_failing_first() {
+        let now = 1_795_351_500;
+        let mut endpoints = String::new();
+        for i in 0..2_500 {
+            let env = if i % 2 == 0 { "production" } else { "staging" };
+            endpoints.push_str(&format!("{env}:https://s{i}.example.org/\n"));
+        }
+        let mut plan = WatchPlan::default();
+        for (i, line) in endpoints.lines().enumerate() {
+            let (env, url) = line.split_once(':').unwrap();
+            for kind in [
+                super::super::plan::CheckKind::Certificate,
+                super::super::plan::CheckKind::Headers,
+                super::super::plan::CheckKind::PlainHttp,
+                super::super::plan::CheckKind::Health,
+            ] {
+                plan.checks.push(super::super::plan::CheckSpec {
+                    id: format!("{env}:{}:{url}#{i}", kind.as_str()),
+                    environment: env.to_string(),
+                    kind,
+                    url: url.to_string(),
+                    endpoint_kind: crate::model::EndpointKind::WebApp,
+                    path: None,
+                    condition: None,
+                    http_url: None,
+                    interval: std::time::Duration::from_secs(60),
+                    heartbeat: None,
+                    graded_paths: Vec::new(),
+                });
+            }
+        }
+        assert_eq!(plan.checks.len(), 10_000);
+        let statuses: Vec<CheckStatus> = plan
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CheckStatus {
+                check: c.id.clone(),
+                health: if i % 1000 == 7 {
+                    Health::Down
+                } else {
+                    Health::Up
+                },
+                since: now - 3_600,
+                last_at: now,
+                last_message: "fine".into(),
+                incident: 0,
+                latency_ms: Some(40),
+                cert_expiry: None,
+                first_at: now - 30 * 86_400,
+            })
+            .collect();
+        // One healthy check recovered an hour ago: it is listed too.
+        let recovered = Event {
+            check: plan.checks[1].id.clone(),
+            at: now - 3_600,
+            kind: "recovered".into(),
+            incident: 1,
+            message: "back".into(),
+        };
+        let latencies = std::collections::HashMap::new();
+        let html = render(
+            "registry",
+            "production: ready",
+            &plan,
+            &statuses,
+            std::slice::from_ref(&recovered),
+            &latencies,
+            now,
+        );
+        assert!(html.len() < 200_000, "{} bytes", html.len());
+        let (listed, left_out) = shown(&plan, &statuses, std::slice::from_ref(&recovered), now);
+        // 10 failing + 1 recovered + 25 healthy per environment.
+        assert_eq!(listed.len(), 10 + 1 + 2 * HEALTHY_SHOWN);
+        // Within each environment, the failing and the recently changed come before the rest.
+        let first = |c: &super::super::plan::CheckSpec| {
+            c.id == recovered.check
+                || statuses
+                    .iter()
+                    .any(|s| s.check == c.id && s.health == Health::Down)
+        };
+        for env in ["production", "staging"] {
+            let flags: Vec<bool> = listed
+                .iter()
+                .filter(|c| c.environment == env)
+                .map(|c| first(c))
+                .collect();
+            let leading = flags.iter().take_while(|f| **f).count();
+            assert!(
+                leading > 0 && flags[leading..].iter().all(|f| !f),
+                "{env}: {flags:?}"
+            );
+        }
+        assert_eq!(
+            left_out.iter().map(|(_, n)| n).sum::<usize>(),
+            10_000 - 11 - 2 * HEALTHY_SHOWN
+        );
+        assert!(html.contains("more checks, all up and unchanged for a day"));
+        assert!(html.contains("10 failing"));
+    }
+
     #[test]
     fn pages_escape_what_they_show() {
         let html = render(
@@ -273,7 +433,7 @@ mod tests {
             &WatchPlan::default(),
             &[],
             &[],
-            &[],
+            &Default::default(),
             0,
         );
         assert!(html.contains("&lt;shop&gt;") && !html.contains("<shop>"));

@@ -491,11 +491,16 @@ async fn dashboard(State(app): State<App>) -> Response {
     let now = super::store::now();
     let month_ago = now - 30 * 86_400;
     let data = async {
-        Ok::<_, StoreError>((
-            app.store.statuses().await?,
-            app.store.events_since(month_ago).await?,
-            app.store.latencies_since(now - 86_400).await?,
-        ))
+        let statuses = app.store.statuses().await?;
+        let events = app.store.events_since(month_ago).await?;
+        // Latencies only of the checks the page lists (the last 100 successful runs each).
+        let listed: Vec<&str> = super::dashboard::shown(&app.plan, &statuses, &events, now)
+            .0
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        let latencies = app.store.recent_latencies(&listed, 100).await?;
+        Ok::<_, StoreError>((statuses, events, latencies))
     };
     match data.await {
         Ok((statuses, events, latencies)) => (
@@ -523,11 +528,9 @@ async fn badge(State(app): State<App>, Path(id): Path<String>) -> Response {
     let Some(spec) = app.plan.checks.iter().find(|c| c.id == id) else {
         return (StatusCode::NOT_FOUND, format!("no check `{id}`\n")).into_response();
     };
-    let health = match app.store.statuses().await {
-        Ok(statuses) => statuses
-            .iter()
-            .find(|s| s.check == id)
-            .map_or(Health::Unknown, |s| s.health),
+    // One check's state, not every check's.
+    let health = match app.store.state(&id).await {
+        Ok(state) => state.health,
         Err(e) => return internal(e),
     };
     (
@@ -548,15 +551,57 @@ fn internal(e: StoreError) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
 }
 
-async fn status(State(app): State<App>) -> Response {
+/// Filters and a page of `/api/status`.
+#[derive(serde::Deserialize)]
+struct StatusQuery {
+    /// `up`, `down` or `unknown`.
+    health: Option<String>,
+    environment: Option<String>,
+    /// A check kind (`headers`, `certificate`, ...).
+    kind: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// The most checks one page of `/api/status` holds.
+const STATUS_PAGE_MAX: usize = 1000;
+
+async fn status(
+    State(app): State<App>,
+    axum::extract::Query(query): axum::extract::Query<StatusQuery>,
+) -> Response {
+    let limit = query
+        .limit
+        .unwrap_or(STATUS_PAGE_MAX)
+        .clamp(1, STATUS_PAGE_MAX);
+    let offset = query.offset.unwrap_or(0);
     match (app.store.statuses().await, app.store.pending_alerts().await) {
         (Ok(statuses), Ok(pending)) => {
-            let checks: Vec<serde_json::Value> = app
+            let by_check: std::collections::HashMap<&str, &super::store::CheckStatus> =
+                statuses.iter().map(|s| (s.check.as_str(), s)).collect();
+            let matching: Vec<(&super::plan::CheckSpec, Option<&super::store::CheckStatus>)> = app
                 .plan
                 .checks
                 .iter()
-                .map(|spec| {
-                    let status = statuses.iter().find(|s| s.check == spec.id);
+                .map(|spec| (spec, by_check.get(spec.id.as_str()).copied()))
+                .filter(|(spec, status)| {
+                    let health = status.map_or(Health::Unknown, |s| s.health);
+                    query.health.as_deref().is_none_or(|h| h == health.as_str())
+                        && query
+                            .environment
+                            .as_deref()
+                            .is_none_or(|e| e == spec.environment)
+                        && query
+                            .kind
+                            .as_deref()
+                            .is_none_or(|k| k == spec.kind.as_str())
+                })
+                .collect();
+            let checks: Vec<serde_json::Value> = matching
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|(spec, status)| {
                     serde_json::json!({
                         "id": spec.id,
                         "environment": spec.environment,
@@ -573,8 +618,16 @@ async fn status(State(app): State<App>) -> Response {
                     })
                 })
                 .collect();
-            axum::Json(serde_json::json!({ "checks": checks, "pending_alerts": pending }))
-                .into_response()
+            let down = statuses.iter().filter(|s| s.health == Health::Down).count();
+            axum::Json(serde_json::json!({
+                "checks": checks,
+                "total": matching.len(),
+                "offset": offset,
+                "limit": limit,
+                "failing": down,
+                "pending_alerts": pending,
+            }))
+            .into_response()
         }
         (Err(e), _) | (_, Err(e)) => internal(e),
     }

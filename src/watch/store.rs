@@ -81,6 +81,23 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "ALTER TABLE heartbeats ADD COLUMN phase TEXT NOT NULL DEFAULT 'finish'",
         ],
     ),
+    (
+        6,
+        &[
+            // What the status page shows is kept with each check's state, so reading it never
+            // walks a check's history.
+            "ALTER TABLE check_state ADD COLUMN last_latency BIGINT",
+            "ALTER TABLE check_state ADD COLUMN cert_expiry BIGINT",
+            "ALTER TABLE check_state ADD COLUMN first_at BIGINT",
+            "UPDATE check_state SET \
+             last_latency = (SELECT r.latency_ms FROM results r WHERE r.check_id = check_state.check_id ORDER BY r.at DESC LIMIT 1), \
+             cert_expiry = (SELECT r.cert_expiry FROM results r WHERE r.check_id = check_state.check_id AND r.cert_expiry IS NOT NULL ORDER BY r.at DESC LIMIT 1), \
+             first_at = (SELECT MIN(r.at) FROM results r WHERE r.check_id = check_state.check_id)",
+            // Compaction and the dashboard read by time across checks.
+            "CREATE INDEX IF NOT EXISTS results_by_at ON results (at)",
+            "CREATE INDEX IF NOT EXISTS events_by_at ON events (at)",
+        ],
+    ),
 ];
 
 /// Alerts to queue with a result: one per channel, all for the same (incident, kind).
@@ -167,7 +184,11 @@ pub struct StoredResult {
 /// The watch database.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Writes (and, on PostgreSQL, reads): on SQLite one connection, the only writer.
     pool: AnyPool,
+    /// Reads: on SQLite their own connections, which WAL lets run beside the writer, so a slow
+    /// page never holds up recording results.
+    reader: AnyPool,
     /// PostgreSQL (several watchers may share it) rather than SQLite (one process).
     shared: bool,
 }
@@ -195,11 +216,19 @@ impl Store {
                 .await
                 .doing("enable WAL")?;
         }
-        let store = Store {
+        let mut store = Store {
+            reader: pool.clone(),
             pool,
             shared: !sqlite,
         };
         store.migrate().await?;
+        if sqlite {
+            store.reader = AnyPoolOptions::new()
+                .max_connections(4)
+                .connect(&format!("sqlite://{target}?mode=ro"))
+                .await
+                .doing("connect for reading")?;
+        }
         Ok(store)
     }
 
@@ -289,11 +318,15 @@ impl Store {
         .await
         .doing("insert result")?;
         sqlx::query(
-            "INSERT INTO check_state (check_id, health, failures, successes, incident, since, last_at, last_message) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+            "INSERT INTO check_state (check_id, health, failures, successes, incident, since, last_at, last_message, \
+             last_latency, cert_expiry, first_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $7) \
              ON CONFLICT (check_id) DO UPDATE SET health = excluded.health, failures = excluded.failures, \
              successes = excluded.successes, incident = excluded.incident, since = excluded.since, \
-             last_at = excluded.last_at, last_message = excluded.last_message",
+             last_at = excluded.last_at, last_message = excluded.last_message, \
+             last_latency = excluded.last_latency, \
+             cert_expiry = COALESCE(excluded.cert_expiry, check_state.cert_expiry), \
+             first_at = COALESCE(check_state.first_at, excluded.first_at)",
         )
         .bind(check)
         .bind(state.health.as_str())
@@ -303,6 +336,8 @@ impl Store {
         .bind(state.since)
         .bind(at)
         .bind(message)
+        .bind(latency_ms)
+        .bind(cert_expiry)
         .execute(&mut *tx)
         .await
         .doing("update check state")?;
@@ -445,7 +480,7 @@ impl Store {
     /// Alerts not yet delivered.
     pub async fn pending_alerts(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reader)
             .await
             .doing("count outbox")?;
         row.try_get(0).doing("count")
@@ -458,7 +493,7 @@ impl Store {
         )
         .bind(check)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
         .doing("read history")?;
         rows.iter()
@@ -476,9 +511,10 @@ impl Store {
     /// The current state of every check that has run, by id.
     pub async fn statuses(&self) -> Result<Vec<CheckStatus>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.check_id, s.health, s.since, s.last_at, s.last_message, s.incident, (SELECT r.latency_ms FROM results r WHERE r.check_id = s.check_id ORDER BY r.at DESC LIMIT 1), (SELECT r.cert_expiry FROM results r WHERE r.check_id = s.check_id AND r.cert_expiry IS NOT NULL ORDER BY r.at DESC LIMIT 1), (SELECT MIN(r.at) FROM results r WHERE r.check_id = s.check_id) FROM check_state s ORDER BY s.check_id",
+            "SELECT check_id, health, since, last_at, last_message, incident, last_latency, cert_expiry, first_at \
+             FROM check_state ORDER BY check_id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
         .doing("read check states")?;
         rows.iter()
@@ -539,7 +575,7 @@ impl Store {
             "SELECT at FROM heartbeats WHERE name = $1 AND phase = 'start' ORDER BY at DESC LIMIT 1",
         )
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await
         .doing("read heartbeat start")?;
         row.map(|row| row.try_get(0).doing("at")).transpose()
@@ -555,7 +591,7 @@ impl Store {
              ORDER BY at DESC LIMIT 1",
         )
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await
         .doing("read heartbeat")?;
         row.map(|row| {
@@ -574,7 +610,7 @@ impl Store {
             "SELECT check_id, at, kind, incident, message FROM events WHERE at >= $1 ORDER BY at, check_id",
         )
         .bind(since)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
         .doing("read events")?;
         rows.iter()
@@ -590,22 +626,30 @@ impl Store {
             .collect()
     }
 
-    /// Latencies of every check's results since `since`: (check, latency in ms).
-    pub async fn latencies_since(&self, since: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT check_id, latency_ms FROM results WHERE at >= $1 AND ok = 1")
-                .bind(since)
-                .fetch_all(&self.pool)
-                .await
-                .doing("read latencies")?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get(0).doing("check_id")?,
-                    row.try_get(1).doing("latency")?,
-                ))
-            })
-            .collect()
+    /// The latencies of each check's last `per_check` successful results, by check: one short
+    /// indexed read per check, so a page about a few checks never scans everyone's history.
+    pub async fn recent_latencies(
+        &self,
+        checks: &[&str],
+        per_check: i64,
+    ) -> Result<std::collections::HashMap<String, Vec<i64>>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for check in checks {
+            let rows = sqlx::query(
+                "SELECT latency_ms FROM results WHERE check_id = $1 AND ok = 1 ORDER BY at DESC LIMIT $2",
+            )
+            .bind(*check)
+            .bind(per_check)
+            .fetch_all(&self.reader)
+            .await
+            .doing("read latencies")?;
+            let latencies = rows
+                .iter()
+                .map(|row| row.try_get(0).doing("latency"))
+                .collect::<Result<Vec<i64>, _>>()?;
+            out.insert(check.to_string(), latencies);
+        }
+        Ok(out)
     }
 
     /// Rolls raw results up into hourly and hourly into daily figures (runs, failures, latency),
@@ -617,8 +661,22 @@ impl Store {
         const DAY: i64 = 86_400;
         let this_hour = now - now.rem_euclid(HOUR);
         let today = now - now.rem_euclid(DAY);
-        let mut tx = self.pool.begin().await.doing("begin compaction")?;
-        // Complete hours whose raw results are still kept; recent ones first need rolling.
+        // Incremental: from the last hour (day) already rolled up, redone once in case it was
+        // rolled up while still filling, and never further back than the raw results reach.
+        let latest = |sql: &'static str| async move {
+            sqlx::query(sql)
+                .fetch_one(&self.pool)
+                .await
+                .doing("read the latest rollup")
+                .and_then(|row| row.try_get::<Option<i64>, _>(0).doing("latest rollup"))
+        };
+        let hours_from = latest("SELECT MAX(hour) FROM rollup_hourly")
+            .await?
+            .map_or(this_hour - 2 * DAY, |h| (h - HOUR).max(this_hour - 2 * DAY));
+        let days_from = latest("SELECT MAX(day) FROM rollup_daily")
+            .await?
+            .map_or(today - 3 * DAY, |d| (d - DAY).max(today - 3 * DAY));
+        // Each step is its own short transaction: recording results never waits long for it.
         sqlx::query(
             "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
              SELECT check_id, (at / 3600) * 3600, COUNT(*), SUM(1 - ok), SUM(latency_ms), MAX(latency_ms) \
@@ -626,9 +684,9 @@ impl Store {
              ON CONFLICT (check_id, hour) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
              latency_total = excluded.latency_total, latency_max = excluded.latency_max",
         )
-        .bind(this_hour - 2 * DAY)
+        .bind(hours_from)
         .bind(this_hour)
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await
         .doing("roll up hours")?;
         sqlx::query(
@@ -638,13 +696,30 @@ impl Store {
              ON CONFLICT (check_id, day) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
              latency_total = excluded.latency_total, latency_max = excluded.latency_max",
         )
-        .bind(today - 3 * DAY)
+        .bind(days_from)
         .bind(today)
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await
         .doing("roll up days")?;
+        // Raw results go ten minutes at a time, oldest first (by the `at` index).
+        let cutoff = now - retention.results;
+        loop {
+            let oldest: Option<i64> = sqlx::query("SELECT MIN(at) FROM results")
+                .fetch_one(&self.pool)
+                .await
+                .doing("read the oldest result")?
+                .try_get(0)
+                .doing("oldest result")?;
+            let Some(oldest) = oldest.filter(|o| *o < cutoff) else {
+                break;
+            };
+            sqlx::query("DELETE FROM results WHERE at < $1")
+                .bind((oldest + 600).min(cutoff))
+                .execute(&self.pool)
+                .await
+                .doing("delete old results")?;
+        }
         for (statement, keep) in [
-            ("DELETE FROM results WHERE at < $1", retention.results),
             (
                 "DELETE FROM rollup_hourly WHERE hour < $1",
                 retention.hourly,
@@ -659,11 +734,11 @@ impl Store {
         ] {
             sqlx::query(statement)
                 .bind(now - keep)
-                .execute(&mut *tx)
+                .execute(&self.pool)
                 .await
                 .doing("delete old history")?;
         }
-        tx.commit().await.doing("commit compaction")
+        Ok(())
     }
 
     /// Daily figures of a check, oldest first: (day, runs, failures, mean latency ms).
@@ -672,7 +747,7 @@ impl Store {
             "SELECT day, runs, failures, latency_total FROM rollup_daily WHERE check_id = $1 ORDER BY day",
         )
         .bind(check)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await
         .doing("read daily rollups")?;
         rows.iter()
@@ -691,6 +766,7 @@ impl Store {
 
     /// Closes the pool, waiting for in-flight statements.
     pub async fn close(&self) {
+        self.reader.close().await;
         self.pool.close().await;
     }
 }

@@ -2016,6 +2016,20 @@ fn heartbeats_have_start_and_fail_pings_a_run_time_limit_and_feed_check() {
         message.contains("has not finished (allowed 2 s)"),
         "{message}"
     );
+    // The status list filters and pages.
+    let total = |query: &str| -> (u64, usize) {
+        let (_, _, body) = get(api, &format!("/api/status{query}"), Some(&bearer));
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        (
+            v["total"].as_u64().unwrap(),
+            v["checks"].as_array().unwrap().len(),
+        )
+    };
+    assert_eq!(total("?health=down"), (1, 1));
+    assert_eq!(total("?health=up"), (0, 0));
+    assert_eq!(total("?kind=heartbeat&environment=production"), (1, 1));
+    assert_eq!(total("?environment=staging"), (0, 0));
+    assert_eq!(total("?limit=1&offset=1"), (1, 0));
     // `/fail` reports a failed run.
     assert_eq!(
         post(

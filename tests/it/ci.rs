@@ -240,27 +240,27 @@ fn new_since_compares_with_a_git_revision() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`no-such-branch` is not a commit"));
 }
 
+/// One check writing four files and JSON on standard output.
+const EVERY_OUTPUT: [&str; 12] = [
+    "check",
+    ".",
+    "-o",
+    "sarif=out/liftoff.sarif",
+    "-o",
+    "markdown=out/comment.md",
+    "-o",
+    "junit=out/junit.xml",
+    "-o",
+    "codeclimate=out/gl-code-quality.json",
+    "-o",
+    "json=-",
+];
+
 #[test]
 fn one_run_writes_every_output() {
     let repo = repository();
     let dir = repo.path();
-    let out = liftoff()
-        .current_dir(dir)
-        .args([
-            "check",
-            ".",
-            "-o",
-            "sarif=out/liftoff.sarif",
-            "-o",
-            "markdown=out/comment.md",
-            "-o",
-            "junit=out/junit.xml",
-            "-o",
-            "codeclimate=out/gl-code-quality.json",
-            "-o",
-            "json=-",
-        ])
-        .output();
+    let out = liftoff().current_dir(dir).args(EVERY_OUTPUT).output();
     // The output folder must exist: a missing one is a clear error, not a panic.
     let out = out.unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -268,20 +268,7 @@ fn one_run_writes_every_output() {
     std::fs::create_dir(dir.join("out")).unwrap();
     let out = liftoff()
         .current_dir(dir)
-        .args([
-            "check",
-            ".",
-            "-o",
-            "sarif=out/liftoff.sarif",
-            "-o",
-            "markdown=out/comment.md",
-            "-o",
-            "junit=out/junit.xml",
-            "-o",
-            "codeclimate=out/gl-code-quality.json",
-            "-o",
-            "json=-",
-        ])
+        .args(EVERY_OUTPUT)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

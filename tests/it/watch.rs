@@ -342,6 +342,20 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// (health, last message) of the first check `/api/status` lists.
+fn first_check(api: u16, authorization: Option<&str>) -> (String, String) {
+    let (_, _, body) = get(api, "/api/status", authorization);
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let check = &status["checks"][0];
+    (
+        check["health"].as_str().unwrap_or_default().to_string(),
+        check["last_message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
 /// A plain HTTP/1.1 GET on loopback: (status, lower-cased headers, body).
 fn get(port: u16, path: &str, authorization: Option<&str>) -> (u16, String, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -452,18 +466,7 @@ fn backup_heartbeats_keep_the_backup_check_healthy_and_a_reported_failure_turns_
         assert!(std::time::Instant::now() < deadline, "watch did not listen");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let health = || {
-        let (_, _, body) = get(api, "/api/status", token);
-        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let check = &status["checks"][0];
-        (
-            check["health"].as_str().unwrap_or_default().to_string(),
-            check["last_message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        )
-    };
+    let health = || first_check(api, token);
     assert_eq!(post(api, "/api/heartbeat/registry-db", None), 401);
     assert_eq!(post(api, "/api/heartbeat/unknown-db", token), 404);
     assert_eq!(
@@ -1963,18 +1966,7 @@ fn heartbeats_have_start_and_fail_pings_a_run_time_limit_and_feed_check() {
         "every: 1s, max_runtime: 2s",
     );
     let bearer = format!("Bearer {token}");
-    let status = || {
-        let (_, _, body) = get(api, "/api/status", Some(&bearer));
-        let status: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let check = &status["checks"][0];
-        (
-            check["health"].as_str().unwrap_or_default().to_string(),
-            check["last_message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        )
-    };
+    let status = || first_check(api, Some(&bearer));
     let wait_for = |what: &str, holds: &dyn Fn(&(String, String)) -> bool| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         loop {

@@ -190,7 +190,7 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     {
         return Verdict::NotSecret("a reference to a secret store");
     }
-    if value.contains("${") {
+    if has_reference(value) {
         return Verdict::NotSecret("a reference to another variable");
     }
     if let Some((_, rest)) = lower.split_once("://") {
@@ -220,6 +220,19 @@ pub fn judge(name: &str, value: &str) -> Verdict {
         return Verdict::NotSecret("a plain word");
     }
     Verdict::Secret
+}
+
+/// Whether `value` holds a well-formed reference to another variable (`${NAME}`,
+/// `${NAME:-default}`): a `${` not followed by a name and a closing brace is just text, and
+/// cannot make a credential look like a reference (found by fuzzing the .env reader).
+fn has_reference(value: &str) -> bool {
+    value.match_indices("${").any(|(at, _)| {
+        let rest = &value[at + 2..];
+        rest.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && rest.contains('}')
+    })
 }
 
 /// The verdicts of a JSON document's string values: a value's own key decides when it names a
@@ -275,6 +288,21 @@ pub fn redact(value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Found by `scripts/fuzz` (fuzz/regressions/dotenv/): an unclosed `${` is text, not a
+    /// reference, so the value stays a secret and is never kept.
+    #[test]
+    fn a_broken_reference_does_not_hide_a_secret() {
+        assert_eq!(judge("rp_key", "$${=\u{1}\u{7f}zz"), Verdict::Secret);
+        assert_eq!(
+            judge("API_TOKEN", "${VAULT_TOKEN}"),
+            Verdict::NotSecret("a reference to another variable")
+        );
+        assert_eq!(
+            crate::sources::dotenv::parse(".env", "rp_key=$${=\u{1}\u{7f}zz").unwrap()[0].value,
+            crate::model::SettingValue::Secret
+        );
+    }
 
     #[test]
     fn terraform_key_names_are_not_secrets() {

@@ -280,7 +280,16 @@ impl Watcher {
             let mut stop = stop_rx.clone();
             tokio::spawn(async move {
                 loop {
-                    let _ = watcher.store.compact(store::now(), watcher.retention).await;
+                    // A stop interrupts a compaction under way: each of its steps is a short
+                    // transaction of its own, and the next run picks up where this one stopped.
+                    tokio::select! {
+                        done = watcher.store.compact(store::now(), watcher.retention) => {
+                            if let Err(e) = done {
+                                tracing::warn!(error = %e, "compaction failed; it is retried in an hour");
+                            }
+                        }
+                        _ = stop.changed() => return,
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
                         _ = stop.changed() => return,

@@ -701,23 +701,28 @@ impl Store {
         .execute(&self.pool)
         .await
         .doing("roll up days")?;
-        // Raw results go ten minutes at a time, oldest first (by the `at` index).
+        // Raw results go at most 10,000 at a time, oldest first (by the `at` index), each slice a
+        // short transaction of its own.
         let cutoff = now - retention.results;
         loop {
-            let oldest: Option<i64> = sqlx::query("SELECT MIN(at) FROM results")
-                .fetch_one(&self.pool)
-                .await
-                .doing("read the oldest result")?
-                .try_get(0)
-                .doing("oldest result")?;
-            let Some(oldest) = oldest.filter(|o| *o < cutoff) else {
-                break;
-            };
+            let boundary: Option<i64> = sqlx::query(
+                "SELECT at FROM results WHERE at < $1 ORDER BY at LIMIT 1 OFFSET 10000",
+            )
+            .bind(cutoff)
+            .fetch_optional(&self.pool)
+            .await
+            .doing("find the oldest results")?
+            .map(|row| row.try_get(0).doing("at"))
+            .transpose()?;
+            let upto = boundary.unwrap_or(cutoff);
             sqlx::query("DELETE FROM results WHERE at < $1")
-                .bind((oldest + 600).min(cutoff))
+                .bind(upto)
                 .execute(&self.pool)
                 .await
                 .doing("delete old results")?;
+            if boundary.is_none() {
+                break;
+            }
         }
         for (statement, keep) in [
             (

@@ -2071,3 +2071,161 @@ fn heartbeats_have_start_and_fail_pings_a_run_time_limit_and_feed_check() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such file"));
 }
+
+/// A watcher opening a database with a large history (a million results over sixteen days,
+/// a thousand checks) keeps recording while it compacts, answers its pages, and stops on SIGTERM
+/// promptly. Bounds are generous: they catch a stall, they do not time anything.
+#[test]
+fn a_large_history_does_not_stall_recording_reading_or_stopping() {
+    let project = tempfile::tempdir().unwrap();
+    let db = project.path().join("watch.db");
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+    )
+    .unwrap();
+    let once = liftoff()
+        .args(["watch", "--once", "--db"])
+        .arg(&db)
+        .arg(project.path())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(once.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&once.stderr)
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let count = |sql: &'static str| -> i64 {
+        runtime.block_on(async {
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    runtime.block_on(async {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        // Generated in SQLite itself: one statement, no round trips.
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999) \
+             INSERT INTO results (check_id, at, ok, latency_ms, message, cert_expiry) \
+             SELECT 'production:health:https://s' || (i % 1000) || '.example.org/', \
+             $1 - 16 * 86400 + (i * 16 * 86400) / 1000000, (i % 97) != 0, 20 + (i % 50), 'ok', NULL FROM n",
+        )
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    assert!(count("SELECT COUNT(*) FROM results") > 1_000_000 - 1);
+    let before = count("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'");
+
+    let api = free_port();
+    let stderr = project.path().join("stderr.log");
+    let mut daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .arg("--db")
+            .arg(&db)
+            .args(["--listen", &format!("127.0.0.1:{api}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "watch did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Pages answer while the start-up compaction runs.
+    for path in ["/api/status", "/", "/metrics"] {
+        let started = std::time::Instant::now();
+        let (status, _, _) = get(api, path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    // Results keep being recorded (the heartbeat check runs every second).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while count("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'") < before + 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "recording stalled:\n{}",
+            std::fs::read_to_string(&stderr).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Compaction removes what is older than the 14 days kept, and rolls the rest up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    // (Rows keep ageing past the limit while the test runs: count those already old at start.)
+    let old = |_: ()| {
+        runtime.block_on(async {
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM results WHERE at < $1")
+                .bind(now - 14 * 86_400 - 60)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    while old(()) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "compaction did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(count("SELECT COUNT(*) FROM rollup_hourly") > 0);
+    // SIGTERM is obeyed promptly.
+    // SAFETY: a plain system call on our own child.
+    unsafe {
+        libc::kill(daemon.0.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let started = std::time::Instant::now();
+    loop {
+        if daemon.0.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "SIGTERM not obeyed within 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !std::fs::read_to_string(&stderr)
+            .unwrap_or_default()
+            .contains("store error"),
+        "{}",
+        std::fs::read_to_string(&stderr).unwrap_or_default()
+    );
+}

@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(dir.path().join("plan.json"), data).is_err() {
         return;
     }
-    let _ = liftoff::sources::tfplan::read(dir.path(), "plan.json");
+    let _ = liftoff::sources::terraform::plan::read(dir.path(), "plan.json");
 });

@@ -493,3 +493,20 @@ fn fuzz_regression_cases_stay_fixed() {
         "the committed regression cases were found ({replayed})"
     );
 }
+
+/// The fuzz targets build against the library as it is (they live in their own crate, which
+/// `cargo test` does not compile): `cargo check` on stable is enough to keep them from rotting.
+#[test]
+fn fuzz_targets_build() {
+    let out = Command::new(env!("CARGO"))
+        .args(["check", "--locked", "--quiet", "--bins", "--manifest-path"])
+        .arg(root().join("fuzz/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", root().join("target/fuzz-check"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -144,6 +144,8 @@ struct Chain {
 pub fn plain_http_url(endpoint: &Url, declared: Option<&str>) -> Option<Url> {
     match declared {
         Some(u) => Url::parse(u).ok(),
+        // An endpoint declared with http:// is itself the plain-HTTP URL, on its own port.
+        None if endpoint.scheme() == "http" => Some(endpoint.clone()),
         None => {
             let mut u = endpoint.clone();
             // Setting scheme/port only fails for URLs that cannot have them; http(s) ones can.
@@ -526,4 +528,34 @@ async fn scan_ports(
         checked: ports.to_vec(),
         open,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_url;
+    use url::Url;
+
+    #[test]
+    fn the_plain_http_url_of_an_endpoint() {
+        let of = |endpoint: &str, declared: Option<&str>| {
+            plain_http_url(&Url::parse(endpoint).unwrap(), declared).map(|u| u.to_string())
+        };
+        // An https endpoint is tried on port 80; an http one is its own plain-HTTP URL.
+        assert_eq!(
+            of("https://api.example.org:8443/v1", None).as_deref(),
+            Some("http://api.example.org/v1")
+        );
+        assert_eq!(
+            of("http://127.0.0.1:8080/", None).as_deref(),
+            Some("http://127.0.0.1:8080/")
+        );
+        assert_eq!(
+            of(
+                "https://api.example.org/",
+                Some("http://api.example.org:8080/")
+            )
+            .as_deref(),
+            Some("http://api.example.org:8080/")
+        );
+    }
 }

@@ -1843,10 +1843,14 @@ fn every_alert_channel_gets_its_documented_payload_and_a_recovery() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let first = run();
-    // The health check went down: five channels; the first ntfy request was rate-limited and
-    // waits for a retry.
+    // The health check went down, and so did the plain-HTTP one (an API answering over plain
+    // HTTP): five channels each; the first ntfy request was rate-limited and waits for a retry.
     assert!(first.contains("[down #1]: /health answers 500"), "{first}");
-    assert!(first.contains("alerts: 4 sent, 1 to retry"), "{first}");
+    assert!(
+        first.contains("production:plain-http:") && first.contains("serves plain HTTP"),
+        "{first}"
+    );
+    assert!(first.contains("alerts: 9 sent, 1 to retry"), "{first}");
     status.store(200, std::sync::atomic::Ordering::SeqCst);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let second = run();

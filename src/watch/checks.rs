@@ -73,31 +73,6 @@ impl Verdicts {
     }
 }
 
-impl Default for Verdicts {
-    /// The rules' own defaults.
-    fn default() -> Verdicts {
-        let default = |rule: &str, name: &str| -> serde_json::Value {
-            crate::rules::find(rule)
-                .and_then(|r| r.meta().params.iter().find(|p| p.name == name))
-                .and_then(|p| serde_json::from_str(p.default).ok())
-                .unwrap_or(serde_json::Value::Null)
-        };
-        Verdicts {
-            headers_grade: default("security.headers-grade", "headers_grade")
-                .as_str()
-                .unwrap_or("A")
-                .to_string(),
-            headers_rubric: default("security.headers-grade", "headers_rubric")
-                .as_str()
-                .unwrap_or("securityheaders")
-                .to_string(),
-            cert_min_days: default("security.cert-expiry", "cert_min_days")
-                .as_i64()
-                .unwrap_or(21),
-        }
-    }
-}
-
 /// Converts a rule's finding into a watch outcome: only a pass is healthy.
 fn from_finding(finding: crate::rules::Finding, latency_ms: i64) -> Outcome {
     Outcome::new(

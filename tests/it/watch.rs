@@ -436,8 +436,7 @@ fn backup_heartbeats_keep_the_backup_check_healthy_and_a_reported_failure_turns_
     let project = tempfile::tempdir().unwrap();
     std::fs::write(
         project.path().join("liftoff.yaml"),
-        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
-         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+        heartbeat_manifest("every: 1s"),
     )
     .unwrap();
     let api = free_port();
@@ -1361,6 +1360,14 @@ fn heartbeat_daemon(
     heartbeat_daemon_with(project, token, extra, "every: 1s")
 }
 
+/// A manifest whose only check is the heartbeat of backup `registry-db` with `backup` settings.
+fn heartbeat_manifest(backup: &str) -> String {
+    format!(
+        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
+         - {{name: registry-db, kind: database}}\nbackups:\n  - {{of: registry-db, {backup}}}\n"
+    )
+}
+
 /// [`heartbeat_daemon`] with the backup's settings (`every: 1s, max_runtime: 2s`).
 fn heartbeat_daemon_with(
     project: &std::path::Path,
@@ -1368,14 +1375,7 @@ fn heartbeat_daemon_with(
     extra: &[&str],
     backup: &str,
 ) -> (KillOnDrop, u16, std::path::PathBuf, std::path::PathBuf) {
-    std::fs::write(
-        project.join("liftoff.yaml"),
-        format!(
-            "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
-             - {{name: registry-db, kind: database}}\nbackups:\n  - {{of: registry-db, {backup}}}\n"
-        ),
-    )
-    .unwrap();
+    std::fs::write(project.join("liftoff.yaml"), heartbeat_manifest(backup)).unwrap();
     let api = free_port();
     let (stdout, stderr) = (project.join("stdout.log"), project.join("stderr.log"));
     let daemon = KillOnDrop(
@@ -2085,8 +2085,7 @@ fn a_large_history_does_not_stall_recording_reading_or_stopping() {
     let db = project.path().join("watch.db");
     std::fs::write(
         project.path().join("liftoff.yaml"),
-        "service: shop\nenvironments:\n  production:\n    kind: production\n    components:\n      \
-         - {name: registry-db, kind: database}\nbackups:\n  - {of: registry-db, every: 1s}\n",
+        heartbeat_manifest("every: 1s"),
     )
     .unwrap();
     let once = liftoff()
@@ -2108,39 +2107,42 @@ fn a_large_history_does_not_stall_recording_reading_or_stopping() {
         .enable_all()
         .build()
         .unwrap();
-    let count = |sql: &'static str| -> i64 {
+    // Runs one statement on the database with the test's start time as `$1`; a number comes
+    // back from a query, zero from anything else.
+    let sql = |statement: &'static str| -> i64 {
         runtime.block_on(async {
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect(&format!("sqlite://{}", db.display()))
                 .await
                 .unwrap();
-            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            let n: i64 = if statement.starts_with("SELECT") {
+                sqlx::query_scalar(statement)
+                    .bind(now)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            } else {
+                sqlx::query(statement)
+                    .bind(now)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                0
+            };
             pool.close().await;
             n
         })
     };
-    runtime.block_on(async {
-        let pool = sqlx::sqlite::SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect(&format!("sqlite://{}", db.display()))
-            .await
-            .unwrap();
-        // Generated in SQLite itself: one statement, no round trips.
-        sqlx::query(
-            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999) \
+    // Generated in SQLite itself: one statement, no round trips.
+    sql(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999) \
              INSERT INTO results (check_id, at, ok, latency_ms, message, cert_expiry) \
              SELECT 'production:health:https://s' || (i % 1000) || '.example.org/', \
              $1 - 16 * 86400 + (i * 16 * 86400) / 1000000, (i % 97) != 0, 20 + (i % 50), 'ok', NULL FROM n",
-        )
-        .bind(now)
-        .execute(&pool)
-        .await
-        .unwrap();
-        pool.close().await;
-    });
-    assert!(count("SELECT COUNT(*) FROM results") > 1_000_000 - 1);
-    let before = count("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'");
+    );
+    assert!(sql("SELECT COUNT(*) FROM results") > 1_000_000 - 1);
+    let before = sql("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'");
 
     let api = free_port();
     let stderr = project.path().join("stderr.log");
@@ -2174,7 +2176,7 @@ fn a_large_history_does_not_stall_recording_reading_or_stopping() {
     }
     // Results keep being recorded (the heartbeat check runs every second).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while count("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'") < before + 3 {
+    while sql("SELECT COUNT(*) FROM results WHERE check_id LIKE '%heartbeat%'") < before + 3 {
         assert!(
             std::time::Instant::now() < deadline,
             "recording stalled:\n{}",
@@ -2185,30 +2187,14 @@ fn a_large_history_does_not_stall_recording_reading_or_stopping() {
     // Compaction removes what is older than the 14 days kept, and rolls the rest up.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     // (Rows keep ageing past the limit while the test runs: count those already old at start.)
-    let old = |_: ()| {
-        runtime.block_on(async {
-            let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect(&format!("sqlite://{}", db.display()))
-                .await
-                .unwrap();
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM results WHERE at < $1")
-                .bind(now - 14 * 86_400 - 60)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            n
-        })
-    };
-    while old(()) > 0 {
+    while sql("SELECT COUNT(*) FROM results WHERE at < $1 - 14 * 86400 - 60") > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "compaction did not finish"
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    assert!(count("SELECT COUNT(*) FROM rollup_hourly") > 0);
+    assert!(sql("SELECT COUNT(*) FROM rollup_hourly") > 0);
     // SIGTERM is obeyed promptly.
     // SAFETY: a plain system call on our own child.
     unsafe {

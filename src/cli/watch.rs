@@ -61,7 +61,7 @@ pub struct WatchArgs {
     /// or `daily 03:00/30m`, in UTC. Repeatable; adds to watch.maintenance.
     #[arg(long = "maintenance", value_name = "WINDOW", value_parser = parse_window)]
     maintenance: Vec<liftoff::watch::maintenance::Window>,
-    /// How long raw results are kept (default: watch.retention.results, else 14d).
+    /// How long raw results are kept (default: watch.retention.results, else 1d).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     keep_results: Option<std::time::Duration>,
     /// How long hourly rollups are kept (default: watch.retention.hourly, else 90d).

@@ -80,7 +80,7 @@ pub struct WatchSection {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchRetentionSection {
-    /// Raw results (default 14d).
+    /// Raw results (default 1d).
     pub results: Option<Duration>,
     /// Hourly rollups (default 90d).
     pub hourly: Option<Duration>,

@@ -76,15 +76,30 @@ fn percent(value: Option<f64>) -> String {
 /// page stays small with thousands of checks.
 pub const HEALTHY_SHOWN: usize = 25;
 
-/// The checks the page lists, in the order it lists them: per environment, failing or unknown
-/// checks and those that changed state in the last day first, then up to [`HEALTHY_SHOWN`]
-/// healthy ones. Returns them with, per environment, how many healthy checks were left out.
+/// Checks needing attention (failing, unknown or changed in the last day) listed per environment
+/// at most: when thousands fail at once, the page still loads and the API lists them all.
+pub const ATTENTION_SHOWN: usize = 100;
+
+/// What the page leaves out of one environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    pub environment: String,
+    /// Healthy checks, unchanged for a day.
+    pub healthy: usize,
+    /// Checks needing attention beyond [`ATTENTION_SHOWN`].
+    pub attention: usize,
+}
+
+/// The checks the page lists, in the order it lists them: per environment, failing checks,
+/// then unknown ones and those that changed state in the last day (up to [`ATTENTION_SHOWN`]
+/// together), then up to [`HEALTHY_SHOWN`] healthy ones. Returns them with what each
+/// environment leaves out.
 pub fn shown<'a>(
     plan: &'a WatchPlan,
     statuses: &[CheckStatus],
     events: &[Event],
     now: i64,
-) -> (Vec<&'a super::plan::CheckSpec>, Vec<(String, usize)>) {
+) -> (Vec<&'a super::plan::CheckSpec>, Vec<LeftOut>) {
     let health: std::collections::HashMap<&str, Health> = statuses
         .iter()
         .map(|s| (s.check.as_str(), s.health))
@@ -100,21 +115,26 @@ pub fn shown<'a>(
     let mut out = Vec::new();
     let mut left_out = Vec::new();
     for environment in environments {
-        let checks = plan.checks.iter().filter(|c| c.environment == environment);
-        let (first, healthy): (Vec<_>, Vec<_>) = checks.partition(|c| {
+        let health_of = |c: &super::plan::CheckSpec| {
             health
                 .get(c.id.as_str())
                 .copied()
                 .unwrap_or(Health::Unknown)
-                != Health::Up
-                || changed.contains(c.id.as_str())
-        });
+        };
+        let checks = plan.checks.iter().filter(|c| c.environment == environment);
+        let (mut first, healthy): (Vec<_>, Vec<_>) =
+            checks.partition(|c| health_of(c) != Health::Up || changed.contains(c.id.as_str()));
+        // Failing before the rest; stable, so each group keeps the plan's order.
+        first.sort_by_key(|c| health_of(c) != Health::Down);
+        let attention = first.len().saturating_sub(ATTENTION_SHOWN);
+        first.truncate(ATTENTION_SHOWN);
         out.extend(first);
         out.extend(healthy.iter().take(HEALTHY_SHOWN).copied());
-        left_out.push((
-            environment.to_string(),
-            healthy.len().saturating_sub(HEALTHY_SHOWN),
-        ));
+        left_out.push(LeftOut {
+            environment: environment.to_string(),
+            healthy: healthy.len().saturating_sub(HEALTHY_SHOWN),
+            attention,
+        });
     }
     (out, left_out)
 }
@@ -141,7 +161,12 @@ pub fn render(
     let (listed, left_out) = shown(plan, statuses, events, now);
     let mut rows = String::new();
     let down_now = statuses.iter().filter(|s| s.health == Health::Down).count();
-    for (environment, more) in &left_out {
+    for LeftOut {
+        environment,
+        healthy: more,
+        attention,
+    } in &left_out
+    {
         rows.push_str(&format!("<h2>{}</h2>\n<table>\n<tr><th>check</th><th>endpoint</th><th>status</th><th>24 h</th><th>7 d</th><th>30 d</th><th>latency p50 / p95</th><th>certificate</th><th>last result</th></tr>\n", escape(environment)));
         for spec in listed.iter().filter(|c| c.environment == *environment) {
             let status = by_check.get(spec.id.as_str()).copied();
@@ -168,6 +193,12 @@ pub fn render(
                     _ => "–".into(),
                 },
                 last = status.map(|s| escape(&s.last_message)).unwrap_or_default(),
+            ));
+        }
+        if *attention > 0 {
+            rows.push_str(&format!(
+                "<tr><td colspan=\"9\" class=\"down\">and {attention} more checks failing, unknown or changed in the last day (<code>/api/status?environment={}&amp;health=down</code> lists the failing)</td></tr>\n",
+                escape(environment)
             ));
         }
         if *more > 0 {
@@ -418,11 +449,30 @@ mod tests {
             );
         }
         assert_eq!(
-            left_out.iter().map(|(_, n)| n).sum::<usize>(),
+            left_out.iter().map(|l| l.healthy).sum::<usize>(),
             10_000 - 11 - 2 * HEALTHY_SHOWN
         );
+        assert!(left_out.iter().all(|l| l.attention == 0));
         assert!(html.contains("more checks, all up and unchanged for a day"));
         assert!(html.contains("10 failing"));
+
+        // All of them failing at once: the page lists the first hundred of each environment.
+        let all_down: Vec<CheckStatus> = statuses
+            .iter()
+            .map(|s| CheckStatus {
+                health: Health::Down,
+                ..s.clone()
+            })
+            .collect();
+        let (listed, left_out) = shown(&plan, &all_down, &[], now);
+        assert_eq!(listed.len(), 2 * ATTENTION_SHOWN);
+        assert_eq!(
+            left_out.iter().map(|l| l.attention).sum::<usize>(),
+            10_000 - 2 * ATTENTION_SHOWN
+        );
+        let html = render("registry", "production: ready", &plan, &all_down, &[], &latencies, now);
+        assert!(html.len() < 200_000, "{} bytes", html.len());
+        assert!(html.contains("and 4900 more checks failing"), "{html}");
     }
 
     #[test]

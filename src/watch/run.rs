@@ -217,6 +217,7 @@ impl Watcher {
                         .await
                         .unwrap_or(false);
                     leader.store(held, std::sync::atomic::Ordering::SeqCst);
+                    watcher.store.set_recording(held);
                     tokio::select! {
                         _ = tokio::time::sleep(renew) => {}
                         _ = stop.changed() => return,

@@ -11,12 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
 
 /// How callers prove who they are: a bearer token, or HTTP Basic credentials. Both come from the
 /// environment (`LIFTOFF_WATCH_TOKEN`, `LIFTOFF_WATCH_USER` / `LIFTOFF_WATCH_PASSWORD`), never
@@ -566,13 +561,16 @@ struct StatusQuery {
 /// The most checks one page of `/api/status` holds.
 const STATUS_PAGE_MAX: usize = 1000;
 
+/// The checks a page of `/api/status` holds when `limit` is not given (about 30 KB).
+const STATUS_PAGE_DEFAULT: usize = 100;
+
 async fn status(
     State(app): State<App>,
     axum::extract::Query(query): axum::extract::Query<StatusQuery>,
 ) -> Response {
     let limit = query
         .limit
-        .unwrap_or(STATUS_PAGE_MAX)
+        .unwrap_or(STATUS_PAGE_DEFAULT)
         .clamp(1, STATUS_PAGE_MAX);
     let offset = query.offset.unwrap_or(0);
     match (app.store.statuses().await, app.store.pending_alerts().await) {
@@ -736,66 +734,16 @@ async fn heartbeat(
     }
 }
 
-/// Labels of every per-check series: bounded to check, environment and kind.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct CheckLabels {
-    check: String,
-    environment: String,
-    kind: String,
-}
-
+/// `/metrics` in the OpenMetrics text format. Written directly rather than through a metrics
+/// registry: a registry would hash 50,000 label sets into maps on every scrape only to print
+/// them, and the format is five lines of rules (names, `# HELP`/`# TYPE`, escaped label values,
+/// `# EOF`).
 async fn metrics(State(app): State<App>) -> Response {
     let (statuses, pending) = match (app.store.statuses().await, app.store.pending_alerts().await) {
         (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
-    let mut registry = Registry::with_prefix("liftoff");
-    let up = Family::<CheckLabels, Gauge>::default();
-    let latency = Family::<CheckLabels, Gauge>::default();
-    let expiry = Family::<CheckLabels, Gauge>::default();
-    let incidents = Family::<CheckLabels, Gauge>::default();
-    for spec in app.plan.checks.iter() {
-        let Some(status) = statuses.iter().find(|s| s.check == spec.id) else {
-            continue;
-        };
-        let labels = CheckLabels {
-            check: spec.id.clone(),
-            environment: spec.environment.clone(),
-            kind: spec.kind.as_str().to_string(),
-        };
-        up.get_or_create(&labels)
-            .set(i64::from(status.health == Health::Up));
-        incidents.get_or_create(&labels).set(status.incident);
-        if let Some(ms) = status.latency_ms {
-            latency.get_or_create(&labels).set(ms);
-        }
-        if let Some(at) = status.cert_expiry {
-            expiry.get_or_create(&labels).set(at);
-        }
-    }
-    let pending_gauge: Gauge<i64, AtomicI64> = Gauge::default();
-    pending_gauge.set(pending);
-    registry.register(
-        "check_up",
-        "1 when the check is healthy, 0 when failing",
-        up,
-    );
-    registry.register(
-        "check_latency_milliseconds",
-        "latency of the last run",
-        latency,
-    );
-    registry.register(
-        "certificate_expiry_timestamp_seconds",
-        "when the certificate expires (unix seconds)",
-        expiry,
-    );
-    registry.register("check_incidents", "incidents opened so far", incidents);
-    registry.register("alerts_pending", "alerts not yet delivered", pending_gauge);
-    let mut text = String::new();
-    if let Err(e) = prometheus_client::encoding::text::encode(&mut text, &registry) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response();
-    }
+    let text = exposition(&app.plan, &statuses, pending);
     (
         [(
             header::CONTENT_TYPE,
@@ -804,4 +752,156 @@ async fn metrics(State(app): State<App>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// The metrics text: per check one series of each family, labelled by the check alone; its
+/// environment and kind said once, in `liftoff_check_info` (joined in PromQL with
+/// `* on (check) group_left (environment, kind) liftoff_check_info`).
+fn exposition(plan: &WatchPlan, statuses: &[super::store::CheckStatus], pending: i64) -> String {
+    use std::fmt::Write;
+    let by_check: std::collections::HashMap<&str, &super::store::CheckStatus> =
+        statuses.iter().map(|s| (s.check.as_str(), s)).collect();
+    let known: Vec<(&super::plan::CheckSpec, &super::store::CheckStatus)> = plan
+        .checks
+        .iter()
+        .filter_map(|spec| by_check.get(spec.id.as_str()).map(|s| (spec, *s)))
+        .collect();
+    let labels: Vec<String> = known
+        .iter()
+        .map(|(spec, _)| label_value(&spec.id))
+        .collect();
+    let mut out = String::with_capacity(known.len() * 400 + 1024);
+    // Writing to a String cannot fail.
+    let mut family = |name: &str, help: &str, value: &dyn Fn(usize) -> Option<i64>| {
+        let _ = writeln!(out, "# HELP liftoff_{name} {help}.\n# TYPE liftoff_{name} gauge");
+        let mut number = itoa::Buffer::new();
+        for (i, label) in labels.iter().enumerate() {
+            if let Some(v) = value(i) {
+                for part in ["liftoff_", name, "{check=\"", label, "\"} ", number.format(v), "\n"] {
+                    out.push_str(part);
+                }
+            }
+        }
+    };
+    family(
+        "check_up",
+        "1 when the check is healthy, 0 when failing",
+        &|i| Some(i64::from(known[i].1.health == Health::Up)),
+    );
+    family("check_latency_milliseconds", "latency of the last run", &|i| {
+        known[i].1.latency_ms
+    });
+    family(
+        "certificate_expiry_timestamp_seconds",
+        "when the certificate expires (unix seconds)",
+        &|i| known[i].1.cert_expiry,
+    );
+    family("check_incidents", "incidents opened so far", &|i| {
+        Some(known[i].1.incident)
+    });
+    let _ = writeln!(
+        out,
+        "# HELP liftoff_check_info where a check belongs (always 1): its environment and kind.\n# TYPE liftoff_check_info gauge"
+    );
+    for ((spec, _), label) in known.iter().zip(&labels) {
+        let _ = writeln!(
+            out,
+            "liftoff_check_info{{check=\"{label}\",environment=\"{}\",kind=\"{}\"}} 1",
+            label_value(&spec.environment),
+            spec.kind.as_str()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP liftoff_alerts_pending alerts not yet delivered.\n# TYPE liftoff_alerts_pending gauge\nliftoff_alerts_pending {pending}\n# EOF"
+    );
+    out
+}
+
+/// A label value as the text format needs it: backslash, double quote and line feed escaped.
+fn label_value(text: &str) -> String {
+    if !text.contains(['\\', '"', '\n']) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::plan::{CheckKind, CheckSpec};
+    use crate::watch::store::CheckStatus;
+
+    fn spec(id: &str, environment: &str) -> CheckSpec {
+        CheckSpec {
+            id: id.to_string(),
+            environment: environment.to_string(),
+            kind: CheckKind::Health,
+            url: "https://api.example.org".into(),
+            endpoint_kind: crate::model::EndpointKind::Api,
+            path: Some("/health".into()),
+            condition: None,
+            http_url: None,
+            interval: std::time::Duration::from_secs(60),
+            heartbeat: None,
+            graded_paths: Vec::new(),
+        }
+    }
+
+    fn status(check: &str, health: Health) -> CheckStatus {
+        CheckStatus {
+            check: check.to_string(),
+            health,
+            since: 0,
+            last_at: 0,
+            last_message: String::new(),
+            incident: 2,
+            latency_ms: Some(31),
+            cert_expiry: None,
+            first_at: 0,
+        }
+    }
+
+    #[test]
+    fn metrics_name_each_check_once_per_family_and_where_it_belongs_once() {
+        let plan = WatchPlan {
+            checks: vec![
+                spec("production:health:https://api.example.org", "production"),
+                spec("staging:health:https://\"odd\"\\\n", "stag\"ing"),
+                spec("production:health:never-ran", "production"),
+            ],
+            channels: Vec::new(),
+        };
+        let statuses = [
+            status("production:health:https://api.example.org", Health::Up),
+            status("staging:health:https://\"odd\"\\\n", Health::Down),
+        ];
+        let text = exposition(&plan, &statuses, 3);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"liftoff_check_up{check=\"production:health:https://api.example.org\"} 1"), "{text}");
+        assert!(lines.contains(&"liftoff_check_up{check=\"staging:health:https://\\\"odd\\\"\\\\\\n\"} 0"), "{text}");
+        assert!(lines.contains(&"liftoff_check_info{check=\"production:health:https://api.example.org\",environment=\"production\",kind=\"health\"} 1"), "{text}");
+        assert!(lines.contains(&"liftoff_check_info{check=\"staging:health:https://\\\"odd\\\"\\\\\\n\",environment=\"stag\\\"ing\",kind=\"health\"} 1"), "{text}");
+        assert!(lines.contains(&"liftoff_check_latency_milliseconds{check=\"production:health:https://api.example.org\"} 31"));
+        assert!(lines.contains(&"liftoff_check_incidents{check=\"production:health:https://api.example.org\"} 2"));
+        assert!(lines.contains(&"liftoff_alerts_pending 3"));
+        // A check without a result has no series; no certificate, no expiry series.
+        assert!(!text.contains("never-ran"), "{text}");
+        assert!(!text.contains("certificate_expiry_timestamp_seconds{"), "{text}");
+        // Every family is declared once, and the text ends as OpenMetrics requires.
+        for family in ["check_up", "check_info", "check_latency_milliseconds", "check_incidents", "alerts_pending", "certificate_expiry_timestamp_seconds"] {
+            let declared = format!("# TYPE liftoff_{family} gauge");
+            assert_eq!(lines.iter().filter(|l| **l == declared).count(), 1, "{family}");
+        }
+        assert_eq!(lines.last(), Some(&"# EOF"));
+    }
 }

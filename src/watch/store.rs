@@ -120,11 +120,13 @@ pub struct Retention {
 }
 
 impl Default for Retention {
-    /// Raw results 14 days, hourly rollups 90 days, daily rollups and events 2 years.
+    /// Raw results one day, hourly rollups 90 days, daily rollups and events 2 years. A day of
+    /// raw results at 10,000 checks a minute is about 2.5 GB; the hourly rollups carry the
+    /// weeks after it (uptime, runs, failures, latency) at a sixtieth of the rows.
     fn default() -> Retention {
         const DAY: i64 = 86_400;
         Retention {
-            results: 14 * DAY,
+            results: DAY,
             hourly: 90 * DAY,
             daily: 730 * DAY,
             events: 730 * DAY,
@@ -181,6 +183,23 @@ pub struct StoredResult {
     pub message: String,
 }
 
+/// Every check's status, held in memory so that pages and `/metrics` at 10,000 checks never
+/// read the whole state table per request. The process that records results (the only one on
+/// SQLite, the leader on PostgreSQL) keeps it exact as it records; any other process re-reads
+/// it when it is older than [`BOARD_MAX_AGE`].
+#[derive(Debug, Default)]
+struct Board {
+    by_check: std::collections::BTreeMap<String, CheckStatus>,
+    /// What was last handed out, until a record changes something.
+    snapshot: Option<std::sync::Arc<Vec<CheckStatus>>>,
+    /// When it was last read from the database; `None` until it is (or after losing the writer's
+    /// role to another process).
+    loaded: Option<std::time::Instant>,
+}
+
+/// How stale the board of a process that does not record may get.
+const BOARD_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The watch database.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -191,6 +210,11 @@ pub struct Store {
     reader: AnyPool,
     /// PostgreSQL (several watchers may share it) rather than SQLite (one process).
     shared: bool,
+    /// Every check's status in memory (shared by the clones of this store).
+    board: std::sync::Arc<std::sync::Mutex<Board>>,
+    /// Whether this process records results, so its board is exact without re-reading: always
+    /// on SQLite; on PostgreSQL while it leads.
+    recording: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -220,6 +244,8 @@ impl Store {
             reader: pool.clone(),
             pool,
             shared: !sqlite,
+            board: Default::default(),
+            recording: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(sqlite)),
         };
         store.migrate().await?;
         if sqlite {
@@ -370,7 +396,87 @@ impl Store {
                 .doing("queue alert")?;
             }
         }
-        tx.commit().await.doing("commit")
+        tx.commit().await.doing("commit")?;
+        // The same as the statement above does to the row.
+        let mut board = self.lock_board();
+        if board.loaded.is_some() {
+            let entry = board
+                .by_check
+                .entry(check.to_string())
+                .or_insert_with(|| CheckStatus {
+                    check: check.to_string(),
+                    health: state.health,
+                    since: state.since,
+                    last_at: at,
+                    last_message: String::new(),
+                    incident: state.incident,
+                    latency_ms: None,
+                    cert_expiry: None,
+                    first_at: at,
+                });
+            entry.health = state.health;
+            entry.since = state.since;
+            entry.last_at = at;
+            entry.last_message = message.to_string();
+            entry.incident = state.incident;
+            entry.latency_ms = Some(latency_ms);
+            entry.cert_expiry = cert_expiry.or(entry.cert_expiry);
+            board.snapshot = None;
+        }
+        Ok(())
+    }
+
+    /// The board, even if a panic elsewhere poisoned its lock (it holds plain data, rebuilt
+    /// from the database when in doubt).
+    fn lock_board(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.board
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Tells the store whether this process records results (leads), so its board is exact;
+    /// on taking the role over, the board is read again once (the previous leader wrote it).
+    pub fn set_recording(&self, recording: bool) {
+        if !self.shared {
+            return;
+        }
+        let was = self
+            .recording
+            .swap(recording, std::sync::atomic::Ordering::SeqCst);
+        if recording && !was {
+            self.lock_board().loaded = None;
+        }
+    }
+
+    /// The current state of every check that has run, by id: from memory, read from the
+    /// database only the first time (and, in a process that does not record, when stale).
+    pub async fn statuses(&self) -> Result<std::sync::Arc<Vec<CheckStatus>>, StoreError> {
+        {
+            let mut board = self.lock_board();
+            let exact = self.recording.load(std::sync::atomic::Ordering::SeqCst);
+            let fresh = board
+                .loaded
+                .is_some_and(|at| exact || at.elapsed() < BOARD_MAX_AGE);
+            if fresh {
+                let Board {
+                    by_check, snapshot, ..
+                } = &mut *board;
+                let snapshot = snapshot
+                    .get_or_insert_with(|| std::sync::Arc::new(by_check.values().cloned().collect()))
+                    .clone();
+                return Ok(snapshot);
+            }
+        }
+        let read = self.read_statuses().await?;
+        let snapshot = std::sync::Arc::new(read);
+        let mut board = self.lock_board();
+        board.by_check = snapshot
+            .iter()
+            .map(|s| (s.check.clone(), s.clone()))
+            .collect();
+        board.snapshot = Some(snapshot.clone());
+        board.loaded = Some(std::time::Instant::now());
+        Ok(snapshot)
     }
 
     /// Takes or renews the lease `name` for `holder` until `now + ttl`, unless another holder's
@@ -508,8 +614,8 @@ impl Store {
             .collect()
     }
 
-    /// The current state of every check that has run, by id.
-    pub async fn statuses(&self) -> Result<Vec<CheckStatus>, StoreError> {
+    /// The current state of every check that has run, by id, as the database holds it.
+    async fn read_statuses(&self) -> Result<Vec<CheckStatus>, StoreError> {
         let rows = sqlx::query(
             "SELECT check_id, health, since, last_at, last_message, incident, last_latency, cert_expiry, first_at \
              FROM check_state ORDER BY check_id",
@@ -676,31 +782,39 @@ impl Store {
         let days_from = latest("SELECT MAX(day) FROM rollup_daily")
             .await?
             .map_or(today - 3 * DAY, |d| (d - DAY).max(today - 3 * DAY));
-        // Each step is its own short transaction: recording results never waits long for it.
-        sqlx::query(
-            "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
-             SELECT check_id, (at / 3600) * 3600, COUNT(*), SUM(1 - ok), SUM(latency_ms), MAX(latency_ms) \
-             FROM results WHERE at >= $1 AND at < $2 GROUP BY check_id, (at / 3600) * 3600 \
-             ON CONFLICT (check_id, hour) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
-             latency_total = excluded.latency_total, latency_max = excluded.latency_max",
-        )
-        .bind(hours_from)
-        .bind(this_hour)
-        .execute(&self.pool)
-        .await
-        .doing("roll up hours")?;
-        sqlx::query(
-            "INSERT INTO rollup_daily (check_id, day, runs, failures, latency_total, latency_max) \
-             SELECT check_id, (hour / 86400) * 86400, SUM(runs), SUM(failures), SUM(latency_total), MAX(latency_max) \
-             FROM rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY check_id, (hour / 86400) * 86400 \
-             ON CONFLICT (check_id, day) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
-             latency_total = excluded.latency_total, latency_max = excluded.latency_max",
-        )
-        .bind(days_from)
-        .bind(today)
-        .execute(&self.pool)
-        .await
-        .doing("roll up days")?;
+        // Figures are computed on the read connections (beside the writer, under WAL) one hour
+        // (day) at a time and written in short batches: recording results never waits for a
+        // scan of the history.
+        let mut hour = hours_from;
+        while hour < this_hour {
+            let rows = sqlx::query(
+                "SELECT check_id, COUNT(*), CAST(SUM(1 - ok) AS BIGINT), CAST(SUM(latency_ms) AS BIGINT), \
+                 MAX(latency_ms) FROM results WHERE at >= $1 AND at < $2 GROUP BY check_id",
+            )
+            .bind(hour)
+            .bind(hour + HOUR)
+            .fetch_all(&self.reader)
+            .await
+            .doing("sum up an hour of results")?;
+            self.write_rollups("rollup_hourly", "hour", hour, &rows)
+                .await?;
+            hour += HOUR;
+        }
+        let mut day = days_from;
+        while day < today {
+            let rows = sqlx::query(
+                "SELECT check_id, CAST(SUM(runs) AS BIGINT), CAST(SUM(failures) AS BIGINT), \
+                 CAST(SUM(latency_total) AS BIGINT), MAX(latency_max) FROM rollup_hourly \
+                 WHERE hour >= $1 AND hour < $2 GROUP BY check_id",
+            )
+            .bind(day)
+            .bind(day + DAY)
+            .fetch_all(&self.reader)
+            .await
+            .doing("sum up a day of hours")?;
+            self.write_rollups("rollup_daily", "day", day, &rows).await?;
+            day += DAY;
+        }
         // Raw results go at most 10,000 at a time, oldest first (by the `at` index), each slice a
         // short transaction of its own.
         let cutoff = now - retention.results;
@@ -709,7 +823,7 @@ impl Store {
                 "SELECT at FROM results WHERE at < $1 ORDER BY at LIMIT 1 OFFSET 10000",
             )
             .bind(cutoff)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await
             .doing("find the oldest results")?
             .map(|row| row.try_get(0).doing("at"))
@@ -742,6 +856,59 @@ impl Store {
                 .execute(&self.pool)
                 .await
                 .doing("delete old history")?;
+        }
+        Ok(())
+    }
+
+    /// Writes the figures of one period (`check_id`, runs, failures, latency total, latency
+    /// max per row) into a rollup table, replacing what it held for that period, 500 rows per
+    /// statement (each its own transaction, well under either database's parameter limit).
+    async fn write_rollups(
+        &self,
+        table: &'static str,
+        period_column: &'static str,
+        period: i64,
+        rows: &[AnyRow],
+    ) -> Result<(), StoreError> {
+        const PER_STATEMENT: usize = 500;
+        for chunk in rows.chunks(PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6
+                    )
+                })
+                .collect();
+            let statement = format!(
+                "INSERT INTO {table} (check_id, {period_column}, runs, failures, latency_total, latency_max) \
+                 VALUES {} ON CONFLICT (check_id, {period_column}) DO UPDATE SET runs = excluded.runs, \
+                 failures = excluded.failures, latency_total = excluded.latency_total, \
+                 latency_max = excluded.latency_max",
+                values.join(", ")
+            );
+            // Safe to assemble: the table and column names are this module's constants and every
+            // value is a bound parameter (`QueryBuilder` would write `?`, which PostgreSQL refuses).
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+            for row in chunk {
+                query = query
+                    .bind(row.try_get::<String, _>(0).doing("check_id")?)
+                    .bind(period)
+                    .bind(row.try_get::<i64, _>(1).doing("runs")?)
+                    .bind(row.try_get::<Option<i64>, _>(2).doing("failures")?.unwrap_or(0))
+                    .bind(row.try_get::<Option<i64>, _>(3).doing("latency total")?.unwrap_or(0))
+                    .bind(row.try_get::<Option<i64>, _>(4).doing("latency max")?.unwrap_or(0));
+            }
+            query
+                .execute(&self.pool)
+                .await
+                .doing(&format!("write {table}"))?;
         }
         Ok(())
     }

@@ -252,7 +252,24 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     assert!(body.contains("\"results\":[{"), "{body}");
     let (status, _, body) = get(api, "/metrics", Some("Bearer s3cret-token-for-tests"));
     assert_eq!(status, 200);
-    assert!(body.contains("liftoff_check_up{"), "{body}");
+    // One series per check, labelled by the check alone; where it belongs is said once.
+    let up: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("liftoff_check_up{"))
+        .collect();
+    assert!(!up.is_empty(), "{body}");
+    assert!(
+        up.iter()
+            .all(|l| l.starts_with("liftoff_check_up{check=\"") && !l.contains("environment=")),
+        "{body}"
+    );
+    assert_eq!(
+        body.lines()
+            .filter(|l| l.starts_with("liftoff_check_info{") && l.contains("environment=\"") && l.ends_with("} 1"))
+            .count(),
+        up.len(),
+        "{body}"
+    );
     assert!(
         body.contains("liftoff_certificate_expiry_timestamp_seconds{"),
         "{body}"
@@ -2218,4 +2235,307 @@ fn a_large_history_does_not_stall_recording_reading_or_stopping() {
         "{}",
         std::fs::read_to_string(&stderr).unwrap_or_default()
     );
+}
+
+/// Ten thousand checks a minute for 14 days, as the store holds them after those days: a day
+/// of raw results (and an hour more, which compaction must remove while the watcher serves),
+/// 14 days of hourly and daily rollups, state and events. Generated in the database itself.
+/// Then the watcher runs those 10,000 checks against a loopback server for over a minute.
+#[test]
+fn fourteen_days_at_ten_thousand_checks_a_minute_on_sqlite() {
+    let project = tempfile::tempdir().unwrap();
+    let db = project.path().join("watch.db");
+    history_at_scale(project, db.to_str().unwrap().to_string());
+}
+
+#[test]
+fn fourteen_days_at_ten_thousand_checks_a_minute_on_postgresql() {
+    let Some(db) = postgres_database() else {
+        return;
+    };
+    history_at_scale(tempfile::tempdir().unwrap(), db);
+}
+
+fn history_at_scale(project: tempfile::TempDir, db: String) {
+    const CHECKS: i64 = 10_000;
+    const HOUR: i64 = 3_600;
+    let postgres = db.starts_with("postgres");
+    let target = switchable_service(Arc::new(std::sync::atomic::AtomicU16::new(200)));
+    let base = format!("http://127.0.0.1:{target}");
+    let environment = |i: i64| if i % 2 == 0 { "production" } else { "staging" };
+    let mut manifest = String::from(
+        "service: fleet\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\nwatch:\n  checks:\n",
+    );
+    for i in 0..CHECKS {
+        manifest.push_str(&format!(
+            "    - {{url: \"{base}/t/{i}\", interval: 60s, environment: {}}}\n",
+            environment(i)
+        ));
+    }
+    std::fs::write(project.path().join("liftoff.yaml"), manifest).unwrap();
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let raw_from = now - 25 * HOUR;
+    let rollups_to = raw_from - raw_from.rem_euclid(HOUR);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pool = runtime.block_on(async {
+        // The watcher's own schema, then a plain pool for the test's statements.
+        liftoff::watch::store::Store::open(&db)
+            .await
+            .unwrap()
+            .close()
+            .await;
+        sqlx::any::install_default_drivers();
+        let url = if postgres {
+            db.clone()
+        } else {
+            format!("sqlite://{db}")
+        };
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap()
+    });
+    let scalar = |statement: &str| -> i64 {
+        runtime.block_on(async {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(statement.to_string()))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        })
+    };
+    let run = |statement: String| {
+        runtime.block_on(async {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+        })
+    };
+    // `n` rows numbered `i`, in either database's idiom.
+    let numbers = |n: i64| {
+        if postgres {
+            format!("(SELECT i FROM generate_series(0, {}) AS g(i)) AS n", n - 1)
+        } else {
+            format!(
+                "(WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) SELECT i FROM n) AS n",
+                n - 1
+            )
+        }
+    };
+    let check = |c: &str| {
+        format!(
+            "CASE WHEN ({c}) % 2 = 0 THEN 'production' ELSE 'staging' END || ':health:{base}/t/' || ({c})"
+        )
+    };
+    let generated = std::time::Instant::now();
+    // Indexes are built after the rows (as a sort, not 15 million insertions).
+    run("DROP INDEX results_by_check; DROP INDEX results_by_at".into());
+    run(format!(
+        "INSERT INTO results (check_id, at, ok, latency_ms, message, cert_expiry) \
+         SELECT {}, {raw_from} + (i / {CHECKS}) * 60 + (i % 60), CASE WHEN i % 997 = 0 THEN 0 ELSE 1 END, \
+         20 + i % 50, '/t/' || (i % {CHECKS}) || ' answers 200', NULL FROM {}",
+        check(&format!("i % {CHECKS}")),
+        numbers(25 * 60 * CHECKS)
+    ));
+    run(
+        "CREATE INDEX results_by_check ON results (check_id, at); CREATE INDEX results_by_at ON results (at)"
+            .into(),
+    );
+    run(format!(
+        "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
+         SELECT {}, {rollups_to} - {HOUR} * (336 - i % 336), 60, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END, 1800, 80 FROM {}",
+        check("i / 336"),
+        numbers(336 * CHECKS)
+    ));
+    run(format!(
+        "INSERT INTO rollup_daily (check_id, day, runs, failures, latency_total, latency_max) \
+         SELECT {}, {rollups_to} - {rollups_to} % 86400 - 86400 * (14 - i % 14), 1440, 1, 43200, 90 FROM {}",
+        check("i / 14"),
+        numbers(14 * CHECKS)
+    ));
+    run(format!(
+        "INSERT INTO check_state (check_id, health, failures, successes, incident, since, last_at, last_message, \
+         last_latency, cert_expiry, first_at) \
+         SELECT {}, 'up', 0, 5, 1, {raw_from}, {now} - 60, 'answers 200', 25, NULL, {raw_from} - 14 * 86400 FROM {}",
+        check("i"),
+        numbers(CHECKS)
+    ));
+    run(format!(
+        "INSERT INTO events (check_id, at, kind, incident, message) \
+         SELECT {}, {now} - 86400 * (i % 14) - 7200 + 600 * (i % 2), CASE WHEN i % 2 = 0 THEN 'down' ELSE 'recovered' END, \
+         1, 'generated' FROM {}",
+        check("(i / 2) * 50"),
+        numbers(400)
+    ));
+    if postgres {
+        // What autovacuum keeps up to date on a database that has run for days.
+        run("ANALYZE".into());
+    }
+    assert!(scalar("SELECT COUNT(*) FROM results") >= 25 * 60 * CHECKS);
+    eprintln!("history generated in {:?}", generated.elapsed());
+    runtime.block_on(pool.close());
+
+    let api = free_port();
+    let stderr = project.path().join("stderr.log");
+    let started_at = now + generated.elapsed().as_secs() as i64;
+    let mut daemon = KillOnDrop(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+            .arg("watch")
+            .arg(project.path())
+            .args(["--db", &db, "--listen", &format!("127.0.0.1:{api}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = daemon.0.id();
+    let resident_mb = || -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+            / 1024
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", api)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "watch did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let first = format!("production:health:{base}/t/0")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    // Every page, three times over the first minute (while the start-up compaction runs and
+    // all 10,000 checks take their first turn): each answers within a second, /metrics within
+    // 100 ms; the status page and the dashboard stay under 200 KB; memory under 100 MB.
+    let pages = [
+        ("/api/status", 1_000, 200_000),
+        ("/", 1_000, 200_000),
+        ("/metrics", 100, usize::MAX),
+        ("/api/status?health=down&environment=staging", 1_000, 200_000),
+        ("/api/status?kind=health&limit=1000&offset=9000", 1_000, usize::MAX),
+        (&format!("/api/checks/{first}/history"), 1_000, usize::MAX),
+        (&format!("/badge/{first}.svg"), 1_000, usize::MAX),
+        ("/api/openapi.json", 1_000, usize::MAX),
+        ("/healthz", 1_000, usize::MAX),
+    ];
+    let mut slowest = std::collections::BTreeMap::new();
+    for round in 0..3 {
+        let before = resident_mb();
+        assert!(before < 100, "{before} MB resident before serving");
+        for (path, limit_ms, max_bytes) in &pages {
+            let asked = std::time::Instant::now();
+            let (status, _, body) = get(api, path, None);
+            let took = asked.elapsed();
+            assert_eq!(status, 200, "{path}: {body}");
+            assert!(body.len() < *max_bytes, "{path}: {} bytes", body.len());
+            assert!(
+                took < std::time::Duration::from_millis(*limit_ms),
+                "{path} took {took:?} (round {round})"
+            );
+            let entry = slowest.entry(path.to_string()).or_insert(took);
+            *entry = (*entry).max(took);
+        }
+        let after = resident_mb();
+        assert!(after < 100, "{after} MB resident after serving");
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    }
+    eprintln!("slowest answers: {slowest:?}");
+    // A minute and a bit after start, every check has run and been recorded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let pool = runtime.block_on(async {
+        let url = if postgres {
+            db.clone()
+        } else {
+            format!("sqlite://{db}?mode=ro")
+        };
+        sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap()
+    });
+    let count = |statement: String| -> i64 {
+        runtime.block_on(async {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(statement))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        })
+    };
+    loop {
+        let recorded = count(format!(
+            "SELECT COUNT(DISTINCT check_id) FROM results WHERE at >= {started_at}"
+        ));
+        if recorded == CHECKS {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{recorded} of {CHECKS} checks recorded since start:\n{}",
+            std::fs::read_to_string(&stderr).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    // The hour past the day kept is gone, and the day's hours are rolled up.
+    assert_eq!(
+        count(format!(
+            "SELECT COUNT(*) FROM results WHERE at < {raw_from} + {HOUR} - 60"
+        )),
+        0,
+        "compaction did not remove the results past the day kept"
+    );
+    assert!(count(format!("SELECT COUNT(*) FROM rollup_hourly WHERE hour >= {rollups_to}")) >= 24 * CHECKS);
+    runtime.block_on(pool.close());
+    // SIGTERM is obeyed within 10 s.
+    // SAFETY: a plain system call on our own child.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGTERM);
+    }
+    let stopping = std::time::Instant::now();
+    while daemon.0.try_wait().unwrap().is_none() {
+        assert!(
+            stopping.elapsed() < std::time::Duration::from_secs(10),
+            "SIGTERM not obeyed within 10 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let log = std::fs::read_to_string(&stderr).unwrap_or_default();
+    assert!(!log.contains("error"), "{log}");
+    // The store after 14 days: under 5 GB.
+    let bytes: u64 = if postgres {
+        let pool = runtime.block_on(async {
+            sqlx::any::AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&db)
+                .await
+                .unwrap()
+        });
+        let size = runtime.block_on(async {
+            sqlx::query_scalar::<_, i64>("SELECT pg_database_size(current_database())")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        });
+        runtime.block_on(pool.close());
+        size as u64
+    } else {
+        std::fs::read_dir(project.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("watch.db"))
+            .map(|e| e.metadata().unwrap().len())
+            .sum()
+    };
+    eprintln!("store: {} MB", bytes / 1_000_000);
+    assert!(bytes < 5_000_000_000, "store holds {bytes} bytes");
 }

@@ -78,6 +78,15 @@ pub struct WatchArgs {
     /// leader) runs the checks and another takes over within this long when it dies.
     #[arg(long, default_value_t = 15, value_name = "SECS", value_parser = clap::value_parser!(i64).range(1..))]
     lease_seconds: i64,
+    /// With several watchers on one PostgreSQL: how many of the live ones must see a check fail
+    /// within its interval before it counts as failing (all of them, when fewer are alive).
+    /// Every watcher then probes every check; the leader judges and alerts, once.
+    #[arg(long, default_value_t = 1, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100))]
+    quorum: u32,
+    /// The local address probes leave from (one of this host's), e.g. to make watchers on one
+    /// host distinct vantage points or to choose an uplink.
+    #[arg(long, value_name = "IP")]
+    probe_source: Option<std::net::IpAddr>,
     /// Seconds a backup heartbeat may be late beyond the backup's `every` (default: a tenth of
     /// `every`, at least 300).
     #[arg(long, value_name = "SECS")]
@@ -286,8 +295,23 @@ fn settings(args: &WatchArgs, declared: &liftoff::model::WatchSettings) -> Setti
     }
 }
 
+/// Caps glibc's malloc arenas at two. glibc gives each thread that allocates its own arena
+/// (up to eight per core) and keeps what is freed in it; the watcher's database connections
+/// each run on a thread of their own, and with 10,000 checks the arenas held a third more
+/// memory than the live data, growing for as long as the process ran (measured: 87 MB after a
+/// minute against 57 MB with two arenas).
+fn bound_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before the runtime starts
+    // any thread, and a refusal (0) leaves glibc's default in place.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// Loads the manifest, plans the checks and runs them.
 pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
+    bound_allocator_arenas();
     let dir = &args.dir;
     if args.log_format == LogFormat::Json {
         // Only watch logs; it is the one command that runs for days.
@@ -318,14 +342,30 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
         .clone()
         .unwrap_or_else(|| dir.join("liftoff-watch.db").display().to_string());
     let options = args.probe.options();
-    let probe_client = Client::new(options.ca_file.as_deref(), options.timeouts)
+    let mut probe_client = Client::new(options.ca_file.as_deref(), options.timeouts)
         .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")))?;
+    if let Some(source) = args.probe_source {
+        // Bound here, once, so a typo fails at start rather than on every probe.
+        std::net::TcpListener::bind((source, 0)).map_err(|e| {
+            Failure::Other(anyhow::anyhow!(
+                "--probe-source {source}: not an address of this host ({e})"
+            ))
+        })?;
+        probe_client = probe_client.from_source(source);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
         let store = Store::open(&db).await.map_err(store_failure)?;
+        if args.quorum > 1 && !store.shared() {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "--quorum {} needs several watchers sharing a PostgreSQL store (--db postgres://...); \
+                 a SQLite file serves one watcher",
+                args.quorum
+            )));
+        }
         let watcher = Watcher {
             plan: Arc::new(plan),
             store: store.clone(),
@@ -355,6 +395,7 @@ pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
             retention: settings.retention,
             remind_every: settings.remind_every,
             env: Arc::new(|name: &str| std::env::var(name).ok()),
+            quorum: if args.once { 1 } else { args.quorum },
         };
         let outcome = if args.once {
             let (ran, delivered) = watcher.run_once().await.map_err(store_failure)?;

@@ -82,6 +82,8 @@ pub struct Client {
     timeouts: Timeouts,
     /// Refuse untrusted certificates instead of recording them (for sending, not probing).
     strict: bool,
+    /// The local address connections leave from (`--probe-source`), when not the system's choice.
+    source: Option<std::net::IpAddr>,
 }
 
 /// A problem with the client's own set-up (an unreadable `--ca-file`).
@@ -131,7 +133,16 @@ impl Client {
             verifier,
             timeouts,
             strict: false,
+            source: None,
         })
+    }
+
+    /// The same client, opening its connections from `source` (one of this host's addresses):
+    /// watchers on one host can then look like separate vantage points, and a host with several
+    /// uplinks can choose one.
+    pub fn from_source(mut self, source: std::net::IpAddr) -> Client {
+        self.source = Some(source);
+        self
     }
 
     /// The same client, refusing any certificate that is not trusted for its host: for sending
@@ -254,7 +265,27 @@ impl Client {
         let mut last = None;
         for addr in addrs {
             let shown = addr.to_string();
-            match tokio::time::timeout(self.timeouts.connect, TcpStream::connect(addr)).await {
+            let connecting = async {
+                match self.source {
+                    None => TcpStream::connect(addr).await,
+                    Some(source) if source.is_ipv4() != addr.is_ipv4() => Err(std::io::Error::new(
+                        std::io::ErrorKind::AddrNotAvailable,
+                        format!(
+                            "the probe source {source} cannot reach an address of another family"
+                        ),
+                    )),
+                    Some(source) => {
+                        let socket = if source.is_ipv4() {
+                            tokio::net::TcpSocket::new_v4()?
+                        } else {
+                            tokio::net::TcpSocket::new_v6()?
+                        };
+                        socket.bind(SocketAddr::new(source, 0))?;
+                        socket.connect(addr).await
+                    }
+                }
+            };
+            match tokio::time::timeout(self.timeouts.connect, connecting).await {
                 Ok(Ok(stream)) => {
                     // Probes are request/answer; Nagle only adds latency to the measurement.
                     let _ = stream.set_nodelay(true);

@@ -470,7 +470,15 @@ mod tests {
             left_out.iter().map(|l| l.attention).sum::<usize>(),
             10_000 - 2 * ATTENTION_SHOWN
         );
-        let html = render("registry", "production: ready", &plan, &all_down, &[], &latencies, now);
+        let html = render(
+            "registry",
+            "production: ready",
+            &plan,
+            &all_down,
+            &[],
+            &latencies,
+            now,
+        );
         assert!(html.len() < 200_000, "{} bytes", html.len());
         assert!(html.contains("and 4900 more checks failing"), "{html}");
     }

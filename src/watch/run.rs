@@ -49,6 +49,9 @@ pub struct Watcher {
     pub lease_secs: i64,
     /// Reads channel addresses (environment variables).
     pub env: EnvLookup,
+    /// Watchers (of those alive) that must see a check fail within one interval before it
+    /// counts as failing; 1 judges alone. Above 1, every watcher probes every check.
+    pub quorum: u32,
 }
 
 /// One check's run, as reported to the caller.
@@ -63,7 +66,53 @@ pub struct Ran {
 impl Watcher {
     /// Runs one check, records it, and queues an alert per channel if its health turned.
     pub async fn check_once(&self, spec: &CheckSpec) -> Result<Ran, StoreError> {
-        let outcome = match &spec.heartbeat {
+        let outcome = self.observe(spec).await?;
+        self.record_outcome(spec, outcome).await
+    }
+
+    /// Whether this check is judged by a quorum of watchers: network checks, when asked for.
+    /// (A heartbeat is a ping to whichever watcher is asked, read from the shared store.)
+    fn by_quorum(&self, spec: &CheckSpec) -> bool {
+        self.quorum > 1 && spec.heartbeat.is_none()
+    }
+
+    /// One watcher's turn at a check judged by quorum: it probes and keeps what it saw; the
+    /// leader then judges from what every live watcher saw within the interval, and records.
+    async fn quorum_turn(&self, spec: &CheckSpec, leads: bool) -> Option<Result<Ran, StoreError>> {
+        let own = checks::run(&self.probe_client, spec, &self.verdicts).await;
+        let at = store::now();
+        if let Err(e) = self
+            .store
+            .observe(&spec.id, &self.holder, at, own.ok, &own.message)
+            .await
+        {
+            return Some(Err(e));
+        }
+        if !leads {
+            return None;
+        }
+        let judged = async {
+            let live = self.store.live_watchers(at - self.lease_secs).await?;
+            // Watchers keep their own slots within the interval, so one turn of each lies within
+            // an interval (and its jitter) of now.
+            let window =
+                spec.interval.as_secs() as i64 + jitter_bound(spec.interval).as_secs() as i64 + 2;
+            let seen: Vec<store::Observation> = self
+                .store
+                .observations(&spec.id, at - window)
+                .await?
+                .into_iter()
+                .filter(|o| o.watcher != self.holder && live.contains(&o.watcher))
+                .collect();
+            let outcome = quorum_verdict(own, &seen, live.len(), self.quorum);
+            self.record_outcome(spec, outcome).await
+        };
+        Some(judged.await)
+    }
+
+    /// What this watcher sees of a check now: a probe, or a heartbeat's pings.
+    async fn observe(&self, spec: &CheckSpec) -> Result<Outcome, StoreError> {
+        Ok(match &spec.heartbeat {
             Some(heartbeat) => checks::judge_heartbeat(
                 heartbeat,
                 checks::Pings {
@@ -74,7 +123,11 @@ impl Watcher {
                 self.started_at,
             ),
             None => checks::run(&self.probe_client, spec, &self.verdicts).await,
-        };
+        })
+    }
+
+    /// Records an outcome: the check's next state, and an alert per channel if it turned.
+    async fn record_outcome(&self, spec: &CheckSpec, outcome: Outcome) -> Result<Ran, StoreError> {
         let at = store::now();
         let previous = self.store.state(&spec.id).await?;
         let (state, transition) = engine::step(&previous, outcome.ok, at, self.thresholds);
@@ -211,6 +264,16 @@ impl Watcher {
             tokio::spawn(async move {
                 let renew = Duration::from_millis((watcher.lease_secs.max(1) as u64) * 1000 / 3);
                 loop {
+                    if watcher.quorum > 1 {
+                        // Live watchers are those seen within a lease: the quorum counts them.
+                        if let Err(e) = watcher
+                            .store
+                            .see_watcher(&watcher.holder, store::now())
+                            .await
+                        {
+                            tracing::warn!(error = %e, "could not say this watcher is alive");
+                        }
+                    }
                     let held = watcher
                         .store
                         .acquire_lease("watch", &watcher.holder, store::now(), watcher.lease_secs)
@@ -226,26 +289,45 @@ impl Watcher {
             })
         };
         let mut tasks = tokio::task::JoinSet::new();
-        for spec in self.plan.checks.iter().cloned() {
-            let watcher = self.clone();
+        // One watcher shared by every check's task, each holding only its index into the plan:
+        // with 10,000 checks, a copy of each per task was tens of megabytes.
+        let shared = Arc::new(self.clone());
+        for index in 0..self.plan.checks.len() {
+            let watcher = shared.clone();
             let limit = limit.clone();
             let report = report.clone();
             let leader = leader.clone();
             let mut stop = stop_rx.clone();
             tasks.spawn(async move {
+                let spec = &watcher.plan.checks[index];
                 let mut next = tokio::time::Instant::now() + offset(&spec.id, spec.interval);
                 loop {
                     tokio::select! {
                         _ = tokio::time::sleep_until(next) => {}
                         _ = stop.changed() => return,
                     }
-                    if leader.load(std::sync::atomic::Ordering::SeqCst) {
-                        // A check still waiting for a permit when shutdown comes is skipped.
-                        let Ok(_permit) = limit.clone().acquire_owned().await else {
-                            return;
+                    let leads = leader.load(std::sync::atomic::Ordering::SeqCst);
+                    if leads || watcher.by_quorum(spec) {
+                        // A check still waiting for a permit when shutdown comes is skipped:
+                        // with thousands of checks, a backlog drained at shutdown would hold the
+                        // process for minutes.
+                        let _permit = tokio::select! {
+                            permit = limit.clone().acquire_owned() => match permit {
+                                Ok(permit) => permit,
+                                Err(_) => return,
+                            },
+                            _ = stop.changed() => return,
                         };
-                        let result = watcher.check_once(&spec).await;
-                        report(&result);
+                        // Boxed: a probe's state machine is kilobytes, and unboxed it would be
+                        // held inline by every idle check's task (10,000 checks: 150 MB).
+                        if watcher.by_quorum(spec) {
+                            if let Some(result) = Box::pin(watcher.quorum_turn(spec, leads)).await {
+                                report(&result);
+                            }
+                        } else {
+                            let result = Box::pin(watcher.check_once(spec)).await;
+                            report(&result);
+                        }
                     }
                     // A small jitter (up to 2% of the interval, at most 5 s) keeps checks that
                     // share a target from marching in lockstep.
@@ -310,10 +392,57 @@ impl Watcher {
     }
 }
 
-/// A random delay of up to 2% of `interval`, at most five seconds.
+/// The verdict of a quorum: `own` (this watcher's outcome) with what the other live watchers
+/// saw within the interval. The check fails when at least `quorum` of the live watchers (all of
+/// them, when fewer live) saw it fail; otherwise it passes, saying who saw it fail.
+pub fn quorum_verdict(
+    own: Outcome,
+    others: &[store::Observation],
+    live: usize,
+    quorum: u32,
+) -> Outcome {
+    let watchers = (others.len() + 1).max(live);
+    let needed = (quorum as usize).min(watchers).max(1);
+    let failing = usize::from(!own.ok) + others.iter().filter(|o| !o.ok).count();
+    let first_failure = if own.ok {
+        others
+            .iter()
+            .find(|o| !o.ok)
+            .map(|o| o.message.clone())
+            .unwrap_or_default()
+    } else {
+        own.message.clone()
+    };
+    if failing >= needed {
+        Outcome {
+            ok: false,
+            message: format!(
+                "{first_failure} (failing for {failing} of {watchers} watchers; quorum {needed})"
+            ),
+            ..own
+        }
+    } else if failing > 0 {
+        Outcome {
+            ok: true,
+            message: format!(
+                "failing for {failing} of {watchers} watchers only, below the quorum of {needed}: {first_failure}"
+            ),
+            ..own
+        }
+    } else {
+        own
+    }
+}
+
+/// The longest jitter added to `interval`: 2% of it, at most five seconds.
+fn jitter_bound(interval: Duration) -> Duration {
+    Duration::from_millis((interval.as_millis() as u64 / 50).min(5000))
+}
+
+/// A random delay of up to [`jitter_bound`].
 fn jitter(interval: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
-    let bound = (interval.as_millis() as u64 / 50).min(5000);
+    let bound = jitter_bound(interval).as_millis() as u64;
     if bound == 0 {
         return Duration::ZERO;
     }
@@ -337,6 +466,62 @@ fn offset(id: &str, interval: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seen(watcher: &str, ok: bool) -> store::Observation {
+        store::Observation {
+            watcher: watcher.into(),
+            at: 0,
+            ok,
+            message: if ok {
+                "answers 200".into()
+            } else {
+                format!("refused from {watcher}")
+            },
+        }
+    }
+
+    fn outcome(ok: bool) -> Outcome {
+        Outcome {
+            ok,
+            latency_ms: 7,
+            message: if ok {
+                "answers 200".into()
+            } else {
+                "refused from a".into()
+            },
+            cert_expiry: Some(99),
+        }
+    }
+
+    #[test]
+    fn a_quorum_fails_a_check_only_when_enough_live_watchers_see_it_fail() {
+        // One of three sees a failure: it passes, and says so.
+        let one = quorum_verdict(outcome(true), &[seen("b", false), seen("c", true)], 3, 2);
+        assert!(one.ok);
+        assert_eq!(
+            one.message,
+            "failing for 1 of 3 watchers only, below the quorum of 2: refused from b"
+        );
+        assert_eq!((one.latency_ms, one.cert_expiry), (7, Some(99)));
+        // Two of three: it fails, with the first failure's words.
+        let two = quorum_verdict(outcome(false), &[seen("b", false), seen("c", true)], 3, 2);
+        assert!(!two.ok);
+        assert_eq!(
+            two.message,
+            "refused from a (failing for 2 of 3 watchers; quorum 2)"
+        );
+        // Nobody sees a failure: this watcher's own outcome, untouched.
+        assert_eq!(
+            quorum_verdict(outcome(true), &[seen("b", true)], 2, 2),
+            outcome(true)
+        );
+        // Fewer watchers alive than the quorum: all of those alive must agree.
+        assert!(!quorum_verdict(outcome(false), &[], 1, 2).ok);
+        assert!(quorum_verdict(outcome(false), &[seen("b", true)], 2, 3).ok);
+        assert!(!quorum_verdict(outcome(false), &[seen("b", false)], 2, 3).ok);
+        // A quorum of one is a single watcher's verdict.
+        assert!(!quorum_verdict(outcome(true), &[seen("b", false)], 2, 1).ok);
+    }
 
     #[test]
     fn offsets_are_stable_and_within_the_interval() {

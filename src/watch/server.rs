@@ -142,6 +142,8 @@ struct App {
     service: Arc<str>,
     readiness: Arc<str>,
     failures: Arc<Failures>,
+    /// Each planned check's id as a metric label value, escaped once (by plan index).
+    labels: Arc<Vec<String>>,
 }
 
 /// Failed authentications a client may make in [`FAILURE_WINDOW`] before it is refused
@@ -213,8 +215,18 @@ pub fn router(
     service: &str,
     readiness: &str,
 ) -> Router {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        // Read every status once now, so the first page asked for does not pay for it.
+        let store = store.clone();
+        runtime.spawn(async move {
+            if let Err(e) = store.statuses().await {
+                tracing::warn!(error = %e, "could not read the checks' statuses");
+            }
+        });
+    }
     let app = App {
         store,
+        labels: Arc::new(plan.checks.iter().map(|c| label_value(&c.id)).collect()),
         plan,
         auth: Arc::new(auth),
         service: Arc::from(service),
@@ -523,9 +535,11 @@ async fn badge(State(app): State<App>, Path(id): Path<String>) -> Response {
     let Some(spec) = app.plan.checks.iter().find(|c| c.id == id) else {
         return (StatusCode::NOT_FOUND, format!("no check `{id}`\n")).into_response();
     };
-    // One check's state, not every check's.
-    let health = match app.store.state(&id).await {
-        Ok(state) => state.health,
+    // From the statuses held in memory (sorted by check): no wait for the database's writer.
+    let health = match app.store.statuses().await {
+        Ok(statuses) => statuses
+            .binary_search_by(|s| s.check.as_str().cmp(&id))
+            .map_or(Health::Unknown, |i| statuses[i].health),
         Err(e) => return internal(e),
     };
     (
@@ -743,7 +757,7 @@ async fn metrics(State(app): State<App>) -> Response {
         (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
-    let text = exposition(&app.plan, &statuses, pending);
+    let text = exposition(&app.plan, &app.labels, &statuses, pending);
     (
         [(
             header::CONTENT_TYPE,
@@ -757,27 +771,39 @@ async fn metrics(State(app): State<App>) -> Response {
 /// The metrics text: per check one series of each family, labelled by the check alone; its
 /// environment and kind said once, in `liftoff_check_info` (joined in PromQL with
 /// `* on (check) group_left (environment, kind) liftoff_check_info`).
-fn exposition(plan: &WatchPlan, statuses: &[super::store::CheckStatus], pending: i64) -> String {
+/// `labels` are the checks' ids as label values, by plan index.
+fn exposition(
+    plan: &WatchPlan,
+    labels: &[String],
+    statuses: &[super::store::CheckStatus],
+    pending: i64,
+) -> String {
     use std::fmt::Write;
-    let by_check: std::collections::HashMap<&str, &super::store::CheckStatus> =
-        statuses.iter().map(|s| (s.check.as_str(), s)).collect();
-    let known: Vec<(&super::plan::CheckSpec, &super::store::CheckStatus)> = plan
-        .checks
+    let joined = joined(plan, statuses);
+    let known: Vec<(&super::plan::CheckSpec, &super::store::CheckStatus)> = joined
         .iter()
-        .filter_map(|spec| by_check.get(spec.id.as_str()).map(|s| (spec, *s)))
+        .map(|(_, spec, status)| (*spec, *status))
         .collect();
-    let labels: Vec<String> = known
-        .iter()
-        .map(|(spec, _)| label_value(&spec.id))
-        .collect();
+    let labels: Vec<&str> = joined.iter().map(|(i, _, _)| labels[*i].as_str()).collect();
     let mut out = String::with_capacity(known.len() * 400 + 1024);
     // Writing to a String cannot fail.
     let mut family = |name: &str, help: &str, value: &dyn Fn(usize) -> Option<i64>| {
-        let _ = writeln!(out, "# HELP liftoff_{name} {help}.\n# TYPE liftoff_{name} gauge");
+        let _ = writeln!(
+            out,
+            "# HELP liftoff_{name} {help}.\n# TYPE liftoff_{name} gauge"
+        );
         let mut number = itoa::Buffer::new();
-        for (i, label) in labels.iter().enumerate() {
+        for (i, label) in labels.iter().copied().enumerate() {
             if let Some(v) = value(i) {
-                for part in ["liftoff_", name, "{check=\"", label, "\"} ", number.format(v), "\n"] {
+                for part in [
+                    "liftoff_",
+                    name,
+                    "{check=\"",
+                    label,
+                    "\"} ",
+                    number.format(v),
+                    "\n",
+                ] {
                     out.push_str(part);
                 }
             }
@@ -788,9 +814,11 @@ fn exposition(plan: &WatchPlan, statuses: &[super::store::CheckStatus], pending:
         "1 when the check is healthy, 0 when failing",
         &|i| Some(i64::from(known[i].1.health == Health::Up)),
     );
-    family("check_latency_milliseconds", "latency of the last run", &|i| {
-        known[i].1.latency_ms
-    });
+    family(
+        "check_latency_milliseconds",
+        "latency of the last run",
+        &|i| known[i].1.latency_ms,
+    );
     family(
         "certificate_expiry_timestamp_seconds",
         "when the certificate expires (unix seconds)",
@@ -815,6 +843,43 @@ fn exposition(plan: &WatchPlan, statuses: &[super::store::CheckStatus], pending:
         out,
         "# HELP liftoff_alerts_pending alerts not yet delivered.\n# TYPE liftoff_alerts_pending gauge\nliftoff_alerts_pending {pending}\n# EOF"
     );
+    out
+}
+
+/// Each planned check with its status, for those that have one. Both lists are sorted by id
+/// (the plan is built so, the store reads so), so they are merged rather than looked up.
+fn joined<'a>(
+    plan: &'a WatchPlan,
+    statuses: &'a [super::store::CheckStatus],
+) -> Vec<(
+    usize,
+    &'a super::plan::CheckSpec,
+    &'a super::store::CheckStatus,
+)> {
+    if !plan.checks.is_sorted_by(|a, b| a.id < b.id)
+        || !statuses.is_sorted_by(|a, b| a.check < b.check)
+    {
+        // Not expected; correct all the same.
+        let by_check: std::collections::HashMap<&str, &super::store::CheckStatus> =
+            statuses.iter().map(|s| (s.check.as_str(), s)).collect();
+        return plan
+            .checks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, spec)| by_check.get(spec.id.as_str()).map(|s| (i, spec, *s)))
+            .collect();
+    }
+    let mut out = Vec::with_capacity(plan.checks.len());
+    let mut statuses = statuses.iter().peekable();
+    for (i, spec) in plan.checks.iter().enumerate() {
+        while statuses
+            .next_if(|s| s.check.as_str() < spec.id.as_str())
+            .is_some()
+        {}
+        if let Some(status) = statuses.next_if(|s| s.check == spec.id) {
+            out.push((i, spec, status));
+        }
+    }
     out
 }
 
@@ -885,23 +950,62 @@ mod tests {
             status("production:health:https://api.example.org", Health::Up),
             status("staging:health:https://\"odd\"\\\n", Health::Down),
         ];
-        let text = exposition(&plan, &statuses, 3);
+        let labels: Vec<String> = plan.checks.iter().map(|c| label_value(&c.id)).collect();
+        let text = exposition(&plan, &labels, &statuses, 3);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines.contains(&"liftoff_check_up{check=\"production:health:https://api.example.org\"} 1"), "{text}");
-        assert!(lines.contains(&"liftoff_check_up{check=\"staging:health:https://\\\"odd\\\"\\\\\\n\"} 0"), "{text}");
+        assert!(
+            lines.contains(
+                &"liftoff_check_up{check=\"production:health:https://api.example.org\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines.contains(
+                &"liftoff_check_up{check=\"staging:health:https://\\\"odd\\\"\\\\\\n\"} 0"
+            ),
+            "{text}"
+        );
         assert!(lines.contains(&"liftoff_check_info{check=\"production:health:https://api.example.org\",environment=\"production\",kind=\"health\"} 1"), "{text}");
         assert!(lines.contains(&"liftoff_check_info{check=\"staging:health:https://\\\"odd\\\"\\\\\\n\",environment=\"stag\\\"ing\",kind=\"health\"} 1"), "{text}");
         assert!(lines.contains(&"liftoff_check_latency_milliseconds{check=\"production:health:https://api.example.org\"} 31"));
-        assert!(lines.contains(&"liftoff_check_incidents{check=\"production:health:https://api.example.org\"} 2"));
+        assert!(lines.contains(
+            &"liftoff_check_incidents{check=\"production:health:https://api.example.org\"} 2"
+        ));
         assert!(lines.contains(&"liftoff_alerts_pending 3"));
         // A check without a result has no series; no certificate, no expiry series.
         assert!(!text.contains("never-ran"), "{text}");
-        assert!(!text.contains("certificate_expiry_timestamp_seconds{"), "{text}");
+        assert!(
+            !text.contains("certificate_expiry_timestamp_seconds{"),
+            "{text}"
+        );
         // Every family is declared once, and the text ends as OpenMetrics requires.
-        for family in ["check_up", "check_info", "check_latency_milliseconds", "check_incidents", "alerts_pending", "certificate_expiry_timestamp_seconds"] {
+        for family in [
+            "check_up",
+            "check_info",
+            "check_latency_milliseconds",
+            "check_incidents",
+            "alerts_pending",
+            "certificate_expiry_timestamp_seconds",
+        ] {
             let declared = format!("# TYPE liftoff_{family} gauge");
-            assert_eq!(lines.iter().filter(|l| **l == declared).count(), 1, "{family}");
+            assert_eq!(
+                lines.iter().filter(|l| **l == declared).count(),
+                1,
+                "{family}"
+            );
         }
         assert_eq!(lines.last(), Some(&"# EOF"));
+        // Sorted (as plans and the store are), the same text by merging instead of looking up.
+        let mut sorted = plan.clone();
+        sorted.checks.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut statuses = statuses.to_vec();
+        statuses.sort_by(|a, b| a.check.cmp(&b.check));
+        let labels: Vec<String> = sorted.checks.iter().map(|c| label_value(&c.id)).collect();
+        let merged = exposition(&sorted, &labels, &statuses, 3);
+        let mut a: Vec<&str> = merged.lines().collect();
+        let mut b = lines.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
     }
 }

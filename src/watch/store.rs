@@ -98,7 +98,45 @@ const MIGRATIONS: &[(i64, &[&str])] = &[
             "CREATE INDEX IF NOT EXISTS events_by_at ON events (at)",
         ],
     ),
+    (
+        7,
+        &[
+            // With a quorum, what each watcher last saw of each check, and which watchers live.
+            "CREATE TABLE IF NOT EXISTS observations (check_id TEXT NOT NULL, watcher TEXT NOT NULL, \
+             at BIGINT NOT NULL, ok BIGINT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (check_id, watcher))",
+            "CREATE TABLE IF NOT EXISTS watchers (holder TEXT PRIMARY KEY, seen_at BIGINT NOT NULL)",
+        ],
+    ),
+    // From here on each result adds itself to its hour's rollup as it is recorded; compaction
+    // sums up raw results only for the hours before (when this version was applied).
+    (INCREMENTAL_ROLLUPS, &[]),
 ];
+
+/// The schema version from which hourly rollups are kept up to date by `record`.
+const INCREMENTAL_ROLLUPS: i64 = 8;
+
+/// The PostgreSQL advisory lock migrations run under (any constant no other program uses).
+const MIGRATION_LOCK: i64 = 0x6c69_6674_6f66;
+
+/// Connection options for `url` that log statements (and slow ones) at debug level only: a
+/// rollup that scans an hour of results is slow on purpose, on a connection of its own, and
+/// the watcher's log is for operators.
+fn quiet(url: &str) -> Result<sqlx::any::AnyConnectOptions, StoreError> {
+    use sqlx::ConnectOptions;
+    let options: sqlx::any::AnyConnectOptions = url.parse().doing("read the database address")?;
+    Ok(options
+        .log_statements(log::LevelFilter::Trace)
+        .log_slow_statements(log::LevelFilter::Debug, std::time::Duration::from_secs(1)))
+}
+
+/// What one watcher last saw of a check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    pub watcher: String,
+    pub at: i64,
+    pub ok: bool,
+    pub message: String,
+}
 
 /// Alerts to queue with a result: one per channel, all for the same (incident, kind).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,11 +266,24 @@ impl Store {
         } else {
             target.to_string()
         };
-        let pool = AnyPoolOptions::new()
+        let mut options = AnyPoolOptions::new()
             .max_connections(if sqlite { 1 } else { 8 })
-            .connect(&url)
-            .await
-            .doing("connect")?;
+            .acquire_slow_level(log::LevelFilter::Debug);
+        if sqlite {
+            // In WAL mode, `NORMAL` syncs at checkpoints instead of at every commit: a killed
+            // process still loses no committed result (only a power cut may lose the last
+            // ones), and the single writer keeps up with 10,000 checks a minute, which a sync
+            // per result did not. Set on every connection the pool opens (it is per connection).
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA synchronous=NORMAL")
+                        .execute(&mut *conn)
+                        .await
+                        .map(|_| ())
+                })
+            });
+        }
+        let pool = options.connect_with(quiet(&url)?).await.doing("connect")?;
         if sqlite {
             // WAL: readers never block the writer, and a killed process loses no committed row.
             sqlx::query("PRAGMA journal_mode=WAL")
@@ -251,7 +302,8 @@ impl Store {
         if sqlite {
             store.reader = AnyPoolOptions::new()
                 .max_connections(4)
-                .connect(&format!("sqlite://{target}?mode=ro"))
+                .acquire_slow_level(log::LevelFilter::Debug)
+                .connect_with(quiet(&format!("sqlite://{target}?mode=ro"))?)
                 .await
                 .doing("connect for reading")?;
         }
@@ -259,14 +311,39 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
+        // Watchers started together on a new PostgreSQL database would race to create the same
+        // tables (`CREATE TABLE IF NOT EXISTS` is not safe against a concurrent creator): one
+        // migrates at a time, under a session lock held on one connection. SQLite's single
+        // writer serialises them already.
+        let mut conn = self.pool.acquire().await.doing("connect to migrate")?;
+        if self.shared {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .doing("wait for other watchers' migrations")?;
+        }
+        let migrated = Self::migrate_on(&mut conn).await;
+        if self.shared {
+            // Released with the connection anyway, should this fail.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
+        }
+        migrated
+    }
+
+    async fn migrate_on(conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        use sqlx::Connection;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
         )
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await
         .doing("create schema_version")?;
         for (version, statements) in MIGRATIONS {
-            let mut tx = self.pool.begin().await.doing("begin migration")?;
+            let mut tx = conn.begin().await.doing("begin migration")?;
             let applied: Option<AnyRow> =
                 sqlx::query("SELECT version FROM schema_version WHERE version = $1")
                     .bind(*version)
@@ -343,6 +420,21 @@ impl Store {
         .execute(&mut *tx)
         .await
         .doing("insert result")?;
+        sqlx::query(
+            "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
+             VALUES ($1, $2, 1, $3, $4, $4) ON CONFLICT (check_id, hour) DO UPDATE SET \
+             runs = rollup_hourly.runs + 1, failures = rollup_hourly.failures + excluded.failures, \
+             latency_total = rollup_hourly.latency_total + excluded.latency_total, \
+             latency_max = CASE WHEN excluded.latency_max > rollup_hourly.latency_max \
+             THEN excluded.latency_max ELSE rollup_hourly.latency_max END",
+        )
+        .bind(check)
+        .bind(at - at.rem_euclid(3600))
+        .bind(i64::from(!ok))
+        .bind(latency_ms)
+        .execute(&mut *tx)
+        .await
+        .doing("add the result to its hour")?;
         sqlx::query(
             "INSERT INTO check_state (check_id, health, failures, successes, incident, since, last_at, last_message, \
              last_latency, cert_expiry, first_at) \
@@ -462,7 +554,9 @@ impl Store {
                     by_check, snapshot, ..
                 } = &mut *board;
                 let snapshot = snapshot
-                    .get_or_insert_with(|| std::sync::Arc::new(by_check.values().cloned().collect()))
+                    .get_or_insert_with(|| {
+                        std::sync::Arc::new(by_check.values().cloned().collect())
+                    })
                     .clone();
                 return Ok(snapshot);
             }
@@ -512,6 +606,89 @@ impl Store {
             .await
             .doing("read lease")?;
         Ok(row.try_get::<String, _>(0).doing("holder")? == holder)
+    }
+
+    /// Says this watcher is alive at `now` (every watcher does, a few times per lease).
+    pub async fn see_watcher(&self, holder: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO watchers (holder, seen_at) VALUES ($1, $2) \
+             ON CONFLICT (holder) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(holder)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .doing("record a live watcher")?;
+        Ok(())
+    }
+
+    /// The watchers seen at or after `since`.
+    pub async fn live_watchers(&self, since: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT holder FROM watchers WHERE seen_at >= $1 ORDER BY holder")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await
+            .doing("read live watchers")?;
+        rows.iter()
+            .map(|row| row.try_get(0).doing("holder"))
+            .collect()
+    }
+
+    /// Keeps what `watcher` saw of `check` at `at`, replacing what it saw before.
+    pub async fn observe(
+        &self,
+        check: &str,
+        watcher: &str,
+        at: i64,
+        ok: bool,
+        message: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO observations (check_id, watcher, at, ok, message) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (check_id, watcher) DO UPDATE SET at = excluded.at, ok = excluded.ok, \
+             message = excluded.message",
+        )
+        .bind(check)
+        .bind(watcher)
+        .bind(at)
+        .bind(i64::from(ok))
+        .bind(message)
+        .execute(&self.pool)
+        .await
+        .doing("record an observation")?;
+        Ok(())
+    }
+
+    /// What each watcher last saw of `check`, if it saw it at or after `since`, by watcher.
+    pub async fn observations(
+        &self,
+        check: &str,
+        since: i64,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT watcher, at, ok, message FROM observations WHERE check_id = $1 AND at >= $2 \
+             ORDER BY watcher",
+        )
+        .bind(check)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .doing("read observations")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Observation {
+                    watcher: row.try_get(0).doing("watcher")?,
+                    at: row.try_get(1).doing("at")?,
+                    ok: row.try_get::<i64, _>(2).doing("ok")? != 0,
+                    message: row.try_get(3).doing("message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether several processes may share this store (PostgreSQL).
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// Claims up to `limit` alerts due at `now` for delivery by this process: each is hidden from
@@ -785,8 +962,21 @@ impl Store {
         // Figures are computed on the read connections (beside the writer, under WAL) one hour
         // (day) at a time and written in short batches: recording results never waits for a
         // scan of the history.
+        // Hours recorded since rollups became incremental are complete already; only those
+        // before (a store from an earlier version) are summed up from their raw results.
+        let incremental_from: Option<i64> =
+            sqlx::query("SELECT applied_at FROM schema_version WHERE version = $1")
+                .bind(INCREMENTAL_ROLLUPS)
+                .fetch_optional(&self.reader)
+                .await
+                .doing("read when rollups became incremental")?
+                .map(|row| row.try_get(0).doing("applied_at"))
+                .transpose()?;
+        let sum_until = incremental_from.map_or(this_hour, |at| {
+            (at - at.rem_euclid(HOUR) + HOUR).min(this_hour)
+        });
         let mut hour = hours_from;
-        while hour < this_hour {
+        while hour < sum_until {
             let rows = sqlx::query(
                 "SELECT check_id, COUNT(*), CAST(SUM(1 - ok) AS BIGINT), CAST(SUM(latency_ms) AS BIGINT), \
                  MAX(latency_ms) FROM results WHERE at >= $1 AND at < $2 GROUP BY check_id",
@@ -812,7 +1002,8 @@ impl Store {
             .fetch_all(&self.reader)
             .await
             .doing("sum up a day of hours")?;
-            self.write_rollups("rollup_daily", "day", day, &rows).await?;
+            self.write_rollups("rollup_daily", "day", day, &rows)
+                .await?;
             day += DAY;
         }
         // Raw results go at most 10,000 at a time, oldest first (by the `at` index), each slice a
@@ -901,9 +1092,21 @@ impl Store {
                     .bind(row.try_get::<String, _>(0).doing("check_id")?)
                     .bind(period)
                     .bind(row.try_get::<i64, _>(1).doing("runs")?)
-                    .bind(row.try_get::<Option<i64>, _>(2).doing("failures")?.unwrap_or(0))
-                    .bind(row.try_get::<Option<i64>, _>(3).doing("latency total")?.unwrap_or(0))
-                    .bind(row.try_get::<Option<i64>, _>(4).doing("latency max")?.unwrap_or(0));
+                    .bind(
+                        row.try_get::<Option<i64>, _>(2)
+                            .doing("failures")?
+                            .unwrap_or(0),
+                    )
+                    .bind(
+                        row.try_get::<Option<i64>, _>(3)
+                            .doing("latency total")?
+                            .unwrap_or(0),
+                    )
+                    .bind(
+                        row.try_get::<Option<i64>, _>(4)
+                            .doing("latency max")?
+                            .unwrap_or(0),
+                    );
             }
             query
                 .execute(&self.pool)

@@ -265,7 +265,9 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     );
     assert_eq!(
         body.lines()
-            .filter(|l| l.starts_with("liftoff_check_info{") && l.contains("environment=\"") && l.ends_with("} 1"))
+            .filter(|l| l.starts_with("liftoff_check_info{")
+                && l.contains("environment=\"")
+                && l.ends_with("} 1"))
             .count(),
         up.len(),
         "{body}"
@@ -2279,7 +2281,8 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
         .unwrap()
         .as_secs() as i64;
     let raw_from = now - 25 * HOUR;
-    let rollups_to = raw_from - raw_from.rem_euclid(HOUR);
+    // Hourly rollups are kept as results are recorded: 14 days of them, up to this hour.
+    let this_hour = now - now.rem_euclid(HOUR);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -2351,13 +2354,13 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
     );
     run(format!(
         "INSERT INTO rollup_hourly (check_id, hour, runs, failures, latency_total, latency_max) \
-         SELECT {}, {rollups_to} - {HOUR} * (336 - i % 336), 60, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END, 1800, 80 FROM {}",
+         SELECT {}, {this_hour} - {HOUR} * (336 - i % 336), 60, CASE WHEN i % 97 = 0 THEN 1 ELSE 0 END, 1800, 80 FROM {}",
         check("i / 336"),
         numbers(336 * CHECKS)
     ));
     run(format!(
         "INSERT INTO rollup_daily (check_id, day, runs, failures, latency_total, latency_max) \
-         SELECT {}, {rollups_to} - {rollups_to} % 86400 - 86400 * (14 - i % 14), 1440, 1, 43200, 90 FROM {}",
+         SELECT {}, {this_hour} - {this_hour} % 86400 - 86400 * (14 - i % 14), 1440, 1, 43200, 90 FROM {}",
         check("i / 14"),
         numbers(14 * CHECKS)
     ));
@@ -2421,13 +2424,25 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
         ("/api/status", 1_000, 200_000),
         ("/", 1_000, 200_000),
         ("/metrics", 100, usize::MAX),
-        ("/api/status?health=down&environment=staging", 1_000, 200_000),
-        ("/api/status?kind=health&limit=1000&offset=9000", 1_000, usize::MAX),
+        (
+            "/api/status?health=down&environment=staging",
+            1_000,
+            200_000,
+        ),
+        (
+            "/api/status?kind=health&limit=1000&offset=9000",
+            1_000,
+            usize::MAX,
+        ),
         (&format!("/api/checks/{first}/history"), 1_000, usize::MAX),
         (&format!("/badge/{first}.svg"), 1_000, usize::MAX),
         ("/api/openapi.json", 1_000, usize::MAX),
         ("/healthz", 1_000, usize::MAX),
     ];
+    // The limits are the goal's for a release build; tests run a debug build, whose
+    // dependencies (hyper, sqlx, SQLite itself) are compiled without optimisation and take
+    // about three times as long. `scripts/compare-watch` measures the release build.
+    let slower = if cfg!(debug_assertions) { 3 } else { 1 };
     let mut slowest = std::collections::BTreeMap::new();
     for round in 0..3 {
         let before = resident_mb();
@@ -2439,9 +2454,12 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
             assert_eq!(status, 200, "{path}: {body}");
             assert!(body.len() < *max_bytes, "{path}: {} bytes", body.len());
             assert!(
-                took < std::time::Duration::from_millis(*limit_ms),
+                took < std::time::Duration::from_millis(*limit_ms * slower),
                 "{path} took {took:?} (round {round})"
             );
+            if path.starts_with("/badge/") {
+                assert!(body.contains("aria-label=\"health: up\""), "{body}");
+            }
             let entry = slowest.entry(path.to_string()).or_insert(took);
             *entry = (*entry).max(took);
         }
@@ -2494,7 +2512,12 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
         0,
         "compaction did not remove the results past the day kept"
     );
-    assert!(count(format!("SELECT COUNT(*) FROM rollup_hourly WHERE hour >= {rollups_to}")) >= 24 * CHECKS);
+    // Each result recorded since start was added to its hour as it was recorded.
+    assert!(
+        count(format!(
+            "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM rollup_hourly WHERE hour >= {this_hour}"
+        )) >= CHECKS
+    );
     runtime.block_on(pool.close());
     // SIGTERM is obeyed within 10 s.
     // SAFETY: a plain system call on our own child.
@@ -2538,4 +2561,208 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
     };
     eprintln!("store: {} MB", bytes / 1_000_000);
     assert!(bytes < 5_000_000_000, "store holds {bytes} bytes");
+}
+
+/// A loopback service that answers 503 to the source addresses in `refused` and 200 to others.
+fn service_refusing(refused: Arc<Mutex<Vec<std::net::IpAddr>>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let from = stream.peer_addr().map(|a| a.ip()).ok();
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let status = if from.is_some_and(|ip| refused.lock().unwrap().contains(&ip)) {
+                "503 Refused"
+            } else {
+                "200 OK"
+            };
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+            );
+        }
+    });
+    port
+}
+
+/// Three watchers on one PostgreSQL, each probing from its own loopback address, with a quorum
+/// of two: a target refusing one of them raises nothing; refusing two raises one alert; the
+/// leader killed mid-incident, the survivors send one recovery.
+#[test]
+fn a_quorum_of_watchers_alerts_once_when_enough_of_them_see_a_failure() {
+    let Some(db) = postgres_database() else {
+        return;
+    };
+    let refused: Arc<Mutex<Vec<std::net::IpAddr>>> = Arc::default();
+    let target = service_refusing(refused.clone());
+    let receiver = Receiver::start(0);
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        format!(
+            "service: shop\nenvironments:\n  production: {{kind: production}}\n\
+             monitoring:\n  channels: [{{webhook: LIFTOFF_TEST_HOOK}}]\n\
+             watch:\n  checks:\n    - {{url: \"http://127.0.0.1:{target}/health\", interval: 1s, environment: production}}\n"
+        ),
+    )
+    .unwrap();
+    let sources = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+    let mut watchers: Vec<KillOnDrop> = sources
+        .iter()
+        .map(|source| {
+            KillOnDrop(
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("liftoff"))
+                    .arg("watch")
+                    .arg(project.path())
+                    .args(["--db", &db, "--quorum", "2", "--probe-source", source])
+                    .args(["--failure-threshold", "2", "--success-threshold", "2"])
+                    .args(["--lease-seconds", "2"])
+                    .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+                    .env(
+                        "LIFTOFF_TEST_HOOK",
+                        format!("http://127.0.0.1:{}/", receiver.port),
+                    )
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let transitions = || -> Vec<String> {
+        receiver
+            .accepted
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let body = r.split_once("\n\n").map_or("", |(_, b)| b);
+                let json: serde_json::Value = serde_json::from_str(body).unwrap();
+                json["transition"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let wait_for = |what: &[&str], seconds: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while transitions() != what {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected alerts {what:?}, got {:?}",
+                transitions()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime
+        .block_on(liftoff::watch::store::Store::open(&db))
+        .unwrap();
+    let check = format!("production:health:http://127.0.0.1:{target}/health");
+    // All three probe and record what they saw.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let seen = runtime
+            .block_on(store.observations(&check, liftoff::watch::store::now() - 3))
+            .unwrap();
+        if seen.len() == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "observations: {seen:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // The leader (which alone would alert) refused, for many intervals: no alert, the check
+    // stays up.
+    let holder: String = runtime.block_on(async {
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&db)
+            .await
+            .unwrap();
+        let holder = sqlx::query_scalar("SELECT holder FROM leases WHERE name = 'watch'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        holder
+    });
+    let pid: u32 = holder.rsplit('/').next().unwrap().parse().unwrap();
+    let leading = watchers
+        .iter()
+        .position(|w| w.0.id() == pid)
+        .expect("the lease holder is one of the three");
+    refused.lock().unwrap().push(ip(sources[leading]));
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert_eq!(transitions(), Vec::<String>::new());
+    let state = runtime.block_on(store.state(&check)).unwrap();
+    assert_eq!(state.health.as_str(), "up");
+    let last = runtime.block_on(store.history(&check, 1)).unwrap();
+    assert!(
+        last[0].message.contains("below the quorum of 2"),
+        "{last:?}"
+    );
+
+    // Two refused: one alert, from one of the three.
+    refused.lock().unwrap().push(ip(sources[(leading + 1) % 3]));
+    wait_for(&["down"], 15);
+
+    // The leader dies mid-incident; the target recovers; one recovery follows.
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    let _ = watchers[leading].0.wait();
+    refused.lock().unwrap().clear();
+    wait_for(&["down", "recovered"], 25);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert_eq!(transitions(), ["down", "recovered"]);
+    runtime.block_on(store.close());
+}
+
+#[test]
+fn a_quorum_without_a_shared_store_and_a_foreign_probe_source_are_refused_at_start() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("liftoff.yaml"),
+        "service: shop\nenvironments:\n  production: {kind: production}\nwatch:\n  checks:\n    - {url: \"http://127.0.0.1:9/health\", environment: production}\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = liftoff()
+            .arg("watch")
+            .arg(project.path())
+            .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+            .args(extra)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stderr) = run(&["--quorum", "2"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--quorum 2 needs several watchers sharing a PostgreSQL store"),
+        "{stderr}"
+    );
+    // TEST-NET-1: never an address of this host.
+    let (code, stderr) = run(&["--probe-source", "192.0.2.1"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--probe-source 192.0.2.1: not an address of this host"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--quorum", "0"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--quorum"), "{stderr}");
 }

@@ -645,13 +645,48 @@ async fn status(
     }
 }
 
-async fn history(State(app): State<App>, Path(id): Path<String>) -> Response {
+/// A page of `/api/checks/<id>/history`.
+#[derive(serde::Deserialize)]
+struct HistoryQuery {
+    /// Results older than this (unix seconds): the previous page's `next_before`.
+    before: Option<i64>,
+    /// Only passed (`true`) or only failed (`false`) results.
+    ok: Option<bool>,
+    limit: Option<usize>,
+}
+
+async fn history(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<HistoryQuery>,
+) -> Response {
     if !app.plan.checks.iter().any(|c| c.id == id) {
-        return (StatusCode::NOT_FOUND, format!("no check `{id}`\n")).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            format!("no check `{}`\n", crate::escape::controls(&id)),
+        )
+            .into_response();
     }
-    match app.store.history(&id, 500).await {
+    let limit = query
+        .limit
+        .unwrap_or(STATUS_PAGE_DEFAULT)
+        .clamp(1, STATUS_PAGE_MAX);
+    match app
+        .store
+        .history_page(&id, query.before, query.ok, limit as i64)
+        .await
+    {
         Ok(results) => {
-            axum::Json(serde_json::json!({ "check": id, "results": results })).into_response()
+            // Where the next page starts, when this one is full.
+            let next_before = (results.len() == limit)
+                .then(|| results.last().map(|r| r.at))
+                .flatten();
+            axum::Json(serde_json::json!({
+                "check": id,
+                "results": results,
+                "next_before": next_before,
+            }))
+            .into_response()
         }
         Err(e) => internal(e),
     }

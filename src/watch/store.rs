@@ -771,10 +771,25 @@ impl Store {
 
     /// The latest results of a check, newest first.
     pub async fn history(&self, check: &str, limit: i64) -> Result<Vec<StoredResult>, StoreError> {
+        self.history_page(check, None, None, limit).await
+    }
+
+    /// A page of a check's results, newest first: those before `before` (unix seconds), only
+    /// passed or only failed ones when `ok` says which. One indexed range read.
+    pub async fn history_page(
+        &self,
+        check: &str,
+        before: Option<i64>,
+        ok: Option<bool>,
+        limit: i64,
+    ) -> Result<Vec<StoredResult>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, ok, latency_ms, message FROM results WHERE check_id = $1 ORDER BY at DESC LIMIT $2",
+            "SELECT at, ok, latency_ms, message FROM results WHERE check_id = $1 AND at < $2 \
+             AND ($3 < 0 OR ok = $3) ORDER BY at DESC LIMIT $4",
         )
         .bind(check)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(ok.map_or(-1, i64::from))
         .bind(limit)
         .fetch_all(&self.reader)
         .await
@@ -1228,6 +1243,26 @@ mod tests {
         assert!(store.due_alerts(400, 10).await.unwrap().is_empty());
         assert_eq!(store.pending_alerts().await.unwrap(), 0);
         assert_eq!(store.history("c", 5).await.unwrap().len(), 2);
+        // History a page at a time, from a cursor, and only failures.
+        let newest = store.history_page("c", None, None, 1).await.unwrap();
+        assert_eq!(newest.len(), 1);
+        let older = store
+            .history_page("c", Some(newest[0].at), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(older.len(), 1);
+        assert!(older[0].at < newest[0].at);
+        let failed = store
+            .history_page("c", None, Some(false), 10)
+            .await
+            .unwrap();
+        assert!(
+            !failed.is_empty() && failed.iter().all(|r| !r.ok),
+            "{failed:?}"
+        );
+        let passed = store.history_page("c", None, Some(true), 10).await.unwrap();
+        assert!(passed.iter().all(|r| r.ok), "{passed:?}");
+        assert_eq!(failed.len() + passed.len(), 2);
         // Rollups and retention: a day of old results becomes one daily row and goes.
         let day = 86_400;
         let now = 40 * day;

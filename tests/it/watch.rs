@@ -250,6 +250,17 @@ fn the_daemon_runs_checks_on_their_interval_and_stops_cleanly_on_sigterm() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"results\":[{"), "{body}");
+    // A page of one, with the cursor of the next.
+    let (status, _, body) = get(
+        api,
+        &format!("/api/checks/{id}/history?limit=1&ok=true"),
+        Some("Bearer s3cret-token-for-tests"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value =
+        serde_json::from_str(body.lines().find(|l| l.starts_with('{')).unwrap_or(&body)).unwrap();
+    assert_eq!(page["results"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(page["next_before"], page["results"][0]["at"], "{body}");
     let (status, _, body) = get(api, "/metrics", Some("Bearer s3cret-token-for-tests"));
     assert_eq!(status, 200);
     // One series per check, labelled by the check alone; where it belongs is said once.

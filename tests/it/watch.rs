@@ -1803,17 +1803,22 @@ impl Channels {
 }
 
 /// A plain-HTTP service whose `/health` answers the status in `status`.
-fn switchable_service(status: Arc<std::sync::atomic::AtomicU16>) -> u16 {
+/// A loopback HTTP service answering each request with the status `status_for` gives for the
+/// client's address (a body of `ok`, the connection closed).
+fn loopback_service(status_for: impl Fn(std::net::IpAddr) -> u16 + Send + 'static) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            let Ok(from) = stream.peer_addr() else {
+                continue;
+            };
             let mut reader = BufReader::new(stream);
             let mut line = String::new();
             while reader.read_line(&mut line).unwrap_or(0) > 2 {
                 line.clear();
             }
-            let code = status.load(std::sync::atomic::Ordering::SeqCst);
+            let code = status_for(from.ip());
             let mut stream = reader.into_inner();
             let _ = write!(
                 stream,
@@ -1822,6 +1827,11 @@ fn switchable_service(status: Arc<std::sync::atomic::AtomicU16>) -> u16 {
         }
     });
     port
+}
+
+/// A loopback service answering with whatever status `status` holds at the time.
+fn switchable_service(status: Arc<std::sync::atomic::AtomicU16>) -> u16 {
+    loopback_service(move |_| status.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 #[test]
@@ -2576,29 +2586,13 @@ fn history_at_scale(project: tempfile::TempDir, db: String) {
 
 /// A loopback service that answers 503 to the source addresses in `refused` and 200 to others.
 fn service_refusing(refused: Arc<Mutex<Vec<std::net::IpAddr>>>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let from = stream.peer_addr().map(|a| a.ip()).ok();
-            let mut reader = BufReader::new(stream);
-            let mut line = String::new();
-            while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                line.clear();
-            }
-            let status = if from.is_some_and(|ip| refused.lock().unwrap().contains(&ip)) {
-                "503 Refused"
-            } else {
-                "200 OK"
-            };
-            let mut stream = reader.into_inner();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-            );
+    loopback_service(move |from| {
+        if refused.lock().unwrap().contains(&from) {
+            503
+        } else {
+            200
         }
-    });
-    port
+    })
 }
 
 /// Three watchers on one PostgreSQL, each probing from its own loopback address, with a quorum

@@ -1,6 +1,8 @@
 //! Benchmarks of three generated deployments, each in a process of its own: a manifest of 200
 //! environments x 20 servers x 20 components, a Terraform root of 10,000 resources in 1,000 files
-//! (the corpus `scripts/compare` also gives checkov), and one 32 MB file of 182,000 resources.
+//! (the corpus `scripts/compare` also gives checkov), one 32 MB file of 182,000 resources, and
+//! roots of 20,000 and 200,000 resources in files of ten (the second must take under ten times the
+//! first). `LIFTOFF_BENCH_CASES=terraform-20k,terraform-200k` runs only the cases named.
 //! Prints the median wall time of the full check and of reading alone, each case's peak resident
 //! memory, and the large file's per-resource cost against the 10,000-resource corpus. Run with
 //! `cargo bench --bench check`.
@@ -259,6 +261,22 @@ fn run_case(case: &str) {
                 Some(10_000),
             );
         }
+        "terraform-20k" | "terraform-200k" => {
+            let files = if case == "terraform-20k" {
+                2_000
+            } else {
+                20_000
+            };
+            let (dir, mb) = write_project(case, terraform_corpus(files, 1).into_iter());
+            measure(
+                &format!(
+                    "{case}: {mb:.1} MB, {} resources in {files} files",
+                    files * 10
+                ),
+                &dir,
+                Some(files * 10),
+            );
+        }
         "large" => {
             let (dir, mb) = write_project("large", terraform_corpus(1, 18_200).into_iter());
             measure(
@@ -284,7 +302,20 @@ fn main() {
     }
     let me = std::env::current_exe().expect("the bench binary");
     let mut per_resource = std::collections::HashMap::new();
-    for case in ["manifest", "terraform", "large"] {
+    let cases: Vec<String> = match std::env::var("LIFTOFF_BENCH_CASES") {
+        Ok(list) => list.split(',').map(str::to_string).collect(),
+        Err(_) => [
+            "manifest",
+            "terraform",
+            "large",
+            "terraform-20k",
+            "terraform-200k",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    };
+    for case in &cases {
+        let case = case.as_str();
         let out = std::process::Command::new(&me)
             .env("LIFTOFF_BENCH_CASE", case)
             .output()
@@ -303,8 +334,18 @@ fn main() {
                 .and_then(|n| n.parse::<f64>().ok())
         };
         if let (Some(us), Some(mb)) = (number("per resource:"), number("peak resident memory:")) {
-            per_resource.insert(case, (us, mb));
+            per_resource.insert(case.to_string(), (us, mb));
         }
+    }
+    if let (Some(small), Some(large)) = (
+        per_resource.get("terraform-20k"),
+        per_resource.get("terraform-200k"),
+    ) {
+        // Per-resource times, so the whole-check ratio is ten times their ratio.
+        println!(
+            "200,000 / 20,000 resources in files of ten: time x{:.2} (goal: under x10, linear)",
+            10.0 * large.0 / small.0
+        );
     }
     if let (Some(small), Some(large)) = (per_resource.get("terraform"), per_resource.get("large")) {
         let kb = |(_, mb): (f64, f64), n: f64| mb * 1024.0 / n;

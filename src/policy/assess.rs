@@ -49,6 +49,8 @@ pub struct RuleResult {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// What decided the result: a problem found somewhere, or a question nobody answered yet.
+    pub decided_by: DecidedBy,
     #[serde(skip_serializing_if = "crate::model::SortedMap::is_empty")]
     pub evidence: crate::model::SortedMap<Json>,
     pub remediation: &'static str,
@@ -65,7 +67,64 @@ pub struct RuleResult {
     pub levels: [Requirement; 3],
 }
 
+/// What decided a result. A result decided by nothing is a question: a fact no file tells and
+/// nobody has declared yet. It still blocks a stage that requires it, but reports keep it apart
+/// from the problems found in the files, so the real findings are not buried under questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DecidedBy {
+    /// A deployment file (Terraform, compose, Kubernetes, ...).
+    File,
+    /// A live probe.
+    Live,
+    /// A fact declared in liftoff.yaml.
+    Manifest,
+    /// Nothing: the fact is not evidenced anywhere (or a live check was not run).
+    None,
+}
+
+impl DecidedBy {
+    /// From a finding's status, origin and evidence.
+    fn of(finding: &Finding) -> DecidedBy {
+        let unanswered = finding
+            .evidence
+            .get("evidenced")
+            .is_some_and(|v| *v == Json::Bool(false));
+        if unanswered || finding.status == Status::Skipped {
+            return DecidedBy::None;
+        }
+        let is_manifest = |l: &Location| {
+            let name = l.path.rsplit('/').next().unwrap_or_default();
+            name == "liftoff.yaml" || name == "liftoff.yml"
+        };
+        match &finding.origin {
+            Some(crate::model::Origin::Probe { .. }) => DecidedBy::Live,
+            Some(crate::model::Origin::Declared(_)) => DecidedBy::Manifest,
+            Some(crate::model::Origin::Derived { from: Some(l), .. }) if is_manifest(l) => {
+                DecidedBy::Manifest
+            }
+            // A judgement over what was read (a resource, or the absence of one) is the files'.
+            _ => DecidedBy::File,
+        }
+    }
+
+    /// How JSON and the reports name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::File => "file",
+            DecidedBy::Live => "live",
+            DecidedBy::Manifest => "manifest",
+            DecidedBy::None => "none",
+        }
+    }
+}
+
 impl RuleResult {
+    /// Whether this result is an open question (decided by nothing) rather than a problem.
+    pub fn is_question(&self) -> bool {
+        self.decided_by == DecidedBy::None && self.status.blocks()
+    }
+
     /// Whether this result blocks `stage`.
     pub fn blocks(&self, stage: Stage) -> bool {
         self.levels[stage.index()] == Requirement::Required
@@ -90,8 +149,49 @@ pub struct Summary {
     pub error: usize,
     /// Results that block the target stage.
     pub blocking: usize,
+    /// Of those, the problems: decided by a file, a probe or a declared fact.
+    pub problems: usize,
+    /// Of those, the open questions: facts nobody has declared yet.
+    pub questions: usize,
+    /// Blocking problems and open questions at each stage.
+    pub stages: PerStage,
     /// Share of judged results (pass, fail, error) that pass, in percent.
     pub score: u32,
+}
+
+/// Blocking problems and open questions at one stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct StageCount {
+    pub problems: usize,
+    pub questions: usize,
+}
+
+/// [`StageCount`] for each stage, named as JSON names the stages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct PerStage {
+    pub staging: StageCount,
+    #[serde(rename = "soft-launch")]
+    pub soft_launch: StageCount,
+    pub production: StageCount,
+}
+
+impl PerStage {
+    /// The counts at `stage`.
+    pub fn at(&self, stage: Stage) -> StageCount {
+        match stage {
+            Stage::Staging => self.staging,
+            Stage::SoftLaunch => self.soft_launch,
+            Stage::Production => self.production,
+        }
+    }
+
+    fn at_mut(&mut self, stage: Stage) -> &mut StageCount {
+        match stage {
+            Stage::Staging => &mut self.staging,
+            Stage::SoftLaunch => &mut self.soft_launch,
+            Stage::Production => &mut self.production,
+        }
+    }
 }
 
 /// The outcome of `liftoff check`.
@@ -177,6 +277,7 @@ fn to_result(
 ) -> RuleResult {
     let meta = resolved.rule.meta();
     let location = finding.origin.as_ref().and_then(|o| o.location().cloned());
+    let decided_by = DecidedBy::of(&finding);
     let fingerprint = super::baseline::fingerprint(
         meta.id,
         finding.environment.as_deref(),
@@ -241,6 +342,7 @@ fn to_result(
         environment: finding.environment,
         message,
         location,
+        decided_by,
         evidence,
         remediation: meta.remediation,
         waiver: waiver_note.map(Box::new),
@@ -571,7 +673,20 @@ fn tally(results: &[RuleResult], stage: Stage, assessed: [bool; 3]) -> ([bool; 3
         if r.blocks(stage) {
             summary.blocking += 1;
         }
+        for at in Stage::ALL {
+            if r.blocks(at) {
+                let count = summary.stages.at_mut(at);
+                if r.is_question() {
+                    count.questions += 1;
+                } else {
+                    count.problems += 1;
+                }
+            }
+        }
     }
+    let target = summary.stages.at(stage);
+    summary.problems = target.problems;
+    summary.questions = target.questions;
     let judged = summary.pass + summary.fail + summary.error;
     summary.score = (summary.pass * 100 + judged / 2)
         .checked_div(judged)

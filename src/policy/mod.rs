@@ -8,7 +8,10 @@ mod waivers;
 
 pub use crate::glob::glob_match;
 pub use crate::secrets::{is_secret_key, redact};
-pub use assess::{Assessment, Enforcement, Options, RuleResult, Summary, WaiverNote, assess};
+pub use assess::{
+    Assessment, DecidedBy, Enforcement, Options, PerStage, RuleResult, StageCount, Summary,
+    WaiverNote, assess,
+};
 pub use baseline::{Baseline, BaselineEntry, BaselineState, BaselineSummary, fingerprint};
 pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, WaiverPolicy, load_profile};
 pub use waivers::{WaiverState, WaiverStatus, waiver_states};

@@ -44,7 +44,9 @@ pub fn to_codeclimate(a: &Assessment) -> String {
                 crate::rules::Pillar::Cost => "Performance",
                 _ => "Bug Risk",
             }],
-            severity: if r.blocks(a.stage) {
+            severity: if r.is_question() {
+                "info"
+            } else if r.blocks(a.stage) {
                 if r.status == Status::Error {
                     "critical"
                 } else {

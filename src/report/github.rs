@@ -29,13 +29,17 @@ pub fn to_github(a: &Assessment) -> String {
         {
             continue;
         }
-        let level = if r.blocks(a.stage) {
+        // An open question annotates no line (the manifest that would answer it may not exist).
+        let question = r.is_question();
+        let level = if question {
+            "notice"
+        } else if r.blocks(a.stage) {
             "error"
         } else {
             "warning"
         };
         let mut properties = Vec::new();
-        if let Some(l) = &r.location {
+        if let Some(l) = r.location.as_ref().filter(|_| !question) {
             properties.push(format!("file={}", property(&l.path)));
             if l.line > 0 {
                 properties.push(format!("line={}", l.line));

@@ -188,7 +188,7 @@ pub fn to_html(a: &Assessment) -> String {
         } else if v.ready {
             "ready".to_string()
         } else {
-            format!("not ready: {} blocking", v.blocking)
+            format!("not ready: {}", v.counts())
         };
         let _ = write!(
             out,
@@ -208,11 +208,12 @@ pub fn to_html(a: &Assessment) -> String {
     let _ = writeln!(out, "<h2>Results by pillar</h2>{}", chart(a));
     let ordered = reading_order(a);
     let head = "<table><colgroup><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:16%\"><col style=\"width:20%\"><col style=\"width:35%\"><col style=\"width:14%\"></colgroup><thead><tr><th>status</th><th>level</th><th>rule</th><th>target</th><th>finding</th><th>where</th></tr></thead><tbody>";
+    // Problems first; questions (facts nobody has declared yet) in a checklist of their own.
     let findings: Vec<&&RuleResult> = ordered
         .iter()
-        .filter(|r| r.status.blocks() || r.status == Status::Waived)
+        .filter(|r| (r.status.blocks() && !r.is_question()) || r.status == Status::Waived)
         .collect();
-    let _ = writeln!(out, "<h2>Findings ({})</h2>", findings.len());
+    let _ = writeln!(out, "<h2>Problems ({})</h2>", findings.len());
     if findings.is_empty() {
         out.push_str("<p>No failures.</p>");
     } else {
@@ -221,6 +222,45 @@ pub fn to_html(a: &Assessment) -> String {
             row(&mut out, r);
         }
         out.push_str("</tbody></table>");
+    }
+    let questions = super::questions(a);
+    if !questions.is_empty() {
+        let blocking = questions.iter().filter(|q| q.blocking).count();
+        let _ = writeln!(
+            out,
+            "<h2>Open questions ({} open, {blocking} required for {})</h2><p class=\"muted\">Facts no file here tells; {}</p><ul class=\"questions\">",
+            questions.len(),
+            a.stage,
+            if a.manifest.is_some() {
+                "answer them in liftoff.yaml under the keys shown."
+            } else {
+                "<code>liftoff init</code> writes each into a new liftoff.yaml as a commented key to answer."
+            }
+        );
+        for q in &questions {
+            let asked: Vec<String> = q
+                .asked_by
+                .iter()
+                .map(|(rule, target)| format!("<code>{}</code> {}", escape(rule), escape(target)))
+                .collect();
+            let or = q
+                .or_provide
+                .as_deref()
+                .map(|p| format!(" (or provide {})", prose(p)))
+                .unwrap_or_default();
+            let level = if q.blocking {
+                ""
+            } else {
+                " <em>(recommended)</em>"
+            };
+            let _ = write!(
+                out,
+                "<li>{}{or}{level}: {}</li>",
+                prose(&q.fact),
+                asked.join(", ")
+            );
+        }
+        out.push_str("</ul>");
     }
     let _ = writeln!(out, "<h2>All results ({})</h2>{head}", a.results.len());
     for r in &ordered {

@@ -6,7 +6,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 
 /// Renders JUnit XML. Blocking or warning failures are `<failure>`, errors `<error>`, and waived,
-/// skipped and not-applicable results `<skipped>` (with the reason).
+/// skipped and not-applicable results and open questions `<skipped>` (with the reason).
 pub fn to_junit(a: &Assessment) -> String {
     let mut report = Report::new(format!("liftoff {} ({})", a.service, a.stage));
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
@@ -19,6 +19,17 @@ pub fn to_junit(a: &Assessment) -> String {
             {
                 let mut s = TestCaseStatus::skipped();
                 s.set_message(format!("in the baseline: {}", r.message));
+                s
+            }
+            // An open question is not a failure of the deployment: a note the reader answers.
+            Status::Fail if r.is_question() => {
+                let mut s = TestCaseStatus::skipped();
+                let blocks = if r.blocks(a.stage) {
+                    format!(" (blocks {} until answered)", a.stage)
+                } else {
+                    String::new()
+                };
+                s.set_message(format!("open question{blocks}: {}", r.message));
                 s
             }
             Status::Fail | Status::Error => {

@@ -23,11 +23,14 @@ pub fn to_markdown(a: &Assessment) -> String {
         "## liftoff: `{}` is {verdict} for {}\n",
         a.service, a.stage
     );
-    let _ = writeln!(out, "| stage | verdict | blocking |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| stage | verdict | problems | open questions |\n|---|---|---|---|"
+    );
     for v in stage_verdicts(a) {
         let _ = writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {} | {} | {} |",
             v.stage,
             if !v.assessed {
                 "⚠️ not assessed"
@@ -36,7 +39,8 @@ pub fn to_markdown(a: &Assessment) -> String {
             } else {
                 "❌ not ready"
             },
-            v.blocking
+            v.problems,
+            v.questions
         );
     }
     let s = &a.summary;
@@ -48,16 +52,14 @@ pub fn to_markdown(a: &Assessment) -> String {
     if let Some(line) = super::baseline_line(a) {
         let _ = writeln!(out, "{}\n", cell(&line));
     }
-    let blocking: Vec<_> = reading_order(a)
-        .into_iter()
-        .filter(|r| r.blocks(a.stage))
-        .collect();
-    if !blocking.is_empty() {
+    // Problems first, with where and how to fix them; questions (facts nobody has declared yet)
+    // after them as a checklist, never mixed in.
+    let table = |out: &mut String, rows: &[&crate::policy::RuleResult]| {
         let _ = writeln!(
             out,
-            "### Blocking findings\n\n| rule | target | finding | where |\n|---|---|---|---|"
+            "| rule | target | finding | where | fix |\n|---|---|---|---|---|"
         );
-        for r in &blocking {
+        for r in rows {
             let at = r
                 .location
                 .as_ref()
@@ -65,39 +67,70 @@ pub fn to_markdown(a: &Assessment) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {at} |",
+                "| `{}` | `{}` | {} | {at} | {} |",
                 r.rule,
                 cell(&shown_target(r)),
-                cell(&r.message)
+                cell(&r.message),
+                cell(r.remediation)
             );
         }
+    };
+    let problems: Vec<_> = reading_order(a)
+        .into_iter()
+        .filter(|r| r.blocks(a.stage) && !r.is_question())
+        .collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "### Problems blocking {}\n", a.stage);
+        table(&mut out, &problems);
         out.push('\n');
     }
     let warnings: Vec<_> = reading_order(a)
         .into_iter()
-        .filter(|r| r.warns(a.stage))
+        .filter(|r| r.warns(a.stage) && !r.is_question())
         .collect();
     if !warnings.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>{} warning(s)</summary>\n\n| rule | target | finding | where |\n|---|---|---|---|",
+            "<details><summary>{} warning(s)</summary>\n",
             warnings.len()
         );
-        for r in &warnings {
-            let at = r
-                .location
-                .as_ref()
-                .map(|l| format!("`{l}`"))
+        table(&mut out, &warnings);
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    let questions = super::questions(a);
+    if !questions.is_empty() {
+        let blocking = questions.iter().filter(|q| q.blocking).count();
+        let _ = writeln!(
+            out,
+            "### Open questions ({} open, {blocking} required for {})\n\nFacts no file here tells; {}\n",
+            questions.len(),
+            a.stage,
+            if a.manifest.is_some() {
+                "answer them in liftoff.yaml under the keys shown."
+            } else {
+                "`liftoff init` writes each into a new liftoff.yaml as a commented key to answer."
+            }
+        );
+        for q in &questions {
+            let asked: Vec<String> = q
+                .asked_by
+                .iter()
+                .map(|(rule, target)| format!("`{rule}` `{}`", cell(target)))
+                .collect();
+            let or = q
+                .or_provide
+                .as_deref()
+                .map(|p| format!(" (or provide {})", cell(p)))
                 .unwrap_or_default();
+            let level = if q.blocking { "" } else { " _(recommended)_" };
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {at} |",
-                r.rule,
-                cell(&shown_target(r)),
-                cell(&r.message)
+                "- [ ] {}{or}{level}: {}",
+                cell(&q.fact),
+                asked.join(", ")
             );
         }
-        let _ = writeln!(out, "\n</details>\n");
+        out.push('\n');
     }
     if s.skipped > 0 {
         let _ = writeln!(

@@ -116,9 +116,26 @@ pub struct StageVerdict {
     /// False when nothing bears on the stage (no manifest, nothing read for it).
     pub assessed: bool,
     pub blocking: usize,
+    /// Of the blocking results: problems found, and questions nobody has answered yet.
+    pub problems: usize,
+    pub questions: usize,
 }
 
 impl StageVerdict {
+    /// `3 problems, 14 questions`, leaving out a count that is zero.
+    pub fn counts(&self) -> String {
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.problems > 0 || self.questions == 0 {
+            parts.push(plural(self.problems, "problem", "problems"));
+        }
+        if self.questions > 0 {
+            parts.push(plural(self.questions, "question", "questions"));
+        }
+        parts.join(", ")
+    }
+
     /// `ready`, `not ready` or `not assessed`, as JSON and the reports write it.
     pub fn word(&self) -> &'static str {
         if !self.assessed {
@@ -144,6 +161,8 @@ pub fn stage_verdicts(assessment: &Assessment) -> Vec<StageVerdict> {
                 .iter()
                 .filter(|r| r.blocks(stage))
                 .count(),
+            problems: assessment.summary.stages.at(stage).problems,
+            questions: assessment.summary.stages.at(stage).questions,
         })
         .collect()
 }
@@ -160,5 +179,63 @@ pub fn shown_target(r: &RuleResult) -> String {
             format!("{} [{env}]", r.target)
         }
         _ => r.target.clone(),
+    }
+}
+
+/// One fact nobody has declared yet, and the results waiting on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// What to declare, as the rule says it (`processes.runbooks.outage`).
+    pub fact: String,
+    /// What else would answer it (a file liftoff reads), when there is such a thing.
+    pub or_provide: Option<String>,
+    /// Whether any of the results blocks the target stage (else they only warn).
+    pub blocking: bool,
+    /// The rules and targets that wait on it, as reports show targets.
+    pub asked_by: Vec<(&'static str, String)>,
+}
+
+/// The open questions (results decided by nothing that fail), one per fact to declare, blocking
+/// ones first, in a stable order.
+pub fn questions(a: &Assessment) -> Vec<Question> {
+    let mut out: Vec<Question> = Vec::new();
+    for r in a.results.iter().filter(|r| r.is_question()) {
+        let (fact, or_provide) = question_of(&r.message);
+        let blocking = r.blocks(a.stage);
+        match out.iter_mut().find(|q| q.fact == fact) {
+            Some(q) => {
+                q.blocking |= blocking;
+                let entry = (r.rule, shown_target(r));
+                if !q.asked_by.contains(&entry) {
+                    q.asked_by.push(entry);
+                }
+            }
+            None => out.push(Question {
+                fact,
+                or_provide,
+                blocking,
+                asked_by: vec![(r.rule, shown_target(r))],
+            }),
+        }
+    }
+    out.sort_by(|x, y| (!x.blocking, &x.fact).cmp(&(!y.blocking, &y.fact)));
+    out
+}
+
+/// The fact a "not evidenced" message asks for, and the alternative it names: `not evidenced:
+/// declare X in liftoff.yaml or provide Y`.
+fn question_of(message: &str) -> (String, Option<String>) {
+    let rest = message
+        .strip_prefix("not evidenced: declare ")
+        .unwrap_or(message);
+    match rest.split_once(" in liftoff.yaml") {
+        Some((fact, tail)) => {
+            let tail = tail.trim_start_matches(['.', ';']).trim();
+            let or_provide = tail
+                .strip_prefix("or provide ")
+                .map(|p| p.trim_end_matches('.').to_string());
+            (fact.to_string(), or_provide)
+        }
+        None => (rest.to_string(), None),
     }
 }

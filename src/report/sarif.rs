@@ -230,7 +230,12 @@ pub fn to_sarif(a: &Assessment) -> String {
             SarifResult {
                 rule_id: r.rule,
                 rule_index,
-                level: level(r.requirement),
+                // Open questions are notes: a finding is what a file or a probe showed.
+                level: if r.is_question() {
+                    "note"
+                } else {
+                    level(r.requirement)
+                },
                 message: Message {
                     text: format!("{}: {}", super::shown_target(r), r.message),
                 },

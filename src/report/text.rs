@@ -49,11 +49,9 @@ fn verdict_line(v: &StageVerdict, a: &Assessment, color: bool) -> String {
     } else if v.ready {
         paint("ready", color, |s| s.green().bold().to_string())
     } else {
-        paint(
-            &format!("NOT READY ({} blocking)", v.blocking),
-            color,
-            |s| s.red().bold().to_string(),
-        )
+        paint(&format!("NOT READY ({})", v.counts()), color, |s| {
+            s.red().bold().to_string()
+        })
     };
     let here = if v.stage == a.stage {
         "  <- target"
@@ -137,19 +135,24 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         }
         out.push('\n');
     }
-    let ordered = reading_order(a);
+    // Questions (facts nobody has declared) are listed apart, after the problems: mixed in, a
+    // newcomer's first report buries the few real findings under them.
+    let ordered: Vec<&RuleResult> = reading_order(a)
+        .into_iter()
+        .filter(|r| !r.is_question())
+        .collect();
     let blocking: Vec<&&RuleResult> = ordered.iter().filter(|r| r.blocks(a.stage)).collect();
     if !blocking.is_empty() {
         let noun = if blocking.len() == 1 {
-            "finding"
+            "problem blocks"
         } else {
-            "findings"
+            "problems block"
         };
         let title = if a.assessed[a.stage.index()] {
-            format!("{} blocking {noun} for {}:", blocking.len(), a.stage)
+            format!("{} {noun} {}:", blocking.len(), a.stage)
         } else {
             format!(
-                "{} {noun} that would block {} (nothing read bears on it yet):",
+                "{} {noun} {} (nothing read bears on it yet):",
                 blocking.len(),
                 a.stage
             )
@@ -266,6 +269,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             paint(&tail.join(", "), color, |s| s.dimmed().to_string())
         );
     }
+    questions(&mut out, a, options);
     files(&mut out, a, options);
     for w in &a.waivers {
         let says = match w.status {
@@ -322,6 +326,54 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         let _ = writeln!(out, "{}", verdict_line(v, a, color));
     }
     out
+}
+
+/// The open questions as a checklist: one line per fact to declare, with the rules waiting on it.
+fn questions(out: &mut String, a: &Assessment, options: TextOptions) {
+    let questions = super::questions(a);
+    if questions.is_empty() {
+        return;
+    }
+    let blocking = questions.iter().filter(|q| q.blocking).count();
+    let title = format!(
+        "Questions ({} open, {blocking} of them required for {}): facts no file here tells",
+        questions.len(),
+        a.stage
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(&title, options.color, |s| s.bold().to_string())
+    );
+    let how = if a.manifest.is_some() {
+        "answer them under the keys shown in liftoff.yaml (`liftoff init --force` rewrites it with each as a commented key)"
+    } else {
+        "`liftoff init` writes each into a new liftoff.yaml as a commented key to answer"
+    };
+    let _ = writeln!(out, "  {how}");
+    for q in &questions {
+        let mark = if q.blocking { "[ ]" } else { "[-]" };
+        let asked: Vec<String> = q
+            .asked_by
+            .iter()
+            .map(|(rule, target)| format!("{rule} {target}"))
+            .collect();
+        let shown = if options.verbose || asked.len() <= 2 {
+            asked.join(", ")
+        } else {
+            format!("{}, and {} more", asked[..2].join(", "), asked.len() - 2)
+        };
+        let or = q
+            .or_provide
+            .as_deref()
+            .map(|p| format!(" (or provide {p})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  {mark} {}{or}: {shown}", q.fact);
+    }
+    if blocking < questions.len() {
+        let _ = writeln!(out, "  ([-] only recommended at {})", a.stage);
+    }
+    out.push('\n');
 }
 
 /// The files: how many were read, and every file that was not (capped unless verbose).

@@ -810,7 +810,7 @@ fn reports_name_environments_group_findings_and_render_code() {
     // Markdown: warnings carry where they are.
     let markdown = text(&["--format", "markdown"]);
     assert!(
-        markdown.contains("| rule | target | finding | where |\n|---|---|---|---|\n| `"),
+        markdown.contains("| rule | target | finding | where | fix |\n|---|---|---|---|---|\n| `"),
         "{markdown}"
     );
     assert!(
@@ -825,7 +825,7 @@ fn reports_name_environments_group_findings_and_render_code() {
         ),
         "{html}"
     );
-    let body = html.split("<h2>Findings").nth(1).unwrap();
+    let body = html.split("<h2>Problems").nth(1).unwrap();
     assert!(
         !body.contains('`'),
         "a literal backtick in the HTML findings"

@@ -14,6 +14,7 @@ mod live;
 mod malformed;
 mod manifest;
 mod profiles;
+mod questions;
 mod reports;
 mod rules;
 mod semantics;

@@ -224,7 +224,7 @@ fn html_is_self_contained_and_escaped() {
         assert!(!html.contains(external), "{external}");
     }
     assert!(html.contains("<svg"), "the pillar chart is inline SVG");
-    assert!(html.contains("not ready: 3 blocking"));
+    assert!(html.contains("not ready: 3 problems"));
 }
 
 #[test]

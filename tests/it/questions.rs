@@ -1,0 +1,191 @@
+//! Problems apart from questions: a result decided by a file, a probe or a declared fact is a
+//! problem; one decided by nothing is a question. Reports list the problems first, with their
+//! positions and fixes, and the questions after them as a checklist, never labelled BLOCK.
+
+use crate::support::*;
+use serde_json::Value;
+
+fn fixture() -> std::path::PathBuf {
+    root().join("tests/fixtures/questions")
+}
+
+fn run(format: &str) -> (i32, String) {
+    let out = liftoff()
+        .args(["check", "--offline", "--format", format])
+        .arg(fixture())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn json_says_what_decided_each_result_and_counts_problems_and_questions() {
+    let (code, out) = run("json");
+    assert_eq!(code, 1, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let decided = |rule: &str| -> Vec<&str> {
+        results
+            .iter()
+            .filter(|r| r["rule"] == rule && r["status"] == "fail")
+            .map(|r| r["decided_by"].as_str().unwrap())
+            .collect()
+    };
+    // The public, unencrypted database is a problem found in the file.
+    assert_eq!(decided("security.db-not-public"), ["file"], "{out}");
+    assert_eq!(decided("security.encryption-at-rest"), ["file"], "{out}");
+    // Nobody has said who the admins are: a question.
+    let questions: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["decided_by"] == "none" && r["status"] == "fail")
+        .collect();
+    assert!(!questions.is_empty(), "{out}");
+    for q in &questions {
+        assert!(
+            q["message"].as_str().unwrap().starts_with("not evidenced"),
+            "{q}"
+        );
+    }
+    // Every result says what decided it, with one of four words.
+    for r in results {
+        let by = r["decided_by"].as_str().unwrap();
+        assert!(["file", "live", "manifest", "none"].contains(&by), "{r}");
+    }
+    let summary = &report["summary"];
+    let blocking_questions = results
+        .iter()
+        .filter(|r| {
+            r["decided_by"] == "none" && r["status"] == "fail" && r["requirement"] == "required"
+        })
+        .count() as u64;
+    assert_eq!(summary["questions"], blocking_questions, "{summary}");
+    assert_eq!(
+        summary["problems"].as_u64().unwrap() + summary["questions"].as_u64().unwrap(),
+        summary["blocking"].as_u64().unwrap(),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["stages"]["production"]["questions"],
+        summary["questions"]
+    );
+    assert!(summary["problems"].as_u64().unwrap() >= 2, "{summary}");
+}
+
+#[test]
+fn text_lists_problems_first_and_questions_as_a_checklist() {
+    let (code, text) = run("text");
+    assert_eq!(code, 1);
+    let problems = text.find("problems block production:").expect(&text);
+    let questions = text.find("\nQuestions (").expect(&text);
+    assert!(problems < questions, "{text}");
+    // The verdict line says which kind of thing stands in the way.
+    let verdict = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("production:"))
+        .unwrap();
+    assert!(
+        verdict.contains("problems,") && verdict.contains("questions)"),
+        "{verdict}"
+    );
+    // No question is labelled BLOCK, and each is one checklist line.
+    for line in text.lines().filter(|l| l.contains("BLOCK")) {
+        assert!(!line.contains("not evidenced"), "{line}");
+    }
+    let section = &text[questions..];
+    assert!(section.contains("`liftoff init`"), "{section}");
+    assert!(section.contains("  [ ] "), "{section}");
+    assert!(!section.contains("not evidenced"), "{section}");
+    // A problem keeps its file position and its fix.
+    assert!(
+        text.contains("at terraform/production/main.tf:10:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_and_html_keep_problems_and_questions_apart() {
+    let (_, markdown) = run("markdown");
+    let problems = markdown
+        .find("### Problems blocking production")
+        .expect(&markdown);
+    let questions = markdown.find("### Open questions").expect(&markdown);
+    assert!(problems < questions, "{markdown}");
+    assert!(
+        markdown.contains("| rule | target | finding | where | fix |"),
+        "{markdown}"
+    );
+    assert!(markdown[questions..].contains("- [ ] "), "{markdown}");
+    assert!(
+        !markdown[problems..questions].contains("not evidenced"),
+        "{markdown}"
+    );
+    let (_, html) = run("html");
+    let problems = html.find("<h2>Problems").expect(&html);
+    let questions = html.find("<h2>Open questions").expect(&html);
+    assert!(problems < questions);
+    assert!(!html[problems..questions].contains("not evidenced"));
+}
+
+#[test]
+fn machine_formats_carry_questions_as_notes() {
+    let (_, sarif) = run("sarif");
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let notes: Vec<&Value> = results
+        .iter()
+        .filter(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("not evidenced")
+        })
+        .collect();
+    assert!(!notes.is_empty());
+    assert!(notes.iter().all(|r| r["level"] == "note"), "{notes:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "security.db-not-public" && r["level"] == "error")
+    );
+    // GitHub: a question annotates no line of a manifest that does not exist.
+    let (_, github) = run("github");
+    for line in github.lines().filter(|l| l.contains("not evidenced")) {
+        assert!(line.starts_with("::notice "), "{line}");
+        assert!(!line.contains("file="), "{line}");
+    }
+    assert!(
+        github
+            .lines()
+            .any(|l| l.starts_with("::error file=terraform/production/main.tf"))
+    );
+    // JUnit: a question is skipped with its reason, never a failure.
+    let (_, junit) = run("junit");
+    for case in junit.split("<testcase").skip(1) {
+        if case.contains("not evidenced") {
+            assert!(case.contains("<skipped"), "{case}");
+            assert!(case.contains("open question"), "{case}");
+            assert!(!case.contains("<failure"), "{case}");
+        }
+    }
+    // Code Climate: questions are information.
+    let (_, cc) = run("codeclimate");
+    let cc: Value = serde_json::from_str(&cc).unwrap();
+    for issue in cc.as_array().unwrap() {
+        if issue["description"]
+            .as_str()
+            .unwrap()
+            .contains("not evidenced")
+        {
+            assert_eq!(issue["severity"], "info", "{issue}");
+        }
+    }
+}
+
+#[test]
+fn snapshots_of_a_first_run_with_problems_and_questions() {
+    insta::assert_snapshot!("questions_text", run("text").1);
+    insta::assert_snapshot!("questions_markdown", run("markdown").1);
+}

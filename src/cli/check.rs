@@ -152,8 +152,7 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let mut assessment =
         policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
     if let Some(env) = &args.environment {
-        // Counts and readiness follow the results shown: `--env staging` judges staging.
-        assessment.retain_results(|r| r.environment.as_deref().is_none_or(|e| e == env));
+        assessment.show_environment(env);
     }
     if let Some(file) = &args.baseline {
         let shown = file.display().to_string();

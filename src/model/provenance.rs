@@ -29,7 +29,12 @@ impl Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        // A folder has no line to point at.
+        if self.line == 0 || self.path.ends_with('/') {
+            write!(f, "{}", self.path)
+        } else {
+            write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        }
     }
 }
 

@@ -220,6 +220,9 @@ pub struct Assessment {
     pub baseline: Option<super::baseline::BaselineSummary>,
     /// Rules the profile makes block from a date still to come.
     pub upcoming: Vec<Enforcement>,
+    /// With `--env`: the one environment whose results are listed (with the deployment-wide
+    /// ones); the counts and verdicts stay the whole deployment's.
+    pub shown_environment: Option<String>,
 }
 
 /// A rule that starts blocking a stage on a date (`enforce_from` in a profile).
@@ -589,6 +592,7 @@ pub fn assess(
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),
+        shown_environment: None,
         baseline: None,
         upcoming: profile
             .rules
@@ -646,6 +650,15 @@ fn assessed(model: &Deployment) -> [bool; 3] {
 }
 
 impl Assessment {
+    /// Lists only the results of `environment` (and those of no environment), leaving the
+    /// summary and the per-stage verdicts those of the whole deployment: a view of one
+    /// environment must not make an unready deployment look ready.
+    pub fn show_environment(&mut self, environment: &str) {
+        self.results
+            .retain(|r| r.environment.as_deref().is_none_or(|e| e == environment));
+        self.shown_environment = Some(environment.to_string());
+    }
+
     /// Keeps only the results `keep` accepts, and recounts the summary and readiness from them.
     pub fn retain_results(&mut self, keep: impl FnMut(&RuleResult) -> bool) {
         self.results.retain(keep);

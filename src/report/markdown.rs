@@ -49,6 +49,13 @@ pub fn to_markdown(a: &Assessment) -> String {
         "\n{} passed · {} failed · {} waived · {} skipped · {} not applicable · {} errors · score {}\n",
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
+    if let Some(env) = &a.shown_environment {
+        let _ = writeln!(
+            out,
+            "_Showing `{}` only (`--env`); the verdicts and counts are the whole deployment's._\n",
+            cell(env)
+        );
+    }
     if let Some(line) = super::baseline_line(a) {
         let _ = writeln!(out, "{}\n", cell(&line));
     }
@@ -135,7 +142,7 @@ pub fn to_markdown(a: &Assessment) -> String {
     if s.skipped > 0 {
         let _ = writeln!(
             out,
-            "_{} live check(s) were skipped and count neither as passed nor failed._",
+            "_{} live check(s) were skipped (not run; `--offline` skips them all) and count neither as passed nor failed._",
             s.skipped
         );
     }

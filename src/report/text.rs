@@ -87,6 +87,13 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     if let Some(line) = super::baseline_line(a) {
         let _ = writeln!(out, "  {line}");
     }
+    if let Some(env) = &a.shown_environment {
+        let _ = writeln!(
+            out,
+            "  showing `{env}` only (--env): the findings below are its own and the deployment-wide ones;\n  \
+             the verdicts and counts above are the whole deployment's"
+        );
+    }
     out.push('\n');
     if a.manifest.is_none() {
         if a.inferred.is_empty() {
@@ -316,9 +323,18 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         s.pass, s.fail, s.waived, s.skipped, s.not_applicable, s.error, s.score
     );
     if s.skipped > 0 {
+        let why = if a
+            .results
+            .iter()
+            .any(|r| r.status == Status::Skipped && r.message.contains("(--offline)"))
+        {
+            "not run because of --offline"
+        } else {
+            "not run: no live probe result"
+        };
         let _ = writeln!(
             out,
-            "{} live check(s) were skipped: they count neither as passed nor as failed.",
+            "{} live check(s) skipped ({why}): they count neither as passed nor as failed.",
             s.skipped
         );
     }

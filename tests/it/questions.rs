@@ -189,3 +189,29 @@ fn snapshots_of_a_first_run_with_problems_and_questions() {
     insta::assert_snapshot!("questions_text", run("text").1);
     insta::assert_snapshot!("questions_markdown", run("markdown").1);
 }
+
+#[test]
+fn skipped_live_checks_say_why_and_folders_get_no_line() {
+    let out = liftoff()
+        .args(["check", "--offline"])
+        .arg(root().join("examples/stats-platform"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("live check(s) skipped (not run because of --offline)"),
+        "{text}"
+    );
+    // An environment inferred from a folder points at the folder, never at a line of it.
+    let (_, json) = run("json");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let (_, text) = run("text");
+    for r in report["results"].as_array().unwrap() {
+        if let Some(path) = r["location"]["path"].as_str() {
+            if path.ends_with('/') {
+                assert!(!text.contains(&format!("{path}:1:1")), "{text}");
+            }
+        }
+    }
+    assert!(!text.contains("terraform/production/:"), "{text}");
+}

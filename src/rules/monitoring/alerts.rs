@@ -11,7 +11,7 @@ static COMPONENTS: RuleMeta = RuleMeta {
     applies_when: None,
     evidence: &[Evidence::Declared, Evidence::Terraform],
     sources: &[Guideline::Roll],
-    checks: "`monitoring.covers` includes `core`, `database` when a database exists, and `backup` when \
+    checks: "`monitoring.covers` includes `core` (the application itself), `database` when a database exists, and `backup` when \
 backups exist; and a notification channel is declared.",
     rationale: "Monitoring that watches the web tier but not the database or the backups reports green while \
 the data quietly stops being saved.",
@@ -59,7 +59,15 @@ impl Rule for Components {
             .collect();
         let mut problems = Vec::new();
         if !missing.is_empty() {
-            problems.push(format!("monitoring does not cover {}", list(&missing)));
+            // `core` is the manifest's word for the application itself: say so where it is read.
+            let named: Vec<String> = missing
+                .iter()
+                .map(|n| match *n {
+                    "core" => "`core` (the application itself)".to_string(),
+                    other => format!("`{other}`"),
+                })
+                .collect();
+            problems.push(format!("monitoring does not cover {}", named.join(", ")));
         }
         if m.channels.is_empty() {
             problems.push("no channel notifies people".to_string());

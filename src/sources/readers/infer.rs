@@ -28,7 +28,7 @@ pub(super) fn deployment(
             let from = i
                 .from
                 .first()
-                .map(|f| Box::new(Location::new(f.trim_end_matches('/'), 1, 1)));
+                .map(|f| Box::new(Location::new(f.as_str(), 0, 0)));
             let origin = Origin::Derived {
                 from,
                 how: format!("inferred from {}", i.from.join(", ")).into(),

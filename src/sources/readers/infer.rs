@@ -123,10 +123,19 @@ fn add_deploy_stages(
 /// The environments the paths name, and the workspaces Terraform roots switch on.
 pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {
     let mut out: Vec<InferredEnvironment> = Vec::new();
+    // A Terragrunt configuration that units include (`live/terragrunt.hcl`) is shared by every
+    // environment below it: its folder names none of them.
+    let terragrunt: Vec<String> = artefacts
+        .iter()
+        .filter(|a| crate::sources::terraform::terragrunt::is_terragrunt(&a.path))
+        .map(|a| a.path.clone())
+        .collect();
+    let (_, included) = crate::sources::terraform::terragrunt::units(dir, &terragrunt);
     // Example files name nothing: only files waiting for a reader count.
     for a in artefacts
         .iter()
         .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
+        .filter(|a| !included.contains(&a.path))
     {
         if let Some(named) = discover::named_environment(&a.path, a.kind) {
             let shown = match &named.folder {

@@ -32,15 +32,37 @@ mod modules;
 pub mod plan;
 mod resources;
 mod syntax;
+pub mod terragrunt;
 mod waivers;
 
 use eval::*;
 use functions::*;
-pub use modules::MODULE_CYCLE;
 use modules::*;
+pub use modules::{EnvInputs, MODULE_CYCLE};
 use resources::*;
 use syntax::*;
 use waivers::*;
+
+/// Whether a file is a partial backend configuration, passed as `terraform init
+/// -backend-config=<file>` (`prod.s3.tfbackend`, `backend-prod.hcl`, `prod.backend.hcl`,
+/// `backends/prod.hcl`): one per environment names the environments a root deploys to.
+pub fn is_backend_config(rel: &str) -> bool {
+    let mut segments = rel.rsplit('/');
+    let name = segments.next().unwrap_or(rel).to_ascii_lowercase();
+    let folder = segments.next().unwrap_or("").to_ascii_lowercase();
+    if name.ends_with(".tfbackend") {
+        return true;
+    }
+    name.ends_with(".hcl")
+        && name != "terragrunt.hcl"
+        && !name.ends_with(".lock.hcl")
+        && (name.starts_with("backend-")
+            || name.starts_with("backend_")
+            || name.ends_with(".backend.hcl")
+            || folder == "backends"
+            || folder == "backend-config"
+            || folder == "backend-configs")
+}
 
 /// A resource instance as Terraform would address it.
 #[derive(Clone, Debug)]
@@ -160,8 +182,27 @@ pub fn read_root_with(
     overrides: &[(String, String)],
     keep_going: bool,
 ) -> Result<Root, InputError> {
+    let inputs = override_values(overrides, workspace);
+    read_root_env(
+        dir,
+        rel,
+        var_files,
+        workspace,
+        inputs,
+        EnvInputs::default(),
+        "",
+        keep_going,
+    )
+}
+
+/// `-var name=value` values: an HCL expression when the text is one (`3`, `true`, `["a"]`), else
+/// the text, as Terraform reads values of string-typed variables.
+pub fn override_values(
+    overrides: &[(String, String)],
+    workspace: &str,
+) -> BTreeMap<String, hcl::Value> {
     let empty = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
-    let inputs = overrides
+    overrides
         .iter()
         .map(|(name, text)| {
             let value = hcl::edit::parser::parse_expr(text)
@@ -170,9 +211,27 @@ pub fn read_root_with(
                 .unwrap_or_else(|| hcl::Value::from(text.as_str()));
             (name.clone(), value)
         })
-        .collect();
+        .collect()
+}
+
+/// [`read_root_with`] with `-var` values already evaluated, root variables set from the
+/// environment (Terragrunt's `inputs`), and a prefix for every resource address (the unit a
+/// Terragrunt tree runs the root as).
+#[allow(clippy::too_many_arguments)]
+pub fn read_root_env(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    inputs: BTreeMap<String, hcl::Value>,
+    env: EnvInputs,
+    prefix: &str,
+    keep_going: bool,
+) -> Result<Root, InputError> {
     let call = ModuleCall {
         inputs,
+        env,
+        prefix: prefix.to_string(),
         installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
         keep_going,
         ..ModuleCall::default()

@@ -175,3 +175,138 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     );
     assert_eq!(code, 1, "a blocking production finding");
 }
+
+#[test]
+fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
+    let (code, report) = check(&layout("workspace-map"));
+    // `dev` is a workspace too, but development is not a deployment the gate judges.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let reason = file(&report, "infra/main.tf").1;
+    assert!(
+        reason.contains("production (in workspace `prod`")
+            && reason.contains("staging (in workspace `staging`"),
+        "{reason}"
+    );
+    // Terraform loads terraform.tfvars.json by itself: it is read for both.
+    assert_eq!(
+        file(&report, "infra/terraform.tfvars.json"),
+        ("read", "read for production, staging")
+    );
+    let db = "aws_db_instance.reports";
+    assert_eq!(
+        result(&report, "ha.db-replica", db, "production"),
+        ("pass".into(), "required".into(), "infra/main.tf:20".into())
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_workspace_map_without_environment_keys_names_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("infra")).unwrap();
+    std::fs::write(
+        dir.path().join("infra/main.tf"),
+        "variable \"regions\" {}\nresource \"aws_sqs_queue\" \"q\" {\n  name = var.regions[terraform.workspace]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("infra/terraform.tfvars.json"),
+        r#"{"regions": {"eu": "eu-west-2", "us": "us-east-1"}}"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path());
+    assert_eq!(inferred(&report), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn backend_files_name_the_environments_a_root_is_applied_to() {
+    let (code, report) = check(&layout("backends"));
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("staging", "staging"),
+        ])
+    );
+    // The Makefile passes `-var="environment_name=$(ENVIRONMENT)"` with the backend it selects.
+    assert_eq!(
+        file(&report, "infra/app/service/main.tf").1,
+        "read for development (with backend dev.s3.tfbackend and environment_name = \"dev\", as Makefile passes it), \
+production (with backend prod.s3.tfbackend and environment_name = \"prod\", as Makefile passes it)"
+    );
+    assert_eq!(
+        file(&report, "infra/app/service/prod.s3.tfbackend"),
+        ("read", "read for production")
+    );
+    // No `-var` for the database root: its `stage` variable takes the environment's name.
+    let reason = file(&report, "infra/app/database/main.tf").1;
+    assert!(
+        reason.contains("production (with backend prod.hcl and stage = \"prod\""),
+        "{reason}"
+    );
+    let logs = "aws_cloudwatch_log_group.service";
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "production"),
+        (
+            "pass".into(),
+            "required".into(),
+            "infra/app/service/main.tf:27".into()
+        )
+    );
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "development").0,
+        "fail"
+    );
+    let db = "aws_db_instance.app";
+    assert_eq!(result(&report, "ha.db-replica", db, "production").0, "pass");
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    // What blocks production here is the database's missing backup tag, nothing of another
+    // environment's file.
+    assert_eq!(
+        result(&report, "reliability.backup-tags", db, "production").0,
+        "fail"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tf")).unwrap();
+    std::fs::write(
+        dir.path().join("tf/main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("tf/backend-prod.hcl"), "key = \"p\"\n").unwrap();
+    std::fs::write(dir.path().join("tf/backend-staging.hcl"), "key = \"s\"\n").unwrap();
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let reason = file(&report, "tf/main.tf").1;
+    assert!(
+        reason.contains("production (with backend backend-prod.hcl; no variable of the root takes the environment's name"),
+        "{reason}"
+    );
+}

@@ -65,6 +65,10 @@ struct RootRead {
     workspace: String,
     environment: String,
     how: Option<String>,
+    /// `-var name=value` the deploy command passes for this environment.
+    vars: Vec<(String, String)>,
+    /// Files that name this read's environment without holding configuration (backend files).
+    also: Vec<String>,
 }
 
 fn is_tfvars(path: &str) -> bool {
@@ -113,13 +117,14 @@ impl Reader for Terraform {
                 .clone()
                 .unwrap_or_else(|| read.workspace.clone());
             let env = read.environment.clone();
+            for f in &read.also {
+                used.entry(f.clone()).or_default().push(env.clone());
+            }
+            // The deploy command's `-var`, then liftoff's own `--var`, which wins.
+            let mut vars = read.vars.clone();
+            vars.extend(cx.options.vars.iter().cloned());
             let mut root = match terraform::read_root_with(
-                cx.dir,
-                &read.root,
-                &var_files,
-                &workspace,
-                &cx.options.vars,
-                true,
+                cx.dir, &read.root, &var_files, &workspace, &vars, true,
             ) {
                 Ok(root) => root,
                 // Terraform refuses a module cycle outright: so does liftoff (exit 2).
@@ -420,11 +425,26 @@ fn apply_root(
     // The root's and its local modules' configuration, and the variable files read with it
     // (a folder's other variable files belong to other environments).
     let read_folder = |path: &str| read.folders.iter().any(|f| folder_of(path) == *f);
+    // Terraform loads these from the root's own folder whatever the command line says.
+    let auto_loaded = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        read.folders
+            .first()
+            .is_some_and(|root| folder_of(path) == *root)
+            && (name == "terraform.tfvars"
+                || name == "terraform.tfvars.json"
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json"))
+    };
     for a in deployment.artefacts.iter().filter(|a| {
         a.kind == ArtefactKind::Terraform
-            && ((read_folder(&a.path) && !is_tfvars(&a.path)) || var_files.contains(&a.path))
+            && ((read_folder(&a.path)
+                && !is_tfvars(&a.path)
+                && !terraform::is_backend_config(&a.path))
+                || var_files.contains(&a.path)
+                || auto_loaded(&a.path))
     }) {
-        let said = if var_files.contains(&a.path) {
+        let said = if var_files.contains(&a.path) || auto_loaded(&a.path) {
             env
         } else {
             label
@@ -452,6 +472,8 @@ fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>
                 workspace: d.workspace.clone().unwrap_or_else(|| "default".into()),
                 environment: env,
                 how: Some("declared in liftoff.yaml".into()),
+                vars: Vec::new(),
+                also: Vec::new(),
             });
         }
     }
@@ -491,12 +513,22 @@ fn reads_of_root(
         .iter()
         .filter(|a| folder_of(&a.path) == root)
         .collect();
+    let backends = backend_files(files, root);
+    let backends_of = |env: &str| -> Vec<String> {
+        backends
+            .iter()
+            .filter(|b| b.environment.as_deref() == Some(env))
+            .map(|b| b.path.clone())
+            .collect()
+    };
     let read = |var_files: Vec<String>, workspace: &str, env: &str, how: Option<String>| RootRead {
         root: root.to_string(),
         var_files,
         workspace: workspace.to_string(),
         environment: env.to_string(),
         how,
+        vars: Vec::new(),
+        also: backends_of(env),
     };
     // 2. A root folder named after an environment.
     if let Some(env) = in_root
@@ -540,6 +572,42 @@ fn reads_of_root(
             })
             .collect();
     }
+    // 3b. One backend configuration per environment (`prod.s3.tfbackend`): the root is run once
+    // per environment with the variable the deploy command sets to its name.
+    if !backends.is_empty() {
+        let variable = environment_variable(cx, root);
+        let mut out: Vec<RootRead> = Vec::new();
+        for b in &backends {
+            let Some(env) = b.environment.clone() else {
+                continue;
+            };
+            if out.iter().any(|r| r.environment == env) {
+                continue;
+            }
+            let spelled = crate::sources::named_environment(&b.path, b.kind)
+                .map(|n| n.spelled)
+                .unwrap_or_else(|| env.clone());
+            let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+            let (vars, how) = match &variable {
+                Some((var, from)) => (
+                    vec![(var.clone(), spelled.clone())],
+                    format!("with backend {name} and {var} = \"{spelled}\", {from}"),
+                ),
+                None => (
+                    Vec::new(),
+                    format!(
+                        "with backend {name}; no variable of the root takes the environment's name, so every environment reads the same values"
+                    ),
+                ),
+            };
+            let mut r = read(Vec::new(), "default", &env, Some(how));
+            r.vars = vars;
+            out.push(r);
+        }
+        if !out.is_empty() {
+            return out;
+        }
+    }
     // 4. A root keyed by workspace.
     let keyed: Vec<RootRead> = workspace_names(cx.dir, root)
         .into_iter()
@@ -574,6 +642,138 @@ fn reads_of_root(
         )];
     }
     Vec::new()
+}
+
+/// Backend configurations naming an environment, in the root's folder or a folder of them inside
+/// it (`backends/prod.hcl`).
+fn backend_files<'a>(files: &'a [ArtefactFile], root: &str) -> Vec<&'a ArtefactFile> {
+    files
+        .iter()
+        .filter(|a| terraform::is_backend_config(&a.path) && a.environment.is_some())
+        .filter(|a| {
+            let folder = folder_of(&a.path);
+            folder == root || folder_of(&folder) == root
+        })
+        .collect()
+}
+
+/// The root variable a deploy command sets to the environment's name, and where that is said:
+/// a `-var="<name>=$(ENV)"` in a Makefile or a pipeline whose `<name>` the root declares, else a
+/// variable the root declares named `environment`, `environment_name`, `env` or `stage`.
+fn environment_variable(cx: &LoadContext<'_>, root: &str) -> Option<(String, String)> {
+    let declared = declared_variables(cx.dir, root);
+    for (path, text) in deploy_files(cx) {
+        for (name, value) in var_flags(&text) {
+            if value.contains('$') && declared.contains(&name) {
+                return Some((name, format!("as {path} passes it")));
+            }
+        }
+    }
+    ["environment", "environment_name", "env", "stage"]
+        .iter()
+        .find(|n| declared.contains(**n))
+        .map(|n| {
+            (
+                n.to_string(),
+                "the root's variable for the environment".to_string(),
+            )
+        })
+}
+
+/// The variables a root declares (`variable "name" {`).
+fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    for name in names {
+        let rel = if root == "." {
+            name
+        } else {
+            format!("{root}/{name}")
+        };
+        let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
+            continue;
+        };
+        for line in text.lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("variable") {
+                let rest = rest.trim_start();
+                if let Some(name) = rest
+                    .strip_prefix('"')
+                    .and_then(|r| r.split_once('"'))
+                    .map(|(n, _)| n)
+                {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The files that run Terraform: Makefiles at the top and the pipelines discovery found, with
+/// their text.
+fn deploy_files(cx: &LoadContext<'_>) -> Vec<(String, String)> {
+    let mut paths: Vec<String> = ["Makefile", "GNUmakefile", "makefile"]
+        .iter()
+        .filter(|n| cx.dir.join(n).is_file())
+        .map(|n| n.to_string())
+        .collect();
+    paths.extend(cx.deployment.pipelines.iter().map(|p| p.path.to_string()));
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            crate::sources::read_text_limited(&cx.dir.join(&p), &p, 1 << 20)
+                .ok()
+                .map(|t| (p, t))
+        })
+        .collect()
+}
+
+/// The `-var name=value` flags of command lines (`-var="env=$(ENV)"`, `-var 'env=prod'`,
+/// `-var=env=prod`), as (name, value) with quotes taken off.
+fn var_flags(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("-var") {
+        let rest = &text[at + "-var".len()..];
+        // `-var-file` is another flag; `-variable` is no flag.
+        let Some(rest) = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(' '))
+            .map(str::trim_start)
+        else {
+            continue;
+        };
+        let (quote, rest) = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => (Some(q), &rest[1..]),
+            _ => (None, rest),
+        };
+        let end = match quote {
+            Some(q) => rest.find(q),
+            None => rest.find(|c: char| c.is_whitespace() || c == ';' || c == '\\'),
+        }
+        .unwrap_or(rest.len());
+        let Some((name, value)) = rest[..end].split_once('=') else {
+            continue;
+        };
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            out.push((
+                name.to_string(),
+                value.trim_matches(['"', '\'']).to_string(),
+            ));
+        }
+    }
+    out
 }
 
 /// Variable files naming an environment in a folder with no `.tf` files that sits beside the
@@ -670,6 +870,15 @@ pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static E
                 if !out.iter().any(|(_, e)| e.canonical == entry.canonical) {
                     out.push((word, entry));
                 }
+            }
+        }
+    }
+    // The keys of a map variable the root indexes by workspace, whatever file sets it
+    // (`terraform.tfvars.json`: `{"environments": {"prod": {…}}}`).
+    for key in terraform::workspace_map_keys(dir, root) {
+        if let Some(entry) = env_names::lookup(&key) {
+            if !out.iter().any(|(_, e)| e.canonical == entry.canonical) {
+                out.push((key, entry));
             }
         }
     }

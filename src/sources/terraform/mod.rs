@@ -64,6 +64,117 @@ pub fn is_backend_config(rel: &str) -> bool {
             || folder == "backend-configs")
 }
 
+/// The keys of the root variables a root indexes by `terraform.workspace`
+/// (`var.environments[terraform.workspace]`, `lookup(var.settings, terraform.workspace, …)`),
+/// as Terraform loads their values: the default, then `terraform.tfvars`,
+/// `terraform.tfvars.json` and the `*.auto.tfvars(.json)` files, the last one setting a variable
+/// winning. Files that do not parse give nothing here (the root's read reports them).
+pub fn workspace_map_keys(dir: &Path, root: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let join = |n: &str| {
+        if root == "." {
+            n.to_string()
+        } else {
+            format!("{root}/{n}")
+        }
+    };
+    let mut indexed: BTreeSet<String> = BTreeSet::new();
+    let mut values: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let ctx = context(&BTreeMap::new(), &BTreeMap::new(), "default");
+    for name in names.iter().filter(|n| n.ends_with(".tf")) {
+        let Ok(parsed) = parse(dir, &join(name)) else {
+            continue;
+        };
+        indexed.extend(workspace_indexed_vars(&parsed.text));
+        for block in parsed.body.blocks().filter(|b| b.ident == "variable") {
+            if let (Some(var), Some(default)) = (label(block, 0), block.body.attribute("default")) {
+                if let Ok(v) = evaluate_expr(&default.value, &ctx) {
+                    values.insert(var, v);
+                }
+            }
+        }
+    }
+    if indexed.is_empty() {
+        return Vec::new();
+    }
+    let mut files: Vec<&String> = names
+        .iter()
+        .filter(|n| *n == "terraform.tfvars" || *n == "terraform.tfvars.json")
+        .collect();
+    files.sort_by_key(|n| n.ends_with(".json"));
+    files.extend(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")),
+    );
+    for name in files {
+        let rel = join(name);
+        if name.ends_with(".json") {
+            let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
+                continue;
+            };
+            if let Ok(map) = serde_json::from_str::<BTreeMap<String, Json>>(&text) {
+                values.extend(map.iter().map(|(k, v)| (k.clone(), from_json(v))));
+            }
+        } else if let Ok(parsed) = parse(dir, &rel) {
+            for attr in parsed.body.attributes() {
+                if let Ok(v) = evaluate_expr(&attr.value, &ctx) {
+                    values.insert(attr.key.to_string(), v);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for var in &indexed {
+        if let Some(hcl::Value::Object(map)) = values.get(var) {
+            out.extend(map.keys().cloned());
+        }
+    }
+    out
+}
+
+/// The variables a configuration's text indexes by `terraform.workspace`.
+fn workspace_indexed_vars(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let name_before = |s: &str| -> Option<String> {
+        let s = s.trim_end();
+        let start = s
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |i| i + 1);
+        let name = &s[start..];
+        s[..start]
+            .ends_with("var.")
+            .then(|| name.to_string())
+            .filter(|n| !n.is_empty())
+    };
+    let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (at, _) in compact.match_indices("[terraform.workspace]") {
+        out.extend(name_before(&compact[..at]));
+    }
+    for (at, _) in compact.match_indices(", terraform.workspace") {
+        let head = &compact[..at];
+        if let Some(open) = head.rfind("lookup(") {
+            let arg = head[open + "lookup(".len()..].trim();
+            if let Some(name) = arg.strip_prefix("var.") {
+                if name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A resource instance as Terraform would address it.
 #[derive(Clone, Debug)]
 pub struct TfResource {

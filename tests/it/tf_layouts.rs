@@ -310,3 +310,86 @@ fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_sa
         "{reason}"
     );
 }
+
+#[test]
+fn the_workspaces_a_workflow_selects_are_the_environments_of_its_root() {
+    let (code, report) = check(&layout("ci-workspaces"));
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        report["inferred_environments"][0]["from"],
+        serde_json::json!([".github/workflows/deploy.yml:20 (terraform/, workspace `production`)"])
+    );
+    assert_eq!(
+        file(&report, "terraform/main.tf").1,
+        "read for staging (in workspace `staging`, as .github/workflows/deploy.yml:20 deploys it), \
+production (in workspace `production`, as .github/workflows/deploy.yml:20 deploys it)"
+    );
+    let db = "aws_db_instance.ledger";
+    assert_eq!(
+        result(&report, "ha.db-replica", db, "production"),
+        (
+            "pass".into(),
+            "required".into(),
+            "terraform/main.tf:11".into()
+        )
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn gitlab_jobs_deploy_var_files_and_variables_where_they_cd() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        ".gitlab-ci.yml",
+        "variables:\n  TF_DIR: deploy/stack\n\
+apply:\n  parallel:\n    matrix:\n      - TARGET: [uat, prod]\n  script:\n    - cd $TF_DIR\n    - terraform apply -var-file=env/$TARGET.tfvars\n\
+secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENVIRONMENT_NAME\"\n",
+    );
+    write(
+        "deploy/stack/main.tf",
+        "variable \"retention\" {}\nresource \"aws_cloudwatch_log_group\" \"app\" {\n  name = \"app\"\n  retention_in_days = var.retention\n}\n",
+    );
+    write("deploy/stack/env/uat.tfvars", "retention = 7\n");
+    write("deploy/stack/env/prod.tfvars", "retention = 200\n");
+    write(
+        "deploy/other/main.tf",
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    let (_, report) = check(dir.path());
+    // `uat` and `prod` from the var files' names; the variable from CI names nothing.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("uat", "staging")])
+    );
+    assert_eq!(
+        file(&report, "deploy/stack/env/prod.tfvars"),
+        ("read", "read for production")
+    );
+    let logs = "aws_cloudwatch_log_group.app";
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "uat").0,
+        "fail"
+    );
+    let (status, why) = file(&report, "deploy/other/main.tf");
+    assert_eq!(status, "ignored", "{why}");
+}

@@ -20,6 +20,7 @@ pub(super) fn deployment(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts);
+    add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
@@ -117,6 +118,35 @@ fn add_deploy_stages(
                 format!("{} (deploys stage `{stage}`)", pipeline.path),
             );
         }
+    }
+}
+
+/// A Terraform root's folder names no environment: the pipeline or Makefile that applies it
+/// does (`terraform workspace select prod`, `-var-file=prod.tfvars`, `-var="env=prod"`).
+fn add_terraform_deploys(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts.iter().any(|a| a.kind == ArtefactKind::Terraform) {
+        return;
+    }
+    for d in super::tf_deploys::deploys(dir, pipelines) {
+        let Some(spelled) = d.spelled() else { continue };
+        let Some(name) = crate::model::env_names::lookup(&spelled) else {
+            continue;
+        };
+        let what = match (&d.workspace, &d.var_file) {
+            (Some(ws), _) => format!("workspace `{ws}`"),
+            (None, Some(f)) => format!("-var-file {f}"),
+            (None, None) => format!("-var {}", d.vars.first().map_or("", |v| v.0.as_str())),
+        };
+        note(
+            out,
+            name,
+            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root),
+        );
     }
 }
 

@@ -97,7 +97,8 @@ impl Reader for Terraform {
                 modules.insert(folder.clone());
             }
         }
-        let reads = plan(cx, &files, &modules);
+        let deploys = super::tf_deploys::deploys(cx.dir, &cx.deployment.pipelines);
+        let reads = plan(cx, &files, &modules, &deploys);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
         let planned: BTreeSet<String> = cx
@@ -456,7 +457,12 @@ fn apply_root(
 }
 
 /// The roots to read, for which environments.
-fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>) -> Vec<RootRead> {
+fn plan(
+    cx: &LoadContext<'_>,
+    files: &[ArtefactFile],
+    modules: &BTreeSet<String>,
+    deploys: &[super::tf_deploys::Deploy],
+) -> Vec<RootRead> {
     let deployed = cx.deployed();
     let mut out = Vec::new();
     let declared = cx.declared_of(ArtefactKind::Terraform);
@@ -485,7 +491,7 @@ fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>
         if declared_roots.contains(&root) || modules.contains(&root) || under_modules(&root) {
             continue;
         }
-        out.extend(reads_of_root(cx, files, &root, &deployed));
+        out.extend(reads_of_root(cx, files, &root, &deployed, deploys));
     }
     out
 }
@@ -508,6 +514,7 @@ fn reads_of_root(
     files: &[ArtefactFile],
     root: &str,
     deployed: &[String],
+    deploys: &[super::tf_deploys::Deploy],
 ) -> Vec<RootRead> {
     let in_root: Vec<&ArtefactFile> = files
         .iter()
@@ -607,6 +614,71 @@ fn reads_of_root(
         if !out.is_empty() {
             return out;
         }
+    }
+    // 3c. The environments a pipeline or Makefile applies this root to (`terraform workspace
+    // select prod`, `-var-file=prod.tfvars`, `-var="env=prod"`), each with what it selects.
+    let mut staged: Vec<RootRead> = Vec::new();
+    for d in deploys.iter().filter(|d| d.root == root) {
+        let Some(spelled) = d.spelled() else { continue };
+        let Some(name) = env_names::lookup(&spelled) else {
+            continue;
+        };
+        let Some(env) = cx
+            .deployment
+            .environments
+            .iter()
+            .find(|e| env_names::same_environment(&e.name, name) || e.name == spelled)
+        else {
+            continue;
+        };
+        let what = match (&d.workspace, &d.var_file) {
+            (Some(ws), _) => format!("in workspace `{ws}`"),
+            (None, Some(f)) => format!("with {f}"),
+            (None, None) => d
+                .vars
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let how = format!("{what}, as {}:{} deploys it", d.at.path, d.at.line);
+        match staged.iter_mut().find(|r| r.environment == env.name) {
+            // One job selects the workspace and names the variable file: one read with both.
+            Some(r) => {
+                if let Some(ws) = &d.workspace {
+                    r.workspace = ws.clone();
+                }
+                if let Some(f) = &d.var_file {
+                    if !r.var_files.contains(f) && cx.dir.join(f).is_file() {
+                        r.var_files.push(f.clone());
+                    }
+                }
+                for v in &d.vars {
+                    if !r.vars.contains(v) {
+                        r.vars.push(v.clone());
+                    }
+                }
+            }
+            None => {
+                let var_files = d
+                    .var_file
+                    .iter()
+                    .filter(|f| cx.dir.join(f).is_file())
+                    .cloned()
+                    .collect();
+                let mut r = read(
+                    var_files,
+                    d.workspace.as_deref().unwrap_or("default"),
+                    &env.name,
+                    Some(how),
+                );
+                r.vars = d.vars.clone();
+                staged.push(r);
+            }
+        }
+    }
+    if !staged.is_empty() {
+        return staged;
     }
     // 4. A root keyed by workspace.
     let keyed: Vec<RootRead> = workspace_names(cx.dir, root)

@@ -146,7 +146,10 @@ fn claims(kind: ArtefactKind, rel: &str) -> bool {
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
     match kind {
         ArtefactKind::Terraform => {
-            lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json")
+            lower.ends_with(".tf")
+                || lower.ends_with(".tfvars")
+                || lower.ends_with(".tfvars.json")
+                || lower == "terragrunt.hcl"
         }
         ArtefactKind::Kubernetes | ArtefactKind::Compose | ArtefactKind::Serverless => yaml,
         ArtefactKind::Ansible => yaml || lower.ends_with(".ini") || !lower.contains('.'),
@@ -266,7 +269,12 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
-    if lower.ends_with(".tf") || lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+    if lower.ends_with(".tf")
+        || lower.ends_with(".tfvars")
+        || lower.ends_with(".tfvars.json")
+        || lower == "terragrunt.hcl"
+        || super::terraform::is_backend_config(rel)
+    {
         return Some(ArtefactKind::Terraform);
     }
     // `terraform show -json plan.out > production.tfplan.json`

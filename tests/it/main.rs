@@ -19,5 +19,6 @@ mod reports;
 mod rules;
 mod semantics;
 mod terraform_matrix;
+mod tf_layouts;
 mod tls;
 mod watch;

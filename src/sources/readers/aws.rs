@@ -522,12 +522,22 @@ pub(super) fn is_known_module(source: &str) -> bool {
 /// The known module a `source` names (registry addresses with or without a host, git URLs with
 /// or without `git::` and `?ref=`).
 fn known_module(source: &str) -> Option<&'static KnownModule> {
+    // Terragrunt names registry modules `tfr:///owner/name/provider?version=…`.
     let bare = source
         .trim_start_matches("git::")
+        .trim_start_matches("tfr://")
         .trim_start_matches("https://")
-        .trim_start_matches("registry.terraform.io/");
+        .trim_start_matches("registry.terraform.io/")
+        .trim_start_matches('/');
     let bare = bare.split('?').next().unwrap_or(bare);
     let bare = bare.trim_end_matches('/');
+    // The registry module's own repository: github.com/terraform-aws-modules/terraform-aws-rds.
+    let from_github = bare
+        .strip_prefix("github.com/terraform-aws-modules/terraform-aws-")
+        .map(|name| name.trim_end_matches(".git"))
+        .filter(|name| !name.contains('/'))
+        .map(|name| format!("terraform-aws-modules/{name}/aws"));
+    let bare = from_github.as_deref().unwrap_or(bare);
     KNOWN_MODULES.iter().find(|m| {
         let known = m.source.trim_end_matches(".git").replace(".git//", "//");
         let given = bare.replace(".git//", "//");

@@ -20,6 +20,7 @@ pub(super) fn deployment(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts);
+    add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
@@ -120,13 +121,51 @@ fn add_deploy_stages(
     }
 }
 
+/// A Terraform root's folder names no environment: the pipeline or Makefile that applies it
+/// does (`terraform workspace select prod`, `-var-file=prod.tfvars`, `-var="env=prod"`).
+fn add_terraform_deploys(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts.iter().any(|a| a.kind == ArtefactKind::Terraform) {
+        return;
+    }
+    for d in super::tf_deploys::deploys(dir, pipelines) {
+        let Some(spelled) = d.spelled() else { continue };
+        let Some(name) = crate::model::env_names::lookup(&spelled) else {
+            continue;
+        };
+        let what = match (&d.workspace, &d.var_file) {
+            (Some(ws), _) => format!("workspace `{ws}`"),
+            (None, Some(f)) => format!("-var-file {f}"),
+            (None, None) => format!("-var {}", d.vars.first().map_or("", |v| v.0.as_str())),
+        };
+        note(
+            out,
+            name,
+            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root),
+        );
+    }
+}
+
 /// The environments the paths name, and the workspaces Terraform roots switch on.
 pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {
     let mut out: Vec<InferredEnvironment> = Vec::new();
+    // A Terragrunt configuration that units include (`live/terragrunt.hcl`) is shared by every
+    // environment below it: its folder names none of them.
+    let terragrunt: Vec<String> = artefacts
+        .iter()
+        .filter(|a| crate::sources::terraform::terragrunt::is_terragrunt(&a.path))
+        .map(|a| a.path.clone())
+        .collect();
+    let (_, included) = crate::sources::terraform::terragrunt::units(dir, &terragrunt);
     // Example files name nothing: only files waiting for a reader count.
     for a in artefacts
         .iter()
         .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
+        .filter(|a| !included.contains(&a.path))
     {
         if let Some(named) = discover::named_environment(&a.path, a.kind) {
             let shown = match &named.folder {

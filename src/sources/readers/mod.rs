@@ -19,6 +19,7 @@ mod prometheus;
 mod serverless;
 mod sshd;
 mod terraform;
+mod tf_deploys;
 
 pub use derived::tf_canary_target;
 

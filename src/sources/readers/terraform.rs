@@ -1,3 +1,5 @@
+// NOTE TO THE ENGINEER IN THIS WORKTREE (from the lead; delete this comment, never commit it):
+// read /work/notes/PREAMBLE.md now: shared build dir, test commands, 20:35 deadline, report format.
 //! Terraform: plan JSON files, and root modules read once per environment they deploy.
 //!
 //! Which root feeds which environment, in this order:
@@ -63,6 +65,10 @@ struct RootRead {
     workspace: String,
     environment: String,
     how: Option<String>,
+    /// `-var name=value` the deploy command passes for this environment.
+    vars: Vec<(String, String)>,
+    /// Files that name this read's environment without holding configuration (backend files).
+    also: Vec<String>,
 }
 
 fn is_tfvars(path: &str) -> bool {
@@ -82,8 +88,17 @@ impl Reader for Terraform {
         let files = cx.pending(ArtefactKind::Terraform);
         // Which folders are called as modules: read once, used to pick roots and to explain
         // the files left.
-        let modules = module_folders(cx.dir, &files);
-        let reads = plan(cx, &files, &modules);
+        let mut modules = module_folders(cx.dir, &files);
+        // Terragrunt units run their module with their inputs: the module's folder (or the
+        // unit's own, with `.tf` files beside it) is read through the unit, never as a root.
+        let units = terragrunt_units(cx, &files);
+        for unit in units.iter().filter_map(|u| u.1.as_ref().ok()) {
+            if let terraform::terragrunt::UnitSource::Local(folder) = &unit.source {
+                modules.insert(folder.clone());
+            }
+        }
+        let deploys = super::tf_deploys::deploys(cx.dir, &cx.deployment.pipelines);
+        let reads = plan(cx, &files, &modules, &deploys);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
         let planned: BTreeSet<String> = cx
@@ -103,13 +118,14 @@ impl Reader for Terraform {
                 .clone()
                 .unwrap_or_else(|| read.workspace.clone());
             let env = read.environment.clone();
+            for f in &read.also {
+                used.entry(f.clone()).or_default().push(env.clone());
+            }
+            // The deploy command's `-var`, then liftoff's own `--var`, which wins.
+            let mut vars = read.vars.clone();
+            vars.extend(cx.options.vars.iter().cloned());
             let mut root = match terraform::read_root_with(
-                cx.dir,
-                &read.root,
-                &var_files,
-                &workspace,
-                &cx.options.vars,
-                true,
+                cx.dir, &read.root, &var_files, &workspace, &vars, true,
             ) {
                 Ok(root) => root,
                 // Terraform refuses a module cycle outright: so does liftoff (exit 2).
@@ -141,6 +157,7 @@ impl Reader for Terraform {
             };
             apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
+        read_units(cx, units, &planned, &mut used);
         super::aws::known_modules(&mut cx.deployment.resources, &cx.deployment.modules);
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
@@ -152,6 +169,158 @@ impl Reader for Terraform {
             })
         });
         Ok(())
+    }
+}
+
+/// A Terragrunt unit found: its file, the environment it runs in (or why none), and what it
+/// runs (or why it cannot be read).
+type FoundUnit = (
+    String,
+    Result<terraform::terragrunt::Unit, InputError>,
+    Result<String, String>,
+);
+
+/// The Terragrunt units of the repository, each read, with its environment.
+fn terragrunt_units(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<FoundUnit> {
+    let candidates: Vec<String> = files
+        .iter()
+        .filter(|f| terraform::terragrunt::is_terragrunt(&f.path))
+        .map(|f| f.path.clone())
+        .collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let (units, _) = terraform::terragrunt::units(cx.dir, &candidates);
+    let deployed = cx.deployed();
+    units
+        .into_iter()
+        .map(|file| {
+            let env = match files.iter().find(|f| f.path == file).and_then(|f| f.environment.clone()) {
+                Some(env) => Ok(env),
+                None => match deployed.as_slice() {
+                    [only] => Ok(only.clone()),
+                    _ => Err(format!(
+                        "a Terragrunt unit whose path names no environment{}; declare it under environments.<name>.sources in liftoff.yaml",
+                        if deployed.is_empty() { "" } else { ", and the service deploys to several" }
+                    )),
+                },
+            };
+            let unit = terraform::terragrunt::read_unit(cx.dir, &file);
+            (file, unit, env)
+        })
+        .collect()
+}
+
+/// Reads each Terragrunt unit's module with the unit's inputs, for the unit's environment.
+fn read_units(
+    cx: &mut LoadContext<'_>,
+    units: Vec<FoundUnit>,
+    planned: &BTreeSet<String>,
+    used: &mut BTreeMap<String, Vec<String>>,
+) {
+    use terraform::terragrunt::UnitSource;
+    for (file, unit, env) in units {
+        let env = match env {
+            Ok(env) => env,
+            Err(why) => {
+                cx.mark(&file, ArtefactKind::Terraform, ArtefactStatus::Ignored, why);
+                continue;
+            }
+        };
+        let unit = match unit {
+            Ok(unit) => unit,
+            Err(e) => {
+                cx.unreadable(e, ArtefactKind::Terraform, Some(&env));
+                continue;
+            }
+        };
+        let folder = folder_of(&unit.file);
+        let label = format!("{env} (Terragrunt unit {folder})");
+        // The configuration files the unit read, listed like any deployment file.
+        for f in &unit.files {
+            if !cx.deployment.artefacts.iter().any(|a| a.path == *f) {
+                cx.deployment.artefacts.push(ArtefactFile {
+                    path: f.clone(),
+                    kind: ArtefactKind::Terraform,
+                    environment: None,
+                    status: ArtefactStatus::Pending,
+                    reason: None,
+                });
+            }
+            // The unit's own file says which unit; files units share say which environment.
+            let said = if *f == unit.file { &label } else { &env };
+            let entry = used.entry(f.clone()).or_default();
+            if !entry.contains(said) {
+                entry.push(said.clone());
+            }
+        }
+        match &unit.source {
+            UnitSource::Local(root) => {
+                let overrides = terraform::override_values(&cx.options.vars, "default");
+                let read = terraform::read_root_env(
+                    cx.dir,
+                    root,
+                    &cx.options.var_files,
+                    cx.options.workspace.as_deref().unwrap_or("default"),
+                    overrides,
+                    unit.env_inputs(),
+                    &format!("{folder}:"),
+                    true,
+                );
+                match read {
+                    Ok(mut root) => {
+                        let broken = std::mem::take(&mut root.unreadable);
+                        if !broken.is_empty() {
+                            cx.unreadable(
+                                InputError::Invalid(broken),
+                                ArtefactKind::Terraform,
+                                Some(&env),
+                            );
+                        }
+                        apply_root(cx, root, &env, &label, &[], planned, used);
+                    }
+                    Err(e) => cx.unreadable(e, ArtefactKind::Terraform, Some(&env)),
+                }
+            }
+            UnitSource::Remote(source) => {
+                let address = format!("{folder}:module");
+                cx.deployment.modules.push(crate::model::ModuleSource {
+                    address: address.clone(),
+                    source: source.clone(),
+                    version: None,
+                    environment: Some(env.clone()),
+                    origin: crate::model::Origin::Artefact(unit.source_at.clone()),
+                });
+                let known = super::aws::is_known_module(source);
+                cx.deployment.artefacts.push(ArtefactFile {
+                    path: format!("{}#terraform.source", unit.file),
+                    kind: ArtefactKind::TerraformModule,
+                    environment: Some(env.clone()),
+                    status: ArtefactStatus::NotRead,
+                    reason: Some(if known {
+                        format!("remote module `{source}` is fetched by Terragrunt when it runs; liftoff knows what it creates and judges that from the unit's inputs")
+                    } else {
+                        format!("remote module `{source}` is fetched by Terragrunt when it runs, so its resources are not judged (only the unit's inputs are)")
+                    }),
+                });
+                if !planned.contains(&env) {
+                    let shared: std::sync::Arc<str> = env.as_str().into();
+                    let resource = unit.inputs_resource(&address);
+                    cx.deployment
+                        .resources
+                        .push(into_resource(resource, &shared));
+                }
+            }
+            UnitSource::Unknown(why) => {
+                cx.deployment.artefacts.push(ArtefactFile {
+                    path: format!("{}#terraform.source", unit.file),
+                    kind: ArtefactKind::TerraformModule,
+                    environment: Some(env.clone()),
+                    status: ArtefactStatus::NotRead,
+                    reason: Some(format!("the unit's module is not read: {why}")),
+                });
+            }
+        }
     }
 }
 
@@ -257,11 +426,26 @@ fn apply_root(
     // The root's and its local modules' configuration, and the variable files read with it
     // (a folder's other variable files belong to other environments).
     let read_folder = |path: &str| read.folders.iter().any(|f| folder_of(path) == *f);
+    // Terraform loads these from the root's own folder whatever the command line says.
+    let auto_loaded = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        read.folders
+            .first()
+            .is_some_and(|root| folder_of(path) == *root)
+            && (name == "terraform.tfvars"
+                || name == "terraform.tfvars.json"
+                || name.ends_with(".auto.tfvars")
+                || name.ends_with(".auto.tfvars.json"))
+    };
     for a in deployment.artefacts.iter().filter(|a| {
         a.kind == ArtefactKind::Terraform
-            && ((read_folder(&a.path) && !is_tfvars(&a.path)) || var_files.contains(&a.path))
+            && ((read_folder(&a.path)
+                && !is_tfvars(&a.path)
+                && !terraform::is_backend_config(&a.path))
+                || var_files.contains(&a.path)
+                || auto_loaded(&a.path))
     }) {
-        let said = if var_files.contains(&a.path) {
+        let said = if var_files.contains(&a.path) || auto_loaded(&a.path) {
             env
         } else {
             label
@@ -273,7 +457,12 @@ fn apply_root(
 }
 
 /// The roots to read, for which environments.
-fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>) -> Vec<RootRead> {
+fn plan(
+    cx: &LoadContext<'_>,
+    files: &[ArtefactFile],
+    modules: &BTreeSet<String>,
+    deploys: &[super::tf_deploys::Deploy],
+) -> Vec<RootRead> {
     let deployed = cx.deployed();
     let mut out = Vec::new();
     let declared = cx.declared_of(ArtefactKind::Terraform);
@@ -289,6 +478,8 @@ fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>
                 workspace: d.workspace.clone().unwrap_or_else(|| "default".into()),
                 environment: env,
                 how: Some("declared in liftoff.yaml".into()),
+                vars: Vec::new(),
+                also: Vec::new(),
             });
         }
     }
@@ -300,7 +491,7 @@ fn plan(cx: &LoadContext<'_>, files: &[ArtefactFile], modules: &BTreeSet<String>
         if declared_roots.contains(&root) || modules.contains(&root) || under_modules(&root) {
             continue;
         }
-        out.extend(reads_of_root(cx, files, &root, &deployed));
+        out.extend(reads_of_root(cx, files, &root, &deployed, deploys));
     }
     out
 }
@@ -323,17 +514,28 @@ fn reads_of_root(
     files: &[ArtefactFile],
     root: &str,
     deployed: &[String],
+    deploys: &[super::tf_deploys::Deploy],
 ) -> Vec<RootRead> {
     let in_root: Vec<&ArtefactFile> = files
         .iter()
         .filter(|a| folder_of(&a.path) == root)
         .collect();
+    let backends = backend_files(files, root);
+    let backends_of = |env: &str| -> Vec<String> {
+        backends
+            .iter()
+            .filter(|b| b.environment.as_deref() == Some(env))
+            .map(|b| b.path.clone())
+            .collect()
+    };
     let read = |var_files: Vec<String>, workspace: &str, env: &str, how: Option<String>| RootRead {
         root: root.to_string(),
         var_files,
         workspace: workspace.to_string(),
         environment: env.to_string(),
         how,
+        vars: Vec::new(),
+        also: backends_of(env),
     };
     // 2. A root folder named after an environment.
     if let Some(env) = in_root
@@ -377,6 +579,107 @@ fn reads_of_root(
             })
             .collect();
     }
+    // 3b. One backend configuration per environment (`prod.s3.tfbackend`): the root is run once
+    // per environment with the variable the deploy command sets to its name.
+    if !backends.is_empty() {
+        let variable = environment_variable(cx, root);
+        let mut out: Vec<RootRead> = Vec::new();
+        for b in &backends {
+            let Some(env) = b.environment.clone() else {
+                continue;
+            };
+            if out.iter().any(|r| r.environment == env) {
+                continue;
+            }
+            let spelled = crate::sources::named_environment(&b.path, b.kind)
+                .map(|n| n.spelled)
+                .unwrap_or_else(|| env.clone());
+            let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+            let (vars, how) = match &variable {
+                Some((var, from)) => (
+                    vec![(var.clone(), spelled.clone())],
+                    format!("with backend {name} and {var} = \"{spelled}\", {from}"),
+                ),
+                None => (
+                    Vec::new(),
+                    format!(
+                        "with backend {name}; no variable of the root takes the environment's name, so every environment reads the same values"
+                    ),
+                ),
+            };
+            let mut r = read(Vec::new(), "default", &env, Some(how));
+            r.vars = vars;
+            out.push(r);
+        }
+        if !out.is_empty() {
+            return out;
+        }
+    }
+    // 3c. The environments a pipeline or Makefile applies this root to (`terraform workspace
+    // select prod`, `-var-file=prod.tfvars`, `-var="env=prod"`), each with what it selects.
+    let mut staged: Vec<RootRead> = Vec::new();
+    for d in deploys.iter().filter(|d| d.root == root) {
+        let Some(spelled) = d.spelled() else { continue };
+        let Some(name) = env_names::lookup(&spelled) else {
+            continue;
+        };
+        let Some(env) = cx
+            .deployment
+            .environments
+            .iter()
+            .find(|e| env_names::same_environment(&e.name, name) || e.name == spelled)
+        else {
+            continue;
+        };
+        let what = match (&d.workspace, &d.var_file) {
+            (Some(ws), _) => format!("in workspace `{ws}`"),
+            (None, Some(f)) => format!("with {f}"),
+            (None, None) => d
+                .vars
+                .iter()
+                .map(|(k, v)| format!("{k} = \"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let how = format!("{what}, as {}:{} deploys it", d.at.path, d.at.line);
+        match staged.iter_mut().find(|r| r.environment == env.name) {
+            // One job selects the workspace and names the variable file: one read with both.
+            Some(r) => {
+                if let Some(ws) = &d.workspace {
+                    r.workspace = ws.clone();
+                }
+                if let Some(f) = &d.var_file {
+                    if !r.var_files.contains(f) && cx.dir.join(f).is_file() {
+                        r.var_files.push(f.clone());
+                    }
+                }
+                for v in &d.vars {
+                    if !r.vars.contains(v) {
+                        r.vars.push(v.clone());
+                    }
+                }
+            }
+            None => {
+                let var_files = d
+                    .var_file
+                    .iter()
+                    .filter(|f| cx.dir.join(f).is_file())
+                    .cloned()
+                    .collect();
+                let mut r = read(
+                    var_files,
+                    d.workspace.as_deref().unwrap_or("default"),
+                    &env.name,
+                    Some(how),
+                );
+                r.vars = d.vars.clone();
+                staged.push(r);
+            }
+        }
+    }
+    if !staged.is_empty() {
+        return staged;
+    }
     // 4. A root keyed by workspace.
     let keyed: Vec<RootRead> = workspace_names(cx.dir, root)
         .into_iter()
@@ -411,6 +714,138 @@ fn reads_of_root(
         )];
     }
     Vec::new()
+}
+
+/// Backend configurations naming an environment, in the root's folder or a folder of them inside
+/// it (`backends/prod.hcl`).
+fn backend_files<'a>(files: &'a [ArtefactFile], root: &str) -> Vec<&'a ArtefactFile> {
+    files
+        .iter()
+        .filter(|a| terraform::is_backend_config(&a.path) && a.environment.is_some())
+        .filter(|a| {
+            let folder = folder_of(&a.path);
+            folder == root || folder_of(&folder) == root
+        })
+        .collect()
+}
+
+/// The root variable a deploy command sets to the environment's name, and where that is said:
+/// a `-var="<name>=$(ENV)"` in a Makefile or a pipeline whose `<name>` the root declares, else a
+/// variable the root declares named `environment`, `environment_name`, `env` or `stage`.
+fn environment_variable(cx: &LoadContext<'_>, root: &str) -> Option<(String, String)> {
+    let declared = declared_variables(cx.dir, root);
+    for (path, text) in deploy_files(cx) {
+        for (name, value) in var_flags(&text) {
+            if value.contains('$') && declared.contains(&name) {
+                return Some((name, format!("as {path} passes it")));
+            }
+        }
+    }
+    ["environment", "environment_name", "env", "stage"]
+        .iter()
+        .find(|n| declared.contains(**n))
+        .map(|n| {
+            (
+                n.to_string(),
+                "the root's variable for the environment".to_string(),
+            )
+        })
+}
+
+/// The variables a root declares (`variable "name" {`).
+fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    for name in names {
+        let rel = if root == "." {
+            name
+        } else {
+            format!("{root}/{name}")
+        };
+        let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
+            continue;
+        };
+        for line in text.lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("variable") {
+                let rest = rest.trim_start();
+                if let Some(name) = rest
+                    .strip_prefix('"')
+                    .and_then(|r| r.split_once('"'))
+                    .map(|(n, _)| n)
+                {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The files that run Terraform: Makefiles at the top and the pipelines discovery found, with
+/// their text.
+fn deploy_files(cx: &LoadContext<'_>) -> Vec<(String, String)> {
+    let mut paths: Vec<String> = ["Makefile", "GNUmakefile", "makefile"]
+        .iter()
+        .filter(|n| cx.dir.join(n).is_file())
+        .map(|n| n.to_string())
+        .collect();
+    paths.extend(cx.deployment.pipelines.iter().map(|p| p.path.to_string()));
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            crate::sources::read_text_limited(&cx.dir.join(&p), &p, 1 << 20)
+                .ok()
+                .map(|t| (p, t))
+        })
+        .collect()
+}
+
+/// The `-var name=value` flags of command lines (`-var="env=$(ENV)"`, `-var 'env=prod'`,
+/// `-var=env=prod`), as (name, value) with quotes taken off.
+fn var_flags(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("-var") {
+        let rest = &text[at + "-var".len()..];
+        // `-var-file` is another flag; `-variable` is no flag.
+        let Some(rest) = rest
+            .strip_prefix('=')
+            .or_else(|| rest.strip_prefix(' '))
+            .map(str::trim_start)
+        else {
+            continue;
+        };
+        let (quote, rest) = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => (Some(q), &rest[1..]),
+            _ => (None, rest),
+        };
+        let end = match quote {
+            Some(q) => rest.find(q),
+            None => rest.find(|c: char| c.is_whitespace() || c == ';' || c == '\\'),
+        }
+        .unwrap_or(rest.len());
+        let Some((name, value)) = rest[..end].split_once('=') else {
+            continue;
+        };
+        if !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            out.push((
+                name.to_string(),
+                value.trim_matches(['"', '\'']).to_string(),
+            ));
+        }
+    }
+    out
 }
 
 /// Variable files naming an environment in a folder with no `.tf` files that sits beside the
@@ -507,6 +942,15 @@ pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static E
                 if !out.iter().any(|(_, e)| e.canonical == entry.canonical) {
                     out.push((word, entry));
                 }
+            }
+        }
+    }
+    // The keys of a map variable the root indexes by workspace, whatever file sets it
+    // (`terraform.tfvars.json`: `{"environments": {"prod": {…}}}`).
+    for key in terraform::workspace_map_keys(dir, root) {
+        if let Some(entry) = env_names::lookup(&key) {
+            if !out.iter().any(|(_, e)| e.canonical == entry.canonical) {
+                out.push((key, entry));
             }
         }
     }

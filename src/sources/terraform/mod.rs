@@ -32,15 +32,148 @@ mod modules;
 pub mod plan;
 mod resources;
 mod syntax;
+pub mod terragrunt;
 mod waivers;
 
 use eval::*;
 use functions::*;
-pub use modules::MODULE_CYCLE;
 use modules::*;
+pub use modules::{EnvInputs, MODULE_CYCLE};
 use resources::*;
 use syntax::*;
 use waivers::*;
+
+/// Whether a file is a partial backend configuration, passed as `terraform init
+/// -backend-config=<file>` (`prod.s3.tfbackend`, `backend-prod.hcl`, `prod.backend.hcl`,
+/// `backends/prod.hcl`): one per environment names the environments a root deploys to.
+pub fn is_backend_config(rel: &str) -> bool {
+    let mut segments = rel.rsplit('/');
+    let name = segments.next().unwrap_or(rel).to_ascii_lowercase();
+    let folder = segments.next().unwrap_or("").to_ascii_lowercase();
+    if name.ends_with(".tfbackend") {
+        return true;
+    }
+    name.ends_with(".hcl")
+        && name != "terragrunt.hcl"
+        && !name.ends_with(".lock.hcl")
+        && (name.starts_with("backend-")
+            || name.starts_with("backend_")
+            || name.ends_with(".backend.hcl")
+            || folder == "backends"
+            || folder == "backend-config"
+            || folder == "backend-configs")
+}
+
+/// The keys of the root variables a root indexes by `terraform.workspace`
+/// (`var.environments[terraform.workspace]`, `lookup(var.settings, terraform.workspace, …)`),
+/// as Terraform loads their values: the default, then `terraform.tfvars`,
+/// `terraform.tfvars.json` and the `*.auto.tfvars(.json)` files, the last one setting a variable
+/// winning. Files that do not parse give nothing here (the root's read reports them).
+pub fn workspace_map_keys(dir: &Path, root: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let join = |n: &str| {
+        if root == "." {
+            n.to_string()
+        } else {
+            format!("{root}/{n}")
+        }
+    };
+    let mut indexed: BTreeSet<String> = BTreeSet::new();
+    let mut values: BTreeMap<String, hcl::Value> = BTreeMap::new();
+    let ctx = context(&BTreeMap::new(), &BTreeMap::new(), "default");
+    for name in names.iter().filter(|n| n.ends_with(".tf")) {
+        let Ok(parsed) = parse(dir, &join(name)) else {
+            continue;
+        };
+        indexed.extend(workspace_indexed_vars(&parsed.text));
+        for block in parsed.body.blocks().filter(|b| b.ident == "variable") {
+            if let (Some(var), Some(default)) = (label(block, 0), block.body.attribute("default")) {
+                if let Ok(v) = evaluate_expr(&default.value, &ctx) {
+                    values.insert(var, v);
+                }
+            }
+        }
+    }
+    if indexed.is_empty() {
+        return Vec::new();
+    }
+    let mut files: Vec<&String> = names
+        .iter()
+        .filter(|n| *n == "terraform.tfvars" || *n == "terraform.tfvars.json")
+        .collect();
+    files.sort_by_key(|n| n.ends_with(".json"));
+    files.extend(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")),
+    );
+    for name in files {
+        let rel = join(name);
+        if name.ends_with(".json") {
+            let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
+                continue;
+            };
+            if let Ok(map) = serde_json::from_str::<BTreeMap<String, Json>>(&text) {
+                values.extend(map.iter().map(|(k, v)| (k.clone(), from_json(v))));
+            }
+        } else if let Ok(parsed) = parse(dir, &rel) {
+            for attr in parsed.body.attributes() {
+                if let Ok(v) = evaluate_expr(&attr.value, &ctx) {
+                    values.insert(attr.key.to_string(), v);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for var in &indexed {
+        if let Some(hcl::Value::Object(map)) = values.get(var) {
+            out.extend(map.keys().cloned());
+        }
+    }
+    out
+}
+
+/// The variables a configuration's text indexes by `terraform.workspace`.
+fn workspace_indexed_vars(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let name_before = |s: &str| -> Option<String> {
+        let s = s.trim_end();
+        let start = s
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |i| i + 1);
+        let name = &s[start..];
+        s[..start]
+            .ends_with("var.")
+            .then(|| name.to_string())
+            .filter(|n| !n.is_empty())
+    };
+    let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (at, _) in compact.match_indices("[terraform.workspace]") {
+        out.extend(name_before(&compact[..at]));
+    }
+    for (at, _) in compact.match_indices(", terraform.workspace") {
+        let head = &compact[..at];
+        if let Some(open) = head.rfind("lookup(") {
+            let arg = head[open + "lookup(".len()..].trim();
+            if let Some(name) = arg.strip_prefix("var.") {
+                if name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
 
 /// A resource instance as Terraform would address it.
 #[derive(Clone, Debug)]
@@ -160,8 +293,27 @@ pub fn read_root_with(
     overrides: &[(String, String)],
     keep_going: bool,
 ) -> Result<Root, InputError> {
+    let inputs = override_values(overrides, workspace);
+    read_root_env(
+        dir,
+        rel,
+        var_files,
+        workspace,
+        inputs,
+        EnvInputs::default(),
+        "",
+        keep_going,
+    )
+}
+
+/// `-var name=value` values: an HCL expression when the text is one (`3`, `true`, `["a"]`), else
+/// the text, as Terraform reads values of string-typed variables.
+pub fn override_values(
+    overrides: &[(String, String)],
+    workspace: &str,
+) -> BTreeMap<String, hcl::Value> {
     let empty = context(&BTreeMap::new(), &BTreeMap::new(), workspace);
-    let inputs = overrides
+    overrides
         .iter()
         .map(|(name, text)| {
             let value = hcl::edit::parser::parse_expr(text)
@@ -170,9 +322,27 @@ pub fn read_root_with(
                 .unwrap_or_else(|| hcl::Value::from(text.as_str()));
             (name.clone(), value)
         })
-        .collect();
+        .collect()
+}
+
+/// [`read_root_with`] with `-var` values already evaluated, root variables set from the
+/// environment (Terragrunt's `inputs`), and a prefix for every resource address (the unit a
+/// Terragrunt tree runs the root as).
+#[allow(clippy::too_many_arguments)]
+pub fn read_root_env(
+    dir: &Path,
+    rel: &str,
+    var_files: &[String],
+    workspace: &str,
+    inputs: BTreeMap<String, hcl::Value>,
+    env: EnvInputs,
+    prefix: &str,
+    keep_going: bool,
+) -> Result<Root, InputError> {
     let call = ModuleCall {
         inputs,
+        env,
+        prefix: prefix.to_string(),
         installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
         keep_going,
         ..ModuleCall::default()

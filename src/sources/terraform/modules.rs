@@ -26,6 +26,21 @@ pub(super) struct ModuleCall {
     /// The folders of the modules that led here, root first: a module calling one of them is a
     /// cycle Terraform refuses.
     pub(super) chain: Vec<String>,
+    /// Values the root's variables get from the environment (`TF_VAR_…`, as Terragrunt passes
+    /// its `inputs`): over defaults, under every variable file.
+    pub(super) env: EnvInputs,
+}
+
+/// Root variables set from outside the configuration, as `TF_VAR_<name>` environment variables.
+#[derive(Clone, Debug, Default)]
+pub struct EnvInputs {
+    pub values: BTreeMap<String, hcl::Value>,
+    /// Set to values known only after apply.
+    pub unknown: Vec<String>,
+    /// Variables of names not known may be set too: no default can be trusted.
+    pub open: bool,
+    /// Where each value is written, for attributes that are exactly `var.<name>`.
+    pub written_at: BTreeMap<String, Location>,
 }
 
 /// The start of the message for a module that calls itself, directly or through others.
@@ -89,6 +104,11 @@ pub(super) fn read_module(
 ) -> Result<Root, InputError> {
     let folder = rel.trim_end_matches('/');
     let _module_dir = ModuleDirGuard::enter(dir.join(folder));
+    let _inputs_at = InputAtGuard::set(if call.depth == 0 {
+        call.env.written_at.clone()
+    } else {
+        BTreeMap::new()
+    });
     let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
         .map_err(|source| InputError::Io {
             path: rel.to_string(),
@@ -139,15 +159,28 @@ pub(super) fn read_module(
             }
         }
     }
-    let mut tfvars: Vec<String> = names
-        .iter()
-        .filter(|n| {
-            *n == "terraform.tfvars"
-                || n.ends_with(".auto.tfvars")
-                || n.ends_with(".auto.tfvars.json")
-        })
-        .map(|n| join(n))
+    // Terraform's order: the environment, terraform.tfvars, terraform.tfvars.json, the
+    // *.auto.tfvars(.json) files in name order, then the files named on the command line.
+    if call.depth == 0 {
+        if call.env.open {
+            vars.clear();
+        }
+        vars.extend(call.env.values.clone());
+        for unknown in &call.env.unknown {
+            vars.remove(unknown);
+        }
+    }
+    let mut tfvars: Vec<String> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .into_iter()
+        .filter(|n| names.iter().any(|m| m == n))
+        .map(join)
         .collect();
+    tfvars.extend(
+        names
+            .iter()
+            .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+            .map(|n| join(n)),
+    );
     tfvars.extend(var_files.iter().cloned());
     // Variable files feed the root module only; a called module gets its inputs.
     if call.depth > 0 {

@@ -298,7 +298,11 @@ pub(super) fn read_body(
         {
             continue;
         }
-        let at = lines.of(attr.key_span.clone());
+        let mut at = lines.of(attr.key_span.clone());
+        // A root variable set by a Terragrunt unit: the value is written in the unit.
+        if let Some(input) = input_location(lines.text(&attr.value.span)) {
+            at = input;
+        }
         match evaluate_expr(&attr.value, ctx) {
             Ok(value) => {
                 let mut value = normalise(to_json(&value));
@@ -400,5 +404,40 @@ pub(super) fn normalise(value: Json) -> Json {
             s.parse::<i64>().map(Json::from).unwrap_or(Json::String(s))
         }
         other => other,
+    }
+}
+
+thread_local! {
+    /// Where each root variable set from outside is written (a Terragrunt unit's `inputs`), while
+    /// the root module itself is read: empty inside called modules, whose `var.` are their own.
+    pub(super) static INPUT_AT: std::cell::RefCell<BTreeMap<String, Location>> =
+        const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
+/// Where the value of an attribute written as exactly `var.<name>` is set, when a unit sets it.
+fn input_location(text: &str) -> Option<Location> {
+    let name = text.trim().strip_prefix("var.")?;
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    INPUT_AT.with(|m| m.borrow().get(name).cloned())
+}
+
+/// Sets [`INPUT_AT`] until dropped, giving back what was there before.
+pub(super) struct InputAtGuard(BTreeMap<String, Location>);
+
+impl InputAtGuard {
+    pub(super) fn set(at: BTreeMap<String, Location>) -> InputAtGuard {
+        InputAtGuard(INPUT_AT.with(|m| m.replace(at)))
+    }
+}
+
+impl Drop for InputAtGuard {
+    fn drop(&mut self) {
+        let previous = std::mem::take(&mut self.0);
+        INPUT_AT.with(|m| *m.borrow_mut() = previous);
     }
 }

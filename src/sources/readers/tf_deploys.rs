@@ -1,0 +1,432 @@
+//! The Terraform environments a pipeline or a Makefile deploys: `terraform workspace select
+//! prod` (or `workspace new`, `select -or-create`), `-var-file=prod.tfvars`, `-var="env=prod"`,
+//! each for the root the command runs in (the step's `working-directory`, a `cd`, `-chdir=`).
+//!
+//! GitHub Actions workflows and `.gitlab-ci.yml` are read as YAML, job by job, with the values
+//! their runner substitutes that the file itself states (`${{ matrix.env }}` over the matrix,
+//! `${{ env.X }}` and `$X` from the job's variables). A value from a secret, a repository
+//! variable or a Make variable is unknown and names nothing.
+
+use crate::model::Location;
+use crate::sources::yaml::{self, Node, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One `terraform` command line that selects an environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Deploy {
+    /// The root it runs in, relative to the repository (`.` at the top).
+    pub root: String,
+    pub workspace: Option<String>,
+    pub var_file: Option<String>,
+    /// `-var name=value` flags whose value names an environment.
+    pub vars: Vec<(String, String)>,
+    pub at: Location,
+}
+
+impl Deploy {
+    /// The environment name the command selects, as spelled: the workspace, else the variable
+    /// file's, else a `-var` value's.
+    pub fn spelled(&self) -> Option<String> {
+        if let Some(ws) = &self.workspace {
+            return crate::model::env_names::lookup(ws).map(|_| ws.clone());
+        }
+        if let Some(file) = &self.var_file {
+            return crate::model::env_names::in_path(file).map(|n| n.spelled);
+        }
+        self.vars.first().map(|(_, v)| v.clone())
+    }
+}
+
+/// At most this many values per matrix key: a matrix names a few environments, not hundreds.
+const MAX_VALUES: usize = 32;
+
+/// Every environment-selecting Terraform command of the pipelines and Makefiles.
+pub(super) fn deploys(dir: &Path, pipelines: &[Location]) -> Vec<Deploy> {
+    let mut out = Vec::new();
+    for p in pipelines {
+        let path = &*p.path;
+        let Ok(text) = crate::sources::read_text_limited(&dir.join(path), path, 1 << 20) else {
+            continue;
+        };
+        if !text.contains("terraform") && !text.contains("tofu") {
+            continue;
+        }
+        let Ok(doc) = yaml::parse(path, &text, yaml::Limits::default()) else {
+            continue;
+        };
+        let Some(root) = doc.roots.first() else {
+            continue;
+        };
+        if path.starts_with(".github/workflows/") {
+            github(&doc, root, path, &mut out);
+        } else if path == ".gitlab-ci.yml" {
+            gitlab(&doc, root, path, &mut out);
+        }
+    }
+    for name in ["Makefile", "GNUmakefile", "makefile"] {
+        if let Ok(text) = crate::sources::read_text_limited(&dir.join(name), name, 1 << 20) {
+            makefile(&text, name, &mut out);
+        }
+    }
+    out.sort_by(|a, b| (&a.root, &a.at.path, a.at.line).cmp(&(&b.root, &b.at.path, b.at.line)));
+    out.dedup_by(|a, b| {
+        a.root == b.root
+            && a.workspace == b.workspace
+            && a.var_file == b.var_file
+            && a.vars == b.vars
+    });
+    out
+}
+
+fn text_of(node: Option<&Node>) -> Option<String> {
+    node.and_then(|n| n.as_str()).map(str::to_string)
+}
+
+fn entries(node: Option<&Node>) -> Vec<(String, &Node)> {
+    match node.map(|n| &n.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| k.as_str().map(|k| (k.to_string(), v)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn strings(node: &Node) -> Vec<String> {
+    match &node.value {
+        Value::Scalar(s) => vec![s.text.to_string()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        Value::Map(_) => Vec::new(),
+    }
+}
+
+/// Variables stated in a mapping (`env:` or `variables:`), their values as written.
+fn variables(node: Option<&Node>) -> BTreeMap<String, String> {
+    entries(node)
+        .into_iter()
+        .filter_map(|(k, v)| match &v.value {
+            Value::Scalar(s) => Some((k, s.text.to_string())),
+            // GitLab's `VAR: {value: x, description: …}`.
+            Value::Map(_) => text_of(v.get("value")).map(|t| (k, t)),
+            Value::Seq(_) => None,
+        })
+        .collect()
+}
+
+/// Each combination of a matrix's values (`{env: [staging, prod]}` gives two), `include`
+/// entries added.
+fn matrix_combinations(matrix: Option<&Node>) -> Vec<BTreeMap<String, String>> {
+    let mut combos: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+    let mut included = Vec::new();
+    for (key, value) in entries(matrix) {
+        if key == "include" {
+            if let Value::Seq(items) = &value.value {
+                for item in items {
+                    included.push(variables(Some(item)));
+                }
+            }
+            continue;
+        }
+        if key == "exclude" {
+            continue;
+        }
+        let values: Vec<String> = strings(value).into_iter().take(MAX_VALUES).collect();
+        if values.is_empty() {
+            continue;
+        }
+        let mut next = Vec::new();
+        for c in &combos {
+            for v in &values {
+                let mut c = c.clone();
+                c.insert(key.clone(), v.clone());
+                next.push(c);
+            }
+        }
+        next.truncate(MAX_VALUES);
+        combos = next;
+    }
+    if combos.len() == 1 && combos[0].is_empty() && !included.is_empty() {
+        return included;
+    }
+    combos.extend(included);
+    combos
+}
+
+/// `text` with the runner's substitutions that the file states: `${{ matrix.x }}`,
+/// `${{ env.x }}`, `$x` and `${x}`. Anything else stays as written (and names nothing).
+fn substitute(
+    text: &str,
+    matrix: &BTreeMap<String, String>,
+    env: &BTreeMap<String, String>,
+) -> String {
+    let mut out = text.to_string();
+    for (k, v) in matrix {
+        for form in [
+            format!("${{{{ matrix.{k} }}}}"),
+            format!("${{{{matrix.{k}}}}}"),
+        ] {
+            out = out.replace(&form, v);
+        }
+    }
+    for (k, v) in env {
+        for form in [
+            format!("${{{{ env.{k} }}}}"),
+            format!("${{{{env.{k}}}}}"),
+            format!("${{{k}}}"),
+        ] {
+            out = out.replace(&form, v);
+        }
+        // `$KEY` not followed by more of a name.
+        let plain = format!("${k}");
+        let mut rebuilt = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(&plain) {
+            let after = &rest[at + plain.len()..];
+            rebuilt.push_str(&rest[..at]);
+            if after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                rebuilt.push_str(&plain);
+            } else {
+                rebuilt.push_str(v);
+            }
+            rest = after;
+        }
+        rebuilt.push_str(rest);
+        out = rebuilt;
+    }
+    out
+}
+
+/// GitHub Actions: each job's steps, over its matrix.
+fn github(doc: &yaml::Document, root: &Node, path: &str, out: &mut Vec<Deploy>) {
+    let workflow_env = variables(root.get("env"));
+    let workflow_dir = text_of(
+        root.get("defaults")
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get("working-directory")),
+    );
+    for (_, job) in entries(root.get("jobs")) {
+        let mut job_env = workflow_env.clone();
+        job_env.extend(variables(job.get("env")));
+        let job_dir = text_of(
+            job.get("defaults")
+                .and_then(|d| d.get("run"))
+                .and_then(|r| r.get("working-directory")),
+        )
+        .or_else(|| workflow_dir.clone());
+        let combos = matrix_combinations(job.get("strategy").and_then(|s| s.get("matrix")));
+        let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) else {
+            continue;
+        };
+        for combo in &combos {
+            for step in steps {
+                let Some(run) = step.get("run") else { continue };
+                let Some(script) = run.as_str() else { continue };
+                let mut env = job_env.clone();
+                env.extend(variables(step.get("env")));
+                let dir = text_of(step.get("working-directory"))
+                    .or_else(|| job_dir.clone())
+                    .map(|d| substitute(&d, combo, &env))
+                    .unwrap_or_else(|| ".".into());
+                let script = substitute(script, combo, &env);
+                // A block scalar's position is its first line of text.
+                let first = doc.location(run).line;
+                commands(&script, &dir, path, first, out);
+            }
+        }
+    }
+}
+
+/// GitLab CI: each job's `before_script` and `script`, with its variables and `parallel:
+/// matrix`.
+fn gitlab(doc: &yaml::Document, root: &Node, path: &str, out: &mut Vec<Deploy>) {
+    let global = variables(root.get("variables"));
+    for (name, job) in entries(Some(root)) {
+        if name.starts_with('.') && job.get("script").is_none() {
+            continue;
+        }
+        let Some(script) = job.get("script") else {
+            continue;
+        };
+        let mut env = global.clone();
+        env.extend(variables(job.get("variables")));
+        let mut combos: Vec<BTreeMap<String, String>> = Vec::new();
+        if let Some(Value::Seq(items)) = job
+            .get("parallel")
+            .and_then(|p| p.get("matrix"))
+            .map(|m| &m.value)
+        {
+            for item in items {
+                combos.extend(matrix_combinations(Some(item)));
+            }
+        }
+        if combos.is_empty() {
+            combos.push(BTreeMap::new());
+        }
+        let mut lines: Vec<&Node> = Vec::new();
+        for key in ["before_script", "script"] {
+            match job.get(key).map(|n| &n.value) {
+                Some(Value::Seq(items)) => lines.extend(items.iter()),
+                Some(Value::Scalar(_)) => lines.push(job.get(key).unwrap_or(script)),
+                _ => {}
+            }
+        }
+        for combo in &combos {
+            let mut vars = env.clone();
+            vars.extend(combo.clone());
+            // One shell runs the lines in turn: a `cd` holds for the lines after it.
+            let mut cwd = ".".to_string();
+            for line in &lines {
+                let Some(text) = line.as_str() else { continue };
+                let text = substitute(text, &BTreeMap::new(), &vars);
+                cwd = commands(&text, &cwd, path, doc.location(line).line, out);
+            }
+        }
+    }
+}
+
+/// A Makefile's recipe lines: Make variables are set where `make` runs, so only literal values
+/// name an environment.
+fn makefile(text: &str, path: &str, out: &mut Vec<Deploy>) {
+    for (i, line) in text.lines().enumerate() {
+        if let Some(recipe) = line.strip_prefix('\t') {
+            let recipe = recipe.trim_start_matches(['@', '-', '+']);
+            commands(recipe, ".", path, i as u32 + 1, out);
+        }
+    }
+}
+
+/// Scans a shell script run in `cwd` for Terraform commands, line `first` of `path` being its
+/// first; gives back the folder it ends in.
+fn commands(script: &str, cwd: &str, path: &str, first: u32, out: &mut Vec<Deploy>) -> String {
+    let mut cwd = cwd.trim_end_matches('/').to_string();
+    let joined = script.replace("\\\n", " ");
+    for (i, line) in joined.lines().enumerate() {
+        for part in line.split("&&").flat_map(|p| p.split(';')) {
+            let words: Vec<String> = part
+                .split_whitespace()
+                .map(|w| w.trim_matches(['"', '\'']).to_string())
+                .collect();
+            let Some(cmd) = words.first() else { continue };
+            if cmd == "cd" {
+                if let Some(to) = words.get(1).filter(|t| !t.contains('$')) {
+                    cwd = crate::sources::join_relative(&cwd, to);
+                }
+                continue;
+            }
+            if cmd != "terraform" && cmd != "tofu" {
+                continue;
+            }
+            let mut root = cwd.clone();
+            let mut deploy = Deploy {
+                root: String::new(),
+                workspace: None,
+                var_file: None,
+                vars: Vec::new(),
+                at: Location::new(path, first + i as u32, 1),
+            };
+            let mut rest = words[1..].iter().peekable();
+            let mut positional: Vec<&String> = Vec::new();
+            while let Some(word) = rest.next() {
+                if let Some(dir) = word.strip_prefix("-chdir=") {
+                    root = crate::sources::join_relative(&root, dir.trim_matches(['"', '\'']));
+                } else if word == "-var-file" || word == "--var-file" {
+                    deploy.var_file = rest.next().cloned();
+                } else if let Some(f) = word
+                    .strip_prefix("-var-file=")
+                    .or_else(|| word.strip_prefix("--var-file="))
+                {
+                    deploy.var_file = Some(f.trim_matches(['"', '\'']).to_string());
+                } else if word == "-var" || word == "--var" {
+                    if let Some((k, v)) = rest.next().and_then(|w| w.split_once('=')) {
+                        deploy
+                            .vars
+                            .push((k.to_string(), v.trim_matches(['"', '\'']).to_string()));
+                    }
+                } else if let Some(kv) = word
+                    .strip_prefix("-var=")
+                    .or_else(|| word.strip_prefix("--var="))
+                {
+                    if let Some((k, v)) = kv.trim_matches(['"', '\'']).split_once('=') {
+                        deploy
+                            .vars
+                            .push((k.to_string(), v.trim_matches(['"', '\'']).to_string()));
+                    }
+                } else if !word.starts_with('-') {
+                    positional.push(word);
+                }
+            }
+            if positional.first().map(|w| w.as_str()) == Some("workspace")
+                && matches!(
+                    positional.get(1).map(|w| w.as_str()),
+                    Some("select" | "new")
+                )
+            {
+                deploy.workspace = positional.get(2).map(|w| w.to_string());
+            }
+            // Only values written in the file name an environment.
+            let literal = |s: &str| !s.contains('$') && !s.contains("{{");
+            deploy.workspace = deploy.workspace.filter(|w| literal(w));
+            deploy.var_file = deploy
+                .var_file
+                .filter(|f| literal(f))
+                .map(|f| crate::sources::join_relative(&root, &f));
+            deploy
+                .vars
+                .retain(|(_, v)| literal(v) && crate::model::env_names::lookup(v).is_some());
+            if root.contains('$') || root.contains("{{") {
+                continue;
+            }
+            deploy.root = root;
+            if deploy.spelled().is_some() {
+                out.push(deploy);
+            }
+        }
+    }
+    cwd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_name_the_root_and_the_environment() {
+        let mut out = Vec::new();
+        commands(
+            "cd infra/app\nterraform workspace select -or-create prod\nterraform apply -var-file=vars/prod.tfvars -var=\"env=prod\"\nterraform -chdir=../db apply -var 'stage=staging'\nterraform apply -var-file=$VARS",
+            ".",
+            "ci.yml",
+            10,
+            &mut out,
+        );
+        assert_eq!(out.len(), 3, "{out:#?}");
+        assert_eq!(out[0].root, "infra/app");
+        assert_eq!(out[0].workspace.as_deref(), Some("prod"));
+        assert_eq!(out[0].at.line, 11);
+        assert_eq!(
+            out[1].var_file.as_deref(),
+            Some("infra/app/vars/prod.tfvars")
+        );
+        assert_eq!(out[1].vars, [("env".to_string(), "prod".to_string())]);
+        assert_eq!(out[2].root, "infra/db");
+        assert_eq!(out[2].spelled().as_deref(), Some("staging"));
+    }
+
+    #[test]
+    fn substitutions_are_only_what_the_file_states() {
+        let matrix = BTreeMap::from([("env".to_string(), "prod".to_string())]);
+        let env = BTreeMap::from([("DIR".to_string(), "infra".to_string())]);
+        assert_eq!(
+            substitute(
+                "cd $DIR && terraform workspace select ${{ matrix.env }} $DIRX ${{ secrets.X }}",
+                &matrix,
+                &env
+            ),
+            "cd infra && terraform workspace select prod $DIRX ${{ secrets.X }}"
+        );
+    }
+}

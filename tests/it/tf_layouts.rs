@@ -1,0 +1,395 @@
+//! Terraform layouts read with no liftoff.yaml: Terragrunt trees, workspace maps kept in
+//! `terraform.tfvars.json`, roots whose backend files name their environments, and the stages a
+//! pipeline deploys.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn layout(name: &str) -> PathBuf {
+    root().join("tests/fixtures/tf-layouts").join(name)
+}
+
+/// `check --format json` on `dir`: (exit code, report).
+fn check(dir: &Path) -> (i32, Value) {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+/// The inferred environments as (name, kind).
+fn inferred(report: &Value) -> Vec<(String, String)> {
+    report["inferred_environments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap().to_string(),
+                        e["kind"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// A file's (status, reason).
+fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
+    let f = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
+    (
+        f["status"].as_str().unwrap(),
+        f["reason"].as_str().unwrap_or_default(),
+    )
+}
+
+/// `rule`'s result about `target` in `env`: (status, requirement, "path:line").
+fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
+        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"));
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["requirement"].as_str().unwrap_or_default().to_string(),
+        format!(
+            "{}:{}",
+            r["location"]["path"].as_str().unwrap_or_default(),
+            r["location"]["line"]
+        ),
+    )
+}
+
+#[test]
+fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
+    let (code, report) = check(&layout("terragrunt"));
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    // The root configuration every unit includes names no environment of its own (`live/`).
+    let production = &report["inferred_environments"][0]["from"];
+    assert_eq!(production, &serde_json::json!(["live/prod/"]));
+    assert_eq!(
+        file(&report, "live/prod/db/terragrunt.hcl"),
+        ("read", "read for production (Terragrunt unit live/prod/db)")
+    );
+    assert_eq!(
+        file(&report, "live/terragrunt.hcl"),
+        ("read", "read for production, staging")
+    );
+    // Files the units read through `include` and `read_terragrunt_config` are listed too.
+    assert_eq!(
+        file(&report, "live/_envcommon/db.hcl"),
+        ("read", "read for production, staging")
+    );
+    assert_eq!(
+        file(&report, "live/prod/env.hcl"),
+        ("read", "read for production")
+    );
+    assert_eq!(
+        file(&report, "modules/db/main.tf"),
+        (
+            "read",
+            "read for production (Terragrunt unit live/prod/db), staging (Terragrunt unit live/staging/db)"
+        )
+    );
+    // A registry module is fetched when Terragrunt runs: one line, with why.
+    let (status, why) = file(&report, "live/prod/cache/terragrunt.hcl#terraform.source");
+    assert_eq!(status, "not-read");
+    assert!(
+        why.contains("tfr:///terraform-aws-modules/elasticache/aws") && why.contains("not judged"),
+        "{why}"
+    );
+    // Production's unit asks for a standby and encryption; staging's does not.
+    let db = |env: &str| format!("live/{env}/db:aws_db_instance.main");
+    assert_eq!(
+        result(&report, "ha.db-replica", &db("prod"), "production"),
+        (
+            "pass".into(),
+            "required".into(),
+            "live/prod/db/terragrunt.hcl:19".into()
+        )
+    );
+    assert_eq!(
+        result(
+            &report,
+            "security.encryption-at-rest",
+            &db("prod"),
+            "production"
+        )
+        .0,
+        "pass"
+    );
+    // Staging's `storage_encrypted` comes from its env.hcl through the shared _envcommon file.
+    assert_eq!(
+        result(
+            &report,
+            "security.encryption-at-rest",
+            &db("staging"),
+            "staging"
+        ),
+        (
+            "fail".into(),
+            "off".into(),
+            "live/_envcommon/db.hcl:14".into()
+        )
+    );
+    // The root file's input that every unit shares, overridden by none for tags: production's
+    // database has no backup tag, a blocking finding written in the root file.
+    assert_eq!(
+        result(
+            &report,
+            "reliability.backup-tags",
+            &db("prod"),
+            "production"
+        ),
+        (
+            "fail".into(),
+            "required".into(),
+            "live/terragrunt.hcl:21".into()
+        )
+    );
+    assert_eq!(code, 1, "a blocking production finding");
+}
+
+#[test]
+fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
+    let (code, report) = check(&layout("workspace-map"));
+    // `dev` is a workspace too, but development is not a deployment the gate judges.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let reason = file(&report, "infra/main.tf").1;
+    assert!(
+        reason.contains("production (in workspace `prod`")
+            && reason.contains("staging (in workspace `staging`"),
+        "{reason}"
+    );
+    // Terraform loads terraform.tfvars.json by itself: it is read for both.
+    assert_eq!(
+        file(&report, "infra/terraform.tfvars.json"),
+        ("read", "read for production, staging")
+    );
+    let db = "aws_db_instance.reports";
+    assert_eq!(
+        result(&report, "ha.db-replica", db, "production"),
+        ("pass".into(), "required".into(), "infra/main.tf:20".into())
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_workspace_map_without_environment_keys_names_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("infra")).unwrap();
+    std::fs::write(
+        dir.path().join("infra/main.tf"),
+        "variable \"regions\" {}\nresource \"aws_sqs_queue\" \"q\" {\n  name = var.regions[terraform.workspace]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("infra/terraform.tfvars.json"),
+        r#"{"regions": {"eu": "eu-west-2", "us": "us-east-1"}}"#,
+    )
+    .unwrap();
+    let (_, report) = check(dir.path());
+    assert_eq!(inferred(&report), Vec::<(String, String)>::new());
+}
+
+#[test]
+fn backend_files_name_the_environments_a_root_is_applied_to() {
+    let (code, report) = check(&layout("backends"));
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("staging", "staging"),
+        ])
+    );
+    // The Makefile passes `-var="environment_name=$(ENVIRONMENT)"` with the backend it selects.
+    assert_eq!(
+        file(&report, "infra/app/service/main.tf").1,
+        "read for development (with backend dev.s3.tfbackend and environment_name = \"dev\", as Makefile passes it), \
+production (with backend prod.s3.tfbackend and environment_name = \"prod\", as Makefile passes it)"
+    );
+    assert_eq!(
+        file(&report, "infra/app/service/prod.s3.tfbackend"),
+        ("read", "read for production")
+    );
+    // No `-var` for the database root: its `stage` variable takes the environment's name.
+    let reason = file(&report, "infra/app/database/main.tf").1;
+    assert!(
+        reason.contains("production (with backend prod.hcl and stage = \"prod\""),
+        "{reason}"
+    );
+    let logs = "aws_cloudwatch_log_group.service";
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "production"),
+        (
+            "pass".into(),
+            "required".into(),
+            "infra/app/service/main.tf:27".into()
+        )
+    );
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "development").0,
+        "fail"
+    );
+    let db = "aws_db_instance.app";
+    assert_eq!(result(&report, "ha.db-replica", db, "production").0, "pass");
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    // What blocks production here is the database's missing backup tag, nothing of another
+    // environment's file.
+    assert_eq!(
+        result(&report, "reliability.backup-tags", db, "production").0,
+        "fail"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tf")).unwrap();
+    std::fs::write(
+        dir.path().join("tf/main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("tf/backend-prod.hcl"), "key = \"p\"\n").unwrap();
+    std::fs::write(dir.path().join("tf/backend-staging.hcl"), "key = \"s\"\n").unwrap();
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let reason = file(&report, "tf/main.tf").1;
+    assert!(
+        reason.contains("production (with backend backend-prod.hcl; no variable of the root takes the environment's name"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_workspaces_a_workflow_selects_are_the_environments_of_its_root() {
+    let (code, report) = check(&layout("ci-workspaces"));
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        report["inferred_environments"][0]["from"],
+        serde_json::json!([".github/workflows/deploy.yml:20 (terraform/, workspace `production`)"])
+    );
+    assert_eq!(
+        file(&report, "terraform/main.tf").1,
+        "read for staging (in workspace `staging`, as .github/workflows/deploy.yml:20 deploys it), \
+production (in workspace `production`, as .github/workflows/deploy.yml:20 deploys it)"
+    );
+    let db = "aws_db_instance.ledger";
+    assert_eq!(
+        result(&report, "ha.db-replica", db, "production"),
+        (
+            "pass".into(),
+            "required".into(),
+            "terraform/main.tf:11".into()
+        )
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn gitlab_jobs_deploy_var_files_and_variables_where_they_cd() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        ".gitlab-ci.yml",
+        "variables:\n  TF_DIR: deploy/stack\n\
+apply:\n  parallel:\n    matrix:\n      - TARGET: [uat, prod]\n  script:\n    - cd $TF_DIR\n    - terraform apply -var-file=env/$TARGET.tfvars\n\
+secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENVIRONMENT_NAME\"\n",
+    );
+    write(
+        "deploy/stack/main.tf",
+        "variable \"retention\" {}\nresource \"aws_cloudwatch_log_group\" \"app\" {\n  name = \"app\"\n  retention_in_days = var.retention\n}\n",
+    );
+    write("deploy/stack/env/uat.tfvars", "retention = 7\n");
+    write("deploy/stack/env/prod.tfvars", "retention = 200\n");
+    write(
+        "deploy/other/main.tf",
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    let (_, report) = check(dir.path());
+    // `uat` and `prod` from the var files' names; the variable from CI names nothing.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("uat", "staging")])
+    );
+    assert_eq!(
+        file(&report, "deploy/stack/env/prod.tfvars"),
+        ("read", "read for production")
+    );
+    let logs = "aws_cloudwatch_log_group.app";
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "monitoring.log-retention", logs, "uat").0,
+        "fail"
+    );
+    let (status, why) = file(&report, "deploy/other/main.tf");
+    assert_eq!(status, "ignored", "{why}");
+}

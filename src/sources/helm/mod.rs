@@ -501,6 +501,15 @@ fn collect_defines(chart: &Chart, defines: &mut Defines, out: &mut Rendering) {
         match parsed {
             Ok(p) => {
                 let file: Rc<str> = Rc::from(rel.as_str());
+                // Every file is a template of its own name too: `include (print
+                // $.Template.BasePath "/configmap.yaml") .` renders another file.
+                let inside = rel
+                    .strip_prefix(&format!("{}/", chart.folder))
+                    .unwrap_or(rel);
+                defines.by_name.insert(
+                    format!("{}/{inside}", chart.template_prefix),
+                    (Rc::new(p.root.clone()), file.clone()),
+                );
                 for (name, nodes) in &p.defines {
                     defines
                         .by_name

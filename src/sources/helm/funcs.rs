@@ -262,8 +262,7 @@ pub fn call(name: &str, a: Vec<V>) -> R {
         "quote" => bounded(
             a.iter()
                 .filter(|v| !matches!(v, V::Nil))
-                .map(|v| format!("{:?}", text(v)))
-                .map(|q| go_quote_fix(&q))
+                .map(|v| go_quote(&text(v)))
                 .collect::<Vec<_>>()
                 .join(" "),
         ),
@@ -771,9 +770,25 @@ fn go_print(v: &V) -> String {
     }
 }
 
-/// Go's `%q` escapes differ from Rust's `{:?}` only in rare characters; the common ones agree.
-fn go_quote_fix(q: &str) -> String {
-    q.replace("\\'", "'").replace("\\u{", "\\u{")
+/// Go's `%q` (strconv.Quote): printable characters as they are, the rest escaped.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn kind_of(v: &V) -> &'static str {
@@ -891,7 +906,7 @@ fn printf(format: &str, args: &[V]) -> String {
                 other => out.push_str(&format!("%!d({}={})", other.type_name(), go_print(other))),
             },
             'f' | 'F' => out.push_str(&format!("{:.*}", precision.unwrap_or(6), float_of(arg))),
-            'q' => out.push_str(&format!("{:?}", text(arg))),
+            'q' => out.push_str(&go_quote(&text(arg))),
             't' => out.push_str(&go_print(arg)),
             'x' => match arg {
                 V::Int(i) => out.push_str(&format!("{i:x}")),

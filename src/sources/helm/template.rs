@@ -528,7 +528,7 @@ fn expect_end(end: Ending, line: u32, what: &str) -> Result<(), ParseError> {
     match end {
         Some((e, _)) if e == "end" => Ok(()),
         Some((e, l)) => err(l, format!("unexpected {{{{{e}}}}} in {what}")),
-        None => err(line, format!("{what} started here has no {{{{end}}}}")),
+        None => err(line, format!("`{what}` started here has no {{{{end}}}}")),
     }
 }
 

@@ -79,7 +79,12 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                         file,
                         "a values file of the chart whose name matches no environment of the service",
                     );
-                    cx.mark(&file.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why);
+                    cx.mark(
+                        &file.path,
+                        ArtefactKind::Kubernetes,
+                        ArtefactStatus::Ignored,
+                        why,
+                    );
                 }
             }
         }
@@ -129,9 +134,19 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                     if folder.is_empty() { "Chart.yaml".to_string() } else { format!("{folder}/") }
                 ),
             );
-            cx.mark(&chart.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, why.clone());
+            cx.mark(
+                &chart.path,
+                ArtefactKind::Kubernetes,
+                ArtefactStatus::Ignored,
+                why.clone(),
+            );
             for v in &values {
-                cx.mark(&v.path, ArtefactKind::Kubernetes, ArtefactStatus::Ignored, format!("values of {}: {why}", chart.path));
+                cx.mark(
+                    &v.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    format!("values of {}: {why}", chart.path),
+                );
             }
             return;
         }
@@ -169,7 +184,12 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                 .iter()
                 .any(|a| a.path == path && a.status == ArtefactStatus::NotRead);
             if !known {
-                cx.mark(&path, ArtefactKind::Kubernetes, ArtefactStatus::NotRead, why);
+                cx.mark(
+                    &path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::NotRead,
+                    why,
+                );
             }
         }
         if let Some(env) = cx
@@ -221,7 +241,11 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
             &v.path,
             ArtefactKind::Kubernetes,
             ArtefactStatus::Read,
-            format!("values of the chart {}, rendered for {}", chart.path, envs.join(", ")),
+            format!(
+                "values of the chart {}, rendered for {}",
+                chart.path,
+                envs.join(", ")
+            ),
         );
     }
     for (path, envs) in rendered_for {
@@ -235,7 +259,11 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                 &path,
                 ArtefactKind::Kubernetes,
                 ArtefactStatus::Read,
-                format!("a template of the chart {}, rendered for {}", chart.path, envs.join(", ")),
+                format!(
+                    "a template of the chart {}, rendered for {}",
+                    chart.path,
+                    envs.join(", ")
+                ),
             );
         }
     }

@@ -453,9 +453,9 @@ impl<'a> Engine<'a> {
                 let receiver = match head {
                     Arg::Var(name, _) => {
                         let base = self.var(name, frame, line)?;
-                        self.fields(base, path, frame, line)?
+                        self.fields(base, name, path, frame, line)?
                     }
-                    _ => self.fields(dot.clone(), path, frame, line)?,
+                    _ => self.fields(dot.clone(), "", path, frame, line)?,
                 };
                 let mut args = Vec::new();
                 for a in &cmd[1..] {
@@ -541,15 +541,35 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn fields(&self, mut value: V, fields: &[String], frame: &Frame, line: u32) -> Result<V, Flow> {
-        for field in fields {
+    /// Follows `.a.b.c` from `value`; `base` is how the chain starts (`""` for dot, `$x`),
+    /// for the message when it breaks.
+    fn fields(
+        &self,
+        mut value: V,
+        base: &str,
+        fields: &[String],
+        frame: &Frame,
+        line: u32,
+    ) -> Result<V, Flow> {
+        for (i, field) in fields.iter().enumerate() {
             value = match &value {
                 V::Map(m) => m.borrow().get(field).cloned().unwrap_or(V::Nil),
                 V::Nil => {
+                    let chain = format!("{base}.{}", fields[..=i].join("."));
+                    let missing = format!("{base}.{}", fields[..i].join("."));
+                    let hint = if matches!(base, "" | "$") && fields[0] == "Values" {
+                        format!(
+                            "; `{missing}` is set in no values file read here (a value given with `--set` when deploying is not known to liftoff)"
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(self.fail(
                         frame,
                         line,
-                        format!("nil pointer evaluating interface {{}}.{field}"),
+                        format!(
+                            "at <{chain}>: nil pointer evaluating interface {{}}.{field}{hint}"
+                        ),
                     ));
                 }
                 other => {
@@ -567,10 +587,10 @@ impl<'a> Engine<'a> {
     fn arg(&mut self, arg: &Arg, dot: &V, frame: &mut Frame, line: u32) -> Result<V, Flow> {
         Ok(match arg {
             Arg::Dot => dot.clone(),
-            Arg::Field(fields) => self.fields(dot.clone(), fields, frame, line)?,
+            Arg::Field(fields) => self.fields(dot.clone(), "", fields, frame, line)?,
             Arg::Var(name, fields) => {
                 let base = self.var(name, frame, line)?;
-                self.fields(base, fields, frame, line)?
+                self.fields(base, name, fields, frame, line)?
             }
             Arg::Ident(name) => self.call(name, &[], None, dot, frame, line)?,
             Arg::Str(s) => V::Str(s.clone()),
@@ -582,7 +602,7 @@ impl<'a> Engine<'a> {
                 let mark = frame.vars.len();
                 let v = self.pipe(pipe, dot, frame);
                 frame.vars.truncate(mark);
-                self.fields(v?, fields, frame, line)?
+                self.fields(v?, "(...)", fields, frame, line)?
             }
         })
     }

@@ -100,6 +100,20 @@ fn bounded(s: String) -> R {
 
 /// Calls a function by name. `include`, `tpl`, `required` and `fail` are the engine's.
 pub fn call(name: &str, a: Vec<V>) -> R {
+    // Sprig's `mustX` is `X` returning its error instead of an empty result: the functions
+    // here return their errors already.
+    let lowered;
+    let name = match name.strip_prefix("must") {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            let mut c = rest.chars();
+            lowered = c
+                .next()
+                .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+                .unwrap_or_default();
+            lowered.as_str()
+        }
+        _ => name,
+    };
     let s = |i: usize| a.get(i).map(text).unwrap_or_default();
     match name {
         // Go built-ins
@@ -184,11 +198,24 @@ pub fn call(name: &str, a: Vec<V>) -> R {
                 .trim_end_matches('\n')
                 .to_string(),
         )),
-        "fromYaml" => Ok(from_yaml(&s(0)).unwrap_or_else(|e| {
-            let mut m = BTreeMap::new();
-            m.insert("Error".to_string(), V::Str(e));
-            V::map(m)
-        })),
+        // Helm unmarshals into a map: empty text is an empty map, anything else an `Error`.
+        "fromYaml" => Ok(match from_yaml(&s(0)) {
+            Ok(v @ V::Map(_)) => v,
+            Ok(V::Nil) => V::empty_map(),
+            Ok(other) => {
+                let mut m = BTreeMap::new();
+                m.insert(
+                    "Error".to_string(),
+                    V::Str(format!("cannot unmarshal {} into a map", other.type_name())),
+                );
+                V::map(m)
+            }
+            Err(e) => {
+                let mut m = BTreeMap::new();
+                m.insert("Error".to_string(), V::Str(e));
+                V::map(m)
+            }
+        }),
         "fromYamlArray" => match from_yaml(&s(0)) {
             Ok(v @ V::List(_)) => Ok(v),
             Ok(_) => Ok(V::list(Vec::new())),
@@ -420,6 +447,18 @@ pub fn call(name: &str, a: Vec<V>) -> R {
                     .map(|m| m.as_str().to_string())
                     .unwrap_or_default(),
             ))
+        }
+        "regexFindAll" => {
+            arity(name, &a, 3)?;
+            let n = int_of(&a[2]);
+            let re = regex(&s(0))?;
+            let t = s(1);
+            let found = re.find_iter(&t).map(|m| V::str(m.as_str()));
+            Ok(V::list(if n < 0 {
+                found.collect()
+            } else {
+                found.take(n as usize).collect()
+            }))
         }
         "regexReplaceAll" => {
             arity(name, &a, 3)?;

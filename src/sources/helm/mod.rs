@@ -91,9 +91,12 @@ pub fn role(root: &Path, rel: &str) -> Role {
     }
 }
 
-/// `values.yaml`, `values-prod.yaml`, `values.prod.yaml`, `prod-values.yaml`, or any YAML
-/// under an environment folder of the chart (`envs/prod/values.yaml`, `values/prod.yaml`).
+/// `values.yaml`, `values-prod.yaml`, `values.prod.yaml`, `prod-values.yaml`, and under an
+/// environment folder `envs/prod/values.yaml` or `values/prod.yaml`. Other YAML in a chart
+/// (alert rules in a `production/` folder, an application's own values read with
+/// `.Files.Get`) is not the chart's values: the name has to say so exactly.
 fn is_values_file(name: &str, inside: &[&str]) -> bool {
+    use crate::model::env_names::lookup;
     let lower = name.to_ascii_lowercase();
     let Some(stem) = lower
         .strip_suffix(".yaml")
@@ -105,17 +108,18 @@ fn is_values_file(name: &str, inside: &[&str]) -> bool {
     if inside.first() == Some(&"ci") {
         return false;
     }
-    if stem == "values" && inside.len() == 1 {
-        return true;
-    }
-    let named = |s: &str| !crate::model::env_names::names_in(s).is_empty();
     let folders = &inside[..inside.len() - 1];
-    (stem.contains("values") && named(stem))
-        || (folders
-            .iter()
-            .any(|f| named(f) || f.eq_ignore_ascii_case("values"))
-            && named(&lower))
-        || (folders.iter().any(|f| named(f)) && stem.contains("values"))
+    if stem == "values" {
+        return folders.is_empty() || folders.iter().any(|f| lookup(f).is_some());
+    }
+    let env_part = stem
+        .strip_prefix("values")
+        .or_else(|| stem.strip_suffix("values"))
+        .map(|rest| rest.trim_matches(['-', '.', '_']));
+    match env_part {
+        Some(env) => !env.is_empty() && lookup(env).is_some(),
+        None => folders.last() == Some(&"values") && lookup(stem).is_some(),
+    }
 }
 
 /// A chart loaded from disk, with its subcharts.
@@ -456,8 +460,8 @@ fn meta_value(meta: &BTreeMap<String, V>) -> V {
     )
 }
 
-/// Renders the chart in `folder` with its values, then `env_values` over them (if any).
-pub fn render(dir: &Path, folder: &str, env_values: Option<&str>) -> Rendering {
+/// Renders the chart in `folder` with its values, then each of `env_values` over them.
+pub fn render(dir: &Path, folder: &str, env_values: &[String]) -> Rendering {
     let mut out = Rendering::default();
     let chart = match load_chart(dir, folder, "", 0, &mut out) {
         Ok(c) => c,
@@ -467,7 +471,7 @@ pub fn render(dir: &Path, folder: &str, env_values: Option<&str>) -> Rendering {
         }
     };
     let mut values = chart.values.clone();
-    if let Some(rel) = env_values {
+    for rel in env_values {
         match read_yaml_values(dir, rel) {
             Ok(v) => values = coalesce(&values, &v, 0),
             Err(e) => {
@@ -723,7 +727,10 @@ metadata:
     #[test]
     fn errors_name_the_line_and_loops_are_bounded() {
         let e = render_text("a\n\n{{ .Values.a.b.c }}", "a: {}").unwrap_err();
-        assert!(e.starts_with("t:3: nil pointer evaluating"), "{e}");
+        assert!(
+            e.starts_with("t:3: at <.Values.a.b.c>: nil pointer evaluating interface {}.c"),
+            "{e}"
+        );
         let e = render_text(
             "{{ define \"r\" }}{{ include \"r\" . }}{{ end }}{{ include \"r\" . }}",
             "a: 1",

@@ -36,7 +36,7 @@ pub(super) fn base_values_path(folder: &str) -> String {
 /// how the environment was chosen.
 struct Plan {
     env: String,
-    values: Option<String>,
+    values: Vec<String>,
     how: String,
 }
 
@@ -67,13 +67,26 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
     let env_files: Vec<&ArtefactFile> = values.iter().filter(|v| v.path != base).collect();
     let mut plans: Vec<Plan> = Vec::new();
     if !env_files.is_empty() {
+        let base_shown = if cx.dir.join(&base).is_file() {
+            base.clone()
+        } else {
+            "the chart's defaults (no values.yaml)".to_string()
+        };
         for file in &env_files {
             match &file.environment {
-                Some(env) => plans.push(Plan {
-                    env: env.clone(),
-                    values: Some(file.path.clone()),
-                    how: format!("{base} with {} over it", file.path),
-                }),
+                // Several files for one environment are given in order, as `-f a -f b`.
+                Some(env) => match plans.iter_mut().find(|p| &p.env == env) {
+                    Some(plan) => {
+                        plan.values.push(file.path.clone());
+                        plan.how =
+                            format!("{base_shown} with {} over it", plan.values.join(" then "));
+                    }
+                    None => plans.push(Plan {
+                        env: env.clone(),
+                        values: vec![file.path.clone()],
+                        how: format!("{base_shown} with {} over it", file.path),
+                    }),
+                },
                 None => {
                     let why = cx.unattached_reason(
                         file,
@@ -101,8 +114,8 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
             if !covered {
                 plans.push(Plan {
                     env: production,
-                    values: None,
-                    how: format!("{base} alone: no values file names production"),
+                    values: Vec::new(),
+                    how: format!("{base_shown} alone: no values file names production"),
                 });
             }
         }
@@ -153,7 +166,7 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
         for (env, how) in envs {
             plans.push(Plan {
                 env,
-                values: None,
+                values: Vec::new(),
                 how,
             });
         }
@@ -161,7 +174,7 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
     let mut rendered_for: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut summary = Vec::new();
     for plan in &plans {
-        let rendering = helm::render(cx.dir, &folder, plan.values.as_deref());
+        let rendering = helm::render(cx.dir, &folder, &plan.values);
         let mut objects = kubernetes::Objects::default();
         for file in &rendering.files {
             rendered_for
@@ -216,8 +229,7 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
     for v in &values {
         let users: Vec<&str> = plans
             .iter()
-            .filter(|p| p.values.is_none() || p.values.as_deref() == Some(&v.path))
-            .filter(|p| v.path == base || p.values.is_some())
+            .filter(|p| p.values.contains(&v.path))
             .map(|p| p.env.as_str())
             .collect();
         let status = cx

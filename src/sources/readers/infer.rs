@@ -144,8 +144,12 @@ pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvir
             .iter()
             .filter(|a| {
                 a.status == crate::model::ArtefactStatus::Pending
+                    && a.kind == ArtefactKind::Kubernetes
+                    && crate::sources::helm::role(dir, &a.path)
+                        == crate::sources::helm::Role::Values
                     && super::helm::in_chart(&folder, &a.path)
                     && !super::helm::is_chart(&a.path)
+                    && a.path != super::helm::base_values_path(&folder)
             })
             .filter_map(|a| discover::named_environment(&a.path, a.kind))
             .collect();

@@ -288,6 +288,17 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     {
         return Some(ArtefactKind::Compose);
     }
+    // A chart is read whole: its Chart.yaml and values files name it and its environments;
+    // templates and subcharts are read through it.
+    if yaml {
+        match super::helm::role(root, rel) {
+            super::helm::Role::Chart | super::helm::Role::Values => {
+                return Some(ArtefactKind::Kubernetes);
+            }
+            super::helm::Role::Part => return None,
+            super::helm::Role::Outside => {}
+        }
+    }
     if yaml && lower.starts_with("serverless") {
         return Some(ArtefactKind::Serverless);
     }

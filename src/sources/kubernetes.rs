@@ -5,8 +5,8 @@
 //! resolved when they are in the same files; Secrets stay references), zones named in node
 //! affinity. A Service of type LoadBalancer or NodePort that selects a workload exposes it
 //! outside the cluster. A Secret with `data` or `stringData` is a literal secret committed to the
-//! repository; its values are never kept. Helm templates are not Kubernetes YAML: they are
-//! recognised and reported, with the advice to read `helm template` output instead.
+//! repository; its values are never kept. A Helm template outside a chart is not Kubernetes
+//! YAML: it is recognised and reported (charts are rendered by `super::helm`).
 
 use super::yaml::{self, Document, Node, Value};
 use crate::diagnostic::{Diagnostic, InputError};
@@ -64,6 +64,11 @@ pub fn is_helm_template(text: &str) -> bool {
 pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), InputError> {
     let text = super::read_text(&dir.join(rel), rel)?;
     let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    read_document(&doc, objects)
+}
+
+/// Reads parsed manifests (a file, or a Helm template's rendering) into `objects`.
+pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputError> {
     let mut problems = Vec::new();
     for root in &doc.roots {
         if root.is_null() {
@@ -88,7 +93,7 @@ pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), Inp
         };
         match kind {
             "Deployment" | "StatefulSet" | "DaemonSet" => {
-                objects.workloads.push(workload(&doc, root, kind, name))
+                objects.workloads.push(workload(doc, root, kind, name))
             }
             "Service" => {
                 let spec = root.get("spec");

@@ -13,6 +13,7 @@ mod build;
 pub mod compose;
 mod discover;
 pub mod dotenv;
+pub mod helm;
 pub mod kubernetes;
 pub mod manifest;
 mod readers;

@@ -8,6 +8,7 @@ mod artefacts;
 mod ci;
 mod cli;
 mod examples;
+mod helm;
 mod hostile;
 mod layouts;
 mod live;

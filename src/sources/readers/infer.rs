@@ -175,6 +175,34 @@ pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvir
             note(&mut out, named.name, shown);
         }
     }
+    // A chart whose values files name environments, none of them production: its base
+    // values are the production candidate.
+    for chart in artefacts.iter().filter(|a| super::helm::is_chart(&a.path)) {
+        let folder = super::helm::chart_folder(&chart.path);
+        let named: Vec<_> = artefacts
+            .iter()
+            .filter(|a| {
+                a.status == crate::model::ArtefactStatus::Pending
+                    && a.kind == ArtefactKind::Kubernetes
+                    && crate::sources::helm::role(dir, &a.path)
+                        == crate::sources::helm::Role::Values
+                    && super::helm::in_chart(&folder, &a.path)
+                    && !super::helm::is_chart(&a.path)
+                    && a.path != super::helm::base_values_path(&folder)
+            })
+            .filter_map(|a| discover::named_environment(&a.path, a.kind))
+            .collect();
+        if !named.is_empty()
+            && !named
+                .iter()
+                .any(|n| n.name.kind == crate::model::EnvKind::Production)
+        {
+            if let Some(production) = crate::model::env_names::lookup("production") {
+                let shown = super::helm::base_values_path(&folder);
+                note(&mut out, production, shown);
+            }
+        }
+    }
     let mut roots: Vec<String> = artefacts
         .iter()
         .filter(|a| a.kind == ArtefactKind::Terraform && a.path.ends_with(".tf"))

@@ -17,6 +17,7 @@ impl Reader for Kubernetes {
     }
 
     fn read(&self, cx: &mut LoadContext<'_>) -> Result<(), InputError> {
+        super::helm::read_charts(cx);
         let declared = cx.declared_of(ArtefactKind::Kubernetes);
         let deployed = cx.deployed();
         let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -286,7 +287,7 @@ fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
 }
 
 /// Turns workloads into components of `env` (the artefact wins over declared facts).
-fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
+pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
     use crate::model::{Component, ComponentKind, Fact, Origin};
     for w in &objects.workloads {
         let selected_by = |e: &&kubernetes::Exposure| {

@@ -12,6 +12,7 @@ mod aws;
 mod compose;
 mod derived;
 mod dotenv;
+mod helm;
 mod infer;
 mod kubernetes;
 mod placeholders;

@@ -7,6 +7,10 @@ use std::path::Path;
 
 /// What the line at `at` looks like when it holds a placeholder.
 pub(super) fn hint(dir: &Path, at: &Location) -> Option<String> {
+    // In a Helm chart, `{{ }}` is the template language liftoff renders, not a placeholder.
+    if crate::sources::helm::role(dir, &at.path) != crate::sources::helm::Role::Outside {
+        return None;
+    }
     let text = crate::sources::read_text(&dir.join(&*at.path), &at.path).ok()?;
     let line = text.lines().nth((at.line as usize).checked_sub(1)?)?;
     placeholder_in(line)

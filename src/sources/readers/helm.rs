@@ -1,0 +1,301 @@
+//! Helm charts: each chart is rendered once per environment its values files name (the base
+//! `values.yaml` under the environment's own), and the rendered manifests are read as that
+//! environment's Kubernetes objects. Runs inside the Kubernetes reader, before plain manifests.
+
+use super::LoadContext;
+use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus, EnvKind};
+use crate::sources::{discover, helm, kubernetes};
+use std::collections::BTreeMap;
+
+pub(super) fn is_chart(path: &str) -> bool {
+    path == "Chart.yaml" || path.ends_with("/Chart.yaml")
+}
+
+/// The chart's folder, "" for a chart at the top of the assessed directory.
+pub(super) fn chart_folder(chart_yaml: &str) -> String {
+    chart_yaml
+        .strip_suffix("Chart.yaml")
+        .unwrap_or(chart_yaml)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+pub(super) fn in_chart(folder: &str, path: &str) -> bool {
+    folder.is_empty() || path.starts_with(&format!("{folder}/"))
+}
+
+pub(super) fn base_values_path(folder: &str) -> String {
+    if folder.is_empty() {
+        "values.yaml".to_string()
+    } else {
+        format!("{folder}/values.yaml")
+    }
+}
+
+/// One rendering to do: the environment, its values file (none: the base values alone) and
+/// how the environment was chosen.
+struct Plan {
+    env: String,
+    values: Vec<String>,
+    how: String,
+}
+
+/// Renders every pending chart and applies what it renders to the environments.
+pub(super) fn read_charts(cx: &mut LoadContext<'_>) {
+    let charts: Vec<ArtefactFile> = cx
+        .pending(ArtefactKind::Kubernetes)
+        .into_iter()
+        .filter(|a| is_chart(&a.path))
+        .collect();
+    for chart in charts {
+        read_chart(cx, &chart);
+    }
+}
+
+fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
+    let folder = chart_folder(&chart.path);
+    let base = base_values_path(&folder);
+    let values: Vec<ArtefactFile> = cx
+        .pending(ArtefactKind::Kubernetes)
+        .into_iter()
+        .filter(|a| {
+            in_chart(&folder, &a.path)
+                && !is_chart(&a.path)
+                && helm::role(cx.dir, &a.path) == helm::Role::Values
+        })
+        .collect();
+    let env_files: Vec<&ArtefactFile> = values.iter().filter(|v| v.path != base).collect();
+    let mut plans: Vec<Plan> = Vec::new();
+    if !env_files.is_empty() {
+        let base_shown = if cx.dir.join(&base).is_file() {
+            base.clone()
+        } else {
+            "the chart's defaults (no values.yaml)".to_string()
+        };
+        for file in &env_files {
+            match &file.environment {
+                // Several files for one environment are given in order, as `-f a -f b`.
+                Some(env) => match plans.iter_mut().find(|p| &p.env == env) {
+                    Some(plan) => {
+                        plan.values.push(file.path.clone());
+                        plan.how =
+                            format!("{base_shown} with {} over it", plan.values.join(" then "));
+                    }
+                    None => plans.push(Plan {
+                        env: env.clone(),
+                        values: vec![file.path.clone()],
+                        how: format!("{base_shown} with {} over it", file.path),
+                    }),
+                },
+                None => {
+                    let why = cx.unattached_reason(
+                        file,
+                        "a values file of the chart whose name matches no environment of the service",
+                    );
+                    cx.mark(
+                        &file.path,
+                        ArtefactKind::Kubernetes,
+                        ArtefactStatus::Ignored,
+                        why,
+                    );
+                }
+            }
+        }
+        // The base values are what the chart deploys where no values file says otherwise:
+        // production's, when no values file names production.
+        let production = cx
+            .deployment
+            .environments
+            .iter()
+            .find(|e| e.kind() == EnvKind::Production)
+            .map(|e| e.name.clone());
+        if let Some(production) = production {
+            let covered = plans.iter().any(|p| p.env == production);
+            if !covered {
+                plans.push(Plan {
+                    env: production,
+                    values: Vec::new(),
+                    how: format!("{base_shown} alone: no values file names production"),
+                });
+            }
+        }
+    } else {
+        // One deployment with no environment of its own: read as an un-named manifest folder.
+        let deployed = cx.deployed();
+        let global = cx
+            .declared_of(ArtefactKind::Kubernetes)
+            .iter()
+            .any(|d| d.environment.is_none() && d.covers(&chart.path));
+        let envs: Vec<(String, String)> = match (&chart.environment, deployed.as_slice()) {
+            (Some(env), _) => vec![(env.clone(), "the chart's path names it".to_string())],
+            (None, _) if global => deployed
+                .iter()
+                .map(|e| (e.clone(), "declared for every environment".to_string()))
+                .collect(),
+            (None, [only]) => vec![(
+                only.clone(),
+                format!("the chart names no environment; {only} is the only deployed environment"),
+            )],
+            (None, _) => Vec::new(),
+        };
+        if envs.is_empty() {
+            let why = cx.unattached_reason(
+                chart,
+                &format!(
+                    "a Helm chart with no environment values file (values-production.yaml), and the service deploys to {}: add one, or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                    if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) },
+                    if folder.is_empty() { "Chart.yaml".to_string() } else { format!("{folder}/") }
+                ),
+            );
+            cx.mark(
+                &chart.path,
+                ArtefactKind::Kubernetes,
+                ArtefactStatus::Ignored,
+                why.clone(),
+            );
+            for v in &values {
+                cx.mark(
+                    &v.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    format!("values of {}: {why}", chart.path),
+                );
+            }
+            return;
+        }
+        for (env, how) in envs {
+            plans.push(Plan {
+                env,
+                values: Vec::new(),
+                how,
+            });
+        }
+    }
+    let mut rendered_for: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut summary = Vec::new();
+    for plan in &plans {
+        let rendering = helm::render(cx.dir, &folder, &plan.values);
+        let mut objects = kubernetes::Objects::default();
+        for file in &rendering.files {
+            rendered_for
+                .entry(file.path.clone())
+                .or_default()
+                .push(plan.env.clone());
+            let read = helm::parse_rendered(file)
+                .and_then(|doc| kubernetes::read_document(&doc, &mut objects));
+            if let Err(e) = read {
+                cx.unreadable(e, ArtefactKind::Kubernetes, Some(&plan.env));
+            }
+        }
+        for e in rendering.errors {
+            cx.unreadable(e, ArtefactKind::Kubernetes, Some(&plan.env));
+        }
+        for (path, why) in rendering.not_read {
+            let known = cx
+                .deployment
+                .artefacts
+                .iter()
+                .any(|a| a.path == path && a.status == ArtefactStatus::NotRead);
+            if !known {
+                cx.mark(
+                    &path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::NotRead,
+                    why,
+                );
+            }
+        }
+        if let Some(env) = cx
+            .deployment
+            .environments
+            .iter_mut()
+            .find(|e| e.name == plan.env)
+        {
+            super::kubernetes::apply_kubernetes(env, &objects);
+        }
+        summary.push(format!(
+            "{} ({}: {} workload(s))",
+            plan.env,
+            plan.how,
+            objects.workloads.len()
+        ));
+    }
+    cx.mark(
+        &chart.path,
+        ArtefactKind::Kubernetes,
+        ArtefactStatus::Read,
+        format!("a Helm chart, rendered for {}", summary.join("; ")),
+    );
+    for v in &values {
+        let users: Vec<&str> = plans
+            .iter()
+            .filter(|p| p.values.contains(&v.path))
+            .map(|p| p.env.as_str())
+            .collect();
+        let status = cx
+            .deployment
+            .artefacts
+            .iter()
+            .find(|a| a.path == v.path)
+            .map(|a| a.status);
+        if status != Some(ArtefactStatus::Pending) {
+            continue;
+        }
+        if users.is_empty() && v.path != base {
+            continue;
+        }
+        let envs = if v.path == base {
+            plans.iter().map(|p| p.env.as_str()).collect::<Vec<_>>()
+        } else {
+            users
+        };
+        cx.mark(
+            &v.path,
+            ArtefactKind::Kubernetes,
+            ArtefactStatus::Read,
+            format!(
+                "values of the chart {}, rendered for {}",
+                chart.path,
+                envs.join(", ")
+            ),
+        );
+    }
+    for (path, envs) in rendered_for {
+        let unreadable = cx
+            .deployment
+            .artefacts
+            .iter()
+            .any(|a| a.path == path && a.status == ArtefactStatus::Unreadable);
+        if !unreadable {
+            cx.mark(
+                &path,
+                ArtefactKind::Kubernetes,
+                ArtefactStatus::Read,
+                format!(
+                    "a template of the chart {}, rendered for {}",
+                    chart.path,
+                    envs.join(", ")
+                ),
+            );
+        }
+    }
+    // Values files named for environments the plans did not use stay listed with why.
+    for v in &values {
+        let pending = cx
+            .deployment
+            .artefacts
+            .iter()
+            .any(|a| a.path == v.path && a.status == ArtefactStatus::Pending);
+        if pending {
+            let named = discover::named_environment(&v.path, v.kind)
+                .map(|n| n.name.canonical)
+                .unwrap_or("no environment");
+            cx.mark(
+                &v.path,
+                ArtefactKind::Kubernetes,
+                ArtefactStatus::Ignored,
+                format!("values for {named}, which the service does not deploy to"),
+            );
+        }
+    }
+}

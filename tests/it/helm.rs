@@ -1,0 +1,266 @@
+//! Helm charts rendered natively, as `helm template` would: environments named by values
+//! files, each rendered with the base values under its own, vendored subcharts with their
+//! slice of the values, and templates that do not render reported where they fail.
+
+use crate::support::*;
+use liftoff::model::{Component, Deployment};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn chart(name: &str) -> PathBuf {
+    root().join("tests/fixtures/helm").join(name)
+}
+
+fn deployment(dir: &Path) -> Deployment {
+    liftoff::sources::load(dir).unwrap().deployment
+}
+
+fn component<'a>(d: &'a Deployment, env: &str, name: &str) -> &'a Component {
+    let e = d
+        .environments
+        .iter()
+        .find(|e| e.name == env)
+        .unwrap_or_else(|| panic!("no environment {env}"));
+    e.components
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| {
+            let names: Vec<&str> = e.components.iter().map(|c| c.name.as_str()).collect();
+            panic!("no component {name} in {env}: {names:?}")
+        })
+}
+
+fn artefact<'a>(d: &'a Deployment, path: &str) -> (&'a str, &'a str) {
+    let a = d
+        .artefacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("{path} is not listed: {:#?}", d.artefacts));
+    (a.status.as_str(), a.reason.as_deref().unwrap_or_default())
+}
+
+fn check(dir: &Path) -> Value {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn result<'a>(report: &'a Value, rule: &str, target: &str, env: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
+        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"))
+}
+
+#[test]
+fn values_files_name_the_environments_each_rendered_with_its_own_values() {
+    let d = deployment(&chart("shop"));
+    let mut envs: Vec<&str> = d.environments.iter().map(|e| e.name.as_str()).collect();
+    envs.sort();
+    assert_eq!(envs, ["production", "staging"]);
+
+    // Production: the prod values pin the tag, and the autoscaler's minimum is what runs.
+    let prod = component(&d, "production", "shop");
+    assert_eq!(
+        prod.image.as_ref().unwrap().value,
+        "registry.example.org/shop/web:2.4.1"
+    );
+    assert_eq!(prod.instances.as_ref().unwrap().value, 3);
+    // Staging keeps the base values' single replica and moving tag.
+    let staging = component(&d, "staging", "shop");
+    assert_eq!(
+        staging.image.as_ref().unwrap().value,
+        "registry.example.org/shop/web:latest"
+    );
+    assert_eq!(staging.instances.as_ref().unwrap().value, 1);
+
+    // Facts point at the template line that wrote them.
+    let at = format!("{:?}", prod.image.as_ref().unwrap().origin);
+    assert!(
+        at.contains("\"templates/deployment.yaml\"") && at.contains("line: 31"),
+        "{at}"
+    );
+
+    // Settings come from the rendered ConfigMap: prod's `null` deletes the base value.
+    let names =
+        |c: &Component| -> Vec<String> { c.settings.iter().map(|s| s.name.clone()).collect() };
+    assert!(
+        names(staging).contains(&"SANDBOX".to_string()),
+        "{:?}",
+        names(staging)
+    );
+    assert!(
+        !names(prod).contains(&"SANDBOX".to_string()),
+        "{:?}",
+        names(prod)
+    );
+    assert!(
+        names(prod).contains(&"DATABASE_URL".to_string()),
+        "{:?}",
+        names(prod)
+    );
+}
+
+#[test]
+fn production_is_judged_with_production_values() {
+    let report = check(&chart("shop"));
+    let prod = result(
+        &report,
+        "env.production-dev-images",
+        "component:production/shop",
+        "production",
+    );
+    assert_eq!(prod["status"], "pass", "{prod:#}");
+    // Staging runs what production does not: the parity rule names the image.
+    let parity = result(&report, "env.parity", "env:staging", "staging");
+    assert!(
+        parity["message"].as_str().unwrap().contains("shop.image"),
+        "{parity:#}"
+    );
+}
+
+#[test]
+fn a_vendored_subchart_gets_its_values_and_a_remote_one_is_listed_as_not_read() {
+    let d = deployment(&chart("shop"));
+    // The parent's `redis:` values switch the subchart to three replicas in production only.
+    let prod = component(&d, "production", "shop-redis");
+    assert_eq!(prod.instances.as_ref().unwrap().value, 3);
+    assert_eq!(
+        prod.image.as_ref().unwrap().value,
+        "docker.io/library/redis:7.2.4"
+    );
+    assert_eq!(
+        component(&d, "staging", "shop-redis")
+            .instances
+            .as_ref()
+            .unwrap()
+            .value,
+        1
+    );
+    let (status, why) = artefact(&d, "charts/postgresql/");
+    assert_eq!(status, "not-read");
+    assert!(why.contains("https://charts.bitnami.com/bitnami"), "{why}");
+    assert!(why.contains("helm dependency build"), "{why}");
+}
+
+#[test]
+fn templates_are_rendered_not_reported_as_helm_templates() {
+    let d = deployment(&chart("shop"));
+    for path in [
+        "templates/deployment.yaml",
+        "templates/service.yaml",
+        "templates/hpa.yaml",
+        "charts/redis/templates/statefulset.yaml",
+    ] {
+        let (status, why) = artefact(&d, path);
+        assert_eq!(status, "read", "{path}: {why}");
+        assert!(why.contains("production, staging"), "{path}: {why}");
+    }
+    let (status, why) = artefact(&d, "Chart.yaml");
+    assert_eq!(status, "read");
+    assert!(
+        why.contains("production (values.yaml with values-prod.yaml over it: 2 workload(s))"),
+        "{why}"
+    );
+    assert!(
+        d.artefacts.iter().all(|a| !a
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Helm template, not")),
+        "{:#?}",
+        d.artefacts
+    );
+    assert!(d.unreadable.is_empty(), "{:#?}", d.unreadable);
+}
+
+#[test]
+fn base_values_are_production_when_only_a_development_file_exists() {
+    let d = deployment(&chart("worker"));
+    let mut envs: Vec<&str> = d.environments.iter().map(|e| e.name.as_str()).collect();
+    envs.sort();
+    assert_eq!(envs, ["development", "production"]);
+    let prod = component(&d, "production", "invoice-worker");
+    assert_eq!(prod.instances.as_ref().unwrap().value, 2);
+    let dev = component(&d, "development", "invoice-worker");
+    assert_eq!(dev.instances.as_ref().unwrap().value, 1);
+    let report = check(&chart("worker"));
+    let pin = result(
+        &report,
+        "env.production-dev-images",
+        "component:production/invoice-worker",
+        "production",
+    );
+    assert_eq!(pin["status"], "fail");
+    assert_eq!(pin["location"]["path"], "templates/deployment.yaml");
+    assert_eq!(pin["location"]["line"], 11);
+}
+
+#[test]
+fn a_template_that_does_not_parse_is_an_inputs_parse_error_at_its_line() {
+    let report = check(&chart("worker"));
+    let error = result(
+        &report,
+        "ops.inputs-parse",
+        "templates/cronjob.yaml",
+        "production",
+    );
+    assert_eq!(error["status"], "error");
+    assert_eq!(error["location"]["line"], 12);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("`with` started here has no {{end}}"),
+        "{error:#}"
+    );
+    // The other templates are still read.
+    let d = deployment(&chart("worker"));
+    assert_eq!(artefact(&d, "templates/deployment.yaml").0, "read");
+    assert_eq!(artefact(&d, "templates/cronjob.yaml").0, "unreadable");
+}
+
+#[test]
+fn a_render_error_names_the_template_line_and_the_missing_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = dir.path().join("deploy/api");
+    std::fs::create_dir_all(at.join("templates")).unwrap();
+    std::fs::write(
+        at.join("Chart.yaml"),
+        "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(at.join("values.yaml"), "image: {repository: example/api}\n").unwrap();
+    std::fs::write(at.join("values-production.yaml"), "replicas: 2\n").unwrap();
+    std::fs::write(
+        at.join("templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image.repository }}:{{ required \"image.tag is required\" .Values.image.tag }}\n",
+    )
+    .unwrap();
+    let report = check(dir.path());
+    let error = result(
+        &report,
+        "ops.inputs-parse",
+        "deploy/api/templates/deployment.yaml",
+        "production",
+    );
+    assert_eq!(error["location"]["line"], 11);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("image.tag is required"),
+        "{error:#}"
+    );
+}

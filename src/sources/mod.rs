@@ -14,6 +14,7 @@ pub mod compose;
 mod discover;
 pub mod dotenv;
 pub mod kubernetes;
+pub mod kustomize;
 pub mod manifest;
 mod readers;
 pub mod schema_check;

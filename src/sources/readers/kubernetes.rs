@@ -23,6 +23,12 @@ impl Reader for Kubernetes {
         let mut how: BTreeMap<String, String> = BTreeMap::new();
         // kustomize: each environment's kustomization is built as `kubectl apply -k` would
         // build it; the files a build reads are deployed through it, never on their own.
+        let kustomization_paths: Vec<String> = cx
+            .pending(ArtefactKind::Kubernetes)
+            .into_iter()
+            .map(|a| a.path)
+            .filter(|p| is_kustomization(p))
+            .collect();
         let mut builds = build_kustomizations(cx, &deployed);
         let mut built_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for b in &builds {
@@ -89,25 +95,34 @@ impl Reader for Kubernetes {
                 );
                 continue;
             }
-            // A manifest beside an environment's kustomization that the kustomization does not
-            // list is not applied by `kubectl apply -k`.
-            let beside = builds.iter().find(|b| {
-                let folder = super::folder_of(&b.root);
-                folder != "." && artefact.path.starts_with(&format!("{folder}/"))
-            });
-            if let Some(b) = beside {
-                if !is_kustomization(&artefact.path) {
-                    cx.mark(
-                        &artefact.path,
-                        ArtefactKind::Kubernetes,
-                        ArtefactStatus::Ignored,
-                        format!(
-                            "beside {}, which does not list it: `kubectl apply -k` does not deploy it",
-                            b.root
-                        ),
-                    );
-                    continue;
-                }
+            // A manifest in the folder of a kustomization that does not list it is not applied
+            // by `kubectl apply -k`: the nearest kustomization above it decides.
+            // liftoff.yaml naming the file says how it is deployed, whatever kustomize does.
+            if is_kustomization(&artefact.path) || declared.iter().any(|d| d.covers(&artefact.path))
+            {
+                continue;
+            }
+            let beside = kustomization_paths
+                .iter()
+                .filter(|k| {
+                    let folder = super::folder_of(k);
+                    folder == "." || artefact.path.starts_with(&format!("{folder}/"))
+                })
+                .max_by_key(|k| k.len());
+            if let Some(k) = beside {
+                let why = if built_by.contains_key(k.as_str()) {
+                    format!(
+                        "in the folder of {k}, which does not list it: `kubectl apply -k` does not deploy it"
+                    )
+                } else {
+                    format!("in the folder of {k}, which no environment deploys (see its own line)")
+                };
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    why,
+                );
             }
         }
         for artefact in cx.pending(ArtefactKind::Kubernetes) {
@@ -304,7 +319,11 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
         .collect();
     let mut keep = keep.into_iter();
     candidates.retain(|_| keep.next().unwrap_or(true));
-    if let [only] = deployed {
+    // With one deployed environment and no kustomization of its own, the one kustomization no
+    // other includes is what it deploys; several are alternatives liftoff cannot choose between.
+    if let [only] = deployed
+        && !candidates.iter().any(|c| &c.env == only)
+    {
         let mut extra: Vec<EnvBuild> = kustomizations
             .iter()
             .filter(|a| a.environment.is_none())
@@ -320,7 +339,9 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
             .collect();
         let mut keep = keep.into_iter();
         extra.retain(|_| keep.next().unwrap_or(true));
-        candidates.extend(extra);
+        if extra.len() == 1 {
+            candidates.extend(extra);
+        }
     }
     candidates
 }

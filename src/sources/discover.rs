@@ -332,6 +332,10 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     {
         return Some(ArtefactKind::Ansible);
     }
+    // kustomize finds its file by name; `apiVersion` and `kind` are optional in it.
+    if regular && crate::sources::kustomize::FILE_NAMES.contains(&name) {
+        return Some(ArtefactKind::Kubernetes);
+    }
     if yaml
         && regular
         && !rel.starts_with(".github/")

@@ -8,7 +8,8 @@
 //! repository; its values are never kept. A Helm template outside a chart is not Kubernetes
 //! YAML: it is recognised and reported (charts are rendered by `super::helm`).
 
-use super::yaml::{self, Document, Node, Value};
+use super::kustomize::tree::{Placed, Tree};
+use super::yaml;
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::{Fact, Location, Origin, Setting, SettingValue};
 use std::collections::BTreeMap;
@@ -68,22 +69,33 @@ pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), Inp
 }
 
 /// Reads parsed manifests (a file, or a Helm template's rendering) into `objects`.
-pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputError> {
+pub fn read_document(doc: &yaml::Document, objects: &mut Objects) -> Result<(), InputError> {
+    let problems = read_objects(&Placed::documents(doc), objects);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+/// Reads objects (a file's documents, or what a kustomization builds) into `objects`; objects
+/// without `kind` or `metadata.name` are returned as problems.
+pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    for root in &doc.roots {
+    for root in roots {
         if root.is_null() {
             continue;
         }
-        let kind = root.get("kind").and_then(Node::as_str);
+        let kind = root.get("kind").and_then(Placed::as_str);
         let name = root
             .get("metadata")
             .and_then(|m| m.get("name"))
-            .and_then(Node::as_str);
+            .and_then(Placed::as_str);
         let (Some(kind), Some(name)) = (kind, name) else {
             if root.get("apiVersion").is_some() || root.get("kind").is_some() {
                 problems.push(
                     Diagnostic::at(
-                        doc.location(root),
+                        root.at.clone(),
                         "a Kubernetes object without `kind` or `metadata.name`",
                     )
                     .expected("kind and metadata.name"),
@@ -93,23 +105,23 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
         };
         match kind {
             "Deployment" | "StatefulSet" | "DaemonSet" => {
-                objects.workloads.push(workload(doc, root, kind, name))
+                objects.workloads.push(workload(root, kind, name))
             }
             "Service" => {
                 let spec = root.get("spec");
                 let service_type = spec
                     .and_then(|s| s.get("type"))
-                    .and_then(Node::as_str)
+                    .and_then(Placed::as_str)
                     .unwrap_or("ClusterIP");
                 let selector = spec
                     .and_then(|s| s.get("selector"))
-                    .map(string_map)
+                    .map(Placed::string_map)
                     .unwrap_or_default();
                 objects.exposures.push(Exposure {
                     name: name.to_string(),
                     service_type: service_type.to_string(),
                     selector,
-                    location: doc.location(root),
+                    location: root.at.clone(),
                 });
             }
             "HorizontalPodAutoscaler" => {
@@ -117,16 +129,14 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
                 let target = spec
                     .and_then(|s| s.get("scaleTargetRef"))
                     .and_then(|t| t.get("name"))
-                    .and_then(Node::as_str);
+                    .and_then(Placed::as_str);
                 let min = spec.and_then(|s| s.get("minReplicas"));
                 if let Some(target) = target {
                     let value = min
-                        .and_then(Node::as_str)
+                        .and_then(Placed::as_str)
                         .and_then(|m| m.parse().ok())
                         .unwrap_or(1);
-                    let at = min
-                        .map(|m| doc.location(m))
-                        .unwrap_or_else(|| doc.location(root));
+                    let at = min.map(|m| m.at.clone()).unwrap_or_else(|| root.at.clone());
                     objects
                         .autoscaled
                         .insert(target.to_string(), Fact::new(value, Origin::Artefact(at)));
@@ -135,13 +145,13 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
             "ConfigMap" => {
                 let data = root.get("data");
                 let entries = match data.map(|d| &d.value) {
-                    Some(Value::Map(entries)) => entries
+                    Some(Tree::Map(entries)) => entries
                         .iter()
                         .filter_map(|(k, v)| {
                             Some((
                                 k.as_str()?.to_string(),
                                 v.as_str().unwrap_or_default().to_string(),
-                                doc.location(k),
+                                k.at.clone(),
                             ))
                         })
                         .collect(),
@@ -155,7 +165,7 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
                 // test as for any other setting. `data` values are base64; an undecodable one
                 // under a credential name still counts.
                 for field in ["data", "stringData"] {
-                    if let Some(Value::Map(entries)) = root.get(field).map(|d| &d.value) {
+                    if let Some(Tree::Map(entries)) = root.get(field).map(|d| &d.value) {
                         for (k, v) in entries {
                             let (Some(key), Some(raw)) = (k.as_str(), v.as_str()) else {
                                 continue;
@@ -179,7 +189,7 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
                                 objects.literal_secrets.push((
                                     name.to_string(),
                                     key.to_string(),
-                                    doc.location(k),
+                                    k.at.clone(),
                                 ));
                             }
                         }
@@ -189,24 +199,10 @@ pub fn read_document(doc: &Document, objects: &mut Objects) -> Result<(), InputE
             _ => {}
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(InputError::Invalid(problems))
-    }
+    problems
 }
 
-fn string_map(node: &Node) -> BTreeMap<String, String> {
-    match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
+fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
     let spec = root.get("spec");
     let template = spec.and_then(|s| s.get("template"));
     let pod = template.and_then(|t| t.get("spec"));
@@ -219,12 +215,12 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
         _ => Some(match spec.and_then(|s| s.get("replicas")) {
             Some(r) => Fact::new(
                 r.as_str().and_then(|t| t.parse().ok()).unwrap_or(1),
-                Origin::Artefact(doc.location(r)),
+                Origin::Artefact(r.at.clone()),
             ),
             None => Fact::new(
                 1,
                 Origin::Derived {
-                    from: Some(Box::new(doc.location(root))),
+                    from: Some(Box::new(root.at.clone())),
                     how: "Kubernetes runs one replica unless told otherwise".into(),
                 },
             ),
@@ -235,28 +231,28 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
             .iter()
             .filter_map(|k| c.get(k))
             .flat_map(|n| match &n.value {
-                Value::Seq(items) => items
+                Tree::Seq(items) => items
                     .iter()
-                    .filter_map(Node::as_str)
+                    .filter_map(Placed::as_str)
                     .map(String::from)
                     .collect(),
-                Value::Scalar(s) => vec![s.text.to_string()],
-                Value::Map(_) => Vec::new(),
+                Tree::Scalar(s) => vec![s.text.to_string()],
+                Tree::Map(_) => Vec::new(),
             })
             .collect();
         (
             words.join(" "),
-            c.get("command").or(c.get("args")).map(|n| doc.location(n)),
+            c.get("command").or(c.get("args")).map(|n| n.at.clone()),
         )
     });
     let mut settings = Vec::new();
     let mut config_maps = Vec::new();
-    if let Some(Value::Seq(env)) = container.and_then(|c| c.get("env")).map(|e| &e.value) {
+    if let Some(Tree::Seq(env)) = container.and_then(|c| c.get("env")).map(|e| &e.value) {
         for item in env {
-            let Some(var) = item.get("name").and_then(Node::as_str) else {
+            let Some(var) = item.get("name").and_then(Placed::as_str) else {
                 continue;
             };
-            let value = match item.get("value").and_then(Node::as_str) {
+            let value = match item.get("value").and_then(Placed::as_str) {
                 Some(v) => super::dotenv::classify(var, v, v),
                 // valueFrom: a Secret, ConfigMap or field reference, resolved by the cluster.
                 None => SettingValue::Reference,
@@ -264,18 +260,18 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
             settings.push(Setting {
                 name: var.to_string(),
                 value,
-                origin: Origin::Artefact(doc.location(item)),
+                origin: Origin::Artefact(item.at.clone()),
             });
         }
     }
-    if let Some(Value::Seq(from)) = container.and_then(|c| c.get("envFrom")).map(|e| &e.value) {
+    if let Some(Tree::Seq(from)) = container.and_then(|c| c.get("envFrom")).map(|e| &e.value) {
         for item in from {
             if let Some(map) = item
                 .get("configMapRef")
                 .and_then(|r| r.get("name"))
-                .and_then(Node::as_str)
+                .and_then(Placed::as_str)
             {
-                config_maps.push((map.to_string(), doc.location(item)));
+                config_maps.push((map.to_string(), item.at.clone()));
             }
         }
     }
@@ -286,17 +282,17 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
     let terms = affinity
         .and_then(|a| a.get("requiredDuringSchedulingIgnoredDuringExecution"))
         .and_then(|r| r.get("nodeSelectorTerms"));
-    if let Some(Value::Seq(terms)) = terms.map(|t| &t.value) {
+    if let Some(Tree::Seq(terms)) = terms.map(|t| &t.value) {
         for term in terms {
-            if let Some(Value::Seq(exprs)) = term.get("matchExpressions").map(|e| &e.value) {
+            if let Some(Tree::Seq(exprs)) = term.get("matchExpressions").map(|e| &e.value) {
                 for expr in exprs.iter().filter(|e| {
-                    e.get("key").and_then(Node::as_str) == Some("topology.kubernetes.io/zone")
+                    e.get("key").and_then(Placed::as_str) == Some("topology.kubernetes.io/zone")
                 }) {
-                    if let Some(Value::Seq(values)) = expr.get("values").map(|v| &v.value) {
+                    if let Some(Tree::Seq(values)) = expr.get("values").map(|v| &v.value) {
                         zones.extend(values.iter().filter_map(|v| {
                             Some(Fact::new(
                                 v.as_str()?.to_string(),
-                                Origin::Artefact(doc.location(v)),
+                                Origin::Artefact(v.at.clone()),
                             ))
                         }));
                     }
@@ -307,24 +303,24 @@ fn workload(doc: &Document, root: &Node, kind: &str, name: &str) -> Workload {
     Workload {
         kind: kind.to_string(),
         name: name.to_string(),
-        location: doc.location(root),
+        location: root.at.clone(),
         labels: template
             .and_then(|t| t.get("metadata"))
             .and_then(|m| m.get("labels"))
-            .map(string_map)
+            .map(Placed::string_map)
             .unwrap_or_default(),
         replicas,
         image: container.and_then(|c| c.get("image")).map(|i| {
             Fact::new(
                 i.as_str().unwrap_or_default().to_string(),
-                Origin::Artefact(doc.location(i)),
+                Origin::Artefact(i.at.clone()),
             )
         }),
         command: command.and_then(|(text, at)| {
             (!text.is_empty()).then(|| {
                 Fact::new(
                     text,
-                    Origin::Artefact(at.unwrap_or_else(|| doc.location(root))),
+                    Origin::Artefact(at.unwrap_or_else(|| root.at.clone())),
                 )
             })
         }),

@@ -15,6 +15,7 @@ mod discover;
 pub mod dotenv;
 pub mod helm;
 pub mod kubernetes;
+pub mod kustomize;
 pub mod manifest;
 mod readers;
 pub mod schema_check;

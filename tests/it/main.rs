@@ -10,6 +10,7 @@ mod cli;
 mod examples;
 mod helm;
 mod hostile;
+mod kustomize;
 mod layouts;
 mod live;
 mod malformed;

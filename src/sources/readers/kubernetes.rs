@@ -5,7 +5,7 @@
 use super::{LoadContext, Reader, set_command, set_image};
 use crate::diagnostic::InputError;
 use crate::model::{ArtefactKind, ArtefactStatus, SourceSuggestion};
-use crate::sources::{compose, discover, dotenv, kubernetes};
+use crate::sources::{compose, discover, dotenv, kubernetes, kustomize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -22,43 +22,112 @@ impl Reader for Kubernetes {
         let deployed = cx.deployed();
         let mut by_env: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut how: BTreeMap<String, String> = BTreeMap::new();
-        // kustomize: an overlay's `resources:` (its base) are deployed with the overlay.
-        let mut through_kustomize: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for artefact in cx.pending(ArtefactKind::Kubernetes) {
-            if !is_kustomization(&artefact.path) {
+        // kustomize: each environment's kustomization is built as `kubectl apply -k` would
+        // build it; the files a build reads are deployed through it, never on their own.
+        let kustomization_paths: Vec<String> = cx
+            .pending(ArtefactKind::Kubernetes)
+            .into_iter()
+            .map(|a| a.path)
+            .filter(|p| is_kustomization(p))
+            .collect();
+        let mut builds = build_kustomizations(cx, &deployed);
+        let mut built_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for b in &builds {
+            for file in &b.build.files {
+                built_by
+                    .entry(file.clone())
+                    .or_default()
+                    .push((b.env.clone(), b.root.clone()));
+            }
+        }
+        for b in &mut builds {
+            for e in std::mem::take(&mut b.build.problems) {
+                cx.unreadable(e, ArtefactKind::Kubernetes, Some(&b.env));
+            }
+        }
+        note_not_applied(cx, &builds);
+        // Files only a build reads (JSON patches, generator sources) are listed as read by it.
+        for (file, uses) in &built_by {
+            if cx.deployment.artefacts.iter().any(|a| &a.path == file) {
                 continue;
             }
-            let Some(env) = artefact.environment.clone() else {
+            let mut envs: Vec<&str> = uses.iter().map(|(e, _)| e.as_str()).collect();
+            envs.sort();
+            envs.dedup();
+            let mut by: Vec<&str> = uses.iter().map(|(_, k)| k.as_str()).collect();
+            by.sort();
+            by.dedup();
+            cx.mark(
+                file,
+                ArtefactKind::Kubernetes,
+                ArtefactStatus::Read,
+                format!("built into {} by {}", envs.join(", "), by.join(", ")),
+            );
+        }
+        let roots: Vec<&str> = builds.iter().map(|b| b.root.as_str()).collect();
+        for artefact in cx.pending(ArtefactKind::Kubernetes) {
+            if let Some(uses) = built_by.get(&artefact.path) {
+                let mut envs: Vec<&str> = uses.iter().map(|(e, _)| e.as_str()).collect();
+                envs.dedup();
+                let by: Vec<&str> = {
+                    let mut r: Vec<&str> = uses.iter().map(|(_, k)| k.as_str()).collect();
+                    r.sort();
+                    r.dedup();
+                    r
+                };
+                let why = if roots.contains(&artefact.path.as_str()) {
+                    let objects: usize = builds
+                        .iter()
+                        .filter(|b| b.root == artefact.path)
+                        .map(|b| b.build.objects.len())
+                        .sum();
+                    format!(
+                        "the kustomization of {}: built as `kustomize build` would build it ({objects} object(s))",
+                        envs.join(", ")
+                    )
+                } else {
+                    format!("built into {} by {}", envs.join(", "), by.join(", "))
+                };
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Read,
+                    why,
+                );
                 continue;
-            };
-            let mut files = Vec::new();
-            let mut seen = Vec::new();
-            match kustomize_resources(cx.dir, &artefact.path, &mut files, &mut seen) {
-                Ok(()) => {
-                    for file in files {
-                        through_kustomize.entry(file).or_default().push(env.clone());
-                    }
-                    cx.mark(
-                        &artefact.path,
-                        ArtefactKind::Kubernetes,
-                        ArtefactStatus::Read,
-                        format!("a kustomization of {env}: the resources it lists are read for {env} (patches are not applied: run `kubectl kustomize` and point liftoff at its output to judge them)"),
-                    );
-                }
-                Err(e) => cx.unreadable(e, ArtefactKind::Kubernetes, Some(&env)),
+            }
+            // A manifest in the folder of a kustomization that does not list it is not applied
+            // by `kubectl apply -k`: the nearest kustomization above it decides.
+            // liftoff.yaml naming the file says how it is deployed, whatever kustomize does.
+            if is_kustomization(&artefact.path) || declared.iter().any(|d| d.covers(&artefact.path))
+            {
+                continue;
+            }
+            let beside = kustomization_paths
+                .iter()
+                .filter(|k| {
+                    let folder = super::folder_of(k);
+                    folder == "." || artefact.path.starts_with(&format!("{folder}/"))
+                })
+                .max_by_key(|k| k.len());
+            if let Some(k) = beside {
+                let why = if built_by.contains_key(k.as_str()) {
+                    format!(
+                        "in the folder of {k}, which does not list it: `kubectl apply -k` does not deploy it"
+                    )
+                } else {
+                    format!("in the folder of {k}, which no environment deploys (see its own line)")
+                };
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    why,
+                );
             }
         }
         for artefact in cx.pending(ArtefactKind::Kubernetes) {
             if is_kustomization(&artefact.path) {
-                if let [only] = deployed.as_slice() {
-                    cx.mark(
-                        &artefact.path,
-                        ArtefactKind::Kubernetes,
-                        ArtefactStatus::Read,
-                        format!("a kustomization: the manifests beside it are read for {only}, the only deployed environment"),
-                    );
-                    continue;
-                }
                 let why = cx.unattached_reason(
                     &artefact,
                     "a kustomization whose folder names no environment: its resources are read where an environment's overlay lists them",
@@ -92,14 +161,6 @@ impl Reader for Kubernetes {
                 .any(|d| d.environment.is_none() && d.covers(&artefact.path));
             let envs: Vec<String> = match (&artefact.environment, deployed.as_slice()) {
                 (Some(env), _) => vec![env.clone()],
-                (None, _) if through_kustomize.contains_key(&artefact.path) => {
-                    let envs = through_kustomize[&artefact.path].clone();
-                    how.insert(
-                        artefact.path.clone(),
-                        "listed by its kustomization overlay".to_string(),
-                    );
-                    envs
-                }
                 // A global declared source belongs to every deployed environment.
                 (None, _) if global => deployed.clone(),
                 // Manifests are what a cluster runs, not a laptop: with one deployed
@@ -152,8 +213,21 @@ impl Reader for Kubernetes {
         }
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for b in &builds {
+            by_env.entry(b.env.clone()).or_default();
+        }
         for (env_name, paths) in &by_env {
             let mut objects = kubernetes::Objects::default();
+            for b in builds.iter().filter(|b| &b.env == env_name) {
+                let problems = kubernetes::read_objects(&b.build.objects, &mut objects);
+                if !problems.is_empty() {
+                    cx.unreadable(
+                        InputError::Invalid(problems),
+                        ArtefactKind::Kubernetes,
+                        Some(env_name),
+                    );
+                }
+            }
             for path in paths {
                 used.entry(path.clone()).or_default().push(env_name.clone());
                 for file in manifest_files(cx.dir, path) {
@@ -206,56 +280,102 @@ fn is_kustomization(path: &str) -> bool {
     )
 }
 
-/// The files a kustomization's `resources:` (and the older `bases:`) name, following nested
-/// kustomizations; remote resources (URLs) are not fetched.
-fn kustomize_resources(
-    dir: &Path,
-    kustomization: &str,
-    out: &mut Vec<String>,
-    seen: &mut Vec<String>,
-) -> Result<(), InputError> {
-    use crate::sources::yaml;
-    if seen.iter().any(|s| s == kustomization) {
-        return Ok(());
+/// One environment's kustomization, built.
+struct EnvBuild {
+    env: String,
+    /// The kustomization built (not one another build of the same environment includes).
+    root: String,
+    build: kustomize::Build,
+}
+
+/// Builds the kustomizations environments deploy: each one whose path names an environment,
+/// unless another kustomization of that environment includes it; and, when the service deploys
+/// to one environment only, each kustomization that no other includes.
+fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBuild> {
+    let kustomizations: Vec<crate::model::ArtefactFile> = cx
+        .pending(ArtefactKind::Kubernetes)
+        .into_iter()
+        .filter(|a| is_kustomization(&a.path))
+        .collect();
+    let mut candidates: Vec<EnvBuild> = kustomizations
+        .iter()
+        .filter_map(|a| {
+            Some(EnvBuild {
+                env: a.environment.clone()?,
+                root: a.path.clone(),
+                build: kustomize::build(cx.dir, &a.path),
+            })
+        })
+        .collect();
+    let included = |builds: &[EnvBuild], path: &str, env: Option<&str>| {
+        builds.iter().any(|b| {
+            b.root != path
+                && env.is_none_or(|e| b.env == e)
+                && b.build.files.iter().any(|f| f == path)
+        })
+    };
+    let keep: Vec<bool> = candidates
+        .iter()
+        .map(|c| !included(&candidates, &c.root, Some(&c.env)))
+        .collect();
+    let mut keep = keep.into_iter();
+    candidates.retain(|_| keep.next().unwrap_or(true));
+    // With one deployed environment and no kustomization of its own, the one kustomization no
+    // other includes is what it deploys; several are alternatives liftoff cannot choose between.
+    if let [only] = deployed
+        && !candidates.iter().any(|c| &c.env == only)
+    {
+        let mut extra: Vec<EnvBuild> = kustomizations
+            .iter()
+            .filter(|a| a.environment.is_none())
+            .map(|a| EnvBuild {
+                env: only.clone(),
+                root: a.path.clone(),
+                build: kustomize::build(cx.dir, &a.path),
+            })
+            .collect();
+        let keep: Vec<bool> = extra
+            .iter()
+            .map(|c| !included(&candidates, &c.root, None) && !included(&extra, &c.root, None))
+            .collect();
+        let mut keep = keep.into_iter();
+        extra.retain(|_| keep.next().unwrap_or(true));
+        if extra.len() == 1 {
+            candidates.extend(extra);
+        }
     }
-    seen.push(kustomization.to_string());
-    let text = super::read_text(&dir.join(kustomization), kustomization)?;
-    let doc = yaml::parse(kustomization, &text, yaml::Limits::default())?;
-    let folder = super::folder_of(kustomization);
-    for key in ["resources", "bases"] {
-        let Some(yaml::Value::Seq(items)) =
-            doc.roots.first().and_then(|r| r.get(key)).map(|n| &n.value)
-        else {
-            continue;
-        };
-        for item in items {
-            let Some(entry) = item.as_str() else { continue };
-            if entry.contains("://") || entry.starts_with("github.com/") {
-                continue;
-            }
-            let rel = crate::sources::join_relative(&folder, entry);
-            let full = dir.join(&rel);
-            if full.is_dir() {
-                let nested = ["kustomization.yaml", "kustomization.yml"]
-                    .iter()
-                    .map(|n| format!("{rel}/{n}"))
-                    .find(|k| dir.join(k).is_file());
-                match nested {
-                    Some(k) => kustomize_resources(dir, &k, out, seen)?,
-                    None => {
-                        for file in manifest_files(dir, &rel) {
-                            if !out.contains(&file) {
-                                out.push(file);
-                            }
-                        }
-                    }
-                }
-            } else if full.is_file() && !out.contains(&rel) {
-                out.push(rel);
+    candidates
+}
+
+/// What the builds did not apply, one line each, under `<kustomization>#<what>`; something
+/// several environments share is listed once, for all of them.
+fn note_not_applied(cx: &mut LoadContext<'_>, builds: &[EnvBuild]) {
+    let mut items: BTreeMap<String, (Vec<String>, String)> = BTreeMap::new();
+    for b in builds {
+        for n in &b.build.not_applied {
+            let entry = items
+                .entry(format!("{}#{}", n.file, n.what))
+                .or_insert_with(|| (Vec::new(), n.why.clone()));
+            if !entry.0.contains(&b.env) {
+                entry.0.push(b.env.clone());
             }
         }
     }
-    Ok(())
+    for (path, (envs, why)) in items {
+        if cx.deployment.artefacts.iter().any(|a| a.path == path) {
+            continue;
+        }
+        cx.deployment.artefacts.push(crate::model::ArtefactFile {
+            path,
+            kind: ArtefactKind::Kubernetes,
+            environment: match envs.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+            status: ArtefactStatus::NotRead,
+            reason: Some(format!("not applied for {}: {why}", envs.join(", "))),
+        });
+    }
 }
 
 /// The first folder of a path (`k8s/` for `k8s/jobs/a.yaml`), or the file at the top.

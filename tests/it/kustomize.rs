@@ -1,0 +1,436 @@
+//! kustomize overlays judged by what `kustomize build` would emit: a base of a web Deployment
+//! (`app:latest`, one replica, an nginx sidecar), its Service and a Redis StatefulSet, built by a
+//! staging overlay and a production overlay that pin the image, scale, rename, label, patch
+//! (strategic merge and JSON 6902), generate a ConfigMap and a Secret, and pull in a component.
+
+use crate::support::*;
+use liftoff::model::{Component, Environment, SettingValue};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The literal password of the production secret generator: it must never be printed.
+const PASSWORD: &str = "Wq8-ProdOnly-h7Vq2pL9x";
+/// The relay password of the env file the secret generator reads.
+const RELAY_PASSWORD: &str = "Rt5-relay-9mZk3";
+
+fn fixture() -> PathBuf {
+    root().join("tests/fixtures/kustomize/casework")
+}
+
+/// A copy of the fixture in a temporary directory, for tests that change it.
+fn copy_of_fixture() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture(), dir.path());
+    dir
+}
+
+fn environment<'a>(loaded: &'a liftoff::sources::Loaded, name: &str) -> &'a Environment {
+    loaded
+        .deployment
+        .environments
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("no environment {name}"))
+}
+
+fn component<'a>(env: &'a Environment, name: &str) -> &'a Component {
+    env.components
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| {
+            let names: Vec<&str> = env.components.iter().map(|c| c.name.as_str()).collect();
+            panic!("no component {name} in {}: {names:?}", env.name)
+        })
+}
+
+/// `path:line` of a fact's origin.
+fn at(origin: &liftoff::model::Origin) -> String {
+    let l = origin.location().expect("a location");
+    format!("{}:{}", l.path, l.line)
+}
+
+/// The text of a fixture line, to check that a location points at what it says.
+fn line_of(dir: &Path, path_line: &str) -> String {
+    let (path, line) = path_line.rsplit_once(':').unwrap();
+    let text = std::fs::read_to_string(dir.join(path)).unwrap();
+    text.lines()
+        .nth(line.parse::<usize>().unwrap() - 1)
+        .unwrap()
+        .to_string()
+}
+
+fn check_json(dir: &Path) -> Value {
+    let out = liftoff()
+        .args(["check", "--format", "json", "--offline"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn results<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == rule)
+        .collect()
+}
+
+fn artefact<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not listed: {:#}", report["artefacts"]))
+}
+
+#[test]
+fn production_is_what_the_overlay_builds() {
+    let loaded = liftoff::sources::load(&fixture()).unwrap();
+    let production = environment(&loaded, "production");
+    // namePrefix renames the objects; `replicas:` and `images:` still find them by the name the
+    // base gives them, as kustomize does.
+    let app = component(production, "casework-app");
+    let image = app.image.as_ref().unwrap();
+    assert_eq!(image.value, "registry.example.gov.uk/casework/app:2.6.8");
+    let overlay = "deploy/overlays/production/kustomization.yaml";
+    assert_eq!(at(&image.origin), format!("{overlay}:18"));
+    assert!(line_of(&fixture(), &at(&image.origin)).contains("newTag: 2.6.8"));
+    let instances = app.instances.as_ref().unwrap();
+    assert_eq!(instances.value, 3);
+    assert!(line_of(&fixture(), &at(&instances.origin)).contains("count: 3"));
+    // The strategic-merge patch deleted the nginx sidecar and added a setting to `app`; the
+    // generator's `behavior: merge` overrode one literal of the base's ConfigMap.
+    assert!(
+        app.command
+            .as_ref()
+            .is_some_and(|c| c.value.starts_with("gunicorn casework.wsgi"))
+    );
+    let debug = app
+        .settings
+        .iter()
+        .find(|s| s.name == "DJANGO_DEBUG")
+        .unwrap();
+    assert_eq!(debug.value, SettingValue::Literal("false".into()));
+    assert!(line_of(&fixture(), &at(&debug.origin)).contains("DJANGO_DEBUG=false"));
+    let module = app
+        .settings
+        .iter()
+        .find(|s| s.name == "DJANGO_SETTINGS_MODULE")
+        .unwrap();
+    assert_eq!(
+        module.value,
+        SettingValue::Literal("casework.settings.production".into())
+    );
+    assert!(at(&module.origin).starts_with("deploy/overlays/production/resources-patch.yaml"));
+    // The JSON 6902 patch scaled Redis to three members.
+    let redis = component(production, "casework-redis");
+    assert_eq!(redis.instances.as_ref().unwrap().value, 3);
+    assert!(
+        at(&redis.instances.as_ref().unwrap().origin)
+            .starts_with("deploy/overlays/production/redis-patch.yaml")
+    );
+    assert_eq!(redis.clustered.as_ref().map(|c| c.value), Some(true));
+    // The generated Secret is a committed secret of production, by name only.
+    let secrets: Vec<&str> = production
+        .committed_secrets
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        secrets.contains(&"casework-db-credentials.DATABASE_PASSWORD")
+            && secrets.contains(&"casework-db-credentials.SMTP_PASSWORD"),
+        "{secrets:?}"
+    );
+    assert!(
+        production
+            .committed_secrets
+            .iter()
+            .all(|s| s.value == SettingValue::Secret)
+    );
+}
+
+#[test]
+fn staging_keeps_what_only_production_changes() {
+    let loaded = liftoff::sources::load(&fixture()).unwrap();
+    let staging = environment(&loaded, "staging");
+    let app = component(staging, "casework-app");
+    assert_eq!(app.image.as_ref().unwrap().value, "app:latest");
+    assert_eq!(app.instances.as_ref().unwrap().value, 1);
+    let command = &app.command.as_ref().unwrap().value;
+    assert!(command.ends_with("--access-logfile=-"), "{command}");
+    let debug = app
+        .settings
+        .iter()
+        .find(|s| s.name == "DJANGO_DEBUG")
+        .unwrap();
+    assert_eq!(debug.value, SettingValue::Literal("true".into()));
+    assert!(staging.committed_secrets.is_empty());
+    assert_eq!(
+        component(staging, "casework-redis")
+            .instances
+            .as_ref()
+            .unwrap()
+            .value,
+        1
+    );
+}
+
+#[test]
+fn the_report_judges_the_built_objects() {
+    let report = check_json(&fixture());
+    let inferred: Vec<(&str, &str)> = report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        inferred,
+        [("production", "production"), ("staging", "staging")]
+    );
+
+    let images = results(&report, "env.production-dev-images");
+    let app = images
+        .iter()
+        .find(|r| r["target"] == "component:production/casework-app")
+        .unwrap();
+    assert_eq!(app["status"], "pass", "{app:#}");
+    let location = format!(
+        "{}:{}",
+        app["location"]["path"].as_str().unwrap(),
+        app["location"]["line"]
+    );
+    assert!(
+        line_of(&fixture(), &location).contains("2.6.8"),
+        "{location}"
+    );
+
+    // Staging still runs `latest`: the parity check names the image it differs in.
+    let parity = results(&report, "env.parity");
+    let staging = parity
+        .iter()
+        .find(|r| r["environment"] == "staging")
+        .unwrap();
+    assert_eq!(staging["status"], "fail");
+    let differences = staging["evidence"]["differences"].as_array().unwrap();
+    assert!(
+        differences
+            .iter()
+            .any(|d| d["subject"] == "casework-app.image"
+                && d["from"] == "app:latest"
+                && d["to"] == "registry.example.gov.uk/casework/app:2.6.8"),
+        "{differences:#?}"
+    );
+
+    let web = results(&report, "ha.web-redundancy");
+    let web = web
+        .iter()
+        .find(|r| r["target"] == "component:production/casework-app")
+        .unwrap();
+    assert!(
+        web["message"]
+            .as_str()
+            .unwrap()
+            .contains("runs 3 instances"),
+        "{web:#}"
+    );
+
+    let debug = results(&report, "security.no-debug");
+    assert!(debug.iter().all(|r| r["status"] == "pass"), "{debug:#?}");
+    assert_eq!(results(&report, "ops.inputs-parse")[0]["status"], "pass");
+}
+
+#[test]
+fn generated_secrets_are_judged_and_never_printed() {
+    let report = check_json(&fixture());
+    let plaintext = results(&report, "security.plaintext-secrets");
+    let literal = plaintext
+        .iter()
+        .find(|r| {
+            r["target"]
+                == "kubernetes:deploy/overlays/production/kustomization.yaml#casework-db-credentials.DATABASE_PASSWORD"
+        })
+        .unwrap_or_else(|| panic!("{plaintext:#?}"));
+    assert_eq!(literal["status"], "fail");
+    assert_eq!(literal["environment"], "production");
+    assert!(
+        line_of(
+            &fixture(),
+            &format!(
+                "deploy/overlays/production/kustomization.yaml:{}",
+                literal["location"]["line"]
+            )
+        )
+        .contains("DATABASE_PASSWORD=")
+    );
+    for args in [
+        vec!["check", "--offline", "--verbose"],
+        vec!["check", "--offline", "--format", "json"],
+        vec!["check", "--offline", "--format", "markdown"],
+        vec!["check", "--offline", "--format", "junit"],
+        vec!["diff", "--from", "staging", "--to", "production"],
+    ] {
+        let out = liftoff().args(&args).arg(fixture()).output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.is_empty(), "{args:?} printed nothing");
+        for secret in [PASSWORD, RELAY_PASSWORD] {
+            assert!(
+                !all.contains(secret),
+                "{args:?} printed a secret value:\n{all}"
+            );
+        }
+    }
+}
+
+#[test]
+fn what_kustomize_would_add_but_liftoff_does_not_build_is_listed() {
+    let report = check_json(&fixture());
+    let overlay = "deploy/overlays/production/kustomization.yaml";
+    let helm = artefact(&report, &format!("{overlay}#helmCharts"));
+    assert_eq!(helm["status"], "not-read");
+    assert!(helm["reason"].as_str().unwrap().contains("--enable-helm"));
+    let remote = artefact(
+        &report,
+        &format!(
+            "{overlay}#resources: https://github.com/example-gov/platform-config//monitoring/servicemonitor?ref=v1.4.0"
+        ),
+    );
+    assert_eq!(remote["status"], "not-read");
+    assert!(remote["reason"].as_str().unwrap().contains("remote"));
+    // Everything the builds use is read, for the environments that use it.
+    for (path, envs) in [
+        ("deploy/base/kustomization.yaml", "production, staging"),
+        ("deploy/base/deployment.yaml", "production, staging"),
+        (
+            "deploy/components/hardening/kustomization.yaml",
+            "production",
+        ),
+        (
+            "deploy/overlays/production/resources-patch.yaml",
+            "production",
+        ),
+        ("deploy/overlays/production/redis-patch.yaml", "production"),
+        ("deploy/overlays/staging/args-patch.yaml", "staging"),
+    ] {
+        let a = artefact(&report, path);
+        assert_eq!(a["status"], "read", "{a:#}");
+        assert!(a["reason"].as_str().unwrap().contains(envs), "{a:#}");
+    }
+}
+
+#[test]
+fn a_patch_kustomize_would_refuse_is_listed_and_not_applied() {
+    let dir = copy_of_fixture();
+    let staging = dir.path().join("deploy/overlays/staging");
+    std::fs::write(
+        staging.join("args-patch.yaml"),
+        "- op: replace\n  path: /spec/template/spec/containers/0/command\n  value: [\"python\", \"manage.py\", \"runserver\"]\n",
+    )
+    .unwrap();
+    // A manifest beside the overlay that the overlay does not list is not deployed by it.
+    std::fs::write(
+        staging.join("old-worker.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  template:\n    spec:\n      containers: [{name: worker, image: \"worker:latest\"}]\n",
+    )
+    .unwrap();
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let env = environment(&loaded, "staging");
+    let app = component(env, "casework-app");
+    // `replace` of a field that does not exist fails in kustomize: the object stays as built.
+    assert!(app.command.as_ref().unwrap().value.starts_with("gunicorn"));
+    assert!(env.components.iter().all(|c| c.name != "worker"));
+    let listed = |path: &str| {
+        loaded
+            .deployment
+            .artefacts
+            .iter()
+            .find(|a| a.path == path)
+            .unwrap_or_else(|| panic!("{path} not listed"))
+    };
+    let patch =
+        listed("deploy/overlays/staging/kustomization.yaml#JSON patch on Deployment/casework-app");
+    assert_eq!(patch.status.as_str(), "not-read");
+    let reason = patch.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("args-patch.yaml:1") && reason.contains("does not exist"),
+        "{reason}"
+    );
+    let worker = listed("deploy/overlays/staging/old-worker.yaml");
+    assert_eq!(worker.status.as_str(), "ignored");
+    assert!(
+        worker
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("does not list it")
+    );
+}
+
+#[test]
+fn kustomizations_that_include_each_other_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    };
+    write(
+        "k8s/production/kustomization.yaml",
+        "resources: [../shared, web.yaml]\n",
+    );
+    write(
+        "k8s/shared/kustomization.yaml",
+        "resources: [../production]\n",
+    );
+    write(
+        "k8s/production/web.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: \"web:1.4.2\"}]\n",
+    );
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let production = environment(&loaded, "production");
+    assert_eq!(
+        component(production, "web")
+            .instances
+            .as_ref()
+            .unwrap()
+            .value,
+        2
+    );
+    let cycle = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .find(|a| a.path.ends_with("#resources") && a.status.as_str() == "not-read")
+        .unwrap_or_else(|| panic!("{:#?}", loaded.deployment.artefacts));
+    assert!(
+        cycle
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("include each other")
+    );
+}

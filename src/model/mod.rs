@@ -331,6 +331,10 @@ pub struct InferredEnvironment {
     pub kind: EnvKind,
     /// The folders and files whose names say it.
     pub from: Vec<String>,
+    /// The serverless stage it is deployed as, as the pipeline or serverless.yml spells it
+    /// (`prod` for production), when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 /// A `sources:` entry that would read a file liftoff had to leave.

@@ -9,6 +9,7 @@ mod ci;
 mod cli;
 mod examples;
 mod hostile;
+mod inference;
 mod layouts;
 mod live;
 mod malformed;

@@ -21,14 +21,12 @@ pub(super) fn deployment(
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
+    add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
         .iter()
         .map(|i| {
-            let from = i
-                .from
-                .first()
-                .map(|f| Box::new(Location::new(f.trim_end_matches('/'), 1, 1)));
+            let from = i.from.first().map(|f| Box::new(shown_location(f)));
             let origin = Origin::Derived {
                 from,
                 how: format!("inferred from {}", i.from.join(", ")).into(),
@@ -41,6 +39,22 @@ pub(super) fn deployment(
         environments,
         inferred,
         ..Deployment::default()
+    }
+}
+
+/// The file position an "inferred from" text starts with (`.github/workflows/deploy.yml:12
+/// (deploys stage `prod`)`, `terraform/production/`).
+fn shown_location(shown: &str) -> Location {
+    let head = shown
+        .split(" (")
+        .next()
+        .unwrap_or(shown)
+        .trim_end_matches('/');
+    match head.rsplit_once(':') {
+        Some((path, line)) if line.parse::<u32>().is_ok() => {
+            Location::new(path, line.parse().unwrap_or(1), 1)
+        }
+        _ => Location::new(head, 1, 1),
     }
 }
 
@@ -60,6 +74,7 @@ fn note(
             name: name.canonical.to_string(),
             kind: name.kind,
             from: vec![shown],
+            stage: None,
         }),
     }
 }
@@ -76,7 +91,11 @@ fn add_deploy_stages(
     if !artefacts.iter().any(|a| a.kind == ArtefactKind::Serverless) {
         return;
     }
-    for pipeline in pipelines {
+    // GitHub Actions and GitLab CI files are read as YAML (`add_serverless_stages`).
+    for pipeline in pipelines
+        .iter()
+        .filter(|p| !p.path.starts_with(".github/workflows/") && &*p.path != ".gitlab-ci.yml")
+    {
         let Ok(text) = crate::sources::read_text(&dir.join(&*pipeline.path), &pipeline.path) else {
             continue;
         };
@@ -116,6 +135,57 @@ fn add_deploy_stages(
                 name,
                 format!("{} (deploys stage `{stage}`)", pipeline.path),
             );
+        }
+    }
+}
+
+/// The stages GitHub Actions workflows and GitLab CI deploy a serverless service to, and the ones
+/// the serverless.yml files name themselves (`params:`, `custom.stages`, stage-keyed maps):
+/// each is an environment of the vocabulary's kind, read with the stage as spelled.
+fn add_serverless_stages(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    let services: Vec<&ArtefactFile> = artefacts
+        .iter()
+        .filter(|a| {
+            a.kind == ArtefactKind::Serverless && a.status == crate::model::ArtefactStatus::Pending
+        })
+        .collect();
+    if services.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, String)> = super::pipelines::serverless_stages(dir, pipelines)
+        .into_iter()
+        .map(|d| {
+            let how = match d.how {
+                "environment" => {
+                    format!("job `{}` deploys to its environment `{}`", d.job, d.stage)
+                }
+                _ => format!("job `{}` deploys stage `{}`", d.job, d.stage),
+            };
+            (d.stage, format!("{}:{} ({how})", d.at.path, d.at.line))
+        })
+        .collect();
+    for service in &services {
+        for (stage, at) in crate::sources::serverless::declared_stages(dir, &service.path) {
+            found.push((
+                stage.clone(),
+                format!("{}:{} (names stage `{stage}`)", at.path, at.line),
+            ));
+        }
+    }
+    for (stage, shown) in found {
+        let Some(name) = crate::model::env_names::lookup(&stage) else {
+            continue;
+        };
+        note(out, name, shown);
+        if let Some(env) = out.iter_mut().find(|i| i.name == name.canonical) {
+            if env.stage.is_none() && stage != name.canonical {
+                env.stage = Some(stage);
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ mod derived;
 mod dotenv;
 mod infer;
 mod kubernetes;
+mod pipelines;
 mod placeholders;
 mod prometheus;
 mod serverless;

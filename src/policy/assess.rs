@@ -116,6 +116,8 @@ pub struct Assessment {
     pub inferred: Vec<InferredEnvironment>,
     /// `sources:` lines that would read the files liftoff could not attach.
     pub suggestions: Vec<SourceSuggestion>,
+    /// The files judged as production because nothing names an environment.
+    pub judged_as_production: Vec<SourceSuggestion>,
     /// With a baseline: new, baselined and gone findings.
     pub baseline: Option<super::baseline::BaselineSummary>,
     /// Rules the profile makes block from a date still to come.
@@ -487,6 +489,7 @@ pub fn assess(
         manifest: model.manifest.as_ref().map(|l| l.path.to_string()),
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),
+        judged_as_production: model.judged_as_production.clone(),
         baseline: None,
         upcoming: profile
             .rules

@@ -90,7 +90,21 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         let _ = writeln!(out, "  {line}");
     }
     out.push('\n');
-    if a.manifest.is_none() {
+    if !a.judged_as_production.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}:\n  {}\n",
+            paint(crate::model::JUDGED_AS_PRODUCTION, color, |s| s
+                .yellow()
+                .bold()
+                .to_string()),
+            a.judged_as_production
+                .iter()
+                .map(|s| s.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    } else if a.manifest.is_none() {
         if a.inferred.is_empty() {
             let _ = writeln!(
                 out,
@@ -100,7 +114,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "No liftoff.yaml: environments inferred from file paths:"
+                "No liftoff.yaml: environments inferred from file paths and pipelines:"
             );
             for e in &a.inferred {
                 let _ = writeln!(

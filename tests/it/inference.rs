@@ -235,3 +235,149 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
     );
     assert_eq!(report["summary"]["error"], 0);
 }
+
+/// `check` in `format` on `dir`: what it prints.
+fn printed(dir: &Path, format: &str) -> String {
+    let out = liftoff()
+        .args(["check", "--format", format])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const NOTICE: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
+
+#[test]
+fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
+    let (code, report) = check(&fixture("k8s-only"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        from(&report, "production"),
+        vec!["k8s/ (no environment is named: judged as production)"]
+    );
+    assert_eq!(report["judged_as_production"]["notice"], NOTICE);
+    assert_eq!(
+        report["judged_as_production"]["sources"][0]["line"],
+        "- {kubernetes: k8s/}"
+    );
+    // Assessed, never "not assessed": the manifests are production's.
+    assert_eq!(report["verdicts"]["production"], "not-ready");
+    assert_eq!(
+        file(&report, "k8s/deployment.yaml").0,
+        "read",
+        "{:#}",
+        report["artefacts"]
+    );
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["environment"] == "production"
+                && r["target"].as_str().unwrap_or("").contains("register-web")
+                && r["status"] == "fail"),
+        "a single replica on `latest` fails in production"
+    );
+    let text = printed(&fixture("k8s-only"), "text");
+    assert!(text.contains(&format!("{NOTICE}:\n  k8s/\n")), "{text}");
+    let markdown = printed(&fixture("k8s-only"), "markdown");
+    assert!(
+        markdown.contains(&format!("> **{NOTICE}**: `k8s/`")),
+        "{markdown}"
+    );
+    let html = printed(&fixture("k8s-only"), "html");
+    assert!(
+        html.contains("judged as production — run `liftoff init` to say otherwise</strong>: k8s/"),
+        "{html}"
+    );
+}
+
+#[test]
+fn one_compose_file_is_production_and_development_files_stay_development() {
+    let (_, report) = check(&fixture("single-compose"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        file(&report, "docker-compose.yml"),
+        ("read", "merged for production")
+    );
+    for (path, why) in [
+        ("docker-compose.override.yml", "its name says `override`"),
+        (
+            ".devcontainer/docker-compose.yml",
+            "it is under `.devcontainer/`",
+        ),
+        ("docs/docker-compose.yml", "it is under `docs/`"),
+    ] {
+        let (status, reason) = file(&report, path);
+        assert_eq!(status, "ignored", "{path}");
+        assert!(reason.contains(why), "{path}: {reason}");
+    }
+    // Production is judged on the production file's values (postgres 16), never the
+    // override's postgres 12 with its published port.
+    let targets: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["environment"] == "production")
+        .filter_map(|r| r["message"].as_str())
+        .collect();
+    assert!(
+        !targets
+            .iter()
+            .any(|m| m.contains("postgres:12") || m.contains("5432")),
+        "{targets:?}"
+    );
+    assert!(
+        report["judged_as_production"]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["path"] == "docker-compose.yml"),
+        "{:#}",
+        report["judged_as_production"]
+    );
+}
+
+#[test]
+fn a_serverless_yml_with_its_default_stage_is_production_read_as_sls_deploy_would() {
+    let (_, report) = check(&fixture("single-serverless"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        ("read", "read for production (stage dev)")
+    );
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![("fail", "logs kept 14 days, outside 180..240")]
+    );
+}
+
+#[test]
+fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back() {
+    for (name, line) in [
+        ("k8s-only", "- {kubernetes: k8s/}"),
+        ("single-compose", "- {compose: docker-compose.yml}"),
+        ("single-serverless", "- {serverless: serverless.yml}"),
+    ] {
+        let dir = copy_of(name);
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let expected = "environments:
+  production:
+    kind: production             # from ";
+        assert!(text.contains(expected), "{text}");
+        assert!(
+            text.contains(&format!(
+                "    sources:                     # no environment is named: these files are judged as production\n      {line}\n"
+            )),
+            "{text}"
+        );
+        let (code, report) = check(dir.path(), &[]);
+        assert_eq!(code, 1, "{name}");
+        // With the manifest, nothing is judged by default any more.
+        assert!(report["judged_as_production"].is_null(), "{name}");
+        assert_eq!(report["verdicts"]["production"], "not-ready", "{name}");
+    }
+}

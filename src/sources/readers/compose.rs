@@ -102,12 +102,11 @@ impl Reader for Compose {
         }) {
             cx.deployment
                 .suggestions
-                .push(crate::model::SourceSuggestion {
-                    path: a.path.clone(),
-                    kind: ArtefactKind::Compose,
-                    environment: environment.clone(),
-                    line: format!("- {{compose: {}}}", a.path),
-                });
+                .push(crate::model::SourceSuggestion::new(
+                    &a.path,
+                    ArtefactKind::Compose,
+                    &environment,
+                ));
         }
         let reasons: BTreeMap<String, String> = pending
             .iter()

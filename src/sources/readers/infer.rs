@@ -22,6 +22,19 @@ pub(super) fn deployment(
     let mut inferred = environments(dir, artefacts);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
+    let judged_as_production = production_candidates(artefacts, &inferred);
+    if let Some(production) = crate::model::env_names::lookup("production") {
+        for judged in &judged_as_production {
+            note(
+                &mut inferred,
+                production,
+                format!(
+                    "{} (no environment is named: judged as production)",
+                    judged.path
+                ),
+            );
+        }
+    }
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
         .iter()
@@ -38,8 +51,74 @@ pub(super) fn deployment(
         service: name,
         environments,
         inferred,
+        judged_as_production,
         ..Deployment::default()
     }
+}
+
+/// The kinds of file that deploy something by themselves (a `.env` or a Prometheus
+/// configuration only feeds what another file deploys).
+fn deploys(a: &ArtefactFile) -> bool {
+    match a.kind {
+        ArtefactKind::Terraform => a.path.ends_with(".tf"),
+        ArtefactKind::Serverless => !crate::sources::serverless::is_compose(&a.path),
+        ArtefactKind::Compose
+        | ArtefactKind::Kubernetes
+        | ArtefactKind::Ansible
+        | ArtefactKind::Sshd
+        | ArtefactKind::Plan => true,
+        _ => false,
+    }
+}
+
+/// When nothing names an environment the service is deployed to (production, staging, qa), the
+/// deployment files that name none are its production candidate: the only thing they could
+/// deploy. Files for development, previews, docs or examples were set aside by discovery, and
+/// modules deploy nothing by themselves. Each is shown by its top folder (`k8s/`) or its path.
+fn production_candidates(
+    artefacts: &[ArtefactFile],
+    inferred: &[InferredEnvironment],
+) -> Vec<crate::model::SourceSuggestion> {
+    let deployed = inferred.iter().any(|i| {
+        matches!(
+            i.kind,
+            crate::model::EnvKind::Production
+                | crate::model::EnvKind::Staging
+                | crate::model::EnvKind::Qa
+        )
+    });
+    if deployed {
+        return Vec::new();
+    }
+    let mut out: Vec<crate::model::SourceSuggestion> = Vec::new();
+    for a in artefacts.iter().filter(|a| {
+        a.status == crate::model::ArtefactStatus::Pending
+            && deploys(a)
+            && discover::named_environment(&a.path, a.kind).is_none()
+            && !a.path.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
+    }) {
+        // As a manifest would declare it: a Terraform root or a folder of manifests whole,
+        // every other file by its path.
+        let path = match a.kind {
+            ArtefactKind::Terraform => match super::folder_of(&a.path).as_str() {
+                "." => ".".to_string(),
+                folder => format!("{folder}/"),
+            },
+            ArtefactKind::Kubernetes => match a.path.split_once('/') {
+                Some((top, _)) => format!("{top}/"),
+                None => a.path.clone(),
+            },
+            _ => a.path.clone(),
+        };
+        if !out.iter().any(|s| s.path == path && s.kind == a.kind) {
+            out.push(crate::model::SourceSuggestion::new(
+                &path,
+                a.kind,
+                "production",
+            ));
+        }
+    }
+    out
 }
 
 /// The file position an "inferred from" text starts with (`.github/workflows/deploy.yml:12

@@ -130,12 +130,11 @@ impl Reader for Kubernetes {
                     && !cx.deployment.suggestions.iter().any(|s| s.path == folder)
                 {
                     let environment = production_name(cx);
-                    cx.deployment.suggestions.push(SourceSuggestion {
-                        line: format!("- {{kubernetes: {folder}}}"),
-                        path: folder,
-                        kind: ArtefactKind::Kubernetes,
-                        environment,
-                    });
+                    cx.deployment.suggestions.push(SourceSuggestion::new(
+                        &folder,
+                        ArtefactKind::Kubernetes,
+                        &environment,
+                    ));
                 }
                 cx.mark(
                     &artefact.path,

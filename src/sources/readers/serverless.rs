@@ -60,7 +60,16 @@ impl Reader for Serverless {
                         .iter()
                         .find(|i| i.name == env.name)
                         .and_then(|i| i.stage.clone());
-                    for_env.then(|| Some(spelled.unwrap_or_else(|| env.name.clone())))
+                    // Judged as production with no stage named anywhere: read as `sls deploy`
+                    // with no `--stage` deploys it, with the file's own default stage.
+                    let judged = !cx.deployment.judged_as_production.is_empty();
+                    for_env.then(|| {
+                        if judged {
+                            None
+                        } else {
+                            Some(spelled.unwrap_or_else(|| env.name.clone()))
+                        }
+                    })
                 } else {
                     declarations
                         .iter()

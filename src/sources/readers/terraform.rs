@@ -611,12 +611,11 @@ fn leftover_reasons(
             reason
         } else {
             if suggested.insert(folder.clone()) {
-                cx.deployment.suggestions.push(SourceSuggestion {
-                    path: format!("{folder}/"),
-                    kind: ArtefactKind::Terraform,
-                    environment: production.clone(),
-                    line: format!("- {{terraform: {folder}/}}"),
-                });
+                cx.deployment.suggestions.push(SourceSuggestion::new(
+                    &format!("{folder}/"),
+                    ArtefactKind::Terraform,
+                    &production,
+                ));
             }
             let why = if deployed == 0 {
                 "not attached to an environment: its folder names none, and no deployed environment is known to read it for"

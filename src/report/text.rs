@@ -134,7 +134,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     if !a.suggestions.is_empty() {
         let _ = writeln!(
             out,
-            "{} could not be attached to one environment; to read {}, add to liftoff.yaml:",
+            "{} could not be attached to one environment; to read {}, declare {} in liftoff.yaml (`liftoff init` writes {} commented):",
             if a.suggestions.len() == 1 {
                 "1 source".to_string()
             } else {
@@ -144,10 +144,32 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                 "it"
             } else {
                 "them"
+            },
+            if a.suggestions.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            if a.suggestions.len() == 1 {
+                "it"
+            } else {
+                "them"
             }
         );
-        for s in &a.suggestions {
-            let _ = writeln!(out, "  environments.{}.sources: {}", s.environment, s.line);
+        // A block that reads back as a manifest's `environments:` as printed.
+        let _ = writeln!(out, "environments:");
+        let mut envs: Vec<&str> = a
+            .suggestions
+            .iter()
+            .map(|s| s.environment.as_str())
+            .collect();
+        envs.sort();
+        envs.dedup();
+        for env in envs {
+            let _ = writeln!(out, "  {}:\n    sources:", crate::model::flow_scalar(env));
+            for s in a.suggestions.iter().filter(|s| s.environment == env) {
+                let _ = writeln!(out, "      {}", s.line);
+            }
         }
         out.push('\n');
     }

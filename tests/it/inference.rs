@@ -381,3 +381,110 @@ fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back
         assert_eq!(report["verdicts"]["production"], "not-ready", "{name}");
     }
 }
+
+#[test]
+fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_back() {
+    let (_, report) = check(&fixture("advice"), &[]);
+    let suggested: Vec<(String, String, String)> = report["suggested_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["environment"].as_str().unwrap().to_string(),
+                s["path"].as_str().unwrap().to_string(),
+                s["line"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suggested,
+        vec![
+            (
+                "production".to_string(),
+                "deploy/web app/docker-compose.yml".to_string(),
+                "- {compose: \"deploy/web app/docker-compose.yml\"}".to_string()
+            ),
+            (
+                "production".to_string(),
+                "manifests/".to_string(),
+                "- {kubernetes: manifests/}".to_string()
+            ),
+            (
+                "production".to_string(),
+                "infra/shared/".to_string(),
+                "- {terraform: infra/shared/}".to_string()
+            ),
+        ]
+    );
+    // A Backstage entry is no deployment; previews and docs are development's.
+    assert!(
+        !report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["path"] == "catalog-info.yaml")
+    );
+    assert_eq!(file(&report, "k8s/preview/deployment.yaml").0, "ignored");
+    assert_eq!(file(&report, "docs/docker-compose.yml").0, "ignored");
+    assert_eq!(
+        file(&report, "terraform/ci-account/main.tf"),
+        ("read", "read for ci")
+    );
+    assert!(inferred(&report).contains(&("ci".to_string(), "development".to_string())));
+
+    // The block the text report prints is a manifest's `environments:` as printed.
+    let text = printed(&fixture("advice"), "text");
+    let block: String = text
+        .lines()
+        .skip_while(|l| *l != "environments:")
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        block.contains("      - {terraform: infra/shared/}\n"),
+        "{text}"
+    );
+    let dir = copy_of("advice");
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        format!("service: cases\n{block}"),
+    )
+    .unwrap();
+    let (code, pasted) = check(dir.path(), &[]);
+    assert!(code == 0 || code == 1, "{code}: {block}");
+    for path in [
+        "deploy/web app/docker-compose.yml",
+        "manifests/deployment.yaml",
+        "infra/shared/main.tf",
+    ] {
+        assert_eq!(
+            file(&pasted, path).0,
+            "read",
+            "{path}: {:#}",
+            pasted["artefacts"]
+        );
+    }
+
+    // Each line init writes, uncommented as printed, reads its file.
+    for (_, path, line) in &suggested {
+        let dir = copy_of("advice");
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let written = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let commented = format!("    #   {line}\n");
+        assert!(written.contains(&commented), "{line} in\n{written}");
+        let edited = written
+            .replacen("    # sources:  ", "    sources:  ", 1)
+            .replace(&commented, &format!("      {line}\n"));
+        std::fs::write(dir.path().join("liftoff.yaml"), &edited).unwrap();
+        let (code, report) = check(dir.path(), &[]);
+        assert!(code == 0 || code == 1, "{code} for {line}:\n{edited}");
+        let read = report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["path"].as_str().unwrap().starts_with(path.as_str()))
+            .all(|a| a["status"] == "read");
+        assert!(read, "{line}: {:#}", report["artefacts"]);
+    }
+}

@@ -115,7 +115,7 @@ impl Reader for Compose {
                     a,
                     &format!(
                         "names no environment, and no overlay uses it as its base: add `- {{compose: {}}}` under environments.<name>.sources in liftoff.yaml",
-                        a.path
+                        crate::model::flow_scalar(&a.path)
                     ),
                 );
                 (a.path.clone(), why)

@@ -122,7 +122,8 @@ impl Reader for Kubernetes {
                 let why = cx.unattached_reason(
                     &artefact,
                     &format!(
-                        "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {folder}}}` under environments.<name>.sources in liftoff.yaml",
+                        "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        crate::model::flow_scalar(&folder),
                         if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) }
                     ),
                 );

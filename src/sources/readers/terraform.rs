@@ -623,7 +623,8 @@ fn leftover_reasons(
                 "not attached to an environment: its folder names none, and the service deploys to several"
             };
             format!(
-                "{why}; add `- {{terraform: {folder}/}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)"
+                "{why}; add `- {{terraform: {}}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)",
+                crate::model::flow_scalar(&format!("{folder}/"))
             )
         };
         out.insert(a.path.clone(), why);

@@ -488,3 +488,45 @@ fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_b
         assert!(read, "{line}: {:#}", report["artefacts"]);
     }
 }
+
+#[test]
+fn diff_without_a_manifest_compares_inferred_environments_by_any_spelling() {
+    let dir = fixture("gha-serverless");
+    let out = liftoff()
+        .args(["diff", "--from", "uat", "--to", "prod", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (diff["from"].as_str(), diff["to"].as_str()),
+        (Some("uat"), Some("production"))
+    );
+    let out = liftoff()
+        .args(["diff", "--from", "stg", "--to", "live"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("staging -> production: "), "{text}");
+    // An environment nothing names: the error lists the inferred ones and points at no file.
+    let out = liftoff()
+        .args(["diff", "--from", "qa", "--to", "production"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("no environment named `qa`: with no liftoff.yaml, the environments are those the deployment files and pipelines name")
+            && said.contains("one of development, production, staging, uat"),
+        "{said}"
+    );
+    assert!(!said.contains("liftoff.yaml:"), "{said}");
+}

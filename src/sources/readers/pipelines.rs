@@ -63,6 +63,9 @@ struct Scope {
     inputs: BTreeMap<String, Vec<String>>,
     environment: Vec<String>,
     job: String,
+    /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
+    /// the values `github.ref_name` takes in those runs.
+    branches: Vec<String>,
 }
 
 impl Scope {
@@ -120,7 +123,18 @@ impl Scope {
         {
             return self.inputs.get(name).cloned().unwrap_or_default();
         }
-        // `vars.`, `secrets.`, `github.` and function calls are set outside the repository.
+        if op == "github.ref_name" {
+            return self.branches.clone();
+        }
+        if op == "github.ref" {
+            return self
+                .branches
+                .iter()
+                .map(|b| format!("refs/heads/{b}"))
+                .collect();
+        }
+        // `vars.`, `secrets.`, other `github.` values and function calls are set outside the
+        // repository.
         Vec::new()
     }
 
@@ -133,6 +147,9 @@ impl Scope {
                 .iter()
                 .flat_map(|v| self.text(v, depth + 1))
                 .collect();
+        }
+        if name == "GITHUB_REF_NAME" {
+            return self.branches.clone();
         }
         if name == "CI_ENVIRONMENT_NAME" {
             return self.environment.clone();
@@ -256,10 +273,15 @@ fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
 /// the command gives none: the framework's default applies).
 fn deploy_stage(command: &str) -> Option<Option<String>> {
     let tokens = tokens(command);
+    // `sls`, `serverless`, `serverless@3`, `./node_modules/.bin/sls`, and Serverless Compose
+    // (`npx @serverless/compose deploy`), which deploys every service with the stage given.
     let cli = tokens.iter().position(|t| {
-        let name = t.rsplit('/').next().unwrap_or(t);
-        let name = name.split('@').next().unwrap_or(name);
-        name == "sls" || name == "serverless"
+        let bare = t.split('@').find(|p| !p.is_empty()).unwrap_or(t);
+        if bare == "serverless/compose" {
+            return true;
+        }
+        let name = bare.rsplit('/').next().unwrap_or(bare);
+        matches!(name, "sls" | "serverless" | "serverless-compose" | "osls")
     })?;
     let rest = &tokens[cli + 1..];
     if rest
@@ -430,6 +452,15 @@ fn job_scope(
     called_with: Option<&BTreeMap<String, Vec<String>>>,
 ) -> Scope {
     let mut scope = Scope::default();
+    // `on: {push: {branches: [main, production]}}`; a wildcard could be any branch.
+    let branches = strings(
+        root.get("on")
+            .and_then(|o| o.get("push"))
+            .and_then(|p| p.get("branches")),
+    );
+    if branches.iter().all(|b| !b.contains(['*', '?', '[', '!'])) {
+        scope.branches = branches;
+    }
     if let Some(on) = root.get("on") {
         for trigger in ["workflow_dispatch", "workflow_call"] {
             let Some(Value::Map(inputs)) = on
@@ -757,6 +788,10 @@ mod tests {
             Some(Some("$STAGE".into()))
         );
         assert_eq!(deploy_stage("sls deploy"), Some(None));
+        assert_eq!(
+            deploy_stage("npx @serverless/compose deploy --stage $STAGE_NAME --verbose"),
+            Some(Some("$STAGE_NAME".into()))
+        );
         assert_eq!(deploy_stage("sls package --stage prod"), None);
         assert_eq!(deploy_stage("echo deploying"), None);
     }

@@ -325,6 +325,17 @@ pub struct Deployment {
     /// With no liftoff.yaml and no file naming an environment it deploys: the folders and files
     /// judged as production, the only thing they could deploy.
     pub judged_as_production: Vec<SourceSuggestion>,
+    /// With no liftoff.yaml: serverless stages a pipeline or serverless.yml names whose kind the
+    /// vocabulary cannot tell (`val`, `main`), each with where it is named. Not read: nothing
+    /// says whether they are production.
+    pub unclassified_stages: Vec<UnclassifiedStage>,
+}
+
+/// A deployed stage whose name says nothing of its kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnclassifiedStage {
+    pub stage: String,
+    pub from: Vec<String>,
 }
 
 /// What the reports say at the top when no environment is named.

@@ -31,6 +31,9 @@ struct Report<'a> {
     /// With no environment named: what is judged as production, and the notice saying so.
     #[serde(skip_serializing_if = "Option::is_none")]
     judged_as_production: Option<JudgedAsProduction<'a>>,
+    /// Serverless stages deployed whose kind no name tells (not read).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unclassified_stages: &'a [crate::model::UnclassifiedStage],
     /// With `--baseline` or `--new-since`: new, baselined and gone findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a crate::policy::BaselineSummary>,
@@ -106,6 +109,7 @@ pub fn write_json(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
             notice: crate::model::JUDGED_AS_PRODUCTION,
             sources: &a.judged_as_production,
         }),
+        unclassified_stages: &a.unclassified_stages,
         baseline: a.baseline.as_ref(),
         upcoming_enforcements: &a.upcoming,
     };

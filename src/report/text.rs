@@ -131,6 +131,16 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             );
         }
     }
+    if !a.unclassified_stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "Stages deployed whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and `sources: [{{serverless: ..., stage: ...}}]`):"
+        );
+        for s in &a.unclassified_stages {
+            let _ = writeln!(out, "  {}: {}", s.stage, s.from.join(", "));
+        }
+        out.push('\n');
+    }
     if !a.suggestions.is_empty() {
         let _ = writeln!(
             out,

@@ -216,14 +216,23 @@ fn a_serverless_yml_names_its_stages_in_custom_stages_and_stage_keyed_maps() {
 fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
     let (_, report) = check(&fixture("sls-compose"), &[]);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    // `--stage $STAGE_NAME`, `STAGE_NAME: ${{ github.ref_name }}`, on a push to one of three
+    // branches: `production` is production; `main` and `val` say nothing of their kind.
     assert_eq!(
         from(&report, "production"),
-        vec![".github/workflows/release.yml:12 (job `deploy` deploys stage `prod`)"]
+        vec![".github/workflows/release.yml:20 (job `deploy` deploys stage `production`)"]
+    );
+    assert_eq!(
+        report["unclassified_stages"],
+        serde_json::json!([
+            {"stage": "main", "from": [".github/workflows/release.yml:20 (job `deploy` deploys stage `main`)"]},
+            {"stage": "val", "from": [".github/workflows/release.yml:20 (job `deploy` deploys stage `val`)"]},
+        ])
     );
     for service in ["api/serverless.yml", "worker/serverless.yml"] {
         assert_eq!(
             file(&report, service),
-            ("read", "read for production (stage prod)")
+            ("read", "read for production (stage production)")
         );
     }
     assert_eq!(

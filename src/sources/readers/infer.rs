@@ -21,7 +21,7 @@ pub(super) fn deployment(
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
-    add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
+    let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     let judged_as_production = production_candidates(artefacts, &inferred);
     if let Some(production) = crate::model::env_names::lookup("production") {
         for judged in &judged_as_production {
@@ -52,6 +52,7 @@ pub(super) fn deployment(
         environments,
         inferred,
         judged_as_production,
+        unclassified_stages,
         ..Deployment::default()
     }
 }
@@ -226,7 +227,8 @@ fn add_serverless_stages(
     artefacts: &[ArtefactFile],
     pipelines: &[Location],
     out: &mut Vec<InferredEnvironment>,
-) {
+) -> Vec<crate::model::UnclassifiedStage> {
+    let mut unclassified: Vec<crate::model::UnclassifiedStage> = Vec::new();
     let services: Vec<&ArtefactFile> = artefacts
         .iter()
         .filter(|a| {
@@ -234,7 +236,7 @@ fn add_serverless_stages(
         })
         .collect();
     if services.is_empty() {
-        return;
+        return unclassified;
     }
     let mut found: Vec<(String, String)> = super::pipelines::serverless_stages(dir, pipelines)
         .into_iter()
@@ -258,6 +260,13 @@ fn add_serverless_stages(
     }
     for (stage, shown) in found {
         let Some(name) = crate::model::env_names::lookup(&stage) else {
+            match unclassified.iter_mut().find(|u| u.stage == stage) {
+                Some(u) => u.from.push(shown),
+                None => unclassified.push(crate::model::UnclassifiedStage {
+                    stage,
+                    from: vec![shown],
+                }),
+            }
             continue;
         };
         note(out, name, shown);
@@ -267,6 +276,7 @@ fn add_serverless_stages(
             }
         }
     }
+    unclassified
 }
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.

@@ -105,7 +105,13 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                 .join(", ")
         );
     } else if a.manifest.is_none() {
-        if a.inferred.is_empty() {
+        if a.inferred.is_empty() && !a.unclassified_stages.is_empty() {
+            let _ = writeln!(
+                out,
+                "No liftoff.yaml, and no stage deployed here says what it is: nothing was read for one.\n\
+                 `liftoff init` writes a liftoff.yaml to declare them and the facts no file can tell.\n"
+            );
+        } else if a.inferred.is_empty() {
             let _ = writeln!(
                 out,
                 "No liftoff.yaml, and no file here names an environment: nothing was read for one.\n\

@@ -243,6 +243,28 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
         )
     );
     assert_eq!(report["summary"]["error"], 0);
+    // Deployed only to stages of unknown kind: named, so never judged as production.
+    let dir = copy_of("sls-compose");
+    let workflow = dir.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    std::fs::write(
+        &workflow,
+        text.replace("[main, val, production]", "[main, val]"),
+    )
+    .unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(report["judged_as_production"].is_null());
+    assert_eq!(report["verdicts"]["production"], "not-assessed");
+    assert_eq!(report["unclassified_stages"].as_array().unwrap().len(), 2);
+    let text = printed(dir.path(), "text");
+    assert!(
+        text.contains("no stage deployed here says what it is")
+            && text.contains(
+                "  main: .github/workflows/release.yml:20 (job `deploy` deploys stage `main`)"
+            ),
+        "{text}"
+    );
 }
 
 /// `check` in `format` on `dir`: what it prints.

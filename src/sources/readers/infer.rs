@@ -22,7 +22,8 @@ pub(super) fn deployment(
     let mut inferred = environments(dir, artefacts);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
-    let judged_as_production = production_candidates(artefacts, &inferred);
+    let judged_as_production =
+        production_candidates(artefacts, &inferred, !unclassified_stages.is_empty());
     if let Some(production) = crate::model::env_names::lookup("production") {
         for judged in &judged_as_production {
             note(
@@ -76,9 +77,12 @@ fn deploys(a: &ArtefactFile) -> bool {
 /// deployment files that name none are its production candidate: the only thing they could
 /// deploy. Files for development, previews, docs or examples were set aside by discovery, and
 /// modules deploy nothing by themselves. Each is shown by its top folder (`k8s/`) or its path.
+/// A serverless service deployed to stages whose names say nothing of their kind (`val`, `main`)
+/// names its environments: it is listed with them, not judged as production.
 fn production_candidates(
     artefacts: &[ArtefactFile],
     inferred: &[InferredEnvironment],
+    stages_named: bool,
 ) -> Vec<crate::model::SourceSuggestion> {
     let deployed = inferred.iter().any(|i| {
         matches!(
@@ -95,6 +99,7 @@ fn production_candidates(
     for a in artefacts.iter().filter(|a| {
         a.status == crate::model::ArtefactStatus::Pending
             && deploys(a)
+            && !(stages_named && a.kind == ArtefactKind::Serverless)
             && discover::named_environment(&a.path, a.kind).is_none()
             && !a.path.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
     }) {

@@ -39,17 +39,42 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
     let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
     let model = &loaded.deployment;
     let find = |name: &str| {
-        model.environment(name).ok_or_else(|| {
+        // The name itself, else a spelling of the same vocabulary entry (`prod` for
+        // `production`, `preprod` for `pre-production`), as discovery and the manifest read them.
+        let found = model.environment(name).or_else(|| {
+            let entry = liftoff::model::env_names::lookup(name)?;
+            let mut same = model
+                .environments
+                .iter()
+                .filter(|e| liftoff::model::env_names::same_environment(&e.name, entry));
+            match (same.next(), same.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        });
+        found.ok_or_else(|| {
             let names: Vec<&str> = model.environments.iter().map(|e| e.name.as_str()).collect();
-            let mut d = Diagnostic::in_file(
-                loaded.manifest_path.as_deref().unwrap_or("liftoff.yaml"),
-                format!("no environment named `{name}`"),
-            )
-            .expected(if names.is_empty() {
-                "a declared environment".to_string()
-            } else {
-                format!("one of {}", names.join(", "))
-            });
+            let mut d = match loaded.manifest_path.as_deref() {
+                Some(manifest) => Diagnostic::in_file(manifest, format!("no environment named `{name}`"))
+                    .expected(if names.is_empty() {
+                        "a declared environment".to_string()
+                    } else {
+                        format!("one of {}", names.join(", "))
+                    }),
+                // No liftoff.yaml: the environments are the ones the files name.
+                None => Diagnostic {
+                    location: None,
+                    message: format!(
+                        "no environment named `{name}`: with no liftoff.yaml, the environments are those the deployment files and pipelines name"
+                    ),
+                    expected: Some(if names.is_empty() {
+                        "an environment, but no file here names one".to_string()
+                    } else {
+                        format!("one of {}", names.join(", "))
+                    }),
+                    help: Some("`liftoff init` writes a liftoff.yaml that declares them".to_string()),
+                },
+            };
             if let Some(near) = did_you_mean(name, names.iter().copied()) {
                 d = d.help(format!("did you mean `{near}`?"));
             }

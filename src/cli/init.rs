@@ -110,7 +110,35 @@ pub fn manifest_text(d: &Deployment) -> String {
                 format!("kind: {}", env.kind.as_str()),
                 env.from.join(", ")
             );
-            if !reads.is_empty() {
+            let judged: Vec<_> = d
+                .judged_as_production
+                .iter()
+                .filter(|s| s.environment == env.name)
+                .collect();
+            let unattached: Vec<_> = d
+                .suggestions
+                .iter()
+                .filter(|s| s.environment == env.name)
+                .collect();
+            if !judged.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    {:<28} # no environment is named: these files are judged as production",
+                    "sources:"
+                );
+                for s in &judged {
+                    let _ = writeln!(out, "      {}", s.line);
+                }
+            } else if !unattached.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    # sources:                   # files liftoff could not attach: uncomment the ones it deploys"
+                );
+            }
+            for s in &unattached {
+                let _ = writeln!(out, "    #   {}", s.line);
+            }
+            if !reads.is_empty() && judged.is_empty() {
                 let shown: Vec<&str> = reads.iter().take(8).map(String::as_str).collect();
                 let more = reads.len().saturating_sub(shown.len());
                 let _ = writeln!(
@@ -146,19 +174,32 @@ pub fn manifest_text(d: &Deployment) -> String {
             }
         }
     }
+    // Files meant for an environment no file names: a commented block that declares it.
+    let mut missing: Vec<&str> = d
+        .suggestions
+        .iter()
+        .map(|s| s.environment.as_str())
+        .filter(|e| !d.inferred.iter().any(|i| i.name == *e))
+        .collect();
+    missing.dedup();
+    for env in missing {
+        let _ = writeln!(
+            out,
+            "  # {}:{}# not named by any file: uncomment to declare it with what it deploys\n  #   sources:",
+            yaml_scalar(env),
+            " ".repeat(27usize.saturating_sub(env.len()))
+        );
+        for s in d.suggestions.iter().filter(|s| s.environment == env) {
+            let _ = writeln!(out, "  #     {}", s.line);
+        }
+    }
     if !d.suggestions.is_empty() {
         let _ = writeln!(
             out,
-            "\n# Files liftoff could not attach to one environment: which environment does each\n\
-             # deploy to? Add its line under that environment's `sources:` (var_files if it needs them)."
+            "\n# Files liftoff could not attach to one environment are listed, commented, under the\n\
+             # environment they most likely deploy: uncomment a line to read it there, move it to\n\
+             # another environment's `sources:`, or add `var_files:` if a root needs them."
         );
-        for s in &d.suggestions {
-            let _ = writeln!(
-                out,
-                "#   environments.{}.sources:\n#     {}",
-                s.environment, s.line
-            );
-        }
     }
     let _ = writeln!(
         out,

@@ -322,7 +322,24 @@ pub struct Deployment {
     pub inferred: Vec<InferredEnvironment>,
     /// `sources:` lines that would let liftoff read files it could not attach.
     pub suggestions: Vec<SourceSuggestion>,
+    /// With no liftoff.yaml and no file naming an environment it deploys: the folders and files
+    /// judged as production, the only thing they could deploy.
+    pub judged_as_production: Vec<SourceSuggestion>,
+    /// With no liftoff.yaml: serverless stages a pipeline or serverless.yml names whose kind the
+    /// vocabulary cannot tell (`val`, `main`), each with where it is named. Not read: nothing
+    /// says whether they are production.
+    pub unclassified_stages: Vec<UnclassifiedStage>,
 }
+
+/// A deployed stage whose name says nothing of its kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnclassifiedStage {
+    pub stage: String,
+    pub from: Vec<String>,
+}
+
+/// What the reports say at the top when no environment is named.
+pub const JUDGED_AS_PRODUCTION: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
 
 /// An environment found in the paths of the deployment files (there being no liftoff.yaml).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -331,6 +348,10 @@ pub struct InferredEnvironment {
     pub kind: EnvKind,
     /// The folders and files whose names say it.
     pub from: Vec<String>,
+    /// The serverless stage it is deployed as, as the pipeline or serverless.yml spells it
+    /// (`prod` for production), when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
 }
 
 /// A `sources:` entry that would read a file liftoff had to leave.
@@ -343,6 +364,39 @@ pub struct SourceSuggestion {
     pub environment: String,
     /// The YAML line, as written under `environments.<environment>.sources`.
     pub line: String,
+}
+
+impl SourceSuggestion {
+    /// The suggestion to read `path` as `kind` under `environment`, its line valid YAML
+    /// whatever the path holds (a path with `:`, `#`, `{` or spaces is quoted).
+    pub fn new(path: &str, kind: ArtefactKind, environment: &str) -> SourceSuggestion {
+        SourceSuggestion {
+            path: path.to_string(),
+            kind,
+            environment: environment.to_string(),
+            line: format!("- {{{}: {}}}", kind.as_str(), flow_scalar(path)),
+        }
+    }
+}
+
+/// `text` as a YAML scalar inside a flow mapping: plain when it reads back as the same string,
+/// else double-quoted (JSON's escaping is YAML's).
+pub fn flow_scalar(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !text.starts_with('-')
+        && !matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "null" | "on" | "off" | "~"
+        )
+        && text.parse::<f64>().is_err();
+    if plain {
+        text.to_string()
+    } else {
+        serde_json::to_string(text).unwrap_or_else(|_| format!("\"{text}\""))
+    }
 }
 
 /// Facts about the data a service holds.

@@ -216,6 +216,10 @@ pub struct Assessment {
     pub inferred: Vec<InferredEnvironment>,
     /// `sources:` lines that would read the files liftoff could not attach.
     pub suggestions: Vec<SourceSuggestion>,
+    /// The files judged as production because nothing names an environment.
+    pub judged_as_production: Vec<SourceSuggestion>,
+    /// Stages deployed whose kind no name tells.
+    pub unclassified_stages: Vec<crate::model::UnclassifiedStage>,
     /// With a baseline: new, baselined and gone findings.
     pub baseline: Option<super::baseline::BaselineSummary>,
     /// Rules the profile makes block from a date still to come.
@@ -593,6 +597,8 @@ pub fn assess(
         inferred: model.inferred.clone(),
         suggestions: model.suggestions.clone(),
         shown_environment: None,
+        judged_as_production: model.judged_as_production.clone(),
+        unclassified_stages: model.unclassified_stages.clone(),
         baseline: None,
         upcoming: profile
             .rules

@@ -178,6 +178,20 @@ pub fn to_html(a: &Assessment) -> String {
         env!("CARGO_PKG_VERSION"),
         escape(&a.profile)
     );
+    if !a.judged_as_production.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\"><strong>{}</strong>: {}</p>",
+            escape(crate::model::JUDGED_AS_PRODUCTION),
+            escape(
+                &a.judged_as_production
+                    .iter()
+                    .map(|s| s.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        );
+    }
     out.push_str("<div class=\"stages\">");
     for v in stage_verdicts(a) {
         let stage = v.stage;

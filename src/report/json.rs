@@ -28,12 +28,24 @@ struct Report<'a> {
     inferred_environments: &'a [InferredEnvironment],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     suggested_sources: &'a [SourceSuggestion],
+    /// With no environment named: what is judged as production, and the notice saying so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    judged_as_production: Option<JudgedAsProduction<'a>>,
+    /// Serverless stages deployed whose kind no name tells (not read).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unclassified_stages: &'a [crate::model::UnclassifiedStage],
     /// With `--baseline` or `--new-since`: new, baselined and gone findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a crate::policy::BaselineSummary>,
     /// Rules that start blocking a stage on a date still to come.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     upcoming_enforcements: &'a [crate::policy::Enforcement],
+}
+
+#[derive(Serialize)]
+struct JudgedAsProduction<'a> {
+    notice: &'static str,
+    sources: &'a [SourceSuggestion],
 }
 
 #[derive(Serialize)]
@@ -93,6 +105,11 @@ pub fn write_json(a: &Assessment, out: &mut dyn std::io::Write) -> std::io::Resu
         artefacts: &a.artefacts,
         inferred_environments: &a.inferred,
         suggested_sources: &a.suggestions,
+        judged_as_production: (!a.judged_as_production.is_empty()).then(|| JudgedAsProduction {
+            notice: crate::model::JUDGED_AS_PRODUCTION,
+            sources: &a.judged_as_production,
+        }),
+        unclassified_stages: &a.unclassified_stages,
         baseline: a.baseline.as_ref(),
         upcoming_enforcements: &a.upcoming,
     };

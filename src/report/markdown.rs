@@ -23,6 +23,19 @@ pub fn to_markdown(a: &Assessment) -> String {
         "## liftoff: `{}` is {verdict} for {}\n",
         a.service, a.stage
     );
+    if !a.judged_as_production.is_empty() {
+        let files: Vec<String> = a
+            .judged_as_production
+            .iter()
+            .map(|f| format!("`{}`", f.path))
+            .collect();
+        let _ = writeln!(
+            out,
+            "> **{}**: {}\n",
+            crate::model::JUDGED_AS_PRODUCTION,
+            files.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "| stage | verdict | problems | open questions |\n|---|---|---|---|"

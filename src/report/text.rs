@@ -95,8 +95,28 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         );
     }
     out.push('\n');
-    if a.manifest.is_none() {
-        if a.inferred.is_empty() {
+    if !a.judged_as_production.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}:\n  {}\n",
+            paint(crate::model::JUDGED_AS_PRODUCTION, color, |s| s
+                .yellow()
+                .bold()
+                .to_string()),
+            a.judged_as_production
+                .iter()
+                .map(|s| s.path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    } else if a.manifest.is_none() {
+        if a.inferred.is_empty() && !a.unclassified_stages.is_empty() {
+            let _ = writeln!(
+                out,
+                "No liftoff.yaml, and no stage deployed here says what it is: nothing was read for one.\n\
+                 `liftoff init` writes a liftoff.yaml to declare them and the facts no file can tell.\n"
+            );
+        } else if a.inferred.is_empty() {
             let _ = writeln!(
                 out,
                 "No liftoff.yaml, and no file here names an environment: nothing was read for one.\n\
@@ -105,7 +125,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         } else {
             let _ = writeln!(
                 out,
-                "No liftoff.yaml: environments inferred from file paths:"
+                "No liftoff.yaml: environments inferred from file paths and pipelines:"
             );
             for e in &a.inferred {
                 let _ = writeln!(
@@ -122,10 +142,20 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             );
         }
     }
+    if !a.unclassified_stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "Stages deployed whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and `sources: [{{serverless: ..., stage: ...}}]`):"
+        );
+        for s in &a.unclassified_stages {
+            let _ = writeln!(out, "  {}: {}", s.stage, s.from.join(", "));
+        }
+        out.push('\n');
+    }
     if !a.suggestions.is_empty() {
         let _ = writeln!(
             out,
-            "{} could not be attached to one environment; to read {}, add to liftoff.yaml:",
+            "{} could not be attached to one environment; to read {}, declare {} in liftoff.yaml (`liftoff init` writes {} commented):",
             if a.suggestions.len() == 1 {
                 "1 source".to_string()
             } else {
@@ -135,10 +165,32 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                 "it"
             } else {
                 "them"
+            },
+            if a.suggestions.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            if a.suggestions.len() == 1 {
+                "it"
+            } else {
+                "them"
             }
         );
-        for s in &a.suggestions {
-            let _ = writeln!(out, "  environments.{}.sources: {}", s.environment, s.line);
+        // A block that reads back as a manifest's `environments:` as printed.
+        let _ = writeln!(out, "environments:");
+        let mut envs: Vec<&str> = a
+            .suggestions
+            .iter()
+            .map(|s| s.environment.as_str())
+            .collect();
+        envs.sort();
+        envs.dedup();
+        for env in envs {
+            let _ = writeln!(out, "  {}:\n    sources:", crate::model::flow_scalar(env));
+            for s in a.suggestions.iter().filter(|s| s.environment == env) {
+                let _ = writeln!(out, "      {}", s.line);
+            }
         }
         out.push('\n');
     }

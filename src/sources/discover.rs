@@ -157,21 +157,69 @@ fn claims(kind: ArtefactKind, rel: &str) -> bool {
     }
 }
 
-fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
+/// Why a file is for development, previews, documentation or examples and never deploys
+/// production, when it is: its file name (`docker-compose.override.yml`, which compose merges
+/// on a developer's `docker compose up`; `localstack`, `example`), or a folder that holds such
+/// files (`.devcontainer/`, `docs/`, `examples/`, `preview/`, `e2e/`).
+pub fn development_only(path: &str) -> Option<String> {
     // The file name decides, not its folder: a chart's `templates/` folder is not an example.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    let development_only = ["example", "sample", "template", "localstack"]
+    if let Some(m) = ["example", "sample", "template", "localstack"]
         .iter()
-        .any(|m| name.contains(m));
+        .find(|m| name.contains(*m))
+    {
+        return Some(format!("its name says `{m}`"));
+    }
+    let parts: Vec<&str> = name.split(['.', '-', '_']).collect();
+    if let Some(m) = ["override", "devcontainer", "preview", "docs", "e2e", "mock"]
+        .iter()
+        .find(|m| parts.contains(*m))
+    {
+        return Some(format!("its name says `{m}`"));
+    }
+    let segments: Vec<String> = path
+        .split('/')
+        .rev()
+        .skip(1)
+        .map(str::to_ascii_lowercase)
+        .collect();
+    const FOLDERS: [&str; 16] = [
+        ".devcontainer",
+        "devcontainer",
+        "docs",
+        "doc",
+        "documentation",
+        "examples",
+        "example",
+        "samples",
+        "preview",
+        "previews",
+        "review-apps",
+        "e2e",
+        "cypress",
+        "playwright",
+        "fixtures",
+        "localstack",
+    ];
+    segments
+        .iter()
+        .find(|s| FOLDERS.contains(&s.as_str()))
+        .map(|s| format!("it is under `{s}/`"))
+}
+
+fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
+    let development_only = development_only(path);
     let (status, reason) = if !regular {
         (
             ArtefactStatus::Skipped,
             Some("not a regular file (a device, pipe or socket): never opened".to_string()),
         )
-    } else if development_only {
+    } else if let Some(why) = development_only {
         (
             ArtefactStatus::Ignored,
-            Some("a development-only or example file, not production evidence".to_string()),
+            Some(format!(
+                "a development, preview, documentation or example file ({why}), not production evidence"
+            )),
         )
     } else {
         (ArtefactStatus::Pending, None)
@@ -332,6 +380,10 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     {
         return Some(ArtefactKind::Ansible);
     }
+    // A Backstage catalog entry describes the service for a portal; it deploys nothing.
+    if lower == "catalog-info.yaml" || lower == "catalog-info.yml" {
+        return None;
+    }
     // kustomize finds its file by name; `apiVersion` and `kind` are optional in it.
     if regular && crate::sources::kustomize::FILE_NAMES.contains(&name) {
         return Some(ArtefactKind::Kubernetes);
@@ -348,6 +400,9 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
         let head = String::from_utf8_lossy(&head);
         if head.lines().any(|l| l.starts_with("apiVersion:"))
             && head.lines().any(|l| l.starts_with("kind:"))
+            && !head
+                .lines()
+                .any(|l| l.starts_with("apiVersion: backstage.io/"))
         {
             return Some(ArtefactKind::Kubernetes);
         }

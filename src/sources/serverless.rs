@@ -115,6 +115,14 @@ impl Resolver<'_> {
                 .and_then(|t| self.resolve(t, depth + 1))
         } else if main == "opt:stage" || main == "sls:stage" {
             Some(self.stage.clone())
+        } else if let Some(name) = main.strip_prefix("param:") {
+            // v3 parameters: the stage's own, else `default`'s (dashboard ones are not here).
+            let params = self.root.get("params");
+            [self.stage.as_str(), "default"]
+                .iter()
+                .find_map(|stage| params.and_then(|p| p.get(stage)).and_then(|p| p.get(name)))
+                .and_then(|n| n.as_str())
+                .and_then(|t| self.resolve(t, depth + 1))
         } else if let Some(name) = main.strip_prefix("env:") {
             self.env.get(name).cloned()
         } else {
@@ -155,6 +163,120 @@ fn split_fallback(expr: &str) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// Whether a file is a Serverless Framework compose file (`serverless-compose.yml`), which
+/// deploys the services of its folders together rather than being one.
+pub fn is_compose(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name == "serverless-compose.yml" || name == "serverless-compose.yaml"
+}
+
+/// The service files a serverless compose deploys (`services: {api: {path: api}}`), relative to
+/// the repository, as far as they exist.
+pub fn compose_services(dir: &Path, rel: &str) -> Result<Vec<String>, InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    let folder = rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    if let Some(Value::Map(services)) = doc
+        .roots
+        .first()
+        .and_then(|r| r.get("services"))
+        .map(|s| &s.value)
+    {
+        for (_, service) in services {
+            let Some(path) = service.get("path").and_then(Node::as_str) else {
+                continue;
+            };
+            let base = if folder.is_empty() {
+                path.trim_start_matches("./").to_string()
+            } else {
+                format!("{folder}/{}", path.trim_start_matches("./"))
+            };
+            let config = service.get("config").and_then(Node::as_str);
+            let candidates: Vec<String> = match config {
+                Some(c) => vec![format!("{base}/{c}")],
+                None => ["serverless.yml", "serverless.yaml"]
+                    .iter()
+                    .map(|n| format!("{base}/{n}"))
+                    .collect(),
+            };
+            match candidates.into_iter().find(|c| dir.join(c).is_file()) {
+                Some(found) => out.push(found),
+                None => out.push(format!("{base}/ (no serverless.yml found)")),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The stages a serverless.yml names itself, as spelled, each with where: the keys of v3
+/// `params:` (but `default`), a `custom.stages` list or map, and the keys of a `custom` map the
+/// file looks up by stage (`${self:custom.domains.${sls:stage}}`).
+pub fn declared_stages(dir: &Path, rel: &str) -> Vec<(String, crate::model::Location)> {
+    let Ok(text) = super::read_text(&dir.join(rel), rel) else {
+        return Vec::new();
+    };
+    // A file that does not parse is reported by its reader.
+    let Ok(doc) = yaml::parse(rel, &text, yaml::Limits::default()) else {
+        return Vec::new();
+    };
+    let Some(root) = doc.roots.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, crate::model::Location)> = Vec::new();
+    let mut add = |name: &str, node: &Node| {
+        if name != "default" && !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_string(), doc.location(node)));
+        }
+    };
+    let keys_of = |node: Option<&Node>| -> Vec<(String, Node)> {
+        match node.map(|n| &n.value) {
+            Some(Value::Map(entries)) => entries
+                .iter()
+                .filter_map(|(k, _)| k.as_str().map(|s| (s.to_string(), k.clone())))
+                .collect(),
+            Some(Value::Seq(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s.to_string(), i.clone())))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    for (name, node) in keys_of(root.get("params")) {
+        add(&name, &node);
+    }
+    let custom = root.get("custom");
+    for (name, node) in keys_of(custom.and_then(|c| c.get("stages"))) {
+        add(&name, &node);
+    }
+    for marker in [".${sls:stage}", ".${opt:stage}"] {
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("${self:custom.") {
+            let after = &rest[start + "${self:custom.".len()..];
+            rest = after;
+            let Some(end) = after.find(marker) else {
+                continue;
+            };
+            let path = &after[..end];
+            if path.contains(['$', '{', '}', ' ', ',']) {
+                continue;
+            }
+            let map = path
+                .split('.')
+                .try_fold(custom, |node, key| node.map(|n| n.get(key)))
+                .flatten();
+            if let Some(Value::Map(entries)) = map.map(|m| &m.value) {
+                for (k, _) in entries {
+                    if let Some(name) = k.as_str() {
+                        add(name, k);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Reads a serverless.yml. `stage` is the source's `stage:` option; `env` the known variables.

@@ -152,7 +152,7 @@ fn an_api_with_a_root_per_environment_never_judges_pre_production_as_production(
     let out = liftoff().arg("check").arg(layout("api")).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("No liftoff.yaml: environments inferred from file paths:\n  development (development): terraform/development/"),
+        text.contains("No liftoff.yaml: environments inferred from file paths and pipelines:\n  development (development): terraform/development/"),
         "{text}"
     );
     assert!(text.contains("`liftoff init` records them"), "{text}");
@@ -597,7 +597,8 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
         "  pre-production:\n    kind: staging                # from terraform/pre-production/",
         "  production:\n    kind: production             # from terraform/production/",
         "    # read for it: RecordsApi/serverless.yml, terraform/production/main.tf",
-        "#   environments.production.sources:\n#     - {terraform: terraform/etl/}",
+        "    # sources:                   # files liftoff could not attach: uncomment the ones it deploys\n",
+        "\n    #   - {terraform: terraform/etl/}\n",
         "#   admins: 3                # how many people hold production admin rights?",
         "#   personal: true           # does the service hold personal data?",
     ] {
@@ -627,10 +628,10 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
         "pre-production",
     );
     assert_ne!(pre["requirement"], "required");
-    // Uncommenting the suggested line reads the root.
-    let edited = text.replace(
-        "    # read for it: RecordsApi/serverless.yml, terraform/production/main.tf",
-        "    sources:\n      - {terraform: terraform/etl/}",
+    // Uncommenting the suggested lines as printed reads the root.
+    let edited = text.replace("    # sources:  ", "    sources:  ").replace(
+        "    #   - {terraform: terraform/etl/}",
+        "      - {terraform: terraform/etl/}",
     );
     std::fs::write(dir.path().join("liftoff.yaml"), edited).unwrap();
     let (_, report) = check(dir.path(), &[]);
@@ -638,16 +639,25 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
         file(&report, "terraform/etl/main.tf"),
         ("read", "read for production (declared in liftoff.yaml)")
     );
-    // With no environment named anywhere, init says so and writes an empty map to fill in.
+    // With no environment named anywhere, the root is judged as production, and init says so.
     let bare = tempfile::tempdir().unwrap();
     std::fs::write(bare.path().join("main.tf"), "").unwrap();
     liftoff().arg("init").arg(bare.path()).assert().code(0);
     let text = std::fs::read_to_string(bare.path().join("liftoff.yaml")).unwrap();
     assert!(
-        text.contains("# No file here names an environment."),
+        text.contains("    sources:                     # no environment is named: these files are judged as production\n      - {terraform: .}"),
         "{text}"
     );
     liftoff().arg("check").arg(bare.path()).assert().code(1);
+    // With no deployment file at all, init writes an empty map to fill in.
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("README.md"), "# a service\n").unwrap();
+    liftoff().arg("init").arg(empty.path()).assert().code(0);
+    let text = std::fs::read_to_string(empty.path().join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains("# No file here names an environment."),
+        "{text}"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod cli;
 mod examples;
 mod helm;
 mod hostile;
+mod inference;
 mod kustomize;
 mod layouts;
 mod live;

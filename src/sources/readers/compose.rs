@@ -102,12 +102,11 @@ impl Reader for Compose {
         }) {
             cx.deployment
                 .suggestions
-                .push(crate::model::SourceSuggestion {
-                    path: a.path.clone(),
-                    kind: ArtefactKind::Compose,
-                    environment: environment.clone(),
-                    line: format!("- {{compose: {}}}", a.path),
-                });
+                .push(crate::model::SourceSuggestion::new(
+                    &a.path,
+                    ArtefactKind::Compose,
+                    &environment,
+                ));
         }
         let reasons: BTreeMap<String, String> = pending
             .iter()
@@ -116,7 +115,7 @@ impl Reader for Compose {
                     a,
                     &format!(
                         "names no environment, and no overlay uses it as its base: add `- {{compose: {}}}` under environments.<name>.sources in liftoff.yaml",
-                        a.path
+                        crate::model::flow_scalar(&a.path)
                     ),
                 );
                 (a.path.clone(), why)

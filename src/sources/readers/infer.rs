@@ -22,14 +22,26 @@ pub(super) fn deployment(
     let mut inferred = environments(dir, artefacts);
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
+    let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
+    let judged_as_production =
+        production_candidates(artefacts, &inferred, !unclassified_stages.is_empty());
+    if let Some(production) = crate::model::env_names::lookup("production") {
+        for judged in &judged_as_production {
+            note(
+                &mut inferred,
+                production,
+                format!(
+                    "{} (no environment is named: judged as production)",
+                    judged.path
+                ),
+            );
+        }
+    }
     inferred.sort_by(|a, b| a.name.cmp(&b.name));
     let environments = inferred
         .iter()
         .map(|i| {
-            let from = i
-                .from
-                .first()
-                .map(|f| Box::new(Location::new(f.as_str(), 0, 0)));
+            let from = i.from.first().map(|f| Box::new(shown_location(f)));
             let origin = Origin::Derived {
                 from,
                 how: format!("inferred from {}", i.from.join(", ")).into(),
@@ -41,7 +53,94 @@ pub(super) fn deployment(
         service: name,
         environments,
         inferred,
+        judged_as_production,
+        unclassified_stages,
         ..Deployment::default()
+    }
+}
+
+/// The kinds of file that deploy something by themselves (a `.env` or a Prometheus
+/// configuration only feeds what another file deploys).
+fn deploys(a: &ArtefactFile) -> bool {
+    match a.kind {
+        ArtefactKind::Terraform => a.path.ends_with(".tf"),
+        ArtefactKind::Serverless => !crate::sources::serverless::is_compose(&a.path),
+        ArtefactKind::Compose
+        | ArtefactKind::Kubernetes
+        | ArtefactKind::Ansible
+        | ArtefactKind::Sshd
+        | ArtefactKind::Plan => true,
+        _ => false,
+    }
+}
+
+/// When nothing names an environment the service is deployed to (production, staging, qa), the
+/// deployment files that name none are its production candidate: the only thing they could
+/// deploy. Files for development, previews, docs or examples were set aside by discovery, and
+/// modules deploy nothing by themselves. Each is shown by its top folder (`k8s/`) or its path.
+/// A serverless service deployed to stages whose names say nothing of their kind (`val`, `main`)
+/// names its environments: it is listed with them, not judged as production.
+fn production_candidates(
+    artefacts: &[ArtefactFile],
+    inferred: &[InferredEnvironment],
+    stages_named: bool,
+) -> Vec<crate::model::SourceSuggestion> {
+    let deployed = inferred.iter().any(|i| {
+        matches!(
+            i.kind,
+            crate::model::EnvKind::Production
+                | crate::model::EnvKind::Staging
+                | crate::model::EnvKind::Qa
+        )
+    });
+    if deployed {
+        return Vec::new();
+    }
+    let mut out: Vec<crate::model::SourceSuggestion> = Vec::new();
+    for a in artefacts.iter().filter(|a| {
+        a.status == crate::model::ArtefactStatus::Pending
+            && deploys(a)
+            && !(stages_named && a.kind == ArtefactKind::Serverless)
+            && discover::named_environment(&a.path, a.kind).is_none()
+            && !a.path.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
+    }) {
+        // As a manifest would declare it: a Terraform root or a folder of manifests whole,
+        // every other file by its path.
+        let path = match a.kind {
+            ArtefactKind::Terraform => match super::folder_of(&a.path).as_str() {
+                "." => ".".to_string(),
+                folder => format!("{folder}/"),
+            },
+            ArtefactKind::Kubernetes => match a.path.split_once('/') {
+                Some((top, _)) => format!("{top}/"),
+                None => a.path.clone(),
+            },
+            _ => a.path.clone(),
+        };
+        if !out.iter().any(|s| s.path == path && s.kind == a.kind) {
+            out.push(crate::model::SourceSuggestion::new(
+                &path,
+                a.kind,
+                "production",
+            ));
+        }
+    }
+    out
+}
+
+/// The file position an "inferred from" text starts with (`.github/workflows/deploy.yml:12
+/// (deploys stage `prod`)`, `terraform/production/`).
+fn shown_location(shown: &str) -> Location {
+    let head = shown.split(" (").next().unwrap_or(shown);
+    // A folder has no line to point at.
+    if head.ends_with('/') {
+        return Location::new(head, 0, 0);
+    }
+    match head.rsplit_once(':') {
+        Some((path, line)) if line.parse::<u32>().is_ok() => {
+            Location::new(path, line.parse().unwrap_or(1), 1)
+        }
+        _ => Location::new(head, 1, 1),
     }
 }
 
@@ -61,6 +160,7 @@ fn note(
             name: name.canonical.to_string(),
             kind: name.kind,
             from: vec![shown],
+            stage: None,
         }),
     }
 }
@@ -77,7 +177,11 @@ fn add_deploy_stages(
     if !artefacts.iter().any(|a| a.kind == ArtefactKind::Serverless) {
         return;
     }
-    for pipeline in pipelines {
+    // GitHub Actions and GitLab CI files are read as YAML (`add_serverless_stages`).
+    for pipeline in pipelines
+        .iter()
+        .filter(|p| !p.path.starts_with(".github/workflows/") && &*p.path != ".gitlab-ci.yml")
+    {
         let Ok(text) = crate::sources::read_text(&dir.join(&*pipeline.path), &pipeline.path) else {
             continue;
         };
@@ -148,6 +252,66 @@ fn add_terraform_deploys(
             format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root),
         );
     }
+}
+
+/// The stages GitHub Actions workflows and GitLab CI deploy a serverless service to, and the ones
+/// the serverless.yml files name themselves (`params:`, `custom.stages`, stage-keyed maps):
+/// each is an environment of the vocabulary's kind, read with the stage as spelled.
+fn add_serverless_stages(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) -> Vec<crate::model::UnclassifiedStage> {
+    let mut unclassified: Vec<crate::model::UnclassifiedStage> = Vec::new();
+    let services: Vec<&ArtefactFile> = artefacts
+        .iter()
+        .filter(|a| {
+            a.kind == ArtefactKind::Serverless && a.status == crate::model::ArtefactStatus::Pending
+        })
+        .collect();
+    if services.is_empty() {
+        return unclassified;
+    }
+    let mut found: Vec<(String, String)> = super::pipelines::serverless_stages(dir, pipelines)
+        .into_iter()
+        .map(|d| {
+            let how = match d.how {
+                "environment" => {
+                    format!("job `{}` deploys to its environment `{}`", d.job, d.stage)
+                }
+                _ => format!("job `{}` deploys stage `{}`", d.job, d.stage),
+            };
+            (d.stage, format!("{}:{} ({how})", d.at.path, d.at.line))
+        })
+        .collect();
+    for service in &services {
+        for (stage, at) in crate::sources::serverless::declared_stages(dir, &service.path) {
+            found.push((
+                stage.clone(),
+                format!("{}:{} (names stage `{stage}`)", at.path, at.line),
+            ));
+        }
+    }
+    for (stage, shown) in found {
+        let Some(name) = crate::model::env_names::lookup(&stage) else {
+            match unclassified.iter_mut().find(|u| u.stage == stage) {
+                Some(u) => u.from.push(shown),
+                None => unclassified.push(crate::model::UnclassifiedStage {
+                    stage,
+                    from: vec![shown],
+                }),
+            }
+            continue;
+        };
+        note(out, name, shown);
+        if let Some(env) = out.iter_mut().find(|i| i.name == name.canonical) {
+            if env.stage.is_none() && stage != name.canonical {
+                env.stage = Some(stage);
+            }
+        }
+    }
+    unclassified
 }
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.

@@ -184,7 +184,8 @@ impl Reader for Kubernetes {
                 let why = cx.unattached_reason(
                     &artefact,
                     &format!(
-                        "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {folder}}}` under environments.<name>.sources in liftoff.yaml",
+                        "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        crate::model::flow_scalar(&folder),
                         if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) }
                     ),
                 );
@@ -192,12 +193,11 @@ impl Reader for Kubernetes {
                     && !cx.deployment.suggestions.iter().any(|s| s.path == folder)
                 {
                     let environment = production_name(cx);
-                    cx.deployment.suggestions.push(SourceSuggestion {
-                        line: format!("- {{kubernetes: {folder}}}"),
-                        path: folder,
-                        kind: ArtefactKind::Kubernetes,
-                        environment,
-                    });
+                    cx.deployment.suggestions.push(SourceSuggestion::new(
+                        &folder,
+                        ArtefactKind::Kubernetes,
+                        &environment,
+                    ));
                 }
                 cx.mark(
                     &artefact.path,

@@ -15,6 +15,7 @@ mod dotenv;
 mod helm;
 mod infer;
 mod kubernetes;
+mod pipelines;
 mod placeholders;
 mod prometheus;
 mod serverless;
@@ -281,6 +282,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
         });
     }
     attach_environments(&mut deployment, &declared);
+    attach_judged_compose(&mut deployment);
     attach_env_files(&mut deployment, &env_files, dir)?;
     let mut cx = LoadContext {
         dir,
@@ -352,6 +354,23 @@ fn attach_environments(deployment: &mut Deployment, declared: &[DeclaredSource])
             .filter(|d| d.kind == a.kind && d.covers(&a.path))
             .find_map(|d| d.environment.clone());
         a.environment = by_source.or_else(|| discover::attach(&a.path, a.kind, &names));
+    }
+}
+
+/// With nothing naming an environment, the compose files judged as production are read as its
+/// projects (compose reads only files attached to an environment).
+fn attach_judged_compose(deployment: &mut Deployment) {
+    if deployment.judged_as_production.is_empty() {
+        return;
+    }
+    for a in &mut deployment.artefacts {
+        if a.kind == ArtefactKind::Compose
+            && a.status == ArtefactStatus::Pending
+            && a.environment.is_none()
+            && discover::named_environment(&a.path, a.kind).is_none()
+        {
+            a.environment = Some("production".to_string());
+        }
     }
 }
 

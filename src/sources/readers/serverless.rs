@@ -22,6 +22,27 @@ impl Reader for Serverless {
         let deployed = cx.deployed();
         let mut plan: Vec<(String, String, Option<String>)> = Vec::new();
         for artefact in cx.pending(ArtefactKind::Serverless) {
+            if serverless::is_compose(&artefact.path) {
+                let (status, reason) = match serverless::compose_services(cx.dir, &artefact.path) {
+                    Ok(paths) if !paths.is_empty() => (
+                        crate::model::ArtefactStatus::Read,
+                        format!(
+                            "serverless compose: deploys {} with one stage, each read as its own service",
+                            paths.join(", ")
+                        ),
+                    ),
+                    Ok(_) => (
+                        crate::model::ArtefactStatus::Ignored,
+                        "serverless compose with no `services`: it deploys nothing".to_string(),
+                    ),
+                    Err(e) => {
+                        cx.unreadable(e, ArtefactKind::Serverless, None);
+                        continue;
+                    }
+                };
+                cx.mark(&artefact.path, ArtefactKind::Serverless, status, reason);
+                continue;
+            }
             let declarations: Vec<_> = declared
                 .iter()
                 .filter(|d| d.path == artefact.path)
@@ -32,7 +53,23 @@ impl Reader for Serverless {
                         Some(own) => own == &env.name,
                         None => deployed.contains(&env.name),
                     };
-                    for_env.then(|| Some(env.name.clone()))
+                    // The stage as the pipeline or the file spells it (`prod`), else the name.
+                    let spelled = cx
+                        .deployment
+                        .inferred
+                        .iter()
+                        .find(|i| i.name == env.name)
+                        .and_then(|i| i.stage.clone());
+                    // Judged as production with no stage named anywhere: read as `sls deploy`
+                    // with no `--stage` deploys it, with the file's own default stage.
+                    let judged = !cx.deployment.judged_as_production.is_empty();
+                    for_env.then(|| {
+                        if judged {
+                            None
+                        } else {
+                            Some(spelled.unwrap_or_else(|| env.name.clone()))
+                        }
+                    })
                 } else {
                     declarations
                         .iter()

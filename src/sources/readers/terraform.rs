@@ -1060,12 +1060,11 @@ fn leftover_reasons(
             reason
         } else {
             if suggested.insert(folder.clone()) {
-                cx.deployment.suggestions.push(SourceSuggestion {
-                    path: format!("{folder}/"),
-                    kind: ArtefactKind::Terraform,
-                    environment: production.clone(),
-                    line: format!("- {{terraform: {folder}/}}"),
-                });
+                cx.deployment.suggestions.push(SourceSuggestion::new(
+                    &format!("{folder}/"),
+                    ArtefactKind::Terraform,
+                    &production,
+                ));
             }
             let why = if deployed == 0 {
                 "not attached to an environment: its folder names none, and no deployed environment is known to read it for"
@@ -1073,7 +1072,8 @@ fn leftover_reasons(
                 "not attached to an environment: its folder names none, and the service deploys to several"
             };
             format!(
-                "{why}; add `- {{terraform: {folder}/}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)"
+                "{why}; add `- {{terraform: {}}}` under environments.<name>.sources in liftoff.yaml (with `var_files:` if it needs them)",
+                crate::model::flow_scalar(&format!("{folder}/"))
             )
         };
         out.insert(a.path.clone(), why);

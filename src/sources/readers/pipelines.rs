@@ -1,0 +1,820 @@
+//! The serverless stages a CI pipeline deploys, read the way GitHub Actions and GitLab CI read
+//! their files: a `sls deploy --stage X` (or `serverless deploy -s X`, `--stage=X`) in a job's
+//! script, with `X` resolved from what the runner would substitute (`${{ env.STAGE }}`,
+//! `${{ matrix.stage }}`, `${{ inputs.stage }}`, branch expressions, `$STAGE` from the job's
+//! variables), or the job's `environment:` when the stage comes from somewhere no file shows.
+//!
+//! Only values a file states count: a stage taken from a repository variable or a secret is
+//! unknown and names nothing.
+
+use crate::model::Location;
+use crate::sources::yaml::{self, Node, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A stage a pipeline deploys, as spelled, with the file and line of the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct DeployedStage {
+    pub stage: String,
+    pub at: Location,
+    /// How the stage was found (`--stage`, the job's environment).
+    pub how: &'static str,
+    /// The job that deploys it.
+    pub job: String,
+}
+
+/// At most this many values per expanded argument: a matrix of matrices names no more stages.
+const MAX_VALUES: usize = 32;
+
+/// Every serverless stage the GitHub Actions workflows and GitLab CI files deploy.
+pub(super) fn serverless_stages(dir: &Path, pipelines: &[Location]) -> Vec<DeployedStage> {
+    let mut out = Vec::new();
+    let workflows: Vec<(String, yaml::Document)> = pipelines
+        .iter()
+        .filter(|p| p.path.starts_with(".github/workflows/"))
+        .filter_map(|p| parse(dir, &p.path).map(|d| (p.path.to_string(), d)))
+        .collect();
+    let calls = workflow_calls(&workflows);
+    for (path, doc) in &workflows {
+        if let Some(root) = doc.roots.first() {
+            github_workflow(doc, root, calls.get(path.as_str()), &mut out);
+        }
+    }
+    if pipelines.iter().any(|p| &*p.path == ".gitlab-ci.yml") {
+        gitlab(dir, &mut out);
+    }
+    out
+}
+
+/// A pipeline file, or nothing when it does not parse (the CI runner would refuse it too).
+fn parse(dir: &Path, rel: &str) -> Option<yaml::Document> {
+    let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;
+    yaml::parse(rel, &text, yaml::Limits::default()).ok()
+}
+
+/// What a runner substitutes in one job: variables (each an expression or text still to expand),
+/// matrix values and inputs.
+#[derive(Default, Clone)]
+struct Scope {
+    env: BTreeMap<String, String>,
+    /// Variables with several values (GitLab `rules:` alternatives, `parallel: matrix`).
+    env_alternatives: BTreeMap<String, Vec<String>>,
+    matrix: BTreeMap<String, Vec<String>>,
+    inputs: BTreeMap<String, Vec<String>>,
+    environment: Vec<String>,
+    job: String,
+    /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
+    /// the values `github.ref_name` takes in those runs.
+    branches: Vec<String>,
+}
+
+impl Scope {
+    fn set_env(&mut self, node: Option<&Node>) {
+        if let Some(Value::Map(entries)) = node.map(|n| &n.value) {
+            for (k, v) in entries {
+                let value = v.as_str().or_else(|| v.get("value").and_then(Node::as_str));
+                if let (Some(k), Some(v)) = (k.as_str(), value) {
+                    self.env.insert(k.to_string(), v.to_string());
+                    self.env_alternatives.remove(k);
+                }
+            }
+        }
+    }
+
+    /// The values of a GitHub expression (`${{ }}` taken off): the value each `||` alternative
+    /// can end with, when it is known.
+    fn expression(&self, expr: &str, depth: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for alternative in split_top(expr, "||") {
+            let operands = split_top(&alternative, "&&");
+            let Some(last) = operands.last() else {
+                continue;
+            };
+            for v in self.operand(last.trim(), depth) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
+    fn operand(&self, op: &str, depth: usize) -> Vec<String> {
+        let op = op.trim();
+        if let Some(inner) = op.strip_prefix('(').and_then(|o| o.strip_suffix(')')) {
+            return self.expression(inner, depth + 1);
+        }
+        if let Some(literal) = op
+            .strip_prefix('\'')
+            .and_then(|o| o.strip_suffix('\''))
+            .filter(|l| !l.contains('\''))
+        {
+            return vec![literal.to_string()];
+        }
+        if let Some(name) = op.strip_prefix("env.") {
+            return self.variable(name, depth);
+        }
+        if let Some(name) = op.strip_prefix("matrix.") {
+            return self.matrix.get(name).cloned().unwrap_or_default();
+        }
+        if let Some(name) = op
+            .strip_prefix("inputs.")
+            .or_else(|| op.strip_prefix("github.event.inputs."))
+        {
+            return self.inputs.get(name).cloned().unwrap_or_default();
+        }
+        if op == "github.ref_name" {
+            return self.branches.clone();
+        }
+        if op == "github.ref" {
+            return self
+                .branches
+                .iter()
+                .map(|b| format!("refs/heads/{b}"))
+                .collect();
+        }
+        // `vars.`, `secrets.`, other `github.` values and function calls are set outside the
+        // repository.
+        Vec::new()
+    }
+
+    fn variable(&self, name: &str, depth: usize) -> Vec<String> {
+        if depth > 8 {
+            return Vec::new();
+        }
+        if let Some(values) = self.env_alternatives.get(name) {
+            return values
+                .iter()
+                .flat_map(|v| self.text(v, depth + 1))
+                .collect();
+        }
+        if name == "GITHUB_REF_NAME" {
+            return self.branches.clone();
+        }
+        if name == "CI_ENVIRONMENT_NAME" {
+            return self.environment.clone();
+        }
+        match self.env.get(name) {
+            Some(v) => self.text(v, depth + 1),
+            None => Vec::new(),
+        }
+    }
+
+    /// The values `text` takes once `${{ }}` expressions and `$VAR` / `${VAR}` are substituted;
+    /// empty when any part is unknown.
+    fn text(&self, text: &str, depth: usize) -> Vec<String> {
+        let mut results = vec![String::new()];
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (part, values, after): (&str, Vec<String>, &str) =
+                if let Some(start) = rest.find("${{") {
+                    let Some(len) = rest[start..].find("}}") else {
+                        return Vec::new();
+                    };
+                    let expr = &rest[start + 3..start + len];
+                    (
+                        &rest[..start],
+                        self.expression(expr, depth),
+                        &rest[start + len + 2..],
+                    )
+                } else if let Some(start) = rest.find('$') {
+                    let tail = &rest[start + 1..];
+                    let (name, after) = match tail.strip_prefix('{') {
+                        Some(t) => match t.find('}') {
+                            Some(end) => (&t[..end], &t[end + 1..]),
+                            None => return Vec::new(),
+                        },
+                        None => {
+                            let end = tail
+                                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                                .unwrap_or(tail.len());
+                            (&tail[..end], &tail[end..])
+                        }
+                    };
+                    if name.is_empty() {
+                        (&rest[..=start], vec![String::new()], tail)
+                    } else {
+                        (&rest[..start], self.variable(name, depth), after)
+                    }
+                } else {
+                    (rest, vec![String::new()], "")
+                };
+            if values.is_empty() {
+                return Vec::new();
+            }
+            let mut next = Vec::new();
+            for r in &results {
+                for v in &values {
+                    if next.len() < MAX_VALUES {
+                        next.push(format!("{r}{part}{v}"));
+                    }
+                }
+            }
+            results = next;
+            rest = after;
+        }
+        results
+    }
+}
+
+/// `text` split at `sep` outside quotes and parentheses.
+fn split_top(text: &str, sep: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => depth -= 1,
+            _ if !quoted && depth == 0 && text[i..].starts_with(sep) => {
+                out.push(text[start..i].to_string());
+                i += sep.len();
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(text[start..].to_string());
+    out
+}
+
+/// The stage arguments of the serverless deploy commands in a script, with the line (0-based,
+/// within the script) each is on. `Some(None)` marks a deploy with no stage given.
+fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
+    let mut out = Vec::new();
+    let mut logical = String::new();
+    let mut first_line = 0;
+    for (n, line) in script.lines().enumerate() {
+        if logical.is_empty() {
+            first_line = n;
+        }
+        let trimmed = line.trim_end();
+        if let Some(continued) = trimmed.strip_suffix('\\') {
+            logical.push_str(continued);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(trimmed);
+        for command in logical.split(['&', ';', '|']) {
+            if let Some(stage) = deploy_stage(command) {
+                out.push((first_line, stage));
+            }
+        }
+        logical.clear();
+    }
+    out
+}
+
+/// For a command that runs `sls deploy` / `serverless deploy`: its stage argument (`None` when
+/// the command gives none: the framework's default applies).
+fn deploy_stage(command: &str) -> Option<Option<String>> {
+    let tokens = tokens(command);
+    // `sls`, `serverless`, `serverless@3`, `./node_modules/.bin/sls`, and Serverless Compose
+    // (`npx @serverless/compose deploy`), which deploys every service with the stage given.
+    let cli = tokens.iter().position(|t| {
+        let bare = t.split('@').find(|p| !p.is_empty()).unwrap_or(t);
+        if bare == "serverless/compose" {
+            return true;
+        }
+        let name = bare.rsplit('/').next().unwrap_or(bare);
+        matches!(name, "sls" | "serverless" | "serverless-compose" | "osls")
+    })?;
+    let rest = &tokens[cli + 1..];
+    if rest
+        .iter()
+        .find(|t| !t.starts_with('-'))
+        .map(String::as_str)
+        != Some("deploy")
+    {
+        return None;
+    }
+    let mut stage = None;
+    for (i, t) in rest.iter().enumerate() {
+        if let Some(v) = t.strip_prefix("--stage=") {
+            stage = Some(v.to_string());
+        } else if t == "--stage" || t == "-s" {
+            stage = rest.get(i + 1).cloned();
+        }
+    }
+    Some(stage)
+}
+
+/// Shell words, keeping `${{ ... }}` whole and taking quotes off.
+fn tokens(command: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars().peekable();
+    let mut braces = 0;
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('$', None) if chars.peek() == Some(&'{') => {
+                current.push(c);
+                if let Some(open) = chars.next() {
+                    current.push(open);
+                }
+                if chars.peek() == Some(&'{') {
+                    braces += 1;
+                }
+            }
+            ('}', _) if braces > 0 => {
+                current.push(c);
+                if chars.peek() == Some(&'}') {
+                    if let Some(close) = chars.next() {
+                        current.push(close);
+                    }
+                    braces -= 1;
+                }
+            }
+            (q @ ('"' | '\''), None) if braces == 0 => quote = Some(q),
+            (q, Some(open)) if q == open && braces == 0 => quote = None,
+            (w, None) if w.is_whitespace() && braces == 0 => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            (other, _) => current.push(other),
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The scalar strings of a node (a string, or a list of strings).
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node.map(|n| &n.value) {
+        Some(Value::Scalar(s)) => vec![s.text.to_string()],
+        Some(Value::Seq(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Records the stages of the deploy commands in `script` (a scalar node) with `scope`.
+fn record(
+    doc: &yaml::Document,
+    script: &Node,
+    scope: &Scope,
+    out: &mut Vec<DeployedStage>,
+    saw_deploy: &mut bool,
+) {
+    let Some(text) = script.as_str() else {
+        return;
+    };
+    for (line, stage) in deploy_commands(text) {
+        *saw_deploy = true;
+        let Some(stage) = stage else {
+            continue;
+        };
+        let mut at = doc.location(script);
+        // A block scalar's position is its first line of content.
+        at.line += line as u32;
+        for value in scope.text(&stage, 0) {
+            push(out, value, at.clone(), "--stage", &scope.job);
+        }
+    }
+}
+
+fn push(out: &mut Vec<DeployedStage>, stage: String, at: Location, how: &'static str, job: &str) {
+    let stage = stage.trim().to_string();
+    if stage.is_empty() || stage.contains(char::is_whitespace) {
+        return;
+    }
+    if !out.iter().any(|d| d.stage == stage) {
+        out.push(DeployedStage {
+            stage,
+            at,
+            how,
+            job: job.to_string(),
+        });
+    }
+}
+
+/// The values each input of a called workflow is given by its callers (`uses:
+/// ./.github/workflows/deploy.yml` with `with: {stage: prod}`), by called file.
+fn workflow_calls(
+    workflows: &[(String, yaml::Document)],
+) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (_, doc) in workflows {
+        let Some(root) = doc.roots.first() else {
+            continue;
+        };
+        let Some(Value::Map(jobs)) = root.get("jobs").map(|j| &j.value) else {
+            continue;
+        };
+        for (_, job) in jobs {
+            let Some(called) = job
+                .get("uses")
+                .and_then(Node::as_str)
+                .and_then(|u| u.strip_prefix("./"))
+            else {
+                continue;
+            };
+            let scope = job_scope(root, job, None);
+            let Some(Value::Map(with)) = job.get("with").map(|w| &w.value) else {
+                continue;
+            };
+            for (k, v) in with {
+                let (Some(k), Some(v)) = (k.as_str(), v.as_str()) else {
+                    continue;
+                };
+                let values = scope.text(v, 0);
+                let slot = out
+                    .entry(called.to_string())
+                    .or_default()
+                    .entry(k.to_string())
+                    .or_default();
+                for value in values {
+                    if !slot.contains(&value) {
+                        slot.push(value);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A job's scope: the workflow's and job's `env`, its matrix, the workflow's inputs (defaults,
+/// choices and what callers pass) and its environment.
+fn job_scope(
+    root: &Node,
+    job: &Node,
+    called_with: Option<&BTreeMap<String, Vec<String>>>,
+) -> Scope {
+    let mut scope = Scope::default();
+    // `on: {push: {branches: [main, production]}}`; a wildcard could be any branch.
+    let branches = strings(
+        root.get("on")
+            .and_then(|o| o.get("push"))
+            .and_then(|p| p.get("branches")),
+    );
+    if branches.iter().all(|b| !b.contains(['*', '?', '[', '!'])) {
+        scope.branches = branches;
+    }
+    if let Some(on) = root.get("on") {
+        for trigger in ["workflow_dispatch", "workflow_call"] {
+            let Some(Value::Map(inputs)) = on
+                .get(trigger)
+                .and_then(|t| t.get("inputs"))
+                .map(|i| &i.value)
+            else {
+                continue;
+            };
+            for (name, input) in inputs {
+                let Some(name) = name.as_str() else {
+                    continue;
+                };
+                let slot = scope.inputs.entry(name.to_string()).or_default();
+                let given = strings(input.get("default"))
+                    .into_iter()
+                    .chain(strings(input.get("options")));
+                for v in given {
+                    if !slot.contains(&v) {
+                        slot.push(v);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(called_with) = called_with {
+        for (name, values) in called_with {
+            let slot = scope.inputs.entry(name.clone()).or_default();
+            for v in values {
+                if !slot.contains(v) {
+                    slot.push(v.clone());
+                }
+            }
+        }
+    }
+    if let Some(Value::Map(matrix)) = job
+        .get("strategy")
+        .and_then(|s| s.get("matrix"))
+        .map(|m| &m.value)
+    {
+        for (k, v) in matrix {
+            let Some(k) = k.as_str() else {
+                continue;
+            };
+            if k == "include" {
+                if let Value::Seq(items) = &v.value {
+                    for item in items {
+                        if let Value::Map(pairs) = &item.value {
+                            for (ik, iv) in pairs {
+                                if let (Some(ik), Some(iv)) = (ik.as_str(), iv.as_str()) {
+                                    let slot = scope.matrix.entry(ik.to_string()).or_default();
+                                    if !slot.iter().any(|s| s == iv) {
+                                        slot.push(iv.to_string());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } else if k != "exclude" {
+                let slot = scope.matrix.entry(k.to_string()).or_default();
+                slot.extend(strings(Some(v)));
+            }
+        }
+    }
+    scope.set_env(root.get("env"));
+    scope.set_env(job.get("env"));
+    let environment = job
+        .get("environment")
+        .and_then(|e| e.get("name").or(Some(e)))
+        .and_then(Node::as_str);
+    if let Some(environment) = environment {
+        scope.environment = scope.text(environment, 0);
+    }
+    scope
+}
+
+fn github_workflow(
+    doc: &yaml::Document,
+    root: &Node,
+    called_with: Option<&BTreeMap<String, Vec<String>>>,
+    out: &mut Vec<DeployedStage>,
+) {
+    let Some(Value::Map(jobs)) = root.get("jobs").map(|j| &j.value) else {
+        return;
+    };
+    for (name, job) in jobs {
+        let mut scope = job_scope(root, job, called_with);
+        scope.job = name.as_str().unwrap_or_default().to_string();
+        let mut saw_deploy = false;
+        let before = out.len();
+        if let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) {
+            for step in steps {
+                let mut step_scope = scope.clone();
+                step_scope.set_env(step.get("env"));
+                if let Some(run) = step.get("run") {
+                    record(doc, run, &step_scope, out, &mut saw_deploy);
+                }
+                // The Serverless Framework's action takes the command line as `args`.
+                let action = step.get("uses").and_then(Node::as_str).unwrap_or("");
+                if action.starts_with("serverless/github-action") {
+                    if let Some(args) = step.get("with").and_then(|w| w.get("args")) {
+                        if let Some(text) = args.as_str() {
+                            let line = format!("serverless {}", text.replace("-c ", ""));
+                            let synthetic = Node {
+                                value: Value::Scalar(yaml::Scalar {
+                                    text: line.into(),
+                                    plain: true,
+                                    tag: None,
+                                }),
+                                pos: args.pos,
+                            };
+                            record(doc, &synthetic, &step_scope, out, &mut saw_deploy);
+                        }
+                    }
+                }
+            }
+        }
+        let at = job.get("environment").map(|e| doc.location(e));
+        environment_fallback(at, &scope, saw_deploy, before, out);
+    }
+}
+
+/// A job that deploys but whose stage no file states (`--stage ${{ vars.STAGE }}`) still names
+/// the environment it deploys to.
+fn environment_fallback(
+    at: Option<Location>,
+    scope: &Scope,
+    saw_deploy: bool,
+    before: usize,
+    out: &mut Vec<DeployedStage>,
+) {
+    if !saw_deploy || out.len() > before {
+        return;
+    }
+    let Some(at) = at else {
+        return;
+    };
+    for name in &scope.environment {
+        push(out, name.clone(), at.clone(), "environment", &scope.job);
+    }
+}
+
+/// GitLab's keys that are not jobs.
+const GITLAB_GLOBAL: [&str; 11] = [
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "types",
+];
+
+/// `.gitlab-ci.yml` and the local files it includes, merged as GitLab merges them: included
+/// files first, the main file's keys last.
+fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
+    let mut docs: Vec<yaml::Document> = Vec::new();
+    let mut queue = vec![".gitlab-ci.yml".to_string()];
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(path) = queue.pop() {
+        // GitLab allows 150 includes; past that the pipeline is refused.
+        if seen.contains(&path) || seen.len() > 150 {
+            continue;
+        }
+        seen.push(path.clone());
+        let Some(doc) = parse(dir, &path) else {
+            continue;
+        };
+        if let Some(root) = doc.roots.first() {
+            for include in local_includes(root.get("include")) {
+                queue.push(include);
+            }
+        }
+        docs.push(doc);
+    }
+    // Jobs by name (hidden ones too, for `extends`), the later file's winning.
+    let mut jobs: BTreeMap<String, (usize, &Node)> = BTreeMap::new();
+    let mut globals = Scope::default();
+    for (i, doc) in docs.iter().enumerate().rev() {
+        let Some(Value::Map(entries)) = doc.roots.first().map(|r| &r.value) else {
+            continue;
+        };
+        for (k, v) in entries {
+            let Some(k) = k.as_str() else {
+                continue;
+            };
+            if k == "variables" {
+                globals.set_env(Some(v));
+            } else if !GITLAB_GLOBAL.contains(&k) && matches!(v.value, Value::Map(_)) {
+                jobs.insert(k.to_string(), (i, v));
+            }
+        }
+    }
+    for (name, (i, job)) in &jobs {
+        if name.starts_with('.') {
+            continue;
+        }
+        // The job after `extends`: its own keys, then its templates'.
+        let mut chain: Vec<(usize, &Node)> = vec![(*i, job)];
+        let mut cursor: Vec<String> = strings(job.get("extends"));
+        while let Some(parent) = cursor.pop() {
+            if chain.len() > 11 {
+                break;
+            }
+            if let Some((at, p)) = jobs.get(&parent) {
+                chain.push((*at, p));
+                cursor.extend(strings(p.get("extends")));
+            }
+        }
+        let mut scope = globals.clone();
+        scope.job = name.clone();
+        for (_, part) in chain.iter().rev() {
+            scope.set_env(part.get("variables"));
+        }
+        let get = |key: &str| {
+            chain
+                .iter()
+                .find_map(|(at, p)| p.get(key).map(|v| (*at, v)))
+        };
+        if let Some(environment) = get("environment")
+            .and_then(|(_, e)| e.get("name").or(Some(e)))
+            .and_then(Node::as_str)
+        {
+            scope.environment = scope.text(environment, 0);
+        }
+        // `rules: [{if: ..., variables: {STAGE: prod}}]`: each rule sets its own values.
+        if let Some((_, Value::Seq(rules))) = get("rules").map(|(at, r)| (at, &r.value)) {
+            for rule in rules {
+                if let Some(Value::Map(vars)) = rule.get("variables").map(|v| &v.value) {
+                    for (k, v) in vars {
+                        if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                            let own = scope.env.get(k).cloned();
+                            let slot = scope.env_alternatives.entry(k.to_string()).or_default();
+                            if let Some(own) = own {
+                                if !slot.contains(&own) {
+                                    slot.push(own);
+                                }
+                            }
+                            slot.push(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        // `parallel: {matrix: [{STAGE: [dev, prod]}]}`
+        if let Some(Value::Seq(matrix)) = get("parallel")
+            .and_then(|(_, p)| p.get("matrix"))
+            .map(|m| &m.value)
+        {
+            for entry in matrix {
+                if let Value::Map(vars) = &entry.value {
+                    for (k, v) in vars {
+                        if let Some(k) = k.as_str() {
+                            scope
+                                .env_alternatives
+                                .entry(k.to_string())
+                                .or_default()
+                                .extend(strings(Some(v)));
+                        }
+                    }
+                }
+            }
+        }
+        let mut saw_deploy = false;
+        let before = out.len();
+        for key in ["before_script", "script"] {
+            let Some((owner, node)) = get(key) else {
+                continue;
+            };
+            let lines: Vec<&Node> = match &node.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![node],
+            };
+            for line in lines {
+                record(&docs[owner], line, &scope, out, &mut saw_deploy);
+            }
+        }
+        let at = get("environment").map(|(owner, e)| docs[owner].location(e));
+        environment_fallback(at, &scope, saw_deploy, before, out);
+    }
+}
+
+/// The local files an `include:` names (`include: ci/deploy.yml`, `- local: ci/deploy.yml`);
+/// remote, project and template includes live outside the repository.
+fn local_includes(node: Option<&Node>) -> Vec<String> {
+    let items: Vec<&Node> = match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().collect(),
+        Some(_) => node.into_iter().collect(),
+        None => Vec::new(),
+    };
+    items
+        .into_iter()
+        .filter_map(|i| match i.as_str() {
+            Some(s) if !s.starts_with("http://") && !s.starts_with("https://") => Some(s),
+            Some(_) => None,
+            None => i.get("local").and_then(Node::as_str),
+        })
+        .map(|s| s.trim_start_matches('/').to_string())
+        // A wildcard include is expanded by GitLab; liftoff reads only named files.
+        .filter(|s| !s.contains('*') && !s.contains(".."))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deploy_commands_give_their_stage() {
+        assert_eq!(
+            deploy_stage("npx sls deploy --stage prod --verbose"),
+            Some(Some("prod".into()))
+        );
+        assert_eq!(
+            deploy_stage("npx serverless@3 deploy -s ${{ matrix.stage }}"),
+            Some(Some("${{ matrix.stage }}".into()))
+        );
+        assert_eq!(
+            deploy_stage("serverless deploy --stage=\"$STAGE\""),
+            Some(Some("$STAGE".into()))
+        );
+        assert_eq!(deploy_stage("sls deploy"), Some(None));
+        assert_eq!(
+            deploy_stage("npx @serverless/compose deploy --stage $STAGE_NAME --verbose"),
+            Some(Some("$STAGE_NAME".into()))
+        );
+        assert_eq!(deploy_stage("sls package --stage prod"), None);
+        assert_eq!(deploy_stage("echo deploying"), None);
+    }
+
+    #[test]
+    fn branch_expressions_take_every_value_they_can_end_with() {
+        let scope = Scope::default();
+        assert_eq!(
+            scope.text("${{ github.ref_name == 'main' && 'prod' || 'dev' }}", 0),
+            vec!["prod".to_string(), "dev".to_string()]
+        );
+        assert_eq!(scope.text("${{ vars.STAGE }}", 0), Vec::<String>::new());
+        let mut scope = Scope::default();
+        scope
+            .env
+            .insert("STAGE".into(), "${{ inputs.stage }}".into());
+        scope
+            .inputs
+            .insert("stage".into(), vec!["staging".into(), "production".into()]);
+        assert_eq!(scope.text("$STAGE", 0), vec!["staging", "production"]);
+        assert_eq!(
+            scope.text("${STAGE}-eu", 0),
+            vec!["staging-eu", "production-eu"]
+        );
+    }
+}

@@ -1,0 +1,563 @@
+//! Environments inferred with no liftoff.yaml from what deploys the files: the stages CI
+//! pipelines and serverless.yml files name, repositories that name no environment at all, the
+//! `sources:` advice, and `diff` on inferred environments.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("tests/fixtures/inference").join(name)
+}
+
+/// A copy of a fixture in a temporary directory, for tests that write into it.
+fn copy_of(name: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture(name), dir.path());
+    dir
+}
+
+/// `check --format json` on `dir` with `extra` flags: (exit code, report).
+fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+/// The inferred environments as (name, kind).
+fn inferred(report: &Value) -> Vec<(String, String)> {
+    report["inferred_environments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap().to_string(),
+                        e["kind"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Where an inferred environment was found.
+fn from<'a>(report: &'a Value, name: &str) -> Vec<&'a str> {
+    report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not inferred"))["from"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect()
+}
+
+/// A file's (status, reason).
+fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
+    let f = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
+    (
+        f["status"].as_str().unwrap(),
+        f["reason"].as_str().unwrap_or_default(),
+    )
+}
+
+/// `rule`'s (status, message) results in `env`.
+fn results<'a>(report: &'a Value, rule: &str, env: &str) -> Vec<(&'a str, &'a str)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == rule && r["environment"] == env)
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap(),
+                r["message"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_github_workflow_deploys_the_stages_its_branch_expression_matrix_and_inputs_give() {
+    let (_, report) = check(&fixture("gha-serverless"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("staging", "staging"),
+            ("uat", "staging"),
+        ])
+    );
+    // `STAGE: ${{ github.ref_name == 'main' && 'prod' || 'dev' }}` then `--stage $STAGE`.
+    assert!(
+        from(&report, "production")
+            .contains(&".github/workflows/deploy.yml:39 (job `deploy` deploys stage `prod`)"),
+        "{:?}",
+        from(&report, "production")
+    );
+    assert_eq!(report["inferred_environments"][1]["stage"], "prod");
+    // `-s ${{ matrix.stage }}` and `--stage ${{ inputs.stage }}` with the dispatch's choices.
+    assert_eq!(
+        from(&report, "staging")[0],
+        ".github/workflows/deploy.yml:52 (job `rehearse` deploys stage `staging`)"
+    );
+    assert_eq!(
+        from(&report, "uat"),
+        vec![".github/workflows/deploy.yml:59 (job `manual` deploys stage `uat`)"]
+    );
+    // The service is read once per deployed stage, with the stage as the pipeline spells it.
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        (
+            "read",
+            "read for production (stage prod), staging (stage staging), uat (stage uat)"
+        )
+    );
+    // Production's findings come from production's values (`custom.retention.prod`).
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![("pass", "logs kept 200 days")]
+    );
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "staging"),
+        vec![("fail", "logs kept 14 days, outside 180..240")]
+    );
+}
+
+#[test]
+fn gitlab_ci_jobs_deploy_their_variables_stage_through_templates_and_includes() {
+    let (_, report) = check(&fixture("gitlab-serverless"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("production", "production"),
+            ("staging", "staging"),
+            ("uat", "staging"),
+        ])
+    );
+    // The script is in an included file's template; the stage in the job's variables.
+    assert_eq!(
+        from(&report, "production")[0],
+        "ci/deploy.yml:8 (job `deploy-production` deploys stage `prod`)"
+    );
+    // A stage set in the project's settings is unknown: the job's environment names it.
+    assert_eq!(
+        from(&report, "uat"),
+        vec![".gitlab-ci.yml:35 (job `deploy-uat` deploys to its environment `uat`)"]
+    );
+    // `params:` give each stage its values (`${param:retention}`).
+    assert!(from(&report, "staging").contains(&"serverless.yml:7 (names stage `staging`)"));
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![("pass", "logs kept 200 days")]
+    );
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "staging"),
+        vec![("fail", "logs kept 30 days, outside 180..240")]
+    );
+}
+
+#[test]
+fn a_serverless_yml_names_its_stages_in_custom_stages_and_stage_keyed_maps() {
+    let (_, report) = check(&fixture("custom-stages"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development"), ("production", "production")])
+    );
+    assert_eq!(
+        from(&report, "production"),
+        vec!["serverless.yml:7 (names stage `prod`)"]
+    );
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        ("read", "read for production (stage prod)")
+    );
+}
+
+#[test]
+fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
+    let (_, report) = check(&fixture("sls-compose"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    // `--stage $STAGE_NAME`, `STAGE_NAME: ${{ github.ref_name }}`, on a push to one of three
+    // branches: `production` is production; `main` and `val` say nothing of their kind.
+    assert_eq!(
+        from(&report, "production"),
+        vec![".github/workflows/release.yml:20 (job `deploy` deploys stage `production`)"]
+    );
+    assert_eq!(
+        report["unclassified_stages"],
+        serde_json::json!([
+            {"stage": "main", "from": [".github/workflows/release.yml:20 (job `deploy` deploys stage `main`)"]},
+            {"stage": "val", "from": [".github/workflows/release.yml:20 (job `deploy` deploys stage `val`)"]},
+        ])
+    );
+    for service in ["api/serverless.yml", "worker/serverless.yml"] {
+        assert_eq!(
+            file(&report, service),
+            ("read", "read for production (stage production)")
+        );
+    }
+    assert_eq!(
+        file(&report, "serverless-compose.yml"),
+        (
+            "read",
+            "serverless compose: deploys api/serverless.yml, worker/serverless.yml with one stage, each read as its own service"
+        )
+    );
+    assert_eq!(report["summary"]["error"], 0);
+    // Deployed only to stages of unknown kind: named, so never judged as production.
+    let dir = copy_of("sls-compose");
+    let workflow = dir.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    std::fs::write(
+        &workflow,
+        text.replace("[main, val, production]", "[main, val]"),
+    )
+    .unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(report["judged_as_production"].is_null());
+    assert_eq!(report["verdicts"]["production"], "not-assessed");
+    assert_eq!(report["unclassified_stages"].as_array().unwrap().len(), 2);
+    let text = printed(dir.path(), "text");
+    assert!(
+        text.contains("no stage deployed here says what it is")
+            && text.contains(
+                "  main: .github/workflows/release.yml:20 (job `deploy` deploys stage `main`)"
+            ),
+        "{text}"
+    );
+}
+
+/// `check` in `format` on `dir`: what it prints.
+fn printed(dir: &Path, format: &str) -> String {
+    let out = liftoff()
+        .args(["check", "--format", format])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const NOTICE: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
+
+#[test]
+fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
+    let (code, report) = check(&fixture("k8s-only"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        from(&report, "production"),
+        vec!["k8s/ (no environment is named: judged as production)"]
+    );
+    assert_eq!(report["judged_as_production"]["notice"], NOTICE);
+    assert_eq!(
+        report["judged_as_production"]["sources"][0]["line"],
+        "- {kubernetes: k8s/}"
+    );
+    // Assessed, never "not assessed": the manifests are production's.
+    assert_eq!(report["verdicts"]["production"], "not-ready");
+    assert_eq!(
+        file(&report, "k8s/deployment.yaml").0,
+        "read",
+        "{:#}",
+        report["artefacts"]
+    );
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["environment"] == "production"
+                && r["target"].as_str().unwrap_or("").contains("register-web")
+                && r["status"] == "fail"),
+        "a single replica on `latest` fails in production"
+    );
+    let text = printed(&fixture("k8s-only"), "text");
+    assert!(text.contains(&format!("{NOTICE}:\n  k8s/\n")), "{text}");
+    let markdown = printed(&fixture("k8s-only"), "markdown");
+    assert!(
+        markdown.contains(&format!("> **{NOTICE}**: `k8s/`")),
+        "{markdown}"
+    );
+    let html = printed(&fixture("k8s-only"), "html");
+    assert!(
+        html.contains("judged as production — run `liftoff init` to say otherwise</strong>: k8s/"),
+        "{html}"
+    );
+}
+
+#[test]
+fn one_compose_file_is_production_and_development_files_stay_development() {
+    let (_, report) = check(&fixture("single-compose"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        file(&report, "docker-compose.yml"),
+        ("read", "merged for production")
+    );
+    for (path, why) in [
+        ("docker-compose.override.yml", "its name says `override`"),
+        (
+            ".devcontainer/docker-compose.yml",
+            "it is under `.devcontainer/`",
+        ),
+        ("docs/docker-compose.yml", "it is under `docs/`"),
+    ] {
+        let (status, reason) = file(&report, path);
+        assert_eq!(status, "ignored", "{path}");
+        assert!(reason.contains(why), "{path}: {reason}");
+    }
+    // Production is judged on the production file's values (postgres 16), never the
+    // override's postgres 12 with its published port.
+    let targets: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["environment"] == "production")
+        .filter_map(|r| r["message"].as_str())
+        .collect();
+    assert!(
+        !targets
+            .iter()
+            .any(|m| m.contains("postgres:12") || m.contains("5432")),
+        "{targets:?}"
+    );
+    assert!(
+        report["judged_as_production"]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["path"] == "docker-compose.yml"),
+        "{:#}",
+        report["judged_as_production"]
+    );
+}
+
+#[test]
+fn a_serverless_yml_with_its_default_stage_is_production_read_as_sls_deploy_would() {
+    let (_, report) = check(&fixture("single-serverless"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        ("read", "read for production (stage dev)")
+    );
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![("fail", "logs kept 14 days, outside 180..240")]
+    );
+}
+
+#[test]
+fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back() {
+    for (name, line) in [
+        ("k8s-only", "- {kubernetes: k8s/}"),
+        ("single-compose", "- {compose: docker-compose.yml}"),
+        ("single-serverless", "- {serverless: serverless.yml}"),
+    ] {
+        let dir = copy_of(name);
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let expected = "environments:
+  production:
+    kind: production             # from ";
+        assert!(text.contains(expected), "{text}");
+        assert!(
+            text.contains(&format!(
+                "    sources:                     # no environment is named: these files are judged as production\n      {line}\n"
+            )),
+            "{text}"
+        );
+        let (code, report) = check(dir.path(), &[]);
+        assert_eq!(code, 1, "{name}");
+        // With the manifest, nothing is judged by default any more.
+        assert!(report["judged_as_production"].is_null(), "{name}");
+        assert_eq!(report["verdicts"]["production"], "not-ready", "{name}");
+    }
+}
+
+#[test]
+fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_back() {
+    let (_, report) = check(&fixture("advice"), &[]);
+    let suggested: Vec<(String, String, String)> = report["suggested_sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["environment"].as_str().unwrap().to_string(),
+                s["path"].as_str().unwrap().to_string(),
+                s["line"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suggested,
+        vec![
+            (
+                "production".to_string(),
+                "deploy/web app/docker-compose.yml".to_string(),
+                "- {compose: \"deploy/web app/docker-compose.yml\"}".to_string()
+            ),
+            (
+                "production".to_string(),
+                "manifests/".to_string(),
+                "- {kubernetes: manifests/}".to_string()
+            ),
+            (
+                "production".to_string(),
+                "infra/shared/".to_string(),
+                "- {terraform: infra/shared/}".to_string()
+            ),
+        ]
+    );
+    // A Backstage entry is no deployment; previews and docs are development's.
+    assert!(
+        !report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["path"] == "catalog-info.yaml")
+    );
+    assert_eq!(file(&report, "k8s/preview/deployment.yaml").0, "ignored");
+    assert_eq!(file(&report, "docs/docker-compose.yml").0, "ignored");
+    assert_eq!(
+        file(&report, "terraform/ci-account/main.tf"),
+        ("read", "read for ci")
+    );
+    assert!(inferred(&report).contains(&("ci".to_string(), "development".to_string())));
+
+    // The block the text report prints is a manifest's `environments:` as printed.
+    let text = printed(&fixture("advice"), "text");
+    let block: String = text
+        .lines()
+        .skip_while(|l| *l != "environments:")
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        block.contains("      - {terraform: infra/shared/}\n"),
+        "{text}"
+    );
+    let dir = copy_of("advice");
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        format!("service: cases\n{block}"),
+    )
+    .unwrap();
+    let (code, pasted) = check(dir.path(), &[]);
+    assert!(code == 0 || code == 1, "{code}: {block}");
+    for path in [
+        "deploy/web app/docker-compose.yml",
+        "manifests/deployment.yaml",
+        "infra/shared/main.tf",
+    ] {
+        assert_eq!(
+            file(&pasted, path).0,
+            "read",
+            "{path}: {:#}",
+            pasted["artefacts"]
+        );
+    }
+
+    // Each line init writes, uncommented as printed, reads its file.
+    for (_, path, line) in &suggested {
+        let dir = copy_of("advice");
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let written = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let commented = format!("    #   {line}\n");
+        assert!(written.contains(&commented), "{line} in\n{written}");
+        let edited = written
+            .replacen("    # sources:  ", "    sources:  ", 1)
+            .replace(&commented, &format!("      {line}\n"));
+        std::fs::write(dir.path().join("liftoff.yaml"), &edited).unwrap();
+        let (code, report) = check(dir.path(), &[]);
+        assert!(code == 0 || code == 1, "{code} for {line}:\n{edited}");
+        let read = report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["path"].as_str().unwrap().starts_with(path.as_str()))
+            .all(|a| a["status"] == "read");
+        assert!(read, "{line}: {:#}", report["artefacts"]);
+    }
+}
+
+#[test]
+fn diff_without_a_manifest_compares_inferred_environments_by_any_spelling() {
+    let dir = fixture("gha-serverless");
+    let out = liftoff()
+        .args(["diff", "--from", "uat", "--to", "prod", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (diff["from"].as_str(), diff["to"].as_str()),
+        (Some("uat"), Some("production"))
+    );
+    let out = liftoff()
+        .args(["diff", "--from", "stg", "--to", "live"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("staging -> production: "), "{text}");
+    // An environment nothing names: the error lists the inferred ones and points at no file.
+    let out = liftoff()
+        .args(["diff", "--from", "qa", "--to", "production"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("no environment named `qa`: with no liftoff.yaml, the environments are those the deployment files and pipelines name")
+            && said.contains("one of development, production, staging, uat"),
+        "{said}"
+    );
+    assert!(!said.contains("liftoff.yaml:"), "{said}");
+}

@@ -226,7 +226,11 @@ fn a_workspace_map_without_environment_keys_names_none() {
     )
     .unwrap();
     let (_, report) = check(dir.path());
-    assert_eq!(inferred(&report), Vec::<(String, String)>::new());
+    // The map's keys name no environment, so nothing does: the one root is the production
+    // candidate, and the report says it was judged so.
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    let from = report["inferred_environments"][0]["from"].to_string();
+    assert!(from.contains("judged as production"), "{from}");
 }
 
 #[test]

@@ -8,11 +8,13 @@ const VERDICTS: [(&str, i32, [bool; 3], &[&str]); 4] = [
     (
         "stats-platform",
         1,
-        [true, true, false],
+        [true, false, false],
         &[
             "ha.replication-mode",
             "ha.replication-mode",
             "ops.upgrade-cadence",
+            "reliability.restore-tested",
+            "security.pentest",
         ],
     ),
     (

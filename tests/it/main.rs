@@ -18,6 +18,7 @@ mod malformed;
 mod manifest;
 mod profiles;
 mod questions;
+mod readme;
 mod reports;
 mod rules;
 mod semantics;

@@ -78,7 +78,7 @@ fn every_section_of_the_reference_reaches_the_model() {
         Some(true)
     );
     assert_eq!(decl.waivers.len(), 1);
-    assert_eq!(decl.waivers[0].expires.unwrap().to_string(), "2027-03-31");
+    assert_eq!(decl.waivers[0].expires.unwrap().to_string(), "2036-12-31");
     let loaded = liftoff::sources::load(&root().join("examples/civil-registry")).unwrap();
     assert_eq!(
         loaded.deployment.pipelines[0].path,

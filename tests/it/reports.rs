@@ -180,7 +180,7 @@ fn markdown_lists_blocking_findings() {
     let md = report::to_markdown(&example("stats-platform"));
     assert!(md.starts_with("## liftoff: `stats-dissemination` is **not ready** for production"));
     assert!(md.contains("| `ops.upgrade-cadence` | `deployment` |"));
-    assert!(md.contains("| production | ❌ not ready | 3 |"));
+    assert!(md.contains("| production | ❌ not ready | 5 |"));
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn html_is_self_contained_and_escaped() {
         assert!(!html.contains(external), "{external}");
     }
     assert!(html.contains("<svg"), "the pillar chart is inline SVG");
-    assert!(html.contains("not ready: 3 problems"));
+    assert!(html.contains("not ready: 5 problems"));
 }
 
 #[test]

@@ -331,8 +331,9 @@ fn documents() -> Vec<PathBuf> {
 #[test]
 fn every_link_and_repository_path_in_the_docs_exists() {
     let link = regex::Regex::new(r"\]\(([^)\s]+)\)").unwrap();
+    // A path into the repository, or any Rust file (a path written without `src/` is caught).
     let path = regex::Regex::new(
-        r"`((?:src|tests|scripts|docs|examples|fuzz|benches|profiles)/[^`\s]*)[`\s]",
+        r"`((?:src|tests|scripts|docs|examples|fuzz|benches|profiles)/[^`\s]*|[\w./-]+\.rs)[`\s]",
     )
     .unwrap();
     let mut broken = Vec::new();

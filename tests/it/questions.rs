@@ -215,3 +215,50 @@ fn skipped_live_checks_say_why_and_folders_get_no_line() {
     }
     assert!(!text.contains("terraform/production/:"), "{text}");
 }
+
+/// Warnings as the text report labels them (a group line says how many findings it holds).
+fn text_warnings(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("WARN "))
+        .map(|l| {
+            l.rsplit_once(" (")
+                .and_then(|(_, n)| n.strip_suffix(" findings)"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1)
+        })
+        .sum()
+}
+
+#[test]
+fn text_and_markdown_agree_on_warnings_and_an_off_rule_is_no_warning() {
+    for stage in ["staging", "soft-launch", "production"] {
+        let run = |format: &str| {
+            let out = liftoff()
+                .args(["check", "--offline", "--stage", stage, "--format", format])
+                .arg(root().join("examples/stats-platform"))
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let text = run("text");
+        let markdown = run("markdown");
+        let json: Value = serde_json::from_str(&run("json")).unwrap();
+        let expected = json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["status"] == "fail"
+                    && r["requirement"] == "recommended"
+                    && r["decided_by"] != "none"
+            })
+            .count();
+        assert_eq!(text_warnings(&text), expected, "{stage}: {text}");
+        let shown = markdown
+            .split("<summary>")
+            .nth(1)
+            .and_then(|s| s.split(" warning(s)").next())
+            .map_or(0, |n| n.parse::<usize>().unwrap());
+        assert_eq!(shown, expected, "{stage}: {markdown}");
+    }
+}

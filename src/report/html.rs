@@ -135,7 +135,7 @@ fn row(out: &mut String, r: &RuleResult) {
         ),
         _ if r.status.blocks() => format!(
             "<br><span class=\"muted\">fix: {}</span>",
-            prose(r.remediation)
+            prose(&r.remediation)
         ),
         _ => String::new(),
     };

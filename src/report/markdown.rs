@@ -91,7 +91,7 @@ pub fn to_markdown(a: &Assessment) -> String {
                 r.rule,
                 cell(&shown_target(r)),
                 cell(&r.message),
-                cell(r.remediation)
+                cell(&r.remediation)
             );
         }
     };

@@ -274,9 +274,11 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             })
             .collect();
         // One group per rule and mark: the rule's fix is said once.
-        for group in
-            shown.chunk_by(|x, y| x.rule == y.rule && mark(x, a, false) == mark(y, a, false))
-        {
+        for group in shown.chunk_by(|x, y| {
+            x.rule == y.rule
+                && mark(x, a, false) == mark(y, a, false)
+                && x.remediation == y.remediation
+        }) {
             let first = group[0];
             if group.len() == 1 {
                 let _ = writeln!(

@@ -262,3 +262,32 @@ fn text_and_markdown_agree_on_warnings_and_an_off_rule_is_no_warning() {
         assert_eq!(shown, expected, "{stage}: {markdown}");
     }
 }
+
+#[test]
+fn a_finding_s_fix_says_how_to_fix_that_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        "module \"network\" {\n  source = \"git::https://example.org/network.git\"\n}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let module = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "env.production-dev-images" && r["target"] == "module.network")
+        .expect("the module is judged");
+    assert_eq!(module["status"], "fail", "{module}");
+    let fix = module["remediation"].as_str().unwrap();
+    // The message is about a module, so the fix is too (not about images or editions).
+    assert!(fix.contains("?ref="), "{fix}");
+    assert!(!fix.contains("edition"), "{fix}");
+}

@@ -145,10 +145,11 @@ impl Rule for ProductionDevImages {
                                 e.value
                             ),
                         )
-                        .at(&e.origin),
-                        (None, Some((problem, i)), _, _) => {
-                            Finding::fail(target, problem).at(&i.origin)
-                        }
+                        .at(&e.origin)
+                        .fix("Use a production edition of the engine."),
+                        (None, Some((problem, i)), _, _) => Finding::fail(target, problem)
+                            .at(&i.origin)
+                            .fix("Pin the image to a tested version tag or a digest."),
                         (None, None, None, None) if c.runtime.is_some() => {
                             let runtime = c.runtime.as_ref().map(|r| r.value.as_str());
                             Finding::not_applicable(
@@ -193,7 +194,10 @@ impl Rule for ProductionDevImages {
                 .filter(|m| m.environment.as_deref() == Some(&env.name))
             {
                 let finding = match module_problem(&module.source, module.version.as_deref()) {
-                    Some(problem) => Finding::fail(module.address.clone(), problem),
+                    Some(problem) => Finding::fail(module.address.clone(), problem).fix(
+                        "Pin the module to a release: `?ref=<tag>` on a git source, a `version` \
+on a registry module.",
+                    ),
                     None => Finding::pass(module.address.clone(), "the module source is pinned"),
                 };
                 out.push(finding.at(&module.origin).in_env(&env.name));

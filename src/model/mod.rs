@@ -352,6 +352,11 @@ pub struct InferredEnvironment {
     /// (`prod` for production), when one does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// The serverless services its stage is deployed for, when the pipelines and files say
+    /// (`api` for `api/serverless.yml`, `stack/**` for every service a compose file there
+    /// deploys); `None`: every one.
+    #[serde(skip)]
+    pub serverless: Option<Vec<String>>,
 }
 
 /// A `sources:` entry that would read a file liftoff had to leave.

@@ -561,3 +561,33 @@ fn diff_without_a_manifest_compares_inferred_environments_by_any_spelling() {
     );
     assert!(!said.contains("liftoff.yaml:"), "{said}");
 }
+
+#[test]
+fn a_stage_deployed_from_one_service_folder_is_not_read_for_the_others() {
+    let (_, report) = check(&fixture("gha-monorepo"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development"), ("production", "production")])
+    );
+    // `defaults.run.working-directory: services/api` then `sls deploy --stage prod`.
+    assert_eq!(
+        file(&report, "services/api/serverless.yml"),
+        ("read", "read for production (stage prod)")
+    );
+    // `cd services/experiments` then `sls deploy --stage dev`: never production's.
+    let (status, reason) = file(&report, "services/experiments/serverless.yml");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("services/experiments to development; services/api to production"),
+        "{reason}"
+    );
+    assert!(
+        !report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["environment"] == "production"
+                && r["target"].as_str().unwrap_or("").contains("playground")),
+        "the sandbox's public function URL is not a production finding"
+    );
+}

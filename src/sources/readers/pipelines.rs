@@ -21,6 +21,9 @@ pub(super) struct DeployedStage {
     pub how: &'static str,
     /// The job that deploys it.
     pub job: String,
+    /// The folder the deploy command runs in, relative to the repository (`.` at the top), as
+    /// `working-directory`, `cd` and `--config` set it; `None` when a variable decides.
+    pub folder: Option<String>,
 }
 
 /// At most this many values per expanded argument: a matrix of matrices names no more stages.
@@ -63,6 +66,8 @@ struct Scope {
     inputs: BTreeMap<String, Vec<String>>,
     environment: Vec<String>,
     job: String,
+    /// Where the job's commands start: its `working-directory` (`None` when a variable decides).
+    cwd: Option<String>,
     /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
     /// the values `github.ref_name` takes in those runs.
     branches: Vec<String>,
@@ -242,10 +247,21 @@ fn split_top(text: &str, sep: &str) -> Vec<String> {
     out
 }
 
-/// The stage arguments of the serverless deploy commands in a script, with the line (0-based,
-/// within the script) each is on. `Some(None)` marks a deploy with no stage given.
-fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
+/// A serverless deploy command in a script.
+struct Deploy {
+    /// Its line, 0-based within the script.
+    line: usize,
+    /// Its stage argument; `None` when it gives none (the framework's default applies).
+    stage: Option<String>,
+    /// The folder it runs in, after the script's `cd`s and its `--config`.
+    folder: Option<String>,
+}
+
+/// The serverless deploy commands in a script that starts in `cwd`, and the folder the script
+/// ends in (a later script of the same GitLab job runs there).
+fn deploy_commands(script: &str, cwd: Option<String>) -> (Vec<Deploy>, Option<String>) {
     let mut out = Vec::new();
+    let mut cwd = cwd;
     let mut logical = String::new();
     let mut first_line = 0;
     for (n, line) in script.lines().enumerate() {
@@ -260,13 +276,58 @@ fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
         }
         logical.push_str(trimmed);
         for command in logical.split(['&', ';', '|']) {
+            let words = tokens(command);
+            if words.first().map(String::as_str) == Some("cd") {
+                cwd = words.get(1).and_then(|to| join(cwd.as_deref(), to));
+                continue;
+            }
             if let Some(stage) = deploy_stage(command) {
-                out.push((first_line, stage));
+                let config = words
+                    .iter()
+                    .position(|w| w == "--config" || w == "-c")
+                    .and_then(|i| words.get(i + 1))
+                    .map(|c| c.rsplit_once('/').map_or(".", |(d, _)| d).to_string());
+                let folder = match config {
+                    Some(c) => join(cwd.as_deref(), &c),
+                    None => cwd.clone(),
+                };
+                out.push(Deploy {
+                    line: first_line,
+                    stage,
+                    folder,
+                });
             }
         }
         logical.clear();
     }
-    out
+    (out, cwd)
+}
+
+/// `to` taken from `from`, as a repository-relative folder (`.` at the top); `None` when either
+/// is unknown, absolute or leaves the repository.
+fn join(from: Option<&str>, to: &str) -> Option<String> {
+    let from = from?;
+    if to.starts_with(['/', '~', '-']) || to.contains('$') {
+        return None;
+    }
+    let mut parts: Vec<&str> = from
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for part in to.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// For a command that runs `sls deploy` / `serverless deploy`: its stage argument (`None` when
@@ -359,42 +420,53 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 /// Records the stages of the deploy commands in `script` (a scalar node) with `scope`.
+/// Records the deploys of `script` run from `cwd`; returns the folder the script ends in.
 fn record(
     doc: &yaml::Document,
     script: &Node,
     scope: &Scope,
+    cwd: Option<String>,
     out: &mut Vec<DeployedStage>,
     saw_deploy: &mut bool,
-) {
+) -> Option<String> {
     let Some(text) = script.as_str() else {
-        return;
+        return cwd;
     };
-    for (line, stage) in deploy_commands(text) {
+    let (deploys, end) = deploy_commands(text, cwd);
+    for deploy in deploys {
         *saw_deploy = true;
-        let Some(stage) = stage else {
+        let Some(stage) = deploy.stage else {
             continue;
         };
         let mut at = doc.location(script);
         // A block scalar's position is its first line of content.
-        at.line += line as u32;
+        at.line += deploy.line as u32;
         for value in scope.text(&stage, 0) {
-            push(out, value, at.clone(), "--stage", &scope.job);
+            push(
+                out,
+                DeployedStage {
+                    stage: value,
+                    at: at.clone(),
+                    how: "--stage",
+                    job: scope.job.clone(),
+                    folder: deploy.folder.clone(),
+                },
+            );
         }
     }
+    end
 }
 
-fn push(out: &mut Vec<DeployedStage>, stage: String, at: Location, how: &'static str, job: &str) {
-    let stage = stage.trim().to_string();
-    if stage.is_empty() || stage.contains(char::is_whitespace) {
+fn push(out: &mut Vec<DeployedStage>, mut deployed: DeployedStage) {
+    deployed.stage = deployed.stage.trim().to_string();
+    if deployed.stage.is_empty() || deployed.stage.contains(char::is_whitespace) {
         return;
     }
-    if !out.iter().any(|d| d.stage == stage) {
-        out.push(DeployedStage {
-            stage,
-            at,
-            how,
-            job: job.to_string(),
-        });
+    if !out
+        .iter()
+        .any(|d| d.stage == deployed.stage && d.folder == deployed.folder)
+    {
+        out.push(deployed);
     }
 }
 
@@ -550,14 +622,29 @@ fn github_workflow(
     for (name, job) in jobs {
         let mut scope = job_scope(root, job, called_with);
         scope.job = name.as_str().unwrap_or_default().to_string();
+        let default_dir = |node: &Node| {
+            node.get("defaults")
+                .and_then(|d| d.get("run"))
+                .and_then(|r| r.get("working-directory"))
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        scope.cwd = working_directory(
+            &scope,
+            default_dir(job).or_else(|| default_dir(root)).as_deref(),
+        );
         let mut saw_deploy = false;
         let before = out.len();
         if let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) {
             for step in steps {
                 let mut step_scope = scope.clone();
                 step_scope.set_env(step.get("env"));
+                if let Some(dir) = step.get("working-directory").and_then(Node::as_str) {
+                    step_scope.cwd = working_directory(&step_scope, Some(dir));
+                }
                 if let Some(run) = step.get("run") {
-                    record(doc, run, &step_scope, out, &mut saw_deploy);
+                    let cwd = step_scope.cwd.clone();
+                    record(doc, run, &step_scope, cwd, out, &mut saw_deploy);
                 }
                 // The Serverless Framework's action takes the command line as `args`.
                 let action = step.get("uses").and_then(Node::as_str).unwrap_or("");
@@ -573,7 +660,8 @@ fn github_workflow(
                                 }),
                                 pos: args.pos,
                             };
-                            record(doc, &synthetic, &step_scope, out, &mut saw_deploy);
+                            let cwd = step_scope.cwd.clone();
+                            record(doc, &synthetic, &step_scope, cwd, out, &mut saw_deploy);
                         }
                     }
                 }
@@ -581,6 +669,18 @@ fn github_workflow(
         }
         let at = job.get("environment").map(|e| doc.location(e));
         environment_fallback(at, &scope, saw_deploy, before, out);
+    }
+}
+
+/// The folder a `working-directory` names (an expression resolved, one value only), from the
+/// top of the repository when there is none.
+fn working_directory(scope: &Scope, dir: Option<&str>) -> Option<String> {
+    let Some(dir) = dir else {
+        return Some(".".to_string());
+    };
+    match scope.text(dir, 0).as_slice() {
+        [one] => join(Some("."), one),
+        _ => None,
     }
 }
 
@@ -600,7 +700,16 @@ fn environment_fallback(
         return;
     };
     for name in &scope.environment {
-        push(out, name.clone(), at.clone(), "environment", &scope.job);
+        push(
+            out,
+            DeployedStage {
+                stage: name.clone(),
+                at: at.clone(),
+                how: "environment",
+                job: scope.job.clone(),
+                folder: scope.cwd.clone(),
+            },
+        );
     }
 }
 
@@ -731,6 +840,9 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
         }
         let mut saw_deploy = false;
         let before = out.len();
+        // One shell runs the job's scripts, from the top of the repository.
+        let mut cwd = Some(".".to_string());
+        scope.cwd = cwd.clone();
         for key in ["before_script", "script"] {
             let Some((owner, node)) = get(key) else {
                 continue;
@@ -740,7 +852,7 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
                 _ => vec![node],
             };
             for line in lines {
-                record(&docs[owner], line, &scope, out, &mut saw_deploy);
+                cwd = record(&docs[owner], line, &scope, cwd, out, &mut saw_deploy);
             }
         }
         let at = get("environment").map(|(owner, e)| docs[owner].location(e));
@@ -794,6 +906,26 @@ mod tests {
         );
         assert_eq!(deploy_stage("sls package --stage prod"), None);
         assert_eq!(deploy_stage("echo deploying"), None);
+    }
+
+    #[test]
+    fn deploys_run_where_cd_and_config_put_them() {
+        let (deploys, end) = deploy_commands(
+            "cd services/api\nnpx sls deploy --stage prod\ncd ../worker && sls deploy -s prod -c conf/serverless.yml\n",
+            Some(".".into()),
+        );
+        let folders: Vec<Option<String>> = deploys.into_iter().map(|d| d.folder).collect();
+        assert_eq!(
+            folders,
+            vec![
+                Some("services/api".to_string()),
+                Some("services/worker/conf".to_string())
+            ]
+        );
+        assert_eq!(end.as_deref(), Some("services/worker"));
+        let (deploys, _) =
+            deploy_commands("cd $SERVICE\nsls deploy --stage prod", Some(".".into()));
+        assert_eq!(deploys[0].folder, None);
     }
 
     #[test]

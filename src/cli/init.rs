@@ -120,6 +120,32 @@ pub fn manifest_text(d: &Deployment) -> String {
                 .iter()
                 .filter(|s| s.environment == env.name)
                 .collect();
+            // A serverless stage spelled otherwise than the environment (`prod`), or deployed
+            // only for some services, is written down: with a manifest, a discovered
+            // serverless.yml is read with the environment's name as its stage, for every
+            // service.
+            let staged: Vec<String> = if env.stage.is_some() || env.serverless.is_some() {
+                let stage = env.stage.clone().unwrap_or_else(|| env.name.clone());
+                d.artefacts
+                    .iter()
+                    .filter(|a| {
+                        a.kind == liftoff::model::ArtefactKind::Serverless
+                            && !liftoff::sources::serverless::is_compose(&a.path)
+                            && matches!(a.status, ArtefactStatus::Read | ArtefactStatus::Ignored)
+                            && liftoff::sources::development_only(&a.path).is_none()
+                            && env.deploys_serverless(&a.path)
+                    })
+                    .map(|a| {
+                        format!(
+                            "- {{serverless: {}, stage: {}}}",
+                            liftoff::model::flow_scalar(&a.path),
+                            liftoff::model::flow_scalar(&stage)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             if !judged.is_empty() {
                 let _ = writeln!(
                     out,
@@ -129,11 +155,20 @@ pub fn manifest_text(d: &Deployment) -> String {
                 for s in &judged {
                     let _ = writeln!(out, "      {}", s.line);
                 }
+            } else if !staged.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    {:<28} # the serverless stage deployed for it",
+                    "sources:"
+                );
             } else if !unattached.is_empty() {
                 let _ = writeln!(
                     out,
                     "    # sources:                   # files liftoff could not attach: uncomment the ones it deploys"
                 );
+            }
+            for line in &staged {
+                let _ = writeln!(out, "      {line}");
             }
             for s in &unattached {
                 let _ = writeln!(out, "    #   {}", s.line);

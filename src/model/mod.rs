@@ -359,6 +359,22 @@ pub struct InferredEnvironment {
     pub serverless: Option<Vec<String>>,
 }
 
+impl InferredEnvironment {
+    /// Whether its serverless stage deploys the serverless.yml at `path` (every one when the
+    /// pipelines do not say which).
+    pub fn deploys_serverless(&self, path: &str) -> bool {
+        let Some(services) = &self.serverless else {
+            return true;
+        };
+        let folder = path.rsplit_once('/').map_or(".", |(d, _)| d);
+        services.iter().any(|s| match s.strip_suffix("/**") {
+            Some(".") => true,
+            Some(tree) => folder == tree || folder.starts_with(&format!("{tree}/")),
+            None => s == folder,
+        })
+    }
+}
+
 /// A `sources:` entry that would read a file liftoff had to leave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceSuggestion {

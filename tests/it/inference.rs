@@ -591,3 +591,32 @@ fn a_stage_deployed_from_one_service_folder_is_not_read_for_the_others() {
         "the sandbox's public function URL is not a production finding"
     );
 }
+
+#[test]
+fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_values() {
+    for name in ["gha-serverless", "gha-monorepo"] {
+        let dir = copy_of(name);
+        let (_, before) = check(dir.path(), &[]);
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let expected = match name {
+            "gha-serverless" => "      - {serverless: serverless.yml, stage: prod}\n",
+            _ => "      - {serverless: services/api/serverless.yml, stage: prod}\n",
+        };
+        assert!(text.contains(expected), "{name}:\n{text}");
+        let (_, after) = check(dir.path(), &[]);
+        assert_eq!(
+            results(&after, "monitoring.log-retention", "production"),
+            results(&before, "monitoring.log-retention", "production"),
+            "{name}"
+        );
+    }
+    // The sandbox stays development's once declared.
+    let dir = copy_of("gha-monorepo");
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let (_, report) = check(dir.path(), &[]);
+    assert_eq!(
+        file(&report, "services/experiments/serverless.yml"),
+        ("read", "read for development (stage dev)")
+    );
+}

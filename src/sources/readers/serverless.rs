@@ -53,9 +53,8 @@ impl Reader for Serverless {
                     let inferred = cx.deployment.inferred.iter().find(|i| i.name == env.name);
                     let spelled = inferred.and_then(|i| i.stage.clone());
                     // A stage the pipelines deploy only for some services is not this one's.
-                    let this_service = inferred
-                        .and_then(|i| i.serverless.as_ref())
-                        .is_none_or(|services| deploys_service(services, &artefact.path));
+                    let this_service =
+                        inferred.is_none_or(|i| i.deploys_serverless(&artefact.path));
                     let for_env = match &artefact.environment {
                         Some(own) => own == &env.name,
                         None => deployed.contains(&env.name) && this_service,
@@ -129,17 +128,6 @@ impl Reader for Serverless {
         });
         Ok(())
     }
-}
-
-/// Whether a stage deployed for `services` (folders, or `folder/**` for a compose's tree)
-/// deploys the serverless.yml at `path`.
-fn deploys_service(services: &[String], path: &str) -> bool {
-    let folder = super::folder_of(path);
-    services.iter().any(|s| match s.strip_suffix("/**") {
-        Some(".") => true,
-        Some(tree) => folder == tree || folder.starts_with(&format!("{tree}/")),
-        None => *s == folder,
-    })
 }
 
 fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverless::App) {

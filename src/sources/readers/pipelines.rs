@@ -40,7 +40,7 @@ pub(super) fn serverless_stages(dir: &Path, pipelines: &[Location]) -> Vec<Deplo
     let calls = workflow_calls(&workflows);
     for (path, doc) in &workflows {
         if let Some(root) = doc.roots.first() {
-            github_workflow(doc, root, calls.get(path.as_str()), &mut out);
+            github_workflow(dir, doc, root, calls.get(path.as_str()), &mut out);
         }
     }
     if pipelines.iter().any(|p| &*p.path == ".gitlab-ci.yml") {
@@ -68,6 +68,8 @@ struct Scope {
     job: String,
     /// Where the job's commands start: its `working-directory` (`None` when a variable decides).
     cwd: Option<String>,
+    /// The repository, to read the `package.json` scripts a job runs (`npm run deploy:prod`).
+    root: Option<std::path::PathBuf>,
     /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
     /// the values `github.ref_name` takes in those runs.
     branches: Vec<String>,
@@ -259,7 +261,12 @@ struct Deploy {
 
 /// The serverless deploy commands in a script that starts in `cwd`, and the folder the script
 /// ends in (a later script of the same GitLab job runs there).
-fn deploy_commands(script: &str, cwd: Option<String>) -> (Vec<Deploy>, Option<String>) {
+fn deploy_commands(
+    script: &str,
+    cwd: Option<String>,
+    root: Option<&Path>,
+    depth: usize,
+) -> (Vec<Deploy>, Option<String>) {
     let mut out = Vec::new();
     let mut cwd = cwd;
     let mut logical = String::new();
@@ -279,6 +286,17 @@ fn deploy_commands(script: &str, cwd: Option<String>) -> (Vec<Deploy>, Option<St
             let words = tokens(command);
             if words.first().map(String::as_str) == Some("cd") {
                 cwd = words.get(1).and_then(|to| join(cwd.as_deref(), to));
+                continue;
+            }
+            // `npm run deploy:prod -- --stage prod`, `yarn deploy:prod`: the package's script,
+            // with the arguments npm and yarn append to it, run in the same folder.
+            if let Some(script) = package_script(&words, cwd.as_deref(), root).filter(|_| depth < 3)
+            {
+                let (inner, _) = deploy_commands(&script, cwd.clone(), root, depth + 1);
+                out.extend(inner.into_iter().map(|d| Deploy {
+                    line: first_line,
+                    ..d
+                }));
                 continue;
             }
             if let Some(stage) = deploy_stage(command) {
@@ -301,6 +319,46 @@ fn deploy_commands(script: &str, cwd: Option<String>) -> (Vec<Deploy>, Option<St
         logical.clear();
     }
     (out, cwd)
+}
+
+/// The `package.json` script a package-manager command runs, with the arguments it appends.
+fn package_script(words: &[String], cwd: Option<&str>, root: Option<&Path>) -> Option<String> {
+    let (manager, rest) = words.split_first()?;
+    let (name, args): (&String, Vec<&String>) = match manager.as_str() {
+        "npm" | "pnpm" => {
+            let rest = match rest.first().map(String::as_str) {
+                Some("run" | "run-script") => &rest[1..],
+                _ if manager == "pnpm" => rest,
+                _ => return None,
+            };
+            let (name, after) = rest.split_first()?;
+            let args = match after.iter().position(|a| a == "--") {
+                Some(i) => after[i + 1..].iter().collect(),
+                None if manager == "pnpm" => after.iter().collect(),
+                None => Vec::new(),
+            };
+            (name, args)
+        }
+        "yarn" => {
+            let rest = match rest.first().map(String::as_str) {
+                Some("run") => &rest[1..],
+                _ => rest,
+            };
+            let (name, after) = rest.split_first()?;
+            (name, after.iter().filter(|a| *a != "--").collect())
+        }
+        _ => return None,
+    };
+    let folder = root?.join(cwd?);
+    let text = std::fs::read_to_string(folder.join("package.json")).ok()?;
+    let package: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let script = package.get("scripts")?.get(name.as_str())?.as_str()?;
+    let mut line = script.to_string();
+    for a in args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    Some(line)
 }
 
 /// `to` taken from `from`, as a repository-relative folder (`.` at the top); `None` when either
@@ -432,7 +490,7 @@ fn record(
     let Some(text) = script.as_str() else {
         return cwd;
     };
-    let (deploys, end) = deploy_commands(text, cwd);
+    let (deploys, end) = deploy_commands(text, cwd, scope.root.as_deref(), 0);
     for deploy in deploys {
         *saw_deploy = true;
         let Some(stage) = deploy.stage else {
@@ -611,6 +669,7 @@ fn job_scope(
 }
 
 fn github_workflow(
+    dir: &Path,
     doc: &yaml::Document,
     root: &Node,
     called_with: Option<&BTreeMap<String, Vec<String>>>,
@@ -622,6 +681,7 @@ fn github_workflow(
     for (name, job) in jobs {
         let mut scope = job_scope(root, job, called_with);
         scope.job = name.as_str().unwrap_or_default().to_string();
+        scope.root = Some(dir.to_path_buf());
         let default_dir = |node: &Node| {
             node.get("defaults")
                 .and_then(|d| d.get("run"))
@@ -786,6 +846,7 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
         }
         let mut scope = globals.clone();
         scope.job = name.clone();
+        scope.root = Some(dir.to_path_buf());
         for (_, part) in chain.iter().rev() {
             scope.set_env(part.get("variables"));
         }
@@ -913,6 +974,8 @@ mod tests {
         let (deploys, end) = deploy_commands(
             "cd services/api\nnpx sls deploy --stage prod\ncd ../worker && sls deploy -s prod -c conf/serverless.yml\n",
             Some(".".into()),
+            None,
+            0,
         );
         let folders: Vec<Option<String>> = deploys.into_iter().map(|d| d.folder).collect();
         assert_eq!(
@@ -923,8 +986,12 @@ mod tests {
             ]
         );
         assert_eq!(end.as_deref(), Some("services/worker"));
-        let (deploys, _) =
-            deploy_commands("cd $SERVICE\nsls deploy --stage prod", Some(".".into()));
+        let (deploys, _) = deploy_commands(
+            "cd $SERVICE\nsls deploy --stage prod",
+            Some(".".into()),
+            None,
+            0,
+        );
         assert_eq!(deploys[0].folder, None);
     }
 

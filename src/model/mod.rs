@@ -338,6 +338,10 @@ pub struct UnclassifiedStage {
     pub from: Vec<String>,
 }
 
+/// What the reports say of deployed stages whose names do not tell their kind.
+pub const UNCLASSIFIED_STAGES: &str =
+    "stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml)";
+
 /// What the reports say at the top when no environment is named.
 pub const JUDGED_AS_PRODUCTION: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
 

@@ -235,6 +235,16 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
             ("read", "read for production (stage production)")
         );
     }
+    let markdown = printed(&fixture("sls-compose"), "markdown");
+    assert!(
+        markdown.contains("> stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml): `main`, `val`"),
+        "{markdown}"
+    );
+    let html = printed(&fixture("sls-compose"), "html");
+    assert!(
+        html.contains("declare them in liftoff.yaml): main, val</p>"),
+        "{html}"
+    );
     assert_eq!(
         file(&report, "serverless-compose.yml"),
         (

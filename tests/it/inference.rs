@@ -168,10 +168,16 @@ fn gitlab_ci_jobs_deploy_their_variables_stage_through_templates_and_includes() 
     assert_eq!(
         inferred(&report),
         pairs(&[
+            ("pre-production", "staging"),
             ("production", "production"),
             ("staging", "staging"),
             ("uat", "staging"),
         ])
+    );
+    // `--stage $CI_COMMIT_REF_NAME` in a job that runs `only: [preprod]`.
+    assert_eq!(
+        from(&report, "pre-production"),
+        vec![".gitlab-ci.yml:44 (job `deploy-rehearsal` deploys stage `preprod`)"]
     );
     // The script is in an included file's template; the stage in the job's variables.
     assert_eq!(

@@ -155,7 +155,10 @@ impl Scope {
                 .flat_map(|v| self.text(v, depth + 1))
                 .collect();
         }
-        if name == "GITHUB_REF_NAME" {
+        if matches!(
+            name,
+            "GITHUB_REF_NAME" | "CI_COMMIT_BRANCH" | "CI_COMMIT_REF_NAME" | "CI_COMMIT_REF_SLUG"
+        ) {
             return self.branches.clone();
         }
         if name == "CI_ENVIRONMENT_NAME" {
@@ -880,6 +883,7 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
                 }
             }
         }
+        scope.branches = gitlab_branches(get("only").map(|(_, o)| o), get("rules").map(|(_, r)| r));
         // `parallel: {matrix: [{STAGE: [dev, prod]}]}`
         if let Some(Value::Seq(matrix)) = get("parallel")
             .and_then(|(_, p)| p.get("matrix"))
@@ -919,6 +923,68 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
         let at = get("environment").map(|(owner, e)| docs[owner].location(e));
         environment_fallback(at, &scope, saw_deploy, before, out);
     }
+}
+
+/// The branches a GitLab job runs on, when it says: `only: [main, production]` (or
+/// `only: {refs: [...]}`), or `rules: [{if: '$CI_COMMIT_BRANCH == "main"'}]`. Keywords
+/// (`branches`, `tags`, `merge_requests`…) and regular expressions could be any branch: none then.
+fn gitlab_branches(only: Option<&Node>, rules: Option<&Node>) -> Vec<String> {
+    const KEYWORDS: [&str; 11] = [
+        "branches",
+        "tags",
+        "merge_requests",
+        "web",
+        "schedules",
+        "api",
+        "triggers",
+        "pipelines",
+        "pushes",
+        "external",
+        "chat",
+    ];
+    let mut out = Vec::new();
+    if let Some(only) = only {
+        let refs = strings(only.get("refs").or(Some(only)));
+        if refs.is_empty()
+            || refs
+                .iter()
+                .any(|r| KEYWORDS.contains(&r.as_str()) || r.starts_with('/') || r.contains('*'))
+        {
+            return Vec::new();
+        }
+        out.extend(refs);
+    }
+    if let Some(Value::Seq(rules)) = rules.map(|r| &r.value) {
+        for rule in rules {
+            if rule.get("when").and_then(Node::as_str) == Some("never") {
+                continue;
+            }
+            // A rule with no condition runs on any branch.
+            let Some(condition) = rule.get("if").and_then(Node::as_str) else {
+                return Vec::new();
+            };
+            // Only `$CI_COMMIT_BRANCH == "x"` alternatives joined by `||` name their branches.
+            for alternative in condition.split("||") {
+                let Some((left, right)) = alternative.split_once("==") else {
+                    return Vec::new();
+                };
+                let (left, right) = (left.trim(), right.trim());
+                let literal = |s: &str| {
+                    s.strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+                        .map(str::to_string)
+                };
+                let branch_var = |s: &str| matches!(s, "$CI_COMMIT_BRANCH" | "$CI_COMMIT_REF_NAME");
+                match (branch_var(left), literal(right)) {
+                    (true, Some(b)) => out.push(b),
+                    _ => return Vec::new(),
+                }
+            }
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// The local files an `include:` names (`include: ci/deploy.yml`, `- local: ci/deploy.yml`);

@@ -636,3 +636,43 @@ fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_v
         ("read", "read for development (stage dev)")
     );
 }
+
+#[test]
+fn pipelines_with_cycles_and_odd_shapes_end_and_name_nothing_they_do_not_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(root.join("ci")).unwrap();
+    std::fs::write(
+        root.join("serverless.yml"),
+        "service: s\nprovider: {name: aws, runtime: nodejs20.x}\nfunctions: {f: {handler: h.f}}\n",
+    )
+    .unwrap();
+    // Variables that name each other, a stage from a secret, jobs of the wrong shape.
+    std::fs::write(
+        root.join(".github/workflows/deploy.yml"),
+        "on: [push]\nenv: {A: $B, B: $A}\njobs:\n  odd: [1, 2]\n  scalar: yes\n  loop:\n    steps:\n      - run: sls deploy --stage $A\n      - run: sls deploy --stage ${{ secrets.STAGE }}\n      - run: sls deploy --stage ${{ fromJSON(vars.STAGES)[0] }}\n      - run: npm run deploy\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        "{\"scripts\": {\"deploy\": \"npm run deploy\"}}",
+    )
+    .unwrap();
+    // Includes and templates that extend each other.
+    std::fs::write(
+        root.join(".gitlab-ci.yml"),
+        "include: [ci/a.yml]\n.a: {extends: .b}\n.b: {extends: .a}\njob:\n  extends: .a\n  script: [sls deploy --stage $STAGE]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("ci/a.yml"),
+        "include: [{local: .gitlab-ci.yml}, {local: ci/a.yml}]\n",
+    )
+    .unwrap();
+    let (code, report) = check(root, &[]);
+    assert!(code == 0 || code == 1, "{code}");
+    // Nothing states a stage: the one serverless.yml is judged as production.
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert!(report["judged_as_production"].is_object());
+}

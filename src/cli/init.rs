@@ -124,7 +124,17 @@ pub fn manifest_text(d: &Deployment) -> String {
             // only for some services, is written down: with a manifest, a discovered
             // serverless.yml is read with the environment's name as its stage, for every
             // service.
-            let staged: Vec<String> = if env.stage.is_some() || env.serverless.is_some() {
+            let unknown_stage =
+                env.stage.as_deref() == Some(liftoff::sources::serverless::UNKNOWN_STAGE);
+            if unknown_stage {
+                let _ = writeln!(
+                    out,
+                    "    # its pipeline deploys a serverless stage a CI variable sets: add `- {{serverless: <file>, stage: <stage>}}` under sources"
+                );
+            }
+            let staged: Vec<String> = if unknown_stage {
+                Vec::new()
+            } else if env.stage.is_some() || env.serverless.is_some() {
                 let stage = env.stage.clone().unwrap_or_else(|| env.name.clone());
                 d.artefacts
                     .iter()

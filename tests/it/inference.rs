@@ -676,3 +676,41 @@ fn pipelines_with_cycles_and_odd_shapes_end_and_name_nothing_they_do_not_state()
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert!(report["judged_as_production"].is_object());
 }
+
+#[test]
+fn a_stage_a_ci_variable_sets_is_unknown_and_its_values_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::write(
+        root.join("serverless.yml"),
+        "service: alerts\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  logRetentionInDays: ${self:custom.retention.${sls:stage}, 200}\ncustom:\n  note: stage-keyed values live in SSM\nfunctions:\n  send: {handler: h.send}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".github/workflows/deploy.yml"),
+        "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    environment: production\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx sls deploy --stage ${{ vars.STAGE }}\n",
+    )
+    .unwrap();
+    let (_, report) = check(root, &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert!(report["inferred_environments"][0]["stage"].is_null());
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        ("read", "read for production (stage unknown)")
+    );
+    // The fallback `200` is not the value for a stage nobody states, nor is it "forever".
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![(
+            "fail",
+            "not evidenced: declare `monitoring.log_retention_days` in liftoff.yaml or provide a `logRetentionInDays` whose value the files state"
+        )]
+    );
+    liftoff().arg("init").arg(root).assert().code(0);
+    let text = std::fs::read_to_string(root.join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains("# its pipeline deploys a serverless stage a CI variable sets"),
+        "{text}"
+    );
+}

@@ -267,11 +267,12 @@ fn add_serverless_stages(
                     _ => format!("job `{}` deploys stage `{}`", d.job, d.stage),
                 };
                 let scope = d.folder.as_deref().and_then(deployed_from);
-                (
-                    d.stage,
-                    format!("{}:{} ({how})", d.at.path, d.at.line),
-                    scope,
-                )
+                // The environment is named, the stage is not: its values stay unknown.
+                let stage = match d.how {
+                    "environment" => format!("{}{}", d.stage, ENVIRONMENT_ONLY),
+                    _ => d.stage,
+                };
+                (stage, format!("{}:{} ({how})", d.at.path, d.at.line), scope)
             })
             .collect();
     for service in &services {
@@ -286,7 +287,13 @@ fn add_serverless_stages(
     // Which services each environment's stage deploys, when every source says.
     let mut scopes: std::collections::BTreeMap<String, Option<Vec<String>>> =
         std::collections::BTreeMap::new();
+    // Environments some source gives a stated stage (the name itself counts).
+    let mut known_stage: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for (stage, shown, scope) in found {
+        let (stage, stage_unknown) = match stage.strip_suffix(ENVIRONMENT_ONLY) {
+            Some(environment) => (environment.to_string(), true),
+            None => (stage, false),
+        };
         let Some(name) = crate::model::env_names::lookup(&stage) else {
             match unclassified.iter_mut().find(|u| u.stage == stage) {
                 Some(u) => u.from.push(shown),
@@ -310,8 +317,19 @@ fn add_serverless_stages(
             _ => *entry = None,
         }
         if let Some(env) = out.iter_mut().find(|i| i.name == name.canonical) {
-            if env.stage.is_none() && stage != name.canonical {
-                env.stage = Some(stage);
+            let unknown = crate::sources::serverless::UNKNOWN_STAGE;
+            if stage_unknown {
+                if env.stage.is_none() && !known_stage.contains(&env.name) {
+                    env.stage = Some(unknown.to_string());
+                }
+            } else {
+                known_stage.insert(env.name.clone());
+                if env.stage.as_deref() == Some(unknown) {
+                    env.stage = None;
+                }
+                if env.stage.is_none() && stage != name.canonical {
+                    env.stage = Some(stage);
+                }
             }
         }
     }
@@ -322,6 +340,9 @@ fn add_serverless_stages(
     }
     unclassified
 }
+
+/// Marks a stage known only as a job's environment name (the `--stage` is a CI variable).
+const ENVIRONMENT_ONLY: &str = "\u{0}environment";
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.
 pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {

@@ -160,6 +160,7 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             }
         }
         c.log_retention = Some(crate::model::LogRetention {
+            unresolved: function.log_retention_unresolved,
             shared_by: (!function.own_log_retention).then(|| format!("serverless:{}", app.service)),
             days: function.log_retention_days.clone(),
             origin: function

@@ -714,3 +714,27 @@ fn a_stage_a_ci_variable_sets_is_unknown_and_its_values_with_it() {
         "{text}"
     );
 }
+
+#[test]
+fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back() {
+    let dir = copy_of("sls-compose");
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+    let block = "  # val:                        # deployed as stage `val`: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {serverless: api/serverless.yml, stage: val}\n  #     - {serverless: worker/serverless.yml, stage: val}\n";
+    assert!(text.contains(block), "{text}");
+    let uncommented: String = block.lines().map(|l| format!("  {}\n", &l[4..])).collect();
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        text.replace(block, &uncommented),
+    )
+    .unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        file(&report, "api/serverless.yml"),
+        (
+            "read",
+            "read for production (stage production), val (stage val)"
+        )
+    );
+}

@@ -77,7 +77,16 @@ pub fn manifest_text(d: &Deployment) -> String {
          #   personal: true           # does the service hold personal data?\n\
          #   records_per_year: 100000 # how many records a year? (for the capacity plan)\n"
     );
-    if d.inferred.is_empty() {
+    if d.inferred.is_empty() && !d.unclassified_stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "# The pipelines deploy stages whose names do not say what they are. Declare each with\n\
+             # its kind (uncomment the lines, answer the question):\n\
+             environments: {{}}\n\
+             # environments:"
+        );
+        unclassified_blocks(&mut out, d, "# ");
+    } else if d.inferred.is_empty() {
         let _ = writeln!(
             out,
             "# No file here names an environment. Declare each one with the files that deploy it:\n\
@@ -120,6 +129,42 @@ pub fn manifest_text(d: &Deployment) -> String {
                 .iter()
                 .filter(|s| s.environment == env.name)
                 .collect();
+            // A serverless stage spelled otherwise than the environment (`prod`), or deployed
+            // only for some services, is written down: with a manifest, a discovered
+            // serverless.yml is read with the environment's name as its stage, for every
+            // service.
+            let unknown_stage =
+                env.stage.as_deref() == Some(liftoff::sources::serverless::UNKNOWN_STAGE);
+            if unknown_stage {
+                let _ = writeln!(
+                    out,
+                    "    # its pipeline deploys a serverless stage a CI variable sets: add `- {{serverless: <file>, stage: <stage>}}` under sources"
+                );
+            }
+            let staged: Vec<String> = if unknown_stage {
+                Vec::new()
+            } else if env.stage.is_some() || env.serverless.is_some() {
+                let stage = env.stage.clone().unwrap_or_else(|| env.name.clone());
+                d.artefacts
+                    .iter()
+                    .filter(|a| {
+                        a.kind == liftoff::model::ArtefactKind::Serverless
+                            && !liftoff::sources::serverless::is_compose(&a.path)
+                            && matches!(a.status, ArtefactStatus::Read | ArtefactStatus::Ignored)
+                            && liftoff::sources::development_only(&a.path).is_none()
+                            && env.deploys_serverless(&a.path)
+                    })
+                    .map(|a| {
+                        format!(
+                            "- {{serverless: {}, stage: {}}}",
+                            liftoff::model::flow_scalar(&a.path),
+                            liftoff::model::flow_scalar(&stage)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             if !judged.is_empty() {
                 let _ = writeln!(
                     out,
@@ -129,11 +174,20 @@ pub fn manifest_text(d: &Deployment) -> String {
                 for s in &judged {
                     let _ = writeln!(out, "      {}", s.line);
                 }
+            } else if !staged.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    {:<28} # the serverless stage deployed for it",
+                    "sources:"
+                );
             } else if !unattached.is_empty() {
                 let _ = writeln!(
                     out,
                     "    # sources:                   # files liftoff could not attach: uncomment the ones it deploys"
                 );
+            }
+            for line in &staged {
+                let _ = writeln!(out, "      {line}");
             }
             for s in &unattached {
                 let _ = writeln!(out, "    #   {}", s.line);
@@ -173,6 +227,9 @@ pub fn manifest_text(d: &Deployment) -> String {
                 _ => {}
             }
         }
+    }
+    if !d.inferred.is_empty() {
+        unclassified_blocks(&mut out, d, "  # ");
     }
     // Files meant for an environment no file names: a commented block that declares it.
     let mut missing: Vec<&str> = d
@@ -214,6 +271,44 @@ pub fn manifest_text(d: &Deployment) -> String {
          #   runbooks: {{outage: docs/runbooks/outage.md}}  # where are the runbooks?"
     );
     out
+}
+
+/// Each deployed stage whose name says nothing of its kind, as a commented environment whose
+/// lines read back once `prefix`'s `# ` is taken off.
+fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
+    let services: Vec<&str> = d
+        .artefacts
+        .iter()
+        .filter(|a| {
+            a.kind == liftoff::model::ArtefactKind::Serverless
+                && !liftoff::sources::serverless::is_compose(&a.path)
+                && liftoff::sources::development_only(&a.path).is_none()
+        })
+        .map(|a| a.path.as_str())
+        .collect();
+    // Inside `environments:` when it has entries, else under a commented `environments:`.
+    let indent = if prefix.starts_with(' ') { "" } else { "  " };
+    for stage in &d.unclassified_stages {
+        let name = yaml_scalar(&stage.stage);
+        let _ = writeln!(
+            out,
+            "{prefix}{indent}{name}:{}# deployed as stage `{}`: is it staging, qa or development?",
+            " ".repeat(27usize.saturating_sub(name.len())),
+            stage.stage
+        );
+        let _ = writeln!(
+            out,
+            "{prefix}{indent}  kind: staging\n{prefix}{indent}  sources:"
+        );
+        for path in &services {
+            let _ = writeln!(
+                out,
+                "{prefix}{indent}    - {{serverless: {}, stage: {}}}",
+                liftoff::model::flow_scalar(path),
+                liftoff::model::flow_scalar(&stage.stage)
+            );
+        }
+    }
 }
 
 /// A YAML plain scalar when that reads back as the same string, else a quoted one.

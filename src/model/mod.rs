@@ -338,6 +338,10 @@ pub struct UnclassifiedStage {
     pub from: Vec<String>,
 }
 
+/// What the reports say of deployed stages whose names do not tell their kind.
+pub const UNCLASSIFIED_STAGES: &str =
+    "stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml)";
+
 /// What the reports say at the top when no environment is named.
 pub const JUDGED_AS_PRODUCTION: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
 
@@ -350,8 +354,34 @@ pub struct InferredEnvironment {
     pub from: Vec<String>,
     /// The serverless stage it is deployed as, as the pipeline or serverless.yml spells it
     /// (`prod` for production), when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "no_stated_stage")]
     pub stage: Option<String>,
+    /// The serverless services its stage is deployed for, when the pipelines and files say
+    /// (`api` for `api/serverless.yml`, `stack/**` for every service a compose file there
+    /// deploys); `None`: every one.
+    #[serde(skip)]
+    pub serverless: Option<Vec<String>>,
+}
+
+/// No stage, or one no file states (a CI variable's, marked by the serverless reader).
+fn no_stated_stage(stage: &Option<String>) -> bool {
+    stage.as_deref().is_none_or(|s| s.starts_with('\u{1}'))
+}
+
+impl InferredEnvironment {
+    /// Whether its serverless stage deploys the serverless.yml at `path` (every one when the
+    /// pipelines do not say which).
+    pub fn deploys_serverless(&self, path: &str) -> bool {
+        let Some(services) = &self.serverless else {
+            return true;
+        };
+        let folder = path.rsplit_once('/').map_or(".", |(d, _)| d);
+        services.iter().any(|s| match s.strip_suffix("/**") {
+            Some(".") => true,
+            Some(tree) => folder == tree || folder.starts_with(&format!("{tree}/")),
+            None => s == folder,
+        })
+    }
 }
 
 /// A `sources:` entry that would read a file liftoff had to leave.
@@ -591,6 +621,9 @@ pub struct Component {
 pub struct LogRetention {
     /// Days, or `None` when nothing sets it and the logs are kept forever.
     pub days: Option<Fact<u32>>,
+    /// It is set, to a value known only at deploy time (`${self:custom.x.${sls:stage}}` for a
+    /// stage a CI variable sets, `${ssm:...}`): neither a number nor "forever".
+    pub unresolved: bool,
     /// Where the setting is written, or would be (`provider` in serverless.yml).
     pub origin: Origin,
     /// The target that owns the setting when it is shared (`serverless:<service>` for

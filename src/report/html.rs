@@ -192,6 +192,19 @@ pub fn to_html(a: &Assessment) -> String {
             )
         );
     }
+    if !a.unclassified_stages.is_empty() {
+        let stages: Vec<&str> = a
+            .unclassified_stages
+            .iter()
+            .map(|s| s.stage.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\">{}: {}</p>",
+            escape(crate::model::UNCLASSIFIED_STAGES),
+            escape(&stages.join(", "))
+        );
+    }
     out.push_str("<div class=\"stages\">");
     for v in stage_verdicts(a) {
         let stage = v.stage;

@@ -52,6 +52,8 @@ pub struct Function {
     pub log_retention_days: Option<Fact<u32>>,
     /// The function sets `logRetentionInDays` itself (else it is the provider's, or nobody's).
     pub own_log_retention: bool,
+    /// `logRetentionInDays` is written, but its value is unknown until deploy.
+    pub log_retention_unresolved: bool,
 }
 
 /// What AWS runs for a function.
@@ -65,6 +67,10 @@ pub enum Package {
 }
 
 const UNKNOWN: char = '\u{1}';
+
+/// The stage of a deploy whose `--stage` comes from outside the repository (a CI variable):
+/// every value that depends on it is unknown, never read for a guessed stage.
+pub const UNKNOWN_STAGE: &str = "\u{1}stage\u{1}";
 
 struct Resolver<'a> {
     root: &'a Node,
@@ -107,9 +113,12 @@ impl Resolver<'_> {
             Some((m, f)) => (m.trim(), Some(f.trim())),
             None => (expr.trim(), None),
         };
-        let value = if main.contains(UNKNOWN) {
-            None
-        } else if let Some(path) = main.strip_prefix("self:") {
+        // A reference built from an unknown value (`custom.x.${sls:stage}` for a stage a CI
+        // variable sets) could name anything: its fallback is not its value.
+        if main.contains(UNKNOWN) {
+            return None;
+        }
+        let value = if let Some(path) = main.strip_prefix("self:") {
             self.lookup(path)
                 .and_then(|n| n.as_str())
                 .and_then(|t| self.resolve(t, depth + 1))
@@ -326,7 +335,11 @@ pub fn read(
         .unwrap_or_else(|| "service".into());
     let mut app = App {
         service,
-        stage,
+        stage: if stage == UNKNOWN_STAGE {
+            "unknown".to_string()
+        } else {
+            stage
+        },
         provider: provider.map(|p| doc.location(p)),
         ..App::default()
     };
@@ -440,13 +453,13 @@ fn read_function(
                 .and_then(fact_text),
         ),
     };
-    let log_retention_days = function
+    let log_retention_node = function
         .get("logRetentionInDays")
-        .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")))
-        .and_then(|n| {
-            let days = r.text(n)?.parse().ok()?;
-            Some(Fact::new(days, Origin::Artefact(doc.location(n))))
-        });
+        .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")));
+    let log_retention_days = log_retention_node.and_then(|n| {
+        let days = r.text(n)?.parse().ok()?;
+        Some(Fact::new(days, Origin::Artefact(doc.location(n))))
+    });
     let mut out = Function {
         name: name.to_string(),
         location: doc.location(key),
@@ -455,6 +468,7 @@ fn read_function(
         package,
         log_retention_days,
         own_log_retention: function.get("logRetentionInDays").is_some(),
+        log_retention_unresolved: log_retention_node.is_some_and(|n| r.text(n).is_none()),
     };
     if let Some(url) = function.get("url") {
         let iam = url

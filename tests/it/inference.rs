@@ -168,10 +168,16 @@ fn gitlab_ci_jobs_deploy_their_variables_stage_through_templates_and_includes() 
     assert_eq!(
         inferred(&report),
         pairs(&[
+            ("pre-production", "staging"),
             ("production", "production"),
             ("staging", "staging"),
             ("uat", "staging"),
         ])
+    );
+    // `--stage $CI_COMMIT_REF_NAME` in a job that runs `only: [preprod]`.
+    assert_eq!(
+        from(&report, "pre-production"),
+        vec![".gitlab-ci.yml:44 (job `deploy-rehearsal` deploys stage `preprod`)"]
     );
     // The script is in an included file's template; the stage in the job's variables.
     assert_eq!(
@@ -235,6 +241,16 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
             ("read", "read for production (stage production)")
         );
     }
+    let markdown = printed(&fixture("sls-compose"), "markdown");
+    assert!(
+        markdown.contains("> stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml): `main`, `val`"),
+        "{markdown}"
+    );
+    let html = printed(&fixture("sls-compose"), "html");
+    assert!(
+        html.contains("declare them in liftoff.yaml): main, val</p>"),
+        "{html}"
+    );
     assert_eq!(
         file(&report, "serverless-compose.yml"),
         (
@@ -560,4 +576,165 @@ fn diff_without_a_manifest_compares_inferred_environments_by_any_spelling() {
         "{said}"
     );
     assert!(!said.contains("liftoff.yaml:"), "{said}");
+}
+
+#[test]
+fn a_stage_deployed_from_one_service_folder_is_not_read_for_the_others() {
+    let (_, report) = check(&fixture("gha-monorepo"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development"), ("production", "production")])
+    );
+    // `defaults.run.working-directory: services/api` then `sls deploy --stage prod`.
+    assert_eq!(
+        file(&report, "services/api/serverless.yml"),
+        ("read", "read for production (stage prod)")
+    );
+    // `cd services/experiments` then `sls deploy --stage dev`: never production's.
+    let (status, reason) = file(&report, "services/experiments/serverless.yml");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("services/experiments to development; services/api to production"),
+        "{reason}"
+    );
+    assert!(
+        !report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["environment"] == "production"
+                && r["target"].as_str().unwrap_or("").contains("playground")),
+        "the sandbox's public function URL is not a production finding"
+    );
+}
+
+#[test]
+fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_values() {
+    for name in ["gha-serverless", "gha-monorepo"] {
+        let dir = copy_of(name);
+        let (_, before) = check(dir.path(), &[]);
+        liftoff().arg("init").arg(dir.path()).assert().code(0);
+        let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+        let expected = match name {
+            "gha-serverless" => "      - {serverless: serverless.yml, stage: prod}\n",
+            _ => "      - {serverless: services/api/serverless.yml, stage: prod}\n",
+        };
+        assert!(text.contains(expected), "{name}:\n{text}");
+        let (_, after) = check(dir.path(), &[]);
+        assert_eq!(
+            results(&after, "monitoring.log-retention", "production"),
+            results(&before, "monitoring.log-retention", "production"),
+            "{name}"
+        );
+    }
+    // The sandbox stays development's once declared.
+    let dir = copy_of("gha-monorepo");
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let (_, report) = check(dir.path(), &[]);
+    assert_eq!(
+        file(&report, "services/experiments/serverless.yml"),
+        ("read", "read for development (stage dev)")
+    );
+}
+
+#[test]
+fn pipelines_with_cycles_and_odd_shapes_end_and_name_nothing_they_do_not_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::create_dir_all(root.join("ci")).unwrap();
+    std::fs::write(
+        root.join("serverless.yml"),
+        "service: s\nprovider: {name: aws, runtime: nodejs20.x}\nfunctions: {f: {handler: h.f}}\n",
+    )
+    .unwrap();
+    // Variables that name each other, a stage from a secret, jobs of the wrong shape.
+    std::fs::write(
+        root.join(".github/workflows/deploy.yml"),
+        "on: [push]\nenv: {A: $B, B: $A}\njobs:\n  odd: [1, 2]\n  scalar: yes\n  loop:\n    steps:\n      - run: sls deploy --stage $A\n      - run: sls deploy --stage ${{ secrets.STAGE }}\n      - run: sls deploy --stage ${{ fromJSON(vars.STAGES)[0] }}\n      - run: npm run deploy\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        "{\"scripts\": {\"deploy\": \"npm run deploy\"}}",
+    )
+    .unwrap();
+    // Includes and templates that extend each other.
+    std::fs::write(
+        root.join(".gitlab-ci.yml"),
+        "include: [ci/a.yml]\n.a: {extends: .b}\n.b: {extends: .a}\njob:\n  extends: .a\n  script: [sls deploy --stage $STAGE]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("ci/a.yml"),
+        "include: [{local: .gitlab-ci.yml}, {local: ci/a.yml}]\n",
+    )
+    .unwrap();
+    let (code, report) = check(root, &[]);
+    assert!(code == 0 || code == 1, "{code}");
+    // Nothing states a stage: the one serverless.yml is judged as production.
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert!(report["judged_as_production"].is_object());
+}
+
+#[test]
+fn a_stage_a_ci_variable_sets_is_unknown_and_its_values_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+    std::fs::write(
+        root.join("serverless.yml"),
+        "service: alerts\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  logRetentionInDays: ${self:custom.retention.${sls:stage}, 200}\ncustom:\n  note: stage-keyed values live in SSM\nfunctions:\n  send: {handler: h.send}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".github/workflows/deploy.yml"),
+        "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    environment: production\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx sls deploy --stage ${{ vars.STAGE }}\n",
+    )
+    .unwrap();
+    let (_, report) = check(root, &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    assert!(report["inferred_environments"][0]["stage"].is_null());
+    assert_eq!(
+        file(&report, "serverless.yml"),
+        ("read", "read for production (stage unknown)")
+    );
+    // The fallback `200` is not the value for a stage nobody states, nor is it "forever".
+    assert_eq!(
+        results(&report, "monitoring.log-retention", "production"),
+        vec![(
+            "fail",
+            "not evidenced: declare `monitoring.log_retention_days` in liftoff.yaml or provide a `logRetentionInDays` whose value the files state"
+        )]
+    );
+    liftoff().arg("init").arg(root).assert().code(0);
+    let text = std::fs::read_to_string(root.join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains("# its pipeline deploys a serverless stage a CI variable sets"),
+        "{text}"
+    );
+}
+
+#[test]
+fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back() {
+    let dir = copy_of("sls-compose");
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+    let block = "  # val:                        # deployed as stage `val`: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {serverless: api/serverless.yml, stage: val}\n  #     - {serverless: worker/serverless.yml, stage: val}\n";
+    assert!(text.contains(block), "{text}");
+    let uncommented: String = block.lines().map(|l| format!("  {}\n", &l[4..])).collect();
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        text.replace(block, &uncommented),
+    )
+    .unwrap();
+    let (code, report) = check(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        file(&report, "api/serverless.yml"),
+        (
+            "read",
+            "read for production (stage production), val (stage val)"
+        )
+    );
 }

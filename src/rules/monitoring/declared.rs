@@ -93,6 +93,13 @@ impl Rule for LogRetention {
                 };
                 let finding = match &retention.days {
                     Some(days) => judge(u64::from(days.value), target).at(&days.origin),
+                    // Written, but its value is known only at deploy: not "forever".
+                    None if retention.unresolved => Finding::not_evidenced(
+                        target,
+                        "`monitoring.log_retention_days`",
+                        "a `logRetentionInDays` whose value the files state",
+                    )
+                    .at(&retention.origin),
                     None => Finding::fail(
                         target,
                         "no `logRetentionInDays`: the framework's log groups keep logs forever (set it under `provider`)",

@@ -49,17 +49,16 @@ impl Reader for Serverless {
                 .collect();
             for env in &cx.deployment.environments {
                 let stage = if declarations.is_empty() {
+                    // The stage as the pipeline or the file spells it (`prod`), else the name.
+                    let inferred = cx.deployment.inferred.iter().find(|i| i.name == env.name);
+                    let spelled = inferred.and_then(|i| i.stage.clone());
+                    // A stage the pipelines deploy only for some services is not this one's.
+                    let this_service =
+                        inferred.is_none_or(|i| i.deploys_serverless(&artefact.path));
                     let for_env = match &artefact.environment {
                         Some(own) => own == &env.name,
-                        None => deployed.contains(&env.name),
+                        None => deployed.contains(&env.name) && this_service,
                     };
-                    // The stage as the pipeline or the file spells it (`prod`), else the name.
-                    let spelled = cx
-                        .deployment
-                        .inferred
-                        .iter()
-                        .find(|i| i.name == env.name)
-                        .and_then(|i| i.stage.clone());
                     // Judged as production with no stage named anywhere: read as `sls deploy`
                     // with no `--stage` deploys it, with the file's own default stage.
                     let judged = !cx.deployment.judged_as_production.is_empty();
@@ -108,8 +107,24 @@ impl Reader for Serverless {
                 }
             }
         }
+        let restricted: Vec<String> = cx
+            .deployment
+            .inferred
+            .iter()
+            .filter_map(|i| {
+                let services = i.serverless.as_ref()?;
+                Some(format!("{} to {}", services.join(", "), i.name))
+            })
+            .collect();
         cx.mark_per_environment(ArtefactKind::Serverless, &used, "read for", |_| {
-            "no deployed (production, staging or qa) environment to read it for: declare it under an environment with its `stage`".to_string()
+            if restricted.is_empty() {
+                "no deployed (production, staging or qa) environment to read it for: declare it under an environment with its `stage`".to_string()
+            } else {
+                format!(
+                    "no pipeline deploys this service to a production, staging or qa stage (they deploy {}): declare it under an environment with its `stage` if one does",
+                    restricted.join("; ")
+                )
+            }
         });
         Ok(())
     }
@@ -145,6 +160,7 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             }
         }
         c.log_retention = Some(crate::model::LogRetention {
+            unresolved: function.log_retention_unresolved,
             shared_by: (!function.own_log_retention).then(|| format!("serverless:{}", app.service)),
             days: function.log_retention_days.clone(),
             origin: function

@@ -5,6 +5,7 @@
 
 pub mod cloud;
 pub mod env_names;
+pub mod hosting;
 pub mod live;
 pub mod maintenance;
 mod provenance;
@@ -322,6 +323,9 @@ pub struct Deployment {
     pub inferred: Vec<InferredEnvironment>,
     /// `sources:` lines that would let liftoff read files it could not attach.
     pub suggestions: Vec<SourceSuggestion>,
+    /// Whether production runs on servers of the team's own or on managed services only, worked
+    /// out once from every file read.
+    pub hosting: hosting::Hosting,
 }
 
 /// An environment found in the paths of the deployment files (there being no liftoff.yaml).

@@ -52,6 +52,8 @@ pub struct Function {
     pub log_retention_days: Option<Fact<u32>>,
     /// The function sets `logRetentionInDays` itself (else it is the provider's, or nobody's).
     pub own_log_retention: bool,
+    /// Where the function is attached to a VPC (its own `vpc`, else the provider's).
+    pub vpc: Option<Location>,
 }
 
 /// What AWS runs for a function.
@@ -333,6 +335,13 @@ fn read_function(
         package,
         log_retention_days,
         own_log_retention: function.get("logRetentionInDays").is_some(),
+        vpc: function
+            .get("vpc")
+            .or_else(|| provider.and_then(|p| p.get("vpc")))
+            .filter(|v| {
+                matches!(v.value, Value::Map(_)) || r.text(v).is_some_and(|t| !t.is_empty())
+            })
+            .map(|v| doc.location(v)),
     };
     if let Some(url) = function.get("url") {
         let iam = url

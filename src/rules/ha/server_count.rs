@@ -40,6 +40,7 @@ impl Rule for ServerCount {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let table: Vec<(serde_json::Value, u32)> = cx.param("servers_by_population")?;
         let Some(population) = &cx.model.data.population else {
             return Ok(vec![Finding::not_applicable(

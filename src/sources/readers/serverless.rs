@@ -117,6 +117,12 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
                 .or_else(|| app.provider.clone().map(Origin::Artefact))
                 .unwrap_or_else(|| Origin::Artefact(function.location.clone())),
         });
+        if let Some(vpc) = &function.vpc {
+            c.subnet = Some(Fact::new(
+                "a VPC".to_string(),
+                Origin::Artefact(vpc.clone()),
+            ));
+        }
         let mut settings = app.settings.clone();
         settings.extend(function.settings.iter().cloned());
         c.settings = settings;

@@ -118,6 +118,9 @@ pub enum ComponentKind {
     /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
     /// the service and serves no user.
     Monitoring,
+    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express): operators use it to
+    /// reach a data store, users never should.
+    Admin,
 }
 
 impl ComponentKind {
@@ -137,6 +140,7 @@ impl ComponentKind {
             ComponentKind::Cdn => "cdn",
             ComponentKind::Job => "job",
             ComponentKind::Monitoring => "monitoring",
+            ComponentKind::Admin => "admin",
         }
     }
 
@@ -531,6 +535,8 @@ pub struct Component {
     /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
     /// a missing setting belongs.
     pub log_retention: Option<LogRetention>,
+    /// The folder of this repository its image is built from (compose `build:`), when it is.
+    pub built_from: Option<Fact<String>>,
     /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
     /// of one replica set); the cluster is judged once, on its first member.
     pub cluster_members: Option<Fact<u32>>,
@@ -581,6 +587,7 @@ impl Component {
             artefact_target: None,
             runtime: None,
             log_retention: None,
+            built_from: None,
             cluster_members: None,
         }
     }

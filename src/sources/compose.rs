@@ -32,6 +32,8 @@ pub struct Service {
     pub restart: Option<Fact<String>>,
     /// `entrypoint`, when the service overrides the image's.
     pub entrypoint: Option<Fact<String>>,
+    /// `build`: the folder the image is built from (`build: ./app`, `build: {context: .}`).
+    pub build: Option<Fact<String>>,
 }
 
 /// A compose project: its services in file order.
@@ -416,6 +418,11 @@ fn read_service(
     service.image = node.get("image").map(|n| text_of(doc, n, known));
     service.command = node.get("command").map(|n| text_of(doc, n, known));
     service.entrypoint = node.get("entrypoint").map(|n| text_of(doc, n, known));
+    service.build = node.get("build").map(|b| match b.get("context") {
+        Some(context) => text_of(doc, context, known),
+        None if b.as_str().is_some() => text_of(doc, b, known),
+        None => Fact::new(".".to_string(), Origin::Artefact(doc.location(b))),
+    });
     let replicas = node
         .get("deploy")
         .and_then(|d| d.get("replicas"))
@@ -687,6 +694,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.healthcheck = service.healthcheck.or(existing.healthcheck.take());
                 existing.restart = service.restart.or(existing.restart.take());
                 existing.entrypoint = service.entrypoint.or(existing.entrypoint.take());
+                existing.build = service.build.or(existing.build.take());
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -836,7 +844,20 @@ const SERVERS: [(&str, crate::model::ComponentKind); 9] = [
 ];
 
 /// Observability tools: they watch the service and serve no user.
-const MONITORING: [&str; 18] = [
+const MONITORING: [&str; 31] = [
+    "flower",
+    "celery-flower",
+    "uptime-kuma",
+    "netdata",
+    "dozzle",
+    "telegraf",
+    "statsd",
+    "graphite",
+    "victoriametrics",
+    "tempo",
+    "mimir",
+    "elastalert",
+    "zipkin",
     "prometheus",
     "grafana",
     "kibana",
@@ -855,6 +876,21 @@ const MONITORING: [&str; 18] = [
     "opentelemetry-collector",
     "loki",
     "promtail",
+];
+
+/// Administration tools: web consoles onto a data store or the host, for operators only.
+const ADMIN: [&str; 11] = [
+    "pgadmin",
+    "pgadmin4",
+    "adminer",
+    "phpmyadmin",
+    "mongo-express",
+    "redis-commander",
+    "redisinsight",
+    "portainer",
+    "kafka-ui",
+    "kafdrop",
+    "cloudbeaver",
 ];
 
 /// The programs a command runs, in order: through `sh -c "a && b"`, `exec`, and leading
@@ -959,9 +995,23 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
             })
     };
     let image = lower_image(service);
-    if named(&repository_of(&image))
-        || (image.is_empty() && named(&service.name.to_ascii_lowercase()))
-    {
+    // A service built here (`build:`) names its image for the local build: its name says more.
+    let by_name = image.is_empty() || service.build.is_some();
+    let name = service.name.to_ascii_lowercase();
+    let admin = |text: &str| {
+        ADMIN.iter().any(|m| {
+            text == *m || text.starts_with(&format!("{m}-")) || text.starts_with(&format!("{m}:"))
+        })
+    };
+    if admin(&repository_of(&image)) || (by_name && admin(&name)) {
+        return K::Admin;
+    }
+    // `celery -A app flower` is Celery's monitoring UI, not a worker.
+    let flower = service.command.as_ref().is_some_and(|c| {
+        let lower = c.value.to_ascii_lowercase();
+        lower.split_whitespace().any(|w| w == "flower")
+    });
+    if flower || named(&repository_of(&image)) || (by_name && named(&name)) {
         return K::Monitoring;
     }
     kind_from_image(service)

@@ -174,3 +174,76 @@ fn a_server_of_the_teams_own_brings_the_server_rules_back() {
     assert_eq!(only(&r, "capacity.disk-alerts").0, "fail");
     assert_eq!(only(&r, "security.vpn").0, "fail");
 }
+
+/// `(target, status, message)` of `rule`, targets shortened to the compose service.
+fn by_service(report: &Value, rule: &str) -> Vec<(String, String, String)> {
+    results(report, rule)
+        .into_iter()
+        .map(|(t, s, m)| (t.rsplit('#').next().unwrap_or(&t).to_string(), s, m))
+        .collect()
+}
+
+#[test]
+fn images_built_from_the_repository_are_the_commits_code_not_a_moving_tag() {
+    let r = report(&fixture("compose-local"));
+    let images = by_service(&r, "env.production-dev-images");
+    for service in ["app", "worker", "flower"] {
+        let (_, status, message) = images.iter().find(|(t, ..)| t == service).unwrap();
+        assert_eq!(status, "pass", "{service}: {message}");
+        assert!(
+            message.starts_with("built from `.` of this repository (`casework/app:latest`"),
+            "{message}"
+        );
+    }
+    // A build pushed to a registry under a moving tag is pulled by that tag elsewhere.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("compose-local/docker-compose.production.yml"))
+        .unwrap()
+        .replace(
+            "    build: .\n    image: casework/app:latest\n    command: gunicorn",
+            "    build: .\n    image: registry.example.org/casework/app:latest\n    command: gunicorn",
+        );
+    std::fs::write(dir.path().join("docker-compose.production.yml"), &text).unwrap();
+    let r = report(dir.path());
+    let images = by_service(&r, "env.production-dev-images");
+    let (_, status, message) = images.iter().find(|(t, ..)| t == "app").unwrap();
+    assert_eq!(status, "fail", "{message}");
+    assert!(message.contains("moving `latest` tag"), "{message}");
+    // Waived like any failure.
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: casework\nenvironments:\n  production:\n    kind: production\n    sources: [{compose: docker-compose.production.yml}]\n\
+         waivers:\n  - {rule: env.production-dev-images, target: \"*#app\", reason: CI deploys by digest, owner: ops@example.org, expires: 2027-03-01}\n",
+    )
+    .unwrap();
+    let r = report(dir.path());
+    let images = by_service(&r, "env.production-dev-images");
+    let (_, status, message) = images.iter().find(|(t, ..)| t == "app").unwrap();
+    assert_eq!(status, "waived", "{message}");
+}
+
+#[test]
+fn monitoring_and_admin_tools_are_not_a_web_tier() {
+    let r = report(&fixture("compose-local"));
+    let web: Vec<String> = by_service(&r, "ha.web-redundancy")
+        .into_iter()
+        .map(|(t, s, _)| format!("{t} {s}"))
+        .collect();
+    assert_eq!(
+        web,
+        ["app fail"],
+        "Flower, Grafana and pgAdmin are not judged"
+    );
+    // An admin console published on every interface is an internal service exposed.
+    let exposed: Vec<(String, String, String)> =
+        by_service(&r, "security.internal-behind-firewall")
+            .into_iter()
+            .filter(|(t, ..)| t != "deployment")
+            .collect();
+    assert_eq!(exposed.len(), 1, "{exposed:?}");
+    assert_eq!(exposed[0].0, "pgadmin");
+    assert_eq!(
+        exposed[0].2,
+        "internal admin `pgadmin` is reachable from outside"
+    );
+}

@@ -315,6 +315,9 @@ fn apply_compose(
         if let Some(image) = &service.image {
             set_image(c, image);
         }
+        if let Some(build) = &service.build {
+            c.built_from = Some(build.clone());
+        }
         c.instances = Some(match &service.replicas {
             Some(r) => r.clone(),
             None => Fact::new(
@@ -342,7 +345,8 @@ fn apply_compose(
         }
         c.settings = service.settings.clone();
         c.published = service.ports.clone();
-        if c.kind().is_backing_service() {
+        // Backing services and admin consoles are for the system and its operators only.
+        if c.kind().is_backing_service() || c.kind() == crate::model::ComponentKind::Admin {
             c.public = Some(
                 match service
                     .ports

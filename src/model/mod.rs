@@ -535,6 +535,9 @@ pub struct Component {
     /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
     /// a missing setting belongs.
     pub log_retention: Option<LogRetention>,
+    /// What lets anyone connect to this data store without credentials (`--protected-mode no`
+    /// and no password, MongoDB without a root user), and what leaves it reachable.
+    pub open_access: Option<Fact<String>>,
     /// The folder of this repository its image is built from (compose `build:`), when it is.
     pub built_from: Option<Fact<String>>,
     /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
@@ -588,6 +591,7 @@ impl Component {
             runtime: None,
             log_retention: None,
             built_from: None,
+            open_access: None,
             cluster_members: None,
         }
     }

@@ -1122,6 +1122,73 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
     }
 }
 
+/// What lets anyone connect to a data store without credentials, judged from its image, command
+/// and settings: Redis or Valkey told to drop protected mode or to allow an empty password with
+/// none set, MongoDB with neither a root user nor `--auth`, Elasticsearch or OpenSearch with
+/// their security switched off. `None` when nothing says it is open.
+pub fn open_access(image: &str, command: &str, settings: &[Setting]) -> Option<String> {
+    let setting = |name: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    };
+    let literal = |name: &str| match setting(name).map(|s| &s.value) {
+        Some(SettingValue::Literal(v)) => Some(v.to_ascii_lowercase()),
+        _ => None,
+    };
+    let set = |name: &str| setting(name).is_some_and(|s| !matches!(s.value, SettingValue::Empty));
+    let repository = repository_of(&image.to_ascii_lowercase());
+    let command = command.to_ascii_lowercase();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let runs = |program: &str| {
+        repository.starts_with(program) || programs(&command).iter().any(|p| p.starts_with(program))
+    };
+    if runs("redis") || runs("valkey") {
+        let password = words.contains(&"--requirepass")
+            || ["REDIS_PASSWORD", "VALKEY_PASSWORD", "REDIS_PASSWORD_FILE"]
+                .iter()
+                .any(|n| set(n));
+        if password {
+            return None;
+        }
+        let unprotected = words
+            .windows(2)
+            .any(|w| w[0] == "--protected-mode" && w[1] == "no");
+        if unprotected {
+            return Some("it runs with `--protected-mode no` and no password".into());
+        }
+        if literal("ALLOW_EMPTY_PASSWORD").is_some_and(|v| v == "yes" || v == "true") {
+            return Some("`ALLOW_EMPTY_PASSWORD=yes` and no password is set".into());
+        }
+        return None;
+    }
+    if repository == "mongo" || repository == "mongodb" || repository.starts_with("mongodb-") {
+        let auth = words.iter().any(|w| *w == "--auth" || *w == "--keyfile")
+            || [
+                "MONGO_INITDB_ROOT_PASSWORD",
+                "MONGO_INITDB_ROOT_PASSWORD_FILE",
+                "MONGODB_ROOT_PASSWORD",
+            ]
+            .iter()
+            .any(|n| set(n));
+        return (!auth).then(|| {
+            "MongoDB starts without authentication: no root password and no `--auth`".to_string()
+        });
+    }
+    if runs("elasticsearch") || runs("opensearch") {
+        if literal("xpack.security.enabled").is_some_and(|v| v == "false") {
+            return Some("`xpack.security.enabled=false` switches authentication off".into());
+        }
+        if literal("DISABLE_SECURITY_PLUGIN").is_some_and(|v| v == "true")
+            || literal("plugins.security.disabled").is_some_and(|v| v == "true")
+        {
+            return Some("the security plugin is disabled, so no one has to log in".into());
+        }
+    }
+    None
+}
+
 /// The engine (`postgres`) and version (`16.4`) an image names.
 pub fn engine_and_version(image: &str) -> (Option<String>, Option<String>) {
     let without_digest = image.split('@').next().unwrap_or(image);

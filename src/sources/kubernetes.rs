@@ -49,6 +49,8 @@ pub struct Objects {
     pub config_maps: BTreeMap<String, Vec<(String, String, Location)>>,
     /// Secrets with literal values: (secret name, key, location). Values are dropped.
     pub literal_secrets: Vec<(String, String, Location)>,
+    /// NetworkPolicies: the labels their `podSelector` matches (empty: every pod).
+    pub network_policies: Vec<(BTreeMap<String, String>, Location)>,
 }
 
 /// Whether text is a Helm template rather than plain YAML.
@@ -106,6 +108,17 @@ pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), Inp
                     selector,
                     location: doc.location(root),
                 });
+            }
+            "NetworkPolicy" => {
+                let selector = root
+                    .get("spec")
+                    .and_then(|s| s.get("podSelector"))
+                    .and_then(|p| p.get("matchLabels"))
+                    .map(string_map)
+                    .unwrap_or_default();
+                objects
+                    .network_policies
+                    .push((selector, doc.location(root)));
             }
             "HorizontalPodAutoscaler" => {
                 let spec = root.get("spec");

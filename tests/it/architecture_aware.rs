@@ -110,6 +110,17 @@ fn a_terraform_service_of_managed_services_is_not_asked_about_servers_or_a_netwo
 }
 
 #[test]
+fn a_dynamic_vpc_block_over_nothing_places_no_function_in_a_vpc() {
+    // Found in NHSDigital/NRLF: the module's `vpc_config` is written for callers that pass a VPC.
+    let r = report(&fixture("serverless-dynamic-vpc"));
+    for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
+        let (status, message) = only(&r, rule);
+        assert_eq!(status, "not-applicable", "{rule}: {message}");
+        assert!(message.contains("(Lambda, DynamoDB)"), "{rule}: {message}");
+    }
+}
+
+#[test]
 fn a_serverless_framework_service_is_not_asked_about_servers_or_a_network() {
     let r = report(&fixture("serverless-yml"));
     for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
@@ -246,4 +257,168 @@ fn monitoring_and_admin_tools_are_not_a_web_tier() {
         exposed[0].2,
         "internal admin `pgadmin` is reachable from outside"
     );
+}
+
+#[test]
+fn an_aurora_cluster_of_one_instance_has_no_standby() {
+    let r = report(&fixture("aurora-single"));
+    let (status, message) = only(&r, "ha.db-replica");
+    assert_eq!(status, "fail");
+    assert_eq!(
+        message,
+        "one instance (`aws_rds_cluster_instance.cases[0]`): no other instance to fail over to"
+    );
+    let r = report(&fixture("aurora-pair"));
+    assert_eq!(
+        only(&r, "ha.db-replica"),
+        (
+            "pass".to_string(),
+            "2 instances: another instance takes over when the writer fails".to_string()
+        )
+    );
+    // Waived by a comment on the cluster, like any Terraform finding.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("aurora-single"), dir.path());
+    let main = dir.path().join("terraform/production/main.tf");
+    let text = std::fs::read_to_string(&main).unwrap().replace(
+        "resource \"aws_rds_cluster\" \"cases\" {",
+        "# liftoff:ignore ha.db-replica -- a restore from snapshot meets the RTO (ADR-7)\nresource \"aws_rds_cluster\" \"cases\" {",
+    );
+    std::fs::write(&main, text).unwrap();
+    assert_eq!(only(&report(dir.path()), "ha.db-replica").0, "waived");
+}
+
+#[test]
+fn a_backup_host_is_not_an_application_server() {
+    let r = report(&fixture("inventory-backup"));
+    let (status, message) = only(&r, "ha.server-count");
+    assert_eq!(status, "fail", "two application hosts for three needed");
+    assert_eq!(
+        message,
+        "2 application servers, but a population of 45000000 needs 3 (backup host `reg-backup-01` not counted)"
+    );
+    // The host's own name says it too, in a group that does not.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("inventory-backup"), dir.path());
+    let inventory = dir.path().join("inventory/production.ini");
+    std::fs::write(
+        &inventory,
+        "[app]\nreg-app-01\nreg-app-02\nreg-app-03\n\n[storage]\ndr-01.example.org\n",
+    )
+    .unwrap();
+    let (status, message) = only(&report(dir.path()), "ha.server-count");
+    assert_eq!(status, "pass", "{message}");
+    assert!(
+        message.ends_with("(backup host `dr-01.example.org` not counted)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_database_a_file_runs_once_is_a_single_instance() {
+    let r = report(&fixture("compose-open-stores"));
+    let replica = by_service(&r, "ha.db-replica");
+    for (service, status, message) in &replica {
+        assert_eq!(status, "fail", "{service}");
+        assert_eq!(
+            message,
+            "runs a single instance and nothing replicates it: no standby to take over"
+        );
+    }
+    let r = report(&fixture("k8s-open-stores"));
+    let all = results(&r, "ha.db-replica");
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].1, "fail");
+    let location = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "ha.db-replica")
+        .map(|x| x["location"]["path"].as_str().unwrap().to_string());
+    assert_eq!(location.as_deref(), Some("production/stores.yaml"));
+}
+
+#[test]
+fn data_stores_that_accept_anyone_fail_db_not_public() {
+    let r = report(&fixture("compose-open-stores"));
+    let judged: Vec<(String, String)> = by_service(&r, "security.db-not-public")
+        .into_iter()
+        .map(|(t, s, m)| (t, format!("{s}: {m}")))
+        .collect();
+    let of = |service: &str| {
+        judged
+            .iter()
+            .find(|(t, _)| t == service)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        of("cache"),
+        "fail: accepts anyone who connects: it runs with `--protected-mode no` and no password, and port 6379 is published on the host"
+    );
+    assert_eq!(
+        of("sessions"),
+        "fail: accepts anyone who connects: `ALLOW_EMPTY_PASSWORD=yes` and no password is set"
+    );
+    assert_eq!(
+        of("documents"),
+        "fail: accepts anyone who connects: MongoDB starts without authentication: no root password and no `--auth`"
+    );
+    assert_eq!(
+        of("search"),
+        "fail: accepts anyone who connects: `xpack.security.enabled=false` switches authentication off"
+    );
+    assert_eq!(
+        of("queue-cache"),
+        "pass: not publicly accessible",
+        "a password guards it"
+    );
+    assert_eq!(of("db"), "pass: not publicly accessible");
+
+    let r = report(&fixture("k8s-open-stores"));
+    let redis = results(&r, "security.db-not-public")
+        .into_iter()
+        .find(|(t, ..)| t.ends_with("/redis"))
+        .unwrap();
+    assert_eq!(redis.1, "fail");
+    assert!(
+        redis
+            .2
+            .ends_with("and no NetworkPolicy in the files read limits who reaches it"),
+        "{}",
+        redis.2
+    );
+    // A NetworkPolicy around it removes the "more so", not the failure.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("k8s-open-stores"), dir.path());
+    std::fs::write(
+        dir.path().join("production/policy.yaml"),
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: redis-clients}\nspec:\n  podSelector: {matchLabels: {app: redis}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: reports}}}]}]\n",
+    )
+    .unwrap();
+    let r = report(dir.path());
+    let redis = results(&r, "security.db-not-public")
+        .into_iter()
+        .find(|(t, ..)| t.ends_with("/redis"))
+        .unwrap();
+    assert_eq!(
+        (redis.1.as_str(), redis.2.as_str()),
+        (
+            "fail",
+            "accepts anyone who connects: it runs with `--protected-mode no` and no password"
+        )
+    );
+    // Waived like any other failure.
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: reports\nenvironments:\n  production:\n    kind: production\n    sources: [{kubernetes: production}]\n\
+         waivers:\n  - {rule: security.db-not-public, target: \"*redis\", reason: the cache holds public data only, owner: ops@example.org, expires: 2027-03-01}\n",
+    )
+    .unwrap();
+    let r = report(dir.path());
+    let redis = results(&r, "security.db-not-public")
+        .into_iter()
+        .find(|(t, ..)| t.ends_with("redis"))
+        .unwrap();
+    assert_eq!(redis.1, "waived", "{redis:?}");
 }

@@ -741,8 +741,14 @@ pub(super) fn hosted(r: &Resource) -> Option<Runs> {
             match placement {
                 Placement::Provider => false,
                 Placement::PrivateNetwork => true,
+                // A `dynamic` block over an empty collection writes no block at all.
                 Placement::PrivateWhen(block) => {
-                    r.attr(block).is_some() || r.unknown.contains_key(block)
+                    let written = r.attr(block).is_some_and(|v| match &v.value {
+                        serde_json::Value::Array(blocks) => !blocks.is_empty(),
+                        serde_json::Value::Null => false,
+                        _ => true,
+                    });
+                    written || r.unknown.contains_key(block)
                 }
             },
         ),

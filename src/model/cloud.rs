@@ -231,6 +231,8 @@ pub enum Hosted {
     /// A machine the team runs and patches (a virtual machine, a group or template of them, a
     /// cluster's node group).
     OwnMachine,
+    /// A private network the team builds (a VPC, a subnet): what sits in it is reached through it.
+    OwnNetwork,
     /// A managed service, by product name, and how it is placed in the team's network.
     Managed {
         service: &'static str,

@@ -151,6 +151,31 @@ fn functions_in_a_vpc_next_to_a_database_keep_the_network_rules() {
 }
 
 #[test]
+fn a_remote_module_given_a_vpc_or_an_instance_type_counts() {
+    // Found in cds-snc/url-shortener: the function is a remote module given private subnets.
+    let r = report(&fixture("serverless-module-vpc"));
+    assert_eq!(only(&r, "security.vpn").0, "fail");
+    let (status, message) = only(&r, "security.ssh-hardening");
+    assert_eq!(status, "not-applicable");
+    assert_eq!(
+        message,
+        "no servers of yours: every component is a managed service (DynamoDB)"
+    );
+    // A module that is given an instance type makes machines: the server rules are back.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("serverless-module-vpc"), dir.path());
+    let main = dir.path().join("terraform/production/main.tf");
+    let text = std::fs::read_to_string(&main).unwrap().replace(
+        "  name      = \"shortener-api\"\n",
+        "  name      = \"shortener-api\"\n  instance_type = \"t3.small\"\n",
+    );
+    std::fs::write(&main, text).unwrap();
+    let r = report(dir.path());
+    let (status, message) = only(&r, "security.patching");
+    assert_eq!(status, "fail", "{message}");
+}
+
+#[test]
 fn the_network_rules_of_the_vpc_part_pass_and_are_waived_as_any_other() {
     let declared = with_manifest_tail(
         "serverless-yml-vpc",

@@ -627,6 +627,8 @@ const HOSTING: &[(&str, Hosted)] = &[
     ("aws_eks_node_group", Hosted::OwnMachine),
     ("aws_lightsail_instance", Hosted::OwnMachine),
     ("aws_elastic_beanstalk_environment", Hosted::OwnMachine),
+    ("aws_vpc", Hosted::OwnNetwork),
+    ("aws_subnet", Hosted::OwnNetwork),
     (
         "aws_ecs_service",
         Hosted::ManagedWhen {
@@ -727,6 +729,8 @@ const fn managed(service: &'static str, placement: Placement) -> Hosted {
 pub(super) enum Runs {
     /// A machine of the team's own.
     Own,
+    /// A private network of the team's own.
+    Network,
     /// A managed service, and whether this resource sits in the team's VPC.
     Managed(&'static str, bool),
 }
@@ -736,6 +740,7 @@ pub(super) fn hosted(r: &Resource) -> Option<Runs> {
     let (_, hosted) = HOSTING.iter().find(|(t, _)| *t == r.resource_type)?;
     Some(match *hosted {
         Hosted::OwnMachine => Runs::Own,
+        Hosted::OwnNetwork => Runs::Network,
         Hosted::Managed { service, placement } => Runs::Managed(
             service,
             match placement {

@@ -254,8 +254,35 @@ pub(super) fn hosting(deployment: &mut Deployment) {
         .iter()
         .filter(|r| judged(r.environment.as_deref()))
     {
+        // A remote module is judged by its inputs: an instance type makes machines, a VPC or
+        // subnets place what it makes in the team's network.
+        if r.resource_type == "module" {
+            let input = |names: &[&'static str]| -> Option<&'static str> {
+                names
+                    .iter()
+                    .find(|n| r.attr(n).is_some() || r.unknown.contains_key(n))
+                    .copied()
+            };
+            if let Some(name) = input(&["instance_type"]) {
+                h.add_own(
+                    format!("`{}` (its `{name}`)", r.address),
+                    &r.origin_of(name),
+                );
+            }
+            if let Some(name) = input(&["vpc", "vpc_config", "vpc_id", "subnet_ids", "subnets"]) {
+                h.private_network.push(Fact::new(
+                    format!("`{}` is given a VPC (`{name}`)", r.address),
+                    r.origin_of(name),
+                ));
+            }
+            continue;
+        }
         match super::aws::hosted(r) {
             Some(super::aws::Runs::Own) => h.add_own(format!("`{}`", r.address), &r.origin),
+            Some(super::aws::Runs::Network) => h.private_network.push(Fact::new(
+                format!("`{}` is a network of yours", r.address),
+                r.origin.clone(),
+            )),
             Some(super::aws::Runs::Managed(service, private)) => {
                 h.add_managed(service, &r.origin);
                 if private {

@@ -540,6 +540,8 @@ pub struct Component {
     pub open_access: Option<Fact<String>>,
     /// The folder of this repository its image is built from (compose `build:`), when it is.
     pub built_from: Option<Fact<String>>,
+    /// The Dockerfile stage it is built from (compose `build.target`).
+    pub build_target: Option<Fact<String>>,
     /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
     /// of one replica set); the cluster is judged once, on its first member.
     pub cluster_members: Option<Fact<u32>>,
@@ -591,6 +593,7 @@ impl Component {
             runtime: None,
             log_retention: None,
             built_from: None,
+            build_target: None,
             open_access: None,
             cluster_members: None,
         }

@@ -621,6 +621,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         runtime: None,
         log_retention: None,
         built_from: None,
+        build_target: None,
         open_access: None,
         cluster_members: None,
     }

@@ -34,6 +34,8 @@ pub struct Service {
     pub entrypoint: Option<Fact<String>>,
     /// `build`: the folder the image is built from (`build: ./app`, `build: {context: .}`).
     pub build: Option<Fact<String>>,
+    /// `build.target`: the Dockerfile stage built.
+    pub build_target: Option<Fact<String>>,
 }
 
 /// A compose project: its services in file order.
@@ -423,6 +425,10 @@ fn read_service(
         None if b.as_str().is_some() => text_of(doc, b, known),
         None => Fact::new(".".to_string(), Origin::Artefact(doc.location(b))),
     });
+    service.build_target = node
+        .get("build")
+        .and_then(|b| b.get("target"))
+        .map(|t| text_of(doc, t, known));
     let replicas = node
         .get("deploy")
         .and_then(|d| d.get("replicas"))
@@ -695,6 +701,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.restart = service.restart.or(existing.restart.take());
                 existing.entrypoint = service.entrypoint.or(existing.entrypoint.take());
                 existing.build = service.build.or(existing.build.take());
+                existing.build_target = service.build_target.or(existing.build_target.take());
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);

@@ -259,6 +259,31 @@ fn images_built_from_the_repository_are_the_commits_code_not_a_moving_tag() {
 }
 
 #[test]
+fn an_image_built_from_a_debug_stage_is_a_development_build() {
+    // Found in hotosm/tasking-manager: `target: ${TARGET_TAG:-debug}` builds the debug stage.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("compose-local/docker-compose.production.yml"))
+        .unwrap()
+        .replace(
+            "      context: .\n      dockerfile: Dockerfile\n",
+            "      context: .\n      dockerfile: Dockerfile\n      target: ${TARGET_TAG:-debug}\n",
+        );
+    std::fs::write(dir.path().join("docker-compose.production.yml"), text).unwrap();
+    let r = report(dir.path());
+    let images = by_service(&r, "env.production-dev-images");
+    let (_, status, message) = images.iter().find(|(t, ..)| t == "worker").unwrap();
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        (
+            "fail",
+            "built from the `debug` stage of its Dockerfile, a development build"
+        )
+    );
+    let (_, status, _) = images.iter().find(|(t, ..)| t == "app").unwrap();
+    assert_eq!(status, "pass", "no target: the Dockerfile's last stage");
+}
+
+#[test]
 fn monitoring_and_admin_tools_are_not_a_web_tier() {
     let r = report(&fixture("compose-local"));
     let web: Vec<String> = by_service(&r, "ha.web-redundancy")

@@ -145,6 +145,18 @@ impl Rule for ProductionDevImages {
                     .at(&cmd.origin)
                 } else if let Some((what, cmd)) = dev_server {
                     Finding::fail(target, format!("runs {what} in production")).at(&cmd.origin)
+                } else if let Some(stage) = c.build_target.as_ref().filter(|t| {
+                    ["debug", "dev", "develop", "development", "test"]
+                        .contains(&t.value.to_ascii_lowercase().as_str())
+                }) {
+                    Finding::fail(
+                        target,
+                        format!(
+                            "built from the `{}` stage of its Dockerfile, a development build",
+                            stage.value
+                        ),
+                    )
+                    .at(&stage.origin)
                 } else if let Some(build) = c.built_from.as_ref().filter(|_| {
                     edition.is_none() && c.image.as_ref().is_none_or(|i| local_image(&i.value))
                 }) {

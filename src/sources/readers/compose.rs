@@ -317,6 +317,7 @@ fn apply_compose(
         }
         if let Some(build) = &service.build {
             c.built_from = Some(build.clone());
+            c.build_target = service.build_target.clone();
         }
         c.instances = Some(match &service.replicas {
             Some(r) => r.clone(),

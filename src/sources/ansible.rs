@@ -617,6 +617,16 @@ pub fn text(host: &Host, names: &[&str]) -> Option<(String, Location)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn backup_and_dr_hosts_are_known_by_name() {
+        assert_eq!(role_from_name("backup-1"), Some("backup"));
+        assert_eq!(role_from_name("dr01.example.org"), Some("backup"));
+        assert_eq!(role_from_name("backups"), Some("backup"));
+        assert_eq!(role_from_name("drupal-1"), None, "whole words only");
+        assert_eq!(role_from_name("app-01"), None);
+    }
+
     use super::*;
 
     #[test]

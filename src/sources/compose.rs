@@ -36,6 +36,9 @@ pub struct Service {
     pub build: Option<Fact<String>>,
     /// `build.target`: the Dockerfile stage built.
     pub build_target: Option<Fact<String>>,
+    /// A reverse proxy routes HTTP to it by its labels or settings (`traefik.http.routers.*`,
+    /// `VIRTUAL_HOST`), though it publishes no port.
+    pub routed: bool,
 }
 
 /// A compose project: its services in file order.
@@ -425,6 +428,13 @@ fn read_service(
         None if b.as_str().is_some() => text_of(doc, b, known),
         None => Fact::new(".".to_string(), Origin::Artefact(doc.location(b))),
     });
+    service.routed = match node.get("labels").map(|l| &l.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .any(|(k, _)| k.as_str().is_some_and(routing_label)),
+        Some(Value::Seq(items)) => items.iter().any(|i| i.as_str().is_some_and(routing_label)),
+        _ => false,
+    };
     service.build_target = node
         .get("build")
         .and_then(|b| b.get("target"))
@@ -702,6 +712,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.entrypoint = service.entrypoint.or(existing.entrypoint.take());
                 existing.build = service.build.or(existing.build.take());
                 existing.build_target = service.build_target.or(existing.build_target.take());
+                existing.routed |= service.routed;
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -1122,7 +1133,12 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
     {
         return K::Worker;
     }
-    if service.ports.is_empty() {
+    let proxied = service.routed
+        || service
+            .settings
+            .iter()
+            .any(|s| s.name == "VIRTUAL_HOST" && !matches!(s.value, SettingValue::Empty));
+    if service.ports.is_empty() && !proxied {
         K::Worker
     } else {
         K::Web
@@ -1194,6 +1210,12 @@ pub fn open_access(image: &str, command: &str, settings: &[Setting]) -> Option<S
         }
     }
     None
+}
+
+/// Whether a label routes HTTP to the service through a reverse proxy (Traefik, caddy-docker-proxy).
+fn routing_label(label: &str) -> bool {
+    let key = label.split('=').next().unwrap_or(label).trim();
+    key.starts_with("traefik.http.routers.") || key == "caddy" || key.starts_with("caddy.")
 }
 
 /// The engine (`postgres`) and version (`16.4`) an image names.
@@ -1311,6 +1333,56 @@ mod tests {
                 && !public_interface("fd00::1")
         );
         assert!(public_interface("0.0.0.0") && public_interface("203.0.113.7"));
+    }
+
+    #[test]
+    fn open_data_stores_are_recognised_and_a_password_closes_them() {
+        let setting = |name: &str, value: SettingValue| Setting {
+            name: name.into(),
+            value,
+            origin: Origin::Derived {
+                from: None,
+                how: "test".into(),
+            },
+        };
+        assert!(open_access("redis:7", "redis-server --protected-mode no", &[]).is_some());
+        assert_eq!(
+            open_access(
+                "redis:7",
+                "redis-server --protected-mode no",
+                &[setting("REDIS_PASSWORD", SettingValue::Reference)]
+            ),
+            None
+        );
+        assert_eq!(
+            open_access("redis:7", "redis-server", &[]),
+            None,
+            "nothing says open"
+        );
+        assert!(open_access("mongo:7", "", &[]).is_some());
+        assert_eq!(
+            open_access(
+                "mongo:7",
+                "",
+                &[setting("MONGO_INITDB_ROOT_PASSWORD", SettingValue::Secret)]
+            ),
+            None
+        );
+        assert_eq!(open_access("mongo:7", "mongod --auth", &[]), None);
+        assert!(
+            open_access(
+                "opensearchproject/opensearch:2",
+                "",
+                &[setting(
+                    "DISABLE_SECURITY_PLUGIN",
+                    SettingValue::Literal("true".into())
+                )]
+            )
+            .is_some()
+        );
+        assert_eq!(open_access("postgres:16", "", &[]), None);
+        assert!(routing_label("traefik.http.routers.web.rule=Host(`a`)"));
+        assert!(!routing_label("traefik.enable=false"));
     }
 
     #[test]

@@ -284,6 +284,25 @@ fn an_image_built_from_a_debug_stage_is_a_development_build() {
 }
 
 #[test]
+fn a_service_a_reverse_proxy_routes_to_is_a_web_tier() {
+    // Found in hotosm/tasking-manager: the front end publishes no port; Traefik routes to it.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("compose-local/docker-compose.production.yml"))
+        .unwrap()
+        .replace(
+            "  grafana:\n",
+            "  portal-ui:\n    image: ghcr.io/example/portal-ui:2.0.1\n    labels:\n      - traefik.http.routers.portal.rule=Host(`portal.example.org`)\n  grafana:\n",
+        );
+    std::fs::write(dir.path().join("docker-compose.production.yml"), text).unwrap();
+    let r = report(dir.path());
+    let web: Vec<String> = by_service(&r, "ha.web-redundancy")
+        .into_iter()
+        .map(|(t, s, _)| format!("{t} {s}"))
+        .collect();
+    assert_eq!(web, ["app fail", "portal-ui fail"]);
+}
+
+#[test]
 fn monitoring_and_admin_tools_are_not_a_web_tier() {
     let r = report(&fixture("compose-local"));
     let web: Vec<String> = by_service(&r, "ha.web-redundancy")

@@ -34,6 +34,10 @@ pub struct App {
     pub queues: Vec<(String, bool, Location)>,
     /// Where `provider` is written: a missing provider-wide setting points there.
     pub provider: Option<Location>,
+    /// CloudFormation resources that sit in the team's VPC (`AWS::RDS::DBInstance`), by product.
+    pub in_vpc: Vec<(&'static str, Location)>,
+    /// CloudFormation resources that are machines of the team's own (`AWS::EC2::Instance`).
+    pub machines: Vec<Location>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -537,6 +541,11 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
                         .push(Fact::new(on.to_string(), Origin::Artefact(at)));
                 }
             }
+            "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => app.in_vpc.push(("RDS", at)),
+            "AWS::ElastiCache::CacheCluster" | "AWS::ElastiCache::ReplicationGroup" => {
+                app.in_vpc.push(("ElastiCache", at))
+            }
+            "AWS::EC2::Instance" | "AWS::AutoScaling::AutoScalingGroup" => app.machines.push(at),
             "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
                 let dlq = props.is_some_and(|p| {
                     p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()

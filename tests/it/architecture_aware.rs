@@ -132,7 +132,7 @@ fn a_serverless_framework_service_is_not_asked_about_servers_or_a_network() {
 
 #[test]
 fn functions_in_a_vpc_next_to_a_database_keep_the_network_rules() {
-    for name in ["serverless-vpc", "serverless-yml-vpc"] {
+    for name in ["serverless-vpc", "serverless-yml-vpc", "serverless-yml-rds"] {
         let r = report(&fixture(name));
         for rule in SERVER_RULES {
             assert_eq!(only(&r, rule).0, "not-applicable", "{name} {rule}");

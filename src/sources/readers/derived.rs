@@ -198,7 +198,8 @@ pub(super) fn hosting(deployment: &mut Deployment) {
         .iter()
         .map(|a| (a.path.as_str(), a.kind))
         .collect();
-    let mut h = crate::model::hosting::Hosting::default();
+    // Readers may have recorded hosting facts of their own (serverless.yml's resources).
+    let mut h = std::mem::take(&mut deployment.hosting);
     for env in deployment
         .environments
         .iter()

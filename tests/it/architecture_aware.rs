@@ -110,6 +110,27 @@ fn a_terraform_service_of_managed_services_is_not_asked_about_servers_or_a_netwo
 }
 
 #[test]
+fn containers_on_fargate_are_a_managed_service_and_on_ec2_are_machines() {
+    let r = report(&fixture("ecs-fargate"));
+    for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
+        let (status, message) = only(&r, rule);
+        assert_eq!(status, "not-applicable", "{rule}: {message}");
+        assert!(message.contains("(Fargate, DynamoDB)"), "{rule}: {message}");
+    }
+    // The worker on the cluster's own instances: patching is the team's again.
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("ecs-fargate"), dir.path());
+    let main = dir.path().join("terraform/production/main.tf");
+    let text = std::fs::read_to_string(&main).unwrap().replace(
+        "\"FARGATE_SPOT\"",
+        "aws_ecs_capacity_provider.instances.name",
+    );
+    std::fs::write(&main, text).unwrap();
+    let r = report(dir.path());
+    assert_eq!(only(&r, "security.patching").0, "fail");
+}
+
+#[test]
 fn a_dynamic_vpc_block_over_nothing_places_no_function_in_a_vpc() {
     // Found in NHSDigital/NRLF: the module's `vpc_config` is written for callers that pass a VPC.
     let r = report(&fixture("serverless-dynamic-vpc"));

@@ -763,7 +763,20 @@ pub(super) fn hosted(r: &Resource) -> Option<Runs> {
             service,
         } => {
             let launched = r.attr(attribute).and_then(|v| v.value.as_str());
-            if launched.is_some_and(|v| v.eq_ignore_ascii_case(value)) {
+            // Without a launch type, a capacity provider strategy of the provider's capacity
+            // (`FARGATE`, `FARGATE_SPOT`) launches it the same way.
+            let by_strategy = launched.is_none()
+                && r.attr("capacity_provider_strategy")
+                    .and_then(|v| v.value.as_array())
+                    .is_some_and(|blocks| {
+                        !blocks.is_empty()
+                            && blocks.iter().all(|b| {
+                                b["capacity_provider"]
+                                    .as_str()
+                                    .is_some_and(|p| p.to_ascii_uppercase().starts_with(value))
+                            })
+                    });
+            if by_strategy || launched.is_some_and(|v| v.eq_ignore_ascii_case(value)) {
                 Runs::Managed(service, false)
             } else {
                 Runs::Own

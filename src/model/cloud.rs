@@ -224,3 +224,36 @@ impl CloudType {
         }
     }
 }
+
+/// What runs a provider resource: a machine of the team's own, or a service the provider runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hosted {
+    /// A machine the team runs and patches (a virtual machine, a group or template of them, a
+    /// cluster's node group).
+    OwnMachine,
+    /// A private network the team builds (a VPC, a subnet): what sits in it is reached through it.
+    OwnNetwork,
+    /// A managed service, by product name, and how it is placed in the team's network.
+    Managed {
+        service: &'static str,
+        placement: Placement,
+    },
+    /// A managed service when `attribute` is `value`, else the team's own machines (a container
+    /// service launched on the provider's capacity or on the team's instances).
+    ManagedWhen {
+        attribute: &'static str,
+        value: &'static str,
+        service: &'static str,
+    },
+}
+
+/// Whether a managed service sits in a private network of the team's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// Reached through the provider's own endpoints only.
+    Provider,
+    /// Always inside the team's private network (subnets, security groups).
+    PrivateNetwork,
+    /// Inside the team's private network when the named block is written.
+    PrivateWhen(&'static str),
+}

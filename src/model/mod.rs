@@ -5,6 +5,7 @@
 
 pub mod cloud;
 pub mod env_names;
+pub mod hosting;
 pub mod live;
 pub mod maintenance;
 mod provenance;
@@ -117,6 +118,9 @@ pub enum ComponentKind {
     /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
     /// the service and serves no user.
     Monitoring,
+    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express): operators use it to
+    /// reach a data store, users never should.
+    Admin,
 }
 
 impl ComponentKind {
@@ -136,6 +140,7 @@ impl ComponentKind {
             ComponentKind::Cdn => "cdn",
             ComponentKind::Job => "job",
             ComponentKind::Monitoring => "monitoring",
+            ComponentKind::Admin => "admin",
         }
     }
 
@@ -329,6 +334,9 @@ pub struct Deployment {
     /// vocabulary cannot tell (`val`, `main`), each with where it is named. Not read: nothing
     /// says whether they are production.
     pub unclassified_stages: Vec<UnclassifiedStage>,
+    /// Whether production runs on servers of the team's own or on managed services only, worked
+    /// out once from every file read.
+    pub hosting: hosting::Hosting,
 }
 
 /// A deployed stage whose name says nothing of its kind.
@@ -611,6 +619,13 @@ pub struct Component {
     /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
     /// a missing setting belongs.
     pub log_retention: Option<LogRetention>,
+    /// What lets anyone connect to this data store without credentials (`--protected-mode no`
+    /// and no password, MongoDB without a root user), and what leaves it reachable.
+    pub open_access: Option<Fact<String>>,
+    /// The folder of this repository its image is built from (compose `build:`), when it is.
+    pub built_from: Option<Fact<String>>,
+    /// The Dockerfile stage it is built from (compose `build.target`).
+    pub build_target: Option<Fact<String>>,
     /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
     /// of one replica set); the cluster is judged once, on its first member.
     pub cluster_members: Option<Fact<u32>>,
@@ -664,6 +679,9 @@ impl Component {
             artefact_target: None,
             runtime: None,
             log_retention: None,
+            built_from: None,
+            build_target: None,
+            open_access: None,
             cluster_members: None,
         }
     }

@@ -50,6 +50,8 @@ pub struct Objects {
     pub config_maps: BTreeMap<String, Vec<(String, String, Location)>>,
     /// Secrets with literal values: (secret name, key, location). Values are dropped.
     pub literal_secrets: Vec<(String, String, Location)>,
+    /// NetworkPolicies: the labels their `podSelector` matches (empty: every pod).
+    pub network_policies: Vec<(BTreeMap<String, String>, Location)>,
 }
 
 /// Whether text is a Helm template rather than plain YAML.
@@ -123,6 +125,15 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                     selector,
                     location: root.at.clone(),
                 });
+            }
+            "NetworkPolicy" => {
+                let selector = root
+                    .get("spec")
+                    .and_then(|s| s.get("podSelector"))
+                    .and_then(|p| p.get("matchLabels"))
+                    .map(Placed::string_map)
+                    .unwrap_or_default();
+                objects.network_policies.push((selector, root.at.clone()));
             }
             "HorizontalPodAutoscaler" => {
                 let spec = root.get("spec");

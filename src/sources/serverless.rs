@@ -34,6 +34,10 @@ pub struct App {
     pub queues: Vec<(String, bool, Location)>,
     /// Where `provider` is written: a missing provider-wide setting points there.
     pub provider: Option<Location>,
+    /// CloudFormation resources that sit in the team's VPC (`AWS::RDS::DBInstance`), by product.
+    pub in_vpc: Vec<(&'static str, Location)>,
+    /// CloudFormation resources that are machines of the team's own (`AWS::EC2::Instance`).
+    pub machines: Vec<Location>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -54,6 +58,8 @@ pub struct Function {
     pub own_log_retention: bool,
     /// `logRetentionInDays` is written, but its value is unknown until deploy.
     pub log_retention_unresolved: bool,
+    /// Where the function is attached to a VPC (its own `vpc`, else the provider's).
+    pub vpc: Option<Location>,
 }
 
 /// What AWS runs for a function.
@@ -469,6 +475,13 @@ fn read_function(
         log_retention_days,
         own_log_retention: function.get("logRetentionInDays").is_some(),
         log_retention_unresolved: log_retention_node.is_some_and(|n| r.text(n).is_none()),
+        vpc: function
+            .get("vpc")
+            .or_else(|| provider.and_then(|p| p.get("vpc")))
+            .filter(|v| {
+                matches!(v.value, Value::Map(_)) || r.text(v).is_some_and(|t| !t.is_empty())
+            })
+            .map(|v| doc.location(v)),
     };
     if let Some(url) = function.get("url") {
         let iam = url
@@ -664,6 +677,11 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
                         .push(Fact::new(on.to_string(), Origin::Artefact(at)));
                 }
             }
+            "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => app.in_vpc.push(("RDS", at)),
+            "AWS::ElastiCache::CacheCluster" | "AWS::ElastiCache::ReplicationGroup" => {
+                app.in_vpc.push(("ElastiCache", at))
+            }
+            "AWS::EC2::Instance" | "AWS::AutoScaling::AutoScalingGroup" => app.machines.push(at),
             "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
                 let dlq = props.is_some_and(|p| {
                     p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()

@@ -4,6 +4,7 @@ mod support;
 
 mod action;
 mod architecture;
+mod architecture_aware;
 mod artefacts;
 mod ci;
 mod cli;

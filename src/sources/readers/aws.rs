@@ -4,7 +4,7 @@
 
 use crate::model::Resource;
 use crate::model::cloud::{
-    CloudType, Encryption, FirewallShape, GrantShape, Role, Switch, Technology,
+    CloudType, Encryption, FirewallShape, GrantShape, Hosted, Placement, Role, Switch, Technology,
 };
 use std::collections::HashMap;
 
@@ -623,6 +623,176 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
         false
     });
     resources.extend(created);
+}
+
+/// What runs each AWS resource type: a machine of the team's own, or a service AWS runs (and
+/// whether it sits in the team's VPC). Kept beside [`TYPES`] as one more column of the same
+/// mapping; types not listed (roles, policies, DNS records) say nothing about hosting.
+const HOSTING: &[(&str, Hosted)] = &[
+    ("aws_instance", Hosted::OwnMachine),
+    ("aws_spot_instance_request", Hosted::OwnMachine),
+    ("aws_launch_template", Hosted::OwnMachine),
+    ("aws_launch_configuration", Hosted::OwnMachine),
+    ("aws_autoscaling_group", Hosted::OwnMachine),
+    ("aws_eks_node_group", Hosted::OwnMachine),
+    ("aws_lightsail_instance", Hosted::OwnMachine),
+    ("aws_elastic_beanstalk_environment", Hosted::OwnMachine),
+    ("aws_vpc", Hosted::OwnNetwork),
+    ("aws_subnet", Hosted::OwnNetwork),
+    (
+        "aws_ecs_service",
+        Hosted::ManagedWhen {
+            attribute: "launch_type",
+            value: "FARGATE",
+            service: "Fargate",
+        },
+    ),
+    (
+        "aws_lambda_function",
+        managed("Lambda", Placement::PrivateWhen("vpc_config")),
+    ),
+    (
+        "aws_api_gateway_rest_api",
+        managed("API Gateway", Placement::Provider),
+    ),
+    (
+        "aws_apigatewayv2_api",
+        managed("API Gateway", Placement::Provider),
+    ),
+    (
+        "aws_dynamodb_table",
+        managed("DynamoDB", Placement::Provider),
+    ),
+    ("aws_s3_bucket", managed("S3", Placement::Provider)),
+    ("aws_sqs_queue", managed("SQS", Placement::Provider)),
+    ("aws_sns_topic", managed("SNS", Placement::Provider)),
+    (
+        "aws_cloudfront_distribution",
+        managed("CloudFront", Placement::Provider),
+    ),
+    (
+        "aws_sfn_state_machine",
+        managed("Step Functions", Placement::Provider),
+    ),
+    (
+        "aws_cognito_user_pool",
+        managed("Cognito", Placement::Provider),
+    ),
+    (
+        "aws_kinesis_stream",
+        managed("Kinesis", Placement::Provider),
+    ),
+    (
+        "aws_cloudwatch_event_rule",
+        managed("EventBridge", Placement::Provider),
+    ),
+    (
+        "aws_appsync_graphql_api",
+        managed("AppSync", Placement::Provider),
+    ),
+    (
+        "aws_apprunner_service",
+        managed("App Runner", Placement::Provider),
+    ),
+    ("aws_amplify_app", managed("Amplify", Placement::Provider)),
+    ("aws_db_instance", managed("RDS", Placement::PrivateNetwork)),
+    (
+        "aws_rds_cluster",
+        managed("Aurora", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_elasticache_cluster",
+        managed("ElastiCache", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_elasticache_replication_group",
+        managed("ElastiCache", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_docdb_cluster",
+        managed("DocumentDB", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_redshift_cluster",
+        managed("Redshift", Placement::PrivateNetwork),
+    ),
+    ("aws_msk_cluster", managed("MSK", Placement::PrivateNetwork)),
+    (
+        "aws_efs_file_system",
+        managed("EFS", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_opensearch_domain",
+        managed("OpenSearch", Placement::PrivateWhen("vpc_options")),
+    ),
+    (
+        "aws_elasticsearch_domain",
+        managed("OpenSearch", Placement::PrivateWhen("vpc_options")),
+    ),
+];
+
+const fn managed(service: &'static str, placement: Placement) -> Hosted {
+    Hosted::Managed { service, placement }
+}
+
+/// What runs one resource, as [`HOSTING`] says.
+pub(super) enum Runs {
+    /// A machine of the team's own.
+    Own,
+    /// A private network of the team's own.
+    Network,
+    /// A managed service, and whether this resource sits in the team's VPC.
+    Managed(&'static str, bool),
+}
+
+/// What runs a resource, read through [`HOSTING`]; `None` when its type says nothing.
+pub(super) fn hosted(r: &Resource) -> Option<Runs> {
+    let (_, hosted) = HOSTING.iter().find(|(t, _)| *t == r.resource_type)?;
+    Some(match *hosted {
+        Hosted::OwnMachine => Runs::Own,
+        Hosted::OwnNetwork => Runs::Network,
+        Hosted::Managed { service, placement } => Runs::Managed(
+            service,
+            match placement {
+                Placement::Provider => false,
+                Placement::PrivateNetwork => true,
+                // A `dynamic` block over an empty collection writes no block at all.
+                Placement::PrivateWhen(block) => {
+                    let written = r.attr(block).is_some_and(|v| match &v.value {
+                        serde_json::Value::Array(blocks) => !blocks.is_empty(),
+                        serde_json::Value::Null => false,
+                        _ => true,
+                    });
+                    written || r.unknown.contains_key(block)
+                }
+            },
+        ),
+        Hosted::ManagedWhen {
+            attribute,
+            value,
+            service,
+        } => {
+            let launched = r.attr(attribute).and_then(|v| v.value.as_str());
+            // Without a launch type, a capacity provider strategy of the provider's capacity
+            // (`FARGATE`, `FARGATE_SPOT`) launches it the same way.
+            let by_strategy = launched.is_none()
+                && r.attr("capacity_provider_strategy")
+                    .and_then(|v| v.value.as_array())
+                    .is_some_and(|blocks| {
+                        !blocks.is_empty()
+                            && blocks.iter().all(|b| {
+                                b["capacity_provider"]
+                                    .as_str()
+                                    .is_some_and(|p| p.to_ascii_uppercase().starts_with(value))
+                            })
+                    });
+            if by_strategy || launched.is_some_and(|v| v.eq_ignore_ascii_case(value)) {
+                Runs::Managed(service, false)
+            } else {
+                Runs::Own
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -482,6 +482,15 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
         if !w.zones.is_empty() {
             c.zones = w.zones.clone();
         }
+        super::compose::open_access(c, None);
+        let guarded = objects
+            .network_policies
+            .iter()
+            .any(|(selector, _)| selector.iter().all(|(k, v)| w.labels.get(k) == Some(v)));
+        if let (Some(open), false) = (&mut c.open_access, guarded) {
+            open.value
+                .push_str(", and no NetworkPolicy in the files read limits who reaches it");
+        }
         // Several members of a StatefulSet of a clustered technology elect and vote.
         let members = c.instances.as_ref().map_or(1, |i| i.value);
         let clusters = matches!(

@@ -170,6 +170,12 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
                 .or_else(|| app.provider.clone().map(Origin::Artefact))
                 .unwrap_or_else(|| Origin::Artefact(function.location.clone())),
         });
+        if let Some(vpc) = &function.vpc {
+            c.subnet = Some(Fact::new(
+                "a VPC".to_string(),
+                Origin::Artefact(vpc.clone()),
+            ));
+        }
         let mut settings = app.settings.clone();
         settings.extend(function.settings.iter().cloned());
         c.settings = settings;
@@ -195,6 +201,28 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
         }
     }
     env.routes.extend(app.routes.iter().cloned());
+    // CloudFormation resources the framework deploys beside the functions: a database in the
+    // VPC, or machines, tell where the service runs.
+    if matches!(
+        env.kind(),
+        crate::model::EnvKind::Production | crate::model::EnvKind::Staging
+    ) {
+        for (service, at) in &app.in_vpc {
+            let origin = Origin::Artefact(at.clone());
+            deployment.hosting.add_managed(service, &origin);
+            deployment.hosting.private_network.push(Fact::new(
+                format!("a {service} resource of `{}` sits in a VPC", app.service),
+                origin,
+            ));
+        }
+        for at in &app.machines {
+            deployment.hosting.add_own(
+                format!("an EC2 resource of `{}`", app.service),
+                &Origin::Artefact(at.clone()),
+            );
+        }
+    }
+    let env = &deployment.environments[env_index];
     // The monitoring facts are production's (see `derived::monitoring_from_resources`).
     if env.kind() != crate::model::EnvKind::Production {
         return;

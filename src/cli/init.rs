@@ -457,9 +457,9 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
     if !placed.unplaced.is_empty() {
         let _ = writeln!(
             out,
-            "\n# Questions about components, servers or resources this file does not declare; to\n\
-             # answer one, declare the component under its environment's `components:`\n\
-             # (see `liftoff explain <rule>`):"
+            "\n# Questions about what this file does not declare (components, servers, backups):\n\
+             # to answer one, declare it under its environment's `components:` or `servers:`,\n\
+             # or under `backups:`; `liftoff explain <rule>` says what the rule needs."
         );
         for u in &placed.unplaced {
             let _ = writeln!(
@@ -470,7 +470,7 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                 if questions::component_fact(&u.fact) {
                     ""
                 } else {
-                    " (see the rule)"
+                    " (see `liftoff explain`)"
                 }
             );
         }

@@ -515,6 +515,61 @@ const COMPONENT_FACTS: &[(&str, &str)] = &[
     ("capacity.architecture", "`arch` and `os` of `{}`"),
     ("env.parity", "the components or servers of `{}`"),
     ("ops.required-env", "an env_file for the components of `{}`"),
+    ("env.data-separation", "`hosts` of `{}`"),
+    (
+        "env.production-dev-images",
+        "the `image` or `edition` of `{}`",
+    ),
+    ("capacity.backup-disk", "`disk_gb` of the servers of `{}`"),
+    (
+        "security.backup-encryption",
+        "`encrypted` of the backup of `{}`",
+    ),
+    (
+        "security.backup-encryption",
+        "`transport` of the backup of `{}`",
+    ),
+    (
+        "reliability.backup-frequency",
+        "`every` of the backup of `{}`",
+    ),
+    (
+        "reliability.backup-offsite",
+        "`location` of the backup of `{}`",
+    ),
+    (
+        "reliability.backup-offsite",
+        "`location` of the environment holding `{}`",
+    ),
+    (
+        "reliability.backup-monitored",
+        "`monitored` on the backup of `{}`",
+    ),
+];
+
+/// Facts about something init does not write (a declared canary or endpoint, the data stores
+/// a backup names): listed as they come, never placed.
+#[cfg(test)]
+const LISTED_FACTS: &[(&str, &str)] = &[
+    (
+        "reliability.backups",
+        "the data stores of production (components of kind database, storage or search)",
+    ),
+    ("monitoring.canary", "the canary's `interval`"),
+    (
+        "security.proxy-hop",
+        "the endpoint's `upstream` (private, tls or public)",
+    ),
+];
+
+/// Fact forms built at run time (a list of keys, a resource attribute): matched by their
+/// pattern in FORMS or listed as they come.
+#[cfg(test)]
+const GENERIC_FACTS: &[&str] = &[
+    // capacity.server-spec and capacity.architecture: the missing keys of a server.
+    "{} of `{}`",
+    // Any rule reading a Terraform attribute known only after apply.
+    "`{}` (known only after apply)",
 ];
 
 /// One key init writes: where, an example or the given answer, and what it means.
@@ -694,7 +749,8 @@ pub fn known(envs: &[&str]) -> Vec<Slot> {
     out
 }
 
-/// The rule ids of the questions nobody can place, for `liftoff explain`.
+/// Whether a fact is about one component, server or resource, which a person answers by
+/// declaring it under its environment's `components:` (or `servers:`).
 pub fn component_fact(fact: &str) -> bool {
     COMPONENT_FACTS
         .iter()
@@ -877,6 +933,64 @@ mod tests {
         }
     }
 
+    /// Each fact form a rule asks in words (`not_evidenced(target, "...")`), with its
+    /// placeholders as `{}`.
+    fn asked_forms() -> Vec<(String, String)> {
+        let call = regex::Regex::new(
+            r#"not_evidenced\(\s*[^,]+,\s*(?:&format!\(\s*)?"((?:[^"\\]|\\.)*)""#,
+        )
+        .unwrap();
+        let placeholder = regex::Regex::new(r"\{[a-z_.]*\}").unwrap();
+        let mut out = Vec::new();
+        let mut stack =
+            vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/rules")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for c in call.captures_iter(&text) {
+                        // Only a format string escapes braces and has placeholders.
+                        let form = if c[0].contains("format!") {
+                            placeholder
+                                .replace_all(
+                                    &c[1].replace("{{", "\u{1}").replace("}}", "\u{2}"),
+                                    "{}",
+                                )
+                                .replace('\u{1}', "{")
+                                .replace('\u{2}', "}")
+                        } else {
+                            c[1].to_string()
+                        };
+                        out.push((path.display().to_string(), form));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_fact_the_rules_ask_has_a_place_or_is_listed() {
+        let forms = asked_forms();
+        assert!(forms.len() > 40, "{forms:?}");
+        let missing: Vec<&(String, String)> = forms
+            .iter()
+            .filter(|(_, form)| {
+                !FORMS.iter().any(|f| f.fact == form)
+                    && !COMPONENT_FACTS.iter().any(|(_, f)| f == form)
+                    && !LISTED_FACTS.iter().any(|(_, f)| f == form)
+                    && !GENERIC_FACTS.contains(&form.as_str())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "facts with no place in the table: {missing:#?}"
+        );
+    }
+
     #[test]
     fn every_rule_named_in_the_table_exists() {
         let ids: Vec<&str> = liftoff::rules::ids().collect();
@@ -884,6 +998,7 @@ mod tests {
             .iter()
             .map(|f| f.rule)
             .chain(COMPONENT_FACTS.iter().map(|(r, _)| *r))
+            .chain(LISTED_FACTS.iter().map(|(r, _)| *r))
         {
             assert!(ids.contains(&rule), "{rule} is not a rule");
         }

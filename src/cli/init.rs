@@ -71,7 +71,7 @@ pub fn run(args: InitArgs, today: Date) -> Result<Outcome, Failure> {
         answer(&mut placed, &known, answers);
     }
     if args.interactive {
-        ask(&mut placed)?;
+        ask(&mut placed, &loaded.deployment)?;
     }
     let text = manifest_with(&loaded.deployment, &placed);
     if placed.slots.iter().any(|s| s.answer.is_some()) {
@@ -198,16 +198,17 @@ fn answer(
 }
 
 /// Asks each open question on the terminal; Enter leaves it open, end of input stops asking.
-fn ask(placed: &mut Placed) -> Result<(), Failure> {
+fn ask(placed: &mut Placed, d: &Deployment) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let total = placed.slots.len();
     eprintln!("{total} question(s); press Enter to leave one open.");
-    'slots: for (i, slot) in placed.slots.iter_mut().enumerate() {
-        if slot.answer.is_some() {
+    for i in 0..total {
+        if placed.slots[i].answer.is_some() {
             continue;
         }
         loop {
+            let slot = &placed.slots[i];
             eprint!(
                 "\n[{}/{total}] {}: {}\n  e.g. {} > ",
                 i + 1,
@@ -216,14 +217,36 @@ fn ask(placed: &mut Placed) -> Result<(), Failure> {
                 slot.example
             );
             let Some(line) = lines.next() else {
+                // End of input: the questions not reached stay open.
                 eprintln!();
-                break 'slots;
+                return Ok(());
             };
             let line = line.context("cannot read standard input")?;
             match questions::parse_answer(&line) {
                 Ok(answer) => {
-                    slot.answer = answer;
-                    break;
+                    placed.slots[i].answer = answer;
+                    if placed.slots[i].answer.is_none() {
+                        break;
+                    }
+                    // Judged at once, so a mistyped answer is asked again rather than lost.
+                    let text = manifest_with(d, placed);
+                    match liftoff::sources::parse_manifest("liftoff.yaml", &text) {
+                        Ok(_) => break,
+                        Err(liftoff::diagnostic::InputError::Invalid(problems)) => {
+                            placed.slots[i].answer = None;
+                            for p in problems {
+                                let why = match &p.expected {
+                                    Some(e) => format!("{}, expected {e}", p.message),
+                                    None => p.message.clone(),
+                                };
+                                eprintln!("  {why}; try again or press Enter to skip");
+                            }
+                        }
+                        Err(other) => {
+                            placed.slots[i].answer = None;
+                            eprintln!("  {other}; try again or press Enter to skip");
+                        }
+                    }
                 }
                 Err(why) => eprintln!("  {why}; try again or press Enter to skip"),
             }

@@ -862,8 +862,17 @@ pub fn parse_answer(line: &str) -> Result<Option<String>, String> {
     if line.is_empty() {
         return Ok(None);
     }
-    let doc = yaml::parse("answer", line, yaml::Limits::default())
-        .map_err(|e| format!("`{line}` is not a YAML value: {e}"))?;
+    let doc = yaml::parse("answer", line, yaml::Limits::default()).map_err(|e| match e {
+        liftoff::diagnostic::InputError::Invalid(problems) => format!(
+            "`{line}` is not a YAML value: {}",
+            problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => format!("`{line}` is not a YAML value: {other}"),
+    })?;
     match doc.roots.as_slice() {
         [root] => Ok(Some(flow(root))),
         _ => Err(format!("`{line}` is not one YAML value")),

@@ -257,3 +257,50 @@ fn interactive_needs_a_terminal() {
         .stderr(predicate::str::contains("--answers"));
     assert!(!dir.path().join("liftoff.yaml").exists());
 }
+
+#[test]
+fn interactive_asks_on_a_terminal_and_asks_again_after_a_wrong_answer() {
+    // A pseudo-terminal through util-linux `script`; where it is missing there is nothing cheap
+    // to drive one with, and the refusal above is what can be tested.
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` on the PATH");
+        return;
+    }
+    let dir = copy_without_manifest(&root().join("tests/fixtures/layouts/serverless-only"));
+    let bin = assert_cmd::cargo::cargo_bin("liftoff");
+    let command = format!(
+        "{} init {} --interactive",
+        bin.display(),
+        dir.path().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("LIFTOFF_OFFLINE", "1")
+        .env("LIFTOFF_TODAY", "2026-11-22")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            // admins: a wrong answer, then 3; firewall skipped; vpn false; the rest left open.
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"lots\n3\n\nfalse\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("expected a whole number"), "{said}");
+    let text = read_manifest(dir.path());
+    assert!(text.contains("\naccess:\n  admins: 3 "), "{text}");
+    assert!(text.contains("\n  vpn: false "), "{text}");
+    assert!(text.contains("\n#   firewall: true "), "{text}");
+    check(dir.path());
+}

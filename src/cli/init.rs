@@ -168,6 +168,12 @@ fn written_envs(d: &Deployment) -> Vec<&str> {
 /// Every key path an answer may name: the table's for these environments and what was placed.
 fn known_paths(d: &Deployment, placed: &Placed) -> Vec<Slot> {
     let mut known = questions::known(&written_envs(d));
+    // The files already tell an inferred environment's kind; init writes it itself.
+    known.retain(|k| {
+        !d.inferred
+            .iter()
+            .any(|e| k.path == format!("environments.{}.kind", e.name))
+    });
     for s in &placed.slots {
         if !known.iter().any(|k| k.path == s.path) {
             known.push(s.clone());
@@ -424,7 +430,7 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                     }
                     let _ = writeln!(
                         out,
-                        "    # restored_from_backup: daily # is it restored from production backups, how often? (daily, weekly, monthly)"
+                        "    # restored_from_backup: daily # is it restored from production backups, how often? (daily, weekly or never)"
                     );
                 }
                 _ => {}

@@ -467,7 +467,7 @@ const FORMS: &[Form] = &[
         keys: &[key(
             "environments.production.kind",
             "production",
-            "the environment users reach (production, staging, development, test, backup)",
+            "the environment users reach (production, staging, qa, development or backup)",
         )],
     },
     Form {
@@ -477,7 +477,7 @@ const FORMS: &[Form] = &[
         keys: &[key(
             "environments.staging.kind",
             "staging",
-            "an environment to try a release in before production (production, staging, development, test, backup)",
+            "an environment to try a release in before production (production, staging, qa, development or backup)",
         )],
     },
     // Facts about one component, server or resource: init declares none, so they are listed.
@@ -649,7 +649,8 @@ pub fn place(questions: &[Question], envs: &[&str]) -> Placed {
             .find_map(|f| matches(f.fact, &q.fact).map(|name| (f, name)));
         let keys = match &found {
             Some((form, name)) if !form.keys.is_empty() => match form.scope {
-                Scope::Env if !envs.contains(&name.as_str()) => None,
+                // A dotted key path cannot name an environment whose name has a dot.
+                Scope::Env if !envs.contains(&name.as_str()) || name.contains('.') => None,
                 Scope::Component => None,
                 _ => Some(
                     form.keys
@@ -696,7 +697,7 @@ pub fn known(envs: &[&str]) -> Vec<Slot> {
     for form in FORMS {
         for k in form.keys {
             let names: Vec<&str> = if k.path.contains("{}") {
-                envs.to_vec()
+                envs.iter().copied().filter(|e| !e.contains('.')).collect()
             } else {
                 vec![""]
             };
@@ -735,7 +736,7 @@ pub fn known(envs: &[&str]) -> Vec<Slot> {
             },
         );
     }
-    for env in envs {
+    for env in envs.iter().filter(|e| !e.contains('.')) {
         add(
             &mut out,
             Slot {

@@ -86,11 +86,14 @@ pub fn run(args: InitArgs, today: Date) -> Result<Outcome, Failure> {
         .iter()
         .filter(|a| a.status == ArtefactStatus::Read)
         .count();
+    let answered = placed.slots.iter().filter(|s| s.answer.is_some()).count();
     eprintln!(
-        "wrote {} ({} environment(s) inferred, {read} of {} deployment file(s) read); answer its questions, then run `liftoff check {}`",
+        "wrote {} ({} environment(s) inferred, {read} of {} deployment file(s) read; {} key(s) to answer, {answered} answered, {} question(s) listed); answer its questions, then run `liftoff check {}`",
         target.display(),
         loaded.deployment.inferred.len(),
         loaded.deployment.artefacts.len(),
+        placed.slots.len() - answered,
+        placed.unplaced.len(),
         dir.display()
     );
     Ok(Outcome::Ok)

@@ -12,6 +12,7 @@ mod examples;
 mod helm;
 mod hostile;
 mod inference;
+mod init_answers;
 mod kustomize;
 mod layouts;
 mod live;

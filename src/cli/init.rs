@@ -66,7 +66,13 @@ pub fn manifest_text(d: &Deployment) -> String {
          # Reference: `liftoff schema`; what a rule needs: `liftoff explain <rule>`.\n",
         d.service
     );
-    let _ = writeln!(out, "service: {service}\nprofile: baseline");
+    let _ = writeln!(
+        out,
+        "service: {service}\nprofile: baseline\n\
+         # other built-in profiles: hackney (the London Borough of Hackney's AWS conventions),\n\
+         # strict (recommendations become requirements), pci-dss (strict plus PCI DSS); or the path\n\
+         # of your own profile file (`extends: baseline`, see the README)"
+    );
     let _ = writeln!(
         out,
         "# stage: production          # which stage do you gate for: staging, soft-launch or production?\n"

@@ -5,6 +5,7 @@ mod support;
 mod action;
 mod architecture;
 mod artefacts;
+mod baseline_profiles;
 mod ci;
 mod cli;
 mod examples;

@@ -14,10 +14,11 @@ static LOG_RETENTION: RuleMeta = RuleMeta {
     sources: &[Guideline::Hkn],
     checks: "`monitoring.log_retention_days` (or every log group's retention) is set and at least \
 `log_retention_min_days`, and at most `log_retention_max_days` when that is above 0. A log group with no \
-retention keeps its logs forever and fails. The floor of 90 days is the shortest span common \
-security practice keeps logs searchable for (PCI DSS keeps three months at hand, for instance): \
-attacks and data leaks are often found weeks after they began. Organisations with a ceiling of their \
-own set it in their profile (`hackney` keeps 180 to 240 days).",
+retention keeps its logs forever and fails. The baseline's floor is 30 days: a month lets a team \
+investigate what its monthly review or a user's report brings up, and it is the shortest retention \
+well-run services choose for application logs (those that keep logs longer, or ship them to a \
+central store, set their own floor). There is no ceiling in the baseline; an organisation with one \
+sets it in its profile (`hackney` keeps 180 to 240 days, `pci-dss` at least 365).",
     rationale: "Incidents are often discovered weeks or months later, so logs must reach back that far; \
 logs kept forever cost money every month and keep personal data with no end date.",
     remediation: "Set a retention of at least `log_retention_min_days` on every log group (and within your \
@@ -25,7 +26,7 @@ organisation's ceiling, if it has one).",
     params: &[
         ParamSpec {
             name: "log_retention_min_days",
-            default: "90",
+            default: "30",
             doc: "shortest retention in days",
         },
         ParamSpec {

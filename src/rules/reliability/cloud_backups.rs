@@ -31,7 +31,7 @@ fn judge_one(
     t: &CloudType,
     selections: &[&Resource],
     snapshot_policies: &[&Resource],
-    log_buckets: &[(&str, Option<&str>)],
+    log_buckets: &[(String, Option<&str>)],
 ) -> Finding {
     let target = r.address.clone();
     if let Some(member) = member_of_primary(r, "backed up with its primary") {
@@ -140,6 +140,17 @@ fn judge_one(
             "",
         );
     }
+    if protections.contains(&Protection::Versioning) && t.role == Role::Bucket && is_state_bucket(r)
+    {
+        return on_resource(
+            Finding::pass(
+                target,
+                "a versioned Terraform state bucket: every earlier state can be restored",
+            ),
+            r,
+            "",
+        );
+    }
     if protections.contains(&Protection::Replication) {
         return on_resource(
             Finding::pass(target, "versioned and replicated to another bucket"),
@@ -213,8 +224,18 @@ fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection>
         let Some(attribute) = pt.configures else {
             continue;
         };
-        let names_it = p.references.get(attribute) == Some(&r.address)
-            || name.is_some_and(|n| p.attr(attribute).and_then(|v| v.value.as_str()) == Some(n));
+        let reference = p.references.get(attribute).map(|a| in_module_of(p, a));
+        let names_it = reference.as_deref() == Some(r.address.as_str())
+            || name.is_some_and(|n| p.attr(attribute).and_then(|v| v.value.as_str()) == Some(n))
+            // Both in one module instance that creates only this store of its type (`bucket =
+            // var.bucket_name` in both): the setting is the store's.
+            || (reference.is_none()
+                && !module_of(p).is_empty()
+                && module_of(p) == module_of(r)
+                && cloud(cx.model, |x| x.role == t.role)
+                    .filter(|(o, _)| o.environment == r.environment && module_of(o) == module_of(r))
+                    .count()
+                    == 1);
         if names_it && pt.enables.is_none_or(|switch| switch.is_on(p)) {
             on.push(protection);
         }
@@ -222,13 +243,47 @@ fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection>
     on
 }
 
+/// The module instance an address is in (`module.a.module.b.`), empty at the root.
+fn module_of(r: &Resource) -> &str {
+    r.address
+        .rfind(&format!("{}.", r.resource_type))
+        .map(|i| &r.address[..i])
+        .unwrap_or("")
+}
+
+/// A reference written inside a module, as a whole address.
+fn in_module_of(from: &Resource, reference: &str) -> String {
+    let module = module_of(from);
+    if reference.starts_with(module) {
+        reference.to_string()
+    } else {
+        format!("{module}{reference}")
+    }
+}
+
+/// Whether a bucket holds Terraform state, by its name or address.
+fn is_state_bucket(r: &Resource) -> bool {
+    let name = r
+        .attr("bucket")
+        .and_then(|v| v.value.as_str())
+        .unwrap_or("");
+    [r.address.as_str(), name].iter().any(|text| {
+        let text = text.to_ascii_lowercase();
+        text.contains("tfstate")
+            || text.contains("terraform-state")
+            || text.contains("terraform_state")
+            || text.contains("state_bucket")
+            || text.contains("state-bucket")
+    })
+}
+
 /// Buckets that receive logs, by address or by name: (address, name).
-fn log_buckets(model: &crate::model::Deployment) -> Vec<(&str, Option<&str>)> {
+fn log_buckets(model: &crate::model::Deployment) -> Vec<(String, Option<&str>)> {
     let mut out = Vec::new();
     for (r, t) in cloud(model, |t| !t.logs_to.is_empty()) {
         for attribute in t.logs_to {
             if let Some(address) = r.references.get(attribute) {
-                out.push((address.as_str(), None));
+                out.push((in_module_of(r, address), None));
             }
             // A literal name, or a path inside a block (`logging.target_bucket`).
             let literal = match attribute.split_once('.') {
@@ -239,7 +294,7 @@ fn log_buckets(model: &crate::model::Deployment) -> Vec<(&str, Option<&str>)> {
                 // A domain name (`logs.s3.amazonaws.com`) or an ARN names the bucket first/last.
                 let name = name.rsplit(':').next().unwrap_or(name);
                 let name = name.split(".s3").next().unwrap_or(name);
-                out.push(("", Some(name)));
+                out.push((String::new(), Some(name)));
             }
         }
     }
@@ -247,7 +302,7 @@ fn log_buckets(model: &crate::model::Deployment) -> Vec<(&str, Option<&str>)> {
 }
 
 /// Whether a bucket receives logs: something ships logs into it, or its name says it holds logs.
-fn is_log_bucket(r: &Resource, log_buckets: &[(&str, Option<&str>)]) -> bool {
+fn is_log_bucket(r: &Resource, log_buckets: &[(String, Option<&str>)]) -> bool {
     let name = r.attr("bucket").and_then(|v| v.value.as_str());
     if log_buckets
         .iter()

@@ -61,6 +61,8 @@ pub enum Role {
     /// A setting of another resource that protects its data (versioning, replication, a backup
     /// policy); `configures` names the resource, `protects` says how.
     Protection(Protection),
+    /// Rules that expire a bucket's objects; `configures` names the bucket.
+    BucketLifecycle,
     /// A setting that ships another resource's logs into a bucket: `configures` names the
     /// bucket that receives them.
     LogDelivery,

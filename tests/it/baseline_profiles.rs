@@ -87,6 +87,24 @@ fn every_store_is_backed_up_by_a_mechanism_the_finding_names() {
             "receives logs",
         ),
         ("aws_s3_bucket.search_cache", "waived", ""),
+        // Every object expires within a week: working storage.
+        (
+            "aws_s3_bucket.upload_queue",
+            "not-applicable",
+            "expires after 7 days",
+        ),
+        // A lifecycle naming the bucket by a module's output.
+        (
+            "module.uploads.aws_s3_bucket.this",
+            "not-applicable",
+            "expires after 30 days",
+        ),
+        // Versioning inside the module, by the same variable as its only bucket.
+        (
+            "module.tfstate.aws_s3_bucket.this",
+            "pass",
+            "versioned Terraform state",
+        ),
         // Terraform's own state: versioning is how an earlier state comes back.
         (
             "aws_s3_bucket.terraform_state",

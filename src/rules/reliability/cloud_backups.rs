@@ -75,6 +75,22 @@ fn judge_one(
             "bucket",
         );
     }
+    if let Some(days) = (t.role == Role::Bucket)
+        .then(|| expires_everything(cx, r, t))
+        .flatten()
+    {
+        return on_resource(
+            Finding::not_applicable(
+                target,
+                format!(
+                    "every object expires after {days} day{}: working storage, not data to keep",
+                    if days == 1 { "" } else { "s" }
+                ),
+            ),
+            r,
+            "",
+        );
+    }
     // The store's own backups.
     let mut own_off = None;
     match t.own_backup {
@@ -224,23 +240,92 @@ fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection>
         let Some(attribute) = pt.configures else {
             continue;
         };
-        let reference = p.references.get(attribute).map(|a| in_module_of(p, a));
-        let names_it = reference.as_deref() == Some(r.address.as_str())
-            || name.is_some_and(|n| p.attr(attribute).and_then(|v| v.value.as_str()) == Some(n))
-            // Both in one module instance that creates only this store of its type (`bucket =
-            // var.bucket_name` in both): the setting is the store's.
-            || (reference.is_none()
-                && !module_of(p).is_empty()
-                && module_of(p) == module_of(r)
-                && cloud(cx.model, |x| x.role == t.role)
-                    .filter(|(o, _)| o.environment == r.environment && module_of(o) == module_of(r))
-                    .count()
-                    == 1);
+        let names_it = configures(cx, p, attribute, r, t, name);
         if names_it && pt.enables.is_none_or(|switch| switch.is_on(p)) {
             on.push(protection);
         }
     }
     on
+}
+
+/// Objects kept at most this many days are working storage (queues, spill space, caches).
+const WORKING_STORAGE_DAYS: u64 = 31;
+
+/// The days after which a lifecycle rule for the whole bucket expires every object, when that is
+/// at most [`WORKING_STORAGE_DAYS`].
+fn expires_everything(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Option<u64> {
+    let name = t
+        .arn
+        .map(|a| a.name)
+        .filter(|n| !n.is_empty())
+        .and_then(|n| r.attr(n))
+        .and_then(|v| v.value.as_str());
+    cloud(cx.model, |x| x.role == Role::BucketLifecycle)
+        .filter(|(l, lt)| {
+            l.environment == r.environment
+                && lt
+                    .configures
+                    .is_some_and(|attribute| configures(cx, l, attribute, r, t, name))
+        })
+        .flat_map(|(l, _)| {
+            l.attr("rule")
+                .and_then(|v| v.value.as_array())
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|rule| {
+            rule["status"].as_str() == Some("Enabled")
+                // The whole bucket: no filter, or one without a prefix or tag.
+                && rule["filter"].as_array().is_none_or(|f| {
+                    f.iter().all(|f| {
+                        f.as_object().is_some_and(|o| {
+                            o.iter().all(|(k, v)| k == "prefix" && v.as_str() == Some(""))
+                        })
+                    })
+                })
+        })
+        .filter_map(|rule| rule["expiration"][0]["days"].as_u64())
+        .filter(|days| *days <= WORKING_STORAGE_DAYS)
+        .min()
+}
+
+/// Whether the setting `p` names the store `r` in `attribute`: by reference, by the store's name,
+/// by a module's output (`module.uploads.name`) when the module creates only this store of its
+/// kind, or from inside the one module instance that creates only this store (`bucket =
+/// var.bucket_name` in both).
+fn configures(
+    cx: &Context<'_>,
+    p: &Resource,
+    attribute: &str,
+    r: &Resource,
+    t: &CloudType,
+    name: Option<&str>,
+) -> bool {
+    let only_store_in = |module: &str| {
+        !module.is_empty()
+            && cloud(cx.model, |x| x.role == t.role)
+                .filter(|(o, _)| o.environment == r.environment && module_of(o) == module)
+                .count()
+                == 1
+    };
+    match p.references.get(attribute).map(|a| in_module_of(p, a)) {
+        Some(reference) if reference == r.address => true,
+        Some(reference) if is_module_call(&reference) => {
+            let module = format!("{reference}.");
+            module_of(r) == module && only_store_in(&module)
+        }
+        Some(_) => false,
+        None => {
+            name.is_some_and(|n| p.attr(attribute).and_then(|v| v.value.as_str()) == Some(n))
+                || (module_of(p) == module_of(r) && only_store_in(module_of(r)))
+        }
+    }
+}
+
+/// Whether an address names a module call (`module.a.module.b`), not a resource.
+fn is_module_call(address: &str) -> bool {
+    let parts: Vec<&str> = address.split('.').collect();
+    parts.len() % 2 == 0 && parts.iter().step_by(2).all(|p| *p == "module")
 }
 
 /// The module instance an address is in (`module.a.module.b.`), empty at the root.

@@ -358,6 +358,13 @@ pub(super) const TYPES: &[CloudType] = &[
             Role::Protection(Protection::Backup),
         )
     },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new(
+            "aws_s3_bucket_lifecycle_configuration",
+            Role::BucketLifecycle,
+        )
+    },
     // What ships logs into a bucket: that bucket holds logs, not data to back up.
     CloudType {
         logs_to: &["target_bucket"],

@@ -329,7 +329,7 @@ pub(super) fn read_body(
                     continue;
                 }
                 let text = lines.text(&attr.value.span);
-                if let Some(address) = reference(text) {
+                if let Some(address) = reference(text).or_else(|| module_output(text.trim())) {
                     resource.references.insert(key.clone(), address);
                 } else {
                     // A list of references (`resources = [aws_dynamodb_table.t.arn]`): each

@@ -292,7 +292,13 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
          # For every key see `liftoff schema`; what a rule needs: `liftoff explain <rule>`.\n",
         d.service
     );
-    let _ = writeln!(out, "service: {service}\nprofile: baseline");
+    let _ = writeln!(
+        out,
+        "service: {service}\nprofile: baseline\n\
+         # other built-in profiles: hackney (the London Borough of Hackney's AWS conventions),\n\
+         # strict (recommendations become requirements), pci-dss (strict plus PCI DSS); or the path\n\
+         # of your own profile file (`extends: baseline`, see the README)"
+    );
     let top: Vec<Slot> = placed
         .slots
         .iter()

@@ -1138,7 +1138,9 @@ fn broken_kubernetes_manifests_are_input_errors() {
     );
 }
 
-const TF: &str = "service: records\nenvironments: {production: {kind: production}}\n";
+/// Hackney's profile: the fixtures follow its conventions (backup tags, at most two indexes).
+const TF: &str =
+    "service: records\nprofile: hackney\nenvironments: {production: {kind: production}}\n";
 
 #[test]
 fn a_terraform_root_per_environment_feeds_the_aws_rules() {

@@ -186,7 +186,8 @@ fn a_shared_root_is_read_once_per_variable_file() {
 
 #[test]
 fn a_workspace_keyed_root_is_read_in_each_workspace_it_names() {
-    let (_, report) = check(&layout("workspaces"), &[]);
+    // Hackney's profile, for its backup-tag rule.
+    let (_, report) = check(&layout("workspaces"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])

@@ -6,6 +6,7 @@ mod action;
 mod architecture;
 mod architecture_aware;
 mod artefacts;
+mod baseline_profiles;
 mod ci;
 mod cli;
 mod examples;

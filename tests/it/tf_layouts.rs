@@ -393,3 +393,37 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
     let (status, why) = file(&report, "deploy/other/main.tf");
     assert_eq!(status, "ignored", "{why}");
 }
+
+#[test]
+fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let unit = "terraform {\n  source = \"../../../modules//queue\"\n}\n";
+    // production's load-test unit, and a unit that is staging itself.
+    write("live/prod/performance-test/terragrunt.hcl", unit);
+    write(
+        "live/staging/terragrunt.hcl",
+        "terraform {\n  source = \"../../modules//queue\"\n}\n",
+    );
+    write(
+        "modules/queue/main.tf",
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "live/prod/performance-test/terragrunt.hcl").1,
+        "read for production (Terragrunt unit live/prod/performance-test)"
+    );
+    assert_eq!(
+        file(&report, "live/staging/terragrunt.hcl").1,
+        "read for staging (Terragrunt unit live/staging)"
+    );
+}

@@ -427,3 +427,53 @@ fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
         "read for staging (Terragrunt unit live/staging)"
     );
 }
+
+#[test]
+fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    // One tree for every environment: the job's APP_ENV picks it, as `get_env` reads it.
+    write(
+        "env/root.hcl",
+        "locals {\n  env = get_env(\"APP_ENV\", \"development\")\n}\ninputs = {\n  env = local.env\n}\n",
+    );
+    write(
+        "env/cloud/db/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../aws//db\"\n}\n",
+    );
+    write(
+        "aws/db/main.tf",
+        "variable \"env\" {}\nresource \"aws_db_instance\" \"forms\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  allocated_storage = 20\n  storage_encrypted = var.env == \"production\"\n}\n",
+    );
+    for env in ["staging", "production"] {
+        write(
+            &format!(".github/workflows/apply-{env}.yml"),
+            &format!(
+                "on: push\nenv:\n  APP_ENV: {env}\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terragrunt validate\n        working-directory: env/cloud/db\n      - run: terragrunt apply --terragrunt-non-interactive\n        working-directory: env/cloud/db\n"
+            ),
+        );
+    }
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "env/cloud/db/terragrunt.hcl").1,
+        "read for production (Terragrunt unit env/cloud/db, run by .github/workflows/apply-production.yml:10), \
+staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.yml:10)"
+    );
+    let db = "env/cloud/db:aws_db_instance.forms";
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+}

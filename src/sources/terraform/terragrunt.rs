@@ -72,6 +72,8 @@ struct Scope<'a> {
     /// For an included file: itself (it is the "parent" its functions speak of).
     included: bool,
     depth: usize,
+    /// The environment variables the unit is run with, as far as a file states them.
+    vars: &'a BTreeMap<String, String>,
 }
 
 /// The most configurations one unit reads through `include` and `read_terragrunt_config`
@@ -79,7 +81,11 @@ struct Scope<'a> {
 const MAX_DEPTH: usize = 8;
 
 /// Reads the unit `rel` (a `terragrunt.hcl`) of the repository in `dir`.
-pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
+pub fn read_unit(
+    dir: &Path,
+    rel: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<Unit, InputError> {
     // Terragrunt's functions give absolute paths: work on the absolute folder.
     let absolute = absolute(dir);
     let dir = absolute.as_path();
@@ -97,6 +103,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
         includes: Vec::new(),
         included: false,
         depth: 0,
+        vars,
     };
     let mut merged = Config::default();
     let mut exposed: hcl::Map<String, hcl::Value> = hcl::Map::new();
@@ -146,6 +153,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
             includes: Vec::new(),
             included: true,
             depth: 1,
+            vars,
         };
         let parent = match parent_scope.config(&target_rel) {
             Ok(c) => c,
@@ -530,8 +538,11 @@ impl Scope<'_> {
                 },
             )),
             // The variable's value where liftoff runs says nothing of where Terragrunt runs: the
-            // default, else unknown.
-            "get_env" => args.get(1).cloned().flatten(),
+            // value the deploy job states, else the default, else unknown.
+            "get_env" => text(0)
+                .and_then(|name| self.vars.get(&name))
+                .map(|v| hcl::Value::from(v.clone()))
+                .or_else(|| args.get(1).cloned().flatten()),
             "dirname" => text(0).map(|p| {
                 hcl::Value::from(p.rsplit_once('/').map_or(".".to_string(), |(d, _)| {
                     if d.is_empty() {
@@ -600,6 +611,7 @@ impl Scope<'_> {
             includes: Vec::new(),
             included: false,
             depth: self.depth + 1,
+            vars: self.vars,
         };
         let config = scope.config(&rel).ok()?;
         READ_FILES.with(|f| f.borrow_mut().extend(config.files.iter().cloned()));
@@ -807,6 +819,7 @@ impl Unit {
 pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
     let absolute = absolute(dir);
     let dir = absolute.as_path();
+    let no_vars = BTreeMap::new();
     let mut included = BTreeSet::new();
     for rel in files {
         let Ok(parsed) = parse(dir, rel) else {
@@ -820,6 +833,7 @@ pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
             includes: Vec::new(),
             included: false,
             depth: 0,
+            vars: &no_vars,
         };
         let ctx = scope.context(&hcl::Map::new(), &hcl::Map::new());
         for block in parsed.body.blocks().filter(|b| b.ident == "include") {

@@ -443,17 +443,20 @@ fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
     );
     write(
         "env/cloud/db/terragrunt.hcl",
-        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../aws//db\"\n}\n",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../aws//db\"\n}\ninputs = {\n  password = get_env(\"DB_PASSWORD\", \"Xk9mQ2vL7pR4wZ8t\")\n}\n",
     );
     write(
         "aws/db/main.tf",
-        "variable \"env\" {}\nresource \"aws_db_instance\" \"forms\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  allocated_storage = 20\n  storage_encrypted = var.env == \"production\"\n}\n",
+        "variable \"env\" {}\nvariable \"password\" {}\nresource \"aws_db_instance\" \"forms\" {\n  password          = var.password\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  allocated_storage = 20\n  storage_encrypted = var.env == \"production\"\n}\n",
     );
-    for env in ["staging", "production"] {
+    for (env, secret) in [
+        ("staging", ""),
+        ("production", "  DB_PASSWORD: ${{ secrets.DB }}\n"),
+    ] {
         write(
             &format!(".github/workflows/apply-{env}.yml"),
             &format!(
-                "on: push\nenv:\n  APP_ENV: {env}\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terragrunt validate\n        working-directory: env/cloud/db\n      - run: terragrunt apply --terragrunt-non-interactive\n        working-directory: env/cloud/db\n"
+                "on: push\nenv:\n  APP_ENV: {env}\n{secret}jobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terragrunt validate\n        working-directory: env/cloud/db\n      - run: terragrunt apply --terragrunt-non-interactive\n        working-directory: env/cloud/db\n"
             ),
         );
     }
@@ -464,7 +467,7 @@ fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
     );
     assert_eq!(
         file(&report, "env/cloud/db/terragrunt.hcl").1,
-        "read for production (Terragrunt unit env/cloud/db, run by .github/workflows/apply-production.yml:10), \
+        "read for production (Terragrunt unit env/cloud/db, run by .github/workflows/apply-production.yml:11), \
 staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.yml:10)"
     );
     let db = "env/cloud/db:aws_db_instance.forms";
@@ -476,4 +479,16 @@ staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.ym
         result(&report, "security.encryption-at-rest", db, "staging").0,
         "fail"
     );
+    // Production's job sets DB_PASSWORD from a secret: unknown, never the default written in the
+    // unit. Staging's does not: the default is what Terragrunt passes.
+    let secret = |env: &str| {
+        report["results"].as_array().unwrap().iter().any(|r| {
+            r["rule"] == "security.plaintext-secrets"
+                && r["environment"] == env
+                && r["status"] == "fail"
+                && r["location"]["path"] == "env/cloud/db/terragrunt.hcl"
+        })
+    };
+    assert!(secret("staging"), "{:#}", report["results"]);
+    assert!(!secret("production"));
 }

@@ -236,7 +236,10 @@ fn terragrunt_units(
         }
         if !runs.is_empty() {
             for (env, d) in runs {
-                let unit = terraform::terragrunt::read_unit(cx.dir, &file, &d.env);
+                let mut unit = terraform::terragrunt::read_unit(cx.dir, &file, &d.env);
+                if let Ok(unit) = &mut unit {
+                    unit.apply_tf_vars(&d.env, &d.at);
+                }
                 let how = format!("run by {}:{}", d.at.path, d.at.line);
                 out.push((file.clone(), unit, Ok(env), Some(how)));
             }

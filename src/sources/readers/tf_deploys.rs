@@ -24,8 +24,9 @@ pub(super) struct Deploy {
     pub at: Location,
     /// A `terragrunt` command: it runs every unit at or below `root`.
     pub terragrunt: bool,
-    /// The job's environment variables the file states (what `get_env` sees).
-    pub env: BTreeMap<String, String>,
+    /// The job's environment variables (what `get_env` sees): the value, or `None` when the
+    /// job sets it to a value no file states (a secret).
+    pub env: BTreeMap<String, Option<String>>,
 }
 
 impl Deploy {
@@ -42,6 +43,7 @@ impl Deploy {
             return self
                 .env
                 .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
                 .find(|(k, v)| named(k, v))
                 .map(|(_, v)| v.clone());
         }
@@ -323,24 +325,27 @@ fn makefile(text: &str, path: &str, out: &mut Vec<Deploy>) {
     }
 }
 
-/// Scans a shell script run in `cwd` for Terraform commands, line `first` of `path` being its
-/// first; gives back the folder it ends in.
-/// The environment variables whose values the file states, substitutions made (a value from a
-/// secret or a repository variable is left out: it is unknown).
+/// The job's environment variables, substitutions made: a value the file states, or `None` for
+/// one set from a secret or a repository variable (set, but unknown).
 fn stated(
     env: &BTreeMap<String, String>,
     matrix: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+) -> BTreeMap<String, Option<String>> {
     env.iter()
-        .map(|(k, v)| (k.clone(), substitute(v, matrix, env)))
-        .filter(|(_, v)| !v.contains('$') && !v.contains("{{"))
+        .map(|(k, v)| {
+            let v = substitute(v, matrix, env);
+            let known = !v.contains('$') && !v.contains("{{");
+            (k.clone(), known.then_some(v))
+        })
         .collect()
 }
 
+/// Scans a shell script run in `cwd` for Terraform commands, line `first` of `path` being its
+/// first; gives back the folder it ends in.
 fn commands(
     script: &str,
     cwd: &str,
-    env: &BTreeMap<String, String>,
+    env: &BTreeMap<String, Option<String>>,
     path: &str,
     first: u32,
     out: &mut Vec<Deploy>,

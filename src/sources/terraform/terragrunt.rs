@@ -72,8 +72,9 @@ struct Scope<'a> {
     /// For an included file: itself (it is the "parent" its functions speak of).
     included: bool,
     depth: usize,
-    /// The environment variables the unit is run with, as far as a file states them.
-    vars: &'a BTreeMap<String, String>,
+    /// The environment variables the unit is run with: a value a file states, or `None` when
+    /// the job sets it to a value no file shows.
+    vars: &'a BTreeMap<String, Option<String>>,
 }
 
 /// The most configurations one unit reads through `include` and `read_terragrunt_config`
@@ -84,7 +85,7 @@ const MAX_DEPTH: usize = 8;
 pub fn read_unit(
     dir: &Path,
     rel: &str,
-    vars: &BTreeMap<String, String>,
+    vars: &BTreeMap<String, Option<String>>,
 ) -> Result<Unit, InputError> {
     // Terragrunt's functions give absolute paths: work on the absolute folder.
     let absolute = absolute(dir);
@@ -539,10 +540,12 @@ impl Scope<'_> {
             )),
             // The variable's value where liftoff runs says nothing of where Terragrunt runs: the
             // value the deploy job states, else the default, else unknown.
-            "get_env" => text(0)
-                .and_then(|name| self.vars.get(&name))
-                .map(|v| hcl::Value::from(v.clone()))
-                .or_else(|| args.get(1).cloned().flatten()),
+            "get_env" => match text(0).and_then(|name| self.vars.get(&name)) {
+                Some(Some(value)) => Some(hcl::Value::from(value.clone())),
+                // Set by the job to a secret: unknown, never the default.
+                Some(None) => None,
+                None => args.get(1).cloned().flatten(),
+            },
             "dirname" => text(0).map(|p| {
                 hcl::Value::from(p.rsplit_once('/').map_or(".".to_string(), |(d, _)| {
                     if d.is_empty() {
@@ -811,6 +814,29 @@ impl Unit {
             resource.unknown.insert(key.as_str(), at.clone());
         }
         resource
+    }
+}
+
+impl Unit {
+    /// The job's `TF_VAR_<name>` variables: Terragrunt leaves a variable the environment already
+    /// sets alone, so each beats the unit's input of that name (known, or unknown for a secret).
+    pub fn apply_tf_vars(&mut self, vars: &BTreeMap<String, Option<String>>, at: &Location) {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("TF_VAR_") else {
+                continue;
+            };
+            match value {
+                Some(v) => {
+                    self.unknown_inputs.remove(name);
+                    self.inputs
+                        .insert(name.to_string(), (hcl::Value::from(v.clone()), at.clone()));
+                }
+                None => {
+                    self.inputs.remove(name);
+                    self.unknown_inputs.insert(name.to_string(), at.clone());
+                }
+            }
+        }
     }
 }
 

@@ -415,6 +415,22 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
 /// `83-development-deploy-role.tf` is part of the root), every other file to its own name
 /// first, then its folders.
 pub fn named_environment(rel: &str, kind: ArtefactKind) -> Option<env_names::PathName> {
+    // A Terragrunt unit's own folder names what it deploys (`env/production/performance-test/`
+    // is production's performance-test unit): the folders above it name the environment, unless
+    // the unit's folder is an environment's name and nothing else (`live/staging/`).
+    if kind == ArtefactKind::Terraform && super::terraform::terragrunt::is_terragrunt(rel) {
+        let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
+        let own = folder.rsplit('/').next().unwrap_or(folder);
+        if env_names::lookup(own).is_some() {
+            return env_names::in_path(&format!("{folder}/-"));
+        }
+        if let Some((above, _)) = folder.rsplit_once('/') {
+            if let Some(named) = env_names::in_path(&format!("{above}/-")) {
+                return Some(named);
+            }
+        }
+        return env_names::in_path(&format!("{folder}/-"));
+    }
     if kind == ArtefactKind::Terraform && rel.ends_with(".tf") {
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
         // A placeholder file name keeps the folder's own rules (modules/ names nothing).
@@ -432,7 +448,8 @@ pub fn attach(rel: &str, kind: ArtefactKind, environments: &[String]) -> Option<
         .iter()
         .any(|s| s.eq_ignore_ascii_case("modules"));
     if !under_modules {
-        let terraform_config = kind == ArtefactKind::Terraform && rel.ends_with(".tf");
+        let terraform_config = kind == ArtefactKind::Terraform
+            && (rel.ends_with(".tf") || super::terraform::terragrunt::is_terragrunt(rel));
         let last = segments.len() - 1;
         for (index, segment) in segments.iter().enumerate().rev() {
             if index == last && terraform_config {

@@ -397,3 +397,102 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
     let (status, why) = file(&report, "deploy/other/main.tf");
     assert_eq!(status, "ignored", "{why}");
 }
+
+#[test]
+fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let unit = "terraform {\n  source = \"../../../modules//queue\"\n}\n";
+    // production's load-test unit, and a unit that is staging itself.
+    write("live/prod/performance-test/terragrunt.hcl", unit);
+    write(
+        "live/staging/terragrunt.hcl",
+        "terraform {\n  source = \"../../modules//queue\"\n}\n",
+    );
+    write(
+        "modules/queue/main.tf",
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "live/prod/performance-test/terragrunt.hcl").1,
+        "read for production (Terragrunt unit live/prod/performance-test)"
+    );
+    assert_eq!(
+        file(&report, "live/staging/terragrunt.hcl").1,
+        "read for staging (Terragrunt unit live/staging)"
+    );
+}
+
+#[test]
+fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    // One tree for every environment: the job's APP_ENV picks it, as `get_env` reads it.
+    write(
+        "env/root.hcl",
+        "locals {\n  env = get_env(\"APP_ENV\", \"development\")\n}\ninputs = {\n  env = local.env\n}\n",
+    );
+    write(
+        "env/cloud/db/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../aws//db\"\n}\ninputs = {\n  password = get_env(\"DB_PASSWORD\", \"Xk9mQ2vL7pR4wZ8t\")\n}\n",
+    );
+    write(
+        "aws/db/main.tf",
+        "variable \"env\" {}\nvariable \"password\" {}\nresource \"aws_db_instance\" \"forms\" {\n  password          = var.password\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  allocated_storage = 20\n  storage_encrypted = var.env == \"production\"\n}\n",
+    );
+    for (env, secret) in [
+        ("staging", ""),
+        ("production", "  DB_PASSWORD: ${{ secrets.DB }}\n"),
+    ] {
+        write(
+            &format!(".github/workflows/apply-{env}.yml"),
+            &format!(
+                "on: push\nenv:\n  APP_ENV: {env}\n{secret}jobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terragrunt validate\n        working-directory: env/cloud/db\n      - run: terragrunt apply --terragrunt-non-interactive\n        working-directory: env/cloud/db\n"
+            ),
+        );
+    }
+    let (_, report) = check(dir.path());
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "env/cloud/db/terragrunt.hcl").1,
+        "read for production (Terragrunt unit env/cloud/db, run by .github/workflows/apply-production.yml:11), \
+staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.yml:10)"
+    );
+    let db = "env/cloud/db:aws_db_instance.forms";
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "production").0,
+        "pass"
+    );
+    assert_eq!(
+        result(&report, "security.encryption-at-rest", db, "staging").0,
+        "fail"
+    );
+    // Production's job sets DB_PASSWORD from a secret: unknown, never the default written in the
+    // unit. Staging's does not: the default is what Terragrunt passes.
+    let secret = |env: &str| {
+        report["results"].as_array().unwrap().iter().any(|r| {
+            r["rule"] == "security.plaintext-secrets"
+                && r["environment"] == env
+                && r["status"] == "fail"
+                && r["location"]["path"] == "env/cloud/db/terragrunt.hcl"
+        })
+    };
+    assert!(secret("staging"), "{:#}", report["results"]);
+    assert!(!secret("production"));
+}

@@ -243,15 +243,19 @@ fn add_terraform_deploys(
             continue;
         };
         let what = match (&d.workspace, &d.var_file) {
+            _ if d.terragrunt => format!("terragrunt with {spelled}"),
             (Some(ws), _) => format!("workspace `{ws}`"),
             (None, Some(f)) => format!("-var-file {f}"),
             (None, None) => format!("-var {}", d.vars.first().map_or("", |v| v.0.as_str())),
         };
-        note(
-            out,
-            name,
-            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root),
-        );
+        // One mention per pipeline and environment: a workflow running forty units names
+        // production once.
+        let shown = if d.terragrunt {
+            format!("{} ({what})", d.at.path)
+        } else {
+            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root)
+        };
+        note(out, name, shown);
     }
 }
 

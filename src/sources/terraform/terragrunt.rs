@@ -72,6 +72,9 @@ struct Scope<'a> {
     /// For an included file: itself (it is the "parent" its functions speak of).
     included: bool,
     depth: usize,
+    /// The environment variables the unit is run with: a value a file states, or `None` when
+    /// the job sets it to a value no file shows.
+    vars: &'a BTreeMap<String, Option<String>>,
 }
 
 /// The most configurations one unit reads through `include` and `read_terragrunt_config`
@@ -79,7 +82,11 @@ struct Scope<'a> {
 const MAX_DEPTH: usize = 8;
 
 /// Reads the unit `rel` (a `terragrunt.hcl`) of the repository in `dir`.
-pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
+pub fn read_unit(
+    dir: &Path,
+    rel: &str,
+    vars: &BTreeMap<String, Option<String>>,
+) -> Result<Unit, InputError> {
     // Terragrunt's functions give absolute paths: work on the absolute folder.
     let absolute = absolute(dir);
     let dir = absolute.as_path();
@@ -97,6 +104,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
         includes: Vec::new(),
         included: false,
         depth: 0,
+        vars,
     };
     let mut merged = Config::default();
     let mut exposed: hcl::Map<String, hcl::Value> = hcl::Map::new();
@@ -146,6 +154,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
             includes: Vec::new(),
             included: true,
             depth: 1,
+            vars,
         };
         let parent = match parent_scope.config(&target_rel) {
             Ok(c) => c,
@@ -530,8 +539,13 @@ impl Scope<'_> {
                 },
             )),
             // The variable's value where liftoff runs says nothing of where Terragrunt runs: the
-            // default, else unknown.
-            "get_env" => args.get(1).cloned().flatten(),
+            // value the deploy job states, else the default, else unknown.
+            "get_env" => match text(0).and_then(|name| self.vars.get(&name)) {
+                Some(Some(value)) => Some(hcl::Value::from(value.clone())),
+                // Set by the job to a secret: unknown, never the default.
+                Some(None) => None,
+                None => args.get(1).cloned().flatten(),
+            },
             "dirname" => text(0).map(|p| {
                 hcl::Value::from(p.rsplit_once('/').map_or(".".to_string(), |(d, _)| {
                     if d.is_empty() {
@@ -600,6 +614,7 @@ impl Scope<'_> {
             includes: Vec::new(),
             included: false,
             depth: self.depth + 1,
+            vars: self.vars,
         };
         let config = scope.config(&rel).ok()?;
         READ_FILES.with(|f| f.borrow_mut().extend(config.files.iter().cloned()));
@@ -802,11 +817,35 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// The job's `TF_VAR_<name>` variables: Terragrunt leaves a variable the environment already
+    /// sets alone, so each beats the unit's input of that name (known, or unknown for a secret).
+    pub fn apply_tf_vars(&mut self, vars: &BTreeMap<String, Option<String>>, at: &Location) {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("TF_VAR_") else {
+                continue;
+            };
+            match value {
+                Some(v) => {
+                    self.unknown_inputs.remove(name);
+                    self.inputs
+                        .insert(name.to_string(), (hcl::Value::from(v.clone()), at.clone()));
+                }
+                None => {
+                    self.inputs.remove(name);
+                    self.unknown_inputs.insert(name.to_string(), at.clone());
+                }
+            }
+        }
+    }
+}
+
 /// The units among `files` (`terragrunt.hcl` files of the repository): every one that no other
 /// includes. A root configuration that units include is read through them.
 pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
     let absolute = absolute(dir);
     let dir = absolute.as_path();
+    let no_vars = BTreeMap::new();
     let mut included = BTreeSet::new();
     for rel in files {
         let Ok(parsed) = parse(dir, rel) else {
@@ -820,6 +859,7 @@ pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
             includes: Vec::new(),
             included: false,
             depth: 0,
+            vars: &no_vars,
         };
         let ctx = scope.context(&hcl::Map::new(), &hcl::Map::new());
         for block in parsed.body.blocks().filter(|b| b.ident == "include") {

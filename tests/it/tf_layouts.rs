@@ -12,8 +12,14 @@ fn layout(name: &str) -> PathBuf {
 
 /// `check --format json` on `dir`: (exit code, report).
 fn check(dir: &Path) -> (i32, Value) {
+    check_with(dir, &[])
+}
+
+/// `check --format json` with `extra` flags (the backup-tag checks are the hackney profile's).
+fn check_with(dir: &Path, extra: &[&str]) -> (i32, Value) {
     let out = liftoff()
         .args(["check", "--format", "json"])
+        .args(extra)
         .arg(dir)
         .output()
         .unwrap();
@@ -85,7 +91,7 @@ fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, Strin
 
 #[test]
 fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
-    let (code, report) = check(&layout("terragrunt"));
+    let (code, report) = check_with(&layout("terragrunt"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -235,7 +241,7 @@ fn a_workspace_map_without_environment_keys_names_none() {
 
 #[test]
 fn backend_files_name_the_environments_a_root_is_applied_to() {
-    let (code, report) = check(&layout("backends"));
+    let (code, report) = check_with(&layout("backends"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[

@@ -685,6 +685,7 @@ mod tests {
         };
         let mut ctx = BTreeMap::new();
         ctx.insert("Values".into(), funcs::from_yaml(values).unwrap());
+        ctx.insert("Files".into(), V::Files);
         let mut engine = Engine::new(&defines, &files);
         engine
             .render(Rc::from("t"), &parsed.root, &V::map(ctx))
@@ -754,6 +755,47 @@ metadata:
             funcs::to_yaml(&merged).unwrap(),
             "a:\n  b: 3\n  c: 2\nd:\n- 2\n"
         );
+    }
+
+    #[test]
+    fn files_and_functions_charts_use_on_them() {
+        // A missing file is "", and `fromYaml ""` an empty map, whose fields are nil.
+        let t = r#"{{- $c := .Files.Get "image-tags/none" | fromYaml -}}
+tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext "c.yaml" }}
+{{ mustRegexReplaceAll "[^a-z]" "Web_1" "-" }} {{ regexFindAll "[0-9]+" "a1b22c333" 2 | join "," }}"#;
+        assert_eq!(
+            render_text(t, "a: 1").unwrap(),
+            "tag=none base=c.yaml ext=.yaml\n-eb-- 1,22"
+        );
+        let e = render_text("{{ randAlphaNum 16 }}", "a: 1").unwrap_err();
+        assert!(e.contains("makes a new value on every render"), "{e}");
+    }
+
+    #[test]
+    fn values_files_are_named_exactly() {
+        let values = |rel: &str| {
+            let parts: Vec<&str> = rel.split('/').collect();
+            is_values_file(parts[parts.len() - 1], &parts)
+        };
+        for yes in [
+            "values.yaml",
+            "values-prod.yaml",
+            "values.staging.yml",
+            "production-values.yaml",
+            "values/uat.yaml",
+            "envs/prod/values.yaml",
+        ] {
+            assert!(values(yes), "{yes}");
+        }
+        for no in [
+            "rules/production/backup_alerts.yaml",
+            "fastly-exporter-values-production.yaml",
+            "ci/prod-values.yaml",
+            "values-schema.yaml",
+            "README.yaml",
+        ] {
+            assert!(!values(no), "{no}");
+        }
     }
 
     #[test]

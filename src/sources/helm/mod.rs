@@ -615,6 +615,15 @@ fn render_chart(
                 text: o.text,
                 lines: o.lines,
             }),
+            // An error in a helper is the calling file's: the helper may be fine for other
+            // values, and the file is what was not rendered.
+            Err(e) if *e.file != **rel => out.errors.push(InputError::one(Diagnostic::at(
+                Location::new(rel.as_str(), engine.top_line.max(1), 1),
+                format!(
+                    "the Helm template does not render: in {}:{}: {}",
+                    e.file, e.line, e.message
+                ),
+            ))),
             Err(e) => out.errors.push(InputError::one(Diagnostic::at(
                 Location::new(&*e.file, e.line.max(1), 1),
                 format!("the Helm template does not render: {}", e.message),
@@ -633,7 +642,7 @@ pub fn parse_rendered(rendered: &Rendered) -> Result<super::yaml::Document, Inpu
             .copied()
             .unwrap_or(line)
     };
-    let mut doc = match super::yaml::parse(
+    let mut doc = match super::yaml::parse_last_key_wins(
         &rendered.path,
         &rendered.text,
         super::yaml::Limits::default(),
@@ -796,6 +805,20 @@ tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext 
         ] {
             assert!(!values(no), "{no}");
         }
+    }
+
+    #[test]
+    fn rendered_manifests_take_the_last_of_a_repeated_key_and_point_at_template_lines() {
+        let rendered = Rendered {
+            path: "templates/d.yaml".into(),
+            text: "metadata:\n  labels:\n    app: a\n    app: b\n".into(),
+            lines: vec![1, 2, 7, 9],
+        };
+        let doc = parse_rendered(&rendered).unwrap();
+        let labels = doc.roots[0].get("metadata").unwrap().get("labels").unwrap();
+        let app = labels.get("app").unwrap();
+        assert_eq!(app.as_str(), Some("b"));
+        assert_eq!(app.pos.line, 9);
     }
 
     #[test]

@@ -104,7 +104,10 @@ pub fn call(name: &str, a: Vec<V>) -> R {
     // here return their errors already.
     let lowered;
     let name = match name.strip_prefix("must") {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+        Some(rest)
+            if rest.starts_with(|c: char| c.is_ascii_uppercase())
+                && !matches!(name, "mustToYaml" | "mustToJson") =>
+        {
             let mut c = rest.chars();
             lowered = c
                 .next()

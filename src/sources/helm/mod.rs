@@ -756,6 +756,19 @@ metadata:
     }
 
     #[test]
+    fn runaway_templates_end_in_errors() {
+        for t in [
+            "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}",
+            "{{ range 1000000000 }}{{ end }}",
+            "{{ range 100000 }}{{ repeat 1000000 \"x\" }}{{ end }}",
+            "{{ range 10000 }}{{ range 10000 }}{{ range 10000 }}{{ end }}{{ end }}{{ end }}",
+            "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ mustToYaml $d }}",
+        ] {
+            assert!(render_text(t, "a: 1").is_err(), "{t}");
+        }
+    }
+
+    #[test]
     fn values_coalesce_as_helm_does() {
         let base = funcs::from_yaml("a: {b: 1, c: 2}\nd: [1]\ne: x\n").unwrap();
         let over = funcs::from_yaml("a: {b: 3}\nd: [2]\ne: null\n").unwrap();

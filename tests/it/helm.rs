@@ -264,3 +264,49 @@ fn a_render_error_names_the_template_line_and_the_missing_value() {
         "{error:#}"
     );
 }
+
+#[test]
+fn a_chart_naming_no_environment_is_the_only_deployment_and_conditions_switch_subcharts() {
+    let dir = project("service: queue\nenvironments:\n  production: {kind: production}\n");
+    let chart = dir.path().join("deploy");
+    let write = |rel: &str, text: &str| {
+        let path = chart.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Chart.yaml",
+        "apiVersion: v2\nname: queue\nversion: 2.0.0\ndependencies:\n  - name: metrics\n    version: 1.0.0\n    condition: metrics.enabled\n",
+    );
+    write("values.yaml", "replicas: 2\nmetrics:\n  enabled: false\n");
+    write(
+        "templates/statefulset.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: rabbitmq\n          image: rabbitmq:3.13.7\n",
+    );
+    write(
+        "charts/metrics/Chart.yaml",
+        "apiVersion: v2\nname: metrics\nversion: 1.0.0\n",
+    );
+    write(
+        "charts/metrics/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: exporter\nspec:\n  template:\n    spec:\n      containers:\n        - name: exporter\n          image: exporter:1.0\n",
+    );
+    let d = deployment(dir.path());
+    let queue = component(&d, "production", "queue");
+    assert_eq!(queue.instances.as_ref().unwrap().value, 2);
+    let production = d
+        .environments
+        .iter()
+        .find(|e| e.name == "production")
+        .unwrap();
+    assert!(
+        production.components.iter().all(|c| c.name != "exporter"),
+        "the switched-off subchart is not rendered"
+    );
+    let (status, why) = artefact(&d, "deploy/Chart.yaml");
+    assert_eq!(status, "read");
+    assert!(
+        why.contains("production is the only deployed environment"),
+        "{why}"
+    );
+}

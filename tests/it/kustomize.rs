@@ -434,3 +434,66 @@ fn kustomizations_that_include_each_other_end() {
             .contains("include each other")
     );
 }
+
+/// Writes `files` (path, text) under a new temporary directory.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    dir
+}
+
+const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: \"web:1.4.2\"}]\n";
+
+#[test]
+fn origin_annotations_of_a_base_let_an_overlay_add_one() {
+    // A JSON patch `add` needs its parent to exist; `buildMetadata: [originAnnotations]` in the
+    // base is what makes `metadata.annotations` exist, so kustomize applies the whole patch.
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml]\nnamePrefix: shop-\nbuildMetadata: [originAnnotations]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |\n      - op: add\n        path: /metadata/annotations/example.org~1paused\n        value: \"true\"\n      - op: replace\n        path: /spec/replicas\n        value: 0\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let web = component(environment(&loaded, "production"), "shop-web");
+    assert_eq!(web.instances.as_ref().unwrap().value, 0);
+    assert!(
+        loaded
+            .deployment
+            .artefacts
+            .iter()
+            .all(|a| a.status.as_str() != "not-read"),
+        "{:#?}",
+        loaded.deployment.artefacts
+    );
+}
+
+#[test]
+fn sops_encrypted_secrets_hold_no_plaintext() {
+    let dir = repository(&[
+        (
+            "k8s/production/kustomization.yaml",
+            "resources: [web.yaml, secret-db.yaml]\n",
+        ),
+        ("k8s/production/web.yaml", WEB),
+        (
+            "k8s/production/secret-db.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n    password: ENC[AES256_GCM,data:bwu+GlznRVUwe3Td,iv:+AjTOkehCSv6J9Kk=,tag:hgD5nOaitS3Z==,type:str]\nsops:\n    version: 3.8.1\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    assert!(
+        environment(&loaded, "production")
+            .committed_secrets
+            .is_empty()
+    );
+}

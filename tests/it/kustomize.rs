@@ -497,3 +497,42 @@ fn sops_encrypted_secrets_hold_no_plaintext() {
             .is_empty()
     );
 }
+
+#[test]
+fn replacements_copy_a_field_and_keep_where_it_was_written() {
+    let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: worker, image: \"registry.example.org/web:latest\", args: [worker]}]\n";
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml, worker.yaml]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        ("deploy/base/worker.yaml", worker),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\nimages:\n  - name: web\n    newTag: 1.5.0\nreplacements:\n  - source:\n      kind: Deployment\n      name: web\n      fieldPath: spec.template.spec.containers.[name=web].image\n      options: {delimiter: ':', index: 1}\n    targets:\n      - select: {kind: Deployment, name: worker}\n        fieldPaths:\n          - spec.template.spec.containers.[name=worker].image\n        options: {delimiter: ':', index: 1}\n  - source: {kind: Deployment, name: scheduler}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [metadata.labels.scheduler]\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let production = environment(&loaded, "production");
+    let image = component(production, "worker").image.as_ref().unwrap();
+    assert_eq!(image.value, "registry.example.org/web:1.5.0");
+    assert_eq!(
+        at(&image.origin),
+        "deploy/overlays/production/kustomization.yaml:4"
+    );
+    let refused = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .find(|a| a.path == "deploy/overlays/production/kustomization.yaml#replacements at line 16")
+        .unwrap_or_else(|| panic!("{:#?}", loaded.deployment.artefacts));
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("selects 0 objects"),
+        "{refused:?}"
+    );
+}

@@ -14,6 +14,7 @@
 
 mod generate;
 mod patch;
+mod replace;
 mod transform;
 pub mod tree;
 
@@ -156,10 +157,6 @@ const NOT_APPLIED_KEYS: &[(&str, &str)] = &[
     (
         "helmChartInflationGenerator",
         "Helm charts are not rendered: run `kustomize build --enable-helm` and point liftoff at its output to judge what they add",
-    ),
-    (
-        "replacements",
-        "replacements are not applied: the fields they would copy keep the values written in the resources",
     ),
     (
         "vars",
@@ -350,6 +347,7 @@ impl Builder<'_> {
         patch::json6902_patches(self, file, &folder, &root, &mut acc);
         transform::replicas(self, file, &root, &mut acc);
         transform::images(&root, &mut acc);
+        replace::replacements(self, file, &folder, &root, &mut acc);
         self.stack.pop();
         acc
     }

@@ -39,6 +39,8 @@ const MAX_NODES: usize = 4_000_000;
 pub(crate) struct Resource {
     pub tree: Placed,
     pub former_names: Vec<String>,
+    /// The namespace before a `namespace:` changed it, which selectors still match.
+    pub former_namespaces: Vec<String>,
 }
 
 impl Resource {
@@ -46,6 +48,7 @@ impl Resource {
         Resource {
             tree,
             former_names: Vec::new(),
+            former_namespaces: Vec::new(),
         }
     }
 

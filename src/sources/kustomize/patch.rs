@@ -105,7 +105,8 @@ impl Selector {
         is(&self.group, group)
             && is(&self.version, version)
             && is(&self.kind, r.tree.kind().unwrap_or_default())
-            && is(&self.namespace, r.tree.namespace().unwrap_or("default"))
+            && (is(&self.namespace, r.tree.namespace().unwrap_or("default"))
+                || r.former_namespaces.iter().any(|n| is(&self.namespace, n)))
             && named
             && self.labels.iter().all(|l| l.holds(&labels))
             && self.annotations.iter().all(|l| l.holds(&annotations))

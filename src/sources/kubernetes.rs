@@ -170,6 +170,9 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                 };
                 objects.config_maps.insert(name.to_string(), entries);
             }
+            // A Secret encrypted with SOPS (a `sops:` block, `ENC[...]` values) holds no
+            // readable value: what is committed is ciphertext.
+            "Secret" if root.get("sops").is_some() => {}
             "Secret" => {
                 // A Secret object is a container: what it holds is a committed secret only when
                 // it authenticates (a credential-named key, or a URL with a password), the same
@@ -181,7 +184,7 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                             let (Some(key), Some(raw)) = (k.as_str(), v.as_str()) else {
                                 continue;
                             };
-                            if raw.is_empty() || raw.starts_with("${") {
+                            if raw.is_empty() || raw.starts_with("${") || raw.starts_with("ENC[") {
                                 continue;
                             }
                             let value = if field == "data" {

@@ -434,3 +434,105 @@ fn kustomizations_that_include_each_other_end() {
             .contains("include each other")
     );
 }
+
+/// Writes `files` (path, text) under a new temporary directory.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    dir
+}
+
+const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: \"web:1.4.2\"}]\n";
+
+#[test]
+fn origin_annotations_of_a_base_let_an_overlay_add_one() {
+    // A JSON patch `add` needs its parent to exist; `buildMetadata: [originAnnotations]` in the
+    // base is what makes `metadata.annotations` exist, so kustomize applies the whole patch.
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml]\nnamePrefix: shop-\nbuildMetadata: [originAnnotations]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |\n      - op: add\n        path: /metadata/annotations/example.org~1paused\n        value: \"true\"\n      - op: replace\n        path: /spec/replicas\n        value: 0\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let web = component(environment(&loaded, "production"), "shop-web");
+    assert_eq!(web.instances.as_ref().unwrap().value, 0);
+    assert!(
+        loaded
+            .deployment
+            .artefacts
+            .iter()
+            .all(|a| a.status.as_str() != "not-read"),
+        "{:#?}",
+        loaded.deployment.artefacts
+    );
+}
+
+#[test]
+fn sops_encrypted_secrets_hold_no_plaintext() {
+    let dir = repository(&[
+        (
+            "k8s/production/kustomization.yaml",
+            "resources: [web.yaml, secret-db.yaml]\n",
+        ),
+        ("k8s/production/web.yaml", WEB),
+        (
+            "k8s/production/secret-db.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n    password: ENC[AES256_GCM,data:bwu+GlznRVUwe3Td,iv:+AjTOkehCSv6J9Kk=,tag:hgD5nOaitS3Z==,type:str]\nsops:\n    version: 3.8.1\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    assert!(
+        environment(&loaded, "production")
+            .committed_secrets
+            .is_empty()
+    );
+}
+
+#[test]
+fn replacements_copy_a_field_and_keep_where_it_was_written() {
+    let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: worker, image: \"registry.example.org/web:latest\", args: [worker]}]\n";
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml, worker.yaml]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        ("deploy/base/worker.yaml", worker),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\nimages:\n  - name: web\n    newTag: 1.5.0\nreplacements:\n  - source:\n      kind: Deployment\n      name: web\n      fieldPath: spec.template.spec.containers.[name=web].image\n      options: {delimiter: ':', index: 1}\n    targets:\n      - select: {kind: Deployment, name: worker}\n        fieldPaths:\n          - spec.template.spec.containers.[name=worker].image\n        options: {delimiter: ':', index: 1}\n  - source: {kind: Deployment, name: scheduler}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [metadata.labels.scheduler]\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let production = environment(&loaded, "production");
+    let image = component(production, "worker").image.as_ref().unwrap();
+    assert_eq!(image.value, "registry.example.org/web:1.5.0");
+    assert_eq!(
+        at(&image.origin),
+        "deploy/overlays/production/kustomization.yaml:4"
+    );
+    let refused = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .find(|a| a.path == "deploy/overlays/production/kustomization.yaml#replacements at line 16")
+        .unwrap_or_else(|| panic!("{:#?}", loaded.deployment.artefacts));
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("selects 0 objects"),
+        "{refused:?}"
+    );
+}

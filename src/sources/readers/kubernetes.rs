@@ -295,7 +295,7 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
     let kustomizations: Vec<crate::model::ArtefactFile> = cx
         .pending(ArtefactKind::Kubernetes)
         .into_iter()
-        .filter(|a| is_kustomization(&a.path))
+        .filter(|a| is_kustomization(&a.path) && !kustomize::is_component(cx.dir, &a.path))
         .collect();
     let mut candidates: Vec<EnvBuild> = kustomizations
         .iter()

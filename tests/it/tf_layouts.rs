@@ -502,3 +502,59 @@ staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.ym
     assert!(secret("staging"), "{:#}", report["results"]);
     assert!(!secret("production"));
 }
+
+/// A copy of the own-copy layout in a folder named `name` (how a checkout is named).
+fn own_copy_in(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy(&layout("own-copy"), &dir);
+    (tmp, dir)
+}
+
+#[test]
+fn a_unit_deploying_this_repository_at_a_run_time_release_reads_the_copy_here() {
+    let (_tmp, dir) = own_copy_in("records-service");
+    let (_, report) = check(&dir);
+    let logs = "terragrunt/env/production/logs:aws_cloudwatch_log_group.api";
+    let r = result(&report, "monitoring.log-retention", logs, "production");
+    assert_eq!(r.0, "fail", "{r:?}");
+    assert_eq!(r.2, "terragrunt/env/production/logs/terragrunt.hcl:7");
+    let (status, reason) = file(
+        &report,
+        "terragrunt/env/production/logs/terragrunt.hcl#terraform.source",
+    );
+    assert_eq!(status, "read");
+    assert!(
+        reason.contains("release chosen at run time") && reason.contains("terragrunt/aws/logs/"),
+        "{reason}"
+    );
+    // Staging reads the same folder by its local path, with its own input.
+    let staging = "terragrunt/env/staging/logs:aws_cloudwatch_log_group.api";
+    assert_eq!(
+        result(&report, "monitoring.log-retention", staging, "staging").0,
+        "pass"
+    );
+}
+
+#[test]
+fn a_git_source_of_another_repository_is_not_read_from_a_folder_here() {
+    let (_tmp, dir) = own_copy_in("some-other-service");
+    let (_, report) = check(&dir);
+    let (status, reason) = file(
+        &report,
+        "terragrunt/env/production/logs/terragrunt.hcl#terraform.source",
+    );
+    assert_eq!(status, "not-read", "{reason}");
+    assert!(reason.contains("known only at run time"), "{reason}");
+}

@@ -94,7 +94,9 @@ impl Reader for Terraform {
         let deploys = super::tf_deploys::deploys(cx.dir, &cx.deployment.pipelines);
         let units = terragrunt_units(cx, &files, &deploys);
         for unit in units.iter().filter_map(|u| u.1.as_ref().ok()) {
-            if let terraform::terragrunt::UnitSource::Local(folder) = &unit.source {
+            if let terraform::terragrunt::UnitSource::Local(folder)
+            | terraform::terragrunt::UnitSource::OwnCopy { folder, .. } = &unit.source
+            {
                 modules.insert(folder.clone());
             }
         }
@@ -311,8 +313,23 @@ fn read_units(
                 entry.push(said.clone());
             }
         }
+        if let UnitSource::OwnCopy {
+            folder: copy,
+            source,
+        } = &unit.source
+        {
+            cx.deployment.artefacts.push(ArtefactFile {
+                path: format!("{}#terraform.source", unit.file),
+                kind: ArtefactKind::TerraformModule,
+                environment: Some(env.clone()),
+                status: ArtefactStatus::Read,
+                reason: Some(format!(
+                    "`{source}` is this repository at a release chosen at run time: read from its copy here, `{copy}/`, which may be newer than the release {env} runs"
+                )),
+            });
+        }
         match &unit.source {
-            UnitSource::Local(root) => {
+            UnitSource::Local(root) | UnitSource::OwnCopy { folder: root, .. } => {
                 let overrides = terraform::override_values(&cx.options.vars, "default");
                 let read = terraform::read_root_env(
                     cx.dir,

@@ -23,6 +23,10 @@ pub enum UnitSource {
     Local(String),
     /// A module fetched from elsewhere (git, the registry, a URL): not read.
     Remote(String),
+    /// A git source naming this very repository at a release known only at run time
+    /// (`git::https://…/this-repo//modules/api?ref=${get_env("VERSION")}`): the folder is read
+    /// from the copy here, which may be newer than the release deployed.
+    OwnCopy { folder: String, source: String },
     /// Why the module cannot be named (a path outside the repository, an unknown value).
     Unknown(String),
 }
@@ -55,6 +59,8 @@ struct Config {
     open: bool,
     /// `terraform { source }`: the value (or `None` when unknown) and where.
     source: Option<(Option<String>, Location)>,
+    /// The source expression as written, for one whose value is known only at run time.
+    source_text: Option<String>,
     /// The files read: this one, then those `read_terragrunt_config` read.
     files: Vec<String>,
 }
@@ -204,10 +210,17 @@ pub fn read_unit(
     let unit_folder = scope.relative(&unit_dir).unwrap_or_else(|| ".".into());
     let (source, source_at) = match merged.source.clone() {
         Some((Some(source), at)) => (scope.source(&source), at),
-        Some((None, at)) => (
-            UnitSource::Unknown("its `terraform { source }` is known only at run time".into()),
-            at,
-        ),
+        Some((None, at)) => match merged
+            .source_text
+            .as_deref()
+            .and_then(|text| own_copy(text, scope.repo))
+        {
+            Some((folder, source)) => (UnitSource::OwnCopy { folder, source }, at),
+            None => (
+                UnitSource::Unknown("its `terraform { source }` is known only at run time".into()),
+                at,
+            ),
+        },
         None => (UnitSource::Local(unit_folder), Location::new(rel, 1, 1)),
     };
     Ok(Unit {
@@ -268,6 +281,7 @@ fn merge_into(into: &mut Config, later: Config, deep: bool) {
     }
     if later.source.is_some() {
         into.source = later.source;
+        into.source_text = later.source_text;
     }
 }
 
@@ -678,6 +692,9 @@ impl Scope<'_> {
                     .evaluate(&source.value, &ctx)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string));
+                config.source_text = value
+                    .is_none()
+                    .then(|| lines.text(&source.value.span).to_string());
                 config.source = Some((value, lines.of(source.key_span.clone())));
             }
         }
@@ -879,6 +896,55 @@ pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
         .cloned()
         .collect();
     (units, included)
+}
+
+/// The folder of this repository a git source names when the source is this repository itself
+/// at a release chosen at run time: `git::https://github.com/org/repo//aws/api?ref=${...}` in a
+/// checkout of `repo` whose `aws/api` exists. The repository is known by its `origin` remote in
+/// `.git/config`, else by its folder's name. Returns the folder and the source as written.
+fn own_copy(text: &str, repo: &Path) -> Option<(String, String)> {
+    let source = text.trim().trim_matches('"');
+    let url = source.strip_prefix("git::").unwrap_or(source);
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let split = url[after_scheme..].find("//")? + after_scheme;
+    let (address, rest) = (&url[..split], &url[split + 2..]);
+    let folder = rest.split('?').next()?.trim_matches('/');
+    if folder.is_empty() || folder.contains("${") || folder.split('/').any(|p| p == "..") {
+        return None;
+    }
+    let name = address
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()?
+        .trim_end_matches(".git");
+    if name.is_empty() || name.contains("${") {
+        return None;
+    }
+    let origin = std::fs::read_to_string(repo.join(".git/config")).ok();
+    let ours = match origin.as_deref().and_then(|c| {
+        c.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("url") && l.contains('='))
+            .map(|l| l.split('=').nth(1).unwrap_or("").trim().to_string())
+    }) {
+        Some(url) => {
+            url.trim_end_matches('/')
+                .trim_end_matches(".git")
+                .ends_with(&format!("/{name}"))
+                || url.trim_end_matches(".git").ends_with(&format!(":{name}"))
+        }
+        None => repo
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .is_some_and(|dir| {
+                dir == name
+                    || dir
+                        .strip_suffix(name)
+                        .is_some_and(|head| head.ends_with(|c: char| !c.is_ascii_alphanumeric()))
+            }),
+    };
+    (ours && repo.join(folder).is_dir()).then(|| (folder.to_string(), source.to_string()))
 }
 
 #[cfg(test)]

@@ -511,7 +511,7 @@ fn arn_selects(pattern: &str, r: &Resource, t: &CloudType) -> bool {
     let [_, _, service, _, _, rest] = parts.as_slice() else {
         return false;
     };
-    if !glob(service, shape.service) {
+    if !crate::glob::glob_match(service, shape.service) {
         return false;
     }
     let name = (!shape.name.is_empty())
@@ -519,33 +519,10 @@ fn arn_selects(pattern: &str, r: &Resource, t: &CloudType) -> bool {
         .flatten()
         .and_then(|v| v.value.as_str());
     match name {
-        Some(name) => glob(rest, &format!("{}{name}", shape.prefix)),
+        Some(name) => crate::glob::glob_match(rest, &format!("{}{name}", shape.prefix)),
         // A name known only after apply: only a pattern for every such store decides.
         None => *rest == "*" || *rest == format!("{}*", shape.prefix),
     }
-}
-
-/// Matches `*` (any run) and `?` (one character) patterns.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 enum TagValue<'a> {
@@ -590,7 +567,11 @@ fn conditions_hold(s: &Resource, r: &Resource) -> Option<bool> {
             };
             let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
             let holds = match tag_value(r, key) {
-                TagValue::Is(v) => Some(if like { glob(value, v) } else { v == value }),
+                TagValue::Is(v) => Some(if like {
+                    crate::glob::glob_match(value, v)
+                } else {
+                    v == value
+                }),
                 TagValue::Absent => Some(false),
                 TagValue::Unknown => None,
             }
@@ -630,10 +611,10 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob("table/*", "table/records"));
-        assert!(glob("db:prod-*", "db:prod-main"));
-        assert!(!glob("db:prod-*", "db:staging-main"));
-        assert!(glob("*", ""));
-        assert!(glob("a?c", "abc"));
+        assert!(crate::glob::glob_match("table/*", "table/records"));
+        assert!(crate::glob::glob_match("db:prod-*", "db:prod-main"));
+        assert!(!crate::glob::glob_match("db:prod-*", "db:staging-main"));
+        assert!(crate::glob::glob_match("*", ""));
+        assert!(crate::glob::glob_match("a?c", "abc"));
     }
 }

@@ -738,3 +738,56 @@ fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back()
         )
     );
 }
+
+#[test]
+fn a_compose_stack_that_emulates_aws_is_a_developer_s_stack_not_production() {
+    let dir = root().join("tests/fixtures/inference/localstack-stack");
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report.get("judged_as_production").is_none(),
+        "{}",
+        report["judged_as_production"]
+    );
+    let file = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "docker-compose.yml")
+        .unwrap();
+    assert_eq!(file["status"], "ignored", "{file}");
+    assert!(
+        file["reason"].as_str().unwrap().contains("runs localstack"),
+        "{file}"
+    );
+    assert_eq!(report["verdicts"]["production"], "not-assessed");
+    // Declared in a manifest, the same file is read as the team says.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.join("docker-compose.yml"),
+        copy.path().join("docker-compose.yml"),
+    )
+    .unwrap();
+    std::fs::write(
+        copy.path().join("liftoff.yaml"),
+        "service: s\nenvironments:\n  production:\n    kind: production\n    sources: [{compose: docker-compose.yml}]\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(copy.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "docker-compose.yml")
+        .unwrap();
+    assert_eq!(file["status"], "read", "{file}");
+}

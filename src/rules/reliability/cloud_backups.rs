@@ -604,17 +604,3 @@ fn snapshots(policy: &Resource, r: &Resource) -> bool {
         )
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn globs() {
-        assert!(crate::glob::glob_match("table/*", "table/records"));
-        assert!(crate::glob::glob_match("db:prod-*", "db:prod-main"));
-        assert!(!crate::glob::glob_match("db:prod-*", "db:staging-main"));
-        assert!(crate::glob::glob_match("*", ""));
-        assert!(crate::glob::glob_match("a?c", "abc"));
-    }
-}

@@ -32,6 +32,8 @@ pub struct App {
     pub alarms: Vec<Fact<String>>,
     /// Queues and topics: (logical id, has a dead-letter queue, location).
     pub queues: Vec<(String, bool, Location)>,
+    /// The managed product each queue or topic is (`Amazon SQS`, `Amazon SNS`), by logical id.
+    pub queue_products: Vec<(String, &'static str)>,
     /// Where `provider` is written: a missing provider-wide setting points there.
     pub provider: Option<Location>,
     /// CloudFormation resources that sit in the team's VPC (`AWS::RDS::DBInstance`), by product.
@@ -687,6 +689,12 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
                     p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()
                 });
                 app.queues.push((id.to_string(), dlq, at));
+                let product = if kind == "AWS::SQS::Queue" {
+                    "Amazon SQS"
+                } else {
+                    "Amazon SNS"
+                };
+                app.queue_products.push((id.to_string(), product));
             }
             _ => {}
         }

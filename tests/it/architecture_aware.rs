@@ -512,3 +512,29 @@ fn data_stores_that_accept_anyone_fail_db_not_public() {
         .unwrap();
     assert_eq!(redis.1, "waived", "{redis:?}");
 }
+
+#[test]
+fn a_managed_queue_of_a_serverless_service_is_asked_for_no_image() {
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(root().join("tests/fixtures/serverless"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let queue = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["rule"] == "env.production-dev-images"
+                && r["target"] == "component:production/ExportQueue"
+        })
+        .expect("the queue is judged");
+    // Was a question ("declare the `image` or `edition` of `ExportQueue`").
+    assert_eq!(queue["status"], "pass", "{queue}");
+    assert_eq!(queue["decided_by"], "file", "{queue}");
+    assert!(
+        queue["message"].as_str().unwrap().contains("Amazon SQS"),
+        "{queue}"
+    );
+}

@@ -193,11 +193,19 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
     for (id, _, at) in &app.queues {
         if !env.components.iter().any(|c| &c.name == id) {
             let origin = Origin::Artefact(at.clone());
-            env.components.push(Component::new(
+            let mut queue = Component::new(
                 id.clone(),
                 Fact::new(ComponentKind::Queue, origin.clone()),
-                origin,
-            ));
+                origin.clone(),
+            );
+            // A managed queue or topic: its engine is the product, with no image of the team's
+            // and no edition to choose.
+            queue.engine = app
+                .queue_products
+                .iter()
+                .find(|(q, _)| q == id)
+                .map(|(_, product)| Fact::new(product.to_string(), origin));
+            env.components.push(queue);
         }
     }
     env.routes.extend(app.routes.iter().cloned());

@@ -5,29 +5,16 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/arch").join(name)
 }
 
-fn report(dir: &Path) -> Value {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-}
-
 /// Every (target, status, message) of `rule`.
 fn results(report: &Value, rule: &str) -> Vec<(String, String, String)> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule"] == rule)
+    rule_results(report, rule)
+        .into_iter()
         .map(|r| {
             (
                 r["target"].as_str().unwrap_or_default().to_string(),
@@ -48,25 +35,11 @@ fn only(report: &Value, rule: &str) -> (String, String) {
 
 /// A copy of a fixture with `extra` appended to its liftoff.yaml.
 fn with_manifest_tail(name: &str, extra: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(name), dir.path());
+    let dir = copy_dir(&fixture(name));
     let manifest = dir.path().join("liftoff.yaml");
     let text = std::fs::read_to_string(&manifest).unwrap_or_default();
     std::fs::write(&manifest, format!("{text}{extra}")).unwrap();
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Rules whose subject is the team's servers or disks.
@@ -93,7 +66,7 @@ const NETWORK_RULES: &[&str] = &[
 
 #[test]
 fn a_terraform_service_of_managed_services_is_not_asked_about_servers_or_a_network() {
-    let r = report(&fixture("serverless-tf"));
+    let r = check_json(&fixture("serverless-tf"), &[]).1;
     for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
         let (status, message) = only(&r, rule);
         assert_eq!(status, "not-applicable", "{rule}: {message}");
@@ -111,29 +84,28 @@ fn a_terraform_service_of_managed_services_is_not_asked_about_servers_or_a_netwo
 
 #[test]
 fn containers_on_fargate_are_a_managed_service_and_on_ec2_are_machines() {
-    let r = report(&fixture("ecs-fargate"));
+    let r = check_json(&fixture("ecs-fargate"), &[]).1;
     for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
         let (status, message) = only(&r, rule);
         assert_eq!(status, "not-applicable", "{rule}: {message}");
         assert!(message.contains("(Fargate, DynamoDB)"), "{rule}: {message}");
     }
     // The worker on the cluster's own instances: patching is the team's again.
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("ecs-fargate"), dir.path());
+    let dir = copy_dir(&fixture("ecs-fargate"));
     let main = dir.path().join("terraform/production/main.tf");
     let text = std::fs::read_to_string(&main).unwrap().replace(
         "\"FARGATE_SPOT\"",
         "aws_ecs_capacity_provider.instances.name",
     );
     std::fs::write(&main, text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     assert_eq!(only(&r, "security.patching").0, "fail");
 }
 
 #[test]
 fn a_dynamic_vpc_block_over_nothing_places_no_function_in_a_vpc() {
     // Found in NHSDigital/NRLF: the module's `vpc_config` is written for callers that pass a VPC.
-    let r = report(&fixture("serverless-dynamic-vpc"));
+    let r = check_json(&fixture("serverless-dynamic-vpc"), &[]).1;
     for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
         let (status, message) = only(&r, rule);
         assert_eq!(status, "not-applicable", "{rule}: {message}");
@@ -143,7 +115,7 @@ fn a_dynamic_vpc_block_over_nothing_places_no_function_in_a_vpc() {
 
 #[test]
 fn a_serverless_framework_service_is_not_asked_about_servers_or_a_network() {
-    let r = report(&fixture("serverless-yml"));
+    let r = check_json(&fixture("serverless-yml"), &[]).1;
     for rule in SERVER_RULES.iter().chain(NETWORK_RULES) {
         let (status, message) = only(&r, rule);
         assert_eq!(status, "not-applicable", "{rule}: {message}");
@@ -154,7 +126,7 @@ fn a_serverless_framework_service_is_not_asked_about_servers_or_a_network() {
 #[test]
 fn functions_in_a_vpc_next_to_a_database_keep_the_network_rules() {
     for name in ["serverless-vpc", "serverless-yml-vpc", "serverless-yml-rds"] {
-        let r = report(&fixture(name));
+        let r = check_json(&fixture(name), &[]).1;
         for rule in SERVER_RULES {
             assert_eq!(only(&r, rule).0, "not-applicable", "{name} {rule}");
         }
@@ -167,14 +139,14 @@ fn functions_in_a_vpc_next_to_a_database_keep_the_network_rules() {
             "{name}: {zones:?}"
         );
     }
-    let r = report(&fixture("serverless-yml-vpc"));
+    let r = check_json(&fixture("serverless-yml-vpc"), &[]).1;
     assert_eq!(only(&r, "security.internal-behind-firewall").0, "fail");
 }
 
 #[test]
 fn a_remote_module_given_a_vpc_or_an_instance_type_counts() {
     // Found in cds-snc/url-shortener: the function is a remote module given private subnets.
-    let r = report(&fixture("serverless-module-vpc"));
+    let r = check_json(&fixture("serverless-module-vpc"), &[]).1;
     assert_eq!(only(&r, "security.vpn").0, "fail");
     let (status, message) = only(&r, "security.ssh-hardening");
     assert_eq!(status, "not-applicable");
@@ -183,15 +155,14 @@ fn a_remote_module_given_a_vpc_or_an_instance_type_counts() {
         "no servers of yours: every component is a managed service (DynamoDB)"
     );
     // A module that is given an instance type makes machines: the server rules are back.
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("serverless-module-vpc"), dir.path());
+    let dir = copy_dir(&fixture("serverless-module-vpc"));
     let main = dir.path().join("terraform/production/main.tf");
     let text = std::fs::read_to_string(&main).unwrap().replace(
         "  name      = \"shortener-api\"\n",
         "  name      = \"shortener-api\"\n  instance_type = \"t3.small\"\n",
     );
     std::fs::write(&main, text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let (status, message) = only(&r, "security.patching");
     assert_eq!(status, "fail", "{message}");
 }
@@ -202,14 +173,14 @@ fn the_network_rules_of_the_vpc_part_pass_and_are_waived_as_any_other() {
         "serverless-yml-vpc",
         "access: {vpn: true, firewall: true}\n",
     );
-    let r = report(declared.path());
+    let r = check_json(declared.path(), &[]).1;
     assert_eq!(only(&r, "security.vpn").0, "pass");
     assert_eq!(only(&r, "security.internal-behind-firewall").0, "pass");
     let waived = with_manifest_tail(
         "serverless-yml-vpc",
         "waivers:\n  - {rule: security.vpn, target: deployment, reason: the database is reached by IAM auth only, owner: ops@example.org, expires: 2027-03-01}\n",
     );
-    let r = report(waived.path());
+    let r = check_json(waived.path(), &[]).1;
     assert_eq!(only(&r, "security.vpn").0, "waived");
 }
 
@@ -226,7 +197,7 @@ fn a_server_of_the_teams_own_brings_the_server_rules_back() {
         "    kind: production\n    servers: [{name: reports-1, cpu: 2, ram_gb: 4, disk_gb: 80}]\n",
     );
     std::fs::write(&manifest, text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     assert_eq!(only(&r, "security.ssh-hardening").0, "fail");
     assert_eq!(only(&r, "capacity.disk-alerts").0, "fail");
     assert_eq!(only(&r, "security.vpn").0, "fail");
@@ -242,7 +213,7 @@ fn by_service(report: &Value, rule: &str) -> Vec<(String, String, String)> {
 
 #[test]
 fn images_built_from_the_repository_are_the_commits_code_not_a_moving_tag() {
-    let r = report(&fixture("compose-local"));
+    let r = check_json(&fixture("compose-local"), &[]).1;
     let images = by_service(&r, "env.production-dev-images");
     for service in ["app", "worker", "flower"] {
         let (_, status, message) = images.iter().find(|(t, ..)| t == service).unwrap();
@@ -261,7 +232,7 @@ fn images_built_from_the_repository_are_the_commits_code_not_a_moving_tag() {
             "    build: .\n    image: registry.example.org/casework/app:latest\n    command: gunicorn",
         );
     std::fs::write(dir.path().join("docker-compose.production.yml"), &text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let images = by_service(&r, "env.production-dev-images");
     let (_, status, message) = images.iter().find(|(t, ..)| t == "app").unwrap();
     assert_eq!(status, "fail", "{message}");
@@ -273,7 +244,7 @@ fn images_built_from_the_repository_are_the_commits_code_not_a_moving_tag() {
          waivers:\n  - {rule: env.production-dev-images, target: \"*#app\", reason: CI deploys by digest, owner: ops@example.org, expires: 2027-03-01}\n",
     )
     .unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let images = by_service(&r, "env.production-dev-images");
     let (_, status, message) = images.iter().find(|(t, ..)| t == "app").unwrap();
     assert_eq!(status, "waived", "{message}");
@@ -290,7 +261,7 @@ fn an_image_built_from_a_debug_stage_is_a_development_build() {
             "      context: .\n      dockerfile: Dockerfile\n      target: ${TARGET_TAG:-debug}\n",
         );
     std::fs::write(dir.path().join("docker-compose.production.yml"), text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let images = by_service(&r, "env.production-dev-images");
     let (_, status, message) = images.iter().find(|(t, ..)| t == "worker").unwrap();
     assert_eq!(
@@ -315,7 +286,7 @@ fn a_service_a_reverse_proxy_routes_to_is_a_web_tier() {
             "  portal-ui:\n    image: ghcr.io/example/portal-ui:2.0.1\n    labels:\n      - traefik.http.routers.portal.rule=Host(`portal.example.org`)\n  grafana:\n",
         );
     std::fs::write(dir.path().join("docker-compose.production.yml"), text).unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let web: Vec<String> = by_service(&r, "ha.web-redundancy")
         .into_iter()
         .map(|(t, s, _)| format!("{t} {s}"))
@@ -325,7 +296,7 @@ fn a_service_a_reverse_proxy_routes_to_is_a_web_tier() {
 
 #[test]
 fn monitoring_and_admin_tools_are_not_a_web_tier() {
-    let r = report(&fixture("compose-local"));
+    let r = check_json(&fixture("compose-local"), &[]).1;
     let web: Vec<String> = by_service(&r, "ha.web-redundancy")
         .into_iter()
         .map(|(t, s, _)| format!("{t} {s}"))
@@ -351,14 +322,14 @@ fn monitoring_and_admin_tools_are_not_a_web_tier() {
 
 #[test]
 fn an_aurora_cluster_of_one_instance_has_no_standby() {
-    let r = report(&fixture("aurora-single"));
+    let r = check_json(&fixture("aurora-single"), &[]).1;
     let (status, message) = only(&r, "ha.db-replica");
     assert_eq!(status, "fail");
     assert_eq!(
         message,
         "one instance (`aws_rds_cluster_instance.cases[0]`): no other instance to fail over to"
     );
-    let r = report(&fixture("aurora-pair"));
+    let r = check_json(&fixture("aurora-pair"), &[]).1;
     assert_eq!(
         only(&r, "ha.db-replica"),
         (
@@ -367,20 +338,22 @@ fn an_aurora_cluster_of_one_instance_has_no_standby() {
         )
     );
     // Waived by a comment on the cluster, like any Terraform finding.
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("aurora-single"), dir.path());
+    let dir = copy_dir(&fixture("aurora-single"));
     let main = dir.path().join("terraform/production/main.tf");
     let text = std::fs::read_to_string(&main).unwrap().replace(
         "resource \"aws_rds_cluster\" \"cases\" {",
         "# liftoff:ignore ha.db-replica -- a restore from snapshot meets the RTO (ADR-7)\nresource \"aws_rds_cluster\" \"cases\" {",
     );
     std::fs::write(&main, text).unwrap();
-    assert_eq!(only(&report(dir.path()), "ha.db-replica").0, "waived");
+    assert_eq!(
+        only(&check_json(dir.path(), &[]).1, "ha.db-replica").0,
+        "waived"
+    );
 }
 
 #[test]
 fn a_backup_host_is_not_an_application_server() {
-    let r = report(&fixture("inventory-backup"));
+    let r = check_json(&fixture("inventory-backup"), &[]).1;
     let (status, message) = only(&r, "ha.server-count");
     assert_eq!(status, "fail", "two application hosts for three needed");
     assert_eq!(
@@ -388,15 +361,14 @@ fn a_backup_host_is_not_an_application_server() {
         "2 application servers, but a population of 45000000 needs 3 (backup host `reg-backup-01` not counted)"
     );
     // The host's own name says it too, in a group that does not.
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("inventory-backup"), dir.path());
+    let dir = copy_dir(&fixture("inventory-backup"));
     let inventory = dir.path().join("inventory/production.ini");
     std::fs::write(
         &inventory,
         "[app]\nreg-app-01\nreg-app-02\nreg-app-03\n\n[storage]\ndr-01.example.org\n",
     )
     .unwrap();
-    let (status, message) = only(&report(dir.path()), "ha.server-count");
+    let (status, message) = only(&check_json(dir.path(), &[]).1, "ha.server-count");
     assert_eq!(status, "pass", "{message}");
     assert!(
         message.ends_with("(backup host `dr-01.example.org` not counted)"),
@@ -406,7 +378,7 @@ fn a_backup_host_is_not_an_application_server() {
 
 #[test]
 fn a_database_a_file_runs_once_is_a_single_instance() {
-    let r = report(&fixture("compose-open-stores"));
+    let r = check_json(&fixture("compose-open-stores"), &[]).1;
     let replica = by_service(&r, "ha.db-replica");
     for (service, status, message) in &replica {
         assert_eq!(status, "fail", "{service}");
@@ -415,7 +387,7 @@ fn a_database_a_file_runs_once_is_a_single_instance() {
             "runs a single instance and nothing replicates it: no standby to take over"
         );
     }
-    let r = report(&fixture("k8s-open-stores"));
+    let r = check_json(&fixture("k8s-open-stores"), &[]).1;
     let all = results(&r, "ha.db-replica");
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0].1, "fail");
@@ -430,7 +402,7 @@ fn a_database_a_file_runs_once_is_a_single_instance() {
 
 #[test]
 fn data_stores_that_accept_anyone_fail_db_not_public() {
-    let r = report(&fixture("compose-open-stores"));
+    let r = check_json(&fixture("compose-open-stores"), &[]).1;
     let judged: Vec<(String, String)> = by_service(&r, "security.db-not-public")
         .into_iter()
         .map(|(t, s, m)| (t, format!("{s}: {m}")))
@@ -465,7 +437,7 @@ fn data_stores_that_accept_anyone_fail_db_not_public() {
     );
     assert_eq!(of("db"), "pass: not publicly accessible");
 
-    let r = report(&fixture("k8s-open-stores"));
+    let r = check_json(&fixture("k8s-open-stores"), &[]).1;
     let redis = results(&r, "security.db-not-public")
         .into_iter()
         .find(|(t, ..)| t.ends_with("/redis"))
@@ -479,14 +451,13 @@ fn data_stores_that_accept_anyone_fail_db_not_public() {
         redis.2
     );
     // A NetworkPolicy around it removes the "more so", not the failure.
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture("k8s-open-stores"), dir.path());
+    let dir = copy_dir(&fixture("k8s-open-stores"));
     std::fs::write(
         dir.path().join("production/policy.yaml"),
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: redis-clients}\nspec:\n  podSelector: {matchLabels: {app: redis}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: reports}}}]}]\n",
     )
     .unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let redis = results(&r, "security.db-not-public")
         .into_iter()
         .find(|(t, ..)| t.ends_with("/redis"))
@@ -505,7 +476,7 @@ fn data_stores_that_accept_anyone_fail_db_not_public() {
          waivers:\n  - {rule: security.db-not-public, target: \"*redis\", reason: the cache holds public data only, owner: ops@example.org, expires: 2027-03-01}\n",
     )
     .unwrap();
-    let r = report(dir.path());
+    let r = check_json(dir.path(), &[]).1;
     let redis = results(&r, "security.db-not-public")
         .into_iter()
         .find(|(t, ..)| t.ends_with("redis"))

@@ -10,59 +10,6 @@ fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/inference").join(name)
 }
 
-/// A copy of a fixture in a temporary directory, for tests that write into it.
-fn copy_of(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(name), dir.path());
-    dir
-}
-
-/// `check --format json` on `dir` with `extra` flags: (exit code, report).
-fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .args(extra)
-        .arg(dir)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-/// The inferred environments as (name, kind).
-fn inferred(report: &Value) -> Vec<(String, String)> {
-    report["inferred_environments"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["name"].as_str().unwrap().to_string(),
-                        e["kind"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Where an inferred environment was found.
 fn from<'a>(report: &'a Value, name: &str) -> Vec<&'a str> {
     report["inferred_environments"]
@@ -76,20 +23,6 @@ fn from<'a>(report: &'a Value, name: &str) -> Vec<&'a str> {
         .iter()
         .map(|f| f.as_str().unwrap())
         .collect()
-}
-
-/// A file's (status, reason).
-fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
-    let f = report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
-    (
-        f["status"].as_str().unwrap(),
-        f["reason"].as_str().unwrap_or_default(),
-    )
 }
 
 /// `rule`'s (status, message) results in `env`.
@@ -108,15 +41,9 @@ fn results<'a>(report: &'a Value, rule: &str, env: &str) -> Vec<(&'a str, &'a st
         .collect()
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[test]
 fn a_github_workflow_deploys_the_stages_its_branch_expression_matrix_and_inputs_give() {
-    let (_, report) = check(&fixture("gha-serverless"), &[]);
+    let (_, report) = check_json(&fixture("gha-serverless"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[
@@ -164,7 +91,7 @@ fn a_github_workflow_deploys_the_stages_its_branch_expression_matrix_and_inputs_
 
 #[test]
 fn gitlab_ci_jobs_deploy_their_variables_stage_through_templates_and_includes() {
-    let (_, report) = check(&fixture("gitlab-serverless"), &[]);
+    let (_, report) = check_json(&fixture("gitlab-serverless"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[
@@ -203,7 +130,7 @@ fn gitlab_ci_jobs_deploy_their_variables_stage_through_templates_and_includes() 
 
 #[test]
 fn a_serverless_yml_names_its_stages_in_custom_stages_and_stage_keyed_maps() {
-    let (_, report) = check(&fixture("custom-stages"), &[]);
+    let (_, report) = check_json(&fixture("custom-stages"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("development", "development"), ("production", "production")])
@@ -220,7 +147,7 @@ fn a_serverless_yml_names_its_stages_in_custom_stages_and_stage_keyed_maps() {
 
 #[test]
 fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
-    let (_, report) = check(&fixture("sls-compose"), &[]);
+    let (_, report) = check_json(&fixture("sls-compose"), &[]);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     // `--stage $STAGE_NAME`, `STAGE_NAME: ${{ github.ref_name }}`, on a push to one of three
     // branches: `production` is production; `main` and `val` say nothing of their kind.
@@ -260,7 +187,7 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
     );
     assert_eq!(report["summary"]["error"], 0);
     // Deployed only to stages of unknown kind: named, so never judged as production.
-    let dir = copy_of("sls-compose");
+    let dir = copy_dir(&fixture("sls-compose"));
     let workflow = dir.path().join(".github/workflows/release.yml");
     let text = std::fs::read_to_string(&workflow).unwrap();
     std::fs::write(
@@ -268,7 +195,7 @@ fn a_serverless_compose_deploys_its_services_with_the_pipelines_stage() {
         text.replace("[main, val, production]", "[main, val]"),
     )
     .unwrap();
-    let (code, report) = check(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 1);
     assert!(report["judged_as_production"].is_null());
     assert_eq!(report["verdicts"]["production"], "not-assessed");
@@ -297,7 +224,7 @@ const NOTICE: &str = "no environment is named; these files are judged as product
 
 #[test]
 fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
-    let (code, report) = check(&fixture("k8s-only"), &[]);
+    let (code, report) = check_json(&fixture("k8s-only"), &[]);
     assert_eq!(code, 1);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert_eq!(
@@ -343,7 +270,7 @@ fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
 
 #[test]
 fn one_compose_file_is_production_and_development_files_stay_development() {
-    let (_, report) = check(&fixture("single-compose"), &[]);
+    let (_, report) = check_json(&fixture("single-compose"), &[]);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert_eq!(
         file(&report, "docker-compose.yml"),
@@ -389,7 +316,7 @@ fn one_compose_file_is_production_and_development_files_stay_development() {
 
 #[test]
 fn a_serverless_yml_with_its_default_stage_is_production_read_as_sls_deploy_would() {
-    let (_, report) = check(&fixture("single-serverless"), &[]);
+    let (_, report) = check_json(&fixture("single-serverless"), &[]);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert_eq!(
         file(&report, "serverless.yml"),
@@ -408,7 +335,7 @@ fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back
         ("single-compose", "- {compose: docker-compose.yml}"),
         ("single-serverless", "- {serverless: serverless.yml}"),
     ] {
-        let dir = copy_of(name);
+        let dir = copy_dir(&fixture(name));
         liftoff().arg("init").arg(dir.path()).assert().code(0);
         let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
         let expected = "environments:
@@ -421,7 +348,7 @@ fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back
             )),
             "{text}"
         );
-        let (code, report) = check(dir.path(), &[]);
+        let (code, report) = check_json(dir.path(), &[]);
         assert_eq!(code, 1, "{name}");
         // With the manifest, nothing is judged by default any more.
         assert!(report["judged_as_production"].is_null(), "{name}");
@@ -431,7 +358,7 @@ fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back
 
 #[test]
 fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_back() {
-    let (_, report) = check(&fixture("advice"), &[]);
+    let (_, report) = check_json(&fixture("advice"), &[]);
     let suggested: Vec<(String, String, String)> = report["suggested_sources"]
         .as_array()
         .unwrap()
@@ -492,13 +419,13 @@ fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_b
         block.contains("      - {terraform: infra/shared/}\n"),
         "{text}"
     );
-    let dir = copy_of("advice");
+    let dir = copy_dir(&fixture("advice"));
     std::fs::write(
         dir.path().join("liftoff.yaml"),
         format!("service: cases\n{block}"),
     )
     .unwrap();
-    let (code, pasted) = check(dir.path(), &[]);
+    let (code, pasted) = check_json(dir.path(), &[]);
     assert!(code == 0 || code == 1, "{code}: {block}");
     for path in [
         "deploy/web app/docker-compose.yml",
@@ -515,7 +442,7 @@ fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_b
 
     // Each line init writes, uncommented as printed, reads its file.
     for (_, path, line) in &suggested {
-        let dir = copy_of("advice");
+        let dir = copy_dir(&fixture("advice"));
         liftoff().arg("init").arg(dir.path()).assert().code(0);
         let written = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
         let commented = format!("    #   {line}\n");
@@ -524,7 +451,7 @@ fn suggested_sources_are_never_preview_ci_docs_or_catalog_files_and_each_reads_b
             .replacen("    # sources:  ", "    sources:  ", 1)
             .replace(&commented, &format!("      {line}\n"));
         std::fs::write(dir.path().join("liftoff.yaml"), &edited).unwrap();
-        let (code, report) = check(dir.path(), &[]);
+        let (code, report) = check_json(dir.path(), &[]);
         assert!(code == 0 || code == 1, "{code} for {line}:\n{edited}");
         let read = report["artefacts"]
             .as_array()
@@ -580,7 +507,7 @@ fn diff_without_a_manifest_compares_inferred_environments_by_any_spelling() {
 
 #[test]
 fn a_stage_deployed_from_one_service_folder_is_not_read_for_the_others() {
-    let (_, report) = check(&fixture("gha-monorepo"), &[]);
+    let (_, report) = check_json(&fixture("gha-monorepo"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("development", "development"), ("production", "production")])
@@ -611,8 +538,8 @@ fn a_stage_deployed_from_one_service_folder_is_not_read_for_the_others() {
 #[test]
 fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_values() {
     for name in ["gha-serverless", "gha-monorepo"] {
-        let dir = copy_of(name);
-        let (_, before) = check(dir.path(), &[]);
+        let dir = copy_dir(&fixture(name));
+        let (_, before) = check_json(dir.path(), &[]);
         liftoff().arg("init").arg(dir.path()).assert().code(0);
         let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
         let expected = match name {
@@ -620,7 +547,7 @@ fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_v
             _ => "      - {serverless: services/api/serverless.yml, stage: prod}\n",
         };
         assert!(text.contains(expected), "{name}:\n{text}");
-        let (_, after) = check(dir.path(), &[]);
+        let (_, after) = check_json(dir.path(), &[]);
         assert_eq!(
             results(&after, "monitoring.log-retention", "production"),
             results(&before, "monitoring.log-retention", "production"),
@@ -628,9 +555,9 @@ fn init_writes_each_serverless_stage_as_spelled_so_the_manifest_reads_the_same_v
         );
     }
     // The sandbox stays development's once declared.
-    let dir = copy_of("gha-monorepo");
+    let dir = copy_dir(&fixture("gha-monorepo"));
     liftoff().arg("init").arg(dir.path()).assert().code(0);
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         file(&report, "services/experiments/serverless.yml"),
         ("read", "read for development (stage dev)")
@@ -670,7 +597,7 @@ fn pipelines_with_cycles_and_odd_shapes_end_and_name_nothing_they_do_not_state()
         "include: [{local: .gitlab-ci.yml}, {local: ci/a.yml}]\n",
     )
     .unwrap();
-    let (code, report) = check(root, &[]);
+    let (code, report) = check_json(root, &[]);
     assert!(code == 0 || code == 1, "{code}");
     // Nothing states a stage: the one serverless.yml is judged as production.
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
@@ -692,7 +619,7 @@ fn a_stage_a_ci_variable_sets_is_unknown_and_its_values_with_it() {
         "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    environment: production\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx sls deploy --stage ${{ vars.STAGE }}\n",
     )
     .unwrap();
-    let (_, report) = check(root, &[]);
+    let (_, report) = check_json(root, &[]);
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert!(report["inferred_environments"][0]["stage"].is_null());
     assert_eq!(
@@ -717,7 +644,7 @@ fn a_stage_a_ci_variable_sets_is_unknown_and_its_values_with_it() {
 
 #[test]
 fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back() {
-    let dir = copy_of("sls-compose");
+    let dir = copy_dir(&fixture("sls-compose"));
     liftoff().arg("init").arg(dir.path()).assert().code(0);
     let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
     let block = "  # val:                        # deployed as stage `val`: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {serverless: api/serverless.yml, stage: val}\n  #     - {serverless: worker/serverless.yml, stage: val}\n";
@@ -728,7 +655,7 @@ fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back()
         text.replace(block, &uncommented),
     )
     .unwrap();
-    let (code, report) = check(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(
         file(&report, "api/serverless.yml"),

@@ -8,38 +8,20 @@ use std::path::Path;
 
 /// A copy of `from` in a temporary directory, without its liftoff.yaml.
 fn copy_without_manifest(from: &Path) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(from, dir.path());
+    let dir = copy_dir(from);
     let _ = std::fs::remove_file(dir.path().join("liftoff.yaml"));
     dir
 }
 
-/// `check --format json` on `dir`: (exit code, report).
+/// `check --format json` on `dir`, which must end 0 or 1: (exit code, report).
 fn check(dir: &Path) -> (i32, Value) {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
+    let (code, report) = check_json(dir, &[]);
     assert!(
         code == 0 || code == 1,
-        "check exited {code}: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
+        "check exited {code}:\n{}",
         std::fs::read_to_string(dir.join("liftoff.yaml")).unwrap_or_default()
     );
-    (code, serde_json::from_slice(&out.stdout).unwrap())
+    (code, report)
 }
 
 fn questions(report: &Value) -> u64 {
@@ -161,17 +143,12 @@ fn assert_answered(dir: &Path) {
     }
     let (_, report) = check(dir);
     let open = |rule: &str| {
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["rule"] == rule)
-            .any(|r| {
-                r["message"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .starts_with("not evidenced")
-            })
+        rule_results(&report, rule).into_iter().any(|r| {
+            r["message"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("not evidenced")
+        })
     };
     for rule in [
         "security.few-admins",

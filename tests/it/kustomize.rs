@@ -5,7 +5,6 @@
 
 use crate::support::*;
 use liftoff::model::{Component, Environment, SettingValue};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The literal password of the production secret generator: it must never be printed.
@@ -15,24 +14,6 @@ const RELAY_PASSWORD: &str = "Rt5-relay-9mZk3";
 
 fn fixture() -> PathBuf {
     root().join("tests/fixtures/kustomize/casework")
-}
-
-/// A copy of the fixture in a temporary directory, for tests that change it.
-fn copy_of_fixture() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(), dir.path());
-    dir
 }
 
 fn environment<'a>(loaded: &'a liftoff::sources::Loaded, name: &str) -> &'a Environment {
@@ -68,39 +49,6 @@ fn line_of(dir: &Path, path_line: &str) -> String {
         .nth(line.parse::<usize>().unwrap() - 1)
         .unwrap()
         .to_string()
-}
-
-fn check_json(dir: &Path) -> Value {
-    let out = liftoff()
-        .args(["check", "--format", "json", "--offline"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn results<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule"] == rule)
-        .collect()
-}
-
-fn artefact<'a>(report: &'a Value, path: &str) -> &'a Value {
-    report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not listed: {:#}", report["artefacts"]))
 }
 
 #[test]
@@ -197,7 +145,7 @@ fn staging_keeps_what_only_production_changes() {
 
 #[test]
 fn the_report_judges_the_built_objects() {
-    let report = check_json(&fixture());
+    let report = check_json(&fixture(), &["--offline"]).1;
     let inferred: Vec<(&str, &str)> = report["inferred_environments"]
         .as_array()
         .unwrap()
@@ -209,7 +157,7 @@ fn the_report_judges_the_built_objects() {
         [("production", "production"), ("staging", "staging")]
     );
 
-    let images = results(&report, "env.production-dev-images");
+    let images = rule_results(&report, "env.production-dev-images");
     let app = images
         .iter()
         .find(|r| r["target"] == "component:production/casework-app")
@@ -226,7 +174,7 @@ fn the_report_judges_the_built_objects() {
     );
 
     // Staging still runs `latest`: the parity check names the image it differs in.
-    let parity = results(&report, "env.parity");
+    let parity = rule_results(&report, "env.parity");
     let staging = parity
         .iter()
         .find(|r| r["environment"] == "staging")
@@ -242,7 +190,7 @@ fn the_report_judges_the_built_objects() {
         "{differences:#?}"
     );
 
-    let web = results(&report, "ha.web-redundancy");
+    let web = rule_results(&report, "ha.web-redundancy");
     let web = web
         .iter()
         .find(|r| r["target"] == "component:production/casework-app")
@@ -255,15 +203,18 @@ fn the_report_judges_the_built_objects() {
         "{web:#}"
     );
 
-    let debug = results(&report, "security.no-debug");
+    let debug = rule_results(&report, "security.no-debug");
     assert!(debug.iter().all(|r| r["status"] == "pass"), "{debug:#?}");
-    assert_eq!(results(&report, "ops.inputs-parse")[0]["status"], "pass");
+    assert_eq!(
+        rule_results(&report, "ops.inputs-parse")[0]["status"],
+        "pass"
+    );
 }
 
 #[test]
 fn generated_secrets_are_judged_and_never_printed() {
-    let report = check_json(&fixture());
-    let plaintext = results(&report, "security.plaintext-secrets");
+    let report = check_json(&fixture(), &["--offline"]).1;
+    let plaintext = rule_results(&report, "security.plaintext-secrets");
     let literal = plaintext
         .iter()
         .find(|r| {
@@ -308,7 +259,7 @@ fn generated_secrets_are_judged_and_never_printed() {
 
 #[test]
 fn what_kustomize_would_add_but_liftoff_does_not_build_is_listed() {
-    let report = check_json(&fixture());
+    let report = check_json(&fixture(), &["--offline"]).1;
     let overlay = "deploy/overlays/production/kustomization.yaml";
     let helm = artefact(&report, &format!("{overlay}#helmCharts"));
     assert_eq!(helm["status"], "not-read");
@@ -344,7 +295,7 @@ fn what_kustomize_would_add_but_liftoff_does_not_build_is_listed() {
 
 #[test]
 fn a_patch_kustomize_would_refuse_is_listed_and_not_applied() {
-    let dir = copy_of_fixture();
+    let dir = copy_dir(&fixture());
     let staging = dir.path().join("deploy/overlays/staging");
     std::fs::write(
         staging.join("args-patch.yaml"),
@@ -393,11 +344,7 @@ fn a_patch_kustomize_would_refuse_is_listed_and_not_applied() {
 #[test]
 fn kustomizations_that_include_each_other_end() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let full = dir.path().join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write(
         "k8s/production/kustomization.yaml",
         "resources: [../shared, web.yaml]\n",
@@ -439,9 +386,7 @@ fn kustomizations_that_include_each_other_end() {
 fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in files {
-        let full = dir.path().join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
+        write_file(dir.path(), path, text);
     }
     dir
 }

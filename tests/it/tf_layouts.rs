@@ -4,80 +4,15 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn layout(name: &str) -> PathBuf {
     root().join("tests/fixtures/tf-layouts").join(name)
 }
 
-/// `check --format json` on `dir`: (exit code, report).
-fn check(dir: &Path) -> (i32, Value) {
-    check_with(dir, &[])
-}
-
-/// `check --format json` with `extra` flags (the backup-tag checks are the hackney profile's).
-fn check_with(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .args(extra)
-        .arg(dir)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-/// The inferred environments as (name, kind).
-fn inferred(report: &Value) -> Vec<(String, String)> {
-    report["inferred_environments"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["name"].as_str().unwrap().to_string(),
-                        e["kind"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
-/// A file's (status, reason).
-fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
-    let f = report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
-    (
-        f["status"].as_str().unwrap(),
-        f["reason"].as_str().unwrap_or_default(),
-    )
-}
-
 /// `rule`'s result about `target` in `env`: (status, requirement, "path:line").
-fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
-    let r = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
-        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"));
+fn verdict(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
+    let r = result(report, rule, target, env);
     (
         r["status"].as_str().unwrap().to_string(),
         r["requirement"].as_str().unwrap_or_default().to_string(),
@@ -89,9 +24,18 @@ fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, Strin
     )
 }
 
+/// `db` is encrypted at rest in production and not in staging.
+fn assert_encrypted_in_production_only(report: &Value, db: &str) {
+    let status = |env| verdict(report, "security.encryption-at-rest", db, env).0;
+    assert_eq!(
+        (status("production"), status("staging")),
+        ("pass".into(), "fail".into())
+    );
+}
+
 #[test]
 fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
-    let (code, report) = check_with(&layout("terragrunt"), &["--profile", "hackney"]);
+    let (code, report) = check_json(&layout("terragrunt"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -133,7 +77,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     // Production's unit asks for a standby and encryption; staging's does not.
     let db = |env: &str| format!("live/{env}/db:aws_db_instance.main");
     assert_eq!(
-        result(&report, "ha.db-replica", &db("prod"), "production"),
+        verdict(&report, "ha.db-replica", &db("prod"), "production"),
         (
             "pass".into(),
             "required".into(),
@@ -141,7 +85,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
         )
     );
     assert_eq!(
-        result(
+        verdict(
             &report,
             "security.encryption-at-rest",
             &db("prod"),
@@ -152,7 +96,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     );
     // Staging's `storage_encrypted` comes from its env.hcl through the shared _envcommon file.
     assert_eq!(
-        result(
+        verdict(
             &report,
             "security.encryption-at-rest",
             &db("staging"),
@@ -167,7 +111,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     // The root file's input that every unit shares, overridden by none for tags: production's
     // database has no backup tag, a blocking finding written in the root file.
     assert_eq!(
-        result(
+        verdict(
             &report,
             "reliability.backup-tags",
             &db("prod"),
@@ -184,7 +128,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
 
 #[test]
 fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
-    let (code, report) = check(&layout("workspace-map"));
+    let (code, report) = check_json(&layout("workspace-map"), &[]);
     // `dev` is a workspace too, but development is not a deployment the gate judges.
     assert_eq!(
         inferred(&report),
@@ -203,17 +147,10 @@ fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
     );
     let db = "aws_db_instance.reports";
     assert_eq!(
-        result(&report, "ha.db-replica", db, "production"),
+        verdict(&report, "ha.db-replica", db, "production"),
         ("pass".into(), "required".into(), "infra/main.tf:20".into())
     );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
-        "pass"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
+    assert_encrypted_in_production_only(&report, db);
     assert_eq!(code, 1);
 }
 
@@ -231,7 +168,7 @@ fn a_workspace_map_without_environment_keys_names_none() {
         r#"{"regions": {"eu": "eu-west-2", "us": "us-east-1"}}"#,
     )
     .unwrap();
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     // The map's keys name no environment, so nothing does: the one root is the production
     // candidate, and the report says it was judged so.
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
@@ -241,7 +178,7 @@ fn a_workspace_map_without_environment_keys_names_none() {
 
 #[test]
 fn backend_files_name_the_environments_a_root_is_applied_to() {
-    let (code, report) = check_with(&layout("backends"), &["--profile", "hackney"]);
+    let (code, report) = check_json(&layout("backends"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[
@@ -268,7 +205,7 @@ production (with backend prod.s3.tfbackend and environment_name = \"prod\", as M
     );
     let logs = "aws_cloudwatch_log_group.service";
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "production"),
+        verdict(&report, "monitoring.log-retention", logs, "production"),
         (
             "pass".into(),
             "required".into(),
@@ -276,23 +213,19 @@ production (with backend prod.s3.tfbackend and environment_name = \"prod\", as M
         )
     );
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "development").0,
+        verdict(&report, "monitoring.log-retention", logs, "development").0,
         "fail"
     );
     let db = "aws_db_instance.app";
-    assert_eq!(result(&report, "ha.db-replica", db, "production").0, "pass");
     assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
+        verdict(&report, "ha.db-replica", db, "production").0,
         "pass"
     );
+    assert_encrypted_in_production_only(&report, db);
     // What blocks production here is the database's missing backup tag, nothing of another
     // environment's file.
     assert_eq!(
-        result(&report, "reliability.backup-tags", db, "production").0,
+        verdict(&report, "reliability.backup-tags", db, "production").0,
         "fail"
     );
     assert_eq!(code, 1);
@@ -309,7 +242,7 @@ fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_sa
     .unwrap();
     std::fs::write(dir.path().join("tf/backend-prod.hcl"), "key = \"p\"\n").unwrap();
     std::fs::write(dir.path().join("tf/backend-staging.hcl"), "key = \"s\"\n").unwrap();
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -323,7 +256,7 @@ fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_sa
 
 #[test]
 fn the_workspaces_a_workflow_selects_are_the_environments_of_its_root() {
-    let (code, report) = check(&layout("ci-workspaces"));
+    let (code, report) = check_json(&layout("ci-workspaces"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -339,32 +272,21 @@ production (in workspace `production`, as .github/workflows/deploy.yml:20 deploy
     );
     let db = "aws_db_instance.ledger";
     assert_eq!(
-        result(&report, "ha.db-replica", db, "production"),
+        verdict(&report, "ha.db-replica", db, "production"),
         (
             "pass".into(),
             "required".into(),
             "terraform/main.tf:11".into()
         )
     );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
-        "pass"
-    );
+    assert_encrypted_in_production_only(&report, db);
     assert_eq!(code, 1);
 }
 
 #[test]
 fn gitlab_jobs_deploy_var_files_and_variables_where_they_cd() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write(
         ".gitlab-ci.yml",
         "variables:\n  TF_DIR: deploy/stack\n\
@@ -381,7 +303,7 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
         "deploy/other/main.tf",
         "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
     );
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     // `uat` and `prod` from the var files' names; the variable from CI names nothing.
     assert_eq!(
         inferred(&report),
@@ -393,11 +315,11 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
     );
     let logs = "aws_cloudwatch_log_group.app";
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "production").0,
+        verdict(&report, "monitoring.log-retention", logs, "production").0,
         "pass"
     );
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "uat").0,
+        verdict(&report, "monitoring.log-retention", logs, "uat").0,
         "fail"
     );
     let (status, why) = file(&report, "deploy/other/main.tf");
@@ -407,11 +329,7 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
 #[test]
 fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     let unit = "terraform {\n  source = \"../../../modules//queue\"\n}\n";
     // production's load-test unit, and a unit that is staging itself.
     write("live/prod/performance-test/terragrunt.hcl", unit);
@@ -423,7 +341,7 @@ fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
         "modules/queue/main.tf",
         "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
     );
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -441,11 +359,7 @@ fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
 #[test]
 fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     // One tree for every environment: the job's APP_ENV picks it, as `get_env` reads it.
     write(
         "env/root.hcl",
@@ -470,7 +384,7 @@ fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
             ),
         );
     }
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -481,14 +395,7 @@ fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
 staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.yml:10)"
     );
     let db = "env/cloud/db:aws_db_instance.forms";
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
-        "pass"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
+    assert_encrypted_in_production_only(&report, db);
     // Production's job sets DB_PASSWORD from a secret: unknown, never the default written in the
     // unit. Staging's does not: the default is what Terragrunt passes.
     let secret = |env: &str| {
@@ -505,29 +412,18 @@ staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.ym
 
 /// A copy of the own-copy layout in a folder named `name` (how a checkout is named).
 fn own_copy_in(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join(name);
-    copy(&layout("own-copy"), &dir);
+    copy_dir_into(&layout("own-copy"), &dir);
     (tmp, dir)
 }
 
 #[test]
 fn a_unit_deploying_this_repository_at_a_run_time_release_reads_the_copy_here() {
     let (_tmp, dir) = own_copy_in("records-service");
-    let (_, report) = check(&dir);
+    let (_, report) = check_json(&dir, &[]);
     let logs = "terragrunt/env/production/logs:aws_cloudwatch_log_group.api";
-    let r = result(&report, "monitoring.log-retention", logs, "production");
+    let r = verdict(&report, "monitoring.log-retention", logs, "production");
     assert_eq!(r.0, "fail", "{r:?}");
     assert_eq!(r.2, "terragrunt/env/production/logs/terragrunt.hcl:7");
     let (status, reason) = file(
@@ -542,7 +438,7 @@ fn a_unit_deploying_this_repository_at_a_run_time_release_reads_the_copy_here() 
     // Staging reads the same folder by its local path, with its own input.
     let staging = "terragrunt/env/staging/logs:aws_cloudwatch_log_group.api";
     assert_eq!(
-        result(&report, "monitoring.log-retention", staging, "staging").0,
+        verdict(&report, "monitoring.log-retention", staging, "staging").0,
         "pass"
     );
 }
@@ -550,7 +446,7 @@ fn a_unit_deploying_this_repository_at_a_run_time_release_reads_the_copy_here() 
 #[test]
 fn a_git_source_of_another_repository_is_not_read_from_a_folder_here() {
     let (_tmp, dir) = own_copy_in("some-other-service");
-    let (_, report) = check(&dir);
+    let (_, report) = check_json(&dir, &[]);
     let (status, reason) = file(
         &report,
         "terragrunt/env/production/logs/terragrunt.hcl#terraform.source",

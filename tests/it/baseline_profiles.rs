@@ -227,4 +227,14 @@ fn delivery_logging_is_asked_only_where_a_subscription_can_have_it() {
     assert_eq!(status, "not-applicable", "e-mail only: {message}");
     assert!(message.contains("email"), "{message}");
     assert_eq!(loss("aws_sns_topic.audited").0, "pass");
+    // The fix says what the message asks for, not the rule's dead-letter advice.
+    let fix = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "monitoring.message-loss" && f["target"] == "aws_sns_topic.events")
+        .and_then(|f| f["remediation"].as_str())
+        .unwrap();
+    assert!(fix.contains("`lambda_failure_feedback_role_arn`"), "{fix}");
+    assert!(!fix.contains("dead-letter"), "{fix}");
 }

@@ -391,7 +391,8 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     Finding::fail(
                         target,
                         "nothing alarms when messages land in this dead-letter queue",
-                    ),
+                    )
+                    .fix("Alarm on the dead-letter queue's depth (`ApproximateNumberOfMessagesVisible` above 0) and declare it as `monitoring.alarms: [{on: dlq}]`."),
                     q,
                     "name",
                 ),
@@ -401,7 +402,8 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 Finding::fail(
                     target,
                     "no `redrive_policy`: a message that keeps failing is dropped after the retention period",
-                ),
+                )
+                .fix("Give the queue a dead-letter queue (`redrive_policy` with `deadLetterTargetArn` and `maxReceiveCount`) and alarm on its depth."),
                 q,
                 "redrive_policy",
             )
@@ -499,7 +501,11 @@ fn topic_delivery_logging(cx: &Context<'_>, topic: &crate::model::Resource) -> F
                     "no delivery-status logging: failed deliveries to its subscribers leave no trace (set {})",
                     list(&fields)
                 ),
-            ),
+            )
+            .fix(format!(
+                "Give the topic an IAM role to log failed deliveries with: set {} (CloudWatch Logs records each failure).",
+                list(&fields)
+            )),
             topic,
             "name",
         );

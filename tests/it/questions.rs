@@ -291,3 +291,43 @@ fn a_finding_s_fix_says_how_to_fix_that_finding() {
     assert!(fix.contains("?ref="), "{fix}");
     assert!(!fix.contains("edition"), "{fix}");
 }
+
+#[test]
+fn a_remote_module_not_read_is_listed_once_whatever_the_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir_all(&infra).unwrap();
+    std::fs::write(
+        infra.join("main.tf"),
+        "variable \"env\" {}\nmodule \"queue\" {\n  source  = \"example-org/queue/aws\"\n  version = \"2.1.0\"\n  name    = var.env\n}\n",
+    )
+    .unwrap();
+    std::fs::write(infra.join("production.tfvars"), "env = \"production\"\n").unwrap();
+    std::fs::write(infra.join("staging.tfvars"), "env = \"staging\"\n").unwrap();
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&Value> = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["path"] == "infra/main.tf#module.queue")
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "not-read");
+    // Read for both environments, so it belongs to neither alone.
+    assert!(
+        listed[0].get("environment").is_none_or(|e| e.is_null()),
+        "{listed:?}"
+    );
+    let envs: Vec<&str> = report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["production", "staging"]);
+}

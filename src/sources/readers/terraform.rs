@@ -422,8 +422,21 @@ fn apply_root(
         if module.followed {
             continue;
         }
+        // One line per module call, however many environments read its root: the listing
+        // says what was not read, and the call is the same in each.
+        let path = format!("{}#{address}", at.path);
+        if let Some(listed) = deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
+        {
+            if listed.environment.as_deref() != Some(env) {
+                listed.environment = None;
+            }
+            continue;
+        }
         deployment.artefacts.push(ArtefactFile {
-            path: format!("{}#{address}", at.path),
+            path,
             kind: ArtefactKind::TerraformModule,
             environment: Some(env.to_string()),
             status: ArtefactStatus::NotRead,

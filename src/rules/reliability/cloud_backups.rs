@@ -8,15 +8,124 @@ use crate::model::cloud::{CloudType, OwnBackup, Protection, Role};
 use crate::rules::*;
 use serde_json::Value as Json;
 
+type Key = (Option<std::sync::Arc<str>>, String);
+type Found<'a> = Vec<(&'a Resource, &'static CloudType)>;
+
+/// The resources that configure a store (protections, lifecycle rules), indexed once by what may
+/// name their store, and the stores of each role per module: looked up per store, where a scan of
+/// every resource per store grew with the square of a large deployment.
+#[derive(Default)]
+struct Related<'a> {
+    /// By the store their reference resolves to, or `<module call>.` for a module call.
+    by_reference: std::collections::HashMap<Key, Found<'a>>,
+    /// Without a reference: by the name written in the attribute that names the store.
+    by_name: std::collections::HashMap<Key, Found<'a>>,
+    /// Without a reference: by their own module, for a module's only store.
+    by_module: std::collections::HashMap<Key, Found<'a>>,
+    /// Stores of a role in a module of an environment.
+    stores: std::collections::HashMap<(Option<std::sync::Arc<str>>, Role, String), usize>,
+}
+
+impl<'a> Related<'a> {
+    fn new(model: &'a crate::model::Deployment) -> Related<'a> {
+        let mut related = Related::default();
+        for (p, pt) in cloud(model, |t| {
+            matches!(t.role, Role::Protection(_) | Role::BucketLifecycle)
+        }) {
+            let Some(attribute) = pt.configures else {
+                continue;
+            };
+            let env = p.environment.clone();
+            match p.references.get(attribute).map(|a| in_module_of(p, a)) {
+                Some(reference) if is_module_call(&reference) => related
+                    .by_reference
+                    .entry((env, format!("{reference}.")))
+                    .or_default()
+                    .push((p, pt)),
+                Some(reference) => related
+                    .by_reference
+                    .entry((env, reference))
+                    .or_default()
+                    .push((p, pt)),
+                None => {
+                    if let Some(name) = p.attr(attribute).and_then(|v| v.value.as_str()) {
+                        related
+                            .by_name
+                            .entry((env.clone(), name.to_string()))
+                            .or_default()
+                            .push((p, pt));
+                    }
+                    related
+                        .by_module
+                        .entry((env, module_of(p).to_string()))
+                        .or_default()
+                        .push((p, pt));
+                }
+            }
+        }
+        for r in &model.resources {
+            if let Some(t) = r.cloud {
+                *related
+                    .stores
+                    .entry((r.environment.clone(), t.role, module_of(r).to_string()))
+                    .or_default() += 1;
+            }
+        }
+        related
+    }
+
+    /// Whether `r` is the only store of its role in `module` of its environment.
+    fn only_store_in(&self, r: &Resource, role: Role, module: &str) -> bool {
+        !module.is_empty()
+            && self
+                .stores
+                .get(&(r.environment.clone(), role, module.to_string()))
+                == Some(&1)
+    }
+
+    /// The resources that may configure `r` (named by reference, by name or by module), each once;
+    /// [`configures`] decides.
+    fn candidates(&self, r: &Resource, name: Option<&str>) -> Found<'a> {
+        let env = r.environment.clone();
+        let module = module_of(r).to_string();
+        let mut out: Found<'a> = Vec::new();
+        let mut add = |found: Option<&Found<'a>>| {
+            for (p, pt) in found.into_iter().flatten() {
+                if !out.iter().any(|(q, _)| std::ptr::eq(*q, *p)) {
+                    out.push((p, pt));
+                }
+            }
+        };
+        add(self.by_reference.get(&(env.clone(), r.address.clone())));
+        add(self.by_reference.get(&(env.clone(), module.clone())));
+        if let Some(name) = name {
+            add(self.by_name.get(&(env.clone(), name.to_string())));
+        }
+        // At the root no module makes a store the only one (`only_store_in`).
+        if !module.is_empty() {
+            add(self.by_module.get(&(env, module)));
+        }
+        out
+    }
+}
+
 /// One finding per data store that must be backed up.
 pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
     let model = cx.model;
     let selections: Vec<&Resource> = with_role(model, &[Role::BackupSelection]).collect();
     let snapshot_policies: Vec<&Resource> = with_role(model, &[Role::SnapshotPolicy]).collect();
     let log_buckets = log_buckets(model);
+    let related = Related::new(model);
     cloud(model, |t| t.backed_up_by_tag)
         .map(|(r, t)| {
-            let finding = judge_one(cx, r, t, &selections, &snapshot_policies, &log_buckets);
+            let finding = judge_one(
+                &related,
+                r,
+                t,
+                &selections,
+                &snapshot_policies,
+                &log_buckets,
+            );
             match &r.environment {
                 Some(env) => finding.in_env(env),
                 None => finding,
@@ -26,7 +135,7 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn judge_one(
-    cx: &Context<'_>,
+    related: &Related<'_>,
     r: &Resource,
     t: &CloudType,
     selections: &[&Resource],
@@ -76,7 +185,7 @@ fn judge_one(
         );
     }
     if let Some(days) = (t.role == Role::Bucket)
-        .then(|| expires_everything(cx, r, t))
+        .then(|| expires_everything(related, r, t))
         .flatten()
     {
         return on_resource(
@@ -148,7 +257,7 @@ fn judge_one(
         }
     }
     // Protections written as its own settings or as resources that configure it.
-    let protections = protections(cx, r, t);
+    let protections = protections(related, r, t);
     if protections.contains(&Protection::Backup) {
         return on_resource(
             Finding::pass(target, "backed up by its automatic backup policy"),
@@ -217,7 +326,7 @@ fn judge_one(
 }
 
 /// The protections that are on for `r`: its own settings, and resources that configure it.
-fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection> {
+fn protections(related: &Related<'_>, r: &Resource, t: &CloudType) -> Vec<Protection> {
     let mut on: Vec<Protection> = t
         .protections
         .iter()
@@ -230,7 +339,7 @@ fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection>
         .filter(|n| !n.is_empty())
         .and_then(|n| r.attr(n))
         .and_then(|v| v.value.as_str());
-    for (p, pt) in cloud(cx.model, |pt| matches!(pt.role, Role::Protection(_))) {
+    for (p, pt) in related.candidates(r, name) {
         let Role::Protection(protection) = pt.role else {
             continue;
         };
@@ -240,7 +349,7 @@ fn protections(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Vec<Protection>
         let Some(attribute) = pt.configures else {
             continue;
         };
-        let names_it = configures(cx, p, attribute, r, t, name);
+        let names_it = configures(related, p, attribute, r, t, name);
         if names_it && pt.enables.is_none_or(|switch| switch.is_on(p)) {
             on.push(protection);
         }
@@ -253,19 +362,22 @@ const WORKING_STORAGE_DAYS: u64 = 31;
 
 /// The days after which a lifecycle rule for the whole bucket expires every object, when that is
 /// at most [`WORKING_STORAGE_DAYS`].
-fn expires_everything(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Option<u64> {
+fn expires_everything(related: &Related<'_>, r: &Resource, t: &CloudType) -> Option<u64> {
     let name = t
         .arn
         .map(|a| a.name)
         .filter(|n| !n.is_empty())
         .and_then(|n| r.attr(n))
         .and_then(|v| v.value.as_str());
-    cloud(cx.model, |x| x.role == Role::BucketLifecycle)
+    related
+        .candidates(r, name)
+        .into_iter()
         .filter(|(l, lt)| {
-            l.environment == r.environment
+            lt.role == Role::BucketLifecycle
+                && l.environment == r.environment
                 && lt
                     .configures
-                    .is_some_and(|attribute| configures(cx, l, attribute, r, t, name))
+                    .is_some_and(|attribute| configures(related, l, attribute, r, t, name))
         })
         .flat_map(|(l, _)| {
             l.attr("rule")
@@ -294,20 +406,14 @@ fn expires_everything(cx: &Context<'_>, r: &Resource, t: &CloudType) -> Option<u
 /// kind, or from inside the one module instance that creates only this store (`bucket =
 /// var.bucket_name` in both).
 fn configures(
-    cx: &Context<'_>,
+    related: &Related<'_>,
     p: &Resource,
     attribute: &str,
     r: &Resource,
     t: &CloudType,
     name: Option<&str>,
 ) -> bool {
-    let only_store_in = |module: &str| {
-        !module.is_empty()
-            && cloud(cx.model, |x| x.role == t.role)
-                .filter(|(o, _)| o.environment == r.environment && module_of(o) == module)
-                .count()
-                == 1
-    };
+    let only_store_in = |module: &str| related.only_store_in(r, t.role, module);
     match p.references.get(attribute).map(|a| in_module_of(p, a)) {
         Some(reference) if reference == r.address => true,
         Some(reference) if is_module_call(&reference) => {

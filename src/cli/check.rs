@@ -44,7 +44,7 @@ pub struct CheckArgs {
     /// Do not probe live endpoints; live checks are reported as skipped.
     #[arg(long, env = "LIFTOFF_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     offline: bool,
-    /// A built-in profile (baseline, strict, pci-dss) or the path of a profile file.
+    /// A built-in profile (baseline, hackney, strict, pci-dss) or the path of a profile file.
     #[arg(long)]
     profile: Option<String>,
     /// Report only results about this environment (and the deployment as a whole).
@@ -327,7 +327,7 @@ pub struct BaselineArgs {
     /// The stage gated for (default: the manifest's `stage`, else production).
     #[arg(long, value_parser = parse_stage)]
     stage: Option<Stage>,
-    /// A built-in profile (baseline, strict, pci-dss) or the path of a profile file.
+    /// A built-in profile (baseline, hackney, strict, pci-dss) or the path of a profile file.
     #[arg(long)]
     profile: Option<String>,
     #[command(flatten)]

@@ -7,6 +7,7 @@ mod explain;
 mod init;
 mod plan;
 mod probe;
+mod questions;
 mod waivers;
 mod watch;
 
@@ -133,7 +134,7 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => explain::rules(args),
         Command::Explain(args) => explain::explain(args),
         Command::Waivers(args) => waivers::run(args, today),
-        Command::Init(args) => init::run(args),
+        Command::Init(args) => init::run(args, today),
         Command::Schema => {
             println!(
                 "{}",

@@ -51,6 +51,32 @@ pub enum Role {
     ApiMethod,
     /// A route of an HTTP or WebSocket API (`GET /items`).
     ApiRoute,
+    /// A subscription of an endpoint to a topic; `configures` names the topic.
+    TopicSubscription,
+    /// A backup plan's choice of resources: by identifier (wildcards allowed), by tag or by
+    /// condition.
+    BackupSelection,
+    /// A policy that snapshots volumes carrying its target tags.
+    SnapshotPolicy,
+    /// A setting of another resource that protects its data (versioning, replication, a backup
+    /// policy); `configures` names the resource, `protects` says how.
+    Protection(Protection),
+    /// Rules that expire a bucket's objects; `configures` names the bucket.
+    BucketLifecycle,
+    /// A setting that ships another resource's logs into a bucket: `configures` names the
+    /// bucket that receives them.
+    LogDelivery,
+}
+
+/// How a setting protects a data store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protection {
+    /// Old versions of objects are kept (in the same bucket).
+    Versioning,
+    /// Objects are copied to another bucket.
+    Replication,
+    /// The provider's own backup service backs it up.
+    Backup,
 }
 
 /// How a firewall resource states what it lets in.
@@ -84,14 +110,31 @@ pub enum Switch {
     Set(&'static str),
     /// A number above zero (a retention period).
     Positive(&'static str),
+    /// A nested block whose field has this value (`status = "Enabled"`), compared without case.
+    BlockValue(&'static str, &'static str, &'static str),
 }
 
 impl Switch {
     /// The attribute that decides.
     pub fn attribute(self) -> &'static str {
         match self {
-            Self::Flag(a) | Self::Block(a) | Self::Set(a) | Self::Positive(a) => a,
+            Self::Flag(a)
+            | Self::Block(a)
+            | Self::Set(a)
+            | Self::Positive(a)
+            | Self::BlockValue(a, _, _) => a,
         }
+    }
+
+    /// Whether the switch's value is known only after apply (`enabled = var.x` inside a block).
+    pub fn is_unknown(self, r: &Resource) -> bool {
+        let a = self.attribute();
+        r.unknown.contains_key(a)
+            || match self {
+                Self::Block(_) => r.unknown.contains_key(&format!("{a}.enabled")),
+                Self::BlockValue(_, field, _) => r.unknown.contains_key(&format!("{a}.{field}")),
+                _ => false,
+            }
     }
 
     /// Whether the protection is on. An omitted attribute is off: the mapping fills in the
@@ -104,6 +147,11 @@ impl Switch {
                 .is_some_and(|b| b["enabled"].as_bool() == Some(true)),
             Self::Set(a) => r.attr(a).is_some() || r.unknown.contains_key(a),
             Self::Positive(a) => r.attr(a).and_then(|v| v.value.as_u64()).unwrap_or(0) > 0,
+            Self::BlockValue(a, field, value) => r.block(a).is_some_and(|b| {
+                b[field]
+                    .as_str()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            }),
         }
     }
 
@@ -122,6 +170,28 @@ pub enum Encryption {
     ByDefault,
     /// Encrypted by the provider with its own key; a customer-managed key needs the switch.
     ByDefaultUnlessCmk(Switch),
+    /// Encrypted with the provider's key while `managed` is on (the mapping fills in its
+    /// default), or with a customer-managed key when `cmk` is set.
+    ManagedOrCmk { managed: Switch, cmk: Switch },
+}
+
+/// How a data store is backed up without another resource's help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OwnBackup {
+    /// Backups the switch turns on (a retention above zero, point-in-time recovery), named.
+    By(Switch, &'static str),
+    /// Backups the provider always takes, in a few words.
+    Always(&'static str),
+}
+
+/// How the provider's backup service names a resource in a selection's identifiers:
+/// `arn:<partition>:<service>:<region>:<account>:<prefix><name>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ArnShape {
+    pub service: &'static str,
+    pub prefix: &'static str,
+    /// The attribute holding the name the identifier ends with.
+    pub name: &'static str,
 }
 
 /// How a store's technology is named, as `cost.preferred-datastore` names them.
@@ -150,8 +220,24 @@ pub struct CloudType {
     pub encryption: Option<Encryption>,
     /// Point-in-time recovery.
     pub recovery: Option<Switch>,
-    /// Whether backup plans select it by tag (it stores data that must be backed up).
+    /// Whether it stores data that must be backed up (and backup plans may select it by tag).
     pub backed_up_by_tag: bool,
+    /// Its own backups, when the provider offers them.
+    pub own_backup: Option<OwnBackup>,
+    /// Its identifier in a backup selection.
+    pub arn: Option<ArnShape>,
+    /// Its own settings that protect its data: (how, the switch).
+    pub protections: &'static [(Protection, Switch)],
+    /// For a protecting setting: the switch that turns it on (none: it is on by existing).
+    pub enables: Option<Switch>,
+    /// Its attributes that name a bucket receiving its logs.
+    pub logs_to: &'static [&'static str],
+    /// The attribute that makes it a copy of another store (a read replica's source), set even
+    /// when the source cannot be resolved.
+    pub replica_of: Option<&'static str>,
+    /// An attribute and value that mark a lock table of a tool, not data (Terraform's state lock
+    /// table is keyed by `LockID`).
+    pub tool_lock: Option<(&'static str, &'static str)>,
     /// The switch that gives it a public address.
     pub public: Option<Switch>,
     /// The switch for a standby in another zone.
@@ -177,6 +263,13 @@ impl CloudType {
             encryption: None,
             recovery: None,
             backed_up_by_tag: false,
+            own_backup: None,
+            arn: None,
+            protections: &[],
+            enables: None,
+            logs_to: &[],
+            replica_of: None,
+            tool_lock: None,
             public: None,
             standby: None,
             magnetic_storage: None,
@@ -223,4 +316,37 @@ impl CloudType {
             }
         }
     }
+}
+
+/// What runs a provider resource: a machine of the team's own, or a service the provider runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hosted {
+    /// A machine the team runs and patches (a virtual machine, a group or template of them, a
+    /// cluster's node group).
+    OwnMachine,
+    /// A private network the team builds (a VPC, a subnet): what sits in it is reached through it.
+    OwnNetwork,
+    /// A managed service, by product name, and how it is placed in the team's network.
+    Managed {
+        service: &'static str,
+        placement: Placement,
+    },
+    /// A managed service when `attribute` is `value`, else the team's own machines (a container
+    /// service launched on the provider's capacity or on the team's instances).
+    ManagedWhen {
+        attribute: &'static str,
+        value: &'static str,
+        service: &'static str,
+    },
+}
+
+/// Whether a managed service sits in a private network of the team's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// Reached through the provider's own endpoints only.
+    Provider,
+    /// Always inside the team's private network (subnets, security groups).
+    PrivateNetwork,
+    /// Inside the team's private network when the named block is written.
+    PrivateWhen(&'static str),
 }

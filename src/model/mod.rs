@@ -5,6 +5,7 @@
 
 pub mod cloud;
 pub mod env_names;
+pub mod hosting;
 pub mod live;
 pub mod maintenance;
 mod provenance;
@@ -117,6 +118,9 @@ pub enum ComponentKind {
     /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
     /// the service and serves no user.
     Monitoring,
+    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express): operators use it to
+    /// reach a data store, users never should.
+    Admin,
 }
 
 impl ComponentKind {
@@ -136,6 +140,7 @@ impl ComponentKind {
             ComponentKind::Cdn => "cdn",
             ComponentKind::Job => "job",
             ComponentKind::Monitoring => "monitoring",
+            ComponentKind::Admin => "admin",
         }
     }
 
@@ -329,6 +334,9 @@ pub struct Deployment {
     /// vocabulary cannot tell (`val`, `main`), each with where it is named. Not read: nothing
     /// says whether they are production.
     pub unclassified_stages: Vec<UnclassifiedStage>,
+    /// Whether production runs on servers of the team's own or on managed services only, worked
+    /// out once from every file read.
+    pub hosting: hosting::Hosting,
 }
 
 /// A deployed stage whose name says nothing of its kind.
@@ -337,6 +345,10 @@ pub struct UnclassifiedStage {
     pub stage: String,
     pub from: Vec<String>,
 }
+
+/// What the reports say of deployed stages whose names do not tell their kind.
+pub const UNCLASSIFIED_STAGES: &str =
+    "stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml)";
 
 /// What the reports say at the top when no environment is named.
 pub const JUDGED_AS_PRODUCTION: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
@@ -350,8 +362,34 @@ pub struct InferredEnvironment {
     pub from: Vec<String>,
     /// The serverless stage it is deployed as, as the pipeline or serverless.yml spells it
     /// (`prod` for production), when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "no_stated_stage")]
     pub stage: Option<String>,
+    /// The serverless services its stage is deployed for, when the pipelines and files say
+    /// (`api` for `api/serverless.yml`, `stack/**` for every service a compose file there
+    /// deploys); `None`: every one.
+    #[serde(skip)]
+    pub serverless: Option<Vec<String>>,
+}
+
+/// No stage, or one no file states (a CI variable's, marked by the serverless reader).
+fn no_stated_stage(stage: &Option<String>) -> bool {
+    stage.as_deref().is_none_or(|s| s.starts_with('\u{1}'))
+}
+
+impl InferredEnvironment {
+    /// Whether its serverless stage deploys the serverless.yml at `path` (every one when the
+    /// pipelines do not say which).
+    pub fn deploys_serverless(&self, path: &str) -> bool {
+        let Some(services) = &self.serverless else {
+            return true;
+        };
+        let folder = path.rsplit_once('/').map_or(".", |(d, _)| d);
+        services.iter().any(|s| match s.strip_suffix("/**") {
+            Some(".") => true,
+            Some(tree) => folder == tree || folder.starts_with(&format!("{tree}/")),
+            None => s == folder,
+        })
+    }
 }
 
 /// A `sources:` entry that would read a file liftoff had to leave.
@@ -581,6 +619,13 @@ pub struct Component {
     /// How long its own logs are kept (a serverless function's `logRetentionInDays`), with where
     /// a missing setting belongs.
     pub log_retention: Option<LogRetention>,
+    /// What lets anyone connect to this data store without credentials (`--protected-mode no`
+    /// and no password, MongoDB without a root user), and what leaves it reachable.
+    pub open_access: Option<Fact<String>>,
+    /// The folder of this repository its image is built from (compose `build:`), when it is.
+    pub built_from: Option<Fact<String>>,
+    /// The Dockerfile stage it is built from (compose `build.target`).
+    pub build_target: Option<Fact<String>>,
     /// The members of the cluster it leads, when they are separate services (`mongo1`, `mongo2`
     /// of one replica set); the cluster is judged once, on its first member.
     pub cluster_members: Option<Fact<u32>>,
@@ -591,6 +636,9 @@ pub struct Component {
 pub struct LogRetention {
     /// Days, or `None` when nothing sets it and the logs are kept forever.
     pub days: Option<Fact<u32>>,
+    /// It is set, to a value known only at deploy time (`${self:custom.x.${sls:stage}}` for a
+    /// stage a CI variable sets, `${ssm:...}`): neither a number nor "forever".
+    pub unresolved: bool,
     /// Where the setting is written, or would be (`provider` in serverless.yml).
     pub origin: Origin,
     /// The target that owns the setting when it is shared (`serverless:<service>` for
@@ -631,6 +679,9 @@ impl Component {
             artefact_target: None,
             runtime: None,
             log_retention: None,
+            built_from: None,
+            build_target: None,
+            open_access: None,
             cluster_members: None,
         }
     }

@@ -53,7 +53,8 @@ pub struct RuleResult {
     pub decided_by: DecidedBy,
     #[serde(skip_serializing_if = "crate::model::SortedMap::is_empty")]
     pub evidence: crate::model::SortedMap<Json>,
-    pub remediation: &'static str,
+    /// The rule's remediation, or the finding's own narrower fix.
+    pub remediation: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Boxed: few results carry one, and every result would pay for its size inline.
     pub waiver: Option<Box<WaiverNote>>,
@@ -351,7 +352,10 @@ fn to_result(
         location,
         decided_by,
         evidence,
-        remediation: meta.remediation,
+        remediation: match finding.fix {
+            Some(fix) => std::borrow::Cow::Owned(fix.into()),
+            None => std::borrow::Cow::Borrowed(meta.remediation),
+        },
         waiver: waiver_note.map(Box::new),
         fingerprint,
         baseline: None,

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The profiles built into the binary: (name, YAML text).
-pub const BUILTIN_PROFILES: [(&str, &str); 3] = [
+pub const BUILTIN_PROFILES: [(&str, &str); 4] = [
     ("baseline", include_str!("../../profiles/baseline.yaml")),
+    ("hackney", include_str!("../../profiles/hackney.yaml")),
     ("strict", include_str!("../../profiles/strict.yaml")),
     ("pci-dss", include_str!("../../profiles/pci-dss.yaml")),
 ];

@@ -135,7 +135,7 @@ fn row(out: &mut String, r: &RuleResult) {
         ),
         _ if r.status.blocks() => format!(
             "<br><span class=\"muted\">fix: {}</span>",
-            prose(r.remediation)
+            prose(&r.remediation)
         ),
         _ => String::new(),
     };
@@ -190,6 +190,19 @@ pub fn to_html(a: &Assessment) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             )
+        );
+    }
+    if !a.unclassified_stages.is_empty() {
+        let stages: Vec<&str> = a
+            .unclassified_stages
+            .iter()
+            .map(|s| s.stage.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\">{}: {}</p>",
+            escape(crate::model::UNCLASSIFIED_STAGES),
+            escape(&stages.join(", "))
         );
     }
     out.push_str("<div class=\"stages\">");

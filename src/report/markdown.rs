@@ -36,6 +36,19 @@ pub fn to_markdown(a: &Assessment) -> String {
             files.join(", ")
         );
     }
+    if !a.unclassified_stages.is_empty() {
+        let stages: Vec<String> = a
+            .unclassified_stages
+            .iter()
+            .map(|s| format!("`{}`", s.stage.replace('`', "")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "> {}: {}\n",
+            crate::model::UNCLASSIFIED_STAGES,
+            stages.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "| stage | verdict | problems | open questions |\n|---|---|---|---|"
@@ -91,7 +104,7 @@ pub fn to_markdown(a: &Assessment) -> String {
                 r.rule,
                 cell(&shown_target(r)),
                 cell(&r.message),
-                cell(r.remediation)
+                cell(&r.remediation)
             );
         }
     };

@@ -28,8 +28,12 @@ fn paint(text: &str, color: bool, style: fn(&str) -> String) -> String {
 fn mark(r: &RuleResult, a: &Assessment, color: bool) -> String {
     let (word, style): (&str, fn(&str) -> String) = if r.blocks(a.stage) {
         ("BLOCK", |s| s.red().bold().to_string())
-    } else if r.status.blocks() {
+    } else if r.warns(a.stage) {
         ("WARN ", |s| s.yellow().to_string())
+    } else if r.status.blocks() {
+        // Failing where the rule is off at this stage: said, but neither blocking nor a warning
+        // (the Markdown report counts warnings the same way).
+        ("NOTE ", |s| s.dimmed().to_string())
     } else {
         match r.status {
             Status::Waived => ("WAIVE", |s| s.cyan().to_string()),
@@ -270,9 +274,11 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             })
             .collect();
         // One group per rule and mark: the rule's fix is said once.
-        for group in
-            shown.chunk_by(|x, y| x.rule == y.rule && mark(x, a, false) == mark(y, a, false))
-        {
+        for group in shown.chunk_by(|x, y| {
+            x.rule == y.rule
+                && mark(x, a, false) == mark(y, a, false)
+                && x.remediation == y.remediation
+        }) {
             let first = group[0];
             if group.len() == 1 {
                 let _ = writeln!(
@@ -305,7 +311,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
                     let _ = writeln!(out, "        {}", more(group.len() - limit));
                 }
             }
-            if first.status.blocks() {
+            if first.blocks(a.stage) || first.warns(a.stage) {
                 let _ = writeln!(out, "        fix: {}", first.remediation);
             }
             for r in group.iter().filter(|r| r.status == Status::Waived) {

@@ -385,6 +385,9 @@ pub struct Finding {
     pub message: String,
     pub origin: Option<Origin>,
     pub evidence: crate::model::SortedMap<Json>,
+    /// The fix for this finding when it is narrower than the rule's remediation (a rule that
+    /// checks images and modules says how to pin the one thing that failed).
+    pub fix: Option<Box<str>>,
 }
 
 impl Finding {
@@ -396,6 +399,7 @@ impl Finding {
             message: message.into(),
             origin: None,
             evidence: Default::default(),
+            fix: None,
         }
     }
 
@@ -465,6 +469,12 @@ impl Finding {
     /// Sets the environment the target belongs to.
     pub fn in_env(mut self, env: &str) -> Finding {
         self.environment = Some(shared_name(env));
+        self
+    }
+
+    /// The fix for this finding, in place of the rule's general remediation.
+    pub fn fix(mut self, fix: impl Into<Box<str>>) -> Finding {
+        self.fix = Some(fix.into());
         self
     }
 

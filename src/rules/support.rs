@@ -121,6 +121,31 @@ pub fn keeps_data(cx: &Context<'_>) -> Result<(), Stop> {
     }
 }
 
+/// Stops a check whose subject is the team's own servers (their disks, specs, SSH, patches) as
+/// not-applicable when every component is a managed service, saying which.
+pub fn own_servers(cx: &Context<'_>) -> Result<(), Stop> {
+    let hosting = &cx.model.hosting;
+    match hosting.no_servers() {
+        None => Ok(()),
+        Some(why) => Err(Stop::from(
+            Finding::not_applicable(DEPLOYMENT, why).at_opt(hosting.managed_origin.as_ref()),
+        )),
+    }
+}
+
+/// Stops a check whose subject is the team's network (a VPN, a bastion, a firewall, zones of
+/// its subnets) as not-applicable when every component is a managed service and none is placed
+/// in a private network of the team's.
+pub fn own_network(cx: &Context<'_>) -> Result<(), Stop> {
+    let hosting = &cx.model.hosting;
+    match hosting.no_network() {
+        None => Ok(()),
+        Some(why) => Err(Stop::from(
+            Finding::not_applicable(DEPLOYMENT, why).at_opt(hosting.managed_origin.as_ref()),
+        )),
+    }
+}
+
 /// The findings, or one not-applicable finding saying why there was nothing to judge.
 pub fn or_not_applicable(findings: Vec<Finding>, why: &str) -> super::Judged {
     if findings.is_empty() {

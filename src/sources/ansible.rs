@@ -556,7 +556,14 @@ pub fn role(groups: &BTreeSet<String>) -> Option<&'static str> {
             .iter()
             .any(|g| markers.iter().any(|m| g.to_ascii_lowercase().contains(m)))
     };
-    if has(&["backup"]) {
+    let word = |markers: &[&str]| {
+        groups.iter().any(|g| {
+            g.to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .any(|w| markers.contains(&w))
+        })
+    };
+    if has(&["backup"]) || word(&["dr"]) {
         Some("backup")
     } else if has(&["jump", "bastion"]) {
         Some("bastion")
@@ -569,6 +576,21 @@ pub fn role(groups: &BTreeSet<String>) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The role a host's own name gives it when its groups give none: `backup-1`, `backups`, `dr01`
+/// keep the backups or stand by for disaster recovery, and serve no user.
+pub fn role_from_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let first = lower.split('.').next().unwrap_or_default();
+    let words: Vec<&str> = first
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words
+        .iter()
+        .any(|w| matches!(*w, "backup" | "backups" | "dr"))
+        .then_some("backup")
 }
 
 /// The first variable of `names` a host sets, as a number (`16`, `16G`, `16GB`).
@@ -595,6 +617,16 @@ pub fn text(host: &Host, names: &[&str]) -> Option<(String, Location)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn backup_and_dr_hosts_are_known_by_name() {
+        assert_eq!(role_from_name("backup-1"), Some("backup"));
+        assert_eq!(role_from_name("dr01.example.org"), Some("backup"));
+        assert_eq!(role_from_name("backups"), Some("backup"));
+        assert_eq!(role_from_name("drupal-1"), None, "whole words only");
+        assert_eq!(role_from_name("app-01"), None);
+    }
+
     use super::*;
 
     #[test]

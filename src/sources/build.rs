@@ -620,6 +620,9 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         artefact_target: None,
         runtime: None,
         log_retention: None,
+        built_from: None,
+        build_target: None,
+        open_access: None,
         cluster_members: None,
     }
 }

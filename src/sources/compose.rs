@@ -32,6 +32,13 @@ pub struct Service {
     pub restart: Option<Fact<String>>,
     /// `entrypoint`, when the service overrides the image's.
     pub entrypoint: Option<Fact<String>>,
+    /// `build`: the folder the image is built from (`build: ./app`, `build: {context: .}`).
+    pub build: Option<Fact<String>>,
+    /// `build.target`: the Dockerfile stage built.
+    pub build_target: Option<Fact<String>>,
+    /// A reverse proxy routes HTTP to it by its labels or settings (`traefik.http.routers.*`,
+    /// `VIRTUAL_HOST`), though it publishes no port.
+    pub routed: bool,
 }
 
 /// A compose project: its services in file order.
@@ -416,6 +423,22 @@ fn read_service(
     service.image = node.get("image").map(|n| text_of(doc, n, known));
     service.command = node.get("command").map(|n| text_of(doc, n, known));
     service.entrypoint = node.get("entrypoint").map(|n| text_of(doc, n, known));
+    service.build = node.get("build").map(|b| match b.get("context") {
+        Some(context) => text_of(doc, context, known),
+        None if b.as_str().is_some() => text_of(doc, b, known),
+        None => Fact::new(".".to_string(), Origin::Artefact(doc.location(b))),
+    });
+    service.routed = match node.get("labels").map(|l| &l.value) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .any(|(k, _)| k.as_str().is_some_and(routing_label)),
+        Some(Value::Seq(items)) => items.iter().any(|i| i.as_str().is_some_and(routing_label)),
+        _ => false,
+    };
+    service.build_target = node
+        .get("build")
+        .and_then(|b| b.get("target"))
+        .map(|t| text_of(doc, t, known));
     let replicas = node
         .get("deploy")
         .and_then(|d| d.get("replicas"))
@@ -687,6 +710,9 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.healthcheck = service.healthcheck.or(existing.healthcheck.take());
                 existing.restart = service.restart.or(existing.restart.take());
                 existing.entrypoint = service.entrypoint.or(existing.entrypoint.take());
+                existing.build = service.build.or(existing.build.take());
+                existing.build_target = service.build_target.or(existing.build_target.take());
+                existing.routed |= service.routed;
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -836,7 +862,20 @@ const SERVERS: [(&str, crate::model::ComponentKind); 9] = [
 ];
 
 /// Observability tools: they watch the service and serve no user.
-const MONITORING: [&str; 18] = [
+const MONITORING: [&str; 31] = [
+    "flower",
+    "celery-flower",
+    "uptime-kuma",
+    "netdata",
+    "dozzle",
+    "telegraf",
+    "statsd",
+    "graphite",
+    "victoriametrics",
+    "tempo",
+    "mimir",
+    "elastalert",
+    "zipkin",
     "prometheus",
     "grafana",
     "kibana",
@@ -855,6 +894,21 @@ const MONITORING: [&str; 18] = [
     "opentelemetry-collector",
     "loki",
     "promtail",
+];
+
+/// Administration tools: web consoles onto a data store or the host, for operators only.
+const ADMIN: [&str; 11] = [
+    "pgadmin",
+    "pgadmin4",
+    "adminer",
+    "phpmyadmin",
+    "mongo-express",
+    "redis-commander",
+    "redisinsight",
+    "portainer",
+    "kafka-ui",
+    "kafdrop",
+    "cloudbeaver",
 ];
 
 /// The programs a command runs, in order: through `sh -c "a && b"`, `exec`, and leading
@@ -959,9 +1013,23 @@ pub fn kind_of(service: &Service) -> crate::model::ComponentKind {
             })
     };
     let image = lower_image(service);
-    if named(&repository_of(&image))
-        || (image.is_empty() && named(&service.name.to_ascii_lowercase()))
-    {
+    // A service built here (`build:`) names its image for the local build: its name says more.
+    let by_name = image.is_empty() || service.build.is_some();
+    let name = service.name.to_ascii_lowercase();
+    let admin = |text: &str| {
+        ADMIN.iter().any(|m| {
+            text == *m || text.starts_with(&format!("{m}-")) || text.starts_with(&format!("{m}:"))
+        })
+    };
+    if admin(&repository_of(&image)) || (by_name && admin(&name)) {
+        return K::Admin;
+    }
+    // `celery -A app flower` is Celery's monitoring UI, not a worker.
+    let flower = service.command.as_ref().is_some_and(|c| {
+        let lower = c.value.to_ascii_lowercase();
+        lower.split_whitespace().any(|w| w == "flower")
+    });
+    if flower || named(&repository_of(&image)) || (by_name && named(&name)) {
         return K::Monitoring;
     }
     kind_from_image(service)
@@ -1065,11 +1133,89 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
     {
         return K::Worker;
     }
-    if service.ports.is_empty() {
+    let proxied = service.routed
+        || service
+            .settings
+            .iter()
+            .any(|s| s.name == "VIRTUAL_HOST" && !matches!(s.value, SettingValue::Empty));
+    if service.ports.is_empty() && !proxied {
         K::Worker
     } else {
         K::Web
     }
+}
+
+/// What lets anyone connect to a data store without credentials, judged from its image, command
+/// and settings: Redis or Valkey told to drop protected mode or to allow an empty password with
+/// none set, MongoDB with neither a root user nor `--auth`, Elasticsearch or OpenSearch with
+/// their security switched off. `None` when nothing says it is open.
+pub fn open_access(image: &str, command: &str, settings: &[Setting]) -> Option<String> {
+    let setting = |name: &str| {
+        settings
+            .iter()
+            .rev()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    };
+    let literal = |name: &str| match setting(name).map(|s| &s.value) {
+        Some(SettingValue::Literal(v)) => Some(v.to_ascii_lowercase()),
+        _ => None,
+    };
+    let set = |name: &str| setting(name).is_some_and(|s| !matches!(s.value, SettingValue::Empty));
+    let repository = repository_of(&image.to_ascii_lowercase());
+    let command = command.to_ascii_lowercase();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let runs = |program: &str| {
+        repository.starts_with(program) || programs(&command).iter().any(|p| p.starts_with(program))
+    };
+    if runs("redis") || runs("valkey") {
+        let password = words.contains(&"--requirepass")
+            || ["REDIS_PASSWORD", "VALKEY_PASSWORD", "REDIS_PASSWORD_FILE"]
+                .iter()
+                .any(|n| set(n));
+        if password {
+            return None;
+        }
+        let unprotected = words
+            .windows(2)
+            .any(|w| w[0] == "--protected-mode" && w[1] == "no");
+        if unprotected {
+            return Some("it runs with `--protected-mode no` and no password".into());
+        }
+        if literal("ALLOW_EMPTY_PASSWORD").is_some_and(|v| v == "yes" || v == "true") {
+            return Some("`ALLOW_EMPTY_PASSWORD=yes` and no password is set".into());
+        }
+        return None;
+    }
+    if repository == "mongo" || repository == "mongodb" || repository.starts_with("mongodb-") {
+        let auth = words.iter().any(|w| *w == "--auth" || *w == "--keyfile")
+            || [
+                "MONGO_INITDB_ROOT_PASSWORD",
+                "MONGO_INITDB_ROOT_PASSWORD_FILE",
+                "MONGODB_ROOT_PASSWORD",
+            ]
+            .iter()
+            .any(|n| set(n));
+        return (!auth).then(|| {
+            "MongoDB starts without authentication: no root password and no `--auth`".to_string()
+        });
+    }
+    if runs("elasticsearch") || runs("opensearch") {
+        if literal("xpack.security.enabled").is_some_and(|v| v == "false") {
+            return Some("`xpack.security.enabled=false` switches authentication off".into());
+        }
+        if literal("DISABLE_SECURITY_PLUGIN").is_some_and(|v| v == "true")
+            || literal("plugins.security.disabled").is_some_and(|v| v == "true")
+        {
+            return Some("the security plugin is disabled, so no one has to log in".into());
+        }
+    }
+    None
+}
+
+/// Whether a label routes HTTP to the service through a reverse proxy (Traefik, caddy-docker-proxy).
+fn routing_label(label: &str) -> bool {
+    let key = label.split('=').next().unwrap_or(label).trim();
+    key.starts_with("traefik.http.routers.") || key == "caddy" || key.starts_with("caddy.")
 }
 
 /// The engine (`postgres`) and version (`16.4`) an image names.
@@ -1187,6 +1333,56 @@ mod tests {
                 && !public_interface("fd00::1")
         );
         assert!(public_interface("0.0.0.0") && public_interface("203.0.113.7"));
+    }
+
+    #[test]
+    fn open_data_stores_are_recognised_and_a_password_closes_them() {
+        let setting = |name: &str, value: SettingValue| Setting {
+            name: name.into(),
+            value,
+            origin: Origin::Derived {
+                from: None,
+                how: "test".into(),
+            },
+        };
+        assert!(open_access("redis:7", "redis-server --protected-mode no", &[]).is_some());
+        assert_eq!(
+            open_access(
+                "redis:7",
+                "redis-server --protected-mode no",
+                &[setting("REDIS_PASSWORD", SettingValue::Reference)]
+            ),
+            None
+        );
+        assert_eq!(
+            open_access("redis:7", "redis-server", &[]),
+            None,
+            "nothing says open"
+        );
+        assert!(open_access("mongo:7", "", &[]).is_some());
+        assert_eq!(
+            open_access(
+                "mongo:7",
+                "",
+                &[setting("MONGO_INITDB_ROOT_PASSWORD", SettingValue::Secret)]
+            ),
+            None
+        );
+        assert_eq!(open_access("mongo:7", "mongod --auth", &[]), None);
+        assert!(
+            open_access(
+                "opensearchproject/opensearch:2",
+                "",
+                &[setting(
+                    "DISABLE_SECURITY_PLUGIN",
+                    SettingValue::Literal("true".into())
+                )]
+            )
+            .is_some()
+        );
+        assert_eq!(open_access("postgres:16", "", &[]), None);
+        assert!(routing_label("traefik.http.routers.web.rule=Host(`a`)"));
+        assert!(!routing_label("traefik.enable=false"));
     }
 
     #[test]

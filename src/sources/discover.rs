@@ -136,8 +136,57 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
                 .push(describe(&source.path, source.kind, true));
         }
     }
+    set_aside_emulated_stacks(dir, declared, &mut found.artefacts);
     found.artefacts.sort();
     Ok(found)
+}
+
+/// A compose project that runs localstack, an emulator of AWS, is a developer's stack: no
+/// production runs an emulated cloud. Its files (those whose paths name no environment and no
+/// manifest declares) are set aside with the reason, so a repository whose only compose files
+/// are such a stack is not judged as if they deployed production.
+fn set_aside_emulated_stacks(
+    dir: &Path,
+    declared: &[DeclaredSource],
+    artefacts: &mut [ArtefactFile],
+) {
+    let folder = |p: &str| {
+        p.rsplit_once('/')
+            .map_or(String::new(), |(f, _)| f.to_string())
+    };
+    let unnamed = |a: &ArtefactFile| {
+        a.kind == ArtefactKind::Compose
+            && a.status == ArtefactStatus::Pending
+            && named_environment(&a.path, a.kind).is_none()
+            && !declared.iter().any(|d| d.covers(&a.path))
+    };
+    let mut emulated: Vec<(String, String)> = Vec::new();
+    for a in artefacts.iter().filter(|a| unnamed(a)) {
+        // Compose files are small; a file that cannot be read is the reader's to report.
+        let Ok(text) = super::read_text(&dir.join(&a.path), &a.path) else {
+            continue;
+        };
+        // Its image, a Dockerfile of its own, or a service of that name under `services:`
+        // (depends_on entries of the same name sit deeper).
+        let runs_localstack = text.lines().any(|line| {
+            let l = line.trim();
+            let indent = line.len() - line.trim_start().len();
+            (l.starts_with("image:") && l.contains("localstack/localstack"))
+                || (l.starts_with("dockerfile:") && l.contains("localstack"))
+                || (l == "localstack:" && (1..=4).contains(&indent))
+        });
+        if runs_localstack && !emulated.iter().any(|(f, _)| *f == folder(&a.path)) {
+            emulated.push((folder(&a.path), a.path.clone()));
+        }
+    }
+    for a in artefacts.iter_mut().filter(|a| unnamed(a)) {
+        if let Some((_, by)) = emulated.iter().find(|(f, _)| *f == folder(&a.path)) {
+            a.status = ArtefactStatus::Ignored;
+            a.reason = Some(format!(
+                "a development stack, not production evidence: its compose project runs localstack (in {by}), an emulator of AWS no production runs"
+            ));
+        }
+    }
 }
 
 /// Whether a declared source of `kind` takes the file `rel` below its path.
@@ -415,6 +464,22 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
 /// `83-development-deploy-role.tf` is part of the root), every other file to its own name
 /// first, then its folders.
 pub fn named_environment(rel: &str, kind: ArtefactKind) -> Option<env_names::PathName> {
+    // A Terragrunt unit's own folder names what it deploys (`env/production/performance-test/`
+    // is production's performance-test unit): the folders above it name the environment, unless
+    // the unit's folder is an environment's name and nothing else (`live/staging/`).
+    if kind == ArtefactKind::Terraform && super::terraform::terragrunt::is_terragrunt(rel) {
+        let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
+        let own = folder.rsplit('/').next().unwrap_or(folder);
+        if env_names::lookup(own).is_some() {
+            return env_names::in_path(&format!("{folder}/-"));
+        }
+        if let Some((above, _)) = folder.rsplit_once('/') {
+            if let Some(named) = env_names::in_path(&format!("{above}/-")) {
+                return Some(named);
+            }
+        }
+        return env_names::in_path(&format!("{folder}/-"));
+    }
     if kind == ArtefactKind::Terraform && rel.ends_with(".tf") {
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
         // A placeholder file name keeps the folder's own rules (modules/ names nothing).
@@ -432,7 +497,8 @@ pub fn attach(rel: &str, kind: ArtefactKind, environments: &[String]) -> Option<
         .iter()
         .any(|s| s.eq_ignore_ascii_case("modules"));
     if !under_modules {
-        let terraform_config = kind == ArtefactKind::Terraform && rel.ends_with(".tf");
+        let terraform_config = kind == ArtefactKind::Terraform
+            && (rel.ends_with(".tf") || super::terraform::terragrunt::is_terragrunt(rel));
         let last = segments.len() - 1;
         for (index, segment) in segments.iter().enumerate().rev() {
             if index == last && terraform_config {

@@ -50,6 +50,8 @@ pub struct Objects {
     pub config_maps: BTreeMap<String, Vec<(String, String, Location)>>,
     /// Secrets with literal values: (secret name, key, location). Values are dropped.
     pub literal_secrets: Vec<(String, String, Location)>,
+    /// NetworkPolicies: the labels their `podSelector` matches (empty: every pod).
+    pub network_policies: Vec<(BTreeMap<String, String>, Location)>,
 }
 
 /// Whether text is a Helm template rather than plain YAML.
@@ -124,6 +126,15 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                     location: root.at.clone(),
                 });
             }
+            "NetworkPolicy" => {
+                let selector = root
+                    .get("spec")
+                    .and_then(|s| s.get("podSelector"))
+                    .and_then(|p| p.get("matchLabels"))
+                    .map(Placed::string_map)
+                    .unwrap_or_default();
+                objects.network_policies.push((selector, root.at.clone()));
+            }
             "HorizontalPodAutoscaler" => {
                 let spec = root.get("spec");
                 let target = spec
@@ -159,6 +170,9 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                 };
                 objects.config_maps.insert(name.to_string(), entries);
             }
+            // A Secret encrypted with SOPS (a `sops:` block, `ENC[...]` values) holds no
+            // readable value: what is committed is ciphertext.
+            "Secret" if root.get("sops").is_some() => {}
             "Secret" => {
                 // A Secret object is a container: what it holds is a committed secret only when
                 // it authenticates (a credential-named key, or a URL with a password), the same
@@ -170,7 +184,7 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                             let (Some(key), Some(raw)) = (k.as_str(), v.as_str()) else {
                                 continue;
                             };
-                            if raw.is_empty() || raw.starts_with("${") {
+                            if raw.is_empty() || raw.starts_with("${") || raw.starts_with("ENC[") {
                                 continue;
                             }
                             let value = if field == "data" {

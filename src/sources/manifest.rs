@@ -19,7 +19,7 @@ pub struct Manifest {
     /// The service's name, as reports should show it.
     #[schemars(length(min = 1))]
     pub service: String,
-    /// A built-in profile name (baseline, strict, pci-dss) or a path to a profile file.
+    /// A built-in profile name (baseline, hackney, strict, pci-dss) or a path to a profile file.
     pub profile: Option<String>,
     /// The rollout stage this deployment is being gated for.
     pub stage: Option<Stage>,

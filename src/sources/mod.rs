@@ -25,7 +25,7 @@ pub mod terraform;
 pub mod yaml;
 
 pub use build::build_deployment;
-pub use discover::{DeclaredSource, Found, attach, discover, named_environment};
+pub use discover::{DeclaredSource, Found, attach, development_only, discover, named_environment};
 pub use readers::tf_canary_target;
 
 use crate::diagnostic::{Diagnostic, InputError};

@@ -32,8 +32,14 @@ pub struct App {
     pub alarms: Vec<Fact<String>>,
     /// Queues and topics: (logical id, has a dead-letter queue, location).
     pub queues: Vec<(String, bool, Location)>,
+    /// The managed product each queue or topic is (`Amazon SQS`, `Amazon SNS`), by logical id.
+    pub queue_products: Vec<(String, &'static str)>,
     /// Where `provider` is written: a missing provider-wide setting points there.
     pub provider: Option<Location>,
+    /// CloudFormation resources that sit in the team's VPC (`AWS::RDS::DBInstance`), by product.
+    pub in_vpc: Vec<(&'static str, Location)>,
+    /// CloudFormation resources that are machines of the team's own (`AWS::EC2::Instance`).
+    pub machines: Vec<Location>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -52,6 +58,10 @@ pub struct Function {
     pub log_retention_days: Option<Fact<u32>>,
     /// The function sets `logRetentionInDays` itself (else it is the provider's, or nobody's).
     pub own_log_retention: bool,
+    /// `logRetentionInDays` is written, but its value is unknown until deploy.
+    pub log_retention_unresolved: bool,
+    /// Where the function is attached to a VPC (its own `vpc`, else the provider's).
+    pub vpc: Option<Location>,
 }
 
 /// What AWS runs for a function.
@@ -65,6 +75,10 @@ pub enum Package {
 }
 
 const UNKNOWN: char = '\u{1}';
+
+/// The stage of a deploy whose `--stage` comes from outside the repository (a CI variable):
+/// every value that depends on it is unknown, never read for a guessed stage.
+pub const UNKNOWN_STAGE: &str = "\u{1}stage\u{1}";
 
 struct Resolver<'a> {
     root: &'a Node,
@@ -107,9 +121,12 @@ impl Resolver<'_> {
             Some((m, f)) => (m.trim(), Some(f.trim())),
             None => (expr.trim(), None),
         };
-        let value = if main.contains(UNKNOWN) {
-            None
-        } else if let Some(path) = main.strip_prefix("self:") {
+        // A reference built from an unknown value (`custom.x.${sls:stage}` for a stage a CI
+        // variable sets) could name anything: its fallback is not its value.
+        if main.contains(UNKNOWN) {
+            return None;
+        }
+        let value = if let Some(path) = main.strip_prefix("self:") {
             self.lookup(path)
                 .and_then(|n| n.as_str())
                 .and_then(|t| self.resolve(t, depth + 1))
@@ -326,7 +343,11 @@ pub fn read(
         .unwrap_or_else(|| "service".into());
     let mut app = App {
         service,
-        stage,
+        stage: if stage == UNKNOWN_STAGE {
+            "unknown".to_string()
+        } else {
+            stage
+        },
         provider: provider.map(|p| doc.location(p)),
         ..App::default()
     };
@@ -440,13 +461,13 @@ fn read_function(
                 .and_then(fact_text),
         ),
     };
-    let log_retention_days = function
+    let log_retention_node = function
         .get("logRetentionInDays")
-        .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")))
-        .and_then(|n| {
-            let days = r.text(n)?.parse().ok()?;
-            Some(Fact::new(days, Origin::Artefact(doc.location(n))))
-        });
+        .or_else(|| provider.and_then(|p| p.get("logRetentionInDays")));
+    let log_retention_days = log_retention_node.and_then(|n| {
+        let days = r.text(n)?.parse().ok()?;
+        Some(Fact::new(days, Origin::Artefact(doc.location(n))))
+    });
     let mut out = Function {
         name: name.to_string(),
         location: doc.location(key),
@@ -455,6 +476,14 @@ fn read_function(
         package,
         log_retention_days,
         own_log_retention: function.get("logRetentionInDays").is_some(),
+        log_retention_unresolved: log_retention_node.is_some_and(|n| r.text(n).is_none()),
+        vpc: function
+            .get("vpc")
+            .or_else(|| provider.and_then(|p| p.get("vpc")))
+            .filter(|v| {
+                matches!(v.value, Value::Map(_)) || r.text(v).is_some_and(|t| !t.is_empty())
+            })
+            .map(|v| doc.location(v)),
     };
     if let Some(url) = function.get("url") {
         let iam = url
@@ -650,11 +679,22 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
                         .push(Fact::new(on.to_string(), Origin::Artefact(at)));
                 }
             }
+            "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => app.in_vpc.push(("RDS", at)),
+            "AWS::ElastiCache::CacheCluster" | "AWS::ElastiCache::ReplicationGroup" => {
+                app.in_vpc.push(("ElastiCache", at))
+            }
+            "AWS::EC2::Instance" | "AWS::AutoScaling::AutoScalingGroup" => app.machines.push(at),
             "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
                 let dlq = props.is_some_and(|p| {
                     p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()
                 });
                 app.queues.push((id.to_string(), dlq, at));
+                let product = if kind == "AWS::SQS::Queue" {
+                    "Amazon SQS"
+                } else {
+                    "Amazon SNS"
+                };
+                app.queue_products.push((id.to_string(), product));
             }
             _ => {}
         }

@@ -263,6 +263,21 @@ fn wrap_tag(tag: Option<Box<str>>, node: Node) -> Node {
 
 /// Parses every document of a YAML stream.
 pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputError> {
+    parse_with(path, text, limits, false)
+}
+
+/// [`parse`] where a repeated mapping key replaces the earlier value, as Kubernetes' and
+/// Helm's YAML readers do with manifests (a chart that renders a label twice deploys).
+pub fn parse_last_key_wins(path: &str, text: &str, limits: Limits) -> Result<Document, InputError> {
+    parse_with(path, text, limits, true)
+}
+
+fn parse_with(
+    path: &str,
+    text: &str,
+    limits: Limits,
+    last_key_wins: bool,
+) -> Result<Document, InputError> {
     let shared: std::sync::Arc<str> = path.into();
     let at = |pos: Pos| Location::new(shared.clone(), pos.line, pos.column);
     if text.len() > limits.max_bytes {
@@ -465,6 +480,14 @@ pub fn parse(path: &str, text: &str, limits: Limits) -> Result<Document, InputEr
                     if let Value::Scalar(k) = &key.value {
                         if &*k.text != "<<" {
                             match keys.get(&k.text) {
+                                Some(_) if last_key_wins => {
+                                    duplicate = true;
+                                    if let Some(slot) = entries.iter_mut().find(|(e, _)| {
+                                        matches!(&e.value, Value::Scalar(s) if s.text == k.text)
+                                    }) {
+                                        slot.1 = node.clone();
+                                    }
+                                }
                                 Some(first) => {
                                     duplicate = true;
                                     // Every duplicate is reported, not only the first; the

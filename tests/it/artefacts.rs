@@ -6,18 +6,6 @@ use std::path::Path;
 
 const SECRETS: [&str; 4] = ["django-insecure", "hunter2", "ghp_16C7", "4f8#k2"];
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A project with a manifest and fixture files copied to the given relative paths.
 fn project_with(manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = project(manifest);
@@ -26,8 +14,7 @@ fn project_with(manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
         let to = dir.path().join(dest);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         if from.is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-            copy_dir(&from, &to);
+            copy_dir_into(&from, &to);
         } else {
             std::fs::copy(&from, &to).unwrap();
         }
@@ -35,21 +22,11 @@ fn project_with(manifest: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// `check --format json` on `dir` with `extra` flags, which must not end in an input error.
 fn check(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let out = liftoff()
-        .arg("check")
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert!(
-        code != 2,
-        "input error: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (code, serde_json::from_slice(&out.stdout).unwrap())
+    let (code, report) = check_json(dir, extra);
+    assert!(code != 2, "input error: {report:#}");
+    (code, report)
 }
 
 /// The report's file list as (path, status, reason) rows.
@@ -67,7 +44,7 @@ fn find_result<'a>(
     rule: &str,
     target: &str,
 ) -> Option<&'a serde_json::Value> {
-    results(report, rule)
+    rule_results(report, rule)
         .into_iter()
         .find(|r| r["target"] == target)
 }
@@ -88,22 +65,13 @@ fn status(report: &serde_json::Value, rule: &str, target: &str) -> String {
         .unwrap_or_else(|| "missing".into())
 }
 
-fn results<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule"] == rule)
-        .collect()
-}
-
 const SERVERS: &str = "service: s\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}]\n    components: [{name: web, kind: web}]\nmonitoring: {ssh_audit: true}\n";
 
 #[test]
 fn a_hardened_sshd_config_passes() {
     let dir = project_with(SERVERS, &[("sshd-hardened/ssh", "ops/ssh")]);
     let (_, report) = check(dir.path(), &[]);
-    let r = results(&report, "security.ssh-hardening");
+    let r = rule_results(&report, "security.ssh-hardening");
     assert_eq!(r.len(), 1);
     assert_eq!(r[0]["status"], "pass", "{}", r[0]);
     assert_eq!(r[0]["target"], "sshd:ops/ssh/sshd_config");
@@ -124,7 +92,7 @@ fn a_hardened_sshd_config_passes() {
 fn a_weak_sshd_config_fails_with_every_reason_and_its_line() {
     let dir = project_with(SERVERS, &[("sshd-weak/sshd_config", "sshd_config")]);
     let (_, report) = check(dir.path(), &[]);
-    let r = results(&report, "security.ssh-hardening");
+    let r = rule_results(&report, "security.ssh-hardening");
     assert_eq!(r[0]["status"], "fail");
     let message = r[0]["message"].as_str().unwrap();
     for expected in [
@@ -151,13 +119,13 @@ fn ssh_hardening_is_waivable_and_not_applicable_without_servers() {
     let dir = project_with(&waived, &[("sshd-weak/sshd_config", "sshd_config")]);
     let (_, report) = check(dir.path(), &[]);
     assert_eq!(
-        results(&report, "security.ssh-hardening")[0]["status"],
+        rule_results(&report, "security.ssh-hardening")[0]["status"],
         "waived"
     );
     let none = project("service: s\nenvironments: {production: {kind: production}}\n");
     let (_, report) = check(none.path(), &[]);
     assert_eq!(
-        results(&report, "security.ssh-hardening")[0]["status"],
+        rule_results(&report, "security.ssh-hardening")[0]["status"],
         "not-applicable"
     );
 }
@@ -172,7 +140,7 @@ fn production_settings_evidence_debug_errors_secrets_and_smtp() {
     );
     let (_, report) = check(dir.path(), &[]);
     let status = |rule: &str| {
-        results(&report, rule)
+        rule_results(&report, rule)
             .iter()
             .map(|r| r["status"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
@@ -198,7 +166,7 @@ fn a_leaky_env_file_fails_and_never_shows_its_secrets() {
     let dir = project_with(WEB, &[("dotenv/leaky.env", "config/production.env")]);
     let (code, report) = check(dir.path(), &[]);
     assert_eq!(code, 1);
-    let secrets: Vec<(&str, &str)> = results(&report, "security.plaintext-secrets")
+    let secrets: Vec<(&str, &str)> = rule_results(&report, "security.plaintext-secrets")
         .iter()
         .map(|r| (r["target"].as_str().unwrap(), r["status"].as_str().unwrap()))
         .collect();
@@ -210,7 +178,7 @@ fn a_leaky_env_file_fails_and_never_shows_its_secrets() {
             ("dotenv:config/production.env#SECRET_KEY", "fail"),
         ]
     );
-    let debug = results(&report, "security.no-debug");
+    let debug = rule_results(&report, "security.no-debug");
     assert_eq!(debug[0]["status"], "fail");
     assert_eq!(
         debug[0]["message"],
@@ -218,7 +186,7 @@ fn a_leaky_env_file_fails_and_never_shows_its_secrets() {
     );
     assert_eq!(debug[0]["location"]["line"], 1);
     assert_eq!(
-        results(&report, "monitoring.error-reporting")[0]["message"],
+        rule_results(&report, "monitoring.error-reporting")[0]["message"],
         "SENTRY_DSN is set but empty"
     );
     for format in ["text", "json", "sarif", "junit", "markdown", "html"] {
@@ -247,7 +215,7 @@ fn required_environment_variables_come_from_the_profile() {
         &[("dotenv/production.env", "config/production.env")],
     );
     let (_, report) = check(dir.path(), &[]);
-    let r = results(&report, "ops.required-env");
+    let r = rule_results(&report, "ops.required-env");
     assert_eq!(r[0]["status"], "fail");
     assert_eq!(r[0]["message"], "SECRET_KEY not set");
     let bare = project(&format!(
@@ -256,7 +224,7 @@ fn required_environment_variables_come_from_the_profile() {
     ));
     let (_, report) = check(bare.path(), &[]);
     assert!(
-        results(&report, "ops.required-env")[0]["message"]
+        rule_results(&report, "ops.required-env")[0]["message"]
             .as_str()
             .unwrap()
             .starts_with("not evidenced")
@@ -329,7 +297,7 @@ fn broken_artefacts_are_input_errors_with_positions() {
     // By default each broken file is one error result where it applies, and the rest is judged.
     let (code, report) = check(dir.path(), &[]);
     assert_eq!(code, 1);
-    let errors = results(&report, "ops.inputs-parse");
+    let errors = rule_results(&report, "ops.inputs-parse");
     let targets: Vec<(&str, &str, Option<&str>)> = errors
         .iter()
         .map(|r| {
@@ -488,7 +456,7 @@ fn compose_facts_drive_the_rules() {
     let dir = project_with(STACK, &[("compose-stack", "deploy")]);
     let (_, report) = check(dir.path(), &[]);
     let by_target = |rule: &str| -> Vec<(String, String)> {
-        results(&report, rule)
+        rule_results(&report, rule)
             .iter()
             .map(|r| {
                 (
@@ -577,7 +545,7 @@ fn literal_secrets_in_compose_are_reported_by_service() {
     )
     .unwrap();
     let (_, report) = check(dir.path(), &[]);
-    let r = results(&report, "security.plaintext-secrets");
+    let r = rule_results(&report, "security.plaintext-secrets");
     assert_eq!(r[0]["target"], "compose:docker-compose.production.yml#db");
     assert_eq!(r[0]["location"]["line"], 5);
     let out = liftoff()
@@ -706,7 +674,7 @@ fn inventory_facts_drive_capacity_and_access_rules() {
         "pass",
         "3 cluster servers (not the jump host) for 30M people"
     );
-    let count = results(&report, "ha.server-count")
+    let count = rule_results(&report, "ha.server-count")
         .into_iter()
         .next()
         .unwrap();
@@ -835,7 +803,7 @@ fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
         "fail",
         "SENTRY_DSN is empty"
     );
-    let secrets: Vec<String> = results(&report, "security.plaintext-secrets")
+    let secrets: Vec<String> = rule_results(&report, "security.plaintext-secrets")
         .iter()
         .map(|r| r["target"].as_str().unwrap().to_string())
         .collect();
@@ -860,7 +828,7 @@ fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
     )
     .unwrap();
     let (_, report) = check(dir.path(), &[]);
-    let flagged: Vec<&str> = results(&report, "security.plaintext-secrets")
+    let flagged: Vec<&str> = rule_results(&report, "security.plaintext-secrets")
         .iter()
         .filter(|r| r["status"] == "fail")
         .filter_map(|r| r["target"].as_str())
@@ -997,7 +965,7 @@ fn serverless_routes_are_judged_for_authorizers() {
         &[("serverless/serverless.yml", "serverless.yml")],
     );
     let (_, report) = check(dir.path(), &[]);
-    let by_target: Vec<(String, String)> = results(&report, "security.api-authorizer")
+    let by_target: Vec<(String, String)> = rule_results(&report, "security.api-authorizer")
         .iter()
         .filter(|r| r["environment"] == "production")
         .map(|r| {
@@ -1025,7 +993,7 @@ fn serverless_routes_are_judged_for_authorizers() {
         "component:production/webhook",
     );
     assert_eq!(public_fn["status"], "fail");
-    let canary: Vec<(String, String)> = results(&report, "monitoring.canary")
+    let canary: Vec<(String, String)> = rule_results(&report, "monitoring.canary")
         .iter()
         .map(|r| {
             (
@@ -1035,9 +1003,12 @@ fn serverless_routes_are_judged_for_authorizers() {
         })
         .collect();
     assert!(canary.contains(&("production".into(), "pass".into())));
-    assert_eq!(results(&report, "monitoring.tracing")[0]["status"], "pass");
     assert_eq!(
-        results(&report, "monitoring.api-alarms")[0]["status"],
+        rule_results(&report, "monitoring.tracing")[0]["status"],
+        "pass"
+    );
+    assert_eq!(
+        rule_results(&report, "monitoring.api-alarms")[0]["status"],
         "pass"
     );
     // Waived like any other failure.
@@ -1138,7 +1109,9 @@ fn broken_kubernetes_manifests_are_input_errors() {
     );
 }
 
-const TF: &str = "service: records\nenvironments: {production: {kind: production}}\n";
+/// Hackney's profile: the fixtures follow its conventions (backup tags, at most two indexes).
+const TF: &str =
+    "service: records\nprofile: hackney\nenvironments: {production: {kind: production}}\n";
 
 #[test]
 fn a_terraform_root_per_environment_feeds_the_aws_rules() {
@@ -1245,7 +1218,7 @@ fn a_terraform_root_per_environment_feeds_the_aws_rules() {
         "missing",
         "commented-out blocks are not resources"
     );
-    let gsi = results(&report, "cost.gsi-limit")
+    let gsi = rule_results(&report, "cost.gsi-limit")
         .into_iter()
         .next()
         .unwrap();
@@ -1432,7 +1405,7 @@ fn terraform_monitoring_resources_evidence_canary_alarms_and_tracing() {
 }
 
 fn one_of(report: &serde_json::Value, rule: &str) -> serde_json::Value {
-    let found = results(report, rule);
+    let found = rule_results(report, rule);
     assert_eq!(found.len(), 1, "{rule}: {found:?}");
     found[0].clone()
 }
@@ -1558,7 +1531,7 @@ fn terraform_api_methods_functions_and_db_storage_are_judged() {
         "[redacted]",
         "the secret never enters the model"
     );
-    let zones = results(&report, "ha.multi-zone")
+    let zones = rule_results(&report, "ha.multi-zone")
         .into_iter()
         .find(|r| r["environment"] == "production")
         .unwrap();

@@ -167,7 +167,7 @@ fn explain_prints_the_rule_documentation() {
     liftoff()
         .args(["explain", "monitoring.log-retention"])
         .assert()
-        .stdout(predicate::str::contains("log_retention_min_days = 180"));
+        .stdout(predicate::str::contains("log_retention_min_days = 30"));
     liftoff()
         .args(["explain", "security.db-not-publik"])
         .assert()

@@ -4,7 +4,6 @@
 
 use crate::support::*;
 use liftoff::model::{Component, Deployment};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn chart(name: &str) -> PathBuf {
@@ -37,30 +36,6 @@ fn artefact<'a>(d: &'a Deployment, path: &str) -> (&'a str, &'a str) {
         .find(|a| a.path == path)
         .unwrap_or_else(|| panic!("{path} is not listed: {:#?}", d.artefacts));
     (a.status.as_str(), a.reason.as_deref().unwrap_or_default())
-}
-
-fn check(dir: &Path) -> Value {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn result<'a>(report: &'a Value, rule: &str, target: &str, env: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
-        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"))
 }
 
 #[test]
@@ -114,7 +89,7 @@ fn values_files_name_the_environments_each_rendered_with_its_own_values() {
 
 #[test]
 fn production_is_judged_with_production_values() {
-    let report = check(&chart("shop"));
+    let report = check_json(&chart("shop"), &[]).1;
     let prod = result(
         &report,
         "env.production-dev-images",
@@ -195,7 +170,7 @@ fn base_values_are_production_when_only_a_development_file_exists() {
     assert_eq!(prod.instances.as_ref().unwrap().value, 2);
     let dev = component(&d, "development", "invoice-worker");
     assert_eq!(dev.instances.as_ref().unwrap().value, 1);
-    let report = check(&chart("worker"));
+    let report = check_json(&chart("worker"), &[]).1;
     let pin = result(
         &report,
         "env.production-dev-images",
@@ -209,7 +184,7 @@ fn base_values_are_production_when_only_a_development_file_exists() {
 
 #[test]
 fn a_template_that_does_not_parse_is_an_inputs_parse_error_at_its_line() {
-    let report = check(&chart("worker"));
+    let report = check_json(&chart("worker"), &[]).1;
     let error = result(
         &report,
         "ops.inputs-parse",
@@ -248,7 +223,7 @@ fn a_render_error_names_the_template_line_and_the_missing_value() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image.repository }}:{{ required \"image.tag is required\" .Values.image.tag }}\n",
     )
     .unwrap();
-    let report = check(dir.path());
+    let report = check_json(dir.path(), &[]).1;
     let error = result(
         &report,
         "ops.inputs-parse",
@@ -262,5 +237,47 @@ fn a_render_error_names_the_template_line_and_the_missing_value() {
             .unwrap()
             .contains("image.tag is required"),
         "{error:#}"
+    );
+}
+
+#[test]
+fn a_chart_naming_no_environment_is_the_only_deployment_and_conditions_switch_subcharts() {
+    let dir = project("service: queue\nenvironments:\n  production: {kind: production}\n");
+    let chart = dir.path().join("deploy");
+    let write = |rel: &str, text: &str| write_file(&chart, rel, text);
+    write(
+        "Chart.yaml",
+        "apiVersion: v2\nname: queue\nversion: 2.0.0\ndependencies:\n  - name: metrics\n    version: 1.0.0\n    condition: metrics.enabled\n",
+    );
+    write("values.yaml", "replicas: 2\nmetrics:\n  enabled: false\n");
+    write(
+        "templates/statefulset.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: rabbitmq\n          image: rabbitmq:3.13.7\n",
+    );
+    write(
+        "charts/metrics/Chart.yaml",
+        "apiVersion: v2\nname: metrics\nversion: 1.0.0\n",
+    );
+    write(
+        "charts/metrics/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: exporter\nspec:\n  template:\n    spec:\n      containers:\n        - name: exporter\n          image: exporter:1.0\n",
+    );
+    let d = deployment(dir.path());
+    let queue = component(&d, "production", "queue");
+    assert_eq!(queue.instances.as_ref().unwrap().value, 2);
+    let production = d
+        .environments
+        .iter()
+        .find(|e| e.name == "production")
+        .unwrap();
+    assert!(
+        production.components.iter().all(|c| c.name != "exporter"),
+        "the switched-off subchart is not rendered"
+    );
+    let (status, why) = artefact(&d, "deploy/Chart.yaml");
+    assert_eq!(status, "read");
+    assert!(
+        why.contains("production is the only deployed environment"),
+        "{why}"
     );
 }

@@ -5,7 +5,6 @@
 
 use crate::support::*;
 use liftoff::model::{Component, Environment, SettingValue};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The literal password of the production secret generator: it must never be printed.
@@ -15,24 +14,6 @@ const RELAY_PASSWORD: &str = "Rt5-relay-9mZk3";
 
 fn fixture() -> PathBuf {
     root().join("tests/fixtures/kustomize/casework")
-}
-
-/// A copy of the fixture in a temporary directory, for tests that change it.
-fn copy_of_fixture() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(), dir.path());
-    dir
 }
 
 fn environment<'a>(loaded: &'a liftoff::sources::Loaded, name: &str) -> &'a Environment {
@@ -68,39 +49,6 @@ fn line_of(dir: &Path, path_line: &str) -> String {
         .nth(line.parse::<usize>().unwrap() - 1)
         .unwrap()
         .to_string()
-}
-
-fn check_json(dir: &Path) -> Value {
-    let out = liftoff()
-        .args(["check", "--format", "json", "--offline"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn results<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["rule"] == rule)
-        .collect()
-}
-
-fn artefact<'a>(report: &'a Value, path: &str) -> &'a Value {
-    report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not listed: {:#}", report["artefacts"]))
 }
 
 #[test]
@@ -197,7 +145,7 @@ fn staging_keeps_what_only_production_changes() {
 
 #[test]
 fn the_report_judges_the_built_objects() {
-    let report = check_json(&fixture());
+    let report = check_json(&fixture(), &["--offline"]).1;
     let inferred: Vec<(&str, &str)> = report["inferred_environments"]
         .as_array()
         .unwrap()
@@ -209,7 +157,7 @@ fn the_report_judges_the_built_objects() {
         [("production", "production"), ("staging", "staging")]
     );
 
-    let images = results(&report, "env.production-dev-images");
+    let images = rule_results(&report, "env.production-dev-images");
     let app = images
         .iter()
         .find(|r| r["target"] == "component:production/casework-app")
@@ -226,7 +174,7 @@ fn the_report_judges_the_built_objects() {
     );
 
     // Staging still runs `latest`: the parity check names the image it differs in.
-    let parity = results(&report, "env.parity");
+    let parity = rule_results(&report, "env.parity");
     let staging = parity
         .iter()
         .find(|r| r["environment"] == "staging")
@@ -242,7 +190,7 @@ fn the_report_judges_the_built_objects() {
         "{differences:#?}"
     );
 
-    let web = results(&report, "ha.web-redundancy");
+    let web = rule_results(&report, "ha.web-redundancy");
     let web = web
         .iter()
         .find(|r| r["target"] == "component:production/casework-app")
@@ -255,15 +203,18 @@ fn the_report_judges_the_built_objects() {
         "{web:#}"
     );
 
-    let debug = results(&report, "security.no-debug");
+    let debug = rule_results(&report, "security.no-debug");
     assert!(debug.iter().all(|r| r["status"] == "pass"), "{debug:#?}");
-    assert_eq!(results(&report, "ops.inputs-parse")[0]["status"], "pass");
+    assert_eq!(
+        rule_results(&report, "ops.inputs-parse")[0]["status"],
+        "pass"
+    );
 }
 
 #[test]
 fn generated_secrets_are_judged_and_never_printed() {
-    let report = check_json(&fixture());
-    let plaintext = results(&report, "security.plaintext-secrets");
+    let report = check_json(&fixture(), &["--offline"]).1;
+    let plaintext = rule_results(&report, "security.plaintext-secrets");
     let literal = plaintext
         .iter()
         .find(|r| {
@@ -308,7 +259,7 @@ fn generated_secrets_are_judged_and_never_printed() {
 
 #[test]
 fn what_kustomize_would_add_but_liftoff_does_not_build_is_listed() {
-    let report = check_json(&fixture());
+    let report = check_json(&fixture(), &["--offline"]).1;
     let overlay = "deploy/overlays/production/kustomization.yaml";
     let helm = artefact(&report, &format!("{overlay}#helmCharts"));
     assert_eq!(helm["status"], "not-read");
@@ -344,7 +295,7 @@ fn what_kustomize_would_add_but_liftoff_does_not_build_is_listed() {
 
 #[test]
 fn a_patch_kustomize_would_refuse_is_listed_and_not_applied() {
-    let dir = copy_of_fixture();
+    let dir = copy_dir(&fixture());
     let staging = dir.path().join("deploy/overlays/staging");
     std::fs::write(
         staging.join("args-patch.yaml"),
@@ -393,11 +344,7 @@ fn a_patch_kustomize_would_refuse_is_listed_and_not_applied() {
 #[test]
 fn kustomizations_that_include_each_other_end() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let full = dir.path().join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write(
         "k8s/production/kustomization.yaml",
         "resources: [../shared, web.yaml]\n",
@@ -432,5 +379,105 @@ fn kustomizations_that_include_each_other_end() {
             .as_deref()
             .unwrap()
             .contains("include each other")
+    );
+}
+
+/// Writes `files` (path, text) under a new temporary directory.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        write_file(dir.path(), path, text);
+    }
+    dir
+}
+
+const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: web, image: \"web:1.4.2\"}]\n";
+
+#[test]
+fn origin_annotations_of_a_base_let_an_overlay_add_one() {
+    // A JSON patch `add` needs its parent to exist; `buildMetadata: [originAnnotations]` in the
+    // base is what makes `metadata.annotations` exist, so kustomize applies the whole patch.
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml]\nnamePrefix: shop-\nbuildMetadata: [originAnnotations]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\npatches:\n  - target: {kind: Deployment, name: web}\n    patch: |\n      - op: add\n        path: /metadata/annotations/example.org~1paused\n        value: \"true\"\n      - op: replace\n        path: /spec/replicas\n        value: 0\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let web = component(environment(&loaded, "production"), "shop-web");
+    assert_eq!(web.instances.as_ref().unwrap().value, 0);
+    assert!(
+        loaded
+            .deployment
+            .artefacts
+            .iter()
+            .all(|a| a.status.as_str() != "not-read"),
+        "{:#?}",
+        loaded.deployment.artefacts
+    );
+}
+
+#[test]
+fn sops_encrypted_secrets_hold_no_plaintext() {
+    let dir = repository(&[
+        (
+            "k8s/production/kustomization.yaml",
+            "resources: [web.yaml, secret-db.yaml]\n",
+        ),
+        ("k8s/production/web.yaml", WEB),
+        (
+            "k8s/production/secret-db.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n    password: ENC[AES256_GCM,data:bwu+GlznRVUwe3Td,iv:+AjTOkehCSv6J9Kk=,tag:hgD5nOaitS3Z==,type:str]\nsops:\n    version: 3.8.1\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    assert!(
+        environment(&loaded, "production")
+            .committed_secrets
+            .is_empty()
+    );
+}
+
+#[test]
+fn replacements_copy_a_field_and_keep_where_it_was_written() {
+    let worker = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers: [{name: worker, image: \"registry.example.org/web:latest\", args: [worker]}]\n";
+    let dir = repository(&[
+        (
+            "deploy/base/kustomization.yaml",
+            "resources: [web.yaml, worker.yaml]\n",
+        ),
+        ("deploy/base/web.yaml", WEB),
+        ("deploy/base/worker.yaml", worker),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../base]\nimages:\n  - name: web\n    newTag: 1.5.0\nreplacements:\n  - source:\n      kind: Deployment\n      name: web\n      fieldPath: spec.template.spec.containers.[name=web].image\n      options: {delimiter: ':', index: 1}\n    targets:\n      - select: {kind: Deployment, name: worker}\n        fieldPaths:\n          - spec.template.spec.containers.[name=worker].image\n        options: {delimiter: ':', index: 1}\n  - source: {kind: Deployment, name: scheduler}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: [metadata.labels.scheduler]\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let production = environment(&loaded, "production");
+    let image = component(production, "worker").image.as_ref().unwrap();
+    assert_eq!(image.value, "registry.example.org/web:1.5.0");
+    assert_eq!(
+        at(&image.origin),
+        "deploy/overlays/production/kustomization.yaml:4"
+    );
+    let refused = loaded
+        .deployment
+        .artefacts
+        .iter()
+        .find(|a| a.path == "deploy/overlays/production/kustomization.yaml#replacements at line 16")
+        .unwrap_or_else(|| panic!("{:#?}", loaded.deployment.artefacts));
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("selects 0 objects"),
+        "{refused:?}"
     );
 }

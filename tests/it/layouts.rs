@@ -3,98 +3,15 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn layout(name: &str) -> PathBuf {
     root().join("tests/fixtures/layouts").join(name)
 }
 
-/// A copy of a layout in a temporary directory, for tests that write into it.
-fn copy_of(name: &str) -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&layout(name), dir.path());
-    dir
-}
-
-/// `check --format json` on `dir` with `extra` flags: (exit code, report).
-fn check(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .args(extra)
-        .arg(dir)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-/// The inferred environments as (name, kind).
-fn inferred(report: &Value) -> Vec<(String, String)> {
-    report["inferred_environments"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["name"].as_str().unwrap().to_string(),
-                        e["kind"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A file's (status, reason).
-fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
-    let f = report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
-    (
-        f["status"].as_str().unwrap(),
-        f["reason"].as_str().unwrap_or_default(),
-    )
-}
-
-/// `rule`'s result about `target` in `env`.
-fn result<'a>(report: &'a Value, rule: &str, target: &str, env: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
-        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"))
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[test]
 fn an_api_with_a_root_per_environment_never_judges_pre_production_as_production() {
-    let (code, report) = check(&layout("api"), &[]);
+    let (code, report) = check_json(&layout("api"), &[]);
     assert_eq!(code, 1);
     assert_eq!(
         inferred(&report),
@@ -160,7 +77,7 @@ fn an_api_with_a_root_per_environment_never_judges_pre_production_as_production(
 
 #[test]
 fn a_shared_root_is_read_once_per_variable_file() {
-    let (_, report) = check(&layout("shared-root"), &[]);
+    let (_, report) = check_json(&layout("shared-root"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -186,7 +103,8 @@ fn a_shared_root_is_read_once_per_variable_file() {
 
 #[test]
 fn a_workspace_keyed_root_is_read_in_each_workspace_it_names() {
-    let (_, report) = check(&layout("workspaces"), &[]);
+    // Hackney's profile, for its backup-tag rule.
+    let (_, report) = check_json(&layout("workspaces"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -215,7 +133,7 @@ fn a_workspace_keyed_root_is_read_in_each_workspace_it_names() {
 
 #[test]
 fn live_prod_and_nonprod_roots_share_modules_whose_file_names_mean_nothing() {
-    let (_, report) = check(&layout("live"), &[]);
+    let (_, report) = check_json(&layout("live"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("non-production", "staging"), ("production", "production")])
@@ -237,7 +155,7 @@ fn live_prod_and_nonprod_roots_share_modules_whose_file_names_mean_nothing() {
 
 #[test]
 fn compose_overlays_for_tests_and_separate_stacks_stay_apart() {
-    let (_, report) = check(&layout("compose"), &[]);
+    let (_, report) = check_json(&layout("compose"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[
@@ -296,14 +214,14 @@ fn compose_overlays_for_tests_and_separate_stacks_stay_apart() {
 
 #[test]
 fn a_literal_secret_in_a_base_file_production_uses_blocks_production() {
-    let dir = copy_of("compose");
+    let dir = copy_dir(&layout("compose"));
     let base = dir.path().join("deploy/docker-compose.yml");
     let text = std::fs::read_to_string(&base).unwrap().replace(
         "    command: gunicorn app.wsgi -w 4\n",
         "    command: gunicorn app.wsgi -w 4\n    environment:\n      DJANGO_SECRET_KEY: 9f8a7c6d5e4b3a2910fedcba\n",
     );
     std::fs::write(&base, text).unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let secret = result(
         &report,
         "security.plaintext-secrets",
@@ -316,7 +234,7 @@ fn a_literal_secret_in_a_base_file_production_uses_blocks_production() {
 
 #[test]
 fn a_compose_extends_cycle_is_refused_naming_it() {
-    let dir = copy_of("compose");
+    let dir = copy_dir(&layout("compose"));
     std::fs::write(
         dir.path().join("deploy/common.yml"),
         "services:\n  postgres:\n    extends: {file: docker-compose.yml, service: db}\n",
@@ -333,7 +251,7 @@ fn a_compose_extends_cycle_is_refused_naming_it() {
 
 #[test]
 fn kustomize_overlays_read_the_base_they_list() {
-    let (_, report) = check(&layout("kustomize"), &[]);
+    let (_, report) = check_json(&layout("kustomize"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -384,7 +302,7 @@ fn ansible_inventories_give_each_environment_its_servers() {
 
 #[test]
 fn a_template_with_placeholders_is_one_error_and_the_rest_is_judged() {
-    let (code, report) = check(&layout("template"), &[]);
+    let (code, report) = check_json(&layout("template"), &[]);
     assert_eq!(code, 1);
     let (status, reason) = file(&report, "terraform/production/main.tf");
     assert_eq!(status, "unreadable");
@@ -427,13 +345,13 @@ fn a_template_with_placeholders_is_one_error_and_the_rest_is_judged() {
 
 #[test]
 fn an_error_in_a_development_file_never_blocks() {
-    let dir = copy_of("api");
+    let dir = copy_dir(&layout("api"));
     std::fs::write(
         dir.path().join("terraform/development/broken.tf"),
         "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \n}\n",
     )
     .unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let error = result(
         &report,
         "ops.inputs-parse",
@@ -446,7 +364,7 @@ fn an_error_in_a_development_file_never_blocks() {
 
 #[test]
 fn shared_roots_beside_a_folder_of_variable_files_are_read_for_each() {
-    let (_, report) = check(&layout("platform"), &[]);
+    let (_, report) = check_json(&layout("platform"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -469,14 +387,14 @@ fn shared_roots_beside_a_folder_of_variable_files_are_read_for_each() {
 
 #[test]
 fn roots_no_name_attaches_are_listed_with_the_sources_line() {
-    let dir = copy_of("api");
+    let dir = copy_dir(&layout("api"));
     std::fs::create_dir_all(dir.path().join("terraform/etl")).unwrap();
     std::fs::write(
         dir.path().join("terraform/etl/main.tf"),
         "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
     )
     .unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let (status, reason) = file(&report, "terraform/etl/main.tf");
     assert_eq!(status, "ignored");
     assert!(
@@ -495,7 +413,7 @@ fn roots_no_name_attaches_are_listed_with_the_sources_line() {
         report["suggested_sources"]
     );
     // With one deployed environment, the root is read for it, and the report says why.
-    let one = copy_of("template");
+    let one = copy_dir(&layout("template"));
     std::fs::write(
         one.path().join("terraform/production/main.tf"),
         "resource \"aws_sqs_queue\" \"q\" {}\n",
@@ -507,7 +425,7 @@ fn roots_no_name_attaches_are_listed_with_the_sources_line() {
         "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
     )
     .unwrap();
-    let (_, report) = check(one.path(), &[]);
+    let (_, report) = check_json(one.path(), &[]);
     assert_eq!(
         file(&report, "infra/main.tf"),
         (
@@ -521,7 +439,7 @@ fn roots_no_name_attaches_are_listed_with_the_sources_line() {
 fn nothing_read_is_not_assessed_never_ready() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("README.md"), "# a service\n").unwrap();
-    let (code, report) = check(dir.path(), &["--stage", "staging"]);
+    let (code, report) = check_json(dir.path(), &["--stage", "staging"]);
     assert_eq!(code, 1);
     assert_eq!(report["ready"], false);
     assert_eq!(report["verdicts"]["staging"], "not-assessed");
@@ -538,7 +456,7 @@ fn nothing_read_is_not_assessed_never_ready() {
 #[test]
 fn a_folder_that_cannot_be_listed_is_reported() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = copy_of("shared-root");
+    let dir = copy_dir(&layout("shared-root"));
     let locked = dir.path().join("infra/secret");
     std::fs::create_dir_all(&locked).unwrap();
     std::fs::write(locked.join("x.tf"), "").unwrap();
@@ -580,7 +498,7 @@ fn a_folder_that_cannot_be_listed_is_reported() {
 
 #[test]
 fn init_writes_what_the_files_tell_and_asks_the_rest() {
-    let dir = copy_of("api");
+    let dir = copy_dir(&layout("api"));
     std::fs::create_dir_all(dir.path().join("terraform/etl")).unwrap();
     std::fs::write(
         dir.path().join("terraform/etl/main.tf"),
@@ -615,7 +533,7 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
         assert!(!text.contains(stated), "{stated:?} in\n{text}");
     }
     // The manifest reads back; the environments keep their kinds and files.
-    let (code, report) = check(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 1, "not ready, but assessed: {:#}", report["verdicts"]);
     assert_eq!(
         file(&report, "terraform/pre-production/main.tf"),
@@ -634,7 +552,7 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
         "      - {terraform: terraform/etl/}",
     );
     std::fs::write(dir.path().join("liftoff.yaml"), edited).unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         file(&report, "terraform/etl/main.tf"),
         ("read", "read for production (declared in liftoff.yaml)")
@@ -662,7 +580,7 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
 
 #[test]
 fn staging_alarms_do_not_evidence_production_monitoring() {
-    let dir = copy_of("api");
+    let dir = copy_dir(&layout("api"));
     let alarm = "resource \"aws_cloudwatch_metric_alarm\" \"api_5xx\" {\n  alarm_name  = \"records-api-5xx\"\n  namespace   = \"AWS/ApiGateway\"\n  metric_name = \"5XXError\"\n  threshold   = 0\n}\n";
     std::fs::write(dir.path().join("terraform/staging/alarms.tf"), alarm).unwrap();
     let alarms = |report: &Value| {
@@ -674,7 +592,7 @@ fn staging_alarms_do_not_evidence_production_monitoring() {
             .unwrap()
             .clone()
     };
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let staging_only = alarms(&report);
     assert_eq!(staging_only["status"], "fail");
     assert!(
@@ -687,7 +605,7 @@ fn staging_alarms_do_not_evidence_production_monitoring() {
     assert!(staging_only["location"].is_null());
     // The same alarm in production's root counts.
     std::fs::write(dir.path().join("terraform/production/alarms.tf"), alarm).unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let production = alarms(&report);
     assert_eq!(production["message"], "no alarm on canary");
     assert_eq!(
@@ -698,7 +616,7 @@ fn staging_alarms_do_not_evidence_production_monitoring() {
 
 #[test]
 fn global_sources_of_every_kind_belong_to_every_deployed_environment() {
-    let dir = copy_of("kustomize");
+    let dir = copy_dir(&layout("kustomize"));
     std::fs::create_dir_all(dir.path().join("shared")).unwrap();
     std::fs::write(
         dir.path().join("shared/cache.yaml"),
@@ -739,13 +657,13 @@ fn global_sources_of_every_kind_belong_to_every_deployed_environment() {
 
 #[test]
 fn a_waiver_can_name_one_environment() {
-    let dir = copy_of("shared-root");
+    let dir = copy_dir(&layout("shared-root"));
     std::fs::write(
         dir.path().join("liftoff.yaml"),
         "service: sessions\nenvironments:\n  production: {kind: production}\n  staging: {kind: staging}\nwaivers:\n  - rule: reliability.pitr\n    target: aws_dynamodb_table.sessions\n    environment: staging\n    reason: staging sessions are throwaway\n    expires: 2027-06-30\n",
     )
     .unwrap();
-    let (_, report) = check(dir.path(), &[]);
+    let (_, report) = check_json(dir.path(), &[]);
     let target = "aws_dynamodb_table.sessions";
     assert_eq!(
         result(&report, "reliability.pitr", target, "staging")["status"],
@@ -773,7 +691,7 @@ fn a_waiver_can_name_one_environment() {
 
 #[test]
 fn reports_name_environments_group_findings_and_render_code() {
-    let dir = copy_of("api");
+    let dir = copy_dir(&layout("api"));
     // Many findings of one rule: the text report lists five and says how many more.
     for i in 0..8 {
         std::fs::write(
@@ -866,7 +784,7 @@ fn reports_name_environments_group_findings_and_render_code() {
 
 #[test]
 fn a_serverless_only_repository_takes_its_stages_from_the_pipeline_that_deploys_it() {
-    let (_, report) = check(&layout("serverless-only"), &[]);
+    let (_, report) = check_json(&layout("serverless-only"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -886,11 +804,8 @@ fn a_serverless_only_repository_takes_its_stages_from_the_pipeline_that_deploys_
 fn inputs_parse_passes_errors_is_not_applicable_and_cannot_be_waived() {
     let rule = "ops.inputs-parse";
     let only = |report: &Value| -> Vec<(String, String)> {
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["rule"] == rule)
+        rule_results(report, rule)
+            .into_iter()
             .map(|r| {
                 (
                     r["status"].as_str().unwrap().to_string(),
@@ -900,7 +815,7 @@ fn inputs_parse_passes_errors_is_not_applicable_and_cannot_be_waived() {
             .collect()
     };
     // Pass: every file read parses.
-    let (_, report) = check(&layout("shared-root"), &[]);
+    let (_, report) = check_json(&layout("shared-root"), &[]);
     assert_eq!(
         only(&report),
         [(
@@ -910,16 +825,16 @@ fn inputs_parse_passes_errors_is_not_applicable_and_cannot_be_waived() {
     );
     // Not applicable: nothing was read.
     let empty = tempfile::tempdir().unwrap();
-    let (_, report) = check(empty.path(), &[]);
+    let (_, report) = check_json(empty.path(), &[]);
     assert_eq!(only(&report)[0].0, "not-applicable");
     // Error: a file that does not parse; a waiver cannot make an unjudged file pass.
-    let dir = copy_of("template");
+    let dir = copy_dir(&layout("template"));
     std::fs::write(
         dir.path().join("liftoff.yaml"),
         "service: s\nenvironments: {production: {kind: production}}\nwaivers:\n  - rule: ops.inputs-parse\n    reason: the template is filled in at release\n    expires: 2027-06-30\n",
     )
     .unwrap();
-    let (code, report) = check(dir.path(), &[]);
+    let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(only(&report)[0].0, "error");
     assert_eq!(report["waivers"][0]["status"], "unused");

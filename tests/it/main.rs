@@ -4,13 +4,16 @@ mod support;
 
 mod action;
 mod architecture;
+mod architecture_aware;
 mod artefacts;
+mod baseline_profiles;
 mod ci;
 mod cli;
 mod examples;
 mod helm;
 mod hostile;
 mod inference;
+mod init_answers;
 mod kustomize;
 mod layouts;
 mod live;

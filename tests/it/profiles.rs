@@ -19,7 +19,7 @@ fn baseline_is_every_rule_at_its_catalogue_defaults() {
             .params
             .get::<u32>("log_retention_min_days")
             .unwrap(),
-        180
+        30
     );
 }
 

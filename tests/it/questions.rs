@@ -215,3 +215,119 @@ fn skipped_live_checks_say_why_and_folders_get_no_line() {
     }
     assert!(!text.contains("terraform/production/:"), "{text}");
 }
+
+/// Warnings as the text report labels them (a group line says how many findings it holds).
+fn text_warnings(text: &str) -> usize {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("WARN "))
+        .map(|l| {
+            l.rsplit_once(" (")
+                .and_then(|(_, n)| n.strip_suffix(" findings)"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1)
+        })
+        .sum()
+}
+
+#[test]
+fn text_and_markdown_agree_on_warnings_and_an_off_rule_is_no_warning() {
+    for stage in ["staging", "soft-launch", "production"] {
+        let run = |format: &str| {
+            let out = liftoff()
+                .args(["check", "--offline", "--stage", stage, "--format", format])
+                .arg(root().join("examples/stats-platform"))
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let text = run("text");
+        let markdown = run("markdown");
+        let json: Value = serde_json::from_str(&run("json")).unwrap();
+        let expected = json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| {
+                r["status"] == "fail"
+                    && r["requirement"] == "recommended"
+                    && r["decided_by"] != "none"
+            })
+            .count();
+        assert_eq!(text_warnings(&text), expected, "{stage}: {text}");
+        let shown = markdown
+            .split("<summary>")
+            .nth(1)
+            .and_then(|s| s.split(" warning(s)").next())
+            .map_or(0, |n| n.parse::<usize>().unwrap());
+        assert_eq!(shown, expected, "{stage}: {markdown}");
+    }
+}
+
+#[test]
+fn a_finding_s_fix_says_how_to_fix_that_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        "module \"network\" {\n  source = \"git::https://example.org/network.git\"\n}\n",
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let module = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "env.production-dev-images" && r["target"] == "module.network")
+        .expect("the module is judged");
+    assert_eq!(module["status"], "fail", "{module}");
+    let fix = module["remediation"].as_str().unwrap();
+    // The message is about a module, so the fix is too (not about images or editions).
+    assert!(fix.contains("?ref="), "{fix}");
+    assert!(!fix.contains("edition"), "{fix}");
+}
+
+#[test]
+fn a_remote_module_not_read_is_listed_once_whatever_the_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir_all(&infra).unwrap();
+    std::fs::write(
+        infra.join("main.tf"),
+        "variable \"env\" {}\nmodule \"queue\" {\n  source  = \"example-org/queue/aws\"\n  version = \"2.1.0\"\n  name    = var.env\n}\n",
+    )
+    .unwrap();
+    std::fs::write(infra.join("production.tfvars"), "env = \"production\"\n").unwrap();
+    std::fs::write(infra.join("staging.tfvars"), "env = \"staging\"\n").unwrap();
+    let out = liftoff()
+        .args(["check", "--offline", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&Value> = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["path"] == "infra/main.tf#module.queue")
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "not-read");
+    // Read for both environments, so it belongs to neither alone.
+    assert!(
+        listed[0].get("environment").is_none_or(|e| e.is_null()),
+        "{listed:?}"
+    );
+    let envs: Vec<&str> = report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["production", "staging"]);
+}

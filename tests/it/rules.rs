@@ -263,13 +263,10 @@ fn conditional_rules_are_not_applicable_without_their_subject() {
         "reliability.backup-frequency", // no backups
         "reliability.backup-offsite",
         "reliability.pitr",
-        "reliability.backup-tags", // no cloud resources
         "reliability.restore-tested",
         "reliability.backup-monitored",
         "reliability.datacenter", // no self-hosted servers
         "reliability.db-maintenance",
-        "cost.preferred-datastore",
-        "cost.gsi-limit",
         "ops.required-env",      // profile lists none
         "ops.smtp",              // sends no email
         "compliance.frameworks", // none declared

@@ -3,7 +3,9 @@
 use liftoff::model::{Date, Stage};
 use liftoff::policy::{self, Assessment, Options};
 use liftoff::rules::Status;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
+use tempfile::TempDir;
 
 /// The day every test judges dates against, so results do not change with the calendar.
 pub fn today() -> Date {
@@ -124,5 +126,114 @@ pub fn sarif_schema_errors(sarif: &serde_json::Value) -> Vec<String> {
     validator
         .iter_errors(sarif)
         .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Writes `text` to `rel` under `dir`, making the folders on the way.
+pub fn write_file(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Copies the folder `from` into `to` (made if missing), recursively.
+pub fn copy_dir_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir_into(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the folder `from` in a temporary directory, for tests that write into it.
+pub fn copy_dir(from: &Path) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir_into(from, dir.path());
+    dir
+}
+
+/// `liftoff check --format json` on `dir` with `extra` flags: (exit code, report). Panics with
+/// stdout and stderr when stdout is not a JSON report.
+pub fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), report)
+}
+
+/// The inferred environments of a JSON report as (name, kind).
+pub fn inferred(report: &Value) -> Vec<(String, String)> {
+    report["inferred_environments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap().to_string(),
+                        e["kind"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Owned pairs, to compare with [`inferred`].
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// The entry of a JSON report's `artefacts` for the file at `path`.
+pub fn artefact<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]))
+}
+
+/// A file's (status, reason) in a JSON report.
+pub fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
+    let f = artefact(report, path);
+    (
+        f["status"].as_str().unwrap(),
+        f["reason"].as_str().unwrap_or_default(),
+    )
+}
+
+/// `rule`'s result about `target` in `env` in a JSON report.
+pub fn result<'a>(report: &'a Value, rule: &str, target: &str, env: &str) -> &'a Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
+        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"))
+}
+
+/// Every result of `rule` in a JSON report.
+pub fn rule_results<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule"] == rule)
         .collect()
 }

@@ -4,74 +4,15 @@
 
 use crate::support::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn layout(name: &str) -> PathBuf {
     root().join("tests/fixtures/tf-layouts").join(name)
 }
 
-/// `check --format json` on `dir`: (exit code, report).
-fn check(dir: &Path) -> (i32, Value) {
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-/// The inferred environments as (name, kind).
-fn inferred(report: &Value) -> Vec<(String, String)> {
-    report["inferred_environments"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["name"].as_str().unwrap().to_string(),
-                        e["kind"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
-/// A file's (status, reason).
-fn file<'a>(report: &'a Value, path: &str) -> (&'a str, &'a str) {
-    let f = report["artefacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} is not listed: {:#}", report["artefacts"]));
-    (
-        f["status"].as_str().unwrap(),
-        f["reason"].as_str().unwrap_or_default(),
-    )
-}
-
 /// `rule`'s result about `target` in `env`: (status, requirement, "path:line").
-fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
-    let r = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
-        .unwrap_or_else(|| panic!("no {rule} result about {target} in {env}"));
+fn verdict(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
+    let r = result(report, rule, target, env);
     (
         r["status"].as_str().unwrap().to_string(),
         r["requirement"].as_str().unwrap_or_default().to_string(),
@@ -83,9 +24,18 @@ fn result(report: &Value, rule: &str, target: &str, env: &str) -> (String, Strin
     )
 }
 
+/// `db` is encrypted at rest in production and not in staging.
+fn assert_encrypted_in_production_only(report: &Value, db: &str) {
+    let status = |env| verdict(report, "security.encryption-at-rest", db, env).0;
+    assert_eq!(
+        (status("production"), status("staging")),
+        ("pass".into(), "fail".into())
+    );
+}
+
 #[test]
 fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
-    let (code, report) = check(&layout("terragrunt"));
+    let (code, report) = check_json(&layout("terragrunt"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -127,7 +77,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     // Production's unit asks for a standby and encryption; staging's does not.
     let db = |env: &str| format!("live/{env}/db:aws_db_instance.main");
     assert_eq!(
-        result(&report, "ha.db-replica", &db("prod"), "production"),
+        verdict(&report, "ha.db-replica", &db("prod"), "production"),
         (
             "pass".into(),
             "required".into(),
@@ -135,7 +85,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
         )
     );
     assert_eq!(
-        result(
+        verdict(
             &report,
             "security.encryption-at-rest",
             &db("prod"),
@@ -146,7 +96,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     );
     // Staging's `storage_encrypted` comes from its env.hcl through the shared _envcommon file.
     assert_eq!(
-        result(
+        verdict(
             &report,
             "security.encryption-at-rest",
             &db("staging"),
@@ -161,7 +111,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
     // The root file's input that every unit shares, overridden by none for tags: production's
     // database has no backup tag, a blocking finding written in the root file.
     assert_eq!(
-        result(
+        verdict(
             &report,
             "reliability.backup-tags",
             &db("prod"),
@@ -178,7 +128,7 @@ fn a_terragrunt_tree_runs_each_unit_with_its_inputs_in_its_environment() {
 
 #[test]
 fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
-    let (code, report) = check(&layout("workspace-map"));
+    let (code, report) = check_json(&layout("workspace-map"), &[]);
     // `dev` is a workspace too, but development is not a deployment the gate judges.
     assert_eq!(
         inferred(&report),
@@ -197,17 +147,10 @@ fn a_workspace_map_in_terraform_tfvars_json_names_the_environments() {
     );
     let db = "aws_db_instance.reports";
     assert_eq!(
-        result(&report, "ha.db-replica", db, "production"),
+        verdict(&report, "ha.db-replica", db, "production"),
         ("pass".into(), "required".into(), "infra/main.tf:20".into())
     );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
-        "pass"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
+    assert_encrypted_in_production_only(&report, db);
     assert_eq!(code, 1);
 }
 
@@ -225,7 +168,7 @@ fn a_workspace_map_without_environment_keys_names_none() {
         r#"{"regions": {"eu": "eu-west-2", "us": "us-east-1"}}"#,
     )
     .unwrap();
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     // The map's keys name no environment, so nothing does: the one root is the production
     // candidate, and the report says it was judged so.
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
@@ -235,7 +178,7 @@ fn a_workspace_map_without_environment_keys_names_none() {
 
 #[test]
 fn backend_files_name_the_environments_a_root_is_applied_to() {
-    let (code, report) = check(&layout("backends"));
+    let (code, report) = check_json(&layout("backends"), &["--profile", "hackney"]);
     assert_eq!(
         inferred(&report),
         pairs(&[
@@ -262,7 +205,7 @@ production (with backend prod.s3.tfbackend and environment_name = \"prod\", as M
     );
     let logs = "aws_cloudwatch_log_group.service";
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "production"),
+        verdict(&report, "monitoring.log-retention", logs, "production"),
         (
             "pass".into(),
             "required".into(),
@@ -270,23 +213,19 @@ production (with backend prod.s3.tfbackend and environment_name = \"prod\", as M
         )
     );
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "development").0,
+        verdict(&report, "monitoring.log-retention", logs, "development").0,
         "fail"
     );
     let db = "aws_db_instance.app";
-    assert_eq!(result(&report, "ha.db-replica", db, "production").0, "pass");
     assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
+        verdict(&report, "ha.db-replica", db, "production").0,
         "pass"
     );
+    assert_encrypted_in_production_only(&report, db);
     // What blocks production here is the database's missing backup tag, nothing of another
     // environment's file.
     assert_eq!(
-        result(&report, "reliability.backup-tags", db, "production").0,
+        verdict(&report, "reliability.backup-tags", db, "production").0,
         "fail"
     );
     assert_eq!(code, 1);
@@ -303,7 +242,7 @@ fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_sa
     .unwrap();
     std::fs::write(dir.path().join("tf/backend-prod.hcl"), "key = \"p\"\n").unwrap();
     std::fs::write(dir.path().join("tf/backend-staging.hcl"), "key = \"s\"\n").unwrap();
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -317,7 +256,7 @@ fn a_root_with_backends_and_no_environment_variable_reads_the_same_values_and_sa
 
 #[test]
 fn the_workspaces_a_workflow_selects_are_the_environments_of_its_root() {
-    let (code, report) = check(&layout("ci-workspaces"));
+    let (code, report) = check_json(&layout("ci-workspaces"), &[]);
     assert_eq!(
         inferred(&report),
         pairs(&[("production", "production"), ("staging", "staging")])
@@ -333,32 +272,21 @@ production (in workspace `production`, as .github/workflows/deploy.yml:20 deploy
     );
     let db = "aws_db_instance.ledger";
     assert_eq!(
-        result(&report, "ha.db-replica", db, "production"),
+        verdict(&report, "ha.db-replica", db, "production"),
         (
             "pass".into(),
             "required".into(),
             "terraform/main.tf:11".into()
         )
     );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "staging").0,
-        "fail"
-    );
-    assert_eq!(
-        result(&report, "security.encryption-at-rest", db, "production").0,
-        "pass"
-    );
+    assert_encrypted_in_production_only(&report, db);
     assert_eq!(code, 1);
 }
 
 #[test]
 fn gitlab_jobs_deploy_var_files_and_variables_where_they_cd() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |rel: &str, text: &str| {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
     write(
         ".gitlab-ci.yml",
         "variables:\n  TF_DIR: deploy/stack\n\
@@ -375,7 +303,7 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
         "deploy/other/main.tf",
         "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
     );
-    let (_, report) = check(dir.path());
+    let (_, report) = check_json(dir.path(), &[]);
     // `uat` and `prod` from the var files' names; the variable from CI names nothing.
     assert_eq!(
         inferred(&report),
@@ -387,13 +315,142 @@ secret:\n  script:\n    - terraform -chdir=deploy/other apply -var=\"env=$CI_ENV
     );
     let logs = "aws_cloudwatch_log_group.app";
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "production").0,
+        verdict(&report, "monitoring.log-retention", logs, "production").0,
         "pass"
     );
     assert_eq!(
-        result(&report, "monitoring.log-retention", logs, "uat").0,
+        verdict(&report, "monitoring.log-retention", logs, "uat").0,
         "fail"
     );
     let (status, why) = file(&report, "deploy/other/main.tf");
     assert_eq!(status, "ignored", "{why}");
+}
+
+#[test]
+fn a_terragrunt_unit_named_like_an_environment_belongs_to_the_folder_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    let unit = "terraform {\n  source = \"../../../modules//queue\"\n}\n";
+    // production's load-test unit, and a unit that is staging itself.
+    write("live/prod/performance-test/terragrunt.hcl", unit);
+    write(
+        "live/staging/terragrunt.hcl",
+        "terraform {\n  source = \"../../modules//queue\"\n}\n",
+    );
+    write(
+        "modules/queue/main.tf",
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "live/prod/performance-test/terragrunt.hcl").1,
+        "read for production (Terragrunt unit live/prod/performance-test)"
+    );
+    assert_eq!(
+        file(&report, "live/staging/terragrunt.hcl").1,
+        "read for staging (Terragrunt unit live/staging)"
+    );
+}
+
+#[test]
+fn terragrunt_units_run_by_a_workflow_take_its_environment_and_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| write_file(dir.path(), rel, text);
+    // One tree for every environment: the job's APP_ENV picks it, as `get_env` reads it.
+    write(
+        "env/root.hcl",
+        "locals {\n  env = get_env(\"APP_ENV\", \"development\")\n}\ninputs = {\n  env = local.env\n}\n",
+    );
+    write(
+        "env/cloud/db/terragrunt.hcl",
+        "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../aws//db\"\n}\ninputs = {\n  password = get_env(\"DB_PASSWORD\", \"Xk9mQ2vL7pR4wZ8t\")\n}\n",
+    );
+    write(
+        "aws/db/main.tf",
+        "variable \"env\" {}\nvariable \"password\" {}\nresource \"aws_db_instance\" \"forms\" {\n  password          = var.password\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  allocated_storage = 20\n  storage_encrypted = var.env == \"production\"\n}\n",
+    );
+    for (env, secret) in [
+        ("staging", ""),
+        ("production", "  DB_PASSWORD: ${{ secrets.DB }}\n"),
+    ] {
+        write(
+            &format!(".github/workflows/apply-{env}.yml"),
+            &format!(
+                "on: push\nenv:\n  APP_ENV: {env}\n{secret}jobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terragrunt validate\n        working-directory: env/cloud/db\n      - run: terragrunt apply --terragrunt-non-interactive\n        working-directory: env/cloud/db\n"
+            ),
+        );
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    assert_eq!(
+        file(&report, "env/cloud/db/terragrunt.hcl").1,
+        "read for production (Terragrunt unit env/cloud/db, run by .github/workflows/apply-production.yml:11), \
+staging (Terragrunt unit env/cloud/db, run by .github/workflows/apply-staging.yml:10)"
+    );
+    let db = "env/cloud/db:aws_db_instance.forms";
+    assert_encrypted_in_production_only(&report, db);
+    // Production's job sets DB_PASSWORD from a secret: unknown, never the default written in the
+    // unit. Staging's does not: the default is what Terragrunt passes.
+    let secret = |env: &str| {
+        report["results"].as_array().unwrap().iter().any(|r| {
+            r["rule"] == "security.plaintext-secrets"
+                && r["environment"] == env
+                && r["status"] == "fail"
+                && r["location"]["path"] == "env/cloud/db/terragrunt.hcl"
+        })
+    };
+    assert!(secret("staging"), "{:#}", report["results"]);
+    assert!(!secret("production"));
+}
+
+/// A copy of the own-copy layout in a folder named `name` (how a checkout is named).
+fn own_copy_in(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy_dir_into(&layout("own-copy"), &dir);
+    (tmp, dir)
+}
+
+#[test]
+fn a_unit_deploying_this_repository_at_a_run_time_release_reads_the_copy_here() {
+    let (_tmp, dir) = own_copy_in("records-service");
+    let (_, report) = check_json(&dir, &[]);
+    let logs = "terragrunt/env/production/logs:aws_cloudwatch_log_group.api";
+    let r = verdict(&report, "monitoring.log-retention", logs, "production");
+    assert_eq!(r.0, "fail", "{r:?}");
+    assert_eq!(r.2, "terragrunt/env/production/logs/terragrunt.hcl:7");
+    let (status, reason) = file(
+        &report,
+        "terragrunt/env/production/logs/terragrunt.hcl#terraform.source",
+    );
+    assert_eq!(status, "read");
+    assert!(
+        reason.contains("release chosen at run time") && reason.contains("terragrunt/aws/logs/"),
+        "{reason}"
+    );
+    // Staging reads the same folder by its local path, with its own input.
+    let staging = "terragrunt/env/staging/logs:aws_cloudwatch_log_group.api";
+    assert_eq!(
+        verdict(&report, "monitoring.log-retention", staging, "staging").0,
+        "pass"
+    );
+}
+
+#[test]
+fn a_git_source_of_another_repository_is_not_read_from_a_folder_here() {
+    let (_tmp, dir) = own_copy_in("some-other-service");
+    let (_, report) = check_json(&dir, &[]);
+    let (status, reason) = file(
+        &report,
+        "terragrunt/env/production/logs/terragrunt.hcl#terraform.source",
+    );
+    assert_eq!(status, "not-read", "{reason}");
+    assert!(reason.contains("known only at run time"), "{reason}");
 }

@@ -38,6 +38,7 @@ impl Rule for Architecture {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let arches: Vec<String> = cx.param("architectures")?;
         let systems: Vec<String> = cx.param("os")?;
         if arches.is_empty() && systems.is_empty() {

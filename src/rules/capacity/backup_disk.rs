@@ -31,6 +31,7 @@ impl Rule for BackupDisk {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         keeps_data(cx)?;
         let backups: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();
         if backups.is_empty() {

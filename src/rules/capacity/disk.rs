@@ -30,6 +30,7 @@ impl Rule for Disk {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let servers: Vec<_> = production_and_staging(cx.model)
             .flat_map(|e| {
                 e.servers

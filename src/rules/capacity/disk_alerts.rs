@@ -27,6 +27,7 @@ impl Rule for DiskAlerts {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let m = &cx.model.monitoring;
         Ok(vec![match (m.alarm_on("disk"), &m.origin) {
             (Some(a), _) => {

@@ -31,6 +31,7 @@ impl Rule for Network {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let min: f64 = cx.param("min_bandwidth_mbps")?;
         let out: Vec<Finding> = cx
             .model

@@ -42,6 +42,7 @@ impl Rule for ServerSpec {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let table: BTreeMap<String, Spec> = cx.param("min_spec")?;
         let mut out = Vec::new();
         for (env, server) in cx.model.servers() {

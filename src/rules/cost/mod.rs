@@ -6,11 +6,14 @@ static PREFERRED: RuleMeta = RuleMeta {
     id: "cost.preferred-datastore",
     title: "Data stores use the preferred technologies",
     pillar: Pillar::Cost,
-    stages: [REC, REC, REC],
+    // An organisation's own list: off in the baseline, on in the profiles that have one.
+    stages: [OFF, OFF, OFF],
     applies_when: Some("cloud data stores are read from Terraform"),
     evidence: &[Evidence::Terraform],
     sources: &[Guideline::Hkn],
-    checks: "Every cloud data store is one of `preferred_datastores`, unless a waiver records why another was chosen.",
+    checks: "Every cloud data store is one of `preferred_datastores`, unless a waiver records why another was chosen. \
+Off in the baseline (which technologies to prefer is each organisation's choice); the `hackney` profile \
+turns it on with its list.",
     rationale: "Each extra database technology needs its own expertise, backups, monitoring and patching. \
 A short list keeps operations affordable; exceptions should be decided, not drifted into.",
     remediation: "Use a preferred store, or record the evaluation in a waiver.",
@@ -66,13 +69,16 @@ impl Rule for PreferredDatastore {
 
 static GSI: RuleMeta = RuleMeta {
     id: "cost.gsi-limit",
-    title: "A DynamoDB table has at most two global secondary indexes",
+    title: "A DynamoDB table has at most `max_gsi` global secondary indexes",
     pillar: Pillar::Cost,
-    stages: [REC, REC, REC],
+    // One organisation's design convention: off in the baseline, on in `hackney`.
+    stages: [OFF, OFF, OFF],
     applies_when: Some("DynamoDB tables are read from Terraform"),
     evidence: &[Evidence::Terraform],
     sources: &[Guideline::Hkn],
-    checks: "Every `aws_dynamodb_table` has at most `max_gsi` `global_secondary_index` blocks.",
+    checks: "Every `aws_dynamodb_table` has at most `max_gsi` `global_secondary_index` blocks. Off in the \
+baseline (how many indexes a table may have is a design convention, not a general truth); the `hackney` \
+profile turns it on.",
     rationale: "Each index duplicates writes and storage. Many indexes usually mean the table is being used \
 like a relational database, at a relational database's cost and without its queries.",
     remediation: "Redesign the access patterns, or move the data to a relational store.",

@@ -48,6 +48,15 @@ fn image_problem(image: &str) -> Option<String> {
     }
 }
 
+/// Whether an image name stays on the host that builds it: no registry in front of it (`myapp`,
+/// `local/app:latest`), so compose builds it from the checkout instead of pulling it.
+fn local_image(image: &str) -> bool {
+    match image.split_once('/') {
+        None => true,
+        Some((first, _)) => !(first.contains('.') || first.contains(':') || first == "localhost"),
+    }
+}
+
 /// Why a remote module source is not pinned, if it is not: git sources need `?ref=`, registry
 /// modules a `version`. Archives (`https://…/v1.2.zip`, `s3::`, `gcs::`) name fixed content.
 fn module_problem(source: &str, version: Option<&str>) -> Option<String> {
@@ -136,6 +145,34 @@ impl Rule for ProductionDevImages {
                     .at(&cmd.origin)
                 } else if let Some((what, cmd)) = dev_server {
                     Finding::fail(target, format!("runs {what} in production")).at(&cmd.origin)
+                } else if let Some(stage) = c.build_target.as_ref().filter(|t| {
+                    ["debug", "dev", "develop", "development", "test"]
+                        .contains(&t.value.to_ascii_lowercase().as_str())
+                }) {
+                    Finding::fail(
+                        target,
+                        format!(
+                            "built from the `{}` stage of its Dockerfile, a development build",
+                            stage.value
+                        ),
+                    )
+                    .at(&stage.origin)
+                } else if let Some(build) = c.built_from.as_ref().filter(|_| {
+                    edition.is_none() && c.image.as_ref().is_none_or(|i| local_image(&i.value))
+                }) {
+                    let tag = c
+                        .image
+                        .as_ref()
+                        .map(|i| format!(" (`{}` names the local build)", i.value))
+                        .unwrap_or_default();
+                    Finding::pass(
+                        target,
+                        format!(
+                            "built from `{}` of this repository{tag}: it is the deployed commit's code, not a moving tag",
+                            build.value
+                        ),
+                    )
+                    .at(&build.origin)
                 } else {
                     match (edition, image, &c.edition, &c.image) {
                         (Some(e), _, _, _) => Finding::fail(
@@ -145,10 +182,11 @@ impl Rule for ProductionDevImages {
                                 e.value
                             ),
                         )
-                        .at(&e.origin),
-                        (None, Some((problem, i)), _, _) => {
-                            Finding::fail(target, problem).at(&i.origin)
-                        }
+                        .at(&e.origin)
+                        .fix("Use a production edition of the engine."),
+                        (None, Some((problem, i)), _, _) => Finding::fail(target, problem)
+                            .at(&i.origin)
+                            .fix("Pin the image to a tested version tag or a digest."),
                         (None, None, None, None) if c.runtime.is_some() => {
                             let runtime = c.runtime.as_ref().map(|r| r.value.as_str());
                             Finding::not_applicable(
@@ -193,7 +231,10 @@ impl Rule for ProductionDevImages {
                 .filter(|m| m.environment.as_deref() == Some(&env.name))
             {
                 let finding = match module_problem(&module.source, module.version.as_deref()) {
-                    Some(problem) => Finding::fail(module.address.clone(), problem),
+                    Some(problem) => Finding::fail(module.address.clone(), problem).fix(
+                        "Pin the module to a release: `?ref=<tag>` on a git source, a `version` \
+on a registry module.",
+                    ),
                     None => Finding::pass(module.address.clone(), "the module source is pinned"),
                 };
                 out.push(finding.at(&module.origin).in_env(&env.name));

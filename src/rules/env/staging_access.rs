@@ -57,6 +57,13 @@ impl Rule for StagingAccess {
             let mfa = cx.model.access.mfa.get(&env.name);
             let vpn = cx.model.access.vpn.as_ref();
             let finding = match (mfa, vpn) {
+                // Both asked at once when both are missing, so answering the question as
+                // asked answers the rule.
+                (None, None) => Finding::not_evidenced(
+                    target,
+                    &format!("`access.mfa.{}` and `access.vpn`", env.name),
+                    "",
+                ),
                 (None, _) => {
                     Finding::not_evidenced(target, &format!("`access.mfa.{}`", env.name), "")
                 }

@@ -38,14 +38,24 @@ impl Rule for DbReplica {
                 .filter(|c| c.kind() == ComponentKind::Database)
             {
                 let target = c.target(env);
-                let finding = match &c.replicas {
-                    None => Finding::not_evidenced(
+                // A compose service or StatefulSet that runs one instance, with nothing said of
+                // replication: the file decides it is a single database.
+                let single = c.instances.as_ref().filter(|i| {
+                    i.value == 1 && !matches!(i.origin, crate::model::Origin::Declared(_))
+                });
+                let finding = match (&c.replicas, single) {
+                    (None, Some(one)) => Finding::fail(
+                        target,
+                        "runs a single instance and nothing replicates it: no standby to take over",
+                    )
+                    .at(&one.origin),
+                    (None, None) => Finding::not_evidenced(
                         target,
                         &format!("`replicas` of `{}`", c.name),
                         "Terraform files",
                     )
                     .at(&c.origin),
-                    Some(r) => Finding::judge(
+                    (Some(r), _) => Finding::judge(
                         r.value >= 1,
                         target,
                         format!("has {} replica(s)", r.value),
@@ -57,6 +67,7 @@ impl Rule for DbReplica {
             }
         }
         out.extend(terraform(cx));
+        out.extend(clusters(cx));
         or_not_applicable(out, "no database in production")
     }
 }
@@ -106,6 +117,65 @@ fn terraform(cx: &Context<'_>) -> Vec<Finding> {
                 r,
                 attribute,
             )
+        })
+        .collect()
+}
+
+/// A database cluster (Aurora) fails over to another of its instances: one instance is a single
+/// database with nothing to take over. A cluster whose instances the files do not show (a
+/// serverless engine, instances made elsewhere) is not judged.
+fn clusters(cx: &Context<'_>) -> Vec<Finding> {
+    use crate::model::cloud::Role;
+    use std::collections::HashMap;
+    let mut members: HashMap<(Option<&str>, &str), Vec<&crate::model::Resource>> = HashMap::new();
+    for r in with_role(cx.model, &[Role::ClusterMember]) {
+        if let Some(m) = &r.member_of {
+            members
+                .entry((r.environment.as_deref(), m.primary.as_str()))
+                .or_default()
+                .push(r);
+        }
+    }
+    with_role(cx.model, &[Role::DatabaseCluster])
+        .filter_map(|cluster| {
+            let found = members.get(&(cluster.environment.as_deref(), cluster.address.as_str()))?;
+            let first = found.first()?;
+            let via = first.member_of.as_ref().map_or("", |m| m.via);
+            if let Some(key) = ["count", "for_each"]
+                .into_iter()
+                .find(|k| found.iter().any(|m| m.unknown.contains_key(k)))
+            {
+                return Some(on_resource(
+                    Finding::not_evidenced(
+                        cluster.address.clone(),
+                        &format!(
+                            "how many instances `{}` has (its `{key}` is known only after apply)",
+                            first.address
+                        ),
+                        "a plan JSON",
+                    ),
+                    first,
+                    key,
+                ));
+            }
+            let finding = if found.len() >= 2 {
+                Finding::pass(
+                    cluster.address.clone(),
+                    format!(
+                        "{} instances: another instance takes over when the writer fails",
+                        found.len()
+                    ),
+                )
+            } else {
+                Finding::fail(
+                    cluster.address.clone(),
+                    format!(
+                        "one instance (`{}`): no other instance to fail over to",
+                        first.address
+                    ),
+                )
+            };
+            Some(on_resource(finding, first, via))
         })
         .collect()
 }

@@ -37,6 +37,7 @@ impl Rule for MultiZone {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_network(cx)?;
         let min: usize = cx.param("min_zones")?;
         let production = production(cx.model)?;
         let mut out = Vec::new();

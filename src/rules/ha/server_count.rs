@@ -40,6 +40,7 @@ impl Rule for ServerCount {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let table: Vec<(serde_json::Value, u32)> = cx.param("servers_by_population")?;
         let Some(population) = &cx.model.data.population else {
             return Ok(vec![Finding::not_applicable(
@@ -53,13 +54,26 @@ impl Rule for ServerCount {
         let mut out = Vec::new();
         for env in production {
             let target = env.target();
-            // Jump hosts carry no load: only the cluster's own servers count.
-            let cluster: Vec<&crate::model::Server> = env
-                .servers
-                .iter()
-                .filter(|s| s.role.as_ref().is_none_or(|r| r.value != "bastion"))
-                .collect();
+            // Jump hosts and backup hosts carry no load: only application servers count.
+            let (cluster, aside): (Vec<&crate::model::Server>, Vec<&crate::model::Server>) =
+                env.servers.iter().partition(|s| {
+                    s.role
+                        .as_ref()
+                        .is_none_or(|r| !matches!(r.value.as_str(), "bastion" | "backup"))
+                });
             let have = cluster.len() as u32;
+            let not_counted = if aside.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = aside
+                    .iter()
+                    .map(|s| {
+                        let role = s.role.as_ref().map_or("", |r| r.value.as_str());
+                        format!("{role} host `{}`", s.name)
+                    })
+                    .collect();
+                format!(" ({} not counted)", list(&names))
+            };
             let finding = if have == 0 {
                 Finding::not_evidenced(
                     target,
@@ -72,11 +86,11 @@ impl Rule for ServerCount {
                     have >= needed,
                     target,
                     format!(
-                        "{have} servers for a population of {}",
+                        "{have} application servers for a population of {}{not_counted}",
                         num(population.value)
                     ),
                     format!(
-                        "{have} servers, but a population of {} needs {needed}",
+                        "{have} application servers, but a population of {} needs {needed}{not_counted}",
                         num(population.value)
                     ),
                 )

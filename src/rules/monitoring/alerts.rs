@@ -116,6 +116,7 @@ impl Rule for SshAudit {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         if !cx.model.has_managed_servers() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

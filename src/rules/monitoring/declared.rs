@@ -6,30 +6,36 @@ use crate::rules::*;
 
 static LOG_RETENTION: RuleMeta = RuleMeta {
     id: "monitoring.log-retention",
-    title: "Logs are kept between six and eight months",
+    title: "Log retention is set, and at least a floor",
     pillar: Pillar::Monitoring,
     stages: [OFF, REC, REQ],
     applies_when: None,
     evidence: &[Evidence::Terraform, Evidence::Declared],
     sources: &[Guideline::Hkn],
-    checks: "`monitoring.log_retention_days` (or every log group's retention) lies between \
-`log_retention_min_days` and `log_retention_max_days`.",
-    rationale: "Incidents are often discovered months later, so logs must reach back that far; keeping them \
-forever costs money and keeps personal data longer than needed.",
-    remediation: "Set log retention to a value in the range (e.g. 200 days).",
+    checks: "`monitoring.log_retention_days` (or every log group's retention) is set and at least \
+`log_retention_min_days`, and at most `log_retention_max_days` when that is above 0. A log group with no \
+retention keeps its logs forever and fails. The baseline's floor is 30 days: a month lets a team \
+investigate what its monthly review or a user's report brings up, and it is the shortest retention \
+well-run services choose for application logs (those that keep logs longer, or ship them to a \
+central store, set their own floor). There is no ceiling in the baseline; an organisation with one \
+sets it in its profile (`hackney` keeps 180 to 240 days, `pci-dss` at least 365).",
+    rationale: "Incidents are often discovered weeks or months later, so logs must reach back that far; \
+logs kept forever cost money every month and keep personal data with no end date.",
+    remediation: "Set a retention of at least `log_retention_min_days` on every log group (and within your \
+organisation's ceiling, if it has one).",
     params: &[
         ParamSpec {
             name: "log_retention_min_days",
-            default: "180",
+            default: "30",
             doc: "shortest retention in days",
         },
         ParamSpec {
             name: "log_retention_max_days",
-            default: "240",
-            doc: "longest retention in days",
+            default: "0",
+            doc: "longest retention in days (0: no ceiling)",
         },
     ],
-    pass_example: "monitoring: {log_retention_days: 200}\n",
+    pass_example: "monitoring: {log_retention_days: 400}\n",
     fail_example: "monitoring: {log_retention_days: 14}\n",
     examples_run: true,
 };
@@ -46,12 +52,20 @@ impl Rule for LogRetention {
         let min: u32 = cx.param("log_retention_min_days")?;
         let max: u32 = cx.param("log_retention_max_days")?;
         let judge = |days: u64, target: String| {
-            Finding::judge(
-                (u64::from(min)..=u64::from(max)).contains(&days),
-                target,
-                format!("logs kept {days} days"),
-                format!("logs kept {days} days, outside {min}..{max}"),
-            )
+            let (min, max) = (u64::from(min), u64::from(max));
+            if days < min {
+                Finding::fail(
+                    target,
+                    format!("logs kept {days} days, shorter than the {min}-day floor"),
+                )
+            } else if max > 0 && days > max {
+                Finding::fail(
+                    target,
+                    format!("logs kept {days} days, longer than the {max}-day ceiling"),
+                )
+            } else {
+                Finding::pass(target, format!("logs kept {days} days"))
+            }
         };
         // Each log group read from Terraform is judged; `0` or no setting keeps logs forever.
         let mut out: Vec<Finding> = with_role(cx.model, &[crate::model::cloud::Role::LogGroup])
@@ -93,6 +107,13 @@ impl Rule for LogRetention {
                 };
                 let finding = match &retention.days {
                     Some(days) => judge(u64::from(days.value), target).at(&days.origin),
+                    // Written, but its value is known only at deploy: not "forever".
+                    None if retention.unresolved => Finding::not_evidenced(
+                        target,
+                        "`monitoring.log_retention_days`",
+                        "a `logRetentionInDays` whose value the files state",
+                    )
+                    .at(&retention.origin),
                     None => Finding::fail(
                         target,
                         "no `logRetentionInDays`: the framework's log groups keep logs forever (set it under `provider`)",
@@ -280,8 +301,9 @@ static MESSAGE_LOSS: RuleMeta = RuleMeta {
     sources: &[Guideline::Hkn],
     checks: "With queues or topics, an alarm `on: dlq` is declared. With Terraform: every SQS queue has a \
 `redrive_policy` (or an `aws_sqs_queue_redrive_policy`), every dead-letter queue (named `*dlq*` / \
-`*dead-letter*`) has an alarm on its depth, and every SNS topic logs failed deliveries \
-(a `*_failure_feedback_role_arn`).",
+`*dead-letter*`) has an alarm on its depth, and every SNS topic logs failed deliveries for \
+the protocols its subscriptions use (`lambda_failure_feedback_role_arn` for Lambda, and so on; \
+e-mail subscriptions cannot log, so a topic with only those is not-applicable).",
     rationale: "A message that fails delivery disappears without a trace unless something catches it. A \
 dead-letter queue catches it; an alarm makes sure someone looks.",
     remediation: "Give every consumer a dead-letter queue and alarm on its depth.",
@@ -369,7 +391,8 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     Finding::fail(
                         target,
                         "nothing alarms when messages land in this dead-letter queue",
-                    ),
+                    )
+                    .fix("Alarm on the dead-letter queue's depth (`ApproximateNumberOfMessagesVisible` above 0) and declare it as `monitoring.alarms: [{on: dlq}]`."),
                     q,
                     "name",
                 ),
@@ -379,7 +402,8 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 Finding::fail(
                     target,
                     "no `redrive_policy`: a message that keeps failing is dropped after the retention period",
-                ),
+                )
+                .fix("Give the queue a dead-letter queue (`redrive_policy` with `deadLetterTargetArn` and `maxReceiveCount`) and alarm on its depth."),
                 q,
                 "redrive_policy",
             )
@@ -395,32 +419,119 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
             None => finding,
         });
     }
-    const FAILURE_FEEDBACK: [&str; 5] = [
-        "application_failure_feedback_role_arn",
-        "firehose_failure_feedback_role_arn",
-        "http_failure_feedback_role_arn",
-        "lambda_failure_feedback_role_arn",
-        "sqs_failure_feedback_role_arn",
-    ];
     for topic in with_role(cx.model, &[Role::Topic]) {
-        let logged = FAILURE_FEEDBACK.iter().find(|k| is_set(topic, k));
-        let finding = match logged {
-            Some(k) => Finding::pass(
-                topic.address.clone(),
-                format!("failed deliveries are logged (`{k}`)"),
-            ),
-            None => Finding::fail(
-                topic.address.clone(),
-                "no delivery-status logging: failed deliveries leave no trace (set a `*_failure_feedback_role_arn`)",
-            ),
-        };
-        out.push(on_resource(
-            finding,
-            topic,
-            logged.copied().unwrap_or("name"),
-        ));
+        out.push(topic_delivery_logging(cx, topic));
     }
     out
+}
+
+/// Subscription protocols whose deliveries SNS can log, with the topic attribute that names the
+/// role it logs failures with. E-mail (and SMS, logged per account) have none.
+const DELIVERY_LOGGING: [(&str, &str); 6] = [
+    ("application", "application_failure_feedback_role_arn"),
+    ("firehose", "firehose_failure_feedback_role_arn"),
+    ("http", "http_failure_feedback_role_arn"),
+    ("https", "http_failure_feedback_role_arn"),
+    ("lambda", "lambda_failure_feedback_role_arn"),
+    ("sqs", "sqs_failure_feedback_role_arn"),
+];
+
+/// Whether a topic logs failed deliveries, for the protocols its subscriptions use.
+fn topic_delivery_logging(cx: &Context<'_>, topic: &crate::model::Resource) -> Finding {
+    use crate::model::cloud::Role;
+    let target = topic.address.clone();
+    let logged = DELIVERY_LOGGING
+        .iter()
+        .map(|(_, attribute)| *attribute)
+        .find(|k| is_set(topic, k));
+    if let Some(k) = logged {
+        return on_resource(
+            Finding::pass(target, format!("failed deliveries are logged (`{k}`)")),
+            topic,
+            k,
+        );
+    }
+    let name = topic.attr("name").and_then(|n| n.value.as_str());
+    let subscriptions: Vec<&crate::model::Resource> =
+        cloud(cx.model, |t| t.role == Role::TopicSubscription)
+            .filter(|(s, t)| {
+                s.environment == topic.environment
+                    && t.configures.is_some_and(|attribute| {
+                        s.references.get(attribute) == Some(&topic.address)
+                            || s.attr(attribute)
+                                .and_then(|a| a.value.as_str())
+                                .zip(name)
+                                .is_some_and(|(arn, name)| arn.rsplit(':').next() == Some(name))
+                    })
+            })
+            .map(|(s, _)| s)
+            .collect();
+    if subscriptions.is_empty() {
+        return on_resource(
+            Finding::not_evidenced(
+                target,
+                "the protocols of the topic's subscriptions (none is written next to it)",
+                "the Terraform files that subscribe to it",
+            ),
+            topic,
+            "name",
+        );
+    }
+    let mut wanted: Vec<&str> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut silent = Vec::new();
+    for s in &subscriptions {
+        match s.attr("protocol").and_then(|p| p.value.as_str()) {
+            Some(protocol) => match DELIVERY_LOGGING.iter().find(|(p, _)| *p == protocol) {
+                Some((_, attribute)) if !wanted.contains(attribute) => wanted.push(attribute),
+                Some(_) => {}
+                None => silent.push(protocol.to_string()),
+            },
+            None => unknown.push(s.address.clone()),
+        }
+    }
+    silent.sort();
+    silent.dedup();
+    if !wanted.is_empty() {
+        let fields: Vec<String> = wanted.iter().map(|a| format!("`{a}`")).collect();
+        return on_resource(
+            Finding::fail(
+                target,
+                format!(
+                    "no delivery-status logging: failed deliveries to its subscribers leave no trace (set {})",
+                    list(&fields)
+                ),
+            )
+            .fix(format!(
+                "Give the topic an IAM role to log failed deliveries with: set {} (CloudWatch Logs records each failure).",
+                list(&fields)
+            )),
+            topic,
+            "name",
+        );
+    }
+    if let Some(first) = unknown.first() {
+        return on_resource(
+            Finding::not_evidenced(
+                target,
+                &format!("the `protocol` of `{first}` (known only after apply)"),
+                "a plan JSON",
+            ),
+            topic,
+            "name",
+        );
+    }
+    on_resource(
+        Finding::not_applicable(
+            target,
+            format!(
+                "its subscriptions use {}, for which SNS logs no delivery status",
+                list(&silent)
+            ),
+        ),
+        topic,
+        "name",
+    )
 }
 
 static OBSERVABILITY: RuleMeta = RuleMeta {

@@ -21,7 +21,12 @@ static BACKUPS: RuleMeta = RuleMeta {
     ),
     evidence: &[Evidence::Terraform, Evidence::Declared],
     sources: &[Guideline::Roll, Guideline::Stat, Guideline::Crvs],
-    checks: "Every production `database`, `storage` and `search` component has an entry in `backups` (`of:`).",
+    checks: "Every production `database`, `storage` and `search` component has an entry in `backups` (`of:`). \
+Every data store read from Terraform is backed up by some mechanism, which the finding names: an AWS \
+Backup selection (by resource, wildcard ARN, `selection_tag` or `condition`), RDS/Aurora/Redshift \
+automated backups (a retention above zero; AWS keeps 1 day when it is not set), DynamoDB \
+point-in-time recovery, S3 replication, an EFS backup policy, an EBS snapshot lifecycle policy, \
+OpenSearch's automated snapshots. Read replicas and buckets that receive logs are not-applicable.",
     rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
 permanent data loss.",
     remediation: "Schedule backups of the listed stores and declare them.",
@@ -40,8 +45,22 @@ impl Rule for Backups {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        keeps_data(cx)?;
-        let production = production(cx.model)?;
+        if cx.model.data.kept.as_ref().is_some_and(|k| !k.value) {
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                "the deployment keeps no data (`data.kept: false`)",
+            )]);
+        }
+        // Data stores read from Terraform, each with the mechanism that backs it up.
+        let cloud = super::cloud_backups::judge(cx);
+        if cx.model.data_kept() != Some(true) {
+            return or_not_applicable(cloud, "the deployment keeps no data");
+        }
+        let production = match production(cx.model) {
+            Ok(envs) => envs,
+            Err(_) if !cloud.is_empty() => return Ok(cloud),
+            Err(stop) => return Err(stop),
+        };
         let mut out = Vec::new();
         for env in production {
             for c in env.components.iter().filter(|c| c.kind().stores_data()) {
@@ -56,13 +75,14 @@ impl Rule for Backups {
                 );
             }
         }
-        if out.is_empty() {
+        if out.is_empty() && cloud.is_empty() {
             out.push(Finding::not_evidenced(
                 DEPLOYMENT,
                 "the data stores of production (components of kind database, storage or search)",
                 "Terraform files",
             ));
         }
+        out.extend(cloud);
         Ok(out)
     }
 }
@@ -259,11 +279,16 @@ static TAGS: RuleMeta = RuleMeta {
     id: "reliability.backup-tags",
     title: "Data-storing cloud resources carry the backup tag",
     pillar: Pillar::Reliability,
-    stages: [OFF, REQ, REQ],
+    // Tag-driven backup plans are one organisation's mechanism: off in the baseline (where
+    // `reliability.backups` accepts any mechanism), required in `hackney`.
+    stages: [OFF, OFF, OFF],
     applies_when: Some("cloud resources are read from Terraform"),
     evidence: &[Evidence::Terraform],
     sources: &[Guideline::Hkn],
-    checks: "Every data-storing cloud resource has the tag `backup_tag.key` with one of `backup_tag.values`.",
+    checks: "Every data-storing cloud resource has the tag `backup_tag.key` with one of `backup_tag.values`. \
+Off in the baseline: `reliability.backups` asks that every store be backed up by any mechanism. The \
+`hackney` profile requires it, as the London Borough of Hackney's backup plans select by its \
+`BackupPolicy` tag.",
     rationale: "Tag-driven backup plans (AWS Backup) only protect what is tagged; an untagged table is \
 silently left out.",
     remediation: "Add the tag (e.g. `BackupPolicy = \"Prod\"`) through provider `default_tags` or per resource.",
@@ -478,9 +503,33 @@ fn pitr_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 return Some(member);
             }
             let switch = t.recovery?;
+            if let Some((attribute, value)) = t
+                .tool_lock
+                .filter(|(a, v)| r.attr(a).and_then(|x| x.value.as_str()) == Some(*v))
+            {
+                return Some(on_resource(
+                    Finding::not_applicable(
+                        r.address.clone(),
+                        format!("a lock table (`{attribute} = \"{value}\"`): nothing to recover"),
+                    ),
+                    r,
+                    attribute,
+                ));
+            }
             let (attribute, on) = (switch.attribute(), switch.is_on(r));
             if let Some(unknown) = unknown_until_apply(r, attribute) {
                 return Some(unknown);
+            }
+            if switch.is_unknown(r) {
+                return Some(on_resource(
+                    Finding::not_evidenced(
+                        r.address.clone(),
+                        &format!("`{attribute}` (known only after apply)"),
+                        "a plan JSON",
+                    ),
+                    r,
+                    attribute,
+                ));
             }
             Some(on_resource(
                 Finding::judge(

@@ -1,6 +1,7 @@
 //! Reliability and backups: every store backed up, often, off-site, restorable, watched; runbooks.
 
 mod backups;
+mod cloud_backups;
 mod operations;
 
 pub use backups::{

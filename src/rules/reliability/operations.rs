@@ -124,6 +124,7 @@ impl Rule for Datacenter {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let min: u32 = cx.param("min_dc_tier")?;
         let out: Vec<Finding> = cx
             .model

@@ -17,7 +17,10 @@ static META: RuleMeta = RuleMeta {
         Evidence::Live,
     ],
     sources: &[Guideline::Hkn, Guideline::Stat],
-    checks: "Every `database` and `cache` component declares `public: false`, and no `subnet: public`.",
+    checks: "Every `database` and `cache` component declares `public: false`, and no `subnet: public`. \
+A database, cache or search store read from compose or Kubernetes that accepts connections without \
+credentials (`--protected-mode no` or `ALLOW_EMPTY_PASSWORD=yes` without a password, MongoDB without a \
+root password or `--auth`, Elasticsearch or OpenSearch with security off) fails wherever it sits.",
     rationale: "Databases on the internet are found within hours and attacked with stolen or default \
 credentials; a private subnet removes the attack instead of relying on the password.",
     remediation: "Set `publicly_accessible = false`, move the database into private subnets, publish no port.",
@@ -34,13 +37,22 @@ impl Rule for DbNotPublic {
 
     fn check(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
-        for (env, c) in cx
-            .model
-            .components()
-            .filter(|(_, c)| matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache))
-        {
+        for (env, c) in cx.model.components().filter(|(_, c)| {
+            matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache)
+                || c.open_access.is_some()
+        }) {
             let target = c.target(env);
             let finding = match (&c.public, &c.subnet) {
+                // Whatever the network, a store that asks for no credentials lets in anyone
+                // who reaches it.
+                _ if c.open_access.is_some() => {
+                    let open = c
+                        .open_access
+                        .as_ref()
+                        .map(|o| (o.value.as_str(), &o.origin));
+                    let (what, origin) = open.unwrap_or(("", &c.origin));
+                    Finding::fail(target, format!("accepts anyone who connects: {what}")).at(origin)
+                }
                 (Some(p), _) if p.value => {
                     Finding::fail(target, "the database is publicly accessible").at(&p.origin)
                 }

@@ -30,6 +30,7 @@ impl Rule for Vpn {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_network(cx)?;
         let a = &cx.model.access;
         let on = a
             .vpn
@@ -209,6 +210,7 @@ impl Rule for Patching {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         let max: f64 = cx.param("patch_max_days")?;
         let p = &cx.model.processes;
         Ok(vec![match (&p.patching_automatic, &p.patching_every) {

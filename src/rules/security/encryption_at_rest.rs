@@ -12,14 +12,17 @@ static META: RuleMeta = RuleMeta {
     evidence: &[Evidence::Terraform, Evidence::Declared],
     sources: &[Guideline::Hkn, Guideline::Roll, Guideline::Crvs],
     checks: "Every `database`, `storage` and `search` component declares `encrypted: true` (with Terraform: \
-RDS `storage_encrypted`, S3 server-side encryption, OpenSearch `encrypt_at_rest`, and so on).",
+RDS `storage_encrypted`, S3 server-side encryption, OpenSearch `encrypt_at_rest`, and so on). What AWS \
+encrypts whatever is written passes and says so: S3, DynamoDB, SNS topics (messages on encrypted \
+disks), SQS queues (SSE-SQS unless `sqs_managed_sse_enabled = false`); `require_cmk` asks those for a \
+customer-managed key.",
     rationale: "Disks are replaced, snapshots are shared, backups travel. Encryption at rest keeps data \
 unreadable in all the places it ends up besides the running database.",
     remediation: "Turn on storage encryption (with a managed key where the provider offers one).",
     params: &[ParamSpec {
         name: "require_cmk",
         default: "false",
-        doc: "DynamoDB tables must use a customer-managed key, not the AWS-owned default",
+        doc: "stores AWS encrypts with its own key by default (DynamoDB, SNS, SQS) must use a customer-managed key",
     }],
     pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: true}]\n",
     fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: false}]\n",
@@ -74,14 +77,53 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
             if let Some(member) = member_of_primary(r, "AWS encrypts it as its primary") {
                 return Some(member);
             }
+            let target = r.address.clone();
             let switch = match t.encryption? {
                 Encryption::Switch(s) => Some(s),
                 Encryption::ByDefaultUnlessCmk(s) if require_cmk => Some(s),
                 Encryption::ByDefault | Encryption::ByDefaultUnlessCmk(_) => None,
+                Encryption::ManagedOrCmk { cmk, .. } if require_cmk => Some(cmk),
+                Encryption::ManagedOrCmk { managed, cmk } => {
+                    // A customer key, else the provider's own key unless switched off.
+                    let finding = if cmk.is_on(r) {
+                        on_resource(
+                            Finding::pass(target, "encrypted at rest with a customer-managed key"),
+                            r,
+                            cmk.attribute(),
+                        )
+                    } else if let Some(unknown) = unknown_until_apply(r, managed.attribute()) {
+                        unknown
+                    } else {
+                        on_resource(
+                            Finding::judge(
+                                managed.is_on(r),
+                                target,
+                                "encrypted at rest with the provider's key",
+                                format!(
+                                    "`{}` switches off the provider's encryption and no `{}` names a key",
+                                    managed.attribute(),
+                                    cmk.attribute()
+                                ),
+                            ),
+                            r,
+                            managed.attribute(),
+                        )
+                    };
+                    return Some(finding);
+                }
             };
-            let target = r.address.clone();
             let Some(switch) = switch else {
-                let finding = Finding::pass(target, "encrypted at rest by the provider's default");
+                if let Some(Encryption::ByDefaultUnlessCmk(cmk)) = t.encryption {
+                    if cmk.is_on(r) {
+                        let finding =
+                            Finding::pass(target, "encrypted at rest with a customer-managed key");
+                        return Some(on_resource(finding, r, cmk.attribute()));
+                    }
+                }
+                let finding = Finding::pass(
+                    target,
+                    "encrypted at rest by AWS whatever is written (with AWS's own key)",
+                );
                 return Some(on_resource(finding, r, ""));
             };
             let attribute = switch.attribute();
@@ -92,11 +134,18 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
             {
                 return Some(unknown);
             }
+            let by_default = !matches!(t.encryption, Some(Encryption::Switch(_)));
             let finding = Finding::judge(
                 switch.is_on(r),
                 target,
                 "encrypted at rest",
-                format!("`{attribute}` does not turn on encryption at rest"),
+                if by_default {
+                    format!(
+                        "encrypted only with AWS's own key: no `{attribute}` names a customer-managed key, which `require_cmk` asks for"
+                    )
+                } else {
+                    format!("`{attribute}` does not turn on encryption at rest")
+                },
             );
             Some(on_resource(finding, r, attribute))
         })

@@ -165,6 +165,7 @@ impl Rule for InternalBehindFirewall {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_network(cx)?;
         if cx.model.components().next().is_none()
             && !cx.model.has_managed_servers()
             && firewalls(cx.model).next().is_none()

@@ -92,6 +92,7 @@ impl Rule for SshHardening {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
+        own_servers(cx)?;
         if !cx.model.has_managed_servers() && cx.model.access.sshd.is_empty() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

@@ -102,6 +102,9 @@ pub struct Engine<'a> {
     pub files: &'a dyn FileSource,
     steps: usize,
     depth: usize,
+    /// The line of the rendered file's own action being executed, so an error inside an
+    /// `include`d helper is also reported where the file calls it.
+    pub top_line: u32,
 }
 
 struct Frame {
@@ -116,6 +119,7 @@ impl<'a> Engine<'a> {
             files,
             steps: 0,
             depth: 0,
+            top_line: 0,
         }
     }
 
@@ -147,6 +151,9 @@ impl<'a> Engine<'a> {
     }
 
     fn step(&mut self, frame: &Frame, line: u32) -> Result<(), Flow> {
+        if self.depth == 0 {
+            self.top_line = line;
+        }
         self.steps += 1;
         if self.steps > MAX_STEPS {
             return Err(self.fail(
@@ -390,6 +397,7 @@ impl<'a> Engine<'a> {
                 files: self.files,
                 steps: self.steps,
                 depth: self.depth,
+                top_line: self.top_line,
             };
             let r = engine.list(&parsed.root, arg, &mut inner, &mut out);
             self.steps = engine.steps;

@@ -104,7 +104,10 @@ pub fn call(name: &str, a: Vec<V>) -> R {
     // here return their errors already.
     let lowered;
     let name = match name.strip_prefix("must") {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+        Some(rest)
+            if rest.starts_with(|c: char| c.is_ascii_uppercase())
+                && !matches!(name, "mustToYaml" | "mustToJson") =>
+        {
             let mut c = rest.chars();
             lowered = c
                 .next()
@@ -484,6 +487,30 @@ pub fn call(name: &str, a: Vec<V>) -> R {
             };
             Ok(V::list(parts))
         }
+        // Paths, as Go's `path` package (slash-separated, whatever the platform).
+        "base" => {
+            let p = s(0);
+            let t = p.trim_end_matches('/');
+            Ok(V::str(match t {
+                "" if p.is_empty() => ".",
+                "" => "/",
+                t => t.rsplit('/').next().unwrap_or(t),
+            }))
+        }
+        "dir" => {
+            let p = s(0);
+            Ok(V::str(match p.rsplit_once('/') {
+                Some(("", _)) => "/".to_string(),
+                Some((d, _)) => d.to_string(),
+                None => ".".to_string(),
+            }))
+        }
+        "ext" => {
+            let p = s(0);
+            let last = p.rsplit('/').next().unwrap_or(&p);
+            Ok(V::str(last.rfind('.').map(|i| &last[i..]).unwrap_or("")))
+        }
+        "isAbs" => Ok(V::Bool(s(0).starts_with('/'))),
         "b64enc" => Ok(V::Str(b64(&s(0)))),
         "b64dec" => {
             use base64::Engine;
@@ -775,6 +802,11 @@ pub fn call(name: &str, a: Vec<V>) -> R {
             Ok(a[0].clone())
         }
         "deepCopy" | "mustDeepCopy" => Ok(a.first().unwrap_or(&V::Nil).deep_copy(0)),
+        "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" | "randBytes" | "randInt"
+        | "uuidv4" | "now" | "date" | "dateInZone" | "htpasswd" | "bcrypt" | "genPrivateKey"
+        | "genCA" | "genSelfSignedCert" | "genSignedCert" | "derivePassword" => Err(format!(
+            "{name} makes a new value on every render (randomness, the clock or a generated key): liftoff does not render what `helm template` itself would not know"
+        )),
         other => Err(format!(
             "function {other:?} not defined (liftoff renders the Helm and Sprig functions charts commonly use; this one is not among them)"
         )),

@@ -615,6 +615,15 @@ fn render_chart(
                 text: o.text,
                 lines: o.lines,
             }),
+            // An error in a helper is the calling file's: the helper may be fine for other
+            // values, and the file is what was not rendered.
+            Err(e) if *e.file != **rel => out.errors.push(InputError::one(Diagnostic::at(
+                Location::new(rel.as_str(), engine.top_line.max(1), 1),
+                format!(
+                    "the Helm template does not render: in {}:{}: {}",
+                    e.file, e.line, e.message
+                ),
+            ))),
             Err(e) => out.errors.push(InputError::one(Diagnostic::at(
                 Location::new(&*e.file, e.line.max(1), 1),
                 format!("the Helm template does not render: {}", e.message),
@@ -633,7 +642,7 @@ pub fn parse_rendered(rendered: &Rendered) -> Result<super::yaml::Document, Inpu
             .copied()
             .unwrap_or(line)
     };
-    let mut doc = match super::yaml::parse(
+    let mut doc = match super::yaml::parse_last_key_wins(
         &rendered.path,
         &rendered.text,
         super::yaml::Limits::default(),
@@ -685,6 +694,7 @@ mod tests {
         };
         let mut ctx = BTreeMap::new();
         ctx.insert("Values".into(), funcs::from_yaml(values).unwrap());
+        ctx.insert("Files".into(), V::Files);
         let mut engine = Engine::new(&defines, &files);
         engine
             .render(Rc::from("t"), &parsed.root, &V::map(ctx))
@@ -746,6 +756,19 @@ metadata:
     }
 
     #[test]
+    fn runaway_templates_end_in_errors() {
+        for t in [
+            "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}",
+            "{{ range 1000000000 }}{{ end }}",
+            "{{ range 100000 }}{{ repeat 1000000 \"x\" }}{{ end }}",
+            "{{ range 10000 }}{{ range 10000 }}{{ range 10000 }}{{ end }}{{ end }}{{ end }}",
+            "{{ $d := dict }}{{ $_ := set $d \"self\" $d }}{{ mustToYaml $d }}",
+        ] {
+            assert!(render_text(t, "a: 1").is_err(), "{t}");
+        }
+    }
+
+    #[test]
     fn values_coalesce_as_helm_does() {
         let base = funcs::from_yaml("a: {b: 1, c: 2}\nd: [1]\ne: x\n").unwrap();
         let over = funcs::from_yaml("a: {b: 3}\nd: [2]\ne: null\n").unwrap();
@@ -754,6 +777,61 @@ metadata:
             funcs::to_yaml(&merged).unwrap(),
             "a:\n  b: 3\n  c: 2\nd:\n- 2\n"
         );
+    }
+
+    #[test]
+    fn files_and_functions_charts_use_on_them() {
+        // A missing file is "", and `fromYaml ""` an empty map, whose fields are nil.
+        let t = r#"{{- $c := .Files.Get "image-tags/none" | fromYaml -}}
+tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext "c.yaml" }}
+{{ mustRegexReplaceAll "[^a-z]" "Web_1" "-" }} {{ regexFindAll "[0-9]+" "a1b22c333" 2 | join "," }}"#;
+        assert_eq!(
+            render_text(t, "a: 1").unwrap(),
+            "tag=none base=c.yaml ext=.yaml\n-eb-- 1,22"
+        );
+        let e = render_text("{{ randAlphaNum 16 }}", "a: 1").unwrap_err();
+        assert!(e.contains("makes a new value on every render"), "{e}");
+    }
+
+    #[test]
+    fn values_files_are_named_exactly() {
+        let values = |rel: &str| {
+            let parts: Vec<&str> = rel.split('/').collect();
+            is_values_file(parts[parts.len() - 1], &parts)
+        };
+        for yes in [
+            "values.yaml",
+            "values-prod.yaml",
+            "values.staging.yml",
+            "production-values.yaml",
+            "values/uat.yaml",
+            "envs/prod/values.yaml",
+        ] {
+            assert!(values(yes), "{yes}");
+        }
+        for no in [
+            "rules/production/backup_alerts.yaml",
+            "fastly-exporter-values-production.yaml",
+            "ci/prod-values.yaml",
+            "values-schema.yaml",
+            "README.yaml",
+        ] {
+            assert!(!values(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn rendered_manifests_take_the_last_of_a_repeated_key_and_point_at_template_lines() {
+        let rendered = Rendered {
+            path: "templates/d.yaml".into(),
+            text: "metadata:\n  labels:\n    app: a\n    app: b\n".into(),
+            lines: vec![1, 2, 7, 9],
+        };
+        let doc = parse_rendered(&rendered).unwrap();
+        let labels = doc.roots[0].get("metadata").unwrap().get("labels").unwrap();
+        let app = labels.get("app").unwrap();
+        assert_eq!(app.as_str(), Some("b"));
+        assert_eq!(app.pos.line, 9);
     }
 
     #[test]

@@ -90,7 +90,9 @@ enum Item {
     Action(Vec<(Tok, Vec<String>)>, u32),
 }
 
-const MAX_NESTING: usize = 200;
+/// Nested control structures and parentheses; real charts stay under 10, and the bound keeps a
+/// hostile file far from the stack's end (each level is several frames).
+const MAX_NESTING: usize = 30;
 
 /// Parses a template file's text.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
@@ -534,6 +536,14 @@ fn expect_end(end: Ending, line: u32, what: &str) -> Result<(), ParseError> {
 
 /// A pipeline: optional variable declaration, then commands separated by `|`.
 fn pipeline(tokens: &[(Tok, Vec<String>)], line: u32) -> Result<Pipe, ParseError> {
+    pipeline_at(tokens, line, 0)
+}
+
+/// A pipeline nested `depth` parentheses deep: bounded, as the stack is.
+fn pipeline_at(tokens: &[(Tok, Vec<String>)], line: u32, depth: usize) -> Result<Pipe, ParseError> {
+    if depth > MAX_NESTING {
+        return err(line, "parentheses nested too deeply");
+    }
     let mut vars = Vec::new();
     let mut declare = false;
     let mut rest = tokens;
@@ -574,14 +584,14 @@ fn pipeline(tokens: &[(Tok, Vec<String>)], line: u32) -> Result<Pipe, ParseError
             }
             Tok::LParen => {
                 // Find the matching parenthesis.
-                let mut depth = 1;
+                let mut open = 1;
                 let start = i;
                 while i < rest.len() {
                     match rest[i].0 {
-                        Tok::LParen => depth += 1,
+                        Tok::LParen => open += 1,
                         Tok::RParen => {
-                            depth -= 1;
-                            if depth == 0 {
+                            open -= 1;
+                            if open == 0 {
                                 break;
                             }
                         }
@@ -589,10 +599,10 @@ fn pipeline(tokens: &[(Tok, Vec<String>)], line: u32) -> Result<Pipe, ParseError
                     }
                     i += 1;
                 }
-                if depth != 0 {
+                if open != 0 {
                     return err(line, "unclosed left parenthesis");
                 }
-                let inner = pipeline(&rest[start..i], line)?;
+                let inner = pipeline_at(&rest[start..i], line, depth + 1)?;
                 let after = rest[i].1.clone();
                 i += 1;
                 Arg::Sub(Box::new(inner), after)
@@ -656,6 +666,24 @@ mod tests {
         };
         assert_eq!(branches.len(), 2);
         assert_eq!(otherwise.len(), 1);
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_not_overflowed() {
+        let deep = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        let ifs = "{{ if 1 }}".repeat(5000);
+        assert!(
+            parse(&ifs)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
     }
 
     #[test]

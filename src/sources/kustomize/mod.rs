@@ -14,6 +14,7 @@
 
 mod generate;
 mod patch;
+mod replace;
 mod transform;
 pub mod tree;
 
@@ -38,6 +39,8 @@ const MAX_NODES: usize = 4_000_000;
 pub(crate) struct Resource {
     pub tree: Placed,
     pub former_names: Vec<String>,
+    /// The namespace before a `namespace:` changed it, which selectors still match.
+    pub former_namespaces: Vec<String>,
 }
 
 impl Resource {
@@ -45,6 +48,7 @@ impl Resource {
         Resource {
             tree,
             former_names: Vec::new(),
+            former_namespaces: Vec::new(),
         }
     }
 
@@ -156,10 +160,6 @@ const NOT_APPLIED_KEYS: &[(&str, &str)] = &[
     (
         "helmChartInflationGenerator",
         "Helm charts are not rendered: run `kustomize build --enable-helm` and point liftoff at its output to judge what they add",
-    ),
-    (
-        "replacements",
-        "replacements are not applied: the fields they would copy keep the values written in the resources",
     ),
     (
         "vars",
@@ -340,6 +340,7 @@ impl Builder<'_> {
             }
         }
         generate::generators(self, file, &folder, &root, &mut acc);
+        origin_annotations(file, &root, &mut acc);
         patch::strategic_merge_patches(self, file, &folder, &root, &mut acc);
         patch::patches(self, file, &folder, &root, &mut acc);
         transform::namespace(&root, &mut acc);
@@ -349,6 +350,7 @@ impl Builder<'_> {
         patch::json6902_patches(self, file, &folder, &root, &mut acc);
         transform::replicas(self, file, &root, &mut acc);
         transform::images(&root, &mut acc);
+        replace::replacements(self, file, &folder, &root, &mut acc);
         self.stack.pop();
         acc
     }
@@ -421,6 +423,51 @@ impl Builder<'_> {
             );
         }
     }
+}
+
+/// `buildMetadata: [originAnnotations]` annotates every object with where it came from. The
+/// value itself matters to no rule, but its presence does: an overlay's JSON patch that adds
+/// one annotation succeeds only because the mapping exists.
+fn origin_annotations(file: &str, root: &Placed, acc: &mut [Resource]) {
+    let Some(meta) = root.get("buildMetadata") else {
+        return;
+    };
+    if !meta
+        .items()
+        .iter()
+        .any(|i| i.as_str() == Some("originAnnotations"))
+    {
+        return;
+    }
+    for r in acc.iter_mut() {
+        let annotations = r
+            .tree
+            .ensure_map("metadata", &meta.at)
+            .ensure_map("annotations", &meta.at);
+        if annotations.get("config.kubernetes.io/origin").is_none() {
+            annotations.set(
+                "config.kubernetes.io/origin",
+                Placed::string(&format!("configuredIn: {file}\n"), meta.at.clone()),
+            );
+        }
+    }
+}
+
+/// Whether a kustomization file is a `kind: Component`, which only means something inside the
+/// kustomization that lists it.
+pub fn is_component(dir: &Path, kustomization: &str) -> bool {
+    let Ok(text) = crate::sources::read_text(&dir.join(kustomization), kustomization) else {
+        return false;
+    };
+    yaml::parse(kustomization, &text, yaml::Limits::default())
+        .ok()
+        .and_then(|doc| {
+            doc.roots
+                .first()
+                .and_then(|r| r.get("kind"))
+                .and_then(|k| k.as_str().map(|k| k == "Component"))
+        })
+        .unwrap_or(false)
 }
 
 /// Moves every line of a tree parsed from an inline patch to where the patch is written.

@@ -7,7 +7,7 @@ use super::tree::{Placed, Tree};
 use super::{Builder, Resource, resolve};
 
 /// What a patch applies to: `target:` of `patches:` and `patchesJson6902:`.
-struct Selector {
+pub(super) struct Selector {
     group: Option<String>,
     version: Option<String>,
     kind: Option<String>,
@@ -58,7 +58,7 @@ fn requirements(text: &str) -> Result<Vec<Requirement>, String> {
 }
 
 impl Selector {
-    fn read(node: &Placed) -> Result<Selector, String> {
+    pub(super) fn read(node: &Placed) -> Result<Selector, String> {
         let field = |k: &str| node.get(k).and_then(Placed::as_str).map(str::to_string);
         let name = field("name");
         if let Some(n) = &name {
@@ -75,7 +75,7 @@ impl Selector {
         })
     }
 
-    fn selects(&self, r: &Resource) -> bool {
+    pub(super) fn selects(&self, r: &Resource) -> bool {
         let api = r
             .tree
             .get("apiVersion")
@@ -105,7 +105,8 @@ impl Selector {
         is(&self.group, group)
             && is(&self.version, version)
             && is(&self.kind, r.tree.kind().unwrap_or_default())
-            && is(&self.namespace, r.tree.namespace().unwrap_or("default"))
+            && (is(&self.namespace, r.tree.namespace().unwrap_or("default"))
+                || r.former_namespaces.iter().any(|n| is(&self.namespace, n)))
             && named
             && self.labels.iter().all(|l| l.holds(&labels))
             && self.annotations.iter().all(|l| l.holds(&annotations))
@@ -148,7 +149,7 @@ fn glob(p: &[char], n: &[char]) -> bool {
 
 /// The patch documents a `patchesStrategicMerge:` entry or a `patches:` entry names: a file, or
 /// YAML written inline.
-fn content(
+pub(super) fn content(
     builder: &mut Builder<'_>,
     file: &str,
     folder: &str,

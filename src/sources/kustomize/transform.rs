@@ -38,6 +38,8 @@ pub(super) fn namespace(root: &Placed, acc: &mut [Resource]) {
         if r.tree.kind().is_some_and(|k| CLUSTER_SCOPED.contains(&k)) {
             continue;
         }
+        let old = r.tree.namespace().unwrap_or("default").to_string();
+        r.former_namespaces.push(old);
         r.tree
             .ensure_map("metadata", &ns.at)
             .set("namespace", Placed::string(name, ns.at.clone()));

@@ -61,7 +61,7 @@ fn read_inventory(
                 })
             })
             .map(|(n, _)| n.clone());
-        let role = ansible::role(&host.groups);
+        let role = ansible::role(&host.groups).or_else(|| ansible::role_from_name(&host.name));
         let env_name = match (role, &backup_env) {
             (Some("backup"), Some(backup)) => Some(backup.clone()),
             _ => by_group.or_else(|| artefact.environment.clone()),

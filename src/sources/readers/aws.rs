@@ -4,7 +4,8 @@
 
 use crate::model::Resource;
 use crate::model::cloud::{
-    CloudType, Encryption, FirewallShape, GrantShape, Role, Switch, Technology,
+    ArnShape, CloudType, Encryption, FirewallShape, GrantShape, Hosted, OwnBackup, Placement,
+    Protection, Role, Switch, Technology,
 };
 use std::collections::HashMap;
 
@@ -137,6 +138,16 @@ pub(super) const TYPES: &[CloudType] = &[
         encryption: Some(Encryption::Switch(Switch::Flag("storage_encrypted"))),
         recovery: Some(Switch::Positive("backup_retention_period")),
         backed_up_by_tag: true,
+        replica_of: Some("replicate_source_db"),
+        own_backup: Some(OwnBackup::By(
+            Switch::Positive("backup_retention_period"),
+            "automated backups",
+        )),
+        arn: Some(ArnShape {
+            service: "rds",
+            prefix: "db:",
+            name: "identifier",
+        }),
         public: Some(Switch::Flag("publicly_accessible")),
         standby: Some(Switch::Flag("multi_az")),
         magnetic_storage: Some(("storage_type", "standard")),
@@ -153,6 +164,15 @@ pub(super) const TYPES: &[CloudType] = &[
         encryption: Some(Encryption::Switch(Switch::Flag("storage_encrypted"))),
         recovery: Some(Switch::Positive("backup_retention_period")),
         backed_up_by_tag: true,
+        own_backup: Some(OwnBackup::By(
+            Switch::Positive("backup_retention_period"),
+            "automated backups",
+        )),
+        arn: Some(ArnShape {
+            service: "rds",
+            prefix: "cluster:",
+            name: "cluster_identifier",
+        }),
         ..CloudType::new("aws_rds_cluster", Role::DatabaseCluster)
     },
     CloudType {
@@ -167,7 +187,17 @@ pub(super) const TYPES: &[CloudType] = &[
         ))),
         recovery: Some(Switch::Block("point_in_time_recovery")),
         backed_up_by_tag: true,
+        own_backup: Some(OwnBackup::By(
+            Switch::Block("point_in_time_recovery"),
+            "point-in-time recovery",
+        )),
+        arn: Some(ArnShape {
+            service: "dynamodb",
+            prefix: "table/",
+            name: "name",
+        }),
         indexes: Some("global_secondary_index"),
+        tool_lock: Some(("hash_key", "LockID")),
         ..CloudType::new("aws_dynamodb_table", Role::Store)
     },
     CloudType {
@@ -175,6 +205,19 @@ pub(super) const TYPES: &[CloudType] = &[
         // SSE-S3 on every bucket since January 2023.
         encryption: Some(Encryption::ByDefault),
         backed_up_by_tag: true,
+        arn: Some(ArnShape {
+            service: "s3",
+            prefix: "",
+            name: "bucket",
+        }),
+        protections: &[
+            (Protection::Versioning, Switch::Block("versioning")),
+            (
+                Protection::Replication,
+                Switch::Set("replication_configuration"),
+            ),
+        ],
+        logs_to: &["logging.target_bucket"],
         ..CloudType::new("aws_s3_bucket", Role::Bucket)
     },
     CloudType {
@@ -187,23 +230,41 @@ pub(super) const TYPES: &[CloudType] = &[
     },
     CloudType {
         backed_up_by_tag: true,
+        // Automatic backups are on only when created from the console: the API leaves them off
+        // unless an `aws_efs_backup_policy` enables them.
+        arn: Some(ArnShape {
+            service: "elasticfilesystem",
+            prefix: "file-system/",
+            name: "",
+        }),
         ..CloudType::new("aws_efs_file_system", Role::Store)
     },
     CloudType {
         encryption: Some(Encryption::Switch(Switch::Flag("encrypted"))),
         backed_up_by_tag: true,
+        arn: Some(ArnShape {
+            service: "ec2",
+            prefix: "volume/",
+            name: "",
+        }),
         ..CloudType::new("aws_ebs_volume", Role::Store)
     },
     CloudType {
         technology: Some(Technology::Named("opensearch-domain")),
         encryption: Some(Encryption::Switch(Switch::Block("encrypt_at_rest"))),
         backed_up_by_tag: true,
+        own_backup: Some(OwnBackup::Always(
+            "automated snapshots, which AWS takes of every domain",
+        )),
         private_network: Some("vpc_options"),
         ..CloudType::new("aws_opensearch_domain", Role::SearchDomain)
     },
     CloudType {
         encryption: Some(Encryption::Switch(Switch::Block("encrypt_at_rest"))),
         backed_up_by_tag: true,
+        own_backup: Some(OwnBackup::Always(
+            "automated snapshots, which AWS takes of every domain",
+        )),
         private_network: Some("vpc_options"),
         ..CloudType::new("aws_elasticsearch_domain", Role::SearchDomain)
     },
@@ -211,6 +272,15 @@ pub(super) const TYPES: &[CloudType] = &[
         technology: Some(Technology::Named("redshift-cluster")),
         encryption: Some(Encryption::Switch(Switch::Flag("encrypted"))),
         backed_up_by_tag: true,
+        own_backup: Some(OwnBackup::By(
+            Switch::Positive("automated_snapshot_retention_period"),
+            "automated snapshots",
+        )),
+        arn: Some(ArnShape {
+            service: "redshift",
+            prefix: "cluster:",
+            name: "cluster_identifier",
+        }),
         ..CloudType::new("aws_redshift_cluster", Role::Store)
     },
     CloudType {
@@ -235,16 +305,91 @@ pub(super) const TYPES: &[CloudType] = &[
         ..CloudType::new("aws_msk_cluster", Role::Store)
     },
     CloudType {
-        // Unencrypted unless a KMS key is named (a reference to a key is enough).
-        encryption: Some(Encryption::Switch(Switch::Set("kms_master_key_id"))),
+        // SNS keeps messages on encrypted disks whatever is written; a KMS key (a reference to
+        // a key is enough) adds server-side encryption with a key the customer controls.
+        encryption: Some(Encryption::ByDefaultUnlessCmk(Switch::Set(
+            "kms_master_key_id",
+        ))),
         ..CloudType::new("aws_sns_topic", Role::Topic)
     },
-    CloudType::new("aws_sqs_queue", Role::Queue),
+    CloudType {
+        configures: Some("topic_arn"),
+        ..CloudType::new("aws_sns_topic_subscription", Role::TopicSubscription)
+    },
+    CloudType {
+        // SSE-SQS (the queue service's own key) unless switched off; a KMS key instead.
+        encryption: Some(Encryption::ManagedOrCmk {
+            managed: Switch::Flag("sqs_managed_sse_enabled"),
+            cmk: Switch::Set("kms_master_key_id"),
+        }),
+        ..CloudType::new("aws_sqs_queue", Role::Queue)
+    },
     CloudType {
         configures: Some("queue_url"),
         ..CloudType::new("aws_sqs_queue_redrive_policy", Role::QueueRedrivePolicy)
     },
     CloudType::new("aws_cloudwatch_log_group", Role::LogGroup),
+    CloudType::new("aws_backup_selection", Role::BackupSelection),
+    CloudType::new("aws_dlm_lifecycle_policy", Role::SnapshotPolicy),
+    CloudType {
+        configures: Some("bucket"),
+        enables: Some(Switch::BlockValue(
+            "versioning_configuration",
+            "status",
+            "Enabled",
+        )),
+        ..CloudType::new(
+            "aws_s3_bucket_versioning",
+            Role::Protection(Protection::Versioning),
+        )
+    },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new(
+            "aws_s3_bucket_replication_configuration",
+            Role::Protection(Protection::Replication),
+        )
+    },
+    CloudType {
+        configures: Some("file_system_id"),
+        enables: Some(Switch::BlockValue("backup_policy", "status", "ENABLED")),
+        ..CloudType::new(
+            "aws_efs_backup_policy",
+            Role::Protection(Protection::Backup),
+        )
+    },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new(
+            "aws_s3_bucket_lifecycle_configuration",
+            Role::BucketLifecycle,
+        )
+    },
+    // What ships logs into a bucket: that bucket holds logs, not data to back up.
+    CloudType {
+        logs_to: &["target_bucket"],
+        ..CloudType::new("aws_s3_bucket_logging", Role::LogDelivery)
+    },
+    CloudType {
+        logs_to: &["access_logs.bucket"],
+        ..CloudType::new("aws_lb", Role::LogDelivery)
+    },
+    CloudType {
+        logs_to: &["access_logs.bucket"],
+        ..CloudType::new("aws_alb", Role::LogDelivery)
+    },
+    CloudType {
+        logs_to: &["s3_bucket_name"],
+        ..CloudType::new("aws_cloudtrail", Role::LogDelivery)
+    },
+    CloudType {
+        logs_to: &["logging_config.bucket"],
+        ..CloudType::new("aws_cloudfront_distribution", Role::LogDelivery)
+    },
+    CloudType {
+        logs_to: &["log_destination"],
+        ..CloudType::new("aws_flow_log", Role::LogDelivery)
+    },
     CloudType::new(
         "aws_security_group",
         Role::Firewall(FirewallShape::InlineRules("ingress")),
@@ -338,6 +483,20 @@ pub(super) const DEFAULTS: &[ProviderDefault] = &[
         value: || serde_json::json!(false),
         meaning: "no public IP address",
         source: "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/db_instance",
+    },
+    ProviderDefault {
+        resource_type: "aws_redshift_cluster",
+        attribute: "automated_snapshot_retention_period",
+        value: || serde_json::json!(1),
+        meaning: "automated snapshots kept 1 day",
+        source: "https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html",
+    },
+    ProviderDefault {
+        resource_type: "aws_sqs_queue",
+        attribute: "sqs_managed_sse_enabled",
+        value: || serde_json::json!(true),
+        meaning: "messages encrypted at rest with SSE-SQS, the default for queues created since October 2022",
+        source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html",
     },
     ProviderDefault {
         resource_type: "aws_cloudwatch_log_group",
@@ -623,6 +782,176 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
         false
     });
     resources.extend(created);
+}
+
+/// What runs each AWS resource type: a machine of the team's own, or a service AWS runs (and
+/// whether it sits in the team's VPC). Kept beside [`TYPES`] as one more column of the same
+/// mapping; types not listed (roles, policies, DNS records) say nothing about hosting.
+const HOSTING: &[(&str, Hosted)] = &[
+    ("aws_instance", Hosted::OwnMachine),
+    ("aws_spot_instance_request", Hosted::OwnMachine),
+    ("aws_launch_template", Hosted::OwnMachine),
+    ("aws_launch_configuration", Hosted::OwnMachine),
+    ("aws_autoscaling_group", Hosted::OwnMachine),
+    ("aws_eks_node_group", Hosted::OwnMachine),
+    ("aws_lightsail_instance", Hosted::OwnMachine),
+    ("aws_elastic_beanstalk_environment", Hosted::OwnMachine),
+    ("aws_vpc", Hosted::OwnNetwork),
+    ("aws_subnet", Hosted::OwnNetwork),
+    (
+        "aws_ecs_service",
+        Hosted::ManagedWhen {
+            attribute: "launch_type",
+            value: "FARGATE",
+            service: "Fargate",
+        },
+    ),
+    (
+        "aws_lambda_function",
+        managed("Lambda", Placement::PrivateWhen("vpc_config")),
+    ),
+    (
+        "aws_api_gateway_rest_api",
+        managed("API Gateway", Placement::Provider),
+    ),
+    (
+        "aws_apigatewayv2_api",
+        managed("API Gateway", Placement::Provider),
+    ),
+    (
+        "aws_dynamodb_table",
+        managed("DynamoDB", Placement::Provider),
+    ),
+    ("aws_s3_bucket", managed("S3", Placement::Provider)),
+    ("aws_sqs_queue", managed("SQS", Placement::Provider)),
+    ("aws_sns_topic", managed("SNS", Placement::Provider)),
+    (
+        "aws_cloudfront_distribution",
+        managed("CloudFront", Placement::Provider),
+    ),
+    (
+        "aws_sfn_state_machine",
+        managed("Step Functions", Placement::Provider),
+    ),
+    (
+        "aws_cognito_user_pool",
+        managed("Cognito", Placement::Provider),
+    ),
+    (
+        "aws_kinesis_stream",
+        managed("Kinesis", Placement::Provider),
+    ),
+    (
+        "aws_cloudwatch_event_rule",
+        managed("EventBridge", Placement::Provider),
+    ),
+    (
+        "aws_appsync_graphql_api",
+        managed("AppSync", Placement::Provider),
+    ),
+    (
+        "aws_apprunner_service",
+        managed("App Runner", Placement::Provider),
+    ),
+    ("aws_amplify_app", managed("Amplify", Placement::Provider)),
+    ("aws_db_instance", managed("RDS", Placement::PrivateNetwork)),
+    (
+        "aws_rds_cluster",
+        managed("Aurora", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_elasticache_cluster",
+        managed("ElastiCache", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_elasticache_replication_group",
+        managed("ElastiCache", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_docdb_cluster",
+        managed("DocumentDB", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_redshift_cluster",
+        managed("Redshift", Placement::PrivateNetwork),
+    ),
+    ("aws_msk_cluster", managed("MSK", Placement::PrivateNetwork)),
+    (
+        "aws_efs_file_system",
+        managed("EFS", Placement::PrivateNetwork),
+    ),
+    (
+        "aws_opensearch_domain",
+        managed("OpenSearch", Placement::PrivateWhen("vpc_options")),
+    ),
+    (
+        "aws_elasticsearch_domain",
+        managed("OpenSearch", Placement::PrivateWhen("vpc_options")),
+    ),
+];
+
+const fn managed(service: &'static str, placement: Placement) -> Hosted {
+    Hosted::Managed { service, placement }
+}
+
+/// What runs one resource, as [`HOSTING`] says.
+pub(super) enum Runs {
+    /// A machine of the team's own.
+    Own,
+    /// A private network of the team's own.
+    Network,
+    /// A managed service, and whether this resource sits in the team's VPC.
+    Managed(&'static str, bool),
+}
+
+/// What runs a resource, read through [`HOSTING`]; `None` when its type says nothing.
+pub(super) fn hosted(r: &Resource) -> Option<Runs> {
+    let (_, hosted) = HOSTING.iter().find(|(t, _)| *t == r.resource_type)?;
+    Some(match *hosted {
+        Hosted::OwnMachine => Runs::Own,
+        Hosted::OwnNetwork => Runs::Network,
+        Hosted::Managed { service, placement } => Runs::Managed(
+            service,
+            match placement {
+                Placement::Provider => false,
+                Placement::PrivateNetwork => true,
+                // A `dynamic` block over an empty collection writes no block at all.
+                Placement::PrivateWhen(block) => {
+                    let written = r.attr(block).is_some_and(|v| match &v.value {
+                        serde_json::Value::Array(blocks) => !blocks.is_empty(),
+                        serde_json::Value::Null => false,
+                        _ => true,
+                    });
+                    written || r.unknown.contains_key(block)
+                }
+            },
+        ),
+        Hosted::ManagedWhen {
+            attribute,
+            value,
+            service,
+        } => {
+            let launched = r.attr(attribute).and_then(|v| v.value.as_str());
+            // Without a launch type, a capacity provider strategy of the provider's capacity
+            // (`FARGATE`, `FARGATE_SPOT`) launches it the same way.
+            let by_strategy = launched.is_none()
+                && r.attr("capacity_provider_strategy")
+                    .and_then(|v| v.value.as_array())
+                    .is_some_and(|blocks| {
+                        !blocks.is_empty()
+                            && blocks.iter().all(|b| {
+                                b["capacity_provider"]
+                                    .as_str()
+                                    .is_some_and(|p| p.to_ascii_uppercase().starts_with(value))
+                            })
+                    });
+            if by_strategy || launched.is_some_and(|v| v.eq_ignore_ascii_case(value)) {
+                Runs::Managed(service, false)
+            } else {
+                Runs::Own
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -314,6 +314,10 @@ fn apply_compose(
         if let Some(image) = &service.image {
             set_image(c, image);
         }
+        if let Some(build) = &service.build {
+            c.built_from = Some(build.clone());
+            c.build_target = service.build_target.clone();
+        }
         c.instances = Some(match &service.replicas {
             Some(r) => r.clone(),
             None => Fact::new(
@@ -341,7 +345,9 @@ fn apply_compose(
         }
         c.settings = service.settings.clone();
         c.published = service.ports.clone();
-        if c.kind().is_backing_service() {
+        open_access(c, service.ports.first().map(|p| p.value.1));
+        // Backing services and admin consoles are for the system and its operators only.
+        if c.kind().is_backing_service() || c.kind() == crate::model::ComponentKind::Admin {
             c.public = Some(
                 match service
                     .ports
@@ -363,4 +369,40 @@ fn apply_compose(
             );
         }
     }
+}
+
+/// Marks a data store that lets anyone in ([`compose::open_access`]), saying what else leaves it
+/// reachable: `published` is a port it publishes on the host, `unguarded` that nothing in the
+/// files limits who reaches it.
+pub(super) fn open_access(c: &mut crate::model::Component, published: Option<u16>) {
+    use crate::model::{ComponentKind, Fact};
+    if !matches!(
+        c.kind(),
+        ComponentKind::Database | ComponentKind::Cache | ComponentKind::Search
+    ) {
+        return;
+    }
+    let image = c
+        .image
+        .as_ref()
+        .map(|i| i.value.as_str())
+        .unwrap_or_default();
+    let command = c
+        .command
+        .as_ref()
+        .map(|i| i.value.as_str())
+        .unwrap_or_default();
+    let Some(what) = compose::open_access(image, command, &c.settings) else {
+        return;
+    };
+    let what = match published {
+        Some(port) => format!("{what}, and port {port} is published on the host"),
+        None => what,
+    };
+    let origin = c
+        .command
+        .as_ref()
+        .or(c.image.as_ref())
+        .map_or(c.origin.clone(), |f| f.origin.clone());
+    c.open_access = Some(Fact::new(what, origin));
 }

@@ -178,3 +178,123 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
         m.tracing = tracing;
     }
 }
+
+/// Works out once whether production runs on machines of the team's own or on managed services
+/// only ([`crate::model::hosting`]), from the servers, components, sshd files and provider
+/// resources of the environments that serve users (production and staging; every environment
+/// when there is neither).
+pub(super) fn hosting(deployment: &mut Deployment) {
+    use crate::model::{ArtefactKind, ComponentKind, EnvKind, Fact, Origin};
+    use std::collections::HashMap;
+    let serving: Vec<&str> = deployment
+        .environments
+        .iter()
+        .filter(|e| matches!(e.kind(), EnvKind::Production | EnvKind::Staging))
+        .map(|e| e.name.as_str())
+        .collect();
+    let judged = |env: Option<&str>| serving.is_empty() || env.is_none_or(|e| serving.contains(&e));
+    let kinds: HashMap<&str, ArtefactKind> = deployment
+        .artefacts
+        .iter()
+        .map(|a| (a.path.as_str(), a.kind))
+        .collect();
+    // Readers may have recorded hosting facts of their own (serverless.yml's resources).
+    let mut h = std::mem::take(&mut deployment.hosting);
+    for env in deployment
+        .environments
+        .iter()
+        .filter(|e| judged(Some(&e.name)))
+    {
+        if let Some(server) = env.servers.first() {
+            h.add_own(format!("server `{}`", server.name), &server.origin);
+        }
+        for c in &env.components {
+            let kind = c
+                .origin
+                .location()
+                .and_then(|l| kinds.get(&*l.path).copied());
+            match (kind, c.kind()) {
+                (Some(ArtefactKind::Compose), _) => {
+                    h.add_own(format!("compose service `{}`", c.name), &c.origin)
+                }
+                (Some(ArtefactKind::Kubernetes), _) => h.add_own(
+                    format!("Kubernetes workload `{}` (the cluster's nodes)", c.name),
+                    &c.origin,
+                ),
+                (Some(ArtefactKind::Serverless), ComponentKind::Function) => {
+                    h.add_managed("Lambda", &c.origin);
+                    if let Some(subnet) = &c.subnet {
+                        h.private_network.push(Fact::new(
+                            format!("function `{}` runs in {}", c.name, subnet.value),
+                            subnet.origin.clone(),
+                        ));
+                    }
+                }
+                (Some(ArtefactKind::Serverless), ComponentKind::Queue) => {
+                    h.add_managed("SQS/SNS", &c.origin)
+                }
+                (_, ComponentKind::Function) => h.add_managed("functions", &c.origin),
+                (_, ComponentKind::Cdn) => h.add_managed("a CDN", &c.origin),
+                _ => h.undecided = true,
+            }
+        }
+    }
+    if let Some(sshd) = deployment
+        .access
+        .sshd
+        .iter()
+        .find(|s| judged(s.environment.as_deref()))
+    {
+        h.add_own(
+            format!("sshd configuration `{}`", sshd.path),
+            &Origin::Artefact(crate::model::Location::new(sshd.path.as_str(), 1, 1)),
+        );
+    }
+    for r in deployment
+        .resources
+        .iter()
+        .filter(|r| judged(r.environment.as_deref()))
+    {
+        // A remote module is judged by its inputs: an instance type makes machines, a VPC or
+        // subnets place what it makes in the team's network.
+        if r.resource_type == "module" {
+            let input = |names: &[&'static str]| -> Option<&'static str> {
+                names
+                    .iter()
+                    .find(|n| r.attr(n).is_some() || r.unknown.contains_key(n))
+                    .copied()
+            };
+            if let Some(name) = input(&["instance_type"]) {
+                h.add_own(
+                    format!("`{}` (its `{name}`)", r.address),
+                    &r.origin_of(name),
+                );
+            }
+            if let Some(name) = input(&["vpc", "vpc_config", "vpc_id", "subnet_ids", "subnets"]) {
+                h.private_network.push(Fact::new(
+                    format!("`{}` is given a VPC (`{name}`)", r.address),
+                    r.origin_of(name),
+                ));
+            }
+            continue;
+        }
+        match super::aws::hosted(r) {
+            Some(super::aws::Runs::Own) => h.add_own(format!("`{}`", r.address), &r.origin),
+            Some(super::aws::Runs::Network) => h.private_network.push(Fact::new(
+                format!("`{}` is a network of yours", r.address),
+                r.origin.clone(),
+            )),
+            Some(super::aws::Runs::Managed(service, private)) => {
+                h.add_managed(service, &r.origin);
+                if private {
+                    h.private_network.push(Fact::new(
+                        format!("`{}` sits in a VPC", r.address),
+                        r.origin.clone(),
+                    ));
+                }
+            }
+            None => {}
+        }
+    }
+    deployment.hosting = h;
+}

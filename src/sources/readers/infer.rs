@@ -161,6 +161,7 @@ fn note(
             kind: name.kind,
             from: vec![shown],
             stage: None,
+            serverless: None,
         }),
     }
 }
@@ -242,15 +243,19 @@ fn add_terraform_deploys(
             continue;
         };
         let what = match (&d.workspace, &d.var_file) {
+            _ if d.terragrunt => format!("terragrunt with {spelled}"),
             (Some(ws), _) => format!("workspace `{ws}`"),
             (None, Some(f)) => format!("-var-file {f}"),
             (None, None) => format!("-var {}", d.vars.first().map_or("", |v| v.0.as_str())),
         };
-        note(
-            out,
-            name,
-            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root),
-        );
+        // One mention per pipeline and environment: a workflow running forty units names
+        // production once.
+        let shown = if d.terragrunt {
+            format!("{} ({what})", d.at.path)
+        } else {
+            format!("{}:{} ({}/, {what})", d.at.path, d.at.line, d.root)
+        };
+        note(out, name, shown);
     }
 }
 
@@ -273,27 +278,56 @@ fn add_serverless_stages(
     if services.is_empty() {
         return unclassified;
     }
-    let mut found: Vec<(String, String)> = super::pipelines::serverless_stages(dir, pipelines)
-        .into_iter()
-        .map(|d| {
-            let how = match d.how {
-                "environment" => {
-                    format!("job `{}` deploys to its environment `{}`", d.job, d.stage)
-                }
-                _ => format!("job `{}` deploys stage `{}`", d.job, d.stage),
-            };
-            (d.stage, format!("{}:{} ({how})", d.at.path, d.at.line))
-        })
-        .collect();
+    // What a deploy run in a folder deploys: the serverless-compose.yml there (every service
+    // below it), else the serverless.yml there; unknown otherwise.
+    let deployed_from = |folder: &str| -> Option<String> {
+        let exists = |name: &str| dir.join(folder).join(name).is_file();
+        if exists("serverless-compose.yml") || exists("serverless-compose.yaml") {
+            Some(format!("{folder}/**"))
+        } else if exists("serverless.yml") || exists("serverless.yaml") {
+            Some(folder.to_string())
+        } else {
+            None
+        }
+    };
+    let mut found: Vec<(String, String, Option<String>)> =
+        super::pipelines::serverless_stages(dir, pipelines)
+            .into_iter()
+            .map(|d| {
+                let how = match d.how {
+                    "environment" => {
+                        format!("job `{}` deploys to its environment `{}`", d.job, d.stage)
+                    }
+                    _ => format!("job `{}` deploys stage `{}`", d.job, d.stage),
+                };
+                let scope = d.folder.as_deref().and_then(deployed_from);
+                // The environment is named, the stage is not: its values stay unknown.
+                let stage = match d.how {
+                    "environment" => format!("{}{}", d.stage, ENVIRONMENT_ONLY),
+                    _ => d.stage,
+                };
+                (stage, format!("{}:{} ({how})", d.at.path, d.at.line), scope)
+            })
+            .collect();
     for service in &services {
         for (stage, at) in crate::sources::serverless::declared_stages(dir, &service.path) {
             found.push((
                 stage.clone(),
                 format!("{}:{} (names stage `{stage}`)", at.path, at.line),
+                Some(super::folder_of(&service.path)),
             ));
         }
     }
-    for (stage, shown) in found {
+    // Which services each environment's stage deploys, when every source says.
+    let mut scopes: std::collections::BTreeMap<String, Option<Vec<String>>> =
+        std::collections::BTreeMap::new();
+    // Environments some source gives a stated stage (the name itself counts).
+    let mut known_stage: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (stage, shown, scope) in found {
+        let (stage, stage_unknown) = match stage.strip_suffix(ENVIRONMENT_ONLY) {
+            Some(environment) => (environment.to_string(), true),
+            None => (stage, false),
+        };
         let Some(name) = crate::model::env_names::lookup(&stage) else {
             match unclassified.iter_mut().find(|u| u.stage == stage) {
                 Some(u) => u.from.push(shown),
@@ -305,14 +339,44 @@ fn add_serverless_stages(
             continue;
         };
         note(out, name, shown);
-        if let Some(env) = out.iter_mut().find(|i| i.name == name.canonical) {
-            if env.stage.is_none() && stage != name.canonical {
-                env.stage = Some(stage);
+        let entry = scopes
+            .entry(name.canonical.to_string())
+            .or_insert_with(|| Some(Vec::new()));
+        match (entry.as_mut(), scope) {
+            (Some(list), Some(scope)) => {
+                if !list.contains(&scope) {
+                    list.push(scope);
+                }
             }
+            _ => *entry = None,
+        }
+        if let Some(env) = out.iter_mut().find(|i| i.name == name.canonical) {
+            let unknown = crate::sources::serverless::UNKNOWN_STAGE;
+            if stage_unknown {
+                if env.stage.is_none() && !known_stage.contains(&env.name) {
+                    env.stage = Some(unknown.to_string());
+                }
+            } else {
+                known_stage.insert(env.name.clone());
+                if env.stage.as_deref() == Some(unknown) {
+                    env.stage = None;
+                }
+                if env.stage.is_none() && stage != name.canonical {
+                    env.stage = Some(stage);
+                }
+            }
+        }
+    }
+    for env in out.iter_mut() {
+        if let Some(Some(services)) = scopes.remove(&env.name) {
+            env.serverless = Some(services);
         }
     }
     unclassified
 }
+
+/// Marks a stage known only as a job's environment name (the `--stage` is a CI variable).
+const ENVIRONMENT_ONLY: &str = "\u{0}environment";
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.
 pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {

@@ -295,7 +295,7 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
     let kustomizations: Vec<crate::model::ArtefactFile> = cx
         .pending(ArtefactKind::Kubernetes)
         .into_iter()
-        .filter(|a| is_kustomization(&a.path))
+        .filter(|a| is_kustomization(&a.path) && !kustomize::is_component(cx.dir, &a.path))
         .collect();
     let mut candidates: Vec<EnvBuild> = kustomizations
         .iter()
@@ -481,6 +481,15 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
         c.settings = settings;
         if !w.zones.is_empty() {
             c.zones = w.zones.clone();
+        }
+        super::compose::open_access(c, None);
+        let guarded = objects
+            .network_policies
+            .iter()
+            .any(|(selector, _)| selector.iter().all(|(k, v)| w.labels.get(k) == Some(v)));
+        if let (Some(open), false) = (&mut c.open_access, guarded) {
+            open.value
+                .push_str(", and no NetworkPolicy in the files read limits who reaches it");
         }
         // Several members of a StatefulSet of a clustered technology elect and vote.
         let members = c.instances.as_ref().map_or(1, |i| i.value);

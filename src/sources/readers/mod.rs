@@ -301,6 +301,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
     }
     derived::monitoring_from_resources(&mut cx.deployment);
     derived::from_settings(&mut cx.deployment);
+    derived::hosting(&mut cx.deployment);
     if options.strict_inputs && !cx.problems.is_empty() {
         return Err(InputError::Invalid(std::mem::take(&mut cx.problems)));
     }

@@ -21,6 +21,9 @@ pub(super) struct DeployedStage {
     pub how: &'static str,
     /// The job that deploys it.
     pub job: String,
+    /// The folder the deploy command runs in, relative to the repository (`.` at the top), as
+    /// `working-directory`, `cd` and `--config` set it; `None` when a variable decides.
+    pub folder: Option<String>,
 }
 
 /// At most this many values per expanded argument: a matrix of matrices names no more stages.
@@ -37,7 +40,7 @@ pub(super) fn serverless_stages(dir: &Path, pipelines: &[Location]) -> Vec<Deplo
     let calls = workflow_calls(&workflows);
     for (path, doc) in &workflows {
         if let Some(root) = doc.roots.first() {
-            github_workflow(doc, root, calls.get(path.as_str()), &mut out);
+            github_workflow(dir, doc, root, calls.get(path.as_str()), &mut out);
         }
     }
     if pipelines.iter().any(|p| &*p.path == ".gitlab-ci.yml") {
@@ -63,6 +66,10 @@ struct Scope {
     inputs: BTreeMap<String, Vec<String>>,
     environment: Vec<String>,
     job: String,
+    /// Where the job's commands start: its `working-directory` (`None` when a variable decides).
+    cwd: Option<String>,
+    /// The repository, to read the `package.json` scripts a job runs (`npm run deploy:prod`).
+    root: Option<std::path::PathBuf>,
     /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
     /// the values `github.ref_name` takes in those runs.
     branches: Vec<String>,
@@ -148,7 +155,10 @@ impl Scope {
                 .flat_map(|v| self.text(v, depth + 1))
                 .collect();
         }
-        if name == "GITHUB_REF_NAME" {
+        if matches!(
+            name,
+            "GITHUB_REF_NAME" | "CI_COMMIT_BRANCH" | "CI_COMMIT_REF_NAME" | "CI_COMMIT_REF_SLUG"
+        ) {
             return self.branches.clone();
         }
         if name == "CI_ENVIRONMENT_NAME" {
@@ -242,10 +252,26 @@ fn split_top(text: &str, sep: &str) -> Vec<String> {
     out
 }
 
-/// The stage arguments of the serverless deploy commands in a script, with the line (0-based,
-/// within the script) each is on. `Some(None)` marks a deploy with no stage given.
-fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
+/// A serverless deploy command in a script.
+struct Deploy {
+    /// Its line, 0-based within the script.
+    line: usize,
+    /// Its stage argument; `None` when it gives none (the framework's default applies).
+    stage: Option<String>,
+    /// The folder it runs in, after the script's `cd`s and its `--config`.
+    folder: Option<String>,
+}
+
+/// The serverless deploy commands in a script that starts in `cwd`, and the folder the script
+/// ends in (a later script of the same GitLab job runs there).
+fn deploy_commands(
+    script: &str,
+    cwd: Option<String>,
+    root: Option<&Path>,
+    depth: usize,
+) -> (Vec<Deploy>, Option<String>) {
     let mut out = Vec::new();
+    let mut cwd = cwd;
     let mut logical = String::new();
     let mut first_line = 0;
     for (n, line) in script.lines().enumerate() {
@@ -260,13 +286,109 @@ fn deploy_commands(script: &str) -> Vec<(usize, Option<String>)> {
         }
         logical.push_str(trimmed);
         for command in logical.split(['&', ';', '|']) {
+            let words = tokens(command);
+            if words.first().map(String::as_str) == Some("cd") {
+                cwd = words.get(1).and_then(|to| join(cwd.as_deref(), to));
+                continue;
+            }
+            // `npm run deploy:prod -- --stage prod`, `yarn deploy:prod`: the package's script,
+            // with the arguments npm and yarn append to it, run in the same folder.
+            if let Some(script) = package_script(&words, cwd.as_deref(), root).filter(|_| depth < 3)
+            {
+                let (inner, _) = deploy_commands(&script, cwd.clone(), root, depth + 1);
+                out.extend(inner.into_iter().map(|d| Deploy {
+                    line: first_line,
+                    ..d
+                }));
+                continue;
+            }
             if let Some(stage) = deploy_stage(command) {
-                out.push((first_line, stage));
+                let config = words
+                    .iter()
+                    .position(|w| w == "--config" || w == "-c")
+                    .and_then(|i| words.get(i + 1))
+                    .map(|c| c.rsplit_once('/').map_or(".", |(d, _)| d).to_string());
+                let folder = match config {
+                    Some(c) => join(cwd.as_deref(), &c),
+                    None => cwd.clone(),
+                };
+                out.push(Deploy {
+                    line: first_line,
+                    stage,
+                    folder,
+                });
             }
         }
         logical.clear();
     }
-    out
+    (out, cwd)
+}
+
+/// The `package.json` script a package-manager command runs, with the arguments it appends.
+fn package_script(words: &[String], cwd: Option<&str>, root: Option<&Path>) -> Option<String> {
+    let (manager, rest) = words.split_first()?;
+    let (name, args): (&String, Vec<&String>) = match manager.as_str() {
+        "npm" | "pnpm" => {
+            let rest = match rest.first().map(String::as_str) {
+                Some("run" | "run-script") => &rest[1..],
+                _ if manager == "pnpm" => rest,
+                _ => return None,
+            };
+            let (name, after) = rest.split_first()?;
+            let args = match after.iter().position(|a| a == "--") {
+                Some(i) => after[i + 1..].iter().collect(),
+                None if manager == "pnpm" => after.iter().collect(),
+                None => Vec::new(),
+            };
+            (name, args)
+        }
+        "yarn" => {
+            let rest = match rest.first().map(String::as_str) {
+                Some("run") => &rest[1..],
+                _ => rest,
+            };
+            let (name, after) = rest.split_first()?;
+            (name, after.iter().filter(|a| *a != "--").collect())
+        }
+        _ => return None,
+    };
+    let folder = root?.join(cwd?);
+    let text = std::fs::read_to_string(folder.join("package.json")).ok()?;
+    let package: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let script = package.get("scripts")?.get(name.as_str())?.as_str()?;
+    let mut line = script.to_string();
+    for a in args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    Some(line)
+}
+
+/// `to` taken from `from`, as a repository-relative folder (`.` at the top); `None` when either
+/// is unknown, absolute or leaves the repository.
+fn join(from: Option<&str>, to: &str) -> Option<String> {
+    let from = from?;
+    if to.starts_with(['/', '~', '-']) || to.contains('$') {
+        return None;
+    }
+    let mut parts: Vec<&str> = from
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for part in to.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// For a command that runs `sls deploy` / `serverless deploy`: its stage argument (`None` when
@@ -359,42 +481,53 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 /// Records the stages of the deploy commands in `script` (a scalar node) with `scope`.
+/// Records the deploys of `script` run from `cwd`; returns the folder the script ends in.
 fn record(
     doc: &yaml::Document,
     script: &Node,
     scope: &Scope,
+    cwd: Option<String>,
     out: &mut Vec<DeployedStage>,
     saw_deploy: &mut bool,
-) {
+) -> Option<String> {
     let Some(text) = script.as_str() else {
-        return;
+        return cwd;
     };
-    for (line, stage) in deploy_commands(text) {
+    let (deploys, end) = deploy_commands(text, cwd, scope.root.as_deref(), 0);
+    for deploy in deploys {
         *saw_deploy = true;
-        let Some(stage) = stage else {
+        let Some(stage) = deploy.stage else {
             continue;
         };
         let mut at = doc.location(script);
         // A block scalar's position is its first line of content.
-        at.line += line as u32;
+        at.line += deploy.line as u32;
         for value in scope.text(&stage, 0) {
-            push(out, value, at.clone(), "--stage", &scope.job);
+            push(
+                out,
+                DeployedStage {
+                    stage: value,
+                    at: at.clone(),
+                    how: "--stage",
+                    job: scope.job.clone(),
+                    folder: deploy.folder.clone(),
+                },
+            );
         }
     }
+    end
 }
 
-fn push(out: &mut Vec<DeployedStage>, stage: String, at: Location, how: &'static str, job: &str) {
-    let stage = stage.trim().to_string();
-    if stage.is_empty() || stage.contains(char::is_whitespace) {
+fn push(out: &mut Vec<DeployedStage>, mut deployed: DeployedStage) {
+    deployed.stage = deployed.stage.trim().to_string();
+    if deployed.stage.is_empty() || deployed.stage.contains(char::is_whitespace) {
         return;
     }
-    if !out.iter().any(|d| d.stage == stage) {
-        out.push(DeployedStage {
-            stage,
-            at,
-            how,
-            job: job.to_string(),
-        });
+    if !out
+        .iter()
+        .any(|d| d.stage == deployed.stage && d.folder == deployed.folder)
+    {
+        out.push(deployed);
     }
 }
 
@@ -539,6 +672,7 @@ fn job_scope(
 }
 
 fn github_workflow(
+    dir: &Path,
     doc: &yaml::Document,
     root: &Node,
     called_with: Option<&BTreeMap<String, Vec<String>>>,
@@ -550,14 +684,30 @@ fn github_workflow(
     for (name, job) in jobs {
         let mut scope = job_scope(root, job, called_with);
         scope.job = name.as_str().unwrap_or_default().to_string();
+        scope.root = Some(dir.to_path_buf());
+        let default_dir = |node: &Node| {
+            node.get("defaults")
+                .and_then(|d| d.get("run"))
+                .and_then(|r| r.get("working-directory"))
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        };
+        scope.cwd = working_directory(
+            &scope,
+            default_dir(job).or_else(|| default_dir(root)).as_deref(),
+        );
         let mut saw_deploy = false;
         let before = out.len();
         if let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) {
             for step in steps {
                 let mut step_scope = scope.clone();
                 step_scope.set_env(step.get("env"));
+                if let Some(dir) = step.get("working-directory").and_then(Node::as_str) {
+                    step_scope.cwd = working_directory(&step_scope, Some(dir));
+                }
                 if let Some(run) = step.get("run") {
-                    record(doc, run, &step_scope, out, &mut saw_deploy);
+                    let cwd = step_scope.cwd.clone();
+                    record(doc, run, &step_scope, cwd, out, &mut saw_deploy);
                 }
                 // The Serverless Framework's action takes the command line as `args`.
                 let action = step.get("uses").and_then(Node::as_str).unwrap_or("");
@@ -573,7 +723,8 @@ fn github_workflow(
                                 }),
                                 pos: args.pos,
                             };
-                            record(doc, &synthetic, &step_scope, out, &mut saw_deploy);
+                            let cwd = step_scope.cwd.clone();
+                            record(doc, &synthetic, &step_scope, cwd, out, &mut saw_deploy);
                         }
                     }
                 }
@@ -581,6 +732,18 @@ fn github_workflow(
         }
         let at = job.get("environment").map(|e| doc.location(e));
         environment_fallback(at, &scope, saw_deploy, before, out);
+    }
+}
+
+/// The folder a `working-directory` names (an expression resolved, one value only), from the
+/// top of the repository when there is none.
+fn working_directory(scope: &Scope, dir: Option<&str>) -> Option<String> {
+    let Some(dir) = dir else {
+        return Some(".".to_string());
+    };
+    match scope.text(dir, 0).as_slice() {
+        [one] => join(Some("."), one),
+        _ => None,
     }
 }
 
@@ -600,7 +763,16 @@ fn environment_fallback(
         return;
     };
     for name in &scope.environment {
-        push(out, name.clone(), at.clone(), "environment", &scope.job);
+        push(
+            out,
+            DeployedStage {
+                stage: name.clone(),
+                at: at.clone(),
+                how: "environment",
+                job: scope.job.clone(),
+                folder: scope.cwd.clone(),
+            },
+        );
     }
 }
 
@@ -677,6 +849,7 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
         }
         let mut scope = globals.clone();
         scope.job = name.clone();
+        scope.root = Some(dir.to_path_buf());
         for (_, part) in chain.iter().rev() {
             scope.set_env(part.get("variables"));
         }
@@ -710,6 +883,7 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
                 }
             }
         }
+        scope.branches = gitlab_branches(get("only").map(|(_, o)| o), get("rules").map(|(_, r)| r));
         // `parallel: {matrix: [{STAGE: [dev, prod]}]}`
         if let Some(Value::Seq(matrix)) = get("parallel")
             .and_then(|(_, p)| p.get("matrix"))
@@ -731,6 +905,9 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
         }
         let mut saw_deploy = false;
         let before = out.len();
+        // One shell runs the job's scripts, from the top of the repository.
+        let mut cwd = Some(".".to_string());
+        scope.cwd = cwd.clone();
         for key in ["before_script", "script"] {
             let Some((owner, node)) = get(key) else {
                 continue;
@@ -740,12 +917,74 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
                 _ => vec![node],
             };
             for line in lines {
-                record(&docs[owner], line, &scope, out, &mut saw_deploy);
+                cwd = record(&docs[owner], line, &scope, cwd, out, &mut saw_deploy);
             }
         }
         let at = get("environment").map(|(owner, e)| docs[owner].location(e));
         environment_fallback(at, &scope, saw_deploy, before, out);
     }
+}
+
+/// The branches a GitLab job runs on, when it says: `only: [main, production]` (or
+/// `only: {refs: [...]}`), or `rules: [{if: '$CI_COMMIT_BRANCH == "main"'}]`. Keywords
+/// (`branches`, `tags`, `merge_requests`…) and regular expressions could be any branch: none then.
+fn gitlab_branches(only: Option<&Node>, rules: Option<&Node>) -> Vec<String> {
+    const KEYWORDS: [&str; 11] = [
+        "branches",
+        "tags",
+        "merge_requests",
+        "web",
+        "schedules",
+        "api",
+        "triggers",
+        "pipelines",
+        "pushes",
+        "external",
+        "chat",
+    ];
+    let mut out = Vec::new();
+    if let Some(only) = only {
+        let refs = strings(only.get("refs").or(Some(only)));
+        if refs.is_empty()
+            || refs
+                .iter()
+                .any(|r| KEYWORDS.contains(&r.as_str()) || r.starts_with('/') || r.contains('*'))
+        {
+            return Vec::new();
+        }
+        out.extend(refs);
+    }
+    if let Some(Value::Seq(rules)) = rules.map(|r| &r.value) {
+        for rule in rules {
+            if rule.get("when").and_then(Node::as_str) == Some("never") {
+                continue;
+            }
+            // A rule with no condition runs on any branch.
+            let Some(condition) = rule.get("if").and_then(Node::as_str) else {
+                return Vec::new();
+            };
+            // Only `$CI_COMMIT_BRANCH == "x"` alternatives joined by `||` name their branches.
+            for alternative in condition.split("||") {
+                let Some((left, right)) = alternative.split_once("==") else {
+                    return Vec::new();
+                };
+                let (left, right) = (left.trim(), right.trim());
+                let literal = |s: &str| {
+                    s.strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+                        .map(str::to_string)
+                };
+                let branch_var = |s: &str| matches!(s, "$CI_COMMIT_BRANCH" | "$CI_COMMIT_REF_NAME");
+                match (branch_var(left), literal(right)) {
+                    (true, Some(b)) => out.push(b),
+                    _ => return Vec::new(),
+                }
+            }
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// The local files an `include:` names (`include: ci/deploy.yml`, `- local: ci/deploy.yml`);
@@ -794,6 +1033,32 @@ mod tests {
         );
         assert_eq!(deploy_stage("sls package --stage prod"), None);
         assert_eq!(deploy_stage("echo deploying"), None);
+    }
+
+    #[test]
+    fn deploys_run_where_cd_and_config_put_them() {
+        let (deploys, end) = deploy_commands(
+            "cd services/api\nnpx sls deploy --stage prod\ncd ../worker && sls deploy -s prod -c conf/serverless.yml\n",
+            Some(".".into()),
+            None,
+            0,
+        );
+        let folders: Vec<Option<String>> = deploys.into_iter().map(|d| d.folder).collect();
+        assert_eq!(
+            folders,
+            vec![
+                Some("services/api".to_string()),
+                Some("services/worker/conf".to_string())
+            ]
+        );
+        assert_eq!(end.as_deref(), Some("services/worker"));
+        let (deploys, _) = deploy_commands(
+            "cd $SERVICE\nsls deploy --stage prod",
+            Some(".".into()),
+            None,
+            0,
+        );
+        assert_eq!(deploys[0].folder, None);
     }
 
     #[test]

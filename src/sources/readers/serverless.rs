@@ -49,17 +49,16 @@ impl Reader for Serverless {
                 .collect();
             for env in &cx.deployment.environments {
                 let stage = if declarations.is_empty() {
+                    // The stage as the pipeline or the file spells it (`prod`), else the name.
+                    let inferred = cx.deployment.inferred.iter().find(|i| i.name == env.name);
+                    let spelled = inferred.and_then(|i| i.stage.clone());
+                    // A stage the pipelines deploy only for some services is not this one's.
+                    let this_service =
+                        inferred.is_none_or(|i| i.deploys_serverless(&artefact.path));
                     let for_env = match &artefact.environment {
                         Some(own) => own == &env.name,
-                        None => deployed.contains(&env.name),
+                        None => deployed.contains(&env.name) && this_service,
                     };
-                    // The stage as the pipeline or the file spells it (`prod`), else the name.
-                    let spelled = cx
-                        .deployment
-                        .inferred
-                        .iter()
-                        .find(|i| i.name == env.name)
-                        .and_then(|i| i.stage.clone());
                     // Judged as production with no stage named anywhere: read as `sls deploy`
                     // with no `--stage` deploys it, with the file's own default stage.
                     let judged = !cx.deployment.judged_as_production.is_empty();
@@ -108,8 +107,24 @@ impl Reader for Serverless {
                 }
             }
         }
+        let restricted: Vec<String> = cx
+            .deployment
+            .inferred
+            .iter()
+            .filter_map(|i| {
+                let services = i.serverless.as_ref()?;
+                Some(format!("{} to {}", services.join(", "), i.name))
+            })
+            .collect();
         cx.mark_per_environment(ArtefactKind::Serverless, &used, "read for", |_| {
-            "no deployed (production, staging or qa) environment to read it for: declare it under an environment with its `stage`".to_string()
+            if restricted.is_empty() {
+                "no deployed (production, staging or qa) environment to read it for: declare it under an environment with its `stage`".to_string()
+            } else {
+                format!(
+                    "no pipeline deploys this service to a production, staging or qa stage (they deploy {}): declare it under an environment with its `stage` if one does",
+                    restricted.join("; ")
+                )
+            }
         });
         Ok(())
     }
@@ -145,6 +160,7 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
             }
         }
         c.log_retention = Some(crate::model::LogRetention {
+            unresolved: function.log_retention_unresolved,
             shared_by: (!function.own_log_retention).then(|| format!("serverless:{}", app.service)),
             days: function.log_retention_days.clone(),
             origin: function
@@ -154,6 +170,12 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
                 .or_else(|| app.provider.clone().map(Origin::Artefact))
                 .unwrap_or_else(|| Origin::Artefact(function.location.clone())),
         });
+        if let Some(vpc) = &function.vpc {
+            c.subnet = Some(Fact::new(
+                "a VPC".to_string(),
+                Origin::Artefact(vpc.clone()),
+            ));
+        }
         let mut settings = app.settings.clone();
         settings.extend(function.settings.iter().cloned());
         c.settings = settings;
@@ -171,14 +193,44 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
     for (id, _, at) in &app.queues {
         if !env.components.iter().any(|c| &c.name == id) {
             let origin = Origin::Artefact(at.clone());
-            env.components.push(Component::new(
+            let mut queue = Component::new(
                 id.clone(),
                 Fact::new(ComponentKind::Queue, origin.clone()),
-                origin,
-            ));
+                origin.clone(),
+            );
+            // A managed queue or topic: its engine is the product, with no image of the team's
+            // and no edition to choose.
+            queue.engine = app
+                .queue_products
+                .iter()
+                .find(|(q, _)| q == id)
+                .map(|(_, product)| Fact::new(product.to_string(), origin));
+            env.components.push(queue);
         }
     }
     env.routes.extend(app.routes.iter().cloned());
+    // CloudFormation resources the framework deploys beside the functions: a database in the
+    // VPC, or machines, tell where the service runs.
+    if matches!(
+        env.kind(),
+        crate::model::EnvKind::Production | crate::model::EnvKind::Staging
+    ) {
+        for (service, at) in &app.in_vpc {
+            let origin = Origin::Artefact(at.clone());
+            deployment.hosting.add_managed(service, &origin);
+            deployment.hosting.private_network.push(Fact::new(
+                format!("a {service} resource of `{}` sits in a VPC", app.service),
+                origin,
+            ));
+        }
+        for at in &app.machines {
+            deployment.hosting.add_own(
+                format!("an EC2 resource of `{}`", app.service),
+                &Origin::Artefact(at.clone()),
+            );
+        }
+    }
+    let env = &deployment.environments[env_index];
     // The monitoring facts are production's (see `derived::monitoring_from_resources`).
     if env.kind() != crate::model::EnvKind::Production {
         return;

@@ -91,13 +91,15 @@ impl Reader for Terraform {
         let mut modules = module_folders(cx.dir, &files);
         // Terragrunt units run their module with their inputs: the module's folder (or the
         // unit's own, with `.tf` files beside it) is read through the unit, never as a root.
-        let units = terragrunt_units(cx, &files);
+        let deploys = super::tf_deploys::deploys(cx.dir, &cx.deployment.pipelines);
+        let units = terragrunt_units(cx, &files, &deploys);
         for unit in units.iter().filter_map(|u| u.1.as_ref().ok()) {
-            if let terraform::terragrunt::UnitSource::Local(folder) = &unit.source {
+            if let terraform::terragrunt::UnitSource::Local(folder)
+            | terraform::terragrunt::UnitSource::OwnCopy { folder, .. } = &unit.source
+            {
                 modules.insert(folder.clone());
             }
         }
-        let deploys = super::tf_deploys::deploys(cx.dir, &cx.deployment.pipelines);
         let reads = plan(cx, &files, &modules, &deploys);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
@@ -178,10 +180,19 @@ type FoundUnit = (
     String,
     Result<terraform::terragrunt::Unit, InputError>,
     Result<String, String>,
+    // How a pipeline runs it, when one does.
+    Option<String>,
 );
 
-/// The Terragrunt units of the repository, each read, with its environment.
-fn terragrunt_units(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<FoundUnit> {
+/// The Terragrunt units of the repository, each read once per environment it runs in: those a
+/// pipeline runs it for (`APP_ENV: production` in a job running `terragrunt apply` in or above
+/// its folder, `get_env` seeing the job's variables), else the one its path names, else the only
+/// deployed environment.
+fn terragrunt_units(
+    cx: &LoadContext<'_>,
+    files: &[ArtefactFile],
+    deploys: &[super::tf_deploys::Deploy],
+) -> Vec<FoundUnit> {
     let candidates: Vec<String> = files
         .iter()
         .filter(|f| terraform::terragrunt::is_terragrunt(&f.path))
@@ -192,23 +203,68 @@ fn terragrunt_units(cx: &LoadContext<'_>, files: &[ArtefactFile]) -> Vec<FoundUn
     }
     let (units, _) = terraform::terragrunt::units(cx.dir, &candidates);
     let deployed = cx.deployed();
-    units
-        .into_iter()
-        .map(|file| {
-            let env = match files.iter().find(|f| f.path == file).and_then(|f| f.environment.clone()) {
-                Some(env) => Ok(env),
-                None => match deployed.as_slice() {
-                    [only] => Ok(only.clone()),
-                    _ => Err(format!(
-                        "a Terragrunt unit whose path names no environment{}; declare it under environments.<name>.sources in liftoff.yaml",
-                        if deployed.is_empty() { "" } else { ", and the service deploys to several" }
-                    )),
-                },
+    let mut out = Vec::new();
+    for file in units {
+        let folder = folder_of(&file);
+        let mut runs: Vec<(String, &super::tf_deploys::Deploy)> = Vec::new();
+        for d in deploys.iter().filter(|d| d.terragrunt) {
+            let covers =
+                d.root == "." || folder == d.root || folder.starts_with(&format!("{}/", d.root));
+            let Some(spelled) = d.spelled().filter(|_| covers) else {
+                continue;
             };
-            let unit = terraform::terragrunt::read_unit(cx.dir, &file);
-            (file, unit, env)
-        })
-        .collect()
+            let Some(name) = env_names::lookup(&spelled) else {
+                continue;
+            };
+            let Some(env) = cx
+                .deployment
+                .environments
+                .iter()
+                .find(|e| env_names::same_environment(&e.name, name) || e.name == spelled)
+            else {
+                continue;
+            };
+            if !runs.iter().any(|(e, _)| *e == env.name) {
+                runs.push((env.name.clone(), d));
+            }
+        }
+        let path_env = files
+            .iter()
+            .find(|f| f.path == file)
+            .and_then(|f| f.environment.clone());
+        // A unit whose path names its environment runs there, whatever else a pipeline runs.
+        if let Some(env) = &path_env {
+            runs.retain(|(e, _)| e == env);
+        }
+        if !runs.is_empty() {
+            for (env, d) in runs {
+                let mut unit = terraform::terragrunt::read_unit(cx.dir, &file, &d.env);
+                if let Ok(unit) = &mut unit {
+                    unit.apply_tf_vars(&d.env, &d.at);
+                }
+                let how = format!("run by {}:{}", d.at.path, d.at.line);
+                out.push((file.clone(), unit, Ok(env), Some(how)));
+            }
+            continue;
+        }
+        let env = match path_env {
+            Some(env) => Ok(env),
+            None => match deployed.as_slice() {
+                [only] => Ok(only.clone()),
+                _ => Err(format!(
+                    "a Terragrunt unit whose path names no environment{}; declare it under environments.<name>.sources in liftoff.yaml",
+                    if deployed.is_empty() {
+                        ""
+                    } else {
+                        ", and the service deploys to several"
+                    }
+                )),
+            },
+        };
+        let unit = terraform::terragrunt::read_unit(cx.dir, &file, &BTreeMap::new());
+        out.push((file, unit, env, None));
+    }
+    out
 }
 
 /// Reads each Terragrunt unit's module with the unit's inputs, for the unit's environment.
@@ -219,7 +275,7 @@ fn read_units(
     used: &mut BTreeMap<String, Vec<String>>,
 ) {
     use terraform::terragrunt::UnitSource;
-    for (file, unit, env) in units {
+    for (file, unit, env, how) in units {
         let env = match env {
             Ok(env) => env,
             Err(why) => {
@@ -235,7 +291,10 @@ fn read_units(
             }
         };
         let folder = folder_of(&unit.file);
-        let label = format!("{env} (Terragrunt unit {folder})");
+        let label = match &how {
+            Some(how) => format!("{env} (Terragrunt unit {folder}, {how})"),
+            None => format!("{env} (Terragrunt unit {folder})"),
+        };
         // The configuration files the unit read, listed like any deployment file.
         for f in &unit.files {
             if !cx.deployment.artefacts.iter().any(|a| a.path == *f) {
@@ -254,8 +313,23 @@ fn read_units(
                 entry.push(said.clone());
             }
         }
+        if let UnitSource::OwnCopy {
+            folder: copy,
+            source,
+        } = &unit.source
+        {
+            cx.deployment.artefacts.push(ArtefactFile {
+                path: format!("{}#terraform.source", unit.file),
+                kind: ArtefactKind::TerraformModule,
+                environment: Some(env.clone()),
+                status: ArtefactStatus::Read,
+                reason: Some(format!(
+                    "`{source}` is this repository at a release chosen at run time: read from its copy here, `{copy}/`, which may be newer than the release {env} runs"
+                )),
+            });
+        }
         match &unit.source {
-            UnitSource::Local(root) => {
+            UnitSource::Local(root) | UnitSource::OwnCopy { folder: root, .. } => {
                 let overrides = terraform::override_values(&cx.options.vars, "default");
                 let read = terraform::read_root_env(
                     cx.dir,
@@ -348,8 +422,21 @@ fn apply_root(
         if module.followed {
             continue;
         }
+        // One line per module call, however many environments read its root: the listing
+        // says what was not read, and the call is the same in each.
+        let path = format!("{}#{address}", at.path);
+        if let Some(listed) = deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
+        {
+            if listed.environment.as_deref() != Some(env) {
+                listed.environment = None;
+            }
+            continue;
+        }
         deployment.artefacts.push(ArtefactFile {
-            path: format!("{}#{address}", at.path),
+            path,
             kind: ArtefactKind::TerraformModule,
             environment: Some(env.to_string()),
             status: ArtefactStatus::NotRead,
@@ -618,7 +705,7 @@ fn reads_of_root(
     // 3c. The environments a pipeline or Makefile applies this root to (`terraform workspace
     // select prod`, `-var-file=prod.tfvars`, `-var="env=prod"`), each with what it selects.
     let mut staged: Vec<RootRead> = Vec::new();
-    for d in deploys.iter().filter(|d| d.root == root) {
+    for d in deploys.iter().filter(|d| d.root == root && !d.terragrunt) {
         let Some(spelled) = d.spelled() else { continue };
         let Some(name) = env_names::lookup(&spelled) else {
             continue;

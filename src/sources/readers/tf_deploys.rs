@@ -22,12 +22,31 @@ pub(super) struct Deploy {
     /// `-var name=value` flags whose value names an environment.
     pub vars: Vec<(String, String)>,
     pub at: Location,
+    /// A `terragrunt` command: it runs every unit at or below `root`.
+    pub terragrunt: bool,
+    /// The job's environment variables (what `get_env` sees): the value, or `None` when the
+    /// job sets it to a value no file states (a secret).
+    pub env: BTreeMap<String, Option<String>>,
 }
 
 impl Deploy {
     /// The environment name the command selects, as spelled: the workspace, else the variable
     /// file's, else a `-var` value's.
     pub fn spelled(&self) -> Option<String> {
+        if self.terragrunt {
+            // The variable the units read their environment from (`APP_ENV: production`).
+            let named = |k: &String, v: &String| {
+                let k = k.to_ascii_uppercase();
+                (k.contains("ENV") || k.contains("STAGE"))
+                    && crate::model::env_names::lookup(v).is_some()
+            };
+            return self
+                .env
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+                .find(|(k, v)| named(k, v))
+                .map(|(_, v)| v.clone());
+        }
         if let Some(ws) = &self.workspace {
             return crate::model::env_names::lookup(ws).map(|_| ws.clone());
         }
@@ -49,7 +68,10 @@ pub(super) fn deploys(dir: &Path, pipelines: &[Location]) -> Vec<Deploy> {
         let Ok(text) = crate::sources::read_text_limited(&dir.join(path), path, 1 << 20) else {
             continue;
         };
-        if !text.contains("terraform") && !text.contains("tofu") {
+        if !["terraform", "tofu", "terragrunt"]
+            .iter()
+            .any(|t| text.contains(t))
+        {
             continue;
         }
         let Ok(doc) = yaml::parse(path, &text, yaml::Limits::default()) else {
@@ -75,6 +97,8 @@ pub(super) fn deploys(dir: &Path, pipelines: &[Location]) -> Vec<Deploy> {
             && a.workspace == b.workspace
             && a.var_file == b.var_file
             && a.vars == b.vars
+            && a.terragrunt == b.terragrunt
+            && a.env == b.env
     });
     out
 }
@@ -234,7 +258,8 @@ fn github(doc: &yaml::Document, root: &Node, path: &str, out: &mut Vec<Deploy>) 
                 let script = substitute(script, combo, &env);
                 // A block scalar's position is its first line of text.
                 let first = doc.location(run).line;
-                commands(&script, &dir, path, first, out);
+                let stated = stated(&env, combo);
+                commands(&script, &dir, &stated, path, first, out);
             }
         }
     }
@@ -282,7 +307,8 @@ fn gitlab(doc: &yaml::Document, root: &Node, path: &str, out: &mut Vec<Deploy>) 
             for line in &lines {
                 let Some(text) = line.as_str() else { continue };
                 let text = substitute(text, &BTreeMap::new(), &vars);
-                cwd = commands(&text, &cwd, path, doc.location(line).line, out);
+                let stated = stated(&vars, &BTreeMap::new());
+                cwd = commands(&text, &cwd, &stated, path, doc.location(line).line, out);
             }
         }
     }
@@ -294,14 +320,36 @@ fn makefile(text: &str, path: &str, out: &mut Vec<Deploy>) {
     for (i, line) in text.lines().enumerate() {
         if let Some(recipe) = line.strip_prefix('\t') {
             let recipe = recipe.trim_start_matches(['@', '-', '+']);
-            commands(recipe, ".", path, i as u32 + 1, out);
+            commands(recipe, ".", &BTreeMap::new(), path, i as u32 + 1, out);
         }
     }
 }
 
+/// The job's environment variables, substitutions made: a value the file states, or `None` for
+/// one set from a secret or a repository variable (set, but unknown).
+fn stated(
+    env: &BTreeMap<String, String>,
+    matrix: &BTreeMap<String, String>,
+) -> BTreeMap<String, Option<String>> {
+    env.iter()
+        .map(|(k, v)| {
+            let v = substitute(v, matrix, env);
+            let known = !v.contains('$') && !v.contains("{{");
+            (k.clone(), known.then_some(v))
+        })
+        .collect()
+}
+
 /// Scans a shell script run in `cwd` for Terraform commands, line `first` of `path` being its
 /// first; gives back the folder it ends in.
-fn commands(script: &str, cwd: &str, path: &str, first: u32, out: &mut Vec<Deploy>) -> String {
+fn commands(
+    script: &str,
+    cwd: &str,
+    env: &BTreeMap<String, Option<String>>,
+    path: &str,
+    first: u32,
+    out: &mut Vec<Deploy>,
+) -> String {
     let mut cwd = cwd.trim_end_matches('/').to_string();
     let joined = script.replace("\\\n", " ");
     for (i, line) in joined.lines().enumerate() {
@@ -317,6 +365,40 @@ fn commands(script: &str, cwd: &str, path: &str, first: u32, out: &mut Vec<Deplo
                 }
                 continue;
             }
+            // `terragrunt hclfmt` or `validate` deploys nothing: only a plan or an apply runs a
+            // unit for its environment.
+            let runs = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "apply" | "plan" | "run-all" | "--all"));
+            if cmd == "terragrunt" && runs {
+                let mut root = cwd.clone();
+                let mut words = words[1..].iter();
+                while let Some(word) = words.next() {
+                    let dir = match word.as_str() {
+                        "--terragrunt-working-dir" | "--working-dir" => words.next().cloned(),
+                        w => w
+                            .strip_prefix("--terragrunt-working-dir=")
+                            .or_else(|| w.strip_prefix("--working-dir="))
+                            .map(str::to_string),
+                    };
+                    if let Some(dir) = dir {
+                        root = crate::sources::join_relative(&root, &dir);
+                    }
+                }
+                let deploy = Deploy {
+                    root,
+                    workspace: None,
+                    var_file: None,
+                    vars: Vec::new(),
+                    at: Location::new(path, first + i as u32, 1),
+                    terragrunt: true,
+                    env: env.clone(),
+                };
+                if !deploy.root.contains('$') && deploy.spelled().is_some() {
+                    out.push(deploy);
+                }
+                continue;
+            }
             if cmd != "terraform" && cmd != "tofu" {
                 continue;
             }
@@ -327,6 +409,8 @@ fn commands(script: &str, cwd: &str, path: &str, first: u32, out: &mut Vec<Deplo
                 var_file: None,
                 vars: Vec::new(),
                 at: Location::new(path, first + i as u32, 1),
+                terragrunt: false,
+                env: BTreeMap::new(),
             };
             let mut rest = words[1..].iter().peekable();
             let mut positional: Vec<&String> = Vec::new();
@@ -399,6 +483,7 @@ mod tests {
         commands(
             "cd infra/app\nterraform workspace select -or-create prod\nterraform apply -var-file=vars/prod.tfvars -var=\"env=prod\"\nterraform -chdir=../db apply -var 'stage=staging'\nterraform apply -var-file=$VARS",
             ".",
+            &BTreeMap::new(),
             "ci.yml",
             10,
             &mut out,

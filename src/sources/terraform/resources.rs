@@ -332,8 +332,15 @@ pub(super) fn read_body(
                         .insert(key, (Json::Object(partial.known), at));
                     continue;
                 }
-                if let Some(address) = reference(lines.text(&attr.value.span)) {
+                let text = lines.text(&attr.value.span);
+                if let Some(address) = reference(text).or_else(|| module_output(text.trim())) {
                     resource.references.insert(key.clone(), address);
+                } else {
+                    // A list of references (`resources = [aws_dynamodb_table.t.arn]`): each
+                    // element under `key[i]`.
+                    for (i, address) in list_references(text) {
+                        resource.references.insert(format!("{key}[{i}]"), address);
+                    }
                 }
                 resource.unknown.insert(key, at);
             }
@@ -369,6 +376,22 @@ pub(super) fn read_body(
             references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut inner);
+        // Values known only after apply inside the block, under `block.attribute`.
+        for (k, at) in inner.unknown.iter() {
+            let name = format!("{prefix}{ident}.{k}");
+            if !resource.unknown.contains_key(&name) {
+                resource.unknown.insert(shared_key(&name), at.clone());
+            }
+        }
+        // References inside the block, under `block.attribute` (the first block's win).
+        for (k, address) in inner.references.iter() {
+            let name = format!("{prefix}{ident}.{k}");
+            if !resource.references.contains_key(&name) {
+                resource
+                    .references
+                    .insert(shared_key(&name), address.clone());
+            }
+        }
         let object: serde_json::Map<String, Json> = inner
             .attributes
             .into_iter()
@@ -440,4 +463,54 @@ impl Drop for InputAtGuard {
         let previous = std::mem::take(&mut self.0);
         INPUT_AT.with(|m| *m.borrow_mut() = previous);
     }
+}
+
+/// The resources a list expression refers to, by position: `[aws_a.x.arn, "literal", aws_b.y.arn]`
+/// gives `(0, aws_a.x)` and `(2, aws_b.y)`. Elements are split at top-level commas.
+pub(super) fn list_references(text: &str) -> Vec<(usize, String)> {
+    let Some(inner) = text
+        .trim()
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+    else {
+        return Vec::new();
+    };
+    let mut elements = Vec::new();
+    let (mut depth, mut start, mut quoted) = (0i32, 0, false);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '(' | '{' if !quoted => depth += 1,
+            ']' | ')' | '}' if !quoted => depth -= 1,
+            ',' if depth == 0 && !quoted => {
+                elements.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    elements.push(&inner[start..]);
+    elements
+        .into_iter()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+        .filter_map(|(i, e)| {
+            super::reference(e)
+                .or_else(|| module_output(e))
+                .map(|a| (i, a))
+        })
+        .collect()
+}
+
+/// The module an output reference comes from: `module.store.bucket_arn` gives `module.store`.
+fn module_output(expression: &str) -> Option<String> {
+    let rest = expression.strip_prefix("module.")?;
+    let (name, output) = rest.split_once('.')?;
+    let plain = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    (plain(name) && plain(output)).then(|| format!("module.{name}"))
 }

@@ -23,6 +23,10 @@ pub enum UnitSource {
     Local(String),
     /// A module fetched from elsewhere (git, the registry, a URL): not read.
     Remote(String),
+    /// A git source naming this very repository at a release known only at run time
+    /// (`git::https://…/this-repo//modules/api?ref=${get_env("VERSION")}`): the folder is read
+    /// from the copy here, which may be newer than the release deployed.
+    OwnCopy { folder: String, source: String },
     /// Why the module cannot be named (a path outside the repository, an unknown value).
     Unknown(String),
 }
@@ -55,6 +59,8 @@ struct Config {
     open: bool,
     /// `terraform { source }`: the value (or `None` when unknown) and where.
     source: Option<(Option<String>, Location)>,
+    /// The source expression as written, for one whose value is known only at run time.
+    source_text: Option<String>,
     /// The files read: this one, then those `read_terragrunt_config` read.
     files: Vec<String>,
 }
@@ -72,6 +78,9 @@ struct Scope<'a> {
     /// For an included file: itself (it is the "parent" its functions speak of).
     included: bool,
     depth: usize,
+    /// The environment variables the unit is run with: a value a file states, or `None` when
+    /// the job sets it to a value no file shows.
+    vars: &'a BTreeMap<String, Option<String>>,
 }
 
 /// The most configurations one unit reads through `include` and `read_terragrunt_config`
@@ -79,7 +88,11 @@ struct Scope<'a> {
 const MAX_DEPTH: usize = 8;
 
 /// Reads the unit `rel` (a `terragrunt.hcl`) of the repository in `dir`.
-pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
+pub fn read_unit(
+    dir: &Path,
+    rel: &str,
+    vars: &BTreeMap<String, Option<String>>,
+) -> Result<Unit, InputError> {
     // Terragrunt's functions give absolute paths: work on the absolute folder.
     let absolute = absolute(dir);
     let dir = absolute.as_path();
@@ -97,6 +110,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
         includes: Vec::new(),
         included: false,
         depth: 0,
+        vars,
     };
     let mut merged = Config::default();
     let mut exposed: hcl::Map<String, hcl::Value> = hcl::Map::new();
@@ -146,6 +160,7 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
             includes: Vec::new(),
             included: true,
             depth: 1,
+            vars,
         };
         let parent = match parent_scope.config(&target_rel) {
             Ok(c) => c,
@@ -195,10 +210,17 @@ pub fn read_unit(dir: &Path, rel: &str) -> Result<Unit, InputError> {
     let unit_folder = scope.relative(&unit_dir).unwrap_or_else(|| ".".into());
     let (source, source_at) = match merged.source.clone() {
         Some((Some(source), at)) => (scope.source(&source), at),
-        Some((None, at)) => (
-            UnitSource::Unknown("its `terraform { source }` is known only at run time".into()),
-            at,
-        ),
+        Some((None, at)) => match merged
+            .source_text
+            .as_deref()
+            .and_then(|text| own_copy(text, scope.repo))
+        {
+            Some((folder, source)) => (UnitSource::OwnCopy { folder, source }, at),
+            None => (
+                UnitSource::Unknown("its `terraform { source }` is known only at run time".into()),
+                at,
+            ),
+        },
         None => (UnitSource::Local(unit_folder), Location::new(rel, 1, 1)),
     };
     Ok(Unit {
@@ -259,6 +281,7 @@ fn merge_into(into: &mut Config, later: Config, deep: bool) {
     }
     if later.source.is_some() {
         into.source = later.source;
+        into.source_text = later.source_text;
     }
 }
 
@@ -530,8 +553,13 @@ impl Scope<'_> {
                 },
             )),
             // The variable's value where liftoff runs says nothing of where Terragrunt runs: the
-            // default, else unknown.
-            "get_env" => args.get(1).cloned().flatten(),
+            // value the deploy job states, else the default, else unknown.
+            "get_env" => match text(0).and_then(|name| self.vars.get(&name)) {
+                Some(Some(value)) => Some(hcl::Value::from(value.clone())),
+                // Set by the job to a secret: unknown, never the default.
+                Some(None) => None,
+                None => args.get(1).cloned().flatten(),
+            },
             "dirname" => text(0).map(|p| {
                 hcl::Value::from(p.rsplit_once('/').map_or(".".to_string(), |(d, _)| {
                     if d.is_empty() {
@@ -600,6 +628,7 @@ impl Scope<'_> {
             includes: Vec::new(),
             included: false,
             depth: self.depth + 1,
+            vars: self.vars,
         };
         let config = scope.config(&rel).ok()?;
         READ_FILES.with(|f| f.borrow_mut().extend(config.files.iter().cloned()));
@@ -663,6 +692,9 @@ impl Scope<'_> {
                     .evaluate(&source.value, &ctx)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string));
+                config.source_text = value
+                    .is_none()
+                    .then(|| lines.text(&source.value.span).to_string());
                 config.source = Some((value, lines.of(source.key_span.clone())));
             }
         }
@@ -802,11 +834,35 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// The job's `TF_VAR_<name>` variables: Terragrunt leaves a variable the environment already
+    /// sets alone, so each beats the unit's input of that name (known, or unknown for a secret).
+    pub fn apply_tf_vars(&mut self, vars: &BTreeMap<String, Option<String>>, at: &Location) {
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix("TF_VAR_") else {
+                continue;
+            };
+            match value {
+                Some(v) => {
+                    self.unknown_inputs.remove(name);
+                    self.inputs
+                        .insert(name.to_string(), (hcl::Value::from(v.clone()), at.clone()));
+                }
+                None => {
+                    self.inputs.remove(name);
+                    self.unknown_inputs.insert(name.to_string(), at.clone());
+                }
+            }
+        }
+    }
+}
+
 /// The units among `files` (`terragrunt.hcl` files of the repository): every one that no other
 /// includes. A root configuration that units include is read through them.
 pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
     let absolute = absolute(dir);
     let dir = absolute.as_path();
+    let no_vars = BTreeMap::new();
     let mut included = BTreeSet::new();
     for rel in files {
         let Ok(parsed) = parse(dir, rel) else {
@@ -820,6 +876,7 @@ pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
             includes: Vec::new(),
             included: false,
             depth: 0,
+            vars: &no_vars,
         };
         let ctx = scope.context(&hcl::Map::new(), &hcl::Map::new());
         for block in parsed.body.blocks().filter(|b| b.ident == "include") {
@@ -839,6 +896,55 @@ pub fn units(dir: &Path, files: &[String]) -> (Vec<String>, BTreeSet<String>) {
         .cloned()
         .collect();
     (units, included)
+}
+
+/// The folder of this repository a git source names when the source is this repository itself
+/// at a release chosen at run time: `git::https://github.com/org/repo//aws/api?ref=${...}` in a
+/// checkout of `repo` whose `aws/api` exists. The repository is known by its `origin` remote in
+/// `.git/config`, else by its folder's name. Returns the folder and the source as written.
+fn own_copy(text: &str, repo: &Path) -> Option<(String, String)> {
+    let source = text.trim().trim_matches('"');
+    let url = source.strip_prefix("git::").unwrap_or(source);
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let split = url[after_scheme..].find("//")? + after_scheme;
+    let (address, rest) = (&url[..split], &url[split + 2..]);
+    let folder = rest.split('?').next()?.trim_matches('/');
+    if folder.is_empty() || folder.contains("${") || folder.split('/').any(|p| p == "..") {
+        return None;
+    }
+    let name = address
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()?
+        .trim_end_matches(".git");
+    if name.is_empty() || name.contains("${") {
+        return None;
+    }
+    let origin = std::fs::read_to_string(repo.join(".git/config")).ok();
+    let ours = match origin.as_deref().and_then(|c| {
+        c.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("url") && l.contains('='))
+            .map(|l| l.split('=').nth(1).unwrap_or("").trim().to_string())
+    }) {
+        Some(url) => {
+            url.trim_end_matches('/')
+                .trim_end_matches(".git")
+                .ends_with(&format!("/{name}"))
+                || url.trim_end_matches(".git").ends_with(&format!(":{name}"))
+        }
+        None => repo
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .is_some_and(|dir| {
+                dir == name
+                    || dir
+                        .strip_suffix(name)
+                        .is_some_and(|head| head.ends_with(|c: char| !c.is_ascii_alphanumeric()))
+            }),
+    };
+    (ours && repo.join(folder).is_dir()).then(|| (folder.to_string(), source.to_string()))
 }
 
 #[cfg(test)]

@@ -555,12 +555,29 @@ const COMPONENT_FACTS: &[(&str, &str)] = &[
 ];
 
 /// Facts about something init does not write (a declared canary or endpoint, the data stores
-/// a backup names): listed as they come, never placed.
+/// a backup names, a resource's subscriptions or instance count): listed as they come, never
+/// placed.
 #[cfg(test)]
 const LISTED_FACTS: &[(&str, &str)] = &[
     (
         "reliability.backups",
         "the data stores of production (components of kind database, storage or search)",
+    ),
+    (
+        "reliability.backups",
+        "whether the backup selection `{}` selects it (its resources or the tag it selects by are known only after apply)",
+    ),
+    (
+        "monitoring.message-loss",
+        "the protocols of the topic's subscriptions (none is written next to it)",
+    ),
+    (
+        "monitoring.message-loss",
+        "the `protocol` of `{}` (known only after apply)",
+    ),
+    (
+        "ha.db-replica",
+        "how many instances `{}` has (its `{}` is known only after apply)",
     ),
     ("monitoring.canary", "the canary's `interval`"),
     (

@@ -71,7 +71,7 @@ fn every_section_of_the_reference_reaches_the_model() {
             .date
             .value
             .to_string(),
-        "2026-09-14"
+        "2025-09-14"
     );
     assert_eq!(
         model.processes.deploy_pipeline.as_ref().unwrap().exists,

@@ -839,11 +839,11 @@ fn environment_variable(cx: &LoadContext<'_>, root: &str) -> Option<(String, Str
         })
 }
 
-/// The variables a root declares (`variable "name" {`).
-fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+/// The text of each `.tf` file of a root folder, in name order (a file that cannot be read is the
+/// root reader's to report).
+fn root_texts(dir: &Path, root: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
-        return out;
+        return Vec::new();
     };
     let mut names: Vec<String> = entries
         .flatten()
@@ -851,15 +851,23 @@ fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
         .filter(|n| n.ends_with(".tf"))
         .collect();
     names.sort();
-    for name in names {
-        let rel = if root == "." {
-            name
-        } else {
-            format!("{root}/{name}")
-        };
-        let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
-            continue;
-        };
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let rel = if root == "." {
+                name
+            } else {
+                format!("{root}/{name}")
+            };
+            crate::sources::read_text(&dir.join(&rel), &rel).ok()
+        })
+        .collect()
+}
+
+/// The variables a root declares (`variable "name" {`).
+fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for text in root_texts(dir, root) {
         for line in text.lines() {
             if let Some(rest) = line.trim_start().strip_prefix("variable") {
                 let rest = rest.trim_start();
@@ -1003,24 +1011,7 @@ pub(super) fn named_by_paths(files: &[ArtefactFile], root: &str) -> bool {
 /// (`terraform.workspace == "prod"`, `lookup({ staging = 1, production = 2 }, terraform.workspace)`).
 pub(super) fn workspace_names(dir: &Path, root: &str) -> Vec<(String, &'static EnvName)> {
     let mut out: Vec<(String, &'static EnvName)> = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
-        return out;
-    };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tf"))
-        .collect();
-    names.sort();
-    for name in names {
-        let rel = if root == "." {
-            name.clone()
-        } else {
-            format!("{root}/{name}")
-        };
-        let Ok(text) = crate::sources::read_text(&dir.join(&rel), &rel) else {
-            continue;
-        };
+    for text in root_texts(dir, root) {
         if !text.contains("terraform.workspace") {
             continue;
         }

@@ -8,6 +8,7 @@
 pub mod capacity;
 pub mod compliance;
 pub mod cost;
+pub mod custom;
 pub mod env;
 pub mod ha;
 pub mod monitoring;

@@ -875,3 +875,104 @@ fn misplaced_filters_connections_under_not_and_taggable_are_errors() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn every_cut_of_every_documented_policy_loads_or_fails_with_a_position() {
+    let (_dir, model) = deployment(&[(
+        "main.tf",
+        "resource \"aws_lb\" \"a\" {\n  load_balancer_type = \"application\"\n  security_groups = [aws_security_group.b.id]\n}\nresource \"aws_security_group\" \"b\" {\n  ingress {\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n",
+    )]);
+    let params = Params::default();
+    let cx = Context {
+        model: &model,
+        params: &params,
+        today: today(),
+        offline: true,
+        prior: &[],
+    };
+    let mut loaded = 0;
+    let mut refused = 0;
+    for entry in std::fs::read_dir(fixtures()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cuts = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .step_by(7);
+        for cut in cuts {
+            // A cut text, and the same with one line's indentation broken.
+            let cut_text = &text[..cut];
+            let shifted = cut_text.replacen("\n  ", "\n ", 1 + cut % 5);
+            for variant in [cut_text, shifted.as_str()] {
+                match checkov::try_policy("p.yaml", variant, &cx) {
+                    Ok(findings) => {
+                        assert!(
+                            !findings.is_empty(),
+                            "a loaded policy always says something"
+                        );
+                        loaded += 1;
+                    }
+                    Err(InputError::Invalid(problems)) => {
+                        assert!(!problems.is_empty());
+                        for p in problems {
+                            let at = p.location.clone().expect("every problem has a position");
+                            assert!(at.line >= 1 && at.column >= 1, "{p}");
+                        }
+                        refused += 1;
+                    }
+                    Err(other) => panic!("{other}"),
+                }
+            }
+        }
+    }
+    assert!(
+        loaded > 10 && refused > 100,
+        "loaded {loaded}, refused {refused}"
+    );
+}
+
+#[test]
+fn all_under_a_provider_scope_means_that_providers_types() {
+    let rule = policy(
+        "metadata:\n  id: CKV2_T_SCOPE\n  name: AWS resources carry an owner tag\n  category: CONVENTION\nscope:\n  provider: aws\ndefinition:\n  cond_type: attribute\n  resource_types: all\n  attribute: tags.owner\n  operator: exists\n",
+    );
+    let (_dir, model) = deployment(&[(
+        "main.tf",
+        "resource \"aws_s3_bucket\" \"a\" {\n  tags = { owner = \"data\" }\n}\nresource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\nresource \"google_storage_bucket\" \"g\" {\n  name = \"g\"\n}\n",
+    )]);
+    let findings = judge(rule, &model);
+    assert_eq!(
+        targets(&findings),
+        [
+            ("aws_s3_bucket.a", Status::Pass),
+            ("aws_sqs_queue.q", Status::Fail)
+        ]
+    );
+}
+
+#[test]
+fn oversized_paths_and_values_of_the_wrong_shape_are_refused() {
+    let head = "metadata:\n  id: CKV2_T_1\n  name: n\n  category: IAM\ndefinition:\n  cond_type: attribute\n  resource_types: [aws_instance]\n";
+    let long = vec!["a"; 40].join(".");
+    let errors = load_errors(&format!("{head}  attribute: {long}\n  operator: exists\n"));
+    assert!(
+        errors[0]
+            .starts_with("policies/p.yaml:8:14: the attribute path has 79 characters in 40 parts"),
+        "{errors:?}"
+    );
+    let errors = load_errors(&format!(
+        "{head}  attribute: a\n  operator: length_equals\n  value: two\n"
+    ));
+    assert!(errors[0].contains("expected a whole number"), "{errors:?}");
+    let errors = load_errors(&format!(
+        "{head}  attribute: a\n  operator: subset\n  value: x\n"
+    ));
+    assert!(
+        errors[0].contains("expected a list of values"),
+        "{errors:?}"
+    );
+    let errors = load_errors(&format!("{head}  attribute: a\n  operator: equals\n"));
+    assert!(errors[0].contains("needs a `value`"), "{errors:?}");
+}

@@ -149,6 +149,18 @@ fn describe(cond: &Cond) -> String {
     shorten(&text, 600)
 }
 
+/// Every resource type a definition names, anywhere.
+fn all_types(cond: &Cond) -> Vec<parse::TypeMatch> {
+    match cond {
+        Cond::Attribute(a) => a.types.0.clone(),
+        Cond::Connection(c) => c.types.0.iter().chain(&c.connected.0).cloned().collect(),
+        Cond::And(children) | Cond::Or(children) => children.iter().flat_map(all_types).collect(),
+        Cond::Not(child) => all_types(child),
+        Cond::Filter(types) => types.iter().cloned().map(parse::TypeMatch::Exact).collect(),
+        Cond::Resource { types, .. } => types.0.clone(),
+    }
+}
+
 /// Cuts long text for a message.
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -180,19 +192,32 @@ impl Rule for CheckovPolicy {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        let m = &self.policy.meta;
+        Ok(judge(&self.policy, &self.file, cx))
+    }
+}
+
+/// Reads a policy and judges `cx`'s deployment with it, without making it a rule (nothing is
+/// kept for the rest of the process): for tools that try many policy texts, such as fuzzing.
+pub fn try_policy(shown: &str, text: &str, cx: &Context<'_>) -> Result<Vec<Finding>, InputError> {
+    let parsed = parse::parse(shown, text).map_err(InputError::Invalid)?;
+    Ok(judge(&parsed, shown, cx))
+}
+
+fn judge(policy: &Parsed, file: &str, cx: &Context<'_>) -> Vec<Finding> {
+    {
+        let m = &policy.meta;
         if let Some(frameworks) = &m.frameworks {
             let terraform = frameworks
                 .iter()
                 .any(|f| f.eq_ignore_ascii_case("terraform") || f.eq_ignore_ascii_case("all"));
             if !terraform {
-                return Ok(vec![Finding::not_applicable(
+                return vec![Finding::not_applicable(
                     DEPLOYMENT,
                     format!(
                         "the policy is for {} only; liftoff judges Terraform",
                         frameworks.join(", ")
                     ),
-                )]);
+                )];
             }
         }
         // Resources of one environment, in the model's order (environments in first-seen order).
@@ -206,62 +231,60 @@ impl Rule for CheckovPolicy {
         }
         let mut findings = Vec::new();
         for (env, resources) in groups {
-            let graph = Graph::new(resources);
-            for (i, tri, whys) in solve::judge(&self.policy.definition, &graph) {
-                findings.push(self.finding(graph.vs[i], env, tri, &whys));
+            let graph = Graph::new(resources, solve::has_connection(&policy.definition));
+            for (i, tri, whys) in solve::judge(&policy.definition, &graph) {
+                findings.push(finding(policy, file, graph.vs[i], env, tri, &whys));
             }
         }
         if findings.is_empty() {
-            return Ok(vec![Finding::not_applicable(
+            return vec![Finding::not_applicable(
                 DEPLOYMENT,
                 format!(
-                    "no Terraform resource the policy judges was evaluated ({})",
-                    describe(&self.policy.definition)
+                    "no Terraform resource the policy judges was evaluated ({}){}",
+                    describe(&policy.definition),
+                    solve::limits_note(&parse::Types(all_types(&policy.definition)))
                 ),
-            )]);
+            )];
         }
-        Ok(findings)
+        findings
     }
 }
 
-impl CheckovPolicy {
-    fn finding(
-        &self,
-        r: &crate::model::Resource,
-        env: Option<&str>,
-        tri: Tri,
-        whys: &[Why],
-    ) -> Finding {
-        let why = reasons(whys);
-        let mut f = match tri {
-            Tri::True => Finding::pass(&r.address, format!("meets the policy: {why}")),
-            Tri::False => Finding::fail(&r.address, format!("does not meet the policy: {why}")),
-            Tri::Unknown => Finding::fail(
-                &r.address,
-                format!(
-                    "unknown until apply: {why}; a plan (`terraform show -json`) shows the value"
-                ),
-            )
-            .with("evidenced", false),
-        };
-        if let Some(env) = env {
-            f = f.in_env(env);
-        }
-        let deciding = whys.iter().find(|w| w.at.is_some());
-        f = match deciding.and_then(|w| w.at.clone()) {
-            Some(at) => f.at(&Origin::Artefact(at)),
-            None => f.at(&r.origin),
-        };
-        if let Some(w) = whys.iter().find(|w| w.attribute.is_some()) {
-            f = f.with("attribute", w.attribute.as_deref().unwrap_or_default());
-            if let Some(v) = &w.value {
-                f = f.with("value", v);
-            }
-        }
-        f = f.with("policy", &self.file);
-        if let Some(g) = &self.policy.meta.guideline {
-            f = f.fix(g.as_str());
-        }
-        f
+fn finding(
+    policy: &Parsed,
+    file: &str,
+    r: &crate::model::Resource,
+    env: Option<&str>,
+    tri: Tri,
+    whys: &[Why],
+) -> Finding {
+    let why = reasons(whys);
+    let mut f = match tri {
+        Tri::True => Finding::pass(&r.address, format!("meets the policy: {why}")),
+        Tri::False => Finding::fail(&r.address, format!("does not meet the policy: {why}")),
+        Tri::Unknown => Finding::fail(
+            &r.address,
+            format!("unknown until apply: {why}; a plan (`terraform show -json`) shows the value"),
+        )
+        .with("evidenced", false),
+    };
+    if let Some(env) = env {
+        f = f.in_env(env);
     }
+    let deciding = whys.iter().find(|w| w.at.is_some());
+    f = match deciding.and_then(|w| w.at.clone()) {
+        Some(at) => f.at(&Origin::Artefact(at)),
+        None => f.at(&r.origin),
+    };
+    if let Some(w) = whys.iter().find(|w| w.attribute.is_some()) {
+        f = f.with("attribute", w.attribute.as_deref().unwrap_or_default());
+        if let Some(v) = &w.value {
+            f = f.with("value", v);
+        }
+    }
+    f = f.with("policy", file);
+    if let Some(g) = &policy.meta.guideline {
+        f = f.fix(g.as_str());
+    }
+    f
 }

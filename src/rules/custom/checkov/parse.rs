@@ -12,6 +12,11 @@ use serde_json::Value as Json;
 /// page of text, and the `regex` crate matches in linear time within this bound.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// The longest attribute path read: Terraform nests a few levels, and a lookup's cost grows
+/// with the square of the path's parts.
+const MAX_PATH_SEGMENTS: usize = 32;
+const MAX_PATH_BYTES: usize = 512;
+
 /// checkov's policy categories and the pillar each is reported under.
 pub const CATEGORIES: &[(&str, Pillar)] = &[
     ("GENERAL_SECURITY", Pillar::Security),
@@ -605,6 +610,17 @@ impl Reader<'_> {
                 None
             }
         };
+        if let (Some(path), Some(n)) = (&attribute, get("attribute")) {
+            let segments = path.split('.').count();
+            if path.is_empty() || path.len() > MAX_PATH_BYTES || segments > MAX_PATH_SEGMENTS {
+                self.problem(
+                    n,
+                    format!("the attribute path has {} characters in {segments} parts", path.len()),
+                    format!("a dotted path of 1 to {MAX_PATH_BYTES} characters and at most {MAX_PATH_SEGMENTS} parts"),
+                );
+                return None;
+            }
+        }
         let Some(op_node) = get("operator") else {
             self.problem(
                 node,

@@ -289,8 +289,15 @@ fn base_address(address: &str) -> &str {
 }
 
 impl<'a> Graph<'a> {
-    /// Edges from each resource to every resource of the same environment it refers to.
-    pub fn new(vs: Vec<&'a Resource>) -> Graph<'a> {
+    /// Edges from each resource to every resource of the same environment it refers to, when
+    /// `edges` (only connections need them).
+    pub fn new(vs: Vec<&'a Resource>, edges: bool) -> Graph<'a> {
+        if !edges {
+            return Graph {
+                vs,
+                edges: Vec::new(),
+            };
+        }
         let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, r) in vs.iter().enumerate() {
             by_address.entry(r.address.as_str()).or_default().push(i);
@@ -379,7 +386,8 @@ fn run_attributes(cond: &Cond, g: &Graph<'_>) -> Sets {
     out
 }
 
-fn limits_note(types: &Types) -> &'static str {
+/// A note for types liftoff's model does not hold.
+pub fn limits_note(types: &Types) -> &'static str {
     let outside = types
         .exact()
         .any(|t| t.starts_with("data.") || t == "module" || t.starts_with("provider"));
@@ -621,7 +629,7 @@ pub fn judge(definition: &Cond, g: &Graph<'_>) -> Vec<(usize, Tri, Vec<Why>)> {
                 back = (0..g.vs.len())
                     .filter(|&i| targeted.matches(&g.vs[i].resource_type))
                     .collect();
-                reduced = Graph::new(back.iter().map(|&i| g.vs[i]).collect());
+                reduced = Graph::new(back.iter().map(|&i| g.vs[i]).collect(), true);
                 graph = &reduced;
             }
             let sets = connected(cond, graph, &BTreeSet::new(), &BTreeSet::new());

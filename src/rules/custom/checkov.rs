@@ -192,7 +192,7 @@ impl Rule for CheckovPolicy {
     }
 
     fn check(&self, cx: &Context<'_>) -> Judged {
-        Ok(judge(&self.policy, &self.file, cx))
+        Ok(judge(&self.policy, cx))
     }
 }
 
@@ -200,10 +200,10 @@ impl Rule for CheckovPolicy {
 /// kept for the rest of the process): for tools that try many policy texts, such as fuzzing.
 pub fn try_policy(shown: &str, text: &str, cx: &Context<'_>) -> Result<Vec<Finding>, InputError> {
     let parsed = parse::parse(shown, text).map_err(InputError::Invalid)?;
-    Ok(judge(&parsed, shown, cx))
+    Ok(judge(&parsed, cx))
 }
 
-fn judge(policy: &Parsed, file: &str, cx: &Context<'_>) -> Vec<Finding> {
+fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
     {
         let m = &policy.meta;
         if let Some(frameworks) = &m.frameworks {
@@ -231,9 +231,9 @@ fn judge(policy: &Parsed, file: &str, cx: &Context<'_>) -> Vec<Finding> {
         }
         let mut findings = Vec::new();
         for (env, resources) in groups {
-            let graph = Graph::new(resources, solve::has_connection(&policy.definition));
+            let graph = Graph::new(resources, false);
             for (i, tri, whys) in solve::judge(&policy.definition, &graph) {
-                findings.push(finding(policy, file, graph.vs[i], env, tri, &whys));
+                findings.push(finding(policy, graph.vs[i], env, tri, &whys));
             }
         }
         if findings.is_empty() {
@@ -252,7 +252,6 @@ fn judge(policy: &Parsed, file: &str, cx: &Context<'_>) -> Vec<Finding> {
 
 fn finding(
     policy: &Parsed,
-    file: &str,
     r: &crate::model::Resource,
     env: Option<&str>,
     tri: Tri,
@@ -282,7 +281,6 @@ fn finding(
             f = f.with("value", v);
         }
     }
-    f = f.with("policy", file);
     if let Some(g) = &policy.meta.guideline {
         f = f.fix(g.as_str());
     }

@@ -407,6 +407,16 @@ fn connection(
 ) -> Sets {
     let a = g.matching(&c.types);
     let b = g.matching(&c.connected);
+    // Membership by position: the edge loop asks for every reference.
+    let flags = |set: &BTreeSet<usize>| {
+        let mut v = vec![false; g.vs.len()];
+        for &i in set {
+            v[i] = true;
+        }
+        v
+    };
+    let (in_a, in_b) = (flags(&a), flags(&b));
+    let (excluded, unknown) = (flags(excluded), flags(unknown));
     let mut out = Sets::default();
     let lacks = |v: usize| {
         let other = if a.contains(&v) {
@@ -426,14 +436,14 @@ fn connection(
         }
     } else {
         for &(u, v) in &g.edges {
-            let opposite = if a.contains(&u) {
-                &b
-            } else if b.contains(&u) {
-                &a
+            let opposite = if in_a[u] {
+                &in_b
+            } else if in_b[u] {
+                &in_a
             } else {
                 continue;
             };
-            if !opposite.contains(&v) {
+            if !opposite[v] {
                 continue;
             }
             let link = |from: usize, to: usize, how: &str| {
@@ -441,7 +451,7 @@ fn connection(
                 why.at = g.vs[from].origin.location().cloned();
                 why
             };
-            if excluded.contains(&u) || excluded.contains(&v) {
+            if excluded[u] || excluded[v] {
                 add(
                     &mut out.failed,
                     u,
@@ -452,7 +462,7 @@ fn connection(
                     v,
                     vec![link(v, u, ", which fails the policy's other conditions")],
                 );
-            } else if unknown.contains(&u) || unknown.contains(&v) {
+            } else if unknown[u] || unknown[v] {
                 add(
                     &mut out.unknown,
                     u,
@@ -621,18 +631,14 @@ pub fn judge(definition: &Cond, g: &Graph<'_>) -> Vec<(usize, Tri, Vec<Why>)> {
                 .into_iter()
                 .chain(connected_of(cond))
                 .collect();
-            let reduced;
-            let mut graph = g;
             let mut back: Vec<usize> = (0..g.vs.len()).collect();
             if !g.matching(&Types(types_of(cond))).is_empty() && !targeted.is_empty() {
                 let targeted = Types(targeted);
-                back = (0..g.vs.len())
-                    .filter(|&i| targeted.matches(&g.vs[i].resource_type))
-                    .collect();
-                reduced = Graph::new(back.iter().map(|&i| g.vs[i]).collect(), true);
-                graph = &reduced;
+                back.retain(|&i| targeted.matches(&g.vs[i].resource_type));
             }
-            let sets = connected(cond, graph, &BTreeSet::new(), &BTreeSet::new());
+            // The references between what is left (`g` comes without them).
+            let graph = Graph::new(back.iter().map(|&i| g.vs[i]).collect(), true);
+            let sets = connected(cond, &graph, &BTreeSet::new(), &BTreeSet::new());
             let mut verdicts: BTreeMap<usize, (Tri, Vec<Why>)> = BTreeMap::new();
             for (v, w) in sets.passed {
                 verdicts.insert(back[v], (Tri::True, w));

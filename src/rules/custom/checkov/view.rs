@@ -78,8 +78,10 @@ fn lookup_segments<'a>(r: &'a Resource, segments: &[&str]) -> (Found<'a>, Option
     let Some(first) = segments.first() else {
         return (Found::Missing, None);
     };
-    // A value above the path (or the path itself) known only after apply.
-    for end in 1..=segments.len() {
+    // A value above the path (or the path itself) known only after apply. Most resources have
+    // none, and a check asks about every resource of its types.
+    let unknowns = !r.unknown.is_empty();
+    for end in (1..=segments.len()).filter(|_| unknowns) {
         if end > 1 && is_index(segments[end - 1]) {
             continue;
         }
@@ -98,12 +100,15 @@ fn lookup_segments<'a>(r: &'a Resource, segments: &[&str]) -> (Found<'a>, Option
     let origin = fact.origin.location();
     match walk(present(&fact.value), &segments[1..]) {
         Ok(value) => {
-            let prefix = format!("{}.", logical(segments));
-            let partly = r
-                .unknown
-                .iter()
-                .find(|(k, _)| k.starts_with(&prefix))
-                .map(|(_, at)| at.clone());
+            let partly = if unknowns {
+                let prefix = format!("{}.", logical(segments));
+                r.unknown
+                    .iter()
+                    .find(|(k, _)| k.starts_with(&prefix))
+                    .map(|(_, at)| at.clone())
+            } else {
+                None
+            };
             match partly {
                 Some(at) => (Found::Partly(value, at), origin),
                 None => (Found::Known(value), origin),
@@ -111,7 +116,7 @@ fn lookup_segments<'a>(r: &'a Resource, segments: &[&str]) -> (Found<'a>, Option
         }
         Err(_) => {
             // A map whose keys are known only in part (`merge(var.tags, {...})`).
-            for end in (1..segments.len()).rev() {
+            for end in (1..segments.len()).rev().filter(|_| unknowns) {
                 let open = format!("{}.*", logical(&segments[..end]));
                 if let Some(at) = r.unknown.get(&open) {
                     return (

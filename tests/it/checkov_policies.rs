@@ -976,3 +976,78 @@ fn oversized_paths_and_values_of_the_wrong_shape_are_refused() {
     let errors = load_errors(&format!("{head}  attribute: a\n  operator: equals\n"));
     assert!(errors[0].contains("needs a `value`"), "{errors:?}");
 }
+
+#[test]
+fn a_policy_loaded_from_a_folder_is_assessed_like_a_built_in_rule() {
+    use liftoff::model::Stage;
+    use liftoff::policy::{self, Options, ResolvedRule};
+    use liftoff::rules::{Requirement, custom};
+    let (dir, model) = deployment(&[
+        (
+            "infra/main.tf",
+            "variable \"retention\" {\n  type = number\n}\nresource \"aws_db_instance\" \"main\" {\n  engine = \"postgres\"\n  backup_retention_period = var.retention\n}\n",
+        ),
+        ("infra/staging.tfvars", "retention = 0\n"),
+        ("infra/production.tfvars", "retention = 0\n"),
+        (
+            "policies/backups.yaml",
+            "metadata:\n  id: CKV2_ORG_BACKUPS\n  name: Databases keep backups\n  category: BACKUP_AND_RECOVERY\n  guideline: Set backup_retention_period to 7 or more\ndefinition:\n  cond_type: attribute\n  resource_types: [aws_db_instance]\n  attribute: backup_retention_period\n  operator: not_equals\n  value: 0\n",
+        ),
+    ]);
+    let loaded = custom::load(&[dir.path().join("policies")], dir.path()).unwrap();
+    assert_eq!(loaded.files, ["policies/backups.yaml"]);
+    let rule = loaded.rules[0];
+    let declarations = liftoff::model::PolicyDeclarations::default();
+    let mut profile = policy::load_profile("baseline", dir.path(), &declarations).unwrap();
+    profile.rules.push(ResolvedRule {
+        rule,
+        stages: rule.meta().stages,
+        params: Params::default(),
+        enforce_from: [None; 3],
+    });
+    let assessment = policy::assess(
+        &model,
+        &declarations,
+        &profile,
+        Options {
+            stage: Stage::Production,
+            offline: true,
+            today: today(),
+        },
+    )
+    .unwrap();
+    let ours: Vec<_> = assessment
+        .results
+        .iter()
+        .filter(|r| r.rule == "CKV2_ORG_BACKUPS")
+        .collect();
+    assert_eq!(ours.len(), 2, "one per environment: {ours:#?}");
+    let production = ours
+        .iter()
+        .find(|r| r.environment.as_deref() == Some("production"))
+        .unwrap();
+    assert_eq!(production.status, Status::Fail);
+    assert_eq!(production.requirement, Requirement::Required);
+    assert_eq!(production.target, "aws_db_instance.main");
+    assert_eq!(
+        production.remediation,
+        "Set backup_retention_period to 7 or more"
+    );
+    let at = production.location.as_ref().unwrap();
+    assert_eq!(
+        (&*at.path, at.line),
+        ("infra/main.tf", 6),
+        "the attribute: {at:?}"
+    );
+    let staging = ours
+        .iter()
+        .find(|r| r.environment.as_deref() == Some("staging"))
+        .unwrap();
+    assert_eq!(
+        staging.requirement,
+        Requirement::Off,
+        "a staging resource is judged at the staging level"
+    );
+    assert_ne!(staging.fingerprint, production.fingerprint);
+    assert!(!assessment.ready);
+}

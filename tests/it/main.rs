@@ -19,6 +19,7 @@ mod layouts;
 mod live;
 mod malformed;
 mod manifest;
+mod pipeline;
 mod profiles;
 mod questions;
 mod readme;

@@ -22,6 +22,7 @@ mod manifest;
 mod profiles;
 mod questions;
 mod readme;
+mod rego_policies;
 mod reports;
 mod rules;
 mod semantics;

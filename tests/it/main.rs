@@ -7,6 +7,7 @@ mod architecture;
 mod architecture_aware;
 mod artefacts;
 mod baseline_profiles;
+mod checkov_policies;
 mod ci;
 mod cli;
 mod examples;

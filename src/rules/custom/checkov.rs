@@ -1,11 +1,267 @@
 //! checkov-format YAML custom policies (`metadata` + `definition`), judged over the Terraform
 //! resources liftoff evaluated, per environment.
+//!
+//! A policy judges every resource of its types once per environment: pass, fail, or — when the
+//! verdict hangs on a value Terraform knows only after apply — a fail that says so. checkov
+//! itself leaves such a resource out of its report (its solvers return "unknown" and the report
+//! drops it); liftoff never passes what it cannot see, so the resource is listed as not
+//! evidenced instead of vanishing. Everything else follows checkov's solvers: how dotted and
+//! `*` paths find values, Python's comparisons, and how connections combine with conditions.
 
+mod ops;
+mod parse;
+mod solve;
+mod view;
+
+pub use parse::{CATEGORIES, REGEX_SIZE_LIMIT};
+
+use super::{intern, intern_str};
 use crate::diagnostic::InputError;
-use crate::rules::Rule;
+use crate::model::Origin;
+use crate::rules::{Context, DEPLOYMENT, Evidence, Finding, Judged, Rule, RuleMeta};
+use parse::{Cond, Parsed};
+use solve::{Graph, Tri, Why};
+
+/// Every operator liftoff reads in an attribute condition, by name.
+pub fn operators() -> impl Iterator<Item = &'static str> {
+    ops::OPERATORS.iter().map(|(name, _)| *name)
+}
+
+/// One policy file, made a rule.
+pub struct CheckovPolicy {
+    meta: &'static RuleMeta,
+    policy: Parsed,
+    /// The policy file, as shown in messages.
+    file: String,
+}
+
+impl std::fmt::Debug for CheckovPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckovPolicy({} in {})", self.meta.id, self.file)
+    }
+}
 
 /// Reads one checkov YAML policy file into its rule.
 pub fn load(shown: &str, text: &str) -> Result<Vec<&'static dyn Rule>, InputError> {
-    let _ = (shown, text);
-    Ok(Vec::new())
+    Ok(vec![policy(shown, text)?])
+}
+
+/// The one rule of a policy file. A process reads the same policies again (tests, a watcher),
+/// so the rule is made `'static` once per distinct file name and text.
+fn policy(shown: &str, text: &str) -> Result<&'static CheckovPolicy, InputError> {
+    use std::sync::{Mutex, OnceLock};
+    type Seen = Vec<(String, String, &'static CheckovPolicy)>;
+    static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| Mutex::new(Vec::new()));
+    {
+        // A poisoned lock only means another thread panicked while pushing; the list is valid.
+        let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, _, p)) = seen.iter().find(|(s, t, _)| s == shown && t == text) {
+            return Ok(p);
+        }
+    }
+    let parsed = parse::parse(shown, text).map_err(InputError::Invalid)?;
+    let meta = intern(meta_of(&parsed, shown));
+    let leaked: &'static CheckovPolicy = Box::leak(Box::new(CheckovPolicy {
+        meta,
+        policy: parsed,
+        file: shown.to_string(),
+    }));
+    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+    seen.push((shown.to_string(), text.to_string(), leaked));
+    Ok(leaked)
+}
+
+fn meta_of(p: &Parsed, shown: &str) -> RuleMeta {
+    let m = &p.meta;
+    let definition = describe(&p.definition);
+    let severity = m
+        .severity
+        .as_deref()
+        .map(|s| format!(", severity {s}"))
+        .unwrap_or_default();
+    let remediation = match &m.guideline {
+        Some(g) => {
+            format!("Change the resources so that {definition}. The policy's guideline: {g}")
+        }
+        None => format!("Change the resources so that {definition}."),
+    };
+    RuleMeta {
+        id: intern_str(&m.id),
+        title: intern_str(&m.name),
+        pillar: m.pillar,
+        stages: m.levels,
+        applies_when: Some("Terraform resources of the policy's types are evaluated"),
+        evidence: &[Evidence::Terraform],
+        sources: &[],
+        checks: intern_str(&format!(
+            "Every Terraform resource the policy names, in each environment: {definition}."
+        )),
+        rationale: intern_str(&format!(
+            "A house rule in checkov's YAML policy format ({shown}; checkov category {}{severity}).",
+            m.category
+        )),
+        remediation: intern_str(&remediation),
+        params: &[],
+        pass_example: "",
+        fail_example: "",
+        examples_run: false,
+    }
+}
+
+/// The definition in words, for the rule's documentation.
+fn describe(cond: &Cond) -> String {
+    let text = match cond {
+        Cond::Attribute(a) => format!(
+            "{} has {} {}",
+            a.types.describe(),
+            a.attribute,
+            a.op.wants(&a.value)
+        ),
+        Cond::Connection(c) => {
+            let how = match c.op {
+                parse::ConnOp::Exists => "is connected to",
+                parse::ConnOp::OneExists => "is connected to at least one",
+                parse::ConnOp::NotExists => "is not connected to",
+            };
+            format!("{} {how} {}", c.types.describe(), c.connected.describe())
+        }
+        Cond::And(children) => format!(
+            "all of ({})",
+            children.iter().map(describe).collect::<Vec<_>>().join("; ")
+        ),
+        Cond::Or(children) => format!(
+            "any of ({})",
+            children.iter().map(describe).collect::<Vec<_>>().join("; ")
+        ),
+        Cond::Not(child) => format!("not ({})", describe(child)),
+        Cond::Filter(types) => format!("only {} judged", types.join(", ")),
+        Cond::Resource { types, allow: true } => {
+            format!("every resource is a {}", types.describe())
+        }
+        Cond::Resource {
+            types,
+            allow: false,
+        } => {
+            format!("no resource is a {}", types.describe())
+        }
+    };
+    shorten(&text, 600)
+}
+
+/// Cuts long text for a message.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+/// Up to three reasons, in one sentence.
+fn reasons(whys: &[Why]) -> String {
+    let mut texts: Vec<&str> = Vec::new();
+    for w in whys {
+        if !texts.contains(&w.text.as_str()) {
+            texts.push(&w.text);
+        }
+    }
+    let more = texts.len().saturating_sub(3);
+    let mut out = texts.into_iter().take(3).collect::<Vec<_>>().join("; ");
+    if more > 0 {
+        out.push_str(&format!("; and {more} more"));
+    }
+    out
+}
+
+impl Rule for CheckovPolicy {
+    fn meta(&self) -> &'static RuleMeta {
+        self.meta
+    }
+
+    fn check(&self, cx: &Context<'_>) -> Judged {
+        let m = &self.policy.meta;
+        if let Some(frameworks) = &m.frameworks {
+            let terraform = frameworks
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case("terraform") || f.eq_ignore_ascii_case("all"));
+            if !terraform {
+                return Ok(vec![Finding::not_applicable(
+                    DEPLOYMENT,
+                    format!(
+                        "the policy is for {} only; liftoff judges Terraform",
+                        frameworks.join(", ")
+                    ),
+                )]);
+            }
+        }
+        // Resources of one environment, in the model's order (environments in first-seen order).
+        let mut groups: Vec<(Option<&str>, Vec<&crate::model::Resource>)> = Vec::new();
+        for r in &cx.model.resources {
+            let env = r.environment.as_deref();
+            match groups.iter_mut().find(|(e, _)| *e == env) {
+                Some((_, list)) => list.push(r),
+                None => groups.push((env, vec![r])),
+            }
+        }
+        let mut findings = Vec::new();
+        for (env, resources) in groups {
+            let graph = Graph::new(resources);
+            for (i, tri, whys) in solve::judge(&self.policy.definition, &graph) {
+                findings.push(self.finding(graph.vs[i], env, tri, &whys));
+            }
+        }
+        if findings.is_empty() {
+            return Ok(vec![Finding::not_applicable(
+                DEPLOYMENT,
+                format!(
+                    "no Terraform resource the policy judges was evaluated ({})",
+                    describe(&self.policy.definition)
+                ),
+            )]);
+        }
+        Ok(findings)
+    }
+}
+
+impl CheckovPolicy {
+    fn finding(
+        &self,
+        r: &crate::model::Resource,
+        env: Option<&str>,
+        tri: Tri,
+        whys: &[Why],
+    ) -> Finding {
+        let why = reasons(whys);
+        let mut f = match tri {
+            Tri::True => Finding::pass(&r.address, format!("meets the policy: {why}")),
+            Tri::False => Finding::fail(&r.address, format!("does not meet the policy: {why}")),
+            Tri::Unknown => Finding::fail(
+                &r.address,
+                format!(
+                    "unknown until apply: {why}; a plan (`terraform show -json`) shows the value"
+                ),
+            )
+            .with("evidenced", false),
+        };
+        if let Some(env) = env {
+            f = f.in_env(env);
+        }
+        let deciding = whys.iter().find(|w| w.at.is_some());
+        f = match deciding.and_then(|w| w.at.clone()) {
+            Some(at) => f.at(&Origin::Artefact(at)),
+            None => f.at(&r.origin),
+        };
+        if let Some(w) = whys.iter().find(|w| w.attribute.is_some()) {
+            f = f.with("attribute", w.attribute.as_deref().unwrap_or_default());
+            if let Some(v) = &w.value {
+                f = f.with("value", v);
+            }
+        }
+        f = f.with("policy", &self.file);
+        if let Some(g) = &self.policy.meta.guideline {
+            f = f.fix(g.as_str());
+        }
+        f
+    }
 }

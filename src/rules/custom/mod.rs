@@ -12,6 +12,7 @@
 
 pub mod checkov;
 pub mod rego;
+pub mod testing;
 
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::rules::{Rule, RuleMeta};

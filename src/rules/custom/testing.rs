@@ -1,0 +1,342 @@
+//! Tests for house rules: each policy file's examples, kept beside it, judged by its rules.
+//!
+//! For `policies/tags.yaml` the examples are `policies/tags.tests/pass/` and `…/fail/`. Each
+//! entry there — a `.tf` file, or a folder — is one example, read as `liftoff check` reads a
+//! folder (a lone file is judged as that folder's only file). A pass example must give no
+//! `fail` or `error` result; a fail example at least one `fail`. The report says, per policy and
+//! per example, what was expected, what came out and the failing messages; a CLI prints it.
+//!
+//! Rego policies keep their tests as `test_` rules, which the Rego engine runs; this runner
+//! lists them as not run here rather than passing over them in silence.
+
+use super::MAX_POLICY_BYTES;
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::Date;
+use crate::rules::{Context, Params, Rule, Status};
+use std::path::{Path, PathBuf};
+
+/// What an example should give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// No `fail` or `error` result.
+    Pass,
+    /// At least one `fail` result.
+    Fail,
+}
+
+impl Expected {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expected::Pass => "pass",
+            Expected::Fail => "fail",
+        }
+    }
+}
+
+/// What an example gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Got {
+    /// No `fail` or `error` result (possibly nothing judged at all).
+    Pass,
+    /// At least one `fail` or `error` result.
+    Fail,
+    /// The example could not be read as a deployment.
+    Unreadable(String),
+}
+
+impl Got {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Got::Pass => "pass",
+            Got::Fail => "fail",
+            Got::Unreadable(_) => "unreadable",
+        }
+    }
+}
+
+/// One example's outcome.
+#[derive(Clone, Debug)]
+pub struct ExampleResult {
+    /// The example's path, shown relative to the base directory.
+    pub path: String,
+    pub expected: Expected,
+    pub got: Got,
+    /// Whether the outcome is the expected one.
+    pub ok: bool,
+    /// Every `fail` or `error` result, as `rule target: message` (sorted).
+    pub failing: Vec<String>,
+    /// How many results were judged, of every status.
+    pub judged: usize,
+}
+
+/// One policy file's examples.
+#[derive(Clone, Debug)]
+pub struct PolicyTests {
+    /// The policy file, shown relative to the base directory.
+    pub file: String,
+    /// The ids of the rules the file declares.
+    pub rules: Vec<&'static str>,
+    /// Why the file's examples were not run, when they were not (a Rego policy).
+    pub not_run: Option<String>,
+    /// The examples, pass examples first, each folder in name order.
+    pub examples: Vec<ExampleResult>,
+}
+
+/// Every policy's examples.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub policies: Vec<PolicyTests>,
+}
+
+impl Report {
+    /// Whether any example gave another verdict than expected (the CLI exits 1).
+    pub fn failed(&self) -> bool {
+        self.policies
+            .iter()
+            .any(|p| p.examples.iter().any(|e| !e.ok))
+    }
+
+    /// Examples run, and how many gave the expected verdict.
+    pub fn counts(&self) -> (usize, usize) {
+        let all = self.policies.iter().flat_map(|p| &p.examples);
+        let run = all.clone().count();
+        (run, all.filter(|e| e.ok).count())
+    }
+}
+
+/// Runs the examples of every policy under `paths` (files, or folders read recursively as
+/// `policies:` reads them). Paths are shown relative to `base`; dates are judged as of `today`.
+/// A policy that does not load is an error (exit 2), every problem listed.
+pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputError> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect(path, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    let mut report = Report::default();
+    let mut problems = Vec::new();
+    for file in files {
+        let shown = shown_path(&file, base);
+        if file.extension().and_then(|e| e.to_str()) == Some("rego") {
+            report.policies.push(PolicyTests {
+                file: shown,
+                rules: Vec::new(),
+                not_run: Some("a Rego policy: its `test_` rules are run by the Rego engine".into()),
+                examples: Vec::new(),
+            });
+            continue;
+        }
+        let text = read(&file, &shown)?;
+        let rules = match super::checkov::load(&shown, &text) {
+            Ok(rules) => rules,
+            Err(InputError::Invalid(mut found)) => {
+                problems.append(&mut found);
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        let examples = examples_of(&file, &rules, base, today)?;
+        report.policies.push(PolicyTests {
+            file: shown,
+            rules: rules.iter().map(|r| r.meta().id).collect(),
+            not_run: None,
+            examples,
+        });
+    }
+    if problems.is_empty() {
+        Ok(report)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
+/// The examples folder of a policy file: `<stem>.tests` beside it.
+pub fn examples_folder(policy: &Path) -> Option<PathBuf> {
+    let stem = policy.file_stem()?.to_str()?;
+    Some(policy.with_file_name(format!("{stem}.tests")))
+}
+
+fn examples_of(
+    policy: &Path,
+    rules: &[&'static dyn Rule],
+    base: &Path,
+    today: Date,
+) -> Result<Vec<ExampleResult>, InputError> {
+    let Some(folder) = examples_folder(policy) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (sub, expected) in [("pass", Expected::Pass), ("fail", Expected::Fail)] {
+        let dir = folder.join(sub);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                !name.starts_with('.')
+            })
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let path = shown_path(&entry, base);
+            if entry.is_file() && entry.extension().and_then(|e| e.to_str()) != Some("tf") {
+                return Err(InputError::one(
+                    Diagnostic::in_file(&path, "an example is neither a `.tf` file nor a folder")
+                        .expected("a `.tf` file, or a folder read as `liftoff check` reads one"),
+                ));
+            }
+            out.push(example(&entry, path, expected, rules, today)?);
+        }
+    }
+    Ok(out)
+}
+
+fn example(
+    entry: &Path,
+    path: String,
+    expected: Expected,
+    rules: &[&'static dyn Rule],
+    today: Date,
+) -> Result<ExampleResult, InputError> {
+    // A lone file is judged as a folder holding only it, under its own name.
+    let scratch;
+    let dir = if entry.is_dir() {
+        entry.to_path_buf()
+    } else {
+        scratch = tempfile::tempdir().map_err(|source| InputError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let name = entry.file_name().unwrap_or_default();
+        std::fs::copy(entry, scratch.path().join(name)).map_err(|source| InputError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        scratch.path().to_path_buf()
+    };
+    let loaded = match crate::sources::load(&dir) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let why = match &e {
+                InputError::Invalid(d) => d
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            return Ok(ExampleResult {
+                path,
+                expected,
+                got: Got::Unreadable(why),
+                ok: false,
+                failing: Vec::new(),
+                judged: 0,
+            });
+        }
+    };
+    let model = &loaded.deployment;
+    let params = Params::default();
+    let cx = Context {
+        model,
+        params: &params,
+        today,
+        offline: true,
+        prior: &[],
+    };
+    let mut failing = Vec::new();
+    let mut judged = 0;
+    let mut any_fail = false;
+    for rule in rules {
+        let findings = match rule.check(&cx) {
+            Ok(f) | Err(crate::rules::Stop::With(f)) => f,
+            Err(crate::rules::Stop::Unjudgeable(why)) => {
+                failing.push(format!("{} could not be judged: {why}", rule.meta().id));
+                continue;
+            }
+        };
+        judged += findings.len();
+        for f in findings {
+            if matches!(f.status, Status::Fail | Status::Error) {
+                any_fail |= f.status == Status::Fail;
+                failing.push(format!("{} {}: {}", rule.meta().id, f.target, f.message));
+            }
+        }
+    }
+    failing.sort();
+    let got = if failing.is_empty() {
+        Got::Pass
+    } else {
+        Got::Fail
+    };
+    let ok = match expected {
+        Expected::Pass => failing.is_empty(),
+        Expected::Fail => any_fail,
+    };
+    Ok(ExampleResult {
+        path,
+        expected,
+        got,
+        ok,
+        failing,
+        judged,
+    })
+}
+
+/// `path` when it is a policy file, every policy file under it when it is a folder (examples
+/// folders and hidden folders left out).
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let io = |source| InputError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if std::fs::metadata(path).map_err(io)?.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name.ends_with(".tests") {
+            continue;
+        }
+        if entry.is_dir() {
+            collect(&entry, out)?;
+        } else if matches!(
+            entry.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "rego")
+        ) {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn shown_path(file: &Path, base: &Path) -> String {
+    file.strip_prefix(base)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn read(file: &Path, shown: &str) -> Result<String, InputError> {
+    let io = |source| InputError::Io {
+        path: shown.to_string(),
+        source,
+    };
+    let size = std::fs::metadata(file).map_err(io)?.len();
+    if size > MAX_POLICY_BYTES {
+        return Err(InputError::one(
+            Diagnostic::in_file(shown, format!("the policy file is {size} bytes"))
+                .expected(format!("at most {MAX_POLICY_BYTES} bytes")),
+        ));
+    }
+    std::fs::read_to_string(file).map_err(io)
+}

@@ -554,3 +554,34 @@ fn judging_twice_gives_the_same_findings() {
     // And a check at staging, soft launch and production reads the same levels every time.
     let _ = Stage::ALL;
 }
+
+/// The ```rego blocks of docs/model.md, in order.
+fn documented_policies() -> Vec<String> {
+    let doc = std::fs::read_to_string(root().join("docs/model.md")).unwrap();
+    doc.split("```rego\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_documented_policy_and_its_test_work_as_documented() {
+    let blocks = documented_policies();
+    assert_eq!(blocks.len(), 2);
+    let rules = load_text("docs/model.md", &blocks[0]);
+    let levels: Vec<(&str, [Requirement; 3])> = rules
+        .iter()
+        .map(|r| (r.meta().id, r.meta().stages))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("acme.cost-centre", [OFF, REC, REC]),
+            ("acme.deletion-protection", [OFF, REQ, REQ]),
+        ]
+    );
+    let with_test = format!("{}\n{}", blocks[0], blocks[1]);
+    let outcomes = rego::run_tests("docs/model.md", &with_test).unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].verdict, RegoTestVerdict::Passed, "{outcomes:?}");
+}

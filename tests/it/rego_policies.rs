@@ -585,3 +585,61 @@ fn the_documented_policy_and_its_test_work_as_documented() {
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0].verdict, RegoTestVerdict::Passed, "{outcomes:?}");
 }
+
+#[test]
+fn metadata_that_does_not_fit_is_an_input_error_at_its_line() {
+    for (metadata, expected) in [
+        (
+            r#"{"id": "acme.x", "levels": {"production": "mandatory"}}"#,
+            "`mandatory` is not a level",
+        ),
+        (
+            r#"{"id": "acme.x", "severity": "high"}"#,
+            "unknown field `severity`",
+        ),
+        (
+            r#"{"id": "acme.x", "pillar": "safety"}"#,
+            "`pillar` of `acme.x` is `safety`",
+        ),
+        (r#"{"id": "acme x"}"#, "must be letters, digits"),
+        (r#"{"id": input.service}"#, "must be a constant object"),
+        (r#"{"title": "no id"}"#, "either `id`"),
+    ] {
+        let text = format!(
+            "package acme.meta\n\n# The rule this file declares.\nmetadata := {metadata}\n\ndeny contains \"x\" if {{ false }}\n"
+        );
+        match rego::load("policies/meta.rego", &text) {
+            Err(InputError::Invalid(found)) => {
+                let at = found[0].location.as_ref().unwrap();
+                assert_eq!(
+                    (at.line, &*at.path),
+                    (4, "policies/meta.rego"),
+                    "{metadata}"
+                );
+                assert!(
+                    found[0].message.contains(expected),
+                    "{metadata}: {}",
+                    found[0].message
+                );
+            }
+            Err(other) => panic!("{metadata}: {other:?}"),
+            Ok(_) => panic!("{metadata} was accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_deny_that_is_not_a_set_is_an_error_result() {
+    let rules = load_text(
+        "policies/boolean.rego",
+        "package acme.boolean\n\ndeny := true\n",
+    );
+    let findings = judge(&rules, &deployment());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].1.status, Status::Error);
+    assert!(
+        findings[0].1.message.contains("`deny` must be a set"),
+        "{}",
+        findings[0].1.message
+    );
+}

@@ -698,6 +698,11 @@ fn parse_policy(shown: &str, text: &str) -> Result<Policy, InputError> {
             ))
         })?
     };
+    if metadata.is_none() && starts_a_line(text, "metadata").is_some() {
+        return Err(meta_problem(
+            "`metadata` is undefined without input: it must be a constant object".into(),
+        ));
+    }
     let has = |set: &str| starts_a_line(text, set).is_some();
     let set_default = if has("deny") || !has("warn") {
         "deny"

@@ -554,3 +554,92 @@ fn judging_twice_gives_the_same_findings() {
     // And a check at staging, soft launch and production reads the same levels every time.
     let _ = Stage::ALL;
 }
+
+/// The ```rego blocks of docs/model.md, in order.
+fn documented_policies() -> Vec<String> {
+    let doc = std::fs::read_to_string(root().join("docs/model.md")).unwrap();
+    doc.split("```rego\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_documented_policy_and_its_test_work_as_documented() {
+    let blocks = documented_policies();
+    assert_eq!(blocks.len(), 2);
+    let rules = load_text("docs/model.md", &blocks[0]);
+    let levels: Vec<(&str, [Requirement; 3])> = rules
+        .iter()
+        .map(|r| (r.meta().id, r.meta().stages))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("acme.cost-centre", [OFF, REC, REC]),
+            ("acme.deletion-protection", [OFF, REQ, REQ]),
+        ]
+    );
+    let with_test = format!("{}\n{}", blocks[0], blocks[1]);
+    let outcomes = rego::run_tests("docs/model.md", &with_test).unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].verdict, RegoTestVerdict::Passed, "{outcomes:?}");
+}
+
+#[test]
+fn metadata_that_does_not_fit_is_an_input_error_at_its_line() {
+    for (metadata, expected) in [
+        (
+            r#"{"id": "acme.x", "levels": {"production": "mandatory"}}"#,
+            "`mandatory` is not a level",
+        ),
+        (
+            r#"{"id": "acme.x", "severity": "high"}"#,
+            "unknown field `severity`",
+        ),
+        (
+            r#"{"id": "acme.x", "pillar": "safety"}"#,
+            "`pillar` of `acme.x` is `safety`",
+        ),
+        (r#"{"id": "acme x"}"#, "must be letters, digits"),
+        (r#"{"id": input.service}"#, "must be a constant object"),
+        (r#"{"title": "no id"}"#, "either `id`"),
+    ] {
+        let text = format!(
+            "package acme.meta\n\n# The rule this file declares.\nmetadata := {metadata}\n\ndeny contains \"x\" if {{ false }}\n"
+        );
+        match rego::load("policies/meta.rego", &text) {
+            Err(InputError::Invalid(found)) => {
+                let at = found[0].location.as_ref().unwrap();
+                assert_eq!(
+                    (at.line, &*at.path),
+                    (4, "policies/meta.rego"),
+                    "{metadata}"
+                );
+                assert!(
+                    found[0].message.contains(expected),
+                    "{metadata}: {}",
+                    found[0].message
+                );
+            }
+            Err(other) => panic!("{metadata}: {other:?}"),
+            Ok(_) => panic!("{metadata} was accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_deny_that_is_not_a_set_is_an_error_result() {
+    let rules = load_text(
+        "policies/boolean.rego",
+        "package acme.boolean\n\ndeny := true\n",
+    );
+    let findings = judge(&rules, &deployment());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].1.status, Status::Error);
+    assert!(
+        findings[0].1.message.contains("`deny` must be a set"),
+        "{}",
+        findings[0].1.message
+    );
+}

@@ -65,39 +65,30 @@ pub fn entry_matches(entry: &str, rule: &str) -> bool {
     }
 }
 
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `compliance.frameworks`.
+    pub struct Frameworks;
     id: "compliance.frameworks",
+    order: 10,
     title: "Declared compliance frameworks show which controls the rules evidence",
-    pillar: Pillar::Compliance,
+    pillar: Compliance,
     stages: [REC, REC, REC],
-    applies_when: Some("`compliance` lists frameworks"),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Roll],
+    applies_when: "`compliance` lists frameworks",
+    evidence: [Declared],
+    sources: [Roll],
     checks: "For each declared framework, every control is listed with the rules that evidence it and their \
 results, and the controls no rule evidences are named. A framework fails when a rule behind one of its \
 controls fails; frameworks liftoff has no map for are reported as unmapped, never as covered.",
     rationale: "Auditors ask for evidence per control. Seeing which controls the deployment already \
 evidences, which fail, and which need a person's attestation turns a compliance review into a checklist.",
     remediation: "Fix the failing rules behind the listed controls; collect manual evidence for controls no rule covers.",
-    params: &[],
-    pass_example: "compliance: [iso27001]\naccess: {vpn: true, firewall: true, admins: 2}\n",
-    fail_example: "compliance: [iso27001]\naccess: {vpn: false, admins: 9}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("frameworks"),
+    flags: [reads_other_results],
+}
 
-/// `compliance.frameworks`.
-pub struct Frameworks;
-
-impl Rule for Frameworks {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn reads_other_results(&self) -> bool {
-        true
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Frameworks {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if cx.model.compliance.is_empty() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

@@ -2,41 +2,33 @@
 
 use crate::rules::*;
 
-static PREFERRED: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `cost.preferred-datastore`.
+    pub struct PreferredDatastore;
     id: "cost.preferred-datastore",
+    order: 10,
     title: "Data stores use the preferred technologies",
-    pillar: Pillar::Cost,
+    pillar: Cost,
     // An organisation's own list: off in the baseline, on in the profiles that have one.
     stages: [OFF, OFF, OFF],
-    applies_when: Some("cloud data stores are read from Terraform"),
-    evidence: &[Evidence::Terraform],
-    sources: &[Guideline::Hkn],
+    applies_when: "cloud data stores are read from Terraform",
+    evidence: [Terraform],
+    sources: [Hkn],
     checks: "Every cloud data store is one of `preferred_datastores`, unless a waiver records why another was chosen. \
 Off in the baseline (which technologies to prefer is each organisation's choice); the `hackney` profile \
 turns it on with its list.",
     rationale: "Each extra database technology needs its own expertise, backups, monitoring and patching. \
 A short list keeps operations affordable; exceptions should be decided, not drifted into.",
     remediation: "Use a preferred store, or record the evaluation in a waiver.",
-    params: &[ParamSpec {
-        name: "preferred_datastores",
-        default: "[\"dynamodb\", \"rds-postgres\", \"aurora-postgres\", \"s3\"]",
-        doc: "technologies that need no justification",
-    }],
-    pass_example: "resource \"aws_db_instance\" \"main\" { engine = \"postgres\" }",
-    fail_example: "resource \"aws_docdb_cluster\" \"main\" { }",
-    examples_run: false,
-};
+    params: [
+        preferred_datastores: Vec<String> = "[\"dynamodb\", \"rds-postgres\", \"aurora-postgres\", \"s3\"]" => "technologies that need no justification",
+    ],
+    examples: shown("preferred_datastore"),
+}
 
-/// `cost.preferred-datastore`.
-pub struct PreferredDatastore;
-
-impl Rule for PreferredDatastore {
-    fn meta(&self) -> &'static RuleMeta {
-        &PREFERRED
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let preferred: Vec<String> = cx.param("preferred_datastores")?;
+impl PreferredDatastore {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let preferred = PreferredDatastore::preferred_datastores(cx)?;
         let out = cloud(cx.model, |t| t.technology.is_some())
             .filter_map(|(r, t)| {
                 if let Some(member) = member_of_primary(r, "not a data store of its own") {
@@ -67,41 +59,33 @@ impl Rule for PreferredDatastore {
     }
 }
 
-static GSI: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `cost.gsi-limit`.
+    pub struct GsiLimit;
     id: "cost.gsi-limit",
+    order: 20,
     title: "A DynamoDB table has at most `max_gsi` global secondary indexes",
-    pillar: Pillar::Cost,
+    pillar: Cost,
     // One organisation's design convention: off in the baseline, on in `hackney`.
     stages: [OFF, OFF, OFF],
-    applies_when: Some("DynamoDB tables are read from Terraform"),
-    evidence: &[Evidence::Terraform],
-    sources: &[Guideline::Hkn],
+    applies_when: "DynamoDB tables are read from Terraform",
+    evidence: [Terraform],
+    sources: [Hkn],
     checks: "Every `aws_dynamodb_table` has at most `max_gsi` `global_secondary_index` blocks. Off in the \
 baseline (how many indexes a table may have is a design convention, not a general truth); the `hackney` \
 profile turns it on.",
     rationale: "Each index duplicates writes and storage. Many indexes usually mean the table is being used \
 like a relational database, at a relational database's cost and without its queries.",
     remediation: "Redesign the access patterns, or move the data to a relational store.",
-    params: &[ParamSpec {
-        name: "max_gsi",
-        default: "2",
-        doc: "most global secondary indexes per table",
-    }],
-    pass_example: "resource \"aws_dynamodb_table\" \"t\" { global_secondary_index { name = \"by_date\" } }",
-    fail_example: "resource \"aws_dynamodb_table\" \"t\" { global_secondary_index {...} x 3 }",
-    examples_run: false,
-};
+    params: [
+        max_gsi: usize = "2" => "most global secondary indexes per table",
+    ],
+    examples: shown("gsi_limit"),
+}
 
-/// `cost.gsi-limit`.
-pub struct GsiLimit;
-
-impl Rule for GsiLimit {
-    fn meta(&self) -> &'static RuleMeta {
-        &GSI
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let max: usize = cx.param("max_gsi")?;
+impl GsiLimit {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let max = GsiLimit::max_gsi(cx)?;
         let out = cloud(cx.model, |t| t.indexes.is_some())
             .map(|(r, t)| {
                 let attribute = t.indexes.unwrap_or_default();

@@ -3,34 +3,27 @@
 use crate::model::{ComponentKind, EnvKind};
 use crate::rules::*;
 
-static COMPONENTS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.components`.
+    pub struct Components;
     id: "monitoring.components",
+    order: 110,
     title: "Monitoring covers the database, the core system and the backup system, and notifies people",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Roll],
+    evidence: [Declared, Terraform],
+    sources: [Roll],
     checks: "`monitoring.covers` includes `core` (the application itself), `database` when a database exists, and `backup` when \
 backups exist; and a notification channel is declared.",
     rationale: "Monitoring that watches the web tier but not the database or the backups reports green while \
 the data quietly stops being saved.",
     remediation: "Extend monitoring to the missing parts and route its alerts to people.",
-    params: &[],
-    pass_example: "monitoring: {covers: [core, database], channels: [{email: ops@example.org}]}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
-    fail_example: "monitoring: {covers: [core], channels: [{email: ops@example.org}]}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("components"),
+}
 
-/// `monitoring.components`.
-pub struct Components;
-
-impl Rule for Components {
-    fn meta(&self) -> &'static RuleMeta {
-        &COMPONENTS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Components {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         let Some(origin) = &m.origin else {
             return Ok(vec![Finding::not_evidenced(
@@ -89,33 +82,27 @@ impl Rule for Components {
     }
 }
 
-static SSH_AUDIT: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.ssh-audit`.
+    pub struct SshAudit;
     id: "monitoring.ssh-audit",
+    order: 120,
     title: "Every SSH login to a production server notifies the technical staff",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: Some("the team manages servers"),
-    evidence: &[Evidence::Declared, Evidence::Ansible],
-    sources: &[Guideline::Crvs],
+    applies_when: "the team manages servers",
+    evidence: [Declared, Ansible],
+    sources: [Crvs],
     checks: "`monitoring.ssh_audit` (or `access.ssh.login_alerts`) is true.",
     rationale: "Once provisioned, nobody should need to log in to a production server. A notification on \
 every login makes an intruder, or an unplanned change, visible to the whole team at once.",
     remediation: "Send a chat or email notification on every SSH login (PAM hook or auditd rule).",
-    params: &[],
-    pass_example: "monitoring: {ssh_audit: true}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
-    fail_example: "monitoring: {ssh_audit: false}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("ssh_audit"),
+}
 
-/// `monitoring.ssh-audit`.
-pub struct SshAudit;
-
-impl Rule for SshAudit {
-    fn meta(&self) -> &'static RuleMeta {
-        &SSH_AUDIT
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl SshAudit {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
         if !cx.model.has_managed_servers() {
             return Ok(vec![Finding::not_applicable(
@@ -146,33 +133,26 @@ impl Rule for SshAudit {
     }
 }
 
-static CHANNEL: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.notification-channel`.
+    pub struct NotificationChannel;
     id: "monitoring.notification-channel",
+    order: 130,
     title: "A working notification channel exists",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "`monitoring.channels` names at least one chat webhook (by environment variable) or email address.",
     rationale: "Alerts that go nowhere are not alerts. The channel is also where backups, logins and \
 certificate expiry are reported.",
     remediation: "Add a Slack-compatible webhook (`{slack: SLACK_WEBHOOK_URL}`) or an email address.",
-    params: &[],
-    pass_example: "monitoring: {channels: [{slack: SLACK_WEBHOOK_URL}]}\n",
-    fail_example: "monitoring: {channels: []}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("notification_channel"),
+}
 
-/// `monitoring.notification-channel`.
-pub struct NotificationChannel;
-
-impl Rule for NotificationChannel {
-    fn meta(&self) -> &'static RuleMeta {
-        &CHANNEL
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl NotificationChannel {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         Ok(vec![match (m.channels.first(), &m.origin) {
             (Some(c), _) => Finding::pass(

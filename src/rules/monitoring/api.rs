@@ -3,32 +3,28 @@
 use crate::model::EndpointKind;
 use crate::rules::*;
 
-static CANARY: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.canary`.
+    pub struct Canary;
     id: "monitoring.canary",
+    order: 20,
     title: "An availability canary probes each API at least every `canary_interval`",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: Some("api endpoints are declared"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn, Guideline::Roll],
+    applies_when: "api endpoints are declared",
+    evidence: [Terraform, Declared],
+    sources: [Hkn, Roll],
     checks: "For every API endpoint, a canary in `monitoring.canaries` targets its URL with an `interval` of \
 at most `canary_interval` (a Synthetics canary or a liftoff watch entry count too). The baseline's \
 15 minutes keeps an outage's detection within a quarter of an hour; `hackney` asks for 5 minutes.",
     rationale: "Users should not be the monitoring. A canary that calls the API like a client notices an \
 outage within minutes, at night and on holidays.",
     remediation: "Add a canary for the API (`monitoring.canaries: [{target: https://api.example.org/ping, interval: 5m}]`).",
-    params: &[ParamSpec {
-        name: "canary_interval",
-        default: "\"15m\"",
-        doc: "longest interval between canary runs",
-    }],
-    pass_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 5m}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    fail_example: "monitoring: {canaries: [{target: \"https://api.example.org/ping\", interval: 1h}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    examples_run: true,
-};
-
-/// `monitoring.canary`.
-pub struct Canary;
+    params: [
+        canary_interval: String = "\"15m\"" => "longest interval between canary runs",
+    ],
+    examples: run("canary"),
+}
 
 /// Judges the most frequent of the canaries that probe `target`.
 fn judge_canaries(
@@ -60,13 +56,9 @@ fn judge_canaries(
     }
 }
 
-impl Rule for Canary {
-    fn meta(&self) -> &'static RuleMeta {
-        &CANARY
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let text: String = cx.param("canary_interval")?;
+impl Canary {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let text = Canary::canary_interval(cx)?;
         let max: crate::model::Duration =
             text.parse().map_err(|e| format!("canary_interval: {e}"))?;
         let all = &cx.model.monitoring.canaries;
@@ -112,33 +104,27 @@ fn is_tf_api(r: &crate::model::Resource) -> bool {
         .is_some_and(|t| t.role == crate::model::cloud::Role::Api)
 }
 
-static API_ALARMS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.api-alarms`.
+    pub struct ApiAlarms;
     id: "monitoring.api-alarms",
+    order: 30,
     title: "Alarms fire on canary failure and on any 5xx from an API",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: Some("api endpoints are declared"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn],
+    applies_when: "api endpoints are declared",
+    evidence: [Terraform, Declared],
+    sources: [Hkn],
     checks: "`monitoring.alarms` includes `on: canary` and `on: 5xx`.",
     rationale: "A canary that fails silently is no canary; server errors are the first sign of a broken \
 release or an exhausted dependency.",
     remediation: "Add alarms on canary failures and on 5xx responses, routed to the on-call channel.",
-    params: &[],
-    pass_example: "monitoring: {alarms: [{on: canary}, {on: 5xx}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    fail_example: "monitoring: {alarms: [{on: canary}]}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("api_alarms"),
+}
 
-/// `monitoring.api-alarms`.
-pub struct ApiAlarms;
-
-impl Rule for ApiAlarms {
-    fn meta(&self) -> &'static RuleMeta {
-        &API_ALARMS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ApiAlarms {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if !has_api(cx) {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
@@ -169,37 +155,31 @@ impl Rule for ApiAlarms {
     }
 }
 
-static TRACING: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.tracing`.
+    pub struct Tracing;
     id: "monitoring.tracing",
+    order: 60,
     title: "Request tracing is on for APIs",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REC],
-    applies_when: Some("api endpoints are declared"),
-    evidence: &[
-        Evidence::Terraform,
-        Evidence::Serverless,
-        Evidence::Declared,
+    applies_when: "api endpoints are declared",
+    evidence: [
+        Terraform,
+        Serverless,
+        Declared,
     ],
-    sources: &[Guideline::Hkn],
+    sources: [Hkn],
     checks: "`monitoring.tracing` names a tracing system (X-Ray active tracing, OpenTelemetry, ...).",
     rationale: "When a request is slow, tracing shows which of the many calls behind it is to blame instead \
 of leaving the team to guess.",
     remediation: "Enable tracing (API Gateway / Lambda `tracing_config` Active, or an OpenTelemetry exporter).",
-    params: &[],
-    pass_example: "monitoring: {tracing: opentelemetry}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    fail_example: "monitoring: {tracing: none}\nenvironments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://api.example.org\", kind: api}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("tracing"),
+}
 
-/// `monitoring.tracing`.
-pub struct Tracing;
-
-impl Rule for Tracing {
-    fn meta(&self) -> &'static RuleMeta {
-        &TRACING
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Tracing {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if !has_api(cx) {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

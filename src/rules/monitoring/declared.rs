@@ -4,14 +4,16 @@ use super::api::declared_tool;
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-static LOG_RETENTION: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.log-retention`.
+    pub struct LogRetention;
     id: "monitoring.log-retention",
+    order: 40,
     title: "Log retention is set, and at least a floor",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn],
+    evidence: [Terraform, Declared],
+    sources: [Hkn],
     checks: "`monitoring.log_retention_days` (or every log group's retention) is set and at least \
 `log_retention_min_days`, and at most `log_retention_max_days` when that is above 0. A log group with no \
 retention keeps its logs forever and fails. The baseline's floor is 30 days: a month lets a team \
@@ -23,34 +25,17 @@ sets it in its profile (`hackney` keeps 180 to 240 days, `pci-dss` at least 365)
 logs kept forever cost money every month and keep personal data with no end date.",
     remediation: "Set a retention of at least `log_retention_min_days` on every log group (and within your \
 organisation's ceiling, if it has one).",
-    params: &[
-        ParamSpec {
-            name: "log_retention_min_days",
-            default: "30",
-            doc: "shortest retention in days",
-        },
-        ParamSpec {
-            name: "log_retention_max_days",
-            default: "0",
-            doc: "longest retention in days (0: no ceiling)",
-        },
+    params: [
+        log_retention_min_days: u32 = "30" => "shortest retention in days",
+        log_retention_max_days: u32 = "0" => "longest retention in days (0: no ceiling)",
     ],
-    pass_example: "monitoring: {log_retention_days: 400}\n",
-    fail_example: "monitoring: {log_retention_days: 14}\n",
-    examples_run: true,
-};
+    examples: run("log_retention"),
+}
 
-/// `monitoring.log-retention`.
-pub struct LogRetention;
-
-impl Rule for LogRetention {
-    fn meta(&self) -> &'static RuleMeta {
-        &LOG_RETENTION
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let min: u32 = cx.param("log_retention_min_days")?;
-        let max: u32 = cx.param("log_retention_max_days")?;
+impl LogRetention {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let min = LogRetention::log_retention_min_days(cx)?;
+        let max = LogRetention::log_retention_max_days(cx)?;
         let judge = |days: u64, target: String| {
             let (min, max) = (u64::from(min), u64::from(max));
             if days < min {
@@ -140,33 +125,26 @@ impl Rule for LogRetention {
     }
 }
 
-static DASHBOARD: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.dashboard`.
+    pub struct Dashboard;
     id: "monitoring.dashboard",
+    order: 50,
     title: "Each production service has a monitoring dashboard",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REC],
-    applies_when: None,
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn],
+    evidence: [Terraform, Declared],
+    sources: [Hkn],
     checks: "`monitoring.dashboards` lists at least one dashboard.",
     rationale: "During an incident the first question is what changed and when; a dashboard answers it in \
 seconds instead of queries.",
     remediation: "Create a dashboard with traffic, errors, latency and saturation, and list its URL.",
-    params: &[],
-    pass_example: "monitoring: {dashboards: [\"https://grafana.example.org/d/registry\"]}\n",
-    fail_example: "monitoring: {dashboards: []}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("dashboard"),
+}
 
-/// `monitoring.dashboard`.
-pub struct Dashboard;
-
-impl Rule for Dashboard {
-    fn meta(&self) -> &'static RuleMeta {
-        &DASHBOARD
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Dashboard {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         Ok(vec![match (m.dashboards.first(), &m.origin) {
             (Some(d), _) => {
@@ -183,26 +161,23 @@ impl Rule for Dashboard {
     }
 }
 
-static ERROR_REPORTING: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.error-reporting`.
+    pub struct ErrorReporting;
     id: "monitoring.error-reporting",
+    order: 70,
     title: "Errors are reported to an error tracker",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Dotenv, Evidence::Compose, Evidence::Declared],
-    sources: &[Guideline::Bib, Guideline::Crvs],
+    evidence: [Dotenv, Compose, Declared],
+    sources: [Bib, Crvs],
     checks: "`monitoring.error_reporting` names an error tracker (with artefacts: a `SENTRY_DSN` or equivalent).",
     rationale: "Exceptions that only reach a log file are found by the users first. A tracker groups them, \
 counts them and tells the team.",
     remediation: "Configure an error tracker such as Sentry in production.",
-    params: &[],
-    pass_example: "monitoring: {error_reporting: sentry}\n",
-    fail_example: "monitoring: {error_reporting: none}\n",
-    examples_run: true,
-};
-
-/// `monitoring.error-reporting`.
-pub struct ErrorReporting;
+    params: [],
+    examples: run("error_reporting"),
+}
 
 /// Settings that configure an error tracker.
 const TRACKER_SETTINGS: [&str; 6] = [
@@ -214,12 +189,8 @@ const TRACKER_SETTINGS: [&str; 6] = [
     "RAYGUN_APIKEY",
 ];
 
-impl Rule for ErrorReporting {
-    fn meta(&self) -> &'static RuleMeta {
-        &ERROR_REPORTING
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ErrorReporting {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if cx.model.monitoring.error_reporting.is_none() {
             // Without a declaration, production's settings show whether a tracker is configured.
             let production = cx.model.environments_of(crate::model::EnvKind::Production);
@@ -252,32 +223,25 @@ impl Rule for ErrorReporting {
     }
 }
 
-static METRICS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.metrics`.
+    pub struct Metrics;
     id: "monitoring.metrics",
+    order: 80,
     title: "The service exports metrics that a monitoring system scrapes",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
-    sources: &[Guideline::Bib, Guideline::Roll],
+    evidence: [Compose, Kubernetes, Declared],
+    sources: [Bib, Roll],
     checks: "`monitoring.metrics.scraped_by` names the system that collects the service's metrics.",
     rationale: "Without metrics, capacity problems show up as outages; with them, as a rising line days before.",
     remediation: "Export metrics (e.g. Prometheus format) and configure scraping.",
-    params: &[],
-    pass_example: "monitoring: {metrics: {scraped_by: prometheus, targets: 2}}\n",
-    fail_example: "monitoring: {metrics: {scraped_by: none}}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("metrics"),
+}
 
-/// `monitoring.metrics`.
-pub struct Metrics;
-
-impl Rule for Metrics {
-    fn meta(&self) -> &'static RuleMeta {
-        &METRICS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Metrics {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         Ok(vec![declared_tool(
             &cx.model.monitoring.metrics_scraped_by,
             "`monitoring.metrics.scraped_by`",
@@ -287,18 +251,21 @@ impl Rule for Metrics {
     }
 }
 
-static MESSAGE_LOSS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.message-loss`.
+    pub struct MessageLoss;
     id: "monitoring.message-loss",
+    order: 90,
     title: "Event delivery is observable and loss-safe",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    applies_when: Some("queues or topics exist"),
-    evidence: &[
-        Evidence::Terraform,
-        Evidence::Serverless,
-        Evidence::Declared,
+    applies_when: "queues or topics exist",
+    evidence: [
+        Terraform,
+        Serverless,
+        Declared,
     ],
-    sources: &[Guideline::Hkn],
+    sources: [Hkn],
     checks: "With queues or topics, an alarm `on: dlq` is declared. With Terraform: every SQS queue has a \
 `redrive_policy` (or an `aws_sqs_queue_redrive_policy`), every dead-letter queue (named `*dlq*` / \
 `*dead-letter*`) has an alarm on its depth, and every SNS topic logs failed deliveries for \
@@ -307,21 +274,12 @@ e-mail subscriptions cannot log, so a topic with only those is not-applicable)."
     rationale: "A message that fails delivery disappears without a trace unless something catches it. A \
 dead-letter queue catches it; an alarm makes sure someone looks.",
     remediation: "Give every consumer a dead-letter queue and alarm on its depth.",
-    params: &[],
-    pass_example: "monitoring: {alarms: [{on: dlq}]}\nenvironments:\n  production:\n    kind: production\n    components: [{name: events, kind: queue}]\n",
-    fail_example: "monitoring: {alarms: [{on: canary}]}\nenvironments:\n  production:\n    kind: production\n    components: [{name: events, kind: queue}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("message_loss"),
+}
 
-/// `monitoring.message-loss`.
-pub struct MessageLoss;
-
-impl Rule for MessageLoss {
-    fn meta(&self) -> &'static RuleMeta {
-        &MESSAGE_LOSS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl MessageLoss {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let queues: Vec<_> = cx
             .model
             .components()
@@ -534,33 +492,26 @@ fn topic_delivery_logging(cx: &Context<'_>, topic: &crate::model::Resource) -> F
     )
 }
 
-static OBSERVABILITY: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `monitoring.observability`.
+    pub struct Observability;
     id: "monitoring.observability",
+    order: 140,
     title: "An observability platform correlates traces, metrics and logs",
-    pillar: Pillar::Monitoring,
+    pillar: Monitoring,
     stages: [OFF, OFF, REC],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Roll],
+    evidence: [Declared],
+    sources: [Roll],
     checks: "`monitoring.observability` names the platform.",
     rationale: "Separate tools answer separate questions; a platform that links a slow trace to its logs and \
 the metrics around it shortens every investigation.",
     remediation: "Adopt an observability platform (Grafana stack, Datadog, Honeycomb, ...) and declare it.",
-    params: &[],
-    pass_example: "monitoring: {observability: grafana}\n",
-    fail_example: "monitoring: {observability: none}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("observability"),
+}
 
-/// `monitoring.observability`.
-pub struct Observability;
-
-impl Rule for Observability {
-    fn meta(&self) -> &'static RuleMeta {
-        &OBSERVABILITY
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Observability {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         Ok(vec![declared_tool(
             &cx.model.monitoring.observability,
             "`monitoring.observability`",

@@ -2,38 +2,29 @@
 
 use crate::rules::*;
 
-static UPGRADE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.upgrade-cadence`.
+    pub struct UpgradeCadence;
     id: "ops.upgrade-cadence",
+    order: 10,
     title: "The deployed version is upgraded at least twice a year",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Stat],
+    evidence: [Declared],
+    sources: [Stat],
     checks: "`processes.last_deploy` is within 365 / `min_deploys_per_year` days.",
     rationale: "Versions left alone for years fall out of support; the eventual upgrade then spans many \
 releases at once and becomes a project of its own.",
     remediation: "Deploy a current release and keep a regular upgrade rhythm.",
-    params: &[ParamSpec {
-        name: "min_deploys_per_year",
-        default: "2",
-        doc: "fewest upgrades per year",
-    }],
-    pass_example: "processes: {last_deploy: 2026-10-30}\n",
-    fail_example: "processes: {last_deploy: 2025-01-15}\n",
-    examples_run: true,
-};
+    params: [
+        min_deploys_per_year: u32 = "2" => "fewest upgrades per year",
+    ],
+    examples: run("upgrade_cadence"),
+}
 
-/// `ops.upgrade-cadence`.
-pub struct UpgradeCadence;
-
-impl Rule for UpgradeCadence {
-    fn meta(&self) -> &'static RuleMeta {
-        &UPGRADE
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let per_year: u32 = cx.param("min_deploys_per_year")?;
+impl UpgradeCadence {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let per_year = UpgradeCadence::min_deploys_per_year(cx)?;
         let max_age = 365 / i64::from(per_year.max(1));
         Ok(vec![match &cx.model.processes.last_deploy {
             None => Finding::not_evidenced(DEPLOYMENT, "`processes.last_deploy`", ""),
@@ -55,33 +46,26 @@ impl Rule for UpgradeCadence {
     }
 }
 
-static SUPPORT: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.support-process`.
+    pub struct SupportProcess;
     id: "ops.support-process",
+    order: 20,
     title: "A user-support process and an escalation contact are declared",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Stat, Guideline::Roll],
+    evidence: [Declared],
+    sources: [Stat, Roll],
     checks: "`processes.support.process` (an existing file or a URL) and `processes.support.contact` are declared.",
     rationale: "Users will hit problems on day one. Without an agreed path they reach whoever they know, \
 and nobody owns the answer.",
     remediation: "Write down how users get help and who escalates, and declare both.",
-    params: &[],
-    pass_example: "processes: {support: {process: \"https://wiki.example.org/support\", contact: support@example.org}}\n",
-    fail_example: "processes: {support: {process: \"https://wiki.example.org/support\"}}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("support_process"),
+}
 
-/// `ops.support-process`.
-pub struct SupportProcess;
-
-impl Rule for SupportProcess {
-    fn meta(&self) -> &'static RuleMeta {
-        &SUPPORT
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl SupportProcess {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let p = &cx.model.processes;
         Ok(vec![match (&p.support_process, &p.support_contact) {
             (None, None) => Finding::not_evidenced(
@@ -112,33 +96,26 @@ impl Rule for SupportProcess {
     }
 }
 
-static STAFFING: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.staffing`.
+    pub struct Staffing;
     id: "ops.staffing",
+    order: 30,
     title: "People are named for day-to-day operations",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Roll],
+    evidence: [Declared],
+    sources: [Roll],
     checks: "`processes.staff` names who does log monitoring, backup monitoring and security updates.",
     rationale: "Duties everybody shares are duties nobody does. A named person per duty is how logs get \
 read and patches get installed.",
     remediation: "Assign each duty to a person or team and declare it.",
-    params: &[],
-    pass_example: "processes: {staff: {log_monitoring: alice, backup_monitoring: bob, security_updates: carol}}\n",
-    fail_example: "processes: {staff: {log_monitoring: alice}}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("staffing"),
+}
 
-/// `ops.staffing`.
-pub struct Staffing;
-
-impl Rule for Staffing {
-    fn meta(&self) -> &'static RuleMeta {
-        &STAFFING
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Staffing {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let staff = &cx.model.processes.staff;
         if staff.is_empty() {
             return Ok(vec![Finding::not_evidenced(
@@ -164,46 +141,32 @@ impl Rule for Staffing {
     }
 }
 
-static REQUIRED_ENV: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.required-env`.
+    pub struct RequiredEnv;
     id: "ops.required-env",
+    order: 60,
     title: "Every environment variable the service needs is set in production",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("the profile lists `required_env` or `forbidden_env`"),
-    evidence: &[Evidence::Dotenv, Evidence::Compose, Evidence::Kubernetes],
-    sources: &[Guideline::Bib],
+    applies_when: "the profile lists `required_env` or `forbidden_env`",
+    evidence: [Dotenv, Compose, Kubernetes],
+    sources: [Bib],
     checks: "Each name in `required_env` is set for production components, and none in `forbidden_env` is.",
     rationale: "A missing setting is found by the first request that needs it, in production; a stray one \
 (a development flag) changes behaviour silently.",
     remediation: "Set the missing variables in production's configuration; remove the forbidden ones.",
-    params: &[
-        ParamSpec {
-            name: "required_env",
-            default: "[]",
-            doc: "variable names production must set",
-        },
-        ParamSpec {
-            name: "forbidden_env",
-            default: "[]",
-            doc: "variable names production must not set",
-        },
+    params: [
+        required_env: Vec<String> = "[]" => "variable names production must set",
+        forbidden_env: Vec<String> = "[]" => "variable names production must not set",
     ],
-    pass_example: "DATABASE_URL, SECRET_KEY and SENTRY_DSN set in .env.production",
-    fail_example: "SENTRY_DSN missing from .env.production",
-    examples_run: false,
-};
+    examples: shown("required_env"),
+}
 
-/// `ops.required-env`.
-pub struct RequiredEnv;
-
-impl Rule for RequiredEnv {
-    fn meta(&self) -> &'static RuleMeta {
-        &REQUIRED_ENV
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let required: Vec<String> = cx.param("required_env")?;
-        let forbidden: Vec<String> = cx.param("forbidden_env")?;
+impl RequiredEnv {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let required = RequiredEnv::required_env(cx)?;
+        let forbidden = RequiredEnv::forbidden_env(cx)?;
         if required.is_empty() && forbidden.is_empty() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
@@ -271,33 +234,27 @@ impl Rule for RequiredEnv {
     }
 }
 
-static SMTP: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.smtp`.
+    pub struct Smtp;
     id: "ops.smtp",
+    order: 70,
     title: "An SMTP server is configured where the service sends email",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("`data.email` is true"),
-    evidence: &[Evidence::Declared, Evidence::Dotenv],
-    sources: &[Guideline::Crvs],
+    applies_when: "`data.email` is true",
+    evidence: [Declared, Dotenv],
+    sources: [Crvs],
     checks: "`processes.smtp.host_env` names the variable that holds the SMTP host.",
     rationale: "Sign-up confirmations, password resets and alerts all travel by email; without a working \
 server users are locked out and alerts vanish.",
     remediation: "Provide SMTP credentials through the environment and declare the variable.",
-    params: &[],
-    pass_example: "data: {email: true}\nprocesses: {smtp: {host_env: SMTP_HOST}}\n",
-    fail_example: "data: {email: true}\nprocesses: {last_deploy: 2026-10-30}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("smtp"),
+}
 
-/// `ops.smtp`.
-pub struct Smtp;
-
-impl Rule for Smtp {
-    fn meta(&self) -> &'static RuleMeta {
-        &SMTP
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Smtp {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let Some(email) = cx.model.data.email.as_ref().filter(|e| e.value) else {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

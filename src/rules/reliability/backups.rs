@@ -11,16 +11,17 @@ fn each_backup(cx: &Context<'_>, judge: impl Fn(&crate::model::Backup) -> Findin
     cx.model.backups.iter().map(judge).collect()
 }
 
-static BACKUPS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.backups`.
+    pub struct Backups;
     id: "reliability.backups",
+    order: 10,
     title: "Every data store that holds data to keep is backed up",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some(
-        "the deployment keeps data (at soft launch: user data that must survive into production)",
-    ),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Roll, Guideline::Stat, Guideline::Crvs],
+    applies_when: "the deployment keeps data (at soft launch: user data that must survive into production)",
+    evidence: [Terraform, Declared],
+    sources: [Roll, Stat, Crvs],
     checks: "Every production `database`, `storage` and `search` component has an entry in `backups` (`of:`). \
 Every data store read from Terraform is backed up by some mechanism, which the finding names: an AWS \
 Backup selection (by resource, wildcard ARN, `selection_tag` or `condition`), RDS/Aurora/Redshift \
@@ -30,21 +31,12 @@ OpenSearch's automated snapshots. Read replicas and buckets that receive logs ar
     rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
 permanent data loss.",
     remediation: "Schedule backups of the listed stores and declare them.",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 1d}]\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}, {name: files, kind: storage}]}\nbackups: [{of: db, every: 1d}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("backups"),
+}
 
-/// `reliability.backups`.
-pub struct Backups;
-
-impl Rule for Backups {
-    fn meta(&self) -> &'static RuleMeta {
-        &BACKUPS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Backups {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if cx.model.data.kept.as_ref().is_some_and(|k| !k.value) {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
@@ -87,37 +79,29 @@ impl Rule for Backups {
     }
 }
 
-static FREQUENCY: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.backup-frequency`.
+    pub struct BackupFrequency;
     id: "reliability.backup-frequency",
+    order: 20,
     title: "Backups run at least weekly (daily recommended)",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("backups are declared"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Stat],
+    applies_when: "backups are declared",
+    evidence: [Terraform, Declared],
+    sources: [Stat],
     checks: "Every backup's `every` is at most `backup_max_interval`.",
     rationale: "The interval between backups is the amount of work lost when the newest one must be restored.",
     remediation: "Back up at least every `backup_max_interval`, daily for data that changes every day.",
-    params: &[ParamSpec {
-        name: "backup_max_interval",
-        default: "\"7d\"",
-        doc: "longest interval between backups",
-    }],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 1d}]\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, every: 30d}]\n",
-    examples_run: true,
-};
+    params: [
+        backup_max_interval: String = "\"7d\"" => "longest interval between backups",
+    ],
+    examples: run("backup_frequency"),
+}
 
-/// `reliability.backup-frequency`.
-pub struct BackupFrequency;
-
-impl Rule for BackupFrequency {
-    fn meta(&self) -> &'static RuleMeta {
-        &FREQUENCY
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let text: String = cx.param("backup_max_interval")?;
+impl BackupFrequency {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let text = BackupFrequency::backup_max_interval(cx)?;
         let max: crate::model::Duration = text
             .parse()
             .map_err(|e| format!("backup_max_interval: {e}"))?;
@@ -139,32 +123,26 @@ impl Rule for BackupFrequency {
     }
 }
 
-static OFFSITE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.backup-offsite`.
+    pub struct BackupOffsite;
     id: "reliability.backup-offsite",
+    order: 30,
     title: "Backups are stored at another site or region than the data",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("backups are declared"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Roll, Guideline::Crvs],
+    applies_when: "backups are declared",
+    evidence: [Terraform, Declared],
+    sources: [Roll, Crvs],
     checks: "Every backup's `location` differs from the `location` of the environment of the store it backs up.",
     rationale: "A copy in the same building burns with the original.",
     remediation: "Ship backups to another site or region.",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\nbackups: [{of: db, location: dc-south}]\n",
-    fail_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\nbackups: [{of: db, location: dc-north}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("backup_offsite"),
+}
 
-/// `reliability.backup-offsite`.
-pub struct BackupOffsite;
-
-impl Rule for BackupOffsite {
-    fn meta(&self) -> &'static RuleMeta {
-        &OFFSITE
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl BackupOffsite {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         Ok(each_backup(cx, |b| {
             let source_env = cx
                 .model
@@ -196,34 +174,28 @@ impl Rule for BackupOffsite {
     }
 }
 
-static PITR: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.pitr`.
+    pub struct Pitr;
     id: "reliability.pitr",
+    order: 40,
     title: "Point-in-time recovery is on for databases",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("production has a database"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn, Guideline::Stat],
+    applies_when: "production has a database",
+    evidence: [Terraform, Declared],
+    sources: [Hkn, Stat],
     checks: "Every production database has a backup with `pitr: true` or declares `recovery: full` / `pitr` \
 (DynamoDB point-in-time recovery, RDS `backup_retention_period` > 0, SQL full recovery model).",
     rationale: "A nightly backup restores last night; a bad migration at 15:00 needs 14:59. Point-in-time \
 recovery replays the log to any moment.",
     remediation: "Enable PITR / the full recovery model with log backups.",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database, recovery: full}]}\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database, recovery: simple}]}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("pitr"),
+}
 
-/// `reliability.pitr`.
-pub struct Pitr;
-
-impl Rule for Pitr {
-    fn meta(&self) -> &'static RuleMeta {
-        &PITR
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Pitr {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {
@@ -275,16 +247,19 @@ impl Rule for Pitr {
     }
 }
 
-static TAGS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.backup-tags`.
+    pub struct BackupTags;
     id: "reliability.backup-tags",
+    order: 50,
     title: "Data-storing cloud resources carry the backup tag",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     // Tag-driven backup plans are one organisation's mechanism: off in the baseline (where
     // `reliability.backups` accepts any mechanism), required in `hackney`.
     stages: [OFF, OFF, OFF],
-    applies_when: Some("cloud resources are read from Terraform"),
-    evidence: &[Evidence::Terraform],
-    sources: &[Guideline::Hkn],
+    applies_when: "cloud resources are read from Terraform",
+    evidence: [Terraform],
+    sources: [Hkn],
     checks: "Every data-storing cloud resource has the tag `backup_tag.key` with one of `backup_tag.values`. \
 Off in the baseline: `reliability.backups` asks that every store be backed up by any mechanism. The \
 `hackney` profile requires it, as the London Borough of Hackney's backup plans select by its \
@@ -292,31 +267,22 @@ Off in the baseline: `reliability.backups` asks that every store be backed up by
     rationale: "Tag-driven backup plans (AWS Backup) only protect what is tagged; an untagged table is \
 silently left out.",
     remediation: "Add the tag (e.g. `BackupPolicy = \"Prod\"`) through provider `default_tags` or per resource.",
-    params: &[ParamSpec {
-        name: "backup_tag",
-        default: "{\"key\": \"BackupPolicy\", \"values\": [\"Dev\", \"Stg\", \"Prod\"]}",
-        doc: "the tag key and its allowed values",
-    }],
-    pass_example: "resource \"aws_dynamodb_table\" \"records\" { tags = { BackupPolicy = \"Prod\" } }",
-    fail_example: "resource \"aws_dynamodb_table\" \"records\" { tags = {} }",
-    examples_run: false,
-};
+    params: [
+        backup_tag: Tag = "{\"key\": \"BackupPolicy\", \"values\": [\"Dev\", \"Stg\", \"Prod\"]}" => "the tag key and its allowed values",
+    ],
+    examples: shown("backup_tags"),
+}
 
-/// `reliability.backup-tags`.
-pub struct BackupTags;
+/// The `backup_tag` parameter: the tag a backup plan selects by and its allowed values.
+#[derive(serde::Deserialize)]
+pub(crate) struct Tag {
+    key: String,
+    values: Vec<String>,
+}
 
-impl Rule for BackupTags {
-    fn meta(&self) -> &'static RuleMeta {
-        &TAGS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        #[derive(serde::Deserialize)]
-        struct Tag {
-            key: String,
-            values: Vec<String>,
-        }
-        let tag: Tag = cx.param("backup_tag")?;
+impl BackupTags {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let tag = BackupTags::backup_tag(cx)?;
         let out = cloud(cx.model, |t| t.backed_up_by_tag)
             .map(|(r, _)| {
                 if let Some(member) = member_of_primary(r, "backed up with its primary") {
@@ -372,44 +338,32 @@ impl Rule for BackupTags {
     }
 }
 
-static RESTORE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.restore-tested`.
+    pub struct RestoreTested;
     id: "reliability.restore-tested",
+    order: 60,
     title: "A restore was tested within the last month",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("the deployment keeps data"),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "the deployment keeps data",
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "A backup's `restore_tested` date is at most `restore_test_max_age_days` old, or a staging \
 environment is restored from backup daily.",
     rationale: "A backup nobody has restored is a hope, not a backup: missing tables, wrong keys and \
 incompatible versions are found at the worst moment.",
     remediation: "Restore a backup into staging regularly (daily, automated, is best) and record the date.",
-    params: &[ParamSpec {
-        name: "restore_test_max_age_days",
-        default: "30",
-        doc: "oldest acceptable restore test, in days",
-    }],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  staging: {kind: staging, restored_from_backup: daily}\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, restore_tested: 2025-01-10}]\n",
-    examples_run: true,
-};
+    params: [
+        restore_test_max_age_days: i64 = "30" => "oldest acceptable restore test, in days",
+    ],
+    examples: run("restore_tested"),
+    flags: [levels_do_not_follow_environment],
+}
 
-/// `reliability.restore-tested`.
-pub struct RestoreTested;
-
-impl Rule for RestoreTested {
-    fn meta(&self) -> &'static RuleMeta {
-        &RESTORE
-    }
-
-    /// Restores are tested in staging as a production-launch requirement.
-    fn levels_follow_environment(&self) -> bool {
-        false
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let max: i64 = cx.param("restore_test_max_age_days")?;
+impl RestoreTested {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let max = RestoreTested::restore_test_max_age_days(cx)?;
         keeps_data(cx)?;
         if let Some(f) = cx.model.environments_of(EnvKind::Staging).find_map(|e| {
             e.restored_from_backup
@@ -449,33 +403,27 @@ impl Rule for RestoreTested {
     }
 }
 
-static MONITORED: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.backup-monitored`.
+    pub struct BackupMonitored;
     id: "reliability.backup-monitored",
+    order: 70,
     title: "A missing or failed backup alerts someone",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("backups are declared"),
-    evidence: &[Evidence::Declared, Evidence::Watch],
-    sources: &[Guideline::Roll],
+    applies_when: "backups are declared",
+    evidence: [Declared, Watch],
+    sources: [Roll],
     checks: "Every backup declares `monitored: true` (or reports to liftoff watch by heartbeat).",
     rationale: "Backup jobs fail quietly: a full disk, an expired credential. Without an alert, the failure \
 is found on the day of the restore.",
     remediation: "Alert when a backup fails or does not report in time (e.g. a heartbeat to liftoff watch).",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, monitored: true}]\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, monitored: false}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("backup_monitored"),
+}
 
-/// `reliability.backup-monitored`.
-pub struct BackupMonitored;
-
-impl Rule for BackupMonitored {
-    fn meta(&self) -> &'static RuleMeta {
-        &MONITORED
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl BackupMonitored {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         Ok(each_backup(cx, |b| match &b.monitored {
             None => Finding::not_evidenced(
                 b.target(),

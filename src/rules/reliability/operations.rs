@@ -3,27 +3,24 @@
 use crate::model::{ComponentKind, EnvKind};
 use crate::rules::*;
 
-static RUNBOOKS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.runbooks`.
+    pub struct Runbooks;
     id: "reliability.runbooks",
+    order: 80,
     title: "Runbooks exist for outages, failures, restores, corruption, attacks and breaches",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Roll],
+    evidence: [Declared],
+    sources: [Roll],
     checks: "`processes.runbooks` names a document for each of outage, failure, restore, corruption, attack \
 and breach; a relative path must exist in the repository.",
     rationale: "Incidents happen at night to whoever is on call. A written procedure turns panic into steps, \
 and agreeing on it beforehand settles who decides what.",
     remediation: "Write the missing runbooks and list them.",
-    params: &[],
-    pass_example: "processes:\n  runbooks: {outage: \"https://wiki.example.org/outage\", failure: \"https://wiki.example.org/failure\", restore: \"https://wiki.example.org/restore\", corruption: \"https://wiki.example.org/corruption\", attack: \"https://wiki.example.org/attack\", breach: \"https://wiki.example.org/breach\"}\n",
-    fail_example: "processes:\n  runbooks: {outage: \"https://wiki.example.org/outage\"}\n",
-    examples_run: true,
-};
-
-/// `reliability.runbooks`.
-pub struct Runbooks;
+    params: [],
+    examples: run("runbooks"),
+}
 
 const TOPICS: [&str; 6] = [
     "outage",
@@ -34,12 +31,8 @@ const TOPICS: [&str; 6] = [
     "breach",
 ];
 
-impl Rule for Runbooks {
-    fn meta(&self) -> &'static RuleMeta {
-        &RUNBOOKS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Runbooks {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let books = &cx.model.processes.runbooks;
         if books.is_empty() {
             return Ok(vec![Finding::not_evidenced(
@@ -93,39 +86,31 @@ impl Rule for Runbooks {
     }
 }
 
-static DATACENTER: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.datacenter`.
+    pub struct Datacenter;
     id: "reliability.datacenter",
+    order: 90,
     title: "Self-hosted production runs in a Tier 2 or better datacenter",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("production runs on declared (self-hosted) servers"),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "production runs on declared (self-hosted) servers",
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "Each production environment with servers declares `datacenter_tier` of at least `min_dc_tier`.",
     rationale: "Below Tier 2 there is no redundant power or cooling: maintenance and single failures take \
 the whole room down.",
     remediation: "Host production in a certified Tier 2 or 3 datacenter (or a cloud region).",
-    params: &[ParamSpec {
-        name: "min_dc_tier",
-        default: "2",
-        doc: "lowest acceptable Uptime Institute tier",
-    }],
-    pass_example: "environments:\n  production: {kind: production, datacenter_tier: 3, servers: [{name: prod-1}]}\n",
-    fail_example: "environments:\n  production: {kind: production, datacenter_tier: 1, servers: [{name: prod-1}]}\n",
-    examples_run: true,
-};
+    params: [
+        min_dc_tier: u32 = "2" => "lowest acceptable Uptime Institute tier",
+    ],
+    examples: run("datacenter"),
+}
 
-/// `reliability.datacenter`.
-pub struct Datacenter;
-
-impl Rule for Datacenter {
-    fn meta(&self) -> &'static RuleMeta {
-        &DATACENTER
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Datacenter {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let min: u32 = cx.param("min_dc_tier")?;
+        let min = Datacenter::min_dc_tier(cx)?;
         let out: Vec<Finding> = cx
             .model
             .environments_of(EnvKind::Production)
@@ -153,38 +138,30 @@ impl Rule for Datacenter {
     }
 }
 
-static MAINTENANCE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `reliability.db-maintenance`.
+    pub struct DbMaintenance;
     id: "reliability.db-maintenance",
+    order: 100,
     title: "Database maintenance jobs are scheduled",
-    pillar: Pillar::Reliability,
+    pillar: Reliability,
     stages: [OFF, REC, REC],
-    applies_when: Some("a database exists"),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Stat],
+    applies_when: "a database exists",
+    evidence: [Declared],
+    sources: [Stat],
     checks: "`processes.db_maintenance` declares how often index optimisation and defragmentation or vacuum run, \
 at least every `max_interval`.",
     rationale: "Fragmented indexes and bloated tables slow every query a little more each week until the \
 service is slow for everyone.",
     remediation: "Schedule index maintenance and vacuum / defragmentation jobs (weekly is common).",
-    params: &[ParamSpec {
-        name: "max_interval",
-        default: "\"30d\"",
-        doc: "longest interval between maintenance runs",
-    }],
-    pass_example: "processes: {db_maintenance: 7d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
-    fail_example: "processes: {db_maintenance: 180d}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n",
-    examples_run: true,
-};
+    params: [
+        max_interval: String = "\"30d\"" => "longest interval between maintenance runs",
+    ],
+    examples: run("db_maintenance"),
+}
 
-/// `reliability.db-maintenance`.
-pub struct DbMaintenance;
-
-impl Rule for DbMaintenance {
-    fn meta(&self) -> &'static RuleMeta {
-        &MAINTENANCE
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl DbMaintenance {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         if !cx
             .model
             .components()
@@ -195,7 +172,7 @@ impl Rule for DbMaintenance {
                 "no database declared",
             )]);
         }
-        let text: String = cx.param("max_interval")?;
+        let text = DbMaintenance::max_interval(cx)?;
         let max: crate::model::Duration = text.parse().map_err(|e| format!("max_interval: {e}"))?;
         Ok(vec![match &cx.model.processes.db_maintenance {
             None => Finding::not_evidenced(DEPLOYMENT, "`processes.db_maintenance`", ""),

@@ -3,33 +3,26 @@
 use crate::model::{EnvKind, RestoreCadence};
 use crate::rules::*;
 
-static VPN: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.vpn`.
+    pub struct Vpn;
     id: "security.vpn",
+    order: 170,
     title: "Operational access goes through a VPN or bastion",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Roll, Guideline::Crvs],
+    evidence: [Declared],
+    sources: [Roll, Crvs],
     checks: "`access.vpn` or `access.bastion` is true.",
     rationale: "Administrative ports open to the internet are scanned and brute-forced continuously. A VPN \
 or bastion gives one hardened, audited door instead of many.",
     remediation: "Route operational access (SSH, admin consoles, databases) through a VPN or bastion host.",
-    params: &[],
-    pass_example: "access: {vpn: true}\n",
-    fail_example: "access: {vpn: false, bastion: false}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("vpn"),
+}
 
-/// `security.vpn`.
-pub struct Vpn;
-
-impl Rule for Vpn {
-    fn meta(&self) -> &'static RuleMeta {
-        &VPN
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Vpn {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_network(cx)?;
         let a = &cx.model.access;
         let on = a
@@ -55,34 +48,27 @@ impl Rule for Vpn {
     }
 }
 
-static USER_MFA: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.user-mfa`.
+    pub struct UserMfa;
     id: "security.user-mfa",
+    order: 190,
     title: "Production users (and staging users with personal data) need a second factor",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "`access.mfa.<env>` is true for every production environment, and for every staging environment \
 that holds personal data.",
     rationale: "Passwords leak through phishing and reuse. A second factor stops a leaked password from \
 becoming a session on real records.",
     remediation: "Require two-factor authentication for all users of those environments; use test codes only outside production.",
-    params: &[],
-    pass_example: "access: {mfa: {production: true}}\nenvironments:\n  production: {kind: production}\n",
-    fail_example: "access: {mfa: {production: false}}\nenvironments:\n  production: {kind: production}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("user_mfa"),
+}
 
-/// `security.user-mfa`.
-pub struct UserMfa;
-
-impl Rule for UserMfa {
-    fn meta(&self) -> &'static RuleMeta {
-        &USER_MFA
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl UserMfa {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
         let envs: Vec<_> = cx
             .model
@@ -132,38 +118,29 @@ impl Rule for UserMfa {
     }
 }
 
-static FEW_ADMINS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.few-admins`.
+    pub struct FewAdmins;
     id: "security.few-admins",
+    order: 200,
     title: "Only a few people hold admin rights",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Stat],
+    evidence: [Declared],
+    sources: [Stat],
     checks: "`access.admins` is at most `max_admins`.",
     rationale: "Every admin account is a target and a possible mistake; fewer admins means fewer ways in \
 and a clearer audit trail.",
     remediation: "Remove admin rights from people who do not need them daily; grant them temporarily instead.",
-    params: &[ParamSpec {
-        name: "max_admins",
-        default: "3",
-        doc: "most people with admin rights",
-    }],
-    pass_example: "access: {admins: 3}\n",
-    fail_example: "access: {admins: 9}\n",
-    examples_run: true,
-};
+    params: [
+        max_admins: u32 = "3" => "most people with admin rights",
+    ],
+    examples: run("few_admins"),
+}
 
-/// `security.few-admins`.
-pub struct FewAdmins;
-
-impl Rule for FewAdmins {
-    fn meta(&self) -> &'static RuleMeta {
-        &FEW_ADMINS
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let max: u32 = cx.param("max_admins")?;
+impl FewAdmins {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let max = FewAdmins::max_admins(cx)?;
         Ok(vec![match &cx.model.access.admins {
             None => Finding::not_evidenced(DEPLOYMENT, "`access.admins`", ""),
             Some(n) => Finding::judge(
@@ -179,39 +156,30 @@ impl Rule for FewAdmins {
     }
 }
 
-static PATCHING: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.patching`.
+    pub struct Patching;
     id: "security.patching",
+    order: 260,
     title: "Servers receive security updates automatically or at least monthly",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: None,
-    evidence: &[Evidence::Declared, Evidence::Ansible],
-    sources: &[Guideline::Roll, Guideline::Stat],
+    evidence: [Declared, Ansible],
+    sources: [Roll, Stat],
     checks: "`processes.patching.automatic` is true, or `processes.patching.every` is at most `patch_max_days`.",
     rationale: "Most break-ins use vulnerabilities that already had a fix. The time between a fix and its \
 installation is the window attackers use.",
     remediation: "Enable unattended security upgrades, or schedule patching at least monthly.",
-    params: &[ParamSpec {
-        name: "patch_max_days",
-        default: "30",
-        doc: "longest interval between patch rounds, in days",
-    }],
-    pass_example: "processes: {patching: {automatic: true}}\n",
-    fail_example: "processes: {patching: {automatic: false, every: 90d}}\n",
-    examples_run: true,
-};
+    params: [
+        patch_max_days: f64 = "30" => "longest interval between patch rounds, in days",
+    ],
+    examples: run("patching"),
+}
 
-/// `security.patching`.
-pub struct Patching;
-
-impl Rule for Patching {
-    fn meta(&self) -> &'static RuleMeta {
-        &PATCHING
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Patching {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let max: f64 = cx.param("patch_max_days")?;
+        let max = Patching::patch_max_days(cx)?;
         let p = &cx.model.processes;
         Ok(vec![match (&p.patching_automatic, &p.patching_every) {
             (Some(a), _) if a.value => {

@@ -29,120 +29,105 @@ fn judge_public(cx: &Context<'_>, kind: ComponentKind, noun: &str) -> Vec<Findin
     out
 }
 
-static NO_PUBLIC_STORAGE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.no-public-storage`.
+    pub struct NoPublicStorage;
     id: "security.no-public-storage",
+    order: 120,
     title: "Object storage blocks public access",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("object storage exists"),
-    evidence: &[Evidence::Terraform],
-    sources: &[Guideline::Hkn],
+    applies_when: "object storage exists",
+    evidence: [Terraform],
+    sources: [Hkn],
     checks: "Buckets set all four public-access-block flags and carry no public ACL or policy (Terraform), \
 and `storage` components declare `public: false`. Buckets that hold public assets served through a CDN \
 are exempt by waiver.",
     rationale: "Public buckets are the most common source of large data leaks: one wrong ACL publishes \
 everything in them to anyone who guesses the name.",
     remediation: "Enable the bucket's public access block and serve public assets through a CDN with origin access control.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: uploads, kind: storage, public: false}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: uploads, kind: storage, public: true}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("no_public_storage"),
+}
 
-/// `security.no-public-storage`.
-pub struct NoPublicStorage;
-
-impl Rule for NoPublicStorage {
-    fn meta(&self) -> &'static RuleMeta {
-        &NO_PUBLIC_STORAGE
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl NoPublicStorage {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = judge_public(cx, ComponentKind::Storage, "object storage");
         out.extend(buckets_terraform(cx));
         or_not_applicable(out, "no object storage declared or read")
     }
 }
 
-static FUNCTION_NOT_PUBLIC: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.function-not-public`.
+    pub struct FunctionNotPublic;
     id: "security.function-not-public",
+    order: 130,
     title: "Functions cannot be invoked by anyone",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("functions are read from Terraform or serverless.yml"),
-    evidence: &[Evidence::Terraform, Evidence::Serverless],
-    sources: &[Guideline::Hkn],
+    applies_when: "functions are read from Terraform or serverless.yml",
+    evidence: [Terraform, Serverless],
+    sources: [Hkn],
     checks: "No function has a resource policy that lets principal `*` invoke it without a source condition, \
 and a function that reaches a private database runs inside that database's VPC.",
     rationale: "A function URL or permission open to `*` bypasses the API's authorizer entirely.",
     remediation: "Restrict `aws_lambda_permission` to the API Gateway source ARN; attach the function to the VPC.",
-    params: &[],
-    pass_example: "resource \"aws_lambda_permission\" \"api\" { principal = \"apigateway.amazonaws.com\"  source_arn = \"${aws_api_gateway_rest_api.api.execution_arn}/*\" }",
-    fail_example: "resource \"aws_lambda_permission\" \"open\" { principal = \"*\" }",
-    examples_run: false,
-};
+    params: [],
+    examples: shown("function_not_public"),
+}
 
-/// `security.function-not-public`.
-pub struct FunctionNotPublic;
-
-impl Rule for FunctionNotPublic {
-    fn meta(&self) -> &'static RuleMeta {
-        &FUNCTION_NOT_PUBLIC
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl FunctionNotPublic {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = judge_public(cx, ComponentKind::Function, "function");
         out.extend(functions_terraform(cx));
         or_not_applicable(out, "no functions declared or read")
     }
 }
 
-static SEARCH_PRIVATE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.search-private`.
+    pub struct SearchPrivate;
     id: "security.search-private",
+    order: 150,
     title: "Search clusters sit in a private network",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("a search cluster exists"),
-    evidence: &[Evidence::Terraform, Evidence::Compose],
-    sources: &[Guideline::Hkn],
+    applies_when: "a search cluster exists",
+    evidence: [Terraform, Compose],
+    sources: [Hkn],
     checks: "Every `search` component (OpenSearch, Elasticsearch) declares `public: false` or a private subnet.",
     rationale: "Search clusters answer any query from anyone who reaches them, and public ones are indexed \
 by scanners within a day.",
     remediation: "Place the cluster in a VPC / private network and reach it through the application only.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: search, kind: search, subnet: private}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: search, kind: search, public: true}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("search_private"),
+}
 
-/// `security.search-private`.
-pub struct SearchPrivate;
-
-impl Rule for SearchPrivate {
-    fn meta(&self) -> &'static RuleMeta {
-        &SEARCH_PRIVATE
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl SearchPrivate {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = judge_public(cx, ComponentKind::Search, "search cluster");
         out.extend(search_terraform(cx));
         or_not_applicable(out, "no search cluster declared")
     }
 }
 
-static INTERNAL_BEHIND_FIREWALL: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.internal-behind-firewall`.
+    pub struct InternalBehindFirewall;
     id: "security.internal-behind-firewall",
+    order: 160,
     title: "Services not meant for users are reachable only inside the firewall or VPN",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("components or servers are declared"),
-    evidence: &[
-        Evidence::Declared,
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Terraform,
+    applies_when: "components or servers are declared",
+    evidence: [
+        Declared,
+        Compose,
+        Kubernetes,
+        Terraform,
     ],
-    sources: &[Guideline::Stat, Guideline::Roll, Guideline::Crvs],
+    sources: [Stat, Roll, Crvs],
     checks: "A firewall or VPN is declared (`access.firewall` or `access.vpn`, or Terraform security groups \
 exist), no internal component (worker, queue, cache, database, search, storage, function) is declared \
 `public: true`, and no security group or ingress rule opens a port other than 80/443 to `0.0.0.0/0` \
@@ -150,21 +135,12 @@ or `::/0`.",
     rationale: "Queues, admin consoles and internal APIs assume a trusted network. Exposed, they become \
 entry points that were never hardened to be one.",
     remediation: "Put internal services behind the firewall and reach them over the VPN.",
-    params: &[],
-    pass_example: "access: {firewall: true}\nenvironments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, public: false}]\n",
-    fail_example: "access: {firewall: true}\nenvironments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, public: true}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("internal_behind_firewall"),
+}
 
-/// `security.internal-behind-firewall`.
-pub struct InternalBehindFirewall;
-
-impl Rule for InternalBehindFirewall {
-    fn meta(&self) -> &'static RuleMeta {
-        &INTERNAL_BEHIND_FIREWALL
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl InternalBehindFirewall {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_network(cx)?;
         if cx.model.components().next().is_none()
             && !cx.model.has_managed_servers()

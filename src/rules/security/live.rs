@@ -57,23 +57,6 @@ fn plain_http(endpoint: &crate::model::Endpoint) -> Option<Finding> {
     })
 }
 
-macro_rules! live_rule {
-    ($name:ident, $meta:ident, $kinds:expr, $what:expr, $declared:expr, $judge:expr) => {
-        #[doc = concat!("Live rule `", stringify!($name), "`.")]
-        pub struct $name;
-
-        impl Rule for $name {
-            fn meta(&self) -> &'static RuleMeta {
-                &$meta
-            }
-
-            fn check(&self, cx: &Context<'_>) -> Judged {
-                per_endpoint(cx, $kinds, $what, $declared, $judge)
-            }
-        }
-    };
-}
-
 fn none(_: &crate::model::Endpoint) -> Option<Finding> {
     None
 }
@@ -210,7 +193,7 @@ fn judge_hsts(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<
     if let Some(error) = unreachable(o) {
         return Ok(error);
     }
-    let min: u64 = cx.param("hsts_min_age")?;
+    let min = Hsts::hsts_min_age(cx)?;
     let target = endpoint.url.clone();
     Ok(match &o.hsts {
         None => Finding::fail(
@@ -250,8 +233,8 @@ fn judge_headers(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resu
     if let Some(error) = unreachable(o) {
         return Ok(error);
     }
-    let floor: String = cx.param("headers_grade")?;
-    let rubric: String = cx.param("headers_rubric")?;
+    let floor = HeadersGrade::headers_grade(cx)?;
+    let rubric = HeadersGrade::headers_rubric(cx)?;
     headers_verdict(endpoint.url.clone(), o, &floor, &rubric)
 }
 
@@ -354,8 +337,8 @@ fn judge_tls(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Result<F
         }
     }
     let floor: String = match endpoint.kind.value {
-        EndpointKind::Api => cx.param("tls_grade_api")?,
-        _ => cx.param("tls_grade_app")?,
+        EndpointKind::Api => TlsGrade::tls_grade_api(cx)?,
+        _ => TlsGrade::tls_grade_app(cx)?,
     };
     let target = endpoint.url.clone();
     let Some(scan) = &o.tls_scan else {
@@ -413,7 +396,7 @@ fn judge_expiry(cx: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Resul
             return Ok(error);
         }
     }
-    let min: i64 = cx.param("cert_min_days")?;
+    let min = CertExpiry::cert_min_days(cx)?;
     Ok(expiry_verdict(endpoint.url.clone(), certificate, min))
 }
 
@@ -493,118 +476,130 @@ fn judge_downgrade(_: &Context<'_>, endpoint: &Endpoint, o: &Observation) -> Res
     })
 }
 
-static HTTPS_ONLY: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.https-only`.
+    pub struct HttpsOnly;
     id: "security.https-only",
+    order: 10,
     title: "Every endpoint is served over HTTPS with a valid certificate for its name",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live, Evidence::Declared],
-    sources: &[Guideline::Stat, Guideline::Bib],
+    applies_when: "endpoints are declared",
+    evidence: [Live, Declared],
+    sources: [Stat, Bib],
     checks: "Each endpoint URL is `https://`, and a probe finds a certificate that is trusted, current and \
 valid for the host name.",
     rationale: "Anything sent in plain HTTP can be read and changed on the way: sessions, personal data, \
 the pages themselves. A certificate browsers do not trust teaches users to click through warnings.",
     remediation: "Serve every endpoint over HTTPS with a certificate from a trusted CA (e.g. ACME / Let's Encrypt).",
-    params: &[],
-    pass_example: "https://register.example.org: certificate for register.example.org from a trusted CA, valid until next year",
-    fail_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"http://register.example.org\", kind: web-app}]\n",
-    examples_run: false,
-};
-live_rule!(
-    HttpsOnly,
-    HTTPS_ONLY,
-    &[],
-    "the certificate",
-    plain_http,
-    judge_https
-);
+    params: [],
+    examples: shown("https_only"),
+}
+impl HttpsOnly {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(cx, &[], "the certificate", plain_http, judge_https)
+    }
+}
 
-static HTTP_REDIRECT: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.http-redirect`.
+    pub struct HttpRedirect;
     id: "security.http-redirect",
+    order: 20,
     title: "Web apps redirect plain HTTP to the same host over HTTPS",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("web-app endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Stat],
+    applies_when: "web-app endpoints are declared",
+    evidence: [Live],
+    sources: [Stat],
     checks: "A plain HTTP request to a web app (`http_url`, default port 80 of the same host) is answered \
 with a 301/308 redirect to `https://` on the same host.",
     rationale: "People type bare host names; the first request goes out in plain HTTP. A redirect to HTTPS \
 (with HSTS afterwards) is what moves them onto the encrypted site.",
     remediation: "Answer port 80 with `return 301 https://$host$request_uri;` (nginx) or the equivalent.",
-    params: &[],
-    pass_example: "GET http://register.example.org/ -> 301 Location: https://register.example.org/",
-    fail_example: "GET http://register.example.org/ -> 200 OK (the site served in plain text)",
-    examples_run: false,
-};
-live_rule!(
-    HttpRedirect,
-    HTTP_REDIRECT,
-    &[EndpointKind::WebApp],
-    "the plain-HTTP redirect",
-    none,
-    judge_redirect
-);
+    params: [],
+    examples: shown("http_redirect"),
+}
+impl HttpRedirect {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(
+            cx,
+            &[EndpointKind::WebApp],
+            "the plain-HTTP redirect",
+            none,
+            judge_redirect,
+        )
+    }
+}
 
-static HTTP_DISABLED: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.http-disabled`.
+    pub struct HttpDisabled;
     id: "security.http-disabled",
+    order: 30,
     title: "APIs do not serve plain HTTP at all",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("api endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Stat],
+    applies_when: "api endpoints are declared",
+    evidence: [Live],
+    sources: [Stat],
     checks: "A plain HTTP connection to an API is refused or gets no HTTP answer; a redirect fails.",
     rationale: "API clients do not follow redirects the way browsers do, and the first request, with its \
 credentials, has already crossed the network in clear text by the time a redirect answers it.",
     remediation: "Close port 80 for API hosts (or answer nothing there).",
-    params: &[],
-    pass_example: "connect api.example.org:80 -> connection refused",
-    fail_example: "GET http://api.example.org/ -> 301 Location: https://api.example.org/",
-    examples_run: false,
-};
-live_rule!(
-    HttpDisabled,
-    HTTP_DISABLED,
-    &[EndpointKind::Api],
-    "whether plain HTTP is disabled",
-    none,
-    judge_disabled
-);
+    params: [],
+    examples: shown("http_disabled"),
+}
+impl HttpDisabled {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(
+            cx,
+            &[EndpointKind::Api],
+            "whether plain HTTP is disabled",
+            none,
+            judge_disabled,
+        )
+    }
+}
 
-static HSTS: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.hsts`.
+    pub struct Hsts;
     id: "security.hsts",
+    order: 40,
     title: "HTTPS responses carry HSTS for at least six months",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Stat],
+    applies_when: "endpoints are declared",
+    evidence: [Live],
+    sources: [Stat],
     checks: "HTTPS responses carry `Strict-Transport-Security` with `max-age` of at least `hsts_min_age` \
 seconds; `includeSubDomains` is recommended. Malformed headers count as missing, as browsers ignore them.",
     rationale: "HSTS makes browsers refuse plain HTTP to the site from then on, closing the window a \
 redirect leaves open on every first request.",
     remediation: "Add `Strict-Transport-Security: max-age=31536000; includeSubDomains`.",
-    params: &[ParamSpec {
-        name: "hsts_min_age",
-        default: "15768000",
-        doc: "shortest acceptable max-age in seconds (6 months)",
-    }],
-    pass_example: "Strict-Transport-Security: max-age=31536000; includeSubDomains",
-    fail_example: "Strict-Transport-Security: max-age=3600",
-    examples_run: false,
-};
-live_rule!(Hsts, HSTS, &[], "the HSTS header", none, judge_hsts);
+    params: [
+        hsts_min_age: u64 = "15768000" => "shortest acceptable max-age in seconds (6 months)",
+    ],
+    examples: shown("hsts"),
+}
+impl Hsts {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(cx, &[], "the HSTS header", none, judge_hsts)
+    }
+}
 
-static HEADERS_GRADE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.headers-grade`.
+    pub struct HeadersGrade;
     id: "security.headers-grade",
+    order: 50,
     title: "The response-header grade is at least A on every probed path",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Stat],
+    applies_when: "endpoints are declared",
+    evidence: [Live],
+    sources: [Stat],
     checks: "Under `headers_rubric: securityheaders`, A means HSTS, Content-Security-Policy, X-Frame-Options, \
 X-Content-Type-Options, Referrer-Policy and Permissions-Policy are all present and valid (A+ with no warning \
 such as `'unsafe-inline'`); under `observatory`, the MDN HTTP Observatory score and grade. Both grades are \
@@ -613,145 +608,123 @@ reported; the grade must reach `headers_grade` on every probed path, not only `/
 content sniffing. A header set at server level can silently vanish on one path (an nginx `add_header` inside \
 a `location`), so every path counts.",
     remediation: "Add the missing headers at the proxy for every location.",
-    params: &[
-        ParamSpec {
-            name: "headers_grade",
-            default: "\"A\"",
-            doc: "lowest acceptable grade",
-        },
-        ParamSpec {
-            name: "headers_rubric",
-            default: "\"securityheaders\"",
-            doc: "securityheaders or observatory",
-        },
+    params: [
+        headers_grade: String = "\"A\"" => "lowest acceptable grade",
+        headers_rubric: String = "\"securityheaders\"" => "securityheaders or observatory",
     ],
-    pass_example: "all six security headers on /, /login and /static/app.js",
-    fail_example: "Content-Security-Policy missing on /login (grade B)",
-    examples_run: false,
-};
-live_rule!(
-    HeadersGrade,
-    HEADERS_GRADE,
-    &[],
-    "the security-header grade",
-    none,
-    judge_headers
-);
+    examples: shown("headers_grade"),
+}
+impl HeadersGrade {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(cx, &[], "the security-header grade", none, judge_headers)
+    }
+}
 
-static TLS_GRADE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.tls-grade`.
+    pub struct TlsGrade;
     id: "security.tls-grade",
+    order: 60,
     title: "The TLS configuration grades A+ for web apps and A for APIs",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Stat],
+    applies_when: "endpoints are declared",
+    evidence: [Live],
+    sources: [Stat],
     checks: "The TLS grade by the SSL Labs rating guide (protocol 30%, key exchange 30%, cipher strength 40%, \
 with its caps) is at least `tls_grade_app` for web apps and `tls_grade_api` for APIs.",
     rationale: "Old protocols and weak suites let an attacker on the path downgrade or decrypt traffic; the \
 grade summarises those weaknesses the way the guideline's reference tool does.",
     remediation: "Offer TLS 1.2 and 1.3 only, with forward-secret AEAD suites and a 2048-bit or stronger key.",
-    params: &[
-        ParamSpec {
-            name: "tls_grade_app",
-            default: "\"A+\"",
-            doc: "lowest acceptable grade for web apps",
-        },
-        ParamSpec {
-            name: "tls_grade_api",
-            default: "\"A\"",
-            doc: "lowest acceptable grade for APIs",
-        },
+    params: [
+        tls_grade_app: String = "\"A+\"" => "lowest acceptable grade for web apps",
+        tls_grade_api: String = "\"A\"" => "lowest acceptable grade for APIs",
     ],
-    pass_example: "TLS 1.2 + 1.3, ECDHE AEAD suites only, RSA 2048, HSTS 1 year -> A+",
-    fail_example: "TLS 1.0 enabled -> capped at B",
-    examples_run: false,
-};
-live_rule!(TlsGrade, TLS_GRADE, &[], "the TLS grade", none, judge_tls);
+    examples: shown("tls_grade"),
+}
+impl TlsGrade {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(cx, &[], "the TLS grade", none, judge_tls)
+    }
+}
 
-static CERT_EXPIRY: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.cert-expiry`.
+    pub struct CertExpiry;
     id: "security.cert-expiry",
+    order: 70,
     title: "Certificates stay valid for at least three more weeks",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[],
+    applies_when: "endpoints are declared",
+    evidence: [Live],
+    sources: [],
     checks: "The served certificate is valid for at least `cert_min_days` more days.",
     rationale: "An expired certificate is a full outage for browsers and API clients alike; three weeks leaves \
 time for a failed automatic renewal to be noticed and fixed.",
     remediation: "Renew the certificate and check that automatic renewal runs.",
-    params: &[ParamSpec {
-        name: "cert_min_days",
-        default: "21",
-        doc: "fewest days of validity left",
-    }],
-    pass_example: "certificate valid until 60 days from now",
-    fail_example: "certificate expires in 9 days",
-    examples_run: false,
-};
-live_rule!(
-    CertExpiry,
-    CERT_EXPIRY,
-    &[],
-    "the certificate's expiry",
-    none,
-    judge_expiry
-);
+    params: [
+        cert_min_days: i64 = "21" => "fewest days of validity left",
+    ],
+    examples: shown("cert_expiry"),
+}
+impl CertExpiry {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(cx, &[], "the certificate's expiry", none, judge_expiry)
+    }
+}
 
-static NO_DOWNGRADE: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.no-downgrade-redirect`.
+    pub struct NoDowngradeRedirect;
     id: "security.no-downgrade-redirect",
+    order: 80,
     title: "Redirects over HTTPS never point at http://, and the app sees the real Host",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Live],
-    sources: &[Guideline::Bib],
+    applies_when: "endpoints are declared",
+    evidence: [Live],
+    sources: [Bib],
     checks: "No redirect issued over HTTPS points at an `http://` URL or at another host than the one asked.",
     rationale: "An app behind a TLS-terminating proxy that does not pass the scheme and Host builds redirects \
 to `http://` or to its internal name: users are bounced out of HTTPS or to an address that does not work.",
     remediation: "Forward `X-Forwarded-Proto` and `Host` from the proxy and make the app trust them.",
-    params: &[],
-    pass_example: "GET https://app.example.org/login -> 302 Location: https://app.example.org/login/",
-    fail_example: "GET https://app.example.org/login -> 302 Location: http://app.example.org/login/",
-    examples_run: false,
-};
-live_rule!(
-    NoDowngradeRedirect,
-    NO_DOWNGRADE,
-    &[],
-    "redirects issued over HTTPS",
-    none,
-    judge_downgrade
-);
+    params: [],
+    examples: shown("no_downgrade_redirect"),
+}
+impl NoDowngradeRedirect {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        per_endpoint(
+            cx,
+            &[],
+            "redirects issued over HTTPS",
+            none,
+            judge_downgrade,
+        )
+    }
+}
 
-static METRICS_AUTH: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.metrics-auth`.
+    pub struct MetricsAuth;
     id: "security.metrics-auth",
+    order: 230,
     title: "Metrics endpoints require credentials",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("an endpoint declares a `metrics` path"),
-    evidence: &[Evidence::Live, Evidence::Declared],
-    sources: &[Guideline::Bib],
+    applies_when: "an endpoint declares a `metrics` path",
+    evidence: [Live, Declared],
+    sources: [Bib],
     checks: "The metrics path answers 401 with a `WWW-Authenticate: Basic` challenge when asked without credentials.",
     rationale: "Metrics reveal internals: versions, routes, error rates, sometimes user counts. Open, they also \
 invite scraping load from anyone.",
     remediation: "Put HTTP Basic auth (or network restrictions) in front of the metrics path.",
-    params: &[],
-    pass_example: "GET https://api.example.org/metrics -> 401 WWW-Authenticate: Basic realm=\"metrics\"",
-    fail_example: "GET https://api.example.org/metrics -> 200 (metrics for anyone)",
-    examples_run: false,
-};
+    params: [],
+    examples: shown("metrics_auth"),
+}
 
-/// `security.metrics-auth`.
-pub struct MetricsAuth;
-
-impl Rule for MetricsAuth {
-    fn meta(&self) -> &'static RuleMeta {
-        &METRICS_AUTH
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl MetricsAuth {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, endpoint) in cx.model.endpoints().filter(|(_, e)| e.metrics.is_some()) {
             out.push(live_judged(

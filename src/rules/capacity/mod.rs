@@ -1,13 +1,12 @@
 //! Capacity: disks sized by the plan, server specs, architecture, bandwidth, disk alerts, SSDs.
 
-mod architecture;
-mod backup_disk;
-mod disk;
-mod disk_alerts;
-mod network;
-mod server_spec;
-mod ssd;
-
+pub mod architecture;
+pub mod backup_disk;
+pub mod disk;
+pub mod disk_alerts;
+pub mod network;
+pub mod server_spec;
+pub mod ssd;
 pub use architecture::Architecture;
 pub use backup_disk::BackupDisk;
 pub use disk::Disk;

@@ -1,13 +1,12 @@
 //! Environments and topology: staging exists and matches production, data stays where it belongs.
 
-mod backup_separate;
-mod data_separation;
-mod parity;
-mod pre_production;
-mod production_dev_images;
-mod staging_access;
-mod test_data_only;
-
+pub mod backup_separate;
+pub mod data_separation;
+pub mod parity;
+pub mod pre_production;
+pub mod production_dev_images;
+pub mod staging_access;
+pub mod test_data_only;
 pub use backup_separate::BackupSeparate;
 pub use data_separation::DataSeparation;
 pub use parity::Parity;

@@ -1,14 +1,13 @@
 //! High availability and scale: redundancy, zones, replicas, quorum, singletons, server counts.
 
-mod db_replica;
-mod metrics_targets;
-mod multi_zone;
-mod quorum;
-mod replication_mode;
-mod server_count;
-mod singletons;
-mod web_redundancy;
-
+pub mod db_replica;
+pub mod metrics_targets;
+pub mod multi_zone;
+pub mod quorum;
+pub mod replication_mode;
+pub mod server_count;
+pub mod singletons;
+pub mod web_redundancy;
 pub use db_replica::DbReplica;
 pub use metrics_targets::MetricsTargets;
 pub use multi_zone::MultiZone;

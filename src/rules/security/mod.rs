@@ -1,32 +1,57 @@
 //! Security: transport, exposure, authentication, secrets, patching, testing.
 
-mod api_authorizer;
-mod backup_encryption;
-mod db_not_public;
-mod declared_access;
-mod encryption_at_rest;
-mod exposure;
-pub mod live;
-mod no_debug;
-mod pentest;
-mod plaintext_secrets;
-mod proxy_hop;
-mod service_accounts;
-mod ssh_hardening;
-
+pub mod api_authorizer;
+pub mod backup_encryption;
+pub mod cert_expiry;
+pub mod db_not_public;
+pub mod encryption_at_rest;
+pub mod few_admins;
+pub mod function_not_public;
+pub mod headers_grade;
+pub mod hsts;
+pub mod http_disabled;
+pub mod http_redirect;
+pub mod https_only;
+pub mod internal_behind_firewall;
+pub mod metrics_auth;
+pub mod no_debug;
+pub mod no_downgrade_redirect;
+pub mod no_public_storage;
+pub mod patching;
+pub mod pentest;
+pub mod plaintext_secrets;
+pub mod proxy_hop;
+pub mod search_private;
+pub mod service_accounts;
+mod shared;
+pub mod ssh_hardening;
+pub mod tls_grade;
+pub mod user_mfa;
+pub mod vpn;
 pub use api_authorizer::ApiAuthorizer;
 pub use backup_encryption::BackupEncryption;
+pub use cert_expiry::CertExpiry;
 pub use db_not_public::DbNotPublic;
-pub use declared_access::{FewAdmins, Patching, UserMfa, Vpn};
 pub use encryption_at_rest::EncryptionAtRest;
-pub use exposure::{FunctionNotPublic, InternalBehindFirewall, NoPublicStorage, SearchPrivate};
-pub use live::{
-    CertExpiry, HeadersGrade, Hsts, HttpDisabled, HttpRedirect, HttpsOnly, MetricsAuth,
-    NoDowngradeRedirect, TlsGrade,
-};
+pub use few_admins::FewAdmins;
+pub use function_not_public::FunctionNotPublic;
+pub use headers_grade::HeadersGrade;
+pub use hsts::Hsts;
+pub use http_disabled::HttpDisabled;
+pub use http_redirect::HttpRedirect;
+pub use https_only::HttpsOnly;
+pub use internal_behind_firewall::InternalBehindFirewall;
+pub use metrics_auth::MetricsAuth;
 pub use no_debug::NoDebug;
+pub use no_downgrade_redirect::NoDowngradeRedirect;
+pub use no_public_storage::NoPublicStorage;
+pub use patching::Patching;
 pub use pentest::Pentest;
 pub use plaintext_secrets::PlaintextSecrets;
 pub use proxy_hop::ProxyHop;
+pub use search_private::SearchPrivate;
 pub use service_accounts::ServiceAccounts;
 pub use ssh_hardening::SshHardening;
+pub use tls_grade::TlsGrade;
+pub use user_mfa::UserMfa;
+pub use vpn::Vpn;

@@ -1,9 +1,11 @@
 //! Rules: each judges one requirement of the production guidelines against the deployment model.
 //!
-//! A rule lives in `rules/<pillar>/<rule>.rs` with everything about it in one place: id, title,
-//! per-stage requirement levels, parameters, documentation with a passing and a failing example,
-//! and the check itself. [`REGISTRY`] is the one list of every rule; `liftoff explain`, the rule
-//! docs and the profiles all read the same [`RuleMeta`], so documentation cannot drift from code.
+//! A rule `<area>.<name>` lives in `rules/<area>/<name>.rs` (dashes become underscores) with
+//! everything about it in one place: a `declare_rule!` declaration (id, title, per-stage
+//! requirement levels, typed parameters, documentation, examples as files in `<name>/` beside
+//! it) and its check. build.rs finds the rule files and generates [`REGISTRY`], the one list of
+//! every rule; `liftoff explain`, the rule docs and the profiles all read the same [`RuleMeta`],
+//! so documentation cannot drift from code.
 
 /// Declares a rule: its documentation, defaults and examples once, as the [`RuleMeta`] that
 /// `liftoff explain`, the catalogue and the profiles read, plus the unit struct that carries it.
@@ -623,92 +625,7 @@ fn shared_name(name: &str) -> std::sync::Arc<str> {
     })
 }
 
-/// Every rule, in catalogue order.
-pub static REGISTRY: &[&dyn Rule] = &[
-    &env::PreProduction,
-    &env::Parity,
-    &env::TestDataOnly,
-    &env::StagingAccess,
-    &env::DataSeparation,
-    &env::BackupSeparate,
-    &env::ProductionDevImages,
-    &ha::WebRedundancy,
-    &ha::MultiZone,
-    &ha::DbReplica,
-    &ha::ReplicationMode,
-    &ha::Quorum,
-    &ha::Singletons,
-    &ha::ServerCount,
-    &ha::MetricsTargets,
-    &capacity::Disk,
-    &capacity::BackupDisk,
-    &capacity::ServerSpec,
-    &capacity::Architecture,
-    &capacity::Network,
-    &capacity::DiskAlerts,
-    &capacity::Ssd,
-    &security::HttpsOnly,
-    &security::HttpRedirect,
-    &security::HttpDisabled,
-    &security::Hsts,
-    &security::HeadersGrade,
-    &security::TlsGrade,
-    &security::CertExpiry,
-    &security::NoDowngradeRedirect,
-    &security::ProxyHop,
-    &security::EncryptionAtRest,
-    &security::ApiAuthorizer,
-    &security::NoPublicStorage,
-    &security::FunctionNotPublic,
-    &security::DbNotPublic,
-    &security::SearchPrivate,
-    &security::InternalBehindFirewall,
-    &security::Vpn,
-    &security::SshHardening,
-    &security::UserMfa,
-    &security::FewAdmins,
-    &security::ServiceAccounts,
-    &security::NoDebug,
-    &security::MetricsAuth,
-    &security::Pentest,
-    &security::PlaintextSecrets,
-    &security::Patching,
-    &security::BackupEncryption,
-    &monitoring::HealthEndpoint,
-    &monitoring::Canary,
-    &monitoring::ApiAlarms,
-    &monitoring::LogRetention,
-    &monitoring::Dashboard,
-    &monitoring::Tracing,
-    &monitoring::ErrorReporting,
-    &monitoring::Metrics,
-    &monitoring::MessageLoss,
-    &monitoring::NoCacheMetrics,
-    &monitoring::Components,
-    &monitoring::SshAudit,
-    &monitoring::NotificationChannel,
-    &monitoring::Observability,
-    &reliability::Backups,
-    &reliability::BackupFrequency,
-    &reliability::BackupOffsite,
-    &reliability::Pitr,
-    &reliability::BackupTags,
-    &reliability::RestoreTested,
-    &reliability::BackupMonitored,
-    &reliability::Runbooks,
-    &reliability::Datacenter,
-    &reliability::DbMaintenance,
-    &cost::PreferredDatastore,
-    &cost::GsiLimit,
-    &ops::UpgradeCadence,
-    &ops::SupportProcess,
-    &ops::Staffing,
-    &ops::AutomatedDeploy,
-    &ops::InputsParse,
-    &ops::RequiredEnv,
-    &ops::Smtp,
-    &compliance::Frameworks,
-];
+include!(concat!(env!("OUT_DIR"), "/rules/registry.rs"));
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {

@@ -1,19 +1,7 @@
 //! Capacity: disks sized by the plan, server specs, architecture, bandwidth, disk alerts, SSDs.
 
-pub mod architecture;
-pub mod backup_disk;
-pub mod disk;
-pub mod disk_alerts;
-pub mod network;
-pub mod server_spec;
-pub mod ssd;
-pub use architecture::Architecture;
-pub use backup_disk::BackupDisk;
-pub use disk::Disk;
-pub use disk_alerts::DiskAlerts;
-pub use network::Network;
-pub use server_spec::ServerSpec;
-pub use ssd::Ssd;
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/capacity.rs"));
 
 use crate::plan::PlanInputs;
 use crate::rules::{Context, Finding, Stop};

@@ -1,31 +1,6 @@
 //! Monitoring and alerting: canaries, alarms, logs, dashboards, tracing, metrics, notification.
 
-pub mod api_alarms;
-pub mod canary;
-pub mod components;
-pub mod dashboard;
-pub mod error_reporting;
-pub mod health_endpoint;
-pub mod log_retention;
-pub mod message_loss;
-pub mod metrics;
-pub mod no_cache_metrics;
-pub mod notification_channel;
-pub mod observability;
 mod shared;
-pub mod ssh_audit;
-pub mod tracing;
-pub use api_alarms::ApiAlarms;
-pub use canary::Canary;
-pub use components::Components;
-pub use dashboard::Dashboard;
-pub use error_reporting::ErrorReporting;
-pub use health_endpoint::HealthEndpoint;
-pub use log_retention::LogRetention;
-pub use message_loss::MessageLoss;
-pub use metrics::Metrics;
-pub use no_cache_metrics::NoCacheMetrics;
-pub use notification_channel::NotificationChannel;
-pub use observability::Observability;
-pub use ssh_audit::SshAudit;
-pub use tracing::Tracing;
+
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/monitoring.rs"));

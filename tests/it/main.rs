@@ -23,6 +23,7 @@ mod profiles;
 mod questions;
 mod readme;
 mod reports;
+mod rule_units;
 mod rules;
 mod semantics;
 mod terraform_matrix;

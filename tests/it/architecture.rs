@@ -25,7 +25,10 @@ fn rules_do_not_name_provider_resource_types() {
     }
     assert!(files.len() > 20, "the rule sources were found");
     let mut named = Vec::new();
-    for file in &files {
+    // House policies name provider types by design (a checkov policy's `resource_types`), and the
+    // checkov reader maps checkov's provider shorthands (`aws` means every `aws_` type).
+    let custom = root.join("src/rules/custom");
+    for file in files.iter().filter(|f| !f.starts_with(&custom)) {
         let text = std::fs::read_to_string(file).unwrap();
         // Unit tests may use real addresses as data.
         let code = text.split("#[cfg(test)]").next().unwrap_or(&text);

@@ -3,13 +3,15 @@
 //!
 //! The crate follows the data flow: [`sources`] read files into the [`model`]; [`rules`] judge the
 //! model; [`policy`] applies profiles, waivers and stage gating; [`report`] renders the outcome.
-//! [`plan`] and [`parity`] are views of the model beside the rules. Only the binary prints.
+//! [`pipeline`] composes them into one judgement. [`plan`] and [`parity`] are views of the model
+//! beside the rules. Only the binary prints.
 
 pub mod diagnostic;
 pub mod escape;
 pub mod glob;
 pub mod model;
 pub mod parity;
+pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod probe;

@@ -2,9 +2,10 @@
 
 use super::{Failure, InDir, Outcome, emit_with};
 use liftoff::model::{Date, Stage};
-use liftoff::policy::{self, Options};
+use liftoff::pipeline::{Judged, PipelineError, Probing, Request, Source};
 use liftoff::report::{self, Format, TextOptions};
 use std::path::PathBuf;
+use std::str::FromStr;
 
 /// Arguments of `liftoff check`.
 #[derive(clap::Args, Debug)]
@@ -13,7 +14,7 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// The stage to gate for (default: the manifest's `stage`, else production).
-    #[arg(long, value_parser = parse_stage)]
+    #[arg(long, value_parser = Stage::from_str)]
     stage: Option<Stage>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -59,10 +60,6 @@ pub struct CheckArgs {
     probe: super::probe::ProbeArgs,
 }
 
-pub(super) fn parse_stage(text: &str) -> Result<Stage, String> {
-    text.parse()
-}
-
 /// One `--output`: a format (or the `--format` one) and where it goes (`None`: standard output).
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -98,62 +95,33 @@ fn parse_output(text: &str) -> Result<Output, String> {
 /// Loads, assesses and renders.
 pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let options = args.terraform.options(dir)?;
-    let mut loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
-    let mut profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
-    if args.no_inline_waivers {
-        profile.waivers.inline = false;
-    }
-    let stage = args
-        .stage
-        .or(loaded.deployment.stage.as_ref().map(|s| s.value))
-        .unwrap_or(Stage::Production);
-    if let Some(env) = &args.environment {
-        if loaded.deployment.environment(env).is_none() {
-            let names: Vec<&str> = loaded
-                .deployment
-                .environments
-                .iter()
-                .map(|e| e.name.as_str())
-                .collect();
-            let mut d = liftoff::diagnostic::Diagnostic::in_file(
-                loaded.manifest_path.as_deref().unwrap_or("liftoff.yaml"),
-                format!("--env names `{env}`, which is not a declared environment"),
-            )
-            .expected(if names.is_empty() {
-                "a declared environment".to_string()
-            } else {
-                format!("one of {}", names.join(", "))
-            });
-            if let Some(near) = liftoff::diagnostic::did_you_mean(env, names.iter().copied()) {
-                d = d.help(format!("did you mean `{near}`?"));
-            }
-            return Err(Failure::Input(
-                liftoff::diagnostic::InputError::one(d),
-                dir.clone(),
-            ));
-        }
-    }
-    if let Some(db) = &args.watch_db {
-        monitored_by_watch(&mut loaded.deployment, db)?;
-    }
-    if !args.offline {
-        super::probe::observe(
-            &mut loaded.deployment,
-            args.environment.as_deref(),
-            &args.probe,
-        )?;
-    }
-    let options = Options {
-        stage,
-        offline: args.offline,
-        today,
+    let bar = args.probe.bar();
+    let watch_db = args.watch_db.clone();
+    let enrich = move |deployment: &mut liftoff::model::Deployment| {
+        watch_db
+            .as_deref()
+            .map_or(Ok(()), |db| monitored_by_watch(deployment, db))
+            .map_err(|e| format!("{e:#}"))
     };
-    let mut assessment =
-        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
-    if let Some(env) = &args.environment {
-        assessment.show_environment(env);
-    }
+    let judged = super::judge(Request {
+        source: Source::Files(args.terraform.options(dir)?),
+        profile: args.profile.clone(),
+        inline_waivers: !args.no_inline_waivers,
+        stage: args.stage,
+        environment: args.environment.clone(),
+        enrich: Some(&enrich),
+        probe: (!args.offline).then(|| Probing {
+            options: args.probe.options(),
+            progress: &bar,
+        }),
+        ..Request::new(dir, today)
+    })?;
+    let Judged {
+        loaded,
+        stage,
+        profile: _,
+        mut assessment,
+    } = judged;
     if let Some(file) = &args.baseline {
         let shown = file.display().to_string();
         let text = liftoff::sources::read_text(file, &shown).in_dir(dir)?;
@@ -296,22 +264,23 @@ fn baseline_at_revision(
     }
     // Run in DIR, `git archive … -- .` writes paths relative to DIR, as the check reads them.
     let dir = root;
-    let options = args.terraform.options(&args.dir)?;
-    // Errors in the old tree are not this change's fault: a revision that cannot be read gives
-    // no baseline rather than stopping the check.
-    let Ok(loaded) = liftoff::sources::load_with(&dir, &options) else {
-        return Err(Failure::Other(anyhow::anyhow!(
-            "--new-since: the deployment at {revision} cannot be read; compare with another revision or record a baseline file"
-        )));
+    let judged = liftoff::pipeline::run(Request {
+        source: Source::Files(args.terraform.options(&args.dir)?),
+        profile: Some(profile.to_string()),
+        stage: Some(stage),
+        ..Request::new(&dir, today)
+    });
+    let assessment = match judged {
+        Ok(judged) => judged.assessment,
+        // Errors in the old tree are not this change's fault: a revision that cannot be read
+        // gives no baseline rather than stopping the check.
+        Err(PipelineError::Load(_)) => {
+            return Err(Failure::Other(anyhow::anyhow!(
+                "--new-since: the deployment at {revision} cannot be read; compare with another revision or record a baseline file"
+            )));
+        }
+        Err(other) => return Err(super::failure(other, dir)),
     };
-    let profile = super::profile_for(Some(profile), &loaded.declarations, &dir)?;
-    let options = Options {
-        stage,
-        offline: true,
-        today,
-    };
-    let assessment =
-        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(&dir)?;
     Ok(liftoff::policy::Baseline::of(&assessment))
 }
 
@@ -325,7 +294,7 @@ pub struct BaselineArgs {
     #[arg(long, short, default_value = ".liftoff-baseline.json")]
     output: PathBuf,
     /// The stage gated for (default: the manifest's `stage`, else production).
-    #[arg(long, value_parser = parse_stage)]
+    #[arg(long, value_parser = Stage::from_str)]
     stage: Option<Stage>,
     /// A built-in profile (baseline, hackney, strict, pci-dss) or the path of a profile file.
     #[arg(long)]
@@ -338,20 +307,13 @@ pub struct BaselineArgs {
 /// service, not the repository) so `check --baseline` blocks only on new ones.
 pub fn baseline(args: BaselineArgs, today: Date) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let options = args.terraform.options(dir)?;
-    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
-    let profile = super::profile_for(args.profile.as_deref(), &loaded.declarations, dir)?;
-    let stage = args
-        .stage
-        .or(loaded.deployment.stage.as_ref().map(|s| s.value))
-        .unwrap_or(Stage::Production);
-    let options = Options {
-        stage,
-        offline: true,
-        today,
-    };
-    let assessment =
-        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
+    let judged = super::judge(Request {
+        source: Source::Files(args.terraform.options(dir)?),
+        profile: args.profile.clone(),
+        stage: args.stage,
+        ..Request::new(dir, today)
+    })?;
+    let assessment = judged.assessment;
     let baseline = liftoff::policy::Baseline::of(&assessment);
     let mut text = serde_json::to_string_pretty(&baseline)
         .map_err(|e| Failure::Other(anyhow::anyhow!("cannot write the baseline: {e}")))?;
@@ -368,21 +330,18 @@ pub fn baseline(args: BaselineArgs, today: Date) -> Result<Outcome, Failure> {
 
 /// Marks backups whose heartbeats `liftoff watch` has received as monitored (unless the manifest
 /// says otherwise), with the last heartbeat as evidence.
-fn monitored_by_watch(
-    deployment: &mut liftoff::model::Deployment,
-    db: &str,
-) -> Result<(), Failure> {
+fn monitored_by_watch(deployment: &mut liftoff::model::Deployment, db: &str) -> anyhow::Result<()> {
     use liftoff::model::{Fact, Origin};
     let postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
     if !postgres && !std::path::Path::new(db).is_file() {
-        return Err(Failure::Other(anyhow::anyhow!(
+        anyhow::bail!(
             "--watch-db {db}: no such file (the SQLite database liftoff watch writes, or a postgres:// URL)"
-        )));
+        );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot start the runtime: {e}")))?;
+        .map_err(|e| anyhow::anyhow!("cannot start the runtime: {e}"))?;
     let names: Vec<String> = deployment
         .backups
         .iter()
@@ -400,7 +359,7 @@ fn monitored_by_watch(
             }
             Ok::<_, liftoff::watch::store::StoreError>(seen)
         })
-        .map_err(|e| Failure::Other(anyhow::anyhow!("--watch-db {db}: {e}")))?;
+        .map_err(|e| anyhow::anyhow!("--watch-db {db}: {e}"))?;
     let now = liftoff::watch::store::now();
     for (name, (at, ok, _)) in seen {
         if let Some(backup) = deployment.backups.iter_mut().find(|b| b.of == name) {

@@ -1,6 +1,6 @@
 //! `liftoff diff`: environment parity, fact by fact.
 
-use super::{Failure, InDir, Outcome, emit};
+use super::{Failure, Outcome, emit};
 use liftoff::diagnostic::{Diagnostic, InputError, did_you_mean};
 use liftoff::parity::{self, Difference};
 use std::fmt::Write;
@@ -35,8 +35,8 @@ enum DiffFormat {
 /// Compares two environments. Exits 1 when they drift apart in a way the manifest does not accept.
 pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let options = args.terraform.options(dir)?;
-    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
+    let source = liftoff::pipeline::Source::Files(args.terraform.options(dir)?);
+    let loaded = super::read(dir, source, None)?.loaded;
     let model = &loaded.deployment;
     let find = |name: &str| {
         // The name itself, else a spelling of the same vocabulary entry (`prod` for

@@ -50,8 +50,15 @@ pub fn run(args: InitArgs, today: Date) -> Result<Outcome, Failure> {
         ignore_manifest: true,
         ..Default::default()
     };
-    let loaded = liftoff::sources::load_with(dir, &options).in_dir(dir)?;
-    let mut placed = open_questions(dir, &loaded, today)?;
+    // The questions a production check of what was found leaves open.
+    let judged = super::judge(liftoff::pipeline::Request {
+        source: liftoff::pipeline::Source::Files(options),
+        profile: Some("baseline".to_string()),
+        stage: Some(Stage::Production),
+        ..liftoff::pipeline::Request::new(dir, today)
+    })?;
+    let loaded = &judged.loaded;
+    let mut placed = open_questions(loaded, &judged.assessment);
     if let Some(file) = &args.answers {
         let (shown, text) = if file == "-" {
             let mut text = String::new();
@@ -99,22 +106,13 @@ pub fn run(args: InitArgs, today: Date) -> Result<Outcome, Failure> {
     Ok(Outcome::Ok)
 }
 
-/// The questions a production check of what was found leaves open, placed where they go.
+/// The questions `assessment` (a production check of what was found) leaves open, placed where
+/// they go.
 fn open_questions(
-    dir: &std::path::Path,
     loaded: &liftoff::sources::Loaded,
-    today: Date,
-) -> Result<Placed, Failure> {
-    let profile = super::profile_for(Some("baseline"), &loaded.declarations, dir)?;
-    let options = liftoff::policy::Options {
-        stage: Stage::Production,
-        offline: true,
-        today,
-    };
-    let assessment =
-        liftoff::policy::assess(&loaded.deployment, &loaded.declarations, &profile, options)
-            .in_dir(dir)?;
-    let qs = liftoff::report::questions(&assessment);
+    assessment: &liftoff::policy::Assessment,
+) -> Placed {
+    let qs = liftoff::report::questions(assessment);
     let envs = written_envs(&loaded.deployment);
     let mut placed = questions::place(&qs, &envs);
     // Always asked, whatever the rules found: the stage and whether data is personal decide
@@ -158,7 +156,7 @@ fn open_questions(
             }
         }
     }
-    Ok(placed)
+    placed
 }
 
 /// The environments init writes, inferred or suggested by files it could not attach.

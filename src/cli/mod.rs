@@ -198,9 +198,34 @@ pub fn profile_for(
     declarations: &liftoff::model::PolicyDeclarations,
     dir: &std::path::Path,
 ) -> Result<liftoff::policy::ResolvedProfile, Failure> {
-    let declared = declarations.profile.as_ref().map(|p| p.value.as_str());
-    let name = flag.or(declared).unwrap_or("baseline");
-    liftoff::policy::load_profile(name, dir, declarations).in_dir(dir)
+    liftoff::pipeline::profile(flag, declarations, dir).in_dir(dir)
+}
+
+/// Runs the pipeline, with its errors as the command line reports them.
+pub fn judge(
+    request: liftoff::pipeline::Request<'_>,
+) -> Result<liftoff::pipeline::Judged, Failure> {
+    let dir = request.dir.clone();
+    liftoff::pipeline::run(request).map_err(|e| failure(e, dir))
+}
+
+/// Reads the deployment in `dir` (the pipeline's first step).
+pub fn read(
+    dir: &std::path::Path,
+    source: liftoff::pipeline::Source,
+    stage: Option<liftoff::model::Stage>,
+) -> Result<liftoff::pipeline::Read, Failure> {
+    liftoff::pipeline::read(dir, source, stage).map_err(|e| failure(e, dir.to_path_buf()))
+}
+
+/// A pipeline error as the command line reports it; paths are relative to `dir`.
+pub fn failure(error: liftoff::pipeline::PipelineError, dir: std::path::PathBuf) -> Failure {
+    use liftoff::pipeline::PipelineError;
+    match error {
+        PipelineError::Load(e) | PipelineError::Input(e) => Failure::Input(e, dir),
+        PipelineError::Probe(e) => Failure::Other(anyhow::anyhow!("--ca-file {e}")),
+        PipelineError::Enrich(why) => Failure::Other(anyhow::anyhow!(why)),
+    }
 }
 
 /// Writes `text` to `output` or standard output.

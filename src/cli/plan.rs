@@ -1,6 +1,6 @@
 //! `liftoff plan`: the capacity plan.
 
-use super::{Failure, InDir, Outcome, emit};
+use super::{Failure, Outcome, emit};
 use liftoff::plan::{self, PlanInputs, round2};
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -78,7 +78,8 @@ fn positive(name: &str, value: f64) -> Result<f64, Failure> {
 pub fn run(args: PlanArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let loaded = if liftoff::sources::find_manifest(dir).is_some() {
-        Some(liftoff::sources::load(dir).in_dir(dir)?)
+        let source = liftoff::pipeline::Source::Files(Default::default());
+        Some(super::read(dir, source, None)?.loaded)
     } else {
         None
     };

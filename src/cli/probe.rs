@@ -6,12 +6,12 @@ use liftoff::model::live::Observation;
 use liftoff::model::{
     Date, Deployment, Endpoint, EndpointKind, EnvKind, Environment, Fact, Origin, Stage,
 };
-use liftoff::policy::{self, Options};
-use liftoff::probe::{self, Target, Timeouts};
+use liftoff::pipeline::{Judged, Probing, Request, Source};
+use liftoff::probe::{self, Timeouts};
 use liftoff::report::{self, Format, TextOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// How live probes run (shared by `check` and `probe`).
@@ -79,50 +79,46 @@ impl ProbeArgs {
         }
     }
 
-    /// Probes `targets`, with a progress bar on a terminal unless `--quiet`.
-    pub fn run(&self, targets: &[Target]) -> Result<Vec<Observation>, Failure> {
-        let show = !self.quiet && std::io::stderr().is_terminal() && !targets.is_empty();
-        let bar = if show {
-            let bar = indicatif::ProgressBar::new(targets.len() as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "probing {bar:30} {pos}/{len} endpoints ({elapsed})",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        let progress = |done: usize, _total: usize| bar.set_position(done as u64);
-        let observed = probe::probe_all(targets, &self.options(), &progress)
-            .map_err(|e| Failure::Other(anyhow::anyhow!("--ca-file {e}")));
-        bar.finish_and_clear();
-        observed
+    /// The progress of probing: a bar on a terminal unless `--quiet`.
+    pub fn bar(&self) -> Bar {
+        Bar {
+            show: !self.quiet && std::io::stderr().is_terminal(),
+            bar: std::sync::OnceLock::new(),
+        }
     }
 }
 
-/// Probes every endpoint of the deployment (or of one environment) and attaches what was seen.
-pub fn observe(
-    deployment: &mut Deployment,
-    only_env: Option<&str>,
-    args: &ProbeArgs,
-) -> Result<(), Failure> {
-    let mut slots: Vec<(usize, usize)> = Vec::new();
-    let mut targets = Vec::new();
-    for (e, env) in deployment.environments.iter().enumerate() {
-        if only_env.is_some_and(|name| name != env.name) {
-            continue;
+/// A progress bar on standard error, drawn once probing starts with at least one endpoint.
+pub struct Bar {
+    show: bool,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl liftoff::probe::Progress for Bar {
+    fn begin(&self, total: usize) {
+        if !self.show || total == 0 {
+            return;
         }
-        for (i, endpoint) in env.endpoints.iter().enumerate() {
-            slots.push((e, i));
-            targets.push(Target::from_endpoint(endpoint));
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "probing {bar:30} {pos}/{len} endpoints ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        let _ = self.bar.set(bar);
+    }
+
+    fn advance(&self, done: usize, _total: usize) {
+        if let Some(bar) = self.bar.get() {
+            bar.set_position(done as u64);
         }
     }
-    let observations = args.run(&targets)?;
-    for ((e, i), observation) in slots.into_iter().zip(observations) {
-        deployment.environments[e].endpoints[i].observed = Some(Arc::new(observation));
+
+    fn end(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
     }
-    Ok(())
 }
 
 /// Arguments of `liftoff probe`.
@@ -153,7 +149,7 @@ pub struct ProbeCommandArgs {
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// The stage whose requirements decide the exit code.
-    #[arg(long, value_parser = super::check::parse_stage, default_value = "production")]
+    #[arg(long, value_parser = Stage::from_str, default_value = "production")]
     stage: Stage,
     #[command(flatten)]
     probe: ProbeArgs,
@@ -220,18 +216,26 @@ pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, 
     );
     production.endpoints = endpoints;
     deployment.environments.push(production);
-    observe(&mut deployment, None, &args.probe)?;
-
-    let declarations = liftoff::model::PolicyDeclarations::default();
-    let dir = std::path::Path::new(".");
-    let profile = super::profile_for(None, &declarations, dir)?;
-    let options = Options {
-        stage: args.stage,
-        offline: false,
-        today,
+    let bar = args.probe.bar();
+    let loaded = liftoff::sources::Loaded {
+        deployment,
+        declarations: liftoff::model::PolicyDeclarations::default(),
+        manifest_path: None,
     };
-    let mut assessment = policy::assess(&deployment, &declarations, &profile, options)
-        .map_err(|e| Failure::Input(e, dir.to_path_buf()))?;
+    let Judged {
+        loaded,
+        mut assessment,
+        ..
+    } = super::judge(Request {
+        source: Source::Model(Box::new(loaded)),
+        stage: Some(args.stage),
+        probe: Some(Probing {
+            options: args.probe.options(),
+            progress: &bar,
+        }),
+        ..Request::new(".", today)
+    })?;
+    let deployment = loaded.deployment;
     // Only what the probe judged: every other rule is about files this command did not read.
     assessment.retain_results(|r| {
         args.urls.contains(&r.target)

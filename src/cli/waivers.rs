@@ -1,8 +1,8 @@
 //! `liftoff waivers`: waivers and where they stand.
 
-use super::{Failure, InDir, Outcome, emit};
+use super::{Failure, Outcome, emit};
 use liftoff::model::{Date, Stage};
-use liftoff::policy::{self, Options};
+use liftoff::pipeline::Request;
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -31,16 +31,12 @@ fn parse_days(text: &str) -> Result<i64, String> {
 /// Lists waivers: active, expiring (within 30 days), expired, unused.
 pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
     let dir = &args.dir;
-    let loaded = liftoff::sources::load(dir).in_dir(dir)?;
-    let profile = super::profile_for(None, &loaded.declarations, dir)?;
     // Usage is judged over every stage's results, so a waiver only used at production counts as used.
-    let options = Options {
-        stage: Stage::Production,
-        offline: true,
-        today,
-    };
-    let assessment =
-        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options).in_dir(dir)?;
+    let assessment = super::judge(Request {
+        stage: Some(Stage::Production),
+        ..Request::new(dir, today)
+    })?
+    .assessment;
     let mut states = assessment.waivers;
     states.sort_by(|a, b| (a.status, &a.rule, &a.target).cmp(&(b.status, &b.rule, &b.target)));
     let text = if args.json {
@@ -92,7 +88,7 @@ pub fn run(args: WaiversArgs, today: Date) -> Result<Outcome, Failure> {
         let due: Vec<_> = states
             .iter()
             .filter(|w| {
-                w.status == policy::WaiverStatus::Refused
+                w.status == liftoff::policy::WaiverStatus::Refused
                     || w.days_left.is_some_and(|left| left <= days)
             })
             .collect();

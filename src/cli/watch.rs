@@ -1,7 +1,7 @@
 //! `liftoff watch`: the checks of every endpoint, on a schedule (or `--once`), with history in a
 //! database and alerts through an outbox.
 
-use super::{Failure, InDir, Outcome};
+use super::{Failure, Outcome};
 use liftoff::probe::http::Client;
 use liftoff::watch::engine::Thresholds;
 use liftoff::watch::run::{Ran, Watcher};
@@ -92,6 +92,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECS")]
     heartbeat_grace: Option<u64>,
     #[command(flatten)]
+    terraform: super::TerraformArgs,
+    #[command(flatten)]
     probe: super::probe::ProbeArgs,
 }
 
@@ -140,7 +142,12 @@ fn store_failure(e: StoreError) -> Failure {
 /// What the manifest asks watch to do: the service name, the checks and the mailer.
 fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
     let dir = &args.dir;
-    let loaded = liftoff::sources::load(dir).in_dir(dir)?;
+    // The readiness the same files give `liftoff check --offline`, shown on the dashboard.
+    let judged = super::judge(liftoff::pipeline::Request {
+        source: liftoff::pipeline::Source::Files(args.terraform.options(dir)?),
+        ..liftoff::pipeline::Request::new(dir, liftoff::model::Date::today_utc())
+    })?;
+    let loaded = &judged.loaded;
     let service = loaded.deployment.service.clone();
     let plan = liftoff::watch::plan::plan_with(
         &loaded.deployment,
@@ -192,25 +199,11 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
             );
         }
     }
-    let profile = super::profile_for(None, &loaded.declarations, dir)?;
-    let verdicts = liftoff::watch::checks::Verdicts::from_profile(&profile)
+    let profile = &judged.profile;
+    let verdicts = liftoff::watch::checks::Verdicts::from_profile(profile)
         .map_err(|why| Failure::Other(anyhow::anyhow!("profile {}: {why}", profile.name)))?;
-    // The readiness the same files give `liftoff check --offline`, shown on the dashboard.
     let readiness = {
-        let stage = loaded
-            .deployment
-            .stage
-            .as_ref()
-            .map(|s| s.value)
-            .unwrap_or(liftoff::model::Stage::Production);
-        let options = liftoff::policy::Options {
-            stage,
-            offline: true,
-            today: liftoff::model::Date::today_utc(),
-        };
-        let assessment =
-            liftoff::policy::assess(&loaded.deployment, &loaded.declarations, &profile, options)
-                .in_dir(dir)?;
+        let assessment = &judged.assessment;
         liftoff::model::Stage::ALL
             .iter()
             .map(|stage| {

@@ -4,6 +4,7 @@
 //! result can point at the exact line that decided it.
 
 pub mod cloud;
+pub mod document;
 pub mod env_names;
 pub mod hosting;
 pub mod live;

@@ -62,7 +62,7 @@ pub struct RuleResult {
     pub fingerprint: String,
     /// With a baseline: whether a failing result is new or was recorded before.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<super::baseline::BaselineState>,
+    pub baseline: Option<super::fingerprint::BaselineState>,
     /// Levels at staging, soft launch, production (for per-stage readiness).
     #[serde(skip)]
     pub levels: [Requirement; 3],
@@ -130,7 +130,7 @@ impl RuleResult {
     pub fn blocks(&self, stage: Stage) -> bool {
         self.levels[stage.index()] == Requirement::Required
             && self.status.blocks()
-            && self.baseline != Some(super::baseline::BaselineState::Baselined)
+            && self.baseline != Some(super::fingerprint::BaselineState::Baselined)
     }
 
     /// Whether this result warns at `stage` (a recommended rule that fails).
@@ -222,7 +222,7 @@ pub struct Assessment {
     /// Stages deployed whose kind no name tells.
     pub unclassified_stages: Vec<crate::model::UnclassifiedStage>,
     /// With a baseline: new, baselined and gone findings.
-    pub baseline: Option<super::baseline::BaselineSummary>,
+    pub baseline: Option<super::fingerprint::BaselineSummary>,
     /// Rules the profile makes block from a date still to come.
     pub upcoming: Vec<Enforcement>,
     /// With `--env`: the one environment whose results are listed (with the deployment-wide
@@ -286,7 +286,7 @@ fn to_result(
     let meta = resolved.rule.meta();
     let location = finding.origin.as_ref().and_then(|o| o.location().cloned());
     let decided_by = DecidedBy::of(&finding);
-    let fingerprint = super::baseline::fingerprint(
+    let fingerprint = super::fingerprint::fingerprint(
         meta.id,
         finding.environment.as_deref(),
         &finding.target,

@@ -3,6 +3,7 @@
 
 mod assess;
 mod baseline;
+mod fingerprint;
 mod profile;
 mod waivers;
 
@@ -12,6 +13,7 @@ pub use assess::{
     Assessment, DecidedBy, Enforcement, Options, PerStage, RuleResult, StageCount, Summary,
     WaiverNote, assess,
 };
-pub use baseline::{Baseline, BaselineEntry, BaselineState, BaselineSummary, fingerprint};
+pub use baseline::Baseline;
+pub use fingerprint::{BaselineEntry, BaselineState, BaselineSummary, fingerprint};
 pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, WaiverPolicy, load_profile};
 pub use waivers::{WaiverState, WaiverStatus, waiver_states};

@@ -78,6 +78,51 @@ impl Target {
     }
 }
 
+/// Told how probing advances, so a caller can show it (the library itself never prints).
+pub trait Progress: Sync {
+    /// Probing starts, with this many endpoints.
+    fn begin(&self, _total: usize) {}
+    /// (done, total) after each endpoint.
+    fn advance(&self, _done: usize, _total: usize) {}
+    /// Probing is over (also after a failure to start).
+    fn end(&self) {}
+}
+
+/// Progress nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Probes every endpoint of the deployment (or of the environment `only_env`) and attaches what
+/// was seen to it.
+pub fn observe(
+    deployment: &mut crate::model::Deployment,
+    only_env: Option<&str>,
+    options: &Options,
+    progress: &dyn Progress,
+) -> Result<(), SetupError> {
+    let mut slots: Vec<(usize, usize)> = Vec::new();
+    let mut targets = Vec::new();
+    for (e, env) in deployment.environments.iter().enumerate() {
+        if only_env.is_some_and(|name| name != env.name) {
+            continue;
+        }
+        for (i, endpoint) in env.endpoints.iter().enumerate() {
+            slots.push((e, i));
+            targets.push(Target::from_endpoint(endpoint));
+        }
+    }
+    progress.begin(targets.len());
+    let observed = probe_all(&targets, options, &|done, total| {
+        progress.advance(done, total)
+    });
+    progress.end();
+    for ((e, i), observation) in slots.into_iter().zip(observed?) {
+        deployment.environments[e].endpoints[i].observed = Some(Arc::new(observation));
+    }
+    Ok(())
+}
+
 /// Probes every target, at most `options.concurrency` at a time, and returns the observations in
 /// the order of `targets`. `progress` is called after each endpoint with (done, total).
 pub fn probe_all(

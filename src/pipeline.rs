@@ -1,0 +1,202 @@
+//! One composition of what judging a deployment takes: read the files, resolve the profile, probe
+//! the live endpoints, assess. Every command that judges a deployment (`check`, `baseline`,
+//! `watch`, `waivers`, `init`, `probe`, `diff`, `model`) goes through [`run`], so two commands
+//! cannot read one directory two ways (a flag one honours and another forgets).
+//!
+//! It lies downstream of [`crate::sources`], [`crate::model`], [`crate::rules`], [`crate::probe`]
+//! and [`crate::policy`], and upstream of the command line. Rendering is the caller's business.
+
+use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
+use crate::model::{Date, Deployment, PolicyDeclarations, Stage};
+use crate::policy::{self, Assessment, ResolvedProfile};
+use crate::probe::{self, Progress, SetupError};
+use crate::sources::{LoadOptions, Loaded};
+use std::path::{Path, PathBuf};
+
+/// Where the deployment comes from.
+pub enum Source {
+    /// The files of [`Request::dir`], read with these options.
+    Files(LoadOptions),
+    /// A model built by the caller (`liftoff probe` builds one from URLs).
+    Model(Box<Loaded>),
+}
+
+/// How live endpoints are probed.
+pub struct Probing<'a> {
+    pub options: probe::Options,
+    /// Told how probing advances (a progress bar, or nothing).
+    pub progress: &'a dyn Progress,
+}
+
+/// A change to the model made after loading and before probing, by a caller that knows more
+/// (`check --watch-db` marks the backups whose heartbeats arrive as monitored). Its error is
+/// reported as it is.
+pub type Enrich<'a> = &'a dyn Fn(&mut Deployment) -> Result<(), String>;
+
+/// What one judgement of a deployment needs.
+pub struct Request<'a> {
+    /// The project directory: where liftoff.yaml is, and what every reported path is relative to.
+    pub dir: PathBuf,
+    pub source: Source,
+    /// A built-in profile name or a profile file (relative to `dir`); default: the manifest's,
+    /// else `baseline`.
+    pub profile: Option<String>,
+    /// Whether waivers written in deployment files' comments count (the profile may refuse them
+    /// too; this only ever refuses).
+    pub inline_waivers: bool,
+    /// The stage gated for; default: the manifest's, else production.
+    pub stage: Option<Stage>,
+    /// Only this environment is probed and listed (it must be declared).
+    pub environment: Option<String>,
+    pub enrich: Option<Enrich<'a>>,
+    /// `None`: offline, live checks are reported as skipped.
+    pub probe: Option<Probing<'a>>,
+    /// The day dates are judged on.
+    pub today: Date,
+}
+
+impl<'a> Request<'a> {
+    /// The whole judgement of the files in `dir`, offline, with default load options.
+    pub fn new(dir: impl Into<PathBuf>, today: Date) -> Request<'a> {
+        Request {
+            dir: dir.into(),
+            source: Source::Files(LoadOptions::default()),
+            profile: None,
+            inline_waivers: true,
+            stage: None,
+            environment: None,
+            enrich: None,
+            probe: None,
+            today,
+        }
+    }
+}
+
+/// The deployment as read, before any judgement ([`read`]).
+pub struct Read {
+    /// The deployment, the manifest's declarations and its path.
+    pub loaded: Loaded,
+    /// The stage gated for.
+    pub stage: Stage,
+}
+
+/// A judged deployment ([`run`]).
+pub struct Judged {
+    /// The deployment (with what probing saw), the manifest's declarations and its path.
+    pub loaded: Loaded,
+    /// The stage gated for.
+    pub stage: Stage,
+    pub profile: ResolvedProfile,
+    pub assessment: Assessment,
+}
+
+/// Why a deployment could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The deployment's files could not be read (a broken manifest, a file that does not parse
+    /// under `strict_inputs`).
+    #[error(transparent)]
+    Load(InputError),
+    /// Bad input (files, manifest, profile, an undeclared environment), with file positions.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The prober could not be set up (an unreadable CA file).
+    #[error(transparent)]
+    Probe(#[from] SetupError),
+    /// The caller's [`Enrich`] step failed.
+    #[error("{0}")]
+    Enrich(String),
+}
+
+/// Reads the deployment and settles the stage: the first step of [`run`], for the commands that
+/// look at the model without judging it (`diff`, `model`).
+pub fn read(dir: &Path, source: Source, stage: Option<Stage>) -> Result<Read, PipelineError> {
+    let loaded = match source {
+        Source::Files(options) => {
+            crate::sources::load_with(dir, &options).map_err(PipelineError::Load)?
+        }
+        Source::Model(loaded) => *loaded,
+    };
+    let stage = stage
+        .or(loaded.deployment.stage.as_ref().map(|s| s.value))
+        .unwrap_or(Stage::Production);
+    Ok(Read { loaded, stage })
+}
+
+/// Reads, resolves the profile, probes (unless offline) and assesses.
+pub fn run(request: Request<'_>) -> Result<Judged, PipelineError> {
+    let dir = request.dir.as_path();
+    let Read { mut loaded, stage } = read(dir, request.source, request.stage)?;
+    let mut profile = profile(request.profile.as_deref(), &loaded.declarations, dir)?;
+    if !request.inline_waivers {
+        profile.waivers.inline = false;
+    }
+    if let Some(env) = &request.environment {
+        declared_environment(&loaded, env)?;
+    }
+    if let Some(enrich) = request.enrich {
+        enrich(&mut loaded.deployment).map_err(PipelineError::Enrich)?;
+    }
+    let offline = request.probe.is_none();
+    if let Some(probing) = &request.probe {
+        probe::observe(
+            &mut loaded.deployment,
+            request.environment.as_deref(),
+            &probing.options,
+            probing.progress,
+        )?;
+    }
+    let options = policy::Options {
+        stage,
+        offline,
+        today: request.today,
+    };
+    let mut assessment =
+        policy::assess(&loaded.deployment, &loaded.declarations, &profile, options)?;
+    if let Some(env) = &request.environment {
+        assessment.show_environment(env);
+    }
+    Ok(Judged {
+        loaded,
+        stage,
+        profile,
+        assessment,
+    })
+}
+
+/// The profile to assess with: `flag`, else the manifest's `profile`, else `baseline`.
+pub fn profile(
+    flag: Option<&str>,
+    declarations: &PolicyDeclarations,
+    dir: &Path,
+) -> Result<ResolvedProfile, InputError> {
+    let declared = declarations.profile.as_ref().map(|p| p.value.as_str());
+    let name = flag.or(declared).unwrap_or("baseline");
+    policy::load_profile(name, dir, declarations)
+}
+
+/// Checks that `env` names a declared environment.
+fn declared_environment(loaded: &Loaded, env: &str) -> Result<(), InputError> {
+    if loaded.deployment.environment(env).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = loaded
+        .deployment
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    let mut d = Diagnostic::in_file(
+        loaded.manifest_path.as_deref().unwrap_or("liftoff.yaml"),
+        format!("--env names `{env}`, which is not a declared environment"),
+    )
+    .expected(if names.is_empty() {
+        "a declared environment".to_string()
+    } else {
+        format!("one of {}", names.join(", "))
+    });
+    if let Some(near) = did_you_mean(env, names.iter().copied()) {
+        d = d.help(format!("did you mean `{near}`?"));
+    }
+    Err(InputError::one(d))
+}

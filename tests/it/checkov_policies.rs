@@ -560,7 +560,14 @@ fn the_runner_reports_an_example_with_the_wrong_verdict() {
         "policies/owner.tests/fail/stack/main.tf",
         "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
     );
-    write("policies/bad.rego", "package x\n");
+    write(
+        "policies/owner_rego.rego",
+        "package acme.owner\n\ndeny contains {\"rule\": \"acme.owner\", \"target\": b.address, \"message\": \"no owner\"} if {\n\tsome b in input.resources\n\tb.type == \"aws_s3_bucket\"\n\tnot b.attributes.tags.owner\n}\n\ntest_flags_a_bucket_without_owner if {\n\tcount(deny) == 1 with input as {\"resources\": [{\"address\": \"aws_s3_bucket.x\", \"type\": \"aws_s3_bucket\", \"attributes\": {}}]}\n}\n\ntest_wrongly_expects_nothing if {\n\tcount(deny) == 0 with input as {\"resources\": [{\"address\": \"aws_s3_bucket.x\", \"type\": \"aws_s3_bucket\", \"attributes\": {}}]}\n}\n",
+    );
+    write(
+        "policies/owner_rego.tests/fail/untagged.tf",
+        "resource \"aws_s3_bucket\" \"c\" {\n  bucket = \"c\"\n}\n",
+    );
     let report = testing::run(&[dir.path().join("policies")], dir.path(), today()).unwrap();
     assert!(report.failed());
     let owner = report
@@ -587,15 +594,33 @@ fn the_runner_reports_an_example_with_the_wrong_verdict() {
         (tagged.expected, &tagged.got, tagged.ok),
         (Expected::Fail, &Got::Pass, false)
     );
+    // A Rego policy: its examples are judged the same way, and its `test_` rules are run.
     let rego = report
         .policies
         .iter()
-        .find(|p| p.file == "policies/bad.rego")
+        .find(|p| p.file == "policies/owner_rego.rego")
         .unwrap();
-    assert!(
-        rego.not_run.as_deref().unwrap().contains("Rego"),
-        "{rego:?}"
+    assert_eq!(rego.rules, ["acme.owner"]);
+    assert!(rego.examples[0].ok, "{rego:#?}");
+    let verdicts: Vec<(&str, bool)> = rego
+        .rego_tests
+        .iter()
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.verdict == liftoff::rules::custom::rego::RegoTestVerdict::Passed,
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("test_flags_a_bucket_without_owner", true),
+            ("test_wrongly_expects_nothing", false)
+        ]
     );
+    assert!(!rego.ok());
+    assert_eq!(report.counts(), (5, 3));
 }
 
 #[test]

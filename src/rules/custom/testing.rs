@@ -6,10 +6,11 @@
 //! `fail` or `error` result; a fail example at least one `fail`. The report says, per policy and
 //! per example, what was expected, what came out and the failing messages; a CLI prints it.
 //!
-//! Rego policies keep their tests as `test_` rules, which the Rego engine runs; this runner
-//! lists them as not run here rather than passing over them in silence.
+//! A Rego policy may have such examples too, and its `test_` rules are run as well
+//! ([`super::rego::run_tests`]): each must evaluate to `true`.
 
 use super::MAX_POLICY_BYTES;
+use super::rego::{RegoTestOutcome, RegoTestVerdict};
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::Date;
 use crate::rules::{Context, Params, Rule, Status};
@@ -76,10 +77,21 @@ pub struct PolicyTests {
     pub file: String,
     /// The ids of the rules the file declares.
     pub rules: Vec<&'static str>,
-    /// Why the file's examples were not run, when they were not (a Rego policy).
-    pub not_run: Option<String>,
     /// The examples, pass examples first, each folder in name order.
     pub examples: Vec<ExampleResult>,
+    /// A Rego policy's `test_` rules, in the order they are written.
+    pub rego_tests: Vec<RegoTestOutcome>,
+}
+
+impl PolicyTests {
+    /// Whether every example and every `test_` rule gave the expected verdict.
+    pub fn ok(&self) -> bool {
+        self.examples.iter().all(|e| e.ok)
+            && self
+                .rego_tests
+                .iter()
+                .all(|t| t.verdict == RegoTestVerdict::Passed)
+    }
 }
 
 /// Every policy's examples.
@@ -91,16 +103,19 @@ pub struct Report {
 impl Report {
     /// Whether any example gave another verdict than expected (the CLI exits 1).
     pub fn failed(&self) -> bool {
-        self.policies
-            .iter()
-            .any(|p| p.examples.iter().any(|e| !e.ok))
+        self.policies.iter().any(|p| !p.ok())
     }
 
-    /// Examples run, and how many gave the expected verdict.
+    /// Examples and `test_` rules run, and how many gave the expected verdict.
     pub fn counts(&self) -> (usize, usize) {
-        let all = self.policies.iter().flat_map(|p| &p.examples);
-        let run = all.clone().count();
-        (run, all.filter(|e| e.ok).count())
+        let examples = self.policies.iter().flat_map(|p| &p.examples);
+        let tests = self.policies.iter().flat_map(|p| &p.rego_tests);
+        let run = examples.clone().count() + tests.clone().count();
+        let ok = examples.filter(|e| e.ok).count()
+            + tests
+                .filter(|t| t.verdict == RegoTestVerdict::Passed)
+                .count();
+        (run, ok)
     }
 }
 
@@ -118,18 +133,16 @@ pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputE
     let mut problems = Vec::new();
     for file in files {
         let shown = shown_path(&file, base);
-        if file.extension().and_then(|e| e.to_str()) == Some("rego") {
-            report.policies.push(PolicyTests {
-                file: shown,
-                rules: Vec::new(),
-                not_run: Some("a Rego policy: its `test_` rules are run by the Rego engine".into()),
-                examples: Vec::new(),
-            });
-            continue;
-        }
         let text = read(&file, &shown)?;
-        let rules = match super::checkov::load(&shown, &text) {
-            Ok(rules) => rules,
+        let rego = file.extension().and_then(|e| e.to_str()) == Some("rego");
+        let loaded = if rego {
+            super::rego::load(&shown, &text)
+                .and_then(|rules| Ok((rules, super::rego::run_tests(&shown, &text)?)))
+        } else {
+            super::checkov::load(&shown, &text).map(|rules| (rules, Vec::new()))
+        };
+        let (rules, rego_tests) = match loaded {
+            Ok(loaded) => loaded,
             Err(InputError::Invalid(mut found)) => {
                 problems.append(&mut found);
                 continue;
@@ -140,8 +153,8 @@ pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputE
         report.policies.push(PolicyTests {
             file: shown,
             rules: rules.iter().map(|r| r.meta().id).collect(),
-            not_run: None,
             examples,
+            rego_tests,
         });
     }
     if problems.is_empty() {

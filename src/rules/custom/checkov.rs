@@ -116,7 +116,7 @@ fn describe(cond: &Cond) -> String {
             "{} has {} {}",
             a.types.describe(),
             a.attribute,
-            a.op.wants(&a.value)
+            a.op.wants(&a.operand.value)
         ),
         Cond::Connection(c) => {
             let how = match c.op {

@@ -1,9 +1,19 @@
 //! checkov's attribute operators, with the semantics of its solvers: Python's `str()`, `in` and
 //! comparisons over the value checkov's graph holds for the attribute (`None` when absent).
 
-use super::parse::Attribute;
 use super::view::{py_eq, py_float, py_str};
 use serde_json::Value as Json;
+
+/// What an operator compares against: the policy's value, ready for use.
+#[derive(Debug)]
+pub struct Operand {
+    /// The policy's value, typed as checkov's YAML reader types it (`Null` when not given).
+    pub value: Json,
+    /// `regex_match`: the compiled expression.
+    pub regex: Option<regex::Regex>,
+    /// `length_*` operators: the value as a whole number.
+    pub length: Option<i64>,
+}
 
 /// An operator: a base test and whether it is negated (`not_equals` is `not equals`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +146,7 @@ impl Op {
     }
 
     /// The operator applied to the value checkov sees (`None`: the attribute is absent).
-    pub fn holds(self, cond: &Attribute, attr: Option<&Json>) -> bool {
+    pub fn holds(self, cond: &Operand, attr: Option<&Json>) -> bool {
         let base = base_holds(self.base, cond, attr);
         base != self.negated
     }
@@ -187,7 +197,7 @@ pub fn shown(value: &Json) -> String {
     }
 }
 
-fn base_holds(base: Base, cond: &Attribute, attr: Option<&Json>) -> bool {
+fn base_holds(base: Base, cond: &Operand, attr: Option<&Json>) -> bool {
     let value = &cond.value;
     match base {
         Base::Equals => equals(attr, value),

@@ -1,7 +1,7 @@
 //! Reading a checkov YAML policy into its definition. Every problem is reported with the
 //! position of the node it concerns and what was expected there, all problems of a file at once.
 
-use super::ops::{OPERATORS, Op};
+use super::ops::{OPERATORS, Op, Operand};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::Location;
 use crate::rules::{OFF, Pillar, REC, REQ, Requirement};
@@ -105,11 +105,7 @@ pub struct Attribute {
     pub types: Types,
     pub attribute: String,
     pub op: Op,
-    /// The policy's value, typed as checkov's YAML reader types it (`Null` when not given).
-    pub value: Json,
-    pub regex: Option<regex::Regex>,
-    /// `length_*` operators: the value as a whole number.
-    pub length: Option<i64>,
+    pub operand: Operand,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -732,9 +728,11 @@ impl Reader<'_> {
             types: types?,
             attribute: attribute?,
             op,
-            value,
-            regex,
-            length,
+            operand: Operand {
+                value,
+                regex,
+                length,
+            },
         }))
     }
 

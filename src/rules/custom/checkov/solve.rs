@@ -80,10 +80,10 @@ fn why_of(attribute: &str, found: &Found<'_>, at: Option<&Location>) -> Why {
 /// The operator on one found value: `None` when the value is not known before apply.
 fn test(a: &Attribute, found: &Found<'_>) -> Option<bool> {
     match found {
-        Found::Known(v) => Some(a.op.holds(a, Some(v))),
-        Found::Missing => Some(a.op.holds(a, None)),
+        Found::Known(v) => Some(a.op.holds(&a.operand, Some(v))),
+        Found::Missing => Some(a.op.holds(&a.operand, None)),
         Found::Partly(..) | Found::Unknown { written: true, .. } if a.op.is_existence() => {
-            Some(a.op.holds(a, Some(&WRITTEN)))
+            Some(a.op.holds(&a.operand, Some(&WRITTEN)))
         }
         _ => None,
     }
@@ -113,7 +113,7 @@ pub fn attribute(a: &Attribute, r: &Resource) -> (Tri, Why) {
     let matches = view::matches(r, &a.attribute);
     if matches.is_empty() {
         let why = why_of(&a.attribute, &Found::Missing, None);
-        let tri = if a.op.holds(a, None) {
+        let tri = if a.op.holds(&a.operand, None) {
             Tri::True
         } else {
             Tri::False

@@ -464,6 +464,11 @@ fn documented_or_over_several_types_judges_each_database() {
     );
     let fail = documented("db_backup_policy", "fail/none.tf");
     assert_eq!(targets(&fail), [("aws_db_instance.main", Status::Fail)]);
+    // Conditions on other types say nothing about a database instance.
+    assert_eq!(
+        fail[0].message,
+        "does not meet the policy: backup_retention_period = 0"
+    );
 }
 
 #[test]

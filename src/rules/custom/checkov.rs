@@ -173,7 +173,8 @@ fn shorten(text: &str, max: usize) -> String {
 /// Up to three reasons, in one sentence.
 fn reasons(whys: &[Why]) -> String {
     let mut texts: Vec<&str> = Vec::new();
-    for w in whys {
+    let on_type = whys.iter().any(|w| !w.off_type);
+    for w in whys.iter().filter(|w| !(on_type && w.off_type)) {
         if !texts.contains(&w.text.as_str()) {
             texts.push(&w.text);
         }

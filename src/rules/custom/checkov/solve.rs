@@ -31,6 +31,9 @@ pub struct Why {
     pub attribute: Option<String>,
     pub value: Option<Json>,
     pub at: Option<Location>,
+    /// The condition names other types: true of every other resource, so worth saying only
+    /// when nothing else is.
+    pub off_type: bool,
 }
 
 impl Why {
@@ -40,6 +43,7 @@ impl Why {
             attribute: None,
             value: None,
             at: None,
+            off_type: false,
         }
     }
 }
@@ -74,6 +78,7 @@ fn why_of(attribute: &str, found: &Found<'_>, at: Option<&Location>) -> Why {
         attribute: Some(attribute.to_string()),
         value,
         at,
+        off_type: false,
     }
 }
 
@@ -92,14 +97,13 @@ fn test(a: &Attribute, found: &Found<'_>) -> Option<bool> {
 /// One attribute condition on one resource.
 pub fn attribute(a: &Attribute, r: &Resource) -> (Tri, Why) {
     if !a.types.matches(&r.resource_type) {
-        return (
-            Tri::False,
-            Why::text(format!(
-                "{} is not a {}",
-                r.resource_type,
-                a.types.describe()
-            )),
-        );
+        let mut why = Why::text(format!(
+            "{} is not of type {}",
+            r.resource_type,
+            a.types.describe()
+        ));
+        why.off_type = true;
+        return (Tri::False, why);
     }
     if !view::is_wildcard(&a.attribute) {
         let (found, at) = view::lookup(r, &a.attribute);

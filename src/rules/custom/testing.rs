@@ -77,6 +77,10 @@ pub struct PolicyTests {
     pub file: String,
     /// The ids of the rules the file declares.
     pub rules: Vec<&'static str>,
+    /// Why the policy's tests were not run, when they were not. Every policy's examples and a
+    /// Rego policy's `test_` rules are run now, so this is `None`; callers written against the
+    /// first version (which left Rego tests to the caller) still read it.
+    pub not_run: Option<String>,
     /// The examples, pass examples first, each folder in name order.
     pub examples: Vec<ExampleResult>,
     /// A Rego policy's `test_` rules, in the order they are written.
@@ -153,6 +157,7 @@ pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputE
         report.policies.push(PolicyTests {
             file: shown,
             rules: rules.iter().map(|r| r.meta().id).collect(),
+            not_run: None,
             examples,
             rego_tests,
         });

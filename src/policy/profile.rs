@@ -147,9 +147,12 @@ impl ResolvedProfile {
     }
 }
 
-fn defaults() -> Result<Vec<ResolvedRule>, InputError> {
+/// Every rule at its own levels and parameter defaults: the built-in catalogue, then `extra`
+/// (house policies), in that order.
+fn defaults(extra: &[&'static dyn Rule]) -> Result<Vec<ResolvedRule>, InputError> {
     rules::REGISTRY
         .iter()
+        .chain(extra)
         .map(|rule| {
             let meta = rule.meta();
             let mut values = BTreeMap::new();
@@ -255,6 +258,17 @@ pub fn load_profile(
     dir: &Path,
     declarations: &PolicyDeclarations,
 ) -> Result<ResolvedProfile, InputError> {
+    load_profile_with(reference, dir, declarations, &[])
+}
+
+/// [`load_profile`] over the built-in rules and `policies` (house rules): a profile or the
+/// manifest sets a policy's levels, parameters and enforcement dates by its id like any rule's.
+pub fn load_profile_with(
+    reference: &str,
+    dir: &Path,
+    declarations: &PolicyDeclarations,
+    policies: &[&'static dyn Rule],
+) -> Result<ResolvedProfile, InputError> {
     let mut chain: Vec<Loaded> = Vec::new();
     let mut next = Some((reference.to_string(), dir.to_path_buf()));
     while let Some((name, base)) = next.take() {
@@ -273,7 +287,7 @@ pub fn load_profile(
         });
         chain.push(loaded);
     }
-    let mut rules = defaults()?;
+    let mut rules = defaults(policies)?;
     let mut problems = Vec::new();
     let mut waivers = WaiverPolicy::default();
     for loaded in chain.iter().rev() {

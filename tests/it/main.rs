@@ -13,6 +13,7 @@ mod cli;
 mod examples;
 mod helm;
 mod hostile;
+mod house_rules;
 mod inference;
 mod init_answers;
 mod kustomize;

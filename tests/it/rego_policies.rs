@@ -687,3 +687,26 @@ fn a_deny_that_is_not_a_set_is_an_error_result() {
         findings[0].1.message
     );
 }
+
+#[test]
+fn a_policy_is_evaluated_once_however_many_rules_it_declares() {
+    // Each evaluation of this policy runs its whole time budget: two rules judged from two
+    // evaluations would take twice as long as one.
+    let rules = load_text(
+        "policies/slow_pair.rego",
+        "package acme.pair\n\nmetadata := {\"rules\": {\"acme.one\": {}, \"acme.two\": {}}}\n\ndeny contains {\"rule\": \"acme.one\", \"message\": \"never\"} if {\n\tsome a in numbers.range(1, 100000)\n\tsome b in numbers.range(1, 100000)\n\ta + b < 0\n}\n",
+    );
+    assert_eq!(rules.len(), 2);
+    let started = std::time::Instant::now();
+    let findings = judge(&rules, &deployment());
+    let took = started.elapsed();
+    assert!(
+        took < rego::TIME_BUDGET + rego::TIME_BUDGET / 2,
+        "two evaluations: {took:?}"
+    );
+    let statuses: Vec<(&str, Status)> = findings.iter().map(|(id, f)| (*id, f.status)).collect();
+    assert_eq!(
+        statuses,
+        [("acme.one", Status::Error), ("acme.two", Status::Error)]
+    );
+}

@@ -519,6 +519,10 @@ pub fn assess(
     options: Options,
 ) -> Result<Assessment, InputError> {
     check_waivers(&declarations.waivers, profile)?;
+    // Rego policies remember their last evaluation by the model's addresses, so that a policy
+    // declaring several rules runs once; a model judged before may have been changed in place
+    // (probe results added) or rebuilt at the same addresses, so every assessment starts afresh.
+    crate::rules::custom::rego::forget_evaluations();
     let refused: Vec<Option<String>> = declarations
         .waivers
         .iter()

@@ -1,9 +1,124 @@
 //! Rules: each judges one requirement of the production guidelines against the deployment model.
 //!
-//! A rule lives in `rules/<pillar>/<rule>.rs` with everything about it in one place: id, title,
-//! per-stage requirement levels, parameters, documentation with a passing and a failing example,
-//! and the check itself. [`REGISTRY`] is the one list of every rule; `liftoff explain`, the rule
-//! docs and the profiles all read the same [`RuleMeta`], so documentation cannot drift from code.
+//! A rule `<area>.<name>` lives in `rules/<area>/<name>.rs` (dashes become underscores) with
+//! everything about it in one place: a `declare_rule!` declaration (id, title, per-stage
+//! requirement levels, typed parameters, documentation, examples as files in `<name>/` beside
+//! it) and its check. build.rs finds the rule files and generates [`REGISTRY`], the one list of
+//! every rule; `liftoff explain`, the rule docs and the profiles all read the same [`RuleMeta`],
+//! so documentation cannot drift from code.
+
+/// Declares a rule: its documentation, defaults and examples once, as the [`RuleMeta`] that
+/// `liftoff explain`, the catalogue and the profiles read, plus the unit struct that carries it.
+///
+/// The rule's check is an inherent `fn judge(&self, cx: &Context<'_>) -> Judged` written beside
+/// the declaration; the declaration implements [`Rule`] with it. The fields, in this order:
+///
+/// - `pub struct Name;` with its doc comment, then `id`, `order` (the rule's place in its pillar
+///   in the catalogue: reports and docs list rules in this order), `title`, `pillar` (a
+///   [`Pillar`] variant), `stages` (`[staging, soft launch, production]` of `REQ`/`REC`/`OFF`),
+///   optionally `applies_when`, `evidence` ([`Evidence`] variants), `sources` ([`Guideline`]
+///   variants), the `checks`, `rationale` and `remediation` texts;
+/// - `params: [name: Type = "json default" => "doc", ...]`: each parameter with its type, its
+///   default written as JSON and what it means; the declaration adds a typed reader
+///   `Name::name(cx)` for each. `params: SHARED` names a `[ParamSpec; N]` a family shares;
+/// - `examples: run("stem")`: `stem/pass.yaml` and `stem/fail.yaml` beside the rule's file are
+///   liftoff.yaml snippets a test runs; `examples: shown("stem")`: `stem/pass.txt` and
+///   `stem/fail.txt` are shown only (artefacts or live answers a manifest cannot give);
+/// - optionally `flags: [reads_other_results, levels_do_not_follow_environment]`, the
+///   [`Rule`] methods whose default the rule overrides.
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident;
+        id: $id:literal,
+        order: $order:literal,
+        title: $title:literal,
+        pillar: $pillar:ident,
+        stages: [$s0:ident, $s1:ident, $s2:ident],
+        $(applies_when: $applies_when:literal,)?
+        evidence: [$($evidence:ident),* $(,)?],
+        sources: [$($source:ident),* $(,)?],
+        checks: $checks:literal,
+        rationale: $rationale:literal,
+        remediation: $remediation:literal,
+        params: $params:tt,
+        examples: $examples:ident($stem:literal),
+        $(flags: [$($flag:ident),* $(,)?],)?
+    ) => {
+        $(#[$attr])*
+        pub struct $name;
+
+        impl $crate::rules::Rule for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                    id: $id,
+                    title: $title,
+                    pillar: $crate::rules::Pillar::$pillar,
+                    stages: [$crate::rules::$s0, $crate::rules::$s1, $crate::rules::$s2],
+                    applies_when: declare_rule!(@applies_when $($applies_when)?),
+                    evidence: &[$($crate::rules::Evidence::$evidence),*],
+                    sources: &[$($crate::rules::Guideline::$source),*],
+                    checks: $checks,
+                    rationale: $rationale,
+                    remediation: $remediation,
+                    params: declare_rule!(@specs $params),
+                    pass_example: declare_rule!(@example $examples $stem "pass"),
+                    fail_example: declare_rule!(@example $examples $stem "fail"),
+                    examples_run: declare_rule!(@runs $examples),
+                };
+                &META
+            }
+
+            fn check(&self, cx: &$crate::rules::Context<'_>) -> $crate::rules::Judged {
+                self.judge(cx)
+            }
+
+            $($(declare_rule!(@flag $flag);)*)?
+        }
+
+        declare_rule!(@readers $name $params);
+    };
+    (@applies_when) => { None };
+    (@applies_when $text:literal) => { Some($text) };
+    (@specs [$($param:ident : $ty:ty = $default:literal => $doc:literal),* $(,)?]) => {
+        &[$($crate::rules::ParamSpec {
+            name: stringify!($param),
+            default: $default,
+            doc: $doc,
+        }),*]
+    };
+    (@specs $shared:ident) => { &$shared };
+    (@readers $name:ident [$($param:ident : $ty:ty = $default:literal => $doc:literal),* $(,)?]) => {
+        impl $name {
+            $(
+                #[doc = concat!("The `", stringify!($param), "` parameter: ", $doc, ".")]
+                pub(crate) fn $param(cx: &$crate::rules::Context<'_>) -> Result<$ty, String> {
+                    cx.param(stringify!($param))
+                }
+            )*
+        }
+    };
+    (@readers $name:ident $shared:ident) => {};
+    // Paths are relative to the file that declares the rule.
+    (@example run $stem:literal $which:literal) => {
+        include_str!(concat!($stem, "/", $which, ".yaml"))
+    };
+    (@example shown $stem:literal $which:literal) => {
+        include_str!(concat!($stem, "/", $which, ".txt"))
+    };
+    (@runs run) => { true };
+    (@runs shown) => { false };
+    (@flag reads_other_results) => {
+        fn reads_other_results(&self) -> bool {
+            true
+        }
+    };
+    (@flag levels_do_not_follow_environment) => {
+        fn levels_follow_environment(&self) -> bool {
+            false
+        }
+    };
+}
 
 pub mod capacity;
 pub mod compliance;
@@ -511,92 +626,7 @@ fn shared_name(name: &str) -> std::sync::Arc<str> {
     })
 }
 
-/// Every rule, in catalogue order.
-pub static REGISTRY: &[&dyn Rule] = &[
-    &env::PreProduction,
-    &env::Parity,
-    &env::TestDataOnly,
-    &env::StagingAccess,
-    &env::DataSeparation,
-    &env::BackupSeparate,
-    &env::ProductionDevImages,
-    &ha::WebRedundancy,
-    &ha::MultiZone,
-    &ha::DbReplica,
-    &ha::ReplicationMode,
-    &ha::Quorum,
-    &ha::Singletons,
-    &ha::ServerCount,
-    &ha::MetricsTargets,
-    &capacity::Disk,
-    &capacity::BackupDisk,
-    &capacity::ServerSpec,
-    &capacity::Architecture,
-    &capacity::Network,
-    &capacity::DiskAlerts,
-    &capacity::Ssd,
-    &security::HttpsOnly,
-    &security::HttpRedirect,
-    &security::HttpDisabled,
-    &security::Hsts,
-    &security::HeadersGrade,
-    &security::TlsGrade,
-    &security::CertExpiry,
-    &security::NoDowngradeRedirect,
-    &security::ProxyHop,
-    &security::EncryptionAtRest,
-    &security::ApiAuthorizer,
-    &security::NoPublicStorage,
-    &security::FunctionNotPublic,
-    &security::DbNotPublic,
-    &security::SearchPrivate,
-    &security::InternalBehindFirewall,
-    &security::Vpn,
-    &security::SshHardening,
-    &security::UserMfa,
-    &security::FewAdmins,
-    &security::ServiceAccounts,
-    &security::NoDebug,
-    &security::MetricsAuth,
-    &security::Pentest,
-    &security::PlaintextSecrets,
-    &security::Patching,
-    &security::BackupEncryption,
-    &monitoring::HealthEndpoint,
-    &monitoring::Canary,
-    &monitoring::ApiAlarms,
-    &monitoring::LogRetention,
-    &monitoring::Dashboard,
-    &monitoring::Tracing,
-    &monitoring::ErrorReporting,
-    &monitoring::Metrics,
-    &monitoring::MessageLoss,
-    &monitoring::NoCacheMetrics,
-    &monitoring::Components,
-    &monitoring::SshAudit,
-    &monitoring::NotificationChannel,
-    &monitoring::Observability,
-    &reliability::Backups,
-    &reliability::BackupFrequency,
-    &reliability::BackupOffsite,
-    &reliability::Pitr,
-    &reliability::BackupTags,
-    &reliability::RestoreTested,
-    &reliability::BackupMonitored,
-    &reliability::Runbooks,
-    &reliability::Datacenter,
-    &reliability::DbMaintenance,
-    &cost::PreferredDatastore,
-    &cost::GsiLimit,
-    &ops::UpgradeCadence,
-    &ops::SupportProcess,
-    &ops::Staffing,
-    &ops::AutomatedDeploy,
-    &ops::InputsParse,
-    &ops::RequiredEnv,
-    &ops::Smtp,
-    &compliance::Frameworks,
-];
+include!(concat!(env!("OUT_DIR"), "/rules/registry.rs"));
 
 /// The rule with this id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {

@@ -120,7 +120,7 @@ pub async fn run(client: &Client, spec: &CheckSpec, verdicts: &Verdicts) -> Outc
                             condition: None,
                         };
                         return from_finding(
-                            crate::rules::security::live::metrics_verdict(
+                            crate::rules::security::metrics_auth::metrics_verdict(
                                 spec.url.clone(),
                                 &response,
                             ),
@@ -166,7 +166,7 @@ pub async fn run(client: &Client, spec: &CheckSpec, verdicts: &Verdicts) -> Outc
                 let mut outcome = match tls.trust_error {
                     Some(why) => Outcome::new(false, latency, why),
                     None => from_finding(
-                        crate::rules::security::live::expiry_verdict(
+                        crate::rules::security::cert_expiry::expiry_verdict(
                             spec.url.clone(),
                             Some(&cert),
                             verdicts.cert_min_days,
@@ -199,7 +199,7 @@ pub async fn run(client: &Client, spec: &CheckSpec, verdicts: &Verdicts) -> Outc
                     .unwrap_or_else(|| "no HTTPS answer to grade".to_string());
                 return Outcome::new(false, latency, why);
             }
-            match crate::rules::security::live::headers_verdict(
+            match crate::rules::security::headers_grade::headers_verdict(
                 spec.url.clone(),
                 &observation,
                 &verdicts.headers_grade,

@@ -15,7 +15,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 /// A rule selects provider resources by their role in the model's typed view; only its
-/// documentation examples (`pass_example`, `fail_example`) may show provider code.
+/// documentation examples (files beside the rule, not Rust) may show provider code.
 #[test]
 fn rules_do_not_name_provider_resource_types() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -25,15 +25,15 @@ fn rules_do_not_name_provider_resource_types() {
     }
     assert!(files.len() > 20, "the rule sources were found");
     let mut named = Vec::new();
-    for file in &files {
+    // House policies name provider types by design (a checkov policy's `resource_types`), and the
+    // checkov reader maps checkov's provider shorthands (`aws` means every `aws_` type).
+    let custom = root.join("src/rules/custom");
+    for file in files.iter().filter(|f| !f.starts_with(&custom)) {
         let text = std::fs::read_to_string(file).unwrap();
         // Unit tests may use real addresses as data.
         let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
         for (n, line) in code.lines().enumerate() {
             let trimmed = line.trim_start();
-            if trimmed.starts_with("pass_example") || trimmed.starts_with("fail_example") {
-                continue;
-            }
             if line.contains("\"aws_") || line.contains("\"google_") || line.contains("\"azurerm_")
             {
                 named.push(format!(

@@ -27,6 +27,7 @@ mod questions;
 mod readme;
 mod rego_policies;
 mod reports;
+mod rule_units;
 mod rules;
 mod semantics;
 mod terraform_matrix;

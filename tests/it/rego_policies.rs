@@ -138,7 +138,6 @@ fn the_document_holds_no_secret_and_is_the_same_every_time() {
 // ---- Rego policies judged over the document ----
 
 use liftoff::diagnostic::InputError;
-use liftoff::model::Stage;
 use liftoff::rules::custom::rego::{self, RegoTestVerdict};
 use liftoff::rules::{Context, Finding, Params, Pillar, Requirement, Rule, Status};
 
@@ -551,6 +550,163 @@ fn judging_twice_gives_the_same_findings() {
     rego::forget_evaluations();
     let second = format!("{:?}", judge(&rules, &deployment()));
     assert_eq!(first, second);
-    // And a check at staging, soft launch and production reads the same levels every time.
-    let _ = Stage::ALL;
+}
+
+#[test]
+fn a_target_names_a_component_or_every_environments_resource_at_that_address() {
+    let rules = load_text(
+        "policies/targets.rego",
+        r#"package acme.targets
+
+deny contains {"target": c.name, "message": sprintf("%s runs a moving tag", [c.image])} if {
+	some c in input.components
+	endswith(c.image, ":latest")
+}
+
+deny contains {"target": "aws_s3_bucket.exports", "message": "exports leave the account"}
+"#,
+    );
+    let findings = judge(&rules, &deployment());
+    assert_eq!(
+        summary(&findings),
+        [
+            s(
+                "acme.targets",
+                Status::Fail,
+                "component:production/api",
+                "production",
+                "liftoff.yaml:14"
+            ),
+            s(
+                "acme.targets",
+                Status::Fail,
+                "aws_s3_bucket.exports",
+                "production",
+                "terraform/production/main.tf:16"
+            ),
+            s(
+                "acme.targets",
+                Status::Fail,
+                "aws_s3_bucket.exports",
+                "staging",
+                "terraform/staging/main.tf:15"
+            ),
+        ]
+    );
+    assert_eq!(
+        findings[0].1.message,
+        "ghcr.io/acme/ledger-api:latest runs a moving tag"
+    );
+}
+
+/// The ```rego blocks of docs/model.md, in order.
+fn documented_policies() -> Vec<String> {
+    let doc = std::fs::read_to_string(root().join("docs/model.md")).unwrap();
+    doc.split("```rego\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_documented_policy_and_its_test_work_as_documented() {
+    let blocks = documented_policies();
+    assert_eq!(blocks.len(), 2);
+    let rules = load_text("docs/model.md", &blocks[0]);
+    let levels: Vec<(&str, [Requirement; 3])> = rules
+        .iter()
+        .map(|r| (r.meta().id, r.meta().stages))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("acme.cost-centre", [OFF, REC, REC]),
+            ("acme.deletion-protection", [OFF, REQ, REQ]),
+        ]
+    );
+    let with_test = format!("{}\n{}", blocks[0], blocks[1]);
+    let outcomes = rego::run_tests("docs/model.md", &with_test).unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].verdict, RegoTestVerdict::Passed, "{outcomes:?}");
+}
+
+#[test]
+fn metadata_that_does_not_fit_is_an_input_error_at_its_line() {
+    for (metadata, expected) in [
+        (
+            r#"{"id": "acme.x", "levels": {"production": "mandatory"}}"#,
+            "`mandatory` is not a level",
+        ),
+        (
+            r#"{"id": "acme.x", "severity": "high"}"#,
+            "unknown field `severity`",
+        ),
+        (
+            r#"{"id": "acme.x", "pillar": "safety"}"#,
+            "`pillar` of `acme.x` is `safety`",
+        ),
+        (r#"{"id": "acme x"}"#, "must be letters, digits"),
+        (r#"{"id": input.service}"#, "must be a constant object"),
+        (r#"{"title": "no id"}"#, "either `id`"),
+    ] {
+        let text = format!(
+            "package acme.meta\n\n# The rule this file declares.\nmetadata := {metadata}\n\ndeny contains \"x\" if {{ false }}\n"
+        );
+        match rego::load("policies/meta.rego", &text) {
+            Err(InputError::Invalid(found)) => {
+                let at = found[0].location.as_ref().unwrap();
+                assert_eq!(
+                    (at.line, &*at.path),
+                    (4, "policies/meta.rego"),
+                    "{metadata}"
+                );
+                assert!(
+                    found[0].message.contains(expected),
+                    "{metadata}: {}",
+                    found[0].message
+                );
+            }
+            Err(other) => panic!("{metadata}: {other:?}"),
+            Ok(_) => panic!("{metadata} was accepted"),
+        }
+    }
+}
+
+#[test]
+fn a_deny_that_is_not_a_set_is_an_error_result() {
+    let rules = load_text(
+        "policies/boolean.rego",
+        "package acme.boolean\n\ndeny := true\n",
+    );
+    let findings = judge(&rules, &deployment());
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0].1.status, Status::Error);
+    assert!(
+        findings[0].1.message.contains("`deny` must be a set"),
+        "{}",
+        findings[0].1.message
+    );
+}
+
+#[test]
+fn a_policy_is_evaluated_once_however_many_rules_it_declares() {
+    // Each evaluation of this policy runs its whole time budget: two rules judged from two
+    // evaluations would take twice as long as one.
+    let rules = load_text(
+        "policies/slow_pair.rego",
+        "package acme.pair\n\nmetadata := {\"rules\": {\"acme.one\": {}, \"acme.two\": {}}}\n\ndeny contains {\"rule\": \"acme.one\", \"message\": \"never\"} if {\n\tsome a in numbers.range(1, 100000)\n\tsome b in numbers.range(1, 100000)\n\ta + b < 0\n}\n",
+    );
+    assert_eq!(rules.len(), 2);
+    let started = std::time::Instant::now();
+    let findings = judge(&rules, &deployment());
+    let took = started.elapsed();
+    assert!(
+        took < rego::TIME_BUDGET + rego::TIME_BUDGET / 2,
+        "two evaluations: {took:?}"
+    );
+    let statuses: Vec<(&str, Status)> = findings.iter().map(|(id, f)| (*id, f.status)).collect();
+    assert_eq!(
+        statuses,
+        [("acme.one", Status::Error), ("acme.two", Status::Error)]
+    );
 }

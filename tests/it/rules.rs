@@ -1,5 +1,5 @@
-//! Every rule against its own documentation: the pass example passes, the fail example fails, a
-//! waiver turns the fail into waived, an expired waiver does not; plus not-applicable cases.
+//! Every rule against its own documentation: a waiver turns its fail example into waived, an
+//! expired waiver does not; plus not-applicable cases. (rule_units.rs runs the examples.)
 
 use crate::support::*;
 use liftoff::rules::{REGISTRY, Status};
@@ -15,9 +15,8 @@ fn every_rule_of_the_catalogue_is_registered_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(ids.len(), unique.len(), "duplicate rule ids");
-    // The catalogue of rules.md: 7 env, 8 ha, 7 capacity, 27 security, 14 monitoring,
-    // 10 reliability, 2 cost, 6 ops, 1 compliance.
-    assert_eq!(ids.len(), 83);
+    // How many rules there are is the registry's business (rule_units.rs checks it is exactly
+    // the rule files); here every pillar has at least one.
     for pillar in [
         "env.",
         "ha.",
@@ -60,55 +59,6 @@ fn every_rule_is_documented() {
                 p.name
             );
         }
-    }
-}
-
-#[test]
-fn pass_examples_pass() {
-    for rule in REGISTRY.iter().filter(|r| r.meta().examples_run) {
-        let m = rule.meta();
-        let a = assess(&manifest(m.pass_example));
-        let got = statuses(&a, m.id);
-        // A rule judged live can only say "skipped" offline for a passing declaration.
-        let live = m.evidence.contains(&liftoff::rules::Evidence::Live);
-        let passed = got.contains(&Status::Pass)
-            || (live && !got.is_empty() && got.iter().all(|s| *s == Status::Skipped));
-        assert!(
-            passed,
-            "{}: pass example gave {got:?}\n{}",
-            m.id, m.pass_example
-        );
-        assert!(
-            !got.contains(&Status::Fail) && !got.contains(&Status::Error),
-            "{}: pass example gave {got:?}",
-            m.id
-        );
-    }
-}
-
-#[test]
-fn fail_examples_fail() {
-    for rule in REGISTRY.iter().filter(|r| r.meta().examples_run) {
-        let m = rule.meta();
-        let a = assess(&manifest(m.fail_example));
-        let got = statuses(&a, m.id);
-        assert!(
-            got.contains(&Status::Fail),
-            "{}: fail example gave {got:?}\n{}",
-            m.id,
-            m.fail_example
-        );
-        // The failure is a real one, not "not evidenced": the example declares the fact.
-        let evidenced = a
-            .results
-            .iter()
-            .filter(|r| r.rule == m.id && r.status == Status::Fail)
-            .all(|r| !r.message.starts_with("not evidenced"));
-        assert!(
-            evidenced,
-            "{}: the fail example only fails for missing evidence",
-            m.id
-        );
     }
 }
 

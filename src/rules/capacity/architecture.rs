@@ -1,46 +1,32 @@
 use crate::rules::*;
 
-/// `capacity.architecture`: servers use a supported architecture and operating system.
-pub struct Architecture;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.architecture`: servers use a supported architecture and operating system.
+    pub struct Architecture;
     id: "capacity.architecture",
+    order: 40,
     title: "Servers use a supported CPU architecture and operating system",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("servers are declared and the profile lists architectures or systems"),
-    evidence: &[Evidence::Ansible, Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Crvs],
+    applies_when: "servers are declared and the profile lists architectures or systems",
+    evidence: [Ansible, Declared, Terraform],
+    sources: [Crvs],
     checks: "Each server's `arch` is one of `architectures` and its `os` one of `os` (an empty list allows any).",
     rationale: "Software that is built and tested for one platform fails in odd ways on another: images that \
 do not exist for ARM, packages missing on another release.",
     remediation: "Provision the listed servers on a supported architecture and OS release.",
-    params: &[
-        ParamSpec {
-            name: "architectures",
-            default: "[\"x86_64\"]",
-            doc: "allowed CPU architectures (empty: any)",
-        },
-        ParamSpec {
-            name: "os",
-            default: "[\"ubuntu-24.04\"]",
-            doc: "allowed operating systems (empty: any)",
-        },
+    params: [
+        architectures: Vec<String> = "[\"x86_64\"]" => "allowed CPU architectures (empty: any)",
+        os: Vec<String> = "[\"ubuntu-24.04\"]" => "allowed operating systems (empty: any)",
     ],
-    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, arch: x86_64, os: ubuntu-24.04}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, arch: aarch64, os: ubuntu-24.04}]\n",
-    examples_run: true,
-};
+    examples: run("architecture"),
+}
 
-impl Rule for Architecture {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Architecture {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let arches: Vec<String> = cx.param("architectures")?;
-        let systems: Vec<String> = cx.param("os")?;
+        let arches = Architecture::architectures(cx)?;
+        let systems = Architecture::os(cx)?;
         if arches.is_empty() && systems.is_empty() {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

@@ -3,34 +3,28 @@ use crate::model::EnvKind;
 use crate::plan;
 use crate::rules::*;
 
-/// `capacity.backup-disk`: backup storage is at least twice the application storage.
-pub struct BackupDisk;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.backup-disk`: backup storage is at least twice the application storage.
+    pub struct BackupDisk;
     id: "capacity.backup-disk",
+    order: 20,
     title: "Backup storage is at least twice the application storage",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("the deployment keeps data"),
-    evidence: &[Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Crvs],
+    applies_when: "the deployment keeps data",
+    evidence: [Declared, Terraform],
+    sources: [Crvs],
     checks: "The disks of the backup environment's servers add up to at least `backup_factor` times the \
 plan's need.",
     rationale: "Backups keep several generations; storage sized for one copy fills up and the newest \
 backups quietly stop.",
     remediation: "Grow the backup storage to the planned size.",
-    params: &PLAN_PARAMS,
-    pass_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  backup: {kind: backup, servers: [{name: backup-1, disk_gb: 2100}]}\n",
-    fail_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production: {kind: production, components: [{name: db, kind: database}]}\n  backup: {kind: backup, servers: [{name: backup-1, disk_gb: 1100}]}\n",
-    examples_run: true,
-};
+    params: PLAN_PARAMS,
+    examples: run("backup_disk"),
+}
 
-impl Rule for BackupDisk {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl BackupDisk {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
         keeps_data(cx)?;
         let backups: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();

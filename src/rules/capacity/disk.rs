@@ -2,34 +2,28 @@ use super::{PLAN_PARAMS, plan_inputs};
 use crate::plan;
 use crate::rules::*;
 
-/// `capacity.disk`: every production and staging server has the disk the plan needs.
-pub struct Disk;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.disk`: every production and staging server has the disk the plan needs.
+    pub struct Disk;
     id: "capacity.disk",
+    order: 10,
     title: "Production and staging disks hold the planned data",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("a production or staging server declares its disk"),
-    evidence: &[Evidence::Ansible, Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Crvs],
+    applies_when: "a production or staging server declares its disk",
+    evidence: [Ansible, Declared, Terraform],
+    sources: [Crvs],
     checks: "Each production and staging server's `disk_gb` is at least the plan's need: OS reserve plus \
 `retention_years` of attachments and record data (see `liftoff plan`).",
     rationale: "A full disk stops a database mid-write. The need grows with every record registered, so it is \
 computed from the expected volume, not guessed.",
     remediation: "Grow the disks to the planned size (and monitor usage, see capacity.disk-alerts).",
-    params: &PLAN_PARAMS,
-    pass_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1, disk_gb: 1100}]\n",
-    fail_example: "data: {records_per_year: 749970, attachments_per_record: 3}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1, disk_gb: 500}]\n",
-    examples_run: true,
-};
+    params: PLAN_PARAMS,
+    examples: run("disk"),
+}
 
-impl Rule for Disk {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Disk {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
         let servers: Vec<_> = production_and_staging(cx.model)
             .flat_map(|e| {

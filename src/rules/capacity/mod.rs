@@ -1,20 +1,7 @@
 //! Capacity: disks sized by the plan, server specs, architecture, bandwidth, disk alerts, SSDs.
 
-mod architecture;
-mod backup_disk;
-mod disk;
-mod disk_alerts;
-mod network;
-mod server_spec;
-mod ssd;
-
-pub use architecture::Architecture;
-pub use backup_disk::BackupDisk;
-pub use disk::Disk;
-pub use disk_alerts::DiskAlerts;
-pub use network::Network;
-pub use server_spec::ServerSpec;
-pub use ssd::Ssd;
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/capacity.rs"));
 
 use crate::plan::PlanInputs;
 use crate::rules::{Context, Finding, Stop};

@@ -1,38 +1,30 @@
 use crate::rules::*;
 
-/// `capacity.network`: the site's connection is fast enough.
-pub struct Network;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.network`: the site's connection is fast enough.
+    pub struct Network;
     id: "capacity.network",
+    order: 50,
     title: "The site's internet connection is fast enough",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [OFF, REC, REQ],
-    applies_when: Some("an environment declares `bandwidth_mbps`"),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "an environment declares `bandwidth_mbps`",
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "Each environment's `bandwidth_mbps` is at least `min_bandwidth_mbps`.",
     rationale: "Deployments pull images of hundreds of megabytes and backups push gigabytes off-site; on a \
 thin line both take hours and users feel it.",
     remediation: "Upgrade the site's connection.",
-    params: &[ParamSpec {
-        name: "min_bandwidth_mbps",
-        default: "10",
-        doc: "slowest acceptable connection in Mbit/s",
-    }],
-    pass_example: "environments:\n  production: {kind: production, bandwidth_mbps: 100}\n",
-    fail_example: "environments:\n  production: {kind: production, bandwidth_mbps: 4}\n",
-    examples_run: true,
-};
+    params: [
+        min_bandwidth_mbps: f64 = "10" => "slowest acceptable connection in Mbit/s",
+    ],
+    examples: run("network"),
+}
 
-impl Rule for Network {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Network {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let min: f64 = cx.param("min_bandwidth_mbps")?;
+        let min = Network::min_bandwidth_mbps(cx)?;
         let out: Vec<Finding> = cx
             .model
             .environments

@@ -2,48 +2,40 @@ use crate::rules::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// `capacity.server-spec`: servers meet the minimum spec of their environment.
-pub struct ServerSpec;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.server-spec`: servers meet the minimum spec of their environment.
+    pub struct ServerSpec;
     id: "capacity.server-spec",
+    order: 30,
     title: "Servers meet the minimum spec of their environment",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [REC, REQ, REQ],
-    applies_when: Some("servers are declared"),
-    evidence: &[Evidence::Ansible, Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Crvs],
+    applies_when: "servers are declared",
+    evidence: [Ansible, Declared, Terraform],
+    sources: [Crvs],
     checks: "Each server has at least the `cpu`, `ram_gb` and (where the table sets it) `disk_gb` that \
 `min_spec` gives for its environment's kind.",
     rationale: "Undersized servers pass a demo and fail under real load: swapping databases, stalled \
 indexers, timeouts at peak hours.",
     remediation: "Resize the listed servers.",
-    params: &[ParamSpec {
-        name: "min_spec",
-        default: "{\"development\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"qa\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"staging\": {\"cpu\": 8, \"ram_gb\": 16}, \"production\": {\"cpu\": 8, \"ram_gb\": 16}, \"backup\": {\"cpu\": 2, \"ram_gb\": 1}}",
-        doc: "minimum cpu, ram_gb and disk_gb by environment kind",
-    }],
-    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, cpu: 8, ram_gb: 16}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: prod-1, cpu: 4, ram_gb: 8}]\n",
-    examples_run: true,
-};
+    params: [
+        min_spec: BTreeMap<String, Spec> = "{\"development\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"qa\": {\"cpu\": 4, \"ram_gb\": 16, \"disk_gb\": 320}, \"staging\": {\"cpu\": 8, \"ram_gb\": 16}, \"production\": {\"cpu\": 8, \"ram_gb\": 16}, \"backup\": {\"cpu\": 2, \"ram_gb\": 1}}" => "minimum cpu, ram_gb and disk_gb by environment kind",
+    ],
+    examples: run("server_spec"),
+}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct Spec {
+pub(crate) struct Spec {
     cpu: Option<f64>,
     ram_gb: Option<f64>,
     disk_gb: Option<f64>,
 }
 
-impl Rule for ServerSpec {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ServerSpec {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let table: BTreeMap<String, Spec> = cx.param("min_spec")?;
+        let table = ServerSpec::min_spec(cx)?;
         let mut out = Vec::new();
         for (env, server) in cx.model.servers() {
             let target = format!("server:{}/{}", env.name, server.name);

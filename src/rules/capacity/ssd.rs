@@ -1,34 +1,28 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `capacity.ssd`: database storage is SSD-class.
-pub struct Ssd;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `capacity.ssd`: database storage is SSD-class.
+    pub struct Ssd;
     id: "capacity.ssd",
+    order: 70,
     title: "Database storage is SSD-class",
-    pillar: Pillar::Capacity,
+    pillar: Capacity,
     stages: [OFF, REC, REC],
-    applies_when: Some("a database is declared or an RDS instance is read"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Stat],
+    applies_when: "a database is declared or an RDS instance is read",
+    evidence: [Terraform, Declared],
+    sources: [Stat],
     checks: "Every server a database is hosted on (`hosts:`) has `disk_type: ssd` or `nvme`; every Terraform \
 `aws_db_instance` has a `storage_type` other than `standard` (magnetic; left out, RDS picks gp2).",
     rationale: "Databases are bound by random I/O; spinning disks deliver a hundredth of an SSD's operations \
 per second, and every query waits for them.",
     remediation: "Move database storage to SSD (gp3/io2 volumes, or local NVMe).",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: db-1, disk_type: ssd}]\n    components: [{name: db, kind: database, hosts: [db-1]}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: db-1, disk_type: hdd}]\n    components: [{name: db, kind: database, hosts: [db-1]}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("ssd"),
+}
 
-impl Rule for Ssd {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Ssd {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, c) in cx
             .model

@@ -94,14 +94,15 @@ struct Reported {
     fix: Option<String>,
 }
 
-/// Identifies the model an evaluation judged, so that the several rules of one policy share it:
-/// the model's address and the addresses and lengths of its resource and environment lists.
-/// An assessment holds one model for its whole run; a later model at the very same addresses
-/// with the same lengths would be taken for it, which only a process that frees a model and
-/// builds another of the same size in its place could see (the watcher does, between two runs:
-/// it calls [`forget_evaluations`] first).
+/// Identifies the model an evaluation judged, so that the several rules of one policy share one
+/// evaluation: the addresses and lengths of the model and of the lists a policy reads. An
+/// assessment holds one unchanging model for its whole run, so within it the key is exact. A
+/// process that judges a model, frees it and builds another could in principle get every one of
+/// these allocations back at the same addresses with the same lengths; one that changes a model
+/// in place between two assessments (adding probe results) keeps its addresses. Either calls
+/// [`forget_evaluations`] before assessing again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ModelKey([usize; 5]);
+struct ModelKey([usize; 9]);
 
 impl ModelKey {
     fn of(model: &Deployment) -> ModelKey {
@@ -111,6 +112,10 @@ impl ModelKey {
             model.resources.len(),
             model.environments.as_ptr() as usize,
             model.environments.len(),
+            model.artefacts.as_ptr() as usize,
+            model.artefacts.len(),
+            model.backups.as_ptr() as usize,
+            model.probes.len(),
         ])
     }
 }
@@ -693,6 +698,11 @@ fn parse_policy(shown: &str, text: &str) -> Result<Policy, InputError> {
             ))
         })?
     };
+    if metadata.is_none() && starts_a_line(text, "metadata").is_some() {
+        return Err(meta_problem(
+            "`metadata` is undefined without input: it must be a constant object".into(),
+        ));
+    }
     let has = |set: &str| starts_a_line(text, set).is_some();
     let set_default = if has("deny") || !has("warn") {
         "deny"

@@ -1,34 +1,28 @@
 use crate::model::EnvKind;
 use crate::rules::*;
 
-/// `env.backup-separate`: backups live at another site than production.
-pub struct BackupSeparate;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.backup-separate`: backups live at another site than production.
+    pub struct BackupSeparate;
     id: "env.backup-separate",
+    order: 60,
     title: "Backups live in a separate environment at another site",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("the deployment keeps data"),
-    evidence: &[Evidence::Declared, Evidence::Terraform, Evidence::Ansible],
-    sources: &[Guideline::Roll, Guideline::Crvs],
+    applies_when: "the deployment keeps data",
+    evidence: [Declared, Terraform, Ansible],
+    sources: [Roll, Crvs],
     checks: "A `backup` environment (or the declared backup locations) sits at a different `location` \
 (site or region) than every production environment.",
     rationale: "A fire, flood or regional outage that takes production also takes backups kept in the \
 same place. Off-site copies are what turns a disaster into a restore.",
     remediation: "Add a backup environment in another datacenter or region and ship backups there.",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\n  backup: {kind: backup, location: dc-south}\n",
-    fail_example: "environments:\n  production: {kind: production, location: dc-north, components: [{name: db, kind: database}]}\n  backup: {kind: backup, location: dc-north}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("backup_separate"),
+}
 
-impl Rule for BackupSeparate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl BackupSeparate {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         keeps_data(cx)?;
         let production = production(cx.model)?;
         let backup_envs: Vec<_> = cx.model.environments_of(EnvKind::Backup).collect();

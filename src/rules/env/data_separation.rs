@@ -1,36 +1,28 @@
 use crate::model::{ComponentKind, DataClass};
 use crate::rules::*;
 
-/// `env.data-separation`: public and internal data live on separate database instances.
-pub struct DataSeparation;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.data-separation`: public and internal data live on separate database instances.
+    pub struct DataSeparation;
     id: "env.data-separation",
+    order: 50,
     title: "Public and internal data live on separate database instances",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [OFF, REC, REC],
-    applies_when: Some(
-        "an environment has databases of both public and internal/confidential data",
-    ),
-    evidence: &[Evidence::Declared, Evidence::Terraform, Evidence::Compose],
-    sources: &[Guideline::Stat],
+    applies_when: "an environment has databases of both public and internal/confidential data",
+    evidence: [Declared, Terraform, Compose],
+    sources: [Stat],
     checks: "In each environment, databases with `data_class: public` share no host with databases of \
 `data_class: internal` or `confidential`.",
     rationale: "A dissemination database is exposed to anonymous traffic by design. Sharing its instance \
 with internal data means one injection, one misconfigured grant or one exhausted server affects both.",
     remediation: "Move the public and the internal databases to separate instances (`hosts:`).",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    servers: [{name: sql-1}, {name: sql-2}]\n    components:\n      - {name: public-db, kind: database, data_class: public, hosts: [sql-1]}\n      - {name: internal-db, kind: database, data_class: internal, hosts: [sql-2]}\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    servers: [{name: sql-1}]\n    components:\n      - {name: public-db, kind: database, data_class: public, hosts: [sql-1]}\n      - {name: internal-db, kind: database, data_class: internal, hosts: [sql-1]}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("data_separation"),
+}
 
-impl Rule for DataSeparation {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl DataSeparation {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for env in &cx.model.environments {
             let dbs: Vec<_> = env

@@ -2,23 +2,23 @@ use crate::model::EnvKind;
 use crate::parity;
 use crate::rules::*;
 
-/// `env.parity`: staging matches production.
-pub struct Parity;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.parity`: staging matches production.
+    pub struct Parity;
     id: "env.parity",
+    order: 20,
     title: "Staging matches production",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [OFF, REC, REQ],
-    applies_when: Some("a staging environment exists"),
-    evidence: &[
-        Evidence::Declared,
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Terraform,
-        Evidence::Ansible,
+    applies_when: "a staging environment exists",
+    evidence: [
+        Declared,
+        Compose,
+        Kubernetes,
+        Terraform,
+        Ansible,
     ],
-    sources: &[Guideline::Stat, Guideline::Crvs],
+    sources: [Stat, Crvs],
     checks: "Each staging environment runs the same software versions (engines, editions, image tags), the \
 same server specification, the same security settings and the same environment variable names as the \
 environment it mirrors (its `mirrors:`, else the production environment). Instance counts, locations and \
@@ -28,23 +28,13 @@ staging's PostgreSQL 15 can still fail on production's 16, and a staging without
 settings hides the failures those settings cause.",
     remediation: "Align the listed differences (`liftoff diff --from staging --to production` shows them all), \
 or list the ones you accept under the staging environment's `accept_differences`.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, engine: postgres, version: \"16.4\"}]\n  staging:\n    kind: staging\n    mirrors: production\n    components: [{name: db, kind: database, engine: postgres, version: \"15.8\"}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("parity"),
+    flags: [levels_do_not_follow_environment],
+}
 
-impl Rule for Parity {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Its subject is that environment: staging must match production for production launch.
-    fn levels_follow_environment(&self) -> bool {
-        false
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Parity {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for staging in cx.model.environments_of(EnvKind::Staging) {
             let target = staging.target();

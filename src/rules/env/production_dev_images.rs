@@ -1,21 +1,21 @@
 use crate::rules::*;
 
-/// `env.production-dev-images`: production runs no developer-only images or editions.
-pub struct ProductionDevImages;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.production-dev-images`: production runs no developer-only images or editions.
+    pub struct ProductionDevImages;
     id: "env.production-dev-images",
+    order: 70,
     title: "Production runs no developer-only images or editions",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("production has components"),
-    evidence: &[
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Terraform,
-        Evidence::Declared,
+    applies_when: "production has components",
+    evidence: [
+        Compose,
+        Kubernetes,
+        Terraform,
+        Declared,
     ],
-    sources: &[Guideline::Stat],
+    sources: [Stat],
     checks: "No production component uses a developer or express edition (`edition:`), an image \
 without a tag or with the `:latest` tag (`image:`), or a development server. Engines sold in editions \
 (SQL Server, Oracle, Db2) must declare theirs. Remote Terraform modules are pinned: `?ref=` on git \
@@ -24,11 +24,9 @@ sources, a `version` on registry modules.",
 memory and database size); `:latest` makes every restart a silent upgrade that no one tested.",
     remediation: "Use a production edition and pin every image to a tested version tag or digest, and every \
 remote module to a tag or release.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, image: \"registry.example.org/web:2.4.1\"}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, image: \"registry.example.org/web:latest\"}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("production_dev_images"),
+}
 
 /// Why an image reference is not fit for production, if it is not.
 fn image_problem(image: &str) -> Option<String> {
@@ -88,12 +86,8 @@ fn has_developer_editions(engine: &str) -> bool {
         .any(|e| lower.contains(e))
 }
 
-impl Rule for ProductionDevImages {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ProductionDevImages {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {

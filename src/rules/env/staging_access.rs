@@ -1,41 +1,29 @@
 use crate::model::{EnvKind, RestoreCadence};
 use crate::rules::*;
 
-/// `env.staging-access`: a staging with personal data is guarded like production.
-pub struct StagingAccess;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.staging-access`: a staging with personal data is guarded like production.
+    pub struct StagingAccess;
     id: "env.staging-access",
+    order: 40,
     title: "A staging that holds production personal data has production-grade access",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [REQ, REQ, REQ],
-    applies_when: Some(
-        "a staging environment holds personal data (declared, or restored from production backups of personal data)",
-    ),
-    evidence: &[Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "a staging environment holds personal data (declared, or restored from production backups of personal data)",
+    evidence: [Declared],
+    sources: [Crvs],
     checks: "Such a staging requires a second factor for its users (`access.mfa.<staging>: true`) and is \
 reached through a VPN (`access.vpn: true`).",
     rationale: "A staging restored nightly from production backups holds the same records as production. \
 Protecting it less than production moves the breach from the front door to the side door.",
     remediation: "Require MFA for staging users and put staging behind the VPN, or restore it from anonymised data instead.",
-    params: &[],
-    pass_example: "data: {personal: true}\naccess: {vpn: true, mfa: {staging: true}}\nenvironments:\n  staging: {kind: staging, restored_from_backup: daily}\n",
-    fail_example: "data: {personal: true}\naccess: {vpn: false, mfa: {staging: false}}\nenvironments:\n  staging: {kind: staging, restored_from_backup: daily}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("staging_access"),
+    flags: [levels_do_not_follow_environment],
+}
 
-impl Rule for StagingAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Its subject is that environment: a staging environment that holds production data must be guarded like production.
-    fn levels_follow_environment(&self) -> bool {
-        false
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl StagingAccess {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let personal = cx.model.data.personal.as_ref().is_some_and(|f| f.value);
         let mut out = Vec::new();
         for env in cx.model.environments_of(EnvKind::Staging) {

@@ -1,39 +1,29 @@
 use crate::model::EnvKind;
 use crate::rules::*;
 
-/// `env.test-data-only`: development and qa hold no real personal data.
-pub struct TestDataOnly;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `env.test-data-only`: development and qa hold no real personal data.
+    pub struct TestDataOnly;
     id: "env.test-data-only",
+    order: 30,
     title: "Development and QA hold no real personal data",
-    pillar: Pillar::Environments,
+    pillar: Environments,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("a development or qa environment exists"),
-    evidence: &[Evidence::Declared, Evidence::Dotenv],
-    sources: &[Guideline::Crvs],
+    applies_when: "a development or qa environment exists",
+    evidence: [Declared, Dotenv],
+    sources: [Crvs],
     checks: "Every environment of kind `development` or `qa` declares `personal_data: false`.",
     rationale: "Development and test environments are reached by more people, with weaker controls and \
 looser logging than production. Real citizens' or customers' records there are a breach waiting to happen; \
 test data and test credentials do the job.",
     remediation: "Load generated test data into development and qa, and declare `personal_data: false` for them.",
-    params: &[],
-    pass_example: "environments:\n  qa: {kind: qa, personal_data: false}\n",
-    fail_example: "environments:\n  qa: {kind: qa, personal_data: true}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("test_data_only"),
+    flags: [levels_do_not_follow_environment],
+}
 
-impl Rule for TestDataOnly {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    /// Its subject is that environment: development and qa must hold no real personal data, whatever stage is gated.
-    fn levels_follow_environment(&self) -> bool {
-        false
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl TestDataOnly {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for env in cx
             .model

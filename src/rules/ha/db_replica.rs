@@ -1,34 +1,28 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `ha.db-replica`: every production database has a replica that can take over.
-pub struct DbReplica;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.db-replica`: every production database has a replica that can take over.
+    pub struct DbReplica;
     id: "ha.db-replica",
+    order: 30,
     title: "Each production database has a replica that can take over",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("production has a database"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Stat, Guideline::Hkn],
+    applies_when: "production has a database",
+    evidence: [Terraform, Declared],
+    sources: [Stat, Hkn],
     checks: "Every production `database` component declares `replicas.count` of at least 1 (read replica, \
 mirror or standby).",
     rationale: "Restoring a large database from backup takes hours. A replica turns a failed disk or \
 instance into a failover of minutes, and carries read load in normal times.",
     remediation: "Add a standby or read replica (`replicas: {count: 1, mode: sync}`), or a managed multi-AZ database.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 1, mode: sync}}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 0}}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("db_replica"),
+}
 
-impl Rule for DbReplica {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl DbReplica {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {

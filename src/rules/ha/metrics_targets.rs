@@ -1,34 +1,26 @@
 use crate::rules::*;
 
-/// `ha.metrics-targets`: every instance of a scaled web tier is scraped.
-pub struct MetricsTargets;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.metrics-targets`: every instance of a scaled web tier is scraped.
+    pub struct MetricsTargets;
     id: "ha.metrics-targets",
+    order: 80,
     title: "Every instance of a scaled web tier is a metrics scrape target",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some(
-        "metrics are exported (`monitoring.metrics` or an endpoint's `metrics` path)",
-    ),
-    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
-    sources: &[Guideline::Bib],
+    applies_when: "metrics are exported (`monitoring.metrics` or an endpoint's `metrics` path)",
+    evidence: [Compose, Kubernetes, Declared],
+    sources: [Bib],
     checks: "`monitoring.metrics.targets` is at least the number of instances of the production web and api tiers.",
     rationale: "Behind a load balancer, scraping the public URL reaches a random instance each time; the \
 counters jump between processes and a sick instance hides among healthy ones.",
     remediation: "Scrape each instance directly (service discovery or one static target per instance).",
-    params: &[],
-    pass_example: "monitoring: {metrics: {scraped_by: prometheus, targets: 2}}\nenvironments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, instances: 2}]\n",
-    fail_example: "monitoring: {metrics: {scraped_by: prometheus, targets: 1}}\nenvironments:\n  production:\n    kind: production\n    components: [{name: web, kind: web, instances: 2}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("metrics_targets"),
+}
 
-impl Rule for MetricsTargets {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl MetricsTargets {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let m = &cx.model.monitoring;
         let exported = m.metrics_scraped_by.is_some()
             || m.metrics_targets.is_some()

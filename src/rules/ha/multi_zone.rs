@@ -1,44 +1,35 @@
 use crate::rules::*;
 use std::collections::BTreeSet;
 
-/// `ha.multi-zone`: production spans several availability zones or sites.
-pub struct MultiZone;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.multi-zone`: production spans several availability zones or sites.
+    pub struct MultiZone;
     id: "ha.multi-zone",
+    order: 20,
     title: "Production spans at least three availability zones or sites",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: None,
-    evidence: &[
-        Evidence::Terraform,
-        Evidence::Kubernetes,
-        Evidence::Declared,
+    evidence: [
+        Terraform,
+        Kubernetes,
+        Declared,
     ],
-    sources: &[Guideline::Hkn],
+    sources: [Hkn],
     checks: "The zones of a production environment (its `zones`, those of its servers and components, and \
 the `availability_zone(s)` of its Terraform resources) number at least `min_zones`.",
     rationale: "Zones fail as a unit: power, cooling and network. With three zones, losing one leaves a \
 majority to keep serving and to keep quorum-based systems writable.",
     remediation: "Spread servers and components over at least three zones, or use managed multi-AZ services.",
-    params: &[ParamSpec {
-        name: "min_zones",
-        default: "3",
-        doc: "fewest distinct zones or sites",
-    }],
-    pass_example: "environments:\n  production: {kind: production, zones: [a, b, c]}\n",
-    fail_example: "environments:\n  production: {kind: production, zones: [a]}\n",
-    examples_run: true,
-};
+    params: [
+        min_zones: usize = "3" => "fewest distinct zones or sites",
+    ],
+    examples: run("multi_zone"),
+}
 
-impl Rule for MultiZone {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl MultiZone {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_network(cx)?;
-        let min: usize = cx.param("min_zones")?;
+        let min = MultiZone::min_zones(cx)?;
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {

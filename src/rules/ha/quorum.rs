@@ -1,32 +1,26 @@
 use crate::rules::*;
 
-/// `ha.quorum`: clusters that vote have an odd number of members, at least three.
-pub struct Quorum;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.quorum`: clusters that vote have an odd number of members, at least three.
+    pub struct Quorum;
     id: "ha.quorum",
+    order: 50,
     title: "Clusters that elect or vote have an odd number of members, at least three",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("a component is clustered"),
-    evidence: &[Evidence::Ansible, Evidence::Kubernetes, Evidence::Declared],
-    sources: &[Guideline::Roll],
+    applies_when: "a component is clustered",
+    evidence: [Ansible, Kubernetes, Declared],
+    sources: [Roll],
     checks: "Every component with `clustered: true` has an odd `instances` count of at least 3.",
     rationale: "A majority vote needs a majority. Two members cannot survive the loss of one; four survive no \
 more failures than three and split evenly in a partition.",
     remediation: "Run 3 or 5 members.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, clustered: true, instances: 3}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: queue, kind: queue, clustered: true, instances: 2}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("quorum"),
+}
 
-impl Rule for Quorum {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl Quorum {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {
             if !c.clustered.as_ref().is_some_and(|f| f.value) {

@@ -1,34 +1,28 @@
 use crate::model::ReplicationMode as Mode;
 use crate::rules::*;
 
-/// `ha.replication-mode`: replication mode is declared and not async for data that must not be lost.
-pub struct ReplicationMode;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.replication-mode`: replication mode is declared and not async for data that must not be lost.
+    pub struct ReplicationMode;
     id: "ha.replication-mode",
+    order: 40,
     title: "Replication mode is declared, and synchronous for data that must not be lost",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("a component has replicas"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Stat],
+    applies_when: "a component has replicas",
+    evidence: [Terraform, Declared],
+    sources: [Stat],
     checks: "Every replicated component declares `replicas.mode`; `async` fails when the deployment keeps data.",
     rationale: "Asynchronous replication acknowledges writes before the replica has them. On failover the \
 last seconds of transactions are gone: acceptable for a cache, not for a civil register.",
     remediation: "Use synchronous replication (or synchronous commit to at least one standby), or waive with \
 the accepted loss window stated.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 1, mode: sync}}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, replicas: {count: 1, mode: async}}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("replication_mode"),
+}
 
-impl Rule for ReplicationMode {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ReplicationMode {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let kept = cx.model.data_kept() == Some(true);
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {

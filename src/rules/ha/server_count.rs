@@ -1,30 +1,26 @@
 use crate::rules::*;
 
-/// `ha.server-count`: production server count fits the population served.
-pub struct ServerCount;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.server-count`: production server count fits the population served.
+    pub struct ServerCount;
     id: "ha.server-count",
+    order: 70,
     title: "Production server count meets the population table",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("`data.population` is declared"),
-    evidence: &[Evidence::Ansible, Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "`data.population` is declared",
+    evidence: [Ansible, Declared],
+    sources: [Crvs],
     checks: "The number of production servers is at least the count the `servers_by_population` table gives \
 for `data.population`: a population below a row's bound needs that row's count.",
     rationale: "A national system sized for a small pilot fails under national load, and a cluster of one \
 is no cluster. The table encodes what implementations of this size have needed.",
     remediation: "Add production servers to reach the count for your population.",
-    params: &[ParamSpec {
-        name: "servers_by_population",
-        default: "[[30000000, 2], [60000000, 3], [\"inf\", 5]]",
-        doc: "rows of [population bound, servers]; a population below the bound needs that many servers",
-    }],
-    pass_example: "data: {population: 20000000}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}, {name: prod-2}]\n",
-    fail_example: "data: {population: 45000000}\nenvironments:\n  production:\n    kind: production\n    servers: [{name: prod-1}, {name: prod-2}]\n",
-    examples_run: true,
-};
+    params: [
+        servers_by_population: Vec<(serde_json::Value, u32)> = "[[30000000, 2], [60000000, 3], [\"inf\", 5]]" => "rows of [population bound, servers]; a population below the bound needs that many servers",
+    ],
+    examples: run("server_count"),
+}
 
 /// The servers a population needs by the table; `inf` (or any text) marks the open-ended last row.
 pub fn servers_needed(table: &[(serde_json::Value, u32)], population: f64) -> Option<u32> {
@@ -34,14 +30,10 @@ pub fn servers_needed(table: &[(serde_json::Value, u32)], population: f64) -> Op
     })
 }
 
-impl Rule for ServerCount {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ServerCount {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
-        let table: Vec<(serde_json::Value, u32)> = cx.param("servers_by_population")?;
+        let table = ServerCount::servers_by_population(cx)?;
         let Some(population) = &cx.model.data.population else {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,

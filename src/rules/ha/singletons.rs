@@ -1,42 +1,32 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `ha.singletons`: components that must not run in parallel run exactly once.
-pub struct Singletons;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.singletons`: components that must not run in parallel run exactly once.
+    pub struct Singletons;
     id: "ha.singletons",
+    order: 60,
     title: "Components that must not run in parallel run exactly one instance",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [REQ, REQ, REQ],
-    applies_when: Some(
-        "a singleton, an unclustered database, or (with `single_worker_per_instance`) a web tier exists",
-    ),
-    evidence: &[Evidence::Compose, Evidence::Kubernetes, Evidence::Declared],
-    sources: &[Guideline::Bib],
+    applies_when: "a singleton, an unclustered database, or (with `single_worker_per_instance`) a web tier exists",
+    evidence: [Compose, Kubernetes, Declared],
+    sources: [Bib],
     checks: "Components marked `singleton: true` and databases that are not clustered run exactly one \
 instance; with `single_worker_per_instance`, web and api tiers run one worker process per instance.",
     rationale: "Two task schedulers run every job twice; two primaries of one database diverge. Scaling a \
 singleton is a correctness bug, not a capacity gain. One worker per container keeps per-process metrics \
 and memory limits meaningful.",
     remediation: "Set the singleton's replicas to 1 and scale the tiers around it instead.",
-    params: &[ParamSpec {
-        name: "single_worker_per_instance",
-        default: "false",
-        doc: "web processes must run one worker per instance (scale by instances)",
-    }],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: tasks, kind: worker, singleton: true, instances: 1}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: tasks, kind: worker, singleton: true, instances: 2}]\n",
-    examples_run: true,
-};
+    params: [
+        single_worker_per_instance: bool = "false" => "web processes must run one worker per instance (scale by instances)",
+    ],
+    examples: run("singletons"),
+}
 
-impl Rule for Singletons {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let single_worker: bool = cx.param("single_worker_per_instance")?;
+impl Singletons {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let single_worker = Singletons::single_worker_per_instance(cx)?;
         let mut out = Vec::new();
         for (env, c) in cx.model.components() {
             let target = c.target(env);

@@ -1,45 +1,37 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `ha.web-redundancy`: web and API tiers run several instances behind a load balancer.
-pub struct WebRedundancy;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ha.web-redundancy`: web and API tiers run several instances behind a load balancer.
+    pub struct WebRedundancy;
     id: "ha.web-redundancy",
+    order: 10,
     title: "Web and API tiers run at least two instances behind a load balancer",
-    pillar: Pillar::HighAvailability,
+    pillar: HighAvailability,
     stages: [OFF, REC, REQ],
-    applies_when: Some("production has a web or api component"),
-    evidence: &[
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Terraform,
-        Evidence::Ansible,
-        Evidence::Declared,
+    applies_when: "production has a web or api component",
+    evidence: [
+        Compose,
+        Kubernetes,
+        Terraform,
+        Ansible,
+        Declared,
     ],
-    sources: &[Guideline::Stat, Guideline::Crvs],
+    sources: [Stat, Crvs],
     checks: "Every production `web` or `api` component has `instances` of at least `min_web_instances`, and a \
 load balancer in front (a `load-balancer` component in the environment, or `load_balanced: true`).",
     rationale: "One instance means every deployment, crash or host reboot is an outage. Two instances behind \
 a load balancer let one be replaced while the other serves.",
     remediation: "Run at least two instances of each web tier and put a load balancer in front of them.",
-    params: &[ParamSpec {
-        name: "min_web_instances",
-        default: "2",
-        doc: "fewest instances of each web or api tier",
-    }],
-    pass_example: "environments:\n  production:\n    kind: production\n    components:\n      - {name: lb, kind: load-balancer}\n      - {name: web, kind: web, instances: 2}\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components:\n      - {name: web, kind: web, instances: 1}\n",
-    examples_run: true,
-};
+    params: [
+        min_web_instances: u32 = "2" => "fewest instances of each web or api tier",
+    ],
+    examples: run("web_redundancy"),
+}
 
-impl Rule for WebRedundancy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let min: u32 = cx.param("min_web_instances")?;
+impl WebRedundancy {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let min = WebRedundancy::min_web_instances(cx)?;
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in production {

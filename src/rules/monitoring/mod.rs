@@ -1,11 +1,6 @@
 //! Monitoring and alerting: canaries, alarms, logs, dashboards, tracing, metrics, notification.
 
-mod alerts;
-mod api;
-mod declared;
-mod live;
+mod shared;
 
-pub use alerts::{Components, NotificationChannel, SshAudit};
-pub use api::{ApiAlarms, Canary, Tracing};
-pub use declared::{Dashboard, ErrorReporting, LogRetention, MessageLoss, Metrics, Observability};
-pub use live::{HealthEndpoint, NoCacheMetrics};
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/monitoring.rs"));

@@ -1,33 +1,26 @@
 use crate::rules::*;
 
-/// `ops.automated-deploy`: deployments run from an automated pipeline.
-pub struct AutomatedDeploy;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.automated-deploy`: deployments run from an automated pipeline.
+    pub struct AutomatedDeploy;
     id: "ops.automated-deploy",
+    order: 40,
     title: "Deployments run from an automated pipeline",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [REC, REC, REQ],
-    applies_when: None,
-    evidence: &[Evidence::RepoFiles, Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    evidence: [RepoFiles, Declared],
+    sources: [Crvs],
     checks: "`processes.deploy_pipeline` names a pipeline file that exists, or the repository holds CI \
 workflow files (.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...).",
     rationale: "Hand-run deployments differ every time and depend on one person's laptop and memory; a \
 pipeline makes them repeatable, reviewable and possible at 3 a.m. by anyone on call.",
     remediation: "Deploy from CI (with its secret store holding credentials) and name the workflow.",
-    params: &[],
-    pass_example: "processes: {deploy_pipeline: \"https://ci.example.org/registry/deploy\"}\n",
-    fail_example: "processes: {deploy_pipeline: .github/workflows/missing.yml}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("automated_deploy"),
+}
 
-impl Rule for AutomatedDeploy {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl AutomatedDeploy {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let declared = &cx.model.processes.deploy_pipeline;
         let found: Vec<&str> = cx.model.pipelines.iter().map(|l| &*l.path).collect();
         Ok(vec![match declared {

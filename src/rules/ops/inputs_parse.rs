@@ -1,25 +1,25 @@
 use crate::model::{ArtefactStatus, Origin};
 use crate::rules::*;
 
-/// `ops.inputs-parse`: every deployment file liftoff reads parses.
-pub struct InputsParse;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `ops.inputs-parse`: every deployment file liftoff reads parses.
+    pub struct InputsParse;
     id: "ops.inputs-parse",
+    order: 50,
     title: "Every deployment file parses",
-    pillar: Pillar::Operations,
+    pillar: Operations,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("liftoff found deployment files"),
-    evidence: &[
-        Evidence::Terraform,
-        Evidence::Serverless,
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Ansible,
-        Evidence::Sshd,
-        Evidence::Dotenv,
+    applies_when: "liftoff found deployment files",
+    evidence: [
+        Terraform,
+        Serverless,
+        Compose,
+        Kubernetes,
+        Ansible,
+        Sshd,
+        Dotenv,
     ],
-    sources: &[Guideline::Roll],
+    sources: [Roll],
     checks: "Each Terraform, serverless, compose, Kubernetes, Ansible, sshd and .env file that feeds \
 an environment parses. A file that does not is one `error` in that environment, with the parser's \
 line and column; the other files are still judged.",
@@ -28,18 +28,12 @@ judged: every rule that would read it is blind there. Passing the gate anyway wo
 nobody looked at. Template placeholders left unfilled are the usual cause.",
     remediation: "Fix the file at the position given (fill in template placeholders), or move files \
 that are not deployed out of the repository's deployment folders.",
-    params: &[],
-    pass_example: "# infra/production/main.tf\nvariable \"application_name\" {\n  default = \"registry\"\n}\n",
-    fail_example: "# infra/production/main.tf (a template's placeholder left in)\nvariable \"application_name\" {\n  default = your application name\n}\n",
-    examples_run: false,
-};
+    params: [],
+    examples: shown("inputs_parse"),
+}
 
-impl Rule for InputsParse {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl InputsParse {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out: Vec<Finding> = cx
             .model
             .unreadable

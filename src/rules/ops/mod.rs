@@ -1,9 +1,4 @@
 //! Operations: upgrades, support, staffing, pipelines, required settings, email.
 
-mod automated_deploy;
-mod declared;
-mod inputs_parse;
-
-pub use automated_deploy::AutomatedDeploy;
-pub use declared::{RequiredEnv, Smtp, Staffing, SupportProcess, UpgradeCadence};
-pub use inputs_parse::InputsParse;
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/ops.rs"));

@@ -1,10 +1,7 @@
 //! Reliability and backups: every store backed up, often, off-site, restorable, watched; runbooks.
 
-mod backups;
 mod cloud_backups;
-mod operations;
+mod shared;
 
-pub use backups::{
-    BackupFrequency, BackupMonitored, BackupOffsite, BackupTags, Backups, Pitr, RestoreTested,
-};
-pub use operations::{Datacenter, DbMaintenance, Runbooks};
+// The rule modules of this area, one per file, found by build.rs.
+include!(concat!(env!("OUT_DIR"), "/rules/reliability.rs"));

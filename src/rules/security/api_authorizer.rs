@@ -1,31 +1,27 @@
 use crate::model::EndpointKind;
 use crate::rules::*;
 
-/// `security.api-authorizer`: every API endpoint requires authentication, except documentation.
-pub struct ApiAuthorizer;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.api-authorizer`: every API endpoint requires authentication, except documentation.
+    pub struct ApiAuthorizer;
     id: "security.api-authorizer",
+    order: 110,
     title: "Every API endpoint requires authentication, except documentation paths",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("APIs are declared or read"),
-    evidence: &[Evidence::Serverless, Evidence::Terraform, Evidence::Live],
-    sources: &[Guideline::Hkn],
+    applies_when: "APIs are declared or read",
+    evidence: [Serverless, Terraform, Live],
+    sources: [Hkn],
     checks: "Every API route has an authorizer (serverless `authorizer`, API Gateway `authorization` other than \
 NONE), or answers 401/403 to a request without credentials; paths under `docs_paths` and OPTIONS \
 methods (CORS preflight) are exempt.",
     rationale: "One route left open is enough: APIs are found by scanning, not by reading documentation.",
     remediation: "Attach an authorizer to every route (an API key alone is not authentication).",
-    params: &[ParamSpec {
-        name: "docs_paths",
-        default: "[\"swagger\", \"api-docs\", \"docs\"]",
-        doc: "path segments of documentation that may stay public",
-    }],
-    pass_example: "functions:\n  records:\n    events:\n      - http: {path: records, method: get, authorizer: cognito}",
-    fail_example: "functions:\n  records:\n    events:\n      - http: {path: records, method: get, private: true}   # an API key is not authentication",
-    examples_run: false,
-};
+    params: [
+        docs_paths: Vec<String> = "[\"swagger\", \"api-docs\", \"docs\"]" => "path segments of documentation that may stay public",
+    ],
+    examples: shown("api_authorizer"),
+}
 
 /// Whether a route path is documentation: one of its segments is a documentation segment.
 fn is_docs(path: &str, docs: &[String]) -> bool {
@@ -35,13 +31,9 @@ fn is_docs(path: &str, docs: &[String]) -> bool {
     })
 }
 
-impl Rule for ApiAuthorizer {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let docs: Vec<String> = cx.param("docs_paths")?;
+impl ApiAuthorizer {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let docs = ApiAuthorizer::docs_paths(cx)?;
         let mut out: Vec<Finding> = Vec::new();
         for env in &cx.model.environments {
             for route in &env.routes {

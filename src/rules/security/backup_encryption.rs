@@ -1,33 +1,27 @@
 use crate::model::Transport;
 use crate::rules::*;
 
-/// `security.backup-encryption`: backups are encrypted and travel privately.
-pub struct BackupEncryption;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.backup-encryption`: backups are encrypted and travel privately.
+    pub struct BackupEncryption;
     id: "security.backup-encryption",
+    order: 270,
     title: "Backups are encrypted and travel over a private link",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("the deployment keeps data"),
-    evidence: &[Evidence::Declared, Evidence::Terraform],
-    sources: &[Guideline::Roll, Guideline::Crvs],
+    applies_when: "the deployment keeps data",
+    evidence: [Declared, Terraform],
+    sources: [Roll, Crvs],
     checks: "Every backup declares `encrypted: true` and `transport: vpn` or `site-to-site`.",
     rationale: "A backup holds everything the database holds, in one file that is easy to copy. Unencrypted \
 or sent in the clear, it is the easiest way to steal the whole system.",
     remediation: "Encrypt backups before they leave the server and ship them over a VPN or site-to-site link.",
-    params: &[],
-    pass_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, encrypted: true, transport: vpn}]\n",
-    fail_example: "environments:\n  production: {kind: production, components: [{name: db, kind: database}]}\nbackups: [{of: db, encrypted: false, transport: public}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("backup_encryption"),
+}
 
-impl Rule for BackupEncryption {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl BackupEncryption {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         keeps_data(cx)?;
         if cx.model.backups.is_empty() {
             return Ok(vec![Finding::not_evidenced(

@@ -1,22 +1,22 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `security.db-not-public`: databases are not publicly reachable and sit in private subnets.
-pub struct DbNotPublic;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.db-not-public`: databases are not publicly reachable and sit in private subnets.
+    pub struct DbNotPublic;
     id: "security.db-not-public",
+    order: 140,
     title: "Databases are not publicly accessible and sit in private subnets",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REQ, REQ, REQ],
-    applies_when: Some("a database exists"),
-    evidence: &[
-        Evidence::Terraform,
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Live,
+    applies_when: "a database exists",
+    evidence: [
+        Terraform,
+        Compose,
+        Kubernetes,
+        Live,
     ],
-    sources: &[Guideline::Hkn, Guideline::Stat],
+    sources: [Hkn, Stat],
     checks: "Every `database` and `cache` component declares `public: false`, and no `subnet: public`. \
 A database, cache or search store read from compose or Kubernetes that accepts connections without \
 credentials (`--protected-mode no` or `ALLOW_EMPTY_PASSWORD=yes` without a password, MongoDB without a \
@@ -24,18 +24,12 @@ root password or `--auth`, Elasticsearch or OpenSearch with security off) fails 
     rationale: "Databases on the internet are found within hours and attacked with stolen or default \
 credentials; a private subnet removes the attack instead of relying on the password.",
     remediation: "Set `publicly_accessible = false`, move the database into private subnets, publish no port.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, public: false, subnet: private}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, public: true}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("db_not_public"),
+}
 
-impl Rule for DbNotPublic {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl DbNotPublic {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, c) in cx.model.components().filter(|(_, c)| {
             matches!(c.kind(), ComponentKind::Database | ComponentKind::Cache)

@@ -1,16 +1,16 @@
 use crate::rules::*;
 
-/// `security.encryption-at-rest`: every data store encrypts data at rest.
-pub struct EncryptionAtRest;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.encryption-at-rest`: every data store encrypts data at rest.
+    pub struct EncryptionAtRest;
     id: "security.encryption-at-rest",
+    order: 100,
     title: "Every data store encrypts data at rest",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("a data store (database, storage, search) exists"),
-    evidence: &[Evidence::Terraform, Evidence::Declared],
-    sources: &[Guideline::Hkn, Guideline::Roll, Guideline::Crvs],
+    applies_when: "a data store (database, storage, search) exists",
+    evidence: [Terraform, Declared],
+    sources: [Hkn, Roll, Crvs],
     checks: "Every `database`, `storage` and `search` component declares `encrypted: true` (with Terraform: \
 RDS `storage_encrypted`, S3 server-side encryption, OpenSearch `encrypt_at_rest`, and so on). What AWS \
 encrypts whatever is written passes and says so: S3, DynamoDB, SNS topics (messages on encrypted \
@@ -19,22 +19,14 @@ customer-managed key.",
     rationale: "Disks are replaced, snapshots are shared, backups travel. Encryption at rest keeps data \
 unreadable in all the places it ends up besides the running database.",
     remediation: "Turn on storage encryption (with a managed key where the provider offers one).",
-    params: &[ParamSpec {
-        name: "require_cmk",
-        default: "false",
-        doc: "stores AWS encrypts with its own key by default (DynamoDB, SNS, SQS) must use a customer-managed key",
-    }],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: true}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, encrypted: false}]\n",
-    examples_run: true,
-};
+    params: [
+        require_cmk: bool = "false" => "stores AWS encrypts with its own key by default (DynamoDB, SNS, SQS) must use a customer-managed key",
+    ],
+    examples: run("encryption_at_rest"),
+}
 
-impl Rule for EncryptionAtRest {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl EncryptionAtRest {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, c) in cx
             .model
@@ -71,7 +63,7 @@ impl Rule for EncryptionAtRest {
 /// `require_cmk`).
 fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
     use crate::model::cloud::Encryption;
-    let require_cmk: bool = cx.param("require_cmk")?;
+    let require_cmk = EncryptionAtRest::require_cmk(cx)?;
     let mut findings = cloud(cx.model, |t| t.encryption.is_some())
         .filter_map(|(r, t)| {
             if let Some(member) = member_of_primary(r, "AWS encrypts it as its primary") {

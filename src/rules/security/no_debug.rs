@@ -1,33 +1,31 @@
 use crate::model::{Component, ComponentKind, Environment, Setting, SettingValue};
 use crate::rules::*;
 
-/// `security.no-debug`: no debug or development mode in production.
-pub struct NoDebug;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.no-debug`: no debug or development mode in production.
+    pub struct NoDebug;
     id: "security.no-debug",
+    order: 220,
     title: "No DEBUG or development mode in production",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("production runs web, api or worker components"),
-    evidence: &[
-        Evidence::Dotenv,
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Live,
+    applies_when: "production runs web, api or worker components",
+    evidence: [
+        Dotenv,
+        Compose,
+        Kubernetes,
+        Live,
     ],
-    sources: &[Guideline::Bib],
+    sources: [Bib],
     checks: "Production web, api and worker components run without debug mode (`debug: false`; with \
 artefacts: no `DEBUG`, `DJANGO_DEBUG`, `FLASK_DEBUG`, `NODE_ENV=development`, \
 `ASPNETCORE_ENVIRONMENT=Development`), and an unknown path shows no debug page.",
     rationale: "Debug pages print settings, environment variables and source code to anyone who triggers an \
 error; debug modes also disable caching and protections.",
     remediation: "Switch debug mode off in production settings.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: api, kind: api, debug: false}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: api, kind: api, debug: true}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("no_debug"),
+}
 
 /// Switches that turn on debug or development mode, with the values that mean "on".
 const DEBUG_SWITCHES: [(&str, &[&str]); 10] = [
@@ -61,12 +59,8 @@ fn debug_from_settings<'a>(
     }))
 }
 
-impl Rule for NoDebug {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl NoDebug {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let production = production(cx.model)?;
         let mut out = Vec::new();
         for env in &production {

@@ -1,34 +1,32 @@
 use crate::model::{Setting, SettingValue};
 use crate::rules::*;
 
-/// `security.plaintext-secrets`: no literal secrets are committed in artefacts.
-pub struct PlaintextSecrets;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.plaintext-secrets`: no literal secrets are committed in artefacts.
+    pub struct PlaintextSecrets;
     id: "security.plaintext-secrets",
+    order: 250,
     title: "No literal secret values are committed in deployment files",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("compose, Kubernetes, serverless, Terraform or .env files are read"),
-    evidence: &[
-        Evidence::Compose,
-        Evidence::Kubernetes,
-        Evidence::Serverless,
-        Evidence::Terraform,
-        Evidence::Dotenv,
+    applies_when: "compose, Kubernetes, serverless, Terraform or .env files are read",
+    evidence: [
+        Compose,
+        Kubernetes,
+        Serverless,
+        Terraform,
+        Dotenv,
     ],
-    sources: &[Guideline::Crvs],
+    sources: [Crvs],
     checks: "No key named like PASSWORD, SECRET, TOKEN, KEY or DSN, and no URL with a password in it, carries a \
 literal value in a deployment file; references (`${DB_PASSWORD}`) to a secret store or the runtime environment \
 are fine. Secret values never enter liftoff's model, so no report can show them.",
     rationale: "A secret in a repository is shared with everyone who can read it, now and in every clone \
 and fork forever; rotating it is the only fix.",
     remediation: "Move the value to the CI's secret store or a secrets manager and reference it.",
-    params: &[],
-    pass_example: "environment:\n  DB_PASSWORD: ${DB_PASSWORD}",
-    fail_example: "environment:\n  DB_PASSWORD: hunter2",
-    examples_run: false,
-};
+    params: [],
+    examples: shown("plaintext_secrets"),
+}
 
 /// The paths (`master_user_options.master_user_password`) of redacted secrets in an attribute,
 /// nested blocks included, and of placeholders (`UPDATE_IN_CONSOLE`) where a secret would go.
@@ -119,12 +117,8 @@ fn terraform_secrets(cx: &Context<'_>) -> Vec<Finding> {
     out
 }
 
-impl Rule for PlaintextSecrets {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl PlaintextSecrets {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         // Every setting with the component that owns it (None: the environment's own .env) and
         // its environment.
         let settings: Vec<(&Setting, Option<&str>, &crate::model::Environment)> = cx

@@ -1,33 +1,27 @@
 use crate::model::Upstream;
 use crate::rules::*;
 
-/// `security.proxy-hop`: the hop behind the TLS terminator is private or encrypted.
-pub struct ProxyHop;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.proxy-hop`: the hop behind the TLS terminator is private or encrypted.
+    pub struct ProxyHop;
     id: "security.proxy-hop",
+    order: 90,
     title: "The hop between the TLS terminator and the app is private or encrypted",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("endpoints are declared"),
-    evidence: &[Evidence::Declared, Evidence::Compose, Evidence::Kubernetes],
-    sources: &[Guideline::Bib],
+    applies_when: "endpoints are declared",
+    evidence: [Declared, Compose, Kubernetes],
+    sources: [Bib],
     checks: "Each endpoint declares `upstream: private` or `upstream: tls`.",
     rationale: "HTTPS that ends at a proxy and continues in clear text across a shared network protects \
 only the first half of the journey.",
     remediation: "Keep the proxy and the app on a private network, or re-encrypt to the app.",
-    params: &[],
-    pass_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://app.example.org\", kind: web-app, upstream: private}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    endpoints: [{url: \"https://app.example.org\", kind: web-app, upstream: public}]\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("proxy_hop"),
+}
 
-impl Rule for ProxyHop {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl ProxyHop {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         let mut out = Vec::new();
         for (env, endpoint) in cx.model.endpoints() {
             let target = endpoint.url.clone();

@@ -1,43 +1,35 @@
 use crate::model::ComponentKind;
 use crate::rules::*;
 
-/// `security.service-accounts`: services connect to databases with their own account.
-pub struct ServiceAccounts;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.service-accounts`: services connect to databases with their own account.
+    pub struct ServiceAccounts;
     id: "security.service-accounts",
+    order: 210,
     title: "Services connect to databases with their own service account, never a superuser",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [REC, REQ, REQ],
-    applies_when: Some("a database exists"),
-    evidence: &[
-        Evidence::Compose,
-        Evidence::Dotenv,
-        Evidence::Kubernetes,
-        Evidence::Declared,
+    applies_when: "a database exists",
+    evidence: [
+        Compose,
+        Dotenv,
+        Kubernetes,
+        Declared,
     ],
-    sources: &[Guideline::Stat],
+    sources: [Stat],
     checks: "Every database declares the `service_account` the service uses, and it is none of `superusers`.",
     rationale: "An application that connects as `sa` or `postgres` turns any SQL injection into full control \
 of the server; its own account limits the damage to what the application needs.",
     remediation: "Create a dedicated account with only the grants the service needs.",
-    params: &[ParamSpec {
-        name: "superusers",
-        default: "[\"sa\", \"root\", \"postgres\", \"admin\", \"administrator\", \"rdsadmin\", \"mysql\"]",
-        doc: "account names that are superusers",
-    }],
-    pass_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, service_account: registry_app}]\n",
-    fail_example: "environments:\n  production:\n    kind: production\n    components: [{name: db, kind: database, service_account: postgres}]\n",
-    examples_run: true,
-};
+    params: [
+        superusers: Vec<String> = "[\"sa\", \"root\", \"postgres\", \"admin\", \"administrator\", \"rdsadmin\", \"mysql\"]" => "account names that are superusers",
+    ],
+    examples: run("service_accounts"),
+}
 
-impl Rule for ServiceAccounts {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
-        let superusers: Vec<String> = cx.param("superusers")?;
+impl ServiceAccounts {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
+        let superusers = ServiceAccounts::superusers(cx)?;
         let mut out = Vec::new();
         for (env, c) in cx
             .model

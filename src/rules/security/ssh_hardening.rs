@@ -1,17 +1,17 @@
 use crate::model::{Fact, SshPolicy};
 use crate::rules::*;
 
-/// `security.ssh-hardening`: SSH allows no passwords, no root, and needs a second factor.
-pub struct SshHardening;
-
-static META: RuleMeta = RuleMeta {
+declare_rule! {
+    /// `security.ssh-hardening`: SSH allows no passwords, no root, and needs a second factor.
+    pub struct SshHardening;
     id: "security.ssh-hardening",
+    order: 180,
     title: "SSH is hardened: keys only, no root login, a second factor, login alerts",
-    pillar: Pillar::Security,
+    pillar: Security,
     stages: [OFF, REQ, REQ],
-    applies_when: Some("the team manages servers"),
-    evidence: &[Evidence::Sshd, Evidence::Declared],
-    sources: &[Guideline::Crvs],
+    applies_when: "the team manages servers",
+    evidence: [Sshd, Declared],
+    sources: [Crvs],
     checks: "`PasswordAuthentication no`, `PermitRootLogin no` (`prohibit-password` still lets root in), a \
 second factor (`AuthenticationMethods` with keyboard-interactive / PAM in every list), no `Match` block that \
 undoes any of these, and alerts on login. Read from each sshd_config (with sshd's defaults for what it \
@@ -19,11 +19,9 @@ leaves out); declared as `access.ssh` when no sshd_config is read.",
     rationale: "SSH is the most attacked service on any public server. Passwords get guessed; root logins \
 leave no trace of who it was; a second factor and alerts make a stolen key noisy instead of silent.",
     remediation: "Set the four options in sshd_config (or declare them once they are set).",
-    params: &[],
-    pass_example: "access: {ssh: {password_auth: false, root_login: false, mfa: true, login_alerts: true}}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
-    fail_example: "access: {ssh: {password_auth: true, root_login: false, mfa: false, login_alerts: true}}\nenvironments:\n  production: {kind: production, servers: [{name: prod-1}]}\n",
-    examples_run: true,
-};
+    params: [],
+    examples: run("ssh_hardening"),
+}
 
 /// Judges one SSH policy: the facts an sshd_config gives (or the declaration), login alerts, and
 /// the `Match` blocks that weaken it.
@@ -86,12 +84,8 @@ fn judge_policy(
     }
 }
 
-impl Rule for SshHardening {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn check(&self, cx: &Context<'_>) -> Judged {
+impl SshHardening {
+    fn judge(&self, cx: &Context<'_>) -> Judged {
         own_servers(cx)?;
         if !cx.model.has_managed_servers() && cx.model.access.sshd.is_empty() {
             return Ok(vec![Finding::not_applicable(

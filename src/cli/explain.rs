@@ -210,6 +210,12 @@ fn indent(text: &str) -> String {
 
 /// Prints one rule's documentation.
 pub fn explain(args: ExplainArgs) -> Result<Outcome, Failure> {
+    // A built-in rule needs no policy read (no policy may take a built-in id): explaining one
+    // works in any directory, whatever state its manifest is in.
+    if let Some(rule) = rules::find(&args.rule) {
+        emit(&document(rule.meta(), false), None)?;
+        return Ok(Outcome::Ok);
+    }
     let house = args.house.load()?;
     let all: Vec<&'static dyn rules::Rule> = rules::REGISTRY.iter().copied().chain(house).collect();
     let Some(rule) = all.iter().find(|r| r.meta().id == args.rule) else {

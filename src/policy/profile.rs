@@ -306,7 +306,7 @@ pub fn load_profile_with(
                 .and_then(|n| n.entry(id))
                 .map(|(k, _)| loaded.doc.location(k));
             let Some(resolved) = rules.iter_mut().find(|r| r.rule.meta().id == id) else {
-                problems.push(unknown_rule(id, at, &loaded.doc.path));
+                problems.push(unknown_rule(id, at, &loaded.doc.path, &rules));
                 continue;
             };
             if setting.enabled == Some(false) {
@@ -383,7 +383,12 @@ pub fn load_profile_with(
     })
 }
 
-fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Diagnostic {
+fn unknown_rule(
+    id: &str,
+    at: Option<crate::model::Location>,
+    path: &str,
+    known: &[ResolvedRule],
+) -> Diagnostic {
     let location = at.unwrap_or_else(|| crate::model::Location {
         path: path.into(),
         line: 1,
@@ -391,7 +396,8 @@ fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Dia
     });
     let mut d = Diagnostic::at(location, format!("no rule has the id `{id}`"))
         .expected("a rule id from `liftoff rules`");
-    if let Some(near) = did_you_mean(id, rules::ids()) {
+    // The profile's rules: the built-in ones and any house policy loaded with them.
+    if let Some(near) = did_you_mean(id, known.iter().map(|r| r.rule.meta().id)) {
         d = d.help(format!("did you mean `{near}`?"));
     }
     d
@@ -416,10 +422,11 @@ fn apply_params(
     path: &str,
     problems: &mut Vec<Diagnostic>,
 ) {
-    let Some(resolved) = rules.iter_mut().find(|r| r.rule.meta().id == id) else {
-        problems.push(unknown_rule(id, at, path));
+    let Some(index) = rules.iter().position(|r| r.rule.meta().id == id) else {
+        problems.push(unknown_rule(id, at, path, rules));
         return;
     };
+    let resolved = &mut rules[index];
     let meta = resolved.rule.meta();
     for (name, fact) in values {
         let location = fact

@@ -534,6 +534,17 @@ fn rules_and_explain_show_the_repository_s_policies() {
     );
     assert!(listed.lines().any(|l| l.starts_with(TAGS)));
     assert!(!listed.lines().any(|l| l.starts_with(DELETION)));
+    // A built-in rule is explained whatever the manifest's state.
+    write_file(dir.path(), "liftoff.yaml", "service: [\n");
+    let (code, _, stderr) = run(dir.path(), &["explain", "security.db-not-public"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, _) = run(dir.path(), &["explain", TAGS]);
+    assert_eq!(code, Some(2), "a broken manifest cannot name policies");
+    std::fs::copy(
+        root().join("tests/fixtures/house-rules/liftoff.yaml"),
+        dir.path().join("liftoff.yaml"),
+    )
+    .unwrap();
     // A near miss is suggested among the policies too.
     let (_, _, stderr) = run(dir.path(), &["explain", "archive.deletion-protect"]);
     assert!(

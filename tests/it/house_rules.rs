@@ -643,3 +643,37 @@ fn model_prints_the_document_policies_see() {
     let (_, staging_only, _) = run(dir.path(), &["model", ".", "--var", "unused=1"]);
     assert_eq!(staging_only, stdout, "an unused variable changes nothing");
 }
+
+#[test]
+fn a_runaway_policy_is_an_error_result_and_the_check_goes_on() {
+    let dir = fixture();
+    write_file(
+        dir.path(),
+        "policies/loop.rego",
+        "package archive.loop\n\ndeny contains \"never\" if {\n\tsome a in numbers.range(1, 100000)\n\t\
+         some b in numbers.range(1, 100000)\n\ta + b < 0\n}\n",
+    );
+    let started = std::time::Instant::now();
+    let (code, report) = check_json(dir.path(), &["--offline"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(code, 1);
+    let stopped = results(&report, "archive.loop");
+    assert_eq!(stopped.len(), 1, "{stopped:#?}");
+    assert_eq!(stopped[0]["status"], "error");
+    assert!(
+        stopped[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("policies/loop.rego"),
+        "{}",
+        stopped[0]["message"]
+    );
+    assert_eq!(
+        one(&report, TAGS, "aws_s3_bucket.exports", "production")["status"],
+        "fail"
+    );
+    assert_eq!(
+        one(&report, DELETION, "aws_db_instance.catalogue", "production")["status"],
+        "fail"
+    );
+}

@@ -19,6 +19,7 @@ mod layouts;
 mod live;
 mod malformed;
 mod manifest;
+mod pinned;
 mod profiles;
 mod questions;
 mod readme;

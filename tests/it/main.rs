@@ -21,6 +21,7 @@ mod layouts;
 mod live;
 mod malformed;
 mod manifest;
+mod pinned;
 mod pipeline;
 mod profiles;
 mod questions;

@@ -7,9 +7,11 @@
 //! and [`crate::policy`], and upstream of the command line. Rendering is the caller's business.
 
 use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
-use crate::model::{Date, Deployment, PolicyDeclarations, Stage};
+use crate::model::{Date, Deployment, Fact, PolicyDeclarations, Stage};
 use crate::policy::{self, Assessment, ResolvedProfile};
 use crate::probe::{self, Progress, SetupError};
+use crate::rules::Rule;
+use crate::rules::custom::Policies;
 use crate::sources::{LoadOptions, Loaded};
 use std::path::{Path, PathBuf};
 
@@ -41,6 +43,9 @@ pub struct Request<'a> {
     /// A built-in profile name or a profile file (relative to `dir`); default: the manifest's,
     /// else `baseline`.
     pub profile: Option<String>,
+    /// House-rule policy files or folders beyond the manifest's `policies:` (`--policy`), as
+    /// given (relative to the current directory).
+    pub policies: Vec<PathBuf>,
     /// Whether waivers written in deployment files' comments count (the profile may refuse them
     /// too; this only ever refuses).
     pub inline_waivers: bool,
@@ -62,6 +67,7 @@ impl<'a> Request<'a> {
             dir: dir.into(),
             source: Source::Files(LoadOptions::default()),
             profile: None,
+            policies: Vec::new(),
             inline_waivers: true,
             stage: None,
             environment: None,
@@ -86,6 +92,8 @@ pub struct Judged {
     pub loaded: Loaded,
     /// The stage gated for.
     pub stage: Stage,
+    /// The house policies judged (the manifest's and `--policy`), and their files.
+    pub policies: Policies,
     pub profile: ResolvedProfile,
     pub assessment: Assessment,
 }
@@ -127,7 +135,13 @@ pub fn read(dir: &Path, source: Source, stage: Option<Stage>) -> Result<Read, Pi
 pub fn run(request: Request<'_>) -> Result<Judged, PipelineError> {
     let dir = request.dir.as_path();
     let Read { mut loaded, stage } = read(dir, request.source, request.stage)?;
-    let mut profile = profile(request.profile.as_deref(), &loaded.declarations, dir)?;
+    let policies = policies(dir, &loaded.declarations.policies, &request.policies)?;
+    let mut profile = profile(
+        request.profile.as_deref(),
+        &loaded.declarations,
+        dir,
+        &policies.rules,
+    )?;
     if !request.inline_waivers {
         profile.waivers.inline = false;
     }
@@ -159,20 +173,41 @@ pub fn run(request: Request<'_>) -> Result<Judged, PipelineError> {
     Ok(Judged {
         loaded,
         stage,
+        policies,
         profile,
         assessment,
     })
 }
 
-/// The profile to assess with: `flag`, else the manifest's `profile`, else `baseline`.
+/// The profile to assess with: `flag`, else the manifest's `profile`, else `baseline`; over the
+/// built-in rules and `policies`.
 pub fn profile(
     flag: Option<&str>,
     declarations: &PolicyDeclarations,
     dir: &Path,
+    policies: &[&'static dyn Rule],
 ) -> Result<ResolvedProfile, InputError> {
     let declared = declarations.profile.as_ref().map(|p| p.value.as_str());
     let name = flag.or(declared).unwrap_or("baseline");
-    policy::load_profile(name, dir, declarations)
+    policy::load_profile_with(name, dir, declarations, policies)
+}
+
+/// The house policies of a project: the manifest's `policies:` (relative to `dir`, where the
+/// manifest is) and `extra` (`--policy`, as given). Paths are shown relative to `dir`.
+pub fn policies(
+    dir: &Path,
+    declared: &[Fact<String>],
+    extra: &[PathBuf],
+) -> Result<Policies, InputError> {
+    if declared.is_empty() && extra.is_empty() {
+        return Ok(Policies::default());
+    }
+    let paths: Vec<PathBuf> = declared
+        .iter()
+        .map(|p| dir.join(&p.value))
+        .chain(extra.iter().cloned())
+        .collect();
+    crate::rules::custom::load(&paths, dir)
 }
 
 /// Checks that `env` names a declared environment.

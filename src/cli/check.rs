@@ -55,6 +55,8 @@ pub struct CheckArgs {
     #[arg(long, short)]
     verbose: bool,
     #[command(flatten)]
+    policy: super::PolicyArgs,
+    #[command(flatten)]
     terraform: super::TerraformArgs,
     #[command(flatten)]
     probe: super::probe::ProbeArgs,
@@ -106,6 +108,7 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let judged = super::judge(Request {
         source: Source::Files(args.terraform.options(dir)?),
         profile: args.profile.clone(),
+        policies: args.policy.policies.clone(),
         inline_waivers: !args.no_inline_waivers,
         stage: args.stage,
         environment: args.environment.clone(),
@@ -119,8 +122,8 @@ pub fn run(args: CheckArgs, today: Date, color: bool) -> Result<Outcome, Failure
     let Judged {
         loaded,
         stage,
-        profile: _,
         mut assessment,
+        ..
     } = judged;
     if let Some(file) = &args.baseline {
         let shown = file.display().to_string();
@@ -267,6 +270,7 @@ fn baseline_at_revision(
     let judged = liftoff::pipeline::run(Request {
         source: Source::Files(args.terraform.options(&args.dir)?),
         profile: Some(profile.to_string()),
+        policies: args.policy.policies.clone(),
         stage: Some(stage),
         ..Request::new(&dir, today)
     });
@@ -300,6 +304,8 @@ pub struct BaselineArgs {
     #[arg(long)]
     profile: Option<String>,
     #[command(flatten)]
+    policy: super::PolicyArgs,
+    #[command(flatten)]
     terraform: super::TerraformArgs,
 }
 
@@ -310,6 +316,7 @@ pub fn baseline(args: BaselineArgs, today: Date) -> Result<Outcome, Failure> {
     let judged = super::judge(Request {
         source: Source::Files(args.terraform.options(dir)?),
         profile: args.profile.clone(),
+        policies: args.policy.policies.clone(),
         stage: args.stage,
         ..Request::new(dir, today)
     })?;

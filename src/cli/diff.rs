@@ -1,6 +1,6 @@
 //! `liftoff diff`: environment parity, fact by fact.
 
-use super::{Failure, Outcome, emit};
+use super::{Failure, InDir, Outcome, emit};
 use liftoff::diagnostic::{Diagnostic, InputError, did_you_mean};
 use liftoff::parity::{self, Difference};
 use std::fmt::Write;
@@ -22,6 +22,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
     #[command(flatten)]
+    policy: super::PolicyArgs,
+    #[command(flatten)]
     terraform: super::TerraformArgs,
 }
 
@@ -37,6 +39,10 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Failure> {
     let dir = &args.dir;
     let source = liftoff::pipeline::Source::Files(args.terraform.options(dir)?);
     let loaded = super::read(dir, source, None)?.loaded;
+    // Parity compares facts, not verdicts; the policies are still read, so a broken one is
+    // reported here as it would be by `check`.
+    liftoff::pipeline::policies(dir, &loaded.declarations.policies, &args.policy.policies)
+        .in_dir(dir)?;
     let model = &loaded.deployment;
     let find = |name: &str| {
         // The name itself, else a spelling of the same vocabulary entry (`prod` for

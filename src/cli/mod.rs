@@ -5,9 +5,11 @@ mod diagnostics;
 mod diff;
 mod explain;
 mod init;
+mod model;
 mod plan;
 mod probe;
 mod questions;
+mod rules_test;
 mod waivers;
 mod watch;
 
@@ -28,6 +30,8 @@ Examples:
   liftoff diff . --from staging --to production
   liftoff probe https://app.example.org --health /ping
   liftoff explain security.db-not-public
+  liftoff check . --policy policies/ && liftoff rules test policies/
+  liftoff model . --format json                      the document Rego policies see
   liftoff waivers .
 
 Exit codes: 0 ready for the target stage, 1 not ready, 2 the input could not be assessed.";
@@ -74,10 +78,13 @@ enum Command {
     Watch(watch::WatchArgs),
     /// Environment parity: what differs between two environments (exit 1 on unaccepted drift).
     Diff(diff::DiffArgs),
-    /// List the rule catalogue.
+    /// List the rule catalogue (with the house policies of liftoff.yaml and `--policy`);
+    /// `rules test` runs the policies' examples.
     Rules(explain::RulesArgs),
-    /// Show one rule's full documentation.
+    /// Show one rule's full documentation (a built-in rule or a house policy).
     Explain(explain::ExplainArgs),
+    /// Print the deployment model as the one JSON document house policies see as `input`.
+    Model(model::ModelArgs),
     /// List waivers: active, expiring within 30 days, expired and unused.
     Waivers(waivers::WaiversArgs),
     /// Write a starter liftoff.yaml from what is found in DIR.
@@ -131,8 +138,9 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Diff(args) => diff::run(args),
-        Command::Rules(args) => explain::rules(args),
+        Command::Rules(args) => explain::rules(args, today),
         Command::Explain(args) => explain::explain(args),
+        Command::Model(args) => model::run(args),
         Command::Waivers(args) => waivers::run(args, today),
         Command::Init(args) => init::run(args, today),
         Command::Schema => {
@@ -198,7 +206,7 @@ pub fn profile_for(
     declarations: &liftoff::model::PolicyDeclarations,
     dir: &std::path::Path,
 ) -> Result<liftoff::policy::ResolvedProfile, Failure> {
-    liftoff::pipeline::profile(flag, declarations, dir).in_dir(dir)
+    liftoff::pipeline::profile(flag, declarations, dir, &[]).in_dir(dir)
 }
 
 /// Runs the pipeline, with its errors as the command line reports them.
@@ -267,6 +275,15 @@ pub fn emit_with(
         }
     }
     Ok(())
+}
+
+/// House rules beyond liftoff.yaml's `policies:`.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct PolicyArgs {
+    /// A house-rule policy file, or a folder of them (checkov-format `*.yaml`/`*.yml`, Rego
+    /// `*.rego`), judged with liftoff.yaml's `policies:` (repeatable).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<std::path::PathBuf>,
 }
 
 /// Terraform options shared by the commands that read the deployment files.

@@ -224,6 +224,7 @@ pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, 
     };
     let Judged {
         loaded,
+        profile,
         mut assessment,
         ..
     } = super::judge(Request {
@@ -239,8 +240,10 @@ pub fn run(args: ProbeCommandArgs, today: Date, color: bool) -> Result<Outcome, 
     // Only what the probe judged: every other rule is about files this command did not read.
     assessment.retain_results(|r| {
         args.urls.contains(&r.target)
-            && liftoff::rules::find(r.rule).is_some_and(|rule| {
-                rule.meta()
+            && profile.rule(r.rule).is_some_and(|resolved| {
+                resolved
+                    .rule
+                    .meta()
                     .evidence
                     .contains(&liftoff::rules::Evidence::Live)
             })

@@ -92,6 +92,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "SECS")]
     heartbeat_grace: Option<u64>,
     #[command(flatten)]
+    policy: super::PolicyArgs,
+    #[command(flatten)]
     terraform: super::TerraformArgs,
     #[command(flatten)]
     probe: super::probe::ProbeArgs,
@@ -145,6 +147,7 @@ fn load_plan(args: &WatchArgs) -> Result<Loaded, Failure> {
     // The readiness the same files give `liftoff check --offline`, shown on the dashboard.
     let judged = super::judge(liftoff::pipeline::Request {
         source: liftoff::pipeline::Source::Files(args.terraform.options(dir)?),
+        policies: args.policy.policies.clone(),
         ..liftoff::pipeline::Request::new(dir, liftoff::model::Date::today_utc())
     })?;
     let loaded = &judged.loaded;

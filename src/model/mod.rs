@@ -1311,6 +1311,9 @@ pub struct PolicyDeclarations {
     /// Where each rule id of `params` is written.
     pub params_origin: BTreeMap<String, Origin>,
     pub waivers: Vec<Waiver>,
+    /// House-rule policy files and folders named by the manifest's `policies:`, relative to the
+    /// manifest's directory, each where it is written.
+    pub policies: Vec<Fact<String>>,
 }
 
 #[cfg(test)]

@@ -223,6 +223,9 @@ pub struct Assessment {
     pub unclassified_stages: Vec<crate::model::UnclassifiedStage>,
     /// With a baseline: new, baselined and gone findings.
     pub baseline: Option<super::fingerprint::BaselineSummary>,
+    /// Every rule the profile holds (built-in, then house policies), in catalogue order: what
+    /// reports describe (SARIF's `rules`).
+    pub rules: Vec<&'static dyn rules::Rule>,
     /// Rules the profile makes block from a date still to come.
     pub upcoming: Vec<Enforcement>,
     /// With `--env`: the one environment whose results are listed (with the deployment-wide
@@ -238,11 +241,11 @@ pub struct Enforcement {
     pub from: crate::model::Date,
 }
 
-/// Checks that every waiver names a known rule.
-fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
+/// Checks that every waiver names a rule of the profile (a built-in rule or a loaded policy).
+fn check_waivers(waivers: &[Waiver], profile: &ResolvedProfile) -> Result<(), InputError> {
     let problems: Vec<Diagnostic> = waivers
         .iter()
-        .filter(|w| rules::find(&w.rule).is_none())
+        .filter(|w| profile.rule(&w.rule).is_none())
         .map(|w| {
             let location = w.origin.location().cloned().unwrap_or_else(|| Location {
                 path: "liftoff.yaml".into(),
@@ -254,7 +257,8 @@ fn check_waivers(waivers: &[Waiver]) -> Result<(), InputError> {
                 format!("the waiver names `{}`, which is no rule id", w.rule),
             )
             .expected("a rule id from `liftoff rules`");
-            if let Some(near) = did_you_mean(&w.rule, rules::ids()) {
+            let ids = profile.rules.iter().map(|r| r.rule.meta().id);
+            if let Some(near) = did_you_mean(&w.rule, ids) {
                 d = d.help(format!("did you mean `{near}`?"));
             }
             d
@@ -514,7 +518,11 @@ pub fn assess(
     profile: &ResolvedProfile,
     options: Options,
 ) -> Result<Assessment, InputError> {
-    check_waivers(&declarations.waivers)?;
+    check_waivers(&declarations.waivers, profile)?;
+    // Rego policies remember their last evaluation by the model's addresses, so that a policy
+    // declaring several rules runs once; a model judged before may have been changed in place
+    // (probe results added) or rebuilt at the same addresses, so every assessment starts afresh.
+    crate::rules::custom::rego::forget_evaluations();
     let refused: Vec<Option<String>> = declarations
         .waivers
         .iter()
@@ -604,6 +612,7 @@ pub fn assess(
         judged_as_production: model.judged_as_production.clone(),
         unclassified_stages: model.unclassified_stages.clone(),
         baseline: None,
+        rules: profile.rules.iter().map(|r| r.rule).collect(),
         upcoming: profile
             .rules
             .iter()

@@ -15,5 +15,7 @@ pub use assess::{
 };
 pub use baseline::Baseline;
 pub use fingerprint::{BaselineEntry, BaselineState, BaselineSummary, fingerprint};
-pub use profile::{BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, WaiverPolicy, load_profile};
+pub use profile::{
+    BUILTIN_PROFILES, ResolvedProfile, ResolvedRule, WaiverPolicy, load_profile, load_profile_with,
+};
 pub use waivers::{WaiverState, WaiverStatus, waiver_states};

@@ -147,9 +147,12 @@ impl ResolvedProfile {
     }
 }
 
-fn defaults() -> Result<Vec<ResolvedRule>, InputError> {
+/// Every rule at its own levels and parameter defaults: the built-in catalogue, then `extra`
+/// (house policies), in that order.
+fn defaults(extra: &[&'static dyn Rule]) -> Result<Vec<ResolvedRule>, InputError> {
     rules::REGISTRY
         .iter()
+        .chain(extra)
         .map(|rule| {
             let meta = rule.meta();
             let mut values = BTreeMap::new();
@@ -255,6 +258,17 @@ pub fn load_profile(
     dir: &Path,
     declarations: &PolicyDeclarations,
 ) -> Result<ResolvedProfile, InputError> {
+    load_profile_with(reference, dir, declarations, &[])
+}
+
+/// [`load_profile`] over the built-in rules and `policies` (house rules): a profile or the
+/// manifest sets a policy's levels, parameters and enforcement dates by its id like any rule's.
+pub fn load_profile_with(
+    reference: &str,
+    dir: &Path,
+    declarations: &PolicyDeclarations,
+    policies: &[&'static dyn Rule],
+) -> Result<ResolvedProfile, InputError> {
     let mut chain: Vec<Loaded> = Vec::new();
     let mut next = Some((reference.to_string(), dir.to_path_buf()));
     while let Some((name, base)) = next.take() {
@@ -273,7 +287,7 @@ pub fn load_profile(
         });
         chain.push(loaded);
     }
-    let mut rules = defaults()?;
+    let mut rules = defaults(policies)?;
     let mut problems = Vec::new();
     let mut waivers = WaiverPolicy::default();
     for loaded in chain.iter().rev() {
@@ -292,7 +306,7 @@ pub fn load_profile(
                 .and_then(|n| n.entry(id))
                 .map(|(k, _)| loaded.doc.location(k));
             let Some(resolved) = rules.iter_mut().find(|r| r.rule.meta().id == id) else {
-                problems.push(unknown_rule(id, at, &loaded.doc.path));
+                problems.push(unknown_rule(id, at, &loaded.doc.path, &rules));
                 continue;
             };
             if setting.enabled == Some(false) {
@@ -369,7 +383,12 @@ pub fn load_profile(
     })
 }
 
-fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Diagnostic {
+fn unknown_rule(
+    id: &str,
+    at: Option<crate::model::Location>,
+    path: &str,
+    known: &[ResolvedRule],
+) -> Diagnostic {
     let location = at.unwrap_or_else(|| crate::model::Location {
         path: path.into(),
         line: 1,
@@ -377,7 +396,8 @@ fn unknown_rule(id: &str, at: Option<crate::model::Location>, path: &str) -> Dia
     });
     let mut d = Diagnostic::at(location, format!("no rule has the id `{id}`"))
         .expected("a rule id from `liftoff rules`");
-    if let Some(near) = did_you_mean(id, rules::ids()) {
+    // The profile's rules: the built-in ones and any house policy loaded with them.
+    if let Some(near) = did_you_mean(id, known.iter().map(|r| r.rule.meta().id)) {
         d = d.help(format!("did you mean `{near}`?"));
     }
     d
@@ -402,10 +422,11 @@ fn apply_params(
     path: &str,
     problems: &mut Vec<Diagnostic>,
 ) {
-    let Some(resolved) = rules.iter_mut().find(|r| r.rule.meta().id == id) else {
-        problems.push(unknown_rule(id, at, path));
+    let Some(index) = rules.iter().position(|r| r.rule.meta().id == id) else {
+        problems.push(unknown_rule(id, at, path, rules));
         return;
     };
+    let resolved = &mut rules[index];
     let meta = resolved.rule.meta();
     for (name, fact) in values {
         let location = fact

@@ -4,7 +4,7 @@
 //! available crate generates its types at build time from the whole schema.
 
 use crate::policy::{Assessment, RuleResult};
-use crate::rules::{REGISTRY, Requirement, Status};
+use crate::rules::{Requirement, Status};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -52,7 +52,10 @@ struct Driver {
 #[serde(rename_all = "camelCase")]
 struct ReportingDescriptor {
     id: &'static str,
-    name: String,
+    /// Omitted when it would equal the id (SARIF asks for a readable name distinct from the
+    /// opaque id; a house policy's id such as `CKV2_ACME_1` has nothing to turn into one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     short_description: Message,
     full_description: Message,
     help: Help,
@@ -155,7 +158,9 @@ fn level(requirement: Requirement) -> &'static str {
 /// Renders SARIF. Results are the fails, errors and waived fails (as suppressed results); passes
 /// are not findings. A result with no file position points at the manifest when there is one.
 pub fn to_sarif(a: &Assessment) -> String {
-    let rules: Vec<ReportingDescriptor> = REGISTRY
+    // The rules assessed: the built-in catalogue and the house policies loaded with it.
+    let rules: Vec<ReportingDescriptor> = a
+        .rules
         .iter()
         .map(|rule| {
             let m = rule.meta();
@@ -167,7 +172,7 @@ pub fn to_sarif(a: &Assessment) -> String {
             );
             ReportingDescriptor {
                 id: m.id,
-                name: m.id.replace(['.', '-'], "_"),
+                name: Some(m.id.replace(['.', '-'], "_")).filter(|n| n != m.id),
                 short_description: Message {
                     text: m.title.to_string(),
                 },
@@ -198,7 +203,8 @@ pub fn to_sarif(a: &Assessment) -> String {
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Error | Status::Waived))
         .map(|r: &RuleResult| {
-            let rule_index = REGISTRY
+            let rule_index = a
+                .rules
                 .iter()
                 .position(|x| x.meta().id == r.rule)
                 .unwrap_or(0);

@@ -302,12 +302,44 @@ pub fn build_deployment(
         });
     }
 
+    let (policies, mut missing) = policy_paths(manifest, doc, dir);
+    declarations.policies = policies;
+    problems.append(&mut missing);
+
     if problems.is_empty() {
         Ok((deployment, declarations))
     } else {
         problems.sort();
         Err(InputError::Invalid(problems))
     }
+}
+
+/// The manifest's `policies:`, each where it is written, and a problem for each path that does
+/// not exist under `dir`.
+pub(super) fn policy_paths(
+    manifest: &Manifest,
+    doc: &Document,
+    dir: &Path,
+) -> (Vec<Fact<String>>, Vec<Diagnostic>) {
+    let at = Locator { doc };
+    let list = child(doc.roots.first(), "policies");
+    let mut problems = Vec::new();
+    let policies = at.facts(doc.roots.first(), "policies", &manifest.policies);
+    for (i, policy) in policies.iter().enumerate() {
+        if !dir.join(&policy.value).exists() {
+            problems.push(
+                Diagnostic::at(
+                    node_location(doc, list.and_then(|l| l.index(i)).or(list)),
+                    format!(
+                        "the policy path `{}` does not exist (relative to the manifest)",
+                        policy.value
+                    ),
+                )
+                .expected("a policy file (.yaml, .yml, .rego) or a folder of them"),
+            );
+        }
+    }
+    (policies, problems)
 }
 
 /// The value at `key` of an optional mapping node.

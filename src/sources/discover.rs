@@ -338,13 +338,24 @@ fn walk(
             }
         }
         if file_type.is_dir() {
-            if !SKIP_DIRS.contains(&name.as_str()) {
+            if !SKIP_DIRS.contains(&name.as_str()) && !policy_examples(&path, &name) {
                 walk(root, &path, depth + 1, out, unlisted);
             }
         } else if let Some(rel) = rel_of(&path) {
             out.push((rel, file_type.is_file()));
         }
     }
+}
+
+/// A house policy's examples (`tags.tests/` beside `tags.yaml`, read by `liftoff rules test`):
+/// small deployments written to pass or fail the policy, never part of the one assessed.
+fn policy_examples(path: &Path, name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".tests") else {
+        return false;
+    };
+    ["yaml", "yml", "rego"]
+        .iter()
+        .any(|ext| path.with_file_name(format!("{stem}.{ext}")).is_file())
 }
 
 fn is_pipeline(rel: &str) -> bool {

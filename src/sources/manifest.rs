@@ -49,6 +49,11 @@ pub struct Manifest {
     /// Accepted failures, each with a reason and an expiry date.
     #[serde(default)]
     pub waivers: Vec<WaiverSection>,
+    /// House rules: policy files or folders (read recursively for checkov-format `*.yaml` /
+    /// `*.yml` and Rego `*.rego`), relative to this file. Their rules are judged like the
+    /// built-in ones.
+    #[serde(default)]
+    pub policies: Vec<String>,
     /// How `liftoff watch` runs: thresholds, reminders, maintenance windows, retention and
     /// checks beyond the endpoints' own. Command-line flags override these.
     pub watch: Option<WatchSection>,

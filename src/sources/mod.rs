@@ -245,6 +245,27 @@ pub struct LoadOptions {
     pub ignore_manifest: bool,
 }
 
+/// The manifest's `policies:` in `dir` (none without a manifest), each where it is written; a
+/// path that does not exist is an error at its line. For the commands that show the rules
+/// without reading the deployment (`liftoff rules`, `liftoff explain`).
+pub fn manifest_policies(dir: &Path) -> Result<Vec<crate::model::Fact<String>>, InputError> {
+    let Some(path) = find_manifest(dir) else {
+        return Ok(Vec::new());
+    };
+    let shown = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = read_text_limited(&path, &shown, MAX_MANIFEST_BYTES)?;
+    let (manifest, doc) = parse_manifest(&shown, &text)?;
+    let (policies, problems) = build::policy_paths(&manifest, &doc, dir);
+    if problems.is_empty() {
+        Ok(policies)
+    } else {
+        Err(InputError::Invalid(problems))
+    }
+}
+
 /// Reads `dir`: its manifest if there is one, and the artefacts it can discover.
 pub fn load(dir: &Path) -> Result<Loaded, InputError> {
     load_with(dir, &LoadOptions::default())

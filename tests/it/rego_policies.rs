@@ -138,7 +138,6 @@ fn the_document_holds_no_secret_and_is_the_same_every_time() {
 // ---- Rego policies judged over the document ----
 
 use liftoff::diagnostic::InputError;
-use liftoff::model::Stage;
 use liftoff::rules::custom::rego::{self, RegoTestVerdict};
 use liftoff::rules::{Context, Finding, Params, Pillar, Requirement, Rule, Status};
 
@@ -551,8 +550,53 @@ fn judging_twice_gives_the_same_findings() {
     rego::forget_evaluations();
     let second = format!("{:?}", judge(&rules, &deployment()));
     assert_eq!(first, second);
-    // And a check at staging, soft launch and production reads the same levels every time.
-    let _ = Stage::ALL;
+}
+
+#[test]
+fn a_target_names_a_component_or_every_environments_resource_at_that_address() {
+    let rules = load_text(
+        "policies/targets.rego",
+        r#"package acme.targets
+
+deny contains {"target": c.name, "message": sprintf("%s runs a moving tag", [c.image])} if {
+	some c in input.components
+	endswith(c.image, ":latest")
+}
+
+deny contains {"target": "aws_s3_bucket.exports", "message": "exports leave the account"}
+"#,
+    );
+    let findings = judge(&rules, &deployment());
+    assert_eq!(
+        summary(&findings),
+        [
+            s(
+                "acme.targets",
+                Status::Fail,
+                "component:production/api",
+                "production",
+                "liftoff.yaml:14"
+            ),
+            s(
+                "acme.targets",
+                Status::Fail,
+                "aws_s3_bucket.exports",
+                "production",
+                "terraform/production/main.tf:16"
+            ),
+            s(
+                "acme.targets",
+                Status::Fail,
+                "aws_s3_bucket.exports",
+                "staging",
+                "terraform/staging/main.tf:15"
+            ),
+        ]
+    );
+    assert_eq!(
+        findings[0].1.message,
+        "ghcr.io/acme/ledger-api:latest runs a moving tag"
+    );
 }
 
 /// The ```rego blocks of docs/model.md, in order.
@@ -641,5 +685,28 @@ fn a_deny_that_is_not_a_set_is_an_error_result() {
         findings[0].1.message.contains("`deny` must be a set"),
         "{}",
         findings[0].1.message
+    );
+}
+
+#[test]
+fn a_policy_is_evaluated_once_however_many_rules_it_declares() {
+    // Each evaluation of this policy runs its whole time budget: two rules judged from two
+    // evaluations would take twice as long as one.
+    let rules = load_text(
+        "policies/slow_pair.rego",
+        "package acme.pair\n\nmetadata := {\"rules\": {\"acme.one\": {}, \"acme.two\": {}}}\n\ndeny contains {\"rule\": \"acme.one\", \"message\": \"never\"} if {\n\tsome a in numbers.range(1, 100000)\n\tsome b in numbers.range(1, 100000)\n\ta + b < 0\n}\n",
+    );
+    assert_eq!(rules.len(), 2);
+    let started = std::time::Instant::now();
+    let findings = judge(&rules, &deployment());
+    let took = started.elapsed();
+    assert!(
+        took < rego::TIME_BUDGET + rego::TIME_BUDGET / 2,
+        "two evaluations: {took:?}"
+    );
+    let statuses: Vec<(&str, Status)> = findings.iter().map(|(id, f)| (*id, f.status)).collect();
+    assert_eq!(
+        statuses,
+        [("acme.one", Status::Error), ("acme.two", Status::Error)]
     );
 }

@@ -85,6 +85,23 @@ fn every_rule_lives_in_the_file_its_id_names() {
     assert_eq!(files.len(), REGISTRY.len(), "one file per registered rule");
 }
 
+/// `cargo fmt` formats the modules it sees declared, and build.rs declares the rule modules out
+/// of its sight (in OUT_DIR), so this keeps the rule files formatted all the same.
+#[test]
+fn rule_files_are_formatted() {
+    let files = declaring_files();
+    let out = std::process::Command::new("rustfmt")
+        .args(["--check", "--edition", "2024"])
+        .args(&files)
+        .output()
+        .expect("rustfmt comes with the toolchain");
+    assert!(
+        out.status.success(),
+        "rule files are not formatted: run `rustfmt --edition 2024 src/rules/*/*.rs`\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
 fn manifest(snippet: &str) -> String {
     format!("service: example\n{snippet}")
 }

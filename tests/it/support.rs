@@ -23,6 +23,16 @@ pub fn assess_in(
     dir: &Path,
     stage: Stage,
 ) -> Result<Assessment, liftoff::diagnostic::InputError> {
+    assess_in_with(text, dir, stage, |_| {})
+}
+
+/// Assesses manifest text with the profile it declares, as `adjust` changes it.
+pub fn assess_in_with(
+    text: &str,
+    dir: &Path,
+    stage: Stage,
+    adjust: impl FnOnce(&mut policy::ResolvedProfile),
+) -> Result<Assessment, liftoff::diagnostic::InputError> {
     let (manifest, doc) = liftoff::sources::parse_manifest("liftoff.yaml", text)?;
     let (model, declarations) = liftoff::sources::build_deployment(&manifest, &doc, dir)?;
     let profile_name = declarations
@@ -30,7 +40,8 @@ pub fn assess_in(
         .as_ref()
         .map(|p| p.value.clone())
         .unwrap_or_else(|| "baseline".into());
-    let profile = policy::load_profile(&profile_name, dir, &declarations)?;
+    let mut profile = policy::load_profile(&profile_name, dir, &declarations)?;
+    adjust(&mut profile);
     policy::assess(
         &model,
         &declarations,

@@ -892,6 +892,14 @@ fn misplaced_filters_connections_under_not_and_taggable_are_errors() {
         errors[0].starts_with("policies/p.yaml:7:19: `taggable`"),
         "{errors:?}"
     );
+    let errors = load_errors(&format!(
+        "{head}definition:\n  cond_type: connection\n  resource_types: [aws_elb]\n  operator: exists\n"
+    ));
+    assert!(
+        errors[0]
+            .starts_with("policies/p.yaml:6:3: the connection has no `connected_resource_types`"),
+        "{errors:?}"
+    );
     let errors = load_errors(&format!("{head}definition:\n  cond_type: attributes\n"));
     assert!(
         errors[0].starts_with("policies/p.yaml:6:14: unknown cond_type"),

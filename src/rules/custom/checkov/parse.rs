@@ -751,10 +751,19 @@ impl Reader<'_> {
         )?;
         let get = |key: &str| entries.iter().find(|(k, _, _)| *k == key).map(|e| e.2);
         let types = self.types(get("resource_types"), "`resource_types`");
-        let connected = self.types(
-            get("connected_resource_types"),
-            "`connected_resource_types`",
-        );
+        // checkov reads a missing list as every type, which makes the connection hold for any
+        // reference at all: almost certainly a slip, so it is refused.
+        let connected = match get("connected_resource_types") {
+            Some(n) => self.types(Some(n), "`connected_resource_types`"),
+            None => {
+                self.problem(
+                    node,
+                    "the connection has no `connected_resource_types`",
+                    "`connected_resource_types:` with the types (or `all`)",
+                );
+                None
+            }
+        };
         let Some(op_node) = get("operator") else {
             self.problem(
                 node,

@@ -105,6 +105,7 @@ resource "aws_instance" "a" {
   }
   security_groups = ["sg-web", "sg-admin"]
   user_data = ""
+  cidr_blocks = ["10.1.2.0/24", "10.2.0.9/16"]
 }
 "#;
     // (operator, value, attribute, expected status)
@@ -201,6 +202,36 @@ resource "aws_instance" "a" {
             "equals_ignore_case",
             "T3.LARGE",
             "instance_type",
+            Status::Pass,
+        ),
+        (
+            "cidr_range_subset",
+            "[10.0.0.0/8]",
+            "cidr_blocks",
+            Status::Pass,
+        ),
+        (
+            "cidr_range_subset",
+            "10.1.0.0/16",
+            "cidr_blocks",
+            Status::Fail,
+        ),
+        (
+            "cidr_range_subset",
+            "[10.1.0.0/16, 10.2.0.0/16]",
+            "cidr_blocks",
+            Status::Pass,
+        ),
+        (
+            "cidr_range_not_subset",
+            "[10.0.0.0/8]",
+            "cidr_blocks",
+            Status::Fail,
+        ),
+        (
+            "cidr_range_not_subset",
+            "[0.0.0.0/0]",
+            "missing_attribute",
             Status::Pass,
         ),
     ];
@@ -1013,6 +1044,10 @@ fn oversized_paths_and_values_of_the_wrong_shape_are_refused() {
     );
     let errors = load_errors(&format!("{head}  attribute: a\n  operator: equals\n"));
     assert!(errors[0].contains("needs a `value`"), "{errors:?}");
+    let errors = load_errors(&format!(
+        "{head}  attribute: a\n  operator: cidr_range_subset\n  value: [10.0.0.0/8, 10.0.0.0/33]\n"
+    ));
+    assert!(errors[0].contains("expected a network"), "{errors:?}");
 }
 
 #[test]

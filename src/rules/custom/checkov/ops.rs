@@ -46,6 +46,8 @@ pub enum Base {
     LengthLessThanOrEqual,
     Subset,
     Intersects,
+    /// Every network the attribute names lies inside one the policy allows.
+    CidrRangeSubset,
 }
 
 const fn op(base: Base, negated: bool) -> Op {
@@ -94,6 +96,8 @@ pub const OPERATORS: &[(&str, Op)] = &[
     ("not_subset", op(Base::Subset, true)),
     ("intersects", op(Base::Intersects, false)),
     ("not_intersects", op(Base::Intersects, true)),
+    ("cidr_range_subset", op(Base::CidrRangeSubset, false)),
+    ("cidr_range_not_subset", op(Base::CidrRangeSubset, true)),
 ];
 
 impl Op {
@@ -120,6 +124,10 @@ impl Op {
                 | Base::LengthLessThan
                 | Base::LengthLessThanOrEqual
         )
+    }
+
+    pub fn is_cidr(self) -> bool {
+        self.base == Base::CidrRangeSubset
     }
 
     pub fn needs_list(self) -> bool {
@@ -175,6 +183,7 @@ impl Op {
             Base::LengthLessThan => format!("shorter than {}", v()),
             Base::LengthLessThanOrEqual => format!("of length at most {}", v()),
             Base::Subset => format!("a subset of {}", v()),
+            Base::CidrRangeSubset => format!("networks inside {}", v()),
             Base::Intersects => format!("sharing a value with {}", v()),
         };
         if !self.negated {
@@ -250,6 +259,13 @@ fn base_holds(base: Base, cond: &Operand, attr: Option<&Json>) -> bool {
             // Python sets cannot hold lists or mappings: checkov's solver fails on them.
             members.iter().all(|m| !m.is_array() && !m.is_object())
                 && members.iter().all(|m| allowed.iter().any(|a| py_eq(m, a)))
+        }
+        Base::CidrRangeSubset => {
+            let (Some(allowed), Some(found)) = (networks(value), attr.and_then(networks)) else {
+                return false;
+            };
+            // An empty or missing value is no subset (checkov tests the value's truth first).
+            !found.is_empty() && found.iter().all(|n| allowed.iter().any(|a| n.inside(a)))
         }
         Base::Intersects => {
             let Some(attr) = attr else { return false };
@@ -348,5 +364,77 @@ fn compare(attr: Option<&Json>, value: &Json) -> Option<std::cmp::Ordering> {
     match (py_float(attr), py_float(value)) {
         (Some(a), Some(b)) => a.partial_cmp(&b),
         _ => Some(py_str(attr).cmp(&py_str(value))),
+    }
+}
+
+/// An IP network, as Python's `ipaddress.ip_network(text, strict=False)` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    address: u128,
+    prefix: u8,
+    v6: bool,
+}
+
+impl Network {
+    pub fn parse(text: &str) -> Option<Network> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let (address, v6, bits) = match addr.parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => (u128::from(u32::from(a)), false, 32u8),
+            std::net::IpAddr::V6(a) => (u128::from(a), true, 128u8),
+        };
+        let prefix = match prefix {
+            Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse::<u8>().ok()?
+            }
+            Some(_) => return None,
+            None => bits,
+        };
+        if prefix > bits {
+            return None;
+        }
+        let network = Network {
+            address,
+            prefix,
+            v6,
+        };
+        Some(Network {
+            address: network.masked(prefix, bits),
+            ..network
+        })
+    }
+
+    fn bits(self) -> u8 {
+        if self.v6 { 128 } else { 32 }
+    }
+
+    fn masked(self, prefix: u8, bits: u8) -> u128 {
+        let host = u32::from(bits - prefix);
+        if host >= 128 {
+            0
+        } else {
+            self.address >> host << host
+        }
+    }
+
+    /// Whether this network lies inside `other` (same family only, as Python's `subnet_of`).
+    fn inside(self, other: &Network) -> bool {
+        self.v6 == other.v6
+            && other.prefix <= self.prefix
+            && self.masked(other.prefix, self.bits()) == other.address
+    }
+}
+
+/// The networks a value names: one text, or a list of texts; `None` when one does not parse.
+pub fn networks(value: &Json) -> Option<Vec<Network>> {
+    match value {
+        Json::String(s) => Some(vec![Network::parse(s)?]),
+        Json::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().and_then(Network::parse))
+            .collect(),
+        _ => None,
     }
 }

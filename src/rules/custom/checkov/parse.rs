@@ -708,6 +708,14 @@ impl Reader<'_> {
                 }
             }
         }
+        if op.is_cidr() && super::ops::networks(&value).is_none() {
+            self.problem(
+                value_at,
+                format!("the value of `{op_text}` is {}", value_at.describe()),
+                "a network (`10.0.0.0/8`) or a list of networks",
+            );
+            return None;
+        }
         if op.needs_list() && !value.is_array() {
             self.problem(
                 value_at,

@@ -901,11 +901,18 @@ resource "aws_security_group" "two" {
 fn misplaced_filters_connections_under_not_and_taggable_are_errors() {
     let head = "metadata:\n  id: CKV2_T_1\n  name: n\n  category: IAM\n";
     let errors = load_errors(&format!(
-        "{head}definition:\n  or:\n    - cond_type: filter\n      attribute: resource_type\n      operator: within\n      value: [aws_elb]\n    - cond_type: attribute\n      resource_types: [aws_elb]\n      attribute: name\n      operator: exists\n"
+        "{head}definition:\n  and:\n    - cond_type: attribute\n      resource_types: [aws_elb]\n      attribute: name\n      operator: exists\n    - or:\n      - cond_type: filter\n        attribute: resource_type\n        operator: within\n        value: [aws_elb]\n"
+    ));
+    assert!(
+        errors[0].starts_with("policies/p.yaml:11:7: `or` holds only filters"),
+        "{errors:?}"
+    );
+    let errors = load_errors(&format!(
+        "{head}definition:\n  and:\n    - cond_type: filter\n      attribute: engine\n      operator: equals\n      value: [postgres]\n    - cond_type: attribute\n      resource_types: [aws_db_instance]\n      attribute: name\n      operator: exists\n"
     ));
     assert!(
         errors[0].starts_with(
-            "policies/p.yaml:7:7: a filter is allowed only as an item of the top-level `and`"
+            "policies/p.yaml:9:17: a filter's operator is missing or unknown (checkov has only `within`)"
         ),
         "{errors:?}"
     );

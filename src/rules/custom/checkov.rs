@@ -135,7 +135,14 @@ fn describe(cond: &Cond) -> String {
             children.iter().map(describe).collect::<Vec<_>>().join("; ")
         ),
         Cond::Not(child) => format!("not ({})", describe(child)),
-        Cond::Filter(types) => format!("only {} judged", types.join(", ")),
+        Cond::Filter(f) => match f.types() {
+            Some(types) => format!("only {} judged", types.join(", ")),
+            None => format!(
+                "only resources whose {} is within {} judged",
+                f.attribute,
+                ops::shown(&f.value)
+            ),
+        },
         Cond::Resource { types, allow: true } => {
             format!("every resource is a {}", types.describe())
         }
@@ -156,7 +163,12 @@ fn all_types(cond: &Cond) -> Vec<parse::TypeMatch> {
         Cond::Connection(c) => c.types.0.iter().chain(&c.connected.0).cloned().collect(),
         Cond::And(children) | Cond::Or(children) => children.iter().flat_map(all_types).collect(),
         Cond::Not(child) => all_types(child),
-        Cond::Filter(types) => types.iter().cloned().map(parse::TypeMatch::Exact).collect(),
+        Cond::Filter(f) => f
+            .types()
+            .unwrap_or_default()
+            .into_iter()
+            .map(parse::TypeMatch::Exact)
+            .collect(),
         Cond::Resource { types, .. } => types.0.clone(),
     }
 }

@@ -91,13 +91,37 @@ pub enum Cond {
     And(Vec<Cond>),
     Or(Vec<Cond>),
     Not(Box<Cond>),
-    /// A filter: only as an item of the top-level `and`, where it narrows what is judged.
-    Filter(Vec<String>),
+    /// A filter. Directly under an `and` / `or` that holds a connection, or under the top-level
+    /// `and`, it narrows what that condition reports; anywhere else it is a plain test.
+    Filter(Filter),
     /// `cond_type: resource`, an allow list (`exists`) or deny list (`not_exists`) of types.
     Resource {
         types: Types,
         allow: bool,
     },
+}
+
+/// `cond_type: filter`: checkov's `within` filter, `bool(v) and v in value`, where `v` is the
+/// resource's type (`attribute: resource_type`) or its value for the attribute.
+#[derive(Debug)]
+pub struct Filter {
+    pub attribute: String,
+    /// A list: kept when the value equals one of them. A single text: kept when the value is a
+    /// text inside it (Python's `in` on a string is a substring test).
+    pub value: Json,
+}
+
+impl Filter {
+    /// The resource types kept, when the filter is on the type.
+    pub fn types(&self) -> Option<Vec<String>> {
+        if self.attribute != "resource_type" {
+            return None;
+        }
+        Some(match &self.value {
+            Json::Array(items) => items.iter().map(super::view::py_str).collect(),
+            other => vec![super::view::py_str(other)],
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -474,16 +498,6 @@ impl Reader<'_> {
             let mut conds = Vec::new();
             let mut ok = true;
             for item in &items {
-                let is_filter = item.get("cond_type").and_then(Node::as_str) == Some("filter");
-                if is_filter && !(top && op == "and") {
-                    self.problem(
-                        item,
-                        "a filter is allowed only as an item of the top-level `and`",
-                        "the filter moved to the `and` directly under `definition`",
-                    );
-                    ok = false;
-                    continue;
-                }
                 match self.cond(item, false) {
                     Some(c) => conds.push(c),
                     None => ok = false,
@@ -493,18 +507,21 @@ impl Reader<'_> {
                 return None;
             }
             return match op {
-                "and" => {
+                "and" | "or" => {
                     if conds.iter().all(|c| matches!(c, Cond::Filter(_))) {
                         self.problem(
                             key,
-                            "`and` holds only filters",
+                            format!("`{op}` holds only filters"),
                             "a condition besides the filter",
                         );
                         return None;
                     }
-                    Some(Cond::And(conds))
+                    Some(if op == "and" {
+                        Cond::And(conds)
+                    } else {
+                        Cond::Or(conds)
+                    })
                 }
-                "or" => Some(Cond::Or(conds)),
                 _ => {
                     if conds.len() != 1 {
                         self.problem(
@@ -821,23 +838,20 @@ impl Reader<'_> {
             return None;
         }
         let get = |key: &str| entries.iter().find(|(k, _, _)| *k == key).map(|e| e.2);
-        match get("attribute").and_then(Node::as_str) {
-            Some("resource_type") => {}
-            _ => {
-                self.problem(
-                    get("attribute").unwrap_or(node),
-                    "a filter narrows by resource type only",
-                    "`attribute: resource_type`",
-                );
-                return None;
-            }
-        }
+        let Some(attribute) = get("attribute").and_then(Node::as_str) else {
+            self.problem(
+                get("attribute").unwrap_or(node),
+                "the filter has no `attribute`",
+                "`attribute: resource_type` or the attribute whose value is tested",
+            );
+            return None;
+        };
         match get("operator").and_then(Node::as_str) {
             Some("within") => {}
             _ => {
                 self.problem(
                     get("operator").unwrap_or(node),
-                    "a filter's operator is missing or unknown",
+                    "a filter's operator is missing or unknown (checkov has only `within`)",
                     "`operator: within`",
                 );
                 return None;
@@ -847,12 +861,23 @@ impl Reader<'_> {
             self.problem(
                 node,
                 "the filter has no `value`",
-                "`value:` with the resource types kept",
+                "`value:` with the values kept",
             );
             return None;
         };
-        let types = self.strings(value, "the filter's `value`")?;
-        Some(Cond::Filter(types))
+        let value = json_of(value);
+        if !matches!(value, Json::Array(_) | Json::String(_)) {
+            self.problem(
+                get("value").unwrap_or(node),
+                "a filter's `value` is neither a list nor a text (checkov's `in` would fail)",
+                "a list of the values kept",
+            );
+            return None;
+        }
+        Some(Cond::Filter(Filter {
+            attribute: attribute.to_string(),
+            value,
+        }))
     }
 }
 

@@ -9,8 +9,8 @@
 //! [`judge`] follows those steps (checkov's `AndConnectionSolver` and `OrConnectionSolver`).
 
 use super::ops::shown;
-use super::parse::{Attribute, Cond, ConnOp, Connection, TypeMatch, Types};
-use super::view::{self, Found};
+use super::parse::{Attribute, Cond, ConnOp, Connection, Filter, TypeMatch, Types};
+use super::view::{self, Found, py_eq};
 use crate::model::{Location, Resource};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -203,10 +203,65 @@ pub fn evaluate(cond: &Cond, r: &Resource) -> (Tri, Vec<Why>) {
             };
             (tri, whys)
         }
-        // Filters narrow what is judged before anything is evaluated; the parser keeps
-        // connections and resource conditions out of this path.
-        Cond::Filter(_) | Cond::Connection(_) | Cond::Resource { .. } => (Tri::True, Vec::new()),
+        Cond::Filter(f) => {
+            let (tri, why) = filter_test(f, r);
+            (tri, vec![why])
+        }
+        // The parser keeps connections and resource conditions out of this path.
+        Cond::Connection(_) | Cond::Resource { .. } => (Tri::True, Vec::new()),
     }
+}
+
+/// Python's truth of a value.
+fn truthy(value: &Json) -> bool {
+    match value {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// checkov's `within` filter on one resource: `bool(v) and v in value`. A value known only
+/// after apply leaves the verdict unknown (checkov would test the unrendered text and drop it).
+pub fn filter_test(f: &Filter, r: &Resource) -> (Tri, Why) {
+    let type_value;
+    let (found, at) = if f.attribute == "resource_type" {
+        type_value = Json::String(r.resource_type.clone());
+        (Found::Known(&type_value), None)
+    } else {
+        view::lookup(r, &f.attribute)
+    };
+    let mut why = why_of(&f.attribute, &found, at);
+    let kept = match found {
+        Found::Known(v) => {
+            truthy(v)
+                && match (&f.value, v) {
+                    (Json::Array(items), v) => items.iter().any(|i| py_eq(v, i)),
+                    (Json::String(text), Json::String(v)) => text.contains(v.as_str()),
+                    // Python's `in` on a text with anything but a text fails; checkov then
+                    // keeps nothing.
+                    _ => false,
+                }
+        }
+        Found::Missing => false,
+        Found::Partly(..) | Found::Unknown { .. } => {
+            why.text = format!("{} (the policy's filter needs it)", why.text);
+            return (Tri::Unknown, why);
+        }
+    };
+    why.text = if kept {
+        format!("{} is within the filter's {}", why.text, shown(&f.value))
+    } else {
+        format!(
+            "{} is not within the filter's {}",
+            why.text,
+            shown(&f.value)
+        )
+    };
+    (if kept { Tri::True } else { Tri::False }, why)
 }
 
 /// Whether a condition involves a connection (checkov then judges it as sets).
@@ -251,13 +306,13 @@ fn connected_of(cond: &Cond) -> Vec<TypeMatch> {
     }
 }
 
-/// The resource types a top-level `and` keeps (its filters), when it has any.
-pub fn filters(cond: &Cond) -> Vec<&[String]> {
+/// The filters directly under an `and` or `or` (checkov's `filter_results` applies them).
+pub fn filters(cond: &Cond) -> Vec<&Filter> {
     match cond {
-        Cond::And(children) => children
+        Cond::And(children) | Cond::Or(children) => children
             .iter()
             .filter_map(|c| match c {
-                Cond::Filter(types) => Some(types.as_slice()),
+                Cond::Filter(f) => Some(f),
                 _ => None,
             })
             .collect(),
@@ -362,12 +417,6 @@ impl Sets {
         for (v, w) in other.unknown {
             add(&mut self.unknown, v, w);
         }
-    }
-
-    fn retain(&mut self, keep: impl Fn(usize) -> bool) {
-        self.passed.retain(|v, _| keep(*v));
-        self.failed.retain(|v, _| keep(*v));
-        self.unknown.retain(|v, _| keep(*v));
     }
 }
 
@@ -538,12 +587,16 @@ fn connected(
                 .collect();
             out.passed.retain(|v, _| !blocked.contains(v));
             // checkov judges the connections that do not touch the filtered types first.
-            let kept: Vec<&String> = filters(cond).into_iter().flatten().collect();
+            let kept: Vec<String> = filters(cond)
+                .into_iter()
+                .filter_map(Filter::types)
+                .flatten()
+                .collect();
             let touches = |c: &Cond| {
                 types_of(c)
                     .iter()
                     .chain(&connected_of(c))
-                    .any(|t| matches!(t, TypeMatch::Exact(name) if kept.contains(&name)))
+                    .any(|t| matches!(t, TypeMatch::Exact(name) if kept.contains(name)))
             };
             let mut order: Vec<&Cond> = children
                 .iter()
@@ -565,7 +618,10 @@ fn connected(
         }
         Cond::Or(children) => {
             let mut out = Sets::default();
-            for c in children.iter().filter(|c| !has_connection(c)) {
+            for c in children
+                .iter()
+                .filter(|c| !has_connection(c) && !matches!(c, Cond::Filter(_)))
+            {
                 out.extend(run_attributes(c, g));
             }
             for c in children.iter().filter(|c| has_connection(c)) {
@@ -576,6 +632,7 @@ fn connected(
             let unknown: BTreeSet<usize> = out.unknown.keys().copied().collect();
             out.failed
                 .retain(|v, _| !passed.contains(v) && !unknown.contains(v));
+            narrow(&mut out, cond, g);
             out
         }
         // The parser refuses `not` over a connection, as checkov cannot judge one.
@@ -583,16 +640,35 @@ fn connected(
     }
 }
 
-/// Keeps only the resource types a top-level `and`'s filters name.
+/// Keeps only what the filters directly under an `and` / `or` keep. A resource whose filtered
+/// value is known only after apply becomes unknown.
 fn narrow(out: &mut Sets, cond: &Cond, g: &Graph<'_>) {
     let kept = filters(cond);
     if kept.is_empty() {
         return;
     }
-    out.retain(|v| {
-        let t = &g.vs[v].resource_type;
-        kept.iter().all(|types| types.contains(t))
-    });
+    let mut moved: BTreeMap<usize, Vec<Why>> = BTreeMap::new();
+    for map in [&mut out.passed, &mut out.failed, &mut out.unknown] {
+        map.retain(|&v, _| {
+            let mut unknown = Vec::new();
+            for f in &kept {
+                let (tri, why) = filter_test(f, g.vs[v]);
+                match tri {
+                    Tri::False => return false,
+                    Tri::Unknown => unknown.push(why),
+                    Tri::True => {}
+                }
+            }
+            if unknown.is_empty() {
+                return true;
+            }
+            moved.insert(v, unknown);
+            false
+        });
+    }
+    for (v, why) in moved {
+        add(&mut out.unknown, v, why);
+    }
 }
 
 /// The verdict on every judged resource of one environment, in the graph's order.
@@ -657,10 +733,17 @@ pub fn judge(definition: &Cond, g: &Graph<'_>) -> Vec<(usize, Tri, Vec<Why>)> {
         }
         cond => {
             let types = Types(types_of(cond));
-            let kept = filters(cond);
+            // Under a plain `or`, checkov tests a filter like any other condition.
+            let kept = match cond {
+                Cond::And(_) => filters(cond),
+                _ => Vec::new(),
+            };
             for (i, r) in g.vs.iter().enumerate() {
-                let t = &r.resource_type;
-                if !types.matches(t) || !kept.iter().all(|k| k.contains(t)) {
+                // A filter directly under the top-level condition narrows what is judged;
+                // `evaluate` then meets it again and finds it true (or unknown).
+                if !types.matches(&r.resource_type)
+                    || kept.iter().any(|f| filter_test(f, r).0 == Tri::False)
+                {
                     continue;
                 }
                 let (tri, whys) = evaluate(cond, r);

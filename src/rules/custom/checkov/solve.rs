@@ -340,6 +340,12 @@ fn module_of(r: &Resource) -> &str {
     ""
 }
 
+/// The folder of the file a resource is written in (its module's folder).
+fn folder(r: &Resource) -> Option<&str> {
+    let path: &str = &r.origin.location()?.path;
+    Some(path.rfind('/').map_or("", |i| &path[..i]))
+}
+
 fn base_address(address: &str) -> &str {
     match address.rfind('[') {
         Some(i) if address.ends_with(']') && !address[i..].contains('.') => &address[..i],
@@ -374,7 +380,17 @@ impl<'a> Graph<'a> {
                 } else {
                     format!("{module}{reference}")
                 };
-                for &v in by_address.get(full.as_str()).into_iter().flatten() {
+                let found = by_address.get(full.as_str()).map(Vec::as_slice);
+                let found = found.unwrap_or_default();
+                // Two root folders of one environment may both hold `aws_s3_bucket.a`; Terraform
+                // resolves a reference within the referring file's folder.
+                let near: Vec<usize> = found
+                    .iter()
+                    .copied()
+                    .filter(|&v| folder(vs[v]) == folder(r))
+                    .collect();
+                let targets = if near.is_empty() { found } else { &near };
+                for &v in targets {
                     if v != u {
                         edges.insert((u, v));
                     }

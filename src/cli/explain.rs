@@ -180,7 +180,11 @@ pub fn document(m: &RuleMeta, markdown: bool) -> String {
         }
     }
     let fence = |out: &mut String, text: &str| {
-        let lang = if text.contains(": ") || text.contains(":\n") {
+        // A house rule's examples are Terraform files, each under a `# <name>.tf` line.
+        let terraform = text.lines().next().is_some_and(|l| l.ends_with(".tf"));
+        let lang = if terraform {
+            "hcl"
+        } else if text.contains(": ") || text.contains(":\n") {
             "yaml"
         } else {
             ""
@@ -191,10 +195,15 @@ pub fn document(m: &RuleMeta, markdown: bool) -> String {
             writeln!(out, "{}", indent(text))
         };
     };
-    h(&mut out, "Passes");
-    fence(&mut out, m.pass_example);
-    h(&mut out, "Fails");
-    fence(&mut out, m.fail_example);
+    // A house rule without examples beside it has none to show.
+    if !m.pass_example.is_empty() {
+        h(&mut out, "Passes");
+        fence(&mut out, m.pass_example);
+    }
+    if !m.fail_example.is_empty() {
+        h(&mut out, "Fails");
+        fence(&mut out, m.fail_example);
+    }
     h(&mut out, "Remediation");
     let _ = writeln!(out, "{}", m.remediation);
     out

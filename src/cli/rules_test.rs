@@ -5,7 +5,7 @@
 
 use super::{Failure, InDir, Outcome, emit};
 use liftoff::model::Date;
-use liftoff::rules::custom::rego::{self, RegoTestVerdict};
+use liftoff::rules::custom::rego::RegoTestVerdict;
 use liftoff::rules::custom::testing;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -59,7 +59,6 @@ pub fn run(args: TestArgs, today: Date) -> Result<Outcome, Failure> {
     };
     let report = testing::run(&paths, dir, today).in_dir(dir)?;
     let mut verdicts = Vec::new();
-    let mut problems = Vec::new();
     for policy in &report.policies {
         for example in &policy.examples {
             verdicts.push(Verdict {
@@ -74,44 +73,22 @@ pub fn run(args: TestArgs, today: Date) -> Result<Outcome, Failure> {
                 detail: example.failing.clone(),
             });
         }
-        if !policy.file.ends_with(".rego") {
-            continue;
+        // The runner has run a Rego policy's `test_` rules too.
+        for outcome in &policy.rego_tests {
+            let (got, detail) = match &outcome.verdict {
+                RegoTestVerdict::Passed => ("true".to_string(), Vec::new()),
+                RegoTestVerdict::Failed(why) => ("not true".to_string(), vec![why.clone()]),
+                RegoTestVerdict::Error(why) => ("error".to_string(), vec![why.clone()]),
+            };
+            verdicts.push(Verdict {
+                policy: policy.file.clone(),
+                test: format!("{} ({})", outcome.name, outcome.location),
+                expected: "true",
+                ok: outcome.verdict == RegoTestVerdict::Passed,
+                got,
+                detail,
+            });
         }
-        // The runner leaves Rego policies to their own `test_` rules, which the engine runs.
-        let file = dir.join(&policy.file);
-        let file = if file.is_file() {
-            file
-        } else {
-            PathBuf::from(&policy.file)
-        };
-        let text = liftoff::sources::read_text(&file, &policy.file).in_dir(dir)?;
-        match rego::run_tests(&policy.file, &text) {
-            Ok(outcomes) => {
-                for outcome in outcomes {
-                    let (got, detail) = match &outcome.verdict {
-                        RegoTestVerdict::Passed => ("true".to_string(), Vec::new()),
-                        RegoTestVerdict::Failed(why) => ("not true".to_string(), vec![why.clone()]),
-                        RegoTestVerdict::Error(why) => ("error".to_string(), vec![why.clone()]),
-                    };
-                    verdicts.push(Verdict {
-                        policy: policy.file.clone(),
-                        test: format!("{} ({})", outcome.name, outcome.location),
-                        expected: "true",
-                        ok: outcome.verdict == RegoTestVerdict::Passed,
-                        got,
-                        detail,
-                    });
-                }
-            }
-            Err(liftoff::diagnostic::InputError::Invalid(mut found)) => problems.append(&mut found),
-            Err(other) => return Err(Failure::Input(other, dir.clone())),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Failure::Input(
-            liftoff::diagnostic::InputError::Invalid(problems),
-            dir.clone(),
-        ));
     }
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     let text = match args.format {
@@ -149,9 +126,11 @@ pub fn run(args: TestArgs, today: Date) -> Result<Outcome, Failure> {
                     }
                 }
             }
-            for policy in report.policies.iter().filter(|p| {
-                p.examples.is_empty() && !p.file.ends_with(".rego") && p.not_run.is_none()
-            }) {
+            for policy in report
+                .policies
+                .iter()
+                .filter(|p| p.examples.is_empty() && p.rego_tests.is_empty())
+            {
                 let _ = writeln!(out, "{}\n  no examples", policy.file);
             }
             let _ = writeln!(

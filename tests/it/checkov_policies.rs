@@ -1131,3 +1131,31 @@ fn a_policy_loaded_from_a_folder_is_assessed_like_a_built_in_rule() {
     assert_ne!(staging.fingerprint, production.fingerprint);
     assert!(!assessment.ready);
 }
+
+#[test]
+fn explain_shows_the_first_pass_and_fail_example_beside_the_policy() {
+    let loaded = liftoff::rules::custom::load(&[fixtures()], &root()).unwrap();
+    let meta = loaded
+        .rules
+        .iter()
+        .map(|r| r.meta())
+        .find(|m| m.id == "CKV2_DOC_10")
+        .unwrap();
+    assert!(
+        meta.pass_example
+            .starts_with("# pass/https.tf\nresource \"aws_lb\" \"public\" {"),
+        "{}",
+        meta.pass_example
+    );
+    assert!(meta.pass_example.contains("protocol          = \"HTTPS\""));
+    assert!(
+        meta.fail_example.starts_with("# fail/http.tf\n"),
+        "{}",
+        meta.fail_example
+    );
+    assert!(meta.fail_example.contains("protocol          = \"HTTP\""));
+    // Read without its path (as a test or the fuzz target does), a policy has no examples.
+    let text = std::fs::read_to_string(fixtures().join("alb_https_listeners.yaml")).unwrap();
+    let rule = checkov::load("alb_https_listeners.yaml", &text).unwrap()[0];
+    assert_eq!(rule.meta().pass_example, "");
+}

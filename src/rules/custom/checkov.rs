@@ -21,6 +21,7 @@ use crate::model::Origin;
 use crate::rules::{Context, DEPLOYMENT, Evidence, Finding, Judged, Rule, RuleMeta};
 use parse::{Cond, Parsed};
 use solve::{Graph, Tri, Why};
+use std::path::{Path, PathBuf};
 
 /// Every operator liftoff reads in an attribute condition, by name.
 pub fn operators() -> impl Iterator<Item = &'static str> {
@@ -43,32 +44,114 @@ impl std::fmt::Debug for CheckovPolicy {
 
 /// Reads one checkov YAML policy file into its rule.
 pub fn load(shown: &str, text: &str) -> Result<Vec<&'static dyn Rule>, InputError> {
-    Ok(vec![policy(shown, text)?])
+    Ok(vec![policy(shown, text, Examples::default())?])
+}
+
+/// Reads the policy file at `file` (shown as `shown`) into its rule, whose documented examples
+/// are the first pass and fail examples in the `<stem>.tests/` folder beside it.
+pub fn load_at(shown: &str, text: &str, file: &Path) -> Result<Vec<&'static dyn Rule>, InputError> {
+    Ok(vec![policy(shown, text, Examples::beside(file))?])
+}
+
+/// The first pass and fail example of a policy, as `explain` shows them.
+#[derive(Default, PartialEq)]
+struct Examples {
+    pass: String,
+    fail: String,
+}
+
+/// At most this much of an example is shown: enough for a fixture, not a whole repository.
+const EXAMPLE_LIMIT: usize = 4000;
+
+impl Examples {
+    fn beside(file: &Path) -> Examples {
+        // The folder `liftoff rules test` runs (`testing::examples_folder`, which imports this
+        // module, so the convention is spelled out here too).
+        let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+            return Examples::default();
+        };
+        let folder = file.with_file_name(format!("{stem}.tests"));
+        Examples {
+            pass: first_example(&folder.join("pass")),
+            fail: first_example(&folder.join("fail")),
+        }
+    }
+}
+
+/// The first entry of an examples folder (by name): a file's text, or a folder's `.tf` files,
+/// each under a comment naming it. Empty when there is none or it cannot be read: the examples
+/// are documentation, and `liftoff rules test` reports unreadable ones.
+fn first_example(folder: &Path) -> String {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return String::new();
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    entries.sort();
+    let Some(first) = entries.into_iter().next() else {
+        return String::new();
+    };
+    let mut files = Vec::new();
+    if first.is_dir() {
+        let Ok(inner) = std::fs::read_dir(&first) else {
+            return String::new();
+        };
+        let mut inner: Vec<PathBuf> = inner
+            .filter_map(|e| Some(e.ok()?.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        inner.sort();
+        files = inner;
+    } else {
+        files.push(first.clone());
+    }
+    let base = folder.parent().unwrap_or(folder);
+    let mut out = String::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let name = f.strip_prefix(base).unwrap_or(&f).to_string_lossy();
+        out.push_str(&format!("# {name}\n{}\n", text.trim_end()));
+    }
+    if out.chars().count() > EXAMPLE_LIMIT {
+        out = out.chars().take(EXAMPLE_LIMIT).collect::<String>() + "\n# …";
+    }
+    out
 }
 
 /// The one rule of a policy file. A process reads the same policies again (tests, a watcher),
-/// so the rule is made `'static` once per distinct file name and text.
-fn policy(shown: &str, text: &str) -> Result<&'static CheckovPolicy, InputError> {
+/// so the rule is made `'static` once per distinct file name, text and examples.
+fn policy(
+    shown: &str,
+    text: &str,
+    examples: Examples,
+) -> Result<&'static CheckovPolicy, InputError> {
     use std::sync::{Mutex, OnceLock};
-    type Seen = Vec<(String, String, &'static CheckovPolicy)>;
+    type Seen = Vec<(String, String, Examples, &'static CheckovPolicy)>;
     static SEEN: OnceLock<Mutex<Seen>> = OnceLock::new();
     let seen = SEEN.get_or_init(|| Mutex::new(Vec::new()));
     {
         // A poisoned lock only means another thread panicked while pushing; the list is valid.
         let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, _, p)) = seen.iter().find(|(s, t, _)| s == shown && t == text) {
+        if let Some((_, _, _, p)) = seen
+            .iter()
+            .find(|(s, t, e, _)| s == shown && t == text && *e == examples)
+        {
             return Ok(p);
         }
     }
     let parsed = parse::parse(shown, text).map_err(InputError::Invalid)?;
-    let meta = intern(meta_of(&parsed, shown));
+    let mut meta = meta_of(&parsed, shown);
+    meta.pass_example = intern_str(&examples.pass);
+    meta.fail_example = intern_str(&examples.fail);
+    let meta = intern(meta);
     let leaked: &'static CheckovPolicy = Box::leak(Box::new(CheckovPolicy {
         meta,
         policy: parsed,
         file: shown.to_string(),
     }));
     let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-    seen.push((shown.to_string(), text.to_string(), leaked));
+    seen.push((shown.to_string(), text.to_string(), examples, leaked));
     Ok(leaked)
 }
 

@@ -48,7 +48,7 @@ pub fn load(paths: &[PathBuf], base: &Path) -> Result<Policies, InputError> {
         let text = read_policy(file, &shown)?;
         let loaded = match file.extension().and_then(|e| e.to_str()) {
             Some("rego") => rego::load(&shown, &text),
-            _ => checkov::load(&shown, &text),
+            _ => checkov::load_at(&shown, &text, file),
         };
         match loaded {
             Ok(rules) => {

@@ -77,10 +77,6 @@ pub struct PolicyTests {
     pub file: String,
     /// The ids of the rules the file declares.
     pub rules: Vec<&'static str>,
-    /// Why the policy's tests were not run, when they were not. Every policy's examples and a
-    /// Rego policy's `test_` rules are run now, so this is `None`; callers written against the
-    /// first version (which left Rego tests to the caller) still read it.
-    pub not_run: Option<String>,
     /// The examples, pass examples first, each folder in name order.
     pub examples: Vec<ExampleResult>,
     /// A Rego policy's `test_` rules, in the order they are written.
@@ -143,7 +139,7 @@ pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputE
             super::rego::load(&shown, &text)
                 .and_then(|rules| Ok((rules, super::rego::run_tests(&shown, &text)?)))
         } else {
-            super::checkov::load(&shown, &text).map(|rules| (rules, Vec::new()))
+            super::checkov::load_at(&shown, &text, &file).map(|rules| (rules, Vec::new()))
         };
         let (rules, rego_tests) = match loaded {
             Ok(loaded) => loaded,
@@ -157,7 +153,6 @@ pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputE
         report.policies.push(PolicyTests {
             file: shown,
             rules: rules.iter().map(|r| r.meta().id).collect(),
-            not_run: None,
             examples,
             rego_tests,
         });

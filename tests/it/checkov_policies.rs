@@ -944,10 +944,24 @@ fn misplaced_filters_connections_under_not_and_taggable_are_errors() {
         "{errors:?}"
     );
     let errors = load_errors(&format!(
-        "{head}definition:\n  cond_type: attribute\n  resource_types: [a]\n  attribute: x\n  operator: jsonpath_equals\n  value: y\n"
+        "{head}definition:\n  cond_type: attribute\n  resource_types: [a]\n  attribute: rule[?(@.name == x)].value\n  operator: jsonpath_equals\n  value: y\n"
     ));
     assert!(
-        errors[0].contains("(JSONPath) is not supported by liftoff"),
+        errors[0].starts_with("policies/p.yaml:8:14: the JSONPath `rule[?(@.name == x)].value` is outside the form liftoff reads (expected a plain dotted path of names"),
+        "{errors:?}"
+    );
+    let errors = load_errors(&format!(
+        "{head}definition:\n  cond_type: attribute\n  resource_types: [a]\n  attribute: flags[*]\n  operator: jsonpath_exists\n"
+    ));
+    assert!(
+        errors[0].contains("the JSONPath `flags[*]` is outside"),
+        "{errors:?}"
+    );
+    let errors = load_errors(&format!(
+        "{head}definition:\n  cond_type: attribute\n  resource_types: [a]\n  attribute: x\n  operator: jsonpath_equal\n  value: y\n"
+    ));
+    assert!(
+        errors[0].starts_with("policies/p.yaml:9:13: unknown operator `jsonpath_equal`"),
         "{errors:?}"
     );
 }
@@ -1158,4 +1172,26 @@ fn explain_shows_the_first_pass_and_fail_example_beside_the_policy() {
     let text = std::fs::read_to_string(fixtures().join("alb_https_listeners.yaml")).unwrap();
     let rule = checkov::load("alb_https_listeners.yaml", &text).unwrap()[0];
     assert_eq!(rule.meta().pass_example, "");
+}
+
+#[test]
+fn a_jsonpath_operator_on_a_plain_dotted_path_is_the_plain_operator() {
+    // checkov's only JSONPath match for `boot.disk.kms_key` is that attribute, so
+    // `jsonpath_exists` judges exactly as `exists`.
+    let rule = policy(
+        "metadata:\n  id: CKV2_T_JP\n  name: Boot disks use a customer key\n  category: ENCRYPTION\ndefinition:\n  cond_type: attribute\n  resource_types: [google_workbench_instance]\n  attribute: boot.disk.kms_key\n  operator: jsonpath_exists\n",
+    );
+    let (_dir, model) = deployment(&[(
+        "main.tf",
+        "resource \"google_workbench_instance\" \"keyed\" {\n  boot {\n    disk {\n      kms_key = \"projects/p/keys/k\"\n    }\n  }\n}\nresource \"google_workbench_instance\" \"plain\" {\n  boot {\n    disk {\n      size = 100\n    }\n  }\n}\n",
+    )]);
+    let findings = judge(rule, &model);
+    assert_eq!(
+        status(&findings, "google_workbench_instance.keyed"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&findings, "google_workbench_instance.plain"),
+        Status::Fail
+    );
 }

@@ -643,18 +643,29 @@ impl Reader<'_> {
             return None;
         };
         let op_text = self.text(op_node, "`operator`")?;
-        let op = match OPERATORS.iter().find(|(name, _)| *name == op_text) {
+        // checkov runs `jsonpath_<op>` as `<op>` over the matches of a JSONPath. For a plain
+        // dotted path the only match is the dotted attribute itself (and no match falls back to
+        // it), so such a condition is exactly `<op>` on that path: the one form liftoff reads.
+        let jsonpath = op_text.strip_prefix("jsonpath_");
+        if let (Some(_), Some(path), Some(n)) = (jsonpath, &attribute, get("attribute")) {
+            if !plain_jsonpath(path) {
+                self.problem(
+                    n,
+                    format!(
+                        "the JSONPath `{}` is outside the form liftoff reads",
+                        yaml::shorten(path)
+                    ),
+                    "a plain dotted path of names (`a.b.c`); filters `[?(…)]`, indexes, `[*]`, `*`, `..` and `$` are not supported",
+                );
+                return None;
+            }
+        }
+        let base = jsonpath.unwrap_or(&op_text);
+        let op = match OPERATORS.iter().find(|(name, _)| *name == base) {
             Some((_, op)) => *op,
             None => {
                 let names: Vec<&str> = OPERATORS.iter().map(|o| o.0).collect();
-                let message = if op_text.starts_with("jsonpath_") {
-                    format!(
-                        "the operator `{}` (JSONPath) is not supported by liftoff",
-                        yaml::shorten(&op_text)
-                    )
-                } else {
-                    format!("unknown operator `{}`", yaml::shorten(&op_text))
-                };
+                let message = format!("unknown operator `{}`", yaml::shorten(&op_text));
                 let mut d = Diagnostic::at(self.at(op_node), message).expected(list(&names));
                 if let Some(near) = did_you_mean(&op_text, names.iter().copied()) {
                     d = d.help(format!("did you mean `{near}`?"));
@@ -879,6 +890,21 @@ impl Reader<'_> {
             value,
         }))
     }
+}
+
+/// A JSONPath that is a chain of plain names (what JSONPath reads as field names), so that
+/// checkov's only match is the dotted attribute of the same name.
+fn plain_jsonpath(path: &str) -> bool {
+    path.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            // JSONPath's reserved words.
+            && part != "where"
+            && part != "wherenot"
+    })
 }
 
 fn has_connection(cond: &Cond) -> bool {

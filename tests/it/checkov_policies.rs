@@ -106,6 +106,7 @@ resource "aws_instance" "a" {
   security_groups = ["sg-web", "sg-admin"]
   user_data = ""
   cidr_blocks = ["10.1.2.0/24", "10.2.0.9/16"]
+  description = " Web  tier\tservers "
 }
 "#;
     // (operator, value, attribute, expected status)
@@ -234,6 +235,67 @@ resource "aws_instance" "a" {
             "missing_attribute",
             Status::Pass,
         ),
+        // Words as Python's `split()` finds them; anything but a text fails.
+        ("number_of_words_equals", "3", "description", Status::Pass),
+        ("number_of_words_equals", "2", "description", Status::Fail),
+        (
+            "number_of_words_equals",
+            "1",
+            "cpu_core_count",
+            Status::Fail,
+        ),
+        (
+            "number_of_words_not_equals",
+            "0",
+            "description",
+            Status::Pass,
+        ),
+        ("number_of_words_not_equals", "0", "user_data", Status::Fail),
+        (
+            "number_of_words_not_equals",
+            "0",
+            "missing_attribute",
+            Status::Pass,
+        ),
+        (
+            "number_of_words_greater_than",
+            "2",
+            "description",
+            Status::Pass,
+        ),
+        (
+            "number_of_words_greater_than",
+            "3",
+            "description",
+            Status::Fail,
+        ),
+        (
+            "number_of_words_greater_than_or_equal",
+            "3",
+            "description",
+            Status::Pass,
+        ),
+        (
+            "number_of_words_less_than",
+            "4",
+            "description",
+            Status::Pass,
+        ),
+        (
+            "number_of_words_less_than",
+            "3",
+            "description",
+            Status::Fail,
+        ),
+        (
+            "number_of_words_less_than_or_equal",
+            "3",
+            "description",
+            Status::Pass,
+        ),
+        // An explicit null asks for an absent attribute (checkov compares `str(None)`).
+        ("equals", "null", "missing_attribute", Status::Pass),
+        ("equals", "null", "instance_type", Status::Fail),
     ];
     for (operator, value, attribute, want) in cases {
         let findings = attribute_case("aws_instance", attribute, operator, value, tf);

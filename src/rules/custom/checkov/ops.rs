@@ -48,6 +48,13 @@ pub enum Base {
     Intersects,
     /// Every network the attribute names lies inside one the policy allows.
     CidrRangeSubset,
+    /// `number_of_words_*`: a text's count of whitespace-separated words (anything but a text
+    /// fails).
+    WordsEquals,
+    WordsGreaterThan,
+    WordsGreaterThanOrEqual,
+    WordsLessThan,
+    WordsLessThanOrEqual,
 }
 
 const fn op(base: Base, negated: bool) -> Op {
@@ -98,6 +105,21 @@ pub const OPERATORS: &[(&str, Op)] = &[
     ("not_intersects", op(Base::Intersects, true)),
     ("cidr_range_subset", op(Base::CidrRangeSubset, false)),
     ("cidr_range_not_subset", op(Base::CidrRangeSubset, true)),
+    ("number_of_words_equals", op(Base::WordsEquals, false)),
+    ("number_of_words_not_equals", op(Base::WordsEquals, true)),
+    (
+        "number_of_words_greater_than",
+        op(Base::WordsGreaterThan, false),
+    ),
+    (
+        "number_of_words_greater_than_or_equal",
+        op(Base::WordsGreaterThanOrEqual, false),
+    ),
+    ("number_of_words_less_than", op(Base::WordsLessThan, false)),
+    (
+        "number_of_words_less_than_or_equal",
+        op(Base::WordsLessThanOrEqual, false),
+    ),
 ];
 
 impl Op {
@@ -123,6 +145,11 @@ impl Op {
                 | Base::LengthGreaterThanOrEqual
                 | Base::LengthLessThan
                 | Base::LengthLessThanOrEqual
+                | Base::WordsEquals
+                | Base::WordsGreaterThan
+                | Base::WordsGreaterThanOrEqual
+                | Base::WordsLessThan
+                | Base::WordsLessThanOrEqual
         )
     }
 
@@ -185,6 +212,11 @@ impl Op {
             Base::Subset => format!("a subset of {}", v()),
             Base::CidrRangeSubset => format!("networks inside {}", v()),
             Base::Intersects => format!("sharing a value with {}", v()),
+            Base::WordsEquals => format!("a text of {} word(s)", v()),
+            Base::WordsGreaterThan => format!("a text of more than {} word(s)", v()),
+            Base::WordsGreaterThanOrEqual => format!("a text of at least {} word(s)", v()),
+            Base::WordsLessThan => format!("a text of fewer than {} word(s)", v()),
+            Base::WordsLessThanOrEqual => format!("a text of at most {} word(s)", v()),
         };
         if !self.negated {
             return text;
@@ -246,6 +278,11 @@ fn base_holds(base: Base, cond: &Operand, attr: Option<&Json>) -> bool {
         }
         Base::LengthLessThan => length(attr).zip(cond.length).is_some_and(|(l, n)| l < n),
         Base::LengthLessThanOrEqual => length(attr).zip(cond.length).is_some_and(|(l, n)| l <= n),
+        Base::WordsEquals => words(attr).zip(cond.length).is_some_and(|(w, n)| w == n),
+        Base::WordsGreaterThan => words(attr).zip(cond.length).is_some_and(|(w, n)| w > n),
+        Base::WordsGreaterThanOrEqual => words(attr).zip(cond.length).is_some_and(|(w, n)| w >= n),
+        Base::WordsLessThan => words(attr).zip(cond.length).is_some_and(|(w, n)| w < n),
+        Base::WordsLessThanOrEqual => words(attr).zip(cond.length).is_some_and(|(w, n)| w <= n),
         Base::Subset => {
             let Json::Array(allowed) = value else {
                 return false;
@@ -437,4 +474,15 @@ pub fn networks(value: &Json) -> Option<Vec<Network>> {
             .collect(),
         _ => None,
     }
+}
+
+/// Python's `len(text.split())`: runs of whitespace (Python's `isspace`, which also counts the
+/// separators U+001C to U+001F) split words. `None` for anything but a text.
+fn words(attr: Option<&Json>) -> Option<i64> {
+    let text = attr?.as_str()?;
+    let count = text
+        .split(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+        .filter(|w| !w.is_empty())
+        .count();
+    i64::try_from(count).ok()
 }

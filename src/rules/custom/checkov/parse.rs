@@ -678,7 +678,10 @@ impl Reader<'_> {
         let value = value_node.map(json_of).unwrap_or(Json::Null);
         let mut regex = None;
         let mut length = None;
-        if op.needs_value() && value_node.is_none_or(|n| n.is_null()) {
+        // An explicit `value: null` asks `equals` for an absent attribute (checkov compares
+        // `str(None)`); a missing `value` is most likely a slip, so it stays an error.
+        let null_allowed = op.base == super::ops::Base::Equals && value_node.is_some();
+        if op.needs_value() && !null_allowed && value_node.is_none_or(|n| n.is_null()) {
             self.problem(
                 node,
                 format!("the operator `{op_text}` needs a `value`"),

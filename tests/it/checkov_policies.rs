@@ -608,9 +608,9 @@ fn documented_complex_definition_judges_load_balancer_listeners() {
 #[test]
 fn the_runner_judges_every_example_beside_its_policy() {
     let report = liftoff::rules::custom::testing::run(&[fixtures()], &fixtures(), today()).unwrap();
-    assert_eq!(report.policies.len(), 10);
+    assert_eq!(report.policies.len(), 15);
     let (run, ok) = report.counts();
-    assert_eq!(run, 21, "{report:#?}");
+    assert_eq!(run, 35, "{report:#?}");
     assert_eq!(ok, run, "{report:#?}");
     assert!(!report.failed());
     let ebs = report
@@ -1255,5 +1255,95 @@ fn a_jsonpath_operator_on_a_plain_dotted_path_is_the_plain_operator() {
     assert_eq!(
         status(&findings, "google_workbench_instance.plain"),
         Status::Fail
+    );
+}
+
+// The verdicts below are checkov 3.3.30's on the same files (`checkov -d <example>
+// --external-checks-dir <policy folder> -c <id>`), resource by resource.
+
+#[test]
+fn a_filter_inside_an_or_branch_keeps_that_branch_to_its_type() {
+    let pass = documented("db_logs_shipped", "pass/exports.tf");
+    assert_eq!(targets(&pass), [("aws_db_instance.orders", Status::Pass)]);
+    // The parameter group is judged only through its database.
+    let pass = documented("db_logs_shipped", "pass/parameter_group.tf");
+    assert_eq!(targets(&pass), [("aws_db_instance.orders", Status::Pass)]);
+    let fail = documented("db_logs_shipped", "fail/quiet_group.tf");
+    assert_eq!(targets(&fail), [("aws_db_instance.orders", Status::Fail)]);
+    let fail = documented("db_logs_shipped", "fail/nothing.tf");
+    assert_eq!(targets(&fail), [("aws_db_instance.orders", Status::Fail)]);
+}
+
+#[test]
+fn filters_at_two_depths_each_narrow_their_own_condition() {
+    let pass = documented("nacl_attached", "pass/subnets.tf");
+    assert_eq!(targets(&pass), [("aws_network_acl.app", Status::Pass)]);
+    // Connected to its VPC, but that branch reports VPCs only.
+    let fail = documented("nacl_attached", "fail/vpc_only.tf");
+    assert_eq!(targets(&fail), [("aws_network_acl.spare", Status::Fail)]);
+}
+
+#[test]
+fn a_filter_on_a_text_value_is_a_substring_test() {
+    let pass = documented("postgres_parameter_group", "pass/grouped.tf");
+    assert_eq!(
+        targets(&pass),
+        [("aws_db_instance.ledger", Status::Pass)],
+        "aurora-postgresql and mysql are not within \"postgres\""
+    );
+    let fail = documented("postgres_parameter_group", "fail/default_group.tf");
+    assert_eq!(targets(&fail), [("aws_db_instance.ledger", Status::Fail)]);
+}
+
+#[test]
+fn each_or_branch_with_its_own_connection_and_filter() {
+    let pass = documented("trail_log_sinks", "pass/locked_bucket.tf");
+    assert_eq!(targets(&pass), [("aws_cloudtrail.main", Status::Pass)]);
+    let fail = documented("trail_log_sinks", "fail/plain_bucket.tf");
+    assert_eq!(targets(&fail), [("aws_cloudtrail.main", Status::Fail)]);
+    // A bucket named in a plain text is no reference: no connection.
+    let fail = documented("trail_log_sinks", "fail/unlinked.tf");
+    assert_eq!(targets(&fail), [("aws_cloudtrail.main", Status::Fail)]);
+}
+
+#[test]
+fn a_filter_under_a_plain_or_is_a_test_like_any_other() {
+    let pass = documented("imds_and_monitoring", "pass/both.tf");
+    assert_eq!(
+        targets(&pass),
+        [
+            ("aws_instance.bastion", Status::Pass),
+            ("aws_launch_template.web", Status::Pass)
+        ],
+        "the bucket is of no listed type"
+    );
+    let fail = documented("imds_and_monitoring", "fail/unmonitored.tf");
+    assert_eq!(
+        targets(&fail),
+        [
+            ("aws_instance.bastion", Status::Fail),
+            ("aws_launch_template.web", Status::Pass)
+        ]
+    );
+    let fail = documented("imds_and_monitoring", "fail/optional_tokens.tf");
+    assert_eq!(targets(&fail), [("aws_launch_template.web", Status::Fail)]);
+}
+
+#[test]
+fn a_filter_on_a_value_known_only_after_apply_leaves_the_verdict_unknown() {
+    let (_dir, model) = deployment(&[(
+        "main.tf",
+        "variable \"engine\" {}\nresource \"aws_db_instance\" \"ledger\" {\n  engine         = var.engine\n  instance_class = \"db.t3.medium\"\n}\n",
+    )]);
+    let text = std::fs::read_to_string(fixtures().join("postgres_parameter_group.yaml")).unwrap();
+    let rule = checkov::load("postgres_parameter_group.yaml", &text).unwrap()[0];
+    let findings = judge(rule, &model);
+    let f = finding(&findings, "aws_db_instance.ledger", None);
+    assert_eq!(f.status, Status::Fail);
+    assert!(
+        f.message
+            .starts_with("unknown until apply: engine is known only after apply"),
+        "{}",
+        f.message
     );
 }

@@ -180,11 +180,7 @@ pub fn document(m: &RuleMeta, markdown: bool) -> String {
         }
     }
     let fence = |out: &mut String, text: &str| {
-        // A house rule's examples are Terraform files, each under a `# <name>.tf` line.
-        let terraform = text.lines().next().is_some_and(|l| l.ends_with(".tf"));
-        let lang = if terraform {
-            "hcl"
-        } else if text.contains(": ") || text.contains(":\n") {
+        let lang = if text.contains(": ") || text.contains(":\n") {
             "yaml"
         } else {
             ""

@@ -108,7 +108,7 @@ resource "aws_ebs_volume" "disk_{i}" {{
 }
 
 /// One hundred checkov-format policies: ten shapes (attribute operators, and/or/not, a
-/// connection), ten variants each.
+/// connection), ten variants each, each naming a few resource types as real policies do.
 fn yaml_policy(n: usize) -> String {
     let v = n / 10;
     let definition = match n % 10 {
@@ -135,8 +135,11 @@ fn yaml_policy(n: usize) -> String {
         ),
         7 => "  cond_type: connection\n  resource_types: [aws_instance]\n  connected_resource_types: [aws_security_group]\n  operator: exists\n".to_string(),
         8 => "  not:\n    cond_type: attribute\n    resource_types: [aws_instance]\n    attribute: instance_type\n    operator: ending_with\n    value: .micro\n".to_string(),
+        // checkov's own graph checks each name one to a few types (none of its 80 AWS checks
+        // names `all`): one policy here judges every resource, the others two types.
         _ => format!(
-            "  cond_type: attribute\n  resource_types: all\n  attribute: tags.Owner{v}\n  operator: not_exists\n"
+            "  cond_type: attribute\n  resource_types: {}\n  attribute: tags.Owner{v}\n  operator: not_exists\n",
+            if v == 0 { "all" } else { "[aws_s3_bucket, aws_instance]" }
         ),
     };
     format!(

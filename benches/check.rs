@@ -3,8 +3,9 @@
 //! (the corpus `scripts/compare` also gives checkov), one 32 MB file of 182,000 resources, and
 //! roots of 20,000 and 200,000 resources in files of ten (the second must take under ten times the
 //! first). `LIFTOFF_BENCH_CASES=terraform-20k,terraform-200k` runs only the cases named.
-//! Prints the median wall time of the full check and of reading alone, each case's peak resident
-//! memory, and the large file's per-resource cost against the 10,000-resource corpus. Run with
+//! Prints the median wall time of the full check and of reading alone, the median CPU time of the
+//! full check (steadier than wall time on a shared machine), each case's peak resident memory,
+//! and the large file's per-resource cost against the 10,000-resource corpus. Run with
 //! `cargo bench --bench check`.
 //!
 //! A plain timing harness rather than criterion: it adds nothing to the test build, and the
@@ -73,6 +74,18 @@ fn peak_rss_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// CPU time of this process (user and system). On a shared machine the wall time of a run of
+/// seconds depends on what else runs; the CPU time much less.
+fn cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes only into the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -179,9 +192,11 @@ fn measure(label: &str, dir: &std::path::Path, resources: Option<usize>) {
     let today: Date = "2026-11-22".parse().unwrap();
     let mut parse_times = Vec::new();
     let mut total_times = Vec::new();
+    let mut cpu_times = Vec::new();
     let mut results = 0;
     for _ in 0..7 {
         let start = Instant::now();
+        let cpu_start = cpu_time();
         let loaded = liftoff::sources::load(dir).expect("generated corpus loads");
         parse_times.push(start.elapsed());
         let profile =
@@ -196,6 +211,7 @@ fn measure(label: &str, dir: &std::path::Path, resources: Option<usize>) {
                 .expect("assessment");
         let json = liftoff::report::to_json(&assessment);
         total_times.push(start.elapsed());
+        cpu_times.push(cpu_time() - cpu_start);
         results = assessment.results.len();
         std::hint::black_box(json);
     }
@@ -209,10 +225,16 @@ fn measure(label: &str, dir: &std::path::Path, resources: Option<usize>) {
     println!("  read + model (median of 7): {:?}", median(parse_times));
     let total = median(total_times);
     println!("  full check incl. JSON report (median of 7): {total:?} for {results} results");
+    let cpu = median(cpu_times);
+    println!("  CPU time of the full check (median of 7): {cpu:?}");
     if let Some(n) = resources {
         println!(
             "  per resource: {:.2} µs",
             total.as_secs_f64() * 1e6 / n as f64
+        );
+        println!(
+            "  CPU per resource: {:.2} µs",
+            cpu.as_secs_f64() * 1e6 / n as f64
         );
     }
 }
@@ -302,6 +324,7 @@ fn main() {
     }
     let me = std::env::current_exe().expect("the bench binary");
     let mut per_resource = std::collections::HashMap::new();
+    let mut cpu_per_resource = std::collections::HashMap::new();
     let cases: Vec<String> = match std::env::var("LIFTOFF_BENCH_CASES") {
         Ok(list) => list.split(',').map(str::to_string).collect(),
         Err(_) => [
@@ -336,6 +359,9 @@ fn main() {
         if let (Some(us), Some(mb)) = (number("per resource:"), number("peak resident memory:")) {
             per_resource.insert(case.to_string(), (us, mb));
         }
+        if let Some(us) = number("CPU per resource:") {
+            cpu_per_resource.insert(case.to_string(), us);
+        }
     }
     if let (Some(small), Some(large)) = (
         per_resource.get("terraform-20k"),
@@ -345,6 +371,15 @@ fn main() {
         println!(
             "200,000 / 20,000 resources in files of ten: time x{:.2} (goal: under x10, linear)",
             10.0 * large.0 / small.0
+        );
+    }
+    if let (Some(small), Some(large)) = (
+        cpu_per_resource.get("terraform-20k"),
+        cpu_per_resource.get("terraform-200k"),
+    ) {
+        println!(
+            "200,000 / 20,000 resources in files of ten: CPU time x{:.2}",
+            10.0 * large / small
         );
     }
     if let (Some(small), Some(large)) = (per_resource.get("terraform"), per_resource.get("large")) {

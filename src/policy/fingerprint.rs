@@ -57,28 +57,45 @@ pub fn fingerprint(
     let folder = location
         .map(|l| l.path.rsplit_once('/').map_or("", |(folder, _)| folder))
         .unwrap_or("");
-    let text = format!(
-        "{rule}\u{0}{}\u{0}{target}\u{0}{folder}\u{0}{}",
+    // Hashed piece by piece, and the message normalised into one buffer: a large check
+    // fingerprints hundreds of thousands of results, and a string per word (or a copy of the whole
+    // text) was a third of the time of a check with house policies.
+    let mut message_words = String::with_capacity(message.len());
+    normalise_into(message, &mut message_words);
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    for (n, part) in [
+        rule,
         environment.unwrap_or(""),
-        normalise(message)
-    );
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    digest.as_ref()[..16]
-        .iter()
-        .fold(String::with_capacity(32), |mut out, b| {
-            use std::fmt::Write;
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+        target,
+        folder,
+        message_words.as_str(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if n > 0 {
+            hash.update(b"\0");
+        }
+        hash.update(part.as_bytes());
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hash.finish();
+    let mut out = String::with_capacity(32);
+    for b in &digest.as_ref()[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// The deciding fact of a message, without what moves when a file is edited: positions
-/// (`main.tf:12:3`, `line 12`), case and spacing.
-fn normalise(message: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
+/// (`main.tf:12:3`, `line 12`), case and spacing; words are appended to `out`, one space apart.
+fn normalise_into(message: &str, out: &mut String) {
+    let mut lower = String::new();
     let mut after_line = false;
     for word in message.split_whitespace() {
-        let lower = word.to_ascii_lowercase();
+        lower.clear();
+        lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
         let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         // `line 12`, `lines 3-4`: the number is a position.
         if after_line && bare.chars().all(|c| c.is_ascii_digit() || c == '-') && !bare.is_empty() {
@@ -89,31 +106,37 @@ fn normalise(message: &str) -> String {
         // `path/to/file.tf:12:3` or `at 12:3`: drop the position, keep the file.
         let without_position = strip_position(&lower);
         if !without_position.is_empty() {
-            words.push(without_position);
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(without_position);
         }
     }
-    words.join(" ")
+}
+
+#[cfg(test)]
+fn normalise(message: &str) -> String {
+    let mut out = String::new();
+    normalise_into(message, &mut out);
+    out
 }
 
 /// `file.tf:12:3` → `file.tf`; `12:3` → ``; anything else unchanged.
-fn strip_position(word: &str) -> String {
+fn strip_position(word: &str) -> &str {
     let trimmed = word.trim_end_matches([',', ')', ';', '.']);
-    let mut parts: Vec<&str> = trimmed.split(':').collect();
-    while parts.len() > 1
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    {
-        parts.pop();
+    let mut kept = trimmed;
+    let mut dropped = false;
+    while let Some((head, last)) = kept.rsplit_once(':') {
+        if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
+            break;
+        }
+        kept = head;
+        dropped = true;
     }
-    if parts.len() == 1 && parts[0].chars().all(|c| c.is_ascii_digit()) && trimmed.contains(':') {
-        return String::new();
+    if !kept.contains(':') && kept.bytes().all(|b| b.is_ascii_digit()) && trimmed.contains(':') {
+        return "";
     }
-    if parts.len() < trimmed.split(':').count() {
-        parts.join(":")
-    } else {
-        word.to_string()
-    }
+    if dropped { kept } else { word }
 }
 
 #[cfg(test)]

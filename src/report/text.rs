@@ -240,18 +240,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
         }
         out.push('\n');
     }
-    let pillars = [
-        Pillar::Environments,
-        Pillar::HighAvailability,
-        Pillar::Capacity,
-        Pillar::Security,
-        Pillar::Monitoring,
-        Pillar::Reliability,
-        Pillar::Cost,
-        Pillar::Operations,
-        Pillar::Compliance,
-    ];
-    for pillar in pillars {
+    for pillar in Pillar::ALL {
         let in_pillar: Vec<&&RuleResult> = ordered.iter().filter(|r| r.pillar == pillar).collect();
         if in_pillar.is_empty() {
             continue;

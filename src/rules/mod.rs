@@ -156,6 +156,19 @@ pub enum Pillar {
 }
 
 impl Pillar {
+    /// Every pillar, in report order.
+    pub const ALL: [Pillar; 9] = [
+        Pillar::Environments,
+        Pillar::HighAvailability,
+        Pillar::Capacity,
+        Pillar::Security,
+        Pillar::Monitoring,
+        Pillar::Reliability,
+        Pillar::Cost,
+        Pillar::Operations,
+        Pillar::Compliance,
+    ];
+
     /// The pillar's name in reports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -81,7 +81,7 @@ pub fn load(paths: &[PathBuf], base: &Path) -> Result<Policies, InputError> {
 }
 
 /// `path` itself when it is a file, every policy file under it when it is a folder.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
+pub(super) fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     let io = |source| InputError::Io {
         path: path.display().to_string(),
         source,
@@ -114,14 +114,14 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
     Ok(())
 }
 
-fn shown_path(file: &Path, base: &Path) -> String {
+pub(super) fn shown_path(file: &Path, base: &Path) -> String {
     file.strip_prefix(base)
         .unwrap_or(file)
         .to_string_lossy()
         .replace('\\', "/")
 }
 
-fn read_policy(file: &Path, shown: &str) -> Result<String, InputError> {
+pub(super) fn read_policy(file: &Path, shown: &str) -> Result<String, InputError> {
     let io = |source| InputError::Io {
         path: shown.to_string(),
         source,

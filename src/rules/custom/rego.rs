@@ -822,14 +822,14 @@ fn rule_meta(
     }
     let pillar = match decl.pillar.as_deref() {
         None => Pillar::Operations,
-        Some(name) => PILLARS
+        Some(name) => Pillar::ALL
             .iter()
             .copied()
             .find(|p| p.as_str() == name)
             .ok_or_else(|| {
                 format!(
                     "`pillar` of `{id}` is `{name}`; expected one of {}",
-                    PILLARS.map(|p| p.as_str()).join(", ")
+                    Pillar::ALL.map(|p| p.as_str()).join(", ")
                 )
             })?,
     };
@@ -853,18 +853,6 @@ fn rule_meta(
         examples_run: false,
     }))
 }
-
-const PILLARS: [Pillar; 9] = [
-    Pillar::Environments,
-    Pillar::HighAvailability,
-    Pillar::Capacity,
-    Pillar::Security,
-    Pillar::Monitoring,
-    Pillar::Reliability,
-    Pillar::Cost,
-    Pillar::Operations,
-    Pillar::Compliance,
-];
 
 /// Where `word` first starts a line of the policy (`package`, `metadata`), else line 1.
 fn declared_at(shown: &str, text: &str, word: &str) -> Location {

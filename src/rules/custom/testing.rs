@@ -9,7 +9,6 @@
 //! A Rego policy may have such examples too, and its `test_` rules are run as well
 //! ([`super::rego::run_tests`]): each must evaluate to `true`.
 
-use super::MAX_POLICY_BYTES;
 use super::rego::{RegoTestOutcome, RegoTestVerdict};
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::Date;
@@ -125,15 +124,15 @@ impl Report {
 pub fn run(paths: &[PathBuf], base: &Path, today: Date) -> Result<Report, InputError> {
     let mut files = Vec::new();
     for path in paths {
-        collect(path, &mut files)?;
+        super::collect(path, &mut files)?;
     }
     files.sort();
     files.dedup();
     let mut report = Report::default();
     let mut problems = Vec::new();
     for file in files {
-        let shown = shown_path(&file, base);
-        let text = read(&file, &shown)?;
+        let shown = super::shown_path(&file, base);
+        let text = super::read_policy(&file, &shown)?;
         let rego = file.extension().and_then(|e| e.to_str()) == Some("rego");
         let loaded = if rego {
             super::rego::load(&shown, &text)
@@ -194,7 +193,7 @@ fn examples_of(
             .collect();
         entries.sort();
         for entry in entries {
-            let path = shown_path(&entry, base);
+            let path = super::shown_path(&entry, base);
             if entry.is_file() && entry.extension().and_then(|e| e.to_str()) != Some("tf") {
                 return Err(InputError::one(
                     Diagnostic::in_file(&path, "an example is neither a `.tf` file nor a folder")
@@ -297,59 +296,4 @@ fn example(
         failing,
         judged,
     })
-}
-
-/// `path` when it is a policy file, every policy file under it when it is a folder (examples
-/// folders and hidden folders left out).
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let io = |source| InputError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    if std::fs::metadata(path).map_err(io)?.is_file() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name.ends_with(".tests") {
-            continue;
-        }
-        if entry.is_dir() {
-            collect(&entry, out)?;
-        } else if matches!(
-            entry.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "rego")
-        ) {
-            out.push(entry);
-        }
-    }
-    Ok(())
-}
-
-fn shown_path(file: &Path, base: &Path) -> String {
-    file.strip_prefix(base)
-        .unwrap_or(file)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
-fn read(file: &Path, shown: &str) -> Result<String, InputError> {
-    let io = |source| InputError::Io {
-        path: shown.to_string(),
-        source,
-    };
-    let size = std::fs::metadata(file).map_err(io)?.len();
-    if size > MAX_POLICY_BYTES {
-        return Err(InputError::one(
-            Diagnostic::in_file(shown, format!("the policy file is {size} bytes"))
-                .expected(format!("at most {MAX_POLICY_BYTES} bytes")),
-        ));
-    }
-    std::fs::read_to_string(file).map_err(io)
 }

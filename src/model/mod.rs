@@ -1298,6 +1298,10 @@ pub struct Waiver {
     /// Written in a deployment file's comment (`# liftoff:ignore`, `#checkov:skip`), not in
     /// liftoff.yaml.
     pub inline: bool,
+    /// Written as `#checkov:skip=<ID>` for a checkov id liftoff does not map to a built-in rule:
+    /// it waives the house policy of that id when one is loaded, and is no waiver otherwise (a
+    /// team skips checkov checks liftoff does not have).
+    pub checkov: bool,
     pub origin: Origin,
 }
 

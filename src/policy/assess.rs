@@ -569,6 +569,22 @@ pub fn assess(
     profile: &ResolvedProfile,
     options: Options,
 ) -> Result<Assessment, InputError> {
+    // `#checkov:skip` comments of checkov ids that no loaded rule carries skip checks liftoff
+    // does not have: they are no waivers here (neither refused nor listed as unused).
+    let without_foreign_skips;
+    let declarations = if declarations
+        .waivers
+        .iter()
+        .any(|w| w.checkov && profile.rule(&w.rule).is_none())
+    {
+        let mut kept = declarations.clone();
+        kept.waivers
+            .retain(|w| !w.checkov || profile.rule(&w.rule).is_some());
+        without_foreign_skips = kept;
+        &without_foreign_skips
+    } else {
+        declarations
+    };
     check_waivers(&declarations.waivers, profile)?;
     // Rego policies remember their last evaluation by the model's addresses, so that a policy
     // declaring several rules runs once; a model judged before may have been changed in place

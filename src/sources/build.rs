@@ -297,6 +297,7 @@ pub fn build_deployment(
             approved_by: waiver.approved_by.clone(),
             expires: Some(waiver.expires),
             inline: false,
+            checkov: false,
             // The rule id is what a reader of an error or a SARIF result looks for first.
             origin: at.origin(child(node, "rule").or(node)),
         });

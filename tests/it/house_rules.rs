@@ -677,3 +677,57 @@ fn a_runaway_policy_is_an_error_result_and_the_check_goes_on() {
         "fail"
     );
 }
+
+/// A team's checkov policies come with `#checkov:skip=<ID>` comments: one naming a loaded house
+/// policy waives its finding, as checkov would skip it; one naming a checkov check liftoff has no
+/// rule for is no waiver at all (not refused, not listed unused), with or without the policies.
+#[test]
+fn checkov_skip_comments_waive_house_policies_of_that_id() {
+    let dir = fixture();
+    let main = dir.path().join("terraform/production/main.tf");
+    let tf = std::fs::read_to_string(&main).unwrap();
+    assert!(tf.contains("resource \"aws_s3_bucket\" \"exports\" {"));
+    std::fs::write(
+        &main,
+        tf.replace(
+            "resource \"aws_s3_bucket\" \"exports\" {",
+            &format!(
+                "#checkov:skip={TAGS}: exports are charged with the documents bucket\n\
+                 #checkov:skip=CKV_AWS_18: access logs go to the organisation trail\n\
+                 resource \"aws_s3_bucket\" \"exports\" {{"
+            ),
+        ),
+    )
+    .unwrap();
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let skipped = one(&report, TAGS, "aws_s3_bucket.exports", "production");
+    assert_eq!(skipped["status"], "waived", "{skipped:#}");
+    assert!(
+        skipped["waiver"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("(checkov {TAGS})")),
+        "{skipped:#}"
+    );
+    let (code, listed, stderr) = run(dir.path(), &["waivers", "."]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(listed.contains(TAGS), "{listed}");
+    assert!(!listed.contains("CKV_AWS_18"), "{listed}");
+    // Without the policies the same comments are no waivers, and nothing is refused.
+    let bare = fixture_without_policies();
+    let main = bare.path().join("terraform/production/main.tf");
+    let tf = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        tf.replace(
+            "resource \"aws_s3_bucket\" \"exports\" {",
+            &format!(
+                "#checkov:skip={TAGS}: charged elsewhere\nresource \"aws_s3_bucket\" \"exports\" {{"
+            ),
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(bare.path(), &["check", ".", "--offline"]);
+    assert_ne!(code, Some(2), "{stderr}");
+    assert!(results(&check_json(bare.path(), &["--offline"]).1, TAGS).is_empty());
+}

@@ -470,7 +470,7 @@ fn apply_root(
     deployment.resources.reserve_exact(read.resources.len());
     let shared_env: std::sync::Arc<str> = env.into();
     for r in read.resources {
-        for (rule, reason, at) in &r.waivers {
+        for (rule, reason, at, checkov) in &r.waivers {
             deployment.inline_waivers.push(crate::model::Waiver {
                 rule: rule.clone(),
                 target: r.address.clone(),
@@ -481,6 +481,7 @@ fn apply_root(
                 approved_by: None,
                 expires: None,
                 inline: true,
+                checkov: *checkov,
                 origin: crate::model::Origin::Artefact(at.clone()),
             });
         }

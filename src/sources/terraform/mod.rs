@@ -186,7 +186,9 @@ pub struct TfResource {
     /// Attributes whose value is known only after apply.
     pub unknown: crate::model::SortedMap<Location>,
     /// Inline waivers in comments before or inside the block: (rule id, reason, where).
-    pub waivers: Vec<(String, String, Location)>,
+    /// Inline waivers: rule id, reason, where, and whether it is a `#checkov:skip` of an id
+    /// no built-in rule maps (it may name a house policy).
+    pub waivers: Vec<(String, String, Location, bool)>,
     /// Attributes that refer to another resource, by that resource's address
     /// (`bucket = aws_s3_bucket.b.id` refers to `aws_s3_bucket.b`).
     pub references: crate::model::SortedMap<String>,

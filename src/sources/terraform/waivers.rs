@@ -7,7 +7,7 @@ pub(super) fn inline_waivers(
     lines: &Lines<'_>,
     span: Option<std::ops::Range<usize>>,
     problems: &mut Vec<Diagnostic>,
-) -> Vec<(String, String, Location)> {
+) -> Vec<(String, String, Location, bool)> {
     let Some(span) = span else { return Vec::new() };
     let first = lines.at(span.start).line as usize;
     let last = lines.at(span.end.saturating_sub(1)).line as usize;
@@ -33,7 +33,12 @@ pub(super) fn inline_waivers(
         if let Some(rest) = comment.strip_prefix("liftoff:ignore") {
             match rest.split_once("--") {
                 Some((rule, reason)) if !rule.trim().is_empty() && !reason.trim().is_empty() => {
-                    out.push((rule.trim().to_string(), reason.trim().to_string(), location));
+                    out.push((
+                        rule.trim().to_string(),
+                        reason.trim().to_string(),
+                        location,
+                        false,
+                    ));
                 }
                 _ => problems.push(
                     Diagnostic::at(location, "an inline waiver needs a rule id and a reason")
@@ -44,12 +49,13 @@ pub(super) fn inline_waivers(
             let (id, reason) = rest
                 .split_once(':')
                 .unwrap_or((rest, "skipped for checkov"));
-            if let Some((_, rule)) = CHECKOV_IDS.iter().find(|(ckv, _)| *ckv == id.trim()) {
-                out.push((
-                    rule.to_string(),
-                    format!("{} (checkov {})", reason.trim(), id.trim()),
-                    location,
-                ));
+            let id = id.trim();
+            let reason = format!("{} (checkov {id})", reason.trim());
+            match CHECKOV_IDS.iter().find(|(ckv, _)| *ckv == id) {
+                Some((_, rule)) => out.push((rule.to_string(), reason, location, false)),
+                // A house policy may carry the id (a team's own checkov policy, kept unchanged).
+                None if !id.is_empty() => out.push((id.to_string(), reason, location, true)),
+                None => {}
             }
         }
     }

@@ -1347,3 +1347,50 @@ fn a_filter_on_a_value_known_only_after_apply_leaves_the_verdict_unknown() {
         f.message
     );
 }
+
+/// Terraform's dependency graph, and checkov's, take references inside string templates:
+/// `"${aws_cloudwatch_log_group.trail.arn}:*"` connects the trail to its log group, and the
+/// old `"${aws_s3_bucket.b.id}"` form is a plain reference.
+#[test]
+fn references_inside_string_templates_connect_resources() {
+    let rule = policy(
+        "metadata:\n  id: CKV2_T_TEMPLATE\n  name: Trails send their events to a log group\n  category: LOGGING\ndefinition:\n  and:\n    - cond_type: filter\n      attribute: resource_type\n      operator: within\n      value: [aws_cloudtrail]\n    - cond_type: connection\n      resource_types: [aws_cloudtrail]\n      connected_resource_types: [aws_cloudwatch_log_group]\n      operator: exists\n",
+    );
+    let (_dir, model) = deployment(&[(
+        "main.tf",
+        r#"
+resource "aws_cloudwatch_log_group" "trail" {
+  name = "trail"
+}
+resource "aws_cloudtrail" "sent" {
+  name                       = "sent"
+  s3_bucket_name             = "trail-bucket"
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}:*"
+}
+resource "aws_cloudtrail" "old_style" {
+  name                       = "old-style"
+  s3_bucket_name             = "trail-bucket"
+  cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}"
+}
+resource "aws_cloudtrail" "kept" {
+  name           = "kept"
+  s3_bucket_name = "trail-bucket-${var.suffix}"
+}
+"#,
+    )]);
+    let sent = model
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_cloudtrail.sent")
+        .unwrap();
+    assert_eq!(
+        sent.references
+            .get("cloud_watch_logs_group_arn")
+            .map(String::as_str),
+        Some("aws_cloudwatch_log_group.trail")
+    );
+    let findings = judge(rule, &model);
+    assert_eq!(status(&findings, "aws_cloudtrail.sent"), Status::Pass);
+    assert_eq!(status(&findings, "aws_cloudtrail.old_style"), Status::Pass);
+    assert_eq!(status(&findings, "aws_cloudtrail.kept"), Status::Fail);
+}

@@ -341,6 +341,22 @@ pub(super) fn read_body(
                     for (i, address) in list_references(text) {
                         resource.references.insert(format!("{key}[{i}]"), address);
                     }
+                    // A string template (`"${aws_cloudwatch_log_group.x.arn}:*"`, or the old
+                    // `"${aws_s3_bucket.b.id}"` form of a plain reference) refers to what its
+                    // interpolations name, as Terraform's dependency graph has it.
+                    let templated = template_references(text);
+                    match templated.as_slice() {
+                        [only] => {
+                            resource.references.insert(key.clone(), only.clone());
+                        }
+                        many => {
+                            for (i, address) in many.iter().enumerate() {
+                                resource
+                                    .references
+                                    .insert(format!("{key}[{i}]"), address.clone());
+                            }
+                        }
+                    }
                 }
                 resource.unknown.insert(key, at);
             }
@@ -501,6 +517,45 @@ pub(super) fn list_references(text: &str) -> Vec<(usize, String)> {
                 .map(|a| (i, a))
         })
         .collect()
+}
+
+/// The resources a quoted string template's `${...}` interpolations name, each once, in order:
+/// `"${aws_a.x.arn}:*"` gives `aws_a.x`. Nested braces inside an interpolation are skipped over.
+fn template_references(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = inner;
+    while let Some(open) = rest.find("${") {
+        let body = &rest[open + 2..];
+        let mut depth = 0usize;
+        let Some(close) = body.char_indices().find_map(|(i, c)| match c {
+            '{' => {
+                depth += 1;
+                None
+            }
+            '}' if depth == 0 => Some(i),
+            '}' => {
+                depth -= 1;
+                None
+            }
+            _ => None,
+        }) else {
+            break;
+        };
+        let expression = &body[..close];
+        if let Some(address) =
+            super::reference(expression).or_else(|| module_output(expression.trim()))
+        {
+            if !out.contains(&address) {
+                out.push(address);
+            }
+        }
+        rest = &body[close + 1..];
+    }
+    out
 }
 
 /// The module an output reference comes from: `module.store.bucket_arn` gives `module.store`.

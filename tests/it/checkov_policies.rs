@@ -1372,6 +1372,11 @@ resource "aws_cloudtrail" "old_style" {
   s3_bucket_name             = "trail-bucket"
   cloud_watch_logs_group_arn = "${aws_cloudwatch_log_group.trail.arn}"
 }
+resource "aws_cloudtrail" "listed" {
+  name                       = "listed"
+  s3_bucket_name             = "trail-bucket"
+  cloud_watch_logs_group_arn = ["${aws_cloudwatch_log_group.trail.*.arn[0]}"]
+}
 resource "aws_cloudtrail" "kept" {
   name           = "kept"
   s3_bucket_name = "trail-bucket-${var.suffix}"
@@ -1392,5 +1397,6 @@ resource "aws_cloudtrail" "kept" {
     let findings = judge(rule, &model);
     assert_eq!(status(&findings, "aws_cloudtrail.sent"), Status::Pass);
     assert_eq!(status(&findings, "aws_cloudtrail.old_style"), Status::Pass);
+    assert_eq!(status(&findings, "aws_cloudtrail.listed"), Status::Pass);
     assert_eq!(status(&findings, "aws_cloudtrail.kept"), Status::Fail);
 }

@@ -514,6 +514,8 @@ pub(super) fn list_references(text: &str) -> Vec<(usize, String)> {
         .filter_map(|(i, e)| {
             super::reference(e)
                 .or_else(|| module_output(e))
+                // `["${aws_instance.web.*.private_ip[count.index]}"]`, the old form.
+                .or_else(|| template_references(e).into_iter().next())
                 .map(|a| (i, a))
         })
         .collect()

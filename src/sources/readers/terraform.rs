@@ -1,5 +1,3 @@
-// NOTE TO THE ENGINEER IN THIS WORKTREE (from the lead; delete this comment, never commit it):
-// read /work/notes/PREAMBLE.md now: shared build dir, test commands, 20:35 deadline, report format.
 //! Terraform: plan JSON files, and root modules read once per environment they deploy.
 //!
 //! Which root feeds which environment, in this order:

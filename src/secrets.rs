@@ -27,16 +27,32 @@ pub const UNMANAGED: &str = "[set outside Terraform: ignore_changes]";
 /// schemas are full of `*_key` attributes that are names, not secrets (`hash_key`, `range_key`,
 /// `public_key`, `s3_key`).
 pub fn is_terraform_secret(attribute: &str) -> bool {
-    let lower = attribute.to_ascii_lowercase();
-    SECRET_MARKERS.iter().any(|m| lower.contains(m))
-        || lower == "access_key"
-        || lower == "secret_key"
+    has_marker(attribute)
+        || attribute.eq_ignore_ascii_case("access_key")
+        || attribute.eq_ignore_ascii_case("secret_key")
 }
 
 /// Whether a key's value must never be shown.
 pub fn is_secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    SECRET_MARKERS.iter().any(|m| lower.contains(m)) || lower.ends_with("_key") || lower == "key"
+    let bytes = key.as_bytes();
+    has_marker(key)
+        || bytes.len() >= 4 && bytes[bytes.len() - 4..].eq_ignore_ascii_case(b"_key")
+        || key.eq_ignore_ascii_case("key")
+}
+
+/// Whether `key` holds one of [`SECRET_MARKERS`], in any ASCII case. Every key of every
+/// attribute and every result's evidence passes here, so it compares in place rather than
+/// lowercasing a copy of the key first.
+fn has_marker(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    (0..bytes.len()).any(|at| {
+        let rest = &bytes[at..];
+        let first = rest[0].to_ascii_lowercase();
+        SECRET_MARKERS.iter().any(|m| {
+            let m = m.as_bytes();
+            m[0] == first && rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m)
+        })
+    })
 }
 
 /// What a value written under a name is, as far as committed secrets go.

@@ -11,6 +11,7 @@ use crate::model::{
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
 use serde::Serialize;
 use serde_json::Value as Json;
+use std::collections::HashMap;
 
 /// How to assess.
 #[derive(Clone, Copy, Debug)]
@@ -278,16 +279,17 @@ struct WaiverUse<'a> {
     used: Vec<usize>,
 }
 
-/// Turns a finding into a result: applies the first active matching waiver (or notes an expired
-/// one), redacts secrets in the evidence, and records the rule's levels.
-fn to_result(
-    resolved: &super::ResolvedRule,
-    levels: [Requirement; 3],
+/// A finding made ready where it was judged (on a worker thread when several judge): located,
+/// fingerprinted, its evidence redacted. What depends on the other results (waivers used, levels
+/// by environment) is left to [`to_result`], which runs in rule order.
+struct Prepared {
     finding: Finding,
-    waivers: &mut WaiverUse<'_>,
-    options: Options,
-) -> RuleResult {
-    let meta = resolved.rule.meta();
+    location: Option<Location>,
+    decided_by: DecidedBy,
+    fingerprint: String,
+}
+
+fn prepare(meta: &rules::RuleMeta, mut finding: Finding) -> Prepared {
     let location = finding.origin.as_ref().and_then(|o| o.location().cloned());
     let decided_by = DecidedBy::of(&finding);
     let fingerprint = super::fingerprint::fingerprint(
@@ -297,6 +299,34 @@ fn to_result(
         location.as_ref(),
         &finding.message,
     );
+    for (key, value) in finding.evidence.iter_mut() {
+        crate::secrets::redact_entry(key, value);
+    }
+    finding.evidence.shrink_to_fit();
+    Prepared {
+        finding,
+        location,
+        decided_by,
+        fingerprint,
+    }
+}
+
+/// Turns a prepared finding into a result: applies the first active matching waiver (or notes an
+/// expired one) and records the rule's levels.
+fn to_result(
+    resolved: &super::ResolvedRule,
+    levels: [Requirement; 3],
+    prepared: Prepared,
+    waivers: &mut WaiverUse<'_>,
+    options: Options,
+) -> RuleResult {
+    let meta = resolved.rule.meta();
+    let Prepared {
+        finding,
+        location,
+        decided_by,
+        fingerprint,
+    } = prepared;
     let mut status = finding.status;
     let mut message = finding.message;
     let mut waiver_note = None;
@@ -340,11 +370,6 @@ fn to_result(
             });
         }
     }
-    let mut evidence = finding.evidence;
-    for (key, value) in evidence.iter_mut() {
-        crate::secrets::redact_entry(key, value);
-    }
-    evidence.shrink_to_fit();
     RuleResult {
         rule: meta.id,
         status,
@@ -355,7 +380,7 @@ fn to_result(
         message,
         location,
         decided_by,
-        evidence,
+        evidence: finding.evidence,
         remediation: match finding.fix {
             Some(fix) => std::borrow::Cow::Owned(fix.into()),
             None => std::borrow::Cow::Borrowed(meta.remediation),
@@ -395,7 +420,7 @@ pub fn levels_in(stages: [Requirement; 3], kind: Option<EnvKind>) -> [Requiremen
 /// results and made this step grow with the square of the heap (measured: 0.04 s at 40,000
 /// results, about 1 s at 400,000). The permutation is then applied once, each result moved once.
 fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
-    struct Key<'a> {
+    struct Key {
         /// The rule id's place among the ids present, in the ids' order: integers compare
         /// where the ids themselves would be compared again and again (a check with house
         /// policies sorts tens of thousands of results).
@@ -403,13 +428,43 @@ fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
         /// The first index of the block the result arrived in: a rule's results stay in the
         /// block they came in (two runs of one rule id are two blocks, in arrival order).
         block: usize,
-        target: &'a str,
+        /// The target's place among the targets present, in string order.
+        target: u32,
         index: usize,
     }
-    let mut ids: Vec<&'static str> = results.iter().map(|r| r.rule).collect();
+    // One id per block (results arrive in blocks of one rule): a few hundred, not one per result.
+    let mut ids: Vec<&'static str> = results
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i == 0 || results[i - 1].rule != r.rule)
+        .map(|(_, r)| r.rule)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut keys: Vec<Key<'_>> = Vec::with_capacity(results.len());
+    // Each target is ranked once among the distinct targets (a resource is the target of a
+    // result of most rules): the sort below then compares integers, where comparing the
+    // strings of hundreds of thousands of results, scattered over the heap, cost more than the
+    // rest of this function.
+    let mut seen: HashMap<&str, u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    let first_seen: Vec<u32> = results
+        .iter()
+        .map(|r| {
+            *seen.entry(r.target.as_str()).or_insert_with(|| {
+                distinct.push(&r.target);
+                (distinct.len() - 1) as u32
+            })
+        })
+        .collect();
+    drop(seen);
+    let mut by_text: Vec<u32> = (0..distinct.len() as u32).collect();
+    by_text.sort_unstable_by_key(|&i| distinct[i as usize]);
+    let mut target_rank = vec![0u32; distinct.len()];
+    for (rank, &i) in by_text.iter().enumerate() {
+        target_rank[i as usize] = rank as u32;
+    }
+    drop((distinct, by_text));
+    let mut keys: Vec<Key> = Vec::with_capacity(results.len());
     let mut block = 0;
     let mut rank = 0;
     for (index, r) in results.iter().enumerate() {
@@ -421,17 +476,17 @@ fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
         keys.push(Key {
             rank,
             block,
-            target: &r.target,
+            target: target_rank[first_seen[index] as usize],
             index,
         });
     }
-    drop(ids);
+    drop((ids, target_rank, first_seen));
     // The index breaks ties, so the unstable sort keeps arrival order as a stable one would.
     keys.sort_unstable_by(|a, b| {
         a.rank
             .cmp(&b.rank)
             .then(a.block.cmp(&b.block))
-            .then_with(|| a.target.cmp(b.target))
+            .then(a.target.cmp(&b.target))
             .then_with(|| {
                 let (x, y) = (&results[a.index], &results[b.index]);
                 (&x.location, &x.message).cmp(&(&y.location, &y.message))
@@ -454,7 +509,7 @@ fn sort_results(mut results: Vec<RuleResult>) -> Vec<RuleResult> {
     // report order, then the duplicates, which are cut off.
     let mut order: Vec<usize> = Vec::with_capacity(keys.len());
     let mut duplicates: Vec<usize> = Vec::new();
-    let mut previous: Option<&Key<'_>> = None;
+    let mut previous: Option<&Key> = None;
     for key in &keys {
         let duplicate = previous
             .is_some_and(|p| p.block == key.block && same(&results[p.index], &results[key.index]));
@@ -498,6 +553,76 @@ fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
     }
 }
 
+/// Judges each of `rules` (none of which reads other results) on `threads` threads and hands
+/// their prepared findings to `record` in the order of `rules`, each as soon as it and every rule
+/// before it are judged: the findings waiting at any time are few, as they are on one thread.
+fn judge_each<'r>(
+    rules: &[&'r super::ResolvedRule],
+    model: &Deployment,
+    options: Options,
+    threads: usize,
+    mut record: impl FnMut(&'r super::ResolvedRule, Vec<Prepared>),
+) {
+    let judge_one = |resolved: &super::ResolvedRule| -> Vec<Prepared> {
+        let cx = Context {
+            model,
+            params: &resolved.params,
+            today: options.today,
+            offline: options.offline,
+            prior: &[],
+        };
+        let meta = resolved.rule.meta();
+        judge(resolved, &cx)
+            .into_iter()
+            .map(|f| prepare(meta, f))
+            .collect()
+    };
+    if threads <= 1 || rules.len() <= 1 {
+        for resolved in rules {
+            record(resolved, judge_one(resolved));
+        }
+        return;
+    }
+    // Rule indices in the order workers take them: the first rule that builds a shared input
+    // first, then those that build nothing, then the rest of those that share it, so that no
+    // worker waits while the first builds it.
+    let (shared, mut work): (Vec<usize>, Vec<usize>) =
+        (0..rules.len()).partition(|&i| rules[i].rule.builds_shared_input());
+    if let Some((&first, rest)) = shared.split_first() {
+        work.insert(0, first);
+        work.extend(rest);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..threads.min(rules.len()) {
+            let (tx, next, judge_one, work) = (tx.clone(), &next, &judge_one, &work);
+            scope.spawn(move || {
+                loop {
+                    let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = work.get(taken) else { break };
+                    let resolved = rules[i];
+                    // The receiver lives until every worker is done; a send fails only when
+                    // this thread's scope is unwinding from a panic, and then nobody waits.
+                    if tx.send((i, judge_one(resolved))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, prepared) in rx {
+            waiting.insert(i, prepared);
+            while let Some(prepared) = waiting.remove(&due) {
+                record(rules[due], prepared);
+                due += 1;
+            }
+        }
+    });
+}
+
 /// The results so far, and their counts for the summarising rules.
 #[derive(Default)]
 struct Recorded {
@@ -505,18 +630,26 @@ struct Recorded {
     results: Vec<RuleResult>,
 }
 
+/// Control characters in `text` shown escaped.
+fn visible(text: &mut String) {
+    if let std::borrow::Cow::Owned(escaped) = crate::escape::controls(text) {
+        *text = escaped;
+    }
+}
+
 /// Turns a rule's findings into results and remembers them for summarising rules.
 fn record(
     resolved: &super::ResolvedRule,
     env_kinds: &[(&str, EnvKind)],
-    findings: Vec<Finding>,
+    findings: Vec<Prepared>,
     waivers: &mut WaiverUse<'_>,
     options: Options,
     recorded: &mut Recorded,
 ) {
     let Recorded { prior, results } = recorded;
-    for finding in findings {
-        let kind = finding
+    for prepared in findings {
+        let kind = prepared
+            .finding
             .environment
             .as_deref()
             .and_then(|name| env_kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k));
@@ -536,13 +669,19 @@ fn record(
                 }
             }
         }
-        let mut result = to_result(resolved, levels, finding, waivers, options);
+        let mut result = to_result(resolved, levels, prepared, waivers, options);
         if let (Some(date), true) = (blocks_from, result.status.blocks()) {
             result.message = format!(
                 "{} (warns until {date}, blocks from then on)",
                 result.message
             );
         }
+        // Messages and targets quote the files read (an image name, a key, a path), which anyone
+        // who opens a pull request writes: control characters in them are shown escaped in every
+        // report, so none reaches a terminal or forges a line. Done here, while the result is
+        // fresh in the cache, rather than in a pass over all of them.
+        visible(&mut result.message);
+        visible(&mut result.target);
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
         let same = prior
             .iter_mut()
@@ -611,10 +750,32 @@ pub fn assess(
         .iter()
         .filter(|r| r.stages.iter().any(|l| *l != Requirement::Off))
         .partition(|r| !r.rule.reads_other_results());
-    // Summarising rules (compliance) run last, over the results of the others. Rules run on one
-    // thread: measured on the 8,000-component benchmark, two threads saved no time (the rules are
-    // cheap next to reading YAML) and cost 9 MB of per-thread allocator arenas.
-    for resolved in first.into_iter().chain(last) {
+    // Rules judge the model on worker threads when the profile holds house policies: a check
+    // with a hundred of them spends most of its time judging (measured on the policies benchmark,
+    // 2,000 resources and 110 policies). The built-in rules alone stay on this thread: measured
+    // on the 8,000-component benchmark, two threads saved no time (the rules are cheap next to
+    // reading YAML) and cost 9 MB of per-thread allocator arenas. Either way the results are
+    // recorded in rule order, so the report is the same byte for byte.
+    let threads = if first
+        .iter()
+        .any(|r| rules::find(r.rule.meta().id).is_none())
+    {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        1
+    };
+    judge_each(&first, model, options, threads, |resolved, prepared| {
+        record(
+            resolved,
+            &env_kinds,
+            prepared,
+            &mut waiver_use,
+            options,
+            &mut recorded,
+        );
+    });
+    // Summarising rules (compliance) run last, over the results of the others.
+    for resolved in last {
         let cx = Context {
             model,
             params: &resolved.params,
@@ -622,29 +783,21 @@ pub fn assess(
             offline: options.offline,
             prior: &recorded.prior,
         };
-        let findings = judge(resolved, &cx);
+        let meta = resolved.rule.meta();
+        let prepared = judge(resolved, &cx)
+            .into_iter()
+            .map(|f| prepare(meta, f))
+            .collect();
         record(
             resolved,
             &env_kinds,
-            findings,
+            prepared,
             &mut waiver_use,
             options,
             &mut recorded,
         );
     }
-    let mut results = sort_results(recorded.results);
-    // Messages and targets quote the files read (an image name, a key, a path), which anyone
-    // who opens a pull request writes: control characters in them are shown escaped in every
-    // report, so none reaches a terminal or forges a line.
-    let visible = |text: &mut String| {
-        if let std::borrow::Cow::Owned(escaped) = crate::escape::controls(text) {
-            *text = escaped;
-        }
-    };
-    for r in &mut results {
-        visible(&mut r.message);
-        visible(&mut r.target);
-    }
+    let results = sort_results(recorded.results);
     let mut artefacts = model.artefacts.clone();
     for a in &mut artefacts {
         visible(&mut a.path);

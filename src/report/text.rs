@@ -226,15 +226,12 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             paint(&title, color, |s| s.red().bold().to_string())
         );
         for group in blocking.chunk_by(|x, y| x.rule == y.rule) {
-            let targets: Vec<String> = group.iter().map(|r| shown_target(r)).collect();
-            let shown = if options.verbose || targets.len() <= CAP {
+            let listed = if options.verbose { group.len() } else { CAP };
+            let targets: Vec<String> = group.iter().take(listed).map(|r| shown_target(r)).collect();
+            let shown = if group.len() <= listed {
                 targets.join(", ")
             } else {
-                format!(
-                    "{}, {}",
-                    targets[..CAP].join(", "),
-                    more(targets.len() - CAP)
-                )
+                format!("{}, {}", targets.join(", "), more(group.len() - listed))
             };
             let _ = writeln!(out, "  - {} ({}): {shown}", group[0].rule, group.len());
         }

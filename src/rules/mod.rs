@@ -415,6 +415,14 @@ pub trait Rule: Sync {
         false
     }
 
+    /// Whether judging the rule builds something that other rules then share (a Rego policy
+    /// builds the model document every Rego policy reads). When rules are judged on several
+    /// threads, the first such rule starts first, so that the others find it built instead of
+    /// waiting for it.
+    fn builds_shared_input(&self) -> bool {
+        false
+    }
+
     /// Whether a finding's levels follow the kind of its environment: a finding in a staging
     /// environment is gated at the staging level for every stage (a pre-production table without
     /// point-in-time recovery does not block production), one in development or qa never blocks.

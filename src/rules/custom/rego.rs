@@ -23,7 +23,7 @@ use crate::rules::{Context, Finding, Judged, OFF, Pillar, REC, REQ, Requirement,
 use regorus::Value as RegoValue;
 use serde::Deserialize;
 use serde_json::Value as Json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -176,6 +176,10 @@ impl Rule for RegoRule {
         self.meta
     }
 
+    fn builds_shared_input(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &Context<'_>) -> Judged {
         let policy = self.policy;
         let outcome = policy.outcome(cx.model);
@@ -198,6 +202,13 @@ impl Rule for RegoRule {
         // Problems with the policy as a whole are reported once, by its first rule.
         let first = policy.rules.first().is_some_and(|m| m.id == id);
         let mut out = Vec::new();
+        // Resources by address: a policy may report on hundreds of them.
+        let mut by_address: HashMap<&str, Vec<&crate::model::Resource>> = HashMap::new();
+        if !reported.is_empty() {
+            for r in &cx.model.resources {
+                by_address.entry(r.address.as_str()).or_default().push(r);
+            }
+        }
         for r in reported {
             let named = match (&r.rule, policy.single) {
                 (Some(rule), _) => rule.as_str(),
@@ -222,7 +233,7 @@ impl Rule for RegoRule {
                 }
             };
             if named == id {
-                out.extend(findings(cx.model, policy, r));
+                out.extend(findings(cx.model, &by_address, policy, r));
             } else if first && !policy.rules.iter().any(|m| m.id == named) {
                 out.push(
                     Finding::error(
@@ -266,7 +277,12 @@ fn declared(policy: &Policy) -> String {
 /// The findings of one result: one per thing its target names (a resource address deployed in
 /// two environments is two things unless the result names the environment), or one at the
 /// policy file when the target names nothing in the model.
-fn findings(model: &Deployment, policy: &Policy, r: &Reported) -> Vec<Finding> {
+fn findings(
+    model: &Deployment,
+    by_address: &HashMap<&str, Vec<&crate::model::Resource>>,
+    policy: &Policy,
+    r: &Reported,
+) -> Vec<Finding> {
     let env_ok = |env: Option<&str>| match (&r.environment, env) {
         (None, _) => true,
         (Some(wanted), Some(env)) => wanted == env,
@@ -288,10 +304,11 @@ fn findings(model: &Deployment, policy: &Policy, r: &Reported) -> Vec<Finding> {
     let Some(target) = r.target.as_deref() else {
         return vec![make(policy.shown, r.environment.as_deref(), &policy.origin)];
     };
-    let mut out: Vec<Finding> = model
-        .resources
-        .iter()
-        .filter(|res| res.address == target && env_ok(res.environment.as_deref()))
+    let mut out: Vec<Finding> = by_address
+        .get(target)
+        .into_iter()
+        .flatten()
+        .filter(|res| env_ok(res.environment.as_deref()))
         .map(|res| make(&res.address, res.environment.as_deref(), &res.origin))
         .collect();
     if out.is_empty() {
@@ -456,9 +473,48 @@ fn input_for(model: &Deployment, key: ModelKey) -> RegoValue {
     {
         return value.clone();
     }
-    let value = RegoValue::from(crate::model::document::document(model));
+    let value = to_rego(crate::model::document::document(model), &mut HashMap::new());
     *cache = Some((key, value.clone()));
     value
+}
+
+/// The engine's value of a JSON document. Written out rather than through the engine's serde
+/// support, which deserialises the tree again with a fresh allocation for each of the thousands
+/// of repeated keys (`address`, `type`, `location`, ...): here each distinct key is made once
+/// and shared.
+fn to_rego(value: Json, keys: &mut HashMap<String, RegoValue>) -> RegoValue {
+    match value {
+        Json::Null => RegoValue::Null,
+        Json::Bool(b) => RegoValue::Bool(b),
+        Json::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => RegoValue::from(u),
+            (_, Some(i)) => RegoValue::from(i),
+            // serde_json holds no non-finite number, which the engine would refuse.
+            _ => RegoValue::from(n.as_f64().unwrap_or_default()),
+        },
+        Json::String(s) => RegoValue::String(s.into()),
+        Json::Array(items) => RegoValue::from(
+            items
+                .into_iter()
+                .map(|v| to_rego(v, keys))
+                .collect::<Vec<_>>(),
+        ),
+        Json::Object(map) => {
+            let mut object = BTreeMap::new();
+            for (k, v) in map {
+                let key = match keys.get(&k) {
+                    Some(key) => key.clone(),
+                    None => {
+                        let key = RegoValue::String(k.as_str().into());
+                        keys.insert(k, key.clone());
+                        key
+                    }
+                };
+                object.insert(key, to_rego(v, keys));
+            }
+            RegoValue::from(object)
+        }
+    }
 }
 
 fn input_cache() -> &'static Mutex<Option<(ModelKey, RegoValue)>> {
@@ -955,6 +1011,28 @@ pub fn run_tests(shown: &str, text: &str) -> Result<Vec<RegoTestOutcome>, InputE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hand-written conversion gives the engine the value its own serde support gives.
+    #[test]
+    fn the_input_conversion_matches_the_engines_own() {
+        let doc = serde_json::json!({
+            "resources": [
+                {"address": "aws_s3_bucket.a", "attributes": {"count": 3, "ratio": 0.5,
+                    "offset": -7, "big": 18446744073709551615u64, "tags": {"Team": "x"},
+                    "list": [1, "two", null, true, {"nested": []}]}},
+                {"address": "aws_s3_bucket.b", "attributes": {}}
+            ],
+            "service": "records"
+        });
+        let ours = to_rego(doc.clone(), &mut HashMap::new());
+        assert_eq!(ours, RegoValue::from(doc));
+        assert_eq!(
+            ours["resources"][0]["attributes"]["offset"]
+                .as_i64()
+                .unwrap(),
+            -7
+        );
+    }
 
     #[test]
     fn positions_are_read_from_engine_errors() {

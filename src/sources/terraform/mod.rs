@@ -64,6 +64,100 @@ pub fn is_backend_config(rel: &str) -> bool {
             || folder == "backend-configs")
 }
 
+/// The `.tf` files of a root folder, parsed, in name order; `None` when one of them does not
+/// parse (what it declares is then unknown).
+fn parsed_root(dir: &Path, root: &str) -> Option<Vec<Parsed>> {
+    let entries = std::fs::read_dir(dir.join(root)).ok()?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|name| {
+            let rel = if root == "." {
+                name.clone()
+            } else {
+                format!("{root}/{name}")
+            };
+            parse(dir, &rel).ok()
+        })
+        .collect()
+}
+
+/// The variables a root module declares, each with whether it has a `default` (one without
+/// must be given a value for Terraform to plan); `None` when a file of the root does not parse.
+pub fn root_variables(dir: &Path, root: &str) -> Option<BTreeMap<String, bool>> {
+    let files = parsed_root(dir, root)?;
+    Some(
+        files
+            .iter()
+            .flat_map(|f| f.body.blocks())
+            .filter(|b| b.ident == "variable")
+            .filter_map(|b| Some((label(b, 0)?, b.body.attribute("default").is_some())))
+            .collect(),
+    )
+}
+
+/// The variables a variable file sets (`name = …` in a `.tfvars`, the keys of a
+/// `.tfvars.json` object); `None` when it cannot be read or does not parse.
+pub fn variable_file_names(dir: &Path, rel: &str) -> Option<BTreeSet<String>> {
+    if rel.ends_with(".json") {
+        let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;
+        let values: BTreeMap<String, Json> = serde_json::from_str(&text).ok()?;
+        return Some(values.into_keys().collect());
+    }
+    let parsed = parse(dir, rel).ok()?;
+    Some(
+        parsed
+            .body
+            .attributes()
+            .map(|a| a.key.to_string())
+            .collect(),
+    )
+}
+
+/// Where a root's backend block keeps its state, when written as a literal (`key =
+/// "production/app.tfstate"` for s3 and azurerm, `prefix` for gcs, `path` for local and consul,
+/// the `workspaces { name = … }` of a remote backend or a cloud block), with where it is written.
+/// One literal state is one deployment: the environment it names is the one the root deploys.
+pub fn backend_state(dir: &Path, root: &str) -> Option<(String, Location)> {
+    let files = parsed_root(dir, root)?;
+    for file in &files {
+        let lines = Lines::new(&file.rel, &file.text);
+        for terraform in file.body.blocks().filter(|b| b.ident == "terraform") {
+            let stores = terraform
+                .body
+                .blocks()
+                .filter(|b| b.ident == "backend" || b.ident == "cloud");
+            for store in stores {
+                // `workspaces { prefix = … }` is many workspaces: only a `name` is one.
+                let nested = store
+                    .body
+                    .blocks()
+                    .filter(|b| b.ident == "workspaces")
+                    .flat_map(|w| w.body.attributes())
+                    .filter(|a| &*a.key == "name");
+                let found = store
+                    .body
+                    .attributes()
+                    .filter(|a| matches!(&*a.key, "key" | "prefix" | "path"))
+                    .chain(nested)
+                    .find_map(|a| match &a.value.expr {
+                        hcl::Expression::String(s) => Some((s.clone(), a)),
+                        _ => None,
+                    });
+                if let Some((value, attr)) = found {
+                    return Some((value, lines.of(attr.key_span.clone())));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The keys of the root variables a root indexes by `terraform.workspace`
 /// (`var.environments[terraform.workspace]`, `lookup(var.settings, terraform.workspace, …)`),
 /// as Terraform loads their values: the default, then `terraform.tfvars`,
@@ -254,13 +348,17 @@ pub struct RemoteModule {
     pub location: Location,
     /// Whether its code was read from where `terraform init` installed it.
     pub followed: bool,
+    /// A local source whose folder is not in the repository (`./vendor/modules/aks`): the
+    /// folder it names, relative to the repository. Whether something makes it before `plan`
+    /// (a `git clone` in a Makefile) is the caller's to say.
+    pub missing: Option<String>,
 }
 
 /// What a root module holds.
 #[derive(Clone, Debug, Default)]
 pub struct Root {
     pub resources: Vec<TfResource>,
-    /// Module calls not evaluated (remote sources).
+    /// Module calls not evaluated (remote sources, and local ones whose folder is missing).
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,

@@ -452,7 +452,21 @@ pub fn environments(
         if super::terraform::named_by_paths(dir, artefacts, &root, &deploys) {
             continue;
         }
-        for (spelled, name) in super::terraform::workspace_names(dir, &root) {
+        let workspaces = super::terraform::workspace_names(dir, &root);
+        if workspaces.is_empty() {
+            // One state, kept where its literal backend key names an environment.
+            let state = crate::sources::terraform::backend_state(dir, &root);
+            if let Some((key, at)) = state {
+                if let Some(named) = crate::model::env_names::in_path(&key) {
+                    note(
+                        &mut out,
+                        named.name,
+                        format!("{}:{} (backend state `{key}`)", at.path, at.line),
+                    );
+                }
+            }
+        }
+        for (spelled, name) in workspaces {
             note(&mut out, name, format!("{root}/ (workspace `{spelled}`)"));
         }
     }

@@ -695,6 +695,50 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_file_from_a_literal_folder_names_the_folder_it_comes_from() {
+        let mut out = Vec::new();
+        commands(
+            "terraform -chdir=infra/app plan -var-file ../settings/$(ENV).tfvars.json\nterraform -chdir=infra/edge plan -var-file=$(VARS)",
+            ".",
+            &BTreeMap::new(),
+            "Makefile",
+            3,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].root, "infra/app");
+        assert_eq!(out[0].var_folder.as_deref(), Some("infra/settings"));
+        assert_eq!(out[0].spelled(), None);
+    }
+
+    #[test]
+    fn clones_name_the_folder_they_fill() {
+        let mut out = Vec::new();
+        let lines = [
+            "git -c advice.detachedHead=false clone --depth=1 --branch $(TAG) https://example.org/mods.git vendor/mods",
+            "cd infra && git clone -b v2 --origin up git@example.org:team/shared.git",
+            "git -C tools clone https://example.org/lint",
+            "git clone https://example.org/x.git $(DEST)",
+            "cd $(DIR) && git clone https://example.org/y.git y",
+            "- run: git clone --filter blob:none https://example.org/z.git deploy/z",
+            "git fetch https://example.org/w.git",
+        ];
+        for (i, line) in lines.iter().enumerate() {
+            clones(line, "ops", "Makefile", i as u32 + 1, &mut out);
+        }
+        let got: Vec<(&str, u32)> = out.iter().map(|c| (c.folder.as_str(), c.at.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("ops/vendor/mods", 1),
+                ("ops/infra/shared", 2),
+                ("ops/tools/lint", 3),
+                ("ops/deploy/z", 6),
+            ]
+        );
+    }
+
+    #[test]
     fn substitutions_are_only_what_the_file_states() {
         let matrix = BTreeMap::from([("env".to_string(), "prod".to_string())]);
         let env = BTreeMap::from([("DIR".to_string(), "infra".to_string())]);

@@ -4,8 +4,11 @@
 //! 1. a declared source (`sources:` in liftoff.yaml), for its environment or every deployed one;
 //! 2. a root folder named after an environment (`terraform/production/`);
 //! 3. a shared root with one variable file per environment beside it (`production.tfvars`), or in
-//!    a folder of variable files next to it (`config/prod.tfvars`), read once per file;
-//! 4. a root that switches on `terraform.workspace`, read once per environment workspace it names;
+//!    a folder of variable files next to it (`config/prod.tfvars`) that feeds it, read once per
+//!    file; then one backend file per environment, then the environments a pipeline or Makefile
+//!    applies it for;
+//! 4. a root that switches on `terraform.workspace`, read once per environment workspace it
+//!    names; else one whose backend's literal state key names an environment;
 //! 5. any other root, for the only deployed environment when there is exactly one (said so).
 //!
 //! Everything else is listed with the `sources:` line that would read it. `terraform.workspace`

@@ -1048,15 +1048,16 @@ fn variable_folder_files<'a>(
     deploys: &[super::tf_deploys::Deploy],
 ) -> Vec<&'a ArtefactFile> {
     let named = |a: &&ArtefactFile| a.environment.is_some();
-    let folders = variable_folders(files, root, named);
+    // Judged once per folder: `feeds` parses the root and the folder's files.
+    let feeding: BTreeSet<String> = variable_folders(files, root, named)
+        .into_iter()
+        .filter(|folder| {
+            folder_of(folder) == root || feeds(dir, files, root, folder, deploys, named)
+        })
+        .collect();
     files
         .iter()
-        .filter(|a| is_tfvars(&a.path) && named(a))
-        .filter(|a| {
-            let folder = folder_of(&a.path);
-            folders.contains(&folder)
-                && (folder_of(&folder) == root || feeds(dir, files, root, &folder, deploys, named))
-        })
+        .filter(|a| is_tfvars(&a.path) && named(a) && feeding.contains(&folder_of(&a.path)))
         .collect()
 }
 

@@ -465,6 +465,71 @@ mod tests {
     use crate::sources::test_support::write;
 
     #[test]
+    fn a_literal_backend_key_is_one_state_and_a_workspace_prefix_is_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "edge/main.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"state\"\n    key    = \"production/edge.tfstate\"\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "many/main.tf",
+            "terraform {\n  backend \"remote\" {\n    workspaces {\n      prefix = \"app-prod-\"\n    }\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "one/main.tf",
+            "terraform {\n  cloud {\n    workspaces {\n      name = \"app-staging\"\n    }\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "computed/main.tf",
+            "terraform {\n  backend \"s3\" {\n    key = \"${var.env}/app.tfstate\"\n  }\n}\n",
+        );
+        let (key, at) = backend_state(tmp.path(), "edge").unwrap();
+        assert_eq!(key, "production/edge.tfstate");
+        assert_eq!((&*at.path, at.line, at.column), ("edge/main.tf", 4, 5));
+        assert_eq!(backend_state(tmp.path(), "many"), None);
+        assert_eq!(
+            backend_state(tmp.path(), "one").map(|s| s.0).as_deref(),
+            Some("app-staging")
+        );
+        assert_eq!(backend_state(tmp.path(), "computed"), None);
+    }
+
+    #[test]
+    fn variable_files_name_what_they_set_and_roots_what_they_declare() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "app/variables.tf",
+            "variable \"env\" {}\nvariable \"size\" {\n  default = 2\n}\n",
+        );
+        write(
+            tmp.path(),
+            "vars/prod.tfvars",
+            "env = \"prod\"\nowner = \"ops\"\n",
+        );
+        write(
+            tmp.path(),
+            "vars/qa.tfvars.json",
+            "{\"env\": \"qa\", \"size\": 1}",
+        );
+        write(tmp.path(), "vars/broken.tfvars.json", "{\"env\": ");
+        let declared = root_variables(tmp.path(), "app").unwrap();
+        assert_eq!(
+            declared.into_iter().collect::<Vec<_>>(),
+            [("env".to_string(), false), ("size".to_string(), true)]
+        );
+        let names =
+            |rel| variable_file_names(tmp.path(), rel).map(|s| s.into_iter().collect::<Vec<_>>());
+        assert_eq!(names("vars/prod.tfvars").unwrap(), ["env", "owner"]);
+        assert_eq!(names("vars/qa.tfvars.json").unwrap(), ["env", "size"]);
+        assert_eq!(names("vars/broken.tfvars.json"), None);
+    }
+
+    #[test]
     fn locals_and_variables_reach_every_expression_form() {
         let tmp = tempfile::tempdir().unwrap();
         write(

@@ -19,7 +19,7 @@ pub(super) fn deployment(
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "service".into());
-    let mut inferred = environments(dir, artefacts);
+    let mut inferred = environments(dir, artefacts, pipelines);
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
@@ -379,7 +379,11 @@ fn add_serverless_stages(
 const ENVIRONMENT_ONLY: &str = "\u{0}environment";
 
 /// The environments the paths name, and the workspaces Terraform roots switch on.
-pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvironment> {
+pub fn environments(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+) -> Vec<InferredEnvironment> {
     let mut out: Vec<InferredEnvironment> = Vec::new();
     // A Terragrunt configuration that units include (`live/terragrunt.hcl`) is shared by every
     // environment below it: its folder names none of them.
@@ -439,11 +443,30 @@ pub fn environments(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<InferredEnvir
         .collect();
     roots.sort();
     roots.dedup();
+    let deploys = if roots.is_empty() {
+        Vec::new()
+    } else {
+        super::tf_deploys::deploys(dir, pipelines)
+    };
     for root in roots {
-        if super::terraform::named_by_paths(artefacts, &root) {
+        if super::terraform::named_by_paths(dir, artefacts, &root, &deploys) {
             continue;
         }
-        for (spelled, name) in super::terraform::workspace_names(dir, &root) {
+        let workspaces = super::terraform::workspace_names(dir, &root);
+        if workspaces.is_empty() {
+            // One state, kept where its literal backend key names an environment.
+            let state = crate::sources::terraform::backend_state(dir, &root);
+            if let Some((key, at)) = state {
+                if let Some(named) = crate::model::env_names::in_path(&key) {
+                    note(
+                        &mut out,
+                        named.name,
+                        format!("{}:{} (backend state `{key}`)", at.path, at.line),
+                    );
+                }
+            }
+        }
+        for (spelled, name) in workspaces {
             note(&mut out, name, format!("{root}/ (workspace `{spelled}`)"));
         }
     }

@@ -4,8 +4,11 @@
 //! 1. a declared source (`sources:` in liftoff.yaml), for its environment or every deployed one;
 //! 2. a root folder named after an environment (`terraform/production/`);
 //! 3. a shared root with one variable file per environment beside it (`production.tfvars`), or in
-//!    a folder of variable files next to it (`config/prod.tfvars`), read once per file;
-//! 4. a root that switches on `terraform.workspace`, read once per environment workspace it names;
+//!    a folder of variable files next to it (`config/prod.tfvars`) that feeds it, read once per
+//!    file; then one backend file per environment, then the environments a pipeline or Makefile
+//!    applies it for;
+//! 4. a root that switches on `terraform.workspace`, read once per environment workspace it
+//!    names; else one whose backend's literal state key names an environment;
 //! 5. any other root, for the only deployed environment when there is exactly one (said so).
 //!
 //! Everything else is listed with the `sources:` line that would read it. `terraform.workspace`
@@ -406,9 +409,10 @@ fn apply_root(
     planned: &BTreeSet<String>,
     used: &mut BTreeMap<String, Vec<String>>,
 ) {
+    missing_modules(cx, &read.modules, env);
     let deployment = &mut cx.deployment;
     // Remote modules are not evaluated: the report lists each, so nothing is skipped silently.
-    for module in &read.modules {
+    for module in read.modules.iter().filter(|m| m.missing.is_none()) {
         let (address, source, at) = (&module.address, &module.source, &module.location);
         deployment.modules.push(crate::model::ModuleSource {
             address: address.clone(),
@@ -542,6 +546,76 @@ fn apply_root(
     }
 }
 
+/// Local module calls whose folder is not in the repository. One a Makefile or a pipeline clones
+/// before `plan` is listed as not read, like a remote module (its inputs are still judged);
+/// one nothing makes is an error at its `module` block, since Terraform would refuse it.
+fn missing_modules(cx: &mut LoadContext<'_>, modules: &[terraform::RemoteModule], env: &str) {
+    let mut broken = Vec::new();
+    for module in modules {
+        let Some(missing) = &module.missing else {
+            continue;
+        };
+        let (address, source, at) = (&module.address, &module.source, &module.location);
+        let cloned = super::tf_deploys::cloned_folders(cx.dir, &cx.deployment.pipelines, missing)
+            .into_iter()
+            .find(|c| *missing == c.folder || missing.starts_with(&format!("{}/", c.folder)));
+        let Some(cloned) = cloned else {
+            broken.push(
+                crate::diagnostic::Diagnostic::at(
+                    at.clone(),
+                    format!(
+                        "{address}: the local module folder `{missing}` (source `{source}`) is not a directory in the repository, and no Makefile or pipeline liftoff reads creates it (`git clone` into it) before plan"
+                    ),
+                )
+                .expected("a module folder committed with the configuration, or a command that fetches it"),
+            );
+            continue;
+        };
+        let path = format!("{}#{address}", at.path);
+        if let Some(listed) = cx
+            .deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
+        {
+            if listed.environment.as_deref() != Some(env) {
+                listed.environment = None;
+            }
+            continue;
+        }
+        cx.deployment.artefacts.push(ArtefactFile {
+            path,
+            kind: ArtefactKind::TerraformModule,
+            environment: Some(env.to_string()),
+            status: ArtefactStatus::NotRead,
+            reason: Some(format!(
+                "local module folder `{}` does not exist in the repository: {}:{} creates it (`git clone` into `{}`) before plan, so its resources are not judged (only the inputs written here are)",
+                cloned_relative(source),
+                cloned.at.path,
+                cloned.at.line,
+                cloned.folder
+            )),
+        });
+    }
+    if !broken.is_empty() {
+        cx.unreadable(
+            InputError::Invalid(broken),
+            ArtefactKind::Terraform,
+            Some(env),
+        );
+    }
+}
+
+/// A module source without its subfolder (`./vendor/modules/aks//aks` is the folder
+/// `./vendor/modules/aks`).
+fn cloned_relative(source: &str) -> &str {
+    let start = source.find(|c| c != '.' && c != '/').unwrap_or(0);
+    match source[start..].find("//") {
+        Some(at) => &source[..start + at],
+        None => source,
+    }
+}
+
 /// The roots to read, for which environments.
 fn plan(
     cx: &LoadContext<'_>,
@@ -650,7 +724,7 @@ fn reads_of_root(
             })
             .collect();
     }
-    let beside = variable_folder_files(files, root);
+    let beside = variable_folder_files(cx.dir, files, root, deploys);
     if !beside.is_empty() {
         return beside
             .iter()
@@ -788,6 +862,11 @@ fn reads_of_root(
     if !keyed.is_empty() {
         return keyed;
     }
+    // 4b. One state, kept where its backend's literal key names an environment (`key =
+    // "production/common.tfstate"`): the root is that environment's single deployment.
+    if let Some(env) = state_environment(cx, root) {
+        return vec![read(Vec::new(), "default", &env.0, Some(env.1))];
+    }
     // 5. The only deployed environment.
     if let [only] = deployed {
         return vec![read(
@@ -800,6 +879,23 @@ fn reads_of_root(
         )];
     }
     Vec::new()
+}
+
+/// The known environment a root's literal backend state names, with how that is said.
+fn state_environment(cx: &LoadContext<'_>, root: &str) -> Option<(String, String)> {
+    let (state, at) = terraform::backend_state(cx.dir, root)?;
+    let named = env_names::in_path(&state)?;
+    let env =
+        cx.deployment.environments.iter().find(|e| {
+            env_names::same_environment(&e.name, named.name) || e.name == named.spelled
+        })?;
+    Some((
+        env.name.clone(),
+        format!(
+            "its backend keeps one state, `{state}` at {}:{}, which names it",
+            at.path, at.line
+        ),
+    ))
 }
 
 /// Backend configurations naming an environment, in the root's folder or a folder of them inside
@@ -942,21 +1038,91 @@ fn var_flags(text: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Variable files naming an environment in a folder with no `.tf` files that sits beside the
-/// root (`terraform/config/` for `terraform/core/`) or inside it (`terraform/core/env/`).
-fn variable_folder_files<'a>(files: &'a [ArtefactFile], root: &str) -> Vec<&'a ArtefactFile> {
-    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
-    let parent = |f: &str| folder_of(f);
+/// Variable files naming an environment in a folder with no `.tf` files that sits inside the
+/// root (`terraform/core/env/`), or beside it (`terraform/config/` for `terraform/core/`) and
+/// feeds it (see [`feeds`]).
+fn variable_folder_files<'a>(
+    dir: &Path,
+    files: &'a [ArtefactFile],
+    root: &str,
+    deploys: &[super::tf_deploys::Deploy],
+) -> Vec<&'a ArtefactFile> {
+    let named = |a: &&ArtefactFile| a.environment.is_some();
+    // Judged once per folder: `feeds` parses the root and the folder's files.
+    let feeding: BTreeSet<String> = variable_folders(files, root, named)
+        .into_iter()
+        .filter(|folder| {
+            folder_of(folder) == root || feeds(dir, files, root, folder, deploys, named)
+        })
+        .collect();
     files
         .iter()
-        .filter(|a| is_tfvars(&a.path) && a.environment.is_some())
-        .filter(|a| {
-            let folder = folder_of(&a.path);
-            !roots.contains(&folder)
-                && !under_modules(&folder)
-                && (parent(&folder) == parent(root) || parent(&folder) == root)
+        .filter(|a| is_tfvars(&a.path) && named(a) && feeding.contains(&folder_of(&a.path)))
+        .collect()
+}
+
+/// The folders of variable files (those `take` keeps) with no `.tf` files, outside any
+/// `modules` folder, inside `root` or beside it.
+fn variable_folders(
+    files: &[ArtefactFile],
+    root: &str,
+    take: impl Fn(&&ArtefactFile) -> bool,
+) -> BTreeSet<String> {
+    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
+    files
+        .iter()
+        .filter(|a| is_tfvars(&a.path) && take(a))
+        .map(|a| folder_of(&a.path))
+        .filter(|folder| {
+            !roots.contains(folder)
+                && !under_modules(folder)
+                && (folder_of(folder) == folder_of(root) || folder_of(folder) == root)
         })
         .collect()
+}
+
+/// Whether a folder of variable files beside a root feeds it. Terraform warns about every value
+/// a variable file sets that the root does not declare and uses nothing else of it, so a shared
+/// folder (`terraform/workspace-variables/` beside `terraform/app/` and `terraform/common/`)
+/// feeds a root only when a Makefile or pipeline passes its files to that root
+/// (`-var-file=../workspace-variables/$(ENV).tfvars.json` run in it), or when the root declares
+/// a variable the files set and has no default for it (Terraform cannot plan without a value),
+/// or declares most of the variables the files set. A root that declares only a `region` among
+/// thirty values is another deployment that happens to sit beside it. When the root's files or
+/// the variable files cannot be parsed, which variables they hold is unknown and the folder is
+/// taken as feeding it, as before.
+fn feeds(
+    dir: &Path,
+    files: &[ArtefactFile],
+    root: &str,
+    folder: &str,
+    deploys: &[super::tf_deploys::Deploy],
+    take: impl Fn(&&ArtefactFile) -> bool,
+) -> bool {
+    if deploys
+        .iter()
+        .any(|d| d.root == root && d.var_folder.as_deref() == Some(folder))
+    {
+        return true;
+    }
+    let Some(declared) = terraform::root_variables(dir, root) else {
+        return true;
+    };
+    let mut set: BTreeSet<String> = BTreeSet::new();
+    for a in files
+        .iter()
+        .filter(|a| is_tfvars(&a.path) && take(a) && folder_of(&a.path) == folder)
+    {
+        match terraform::variable_file_names(dir, &a.path) {
+            Some(names) => set.extend(names),
+            None => return true,
+        }
+    }
+    if set.is_empty() {
+        return true;
+    }
+    let used: Vec<(&String, &bool)> = declared.iter().filter(|(n, _)| set.contains(*n)).collect();
+    used.iter().any(|(_, has_default)| !**has_default) || used.len() * 2 > set.len()
 }
 
 /// Local module folders that some configuration calls (`source = "../modules/db"`): they are
@@ -990,18 +1156,19 @@ fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
 
 /// Whether a root's environment comes from its folder or its variable files (steps 2 and 3),
 /// judged by path names alone, before any environment is attached.
-pub(super) fn named_by_paths(files: &[ArtefactFile], root: &str) -> bool {
-    let named = |a: &ArtefactFile| crate::sources::named_environment(&a.path, a.kind).is_some();
-    let in_root = files.iter().filter(|a| folder_of(&a.path) == root);
-    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
-    in_root.clone().any(&named)
-        || files.iter().any(|a| {
-            let folder = folder_of(&a.path);
-            is_tfvars(&a.path)
-                && named(a)
-                && !roots.contains(&folder)
-                && !under_modules(&folder)
-                && (folder_of(&folder) == folder_of(root) || folder_of(&folder) == root)
+pub(super) fn named_by_paths(
+    dir: &Path,
+    files: &[ArtefactFile],
+    root: &str,
+    deploys: &[super::tf_deploys::Deploy],
+) -> bool {
+    let named = |a: &&ArtefactFile| crate::sources::named_environment(&a.path, a.kind).is_some();
+    files
+        .iter()
+        .filter(|a| folder_of(&a.path) == root)
+        .any(|a| named(&a))
+        || variable_folders(files, root, named).iter().any(|folder| {
+            folder_of(folder) == root || feeds(dir, files, root, folder, deploys, named)
         })
 }
 

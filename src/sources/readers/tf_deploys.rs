@@ -19,6 +19,10 @@ pub(super) struct Deploy {
     pub root: String,
     pub workspace: Option<String>,
     pub var_file: Option<String>,
+    /// The folder of the variable file passed, when the folder is written literally even if
+    /// the file's name is not (`-var-file ../vars/$(ENV).tfvars`): which roots a shared folder
+    /// of variable files feeds.
+    pub var_folder: Option<String>,
     /// `-var name=value` flags whose value names an environment.
     pub vars: Vec<(String, String)>,
     pub at: Location,
@@ -60,7 +64,9 @@ impl Deploy {
 /// At most this many values per matrix key: a matrix names a few environments, not hundreds.
 const MAX_VALUES: usize = 32;
 
-/// Every environment-selecting Terraform command of the pipelines and Makefiles.
+/// Every environment-selecting Terraform command of the pipelines and Makefiles, and every one
+/// passing a variable file from a folder written literally (`spelled()` is `None` for those
+/// whose file's name is not).
 pub(super) fn deploys(dir: &Path, pipelines: &[Location]) -> Vec<Deploy> {
     let mut out = Vec::new();
     for p in pipelines {
@@ -96,6 +102,7 @@ pub(super) fn deploys(dir: &Path, pipelines: &[Location]) -> Vec<Deploy> {
         a.root == b.root
             && a.workspace == b.workspace
             && a.var_file == b.var_file
+            && a.var_folder == b.var_folder
             && a.vars == b.vars
             && a.terragrunt == b.terragrunt
             && a.env == b.env
@@ -389,6 +396,7 @@ fn commands(
                     root,
                     workspace: None,
                     var_file: None,
+                    var_folder: None,
                     vars: Vec::new(),
                     at: Location::new(path, first + i as u32, 1),
                     terragrunt: true,
@@ -407,6 +415,7 @@ fn commands(
                 root: String::new(),
                 workspace: None,
                 var_file: None,
+                var_folder: None,
                 vars: Vec::new(),
                 at: Location::new(path, first + i as u32, 1),
                 terragrunt: false,
@@ -454,6 +463,13 @@ fn commands(
             // Only values written in the file name an environment.
             let literal = |s: &str| !s.contains('$') && !s.contains("{{");
             deploy.workspace = deploy.workspace.filter(|w| literal(w));
+            deploy.var_folder = deploy
+                .var_file
+                .as_deref()
+                .and_then(|f| f.rsplit_once('/'))
+                .map(|(folder, _)| folder)
+                .filter(|folder| literal(folder))
+                .map(|folder| crate::sources::join_relative(&root, folder));
             deploy.var_file = deploy
                 .var_file
                 .filter(|f| literal(f))
@@ -465,12 +481,189 @@ fn commands(
                 continue;
             }
             deploy.root = root;
-            if deploy.spelled().is_some() {
+            if deploy.spelled().is_some() || deploy.var_folder.is_some() {
                 out.push(deploy);
             }
         }
     }
     cwd
+}
+
+/// A folder a command clones a repository into (`git clone <url> vendor/modules/aks`), relative
+/// to the repository, and the line that does it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Cloned {
+    pub folder: String,
+    pub at: Location,
+}
+
+/// Options of `git clone` followed by a separate value (`--branch v1`).
+const CLONE_VALUED: [&str; 18] = [
+    "-b",
+    "--branch",
+    "-o",
+    "--origin",
+    "-c",
+    "--config",
+    "--depth",
+    "--reference",
+    "--reference-if-able",
+    "--separate-git-dir",
+    "-j",
+    "--jobs",
+    "--filter",
+    "--template",
+    "-u",
+    "--upload-pack",
+    "--shallow-since",
+    "--shallow-exclude",
+];
+
+/// The folders `git clone` fills, from the recipes of the Makefiles in `near` and the folders
+/// above it (make runs a recipe in its Makefile's folder) and from the pipelines' scripts (run
+/// from the top, or the folder a `cd` on the same line goes to). A destination written with a
+/// variable names no folder.
+pub(super) fn cloned_folders(dir: &Path, pipelines: &[Location], near: &str) -> Vec<Cloned> {
+    let mut out = Vec::new();
+    let mut folder = near.trim_end_matches('/').to_string();
+    loop {
+        for name in ["Makefile", "GNUmakefile", "makefile"] {
+            let rel = if folder == "." {
+                name.to_string()
+            } else {
+                format!("{folder}/{name}")
+            };
+            let Ok(text) = crate::sources::read_text_limited(&dir.join(&rel), &rel, 1 << 20) else {
+                continue;
+            };
+            // A recipe line goes on after a trailing backslash; its number is its first line's.
+            let mut pending: Option<(u32, String)> = None;
+            for (i, line) in text.lines().enumerate() {
+                let line = match &mut pending {
+                    Some((_, joined)) => {
+                        joined.push(' ');
+                        joined.push_str(line.trim());
+                        None
+                    }
+                    None => line.strip_prefix('\t').map(|recipe| {
+                        (
+                            i as u32 + 1,
+                            recipe.trim_start_matches(['@', '-', '+']).to_string(),
+                        )
+                    }),
+                };
+                if let Some(started) = line {
+                    pending = Some(started);
+                }
+                let continued = pending
+                    .as_ref()
+                    .is_some_and(|(_, joined)| joined.ends_with('\\'));
+                if continued {
+                    if let Some((_, joined)) = &mut pending {
+                        joined.pop();
+                    }
+                    continue;
+                }
+                if let Some((number, recipe)) = pending.take() {
+                    clones(&recipe, &folder, &rel, number, &mut out);
+                }
+            }
+        }
+        if folder == "." {
+            break;
+        }
+        folder = super::folder_of(&folder);
+    }
+    for p in pipelines {
+        let path = &*p.path;
+        let Ok(text) = crate::sources::read_text_limited(&dir.join(path), path, 1 << 20) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("clone") {
+                clones(line, ".", path, i as u32 + 1, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// The `git clone` commands of one shell line run in `cwd`.
+fn clones(line: &str, cwd: &str, path: &str, number: u32, out: &mut Vec<Cloned>) {
+    let mut cwd = cwd.to_string();
+    for part in line.split("&&").flat_map(|p| p.split(';')) {
+        let words: Vec<&str> = part
+            .split_whitespace()
+            .map(|w| w.trim_matches(['"', '\'']))
+            .collect();
+        // A YAML list item or `run:` key before the command.
+        let words: Vec<&str> = match words.iter().position(|w| *w == "cd" || *w == "git") {
+            Some(start) => words[start..].to_vec(),
+            None => continue,
+        };
+        if words[0] == "cd" {
+            match words.get(1).filter(|to| !to.contains('$')) {
+                Some(to) => cwd = crate::sources::join_relative(&cwd, to),
+                // Somewhere no file states: what follows clones to an unknown place.
+                None => return,
+            }
+            continue;
+        }
+        let mut here = cwd.clone();
+        let mut rest = words[1..].iter();
+        // git's own options before the subcommand (`-c advice.detachedHead=false`, `-C dir`).
+        let mut subcommand = None;
+        while let Some(word) = rest.next() {
+            match *word {
+                "-c" => {
+                    rest.next();
+                }
+                "-C" => match rest.next() {
+                    Some(to) if !to.contains('$') => {
+                        here = crate::sources::join_relative(&here, to)
+                    }
+                    _ => return,
+                },
+                w if w.starts_with('-') => {}
+                w => {
+                    subcommand = Some(w);
+                    break;
+                }
+            }
+        }
+        if subcommand != Some("clone") {
+            continue;
+        }
+        let mut positional: Vec<&str> = Vec::new();
+        while let Some(word) = rest.next() {
+            if CLONE_VALUED.contains(word) {
+                rest.next();
+            } else if word.starts_with('-') {
+                continue;
+            } else {
+                positional.push(word);
+            }
+        }
+        let target = match positional.as_slice() {
+            [_, target, ..] => target.to_string(),
+            [url] => {
+                let name = url
+                    .trim_end_matches('/')
+                    .rsplit(['/', ':'])
+                    .next()
+                    .unwrap_or(url);
+                name.strip_suffix(".git").unwrap_or(name).to_string()
+            }
+            [] => continue,
+        };
+        if target.is_empty() || target.contains('$') {
+            continue;
+        }
+        out.push(Cloned {
+            folder: crate::sources::join_relative(&here, &target),
+            at: Location::new(path, number, 1),
+        });
+    }
 }
 
 #[cfg(test)]
@@ -499,6 +692,50 @@ mod tests {
         assert_eq!(out[1].vars, [("env".to_string(), "prod".to_string())]);
         assert_eq!(out[2].root, "infra/db");
         assert_eq!(out[2].spelled().as_deref(), Some("staging"));
+    }
+
+    #[test]
+    fn a_variable_file_from_a_literal_folder_names_the_folder_it_comes_from() {
+        let mut out = Vec::new();
+        commands(
+            "terraform -chdir=infra/app plan -var-file ../settings/$(ENV).tfvars.json\nterraform -chdir=infra/edge plan -var-file=$(VARS)",
+            ".",
+            &BTreeMap::new(),
+            "Makefile",
+            3,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{out:#?}");
+        assert_eq!(out[0].root, "infra/app");
+        assert_eq!(out[0].var_folder.as_deref(), Some("infra/settings"));
+        assert_eq!(out[0].spelled(), None);
+    }
+
+    #[test]
+    fn clones_name_the_folder_they_fill() {
+        let mut out = Vec::new();
+        let lines = [
+            "git -c advice.detachedHead=false clone --depth=1 --branch $(TAG) https://example.org/mods.git vendor/mods",
+            "cd infra && git clone -b v2 --origin up git@example.org:team/shared.git",
+            "git -C tools clone https://example.org/lint",
+            "git clone https://example.org/x.git $(DEST)",
+            "cd $(DIR) && git clone https://example.org/y.git y",
+            "- run: git clone --filter blob:none https://example.org/z.git deploy/z",
+            "git fetch https://example.org/w.git",
+        ];
+        for (i, line) in lines.iter().enumerate() {
+            clones(line, "ops", "Makefile", i as u32 + 1, &mut out);
+        }
+        let got: Vec<(&str, u32)> = out.iter().map(|c| (c.folder.as_str(), c.at.line)).collect();
+        assert_eq!(
+            got,
+            [
+                ("ops/vendor/mods", 1),
+                ("ops/infra/shared", 2),
+                ("ops/tools/lint", 3),
+                ("ops/deploy/z", 6),
+            ]
+        );
     }
 
     #[test]

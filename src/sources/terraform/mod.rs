@@ -64,6 +64,100 @@ pub fn is_backend_config(rel: &str) -> bool {
             || folder == "backend-configs")
 }
 
+/// The `.tf` files of a root folder, parsed, in name order; `None` when one of them does not
+/// parse (what it declares is then unknown).
+fn parsed_root(dir: &Path, root: &str) -> Option<Vec<Parsed>> {
+    let entries = std::fs::read_dir(dir.join(root)).ok()?;
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|name| {
+            let rel = if root == "." {
+                name.clone()
+            } else {
+                format!("{root}/{name}")
+            };
+            parse(dir, &rel).ok()
+        })
+        .collect()
+}
+
+/// The variables a root module declares, each with whether it has a `default` (one without
+/// must be given a value for Terraform to plan); `None` when a file of the root does not parse.
+pub fn root_variables(dir: &Path, root: &str) -> Option<BTreeMap<String, bool>> {
+    let files = parsed_root(dir, root)?;
+    Some(
+        files
+            .iter()
+            .flat_map(|f| f.body.blocks())
+            .filter(|b| b.ident == "variable")
+            .filter_map(|b| Some((label(b, 0)?, b.body.attribute("default").is_some())))
+            .collect(),
+    )
+}
+
+/// The variables a variable file sets (`name = …` in a `.tfvars`, the keys of a
+/// `.tfvars.json` object); `None` when it cannot be read or does not parse.
+pub fn variable_file_names(dir: &Path, rel: &str) -> Option<BTreeSet<String>> {
+    if rel.ends_with(".json") {
+        let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;
+        let values: BTreeMap<String, Json> = serde_json::from_str(&text).ok()?;
+        return Some(values.into_keys().collect());
+    }
+    let parsed = parse(dir, rel).ok()?;
+    Some(
+        parsed
+            .body
+            .attributes()
+            .map(|a| a.key.to_string())
+            .collect(),
+    )
+}
+
+/// Where a root's backend block keeps its state, when written as a literal (`key =
+/// "production/app.tfstate"` for s3 and azurerm, `prefix` for gcs, `path` for local and consul,
+/// the `workspaces { name = … }` of a remote backend or a cloud block), with where it is written.
+/// One literal state is one deployment: the environment it names is the one the root deploys.
+pub fn backend_state(dir: &Path, root: &str) -> Option<(String, Location)> {
+    let files = parsed_root(dir, root)?;
+    for file in &files {
+        let lines = Lines::new(&file.rel, &file.text);
+        for terraform in file.body.blocks().filter(|b| b.ident == "terraform") {
+            let stores = terraform
+                .body
+                .blocks()
+                .filter(|b| b.ident == "backend" || b.ident == "cloud");
+            for store in stores {
+                // `workspaces { prefix = … }` is many workspaces: only a `name` is one.
+                let nested = store
+                    .body
+                    .blocks()
+                    .filter(|b| b.ident == "workspaces")
+                    .flat_map(|w| w.body.attributes())
+                    .filter(|a| &*a.key == "name");
+                let found = store
+                    .body
+                    .attributes()
+                    .filter(|a| matches!(&*a.key, "key" | "prefix" | "path"))
+                    .chain(nested)
+                    .find_map(|a| match &a.value.expr {
+                        hcl::Expression::String(s) => Some((s.clone(), a)),
+                        _ => None,
+                    });
+                if let Some((value, attr)) = found {
+                    return Some((value, lines.of(attr.key_span.clone())));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The keys of the root variables a root indexes by `terraform.workspace`
 /// (`var.environments[terraform.workspace]`, `lookup(var.settings, terraform.workspace, …)`),
 /// as Terraform loads their values: the default, then `terraform.tfvars`,
@@ -254,13 +348,17 @@ pub struct RemoteModule {
     pub location: Location,
     /// Whether its code was read from where `terraform init` installed it.
     pub followed: bool,
+    /// A local source whose folder is not in the repository (`./vendor/modules/aks`): the
+    /// folder it names, relative to the repository. Whether something makes it before `plan`
+    /// (a `git clone` in a Makefile) is the caller's to say.
+    pub missing: Option<String>,
 }
 
 /// What a root module holds.
 #[derive(Clone, Debug, Default)]
 pub struct Root {
     pub resources: Vec<TfResource>,
-    /// Module calls not evaluated (remote sources).
+    /// Module calls not evaluated (remote sources, and local ones whose folder is missing).
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
@@ -365,6 +463,71 @@ mod tests {
     use super::*;
 
     use crate::sources::test_support::write;
+
+    #[test]
+    fn a_literal_backend_key_is_one_state_and_a_workspace_prefix_is_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "edge/main.tf",
+            "terraform {\n  backend \"s3\" {\n    bucket = \"state\"\n    key    = \"production/edge.tfstate\"\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "many/main.tf",
+            "terraform {\n  backend \"remote\" {\n    workspaces {\n      prefix = \"app-prod-\"\n    }\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "one/main.tf",
+            "terraform {\n  cloud {\n    workspaces {\n      name = \"app-staging\"\n    }\n  }\n}\n",
+        );
+        write(
+            tmp.path(),
+            "computed/main.tf",
+            "terraform {\n  backend \"s3\" {\n    key = \"${var.env}/app.tfstate\"\n  }\n}\n",
+        );
+        let (key, at) = backend_state(tmp.path(), "edge").unwrap();
+        assert_eq!(key, "production/edge.tfstate");
+        assert_eq!((&*at.path, at.line, at.column), ("edge/main.tf", 4, 5));
+        assert_eq!(backend_state(tmp.path(), "many"), None);
+        assert_eq!(
+            backend_state(tmp.path(), "one").map(|s| s.0).as_deref(),
+            Some("app-staging")
+        );
+        assert_eq!(backend_state(tmp.path(), "computed"), None);
+    }
+
+    #[test]
+    fn variable_files_name_what_they_set_and_roots_what_they_declare() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "app/variables.tf",
+            "variable \"env\" {}\nvariable \"size\" {\n  default = 2\n}\n",
+        );
+        write(
+            tmp.path(),
+            "vars/prod.tfvars",
+            "env = \"prod\"\nowner = \"ops\"\n",
+        );
+        write(
+            tmp.path(),
+            "vars/qa.tfvars.json",
+            "{\"env\": \"qa\", \"size\": 1}",
+        );
+        write(tmp.path(), "vars/broken.tfvars.json", "{\"env\": ");
+        let declared = root_variables(tmp.path(), "app").unwrap();
+        assert_eq!(
+            declared.into_iter().collect::<Vec<_>>(),
+            [("env".to_string(), false), ("size".to_string(), true)]
+        );
+        let names =
+            |rel| variable_file_names(tmp.path(), rel).map(|s| s.into_iter().collect::<Vec<_>>());
+        assert_eq!(names("vars/prod.tfvars").unwrap(), ["env", "owner"]);
+        assert_eq!(names("vars/qa.tfvars.json").unwrap(), ["env", "size"]);
+        assert_eq!(names("vars/broken.tfvars.json"), None);
+    }
 
     #[test]
     fn locals_and_variables_reach_every_expression_form() {

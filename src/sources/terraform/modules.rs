@@ -526,7 +526,14 @@ fn read_module_call(
         format!("{}.{name}", call.key)
     };
     let installed = call.installed.get(&key).filter(|p| dir.join(p).is_dir());
-    if !local || call.depth >= MAX_MODULE_DEPTH {
+    // A local folder that is not in the repository: another command makes it before `plan`
+    // (`git clone … vendor/modules/x`), or the configuration is broken. With `keep_going` the
+    // call is kept like a remote module's (its inputs judged) and the caller says which;
+    // otherwise it is an error here.
+    let missing = (local && call.keep_going)
+        .then(|| module_path(folder, &source))
+        .filter(|path| !dir.join(path).is_dir());
+    if !local || call.depth >= MAX_MODULE_DEPTH || missing.is_some() {
         let version = value_of("version")
             .and_then(|a| evaluate_expr(&a.value, ctx).ok())
             .and_then(|v| v.as_str().map(String::from));
@@ -537,6 +544,7 @@ fn read_module_call(
             version,
             location: lines.of(block.span.clone()),
             followed,
+            missing,
         });
         if !followed {
             // Its code is out of reach, but its inputs are written here: rules

@@ -475,28 +475,52 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
 /// `83-development-deploy-role.tf` is part of the root), every other file to its own name
 /// first, then its folders.
 pub fn named_environment(rel: &str, kind: ArtefactKind) -> Option<env_names::PathName> {
+    if kind != ArtefactKind::Terraform {
+        return env_names::in_path(rel);
+    }
     // A Terragrunt unit's own folder names what it deploys (`env/production/performance-test/`
     // is production's performance-test unit): the folders above it name the environment, unless
     // the unit's folder is an environment's name and nothing else (`live/staging/`).
-    if kind == ArtefactKind::Terraform && super::terraform::terragrunt::is_terragrunt(rel) {
+    if super::terraform::terragrunt::is_terragrunt(rel) {
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
         let own = folder.rsplit('/').next().unwrap_or(folder);
         if env_names::lookup(own).is_some() {
-            return env_names::in_path(&format!("{folder}/-"));
+            return in_terraform_path(folder);
         }
         if let Some((above, _)) = folder.rsplit_once('/') {
-            if let Some(named) = env_names::in_path(&format!("{above}/-")) {
+            if let Some(named) = in_terraform_path(above) {
                 return Some(named);
             }
         }
-        return env_names::in_path(&format!("{folder}/-"));
+        return in_terraform_path(folder);
     }
-    if kind == ArtefactKind::Terraform && rel.ends_with(".tf") {
+    if rel.ends_with(".tf") {
+        // A configuration file belongs to its folder.
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
-        // A placeholder file name keeps the folder's own rules (modules/ names nothing).
-        return env_names::in_path(&format!("{folder}/-"));
+        return in_terraform_path(folder);
     }
-    env_names::in_path(rel)
+    let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    env_names::in_path(rel).filter(|named| !live_tree(named, folder))
+}
+
+/// The environment the folder `folder` of Terraform configuration names (a placeholder file
+/// name keeps the folder's own rules: modules/ names nothing).
+fn in_terraform_path(folder: &str) -> Option<env_names::PathName> {
+    env_names::in_path(&format!("{folder}/-")).filter(|named| !live_tree(named, folder))
+}
+
+/// Whether a `live` folder found for Terraform configuration in `folder` is Terragrunt's and
+/// Gruntwork's tree of deployed environments (`live/<environment>/<unit>/`, beside `modules/`)
+/// rather than an environment called live: there, a folder sits between `live` and the
+/// configuration, and it is that folder which names the environment, or nothing does.
+fn live_tree(named: &env_names::PathName, folder: &str) -> bool {
+    named.folder.as_deref().is_some_and(|found| {
+        found
+            .rsplit('/')
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case("live"))
+            && found != folder
+    })
 }
 
 /// The declared environment a path belongs to: a declared name written whole as a folder or
@@ -552,6 +576,31 @@ pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_folder_with_environments_below_it_is_a_tree_not_production() {
+        let tf = ArtefactKind::Terraform;
+        let named = |rel: &str, kind| named_environment(rel, kind).map(|n| n.name.canonical);
+        // Terragrunt's and Gruntwork's `live/<environment>/<unit>/`.
+        assert_eq!(named("live/playground/app/terragrunt.hcl", tf), None);
+        assert_eq!(named("live/playground/kube/main.tf", tf), None);
+        assert_eq!(named("live/playground/terraform.tfvars", tf), None);
+        assert_eq!(named("infra/live/ops/eu-west-1/app/main.tf", tf), None);
+        assert_eq!(
+            named("live/prod/app/terragrunt.hcl", tf),
+            Some("production")
+        );
+        assert_eq!(named("live/staging/terragrunt.hcl", tf), Some("staging"));
+        // `live` holding the configuration itself is still the environment called live.
+        assert_eq!(named("terraform/live/main.tf", tf), Some("production"));
+        assert_eq!(named("live/app/terragrunt.hcl", tf), Some("production"));
+        assert_eq!(named("config/live.tfvars", tf), Some("production"));
+        // Only Terraform's trees: other kinds keep the vocabulary as it is.
+        assert_eq!(
+            named("k8s/live/app/deployment.yaml", ArtefactKind::Kubernetes),
+            Some("production")
+        );
+    }
 
     #[test]
     fn files_attach_to_environments_by_name() {

@@ -276,3 +276,157 @@ fn a_manifest_that_declares_production_only_never_reads_a_house_named_environmen
             .all(|(t, _)| !t.starts_with("live/playground/") && !t.starts_with("live/ops/")),
     );
 }
+
+/// `(environment, path, line)` of every `sources:` line the report suggests.
+fn suggested(report: &Value) -> Vec<(String, String, String)> {
+    report["suggested_sources"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["environment"].as_str().unwrap().to_string(),
+                        s["path"].as_str().unwrap().to_string(),
+                        s["line"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn development_stacks_and_test_fixtures_are_never_proposed_for_production() {
+    let (code, report) = check_json(&fixture("dev-files"), &[]);
+    assert_eq!(code, 1);
+    // `terraform/test/` is an environment beside production and staging; the `tests/`,
+    // `testdata/`, `__tests__/` and `spec/` folders of the code are not.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("production", "production"),
+            ("staging", "staging"),
+            ("test", "development"),
+        ])
+    );
+    let test_from = &report["inferred_environments"].as_array().unwrap()[2]["from"];
+    assert_eq!(test_from, &serde_json::json!(["terraform/test/"]));
+    // Only the stack the team runs on its server is proposed, and only it.
+    assert_eq!(
+        suggested(&report),
+        vec![(
+            "production".to_string(),
+            "deploy/app/docker-compose.yml".to_string(),
+            "- {compose: deploy/app/docker-compose.yml}".to_string()
+        )]
+    );
+    for (path, why) in [
+        (
+            "docker-compose.yml",
+            "its service `frontend` mounts ./frontend/src, source code of the image it builds from ./frontend, over that image",
+        ),
+        (
+            "services/search/docker-compose.yaml",
+            "its service `kafka` tells its clients to reach it at localhost (KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://kafka:29092,PLAINTEXT_HOST://localhost:9092, services/search/docker-compose.yaml:8)",
+        ),
+        (
+            "tools/mail/docker-compose.yml",
+            "its service `mail` runs mailhog/mailhog:v1.0.1 (tools/mail/docker-compose.yml:3), a mail catcher",
+        ),
+        ("cmd/scan/testdata/manifests/test.yaml", "under `testdata/`"),
+        ("web/__tests__/k8s/deployment.yaml", "under `__tests__/`"),
+        ("spec/fixtures/deployment.yaml", "under `fixtures/`"),
+        (
+            "tests/k8s/deployment.yaml",
+            "under `tests/`, a folder of tests",
+        ),
+    ] {
+        let (env, status, reason) = file(&report, path);
+        assert_eq!((env, status.as_str()), (None, "ignored"), "{path}");
+        assert!(reason.contains(why), "{path}: {reason}");
+    }
+    // A Backstage entry is not a deployment file at all.
+    assert!(
+        !report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["path"] == "catalog-info.yaml")
+    );
+    assert!(
+        !targets(&report)
+            .iter()
+            .any(|(t, _)| t.contains("test-operator") || t.contains("frontend")),
+        "no fixture or developer service is judged"
+    );
+
+    // The block the text report prints, pasted as printed into a manifest, reads the stack.
+    let out = liftoff()
+        .args(["check"])
+        .arg(fixture("dev-files"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let block: String = text
+        .lines()
+        .skip_while(|l| *l != "environments:")
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(
+        block.contains("      - {compose: deploy/app/docker-compose.yml}\n"),
+        "{text}"
+    );
+    let dir = copy_dir(&fixture("dev-files"));
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        format!("service: cases\n{block}"),
+    )
+    .unwrap();
+    let (code, pasted) = check_json(dir.path(), &[]);
+    assert!(code == 0 || code == 1, "{code}: {block}");
+    assert_eq!(
+        file(&pasted, "deploy/app/docker-compose.yml"),
+        (
+            Some("production".into()),
+            "read".into(),
+            "merged for production".into()
+        )
+    );
+    assert_eq!(file(&pasted, "docker-compose.yml").1, "ignored");
+}
+
+#[test]
+fn a_lone_developer_stack_is_not_judged_as_production() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  api:\n    build:\n      context: .\n    volumes:\n      - type: bind\n        source: ./app\n        target: /srv/app\n",
+    );
+    write_file(dir.path(), "app/main.py", "print('hi')\n");
+    // A configuration folder mounted beside an image: a stack a server runs, not a developer's.
+    write_file(
+        dir.path(),
+        "deploy/docker-compose.yml",
+        "services:\n  proxy:\n    build: ./nginx\n    volumes:\n      - ./nginx/conf.d:/etc/nginx/conf.d:ro\n    restart: always\n",
+    );
+    write_file(dir.path(), "deploy/nginx/conf.d/site.conf", "server {}\n");
+    write_file(dir.path(), "deploy/nginx/Dockerfile", "FROM nginx:1.27\n");
+    let (_, report) = check_json(dir.path(), &[]);
+    let (_, status, reason) = file(&report, "docker-compose.yml");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("its service `api` mounts ./app, source code of the image it builds from ., over that image"),
+        "{reason}"
+    );
+    assert_eq!(
+        report["judged_as_production"]["sources"],
+        serde_json::json!([{
+            "path": "deploy/docker-compose.yml",
+            "kind": "compose",
+            "environment": "production",
+            "line": "- {compose: deploy/docker-compose.yml}",
+        }])
+    );
+}

@@ -365,6 +365,11 @@ fn attach_environments(
         &[]
     };
     for a in &mut deployment.artefacts {
+        // What discovery set aside (a test fixture under `testdata/test.yaml`) belongs to no
+        // environment, whatever its path spells.
+        if matches!(a.status, ArtefactStatus::Ignored | ArtefactStatus::Skipped) {
+            continue;
+        }
         let covered = declared
             .iter()
             .filter(|d| d.kind == a.kind && d.covers(&a.path))

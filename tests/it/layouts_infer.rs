@@ -430,3 +430,49 @@ fn a_lone_developer_stack_is_not_judged_as_production() {
         }])
     );
 }
+
+#[test]
+fn a_terragrunt_unit_with_files_of_its_own_names_its_environment_once() {
+    let (_, report) = check_json(&fixture("unit-own-files"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    // The unit folder holds a .tf file beside terragrunt.hcl, and the unit runs a module from
+    // elsewhere: the unit is read once for production, and says so once.
+    assert_eq!(
+        file(&report, "live/prod/web/terragrunt.hcl"),
+        (
+            Some("production".into()),
+            "read".into(),
+            "read for production (Terragrunt unit live/prod/web)".into()
+        )
+    );
+    assert_eq!(
+        file(&report, "live/prod/web/extra.tf").2,
+        "read for production"
+    );
+    assert_eq!(
+        file(&report, "live/terragrunt.hcl").2,
+        "read for production, staging"
+    );
+    assert_eq!(
+        file(&report, "modules/app/main.tf").2,
+        "read for production (Terragrunt unit live/prod/web), staging (Terragrunt unit live/staging/web)"
+    );
+    assert_eq!(
+        verdicts(&report, "security.no-public-storage", "staging"),
+        vec![("live/staging/web:aws_s3_bucket.keys".into(), "fail".into())]
+    );
+    let production: Vec<String> = verdicts(&report, "security.no-public-storage", "production")
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert!(
+        production.contains(&"live/prod/web:aws_s3_bucket.keys".to_string())
+            && production
+                .iter()
+                .any(|t| t.ends_with("aws_s3_bucket.assets")),
+        "{production:?}"
+    );
+}

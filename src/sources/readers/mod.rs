@@ -206,6 +206,16 @@ impl LoadContext<'_> {
                     artefact.status = ArtefactStatus::Read;
                     let mut envs = envs.clone();
                     envs.dedup();
+                    // An environment said bare and again with how it was read (`production`
+                    // and `production (Terragrunt unit live/prod/web)`) is one read: said once.
+                    let labelled = envs.clone();
+                    envs.retain(|e| {
+                        !labelled
+                            .iter()
+                            .any(|l| l.len() > e.len() && l.starts_with(&format!("{e} (")))
+                    });
+                    let mut seen = std::collections::BTreeSet::new();
+                    envs.retain(|e| seen.insert(e.clone()));
                     artefact.reason = Some(match artefact.reason.take() {
                         Some(how) => format!("{verb} {} ({how})", envs.join(", ")),
                         None => format!("{verb} {}", envs.join(", ")),

@@ -411,7 +411,7 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                     .iter()
                     .filter(|a| {
                         a.kind == liftoff::model::ArtefactKind::Serverless
-                            && !liftoff::sources::serverless::is_compose(&a.path)
+                            && liftoff::sources::serverless::is_service(&a.path)
                             && matches!(a.status, ArtefactStatus::Read | ArtefactStatus::Ignored)
                             && liftoff::sources::development_only(&a.path).is_none()
                             && env.deploys_serverless(&a.path)
@@ -583,7 +583,7 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
         .iter()
         .filter(|a| {
             a.kind == liftoff::model::ArtefactKind::Serverless
-                && !liftoff::sources::serverless::is_compose(&a.path)
+                && liftoff::sources::serverless::is_service(&a.path)
                 && liftoff::sources::development_only(&a.path).is_none()
         })
         .map(|a| a.path.as_str())

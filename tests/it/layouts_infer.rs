@@ -476,3 +476,182 @@ fn a_terragrunt_unit_with_files_of_its_own_names_its_environment_once() {
         "{production:?}"
     );
 }
+
+/// The model's components of `env` as (name, "path:line").
+fn components(model: &Value, env: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = model["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["environment"] == env)
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                format!(
+                    "{}:{}",
+                    c["location"]["path"].as_str().unwrap(),
+                    c["location"]["line"]
+                ),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn model_json(dir: &std::path::Path) -> Value {
+    let out = liftoff()
+        .args(["model", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn serverless_functions_and_settings_included_from_files_are_read_as_the_framework_merges_them() {
+    let dir = fixture("sls-includes");
+    let (code, report) = check_json(&dir, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    // `functions:` is a list of `${file(...)}` includes, merged into one map; a function body
+    // may be a file of its own. Each function is located where it is written.
+    let model = model_json(&dir);
+    assert_eq!(
+        components(&model, "production"),
+        vec![
+            ("ScanQueue".into(), "backend/serverless.yml:17".into()),
+            ("api".into(), "backend/src/api/functions.yml:1".into()),
+            (
+                "scanExecution".into(),
+                "backend/src/tasks/functions.yml:1".into()
+            ),
+            (
+                "scheduler".into(),
+                "backend/src/tasks/scheduler.yml:1".into()
+            ),
+        ]
+    );
+    // `environment: ${file(env.yml):${self:provider.stage}, ''}`: each stage's block of the file,
+    // production's naming a staging bucket now in plain sight.
+    let settings = |env: &str| -> Vec<(String, String, String)> {
+        let api = model["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["environment"] == env && c["name"] == "api")
+            .unwrap();
+        api["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["value"].as_str().unwrap_or_default().to_string(),
+                    format!(
+                        "{}:{}",
+                        s["location"]["path"].as_str().unwrap(),
+                        s["location"]["line"]
+                    ),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        settings("production"),
+        vec![
+            (
+                "DB_HOST".into(),
+                "records-prod.cluster.internal".into(),
+                "backend/env.yml:5".into()
+            ),
+            (
+                "EMAIL_BUCKET_NAME".into(),
+                "records-staging-html-email".into(),
+                "backend/env.yml:6".into()
+            ),
+        ]
+    );
+    assert_eq!(settings("staging")[0].2, "backend/env.yml:2");
+    // The included files are listed as read, for each stage.
+    for path in [
+        "backend/env.yml",
+        "backend/src/api/functions.yml",
+        "backend/src/tasks/functions.yml",
+        "backend/src/tasks/scheduler.yml",
+    ] {
+        assert_eq!(
+            file(&report, path),
+            (
+                None,
+                "read".into(),
+                "read for production (stage prod, through backend/serverless.yml), staging (stage staging, through backend/serverless.yml)".into()
+            ),
+            "{path}"
+        );
+    }
+    // The public API, now seen, is judged: no canary, logs kept forever.
+    let at = |rule: &str| -> Vec<(String, String)> {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule && r["environment"] == "production")
+            .map(|r| {
+                (
+                    r["status"].as_str().unwrap().to_string(),
+                    format!(
+                        "{}:{}",
+                        r["location"]["path"].as_str().unwrap(),
+                        r["location"]["line"]
+                    ),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        at("monitoring.canary"),
+        vec![("fail".into(), "backend/src/api/functions.yml:5".into())]
+    );
+    assert_eq!(
+        at("monitoring.log-retention"),
+        vec![("fail".into(), "backend/serverless.yml:4".into())]
+    );
+}
+
+#[test]
+fn a_serverless_include_the_framework_would_refuse_is_an_error_at_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "svc/serverless.yml",
+        "service: broken\nprovider:\n  name: aws\n  stage: prod\n  environment: ${file(../../outside.yml):prod}\nfunctions:\n  - ${file(./missing.yml)}\n  - ${file(./loop.yml)}\n  - web:\n      handler: h.web\n      environment: ${file(./gone.yml):prod, ''}\n",
+    );
+    write_file(dir.path(), "svc/loop.yml", "${file(./loop.yml)}\n");
+    let out = liftoff()
+        .args(["check", "--strict-inputs"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "error: `${file(../../outside.yml)}` names a file outside the repository\n  --> svc/serverless.yml:5:16",
+        "error: `${file(./missing.yml)}` cannot be resolved: there is no file svc/missing.yml\n  --> svc/serverless.yml:7:5",
+        "references lead more than 8 files deep (a file that includes itself?)\n  --> svc/serverless.yml:8:5",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    // A fallback stands for a missing file, as in the framework.
+    assert!(!err.contains("gone.yml"), "{err}");
+    // Without --strict-inputs the file is one error in production, and the run goes on.
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(file(&report, "svc/serverless.yml").1, "unreadable");
+}

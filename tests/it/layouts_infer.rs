@@ -245,9 +245,26 @@ fn a_live_tree_of_house_names_only_is_never_judged_as_production() {
         "live/ops/bucket/terragrunt.hcl",
         "live/shared/bucket/terragrunt.hcl",
         "live/shared/bucket/extra.tf",
+        "modules/bucket/main.tf",
+        "live/terragrunt.hcl",
     ] {
         assert_eq!(file(&report, path).1, "ignored", "{path}");
     }
+    assert_eq!(
+        file(&report, "live/shared/bucket/terragrunt.hcl").2,
+        "not read: the Terragrunt environment `shared` (live/shared/) is of a kind nothing tells: live/shared/ (no local or input of its units names the environment); declare it in liftoff.yaml with its `kind:` and `- {terraform: live/shared/}` under its sources"
+    );
+    assert!(
+        file(&report, "modules/bucket/main.tf")
+            .2
+            .starts_with("not read: the module of the Terragrunt unit live/"),
+        "{}",
+        file(&report, "modules/bucket/main.tf").2
+    );
+    assert_eq!(
+        file(&report, "live/terragrunt.hcl").2,
+        "not read: a Terragrunt configuration that only units of environments of unknown kind include"
+    );
     assert!(
         !targets(&report).iter().any(|(_, env)| env == "production"),
         "nothing is judged for production"

@@ -380,11 +380,10 @@ fn attach_environments(
         if matches!(a.status, ArtefactStatus::Ignored | ArtefactStatus::Skipped) {
             continue;
         }
-        let covered = declared
+        let by_source = declared
             .iter()
             .filter(|d| d.kind == a.kind && d.covers(&a.path))
-            .collect::<Vec<_>>();
-        let by_source = covered.iter().find_map(|d| d.environment.clone());
+            .find_map(|d| d.environment.clone());
         a.environment = by_source.or_else(|| {
             if terragrunt.included.contains(&a.path) {
                 return None;
@@ -397,10 +396,22 @@ fn attach_environments(
                     .cloned()
             })
         });
+    }
+    // A root that units include is read through them: set aside only when no unit attached.
+    let unit_attached = deployment.artefacts.iter().any(|a| {
+        a.environment.is_some()
+            && crate::sources::terraform::terragrunt::is_terragrunt(&a.path)
+            && !terragrunt.included.contains(&a.path)
+    });
+    for a in &mut deployment.artefacts {
+        let uncovered = !declared
+            .iter()
+            .any(|d| d.kind == a.kind && d.covers(&a.path));
         if a.environment.is_none()
-            && covered.is_empty()
+            && uncovered
             && a.kind == ArtefactKind::Terraform
             && a.status == ArtefactStatus::Pending
+            && !(unit_attached && terragrunt.included.contains(&a.path))
         {
             if let Some(why) = terragrunt.set_aside(&a.path, manifest_names) {
                 a.status = ArtefactStatus::Ignored;

@@ -38,6 +38,8 @@ pub(super) struct TerragruntEnvironments {
     pub included: BTreeSet<String>,
     /// The local module folders of units of an unknown environment that no other unit runs.
     modules_only_of_unknown: BTreeMap<String, String>,
+    /// Every unit of the repository is of an environment of unknown kind.
+    only_unknown: bool,
 }
 
 impl TerragruntEnvironments {
@@ -62,7 +64,9 @@ impl TerragruntEnvironments {
     /// `declared` (the manifest's environments) does not hold.
     pub fn set_aside(&self, path: &str, declared: &[String]) -> Option<String> {
         if self.included.contains(path) {
-            return None;
+            return self.only_unknown.then(|| {
+                "not read: a Terragrunt configuration that only units of environments of unknown kind include".to_string()
+            });
         }
         let undeclared = self.units.iter().find(|u| {
             u.named.is_some_and(|n| {
@@ -89,7 +93,7 @@ impl TerragruntEnvironments {
         let u = self.units.iter().find(|u| u.unit == *unit)?;
         Some(format!(
             "not read: the module of the Terragrunt unit {}, {}",
-            folder_of(&u.unit),
+            super::folder_of(&u.unit),
             unclassified_reason(u).trim_start_matches("not read: ")
         ))
     }
@@ -99,7 +103,7 @@ impl TerragruntEnvironments {
 fn unclassified_reason(u: &UnitEnvironment) -> String {
     let name = u.folder.rsplit('/').next().unwrap_or(&u.folder);
     format!(
-        "not read: the Terragrunt environment `{name}` ({}) does not say what kind it is, {}; declare it in liftoff.yaml with its `kind:` and `- {{terraform: {}}}` under its sources",
+        "not read: the Terragrunt environment `{name}` ({}) is of a kind nothing tells: {}; declare it in liftoff.yaml with its `kind:` and `- {{terraform: {}}}` under its sources",
         folder_slash(&u.folder),
         u.shown,
         crate::model::flow_scalar(&folder_slash(&u.folder))
@@ -108,10 +112,6 @@ fn unclassified_reason(u: &UnitEnvironment) -> String {
 
 fn folder_slash(folder: &str) -> String {
     format!("{folder}/")
-}
-
-fn folder_of(path: &str) -> String {
-    super::folder_of(path)
 }
 
 /// A value a unit's locals or inputs give one of [`ENVIRONMENT_KEYS`].
@@ -153,7 +153,7 @@ pub(super) fn find(
     let (units, included) = terragrunt::units(dir, &files);
     let deploys = super::tf_deploys::deploys(dir, pipelines);
     let run_by_pipeline = |unit: &str| {
-        let folder = folder_of(unit);
+        let folder = super::folder_of(unit);
         deploys.iter().filter(|d| d.terragrunt).any(|d| {
             let covers =
                 d.root == "." || folder == d.root || folder.starts_with(&format!("{}/", d.root));
@@ -197,7 +197,7 @@ pub(super) fn find(
                 unit.starts_with(&format!("{}/", f.folder)) && Some(k) != mine.as_ref()
             });
         if shared {
-            f.folder = folder_of(&f.unit);
+            f.folder = super::folder_of(&f.unit);
         }
     }
     // Local modules only units of an unknown environment run: theirs, not production's.
@@ -218,14 +218,21 @@ pub(super) fn find(
         .into_iter()
         .filter(|(folder, users)| {
             users.iter().all(|(_, unknown)| *unknown)
-                && !users.iter().any(|(unit, _)| folder_of(unit) == *folder)
+                && !users
+                    .iter()
+                    .any(|(unit, _)| super::folder_of(unit) == *folder)
         })
         .filter_map(|(folder, users)| users.first().map(|(unit, _)| (folder, unit.clone())))
         .collect();
+    let only_unknown = !units.is_empty()
+        && units
+            .iter()
+            .all(|u| found.iter().any(|f| f.unit == *u && f.named.is_none()));
     TerragruntEnvironments {
         units: found,
         included,
         modules_only_of_unknown,
+        only_unknown,
     }
 }
 
@@ -257,7 +264,7 @@ fn environment_of(unit: &terragrunt::Unit, included: &BTreeSet<String>) -> Optio
             }
         }
     }
-    let unit_folder = folder_of(&unit.file);
+    let unit_folder = super::folder_of(&unit.file);
     let live = live_environment_folder(&unit_folder);
     if said.is_empty() && live.is_none() {
         return None;
@@ -286,7 +293,7 @@ fn environment_of(unit: &terragrunt::Unit, included: &BTreeSet<String>) -> Optio
         .first()
         .map(|s| s.at.path.to_string())
         .filter(|p| *p != unit.file && !included.contains(p))
-        .map(|p| folder_of(&p))
+        .map(|p| super::folder_of(&p))
         .filter(|f| *f != "." && (*f == unit_folder || unit_folder.starts_with(&format!("{f}/"))));
     let folder = match (file_folder, live) {
         (Some(file), Some(live)) if file == live || file.starts_with(&format!("{live}/")) => file,
@@ -295,7 +302,7 @@ fn environment_of(unit: &terragrunt::Unit, included: &BTreeSet<String>) -> Optio
         (None, None) => unit_folder.clone(),
     };
     let shown = if evidence.is_empty() {
-        format!("{folder}/, in a Terragrunt live tree, and no value the unit reads names it")
+        format!("{folder}/ (no local or input of its units names the environment)")
     } else {
         evidence
             .iter()

@@ -411,7 +411,7 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                     .iter()
                     .filter(|a| {
                         a.kind == liftoff::model::ArtefactKind::Serverless
-                            && !liftoff::sources::serverless::is_compose(&a.path)
+                            && liftoff::sources::serverless::is_service(&a.path)
                             && matches!(a.status, ArtefactStatus::Read | ArtefactStatus::Ignored)
                             && liftoff::sources::development_only(&a.path).is_none()
                             && env.deploys_serverless(&a.path)
@@ -583,7 +583,7 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
         .iter()
         .filter(|a| {
             a.kind == liftoff::model::ArtefactKind::Serverless
-                && !liftoff::sources::serverless::is_compose(&a.path)
+                && liftoff::sources::serverless::is_service(&a.path)
                 && liftoff::sources::development_only(&a.path).is_none()
         })
         .map(|a| a.path.as_str())
@@ -592,16 +592,27 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
     let indent = if prefix.starts_with(' ') { "" } else { "  " };
     for stage in &d.unclassified_stages {
         let name = yaml_scalar(&stage.stage);
+        let what = match &stage.folder {
+            Some(folder) => format!("Terragrunt environment {folder}"),
+            None => format!("deployed as stage `{}`", stage.stage),
+        };
         let _ = writeln!(
             out,
-            "{prefix}{indent}{name}:{}# deployed as stage `{}`: is it staging, qa or development?",
+            "{prefix}{indent}{name}:{}# {what}: is it staging, qa or development?",
             " ".repeat(27usize.saturating_sub(name.len())),
-            stage.stage
         );
         let _ = writeln!(
             out,
             "{prefix}{indent}  kind: staging\n{prefix}{indent}  sources:"
         );
+        if let Some(folder) = &stage.folder {
+            let _ = writeln!(
+                out,
+                "{prefix}{indent}    - {{terraform: {}}}",
+                liftoff::model::flow_scalar(folder)
+            );
+            continue;
+        }
         for path in &services {
             let _ = writeln!(
                 out,

@@ -345,6 +345,10 @@ pub struct Deployment {
 pub struct UnclassifiedStage {
     pub stage: String,
     pub from: Vec<String>,
+    /// For a Terragrunt environment (`live/playground/`): the folder a `terraform:` source
+    /// declares it with. A serverless stage has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 /// What the reports say of deployed stages whose names do not tell their kind.

@@ -146,13 +146,33 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
             );
         }
     }
-    if !a.unclassified_stages.is_empty() {
+    let (folders, stages): (Vec<_>, Vec<_>) = a
+        .unclassified_stages
+        .iter()
+        .partition(|s| s.folder.is_some());
+    if !stages.is_empty() {
         let _ = writeln!(
             out,
             "Stages deployed whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and `sources: [{{serverless: ..., stage: ...}}]`):"
         );
-        for s in &a.unclassified_stages {
+        for s in &stages {
             let _ = writeln!(out, "  {}: {}", s.stage, s.from.join(", "));
+        }
+        out.push('\n');
+    }
+    if !folders.is_empty() {
+        let _ = writeln!(
+            out,
+            "Terragrunt environments whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and its folder as a `terraform:` source):"
+        );
+        for s in &folders {
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}",
+                s.stage,
+                s.folder.as_deref().unwrap_or_default(),
+                s.from.join(", ")
+            );
         }
         out.push('\n');
     }

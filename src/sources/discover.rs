@@ -136,15 +136,66 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
                 .push(describe(&source.path, source.kind, true));
         }
     }
+    set_aside_test_folders(dir, declared, &mut found.artefacts);
     set_aside_emulated_stacks(dir, declared, &mut found.artefacts);
     found.artefacts.sort();
     Ok(found)
 }
 
-/// A compose project that runs localstack, an emulator of AWS, is a developer's stack: no
-/// production runs an emulated cloud. Its files (those whose paths name no environment and no
-/// manifest declares) are set aside with the reason, so a repository whose only compose files
-/// are such a stack is not judged as if they deployed production.
+/// Files under a `test/` or `tests/` folder are a project's tests (Terratest's `test/`,
+/// manifests a test suite applies), unless the folder is one environment among others: a
+/// folder beside it names another (`envs/test/` next to `envs/prod/`). They are set
+/// aside like any test fixture, so they neither name a `test` environment nor get proposed for
+/// production.
+fn set_aside_test_folders(dir: &Path, declared: &[DeclaredSource], artefacts: &mut [ArtefactFile]) {
+    let mut beside_environments: std::collections::BTreeMap<String, bool> = Default::default();
+    for a in artefacts.iter_mut().filter(|a| {
+        a.status == ArtefactStatus::Pending && !declared.iter().any(|d| d.covers(&a.path))
+    }) {
+        let segments: Vec<&str> = a.path.split('/').collect();
+        let Some(index) = segments[..segments.len() - 1]
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case("test") || s.eq_ignore_ascii_case("tests"))
+        else {
+            continue;
+        };
+        let parent = segments[..index].join("/");
+        let folder = segments[index];
+        let among_environments = *beside_environments
+            .entry(segments[..=index].join("/"))
+            .or_insert_with(|| {
+                let listed = if parent.is_empty() {
+                    dir.read_dir()
+                } else {
+                    dir.join(&parent).read_dir()
+                };
+                // A folder that cannot be listed says nothing: the file stays a test's.
+                listed.into_iter().flatten().flatten().any(|entry| {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    entry.path().is_dir()
+                        && name != folder
+                        && env_names::names_in(&name)
+                            .iter()
+                            .any(|(n, _)| n.canonical != "test")
+                })
+            });
+        if !among_environments {
+            a.status = ArtefactStatus::Ignored;
+            a.reason = Some(format!(
+                "a test file, not production evidence: it is under `{folder}/`, a folder of tests (nothing beside it names another environment)"
+            ));
+        }
+    }
+}
+
+/// A compose project that only a developer's machine runs is a development stack: it runs an
+/// emulator of a cloud service or a mail catcher (localstack, DynamoDB Local, MailHog: no
+/// production runs one), mounts the working copy's source code over the image built from it
+/// (`build: ./frontend` with `./frontend/src:/app/src`, the live-reload setup), or tells its
+/// clients to reach it at `localhost` (a Kafka `ADVERTISED_LISTENERS` of `localhost:9092`: only
+/// programs on the same machine can). Its files (those whose paths name no environment and no
+/// manifest declares) are set aside with the reason, so such a stack is neither judged as
+/// production nor proposed for it.
 fn set_aside_emulated_stacks(
     dir: &Path,
     declared: &[DeclaredSource],
@@ -160,32 +211,186 @@ fn set_aside_emulated_stacks(
             && named_environment(&a.path, a.kind).is_none()
             && !declared.iter().any(|d| d.covers(&a.path))
     };
-    let mut emulated: Vec<(String, String)> = Vec::new();
+    let mut stacks: Vec<(String, String)> = Vec::new();
     for a in artefacts.iter().filter(|a| unnamed(a)) {
+        if stacks.iter().any(|(f, _)| *f == folder(&a.path)) {
+            continue;
+        }
         // Compose files are small; a file that cannot be read is the reader's to report.
         let Ok(text) = super::read_text(&dir.join(&a.path), &a.path) else {
             continue;
         };
-        // Its image, a Dockerfile of its own, or a service of that name under `services:`
-        // (depends_on entries of the same name sit deeper).
-        let runs_localstack = text.lines().any(|line| {
-            let l = line.trim();
-            let indent = line.len() - line.trim_start().len();
-            (l.starts_with("image:") && l.contains("localstack/localstack"))
-                || (l.starts_with("dockerfile:") && l.contains("localstack"))
-                || (l == "localstack:" && (1..=4).contains(&indent))
-        });
-        if runs_localstack && !emulated.iter().any(|(f, _)| *f == folder(&a.path)) {
-            emulated.push((folder(&a.path), a.path.clone()));
+        if let Some(why) = development_stack(dir, &a.path, &text) {
+            stacks.push((folder(&a.path), why));
         }
     }
     for a in artefacts.iter_mut().filter(|a| unnamed(a)) {
-        if let Some((_, by)) = emulated.iter().find(|(f, _)| *f == folder(&a.path)) {
+        if let Some((_, why)) = stacks.iter().find(|(f, _)| *f == folder(&a.path)) {
             a.status = ArtefactStatus::Ignored;
             a.reason = Some(format!(
-                "a development stack, not production evidence: its compose project runs localstack (in {by}), an emulator of AWS no production runs"
+                "a development stack, not production evidence: {why}"
             ));
         }
+    }
+}
+
+/// Images of emulators of cloud services and of mail catchers, with what they stand in for.
+const DEVELOPMENT_IMAGES: &[(&str, &str)] = &[
+    ("amazon/dynamodb-local", "an emulator of DynamoDB"),
+    ("motoserver/moto", "an emulator of AWS"),
+    ("azure-storage/azurite", "an emulator of Azure Storage"),
+    ("softwaremill/elasticmq", "an emulator of SQS"),
+    (
+        "fsouza/fake-gcs-server",
+        "an emulator of Google Cloud Storage",
+    ),
+    ("mailhog/mailhog", "a mail catcher"),
+    ("axllent/mailpit", "a mail catcher"),
+    ("maildev/maildev", "a mail catcher"),
+    ("schickling/mailcatcher", "a mail catcher"),
+];
+
+/// Why the compose file `rel` (its text) is a developer's stack, when it plainly is.
+fn development_stack(dir: &Path, rel: &str, text: &str) -> Option<String> {
+    // Its image, a Dockerfile of its own, or a service of that name under `services:`
+    // (depends_on entries of the same name sit deeper): read line by line, so that a file the
+    // compose reader will refuse is still recognised.
+    let runs_localstack = text.lines().any(|line| {
+        let l = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        (l.starts_with("image:") && l.contains("localstack/localstack"))
+            || (l.starts_with("dockerfile:") && l.contains("localstack"))
+            || (l == "localstack:" && (1..=4).contains(&indent))
+    });
+    if runs_localstack {
+        return Some(format!(
+            "its compose project runs localstack (in {rel}), an emulator of AWS no production runs"
+        ));
+    }
+    let doc = super::yaml::parse(rel, text, super::yaml::Limits::default()).ok()?;
+    let services = doc.roots.first()?.get("services")?;
+    let super::yaml::Value::Map(services) = &services.value else {
+        return None;
+    };
+    let folder = rel.rsplit_once('/').map_or(".", |(f, _)| f);
+    for (name, service) in services {
+        let name = name.as_str().unwrap_or_default();
+        let at = |node: &super::yaml::Node| format!("{rel}:{}", node.pos.line);
+        if let Some(image) = service.get("image") {
+            let text = image.as_str().unwrap_or_default();
+            if let Some((_, what)) = DEVELOPMENT_IMAGES.iter().find(|(i, _)| text.contains(i)) {
+                return Some(format!(
+                    "its service `{name}` runs {text} ({}), {what} no production runs",
+                    at(image)
+                ));
+            }
+        }
+        if let Some(why) = mounts_its_own_source(dir, folder, service) {
+            return Some(format!("its service `{name}` {why} ({})", at(service)));
+        }
+        if let Some((key, value, node)) = advertises_localhost(service) {
+            return Some(format!(
+                "its service `{name}` tells its clients to reach it at localhost ({key}: {value}, {}): only programs on the same machine, a developer's, can",
+                at(node)
+            ));
+        }
+    }
+    None
+}
+
+/// A service built from a folder of the repository that mounts source code from that folder
+/// over what the image holds: the working copy runs, not the image built from it.
+fn mounts_its_own_source(dir: &Path, folder: &str, service: &super::yaml::Node) -> Option<String> {
+    let build = service.get("build")?;
+    let written = build
+        .as_str()
+        .or_else(|| build.get("context").and_then(|c| c.as_str()))
+        .unwrap_or(".");
+    // A remote build context (a git URL) is not in the working copy.
+    if written.contains("://") || written.starts_with("git@") {
+        return None;
+    }
+    let context = super::join_relative(folder, written);
+    let super::yaml::Value::Seq(volumes) = &service.get("volumes")?.value else {
+        return None;
+    };
+    for volume in volumes {
+        let source = match volume.as_str() {
+            Some(short) => short.split(':').next().unwrap_or_default().to_string(),
+            None if volume.get("type").and_then(|t| t.as_str()) == Some("bind") => volume
+                .get("source")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            None => continue,
+        };
+        // Only a path relative to the project is the working copy (a named volume has no `.`).
+        if !source.starts_with('.') {
+            continue;
+        }
+        let host = super::join_relative(folder, &source);
+        let inside = context == "." || host == context || host.starts_with(&format!("{context}/"));
+        if inside && holds_source_code(&dir.join(&host)) {
+            return Some(format!(
+                "mounts {source}, source code of the image it builds from {written}, over that image: a live-reload development setup"
+            ));
+        }
+    }
+    None
+}
+
+/// Whether a folder holds program source (looked at two levels deep, a few hundred entries at
+/// most: enough to tell `src/` from a folder of configuration).
+fn holds_source_code(path: &Path) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "ts", "tsx", "js", "jsx", "mjs", "py", "go", "rb", "java", "kt", "php", "ex", "exs", "rs",
+        "cs", "scala", "vue", "svelte",
+    ];
+    let mut budget = 400usize;
+    let mut folders = vec![(path.to_path_buf(), 0usize)];
+    while let Some((folder, depth)) = folders.pop() {
+        let Ok(entries) = folder.read_dir() else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && depth < 2 {
+                folders.push((path, depth + 1));
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| EXTENSIONS.contains(&e))
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// An `…ADVERTISED…` setting (Kafka's listeners, the address a broker gives its clients) that
+/// names `localhost` or `127.0.0.1`.
+fn advertises_localhost(
+    service: &super::yaml::Node,
+) -> Option<(String, String, &super::yaml::Node)> {
+    let environment = service.get("environment")?;
+    let local = |v: &str| v.contains("localhost") || v.contains("127.0.0.1");
+    let advertised = |k: &str| k.to_ascii_uppercase().contains("ADVERTISED");
+    match &environment.value {
+        super::yaml::Value::Map(entries) => entries.iter().find_map(|(k, v)| {
+            let (k, value) = (k.as_str()?, v.as_str()?);
+            (advertised(k) && local(value)).then(|| (k.to_string(), value.to_string(), v))
+        }),
+        super::yaml::Value::Seq(items) => items.iter().find_map(|item| {
+            let (k, value) = item.as_str()?.split_once('=')?;
+            (advertised(k) && local(value)).then(|| (k.to_string(), value.to_string(), item))
+        }),
+        super::yaml::Value::Scalar(_) => None,
     }
 }
 
@@ -232,7 +437,9 @@ pub fn development_only(path: &str) -> Option<String> {
         .skip(1)
         .map(str::to_ascii_lowercase)
         .collect();
-    const FOLDERS: [&str; 16] = [
+    // Test inputs too: Go's `testdata/` (the go tool ignores it by rule), Jest's `__tests__/`,
+    // `__fixtures__/`, `__snapshots__/` and `__mocks__/`, RSpec's `spec/`.
+    const FOLDERS: [&str; 22] = [
         ".devcontainer",
         "devcontainer",
         "docs",
@@ -249,6 +456,12 @@ pub fn development_only(path: &str) -> Option<String> {
         "playwright",
         "fixtures",
         "localstack",
+        "testdata",
+        "__tests__",
+        "__fixtures__",
+        "__snapshots__",
+        "__mocks__",
+        "spec",
     ];
     segments
         .iter()
@@ -267,7 +480,7 @@ fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
         (
             ArtefactStatus::Ignored,
             Some(format!(
-                "a development, preview, documentation or example file ({why}), not production evidence"
+                "a development, test, preview, documentation or example file ({why}), not production evidence"
             )),
         )
     } else {
@@ -475,28 +688,61 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
 /// `83-development-deploy-role.tf` is part of the root), every other file to its own name
 /// first, then its folders.
 pub fn named_environment(rel: &str, kind: ArtefactKind) -> Option<env_names::PathName> {
+    if kind != ArtefactKind::Terraform {
+        return env_names::in_path(rel);
+    }
     // A Terragrunt unit's own folder names what it deploys (`env/production/performance-test/`
     // is production's performance-test unit): the folders above it name the environment, unless
     // the unit's folder is an environment's name and nothing else (`live/staging/`).
-    if kind == ArtefactKind::Terraform && super::terraform::terragrunt::is_terragrunt(rel) {
+    if super::terraform::terragrunt::is_terragrunt(rel) {
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
         let own = folder.rsplit('/').next().unwrap_or(folder);
         if env_names::lookup(own).is_some() {
-            return env_names::in_path(&format!("{folder}/-"));
+            return in_terraform_path(folder);
         }
         if let Some((above, _)) = folder.rsplit_once('/') {
-            if let Some(named) = env_names::in_path(&format!("{above}/-")) {
+            if let Some(named) = in_terraform_path(above) {
                 return Some(named);
             }
+            // In a `live/<environment>/<unit>/` tree the folder above is the environment's
+            // whatever its name: the unit's own (`eks-sandbox`) says what it deploys, not where.
+            let segments: Vec<&str> = above.split('/').collect();
+            if segments[..segments.len() - 1]
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("live"))
+            {
+                return None;
+            }
         }
-        return env_names::in_path(&format!("{folder}/-"));
+        return in_terraform_path(folder);
     }
-    if kind == ArtefactKind::Terraform && rel.ends_with(".tf") {
+    if rel.ends_with(".tf") {
+        // A configuration file belongs to its folder.
         let folder = rel.rsplit_once('/').map(|(d, _)| d)?;
-        // A placeholder file name keeps the folder's own rules (modules/ names nothing).
-        return env_names::in_path(&format!("{folder}/-"));
+        return in_terraform_path(folder);
     }
-    env_names::in_path(rel)
+    let folder = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    env_names::in_path(rel).filter(|named| !live_tree(named, folder))
+}
+
+/// The environment the folder `folder` of Terraform configuration names (a placeholder file
+/// name keeps the folder's own rules: modules/ names nothing).
+fn in_terraform_path(folder: &str) -> Option<env_names::PathName> {
+    env_names::in_path(&format!("{folder}/-")).filter(|named| !live_tree(named, folder))
+}
+
+/// Whether a `live` folder found for Terraform configuration in `folder` is Terragrunt's and
+/// Gruntwork's tree of deployed environments (`live/<environment>/<unit>/`, beside `modules/`)
+/// rather than an environment called live: there, a folder sits between `live` and the
+/// configuration, and it is that folder which names the environment, or nothing does.
+fn live_tree(named: &env_names::PathName, folder: &str) -> bool {
+    named.folder.as_deref().is_some_and(|found| {
+        found
+            .rsplit('/')
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case("live"))
+            && found != folder
+    })
 }
 
 /// The declared environment a path belongs to: a declared name written whole as a folder or
@@ -552,6 +798,40 @@ pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_live_folder_with_environments_below_it_is_a_tree_not_production() {
+        let tf = ArtefactKind::Terraform;
+        let named = |rel: &str, kind| named_environment(rel, kind).map(|n| n.name.canonical);
+        // Terragrunt's and Gruntwork's `live/<environment>/<unit>/`.
+        assert_eq!(named("live/playground/app/terragrunt.hcl", tf), None);
+        assert_eq!(
+            named("live/playground/eks-sandbox/terragrunt.hcl", tf),
+            None
+        );
+        assert_eq!(
+            named("env/cloud/db-staging/terragrunt.hcl", tf),
+            Some("staging"),
+            "outside a live tree, the unit's folder still names it when nothing above does"
+        );
+        assert_eq!(named("live/playground/kube/main.tf", tf), None);
+        assert_eq!(named("live/playground/terraform.tfvars", tf), None);
+        assert_eq!(named("infra/live/ops/eu-west-1/app/main.tf", tf), None);
+        assert_eq!(
+            named("live/prod/app/terragrunt.hcl", tf),
+            Some("production")
+        );
+        assert_eq!(named("live/staging/terragrunt.hcl", tf), Some("staging"));
+        // `live` holding the configuration itself is still the environment called live.
+        assert_eq!(named("terraform/live/main.tf", tf), Some("production"));
+        assert_eq!(named("live/app/terragrunt.hcl", tf), Some("production"));
+        assert_eq!(named("config/live.tfvars", tf), Some("production"));
+        // Only Terraform's trees: other kinds keep the vocabulary as it is.
+        assert_eq!(
+            named("k8s/live/app/deployment.yaml", ArtefactKind::Kubernetes),
+            Some("production")
+        );
+    }
 
     #[test]
     fn files_attach_to_environments_by_name() {

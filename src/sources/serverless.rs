@@ -3,8 +3,10 @@
 //! Variables are resolved the way the framework resolves them, innermost first: `${self:a.b}` from
 //! this file, `${opt:stage}` / `${sls:stage}` from the source's `stage:` option (else the file's
 //! `provider.stage`, else the framework's default `dev`), `${env:X}` from the environment's known
-//! settings, with `, fallback` values. `${ssm:...}`, `${file(...)}`, `${cf:...}` and the like are
-//! only known at deploy time: they stay unknown, never an error and never a guess. CloudFormation
+//! settings, with `, fallback` values, and `${file(path):address}` from a YAML or JSON file of the
+//! repository (whole values too: `functions:` lists of included files, `environment:` blocks).
+//! `${ssm:...}`, `${cf:...}`, a JavaScript `${file(...)}` and the like are only known at deploy
+//! time: they stay unknown, never an error and never a guess. CloudFormation
 //! short tags (`!Ref`, `!Sub`, `!GetAtt`, any other) are kept opaque; `Conditions` built from
 //! `!Equals`, `!Not`, `!And`, `!Or` are evaluated so that resources gated to other stages are left out.
 
@@ -40,6 +42,8 @@ pub struct App {
     pub in_vpc: Vec<(&'static str, Location)>,
     /// CloudFormation resources that are machines of the team's own (`AWS::EC2::Instance`).
     pub machines: Vec<Location>,
+    /// Files the service reads through `${file(...)}`, in order.
+    pub included: Vec<String>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -84,6 +88,33 @@ struct Resolver<'a> {
     root: &'a Node,
     stage: String,
     env: &'a HashMap<String, String>,
+    /// The repository and the service file, which `${file(...)}` paths are relative to; `None`
+    /// where files are not read.
+    service: Option<(&'a Path, &'a str)>,
+    /// The files `${file(...)}` read, in order.
+    included: std::cell::RefCell<Vec<String>>,
+    /// References the framework would refuse (a missing file, a path out of the repository).
+    problems: std::cell::RefCell<Vec<Diagnostic>>,
+}
+
+/// What a refused `${file(...)}` path should be instead.
+const INSIDE_REPOSITORY: &str = "a path relative to the serverless.yml, inside the repository";
+
+/// The most `${file(...)}` references followed one inside another: real services nest one or
+/// two; a file including itself stops here.
+const MAX_INCLUDE_DEPTH: usize = 8;
+
+/// What a `${file(path):address}` reference gives.
+enum Include {
+    /// The node at the address, and the file it is written in.
+    Found(Document, Node),
+    /// No such file or no such address: the framework takes the fallback, or refuses.
+    Missing(String),
+    /// Known only when the framework runs (a JavaScript file, a path built from an unknown
+    /// value).
+    Unknown,
+    /// A path liftoff does not follow (out of the repository), with why.
+    Refused(String),
 }
 
 impl Resolver<'_> {
@@ -142,6 +173,19 @@ impl Resolver<'_> {
                 .and_then(|t| self.resolve(t, depth + 1))
         } else if let Some(name) = main.strip_prefix("env:") {
             self.env.get(name).cloned()
+        } else if main.starts_with("file(") {
+            match self.include(main, depth) {
+                Include::Found(_, node) => node.as_str().and_then(|t| self.resolve(t, depth + 1)),
+                Include::Refused(why) => {
+                    if let Some((_, service)) = self.service {
+                        self.problems
+                            .borrow_mut()
+                            .push(Diagnostic::in_file(service, why).expected(INSIDE_REPOSITORY));
+                    }
+                    None
+                }
+                Include::Missing(_) | Include::Unknown => None,
+            }
         } else {
             None
         };
@@ -166,6 +210,212 @@ impl Resolver<'_> {
             _ => None,
         }
     }
+
+    /// Reads `file(path)` or `file(path):a.b` (variables inside already resolved) as the
+    /// framework does: the path relative to the service file's folder, YAML or JSON parsed, the
+    /// address followed key by key.
+    fn include(&self, main: &str, depth: usize) -> Include {
+        let Some((dir, service)) = self.service else {
+            return Include::Unknown;
+        };
+        if depth > MAX_INCLUDE_DEPTH || main.contains(UNKNOWN) {
+            return Include::Unknown;
+        }
+        let Some(rest) = main.strip_prefix("file(") else {
+            return Include::Unknown;
+        };
+        let Some((path, after)) = rest.split_once(')') else {
+            return Include::Unknown;
+        };
+        let path = path.trim().trim_matches(|c| c == '\'' || c == '"');
+        let address = after.trim().strip_prefix(':').map(str::trim);
+        let folder = service.rsplit_once('/').map_or("", |(f, _)| f);
+        let Some(rel) = within_repository(folder, path) else {
+            return Include::Refused(format!(
+                "`${{file({path})}}` names a file outside the repository"
+            ));
+        };
+        let lower = rel.to_ascii_lowercase();
+        if !(lower.ends_with(".yml") || lower.ends_with(".yaml") || lower.ends_with(".json")) {
+            // JavaScript runs when the framework does; other text is not structure.
+            return Include::Unknown;
+        }
+        let full = dir.join(&rel);
+        if !full.is_file() {
+            return Include::Missing(format!("there is no file {rel}"));
+        }
+        // A link may lead out of the repository: what it leads to is not this repository's.
+        if let (Ok(real), Ok(top)) = (full.canonicalize(), dir.canonicalize()) {
+            if !real.starts_with(&top) {
+                return Include::Refused(format!(
+                    "`${{file({path})}}` is a link to a file outside the repository"
+                ));
+            }
+        }
+        let doc = match super::read_text(&full, &rel)
+            .and_then(|text| yaml::parse(&rel, &text, yaml::Limits::default()))
+        {
+            Ok(doc) => doc,
+            Err(InputError::Invalid(d)) => {
+                self.problems.borrow_mut().extend(d);
+                return Include::Unknown;
+            }
+            Err(e @ InputError::Io { .. }) => {
+                self.problems
+                    .borrow_mut()
+                    .push(Diagnostic::in_file(&rel, e.to_string()));
+                return Include::Unknown;
+            }
+        };
+        {
+            let mut included = self.included.borrow_mut();
+            if !included.contains(&rel) {
+                included.push(rel.clone());
+            }
+        }
+        let Some(mut node) = doc.roots.first().cloned() else {
+            return Include::Missing(format!("{rel} is empty"));
+        };
+        for key in address.into_iter().flat_map(|a| a.split('.')) {
+            match node.get(key) {
+                Some(next) => node = next.clone(),
+                None => {
+                    return Include::Missing(format!(
+                        "{rel} has no `{}`",
+                        address.unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        let light = Document {
+            path: doc.path.clone(),
+            roots: Vec::new(),
+        };
+        Include::Found(light, node)
+    }
+
+    /// The node a value stands for: itself, or, when it is a whole `${file(...)}` reference,
+    /// what the file holds there (followed again when that is a reference too), with the file
+    /// it is written in. `None` when the framework would know it only at deploy time, or would
+    /// refuse it (then a problem names the reference).
+    fn expand(&self, doc: &Document, node: &Node) -> Option<(Document, Node)> {
+        let mut current = (
+            Document {
+                path: doc.path.clone(),
+                roots: Vec::new(),
+            },
+            node.clone(),
+        );
+        for depth in 0..=MAX_INCLUDE_DEPTH {
+            let Some(expr) = whole_reference(&current.1) else {
+                return Some(current);
+            };
+            let (main, fallback) = match split_fallback(&expr) {
+                Some((m, f)) => (m.trim().to_string(), Some(f.trim().to_string())),
+                None => (expr.trim().to_string(), None),
+            };
+            if !main.starts_with("file(") {
+                return Some(current);
+            }
+            // Variables inside the reference (`${self:provider.stage}`) first.
+            let main = self.resolve(&main, depth + 1)?;
+            match self.include(&main, depth) {
+                Include::Found(doc, node) => current = (doc, node),
+                Include::Missing(why) => {
+                    let at = current.0.location(&current.1);
+                    match fallback {
+                        Some(fallback) => {
+                            let text = fallback.trim_matches(|c| c == '\'' || c == '"');
+                            let node = Node {
+                                value: Value::Scalar(yaml::Scalar {
+                                    text: text.into(),
+                                    plain: false,
+                                    tag: None,
+                                }),
+                                pos: current.1.pos,
+                            };
+                            return Some((current.0, node));
+                        }
+                        None => {
+                            self.problems.borrow_mut().push(
+                                Diagnostic::at(
+                                    at,
+                                    format!("`${{{main}}}` cannot be resolved: {why}"),
+                                )
+                                .expected("an existing YAML or JSON file, relative to the serverless.yml, or a fallback (`${file(x.yml):key, ''}`)"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Include::Refused(why) => {
+                    self.problems.borrow_mut().push(
+                        Diagnostic::at(current.0.location(&current.1), why)
+                            .expected(INSIDE_REPOSITORY),
+                    );
+                    return None;
+                }
+                Include::Unknown => return None,
+            }
+        }
+        self.problems.borrow_mut().push(
+            Diagnostic::at(
+                doc.location(node),
+                format!("`${{file(...)}}` references lead more than {MAX_INCLUDE_DEPTH} files deep (a file that includes itself?)"),
+            )
+            .expected("a reference that ends in a YAML or JSON value"),
+        );
+        None
+    }
+}
+
+/// The expression of a scalar written as one whole `${...}` and nothing else.
+fn whole_reference(node: &Node) -> Option<String> {
+    let Value::Scalar(s) = &node.value else {
+        return None;
+    };
+    if s.tag.is_some() {
+        return None;
+    }
+    let text = s.text.trim();
+    let inner = text.strip_prefix("${")?.strip_suffix('}')?;
+    // `${a}-${b}` is text, not one reference: the first `${` must close at the very end.
+    let mut depth = 1usize;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '{' if inner[..i].ends_with('$') => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(inner.to_string())
+}
+
+/// A path written relative to the service file's folder, as a repository path; `None` when it
+/// is absolute or leads out of the repository.
+fn within_repository(folder: &str, path: &str) -> Option<String> {
+    if path.starts_with('/') || path.starts_with('~') || path.contains('\\') {
+        return None;
+    }
+    let mut parts: Vec<&str> = folder
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// Splits `expr, fallback` at the top-level comma.
@@ -180,6 +430,13 @@ fn split_fallback(expr: &str) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// Whether a file is a service's own configuration (`serverless.yml`), not a compose file nor
+/// a file a service includes through `${file(...)}`.
+pub fn is_service(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.starts_with("serverless") && !is_compose(rel)
 }
 
 /// Whether a file is a Serverless Framework compose file (`serverless-compose.yml`), which
@@ -322,6 +579,9 @@ pub fn read(
         root,
         stage: "dev".into(),
         env,
+        service: None,
+        included: Default::default(),
+        problems: Default::default(),
     };
     let stage = stage
         .map(String::from)
@@ -335,6 +595,9 @@ pub fn read(
         root,
         stage: stage.clone(),
         env,
+        service: Some((dir, rel)),
+        included: Default::default(),
+        problems: Default::default(),
     };
     let service = root
         .get("service")
@@ -381,22 +644,22 @@ pub fn read(
     }
     app.settings = settings(&doc, &r, provider.and_then(|p| p.get("environment")));
     let mut problems = Vec::new();
-    if let Some(Value::Map(functions)) = root.get("functions").map(|f| &f.value) {
-        for (key, function) in functions {
-            let Some(name) = key.as_str() else { continue };
-            read_function(
-                &doc,
-                &r,
-                &app.service.clone(),
-                name,
-                key,
-                function,
-                &mut app,
-                &mut problems,
-            );
-        }
+    for (fdoc, key, function) in function_entries(&doc, &r, root.get("functions")) {
+        let Some(name) = key.as_str() else { continue };
+        read_function(
+            &fdoc,
+            &r,
+            &app.service.clone(),
+            name,
+            &key,
+            &function,
+            &mut app,
+            &mut problems,
+        );
     }
     read_resources(&doc, &r, root.get("resources"), &mut app);
+    app.included = r.included.take();
+    problems.extend(r.problems.take());
     if problems.is_empty() {
         Ok(app)
     } else {
@@ -404,8 +667,55 @@ pub fn read(
     }
 }
 
+/// The functions as the framework merges them: `functions:` a map, a file holding one
+/// (`${file(./functions.yml)}`), or a list of maps and such files merged in order (a later
+/// function of the same name replacing an earlier one); each function's body may be a file
+/// too. Each comes with the file it is written in.
+fn function_entries(
+    doc: &Document,
+    r: &Resolver<'_>,
+    node: Option<&Node>,
+) -> Vec<(Document, Node, Node)> {
+    let mut out: Vec<(Document, Node, Node)> = Vec::new();
+    let Some((doc, node)) = node.and_then(|n| r.expand(doc, n)) else {
+        return out;
+    };
+    let maps: Vec<(Document, Node)> = match &node.value {
+        Value::Seq(items) => items.iter().filter_map(|i| r.expand(&doc, i)).collect(),
+        _ => vec![(doc, node)],
+    };
+    for (doc, map) in maps {
+        let Value::Map(entries) = &map.value else {
+            continue;
+        };
+        for (key, body) in entries {
+            let Some(name) = key.as_str() else { continue };
+            let Some((body_doc, body)) = r.expand(&doc, body) else {
+                continue;
+            };
+            // A body read from another file is located there, at its start.
+            let key = if body_doc.path == doc.path {
+                key.clone()
+            } else {
+                Node {
+                    value: key.value.clone(),
+                    pos: body.pos,
+                }
+            };
+            out.retain(|(_, k, _)| k.as_str() != Some(name));
+            out.push((body_doc, key, body));
+        }
+    }
+    out
+}
+
 fn settings(doc: &Document, r: &Resolver<'_>, node: Option<&Node>) -> Vec<Setting> {
-    let Some(Value::Map(entries)) = node.map(|n| &n.value) else {
+    // `environment: ${file(env.yml):${self:provider.stage}}`: the stage's block of that file.
+    let Some((doc, node)) = node.and_then(|n| r.expand(doc, n)) else {
+        return Vec::new();
+    };
+    let doc = &doc;
+    let Some(Value::Map(entries)) = Some(&node.value) else {
         return Vec::new();
     };
     entries
@@ -713,6 +1023,9 @@ mod tests {
             root: &doc.roots[0],
             stage: "production".into(),
             env: &env,
+            service: None,
+            included: Default::default(),
+            problems: Default::default(),
         };
         assert_eq!(
             r.resolve("${self:custom.domain}", 0).as_deref(),

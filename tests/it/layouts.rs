@@ -30,9 +30,16 @@ fn an_api_with_a_root_per_environment_never_judges_pre_production_as_production(
         file(&report, "RecordsApi/serverless.yml").1,
         "read for pre-production (stage pre-production), production (stage production), staging (stage staging)"
     );
+    // The local stack beside the API runs a DynamoDB emulator: a developer's, never proposed
+    // for production.
     let compose = file(&report, "docker-compose.yml");
     assert_eq!(compose.0, "ignored");
-    assert!(compose.1.contains("names no environment"), "{}", compose.1);
+    assert!(
+        compose.1.starts_with("a development stack")
+            && compose.1.contains("amazon/dynamodb-local:2.5.2"),
+        "{}",
+        compose.1
+    );
     // Production has point-in-time recovery: it passes. Pre-production lacks it: a staging-level
     // finding, which does not block production.
     let prod = result(

@@ -18,6 +18,7 @@ mod inference;
 mod init_answers;
 mod kustomize;
 mod layouts;
+mod layouts_infer;
 mod layouts_vars;
 mod live;
 mod malformed;

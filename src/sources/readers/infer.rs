@@ -13,6 +13,7 @@ pub(super) fn deployment(
     dir: &Path,
     artefacts: &[ArtefactFile],
     pipelines: &[Location],
+    terragrunt: &super::tg_envs::TerragruntEnvironments,
 ) -> Deployment {
     let name = dir
         .canonicalize()
@@ -20,11 +21,25 @@ pub(super) fn deployment(
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "service".into());
     let mut inferred = environments(dir, artefacts, pipelines);
+    add_terragrunt_environments(terragrunt, &mut inferred);
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
-    let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
-    let judged_as_production =
-        production_candidates(artefacts, &inferred, !unclassified_stages.is_empty());
+    let mut unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
+    let stages_named = !unclassified_stages.is_empty();
+    for u in terragrunt.unclassified() {
+        unclassified_stages.push(crate::model::UnclassifiedStage {
+            stage: u.folder.rsplit('/').next().unwrap_or(&u.folder).to_string(),
+            from: vec![u.shown.clone()],
+            folder: Some(format!("{}/", u.folder)),
+        });
+    }
+    // Files of an environment whose kind is unknown are that environment's, never production's.
+    let candidates: Vec<ArtefactFile> = artefacts
+        .iter()
+        .filter(|a| !terragrunt.in_unclassified(&a.path))
+        .cloned()
+        .collect();
+    let judged_as_production = production_candidates(&candidates, &inferred, stages_named);
     if let Some(production) = crate::model::env_names::lookup("production") {
         for judged in &judged_as_production {
             note(
@@ -334,6 +349,7 @@ fn add_serverless_stages(
                 None => unclassified.push(crate::model::UnclassifiedStage {
                     stage,
                     from: vec![shown],
+                    folder: None,
                 }),
             }
             continue;
@@ -373,6 +389,19 @@ fn add_serverless_stages(
         }
     }
     unclassified
+}
+
+/// Terragrunt units whose path names no environment but whose locals or inputs do
+/// (`environment = "non-prod"` in the `env.hcl` the root reads).
+fn add_terragrunt_environments(
+    terragrunt: &super::tg_envs::TerragruntEnvironments,
+    out: &mut Vec<InferredEnvironment>,
+) {
+    for u in &terragrunt.units {
+        if let Some(name) = u.named {
+            note(out, name, u.shown.clone());
+        }
+    }
 }
 
 /// Marks a stage known only as a job's environment name (the `--stage` is a CI variable).

@@ -22,6 +22,7 @@ mod serverless;
 mod sshd;
 mod terraform;
 mod tf_deploys;
+mod tg_envs;
 
 pub use derived::tf_canary_target;
 
@@ -29,7 +30,7 @@ use super::discover::{self, DeclaredSource};
 use super::{LoadOptions, Loaded, build_deployment, find_manifest, parse_manifest, read_text};
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::{
-    ArtefactFile, ArtefactKind, ArtefactStatus, Deployment, EnvKind, PolicyDeclarations,
+    ArtefactFile, ArtefactKind, ArtefactStatus, Deployment, EnvKind, PolicyDeclarations, env_names,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -205,6 +206,16 @@ impl LoadContext<'_> {
                     artefact.status = ArtefactStatus::Read;
                     let mut envs = envs.clone();
                     envs.dedup();
+                    // An environment said bare and again with how it was read (`production`
+                    // and `production (Terragrunt unit live/prod/web)`) is one read: said once.
+                    let labelled = envs.clone();
+                    envs.retain(|e| {
+                        !labelled
+                            .iter()
+                            .any(|l| l.len() > e.len() && l.starts_with(&format!("{e} (")))
+                    });
+                    let mut seen = std::collections::BTreeSet::new();
+                    envs.retain(|e| seen.insert(e.clone()));
                     artefact.reason = Some(match artefact.reason.take() {
                         Some(how) => format!("{verb} {} ({how})", envs.join(", ")),
                         None => format!("{verb} {}", envs.join(", ")),
@@ -262,10 +273,11 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
         None => (Vec::new(), Vec::new()),
     };
     let found = discover::discover(dir, &declared)?;
+    let terragrunt = tg_envs::find(dir, &found.artefacts, &found.pipelines);
     let (mut deployment, declarations, manifest_path) = match manifest {
         Some((_, deployment, declarations, shown)) => (deployment, declarations, Some(shown)),
         None => (
-            infer::deployment(dir, &found.artefacts, &found.pipelines),
+            infer::deployment(dir, &found.artefacts, &found.pipelines, &terragrunt),
             PolicyDeclarations::default(),
             None,
         ),
@@ -281,7 +293,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
             reason: Some(format!("not searched: {why}")),
         });
     }
-    attach_environments(&mut deployment, &declared);
+    attach_environments(&mut deployment, &declared, &terragrunt);
     attach_judged_compose(&mut deployment);
     attach_env_files(&mut deployment, &env_files, dir)?;
     let mut cx = LoadContext {
@@ -342,19 +354,70 @@ fn env_files_of(manifest: &super::manifest::Manifest) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Gives every found file the environment a declared source or its path names.
-fn attach_environments(deployment: &mut Deployment, declared: &[DeclaredSource]) {
+/// Gives every found file the environment a declared source or its path names, else (a
+/// Terragrunt unit) the one its locals name. A Terragrunt root that units include belongs to
+/// none: every environment below it reads it. Files of a Terragrunt environment whose kind
+/// nothing tells are set aside, never read for another.
+fn attach_environments(
+    deployment: &mut Deployment,
+    declared: &[DeclaredSource],
+    terragrunt: &tg_envs::TerragruntEnvironments,
+) {
     let names: Vec<String> = deployment
         .environments
         .iter()
         .map(|e| e.name.clone())
         .collect();
+    // Without a manifest every environment a unit's locals name was inferred.
+    let manifest_names: &[String] = if deployment.manifest.is_some() {
+        &names
+    } else {
+        &[]
+    };
     for a in &mut deployment.artefacts {
+        // What discovery set aside (a test fixture under `testdata/test.yaml`) belongs to no
+        // environment, whatever its path spells.
+        if matches!(a.status, ArtefactStatus::Ignored | ArtefactStatus::Skipped) {
+            continue;
+        }
         let by_source = declared
             .iter()
             .filter(|d| d.kind == a.kind && d.covers(&a.path))
             .find_map(|d| d.environment.clone());
-        a.environment = by_source.or_else(|| discover::attach(&a.path, a.kind, &names));
+        a.environment = by_source.or_else(|| {
+            if terragrunt.included.contains(&a.path) {
+                return None;
+            }
+            discover::attach(&a.path, a.kind, &names).or_else(|| {
+                let named = terragrunt.units.iter().find(|u| u.unit == a.path)?.named?;
+                names
+                    .iter()
+                    .find(|env| env_names::same_environment(env, named))
+                    .cloned()
+            })
+        });
+    }
+    // A root that units include is read through them: set aside only when no unit attached.
+    let unit_attached = deployment.artefacts.iter().any(|a| {
+        a.environment.is_some()
+            && crate::sources::terraform::terragrunt::is_terragrunt(&a.path)
+            && !terragrunt.included.contains(&a.path)
+    });
+    for a in &mut deployment.artefacts {
+        let uncovered = !declared
+            .iter()
+            .any(|d| d.kind == a.kind && d.covers(&a.path));
+        if a.environment.is_none()
+            && uncovered
+            && a.kind == ArtefactKind::Terraform
+            && a.status == ArtefactStatus::Pending
+            && !(unit_attached && terragrunt.included.contains(&a.path))
+        {
+            if let Some(why) = terragrunt.set_aside(&a.path, manifest_names) {
+                a.status = ArtefactStatus::Ignored;
+                a.reason = Some(why);
+            }
+        }
     }
 }
 

@@ -84,6 +84,8 @@ impl Reader for Serverless {
             }
         }
         let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // Files services read through `${file(...)}`, and for which environments.
+        let mut included: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (path, env_name, stage) in plan {
             let Some(index) = cx
                 .deployment
@@ -96,6 +98,13 @@ impl Reader for Serverless {
             let known = compose::known_from(&cx.deployment.environments[index].settings);
             match serverless::read(cx.dir, &path, stage.as_deref(), &known) {
                 Ok(app) => {
+                    for file in &app.included {
+                        let said = format!("{env_name} (stage {}, through {path})", app.stage);
+                        let entry = included.entry(file.clone()).or_default();
+                        if !entry.contains(&said) {
+                            entry.push(said);
+                        }
+                    }
                     used.entry(path)
                         .or_default()
                         .push(format!("{env_name} (stage {})", app.stage));
@@ -106,6 +115,20 @@ impl Reader for Serverless {
                     cx.unreadable(e, ArtefactKind::Serverless, Some(&env_name));
                 }
             }
+        }
+        // Listed like the services that read them (a file that is itself a service, or of
+        // another kind, keeps its own line).
+        for (file, envs) in included {
+            if cx.deployment.artefacts.iter().any(|a| a.path == file) {
+                continue;
+            }
+            cx.deployment.artefacts.push(crate::model::ArtefactFile {
+                path: file,
+                kind: ArtefactKind::Serverless,
+                environment: None,
+                status: crate::model::ArtefactStatus::Read,
+                reason: Some(format!("read for {}", envs.join(", "))),
+            });
         }
         let restricted: Vec<String> = cx
             .deployment

@@ -48,7 +48,28 @@ pub struct Unit {
     pub open: bool,
     /// The configuration files read, the unit first.
     pub files: Vec<String>,
+    /// Locals that name the unit's environment (`environment = "prod"` in an `env.hcl` the
+    /// root reads), in the order Terragrunt evaluates them: the files read first.
+    pub environment_locals: Vec<EnvironmentLocal>,
 }
+
+/// A local whose name says it holds the environment (`environment`, `env`, `stage`), as a
+/// unit evaluates it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvironmentLocal {
+    pub key: String,
+    pub value: String,
+    pub at: Location,
+}
+
+/// The names of locals and inputs that hold the environment a configuration is for.
+pub const ENVIRONMENT_KEYS: &[&str] = &[
+    "environment",
+    "env",
+    "stage",
+    "environment_name",
+    "env_name",
+];
 
 /// What one configuration file gives once evaluated.
 #[derive(Clone, Debug, Default)]
@@ -116,6 +137,8 @@ pub fn read_unit(
     let mut exposed: hcl::Map<String, hcl::Value> = hcl::Map::new();
     let mut files = vec![rel.to_string()];
     let mut problems = Vec::new();
+    // Units are read one at a time: what an earlier, failed read left is not this unit's.
+    ENVIRONMENT_LOCALS.with(|l| l.borrow_mut().clear());
     for block in parsed.body.blocks().filter(|b| b.ident == "include") {
         let name = label(block, 0).unwrap_or_default();
         let at = lines.of(block.span.clone());
@@ -203,7 +226,10 @@ pub fn read_unit(
         return Err(InputError::Invalid(problems));
     }
     // 2. The unit's own values, over what it includes.
-    let own = scope.evaluate_body(&parsed, &lines, exposed)?;
+    let own = scope.evaluate_body(&parsed, &lines, exposed);
+    let environment_locals: Vec<EnvironmentLocal> =
+        ENVIRONMENT_LOCALS.with(|l| std::mem::take(&mut *l.borrow_mut()));
+    let own = own?;
     files.extend(own.files.iter().skip(1).cloned());
     merge_into(&mut merged, own, false);
     files.dedup();
@@ -231,6 +257,7 @@ pub fn read_unit(
         unknown_inputs: merged.unknown_inputs,
         open: merged.open,
         files,
+        environment_locals,
     })
 }
 
@@ -662,13 +689,13 @@ impl Scope<'_> {
         let before = READ_FILES.with(|f| f.borrow().len());
         // Locals in any order: evaluated pass after pass until none more can be (a local that
         // needs a dependency's output never can: it stays unknown).
-        let exprs: Vec<(&str, &TfExpr)> = parsed
+        let attributes: Vec<_> = parsed
             .body
             .blocks()
             .filter(|b| b.ident == "locals")
             .flat_map(|b| b.body.attributes())
-            .map(|a| (&*a.key, &a.value))
             .collect();
+        let exprs: Vec<(&str, &TfExpr)> = attributes.iter().map(|a| (&*a.key, &a.value)).collect();
         let mut left: Vec<usize> = (0..exprs.len()).collect();
         loop {
             let ctx = self.context(&config.locals, &exposed);
@@ -683,6 +710,19 @@ impl Scope<'_> {
             });
             if !progressed || left.is_empty() {
                 break;
+            }
+        }
+        for a in &attributes {
+            if !ENVIRONMENT_KEYS.contains(&&*a.key) {
+                continue;
+            }
+            if let Some(hcl::Value::String(value)) = config.locals.get(&*a.key) {
+                let local = EnvironmentLocal {
+                    key: a.key.to_string(),
+                    value: value.clone(),
+                    at: lines.of(a.key_span.clone()),
+                };
+                ENVIRONMENT_LOCALS.with(|l| l.borrow_mut().push(local));
             }
         }
         let ctx = self.context(&config.locals, &exposed);
@@ -746,6 +786,9 @@ thread_local! {
     /// Files `read_terragrunt_config` read while a configuration is evaluated: the unit lists
     /// them as read (a function cannot hand them back any other way).
     static READ_FILES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Environment locals of every file evaluated for the unit being read, the ones
+    /// `read_terragrunt_config` reads included (for the same reason).
+    static ENVIRONMENT_LOCALS: std::cell::RefCell<Vec<EnvironmentLocal>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Whether template text may call a Terragrunt function.

@@ -18,6 +18,7 @@ mod inference;
 mod init_answers;
 mod kustomize;
 mod layouts;
+mod layouts_k8s;
 mod live;
 mod malformed;
 mod manifest;

@@ -410,11 +410,14 @@ fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
 pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
     use crate::model::{Component, ComponentKind, Fact, Origin};
     for w in &objects.workloads {
-        let selected_by = |e: &&kubernetes::Exposure| {
-            !e.selector.is_empty() && e.selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-        };
         let exposures: Vec<&kubernetes::Exposure> =
-            objects.exposures.iter().filter(selected_by).collect();
+            objects.exposures.iter().filter(|e| e.selects(w)).collect();
+        let routed = objects.ingresses.iter().any(|i| {
+            kubernetes::same_namespace(&i.namespace, &w.namespace)
+                && i.routes
+                    .iter()
+                    .any(|r| exposures.iter().any(|e| e.name == r.service))
+        });
         let origin = Origin::Artefact(w.location.clone());
         let position = match env.components.iter().position(|c| c.name == w.name) {
             Some(i) => i,
@@ -424,15 +427,8 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
                     name: w.name.clone(),
                     image: w.image.clone(),
                     command: w.command.clone(),
-                    ports: exposures
-                        .iter()
-                        .map(|e| {
-                            Fact::new(
-                                ("cluster".to_string(), 0),
-                                Origin::Artefact(e.location.clone()),
-                            )
-                        })
-                        .collect(),
+                    ports: exposures.iter().flat_map(|e| service_ports(e)).collect(),
+                    routed,
                     ..compose::Service::default()
                 };
                 let kind = compose::kind_of(&probe);
@@ -452,6 +448,21 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             }
         };
         let c = &mut env.components[position];
+        // A Service spreads the connections it receives over the ready pods it selects: that
+        // is a load balancer in front of them, whatever the Service's type.
+        if let Some(e) = exposures.first() {
+            let how = format!(
+                "the Service `{}` spreads traffic over the ready pods it selects",
+                e.name
+            );
+            c.load_balanced = Some(Fact::new(
+                true,
+                Origin::Derived {
+                    from: Some(Box::new(e.location.clone())),
+                    how: how.into(),
+                },
+            ));
+        }
         if let Some(image) = &w.image {
             set_image(c, image);
         }
@@ -526,6 +537,7 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             });
         }
     }
+    publish(env, objects);
     for (secret, key, location) in &objects.literal_secrets {
         env.committed_secrets.push(crate::model::Setting {
             name: format!("{secret}.{key}"),
@@ -533,4 +545,114 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             origin: Origin::Artefact(location.clone()),
         });
     }
+}
+
+/// A Service's ports as the component kind reads them: the port a client connects to, and 22
+/// for a port that names SSH whatever its number (`linuxserver/openssh-server` listens on 2222).
+fn service_ports(e: &kubernetes::Exposure) -> Vec<crate::model::Fact<(String, u16)>> {
+    use crate::model::{Fact, Origin};
+    let ssh = |p: &kubernetes::ServicePort| {
+        [&p.name, &p.app_protocol]
+            .into_iter()
+            .flatten()
+            .chain(p.target_port.as_ref())
+            .any(|n| n.eq_ignore_ascii_case("ssh"))
+    };
+    e.ports
+        .iter()
+        .map(|p| {
+            let port = if ssh(p) { 22 } else { p.port.unwrap_or(0) };
+            Fact::new(
+                ("cluster".to_string(), port),
+                Origin::Artefact(p.location.clone()),
+            )
+        })
+        .collect()
+}
+
+/// What the environment's Ingresses and LoadBalancer Services publish outside the cluster, for
+/// the workloads of `objects`. An internal load balancer publishes nothing to users.
+fn publish(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
+    use crate::model::{ComponentKind, Origin, Published};
+    let component_of = |service: &kubernetes::Exposure| {
+        objects
+            .workloads
+            .iter()
+            .find(|w| service.selects(w))
+            .map(|w| w.name.clone())
+    };
+    let is_api = |env: &crate::model::Environment, component: &str| {
+        env.components
+            .iter()
+            .any(|c| c.name == component && c.kind() == ComponentKind::Api)
+    };
+    let mut found: Vec<Published> = Vec::new();
+    for ingress in objects.ingresses.iter().filter(|i| !i.internal) {
+        for route in &ingress.routes {
+            let Some(component) = objects
+                .exposures
+                .iter()
+                .find(|e| {
+                    e.name == route.service
+                        && kubernetes::same_namespace(&e.namespace, &ingress.namespace)
+                })
+                .and_then(component_of)
+            else {
+                continue;
+            };
+            // A wildcard host names no address one could probe.
+            let host = route.host.as_deref().filter(|h| !h.contains('*'));
+            let url = host.map(|h| {
+                let tls = ingress.tls_hosts.iter().any(|t| t == h);
+                format!("{}://{h}", if tls { "https" } else { "http" })
+            });
+            let target = url
+                .clone()
+                .unwrap_or_else(|| format!("kubernetes:ingress/{}", ingress.name));
+            let api = is_api(env, &component)
+                || host.is_some_and(names_api)
+                || route.path.as_deref().is_some_and(|p| {
+                    p.trim_start_matches('/')
+                        .split('/')
+                        .next()
+                        .is_some_and(|s| s == "api")
+                });
+            match found.iter_mut().find(|p| p.target == target) {
+                Some(p) => p.api |= api,
+                None => found.push(Published {
+                    target,
+                    url,
+                    component,
+                    api,
+                    origin: Origin::Artefact(route.location.clone()),
+                }),
+            }
+        }
+    }
+    for service in objects
+        .exposures
+        .iter()
+        .filter(|e| e.service_type == "LoadBalancer" && !e.internal)
+    {
+        if let Some(component) = component_of(service) {
+            found.push(Published {
+                target: format!("kubernetes:service/{}", service.name),
+                url: None,
+                api: is_api(env, &component),
+                component,
+                origin: Origin::Artefact(service.location.clone()),
+            });
+        }
+    }
+    for p in found {
+        if !env.published.iter().any(|q| q.target == p.target) {
+            env.published.push(p);
+        }
+    }
+}
+
+/// Whether a host names an API (`api.example.org`, `search.api.example.no`, `orders-api.example.org`).
+fn names_api(host: &str) -> bool {
+    host.split('.')
+        .any(|label| label == "api" || label.starts_with("api-") || label.ends_with("-api"))
 }

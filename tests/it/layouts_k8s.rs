@@ -62,3 +62,73 @@ fn a_canary_on_the_ingress_host_passes() {
     );
     assert_eq!(canary["status"], "pass", "{canary:#}");
 }
+
+#[test]
+fn a_template_needing_a_dependency_that_is_not_vendored_is_unknown_not_an_error() {
+    let (_, report) = check_json(&layout("relief"), &["--offline"]);
+    let chart = "deploy/helm/relief";
+    // The dependency and what needs its context are listed as not read, with why.
+    let redis = file(&report, &format!("{chart}/charts/redis/"));
+    assert_eq!(redis.0, "not-read");
+    let config = file(&report, &format!("{chart}/templates/configmap.yaml"));
+    assert_eq!(config.0, "not-read");
+    assert!(
+        config
+            .1
+            .starts_with("needs the dependency `redis` (line 9), which is not vendored"),
+        "{}",
+        config.1
+    );
+    // The API includes the ConfigMap for a checksum: it needs the dependency too.
+    let api = file(&report, &format!("{chart}/templates/api.yaml"));
+    assert_eq!(api.0, "not-read");
+    assert!(
+        api.1
+            .contains("through deploy/helm/relief/templates/configmap.yaml:9"),
+        "{}",
+        api.1
+    );
+    // Not an input error: nothing failed to parse.
+    let parse = rule_results(&report, "ops.inputs-parse");
+    assert!(parse.iter().all(|r| r["status"] == "pass"), "{parse:#?}");
+    // A template that does not need the dependency is still read and judged.
+    assert_eq!(
+        file(&report, &format!("{chart}/templates/web.yaml")).0,
+        "read"
+    );
+    let web = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/web",
+        "production",
+    );
+    assert_eq!(web["status"], "pass", "{web:#}");
+}
+
+#[test]
+fn a_vendored_dependency_gives_its_context_to_subcharts() {
+    let dir = copy_dir(&layout("relief"));
+    let sub = "deploy/helm/relief/charts/redis";
+    write_file(
+        dir.path(),
+        &format!("{sub}/Chart.yaml"),
+        "apiVersion: v2\nname: redis\nversion: 19.6.4\n",
+    );
+    write_file(
+        dir.path(),
+        &format!("{sub}/templates/_names.tpl"),
+        "{{- define \"common.names.fullname\" -}}\n{{ .Release.Name }}-{{ .Chart.Name }}\n{{- end -}}\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    for template in ["api.yaml", "configmap.yaml", "web.yaml"] {
+        let f = file(&report, &format!("deploy/helm/relief/templates/{template}"));
+        assert_eq!(f.0, "read", "{template}: {}", f.1);
+    }
+    let api = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/relief-api",
+        "production",
+    );
+    assert_eq!(api["status"], "pass", "{api:#}");
+}

@@ -119,8 +119,8 @@ pub enum ComponentKind {
     /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
     /// the service and serves no user.
     Monitoring,
-    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express): operators use it to
-    /// reach a data store, users never should.
+    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express) or an SSH bastion:
+    /// operators use it to reach a data store or the servers, users never should.
     Admin,
 }
 

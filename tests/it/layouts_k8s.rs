@@ -33,6 +33,16 @@ fn a_service_in_front_of_replicas_is_their_load_balancer_and_an_ingress_host_an_
         frontend["message"],
         "runs 2 instances but no load balancer is declared in front"
     );
+    // A bastion image, and a house image exposed on SSH's port alone: reachable, yet no web
+    // tier, so no web redundancy is asked of them.
+    let judged: Vec<&str> = rule_results(&report, "ha.web-redundancy")
+        .iter()
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        judged,
+        ["component:production/frontend", "component:production/hub"]
+    );
     // The Ingress publishes an API host over TLS: a canary is asked for it.
     let canary = result(
         &report,

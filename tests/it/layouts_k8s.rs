@@ -142,3 +142,84 @@ fn a_vendored_dependency_gives_its_context_to_subcharts() {
     );
     assert_eq!(api["status"], "pass", "{api:#}");
 }
+
+#[test]
+fn ci_jobs_name_the_environments_of_the_overlays_they_apply() {
+    let (_, report) = check_json(&layout("search"), &["--offline"]);
+    // Overlays under house names: the jobs' environments say which is which, the staging one
+    // through a reusable workflow of the repository called with `environment: staging`.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let from = |env: &str| {
+        report["inferred_environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == env)
+            .unwrap()["from"][0]
+            .clone()
+    };
+    assert_eq!(
+        from("production"),
+        ".github/workflows/deploy.yml:15 (job `deploy-prod` applies deploy/blue/ to its environment `production`)"
+    );
+    assert_eq!(
+        from("staging"),
+        ".github/workflows/kustomize-deploy.yml:13 (job `deploy` applies deploy/green/ to its environment `staging`)"
+    );
+    assert_eq!(
+        file(&report, "deploy/blue/kustomization.yaml"),
+        (
+            "read",
+            "the kustomization of production: built as `kustomize build` would build it (3 object(s))"
+        )
+    );
+    assert_eq!(file(&report, "deploy/green/kustomization.yaml").0, "read");
+    assert!(report["judged_as_production"].is_null(), "{report:#}");
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(pre.len(), 1);
+    assert_eq!(pre[0]["status"], "pass", "{:#}", pre[0]);
+    // Production is the blue overlay: two pods behind a ClusterIP Service, and an API host.
+    let web = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/search-service",
+        "production",
+    );
+    assert_eq!(web["status"], "pass", "{web:#}");
+    let canary = result(
+        &report,
+        "monitoring.canary",
+        "https://search.api.example.no",
+        "production",
+    );
+    assert_eq!(canary["status"], "fail");
+    assert_eq!(canary["location"]["path"], "deploy/blue/ingress.yaml");
+}
+
+#[test]
+fn files_nothing_could_read_are_not_said_to_be_judged_as_production() {
+    let dir = copy_dir(&layout("search"));
+    std::fs::remove_dir_all(dir.path().join(".github")).unwrap();
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    // Two overlays and nothing saying which one production deploys: neither is read.
+    assert_eq!(file(&report, "deploy/blue/kustomization.yaml").0, "ignored");
+    assert_eq!(
+        file(&report, "deploy/green/kustomization.yaml").0,
+        "ignored"
+    );
+    assert!(report["judged_as_production"].is_null(), "{report:#}");
+    let text = liftoff()
+        .args(["check", "--offline"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(!text.contains("judged as production"), "{text}");
+    assert!(
+        text.contains("deploy/ (no environment is named, and nothing in it could be read for production: see its files)"),
+        "{text}"
+    );
+}

@@ -22,6 +22,7 @@ pub(super) fn deployment(
     let mut inferred = environments(dir, artefacts);
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
+    add_kubernetes_deploys(dir, artefacts, pipelines, &mut inferred);
     let unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     let judged_as_production =
         production_candidates(artefacts, &inferred, !unclassified_stages.is_empty());
@@ -223,6 +224,29 @@ fn add_deploy_stages(
                 format!("{} (deploys stage `{stage}`)", pipeline.path),
             );
         }
+    }
+}
+
+/// A folder of manifests or a kustomization names no environment: the CI job that applies it
+/// does, by its `environment:` (`kubectl apply -k deploy/blue` in a job of `production`).
+fn add_kubernetes_deploys(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts.iter().any(|a| a.kind == ArtefactKind::Kubernetes) {
+        return;
+    }
+    for d in super::kube_deploys::kube_deploys(dir, pipelines) {
+        let Some(name) = crate::model::env_names::lookup(&d.environment) else {
+            continue;
+        };
+        let shown = format!(
+            "{}:{} (job `{}` applies {}/ to its environment `{}`)",
+            d.at.path, d.at.line, d.job, d.path, d.environment
+        );
+        note(out, name, shown);
     }
 }
 

@@ -30,7 +30,8 @@ impl Reader for Kubernetes {
             .map(|a| a.path)
             .filter(|p| is_kustomization(p))
             .collect();
-        let mut builds = build_kustomizations(cx, &deployed);
+        let ci = applied_by_ci(cx);
+        let mut builds = build_kustomizations(cx, &deployed, &ci);
         let mut built_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for b in &builds {
             for file in &b.build.files {
@@ -159,10 +160,22 @@ impl Reader for Kubernetes {
             let global = declared
                 .iter()
                 .any(|d| d.environment.is_none() && d.covers(&artefact.path));
+            let applied: Vec<&CiApply> = ci
+                .iter()
+                .filter(|d| !d.kustomize && covers(&d.path, &artefact.path))
+                .collect();
             let envs: Vec<String> = match (&artefact.environment, deployed.as_slice()) {
                 (Some(env), _) => vec![env.clone()],
                 // A global declared source belongs to every deployed environment.
                 (None, _) if global => deployed.clone(),
+                (None, _) if !applied.is_empty() => {
+                    let mut envs: Vec<String> = applied.iter().map(|d| d.env.clone()).collect();
+                    envs.sort();
+                    envs.dedup();
+                    let jobs: Vec<String> = applied.iter().map(|d| d.shown()).collect();
+                    how.insert(artefact.path.clone(), jobs.join("; "));
+                    envs
+                }
                 // Manifests are what a cluster runs, not a laptop: with one deployed
                 // environment, that is where they go.
                 (None, [only])
@@ -280,6 +293,58 @@ fn is_kustomization(path: &str) -> bool {
     )
 }
 
+/// A path a CI job applies to one of the deployment's environments.
+struct CiApply {
+    env: String,
+    path: String,
+    kustomize: bool,
+    job: String,
+    at: crate::model::Location,
+}
+
+impl CiApply {
+    fn shown(&self) -> String {
+        format!(
+            "applied to {} by job `{}` ({}:{})",
+            self.env, self.job, self.at.path, self.at.line
+        )
+    }
+}
+
+/// What the CI jobs apply, for the environments of the deployment: the job's environment as
+/// spelled, or the environment of the vocabulary it names.
+fn applied_by_ci(cx: &LoadContext<'_>) -> Vec<CiApply> {
+    let names: Vec<&str> = cx
+        .deployment
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    super::kube_deploys::kube_deploys(cx.dir, &cx.deployment.pipelines)
+        .into_iter()
+        .filter_map(|d| {
+            let env = if names.contains(&d.environment.as_str()) {
+                d.environment.clone()
+            } else {
+                let canonical = crate::model::env_names::lookup(&d.environment)?.canonical;
+                names.iter().find(|n| **n == canonical)?.to_string()
+            };
+            Some(CiApply {
+                env,
+                path: d.path,
+                kustomize: d.kustomize,
+                job: d.job,
+                at: d.at,
+            })
+        })
+        .collect()
+}
+
+/// Whether applying `applied` (a folder or a file) applies the file `path`.
+fn covers(applied: &str, path: &str) -> bool {
+    applied == "." || applied == path || path.starts_with(&format!("{applied}/"))
+}
+
 /// One environment's kustomization, built.
 struct EnvBuild {
     env: String,
@@ -291,7 +356,11 @@ struct EnvBuild {
 /// Builds the kustomizations environments deploy: each one whose path names an environment,
 /// unless another kustomization of that environment includes it; and, when the service deploys
 /// to one environment only, each kustomization that no other includes.
-fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBuild> {
+fn build_kustomizations(
+    cx: &LoadContext<'_>,
+    deployed: &[String],
+    ci: &[CiApply],
+) -> Vec<EnvBuild> {
     let kustomizations: Vec<crate::model::ArtefactFile> = cx
         .pending(ArtefactKind::Kubernetes)
         .into_iter()
@@ -299,12 +368,29 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
         .collect();
     let mut candidates: Vec<EnvBuild> = kustomizations
         .iter()
-        .filter_map(|a| {
-            Some(EnvBuild {
-                env: a.environment.clone()?,
-                root: a.path.clone(),
-                build: kustomize::build(cx.dir, &a.path),
-            })
+        .flat_map(|a| {
+            // The environment the path names, else those whose CI jobs apply its folder.
+            let envs: Vec<String> = match &a.environment {
+                Some(env) => vec![env.clone()],
+                None => {
+                    let folder = super::folder_of(&a.path);
+                    let mut envs: Vec<String> = ci
+                        .iter()
+                        .filter(|d| d.kustomize && d.path == folder)
+                        .map(|d| d.env.clone())
+                        .collect();
+                    envs.sort();
+                    envs.dedup();
+                    envs
+                }
+            };
+            envs.into_iter()
+                .map(|env| EnvBuild {
+                    env,
+                    root: a.path.clone(),
+                    build: kustomize::build(cx.dir, &a.path),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let included = |builds: &[EnvBuild], path: &str, env: Option<&str>| {

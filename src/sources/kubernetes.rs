@@ -30,6 +30,9 @@ pub struct Workload {
     pub settings: Vec<Setting>,
     pub config_maps: Vec<(String, Location)>,
     pub zones: Vec<Fact<String>>,
+    /// Where its pod template carries `prometheus.io/scrape: "true"`: the annotation Prometheus'
+    /// Kubernetes service discovery is conventionally told to keep pods by.
+    pub scraped: Option<Location>,
 }
 
 /// A Service: it spreads the traffic it receives over the ready pods its selector matches, and
@@ -522,10 +525,17 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
             }
         }
     }
+    let scraped = template
+        .and_then(|t| t.get("metadata"))
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.entry("prometheus.io/scrape"))
+        .filter(|(_, v)| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case("true")))
+        .map(|(k, _)| k.at.clone());
     Workload {
         kind: kind.to_string(),
         name: name.to_string(),
         namespace: root.namespace().map(String::from),
+        scraped,
         location: root.at.clone(),
         labels: template
             .and_then(|t| t.get("metadata"))

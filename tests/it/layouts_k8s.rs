@@ -223,3 +223,37 @@ fn files_nothing_could_read_are_not_said_to_be_judged_as_production() {
         "{text}"
     );
 }
+
+#[test]
+fn pods_annotated_for_prometheus_export_metrics_in_production() {
+    let (_, report) = check_json(&layout("search"), &["--offline"]);
+    let metrics = rule_results(&report, "monitoring.metrics");
+    assert_eq!(metrics[0]["status"], "pass", "{:#}", metrics[0]);
+    assert_eq!(metrics[0]["message"], "metrics scraped by: prometheus");
+    assert_eq!(
+        metrics[0]["location"]["path"],
+        "deploy/base/deployment.yaml"
+    );
+    // The hub's pods carry no such annotation and nothing else says who scrapes them.
+    let (_, hub) = check_json(&layout("hub"), &["--offline"]);
+    let metrics = rule_results(&hub, "monitoring.metrics");
+    assert_eq!(metrics[0]["status"], "fail", "{:#}", metrics[0]);
+}
+
+#[test]
+fn a_manifest_naming_no_environment_is_told_the_line_to_add() {
+    let dir = copy_dir(&layout("search"));
+    write_file(
+        dir.path(),
+        "tools/debug.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  containers: [{name: debug, image: busybox:1.36}]\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    assert_eq!(
+        file(&report, "tools/debug.yaml"),
+        (
+            "ignored",
+            "names no environment, and the service deploys to production, staging: put it under a folder named after the environment (overlays/production/), or add `- {kubernetes: tools/}` under environments.<name>.sources in liftoff.yaml"
+        )
+    );
+}

@@ -198,8 +198,8 @@ impl Reader for Kubernetes {
                     &artefact,
                     &format!(
                         "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        if deployed.is_empty() { "no environment liftoff knows of".to_string() } else { deployed.join(", ") },
                         crate::model::flow_scalar(&folder),
-                        if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) }
                     ),
                 );
                 if crate::sources::named_environment(&artefact.path, artefact.kind).is_none()
@@ -258,6 +258,7 @@ impl Reader for Kubernetes {
                 apply_kubernetes(env, &objects);
                 counts.insert(env_name.clone(), objects.workloads.len());
             }
+            note_scraped(cx, env_name, &objects);
         }
         for artefact in cx.pending(ArtefactKind::Kubernetes) {
             if let Some(envs) = used.get(&artefact.path) {
@@ -490,6 +491,36 @@ fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
     discover::walk_files(dir, &dir.join(rel), &mut found);
     found.retain(|f| f.ends_with(".yaml") || f.ends_with(".yml"));
     found
+}
+
+/// Production pods annotated `prometheus.io/scrape: "true"` export metrics for the cluster's
+/// Prometheus, whose Kubernetes service discovery finds every pod: that is where metrics are
+/// scraped, when nothing else says. Another environment's pods say nothing of production.
+pub(super) fn note_scraped(cx: &mut LoadContext<'_>, env: &str, objects: &kubernetes::Objects) {
+    use crate::model::{EnvKind, Fact, Origin};
+    let production = cx
+        .deployment
+        .environments
+        .iter()
+        .any(|e| e.name == env && e.kind() == EnvKind::Production);
+    let Some(at) = objects.workloads.iter().find_map(|w| w.scraped.clone()) else {
+        return;
+    };
+    if !production {
+        return;
+    }
+    let origin = Origin::Derived {
+        from: Some(Box::new(at)),
+        how: "pods annotated `prometheus.io/scrape: \"true\"`, which Prometheus' Kubernetes service discovery keeps by convention".into(),
+    };
+    let monitoring = &mut cx.deployment.monitoring;
+    if monitoring.metrics_scraped_by.is_none() {
+        monitoring.metrics_scraped_by = Some(Fact::new("prometheus".to_string(), origin.clone()));
+    }
+    if monitoring.metrics_targets.is_none() {
+        // Service discovery finds every pod, whatever the count (as a discovered scrape job).
+        monitoring.metrics_targets = Some(Fact::new(u32::MAX, origin));
+    }
 }
 
 /// Turns workloads into components of `env` (the artefact wins over declared facts).

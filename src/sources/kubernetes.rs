@@ -3,8 +3,9 @@
 //! Workloads (Deployment, StatefulSet, DaemonSet) become components: replicas (or the minimum of
 //! a HorizontalPodAutoscaler that targets them), image, command, `env` and `envFrom` (ConfigMaps
 //! resolved when they are in the same files; Secrets stay references), zones named in node
-//! affinity. A Service of type LoadBalancer or NodePort that selects a workload exposes it
-//! outside the cluster. A Secret with `data` or `stringData` is a literal secret committed to the
+//! affinity. A Service selects workloads by label in its namespace and balances traffic over
+//! their pods; of type LoadBalancer or NodePort it exposes them outside the cluster. Ingresses
+//! route hosts and paths to Services. A Secret with `data` or `stringData` is a literal secret committed to the
 //! repository; its values are never kept. A Helm template outside a chart is not Kubernetes
 //! YAML: it is recognised and reported (charts are rendered by `super::helm`).
 

@@ -47,6 +47,8 @@ pub struct Exposure {
     pub ports: Vec<ServicePort>,
     /// A LoadBalancer Service that a cloud annotation keeps inside the network.
     pub internal: bool,
+    /// `clusterIP: None`: DNS hands out every pod's address and nothing balances the traffic.
+    pub headless: bool,
     pub location: Location,
 }
 
@@ -207,6 +209,10 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                     selector,
                     ports,
                     internal,
+                    headless: spec
+                        .and_then(|s| s.get("clusterIP"))
+                        .and_then(Placed::as_str)
+                        .is_some_and(|ip| ip == "None"),
                     location: root.at.clone(),
                 });
             }

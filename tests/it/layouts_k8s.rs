@@ -41,7 +41,22 @@ fn a_service_in_front_of_replicas_is_their_load_balancer_and_an_ingress_host_an_
         .collect();
     assert_eq!(
         judged,
-        ["component:production/frontend", "component:production/hub"]
+        [
+            "component:production/docs",
+            "component:production/frontend",
+            "component:production/hub"
+        ]
+    );
+    // Behind a headless Service only: DNS lists the pods, nothing balances them.
+    let docs = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/docs",
+        "production",
+    );
+    assert_eq!(
+        docs["message"],
+        "runs 2 instances but no load balancer is declared in front"
     );
     // The Ingress publishes an API host over TLS: a canary is asked for it.
     let canary = result(

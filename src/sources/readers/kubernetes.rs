@@ -566,8 +566,9 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
         };
         let c = &mut env.components[position];
         // A Service spreads the connections it receives over the ready pods it selects: that
-        // is a load balancer in front of them, whatever the Service's type.
-        if let Some(e) = exposures.first() {
+        // is a load balancer in front of them, whatever the Service's type. A headless one
+        // only lists the pods' addresses in DNS: clients choose, nothing balances.
+        if let Some(e) = exposures.iter().find(|e| !e.headless) {
             let how = format!(
                 "the Service `{}` spreads traffic over the ready pods it selects",
                 e.name

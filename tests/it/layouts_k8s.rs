@@ -182,7 +182,7 @@ fn ci_jobs_name_the_environments_of_the_overlays_they_apply() {
     );
     assert_eq!(
         from("staging"),
-        ".github/workflows/kustomize-deploy.yml:13 (job `deploy` applies deploy/green/ to its environment `staging`)"
+        ".github/workflows/kustomize-deploy.yml:13 (job `deploy`, called by job `deploy-staging` at .github/workflows/deploy.yml:17, applies deploy/green/ to its environment `staging`)"
     );
     assert_eq!(
         file(&report, "deploy/blue/kustomization.yaml"),

@@ -242,8 +242,12 @@ fn add_kubernetes_deploys(
         let Some(name) = crate::model::env_names::lookup(&d.environment) else {
             continue;
         };
+        let called = match &d.called_by {
+            Some((job, at)) => format!(", called by job `{job}` at {}:{},", at.path, at.line),
+            None => String::new(),
+        };
         let shown = format!(
-            "{}:{} (job `{}` applies {}/ to its environment `{}`)",
+            "{}:{} (job `{}`{called} applies {}/ to its environment `{}`)",
             d.at.path, d.at.line, d.job, d.path, d.environment
         );
         note(out, name, shown);

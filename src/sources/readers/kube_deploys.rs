@@ -24,6 +24,9 @@ pub(super) struct KubeDeploy {
     pub kustomize: bool,
     pub job: String,
     pub at: Location,
+    /// The job that called this one's workflow (`deploy-staging`, with its call's position),
+    /// when it runs in a reusable workflow: where the environment's value is written.
+    pub called_by: Option<(String, Location)>,
 }
 
 /// Calls of reusable workflows are followed at most this deep, as GitHub nests them.
@@ -39,7 +42,7 @@ pub(super) fn kube_deploys(dir: &Path, pipelines: &[Location]) -> Vec<KubeDeploy
     let mut out = Vec::new();
     for doc in workflows.values() {
         if let Some(root) = doc.roots.first() {
-            workflow(&workflows, doc, root, None, 0, &mut out);
+            workflow(&workflows, doc, root, None, None, 0, &mut out);
         }
     }
     out
@@ -50,6 +53,7 @@ fn workflow(
     doc: &yaml::Document,
     root: &Node,
     called_with: Option<&BTreeMap<String, Vec<String>>>,
+    called_by: Option<&(String, Location)>,
     depth: usize,
     out: &mut Vec<KubeDeploy>,
 ) {
@@ -76,11 +80,13 @@ fn workflow(
             if let Some(called_doc) = workflows.get(called).filter(|_| depth < MAX_CALL_DEPTH)
                 && let Some(called_root) = called_doc.roots.first()
             {
+                let caller = (scope.job.clone(), doc.location(job));
                 workflow(
                     workflows,
                     called_doc,
                     called_root,
                     Some(&with),
+                    Some(&caller),
                     depth + 1,
                     out,
                 );
@@ -121,6 +127,7 @@ fn workflow(
                         kustomize,
                         job: scope.job.clone(),
                         at: at.clone(),
+                        called_by: called_by.cloned(),
                     };
                     if !out
                         .iter()

@@ -119,8 +119,8 @@ pub enum ComponentKind {
     /// Observability tooling (Prometheus, Grafana, Kibana, APM servers, log shippers): it watches
     /// the service and serves no user.
     Monitoring,
-    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express): operators use it to
-    /// reach a data store, users never should.
+    /// An administration tool (pgAdmin, Adminer, phpMyAdmin, mongo-express) or an SSH bastion:
+    /// operators use it to reach a data store or the servers, users never should.
     Admin,
 }
 
@@ -478,6 +478,24 @@ pub struct Environment {
     pub committed_secrets: Vec<Setting>,
     /// HTTP routes of serverless functions.
     pub routes: Vec<ApiRoute>,
+    /// Ways in from outside that Kubernetes objects open (an Ingress host, a LoadBalancer
+    /// Service): what the cluster publishes, whose address may be known only once deployed.
+    pub published: Vec<Published>,
+}
+
+/// A way into a component from outside the cluster, as a Kubernetes Ingress or LoadBalancer
+/// Service publishes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Published {
+    /// The result target: the URL when a host is named, else `kubernetes:<kind>/<name>`.
+    pub target: String,
+    /// `https://host` (`http://` when no `tls:` entry covers it), when a host is named.
+    pub url: Option<String>,
+    /// The component it routes to.
+    pub component: String,
+    /// Whether it serves an API: the component is an API, or the host or path names one.
+    pub api: bool,
+    pub origin: Origin,
 }
 
 /// One HTTP route of a serverless API.
@@ -554,6 +572,7 @@ impl Environment {
             accepted_differences: Vec::new(),
             committed_secrets: Vec::new(),
             routes: Vec::new(),
+            published: Vec::new(),
         }
     }
 

@@ -277,6 +277,7 @@ mod tests {
             accepted_differences: vec![],
             committed_secrets: vec![],
             routes: vec![],
+            published: vec![],
         }
     }
 

@@ -485,6 +485,7 @@ fn build_environment(
         accepted_differences: at.facts(node, "accept_differences", &section.accept_differences),
         committed_secrets: Vec::new(),
         routes: Vec::new(),
+        published: Vec::new(),
     };
 
     let servers_node = child(node, "servers");

@@ -1115,6 +1115,9 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
             return kind;
         }
     }
+    if is_ssh_gateway(service) {
+        return K::Admin;
+    }
     // A web server command, or a service named for its role, serves HTTP behind the proxy.
     if name == "api" || name.ends_with("-api") {
         return K::Api;
@@ -1143,6 +1146,30 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
     } else {
         K::Web
     }
+}
+
+/// Ports that carry HTTP(S) by convention.
+const HTTP_PORTS: [u16; 4] = [80, 443, 8080, 8443];
+
+/// Whether the service is an SSH gateway (a bastion): its image or name says SSH or bastion, or
+/// every port it exposes is SSH's (22), and nothing routes HTTP to it. Being reachable does not
+/// make it a web tier: operators pass through it, users' browsers never reach it.
+pub fn is_ssh_gateway(service: &Service) -> bool {
+    let http = service.routed
+        || service
+            .ports
+            .iter()
+            .any(|p| HTTP_PORTS.contains(&p.value.1));
+    if http {
+        return false;
+    }
+    let words = |text: &str| -> bool {
+        text.split(['-', '_', '.', '/', ':'])
+            .any(|w| ["ssh", "sshd", "openssh", "bastion", "jumpbox", "jumphost"].contains(&w))
+    };
+    let image = lower_image(service);
+    let ssh_ports = !service.ports.is_empty() && service.ports.iter().all(|p| p.value.1 == 22);
+    ssh_ports || words(&repository_of(&image)) || words(&service.name.to_ascii_lowercase())
 }
 
 /// What lets anyone connect to a data store without credentials, judged from its image, command
@@ -1274,6 +1301,57 @@ pub fn public_interface(interface: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exposure_on_ssh_alone_is_no_web_tier() {
+        use crate::model::ComponentKind as K;
+        let service = |name: &str, image: &str, ports: &[u16]| Service {
+            name: name.into(),
+            image: Some(Fact::new(
+                image.into(),
+                Origin::Artefact(Location::new("compose.yml", 1, 1)),
+            )),
+            ports: ports
+                .iter()
+                .map(|p| {
+                    Fact::new(
+                        ("0.0.0.0".to_string(), *p),
+                        Origin::Artefact(Location::new("compose.yml", 1, 1)),
+                    )
+                })
+                .collect(),
+            ..Service::default()
+        };
+        assert_eq!(
+            kind_of(&service(
+                "bastion",
+                "linuxserver/openssh-server:9.7",
+                &[2222]
+            )),
+            K::Admin
+        );
+        assert_eq!(
+            kind_of(&service("tunnel", "ghcr.io/example/tunnel:1.0", &[22])),
+            K::Admin
+        );
+        assert_eq!(
+            kind_of(&service("jump", "ghcr.io/example/bastion:3", &[])),
+            K::Admin
+        );
+        // An HTTP port or a route makes it serve HTTP, whatever it is called.
+        assert_eq!(
+            kind_of(&service(
+                "ssh-portal",
+                "ghcr.io/example/portal:1",
+                &[22, 443]
+            )),
+            K::Web
+        );
+        assert_eq!(
+            kind_of(&service("shop", "ghcr.io/example/shop:1", &[3000])),
+            K::Web
+        );
+    }
 
     #[test]
     fn interpolation_follows_the_compose_specification() {

@@ -3,8 +3,9 @@
 //! Workloads (Deployment, StatefulSet, DaemonSet) become components: replicas (or the minimum of
 //! a HorizontalPodAutoscaler that targets them), image, command, `env` and `envFrom` (ConfigMaps
 //! resolved when they are in the same files; Secrets stay references), zones named in node
-//! affinity. A Service of type LoadBalancer or NodePort that selects a workload exposes it
-//! outside the cluster. A Secret with `data` or `stringData` is a literal secret committed to the
+//! affinity. A Service selects workloads by label in its namespace and balances traffic over
+//! their pods; of type LoadBalancer or NodePort it exposes them outside the cluster. Ingresses
+//! route hosts and paths to Services. A Secret with `data` or `stringData` is a literal secret committed to the
 //! repository; its values are never kept. A Helm template outside a chart is not Kubernetes
 //! YAML: it is recognised and reported (charts are rendered by `super::helm`).
 
@@ -20,6 +21,8 @@ use std::path::Path;
 pub struct Workload {
     pub kind: String,
     pub name: String,
+    /// `metadata.namespace`; `None` when unset (the namespace `kubectl` is pointed at).
+    pub namespace: Option<String>,
     pub location: Location,
     pub labels: BTreeMap<String, String>,
     pub replicas: Option<Fact<u32>>,
@@ -28,14 +31,82 @@ pub struct Workload {
     pub settings: Vec<Setting>,
     pub config_maps: Vec<(String, Location)>,
     pub zones: Vec<Fact<String>>,
+    /// Where its pod template carries `prometheus.io/scrape: "true"`: the annotation Prometheus'
+    /// Kubernetes service discovery is conventionally told to keep pods by.
+    pub scraped: Option<Location>,
 }
 
-/// A Service that exposes workloads outside the cluster.
+/// A Service: it spreads the traffic it receives over the ready pods its selector matches, and
+/// types LoadBalancer and NodePort expose those pods outside the cluster.
 #[derive(Clone, Debug)]
 pub struct Exposure {
     pub name: String,
+    pub namespace: Option<String>,
     pub service_type: String,
     pub selector: BTreeMap<String, String>,
+    pub ports: Vec<ServicePort>,
+    /// A LoadBalancer Service that a cloud annotation keeps inside the network.
+    pub internal: bool,
+    /// `clusterIP: None`: DNS hands out every pod's address and nothing balances the traffic.
+    pub headless: bool,
+    pub location: Location,
+}
+
+impl Exposure {
+    /// Whether it selects the pods of `w`: same namespace, and every selector label on the pod
+    /// template (a Service with no selector has its endpoints managed by hand: unknown pods).
+    pub fn selects(&self, w: &Workload) -> bool {
+        same_namespace(&self.namespace, &w.namespace)
+            && !self.selector.is_empty()
+            && self
+                .selector
+                .iter()
+                .all(|(k, v)| w.labels.get(k) == Some(v))
+    }
+}
+
+/// Whether two objects land in the same namespace: the same one named, or one left unset, which
+/// `kubectl apply` puts in the namespace it is pointed at (which may be the other's).
+pub fn same_namespace(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// One port of a Service.
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub port: Option<u16>,
+    /// `targetPort`: a number or the name of a container port.
+    pub target_port: Option<String>,
+    pub name: Option<String>,
+    /// `TCP` unless said.
+    pub protocol: String,
+    pub app_protocol: Option<String>,
+    pub location: Location,
+}
+
+/// An Ingress: the HTTP routes a controller publishes, by host, to Services.
+#[derive(Clone, Debug)]
+pub struct Ingress {
+    pub name: String,
+    pub namespace: Option<String>,
+    /// Routes: (host, when one is named; path; backend Service), with where each host is written.
+    pub routes: Vec<IngressRoute>,
+    /// Hosts the `tls:` section covers.
+    pub tls_hosts: Vec<String>,
+    /// A class or annotation that keeps the controller's address inside the network.
+    pub internal: bool,
+    pub location: Location,
+}
+
+/// One path of an Ingress rule (or its default backend, with no host and no path).
+#[derive(Clone, Debug)]
+pub struct IngressRoute {
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub service: String,
     pub location: Location,
 }
 
@@ -44,6 +115,7 @@ pub struct Exposure {
 pub struct Objects {
     pub workloads: Vec<Workload>,
     pub exposures: Vec<Exposure>,
+    pub ingresses: Vec<Ingress>,
     /// HorizontalPodAutoscaler minimums by target workload name.
     pub autoscaled: BTreeMap<String, Fact<u32>>,
     /// ConfigMap data by name: (key, value, location).
@@ -119,13 +191,32 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
                     .and_then(|s| s.get("selector"))
                     .map(Placed::string_map)
                     .unwrap_or_default();
+                let ports = spec
+                    .and_then(|s| s.get("ports"))
+                    .map(|p| p.items().iter().map(service_port).collect())
+                    .unwrap_or_default();
+                let annotations = annotations(root);
+                let internal = service_type == "LoadBalancer"
+                    && INTERNAL_LB_ANNOTATIONS.iter().any(|(key, values)| {
+                        annotations
+                            .get(*key)
+                            .is_some_and(|v| values.contains(&v.to_ascii_lowercase().as_str()))
+                    });
                 objects.exposures.push(Exposure {
                     name: name.to_string(),
+                    namespace: root.namespace().map(String::from),
                     service_type: service_type.to_string(),
                     selector,
+                    ports,
+                    internal,
+                    headless: spec
+                        .and_then(|s| s.get("clusterIP"))
+                        .and_then(Placed::as_str)
+                        .is_some_and(|ip| ip == "None"),
                     location: root.at.clone(),
                 });
             }
+            "Ingress" => objects.ingresses.push(ingress(root, name)),
             "NetworkPolicy" => {
                 let selector = root
                     .get("spec")
@@ -214,6 +305,133 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
         }
     }
     problems
+}
+
+/// Annotations that make a LoadBalancer Service's load balancer internal, by cloud, with the
+/// values that mean so.
+const INTERNAL_LB_ANNOTATIONS: [(&str, &[&str]); 5] = [
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        &["true", "0.0.0.0/0"],
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        &["internal"],
+    ),
+    ("networking.gke.io/load-balancer-type", &["internal"]),
+    ("cloud.google.com/load-balancer-type", &["internal"]),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        &["true"],
+    ),
+];
+
+fn annotations(root: &Placed) -> BTreeMap<String, String> {
+    root.get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .map(Placed::string_map)
+        .unwrap_or_default()
+}
+
+fn service_port(p: &Placed) -> ServicePort {
+    let text = |key: &str| p.get(key).and_then(Placed::as_str).map(String::from);
+    ServicePort {
+        port: p
+            .get("port")
+            .and_then(Placed::as_str)
+            .and_then(|n| n.parse().ok()),
+        target_port: text("targetPort"),
+        name: text("name"),
+        protocol: text("protocol").unwrap_or_else(|| "TCP".to_string()),
+        app_protocol: text("appProtocol"),
+        location: p.at.clone(),
+    }
+}
+
+/// An Ingress's routes, in both API versions' shapes (`service.name` in networking.k8s.io/v1,
+/// `serviceName` in v1beta1).
+fn ingress(root: &Placed, name: &str) -> Ingress {
+    let spec = root.get("spec");
+    let backend_service = |b: &Placed| {
+        b.get("service")
+            .and_then(|s| s.get("name"))
+            .or_else(|| b.get("serviceName"))
+            .and_then(Placed::as_str)
+            .map(String::from)
+    };
+    let mut routes = Vec::new();
+    for key in ["defaultBackend", "backend"] {
+        if let Some(b) = spec.and_then(|s| s.get(key))
+            && let Some(service) = backend_service(b)
+        {
+            routes.push(IngressRoute {
+                host: None,
+                path: None,
+                service,
+                location: b.at.clone(),
+            });
+        }
+    }
+    for rule in spec
+        .and_then(|s| s.get("rules"))
+        .map(Placed::items)
+        .unwrap_or_default()
+    {
+        let host = rule.get("host");
+        let paths = rule
+            .get("http")
+            .and_then(|h| h.get("paths"))
+            .map(Placed::items)
+            .unwrap_or_default();
+        for path in paths {
+            if let Some(service) = path.get("backend").and_then(backend_service) {
+                routes.push(IngressRoute {
+                    host: host.and_then(Placed::as_str).map(String::from),
+                    path: path.get("path").and_then(Placed::as_str).map(String::from),
+                    service,
+                    location: host.map_or_else(|| path.at.clone(), |h| h.at.clone()),
+                });
+            }
+        }
+    }
+    let tls_hosts = spec
+        .and_then(|s| s.get("tls"))
+        .map(Placed::items)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|t| t.get("hosts").map(Placed::items).unwrap_or_default())
+        .filter_map(|h| h.as_str().map(String::from))
+        .collect();
+    let annotations = annotations(root);
+    let class = spec
+        .and_then(|s| s.get("ingressClassName"))
+        .and_then(Placed::as_str)
+        .map(String::from)
+        .or_else(|| annotations.get("kubernetes.io/ingress.class").cloned())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // The AWS load balancer controller makes an internal ALB unless told `internet-facing`;
+    // other controllers publish on whatever address their own Service has, which a class named
+    // for an internal network says.
+    let alb = class == "alb"
+        || annotations
+            .keys()
+            .any(|k| k.starts_with("alb.ingress.kubernetes.io/"));
+    let internal = if alb {
+        annotations
+            .get("alb.ingress.kubernetes.io/scheme")
+            .is_none_or(|s| s != "internet-facing")
+    } else {
+        class.contains("internal") || class.contains("private")
+    };
+    Ingress {
+        name: name.to_string(),
+        namespace: root.namespace().map(String::from),
+        routes,
+        tls_hosts,
+        internal,
+        location: root.at.clone(),
+    }
 }
 
 fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
@@ -314,9 +532,17 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
             }
         }
     }
+    let scraped = template
+        .and_then(|t| t.get("metadata"))
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.entry("prometheus.io/scrape"))
+        .filter(|(_, v)| v.as_str().is_some_and(|v| v.eq_ignore_ascii_case("true")))
+        .map(|(k, _)| k.at.clone());
     Workload {
         kind: kind.to_string(),
         name: name.to_string(),
+        namespace: root.namespace().map(String::from),
+        scraped,
         location: root.at.clone(),
         labels: template
             .and_then(|t| t.get("metadata"))

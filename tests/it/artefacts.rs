@@ -786,8 +786,8 @@ fn kubernetes_facts_drive_the_rules_and_secrets_stay_hidden() {
     );
     assert_eq!(
         status_of("ha.web-redundancy", "component:production/web"),
-        "fail",
-        "3 pods but no load balancer component is declared"
+        "pass",
+        "3 pods behind the Service `web`, which spreads traffic over them"
     );
     assert_eq!(
         status_of("ha.multi-zone", "env:production"),

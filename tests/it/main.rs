@@ -19,6 +19,7 @@ mod init_answers;
 mod kustomize;
 mod layouts;
 mod layouts_infer;
+mod layouts_k8s;
 mod layouts_vars;
 mod live;
 mod malformed;

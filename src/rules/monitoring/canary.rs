@@ -11,9 +11,10 @@ declare_rule! {
     pillar: Monitoring,
     stages: [OFF, REC, REQ],
     applies_when: "api endpoints are declared",
-    evidence: [Terraform, Declared],
+    evidence: [Kubernetes, Terraform, Declared],
     sources: [Hkn, Roll],
-    checks: "For every API endpoint, a canary in `monitoring.canaries` targets its URL with an `interval` of \
+    checks: "For every API endpoint (declared, or an Ingress host or LoadBalancer Service that Kubernetes \
+manifests publish for an API), a canary in `monitoring.canaries` targets its URL with an `interval` of \
 at most `canary_interval` (a Synthetics canary or a liftoff watch entry count too). The baseline's \
 15 minutes keeps an outage's detection within a quarter of an hour; `hackney` asks for 5 minutes.",
     rationale: "Users should not be the monitoring. A canary that calls the API like a client notices an \
@@ -48,6 +49,22 @@ impl Canary {
                 let target = format!("serverless:{}", route.service);
                 let canaries: Vec<_> = all.iter().filter(|c| c.target == target).collect();
                 out.push(judge_canaries(target, &route.origin, &canaries, max).in_env(&env.name));
+            }
+        }
+        // An API a Kubernetes Ingress or LoadBalancer Service publishes: by its URL when a host
+        // is named, else by its target (the address is known only once deployed).
+        for env in &cx.model.environments {
+            for p in env.published.iter().filter(|p| p.api) {
+                let canaries: Vec<_> = all
+                    .iter()
+                    .filter(|c| match &p.url {
+                        Some(url) => c.target.trim_end_matches('/').starts_with(url.as_str()),
+                        None => c.target == p.target,
+                    })
+                    .collect();
+                out.push(
+                    judge_canaries(p.target.clone(), &p.origin, &canaries, max).in_env(&env.name),
+                );
             }
         }
         // A Terraform-managed API is probed by the Synthetics canaries of its own environment.

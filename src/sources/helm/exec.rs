@@ -559,6 +559,7 @@ impl<'a> Engine<'a> {
         frame: &Frame,
         line: u32,
     ) -> Result<V, Flow> {
+        self.needs_no_missing_dependency(&value, frame, line)?;
         for (i, field) in fields.iter().enumerate() {
             value = match &value {
                 V::Map(m) => m.borrow().get(field).cloned().unwrap_or(V::Nil),
@@ -588,8 +589,24 @@ impl<'a> Engine<'a> {
                     ));
                 }
             };
+            self.needs_no_missing_dependency(&value, frame, line)?;
         }
         Ok(value)
+    }
+
+    /// Stops the template where it reaches the context of a dependency that is not vendored
+    /// (`.Subcharts.redis`): what it would give is unknown, not an error of the chart.
+    fn needs_no_missing_dependency(&self, value: &V, frame: &Frame, line: u32) -> Result<(), Flow> {
+        if let V::Map(m) = value
+            && let Some(dep) = m.borrow().get(super::MISSING_DEPENDENCY)
+        {
+            return Err(self.fail(
+                frame,
+                line,
+                format!("{}`{}`", super::NEEDS_DEPENDENCY, dep.to_text()),
+            ));
+        }
+        Ok(())
     }
 
     fn arg(&mut self, arg: &Arg, dot: &V, frame: &mut Frame, line: u32) -> Result<V, Flow> {

@@ -133,7 +133,17 @@ struct Chart {
     values: V,
     templates: Vec<(String, Result<template::Parsed, template::ParseError>)>,
     subcharts: Vec<(Chart, Option<Dependency>)>,
+    /// Dependencies listed in Chart.yaml but not vendored in charts/, by the key their values
+    /// and `.Subcharts` entry go under (the alias, else the name).
+    missing: Vec<String>,
 }
+
+/// The key of the stand-in `.Subcharts.<dep>` of a dependency that is not vendored: no values
+/// file can hold it (a NUL byte), and the engine stops where a template reaches it.
+pub(super) const MISSING_DEPENDENCY: &str = "\u{0}liftoff:missing-dependency";
+
+/// How the engine's message starts when a template needs a dependency that is not vendored.
+pub(super) const NEEDS_DEPENDENCY: &str = "needs the context of the dependency ";
 
 #[derive(Clone, Debug)]
 struct Dependency {
@@ -288,10 +298,17 @@ fn load_chart(
             }
         }
     }
+    let mut missing = Vec::new();
     for (dep, version, repository) in remote {
         if vendored.contains(&dep) {
             continue;
         }
+        missing.push(
+            deps.iter()
+                .find(|d| d.name == dep)
+                .and_then(|d| d.alias.clone())
+                .unwrap_or_else(|| dep.clone()),
+        );
         let from = if repository.is_empty() {
             String::new()
         } else {
@@ -310,6 +327,7 @@ fn load_chart(
         values,
         templates,
         subcharts,
+        missing,
     })
 }
 
@@ -536,6 +554,14 @@ fn render_chart(
     defines: &Defines,
     out: &mut Rendering,
 ) {
+    let capabilities = capabilities();
+    // `.Subcharts` (Helm 3.7): each enabled subchart's own top-level object, by its key.
+    let mut subcharts_ctx = BTreeMap::new();
+    for key in &chart.missing {
+        let mut stand_in = BTreeMap::new();
+        stand_in.insert(MISSING_DEPENDENCY.to_string(), V::str(key.clone()));
+        subcharts_ctx.insert(key.clone(), V::map(stand_in));
+    }
     // Subcharts get their slice of the values, over their own defaults, with `global`.
     let global = get_path(&values, "global").unwrap_or_else(V::empty_map);
     for (sub, dep) in &chart.subcharts {
@@ -558,28 +584,21 @@ fn render_chart(
             sub_values = V::empty_map();
         }
         if let V::Map(m) = &values {
-            m.borrow_mut().insert(key, sub_values.clone());
+            m.borrow_mut().insert(key.clone(), sub_values.clone());
         }
+        let mut sub_ctx = BTreeMap::new();
+        sub_ctx.insert("Values".into(), sub_values.clone());
+        sub_ctx.insert("Release".into(), release.clone());
+        sub_ctx.insert("Chart".into(), meta_value(&sub.meta));
+        sub_ctx.insert("Capabilities".into(), capabilities.clone());
+        sub_ctx.insert("Files".into(), V::Files);
+        subcharts_ctx.insert(key, V::map(sub_ctx));
         render_chart(dir, sub, sub_values, release, defines, out);
     }
+    let subcharts_ctx = V::map(subcharts_ctx);
     let files = ChartFiles {
         dir,
         folder: chart.folder.clone(),
-    };
-    let capabilities = {
-        let mut kube = BTreeMap::new();
-        let version = format!("v{}.{}.0", KUBE_VERSION.0, KUBE_VERSION.1);
-        kube.insert("Version".into(), V::str(version.clone()));
-        kube.insert("GitVersion".into(), V::str(version));
-        kube.insert("Major".into(), V::str(KUBE_VERSION.0));
-        kube.insert("Minor".into(), V::str(KUBE_VERSION.1));
-        let mut helm = BTreeMap::new();
-        helm.insert("Version".into(), V::str("v3.16.0"));
-        let mut c = BTreeMap::new();
-        c.insert("KubeVersion".into(), V::map(kube));
-        c.insert("APIVersions".into(), V::ApiVersions);
-        c.insert("HelmVersion".into(), V::map(helm));
-        V::map(c)
     };
     let chart_value = meta_value(&chart.meta);
     for (rel, parsed) in &chart.templates {
@@ -607,6 +626,7 @@ fn render_chart(
         context.insert("Capabilities".into(), capabilities.clone());
         context.insert("Template".into(), V::map(template));
         context.insert("Files".into(), V::Files);
+        context.insert("Subcharts".into(), subcharts_ctx.clone());
         let context = V::map(context);
         let mut engine = Engine::new(defines, &files);
         match engine.render(Rc::from(rel.as_str()), &parsed.root, &context) {
@@ -615,6 +635,22 @@ fn render_chart(
                 text: o.text,
                 lines: o.lines,
             }),
+            // `helm template` refuses a chart whose dependency is missing: what this template
+            // would give is unknown, which is not an error of the chart.
+            Err(e) if e.message.starts_with(NEEDS_DEPENDENCY) => {
+                let dep = e.message[NEEDS_DEPENDENCY.len()..].to_string();
+                let via = if *e.file == **rel {
+                    format!("line {}", e.line)
+                } else {
+                    format!("through {}:{}", e.file, e.line)
+                };
+                out.not_read.push((
+                    rel.clone(),
+                    format!(
+                        "needs the dependency {dep} ({via}), which is not vendored in charts/: what it renders is unknown until `helm dependency build`"
+                    ),
+                ));
+            }
             // An error in a helper is the calling file's: the helper may be fine for other
             // values, and the file is what was not rendered.
             Err(e) if *e.file != **rel => out.errors.push(InputError::one(Diagnostic::at(
@@ -630,6 +666,23 @@ fn render_chart(
             ))),
         }
     }
+}
+
+/// `.Capabilities`: the Kubernetes and Helm versions `helm template` assumes.
+fn capabilities() -> V {
+    let mut kube = BTreeMap::new();
+    let version = format!("v{}.{}.0", KUBE_VERSION.0, KUBE_VERSION.1);
+    kube.insert("Version".into(), V::str(version.clone()));
+    kube.insert("GitVersion".into(), V::str(version));
+    kube.insert("Major".into(), V::str(KUBE_VERSION.0));
+    kube.insert("Minor".into(), V::str(KUBE_VERSION.1));
+    let mut helm = BTreeMap::new();
+    helm.insert("Version".into(), V::str("v3.16.0"));
+    let mut c = BTreeMap::new();
+    c.insert("KubeVersion".into(), V::map(kube));
+    c.insert("APIVersions".into(), V::ApiVersions);
+    c.insert("HelmVersion".into(), V::map(helm));
+    V::map(c)
 }
 
 /// The rendered text of one template as a YAML document whose positions are the template's

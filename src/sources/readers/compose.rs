@@ -347,7 +347,10 @@ fn apply_compose(
         c.published = service.ports.clone();
         open_access(c, service.ports.first().map(|p| p.value.1));
         // Backing services and admin consoles are for the system and its operators only.
-        if c.kind().is_backing_service() || c.kind() == crate::model::ComponentKind::Admin {
+        // A bastion is there to be reached from outside: its exposure is its purpose.
+        let console =
+            c.kind() == crate::model::ComponentKind::Admin && !compose::is_ssh_gateway(service);
+        if c.kind().is_backing_service() || console {
             c.public = Some(
                 match service
                     .ports

@@ -143,7 +143,7 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                 chart,
                 &format!(
                     "a Helm chart with no environment values file (values-production.yaml), and the service deploys to {}: add one, or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
-                    if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) },
+                    if deployed.is_empty() { "no environment liftoff knows of".to_string() } else { deployed.join(", ") },
                     if folder.is_empty() { "Chart.yaml".to_string() } else { format!("{folder}/") }
                 ),
             );
@@ -213,6 +213,7 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
         {
             super::kubernetes::apply_kubernetes(env, &objects);
         }
+        super::kubernetes::note_scraped(cx, &plan.env, &objects);
         summary.push(format!(
             "{} ({}: {} workload(s))",
             plan.env,

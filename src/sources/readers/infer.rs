@@ -24,6 +24,7 @@ pub(super) fn deployment(
     add_terragrunt_environments(terragrunt, &mut inferred);
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
+    add_kubernetes_deploys(dir, artefacts, pipelines, &mut inferred);
     let mut unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     let stages_named = !unclassified_stages.is_empty();
     for u in terragrunt.unclassified() {
@@ -238,6 +239,33 @@ fn add_deploy_stages(
                 format!("{} (deploys stage `{stage}`)", pipeline.path),
             );
         }
+    }
+}
+
+/// A folder of manifests or a kustomization names no environment: the CI job that applies it
+/// does, by its `environment:` (`kubectl apply -k deploy/blue` in a job of `production`).
+fn add_kubernetes_deploys(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts.iter().any(|a| a.kind == ArtefactKind::Kubernetes) {
+        return;
+    }
+    for d in super::kube_deploys::kube_deploys(dir, pipelines) {
+        let Some(name) = crate::model::env_names::lookup(&d.environment) else {
+            continue;
+        };
+        let called = match &d.called_by {
+            Some((job, at)) => format!(", called by job `{job}` at {}:{},", at.path, at.line),
+            None => String::new(),
+        };
+        let shown = format!(
+            "{}:{} (job `{}`{called} applies {}/ to its environment `{}`)",
+            d.at.path, d.at.line, d.job, d.path, d.environment
+        );
+        note(out, name, shown);
     }
 }
 

@@ -30,7 +30,8 @@ impl Reader for Kubernetes {
             .map(|a| a.path)
             .filter(|p| is_kustomization(p))
             .collect();
-        let mut builds = build_kustomizations(cx, &deployed);
+        let ci = applied_by_ci(cx);
+        let mut builds = build_kustomizations(cx, &deployed, &ci);
         let mut built_by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for b in &builds {
             for file in &b.build.files {
@@ -159,10 +160,22 @@ impl Reader for Kubernetes {
             let global = declared
                 .iter()
                 .any(|d| d.environment.is_none() && d.covers(&artefact.path));
+            let applied: Vec<&CiApply> = ci
+                .iter()
+                .filter(|d| !d.kustomize && covers(&d.path, &artefact.path))
+                .collect();
             let envs: Vec<String> = match (&artefact.environment, deployed.as_slice()) {
                 (Some(env), _) => vec![env.clone()],
                 // A global declared source belongs to every deployed environment.
                 (None, _) if global => deployed.clone(),
+                (None, _) if !applied.is_empty() => {
+                    let mut envs: Vec<String> = applied.iter().map(|d| d.env.clone()).collect();
+                    envs.sort();
+                    envs.dedup();
+                    let jobs: Vec<String> = applied.iter().map(|d| d.shown()).collect();
+                    how.insert(artefact.path.clone(), jobs.join("; "));
+                    envs
+                }
                 // Manifests are what a cluster runs, not a laptop: with one deployed
                 // environment, that is where they go.
                 (None, [only])
@@ -185,8 +198,8 @@ impl Reader for Kubernetes {
                     &artefact,
                     &format!(
                         "names no environment, and the service deploys to {}: put it under a folder named after the environment (overlays/production/), or add `- {{kubernetes: {}}}` under environments.<name>.sources in liftoff.yaml",
+                        if deployed.is_empty() { "no environment liftoff knows of".to_string() } else { deployed.join(", ") },
                         crate::model::flow_scalar(&folder),
-                        if deployed.is_empty() { "none liftoff knows".to_string() } else { format!("{} environments", deployed.len()) }
                     ),
                 );
                 if crate::sources::named_environment(&artefact.path, artefact.kind).is_none()
@@ -245,6 +258,7 @@ impl Reader for Kubernetes {
                 apply_kubernetes(env, &objects);
                 counts.insert(env_name.clone(), objects.workloads.len());
             }
+            note_scraped(cx, env_name, &objects);
         }
         for artefact in cx.pending(ArtefactKind::Kubernetes) {
             if let Some(envs) = used.get(&artefact.path) {
@@ -280,6 +294,58 @@ fn is_kustomization(path: &str) -> bool {
     )
 }
 
+/// A path a CI job applies to one of the deployment's environments.
+struct CiApply {
+    env: String,
+    path: String,
+    kustomize: bool,
+    job: String,
+    at: crate::model::Location,
+}
+
+impl CiApply {
+    fn shown(&self) -> String {
+        format!(
+            "applied to {} by job `{}` ({}:{})",
+            self.env, self.job, self.at.path, self.at.line
+        )
+    }
+}
+
+/// What the CI jobs apply, for the environments of the deployment: the job's environment as
+/// spelled, or the environment of the vocabulary it names.
+fn applied_by_ci(cx: &LoadContext<'_>) -> Vec<CiApply> {
+    let names: Vec<&str> = cx
+        .deployment
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    super::kube_deploys::kube_deploys(cx.dir, &cx.deployment.pipelines)
+        .into_iter()
+        .filter_map(|d| {
+            let env = if names.contains(&d.environment.as_str()) {
+                d.environment.clone()
+            } else {
+                let canonical = crate::model::env_names::lookup(&d.environment)?.canonical;
+                names.iter().find(|n| **n == canonical)?.to_string()
+            };
+            Some(CiApply {
+                env,
+                path: d.path,
+                kustomize: d.kustomize,
+                job: d.job,
+                at: d.at,
+            })
+        })
+        .collect()
+}
+
+/// Whether applying `applied` (a folder or a file) applies the file `path`.
+fn covers(applied: &str, path: &str) -> bool {
+    applied == "." || applied == path || path.starts_with(&format!("{applied}/"))
+}
+
 /// One environment's kustomization, built.
 struct EnvBuild {
     env: String,
@@ -291,7 +357,11 @@ struct EnvBuild {
 /// Builds the kustomizations environments deploy: each one whose path names an environment,
 /// unless another kustomization of that environment includes it; and, when the service deploys
 /// to one environment only, each kustomization that no other includes.
-fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBuild> {
+fn build_kustomizations(
+    cx: &LoadContext<'_>,
+    deployed: &[String],
+    ci: &[CiApply],
+) -> Vec<EnvBuild> {
     let kustomizations: Vec<crate::model::ArtefactFile> = cx
         .pending(ArtefactKind::Kubernetes)
         .into_iter()
@@ -299,12 +369,29 @@ fn build_kustomizations(cx: &LoadContext<'_>, deployed: &[String]) -> Vec<EnvBui
         .collect();
     let mut candidates: Vec<EnvBuild> = kustomizations
         .iter()
-        .filter_map(|a| {
-            Some(EnvBuild {
-                env: a.environment.clone()?,
-                root: a.path.clone(),
-                build: kustomize::build(cx.dir, &a.path),
-            })
+        .flat_map(|a| {
+            // The environment the path names, else those whose CI jobs apply its folder.
+            let envs: Vec<String> = match &a.environment {
+                Some(env) => vec![env.clone()],
+                None => {
+                    let folder = super::folder_of(&a.path);
+                    let mut envs: Vec<String> = ci
+                        .iter()
+                        .filter(|d| d.kustomize && d.path == folder)
+                        .map(|d| d.env.clone())
+                        .collect();
+                    envs.sort();
+                    envs.dedup();
+                    envs
+                }
+            };
+            envs.into_iter()
+                .map(|env| EnvBuild {
+                    env,
+                    root: a.path.clone(),
+                    build: kustomize::build(cx.dir, &a.path),
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let included = |builds: &[EnvBuild], path: &str, env: Option<&str>| {
@@ -406,15 +493,48 @@ fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
     found
 }
 
+/// Production pods annotated `prometheus.io/scrape: "true"` export metrics for the cluster's
+/// Prometheus, whose Kubernetes service discovery finds every pod: that is where metrics are
+/// scraped, when nothing else says. Another environment's pods say nothing of production.
+pub(super) fn note_scraped(cx: &mut LoadContext<'_>, env: &str, objects: &kubernetes::Objects) {
+    use crate::model::{EnvKind, Fact, Origin};
+    let production = cx
+        .deployment
+        .environments
+        .iter()
+        .any(|e| e.name == env && e.kind() == EnvKind::Production);
+    let Some(at) = objects.workloads.iter().find_map(|w| w.scraped.clone()) else {
+        return;
+    };
+    if !production {
+        return;
+    }
+    let origin = Origin::Derived {
+        from: Some(Box::new(at)),
+        how: "pods annotated `prometheus.io/scrape: \"true\"`, which Prometheus' Kubernetes service discovery keeps by convention".into(),
+    };
+    let monitoring = &mut cx.deployment.monitoring;
+    if monitoring.metrics_scraped_by.is_none() {
+        monitoring.metrics_scraped_by = Some(Fact::new("prometheus".to_string(), origin.clone()));
+    }
+    if monitoring.metrics_targets.is_none() {
+        // Service discovery finds every pod, whatever the count (as a discovered scrape job).
+        monitoring.metrics_targets = Some(Fact::new(u32::MAX, origin));
+    }
+}
+
 /// Turns workloads into components of `env` (the artefact wins over declared facts).
 pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
     use crate::model::{Component, ComponentKind, Fact, Origin};
     for w in &objects.workloads {
-        let selected_by = |e: &&kubernetes::Exposure| {
-            !e.selector.is_empty() && e.selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-        };
         let exposures: Vec<&kubernetes::Exposure> =
-            objects.exposures.iter().filter(selected_by).collect();
+            objects.exposures.iter().filter(|e| e.selects(w)).collect();
+        let routed = objects.ingresses.iter().any(|i| {
+            kubernetes::same_namespace(&i.namespace, &w.namespace)
+                && i.routes
+                    .iter()
+                    .any(|r| exposures.iter().any(|e| e.name == r.service))
+        });
         let origin = Origin::Artefact(w.location.clone());
         let position = match env.components.iter().position(|c| c.name == w.name) {
             Some(i) => i,
@@ -424,15 +544,8 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
                     name: w.name.clone(),
                     image: w.image.clone(),
                     command: w.command.clone(),
-                    ports: exposures
-                        .iter()
-                        .map(|e| {
-                            Fact::new(
-                                ("cluster".to_string(), 0),
-                                Origin::Artefact(e.location.clone()),
-                            )
-                        })
-                        .collect(),
+                    ports: exposures.iter().flat_map(|e| service_ports(e)).collect(),
+                    routed,
                     ..compose::Service::default()
                 };
                 let kind = compose::kind_of(&probe);
@@ -452,6 +565,22 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             }
         };
         let c = &mut env.components[position];
+        // A Service spreads the connections it receives over the ready pods it selects: that
+        // is a load balancer in front of them, whatever the Service's type. A headless one
+        // only lists the pods' addresses in DNS: clients choose, nothing balances.
+        if let Some(e) = exposures.iter().find(|e| !e.headless) {
+            let how = format!(
+                "the Service `{}` spreads traffic over the ready pods it selects",
+                e.name
+            );
+            c.load_balanced = Some(Fact::new(
+                true,
+                Origin::Derived {
+                    from: Some(Box::new(e.location.clone())),
+                    how: how.into(),
+                },
+            ));
+        }
         if let Some(image) = &w.image {
             set_image(c, image);
         }
@@ -526,6 +655,7 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             });
         }
     }
+    publish(env, objects);
     for (secret, key, location) in &objects.literal_secrets {
         env.committed_secrets.push(crate::model::Setting {
             name: format!("{secret}.{key}"),
@@ -533,4 +663,114 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             origin: Origin::Artefact(location.clone()),
         });
     }
+}
+
+/// A Service's ports as the component kind reads them: the port a client connects to, and 22
+/// for a port that names SSH whatever its number (`linuxserver/openssh-server` listens on 2222).
+fn service_ports(e: &kubernetes::Exposure) -> Vec<crate::model::Fact<(String, u16)>> {
+    use crate::model::{Fact, Origin};
+    let ssh = |p: &kubernetes::ServicePort| {
+        [&p.name, &p.app_protocol]
+            .into_iter()
+            .flatten()
+            .chain(p.target_port.as_ref())
+            .any(|n| n.eq_ignore_ascii_case("ssh"))
+    };
+    e.ports
+        .iter()
+        .map(|p| {
+            let port = if ssh(p) { 22 } else { p.port.unwrap_or(0) };
+            Fact::new(
+                ("cluster".to_string(), port),
+                Origin::Artefact(p.location.clone()),
+            )
+        })
+        .collect()
+}
+
+/// What the environment's Ingresses and LoadBalancer Services publish outside the cluster, for
+/// the workloads of `objects`. An internal load balancer publishes nothing to users.
+fn publish(env: &mut crate::model::Environment, objects: &kubernetes::Objects) {
+    use crate::model::{ComponentKind, Origin, Published};
+    let component_of = |service: &kubernetes::Exposure| {
+        objects
+            .workloads
+            .iter()
+            .find(|w| service.selects(w))
+            .map(|w| w.name.clone())
+    };
+    let is_api = |env: &crate::model::Environment, component: &str| {
+        env.components
+            .iter()
+            .any(|c| c.name == component && c.kind() == ComponentKind::Api)
+    };
+    let mut found: Vec<Published> = Vec::new();
+    for ingress in objects.ingresses.iter().filter(|i| !i.internal) {
+        for route in &ingress.routes {
+            let Some(component) = objects
+                .exposures
+                .iter()
+                .find(|e| {
+                    e.name == route.service
+                        && kubernetes::same_namespace(&e.namespace, &ingress.namespace)
+                })
+                .and_then(component_of)
+            else {
+                continue;
+            };
+            // A wildcard host names no address one could probe.
+            let host = route.host.as_deref().filter(|h| !h.contains('*'));
+            let url = host.map(|h| {
+                let tls = ingress.tls_hosts.iter().any(|t| t == h);
+                format!("{}://{h}", if tls { "https" } else { "http" })
+            });
+            let target = url
+                .clone()
+                .unwrap_or_else(|| format!("kubernetes:ingress/{}", ingress.name));
+            let api = is_api(env, &component)
+                || host.is_some_and(names_api)
+                || route.path.as_deref().is_some_and(|p| {
+                    p.trim_start_matches('/')
+                        .split('/')
+                        .next()
+                        .is_some_and(|s| s == "api")
+                });
+            match found.iter_mut().find(|p| p.target == target) {
+                Some(p) => p.api |= api,
+                None => found.push(Published {
+                    target,
+                    url,
+                    component,
+                    api,
+                    origin: Origin::Artefact(route.location.clone()),
+                }),
+            }
+        }
+    }
+    for service in objects
+        .exposures
+        .iter()
+        .filter(|e| e.service_type == "LoadBalancer" && !e.internal)
+    {
+        if let Some(component) = component_of(service) {
+            found.push(Published {
+                target: format!("kubernetes:service/{}", service.name),
+                url: None,
+                api: is_api(env, &component),
+                component,
+                origin: Origin::Artefact(service.location.clone()),
+            });
+        }
+    }
+    for p in found {
+        if !env.published.iter().any(|q| q.target == p.target) {
+            env.published.push(p);
+        }
+    }
+}
+
+/// Whether a host names an API (`api.example.org`, `search.api.example.no`, `orders-api.example.org`).
+fn names_api(host: &str) -> bool {
+    host.split('.')
+        .any(|label| label == "api" || label.starts_with("api-") || label.ends_with("-api"))
 }

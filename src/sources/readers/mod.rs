@@ -14,6 +14,7 @@ mod derived;
 mod dotenv;
 mod helm;
 mod infer;
+mod kube_deploys;
 mod kubernetes;
 mod pipelines;
 mod placeholders;
@@ -311,6 +312,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
             reader.kind()
         );
     }
+    drop_unread_judged(&mut cx.deployment);
     derived::monitoring_from_resources(&mut cx.deployment);
     derived::from_settings(&mut cx.deployment);
     derived::hosting(&mut cx.deployment);
@@ -338,6 +340,38 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
         declarations,
         manifest_path,
     })
+}
+
+/// Files judged as production that no reader could read for it (two kustomizations, and
+/// nothing says which one production deploys) were not judged: the notice must not say they
+/// were. Their lines in the file list say why each was left.
+fn drop_unread_judged(deployment: &mut Deployment) {
+    let artefacts = &deployment.artefacts;
+    let read = |path: &str| {
+        artefacts.iter().any(|a| {
+            a.status == ArtefactStatus::Read
+                && (a.path == path
+                    || path == "."
+                    || (path.ends_with('/') && a.path.starts_with(path)))
+        })
+    };
+    let (kept, dropped): (Vec<_>, Vec<_>) = std::mem::take(&mut deployment.judged_as_production)
+        .into_iter()
+        .partition(|s| read(&s.path));
+    deployment.judged_as_production = kept;
+    for d in dropped {
+        let judged = format!("{} (no environment is named: judged as production)", d.path);
+        for i in &mut deployment.inferred {
+            for from in &mut i.from {
+                if *from == judged {
+                    *from = format!(
+                        "{} (no environment is named, and nothing in it could be read for production: see its files)",
+                        d.path
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Components' `env_file`s, with the environment each belongs to.

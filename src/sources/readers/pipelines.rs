@@ -50,7 +50,7 @@ pub(super) fn serverless_stages(dir: &Path, pipelines: &[Location]) -> Vec<Deplo
 }
 
 /// A pipeline file, or nothing when it does not parse (the CI runner would refuse it too).
-fn parse(dir: &Path, rel: &str) -> Option<yaml::Document> {
+pub(super) fn parse(dir: &Path, rel: &str) -> Option<yaml::Document> {
     let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;
     yaml::parse(rel, &text, yaml::Limits::default()).ok()
 }
@@ -58,16 +58,16 @@ fn parse(dir: &Path, rel: &str) -> Option<yaml::Document> {
 /// What a runner substitutes in one job: variables (each an expression or text still to expand),
 /// matrix values and inputs.
 #[derive(Default, Clone)]
-struct Scope {
+pub(super) struct Scope {
     env: BTreeMap<String, String>,
     /// Variables with several values (GitLab `rules:` alternatives, `parallel: matrix`).
     env_alternatives: BTreeMap<String, Vec<String>>,
     matrix: BTreeMap<String, Vec<String>>,
     inputs: BTreeMap<String, Vec<String>>,
-    environment: Vec<String>,
-    job: String,
+    pub(super) environment: Vec<String>,
+    pub(super) job: String,
     /// Where the job's commands start: its `working-directory` (`None` when a variable decides).
-    cwd: Option<String>,
+    pub(super) cwd: Option<String>,
     /// The repository, to read the `package.json` scripts a job runs (`npm run deploy:prod`).
     root: Option<std::path::PathBuf>,
     /// The branches a push runs the workflow on (`on.push.branches`, names without wildcards):
@@ -172,7 +172,7 @@ impl Scope {
 
     /// The values `text` takes once `${{ }}` expressions and `$VAR` / `${VAR}` are substituted;
     /// empty when any part is unknown.
-    fn text(&self, text: &str, depth: usize) -> Vec<String> {
+    pub(super) fn text(&self, text: &str, depth: usize) -> Vec<String> {
         let mut results = vec![String::new()];
         let mut rest = text;
         while !rest.is_empty() {
@@ -366,7 +366,7 @@ fn package_script(words: &[String], cwd: Option<&str>, root: Option<&Path>) -> O
 
 /// `to` taken from `from`, as a repository-relative folder (`.` at the top); `None` when either
 /// is unknown, absolute or leaves the repository.
-fn join(from: Option<&str>, to: &str) -> Option<String> {
+pub(super) fn join(from: Option<&str>, to: &str) -> Option<String> {
     let from = from?;
     if to.starts_with(['/', '~', '-']) || to.contains('$') {
         return None;
@@ -426,7 +426,7 @@ fn deploy_stage(command: &str) -> Option<Option<String>> {
 }
 
 /// Shell words, keeping `${{ ... }}` whole and taking quotes off.
-fn tokens(command: &str) -> Vec<String> {
+pub(super) fn tokens(command: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
@@ -579,7 +579,7 @@ fn workflow_calls(
 
 /// A job's scope: the workflow's and job's `env`, its matrix, the workflow's inputs (defaults,
 /// choices and what callers pass) and its environment.
-fn job_scope(
+pub(super) fn job_scope(
     root: &Node,
     job: &Node,
     called_with: Option<&BTreeMap<String, Vec<String>>>,
@@ -737,7 +737,7 @@ fn github_workflow(
 
 /// The folder a `working-directory` names (an expression resolved, one value only), from the
 /// top of the repository when there is none.
-fn working_directory(scope: &Scope, dir: Option<&str>) -> Option<String> {
+pub(super) fn working_directory(scope: &Scope, dir: Option<&str>) -> Option<String> {
     let Some(dir) = dir else {
         return Some(".".to_string());
     };

@@ -1,0 +1,274 @@
+//! Kubernetes, Helm and kustomize layouts from the audit of organisations liftoff was never tuned
+//! on (notes: audit9): Services and Ingresses as load balancers and published APIs, Helm
+//! dependencies that are not vendored, exposure that is not HTTP, CI jobs that deploy overlays.
+
+use crate::support::*;
+use std::path::PathBuf;
+
+fn layout(name: &str) -> PathBuf {
+    root().join("tests/fixtures/layouts-k8s").join(name)
+}
+
+#[test]
+fn a_service_in_front_of_replicas_is_their_load_balancer_and_an_ingress_host_an_api() {
+    let (_, report) = check_json(&layout("hub"), &["--offline"]);
+    // Three pods selected by a NodePort Service (behind an ALB Ingress): balanced.
+    let hub = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/hub",
+        "production",
+    );
+    assert_eq!(hub["status"], "pass", "{hub:#}");
+    assert_eq!(hub["message"], "runs 3 instances behind a load balancer");
+    // The only Service with `frontend`'s labels is in another namespace: nothing balances it.
+    let frontend = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/frontend",
+        "production",
+    );
+    assert_eq!(frontend["status"], "fail", "{frontend:#}");
+    assert_eq!(
+        frontend["message"],
+        "runs 2 instances but no load balancer is declared in front"
+    );
+    // A bastion image, and a house image exposed on SSH's port alone: reachable, yet no web
+    // tier, so no web redundancy is asked of them.
+    let judged: Vec<&str> = rule_results(&report, "ha.web-redundancy")
+        .iter()
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        judged,
+        [
+            "component:production/docs",
+            "component:production/frontend",
+            "component:production/hub"
+        ]
+    );
+    // Behind a headless Service only: DNS lists the pods, nothing balances them.
+    let docs = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/docs",
+        "production",
+    );
+    assert_eq!(
+        docs["message"],
+        "runs 2 instances but no load balancer is declared in front"
+    );
+    // The Ingress publishes an API host over TLS: a canary is asked for it.
+    let canary = result(
+        &report,
+        "monitoring.canary",
+        "https://api.hub.example.org",
+        "production",
+    );
+    assert_eq!(canary["status"], "fail", "{canary:#}");
+    assert_eq!(canary["location"]["path"], "k8s/app.yaml");
+}
+
+#[test]
+fn a_canary_on_the_ingress_host_passes() {
+    let dir = copy_dir(&layout("hub"));
+    write_file(
+        dir.path(),
+        "liftoff.yaml",
+        "service: hub\nenvironments:\n  production:\n    kind: production\n    sources:\n      - {kubernetes: k8s/}\n\
+         monitoring:\n  canaries: [{target: \"https://api.hub.example.org/health\", interval: 5m}]\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let canary = result(
+        &report,
+        "monitoring.canary",
+        "https://api.hub.example.org",
+        "production",
+    );
+    assert_eq!(canary["status"], "pass", "{canary:#}");
+}
+
+#[test]
+fn a_template_needing_a_dependency_that_is_not_vendored_is_unknown_not_an_error() {
+    let (_, report) = check_json(&layout("relief"), &["--offline"]);
+    let chart = "deploy/helm/relief";
+    // The dependency and what needs its context are listed as not read, with why.
+    let redis = file(&report, &format!("{chart}/charts/redis/"));
+    assert_eq!(redis.0, "not-read");
+    let config = file(&report, &format!("{chart}/templates/configmap.yaml"));
+    assert_eq!(config.0, "not-read");
+    assert!(
+        config
+            .1
+            .starts_with("needs the dependency `redis` (line 9), which is not vendored"),
+        "{}",
+        config.1
+    );
+    // The API includes the ConfigMap for a checksum: it needs the dependency too.
+    let api = file(&report, &format!("{chart}/templates/api.yaml"));
+    assert_eq!(api.0, "not-read");
+    assert!(
+        api.1
+            .contains("through deploy/helm/relief/templates/configmap.yaml:9"),
+        "{}",
+        api.1
+    );
+    // Not an input error: nothing failed to parse.
+    let parse = rule_results(&report, "ops.inputs-parse");
+    assert!(parse.iter().all(|r| r["status"] == "pass"), "{parse:#?}");
+    // A template that does not need the dependency is still read and judged.
+    assert_eq!(
+        file(&report, &format!("{chart}/templates/web.yaml")).0,
+        "read"
+    );
+    let web = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/web",
+        "production",
+    );
+    assert_eq!(web["status"], "pass", "{web:#}");
+}
+
+#[test]
+fn a_vendored_dependency_gives_its_context_to_subcharts() {
+    let dir = copy_dir(&layout("relief"));
+    let sub = "deploy/helm/relief/charts/redis";
+    write_file(
+        dir.path(),
+        &format!("{sub}/Chart.yaml"),
+        "apiVersion: v2\nname: redis\nversion: 19.6.4\n",
+    );
+    write_file(
+        dir.path(),
+        &format!("{sub}/templates/_names.tpl"),
+        "{{- define \"common.names.fullname\" -}}\n{{ .Release.Name }}-{{ .Chart.Name }}\n{{- end -}}\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    for template in ["api.yaml", "configmap.yaml", "web.yaml"] {
+        let f = file(&report, &format!("deploy/helm/relief/templates/{template}"));
+        assert_eq!(f.0, "read", "{template}: {}", f.1);
+    }
+    let api = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/relief-api",
+        "production",
+    );
+    assert_eq!(api["status"], "pass", "{api:#}");
+}
+
+#[test]
+fn ci_jobs_name_the_environments_of_the_overlays_they_apply() {
+    let (_, report) = check_json(&layout("search"), &["--offline"]);
+    // Overlays under house names: the jobs' environments say which is which, the staging one
+    // through a reusable workflow of the repository called with `environment: staging`.
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let from = |env: &str| {
+        report["inferred_environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == env)
+            .unwrap()["from"][0]
+            .clone()
+    };
+    assert_eq!(
+        from("production"),
+        ".github/workflows/deploy.yml:15 (job `deploy-prod` applies deploy/blue/ to its environment `production`)"
+    );
+    assert_eq!(
+        from("staging"),
+        ".github/workflows/kustomize-deploy.yml:13 (job `deploy`, called by job `deploy-staging` at .github/workflows/deploy.yml:17, applies deploy/green/ to its environment `staging`)"
+    );
+    assert_eq!(
+        file(&report, "deploy/blue/kustomization.yaml"),
+        (
+            "read",
+            "the kustomization of production: built as `kustomize build` would build it (3 object(s))"
+        )
+    );
+    assert_eq!(file(&report, "deploy/green/kustomization.yaml").0, "read");
+    assert!(report["judged_as_production"].is_null(), "{report:#}");
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(pre.len(), 1);
+    assert_eq!(pre[0]["status"], "pass", "{:#}", pre[0]);
+    // Production is the blue overlay: two pods behind a ClusterIP Service, and an API host.
+    let web = result(
+        &report,
+        "ha.web-redundancy",
+        "component:production/search-service",
+        "production",
+    );
+    assert_eq!(web["status"], "pass", "{web:#}");
+    let canary = result(
+        &report,
+        "monitoring.canary",
+        "https://search.api.example.no",
+        "production",
+    );
+    assert_eq!(canary["status"], "fail");
+    assert_eq!(canary["location"]["path"], "deploy/blue/ingress.yaml");
+}
+
+#[test]
+fn files_nothing_could_read_are_not_said_to_be_judged_as_production() {
+    let dir = copy_dir(&layout("search"));
+    std::fs::remove_dir_all(dir.path().join(".github")).unwrap();
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    // Two overlays and nothing saying which one production deploys: neither is read.
+    assert_eq!(file(&report, "deploy/blue/kustomization.yaml").0, "ignored");
+    assert_eq!(
+        file(&report, "deploy/green/kustomization.yaml").0,
+        "ignored"
+    );
+    assert!(report["judged_as_production"].is_null(), "{report:#}");
+    let text = liftoff()
+        .args(["check", "--offline"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(!text.contains("judged as production"), "{text}");
+    assert!(
+        text.contains("deploy/ (no environment is named, and nothing in it could be read for production: see its files)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn pods_annotated_for_prometheus_export_metrics_in_production() {
+    let (_, report) = check_json(&layout("search"), &["--offline"]);
+    let metrics = rule_results(&report, "monitoring.metrics");
+    assert_eq!(metrics[0]["status"], "pass", "{:#}", metrics[0]);
+    assert_eq!(metrics[0]["message"], "metrics scraped by: prometheus");
+    assert_eq!(
+        metrics[0]["location"]["path"],
+        "deploy/base/deployment.yaml"
+    );
+    // The hub's pods carry no such annotation and nothing else says who scrapes them.
+    let (_, hub) = check_json(&layout("hub"), &["--offline"]);
+    let metrics = rule_results(&hub, "monitoring.metrics");
+    assert_eq!(metrics[0]["status"], "fail", "{:#}", metrics[0]);
+}
+
+#[test]
+fn a_manifest_naming_no_environment_is_told_the_line_to_add() {
+    let dir = copy_dir(&layout("search"));
+    write_file(
+        dir.path(),
+        "tools/debug.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: debug}\nspec:\n  containers: [{name: debug, image: busybox:1.36}]\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    assert_eq!(
+        file(&report, "tools/debug.yaml"),
+        (
+            "ignored",
+            "names no environment, and the service deploys to production, staging: put it under a folder named after the environment (overlays/production/), or add `- {kubernetes: tools/}` under environments.<name>.sources in liftoff.yaml"
+        )
+    );
+}

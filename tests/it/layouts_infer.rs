@@ -465,9 +465,10 @@ fn a_terragrunt_unit_with_files_of_its_own_names_its_environment_once() {
             "read for production (Terragrunt unit live/prod/web)".into()
         )
     );
+    // Its own .tf file is part of the unit's one root, read with the module.
     assert_eq!(
         file(&report, "live/prod/web/extra.tf").2,
-        "read for production"
+        "read for production (Terragrunt unit live/prod/web)"
     );
     assert_eq!(
         file(&report, "live/terragrunt.hcl").2,
@@ -485,12 +486,12 @@ fn a_terragrunt_unit_with_files_of_its_own_names_its_environment_once() {
         .into_iter()
         .map(|(t, _)| t)
         .collect();
-    assert!(
-        production.contains(&"live/prod/web:aws_s3_bucket.keys".to_string())
-            && production
-                .iter()
-                .any(|t| t.ends_with("aws_s3_bucket.assets")),
-        "{production:?}"
+    assert_eq!(
+        production,
+        [
+            "live/prod/web:aws_s3_bucket.assets",
+            "live/prod/web:aws_s3_bucket.keys"
+        ]
     );
 }
 

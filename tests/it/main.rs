@@ -20,6 +20,7 @@ mod kustomize;
 mod layouts;
 mod layouts_infer;
 mod layouts_k8s;
+mod layouts_tgdup;
 mod layouts_vars;
 mod live;
 mod malformed;

@@ -101,7 +101,11 @@ impl Reader for Terraform {
                 modules.insert(folder.clone());
             }
         }
-        let reads = plan(cx, &files, &modules, &deploys);
+        let owned = unit_own_folders(&files, &units);
+        // A unit's own folder is part of the unit's one root, never a root of its own.
+        let mut not_roots = modules.clone();
+        not_roots.extend(owned.keys().cloned());
+        let reads = plan(cx, &files, &not_roots, &deploys);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
         let planned: BTreeSet<String> = cx
@@ -160,12 +164,12 @@ impl Reader for Terraform {
             };
             apply_root(cx, root, &env, &label, &var_files, &planned, &mut used);
         }
-        read_units(cx, units, &planned, &mut used);
+        read_units(cx, units, &owned, &planned, &mut used);
         super::aws::known_modules(&mut cx.deployment.resources, &cx.deployment.modules);
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
         super::aws::classify(&mut cx.deployment.resources);
-        let reasons = leftover_reasons(cx, &files, &used, &modules);
+        let reasons = leftover_reasons(cx, &files, &used, &modules, &owned);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
                 "not read: no root that liftoff reads includes this file".to_string()
@@ -268,10 +272,37 @@ fn terragrunt_units(
     out
 }
 
-/// Reads each Terragrunt unit's module with the unit's inputs, for the unit's environment.
+/// The folders of Terragrunt units that run a module from elsewhere and hold `.tf` files of
+/// their own, with the unit: Terragrunt copies those files over the module's and runs one root.
+fn unit_own_folders(files: &[ArtefactFile], units: &[FoundUnit]) -> BTreeMap<String, String> {
+    use terraform::terragrunt::UnitSource;
+    let tf_folders: BTreeSet<String> = files
+        .iter()
+        .filter(|f| f.path.ends_with(".tf"))
+        .map(|f| folder_of(&f.path))
+        .collect();
+    let mut out = BTreeMap::new();
+    for unit in units.iter().filter_map(|u| u.1.as_ref().ok()) {
+        let folder = folder_of(&unit.file);
+        let elsewhere = match &unit.source {
+            UnitSource::Local(module) | UnitSource::OwnCopy { folder: module, .. } => {
+                *module != folder
+            }
+            UnitSource::Remote(_) | UnitSource::Unknown(_) => true,
+        };
+        if elsewhere && tf_folders.contains(&folder) {
+            out.insert(folder, unit.file.clone());
+        }
+    }
+    out
+}
+
+/// Reads each Terragrunt unit's module with the unit's inputs, for the unit's environment; the
+/// unit's own `.tf` files (in `owned`) are read with it, as the one root Terragrunt runs.
 fn read_units(
     cx: &mut LoadContext<'_>,
     units: Vec<FoundUnit>,
+    owned: &BTreeMap<String, String>,
     planned: &BTreeSet<String>,
     used: &mut BTreeMap<String, Vec<String>>,
 ) {
@@ -329,34 +360,45 @@ fn read_units(
                 )),
             });
         }
-        match &unit.source {
+        let overlay = owned.contains_key(&folder).then_some(folder.as_str());
+        let prefix = format!("{folder}:");
+        let read = match &unit.source {
             UnitSource::Local(root) | UnitSource::OwnCopy { folder: root, .. } => {
-                let overrides = terraform::override_values(&cx.options.vars, "default");
-                let read = terraform::read_root_env(
-                    cx.dir,
-                    root,
-                    &cx.options.var_files,
-                    cx.options.workspace.as_deref().unwrap_or("default"),
-                    overrides,
-                    unit.env_inputs(),
-                    &format!("{folder}:"),
-                    true,
-                );
-                match read {
-                    Ok(mut root) => {
-                        let broken = std::mem::take(&mut root.unreadable);
-                        if !broken.is_empty() {
-                            cx.unreadable(
-                                InputError::Invalid(broken),
-                                ArtefactKind::Terraform,
-                                Some(&env),
-                            );
-                        }
-                        apply_root(cx, root, &env, &label, &[], planned, used);
-                    }
-                    Err(e) => cx.unreadable(e, ArtefactKind::Terraform, Some(&env)),
-                }
+                Some((root.as_str(), overlay))
             }
+            // The module is not read, but the unit's own files run with its inputs all the same.
+            UnitSource::Remote(_) | UnitSource::Unknown(_) => overlay.map(|own| (own, None)),
+        };
+        if let Some((root, overlay)) = read {
+            let overrides = terraform::override_values(&cx.options.vars, "default");
+            let read = terraform::read_unit_root(
+                cx.dir,
+                root,
+                overlay,
+                &cx.options.var_files,
+                cx.options.workspace.as_deref().unwrap_or("default"),
+                overrides,
+                unit.env_inputs(),
+                &prefix,
+                true,
+            );
+            match read {
+                Ok(mut root) => {
+                    let broken = std::mem::take(&mut root.unreadable);
+                    if !broken.is_empty() {
+                        cx.unreadable(
+                            InputError::Invalid(broken),
+                            ArtefactKind::Terraform,
+                            Some(&env),
+                        );
+                    }
+                    apply_root(cx, root, &env, &label, &[], planned, used);
+                }
+                Err(e) => cx.unreadable(e, ArtefactKind::Terraform, Some(&env)),
+            }
+        }
+        match &unit.source {
+            UnitSource::Local(_) | UnitSource::OwnCopy { .. } => {}
             UnitSource::Remote(source) => {
                 let address = format!("{folder}:module");
                 cx.deployment.modules.push(crate::model::ModuleSource {
@@ -515,13 +557,18 @@ fn apply_root(
         }));
     // The root's and its local modules' configuration, and the variable files read with it
     // (a folder's other variable files belong to other environments).
-    let read_folder = |path: &str| read.folders.iter().any(|f| folder_of(path) == *f);
+    // A unit's own folder gives the files copied over the module: its `.tf` files read, not
+    // its other configuration.
+    let overlay = read.overlay.as_deref();
+    let read_folder = |path: &str| {
+        read.folders.iter().any(|f| folder_of(path) == *f)
+            || (overlay == Some(folder_of(path).as_str()) && read.files.iter().any(|f| f == path))
+    };
     // Terraform loads these from the root's own folder whatever the command line says.
     let auto_loaded = |path: &str| {
         let name = path.rsplit('/').next().unwrap_or(path);
-        read.folders
-            .first()
-            .is_some_and(|root| folder_of(path) == *root)
+        let folder = folder_of(path);
+        (read.folders.first() == Some(&folder) || overlay == Some(folder.as_str()))
             && (name == "terraform.tfvars"
                 || name == "terraform.tfvars.json"
                 || name.ends_with(".auto.tfvars")
@@ -1260,6 +1307,7 @@ fn leftover_reasons(
     files: &[ArtefactFile],
     used: &BTreeMap<String, Vec<String>>,
     modules: &BTreeSet<String>,
+    owned: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let production = cx
         .deployment
@@ -1285,7 +1333,11 @@ fn leftover_reasons(
         .collect();
     for a in leftovers {
         let folder = folder_of(&a.path);
-        let why = if modules.contains(&folder) {
+        let why = if let Some(unit) = owned.get(&folder) {
+            format!(
+                "not read: Terragrunt runs it as part of the unit {unit}, which is not read (see that file)"
+            )
+        } else if modules.contains(&folder) {
             "a module whose calls deploy nothing in the roots liftoff reads (`count = 0`, an empty `for_each`), or whose caller is not read".to_string()
         } else if under_modules(&folder) {
             "a module that no configuration here calls".to_string()

@@ -362,6 +362,8 @@ pub struct Root {
     pub modules: Vec<RemoteModule>,
     /// Every folder read, the root first and then its local modules.
     pub folders: Vec<String>,
+    /// The folder whose files were copied over the root's (a Terragrunt unit's own folder).
+    pub overlay: Option<String>,
     /// Every `.tf` file read, installed remote modules' included (discovery skips `.terraform`).
     pub files: Vec<String>,
     /// Files that do not parse, kept instead of failing the read (`--keep-going`).
@@ -439,9 +441,29 @@ pub fn read_root_env(
     prefix: &str,
     keep_going: bool,
 ) -> Result<Root, InputError> {
+    read_unit_root(
+        dir, rel, None, var_files, workspace, inputs, env, prefix, keep_going,
+    )
+}
+
+/// [`read_root_env`] for a Terragrunt unit: the module in `rel` with the files of `overlay` (the
+/// unit's own folder) copied over it, as Terragrunt runs them, one root.
+#[allow(clippy::too_many_arguments)]
+pub fn read_unit_root(
+    dir: &Path,
+    rel: &str,
+    overlay: Option<&str>,
+    var_files: &[String],
+    workspace: &str,
+    inputs: BTreeMap<String, hcl::Value>,
+    env: EnvInputs,
+    prefix: &str,
+    keep_going: bool,
+) -> Result<Root, InputError> {
     let call = ModuleCall {
         inputs,
         env,
+        overlay: overlay.map(str::to_string),
         prefix: prefix.to_string(),
         installed: std::rc::Rc::new(installed_modules(dir, rel.trim_end_matches('/'))?),
         keep_going,

@@ -29,6 +29,10 @@ pub(super) struct ModuleCall {
     /// Values the root's variables get from the environment (`TF_VAR_…`, as Terragrunt passes
     /// its `inputs`): over defaults, under every variable file.
     pub(super) env: EnvInputs,
+    /// For the root: a folder whose files are copied over the module's before it runs (a
+    /// Terragrunt unit's own `.tf` and variable files), a file of the same name replacing the
+    /// module's.
+    pub(super) overlay: Option<String>,
 }
 
 /// Root variables set from outside the configuration, as `TF_VAR_<name>` environment variables.
@@ -109,21 +113,46 @@ pub(super) fn read_module(
     } else {
         BTreeMap::new()
     });
-    let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
-        .map_err(|source| InputError::Io {
-            path: rel.to_string(),
-            source,
-        })?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    let join = |n: &str| {
+    let in_folder = |folder: &str, n: &str| {
         if folder.is_empty() || folder == "." {
             n.to_string()
         } else {
             format!("{folder}/{n}")
         }
+    };
+    let list = |folder: &str, rel: &str| -> Result<Vec<String>, InputError> {
+        Ok(std::fs::read_dir(dir.join(folder))
+            .map_err(|source| InputError::Io {
+                path: rel.to_string(),
+                source,
+            })?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect())
+    };
+    // Each file name and the file read for it: the module's, or the overlay's that replaces it,
+    // as Terragrunt copies the unit's files over the module's in its cache.
+    let mut paths: BTreeMap<String, String> = list(folder, rel)?
+        .into_iter()
+        .map(|n| (n.clone(), in_folder(folder, &n)))
+        .collect();
+    let overlay = call
+        .overlay
+        .as_deref()
+        .filter(|_| call.depth == 0)
+        .map(|o| o.trim_end_matches('/'));
+    if let Some(overlay) = overlay {
+        for n in list(overlay, overlay)? {
+            let path = in_folder(overlay, &n);
+            paths.insert(n, path);
+        }
+    }
+    let names: Vec<String> = paths.keys().cloned().collect();
+    let join = |n: &str| {
+        paths
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| in_folder(folder, n))
     };
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -252,6 +281,7 @@ pub(super) fn read_module(
     default_tags.extend(provider_default_tags(&files, &ctx));
     let mut root = Root::default();
     root.folders.push(folder.to_string());
+    root.overlay = overlay.map(str::to_string);
     root.files.extend(files.iter().map(|f| f.rel.clone()));
     // Each file is dropped once its resources are read, so its memory serves the next ones.
     for file in files {

@@ -1,0 +1,218 @@
+//! A Terragrunt unit folder that holds `.tf` files of its own beside a `terraform { source }`:
+//! Terragrunt copies the module into its cache, copies the unit's files over it and runs one
+//! Terraform root with the unit's `inputs`. liftoff reads that one root, once, never the unit's
+//! folder as a root of its own.
+
+use crate::support::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixture() -> PathBuf {
+    root().join("tests/fixtures/layouts-tgdup")
+}
+
+fn model_json(dir: &std::path::Path) -> Value {
+    let out = liftoff()
+        .args(["model", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The model's resources of `env` as (address, "path:line").
+fn resources(model: &Value, env: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = model["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["environment"] == env)
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                format!(
+                    "{}:{}",
+                    r["location"]["path"].as_str().unwrap(),
+                    r["location"]["line"]
+                ),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The attribute `key` of the resource at `address` in `env`.
+fn attribute(model: &Value, env: &str, address: &str, key: &str) -> Value {
+    let found: Vec<&Value> = model["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["environment"] == env && r["address"] == address)
+        .collect();
+    assert_eq!(found.len(), 1, "{address} in {env}: {found:#?}");
+    found[0]["attributes"][key].clone()
+}
+
+/// `rule`'s (target, status) results in `env`, sorted.
+fn verdicts(report: &Value, rule: &str, env: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = rule_results(report, rule)
+        .into_iter()
+        .filter(|r| r["environment"] == env)
+        .map(|r| {
+            (
+                r["target"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_terragrunt_unit_with_files_of_its_own_runs_them_with_its_module_as_one_root() {
+    let dir = fixture();
+    let model = model_json(&dir);
+    // Each resource once, under the unit that runs it: the unit's own files and its module's
+    // files make one root, and the unit's folder is no root of its own.
+    assert_eq!(
+        resources(&model, "production"),
+        vec![
+            (
+                "live/prod/app:aws_db_instance.ledger".into(),
+                "live/prod/app/extra.tf:3".into()
+            ),
+            (
+                "live/prod/app:aws_s3_bucket.data".into(),
+                "modules/app/main.tf:10".into()
+            ),
+            (
+                "live/prod/queue:aws_cloudwatch_log_group.consumer".into(),
+                "live/prod/queue/logs.tf:2".into()
+            ),
+            (
+                "live/prod/queue:module".into(),
+                "live/prod/queue/terragrunt.hcl:2".into()
+            ),
+        ]
+    );
+    // The unit's own file reads the module's variable, set by the unit's inputs (the default
+    // is 0).
+    assert_eq!(
+        attribute(
+            &model,
+            "production",
+            "live/prod/app:aws_db_instance.ledger",
+            "backup_retention_period"
+        ),
+        14
+    );
+    assert_eq!(
+        attribute(
+            &model,
+            "production",
+            "live/prod/app:aws_db_instance.ledger",
+            "identifier"
+        ),
+        "billing-ledger"
+    );
+    // A remote module is not read, but the files the unit copies over it run with its inputs.
+    assert_eq!(
+        attribute(
+            &model,
+            "production",
+            "live/prod/queue:aws_cloudwatch_log_group.consumer",
+            "retention_in_days"
+        ),
+        30
+    );
+    // A unit without `terraform { source }` runs its own folder in place, with its inputs.
+    assert_eq!(
+        resources(&model, "staging"),
+        vec![(
+            "live/staging/app:aws_db_instance.ledger".into(),
+            "live/staging/app/main.tf:10".into()
+        )]
+    );
+    assert_eq!(
+        attribute(
+            &model,
+            "staging",
+            "live/staging/app:aws_db_instance.ledger",
+            "backup_retention_period"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_terragrunt_unit_with_files_of_its_own_is_listed_and_judged_once() {
+    let (code, report) = check_json(&fixture(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    for (path, reason) in [
+        (
+            "live/prod/app/terragrunt.hcl",
+            "read for production (Terragrunt unit live/prod/app)",
+        ),
+        (
+            "live/prod/app/extra.tf",
+            "read for production (Terragrunt unit live/prod/app)",
+        ),
+        (
+            "modules/app/main.tf",
+            "read for production (Terragrunt unit live/prod/app)",
+        ),
+        (
+            "live/prod/queue/logs.tf",
+            "read for production (Terragrunt unit live/prod/queue)",
+        ),
+        (
+            "live/staging/app/main.tf",
+            "read for staging (Terragrunt unit live/staging/app)",
+        ),
+    ] {
+        assert_eq!(file(&report, path), ("read", reason), "{path}");
+    }
+    // No file names an environment twice.
+    for a in report["artefacts"].as_array().unwrap() {
+        let reason = a["reason"].as_str().unwrap_or_default();
+        assert!(
+            !reason.contains("production, production") && !reason.contains("staging, staging"),
+            "{reason}"
+        );
+    }
+    // The database the unit's own file declares is judged once per rule, with the retention its
+    // inputs give.
+    assert_eq!(
+        verdicts(&report, "reliability.pitr", "production"),
+        vec![("live/prod/app:aws_db_instance.ledger".into(), "pass".into())]
+    );
+    let backups = verdicts(&report, "reliability.backups", "production");
+    assert_eq!(
+        backups,
+        vec![
+            ("live/prod/app:aws_db_instance.ledger".into(), "pass".into()),
+            ("live/prod/app:aws_s3_bucket.data".into(), "fail".into()),
+        ]
+    );
+    let ledger = result(
+        &report,
+        "reliability.backups",
+        "live/prod/app:aws_db_instance.ledger",
+        "production",
+    );
+    assert!(
+        ledger["message"].as_str().unwrap().contains("kept 14 days"),
+        "{ledger:#}"
+    );
+    assert_eq!(
+        verdicts(&report, "ha.db-replica", "production"),
+        vec![("live/prod/app:aws_db_instance.ledger".into(), "fail".into())]
+    );
+}

@@ -216,3 +216,96 @@ fn a_terragrunt_unit_with_files_of_its_own_is_listed_and_judged_once() {
         vec![("live/prod/app:aws_db_instance.ledger".into(), "fail".into())]
     );
 }
+
+/// The fixture with one more unit, outside the `live/` tree: `platform/edge`, running the same
+/// module with a file of its own.
+fn with_edge_unit(manifest: Option<&str>) -> tempfile::TempDir {
+    let dir = copy_dir(&fixture());
+    write_file(
+        dir.path(),
+        "platform/edge/terragrunt.hcl",
+        "terraform {\n  source = \"../../modules//app\"\n}\n\ninputs = {\n  name = \"edge\"\n}\n",
+    );
+    write_file(
+        dir.path(),
+        "platform/edge/edge.tf",
+        "resource \"aws_sqs_queue\" \"edge\" {\n  name = var.name\n}\n",
+    );
+    if let Some(text) = manifest {
+        write_file(dir.path(), "liftoff.yaml", text);
+    }
+    dir
+}
+
+#[test]
+fn the_files_of_a_terragrunt_unit_that_is_not_read_point_at_the_unit() {
+    let dir = with_edge_unit(None);
+    let (_, report) = check_json(dir.path(), &[]);
+    // The unit names no environment and the service deploys to two: neither it nor its own
+    // file is read, and the file is not proposed as a root of its own.
+    let (status, reason) = file(&report, "platform/edge/terragrunt.hcl");
+    assert_eq!(status, "ignored");
+    assert!(reason.contains("path names no environment"), "{reason}");
+    assert_eq!(
+        file(&report, "platform/edge/edge.tf"),
+        (
+            "ignored",
+            "not read: Terragrunt runs it as part of the unit platform/edge/terragrunt.hcl, which is not read (see that file)"
+        )
+    );
+    let model = model_json(dir.path());
+    assert!(
+        model["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["address"].as_str().unwrap().starts_with("platform/edge:")),
+        "{:#}",
+        model["resources"]
+    );
+}
+
+#[test]
+fn a_terragrunt_unit_folder_a_manifest_declares_is_read_once_through_the_unit() {
+    let dir = with_edge_unit(Some(
+        "service: billing\nenvironments:\n  production:\n    kind: production\n    sources:\n      - {terraform: platform/edge/}\n      - {terraform: live/prod/}\n  staging:\n    kind: staging\n    sources:\n      - {terraform: live/staging/}\n",
+    ));
+    let (_, report) = check_json(dir.path(), &[]);
+    for path in ["platform/edge/terragrunt.hcl", "platform/edge/edge.tf"] {
+        assert_eq!(
+            file(&report, path),
+            (
+                "read",
+                "read for production (Terragrunt unit platform/edge)"
+            ),
+            "{path}"
+        );
+    }
+    let model = model_json(dir.path());
+    let edge: Vec<(String, String)> = resources(&model, "production")
+        .into_iter()
+        .filter(|(a, _)| a.starts_with("platform/edge:"))
+        .collect();
+    assert_eq!(
+        edge,
+        vec![
+            (
+                "platform/edge:aws_s3_bucket.data".into(),
+                "modules/app/main.tf:10".into()
+            ),
+            (
+                "platform/edge:aws_sqs_queue.edge".into(),
+                "platform/edge/edge.tf:1".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        attribute(
+            &model,
+            "production",
+            "platform/edge:aws_sqs_queue.edge",
+            "name"
+        ),
+        "edge"
+    );
+}

@@ -105,7 +105,13 @@ impl Reader for Terraform {
         // A unit's own folder is part of the unit's one root, never a root of its own.
         let mut not_roots = modules.clone();
         not_roots.extend(owned.keys().cloned());
-        let reads = plan(cx, &files, &not_roots, &deploys);
+        // A unit's folder a manifest declares is read through the unit, once, with its inputs.
+        let run_by_units: BTreeSet<(String, String)> = units
+            .iter()
+            .filter(|u| u.1.is_ok())
+            .filter_map(|u| Some((folder_of(&u.0), u.2.clone().ok()?)))
+            .collect();
+        let reads = plan(cx, &files, &not_roots, &run_by_units, &deploys);
         // An environment with a plan takes its values from the plan; its configuration still
         // supplies the inline waivers and module sources.
         let planned: BTreeSet<String> = cx
@@ -668,6 +674,7 @@ fn plan(
     cx: &LoadContext<'_>,
     files: &[ArtefactFile],
     modules: &BTreeSet<String>,
+    run_by_units: &BTreeSet<(String, String)>,
     deploys: &[super::tf_deploys::Deploy],
 ) -> Vec<RootRead> {
     let deployed = cx.deployed();
@@ -678,7 +685,13 @@ fn plan(
             Some(name) => vec![name.clone()],
             None => deployed.clone(),
         };
+        let root = d.path.trim_end_matches('/');
+        // Variable files or a workspace of its own make it a read the unit does not do.
+        let plain = d.var_files.is_empty() && d.workspace.is_none();
         for env in envs {
+            if plain && run_by_units.contains(&(root.to_string(), env.clone())) {
+                continue;
+            }
             out.push(RootRead {
                 root: d.path.trim_end_matches('/').to_string(),
                 var_files: d.var_files.clone(),

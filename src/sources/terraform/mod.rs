@@ -552,6 +552,80 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_folder_copied_over_its_module_replaces_files_of_the_same_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        write(
+            tmp.path(),
+            "modules/app/main.tf",
+            "variable \"name\" {}\nvariable \"days\" {\n  default = 0\n}\nresource \"aws_s3_bucket\" \"data\" {\n  bucket = var.name\n}\n",
+        );
+        write(
+            tmp.path(),
+            "modules/app/queue.tf",
+            "resource \"aws_sqs_queue\" \"old\" {\n  name = var.name\n}\n",
+        );
+        write(
+            tmp.path(),
+            "live/app/queue.tf",
+            "resource \"aws_sqs_queue\" \"new\" {\n  name                      = var.name\n  message_retention_seconds = var.days\n}\n",
+        );
+        // Loaded by Terraform from the folder it runs in, over the unit's inputs.
+        write(tmp.path(), "live/app/terraform.tfvars", "days = 4\n");
+        write(tmp.path(), "live/app/terragrunt.hcl", "inputs = {}\n");
+        let inputs = EnvInputs {
+            values: [
+                ("name".to_string(), hcl::Value::from("billing")),
+                ("days".to_string(), hcl::Value::from(2)),
+            ]
+            .into_iter()
+            .collect(),
+            ..EnvInputs::default()
+        };
+        let root = read_unit_root(
+            tmp.path(),
+            "modules/app",
+            Some("live/app"),
+            &[],
+            "default",
+            BTreeMap::new(),
+            inputs,
+            "live/app:",
+            false,
+        )
+        .unwrap();
+        let found: Vec<(&str, &str, Json)> = root
+            .resources
+            .iter()
+            .map(|r| {
+                let value = r
+                    .attributes
+                    .get("message_retention_seconds")
+                    .or_else(|| r.attributes.get("bucket"))
+                    .map(|v| v.0.clone())
+                    .unwrap_or(Json::Null);
+                (r.address.as_str(), &*r.location.path, value)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "live/app:aws_s3_bucket.data",
+                    "modules/app/main.tf",
+                    serde_json::json!("billing")
+                ),
+                (
+                    "live/app:aws_sqs_queue.new",
+                    "live/app/queue.tf",
+                    serde_json::json!(4)
+                ),
+            ]
+        );
+        assert_eq!(root.files, ["modules/app/main.tf", "live/app/queue.tf"]);
+        assert_eq!(root.overlay.as_deref(), Some("live/app"));
+    }
+
+    #[test]
     fn locals_and_variables_reach_every_expression_form() {
         let tmp = tempfile::tempdir().unwrap();
         write(

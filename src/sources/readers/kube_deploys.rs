@@ -7,7 +7,7 @@
 //! A folder or an environment that a repository variable or a secret decides is unknown and
 //! names nothing.
 
-use super::pipelines::{Scope, job_scope, join, parse, tokens, working_directory};
+use super::pipelines::{Scope, job_scope, join, logical_lines, parse, tokens, working_directory};
 use crate::model::Location;
 use crate::sources::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
@@ -146,19 +146,7 @@ fn workflow(
 fn applied(script: &str, cwd: Option<String>, scope: &Scope) -> Vec<(usize, String, bool)> {
     let mut out = Vec::new();
     let mut cwd = cwd;
-    let mut logical = String::new();
-    let mut first_line = 0;
-    for (n, line) in script.lines().enumerate() {
-        if logical.is_empty() {
-            first_line = n;
-        }
-        let trimmed = line.trim_end();
-        if let Some(continued) = trimmed.strip_suffix('\\') {
-            logical.push_str(continued);
-            logical.push(' ');
-            continue;
-        }
-        logical.push_str(trimmed);
+    for (first_line, logical) in logical_lines(script) {
         // `kustomize build X > all.yaml` only writes a file: the line must apply what it builds.
         let applies = logical.contains("kubectl") && logical.contains("apply");
         for command in logical.split(['&', ';', '|']) {
@@ -180,7 +168,6 @@ fn applied(script: &str, cwd: Option<String>, scope: &Scope) -> Vec<(usize, Stri
                 out.push((first_line, path, kustomize));
             }
         }
-        logical.clear();
     }
     out
 }

@@ -272,19 +272,7 @@ fn deploy_commands(
 ) -> (Vec<Deploy>, Option<String>) {
     let mut out = Vec::new();
     let mut cwd = cwd;
-    let mut logical = String::new();
-    let mut first_line = 0;
-    for (n, line) in script.lines().enumerate() {
-        if logical.is_empty() {
-            first_line = n;
-        }
-        let trimmed = line.trim_end();
-        if let Some(continued) = trimmed.strip_suffix('\\') {
-            logical.push_str(continued);
-            logical.push(' ');
-            continue;
-        }
-        logical.push_str(trimmed);
+    for (first_line, logical) in logical_lines(script) {
         for command in logical.split(['&', ';', '|']) {
             let words = tokens(command);
             if words.first().map(String::as_str) == Some("cd") {
@@ -319,9 +307,31 @@ fn deploy_commands(
                 });
             }
         }
-        logical.clear();
     }
     (out, cwd)
+}
+
+/// A script's logical lines: physical lines joined where one ends in `\` (the shell's line
+/// continuation), each with the index of its first physical line. A script ending in a
+/// continuation leaves its last line out, as the shell would wait for more.
+pub(super) fn logical_lines(script: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut logical = String::new();
+    let mut first_line = 0;
+    for (n, line) in script.lines().enumerate() {
+        if logical.is_empty() {
+            first_line = n;
+        }
+        let trimmed = line.trim_end();
+        if let Some(continued) = trimmed.strip_suffix('\\') {
+            logical.push_str(continued);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(trimmed);
+        out.push((first_line, std::mem::take(&mut logical)));
+    }
+    out
 }
 
 /// The `package.json` script a package-manager command runs, with the arguments it appends.

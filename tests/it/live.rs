@@ -138,13 +138,24 @@ impl Pki {
     }
 }
 
-/// A free loopback port (the listener is closed again; nginx binds it right after).
+/// A free loopback port (the listener is closed again; nginx binds it right after), never one
+/// handed out before in this process: the kernel may give a closed port again at once, and a
+/// test asking for dozens of ports then wrote two server blocks on one port (nginx refused the
+/// configuration: one block listened with `ssl`, the other had no certificate).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// An nginx started in the foreground in a temporary directory; killed when dropped.

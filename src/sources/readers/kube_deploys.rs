@@ -7,7 +7,10 @@
 //! A folder or an environment that a repository variable or a secret decides is unknown and
 //! names nothing.
 
-use super::pipelines::{Scope, job_scope, join, logical_lines, parse, tokens, working_directory};
+use super::pipelines::{
+    Scope, default_working_directory, job_scope, join, logical_lines, parse, tokens,
+    working_directory,
+};
 use crate::model::Location;
 use crate::sources::yaml::{self, Node, Value};
 use std::collections::BTreeMap;
@@ -96,17 +99,7 @@ fn workflow(
         if scope.environment.is_empty() {
             continue;
         }
-        let default_dir = |node: &Node| {
-            node.get("defaults")
-                .and_then(|d| d.get("run"))
-                .and_then(|r| r.get("working-directory"))
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        };
-        scope.cwd = working_directory(
-            &scope,
-            default_dir(job).or_else(|| default_dir(root)).as_deref(),
-        );
+        scope.cwd = default_working_directory(&scope, root, job);
         let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) else {
             continue;
         };

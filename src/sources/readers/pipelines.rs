@@ -695,17 +695,7 @@ fn github_workflow(
         let mut scope = job_scope(root, job, called_with);
         scope.job = name.as_str().unwrap_or_default().to_string();
         scope.root = Some(dir.to_path_buf());
-        let default_dir = |node: &Node| {
-            node.get("defaults")
-                .and_then(|d| d.get("run"))
-                .and_then(|r| r.get("working-directory"))
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        };
-        scope.cwd = working_directory(
-            &scope,
-            default_dir(job).or_else(|| default_dir(root)).as_deref(),
-        );
+        scope.cwd = default_working_directory(&scope, root, job);
         let mut saw_deploy = false;
         let before = out.len();
         if let Some(Value::Seq(steps)) = job.get("steps").map(|s| &s.value) {
@@ -743,6 +733,22 @@ fn github_workflow(
         let at = job.get("environment").map(|e| doc.location(e));
         environment_fallback(at, &scope, saw_deploy, before, out);
     }
+}
+
+/// The folder a job's steps run in by default: `defaults.run.working-directory` of the job,
+/// else of the workflow.
+pub(super) fn default_working_directory(scope: &Scope, root: &Node, job: &Node) -> Option<String> {
+    let default_dir = |node: &Node| {
+        node.get("defaults")
+            .and_then(|d| d.get("run"))
+            .and_then(|r| r.get("working-directory"))
+            .and_then(Node::as_str)
+            .map(str::to_string)
+    };
+    working_directory(
+        scope,
+        default_dir(job).or_else(|| default_dir(root)).as_deref(),
+    )
 }
 
 /// The folder a `working-directory` names (an expression resolved, one value only), from the

@@ -472,29 +472,16 @@ fn apply_root(
         if module.followed {
             continue;
         }
-        // One line per module call, however many environments read its root: the listing
-        // says what was not read, and the call is the same in each.
-        let path = format!("{}#{address}", at.path);
-        if let Some(listed) = deployment
-            .artefacts
-            .iter_mut()
-            .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
-        {
-            if listed.environment.as_deref() != Some(env) {
-                listed.environment = None;
-            }
-            continue;
-        }
-        deployment.artefacts.push(ArtefactFile {
-            path,
-            kind: ArtefactKind::TerraformModule,
-            environment: Some(env.to_string()),
-            status: ArtefactStatus::NotRead,
-            reason: Some(if super::aws::is_known_module(source) {
-                format!("remote module `{source}` is not installed under .terraform/modules; liftoff knows what it creates and judges that from the inputs written here (run `terraform init` to let liftoff read its code)")
+        list_module_not_read(&mut deployment.artefacts, &at.path, address, env, || {
+            if super::aws::is_known_module(source) {
+                format!(
+                    "remote module `{source}` is not installed under .terraform/modules; liftoff knows what it creates and judges that from the inputs written here (run `terraform init` to let liftoff read its code)"
+                )
             } else {
-                format!("remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged")
-            }),
+                format!(
+                    "remote module `{source}` is not installed under .terraform/modules (run `terraform init` to let liftoff read it), so its resources are not judged"
+                )
+            }
         });
     }
     // Files `file()` / `templatefile()` could not read: listed, never silently dropped.
@@ -599,6 +586,35 @@ fn apply_root(
     }
 }
 
+/// Lists a module call that was not read, once however many environments read its root (the
+/// listing says what was not read, and the call is the same in each); `why` is asked only for
+/// the first.
+fn list_module_not_read(
+    artefacts: &mut Vec<ArtefactFile>,
+    file: &str,
+    address: &str,
+    env: &str,
+    why: impl FnOnce() -> String,
+) {
+    let path = format!("{file}#{address}");
+    if let Some(listed) = artefacts
+        .iter_mut()
+        .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
+    {
+        if listed.environment.as_deref() != Some(env) {
+            listed.environment = None;
+        }
+        return;
+    }
+    artefacts.push(ArtefactFile {
+        path,
+        kind: ArtefactKind::TerraformModule,
+        environment: Some(env.to_string()),
+        status: ArtefactStatus::NotRead,
+        reason: Some(why()),
+    });
+}
+
 /// Local module calls whose folder is not in the repository. One a Makefile or a pipeline clones
 /// before `plan` is listed as not read, like a remote module (its inputs are still judged);
 /// one nothing makes is an error at its `module` block, since Terraform would refuse it.
@@ -624,30 +640,14 @@ fn missing_modules(cx: &mut LoadContext<'_>, modules: &[terraform::RemoteModule]
             );
             continue;
         };
-        let path = format!("{}#{address}", at.path);
-        if let Some(listed) = cx
-            .deployment
-            .artefacts
-            .iter_mut()
-            .find(|a| a.kind == ArtefactKind::TerraformModule && a.path == path)
-        {
-            if listed.environment.as_deref() != Some(env) {
-                listed.environment = None;
-            }
-            continue;
-        }
-        cx.deployment.artefacts.push(ArtefactFile {
-            path,
-            kind: ArtefactKind::TerraformModule,
-            environment: Some(env.to_string()),
-            status: ArtefactStatus::NotRead,
-            reason: Some(format!(
+        list_module_not_read(&mut cx.deployment.artefacts, &at.path, address, env, || {
+            format!(
                 "local module folder `{}` does not exist in the repository: {}:{} creates it (`git clone` into `{}`) before plan, so its resources are not judged (only the inputs written here are)",
                 cloned_relative(source),
                 cloned.at.path,
                 cloned.at.line,
                 cloned.folder
-            )),
+            )
         });
     }
     if !broken.is_empty() {
@@ -997,46 +997,19 @@ fn environment_variable(cx: &LoadContext<'_>, root: &str) -> Option<(String, Str
 /// The text of each `.tf` file of a root folder, in name order (a file that cannot be read is the
 /// root reader's to report).
 fn root_texts(dir: &Path, root: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join(root)) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tf"))
-        .collect();
-    names.sort();
-    names
+    terraform::root_files(dir, root)
+        .unwrap_or_default()
         .into_iter()
-        .filter_map(|name| {
-            let rel = if root == "." {
-                name
-            } else {
-                format!("{root}/{name}")
-            };
-            crate::sources::read_text(&dir.join(&rel), &rel).ok()
-        })
+        .filter_map(|rel| crate::sources::read_text(&dir.join(&rel), &rel).ok())
         .collect()
 }
 
-/// The variables a root declares (`variable "name" {`).
+/// The variables a root declares, as Terraform reads them (none when a file of the root does not
+/// parse: the root reader reports that file).
 fn declared_variables(dir: &Path, root: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for text in root_texts(dir, root) {
-        for line in text.lines() {
-            if let Some(rest) = line.trim_start().strip_prefix("variable") {
-                let rest = rest.trim_start();
-                if let Some(name) = rest
-                    .strip_prefix('"')
-                    .and_then(|r| r.split_once('"'))
-                    .map(|(n, _)| n)
-                {
-                    out.insert(name.to_string());
-                }
-            }
-        }
-    }
-    out
+    terraform::root_variables(dir, root)
+        .map(|declared| declared.into_keys().collect())
+        .unwrap_or_default()
 }
 
 /// The files that run Terraform: Makefiles at the top and the pipelines discovery found, with

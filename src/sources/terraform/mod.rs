@@ -67,6 +67,15 @@ pub fn is_backend_config(rel: &str) -> bool {
 /// The `.tf` files of a root folder, parsed, in name order; `None` when one of them does not
 /// parse (what it declares is then unknown).
 fn parsed_root(dir: &Path, root: &str) -> Option<Vec<Parsed>> {
+    root_files(dir, root)?
+        .iter()
+        .map(|rel| parse(dir, rel).ok())
+        .collect()
+}
+
+/// The `.tf` files of a root folder, as paths relative to `dir`, in name order; `None` when the
+/// folder cannot be listed.
+pub fn root_files(dir: &Path, root: &str) -> Option<Vec<String>> {
     let entries = std::fs::read_dir(dir.join(root)).ok()?;
     let mut names: Vec<String> = entries
         .flatten()
@@ -74,17 +83,18 @@ fn parsed_root(dir: &Path, root: &str) -> Option<Vec<Parsed>> {
         .filter(|n| n.ends_with(".tf"))
         .collect();
     names.sort();
-    names
-        .iter()
-        .map(|name| {
-            let rel = if root == "." {
-                name.clone()
-            } else {
-                format!("{root}/{name}")
-            };
-            parse(dir, &rel).ok()
-        })
-        .collect()
+    Some(
+        names
+            .into_iter()
+            .map(|name| {
+                if root == "." {
+                    name
+                } else {
+                    format!("{root}/{name}")
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The variables a root module declares, each with whether it has a `default` (one without

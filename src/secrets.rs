@@ -42,18 +42,34 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// Whether `key` holds one of [`SECRET_MARKERS`], in any ASCII case. Every key of every
 /// attribute and every result's evidence passes here, so it compares in place rather than
-/// lowercasing a copy of the key first.
+/// lowercasing a copy of the key first, and only where a marker could start.
 fn has_marker(key: &str) -> bool {
     let bytes = key.as_bytes();
-    (0..bytes.len()).any(|at| {
-        let rest = &bytes[at..];
-        let first = rest[0].to_ascii_lowercase();
-        SECRET_MARKERS.iter().any(|m| {
-            let m = m.as_bytes();
-            m[0] == first && rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m)
-        })
+    bytes.iter().enumerate().any(|(at, &b)| {
+        let starting = MARKERS_STARTING_WITH[usize::from(b)];
+        starting != 0
+            && SECRET_MARKERS.iter().enumerate().any(|(i, m)| {
+                let m = m.as_bytes();
+                starting & (1 << i) != 0
+                    && bytes.len() - at >= m.len()
+                    && bytes[at..at + m.len()].eq_ignore_ascii_case(m)
+            })
     })
 }
+
+/// For each byte, the markers (bit `i` for `SECRET_MARKERS[i]`) whose first letter it is, in
+/// either case: most bytes of a key start no marker and are passed over with one look-up.
+const MARKERS_STARTING_WITH: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < SECRET_MARKERS.len() {
+        let first = SECRET_MARKERS[i].as_bytes()[0];
+        table[first.to_ascii_lowercase() as usize] |= 1 << i;
+        table[first.to_ascii_uppercase() as usize] |= 1 << i;
+        i += 1;
+    }
+    table
+};
 
 /// What a value written under a name is, as far as committed secrets go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -304,6 +320,43 @@ pub fn redact(value: &mut Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_marker_is_found_in_any_case_anywhere_in_a_key() {
+        let keys = [
+            "",
+            "p",
+            "PASSWORD",
+            "db_Password",
+            "passw",
+            "xpasswdx",
+            "MY_SECRET",
+            "secre",
+            "authToken",
+            "tokens",
+            "apikey",
+            "API_KEY",
+            "api-key",
+            "private_key_pem",
+            "PRIVATE-KEY",
+            "sentry_dsn",
+            "DSN",
+            "ds",
+            "aws_credentials",
+            "credentia",
+            "hash_key",
+            "name",
+            "ŧoken",
+            "pässword",
+            "tok\u{e9}n",
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxtoken",
+        ];
+        for key in keys {
+            let lower = key.to_ascii_lowercase();
+            let expected = SECRET_MARKERS.iter().any(|m| lower.contains(m));
+            assert_eq!(has_marker(key), expected, "{key:?}");
+        }
+    }
 
     /// Found by `scripts/fuzz` (fuzz/regressions/dotenv/): an unclosed `${` is text, not a
     /// reference, so the value stays a secret and is never kept.

@@ -303,6 +303,12 @@ fn prepare(meta: &rules::RuleMeta, mut finding: Finding) -> Prepared {
         crate::secrets::redact_entry(key, value);
     }
     finding.evidence.shrink_to_fit();
+    // Messages and targets quote the files read (an image name, a key, a path), which anyone
+    // who opens a pull request writes: control characters in them are shown escaped in every
+    // report, so none reaches a terminal or forges a line. Done here, on the thread that judged
+    // the rule, after the fingerprint (which is of the text as written).
+    visible(&mut finding.message);
+    visible(&mut finding.target);
     Prepared {
         finding,
         location,
@@ -676,12 +682,6 @@ fn record(
                 result.message
             );
         }
-        // Messages and targets quote the files read (an image name, a key, a path), which anyone
-        // who opens a pull request writes: control characters in them are shown escaped in every
-        // report, so none reaches a terminal or forges a line. Done here, while the result is
-        // fresh in the cache, rather than in a pass over all of them.
-        visible(&mut result.message);
-        visible(&mut result.target);
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
         let same = prior
             .iter_mut()

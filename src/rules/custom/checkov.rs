@@ -317,16 +317,28 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
             }
         }
         // Resources of one environment, in the model's order (environments in first-seen order).
-        let mut groups: Vec<(Option<&str>, Vec<&crate::model::Resource>)> = Vec::new();
+        let mut groups: Vec<(Option<&std::sync::Arc<str>>, Vec<&crate::model::Resource>)> =
+            Vec::new();
         for r in &cx.model.resources {
-            let env = r.environment.as_deref();
-            match groups.iter_mut().find(|(e, _)| *e == env) {
+            let env = r.environment.as_ref();
+            // The resources of an environment share its name: comparing where it is stored
+            // settles nearly every resource without comparing the text.
+            let same = |e: &Option<&std::sync::Arc<str>>| match (e, env) {
+                (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || **a == *b,
+                (None, None) => true,
+                _ => false,
+            };
+            match groups.last_mut().filter(|(e, _)| same(e)) {
                 Some((_, list)) => list.push(r),
-                None => groups.push((env, vec![r])),
+                None => match groups.iter_mut().find(|(e, _)| same(e)) {
+                    Some((_, list)) => list.push(r),
+                    None => groups.push((env, vec![r])),
+                },
             }
         }
         let mut findings = Vec::new();
         for (env, resources) in groups {
+            let env = env.map(|e| &**e);
             let graph = Graph::new(resources, false);
             for (i, tri, whys) in solve::judge(&policy.definition, &graph) {
                 findings.push(finding(policy, graph.vs[i], env, tri, &whys));

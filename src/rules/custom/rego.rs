@@ -24,6 +24,14 @@ use regorus::Value as RegoValue;
 use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
+
+/// Resources by address. Hashed with foldhash rather than SipHash: the keys are the model's own
+/// addresses, and a policy reporting on thousands of resources hashed each of them.
+type AddressIndex<'a> =
+    HashMap<&'a str, Vec<&'a crate::model::Resource>, foldhash::fast::FixedState>;
+
+/// The engine's key values, one per distinct key of the document.
+type Keys = HashMap<String, RegoValue, foldhash::fast::FixedState>;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -203,7 +211,7 @@ impl Rule for RegoRule {
         let first = policy.rules.first().is_some_and(|m| m.id == id);
         let mut out = Vec::new();
         // Resources by address: a policy may report on hundreds of them.
-        let mut by_address: HashMap<&str, Vec<&crate::model::Resource>> = HashMap::new();
+        let mut by_address: AddressIndex<'_> = HashMap::default();
         if !reported.is_empty() {
             for r in &cx.model.resources {
                 by_address.entry(r.address.as_str()).or_default().push(r);
@@ -279,7 +287,7 @@ fn declared(policy: &Policy) -> String {
 /// policy file when the target names nothing in the model.
 fn findings(
     model: &Deployment,
-    by_address: &HashMap<&str, Vec<&crate::model::Resource>>,
+    by_address: &AddressIndex<'_>,
     policy: &Policy,
     r: &Reported,
 ) -> Vec<Finding> {
@@ -473,7 +481,10 @@ fn input_for(model: &Deployment, key: ModelKey) -> RegoValue {
     {
         return value.clone();
     }
-    let value = to_rego(crate::model::document::document(model), &mut HashMap::new());
+    let value = to_rego(
+        crate::model::document::document(model),
+        &mut HashMap::default(),
+    );
     *cache = Some((key, value.clone()));
     value
 }
@@ -482,7 +493,7 @@ fn input_for(model: &Deployment, key: ModelKey) -> RegoValue {
 /// support, which deserialises the tree again with a fresh allocation for each of the thousands
 /// of repeated keys (`address`, `type`, `location`, ...): here each distinct key is made once
 /// and shared.
-fn to_rego(value: Json, keys: &mut HashMap<String, RegoValue>) -> RegoValue {
+fn to_rego(value: Json, keys: &mut Keys) -> RegoValue {
     match value {
         Json::Null => RegoValue::Null,
         Json::Bool(b) => RegoValue::Bool(b),
@@ -1024,7 +1035,7 @@ mod tests {
             ],
             "service": "records"
         });
-        let ours = to_rego(doc.clone(), &mut HashMap::new());
+        let ours = to_rego(doc.clone(), &mut HashMap::default());
         assert_eq!(ours, RegoValue::from(doc));
         assert_eq!(
             ours["resources"][0]["attributes"]["offset"]

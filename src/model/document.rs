@@ -27,6 +27,16 @@ pub const VERSION: u32 = 1;
 /// byte for byte once serialised (objects are written in a fixed key order, lists in model order,
 /// which is itself sorted by the readers).
 pub fn document(model: &Deployment) -> Value {
+    let mut doc = document_without_resources(model);
+    if let Some(resources) = doc.get_mut("resources") {
+        *resources = Value::Array(model.resources.iter().map(resource).collect());
+    }
+    doc
+}
+
+/// [`document`] with `resources` an empty list: for the Rego input, which builds the resources
+/// (most of the document) straight into the engine's values, each as [`resource`] renders it.
+pub(crate) fn document_without_resources(model: &Deployment) -> Value {
     let mut doc = Map::new();
     doc.insert("version".into(), json!(VERSION));
     doc.insert("service".into(), json!(model.service));
@@ -59,10 +69,7 @@ pub fn document(model: &Deployment) -> Value {
                 .collect(),
         ),
     );
-    doc.insert(
-        "resources".into(),
-        Value::Array(model.resources.iter().map(resource).collect()),
-    );
+    doc.insert("resources".into(), Value::Array(Vec::new()));
     doc.insert(
         "modules".into(),
         Value::Array(
@@ -366,7 +373,7 @@ fn command_secret(flag: &str) -> bool {
     secrets::is_secret_key(&lower) || lower.contains("pass") || lower.ends_with("auth")
 }
 
-fn resource(r: &Resource) -> Value {
+pub(crate) fn resource(r: &Resource) -> Value {
     let mut attributes = Value::Object(
         r.attributes
             .iter()
@@ -400,19 +407,36 @@ fn redact_terraform(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if secrets::is_terraform_secret(k) && !matches!(v, Value::Null | Value::Bool(_)) {
-                    if v.as_str() != Some(secrets::UNMANAGED) {
-                        *v = json!(secrets::REDACTED);
-                    }
-                } else {
-                    redact_terraform(v);
-                }
+                redact_terraform_under(Some(k), v);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_terraform),
-        Value::String(s) if secrets::url_with_password(s) => *value = json!(secrets::REDACTED),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| redact_terraform_under(None, v)),
         _ => {}
     }
+}
+
+fn redact_terraform_under(key: Option<&str>, value: &mut Value) {
+    if hidden_terraform(key, value) {
+        *value = json!(secrets::REDACTED);
+    } else {
+        redact_terraform(value);
+    }
+}
+
+/// Whether a Terraform value, written under `key` (none for a list item), is shown as
+/// [`secrets::REDACTED`] rather than as itself: the value of a secret attribute (unless it is
+/// null, a switch, or the mark of a value set outside Terraform), or a URL with a password.
+/// A value that is not hidden has its parts judged the same way.
+pub(crate) fn hidden_terraform(key: Option<&str>, value: &Value) -> bool {
+    if let Some(key) = key
+        && secrets::is_terraform_secret(key)
+        && !matches!(value, Value::Null | Value::Bool(_))
+    {
+        return value.as_str() != Some(secrets::UNMANAGED);
+    }
+    matches!(value, Value::String(s) if secrets::url_with_password(s))
 }
 
 fn access(model: &Deployment) -> Value {

@@ -615,6 +615,12 @@ impl Finding {
         self
     }
 
+    /// Adds a piece of evidence that is JSON already (no copy through serde).
+    pub fn with_json(mut self, key: &str, value: Json) -> Finding {
+        self.evidence.insert(shared_name(key), value);
+        self
+    }
+
     /// Adds a piece of evidence.
     pub fn with(mut self, key: &str, value: impl Serialize) -> Finding {
         self.evidence.insert(

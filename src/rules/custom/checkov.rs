@@ -265,8 +265,8 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-/// Up to three reasons, in one sentence.
-fn reasons(whys: &[Why]) -> String {
+/// Up to three reasons, in one sentence, after `lead`.
+fn reasons(lead: &str, whys: &[Why]) -> String {
     let mut texts: Vec<&str> = Vec::new();
     let on_type = whys.iter().any(|w| !w.off_type);
     for w in whys.iter().filter(|w| !(on_type && w.off_type)) {
@@ -275,7 +275,15 @@ fn reasons(whys: &[Why]) -> String {
         }
     }
     let more = texts.len().saturating_sub(3);
-    let mut out = texts.into_iter().take(3).collect::<Vec<_>>().join("; ");
+    let mut out =
+        String::with_capacity(lead.len() + texts.iter().map(|t| t.len() + 2).sum::<usize>() + 16);
+    out.push_str(lead);
+    for (n, text) in texts.into_iter().take(3).enumerate() {
+        if n > 0 {
+            out.push_str("; ");
+        }
+        out.push_str(text);
+    }
     if more > 0 {
         out.push_str(&format!("; and {more} more"));
     }
@@ -341,7 +349,7 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
             let env = env.map(|e| &**e);
             let graph = Graph::new(resources, false);
             for (i, tri, whys) in solve::judge(&policy.definition, &graph) {
-                findings.push(finding(policy, graph.vs[i], env, tri, &whys));
+                findings.push(finding(policy, graph.vs[i], env, tri, whys));
             }
         }
         if findings.is_empty() {
@@ -363,17 +371,16 @@ fn finding(
     r: &crate::model::Resource,
     env: Option<&str>,
     tri: Tri,
-    whys: &[Why],
+    mut whys: Vec<Why>,
 ) -> Finding {
-    let why = reasons(whys);
     let mut f = match tri {
-        Tri::True => Finding::pass(&r.address, format!("meets the policy: {why}")),
-        Tri::False => Finding::fail(&r.address, format!("does not meet the policy: {why}")),
-        Tri::Unknown => Finding::fail(
-            &r.address,
-            format!("unknown until apply: {why}; a plan (`terraform show -json`) shows the value"),
-        )
-        .with("evidenced", false),
+        Tri::True => Finding::pass(&r.address, reasons("meets the policy: ", &whys)),
+        Tri::False => Finding::fail(&r.address, reasons("does not meet the policy: ", &whys)),
+        Tri::Unknown => {
+            let mut message = reasons("unknown until apply: ", &whys);
+            message.push_str("; a plan (`terraform show -json`) shows the value");
+            Finding::fail(&r.address, message).with("evidenced", false)
+        }
     };
     if let Some(env) = env {
         f = f.in_env(env);
@@ -383,10 +390,13 @@ fn finding(
         Some(at) => f.at(&Origin::Artefact(at)),
         None => f.at(&r.origin),
     };
-    if let Some(w) = whys.iter().find(|w| w.attribute.is_some()) {
-        f = f.with("attribute", w.attribute.as_deref().unwrap_or_default());
-        if let Some(v) = &w.value {
-            f = f.with("value", v);
+    // The deciding attribute and its value move into the evidence: the reasons are done with.
+    if let Some(w) = whys.iter_mut().find(|w| w.attribute.is_some()) {
+        if let Some(attribute) = w.attribute.take() {
+            f = f.with_json("attribute", serde_json::Value::String(attribute));
+        }
+        if let Some(v) = w.value.take() {
+            f = f.with_json("value", v);
         }
     }
     if let Some(g) = &policy.meta.guideline {

@@ -425,16 +425,18 @@ pub fn levels_in(stages: [Requirement; 3], kind: Option<EnvKind>) -> [Requiremen
 /// results themselves: sorting the 200-byte results moved each one about twenty times at 400,000
 /// results and made this step grow with the square of the heap (measured: 0.04 s at 40,000
 /// results, about 1 s at 400,000). The permutation is then applied once, each result moved once.
-fn sort_results(results: Vec<RuleResult>) -> Vec<RuleResult> {
-    // Each rule's block comes sorted from its worker: then only the blocks are put in order.
+fn sort_results(results: Vec<RuleResult>, blocks_sorted: bool) -> Vec<RuleResult> {
+    // Each rule's block comes sorted from the thread that judged it (`blocks_sorted`, unless a
+    // message changed since): then only the blocks are put in order.
     let blocks = blocks_of(&results);
-    let presorted = blocks.iter().all(|&(start, end)| {
+    let in_order = |&(start, end): &(usize, usize)| {
         results[start..end].windows(2).all(|pair| {
             let (a, b) = (&pair[0], &pair[1]);
             (&a.target, &a.location, &a.message) <= (&b.target, &b.location, &b.message)
         })
-    });
-    if !presorted {
+    };
+    debug_assert!(!blocks_sorted || blocks.iter().all(in_order));
+    if !blocks_sorted && !blocks.iter().all(in_order) {
         return sort_results_by_keys(results);
     }
     let mut blocks = blocks;
@@ -717,6 +719,9 @@ fn in_report_order(prepared: Vec<Prepared>) -> Vec<Prepared> {
 struct Recorded {
     prior: Vec<rules::PriorResult>,
     results: Vec<RuleResult>,
+    /// A message was added to after its rule's findings were put in report order (a waiver
+    /// that expired, a rule that warns until a date): the blocks may no longer be in order.
+    reworded: bool,
 }
 
 /// Control characters in `text` shown escaped.
@@ -735,8 +740,13 @@ fn record(
     options: Options,
     recorded: &mut Recorded,
 ) {
-    let Recorded { prior, results } = recorded;
+    let Recorded {
+        prior,
+        results,
+        reworded,
+    } = recorded;
     for prepared in findings {
+        let written = prepared.finding.message.len();
         let kind = prepared
             .finding
             .environment
@@ -765,6 +775,7 @@ fn record(
                 result.message
             );
         }
+        *reworded |= result.message.len() != written;
         let evidenced = result.evidence.get("evidenced") != Some(&Json::Bool(false));
         let same = prior
             .iter_mut()
@@ -871,10 +882,12 @@ pub fn assess(
             prior: &recorded.prior,
         };
         let meta = resolved.rule.meta();
-        let prepared = judge(resolved, &cx)
-            .into_iter()
-            .map(|f| prepare(meta, f))
-            .collect();
+        let prepared = in_report_order(
+            judge(resolved, &cx)
+                .into_iter()
+                .map(|f| prepare(meta, f))
+                .collect(),
+        );
         record(
             resolved,
             &env_kinds,
@@ -884,7 +897,7 @@ pub fn assess(
             &mut recorded,
         );
     }
-    let results = sort_results(recorded.results);
+    let results = sort_results(recorded.results, !recorded.reworded);
     let mut artefacts = model.artefacts.clone();
     for a in &mut artefacts {
         visible(&mut a.path);
@@ -1082,7 +1095,7 @@ mod tests {
             result("a.rule", "aws_db_instance.db", 5, "not encrypted"),
             result("c.rule", "deployment", 1, "summary"),
         ];
-        let sorted = sort_results(results);
+        let sorted = sort_results(results, false);
         assert_eq!(
             keys(&sorted),
             vec![
@@ -1107,7 +1120,7 @@ mod tests {
             result("b.rule", "x", 1, "m"),
             result("b.rule", "w", 1, "m"),
         ];
-        let sorted = sort_results(results);
+        let sorted = sort_results(results, false);
         assert_eq!(
             keys(&sorted),
             vec![
@@ -1145,7 +1158,7 @@ mod tests {
                 &b.message,
             ))
         });
-        let sorted = sort_results(results);
+        let sorted = sort_results(results, false);
         assert_eq!(sorted.len(), 1500);
         assert_eq!(keys(&sorted), keys(&expected));
     }
@@ -1179,7 +1192,7 @@ mod tests {
             });
             results.extend(block);
         }
-        let by_blocks = sort_results(results.clone());
+        let by_blocks = sort_results(results.clone(), true);
         let by_keys = sort_results_by_keys(results);
         assert!(by_blocks.len() < 551, "duplicates collapse");
         assert_eq!(keys(&by_blocks), keys(&by_keys));

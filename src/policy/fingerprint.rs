@@ -91,27 +91,41 @@ pub fn fingerprint(
 /// character outside ASCII is bytes of 0x80 and above, none of which any test matches, so a word
 /// is cut and compared as its characters would be.
 fn normalise_into(message: &str, out: &mut Vec<u8>) {
+    if message.is_ascii() {
+        // The characters `split_whitespace` splits at, as bytes: no ASCII text holds another.
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        words_into(message.as_bytes().split(space), out);
+    } else {
+        words_into(message.split_whitespace().map(str::as_bytes), out);
+    }
+}
+
+/// [`normalise_into`] of the words of a message. Each word is written lowercased where it goes,
+/// then cut back to what is kept of it: no copy of the word on the side.
+fn words_into<'a>(words: impl Iterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
     let start = out.len();
-    let mut lower: Vec<u8> = Vec::new();
     let mut after_line = false;
-    for word in message.split_whitespace() {
-        lower.clear();
-        lower.extend_from_slice(word.as_bytes());
-        lower.make_ascii_lowercase();
-        let bare = trim_bytes(&lower, |b| !b.is_ascii_alphanumeric());
+    for word in words.filter(|w| !w.is_empty()) {
+        let before = out.len();
+        if before > start {
+            out.push(b' ');
+        }
+        let at = out.len();
+        out.extend_from_slice(word);
+        out[at..].make_ascii_lowercase();
+        let lower = &out[at..];
+        let bare = trim_bytes(lower, |b| !b.is_ascii_alphanumeric());
         // `line 12`, `lines 3-4`: the number is a position.
         if after_line && !bare.is_empty() && bare.iter().all(|&b| b.is_ascii_digit() || b == b'-') {
             after_line = false;
+            out.truncate(before);
             continue;
         }
         after_line = bare == b"line" || bare == b"lines";
         // `path/to/file.tf:12:3` or `at 12:3`: drop the position, keep the file.
-        let without_position = strip_position(&lower);
-        if !without_position.is_empty() {
-            if out.len() > start {
-                out.push(b' ');
-            }
-            out.extend_from_slice(without_position);
+        match strip_position(lower).len() {
+            0 => out.truncate(before),
+            kept => out.truncate(at + kept),
         }
     }
 }
@@ -312,6 +326,7 @@ mod tests {
             "Ünïcode wörds — «quoted», naïve café: 日本語 line ４２ a:١٢",
             "tabs\tand\nnewlines\x0bvertical\x0cfeed\u{a0}nbsp\u{2003}em\u{3000}ideographic",
             "(line) 12 lines - -- 3- line\u{85}5",
+            "file\u{1c}sep\u{1f}unit   line\r\n12 ok",
             "trailing: punctuation,;). ::: :1 1: a::2",
             "`/aws/lambda/records-7` keeps logs 14 days (under 30)",
         ];

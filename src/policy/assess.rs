@@ -667,18 +667,21 @@ fn judge_each<'r>(
         work.extend(rest);
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let take = || {
+        let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        work.get(taken).copied()
+    };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel();
-        for _ in 0..threads.min(rules.len()) {
-            let (tx, next, judge_one, work) = (tx.clone(), &next, &judge_one, &work);
+        // This thread judges too, recording what is due between two rules: as many threads as
+        // cores, rather than one more that wakes for every rule judged.
+        for _ in 1..threads.min(rules.len()) {
+            let (tx, take, judge_one) = (tx.clone(), &take, &judge_one);
             scope.spawn(move || {
-                loop {
-                    let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&i) = work.get(taken) else { break };
-                    let resolved = rules[i];
+                while let Some(i) = take() {
                     // The receiver lives until every worker is done; a send fails only when
                     // this thread's scope is unwinding from a panic, and then nobody waits.
-                    if tx.send((i, judge_one(resolved))).is_err() {
+                    if tx.send((i, judge_one(rules[i]))).is_err() {
                         break;
                     }
                 }
@@ -687,12 +690,20 @@ fn judge_each<'r>(
         drop(tx);
         let mut waiting = std::collections::BTreeMap::new();
         let mut due = 0;
-        for (i, prepared) in rx {
-            waiting.insert(i, prepared);
+        let mut record_due = |waiting: &mut std::collections::BTreeMap<usize, Vec<Prepared>>| {
             while let Some(prepared) = waiting.remove(&due) {
                 record(rules[due], prepared);
                 due += 1;
             }
+        };
+        while let Some(i) = take() {
+            waiting.insert(i, judge_one(rules[i]));
+            waiting.extend(rx.try_iter());
+            record_due(&mut waiting);
+        }
+        for (i, prepared) in rx {
+            waiting.insert(i, prepared);
+            record_due(&mut waiting);
         }
     });
 }

@@ -93,7 +93,15 @@ pub fn reading_order(assessment: &Assessment) -> Vec<&RuleResult> {
     }
     let mut ordered = Vec::with_capacity(assessment.results.len());
     for mut group in groups {
-        group.sort_by(|a, b| (a.rule, &a.target).cmp(&(b.rule, &b.target)));
+        // Rule ids are `&'static` strings, nearly always the very same one as the neighbour's.
+        group.sort_by(|a, b| {
+            let rule = if std::ptr::eq(a.rule, b.rule) {
+                std::cmp::Ordering::Equal
+            } else {
+                a.rule.cmp(b.rule)
+            };
+            rule.then_with(|| a.target.cmp(&b.target))
+        });
         ordered.append(&mut group);
     }
     ordered

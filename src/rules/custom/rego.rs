@@ -86,6 +86,10 @@ struct Policy {
     origin: Origin,
     /// The last evaluation, keyed by the model it judged (see [`ModelKey`]).
     last: Mutex<Option<(ModelKey, Arc<Outcome>)>>,
+    /// The engine holding the policy, compiled when it was read: each evaluation works on a
+    /// copy rather than compiling the text again. (A mutex only to share it between threads;
+    /// it is only ever cloned.)
+    compiled: Mutex<regorus::Engine>,
 }
 
 /// What one evaluation of a policy gave: its results, or why it could not be judged.
@@ -361,10 +365,14 @@ impl Policy {
     }
 
     fn evaluate(&self, input: RegoValue) -> Outcome {
-        let (text, shown, v0, package) =
-            (self.text.clone(), self.shown, self.v0, self.package.clone());
+        let (shown, package) = (self.shown, self.package.clone());
+        // A poisoned lock only means a panic elsewhere; the engine in it was never changed.
+        let mut engine = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let value = bounded(move || {
-            let mut engine = engine(shown, &text, v0).map_err(|e| engine_message(shown, &e))?;
             engine.set_input(input);
             let mut out = Vec::new();
             for (set, warn) in [("deny", false), ("warn", true)] {
@@ -847,7 +855,6 @@ fn parse_policy(shown: &str, text: &str) -> Result<Policy, InputError> {
     let id_from_package = package.trim_start_matches("data.").to_string();
     let meta_at = declared_at(shown, text, "metadata");
     let meta_problem = |message: String| InputError::one(Diagnostic::at(meta_at.clone(), message));
-    drop(parsed);
     let metadata = {
         let path = format!("{package}.metadata");
         let (shown_owned, text_owned) = (shown.to_string(), text.to_string());
@@ -917,6 +924,7 @@ fn parse_policy(shown: &str, text: &str) -> Result<Policy, InputError> {
         rules,
         origin,
         last: Mutex::new(None),
+        compiled: Mutex::new(parsed),
     })
 }
 

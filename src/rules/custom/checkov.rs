@@ -382,9 +382,9 @@ fn finding(
             Finding::fail(&r.address, message).with("evidenced", false)
         }
     };
-    if let Some(env) = env {
-        f = f.in_env(env);
-    }
+    // The resource's own shared name of its environment (the group's, `env`).
+    debug_assert_eq!(r.environment.as_deref(), env);
+    f.environment = r.environment.clone();
     let deciding = whys.iter().find(|w| w.at.is_some());
     f = match deciding.and_then(|w| w.at.clone()) {
         Some(at) => f.at(&Origin::Artefact(at)),

@@ -51,8 +51,15 @@ fn walk<'a>(value: &'a Json, segments: &[&str]) -> Result<&'a Json, usize> {
     match value {
         Json::Object(map) => {
             for end in 1..=segments.len() {
-                let key = segments[..end].join(".");
-                if let Some(child) = map.get(&key) {
+                // One segment is the key as it is: no joined copy for the usual case.
+                let joined;
+                let key = if end == 1 {
+                    *first
+                } else {
+                    joined = segments[..end].join(".");
+                    joined.as_str()
+                };
+                if let Some(child) = map.get(key) {
                     if let Ok(found) = walk(present(child), &segments[end..]) {
                         return Ok(found);
                     }

@@ -623,6 +623,32 @@ fn judge(resolved: &super::ResolvedRule, cx: &Context<'_>) -> Vec<Finding> {
     }
 }
 
+/// A rule's findings, each prepared (fingerprinted, redacted, escaped) on the calling thread,
+/// in report order already while they are in its cache: `sort_results` then decides the order
+/// alone as before, but finds each rule's block sorted and moves almost nothing (it was a tenth
+/// of a check with house policies). `prior` is what summarising rules read.
+fn judged(
+    resolved: &super::ResolvedRule,
+    model: &Deployment,
+    options: Options,
+    prior: &[rules::PriorResult],
+) -> Vec<Prepared> {
+    let cx = Context {
+        model,
+        params: &resolved.params,
+        today: options.today,
+        offline: options.offline,
+        prior,
+    };
+    let meta = resolved.rule.meta();
+    in_report_order(
+        judge(resolved, &cx)
+            .into_iter()
+            .map(|f| prepare(meta, f))
+            .collect(),
+    )
+}
+
 /// Judges each of `rules` (none of which reads other results) on `threads` threads and hands
 /// their prepared findings to `record` in the order of `rules`, each as soon as it and every rule
 /// before it are judged: the findings waiting at any time are few, as they are on one thread.
@@ -633,24 +659,7 @@ fn judge_each<'r>(
     threads: usize,
     mut record: impl FnMut(&'r super::ResolvedRule, Vec<Prepared>),
 ) {
-    let judge_one = |resolved: &super::ResolvedRule| -> Vec<Prepared> {
-        let cx = Context {
-            model,
-            params: &resolved.params,
-            today: options.today,
-            offline: options.offline,
-            prior: &[],
-        };
-        let meta = resolved.rule.meta();
-        let prepared: Vec<Prepared> = judge(resolved, &cx)
-            .into_iter()
-            .map(|f| prepare(meta, f))
-            .collect();
-        // In report order already, here on the worker, while the findings are in its cache:
-        // `sort_results` then decides the order alone as before, but finds each rule's block
-        // sorted and moves almost nothing (it was a tenth of a check with house policies).
-        in_report_order(prepared)
-    };
+    let judge_one = |resolved: &super::ResolvedRule| judged(resolved, model, options, &[]);
     if threads <= 1 || rules.len() <= 1 {
         for resolved in rules {
             record(resolved, judge_one(resolved));
@@ -885,20 +894,7 @@ pub fn assess(
     });
     // Summarising rules (compliance) run last, over the results of the others.
     for resolved in last {
-        let cx = Context {
-            model,
-            params: &resolved.params,
-            today: options.today,
-            offline: options.offline,
-            prior: &recorded.prior,
-        };
-        let meta = resolved.rule.meta();
-        let prepared = in_report_order(
-            judge(resolved, &cx)
-                .into_iter()
-                .map(|f| prepare(meta, f))
-                .collect(),
-        );
+        let prepared = judged(resolved, model, options, &recorded.prior);
         record(
             resolved,
             &env_kinds,

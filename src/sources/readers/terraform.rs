@@ -156,14 +156,7 @@ impl Reader for Terraform {
                     continue;
                 }
             };
-            let broken = std::mem::take(&mut root.unreadable);
-            if !broken.is_empty() {
-                cx.unreadable(
-                    InputError::Invalid(broken),
-                    ArtefactKind::Terraform,
-                    Some(&env),
-                );
-            }
+            list_unreadable(cx, &mut root, &env);
             let label = match &read.how {
                 Some(how) => format!("{env} ({how})"),
                 None => env.clone(),
@@ -390,14 +383,7 @@ fn read_units(
             );
             match read {
                 Ok(mut root) => {
-                    let broken = std::mem::take(&mut root.unreadable);
-                    if !broken.is_empty() {
-                        cx.unreadable(
-                            InputError::Invalid(broken),
-                            ArtefactKind::Terraform,
-                            Some(&env),
-                        );
-                    }
+                    list_unreadable(cx, &mut root, &env);
                     apply_root(cx, root, &env, &label, &[], planned, used);
                 }
                 Err(e) => cx.unreadable(e, ArtefactKind::Terraform, Some(&env)),
@@ -1389,5 +1375,22 @@ fn into_resource(r: terraform::TfResource, env: &std::sync::Arc<str>) -> crate::
         references: r.references,
         member_of: None,
         cloud: None,
+    }
+}
+
+/// The files of `root` that did not parse, listed as unreadable in `env` (the rest of the root
+/// is judged).
+fn list_unreadable(
+    cx: &mut LoadContext<'_>,
+    root: &mut crate::sources::terraform::Root,
+    env: &str,
+) {
+    let broken = std::mem::take(&mut root.unreadable);
+    if !broken.is_empty() {
+        cx.unreadable(
+            InputError::Invalid(broken),
+            ArtefactKind::Terraform,
+            Some(env),
+        );
     }
 }

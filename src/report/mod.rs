@@ -9,6 +9,7 @@ pub mod html;
 mod json;
 mod junit;
 mod markdown;
+mod pretty;
 mod sarif;
 mod text;
 

@@ -324,9 +324,14 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
                 )];
             }
         }
-        // Resources of one environment, in the model's order (environments in first-seen order).
+        // Resources of one environment, in the model's order (environments in first-seen order,
+        // among all resources: equal findings of two environments keep that order).
         let mut groups: Vec<(Option<&std::sync::Arc<str>>, Vec<&crate::model::Resource>)> =
             Vec::new();
+        // A policy names one or two types of the tens a deployment holds: the others would be
+        // grouped only to be passed over (a hundred policies did so for every resource).
+        let judged = solve::judged_types(&policy.definition);
+        let mut current = usize::MAX;
         for r in &cx.model.resources {
             let env = r.environment.as_ref();
             // The resources of an environment share its name: comparing where it is stored
@@ -336,14 +341,23 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
                 (None, None) => true,
                 _ => false,
             };
-            match groups.last_mut().filter(|(e, _)| same(e)) {
-                Some((_, list)) => list.push(r),
-                None => match groups.iter_mut().find(|(e, _)| same(e)) {
-                    Some((_, list)) => list.push(r),
-                    None => groups.push((env, vec![r])),
-                },
+            if groups.get(current).is_none_or(|(e, _)| !same(e)) {
+                current = match groups.iter().position(|(e, _)| same(e)) {
+                    Some(found) => found,
+                    None => {
+                        groups.push((env, Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+            }
+            if judged
+                .as_ref()
+                .is_none_or(|types| types.matches(&r.resource_type))
+            {
+                groups[current].1.push(r);
             }
         }
+        groups.retain(|(_, resources)| !resources.is_empty());
         let mut findings = Vec::new();
         for (env, resources) in groups {
             let env = env.map(|e| &**e);

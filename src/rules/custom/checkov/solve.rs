@@ -306,6 +306,18 @@ fn connected_of(cond: &Cond) -> Vec<TypeMatch> {
     }
 }
 
+/// The types of the only resources [`judge`] gives a verdict on, when that depends on nothing
+/// else: a definition without connections judges each resource of its types on its own (a
+/// resource condition judges every resource, and a connection reads the references between
+/// types). The caller may then leave every other resource out of the graph.
+pub fn judged_types(definition: &Cond) -> Option<Types> {
+    if matches!(definition, Cond::Resource { .. }) || has_connection(definition) {
+        return None;
+    }
+    let types = Types(types_of(definition));
+    (!types.0.is_empty()).then_some(types)
+}
+
 /// The filters directly under an `and` or `or` (checkov's `filter_results` applies them).
 pub fn filters(cond: &Cond) -> Vec<&Filter> {
     match cond {

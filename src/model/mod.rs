@@ -1113,6 +1113,12 @@ impl<V> SortedMap<V> {
     }
 
     /// Gives back the spare capacity once the map is complete.
+    /// Room for exactly `more` entries more: a map whose size is known is not grown twice and
+    /// then shrunk.
+    pub fn reserve_exact(&mut self, more: usize) {
+        self.0.reserve_exact(more);
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
     }

@@ -65,6 +65,15 @@ impl Origin {
             Origin::Probe { .. } => None,
         }
     }
+
+    /// [`Origin::location`], taken.
+    pub fn into_location(self) -> Option<Location> {
+        match self {
+            Origin::Declared(l) | Origin::Artefact(l) => Some(l),
+            Origin::Derived { from, .. } => from.map(|l| *l),
+            Origin::Probe { .. } => None,
+        }
+    }
 }
 
 /// A value together with where it came from.

@@ -5,8 +5,8 @@ use super::waivers::{WaiverState, is_active, waiver_states};
 use crate::diagnostic::{Diagnostic, InputError, did_you_mean};
 use crate::glob::glob_match;
 use crate::model::{
-    ArtefactFile, Date, Deployment, EnvKind, InferredEnvironment, Location, PolicyDeclarations,
-    SourceSuggestion, Stage, Waiver,
+    ArtefactFile, Date, Deployment, EnvKind, InferredEnvironment, Location, Origin,
+    PolicyDeclarations, SourceSuggestion, Stage, Waiver,
 };
 use crate::rules::{self, Context, Finding, Pillar, Requirement, Status};
 use serde::Serialize;
@@ -290,8 +290,10 @@ struct Prepared {
 }
 
 fn prepare(meta: &rules::RuleMeta, mut finding: Finding) -> Prepared {
-    let location = finding.origin.as_ref().and_then(|o| o.location().cloned());
     let decided_by = DecidedBy::of(&finding);
+    // Taken, not copied: the position is all a result keeps of the origin, and a copy of its
+    // shared path is an atomic count that the threads judging rules would contend for.
+    let location = finding.origin.take().and_then(Origin::into_location);
     let fingerprint = super::fingerprint::fingerprint(
         meta.id,
         finding.environment.as_deref(),

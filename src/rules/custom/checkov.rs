@@ -267,6 +267,13 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// Up to three reasons, in one sentence, after `lead`.
 fn reasons(lead: &str, whys: &[Why]) -> String {
+    // Most verdicts have one reason: no list of texts to dedupe.
+    if let [only] = whys {
+        let mut out = String::with_capacity(lead.len() + only.text.len());
+        out.push_str(lead);
+        out.push_str(&only.text);
+        return out;
+    }
     let mut texts: Vec<&str> = Vec::new();
     let on_type = whys.iter().any(|w| !w.off_type);
     for w in whys.iter().filter(|w| !(on_type && w.off_type)) {
@@ -399,13 +406,16 @@ fn finding(
     // The resource's own shared name of its environment (the group's, `env`).
     debug_assert_eq!(r.environment.as_deref(), env);
     f.environment = r.environment.clone();
-    let deciding = whys.iter().find(|w| w.at.is_some());
-    f = match deciding.and_then(|w| w.at.clone()) {
-        Some(at) => f.at(&Origin::Artefact(at)),
-        None => f.at(&r.origin),
-    };
+    // The deciding position is taken from its reason (the reasons are done with once the
+    // message is written): copied, its shared path is one more atomic count per finding.
+    let deciding = whys.iter_mut().find_map(|w| w.at.take());
+    f.origin = Some(match deciding {
+        Some(at) => Origin::Artefact(at),
+        None => r.origin.clone(),
+    });
     // The deciding attribute and its value move into the evidence: the reasons are done with.
     if let Some(w) = whys.iter_mut().find(|w| w.attribute.is_some()) {
+        f.evidence.reserve_exact(2);
         if let Some(attribute) = w.attribute.take() {
             f = f.with_json("attribute", serde_json::Value::String(attribute));
         }

@@ -251,6 +251,9 @@ fn example(
         }
     };
     let model = &loaded.deployment;
+    // Each example is a model of its own, possibly at the addresses of the one before (freed):
+    // what was remembered of that one must not be taken for this one's.
+    super::rego::forget_evaluations();
     let params = Params::default();
     let cx = Context {
         model,

@@ -77,8 +77,19 @@ fn walk<'a>(value: &'a Json, segments: &[&str]) -> Result<&'a Json, usize> {
 
 /// What `path` (dotted, without wildcards) holds on `r`.
 pub fn lookup<'a>(r: &'a Resource, path: &str) -> (Found<'a>, Option<&'a Location>) {
-    let segments: Vec<&str> = path.split('.').collect();
-    lookup_segments(r, &segments)
+    // Asked for every resource of a policy's types: a path of up to eight names is split on the
+    // stack rather than into a new vector each time.
+    let mut stack = [""; 8];
+    let mut count = 0;
+    for segment in path.split('.') {
+        if count == stack.len() {
+            let segments: Vec<&str> = path.split('.').collect();
+            return lookup_segments(r, &segments);
+        }
+        stack[count] = segment;
+        count += 1;
+    }
+    lookup_segments(r, &stack[..count])
 }
 
 fn lookup_segments<'a>(r: &'a Resource, segments: &[&str]) -> (Found<'a>, Option<&'a Location>) {

@@ -142,8 +142,9 @@ fn parts(a: &Assessment) -> (Head<'_>, Tail<'_>) {
     (head, tail)
 }
 
-/// Results rendered together: about a megabyte of JSON.
-const CHUNK: usize = 2048;
+/// Results rendered together: about a third of a megabyte of JSON, so that writing starts soon
+/// after rendering does and ends soon after it.
+const CHUNK: usize = 512;
 
 /// The `results` array, at the report's second level. A large report's results are rendered in
 /// chunks on as many threads as there are cores (they were most of the time of a check with a
@@ -233,11 +234,11 @@ fn write_result(buf: &mut Vec<u8>, r: &RuleResult) {
     key!(first "rule");
     pretty::string(buf, r.rule);
     key!("status");
-    word(buf, &r.status);
+    pretty::string(buf, r.status.as_str());
     key!("requirement");
-    word(buf, &r.requirement);
+    pretty::string(buf, r.requirement.as_str());
     key!("pillar");
-    word(buf, &r.pillar);
+    pretty::string(buf, r.pillar.as_str());
     key!("target");
     pretty::string(buf, &r.target);
     if let Some(env) = &r.environment {

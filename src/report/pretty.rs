@@ -50,42 +50,57 @@ fn any_escape(chunk: &[u8]) -> bool {
     })
 }
 
+/// Whether any byte of `bytes` needs an escape, tested sixteen at a time; the last few, and a
+/// short string, are tested as one more group of sixteen (overlapping, or padded).
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(16);
+    if chunks.any(any_escape) {
+        return true;
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        false
+    } else if bytes.len() >= 16 {
+        any_escape(&bytes[bytes.len() - 16..])
+    } else {
+        let mut padded = [b'a'; 16];
+        padded[..rest.len()].copy_from_slice(rest);
+        any_escape(&padded)
+    }
+}
+
 /// `text` as a JSON string.
 pub fn string(buf: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     buf.reserve(bytes.len() + 2);
     buf.push(b'"');
+    if !needs_escape(bytes) {
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
     // `run` is where the bytes not yet copied start.
-    let (mut run, mut at) = (0, 0);
-    while at < bytes.len() {
-        let end = bytes.len().min(at + 16);
-        let chunk = &bytes[at..end];
-        if chunk.len() == 16 && !any_escape(chunk) {
-            at = end;
+    let mut run = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let escape = ESCAPE[byte as usize];
+        if escape == 0 {
             continue;
         }
-        for (i, &byte) in chunk.iter().enumerate() {
-            let escape = ESCAPE[byte as usize];
-            if escape == 0 {
-                continue;
-            }
-            buf.extend_from_slice(&bytes[run..at + i]);
-            if escape == b'u' {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                buf.extend_from_slice(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[(byte >> 4) as usize],
-                    HEX[(byte & 0xf) as usize],
-                ]);
-            } else {
-                buf.extend_from_slice(&[b'\\', escape]);
-            }
-            run = at + i + 1;
+        buf.extend_from_slice(&bytes[run..at]);
+        if escape == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(byte >> 4) as usize],
+                HEX[(byte & 0xf) as usize],
+            ]);
+        } else {
+            buf.extend_from_slice(&[b'\\', escape]);
         }
-        at = end;
+        run = at + 1;
     }
     buf.extend_from_slice(&bytes[run..]);
     buf.push(b'"');

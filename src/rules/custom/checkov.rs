@@ -365,6 +365,11 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
             }
         }
         groups.retain(|(_, resources)| !resources.is_empty());
+        // Judged in address order, each environment's findings come out in report order and
+        // need no moving there (stable: two resources at one address keep the model's order).
+        for (_, resources) in &mut groups {
+            resources.sort_by(|a, b| a.address.cmp(&b.address));
+        }
         let mut findings = Vec::new();
         for (env, resources) in groups {
             let env = env.map(|e| &**e);

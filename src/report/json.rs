@@ -147,9 +147,9 @@ fn parts(a: &Assessment) -> (Head<'_>, Tail<'_>) {
 const CHUNK: usize = 512;
 
 /// The `results` array, at the report's second level. A large report's results are rendered in
-/// chunks on as many threads as there are cores (they were most of the time of a check with a
-/// hundred house policies) and written in order as each is ready; a worker runs at most two
-/// chunks ahead of what is written, so memory does not grow with the report.
+/// chunks on as many threads as there are cores, this one included (they were most of the time
+/// of a check with a hundred house policies), and written in order as each is ready; a worker
+/// runs at most two chunks ahead of what is written, so memory does not grow with the report.
 fn write_results(results: &[RuleResult], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     if results.is_empty() {
         return out.write_all(b"[]");
@@ -175,17 +175,20 @@ fn write_results(results: &[RuleResult], out: &mut dyn std::io::Write) -> std::i
             out.write_all(&buf)?;
         }
     } else {
-        let workers = threads.min(chunks.len());
+        // Lanes of chunks: lane 0 is this thread's, which also writes; each other lane is a
+        // worker's. A thread per core in all: a worker more would only take turns with the
+        // writer for the cores.
+        let lanes = threads.min(chunks.len());
         std::thread::scope(|scope| -> std::io::Result<()> {
-            // Worker `w` renders chunks w, w + workers, …, and hands them over in order; the
+            // Worker `w` renders chunks w, w + lanes, …, and hands them over in order; the
             // buffers come back to it once written (new ones cost a page fault per 4 KB).
-            let workers: Vec<_> = (0..workers)
+            let workers: Vec<_> = (1..lanes)
                 .map(|w| {
                     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
                     let (give_back, take_back) = std::sync::mpsc::channel::<Vec<u8>>();
                     let chunks = &chunks;
                     scope.spawn(move || {
-                        for i in (w..chunks.len()).step_by(workers) {
+                        for i in (w..chunks.len()).step_by(lanes) {
                             let mut buf = take_back.try_recv().unwrap_or_default();
                             render(&mut buf, chunks[i], i == 0);
                             // The writer stopped (an error): nothing is waiting for the rest.
@@ -197,15 +200,27 @@ fn write_results(results: &[RuleResult], out: &mut dyn std::io::Write) -> std::i
                     (receive, give_back)
                 })
                 .collect();
-            for i in 0..chunks.len() {
-                let (receive, give_back) = &workers[i % workers.len()];
-                let Ok(buf) = receive.recv() else {
-                    // A worker ends only when it has sent every chunk it renders, or panics.
-                    return Err(std::io::Error::other("a thread writing the report stopped"));
-                };
-                out.write_all(&buf)?;
-                // The worker may be done: the buffer is then dropped.
-                let _ = give_back.send(buf);
+            let mut own = Vec::new();
+            for (i, chunk) in chunks.iter().enumerate() {
+                match i % lanes {
+                    0 => {
+                        render(&mut own, chunk, i == 0);
+                        out.write_all(&own)?;
+                    }
+                    lane => {
+                        let (receive, give_back) = &workers[lane - 1];
+                        let Ok(buf) = receive.recv() else {
+                            // A worker ends only once it has sent every chunk of its lane, or
+                            // when it panics.
+                            return Err(std::io::Error::other(
+                                "a thread writing the report stopped",
+                            ));
+                        };
+                        out.write_all(&buf)?;
+                        // The worker may be done: the buffer is then dropped.
+                        let _ = give_back.send(buf);
+                    }
+                }
             }
             Ok(())
         })?;

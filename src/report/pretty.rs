@@ -50,23 +50,39 @@ fn any_escape(chunk: &[u8]) -> bool {
     })
 }
 
-/// Whether any byte of `bytes` needs an escape, tested sixteen at a time; the last few, and a
-/// short string, are tested as one more group of sixteen (overlapping, or padded).
+/// Whether any byte of `bytes` needs an escape. Sixteen at a time, the last few as one more
+/// (overlapping) group of sixteen; a string of eight to fifteen bytes as two overlapping words of
+/// eight (copied into a padded group instead, the processor waited for the copy to land).
 fn needs_escape(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(16);
-    if chunks.any(any_escape) {
-        return true;
+    match bytes.len() {
+        0..8 => bytes.iter().any(|&b| ESCAPE[usize::from(b)] != 0),
+        8..16 => {
+            let word = |at: usize| {
+                let mut eight = [0u8; 8];
+                eight.copy_from_slice(&bytes[at..at + 8]);
+                u64::from_le_bytes(eight)
+            };
+            word_needs_escape(word(0)) || word_needs_escape(word(bytes.len() - 8))
+        }
+        len => {
+            let mut chunks = bytes.chunks_exact(16);
+            chunks.any(any_escape) || (len % 16 != 0 && any_escape(&bytes[len - 16..]))
+        }
     }
-    let rest = chunks.remainder();
-    if rest.is_empty() {
-        false
-    } else if bytes.len() >= 16 {
-        any_escape(&bytes[bytes.len() - 16..])
-    } else {
-        let mut padded = [b'a'; 16];
-        padded[..rest.len()].copy_from_slice(rest);
-        any_escape(&padded)
-    }
+}
+
+/// Whether any of a word's eight bytes is below 0x20, a quote or a backslash: the usual tests
+/// for a byte below a bound and for a zero byte, on all eight at once. Both are exact for "any"
+/// (a carry can only follow a byte that already matched) and pass over bytes from 0x80 up.
+fn word_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    (below(word, 0x20)
+        | zero(word ^ (ONES * u64::from(b'"')))
+        | zero(word ^ (ONES * u64::from(b'\\'))))
+        != 0
 }
 
 /// `text` as a JSON string.
@@ -259,6 +275,22 @@ mod tests {
                     serde_json::to_string(&text).unwrap(),
                     "{c:?} at {at}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_byte_that_needs_an_escape_is_found_in_a_string_of_any_length() {
+        for len in 0..40 {
+            for at in 0..len {
+                for b in [0u8, 0x1f, b'"', b'\\', b'\n'] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    assert!(needs_escape(&bytes), "{b:#x} at {at} of {len}");
+                    // Neighbours of the bytes that match, and bytes from 0x80 up, do not.
+                    bytes[at] = [0x20, b'!', b'#', b'[', b']', 0x80, 0xff][at % 7];
+                    assert!(!needs_escape(&bytes), "{:#x} at {at} of {len}", bytes[at]);
+                }
             }
         }
     }

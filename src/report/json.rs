@@ -273,7 +273,7 @@ fn write_result(buf: &mut Vec<u8>, r: &RuleResult) {
         buf.extend_from_slice(b"\n      }");
     }
     key!("decided_by");
-    word(buf, &r.decided_by);
+    pretty::string(buf, r.decided_by.as_str());
     if !r.evidence.is_empty() {
         key!("evidence");
         let mut evidence = pretty::Object::open(buf, 3);

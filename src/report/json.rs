@@ -158,6 +158,9 @@ fn write_results(results: &[RuleResult], out: &mut dyn std::io::Write) -> std::i
         buf.clear();
         buf.reserve(chunk.len() * 640);
         for (i, r) in chunk.iter().enumerate() {
+            if let Some(ahead) = chunk.get(i + PREFETCH) {
+                prefetch(ahead);
+            }
             if i > 0 || !first {
                 buf.push(b',');
             }
@@ -226,6 +229,26 @@ fn write_results(results: &[RuleResult], out: &mut dyn std::io::Write) -> std::i
         })?;
     }
     out.write_all(b"\n  ]")
+}
+
+/// How many results ahead [`prefetch`] asks for.
+const PREFETCH: usize = 4;
+
+/// Asks the processor to bring a result's own strings into its cache ahead of time: they were
+/// allocated one by one while rules were judged, on other threads, and are read nowhere else.
+fn prefetch(r: &RuleResult) {
+    #[cfg(target_arch = "x86_64")]
+    for p in [
+        r.message.as_ptr(),
+        r.target.as_ptr(),
+        r.fingerprint.as_ptr(),
+    ] {
+        // SAFETY: a prefetch is a hint that never faults and reads nothing into the program,
+        // whatever the address.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
 }
 
 /// One result, as serde_json would write `RuleResult` at the report's third level (the test

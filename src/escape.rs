@@ -32,18 +32,22 @@ pub fn controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `bytes` hold a byte below 0x20, 0x7F or 0xC2. Sixteen bytes are tested at a time,
-/// without a branch among them, so the compiler tests them together in vector registers: a
-/// byte at a time, this test was most of the cost of escaping.
+/// Whether `bytes` hold a byte below 0x20, 0x7F or 0xC2.
 fn may_hold_control(bytes: &[u8]) -> bool {
-    let suspect = |b: u8| (b < 0x20) | (b == 0x7f) | (b == 0xc2);
-    let mut chunks = bytes.chunks_exact(16);
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |found, &b| found | suspect(b)) {
-            return true;
-        }
+    any_byte(bytes, |b| (b < 0x20) | (b == 0x7f) | (b == 0xc2))
+}
+
+/// Whether any byte of `bytes` is `suspect`. Sixteen bytes are tested at a time, without a
+/// branch among them, so the compiler tests them together in vector registers (a byte at a
+/// time, such tests were most of the cost of escaping); the last few as one more group of
+/// sixteen, overlapping the one before.
+pub fn any_byte(bytes: &[u8], suspect: impl Fn(u8) -> bool + Copy) -> bool {
+    let group = |chunk: &[u8]| chunk.iter().fold(false, |found, &b| found | suspect(b));
+    let len = bytes.len();
+    if len < 16 {
+        return bytes.iter().any(|&b| suspect(b));
     }
-    chunks.remainder().iter().any(|&b| suspect(b))
+    bytes.chunks_exact(16).any(group) || (len % 16 != 0 && group(&bytes[len - 16..]))
 }
 
 #[cfg(test)]

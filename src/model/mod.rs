@@ -1112,13 +1112,13 @@ impl<V> SortedMap<V> {
         self.0.is_empty()
     }
 
-    /// Gives back the spare capacity once the map is complete.
     /// Room for exactly `more` entries more: a map whose size is known is not grown twice and
     /// then shrunk.
     pub fn reserve_exact(&mut self, more: usize) {
         self.0.reserve_exact(more);
     }
 
+    /// Gives back the spare capacity once the map is complete.
     pub fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
     }

@@ -90,9 +90,13 @@ pub fn fingerprint(
 /// character outside ASCII is bytes of 0x80 and above, none of which any test matches, so a word
 /// is cut and compared as its characters would be.
 fn normalise_into(message: &str, out: &mut Vec<u8>) {
-    if as_written_into(message.as_bytes(), out) {
-        return;
+    if !as_written_into(message.as_bytes(), out) {
+        by_words_into(message, out);
     }
+}
+
+/// [`normalise_into`] word by word, for any message.
+fn by_words_into(message: &str, out: &mut Vec<u8>) {
     if message.is_ascii() {
         // The characters `split_whitespace` splits at, as bytes: no ASCII text holds another.
         let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
@@ -207,15 +211,9 @@ mod tests {
     use super::*;
     use crate::model::Location;
 
-    /// The words one by one, as every message was normalised before [`as_written_into`].
     fn by_words(message: &str) -> Vec<u8> {
         let mut out = Vec::new();
-        if message.is_ascii() {
-            let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-            words_into(message.as_bytes().split(space), &mut out);
-        } else {
-            words_into(message.split_whitespace().map(str::as_bytes), &mut out);
-        }
+        by_words_into(message, &mut out);
         out
     }
 

@@ -42,33 +42,19 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
-/// Whether any of sixteen bytes needs an escape: tested together, without a branch among them,
-/// so that the compiler tests them in one vector register.
-fn any_escape(chunk: &[u8]) -> bool {
-    chunk.iter().fold(false, |found, &b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
-}
-
-/// Whether any byte of `bytes` needs an escape. Sixteen at a time, the last few as one more
-/// (overlapping) group of sixteen; a string of eight to fifteen bytes as two overlapping words of
-/// eight (copied into a padded group instead, the processor waited for the copy to land).
+/// Whether any byte of `bytes` needs an escape ([`crate::escape::any_byte`]); a string of eight
+/// to fifteen bytes as two overlapping words of eight (copied into a padded group of sixteen
+/// instead, the processor waited for the copy to land).
 fn needs_escape(bytes: &[u8]) -> bool {
-    match bytes.len() {
-        0..8 => bytes.iter().any(|&b| ESCAPE[usize::from(b)] != 0),
-        8..16 => {
-            let word = |at: usize| {
-                let mut eight = [0u8; 8];
-                eight.copy_from_slice(&bytes[at..at + 8]);
-                u64::from_le_bytes(eight)
-            };
-            word_needs_escape(word(0)) || word_needs_escape(word(bytes.len() - 8))
-        }
-        len => {
-            let mut chunks = bytes.chunks_exact(16);
-            chunks.any(any_escape) || (len % 16 != 0 && any_escape(&bytes[len - 16..]))
-        }
+    if let 8..16 = bytes.len() {
+        let word = |at: usize| {
+            let mut eight = [0u8; 8];
+            eight.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(eight)
+        };
+        return word_needs_escape(word(0)) || word_needs_escape(word(bytes.len() - 8));
     }
+    crate::escape::any_byte(bytes, |b| (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
 
 /// Whether any of a word's eight bytes is below 0x20, a quote or a backslash: the usual tests

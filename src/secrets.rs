@@ -239,6 +239,9 @@ pub fn judge(name: &str, value: &str) -> Verdict {
         || bare.starts_with("your")
         || (bare.len() >= 3 && bare.chars().all(|c| c == 'x'))
         || (value.len() >= 3 && value.chars().all(|c| c == '*'))
+        // A value that spells its own name (`GOVUK_NOTIFY_API_KEY=govuk_notify_api_key` in a
+        // test environment's file) stands for the value set elsewhere.
+        || lower.replace('-', "_") == name_lower.replace('-', "_")
     {
         return Verdict::Placeholder;
     }
@@ -500,6 +503,15 @@ mod tests {
         assert_eq!(
             judge("db_password", "UPDATE_IN_CONSOLE"),
             Verdict::Placeholder
+        );
+        assert_eq!(
+            judge("GOVUK_NOTIFY_API_KEY", "govuk_notify_api_key"),
+            Verdict::Placeholder
+        );
+        // A value that only starts like its name is still judged as written.
+        assert_eq!(
+            judge("GOVUK_NOTIFY_API_KEY", "govuk_notify_api_key-7f3a9c1e2b"),
+            Verdict::Secret
         );
         assert_eq!(
             judge("PORT", "8000"),

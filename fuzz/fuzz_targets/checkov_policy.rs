@@ -52,6 +52,6 @@ fuzz_target!(|data: &[u8]| {
     let Some(model) = model else { return };
     let Some(today) = liftoff::model::Date::new(2030, 1, 1) else { return };
     let params = liftoff::rules::Params::default();
-    let cx = liftoff::rules::Context { model, params: &params, today, offline: true, prior: &[] };
+    let cx = liftoff::rules::Context { model, params: &params, today, offline: true, prior: &[], shared: &Default::default() };
     let _ = liftoff::rules::custom::checkov::try_policy("fuzz.yaml", text, &cx);
 });

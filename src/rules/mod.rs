@@ -130,8 +130,10 @@ pub mod monitoring;
 pub mod ops;
 pub mod reliability;
 pub mod security;
+mod shared;
 mod support;
 
+pub use shared::{ResourceIndex, Shared};
 pub use support::*;
 
 use crate::model::{Date, Deployment, Origin, Stage};
@@ -472,12 +474,19 @@ pub struct Context<'a> {
     pub offline: bool,
     /// Results of the rules that ran before, for rules that summarise others.
     pub prior: &'a [PriorResult],
+    /// What the rules judging this model share (one per model: `&Shared::default()`).
+    pub shared: &'a Shared,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// A parameter's value.
     pub fn param<T: DeserializeOwned>(&self, name: &str) -> Result<T, String> {
         self.params.get(name)
+    }
+
+    /// The index of the model's resources that the rules judging it share.
+    pub fn resource_index(&self) -> &'a ResourceIndex {
+        self.shared.resources(self.model)
     }
 }
 

@@ -52,6 +52,7 @@ fn judge(rule: &dyn Rule, model: &Deployment) -> Vec<Finding> {
         today: today(),
         offline: true,
         prior: &[],
+        shared: &Default::default(),
     };
     rule.check(&cx).unwrap()
 }
@@ -1041,6 +1042,7 @@ fn every_cut_of_every_documented_policy_loads_or_fails_with_a_position() {
         today: today(),
         offline: true,
         prior: &[],
+        shared: &Default::default(),
     };
     let mut loaded = 0;
     let mut refused = 0;

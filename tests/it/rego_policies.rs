@@ -169,6 +169,7 @@ fn judge(rules: &[&'static dyn Rule], model: &Deployment) -> Vec<(&'static str, 
         today: crate::support::today(),
         offline: true,
         prior: &[],
+        shared: &Default::default(),
     };
     let mut out = Vec::new();
     for rule in rules {

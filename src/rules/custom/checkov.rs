@@ -331,48 +331,27 @@ fn judge(policy: &Parsed, cx: &Context<'_>) -> Vec<Finding> {
                 )];
             }
         }
-        // Resources of one environment, in the model's order (environments in first-seen order,
-        // among all resources: equal findings of two environments keep that order).
-        let mut groups: Vec<(Option<&std::sync::Arc<str>>, Vec<&crate::model::Resource>)> =
-            Vec::new();
-        // A policy names one or two types of the tens a deployment holds: the others would be
-        // grouped only to be passed over (a hundred policies did so for every resource).
-        let judged = solve::judged_types(&policy.definition);
-        let mut current = usize::MAX;
-        for r in &cx.model.resources {
-            let env = r.environment.as_ref();
-            // The resources of an environment share its name: comparing where it is stored
-            // settles nearly every resource without comparing the text.
-            let same = |e: &Option<&std::sync::Arc<str>>| match (e, env) {
-                (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || **a == *b,
-                (None, None) => true,
-                _ => false,
-            };
-            if groups.get(current).is_none_or(|(e, _)| !same(e)) {
-                current = match groups.iter().position(|(e, _)| same(e)) {
-                    Some(found) => found,
-                    None => {
-                        groups.push((env, Vec::new()));
-                        groups.len() - 1
-                    }
-                };
-            }
-            if judged
-                .as_ref()
-                .is_none_or(|types| types.matches(&r.resource_type))
-            {
-                groups[current].1.push(r);
-            }
+        // Each environment's resources in address order, so that its findings come out in
+        // report order and need no moving there; environments in the order first seen among
+        // all resources. A policy names one or two types of the tens a deployment holds: only
+        // those are taken, from the index the policies share.
+        let index = cx.resource_index();
+        let ranks: Vec<usize> = match solve::judged_types(&policy.definition) {
+            Some(types) => index.of_types(|t| types.matches(t)),
+            None => index.all().collect(),
+        };
+        let mut groups: Vec<Vec<&crate::model::Resource>> =
+            vec![Vec::new(); index.environment_count()];
+        for rank in ranks {
+            groups[index.environment_of(rank)].push(index.resource(cx.model, rank));
         }
-        groups.retain(|(_, resources)| !resources.is_empty());
-        // Judged in address order, each environment's findings come out in report order and
-        // need no moving there (stable: two resources at one address keep the model's order).
-        for (_, resources) in &mut groups {
-            resources.sort_by(|a, b| a.address.cmp(&b.address));
-        }
+        let groups = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, resources)| !resources.is_empty())
+            .map(|(n, resources)| (index.environment(n), resources));
         let mut findings = Vec::new();
         for (env, resources) in groups {
-            let env = env.map(|e| &**e);
             let graph = Graph::new(resources, false);
             for (i, tri, whys) in solve::judge(&policy.definition, &graph) {
                 findings.push(finding(policy, graph.vs[i], env, tri, whys));

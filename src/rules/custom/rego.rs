@@ -25,11 +25,6 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
 
-/// Resources by address. Hashed with foldhash rather than SipHash: the keys are the model's own
-/// addresses, and a policy reporting on thousands of resources hashed each of them.
-type AddressIndex<'a> =
-    HashMap<&'a str, Vec<&'a crate::model::Resource>, foldhash::fast::FixedState>;
-
 /// The engine's key values, one per distinct key of the document.
 type Keys = HashMap<String, RegoValue, foldhash::fast::FixedState>;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -214,13 +209,6 @@ impl Rule for RegoRule {
         // Problems with the policy as a whole are reported once, by its first rule.
         let first = policy.rules.first().is_some_and(|m| m.id == id);
         let mut out = Vec::new();
-        // Resources by address: a policy may report on hundreds of them.
-        let mut by_address: AddressIndex<'_> = HashMap::default();
-        if !reported.is_empty() {
-            for r in &cx.model.resources {
-                by_address.entry(r.address.as_str()).or_default().push(r);
-            }
-        }
         for r in reported {
             let named = match (&r.rule, policy.single) {
                 (Some(rule), _) => rule.as_str(),
@@ -245,7 +233,7 @@ impl Rule for RegoRule {
                 }
             };
             if named == id {
-                out.extend(findings(cx.model, &by_address, policy, r));
+                out.extend(findings(cx, policy, r));
             } else if first && !policy.rules.iter().any(|m| m.id == named) {
                 out.push(
                     Finding::error(
@@ -289,12 +277,8 @@ fn declared(policy: &Policy) -> String {
 /// The findings of one result: one per thing its target names (a resource address deployed in
 /// two environments is two things unless the result names the environment), or one at the
 /// policy file when the target names nothing in the model.
-fn findings(
-    model: &Deployment,
-    by_address: &AddressIndex<'_>,
-    policy: &Policy,
-    r: &Reported,
-) -> Vec<Finding> {
+fn findings(cx: &Context<'_>, policy: &Policy, r: &Reported) -> Vec<Finding> {
+    let model = cx.model;
     let env_ok = |env: Option<&str>| match (&r.environment, env) {
         (None, _) => true,
         (Some(wanted), Some(env)) => wanted == env,
@@ -316,10 +300,11 @@ fn findings(
     let Some(target) = r.target.as_deref() else {
         return vec![make(policy.shown, r.environment.as_deref(), &policy.origin)];
     };
-    let mut out: Vec<Finding> = by_address
-        .get(target)
-        .into_iter()
-        .flatten()
+    // A policy may report on hundreds of resources: they are found in the index the rules
+    // share rather than by going through every resource.
+    let mut out: Vec<Finding> = cx
+        .resource_index()
+        .at(model, target)
         .filter(|res| env_ok(res.environment.as_deref()))
         .map(|res| make(&res.address, res.environment.as_deref(), &res.origin))
         .collect();

@@ -261,6 +261,7 @@ fn example(
         today,
         offline: true,
         prior: &[],
+        shared: &Default::default(),
     };
     let mut failing = Vec::new();
     let mut judged = 0;

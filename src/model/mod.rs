@@ -12,7 +12,7 @@ pub mod maintenance;
 mod provenance;
 mod values;
 
-pub use provenance::{Fact, FactValue, Location, Origin};
+pub use provenance::{Fact, FactValue, FilePath, Location, Origin};
 pub use values::{Date, DateError, Duration, DurationError};
 
 use schemars::JsonSchema;

@@ -349,9 +349,9 @@ pub fn load_profile_with(
                     let loc = rule_node
                         .and_then(|n| n.entry(k))
                         .map(|(k, _)| loaded.doc.location(k));
-                    let origin = crate::model::Origin::Declared(loc.unwrap_or_else(|| {
+                    let origin = crate::model::Origin::Declared(loc.unwrap_or({
                         crate::model::Location {
-                            path: loaded.doc.path.clone(),
+                            path: loaded.doc.path,
                             line: 1,
                             column: 1,
                         }

@@ -288,7 +288,7 @@ impl Resolver<'_> {
             }
         }
         let light = Document {
-            path: doc.path.clone(),
+            path: doc.path,
             roots: Vec::new(),
         };
         Include::Found(light, node)
@@ -301,7 +301,7 @@ impl Resolver<'_> {
     fn expand(&self, doc: &Document, node: &Node) -> Option<(Document, Node)> {
         let mut current = (
             Document {
-                path: doc.path.clone(),
+                path: doc.path,
                 roots: Vec::new(),
             },
             node.clone(),

@@ -193,7 +193,7 @@ pub fn shorten(text: &str) -> String {
 /// A parsed YAML file: its documents and its path for locations.
 #[derive(Clone, Debug)]
 pub struct Document {
-    pub path: std::sync::Arc<str>,
+    pub path: crate::model::FilePath,
     pub roots: Vec<Node>,
 }
 
@@ -206,7 +206,7 @@ impl Document {
     /// The location of a position in this file.
     pub fn location_of(&self, pos: Pos) -> Location {
         Location {
-            path: self.path.clone(),
+            path: self.path,
             line: pos.line,
             column: pos.column,
         }
@@ -278,8 +278,8 @@ fn parse_with(
     limits: Limits,
     last_key_wins: bool,
 ) -> Result<Document, InputError> {
-    let shared: std::sync::Arc<str> = path.into();
-    let at = |pos: Pos| Location::new(shared.clone(), pos.line, pos.column);
+    let shared: crate::model::FilePath = path.into();
+    let at = |pos: Pos| Location::new(shared, pos.line, pos.column);
     if text.len() > limits.max_bytes {
         return Err(InputError::one(
             Diagnostic::in_file(

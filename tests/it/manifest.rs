@@ -81,8 +81,8 @@ fn every_section_of_the_reference_reaches_the_model() {
     assert_eq!(decl.waivers[0].expires.unwrap().to_string(), "2036-12-31");
     let loaded = liftoff::sources::load(&root().join("examples/civil-registry")).unwrap();
     assert_eq!(
-        loaded.deployment.pipelines[0].path,
-        ".github/workflows/deploy.yml".into()
+        loaded.deployment.pipelines[0].path.as_str(),
+        ".github/workflows/deploy.yml"
     );
 }
 

@@ -29,7 +29,7 @@ pub(super) fn inline_waivers(
             continue;
         };
         let comment = line[at..].trim_start_matches(['#', '/']).trim();
-        let location = Location::new(lines.path.clone(), number as u32, at as u32 + 1);
+        let location = Location::new(lines.path, number as u32, at as u32 + 1);
         if let Some(rest) = comment.strip_prefix("liftoff:ignore") {
             match rest.split_once("--") {
                 Some((rule, reason)) if !rule.trim().is_empty() && !reason.trim().is_empty() => {
@@ -65,7 +65,7 @@ pub(super) fn inline_waivers(
 /// Maps byte offsets of one file to lines and columns.
 pub(super) struct Lines<'a> {
     /// Shared by every location in the file.
-    pub(super) path: std::sync::Arc<str>,
+    pub(super) path: crate::model::FilePath,
     pub(super) starts: Vec<usize>,
     pub(super) text: &'a str,
 }
@@ -89,7 +89,7 @@ impl<'a> Lines<'a> {
             .get(start..offset)
             .map_or(0, |s| s.chars().count())
             + 1;
-        Location::new(self.path.clone(), line as u32, column as u32)
+        Location::new(self.path, line as u32, column as u32)
     }
 
     /// Line `number` (1-based) without its line ending.

@@ -117,6 +117,17 @@ const NOT_SECRET_ENDINGS: [&str; 30] = [
     "_format",
 ];
 
+/// Names of AWS's idempotency tokens (an EFS file system's `creation_token`, the `client_token`
+/// and `client_request_token` of create calls): the value only makes a create request safe to
+/// repeat, anyone who may list the resources reads it, and it authenticates no one. Found on
+/// nationalarchives/ds-infrastructure-web (`creation_token = "web-media-efs"`).
+const IDEMPOTENCY_TOKENS: [&str; 4] = [
+    "creation_token",
+    "client_token",
+    "client_request_token",
+    "idempotency_token",
+];
+
 /// Values that stand in for the real one.
 const PLACEHOLDERS: [&str; 16] = [
     "changeme",
@@ -176,6 +187,13 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     }
     if NOT_SECRET_ENDINGS.iter().any(|e| name_lower.ends_with(e)) {
         return Verdict::NotSecret("its name says it is a path, switch, name or reference");
+    }
+    if IDEMPOTENCY_TOKENS.iter().any(|t| {
+        name_lower
+            .strip_suffix(t)
+            .is_some_and(|before| before.is_empty() || before.ends_with(['.', '_', '-']))
+    }) {
+        return Verdict::NotSecret("an idempotency token: it grants no access");
     }
     if matches!(
         lower.as_str(),
@@ -496,6 +514,8 @@ mod tests {
             ("TOKEN_HEADER", "Authorization"),
             ("PRIVATE_KEY_DIR", "./keys"),
             ("SECRET_TYPE", "Opaque"),
+            ("creation_token", "records-media-efs"),
+            ("CLIENT_REQUEST_TOKEN", "deploy-2026-12-07-records"),
         ];
         for (name, value) in look_alikes {
             assert_ne!(judge(name, value), Verdict::Secret, "{name}={value}");
@@ -516,6 +536,15 @@ mod tests {
         assert_eq!(
             judge("PORT", "8000"),
             Verdict::NotSecret("its name holds no secret")
+        );
+        assert_eq!(
+            judge("creation_token", "records-media-efs"),
+            Verdict::NotSecret("an idempotency token: it grants no access")
+        );
+        // Only the whole word: a token that merely ends alike is judged as written.
+        assert_eq!(
+            judge("recreation_token", "records-media-efs-7f3a9c1e2b"),
+            Verdict::Secret
         );
     }
 

@@ -180,6 +180,51 @@ fn committed_secrets_are_values_that_authenticate() {
     assert!(!text.contains("Initial-Pa55w0rd-2026"));
 }
 
+/// An EFS file system's `creation_token` makes its creation safe to repeat and grants no access
+/// (seen on nationalarchives/ds-infrastructure-web): no committed secret. A password beside it
+/// in the same deployment still is one.
+#[test]
+fn an_idempotency_token_is_no_committed_secret() {
+    let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
+    let tf = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&tf).unwrap();
+    std::fs::write(
+        tf.join("main.tf"),
+        r#"resource "aws_efs_file_system" "media" {
+  creation_token = "records-media-efs"
+  encrypted      = true
+}
+
+resource "aws_db_instance" "records" {
+  engine            = "postgres"
+  instance_class    = "db.t3.medium"
+  password          = "Re1ease-Pa55w0rd-2026"
+  storage_encrypted = true
+}
+"#,
+    )
+    .unwrap();
+    let r = report(dir.path());
+    assert_eq!(
+        status(
+            &r,
+            "security.plaintext-secrets",
+            "aws_efs_file_system.media.creation_token"
+        ),
+        "missing",
+        "{}",
+        serde_json::to_string_pretty(&r["results"]).unwrap()
+    );
+    assert_eq!(
+        status(
+            &r,
+            "security.plaintext-secrets",
+            "aws_db_instance.records.password"
+        ),
+        "fail"
+    );
+}
+
 #[test]
 fn serverless_functions_are_judged_as_the_framework_deploys_them() {
     let r = report(&fixture("serverless"));

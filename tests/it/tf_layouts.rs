@@ -454,3 +454,59 @@ fn a_git_source_of_another_repository_is_not_read_from_a_folder_here() {
     assert_eq!(status, "not-read", "{reason}");
     assert!(reason.contains("known only at run time"), "{reason}");
 }
+
+/// `path.root` in a child module is the root module's folder, where Terraform runs: a policy
+/// document the root keeps is read from there (seen on nationalarchives/ds-infrastructure-web,
+/// whose IAM module reads the root's JSON policies), and `path.module` still names the child's.
+#[test]
+fn path_root_in_a_child_module_is_the_root_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "liftoff.yaml",
+            "service: records\nenvironments:\n  production: {kind: production}\n",
+        ),
+        (
+            "terraform/production/main.tf",
+            "module \"iam\" {\n  source = \"../modules/iam\"\n}\n",
+        ),
+        (
+            "terraform/production/policies/read.json",
+            "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\"}]}",
+        ),
+        (
+            "terraform/modules/iam/main.tf",
+            "resource \"aws_iam_policy\" \"read\" {\n  name   = \"records-read\"\n  policy = file(\"${path.root}/policies/read.json\")\n}\n\nresource \"aws_iam_policy\" \"own\" {\n  name   = \"records-own\"\n  policy = file(\"${path.module}/own.json\")\n}\n",
+        ),
+        (
+            "terraform/modules/iam/own.json",
+            "{\"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"*\"}]}",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let policy = |address: &str| {
+        let r = loaded
+            .deployment
+            .resources
+            .iter()
+            .find(|r| r.address == address)
+            .unwrap_or_else(|| panic!("{address} is in the model"));
+        r.attributes
+            .get("policy")
+            .map(|f| f.value.clone())
+            .unwrap_or_else(|| panic!("{address}.policy is known: {:?}", r.unknown))
+    };
+    assert_eq!(
+        policy("module.iam.aws_iam_policy.read"),
+        Value::String(files[2].1.into())
+    );
+    assert_eq!(
+        policy("module.iam.aws_iam_policy.own"),
+        Value::String(files[4].1.into())
+    );
+}

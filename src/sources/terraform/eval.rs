@@ -18,7 +18,14 @@ pub(super) fn context(
         hcl::Value::Object(locals.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
     );
     ctx.declare_var("terraform", hcl::value!({ workspace = (workspace) }));
-    ctx.declare_var("path", hcl::value!({ module = ".", root = ".", cwd = "." }));
+    // Files are read relative to the module's folder (`path.module` is `.`); the root module's
+    // folder, where Terraform runs, is reached from there (`file("${path.root}/policy.json")`
+    // in a child module reads the root's file, as Terraform does).
+    let root = root_from_module();
+    ctx.declare_var(
+        "path",
+        hcl::value!({ module = ".", root = (root.clone()), cwd = (root) }),
+    );
     for (name, def) in functions() {
         ctx.declare_func(name, def);
     }
@@ -30,6 +37,58 @@ thread_local! {
     /// plain `fn`s that cannot capture it, and a module is read on one thread from start to end.
     pub(super) static MODULE_DIR: std::cell::RefCell<std::path::PathBuf> =
         std::cell::RefCell::new(std::path::PathBuf::new());
+}
+
+thread_local! {
+    /// The directory of the root module being read (empty: the module directory is the root).
+    static ROOT_DIR: std::cell::RefCell<std::path::PathBuf> =
+        std::cell::RefCell::new(std::path::PathBuf::new());
+}
+
+/// Sets the root module's directory until the guard is dropped.
+pub(super) struct RootDirGuard(std::path::PathBuf);
+
+impl RootDirGuard {
+    pub(super) fn enter(dir: std::path::PathBuf) -> RootDirGuard {
+        RootDirGuard(ROOT_DIR.with(|d| d.replace(dir)))
+    }
+}
+
+impl Drop for RootDirGuard {
+    fn drop(&mut self) {
+        let previous = std::mem::take(&mut self.0);
+        ROOT_DIR.with(|d| *d.borrow_mut() = previous);
+    }
+}
+
+/// The root module's directory relative to the module being read (`.`, `../..`,
+/// `../../envs/production`), with `/` between names.
+fn root_from_module() -> String {
+    let module = MODULE_DIR.with(|d| d.borrow().clone());
+    let root = ROOT_DIR.with(|d| d.borrow().clone());
+    relative_path(&module, &root)
+}
+
+/// `to` relative to `from` (both folders, written the same way: both absolute or both relative
+/// to one directory, without `..`).
+fn relative_path(from: &std::path::Path, to: &std::path::Path) -> String {
+    if to.as_os_str().is_empty() {
+        return ".".into();
+    }
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// Sets the module directory for the file functions until the guard is dropped.
@@ -247,5 +306,24 @@ pub(super) fn partial_object(expr: &hcl::Expression, ctx: &Context) -> Option<Pa
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_path;
+    use std::path::Path;
+
+    #[test]
+    fn the_root_is_reached_from_any_module_folder() {
+        let at = |from: &str, to: &str| relative_path(Path::new(from), Path::new(to));
+        assert_eq!(at("/r/terraform", "/r/terraform"), ".");
+        assert_eq!(at("/r/terraform/modules/iam", "/r/terraform"), "../..");
+        assert_eq!(
+            at("/r/modules/iam", "/r/envs/production"),
+            "../../envs/production"
+        );
+        // No root set: the module is the root.
+        assert_eq!(at("/r/modules/iam", ""), ".");
     }
 }

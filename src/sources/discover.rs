@@ -418,16 +418,19 @@ fn claims(kind: ArtefactKind, rel: &str) -> bool {
 pub fn development_only(path: &str) -> Option<String> {
     // The file name decides, not its folder: a chart's `templates/` folder is not an example.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    // Terraform loads every configuration file of a folder whatever its name (`launch-template.tf`
+    // holds an AWS launch template, `override.tf` is merged in): only folders say.
+    let terraform_configuration = name.ends_with(".tf") || name.ends_with(".tf.json");
     if let Some(m) = ["example", "sample", "template", "localstack"]
         .iter()
-        .find(|m| name.contains(*m))
+        .find(|m| !terraform_configuration && name.contains(*m))
     {
         return Some(format!("its name says `{m}`"));
     }
     let parts: Vec<&str> = name.split(['.', '-', '_']).collect();
     if let Some(m) = ["override", "devcontainer", "preview", "docs", "e2e", "mock"]
         .iter()
-        .find(|m| parts.contains(*m))
+        .find(|m| !terraform_configuration && parts.contains(*m))
     {
         return Some(format!("its name says `{m}`"));
     }
@@ -798,6 +801,23 @@ pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Terraform loads every `.tf` file of a folder whatever its name; other files' names still
+    /// say what they are for, and folders still do for Terraform too.
+    #[test]
+    fn a_terraform_file_name_never_makes_it_development_only() {
+        for rel in [
+            "terraform/production/launch-template.tf",
+            "terraform/production/override.tf",
+            "terraform/production/example_queue.tf",
+            "terraform/production/launch_template.tf.json",
+        ] {
+            assert_eq!(development_only(rel), None, "{rel}");
+        }
+        assert!(development_only("terraform/production/example.tfvars").is_some());
+        assert!(development_only("docker-compose.override.yml").is_some());
+        assert!(development_only("examples/complete/main.tf").is_some());
+    }
 
     #[test]
     fn a_live_folder_with_environments_below_it_is_a_tree_not_production() {

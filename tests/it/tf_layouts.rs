@@ -510,3 +510,38 @@ fn path_root_in_a_child_module_is_the_root_folder() {
         Value::String(files[4].1.into())
     );
 }
+
+/// A configuration file named like a template (`launch-template.tf`, holding an AWS launch
+/// template; seen on nationalarchives/ds-infrastructure-web) is part of its root, as Terraform
+/// loads it: read for production and judged there.
+#[test]
+fn a_terraform_file_named_template_is_part_of_its_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("launch-template.tf"),
+        "resource \"aws_launch_template\" \"web\" {\n  name_prefix   = \"web-\"\n  instance_type = \"t3.small\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("database.tf"),
+        "resource \"aws_db_instance\" \"records\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  storage_encrypted = true\n}\n",
+    )
+    .unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    let artefact = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "terraform/production/launch-template.tf")
+        .unwrap_or_else(|| panic!("listed: {}", report["artefacts"]));
+    assert_eq!(
+        (
+            artefact["status"].as_str(),
+            artefact["environment"].as_str()
+        ),
+        (Some("read"), Some("production")),
+        "{artefact}"
+    );
+}

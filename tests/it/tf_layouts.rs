@@ -545,3 +545,51 @@ fn a_terraform_file_named_template_is_part_of_its_root() {
         "{artefact}"
     );
 }
+
+/// A folder the root calls as a module is code, even when its name holds an environment's word
+/// (`edge-service-testing/`, a WAF rule group production enables; seen on
+/// nationalarchives/ds-infrastructure-web): it names no `test` environment. A root whose name
+/// holds the word, called by nothing, still names it.
+#[test]
+fn a_module_folder_named_with_an_environment_word_names_no_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "infra/main.tf",
+            "module \"testers\" {\n  source = \"./edge-service-testing\"\n}\n",
+        ),
+        (
+            "infra/edge-service-testing/main.tf",
+            "resource \"aws_wafv2_ip_set\" \"testers\" {\n  name               = \"testers\"\n  scope              = \"REGIONAL\"\n  ip_address_version = \"IPV4\"\n  addresses          = [\"192.0.2.0/24\"]\n}\n",
+        ),
+        (
+            "infra/vars/live/env.auto.tfvars",
+            "environment = \"live\"\n",
+        ),
+        ("infra/vars/dev/env.auto.tfvars", "environment = \"dev\"\n"),
+    ];
+    let write = |dir: &std::path::Path, files: &[(&str, &str)]| {
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    };
+    write(dir.path(), &files);
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        [
+            ("development".to_string(), "development".to_string()),
+            ("production".to_string(), "production".to_string()),
+        ]
+    );
+    // The same folder as a root of its own (nothing calls it) is the test environment's.
+    std::fs::write(dir.path().join("infra/main.tf"), "locals {}\n").unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    assert!(
+        inferred(&report).contains(&("test".to_string(), "development".to_string())),
+        "{:?}",
+        inferred(&report)
+    );
+}

@@ -450,13 +450,33 @@ pub fn environments(
         .map(|a| a.path.clone())
         .collect();
     let (_, included) = crate::sources::terraform::terragrunt::units(dir, &terragrunt);
+    // A folder that configuration calls as a local module is code, not an environment, even
+    // when its name holds an environment's word (`waf-external-service-testing/`, seen on
+    // nationalarchives/ds-infrastructure-web). The calls are scanned only when a folder's name
+    // holds such a word among others: a folder named for an environment and nothing else
+    // (`production/`) is one.
+    let mut modules: Option<std::collections::BTreeSet<String>> = None;
+    let mut called = |a: &ArtefactFile, named: &crate::model::env_names::PathName| {
+        let partly = named.folder.as_deref().is_some_and(|folder| {
+            let last = folder.rsplit('/').next().unwrap_or(folder);
+            !last.eq_ignore_ascii_case(&named.spelled)
+        });
+        partly
+            && a.kind == ArtefactKind::Terraform
+            && a.path.ends_with(".tf")
+            && modules
+                .get_or_insert_with(|| super::terraform::module_folders(dir, artefacts))
+                .contains(&super::folder_of(&a.path))
+    };
     // Example files name nothing: only files waiting for a reader count.
     for a in artefacts
         .iter()
         .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
         .filter(|a| !included.contains(&a.path))
     {
-        if let Some(named) = discover::named_environment(&a.path, a.kind) {
+        if let Some(named) =
+            discover::named_environment(&a.path, a.kind).filter(|named| !called(a, named))
+        {
             let shown = match &named.folder {
                 Some(folder) => format!("{folder}/"),
                 None => a.path.clone(),

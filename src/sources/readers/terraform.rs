@@ -1147,7 +1147,7 @@ fn feeds(
 /// Local module folders that some configuration calls (`source = "../modules/db"`): they are
 /// read through their callers, never as roots of their own. A plain scan of the `source` lines is
 /// enough here: discovery only needs to know which folders are called.
-fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
+pub(super) fn module_folders(dir: &Path, files: &[ArtefactFile]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for a in files.iter().filter(|a| a.path.ends_with(".tf")) {
         let Ok(text) = crate::sources::read_text(&dir.join(&a.path), &a.path) else {

@@ -1164,9 +1164,9 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn results_sort_by_rule_then_target_and_duplicates_collapse() {
-        let results = vec![
+    /// Results of three rules, out of order, one of them twice.
+    fn scrambled() -> Vec<RuleResult> {
+        vec![
             result("b.rule", "aws_s3_bucket.data_10", 9, "no versioning"),
             result("b.rule", "aws_s3_bucket.data_1", 3, "no versioning"),
             result("b.rule", "aws_s3_bucket.data_1", 3, "no versioning"),
@@ -1174,8 +1174,12 @@ mod tests {
             result("a.rule", "aws_db_instance.db", 5, "public"),
             result("a.rule", "aws_db_instance.db", 5, "not encrypted"),
             result("c.rule", "deployment", 1, "summary"),
-        ];
-        let sorted = sort_results(results, false, true);
+        ]
+    }
+
+    #[test]
+    fn results_sort_by_rule_then_target_and_duplicates_collapse() {
+        let sorted = sort_results(scrambled(), false, true);
         assert_eq!(
             keys(&sorted),
             vec![
@@ -1337,23 +1341,15 @@ mod tests {
     /// said to maybe repeat go through the general path and come out the same.
     #[test]
     fn results_recorded_in_order_without_repeats_are_kept_as_they_are() {
-        let results = vec![
-            result("a.rule", "aws_db_instance.db", 5, "not encrypted"),
-            result("a.rule", "aws_db_instance.db", 5, "public"),
-            result("b.rule", "aws_s3_bucket.data_1", 2, "no versioning"),
-            result("b.rule", "aws_s3_bucket.data_10", 9, "no versioning"),
-            result("c.rule", "deployment", 1, "summary"),
-        ];
-        let expected = keys(&results)
-            .into_iter()
-            .map(|(r, t, l, m)| (r.to_string(), t.to_string(), l, m.to_string()))
-            .collect::<Vec<_>>();
+        // a, a, b, b, c: in report order, no finding twice.
+        let results = sort_results(scrambled(), false, true);
         let owned = |r: &[RuleResult]| {
             keys(r)
                 .into_iter()
                 .map(|(r, t, l, m)| (r.to_string(), t.to_string(), l, m.to_string()))
                 .collect::<Vec<_>>()
         };
+        let expected = owned(&results);
         assert_eq!(owned(&sort_results(results.clone(), true, false)), expected);
         assert_eq!(owned(&sort_results(results.clone(), true, true)), expected);
         // Blocks out of rule order are still ordered.

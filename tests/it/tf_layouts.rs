@@ -10,6 +10,15 @@ fn layout(name: &str) -> PathBuf {
     root().join("tests/fixtures/tf-layouts").join(name)
 }
 
+/// Writes `files` (path, text) below `dir`, making their folders.
+fn write_tree(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 /// `rule`'s result about `target` in `env`: (status, requirement, "path:line").
 fn verdict(report: &Value, rule: &str, target: &str, env: &str) -> (String, String, String) {
     let r = result(report, rule, target, env);
@@ -483,11 +492,7 @@ fn path_root_in_a_child_module_is_the_root_folder() {
             "{\"Statement\": [{\"Effect\": \"Deny\", \"Action\": \"*\"}]}",
         ),
     ];
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    write_tree(dir.path(), &files);
     let loaded = liftoff::sources::load(dir.path()).unwrap();
     let policy = |address: &str| {
         let r = loaded
@@ -517,18 +522,19 @@ fn path_root_in_a_child_module_is_the_root_folder() {
 #[test]
 fn a_terraform_file_named_template_is_part_of_its_root() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("terraform/production");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(
-        root.join("launch-template.tf"),
-        "resource \"aws_launch_template\" \"web\" {\n  name_prefix   = \"web-\"\n  instance_type = \"t3.small\"\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("database.tf"),
-        "resource \"aws_db_instance\" \"records\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  storage_encrypted = true\n}\n",
-    )
-    .unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "terraform/production/launch-template.tf",
+                "resource \"aws_launch_template\" \"web\" {\n  name_prefix   = \"web-\"\n  instance_type = \"t3.small\"\n}\n",
+            ),
+            (
+                "terraform/production/database.tf",
+                "resource \"aws_db_instance\" \"records\" {\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  storage_encrypted = true\n}\n",
+            ),
+        ],
+    );
     let (_, report) = check_json(dir.path(), &[]);
     let artefact = report["artefacts"]
         .as_array()
@@ -568,14 +574,7 @@ fn a_module_folder_named_with_an_environment_word_names_no_environment() {
         ),
         ("infra/vars/dev/env.auto.tfvars", "environment = \"dev\"\n"),
     ];
-    let write = |dir: &std::path::Path, files: &[(&str, &str)]| {
-        for (path, text) in files {
-            let path = dir.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    };
-    write(dir.path(), &files);
+    write_tree(dir.path(), &files);
     let (_, report) = check_json(dir.path(), &[]);
     assert_eq!(
         inferred(&report),

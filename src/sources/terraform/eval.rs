@@ -37,28 +37,9 @@ thread_local! {
     /// plain `fn`s that cannot capture it, and a module is read on one thread from start to end.
     pub(super) static MODULE_DIR: std::cell::RefCell<std::path::PathBuf> =
         std::cell::RefCell::new(std::path::PathBuf::new());
-}
-
-thread_local! {
     /// The directory of the root module being read (empty: the module directory is the root).
     static ROOT_DIR: std::cell::RefCell<std::path::PathBuf> =
         std::cell::RefCell::new(std::path::PathBuf::new());
-}
-
-/// Sets the root module's directory until the guard is dropped.
-pub(super) struct RootDirGuard(std::path::PathBuf);
-
-impl RootDirGuard {
-    pub(super) fn enter(dir: std::path::PathBuf) -> RootDirGuard {
-        RootDirGuard(ROOT_DIR.with(|d| d.replace(dir)))
-    }
-}
-
-impl Drop for RootDirGuard {
-    fn drop(&mut self) {
-        let previous = std::mem::take(&mut self.0);
-        ROOT_DIR.with(|d| *d.borrow_mut() = previous);
-    }
 }
 
 /// The root module's directory relative to the module being read (`.`, `../..`,
@@ -91,19 +72,38 @@ fn relative_path(from: &std::path::Path, to: &std::path::Path) -> String {
     }
 }
 
-/// Sets the module directory for the file functions until the guard is dropped.
-pub(super) struct ModuleDirGuard(std::path::PathBuf);
+/// Sets the module's (or the root module's) directory until the guard is dropped.
+pub(super) struct DirGuard {
+    slot: &'static std::thread::LocalKey<std::cell::RefCell<std::path::PathBuf>>,
+    previous: std::path::PathBuf,
+}
 
-impl ModuleDirGuard {
-    pub(super) fn enter(dir: std::path::PathBuf) -> ModuleDirGuard {
-        ModuleDirGuard(MODULE_DIR.with(|d| d.replace(dir)))
+impl DirGuard {
+    /// The module being read, for the file functions.
+    pub(super) fn module(dir: std::path::PathBuf) -> DirGuard {
+        DirGuard::set(&MODULE_DIR, dir)
+    }
+
+    /// The root module, for `path.root`.
+    pub(super) fn root(dir: std::path::PathBuf) -> DirGuard {
+        DirGuard::set(&ROOT_DIR, dir)
+    }
+
+    fn set(
+        slot: &'static std::thread::LocalKey<std::cell::RefCell<std::path::PathBuf>>,
+        dir: std::path::PathBuf,
+    ) -> DirGuard {
+        DirGuard {
+            slot,
+            previous: slot.with(|d| d.replace(dir)),
+        }
     }
 }
 
-impl Drop for ModuleDirGuard {
+impl Drop for DirGuard {
     fn drop(&mut self) {
-        let previous = std::mem::take(&mut self.0);
-        MODULE_DIR.with(|d| *d.borrow_mut() = previous);
+        let previous = std::mem::take(&mut self.previous);
+        self.slot.with(|d| *d.borrow_mut() = previous);
     }
 }
 

@@ -107,8 +107,8 @@ pub(super) fn read_module(
     call: &ModuleCall,
 ) -> Result<Root, InputError> {
     let folder = rel.trim_end_matches('/');
-    let _root_dir = (call.depth == 0).then(|| RootDirGuard::enter(dir.join(folder)));
-    let _module_dir = ModuleDirGuard::enter(dir.join(folder));
+    let _root_dir = (call.depth == 0).then(|| DirGuard::root(dir.join(folder)));
+    let _module_dir = DirGuard::module(dir.join(folder));
     let _inputs_at = InputAtGuard::set(if call.depth == 0 {
         call.env.written_at.clone()
     } else {

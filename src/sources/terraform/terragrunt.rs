@@ -120,7 +120,7 @@ pub fn read_unit(
     let repo = dir;
     let file = dir.join(rel);
     let unit_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    let _module_dir = ModuleDirGuard::enter(unit_dir.clone());
+    let _module_dir = DirGuard::module(unit_dir.clone());
     let parsed = parse(dir, rel)?;
     let lines = Lines::new(rel, &parsed.text);
     // 1. The includes, evaluated with the functions alone.

@@ -592,3 +592,104 @@ fn a_module_folder_named_with_an_environment_word_names_no_environment() {
         inferred(&report)
     );
 }
+
+/// Each environment's values kept in a folder below the root, split by subject, with the
+/// environment's `backend.tf` (`_vars/live/`, which the pipeline copies into the root before
+/// `terraform apply`; seen on nationalarchives/ds-infrastructure-web): the root is read once per
+/// environment with all of that folder's files together, as Terraform loads them.
+#[test]
+fn variable_folders_below_the_root_are_each_environments_values_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let backend = |env: &str| {
+        format!(
+            "terraform {{\n  backend \"s3\" {{\n    bucket = \"records-{env}-state\"\n    key    = \"web.tfstate\"\n  }}\n}}\n"
+        )
+    };
+    let (live, staging) = (backend("live"), backend("staging"));
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "infra/main.tf",
+                "variable \"environment\" {}\nvariable \"retention_days\" {}\n\nresource \"aws_cloudwatch_log_group\" \"jobs\" {\n  name              = \"/records/jobs\"\n  retention_in_days = var.retention_days\n}\n\nresource \"aws_sqs_queue\" \"submissions\" {\n  count = var.environment == \"live\" ? 1 : 0\n  name  = \"records-submissions\"\n}\n",
+            ),
+            ("infra/_vars/live/backend.tf", &live),
+            (
+                "infra/_vars/live/environment.auto.tfvars",
+                "environment = \"live\"\n",
+            ),
+            (
+                "infra/_vars/live/logs.auto.tfvars",
+                "retention_days = 400\n",
+            ),
+            ("infra/_vars/staging/backend.tf", &staging),
+            (
+                "infra/_vars/staging/environment.auto.tfvars",
+                "environment = \"staging\"\n",
+            ),
+            (
+                "infra/_vars/staging/logs.auto.tfvars",
+                "retention_days = 7\n",
+            ),
+        ],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        [
+            ("production".to_string(), "production".to_string()),
+            ("staging".to_string(), "staging".to_string()),
+        ]
+    );
+    let status = |rule: &str, target: &str, env: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == rule && r["target"] == target && r["environment"] == env)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Both files' values in one read: the retention of each environment's own file.
+    assert_eq!(
+        status(
+            "monitoring.log-retention",
+            "aws_cloudwatch_log_group.jobs",
+            "production"
+        ),
+        ["pass"]
+    );
+    assert_eq!(
+        status(
+            "monitoring.log-retention",
+            "aws_cloudwatch_log_group.jobs",
+            "staging"
+        ),
+        ["fail"]
+    );
+    // The queue production creates, once, and none in staging.
+    assert_eq!(
+        status(
+            "monitoring.message-loss",
+            "aws_sqs_queue.submissions[0]",
+            "production"
+        ),
+        ["fail"]
+    );
+    assert!(
+        status(
+            "monitoring.message-loss",
+            "aws_sqs_queue.submissions",
+            "production"
+        )
+        .is_empty()
+    );
+    assert!(
+        status(
+            "monitoring.message-loss",
+            "aws_sqs_queue.submissions[0]",
+            "staging"
+        )
+        .is_empty()
+    );
+}

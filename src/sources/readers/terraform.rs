@@ -772,18 +772,54 @@ fn reads_of_root(
     }
     let beside = variable_folder_files(cx.dir, files, root, deploys);
     if !beside.is_empty() {
-        return beside
-            .iter()
-            .map(|a| {
-                let env = a.environment.clone().unwrap_or_default();
-                read(
+        // Files that name an environment each (`vars/prod.tfvars`, `vars/staging.tfvars`) are
+        // one read each. The files of a folder named for an environment (`vars/prod/`, split
+        // by subject: `network.auto.tfvars`, `app.auto.tfvars`) are that environment's values
+        // together, as Terraform loads them once the pipeline copies or passes them: one read
+        // with all of them, not one read per file with the others' values missing.
+        let mut out: Vec<RootRead> = Vec::new();
+        for a in &beside {
+            let env = a.environment.clone().unwrap_or_default();
+            let folder = folder_of(&a.path);
+            let by_folder = crate::sources::named_environment(&a.path, a.kind)
+                .is_some_and(|named| named.folder.is_some());
+            let same = out.iter_mut().find(|r| {
+                by_folder
+                    && r.environment == env
+                    && r.var_files.first().is_some_and(|f| folder_of(f) == folder)
+            });
+            match same {
+                Some(r) => {
+                    r.var_files.push(a.path.clone());
+                    r.how = Some(format!(
+                        "with the {} variable files of {folder}/",
+                        r.var_files.len()
+                    ));
+                }
+                None => out.push(read(
                     vec![a.path.clone()],
                     "default",
                     &env,
                     Some(format!("with {}", a.path)),
+                )),
+            }
+        }
+        // Terraform's order: `terraform.tfvars`, `terraform.tfvars.json`, then the rest by
+        // name (later files win).
+        for r in &mut out {
+            r.var_files.sort_by_key(|f| {
+                let name = f.rsplit('/').next().unwrap_or(f).to_string();
+                (
+                    match name.as_str() {
+                        "terraform.tfvars" => 0,
+                        "terraform.tfvars.json" => 1,
+                        _ => 2,
+                    },
+                    name,
                 )
-            })
-            .collect();
+            });
+        }
+        return out;
     }
     // 3b. One backend configuration per environment (`prod.s3.tfbackend`): the root is run once
     // per environment with the variable the deploy command sets to its name.
@@ -1080,14 +1116,37 @@ fn variable_folder_files<'a>(
         .collect()
 }
 
-/// The folders of variable files (those `take` keeps) with no `.tf` files, outside any
-/// `modules` folder, inside `root` or beside it.
+/// The folders of variable files (those `take` keeps) with no `.tf` files but an environment's
+/// `backend.tf`, outside any `modules` folder, inside `root` or beside it, or one folder further
+/// down inside it (`_vars/live/`, which the pipeline copies into the root; seen on
+/// nationalarchives/ds-infrastructure-web).
 fn variable_folders(
     files: &[ArtefactFile],
     root: &str,
     take: impl Fn(&&ArtefactFile) -> bool,
 ) -> BTreeSet<String> {
-    let roots: BTreeSet<String> = candidate_roots(files).into_iter().collect();
+    // A folder whose only configuration is its environment's `backend.tf` holds that
+    // environment's settings, not a root of its own.
+    let backend_only = |folder: &str| {
+        files
+            .iter()
+            .filter(|a| a.path.ends_with(".tf") && folder_of(&a.path) == folder)
+            .all(|a| a.path.rsplit('/').next() == Some("backend.tf"))
+    };
+    let roots: BTreeSet<String> = candidate_roots(files)
+        .into_iter()
+        .filter(|folder| folder == root || !backend_only(folder))
+        .collect();
+    // One folder down only when the folder itself is named for an environment
+    // (`_vars/live/`): `tfvars/backends/production.tfvars` holds a backend's settings.
+    let grouped_inside = |folder: &str| {
+        let group = folder_of(folder);
+        let own = folder.rsplit('/').next().unwrap_or(folder);
+        !group.is_empty()
+            && folder_of(&group) == root
+            && !roots.contains(&group)
+            && env_names::lookup(own).is_some()
+    };
     files
         .iter()
         .filter(|a| is_tfvars(&a.path) && take(a))
@@ -1095,7 +1154,9 @@ fn variable_folders(
         .filter(|folder| {
             !roots.contains(folder)
                 && !under_modules(folder)
-                && (folder_of(folder) == folder_of(root) || folder_of(folder) == root)
+                && (folder_of(folder) == folder_of(root)
+                    || folder_of(folder) == root
+                    || grouped_inside(folder))
         })
         .collect()
 }

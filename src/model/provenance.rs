@@ -63,12 +63,6 @@ impl AsRef<str> for FilePath {
     }
 }
 
-impl std::borrow::Borrow<str> for FilePath {
-    fn borrow(&self) -> &str {
-        self.0
-    }
-}
-
 impl std::fmt::Display for FilePath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0)
@@ -88,18 +82,6 @@ impl PartialEq for FilePath {
 }
 
 impl Eq for FilePath {}
-
-impl PartialEq<str> for FilePath {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for FilePath {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
 
 impl PartialOrd for FilePath {
     fn partial_cmp(&self, other: &FilePath) -> Option<std::cmp::Ordering> {
@@ -134,12 +116,6 @@ impl From<&str> for FilePath {
     }
 }
 
-impl From<&String> for FilePath {
-    fn from(path: &String) -> FilePath {
-        FilePath(intern(path))
-    }
-}
-
 impl From<String> for FilePath {
     fn from(path: String) -> FilePath {
         FilePath(intern(&path))
@@ -149,24 +125,6 @@ impl From<String> for FilePath {
 impl From<Arc<str>> for FilePath {
     fn from(path: Arc<str>) -> FilePath {
         FilePath(intern(&path))
-    }
-}
-
-impl From<&Arc<str>> for FilePath {
-    fn from(path: &Arc<str>) -> FilePath {
-        FilePath(intern(path))
-    }
-}
-
-impl From<FilePath> for Arc<str> {
-    fn from(path: FilePath) -> Arc<str> {
-        Arc::from(path.0)
-    }
-}
-
-impl From<FilePath> for String {
-    fn from(path: FilePath) -> String {
-        path.0.to_string()
     }
 }
 

@@ -18,8 +18,11 @@ impl Shared {
     /// The index of `model`'s resources, built on first use. Every call must pass the model the
     /// first one passed (a `Context` holds both).
     pub fn resources(&self, model: &Deployment) -> &ResourceIndex {
-        self.index
-            .get_or_init(|| ResourceIndex::new(&model.resources))
+        let index = self
+            .index
+            .get_or_init(|| ResourceIndex::new(&model.resources));
+        debug_assert_eq!(index.order.len(), model.resources.len(), "another model");
+        index
     }
 }
 

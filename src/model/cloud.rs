@@ -58,6 +58,11 @@ pub enum Role {
     BackupSelection,
     /// A policy that snapshots volumes carrying its target tags.
     SnapshotPolicy,
+    /// A virtual machine the provider runs for the team (an EC2 instance).
+    Machine,
+    /// Attaches a volume (`configures` names it) to a machine, named by the attribute given: a
+    /// backup of the machine covers the volumes attached to it.
+    VolumeAttachment(&'static str),
     /// A setting of another resource that protects its data (versioning, replication, a backup
     /// policy); `configures` names the resource, `protects` says how.
     Protection(Protection),

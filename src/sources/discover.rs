@@ -401,8 +401,7 @@ fn claims(kind: ArtefactKind, rel: &str) -> bool {
     match kind {
         ArtefactKind::Terraform => {
             lower.ends_with(".tf")
-                || lower.ends_with(".tfvars")
-                || lower.ends_with(".tfvars.json")
+                || super::terraform::is_variable_file(&lower)
                 || lower == "terragrunt.hcl"
         }
         ArtefactKind::Kubernetes | ArtefactKind::Compose | ArtefactKind::Serverless => yaml,
@@ -594,8 +593,7 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
     let lower = name.to_ascii_lowercase();
     let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
     if lower.ends_with(".tf")
-        || lower.ends_with(".tfvars")
-        || lower.ends_with(".tfvars.json")
+        || super::terraform::is_variable_file(&lower)
         || lower == "terragrunt.hcl"
         || super::terraform::is_backend_config(rel)
     {

@@ -86,7 +86,8 @@ pub(crate) fn join_relative(folder: &str, relative: &str) -> String {
 /// What a file read is for, so a bad file is named for what it was taken to be.
 fn kind_of_text(shown_as: &str) -> &'static str {
     let lower = shown_as.to_ascii_lowercase();
-    if lower.ends_with(".tf") || lower.ends_with(".tfvars") {
+    if lower.ends_with(".tf") || (terraform::is_variable_file(&lower) && !lower.ends_with(".json"))
+    {
         "Terraform (HCL)"
     } else if lower.ends_with(".json") {
         "JSON"

@@ -67,9 +67,16 @@ fn every_store_is_backed_up_by_a_mechanism_the_finding_names() {
         ("aws_dynamodb_table.notes", "fail", "point_in_time_recovery"),
         // Versioning alone keeps old versions in the same bucket.
         (
-            "aws_s3_bucket.exports",
+            "aws_s3_bucket.reports",
             "fail",
             "versioning keeps old versions",
+        ),
+        // Tagged for a plan by tag that no selection here uses: a plan kept elsewhere may
+        // select it (a question, not a decided "no backup").
+        (
+            "aws_s3_bucket.exports",
+            "fail",
+            "it is tagged `BackupPolicy = \"Prod\"`, and no backup selection in these files selects that tag",
         ),
         (
             "aws_db_instance.ledger_replica",

@@ -692,3 +692,232 @@ fn module_cycles_are_refused_naming_the_chain() {
         "{err}"
     );
 }
+
+/// AWS Backup backs an EC2 instance up as an image with a snapshot of every attached volume; a
+/// volume tagged for a plan that these files do not hold (the account's, kept elsewhere) is a
+/// question, not a decided "no backup".
+#[test]
+fn a_volume_is_backed_up_with_its_instance_and_a_backup_tag_without_a_plan_is_a_question() {
+    let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
+    let tf = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&tf).unwrap();
+    std::fs::write(
+        tf.join("main.tf"),
+        r#"resource "aws_backup_plan" "daily" {
+  name = "daily"
+  rule {
+    rule_name         = "daily"
+    target_vault_name = "main"
+    schedule          = "cron(0 3 * * ? *)"
+  }
+}
+
+resource "aws_backup_selection" "tagged" {
+  name         = "tagged"
+  plan_id      = aws_backup_plan.daily.id
+  iam_role_arn = "arn:aws:iam::123456789012:role/backup"
+  selection_tag {
+    type  = "STRINGEQUALS"
+    key   = "Backup"
+    value = "daily"
+  }
+}
+
+resource "aws_instance" "db" {
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  tags          = { Backup = "daily" }
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+}
+
+resource "aws_volume_attachment" "data" {
+  device_name = "/dev/xvdf"
+  volume_id   = aws_ebs_volume.data.id
+  instance_id = aws_instance.db.id
+}
+
+resource "aws_instance" "reports" {
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  tags          = { BackupPlan = "backup21" }
+}
+
+resource "aws_ebs_volume" "ledger" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+  tags              = { Backup = "weekly" }
+}
+
+resource "aws_ebs_volume" "reports" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+}
+
+resource "aws_volume_attachment" "reports" {
+  device_name = "/dev/xvdf"
+  volume_id   = aws_ebs_volume.reports.id
+  instance_id = aws_instance.reports.id
+}
+
+resource "aws_ebs_volume" "scratch" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+  tags              = { Backup = "none" }
+}
+
+resource "aws_ebs_volume" "archive" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+  tags              = { Name = "archive" }
+}
+"#,
+    )
+    .unwrap();
+    let out = liftoff()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = |target: &str| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == "reliability.backups" && x["target"] == target)
+            .cloned()
+            .unwrap_or_else(|| panic!("no result for {target}"))
+    };
+    let data = result("aws_ebs_volume.data");
+    assert_eq!(data["status"], "pass", "{data}");
+    assert!(
+        data["message"]
+            .as_str()
+            .unwrap()
+            .contains("backed up with `aws_instance.db`, the instance it is attached to"),
+        "{data}"
+    );
+    // Tagged through its instance for a plan that no selection here names: asked, not decided.
+    let reports = result("aws_ebs_volume.reports");
+    assert_eq!(reports["status"], "fail", "{reports}");
+    assert_eq!(reports["decided_by"], "none", "{reports}");
+    assert!(
+        reports["message"]
+            .as_str()
+            .unwrap()
+            .contains("attached to `aws_instance.reports`, tagged `BackupPlan = \"backup21\"`"),
+        "{reports}"
+    );
+    // A tag that turns backups off, no tag at all, and a tag whose key the selection here
+    // selects by (its plan is in these files, and selects another value) are decided by the file.
+    for target in [
+        "aws_ebs_volume.scratch",
+        "aws_ebs_volume.archive",
+        "aws_ebs_volume.ledger",
+    ] {
+        let x = result(target);
+        assert_eq!(x["status"], "fail", "{x}");
+        assert_eq!(x["decided_by"], "file", "{x}");
+        assert!(
+            x["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no backup: no backup plan selects it"),
+            "{x}"
+        );
+    }
+}
+
+/// Servers placed in subnets liftoff cannot see (a data source) have zones known only after
+/// apply: one zone written on a volume does not decide that production spans one zone. A server
+/// in a subnet that is read takes that subnet's zone.
+#[test]
+fn zones_known_only_after_apply_leave_the_zone_count_a_question() {
+    let judge = |extra: &str| {
+        let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
+        let tf = dir.path().join("terraform/production");
+        std::fs::create_dir_all(&tf).unwrap();
+        std::fs::write(
+            tf.join("main.tf"),
+            format!(
+                r#"resource "aws_ebs_volume" "scratch" {{
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+}}
+{extra}"#
+            ),
+        )
+        .unwrap();
+        let out = liftoff()
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == "ha.multi-zone" && x["environment"] == "production")
+            .cloned()
+            .unwrap()
+    };
+    let unknown = judge(
+        r#"data "aws_subnets" "data" {}
+
+resource "aws_instance" "db" {
+  count         = 2
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  subnet_id     = data.aws_subnets.data.ids[count.index]
+}
+"#,
+    );
+    assert_eq!(unknown["status"], "fail", "{unknown}");
+    assert_eq!(unknown["decided_by"], "none", "{unknown}");
+    let message = unknown["message"].as_str().unwrap();
+    assert!(
+        message.contains("1 zone is written down (eu-west-2a)")
+            && message.contains(
+                "the zones of `aws_instance.db[0]`, `aws_instance.db[1]` are known only after apply"
+            ),
+        "{message}"
+    );
+    // The subnet is read: its zone is the server's, and one zone is decided.
+    let known = judge(
+        r#"resource "aws_subnet" "data" {
+  vpc_id            = "vpc-12345678"
+  cidr_block        = "10.0.1.0/24"
+  availability_zone = "eu-west-2a"
+}
+
+resource "aws_instance" "db" {
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  subnet_id     = aws_subnet.data.id
+}
+"#,
+    );
+    assert_eq!(known["status"], "fail", "{known}");
+    assert_eq!(known["decided_by"], "file", "{known}");
+    assert!(
+        known["message"]
+            .as_str()
+            .unwrap()
+            .contains("spans 1 zone (eu-west-2a), fewer than 3"),
+        "{known}"
+    );
+    // Nothing unknown and one zone: decided as before.
+    let alone = judge("");
+    assert_eq!(alone["decided_by"], "file", "{alone}");
+}

@@ -693,3 +693,93 @@ fn variable_folders_below_the_root_are_each_environments_values_together() {
         .is_empty()
     );
 }
+
+/// One root per component, each with a `profiles/<account>-<region>/` folder per environment
+/// holding the file its pipeline passes as `-var-file` (named `vars`, no extension, in one
+/// organisation's repositories; `*.tfvars` in others): each root is read once per profile, in
+/// the environment the profile's folder names, and a root with only a development profile never
+/// reaches production.
+#[test]
+fn profile_folders_below_each_root_are_its_environments_variable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = "variable \"environment\" {}\nvariable \"multi_az\" {}\n\nresource \"aws_db_instance\" \"main\" {\n  identifier        = \"records-${var.environment}\"\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.medium\"\n  multi_az          = var.multi_az\n  storage_encrypted = true\n}\n";
+    write_tree(
+        dir.path(),
+        &[
+            ("groups/records-db/main.tf", db),
+            (
+                "groups/records-db/profiles/records-live-eu-west-2/vars",
+                "environment = \"live\"\nmulti_az    = true\n",
+            ),
+            (
+                "groups/records-db/profiles/records-staging-eu-west-2/vars",
+                "environment = \"staging\"\nmulti_az    = false\n",
+            ),
+            ("groups/reports-db/main.tf", db),
+            (
+                "groups/reports-db/profiles/records-development-eu-west-2/vars.tfvars",
+                "environment = \"development\"\nmulti_az    = false\n",
+            ),
+        ],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        [
+            ("development".to_string(), "development".to_string()),
+            ("production".to_string(), "production".to_string()),
+            ("staging".to_string(), "staging".to_string()),
+        ]
+    );
+    let results = |env: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["rule"] == "ha.db-replica" && r["environment"] == env)
+            .map(|r| {
+                (
+                    r["target"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                    r["location"]["path"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The live profile's `multi_az = true`, in production only; the development-only root is
+    // not there.
+    assert_eq!(
+        results("production"),
+        [(
+            "aws_db_instance.main".to_string(),
+            "pass".to_string(),
+            "groups/records-db/main.tf".to_string()
+        )]
+    );
+    assert_eq!(results("staging").len(), 1, "{:?}", results("staging"));
+    assert_eq!(results("staging")[0].1, "fail");
+    assert_eq!(results("development").len(), 1);
+    assert_eq!(results("development")[0].2, "groups/reports-db/main.tf");
+    // Every file is listed as read.
+    let read: Vec<&str> = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "read")
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    for path in [
+        "groups/records-db/profiles/records-live-eu-west-2/vars",
+        "groups/records-db/profiles/records-staging-eu-west-2/vars",
+        "groups/reports-db/profiles/records-development-eu-west-2/vars.tfvars",
+    ] {
+        assert!(
+            read.contains(&path),
+            "{path} not read: {:#}",
+            report["artefacts"]
+        );
+    }
+}

@@ -45,30 +45,86 @@ impl MultiZone {
                 zones.insert(z.value.clone());
             }
             // Terraform resources name their zones: instances and subnets one each, groups and
-            // clusters a list.
-            for r in cx
+            // clusters a list. A resource placed by subnet takes its subnet's zone when the
+            // subnet is read; otherwise its zone is known only after apply.
+            let in_env: Vec<&crate::model::Resource> = cx
                 .model
                 .resources
                 .iter()
                 .filter(|r| r.environment.as_deref() == Some(&env.name))
-            {
-                for key in ["availability_zone", "availability_zones"] {
-                    let Some(fact) = r.attr(key) else { continue };
-                    let named: Vec<&str> = match &fact.value {
-                        serde_json::Value::String(one) => vec![one.as_str()],
-                        serde_json::Value::Array(many) => {
-                            many.iter().filter_map(|z| z.as_str()).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    for zone in named {
+                .collect();
+            let mut unplaced = Vec::new();
+            for r in &in_env {
+                let named = named_zones(r);
+                if !named.is_empty() {
+                    for (zone, fact) in named {
                         origin.get_or_insert(fact.origin.clone());
                         zones.insert(zone.to_string());
                     }
+                    continue;
+                }
+                if r.unknown.contains_key("availability_zone")
+                    || r.unknown.contains_key("availability_zones")
+                {
+                    unplaced.push(r.address.as_str());
+                    continue;
+                }
+                let Some(subnets) = placed_by_subnet(r) else {
+                    continue;
+                };
+                let subnet_zones: Option<Vec<(&str, &crate::model::Fact<serde_json::Value>)>> =
+                    subnets
+                        .iter()
+                        .map(|address| {
+                            in_env
+                                .iter()
+                                .find(|s| s.address == **address)
+                                .map(|s| named_zones(s))
+                                .filter(|z| !z.is_empty())
+                        })
+                        .collect::<Option<Vec<_>>>()
+                        .map(|z| z.into_iter().flatten().collect());
+                match subnet_zones.filter(|z| !z.is_empty()) {
+                    Some(found) => {
+                        for (zone, fact) in found {
+                            origin.get_or_insert(fact.origin.clone());
+                            zones.insert(zone.to_string());
+                        }
+                    }
+                    None => unplaced.push(r.address.as_str()),
                 }
             }
             let target = env.target();
-            let finding = if zones.is_empty() {
+            let finding = if !zones.is_empty() && zones.len() < min && !unplaced.is_empty() {
+                // A zone or two written down and others known only after apply: the files do not
+                // decide how many zones production spans.
+                let known = format!(
+                    "{} zone{} written down ({})",
+                    zones.len(),
+                    if zones.len() == 1 { " is" } else { "s are" },
+                    list(&zones.iter().collect::<Vec<_>>())
+                );
+                let more = if unplaced.len() > 3 {
+                    format!(" and {} more", unplaced.len() - 3)
+                } else {
+                    String::new()
+                };
+                Finding::not_evidenced(
+                    target,
+                    &format!(
+                        "`zones` of `{}` ({known}; the zones of {}{more} are known only after apply)",
+                        env.name,
+                        unplaced
+                            .iter()
+                            .take(3)
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "a plan JSON",
+                )
+                .at_opt(origin.as_ref().or(Some(&env.origin)))
+            } else if zones.is_empty() {
                 Finding::not_evidenced(
                     target,
                     &format!("`zones` of `{}`", env.name),
@@ -98,4 +154,49 @@ impl MultiZone {
         }
         Ok(out)
     }
+}
+
+/// The zones a resource names in `availability_zone(s)`, each with where it is written.
+fn named_zones(r: &crate::model::Resource) -> Vec<(&str, &crate::model::Fact<serde_json::Value>)> {
+    let mut out = Vec::new();
+    for key in ["availability_zone", "availability_zones"] {
+        let Some(fact) = r.attr(key) else { continue };
+        match &fact.value {
+            serde_json::Value::String(one) => out.push((one.as_str(), fact)),
+            serde_json::Value::Array(many) => {
+                out.extend(many.iter().filter_map(|z| z.as_str()).map(|z| (z, fact)))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The subnets a machine is placed in, by the addresses its subnet attributes refer to (empty
+/// when they are written as identifiers or come from data sources); `None` when it is no
+/// machine placed by subnet. Only machines: a route table association or an endpoint in a
+/// subnet runs nothing that a lost zone takes down.
+fn placed_by_subnet(r: &crate::model::Resource) -> Option<Vec<&str>> {
+    const PLACEMENT: [&str; 3] = ["subnet_id", "subnet_ids", "vpc_zone_identifier"];
+    let machine = r
+        .cloud
+        .is_some_and(|t| t.role == crate::model::cloud::Role::Machine);
+    let placed = machine
+        && PLACEMENT
+            .iter()
+            .any(|k| r.attr(k).is_some() || r.unknown.contains_key(k));
+    if !placed {
+        return None;
+    }
+    Some(
+        r.references
+            .iter()
+            .filter(|(k, _)| {
+                PLACEMENT
+                    .iter()
+                    .any(|p| **k == **p || k.starts_with(&format!("{p}[")))
+            })
+            .map(|(_, address)| address.as_str())
+            .collect(),
+    )
 }

@@ -116,6 +116,7 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
     let snapshot_policies: Vec<&Resource> = with_role(model, &[Role::SnapshotPolicy]).collect();
     let log_buckets = log_buckets(model);
     let related = Related::new(model);
+    let attached = Attached::new(model);
     cloud(model, |t| t.backed_up_by_tag)
         .map(|(r, t)| {
             let finding = judge_one(
@@ -125,6 +126,7 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
                 &selections,
                 &snapshot_policies,
                 &log_buckets,
+                &attached.to(r),
             );
             match &r.environment {
                 Some(env) => finding.in_env(env),
@@ -134,6 +136,58 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
         .collect()
 }
 
+/// The machines each volume is attached to, by (environment, volume address).
+struct Attached<'a> {
+    machines: std::collections::HashMap<Key, Found<'a>>,
+}
+
+impl<'a> Attached<'a> {
+    fn new(model: &'a crate::model::Deployment) -> Attached<'a> {
+        let mut by_address: std::collections::HashMap<Key, (&'a Resource, &'static CloudType)> =
+            std::collections::HashMap::new();
+        for (m, mt) in cloud(model, |t| t.role == Role::Machine) {
+            by_address.insert((m.environment.clone(), m.address.clone()), (m, mt));
+        }
+        let mut machines: std::collections::HashMap<Key, Found<'a>> =
+            std::collections::HashMap::new();
+        if by_address.is_empty() {
+            return Attached { machines };
+        }
+        for (a, at) in cloud(model, |t| matches!(t.role, Role::VolumeAttachment(_))) {
+            let (Role::VolumeAttachment(machine_attribute), Some(volume_attribute)) =
+                (at.role, at.configures)
+            else {
+                continue;
+            };
+            let (Some(volume), Some(machine)) = (
+                a.references.get(volume_attribute),
+                a.references.get(machine_attribute),
+            ) else {
+                continue;
+            };
+            let env = a.environment.clone();
+            if let Some(found) = by_address.get(&(env.clone(), in_module_of(a, machine))) {
+                machines
+                    .entry((env, in_module_of(a, volume)))
+                    .or_default()
+                    .push(*found);
+            }
+        }
+        Attached { machines }
+    }
+
+    /// The machines `r` is attached to.
+    fn to(&self, r: &Resource) -> Found<'a> {
+        if self.machines.is_empty() {
+            return Vec::new();
+        }
+        self.machines
+            .get(&(r.environment.clone(), r.address.clone()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 fn judge_one(
     related: &Related<'_>,
     r: &Resource,
@@ -141,6 +195,7 @@ fn judge_one(
     selections: &[&Resource],
     snapshot_policies: &[&Resource],
     log_buckets: &[(String, Option<&str>)],
+    machines: &[(&Resource, &'static CloudType)],
 ) -> Finding {
     let target = r.address.clone();
     if let Some(member) = member_of_primary(r, "backed up with its primary") {
@@ -255,6 +310,25 @@ fn judge_one(
             Some(false) => {}
             None => undecided = undecided.or(Some(*s)),
         }
+        for (m, mt) in machines {
+            match selects(s, m, mt) {
+                Some(true) => {
+                    return on_resource(
+                        Finding::pass(
+                            target,
+                            format!(
+                                "backed up with `{}`, the instance it is attached to, by the backup plan of `{}`",
+                                m.address, s.address
+                            ),
+                        ),
+                        s,
+                        "resources",
+                    );
+                }
+                Some(false) => {}
+                None => undecided = undecided.or(Some(*s)),
+            }
+        }
     }
     // Protections written as its own settings or as resources that configure it.
     let protections = protections(related, r, t);
@@ -310,6 +384,43 @@ fn judge_one(
             ),
             r,
             "",
+        );
+    }
+    // Tagged for a backup plan by tag, and no plan in these files selects the tag: the plan may
+    // be the account's or the organisation's, kept elsewhere. The files cannot decide it.
+    // A selection here that leaves it out by name, or that selects by the same tag key, is the
+    // plan the tag is for: then the files decide.
+    let decided_here = |key: &str| {
+        selections
+            .iter()
+            .filter(|s| s.environment.is_none() || s.environment == r.environment)
+            .any(|s| {
+                listed(s, "not_resources", r, t) == Some(true)
+                    || s.attr("selection_tag")
+                        .and_then(|v| v.value.as_array())
+                        .is_some_and(|tags| tags.iter().any(|tag| tag["key"].as_str() == Some(key)))
+            })
+    };
+    if let Some((holder, key, value)) = std::iter::once(r)
+        .chain(machines.iter().map(|(m, _)| *m))
+        .find_map(|holder| backup_tag(holder).map(|(k, v)| (holder, k, v)))
+        .filter(|(_, key, _)| !decided_here(key))
+    {
+        let whose = if std::ptr::eq(holder, r) {
+            String::from("it is tagged")
+        } else {
+            format!("it is attached to `{}`, tagged", holder.address)
+        };
+        return on_resource(
+            Finding::not_evidenced(
+                target,
+                &format!(
+                    "the backup plan that selects it ({whose} `{key} = \"{value}\"`, and no backup selection in these files selects that tag) under `backups:`"
+                ),
+                "the Terraform of that plan",
+            ),
+            holder,
+            "tags",
         );
     }
     let mut message = String::from("no backup: no backup plan selects it");
@@ -629,6 +740,22 @@ fn arn_selects(pattern: &str, r: &Resource, t: &CloudType) -> bool {
         // A name known only after apply: only a pattern for every such store decides.
         None => *rest == "*" || *rest == format!("{}*", shape.prefix),
     }
+}
+
+/// A tag that opts `r` into a backup plan selected by tag (`Backup = "daily"`, `aws-backup =
+/// "true"`): its key names backups and its value does not turn them off.
+fn backup_tag(r: &Resource) -> Option<(&str, &str)> {
+    const OFF: [&str; 8] = ["", "none", "no", "false", "off", "disabled", "never", "0"];
+    r.attr("tags")?
+        .value
+        .as_object()?
+        .iter()
+        .filter(|(key, _)| key.to_ascii_lowercase().contains("backup"))
+        .find_map(|(key, value)| {
+            let value = value.as_str()?;
+            (!OFF.contains(&value.trim().to_ascii_lowercase().as_str()))
+                .then_some((key.as_str(), value))
+        })
 }
 
 enum TagValue<'a> {

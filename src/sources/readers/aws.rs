@@ -331,6 +331,23 @@ pub(super) const TYPES: &[CloudType] = &[
     CloudType::new("aws_cloudwatch_log_group", Role::LogGroup),
     CloudType::new("aws_backup_selection", Role::BackupSelection),
     CloudType::new("aws_dlm_lifecycle_policy", Role::SnapshotPolicy),
+    // AWS Backup backs an instance up as an image, with a snapshot of every volume attached to
+    // it: a selection of the instance covers its attached volumes.
+    CloudType {
+        arn: Some(ArnShape {
+            service: "ec2",
+            prefix: "instance/",
+            name: "",
+        }),
+        ..CloudType::new("aws_instance", Role::Machine)
+    },
+    CloudType {
+        configures: Some("volume_id"),
+        ..CloudType::new(
+            "aws_volume_attachment",
+            Role::VolumeAttachment("instance_id"),
+        )
+    },
     CloudType {
         configures: Some("bucket"),
         enables: Some(Switch::BlockValue(

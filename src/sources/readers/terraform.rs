@@ -73,7 +73,7 @@ struct RootRead {
 }
 
 fn is_tfvars(path: &str) -> bool {
-    path.ends_with(".tfvars") || path.ends_with(".tfvars.json")
+    terraform::is_variable_file(path)
 }
 
 fn under_modules(folder: &str) -> bool {
@@ -1137,15 +1137,17 @@ fn variable_folders(
         .into_iter()
         .filter(|folder| folder == root || !backend_only(folder))
         .collect();
-    // One folder down only when the folder itself is named for an environment
-    // (`_vars/live/`): `tfvars/backends/production.tfvars` holds a backend's settings.
+    // One folder down only when the folder itself is named for an environment (`_vars/live/`,
+    // or `profiles/heritage-live-eu-west-2/`, an account and region that name one; seen on
+    // companieshouse/chips-terraform): `tfvars/backends/production.tfvars` holds a backend's
+    // settings.
     let grouped_inside = |folder: &str| {
         let group = folder_of(folder);
         let own = folder.rsplit('/').next().unwrap_or(folder);
         !group.is_empty()
             && folder_of(&group) == root
             && !roots.contains(&group)
-            && env_names::lookup(own).is_some()
+            && (env_names::lookup(own).is_some() || env_names::in_path(own).is_some())
     };
     files
         .iter()

@@ -111,6 +111,16 @@ pub fn root_variables(dir: &Path, root: &str) -> Option<BTreeMap<String, bool>> 
     )
 }
 
+/// Whether a file is a Terraform variable file by its name: `*.tfvars`, `*.tfvars.json`, or a
+/// file called `vars` with no extension, which pipelines pass with `-var-file=` (Terraform takes
+/// any name there; `profiles/<account>-<region>/vars` is one organisation's convention, seen on
+/// companieshouse/chips-terraform). Other names without an extension are too often something
+/// else to take as HCL.
+pub fn is_variable_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.ends_with(".tfvars") || name.ends_with(".tfvars.json") || name == "vars"
+}
+
 /// The variables a variable file sets (`name = …` in a `.tfvars`, the keys of a
 /// `.tfvars.json` object); `None` when it cannot be read or does not parse.
 pub fn variable_file_names(dir: &Path, rel: &str) -> Option<BTreeSet<String>> {

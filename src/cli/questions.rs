@@ -568,6 +568,10 @@ const LISTED_FACTS: &[(&str, &str)] = &[
         "whether the backup selection `{}` selects it (its resources or the tag it selects by are known only after apply)",
     ),
     (
+        "reliability.backups",
+        "the backup plan that selects it ({} `{} = \\\"{}\\\"`, and no backup selection in these files selects that tag) under `backups:`",
+    ),
+    (
         "monitoring.message-loss",
         "the protocols of the topic's subscriptions (none is written next to it)",
     ),

@@ -741,6 +741,27 @@ resource "aws_volume_attachment" "data" {
   instance_id = aws_instance.db.id
 }
 
+resource "aws_instance" "replica" {
+  count         = 2
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  tags          = { Backup = count.index == 0 ? "daily" : "none" }
+}
+
+resource "aws_ebs_volume" "replica" {
+  count             = 2
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+}
+
+resource "aws_volume_attachment" "replica" {
+  count       = 2
+  device_name = "/dev/xvdf"
+  volume_id   = aws_ebs_volume.replica[count.index].id
+  instance_id = aws_instance.replica[count.index].id
+}
+
 resource "aws_instance" "reports" {
   ami           = "ami-12345678"
   instance_type = "m5.large"
@@ -806,6 +827,9 @@ resource "aws_ebs_volume" "archive" {
             .contains("backed up with `aws_instance.db`, the instance it is attached to"),
         "{data}"
     );
+    // Counted attachments: each volume goes with the instance of its own index.
+    assert_eq!(result("aws_ebs_volume.replica[0]")["status"], "pass");
+    assert_eq!(result("aws_ebs_volume.replica[1]")["decided_by"], "file");
     // Tagged through its instance for a plan that no selection here names: asked, not decided.
     let reports = result("aws_ebs_volume.reports");
     assert_eq!(reports["status"], "fail", "{reports}");

@@ -109,19 +109,18 @@ impl MultiZone {
                 } else {
                     String::new()
                 };
+                let unplaced = unplaced
+                    .iter()
+                    .take(3)
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 Finding::not_evidenced(
                     target,
+                    &format!("`zones` of `{}`", env.name),
                     &format!(
-                        "`zones` of `{}` ({known}; the zones of {}{more} are known only after apply)",
-                        env.name,
-                        unplaced
-                            .iter()
-                            .take(3)
-                            .map(|a| format!("`{a}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "a plan JSON ({known}; the zones of {unplaced}{more} are known only after apply)"
                     ),
-                    "a plan JSON",
                 )
                 .at_opt(origin.as_ref().or(Some(&env.origin)))
             } else if zones.is_empty() {

@@ -136,19 +136,36 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
         .collect()
 }
 
-/// The machines each volume is attached to, by (environment, volume address).
+/// Where a resource is declared: the folder of its file. Roots read into one environment can
+/// each have an `aws_instance.db`; a volume is attached to the one declared beside it.
+fn declared_in(r: &Resource) -> &str {
+    r.origin
+        .location()
+        .map(|l| l.path.rsplit_once('/').map_or("", |(folder, _)| folder))
+        .unwrap_or("")
+}
+
+/// (environment, folder declared in, address).
+type AttachKey<'a> = (Option<std::sync::Arc<str>>, &'a str, String);
+
+/// The machines each volume is attached to.
 struct Attached<'a> {
-    machines: std::collections::HashMap<Key, Found<'a>>,
+    machines: std::collections::HashMap<AttachKey<'a>, Found<'a>>,
 }
 
 impl<'a> Attached<'a> {
     fn new(model: &'a crate::model::Deployment) -> Attached<'a> {
-        let mut by_address: std::collections::HashMap<Key, (&'a Resource, &'static CloudType)> =
-            std::collections::HashMap::new();
+        let mut by_address: std::collections::HashMap<
+            AttachKey<'a>,
+            (&'a Resource, &'static CloudType),
+        > = std::collections::HashMap::new();
         for (m, mt) in cloud(model, |t| t.role == Role::Machine) {
-            by_address.insert((m.environment.clone(), m.address.clone()), (m, mt));
+            by_address.insert(
+                (m.environment.clone(), declared_in(m), m.address.clone()),
+                (m, mt),
+            );
         }
-        let mut machines: std::collections::HashMap<Key, Found<'a>> =
+        let mut machines: std::collections::HashMap<AttachKey<'a>, Found<'a>> =
             std::collections::HashMap::new();
         if by_address.is_empty() {
             return Attached { machines };
@@ -165,10 +182,10 @@ impl<'a> Attached<'a> {
             ) else {
                 continue;
             };
-            let env = a.environment.clone();
-            if let Some(found) = by_address.get(&(env.clone(), in_module_of(a, machine))) {
+            let (env, folder) = (a.environment.clone(), declared_in(a));
+            if let Some(found) = by_address.get(&(env.clone(), folder, in_module_of(a, machine))) {
                 machines
-                    .entry((env, in_module_of(a, volume)))
+                    .entry((env, folder, in_module_of(a, volume)))
                     .or_default()
                     .push(*found);
             }
@@ -182,7 +199,7 @@ impl<'a> Attached<'a> {
             return Vec::new();
         }
         self.machines
-            .get(&(r.environment.clone(), r.address.clone()))
+            .get(&(r.environment.clone(), declared_in(r), r.address.clone()))
             .cloned()
             .unwrap_or_default()
     }

@@ -184,6 +184,22 @@ pub(super) fn expand(
             references: Default::default(),
         };
         read_body(&block.body, "", ctx, lines, &mut resource);
+        // `aws_instance.db[count.index].id` in the second of two counted attachments refers to
+        // `aws_instance.db[1]`: the index is this instance's own (so with `each.key`).
+        if !suffix.is_empty() {
+            let own = match (index, &each) {
+                (Some(_), _) => Some("[count.index]"),
+                (None, Some(_)) => Some("[each.key]"),
+                _ => None,
+            };
+            if let Some(own) = own {
+                for (_, address) in resource.references.iter_mut() {
+                    if address.contains(own) {
+                        *address = address.replace(own, &suffix);
+                    }
+                }
+            }
+        }
         for name in &ignored {
             if let Some((value, _)) = resource.attributes.get_mut(name.as_str()) {
                 if value.as_str() == Some(crate::secrets::REDACTED) {

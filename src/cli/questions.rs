@@ -585,6 +585,10 @@ const LISTED_FACTS: &[(&str, &str)] = &[
     ),
     ("monitoring.canary", "the canary's `interval`"),
     (
+        "env.backup-separate",
+        "where backups are kept (`backups:` with a `location`, or a `backup` environment)",
+    ),
+    (
         "security.proxy-hop",
         "the endpoint's `upstream` (private, tls or public)",
     ),

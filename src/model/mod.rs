@@ -1227,6 +1227,21 @@ impl Deployment {
 }
 
 impl Resource {
+    /// Whether the provider mapping makes it a store of the team's data: a database, a cluster,
+    /// a volume, file system or table, a search domain. Buckets are left out (most hold logs,
+    /// state or a site's files), and so are the tables tools keep their locks in.
+    pub fn is_data_store(&self) -> bool {
+        use cloud::Role;
+        self.cloud.is_some_and(|t| {
+            matches!(
+                t.role,
+                Role::Database | Role::DatabaseCluster | Role::Store | Role::SearchDomain
+            ) && t
+                .tool_lock
+                .is_none_or(|(a, v)| self.attr(a).and_then(|x| x.value.as_str()) != Some(v))
+        }) && self.member_of.is_none()
+    }
+
     /// An attribute's value and where it is written.
     pub fn attr(&self, name: &str) -> Option<&Fact<serde_json::Value>> {
         self.attributes.get(name)
@@ -1292,12 +1307,16 @@ impl Deployment {
     }
 
     /// Whether the deployment keeps data that must survive: declared as `data.kept`, else true
-    /// when any data store exists. `None` when nothing says either way.
+    /// when any data store exists, declared or read from the provider's files (a database, a
+    /// volume, a table; not a state lock table). `None` when nothing says either way.
     pub fn data_kept(&self) -> Option<bool> {
         if let Some(kept) = &self.data.kept {
             return Some(kept.value);
         }
-        if self.components().any(|(_, c)| c.kind().stores_data()) || !self.backups.is_empty() {
+        if self.components().any(|(_, c)| c.kind().stores_data())
+            || !self.backups.is_empty()
+            || self.resources.iter().any(Resource::is_data_store)
+        {
             return Some(true);
         }
         None

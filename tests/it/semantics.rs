@@ -803,12 +803,7 @@ resource "aws_ebs_volume" "archive" {
 "#,
     )
     .unwrap();
-    let out = liftoff()
-        .args(["check", "--format", "json"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, r) = check_json(dir.path(), &[]);
     let result = |target: &str| {
         r["results"]
             .as_array()
@@ -882,12 +877,7 @@ fn zones_known_only_after_apply_leave_the_zone_count_a_question() {
             ),
         )
         .unwrap();
-        let out = liftoff()
-            .args(["check", "--format", "json"])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, r) = check_json(dir.path(), &[]);
         r["results"]
             .as_array()
             .unwrap()
@@ -944,4 +934,53 @@ resource "aws_instance" "db" {
     // Nothing unknown and one zone: decided as before.
     let alone = judge("");
     assert_eq!(alone["decided_by"], "file", "{alone}");
+}
+
+/// A production database read from Terraform is data the deployment keeps: the rules about
+/// restoring and keeping backups apart ask about it (they had said "keeps no data"), and with
+/// nothing saying where backups are kept, where they are is a question, not a decided failure.
+#[test]
+fn a_database_read_from_terraform_is_data_kept() {
+    let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
+    let tf = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&tf).unwrap();
+    let write = |text: &str| std::fs::write(tf.join("main.tf"), text).unwrap();
+    let deployment = |r: &Value, rule: &str| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule}"))
+    };
+    write(
+        r#"resource "aws_db_instance" "records" {
+  engine            = "postgres"
+  instance_class    = "db.t3.medium"
+  storage_encrypted = true
+}
+"#,
+    );
+    let (_, r) = check_json(dir.path(), &[]);
+    for rule in ["reliability.restore-tested", "env.backup-separate"] {
+        let x = deployment(&r, rule);
+        assert_eq!(x["status"], "fail", "{x}");
+        assert_eq!(x["decided_by"], "none", "{x}");
+    }
+    // A state lock table alone is no data to keep.
+    write(
+        r#"resource "aws_dynamodb_table" "lock" {
+  name     = "terraform-lock"
+  hash_key = "LockID"
+}
+"#,
+    );
+    let (_, r) = check_json(dir.path(), &[]);
+    let x = deployment(&r, "reliability.restore-tested");
+    assert_eq!(x["status"], "not-applicable", "{x}");
+    assert!(
+        x["message"].as_str().unwrap().contains("keeps no data"),
+        "{x}"
+    );
 }

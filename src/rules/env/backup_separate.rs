@@ -42,8 +42,14 @@ impl BackupSeparate {
         let mut out = Vec::new();
         for env in production {
             let target = env.target();
+            // Nothing says where backups are kept: the provider's own backups (RDS, AWS Backup)
+            // may be copied to another region or account by what these files do not hold.
             let finding = if backup_envs.is_empty() && cx.model.backups.is_empty() {
-                Finding::fail(target, "no backup environment and no backups are declared")
+                Finding::not_evidenced(
+                    target,
+                    "where backups are kept (`backups:` with a `location`, or a `backup` environment)",
+                    "",
+                )
             } else if backup_sites.is_empty() {
                 Finding::not_evidenced(target, "the `location` of the backup environment", "")
             } else if let Some(site) = &env.location {

@@ -1322,9 +1322,15 @@ impl Deployment {
         None
     }
 
-    /// Whether the deployment runs servers that its team manages (as opposed to managed services only).
+    /// Whether the deployment runs servers that its team manages (as opposed to managed services
+    /// only): declared or inventoried servers, or the provider's virtual machines read from its
+    /// files (an EC2 instance is the team's to log into, patch and harden).
     pub fn has_managed_servers(&self) -> bool {
         self.servers().next().is_some()
+            || self
+                .resources
+                .iter()
+                .any(|r| r.cloud.is_some_and(|t| t.role == cloud::Role::Machine))
     }
 }
 

@@ -984,3 +984,67 @@ fn a_database_read_from_terraform_is_data_kept() {
         "{x}"
     );
 }
+
+/// EC2 instances are servers the team manages: the SSH rules ask about them rather than saying
+/// no managed servers are declared. Two roots in production can each have an `aws_instance.db`:
+/// a volume goes with the instance declared beside it, not with the other root's.
+#[test]
+fn ec2_instances_are_the_teams_servers_and_each_root_attaches_its_own() {
+    let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
+    let root = |name: &str, tag: &str| {
+        let tf = dir.path().join(format!("terraform/production/{name}"));
+        std::fs::create_dir_all(&tf).unwrap();
+        std::fs::write(
+            tf.join("main.tf"),
+            format!(
+                r#"resource "aws_instance" "db" {{
+  ami           = "ami-12345678"
+  instance_type = "m5.large"
+  tags          = {{ {tag} }}
+}}
+
+resource "aws_ebs_volume" "{name}" {{
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+}}
+
+resource "aws_volume_attachment" "{name}" {{
+  device_name = "/dev/xvdf"
+  volume_id   = aws_ebs_volume.{name}.id
+  instance_id = aws_instance.db.id
+}}
+"#
+            ),
+        )
+        .unwrap();
+    };
+    root("ledger", "Backup = \"backup21\"");
+    root("archive", "Name = \"archive\"");
+    let (_, r) = check_json(dir.path(), &[]);
+    let find = |rule: &str, target: &str| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == rule && x["target"] == target)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule} about {target}"))
+    };
+    let ledger = find("reliability.backups", "aws_ebs_volume.ledger");
+    assert_eq!(ledger["decided_by"], "none", "{ledger}");
+    let archive = find("reliability.backups", "aws_ebs_volume.archive");
+    assert_eq!(archive["decided_by"], "file", "{archive}");
+    assert!(
+        archive["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no backup: no backup plan selects it"),
+        "{archive}"
+    );
+    for rule in ["security.ssh-hardening", "monitoring.ssh-audit"] {
+        let x = find(rule, "deployment");
+        assert_eq!(x["status"], "fail", "{x}");
+        assert_eq!(x["decided_by"], "none", "{x}");
+    }
+}

@@ -800,6 +800,13 @@ resource "aws_ebs_volume" "archive" {
   encrypted         = true
   tags              = { Name = "archive" }
 }
+
+resource "aws_ebs_volume" "cache" {
+  availability_zone = "eu-west-2a"
+  size              = 100
+  encrypted         = true
+  tags              = { SkipBackup = "true" }
+}
 "#,
     )
     .unwrap();
@@ -842,6 +849,7 @@ resource "aws_ebs_volume" "archive" {
         "aws_ebs_volume.scratch",
         "aws_ebs_volume.archive",
         "aws_ebs_volume.ledger",
+        "aws_ebs_volume.cache",
     ] {
         let x = result(target);
         assert_eq!(x["status"], "fail", "{x}");

@@ -16,7 +16,9 @@ declare_rule! {
     ],
     sources: [Hkn],
     checks: "The zones of a production environment (its `zones`, those of its servers and components, and \
-the `availability_zone(s)` of its Terraform resources) number at least `min_zones`.",
+the `availability_zone(s)` of its Terraform resources, and of the subnets its instances are placed in) \
+number at least `min_zones`. Fewer zones while some instances' zones are known only after apply (a \
+subnet from a data source) is a question.",
     rationale: "Zones fail as a unit: power, cooling and network. With three zones, losing one leaves a \
 majority to keep serving and to keep quorum-based systems writable.",
     remediation: "Spread servers and components over at least three zones, or use managed multi-AZ services.",

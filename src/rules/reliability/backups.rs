@@ -16,7 +16,11 @@ Every data store read from Terraform is backed up by some mechanism, which the f
 Backup selection (by resource, wildcard ARN, `selection_tag` or `condition`), RDS/Aurora/Redshift \
 automated backups (a retention above zero; AWS keeps 1 day when it is not set), DynamoDB \
 point-in-time recovery, S3 replication, an EFS backup policy, an EBS snapshot lifecycle policy, \
-OpenSearch's automated snapshots. Read replicas and buckets that receive logs are not-applicable.",
+OpenSearch's automated snapshots. A volume attached to an EC2 instance that a selection covers is \
+backed up with it (AWS Backup images the instance with every attached volume). A store, or the \
+instance it is attached to, tagged for a backup plan by tag that no selection in the files uses \
+(`Backup = \"daily\"`, a plan kept by the account or organisation) is a question. Read replicas and \
+buckets that receive logs are not-applicable.",
     rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
 permanent data loss.",
     remediation: "Schedule backups of the listed stores and declare them.",

@@ -760,14 +760,28 @@ fn arn_selects(pattern: &str, r: &Resource, t: &CloudType) -> bool {
 }
 
 /// A tag that opts `r` into a backup plan selected by tag (`Backup = "daily"`, `aws-backup =
-/// "true"`): its key names backups and its value does not turn them off.
+/// "true"`): its key names backups without opting out, and its value does not turn them off.
 fn backup_tag(r: &Resource) -> Option<(&str, &str)> {
     const OFF: [&str; 8] = ["", "none", "no", "false", "off", "disabled", "never", "0"];
     r.attr("tags")?
         .value
         .as_object()?
         .iter()
-        .filter(|(key, _)| key.to_ascii_lowercase().contains("backup"))
+        .filter(|(key, _)| {
+            // `SkipBackup = "true"` and `backup-exclude` opt out, whatever their value.
+            let key = key.to_ascii_lowercase();
+            key.contains("backup")
+                && ![
+                    "skip",
+                    "exclude",
+                    "disable",
+                    "no-backup",
+                    "no_backup",
+                    "nobackup",
+                ]
+                .iter()
+                .any(|out| key.contains(out))
+        })
         .find_map(|(key, value)| {
             let value = value.as_str()?;
             (!OFF.contains(&value.trim().to_ascii_lowercase().as_str()))

@@ -164,6 +164,16 @@ const FORMS: &[Form] = &[
         ],
     },
     Form {
+        rule: "monitoring.canary",
+        fact: "`monitoring.canaries`",
+        scope: Scope::Whole,
+        keys: &[key(
+            "monitoring.canaries",
+            "[{target: \"https://api.example.org/health\", interval: 5m}]",
+            "what probes the API from outside, and how often? (a URL and an interval)",
+        )],
+    },
+    Form {
         rule: "monitoring.notification-channel",
         fact: "`monitoring.channels`",
         scope: Scope::Whole,

@@ -1056,3 +1056,35 @@ resource "aws_volume_attachment" "{name}" {{
         assert_eq!(x["decided_by"], "none", "{x}");
     }
 }
+
+/// A canary may probe an API from a service these files do not configure: with no canary
+/// declared or read at all, whether one probes the API is a question. Once the team lists its
+/// canaries, an API the list leaves out has none.
+#[test]
+fn an_api_with_no_canary_anywhere_is_a_question_and_one_left_out_of_the_list_fails() {
+    let judge = |monitoring: &str| {
+        let dir = project(&format!(
+            "service: records\n{monitoring}environments:\n  production:\n    kind: production\n    endpoints: [{{url: \"https://api.example.org\", kind: api}}]\n"
+        ));
+        let (_, r) = check_json(dir.path(), &[]);
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["rule"] == "monitoring.canary")
+            .cloned()
+            .unwrap()
+    };
+    let unknown = judge("");
+    assert_eq!(unknown["status"], "fail", "{unknown}");
+    assert_eq!(unknown["decided_by"], "none", "{unknown}");
+    let left_out = judge(
+        "monitoring: {canaries: [{target: \"https://www.example.org/health\", interval: 5m}]}\n",
+    );
+    assert_eq!(left_out["status"], "fail", "{left_out}");
+    assert_ne!(left_out["decided_by"], "none", "{left_out}");
+    assert_eq!(
+        left_out["message"], "no canary probes this API",
+        "{left_out}"
+    );
+}

@@ -39,7 +39,10 @@ impl Canary {
                 .iter()
                 .filter(|c| c.target.trim_end_matches('/').starts_with(base))
                 .collect();
-            out.push(judge_canaries(e.url.clone(), &e.origin, &canaries, max).in_env(&env.name));
+            out.push(
+                judge_canaries(e.url.clone(), &e.origin, &canaries, max, all.is_empty())
+                    .in_env(&env.name),
+            );
         }
         // A serverless API is probed by the Synthetics canaries its own template defines.
         for env in &cx.model.environments {
@@ -48,7 +51,10 @@ impl Canary {
             for route in services {
                 let target = format!("serverless:{}", route.service);
                 let canaries: Vec<_> = all.iter().filter(|c| c.target == target).collect();
-                out.push(judge_canaries(target, &route.origin, &canaries, max).in_env(&env.name));
+                out.push(
+                    judge_canaries(target, &route.origin, &canaries, max, all.is_empty())
+                        .in_env(&env.name),
+                );
             }
         }
         // An API a Kubernetes Ingress or LoadBalancer Service publishes: by its URL when a host
@@ -63,7 +69,8 @@ impl Canary {
                     })
                     .collect();
                 out.push(
-                    judge_canaries(p.target.clone(), &p.origin, &canaries, max).in_env(&env.name),
+                    judge_canaries(p.target.clone(), &p.origin, &canaries, max, all.is_empty())
+                        .in_env(&env.name),
                 );
             }
         }
@@ -74,7 +81,13 @@ impl Canary {
                 .iter()
                 .filter(|c| c.target.starts_with(&prefix))
                 .collect();
-            let mut finding = judge_canaries(api.address.clone(), &api.origin, &canaries, max);
+            let mut finding = judge_canaries(
+                api.address.clone(),
+                &api.origin,
+                &canaries,
+                max,
+                all.is_empty(),
+            );
             if let Some(env) = &api.environment {
                 finding = finding.in_env(env);
             }
@@ -90,11 +103,21 @@ fn judge_canaries(
     origin: &crate::model::Origin,
     canaries: &[&crate::model::Canary],
     max: crate::model::Duration,
+    none_known: bool,
 ) -> Finding {
     match canaries
         .iter()
         .min_by_key(|c| c.interval.map_or(u64::MAX, |d| d.as_secs()))
     {
+        // No canary at all, declared or read: one may probe it from a service these files do
+        // not configure. Once canaries are declared or read, the list is the team's and an API
+        // it leaves out has none.
+        None if none_known => Finding::not_evidenced(
+            target,
+            "`monitoring.canaries`",
+            "Terraform Synthetics canaries",
+        )
+        .at(origin),
         None => Finding::fail(target, "no canary probes this API").at(origin),
         Some(c) => match c.interval {
             None => Finding::not_evidenced(

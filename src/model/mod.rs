@@ -1242,6 +1242,11 @@ impl Resource {
         }) && self.member_of.is_none()
     }
 
+    /// Whether the provider mapping makes it a virtual machine the team runs (an EC2 instance).
+    pub fn is_machine(&self) -> bool {
+        self.cloud.is_some_and(|t| t.role == cloud::Role::Machine)
+    }
+
     /// An attribute's value and where it is written.
     pub fn attr(&self, name: &str) -> Option<&Fact<serde_json::Value>> {
         self.attributes.get(name)
@@ -1326,11 +1331,7 @@ impl Deployment {
     /// only): declared or inventoried servers, or the provider's virtual machines read from its
     /// files (an EC2 instance is the team's to log into, patch and harden).
     pub fn has_managed_servers(&self) -> bool {
-        self.servers().next().is_some()
-            || self
-                .resources
-                .iter()
-                .any(|r| r.cloud.is_some_and(|t| t.role == cloud::Role::Machine))
+        self.servers().next().is_some() || self.resources.iter().any(Resource::is_machine)
     }
 }
 

@@ -49,14 +49,13 @@ impl MultiZone {
             // Terraform resources name their zones: instances and subnets one each, groups and
             // clusters a list. A resource placed by subnet takes its subnet's zone when the
             // subnet is read; otherwise its zone is known only after apply.
-            let in_env: Vec<&crate::model::Resource> = cx
+            let mut unplaced = Vec::new();
+            for r in cx
                 .model
                 .resources
                 .iter()
                 .filter(|r| r.environment.as_deref() == Some(&env.name))
-                .collect();
-            let mut unplaced = Vec::new();
-            for r in &in_env {
+            {
                 let named = named_zones(r);
                 if !named.is_empty() {
                     for (zone, fact) in named {
@@ -78,10 +77,10 @@ impl MultiZone {
                     subnets
                         .iter()
                         .map(|address| {
-                            in_env
-                                .iter()
-                                .find(|s| s.address == **address)
-                                .map(|s| named_zones(s))
+                            cx.resource_index()
+                                .at(cx.model, address)
+                                .find(|s| s.environment.as_deref() == Some(&env.name))
+                                .map(named_zones)
                                 .filter(|z| !z.is_empty())
                         })
                         .collect::<Option<Vec<_>>>()
@@ -179,10 +178,7 @@ fn named_zones(r: &crate::model::Resource) -> Vec<(&str, &crate::model::Fact<ser
 /// subnet runs nothing that a lost zone takes down.
 fn placed_by_subnet(r: &crate::model::Resource) -> Option<Vec<&str>> {
     const PLACEMENT: [&str; 3] = ["subnet_id", "subnet_ids", "vpc_zone_identifier"];
-    let machine = r
-        .cloud
-        .is_some_and(|t| t.role == crate::model::cloud::Role::Machine);
-    let placed = machine
+    let placed = r.is_machine()
         && PLACEMENT
             .iter()
             .any(|k| r.attr(k).is_some() || r.unknown.contains_key(k));

@@ -72,10 +72,6 @@ struct RootRead {
     also: Vec<String>,
 }
 
-fn is_tfvars(path: &str) -> bool {
-    terraform::is_variable_file(path)
-}
-
 fn under_modules(folder: &str) -> bool {
     folder.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
 }
@@ -556,7 +552,7 @@ fn apply_root(
     for a in deployment.artefacts.iter().filter(|a| {
         a.kind == ArtefactKind::Terraform
             && ((read_folder(&a.path)
-                && !is_tfvars(&a.path)
+                && !terraform::is_variable_file(&a.path)
                 && !terraform::is_backend_config(&a.path))
                 || var_files.contains(&a.path)
                 || auto_loaded(&a.path))
@@ -751,7 +747,9 @@ fn reads_of_root(
     {
         let vars = in_root
             .iter()
-            .filter(|a| is_tfvars(&a.path) && a.environment.as_deref() == Some(&env))
+            .filter(|a| {
+                terraform::is_variable_file(&a.path) && a.environment.as_deref() == Some(&env)
+            })
             .map(|a| a.path.clone())
             .collect();
         return vec![read(vars, "default", &env, None)];
@@ -759,7 +757,7 @@ fn reads_of_root(
     // 3. One variable file per environment, beside the root or in a folder of variable files.
     let own: Vec<&&ArtefactFile> = in_root
         .iter()
-        .filter(|a| is_tfvars(&a.path) && a.environment.is_some())
+        .filter(|a| terraform::is_variable_file(&a.path) && a.environment.is_some())
         .collect();
     if !own.is_empty() {
         return own
@@ -1112,7 +1110,11 @@ fn variable_folder_files<'a>(
         .collect();
     files
         .iter()
-        .filter(|a| is_tfvars(&a.path) && named(a) && feeding.contains(&folder_of(&a.path)))
+        .filter(|a| {
+            terraform::is_variable_file(&a.path)
+                && named(a)
+                && feeding.contains(&folder_of(&a.path))
+        })
         .collect()
 }
 
@@ -1147,11 +1149,11 @@ fn variable_folders(
         !group.is_empty()
             && folder_of(&group) == root
             && !roots.contains(&group)
-            && (env_names::lookup(own).is_some() || env_names::in_path(own).is_some())
+            && env_names::in_path(own).is_some()
     };
     files
         .iter()
-        .filter(|a| is_tfvars(&a.path) && take(a))
+        .filter(|a| terraform::is_variable_file(&a.path) && take(a))
         .map(|a| folder_of(&a.path))
         .filter(|folder| {
             !roots.contains(folder)
@@ -1193,7 +1195,7 @@ fn feeds(
     let mut set: BTreeSet<String> = BTreeSet::new();
     for a in files
         .iter()
-        .filter(|a| is_tfvars(&a.path) && take(a) && folder_of(&a.path) == folder)
+        .filter(|a| terraform::is_variable_file(&a.path) && take(a) && folder_of(&a.path) == folder)
     {
         match terraform::variable_file_names(dir, &a.path) {
             Some(names) => set.extend(names),
@@ -1376,7 +1378,10 @@ fn leftover_reasons(
             "a module whose calls deploy nothing in the roots liftoff reads (`count = 0`, an empty `for_each`), or whose caller is not read".to_string()
         } else if under_modules(&folder) {
             "a module that no configuration here calls".to_string()
-        } else if is_tfvars(&a.path) && !a.path.ends_with(".tf") && a.environment.is_none() {
+        } else if terraform::is_variable_file(&a.path)
+            && !a.path.ends_with(".tf")
+            && a.environment.is_none()
+        {
             match discover_named(a) {
                 Some(_) => {
                     cx.unattached_reason(a, "a variable file of no environment liftoff reads")

@@ -68,6 +68,8 @@ pub enum Role {
     Protection(Protection),
     /// Rules that expire a bucket's objects; `configures` names the bucket.
     BucketLifecycle,
+    /// Makes a bucket serve a static website; `configures` names the bucket.
+    BucketWebsite,
     /// A setting that ships another resource's logs into a bucket: `configures` names the
     /// bucket that receives them.
     LogDelivery,

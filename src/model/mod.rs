@@ -1184,8 +1184,10 @@ pub type Attributes = SortedMap<Fact<serde_json::Value>>;
 pub struct Resource {
     /// The resource's address, e.g. `module.db.aws_db_instance.main`.
     pub address: String,
-    /// Its type, e.g. `aws_db_instance`.
-    pub resource_type: String,
+    /// Its type, e.g. `aws_db_instance`: one shared copy per type, so that the many passes
+    /// over every resource that look at the type read one hot string instead of each resource's
+    /// own (on 200,000 resources each such pass was a cache miss per resource).
+    pub resource_type: std::sync::Arc<str>,
     /// Shared by every resource of the environment.
     pub environment: Option<std::sync::Arc<str>>,
     pub origin: Origin,

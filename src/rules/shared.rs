@@ -4,6 +4,7 @@
 //! resource by address again: on the policies benchmark (2,000 resources, 110 policies) that was
 //! a tenth of the time the policies added.
 
+use crate::model::cloud::CloudType;
 use crate::model::{Deployment, Resource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -12,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 #[derive(Debug, Default)]
 pub struct Shared {
     index: OnceLock<ResourceIndex>,
+    kinds: OnceLock<KindIndex>,
 }
 
 impl Shared {
@@ -23,6 +25,68 @@ impl Shared {
             .get_or_init(|| ResourceIndex::new(&model.resources));
         debug_assert_eq!(index.order.len(), model.resources.len(), "another model");
         index
+    }
+
+    /// The model's resources grouped by kind, built on first use (same contract as
+    /// [`Self::resources`]).
+    pub fn kinds(&self, model: &Deployment) -> &KindIndex {
+        let kinds = self.kinds.get_or_init(|| KindIndex::new(&model.resources));
+        debug_assert_eq!(kinds.len, model.resources.len(), "another model");
+        kinds
+    }
+}
+
+/// A model's resources grouped by type and provider description, each group in the model's
+/// order. Some thirty rules each look for a few kinds of resource: walking all of them once per
+/// rule read the whole model thirty times, which is cheap while it fits in the processor's cache
+/// and not once it does not (200,000 resources took 15 times as long as 20,000). With the
+/// groups, a rule reads only the resources it judges.
+#[derive(Debug)]
+pub struct KindIndex {
+    /// (type, description, positions in `model.resources`, ascending).
+    groups: Vec<(Arc<str>, Option<&'static CloudType>, Vec<usize>)>,
+    len: usize,
+}
+
+impl KindIndex {
+    fn new(resources: &[Resource]) -> KindIndex {
+        let mut groups: Vec<(Arc<str>, Option<&'static CloudType>, Vec<usize>)> = Vec::new();
+        let mut by_kind: std::collections::HashMap<(&str, Option<*const CloudType>), usize> =
+            std::collections::HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            let key = (&*r.resource_type, r.cloud.map(|t| t as *const CloudType));
+            let group = *by_kind.entry(key).or_insert_with(|| {
+                groups.push((r.resource_type.clone(), r.cloud, Vec::new()));
+                groups.len() - 1
+            });
+            groups[group].2.push(i);
+        }
+        KindIndex {
+            groups,
+            len: resources.len(),
+        }
+    }
+
+    /// Positions (in the model's order) of the resources whose group `wanted` accepts, given its
+    /// type and description; `wanted` is asked once per group.
+    pub fn positions(
+        &self,
+        mut wanted: impl FnMut(&str, Option<&'static CloudType>) -> bool,
+    ) -> Vec<usize> {
+        let lists: Vec<&Vec<usize>> = self
+            .groups
+            .iter()
+            .filter(|(t, c, _)| wanted(t, *c))
+            .map(|(_, _, positions)| positions)
+            .collect();
+        match lists.as_slice() {
+            [one] => (*one).clone(),
+            _ => {
+                let mut positions: Vec<usize> = lists.into_iter().flatten().copied().collect();
+                positions.sort_unstable();
+                positions
+            }
+        }
     }
 }
 
@@ -72,7 +136,7 @@ impl ResourceIndex {
         let environment_of = order.iter().map(|&i| environment_in_model[i]).collect();
         let mut by_type: BTreeMap<Box<str>, Vec<usize>> = BTreeMap::new();
         for (rank, &i) in order.iter().enumerate() {
-            let t = resources[i].resource_type.as_str();
+            let t = &*resources[i].resource_type;
             match by_type.get_mut(t) {
                 Some(ranks) => ranks.push(rank),
                 None => {

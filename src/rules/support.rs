@@ -155,49 +155,62 @@ pub fn or_not_applicable(findings: Vec<Finding>, why: &str) -> super::Judged {
     }
 }
 
-/// Provider resources of the given types, across environments.
+/// Provider resources of the named types, in the model's order.
 pub fn resources<'a>(
-    model: &'a Deployment,
-    types: &'a [&'a str],
-) -> impl Iterator<Item = &'a crate::model::Resource> {
-    model
-        .resources
-        .iter()
-        .filter(move |r| types.contains(&r.resource_type.as_str()))
+    cx: &Context<'a>,
+    types: &[&str],
+) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
+    let model = cx.model;
+    cx.shared
+        .kinds(model)
+        .positions(|t, _| types.contains(&t))
+        .into_iter()
+        .map(move |i| &model.resources[i])
 }
 
-/// Provider resources whose description in the provider mapping matches `pick`, with it.
-pub fn cloud<'a>(
-    model: &'a Deployment,
-    pick: impl Fn(&crate::model::cloud::CloudType) -> bool + 'a,
+/// Provider resources whose description in the provider mapping matches `pick`, with it, in
+/// the model's order.
+pub fn cloud<'a, P: Fn(&crate::model::cloud::CloudType) -> bool>(
+    cx: &Context<'a>,
+    pick: P,
 ) -> impl Iterator<
     Item = (
         &'a crate::model::Resource,
         &'static crate::model::cloud::CloudType,
     ),
-> {
-    model
-        .resources
-        .iter()
-        .filter_map(move |r| r.cloud.filter(|t| pick(t)).map(|t| (r, t)))
+> + use<'a, P> {
+    let model = cx.model;
+    cx.shared
+        .kinds(model)
+        .positions(|_, t| t.is_some_and(&pick))
+        .into_iter()
+        .filter_map(move |i| {
+            let r = &model.resources[i];
+            r.cloud.map(|t| (r, t))
+        })
 }
 
-/// Provider resources that play one of `roles`.
+/// Provider resources that play one of `roles`, in the model's order.
 pub fn with_role<'a>(
-    model: &'a Deployment,
-    roles: &'a [crate::model::cloud::Role],
-) -> impl Iterator<Item = &'a crate::model::Resource> {
-    cloud(model, move |t| roles.contains(&t.role)).map(|(r, _)| r)
+    cx: &Context<'a>,
+    roles: &[crate::model::cloud::Role],
+) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
+    let model = cx.model;
+    cx.shared
+        .kinds(model)
+        .positions(|_, t| t.is_some_and(|t| roles.contains(&t.role)))
+        .into_iter()
+        .map(move |i| &model.resources[i])
 }
 
 /// Remote Terraform modules liftoff could not read, by an input a rule recognises: a module called
 /// with `storage_encrypted = false` is judged like the database it creates. A module that leaves
 /// the input out is not judged (its default is in code liftoff has not read).
 pub fn modules_with_input<'a>(
-    model: &'a Deployment,
+    cx: &Context<'a>,
     inputs: &'a [&'a str],
 ) -> impl Iterator<Item = (&'a crate::model::Resource, &'a str)> {
-    resources(model, &["module"]).filter_map(move |m| {
+    resources(cx, &["module"]).filter_map(move |m| {
         inputs
             .iter()
             .find(|i| m.attr(i).is_some() || m.unknown.contains_key(i))

@@ -1088,3 +1088,124 @@ fn an_api_with_no_canary_anywhere_is_a_question_and_one_left_out_of_the_list_fai
         "{left_out}"
     );
 }
+
+/// A bucket that serves a static website holds what the deploy uploads (mcagov/beacons' maintenance
+/// page): no backup is asked of it, inline `website` block or website configuration alike. A
+/// plain bucket beside it still needs one.
+#[test]
+fn a_bucket_that_serves_a_static_website_needs_no_backup() {
+    let dir = project("service: site\nenvironments:\n  production: {kind: production}\n");
+    let tf = dir.path().join("terraform/production");
+    std::fs::create_dir_all(&tf).unwrap();
+    std::fs::write(
+        tf.join("main.tf"),
+        r#"resource "aws_s3_bucket" "site" {
+  bucket = "maintenance.example.org"
+}
+
+resource "aws_s3_bucket_website_configuration" "site" {
+  bucket = aws_s3_bucket.site.id
+  index_document {
+    suffix = "index.html"
+  }
+}
+
+resource "aws_s3_bucket" "legacy_site" {
+  bucket = "old.example.org"
+  website {
+    index_document = "index.html"
+  }
+}
+
+resource "aws_s3_bucket" "uploads" {
+  bucket = "uploads.example.org"
+}
+"#,
+    )
+    .unwrap();
+    let r = report(dir.path());
+    for site in ["aws_s3_bucket.site", "aws_s3_bucket.legacy_site"] {
+        let (status, message) = verdict(&r, "reliability.backups", site);
+        assert_eq!(status, "not-applicable", "{site}: {message}");
+        assert!(message.contains("static website"), "{message}");
+    }
+    assert_eq!(
+        status(&r, "reliability.backups", "aws_s3_bucket.uploads"),
+        "fail"
+    );
+}
+
+/// Alarms read from Terraform notify people through the SNS subscriptions of the topic they act
+/// on (mcagov/beacons): an e-mail or a pager's HTTPS endpoint is a channel. What the alarms do not
+/// cover is a question, not a failure: the files never said what the team watches.
+#[test]
+fn alarm_topics_subscriptions_are_channels_and_coverage_read_from_files_is_a_question() {
+    let alarm = r#"resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+
+resource "aws_cloudwatch_metric_alarm" "web_5xx" {
+  alarm_name          = "web-5xx"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "HTTPCode_Target_5XX_Count"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 5
+  period              = 60
+  statistic           = "Sum"
+  threshold           = 20
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+"#;
+    let pager = r#"
+resource "aws_sns_topic_subscription" "pager" {
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "https"
+  endpoint  = var.pager_url
+}
+"#;
+    let service = r#"
+resource "aws_sns_topic" "orders" {
+  name = "orders"
+}
+
+resource "aws_sns_topic_subscription" "billing" {
+  topic_arn = aws_sns_topic.orders.arn
+  protocol  = "https"
+  endpoint  = "https://billing.example.org/orders"
+}
+"#;
+    let judged = |files: &str| {
+        let dir = project("service: site\nenvironments:\n  production: {kind: production}\n");
+        let tf = dir.path().join("terraform/production");
+        std::fs::create_dir_all(&tf).unwrap();
+        std::fs::write(tf.join("main.tf"), files).unwrap();
+        let (_, r) = check_json(dir.path(), &[]);
+        (
+            verdict(&r, "monitoring.notification-channel", "deployment"),
+            verdict(&r, "monitoring.components", "deployment"),
+        )
+    };
+    // The pager subscribes to the alarm's topic: a channel.
+    let (channel, components) = judged(&format!("{alarm}{pager}"));
+    assert_eq!(channel.0, "pass", "{}", channel.1);
+    assert!(channel.1.contains("webhook"), "{}", channel.1);
+    assert_eq!(components.0, "fail");
+    assert!(
+        components.1.contains("not evidenced") && components.1.contains("`monitoring.covers`"),
+        "{}",
+        components.1
+    );
+    assert!(!components.1.contains("channels"), "{}", components.1);
+    // An HTTPS subscriber of a topic no alarm notifies is a service, not people: still a
+    // question, never a failure decided from the files.
+    let (channel, components) = judged(&format!("{alarm}{service}"));
+    assert_eq!(channel.0, "fail");
+    assert!(channel.1.contains("not evidenced"), "{}", channel.1);
+    assert!(
+        components
+            .1
+            .contains("`monitoring.covers` and `monitoring.channels`"),
+        "{}",
+        components.1
+    );
+}

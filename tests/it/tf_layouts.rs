@@ -783,3 +783,58 @@ fn profile_folders_below_each_root_are_its_environments_variable_files() {
         );
     }
 }
+
+/// A root kept under `ci/` (where the repository keeps its delivery files) with one variable file
+/// per environment beside it is read once per file, in the environment each names: the folder's
+/// name does not make every file a CI environment's (govuk-one-login/authentication-api's layout).
+#[test]
+fn variable_files_beside_a_root_win_over_the_environment_a_folder_above_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "ci/terraform/app/main.tf",
+                "variable \"encrypted\" {}\n\nresource \"aws_db_instance\" \"db\" {\n  identifier          = \"app\"\n  engine              = \"postgres\"\n  instance_class      = \"db.t3.micro\"\n  publicly_accessible = false\n  storage_encrypted   = var.encrypted\n}\n",
+            ),
+            ("ci/terraform/app/production.tfvars", "encrypted = true\n"),
+            ("ci/terraform/app/staging.tfvars", "encrypted = false\n"),
+            // The control: a root whose folder names its environment keeps it.
+            (
+                "environments/qa/main.tf",
+                "resource \"aws_db_instance\" \"qa\" {\n  identifier        = \"qa\"\n  engine            = \"postgres\"\n  instance_class    = \"db.t3.micro\"\n  storage_encrypted = false\n}\n",
+            ),
+            ("environments/qa/qa.tfvars", ""),
+        ],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_encrypted_in_production_only(&report, "aws_db_instance.db");
+    assert_eq!(
+        verdict(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.db",
+            "production"
+        )
+        .2,
+        "ci/terraform/app/main.tf:8"
+    );
+    assert_eq!(
+        verdict(
+            &report,
+            "security.encryption-at-rest",
+            "aws_db_instance.qa",
+            "qa"
+        )
+        .0,
+        "fail"
+    );
+    // Nothing is judged as the `ci` folder's.
+    let in_ci = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["environment"] == "ci")
+        .count();
+    assert_eq!(in_ci, 0, "{:#}", report["results"]);
+}

@@ -65,7 +65,7 @@ impl Ssd {
             out.push(finding.in_env(&env.name));
         }
         out.extend(
-            cloud(cx.model, |t| t.magnetic_storage.is_some()).filter_map(|(r, t)| {
+            cloud(cx, |t| t.magnetic_storage.is_some()).filter_map(|(r, t)| {
                 let (attribute, magnetic) = t.magnetic_storage?;
                 let target = r.address.clone();
                 if let Some(unknown) = unknown_until_apply(r, attribute) {

@@ -27,7 +27,7 @@ like a relational database, at a relational database's cost and without its quer
 impl GsiLimit {
     fn judge(&self, cx: &Context<'_>) -> Judged {
         let max = GsiLimit::max_gsi(cx)?;
-        let out = cloud(cx.model, |t| t.indexes.is_some())
+        let out = cloud(cx, |t| t.indexes.is_some())
             .map(|(r, t)| {
                 let attribute = t.indexes.unwrap_or_default();
                 let count = r

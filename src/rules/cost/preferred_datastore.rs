@@ -27,7 +27,7 @@ A short list keeps operations affordable; exceptions should be decided, not drif
 impl PreferredDatastore {
     fn judge(&self, cx: &Context<'_>) -> Judged {
         let preferred = PreferredDatastore::preferred_datastores(cx)?;
-        let out = cloud(cx.model, |t| t.technology.is_some())
+        let out = cloud(cx, |t| t.technology.is_some())
             .filter_map(|(r, t)| {
                 if let Some(member) = member_of_primary(r, "not a data store of its own") {
                     return Some(member);

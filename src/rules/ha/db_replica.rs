@@ -71,9 +71,9 @@ impl DbReplica {
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     let standby = |r: &crate::model::Resource| r.cloud.and_then(|t| t.standby);
     let members = cx.model.first_members();
-    cloud(cx.model, |t| t.standby.is_some())
+    cloud(cx, |t| t.standby.is_some())
         .map(|(r, _)| r)
-        .chain(modules_with_input(cx.model, &["multi_az"]).map(|(m, _)| m))
+        .chain(modules_with_input(cx, &["multi_az"]).map(|(m, _)| m))
         .map(|r| {
             if let Some(member) = member_of_primary(
                 r,
@@ -122,7 +122,7 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
     use crate::model::cloud::Role;
     use std::collections::HashMap;
     let mut members: HashMap<(Option<&str>, &str), Vec<&crate::model::Resource>> = HashMap::new();
-    for r in with_role(cx.model, &[Role::ClusterMember]) {
+    for r in with_role(cx, &[Role::ClusterMember]) {
         if let Some(m) = &r.member_of {
             members
                 .entry((r.environment.as_deref(), m.primary.as_str()))
@@ -130,7 +130,7 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
                 .push(r);
         }
     }
-    with_role(cx.model, &[Role::DatabaseCluster])
+    with_role(cx, &[Role::DatabaseCluster])
         .filter_map(|cluster| {
             let found = members.get(&(cluster.environment.as_deref(), cluster.address.as_str()))?;
             let first = found.first()?;

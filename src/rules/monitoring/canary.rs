@@ -1,4 +1,3 @@
-use super::shared::is_tf_api;
 use crate::model::EndpointKind;
 use crate::rules::*;
 
@@ -75,7 +74,7 @@ impl Canary {
             }
         }
         // A Terraform-managed API is probed by the Synthetics canaries of its own environment.
-        for api in cx.model.resources.iter().filter(|r| is_tf_api(r)) {
+        for api in with_role(cx, &[crate::model::cloud::Role::Api]) {
             let prefix = format!("terraform:{}:", api.environment.as_deref().unwrap_or(""));
             let canaries: Vec<_> = all
                 .iter()

@@ -12,7 +12,8 @@ declare_rule! {
     evidence: [Declared, Terraform],
     sources: [Roll],
     checks: "`monitoring.covers` includes `core` (the application itself), `database` when a database exists, and `backup` when \
-backups exist; and a notification channel is declared.",
+backups exist; and a notification channel is declared. Alarms read from files say nothing of what they \
+leave out: unless `monitoring:` is declared, what is not covered is a question.",
     rationale: "Monitoring that watches the web tier but not the database or the backups reports green while \
 the data quietly stops being saved.",
     remediation: "Extend monitoring to the missing parts and route its alerts to people.",
@@ -62,6 +63,20 @@ impl Components {
         }
         if m.channels.is_empty() {
             problems.push("no channel notifies people".to_string());
+        }
+        // Alarms read from files say what they watch only in metric names: what they do not
+        // cover, and a channel not found, are questions unless the team declared its monitoring.
+        if !problems.is_empty() && !matches!(origin, crate::model::Origin::Declared(_)) {
+            let mut facts = Vec::new();
+            if !missing.is_empty() {
+                facts.push("`monitoring.covers`");
+            }
+            if m.channels.is_empty() {
+                facts.push("`monitoring.channels`");
+            }
+            return Ok(vec![
+                Finding::not_evidenced(DEPLOYMENT, &facts.join(" and "), "").at(origin),
+            ]);
         }
         let at = m.covers.first().map(|c| &c.origin).unwrap_or(origin);
         Ok(vec![

@@ -49,7 +49,7 @@ impl LogRetention {
             }
         };
         // Each log group read from Terraform is judged; `0` or no setting keeps logs forever.
-        let mut out: Vec<Finding> = with_role(cx.model, &[crate::model::cloud::Role::LogGroup])
+        let mut out: Vec<Finding> = with_role(cx, &[crate::model::cloud::Role::LogGroup])
             .map(|r| {
                 if let Some(unknown) = unknown_until_apply(r, "retention_in_days") {
                     return unknown;

@@ -86,11 +86,11 @@ fn is_dead_letter_queue(q: &crate::model::Resource) -> bool {
 fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
     let m = &cx.model.monitoring;
     use crate::model::cloud::Role;
-    let redriven: Vec<&str> = cloud(cx.model, |t| t.role == Role::QueueRedrivePolicy)
+    let redriven: Vec<&str> = cloud(cx, |t| t.role == Role::QueueRedrivePolicy)
         .filter_map(|(r, t)| r.references.get(t.configures?).map(String::as_str))
         .collect();
     let mut out = Vec::new();
-    for q in with_role(cx.model, &[Role::Queue]) {
+    for q in with_role(cx, &[Role::Queue]) {
         let target = q.address.clone();
         let finding = if is_dead_letter_queue(q) {
             match m.alarm_on("dlq") {
@@ -127,7 +127,7 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
             None => finding,
         });
     }
-    for topic in with_role(cx.model, &[Role::Topic]) {
+    for topic in with_role(cx, &[Role::Topic]) {
         out.push(topic_delivery_logging(cx, topic));
     }
     out
@@ -161,7 +161,7 @@ fn topic_delivery_logging(cx: &Context<'_>, topic: &crate::model::Resource) -> F
     }
     let name = topic.attr("name").and_then(|n| n.value.as_str());
     let subscriptions: Vec<&crate::model::Resource> =
-        cloud(cx.model, |t| t.role == Role::TopicSubscription)
+        cloud(cx, |t| t.role == Role::TopicSubscription)
             .filter(|(s, t)| {
                 s.environment == topic.environment
                     && t.configures.is_some_and(|attribute| {

@@ -10,7 +10,10 @@ declare_rule! {
     stages: [OFF, REC, REQ],
     evidence: [Declared],
     sources: [Crvs],
-    checks: "`monitoring.channels` names at least one chat webhook (by environment variable) or email address.",
+    checks: "`monitoring.channels` names at least one chat webhook (by environment variable) or email address, \
+or Terraform subscribes people to alarms: an e-mail or SMS subscription to an SNS topic, or an HTTP(S) one (a \
+pager's or chat's webhook) to a topic an alarm notifies. With alarms read from files and no such subscription, \
+the channel is a question: it may be set up where liftoff does not look.",
     rationale: "Alerts that go nowhere are not alerts. The channel is also where backups, logins and \
 certificate expiry are reported.",
     remediation: "Add a Slack-compatible webhook (`{slack: SLACK_WEBHOOK_URL}`) or an email address.",
@@ -26,19 +29,25 @@ impl NotificationChannel {
                 DEPLOYMENT,
                 format!(
                     "notifies via {}",
-                    list(
-                        &m.channels
-                            .iter()
-                            .map(|c| c.kind.as_str())
-                            .collect::<Vec<_>>()
-                    )
+                    list(&{
+                        let mut kinds: Vec<&str> = Vec::new();
+                        for c in &m.channels {
+                            if !kinds.contains(&c.kind.as_str()) {
+                                kinds.push(&c.kind);
+                            }
+                        }
+                        kinds
+                    })
                 ),
             )
             .at(&c.origin),
-            (None, Some(o)) => {
+            // The team's own `monitoring:` section names no channel: there is none.
+            (None, Some(o @ crate::model::Origin::Declared(_))) => {
                 Finding::fail(DEPLOYMENT, "no notification channel is declared").at(o)
             }
-            (None, None) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.channels`", ""),
+            // Alarms read from files, and no subscription that reaches people: the channel may
+            // be set up where liftoff does not look (a chat integration, a pager's own rules).
+            (None, _) => Finding::not_evidenced(DEPLOYMENT, "`monitoring.channels`", ""),
         }])
     }
 }

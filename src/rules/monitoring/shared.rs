@@ -4,17 +4,13 @@
 use crate::model::EndpointKind;
 use crate::rules::*;
 
-/// Whether a Terraform resource is an API (REST, HTTP or WebSocket).
-pub(super) fn is_tf_api(r: &crate::model::Resource) -> bool {
-    r.cloud
-        .is_some_and(|t| t.role == crate::model::cloud::Role::Api)
-}
-
 /// Whether the deployment has an API: a declared API endpoint or serverless routes.
 pub(super) fn has_api(cx: &Context<'_>) -> bool {
     !endpoints_of(cx.model, EndpointKind::Api).is_empty()
         || cx.model.environments.iter().any(|e| !e.routes.is_empty())
-        || cx.model.resources.iter().any(is_tf_api)
+        || with_role(cx, &[crate::model::cloud::Role::Api])
+            .next()
+            .is_some()
 }
 
 /// Judges a declared tool name: `none`, `off` and `false` mean the tool is absent.

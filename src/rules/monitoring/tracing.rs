@@ -34,7 +34,7 @@ impl Tracing {
         }
         // Every API Gateway stage is judged on its own: one stage with X-Ray on says nothing of
         // another (AWS leaves `xray_tracing_enabled` off unless it is set).
-        let mut out: Vec<Finding> = with_role(cx.model, &[crate::model::cloud::Role::ApiStage])
+        let mut out: Vec<Finding> = with_role(cx, &[crate::model::cloud::Role::ApiStage])
             .map(|stage| {
                 if let Some(unknown) = unknown_until_apply(stage, "xray_tracing_enabled") {
                     return unknown;

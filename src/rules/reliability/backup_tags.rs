@@ -29,7 +29,7 @@ silently left out.",
 impl BackupTags {
     fn judge(&self, cx: &Context<'_>) -> Judged {
         let tag = BackupTags::backup_tag(cx)?;
-        let out = cloud(cx.model, |t| t.backed_up_by_tag)
+        let out = cloud(cx, |t| t.backed_up_by_tag)
             .map(|(r, _)| {
                 if let Some(member) = member_of_primary(r, "backed up with its primary") {
                     return member;

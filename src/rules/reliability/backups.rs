@@ -19,8 +19,9 @@ point-in-time recovery, S3 replication, an EFS backup policy, an EBS snapshot li
 OpenSearch's automated snapshots. A volume attached to an EC2 instance that a selection covers is \
 backed up with it (AWS Backup images the instance with every attached volume). A store, or the \
 instance it is attached to, tagged for a backup plan by tag that no selection in the files uses \
-(`Backup = \"daily\"`, a plan kept by the account or organisation) is a question. Read replicas and \
-buckets that receive logs are not-applicable.",
+(`Backup = \"daily\"`, a plan kept by the account or organisation) is a question. Read replicas, \
+buckets that receive logs and buckets that serve a static website (their files are what the deploy \
+uploads) are not-applicable.",
     rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
 permanent data loss.",
     remediation: "Schedule backups of the listed stores and declare them.",

@@ -27,10 +27,13 @@ struct Related<'a> {
 }
 
 impl<'a> Related<'a> {
-    fn new(model: &'a crate::model::Deployment) -> Related<'a> {
+    fn new(cx: &Context<'a>) -> Related<'a> {
         let mut related = Related::default();
-        for (p, pt) in cloud(model, |t| {
-            matches!(t.role, Role::Protection(_) | Role::BucketLifecycle)
+        for (p, pt) in cloud(cx, |t| {
+            matches!(
+                t.role,
+                Role::Protection(_) | Role::BucketLifecycle | Role::BucketWebsite
+            )
         }) {
             let Some(attribute) = pt.configures else {
                 continue;
@@ -63,8 +66,8 @@ impl<'a> Related<'a> {
                 }
             }
         }
-        for r in &model.resources {
-            if let Some(t) = r.cloud {
+        for (r, t) in cloud(cx, |_| true) {
+            {
                 *related
                     .stores
                     .entry((r.environment.clone(), t.role, module_of(r).to_string()))
@@ -111,13 +114,12 @@ impl<'a> Related<'a> {
 
 /// One finding per data store that must be backed up.
 pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
-    let model = cx.model;
-    let selections: Vec<&Resource> = with_role(model, &[Role::BackupSelection]).collect();
-    let snapshot_policies: Vec<&Resource> = with_role(model, &[Role::SnapshotPolicy]).collect();
-    let log_buckets = log_buckets(model);
-    let related = Related::new(model);
-    let attached = Attached::new(model);
-    cloud(model, |t| t.backed_up_by_tag)
+    let selections: Vec<&Resource> = with_role(cx, &[Role::BackupSelection]).collect();
+    let snapshot_policies: Vec<&Resource> = with_role(cx, &[Role::SnapshotPolicy]).collect();
+    let log_buckets = log_buckets(cx);
+    let related = Related::new(cx);
+    let attached = Attached::new(cx);
+    cloud(cx, |t| t.backed_up_by_tag)
         .map(|(r, t)| {
             let finding = judge_one(
                 &related,
@@ -154,12 +156,12 @@ struct Attached<'a> {
 }
 
 impl<'a> Attached<'a> {
-    fn new(model: &'a crate::model::Deployment) -> Attached<'a> {
+    fn new(cx: &Context<'a>) -> Attached<'a> {
         let mut by_address: std::collections::HashMap<
             AttachKey<'a>,
             (&'a Resource, &'static CloudType),
         > = std::collections::HashMap::new();
-        for (m, mt) in cloud(model, |t| t.role == Role::Machine) {
+        for (m, mt) in cloud(cx, |t| t.role == Role::Machine) {
             by_address.insert(
                 (m.environment.clone(), declared_in(m), m.address.clone()),
                 (m, mt),
@@ -170,7 +172,7 @@ impl<'a> Attached<'a> {
         if by_address.is_empty() {
             return Attached { machines };
         }
-        for (a, at) in cloud(model, |t| matches!(t.role, Role::VolumeAttachment(_))) {
+        for (a, at) in cloud(cx, |t| matches!(t.role, Role::VolumeAttachment(_))) {
             let (Role::VolumeAttachment(machine_attribute), Some(volume_attribute)) =
                 (at.role, at.configures)
             else {
@@ -255,6 +257,18 @@ fn judge_one(
             r,
             "bucket",
         );
+    }
+    if t.role == Role::Bucket {
+        if let Some(at) = serves_website(related, r, t) {
+            return on_resource(
+                Finding::not_applicable(
+                    target,
+                    "a bucket that serves a static website: its files are deployed, not data to keep",
+                ),
+                r,
+                at,
+            );
+        }
     }
     if let Some(days) = (t.role == Role::Bucket)
         .then(|| expires_everything(related, r, t))
@@ -488,9 +502,27 @@ fn protections(related: &Related<'_>, r: &Resource, t: &CloudType) -> Vec<Protec
 /// Objects kept at most this many days are working storage (queues, spill space, caches).
 const WORKING_STORAGE_DAYS: u64 = 31;
 
-/// The days after which a lifecycle rule for the whole bucket expires every object, when that is
-/// at most [`WORKING_STORAGE_DAYS`].
-fn expires_everything(related: &Related<'_>, r: &Resource, t: &CloudType) -> Option<u64> {
+/// Whether a bucket serves a static website (an inline `website` block, or a website
+/// configuration that names it): the attribute to point at, `""` for the configuration's own.
+/// Its objects are what the deploy uploads (`aws s3 sync`, `aws_s3_object`): the repository
+/// holds them, and a redeploy restores them.
+fn serves_website(related: &Related<'_>, r: &Resource, t: &CloudType) -> Option<&'static str> {
+    if r.block("website").is_some_and(|w| !w.is_null()) {
+        return Some("website");
+    }
+    settings_of(related, r, t, Role::BucketWebsite)
+        .next()
+        .map(|_| "")
+}
+
+/// The settings of `role` (lifecycle rules, a website configuration) that configure the store
+/// `r` in its environment.
+fn settings_of<'a>(
+    related: &'a Related<'a>,
+    r: &'a Resource,
+    t: &'a CloudType,
+    role: Role,
+) -> impl Iterator<Item = &'a Resource> + 'a {
     let name = t
         .arn
         .map(|a| a.name)
@@ -500,14 +532,21 @@ fn expires_everything(related: &Related<'_>, r: &Resource, t: &CloudType) -> Opt
     related
         .candidates(r, name)
         .into_iter()
-        .filter(|(l, lt)| {
-            lt.role == Role::BucketLifecycle
-                && l.environment == r.environment
-                && lt
+        .filter(move |(p, pt)| {
+            pt.role == role
+                && p.environment == r.environment
+                && pt
                     .configures
-                    .is_some_and(|attribute| configures(related, l, attribute, r, t, name))
+                    .is_some_and(|attribute| configures(related, p, attribute, r, t, name))
         })
-        .flat_map(|(l, _)| {
+        .map(|(p, _)| p)
+}
+
+/// The days after which a lifecycle rule for the whole bucket expires every object, when that is
+/// at most [`WORKING_STORAGE_DAYS`].
+fn expires_everything(related: &Related<'_>, r: &Resource, t: &CloudType) -> Option<u64> {
+    settings_of(related, r, t, Role::BucketLifecycle)
+        .flat_map(|l| {
             l.attr("rule")
                 .and_then(|v| v.value.as_array())
                 .cloned()
@@ -564,9 +603,11 @@ fn is_module_call(address: &str) -> bool {
 
 /// The module instance an address is in (`module.a.module.b.`), empty at the root.
 fn module_of(r: &Resource) -> &str {
+    let t = &*r.resource_type;
     r.address
-        .rfind(&format!("{}.", r.resource_type))
-        .map(|i| &r.address[..i])
+        .rmatch_indices(t)
+        .find(|(i, _)| r.address[i + t.len()..].starts_with('.'))
+        .map(|(i, _)| &r.address[..i])
         .unwrap_or("")
 }
 
@@ -597,9 +638,9 @@ fn is_state_bucket(r: &Resource) -> bool {
 }
 
 /// Buckets that receive logs, by address or by name: (address, name).
-fn log_buckets(model: &crate::model::Deployment) -> Vec<(String, Option<&str>)> {
+fn log_buckets<'a>(cx: &Context<'a>) -> Vec<(String, Option<&'a str>)> {
     let mut out = Vec::new();
-    for (r, t) in cloud(model, |t| !t.logs_to.is_empty()) {
+    for (r, t) in cloud(cx, |t| !t.logs_to.is_empty()) {
         for attribute in t.logs_to {
             if let Some(address) = r.references.get(attribute) {
                 out.push((in_module_of(r, address), None));

@@ -77,7 +77,7 @@ impl Pitr {
 /// Point-in-time recovery of the stores that offer it (DynamoDB's switch, RDS automated backups
 /// with a retention above zero), as the provider mapping names them.
 fn pitr_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    cloud(cx.model, |t| t.recovery.is_some())
+    cloud(cx, |t| t.recovery.is_some())
         .filter_map(|(r, t)| {
             if let Some(member) = member_of_primary(r, "recovered with its primary") {
                 return Some(member);

@@ -96,10 +96,10 @@ fn serves_web_pages(service: &str) -> bool {
 /// API methods (REST) and routes (HTTP / WebSocket) written in Terraform.
 fn routes_terraform(cx: &Context<'_>, docs: &[String]) -> Vec<Finding> {
     use crate::model::cloud::Role;
-    let path_resources: std::collections::HashMap<_, _> = with_role(cx.model, &[Role::ApiPath])
+    let path_resources: std::collections::HashMap<_, _> = with_role(cx, &[Role::ApiPath])
         .map(|x| ((x.environment.as_deref(), x.address.as_str()), x))
         .collect();
-    cloud(cx.model, |t| matches!(t.role, Role::ApiMethod | Role::ApiRoute))
+    cloud(cx, |t| matches!(t.role, Role::ApiMethod | Role::ApiRoute))
         .map(|(r, t)| {
             let target = r.address.clone();
             let (path, authorization_key) = if t.role == Role::ApiMethod {

@@ -81,9 +81,9 @@ impl DbNotPublic {
 /// mapping fills in the provider's default), and modules by the same input.
 fn terraform(cx: &Context<'_>) -> Vec<Finding> {
     let public = |r: &crate::model::Resource| r.cloud.and_then(|t| t.public);
-    cloud(cx.model, |t| t.public.is_some())
+    cloud(cx, |t| t.public.is_some())
         .map(|(r, _)| r)
-        .chain(modules_with_input(cx.model, &["publicly_accessible"]).map(|(m, _)| m))
+        .chain(modules_with_input(cx, &["publicly_accessible"]).map(|(m, _)| m))
         .map(|r| {
             let switch =
                 public(r).unwrap_or(crate::model::cloud::Switch::Flag("publicly_accessible"));

@@ -64,7 +64,7 @@ impl EncryptionAtRest {
 fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
     use crate::model::cloud::Encryption;
     let require_cmk = EncryptionAtRest::require_cmk(cx)?;
-    let mut findings = cloud(cx.model, |t| t.encryption.is_some())
+    let mut findings = cloud(cx, |t| t.encryption.is_some())
         .filter_map(|(r, t)| {
             if let Some(member) = member_of_primary(r, "AWS encrypts it as its primary") {
                 return Some(member);
@@ -144,7 +144,7 @@ fn terraform(cx: &Context<'_>) -> Result<Vec<Finding>, Stop> {
         .collect::<Vec<_>>();
     // Remote modules, by the input that switches encryption on in the common community modules.
     for (module, input) in modules_with_input(
-        cx.model,
+        cx,
         &[
             "storage_encrypted",
             "encrypted",

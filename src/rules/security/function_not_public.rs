@@ -78,8 +78,8 @@ fn functions_terraform(cx: &Context<'_>) -> Vec<Finding> {
             )
         }
     };
-    let functions: Vec<_> = with_role(cx.model, &[Role::Function]).collect();
-    let grants: Vec<_> = cloud(cx.model, |t| matches!(t.role, Role::FunctionGrant(_)))
+    let functions: Vec<_> = with_role(cx, &[Role::Function]).collect();
+    let grants: Vec<_> = cloud(cx, |t| matches!(t.role, Role::FunctionGrant(_)))
         .map(|(r, _)| r)
         .collect();
     // Grants by the function they name, so the join stays linear on large configurations.

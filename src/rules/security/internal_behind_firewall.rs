@@ -32,7 +32,7 @@ impl InternalBehindFirewall {
         own_network(cx)?;
         if cx.model.components().next().is_none()
             && !cx.model.has_managed_servers()
-            && firewalls(cx.model).next().is_none()
+            && firewalls(cx).next().is_none()
         {
             return Ok(vec![Finding::not_applicable(
                 DEPLOYMENT,
@@ -51,7 +51,7 @@ impl InternalBehindFirewall {
                 Finding::pass(DEPLOYMENT, "internal services sit behind a firewall or VPN")
                     .at(&g.origin)
             }
-            (None, None, None) => match firewalls(cx.model).next() {
+            (None, None, None) => match firewalls(cx).next() {
                 Some(group) => Finding::pass(
                     DEPLOYMENT,
                     "Terraform security groups filter inbound traffic",
@@ -95,8 +95,8 @@ impl InternalBehindFirewall {
 }
 
 /// Firewall resources (security groups and their rules).
-fn firewalls(model: &Deployment) -> impl Iterator<Item = &crate::model::Resource> {
-    cloud(model, |t| {
+fn firewalls<'a>(cx: &Context<'a>) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
+    cloud(cx, |t| {
         matches!(t.role, crate::model::cloud::Role::Firewall(_))
     })
     .map(|(r, _)| r)
@@ -144,7 +144,7 @@ fn world_open_beyond_web(rule: &serde_json::Value) -> Option<String> {
 /// Security groups and ingress rules that open more than HTTP(S) to the internet.
 fn security_groups_terraform(cx: &Context<'_>) -> Vec<Finding> {
     use crate::model::cloud::{FirewallShape, Role};
-    cloud(cx.model, |t| matches!(t.role, Role::Firewall(_)))
+    cloud(cx, |t| matches!(t.role, Role::Firewall(_)))
         .filter_map(|(r, t)| {
             let Role::Firewall(shape) = t.role else {
                 return None;

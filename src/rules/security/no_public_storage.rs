@@ -50,7 +50,7 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
         (Role, Option<&str>, &str),
         &crate::model::Resource,
     > = std::collections::HashMap::new();
-    for (r, t) in cloud(cx.model, |t| {
+    for (r, t) in cloud(cx, |t| {
         matches!(t.role, Role::BucketAcl | Role::BucketAccessBlock)
     }) {
         if let Some(bucket) = t.configures.and_then(|c| r.references.get(c)) {
@@ -64,7 +64,7 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
             .get(&(role, bucket.environment.as_deref(), bucket.address.as_str()))
             .copied()
     };
-    with_role(cx.model, &[Role::Bucket])
+    with_role(cx, &[Role::Bucket])
         .map(|bucket| {
             let target = bucket.address.clone();
             let own_acl = bucket

@@ -31,7 +31,7 @@ impl SearchPrivate {
 
 /// Search domains: inside a private network when the mapping's placement block is set.
 fn search_terraform(cx: &Context<'_>) -> Vec<Finding> {
-    cloud(cx.model, |t| t.private_network.is_some())
+    cloud(cx, |t| t.private_network.is_some())
         .filter_map(|(r, t)| {
             let placement = t.private_network?;
             let in_vpc = r.block(placement).is_some();

@@ -70,16 +70,12 @@ pub(super) fn relate(resources: &mut [Resource]) {
     let mut by_identifier: HashMap<(Option<&str>, &str, String), String> = HashMap::new();
     for r in resources.iter() {
         for (_, _, primary_type, id_attribute) in MEMBERSHIPS {
-            if r.resource_type != *primary_type {
+            if *r.resource_type != **primary_type {
                 continue;
             }
             if let Some(id) = r.attr(id_attribute).and_then(|v| v.value.as_str()) {
                 by_identifier.insert(
-                    (
-                        r.environment.as_deref(),
-                        r.resource_type.as_str(),
-                        id.to_string(),
-                    ),
+                    (r.environment.as_deref(), &*r.resource_type, id.to_string()),
                     r.address.clone(),
                 );
             }
@@ -91,7 +87,7 @@ pub(super) fn relate(resources: &mut [Resource]) {
         .filter_map(|(i, r)| {
             MEMBERSHIPS
                 .iter()
-                .filter(|(member_type, ..)| r.resource_type == *member_type)
+                .filter(|(member_type, ..)| *r.resource_type == **member_type)
                 .find_map(|&(_, attribute, primary_type, _)| {
                     // References are whole addresses (`module.db.aws_db_instance.main`).
                     let by_reference = r
@@ -382,6 +378,10 @@ pub(super) const TYPES: &[CloudType] = &[
             Role::BucketLifecycle,
         )
     },
+    CloudType {
+        configures: Some("bucket"),
+        ..CloudType::new("aws_s3_bucket_website_configuration", Role::BucketWebsite)
+    },
     // What ships logs into a bucket: that bucket holds logs, not data to back up.
     CloudType {
         logs_to: &["target_bucket"],
@@ -449,7 +449,7 @@ pub(super) const TYPES: &[CloudType] = &[
 pub(super) fn classify(resources: &mut [Resource]) {
     let by_name: HashMap<&str, &'static CloudType> = TYPES.iter().map(|t| (t.name, t)).collect();
     for r in resources.iter_mut() {
-        r.cloud = by_name.get(r.resource_type.as_str()).copied();
+        r.cloud = by_name.get(&*r.resource_type).copied();
     }
 }
 
@@ -531,7 +531,7 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
     for r in resources.iter_mut() {
         for d in DEFAULTS
             .iter()
-            .filter(|d| d.resource_type == r.resource_type)
+            .filter(|d| d.resource_type == &*r.resource_type)
         {
             if r.attr(d.attribute).is_some() || r.unknown.contains_key(d.attribute) {
                 continue;
@@ -728,7 +728,7 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
     use crate::model::{Fact, Origin};
     let mut created = Vec::new();
     resources.retain(|r| {
-        if r.resource_type != "module" {
+        if &*r.resource_type != "module" {
             return true;
         }
         let Some(call) = modules.iter().find(|m| {
@@ -747,7 +747,7 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
         for (resource_type, attributes) in known.creates {
             let mut made = Resource {
                 address: format!("{}.{resource_type}.this", r.address),
-                resource_type: resource_type.to_string(),
+                resource_type: (*resource_type).into(),
                 environment: r.environment.clone(),
                 origin: r.origin.clone(),
                 attributes: Default::default(),
@@ -790,7 +790,7 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
                     );
                 }
             }
-            if made.resource_type == "aws_s3_bucket_public_access_block" {
+            if &*made.resource_type == "aws_s3_bucket_public_access_block" {
                 made.references
                     .insert("bucket", format!("{}.aws_s3_bucket.this", r.address));
             }
@@ -923,7 +923,7 @@ pub(super) enum Runs {
 
 /// What runs a resource, read through [`HOSTING`]; `None` when its type says nothing.
 pub(super) fn hosted(r: &Resource) -> Option<Runs> {
-    let (_, hosted) = HOSTING.iter().find(|(t, _)| *t == r.resource_type)?;
+    let (_, hosted) = HOSTING.iter().find(|(t, _)| *t == &*r.resource_type)?;
     Some(match *hosted {
         Hosted::OwnMachine => Runs::Own,
         Hosted::OwnNetwork => Runs::Network,

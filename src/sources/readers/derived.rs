@@ -92,6 +92,9 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
     let mut alarms = Vec::new();
     let mut dashboards = Vec::new();
     let mut tracing = None;
+    // Topics an alarm notifies, and subscriptions to topics: (environment, topic address).
+    let mut alarm_topics: std::collections::HashSet<(Option<&str>, &str)> = Default::default();
+    let mut subscriptions = Vec::new();
     // Production's monitoring is what the rules ask about: a staging alarm or canary neither
     // evidences it nor should a failing rule point at a staging file.
     let production: Vec<&str> = deployment
@@ -105,7 +108,7 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
             .as_deref()
             .is_none_or(|env| production.contains(&env))
     }) {
-        match r.resource_type.as_str() {
+        match &*r.resource_type {
             "aws_synthetics_canary" => {
                 let rate = r
                     .block("schedule")
@@ -117,7 +120,15 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
                     origin: r.origin_of("schedule"),
                 });
             }
-            "aws_cloudwatch_metric_alarm" => {
+            "aws_cloudwatch_metric_alarm" | "aws_cloudwatch_composite_alarm" => {
+                for (key, topic) in r.references.iter() {
+                    if key.starts_with("alarm_actions") && topic.starts_with("aws_sns_topic.") {
+                        alarm_topics.insert((r.environment.as_deref(), topic.as_str()));
+                    }
+                }
+                if &*r.resource_type == "aws_cloudwatch_composite_alarm" {
+                    continue;
+                }
                 let metric = r
                     .attr("metric_name")
                     .and_then(|m| m.value.as_str())
@@ -141,6 +152,7 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
                     alarms.push(Fact::new(on.to_string(), r.origin_of("metric_name")));
                 }
             }
+            "aws_sns_topic_subscription" => subscriptions.push(r),
             "aws_cloudwatch_dashboard" => {
                 dashboards.push(Fact::new(r.address.clone(), r.origin.clone()))
             }
@@ -158,7 +170,34 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
             _ => {}
         }
     }
+    // A subscription that reaches people: e-mail and SMS on any topic, an HTTP(S) endpoint (a
+    // pager's or a chat's webhook) on a topic an alarm notifies. Other HTTP subscribers are
+    // as likely to be services as people. The endpoint itself may hold a key (PagerDuty's
+    // integration URLs do): the subscription is named by its address.
+    let channels: Vec<crate::model::Channel> = subscriptions
+        .into_iter()
+        .filter_map(|r| {
+            let protocol = r.attr("protocol")?.value.as_str()?.to_ascii_lowercase();
+            let alarmed = r.references.get("topic_arn").is_some_and(|topic| {
+                alarm_topics.contains(&(r.environment.as_deref(), topic.as_str()))
+            });
+            let kind = match protocol.as_str() {
+                "email" | "email-json" => "email",
+                "sms" => "sms",
+                "http" | "https" if alarmed => "webhook",
+                _ => return None,
+            };
+            Some(crate::model::Channel {
+                kind: kind.to_string(),
+                reference: r.address.clone(),
+                origin: r.origin_of("protocol"),
+            })
+        })
+        .collect();
     let m = &mut deployment.monitoring;
+    if m.channels.is_empty() {
+        m.channels = channels;
+    }
     if m.origin.is_none() && (!canaries.is_empty() || !alarms.is_empty() || !dashboards.is_empty())
     {
         m.origin = canaries
@@ -257,7 +296,7 @@ pub(super) fn hosting(deployment: &mut Deployment) {
     {
         // A remote module is judged by its inputs: an instance type makes machines, a VPC or
         // subnets place what it makes in the team's network.
-        if r.resource_type == "module" {
+        if &*r.resource_type == "module" {
             let input = |names: &[&'static str]| -> Option<&'static str> {
                 names
                     .iter()

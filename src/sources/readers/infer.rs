@@ -468,14 +468,26 @@ pub fn environments(
                 .get_or_insert_with(|| super::terraform::module_folders(dir, artefacts))
                 .contains(&super::folder_of(&a.path))
     };
+    // A root whose variable files beside it name other environments is read once per file
+    // (see the Terraform reader): a folder above it (`ci/terraform/app/` with
+    // `production.tfvars`) names no environment of its own.
+    let mut beside: Option<std::collections::BTreeMap<String, Vec<&'static str>>> = None;
+    let mut shadowed = |a: &ArtefactFile, named: &crate::model::env_names::PathName| {
+        a.kind == ArtefactKind::Terraform
+            && a.path.ends_with(".tf")
+            && beside
+                .get_or_insert_with(|| super::terraform::variable_file_environments(artefacts))
+                .get(&super::folder_of(&a.path))
+                .is_some_and(|names| names.iter().any(|n| *n != named.name.canonical))
+    };
     // Example files name nothing: only files waiting for a reader count.
     for a in artefacts
         .iter()
         .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
         .filter(|a| !included.contains(&a.path))
     {
-        if let Some(named) =
-            discover::named_environment(&a.path, a.kind).filter(|named| !called(a, named))
+        if let Some(named) = discover::named_environment(&a.path, a.kind)
+            .filter(|named| !called(a, named) && !shadowed(a, named))
         {
             let shown = match &named.folder {
                 Some(folder) => format!("{folder}/"),

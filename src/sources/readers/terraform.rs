@@ -710,6 +710,24 @@ fn candidate_roots(files: &[ArtefactFile]) -> Vec<String> {
     roots
 }
 
+/// The environments the variable files of each folder name (`app/production.tfvars`), by folder.
+pub(super) fn variable_file_environments(
+    artefacts: &[ArtefactFile],
+) -> BTreeMap<String, Vec<&'static str>> {
+    let mut out: BTreeMap<String, Vec<&'static str>> = BTreeMap::new();
+    for a in artefacts
+        .iter()
+        .filter(|a| a.kind == ArtefactKind::Terraform && terraform::is_variable_file(&a.path))
+    {
+        if let Some(named) = crate::sources::named_environment(&a.path, a.kind) {
+            out.entry(folder_of(&a.path))
+                .or_default()
+                .push(named.name.canonical);
+        }
+    }
+    out
+}
+
 /// How one undeclared root is read (steps 2 to 5 of the module documentation).
 fn reads_of_root(
     cx: &LoadContext<'_>,
@@ -739,11 +757,20 @@ fn reads_of_root(
         vars: Vec::new(),
         also: backends_of(env),
     };
-    // 2. A root folder named after an environment.
+    // 2. A root folder named after an environment, unless variable files beside it name other
+    // environments: `ci/terraform/app/` with `production.tfvars` and `staging.tfvars` is one
+    // root read per file (step 3), `ci/` being where the repository keeps its delivery files.
+    let beside_name_others = |env: &str| {
+        in_root.iter().any(|a| {
+            terraform::is_variable_file(&a.path)
+                && a.environment.as_deref().is_some_and(|e| e != env)
+        })
+    };
     if let Some(env) = in_root
         .iter()
         .filter(|a| a.path.ends_with(".tf"))
         .find_map(|a| a.environment.clone())
+        .filter(|env| !beside_name_others(env))
     {
         let vars = in_root
             .iter()

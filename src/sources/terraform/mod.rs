@@ -293,7 +293,8 @@ fn workspace_indexed_vars(text: &str) -> Vec<String> {
 #[derive(Clone, Debug)]
 pub struct TfResource {
     pub address: String,
-    pub resource_type: String,
+    /// Shared among the resources of a type (see [`crate::model::Resource::resource_type`]).
+    pub resource_type: std::sync::Arc<str>,
     pub location: Location,
     /// Known attribute values (nested blocks are arrays of objects), with where each is written.
     pub attributes: crate::model::SortedMap<(Json, Location)>,
@@ -1003,7 +1004,7 @@ module "network" { source = "terraform-aws-modules/vpc/aws" }
                 "module.network",
             ]
         );
-        assert_eq!(root.resources[7].resource_type, "module");
+        assert_eq!(&*root.resources[7].resource_type, "module");
         let db = &root.resources[0];
         assert_eq!(db.attributes["identifier"].0, "registry-production");
         assert_eq!(

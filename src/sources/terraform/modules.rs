@@ -582,7 +582,7 @@ fn read_module_call(
             // judge the inputs they recognise (`storage_encrypted`, `multi_az`, …).
             let mut inputs = TfResource {
                 address: address.to_string(),
-                resource_type: "module".to_string(),
+                resource_type: super::syntax::shared_key("module"),
                 location: lines.of(block.span.clone()),
                 attributes: Default::default(),
                 unknown: Default::default(),

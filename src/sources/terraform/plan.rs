@@ -75,7 +75,7 @@ pub fn read(dir: &Path, rel: &str) -> Result<Vec<TfResource>, InputError> {
             }
             out.push(TfResource {
                 address: address.to_string(),
-                resource_type: kind.to_string(),
+                resource_type: super::syntax::shared_key(kind),
                 location,
                 attributes,
                 unknown,

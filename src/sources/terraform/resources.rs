@@ -176,7 +176,7 @@ pub(super) fn expand(
         }
         let mut resource = TfResource {
             address: format!("{base}{suffix}"),
-            resource_type: rtype.to_string(),
+            resource_type: super::syntax::shared_key(rtype),
             location: lines.of(block.span.clone()),
             attributes: Default::default(),
             unknown: Default::default(),
@@ -277,7 +277,7 @@ pub(super) fn read_dynamic(
         scope.declare_var(iterator.as_str(), hcl::Value::Object(object));
         let mut inner = TfResource {
             address: String::new(),
-            resource_type: String::new(),
+            resource_type: "".into(),
             location: lines.of(content.span.clone()),
             attributes: Default::default(),
             unknown: Default::default(),
@@ -400,7 +400,7 @@ pub(super) fn read_body(
         }
         let mut inner = TfResource {
             address: String::new(),
-            resource_type: String::new(),
+            resource_type: "".into(),
             location: lines.of(block.span.clone()),
             attributes: Default::default(),
             unknown: Default::default(),

@@ -851,7 +851,7 @@ impl Unit {
     pub fn inputs_resource(&self, address: &str) -> TfResource {
         let mut resource = TfResource {
             address: address.to_string(),
-            resource_type: "module".to_string(),
+            resource_type: super::syntax::shared_key("module"),
             location: self.source_at.clone(),
             attributes: Default::default(),
             unknown: Default::default(),

@@ -229,7 +229,7 @@ fn truthy(value: &Json) -> bool {
 pub fn filter_test(f: &Filter, r: &Resource) -> (Tri, Why) {
     let type_value;
     let (found, at) = if f.attribute == "resource_type" {
-        type_value = Json::String(r.resource_type.clone());
+        type_value = Json::String(r.resource_type.to_string());
         (Found::Known(&type_value), None)
     } else {
         view::lookup(r, &f.attribute)

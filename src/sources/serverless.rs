@@ -44,6 +44,21 @@ pub struct App {
     pub machines: Vec<Location>,
     /// Files the service reads through `${file(...)}`, in order.
     pub included: Vec<String>,
+    /// The CloudFormation resources of `resources.Resources` that exist for this stage, for the
+    /// provider mapping to read as the resources they create.
+    pub cloudformation: Vec<CfnResource>,
+}
+
+/// A CloudFormation resource as written: its logical id, type and properties, each property
+/// flattened to its path (`PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled`) with
+/// its value once the framework's variables are resolved (`None`: known only at deploy time, an
+/// intrinsic function such as `!Ref` or `Fn::GetAtt`, or a variable with no value here).
+#[derive(Clone, Debug)]
+pub struct CfnResource {
+    pub id: String,
+    pub kind: String,
+    pub location: Location,
+    pub properties: Vec<(String, Option<serde_json::Value>, Location)>,
 }
 
 /// A function and whether anyone may invoke it directly.
@@ -956,6 +971,16 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
             .unwrap_or_default();
         let props = resource.get("Properties");
         let at = doc.location(key);
+        let mut properties = Vec::new();
+        if let Some(props) = props {
+            flatten(doc, r, props, String::new(), &mut properties, 0);
+        }
+        app.cloudformation.push(CfnResource {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            location: at.clone(),
+            properties,
+        });
         match kind {
             "AWS::Synthetics::Canary" => {
                 let schedule = props
@@ -1008,6 +1033,93 @@ fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, ap
             }
             _ => {}
         }
+    }
+}
+
+/// How deep CloudFormation properties are followed: data resources' settings sit two levels
+/// down; a deeper document (a policy) is kept whole below this.
+const MAX_PROPERTY_DEPTH: usize = 6;
+
+/// Flattens `node` into `(path, value, where)` leaves: maps by key, a list kept whole as one
+/// value (unknown when any element is).
+fn flatten(
+    doc: &Document,
+    r: &Resolver<'_>,
+    node: &Node,
+    path: String,
+    out: &mut Vec<(String, Option<serde_json::Value>, Location)>,
+    depth: usize,
+) {
+    match &node.value {
+        // An intrinsic function (`Fn::GetAtt: […]`, `Ref: x`) is a value CloudFormation works
+        // out at deploy time.
+        Value::Map(entries)
+            if depth < MAX_PROPERTY_DEPTH
+                && !entries.iter().any(|(k, _)| {
+                    k.as_str()
+                        .is_some_and(|k| k == "Ref" || k.starts_with("Fn::"))
+                }) =>
+        {
+            for (k, v) in entries {
+                let Some(k) = k.as_str() else { continue };
+                let path = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                flatten(doc, r, v, path, out, depth + 1);
+            }
+        }
+        _ => {
+            if !path.is_empty() {
+                out.push((path, json_of(r, node, 0), doc.location(node)));
+            }
+        }
+    }
+}
+
+/// A property's value as CloudFormation would read it, variables resolved; `None` when only the
+/// deploy knows it.
+fn json_of(r: &Resolver<'_>, node: &Node, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as Json;
+    if depth > MAX_PROPERTY_DEPTH {
+        return None;
+    }
+    match &node.value {
+        Value::Scalar(s) if s.tag.is_none() => match s.typed() {
+            yaml::Typed::Null => Some(Json::Null),
+            yaml::Typed::Bool(b) => Some(Json::Bool(b)),
+            yaml::Typed::Int(i) => Some(Json::from(i)),
+            yaml::Typed::Float(f) => serde_json::Number::from_f64(f).map(Json::Number),
+            // CloudFormation takes "true" and "5" for booleans and numbers alike.
+            yaml::Typed::Str => {
+                let text = r.text(node)?;
+                Some(match text.as_str() {
+                    "true" | "True" => Json::Bool(true),
+                    "false" | "False" => Json::Bool(false),
+                    t => t
+                        .parse::<i64>()
+                        .map_or_else(|_| Json::String(text.clone()), Json::from),
+                })
+            }
+        },
+        Value::Seq(items) => items
+            .iter()
+            .map(|i| json_of(r, i, depth + 1))
+            .collect::<Option<Vec<_>>>()
+            .map(Json::Array),
+        Value::Map(entries) => {
+            let mut object = serde_json::Map::new();
+            for (k, v) in entries {
+                let k = k.as_str()?;
+                if k == "Ref" || k.starts_with("Fn::") {
+                    return None;
+                }
+                object.insert(k.to_string(), json_of(r, v, depth + 1)?);
+            }
+            Some(Json::Object(object))
+        }
+        _ => None,
     }
 }
 

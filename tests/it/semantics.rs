@@ -1209,3 +1209,113 @@ resource "aws_sns_topic_subscription" "billing" {
         components.1
     );
 }
+
+/// The data stores a serverless.yml creates in `resources.Resources` are judged like the same
+/// stores written in Terraform: a DynamoDB table without point-in-time recovery, a bucket with no
+/// public access block, an RDS instance's retention; settings CloudFormation writes inline (a
+/// bucket's `PublicAccessBlockConfiguration` and versioning) count as Terraform's separate
+/// resources would. Values the deploy works out (`!Ref`) stay unknown.
+#[test]
+fn serverless_cloudformation_data_stores_are_judged_like_terraforms() {
+    let dir = project("service: letters\nenvironments:\n  production: {kind: production}\n");
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        r#"service: letters
+provider:
+  name: aws
+  runtime: nodejs20.x
+  stage: production
+  logRetentionInDays: 30
+custom:
+  pitr: true
+functions:
+  worker:
+    handler: handler.main
+resources:
+  Resources:
+    Letters:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: letters-${sls:stage}
+        BillingMode: PAY_PER_REQUEST
+        PointInTimeRecoverySpecification:
+          PointInTimeRecoveryEnabled: ${self:custom.pitr}
+    Sessions:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: sessions
+    Pdfs:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: letters-pdfs
+        VersioningConfiguration:
+          Status: Enabled
+        PublicAccessBlockConfiguration:
+          BlockPublicAcls: true
+          BlockPublicPolicy: true
+          IgnorePublicAcls: true
+          RestrictPublicBuckets: true
+    Uploads:
+      Type: AWS::S3::Bucket
+    WaflogsBucket:
+      Type: AWS::S3::Bucket
+      Properties:
+        BucketName: !Sub ${AWS::AccountId}-waf
+    Ledger:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+        StorageEncrypted: !Ref EncryptStorage
+        BackupRetentionPeriod: 14
+        PubliclyAccessible: false
+"#,
+    )
+    .unwrap();
+    let (_, r) = check_json(dir.path(), &[]);
+    let at = |rule: &str, target: &str| {
+        let (status, message) = verdict(&r, rule, &format!("serverless.yml:{target}"));
+        (status, message)
+    };
+    assert_eq!(
+        at("reliability.pitr", "aws_dynamodb_table.Letters").0,
+        "pass"
+    );
+    let (status, message) = at("reliability.pitr", "aws_dynamodb_table.Sessions");
+    assert_eq!(status, "fail", "{message}");
+    assert!(message.contains("point-in-time recovery off"), "{message}");
+    assert_eq!(
+        at("security.no-public-storage", "aws_s3_bucket.Pdfs").0,
+        "pass"
+    );
+    assert_eq!(
+        at("security.no-public-storage", "aws_s3_bucket.Uploads").0,
+        "fail"
+    );
+    assert_eq!(at("reliability.backups", "aws_s3_bucket.Uploads").0, "fail");
+    // A logical id in camel case that names logs: a bucket that receives them.
+    let (status, message) = at("reliability.backups", "aws_s3_bucket.WaflogsBucket");
+    assert_eq!(status, "not-applicable", "{message}");
+    assert!(message.contains("receives logs"), "{message}");
+    assert_eq!(
+        at("reliability.backups", "aws_db_instance.Ledger").0,
+        "pass"
+    );
+    // `StorageEncrypted: !Ref …` is known only when CloudFormation runs.
+    let (status, message) = at("security.encryption-at-rest", "aws_db_instance.Ledger");
+    assert_ne!(status, "pass", "{message}");
+    assert!(
+        message.contains("unknown") || message.contains("only"),
+        "{message}"
+    );
+    // The stores are found where they are written.
+    let letters = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| {
+            x["rule"] == "reliability.pitr"
+                && x["target"] == "serverless.yml:aws_dynamodb_table.Letters"
+        })
+        .unwrap();
+    assert_eq!(letters["location"]["path"], "serverless.yml");
+}

@@ -670,15 +670,22 @@ fn is_log_bucket(r: &Resource, log_buckets: &[(String, Option<&str>)]) -> bool {
     {
         return true;
     }
+    // Words split at punctuation and at camel case (CloudFormation's `WafLogsBucket`); a word
+    // ending in `logs` (`waflogs`, `elblogs`) names logs too, save a blog's.
     let words = |text: &str| -> bool {
-        text.to_ascii_lowercase()
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| {
-                matches!(
-                    w,
-                    "log" | "logs" | "logging" | "accesslogs" | "cloudtrail" | "flowlogs"
-                )
-            })
+        let mut spaced = String::with_capacity(text.len() + 8);
+        let mut previous_lower = false;
+        for c in text.chars() {
+            if c.is_ascii_uppercase() && previous_lower {
+                spaced.push(' ');
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            spaced.push(c.to_ascii_lowercase());
+        }
+        spaced.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+            matches!(w, "log" | "logs" | "logging" | "cloudtrail")
+                || (w.ends_with("logs") && w != "blogs")
+        })
     };
     let local_name = r.address.rsplit('.').next().unwrap_or(&r.address);
     words(local_name) || name.is_some_and(words)

@@ -971,6 +971,196 @@ pub(super) fn hosted(r: &Resource) -> Option<Runs> {
     })
 }
 
+/// (CloudFormation property path, Terraform attribute) pairs.
+type Mapped = &'static [(&'static str, &'static str)];
+
+/// A CloudFormation type read as the Terraform resources that call the same AWS API: its
+/// properties (paths as CloudFormation writes them) onto attributes (`block.field` for a nested
+/// block), and the settings CloudFormation writes inline that Terraform splits into resources of
+/// their own (an S3 bucket's public access block), made as those resources.
+struct FromCloudFormation {
+    cfn: &'static str,
+    terraform: &'static str,
+    /// (property path, attribute): `TableName` onto `name`.
+    properties: Mapped,
+    /// (property prefix, Terraform type, (property under it, attribute)): one resource when any
+    /// property under the prefix is written, referring to the main one through `bucket`.
+    parts: &'static [(&'static str, &'static str, Mapped)],
+}
+
+/// The data stores serverless.yml creates in `resources.Resources` (the rules judge the
+/// resources, so a table written in CloudFormation is judged like one written in Terraform).
+/// Properties left out take AWS's defaults, from [`DEFAULTS`], as for Terraform.
+const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
+    FromCloudFormation {
+        cfn: "AWS::DynamoDB::Table",
+        terraform: "aws_dynamodb_table",
+        properties: &[
+            ("TableName", "name"),
+            ("BillingMode", "billing_mode"),
+            (
+                "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled",
+                "point_in_time_recovery.enabled",
+            ),
+            (
+                "SSESpecification.SSEEnabled",
+                "server_side_encryption.enabled",
+            ),
+            (
+                "SSESpecification.KMSMasterKeyId",
+                "server_side_encryption.kms_key_arn",
+            ),
+        ],
+        parts: &[],
+    },
+    FromCloudFormation {
+        cfn: "AWS::S3::Bucket",
+        terraform: "aws_s3_bucket",
+        properties: &[("BucketName", "bucket")],
+        parts: &[
+            (
+                "PublicAccessBlockConfiguration",
+                "aws_s3_bucket_public_access_block",
+                &[
+                    ("BlockPublicAcls", "block_public_acls"),
+                    ("BlockPublicPolicy", "block_public_policy"),
+                    ("IgnorePublicAcls", "ignore_public_acls"),
+                    ("RestrictPublicBuckets", "restrict_public_buckets"),
+                ],
+            ),
+            (
+                "VersioningConfiguration",
+                "aws_s3_bucket_versioning",
+                &[("Status", "versioning_configuration.status")],
+            ),
+            (
+                "ReplicationConfiguration",
+                "aws_s3_bucket_replication_configuration",
+                &[("Role", "role")],
+            ),
+            (
+                "WebsiteConfiguration",
+                "aws_s3_bucket_website_configuration",
+                &[("IndexDocument", "index_document.suffix")],
+            ),
+            (
+                "BucketEncryption",
+                "aws_s3_bucket_server_side_encryption_configuration",
+                &[],
+            ),
+        ],
+    },
+    FromCloudFormation {
+        cfn: "AWS::RDS::DBInstance",
+        terraform: "aws_db_instance",
+        properties: &[
+            ("DBInstanceIdentifier", "identifier"),
+            ("Engine", "engine"),
+            ("BackupRetentionPeriod", "backup_retention_period"),
+            ("StorageEncrypted", "storage_encrypted"),
+            ("PubliclyAccessible", "publicly_accessible"),
+            ("MultiAZ", "multi_az"),
+            ("DeletionProtection", "deletion_protection"),
+            ("SourceDBInstanceIdentifier", "replicate_source_db"),
+        ],
+        parts: &[],
+    },
+    FromCloudFormation {
+        cfn: "AWS::RDS::DBCluster",
+        terraform: "aws_rds_cluster",
+        properties: &[
+            ("DBClusterIdentifier", "cluster_identifier"),
+            ("Engine", "engine"),
+            ("BackupRetentionPeriod", "backup_retention_period"),
+            ("StorageEncrypted", "storage_encrypted"),
+            ("DeletionProtection", "deletion_protection"),
+        ],
+        parts: &[],
+    },
+];
+
+/// The resources a CloudFormation resource creates, in `env`, addressed
+/// `<prefix><type>.<logical id>`; none for types the mapping does not read.
+pub(super) fn from_cloudformation(
+    resource: &crate::sources::serverless::CfnResource,
+    prefix: &str,
+    env: &std::sync::Arc<str>,
+) -> Vec<Resource> {
+    use crate::model::{Fact, Origin};
+    let Some(mapping) = FROM_CLOUDFORMATION.iter().find(|m| m.cfn == resource.kind) else {
+        return Vec::new();
+    };
+    let make = |terraform: &str, under: &str, properties: &[(&str, &str)]| {
+        let mut made = Resource {
+            address: format!("{prefix}{terraform}.{}", resource.id),
+            resource_type: terraform.into(),
+            environment: Some(env.clone()),
+            origin: Origin::Artefact(resource.location.clone()),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            references: Default::default(),
+            member_of: None,
+            cloud: None,
+        };
+        for (property, attribute) in properties {
+            let path = if under.is_empty() {
+                property.to_string()
+            } else {
+                format!("{under}.{property}")
+            };
+            // The property itself, or a whole object written under it.
+            let Some((_, value, at)) = resource.properties.iter().find(|(p, ..)| *p == path) else {
+                continue;
+            };
+            let Some(value) = value.clone() else {
+                made.unknown.insert(*attribute, at.clone());
+                continue;
+            };
+            match attribute.split_once('.') {
+                None => {
+                    made.attributes
+                        .insert(*attribute, Fact::new(value, Origin::Artefact(at.clone())));
+                }
+                // Terraform's nested block: a list of one object.
+                Some((block, field)) => {
+                    let mut object = made
+                        .attributes
+                        .remove(block)
+                        .and_then(|f| f.value.as_array().and_then(|a| a.first().cloned()))
+                        .unwrap_or_else(|| serde_json::json!({}));
+                    object[field] = value;
+                    made.attributes.insert(
+                        block,
+                        Fact::new(
+                            serde_json::Value::Array(vec![object]),
+                            Origin::Artefact(at.clone()),
+                        ),
+                    );
+                }
+            }
+        }
+        made
+    };
+    let main = make(mapping.terraform, "", mapping.properties);
+    let mut out = Vec::new();
+    for (property, terraform, properties) in mapping.parts {
+        let under = format!("{property}.");
+        let Some((_, _, at)) = resource
+            .properties
+            .iter()
+            .find(|(p, ..)| p == property || p.starts_with(&under))
+        else {
+            continue;
+        };
+        let mut part = make(terraform, property, properties);
+        part.origin = Origin::Artefact(at.clone());
+        part.references.insert("bucket", main.address.clone());
+        out.push(part);
+    }
+    out.insert(0, main);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::module_prefix;

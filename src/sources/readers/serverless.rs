@@ -105,9 +105,20 @@ impl Reader for Serverless {
                             entry.push(said);
                         }
                     }
-                    used.entry(path)
+                    used.entry(path.clone())
                         .or_default()
                         .push(format!("{env_name} (stage {})", app.stage));
+                    // Its CloudFormation data stores, judged like Terraform's.
+                    let env: std::sync::Arc<str> = env_name.as_str().into();
+                    for resource in &app.cloudformation {
+                        cx.deployment
+                            .resources
+                            .extend(super::aws::from_cloudformation(
+                                resource,
+                                &format!("{path}:"),
+                                &env,
+                            ));
+                    }
                     apply_serverless(&mut cx.deployment, index, app);
                 }
                 Err(e) => {

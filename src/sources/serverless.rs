@@ -1072,7 +1072,13 @@ fn flatten(
         }
         _ => {
             if !path.is_empty() {
-                out.push((path, json_of(r, node, 0), doc.location(node)));
+                // A `MasterUserPassword` written as a literal never leaves the reader.
+                let mut value = json_of(r, node, 0);
+                if let Some(value) = &mut value {
+                    let key = path.rsplit('.').next().unwrap_or(&path);
+                    crate::secrets::redact_entry(key, value);
+                }
+                out.push((path, value, doc.location(node)));
             }
         }
     }

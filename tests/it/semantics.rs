@@ -1319,3 +1319,40 @@ resources:
         .unwrap();
     assert_eq!(letters["location"]["path"], "serverless.yml");
 }
+
+/// serverless.yml's `environment:` blocks (provider and function) are deployment settings like
+/// compose's: a literal secret fails at its line, in the environment of the stage read, and a
+/// value only the deploy knows (`${ssm:…}`) is a reference. A `${self:custom…}` that resolves
+/// to a literal in the file is a literal. The value never reaches the report.
+#[test]
+fn serverless_environment_literal_secrets_fail_and_deploy_time_values_pass() {
+    let dir = project("service: letters\nenvironments:\n  production: {kind: production}\n");
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: letters\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: production\n  environment:\n    API_TOKEN: ${ssm:/letters/api-token}\n    LOG_LEVEL: info\ncustom:\n  dbPassword: Xk9-real-Passw0rd-77\nfunctions:\n  worker:\n    handler: handler.main\n    environment:\n      DB_PASSWORD: ${self:custom.dbPassword}\n",
+    )
+    .unwrap();
+    let (_, r) = check_json(dir.path(), &[]);
+    let found: Vec<(String, String, Value)> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "security.plaintext-secrets")
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap().to_string(),
+                x["target"].as_str().unwrap().to_string(),
+                x["location"]["line"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "fail".to_string(),
+            "serverless:serverless.yml#DB_PASSWORD".to_string(),
+            Value::from(15)
+        )]
+    );
+    assert!(!r.to_string().contains("Xk9-real-Passw0rd-77"));
+}

@@ -108,7 +108,7 @@ fn terraform_secrets(cx: &Context<'_>) -> Vec<Finding> {
             out.push(
                 Finding::pass(
                     "terraform",
-                    "no literal secret values in Terraform resources",
+                    "no literal secret values in provider resources",
                 )
                 .at(&first.origin),
             );
@@ -154,6 +154,7 @@ impl PlaintextSecrets {
                     crate::model::ArtefactKind::Dotenv
                         | crate::model::ArtefactKind::Compose
                         | crate::model::ArtefactKind::Kubernetes
+                        | crate::model::ArtefactKind::Serverless
                 )
         }) {
             let mut in_file: Vec<&(&Setting, Option<&str>, &crate::model::Environment)> = settings

@@ -1089,6 +1089,15 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
                 "cockroach",
                 "timescaledb",
                 "influxdb",
+                // Key-value and wide-column stores: data kept, not a web tier. (Consul is left
+                // out: the same image runs its client agents, which keep nothing.)
+                "etcd",
+                "zookeeper",
+                "cassandra",
+                "scylla",
+                "couchdb",
+                "neo4j",
+                "clickhouse",
             ],
             K::Database,
         ),

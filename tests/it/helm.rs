@@ -281,3 +281,56 @@ fn a_chart_naming_no_environment_is_the_only_deployment_and_conditions_switch_su
         "{why}"
     );
 }
+
+/// The copy of a chart kustomize pulls into a kustomization's `charts/` for its `helmCharts`
+/// (StatCan's etcd and MinIO gateways) deploys with the kustomization's values, never its own
+/// defaults: it is listed as not read, saying why, and nothing is judged from its defaults.
+#[test]
+fn a_chart_kustomize_inflates_is_never_judged_with_its_own_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "gw/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nhelmCharts:\n- name: kvstore\n  repo: https://charts.example.org/stable\n  version: 1.0.0\n  releaseName: gw-kv\n  valuesFile: values.yaml\n",
+        ),
+        ("gw/values.yaml", "replicaCount: 3\n"),
+        (
+            "gw/charts/kvstore/Chart.yaml",
+            "apiVersion: v2\nname: kvstore\nversion: 1.0.0\n",
+        ),
+        ("gw/charts/kvstore/values.yaml", "replicaCount: 1\n"),
+        (
+            "gw/charts/kvstore/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: {{ .Values.replicaCount }}\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx\n        ports:\n        - containerPort: 80\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    let chart = report["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "gw/charts/kvstore/Chart.yaml")
+        .unwrap();
+    assert_eq!(chart["status"], "not-read", "{chart:#}");
+    assert!(
+        chart["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`gw/kustomization.yaml` inflates"),
+        "{chart:#}"
+    );
+    assert!(
+        !report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["target"].as_str().unwrap_or("").contains("web")),
+        "{:#}",
+        report["results"]
+    );
+}

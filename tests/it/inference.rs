@@ -254,6 +254,15 @@ fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
                 && r["status"] == "fail"),
         "a single replica on `latest` fails in production"
     );
+    // Whether another environment exists is not something these files say.
+    let pre = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "env.pre-production")
+        .unwrap();
+    assert_eq!(pre["status"], "fail");
+    assert_eq!(pre["decided_by"], "none", "{pre:#}");
     let text = printed(&fixture("k8s-only"), "text");
     assert!(text.contains(&format!("{NOTICE}:\n  k8s/\n")), "{text}");
     let markdown = printed(&fixture("k8s-only"), "markdown");

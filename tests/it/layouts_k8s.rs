@@ -272,3 +272,29 @@ fn a_manifest_naming_no_environment_is_told_the_line_to_add() {
         )
     );
 }
+
+/// A key-value store behind a Service (etcd, as StatCan's MinIO gateway runs it) keeps data: it
+/// is judged as a database (its single instance has no standby), never as a web tier that two
+/// instances behind a load balancer would fix.
+#[test]
+fn a_key_value_store_behind_a_service_is_a_database_not_a_web_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("store");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("etcd.yaml"),
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: kv\nspec:\n  replicas: 1\n  serviceName: kv\n  selector:\n    matchLabels: {app: kv}\n  template:\n    metadata:\n      labels: {app: kv}\n    spec:\n      containers:\n      - name: etcd\n        image: registry.example.org/etcd:3.5.4\n        ports:\n        - {name: client, containerPort: 2379}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: kv\nspec:\n  selector: {app: kv}\n  ports:\n  - {name: client, port: 2379}\n",
+    )
+    .unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    let on_kv = |rule: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule && r["target"] == "component:production/kv")
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(on_kv("ha.web-redundancy"), None, "{report:#}");
+    assert_eq!(on_kv("ha.db-replica").as_deref(), Some("fail"));
+}

@@ -11,7 +11,9 @@ declare_rule! {
     stages: [OFF, REQ, REQ],
     evidence: [Declared, Ansible, Terraform],
     sources: [Stat, Crvs, Roll],
-    checks: "The deployment declares an environment of kind `staging` next to its production environment.",
+    checks: "The deployment declares an environment of kind `staging` next to its production environment. \
+When nothing names an environment and the files are judged as production, whether another exists is a \
+question.",
     rationale: "Changes need a place that behaves like production but has no real users. Without a \
 pre-production environment every upgrade, migration and configuration change is tried for the first \
 time on the users, and a failed change has no rehearsal behind it.",
@@ -32,6 +34,16 @@ impl PreProduction {
             )]);
         }
         let staging: Vec<_> = cx.model.environments_of(EnvKind::Staging).collect();
+        // Nothing names an environment: the files were judged as production because that is all
+        // they could deploy, which says nothing of other environments (a branch per
+        // environment, another repository, a cluster the same files reach with other values).
+        if staging.is_empty() && !cx.model.judged_as_production.is_empty() {
+            return Ok(vec![Finding::not_evidenced(
+                DEPLOYMENT,
+                "`environments`",
+                "files that name their environments",
+            )]);
+        }
         let names: Vec<&str> = cx
             .model
             .environments

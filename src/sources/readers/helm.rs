@@ -48,8 +48,76 @@ pub(super) fn read_charts(cx: &mut LoadContext<'_>) {
         .filter(|a| is_chart(&a.path))
         .collect();
     for chart in charts {
+        let folder = chart_folder(&chart.path);
+        if let Some(kustomization) = inflated_by(cx.dir, &folder) {
+            let files: Vec<String> = cx
+                .pending(ArtefactKind::Kubernetes)
+                .into_iter()
+                .filter(|a| in_chart(&folder, &a.path))
+                .map(|a| a.path)
+                .collect();
+            for path in files {
+                cx.mark(
+                    &path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::NotRead,
+                    format!(
+                        "part of a chart `{kustomization}` inflates with values of its own (`helmCharts`): never judged with the chart's defaults; liftoff does not run kustomize's Helm step, so run `kustomize build --enable-helm` and point liftoff at its output"
+                    ),
+                );
+            }
+            continue;
+        }
         read_chart(cx, &chart);
     }
+}
+
+/// The kustomization that inflates the chart in `folder` (`helmCharts` or the older
+/// `helmChartInflationGenerator` naming it), when the chart is the copy kustomize keeps in that
+/// kustomization's chart home: `<kustomization>/charts/<name>/`, or
+/// `charts/<name>-<version>/<name>/` as newer kustomize versions pull it.
+fn inflated_by(dir: &std::path::Path, folder: &str) -> Option<String> {
+    use crate::sources::yaml::{self, Value};
+    let segments: Vec<&str> = folder.split('/').collect();
+    let home = segments.iter().rposition(|s| *s == "charts")?;
+    let name = *segments.last()?;
+    if home + 1 == segments.len() || home + 3 < segments.len() {
+        return None;
+    }
+    let owner = segments[..home].join("/");
+    for file in crate::sources::kustomize::FILE_NAMES {
+        let rel = if owner.is_empty() {
+            file.to_string()
+        } else {
+            format!("{owner}/{file}")
+        };
+        let path = dir.join(&rel);
+        if !path.is_file() {
+            continue;
+        }
+        // A kustomization is a page of YAML; one too large or unreadable names no chart.
+        let Ok(text) = crate::sources::read_text_limited(&path, &rel, 1024 * 1024) else {
+            continue;
+        };
+        let Ok(doc) = yaml::parse(&rel, &text, yaml::Limits::default()) else {
+            continue;
+        };
+        let Some(root) = doc.roots.first() else {
+            continue;
+        };
+        let names = |key: &str, field: &str| -> bool {
+            match root.get(key).map(|n| &n.value) {
+                Some(Value::Seq(items)) => items
+                    .iter()
+                    .any(|i| i.get(field).and_then(|n| n.as_str()) == Some(name)),
+                _ => false,
+            }
+        };
+        if names("helmCharts", "name") || names("helmChartInflationGenerator", "chartName") {
+            return Some(rel);
+        }
+    }
+    None
 }
 
 fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {

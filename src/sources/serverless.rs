@@ -672,7 +672,8 @@ pub fn read(
             &mut problems,
         );
     }
-    read_resources(&doc, &r, root.get("resources"), &mut app);
+    let parts = resource_parts(&doc, &r, root.get("resources"));
+    read_resources(&parts, &r, &mut app);
     app.included = r.included.take();
     problems.extend(r.problems.take());
     if problems.is_empty() {
@@ -946,18 +947,54 @@ pub(crate) fn rate(expression: &str) -> Option<Duration> {
     Some(Duration::from_secs(n * seconds))
 }
 
-fn read_resources(doc: &Document, r: &Resolver<'_>, resources: Option<&Node>, app: &mut App) {
-    let conditions = resources.and_then(|res| res.get("Conditions"));
-    let Some(Value::Map(entries)) = resources
-        .and_then(|res| res.get("Resources"))
-        .map(|n| &n.value)
-    else {
-        return;
+/// The parts `resources:` is written in, each with the file it comes from: one map, a
+/// `${file(resources.yml)}`, or a list of both, which the framework merges into one template.
+fn resource_parts(
+    doc: &Document,
+    r: &Resolver<'_>,
+    resources: Option<&Node>,
+) -> Vec<(Document, Node)> {
+    let Some((doc, node)) = resources.and_then(|n| r.expand(doc, n)) else {
+        return Vec::new();
     };
+    match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| r.expand(&doc, item))
+            .collect(),
+        _ => vec![(doc, node)],
+    }
+}
+
+fn read_resources(parts: &[(Document, Node)], r: &Resolver<'_>, app: &mut App) {
+    // The merged template's conditions, by name, with the map each is defined in (a condition
+    // refers to others of its own map).
+    let conditions_map = |gate: &str| {
+        parts
+            .iter()
+            .filter_map(|(_, part)| part.get("Conditions"))
+            .find(|c| c.get(gate).is_some())
+    };
+    for (doc, part) in parts {
+        let Some(Value::Map(entries)) = part.get("Resources").map(|n| &n.value) else {
+            continue;
+        };
+        read_resource_entries(doc, r, entries, &conditions_map, app);
+    }
+}
+
+fn read_resource_entries<'a>(
+    doc: &Document,
+    r: &Resolver<'_>,
+    entries: &[(Node, Node)],
+    conditions_map: &dyn Fn(&str) -> Option<&'a Node>,
+    app: &mut App,
+) {
     for (key, resource) in entries {
         let Some(id) = key.as_str() else { continue };
         // A resource gated by a condition that is false for this stage does not exist here.
         if let Some(gate) = resource.get("Condition").and_then(Node::as_str) {
+            let conditions = conditions_map(gate);
             let value = conditions
                 .and_then(|c| c.get(gate))
                 .and_then(|c| condition(r, conditions, c, 0));

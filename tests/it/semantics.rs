@@ -1356,3 +1356,53 @@ fn serverless_environment_literal_secrets_fail_and_deploy_time_values_pass() {
     );
     assert!(!r.to_string().contains("Xk9-real-Passw0rd-77"));
 }
+
+/// `resources:` written as a list of parts, some of them files (`${file(resources/tables.yml)}`),
+/// is one template as the framework merges it: the tables of every part are judged, a condition
+/// defined in another part gates them, and the included file is listed as read.
+#[test]
+fn serverless_resources_in_a_list_of_files_are_one_template() {
+    let dir = project("service: letters\nenvironments:\n  production: {kind: production}\n");
+    std::fs::create_dir_all(dir.path().join("resources")).unwrap();
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        "service: letters\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: production\nfunctions:\n  worker:\n    handler: handler.main\nresources:\n  - ${file(resources/tables.yml)}\n  - Conditions:\n      IsDev:\n        Fn::Equals: [\"${sls:stage}\", dev]\n  - Resources:\n      Scratch:\n        Type: AWS::DynamoDB::Table\n        Condition: IsDev\n        Properties:\n          TableName: scratch\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("resources/tables.yml"),
+        "Resources:\n  Letters:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: letters\n",
+    )
+    .unwrap();
+    let (_, r) = check_json(dir.path(), &[]);
+    let (status, message) = verdict(
+        &r,
+        "reliability.pitr",
+        "serverless.yml:aws_dynamodb_table.Letters",
+    );
+    assert_eq!(status, "fail", "{message}");
+    let letters = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["target"] == "serverless.yml:aws_dynamodb_table.Letters")
+        .unwrap();
+    assert_eq!(letters["location"]["path"], "resources/tables.yml");
+    // Gated to the dev stage by a condition of another part: not created in production.
+    assert_eq!(
+        verdict(
+            &r,
+            "reliability.pitr",
+            "serverless.yml:aws_dynamodb_table.Scratch"
+        )
+        .0,
+        "missing"
+    );
+    let included = r["artefacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "resources/tables.yml")
+        .unwrap();
+    assert_eq!(included["status"], "read", "{included:#}");
+}

@@ -1268,6 +1268,15 @@ resources:
         StorageEncrypted: !Ref EncryptStorage
         BackupRetentionPeriod: 14
         PubliclyAccessible: false
+    Reports:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+    Archive:
+      Type: AWS::RDS::DBInstance
+      Properties:
+        Engine: postgres
+        DBSubnetGroupName: private
 "#,
     )
     .unwrap();
@@ -1306,6 +1315,17 @@ resources:
     assert!(
         message.contains("unknown") || message.contains("only"),
         "{message}"
+    );
+    // CloudFormation leaves `PubliclyAccessible` to the RDS API, which (unlike the Terraform
+    // provider) makes an instance in the default VPC public; in a subnet group it depends on
+    // that VPC's internet gateway.
+    assert_eq!(
+        at("security.db-not-public", "aws_db_instance.Reports").0,
+        "fail"
+    );
+    assert_ne!(
+        at("security.db-not-public", "aws_db_instance.Archive").0,
+        "pass"
     );
     // The stores are found where they are written.
     let letters = r["results"]

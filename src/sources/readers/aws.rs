@@ -1062,6 +1062,7 @@ const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
             ("MultiAZ", "multi_az"),
             ("DeletionProtection", "deletion_protection"),
             ("SourceDBInstanceIdentifier", "replicate_source_db"),
+            ("DBSubnetGroupName", "db_subnet_group_name"),
         ],
         parts: &[],
     },
@@ -1078,6 +1079,33 @@ const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
         parts: &[],
     },
 ];
+
+/// Where CloudFormation leaves a property to the AWS API and the API's default differs from
+/// the Terraform provider's (which [`DEFAULTS`] holds for the same resource type), the API's
+/// default, set before [`apply_defaults`] could give Terraform's.
+fn api_defaults(resource: &crate::sources::serverless::CfnResource, made: &mut Resource) {
+    use crate::model::{Fact, Origin};
+    let written = |property: &str| resource.properties.iter().any(|(p, ..)| p == property);
+    // The Terraform provider sends `publicly_accessible = false`; the RDS API, given nothing,
+    // makes an instance public when its VPC has an internet gateway, as a default VPC does.
+    if resource.kind == "AWS::RDS::DBInstance" && !written("PubliclyAccessible") {
+        if written("DBSubnetGroupName") {
+            made.unknown
+                .insert("publicly_accessible", resource.location.clone());
+        } else {
+            made.attributes.insert(
+                "publicly_accessible",
+                Fact::new(
+                    serde_json::json!(true),
+                    Origin::Derived {
+                        from: Some(Box::new(resource.location.clone())),
+                        how: "`PubliclyAccessible` and `DBSubnetGroupName` are not set: the RDS API puts the instance in the default VPC, whose internet gateway makes it publicly accessible (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)".into(),
+                    },
+                ),
+            );
+        }
+    }
+}
 
 /// The resources a CloudFormation resource creates, in `env`, addressed
 /// `<prefix><type>.<logical id>`; none for types the mapping does not read.
@@ -1141,7 +1169,8 @@ pub(super) fn from_cloudformation(
         }
         made
     };
-    let main = make(mapping.terraform, "", mapping.properties);
+    let mut main = make(mapping.terraform, "", mapping.properties);
+    api_defaults(resource, &mut main);
     let mut out = Vec::new();
     for (property, terraform, properties) in mapping.parts {
         let under = format!("{property}.");

@@ -584,6 +584,11 @@ fn is_pipeline(rel: &str) -> bool {
                 | "azure-pipelines.yml"
                 | "bitbucket-pipelines.yml"
                 | ".drone.yml"
+                | ".travis.yml"
+                | ".buildkite/pipeline.yml"
+                | "buildspec.yml"
+                | "cloudbuild.yaml"
+                | "cloudbuild.yml"
         )
 }
 
@@ -799,6 +804,30 @@ pub fn walk_files(root: &Path, folder: &Path, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CI systems' own file names are pipelines (ctxfloods-backend deploys with Travis);
+    /// a YAML file elsewhere is not.
+    #[test]
+    fn ci_systems_files_are_pipelines() {
+        for rel in [
+            ".github/workflows/deploy.yml",
+            ".gitlab-ci.yml",
+            ".travis.yml",
+            "buildspec.yml",
+            "cloudbuild.yaml",
+            ".buildkite/pipeline.yml",
+            "Jenkinsfile",
+        ] {
+            assert!(is_pipeline(rel), "{rel}");
+        }
+        for rel in [
+            "deploy/travis.yml",
+            "ci/pipeline.yml",
+            ".github/dependabot.yml",
+        ] {
+            assert!(!is_pipeline(rel), "{rel}");
+        }
+    }
 
     /// Terraform loads every `.tf` file of a folder whatever its name; other files' names still
     /// say what they are for, and folders still do for Terraform too.

@@ -1426,3 +1426,45 @@ fn serverless_resources_in_a_list_of_files_are_one_template() {
         .unwrap();
     assert_eq!(included["status"], "read", "{included:#}");
 }
+
+/// Two services of one repository may both have a `worker`: each is its own component (the
+/// second named for its service), so neither's settings hide the other's.
+#[test]
+fn two_services_functions_of_one_name_stay_two_components() {
+    let dir = project("service: letters\nenvironments:\n  production: {kind: production}\n");
+    for (folder, service, environment) in [
+        ("api", "letters-api", "LOG_LEVEL: info"),
+        ("jobs", "letters-jobs", "DB_PASSWORD: Xk9-real-Passw0rd-77"),
+    ] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        std::fs::write(
+            dir.path().join(folder).join("serverless.yml"),
+            format!(
+                "service: {service}\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: production\nfunctions:\n  worker:\n    handler: handler.main\n    environment:\n      {environment}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let (_, r) = check_json(dir.path(), &[]);
+    assert_eq!(
+        status(
+            &r,
+            "security.plaintext-secrets",
+            "serverless:jobs/serverless.yml#DB_PASSWORD"
+        ),
+        "fail"
+    );
+    let workers: Vec<&str> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "security.function-not-public")
+        .filter_map(|x| x["target"].as_str())
+        .filter(|t| t.contains("worker"))
+        .collect();
+    assert!(
+        workers.iter().any(|t| t.ends_with("/worker"))
+            && workers.iter().any(|t| t.ends_with("/letters-jobs-worker")),
+        "{workers:?}"
+    );
+}

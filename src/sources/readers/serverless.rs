@@ -169,11 +169,26 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
     let env = &mut deployment.environments[env_index];
     for function in &app.functions {
         let origin = Origin::Artefact(function.location.clone());
-        let position = match env.components.iter().position(|c| c.name == function.name) {
+        // A component declared in liftoff.yaml under the function's name is this function; one
+        // another service's file made is not: two services of a repository may both have a
+        // `worker`, and this one is then named for its service too.
+        let other_file = |c: &Component| match &c.origin {
+            Origin::Artefact(at) => at.path != function.location.path,
+            _ => false,
+        };
+        let mut name = function.name.clone();
+        if env
+            .components
+            .iter()
+            .any(|c| c.name == name && other_file(c))
+        {
+            name = format!("{}-{}", app.service, function.name);
+        }
+        let position = match env.components.iter().position(|c| c.name == name) {
             Some(i) => i,
             None => {
                 env.components.push(Component::new(
-                    function.name.clone(),
+                    name.clone(),
                     Fact::new(ComponentKind::Function, origin.clone()),
                     origin.clone(),
                 ));

@@ -612,6 +612,9 @@ const GENERIC_FACTS: &[&str] = &[
     "{} of `{}`",
     // Any rule reading a Terraform attribute known only after apply.
     "`{}` (known only after apply)",
+    // The same through `support::unknown_until_apply`, which also says when a serverless.yml's
+    // CloudFormation resource knows it only at deploy time.
+    "`{}` ({})",
 ];
 
 /// One key init writes: where, an example or the given answer, and what it means.

@@ -252,14 +252,24 @@ pub fn on_resource(
     }
 }
 
-/// The finding for an attribute Terraform knows only after apply.
+/// The finding for an attribute Terraform knows only after apply (or, for a resource a
+/// serverless.yml's CloudFormation creates, only when CloudFormation deploys it).
 pub fn unknown_until_apply(resource: &crate::model::Resource, attribute: &str) -> Option<Finding> {
+    let cloudformation = resource
+        .address
+        .split_once(':')
+        .is_some_and(|(file, _)| file.ends_with(".yml") || file.ends_with(".yaml"));
+    let (when, provide) = if cloudformation {
+        ("known only when CloudFormation deploys it", "")
+    } else {
+        ("known only after apply", "a plan JSON")
+    };
     resource.unknown.get(attribute).map(|at| {
         on_resource(
             Finding::not_evidenced(
                 resource.address.clone(),
-                &format!("`{attribute}` (known only after apply)"),
-                "a plan JSON",
+                &format!("`{attribute}` ({when})"),
+                provide,
             ),
             resource,
             attribute,

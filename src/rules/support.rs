@@ -160,12 +160,21 @@ pub fn resources<'a>(
     cx: &Context<'a>,
     types: &[&str],
 ) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
+    in_model(
+        cx,
+        cx.shared
+            .kinds(cx.model)
+            .positions(|t, _| types.contains(&t)),
+    )
+}
+
+/// The model's resources at `positions`.
+fn in_model<'a>(
+    cx: &Context<'a>,
+    positions: Vec<usize>,
+) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
     let model = cx.model;
-    cx.shared
-        .kinds(model)
-        .positions(|t, _| types.contains(&t))
-        .into_iter()
-        .map(move |i| &model.resources[i])
+    positions.into_iter().map(move |i| &model.resources[i])
 }
 
 /// Provider resources whose description in the provider mapping matches `pick`, with it, in
@@ -179,15 +188,13 @@ pub fn cloud<'a, P: Fn(&crate::model::cloud::CloudType) -> bool>(
         &'static crate::model::cloud::CloudType,
     ),
 > + use<'a, P> {
-    let model = cx.model;
-    cx.shared
-        .kinds(model)
-        .positions(|_, t| t.is_some_and(&pick))
-        .into_iter()
-        .filter_map(move |i| {
-            let r = &model.resources[i];
-            r.cloud.map(|t| (r, t))
-        })
+    in_model(
+        cx,
+        cx.shared
+            .kinds(cx.model)
+            .positions(|_, t| t.is_some_and(&pick)),
+    )
+    .filter_map(|r| r.cloud.map(|t| (r, t)))
 }
 
 /// Provider resources that play one of `roles`, in the model's order.
@@ -195,12 +202,12 @@ pub fn with_role<'a>(
     cx: &Context<'a>,
     roles: &[crate::model::cloud::Role],
 ) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
-    let model = cx.model;
-    cx.shared
-        .kinds(model)
-        .positions(|_, t| t.is_some_and(|t| roles.contains(&t.role)))
-        .into_iter()
-        .map(move |i| &model.resources[i])
+    in_model(
+        cx,
+        cx.shared
+            .kinds(cx.model)
+            .positions(|_, t| t.is_some_and(|t| roles.contains(&t.role))),
+    )
 }
 
 /// Remote Terraform modules liftoff could not read, by an input a rule recognises: a module called

@@ -1136,7 +1136,7 @@ pub(super) fn from_cloudformation(
             } else {
                 format!("{under}.{property}")
             };
-            // The property itself, or a whole object written under it.
+            // The property as written (a list is one value; maps are flattened to their leaves).
             let Some((_, value, at)) = resource.properties.iter().find(|(p, ..)| *p == path) else {
                 continue;
             };

@@ -155,7 +155,7 @@ pub fn or_not_applicable(findings: Vec<Finding>, why: &str) -> super::Judged {
     }
 }
 
-/// Provider resources of the named types, in the model's order.
+/// Provider resources of the named types, in address order (the report's).
 pub fn resources<'a>(
     cx: &Context<'a>,
     types: &[&str],
@@ -178,7 +178,7 @@ fn in_model<'a>(
 }
 
 /// Provider resources whose description in the provider mapping matches `pick`, with it, in
-/// the model's order.
+/// address order.
 pub fn cloud<'a, P: Fn(&crate::model::cloud::CloudType) -> bool>(
     cx: &Context<'a>,
     pick: P,
@@ -197,7 +197,7 @@ pub fn cloud<'a, P: Fn(&crate::model::cloud::CloudType) -> bool>(
     .filter_map(|r| r.cloud.map(|t| (r, t)))
 }
 
-/// Provider resources that play one of `roles`, in the model's order.
+/// Provider resources that play one of `roles`, in address order.
 pub fn with_role<'a>(
     cx: &Context<'a>,
     roles: &[crate::model::cloud::Role],

@@ -182,6 +182,20 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     if url_with_password(value) {
         return Verdict::Secret;
     }
+    // A key or certificate written between PEM lines is judged by what is between them: a
+    // placeholder wrapped in `-----BEGIN PRIVATE KEY-----` lines (a template's
+    // `"-----BEGIN PRIVATE KEY-----\nREPLACE_ME\n-----END PRIVATE KEY-----"`) is still one.
+    if let Some(body) = pem_body(value) {
+        let bare = body.to_ascii_lowercase();
+        let bare = bare.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        if bare.is_empty() || PLACEHOLDERS.contains(&bare) || is_placeholder_shape(&body) {
+            return Verdict::Placeholder;
+        }
+    }
+    // A private key is a secret whatever it is written under (an SSM parameter's `value`).
+    if private_key(value) {
+        return Verdict::Secret;
+    }
     if !is_secret_key(name) {
         return Verdict::NotSecret("its name holds no secret");
     }
@@ -252,11 +266,7 @@ pub fn judge(name: &str, value: &str) -> Verdict {
     }
     let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     if PLACEHOLDERS.contains(&bare)
-        || (value.starts_with('<') && value.ends_with('>'))
-        || (value.starts_with("{{") && value.ends_with("}}"))
-        || bare.starts_with("your")
-        || (bare.len() >= 3 && bare.chars().all(|c| c == 'x'))
-        || (value.len() >= 3 && value.chars().all(|c| c == '*'))
+        || is_placeholder_shape(value)
         // A value that spells its own name (`GOVUK_NOTIFY_API_KEY=govuk_notify_api_key` in a
         // test environment's file) stands for the value set elsewhere.
         || lower.replace('-', "_") == name_lower.replace('-', "_")
@@ -273,6 +283,53 @@ pub fn judge(name: &str, value: &str) -> Verdict {
         return Verdict::NotSecret("a plain word");
     }
     Verdict::Secret
+}
+
+/// Shapes that stand in for a value rather than being one: `<your key>`, `{{ key }}`,
+/// `your-key`, `xxxx`, `****`.
+fn is_placeholder_shape(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let bare = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    (value.starts_with('<') && value.ends_with('>'))
+        || (value.starts_with("{{") && value.ends_with("}}"))
+        || bare.starts_with("your")
+        || (bare.len() >= 3 && bare.chars().all(|c| c == 'x'))
+        || (value.len() >= 3 && value.chars().all(|c| c == '*'))
+}
+
+/// Whether `value` holds a PEM private key (`-----BEGIN RSA PRIVATE KEY-----` and its
+/// base64 body), not a placeholder between the lines.
+pub fn private_key(value: &str) -> bool {
+    let Some(start) = value.find("-----BEGIN ") else {
+        return false;
+    };
+    let label = &value[start + "-----BEGIN ".len()..];
+    let label = &label[..label.find("-----").unwrap_or(label.len())];
+    label.ends_with("PRIVATE KEY")
+        && pem_body(value).is_some_and(|body| {
+            body.len() >= 16
+                && body.chars().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '+' | '/' | '=' | ' ' | ':' | ',' | '-')
+                })
+        })
+}
+
+/// What lies between a PEM block's `-----BEGIN ...-----` and `-----END ...-----` lines, with
+/// line breaks written as escapes (`\n`, `\\n`) and stray backslashes taken out; `None` when
+/// `value` is not a PEM block.
+fn pem_body(value: &str) -> Option<String> {
+    let start = value.find("-----BEGIN ")?;
+    let after_begin = &value[start + "-----BEGIN ".len()..];
+    let body = &after_begin[after_begin.find("-----")? + "-----".len()..];
+    let body = &body[..body.find("-----END ")?];
+    Some(
+        body.replace("\\n", " ")
+            .replace('\\', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Whether `value` holds a well-formed reference to another variable (`${NAME}`,
@@ -377,6 +434,35 @@ mod tests {
             let expected = SECRET_MARKERS.iter().any(|m| lower.contains(m));
             assert_eq!(has_marker(key), expected, "{key:?}");
         }
+    }
+
+    /// A placeholder between PEM lines (an environment template's private key) stands for the
+    /// key set elsewhere; a key between them is a secret.
+    #[test]
+    fn a_pem_block_is_judged_by_what_it_wraps() {
+        for placeholder in [
+            "-----BEGIN PRIVATE KEY-----\\REPLACE_ME\\n-----END PRIVATE KEY-----\\n",
+            "-----BEGIN RSA PRIVATE KEY-----\nchangeme\n-----END RSA PRIVATE KEY-----\n",
+            "-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----",
+            "-----BEGIN PRIVATE KEY-----\n\n-----END PRIVATE KEY-----",
+        ] {
+            assert_eq!(
+                judge("signing_private_key", placeholder),
+                Verdict::Placeholder,
+                "{placeholder:?}"
+            );
+        }
+        let key = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----\\n";
+        assert_eq!(judge("signing_private_key", key), Verdict::Secret);
+        // Under any name.
+        assert_eq!(judge("value", key), Verdict::Secret);
+        assert!(private_key(key));
+        let certificate = "-----BEGIN CERTIFICATE-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END CERTIFICATE-----\\n";
+        assert!(!private_key(certificate));
+        assert_eq!(
+            judge("value", certificate),
+            Verdict::NotSecret("its name holds no secret")
+        );
     }
 
     /// Found by `scripts/fuzz` (fuzz/regressions/dotenv/): an unclosed `${` is text, not a

@@ -593,6 +593,10 @@ const LISTED_FACTS: &[(&str, &str)] = &[
         "ha.db-replica",
         "how many instances `{}` has (its `{}` is known only after apply)",
     ),
+    (
+        "ha.db-replica",
+        "how many instances `{}` has (no cluster instance in these files joins it)",
+    ),
     ("monitoring.canary", "the canary's `interval`"),
     (
         "env.backup-separate",

@@ -278,7 +278,10 @@ fn setting(s: &Setting) -> Value {
 
 /// `text` written under `name`, or the redaction marker when either says it is a secret.
 fn shown_text(name: &str, text: &str) -> Value {
-    if secrets::is_secret_key(name) || secrets::url_with_password(text) {
+    if secrets::is_secret_key(name)
+        || secrets::url_with_password(text)
+        || secrets::private_key(text)
+    {
         json!(secrets::REDACTED)
     } else {
         json!(text)
@@ -427,7 +430,8 @@ fn redact_terraform_under(key: Option<&str>, value: &mut Value) {
 
 /// Whether a Terraform value, written under `key` (none for a list item), is shown as
 /// [`secrets::REDACTED`] rather than as itself: the value of a secret attribute (unless it is
-/// null, a switch, or the mark of a value set outside Terraform), or a URL with a password.
+/// null, a switch, or the mark of a value set outside Terraform), a URL with a password, or a
+/// private key.
 /// A value that is not hidden has its parts judged the same way.
 pub(crate) fn hidden_terraform(key: Option<&str>, value: &Value) -> bool {
     if let Some(key) = key
@@ -436,7 +440,7 @@ pub(crate) fn hidden_terraform(key: Option<&str>, value: &Value) -> bool {
     {
         return value.as_str() != Some(secrets::UNMANAGED);
     }
-    matches!(value, Value::String(s) if secrets::url_with_password(s))
+    matches!(value, Value::String(s) if secrets::url_with_password(s) || secrets::private_key(s))
 }
 
 fn access(model: &Deployment) -> Value {

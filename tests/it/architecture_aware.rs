@@ -355,6 +355,39 @@ fn an_aurora_cluster_of_one_instance_has_no_standby() {
     );
 }
 
+/// Instances counted by a list known only after apply (`count = length(var.tenants)`, seen on
+/// uktrade/data-workspace) join their cluster of the same unknown count: the number of
+/// instances is a question, not a cluster left unjudged. A cluster no instance here joins is a
+/// question too.
+#[test]
+fn a_cluster_whose_instances_are_counted_at_apply_is_a_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = "variable \"tenants\" {}\n\nresource \"aws_rds_cluster\" \"tenant\" {\n  count                   = length(var.tenants)\n  cluster_identifier      = \"tenant-${var.tenants[count.index]}\"\n  engine                  = \"aurora-postgresql\"\n  storage_encrypted       = true\n  backup_retention_period = 14\n}\n";
+    let instances = "\nresource \"aws_rds_cluster_instance\" \"tenant\" {\n  count              = length(var.tenants)\n  cluster_identifier = aws_rds_cluster.tenant[count.index].id\n  instance_class     = \"db.r6g.large\"\n}\n";
+    write_file(
+        dir.path(),
+        "infra/production/main.tf",
+        &format!("{cluster}{instances}"),
+    );
+    let r = check_json(dir.path(), &[]).1;
+    assert_eq!(
+        results(&r, "ha.db-replica"),
+        [(
+            "aws_rds_cluster.tenant".to_string(),
+            "fail".to_string(),
+            "not evidenced: declare how many instances `aws_rds_cluster_instance.tenant` has (its `count` is known only after apply) in liftoff.yaml or provide a plan JSON (if it is created: its `count` is known only after apply)".to_string()
+        )]
+    );
+    write_file(dir.path(), "infra/production/main.tf", cluster);
+    let r = check_json(dir.path(), &[]).1;
+    let (status, message) = only(&r, "ha.db-replica");
+    assert_eq!(status, "fail");
+    assert!(
+        message.starts_with("not evidenced: declare how many instances `aws_rds_cluster.tenant` has (no cluster instance in these files joins it)"),
+        "{message}"
+    );
+}
+
 #[test]
 fn a_backup_host_is_not_an_application_server() {
     let r = check_json(&fixture("inventory-backup"), &[]).1;

@@ -838,3 +838,139 @@ fn variable_files_beside_a_root_win_over_the_environment_a_folder_above_it_names
         .count();
     assert_eq!(in_ci, 0, "{:#}", report["results"]);
 }
+
+/// A folder named as an environment template (`infra/environment-template/`, seen on
+/// uktrade/data-workspace) is copied and filled in for each environment elsewhere: its
+/// placeholders and its module path reaching out of the repository are right only in the copy.
+/// It is listed as not read, with why, and judged nowhere (no `ops.inputs-parse` error about a
+/// module folder that is not here); the configuration beside it is still production's. A module
+/// folder named like a template (`modules/launch-template/`) is read through its caller.
+#[test]
+fn a_template_folder_for_environments_is_not_a_root() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(
+        dir.path(),
+        &[
+            (
+                "infra/main.tf",
+                "module \"web\" {\n  source = \"./modules/launch-template\"\n}\n",
+            ),
+            (
+                "infra/modules/launch-template/main.tf",
+                "resource \"aws_db_instance\" \"records\" {\n  engine         = \"postgres\"\n  instance_class = \"db.t3.medium\"\n}\n",
+            ),
+            (
+                "infra/environment-template/main.tf",
+                "terraform {\n  backend \"s3\" {\n    bucket = \"REPLACE_ME\"\n    key    = \"REPLACE_ME\"\n  }\n}\n\nmodule \"shop\" {\n  source = \"../../shop-platform/infra\"\n\n  signing_private_key = \"-----BEGIN PRIVATE KEY-----\\\\REPLACE_ME\\\\n-----END PRIVATE KEY-----\\\\n\"\n}\n",
+            ),
+        ],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let (status, reason) = file(&report, "infra/environment-template/main.tf");
+    assert_eq!(status, "ignored", "{reason}");
+    assert!(
+        reason.starts_with(
+            "a template for environments (its folder `infra/environment-template/` says so)"
+        ),
+        "{reason}"
+    );
+    assert!(
+        rule_results(&report, "ops.inputs-parse")
+            .iter()
+            .all(|r| r["status"] != "fail" && r["status"] != "error"),
+        "{:#}",
+        report["results"]
+    );
+    assert_eq!(
+        verdict(
+            &report,
+            "security.encryption-at-rest",
+            "module.web.aws_db_instance.records",
+            "production"
+        )
+        .0,
+        "fail"
+    );
+}
+
+/// A placeholder between PEM lines, given to a remote module (seen on uktrade/data-workspace's
+/// environment template) is no committed key; a key between them is.
+#[test]
+fn a_placeholder_between_pem_lines_is_not_a_committed_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = |key: &str| {
+        format!(
+            "module \"shop\" {{\n  source = \"git::https://example.org/shop-platform.git//infra?ref=v1.2.0\"\n\n  api_client_secret   = \"REPLACE_ME\"\n  signing_private_key = \"-----BEGIN PRIVATE KEY-----\\\\n{key}\\\\n-----END PRIVATE KEY-----\\\\n\"\n}}\n"
+        )
+    };
+    write_tree(
+        dir.path(),
+        &[("infra/production/main.tf", &call("REPLACE_ME"))],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let statuses: Vec<&str> = rule_results(&report, "security.plaintext-secrets")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        !statuses.is_empty() && statuses.iter().all(|s| *s == "pass"),
+        "{:#}",
+        report["results"]
+    );
+    write_tree(
+        dir.path(),
+        &[(
+            "infra/production/main.tf",
+            &call("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4"),
+        )],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let failed: Vec<&str> = rule_results(&report, "security.plaintext-secrets")
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["module.shop.signing_private_key"],
+        "{:#}",
+        report["results"]
+    );
+}
+
+/// A private key is a secret under any attribute's name: a variable default holding one, given
+/// to an SSM parameter's `value`, is committed and never shown, in the report or the model.
+#[test]
+fn a_private_key_in_a_parameter_value_is_a_committed_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4";
+    write_tree(
+        dir.path(),
+        &[(
+            "infra/production/main.tf",
+            &format!(
+                "variable \"signing\" {{\n  default = \"-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n\"\n}}\n\nresource \"aws_ssm_parameter\" \"signing\" {{\n  name  = \"/shop/signing-key\"\n  type  = \"SecureString\"\n  value = var.signing\n}}\n"
+            ),
+        )],
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        verdict(
+            &report,
+            "security.plaintext-secrets",
+            "aws_ssm_parameter.signing.value",
+            "production"
+        )
+        .0,
+        "fail"
+    );
+    assert!(!report.to_string().contains(body));
+    let model = liftoff()
+        .args(["model", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let model = String::from_utf8_lossy(&model.stdout);
+    assert!(model.contains("aws_ssm_parameter.signing"), "{model}");
+    assert!(!model.contains(body), "{model}");
+}

@@ -131,15 +131,32 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
         }
     }
     with_role(cx, &[Role::DatabaseCluster])
-        .filter_map(|cluster| {
-            let found = members.get(&(cluster.environment.as_deref(), cluster.address.as_str()))?;
-            let first = found.first()?;
+        .map(|cluster| {
+            let Some((found, first)) = members
+                .get(&(cluster.environment.as_deref(), cluster.address.as_str()))
+                .and_then(|found| Some((found, found.first()?)))
+            else {
+                // Instances made elsewhere (another root, a module not read) or none: the files
+                // do not say, and a cluster without them serves nothing.
+                return on_resource(
+                    Finding::not_evidenced(
+                        cluster.address.clone(),
+                        &format!(
+                            "how many instances `{}` has (no cluster instance in these files joins it)",
+                            cluster.address
+                        ),
+                        "a plan JSON",
+                    ),
+                    cluster,
+                    "cluster_identifier",
+                );
+            };
             let via = first.member_of.as_ref().map_or("", |m| m.via);
             if let Some(key) = ["count", "for_each"]
                 .into_iter()
                 .find(|k| found.iter().any(|m| m.unknown.contains_key(k)))
             {
-                return Some(on_resource(
+                return on_resource(
                     Finding::not_evidenced(
                         cluster.address.clone(),
                         &format!(
@@ -150,7 +167,7 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
                     ),
                     first,
                     key,
-                ));
+                );
             }
             let finding = if found.len() >= 2 {
                 Finding::pass(
@@ -169,7 +186,7 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
                     ),
                 )
             };
-            Some(on_resource(finding, first, via))
+            on_resource(finding, first, via)
         })
         .collect()
 }

@@ -18,8 +18,9 @@ declare_rule! {
         Dotenv,
     ],
     sources: [Crvs],
-    checks: "No key named like PASSWORD, SECRET, TOKEN, KEY or DSN, and no URL with a password in it, carries a \
-literal value in a deployment file; references (`${DB_PASSWORD}`) to a secret store or the runtime environment \
+    checks: "No key named like PASSWORD, SECRET, TOKEN, KEY or DSN, and no URL with a password in it or PEM private \
+key under any name, carries a literal value in a deployment file (a placeholder such as `REPLACE_ME`, bare or \
+between PEM lines, is not one); references (`${DB_PASSWORD}`) to a secret store or the runtime environment \
 are fine. Secret values never enter liftoff's model, so no report can show them.",
     rationale: "A secret in a repository is shared with everyone who can read it, now and in every clone \
 and fork forever; rotating it is the only fix.",
@@ -33,6 +34,7 @@ and fork forever; rotating it is the only fix.",
 fn committed_secrets(
     path: &str,
     value: &serde_json::Value,
+    in_configuration: bool,
     out: &mut Vec<String>,
     placeholders: &mut Vec<(String, String)>,
 ) {
@@ -44,19 +46,29 @@ fn committed_secrets(
         {
             placeholders.push((path.to_string(), s.clone()));
         }
+        // The reader redacts a committed secret under a secret's name, and a committed private
+        // key under any name; a plan redacts what Terraform marks sensitive, which may come from
+        // a secret store, so only a secret's name says it was written here.
         serde_json::Value::String(s)
-            if s == crate::secrets::REDACTED && crate::secrets::is_terraform_secret(leaf) =>
+            if s == crate::secrets::REDACTED
+                && (crate::secrets::is_terraform_secret(leaf) || in_configuration) =>
         {
             out.push(path.to_string());
         }
         serde_json::Value::Array(items) => {
             for item in items {
-                committed_secrets(path, item, out, placeholders);
+                committed_secrets(path, item, in_configuration, out, placeholders);
             }
         }
         serde_json::Value::Object(map) => {
             for (k, v) in map {
-                committed_secrets(&format!("{path}.{k}"), v, out, placeholders);
+                committed_secrets(
+                    &format!("{path}.{k}"),
+                    v,
+                    in_configuration,
+                    out,
+                    placeholders,
+                );
             }
         }
         _ => {}
@@ -71,7 +83,18 @@ fn terraform_secrets(cx: &Context<'_>) -> Vec<Finding> {
         for (name, fact) in &r.attributes {
             let mut paths = Vec::new();
             let mut placeholders = Vec::new();
-            committed_secrets(name, &fact.value, &mut paths, &mut placeholders);
+            // Read from configuration (`.tf`, a Terragrunt unit), not from a plan.
+            let in_configuration = fact.origin.location().is_some_and(|l| {
+                let path = l.path.to_ascii_lowercase();
+                !path.ends_with(".json") || path.ends_with(".tf.json")
+            });
+            committed_secrets(
+                name,
+                &fact.value,
+                in_configuration,
+                &mut paths,
+                &mut placeholders,
+            );
             paths.dedup();
             // A placeholder is a note, not a leak: the real value is set outside the repository.
             for (key, placeholder) in placeholders {

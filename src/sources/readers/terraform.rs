@@ -76,6 +76,16 @@ fn under_modules(folder: &str) -> bool {
     folder.split('/').any(|s| s.eq_ignore_ascii_case("modules"))
 }
 
+/// Whether a root's folder is named as a template (`environment-template/`, `env_template/`,
+/// `template/`): a configuration a team copies and fills in for each environment, whose
+/// placeholders (`bucket = "REPLACE_ME"`) and relative module paths are right only in the copy.
+/// Terraform never applies it where it stands. A folder the root calls as a module
+/// (`modules/launch-template/`) is read through its caller as any module is.
+fn template_root(root: &str) -> bool {
+    let name = root.rsplit('/').next().unwrap_or(root).to_ascii_lowercase();
+    name == "template" || name.ends_with("-template") || name.ends_with("_template")
+}
+
 impl Reader for Terraform {
     fn kind(&self) -> ArtefactKind {
         ArtefactKind::Terraform
@@ -690,7 +700,11 @@ fn plan(
         .map(|d| d.path.trim_end_matches('/').to_string())
         .collect();
     for root in candidate_roots(files) {
-        if declared_roots.contains(&root) || modules.contains(&root) || under_modules(&root) {
+        if declared_roots.contains(&root)
+            || modules.contains(&root)
+            || under_modules(&root)
+            || template_root(&root)
+        {
             continue;
         }
         out.extend(reads_of_root(cx, files, &root, &deployed, deploys));
@@ -1405,6 +1419,10 @@ fn leftover_reasons(
             "a module whose calls deploy nothing in the roots liftoff reads (`count = 0`, an empty `for_each`), or whose caller is not read".to_string()
         } else if under_modules(&folder) {
             "a module that no configuration here calls".to_string()
+        } else if template_root(&folder) {
+            format!(
+                "a template for environments (its folder `{folder}/` says so): copied and filled in for each one, never applied where it stands; declare it under environments.<name>.sources in liftoff.yaml to read it"
+            )
         } else if terraform::is_variable_file(&a.path)
             && !a.path.ends_with(".tf")
             && a.environment.is_none()

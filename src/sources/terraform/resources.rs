@@ -200,6 +200,18 @@ pub(super) fn expand(
                 }
             }
         }
+        // One of unknown count is judged once under its bare address, as are the resources it
+        // names by its own index: `aws_rds_cluster.db[count.index]` there is the bare
+        // `aws_rds_cluster.db`, so a cluster instance still joins its cluster.
+        if suffix.is_empty() && may_exist.is_some() {
+            for (_, address) in resource.references.iter_mut() {
+                for own in ["[count.index]", "[each.key]"] {
+                    if address.contains(own) {
+                        *address = address.replace(own, "");
+                    }
+                }
+            }
+        }
         for name in &ignored {
             if let Some((value, _)) = resource.attributes.get_mut(name.as_str()) {
                 if value.as_str() == Some(crate::secrets::REDACTED) {
@@ -328,7 +340,11 @@ pub(super) fn read_body(
                 let committed = value.as_str().is_some_and(|s| {
                     crate::secrets::judge(&attr.key, s) == crate::secrets::Verdict::Secret
                 });
-                if crate::secrets::is_terraform_secret(&attr.key) && committed {
+                // A private key is one under any name (an SSM parameter's `value`).
+                if committed
+                    && (crate::secrets::is_terraform_secret(&attr.key)
+                        || value.as_str().is_some_and(crate::secrets::private_key))
+                {
                     value = Json::String(crate::secrets::REDACTED.into());
                 }
                 resource.attributes.insert(key, (value, at));

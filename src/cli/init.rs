@@ -375,11 +375,22 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                 .map(|a| a.path.clone())
                 .collect();
             let _ = writeln!(out, "  {}:", yaml_scalar(&env.name));
+            // The files tell the kind, so init writes it; a question about it (is `test` the
+            // staging environment?) is asked on that line, never as a second `kind:` key.
+            let kind_path = format!("environments.{}.kind", env.name);
+            let asked = placed.slots.iter().find(|s| s.path == kind_path);
+            let kind = asked
+                .and_then(|s| s.answer.clone())
+                .unwrap_or_else(|| env.kind.as_str().to_string());
             let _ = writeln!(
                 out,
-                "    {:<28} # from {}",
-                format!("kind: {}", env.kind.as_str()),
-                env.from.join(", ")
+                "    {:<28} # from {}{}",
+                format!("kind: {kind}"),
+                env.from.join(", "),
+                asked.map_or(String::new(), |s| format!(
+                    "; {} (e.g. {})",
+                    s.meaning, s.example
+                ))
             );
             let judged: Vec<_> = d
                 .judged_as_production
@@ -468,10 +479,11 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
                     }
                 );
             }
-            out.push_str(&render_tree(
-                &under(&format!("environments.{}.", env.name)),
-                "    ",
-            ));
+            let own: Vec<Slot> = under(&format!("environments.{}.", env.name))
+                .into_iter()
+                .filter(|s| s.path != "kind")
+                .collect();
+            out.push_str(&render_tree(&own, "    "));
             match env.kind {
                 liftoff::model::EnvKind::Production => {
                     for line in [

@@ -489,6 +489,16 @@ const FORMS: &[Form] = &[
     },
     Form {
         rule: "env.pre-production",
+        fact: "whether `{}` is a staging environment that mirrors production (its `kind`)",
+        scope: Scope::Env,
+        keys: &[key(
+            "environments.{}.kind",
+            "staging",
+            "what the environment is for (production, staging, qa, development or backup): staging when every release is tried there before production",
+        )],
+    },
+    Form {
+        rule: "env.pre-production",
         fact: "`environments`",
         scope: Scope::Whole,
         keys: &[key(

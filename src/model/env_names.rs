@@ -67,7 +67,7 @@ pub const VOCABULARY: &[EnvName] = &[
     EnvName {
         canonical: "test",
         kind: EnvKind::Development,
-        spellings: &["test", "tests", "testing"],
+        spellings: &["test", "tests", "testing", "tst"],
     },
     EnvName {
         canonical: "ci",

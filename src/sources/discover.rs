@@ -122,6 +122,9 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
             .find(|d| d.covers(rel) && claims(d.kind, rel))
             .map(|d| d.kind);
         let Some(kind) = declared_kind.or_else(|| classify(dir, rel, *regular)) else {
+            if let Some(listed) = stray_chart_yaml(dir, rel) {
+                found.artefacts.push(listed);
+            }
             continue;
         };
         found.artefacts.push(describe(rel, kind, *regular));
@@ -294,6 +297,12 @@ fn development_stack(dir: &Path, rel: &str, text: &str) -> Option<String> {
                 at(node)
             ));
         }
+        if let Some((key, value, node)) = runs_as_development(service) {
+            return Some(format!(
+                "its service `{name}` is told to run as the development environment ({key}: {value}, {})",
+                at(node)
+            ));
+        }
     }
     None
 }
@@ -378,17 +387,52 @@ fn holds_source_code(path: &Path) -> bool {
 fn advertises_localhost(
     service: &super::yaml::Node,
 ) -> Option<(String, String, &super::yaml::Node)> {
-    let environment = service.get("environment")?;
     let local = |v: &str| v.contains("localhost") || v.contains("127.0.0.1");
     let advertised = |k: &str| k.to_ascii_uppercase().contains("ADVERTISED");
+    service_variable(service, |k, v| advertised(k) && local(v))
+}
+
+/// Variables that choose the environment a program runs as.
+const ENVIRONMENT_SELECTORS: [&str; 10] = [
+    "env",
+    "environment",
+    "app_env",
+    "node_env",
+    "rails_env",
+    "rack_env",
+    "flask_env",
+    "spring_profiles_active",
+    "aspnetcore_environment",
+    "dotnet_environment",
+];
+
+/// A service told to run as the development environment (`env=dev`, `NODE_ENV: development`,
+/// `SPRING_PROFILES_ACTIVE: local`): a developer's stack, whatever the file is called.
+fn runs_as_development(
+    service: &super::yaml::Node,
+) -> Option<(String, String, &super::yaml::Node)> {
+    service_variable(service, |k, v| {
+        ENVIRONMENT_SELECTORS.contains(&k.to_ascii_lowercase().as_str())
+            && crate::model::env_names::lookup(v)
+                .is_some_and(|e| e.kind == crate::model::EnvKind::Development)
+    })
+}
+
+/// The first of a service's `environment:` variables (a map or `KEY=value` items) that `pick`
+/// accepts, with its node.
+fn service_variable(
+    service: &super::yaml::Node,
+    pick: impl Fn(&str, &str) -> bool,
+) -> Option<(String, String, &super::yaml::Node)> {
+    let environment = service.get("environment")?;
     match &environment.value {
         super::yaml::Value::Map(entries) => entries.iter().find_map(|(k, v)| {
             let (k, value) = (k.as_str()?, v.as_str()?);
-            (advertised(k) && local(value)).then(|| (k.to_string(), value.to_string(), v))
+            pick(k, value).then(|| (k.to_string(), value.to_string(), v))
         }),
         super::yaml::Value::Seq(items) => items.iter().find_map(|item| {
             let (k, value) = item.as_str()?.split_once('=')?;
-            (advertised(k) && local(value)).then(|| (k.to_string(), value.to_string(), item))
+            pick(k, value).then(|| (k.to_string(), value.to_string(), item))
         }),
         super::yaml::Value::Scalar(_) => None,
     }
@@ -469,6 +513,27 @@ pub fn development_only(path: &str) -> Option<String> {
         .iter()
         .find(|s| FOLDERS.contains(&s.as_str()))
         .map(|s| format!("it is under `{s}/`"))
+}
+
+/// YAML inside a Helm chart that is neither a template nor a values file named for an
+/// environment: listed, so that a values file whose name says no environment liftoff knows is
+/// seen not to be read rather than missing from the report.
+fn stray_chart_yaml(dir: &Path, rel: &str) -> Option<ArtefactFile> {
+    let lower = rel.to_ascii_lowercase();
+    if !(lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        || super::helm::role(dir, rel) != super::helm::Role::Stray
+    {
+        return None;
+    }
+    Some(ArtefactFile {
+        path: rel.to_string(),
+        kind: ArtefactKind::Kubernetes,
+        environment: None,
+        status: ArtefactStatus::Ignored,
+        reason: Some(
+            "YAML in a Helm chart that is neither a template nor a values file named for an environment (values.yaml, values-<environment>.yaml, <environment>/values.yaml): not read; declare it under environments.<name>.sources in liftoff.yaml to render the chart with it".to_string(),
+        ),
+    })
 }
 
 fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
@@ -622,7 +687,7 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
             super::helm::Role::Chart | super::helm::Role::Values => {
                 return Some(ArtefactKind::Kubernetes);
             }
-            super::helm::Role::Part => return None,
+            super::helm::Role::Part | super::helm::Role::Stray => return None,
             super::helm::Role::Outside => {}
         }
     }
@@ -677,12 +742,15 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
         // Only the head is read, through the bounded reader.
         let head = super::read_head(&root.join(rel), 4096).ok()?;
         let head = String::from_utf8_lossy(&head);
-        if head.lines().any(|l| l.starts_with("apiVersion:"))
-            && head.lines().any(|l| l.starts_with("kind:"))
-            && !head
-                .lines()
-                .any(|l| l.starts_with("apiVersion: backstage.io/"))
-        {
+        // Kubernetes' `apiVersion` is `version` or `group/version`; another tool's file that
+        // borrows the shape (`apiVersion: example.org/scanner/v1`) has more parts.
+        let kubernetes_api = |l: &str| {
+            l.strip_prefix("apiVersion:").is_some_and(|v| {
+                let v = v.trim().trim_matches(['"', '\'']);
+                !v.starts_with("backstage.io/") && v.matches('/').count() <= 1
+            })
+        };
+        if head.lines().any(kubernetes_api) && head.lines().any(|l| l.starts_with("kind:")) {
             return Some(ArtefactKind::Kubernetes);
         }
     }

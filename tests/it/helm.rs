@@ -4,6 +4,7 @@
 
 use crate::support::*;
 use liftoff::model::{Component, Deployment};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn chart(name: &str) -> PathBuf {
@@ -333,4 +334,79 @@ fn a_chart_kustomize_inflates_is_never_judged_with_its_own_defaults() {
         "{:#}",
         report["results"]
     );
+}
+
+/// A chart whose values files carry a cluster's name before the environment
+/// (`env/values-kub-acme-prd.yaml`, seen on entur/tiamat) names its environments by that last
+/// word; the production values fill what the templates need, and templates that stamp the time
+/// of rendering (`now | date`) or a random rollout string are still rendered and judged. Other
+/// YAML in the chart is listed as not read, with why; a file another tool reads that borrows
+/// Kubernetes' shape (`apiVersion: example.org/scanner/v1`) is no manifest.
+#[test]
+fn values_files_named_after_a_cluster_name_their_environment_and_the_clock_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "helm/ledger/Chart.yaml",
+            "apiVersion: v2\nname: ledger\nversion: 0.1.0\nappVersion: \"1.4.2\"\n",
+        ),
+        (
+            "helm/ledger/values.yaml",
+            "replicas: 1\nimage: registry.example.org/ledger:1.4.2\n",
+        ),
+        (
+            "helm/ledger/env/values-kub-acme-prd.yaml",
+            "replicas: 3\nsql:\n  instance: acme-prd:europe-north1:ledger\n",
+        ),
+        (
+            "helm/ledger/env/values-kub-acme-dev.yaml",
+            "sql:\n  instance: acme-dev:europe-north1:ledger\n",
+        ),
+        (
+            "helm/ledger/env/notes-for-operators.yaml",
+            "owner: team-ledger\n",
+        ),
+        (
+            "helm/ledger/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ledger\n  annotations:\n    deployed-at: {{ now | date \"2006-01-02T15:04:05\" | quote }}\n    rollme: {{ randAlphaNum 5 | quote }}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: ledger}\n  template:\n    metadata:\n      labels: {app: ledger}\n    spec:\n      containers:\n        - name: ledger\n          image: {{ .Values.image }}\n          args: [\"--instance={{ .Values.sql.instance }}\"]\n",
+        ),
+        (
+            ".acme/scan/imagescan.yml",
+            "apiVersion: acme.example.org/scanner/v1\nkind: ImageScan\nspec:\n  severity: high\n",
+        ),
+    ];
+    for (path, text) in files {
+        write_file(dir.path(), path, text);
+    }
+    let d = deployment(dir.path());
+    let mut envs: Vec<&str> = d.environments.iter().map(|e| e.name.as_str()).collect();
+    envs.sort();
+    assert_eq!(envs, ["development", "production"]);
+    assert_eq!(
+        component(&d, "production", "ledger")
+            .instances
+            .as_ref()
+            .unwrap()
+            .value,
+        3
+    );
+    let (status, reason) = artefact(&d, "helm/ledger/env/notes-for-operators.yaml");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.starts_with("YAML in a Helm chart that is neither a template nor a values file"),
+        "{reason}"
+    );
+    assert!(
+        d.artefacts
+            .iter()
+            .all(|a| a.path != ".acme/scan/imagescan.yml"),
+        "{:#?}",
+        d.artefacts
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let errors: Vec<&Value> = rule_results(&report, "ops.inputs-parse")
+        .into_iter()
+        .filter(|r| r["status"] != "pass" && r["status"] != "not-applicable")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 }

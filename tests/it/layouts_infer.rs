@@ -673,3 +673,85 @@ fn a_serverless_include_the_framework_would_refuse_is_an_error_at_the_reference(
     assert_eq!(code, 1);
     assert_eq!(file(&report, "svc/serverless.yml").1, "unreadable");
 }
+
+/// dev, tst and prd variable files (seen on entur/tiamat): `tst` is the test environment, and
+/// whether it is the one every release goes through before production is a question, not a
+/// missing staging environment; once liftoff.yaml says what it is for, the rule judges that.
+/// A compose project whose service is told to run as development (`env=dev`) is a developer's
+/// stack and is never proposed for production.
+#[test]
+fn a_test_environment_of_unsaid_purpose_is_asked_about_and_a_dev_compose_is_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        (
+            "terraform/main.tf",
+            "variable \"bucket\" {}\n\nresource \"aws_s3_bucket\" \"exports\" {\n  bucket = var.bucket\n}\n",
+        ),
+        (
+            "terraform/env/acme-dev.tfvars",
+            "bucket = \"exports-dev\"\n",
+        ),
+        (
+            "terraform/env/acme-tst.tfvars",
+            "bucket = \"exports-tst\"\n",
+        ),
+        (
+            "terraform/env/acme-prd.tfvars",
+            "bucket = \"exports-prd\"\n",
+        ),
+        (
+            "docker-compose/compose.yaml",
+            "services:\n  app:\n    image: registry.example.org/ledger:latest\n    build:\n      context: ..\n    environment:\n      - env=dev\n      - SERVER_PORT=8080\n",
+        ),
+    ] {
+        write_file(dir.path(), path, text);
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("test", "development"),
+        ])
+    );
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(pre.len(), 1);
+    let message = pre[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "not evidenced: declare whether `test` is a staging environment that mirrors production (its `kind`)"
+        ),
+        "{message}"
+    );
+    let (_, status, reason) = file(&report, "docker-compose/compose.yaml");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        (
+            "ignored",
+            "a development stack, not production evidence: its service `app` is told to run as the development environment (env: dev, docker-compose/compose.yaml:7)"
+        )
+    );
+    assert!(
+        report["suggestions"]
+            .as_array()
+            .is_none_or(|s| s.is_empty()),
+        "{}",
+        report["suggestions"]
+    );
+    // Said in liftoff.yaml, the kind decides.
+    write_file(
+        dir.path(),
+        "liftoff.yaml",
+        "service: ledger\nenvironments:\n  production: {kind: production, sources: [{terraform: terraform/, var_files: [terraform/env/acme-prd.tfvars]}]}\n  test: {kind: development, sources: [{terraform: terraform/, var_files: [terraform/env/acme-tst.tfvars]}]}\n",
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(
+        (pre[0]["status"].as_str(), pre[0]["message"].as_str()),
+        (
+            Some("fail"),
+            Some("no staging environment: only production and test")
+        )
+    );
+}

@@ -13,7 +13,7 @@ declare_rule! {
     sources: [Stat, Crvs, Roll],
     checks: "The deployment declares an environment of kind `staging` next to its production environment. \
 When nothing names an environment and the files are judged as production, whether another exists is a \
-question.",
+question; so is whether a `test` or QA environment whose kind is not declared is the staging one.",
     rationale: "Changes need a place that behaves like production but has no real users. Without a \
 pre-production environment every upgrade, migration and configuration change is tried for the first \
 time on the users, and a failed change has no rehearsal behind it.",
@@ -50,6 +50,30 @@ impl PreProduction {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
+        // A `test` or QA environment whose kind nobody wrote (dev, tst, prd) is, in many teams,
+        // the one every release goes through before production: whether it mirrors production is
+        // for the team to say, not a missing environment.
+        if staging.is_empty() {
+            if let Some(between) = cx.model.environments.iter().find(|e| {
+                !matches!(e.kind.origin, crate::model::Origin::Declared(_))
+                    && (e.kind() == EnvKind::Qa
+                        || crate::model::env_names::lookup(&e.name)
+                            .is_some_and(|n| n.canonical == "test"))
+            }) {
+                return Ok(vec![
+                    Finding::not_evidenced(
+                        DEPLOYMENT,
+                        &format!(
+                            "whether `{}` is a staging environment that mirrors production (its `kind`)",
+                            between.name
+                        ),
+                        "files that name a staging environment",
+                    )
+                    .at(&between.origin)
+                    .with("environments", names),
+                ]);
+            }
+        }
         Ok(vec![
             match staging.first() {
                 Some(env) => Finding::pass(

@@ -802,16 +802,28 @@ pub fn call(name: &str, a: Vec<V>) -> R {
             Ok(a[0].clone())
         }
         "deepCopy" | "mustDeepCopy" => Ok(a.first().unwrap_or(&V::Nil).deep_copy(0)),
+        // `helm template` renders these, with a value that changes on every render (a rollout
+        // annotation's random string, a timestamp, a generated key): the rendering goes on with
+        // a fixed stand-in, so the rest of the template is judged and two checks agree. The
+        // stand-in has no YAML syntax in it, so it reads as a plain string wherever it lands.
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" | "randBytes" | "randInt"
         | "uuidv4" | "now" | "date" | "dateInZone" | "htpasswd" | "bcrypt" | "genPrivateKey"
-        | "genCA" | "genSelfSignedCert" | "genSignedCert" | "derivePassword" => Err(format!(
-            "{name} makes a new value on every render (randomness, the clock or a generated key): liftoff does not render what `helm template` itself would not know"
+        | "derivePassword" => Ok(V::str(RENDER_TIME)),
+        "genCA" | "genSelfSignedCert" | "genSignedCert" => Ok(V::map(
+            ["Cert", "Key"]
+                .into_iter()
+                .map(|k| (k.to_string(), V::str(RENDER_TIME)))
+                .collect(),
         )),
         other => Err(format!(
             "function {other:?} not defined (liftoff renders the Helm and Sprig functions charts commonly use; this one is not among them)"
         )),
     }
 }
+
+/// What a function whose value changes on every render (`now`, `randAlphaNum`, `genCA`)
+/// renders as.
+pub const RENDER_TIME: &str = "liftoff-unknown-until-helm-renders";
 
 /// mergo's merge as Sprig uses it: maps merge recursively; a key the destination has is kept
 /// unless `overwrite`, except that an empty destination value takes the source's.

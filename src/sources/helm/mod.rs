@@ -60,6 +60,9 @@ pub enum Role {
     Values,
     /// Read through the chart: templates, subcharts, other chart files.
     Part,
+    /// Other YAML in a chart (`env/values-blue.yaml`, chart-testing's `ci/` values, alert rules):
+    /// no values file `helm` would be given by its name, and no template.
+    Stray,
 }
 
 /// The role of the file `rel` (relative to `root`).
@@ -87,12 +90,14 @@ pub fn role(root: &Path, rel: &str) -> Role {
         ["Chart.yaml"] => Role::Chart,
         ["templates", ..] | ["charts", ..] | ["crds", ..] => Role::Part,
         [.., name] if is_values_file(name, inside) => Role::Values,
+        [.., name] if name.ends_with(".yaml") || name.ends_with(".yml") => Role::Stray,
         _ => Role::Part,
     }
 }
 
-/// `values.yaml`, `values-prod.yaml`, `values.prod.yaml`, `prod-values.yaml`, and under an
-/// environment folder `envs/prod/values.yaml` or `values/prod.yaml`. Other YAML in a chart
+/// `values.yaml`, `values-prod.yaml`, `values.prod.yaml`, `prod-values.yaml`,
+/// `values-<cluster>-prod.yaml`, and under an environment folder `envs/prod/values.yaml` or
+/// `values/prod.yaml`. Other YAML in a chart
 /// (alert rules in a `production/` folder, an application's own values read with
 /// `.Files.Get`) is not the chart's values: the name has to say so exactly.
 fn is_values_file(name: &str, inside: &[&str]) -> bool {
@@ -116,9 +121,17 @@ fn is_values_file(name: &str, inside: &[&str]) -> bool {
         .strip_prefix("values")
         .or_else(|| stem.strip_suffix("values"))
         .map(|rest| rest.trim_matches(['-', '.', '_']));
+    // The environment may be one word of several (`values-kub-ent-prd.yaml`, a cluster's name
+    // before it), as in a variable file's name; words naming two kinds name none.
+    let names = |text: &str| {
+        let found = crate::model::env_names::names_in(text);
+        found
+            .first()
+            .is_some_and(|(first, _)| found.iter().all(|(n, _)| n.kind == first.kind))
+    };
     match env_part {
-        Some(env) => !env.is_empty() && lookup(env).is_some(),
-        None => folders.last() == Some(&"values") && lookup(stem).is_some(),
+        Some(env) => !env.is_empty() && names(env),
+        None => folders.last() == Some(&"values") && names(stem),
     }
 }
 
@@ -842,8 +855,16 @@ tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext 
             render_text(t, "a: 1").unwrap(),
             "tag=none base=c.yaml ext=.yaml\n-eb-- 1,22"
         );
-        let e = render_text("{{ randAlphaNum 16 }}", "a: 1").unwrap_err();
-        assert!(e.contains("makes a new value on every render"), "{e}");
+        // What changes on every render renders as one fixed stand-in, so the rest is judged.
+        let stand_in = funcs::RENDER_TIME;
+        assert_eq!(
+            render_text(
+                "rollme: {{ randAlphaNum 16 }}\nat: {{ now | date \"2006-01-02\" | quote }}\nca: {{ (genCA \"x\" 365).Cert | b64enc | len | lt 0 }}",
+                "a: 1"
+            )
+            .unwrap(),
+            format!("rollme: {stand_in}\nat: \"{stand_in}\"\nca: true")
+        );
     }
 
     #[test]
@@ -859,6 +880,8 @@ tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext 
             "production-values.yaml",
             "values/uat.yaml",
             "envs/prod/values.yaml",
+            "env/values-kub-ent-prd.yaml",
+            "values-eu-west-2-staging.yaml",
         ] {
             assert!(values(yes), "{yes}");
         }
@@ -867,6 +890,7 @@ tag={{ $c.image_tag | default "none" }} base={{ base "a/b/c.yaml" }} ext={{ ext 
             "fastly-exporter-values-production.yaml",
             "ci/prod-values.yaml",
             "values-schema.yaml",
+            "values-prod-to-staging.yaml",
             "README.yaml",
         ] {
             assert!(!values(no), "{no}");

@@ -599,14 +599,8 @@ const LISTED_FACTS: &[(&str, &str)] = &[
         "monitoring.message-loss",
         "the `protocol` of `{}` (known only after apply)",
     ),
-    (
-        "ha.db-replica",
-        "how many instances `{}` has (its `{}` is known only after apply)",
-    ),
-    (
-        "ha.db-replica",
-        "how many instances `{}` has (no cluster instance in these files joins it)",
-    ),
+    // ha.db-replica: its count is known only after apply, or no instance here joins it.
+    ("ha.db-replica", "how many instances `{}` has ({})"),
     ("monitoring.canary", "the canary's `interval`"),
     (
         "env.backup-separate",

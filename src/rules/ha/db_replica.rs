@@ -138,16 +138,10 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
             else {
                 // Instances made elsewhere (another root, a module not read) or none: the files
                 // do not say, and a cluster without them serves nothing.
-                return on_resource(
-                    Finding::not_evidenced(
-                        cluster.address.clone(),
-                        &format!(
-                            "how many instances `{}` has (no cluster instance in these files joins it)",
-                            cluster.address
-                        ),
-                        "a plan JSON",
-                    ),
+                return instances_unknown(
                     cluster,
+                    cluster,
+                    "no cluster instance in these files joins it",
                     "cluster_identifier",
                 );
             };
@@ -156,16 +150,10 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
                 .into_iter()
                 .find(|k| found.iter().any(|m| m.unknown.contains_key(k)))
             {
-                return on_resource(
-                    Finding::not_evidenced(
-                        cluster.address.clone(),
-                        &format!(
-                            "how many instances `{}` has (its `{key}` is known only after apply)",
-                            first.address
-                        ),
-                        "a plan JSON",
-                    ),
+                return instances_unknown(
+                    cluster,
                     first,
+                    &format!("its `{key}` is known only after apply"),
                     key,
                 );
             }
@@ -189,4 +177,23 @@ fn clusters(cx: &Context<'_>) -> Vec<Finding> {
             on_resource(finding, first, via)
         })
         .collect()
+}
+
+/// The question of how many instances a cluster has, asked about `cluster` at `subject`'s
+/// `key`: `subject` is the cluster itself, or its instances when their count is unknown.
+fn instances_unknown(
+    cluster: &crate::model::Resource,
+    subject: &crate::model::Resource,
+    why: &str,
+    key: &str,
+) -> Finding {
+    on_resource(
+        Finding::not_evidenced(
+            cluster.address.clone(),
+            &format!("how many instances `{}` has ({why})", subject.address),
+            "a plan JSON",
+        ),
+        subject,
+        key,
+    )
 }

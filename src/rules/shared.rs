@@ -58,13 +58,20 @@ impl KindIndex {
         let mut groups: Vec<(Arc<str>, Option<&'static CloudType>, Vec<usize>)> = Vec::new();
         let mut by_kind: std::collections::HashMap<(&str, Option<*const CloudType>), usize> =
             std::collections::HashMap::new();
+        // In address order the resources of a type come together (an address starts with its
+        // type): the group of the one before is nearly always the group, found without hashing.
+        let mut last: Option<((&str, Option<*const CloudType>), usize)> = None;
         for (rank, &i) in index.order.iter().enumerate() {
             let r = &resources[i];
             let key = (&*r.resource_type, r.cloud.map(|t| t as *const CloudType));
-            let group = *by_kind.entry(key).or_insert_with(|| {
-                groups.push((r.resource_type.clone(), r.cloud, Vec::new()));
-                groups.len() - 1
-            });
+            let group = match last {
+                Some((k, g)) if k == key => g,
+                _ => *by_kind.entry(key).or_insert_with(|| {
+                    groups.push((r.resource_type.clone(), r.cloud, Vec::new()));
+                    groups.len() - 1
+                }),
+            };
+            last = Some((key, group));
             groups[group].2.push(rank);
         }
         KindIndex {
@@ -139,8 +146,16 @@ impl ResourceIndex {
             }
             environment_in_model.push(current);
         }
-        let mut order: Vec<usize> = (0..resources.len()).collect();
-        order.sort_by(|&a, &b| resources[a].address.cmp(&resources[b].address));
+        // Sorted with each address beside its index, rather than through the index to the
+        // resource and on to its address; the index breaks ties, so resources at one address
+        // keep the model's order as a stable sort would.
+        let mut keyed: Vec<(&str, usize)> = resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.address.as_str(), i))
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let environment_of = order.iter().map(|&i| environment_in_model[i]).collect();
         let mut by_type: BTreeMap<Box<str>, Vec<usize>> = BTreeMap::new();
         for (rank, &i) in order.iter().enumerate() {

@@ -331,6 +331,11 @@ pub struct Deployment {
     /// With no liftoff.yaml and no file naming an environment it deploys: the folders and files
     /// judged as production, the only thing they could deploy.
     pub judged_as_production: Vec<SourceSuggestion>,
+    /// With no liftoff.yaml, nothing names an environment: production is taken as the only
+    /// thing the files could deploy, whether or not they could then be read for it (an
+    /// unreadable file leaves `judged_as_production` empty, and says no more of other
+    /// environments).
+    pub production_by_default: bool,
     /// With no liftoff.yaml: serverless stages a pipeline or serverless.yml names whose kind the
     /// vocabulary cannot tell (`val`, `main`), each with where it is named. Not read: nothing
     /// says whether they are production.

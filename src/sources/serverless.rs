@@ -658,7 +658,6 @@ pub fn read(
         }
     }
     app.settings = settings(&doc, &r, provider.and_then(|p| p.get("environment")));
-    let mut problems = Vec::new();
     for (fdoc, key, function) in function_entries(&doc, &r, root.get("functions")) {
         let Some(name) = key.as_str() else { continue };
         read_function(
@@ -669,13 +668,12 @@ pub fn read(
             &key,
             &function,
             &mut app,
-            &mut problems,
         );
     }
     let parts = resource_parts(&doc, &r, root.get("resources"));
     read_resources(&parts, &r, &mut app);
     app.included = r.included.take();
-    problems.extend(r.problems.take());
+    let problems = r.problems.take();
     if problems.is_empty() {
         Ok(app)
     } else {
@@ -751,7 +749,6 @@ fn settings(doc: &Document, r: &Resolver<'_>, node: Option<&Node>) -> Vec<Settin
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_function(
     doc: &Document,
     r: &Resolver<'_>,
@@ -760,7 +757,6 @@ fn read_function(
     key: &Node,
     function: &Node,
     app: &mut App,
-    problems: &mut Vec<Diagnostic>,
 ) {
     let provider = r.root.get("provider");
     let fact_text = |node: &Node| {
@@ -841,16 +837,6 @@ fn read_function(
                             .unwrap_or_else(|| "/".into()),
                     ),
                 };
-                if path.is_empty() {
-                    problems.push(
-                        Diagnostic::at(
-                            doc.location(http),
-                            format!("an {kind} event of `{name}` has no path"),
-                        )
-                        .expected("path and method"),
-                    );
-                    continue;
-                }
                 let authorizer = http.get("authorizer").map(|a| {
                     a.get("name")
                         .or(a.get("arn"))
@@ -863,6 +849,8 @@ fn read_function(
                     .get("private")
                     .and_then(|p| r.text(p))
                     .is_some_and(|p| p == "true");
+                // `path: ""` is the API's root, as the framework reads it (seen on
+                // opengovsg/checkfirst).
                 let path = if path.starts_with('/') {
                     path
                 } else {

@@ -1034,8 +1034,17 @@ fn broken_serverless_files_are_input_errors() {
     )
     .unwrap();
     assert_check_input_error(dir.path(), &["this is not a serverless.yml"]);
-    std::fs::write(dir.path().join("serverless.yml"), "service: x\nprovider: {name: aws}\nfunctions:\n  f:\n    events:\n      - http: {method: get, path: \"\"}\n").unwrap();
-    assert_check_input_error(dir.path(), &["serverless.yml:6:15", "has no path"]);
+}
+
+/// `path: ""` is the API's root, as the Serverless Framework reads it (seen on
+/// opengovsg/checkfirst, where it had made the file "not parse" and the service unread).
+#[test]
+fn an_empty_http_path_is_the_root_route() {
+    let dir = project(SERVERLESS);
+    std::fs::write(dir.path().join("serverless.yml"), "service: x\nprovider: {name: aws}\nfunctions:\n  f:\n    handler: app.handler\n    events:\n      - http: {method: get, path: \"\"}\n").unwrap();
+    let (_, report) = check(dir.path(), &[]);
+    let route = result_for(&report, "security.api-authorizer", "serverless:f:GET /");
+    assert_eq!(route["status"], "fail", "{route}");
 }
 
 #[test]

@@ -755,3 +755,30 @@ fn a_test_environment_of_unsaid_purpose_is_asked_about_and_a_dev_compose_is_set_
         )
     );
 }
+
+/// With nothing naming an environment, the files are judged as production; when the only one
+/// cannot be read (seen on opengovsg/checkfirst), that still says nothing of other environments:
+/// `env.pre-production` asks rather than failing "only production".
+#[test]
+fn an_unreadable_lone_deployment_file_leaves_other_environments_a_question() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "serverless.yml",
+        "service: ledger\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  api:\n    handler: api.handler\n    events:\n      - http: {path: /, method: get}\n    environment:\n      LOG_LEVEL: info: debug\n",
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(pre.len(), 1);
+    assert_eq!(
+        pre[0]["message"].as_str(),
+        Some(
+            "not evidenced: declare `environments` in liftoff.yaml or provide files that name their environments"
+        )
+    );
+    let parse: Vec<&str> = rule_results(&report, "ops.inputs-parse")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert!(parse.contains(&"error"), "{parse:?}");
+}

@@ -37,7 +37,7 @@ impl PreProduction {
         // Nothing names an environment: the files were judged as production because that is all
         // they could deploy, which says nothing of other environments (a branch per
         // environment, another repository, a cluster the same files reach with other values).
-        if staging.is_empty() && !cx.model.judged_as_production.is_empty() {
+        if staging.is_empty() && cx.model.production_by_default {
             return Ok(vec![Finding::not_evidenced(
                 DEPLOYMENT,
                 "`environments`",

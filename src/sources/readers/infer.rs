@@ -69,6 +69,7 @@ pub(super) fn deployment(
         service: name,
         environments,
         inferred,
+        production_by_default: !judged_as_production.is_empty(),
         judged_as_production,
         unclassified_stages,
         ..Deployment::default()

@@ -531,7 +531,7 @@ fn stray_chart_yaml(dir: &Path, rel: &str) -> Option<ArtefactFile> {
         environment: None,
         status: ArtefactStatus::Ignored,
         reason: Some(
-            "YAML in a Helm chart that is neither a template nor a values file named for an environment (values.yaml, values-<environment>.yaml, <environment>/values.yaml): not read; declare it under environments.<name>.sources in liftoff.yaml to render the chart with it".to_string(),
+            "YAML in a Helm chart that is neither a template nor a values file named for an environment: not read (a chart is rendered with its values.yaml and, for each environment, the values file its name or folder names: values-<environment>.yaml, values.<environment>.yaml, <environment>-values.yaml, <environment>/values.yaml, values/<environment>.yaml)".to_string(),
         ),
     })
 }

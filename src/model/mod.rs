@@ -314,6 +314,9 @@ pub struct Deployment {
     pub artefacts: Vec<ArtefactFile>,
     /// CI / deployment pipeline definitions found in the repository.
     pub pipelines: Vec<Location>,
+    /// The pipelines that deploy: for each, where its first deploy step is written, with the
+    /// step's text (`terraform apply`, `helm upgrade`, a job's production `environment:`).
+    pub deploy_steps: Vec<Fact<String>>,
     /// Provider-specific resources (Terraform and the like), with their attributes.
     pub resources: Vec<Resource>,
     /// Remote Terraform modules the configuration calls (their resources are not read).

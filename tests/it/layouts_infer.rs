@@ -782,3 +782,67 @@ fn an_unreadable_lone_deployment_file_leaves_other_environments_a_question() {
         .collect();
     assert!(parse.contains(&"error"), "{parse:?}");
 }
+
+/// `ops.automated-deploy` passes on a pipeline that deploys, naming the step, and asks when the
+/// pipelines here only lint, test or publish documentation (seen on uktrade/data-workspace,
+/// whose docs and lint workflows had passed it while CodeBuild deploys the service).
+#[test]
+fn only_a_pipeline_that_deploys_is_an_automated_deploy() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "infra/production/main.tf",
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/lint.yml",
+        "on: [push]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: terraform fmt -check -recursive\n",
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/docs.yml",
+        "on: {push: {branches: [main]}}\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdocs build\n      - uses: actions/deploy-pages@v4\n",
+    );
+    let deploy = |report: &Value| {
+        let r = rule_results(report, "ops.automated-deploy");
+        assert_eq!(r.len(), 1);
+        (
+            r[0]["status"].as_str().unwrap().to_string(),
+            r[0]["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (status, message) = deploy(&check_json(dir.path(), &[]).1);
+    assert_eq!(status, "fail");
+    assert!(
+        message.starts_with("not evidenced: declare `processes.deploy_pipeline` in liftoff.yaml or provide a pipeline that deploys (.github/workflows/docs.yml and .github/workflows/lint.yml run no deploy step"),
+        "{message}"
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on: {push: {branches: [main]}}\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      # terraform apply runs below\n      - run: terraform -chdir=infra/production apply -auto-approve\n",
+    );
+    let (status, message) = deploy(&check_json(dir.path(), &[]).1);
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        (
+            "pass",
+            "deploys from `.github/workflows/deploy.yml` (`terraform apply`)"
+        )
+    );
+    // A job GitHub runs as a deployment to an environment.
+    write_file(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on: {push: {branches: [main]}}\njobs:\n  release:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./release-it\n",
+    );
+    let (status, message) = deploy(&check_json(dir.path(), &[]).1);
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        (
+            "pass",
+            "deploys from `.github/workflows/deploy.yml` (a job's `environment: production`)"
+        )
+    );
+}

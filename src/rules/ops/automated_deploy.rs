@@ -10,8 +10,11 @@ declare_rule! {
     stages: [REC, REC, REQ],
     evidence: [RepoFiles, Declared],
     sources: [Crvs],
-    checks: "`processes.deploy_pipeline` names a pipeline file that exists, or the repository holds CI \
-workflow files (.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...).",
+    checks: "`processes.deploy_pipeline` names a pipeline file that exists, or a CI file of the repository \
+(.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...) runs a deploy step: a deploy command or action \
+(`terraform apply`, `helm upgrade`, `kubectl apply`, `sls deploy`, `aws ecs update-service`, `make deploy`, ...), \
+a reusable workflow named for deploying, or a job with an environment's `environment:`. Pipelines that only \
+lint, test, build or publish documentation leave it a question.",
     rationale: "Hand-run deployments differ every time and depend on one person's laptop and memory; a \
 pipeline makes them repeatable, reviewable and possible at 3 a.m. by anyone on call.",
     remediation: "Deploy from CI (with its secret store holding credentials) and name the workflow.",
@@ -26,9 +29,29 @@ impl AutomatedDeploy {
         Ok(vec![match declared {
             Some(d) if d.exists == Some(false) => Finding::fail(DEPLOYMENT, format!("the declared pipeline `{}` does not exist", d.reference)).at(&d.origin),
             Some(d) => Finding::pass(DEPLOYMENT, format!("deploys from `{}`", d.reference)).at(&d.origin),
-            None if !found.is_empty() => Finding::pass(DEPLOYMENT, format!("CI pipeline files found: {}", list(&found)))
+            None => match cx.model.deploy_steps.first() {
+                Some(step) => Finding::pass(
+                    DEPLOYMENT,
+                    format!(
+                        "deploys from `{}` ({})",
+                        step.origin.location().map_or_else(String::new, |l| l.path.to_string()),
+                        step.value
+                    ),
+                )
+                .at(&step.origin),
+                // Pipelines that lint, test, build or publish documentation say nothing of how
+                // the service reaches production.
+                None if !found.is_empty() => Finding::not_evidenced(
+                    DEPLOYMENT,
+                    "`processes.deploy_pipeline`",
+                    &format!(
+                        "a pipeline that deploys ({} run no deploy step liftoff recognises)",
+                        list(&found)
+                    ),
+                )
                 .at(&crate::model::Origin::Artefact(cx.model.pipelines[0].clone())),
-            None => Finding::not_evidenced(DEPLOYMENT, "`processes.deploy_pipeline`", "CI workflow files in the repository (.github/workflows, .gitlab-ci.yml, Jenkinsfile)"),
+                None => Finding::not_evidenced(DEPLOYMENT, "`processes.deploy_pipeline`", "CI workflow files in the repository (.github/workflows, .gitlab-ci.yml, Jenkinsfile)"),
+            },
         }
         .with("pipelines", found)])
     }

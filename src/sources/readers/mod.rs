@@ -283,6 +283,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
             None,
         ),
     };
+    deployment.deploy_steps = pipelines::deploy_steps(dir, &found.pipelines);
     deployment.pipelines = found.pipelines;
     deployment.artefacts = found.artefacts;
     for (folder, why) in found.unlisted {

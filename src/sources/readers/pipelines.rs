@@ -49,6 +49,152 @@ pub(super) fn serverless_stages(dir: &Path, pipelines: &[Location]) -> Vec<Deplo
     out
 }
 
+/// Commands and actions that deploy a service (not those that publish documentation: a
+/// `gh-pages` or Pages step deploys the docs, not the service).
+const DEPLOY_COMMANDS: &[&str] = &[
+    "terraform apply",
+    "terragrunt apply",
+    "run-all apply",
+    "tofu apply",
+    "serverless deploy",
+    "sls deploy",
+    "kubectl apply",
+    "kubectl rollout",
+    "kubectl set image",
+    "helm upgrade",
+    "helm install",
+    "helmfile apply",
+    "helmfile sync",
+    "argocd app sync",
+    "skaffold run",
+    "skaffold deploy",
+    "aws ecs update-service",
+    "aws ecs deploy",
+    "ecs-deploy",
+    "aws cloudformation deploy",
+    "aws lambda update-function-code",
+    "aws s3 sync",
+    "sam deploy",
+    "cdk deploy",
+    "copilot deploy",
+    "copilot svc deploy",
+    "eb deploy",
+    "pulumi up",
+    "gcloud run deploy",
+    "gcloud app deploy",
+    "gcloud functions deploy",
+    "gcloud deploy",
+    "az webapp deploy",
+    "az webapp up",
+    "az containerapp update",
+    "az deployment",
+    "flyctl deploy",
+    "fly deploy",
+    "cf push",
+    "firebase deploy",
+    "netlify deploy",
+    "vercel --prod",
+    "wrangler deploy",
+    "wrangler publish",
+    "ansible-playbook",
+    "docker stack deploy",
+    "make deploy",
+    "npm run deploy",
+    "yarn deploy",
+    "yarn run deploy",
+    "pnpm deploy",
+    "pnpm run deploy",
+    "./deploy",
+    "deploy.sh",
+    "scripts/deploy",
+    "bin/deploy",
+    "aws-actions/amazon-ecs-deploy-task-definition",
+    "aws-actions/aws-cloudformation-github-deploy",
+    "azure/webapps-deploy",
+    "azure/k8s-deploy",
+    "google-github-actions/deploy-",
+    "serverless/github-action",
+    "cloudflare/wrangler-action",
+];
+
+/// Where each pipeline that deploys first does so: a deploy command or action
+/// ([`DEPLOY_COMMANDS`]), a reusable workflow named for deploying, or a job's `environment:`
+/// naming an environment (GitHub and GitLab run such jobs as deployments). A pipeline that only
+/// lints, tests, builds or publishes documentation has none.
+pub(super) fn deploy_steps(dir: &Path, pipelines: &[Location]) -> Vec<crate::model::Fact<String>> {
+    let mut out = Vec::new();
+    for p in pipelines {
+        let Ok(text) = crate::sources::read_text(&dir.join(&*p.path), &p.path) else {
+            continue;
+        };
+        // The step is shown as what was recognised, never as its whole line: a command line
+        // may carry a token.
+        let step = text.lines().enumerate().find_map(|(i, line)| {
+            let trimmed = line.trim();
+            if trimmed.starts_with('#') || trimmed.starts_with("//") {
+                return None;
+            }
+            let lower = trimmed.to_ascii_lowercase();
+            let pages = lower.contains("pages") || lower.contains("docs");
+            // Flags may sit between the tool and its verb (`terraform -chdir=infra apply`,
+            // `kubectl -n shop apply`).
+            let words: Vec<&str> = lower.split_whitespace().collect();
+            let tool_verb = [
+                ("terraform", "apply"),
+                ("tofu", "apply"),
+                ("terragrunt", "apply"),
+                ("kubectl", "apply"),
+                ("helm", "upgrade"),
+            ]
+            .into_iter()
+            .find(|(tool, verb)| {
+                words
+                    .iter()
+                    .position(|w| w == tool)
+                    .is_some_and(|at| words[at + 1..].contains(verb))
+            })
+            .map(|(tool, verb)| format!("{tool} {verb}"));
+            let command = DEPLOY_COMMANDS
+                .iter()
+                .find(|c| lower.contains(*c))
+                .map(|c| c.to_string())
+                .or(tool_verb)
+                .filter(|_| !pages)
+                .map(|c| format!("`{c}`"));
+            let reusable = || {
+                let uses = lower
+                    .trim_start_matches("- ")
+                    .strip_prefix("uses:")?
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                (uses.contains(".github/workflows/") && uses.contains("deploy") && !pages)
+                    .then(|| format!("the reusable workflow `{uses}`"))
+            };
+            let environment = || {
+                let v = lower
+                    .trim_start_matches("- ")
+                    .strip_prefix("environment:")?
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                (!v.is_empty() && !crate::model::env_names::names_in(v).is_empty()
+                    || v.contains("${{") && v.contains("environment"))
+                .then(|| format!("a job's `environment: {v}`"))
+            };
+            command
+                .or_else(reusable)
+                .or_else(environment)
+                .map(|step| (i + 1, step))
+        });
+        if let Some((line, step)) = step {
+            out.push(crate::model::Fact::new(
+                step,
+                crate::model::Origin::Artefact(Location::new(&*p.path, line as u32, 1)),
+            ));
+        }
+    }
+    out
+}
+
 /// A pipeline file, or nothing when it does not parse (the CI runner would refuse it too).
 pub(super) fn parse(dir: &Path, rel: &str) -> Option<yaml::Document> {
     let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;

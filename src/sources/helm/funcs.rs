@@ -808,11 +808,11 @@ pub fn call(name: &str, a: Vec<V>) -> R {
         // stand-in has no YAML syntax in it, so it reads as a plain string wherever it lands.
         "randAlphaNum" | "randAlpha" | "randNumeric" | "randAscii" | "randBytes" | "randInt"
         | "uuidv4" | "now" | "date" | "dateInZone" | "htpasswd" | "bcrypt" | "genPrivateKey"
-        | "derivePassword" => Ok(V::str(RENDER_TIME)),
+        | "derivePassword" => Ok(V::str(CHANGES_ON_RENDER)),
         "genCA" | "genSelfSignedCert" | "genSignedCert" => Ok(V::map(
             ["Cert", "Key"]
                 .into_iter()
-                .map(|k| (k.to_string(), V::str(RENDER_TIME)))
+                .map(|k| (k.to_string(), V::str(CHANGES_ON_RENDER)))
                 .collect(),
         )),
         other => Err(format!(
@@ -823,7 +823,7 @@ pub fn call(name: &str, a: Vec<V>) -> R {
 
 /// What a function whose value changes on every render (`now`, `randAlphaNum`, `genCA`)
 /// renders as.
-pub const RENDER_TIME: &str = "liftoff-unknown-until-helm-renders";
+pub const CHANGES_ON_RENDER: &str = "liftoff-unknown-until-helm-renders";
 
 /// mergo's merge as Sprig uses it: maps merge recursively; a key the destination has is kept
 /// unless `overwrite`, except that an empty destination value takes the source's.

@@ -204,12 +204,14 @@ fn run_once(dir: &std::path::Path) {
     };
     let assessment = policy::assess(&loaded.deployment, &loaded.declarations, &profile, options)
         .expect("assessment");
+    let assessed = start.elapsed();
     // Streamed, as `check` streams it to its standard output (building the whole report in
     // memory first, 250 MB at 200,000 resources, cost more than writing it).
     liftoff::report::write_json(&assessment, &mut std::io::sink()).expect("a sink takes it");
     let total = start.elapsed();
     let cpu = cpu_time() - cpu_start;
     println!("read-ns {}", read.as_nanos());
+    println!("assessed-ns {}", assessed.as_nanos());
     println!("total-ns {}", total.as_nanos());
     println!("cpu-ns {}", cpu.as_nanos());
     println!("results {}", assessment.results.len());
@@ -221,6 +223,8 @@ fn run_once(dir: &std::path::Path) {
 /// What one run printed.
 struct Run {
     read: Duration,
+    /// Reading, then judging (the profile and the rules), before the report is written.
+    assessed: Duration,
     total: Duration,
     cpu: Duration,
     results: usize,
@@ -250,6 +254,7 @@ fn spawn_run(case: &str, dir: &std::path::Path) -> Run {
     let ns = |name: &str| Duration::from_nanos(field(name) as u64);
     Run {
         read: ns("read-ns"),
+        assessed: ns("assessed-ns"),
         total: ns("total-ns"),
         cpu: ns("cpu-ns"),
         results: field("results") as usize,
@@ -268,6 +273,22 @@ fn report(label: &str, runs: &[Run], resources: Option<usize>) -> Option<(f64, f
     println!(
         "  read + model (median of {n}): {:?}",
         median(runs.iter().map(|r| r.read).collect())
+    );
+    println!(
+        "  rules (median of {n}): {:?}",
+        median(
+            runs.iter()
+                .map(|r| r.assessed.saturating_sub(r.read))
+                .collect()
+        )
+    );
+    println!(
+        "  JSON report (median of {n}): {:?}",
+        median(
+            runs.iter()
+                .map(|r| r.total.saturating_sub(r.assessed))
+                .collect()
+        )
     );
     println!(
         "  full check incl. JSON report (median of {n}): {total:?} for {} results",

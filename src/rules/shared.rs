@@ -121,6 +121,58 @@ pub struct ResourceIndex {
     by_type: BTreeMap<Box<str>, Vec<usize>>,
 }
 
+/// The positions of `resources` in address order (byte order, as the report sorts targets);
+/// resources at one address keep the model's order, as a stable sort would.
+///
+/// Sorted fifteen bytes of address at a time, each resource's next fifteen held beside it in one
+/// integer (a most-significant-digit radix sort whose digits are ordered by a plain sort): the
+/// n log n comparisons of a string sort each read two addresses from wherever the reader
+/// allocated them, a cache miss apiece once the model outgrows the cache (the sort grew 33x for
+/// ten times the resources). This reads each address once per fifteen bytes it shares with
+/// another.
+fn address_order(resources: &[Resource]) -> Vec<usize> {
+    const STEP: usize = 15;
+    /// Bytes `from..from + 15` of `text`, big-endian and zero past its end, then how many bytes
+    /// are left from `from` (at most 16, "more than these"): integers that order as the texts
+    /// do, a text that ends sorting before one that goes on.
+    fn digit(text: &str, from: usize) -> u128 {
+        let rest = text.as_bytes().get(from..).unwrap_or_default();
+        let mut chunk = [0u8; 16];
+        let n = rest.len().min(STEP);
+        chunk[..n].copy_from_slice(&rest[..n]);
+        chunk[STEP] = rest.len().min(STEP + 1) as u8;
+        u128::from_be_bytes(chunk)
+    }
+    let mut keyed: Vec<(u128, usize)> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (digit(&r.address, 0), i))
+        .collect();
+    // Runs of `keyed` still to order, and how many bytes their addresses share.
+    let mut pending = vec![(0..keyed.len(), 0usize)];
+    while let Some((range, depth)) = pending.pop() {
+        let run = &mut keyed[range.clone()];
+        if depth > 0 {
+            for entry in run.iter_mut() {
+                entry.0 = digit(&resources[entry.1].address, depth);
+            }
+        }
+        // The position breaks ties: the resources at one address end in the model's order.
+        run.sort_unstable();
+        let mut start = 0;
+        while start < run.len() {
+            let digit = run[start].0;
+            let end = start + run[start..].partition_point(|e| e.0 == digit);
+            // Alike so far, and each goes on past these bytes: the next fifteen decide.
+            if end - start > 1 && digit & 0xff > STEP as u128 {
+                pending.push((range.start + start..range.start + end, depth + STEP));
+            }
+            start = end;
+        }
+    }
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
 impl ResourceIndex {
     fn new(resources: &[Resource]) -> ResourceIndex {
         let mut environments: Vec<Option<Arc<str>>> = Vec::new();
@@ -146,16 +198,7 @@ impl ResourceIndex {
             }
             environment_in_model.push(current);
         }
-        // Sorted with each address beside its index, rather than through the index to the
-        // resource and on to its address; the index breaks ties, so resources at one address
-        // keep the model's order as a stable sort would.
-        let mut keyed: Vec<(&str, usize)> = resources
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.address.as_str(), i))
-            .collect();
-        keyed.sort_unstable();
-        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+        let order = address_order(resources);
         let environment_of = order.iter().map(|&i| environment_in_model[i]).collect();
         let mut by_type: BTreeMap<Box<str>, Vec<usize>> = BTreeMap::new();
         for (rank, &i) in order.iter().enumerate() {
@@ -254,6 +297,35 @@ mod tests {
             member_of: None,
             cloud: None,
         }
+    }
+
+    /// The radix order is byte order, stable, wherever addresses differ: within the first
+    /// fifteen bytes, exactly at a step, far past it, by length alone (one address a prefix of
+    /// another, also with zero bytes in them), and at one address repeated.
+    #[test]
+    fn address_order_is_the_stable_byte_order() {
+        let mut addresses: Vec<String> = Vec::new();
+        let long = "module.network.aws_security_group_rule.ingress";
+        for cut in [0, 1, 14, 15, 16, 29, 30, 31, long.len()] {
+            addresses.push(long[..cut].to_string());
+            addresses.push(format!("{}x", &long[..cut]));
+            addresses.push(format!("{}\0", &long[..cut]));
+        }
+        // A generated mix: few letters, so that long shared prefixes and repeats are common.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let len = (seed >> 59) as usize + 14;
+            let text: String = (0..len)
+                .map(|k| [b'a', b'b', b'.', b'\0'][((seed >> (k % 56)) & 3) as usize] as char)
+                .collect();
+            addresses.push(text);
+        }
+        addresses.extend(addresses.clone());
+        let resources: Vec<Resource> = addresses.iter().map(|a| resource(a, None)).collect();
+        let mut expected: Vec<usize> = (0..resources.len()).collect();
+        expected.sort_by(|&a, &b| resources[a].address.cmp(&resources[b].address));
+        assert_eq!(address_order(&resources), expected);
     }
 
     /// Ranks follow addresses (stable), environments their first appearance in the model, and

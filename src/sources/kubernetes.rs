@@ -135,6 +135,74 @@ pub fn is_helm_template(text: &str) -> bool {
             || text.contains("{{-"))
 }
 
+/// The first action of a Go template in a manifest that is not Helm's (UKHomeOffice's `kd`,
+/// gomplate and other deploy tools fill such files from their environment when they deploy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoTemplate {
+    /// The action as written (`{{ if eq .KUBE_NAMESPACE .PROD_ENV }}`).
+    pub action: String,
+    /// Its 1-based line.
+    pub line: usize,
+    /// Whether an action shapes the YAML rather than filling in a string: a control action
+    /// (`if`, `range`, `end`...), or one where a YAML node starts (`labels:` then
+    /// `{{ .EXTRA_LABELS }}`). The YAML the text reads as, if any, is then not what is deployed.
+    pub structural: bool,
+}
+
+/// The Go template actions in `text`: `{{` actions that refer to the template's data with a
+/// dot (`{{ .IMAGE_TAG }}`, `{{ file .CERT | indent 2 }}`), a variable or a pipeline, or that
+/// are control actions. Placeholders of other template languages (`{{ service }}` of
+/// cookiecutter or mustache) are not Go actions: a repository of those is a template for its
+/// users to fill in, which the reader's placeholder hint names.
+pub fn go_template(text: &str) -> Option<GoTemplate> {
+    const CONTROL: [&str; 10] = [
+        "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
+    ];
+    let mut first: Option<GoTemplate> = None;
+    let mut structural = false;
+    for (n, line) in text.lines().enumerate() {
+        let mut from = 0;
+        while let Some(start) = line[from..].find("{{").map(|i| from + i) {
+            let Some(len) = line[start..].find("}}") else {
+                break;
+            };
+            let action = &line[start..start + len + 2];
+            from = start + len + 2;
+            let inner = action[2..action.len() - 2]
+                .trim_matches('-')
+                .trim()
+                .trim_start_matches("/*");
+            let word = inner.split_whitespace().next().unwrap_or_default();
+            let control = CONTROL.contains(&word);
+            let go = control
+                || inner.starts_with('.')
+                || inner.starts_with('$')
+                || inner.contains('|')
+                || inner
+                    .split_whitespace()
+                    .skip(1)
+                    .any(|arg| arg.starts_with('.'));
+            if !go {
+                continue;
+            }
+            // Where a YAML node starts: alone on its line, after `key:` or after `- `.
+            let before = line[..start].trim_end();
+            let spaced = before.len() < start;
+            let node = before.trim_start().is_empty()
+                || (spaced && (before.ends_with(':') || before.trim_start() == "-"));
+            structural |= control || node;
+            if first.is_none() {
+                first = Some(GoTemplate {
+                    action: action.to_string(),
+                    line: n + 1,
+                    structural: false,
+                });
+            }
+        }
+    }
+    first.map(|t| GoTemplate { structural, ..t })
+}
+
 /// Reads one manifest file (all its documents) into `objects`.
 pub fn read_file(dir: &Path, rel: &str, objects: &mut Objects) -> Result<(), InputError> {
     let text = super::read_text(&dir.join(rel), rel)?;
@@ -577,6 +645,39 @@ mod tests {
     #[test]
     fn helm_templates_are_recognised() {
         assert!(is_helm_template("replicas: {{ .Values.replicaCount }}\n"));
+        assert_eq!(
+            go_template(
+                "kind: Deployment\nspec:\n  {{ if eq .KUBE_NAMESPACE .PROD_ENV }}\n  replicas: 3\n  {{ end }}\n"
+            ),
+            Some(GoTemplate {
+                action: "{{ if eq .KUBE_NAMESPACE .PROD_ENV }}".into(),
+                line: 3,
+                structural: true,
+            })
+        );
+        assert_eq!(
+            go_template(
+                "image: \"web:{{ .DRONE_COMMIT_SHA }}\"\ncert: |\n  {{ file .CERT | indent 2 }}\n"
+            ),
+            Some(GoTemplate {
+                action: "{{ .DRONE_COMMIT_SHA }}".into(),
+                line: 1,
+                structural: true,
+            })
+        );
+        // Filling in a string shapes nothing.
+        assert!(
+            !go_template("image: \"web:{{ .SHA }}\"\nname: web-{{ .ENV }}\n")
+                .is_some_and(|t| t.structural)
+        );
+        assert!(go_template("labels:\n  {{ .EXTRA_LABELS }}\n").is_some_and(|t| t.structural));
+        assert!(go_template("name: {{ .NAME }}\n").is_some_and(|t| t.structural));
+        // cookiecutter and mustache placeholders, and braces in a string, are no Go actions.
+        assert_eq!(
+            go_template("name: {{ cookiecutter.service }}\nimage: {{ service }}\n"),
+            None
+        );
+        assert_eq!(go_template("command: [\"echo\", \"{{\"]\n"), None);
         assert!(is_helm_template(
             "{{- include \"app.labels\" . | nindent 4 }}\n"
         ));

@@ -298,3 +298,35 @@ fn a_key_value_store_behind_a_service_is_a_database_not_a_web_tier() {
     assert_eq!(on_kv("ha.web-redundancy"), None, "{report:#}");
     assert_eq!(on_kv("ha.db-replica").as_deref(), Some("fail"));
 }
+
+/// Manifests written as Go templates for a deploy tool other than Helm (UKHomeOffice's `kd`
+/// fills them from the pipeline's settings): with control actions, or with `{{ .VALUE }}` where
+/// YAML cannot take it, they are templates, listed as not read with the action that shows it,
+/// never a parse error that blocks production (audit21, UKHomeOffice/modern-slavery). A manifest
+/// that parses with such a value inside a string is read.
+#[test]
+fn go_templates_of_a_deploy_tool_are_set_aside_not_parse_errors() {
+    let (_, report) = check_json(&layout("referral"), &["--offline"]);
+    let (status, reason) = file(&report, "kube/app/deployment.yml");
+    assert_eq!(status, "ignored", "{reason}");
+    assert!(
+        reason.contains(
+            "is a Go template (`{{ if eq .KUBE_NAMESPACE .PROD_ENV }}` at line 7) that a deploy tool fills in"
+        ),
+        "{reason}"
+    );
+    let (status, reason) = file(&report, "kube/app/service.yml");
+    assert_eq!(status, "ignored", "{reason}");
+    assert!(
+        reason.contains("(`{{ .EXTRA_LABELS }}` at line 6)"),
+        "{reason}"
+    );
+    assert_eq!(file(&report, "kube/jobs/migrate.yml").0, "read");
+    let parse = rule_results(&report, "ops.inputs-parse");
+    assert!(parse.iter().all(|r| r["status"] != "error"), "{parse:#?}");
+    assert!(
+        report["unreadable"].as_array().is_none_or(|u| u.is_empty()),
+        "{:#}",
+        report["unreadable"]
+    );
+}

@@ -157,6 +157,18 @@ impl Reader for Kubernetes {
                 );
                 continue;
             }
+            if let Some((file, template)) = deploy_template(cx.dir, &artefact.path) {
+                cx.mark(
+                    &artefact.path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Ignored,
+                    format!(
+                        "{file} is a Go template (`{}` at line {}) that a deploy tool fills in from its own settings when it deploys (as kd or gomplate do), not Kubernetes YAML: liftoff cannot know what it is given; render it and point liftoff at the output",
+                        template.action, template.line
+                    ),
+                );
+                continue;
+            }
             let global = declared
                 .iter()
                 .any(|d| d.environment.is_none() && d.covers(&artefact.path));
@@ -483,6 +495,20 @@ pub(super) fn production_name(cx: &LoadContext<'_>) -> String {
 }
 
 /// The YAML files of a declared Kubernetes directory, or the file itself.
+/// The first of `rel`'s manifests that is a Go template of a deploy tool other than Helm: one
+/// whose actions shape its YAML (control actions, whose YAML when it parses is every branch at
+/// once, or a value or block put where a node starts), or one that does not parse for them.
+/// A manifest whose actions only fill in strings is read (`image: "web:{{ .SHA }}"` is an
+/// image whose tag liftoff cannot know).
+fn deploy_template(dir: &Path, rel: &str) -> Option<(String, kubernetes::GoTemplate)> {
+    manifest_files(dir, rel).into_iter().find_map(|file| {
+        let text = super::read_text(&dir.join(&file), &file).ok()?;
+        let template = kubernetes::go_template(&text)?;
+        let unparsed = || crate::sources::yaml::parse(&file, &text, Default::default()).is_err();
+        (template.structural || unparsed()).then_some((file, template))
+    })
+}
+
 fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {
     if !dir.join(rel).is_dir() {
         return vec![rel.to_string()];

@@ -122,7 +122,8 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
             .find(|d| d.covers(rel) && claims(d.kind, rel))
             .map(|d| d.kind);
         let Some(kind) = declared_kind.or_else(|| classify(dir, rel, *regular)) else {
-            if let Some(listed) = stray_chart_yaml(dir, rel) {
+            if let Some(listed) = stray_chart_yaml(dir, rel).or_else(|| chartless_values(dir, rel))
+            {
                 found.artefacts.push(listed);
             }
             continue;
@@ -532,6 +533,37 @@ fn stray_chart_yaml(dir: &Path, rel: &str) -> Option<ArtefactFile> {
         status: ArtefactStatus::Ignored,
         reason: Some(
             "YAML in a Helm chart that is neither a template nor a values file named for an environment: not read (a chart is rendered with its values.yaml and, for each environment, the values file its name or folder names: values-<environment>.yaml, values.<environment>.yaml, <environment>-values.yaml, <environment>/values.yaml, values/<environment>.yaml)".to_string(),
+        ),
+    })
+}
+
+/// A Helm values file with no chart in the repository above it (`values.yaml`,
+/// `values-prod.yaml`, `prod-values.yaml`, `values.prod.yaml`): the chart it configures is
+/// fetched when it deploys (`helm upgrade <remote chart> -f ...`, helmfile, kontinuous), so
+/// liftoff cannot render what it deploys. Listed, so that the files that define every workload
+/// are seen not to be read rather than missing from the report (SocialGouv/domifa).
+fn chartless_values(dir: &Path, rel: &str) -> Option<ArtefactFile> {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    let values = stem == "values"
+        || stem
+            .strip_prefix("values")
+            .or_else(|| stem.strip_suffix("values"))
+            .is_some_and(|rest| {
+                rest.starts_with(['-', '.', '_']) || rest.ends_with(['-', '.', '_'])
+            });
+    if !values || super::helm::role(dir, rel) != super::helm::Role::Outside {
+        return None;
+    }
+    Some(ArtefactFile {
+        path: rel.to_string(),
+        kind: ArtefactKind::Kubernetes,
+        environment: None,
+        status: ArtefactStatus::Ignored,
+        reason: Some(
+            "Helm values with no chart in the repository (no Chart.yaml in its folder or above): the chart they configure is fetched when it deploys (`helm upgrade <chart> -f ...`, helmfile, kontinuous), so liftoff cannot render what they deploy; vendor the chart, or point liftoff at the output of `helm template`".to_string(),
         ),
     })
 }

@@ -330,3 +330,34 @@ fn go_templates_of_a_deploy_tool_are_set_aside_not_parse_errors() {
         report["unreadable"]
     );
 }
+
+/// Values files for a chart that is not in the repository (fetched when the pipeline deploys,
+/// as kontinuous and `helm upgrade <remote chart> -f` do) are listed as not read, with why, so
+/// that the files defining every workload are never silently missing (audit21,
+/// SocialGouv/domifa).
+#[test]
+fn values_of_a_chart_not_in_the_repository_are_listed_as_not_read() {
+    let (_, report) = check_json(&layout("remote-chart"), &["--offline"]);
+    for path in [
+        ".deploy/values.yaml",
+        ".deploy/env/prod/values.yaml",
+        ".deploy/env/dev/values.yaml",
+    ] {
+        let (status, reason) = file(&report, path);
+        assert_eq!(status, "ignored", "{path}: {reason}");
+        assert!(
+            reason.starts_with("Helm values with no chart in the repository"),
+            "{path}: {reason}"
+        );
+    }
+    // Not a values file: not a deployment file either.
+    assert!(
+        !report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["path"] == ".deploy/config.yaml"),
+        "{:#}",
+        report["artefacts"]
+    );
+}

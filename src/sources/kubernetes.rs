@@ -30,6 +30,8 @@ pub struct Workload {
     pub command: Option<Fact<String>>,
     pub settings: Vec<Setting>,
     pub config_maps: Vec<(String, Location)>,
+    /// Secrets whose keys `envFrom` makes environment variables.
+    pub secret_refs: Vec<(String, Location)>,
     pub zones: Vec<Fact<String>>,
     /// Where its pod template carries `prometheus.io/scrape: "true"`: the annotation Prometheus'
     /// Kubernetes service discovery is conventionally told to keep pods by.
@@ -122,6 +124,10 @@ pub struct Objects {
     pub config_maps: BTreeMap<String, Vec<(String, String, Location)>>,
     /// Secrets with literal values: (secret name, key, location). Values are dropped.
     pub literal_secrets: Vec<(String, String, Location)>,
+    /// The keys of every Secret (plain, SOPS-encrypted, a SealedSecret's `encryptedData`, the
+    /// Secret an ExternalSecret makes), by the Secret's name: what `envFrom` gives a container.
+    /// Names only: no value is kept.
+    pub secret_keys: BTreeMap<String, Vec<(String, Location)>>,
     /// NetworkPolicies: the labels their `podSelector` matches (empty: every pod).
     pub network_policies: Vec<(BTreeMap<String, String>, Location)>,
 }
@@ -331,8 +337,42 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
             }
             // A Secret encrypted with SOPS (a `sops:` block, `ENC[...]` values) holds no
             // readable value: what is committed is ciphertext.
-            "Secret" if root.get("sops").is_some() => {}
+            "Secret" if root.get("sops").is_some() => {
+                secret_keys(objects, name, ["data", "stringData"].map(|f| root.get(f)));
+            }
+            // Sealed Secrets: the controller decrypts `encryptedData` into a Secret of the same
+            // name and keys.
+            "SealedSecret" => {
+                let spec = root.get("spec");
+                secret_keys(objects, name, [spec.and_then(|s| s.get("encryptedData"))]);
+            }
+            // External Secrets: the operator writes each `data[].secretKey` into the Secret
+            // `target.name` names (its own name when unset); `dataFrom` keys are unknown here.
+            "ExternalSecret" => {
+                let spec = root.get("spec");
+                let target = spec
+                    .and_then(|s| s.get("target"))
+                    .and_then(|t| t.get("name"))
+                    .and_then(Placed::as_str)
+                    .unwrap_or(name);
+                let keys: Vec<(String, Location)> = spec
+                    .and_then(|s| s.get("data"))
+                    .map(|d| d.items())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|item| {
+                        let key = item.get("secretKey")?;
+                        Some((key.as_str()?.to_string(), key.at.clone()))
+                    })
+                    .collect();
+                objects
+                    .secret_keys
+                    .entry(target.to_string())
+                    .or_default()
+                    .extend(keys);
+            }
             "Secret" => {
+                secret_keys(objects, name, ["data", "stringData"].map(|f| root.get(f)));
                 // A Secret object is a container: what it holds is a committed secret only when
                 // it authenticates (a credential-named key, or a URL with a password), the same
                 // test as for any other setting. `data` values are base64; an undecodable one
@@ -373,6 +413,20 @@ pub fn read_objects(roots: &[Placed], objects: &mut Objects) -> Vec<Diagnostic> 
         }
     }
     problems
+}
+
+/// Records the keys of the maps in `fields` as the keys of Secret `name`.
+fn secret_keys<const N: usize>(objects: &mut Objects, name: &str, fields: [Option<&Placed>; N]) {
+    let keys = objects.secret_keys.entry(name.to_string()).or_default();
+    for field in fields.into_iter().flatten() {
+        if let Tree::Map(entries) = &field.value {
+            keys.extend(
+                entries
+                    .iter()
+                    .filter_map(|(k, _)| Some((k.as_str()?.to_string(), k.at.clone()))),
+            );
+        }
+    }
 }
 
 /// Annotations that make a LoadBalancer Service's load balancer internal, by cloud, with the
@@ -547,6 +601,7 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
     });
     let mut settings = Vec::new();
     let mut config_maps = Vec::new();
+    let mut secret_refs = Vec::new();
     if let Some(Tree::Seq(env)) = container.and_then(|c| c.get("env")).map(|e| &e.value) {
         for item in env {
             let Some(var) = item.get("name").and_then(Placed::as_str) else {
@@ -572,6 +627,13 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
                 .and_then(Placed::as_str)
             {
                 config_maps.push((map.to_string(), item.at.clone()));
+            }
+            if let Some(secret) = item
+                .get("secretRef")
+                .and_then(|r| r.get("name"))
+                .and_then(Placed::as_str)
+            {
+                secret_refs.push((secret.to_string(), item.at.clone()));
             }
         }
     }
@@ -634,6 +696,7 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
         }),
         settings,
         config_maps,
+        secret_refs,
         zones,
     }
 }

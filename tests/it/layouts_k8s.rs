@@ -361,3 +361,65 @@ fn values_of_a_chart_not_in_the_repository_are_listed_as_not_read() {
         report["artefacts"]
     );
 }
+
+/// An error tracker configured through a Secret that a container takes whole with `envFrom`
+/// (a SealedSecret or an ExternalSecret, whose keys are committed and values not), under the
+/// application's own name for it: the files answer `monitoring.error-reporting` (audit21,
+/// SocialGouv/domifa's `DOMIFA_SENTRY_DSN_BACKEND`). A Secret no container takes answers
+/// nothing.
+#[test]
+fn an_error_tracker_in_a_secret_taken_with_env_from_is_evidence() {
+    let deployment = |secret: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  replicas: 2\n  selector: {{matchLabels: {{app: api}}}}\n  template:\n    metadata: {{labels: {{app: api}}}}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.org/api:2.4.1\n          envFrom:\n            - secretRef: {{name: {secret}}}\n"
+        )
+    };
+    let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: api-env}\nspec:\n  encryptedData:\n    DATABASE_PASSWORD: AgBy3i4OJSWK+PiTySYZZA==\n    APP_SENTRY_DSN_BACKEND: AgCtr8OJSWK+PiTySYZZB==\n";
+    let external = "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: api-external}\nspec:\n  target: {name: api-env}\n  data:\n    - secretKey: NEXT_PUBLIC_SENTRY_DSN\n      remoteRef: {key: api/sentry}\n";
+    let judged = |files: &[(&str, &str)]| {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            write_file(dir.path(), path, text);
+        }
+        let (_, report) = check_json(dir.path(), &["--offline"]);
+        let r = rule_results(&report, "monitoring.error-reporting")[0].clone();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (status, message) = judged(&[
+        ("k8s/api.yaml", &deployment("api-env")),
+        ("k8s/secret.yaml", sealed),
+    ]);
+    assert_eq!(status, "pass", "{message}");
+    assert_eq!(
+        message,
+        "errors go to the tracker in APP_SENTRY_DSN_BACKEND"
+    );
+    // Sealed values are ciphertext: no committed secret.
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "k8s/api.yaml", &deployment("api-env"));
+    write_file(dir.path(), "k8s/secret.yaml", sealed);
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let secrets = rule_results(&report, "security.plaintext-secrets");
+    assert!(
+        secrets.iter().all(|r| r["status"] != "fail"),
+        "{secrets:#?}"
+    );
+    let (status, message) = judged(&[
+        ("k8s/api.yaml", &deployment("api-env")),
+        ("k8s/external.yaml", external),
+    ]);
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        ("pass", "errors go to the tracker in NEXT_PUBLIC_SENTRY_DSN")
+    );
+    // The Secret is there, but the container takes another.
+    let (status, message) = judged(&[
+        ("k8s/api.yaml", &deployment("other-env")),
+        ("k8s/secret.yaml", sealed),
+    ]);
+    assert_eq!(status, "fail", "{message}");
+    assert!(message.starts_with("not evidenced"), "{message}");
+}

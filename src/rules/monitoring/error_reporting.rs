@@ -9,9 +9,12 @@ declare_rule! {
     title: "Errors are reported to an error tracker",
     pillar: Monitoring,
     stages: [OFF, REC, REQ],
-    evidence: [Dotenv, Compose, Declared],
+    evidence: [Dotenv, Compose, Kubernetes, Declared],
     sources: [Bib, Crvs],
-    checks: "`monitoring.error_reporting` names an error tracker (with artefacts: a `SENTRY_DSN` or equivalent).",
+    checks: "`monitoring.error_reporting` names an error tracker; without it, a production setting whose name holds \
+`SENTRY_DSN` or another tracker's key (`ROLLBAR_ACCESS_TOKEN`, `BUGSNAG_API_KEY`, ...; `APP_SENTRY_DSN_BACKEND` too) in \
+.env, compose or Kubernetes files (a container's `env`, or the keys of a Secret, SealedSecret or ExternalSecret it \
+takes with `envFrom`).",
     rationale: "Exceptions that only reach a log file are found by the users first. A tracker groups them, \
 counts them and tells the team.",
     remediation: "Configure an error tracker such as Sentry in production.",
@@ -28,7 +31,7 @@ impl ErrorReporting {
                 .flat_map(|env| {
                     let own = env.components.iter().flat_map(|c| c.settings.iter());
                     own.chain(env.settings.iter())
-                        .filter(|s| TRACKER_SETTINGS.contains(&s.name.as_str()))
+                        .filter(|s| is_tracker_setting(&s.name))
                 })
                 .next();
             if let Some(setting) = configured {
@@ -51,6 +54,13 @@ impl ErrorReporting {
             "a SENTRY_DSN in .env or compose files",
         )])
     }
+}
+
+/// Whether a setting configures an error tracker: its name holds a tracker's key, also with
+/// the application's prefix or a part's suffix (`APP_SENTRY_DSN_BACKEND`, `NEXT_PUBLIC_SENTRY_DSN`).
+fn is_tracker_setting(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    TRACKER_SETTINGS.iter().any(|key| upper.contains(key))
 }
 
 /// Settings that configure an error tracker.

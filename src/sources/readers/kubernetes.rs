@@ -632,6 +632,17 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
                 });
             }
         }
+        // A Secret's keys are set from it, to values the cluster holds (a reference, as
+        // `valueFrom` is: nothing literal is committed).
+        for (secret, _) in &w.secret_refs {
+            for (key, location) in objects.secret_keys.get(secret).into_iter().flatten() {
+                settings.push(crate::model::Setting {
+                    name: key.clone(),
+                    value: crate::model::SettingValue::Reference,
+                    origin: Origin::Artefact(location.clone()),
+                });
+            }
+        }
         settings.extend(w.settings.iter().cloned());
         c.settings = settings;
         if !w.zones.is_empty() {

@@ -239,6 +239,9 @@ pub struct CloudType {
     pub enables: Option<Switch>,
     /// Its attributes that name a bucket receiving its logs.
     pub logs_to: &'static [&'static str],
+    /// Its attributes (paths through its blocks) that name the bucket its objects are copied
+    /// to: that bucket is a replica, as a read replica is of its database.
+    pub replicates_to: &'static [&'static str],
     /// The attribute that makes it a copy of another store (a read replica's source), set even
     /// when the source cannot be resolved.
     pub replica_of: Option<&'static str>,
@@ -275,6 +278,7 @@ impl CloudType {
             protections: &[],
             enables: None,
             logs_to: &[],
+            replicates_to: &[],
             replica_of: None,
             tool_lock: None,
             public: None,

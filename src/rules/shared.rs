@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 pub struct Shared {
     index: OnceLock<ResourceIndex>,
     kinds: OnceLock<KindIndex>,
+    stores_hold_data: OnceLock<bool>,
 }
 
 impl Shared {
@@ -25,6 +26,12 @@ impl Shared {
             .get_or_init(|| ResourceIndex::new(&model.resources));
         debug_assert_eq!(index.order.len(), model.resources.len(), "another model");
         index
+    }
+
+    /// Whether stores the backup rule judges hold data to keep, as `judge` works it out on
+    /// first use: several rules ask, and judging every store is not cheap.
+    pub fn stores_hold_data(&self, judge: impl FnOnce() -> bool) -> bool {
+        *self.stores_hold_data.get_or_init(judge)
     }
 
     /// The model's resources grouped by kind, in address order, built on first use (same

@@ -1,7 +1,7 @@
 //! Helpers many rules share: finding the environments a rule judges, live checks that have no
 //! probe result, and the wording of common outcomes.
 
-use super::{Context, Finding, Stop};
+use super::{Context, Finding, Status, Stop};
 use crate::model::{Deployment, Endpoint, EndpointKind, EnvKind, Environment};
 
 /// The target for facts about the deployment as a whole.
@@ -109,15 +109,27 @@ pub fn num(value: f64) -> String {
     }
 }
 
-/// Stops a check as not-applicable when the deployment keeps no data that must survive.
+/// Stops a check as not-applicable when the deployment keeps no data that must survive: said
+/// so (`data.kept: false`), or no data store declared or read. Buckets count when the backup
+/// rule judges them data to keep (not logs, state, a website, working storage or a replica),
+/// so that the rules about keeping backups never say "no data" beside a finding that a
+/// bucket of data has no backup.
 pub fn keeps_data(cx: &Context<'_>) -> Result<(), Stop> {
-    if cx.model.data_kept() == Some(true) {
-        Ok(())
-    } else {
-        Err(Stop::from(Finding::not_applicable(
-            DEPLOYMENT,
-            "the deployment keeps no data",
-        )))
+    let stop = |message: &str| Err(Stop::from(Finding::not_applicable(DEPLOYMENT, message)));
+    match cx.model.data_kept() {
+        Some(true) => Ok(()),
+        Some(false) => stop("the deployment keeps no data (`data.kept: false`)"),
+        None if cx.shared.stores_hold_data(|| {
+            crate::rules::reliability::cloud_backups::judge(cx)
+                .iter()
+                .any(|f| f.status != Status::NotApplicable)
+        }) =>
+        {
+            Ok(())
+        }
+        None => stop(
+            "no data store is declared or read (a database, volume, table or bucket of data; `data.kept: true` says it keeps data elsewhere)",
+        ),
     }
 }
 

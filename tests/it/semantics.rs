@@ -947,8 +947,9 @@ resource "aws_instance" "db" {
 /// A production database read from Terraform is data the deployment keeps: the rules about
 /// restoring and keeping backups apart ask about it (they had said "keeps no data"), and with
 /// nothing saying where backups are kept, where they are is a question, not a decided failure.
+/// So is a bucket the backup rule judges as data.
 #[test]
-fn a_database_read_from_terraform_is_data_kept() {
+fn a_database_or_bucket_read_from_terraform_is_data_kept() {
     let dir = project("service: records\nenvironments:\n  production: {kind: production}\n");
     let tf = dir.path().join("terraform/production");
     std::fs::create_dir_all(&tf).unwrap();
@@ -988,9 +989,39 @@ fn a_database_read_from_terraform_is_data_kept() {
     let x = deployment(&r, "reliability.restore-tested");
     assert_eq!(x["status"], "not-applicable", "{x}");
     assert!(
-        x["message"].as_str().unwrap().contains("keeps no data"),
+        x["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no data store is declared or read"),
         "{x}"
     );
+    // A bucket of uploads with no backup is data to keep for every rule about backups, not
+    // only for the one that fails it; a bucket of logs is not (audit22).
+    write(
+        r#"resource "aws_s3_bucket" "uploads" {
+  bucket = "records-uploads"
+}
+"#,
+    );
+    let (_, r) = check_json(dir.path(), &[]);
+    assert_eq!(deployment(&r, "reliability.backups")["status"], "fail");
+    for rule in [
+        "reliability.restore-tested",
+        "env.backup-separate",
+        "security.backup-encryption",
+    ] {
+        let x = deployment(&r, rule);
+        assert_eq!(x["status"], "fail", "{x}");
+    }
+    write(
+        r#"resource "aws_s3_bucket" "access_logs" {
+  bucket = "records-access-logs"
+}
+"#,
+    );
+    let (_, r) = check_json(dir.path(), &[]);
+    let x = deployment(&r, "security.backup-encryption");
+    assert_eq!(x["status"], "not-applicable", "{x}");
 }
 
 /// EC2 instances are servers the team manages: the SSH rules ask about them rather than saying
@@ -1466,5 +1497,115 @@ fn two_services_functions_of_one_name_stay_two_components() {
         workers.iter().any(|t| t.ends_with("/worker"))
             && workers.iter().any(|t| t.ends_with("/letters-jobs-worker")),
         "{workers:?}"
+    );
+}
+
+/// A bucket that replication copies objects into is the copy, as a read replica is: its source's
+/// backup, not a store to back up again. Named by reference (provider v4's replication resource)
+/// or by ARN (v3's inline `replication_configuration`); a bucket nothing copies into is still
+/// judged. Provider v3's inline `lifecycle_rule` that expires every object makes working
+/// storage, as v4's lifecycle resource does (audit22, Crown-Commercial-Service/digitalmarketplace-aws).
+#[test]
+fn replication_destinations_and_expiring_buckets_are_no_stores_to_back_up() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "terraform/production/main.tf",
+        r#"
+resource "aws_s3_bucket" "documents" {
+  bucket = "acme-documents"
+}
+resource "aws_s3_bucket_versioning" "documents" {
+  bucket = aws_s3_bucket.documents.id
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket" "documents_copy" {
+  provider = aws.dr
+  bucket   = "acme-documents-copy"
+}
+resource "aws_s3_bucket_replication_configuration" "documents" {
+  bucket = aws_s3_bucket.documents.id
+  role   = "arn:aws:iam::123456789012:role/replication"
+  rule {
+    status = "Enabled"
+    destination { bucket = aws_s3_bucket.documents_copy.arn }
+  }
+}
+
+resource "aws_s3_bucket" "reports" {
+  bucket = "acme-reports"
+  versioning { enabled = true }
+  replication_configuration {
+    role = "arn:aws:iam::123456789012:role/replication"
+    rules {
+      status = "Enabled"
+      destination { bucket = "arn:aws:s3:::acme-reports-copy" }
+    }
+  }
+}
+resource "aws_s3_bucket" "reports_copy" {
+  bucket = "acme-reports-copy"
+}
+
+resource "aws_s3_bucket" "uploads" {
+  bucket = "acme-uploads"
+}
+
+# Provider v3's inline lifecycle: every object expires in a week, working storage; one that
+# expires only under a prefix keeps the rest.
+resource "aws_s3_bucket" "scratch" {
+  bucket = "acme-scratch"
+  lifecycle_rule {
+    id      = "expire"
+    enabled = true
+    expiration { days = 7 }
+  }
+}
+resource "aws_s3_bucket" "exports" {
+  bucket = "acme-exports"
+  lifecycle_rule {
+    enabled = true
+    prefix  = "tmp/"
+    expiration { days = 7 }
+  }
+}
+"#,
+    );
+    let (_, r) = check_json(dir.path(), &["--offline"]);
+    for (copy, source) in [
+        ("aws_s3_bucket.documents_copy", "aws_s3_bucket.documents"),
+        ("aws_s3_bucket.reports_copy", "aws_s3_bucket.reports"),
+    ] {
+        let (status, message) = verdict(&r, "reliability.backups", copy);
+        assert_eq!(status, "not-applicable", "{copy}: {message}");
+        assert_eq!(
+            message,
+            format!(
+                "the replication destination of `{source}`: a copy of its objects, which is their backup"
+            )
+        );
+    }
+    for source in ["aws_s3_bucket.documents", "aws_s3_bucket.reports"] {
+        assert_eq!(
+            status(&r, "reliability.backups", source),
+            "pass",
+            "{source}"
+        );
+    }
+    assert_eq!(
+        status(&r, "reliability.backups", "aws_s3_bucket.uploads"),
+        "fail"
+    );
+    let (scratch, message) = verdict(&r, "reliability.backups", "aws_s3_bucket.scratch");
+    assert_eq!(
+        (scratch.as_str(), message.as_str()),
+        (
+            "not-applicable",
+            "every object expires after 7 days: working storage, not data to keep"
+        )
+    );
+    assert_eq!(
+        status(&r, "reliability.backups", "aws_s3_bucket.exports"),
+        "fail"
     );
 }

@@ -20,7 +20,8 @@ OpenSearch's automated snapshots. A volume attached to an EC2 instance that a se
 backed up with it (AWS Backup images the instance with every attached volume). A store, or the \
 instance it is attached to, tagged for a backup plan by tag that no selection in the files uses \
 (`Backup = \"daily\"`, a plan kept by the account or organisation) is a question. Read replicas, \
-buckets that receive logs and buckets that serve a static website (their files are what the deploy \
+buckets that S3 replication copies into (the copy is the source's backup), buckets whose lifecycle rule (provider v3's \
+inline `lifecycle_rule` too) expires every object within a month (working storage), buckets that receive logs and buckets that serve a static website (their files are what the deploy \
 uploads) are not-applicable.",
     rationale: "Hardware fails, people delete, software corrupts. Without a backup, each of those is \
 permanent data loss.",

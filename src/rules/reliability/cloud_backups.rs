@@ -113,10 +113,11 @@ impl<'a> Related<'a> {
 }
 
 /// One finding per data store that must be backed up.
-pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
+pub(crate) fn judge(cx: &Context<'_>) -> Vec<Finding> {
     let selections: Vec<&Resource> = with_role(cx, &[Role::BackupSelection]).collect();
     let snapshot_policies: Vec<&Resource> = with_role(cx, &[Role::SnapshotPolicy]).collect();
     let log_buckets = log_buckets(cx);
+    let replicas = replica_buckets(cx);
     let related = Related::new(cx);
     let attached = Attached::new(cx);
     cloud(cx, |t| t.backed_up_by_tag)
@@ -128,6 +129,7 @@ pub(super) fn judge(cx: &Context<'_>) -> Vec<Finding> {
                 &selections,
                 &snapshot_policies,
                 &log_buckets,
+                &replicas,
                 &attached.to(r),
             );
             match &r.environment {
@@ -214,6 +216,7 @@ fn judge_one(
     selections: &[&Resource],
     snapshot_policies: &[&Resource],
     log_buckets: &[(String, Option<&str>)],
+    replicas: &[Replica<'_>],
     machines: &[(&Resource, &'static CloudType)],
 ) -> Finding {
     let target = r.address.clone();
@@ -231,6 +234,21 @@ fn judge_one(
             ),
             r,
             attribute,
+        );
+    }
+    if let Some(source) = (t.role == Role::Bucket)
+        .then(|| replica_source(r, replicas))
+        .flatten()
+    {
+        return on_resource(
+            Finding::not_applicable(
+                target,
+                format!(
+                    "the replication destination of `{source}`: a copy of its objects, which is their backup"
+                ),
+            ),
+            r,
+            "bucket",
         );
     }
     if let Some((attribute, value)) = t
@@ -564,6 +582,20 @@ fn expires_everything(related: &Related<'_>, r: &Resource, t: &CloudType) -> Opt
                 })
         })
         .filter_map(|rule| rule["expiration"][0]["days"].as_u64())
+        // Provider v3 writes the rules in the bucket: `lifecycle_rule { enabled = true ... }`,
+        // the whole bucket when no `prefix` or `tags` narrows it.
+        .chain(
+            r.attr("lifecycle_rule")
+                .and_then(|v| v.value.as_array())
+                .into_iter()
+                .flatten()
+                .filter(|rule| {
+                    rule["enabled"].as_bool() == Some(true)
+                        && rule["prefix"].as_str().is_none_or(str::is_empty)
+                        && rule["tags"].as_object().is_none_or(|t| t.is_empty())
+                })
+                .filter_map(|rule| rule["expiration"][0]["days"].as_u64()),
+        )
         .filter(|days| *days <= WORKING_STORAGE_DAYS)
         .min()
 }
@@ -659,6 +691,79 @@ fn log_buckets<'a>(cx: &Context<'a>) -> Vec<(String, Option<&'a str>)> {
         }
     }
     out
+}
+
+/// A bucket that replication copies objects into: by address (a reference, in the module of
+/// the resource that replicates) or by name (an ARN or a name written out), and the address of
+/// the resource whose objects it receives.
+struct Replica<'a> {
+    address: Option<String>,
+    name: Option<&'a str>,
+    environment: Option<&'a str>,
+    source: &'a str,
+}
+
+/// Every replication destination the model's resources name (provider v3's inline
+/// `replication_configuration`, v4's `aws_s3_bucket_replication_configuration`), every rule's.
+fn replica_buckets<'a>(cx: &Context<'a>) -> Vec<Replica<'a>> {
+    let mut out = Vec::new();
+    for (r, t) in cloud(cx, |t| !t.replicates_to.is_empty()) {
+        // The bucket a replication resource configures is the source, not the resource.
+        let source = r
+            .references
+            .get("bucket")
+            .map_or(r.address.as_str(), String::as_str);
+        for path in t.replicates_to {
+            let environment = r.environment.as_deref();
+            if let Some(address) = r.references.get(path) {
+                out.push(Replica {
+                    address: Some(in_module_of(r, address)),
+                    name: None,
+                    environment,
+                    source,
+                });
+            }
+            let (first, rest) = path.split_once('.').unwrap_or((path, ""));
+            let mut values: Vec<&serde_json::Value> =
+                r.attr(first).map(|f| &f.value).into_iter().collect();
+            for field in rest.split('.').filter(|f| !f.is_empty()) {
+                values = values
+                    .into_iter()
+                    .flat_map(|v| match v {
+                        serde_json::Value::Array(items) => items.iter().collect(),
+                        other => vec![other],
+                    })
+                    .filter_map(|v| v.get(field))
+                    .collect();
+            }
+            for value in values.into_iter().filter_map(serde_json::Value::as_str) {
+                // `arn:aws:s3:::name`: the name is the ARN's last part.
+                let name = value.rsplit(':').next().unwrap_or(value);
+                if !name.is_empty() && !name.contains("${") {
+                    out.push(Replica {
+                        address: None,
+                        name: Some(name),
+                        environment,
+                        source,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The source of the replication that copies into bucket `r`, if one does (in its environment).
+fn replica_source<'a>(r: &Resource, replicas: &[Replica<'a>]) -> Option<&'a str> {
+    let name = r.attr("bucket").and_then(|v| v.value.as_str());
+    replicas
+        .iter()
+        .find(|p| {
+            p.environment == r.environment.as_deref()
+                && (p.address.as_deref() == Some(r.address.as_str())
+                    || (p.name.is_some() && p.name == name))
+        })
+        .map(|p| p.source)
 }
 
 /// Whether a bucket receives logs: something ships logs into it, or its name says it holds logs.

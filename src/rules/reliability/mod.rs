@@ -1,6 +1,6 @@
 //! Reliability and backups: every store backed up, often, off-site, restorable, watched; runbooks.
 
-mod cloud_backups;
+pub(crate) mod cloud_backups;
 mod shared;
 
 // The rule modules of this area, one per file, found by build.rs.

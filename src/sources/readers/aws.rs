@@ -214,6 +214,8 @@ pub(super) const TYPES: &[CloudType] = &[
             ),
         ],
         logs_to: &["logging.target_bucket"],
+        // Provider v3's inline replication; its destination is an ARN.
+        replicates_to: &["replication_configuration.rules.destination.bucket"],
         ..CloudType::new("aws_s3_bucket", Role::Bucket)
     },
     CloudType {
@@ -358,6 +360,7 @@ pub(super) const TYPES: &[CloudType] = &[
     },
     CloudType {
         configures: Some("bucket"),
+        replicates_to: &["rule.destination.bucket"],
         ..CloudType::new(
             "aws_s3_bucket_replication_configuration",
             Role::Protection(Protection::Replication),

@@ -116,8 +116,10 @@ impl<'a> Related<'a> {
 pub(crate) fn judge(cx: &Context<'_>) -> Vec<Finding> {
     let selections: Vec<&Resource> = with_role(cx, &[Role::BackupSelection]).collect();
     let snapshot_policies: Vec<&Resource> = with_role(cx, &[Role::SnapshotPolicy]).collect();
-    let log_buckets = log_buckets(cx);
-    let replicas = replica_buckets(cx);
+    let receiving = Receiving {
+        logs: log_buckets(cx),
+        replicas: replica_buckets(cx),
+    };
     let related = Related::new(cx);
     let attached = Attached::new(cx);
     cloud(cx, |t| t.backed_up_by_tag)
@@ -128,8 +130,7 @@ pub(crate) fn judge(cx: &Context<'_>) -> Vec<Finding> {
                 t,
                 &selections,
                 &snapshot_policies,
-                &log_buckets,
-                &replicas,
+                &receiving,
                 &attached.to(r),
             );
             match &r.environment {
@@ -215,8 +216,7 @@ fn judge_one(
     t: &CloudType,
     selections: &[&Resource],
     snapshot_policies: &[&Resource],
-    log_buckets: &[(String, Option<&str>)],
-    replicas: &[Replica<'_>],
+    receiving: &Receiving<'_>,
     machines: &[(&Resource, &'static CloudType)],
 ) -> Finding {
     let target = r.address.clone();
@@ -237,7 +237,7 @@ fn judge_one(
         );
     }
     if let Some(source) = (t.role == Role::Bucket)
-        .then(|| replica_source(r, replicas))
+        .then(|| replica_source(r, &receiving.replicas))
         .flatten()
     {
         return on_resource(
@@ -266,7 +266,7 @@ fn judge_one(
             attribute,
         );
     }
-    if t.role == Role::Bucket && is_log_bucket(r, log_buckets) {
+    if t.role == Role::Bucket && is_log_bucket(r, &receiving.logs) {
         return on_resource(
             Finding::not_applicable(
                 target,
@@ -691,6 +691,12 @@ fn log_buckets<'a>(cx: &Context<'a>) -> Vec<(String, Option<&'a str>)> {
         }
     }
     out
+}
+
+/// The buckets that other resources write into: logs (by address, or by name) and replicas.
+struct Receiving<'a> {
+    logs: Vec<(String, Option<&'a str>)>,
+    replicas: Vec<Replica<'a>>,
 }
 
 /// A bucket that replication copies objects into: by address (a reference, in the module of

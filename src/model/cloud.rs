@@ -25,6 +25,9 @@ pub enum Role {
     BucketAcl,
     /// A public access block attached to a bucket by reference.
     BucketAccessBlock,
+    /// The account's public access block: it applies to every bucket of the account, on top
+    /// of each bucket's own (S3 enforces the stricter of the two, flag by flag).
+    AccountAccessBlock,
     /// A managed search cluster (also a data store).
     SearchDomain,
     /// A firewall, in one of the provider's shapes.

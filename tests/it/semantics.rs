@@ -1609,3 +1609,76 @@ resource "aws_s3_bucket" "exports" {
         "fail"
     );
 }
+
+/// The account's public access block covers every bucket of the account, on top of each
+/// bucket's own: S3 enforces a flag that either sets. A bucket with no block of its own passes
+/// under an account block with all four flags; one whose own block leaves a flag off passes
+/// when the account sets it; an account block that leaves flags off still fails them.
+#[test]
+fn the_accounts_public_access_block_covers_its_buckets() {
+    let judged = |account: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(
+            dir.path(),
+            "terraform/production/main.tf",
+            &format!(
+                r#"{account}
+resource "aws_s3_bucket" "uploads" {{
+  bucket = "acme-uploads"
+}}
+resource "aws_s3_bucket" "exports" {{
+  bucket = "acme-exports"
+}}
+resource "aws_s3_bucket_public_access_block" "exports" {{
+  bucket                  = aws_s3_bucket.exports.id
+  block_public_acls       = true
+  block_public_policy     = false
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+"#
+            ),
+        );
+        let (_, r) = check_json(dir.path(), &["--offline"]);
+        ["aws_s3_bucket.uploads", "aws_s3_bucket.exports"]
+            .map(|b| verdict(&r, "security.no-public-storage", b))
+    };
+    let [uploads, exports] = judged(
+        r#"resource "aws_s3_account_public_access_block" "account" {
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}"#,
+    );
+    assert_eq!(
+        uploads,
+        (
+            "pass".to_string(),
+            "the account's public access block (`aws_s3_account_public_access_block.account`) turns all four flags on for every bucket".to_string()
+        )
+    );
+    assert_eq!(exports.0, "pass", "{}", exports.1);
+    let [uploads, exports] = judged(
+        r#"resource "aws_s3_account_public_access_block" "account" {
+  block_public_acls  = true
+  ignore_public_acls = true
+}"#,
+    );
+    assert_eq!(
+        uploads,
+        (
+            "fail".to_string(),
+            "no public access block of its own, and the account's (`aws_s3_account_public_access_block.account`) leaves block_public_policy and restrict_public_buckets off".to_string()
+        )
+    );
+    assert_eq!(exports.0, "fail", "{}", exports.1);
+    // No account block: the bucket without its own fails as before.
+    let [uploads, _] = judged("");
+    assert_eq!(uploads.0, "fail");
+    assert!(
+        uploads
+            .1
+            .starts_with("no public access block configures it")
+    );
+}

@@ -13,7 +13,8 @@ declare_rule! {
     applies_when: "object storage exists",
     evidence: [Terraform],
     sources: [Hkn],
-    checks: "Buckets set all four public-access-block flags and carry no public ACL or policy (Terraform), \
+    checks: "Buckets set all four public-access-block flags, their own or the account's \
+(`aws_s3_account_public_access_block`; S3 enforces a flag either sets), and carry no public ACL or policy (Terraform), \
 and `storage` components declare `public: false`. Buckets that hold public assets served through a CDN \
 are exempt by waiver.",
     rationale: "Public buckets are the most common source of large data leaks: one wrong ACL publishes \
@@ -59,6 +60,11 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 .or_insert(r);
         }
     }
+    // The account's block, by environment (a root deploys into one account).
+    let accounts: std::collections::HashMap<Option<&str>, &crate::model::Resource> =
+        with_role(cx, &[Role::AccountAccessBlock])
+            .map(|r| (r.environment.as_deref(), r))
+            .collect();
     let configuring = |role: Role, bucket: &crate::model::Resource| {
         by_bucket
             .get(&(role, bucket.environment.as_deref(), bucket.address.as_str()))
@@ -87,10 +93,15 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                 )
                 .at(&origin)
             } else if let Some(block) = configuring(Role::BucketAccessBlock, bucket) {
+                let account = accounts.get(&bucket.environment.as_deref());
+                // S3 enforces a flag when either the bucket's or the account's block sets it.
                 let off: Vec<&str> = BLOCK_FLAGS
                     .iter()
                     .copied()
-                    .filter(|f| block.flag(f) != Some(true))
+                    .filter(|f| {
+                        block.flag(f) != Some(true)
+                            && account.is_none_or(|a| a.flag(f) != Some(true))
+                    })
                     .collect();
                 Finding::judge(
                     off.is_empty(),
@@ -99,6 +110,26 @@ fn buckets_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     format!("the public access block leaves {} off", list(&off)),
                 )
                 .at(&block.origin_of(off.first().copied().unwrap_or("block_public_acls")))
+            } else if let Some(account) = accounts.get(&bucket.environment.as_deref()) {
+                let off: Vec<&str> = BLOCK_FLAGS
+                    .iter()
+                    .copied()
+                    .filter(|f| account.flag(f) != Some(true))
+                    .collect();
+                Finding::judge(
+                    off.is_empty(),
+                    target,
+                    format!(
+                        "the account's public access block (`{}`) turns all four flags on for every bucket",
+                        account.address
+                    ),
+                    format!(
+                        "no public access block of its own, and the account's (`{}`) leaves {} off",
+                        account.address,
+                        list(&off)
+                    ),
+                )
+                .at(&account.origin_of(off.first().copied().unwrap_or("block_public_acls")))
             } else {
                 // AWS turns Block Public Access on for buckets created since April 2023 only, and
                 // a configuration cannot tell when its bucket was created: only an explicit block

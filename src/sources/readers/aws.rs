@@ -226,6 +226,10 @@ pub(super) const TYPES: &[CloudType] = &[
         configures: Some("bucket"),
         ..CloudType::new("aws_s3_bucket_public_access_block", Role::BucketAccessBlock)
     },
+    CloudType::new(
+        "aws_s3_account_public_access_block",
+        Role::AccountAccessBlock,
+    ),
     CloudType {
         backed_up_by_tag: true,
         // Automatic backups are on only when created from the console: the API leaves them off

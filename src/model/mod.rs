@@ -945,6 +945,9 @@ pub enum ArtefactKind {
     Sshd,
     Dotenv,
     Prometheus,
+    /// A Cloud Foundry application manifest (`applications:`): listed, never read (liftoff has
+    /// no reader for it), so that an application tier pushed with `cf push` is seen unread.
+    CloudFoundry,
     /// A folder discovery could not search.
     Folder,
 }
@@ -963,6 +966,7 @@ impl ArtefactKind {
             ArtefactKind::Sshd => "sshd",
             ArtefactKind::Dotenv => "dotenv",
             ArtefactKind::Prometheus => "prometheus",
+            ArtefactKind::CloudFoundry => "cloud-foundry",
             ArtefactKind::Folder => "folder",
         }
     }

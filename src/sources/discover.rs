@@ -122,7 +122,9 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
             .find(|d| d.covers(rel) && claims(d.kind, rel))
             .map(|d| d.kind);
         let Some(kind) = declared_kind.or_else(|| classify(dir, rel, *regular)) else {
-            if let Some(listed) = stray_chart_yaml(dir, rel).or_else(|| chartless_values(dir, rel))
+            if let Some(listed) = stray_chart_yaml(dir, rel)
+                .or_else(|| chartless_values(dir, rel))
+                .or_else(|| cloud_foundry_manifest(dir, rel, *regular))
             {
                 found.artefacts.push(listed);
             }
@@ -564,6 +566,34 @@ fn chartless_values(dir: &Path, rel: &str) -> Option<ArtefactFile> {
         status: ArtefactStatus::Ignored,
         reason: Some(
             "Helm values with no chart in the repository (no Chart.yaml in its folder or above): the chart they configure is fetched when it deploys (`helm upgrade <chart> -f ...`, helmfile, kontinuous), so liftoff cannot render what they deploy; vendor the chart, or point liftoff at the output of `helm template`".to_string(),
+        ),
+    })
+}
+
+/// A Cloud Foundry application manifest (`manifest.yml`, `manifest-production.yml`...: YAML
+/// whose top level has `applications:`), which `cf push` deploys. liftoff has no reader for it:
+/// listed, so that an application tier is seen not to be read rather than judged absent
+/// (Crown-Commercial-Service/digitalmarketplace-aws).
+fn cloud_foundry_manifest(dir: &Path, rel: &str, regular: bool) -> Option<ArtefactFile> {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    if !regular
+        || !name.contains("manifest")
+        || !(name.ends_with(".yml") || name.ends_with(".yaml"))
+    {
+        return None;
+    }
+    let head = super::read_head(&dir.join(rel), 4096).ok()?;
+    let head = String::from_utf8_lossy(&head);
+    if !head.lines().any(|l| l.starts_with("applications:")) {
+        return None;
+    }
+    Some(ArtefactFile {
+        path: rel.to_string(),
+        kind: ArtefactKind::CloudFoundry,
+        environment: None,
+        status: ArtefactStatus::Ignored,
+        reason: Some(
+            "a Cloud Foundry manifest (`applications:`, deployed with `cf push`): liftoff has no Cloud Foundry reader, so the applications, instances, routes and services it deploys are not judged; declare them as components in liftoff.yaml".to_string(),
         ),
     })
 }

@@ -1855,3 +1855,46 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     let errors = sarif_schema_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// A Cloud Foundry manifest is a deployment file liftoff cannot read: it is listed as not read
+/// with why, never left out of the report (audit22). A YAML file that merely has "manifest" in
+/// its name is not one.
+#[test]
+fn cloud_foundry_manifests_are_listed_as_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "paas/manifest-production.yml",
+        "---\napplications:\n  - name: api\n    instances: 3\n    routes: [{route: api.example.org}]\n    services: [api-postgres]\n",
+    );
+    write_file(
+        dir.path(),
+        "docs/manifest.yml",
+        "title: The project manifest\nvalues: [open, kind]\n",
+    );
+    write_file(
+        dir.path(),
+        "terraform/production/main.tf",
+        "resource \"aws_s3_bucket\" \"uploads\" {\n  bucket = \"acme-uploads\"\n}\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let listed = artefact(&report, "paas/manifest-production.yml");
+    assert_eq!(listed["kind"], "cloud-foundry", "{listed:#}");
+    assert_eq!(listed["status"], "ignored", "{listed:#}");
+    assert!(
+        listed["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("a Cloud Foundry manifest (`applications:`, deployed with `cf push`)"),
+        "{listed:#}"
+    );
+    assert!(
+        !report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["path"] == "docs/manifest.yml"),
+        "{:#}",
+        report["artefacts"]
+    );
+}

@@ -22,10 +22,12 @@ server users are locked out and alerts vanish.",
 impl Smtp {
     fn judge(&self, cx: &Context<'_>) -> Judged {
         let Some(email) = cx.model.data.email.as_ref().filter(|e| e.value) else {
-            return Ok(vec![Finding::not_applicable(
-                DEPLOYMENT,
-                "the service sends no email",
-            )]);
+            // Declared false, or not declared: only the first is a fact about the service.
+            let why = match &cx.model.data.email {
+                Some(_) => "the service sends no email (`data.email: false`)",
+                None => "no email sending is declared (`data.email: true` turns this check on)",
+            };
+            return Ok(vec![Finding::not_applicable(DEPLOYMENT, why)]);
         };
         let from_settings = cx
             .model

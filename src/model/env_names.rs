@@ -107,6 +107,14 @@ fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether text names a production environment among its words (`.github/workflows/production.yml`,
+/// "a job's `environment: prod`").
+pub fn names_production(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '/' | '`' | ':' | '\'' | '"'))
+        .flat_map(names_in)
+        .any(|(name, _)| name.kind == super::EnvKind::Production)
+}
+
 /// The environment names within one path segment or file-name part, left to right, each with
 /// the text that spelled it. Compound names are taken before their words.
 pub fn names_in(segment: &str) -> Vec<(&'static EnvName, String)> {

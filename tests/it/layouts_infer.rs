@@ -845,4 +845,56 @@ fn only_a_pipeline_that_deploys_is_an_automated_deploy() {
             "deploys from `.github/workflows/deploy.yml` (a job's `environment: production`)"
         )
     );
+    // Several pipelines deploy: production's is cited, by its file's name or by the step that
+    // names production, not the build or the branch deploy that comes first (audit21).
+    write_file(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on: [push]
+jobs:
+  branch:
+    runs-on: ubuntu-latest
+    environment: review
+    steps:
+      - run: kubectl apply -f k8s/
+  live:
+    runs-on: ubuntu-latest
+    environment: prod
+    steps:
+      - run: kubectl apply -f k8s/
+",
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/build.yml",
+        "on: [push]
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    environment: build-preproduction
+    steps:
+      - run: docker build .
+",
+    );
+    let (_, message) = deploy(&check_json(dir.path(), &[]).1);
+    assert_eq!(
+        message,
+        "deploys from `.github/workflows/deploy.yml` (a job's `environment: prod`)"
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/production.yml",
+        "on: {push: {tags: ['v*']}}
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - run: helm upgrade --install web chart/
+",
+    );
+    let (_, message) = deploy(&check_json(dir.path(), &[]).1);
+    assert_eq!(
+        message,
+        "deploys from `.github/workflows/production.yml` (`helm upgrade`)"
+    );
 }

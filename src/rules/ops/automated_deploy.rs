@@ -29,7 +29,7 @@ impl AutomatedDeploy {
         Ok(vec![match declared {
             Some(d) if d.exists == Some(false) => Finding::fail(DEPLOYMENT, format!("the declared pipeline `{}` does not exist", d.reference)).at(&d.origin),
             Some(d) => Finding::pass(DEPLOYMENT, format!("deploys from `{}`", d.reference)).at(&d.origin),
-            None => match cx.model.deploy_steps.first() {
+            None => match production_step(&cx.model.deploy_steps) {
                 Some(step) => Finding::pass(
                     DEPLOYMENT,
                     format!(
@@ -55,4 +55,20 @@ impl AutomatedDeploy {
         }
         .with("pipelines", found)])
     }
+}
+
+/// The step to cite: the one in a pipeline whose file's name says production, else one that
+/// names production, else the first (a build job or a branch deploy says nothing of how the
+/// service reaches production).
+fn production_step(steps: &[crate::model::Fact<String>]) -> Option<&crate::model::Fact<String>> {
+    use crate::model::env_names::names_production;
+    steps
+        .iter()
+        .find(|s| {
+            s.origin
+                .location()
+                .is_some_and(|l| names_production(&l.path))
+        })
+        .or_else(|| steps.iter().find(|s| names_production(&s.value)))
+        .or(steps.first())
 }

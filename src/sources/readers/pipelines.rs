@@ -129,7 +129,7 @@ pub(super) fn deploy_steps(dir: &Path, pipelines: &[Location]) -> Vec<crate::mod
         };
         // The step is shown as what was recognised, never as its whole line: a command line
         // may carry a token.
-        let step = text.lines().enumerate().find_map(|(i, line)| {
+        let steps = text.lines().enumerate().filter_map(|(i, line)| {
             let trimmed = line.trim();
             if trimmed.starts_with('#') || trimmed.starts_with("//") {
                 return None;
@@ -185,6 +185,14 @@ pub(super) fn deploy_steps(dir: &Path, pipelines: &[Location]) -> Vec<crate::mod
                 .or_else(environment)
                 .map(|step| (i + 1, step))
         });
+        // A pipeline that deploys several environments is cited by its production step when
+        // one names production (`environment: production`), else by its first.
+        let steps: Vec<(usize, String)> = steps.collect();
+        let step = steps
+            .iter()
+            .find(|(_, step)| crate::model::env_names::names_production(step))
+            .or(steps.first())
+            .cloned();
         if let Some((line, step)) = step {
             out.push(crate::model::Fact::new(
                 step,

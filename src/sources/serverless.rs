@@ -187,7 +187,11 @@ impl Resolver<'_> {
                 .and_then(|n| n.as_str())
                 .and_then(|t| self.resolve(t, depth + 1))
         } else if let Some(name) = main.strip_prefix("env:") {
-            self.env.get(name).cloned()
+            // The deploying process's environment decides (a CI job sets it from its secrets,
+            // a shell exports it): its fallback is the value only where the variable is unset,
+            // which the files cannot tell. Unknown, unless an environment file read for this
+            // environment sets it.
+            return self.env.get(name).cloned();
         } else if main.starts_with("file(") {
             match self.include(main, depth) {
                 Include::Found(_, node) => node.as_str().and_then(|t| self.resolve(t, depth + 1)),
@@ -1178,8 +1182,16 @@ mod tests {
             r.resolve("${env:REGION}-${opt:stage}", 0).as_deref(),
             Some("eu-west-1-production")
         );
+        // The deploying process's environment may set it (a CI job from its secrets): its
+        // fallback is not known to be the value. A file's own fallback is.
+        assert_eq!(r.resolve("${env:MISSING, 'fallback'}", 0), None);
         assert_eq!(
-            r.resolve("${env:MISSING, 'fallback'}", 0).as_deref(),
+            r.resolve("${env:REGION, 'us-east-1'}", 0).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            r.resolve("${self:custom.nothing, 'fallback'}", 0)
+                .as_deref(),
             Some("fallback")
         );
         assert_eq!(

@@ -1682,3 +1682,32 @@ resource "aws_s3_bucket_public_access_block" "exports" {{
             .starts_with("no public access block configures it")
     );
 }
+
+/// `${env:NAME, ''}` in a serverless.yml takes the deploying process's variable, which a CI job
+/// sets from its secrets: the fallback is the value only where the variable is unset, which the
+/// files cannot tell. So a tracker key written that way is configured, not "set but empty"
+/// (audit24, ubc-biztech/serverless-biztechapp).
+#[test]
+fn a_serverless_env_variable_with_a_fallback_is_what_the_deploy_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "serverless.yml",
+        "service: events\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: ${opt:stage, 'dev'}\n  environment:\n    SENTRY_DSN: ${env:SENTRY_DSN, ''}\n    LOG_LEVEL: ${self:custom.logLevel, 'info'}\nfunctions:\n  list:\n    handler: src/list.handler\n",
+    );
+    write_file(
+        dir.path(),
+        ".github/workflows/deploy.yml",
+        "on: {push: {branches: [main]}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx sls deploy --stage prod\n        env:\n          SENTRY_DSN: ${{ secrets.SENTRY_DSN }}\n",
+    );
+    let (_, r) = check_json(dir.path(), &["--offline"]);
+    let reporting = rule_results(&r, "monitoring.error-reporting");
+    assert_eq!(
+        (
+            reporting[0]["status"].as_str().unwrap(),
+            reporting[0]["message"].as_str().unwrap()
+        ),
+        ("pass", "errors go to the tracker in SENTRY_DSN"),
+        "{reporting:#?}"
+    );
+}

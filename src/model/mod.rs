@@ -948,6 +948,11 @@ pub enum ArtefactKind {
     /// A Cloud Foundry application manifest (`applications:`): listed, never read (liftoff has
     /// no reader for it), so that an application tier pushed with `cf push` is seen unread.
     CloudFoundry,
+    /// A CloudFormation or SAM template of its own (`AWSTemplateFormatVersion`,
+    /// `Transform: AWS::Serverless-2016-10-31`): listed, never read (liftoff reads CloudFormation
+    /// only in a serverless.yml's `resources:`).
+    #[serde(rename = "cloudformation")]
+    CloudFormation,
     /// A folder discovery could not search.
     Folder,
 }
@@ -967,6 +972,7 @@ impl ArtefactKind {
             ArtefactKind::Dotenv => "dotenv",
             ArtefactKind::Prometheus => "prometheus",
             ArtefactKind::CloudFoundry => "cloud-foundry",
+            ArtefactKind::CloudFormation => "cloudformation",
             ArtefactKind::Folder => "folder",
         }
     }

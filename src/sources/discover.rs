@@ -125,6 +125,7 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
             if let Some(listed) = stray_chart_yaml(dir, rel)
                 .or_else(|| chartless_values(dir, rel))
                 .or_else(|| cloud_foundry_manifest(dir, rel, *regular))
+                .or_else(|| cloudformation_template(dir, rel, *regular))
             {
                 found.artefacts.push(listed);
             }
@@ -594,6 +595,42 @@ fn cloud_foundry_manifest(dir: &Path, rel: &str, regular: bool) -> Option<Artefa
         status: ArtefactStatus::Ignored,
         reason: Some(
             "a Cloud Foundry manifest (`applications:`, deployed with `cf push`): liftoff has no Cloud Foundry reader, so the applications, instances, routes and services it deploys are not judged; declare them as components in liftoff.yaml".to_string(),
+        ),
+    })
+}
+
+/// A CloudFormation or SAM template of its own (YAML or JSON whose head has
+/// `AWSTemplateFormatVersion`, or SAM's `Transform: AWS::Serverless-2016-10-31`), deployed with
+/// `sam deploy` or `aws cloudformation deploy`. liftoff reads CloudFormation only inside a
+/// serverless.yml's `resources:`: listed, so that such a deployment is seen not to be read
+/// (nulib/dc-api-v2).
+fn cloudformation_template(dir: &Path, rel: &str, regular: bool) -> Option<ArtefactFile> {
+    let lower = rel.to_ascii_lowercase();
+    if !regular
+        || !(lower.ends_with(".yml")
+            || lower.ends_with(".yaml")
+            || lower.ends_with(".json")
+            || lower.ends_with(".template"))
+    {
+        return None;
+    }
+    let head = super::read_head(&dir.join(rel), 4096).ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let template = head.lines().any(|l| {
+        let l = l.trim_start().trim_start_matches('"');
+        l.starts_with("AWSTemplateFormatVersion")
+            || (l.starts_with("Transform") && l.contains("AWS::Serverless"))
+    });
+    if !template {
+        return None;
+    }
+    Some(ArtefactFile {
+        path: rel.to_string(),
+        kind: ArtefactKind::CloudFormation,
+        environment: None,
+        status: ArtefactStatus::Ignored,
+        reason: Some(
+            "a CloudFormation or SAM template (deployed with `sam deploy` or `aws cloudformation deploy`): liftoff reads CloudFormation only inside a serverless.yml's `resources:`, so the functions, tables and buckets it declares are not judged".to_string(),
         ),
     })
 }

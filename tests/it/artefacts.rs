@@ -1856,11 +1856,11 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
-/// A Cloud Foundry manifest is a deployment file liftoff cannot read: it is listed as not read
-/// with why, never left out of the report (audit22). A YAML file that merely has "manifest" in
-/// its name is not one.
+/// A Cloud Foundry manifest and a CloudFormation or SAM template of its own are deployment files
+/// liftoff cannot read: each is listed as not read with why, never left out of the report
+/// (audit22, audit24). A YAML file that merely has "manifest" in its name is not one.
 #[test]
-fn cloud_foundry_manifests_are_listed_as_not_read() {
+fn cloud_foundry_manifests_and_cloudformation_templates_are_listed_as_not_read() {
     let dir = tempfile::tempdir().unwrap();
     write_file(
         dir.path(),
@@ -1877,7 +1877,32 @@ fn cloud_foundry_manifests_are_listed_as_not_read() {
         "terraform/production/main.tf",
         "resource \"aws_s3_bucket\" \"uploads\" {\n  bucket = \"acme-uploads\"\n}\n",
     );
+    write_file(
+        dir.path(),
+        "api/template.yaml",
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n  Search:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: search.handler, Runtime: nodejs20.x}\n",
+    );
+    write_file(
+        dir.path(),
+        "infra/queue.json",
+        "{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Resources\": {\"Jobs\": {\"Type\": \"AWS::SQS::Queue\"}}\n}\n",
+    );
     let (_, report) = check_json(dir.path(), &["--offline"]);
+    for template in ["api/template.yaml", "infra/queue.json"] {
+        let listed = artefact(&report, template);
+        assert_eq!(
+            (listed["kind"].as_str(), listed["status"].as_str()),
+            (Some("cloudformation"), Some("ignored")),
+            "{listed:#}"
+        );
+        assert!(
+            listed["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("a CloudFormation or SAM template"),
+            "{listed:#}"
+        );
+    }
     let listed = artefact(&report, "paas/manifest-production.yml");
     assert_eq!(listed["kind"], "cloud-foundry", "{listed:#}");
     assert_eq!(listed["status"], "ignored", "{listed:#}");

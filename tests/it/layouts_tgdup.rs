@@ -309,3 +309,39 @@ fn a_terragrunt_unit_folder_a_manifest_declares_is_read_once_through_the_unit() 
         "edge"
     );
 }
+
+/// Variable files beside the Terragrunt configuration every unit includes (`live/common.tfvars`
+/// beside `live/terragrunt.hcl`, passed to units by `extra_arguments`) belong to the whole tree:
+/// the `live/` folder they sit in is Gruntwork's tree of environments, not an environment
+/// called live, so no production is inferred from it and the lone `dev` unit leaves
+/// `env.pre-production` a question, not a decided failure (audit23, ushahidi/crowdmap-infra).
+#[test]
+fn a_variable_file_beside_the_included_terragrunt_root_names_no_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "live/terragrunt.hcl",
+        "remote_state {\n  backend = \"s3\"\n  config = {\n    bucket = \"acme-states\"\n    key    = \"${path_relative_to_include()}/terraform.tfstate\"\n    region = \"eu-west-1\"\n  }\n}\n\nterraform {\n  extra_arguments \"common\" {\n    commands           = get_terraform_commands_that_need_vars()\n    required_var_files = [\"${get_parent_terragrunt_dir()}/common.tfvars\"]\n  }\n}\n",
+    );
+    write_file(dir.path(), "live/common.tfvars", "owner = \"platform\"\n");
+    write_file(
+        dir.path(),
+        "live/dev/files/terragrunt.hcl",
+        "terraform {\n  source = \"../../..//stacks/files\"\n}\ninclude {\n  path = find_in_parent_folders()\n}\ninputs = {\n  name = \"acme-dev-files\"\n}\n",
+    );
+    write_file(
+        dir.path(),
+        "stacks/files/main.tf",
+        "variable \"name\" {}\nvariable \"owner\" {}\nresource \"aws_s3_bucket\" \"files\" {\n  bucket = var.name\n  tags   = { Owner = var.owner }\n}\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let from_live = report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["from"].as_array().unwrap().iter().any(|f| f == "live/"))
+        .count();
+    assert_eq!(from_live, 0, "{:#}", report["inferred_environments"]);
+    let pre = rule_results(&report, "env.pre-production");
+    assert_eq!(pre[0]["decided_by"], "none", "{pre:#?}");
+}

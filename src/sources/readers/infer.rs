@@ -481,11 +481,27 @@ pub fn environments(
                 .get(&super::folder_of(&a.path))
                 .is_some_and(|names| names.iter().any(|n| *n != named.name.canonical))
     };
+    // Variable files beside a Terragrunt configuration that units include (`live/common.tfvars`
+    // beside `live/terragrunt.hcl`) feed every unit below: their folder is the tree's, not an
+    // environment (ushahidi/crowdmap-infra's `live/` had made a production of its own).
+    let shared_folders: std::collections::BTreeSet<String> =
+        included.iter().map(|p| super::folder_of(p)).collect();
+    let shared_input = |a: &ArtefactFile| {
+        a.kind == ArtefactKind::Terraform
+            && crate::sources::terraform::is_variable_file(
+                &a.path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&a.path)
+                    .to_ascii_lowercase(),
+            )
+            && shared_folders.contains(&super::folder_of(&a.path))
+    };
     // Example files name nothing: only files waiting for a reader count.
     for a in artefacts
         .iter()
         .filter(|a| a.status == crate::model::ArtefactStatus::Pending)
-        .filter(|a| !included.contains(&a.path))
+        .filter(|a| !included.contains(&a.path) && !shared_input(a))
     {
         if let Some(named) = discover::named_environment(&a.path, a.kind)
             .filter(|named| !called(a, named) && !shadowed(a, named))

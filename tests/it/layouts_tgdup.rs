@@ -345,3 +345,57 @@ fn a_variable_file_beside_the_included_terragrunt_root_names_no_environment() {
     let pre = rule_results(&report, "env.pre-production");
     assert_eq!(pre[0]["decided_by"], "none", "{pre:#?}");
 }
+
+/// Var files that Terragrunt passes through `extra_arguments` (`optional_var_files`,
+/// `required_var_files`) set the module's variables as `-var-file` does, over the unit's
+/// `inputs`: production's `multi_az = true` in `live/prod/env.tfvars` makes its database a
+/// standby pair, and the file is listed as read for production (audit23, ushahidi/crowdmap-infra).
+/// An optional file that is missing is skipped, as Terragrunt skips it.
+#[test]
+fn terragrunt_extra_arguments_var_files_set_the_units_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "live/terragrunt.hcl",
+        "terraform {\n  extra_arguments \"env_vars\" {\n    commands           = get_terraform_commands_that_need_vars()\n    optional_var_files = [\"${get_terragrunt_dir()}/../env.tfvars\"]\n  }\n}\n",
+    );
+    write_file(dir.path(), "live/prod/env.tfvars", "multi_az = true\n");
+    for env in ["prod", "staging"] {
+        write_file(
+            dir.path(),
+            &format!("live/{env}/db/terragrunt.hcl"),
+            "terraform {\n  source = \"../../..//stacks/db\"\n}\ninclude {\n  path = find_in_parent_folders()\n}\ninputs = {\n  multi_az = false\n}\n",
+        );
+    }
+    write_file(
+        dir.path(),
+        "stacks/db/main.tf",
+        "variable \"multi_az\" {\n  default = false\n}\nresource \"aws_db_instance\" \"db\" {\n  engine                  = \"postgres\"\n  instance_class          = \"db.t3.small\"\n  multi_az                = var.multi_az\n  storage_encrypted       = true\n  backup_retention_period = 7\n}\n",
+    );
+    let (_, report) = check_json(dir.path(), &["--offline"]);
+    let replica = |env: &str| {
+        let r = result(
+            &report,
+            "ha.db-replica",
+            &format!("live/{env}/db:aws_db_instance.db"),
+            if env == "prod" {
+                "production"
+            } else {
+                "staging"
+            },
+        );
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["location"]["path"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    assert_eq!(
+        replica("prod"),
+        ("pass".into(), "live/prod/env.tfvars".into())
+    );
+    assert_ne!(replica("staging").0, "pass");
+    assert_eq!(file(&report, "live/prod/env.tfvars").0, "read");
+}

@@ -178,6 +178,34 @@ pub fn backend_state(dir: &Path, root: &str) -> Option<(String, Location)> {
     None
 }
 
+/// The values a variable file (`*.tfvars`, `*.tfvars.json`) sets, each with where: `None` when
+/// it cannot be read or does not parse. Values that need evaluation they cannot have (a
+/// variable file holds literals) are left out.
+pub fn variable_file_values(dir: &Path, rel: &str) -> Option<Vec<(String, hcl::Value, Location)>> {
+    if rel.ends_with(".json") {
+        let text = crate::sources::read_text(&dir.join(rel), rel).ok()?;
+        let map = serde_json::from_str::<serde_json::Map<String, Json>>(&text).ok()?;
+        return Some(
+            map.iter()
+                .map(|(k, v)| (k.clone(), from_json(v), Location::new(rel, 1, 1)))
+                .collect(),
+        );
+    }
+    let parsed = parse(dir, rel).ok()?;
+    let lines = crate::sources::terraform::waivers::Lines::new(rel, &parsed.text);
+    let ctx = context(&BTreeMap::new(), &BTreeMap::new(), "default");
+    Some(
+        parsed
+            .body
+            .attributes()
+            .filter_map(|a| {
+                let value = evaluate_expr(&a.value, &ctx).ok()?;
+                Some((a.key.to_string(), value, lines.of(a.key_span.clone())))
+            })
+            .collect(),
+    )
+}
+
 /// The keys of the root variables a root indexes by `terraform.workspace`
 /// (`var.environments[terraform.workspace]`, `lookup(var.settings, terraform.workspace, …)`),
 /// as Terraform loads their values: the default, then `terraform.tfvars`,

@@ -84,6 +84,9 @@ struct Config {
     source_text: Option<String>,
     /// The files read: this one, then those `read_terragrunt_config` read.
     files: Vec<String>,
+    /// `extra_arguments` var files passed to plan and apply (`required_var_files`,
+    /// `optional_var_files`): the path, absolute, whether it is required, and where it is named.
+    var_files: Vec<(PathBuf, bool, Location)>,
 }
 
 /// Where evaluation stands: the repository, the unit being run, the file being evaluated and
@@ -232,6 +235,35 @@ pub fn read_unit(
     let own = own?;
     files.extend(own.files.iter().skip(1).cloned());
     merge_into(&mut merged, own, false);
+    // Var files are passed as `-var-file`, which Terraform ranks above the `TF_VAR_` variables
+    // Terragrunt passes `inputs` as: their values win, the later file's over the earlier's.
+    for (path, required, at) in std::mem::take(&mut merged.var_files) {
+        let Some(file) = scope.relative(&path).filter(|_| path.is_file()) else {
+            // A required file not in the repository is made where the unit runs (decrypted
+            // or written by the job): it may set any variable. An optional one Terragrunt
+            // skips too.
+            if required {
+                merged.open = true;
+            }
+            continue;
+        };
+        match super::variable_file_values(scope.repo, &file) {
+            Some(values) => {
+                for (key, value, where_) in values {
+                    merged.unknown_inputs.remove(&key);
+                    merged.inputs.insert(key, (value, where_));
+                }
+                files.push(file);
+            }
+            None => problems.push(
+                Diagnostic::at(at, format!("the var file {file} does not parse"))
+                    .expected("`name = value` lines, or a JSON object for .tfvars.json"),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InputError::Invalid(problems));
+    }
     files.dedup();
     let unit_folder = scope.relative(&unit_dir).unwrap_or_else(|| ".".into());
     let (source, source_at) = match merged.source.clone() {
@@ -310,6 +342,8 @@ fn merge_into(into: &mut Config, later: Config, deep: bool) {
         into.source = later.source;
         into.source_text = later.source_text;
     }
+    // Terragrunt passes the included file's arguments, then the unit's.
+    into.var_files.extend(later.var_files);
 }
 
 fn deep_merge(earlier: hcl::Value, later: hcl::Value) -> hcl::Value {
@@ -727,6 +761,40 @@ impl Scope<'_> {
         }
         let ctx = self.context(&config.locals, &exposed);
         for block in parsed.body.blocks().filter(|b| b.ident == "terraform") {
+            for extra in block.body.blocks().filter(|b| b.ident == "extra_arguments") {
+                // Arguments for other commands (`init`, `validate`) set nothing deployed; a
+                // list that cannot be evaluated (`get_terraform_commands_that_need_vars()`)
+                // is the commands that take variables, plan and apply among them.
+                let deploys = match extra
+                    .body
+                    .attribute("commands")
+                    .and_then(|c| self.evaluate(&c.value, &ctx).ok())
+                {
+                    Some(hcl::Value::Array(commands)) => commands
+                        .iter()
+                        .any(|c| matches!(c.as_str(), Some("apply" | "plan"))),
+                    _ => true,
+                };
+                if !deploys {
+                    continue;
+                }
+                for (name, required) in
+                    [("required_var_files", true), ("optional_var_files", false)]
+                {
+                    let Some(attribute) = extra.body.attribute(name) else {
+                        continue;
+                    };
+                    let at = lines.of(attribute.key_span.clone());
+                    if let Ok(hcl::Value::Array(paths)) = self.evaluate(&attribute.value, &ctx) {
+                        config.var_files.extend(
+                            paths
+                                .iter()
+                                .filter_map(hcl::Value::as_str)
+                                .map(|p| (self.resolve(p), required, at.clone())),
+                        );
+                    }
+                }
+            }
             if let Some(source) = block.body.attribute("source") {
                 let value = self
                     .evaluate(&source.value, &ctx)

@@ -314,6 +314,8 @@ pub struct Deployment {
     pub artefacts: Vec<ArtefactFile>,
     /// CI / deployment pipeline definitions found in the repository.
     pub pipelines: Vec<Location>,
+    /// Files that are an unencrypted private key (PEM or OpenSSH), committed to the repository.
+    pub private_key_files: Vec<Location>,
     /// The pipelines that deploy: for each, where its first deploy step is written, with the
     /// step's text (`terraform apply`, `helm upgrade`, a job's production `environment:`).
     pub deploy_steps: Vec<Fact<String>>,

@@ -67,6 +67,9 @@ pub struct Found {
     pub pipelines: Vec<Location>,
     /// Folders that could not be listed, and why.
     pub unlisted: Vec<(String, String)>,
+    /// Files that are a private key (PEM or OpenSSH), unencrypted and not a placeholder: a
+    /// credential committed to the repository whatever reads it.
+    pub private_keys: Vec<Location>,
 }
 
 const SKIP_DIRS: [&str; 8] = [
@@ -116,6 +119,11 @@ pub fn discover(dir: &Path, declared: &[DeclaredSource]) -> Result<Found, InputE
     if !problems.is_empty() {
         return Err(InputError::Invalid(problems));
     }
+    found.private_keys = files
+        .iter()
+        .filter(|(rel, regular)| *regular && private_key_file(dir, rel))
+        .map(|(rel, _)| Location::new(rel.as_str(), 1, 1))
+        .collect();
     for (rel, regular) in &files {
         let declared_kind = declared
             .iter()
@@ -633,6 +641,30 @@ fn cloudformation_template(dir: &Path, rel: &str, regular: bool) -> Option<Artef
             "a CloudFormation or SAM template (deployed with `sam deploy` or `aws cloudformation deploy`): liftoff reads CloudFormation only inside a serverless.yml's `resources:`, so the functions, tables and buckets it declares are not judged".to_string(),
         ),
     })
+}
+
+/// Whether `rel` is a private key file (`id_rsa`, `deploy.pem`, `ssh/deployer`, `tls.key`): a
+/// name such keys are kept under, a head that opens a PEM or OpenSSH private key, and a body
+/// that is a key, not encrypted (`ENCRYPTED PRIVATE KEY`, `Proc-Type: 4,ENCRYPTED`) and not a
+/// placeholder. Test fixtures and examples (keys made for tests) are not production's. Only
+/// such names are opened, and only their first kilobytes.
+fn private_key_file(dir: &Path, rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let extension = name.rsplit_once('.').map(|(_, e)| e);
+    let keyish = name.starts_with("id_")
+        || matches!(
+            extension,
+            None | Some("pem" | "key" | "rsa" | "ppk" | "private")
+        );
+    if !keyish || development_only(rel).is_some() {
+        return false;
+    }
+    let Ok(head) = super::read_head(&dir.join(rel), 16 * 1024) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&head);
+    let opens = text.trim_start().starts_with("-----BEGIN ");
+    opens && !text.contains("ENCRYPTED") && crate::secrets::private_key(&text)
 }
 
 fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {

@@ -1711,3 +1711,65 @@ fn a_serverless_env_variable_with_a_fallback_is_what_the_deploy_sets() {
         "{reporting:#?}"
     );
 }
+
+/// A private key committed as a file of its own (an SSH deploy key beside the public key an
+/// `aws_key_pair` uploads) is a committed credential; an encrypted key, a placeholder between
+/// the PEM lines, a public key and a key made for tests are not (audit23, ushahidi/crowdmap-infra).
+#[test]
+fn a_committed_private_key_file_is_a_plaintext_secret() {
+    // Not a real key: a body of the right shape.
+    let body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBkZW1vLWtleS1mb3ItbGlmdG9mZi10ZXN0cy1vbmx5LTAwMDAwMAAAAJg=\n";
+    let dir = tempfile::tempdir().unwrap();
+    let key =
+        |label: &str, body: &str| format!("-----BEGIN {label}-----\n{body}-----END {label}-----\n");
+    write_file(
+        dir.path(),
+        "ssh/deployer",
+        &key("OPENSSH PRIVATE KEY", body),
+    );
+    write_file(
+        dir.path(),
+        "ssh/deployer.pub",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlbW8 deployer\n",
+    );
+    write_file(
+        dir.path(),
+        "certs/sealed.pem",
+        &key("ENCRYPTED PRIVATE KEY", body),
+    );
+    write_file(
+        dir.path(),
+        "certs/tls.key",
+        &key("RSA PRIVATE KEY", "REPLACE_ME\n"),
+    );
+    write_file(
+        dir.path(),
+        "tests/fixtures/id_rsa",
+        &key("RSA PRIVATE KEY", body),
+    );
+    write_file(
+        dir.path(),
+        "terraform/production/main.tf",
+        "resource \"aws_key_pair\" \"deployer\" {\n  key_name   = \"deployer\"\n  public_key = file(\"../../ssh/deployer.pub\")\n}\n",
+    );
+    let (_, r) = check_json(dir.path(), &["--offline"]);
+    let failed: Vec<(String, String)> = rule_results(&r, "security.plaintext-secrets")
+        .iter()
+        .filter(|x| x["status"] == "fail")
+        .map(|x| {
+            (
+                x["target"].as_str().unwrap().to_string(),
+                x["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [(
+            "file:ssh/deployer".to_string(),
+            "an unencrypted private key is committed in the repository".to_string()
+        )]
+    );
+    // The key never reaches the report.
+    assert!(!r.to_string().contains("b3BlbnNzaC1rZXktdjE"));
+}

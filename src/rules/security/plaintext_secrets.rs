@@ -21,7 +21,8 @@ declare_rule! {
     checks: "No key named like PASSWORD, SECRET, TOKEN, KEY or DSN, and no URL with a password in it or PEM private \
 key under any name, carries a literal value in a deployment file (a placeholder such as `REPLACE_ME`, bare or \
 between PEM lines, is not one); references (`${DB_PASSWORD}`) to a secret store or the runtime environment \
-are fine. Secret values never enter liftoff's model, so no report can show them.",
+are fine. No file of the repository is an unencrypted private key (`id_rsa`, `deploy.pem`, `ssh/deployer`; \
+keys under test fixtures and examples aside). Secret values never enter liftoff's model, so no report can show them.",
     rationale: "A secret in a repository is shared with everyone who can read it, now and in every clone \
 and fork forever; rotating it is the only fix.",
     remediation: "Move the value to the CI's secret store or a secrets manager and reference it.",
@@ -170,6 +171,16 @@ impl PlaintextSecrets {
             crate::model::EnvKind::Development => 0,
         };
         let mut out = Vec::new();
+        // A private key committed as a file of its own is a credential whatever uses it.
+        for at in &cx.model.private_key_files {
+            out.push(
+                Finding::fail(
+                    format!("file:{}", at.path),
+                    "an unencrypted private key is committed in the repository",
+                )
+                .at(&crate::model::Origin::Artefact(at.clone())),
+            );
+        }
         for file in cx.model.artefacts.iter().filter(|a| {
             a.status == crate::model::ArtefactStatus::Read
                 && matches!(

@@ -285,6 +285,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
     };
     deployment.deploy_steps = pipelines::deploy_steps(dir, &found.pipelines);
     deployment.pipelines = found.pipelines;
+    deployment.private_key_files = found.private_keys;
     deployment.artefacts = found.artefacts;
     for (folder, why) in found.unlisted {
         deployment.artefacts.push(ArtefactFile {

@@ -527,6 +527,17 @@ pub fn development_only(path: &str) -> Option<String> {
         .map(|s| format!("it is under `{s}/`"))
 }
 
+/// A file discovery lists without reading it, and why.
+fn listed_not_read(rel: &str, kind: ArtefactKind, why: &str) -> ArtefactFile {
+    ArtefactFile {
+        path: rel.to_string(),
+        kind,
+        environment: None,
+        status: ArtefactStatus::Ignored,
+        reason: Some(why.to_string()),
+    }
+}
+
 /// YAML inside a Helm chart that is neither a template nor a values file named for an
 /// environment: listed, so that a values file whose name says no environment liftoff knows is
 /// seen not to be read rather than missing from the report.
@@ -537,15 +548,11 @@ fn stray_chart_yaml(dir: &Path, rel: &str) -> Option<ArtefactFile> {
     {
         return None;
     }
-    Some(ArtefactFile {
-        path: rel.to_string(),
-        kind: ArtefactKind::Kubernetes,
-        environment: None,
-        status: ArtefactStatus::Ignored,
-        reason: Some(
-            "YAML in a Helm chart that is neither a template nor a values file named for an environment: not read (a chart is rendered with its values.yaml and, for each environment, the values file its name or folder names: values-<environment>.yaml, values.<environment>.yaml, <environment>-values.yaml, <environment>/values.yaml, values/<environment>.yaml)".to_string(),
-        ),
-    })
+    Some(listed_not_read(
+        rel,
+        ArtefactKind::Kubernetes,
+        "YAML in a Helm chart that is neither a template nor a values file named for an environment: not read (a chart is rendered with its values.yaml and, for each environment, the values file its name or folder names: values-<environment>.yaml, values.<environment>.yaml, <environment>-values.yaml, <environment>/values.yaml, values/<environment>.yaml)",
+    ))
 }
 
 /// A Helm values file with no chart in the repository above it (`values.yaml`,
@@ -568,15 +575,11 @@ fn chartless_values(dir: &Path, rel: &str) -> Option<ArtefactFile> {
     if !values || super::helm::role(dir, rel) != super::helm::Role::Outside {
         return None;
     }
-    Some(ArtefactFile {
-        path: rel.to_string(),
-        kind: ArtefactKind::Kubernetes,
-        environment: None,
-        status: ArtefactStatus::Ignored,
-        reason: Some(
-            "Helm values with no chart in the repository (no Chart.yaml in its folder or above): the chart they configure is fetched when it deploys (`helm upgrade <chart> -f ...`, helmfile, kontinuous), so liftoff cannot render what they deploy; vendor the chart, or point liftoff at the output of `helm template`".to_string(),
-        ),
-    })
+    Some(listed_not_read(
+        rel,
+        ArtefactKind::Kubernetes,
+        "Helm values with no chart in the repository (no Chart.yaml in its folder or above): the chart they configure is fetched when it deploys (`helm upgrade <chart> -f ...`, helmfile, kontinuous), so liftoff cannot render what they deploy; vendor the chart, or point liftoff at the output of `helm template`",
+    ))
 }
 
 /// A Cloud Foundry application manifest (`manifest.yml`, `manifest-production.yml`...: YAML
@@ -596,15 +599,11 @@ fn cloud_foundry_manifest(dir: &Path, rel: &str, regular: bool) -> Option<Artefa
     if !head.lines().any(|l| l.starts_with("applications:")) {
         return None;
     }
-    Some(ArtefactFile {
-        path: rel.to_string(),
-        kind: ArtefactKind::CloudFoundry,
-        environment: None,
-        status: ArtefactStatus::Ignored,
-        reason: Some(
-            "a Cloud Foundry manifest (`applications:`, deployed with `cf push`): liftoff has no Cloud Foundry reader, so the applications, instances, routes and services it deploys are not judged; declare them as components in liftoff.yaml".to_string(),
-        ),
-    })
+    Some(listed_not_read(
+        rel,
+        ArtefactKind::CloudFoundry,
+        "a Cloud Foundry manifest (`applications:`, deployed with `cf push`): liftoff has no Cloud Foundry reader, so the applications, instances, routes and services it deploys are not judged; declare them as components in liftoff.yaml",
+    ))
 }
 
 /// A CloudFormation or SAM template of its own (YAML or JSON whose head has
@@ -632,15 +631,11 @@ fn cloudformation_template(dir: &Path, rel: &str, regular: bool) -> Option<Artef
     if !template {
         return None;
     }
-    Some(ArtefactFile {
-        path: rel.to_string(),
-        kind: ArtefactKind::CloudFormation,
-        environment: None,
-        status: ArtefactStatus::Ignored,
-        reason: Some(
-            "a CloudFormation or SAM template (deployed with `sam deploy` or `aws cloudformation deploy`): liftoff reads CloudFormation only inside a serverless.yml's `resources:`, so the functions, tables and buckets it declares are not judged".to_string(),
-        ),
-    })
+    Some(listed_not_read(
+        rel,
+        ArtefactKind::CloudFormation,
+        "a CloudFormation or SAM template (deployed with `sam deploy` or `aws cloudformation deploy`): liftoff reads CloudFormation only inside a serverless.yml's `resources:`, so the functions, tables and buckets it declares are not judged",
+    ))
 }
 
 /// Whether `rel` is a private key file (`id_rsa`, `deploy.pem`, `ssh/deployer`, `tls.key`): a

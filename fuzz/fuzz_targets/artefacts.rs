@@ -1,4 +1,5 @@
-//! Any bytes as a compose file, Kubernetes manifest or serverless.yml: reading must never panic.
+//! Any bytes as a compose file, Kubernetes manifest (or a deploy tool's Go template of one) or
+//! serverless.yml: reading must never panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,4 +18,6 @@ fuzz_target!(|data: &[u8]| {
     let mut objects = liftoff::sources::kubernetes::Objects::default();
     let _ = liftoff::sources::kubernetes::read_file(dir.path(), "artefact.yml", &mut objects);
     let _ = liftoff::sources::serverless::read(dir.path(), "artefact.yml", Some("production"), &known);
+    // A deploy tool's Go template actions, found by byte offsets in any text.
+    let _ = liftoff::sources::kubernetes::go_template(&String::from_utf8_lossy(data));
 });

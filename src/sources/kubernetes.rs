@@ -735,6 +735,20 @@ mod tests {
         );
         assert!(go_template("labels:\n  {{ .EXTRA_LABELS }}\n").is_some_and(|t| t.structural));
         assert!(go_template("name: {{ .NAME }}\n").is_some_and(|t| t.structural));
+        // Any text: braces cut anywhere, multi-byte characters around them, never a panic.
+        let pieces = [
+            "{{", "}}", "-", ".", "é", " if ", "\n", "{", "}", "|", "$", "ü{{",
+        ];
+        let mut seed: u64 = 7;
+        for _ in 0..5_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let _ = go_template(&text);
+        }
         // cookiecutter and mustache placeholders, and braces in a string, are no Go actions.
         assert_eq!(
             go_template("name: {{ cookiecutter.service }}\nimage: {{ service }}\n"),

@@ -10,6 +10,7 @@
 
 pub mod ansible;
 mod build;
+pub mod cloudwatch;
 pub mod compose;
 mod discover;
 pub mod dotenv;

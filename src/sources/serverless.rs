@@ -1027,18 +1027,7 @@ fn read_resource_entries<'a>(
                     .and_then(|p| p.get("Namespace"))
                     .and_then(|m| r.text(m))
                     .unwrap_or_default();
-                let on = if metric.to_ascii_lowercase().contains("5xx") {
-                    Some("5xx")
-                } else if namespace.contains("Synthetics") || metric == "SuccessPercent" {
-                    Some("canary")
-                } else if metric.contains("ApproximateNumberOfMessages")
-                    && id.to_ascii_lowercase().contains("dlq")
-                {
-                    Some("dlq")
-                } else {
-                    None
-                };
-                if let Some(on) = on {
+                if let Some(on) = super::cloudwatch::alarm_on(&metric, &namespace, id) {
                     app.alarms
                         .push(Fact::new(on.to_string(), Origin::Artefact(at)));
                 }

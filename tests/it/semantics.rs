@@ -1773,3 +1773,42 @@ fn a_committed_private_key_file_is_a_plaintext_secret() {
     // The key never reaches the report.
     assert!(!r.to_string().contains("b3BlbnNzaC1rZXktdjE"));
 }
+
+/// A CloudWatch alarm on the CloudWatch agent's `disk_used_percent` (or RDS's
+/// `FreeStorageSpace`) is a disk usage alarm: `capacity.disk-alerts` passes on the Terraform
+/// that defines it; an alarm on CPU alone does not answer it (audit23).
+#[test]
+fn a_cloudwatch_disk_alarm_answers_disk_alerts() {
+    let judged = |metric: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(
+            dir.path(),
+            "terraform/production/main.tf",
+            &format!(
+                r#"resource "aws_instance" "web" {{
+  ami           = "ami-0abcdef1234567890"
+  instance_type = "t3.small"
+}}
+resource "aws_cloudwatch_metric_alarm" "web_disk" {{
+  alarm_name          = "web-disk"
+  namespace           = "CWAgent"
+  metric_name         = "{metric}"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 80
+  evaluation_periods  = 2
+  period              = 300
+  statistic           = "Average"
+}}
+"#
+            ),
+        );
+        let (_, r) = check_json(dir.path(), &["--offline"]);
+        let x = rule_results(&r, "capacity.disk-alerts")[0].clone();
+        (
+            x["status"].as_str().unwrap().to_string(),
+            x["location"]["line"].as_u64(),
+        )
+    };
+    assert_eq!(judged("disk_used_percent"), ("pass".to_string(), Some(8)));
+    assert_ne!(judged("CPUUtilization").0, "pass");
+}

@@ -10,7 +10,8 @@ declare_rule! {
     stages: [OFF, REC, REQ],
     evidence: [Declared, Terraform],
     sources: [Crvs],
-    checks: "`monitoring.alarms` includes an alarm `on: disk`.",
+    checks: "`monitoring.alarms` includes an alarm `on: disk`, or the files define a CloudWatch alarm on a disk metric \
+(RDS's `FreeStorageSpace`, the CloudWatch agent's `disk_used_percent`).",
     rationale: "Disk need grows with use; the plan is an estimate. An alert at, say, 80% gives days to grow \
 a disk instead of minutes to save a database.",
     remediation: "Add a disk usage alarm (`monitoring.alarms: [{on: disk}]`).",

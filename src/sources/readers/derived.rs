@@ -137,18 +137,9 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
                     .attr("namespace")
                     .and_then(|m| m.value.as_str())
                     .unwrap_or_default();
-                let on = if metric.to_ascii_lowercase().contains("5xx") {
-                    Some("5xx")
-                } else if namespace.contains("Synthetics") || metric == "SuccessPercent" {
-                    Some("canary")
-                } else if metric.starts_with("ApproximateNumberOfMessages")
-                    && r.address.to_ascii_lowercase().contains("dlq")
+                if let Some(on) =
+                    crate::sources::cloudwatch::alarm_on(metric, namespace, &r.address)
                 {
-                    Some("dlq")
-                } else {
-                    None
-                };
-                if let Some(on) = on {
                     alarms.push(Fact::new(on.to_string(), r.origin_of("metric_name")));
                 }
             }

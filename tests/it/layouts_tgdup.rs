@@ -313,8 +313,9 @@ fn a_terragrunt_unit_folder_a_manifest_declares_is_read_once_through_the_unit() 
 /// Variable files beside the Terragrunt configuration every unit includes (`live/common.tfvars`
 /// beside `live/terragrunt.hcl`, passed to units by `extra_arguments`) belong to the whole tree:
 /// the `live/` folder they sit in is Gruntwork's tree of environments, not an environment
-/// called live, so no production is inferred from it and the lone `dev` unit leaves
-/// `env.pre-production` a question, not a decided failure (audit23, ushahidi/crowdmap-infra).
+/// called live, so no production is inferred from it, nor from the module the units run, and
+/// the lone `dev` unit leaves `env.pre-production` a question, not a decided failure (audit23,
+/// ushahidi/crowdmap-infra and ush-oss-infra).
 #[test]
 fn a_variable_file_beside_the_included_terragrunt_root_names_no_environment() {
     let dir = tempfile::tempdir().unwrap();
@@ -342,6 +343,14 @@ fn a_variable_file_beside_the_included_terragrunt_root_names_no_environment() {
         .filter(|e| e["from"].as_array().unwrap().iter().any(|f| f == "live/"))
         .count();
     assert_eq!(from_live, 0, "{:#}", report["inferred_environments"]);
+    // The module the units run is no deployment of its own either: no production at all, so
+    // whether a staging environment exists is a question, not "only development".
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development")]),
+        "{:#}",
+        report["inferred_environments"]
+    );
     let pre = rule_results(&report, "env.pre-production");
     assert_eq!(pre[0]["decided_by"], "none", "{pre:#?}");
 }

@@ -12,8 +12,9 @@ declare_rule! {
     evidence: [Declared, Ansible, Terraform],
     sources: [Stat, Crvs, Roll],
     checks: "The deployment declares an environment of kind `staging` next to its production environment. \
-When nothing names an environment and the files are judged as production, whether another exists is a \
-question; so is whether a `test` or QA environment whose kind is not declared is the staging one.",
+When nothing names an environment and the files are judged as production, or the files name development \
+environments only (production is deployed from elsewhere), whether another exists is a question; so is whether \
+a `test` or QA environment whose kind is not declared is the staging one.",
     rationale: "Changes need a place that behaves like production but has no real users. Without a \
 pre-production environment every upgrade, migration and configuration change is tried for the first \
 time on the users, and a failed change has no rehearsal behind it.",
@@ -37,7 +38,17 @@ impl PreProduction {
         // Nothing names an environment: the files were judged as production because that is all
         // they could deploy, which says nothing of other environments (a branch per
         // environment, another repository, a cluster the same files reach with other values).
-        if staging.is_empty() && cx.model.production_by_default {
+        // Nor do files that name only development environments: production and whatever comes
+        // before it are deployed from elsewhere (a Terragrunt tree of `dev` units alone).
+        let production_in_files = cx
+            .model
+            .environments_of(EnvKind::Production)
+            .next()
+            .is_some();
+        if staging.is_empty()
+            && (cx.model.production_by_default
+                || (!production_in_files && !cx.model.inferred.is_empty()))
+        {
             return Ok(vec![Finding::not_evidenced(
                 DEPLOYMENT,
                 "`environments`",

@@ -34,10 +34,11 @@ pub(super) fn deployment(
             folder: Some(format!("{}/", u.folder)),
         });
     }
-    // Files of an environment whose kind is unknown are that environment's, never production's.
+    // Files of an environment whose kind is unknown are that environment's, never production's;
+    // a module Terragrunt units run deploys nothing by itself.
     let candidates: Vec<ArtefactFile> = artefacts
         .iter()
-        .filter(|a| !terragrunt.in_unclassified(&a.path))
+        .filter(|a| !terragrunt.in_unclassified(&a.path) && !terragrunt.runs_module(&a.path))
         .cloned()
         .collect();
     let judged_as_production = production_candidates(&candidates, &inferred, stages_named);

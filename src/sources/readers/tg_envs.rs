@@ -38,6 +38,9 @@ pub(super) struct TerragruntEnvironments {
     pub included: BTreeSet<String>,
     /// The local module folders of units of an unknown environment that no other unit runs.
     modules_only_of_unknown: BTreeMap<String, String>,
+    /// The local module folder of every unit (a unit's own folder aside): code the units run
+    /// with their inputs, never a deployment by itself.
+    unit_modules: BTreeSet<String>,
     /// Every unit of the repository is of an environment of unknown kind.
     only_unknown: bool,
 }
@@ -52,6 +55,11 @@ impl TerragruntEnvironments {
             }
         }
         out
+    }
+
+    /// Whether `path` is a configuration file of a folder that units run as their module.
+    pub fn runs_module(&self, path: &str) -> bool {
+        path.ends_with(".tf") && self.unit_modules.contains(&super::folder_of(path))
     }
 
     /// Whether `path` is a file that deploys to an environment whose kind is unknown.
@@ -214,6 +222,15 @@ pub(super) fn find(
             .or_default()
             .push((unit.clone(), unknown));
     }
+    let unit_modules: BTreeSet<String> = modules
+        .iter()
+        .filter(|(folder, users)| {
+            !users
+                .iter()
+                .any(|(unit, _)| super::folder_of(unit) == **folder)
+        })
+        .map(|(folder, _)| folder.clone())
+        .collect();
     let modules_only_of_unknown = modules
         .into_iter()
         .filter(|(folder, users)| {
@@ -232,6 +249,7 @@ pub(super) fn find(
         units: found,
         included,
         modules_only_of_unknown,
+        unit_modules,
         only_unknown,
     }
 }

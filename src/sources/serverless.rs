@@ -823,6 +823,32 @@ fn read_function(
     }
     if let Some(Value::Seq(events)) = function.get("events").map(|e| &e.value) {
         for event in events {
+            // A WebSocket API authorizes once, when the client connects: an authorizer may be
+            // attached to the `$connect` route only, and the other routes run on the
+            // connection it let in. So `$connect` is the route that must require one.
+            if let Some(socket) = event.get("websocket") {
+                let route = r
+                    .text(socket)
+                    .or_else(|| socket.get("route").and_then(|n| r.text(n)));
+                if route.as_deref() == Some("$connect") {
+                    let authorizer = socket.get("authorizer").map(|a| {
+                        a.get("name")
+                            .or(a.get("arn"))
+                            .or(Some(a))
+                            .and_then(|n| r.text(n))
+                            .unwrap_or_else(|| "(unresolved)".into())
+                    });
+                    app.routes.push(ApiRoute {
+                        service: service.to_string(),
+                        function: name.to_string(),
+                        method: "WEBSOCKET".into(),
+                        path: "$connect".into(),
+                        authorizer,
+                        api_key_only: false,
+                        origin: Origin::Artefact(doc.location(socket)),
+                    });
+                }
+            }
             for kind in ["http", "httpApi"] {
                 let Some(http) = event.get(kind) else {
                     continue;

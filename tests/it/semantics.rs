@@ -1812,3 +1812,44 @@ resource "aws_cloudwatch_metric_alarm" "web_disk" {{
     assert_eq!(judged("disk_used_percent"), ("pass".to_string(), Some(8)));
     assert_ne!(judged("CPUUtilization").0, "pass");
 }
+
+/// A WebSocket API authorizes when a client connects: its `$connect` route must require an
+/// authorizer, and the routes that run on the connection (`$default`, `sendMessage`) are not
+/// judged on their own (audit24, ubc-biztech/serverless-biztechapp).
+#[test]
+fn a_websocket_apis_connect_route_must_require_an_authorizer() {
+    let judged = |authorizer: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(
+            dir.path(),
+            "serverless.yml",
+            &format!(
+                "service: chat\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: prod\nfunctions:\n  connect:\n    handler: src/connect.handler\n    events:\n      - websocket:\n          route: $connect\n{authorizer}  message:\n    handler: src/message.handler\n    events:\n      - websocket: $default\n      - websocket:\n          route: sendMessage\n"
+            ),
+        );
+        let (_, r) = check_json(dir.path(), &["--offline"]);
+        rule_results(&r, "security.api-authorizer")
+            .iter()
+            .map(|x| {
+                (
+                    x["target"].as_str().unwrap().to_string(),
+                    x["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        judged(""),
+        [(
+            "serverless:connect:WEBSOCKET $connect".to_string(),
+            "fail".to_string()
+        )]
+    );
+    assert_eq!(
+        judged("          authorizer:\n            name: auth\n"),
+        [(
+            "serverless:connect:WEBSOCKET $connect".to_string(),
+            "pass".to_string()
+        )]
+    );
+}

@@ -13,8 +13,8 @@ declare_rule! {
     evidence: [Serverless, Terraform, Live],
     sources: [Hkn],
     checks: "Every API route has an authorizer (serverless `authorizer`, API Gateway `authorization` other than \
-NONE), or answers 401/403 to a request without credentials; paths under `docs_paths` and OPTIONS \
-methods (CORS preflight) are exempt.",
+NONE; a WebSocket API's `$connect` route, where it authorizes its connections), or answers 401/403 to a \
+request without credentials; paths under `docs_paths` and OPTIONS methods (CORS preflight) are exempt.",
     rationale: "One route left open is enough: APIs are found by scanning, not by reading documentation.",
     remediation: "Attach an authorizer to every route (an API key alone is not authentication).",
     params: [

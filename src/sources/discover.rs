@@ -654,12 +654,20 @@ fn private_key_file(dir: &Path, rel: &str) -> bool {
     if !keyish || development_only(rel).is_some() {
         return false;
     }
+    // Most such names are scripts and build files: their first bytes settle it.
+    let opens = super::read_head(&dir.join(rel), 64).is_ok_and(|head| {
+        String::from_utf8_lossy(&head)
+            .trim_start()
+            .starts_with("-----BEGIN ")
+    });
+    if !opens {
+        return false;
+    }
     let Ok(head) = super::read_head(&dir.join(rel), 16 * 1024) else {
         return false;
     };
     let text = String::from_utf8_lossy(&head);
-    let opens = text.trim_start().starts_with("-----BEGIN ");
-    opens && !text.contains("ENCRYPTED") && crate::secrets::private_key(&text)
+    !text.contains("ENCRYPTED") && crate::secrets::private_key(&text)
 }
 
 fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {

@@ -141,13 +141,9 @@ impl Reader for Kubernetes {
                 );
                 continue;
             }
-            // Helm templates are not Kubernetes YAML until rendered.
-            let helm = manifest_files(cx.dir, &artefact.path)
-                .into_iter()
-                .find(|file| {
-                    super::read_text(&cx.dir.join(file), file)
-                        .is_ok_and(|text| kubernetes::is_helm_template(&text))
-                });
+            // Templates are not Kubernetes YAML until rendered: Helm's, or another deploy
+            // tool's (each file read once for both).
+            let (helm, deploy) = templates(cx.dir, &artefact.path);
             if let Some(file) = helm {
                 cx.mark(
                     &artefact.path,
@@ -157,7 +153,7 @@ impl Reader for Kubernetes {
                 );
                 continue;
             }
-            if let Some((file, template)) = deploy_template(cx.dir, &artefact.path) {
+            if let Some((file, template)) = deploy {
                 cx.mark(
                     &artefact.path,
                     ArtefactKind::Kubernetes,
@@ -495,18 +491,33 @@ pub(super) fn production_name(cx: &LoadContext<'_>) -> String {
 }
 
 /// The YAML files of a declared Kubernetes directory, or the file itself.
-/// The first of `rel`'s manifests that is a Go template of a deploy tool other than Helm: one
-/// whose actions shape its YAML (control actions, whose YAML when it parses is every branch at
-/// once, or a value or block put where a node starts), or one that does not parse for them.
-/// A manifest whose actions only fill in strings is read (`image: "web:{{ .SHA }}"` is an
-/// image whose tag liftoff cannot know).
-fn deploy_template(dir: &Path, rel: &str) -> Option<(String, kubernetes::GoTemplate)> {
-    manifest_files(dir, rel).into_iter().find_map(|file| {
-        let text = super::read_text(&dir.join(&file), &file).ok()?;
-        let template = kubernetes::go_template(&text)?;
-        let unparsed = || crate::sources::yaml::parse(&file, &text, Default::default()).is_err();
-        (template.structural || unparsed()).then_some((file, template))
-    })
+/// The first of `rel`'s manifests that is a Helm template, and the first that is a Go template
+/// of another deploy tool: one whose actions shape its YAML (control actions, whose YAML when
+/// it parses is every branch at once, or a value or block put where a node starts), or one
+/// that does not parse for them. A manifest whose actions only fill in strings is neither
+/// (`image: "web:{{ .SHA }}"` is an image whose tag liftoff cannot know).
+fn templates(dir: &Path, rel: &str) -> (Option<String>, Option<(String, kubernetes::GoTemplate)>) {
+    let mut helm = None;
+    let mut deploy = None;
+    for file in manifest_files(dir, rel) {
+        let Ok(text) = super::read_text(&dir.join(&file), &file) else {
+            continue;
+        };
+        if kubernetes::is_helm_template(&text) {
+            helm = Some(file);
+            break;
+        }
+        if deploy.is_none() {
+            if let Some(template) = kubernetes::go_template(&text) {
+                let unparsed =
+                    || crate::sources::yaml::parse(&file, &text, Default::default()).is_err();
+                if template.structural || unparsed() {
+                    deploy = Some((file, template));
+                }
+            }
+        }
+    }
+    (helm, deploy)
 }
 
 fn manifest_files(dir: &Path, rel: &str) -> Vec<String> {

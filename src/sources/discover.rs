@@ -527,6 +527,24 @@ pub fn development_only(path: &str) -> Option<String> {
         .map(|s| format!("it is under `{s}/`"))
 }
 
+/// The test folder `path` lies under, when it does: `test/`, `tests/`, `specs/`, Maven's
+/// `src/test/`, .NET's `MyApp.Tests/`, `integration-tests/`, `jwt-test-keys/` (a folder name with
+/// a `test` or `tests` word). Used for private key files only: for deployment files a `test`
+/// folder is as often a test *environment* (`env/test/main.tf`), which development_only must not
+/// take out of the read; a key kept under either is no production credential.
+fn test_folder(path: &str) -> Option<String> {
+    let mut folders = path.split('/').rev().skip(1);
+    folders
+        .find(|folder| {
+            let folder = folder.to_ascii_lowercase();
+            matches!(folder.as_str(), "specs" | "testfixtures" | "testresources")
+                || folder
+                    .split(['.', '-', '_'])
+                    .any(|word| word == "test" || word == "tests")
+        })
+        .map(|folder| format!("it is under `{folder}/`"))
+}
+
 /// A file discovery lists without reading it, and why.
 fn listed_not_read(rel: &str, kind: ArtefactKind, why: &str) -> ArtefactFile {
     ArtefactFile {
@@ -651,7 +669,7 @@ fn private_key_file(dir: &Path, rel: &str) -> bool {
             extension,
             None | Some("pem" | "key" | "rsa" | "ppk" | "private")
         );
-    if !keyish || development_only(rel).is_some() {
+    if !keyish || development_only(rel).is_some() || test_folder(rel).is_some() {
         return false;
     }
     // Most such names are scripts and build files: their first bytes settle it.
@@ -1046,6 +1064,32 @@ mod tests {
         assert!(development_only("terraform/production/example.tfvars").is_some());
         assert!(development_only("docker-compose.override.yml").is_some());
         assert!(development_only("examples/complete/main.tf").is_some());
+    }
+
+    /// Test folders of the common ecosystems hold keys made for tests; a folder whose name
+    /// merely contains the letters (`latest`, `contest`) does not.
+    #[test]
+    fn a_key_under_a_test_folder_is_a_test_input() {
+        for rel in [
+            "tests/jwt-test-keys/sdx-private-v1.pem",
+            "test/server.key",
+            "src/test/resources/signing.pem",
+            "Api.Tests/keys/id_rsa",
+            "integration_tests/ca.key",
+            "specs/keys/client.pem",
+        ] {
+            assert!(test_folder(rel).is_some(), "{rel}");
+        }
+        for rel in [
+            "ssh/deployer",
+            "latest/tls.key",
+            "contest/deploy.pem",
+            "tests.pem",
+        ] {
+            assert_eq!(test_folder(rel), None, "{rel}");
+        }
+        // The environment folder `env/test/` stays a deployment folder for every other file.
+        assert_eq!(development_only("env/test/main.tf"), None);
     }
 
     #[test]

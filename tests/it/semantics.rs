@@ -1774,6 +1774,27 @@ fn a_committed_private_key_file_is_a_plaintext_secret() {
     assert!(!r.to_string().contains("b3BlbnNzaC1rZXktdjE"));
 }
 
+/// Keys under the test folders of the common ecosystems (`tests/`, `test/`, Maven's
+/// `src/test/`, .NET's `*.Tests/`) were made for tests, as those under `fixtures/` are; a
+/// deploy key beside them is still a committed credential, and the Terraform environment folder
+/// `infra/env/test/` is still read as the test environment (audit25, JWT test keys under
+/// `tests/jwt-test-keys/` in ONSdigital/eq-questionnaire-runner).
+#[test]
+fn a_key_under_a_test_folder_is_no_committed_secret() {
+    let (_, r) = check_json(&root().join("tests/fixtures/private-keys"), &["--offline"]);
+    let failed: Vec<&str> = rule_results(&r, "security.plaintext-secrets")
+        .iter()
+        .filter(|x| x["status"] == "fail")
+        .map(|x| x["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["file:ssh/deployer"]);
+    assert_eq!(
+        inferred(&r),
+        pairs(&[("production", "production"), ("test", "development")])
+    );
+    assert_eq!(file(&r, "infra/env/test/main.tf").0, "read");
+}
+
 /// A CloudWatch alarm on the CloudWatch agent's `disk_used_percent` (or RDS's
 /// `FreeStorageSpace`) is a disk usage alarm: `capacity.disk-alerts` passes on the Terraform
 /// that defines it; an alarm on CPU alone does not answer it (audit23).

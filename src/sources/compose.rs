@@ -39,6 +39,20 @@ pub struct Service {
     /// A reverse proxy routes HTTP to it by its labels or settings (`traefik.http.routers.*`,
     /// `VIRTUAL_HOST`), though it publishes no port.
     pub routed: bool,
+    /// `env_file`s whose path names a variable set outside the repository
+    /// (`env_file: ${RUNNER_ENV_FILE}`, given by the shell running compose): not read, so the
+    /// settings they hold are unknown.
+    pub unread_env_files: Vec<UnreadEnvFile>,
+}
+
+/// An `env_file` liftoff cannot read because its path is only known when compose runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadEnvFile {
+    /// The path as written (`${RUNNER_ENV_FILE}`).
+    pub written: String,
+    /// The variables it needs that nothing in the repository sets.
+    pub unknown: Vec<String>,
+    pub at: Location,
 }
 
 /// A compose project: its services in file order.
@@ -480,18 +494,33 @@ fn read_service(
         for item in listed {
             let path_node = item.get("path").unwrap_or(item);
             let required = item.get("required").and_then(Node::as_str) != Some("false");
-            let Some(rel) = path_node.as_str() else {
+            let Some(written) = path_node.as_str() else {
                 continue;
             };
-            let path = base.join(rel).to_string_lossy().replace('\\', "/");
+            // Compose interpolates the path as any other value, from the project's `.env` and
+            // the shell; a variable only the shell gives leaves the file unknown, not missing.
+            let (rel, literal) = known.interpolate(written);
+            if rel != literal {
+                service.unread_env_files.push(UnreadEnvFile {
+                    written: written.to_string(),
+                    unknown: known.unknown_in(written),
+                    at: doc.location(path_node),
+                });
+                continue;
+            }
+            let path = base.join(&rel).to_string_lossy().replace('\\', "/");
             if !dir.join(&path).is_file() {
+                // `docker compose` stops on a missing env_file unless it is `required: false`.
                 if required {
+                    let shown = if rel == written {
+                        format!("the env_file `{path}` does not exist")
+                    } else {
+                        format!("the env_file `{written}` (`{path}`) does not exist")
+                    };
                     problems.push(
-                        Diagnostic::at(
-                            doc.location(path_node),
-                            format!("the env_file `{path}` does not exist"),
-                        )
-                        .expected("a file relative to the compose file"),
+                        Diagnostic::at(doc.location(path_node), shown)
+                            .expected("a file relative to the compose file")
+                            .help("docker compose stops on a missing env_file; `required: false` (long syntax) lets it start without one"),
                     );
                 }
                 continue;
@@ -656,6 +685,38 @@ impl Vars {
         }
         (value, literal)
     }
+
+    /// The variables `text` refers to (`${X}`, `${X:-d}`, `$X`; not `$$`) that are unknown here.
+    fn unknown_in(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            let after = &rest[at + 1..];
+            if let Some(escaped) = after.strip_prefix('$') {
+                rest = escaped;
+                continue;
+            }
+            let braced = after.strip_prefix('{');
+            let name_text = braced.unwrap_or(after);
+            let len = name_text
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(name_text.len());
+            let name = &name_text[..len];
+            let after_name = &name_text[len..];
+            // `${X:-d}` and `${X-d}` fall back to their default: X is not needed.
+            let defaulted =
+                braced.is_some() && (after_name.starts_with(":-") || after_name.starts_with('-'));
+            if !name.is_empty()
+                && !defaulted
+                && !self.values.contains_key(name)
+                && !out.iter().any(|n| n == name)
+            {
+                out.push(name.to_string());
+            }
+            rest = after_name;
+        }
+        out
+    }
 }
 
 /// Compose interpolation. Returns the value and the value without unresolved references (what
@@ -713,6 +774,7 @@ fn merge(project: &mut Project, services: Vec<Service>) {
                 existing.build = service.build.or(existing.build.take());
                 existing.build_target = service.build_target.or(existing.build_target.take());
                 existing.routed |= service.routed;
+                existing.unread_env_files.extend(service.unread_env_files);
                 // Later settings win by name; `Environment::setting` reads the last one.
                 existing.settings.extend(service.settings);
                 existing.ports.extend(service.ports);
@@ -1360,6 +1422,19 @@ mod tests {
             kind_of(&service("shop", "ghcr.io/example/shop:1", &[3000])),
             K::Web
         );
+    }
+
+    /// The variables an `env_file` path needs and nothing in the repository sets: defaults and
+    /// `$$` need none.
+    #[test]
+    fn unknown_variables_of_a_path() {
+        let known = Vars::new([("DIR".to_string(), "config".to_string())].into());
+        assert_eq!(known.unknown_in("${RUNNER_ENV_FILE}"), ["RUNNER_ENV_FILE"]);
+        assert_eq!(known.unknown_in("$DIR/${STAGE}.env"), ["STAGE"]);
+        assert_eq!(known.unknown_in("$ENV/$ENV.env"), ["ENV"]);
+        assert!(known.unknown_in("${STAGE:-dev}.env").is_empty());
+        assert!(known.unknown_in("${STAGE-dev}.env").is_empty());
+        assert!(known.unknown_in("$$HOME/app.env").is_empty());
     }
 
     #[test]

@@ -348,6 +348,68 @@ fn a_missing_log_retention_points_at_the_provider() {
     );
 }
 
+/// docker compose interpolates an `env_file` path like any value: from the project `.env`
+/// (`SHOP_ENV_FILE=config/web.env`) or a default (`${SHOP_ENV_FILE:-config/web.env}`) the file is
+/// read; a variable only the caller's shell sets leaves that env_file unread and listed, while
+/// the rest of the compose file is judged; a literal path that is missing stops compose, unless
+/// `required: false` (audit25, `env_file: ${RUNNER_ENV_FILE}` in ONSdigital/eq-questionnaire-runner).
+#[test]
+fn a_compose_env_file_path_is_interpolated_as_compose_does() {
+    let judged = |case: &str| {
+        let dir = root().join("tests/fixtures/compose-env-file").join(case);
+        let (_, r) = check_json(&dir, &["--offline"]);
+        let verdict = |rule: &str, target: &str| {
+            rule_results(&r, rule)
+                .iter()
+                .find(|x| x["target"] == target)
+                .map(|x| x["status"].as_str().unwrap().to_string())
+        };
+        (
+            verdict("ops.inputs-parse", "deployment")
+                .or(verdict("ops.inputs-parse", "docker-compose.yml")),
+            verdict("security.no-debug", "compose:docker-compose.yml#web"),
+            file(&r, "docker-compose.yml").0.to_string(),
+            r,
+        )
+    };
+    let some = |s: &str| Some(s.to_string());
+    // The env_file's `DEBUG=true` is read, so debug mode fails.
+    for case in ["dotenv", "default", "optional"] {
+        let (parse, debug, compose, _) = judged(case);
+        assert_eq!(
+            (parse, debug, compose.as_str()),
+            (some("pass"), some("fail"), "read"),
+            "{case}"
+        );
+    }
+    let (parse, debug, compose, r) = judged("shell");
+    assert_eq!(
+        (parse, compose.as_str()),
+        (some("pass"), "read"),
+        "the compose file parses"
+    );
+    assert!(debug.is_some(), "its service is judged");
+    assert_eq!(
+        file(&r, "docker-compose.yml#env_file ${SHOP_ENV_FILE}"),
+        (
+            "not-read",
+            "not read for production: its path comes from `SHOP_ENV_FILE`, which is set outside the repository (by the shell running docker compose; no `.env` beside the compose file gives its value), so the settings it gives `web` are unknown"
+        )
+    );
+    let (parse, debug, compose, r) = judged("missing");
+    assert_eq!(
+        (parse, debug, compose.as_str()),
+        (some("error"), None, "unreadable")
+    );
+    assert!(
+        file(&r, "docker-compose.yml")
+            .1
+            .contains("the env_file `config/secrets.env` does not exist"),
+        "{:?}",
+        file(&r, "docker-compose.yml")
+    );
+}
+
 #[test]
 fn compose_jobs_replica_sets_and_conditional_dev_servers() {
     let r = report(&fixture("compose"));

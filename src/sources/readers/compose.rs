@@ -37,6 +37,8 @@ impl Reader for Compose {
         let pending = cx.pending(ArtefactKind::Compose);
         let projects = plan(cx, &pending);
         let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // `<compose file>#env_file <path>` → (environments, services, variables).
+        let mut unread: BTreeMap<String, UnreadEnvFile> = BTreeMap::new();
         let mut per_env: BTreeMap<String, usize> = BTreeMap::new();
         for p in &projects {
             *per_env.entry(p.environment.clone()).or_default() += 1;
@@ -80,6 +82,18 @@ impl Reader for Compose {
                     for f in read.extended {
                         used.entry(f).or_default().push(project.environment.clone());
                     }
+                    for service in &read.services {
+                        for e in &service.unread_env_files {
+                            let entry = unread
+                                .entry(format!("{}#env_file {}", e.at.path, e.written))
+                                .or_default();
+                            add_once(&mut entry.environments, &project.environment);
+                            add_once(&mut entry.services, &service.name);
+                            for v in &e.unknown {
+                                add_once(&mut entry.variables, v);
+                            }
+                        }
+                    }
                 }
                 Err(InputError::Invalid(d)) if compose::is_cycle(&d) => {
                     return Err(InputError::Invalid(d));
@@ -94,6 +108,7 @@ impl Reader for Compose {
                 }
             }
         }
+        note_unread_env_files(cx, unread);
         let environment = super::kubernetes::production_name(cx);
         for a in pending.iter().filter(|a| {
             a.environment.is_none()
@@ -138,6 +153,63 @@ impl Reader for Compose {
             }
         }
         Ok(())
+    }
+}
+
+/// An `env_file` whose path only the shell running compose gives, over every project using it.
+#[derive(Default)]
+struct UnreadEnvFile {
+    environments: Vec<String>,
+    services: Vec<String>,
+    variables: Vec<String>,
+}
+
+fn add_once(list: &mut Vec<String>, item: &str) {
+    if !list.iter().any(|i| i == item) {
+        list.push(item.to_string());
+    }
+}
+
+/// Lists each `env_file` given by a variable nothing in the repository sets
+/// (`env_file: ${RUNNER_ENV_FILE}`, `RUNNER_ENV_FILE=.ci.env docker compose up`): compose reads
+/// whichever file the caller names, so its settings are unknown, and the rest of the file is
+/// read as usual.
+fn note_unread_env_files(cx: &mut LoadContext<'_>, unread: BTreeMap<String, UnreadEnvFile>) {
+    for (path, e) in unread {
+        if cx.deployment.artefacts.iter().any(|a| a.path == path) {
+            continue;
+        }
+        let variables: Vec<String> = e.variables.iter().map(|v| format!("`{v}`")).collect();
+        let (set, it) = match variables.len() {
+            1 => ("is", "its"),
+            _ => ("are", "their"),
+        };
+        let why = if variables.is_empty() {
+            "its path is only known when compose runs".to_string()
+        } else {
+            format!(
+                "its path comes from {}, which {set} set outside the repository (by the shell running docker compose; no `.env` beside the compose file gives {it} value)",
+                variables.join(", ")
+            )
+        };
+        cx.deployment.artefacts.push(ArtefactFile {
+            path,
+            kind: ArtefactKind::Compose,
+            environment: match e.environments.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+            status: ArtefactStatus::NotRead,
+            reason: Some(format!(
+                "not read for {}: {why}, so the settings it gives {} are unknown",
+                e.environments.join(", "),
+                e.services
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        });
     }
 }
 

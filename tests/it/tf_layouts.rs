@@ -974,3 +974,61 @@ fn a_private_key_in_a_parameter_value_is_a_committed_secret() {
     assert!(model.contains("aws_ssm_parameter.signing"), "{model}");
     assert!(!model.contains(body), "{model}");
 }
+
+/// A root in a folder named after an environment is read as the environments its own folder of
+/// variable files names: `sandbox/` with `vars/dev.tfvars` and `vars/test.tfvars` is deployed as
+/// development and test, each with its file, not as a `sandbox` read without variables;
+/// `production/vars/production.tfvars` is production's own file (audit25 repro-1,
+/// cisagov/con-pca-cicd's `sandbox/` applied with `-var-file ./vars/$ENVIRONMENT.tfvars`).
+#[test]
+fn a_root_named_for_an_environment_is_read_with_its_folder_of_variable_files() {
+    let (_, report) = check_json(&layout("env-named-root"), &["--offline"]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[
+            ("development", "development"),
+            ("production", "production"),
+            ("test", "development")
+        ])
+    );
+    assert_eq!(
+        file(&report, "sandbox/main.tf"),
+        (
+            "read",
+            "read for development (with sandbox/vars/dev.tfvars), test (with sandbox/vars/test.tfvars)"
+        )
+    );
+    for (path, env) in [
+        ("sandbox/vars/dev.tfvars", "development"),
+        ("sandbox/vars/test.tfvars", "test"),
+        ("production/vars/production.tfvars", "production"),
+    ] {
+        assert_eq!(
+            file(&report, path),
+            ("read", format!("read for {env}").as_str())
+        );
+    }
+    let retention = |env: &str| {
+        result(
+            &report,
+            "monitoring.log-retention",
+            "aws_cloudwatch_log_group.api",
+            env,
+        )["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        (
+            retention("development"),
+            retention("test"),
+            retention("production")
+        ),
+        (
+            "logs kept 3 days, shorter than the 30-day floor".to_string(),
+            "logs kept 5 days, shorter than the 30-day floor".to_string(),
+            "logs kept 90 days".to_string()
+        )
+    );
+}

@@ -473,14 +473,30 @@ pub fn environments(
     // A root whose variable files beside it name other environments is read once per file
     // (see the Terraform reader): a folder above it (`ci/terraform/app/` with
     // `production.tfvars`) names no environment of its own.
+    // So is a root whose own folder of variable files names other environments (`sandbox/` with
+    // `vars/dev.tfvars` and `vars/test.tfvars`).
     let mut beside: Option<std::collections::BTreeMap<String, Vec<&'static str>>> = None;
+    let mut inner: std::collections::BTreeMap<String, Vec<&'static str>> =
+        std::collections::BTreeMap::new();
     let mut shadowed = |a: &ArtefactFile, named: &crate::model::env_names::PathName| {
-        a.kind == ArtefactKind::Terraform
-            && a.path.ends_with(".tf")
-            && beside
-                .get_or_insert_with(|| super::terraform::variable_file_environments(artefacts))
-                .get(&super::folder_of(&a.path))
-                .is_some_and(|names| names.iter().any(|n| *n != named.name.canonical))
+        if a.kind != ArtefactKind::Terraform || !a.path.ends_with(".tf") {
+            return false;
+        }
+        let root = super::folder_of(&a.path);
+        let other = |names: &Vec<&'static str>| names.iter().any(|n| *n != named.name.canonical);
+        beside
+            .get_or_insert_with(|| super::terraform::variable_file_environments(artefacts))
+            .get(&root)
+            .is_some_and(other)
+            || other(inner.entry(root.clone()).or_insert_with(|| {
+                super::terraform::inner_variable_files(artefacts, &root, |v| {
+                    discover::named_environment(&v.path, v.kind).is_some()
+                })
+                .iter()
+                .filter_map(|v| discover::named_environment(&v.path, v.kind))
+                .map(|n| n.name.canonical)
+                .collect()
+            }))
     };
     // Variable files beside a Terragrunt configuration that units include (`live/common.tfvars`
     // beside `live/terragrunt.hcl`) feed every unit below: their folder is the tree's, not an

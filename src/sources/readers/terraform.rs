@@ -742,6 +742,30 @@ pub(super) fn variable_file_environments(
     out
 }
 
+/// The variable files (those `take` keeps) in the folders of variable files inside `root`
+/// (`sandbox/vars/dev.tfvars`), not beside it: a root named after an environment whose own
+/// variable files name others is deployed as those (step 2).
+pub(super) fn inner_variable_files<'a>(
+    files: &'a [ArtefactFile],
+    root: &str,
+    take: impl Fn(&&ArtefactFile) -> bool + Copy,
+) -> Vec<&'a ArtefactFile> {
+    if root.is_empty() {
+        return Vec::new();
+    }
+    let inside = format!("{root}/");
+    let folders: BTreeSet<String> = variable_folders(files, root, take)
+        .into_iter()
+        .filter(|folder| folder.starts_with(&inside))
+        .collect();
+    files
+        .iter()
+        .filter(|a| {
+            terraform::is_variable_file(&a.path) && take(a) && folders.contains(&folder_of(&a.path))
+        })
+        .collect()
+}
+
 /// How one undeclared root is read (steps 2 to 5 of the module documentation).
 fn reads_of_root(
     cx: &LoadContext<'_>,
@@ -771,11 +795,16 @@ fn reads_of_root(
         vars: Vec::new(),
         also: backends_of(env),
     };
-    // 2. A root folder named after an environment, unless variable files beside it name other
-    // environments: `ci/terraform/app/` with `production.tfvars` and `staging.tfvars` is one
-    // root read per file (step 3), `ci/` being where the repository keeps its delivery files.
+    // 2. A root folder named after an environment, unless variable files beside it, or in its
+    // own folder of variable files, name other environments: `ci/terraform/app/` with
+    // `production.tfvars` and `staging.tfvars` is one root read per file (step 3), `ci/` being
+    // where the repository keeps its delivery files; `sandbox/` with `vars/dev.tfvars` and
+    // `vars/test.tfvars` is the team's sandbox deployed as dev and test (cisagov/con-pca-cicd).
+    // Only folders inside the root count: a folder of variable files beside it may serve its
+    // sibling roots (`envs/production/`, `envs/staging/`).
+    let inner = inner_variable_files(files, root, |a| a.environment.is_some());
     let beside_name_others = |env: &str| {
-        in_root.iter().any(|a| {
+        in_root.iter().chain(&inner).any(|a| {
             terraform::is_variable_file(&a.path)
                 && a.environment.as_deref().is_some_and(|e| e != env)
         })
@@ -786,8 +815,11 @@ fn reads_of_root(
         .find_map(|a| a.environment.clone())
         .filter(|env| !beside_name_others(env))
     {
+        // Its own variable files, beside it or in its folder of variable files
+        // (`production/vars/production.tfvars`).
         let vars = in_root
             .iter()
+            .chain(&inner)
             .filter(|a| {
                 terraform::is_variable_file(&a.path) && a.environment.as_deref() == Some(&env)
             })

@@ -441,7 +441,7 @@ pub fn manifest_with(d: &Deployment, placed: &Placed) -> String {
             if !judged.is_empty() {
                 let _ = writeln!(
                     out,
-                    "    {:<28} # no environment is named: these files are judged as production",
+                    "    {:<28} # no file names production: these files are judged as production",
                     "sources:"
                 );
                 for s in &judged {

@@ -365,8 +365,9 @@ pub struct UnclassifiedStage {
 pub const UNCLASSIFIED_STAGES: &str =
     "stages deployed whose names do not say what they are (not read; declare them in liftoff.yaml)";
 
-/// What the reports say at the top when no environment is named.
-pub const JUDGED_AS_PRODUCTION: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
+/// What the reports say at the top when no file names production (other environments may be
+/// named: development from `docker-compose.dev.yml`).
+pub const JUDGED_AS_PRODUCTION: &str = "no file names a production environment; these files are judged as production — run `liftoff init` to say otherwise";
 
 /// An environment found in the paths of the deployment files (there being no liftoff.yaml).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -204,8 +204,8 @@ fn set_aside_test_folders(dir: &Path, declared: &[DeclaredSource], artefacts: &m
 }
 
 /// A compose project that only a developer's machine runs is a development stack: it runs an
-/// emulator of a cloud service or a mail catcher (localstack, DynamoDB Local, MailHog: no
-/// production runs one), mounts the working copy's source code over the image built from it
+/// emulator of a cloud service or a mail catcher, or points a service at one (localstack,
+/// DynamoDB Local, MailHog, `DATASTORE_EMULATOR_HOST`: no production runs one), mounts the working copy's source code over the image built from it
 /// (`build: ./frontend` with `./frontend/src:/app/src`, the live-reload setup), or tells its
 /// clients to reach it at `localhost` (a Kafka `ADVERTISED_LISTENERS` of `localhost:9092`: only
 /// programs on the same machine can). Its files (those whose paths name no environment and no
@@ -309,6 +309,12 @@ fn development_stack(dir: &Path, rel: &str, text: &str) -> Option<String> {
                 at(node)
             ));
         }
+        if let Some((key, value, node)) = uses_an_emulator(service) {
+            return Some(format!(
+                "its service `{name}` is pointed at an emulator ({key}: {value}, {}), which no production uses",
+                at(node)
+            ));
+        }
         if let Some((key, value, node)) = runs_as_development(service) {
             return Some(format!(
                 "its service `{name}` is told to run as the development environment ({key}: {value}, {})",
@@ -402,6 +408,18 @@ fn advertises_localhost(
     let local = |v: &str| v.contains("localhost") || v.contains("127.0.0.1");
     let advertised = |k: &str| k.to_ascii_uppercase().contains("ADVERTISED");
     service_variable(service, |k, v| advertised(k) && local(v))
+}
+
+/// A `…_EMULATOR_HOST` setting with a value (`DATASTORE_EMULATOR_HOST: datastore:8432`): the
+/// variable Google Cloud and Firebase client libraries take to talk to a local emulator instead
+/// of the service (Datastore, Firestore, Pub/Sub, Bigtable, Spanner, Storage, Firebase Auth). A
+/// value passed through from the shell (`${PUBSUB_EMULATOR_HOST}`) says nothing.
+fn uses_an_emulator(service: &super::yaml::Node) -> Option<(String, String, &super::yaml::Node)> {
+    service_variable(service, |k, v| {
+        k.to_ascii_uppercase().ends_with("_EMULATOR_HOST")
+            && !v.trim().is_empty()
+            && !v.trim_start().starts_with('$')
+    })
 }
 
 /// Variables that choose the environment a program runs as.

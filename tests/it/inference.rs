@@ -220,7 +220,7 @@ fn printed(dir: &Path, format: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-const NOTICE: &str = "no environment is named; these files are judged as production — run `liftoff init` to say otherwise";
+const NOTICE: &str = "no file names a production environment; these files are judged as production — run `liftoff init` to say otherwise";
 
 #[test]
 fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
@@ -229,7 +229,7 @@ fn a_lone_k8s_folder_is_judged_as_production_and_the_report_says_so() {
     assert_eq!(inferred(&report), pairs(&[("production", "production")]));
     assert_eq!(
         from(&report, "production"),
-        vec!["k8s/ (no environment is named: judged as production)"]
+        vec!["k8s/ (no file names production: judged as production)"]
     );
     assert_eq!(report["judged_as_production"]["notice"], NOTICE);
     assert_eq!(
@@ -353,7 +353,7 @@ fn init_writes_the_judged_files_as_productions_sources_and_check_reads_them_back
         assert!(text.contains(expected), "{text}");
         assert!(
             text.contains(&format!(
-                "    sources:                     # no environment is named: these files are judged as production\n      {line}\n"
+                "    sources:                     # no file names production: these files are judged as production\n      {line}\n"
             )),
             "{text}"
         );
@@ -672,6 +672,49 @@ fn init_offers_stages_of_unknown_kind_as_commented_environments_that_read_back()
             "read",
             "read for production (stage production), val (stage val)"
         )
+    );
+}
+
+/// A compose stack whose service is pointed at a Google Cloud emulator
+/// (`FIRESTORE_EMULATOR_HOST`) is a developer's or CI's stack, though its file is plain
+/// `docker-compose.yml`; without the setting the same file is judged as production, and the
+/// notice says that no file names production, not that no environment is named (audit25
+/// repro-5, `DATASTORE_EMULATOR_HOST` in ONSdigital/eq-questionnaire-runner's test stack).
+#[test]
+fn a_compose_stack_pointed_at_an_emulator_is_not_production() {
+    let dir = root().join("tests/fixtures/inference/emulator-stack");
+    let (_, report) = check_json(&dir, &["--offline"]);
+    assert!(
+        report.get("judged_as_production").is_none(),
+        "{}",
+        report["judged_as_production"]
+    );
+    let (status, reason) = file(&report, "docker-compose.yml");
+    assert_eq!(
+        (status, reason),
+        (
+            "ignored",
+            "a development stack, not production evidence: its service `web` is pointed at an emulator (FIRESTORE_EMULATOR_HOST: firestore:8200, docker-compose.yml:8), which no production uses"
+        )
+    );
+    // The same stack talking to the real service is judged as production.
+    let copy = copy_dir(&dir);
+    let compose = std::fs::read_to_string(dir.join("docker-compose.yml")).unwrap();
+    std::fs::write(
+        copy.path().join("docker-compose.yml"),
+        compose.replace("      FIRESTORE_EMULATOR_HOST: firestore:8200\n", ""),
+    )
+    .unwrap();
+    std::fs::write(
+        copy.path().join("docker-compose.dev.yml"),
+        "services:\n  web:\n    environment:\n      DEBUG: \"true\"\n",
+    )
+    .unwrap();
+    let (_, report) = check_json(copy.path(), &["--offline"]);
+    assert_eq!(file(&report, "docker-compose.yml").0, "read");
+    assert_eq!(
+        report["judged_as_production"]["notice"],
+        "no file names a production environment; these files are judged as production — run `liftoff init` to say otherwise"
     );
 }
 

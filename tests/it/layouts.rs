@@ -570,7 +570,7 @@ fn init_writes_what_the_files_tell_and_asks_the_rest() {
     liftoff().arg("init").arg(bare.path()).assert().code(0);
     let text = std::fs::read_to_string(bare.path().join("liftoff.yaml")).unwrap();
     assert!(
-        text.contains("    sources:                     # no environment is named: these files are judged as production\n      - {terraform: .}"),
+        text.contains("    sources:                     # no file names production: these files are judged as production\n      - {terraform: .}"),
         "{text}"
     );
     liftoff().arg("check").arg(bare.path()).assert().code(1);

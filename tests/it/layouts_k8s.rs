@@ -234,7 +234,7 @@ fn files_nothing_could_read_are_not_said_to_be_judged_as_production() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(!text.contains("judged as production"), "{text}");
     assert!(
-        text.contains("deploy/ (no environment is named, and nothing in it could be read for production: see its files)"),
+        text.contains("deploy/ (no file names production, and nothing in it could be read for production: see its files)"),
         "{text}"
     );
 }

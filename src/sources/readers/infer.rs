@@ -48,7 +48,7 @@ pub(super) fn deployment(
                 &mut inferred,
                 production,
                 format!(
-                    "{} (no environment is named: judged as production)",
+                    "{} (no file names production: judged as production)",
                     judged.path
                 ),
             );

@@ -362,12 +362,15 @@ fn drop_unread_judged(deployment: &mut Deployment) {
         .partition(|s| read(&s.path));
     deployment.judged_as_production = kept;
     for d in dropped {
-        let judged = format!("{} (no environment is named: judged as production)", d.path);
+        let judged = format!(
+            "{} (no file names production: judged as production)",
+            d.path
+        );
         for i in &mut deployment.inferred {
             for from in &mut i.from {
                 if *from == judged {
                     *from = format!(
-                        "{} (no environment is named, and nothing in it could be read for production: see its files)",
+                        "{} (no file names production, and nothing in it could be read for production: see its files)",
                         d.path
                     );
                 }

@@ -6,6 +6,7 @@
 //! [`pipeline`] composes them into one judgement. [`plan`] and [`parity`] are views of the model
 //! beside the rules. Only the binary prints.
 
+pub mod allocator;
 pub mod diagnostic;
 pub mod escape;
 pub mod glob;

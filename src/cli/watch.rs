@@ -291,23 +291,9 @@ fn settings(args: &WatchArgs, declared: &liftoff::model::WatchSettings) -> Setti
     }
 }
 
-/// Caps glibc's malloc arenas at two. glibc gives each thread that allocates its own arena
-/// (up to eight per core) and keeps what is freed in it; the watcher's database connections
-/// each run on a thread of their own, and with 10,000 checks the arenas held a third more
-/// memory than the live data, growing for as long as the process ran (measured: 87 MB after a
-/// minute against 57 MB with two arenas).
-fn bound_allocator_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before the runtime starts
-    // any thread, and a refusal (0) leaves glibc's default in place.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 /// Loads the manifest, plans the checks and runs them.
 pub fn run(args: WatchArgs) -> Result<Outcome, Failure> {
-    bound_allocator_arenas();
+    liftoff::allocator::bound_arenas();
     let dir = &args.dir;
     if args.log_format == LogFormat::Json {
         // Only watch logs; it is the one command that runs for days.

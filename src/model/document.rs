@@ -294,6 +294,7 @@ fn component(env: &Environment, c: &Component) -> Value {
         "environment": env.name,
         "kind": c.kind().as_str(),
         "target": c.target(env),
+        "identity": c.identity,
         "location": origin(&c.origin),
         "engine": fact(&c.engine, |v| json!(v)),
         "version": fact(&c.version, |v| json!(v)),

@@ -616,6 +616,11 @@ pub struct Server {
 #[derive(Clone, Debug)]
 pub struct Component {
     pub name: String,
+    /// What identifies it across environments when its deploy tool builds it under a name of
+    /// each environment's own: a kustomize object's name in its base, before an overlay's
+    /// `namePrefix` or `nameSuffix`. Environments are compared component by component through it;
+    /// `None`: its name. Set by the reader that applied the renaming, never guessed from a name.
+    pub identity: Option<String>,
     pub kind: Fact<ComponentKind>,
     pub origin: Origin,
     pub engine: Option<Fact<String>>,
@@ -685,6 +690,7 @@ impl Component {
     pub fn new(name: impl Into<String>, kind: Fact<ComponentKind>, origin: Origin) -> Component {
         Component {
             name: name.into(),
+            identity: None,
             kind,
             origin,
             engine: None,
@@ -731,6 +737,12 @@ impl Component {
 }
 
 impl Component {
+    /// What pairs it with its counterpart in another environment: its [`Component::identity`],
+    /// else its name.
+    pub fn identity(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.name)
+    }
+
     /// The component's kind.
     pub fn kind(&self) -> ComponentKind {
         self.kind.value

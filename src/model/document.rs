@@ -295,6 +295,7 @@ fn component(env: &Environment, c: &Component) -> Value {
         "kind": c.kind().as_str(),
         "target": c.target(env),
         "identity": c.identity,
+        "resource": c.resource,
         "location": origin(&c.origin),
         "engine": fact(&c.engine, |v| json!(v)),
         "version": fact(&c.version, |v| json!(v)),

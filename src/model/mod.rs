@@ -652,6 +652,9 @@ pub struct Component {
     /// The target an artefact names this component by (`compose:<file>#<service>`), when the
     /// component comes from that artefact alone.
     pub artefact_target: Option<String>,
+    /// The provider resource it is read from (`aws_ecs_service.web`): what runs it is what runs
+    /// that resource, as the provider mapping says.
+    pub resource: Option<String>,
     /// A function packaged as a zip for a managed runtime (`nodejs20.x`): AWS runs no image of
     /// the team's.
     pub runtime: Option<Fact<String>>,
@@ -717,6 +720,7 @@ impl Component {
             settings: Vec::new(),
             published: Vec::new(),
             artefact_target: None,
+            resource: None,
             runtime: None,
             log_retention: None,
             built_from: None,

@@ -653,6 +653,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         settings: Vec::new(),
         published: Vec::new(),
         artefact_target: None,
+        resource: None,
         runtime: None,
         log_retention: None,
         built_from: None,

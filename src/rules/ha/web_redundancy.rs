@@ -19,7 +19,10 @@ declare_rule! {
     ],
     sources: [Stat, Crvs],
     checks: "Every production `web` or `api` component has `instances` of at least `min_web_instances`, and a \
-load balancer in front (a `load-balancer` component in the environment, or `load_balanced: true`).",
+load balancer in front (a `load-balancer` component in the environment, or `load_balanced: true`). \
+An ECS service in Terraform with a `load_balancer` block is such a tier: it runs its `desired_count` \
+tasks (AWS's default: 0), or the `min_capacity` of the auto scaling target that scales it; a DAEMON \
+service, or a count known only at deploy time, is unknown.",
     rationale: "One instance means every deployment, crash or host reboot is an outage. Two instances behind \
 a load balancer let one be replaced while the other serves.",
     remediation: "Run at least two instances of each web tier and put a load balancer in front of them.",

@@ -523,6 +523,13 @@ pub(super) const DEFAULTS: &[ProviderDefault] = &[
         source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html",
     },
     ProviderDefault {
+        resource_type: "aws_ecs_service",
+        attribute: "desired_count",
+        value: || serde_json::json!(0),
+        meaning: "no task kept running (the REPLICA scheduling strategy's count)",
+        source: "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service",
+    },
+    ProviderDefault {
         resource_type: "aws_cloudwatch_log_group",
         attribute: "retention_in_days",
         value: || serde_json::json!(0),
@@ -553,6 +560,147 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
             };
             r.attributes
                 .insert(d.attribute, Fact::new((d.value)(), origin));
+        }
+    }
+}
+
+/// The Application Auto Scaling dimension of an ECS service's task count.
+const ECS_DESIRED_COUNT: &str = "ecs:service:DesiredCount";
+
+/// ECS services as components of their environments: AWS keeps `desired_count` tasks of the
+/// service running (the REPLICA strategy), or at least the `min_capacity` of the Application Auto
+/// Scaling target registered for it, which may scale it down to that minimum. A service with a
+/// `load_balancer` block is a web tier behind its load balancer; one without is a worker. What
+/// AWS would not know from the files is left unknown: a count from a variable without a value,
+/// a DAEMON service (one task per container instance of the cluster), and the services of an
+/// environment with an ECS scaling target that cannot be tied to one service.
+pub(super) fn ecs_services(deployment: &mut crate::model::Deployment) {
+    use crate::model::{Component, ComponentKind, Fact, Origin};
+    let resources = &deployment.resources;
+    let services: Vec<&Resource> = resources
+        .iter()
+        .filter(|r| &*r.resource_type == "aws_ecs_service")
+        .collect();
+    if services.is_empty() {
+        return;
+    }
+    let text = |r: &Resource, name: &str| {
+        r.attr(name)
+            .and_then(|v| v.value.as_str())
+            .map(str::to_string)
+    };
+    // Scaling targets of ECS services: (the target, the service it scales, if it can be told).
+    let targets: Vec<(&Resource, Option<&Resource>)> = resources
+        .iter()
+        .filter(|t| &*t.resource_type == "aws_appautoscaling_target")
+        .filter(|t| {
+            text(t, "scalable_dimension").is_none_or(|d| d == ECS_DESIRED_COUNT)
+                && text(t, "service_namespace").is_none_or(|n| n == "ecs")
+                && (text(t, "scalable_dimension").is_some()
+                    || text(t, "service_namespace").is_some())
+        })
+        .map(|t| {
+            let same_env = |s: &&&Resource| s.environment == t.environment;
+            // `service/${aws_ecs_cluster.main.name}/${aws_ecs_service.web.name}`: a reference.
+            let by_reference = t
+                .references
+                .iter()
+                .filter(|(key, _)| &**key == "resource_id" || key.starts_with("resource_id["))
+                .find_map(|(_, address)| {
+                    services
+                        .iter()
+                        .filter(same_env)
+                        .find(|s| &s.address == address)
+                });
+            // `service/<cluster>/<name>` written out: the one service of that name.
+            let by_name = || {
+                let id = text(t, "resource_id")?;
+                let name = id.strip_prefix("service/")?.split('/').nth(1)?;
+                let mut named = services
+                    .iter()
+                    .filter(same_env)
+                    .filter(|s| text(s, "name").as_deref() == Some(name));
+                match (named.next(), named.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            };
+            (t, by_reference.or_else(by_name).copied())
+        })
+        .collect();
+    let mut made: Vec<(String, Component)> = Vec::new();
+    for s in &services {
+        let Some(env) = s.environment.as_deref() else {
+            continue;
+        };
+        let balanced = s
+            .attr("load_balancer")
+            .and_then(|v| v.value.as_array())
+            .is_some_and(|blocks| !blocks.is_empty());
+        let (kind, how) = if balanced {
+            (
+                ComponentKind::Web,
+                "an ECS service with a `load_balancer` block serves the requests its load balancer sends",
+            )
+        } else {
+            (
+                ComponentKind::Worker,
+                "an ECS service without a `load_balancer` block serves no load balancer's requests",
+            )
+        };
+        let mut c = Component::new(
+            s.address.clone(),
+            Fact::new(
+                kind,
+                Origin::Derived {
+                    from: s.origin.location().cloned().map(Box::new),
+                    how: how.into(),
+                },
+            ),
+            s.origin.clone(),
+        );
+        c.artefact_target = Some(s.address.clone());
+        c.resource = Some(s.address.clone());
+        if balanced {
+            c.load_balanced = Some(Fact::new(true, s.origin_of("load_balancer")));
+        }
+        let count = |name: &str, r: &Resource| {
+            let value = r.attr(name)?;
+            let n = match &value.value {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(t) => t.trim().parse().ok(),
+                _ => None,
+            }?;
+            Some(Fact::new(
+                u32::try_from(n).unwrap_or(u32::MAX),
+                value.origin.clone(),
+            ))
+        };
+        let in_env: Vec<&(&Resource, Option<&Resource>)> = targets
+            .iter()
+            .filter(|(t, _)| t.environment.as_deref() == Some(env))
+            .collect();
+        let scaled = in_env
+            .iter()
+            .find(|(_, service)| service.is_some_and(|x| x.address == s.address));
+        let daemon =
+            text(s, "scheduling_strategy").is_some_and(|v| v.eq_ignore_ascii_case("DAEMON"));
+        c.instances = if daemon {
+            None
+        } else if let Some((target, _)) = scaled {
+            count("min_capacity", target)
+        } else if in_env.iter().any(|(_, service)| service.is_none()) {
+            None
+        } else {
+            count("desired_count", s)
+        };
+        made.push((env.to_string(), c));
+    }
+    for (env, c) in made {
+        if let Some(e) = deployment.environments.iter_mut().find(|e| e.name == env) {
+            if !e.components.iter().any(|x| x.name == c.name) {
+                e.components.push(c);
+            }
         }
     }
 }

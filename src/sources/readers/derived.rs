@@ -238,7 +238,8 @@ pub(super) fn hosting(deployment: &mut Deployment) {
         if let Some(server) = env.servers.first() {
             h.add_own(format!("server `{}`", server.name), &server.origin);
         }
-        for c in &env.components {
+        // A component read from a provider resource is hosted as that resource is (below).
+        for c in env.components.iter().filter(|c| c.resource.is_none()) {
             let kind = c
                 .origin
                 .location()

@@ -296,6 +296,7 @@ fn component(env: &Environment, c: &Component) -> Value {
         "target": c.target(env),
         "identity": c.identity,
         "resource": c.resource,
+        "described_by": c.described_by,
         "location": origin(&c.origin),
         "engine": fact(&c.engine, |v| json!(v)),
         "version": fact(&c.version, |v| json!(v)),

@@ -655,6 +655,10 @@ pub struct Component {
     /// The provider resource it is read from (`aws_ecs_service.web`): what runs it is what runs
     /// that resource, as the provider mapping says.
     pub resource: Option<String>,
+    /// Where what it runs (image, command, settings) is written when the files read leave it
+    /// unknown, in the reader's words (the container definitions of an ECS task definition):
+    /// what a question about them asks for. `None`: its compose, Kubernetes or .env files.
+    pub described_by: Option<String>,
     /// A function packaged as a zip for a managed runtime (`nodejs20.x`): AWS runs no image of
     /// the team's.
     pub runtime: Option<Fact<String>>,
@@ -721,6 +725,7 @@ impl Component {
             published: Vec::new(),
             artefact_target: None,
             resource: None,
+            described_by: None,
             runtime: None,
             log_retention: None,
             built_from: None,

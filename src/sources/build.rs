@@ -654,6 +654,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         published: Vec::new(),
         artefact_target: None,
         resource: None,
+        described_by: None,
         runtime: None,
         log_retention: None,
         built_from: None,

@@ -131,3 +131,135 @@ fn a_scaling_target_counts_only_when_it_names_its_service() {
         )
     );
 }
+
+fn tasks() -> std::path::PathBuf {
+    root().join("tests/fixtures/terraform/ecs-tasks")
+}
+
+/// A rule's (status, message, evidenced) for one ECS service in production.
+fn judged(report: &serde_json::Value, rule: &str, service: &str) -> (String, String, bool) {
+    let r = result(
+        report,
+        rule,
+        &format!("aws_ecs_service.{service}"),
+        "production",
+    );
+    (
+        r["status"].as_str().unwrap().to_string(),
+        r["message"].as_str().unwrap().to_string(),
+        r["evidence"]["evidenced"] != false,
+    )
+}
+
+#[test]
+fn ecs_services_run_the_image_and_environment_of_their_task_definition() {
+    let report = check_json(&tasks(), &["--offline"]).1;
+    let images = |service: &str| judged(&report, "env.production-dev-images", service);
+    let debug = |service: &str| judged(&report, "security.no-debug", service);
+    // The container its load balancer sends requests to, not the log router beside it;
+    // `jsonencode` known in part (the log group's name is known only at apply).
+    assert_eq!(images("web").0, "pass", "{:?}", images("web"));
+    assert_eq!(debug("web").0, "pass", "{:?}", debug("web"));
+    // `file()`: a moving tag and debug mode.
+    assert_eq!(
+        images("worker"),
+        (
+            "fail".to_string(),
+            "image `registry.example.org/shop/worker:latest` uses the moving `latest` tag"
+                .to_string(),
+            true
+        )
+    );
+    assert_eq!(
+        debug("worker"),
+        (
+            "fail".to_string(),
+            "DEBUG=true turns on debug or development mode".to_string(),
+            true
+        )
+    );
+    // A heredoc named by its family, with its command.
+    assert_eq!(images("cron").0, "pass");
+    assert_eq!(debug("cron").0, "pass");
+    // `templatefile()` with a variable no file sets: unknown, asked for at the task definition.
+    for (rule, service, place) in [
+        (
+            "env.production-dev-images",
+            "admin",
+            "the container definitions of `aws_ecs_task_definition.admin`",
+        ),
+        (
+            "security.no-debug",
+            "admin",
+            "the container definitions of `aws_ecs_task_definition.admin`",
+        ),
+        (
+            "security.no-debug",
+            "legacy",
+            "the task definition `legacy:3`, which no Terraform file read registers",
+        ),
+    ] {
+        let (status, message, evidenced) = judged(&report, rule, service);
+        assert_eq!((status.as_str(), evidenced), ("fail", false), "{message}");
+        assert!(message.contains(place), "{rule} {service}: {message}");
+        assert!(!message.contains("compose"), "{message}");
+    }
+    // A `secrets` entry is a reference to a secret store: the tracker's key is configured, and
+    // no literal secret; a literal token in `environment` is one.
+    let tracker = rule_results(&report, "monitoring.error-reporting")[0];
+    assert_eq!(tracker["status"], "pass", "{tracker:#}");
+    assert_eq!(tracker["message"], "errors go to the tracker in SENTRY_DSN");
+    let leaks: Vec<&str> = rule_results(&report, "security.plaintext-secrets")
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(leaks, ["terraform:infra/main.tf#API_TOKEN"]);
+    // Staging runs the same containers.
+    let parity = result(&report, "env.parity", "env:staging", "staging");
+    assert_eq!(parity["status"], "pass", "{parity:#}");
+}
+
+#[test]
+fn a_literal_secret_of_a_container_definition_never_enters_the_model() {
+    let loaded = liftoff::sources::load(&tasks()).unwrap();
+    let worker = loaded
+        .deployment
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_ecs_task_definition.worker")
+        .unwrap();
+    let text = worker
+        .attr("container_definitions")
+        .unwrap()
+        .value
+        .to_string();
+    assert!(!text.contains("tok_9f8e7d6c5b4a3210"), "{text}");
+    assert!(text.contains("API_TOKEN"), "{text}");
+    let production = loaded
+        .deployment
+        .environments
+        .iter()
+        .find(|e| e.name == "production")
+        .unwrap();
+    let web = production
+        .components
+        .iter()
+        .find(|c| c.name == "aws_ecs_service.web")
+        .unwrap();
+    let settings: Vec<(&str, &liftoff::model::SettingValue)> = web
+        .settings
+        .iter()
+        .map(|s| (s.name.as_str(), &s.value))
+        .collect();
+    use liftoff::model::SettingValue::{Literal, Reference};
+    assert_eq!(
+        settings,
+        [
+            ("NODE_ENV", &Literal("production".into())),
+            ("PORT", &Literal("8080".into())),
+            ("SENTRY_DSN", &Reference),
+            ("DB_PASSWORD", &Reference),
+        ]
+    );
+}

@@ -297,6 +297,7 @@ fn component(env: &Environment, c: &Component) -> Value {
         "identity": c.identity,
         "resource": c.resource,
         "described_by": c.described_by,
+        "instances_unknown": fact(&c.instances_unknown, |v| json!(v)),
         "location": origin(&c.origin),
         "engine": fact(&c.engine, |v| json!(v)),
         "version": fact(&c.version, |v| json!(v)),

@@ -659,6 +659,9 @@ pub struct Component {
     /// unknown, in the reader's words (the container definitions of an ECS task definition):
     /// what a question about them asks for. `None`: its compose, Kubernetes or .env files.
     pub described_by: Option<String>,
+    /// Why `instances` is unknown although its files were read (a count from a variable no
+    /// file sets), and where.
+    pub instances_unknown: Option<Fact<String>>,
     /// A function packaged as a zip for a managed runtime (`nodejs20.x`): AWS runs no image of
     /// the team's.
     pub runtime: Option<Fact<String>>,
@@ -726,6 +729,7 @@ impl Component {
             artefact_target: None,
             resource: None,
             described_by: None,
+            instances_unknown: None,
             runtime: None,
             log_retention: None,
             built_from: None,

@@ -655,6 +655,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         artefact_target: None,
         resource: None,
         described_by: None,
+        instances_unknown: None,
         runtime: None,
         log_retention: None,
         built_from: None,

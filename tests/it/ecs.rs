@@ -40,14 +40,23 @@ fn ecs_services_behind_a_load_balancer_are_judged_by_their_task_count() {
     );
     assert_eq!(
         web("docs"),
-        judged("fail", "runs 0 instances, fewer than 2")
+        judged(
+            "fail",
+            "runs 0 instances, fewer than 2 (`desired_count` is not set: AWS's default applies)"
+        )
     );
     // A count from a variable no file sets, and a DAEMON service: unknown, asked for.
     for unknown in ["search", "edge"] {
         let (status, message, evidenced) = web(unknown);
         assert!(!evidenced, "{unknown}: {status} {message}");
         assert!(message.contains("`instances` of"), "{unknown}: {message}");
+        // The Terraform was read: the question says what is unknown, not which files to add.
+        assert!(!message.contains("Terraform files"), "{unknown}: {message}");
     }
+    assert!(web("search").1.contains(
+        "the `desired_count` of `aws_ecs_service.search` is known only at deploy: no variable file read here sets it"
+    ));
+    assert!(web("edge").1.contains("is a DAEMON service"));
     // A service no load balancer sends requests to is a worker, not a web tier.
     assert!(
         rule_results(&report, "ha.web-redundancy")
@@ -119,7 +128,8 @@ fn a_scaling_target_counts_only_when_it_names_its_service() {
     let (status, message) = web(&untied, "api");
     assert_eq!(status, "fail");
     assert!(
-        message.contains("`instances` of `aws_ecs_service.api`"),
+        message.contains("`instances` of `aws_ecs_service.api`")
+            && message.contains("`aws_appautoscaling_target.api` scales an ECS service"),
         "{message}"
     );
     // Without any scaling target, `desired_count` is the count.

@@ -50,21 +50,45 @@ impl WebRedundancy {
                     .map(|f| f.value)
                     .unwrap_or(lb.is_some());
                 let finding = match &c.instances {
+                    None if c.instances_unknown.is_some() => {
+                        let why = c.instances_unknown.as_ref();
+                        Finding::not_evidenced(
+                            target,
+                            &format!(
+                                "`instances` of `{}` ({})",
+                                c.name,
+                                why.map(|w| w.value.as_str()).unwrap_or_default()
+                            ),
+                            "",
+                        )
+                        .at_opt(why.map(|w| &w.origin))
+                    }
                     None => Finding::not_evidenced(
                         target,
                         &format!("`instances` of `{}`", c.name),
                         "compose, Kubernetes or Terraform files",
                     )
                     .at(&c.origin),
-                    Some(n) if n.value < min => Finding::fail(
-                        target,
-                        format!(
-                            "runs {} instance{}, fewer than {min}",
-                            n.value,
-                            if n.value == 1 { "" } else { "s" }
-                        ),
-                    )
-                    .at(&n.origin),
+                    Some(n) if n.value < min => {
+                        // A count the reader filled in from the provider's default.
+                        let default = match &n.origin {
+                            crate::model::Origin::Derived { how, .. }
+                                if how.contains("AWS's default") =>
+                            {
+                                " (`desired_count` is not set: AWS's default applies)"
+                            }
+                            _ => "",
+                        };
+                        Finding::fail(
+                            target,
+                            format!(
+                                "runs {} instance{}, fewer than {min}{default}",
+                                n.value,
+                                if n.value == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .at(&n.origin)
+                    }
                     Some(n) if !balanced => Finding::fail(
                         target,
                         format!(

@@ -711,14 +711,44 @@ pub(super) fn ecs_services(deployment: &mut crate::model::Deployment) {
             }
             Err(what) => c.described_by = Some(what),
         }
-        c.instances = if daemon {
-            None
+        // Why the count is unknown, when it is, for the question that asks for it.
+        let unknown = |r: &Resource, attribute: &str| {
+            r.unknown.get(attribute).map(|at| {
+                Fact::new(
+                    format!(
+                        "the `{attribute}` of `{}` is known only at deploy: no variable file read here sets it",
+                        r.address
+                    ),
+                    Origin::Artefact(at.clone()),
+                )
+            })
+        };
+        let untied = in_env
+            .iter()
+            .find(|(_, service)| service.is_none())
+            .map(|(t, _)| t);
+        (c.instances, c.instances_unknown) = if daemon {
+            let why = format!(
+                "`{}` is a DAEMON service: it runs one task on each container instance of its cluster",
+                s.address
+            );
+            (
+                None,
+                Some(Fact::new(why, s.origin_of("scheduling_strategy"))),
+            )
         } else if let Some((target, _)) = scaled {
-            count("min_capacity", target)
-        } else if in_env.iter().any(|(_, service)| service.is_none()) {
-            None
+            (
+                count("min_capacity", target),
+                unknown(target, "min_capacity"),
+            )
+        } else if let Some(target) = untied {
+            let why = format!(
+                "`{}` scales an ECS service of {env} that its `resource_id` does not name",
+                target.address
+            );
+            (None, Some(Fact::new(why, target.origin_of("resource_id"))))
         } else {
-            count("desired_count", s)
+            (count("desired_count", s), unknown(s, "desired_count"))
         };
         made.push((env.to_string(), c));
     }

@@ -617,6 +617,11 @@ pub struct Server {
 #[derive(Clone, Debug)]
 pub struct Component {
     pub name: String,
+    /// What identifies it across environments when its deploy tool builds it under a name of
+    /// each environment's own: a kustomize object's name in its base, before an overlay's
+    /// `namePrefix` or `nameSuffix`. Environments are compared component by component through it;
+    /// `None`: its name. Set by the reader that applied the renaming, never guessed from a name.
+    pub identity: Option<String>,
     pub kind: Fact<ComponentKind>,
     pub origin: Origin,
     pub engine: Option<Fact<String>>,
@@ -648,6 +653,16 @@ pub struct Component {
     /// The target an artefact names this component by (`compose:<file>#<service>`), when the
     /// component comes from that artefact alone.
     pub artefact_target: Option<String>,
+    /// The provider resource it is read from (`aws_ecs_service.web`): what runs it is what runs
+    /// that resource, as the provider mapping says.
+    pub resource: Option<String>,
+    /// Where what it runs (image, command, settings) is written when the files read leave it
+    /// unknown, in the reader's words (the container definitions of an ECS task definition):
+    /// what a question about them asks for. `None`: its compose, Kubernetes or .env files.
+    pub described_by: Option<String>,
+    /// Why `instances` is unknown although its files were read (a count from a variable no
+    /// file sets), and where.
+    pub instances_unknown: Option<Fact<String>>,
     /// A function packaged as a zip for a managed runtime (`nodejs20.x`): AWS runs no image of
     /// the team's.
     pub runtime: Option<Fact<String>>,
@@ -686,6 +701,7 @@ impl Component {
     pub fn new(name: impl Into<String>, kind: Fact<ComponentKind>, origin: Origin) -> Component {
         Component {
             name: name.into(),
+            identity: None,
             kind,
             origin,
             engine: None,
@@ -712,6 +728,9 @@ impl Component {
             settings: Vec::new(),
             published: Vec::new(),
             artefact_target: None,
+            resource: None,
+            described_by: None,
+            instances_unknown: None,
             runtime: None,
             log_retention: None,
             built_from: None,
@@ -732,6 +751,12 @@ impl Component {
 }
 
 impl Component {
+    /// What pairs it with its counterpart in another environment: its [`Component::identity`],
+    /// else its name.
+    pub fn identity(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.name)
+    }
+
     /// The component's kind.
     pub fn kind(&self) -> ComponentKind {
         self.kind.value

@@ -142,6 +142,24 @@ fn setting_names(
     }
 }
 
+/// What pairs each component of `env` with its counterpart in another environment: its identity
+/// (the name before an overlay renamed it), unless several components of the environment share
+/// that identity (one base built twice under two prefixes), when only their names tell them apart.
+fn pairing_keys(env: &Environment) -> Vec<&str> {
+    env.components
+        .iter()
+        .map(|c| {
+            let shared = env
+                .components
+                .iter()
+                .filter(|o| o.identity() == c.identity())
+                .count()
+                > 1;
+            if shared { &c.name } else { c.identity() }
+        })
+        .collect()
+}
+
 /// The differences between `from` (e.g. staging) and `to` (e.g. production), with the
 /// differences either environment accepts marked.
 pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
@@ -182,8 +200,14 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
         false,
         None,
     );
-    for b in &to.components {
-        let Some(a) = from.components.iter().find(|x| x.name == b.name) else {
+    let (keys_from, keys_to) = (pairing_keys(from), pairing_keys(to));
+    for (b, key) in to.components.iter().zip(&keys_to) {
+        let Some(a) = from
+            .components
+            .iter()
+            .zip(&keys_from)
+            .find_map(|(a, k)| (k == key).then_some(a))
+        else {
             c.push(
                 "topology",
                 b.name.clone(),
@@ -224,10 +248,11 @@ pub fn compare(from: &Environment, to: &Environment) -> Vec<Difference> {
             &b.settings,
         );
     }
-    for a in from
+    for (a, _) in from
         .components
         .iter()
-        .filter(|a| !to.components.iter().any(|b| b.name == a.name))
+        .zip(&keys_from)
+        .filter(|(_, k)| !keys_to.contains(k))
     {
         c.push(
             "topology",

@@ -618,6 +618,7 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
     let replicas_node = n.and_then(|n| n.get("replicas"));
     Component {
         name: c.name.clone(),
+        identity: None,
         kind: Fact::new(c.kind, at.origin(n.and_then(|n| n.get("kind")))),
         origin: at.origin(n),
         engine: at.fact(n, "engine", c.engine.clone()),
@@ -652,6 +653,9 @@ fn build_component(c: &ComponentSection, n: Option<&Node>, at: &Locator<'_>) -> 
         settings: Vec::new(),
         published: Vec::new(),
         artefact_target: None,
+        resource: None,
+        described_by: None,
+        instances_unknown: None,
         runtime: None,
         log_retention: None,
         built_from: None,

@@ -21,6 +21,9 @@ use std::path::Path;
 pub struct Workload {
     pub kind: String,
     pub name: String,
+    /// The name its own file gives it when a kustomize overlay renamed it (`namePrefix`,
+    /// `nameSuffix`): the same in every overlay that builds it.
+    pub declared_name: Option<String>,
     /// `metadata.namespace`; `None` when unset (the namespace `kubectl` is pointed at).
     pub namespace: Option<String>,
     pub location: Location,
@@ -671,6 +674,7 @@ fn workload(root: &Placed, kind: &str, name: &str) -> Workload {
     Workload {
         kind: kind.to_string(),
         name: name.to_string(),
+        declared_name: None,
         namespace: root.namespace().map(String::from),
         scraped,
         location: root.at.clone(),

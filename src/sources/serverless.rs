@@ -1053,7 +1053,12 @@ fn read_resource_entries<'a>(
                     .and_then(|p| p.get("Namespace"))
                     .and_then(|m| r.text(m))
                     .unwrap_or_default();
-                if let Some(on) = super::cloudwatch::alarm_on(&metric, &namespace, id) {
+                let comparison = props
+                    .and_then(|p| p.get("ComparisonOperator"))
+                    .and_then(|m| r.text(m));
+                if let Some(on) =
+                    super::cloudwatch::alarm_on(&metric, &namespace, id, comparison.as_deref())
+                {
                     app.alarms
                         .push(Fact::new(on.to_string(), Origin::Artefact(at)));
                 }

@@ -481,3 +481,106 @@ fn replacements_copy_a_field_and_keep_where_it_was_written() {
         "{refused:?}"
     );
 }
+
+/// A uat and a prod overlay of one base, each with its own `nameSuffix` (`suffixed`), or none
+/// (`unsuffixed`); prod pins the base's untagged image to 4.1.7 and runs 3 replicas.
+fn overlays(variant: &str) -> PathBuf {
+    root().join("tests/fixtures/kustomize").join(variant)
+}
+
+#[test]
+fn overlays_renaming_one_base_are_compared_as_one_component() {
+    for (variant, name) in [("suffixed", "tracker-prod"), ("unsuffixed", "tracker")] {
+        let dir = overlays(variant);
+        let loaded = liftoff::sources::load(&dir).unwrap();
+        let (uat, prod) = (
+            environment(&loaded, "uat"),
+            environment(&loaded, "production"),
+        );
+        // Results still name each copy as its overlay builds it.
+        let built = component(prod, name);
+        assert_eq!(built.identity(), "tracker", "{variant}");
+        let differences: Vec<(&str, String, bool)> = liftoff::parity::compare(uat, prod)
+            .into_iter()
+            .map(|d| {
+                let values = format!("{:?} -> {:?}", d.from, d.to);
+                (d.aspect, format!("{}: {values}", d.subject), d.drift)
+            })
+            .collect();
+        assert_eq!(
+            differences,
+            [
+                (
+                    "software",
+                    format!(
+                        "{name}.image: Some(\"ghcr.io/example-agency/tracker\") -> Some(\"ghcr.io/example-agency/tracker:4.1.7\")"
+                    ),
+                    true
+                ),
+                (
+                    "topology",
+                    format!("{name}.instances: Some(\"2\") -> Some(\"3\")"),
+                    false
+                ),
+            ],
+            "{variant}"
+        );
+
+        // The image tag is the one difference env.parity fails on, as for any pair.
+        let report = check_json(&dir, &["--offline"]).1;
+        let parity = rule_results(&report, "env.parity");
+        let [uat] = parity.as_slice() else {
+            panic!("{parity:#?}")
+        };
+        assert_eq!(uat["status"], "fail", "{variant}: {uat:#}");
+        assert_eq!(
+            uat["message"],
+            format!("differs from `production` in {name}.image"),
+            "{variant}"
+        );
+    }
+}
+
+#[test]
+fn one_base_built_twice_in_one_environment_pairs_by_built_names() {
+    // Two prefixes over one base in each overlay: the base name no longer tells the copies
+    // apart, their built names do.
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: \"registry.example.org/web:1.0.0\"}]\n";
+    let dir = repository(&[
+        ("deploy/base/kustomization.yaml", "resources: [web.yaml]\n"),
+        ("deploy/base/web.yaml", base),
+        (
+            "deploy/public/kustomization.yaml",
+            "namePrefix: public-\nresources: [../base]\n",
+        ),
+        (
+            "deploy/admin/kustomization.yaml",
+            "namePrefix: admin-\nresources: [../base]\n",
+        ),
+        (
+            "deploy/overlays/staging/kustomization.yaml",
+            "resources: [../../public, ../../admin]\nreplicas:\n  - name: admin-web\n    count: 4\n",
+        ),
+        (
+            "deploy/overlays/production/kustomization.yaml",
+            "resources: [../../public, ../../admin]\nimages:\n  - name: registry.example.org/web\n    newTag: 1.1.0\n",
+        ),
+    ]);
+    let loaded = liftoff::sources::load(dir.path()).unwrap();
+    let (staging, production) = (
+        environment(&loaded, "staging"),
+        environment(&loaded, "production"),
+    );
+    let differences: Vec<String> = liftoff::parity::compare(staging, production)
+        .into_iter()
+        .map(|d| format!("{}: {:?} -> {:?}", d.subject, d.from, d.to))
+        .collect();
+    assert_eq!(
+        differences,
+        [
+            "public-web.image: Some(\"registry.example.org/web:1.0.0\") -> Some(\"registry.example.org/web:1.1.0\")",
+            "admin-web.image: Some(\"registry.example.org/web:1.0.0\") -> Some(\"registry.example.org/web:1.1.0\")",
+            "admin-web.instances: Some(\"4\") -> Some(\"1\")",
+        ]
+    );
+}

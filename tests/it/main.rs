@@ -10,6 +10,7 @@ mod baseline_profiles;
 mod checkov_policies;
 mod ci;
 mod cli;
+mod ecs;
 mod examples;
 mod helm;
 mod hostile;

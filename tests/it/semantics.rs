@@ -1936,3 +1936,62 @@ fn a_websocket_apis_connect_route_must_require_an_authorizer() {
         )]
     );
 }
+
+/// An alarm on a resource's use warns of exhaustion only when it fires above its threshold, one
+/// on free space only below it: an ECS memory alarm with `LessThanThreshold` watches for an
+/// idle service, and is no memory alarm. Terraform and CloudFormation read one table.
+#[test]
+fn an_alarm_warns_of_exhaustion_only_in_the_direction_of_its_metric() {
+    let alarms = |file: &str, text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(dir.path(), file, text);
+        let loaded = liftoff::sources::load(dir.path()).unwrap();
+        let mut on: Vec<String> = loaded
+            .deployment
+            .monitoring
+            .alarms
+            .iter()
+            .map(|a| a.value.clone())
+            .collect();
+        on.sort();
+        on
+    };
+    let terraform = |metric: &str, comparison: &str| {
+        alarms(
+            "terraform/production/main.tf",
+            &format!(
+                "variable \"operator\" {{}}\nresource \"aws_cloudwatch_metric_alarm\" \"a\" {{\n  alarm_name          = \"a\"\n  namespace           = \"AWS/ECS\"\n  metric_name         = \"{metric}\"\n  comparison_operator = {comparison}\n  threshold           = 20\n  evaluation_periods  = 2\n  period              = 300\n  statistic           = \"Average\"\n}}\n"
+            ),
+        )
+    };
+    assert_eq!(
+        terraform("MemoryUtilization", "\"GreaterThanOrEqualToThreshold\""),
+        ["memory"]
+    );
+    assert!(terraform("MemoryUtilization", "\"LessThanThreshold\"").is_empty());
+    // An operator from a variable without a value: unknown, so no warning is counted.
+    assert!(terraform("MemoryUtilization", "var.operator").is_empty());
+    assert_eq!(
+        terraform("FreeStorageSpace", "\"LessThanThreshold\""),
+        ["disk"]
+    );
+    assert!(terraform("FreeStorageSpace", "\"GreaterThanThreshold\"").is_empty());
+    let cloudformation = |metric: &str, comparison: &str| {
+        alarms(
+            "serverless.yml",
+            &format!(
+                "service: shop\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  stage: prod\nfunctions:\n  api:\n    handler: src/api.handler\nresources:\n  Resources:\n    Alarm:\n      Type: AWS::CloudWatch::Alarm\n      Properties:\n        Namespace: AWS/RDS\n        MetricName: {metric}\n        ComparisonOperator: {comparison}\n        Threshold: 20\n        EvaluationPeriods: 2\n        Period: 300\n        Statistic: Average\n"
+            ),
+        )
+    };
+    assert_eq!(
+        cloudformation("FreeableMemory", "LessThanThreshold"),
+        ["memory"]
+    );
+    assert!(cloudformation("FreeableMemory", "GreaterThanThreshold").is_empty());
+    assert_eq!(
+        cloudformation("CPUUtilization", "GreaterThanThreshold"),
+        ["cpu"]
+    );
+    assert!(cloudformation("CPUUtilization", "LessThanOrEqualToThreshold").is_empty());
+}

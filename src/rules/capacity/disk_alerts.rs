@@ -11,7 +11,7 @@ declare_rule! {
     evidence: [Declared, Terraform],
     sources: [Crvs],
     checks: "`monitoring.alarms` includes an alarm `on: disk`, or the files define a CloudWatch alarm on a disk metric \
-(RDS's `FreeStorageSpace`, the CloudWatch agent's `disk_used_percent`).",
+(RDS's `FreeStorageSpace` below a threshold, the CloudWatch agent's `disk_used_percent` above one).",
     rationale: "Disk need grows with use; the plan is an estimate. An alert at, say, 80% gives days to grow \
 a disk instead of minutes to save a database.",
     remediation: "Add a disk usage alarm (`monitoring.alarms: [{on: disk}]`).",

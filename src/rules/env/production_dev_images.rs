@@ -203,7 +203,9 @@ impl ProductionDevImages {
                             _ => Finding::not_evidenced(
                                 target,
                                 &format!("the `image` or `edition` of `{}`", c.name),
-                                "compose or Kubernetes files",
+                                c.described_by
+                                    .as_deref()
+                                    .unwrap_or("compose or Kubernetes files"),
                             )
                             .at(&c.origin),
                         },

@@ -14,12 +14,13 @@ declare_rule! {
         Dotenv,
         Compose,
         Kubernetes,
+        Terraform,
         Live,
     ],
     sources: [Bib],
     checks: "Production web, api and worker components run without debug mode (`debug: false`; with \
-artefacts: no `DEBUG`, `DJANGO_DEBUG`, `FLASK_DEBUG`, `NODE_ENV=development`, \
-`ASPNETCORE_ENVIRONMENT=Development`), and an unknown path shows no debug page.",
+artefacts, ECS container definitions among them: no `DEBUG`, `DJANGO_DEBUG`, `FLASK_DEBUG`, \
+`NODE_ENV=development`, `ASPNETCORE_ENVIRONMENT=Development`), and an unknown path shows no debug page.",
     rationale: "Debug pages print settings, environment variables and source code to anyone who triggers an \
 error; debug modes also disable caching and protections.",
     remediation: "Switch debug mode off in production settings.",
@@ -100,7 +101,9 @@ impl NoDebug {
                     (None, Err(())) => Finding::not_evidenced(
                         target,
                         &format!("`debug: false` for `{}`", c.name),
-                        "its .env, compose or Kubernetes settings",
+                        c.described_by
+                            .as_deref()
+                            .unwrap_or("its .env, compose or Kubernetes settings"),
                     )
                     .at(&c.origin),
                 };

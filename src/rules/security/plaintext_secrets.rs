@@ -19,7 +19,7 @@ declare_rule! {
     ],
     sources: [Crvs],
     checks: "No key named like PASSWORD, SECRET, TOKEN, KEY or DSN, and no URL with a password in it or PEM private \
-key under any name, carries a literal value in a deployment file (a placeholder such as `REPLACE_ME`, bare or \
+key under any name, carries a literal value in a deployment file (an ECS container definition's `environment` too; a placeholder such as `REPLACE_ME`, bare or \
 between PEM lines, is not one); references (`${DB_PASSWORD}`) to a secret store or the runtime environment \
 are fine. No file of the repository is an unencrypted private key (`id_rsa`, `deploy.pem`, `ssh/deployer`; \
 keys under test fixtures and examples aside). Secret values never enter liftoff's model, so no report can show them.",
@@ -181,15 +181,23 @@ impl PlaintextSecrets {
                 .at(&crate::model::Origin::Artefact(at.clone())),
             );
         }
+        // Terraform files hold settings of components too (an ECS container definition's
+        // `environment`); their other attributes are judged as resources below.
+        let has_settings = |path: &str| {
+            settings
+                .iter()
+                .any(|(s, _, _)| s.origin.location().is_some_and(|l| *l.path == *path))
+        };
         for file in cx.model.artefacts.iter().filter(|a| {
             a.status == crate::model::ArtefactStatus::Read
-                && matches!(
-                    a.kind,
+                && match a.kind {
                     crate::model::ArtefactKind::Dotenv
-                        | crate::model::ArtefactKind::Compose
-                        | crate::model::ArtefactKind::Kubernetes
-                        | crate::model::ArtefactKind::Serverless
-                )
+                    | crate::model::ArtefactKind::Compose
+                    | crate::model::ArtefactKind::Kubernetes
+                    | crate::model::ArtefactKind::Serverless => true,
+                    crate::model::ArtefactKind::Terraform => has_settings(&a.path),
+                    _ => false,
+                }
         }) {
             let mut in_file: Vec<&(&Setting, Option<&str>, &crate::model::Environment)> = settings
                 .iter()
@@ -203,7 +211,9 @@ impl PlaintextSecrets {
             {
                 // A file merged into several environments is reported once per line, in the
                 // environment where it matters most.
-                if !seen.insert(secret.origin.location().map(|l| (l.line, l.column))) {
+                // Settings read from one JSON value share its position: their names differ.
+                let at = secret.origin.location().map(|l| (l.line, l.column));
+                if !seen.insert((at, secret.name.as_str())) {
                     continue;
                 }
                 let target = match (file.kind.as_str(), component) {

@@ -74,11 +74,27 @@ pub struct NotApplied {
 pub struct Build {
     /// The objects kustomize would emit.
     pub objects: Vec<Placed>,
+    /// The objects a `namePrefix` or `nameSuffix` renamed, with the name their own file gives
+    /// them.
+    pub renamed: Vec<Renamed>,
     /// Every file the build read (kustomizations, resources, patches, generator sources).
     pub files: Vec<String>,
     pub not_applied: Vec<NotApplied>,
     /// Files that could not be read or parsed; the build went on without them.
     pub problems: Vec<InputError>,
+}
+
+/// An object built under another name than its file gives it. Overlays that build the same base
+/// with their own prefix or suffix emit one object under several names: the name in its file is
+/// what stays the same.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Renamed {
+    pub kind: String,
+    pub namespace: Option<String>,
+    /// Its name as built.
+    pub name: String,
+    /// Its name in the file that declares it, before any prefix or suffix.
+    pub declared: String,
 }
 
 /// The kustomization file of a folder, if it has one.
@@ -105,6 +121,18 @@ pub fn build(dir: &Path, kustomization: &str) -> Build {
     };
     let resources = builder.kustomization(kustomization, Vec::new());
     let mut out = builder.out;
+    // `former_names` grows as each kustomization renames: its first is the name in the file.
+    out.renamed = resources
+        .iter()
+        .filter_map(|r| {
+            Some(Renamed {
+                kind: r.tree.kind()?.to_string(),
+                namespace: r.tree.namespace().map(String::from),
+                name: r.tree.name()?.to_string(),
+                declared: r.former_names.first()?.clone(),
+            })
+        })
+        .collect();
     out.objects = resources.into_iter().map(|r| r.tree).collect();
     out
 }

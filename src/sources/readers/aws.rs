@@ -523,6 +523,13 @@ pub(super) const DEFAULTS: &[ProviderDefault] = &[
         source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html",
     },
     ProviderDefault {
+        resource_type: "aws_ecs_service",
+        attribute: "desired_count",
+        value: || serde_json::json!(0),
+        meaning: "no task kept running (the REPLICA scheduling strategy's count)",
+        source: "https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/ecs_service",
+    },
+    ProviderDefault {
         resource_type: "aws_cloudwatch_log_group",
         attribute: "retention_in_days",
         value: || serde_json::json!(0),
@@ -555,6 +562,420 @@ pub(super) fn apply_defaults(resources: &mut [Resource]) {
                 .insert(d.attribute, Fact::new((d.value)(), origin));
         }
     }
+}
+
+/// The Application Auto Scaling dimension of an ECS service's task count.
+const ECS_DESIRED_COUNT: &str = "ecs:service:DesiredCount";
+
+/// ECS services as components of their environments: AWS keeps `desired_count` tasks of the
+/// service running (the REPLICA strategy), or at least the `min_capacity` of the Application Auto
+/// Scaling target registered for it, which may scale it down to that minimum. A service with a
+/// `load_balancer` block is a web tier behind its load balancer; one without is a worker. What
+/// AWS would not know from the files is left unknown: a count from a variable without a value,
+/// a DAEMON service (one task per container instance of the cluster), and the services of an
+/// environment with an ECS scaling target that cannot be tied to one service.
+pub(super) fn ecs_services(deployment: &mut crate::model::Deployment) {
+    use crate::model::{Component, ComponentKind, Fact, Origin};
+    let definitions = ecs_task_definitions(&mut deployment.resources);
+    let resources = &deployment.resources;
+    let services: Vec<&Resource> = resources
+        .iter()
+        .filter(|r| &*r.resource_type == "aws_ecs_service")
+        .collect();
+    if services.is_empty() {
+        return;
+    }
+    let text = |r: &Resource, name: &str| {
+        r.attr(name)
+            .and_then(|v| v.value.as_str())
+            .map(str::to_string)
+    };
+    // Scaling targets of ECS services: (the target, the service it scales, if it can be told).
+    let targets: Vec<(&Resource, Option<&Resource>)> = resources
+        .iter()
+        .filter(|t| &*t.resource_type == "aws_appautoscaling_target")
+        .filter(|t| {
+            text(t, "scalable_dimension").is_none_or(|d| d == ECS_DESIRED_COUNT)
+                && text(t, "service_namespace").is_none_or(|n| n == "ecs")
+                && (text(t, "scalable_dimension").is_some()
+                    || text(t, "service_namespace").is_some())
+        })
+        .map(|t| {
+            let same_env = |s: &&&Resource| s.environment == t.environment;
+            // `service/${aws_ecs_cluster.main.name}/${aws_ecs_service.web.name}`: a reference.
+            let by_reference = t
+                .references
+                .iter()
+                .filter(|(key, _)| &**key == "resource_id" || key.starts_with("resource_id["))
+                .find_map(|(_, address)| {
+                    services
+                        .iter()
+                        .filter(same_env)
+                        .find(|s| &s.address == address)
+                });
+            // `service/<cluster>/<name>` written out: the one service of that name.
+            let by_name = || {
+                let id = text(t, "resource_id")?;
+                let name = id.strip_prefix("service/")?.split('/').nth(1)?;
+                let mut named = services
+                    .iter()
+                    .filter(same_env)
+                    .filter(|s| text(s, "name").as_deref() == Some(name));
+                match (named.next(), named.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            };
+            (t, by_reference.or_else(by_name).copied())
+        })
+        .collect();
+    let mut made: Vec<(String, Component)> = Vec::new();
+    for s in &services {
+        let Some(env) = s.environment.as_deref() else {
+            continue;
+        };
+        let balanced = s
+            .attr("load_balancer")
+            .and_then(|v| v.value.as_array())
+            .is_some_and(|blocks| !blocks.is_empty());
+        let (kind, how) = if balanced {
+            (
+                ComponentKind::Web,
+                "an ECS service with a `load_balancer` block serves the requests its load balancer sends",
+            )
+        } else {
+            (
+                ComponentKind::Worker,
+                "an ECS service without a `load_balancer` block serves no load balancer's requests",
+            )
+        };
+        let mut c = Component::new(
+            s.address.clone(),
+            Fact::new(
+                kind,
+                Origin::Derived {
+                    from: s.origin.location().cloned().map(Box::new),
+                    how: how.into(),
+                },
+            ),
+            s.origin.clone(),
+        );
+        c.artefact_target = Some(s.address.clone());
+        c.resource = Some(s.address.clone());
+        if balanced {
+            c.load_balanced = Some(Fact::new(true, s.origin_of("load_balancer")));
+        }
+        let count = |name: &str, r: &Resource| {
+            let value = r.attr(name)?;
+            let n = match &value.value {
+                serde_json::Value::Number(n) => n.as_u64(),
+                serde_json::Value::String(t) => t.trim().parse().ok(),
+                _ => None,
+            }?;
+            Some(Fact::new(
+                u32::try_from(n).unwrap_or(u32::MAX),
+                value.origin.clone(),
+            ))
+        };
+        let in_env: Vec<&(&Resource, Option<&Resource>)> = targets
+            .iter()
+            .filter(|(t, _)| t.environment.as_deref() == Some(env))
+            .collect();
+        let scaled = in_env
+            .iter()
+            .find(|(_, service)| service.is_some_and(|x| x.address == s.address));
+        let daemon =
+            text(s, "scheduling_strategy").is_some_and(|v| v.eq_ignore_ascii_case("DAEMON"));
+        let serving = s
+            .block("load_balancer")
+            .and_then(|b| b.get("container_name"))
+            .and_then(|n| n.as_str());
+        match task_definition_of(resources, s) {
+            Ok(td) => {
+                let what = format!(
+                    "the container definitions of `{}` with values Terraform knows before apply",
+                    td.address
+                );
+                c.described_by = Some(what);
+                if let Some(Ok(containers)) = definitions.get(td.address.as_str()) {
+                    let origin = td.origin_of("container_definitions");
+                    if let Some(run) = containers.run_by(serving) {
+                        run.apply(&mut c, &origin);
+                    }
+                } else if let Some(Err(why)) = definitions.get(td.address.as_str()) {
+                    c.described_by = Some(format!(
+                        "the container definitions of `{}` as JSON ECS accepts ({why})",
+                        td.address
+                    ));
+                }
+            }
+            Err(what) => c.described_by = Some(what),
+        }
+        // Why the count is unknown, when it is, for the question that asks for it.
+        let unknown = |r: &Resource, attribute: &str| {
+            r.unknown.get(attribute).map(|at| {
+                Fact::new(
+                    format!(
+                        "the `{attribute}` of `{}` is known only at deploy: no variable file read here sets it",
+                        r.address
+                    ),
+                    Origin::Artefact(at.clone()),
+                )
+            })
+        };
+        let untied = in_env
+            .iter()
+            .find(|(_, service)| service.is_none())
+            .map(|(t, _)| t);
+        (c.instances, c.instances_unknown) = if daemon {
+            let why = format!(
+                "`{}` is a DAEMON service: it runs one task on each container instance of its cluster",
+                s.address
+            );
+            (
+                None,
+                Some(Fact::new(why, s.origin_of("scheduling_strategy"))),
+            )
+        } else if let Some((target, _)) = scaled {
+            (
+                count("min_capacity", target),
+                unknown(target, "min_capacity"),
+            )
+        } else if let Some(target) = untied {
+            let why = format!(
+                "`{}` scales an ECS service of {env} that its `resource_id` does not name",
+                target.address
+            );
+            (None, Some(Fact::new(why, target.origin_of("resource_id"))))
+        } else {
+            (count("desired_count", s), unknown(s, "desired_count"))
+        };
+        made.push((env.to_string(), c));
+    }
+    for (env, c) in made {
+        if let Some(e) = deployment.environments.iter_mut().find(|e| e.name == env) {
+            if !e.components.iter().any(|x| x.name == c.name) {
+                e.components.push(c);
+            }
+        }
+    }
+}
+
+/// The containers of a task definition, as its `container_definitions` has them.
+struct Containers(Vec<Container>);
+
+/// One container definition: what liftoff keeps of it. Secret values are classified when read
+/// and never kept.
+struct Container {
+    name: Option<String>,
+    /// `essential` (true unless said): the task stops when it does.
+    essential: bool,
+    /// `None`: known only at apply.
+    image: Option<String>,
+    /// `entryPoint` and `command`, as one line.
+    command: Option<String>,
+    /// `environment` entries with their values, then `secrets` entries (references to Secrets
+    /// Manager or Parameter Store); `None` when its `environment` is known only at apply.
+    settings: Option<Vec<(String, crate::model::SettingValue)>>,
+}
+
+impl Containers {
+    /// The container a service runs for its component: the one its load balancer sends
+    /// requests to, else the first essential one (ECS stops the task when an essential
+    /// container stops; sidecars are usually marked non-essential).
+    fn run_by(&self, serving: Option<&str>) -> Option<&Container> {
+        serving
+            .and_then(|name| self.0.iter().find(|c| c.name.as_deref() == Some(name)))
+            .or_else(|| self.0.iter().find(|c| c.essential))
+            .or_else(|| self.0.first())
+    }
+}
+
+impl Container {
+    /// Gives a component the image, command and settings of this container, as the compose and
+    /// Kubernetes readers give theirs.
+    fn apply(&self, c: &mut crate::model::Component, origin: &crate::model::Origin) {
+        use crate::model::{Fact, Setting};
+        if let Some(image) = &self.image {
+            super::set_image(c, &Fact::new(image.clone(), origin.clone()));
+        }
+        if let Some(command) = &self.command {
+            super::set_command(c, &Fact::new(command.clone(), origin.clone()));
+        }
+        if let Some(settings) = &self.settings {
+            c.settings = settings
+                .iter()
+                .map(|(name, value)| Setting {
+                    name: name.clone(),
+                    value: value.clone(),
+                    origin: origin.clone(),
+                })
+                .collect();
+        }
+    }
+}
+
+/// The containers of each ECS task definition (by address), or why its `container_definitions`
+/// cannot be read; absent when they are known only at apply. `container_definitions` is JSON
+/// text (`jsonencode(...)`, a heredoc, `file(...)`, `templatefile(...)`), or the text of its
+/// known part when the evaluator knows only part of a `jsonencode` argument (its unknown paths
+/// listed as `container_definitions.<path>`). A literal secret in an `environment` entry is
+/// replaced by the redaction marker in the resource, as every committed secret is.
+fn ecs_task_definitions(resources: &mut [Resource]) -> HashMap<String, Result<Containers, String>> {
+    use crate::model::SettingValue;
+    let mut out = HashMap::new();
+    for r in resources
+        .iter_mut()
+        .filter(|r| &*r.resource_type == "aws_ecs_task_definition")
+    {
+        const KEY: &str = "container_definitions";
+        let unknown = |path: &str| r.unknown.contains_key(&format!("{KEY}.{path}"));
+        let (environment_unknown, value_unknown) =
+            (unknown("environment"), unknown("environment.value"));
+        let Some(fact) = r.attributes.get_mut(KEY) else {
+            continue;
+        };
+        let Some(text) = fact.value.as_str() else {
+            out.insert(r.address.clone(), Err("it is not JSON text".to_string()));
+            continue;
+        };
+        let mut decoded = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => v,
+            Err(e) => {
+                out.insert(r.address.clone(), Err(format!("it is not JSON: {e}")));
+                continue;
+            }
+        };
+        let Some(items) = decoded.as_array_mut() else {
+            out.insert(
+                r.address.clone(),
+                Err("it is not a list of container definitions".to_string()),
+            );
+            continue;
+        };
+        let mut containers = Vec::new();
+        for item in items.iter_mut() {
+            let Some(object) = item.as_object_mut() else {
+                continue;
+            };
+            let text_of =
+                |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(String::from);
+            let words = |v: Option<&serde_json::Value>| -> Vec<String> {
+                match v {
+                    Some(serde_json::Value::Array(words)) => words
+                        .iter()
+                        .filter_map(|w| w.as_str().map(String::from))
+                        .collect(),
+                    Some(serde_json::Value::String(w)) => vec![w.clone()],
+                    _ => Vec::new(),
+                }
+            };
+            let command: Vec<String> = words(object.get("entryPoint"))
+                .into_iter()
+                .chain(words(object.get("command")))
+                .collect();
+            let mut settings = Vec::new();
+            let mut known = true;
+            match object.get_mut("environment") {
+                Some(serde_json::Value::Array(entries)) => {
+                    for entry in entries.iter_mut() {
+                        let Some(name) = text_of(entry.get("name")) else {
+                            continue;
+                        };
+                        let value = match entry.get("value") {
+                            Some(serde_json::Value::String(v)) => {
+                                crate::sources::dotenv::classify(&name, v, v)
+                            }
+                            Some(serde_json::Value::Null) | None if value_unknown => {
+                                SettingValue::Reference
+                            }
+                            Some(serde_json::Value::Null) | None => SettingValue::Empty,
+                            Some(other) => SettingValue::Literal(other.to_string()),
+                        };
+                        if value == SettingValue::Secret {
+                            if let Some(v) = entry.get_mut("value") {
+                                *v = serde_json::Value::String(crate::secrets::REDACTED.into());
+                            }
+                        }
+                        settings.push((name, value));
+                    }
+                }
+                None if !environment_unknown => {}
+                _ => known = false,
+            }
+            if let Some(serde_json::Value::Array(entries)) = object.get("secrets") {
+                settings.extend(
+                    entries
+                        .iter()
+                        .filter_map(|e| text_of(e.get("name")))
+                        .map(|name| (name, SettingValue::Reference)),
+                );
+            }
+            containers.push(Container {
+                name: text_of(object.get("name")),
+                essential: object
+                    .get("essential")
+                    .and_then(|e| e.as_bool())
+                    .unwrap_or(true),
+                // Every container names its image: absent, it is known only at apply.
+                image: text_of(object.get("image")),
+                command: (!command.is_empty()).then(|| command.join(" ")),
+                settings: known.then_some(settings),
+            });
+        }
+        // What is kept in the model: the same definitions, their literal secrets redacted.
+        fact.value = serde_json::Value::String(decoded.to_string());
+        out.insert(r.address.clone(), Ok(Containers(containers)));
+    }
+    out
+}
+
+/// The task definition an ECS service runs: the `aws_ecs_task_definition` of its environment
+/// that its `task_definition` refers to (`.arn`, `.family`, `.arn_without_revision`, or
+/// `"${...family}:${...revision}"`), or whose family it names without a revision (ECS then runs
+/// the family's latest revision, the one Terraform registers). Otherwise what a question should
+/// ask for.
+fn task_definition_of<'a>(resources: &'a [Resource], s: &Resource) -> Result<&'a Resource, String> {
+    let definitions = || {
+        resources.iter().filter(|r| {
+            &*r.resource_type == "aws_ecs_task_definition" && r.environment == s.environment
+        })
+    };
+    let referred: Vec<&Resource> = definitions()
+        .filter(|td| {
+            s.references.iter().any(|(key, address)| {
+                (&**key == "task_definition" || key.starts_with("task_definition["))
+                    && *address == td.address
+            })
+        })
+        .collect();
+    if let [one] = referred.as_slice() {
+        return Ok(one);
+    }
+    let written = s
+        .attr("task_definition")
+        .and_then(|v| v.value.as_str())
+        .map(str::to_string);
+    let Some(written) = written else {
+        return Err(format!(
+            "a `task_definition` of `{}` that names an `aws_ecs_task_definition` of the files read",
+            s.address
+        ));
+    };
+    // `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`, or `<family>[:<revision>]`.
+    let name = written
+        .rsplit_once("task-definition/")
+        .map_or(written.as_str(), |(_, n)| n);
+    if !name.contains(':') {
+        let mut named = definitions()
+            .filter(|td| td.attr("family").and_then(|f| f.value.as_str()) == Some(name));
+        if let (Some(one), None) = (named.next(), named.next()) {
+            return Ok(one);
+        }
+    }
+    Err(format!(
+        "the task definition `{written}`, which no Terraform file read registers"
+    ))
 }
 
 /// One attribute of a created resource: (attribute, the input it comes from, the module's default

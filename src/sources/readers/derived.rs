@@ -137,8 +137,9 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
                     .attr("namespace")
                     .and_then(|m| m.value.as_str())
                     .unwrap_or_default();
+                let comparison = r.attr("comparison_operator").and_then(|m| m.value.as_str());
                 if let Some(on) =
-                    crate::sources::cloudwatch::alarm_on(metric, namespace, &r.address)
+                    crate::sources::cloudwatch::alarm_on(metric, namespace, &r.address, comparison)
                 {
                     alarms.push(Fact::new(on.to_string(), r.origin_of("metric_name")));
                 }
@@ -238,7 +239,8 @@ pub(super) fn hosting(deployment: &mut Deployment) {
         if let Some(server) = env.servers.first() {
             h.add_own(format!("server `{}`", server.name), &server.origin);
         }
-        for c in &env.components {
+        // A component read from a provider resource is hosted as that resource is (below).
+        for c in env.components.iter().filter(|c| c.resource.is_none()) {
             let kind = c
                 .origin
                 .location()

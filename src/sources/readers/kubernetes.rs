@@ -240,7 +240,18 @@ impl Reader for Kubernetes {
         for (env_name, paths) in &by_env {
             let mut objects = kubernetes::Objects::default();
             for b in builds.iter().filter(|b| &b.env == env_name) {
+                let first = objects.workloads.len();
                 let problems = kubernetes::read_objects(&b.build.objects, &mut objects);
+                for w in &mut objects.workloads[first..] {
+                    w.declared_name = b
+                        .build
+                        .renamed
+                        .iter()
+                        .find(|r| {
+                            r.kind == w.kind && r.name == w.name && r.namespace == w.namespace
+                        })
+                        .map(|r| r.declared.clone());
+                }
                 if !problems.is_empty() {
                     cx.unreadable(
                         InputError::Invalid(problems),
@@ -602,6 +613,9 @@ pub(super) fn apply_kubernetes(env: &mut crate::model::Environment, objects: &ku
             }
         };
         let c = &mut env.components[position];
+        if let Some(declared) = &w.declared_name {
+            c.identity = Some(declared.clone());
+        }
         // A Service spreads the connections it receives over the ready pods it selects: that
         // is a load balancer in front of them, whatever the Service's type. A headless one
         // only lists the pods' addresses in DNS: clients choose, nothing balances.

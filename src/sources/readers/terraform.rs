@@ -174,6 +174,7 @@ impl Reader for Terraform {
         super::aws::relate(&mut cx.deployment.resources);
         super::aws::apply_defaults(&mut cx.deployment.resources);
         super::aws::classify(&mut cx.deployment.resources);
+        super::aws::ecs_services(&mut cx.deployment);
         let reasons = leftover_reasons(cx, &files, &used, &modules, &owned);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {

@@ -309,6 +309,80 @@ pub(super) fn partial_object(expr: &hcl::Expression, ctx: &Context) -> Option<Pa
     }
 }
 
+/// What is known of `jsonencode(<list or object>)` when Terraform knows the whole text only
+/// after apply (a container definition naming its log group, an image from a repository
+/// resource): the known part, decoded, with the paths of the values left unknown, dotted without
+/// list indices (`environment.value`). A list with an unknown element is unknown as a whole: its
+/// positions are not known. `None` when it is no such call, or nothing of it is known.
+pub(super) fn partial_json(expr: &hcl::Expression, ctx: &Context) -> Option<(Json, Vec<String>)> {
+    use hcl::Expression as E;
+    let E::FuncCall(call) = expr else {
+        return None;
+    };
+    if !call.name.namespace.is_empty() || call.name.name.as_str() != "jsonencode" {
+        return None;
+    }
+    let [argument] = call.args.as_slice() else {
+        return None;
+    };
+    fn walk(
+        expr: &hcl::Expression,
+        ctx: &Context,
+        path: &str,
+        unknown: &mut Vec<String>,
+    ) -> Option<Json> {
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match expr {
+            hcl::Expression::Parenthesis(inner) => walk(inner, ctx, path, unknown),
+            hcl::Expression::Array(items) => {
+                let mut known = Vec::new();
+                let mut inner = Vec::new();
+                for item in items {
+                    known.push(walk(item, ctx, path, &mut inner)?);
+                }
+                unknown.extend(inner);
+                Some(Json::Array(known))
+            }
+            hcl::Expression::Object(object) => {
+                let mut known = serde_json::Map::new();
+                let mut inner = Vec::new();
+                for (key, value) in object {
+                    let key = match key {
+                        hcl::ObjectKey::Identifier(id) => Some(id.to_string()),
+                        hcl::ObjectKey::Expression(e) => e
+                            .evaluate(ctx)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string)),
+                        // The enum is non-exhaustive: a future kind of key is not known here.
+                        _ => None,
+                    };
+                    // A key known only after apply: the object's keys are not known.
+                    let key = key?;
+                    match walk(value, ctx, &join(&key), &mut inner) {
+                        Some(v) => {
+                            known.insert(key, v);
+                        }
+                        None => inner.push(join(&key)),
+                    }
+                }
+                unknown.extend(inner);
+                Some(Json::Object(known))
+            }
+            other => other.evaluate(ctx).ok().map(|v| to_json(&v)),
+        }
+    }
+    let mut unknown = Vec::new();
+    let known = walk(argument, ctx, "", &mut unknown)?;
+    unknown.dedup();
+    Some((known, unknown))
+}
+
 #[cfg(test)]
 mod tests {
     use super::relative_path;

@@ -350,6 +350,18 @@ pub(super) fn read_body(
                 resource.attributes.insert(key, (value, at));
             }
             Err(_) => {
+                // `jsonencode(...)` known in part: the text of its known part, and what is
+                // unknown in it under `key.path` (`container_definitions.image`).
+                if let Some((known, unknown)) = partial_json(&attr.value.expr, ctx) {
+                    for path in unknown {
+                        resource
+                            .unknown
+                            .insert(shared_key(&format!("{key}.{path}")), at.clone());
+                    }
+                    let text = Json::String(known.to_string());
+                    resource.attributes.insert(key, (text, at));
+                    continue;
+                }
                 // An object known in part: its known keys are facts, the rest is unknown key by
                 // key (`tags.Name`), or as a whole (`tags.*`) after an opaque `merge` argument.
                 if let Some(partial) = partial_object(&attr.value.expr, ctx) {

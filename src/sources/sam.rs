@@ -37,8 +37,9 @@ pub struct Nested {
     /// The template's path in the repository, or why it is not read (an S3 URL, a Serverless
     /// Application Repository application).
     pub template: Result<String, String>,
-    /// The `Parameters` the parent passes, as far as known.
-    pub parameters: HashMap<String, String>,
+    /// The `Parameters` the parent passes: `None` for a value known only at deploy time (the
+    /// nested template's `Default` does not apply to it).
+    pub parameters: HashMap<String, Option<String>>,
 }
 
 /// Whether a file's first bytes open a CloudFormation or SAM template.
@@ -92,11 +93,12 @@ fn local_template(folder: &str, location: &str) -> Option<String> {
     super::serverless::within_repository(folder, location)
 }
 
-/// Reads a template with `overrides` (parameter values the deploy passes).
+/// Reads a template with `overrides`, the parameter values the deploy passes (`None`: passed,
+/// with a value known only at deploy time).
 pub fn read(
     dir: &Path,
     rel: &str,
-    overrides: &HashMap<String, String>,
+    overrides: &HashMap<String, Option<String>>,
 ) -> Result<Stack, InputError> {
     let text = super::read_text(&dir.join(rel), rel)?;
     let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
@@ -121,12 +123,10 @@ pub fn read(
     if let Some(Value::Map(parameters)) = root.get("Parameters").map(|p| &p.value) {
         for (key, parameter) in parameters {
             let Some(name) = key.as_str() else { continue };
-            let value = overrides.get(name).cloned().or_else(|| {
-                parameter
-                    .get("Default")
-                    .and_then(|d| Plain.text(d))
-                    .map(|d| d.to_string())
-            });
+            let value = match overrides.get(name) {
+                Some(passed) => passed.clone(),
+                None => parameter.get("Default").and_then(|d| Plain.text(d)),
+            };
             match value {
                 Some(v) => {
                     values.insert(name.to_string(), v);
@@ -218,7 +218,7 @@ pub fn read(
                         ..
                     }) => entries
                         .iter()
-                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), Plain.text(v)?)))
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), Plain.text(v))))
                         .collect(),
                     _ => HashMap::new(),
                 };

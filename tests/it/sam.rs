@@ -210,6 +210,14 @@ fn a_local_nested_application_is_read_with_its_parameters_and_an_s3_one_is_liste
         ),
         "pass"
     );
+    // `Days` is passed from a parent parameter with no value: unknown, not the child's default.
+    let (unknown, message) = verdict(
+        &r,
+        "monitoring.log-retention",
+        "child/template.yaml:aws_cloudwatch_log_group.ItemsLogs",
+    );
+    assert_eq!(unknown, "fail");
+    assert!(message.starts_with("not evidenced"), "{message}");
     let (read, how) = artefact(&r, "child/template.yaml");
     assert_eq!(read, "read");
     assert!(how.contains("nested in template.yaml"), "{how}");

@@ -69,8 +69,13 @@ impl Reader for Templates {
                             .is_some_and(|n| n.canonical == env_name)
                     })
                     .or_else(|| configs.iter().find(|(_, c)| c.name == "default"));
-                let parameters: HashMap<String, String> = config
-                    .map(|(_, c)| c.parameters.iter().cloned().collect())
+                let parameters: HashMap<String, Option<String>> = config
+                    .map(|(_, c)| {
+                        c.parameters
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Some(v.clone())))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let how = match config {
                     Some((file, c)) => {
@@ -147,7 +152,7 @@ impl Templates {
         &self,
         cx: &mut LoadContext<'_>,
         path: &str,
-        parameters: &HashMap<String, String>,
+        parameters: &HashMap<String, Option<String>>,
         env_name: &str,
         how: &str,
         depth: usize,

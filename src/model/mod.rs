@@ -694,6 +694,9 @@ pub struct LogRetention {
     /// The target that owns the setting when it is shared (`serverless:<service>` for
     /// `provider.logRetentionInDays`): judged once there, not once per function.
     pub shared_by: Option<String>,
+    /// When nothing sets it, what keeps the logs forever and how to set it, as the deploying
+    /// tool says it; `None`: the Serverless Framework's `logRetentionInDays`.
+    pub when_unset: Option<String>,
 }
 
 impl Component {
@@ -977,8 +980,8 @@ pub enum ArtefactKind {
     /// no reader for it), so that an application tier pushed with `cf push` is seen unread.
     CloudFoundry,
     /// A CloudFormation or SAM template of its own (`AWSTemplateFormatVersion`,
-    /// `Transform: AWS::Serverless-2016-10-31`): listed, never read (liftoff reads CloudFormation
-    /// only in a serverless.yml's `resources:`).
+    /// `Transform: AWS::Serverless-2016-10-31`), read for each environment with its samconfig
+    /// parameters; also a nested application whose template is not in the repository, listed.
     #[serde(rename = "cloudformation")]
     CloudFormation,
     /// A folder discovery could not search.

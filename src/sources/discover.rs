@@ -489,12 +489,17 @@ fn claims(kind: ArtefactKind, rel: &str) -> bool {
 /// on a developer's `docker compose up`; `localstack`, `example`), or a folder that holds such
 /// files (`.devcontainer/`, `docs/`, `examples/`, `preview/`, `e2e/`).
 pub fn development_only(path: &str) -> Option<String> {
+    development_marks(path, &["example", "sample", "template", "localstack"])
+}
+
+/// [`development_only`] with the words a file name may contain to be set aside.
+fn development_marks(path: &str, name_words: &[&str]) -> Option<String> {
     // The file name decides, not its folder: a chart's `templates/` folder is not an example.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     // Terraform loads every configuration file of a folder whatever its name (`launch-template.tf`
     // holds an AWS launch template, `override.tf` is merged in): only folders say.
     let terraform_configuration = name.ends_with(".tf") || name.ends_with(".tf.json");
-    if let Some(m) = ["example", "sample", "template", "localstack"]
+    if let Some(m) = name_words
         .iter()
         .find(|m| !terraform_configuration && name.contains(*m))
     {
@@ -644,9 +649,8 @@ fn cloud_foundry_manifest(dir: &Path, rel: &str, regular: bool) -> Option<Artefa
 
 /// A CloudFormation or SAM template of its own (YAML or JSON whose head has
 /// `AWSTemplateFormatVersion`, or SAM's `Transform: AWS::Serverless-2016-10-31`), deployed with
-/// `sam deploy` or `aws cloudformation deploy`. liftoff reads CloudFormation only inside a
-/// serverless.yml's `resources:`: listed, so that such a deployment is seen not to be read
-/// (nulib/dc-api-v2).
+/// `sam deploy` or `aws cloudformation deploy`: read by the template reader (nulib/dc-api-v2).
+/// Files of other names are recognised by their head only, as before.
 fn cloudformation_template(dir: &Path, rel: &str, regular: bool) -> Option<ArtefactFile> {
     let lower = rel.to_ascii_lowercase();
     if !regular
@@ -658,20 +662,10 @@ fn cloudformation_template(dir: &Path, rel: &str, regular: bool) -> Option<Artef
         return None;
     }
     let head = super::read_head(&dir.join(rel), 4096).ok()?;
-    let head = String::from_utf8_lossy(&head);
-    let template = head.lines().any(|l| {
-        let l = l.trim_start().trim_start_matches('"');
-        l.starts_with("AWSTemplateFormatVersion")
-            || (l.starts_with("Transform") && l.contains("AWS::Serverless"))
-    });
-    if !template {
+    if !super::sam::is_template_head(&String::from_utf8_lossy(&head)) {
         return None;
     }
-    Some(listed_not_read(
-        rel,
-        ArtefactKind::CloudFormation,
-        "a CloudFormation or SAM template (deployed with `sam deploy` or `aws cloudformation deploy`): liftoff reads CloudFormation only inside a serverless.yml's `resources:`, so the functions, tables and buckets it declares are not judged",
-    ))
+    Some(describe(rel, ArtefactKind::CloudFormation, regular))
 }
 
 /// Whether `rel` is a private key file (`id_rsa`, `deploy.pem`, `ssh/deployer`, `tls.key`): a
@@ -707,7 +701,12 @@ fn private_key_file(dir: &Path, rel: &str) -> bool {
 }
 
 fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
-    let development_only = development_only(path);
+    // `template.yaml` is SAM's own name for a deployed template, not a template to copy from.
+    let development_only = if kind == ArtefactKind::CloudFormation {
+        development_marks(path, &["example", "sample", "localstack"])
+    } else {
+        development_only(path)
+    };
     let (status, reason) = if !regular {
         (
             ArtefactStatus::Skipped,

@@ -10,6 +10,7 @@
 
 pub mod ansible;
 mod build;
+pub mod cloudformation;
 pub mod cloudwatch;
 pub mod compose;
 mod discover;
@@ -19,6 +20,7 @@ pub mod kubernetes;
 pub mod kustomize;
 pub mod manifest;
 mod readers;
+pub mod sam;
 pub mod schema_check;
 pub mod serverless;
 pub mod sshd;

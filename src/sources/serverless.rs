@@ -10,6 +10,8 @@
 //! short tags (`!Ref`, `!Sub`, `!GetAtt`, any other) are kept opaque; `Conditions` built from
 //! `!Equals`, `!Not`, `!And`, `!Or` are evaluated so that resources gated to other stages are left out.
 
+pub use super::cloudformation::CfnResource;
+use super::cloudformation::{Scalars, read_resource_entries};
 use super::yaml::{self, Document, Node, Value};
 use crate::diagnostic::{Diagnostic, InputError};
 use crate::model::{ApiRoute, Duration, Fact, Location, Origin, Setting};
@@ -49,18 +51,6 @@ pub struct App {
     pub cloudformation: Vec<CfnResource>,
 }
 
-/// A CloudFormation resource as written: its logical id, type and properties, each property
-/// flattened to its path (`PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled`) with
-/// its value once the framework's variables are resolved (`None`: known only at deploy time, an
-/// intrinsic function such as `!Ref` or `Fn::GetAtt`, or a variable with no value here).
-#[derive(Clone, Debug)]
-pub struct CfnResource {
-    pub id: String,
-    pub kind: String,
-    pub location: Location,
-    pub properties: Vec<(String, Option<serde_json::Value>, Location)>,
-}
-
 /// A function and whether anyone may invoke it directly.
 #[derive(Clone, Debug)]
 pub struct Function {
@@ -81,6 +71,9 @@ pub struct Function {
     pub log_retention_unresolved: bool,
     /// Where the function is attached to a VPC (its own `vpc`, else the provider's).
     pub vpc: Option<Location>,
+    /// With no retention: what keeps its logs forever, as its deploying tool says it (`None`:
+    /// the framework's log group without `logRetentionInDays`).
+    pub when_unset: Option<String>,
 }
 
 /// What AWS runs for a function.
@@ -130,6 +123,12 @@ enum Include {
     Unknown,
     /// A path liftoff does not follow (out of the repository), with why.
     Refused(String),
+}
+
+impl Scalars for Resolver<'_> {
+    fn text(&self, node: &Node) -> Option<String> {
+        Resolver::text(self, node)
+    }
 }
 
 impl Resolver<'_> {
@@ -417,7 +416,7 @@ fn whole_reference(node: &Node) -> Option<String> {
 
 /// A path written relative to the service file's folder, as a repository path; `None` when it
 /// is absolute or leads out of the repository.
-fn within_repository(folder: &str, path: &str) -> Option<String> {
+pub(crate) fn within_repository(folder: &str, path: &str) -> Option<String> {
     if path.starts_with('/') || path.starts_with('~') || path.contains('\\') {
         return None;
     }
@@ -810,6 +809,7 @@ fn read_function(
                 matches!(v.value, Value::Map(_)) || r.text(v).is_some_and(|t| !t.is_empty())
             })
             .map(|v| doc.location(v)),
+        when_unset: None,
     };
     if let Some(url) = function.get("url") {
         let iam = url
@@ -901,57 +901,6 @@ fn read_function(
     app.functions.push(out);
 }
 
-/// Evaluates a CloudFormation condition; `None` when it depends on something unknown.
-fn condition(
-    r: &Resolver<'_>,
-    conditions: Option<&Node>,
-    node: &Node,
-    depth: usize,
-) -> Option<bool> {
-    if depth > 16 {
-        return None;
-    }
-    let operand = |name: &str| {
-        node.get(&format!("!{name}"))
-            .or_else(|| node.get(&format!("Fn::{name}")))
-    };
-    if let Some(Value::Seq(items)) = operand("Equals").map(|n| &n.value) {
-        let values: Vec<Option<String>> = items.iter().map(|i| r.text(i)).collect();
-        return match values.as_slice() {
-            [Some(a), Some(b)] => Some(a == b),
-            _ => None,
-        };
-    }
-    if let Some(inner) = operand("Not").and_then(|n| n.index(0)) {
-        return condition(r, conditions, inner, depth + 1).map(|v| !v);
-    }
-    for (name, all) in [("And", true), ("Or", false)] {
-        if let Some(Value::Seq(items)) = operand(name).map(|n| &n.value) {
-            let results: Vec<Option<bool>> = items
-                .iter()
-                .map(|i| condition(r, conditions, i, depth + 1))
-                .collect();
-            return if all {
-                if results.contains(&Some(false)) {
-                    Some(false)
-                } else {
-                    results.iter().all(Option::is_some).then_some(true)
-                }
-            } else if results.contains(&Some(true)) {
-                Some(true)
-            } else {
-                results.iter().all(Option::is_some).then_some(false)
-            };
-        }
-    }
-    if let Some(other) = node.get("Condition").and_then(Node::as_str) {
-        return conditions
-            .and_then(|c| c.get(other))
-            .and_then(|c| condition(r, conditions, c, depth + 1));
-    }
-    None
-}
-
 pub(crate) fn rate(expression: &str) -> Option<Duration> {
     let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
     let (n, unit) = inner.split_once(' ')?;
@@ -998,183 +947,6 @@ fn read_resources(parts: &[(Document, Node)], r: &Resolver<'_>, app: &mut App) {
             continue;
         };
         read_resource_entries(doc, r, entries, &conditions_map, app);
-    }
-}
-
-fn read_resource_entries<'a>(
-    doc: &Document,
-    r: &Resolver<'_>,
-    entries: &[(Node, Node)],
-    conditions_map: &dyn Fn(&str) -> Option<&'a Node>,
-    app: &mut App,
-) {
-    for (key, resource) in entries {
-        let Some(id) = key.as_str() else { continue };
-        // A resource gated by a condition that is false for this stage does not exist here.
-        if let Some(gate) = resource.get("Condition").and_then(Node::as_str) {
-            let conditions = conditions_map(gate);
-            let value = conditions
-                .and_then(|c| c.get(gate))
-                .and_then(|c| condition(r, conditions, c, 0));
-            if value == Some(false) {
-                continue;
-            }
-        }
-        let kind = resource
-            .get("Type")
-            .and_then(Node::as_str)
-            .unwrap_or_default();
-        let props = resource.get("Properties");
-        let at = doc.location(key);
-        let mut properties = Vec::new();
-        if let Some(props) = props {
-            flatten(doc, r, props, String::new(), &mut properties, 0);
-        }
-        app.cloudformation.push(CfnResource {
-            id: id.to_string(),
-            kind: kind.to_string(),
-            location: at.clone(),
-            properties,
-        });
-        match kind {
-            "AWS::Synthetics::Canary" => {
-                let schedule = props
-                    .and_then(|p| p.get("Schedule"))
-                    .and_then(|s| s.get("Expression"))
-                    .and_then(|e| r.text(e));
-                app.canaries.push((schedule.as_deref().and_then(rate), at));
-            }
-            "AWS::CloudWatch::Alarm" => {
-                let metric = props
-                    .and_then(|p| p.get("MetricName"))
-                    .and_then(|m| r.text(m))
-                    .unwrap_or_default();
-                let namespace = props
-                    .and_then(|p| p.get("Namespace"))
-                    .and_then(|m| r.text(m))
-                    .unwrap_or_default();
-                let comparison = props
-                    .and_then(|p| p.get("ComparisonOperator"))
-                    .and_then(|m| r.text(m));
-                if let Some(on) =
-                    super::cloudwatch::alarm_on(&metric, &namespace, id, comparison.as_deref())
-                {
-                    app.alarms
-                        .push(Fact::new(on.to_string(), Origin::Artefact(at)));
-                }
-            }
-            "AWS::RDS::DBInstance" | "AWS::RDS::DBCluster" => app.in_vpc.push(("RDS", at)),
-            "AWS::ElastiCache::CacheCluster" | "AWS::ElastiCache::ReplicationGroup" => {
-                app.in_vpc.push(("ElastiCache", at))
-            }
-            "AWS::EC2::Instance" | "AWS::AutoScaling::AutoScalingGroup" => app.machines.push(at),
-            "AWS::SQS::Queue" | "AWS::SNS::Topic" => {
-                let dlq = props.is_some_and(|p| {
-                    p.get("RedrivePolicy").is_some() || p.get("RedriveAllowPolicy").is_some()
-                });
-                app.queues.push((id.to_string(), dlq, at));
-                let product = if kind == "AWS::SQS::Queue" {
-                    "Amazon SQS"
-                } else {
-                    "Amazon SNS"
-                };
-                app.queue_products.push((id.to_string(), product));
-            }
-            _ => {}
-        }
-    }
-}
-
-/// How deep CloudFormation properties are followed: data resources' settings sit two levels
-/// down; a deeper document (a policy) is kept whole below this.
-const MAX_PROPERTY_DEPTH: usize = 6;
-
-/// Flattens `node` into `(path, value, where)` leaves: maps by key, a list kept whole as one
-/// value (unknown when any element is).
-fn flatten(
-    doc: &Document,
-    r: &Resolver<'_>,
-    node: &Node,
-    path: String,
-    out: &mut Vec<(String, Option<serde_json::Value>, Location)>,
-    depth: usize,
-) {
-    match &node.value {
-        // An intrinsic function (`Fn::GetAtt: […]`, `Ref: x`) is a value CloudFormation works
-        // out at deploy time.
-        Value::Map(entries)
-            if depth < MAX_PROPERTY_DEPTH
-                && !entries.iter().any(|(k, _)| {
-                    k.as_str()
-                        .is_some_and(|k| k == "Ref" || k.starts_with("Fn::"))
-                }) =>
-        {
-            for (k, v) in entries {
-                let Some(k) = k.as_str() else { continue };
-                let path = if path.is_empty() {
-                    k.to_string()
-                } else {
-                    format!("{path}.{k}")
-                };
-                flatten(doc, r, v, path, out, depth + 1);
-            }
-        }
-        _ => {
-            if !path.is_empty() {
-                // A `MasterUserPassword` written as a literal never leaves the reader.
-                let mut value = json_of(r, node, 0);
-                if let Some(value) = &mut value {
-                    let key = path.rsplit('.').next().unwrap_or(&path);
-                    crate::secrets::redact_entry(key, value);
-                }
-                out.push((path, value, doc.location(node)));
-            }
-        }
-    }
-}
-
-/// A property's value as CloudFormation would read it, variables resolved; `None` when only the
-/// deploy knows it.
-fn json_of(r: &Resolver<'_>, node: &Node, depth: usize) -> Option<serde_json::Value> {
-    use serde_json::Value as Json;
-    if depth > MAX_PROPERTY_DEPTH {
-        return None;
-    }
-    match &node.value {
-        Value::Scalar(s) if s.tag.is_none() => match s.typed() {
-            yaml::Typed::Null => Some(Json::Null),
-            yaml::Typed::Bool(b) => Some(Json::Bool(b)),
-            yaml::Typed::Int(i) => Some(Json::from(i)),
-            yaml::Typed::Float(f) => serde_json::Number::from_f64(f).map(Json::Number),
-            // CloudFormation takes "true" and "5" for booleans and numbers alike.
-            yaml::Typed::Str => {
-                let text = r.text(node)?;
-                Some(match text.as_str() {
-                    "true" | "True" => Json::Bool(true),
-                    "false" | "False" => Json::Bool(false),
-                    t => t
-                        .parse::<i64>()
-                        .map_or_else(|_| Json::String(text.clone()), Json::from),
-                })
-            }
-        },
-        Value::Seq(items) => items
-            .iter()
-            .map(|i| json_of(r, i, depth + 1))
-            .collect::<Option<Vec<_>>>()
-            .map(Json::Array),
-        Value::Map(entries) => {
-            let mut object = serde_json::Map::new();
-            for (k, v) in entries {
-                let k = k.as_str()?;
-                if k == "Ref" || k.starts_with("Fn::") {
-                    return None;
-                }
-                object.insert(k.to_string(), json_of(r, v, depth + 1)?);
-            }
-            Some(Json::Object(object))
-        }
-        _ => None,
     }
 }
 

@@ -1856,11 +1856,12 @@ fn keep_going_reports_a_broken_terraform_file_and_judges_the_rest() {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
-/// A Cloud Foundry manifest and a CloudFormation or SAM template of its own are deployment files
-/// liftoff cannot read: each is listed as not read with why, never left out of the report
-/// (audit22, audit24). A YAML file that merely has "manifest" in its name is not one.
+/// A Cloud Foundry manifest is a deployment file liftoff cannot read: listed as not read with
+/// why, never left out of the report (audit22). A YAML file that merely has "manifest" in its name
+/// is not one. CloudFormation and SAM templates of their own, recognised by their head whatever
+/// their name, are read for the deployed environments (audit24).
 #[test]
-fn cloud_foundry_manifests_and_cloudformation_templates_are_listed_as_not_read() {
+fn cloud_foundry_manifests_are_listed_as_not_read_and_cloudformation_templates_are_read() {
     let dir = tempfile::tempdir().unwrap();
     write_file(
         dir.path(),
@@ -1892,14 +1893,11 @@ fn cloud_foundry_manifests_and_cloudformation_templates_are_listed_as_not_read()
         let listed = artefact(&report, template);
         assert_eq!(
             (listed["kind"].as_str(), listed["status"].as_str()),
-            (Some("cloudformation"), Some("ignored")),
+            (Some("cloudformation"), Some("read")),
             "{listed:#}"
         );
-        assert!(
-            listed["reason"]
-                .as_str()
-                .unwrap()
-                .starts_with("a CloudFormation or SAM template"),
+        assert_eq!(
+            listed["reason"], "read for production (parameter defaults)",
             "{listed:#}"
         );
     }

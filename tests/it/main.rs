@@ -35,6 +35,7 @@ mod rego_policies;
 mod reports;
 mod rule_units;
 mod rules;
+mod sam;
 mod semantics;
 mod terraform_matrix;
 mod tf_layouts;

@@ -97,7 +97,9 @@ impl LogRetention {
                     .at(&retention.origin),
                     None => Finding::fail(
                         target,
-                        "no `logRetentionInDays`: the framework's log groups keep logs forever (set it under `provider`)",
+                        retention.when_unset.clone().unwrap_or_else(|| {
+                            "no `logRetentionInDays`: the framework's log groups keep logs forever (set it under `provider`)".to_string()
+                        }),
                     )
                     .at(&retention.origin),
                 };

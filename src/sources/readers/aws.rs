@@ -1416,8 +1416,10 @@ struct FromCloudFormation {
     parts: &'static [(&'static str, &'static str, Mapped)],
 }
 
-/// The data stores serverless.yml creates in `resources.Resources` (the rules judge the
-/// resources, so a table written in CloudFormation is judged like one written in Terraform).
+/// The data stores and log groups a serverless.yml's `resources.Resources` or a template of its
+/// own creates (the rules judge the resources, so a table written in CloudFormation is judged
+/// like one written in Terraform). SAM's `AWS::Serverless::SimpleTable` is the DynamoDB table
+/// the transform makes of it: it has no point-in-time recovery setting, so none is written.
 /// Properties left out take AWS's defaults, from [`DEFAULTS`], as for Terraform.
 const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
     FromCloudFormation {
@@ -1438,6 +1440,27 @@ const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
                 "SSESpecification.KMSMasterKeyId",
                 "server_side_encryption.kms_key_arn",
             ),
+        ],
+        parts: &[],
+    },
+    FromCloudFormation {
+        cfn: "AWS::Serverless::SimpleTable",
+        terraform: "aws_dynamodb_table",
+        properties: &[
+            ("TableName", "name"),
+            (
+                "SSESpecification.SSEEnabled",
+                "server_side_encryption.enabled",
+            ),
+        ],
+        parts: &[],
+    },
+    FromCloudFormation {
+        cfn: "AWS::Logs::LogGroup",
+        terraform: "aws_cloudwatch_log_group",
+        properties: &[
+            ("LogGroupName", "name"),
+            ("RetentionInDays", "retention_in_days"),
         ],
         parts: &[],
     },
@@ -1511,7 +1534,7 @@ const FROM_CLOUDFORMATION: &[FromCloudFormation] = &[
 /// Where CloudFormation leaves a property to the AWS API and the API's default differs from
 /// the Terraform provider's (which [`DEFAULTS`] holds for the same resource type), the API's
 /// default, set before [`apply_defaults`] could give Terraform's.
-fn api_defaults(resource: &crate::sources::serverless::CfnResource, made: &mut Resource) {
+fn api_defaults(resource: &crate::sources::cloudformation::CfnResource, made: &mut Resource) {
     use crate::model::{Fact, Origin};
     let written = |property: &str| resource.properties.iter().any(|(p, ..)| p == property);
     // The Terraform provider sends `publicly_accessible = false`; the RDS API, given nothing,
@@ -1538,7 +1561,7 @@ fn api_defaults(resource: &crate::sources::serverless::CfnResource, made: &mut R
 /// The resources a CloudFormation resource creates, in `env`, addressed
 /// `<prefix><type>.<logical id>`; none for types the mapping does not read.
 pub(super) fn from_cloudformation(
-    resource: &crate::sources::serverless::CfnResource,
+    resource: &crate::sources::cloudformation::CfnResource,
     prefix: &str,
     env: &std::sync::Arc<str>,
 ) -> Vec<Resource> {

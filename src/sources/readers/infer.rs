@@ -25,6 +25,7 @@ pub(super) fn deployment(
     add_terraform_deploys(dir, artefacts, pipelines, &mut inferred);
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     add_kubernetes_deploys(dir, artefacts, pipelines, &mut inferred);
+    add_samconfig_environments(dir, artefacts, &mut inferred);
     let mut unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     let stages_named = !unclassified_stages.is_empty();
     for u in terragrunt.unclassified() {
@@ -36,9 +37,12 @@ pub(super) fn deployment(
     }
     // Files of an environment whose kind is unknown are that environment's, never production's;
     // a module Terragrunt units run deploys nothing by itself.
+    // A template another template nests deploys only through it.
+    let nested = nested_templates(dir, artefacts);
     let candidates: Vec<ArtefactFile> = artefacts
         .iter()
         .filter(|a| !terragrunt.in_unclassified(&a.path) && !terragrunt.runs_module(&a.path))
+        .filter(|a| !nested.contains(&a.path))
         .cloned()
         .collect();
     let judged_as_production = production_candidates(&candidates, &inferred, stages_named);
@@ -84,6 +88,7 @@ fn deploys(a: &ArtefactFile) -> bool {
         ArtefactKind::Terraform => a.path.ends_with(".tf"),
         ArtefactKind::Serverless => !crate::sources::serverless::is_compose(&a.path),
         ArtefactKind::Compose
+        | ArtefactKind::CloudFormation
         | ArtefactKind::Kubernetes
         | ArtefactKind::Ansible
         | ArtefactKind::Sshd
@@ -181,6 +186,66 @@ fn note(
             stage: None,
             serverless: None,
         }),
+    }
+}
+
+/// The templates (CloudFormation or SAM) that other templates of the repository nest
+/// (`AWS::Serverless::Application` with a local `Location`).
+pub(super) fn nested_templates(dir: &Path, artefacts: &[ArtefactFile]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in artefacts
+        .iter()
+        .filter(|a| a.kind == ArtefactKind::CloudFormation)
+    {
+        for nested in crate::sources::sam::nested_templates(dir, &a.path) {
+            if nested != a.path && !out.contains(&nested) {
+                out.push(nested);
+            }
+        }
+    }
+    out
+}
+
+/// The environments the samconfig files beside a template name: each config environment
+/// (`[prod.deploy.parameters]`, deployed with `sam deploy --config-env prod`) and the name of a
+/// file meant for `--config-file` (`samconfig.production.yaml`). `default` (what `sam deploy`
+/// uses with neither) names none. A file that does not parse is reported by the reader.
+fn add_samconfig_environments(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    let mut folders: Vec<String> = Vec::new();
+    for a in artefacts.iter().filter(|a| {
+        a.kind == ArtefactKind::CloudFormation && a.status == crate::model::ArtefactStatus::Pending
+    }) {
+        let folder = a.path.rsplit_once('/').map_or("", |(f, _)| f).to_string();
+        if folders.contains(&folder) {
+            continue;
+        }
+        for config in crate::sources::sam::config_files(dir, &folder) {
+            let named = crate::sources::sam::config_file_environment(&config)
+                .and_then(crate::model::env_names::lookup);
+            if let Some(name) = named {
+                note(out, name, format!("{config} (its file name)"));
+            }
+            let Ok(envs) = crate::sources::sam::read_config(dir, &config) else {
+                continue;
+            };
+            for env in envs.iter().filter(|e| e.name != "default") {
+                if let Some(name) = crate::model::env_names::lookup(&env.name) {
+                    note(
+                        out,
+                        name,
+                        format!(
+                            "{config}:{} (config environment `{}`)",
+                            env.location.line, env.name
+                        ),
+                    );
+                }
+            }
+        }
+        folders.push(folder);
     }
 }
 

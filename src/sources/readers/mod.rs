@@ -19,6 +19,7 @@ mod kubernetes;
 mod pipelines;
 mod placeholders;
 mod prometheus;
+mod sam;
 mod serverless;
 mod sshd;
 mod terraform;
@@ -55,6 +56,7 @@ static READERS: &[&dyn Reader] = &[
     &ansible::Ansible,
     &compose::Compose,
     &serverless::Serverless,
+    &sam::Templates,
     &kubernetes::Kubernetes,
     &terraform::Plans,
     &terraform::Terraform,

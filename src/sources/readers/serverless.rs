@@ -164,7 +164,11 @@ impl Reader for Serverless {
     }
 }
 
-fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverless::App) {
+pub(super) fn apply_serverless(
+    deployment: &mut Deployment,
+    env_index: usize,
+    app: serverless::App,
+) {
     use crate::model::{Canary, Component, ComponentKind, Fact, Origin};
     let env = &mut deployment.environments[env_index];
     for function in &app.functions {
@@ -211,6 +215,7 @@ fn apply_serverless(deployment: &mut Deployment, env_index: usize, app: serverle
         c.log_retention = Some(crate::model::LogRetention {
             unresolved: function.log_retention_unresolved,
             shared_by: (!function.own_log_retention).then(|| format!("serverless:{}", app.service)),
+            when_unset: function.when_unset.clone(),
             days: function.log_retention_days.clone(),
             origin: function
                 .log_retention_days

@@ -1,0 +1,831 @@
+//! AWS SAM and CloudFormation templates of their own (`template.yaml`, deployed with `sam deploy`
+//! or `aws cloudformation deploy`), and the `samconfig` files that name their environments.
+//!
+//! A template is read for one deploy: its `Parameters` take the deploy's overrides, else their
+//! `Default`; a parameter with neither is unknown, and so is every value built from it.
+//! `Resources` are read as a serverless.yml's are ([`super::cloudformation`]); SAM's own types are
+//! read as the transform expands them: `AWS::Serverless::Function` with `Globals.Function`
+//! merged in (its runtime, environment, function URL and `Api`/`HttpApi` events with their
+//! authorizer, else the API's `DefaultAuthorizer`), `AWS::Serverless::SimpleTable` as a DynamoDB
+//! table, and `AWS::Serverless::Application` (a nested template) read when its `Location` is a
+//! file of the repository.
+
+use super::cloudformation::{self, Evaluator, Plain, Scalars};
+use super::serverless::{App, Function, Package};
+use super::yaml::{self, Document, Node, Value};
+use crate::diagnostic::{Diagnostic, InputError};
+use crate::model::{ApiRoute, Fact, Location, Origin, Setting};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What a template deploys, for one set of parameter values.
+#[derive(Clone, Debug, Default)]
+pub struct Stack {
+    /// Its functions, routes and CloudFormation resources, as a serverless.yml's are kept.
+    pub app: App,
+    /// Its nested applications.
+    pub nested: Vec<Nested>,
+    /// Parameters with no value for this deploy (no override and no `Default`).
+    pub unknown_parameters: Vec<String>,
+}
+
+/// An `AWS::Serverless::Application` or `AWS::CloudFormation::Stack`.
+#[derive(Clone, Debug)]
+pub struct Nested {
+    pub id: String,
+    pub location: Location,
+    /// The template's path in the repository, or why it is not read (an S3 URL, a Serverless
+    /// Application Repository application).
+    pub template: Result<String, String>,
+    /// The `Parameters` the parent passes: `None` for a value known only at deploy time (the
+    /// nested template's `Default` does not apply to it).
+    pub parameters: HashMap<String, Option<String>>,
+}
+
+/// Whether a file's first bytes open a CloudFormation or SAM template.
+pub fn is_template_head(head: &str) -> bool {
+    head.lines().any(|l| {
+        let l = l.trim_start().trim_start_matches(['"', '{']).trim_start();
+        let l = l.trim_start_matches('"');
+        l.starts_with("AWSTemplateFormatVersion")
+            || (l.starts_with("Transform") && l.contains("AWS::Serverless"))
+    })
+}
+
+/// The local templates a template nests (`Location: ./api/template.yaml`), as repository paths,
+/// whatever the deploy's parameters. Empty when the file does not parse (its reader says so).
+pub fn nested_templates(dir: &Path, rel: &str) -> Vec<String> {
+    let Ok(text) = super::read_text(&dir.join(rel), rel) else {
+        return Vec::new();
+    };
+    let Ok(doc) = yaml::parse(rel, &text, yaml::Limits::default()) else {
+        return Vec::new();
+    };
+    let Some(Value::Map(entries)) = doc
+        .roots
+        .first()
+        .and_then(|r| r.get("Resources"))
+        .map(|r| &r.value)
+    else {
+        return Vec::new();
+    };
+    let folder = rel.rsplit_once('/').map_or("", |(f, _)| f);
+    entries
+        .iter()
+        .filter_map(|(_, resource)| {
+            let property = match resource.get("Type").and_then(Node::as_str)? {
+                "AWS::Serverless::Application" => "Location",
+                "AWS::CloudFormation::Stack" => "TemplateURL",
+                _ => return None,
+            };
+            let location = resource.get("Properties")?.get(property)?;
+            local_template(folder, Plain.text(location)?.as_str())
+        })
+        .collect()
+}
+
+/// A nested template's `Location` as a repository path, when it is a local file.
+fn local_template(folder: &str, location: &str) -> Option<String> {
+    let lower = location.to_ascii_lowercase();
+    if lower.contains("://") || lower.starts_with("s3.") {
+        return None;
+    }
+    super::serverless::within_repository(folder, location)
+}
+
+/// Reads a template with `overrides`, the parameter values the deploy passes (`None`: passed,
+/// with a value known only at deploy time).
+pub fn read(
+    dir: &Path,
+    rel: &str,
+    overrides: &HashMap<String, Option<String>>,
+) -> Result<Stack, InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    let Some(root) = doc.roots.first() else {
+        return Err(InputError::one(
+            Diagnostic::in_file(rel, "the file is empty")
+                .expected("a CloudFormation template with `Resources`"),
+        ));
+    };
+    let Some(Value::Map(resources)) = root.get("Resources").map(|r| &r.value) else {
+        return Err(InputError::one(
+            Diagnostic::at(
+                doc.location(root),
+                "this template has no `Resources` mapping",
+            )
+            .expected("a CloudFormation template: a mapping with `Resources` of logical ids"),
+        ));
+    };
+    let mut stack = Stack::default();
+    // Parameter values: the deploy's, else the default.
+    let mut values: HashMap<String, String> = HashMap::new();
+    if let Some(Value::Map(parameters)) = root.get("Parameters").map(|p| &p.value) {
+        for (key, parameter) in parameters {
+            let Some(name) = key.as_str() else { continue };
+            let value = match overrides.get(name) {
+                Some(passed) => passed.clone(),
+                None => parameter.get("Default").and_then(|d| Plain.text(d)),
+            };
+            match value {
+                Some(v) => {
+                    values.insert(name.to_string(), v);
+                }
+                None => stack.unknown_parameters.push(name.to_string()),
+            }
+        }
+    }
+    let ev = Evaluator::new(&values, root.get("Mappings"), root.get("Conditions"));
+    let globals = root.get("Globals");
+    let service = stack_name(rel);
+    stack.app.service = service.clone();
+    stack.app.stage = "template".into();
+    // Every resource, its SAM globals merged in and its intrinsic functions evaluated, for the
+    // mapping shared with serverless.yml.
+    let mut evaluated: Vec<(Node, Node)> = Vec::new();
+    let mut exists: Vec<&(Node, Node)> = Vec::new();
+    for entry in resources {
+        let (key, resource) = entry;
+        if let Some(gate) = resource.get("Condition").and_then(|c| Plain.text(c)) {
+            if ev.holds(&gate) == Some(false) {
+                continue;
+            }
+        }
+        exists.push(entry);
+        let kind = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+        let global = match kind {
+            "AWS::Serverless::Function" => globals.and_then(|g| g.get("Function")),
+            "AWS::Serverless::SimpleTable" => globals.and_then(|g| g.get("SimpleTable")),
+            "AWS::Serverless::Api" => globals.and_then(|g| g.get("Api")),
+            "AWS::Serverless::HttpApi" => globals.and_then(|g| g.get("HttpApi")),
+            _ => None,
+        };
+        let mut resource = resource.clone();
+        if let (Some(global), Value::Map(entries)) = (global, &mut resource.value) {
+            let merged = match entries
+                .iter()
+                .position(|(k, _)| k.as_str() == Some("Properties"))
+            {
+                Some(i) => merge(global, &entries[i].1),
+                None => global.clone(),
+            };
+            entries.retain(|(k, _)| k.as_str() != Some("Properties"));
+            entries.push((text_key("Properties", resource.pos), merged));
+        }
+        let resource = ev.eval(&resource);
+        evaluated.push((key.clone(), resource));
+    }
+    let conditions = ev.conditions();
+    // Gates were applied above: a gate left undecided keeps the resource, as for serverless.yml.
+    cloudformation::read_resource_entries(
+        &doc,
+        &Plain,
+        &evaluated,
+        &|_| conditions,
+        &mut stack.app,
+    );
+    for ((key, resource), (_, raw)) in evaluated.iter().zip(exists.iter()) {
+        let Some(id) = key.as_str() else { continue };
+        let kind = resource.get("Type").and_then(Node::as_str).unwrap_or("");
+        let properties = resource.get("Properties");
+        match kind {
+            "AWS::Serverless::Function" => {
+                read_function(&doc, id, key, resource, raw, &evaluated, &mut stack.app);
+            }
+            "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => {
+                let property = if kind == "AWS::CloudFormation::Stack" {
+                    "TemplateURL"
+                } else {
+                    "Location"
+                };
+                let folder = rel.rsplit_once('/').map_or("", |(f, _)| f);
+                let location = properties.and_then(|p| p.get(property));
+                let template = match location.map(|l| (l, Plain.text(l))) {
+                    Some((_, Some(text))) => local_template(folder, &text).ok_or_else(|| {
+                        format!("its `{property}` is `{text}`, a template outside the repository (uploaded to S3), which liftoff does not fetch")
+                    }),
+                    Some((l, None)) if matches!(l.value, Value::Map(_)) => Err(format!(
+                        "its `{property}` is an application of the Serverless Application Repository, which liftoff does not fetch"
+                    )),
+                    Some(_) => Err(format!(
+                        "its `{property}` is known only at deploy time"
+                    )),
+                    None => Err(format!("it has no `{property}`")),
+                };
+                let parameters = match properties.and_then(|p| p.get("Parameters")) {
+                    Some(Node {
+                        value: Value::Map(entries),
+                        ..
+                    }) => entries
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), Plain.text(v))))
+                        .collect(),
+                    _ => HashMap::new(),
+                };
+                stack.nested.push(Nested {
+                    id: id.to_string(),
+                    location: doc.location(key),
+                    template,
+                    parameters,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(stack)
+}
+
+/// The name a template's functions and routes are shown under: its folder's for SAM's
+/// canonical `template.yaml`, else its own.
+fn stack_name(rel: &str) -> String {
+    let (folder, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let stem = file.split('.').next().unwrap_or(file);
+    if stem.eq_ignore_ascii_case("template") && !folder.is_empty() {
+        folder.rsplit('/').next().unwrap_or(folder).to_string()
+    } else {
+        stem.to_string()
+    }
+}
+
+fn text_key(text: &str, pos: yaml::Pos) -> Node {
+    Node {
+        value: Value::Scalar(yaml::Scalar {
+            text: text.into(),
+            plain: true,
+            tag: None,
+        }),
+        pos,
+    }
+}
+
+/// SAM's merge of `Globals` into a resource: maps merged key by key (the resource's value
+/// wins), anything else the resource's.
+fn merge(global: &Node, own: &Node) -> Node {
+    match (&global.value, &own.value) {
+        (Value::Map(g), Value::Map(o)) => {
+            let mut entries: Vec<(Node, Node)> = Vec::new();
+            for (k, v) in g {
+                let ours = o.iter().find(|(ok, _)| ok.as_str() == k.as_str());
+                match ours {
+                    Some((ok, ov)) => entries.push((ok.clone(), merge(v, ov))),
+                    None => entries.push((k.clone(), v.clone())),
+                }
+            }
+            for (k, v) in o {
+                if !g.iter().any(|(gk, _)| gk.as_str() == k.as_str()) {
+                    entries.push((k.clone(), v.clone()));
+                }
+            }
+            Node {
+                value: Value::Map(entries),
+                pos: own.pos,
+            }
+        }
+        _ => own.clone(),
+    }
+}
+
+/// An `AWS::Serverless::Function`, its globals merged in: `raw` is the resource as written
+/// (references to other resources read from it), `resource` evaluated.
+fn read_function(
+    doc: &Document,
+    id: &str,
+    key: &Node,
+    resource: &Node,
+    raw: &Node,
+    resources: &[(Node, Node)],
+    app: &mut App,
+) {
+    let properties = resource.get("Properties");
+    let property = |name: &str| properties.and_then(|p| p.get(name));
+    let fact_text = |node: &Node| {
+        Plain
+            .text(node)
+            .map(|t| Fact::new(t, Origin::Artefact(doc.location(node))))
+    };
+    let image = property("PackageType")
+        .and_then(|p| Plain.text(p))
+        .is_some_and(|p| p == "Image");
+    let package = if image {
+        Package::Image(property("ImageUri").and_then(fact_text))
+    } else {
+        Package::Zip(property("Runtime").and_then(fact_text))
+    };
+    let settings: Vec<Setting> = match property("Environment")
+        .and_then(|e| e.get("Variables"))
+        .map(|v| &v.value)
+    {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| {
+                let name = k.as_str()?;
+                let value = match Plain.text(v) {
+                    Some(text) => super::dotenv::classify(name, &text, &text),
+                    None => crate::model::SettingValue::Reference,
+                };
+                Some(Setting {
+                    name: name.to_string(),
+                    value,
+                    origin: Origin::Artefact(doc.location(k)),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    // The log group Lambda writes to: one the template makes for it (`LoggingConfig.LogGroup`,
+    // or a group named `/aws/lambda/<function>`), else the one Lambda creates on first
+    // invocation, which never expires.
+    let raw_properties = raw.get("Properties");
+    let named_group = raw_properties
+        .and_then(|p| p.get("LoggingConfig"))
+        .and_then(|l| l.get("LogGroup"));
+    let group = resources.iter().find(|(gk, group)| {
+        group.get("Type").and_then(Node::as_str) == Some("AWS::Logs::LogGroup")
+            && match named_group {
+                Some(named) => cloudformation::ref_target(named) == gk.as_str(),
+                None => false,
+            }
+    });
+    let function_group = format!("/aws/lambda/${{{id}}}");
+    let group = group.or_else(|| {
+        resources.iter().find(|(_, group)| {
+            group.get("Type").and_then(Node::as_str) == Some("AWS::Logs::LogGroup")
+                && group
+                    .get("Properties")
+                    .and_then(|p| p.get("LogGroupName"))
+                    .is_some_and(|n| {
+                        cloudformation::sub_text(n).is_some_and(|t| t.trim() == function_group)
+                    })
+        })
+    });
+    // The evaluated group's name is unknown (it names the function): read the group as written.
+    let (log_retention_days, log_retention_unresolved) = match group {
+        Some((_, group)) => {
+            let days = group
+                .get("Properties")
+                .and_then(|p| p.get("RetentionInDays"));
+            match days {
+                Some(d) => match Plain.text(d).and_then(|t| t.parse().ok()) {
+                    Some(n) => (Some(Fact::new(n, Origin::Artefact(doc.location(d)))), false),
+                    None => (None, true),
+                },
+                None => (None, false),
+            }
+        }
+        // A log group named in `LoggingConfig` that the template does not make.
+        None => (None, named_group.is_some()),
+    };
+    let url = property("FunctionUrlConfig");
+    let public_url = url
+        .filter(|u| {
+            u.get("AuthType")
+                .and_then(|a| Plain.text(a))
+                .is_some_and(|a| a.eq_ignore_ascii_case("NONE"))
+        })
+        .map(|u| doc.location(u));
+    app.functions.push(Function {
+        name: id.to_string(),
+        location: doc.location(key),
+        public_url,
+        settings,
+        package,
+        log_retention_days,
+        own_log_retention: true,
+        log_retention_unresolved,
+        vpc: property("VpcConfig").map(|v| doc.location(v)),
+        when_unset: Some(
+            "no log group with `RetentionInDays` for the function: Lambda creates `/aws/lambda/<function>` on first invocation and keeps its logs forever (make one in the template and name it in `LoggingConfig.LogGroup`)".to_string(),
+        ),
+    });
+    let Some(Value::Map(events)) = property("Events").map(|e| &e.value) else {
+        return;
+    };
+    let raw_events = raw_properties.and_then(|p| p.get("Events"));
+    for (name, event) in events {
+        let kind = event.get("Type").and_then(|t| Plain.text(t));
+        let api_type = match kind.as_deref() {
+            Some("Api") => "AWS::Serverless::Api",
+            Some("HttpApi") => "AWS::Serverless::HttpApi",
+            _ => continue,
+        };
+        let props = event.get("Properties");
+        let raw_props = name
+            .as_str()
+            .and_then(|n| raw_events?.get(n))
+            .and_then(|e| e.get("Properties"));
+        let text = |key: &str| props.and_then(|p| p.get(key)).and_then(|v| Plain.text(v));
+        // An HttpApi event with neither is the API's `$default` route.
+        let method = text("Method").unwrap_or_else(|| "ANY".into());
+        let path = text("Path").unwrap_or_else(|| "/".into());
+        // The API it is on: one of the template (`ApiId`, `RestApiId`), else the implicit API
+        // SAM makes, whose settings are the globals'.
+        let api = ["ApiId", "RestApiId"]
+            .iter()
+            .find_map(|k| raw_props.and_then(|p| p.get(k)))
+            .and_then(cloudformation::ref_target)
+            .and_then(|target| {
+                resources
+                    .iter()
+                    .find(|(k, r)| {
+                        k.as_str() == Some(target)
+                            && r.get("Type").and_then(Node::as_str) == Some(api_type)
+                    })
+                    .and_then(|(_, r)| r.get("Properties"))
+            });
+        let api_auth = api.and_then(|a| a.get("Auth"));
+        let own = props.and_then(|p| p.get("Auth"));
+        let authorizer = match own.and_then(|a| a.get("Authorizer")) {
+            Some(a) => match Plain.text(a) {
+                Some(a) if a == "NONE" => None,
+                Some(a) => Some(a),
+                None => Some("(unresolved)".to_string()),
+            },
+            None => api_auth
+                .and_then(|a| a.get("DefaultAuthorizer"))
+                .map(|a| Plain.text(a).unwrap_or_else(|| "(unresolved)".into())),
+        };
+        let api_key_only = authorizer.is_none()
+            && own
+                .or(api_auth)
+                .and_then(|a| a.get("ApiKeyRequired"))
+                .and_then(|k| Plain.text(k))
+                .is_some_and(|k| k == "true");
+        let path = if path.starts_with('/') {
+            path
+        } else {
+            format!("/{path}")
+        };
+        app.routes.push(ApiRoute {
+            service: app.service.clone(),
+            function: id.to_string(),
+            method: method.to_ascii_uppercase(),
+            path,
+            authorizer,
+            api_key_only,
+            origin: Origin::Artefact(doc.location(event)),
+        });
+    }
+}
+
+/// One environment of a samconfig file: `[prod.deploy.parameters]` in samconfig.toml,
+/// `prod: {deploy: {parameters: ...}}` in samconfig.yaml.
+#[derive(Clone, Debug)]
+pub struct ConfigEnv {
+    /// The config environment (`default`, `prod`).
+    pub name: String,
+    pub location: Location,
+    /// `parameter_overrides`, in order.
+    pub parameters: Vec<(String, String)>,
+}
+
+/// The samconfig files beside a template (`samconfig.toml`, `samconfig.yaml`,
+/// `samconfig.<name>.yaml` for `--config-file`), in the repository's `folder`.
+pub fn config_files(dir: &Path, folder: &str) -> Vec<String> {
+    let full = if folder.is_empty() {
+        dir.to_path_buf()
+    } else {
+        dir.join(folder)
+    };
+    let Ok(entries) = std::fs::read_dir(&full) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| {
+            let lower = n.to_ascii_lowercase();
+            lower.starts_with("samconfig")
+                && (lower.ends_with(".toml") || lower.ends_with(".yaml") || lower.ends_with(".yml"))
+        })
+        .map(|n| {
+            if folder.is_empty() {
+                n
+            } else {
+                format!("{folder}/{n}")
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The environment a samconfig file's name gives its `default` section (`samconfig.production.yaml`
+/// deployed with `--config-file`).
+pub fn config_file_environment(rel: &str) -> Option<&str> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let inner = name.strip_prefix("samconfig.")?;
+    let (env, _) = inner.rsplit_once('.')?;
+    (!env.is_empty()).then_some(env)
+}
+
+/// The environments of a samconfig file with their `deploy` (and `global`) parameter
+/// overrides. A file that does not parse is an error naming its line.
+pub fn read_config(dir: &Path, rel: &str) -> Result<Vec<ConfigEnv>, InputError> {
+    let text = super::read_text(&dir.join(rel), rel)?;
+    if rel.to_ascii_lowercase().ends_with(".toml") {
+        return read_config_toml(rel, &text);
+    }
+    let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
+    let mut out = Vec::new();
+    let Some(Value::Map(envs)) = doc.roots.first().map(|r| &r.value) else {
+        return Ok(out);
+    };
+    for (key, env) in envs {
+        let Some(name) = key.as_str() else { continue };
+        if name == "version" {
+            continue;
+        }
+        let mut parameters = Vec::new();
+        for command in ["global", "deploy"] {
+            let Some(overrides) = env
+                .get(command)
+                .and_then(|c| c.get("parameters"))
+                .and_then(|p| p.get("parameter_overrides"))
+            else {
+                continue;
+            };
+            match &overrides.value {
+                Value::Seq(items) => {
+                    for item in items.iter().filter_map(|i| Plain.text(i)) {
+                        parameters.extend(parse_overrides(&item));
+                    }
+                }
+                _ => parameters.extend(
+                    Plain
+                        .text(overrides)
+                        .map_or_else(Vec::new, |t| parse_overrides(&t)),
+                ),
+            }
+        }
+        out.push(ConfigEnv {
+            name: name.to_string(),
+            location: doc.location(key),
+            parameters,
+        });
+    }
+    Ok(out)
+}
+
+/// samconfig.toml as SAM writes it: `[env.command.parameters]` tables of `key = value` lines
+/// (strings, booleans, numbers, and arrays of strings, one line or several).
+fn read_config_toml(rel: &str, text: &str) -> Result<Vec<ConfigEnv>, InputError> {
+    let mut out: Vec<ConfigEnv> = Vec::new();
+    // (environment, command) of the current table.
+    let mut table: Option<(String, String)> = None;
+    let mut lines = text.lines().enumerate();
+    while let Some((index, line)) = lines.next() {
+        let line_no = index as u32 + 1;
+        let trimmed = strip_comment(line).trim().to_string();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let invalid = |why: &str| {
+            InputError::one(
+                Diagnostic::at(Location::new(rel, line_no, 1), why.to_string()).expected(
+                    "samconfig.toml: `[env.command.parameters]` tables of `key = \"value\"` lines",
+                ),
+            )
+        };
+        if let Some(header) = trimmed.strip_prefix('[') {
+            let header = header
+                .strip_suffix(']')
+                .ok_or_else(|| invalid("a table header without its closing `]`"))?;
+            let parts: Vec<&str> = header.split('.').map(str::trim).collect();
+            table = match parts.as_slice() {
+                [env, command, "parameters"] => {
+                    let env = env.trim_matches('"').to_string();
+                    if !out.iter().any(|e| e.name == env) {
+                        out.push(ConfigEnv {
+                            name: env.clone(),
+                            location: Location::new(rel, line_no, 1),
+                            parameters: Vec::new(),
+                        });
+                    }
+                    Some((env, command.trim_matches('"').to_string()))
+                }
+                _ => None,
+            };
+            continue;
+        }
+        let Some((key, value)) = trimmed.split_once('=') else {
+            return Err(invalid(
+                "a line that is neither a table header nor `key = value`",
+            ));
+        };
+        let key = key.trim().trim_matches('"');
+        let mut value = value.trim().to_string();
+        // An array written over several lines.
+        if value.starts_with('[') && !value.ends_with(']') {
+            for (_, more) in lines.by_ref() {
+                value.push(' ');
+                value.push_str(strip_comment(more).trim());
+                if value.ends_with(']') {
+                    break;
+                }
+            }
+            if !value.ends_with(']') {
+                return Err(invalid("an array without its closing `]`"));
+            }
+        }
+        let Some((env, command)) = &table else {
+            continue;
+        };
+        if key != "parameter_overrides" || !(command == "deploy" || command == "global") {
+            continue;
+        }
+        let strings = toml_strings(&value).ok_or_else(|| {
+            invalid("`parameter_overrides` is neither a string nor an array of strings")
+        })?;
+        if let Some(e) = out.iter_mut().find(|e| &e.name == env) {
+            for s in strings {
+                e.parameters.extend(parse_overrides(&s));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A TOML line without its comment (a `#` outside quotes).
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(q), c) if c == q && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => return &line[..i],
+            _ => {}
+        }
+        escaped = false;
+    }
+    line
+}
+
+/// A TOML string (basic or literal) or array of strings, unescaped.
+fn toml_strings(value: &str) -> Option<Vec<String>> {
+    let value = value.trim();
+    if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        let mut out = Vec::new();
+        let mut rest = inner.trim();
+        while !rest.is_empty() {
+            let (s, after) = toml_string(rest)?;
+            out.push(s);
+            rest = after.trim_start().trim_start_matches(',').trim_start();
+        }
+        return Some(out);
+    }
+    let (s, after) = toml_string(value)?;
+    after.trim().is_empty().then_some(vec![s])
+}
+
+/// The first TOML string of `text` and what follows it.
+fn toml_string(text: &str) -> Option<(String, &str)> {
+    if let Some(rest) = text.strip_prefix('\'') {
+        let end = rest.find('\'')?;
+        return Some((rest[..end].to_string(), &rest[end + 1..]));
+    }
+    let rest = text.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = rest.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &rest[i + 1..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// `Stage=prod Name="a b" Other='c'`, as `sam deploy --parameter-overrides` reads it (also
+/// `ParameterKey=Stage,ParameterValue=prod`).
+pub fn parse_overrides(text: &str) -> Vec<(String, String)> {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, c) if c.is_whitespace() => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            (_, c) => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+        .into_iter()
+        .filter_map(|w| {
+            if let Some(rest) = w.strip_prefix("ParameterKey=") {
+                let (key, value) = rest.split_once(",ParameterValue=")?;
+                return Some((key.to_string(), value.to_string()));
+            }
+            let (key, value) = w.split_once('=')?;
+            Some((key.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_and_samconfig_toml() {
+        assert_eq!(
+            parse_overrides("Stage=prod Name=\"a b\" ParameterKey=X,ParameterValue=y"),
+            vec![
+                ("Stage".to_string(), "prod".to_string()),
+                ("Name".to_string(), "a b".to_string()),
+                ("X".to_string(), "y".to_string())
+            ]
+        );
+        let envs = read_config_toml(
+            "samconfig.toml",
+            "version = 0.1\n[default.deploy.parameters]\nstack_name = \"app\" # a comment\nparameter_overrides = \"Stage=\\\"dev\\\"\"\n\n[prod.deploy.parameters]\nparameter_overrides = [\n  \"Stage=prod\",\n  \"Retention=30\",\n]\n",
+        )
+        .unwrap();
+        assert_eq!(envs.len(), 2);
+        assert_eq!(envs[0].name, "default");
+        assert_eq!(envs[0].parameters, vec![("Stage".into(), "dev".into())]);
+        assert_eq!(envs[1].name, "prod");
+        assert_eq!(envs[1].location.line, 6);
+        assert_eq!(
+            envs[1].parameters,
+            vec![
+                ("Stage".into(), "prod".into()),
+                ("Retention".into(), "30".into())
+            ]
+        );
+        let broken = read_config_toml("samconfig.toml", "[prod.deploy.parameters\n");
+        let Err(InputError::Invalid(d)) = broken else {
+            panic!("a broken header is an error")
+        };
+        assert_eq!(d[0].location.as_ref().map(|l| l.line), Some(1));
+        assert_eq!(
+            config_file_environment("ci/samconfig.production.yaml"),
+            Some("production")
+        );
+        assert_eq!(config_file_environment("samconfig.toml"), None);
+    }
+
+    #[test]
+    fn intrinsics_evaluate_with_parameters() {
+        let text = "Parameters:\n  Stage: {Type: String}\n  Days: {Type: Number, Default: 14}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\nMappings:\n  Env: {prod: {Size: big}, dev: {Size: small}}\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Sub '${Stage}-items'\n      Size: !FindInMap [Env, !Ref Stage, Size]\n      PointInTimeRecoverySpecification:\n        PointInTimeRecoveryEnabled: !If [IsProd, true, !Ref AWS::NoValue]\n      Days: !Ref Days\n      Arn: !GetAtt X.Arn\n";
+        let doc = yaml::parse("t.yaml", text, yaml::Limits::default()).unwrap();
+        let root = &doc.roots[0];
+        let eval = |stage: Option<&str>| {
+            let mut p = HashMap::from([("Days".to_string(), "14".to_string())]);
+            if let Some(s) = stage {
+                p.insert("Stage".into(), s.into());
+            }
+            let ev = Evaluator::new(&p, root.get("Mappings"), root.get("Conditions"));
+            let t = ev.eval(root.get("Resources").unwrap().get("T").unwrap());
+            let props = t.get("Properties").unwrap().clone();
+            (ev.holds("IsProd"), props)
+        };
+        let (prod, props) = eval(Some("prod"));
+        assert_eq!(prod, Some(true));
+        let text = |n: Option<&Node>| n.and_then(|n| Plain.text(n));
+        assert_eq!(text(props.get("TableName")).as_deref(), Some("prod-items"));
+        assert_eq!(text(props.get("Size")).as_deref(), Some("big"));
+        assert_eq!(text(props.get("Days")).as_deref(), Some("14"));
+        assert_eq!(
+            text(
+                props
+                    .get("PointInTimeRecoverySpecification")
+                    .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
+            )
+            .as_deref(),
+            Some("true")
+        );
+        assert!(cloudformation::is_unknown(props.get("Arn").unwrap()));
+        let (dev, props) = eval(Some("dev"));
+        assert_eq!(dev, Some(false));
+        // `AWS::NoValue` removes the property.
+        assert!(
+            props
+                .get("PointInTimeRecoverySpecification")
+                .and_then(|p| p.get("PointInTimeRecoveryEnabled"))
+                .is_none()
+        );
+        // No value for `Stage`: unknown, never guessed.
+        let (unknown, props) = eval(None);
+        assert_eq!(unknown, None);
+        assert!(cloudformation::is_unknown(props.get("TableName").unwrap()));
+    }
+}

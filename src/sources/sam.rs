@@ -567,143 +567,86 @@ pub fn read_config(dir: &Path, rel: &str) -> Result<Vec<ConfigEnv>, InputError> 
     Ok(out)
 }
 
-/// samconfig.toml as SAM writes it: `[env.command.parameters]` tables of `key = value` lines
-/// (strings, booleans, numbers, and arrays of strings, one line or several).
+/// samconfig.toml: `[env.command.parameters]` tables, read with the `toml` crate (TOML 1.0, as
+/// SAM's own reader). `parameter_overrides` of `global`, then of `deploy` (which SAM lets
+/// override it), a string or an array of strings, give the environment's values.
 fn read_config_toml(rel: &str, text: &str) -> Result<Vec<ConfigEnv>, InputError> {
-    let mut out: Vec<ConfigEnv> = Vec::new();
-    // (environment, command) of the current table.
-    let mut table: Option<(String, String)> = None;
-    let mut lines = text.lines().enumerate();
-    while let Some((index, line)) = lines.next() {
-        let line_no = index as u32 + 1;
-        let trimmed = strip_comment(line).trim().to_string();
-        if trimmed.is_empty() {
-            continue;
-        }
-        let invalid = |why: &str| {
-            InputError::one(
-                Diagnostic::at(Location::new(rel, line_no, 1), why.to_string()).expected(
-                    "samconfig.toml: `[env.command.parameters]` tables of `key = \"value\"` lines",
-                ),
+    const EXPECTED: &str =
+        "samconfig.toml: `[env.command.parameters]` tables of `key = \"value\"` lines";
+    let table: toml::Table = toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map_or((1, 1), |span| line_and_column(text, span.start));
+        InputError::one(
+            Diagnostic::at(
+                Location::new(rel, line, column),
+                e.message().trim_end().to_string(),
             )
+            .expected(EXPECTED),
+        )
+    })?;
+    let mut out = Vec::new();
+    for (name, commands) in &table {
+        // `version = 0.1` and other top-level keys are not environments.
+        let Some(commands) = commands.as_table() else {
+            continue;
         };
-        if let Some(header) = trimmed.strip_prefix('[') {
-            let header = header
-                .strip_suffix(']')
-                .ok_or_else(|| invalid("a table header without its closing `]`"))?;
-            let parts: Vec<&str> = header.split('.').map(str::trim).collect();
-            table = match parts.as_slice() {
-                [env, command, "parameters"] => {
-                    let env = env.trim_matches('"').to_string();
-                    if !out.iter().any(|e| e.name == env) {
-                        out.push(ConfigEnv {
-                            name: env.clone(),
-                            location: Location::new(rel, line_no, 1),
-                            parameters: Vec::new(),
-                        });
-                    }
-                    Some((env, command.trim_matches('"').to_string()))
+        let mut parameters = Vec::new();
+        for command in ["global", "deploy"] {
+            let overrides = commands
+                .get(command)
+                .and_then(|c| c.get("parameters"))
+                .and_then(|p| p.get("parameter_overrides"));
+            let texts: Vec<&str> = match overrides {
+                Some(toml::Value::String(text)) => vec![text.as_str()],
+                Some(toml::Value::Array(items)) => {
+                    items.iter().filter_map(toml::Value::as_str).collect()
                 }
-                _ => None,
+                Some(_) => {
+                    return Err(InputError::one(
+                        Diagnostic::at(
+                            Location::new(rel, header_line(text, name), 1),
+                            format!(
+                                "`{name}.{command}.parameters.parameter_overrides` is neither a string nor an array of strings"
+                            ),
+                        )
+                        .expected(EXPECTED),
+                    ));
+                }
+                None => Vec::new(),
             };
-            continue;
-        }
-        let Some((key, value)) = trimmed.split_once('=') else {
-            return Err(invalid(
-                "a line that is neither a table header nor `key = value`",
-            ));
-        };
-        let key = key.trim().trim_matches('"');
-        let mut value = value.trim().to_string();
-        // An array written over several lines.
-        if value.starts_with('[') && !value.ends_with(']') {
-            for (_, more) in lines.by_ref() {
-                value.push(' ');
-                value.push_str(strip_comment(more).trim());
-                if value.ends_with(']') {
-                    break;
-                }
-            }
-            if !value.ends_with(']') {
-                return Err(invalid("an array without its closing `]`"));
+            for text in texts {
+                parameters.extend(parse_overrides(text));
             }
         }
-        let Some((env, command)) = &table else {
-            continue;
-        };
-        if key != "parameter_overrides" || !(command == "deploy" || command == "global") {
-            continue;
-        }
-        let strings = toml_strings(&value).ok_or_else(|| {
-            invalid("`parameter_overrides` is neither a string nor an array of strings")
-        })?;
-        if let Some(e) = out.iter_mut().find(|e| &e.name == env) {
-            for s in strings {
-                e.parameters.extend(parse_overrides(&s));
-            }
-        }
+        out.push(ConfigEnv {
+            name: name.clone(),
+            location: Location::new(rel, header_line(text, name), 1),
+            parameters,
+        });
     }
     Ok(out)
 }
 
-/// A TOML line without its comment (a `#` outside quotes).
-fn strip_comment(line: &str) -> &str {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        match (quote, c) {
-            (Some('"'), '\\') if !escaped => {
-                escaped = true;
-                continue;
-            }
-            (Some(q), c) if c == q && !escaped => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => return &line[..i],
-            _ => {}
-        }
-        escaped = false;
-    }
-    line
+/// The 1-based line and column of byte `offset` of `text`.
+fn line_and_column(text: &str, offset: usize) -> (u32, u32) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line as u32, column as u32)
 }
 
-/// A TOML string (basic or literal) or array of strings, unescaped.
-fn toml_strings(value: &str) -> Option<Vec<String>> {
-    let value = value.trim();
-    if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
-        let mut out = Vec::new();
-        let mut rest = inner.trim();
-        while !rest.is_empty() {
-            let (s, after) = toml_string(rest)?;
-            out.push(s);
-            rest = after.trim_start().trim_start_matches(',').trim_start();
-        }
-        return Some(out);
-    }
-    let (s, after) = toml_string(value)?;
-    after.trim().is_empty().then_some(vec![s])
-}
-
-/// The first TOML string of `text` and what follows it.
-fn toml_string(text: &str) -> Option<(String, &str)> {
-    if let Some(rest) = text.strip_prefix('\'') {
-        let end = rest.find('\'')?;
-        return Some((rest[..end].to_string(), &rest[end + 1..]));
-    }
-    let rest = text.strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = rest.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &rest[i + 1..])),
-            '\\' => match chars.next()?.1 {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
-            },
-            c => out.push(c),
-        }
-    }
-    None
+/// The line of the first table header of environment `name` (`[prod.deploy.parameters]`,
+/// `["prod".deploy...]`), or 1.
+fn header_line(text: &str, name: &str) -> u32 {
+    let bare = format!("[{name}.");
+    let quoted = format!("[\"{name}\".");
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with(&bare) || l.starts_with(&quoted)
+        })
+        .map_or(1, |i| i as u32 + 1)
 }
 
 /// `Stage=prod Name="a b" Other='c'`, as `sam deploy --parameter-overrides` reads it (also
@@ -776,6 +719,39 @@ mod tests {
             panic!("a broken header is an error")
         };
         assert_eq!(d[0].location.as_ref().map(|l| l.line), Some(1));
+        // SAM lets a command's parameters override the global ones: they come after them,
+        // whatever order the tables are written in.
+        let envs = read_config_toml(
+            "samconfig.toml",
+            "version = 0.1\n[prod.deploy.parameters]\nparameter_overrides = \"Stage=prod\"\n[prod.global.parameters]\nparameter_overrides = \"Stage=any Days=7\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            envs[0].parameters,
+            vec![
+                ("Stage".into(), "any".into()),
+                ("Days".into(), "7".into()),
+                ("Stage".into(), "prod".into())
+            ]
+        );
+        assert_eq!(envs[0].location.line, 2);
+        let Err(InputError::Invalid(d)) = read_config_toml(
+            "samconfig.toml",
+            "[prod.deploy.parameters]\nparameter_overrides = 7\n",
+        ) else {
+            panic!("a number is no override")
+        };
+        assert!(d[0].message.contains("neither a string nor an array"));
+        let Err(InputError::Invalid(d)) = read_config_toml(
+            "samconfig.toml",
+            "[prod.deploy.parameters]\nstack = \"a\"\nx = = 1\n",
+        ) else {
+            panic!("a broken value is an error")
+        };
+        assert_eq!(
+            d[0].location.as_ref().map(|l| (l.line, l.column)),
+            Some((3, 5))
+        );
         assert_eq!(
             config_file_environment("ci/samconfig.production.yaml"),
             Some("production")

@@ -1,7 +1,8 @@
 //! Settings of the C library's allocator (glibc on Linux), made once at the start of a process.
 //! Elsewhere these are no-ops: other allocators neither have nor need them.
 
-/// Keeps glibc's threshold for serving an allocation from its own memory mapping at 256 KiB.
+/// Keeps glibc's threshold for serving an allocation from its own memory mapping at 256 KiB,
+/// for a process that reads, judges and exits (every command but `watch`).
 ///
 /// glibc starts it at 128 KiB and raises it, up to 32 MiB, to the size of each mapped block a
 /// process frees. A check builds vectors that grow past megabytes (the resources of a root, the

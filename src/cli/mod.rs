@@ -121,7 +121,6 @@ fn use_color(choice: ColorChoice) -> bool {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
-    liftoff::allocator::fix_mmap_threshold();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -130,6 +129,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // A command reads, judges and exits; the watcher runs for weeks, serving pages whose
+    // buffers a fixed threshold would map and unmap on every request.
+    if !matches!(cli.command, Command::Watch(_)) {
+        liftoff::allocator::fix_mmap_threshold();
+    }
     let today = cli.today.unwrap_or_else(Date::today_utc);
     let color = use_color(cli.color);
     let result = match cli.command {

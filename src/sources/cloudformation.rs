@@ -3,7 +3,6 @@
 //! properties for the provider mapping, conditions evaluated where their operands are known, and
 //! the monitoring, queue and hosting facts a resource's type tells.
 
-use super::serverless::App;
 use super::yaml::{self, Document, Node, Value};
 use crate::model::{Fact, Location, Origin};
 
@@ -76,13 +75,26 @@ pub(crate) fn condition(
     None
 }
 
+/// What a template's resources tell, each in the reader's words: the readers of serverless.yml
+/// and of SAM templates add it to their own description of the service.
+#[derive(Debug, Default)]
+pub(crate) struct Read {
+    pub cloudformation: Vec<CfnResource>,
+    pub canaries: Vec<(Option<crate::model::Duration>, Location)>,
+    pub alarms: Vec<Fact<String>>,
+    pub in_vpc: Vec<(&'static str, Location)>,
+    pub machines: Vec<Location>,
+    pub queues: Vec<(String, bool, Location)>,
+    pub queue_products: Vec<(String, &'static str)>,
+}
+
 pub(crate) fn read_resource_entries<'a>(
     doc: &Document,
     r: &dyn Scalars,
     entries: &[(Node, Node)],
     conditions_map: &dyn Fn(&str) -> Option<&'a Node>,
-    app: &mut App,
-) {
+) -> Read {
+    let mut app = Read::default();
     for (key, resource) in entries {
         let Some(id) = key.as_str() else { continue };
         // A resource gated by a condition that is false for this stage does not exist here.
@@ -118,7 +130,7 @@ pub(crate) fn read_resource_entries<'a>(
                     .and_then(|s| s.get("Expression"))
                     .and_then(|e| r.text(e));
                 app.canaries
-                    .push((schedule.as_deref().and_then(super::serverless::rate), at));
+                    .push((schedule.as_deref().and_then(super::cloudwatch::rate), at));
             }
             "AWS::CloudWatch::Alarm" => {
                 let metric = props
@@ -159,6 +171,7 @@ pub(crate) fn read_resource_entries<'a>(
             _ => {}
         }
     }
+    app
 }
 
 /// How deep CloudFormation properties are followed: data resources' settings sit two levels

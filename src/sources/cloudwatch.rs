@@ -59,9 +59,32 @@ pub fn alarm_on(
     }
 }
 
+/// The period of a CloudWatch schedule expression `rate(5 minutes)` (canaries, scheduled
+/// events); `cron(...)` and other units are not periods.
+pub(crate) fn rate(expression: &str) -> Option<crate::model::Duration> {
+    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.split_once(' ')?;
+    let n: u64 = n.parse().ok()?;
+    let seconds = match unit.trim_end_matches('s') {
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        _ => return None,
+    };
+    Some(crate::model::Duration::from_secs(n * seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_expression_is_a_period() {
+        use crate::model::Duration;
+        assert_eq!(rate("rate(5 minutes)"), Some(Duration::from_secs(300)));
+        assert_eq!(rate("rate(1 hour)"), Some(Duration::from_secs(3600)));
+        assert_eq!(rate("cron(0 12 * * ? *)"), None);
+    }
 
     #[test]
     fn alarms_stand_for_what_their_metric_watches() {

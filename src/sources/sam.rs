@@ -177,13 +177,12 @@ pub fn read(
     }
     let conditions = ev.conditions();
     // Gates were applied above: a gate left undecided keeps the resource, as for serverless.yml.
-    cloudformation::read_resource_entries(
+    stack.app.absorb(cloudformation::read_resource_entries(
         &doc,
         &Plain,
         &evaluated,
         &|_| conditions,
-        &mut stack.app,
-    );
+    ));
     for ((key, resource), (_, raw)) in evaluated.iter().zip(exists.iter()) {
         let Some(id) = key.as_str() else { continue };
         let kind = resource.get("Type").and_then(Node::as_str).unwrap_or("");

@@ -51,6 +51,19 @@ pub struct App {
     pub cloudformation: Vec<CfnResource>,
 }
 
+impl App {
+    /// Adds what a template's resources tell (`resources:` here, or a SAM template's).
+    pub(crate) fn absorb(&mut self, read: super::cloudformation::Read) {
+        self.cloudformation.extend(read.cloudformation);
+        self.canaries.extend(read.canaries);
+        self.alarms.extend(read.alarms);
+        self.in_vpc.extend(read.in_vpc);
+        self.machines.extend(read.machines);
+        self.queues.extend(read.queues);
+        self.queue_products.extend(read.queue_products);
+    }
+}
+
 /// A function and whether anyone may invoke it directly.
 #[derive(Clone, Debug)]
 pub struct Function {
@@ -901,19 +914,6 @@ fn read_function(
     app.functions.push(out);
 }
 
-pub(crate) fn rate(expression: &str) -> Option<Duration> {
-    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
-    let (n, unit) = inner.split_once(' ')?;
-    let n: u64 = n.parse().ok()?;
-    let seconds = match unit.trim_end_matches('s') {
-        "minute" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        _ => return None,
-    };
-    Some(Duration::from_secs(n * seconds))
-}
-
 /// The parts `resources:` is written in, each with the file it comes from: one map, a
 /// `${file(resources.yml)}`, or a list of both, which the framework merges into one template.
 fn resource_parts(
@@ -946,7 +946,7 @@ fn read_resources(parts: &[(Document, Node)], r: &Resolver<'_>, app: &mut App) {
         let Some(Value::Map(entries)) = part.get("Resources").map(|n| &n.value) else {
             continue;
         };
-        read_resource_entries(doc, r, entries, &conditions_map, app);
+        app.absorb(read_resource_entries(doc, r, entries, &conditions_map));
     }
 }
 
@@ -992,7 +992,5 @@ mod tests {
             "only known at deploy time"
         );
         assert_eq!(r.resolve("${self:custom.nothing}", 0), None);
-        assert_eq!(rate("rate(5 minutes)"), Some(Duration::from_secs(300)));
-        assert_eq!(rate("rate(1 hour)"), Some(Duration::from_secs(3600)));
     }
 }

@@ -1,7 +1,6 @@
 //! Facts that follow from what several artefacts say together, derived once every reader ran.
 
 use crate::model::Deployment;
-use crate::sources::serverless;
 
 /// Facts that follow from what several artefacts say together: the account applications use to
 /// reach their database, and the metrics collector running beside them.
@@ -113,7 +112,7 @@ pub(super) fn monitoring_from_resources(deployment: &mut Deployment) {
                 let rate = r
                     .block("schedule")
                     .and_then(|s| s["expression"].as_str())
-                    .and_then(serverless::rate);
+                    .and_then(crate::sources::cloudwatch::rate);
                 canaries.push(Canary {
                     target: tf_canary_target(r),
                     interval: rate,

@@ -525,6 +525,7 @@ const FORMS: &[Form] = &[
 /// Facts about one component, server or resource (named by `{}`): listed, never placed.
 const COMPONENT_FACTS: &[(&str, &str)] = &[
     ("ha.web-redundancy", "`instances` of `{}`"),
+    ("ha.web-redundancy", "`instances` of `{}` ({})"),
     ("ha.replication-mode", "`replicas.mode` of `{}`"),
     ("ha.db-replica", "`replicas` of `{}`"),
     ("ha.singletons", "`workers_per_instance` of `{}`"),

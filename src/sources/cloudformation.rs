@@ -573,7 +573,8 @@ pub(crate) fn sub_text(node: &Node) -> Option<&str> {
     }
 }
 
-fn plain(text: &str, pos: yaml::Pos) -> Node {
+/// A plain scalar node written at `pos`.
+pub(crate) fn plain(text: &str, pos: yaml::Pos) -> Node {
     Node {
         value: Value::Scalar(yaml::Scalar {
             text: text.into(),

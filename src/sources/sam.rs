@@ -170,7 +170,7 @@ pub fn read(
                 None => global.clone(),
             };
             entries.retain(|(k, _)| k.as_str() != Some("Properties"));
-            entries.push((text_key("Properties", resource.pos), merged));
+            entries.push((cloudformation::plain("Properties", resource.pos), merged));
         }
         let resource = ev.eval(&resource);
         evaluated.push((key.clone(), resource));
@@ -246,17 +246,6 @@ fn stack_name(rel: &str) -> String {
     }
 }
 
-fn text_key(text: &str, pos: yaml::Pos) -> Node {
-    Node {
-        value: Value::Scalar(yaml::Scalar {
-            text: text.into(),
-            plain: true,
-            tag: None,
-        }),
-        pos,
-    }
-}
-
 /// SAM's merge of `Globals` into a resource: maps merged key by key (the resource's value
 /// wins), anything else the resource's.
 fn merge(global: &Node, own: &Node) -> Node {
@@ -310,26 +299,9 @@ fn read_function(
     } else {
         Package::Zip(property("Runtime").and_then(fact_text))
     };
-    let settings: Vec<Setting> = match property("Environment")
-        .and_then(|e| e.get("Variables"))
-        .map(|v| &v.value)
-    {
-        Some(Value::Map(entries)) => entries
-            .iter()
-            .filter_map(|(k, v)| {
-                let name = k.as_str()?;
-                let value = match Plain.text(v) {
-                    Some(text) => super::dotenv::classify(name, &text, &text),
-                    None => crate::model::SettingValue::Reference,
-                };
-                Some(Setting {
-                    name: name.to_string(),
-                    value,
-                    origin: Origin::Artefact(doc.location(k)),
-                })
-            })
-            .collect(),
-        _ => Vec::new(),
+    let settings: Vec<Setting> = match property("Environment").and_then(|e| e.get("Variables")) {
+        Some(variables) => super::serverless::variables(doc, &Plain, variables),
+        None => Vec::new(),
     };
     // The log group Lambda writes to: one the template makes for it (`LoggingConfig.LogGroup`,
     // or a group named `/aws/lambda/<function>`), else the one Lambda creates on first

@@ -744,8 +744,14 @@ fn settings(doc: &Document, r: &Resolver<'_>, node: Option<&Node>) -> Vec<Settin
     let Some((doc, node)) = node.and_then(|n| r.expand(doc, n)) else {
         return Vec::new();
     };
-    let doc = &doc;
-    let Some(Value::Map(entries)) = Some(&node.value) else {
+    variables(&doc, r, &node)
+}
+
+/// A map of environment variables as settings: a value known here is classified as a dotenv
+/// value is, one resolved only at deploy is a reference. (serverless.yml's `environment:`, a SAM
+/// function's `Environment.Variables`.)
+pub(crate) fn variables(doc: &Document, r: &dyn Scalars, node: &Node) -> Vec<Setting> {
+    let Value::Map(entries) = &node.value else {
         return Vec::new();
     };
     entries

@@ -100,6 +100,18 @@ pub fn read(
     rel: &str,
     overrides: &HashMap<String, Option<String>>,
 ) -> Result<Stack, InputError> {
+    read_deploy(dir, rel, overrides, true)
+}
+
+/// Reads a template for a deploy that passes `overrides`; a parameter it does not pass takes
+/// its `Default` when `defaults_apply`, and is unknown when not: the deploy's other values come
+/// from a samconfig file the repository does not hold, which may set any of them.
+pub fn read_deploy(
+    dir: &Path,
+    rel: &str,
+    overrides: &HashMap<String, Option<String>>,
+    defaults_apply: bool,
+) -> Result<Stack, InputError> {
     let text = super::read_text(&dir.join(rel), rel)?;
     let doc = yaml::parse(rel, &text, yaml::Limits::default())?;
     let Some(root) = doc.roots.first() else {
@@ -125,7 +137,8 @@ pub fn read(
             let Some(name) = key.as_str() else { continue };
             let value = match overrides.get(name) {
                 Some(passed) => passed.clone(),
-                None => parameter.get("Default").and_then(|d| Plain.text(d)),
+                None if defaults_apply => parameter.get("Default").and_then(|d| Plain.text(d)),
+                None => None,
             };
             match value {
                 Some(v) => {

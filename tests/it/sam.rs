@@ -253,3 +253,219 @@ fn a_template_that_does_not_parse_is_an_inputs_parse_error_with_its_position() {
         "{result}"
     );
 }
+
+/// (status, evidenced) of `rule` about `target` in `environment`.
+fn judged(report: &Value, rule: &str, target: &str, environment: &str) -> (String, bool) {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule && r["target"] == target && r["environment"] == environment)
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap().to_string(),
+                r["evidence"]["evidenced"].as_bool().unwrap_or(true),
+            )
+        })
+        .unwrap_or_else(|| panic!("no {rule} on {target} in {environment}"))
+}
+
+/// The environments the report inferred, with where each came from.
+fn inferred(report: &Value) -> Vec<(String, Vec<String>)> {
+    report["inferred_environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_string(),
+                e["from"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_samconfig_fetched_during_the_deploy_leaves_every_parameter_unknown() {
+    let r = report(&fixture("ci-config-file"));
+    // `DEPLOY_ENV: production` names the config file, and so the environment.
+    assert_eq!(
+        inferred(&r),
+        vec![(
+            "production".to_string(),
+            vec![
+                ".github/workflows/deploy.yml:21 (job `deploy` runs `sam deploy --config-file samconfig.production.yaml`)"
+                    .to_string()
+            ]
+        )]
+    );
+    let (read, how) = artefact(&r, "template.yaml");
+    assert_eq!(read, "read");
+    assert!(
+        how.contains("samconfig.production.yaml, which is not in the repository"),
+        "{how}"
+    );
+    // The defaults (`LogDays: 3`, `Backups: "false"`, `SentryDsn: ""`) do not apply: the file
+    // may set any of them.
+    for (rule, target) in [
+        (
+            "reliability.pitr",
+            "template.yaml:aws_dynamodb_table.ItemsTable",
+        ),
+        (
+            "monitoring.log-retention",
+            "template.yaml:aws_cloudwatch_log_group.CatalogueLogs",
+        ),
+    ] {
+        assert_eq!(
+            judged(&r, rule, target, "production"),
+            ("fail".to_string(), false),
+            "{rule} {target} is unknown"
+        );
+    }
+    assert_ne!(
+        verdict(&r, "monitoring.error-reporting", "deployment").1,
+        "SENTRY_DSN is set but empty"
+    );
+    // What no parameter decides is still judged.
+    assert_eq!(
+        judged(
+            &r,
+            "reliability.pitr",
+            "template.yaml:aws_dynamodb_table.UploadsTable",
+            "production"
+        ),
+        ("fail".to_string(), true)
+    );
+}
+
+#[test]
+fn command_line_parameter_overrides_replace_the_samconfig_ones() {
+    let r = report(&fixture("ci-overrides"));
+    let environments = inferred(&r);
+    assert_eq!(environments.len(), 1, "{environments:?}");
+    assert_eq!(environments[0].0, "production");
+    assert!(
+        environments[0].1.contains(
+            &".github/workflows/release.yml:13 (job `release` runs `sam deploy --config-env prod`)"
+                .to_string()
+        ),
+        "{environments:?}"
+    );
+    let (_, how) = artefact(&r, "template.yaml");
+    assert!(
+        how.contains("--parameter-overrides of `sam deploy` at .github/workflows/release.yml:13"),
+        "{how}"
+    );
+    // Passed on the command line: `Stage=prod` and `LogDays=30`.
+    assert_eq!(
+        judged(
+            &r,
+            "reliability.pitr",
+            "template.yaml:aws_dynamodb_table.QueriesTable",
+            "production"
+        ),
+        ("pass".to_string(), true)
+    );
+    assert_eq!(
+        verdict(
+            &r,
+            "monitoring.log-retention",
+            "template.yaml:aws_cloudwatch_log_group.SearchLogs"
+        ),
+        ("pass".to_string(), "logs kept 30 days".to_string())
+    );
+    // samconfig.toml's `Backups=true` and `HoneybadgerKey` are not used: SAM takes the
+    // command's overrides instead of the file's, and the template's defaults apply.
+    assert_eq!(
+        judged(
+            &r,
+            "reliability.pitr",
+            "template.yaml:aws_dynamodb_table.ArchiveTable",
+            "production"
+        ),
+        ("fail".to_string(), true)
+    );
+    assert_eq!(
+        verdict(&r, "monitoring.error-reporting", "deployment"),
+        (
+            "fail".to_string(),
+            "HONEYBADGER_API_KEY is set but empty".to_string()
+        )
+    );
+}
+
+#[test]
+fn a_gitlab_job_environment_picks_the_samconfig_file_of_the_repository() {
+    let r = report(&fixture("ci-gitlab"));
+    let environments = inferred(&r);
+    assert_eq!(environments.len(), 2, "{environments:?}");
+    assert!(
+        environments[0].1.contains(
+            &".gitlab-ci.yml:8 (job `deploy-production` runs `sam deploy --config-file samconfig.production.yaml`)"
+                .to_string()
+        ),
+        "{environments:?}"
+    );
+    let (_, how) = artefact(&r, "template.yaml");
+    assert!(
+        how.contains("production (parameters of samconfig.production.yaml `default`, `sam deploy` at .gitlab-ci.yml:8)"),
+        "{how}"
+    );
+    let table = "template.yaml:aws_dynamodb_table.ItemsTable";
+    assert_eq!(
+        judged(&r, "reliability.pitr", table, "production"),
+        ("pass".to_string(), true)
+    );
+    assert_eq!(
+        judged(&r, "reliability.pitr", table, "staging"),
+        ("fail".to_string(), true)
+    );
+}
+
+#[test]
+fn circleci_overrides_from_a_context_leave_what_they_may_set_unknown() {
+    let r = report(&fixture("ci-circleci"));
+    // The workflow calls the job with `env: production` (its default is staging).
+    assert_eq!(
+        inferred(&r),
+        vec![(
+            "production".to_string(),
+            vec![
+                ".circleci/config.yml:19 (job `deploy` runs `sam deploy --config-env production`)"
+                    .to_string()
+            ]
+        )]
+    );
+    // `$SAM_PARAMETERS` may set anything but what is written after it.
+    assert_eq!(
+        judged(
+            &r,
+            "reliability.pitr",
+            "template.yaml:aws_dynamodb_table.ItemsTable",
+            "production"
+        ),
+        ("fail".to_string(), false)
+    );
+    assert_eq!(
+        verdict(
+            &r,
+            "monitoring.log-retention",
+            "template.yaml:aws_cloudwatch_log_group.CatalogueLogs"
+        )
+        .1,
+        "logs kept 14 days, shorter than the 30-day floor"
+    );
+    assert_eq!(
+        verdict(&r, "monitoring.error-reporting", "deployment"),
+        (
+            "fail".to_string(),
+            "SENTRY_DSN is set but empty".to_string()
+        )
+    );
+}

@@ -26,6 +26,7 @@ pub(super) fn deployment(
     add_deploy_stages(dir, artefacts, pipelines, &mut inferred);
     add_kubernetes_deploys(dir, artefacts, pipelines, &mut inferred);
     add_samconfig_environments(dir, artefacts, &mut inferred);
+    add_sam_deploys(dir, artefacts, pipelines, &mut inferred);
     let mut unclassified_stages = add_serverless_stages(dir, artefacts, pipelines, &mut inferred);
     let stages_named = !unclassified_stages.is_empty();
     for u in terragrunt.unclassified() {
@@ -246,6 +247,38 @@ fn add_samconfig_environments(
             }
         }
         folders.push(folder);
+    }
+}
+
+/// A template names no environment: the pipeline's `sam deploy` does, by its `--config-env`,
+/// the name of its `--config-file` (`samconfig.production.yaml`), else its job's `environment:`.
+fn add_sam_deploys(
+    dir: &Path,
+    artefacts: &[ArtefactFile],
+    pipelines: &[Location],
+    out: &mut Vec<InferredEnvironment>,
+) {
+    if !artefacts
+        .iter()
+        .any(|a| a.kind == ArtefactKind::CloudFormation)
+    {
+        return;
+    }
+    for d in super::sam_deploys::sam_deploys(dir, pipelines) {
+        let Some(name) = crate::model::env_names::lookup(&d.environment) else {
+            continue;
+        };
+        note(
+            out,
+            name,
+            format!(
+                "{}:{} (job `{}` runs {})",
+                d.at.path,
+                d.at.line,
+                d.job,
+                d.shown()
+            ),
+        );
     }
 }
 

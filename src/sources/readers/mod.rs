@@ -20,6 +20,7 @@ mod pipelines;
 mod placeholders;
 mod prometheus;
 mod sam;
+mod sam_deploys;
 mod serverless;
 mod sshd;
 mod terraform;

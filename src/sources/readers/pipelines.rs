@@ -230,7 +230,21 @@ pub(super) struct Scope {
 }
 
 impl Scope {
-    fn set_env(&mut self, node: Option<&Node>) {
+    /// One row of the job's matrix: each of its keys takes that value alone, so that the
+    /// arguments of one command are read from the same run.
+    pub(super) fn pin_matrix(&mut self, row: &BTreeMap<String, String>) {
+        for (k, v) in row {
+            self.matrix.insert(k.clone(), vec![v.clone()]);
+        }
+    }
+
+    /// Sets a variable to a value or an expression still to expand.
+    pub(super) fn set_var(&mut self, name: &str, value: &str) {
+        self.env.insert(name.to_string(), value.to_string());
+        self.env_alternatives.remove(name);
+    }
+
+    pub(super) fn set_env(&mut self, node: Option<&Node>) {
         if let Some(Value::Map(entries)) = node.map(|n| &n.value) {
             for (k, v) in entries {
                 let value = v.as_str().or_else(|| v.get("value").and_then(Node::as_str));
@@ -644,17 +658,17 @@ fn strings(node: Option<&Node>) -> Vec<String> {
     }
 }
 
-/// Records the stages of the deploy commands in `script` (a scalar node) with `scope`.
-/// Records the deploys of `script` run from `cwd`; returns the folder the script ends in.
+/// Records the deploys of `script` (whose first line is at `at`) run from `cwd` with `scope`;
+/// returns the folder the script ends in.
 fn record(
-    doc: &yaml::Document,
-    script: &Node,
+    script: Option<&str>,
+    at: Location,
     scope: &Scope,
     cwd: Option<String>,
     out: &mut Vec<DeployedStage>,
     saw_deploy: &mut bool,
 ) -> Option<String> {
-    let Some(text) = script.as_str() else {
+    let Some(text) = script else {
         return cwd;
     };
     let (deploys, end) = deploy_commands(text, cwd, scope.root.as_deref(), 0);
@@ -663,7 +677,7 @@ fn record(
         let Some(stage) = deploy.stage else {
             continue;
         };
-        let mut at = doc.location(script);
+        let mut at = at.clone();
         // A block scalar's position is its first line of content.
         at.line += deploy.line as u32;
         for value in scope.text(&stage, 0) {
@@ -697,7 +711,7 @@ fn push(out: &mut Vec<DeployedStage>, mut deployed: DeployedStage) {
 
 /// The values each input of a called workflow is given by its callers (`uses:
 /// ./.github/workflows/deploy.yml` with `with: {stage: prod}`), by called file.
-fn workflow_calls(
+pub(super) fn workflow_calls(
     workflows: &[(String, yaml::Document)],
 ) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut out: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
@@ -861,7 +875,14 @@ fn github_workflow(
                 }
                 if let Some(run) = step.get("run") {
                     let cwd = step_scope.cwd.clone();
-                    record(doc, run, &step_scope, cwd, out, &mut saw_deploy);
+                    record(
+                        run.as_str(),
+                        doc.location(run),
+                        &step_scope,
+                        cwd,
+                        out,
+                        &mut saw_deploy,
+                    );
                 }
                 // The Serverless Framework's action takes the command line as `args`.
                 let action = step.get("uses").and_then(Node::as_str).unwrap_or("");
@@ -869,16 +890,15 @@ fn github_workflow(
                     if let Some(args) = step.get("with").and_then(|w| w.get("args")) {
                         if let Some(text) = args.as_str() {
                             let line = format!("serverless {}", text.replace("-c ", ""));
-                            let synthetic = Node {
-                                value: Value::Scalar(yaml::Scalar {
-                                    text: line.into(),
-                                    plain: true,
-                                    tag: None,
-                                }),
-                                pos: args.pos,
-                            };
                             let cwd = step_scope.cwd.clone();
-                            record(doc, &synthetic, &step_scope, cwd, out, &mut saw_deploy);
+                            record(
+                                Some(&line),
+                                doc.location(args),
+                                &step_scope,
+                                cwd,
+                                out,
+                                &mut saw_deploy,
+                            );
                         }
                     }
                 }
@@ -961,9 +981,45 @@ const GITLAB_GLOBAL: [&str; 11] = [
     "types",
 ];
 
+/// A GitLab CI job as its runner sees it: its variables, environment and branches, and its
+/// `before_script` and `script` lines in order, each with its position.
+pub(super) struct GitlabJob {
+    pub scope: Scope,
+    pub lines: Vec<(Option<String>, Location)>,
+    /// Where its `environment:` is written.
+    pub environment_at: Option<Location>,
+}
+
+fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
+    for job in gitlab_jobs(dir) {
+        let mut saw_deploy = false;
+        let before = out.len();
+        // One shell runs the job's scripts, from the top of the repository.
+        let mut cwd = Some(".".to_string());
+        for (text, at) in &job.lines {
+            cwd = record(
+                text.as_deref(),
+                at.clone(),
+                &job.scope,
+                cwd,
+                out,
+                &mut saw_deploy,
+            );
+        }
+        environment_fallback(
+            job.environment_at.clone(),
+            &job.scope,
+            saw_deploy,
+            before,
+            out,
+        );
+    }
+}
+
 /// `.gitlab-ci.yml` and the local files it includes, merged as GitLab merges them: included
 /// files first, the main file's keys last.
-fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
+pub(super) fn gitlab_jobs(dir: &Path) -> Vec<GitlabJob> {
+    let mut out = Vec::new();
     let mut docs: Vec<yaml::Document> = Vec::new();
     let mut queue = vec![".gitlab-ci.yml".to_string()];
     let mut seen: Vec<String> = Vec::new();
@@ -1073,26 +1129,32 @@ fn gitlab(dir: &Path, out: &mut Vec<DeployedStage>) {
                 }
             }
         }
-        let mut saw_deploy = false;
-        let before = out.len();
         // One shell runs the job's scripts, from the top of the repository.
-        let mut cwd = Some(".".to_string());
-        scope.cwd = cwd.clone();
+        scope.cwd = Some(".".to_string());
+        let mut lines = Vec::new();
         for key in ["before_script", "script"] {
             let Some((owner, node)) = get(key) else {
                 continue;
             };
-            let lines: Vec<&Node> = match &node.value {
+            let items: Vec<&Node> = match &node.value {
                 Value::Seq(items) => items.iter().collect(),
                 _ => vec![node],
             };
-            for line in lines {
-                cwd = record(&docs[owner], line, &scope, cwd, out, &mut saw_deploy);
+            for line in items {
+                lines.push((
+                    line.as_str().map(str::to_string),
+                    docs[owner].location(line),
+                ));
             }
         }
-        let at = get("environment").map(|(owner, e)| docs[owner].location(e));
-        environment_fallback(at, &scope, saw_deploy, before, out);
+        let environment_at = get("environment").map(|(owner, e)| docs[owner].location(e));
+        out.push(GitlabJob {
+            scope,
+            lines,
+            environment_at,
+        });
     }
+    out
 }
 
 /// The branches a GitLab job runs on, when it says: `only: [main, production]` (or

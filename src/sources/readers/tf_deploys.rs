@@ -150,7 +150,7 @@ fn variables(node: Option<&Node>) -> BTreeMap<String, String> {
 
 /// Each combination of a matrix's values (`{env: [staging, prod]}` gives two), `include`
 /// entries added.
-fn matrix_combinations(matrix: Option<&Node>) -> Vec<BTreeMap<String, String>> {
+pub(super) fn matrix_combinations(matrix: Option<&Node>) -> Vec<BTreeMap<String, String>> {
     let mut combos: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
     let mut included = Vec::new();
     for (key, value) in entries(matrix) {

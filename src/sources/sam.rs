@@ -212,7 +212,17 @@ pub fn read_deploy(
                 };
                 let folder = rel.rsplit_once('/').map_or("", |(f, _)| f);
                 let location = properties.and_then(|p| p.get(property));
+                // A nested stack behind a condition this deploy cannot decide may not exist:
+                // what it would deploy is not judged as deployed (it is listed, with why).
+                let undecided = raw
+                    .get("Condition")
+                    .and_then(|c| Plain.text(c))
+                    .filter(|gate| ev.holds(gate).is_none());
                 let template = match location.map(|l| (l, Plain.text(l))) {
+                    _ if undecided.is_some() => Err(format!(
+                        "it is deployed only when its condition `{}` holds, which depends on parameters this deploy does not give",
+                        undecided.as_deref().unwrap_or_default()
+                    )),
                     Some((_, Some(text))) => local_template(folder, &text).ok_or_else(|| {
                         format!("its `{property}` is `{text}`, a template outside the repository (uploaded to S3), which liftoff does not fetch")
                     }),

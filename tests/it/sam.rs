@@ -224,6 +224,18 @@ fn a_local_nested_application_is_read_with_its_parameters_and_an_s3_one_is_liste
     let (ignored, why) = artefact(&r, "template.yaml#Search");
     assert_eq!(ignored, "ignored");
     assert!(why.contains("s3://shared-templates"), "{why}");
+    // `Reports` exists only if `WithReports` is "yes", a parameter this deploy gives no value:
+    // what it would deploy is listed, not judged as deployed (its `Backups: "off"` would fail).
+    let (ignored, why) = artefact(&r, "template.yaml#Reports");
+    assert_eq!(ignored, "ignored");
+    assert!(why.contains("condition `Reports`"), "{why}");
+    let failing_pitr = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "reliability.pitr" && x["status"] == "fail")
+        .count();
+    assert_eq!(failing_pitr, 0, "{}", r["results"]);
     // The nested template is not a production candidate of its own.
     let judged: Vec<&Value> = r["inferred_environments"][0]["from"]
         .as_array()

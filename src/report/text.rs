@@ -153,7 +153,7 @@ pub fn to_text(a: &Assessment, options: TextOptions) -> String {
     if !stages.is_empty() {
         let _ = writeln!(
             out,
-            "Stages deployed whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and `sources: [{{serverless: ..., stage: ...}}]`):"
+            "Stages deployed whose names do not say what they are (not read; declare each in liftoff.yaml with its `kind:` and its sources: `{{serverless: ..., stage: ...}}`, or a Terraform root with its `var_files:`):"
         );
         for s in &stages {
             let _ = writeln!(out, "  {}: {}", s.stage, s.from.join(", "));

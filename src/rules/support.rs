@@ -145,6 +145,22 @@ pub fn own_servers(cx: &Context<'_>) -> Result<(), Stop> {
     }
 }
 
+/// The Terraform modules liftoff lists as not read (a remote module not installed, a folder a
+/// pipeline clones), `<file>#module.<name>`: their resources are unknown, so "none declared" of
+/// what they might make is not known either.
+pub fn unread_modules<'a>(cx: &'a Context<'_>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for a in &cx.model.artefacts {
+        if a.kind == crate::model::ArtefactKind::TerraformModule
+            && a.status == crate::model::ArtefactStatus::NotRead
+            && !out.contains(&a.path.as_str())
+        {
+            out.push(&a.path);
+        }
+    }
+    out
+}
+
 /// Stops a check whose subject is the team's network (a VPN, a bastion, a firewall, zones of
 /// its subnets) as not-applicable when every component is a managed service and none is placed
 /// in a private network of the team's.

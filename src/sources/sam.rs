@@ -202,7 +202,14 @@ pub fn read_deploy(
         let properties = resource.get("Properties");
         match kind {
             "AWS::Serverless::Function" => {
-                read_function(&doc, id, key, resource, raw, &evaluated, &mut stack.app);
+                read_function(
+                    &doc,
+                    id,
+                    (key, resource),
+                    raw,
+                    (&evaluated, &exists),
+                    &mut stack.app,
+                );
             }
             "AWS::Serverless::Application" | "AWS::CloudFormation::Stack" => {
                 let property = if kind == "AWS::CloudFormation::Stack" {
@@ -296,15 +303,60 @@ fn merge(global: &Node, own: &Node) -> Node {
     }
 }
 
+fn group_name(group: &Node) -> Option<&Node> {
+    group.get("Properties").and_then(|p| p.get("LogGroupName"))
+}
+
+/// The logical id of the function a log group's name refers to, as written:
+/// `!Sub '/aws/lambda/${Function}'` or `!Join ['', ['/aws/lambda/', !Ref Function]]` (the
+/// function's physical name, whether set or generated).
+fn lambda_group_function(name: &Node) -> Option<&str> {
+    if let Some(text) = cloudformation::sub_text(name) {
+        let id = text
+            .trim()
+            .strip_prefix("/aws/lambda/${")?
+            .strip_suffix('}')?;
+        return (!id.contains(['.', '$', '{', '}']) && !id.is_empty()).then_some(id);
+    }
+    let args = match &name.value {
+        Value::Map(entries) => match entries.as_slice() {
+            [(k, v)] if matches!(k.as_str(), Some("Fn::Join" | "!Join")) => match &v.value {
+                Value::Seq(items) => items.as_slice(),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let [separator, parts] = args else {
+        return None;
+    };
+    if Plain.text(separator).as_deref() != Some("") {
+        return None;
+    }
+    let Value::Seq(parts) = &parts.value else {
+        return None;
+    };
+    match parts.as_slice() {
+        [prefix, function] if Plain.text(prefix).as_deref() == Some("/aws/lambda/") => {
+            cloudformation::ref_target(function)
+        }
+        _ => None,
+    }
+}
+
+/// A template's resources, evaluated and as written (the same entries, in the same order).
+type Resources<'a> = (&'a [(Node, Node)], &'a [&'a (Node, Node)]);
+
 /// An `AWS::Serverless::Function`, its globals merged in: `raw` is the resource as written
-/// (references to other resources read from it), `resource` evaluated.
+/// (references to other resources read from it), `resource` evaluated; the template's resources
+/// come evaluated and as written.
 fn read_function(
     doc: &Document,
     id: &str,
-    key: &Node,
-    resource: &Node,
+    (key, resource): (&Node, &Node),
     raw: &Node,
-    resources: &[(Node, Node)],
+    (resources, raw_resources): Resources<'_>,
     app: &mut App,
 ) {
     let properties = resource.get("Properties");
@@ -327,34 +379,66 @@ fn read_function(
         None => Vec::new(),
     };
     // The log group Lambda writes to: one the template makes for it (`LoggingConfig.LogGroup`,
-    // or a group named `/aws/lambda/<function>`), else the one Lambda creates on first
-    // invocation, which never expires.
+    // or a group named `/aws/lambda/<function's physical name>`), else the one Lambda creates on
+    // first invocation, which never expires.
     let raw_properties = raw.get("Properties");
     let named_group = raw_properties
         .and_then(|p| p.get("LoggingConfig"))
         .and_then(|l| l.get("LogGroup"));
-    let group = resources.iter().find(|(gk, group)| {
-        group.get("Type").and_then(Node::as_str) == Some("AWS::Logs::LogGroup")
-            && match named_group {
-                Some(named) => cloudformation::ref_target(named) == gk.as_str(),
-                None => false,
-            }
-    });
-    let function_group = format!("/aws/lambda/${{{id}}}");
-    let group = group.or_else(|| {
-        resources.iter().find(|(_, group)| {
-            group.get("Type").and_then(Node::as_str) == Some("AWS::Logs::LogGroup")
-                && group
-                    .get("Properties")
-                    .and_then(|p| p.get("LogGroupName"))
-                    .is_some_and(|n| {
-                        cloudformation::sub_text(n).is_some_and(|t| t.trim() == function_group)
-                    })
+    let is_group =
+        |group: &Node| group.get("Type").and_then(Node::as_str) == Some("AWS::Logs::LogGroup");
+    // Evaluated and raw resources come from the same entries, in the same order.
+    let groups = || {
+        resources
+            .iter()
+            .zip(raw_resources.iter())
+            .filter(|((_, group), _)| is_group(group))
+    };
+    // The physical name: `FunctionName` when set (`None` inside: known only at deploy time),
+    // else one CloudFormation generates, which only a reference to the function can name.
+    let function_name: Option<Option<String>> = property("FunctionName").map(|n| Plain.text(n));
+    let mut unresolved_group = false;
+    let group = groups()
+        .find(|((gk, _), _)| {
+            named_group.is_some_and(|named| cloudformation::ref_target(named) == gk.as_str())
         })
-    });
-    // The evaluated group's name is unknown (it names the function): read the group as written.
+        .or_else(|| {
+            groups().find(|(_, (_, raw_group))| {
+                group_name(raw_group).and_then(lambda_group_function) == Some(id)
+            })
+        })
+        .or_else(|| {
+            let mut found = None;
+            for entry in groups() {
+                let ((_, group), (_, raw_group)) = entry;
+                // A group named after another function by reference is that function's.
+                if group_name(raw_group)
+                    .and_then(lambda_group_function)
+                    .is_some()
+                {
+                    continue;
+                }
+                let name = group_name(group).map(|n| Plain.text(n));
+                match (name, &function_name) {
+                    (Some(Some(name)), Some(Some(function)))
+                        if name.trim() == format!("/aws/lambda/{function}") =>
+                    {
+                        found = Some(entry);
+                        break;
+                    }
+                    // Either name is known only at deploy time: the group may be this
+                    // function's.
+                    (Some(None), _) => unresolved_group = true,
+                    (Some(Some(name)), Some(None)) if name.trim().starts_with("/aws/lambda/") => {
+                        unresolved_group = true
+                    }
+                    _ => {}
+                }
+            }
+            found
+        });
     let (log_retention_days, log_retention_unresolved) = match group {
-        Some((_, group)) => {
+        Some(((_, group), _)) => {
             let days = group
                 .get("Properties")
                 .and_then(|p| p.get("RetentionInDays"));
@@ -366,8 +450,9 @@ fn read_function(
                 None => (None, false),
             }
         }
-        // A log group named in `LoggingConfig` that the template does not make.
-        None => (None, named_group.is_some()),
+        // A log group named in `LoggingConfig` that the template does not make, or one whose
+        // name is known only at deploy time.
+        None => (None, named_group.is_some() || unresolved_group),
     };
     let url = property("FunctionUrlConfig");
     let public_url = url

@@ -156,6 +156,52 @@ fn a_sam_template_is_read_for_the_samconfig_environments_with_their_parameters()
 }
 
 #[test]
+fn a_log_group_made_under_the_functions_name_is_the_functions() {
+    // Lambda writes to `/aws/lambda/<physical name>`: a group naming the function by reference
+    // (`${Function}`, `!Join` with `!Ref Function`) or spelling its `FunctionName` is its group.
+    let r = report(&fixture("log-groups"));
+    let retention = |function: &str| {
+        verdict(
+            &r,
+            "monitoring.log-retention",
+            &format!("component:production/{function}"),
+        )
+    };
+    assert_eq!(
+        retention("ExportFunction"),
+        ("pass".to_string(), "logs kept 60 days".to_string())
+    );
+    // `Stage=prod` from samconfig: `shop-prod-report` on both.
+    assert_eq!(
+        retention("ReportFunction"),
+        ("pass".to_string(), "logs kept 30 days".to_string())
+    );
+    assert_eq!(
+        retention("IngestFunction"),
+        (
+            "fail".to_string(),
+            "logs kept 14 days, shorter than the 30-day floor".to_string()
+        )
+    );
+    // Its only candidate names `shop-dev-cleanup`, not production's `shop-prod-cleanup`.
+    let (status, message) = retention("CleanupFunction");
+    assert_eq!(status, "fail");
+    assert!(message.contains("keeps its logs forever"), "{message}");
+}
+
+#[test]
+fn a_log_group_whose_name_is_known_only_at_deploy_leaves_retention_unknown() {
+    let r = report(&fixture("log-groups-unknown"));
+    let (_, message) = verdict(
+        &r,
+        "monitoring.log-retention",
+        "component:production/SyncFunction",
+    );
+    assert!(message.starts_with("not evidenced"), "{message}");
+    assert!(!message.contains("forever"), "{message}");
+}
+
+#[test]
 fn a_plain_cloudformation_template_alone_is_judged_as_production() {
     let r = report(&fixture("plain"));
     assert_eq!(

@@ -1896,6 +1896,31 @@ resource "aws_cloudwatch_metric_alarm" "web_disk" {{
     assert_ne!(judged("CPUUtilization").0, "pass");
 }
 
+/// "No disk alarm" is known only when every module is read: a registry module that is not
+/// installed may make one (audit26 repro-2), so the rule asks, naming the module.
+#[test]
+fn disk_alerts_ask_when_a_module_is_not_read() {
+    let judged = |name: &str| {
+        let (_, r) = check_json(&fixture(name), &["--offline"]);
+        let x = rule_results(&r, "capacity.disk-alerts")[0].clone();
+        (
+            x["status"].as_str().unwrap().to_string(),
+            x["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (status, message) = judged("disk-alarm-all-read");
+    assert_eq!(
+        (status.as_str(), message.as_str()),
+        ("fail", "no disk usage alarm is declared")
+    );
+    let (_, message) = judged("disk-alarm-unread-module");
+    assert!(message.starts_with("not evidenced"), "{message}");
+    assert!(
+        message.contains("terraform/production/main.tf#module.orders_db may declare one"),
+        "{message}"
+    );
+}
+
 /// A WebSocket API authorizes when a client connects: its `$connect` route must require an
 /// authorizer, and the routes that run on the connection (`$default`, `sendMessage`) are not
 /// judged on their own (audit24, ubc-biztech/serverless-biztechapp).

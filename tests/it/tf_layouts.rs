@@ -1032,3 +1032,32 @@ fn a_root_named_for_an_environment_is_read_with_its_folder_of_variable_files() {
         )
     );
 }
+
+/// A variable file named like its siblings (`shop-acme.tfvars` beside `shop-production.tfvars`)
+/// that says it is an environment (`environment = "Acme"`) names one, though the vocabulary
+/// does not know the name: listed as a stage of unknown kind to declare, not as naming none
+/// (audit26 repro-4). A shared file of the same pattern that says nothing names none.
+#[test]
+fn a_variable_file_named_like_its_environment_siblings_names_an_environment_of_unknown_kind() {
+    let (_, report) = check_json(&layout("sibling-tfvars"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("production", "production"), ("staging", "staging")])
+    );
+    let stages = report["unclassified_stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 1, "{stages:?}");
+    assert_eq!(stages[0]["stage"], "acme");
+    let (status, reason) = file(&report, "deploy/vars/shop-acme.tfvars");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("names the environment `acme`") && reason.contains("kind:"),
+        "{reason}"
+    );
+    assert_eq!(
+        file(&report, "deploy/vars/shop-common.tfvars"),
+        (
+            "ignored",
+            "a variable file that names no environment, and no root reads it"
+        )
+    );
+}

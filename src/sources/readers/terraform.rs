@@ -1464,9 +1464,29 @@ fn leftover_reasons(
                 Some(_) => {
                     cx.unattached_reason(a, "a variable file of no environment liftoff reads")
                 }
-                None => {
-                    "a variable file that names no environment, and no root reads it".to_string()
-                }
+                None => match sibling_environment(cx.dir, a, &cx.deployment.artefacts) {
+                    Some((name, shown)) => {
+                        if !cx
+                            .deployment
+                            .unclassified_stages
+                            .iter()
+                            .any(|s| s.stage == name)
+                        {
+                            cx.deployment.unclassified_stages.push(
+                                crate::model::UnclassifiedStage {
+                                    stage: name.clone(),
+                                    from: vec![format!("{} ({shown})", a.path)],
+                                    folder: None,
+                                },
+                            );
+                        }
+                        format!(
+                            "not read: it names the environment `{name}` ({shown}), whose kind liftoff does not know; declare it in liftoff.yaml with its `kind:` and this file under `var_files:`"
+                        )
+                    }
+                    None => "a variable file that names no environment, and no root reads it"
+                        .to_string(),
+                },
             }
         } else if let Some(env) = &a.environment {
             format!("its root was not read for {env}")
@@ -1493,6 +1513,63 @@ fn leftover_reasons(
         out.insert(a.path.clone(), why);
     }
     out
+}
+
+/// The environment a variable file names by its siblings' pattern when the vocabulary does not
+/// know the name: `terraform-rba.tfvars` beside `terraform-production.tfvars` names `rba`, if
+/// the file also says so itself (`environment = "Rba"`, a literal of `environment`, `env` or
+/// `stage`), so a shared `common.tfvars` beside `production.tfvars` names none. Returns the
+/// name, lower-cased, and what shows it.
+fn sibling_environment(
+    dir: &Path,
+    a: &ArtefactFile,
+    artefacts: &[ArtefactFile],
+) -> Option<(String, String)> {
+    let folder = folder_of(&a.path);
+    let file = a.path.rsplit('/').next()?;
+    let lower = file.to_ascii_lowercase();
+    let mut shown = None;
+    for sibling in artefacts
+        .iter()
+        .filter(|s| s.path != a.path && s.kind == a.kind && folder_of(&s.path) == folder)
+    {
+        let Some(named) = discover_named(sibling).filter(|n| n.folder.is_none()) else {
+            continue;
+        };
+        let other = sibling.path.rsplit('/').next()?.to_ascii_lowercase();
+        let Some(at) = other.find(&named.spelled.to_ascii_lowercase()) else {
+            continue;
+        };
+        let (prefix, suffix) = (&other[..at], &other[at + named.spelled.len()..]);
+        let Some(varying) = lower
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+        else {
+            continue;
+        };
+        if !varying.is_empty()
+            && varying
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            shown = Some((varying.to_string(), sibling.path.clone()));
+            break;
+        }
+    }
+    let (name, sibling) = shown?;
+    let text = std::fs::read_to_string(dir.join(&a.path)).ok()?;
+    let said = text.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+        (terraform::terragrunt::ENVIRONMENT_KEYS.contains(&key.trim())
+            && value.eq_ignore_ascii_case(&name))
+        .then(|| format!("{} = \"{value}\"", key.trim()))
+    })?;
+    let sibling = sibling.rsplit('/').next().unwrap_or(&sibling).to_string();
+    Some((
+        name,
+        format!("{said}; its file name follows {sibling} beside it"),
+    ))
 }
 
 fn discover_named(a: &ArtefactFile) -> Option<env_names::PathName> {

@@ -144,11 +144,8 @@ fn applied(script: &str, cwd: Option<String>, scope: &Scope) -> Vec<(usize, Stri
         let applies = logical.contains("kubectl") && logical.contains("apply");
         for command in logical.split(['&', ';', '|']) {
             let words = tokens(command);
-            if words.first().map(String::as_str) == Some("cd") {
-                cwd = words
-                    .get(1)
-                    .and_then(|to| one(scope, to))
-                    .and_then(|to| join(cwd.as_deref(), &to));
+            if let Some(to) = super::pipelines::cd(&words, scope, cwd.as_deref()) {
+                cwd = to;
                 continue;
             }
             let Some((target, kustomize)) = target(&words) else {
@@ -157,20 +154,16 @@ fn applied(script: &str, cwd: Option<String>, scope: &Scope) -> Vec<(usize, Stri
             if !applies {
                 continue;
             }
-            if let Some(path) = one(scope, &target).and_then(|t| join(cwd.as_deref(), &t)) {
+            if let Some(path) = scope
+                .one(&target)
+                .map(|v| v.trim_end_matches('/').to_string())
+                .and_then(|t| join(cwd.as_deref(), &t))
+            {
                 out.push((first_line, path, kustomize));
             }
         }
     }
     out
-}
-
-/// The one value a word takes once substituted; `None` when unknown or ambiguous.
-fn one(scope: &Scope, word: &str) -> Option<String> {
-    match scope.text(word, 0).as_slice() {
-        [v] if !v.is_empty() => Some(v.trim_end_matches('/').to_string()),
-        _ => None,
-    }
 }
 
 /// The argument of `kubectl apply -k X` / `-f X` (not `-f -`), `kubectl kustomize X` or

@@ -338,6 +338,14 @@ impl Scope {
         }
     }
 
+    /// The one value `word` takes once substituted; `None` when unknown or several.
+    pub(super) fn one(&self, word: &str) -> Option<String> {
+        match self.text(word, 0).as_slice() {
+            [v] if !v.is_empty() => Some(v.clone()),
+            _ => None,
+        }
+    }
+
     /// The values `text` takes once `${{ }}` expressions and `$VAR` / `${VAR}` are substituted;
     /// empty when any part is unknown.
     pub(super) fn text(&self, text: &str, depth: usize) -> Vec<String> {
@@ -544,6 +552,17 @@ fn package_script(words: &[String], cwd: Option<&str>, root: Option<&Path>) -> O
 
 /// `to` taken from `from`, as a repository-relative folder (`.` at the top); `None` when either
 /// is unknown, absolute or leaves the repository.
+/// For a `cd X` command, the folder it moves to from `cwd` (`None` inside: not known);
+/// `None` for any other command.
+pub(super) fn cd(words: &[String], scope: &Scope, cwd: Option<&str>) -> Option<Option<String>> {
+    (words.first().map(String::as_str) == Some("cd")).then(|| {
+        words
+            .get(1)
+            .and_then(|to| scope.one(to))
+            .and_then(|to| join(cwd, to.trim_end_matches('/')))
+    })
+}
+
 pub(super) fn join(from: Option<&str>, to: &str) -> Option<String> {
     let from = from?;
     if to.starts_with(['/', '~', '-']) || to.contains('$') {

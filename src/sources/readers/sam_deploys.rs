@@ -283,11 +283,8 @@ fn commands(
     for (line, logical) in logical_lines(script) {
         for command in logical.split(['&', ';', '|']) {
             let words = tokens(command);
-            if words.first().map(String::as_str) == Some("cd") {
-                cwd = words
-                    .get(1)
-                    .and_then(|to| one(scope, to))
-                    .and_then(|to| join(cwd.as_deref(), &to));
+            if let Some(to) = super::pipelines::cd(&words, scope, cwd.as_deref()) {
+                cwd = to;
                 continue;
             }
             let Some(args) = deploy_args(&words) else {
@@ -367,21 +364,13 @@ fn deploy_args(words: &[String]) -> Option<Args> {
     Some(args)
 }
 
-/// The one value a word takes once substituted; `None` when unknown or several.
-fn one(scope: &Scope, word: &str) -> Option<String> {
-    match scope.text(word, 0).as_slice() {
-        [v] if !v.is_empty() => Some(v.clone()),
-        _ => None,
-    }
-}
-
 /// Records a deploy's values: one deploy for each value its `--config-env` takes, else each
 /// environment its config file's name or its job names.
 fn resolve(args: &Args, scope: &Scope, cwd: Option<&str>, at: Location, out: &mut Vec<SamDeploy>) {
     let template = args
         .template
         .as_deref()
-        .and_then(|t| one(scope, t))
+        .and_then(|t| scope.one(t))
         .and_then(|t| join(cwd, &t));
     // SAM reads the config file beside the template it is given, else in the folder it runs in.
     let folder = match (&args.template, &template) {
@@ -391,7 +380,7 @@ fn resolve(args: &Args, scope: &Scope, cwd: Option<&str>, at: Location, out: &mu
     };
     let config_file = match &args.config_file {
         None => ConfigFile::Default,
-        Some(written) => match (one(scope, written), &folder) {
+        Some(written) => match (scope.one(written), &folder) {
             (Some(path), Some(folder)) => match join(Some(folder), &path) {
                 Some(p) => ConfigFile::Path(p),
                 None => ConfigFile::Unresolved(written.clone()),
@@ -417,7 +406,7 @@ fn resolve(args: &Args, scope: &Scope, cwd: Option<&str>, at: Location, out: &mu
                 continue;
             }
             for (k, v) in pairs {
-                let value = one(scope, &v).or_else(|| v.is_empty().then(String::new));
+                let value = scope.one(&v).or_else(|| v.is_empty().then(String::new));
                 given.retain(|(g, _)| g != &k);
                 given.push((k, value));
             }

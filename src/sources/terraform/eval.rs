@@ -251,6 +251,20 @@ impl PartialObject {
     }
 }
 
+/// An object key as Terraform reads it: a name, or an expression whose value is a string;
+/// `None` when that value is not known here.
+fn object_key(key: &hcl::ObjectKey, ctx: &Context) -> Option<String> {
+    match key {
+        hcl::ObjectKey::Identifier(id) => Some(id.to_string()),
+        hcl::ObjectKey::Expression(e) => e
+            .evaluate(ctx)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string)),
+        // The enum is non-exhaustive: a future kind of key is not known here.
+        _ => None,
+    }
+}
+
 /// The known part of an object expression (an object literal, `merge(...)`, `tomap(...)`), or
 /// `None` when it is no such expression.
 pub(super) fn partial_object(expr: &hcl::Expression, ctx: &Context) -> Option<PartialObject> {
@@ -260,15 +274,7 @@ pub(super) fn partial_object(expr: &hcl::Expression, ctx: &Context) -> Option<Pa
         E::Object(object) => {
             let mut out = PartialObject::default();
             for (key, value) in object {
-                let key = match key {
-                    hcl::ObjectKey::Identifier(id) => Some(id.to_string()),
-                    hcl::ObjectKey::Expression(e) => e
-                        .evaluate(ctx)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string)),
-                    // The enum is non-exhaustive: a future kind of key is not known here.
-                    _ => None,
-                };
+                let key = object_key(key, ctx);
                 let Some(key) = key else {
                     out.open = true;
                     continue;
@@ -353,15 +359,7 @@ pub(super) fn partial_json(expr: &hcl::Expression, ctx: &Context) -> Option<(Jso
                 let mut known = serde_json::Map::new();
                 let mut inner = Vec::new();
                 for (key, value) in object {
-                    let key = match key {
-                        hcl::ObjectKey::Identifier(id) => Some(id.to_string()),
-                        hcl::ObjectKey::Expression(e) => e
-                            .evaluate(ctx)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string)),
-                        // The enum is non-exhaustive: a future kind of key is not known here.
-                        _ => None,
-                    };
+                    let key = object_key(key, ctx);
                     // A key known only after apply: the object's keys are not known.
                     let key = key?;
                     match walk(value, ctx, &join(&key), &mut inner) {

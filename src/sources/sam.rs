@@ -766,6 +766,31 @@ pub fn parse_overrides(text: &str) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    /// The fuzz target (`fuzz/fuzz_targets/artefacts.rs`) runs where cargo-fuzz is installed;
+    /// this runs every cut of a template and a samconfig file that uses what the reader
+    /// evaluates, so a half-written file never panics here either.
+    #[test]
+    fn every_prefix_of_a_template_and_a_samconfig_reads_without_panicking() {
+        let dir = tempfile::tempdir().unwrap();
+        let template = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nParameters:\n  Stage: {Type: String, Default: dev}\n  Key: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\nGlobals:\n  Function: {Runtime: python3.12, Environment: {Variables: {LEVEL: !If [IsProd, info, debug]}}}\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: !Sub '${Stage}-fn'\n      Events: {Get: {Type: HttpApi, Properties: {Path: /x, Method: get}}}\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: {LogGroupName: !Join ['', ['/aws/lambda/', !Ref Fn]], RetentionInDays: 30}\n  Child:\n    Type: AWS::Serverless::Application\n    Condition: IsProd\n    Properties: {Location: ./t.yaml, Parameters: {Key: !Ref Key}}\n";
+        let config = "version = 0.1\n[prod.global.parameters]\nparameter_overrides = [\"Stage=prod\", \"Key='a b'\"]\n[prod.deploy.parameters]\nparameter_overrides = \"Stage=prod\"\n";
+        let parameters = HashMap::from([
+            ("Stage".to_string(), Some("prod".to_string())),
+            ("Key".to_string(), None),
+        ]);
+        for end in (0..=template.len()).filter(|i| template.is_char_boundary(*i)) {
+            std::fs::write(dir.path().join("t.yaml"), &template[..end]).unwrap();
+            let _ = read(dir.path(), "t.yaml", &parameters);
+        }
+        assert!(read(dir.path(), "t.yaml", &parameters).is_ok());
+        for end in (0..=config.len()).filter(|i| config.is_char_boundary(*i)) {
+            std::fs::write(dir.path().join("samconfig.toml"), &config[..end]).unwrap();
+            let _ = read_config(dir.path(), "samconfig.toml");
+            let _ = parse_overrides(&config[..end]);
+        }
+        assert_eq!(read_config(dir.path(), "samconfig.toml").unwrap().len(), 1);
+    }
+
     #[test]
     fn overrides_and_samconfig_toml() {
         assert_eq!(

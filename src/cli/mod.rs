@@ -129,11 +129,6 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    // A command reads, judges and exits; the watcher runs for weeks, serving pages whose
-    // buffers a fixed threshold would map and unmap on every request.
-    if !matches!(cli.command, Command::Watch(_)) {
-        liftoff::allocator::fix_mmap_threshold();
-    }
     let today = cli.today.unwrap_or_else(Date::today_utc);
     let color = use_color(cli.color);
     let result = match cli.command {

@@ -146,7 +146,7 @@ pub fn variable_file_names(dir: &Path, rel: &str) -> Option<BTreeSet<String>> {
 pub fn backend_state(dir: &Path, root: &str) -> Option<(String, Location)> {
     let files = parsed_root(dir, root)?;
     for file in &files {
-        let lines = Lines::new(&file.rel, &file.text);
+        let lines = Lines::of_parsed(file);
         for terraform in file.body.blocks().filter(|b| b.ident == "terraform") {
             let stores = terraform
                 .body
@@ -192,7 +192,7 @@ pub fn variable_file_values(dir: &Path, rel: &str) -> Option<Vec<(String, hcl::V
         );
     }
     let parsed = parse(dir, rel).ok()?;
-    let lines = crate::sources::terraform::waivers::Lines::new(rel, &parsed.text);
+    let lines = crate::sources::terraform::waivers::Lines::of_parsed(&parsed);
     let ctx = context(&BTreeMap::new(), &BTreeMap::new(), "default");
     Some(
         parsed

@@ -247,7 +247,7 @@ pub(super) fn read_module(
     let local_exprs: Vec<(String, &TfExpr, Location, String)> = files
         .iter()
         .flat_map(|f| {
-            let lines = Lines::new(&f.rel, &f.text);
+            let lines = Lines::of_parsed(f);
             f.body
                 .blocks()
                 .filter(|b| b.ident.as_str() == "locals")
@@ -286,7 +286,7 @@ pub(super) fn read_module(
     root.files.extend(files.iter().map(|f| f.rel.clone()));
     // Each file is dropped once its resources are read, so its memory serves the next ones.
     for file in files {
-        let lines = Lines::new(&file.rel, &file.text);
+        let lines = Lines::of_parsed(&file);
         for block in file.body.blocks() {
             match block.ident.as_str() {
                 "resource" => {

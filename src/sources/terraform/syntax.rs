@@ -9,6 +9,8 @@ use super::*;
 pub(super) struct Parsed {
     pub(super) rel: String,
     pub(super) text: String,
+    /// Where each line of `text` starts ([`super::waivers::line_starts`]).
+    pub(super) starts: Box<[u32]>,
     pub(super) body: TfBody,
 }
 
@@ -276,6 +278,7 @@ pub(super) fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
     match hcl::edit::parser::parse_body(&text) {
         Ok(body) => Ok(Parsed {
             rel: rel.to_string(),
+            starts: super::waivers::line_starts(&text),
             text,
             body: TfBody::from_edit(body, true),
         }),

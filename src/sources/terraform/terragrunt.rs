@@ -125,7 +125,7 @@ pub fn read_unit(
     let unit_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let _module_dir = DirGuard::module(unit_dir.clone());
     let parsed = parse(dir, rel)?;
-    let lines = Lines::new(rel, &parsed.text);
+    let lines = Lines::of_parsed(&parsed);
     // 1. The includes, evaluated with the functions alone.
     let mut scope = Scope {
         repo,
@@ -705,7 +705,7 @@ impl Scope<'_> {
             )));
         }
         let parsed = parse(self.repo, rel)?;
-        let lines = Lines::new(rel, &parsed.text);
+        let lines = Lines::of_parsed(&parsed);
         self.evaluate_body(&parsed, &lines, hcl::Map::new())
     }
 

@@ -1544,6 +1544,20 @@ mod tests {
     }
 
     #[test]
+    fn a_withheld_variable_keeps_no_default() {
+        let withheld = vec!["TAG".to_string()];
+        assert_eq!(
+            withhold_defaults("app:${TAG:-dev} ${PORT:-80} ${TAG-x} ${TAG}", &withheld),
+            "app:${TAG} ${PORT:-80} ${TAG} ${TAG}"
+        );
+        let mut vars = Vars::new(HashMap::new());
+        vars.withheld = withheld;
+        assert_eq!(vars.interpolate("app:${TAG:-dev}").0, "app:${TAG}");
+        assert_eq!(vars.unknown_in("${TAG:-dev}.env"), ["TAG"]);
+        assert!(vars.unknown_in("${PORT:-80}").is_empty());
+    }
+
+    #[test]
     fn ports_and_their_interfaces() {
         let known = Vars::new(HashMap::new());
         let port = |t: &str| {

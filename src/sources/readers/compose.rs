@@ -6,7 +6,7 @@
 //! folder named after an environment. Files in different folders are different projects; an
 //! overlay named for development, tests or CI belongs to that environment, never to production.
 
-use super::compose_sets::ComposeSet;
+use super::compose_sets::{ComposeSet, DEFAULT_BASES};
 use super::{LoadContext, Reader, folder_of, set_command, set_image};
 use crate::diagnostic::InputError;
 use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus};
@@ -14,14 +14,6 @@ use crate::sources::compose;
 use std::collections::BTreeMap;
 
 pub(super) struct Compose;
-
-/// The file names compose reads by default, in its order of preference.
-pub(super) const DEFAULT_BASES: [&str; 4] = [
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
 
 /// One project to read: its environment, its files in merge order, and the `.env` it runs with.
 struct Project {

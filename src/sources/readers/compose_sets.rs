@@ -51,6 +51,14 @@ impl WrittenEnv {
 
 use crate::sources::compose::COMMIT;
 
+/// The file names compose reads by default, in its order of preference.
+pub(super) const DEFAULT_BASES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
 /// Compose's default separator of `COMPOSE_FILE` on Linux and macOS.
 const DEFAULT_SEPARATOR: &str = ":";
 
@@ -210,7 +218,8 @@ fn in_script(
             if let Some(to) = super::pipelines::cd(&words, scope, cwd.as_deref()) {
                 // On a server, a `cd` into a folder the repository lacks is into its checkout.
                 match to {
-                    Some(to) if remote && !dir.join(&to).is_dir() => {}
+                    Some(to) if !remote || dir.join(&to).is_dir() => cwd = Some(to),
+                    _ if remote => {}
                     to => cwd = to,
                 }
                 continue;
@@ -480,7 +489,7 @@ fn compose_command(
     } else {
         // Without a `.env` of the job's own, the repository's `COMPOSE_FILE` (read above) applies.
         env_written.as_ref()?;
-        let default = super::compose::DEFAULT_BASES
+        let default = DEFAULT_BASES
             .iter()
             .filter_map(|b| super::pipelines::join(Some(&folder), b))
             .find(|f| dir.join(f).is_file())?;

@@ -91,6 +91,26 @@ const TOP_LEVEL: [&str; 7] = [
     "version", "name", "services", "networks", "volumes", "secrets", "configs",
 ];
 
+/// What the deployed commit (`${{ github.sha }}`, `$GITHUB_SHA`) is shown as in a value a deploy
+/// job writes: a value fixed for each deployed commit, which liftoff cannot know.
+pub const COMMIT: &str = "<commit>";
+
+/// The `.env` a project is interpolated with.
+#[derive(Clone, Debug, Default)]
+pub enum ProjectEnv {
+    /// The `.env` beside the first file, as compose reads it from the project directory.
+    #[default]
+    Beside,
+    /// Not the `.env` of the repository: the deployment runs with another (a deploy job writes
+    /// it, or the committed one is a developer's that selects other files). `values` are the
+    /// ones known; each name in `unknown` is set there to a value liftoff cannot know, so neither
+    /// it nor the `${X:-default}` the file falls back to is assumed.
+    Instead {
+        values: HashMap<String, String>,
+        unknown: Vec<String>,
+    },
+}
+
 /// Reads and merges `files` (relative to `dir`). `vars` are the variables known for interpolation
 /// besides the `.env` beside the first file (the environment's settings).
 pub fn read(
@@ -98,8 +118,28 @@ pub fn read(
     files: &[String],
     vars: &HashMap<String, String>,
 ) -> Result<Project, InputError> {
+    read_with(dir, files, vars, &ProjectEnv::Beside)
+}
+
+/// [`read`] with the `.env` the project runs with.
+pub fn read_with(
+    dir: &Path,
+    files: &[String],
+    vars: &HashMap<String, String>,
+    project_env: &ProjectEnv,
+) -> Result<Project, InputError> {
     let mut known = vars.clone();
-    if let Some(first) = files.first() {
+    let mut withheld = Vec::new();
+    if let ProjectEnv::Instead { values, unknown } = project_env {
+        for (name, value) in values {
+            known.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        withheld = unknown
+            .iter()
+            .filter(|n| !known.contains_key(*n))
+            .cloned()
+            .collect();
+    } else if let Some(first) = files.first() {
         let project_dir = Path::new(first).parent().unwrap_or(Path::new(""));
         let dotenv_path = project_dir.join(".env");
         let shown = dotenv_path.to_string_lossy().replace('\\', "/");
@@ -111,7 +151,8 @@ pub fn read(
             }
         }
     }
-    let known = Vars::new(known);
+    let mut known = Vars::new(known);
+    known.withheld = withheld;
     let mut project = Project::default();
     let mut problems = Vec::new();
     let mut cache: HashMap<String, Option<FileServices>> = HashMap::new();
@@ -657,6 +698,8 @@ const INTERPOLATION_BUDGET: usize = 16 << 20;
 /// The variables a project interpolates with, and what its interpolation has produced so far.
 struct Vars {
     values: HashMap<String, String>,
+    /// Variables set to values liftoff cannot know: their defaults are not assumed.
+    withheld: Vec<String>,
     spent: std::cell::Cell<usize>,
     exhausted: std::cell::Cell<bool>,
 }
@@ -665,6 +708,7 @@ impl Vars {
     fn new(values: HashMap<String, String>) -> Vars {
         Vars {
             values,
+            withheld: Vec::new(),
             spent: std::cell::Cell::new(0),
             exhausted: std::cell::Cell::new(false),
         }
@@ -676,7 +720,11 @@ impl Vars {
         if self.exhausted.get() {
             return (text.to_string(), text.to_string());
         }
-        let (value, literal) = interpolate(text, &self.values);
+        let (value, literal) = if self.withheld.is_empty() {
+            interpolate(text, &self.values)
+        } else {
+            interpolate(&withhold_defaults(text, &self.withheld), &self.values)
+        };
         let spent = self.spent.get() + value.len() + literal.len();
         self.spent.set(spent);
         if spent > INTERPOLATION_BUDGET {
@@ -706,8 +754,9 @@ impl Vars {
             // `${X:-d}` and `${X-d}` fall back to their default: X is not needed.
             let defaulted =
                 braced.is_some() && (after_name.starts_with(":-") || after_name.starts_with('-'));
+            let withheld = self.withheld.iter().any(|w| w == name);
             if !name.is_empty()
-                && !defaulted
+                && (!defaulted || withheld)
                 && !self.values.contains_key(name)
                 && !out.iter().any(|n| n == name)
             {
@@ -727,6 +776,33 @@ pub fn interpolate(text: &str, known: &HashMap<String, String>) -> (String, Stri
     let normalised = normalise_required(&protected);
     let (value, literal) = dotenv::expand(&normalised, known);
     (value.replace('\u{0}', "$"), literal.replace('\u{0}', "$"))
+}
+
+/// `${X:-d}`, `${X-d}`, `${X:?msg}` and `${X?msg}` of a `withheld` variable become `${X}`: the
+/// deployment sets X to a value liftoff cannot know, so the default is not what runs.
+fn withhold_defaults(text: &str, withheld: &[String]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let expr = &after[..end];
+        let name = expr.split([':', '-', '?']).next().unwrap_or(expr);
+        if name != expr && withheld.iter().any(|w| w == name) {
+            out.push_str("${");
+            out.push_str(name);
+            out.push('}');
+        } else {
+            out.push_str(&rest[start..start + 2 + end + 1]);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `${X:?msg}` and `${X?msg}` behave like `${X}` here: when X is unknown to liftoff it is a
@@ -1465,6 +1541,20 @@ mod tests {
             "",
             "nothing literal is left"
         );
+    }
+
+    #[test]
+    fn a_withheld_variable_keeps_no_default() {
+        let withheld = vec!["TAG".to_string()];
+        assert_eq!(
+            withhold_defaults("app:${TAG:-dev} ${PORT:-80} ${TAG-x} ${TAG}", &withheld),
+            "app:${TAG} ${PORT:-80} ${TAG} ${TAG}"
+        );
+        let mut vars = Vars::new(HashMap::new());
+        vars.withheld = withheld;
+        assert_eq!(vars.interpolate("app:${TAG:-dev}").0, "app:${TAG}");
+        assert_eq!(vars.unknown_in("${TAG:-dev}.env"), ["TAG"]);
+        assert!(vars.unknown_in("${PORT:-80}").is_empty());
     }
 
     #[test]

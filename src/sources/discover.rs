@@ -700,6 +700,12 @@ fn private_key_file(dir: &Path, rel: &str) -> bool {
     !text.contains("ENCRYPTED") && crate::secrets::private_key(&text)
 }
 
+/// A file found because another file names it (a compose overlay in `COMPOSE_FILE`), listed
+/// as discovery lists a file it finds by name.
+pub fn named_file(path: &str, kind: ArtefactKind) -> ArtefactFile {
+    describe(path, kind, true)
+}
+
 fn describe(path: &str, kind: ArtefactKind, regular: bool) -> ArtefactFile {
     // `template.yaml` is SAM's own name for a deployed template, not a template to copy from.
     let development_only = if kind == ArtefactKind::CloudFormation {

@@ -846,3 +846,123 @@ fn inputs_parse_passes_errors_is_not_applicable_and_cannot_be_waived() {
     assert_eq!(only(&report)[0].0, "error");
     assert_eq!(report["waivers"][0]["status"], "unused");
 }
+
+/// openfoodfacts/open-prices' shape: overlays in `docker/` named by `COMPOSE_FILE`, a committed
+/// `.env` that selects the developer's overlay (with `latest` as the tag), and a release job
+/// that writes the server's own `.env` before `docker compose up`.
+#[test]
+fn compose_overlays_named_by_compose_file_run_for_their_environment() {
+    let (_, report) = check_json(&layout("compose-overlays"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development"), ("production", "production")])
+    );
+    assert_eq!(
+        file(&report, "docker/prod.yml"),
+        (
+            "read",
+            "merged for production (named at .github/workflows/release.yml:24)"
+        )
+    );
+    assert_eq!(
+        file(&report, "docker/dev.yml"),
+        ("read", "merged for development (named at .env:3)")
+    );
+    assert_eq!(
+        file(&report, "docker-compose.yml").1,
+        "merged for production, development"
+    );
+    assert!(file(&report, ".env").1.contains("for development"));
+    // The tag production runs is the release job's, never the developer's `latest`.
+    let app = result(
+        &report,
+        "env.production-dev-images",
+        "compose:docker/prod.yml#app",
+        "production",
+    );
+    assert_eq!(app["status"], "pass", "{app:#}");
+    assert!(
+        app["message"].as_str().unwrap().contains("app:<commit>"),
+        "{app:#}"
+    );
+    // Nothing of the developer's overlay reaches production.
+    let results = report["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .all(|r| !(r["environment"] == "production"
+                && r["location"]["path"] == "docker/dev.yml"))
+    );
+    assert!(
+        results.iter().any(
+            |r| r["environment"] == "development" && r["target"] == "compose:docker/dev.yml#db"
+        )
+    );
+}
+
+/// With no value the files give production (the job writes the tag from a repository
+/// variable), the tag is unknown: a question, not the developer `.env`'s `latest`.
+#[test]
+fn an_image_tag_only_the_runner_knows_is_a_question_not_the_developers_latest() {
+    let dir = copy_dir(&layout("compose-overlays"));
+    let workflow = dir.path().join(".github/workflows/release.yml");
+    let text = std::fs::read_to_string(&workflow)
+        .unwrap()
+        .replace("APP_TAG=${{ github.sha }}", "APP_TAG=${{ vars.RELEASE }}");
+    std::fs::write(&workflow, text).unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    let app = result(
+        &report,
+        "env.production-dev-images",
+        "compose:docker/prod.yml#app",
+        "production",
+    );
+    assert_eq!(app["evidence"]["evidenced"], false, "{app:#}");
+    let message = app["message"].as_str().unwrap();
+    assert!(message.contains("`APP_TAG`"), "{message}");
+    assert!(!message.contains("latest"), "{message}");
+
+    // A job that only names the files (`-f`) leaves the committed `.env` the developer's: its
+    // `APP_TAG=latest` is not production's either.
+    std::fs::write(
+        &workflow,
+        "on: {push: {tags: ['v*']}}\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: docker compose -f docker-compose.yml -f docker/prod.yml up -d\n",
+    )
+    .unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(file(&report, "docker/prod.yml").0, "read");
+    let app = result(
+        &report,
+        "env.production-dev-images",
+        "compose:docker/prod.yml#app",
+        "production",
+    );
+    assert_eq!(app["evidence"]["evidenced"], false, "{app:#}");
+    assert!(app["message"].as_str().unwrap().contains("`APP_TAG`"));
+}
+
+/// The production overlay that pins `latest` itself still blocks.
+#[test]
+fn a_production_overlay_pinning_latest_blocks() {
+    let dir = copy_dir(&layout("compose-overlays"));
+    let overlay = dir.path().join("docker/prod.yml");
+    let text = std::fs::read_to_string(&overlay).unwrap().replace(
+        "    restart: always\n    ports:",
+        "    image: registry.example.net/bookshelf/app:latest\n    restart: always\n    ports:",
+    );
+    std::fs::write(&overlay, text).unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let app = result(
+        &report,
+        "env.production-dev-images",
+        "compose:docker/prod.yml#app",
+        "production",
+    );
+    assert_eq!(app["status"], "fail");
+    assert_eq!(app["location"]["path"], "docker/prod.yml");
+    assert!(
+        app["message"].as_str().unwrap().contains("`latest` tag"),
+        "{app:#}"
+    );
+}

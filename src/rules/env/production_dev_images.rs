@@ -28,6 +28,25 @@ remote module to a tag or release.",
     examples: run("production_dev_images"),
 }
 
+/// The variables an image reference still names once interpolated (`web:${TAG}`): set where
+/// liftoff cannot see, so its tag is unknown.
+fn unresolved(image: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = image;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let name = after.strip_prefix('{').unwrap_or(after);
+        let len = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
+        if len > 0 {
+            out.push(name[..len].to_string());
+        }
+        rest = &name[len..];
+    }
+    out
+}
+
 /// Why an image reference is not fit for production, if it is not.
 fn image_problem(image: &str) -> Option<String> {
     if image.contains('@') {
@@ -167,6 +186,37 @@ impl ProductionDevImages {
                         ),
                     )
                     .at(&build.origin)
+                } else if let Some(i) = c
+                    .image
+                    .as_ref()
+                    .filter(|i| edition.is_none() && !unresolved(&i.value).is_empty())
+                {
+                    // The tag is whatever the deployment sets: neither `latest` nor pinned.
+                    let names: Vec<String> = unresolved(&i.value)
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect();
+                    Finding::not_evidenced(
+                        target,
+                        &format!("the `image` or `edition` of `{}`", c.name),
+                        &format!(
+                            "the value of {} (`{}` takes it from a variable no file read for production sets)",
+                            names.join(", "),
+                            i.value
+                        ),
+                    )
+                    .at(&i.origin)
+                } else if let Some(i) = c.image.as_ref().filter(|i| {
+                    edition.is_none() && i.value.contains(crate::sources::compose::COMMIT)
+                }) {
+                    Finding::pass(
+                        target,
+                        format!(
+                            "runs `{}`: its tag is the deployed commit's, written by the deploy job",
+                            i.value
+                        ),
+                    )
+                    .at(&i.origin)
                 } else {
                     match (edition, image, &c.edition, &c.image) {
                         (Some(e), _, _, _) => Finding::fail(

@@ -6,6 +6,7 @@
 //! folder named after an environment. Files in different folders are different projects; an
 //! overlay named for development, tests or CI belongs to that environment, never to production.
 
+use super::compose_sets::{ComposeSet, DEFAULT_BASES};
 use super::{LoadContext, Reader, folder_of, set_command, set_image};
 use crate::diagnostic::InputError;
 use crate::model::{ArtefactFile, ArtefactKind, ArtefactStatus};
@@ -14,18 +15,39 @@ use std::collections::BTreeMap;
 
 pub(super) struct Compose;
 
-/// The file names compose reads by default, in its order of preference.
-const DEFAULT_BASES: [&str; 4] = [
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
-
-/// One project to read: its environment, its files in merge order, and how they were chosen.
+/// One project to read: its environment, its files in merge order, and the `.env` it runs with.
 struct Project {
     environment: String,
     files: Vec<String>,
+    project_env: compose::ProjectEnv,
+}
+
+/// Lists the compose files a `.env` or a deploy job names that discovery did not find by name
+/// (`docker/prod.yml`), so that each is read or said not to be.
+pub(super) fn add_named_files(
+    dir: &std::path::Path,
+    artefacts: &mut Vec<ArtefactFile>,
+    sets: &[super::compose_sets::ComposeSet],
+) {
+    for set in sets {
+        for file in &set.files {
+            if artefacts.iter().any(|a| &a.path == file) {
+                continue;
+            }
+            let mut found = crate::sources::discover::named_file(file, ArtefactKind::Compose);
+            if !dir.join(file).is_file() {
+                found.status = ArtefactStatus::NotRead;
+                found.reason = Some(format!(
+                    "named at {}:{} as a compose file, but not in the repository",
+                    set.at.path, set.at.line
+                ));
+            } else if found.status == ArtefactStatus::Pending {
+                found.reason = Some(format!("named at {}:{}", set.at.path, set.at.line));
+            }
+            artefacts.push(found);
+        }
+    }
+    artefacts.sort();
 }
 
 impl Reader for Compose {
@@ -53,7 +75,7 @@ impl Reader for Compose {
                 continue;
             };
             let known = compose::known_from(&cx.deployment.environments[index].settings);
-            match compose::read(cx.dir, &project.files, &known) {
+            match compose::read_with(cx.dir, &project.files, &known, &project.project_env) {
                 Ok(read) => {
                     // Several projects in one environment keep their services apart by folder.
                     let folder = folder_of(project.files.last().map_or("", String::as_str));
@@ -109,6 +131,7 @@ impl Reader for Compose {
             }
         }
         note_unread_env_files(cx, unread);
+        note_selecting_dotenvs(cx, &pending);
         let environment = super::kubernetes::production_name(cx);
         for a in pending.iter().filter(|a| {
             a.environment.is_none()
@@ -153,6 +176,44 @@ impl Reader for Compose {
             }
         }
         Ok(())
+    }
+}
+
+/// Says of each `.env` left unread whose `COMPOSE_FILE` selects files for one environment
+/// (the developer's, merging `docker/dev.yml`) which files and environment it is for, and that
+/// other environments' projects take none of its values.
+fn note_selecting_dotenvs(cx: &mut LoadContext<'_>, pending: &[ArtefactFile]) {
+    let mut notes = Vec::new();
+    for set in cx
+        .compose_sets
+        .iter()
+        .filter(|s| s.job_environments.is_empty())
+    {
+        let Some(environment) = set_environment(cx, set, pending) else {
+            continue;
+        };
+        notes.push((
+            set.at.path.to_string(),
+            format!(
+                "its COMPOSE_FILE (line {}) selects {} for {environment}: its values are that environment's, and are not used for any other",
+                set.at.line,
+                set.files
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ),
+        ));
+    }
+    for (path, why) in notes {
+        if let Some(a) = cx
+            .deployment
+            .artefacts
+            .iter_mut()
+            .find(|a| a.path == path && a.status == ArtefactStatus::Ignored)
+        {
+            a.reason = Some(why);
+        }
     }
 }
 
@@ -231,8 +292,41 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
             out.push(Project {
                 environment: env.name.clone(),
                 files,
+                project_env: compose::ProjectEnv::Beside,
             });
         }
+    }
+    // Files a `.env` or a deploy job names together run together, as compose merges them.
+    let mut claimed: Vec<(String, String)> = Vec::new();
+    let mut sets: Vec<&ComposeSet> = cx.compose_sets.iter().collect();
+    // The job that writes its own `.env` says the most about a run.
+    sets.sort_by_key(|s| s.written.is_none());
+    for set in sets {
+        let all_pending = set
+            .files
+            .iter()
+            .all(|f| pending.iter().any(|a| &a.path == f) && !declared.iter().any(|d| d.covers(f)));
+        if !all_pending {
+            continue;
+        }
+        let Some(environment) = set_environment(cx, set, pending) else {
+            continue;
+        };
+        if out
+            .iter()
+            .any(|p| p.environment == environment && p.files == set.files)
+        {
+            continue;
+        }
+        for f in &set.files {
+            claimed.push((f.clone(), environment.clone()));
+        }
+        let project_env = project_env(cx, Some(set), &set.files, &environment);
+        out.push(Project {
+            environment,
+            files: set.files.clone(),
+            project_env,
+        });
     }
     let discovered: Vec<&ArtefactFile> = pending
         .iter()
@@ -247,6 +341,9 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
             let Some(env) = &a.environment else {
                 continue;
             };
+            if claimed.iter().any(|(f, e)| *f == a.path && e == env) {
+                continue;
+            }
             let named = crate::sources::named_environment(&a.path, a.kind);
             let by_file_name = named.as_ref().is_some_and(|n| n.folder.is_none());
             let mut project = Vec::new();
@@ -256,13 +353,129 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
                 }
             }
             project.push(a.path.clone());
+            let project_env = project_env(cx, None, &project, env);
             out.push(Project {
                 environment: env.clone(),
                 files: project,
+                project_env,
             });
         }
     }
     out
+}
+
+/// The environment a set of files runs for: the one its last overlay naming an environment
+/// names (`docker/prod.yml`), else the one of the job that runs it, else its first file's.
+fn set_environment(
+    cx: &LoadContext<'_>,
+    set: &ComposeSet,
+    pending: &[ArtefactFile],
+) -> Option<String> {
+    let of = |f: &String| {
+        pending
+            .iter()
+            .find(|a| &a.path == f)
+            .and_then(|a| a.environment.clone())
+    };
+    if let Some(env) = set.files.iter().skip(1).rev().find_map(of) {
+        return Some(env);
+    }
+    let names: Vec<&str> = cx
+        .deployment
+        .environments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    for spelled in &set.job_environments {
+        let found = names.iter().find(|n| **n == spelled.as_str()).or_else(|| {
+            let named = crate::model::env_names::lookup(spelled)?;
+            names
+                .iter()
+                .find(|n| crate::model::env_names::same_environment(n, named))
+        });
+        if let Some(env) = found {
+            return Some(env.to_string());
+        }
+    }
+    set.files.first().and_then(of)
+}
+
+/// The `.env` a project of `environment` runs with. A deploy job that writes one gives its
+/// values (those only the runner knows stay unknown). Without one, the `.env` beside the first
+/// file is compose's, unless its `COMPOSE_FILE` selects files for another environment (the
+/// developer's `.env`, which merges `docker/dev.yml`): its values are then not this
+/// environment's, and the variables it sets are unknown here, defaults included.
+fn project_env(
+    cx: &LoadContext<'_>,
+    set: Option<&ComposeSet>,
+    files: &[String],
+    environment: &str,
+) -> compose::ProjectEnv {
+    let Some(first) = files.first() else {
+        return compose::ProjectEnv::Beside;
+    };
+    let dotenv = match folder_of(first).as_str() {
+        "." => ".env".to_string(),
+        folder => format!("{folder}/.env"),
+    };
+    let committed = || -> Vec<(String, String)> {
+        crate::sources::read_text(&cx.dir.join(&dotenv), &dotenv)
+            .ok()
+            .and_then(|t| crate::sources::dotenv::raw_values(&dotenv, &t).ok())
+            .unwrap_or_default()
+    };
+    let other = other_environments_env(cx, &dotenv, files, environment);
+    if let Some(written) = set.and_then(|s| s.written.as_ref()) {
+        let mut values = std::collections::HashMap::new();
+        let mut unknown = Vec::new();
+        if !written.replaces {
+            for (name, value) in committed() {
+                if other.is_some() {
+                    unknown.push(name);
+                } else {
+                    values.insert(name, value);
+                }
+            }
+        }
+        for (name, value) in &written.values {
+            match value {
+                Some(v) => {
+                    values.insert(name.clone(), v.clone());
+                    unknown.retain(|u| u != name);
+                }
+                None => {
+                    values.remove(name);
+                    unknown.push(name.clone());
+                }
+            }
+        }
+        return compose::ProjectEnv::Instead { values, unknown };
+    }
+    if other.is_some() {
+        return compose::ProjectEnv::Instead {
+            values: Default::default(),
+            unknown: committed().into_iter().map(|(n, _)| n).collect(),
+        };
+    }
+    compose::ProjectEnv::Beside
+}
+
+/// When the `.env` at `dotenv` selects, by its `COMPOSE_FILE`, other files than `files` for
+/// another environment than `environment`: that set and its environment.
+fn other_environments_env<'a>(
+    cx: &'a LoadContext<'_>,
+    dotenv: &str,
+    files: &[String],
+    environment: &str,
+) -> Option<(&'a ComposeSet, String)> {
+    let pending = cx.pending(ArtefactKind::Compose);
+    cx.compose_sets
+        .iter()
+        .filter(|s| *s.at.path == *dotenv && s.files != files)
+        .find_map(|s| {
+            let env = set_environment(cx, s, &pending)?;
+            (env != environment).then_some((s, env))
+        })
 }
 
 /// The base an overlay extends: the file its name leaves when the environment is taken out

@@ -10,6 +10,7 @@
 mod ansible;
 mod aws;
 mod compose;
+mod compose_sets;
 mod derived;
 mod dotenv;
 mod helm;
@@ -72,6 +73,8 @@ struct LoadContext<'a> {
     options: &'a LoadOptions,
     /// What the files that do not parse say, for `--strict-inputs`.
     problems: Vec<Diagnostic>,
+    /// The lists of compose files `.env` files and deploy jobs name.
+    compose_sets: Vec<compose_sets::ComposeSet>,
 }
 
 impl LoadContext<'_> {
@@ -276,7 +279,10 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
         Some((m, ..)) => (discover::declared_sources(m), env_files_of(m)),
         None => (Vec::new(), Vec::new()),
     };
-    let found = discover::discover(dir, &declared)?;
+    let mut found = discover::discover(dir, &declared)?;
+    // Compose files are found by name, or when a `.env` or a deploy job names them.
+    let compose_sets = compose_sets::named_sets(dir, &found.artefacts, &found.pipelines);
+    compose::add_named_files(dir, &mut found.artefacts, &compose_sets);
     let terragrunt = tg_envs::find(dir, &found.artefacts, &found.pipelines);
     let (mut deployment, declarations, manifest_path) = match manifest {
         Some((_, deployment, declarations, shown)) => (deployment, declarations, Some(shown)),
@@ -308,6 +314,7 @@ pub(super) fn load(dir: &Path, options: &LoadOptions) -> Result<Loaded, InputErr
         declared,
         options,
         problems: Vec::new(),
+        compose_sets,
     };
     for reader in READERS {
         reader.read(&mut cx)?;

@@ -9,7 +9,7 @@ use super::*;
 pub(super) struct Parsed {
     pub(super) rel: String,
     pub(super) text: String,
-    /// Where each line of `text` starts ([`super::waivers::line_starts`]).
+    /// Where each line of `text` starts ([`line_starts`]).
     pub(super) starts: Box<[u32]>,
     pub(super) body: TfBody,
 }
@@ -273,12 +273,21 @@ pub(super) fn compact(expr: &mut hcl::Expression) -> bool {
     special
 }
 
+/// The byte offset at which each line of `text` starts. Files are read under a 32 MB bound
+/// ([`crate::sources::MAX_FILE_BYTES`]), so every offset fits in 32 bits; a longer text would only
+/// make locations past 4 GB wrong, never panic.
+fn line_starts(text: &str) -> Box<[u32]> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| (i + 1) as u32))
+        .collect()
+}
+
 pub(super) fn parse(dir: &Path, rel: &str) -> Result<Parsed, InputError> {
     let text = crate::sources::read_text(&dir.join(rel), rel)?;
     match hcl::edit::parser::parse_body(&text) {
         Ok(body) => Ok(Parsed {
             rel: rel.to_string(),
-            starts: super::waivers::line_starts(&text),
+            starts: line_starts(&text),
             text,
             body: TfBody::from_edit(body, true),
         }),

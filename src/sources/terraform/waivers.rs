@@ -70,15 +70,6 @@ pub(super) struct Lines<'a> {
     pub(super) text: &'a str,
 }
 
-/// The byte offset at which each line of `text` starts. Files are read under a 32 MB bound
-/// ([`crate::sources::MAX_FILE_BYTES`]), so every offset fits in 32 bits; a longer text would only
-/// make locations past 4 GB wrong, never panic.
-pub(super) fn line_starts(text: &str) -> Box<[u32]> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| (i + 1) as u32))
-        .collect()
-}
-
 impl<'a> Lines<'a> {
     /// The lines of a parsed file, from the line starts found while it was parsed: its text is
     /// in the cache then, and on a root of 200,000 resources it is not by the time the

@@ -196,52 +196,14 @@ pub fn resources<'a>(
     )
 }
 
-/// The model's resources at `positions`, each asked of the memory system a few resources before
-/// the rule reaches it. The positions jump about the model (address order is not reading order),
-/// so the processor cannot guess the next one: on 200,000 resources, which do not fit in its
-/// cache, every resource a rule read was a wait for memory, and the thirty rules that walk their
-/// kinds of resource waited in turn. Knowing the positions ahead, the waits overlap.
+/// The model's resources at `positions`.
 fn in_model<'a>(
     cx: &Context<'a>,
     positions: Vec<usize>,
 ) -> impl Iterator<Item = &'a crate::model::Resource> + use<'a> {
-    /// How many resources ahead the resource itself is fetched; its attributes are fetched half
-    /// as far ahead, once the resource (which holds where they are) has arrived.
-    const AHEAD: usize = 8;
-    let resources = &cx.model.resources;
-    (0..positions.len()).map(move |k| {
-        if let Some(&far) = positions.get(k + AHEAD) {
-            prefetch_resource(&resources[far]);
-        }
-        if let Some(&near) = positions.get(k + AHEAD / 2) {
-            if let Some(first) = resources[near].attributes.iter().next() {
-                prefetch(first as *const _);
-            }
-        }
-        &resources[positions[k]]
-    })
+    let model = cx.model;
+    positions.into_iter().map(move |i| &model.resources[i])
 }
-
-/// Asks for every cache line of `resource`.
-fn prefetch_resource(resource: &crate::model::Resource) {
-    let start = (resource as *const crate::model::Resource).cast::<u8>();
-    for offset in (0..std::mem::size_of::<crate::model::Resource>()).step_by(64) {
-        prefetch(start.wrapping_add(offset));
-    }
-}
-
-/// A hint to bring the cache line at `at` in; it changes nothing the program computes.
-#[cfg(target_arch = "x86_64")]
-fn prefetch<T>(at: *const T) {
-    // SAFETY: SSE is part of every x86_64 processor, and a prefetch is only a hint: it reads
-    // nothing the program sees and never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast::<i8>())
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn prefetch<T>(_at: *const T) {}
 
 /// Provider resources whose description in the provider mapping matches `pick`, with it, in
 /// address order.

@@ -121,6 +121,7 @@ fn use_color(choice: ColorChoice) -> bool {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
+    liftoff::allocator::no_fast_bins();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1061,3 +1061,73 @@ fn a_variable_file_named_like_its_environment_siblings_names_an_environment_of_u
         )
     );
 }
+
+/// The registry SQS module, not installed, redrives its queue as its code does with the inputs
+/// written: `create_dlq` makes a dead-letter queue of its own, a `redrive_policy` naming one
+/// makes a redrive policy; a `create_dlq` known only after apply is a question, a
+/// `maxReceiveCount` alone names nothing (audit27 repro-1). A queue another queue's redrive
+/// policy names, or that a redrive allow policy opens, is a dead-letter queue: judged on its
+/// alarm, never for lacking a dead-letter queue of its own.
+#[test]
+fn the_sqs_module_and_dead_letter_queues_are_judged_as_their_redrive_policies_say() {
+    let (_, report) = check_json(&layout("sqs-module-dlq"), &[]);
+    let said = |target: &str, env: &str| {
+        let r = result(&report, "monitoring.message-loss", target, env);
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    for env in ["production", "staging"] {
+        for queue in [
+            "module.jobs.aws_sqs_queue.this",
+            "module.events.aws_sqs_queue.this",
+            "module.consumer.module.queue.aws_sqs_queue.this",
+            "aws_sqs_queue.orders",
+        ] {
+            assert_eq!(
+                said(queue, env),
+                (
+                    "pass".into(),
+                    "failing messages move to a dead-letter queue".into()
+                ),
+                "{queue} {env}"
+            );
+        }
+        for queue in ["module.mail.aws_sqs_queue.this", "aws_sqs_queue.reports"] {
+            let (status, message) = said(queue, env);
+            assert_eq!(status, "fail", "{queue} {env}");
+            assert!(message.starts_with("no `redrive_policy`"), "{message}");
+        }
+        for dead in [
+            "aws_sqs_queue.events_parked",
+            "module.consumer.aws_sqs_queue.parked",
+            "aws_sqs_queue.orders_held",
+            "aws_sqs_queue.invoices_held",
+        ] {
+            assert_eq!(
+                said(dead, env),
+                (
+                    "fail".into(),
+                    "nothing alarms when messages land in this dead-letter queue".into()
+                ),
+                "{dead} {env}"
+            );
+        }
+        // A question, not a problem.
+        let audit = result(
+            &report,
+            "monitoring.message-loss",
+            "module.audit.aws_sqs_queue.this",
+            env,
+        );
+        assert_eq!(audit["evidence"]["evidenced"], false, "{audit}");
+        let message = audit["message"].as_str().unwrap();
+        assert!(
+            message.contains(
+                "whether `module.audit.aws_sqs_queue_redrive_policy.dlq` is created (its `count` is known only after apply)"
+            ),
+            "{message}"
+        );
+    }
+}

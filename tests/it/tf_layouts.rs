@@ -1131,3 +1131,77 @@ fn the_sqs_module_and_dead_letter_queues_are_judged_as_their_redrive_policies_sa
         );
     }
 }
+
+/// One root with a variable file per environment beside it, named only for the environment
+/// (`prod.tfvars`, `aat.tfvars`, `perftest.tfvars`) and all of one shape, none saying its own
+/// name: each file the vocabulary does not know names an environment of unknown kind, which
+/// `env.pre-production` asks about rather than concluding "only production" (audit27
+/// repro-2). Files of other variables (`network.tfvars`, `common.tfvars`) or of a shared name
+/// (`defaults.tfvars`, same shape) name none; `liftoff init` writes each environment with its
+/// root and its file as sources.
+#[test]
+fn variable_files_of_their_siblings_shape_name_environments_of_unknown_kind() {
+    let (_, report) = check_json(&layout("sibling-tfvars-shape"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    let stages: Vec<&str> = report["unclassified_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["aat", "ithc", "perftest"]);
+    for name in ["aat", "ithc", "perftest"] {
+        let (status, reason) = file(&report, &format!("infrastructure/{name}.tfvars"));
+        assert_eq!(status, "ignored");
+        assert!(
+            reason.contains(&format!("names the environment `{name}`"))
+                && reason.contains("sets the same variables"),
+            "{reason}"
+        );
+    }
+    for shared in ["network", "common", "defaults"] {
+        assert_eq!(
+            file(&report, &format!("infrastructure/{shared}.tfvars")),
+            (
+                "ignored",
+                "a variable file that names no environment, and no root reads it"
+            ),
+            "{shared}"
+        );
+    }
+    // Which of them comes before production is a question, not a missing environment.
+    let pre = rule_results(&report, "env.pre-production")[0];
+    assert_eq!(pre["evidence"]["evidenced"], false, "{pre}");
+    assert!(
+        pre["message"]
+            .as_str()
+            .unwrap()
+            .contains("whether `aat` is a staging environment that mirrors production"),
+        "{pre}"
+    );
+
+    let dir = copy_dir(&layout("sibling-tfvars-shape"));
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains(
+            "  # aat:                        # variable file infrastructure/aat.tfvars: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {terraform: infrastructure/, var_files: [infrastructure/aat.tfvars]}\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Without such siblings, production alone is still "only production".
+#[test]
+fn a_variable_file_of_another_shape_leaves_production_alone() {
+    let dir = copy_dir(&layout("sibling-tfvars-shape"));
+    for name in ["aat", "ithc", "perftest"] {
+        std::fs::remove_file(dir.path().join(format!("infrastructure/{name}.tfvars"))).unwrap();
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    let stages = &report["unclassified_stages"];
+    assert!(stages.as_array().is_none_or(|a| a.is_empty()), "{stages}");
+    let pre = rule_results(&report, "env.pre-production")[0];
+    assert_eq!(pre["status"], "fail");
+    assert_eq!(pre["message"], "no staging environment: only production");
+}

@@ -604,9 +604,10 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
     let indent = if prefix.starts_with(' ') { "" } else { "  " };
     for stage in &d.unclassified_stages {
         let name = yaml_scalar(&stage.stage);
-        let what = match &stage.folder {
-            Some(folder) => format!("Terragrunt environment {folder}"),
-            None => format!("deployed as stage `{}`", stage.stage),
+        let what = match (&stage.folder, &stage.var_file) {
+            (Some(folder), _) => format!("Terragrunt environment {folder}"),
+            (None, Some((_, file))) => format!("variable file {file}"),
+            (None, None) => format!("deployed as stage `{}`", stage.stage),
         };
         let _ = writeln!(
             out,
@@ -622,6 +623,16 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
                 out,
                 "{prefix}{indent}    - {{terraform: {}}}",
                 liftoff::model::flow_scalar(folder)
+            );
+            continue;
+        }
+        // The root its siblings are read with, with this environment's own file.
+        if let Some((root, file)) = &stage.var_file {
+            let _ = writeln!(
+                out,
+                "{prefix}{indent}    - {{terraform: {}, var_files: [{}]}}",
+                liftoff::model::flow_scalar(root),
+                liftoff::model::flow_scalar(file)
             );
             continue;
         }

@@ -600,6 +600,11 @@ const LISTED_FACTS: &[(&str, &str)] = &[
         "monitoring.message-loss",
         "the `protocol` of `{}` (known only after apply)",
     ),
+    // A redrive policy of a module call whose inputs are known only after apply.
+    (
+        "monitoring.message-loss",
+        "whether `{}` is created (its `count` is known only after apply)",
+    ),
     // ha.db-replica: its count is known only after apply, or no instance here joins it.
     ("ha.db-replica", "how many instances `{}` has ({})"),
     ("monitoring.canary", "the canary's `interval`"),

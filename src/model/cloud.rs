@@ -42,6 +42,9 @@ pub enum Role {
     Queue,
     /// A queue's dead-letter policy written as a resource of its own.
     QueueRedrivePolicy,
+    /// Which queues may use a queue as their dead-letter queue, written as a resource of its
+    /// own; `configures` names that dead-letter queue.
+    QueueRedriveAllowPolicy,
     /// A log group.
     LogGroup,
     /// An API gateway API.

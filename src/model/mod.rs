@@ -359,6 +359,10 @@ pub struct UnclassifiedStage {
     /// declares it with. A serverless stage has none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
+    /// For an environment a variable file names by its siblings' pattern: the root its
+    /// siblings are read with, and the file (a `terraform:` source with `var_files:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub var_file: Option<(String, String)>,
 }
 
 /// What the reports say of deployed stages whose names do not tell their kind.

@@ -1061,3 +1061,147 @@ fn a_variable_file_named_like_its_environment_siblings_names_an_environment_of_u
         )
     );
 }
+
+/// The registry SQS module, not installed, redrives its queue as its code does with the inputs
+/// written: `create_dlq` makes a dead-letter queue of its own, a `redrive_policy` naming one
+/// makes a redrive policy; a `create_dlq` known only after apply is a question, a
+/// `maxReceiveCount` alone names nothing (audit27 repro-1). A queue another queue's redrive
+/// policy names, or that a redrive allow policy opens, is a dead-letter queue: judged on its
+/// alarm, never for lacking a dead-letter queue of its own.
+#[test]
+fn the_sqs_module_and_dead_letter_queues_are_judged_as_their_redrive_policies_say() {
+    let (_, report) = check_json(&layout("sqs-module-dlq"), &[]);
+    let said = |target: &str, env: &str| {
+        let r = result(&report, "monitoring.message-loss", target, env);
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    for env in ["production", "staging"] {
+        for queue in [
+            "module.jobs.aws_sqs_queue.this",
+            "module.events.aws_sqs_queue.this",
+            "module.consumer.module.queue.aws_sqs_queue.this",
+            "aws_sqs_queue.orders",
+        ] {
+            assert_eq!(
+                said(queue, env),
+                (
+                    "pass".into(),
+                    "failing messages move to a dead-letter queue".into()
+                ),
+                "{queue} {env}"
+            );
+        }
+        for queue in ["module.mail.aws_sqs_queue.this", "aws_sqs_queue.reports"] {
+            let (status, message) = said(queue, env);
+            assert_eq!(status, "fail", "{queue} {env}");
+            assert!(message.starts_with("no `redrive_policy`"), "{message}");
+        }
+        for dead in [
+            "aws_sqs_queue.events_parked",
+            "module.consumer.aws_sqs_queue.parked",
+            "aws_sqs_queue.orders_held",
+            "aws_sqs_queue.invoices_held",
+        ] {
+            assert_eq!(
+                said(dead, env),
+                (
+                    "fail".into(),
+                    "nothing alarms when messages land in this dead-letter queue".into()
+                ),
+                "{dead} {env}"
+            );
+        }
+        // A question, not a problem.
+        let audit = result(
+            &report,
+            "monitoring.message-loss",
+            "module.audit.aws_sqs_queue.this",
+            env,
+        );
+        assert_eq!(audit["evidence"]["evidenced"], false, "{audit}");
+        let message = audit["message"].as_str().unwrap();
+        assert!(
+            message.contains(
+                "whether `module.audit.aws_sqs_queue_redrive_policy.dlq` is created (its `count` is known only after apply)"
+            ),
+            "{message}"
+        );
+    }
+}
+
+/// One root with a variable file per environment beside it, named only for the environment
+/// (`prod.tfvars`, `aat.tfvars`, `perftest.tfvars`) and all of one shape, none saying its own
+/// name: each file the vocabulary does not know names an environment of unknown kind, which
+/// `env.pre-production` asks about rather than concluding "only production" (audit27
+/// repro-2). Files of other variables (`network.tfvars`, `common.tfvars`) or of a shared name
+/// (`defaults.tfvars`, same shape) name none; `liftoff init` writes each environment with its
+/// root and its file as sources.
+#[test]
+fn variable_files_of_their_siblings_shape_name_environments_of_unknown_kind() {
+    let (_, report) = check_json(&layout("sibling-tfvars-shape"), &[]);
+    assert_eq!(inferred(&report), pairs(&[("production", "production")]));
+    let stages: Vec<&str> = report["unclassified_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["aat", "ithc", "perftest"]);
+    for name in ["aat", "ithc", "perftest"] {
+        let (status, reason) = file(&report, &format!("infrastructure/{name}.tfvars"));
+        assert_eq!(status, "ignored");
+        assert!(
+            reason.contains(&format!("names the environment `{name}`"))
+                && reason.contains("sets the same variables"),
+            "{reason}"
+        );
+    }
+    for shared in ["network", "common", "defaults"] {
+        assert_eq!(
+            file(&report, &format!("infrastructure/{shared}.tfvars")),
+            (
+                "ignored",
+                "a variable file that names no environment, and no root reads it"
+            ),
+            "{shared}"
+        );
+    }
+    // Which of them comes before production is a question, not a missing environment.
+    let pre = rule_results(&report, "env.pre-production")[0];
+    assert_eq!(pre["evidence"]["evidenced"], false, "{pre}");
+    assert!(
+        pre["message"]
+            .as_str()
+            .unwrap()
+            .contains("whether `aat` is a staging environment that mirrors production"),
+        "{pre}"
+    );
+
+    let dir = copy_dir(&layout("sibling-tfvars-shape"));
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let text = std::fs::read_to_string(dir.path().join("liftoff.yaml")).unwrap();
+    assert!(
+        text.contains(
+            "  # aat:                        # variable file infrastructure/aat.tfvars: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {terraform: infrastructure/, var_files: [infrastructure/aat.tfvars]}\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Without such siblings, production alone is still "only production".
+#[test]
+fn a_variable_file_of_another_shape_leaves_production_alone() {
+    let dir = copy_dir(&layout("sibling-tfvars-shape"));
+    for name in ["aat", "ithc", "perftest"] {
+        std::fs::remove_file(dir.path().join(format!("infrastructure/{name}.tfvars"))).unwrap();
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    let stages = &report["unclassified_stages"];
+    assert!(stages.as_array().is_none_or(|a| a.is_empty()), "{stages}");
+    let pre = rule_results(&report, "env.pre-production")[0];
+    assert_eq!(pre["status"], "fail");
+    assert_eq!(pre["message"], "no staging environment: only production");
+}

@@ -14,7 +14,8 @@ declare_rule! {
     checks: "The deployment declares an environment of kind `staging` next to its production environment. \
 When nothing names an environment and the files are judged as production, or the files name development \
 environments only (production is deployed from elsewhere), whether another exists is a question; so is whether \
-a `test` or QA environment whose kind is not declared is the staging one.",
+a `test` or QA environment whose kind is not declared, or a deployed stage whose name says nothing of its kind \
+(`aat.tfvars` beside `prod.tfvars`), is the staging one.",
     rationale: "Changes need a place that behaves like production but has no real users. Without a \
 pre-production environment every upgrade, migration and configuration change is tried for the first \
 time on the users, and a failed change has no rehearsal behind it.",
@@ -61,6 +62,30 @@ impl PreProduction {
             .iter()
             .map(|e| e.name.as_str())
             .collect();
+        // A stage the files deploy whose name says nothing of its kind (`aat.tfvars` beside
+        // `prod.tfvars`, a serverless stage `val`) may be the staging one: only the team can say.
+        if staging.is_empty() {
+            if let Some(stage) = cx.model.unclassified_stages.first() {
+                let others: Vec<&str> = cx
+                    .model
+                    .unclassified_stages
+                    .iter()
+                    .map(|s| s.stage.as_str())
+                    .collect();
+                return Ok(vec![
+                    Finding::not_evidenced(
+                        DEPLOYMENT,
+                        &format!(
+                            "whether `{}` is a staging environment that mirrors production (its `kind`)",
+                            stage.stage
+                        ),
+                        "files that name a staging environment",
+                    )
+                    .with("environments", names)
+                    .with("unclassified", others),
+                ]);
+            }
+        }
         // A `test` or QA environment whose kind nobody wrote (dev, tst, prd) is, in many teams,
         // the one every release goes through before production: whether it mirrors production is
         // for the team to say, not a missing environment.

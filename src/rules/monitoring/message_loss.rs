@@ -17,8 +17,10 @@ declare_rule! {
     ],
     sources: [Hkn],
     checks: "With queues or topics, an alarm `on: dlq` is declared. With Terraform: every SQS queue has a \
-`redrive_policy` (or an `aws_sqs_queue_redrive_policy`), every dead-letter queue (named `*dlq*` / \
-`*dead-letter*`) has an alarm on its depth, and every SNS topic logs failed deliveries for \
+`redrive_policy` (or an `aws_sqs_queue_redrive_policy`; one a module creates only with inputs known after \
+apply is a question), every dead-letter queue (named `*dlq*` / `*dead-letter*`, named by another queue's \
+redrive policy, or opened by a redrive allow policy) has an alarm on its depth and needs no redrive policy of \
+its own, and every SNS topic logs failed deliveries for \
 the protocols its subscriptions use (`lambda_failure_feedback_role_arn` for Lambda, and so on; \
 e-mail subscriptions cannot log, so a topic with only those is not-applicable).",
     rationale: "A message that fails delivery disappears without a trace unless something catches it. A \
@@ -81,18 +83,101 @@ fn is_dead_letter_queue(q: &crate::model::Resource) -> bool {
     })
 }
 
+/// Whether a reference key lies in a `redrive_policy` (`redrive_policy`,
+/// `redrive_policy.deadLetterTargetArn`): the one queue such a policy names is its dead-letter
+/// queue.
+fn in_redrive_policy(key: &str) -> bool {
+    key.strip_prefix("redrive_policy")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// The queues that other queues send their dead letters to, by (environment, address) or by
+/// queue name: the queue a `redrive_policy` names (on a queue, or on an
+/// `aws_sqs_queue_redrive_policy`; by reference or by the name at the end of a written ARN), the
+/// queue an `aws_sqs_queue_redrive_allow_policy` configures, and a queue that itself allows
+/// redrive (`redrive_allow_policy` other than `denyAll`). A dead-letter queue ends the chain: it
+/// needs no dead-letter queue of its own.
+struct DeadLetterTargets<'a> {
+    by_address: Vec<(Option<&'a str>, &'a str)>,
+    by_name: Vec<(Option<&'a str>, String)>,
+}
+
+impl<'a> DeadLetterTargets<'a> {
+    fn of(cx: &Context<'a>) -> DeadLetterTargets<'a> {
+        use crate::model::cloud::Role;
+        let mut out = DeadLetterTargets {
+            by_address: Vec::new(),
+            by_name: Vec::new(),
+        };
+        for r in with_role(cx, &[Role::Queue, Role::QueueRedrivePolicy]) {
+            let env = r.environment.as_deref();
+            for (key, address) in r.references.iter() {
+                if in_redrive_policy(key) {
+                    out.by_address.push((env, address.as_str()));
+                }
+            }
+            let written = r.attr("redrive_policy").and_then(|p| match &p.value {
+                serde_json::Value::String(text) => serde_json::from_str(text).ok(),
+                other => Some(other.clone()),
+            });
+            if let Some(arn) = written
+                .as_ref()
+                .and_then(|p| p.get("deadLetterTargetArn"))
+                .and_then(|a| a.as_str())
+            {
+                if let Some(name) = arn.rsplit(':').next().filter(|n| !n.is_empty()) {
+                    out.by_name.push((env, name.to_string()));
+                }
+            }
+        }
+        for (r, t) in cloud(cx, |t| t.role == Role::QueueRedriveAllowPolicy) {
+            if let Some(address) = t.configures.and_then(|k| r.references.get(k)) {
+                out.by_address
+                    .push((r.environment.as_deref(), address.as_str()));
+            }
+        }
+        out
+    }
+
+    fn contains(&self, q: &crate::model::Resource) -> bool {
+        let env = q.environment.as_deref();
+        let name = q.attr("name").and_then(|n| n.value.as_str());
+        let allows_redrive = q
+            .attr("redrive_allow_policy")
+            .is_some_and(|p| !p.value.is_null() && !p.value.to_string().contains("denyAll"))
+            || q.unknown.contains_key("redrive_allow_policy");
+        allows_redrive
+            || self
+                .by_address
+                .iter()
+                .any(|(e, a)| *e == env && *a == q.address)
+            || name.is_some_and(|name| self.by_name.iter().any(|(e, n)| *e == env && n == name))
+    }
+}
+
 /// SQS queues (a redrive policy to a dead-letter queue, and an alarm on dead letters) and SNS
 /// topics (delivery-status logging of failures) written in Terraform.
 fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
     let m = &cx.model.monitoring;
     use crate::model::cloud::Role;
-    let redriven: Vec<&str> = cloud(cx, |t| t.role == Role::QueueRedrivePolicy)
-        .filter_map(|(r, t)| r.references.get(t.configures?).map(String::as_str))
-        .collect();
+    // Redrive policies written as resources of their own, with the queue each configures.
+    let policies: Vec<(&crate::model::Resource, &str)> =
+        cloud(cx, |t| t.role == Role::QueueRedrivePolicy)
+            .filter_map(|(r, t)| r.references.get(t.configures?).map(|q| (r, q.as_str())))
+            .collect();
+    let dead_letter = DeadLetterTargets::of(cx);
     let mut out = Vec::new();
     for q in with_role(cx, &[Role::Queue]) {
         let target = q.address.clone();
-        let finding = if is_dead_letter_queue(q) {
+        // A policy of a module whose inputs are known only after apply may not be created.
+        let of_queue = || {
+            policies
+                .iter()
+                .filter(|(p, queue)| *queue == q.address && p.environment == q.environment)
+                .map(|(p, _)| *p)
+        };
+        let certain = of_queue().any(|p| !p.unknown.contains_key("count"));
+        let finding = if is_dead_letter_queue(q) || dead_letter.contains(q) {
             match m.alarm_on("dlq") {
                 Some(a) => Finding::pass(target, "dead letters raise an alarm").at(&a.origin),
                 None => on_resource(
@@ -105,19 +190,36 @@ fn message_loss_terraform(cx: &Context<'_>) -> Vec<Finding> {
                     "name",
                 ),
             }
-        } else if !is_set(q, "redrive_policy") && !redriven.contains(&q.address.as_str()) {
+        } else if is_set(q, "redrive_policy") || certain {
+            on_resource(
+                Finding::pass(target, "failing messages move to a dead-letter queue"),
+                q,
+                "redrive_policy",
+            )
+        } else if let Some(maybe) = of_queue().next() {
+            let at = maybe
+                .unknown
+                .get("count")
+                .map(|at| crate::model::Origin::Artefact(at.clone()));
+            let finding = Finding::not_evidenced(
+                target,
+                &format!(
+                    "whether `{}` is created (its `count` is known only after apply)",
+                    maybe.address
+                ),
+                "a plan JSON",
+            );
+            match at {
+                Some(at) => finding.at(&at),
+                None => on_resource(finding, q, "redrive_policy"),
+            }
+        } else {
             on_resource(
                 Finding::fail(
                     target,
                     "no `redrive_policy`: a message that keeps failing is dropped after the retention period",
                 )
                 .fix("Give the queue a dead-letter queue (`redrive_policy` with `deadLetterTargetArn` and `maxReceiveCount`) and alarm on its depth."),
-                q,
-                "redrive_policy",
-            )
-        } else {
-            on_resource(
-                Finding::pass(target, "failing messages move to a dead-letter queue"),
                 q,
                 "redrive_policy",
             )

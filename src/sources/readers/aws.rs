@@ -330,6 +330,13 @@ pub(super) const TYPES: &[CloudType] = &[
         configures: Some("queue_url"),
         ..CloudType::new("aws_sqs_queue_redrive_policy", Role::QueueRedrivePolicy)
     },
+    CloudType {
+        configures: Some("queue_url"),
+        ..CloudType::new(
+            "aws_sqs_queue_redrive_allow_policy",
+            Role::QueueRedriveAllowPolicy,
+        )
+    },
     CloudType::new("aws_cloudwatch_log_group", Role::LogGroup),
     CloudType::new("aws_backup_selection", Role::BackupSelection),
     CloudType::new("aws_dlm_lifecycle_policy", Role::SnapshotPolicy),
@@ -1224,9 +1231,145 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
             }
             created.push(made);
         }
+        if known.source == "terraform-aws-modules/sqs/aws" {
+            created.extend(sqs_redrive_policies(r));
+        }
         false
     });
     resources.extend(created);
+}
+
+/// Whether a module input is true, false, or known only after apply (`None`); absent, it is
+/// `default`.
+fn input_flag(r: &Resource, input: &str, default: bool) -> Option<bool> {
+    if r.unknown.contains_key(input) {
+        return None;
+    }
+    match r.attr(input).map(|f| &f.value) {
+        None | Some(serde_json::Value::Null) => Some(default),
+        Some(v) => v.as_bool(),
+    }
+}
+
+/// Whether the `redrive_policy` input of an SQS module call names a dead-letter queue
+/// (`deadLetterTargetArn`): an object (v4 and later) or its JSON text (v3); `None` when that is
+/// known only after apply.
+fn names_dead_letter_target(r: &Resource) -> Option<bool> {
+    const KEY: &str = "deadLetterTargetArn";
+    if r.unknown.contains_key("redrive_policy.deadLetterTargetArn") {
+        return Some(true);
+    }
+    let known = match r.attr("redrive_policy").map(|f| &f.value) {
+        Some(serde_json::Value::Object(o)) => o.get(KEY).is_some_and(|v| !v.is_null()),
+        Some(serde_json::Value::String(text)) => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) => v.get(KEY).is_some_and(|v| !v.is_null()),
+                // Not JSON: AWS refuses it, and no queue is redriven by it.
+                Err(_) => false,
+            }
+        }
+        _ => false,
+    };
+    if known {
+        return Some(true);
+    }
+    let opaque =
+        r.unknown.contains_key("redrive_policy") || r.unknown.contains_key("redrive_policy.*");
+    if opaque { None } else { Some(false) }
+}
+
+/// The redrive policies the SQS module (`terraform-aws-modules/sqs/aws`) gives its queue, from
+/// its inputs, as its code does since v4: with `create_dlq` a dead-letter queue of its own and
+/// `aws_sqs_queue_redrive_policy.dlq`, whose policy is `redrive_policy` merged over
+/// `{deadLetterTargetArn = <that queue>, maxReceiveCount = 5}`; without it, a `redrive_policy`
+/// that names a dead-letter queue becomes `aws_sqs_queue_redrive_policy.this` (v3 set the same
+/// text on the queue itself). One whose existence turns on an input known only after apply has
+/// an unknown `count`, as Terraform would have. The dead-letter queue the module creates is not
+/// modelled: nothing in the inputs says whether something alarms on its depth.
+fn sqs_redrive_policies(r: &Resource) -> Vec<Resource> {
+    use crate::model::{Fact, Origin};
+    let queue = format!("{}.aws_sqs_queue.this", r.address);
+    let create_dlq = input_flag(r, "create_dlq", false);
+    let targets = names_dead_letter_target(r);
+    let at = |input: &str| {
+        r.unknown
+            .get(input)
+            .cloned()
+            .or_else(|| r.attr(input).and_then(|f| f.origin.location().cloned()))
+            .or_else(|| r.origin.location().cloned())
+    };
+    let policy = |name: &str, count_unknown: Option<&str>| {
+        let mut made = Resource {
+            address: format!("{}.aws_sqs_queue_redrive_policy.{name}", r.address),
+            resource_type: "aws_sqs_queue_redrive_policy".into(),
+            environment: r.environment.clone(),
+            origin: r.origin.clone(),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            references: Default::default(),
+            member_of: None,
+            cloud: None,
+        };
+        made.references.insert("queue_url", queue.clone());
+        if let Some(target) = r.references.get("redrive_policy.deadLetterTargetArn") {
+            made.references
+                .insert("redrive_policy.deadLetterTargetArn", target.clone());
+        }
+        let mut written = match r.attr("redrive_policy").map(|f| &f.value) {
+            Some(serde_json::Value::Object(o)) => o.clone(),
+            _ => serde_json::Map::new(),
+        };
+        if name == "dlq" {
+            written
+                .entry("maxReceiveCount")
+                .or_insert_with(|| serde_json::json!(5));
+        }
+        let from = at(if name == "dlq" {
+            "create_dlq"
+        } else {
+            "redrive_policy"
+        });
+        made.attributes.insert(
+            "redrive_policy",
+            Fact::new(
+                serde_json::Value::Object(written),
+                Origin::Derived {
+                    from: from.map(Box::new),
+                    how: format!(
+                        "`terraform-aws-modules/sqs/aws` with {}",
+                        if name == "dlq" {
+                            "`create_dlq`"
+                        } else {
+                            "a `redrive_policy` naming a dead-letter queue"
+                        }
+                    )
+                    .into(),
+                },
+            ),
+        );
+        if let Some(input) = count_unknown {
+            if let Some(at) = at(input) {
+                made.unknown.insert("count", at);
+            }
+        }
+        made
+    };
+    let mut out = Vec::new();
+    match create_dlq {
+        Some(true) => out.push(policy("dlq", None)),
+        Some(false) => match targets {
+            Some(true) => out.push(policy("this", None)),
+            None => out.push(policy("this", Some("redrive_policy"))),
+            Some(false) => {}
+        },
+        None => {
+            out.push(policy("dlq", Some("create_dlq")));
+            if targets != Some(false) {
+                out.push(policy("this", Some("create_dlq")));
+            }
+        }
+    }
+    out
 }
 
 /// What runs each AWS resource type: a machine of the team's own, or a service AWS runs (and
@@ -1644,6 +1787,95 @@ pub(super) fn from_cloudformation(
 #[cfg(test)]
 mod tests {
     use super::module_prefix;
+
+    /// An SQS module call with `inputs` (known) and `unknown` inputs.
+    fn sqs_call(inputs: serde_json::Value, unknown: &[&str]) -> crate::model::Resource {
+        let at = crate::model::Location::new("main.tf", 1, 1);
+        let mut r = crate::model::Resource {
+            address: "module.jobs".into(),
+            resource_type: "module".into(),
+            environment: None,
+            origin: crate::model::Origin::Artefact(at.clone()),
+            attributes: Default::default(),
+            unknown: Default::default(),
+            references: Default::default(),
+            member_of: None,
+            cloud: None,
+        };
+        for (k, v) in inputs.as_object().unwrap() {
+            r.attributes.insert(
+                k.as_str(),
+                crate::model::Fact::new(v.clone(), crate::model::Origin::Artefact(at.clone())),
+            );
+        }
+        for k in unknown {
+            r.unknown.insert(*k, at.clone());
+        }
+        r
+    }
+
+    #[test]
+    fn the_sqs_module_redrives_its_queue_as_its_inputs_say() {
+        use serde_json::json;
+        // (inputs, unknown inputs, policies created: (name, count known))
+        type Case = (
+            serde_json::Value,
+            &'static [&'static str],
+            &'static [(&'static str, bool)],
+        );
+        let cases: &[Case] = &[
+            (json!({}), &[], &[]),
+            (json!({"create_dlq": true}), &[], &[("dlq", true)]),
+            (
+                json!({"create_dlq": false, "redrive_policy": {"maxReceiveCount": 3}}),
+                &[],
+                &[],
+            ),
+            // v4: an object naming the dead-letter queue by reference.
+            (
+                json!({"redrive_policy": {"maxReceiveCount": 3}}),
+                &["redrive_policy.deadLetterTargetArn"],
+                &[("this", true)],
+            ),
+            // v3: the policy's JSON text.
+            (
+                json!({"redrive_policy": "{\"deadLetterTargetArn\":\"arn:aws:sqs:eu-west-2:1:jobs-dlq\",\"maxReceiveCount\":3}"}),
+                &[],
+                &[("this", true)],
+            ),
+            (json!({}), &["redrive_policy"], &[("this", false)]),
+            (json!({}), &["create_dlq"], &[("dlq", false)]),
+            (
+                json!({}),
+                &["create_dlq", "redrive_policy"],
+                &[("dlq", false), ("this", false)],
+            ),
+        ];
+        for (inputs, unknown, want) in cases {
+            let made = super::sqs_redrive_policies(&sqs_call(inputs.clone(), unknown));
+            let got: Vec<(String, bool)> = made
+                .iter()
+                .map(|p| {
+                    assert_eq!(
+                        p.references.get("queue_url").map(String::as_str),
+                        Some("module.jobs.aws_sqs_queue.this")
+                    );
+                    (
+                        p.address.rsplit('.').next().unwrap().to_string(),
+                        !p.unknown.contains_key("count"),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, bool)> = want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+            assert_eq!(got, want, "{inputs} {unknown:?}");
+        }
+        // With `create_dlq`, the module's own maxReceiveCount unless the input overrides it.
+        let made = super::sqs_redrive_policies(&sqs_call(json!({"create_dlq": true}), &[]));
+        assert_eq!(
+            made[0].attr("redrive_policy").unwrap().value,
+            json!({"maxReceiveCount": 5})
+        );
+    }
 
     #[test]
     fn module_prefixes() {

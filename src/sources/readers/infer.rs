@@ -34,6 +34,7 @@ pub(super) fn deployment(
             stage: u.folder.rsplit('/').next().unwrap_or(&u.folder).to_string(),
             from: vec![u.shown.clone()],
             folder: Some(format!("{}/", u.folder)),
+            var_file: None,
         });
     }
     // Files of an environment whose kind is unknown are that environment's, never production's;
@@ -478,6 +479,7 @@ fn add_serverless_stages(
                     stage,
                     from: vec![shown],
                     folder: None,
+                    var_file: None,
                 }),
             }
             continue;

@@ -127,6 +127,11 @@ impl Reader for Terraform {
             .filter(|a| a.kind == ArtefactKind::Plan && a.status == ArtefactStatus::Read)
             .filter_map(|a| a.environment.clone())
             .collect();
+        // The root each variable file is read with, for the files named like them.
+        let roots_of: BTreeMap<String, String> = reads
+            .iter()
+            .flat_map(|r| r.var_files.iter().map(|f| (f.clone(), r.root.clone())))
+            .collect();
         let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for read in reads {
             let mut var_files = read.var_files.clone();
@@ -175,7 +180,7 @@ impl Reader for Terraform {
         super::aws::apply_defaults(&mut cx.deployment.resources);
         super::aws::classify(&mut cx.deployment.resources);
         super::aws::ecs_services(&mut cx.deployment);
-        let reasons = leftover_reasons(cx, &files, &used, &modules, &owned);
+        let reasons = leftover_reasons(cx, &files, &used, &modules, &owned, &roots_of);
         cx.mark_per_environment(ArtefactKind::Terraform, &used, "read for", |a| {
             reasons.get(&a.path).cloned().unwrap_or_else(|| {
                 "not read: no root that liftoff reads includes this file".to_string()
@@ -1419,6 +1424,7 @@ fn leftover_reasons(
     used: &BTreeMap<String, Vec<String>>,
     modules: &BTreeSet<String>,
     owned: &BTreeMap<String, String>,
+    roots_of: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let production = cx
         .deployment
@@ -1465,7 +1471,15 @@ fn leftover_reasons(
                     cx.unattached_reason(a, "a variable file of no environment liftoff reads")
                 }
                 None => match sibling_environment(cx.dir, a, &cx.deployment.artefacts) {
-                    Some((name, shown)) => {
+                    Some((name, shown, sibling)) => {
+                        let var_file = roots_of.get(&sibling).map(|root| {
+                            let root = if root.is_empty() {
+                                "./".to_string()
+                            } else {
+                                format!("{root}/")
+                            };
+                            (root, a.path.clone())
+                        });
                         if !cx
                             .deployment
                             .unclassified_stages
@@ -1477,6 +1491,7 @@ fn leftover_reasons(
                                     stage: name.clone(),
                                     from: vec![format!("{} ({shown})", a.path)],
                                     folder: None,
+                                    var_file,
                                 },
                             );
                         }
@@ -1515,20 +1530,56 @@ fn leftover_reasons(
     out
 }
 
+/// Names a variable file's pattern shares with files that are no environment's: values
+/// shared by every environment, examples, secrets kept apart, backend settings.
+const NOT_ENVIRONMENTS: &[&str] = &[
+    "common",
+    "shared",
+    "default",
+    "defaults",
+    "global",
+    "globals",
+    "base",
+    "backend",
+    "backends",
+    "terraform",
+    "variables",
+    "vars",
+    "secret",
+    "secrets",
+    "example",
+    "examples",
+    "sample",
+    "template",
+    "override",
+    "overrides",
+    "versions",
+    "providers",
+    "account",
+    "accounts",
+    "all",
+];
+
 /// The environment a variable file names by its siblings' pattern when the vocabulary does not
-/// know the name: `terraform-rba.tfvars` beside `terraform-production.tfvars` names `rba`, if
-/// the file also says so itself (`environment = "Rba"`, a literal of `environment`, `env` or
-/// `stage`), so a shared `common.tfvars` beside `production.tfvars` names none. Returns the
-/// name, lower-cased, and what shows it.
+/// know the name: `terraform-rba.tfvars` beside `terraform-production.tfvars`, or `aat.tfvars`
+/// beside `prod.tfvars`, names `rba` or `aat`, if the file also says so itself
+/// (`environment = "Rba"`, a literal of `environment`, `env` or `stage`) or has the sibling's
+/// shape (it sets the same variables, three in four of them at least), so a shared
+/// `common.tfvars` beside `production.tfvars` names none. Files Terraform loads by itself
+/// (`terraform.tfvars`, `*.auto.tfvars`) and names of shared, example or secret files never
+/// name one. Returns the name, lower-cased, what shows it, and the sibling's path.
 fn sibling_environment(
     dir: &Path,
     a: &ArtefactFile,
     artefacts: &[ArtefactFile],
-) -> Option<(String, String)> {
+) -> Option<(String, String, String)> {
     let folder = folder_of(&a.path);
     let file = a.path.rsplit('/').next()?;
     let lower = file.to_ascii_lowercase();
-    let mut shown = None;
+    if lower.starts_with("terraform.tfvars") || lower.contains(".auto.tfvars") {
+        return None;
+    }
+    let own = || terraform::variable_file_names(dir, &a.path);
     for sibling in artefacts
         .iter()
         .filter(|s| s.path != a.path && s.kind == a.kind && folder_of(&s.path) == folder)
@@ -1547,29 +1598,49 @@ fn sibling_environment(
         else {
             continue;
         };
-        if !varying.is_empty()
-            && varying
+        if varying.is_empty()
+            || !varying
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || NOT_ENVIRONMENTS.contains(&varying)
         {
-            shown = Some((varying.to_string(), sibling.path.clone()));
-            break;
+            continue;
+        }
+        let name = varying.to_string();
+        let sibling_file = sibling
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&sibling.path)
+            .to_string();
+        let follows = format!("its file name follows {sibling_file} beside it");
+        let text = std::fs::read_to_string(dir.join(&a.path)).ok()?;
+        let said = text.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+            (terraform::terragrunt::ENVIRONMENT_KEYS.contains(&key.trim())
+                && value.eq_ignore_ascii_case(&name))
+            .then(|| format!("{} = \"{value}\"", key.trim()))
+        });
+        if let Some(said) = said {
+            return Some((name, format!("{said}; {follows}"), sibling.path.clone()));
+        }
+        let (Some(mine), Some(theirs)) =
+            (own(), terraform::variable_file_names(dir, &sibling.path))
+        else {
+            continue;
+        };
+        let shared = mine.intersection(&theirs).count();
+        let all = mine.union(&theirs).count();
+        if shared > 0 && shared * 4 >= all * 3 {
+            return Some((
+                name,
+                format!("{follows}, and sets the same variables"),
+                sibling.path.clone(),
+            ));
         }
     }
-    let (name, sibling) = shown?;
-    let text = std::fs::read_to_string(dir.join(&a.path)).ok()?;
-    let said = text.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        let value = value.trim().strip_prefix('"')?.strip_suffix('"')?;
-        (terraform::terragrunt::ENVIRONMENT_KEYS.contains(&key.trim())
-            && value.eq_ignore_ascii_case(&name))
-        .then(|| format!("{} = \"{value}\"", key.trim()))
-    })?;
-    let sibling = sibling.rsplit('/').next().unwrap_or(&sibling).to_string();
-    Some((
-        name,
-        format!("{said}; its file name follows {sibling} beside it"),
-    ))
+    None
 }
 
 fn discover_named(a: &ArtefactFile) -> Option<env_names::PathName> {

@@ -590,6 +590,12 @@ fn read_module_call(
                 references: Default::default(),
             };
             read_body(&block.body, "", ctx, lines, &mut inputs);
+            // Its inputs refer to resources of the calling module, named as resources are.
+            if !call.prefix.is_empty() {
+                for (_, target) in inputs.references.iter_mut() {
+                    *target = format!("{}{target}", call.prefix);
+                }
+            }
             if let Some((key, at)) = &may_exist {
                 inputs.unknown.insert(key.as_str(), at.clone());
             }

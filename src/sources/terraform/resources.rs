@@ -353,6 +353,7 @@ pub(super) fn read_body(
                 // `jsonencode(...)` known in part: the text of its known part, and what is
                 // unknown in it under `key.path` (`container_definitions.image`).
                 if let Some((known, unknown)) = partial_json(&attr.value.expr, ctx) {
+                    record_inner_references(&key, &attr.value.expr, resource);
                     for path in unknown {
                         resource
                             .unknown
@@ -365,6 +366,7 @@ pub(super) fn read_body(
                 // An object known in part: its known keys are facts, the rest is unknown key by
                 // key (`tags.Name`), or as a whole (`tags.*`) after an opaque `merge` argument.
                 if let Some(partial) = partial_object(&attr.value.expr, ctx) {
+                    record_inner_references(&key, &attr.value.expr, resource);
                     for k in &partial.unknown_keys {
                         resource.unknown.insert(format!("{key}.{k}"), at.clone());
                     }
@@ -472,6 +474,54 @@ pub(super) fn read_body(
         resource
             .attributes
             .insert(shared_key(&key), (Json::Array(items), at));
+    }
+}
+
+/// The resources an object's values refer to, under `key.path`: in `jsonencode({
+/// deadLetterTargetArn = aws_sqs_queue.dlq.arn })` under `redrive_policy`, the reference is
+/// `redrive_policy.deadLetterTargetArn`, as a nested block's are. Objects are followed through
+/// `jsonencode`, `merge` and `tomap`, and nested objects by their dotted path; the first
+/// reference of a path wins.
+fn record_inner_references(key: &str, expr: &hcl::Expression, resource: &mut TfResource) {
+    fn walk(expr: &hcl::Expression, path: &str, out: &mut Vec<(String, String)>) {
+        use hcl::Expression as E;
+        match expr {
+            E::Parenthesis(inner) => walk(inner, path, out),
+            E::FuncCall(call)
+                if call.name.namespace.is_empty()
+                    && matches!(call.name.name.as_str(), "jsonencode" | "merge" | "tomap") =>
+            {
+                for arg in &call.args {
+                    walk(arg, path, out);
+                }
+            }
+            E::Object(object) => {
+                for (k, value) in object {
+                    let name = match k {
+                        hcl::ObjectKey::Identifier(id) => id.to_string(),
+                        hcl::ObjectKey::Expression(E::String(s)) => s.clone(),
+                        _ => continue,
+                    };
+                    walk(value, &format!("{path}.{name}"), out);
+                }
+            }
+            E::Traversal(_) => {
+                let text = expr.to_string();
+                if let Some(address) =
+                    super::reference(&text).or_else(|| module_output(text.trim()))
+                {
+                    out.push((path.to_string(), address));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(expr, key, &mut found);
+    for (path, address) in found {
+        if path != key && !resource.references.contains_key(&path) {
+            resource.references.insert(shared_key(&path), address);
+        }
     }
 }
 

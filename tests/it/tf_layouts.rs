@@ -1149,8 +1149,8 @@ fn variable_files_of_their_siblings_shape_name_environments_of_unknown_kind() {
         .iter()
         .map(|s| s["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(stages, ["aat", "ithc", "perftest"]);
-    for name in ["aat", "ithc", "perftest"] {
+    assert_eq!(stages, ["aat", "demo", "ithc", "perftest"]);
+    for name in ["aat", "demo", "ithc", "perftest"] {
         let (status, reason) = file(&report, &format!("infrastructure/{name}.tfvars"));
         assert_eq!(status, "ignored");
         assert!(
@@ -1195,7 +1195,7 @@ fn variable_files_of_their_siblings_shape_name_environments_of_unknown_kind() {
 #[test]
 fn a_variable_file_of_another_shape_leaves_production_alone() {
     let dir = copy_dir(&layout("sibling-tfvars-shape"));
-    for name in ["aat", "ithc", "perftest"] {
+    for name in ["aat", "demo", "ithc", "perftest"] {
         std::fs::remove_file(dir.path().join(format!("infrastructure/{name}.tfvars"))).unwrap();
     }
     let (_, report) = check_json(dir.path(), &[]);

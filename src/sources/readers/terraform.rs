@@ -1564,8 +1564,8 @@ const NOT_ENVIRONMENTS: &[&str] = &[
 /// know the name: `terraform-rba.tfvars` beside `terraform-production.tfvars`, or `aat.tfvars`
 /// beside `prod.tfvars`, names `rba` or `aat`, if the file also says so itself
 /// (`environment = "Rba"`, a literal of `environment`, `env` or `stage`) or has the sibling's
-/// shape (it sets the same variables, three in four of them at least), so a shared
-/// `common.tfvars` beside `production.tfvars` names none. Files Terraform loads by itself
+/// shape (three in four of the variables it sets, its sibling sets too), so a shared
+/// `network.tfvars` beside `production.tfvars` names none. Files Terraform loads by itself
 /// (`terraform.tfvars`, `*.auto.tfvars`) and names of shared, example or secret files never
 /// name one. Returns the name, lower-cased, what shows it, and the sibling's path.
 fn sibling_environment(
@@ -1630,9 +1630,10 @@ fn sibling_environment(
         else {
             continue;
         };
+        // Judged from the file's side: an environment often sets fewer variables than
+        // production (a demo with a smaller database and nothing else), rarely others.
         let shared = mine.intersection(&theirs).count();
-        let all = mine.union(&theirs).count();
-        if shared > 0 && shared * 4 >= all * 3 {
+        if shared > 0 && shared * 4 >= mine.len() * 3 {
             return Some((
                 name,
                 format!("{follows}, and sets the same variables"),

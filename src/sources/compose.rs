@@ -1194,25 +1194,10 @@ fn repository_of(image: &str) -> String {
         .to_string()
 }
 
-/// The kind an image (or, with none, the service's name) suggests.
-fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
+/// The kind of service the repository part of an image names (`postgres`, `redis-stack`), when
+/// it is a well-known program: a store, a queue, a proxy or a worker.
+fn image_kind(repository: &str, mssql: bool) -> Option<crate::model::ComponentKind> {
     use crate::model::ComponentKind as K;
-    let image = lower_image(service);
-    let repository = repository_of(&image);
-    let command = service
-        .command
-        .as_ref()
-        .map(|c| c.value.to_ascii_lowercase())
-        .unwrap_or_default();
-    let name = service.name.to_ascii_lowercase();
-    // With no image (it comes from a file fetched at deploy time), the service's name is the
-    // best evidence: `mongo1` is a MongoDB member.
-    let repository = if image.is_empty() {
-        name.trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_string()
-    } else {
-        repository
-    };
     let table: [(&[&str], K); 7] = [
         (
             &[
@@ -1252,15 +1237,55 @@ fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
         (&["minio"], K::Storage),
         (&["celery", "sidekiq", "worker"], K::Worker),
     ];
-    let mssql = image.contains("mssql");
     for (markers, kind) in table {
         if markers.iter().any(|m| {
             repository == *m
                 || repository.starts_with(&format!("{m}-"))
                 || (*m == "server" && mssql)
         }) {
-            return kind;
+            return Some(kind);
         }
+    }
+    None
+}
+
+/// Whether `image` is a data store, cache, queue or search engine of its own (`postgres:16`,
+/// `redis`, `rabbitmq:3-management`): what an application keeps its data in, not the
+/// application.
+pub fn backing_service_image(image: &str) -> bool {
+    use crate::model::ComponentKind as K;
+    let image = image.to_ascii_lowercase();
+    let repository = repository_of(&image);
+    let mssql = image.contains("mssql");
+    // `mcr.microsoft.com/mssql/server` is SQL Server; any other `…/server` is someone's program.
+    (repository != "server" || mssql)
+        && matches!(
+            image_kind(&repository, mssql),
+            Some(K::Database | K::Cache | K::Queue | K::Search | K::Storage)
+        )
+}
+
+/// The kind an image (or, with none, the service's name) suggests.
+fn kind_from_image(service: &Service) -> crate::model::ComponentKind {
+    use crate::model::ComponentKind as K;
+    let image = lower_image(service);
+    let repository = repository_of(&image);
+    let command = service
+        .command
+        .as_ref()
+        .map(|c| c.value.to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = service.name.to_ascii_lowercase();
+    // With no image (it comes from a file fetched at deploy time), the service's name is the
+    // best evidence: `mongo1` is a MongoDB member.
+    let repository = if image.is_empty() {
+        name.trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string()
+    } else {
+        repository
+    };
+    if let Some(kind) = image_kind(&repository, image.contains("mssql")) {
+        return kind;
     }
     if is_ssh_gateway(service) {
         return K::Admin;

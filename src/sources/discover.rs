@@ -322,7 +322,37 @@ fn development_stack(dir: &Path, rel: &str, text: &str) -> Option<String> {
             ));
         }
     }
-    None
+    backing_services_only(dir, folder, services)
+}
+
+/// A stack of data stores alone (`postgres`, `redis`), nothing built and no program of the
+/// project's own, in a folder holding the source of the program that uses them: the program
+/// runs outside compose, on a developer's machine, against these (usdigitalresponse/usdr-gost's
+/// `packages/server/docker-compose.yml`, one postgres beside the server's code). A production
+/// compose file runs the application too.
+fn backing_services_only(
+    dir: &Path,
+    folder: &str,
+    services: &[(super::yaml::Node, super::yaml::Node)],
+) -> Option<String> {
+    let mut images = Vec::new();
+    for (_, service) in services {
+        if service.get("build").is_some() {
+            return None;
+        }
+        let image = service.get("image")?.as_str()?;
+        if !super::compose::backing_service_image(image) {
+            return None;
+        }
+        images.push(image);
+    }
+    if images.is_empty() || !holds_source_code(&dir.join(folder)) {
+        return None;
+    }
+    Some(format!(
+        "it runs only data stores ({}) beside the source code of the program that uses them, which runs outside compose: a developer's local stack",
+        images.join(", ")
+    ))
 }
 
 /// A service built from a folder of the repository that mounts source code from that folder

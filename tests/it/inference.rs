@@ -770,3 +770,35 @@ fn a_compose_stack_that_emulates_aws_is_a_developer_s_stack_not_production() {
         .unwrap();
     assert_eq!(file["status"], "read", "{file}");
 }
+
+/// A compose file of data stores alone beside the code that uses them is the developer's
+/// database, never a production suggestion; with the application among its services it is not
+/// set aside.
+#[test]
+fn a_compose_file_of_data_stores_beside_the_code_is_a_developer_s_stack() {
+    let dir = root().join("tests/fixtures/inference/stores-beside-code");
+    let (_, report) = check_json(&dir, &["--offline"]);
+    assert_eq!(
+        file(&report, "api/docker-compose.yml"),
+        (
+            "ignored",
+            "a development stack, not production evidence: it runs only data stores (postgres:16, redis:7) beside the source code of the program that uses them, which runs outside compose: a developer's local stack"
+        )
+    );
+    let text = report.to_string();
+    assert!(
+        !text.contains("{compose: api/docker-compose.yml}"),
+        "{text}"
+    );
+
+    let copy = copy_dir(&dir);
+    let compose = std::fs::read_to_string(dir.join("api/docker-compose.yml")).unwrap();
+    std::fs::write(
+        copy.path().join("api/docker-compose.yml"),
+        format!("{compose}  api:\n    image: ghcr.io/example/orders-api:1.4.2\n"),
+    )
+    .unwrap();
+    let (_, report) = check_json(copy.path(), &["--offline"]);
+    let (status, reason) = file(&report, "api/docker-compose.yml");
+    assert!(!reason.contains("development stack"), "{status}: {reason}");
+}

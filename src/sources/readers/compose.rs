@@ -364,8 +364,10 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
     out
 }
 
-/// The environment a set of files runs for: the one its last overlay naming an environment
-/// names (`docker/prod.yml`), else the one of the job that runs it, else its first file's.
+/// The environment a set of files runs for: the developer's when any of its files is named for
+/// development (`docker/dev.yml`: the whole set is then a developer's, never production's),
+/// else the one its last overlay naming an environment names (`docker/prod.yml`), else the one
+/// of the job that runs it, else its first file's.
 fn set_environment(
     cx: &LoadContext<'_>,
     set: &ComposeSet,
@@ -377,6 +379,15 @@ fn set_environment(
             .find(|a| &a.path == f)
             .and_then(|a| a.environment.clone())
     };
+    // By the file's own name, not the environment it was given: a file no name places may have
+    // been judged as production.
+    let for_development = |f: &&String| {
+        crate::sources::named_environment(f, ArtefactKind::Compose)
+            .is_some_and(|n| n.name.kind == crate::model::EnvKind::Development)
+    };
+    if let Some(env) = set.files.iter().filter(for_development).find_map(of) {
+        return Some(env);
+    }
     if let Some(env) = set.files.iter().skip(1).rev().find_map(of) {
         return Some(env);
     }

@@ -980,6 +980,21 @@ fn a_matrix_deploy_job_runs_the_prod_overlay_with_the_env_it_writes() {
         pairs(&[("development", "development"), ("production", "production")])
     );
     assert!(report["judged_as_production"].is_null(), "{report:#}");
+    // The job's two sites, one per side of the tag-or-branch expression, say nothing of their
+    // kind: each is a question, not production.
+    let stages: Vec<&str> = report["unclassified_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["recipes-com", "recipes-net"]);
+    assert!(
+        report["unclassified_stages"][0]["from"][0]
+            .as_str()
+            .unwrap()
+            .contains("runs `docker-compose.yml` + `docker/prod.yml`")
+    );
     assert_eq!(
         file(&report, "docker/prod.yml"),
         (

@@ -614,6 +614,12 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
             "{prefix}{indent}{name}:{}# {what}: is it staging, qa or development?",
             " ".repeat(27usize.saturating_sub(name.len())),
         );
+        // A stage no serverless service or Terraform folder deploys (a compose set a deploy job
+        // runs in it) has no source init can write: an empty `sources:` would not parse.
+        if stage.folder.is_none() && services.is_empty() {
+            let _ = writeln!(out, "{prefix}{indent}  kind: staging");
+            continue;
+        }
         let _ = writeln!(
             out,
             "{prefix}{indent}  kind: staging\n{prefix}{indent}  sources:"

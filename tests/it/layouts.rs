@@ -966,3 +966,124 @@ fn a_production_overlay_pinning_latest_blocks() {
         "{app:#}"
     );
 }
+
+/// openfoodfacts/open-prices' deploy job: a matrix whose one value is a tag-or-branch
+/// expression, `environment: ${{ matrix.site }}`, SSH steps that `cd` into the server's checkout,
+/// write its `.env` in one step (`mv .env .env-dev`, `echo ... >> .env`) and run compose through
+/// `make up` in a later one; the committed `.env` is the developer's, naming `docker/dev.yml` and
+/// a third overlay.
+#[test]
+fn a_matrix_deploy_job_runs_the_prod_overlay_with_the_env_it_writes() {
+    let (_, report) = check_json(&layout("compose-matrix"), &[]);
+    assert_eq!(
+        inferred(&report),
+        pairs(&[("development", "development"), ("production", "production")])
+    );
+    assert!(report["judged_as_production"].is_null(), "{report:#}");
+    // The job's two sites, one per side of the tag-or-branch expression, say nothing of their
+    // kind: each is a question, not production.
+    let stages: Vec<&str> = report["unclassified_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["recipes-com", "recipes-net"]);
+    assert!(
+        report["unclassified_stages"][0]["from"][0]
+            .as_str()
+            .unwrap()
+            .contains("runs `docker-compose.yml` + `docker/prod.yml`")
+    );
+    assert_eq!(
+        file(&report, "docker/prod.yml"),
+        (
+            "read",
+            "merged for production (named at .github/workflows/deploy.yml:47)"
+        )
+    );
+    // The developer's set is development's alone, its third overlay included.
+    assert_eq!(
+        file(&report, "docker/dev.yml"),
+        ("read", "merged for development (named at .env:3)")
+    );
+    assert_eq!(
+        file(&report, "docker/search.yml"),
+        ("read", "merged for development (named at .env:3)")
+    );
+    assert!(file(&report, ".env").1.contains("for development"));
+    let web = result(
+        &report,
+        "env.production-dev-images",
+        "compose:docker/prod.yml#web",
+        "production",
+    );
+    assert_eq!(web["status"], "pass", "{web:#}");
+    assert!(
+        web["message"]
+            .as_str()
+            .unwrap()
+            .contains("web:sha-<commit>"),
+        "{web:#}"
+    );
+    let results = report["results"].as_array().unwrap();
+    assert!(
+        results.iter().all(|r| !(r["environment"] == "production"
+            && (r["location"]["path"] == "docker/dev.yml"
+                || r["target"].as_str().unwrap().contains("search")))),
+        "the developer's overlays reach production"
+    );
+}
+
+/// Without a deploy job, the files no name places are judged as production, but the set the
+/// developer's `.env` names (with `docker/dev.yml` in it) stays development: its reloading
+/// server never runs "in production".
+#[test]
+fn a_compose_file_set_with_the_dev_overlay_is_never_production() {
+    let dir = copy_dir(&layout("compose-matrix"));
+    std::fs::remove_dir_all(dir.path().join(".github")).unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    assert!(!report["judged_as_production"].is_null(), "{report:#}");
+    assert_eq!(
+        file(&report, "docker/dev.yml"),
+        ("read", "merged for development (named at .env:3)")
+    );
+    let images = rule_results(&report, "env.production-dev-images");
+    // The tag of the files judged as production is a question (the `.env` is not theirs); none
+    // of them is a developer's build.
+    assert!(
+        images
+            .iter()
+            .all(|r| r["status"] != "fail" || r["evidence"]["evidenced"] == false),
+        "{images:#?}"
+    );
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !(r["environment"] == "production"
+                && r["location"]["path"] == "docker/dev.yml"))
+    );
+
+    // The job that runs compose only through a Makefile target whose recipe does not is no
+    // deploy of these files: the production overlay is then read for nothing.
+    let dir = copy_dir(&layout("compose-matrix"));
+    let makefile = dir.path().join("Makefile");
+    let text = std::fs::read_to_string(&makefile)
+        .unwrap()
+        .replace("${COMPOSE} up -d\n", "echo up\n")
+        .replace("${COMPOSE} up -d ${only}", "echo up")
+        .replace("$(COMPOSE) pull", "echo pull");
+    std::fs::write(&makefile, text).unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    assert!(
+        report["artefacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["path"] != "docker/prod.yml"),
+        "{:#}",
+        report["artefacts"]
+    );
+}

@@ -132,6 +132,7 @@ impl Reader for Compose {
         }
         note_unread_env_files(cx, unread);
         note_selecting_dotenvs(cx, &pending);
+        note_unclassified_job_environments(cx);
         let environment = super::kubernetes::production_name(cx);
         for a in pending.iter().filter(|a| {
             a.environment.is_none()
@@ -213,6 +214,58 @@ fn note_selecting_dotenvs(cx: &mut LoadContext<'_>, pending: &[ArtefactFile]) {
             .find(|a| a.path == path && a.status == ArtefactStatus::Ignored)
         {
             a.reason = Some(why);
+        }
+    }
+}
+
+/// The environments a deploy job runs a compose set in whose names do not say their kind
+/// (`open-prices-org`, from `environment: ${{ matrix.env }}`): each is listed as a stage of
+/// unknown kind, a question for liftoff.yaml, never taken for production.
+fn note_unclassified_job_environments(cx: &mut LoadContext<'_>) {
+    // A liftoff.yaml says which environments there are.
+    if cx.deployment.manifest.is_some() {
+        return;
+    }
+    let mut found: Vec<(String, String)> = Vec::new();
+    for set in &cx.compose_sets {
+        for spelled in &set.job_environments {
+            if crate::model::env_names::lookup(spelled).is_some()
+                || cx
+                    .deployment
+                    .environments
+                    .iter()
+                    .any(|e| e.name == *spelled)
+            {
+                continue;
+            }
+            let files = set
+                .files
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            found.push((
+                spelled.clone(),
+                format!(
+                    "{}:{} (a deploy job runs {files} in its environment `{spelled}`)",
+                    set.at.path, set.at.line
+                ),
+            ));
+        }
+    }
+    for (stage, shown) in found {
+        let stages = &mut cx.deployment.unclassified_stages;
+        match stages.iter_mut().find(|s| s.stage == stage) {
+            Some(s) => {
+                if !s.from.contains(&shown) {
+                    s.from.push(shown);
+                }
+            }
+            None => stages.push(crate::model::UnclassifiedStage {
+                stage,
+                from: vec![shown],
+                folder: None,
+            }),
         }
     }
 }
@@ -364,8 +417,10 @@ fn plan(cx: &LoadContext<'_>, pending: &[ArtefactFile]) -> Vec<Project> {
     out
 }
 
-/// The environment a set of files runs for: the one its last overlay naming an environment
-/// names (`docker/prod.yml`), else the one of the job that runs it, else its first file's.
+/// The environment a set of files runs for: the developer's when any of its files is named for
+/// development (`docker/dev.yml`: the whole set is then a developer's, never production's),
+/// else the one its last overlay naming an environment names (`docker/prod.yml`), else the one
+/// of the job that runs it, else its first file's.
 fn set_environment(
     cx: &LoadContext<'_>,
     set: &ComposeSet,
@@ -377,6 +432,15 @@ fn set_environment(
             .find(|a| &a.path == f)
             .and_then(|a| a.environment.clone())
     };
+    // By the file's own name, not the environment it was given: a file no name places may have
+    // been judged as production.
+    let for_development = |f: &&String| {
+        crate::sources::named_environment(f, ArtefactKind::Compose)
+            .is_some_and(|n| n.name.kind == crate::model::EnvKind::Development)
+    };
+    if let Some(env) = set.files.iter().filter(for_development).find_map(of) {
+        return Some(env);
+    }
     if let Some(env) = set.files.iter().skip(1).rev().find_map(of) {
         return Some(env);
     }

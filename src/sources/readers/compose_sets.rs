@@ -8,7 +8,9 @@
 //!
 //! A job's script run over SSH (`appleboy/ssh-action`'s `script:`) runs in a checkout liftoff
 //! cannot see: the files it names are looked up from the top of the repository, and kept only
-//! when they are there.
+//! when they are there. A `.env` one step writes is still there for the job's later steps on the
+//! same machine (the runner's, or the server's), and a `make <target>` runs the compose commands
+//! of that target's recipe in the Makefile of the folder it runs in.
 
 use super::pipelines::{Scope, default_working_directory, job_scope, logical_lines, parse, tokens};
 use crate::model::{ArtefactFile, ArtefactKind, Location};
@@ -118,6 +120,10 @@ pub(super) fn named_sets(
             continue;
         };
         for (name, job) in jobs {
+            // The `.env` files the job's steps have written so far, by folder: on the runner,
+            // and on the server its SSH steps run on.
+            let mut on_runner: HashMap<String, WrittenEnv> = HashMap::new();
+            let mut on_server: HashMap<String, WrittenEnv> = HashMap::new();
             let mut scope = job_scope(root, job, None);
             scope.job = name.as_str().unwrap_or_default().to_string();
             scope.cwd = default_working_directory(&scope, root, job);
@@ -144,7 +150,12 @@ pub(super) fn named_sets(
                 };
                 let at = doc.location(script);
                 let cwd = if remote { Some(".".to_string()) } else { cwd };
-                for (line, set) in in_script(dir, text, cwd, remote, &step_scope) {
+                let written = if remote {
+                    &mut on_server
+                } else {
+                    &mut on_runner
+                };
+                for (line, set) in in_script(dir, text, cwd, remote, &step_scope, written) {
                     let mut at = at.clone();
                     at.line += line as u32;
                     let set = ComposeSet {
@@ -197,17 +208,17 @@ pub(super) fn split_list(list: &str, separator: Option<&str>, folder: Option<&st
 }
 
 /// The compose sets a script runs, each with the line (within the script) of its command.
+/// `written` holds the `.env` files written so far on the machine it runs on, by folder.
 fn in_script(
     dir: &Path,
     script: &str,
     cwd: Option<String>,
     remote: bool,
     scope: &Scope,
+    written: &mut HashMap<String, WrittenEnv>,
 ) -> Vec<(usize, ComposeSet)> {
     let mut out = Vec::new();
     let mut cwd = cwd;
-    // The `.env` files the script writes so far, by folder.
-    let mut written: HashMap<String, WrittenEnv> = HashMap::new();
     let lines = logical_lines(script);
     let mut index = 0;
     while index < lines.len() {
@@ -285,8 +296,15 @@ fn in_script(
                         add_line(entry, body, scope);
                     }
                 }
+                Some("make") => {
+                    for set in make_targets(dir, &words, &folder, written, scope) {
+                        if !out.iter().any(|(_, o)| same_run(o, &set)) {
+                            out.push((*line, set));
+                        }
+                    }
+                }
                 _ => {
-                    if let Some(set) = compose_command(dir, &words, &folder, &written, scope)
+                    if let Some(set) = compose_command(dir, &words, &folder, written, scope)
                         && !out.iter().any(|(_, o)| same_run(o, &set))
                     {
                         out.push((*line, set));
@@ -412,6 +430,238 @@ fn runner_value(value: &str, scope: &Scope) -> Option<String> {
     scope.one(&text)
 }
 
+/// The compose commands `make [-C dir] [-f file] target...` runs: the recipe lines of each
+/// target (the default goal, the first target, when none is given) with the Makefile's own
+/// variables substituted (`DOCKER_COMPOSE = docker compose --env-file=${ENV_FILE}`), run in the
+/// Makefile's folder. Prerequisites are not followed; a variable only the shell sets stays as
+/// written, so a `-f` naming it names nothing.
+fn make_targets(
+    dir: &Path,
+    words: &[String],
+    cwd: &str,
+    written: &HashMap<String, WrittenEnv>,
+    scope: &Scope,
+) -> Vec<ComposeSet> {
+    let mut folder = cwd.to_string();
+    let mut file: Option<String> = None;
+    let mut targets = Vec::new();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut i = 1;
+    while i < words.len() {
+        let w = &words[i];
+        match w.as_str() {
+            "-C" | "--directory" => {
+                let Some(to) = words.get(i + 1).and_then(|d| scope.one(d)) else {
+                    return Vec::new();
+                };
+                let Some(to) = super::pipelines::join(Some(&folder), &to) else {
+                    return Vec::new();
+                };
+                folder = to;
+                i += 2;
+                continue;
+            }
+            "-f" | "--file" | "--makefile" => {
+                file = words.get(i + 1).cloned();
+                i += 2;
+                continue;
+            }
+            _ if w.starts_with('-') => {}
+            _ => match w.split_once('=') {
+                Some((k, v)) => {
+                    vars.insert(k.to_string(), v.to_string());
+                }
+                None => targets.push(w.clone()),
+            },
+        }
+        i += 1;
+    }
+    let path = match &file {
+        Some(f) => super::pipelines::join(Some(&folder), f),
+        None => ["Makefile", "GNUmakefile", "makefile"]
+            .iter()
+            .filter_map(|n| super::pipelines::join(Some(&folder), n))
+            .find(|p| dir.join(p).is_file()),
+    };
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let Ok(text) = crate::sources::read_text_limited(&dir.join(&path), &path, 1 << 20) else {
+        return Vec::new();
+    };
+    let makefile = Makefile::parse(&text, vars);
+    let targets = if targets.is_empty() {
+        makefile.first.iter().cloned().collect()
+    } else {
+        targets
+    };
+    let mut out: Vec<ComposeSet> = Vec::new();
+    for target in &targets {
+        for recipe in makefile.recipe(target) {
+            let line = makefile.expand(&recipe, 0);
+            for command in commands(&line) {
+                let words = tokens(&command);
+                if let Some(set) = compose_command(dir, &words, &folder, written, scope)
+                    && !out.iter().any(|o| same_run(o, &set))
+                {
+                    out.push(set);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What liftoff reads of a Makefile: its variables and its targets' recipes.
+struct Makefile {
+    vars: HashMap<String, String>,
+    /// Each target's recipe lines, continuation lines joined.
+    recipes: HashMap<String, Vec<String>>,
+    /// The default goal.
+    first: Option<String>,
+}
+
+impl Makefile {
+    /// `given` are the variables of the command line, which win over the Makefile's.
+    fn parse(text: &str, given: HashMap<String, String>) -> Makefile {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        let mut recipes: HashMap<String, Vec<String>> = HashMap::new();
+        let mut first = None;
+        let mut current: Vec<String> = Vec::new();
+        let mut pending = String::new();
+        for raw in text.lines() {
+            let joined = if pending.is_empty() {
+                raw.to_string()
+            } else {
+                format!("{pending} {}", raw.trim_start())
+            };
+            if let Some(head) = joined.strip_suffix('\\') {
+                pending = head.to_string();
+                continue;
+            }
+            pending.clear();
+            let line = joined;
+            if let Some(recipe) = line.strip_prefix('\t') {
+                let recipe = recipe.trim_start_matches(['@', '-', '+', ' ']);
+                if !recipe.trim_start().starts_with('#') {
+                    for t in &current {
+                        recipes
+                            .entry(t.clone())
+                            .or_default()
+                            .push(recipe.to_string());
+                    }
+                }
+                continue;
+            }
+            let trimmed = line.trim();
+            // Conditionals inside a recipe keep it going: both branches are read.
+            let conditional = ["ifdef", "ifndef", "ifeq", "ifneq", "else", "endif"]
+                .iter()
+                .any(|c| trimmed == *c || trimmed.starts_with(&format!("{c} ")));
+            if trimmed.is_empty() || trimmed.starts_with('#') || conditional {
+                continue;
+            }
+            let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+            if let Some((name, value, op)) = assignment_of(assignment) {
+                current.clear();
+                if given.contains_key(name) || (op == '?' && vars.contains_key(name)) {
+                    continue;
+                }
+                let value = match (op, vars.get(name)) {
+                    ('+', Some(before)) => format!("{before} {value}"),
+                    _ => value.to_string(),
+                };
+                vars.insert(name.to_string(), value);
+                continue;
+            }
+            current.clear();
+            if let Some((names, _)) = trimmed.split_once(':') {
+                for name in names.split_whitespace() {
+                    if name.starts_with('.') || name.contains('%') {
+                        continue;
+                    }
+                    if first.is_none() {
+                        first = Some(name.to_string());
+                    }
+                    current.push(name.to_string());
+                    recipes.entry(name.to_string()).or_default();
+                }
+            }
+        }
+        vars.extend(given);
+        Makefile {
+            vars,
+            recipes,
+            first,
+        }
+    }
+
+    fn recipe(&self, target: &str) -> Vec<String> {
+        self.recipes.get(target).cloned().unwrap_or_default()
+    }
+
+    /// `$(NAME)` and `${NAME}` of the Makefile's variables substituted, `$$` made `$` (the
+    /// shell's); any other reference stays as written.
+    fn expand(&self, text: &str, depth: usize) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(tail) = after.strip_prefix('$') {
+                out.push('$');
+                rest = tail;
+                continue;
+            }
+            let close = match after.chars().next() {
+                Some('(') => ')',
+                Some('{') => '}',
+                _ => {
+                    out.push('$');
+                    rest = after;
+                    continue;
+                }
+            };
+            let Some(end) = after.find(close) else {
+                out.push_str(&rest[at..]);
+                return out;
+            };
+            let name = &after[1..end];
+            match self.vars.get(name) {
+                Some(value) if depth < 8 => out.push_str(&self.expand(value, depth + 1)),
+                _ => out.push_str(&rest[at..at + 1 + end + 1]),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// A Makefile variable assignment (`A = b`, `A := b`, `A ::= b`, `A ?= b`, `A += b`): its
+/// name, value and operator (`?` gives way to an earlier value, `+` appends, `=` sets).
+fn assignment_of(line: &str) -> Option<(&str, &str, char)> {
+    let eq = line.find('=')?;
+    let (left, value) = (&line[..eq], line[eq + 1..].trim());
+    let (name, op) = if let Some(n) = left.strip_suffix("::") {
+        (n, '=')
+    } else if let Some(n) = left.strip_suffix(':') {
+        (n, '=')
+    } else if let Some(n) = left.strip_suffix('?') {
+        (n, '?')
+    } else if let Some(n) = left.strip_suffix('+') {
+        (n, '+')
+    } else {
+        (left, '=')
+    };
+    let name = name.trim();
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+    .then_some((name, value, op))
+}
+
 /// A `docker compose` / `docker-compose` command's files: its `-f` flags, else `COMPOSE_FILE`
 /// as compose finds it (the command's own assignment, the step's or job's `env:`, then the
 /// `.env` of the folder), else the default file of the folder when the job wrote that `.env`.
@@ -440,6 +690,7 @@ fn compose_command(
     };
     let mut files = Vec::new();
     let mut project_dir: Option<String> = None;
+    let mut env_file: Option<String> = None;
     let mut i = 0;
     while i < args.len() {
         let w = &args[i];
@@ -463,6 +714,12 @@ fn compose_command(
             continue;
         } else if let Some(d) = value("--project-directory") {
             project_dir = Some(d);
+        } else if w == "--env-file" {
+            env_file = Some(args.get(i + 1)?.clone());
+            i += 2;
+            continue;
+        } else if let Some(f) = value("--env-file") {
+            env_file = Some(f);
         }
         i += 1;
     }
@@ -498,11 +755,16 @@ fn compose_command(
     if files.is_empty() {
         return None;
     }
-    // The `.env` compose interpolates with is the project directory's: the first file's folder.
+    // The `.env` compose interpolates with is the project directory's: the first file's folder,
+    // unless `--env-file` names a `.env` elsewhere.
     let project = match &project_dir {
         Some(_) => folder,
         None => super::folder_of(&files[0]),
     };
+    let project = env_file
+        .and_then(|f| super::pipelines::join(Some(cwd), &scope.one(&f)?))
+        .filter(|p| p.rsplit('/').next() == Some(".env"))
+        .map_or(project, |p| super::folder_of(&p));
     Some(ComposeSet {
         files,
         at: Location::new("", 0, 0),
@@ -522,6 +784,7 @@ mod tests {
             Some(".".into()),
             false,
             &Scope::default(),
+            &mut HashMap::new(),
         )
         .into_iter()
         .map(|(_, s)| s)
@@ -568,5 +831,67 @@ mod tests {
         assert_eq!(found[0].written.as_ref().unwrap().get("TAG"), Some("1.4.2"));
         // A command that is not compose names nothing.
         assert!(sets("echo \"COMPOSE_FILE=a.yml\" >> .env\nmake test\n").is_empty());
+    }
+
+    #[test]
+    fn a_later_step_runs_compose_with_the_env_an_earlier_one_wrote() {
+        let mut written = HashMap::new();
+        let scope = Scope::default();
+        let first = in_script(
+            Path::new("."),
+            "mv .env .env-dev\necho \"COMPOSE_FILE=docker-compose.yml:deploy/prod.yml\" > .env\n",
+            Some(".".into()),
+            true,
+            &scope,
+            &mut written,
+        );
+        assert!(first.is_empty());
+        let later = in_script(
+            Path::new("."),
+            "docker compose up -d\n",
+            Some(".".into()),
+            true,
+            &scope,
+            &mut written,
+        );
+        assert_eq!(later[0].1.files, ["docker-compose.yml", "deploy/prod.yml"]);
+        // A fresh machine has no such `.env`.
+        let fresh = in_script(
+            Path::new("."),
+            "docker compose up -d\n",
+            Some(".".into()),
+            true,
+            &scope,
+            &mut HashMap::new(),
+        );
+        assert!(fresh.is_empty());
+    }
+
+    #[test]
+    fn make_recipes_are_read_with_the_makefiles_variables() {
+        let makefile = Makefile::parse(
+            "ENV_FILE ?= .env\nDC = docker compose --env-file=${ENV_FILE}\nexport X:=1\n\n\
+             up:\nifdef svc\n\t@${DC} up -d ${svc}\nelse\n\t${DC} up -d\nendif\n\
+             pull: up\n\t$(DC) pull \\\n\t  --quiet\n",
+            HashMap::from([("ENV_FILE".to_string(), "prod.env".to_string())]),
+        );
+        assert_eq!(makefile.first.as_deref(), Some("up"));
+        let up: Vec<String> = makefile
+            .recipe("up")
+            .iter()
+            .map(|r| makefile.expand(r, 0))
+            .collect();
+        assert_eq!(
+            up,
+            [
+                "docker compose --env-file=prod.env up -d ${svc}",
+                "docker compose --env-file=prod.env up -d"
+            ]
+        );
+        assert_eq!(
+            makefile.expand(&makefile.recipe("pull")[0], 0),
+            "docker compose --env-file=prod.env pull  --quiet"
+        );
+        assert!(makefile.recipe("test").is_empty());
     }
 }

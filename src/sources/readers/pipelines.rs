@@ -290,7 +290,20 @@ impl Scope {
             return self.variable(name, depth);
         }
         if let Some(name) = op.strip_prefix("matrix.") {
-            return self.matrix.get(name).cloned().unwrap_or_default();
+            // A matrix value is an expression too (`- ${{ startsWith(github.ref, 'refs/tags/v')
+            // && 'org' || 'net' }}`): the runner evaluates it before the job sees it.
+            if depth > 8 {
+                return Vec::new();
+            }
+            let mut out: Vec<String> = Vec::new();
+            for value in self.matrix.get(name).into_iter().flatten() {
+                for v in self.text(value, depth + 1) {
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+            return out;
         }
         if let Some(name) = op
             .strip_prefix("inputs.")
@@ -1332,5 +1345,19 @@ mod tests {
             scope.text("${STAGE}-eu", 0),
             vec!["staging-eu", "production-eu"]
         );
+        // A matrix value that is itself an expression takes the values it can end with.
+        let mut scope = Scope::default();
+        scope.matrix.insert(
+            "env".into(),
+            vec!["${{ startsWith(github.ref, 'refs/tags/v') && 'site-org' || 'site-net' }}".into()],
+        );
+        assert_eq!(
+            scope.text("${{ matrix.env }}", 0),
+            vec!["site-org", "site-net"]
+        );
+        scope
+            .matrix
+            .insert("env".into(), vec!["${{ vars.TARGET }}".into()]);
+        assert!(scope.text("${{ matrix.env }}", 0).is_empty());
     }
 }

@@ -265,6 +265,7 @@ fn note_unclassified_job_environments(cx: &mut LoadContext<'_>) {
                 stage,
                 from: vec![shown],
                 folder: None,
+                var_file: None,
             }),
         }
     }

@@ -616,7 +616,7 @@ fn unclassified_blocks(out: &mut String, d: &Deployment, prefix: &str) {
         );
         // A stage no serverless service or Terraform folder deploys (a compose set a deploy job
         // runs in it) has no source init can write: an empty `sources:` would not parse.
-        if stage.folder.is_none() && services.is_empty() {
+        if stage.folder.is_none() && stage.var_file.is_none() && services.is_empty() {
             let _ = writeln!(out, "{prefix}{indent}  kind: staging");
             continue;
         }

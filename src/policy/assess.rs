@@ -457,6 +457,9 @@ fn sort_results(
         }));
         return results;
     }
+    if blocks_sorted && !may_repeat {
+        return blocks_in_rule_order(results, blocks);
+    }
     let in_order = |&(start, end): &(usize, usize)| {
         results[start..end].windows(2).all(|pair| {
             let (a, b) = (&pair[0], &pair[1]);
@@ -485,6 +488,39 @@ fn sort_results(
         }
     }
     apply_order(results, order, duplicates)
+}
+
+/// `results`, whose blocks each are in report order and hold no finding twice, with the blocks
+/// put in rule order by moving each block that is out of place to where it belongs (a stable
+/// order: two blocks of one id keep theirs). The summarising rules are judged last and their
+/// ids (`compliance.…`) sort first: their block goes to the front, and every other result moves
+/// along by its length, in one sequential pass over memory. Following the permutation's cycles
+/// instead visited the 400,000 results of a 200,000-resource check in a stride the processor
+/// cannot foresee, a cache miss each (a million last-level misses under cachegrind).
+fn blocks_in_rule_order(
+    mut results: Vec<RuleResult>,
+    blocks: Vec<(usize, usize)>,
+) -> Vec<RuleResult> {
+    let mut order: Vec<usize> = (0..blocks.len()).collect();
+    order.sort_by_key(|&b| results[blocks[b].0].rule);
+    // Where each block is now: blocks before a moved one shift right by its length.
+    let mut at: Vec<(usize, usize)> = blocks;
+    let mut filled = 0;
+    for b in order {
+        let (start, end) = at[b];
+        let len = end - start;
+        if start != filled {
+            results[filled..end].rotate_right(len);
+            for place in at.iter_mut() {
+                if place.0 >= filled && place.0 < start {
+                    *place = (place.0 + len, place.1 + len);
+                }
+            }
+            at[b] = (filled, filled + len);
+        }
+        filled += len;
+    }
+    results
 }
 
 /// The blocks results arrived in, one per rule run, as (start, end) ranges.
@@ -1394,5 +1430,38 @@ mod tests {
         assert_eq!(keys(&by_blocks), keys(&by_keys));
         let envs = |r: &[RuleResult]| r.iter().map(|r| r.environment.clone()).collect::<Vec<_>>();
         assert_eq!(envs(&by_blocks), envs(&by_keys));
+    }
+
+    /// Blocks in any order, each in report order and with no finding twice, are moved into
+    /// rule order exactly as a stable sort of the blocks by rule puts them: two blocks of one id
+    /// keep their arrival order.
+    #[test]
+    fn blocks_out_of_rule_order_move_as_a_stable_sort_of_the_blocks() {
+        let ids = [
+            "e.rule", "a.rule", "c.rule", "a.rule", "b.rule", "f.rule", "c.rule", "d.rule",
+        ];
+        let mut seed = 7u32;
+        for round in 0..50 {
+            let mut blocks: Vec<Vec<RuleResult>> = Vec::new();
+            for (n, id) in ids.iter().enumerate() {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let count = 1 + (seed >> 8) as usize % 30;
+                let block = (0..count)
+                    .map(|i| result(id, &format!("r{round}b{n}t{i:03}"), 1, "m"))
+                    .collect();
+                blocks.push(block);
+            }
+            // A different arrival order each round.
+            for i in (1..blocks.len()).rev() {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                blocks.swap(i, (seed >> 8) as usize % (i + 1));
+            }
+            let mut expected = blocks.clone();
+            expected.sort_by_key(|b| b[0].rule);
+            let expected: Vec<RuleResult> = expected.into_iter().flatten().collect();
+            let arrived: Vec<RuleResult> = blocks.into_iter().flatten().collect();
+            let sorted = sort_results(arrived, true, false);
+            assert_eq!(keys(&sorted), keys(&expected), "round {round}");
+        }
     }
 }

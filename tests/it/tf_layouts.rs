@@ -1191,6 +1191,153 @@ fn variable_files_of_their_siblings_shape_name_environments_of_unknown_kind() {
     );
 }
 
+/// The resource group of each environment in `liftoff model`, as (environment, name, location).
+fn resource_groups(dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let out = liftoff()
+        .args(["model", "--format", "json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let model: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut groups: Vec<(String, String, String)> = model["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["address"] == "azurerm_resource_group.app")
+        .map(|r| {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (
+                text(&r["environment"]),
+                text(&r["attributes"]["name"]),
+                text(&r["attributes"]["location"]),
+            )
+        })
+        .collect();
+    groups.sort();
+    groups
+}
+
+/// One root with a variable file per environment is one deployment per file: declaring `aat`'s
+/// (`var_files: [infrastructure/aat.tfvars]`) leaves production, declared without sources, read
+/// with `prod.tfvars` as discovered, and `perftest` still listed as a stage of unknown kind.
+#[test]
+fn declaring_one_variable_file_of_a_shared_root_keeps_the_others_discovered() {
+    let fixture = layout("sibling-tfvars-declared");
+    assert_eq!(
+        resource_groups(&fixture),
+        [
+            ("aat".into(), "app-Basic-1".into(), "ukwest".into()),
+            (
+                "production".into(),
+                "app-Premium-3".into(),
+                "uksouth".into()
+            ),
+        ]
+    );
+    let (_, report) = check_json(&fixture, &[]);
+    assert_eq!(
+        file(&report, "infrastructure/prod.tfvars"),
+        ("read", "read for production")
+    );
+    assert_eq!(
+        file(&report, "infrastructure/aat.tfvars"),
+        ("read", "read for aat")
+    );
+    assert_eq!(
+        file(&report, "infrastructure/main.tf"),
+        (
+            "read",
+            "read for aat (declared in liftoff.yaml), production"
+        )
+    );
+    let (status, reason) = file(&report, "infrastructure/perftest.tfvars");
+    assert_eq!(status, "ignored");
+    assert!(
+        reason.contains("names the environment `perftest`"),
+        "{reason}"
+    );
+    let stages: Vec<&str> = report["unclassified_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["perftest"]);
+    // A file the declaration does not pass and no name attaches stays no one's.
+    assert_eq!(
+        file(&report, "infrastructure/common.tfvars"),
+        (
+            "ignored",
+            "a variable file that names no environment, and no root reads it"
+        )
+    );
+
+    // Declaring production's file too reads the root once per declaration, nothing twice.
+    let dir = copy_dir(&fixture);
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: declared-sibling\nenvironments:\n  production:\n    kind: production\n    sources:\n      - {terraform: infrastructure/, var_files: [infrastructure/prod.tfvars]}\n  aat:\n    kind: staging\n    sources:\n      - {terraform: infrastructure/, var_files: [infrastructure/aat.tfvars]}\n",
+    )
+    .unwrap();
+    assert_eq!(resource_groups(dir.path()), resource_groups(&fixture));
+    // A root declared for every deployed environment is read only as declared.
+    std::fs::write(
+        dir.path().join("liftoff.yaml"),
+        "service: declared-sibling\nsources:\n  - {terraform: infrastructure/, var_files: [infrastructure/aat.tfvars]}\nenvironments:\n  production:\n    kind: production\n  aat:\n    kind: staging\n",
+    )
+    .unwrap();
+    assert_eq!(
+        resource_groups(dir.path()),
+        [
+            ("aat".into(), "app-Basic-1".into(), "ukwest".into()),
+            ("production".into(), "app-Basic-1".into(), "ukwest".into()),
+        ]
+    );
+}
+
+/// `liftoff init` writes the stages of unknown kind as commented blocks; uncommenting one as
+/// printed (and saying its kind) reads it, and production is still read with its own file.
+#[test]
+fn uncommenting_an_unknown_stage_written_by_init_keeps_production_read() {
+    let dir = copy_dir(&layout("sibling-tfvars-declared"));
+    std::fs::remove_file(dir.path().join("liftoff.yaml")).unwrap();
+    liftoff().arg("init").arg(dir.path()).assert().code(0);
+    let path = dir.path().join("liftoff.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let block = "  # aat:                        # variable file infrastructure/aat.tfvars: is it staging, qa or development?\n  #   kind: staging\n  #   sources:\n  #     - {terraform: infrastructure/, var_files: [infrastructure/aat.tfvars]}\n";
+    assert!(text.contains(block), "{text}");
+    let uncommented: String = block
+        .lines()
+        .map(|line| format!("  {}\n", &line[4..]))
+        .collect();
+    std::fs::write(&path, text.replace(block, &uncommented)).unwrap();
+    let (_, report) = check_json(dir.path(), &[]);
+    for f in report["artefacts"].as_array().unwrap() {
+        let reason = f["reason"].as_str().unwrap_or_default();
+        assert!(!reason.contains("was not read"), "{f}");
+    }
+    assert_eq!(
+        file(&report, "infrastructure/prod.tfvars"),
+        ("read", "read for production")
+    );
+    assert_eq!(
+        file(&report, "infrastructure/aat.tfvars"),
+        ("read", "read for aat")
+    );
+    assert_eq!(
+        resource_groups(dir.path()),
+        [
+            ("aat".into(), "app-Basic-1".into(), "ukwest".into()),
+            (
+                "production".into(),
+                "app-Premium-3".into(),
+                "uksouth".into()
+            ),
+        ]
+    );
+}
+
 /// Without such siblings, production alone is still "only production".
 #[test]
 fn a_variable_file_of_another_shape_leaves_production_alone() {

@@ -431,7 +431,7 @@ fn attach_environments(
         }
         let by_source = declared
             .iter()
-            .filter(|d| d.kind == a.kind && d.covers(&a.path))
+            .filter(|d| d.kind == a.kind && d.covers(&a.path) && !not_passed(d, &a.path))
             .find_map(|d| d.environment.clone());
         a.environment = by_source.or_else(|| {
             if terragrunt.included.contains(&a.path) {
@@ -468,6 +468,27 @@ fn attach_environments(
             }
         }
     }
+}
+
+/// Whether `rel` is a variable file beside a declared Terraform root that the declaration does
+/// not pass: Terraform loads `terraform.tfvars` and `*.auto.tfvars` by itself, any other file only
+/// when a `-var-file` names it. `prod.tfvars` beside a root declared for `aat` with
+/// `var_files: [infrastructure/aat.tfvars]` is production's (its name says so), not aat's: one
+/// root applied with different variable files is a deployment per file.
+fn not_passed(d: &DeclaredSource, rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let auto = name == "terraform.tfvars"
+        || name == "terraform.tfvars.json"
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json");
+    d.kind == ArtefactKind::Terraform
+        && crate::sources::terraform::is_variable_file(rel)
+        && !auto
+        && folder_of(rel) == folder_of(&format!("{}/x", d.path.trim_end_matches('/')))
+        && !d
+            .var_files
+            .iter()
+            .any(|f| f.trim_start_matches("./") == rel)
 }
 
 /// With nothing naming an environment, the compose files judged as production are read as its

@@ -2,6 +2,7 @@
 //!
 //! Which root feeds which environment, in this order:
 //! 1. a declared source (`sources:` in liftoff.yaml), for its environment or every deployed one;
+//!    a root declared for some environments is still read by steps 2 to 5 for the others;
 //! 2. a root folder named after an environment (`terraform/production/`);
 //! 3. a shared root with one variable file per environment beside it (`production.tfvars`), or in
 //!    a folder of variable files next to it (`config/prod.tfvars`) that feeds it, read once per
@@ -701,19 +702,31 @@ fn plan(
             });
         }
     }
-    let declared_roots: BTreeSet<String> = declared
-        .iter()
-        .map(|d| d.path.trim_end_matches('/').to_string())
-        .collect();
+    // A declared root is still read for the environments no declaration reads it for: one root
+    // applied with different variable files is a deployment per file, and declaring `aat`'s
+    // (`var_files: [infrastructure/aat.tfvars]`) leaves production's `prod.tfvars` discovered.
+    // A root declared globally is read for every deployed environment, so for none besides.
+    let declared_for = |root: &str, env: &str| {
+        declared.iter().any(|d| {
+            d.path.trim_end_matches('/') == root
+                && d.environment.as_deref().is_none_or(|e| e == env)
+        })
+    };
     for root in candidate_roots(files) {
-        if declared_roots.contains(&root)
-            || modules.contains(&root)
-            || under_modules(&root)
-            || template_root(&root)
-        {
+        if modules.contains(&root) || under_modules(&root) || template_root(&root) {
             continue;
         }
-        out.extend(reads_of_root(cx, files, &root, &deployed, deploys));
+        let globally = declared
+            .iter()
+            .any(|d| d.path.trim_end_matches('/') == root && d.environment.is_none());
+        if globally {
+            continue;
+        }
+        out.extend(
+            reads_of_root(cx, files, &root, &deployed, deploys)
+                .into_iter()
+                .filter(|r| !declared_for(&root, &r.environment)),
+        );
     }
     out
 }

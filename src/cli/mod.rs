@@ -121,7 +121,6 @@ fn use_color(choice: ColorChoice) -> bool {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
-    liftoff::allocator::no_fast_bins();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -130,6 +129,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // One pass over a large deployment, not a daemon: the watcher keeps glibc's defaults, with
+    // which its memory over days was measured.
+    if !matches!(cli.command, Command::Watch(_)) {
+        liftoff::allocator::no_fast_bins();
+    }
     let today = cli.today.unwrap_or_else(Date::today_utc);
     let color = use_color(cli.color);
     let result = match cli.command {

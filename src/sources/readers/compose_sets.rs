@@ -41,6 +41,23 @@ pub(super) struct WrittenEnv {
     pub replaces: bool,
 }
 
+/// What a shell redirection writes into `file` (a `.env`; none when it is another file):
+/// started afresh by `>` (`truncates`), added to by `>>`.
+fn written_to(
+    written: &mut HashMap<String, WrittenEnv>,
+    file: Option<String>,
+    truncates: bool,
+) -> Option<&mut WrittenEnv> {
+    let entry = written.entry(file?).or_default();
+    if truncates {
+        *entry = WrittenEnv {
+            values: Vec::new(),
+            replaces: true,
+        };
+    }
+    Some(entry)
+}
+
 impl WrittenEnv {
     fn get(&self, name: &str) -> Option<&str> {
         self.values
@@ -262,14 +279,9 @@ fn in_script(
                     let Some((truncates, target, body)) = redirected(&words) else {
                         continue;
                     };
-                    let Some(f) = dotenv(&target) else { continue };
-                    let entry = written.entry(f).or_default();
-                    if truncates {
-                        *entry = WrittenEnv {
-                            values: Vec::new(),
-                            replaces: true,
-                        };
-                    }
+                    let Some(entry) = written_to(written, dotenv(&target), truncates) else {
+                        continue;
+                    };
                     add_line(entry, &body.join(" "), scope);
                 }
                 Some("cat") if command.contains("<<") => {
@@ -279,14 +291,9 @@ fn in_script(
                     let Some(delimiter) = heredoc_delimiter(&command) else {
                         continue;
                     };
-                    let Some(f) = dotenv(&target) else { continue };
-                    let entry = written.entry(f).or_default();
-                    if truncates {
-                        *entry = WrittenEnv {
-                            values: Vec::new(),
-                            replaces: true,
-                        };
-                    }
+                    let Some(entry) = written_to(written, dotenv(&target), truncates) else {
+                        continue;
+                    };
                     while index < lines.len() {
                         let body = lines[index].1.trim();
                         index += 1;

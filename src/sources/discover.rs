@@ -886,15 +886,16 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
         return Some(ArtefactKind::Compose);
     }
     // A chart is read whole: its Chart.yaml and values files name it and its environments;
-    // templates and subcharts are read through it.
-    if yaml {
-        match super::helm::role(root, rel) {
-            super::helm::Role::Chart | super::helm::Role::Values => {
-                return Some(ArtefactKind::Kubernetes);
-            }
-            super::helm::Role::Part | super::helm::Role::Stray => return None,
-            super::helm::Role::Outside => {}
+    // templates and subcharts are read through it. Any other file under the chart's folder
+    // (`files/sshd_config.d/x.conf`, `config/.env`) is the chart's input, read by its templates
+    // with `.Files.Get` and often itself a template for `tpl`: never a standalone sshd config,
+    // dotenv file or inventory (IFRCGo/go-deploy's ssh-bastion chart).
+    match super::helm::role(root, rel) {
+        super::helm::Role::Chart | super::helm::Role::Values => {
+            return Some(ArtefactKind::Kubernetes);
         }
+        super::helm::Role::Part | super::helm::Role::Stray => return None,
+        super::helm::Role::Outside => {}
     }
     if yaml && lower.starts_with("serverless") {
         return Some(ArtefactKind::Serverless);

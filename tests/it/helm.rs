@@ -410,3 +410,38 @@ fn values_files_named_after_a_cluster_name_their_environment_and_the_clock_rende
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn a_file_a_chart_renders_with_tpl_is_the_charts_input_not_an_sshd_config() {
+    // `files/sshd_config.d/50-forward.conf` holds Helm actions that `tpl (.Files.Get ...)`
+    // fills in: it belongs to the chart, and nothing parses it as sshd's own file
+    // (IFRCGo/go-deploy's ssh-bastion chart).
+    let report = check_json(&chart("bastion"), &[]).1;
+    let errors: Vec<&Value> = rule_results(&report, "ops.inputs-parse")
+        .into_iter()
+        .filter(|r| r["status"] != "pass")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let d = deployment(&chart("bastion"));
+    assert!(
+        !d.artefacts
+            .iter()
+            .any(|a| a.path == "deploy/bastion/files/sshd_config.d/50-forward.conf"),
+        "{:#?}",
+        d.artefacts
+    );
+    assert_eq!(artefact(&d, "deploy/bastion/Chart.yaml").0, "read");
+    // An sshd_config outside any chart is still read as the servers' SSH policy.
+    assert_eq!(artefact(&d, "hosts/sshd_config").0, "read");
+    assert_eq!(d.access.sshd.len(), 1, "{:#?}", d.access.sshd);
+}
+
+#[test]
+fn the_same_drop_in_with_no_chart_above_it_is_an_sshd_config_that_does_not_parse() {
+    let dir = copy_dir(&chart("bastion"));
+    std::fs::remove_file(dir.path().join("deploy/bastion/Chart.yaml")).unwrap();
+    let d = deployment(dir.path());
+    let (status, reason) = artefact(&d, "deploy/bastion/files/sshd_config.d/50-forward.conf");
+    assert_eq!(status, "unreadable", "{reason}");
+    assert!(reason.contains("not an sshd keyword"), "{reason}");
+}

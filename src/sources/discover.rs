@@ -846,6 +846,7 @@ fn policy_examples(path: &Path, name: &str) -> bool {
 fn is_pipeline(rel: &str) -> bool {
     let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
     (rel.starts_with(".github/workflows/") && yaml)
+        || is_buildspec(rel)
         || matches!(
             rel,
             ".gitlab-ci.yml"
@@ -856,10 +857,21 @@ fn is_pipeline(rel: &str) -> bool {
                 | ".drone.yml"
                 | ".travis.yml"
                 | ".buildkite/pipeline.yml"
-                | "buildspec.yml"
                 | "cloudbuild.yaml"
                 | "cloudbuild.yml"
         )
+}
+
+/// An AWS CodeBuild buildspec (`buildspec.yml`, `buildspec-prod.yml`, `buildspec_deploy.yaml`)
+/// in any folder: a CodeBuild project names its buildspec by path (`src/api/buildspec.yml`), so
+/// the file need not sit at the top (docgovtnz/birdbanding-services). Its commands still run from
+/// the source root (`$CODEBUILD_SRC_DIR`, the repository's top when the project's source is this
+/// repository), not from the buildspec's folder, which is how every pipeline's commands are read.
+fn is_buildspec(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.strip_prefix("buildspec").is_some_and(|rest| {
+        rest.starts_with(['.', '-', '_']) && (rest.ends_with(".yml") || rest.ends_with(".yaml"))
+    })
 }
 
 /// The kind of artefact a file is, by its name (and for Kubernetes, its first lines).
@@ -1088,6 +1100,8 @@ mod tests {
             ".gitlab-ci.yml",
             ".travis.yml",
             "buildspec.yml",
+            "src/api/buildspec.yml",
+            "ci/buildspec-prod.yaml",
             "cloudbuild.yaml",
             ".buildkite/pipeline.yml",
             "Jenkinsfile",
@@ -1098,6 +1112,8 @@ mod tests {
             "deploy/travis.yml",
             "ci/pipeline.yml",
             ".github/dependabot.yml",
+            "docs/buildspecs.md",
+            "src/buildspecification.yml",
         ] {
             assert!(!is_pipeline(rel), "{rel}");
         }

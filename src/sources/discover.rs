@@ -846,6 +846,7 @@ fn policy_examples(path: &Path, name: &str) -> bool {
 fn is_pipeline(rel: &str) -> bool {
     let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
     (rel.starts_with(".github/workflows/") && yaml)
+        || is_buildspec(rel)
         || matches!(
             rel,
             ".gitlab-ci.yml"
@@ -856,10 +857,21 @@ fn is_pipeline(rel: &str) -> bool {
                 | ".drone.yml"
                 | ".travis.yml"
                 | ".buildkite/pipeline.yml"
-                | "buildspec.yml"
                 | "cloudbuild.yaml"
                 | "cloudbuild.yml"
         )
+}
+
+/// An AWS CodeBuild buildspec (`buildspec.yml`, `buildspec-prod.yml`, `buildspec_deploy.yaml`)
+/// in any folder: a CodeBuild project names its buildspec by path (`src/api/buildspec.yml`), so
+/// the file need not sit at the top (docgovtnz/birdbanding-services). Its commands still run from
+/// the source root (`$CODEBUILD_SRC_DIR`, the repository's top when the project's source is this
+/// repository), not from the buildspec's folder, which is how every pipeline's commands are read.
+fn is_buildspec(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    name.strip_prefix("buildspec").is_some_and(|rest| {
+        rest.starts_with(['.', '-', '_']) && (rest.ends_with(".yml") || rest.ends_with(".yaml"))
+    })
 }
 
 /// The kind of artefact a file is, by its name (and for Kubernetes, its first lines).
@@ -886,15 +898,16 @@ fn classify(root: &Path, rel: &str, regular: bool) -> Option<ArtefactKind> {
         return Some(ArtefactKind::Compose);
     }
     // A chart is read whole: its Chart.yaml and values files name it and its environments;
-    // templates and subcharts are read through it.
-    if yaml {
-        match super::helm::role(root, rel) {
-            super::helm::Role::Chart | super::helm::Role::Values => {
-                return Some(ArtefactKind::Kubernetes);
-            }
-            super::helm::Role::Part | super::helm::Role::Stray => return None,
-            super::helm::Role::Outside => {}
+    // templates and subcharts are read through it. Any other file under the chart's folder
+    // (`files/sshd_config.d/x.conf`, `config/.env`) is the chart's input, read by its templates
+    // with `.Files.Get` and often itself a template for `tpl`: never a standalone sshd config,
+    // dotenv file or inventory (IFRCGo/go-deploy's ssh-bastion chart).
+    match super::helm::role(root, rel) {
+        super::helm::Role::Chart | super::helm::Role::Values => {
+            return Some(ArtefactKind::Kubernetes);
         }
+        super::helm::Role::Part | super::helm::Role::Stray => return None,
+        super::helm::Role::Outside => {}
     }
     if yaml && lower.starts_with("serverless") {
         return Some(ArtefactKind::Serverless);
@@ -1087,6 +1100,8 @@ mod tests {
             ".gitlab-ci.yml",
             ".travis.yml",
             "buildspec.yml",
+            "src/api/buildspec.yml",
+            "ci/buildspec-prod.yaml",
             "cloudbuild.yaml",
             ".buildkite/pipeline.yml",
             "Jenkinsfile",
@@ -1097,6 +1112,8 @@ mod tests {
             "deploy/travis.yml",
             "ci/pipeline.yml",
             ".github/dependabot.yml",
+            "docs/buildspecs.md",
+            "src/buildspecification.yml",
         ] {
             assert!(!is_pipeline(rel), "{rel}");
         }

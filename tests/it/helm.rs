@@ -410,3 +410,122 @@ fn values_files_named_after_a_cluster_name_their_environment_and_the_clock_rende
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn a_file_a_chart_renders_with_tpl_is_the_charts_input_not_an_sshd_config() {
+    // `files/sshd_config.d/50-forward.conf` holds Helm actions that `tpl (.Files.Get ...)`
+    // fills in: it belongs to the chart, and nothing parses it as sshd's own file
+    // (IFRCGo/go-deploy's ssh-bastion chart).
+    let report = check_json(&chart("bastion"), &[]).1;
+    let errors: Vec<&Value> = rule_results(&report, "ops.inputs-parse")
+        .into_iter()
+        .filter(|r| r["status"] != "pass")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let d = deployment(&chart("bastion"));
+    assert!(
+        !d.artefacts
+            .iter()
+            .any(|a| a.path == "deploy/bastion/files/sshd_config.d/50-forward.conf"),
+        "{:#?}",
+        d.artefacts
+    );
+    assert_eq!(artefact(&d, "deploy/bastion/Chart.yaml").0, "read");
+    // An sshd_config outside any chart is still read as the servers' SSH policy.
+    assert_eq!(artefact(&d, "hosts/sshd_config").0, "read");
+    assert_eq!(d.access.sshd.len(), 1, "{:#?}", d.access.sshd);
+}
+
+#[test]
+fn the_same_drop_in_with_no_chart_above_it_is_an_sshd_config_that_does_not_parse() {
+    let dir = copy_dir(&chart("bastion"));
+    std::fs::remove_file(dir.path().join("deploy/bastion/Chart.yaml")).unwrap();
+    let d = deployment(dir.path());
+    let (status, reason) = artefact(&d, "deploy/bastion/files/sshd_config.d/50-forward.conf");
+    assert_eq!(status, "unreadable", "{reason}");
+    assert!(reason.contains("not an sshd keyword"), "{reason}");
+}
+
+/// A chart of the repository that an Argo CD Application deploys is rendered with the values the
+/// Application gives it, merged as Argo CD merges them: `valueFiles`, then `values` or
+/// `valuesObject`, then `parameters` (IFRCGo/go-deploy's in-repo chart whose `required` values
+/// only its Application supplies).
+#[test]
+fn a_chart_an_argo_cd_application_deploys_is_rendered_with_the_applications_values() {
+    let fixture = chart("argo-app");
+    let report = check_json(&fixture, &[]).1;
+    let errors: Vec<&Value> = rule_results(&report, "ops.inputs-parse")
+        .into_iter()
+        .filter(|r| r["status"] != "pass")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let d = deployment(&fixture);
+    let prod = component(&d, "production", "web");
+    // values-tuned.yaml says 2, valuesObject 3, the parameter 4: the parameter wins.
+    assert_eq!(prod.instances.as_ref().unwrap().value, 4);
+    assert_eq!(prod.image.as_ref().unwrap().value, "example/web:1.4.0");
+    let staging = component(&d, "staging", "web");
+    assert_eq!(staging.instances.as_ref().unwrap().value, 2);
+    assert_eq!(
+        staging.image.as_ref().unwrap().value,
+        "example/web:1.5.0-rc1"
+    );
+    let (status, reason) = artefact(&d, "apps/production/web/values-tuned.yaml");
+    assert_eq!(status, "read", "{reason}");
+    let (status, reason) = artefact(&d, "apps/production/web/Chart.yaml");
+    assert_eq!(status, "read");
+    assert!(
+        reason.contains("Argo CD Application apps/production/web.yaml"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn without_its_application_the_chart_misses_its_required_value() {
+    let dir = copy_dir(&chart("argo-app"));
+    std::fs::remove_file(dir.path().join("apps/production/web.yaml")).unwrap();
+    let report = check_json(dir.path(), &[]).1;
+    let error = result(
+        &report,
+        "ops.inputs-parse",
+        "apps/production/web/templates/deployment.yaml",
+        "production",
+    );
+    assert_eq!(error["status"], "error", "{error:#}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("vaultName is required"),
+        "{error:#}"
+    );
+}
+
+#[test]
+fn a_chart_whose_application_values_come_from_a_plugin_is_not_rendered_not_broken() {
+    let dir = copy_dir(&chart("argo-app"));
+    write_file(
+        dir.path(),
+        "apps/production/web.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-production}\nspec:\n  source:\n    repoURL: https://git.example.org/platform/deploy.git\n    path: apps/production/web\n    plugin: {name: vault-values}\n",
+    );
+    let report = check_json(dir.path(), &[]).1;
+    let errors: Vec<&Value> = rule_results(&report, "ops.inputs-parse")
+        .into_iter()
+        .filter(|r| r["status"] != "pass")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let d = deployment(dir.path());
+    let (status, reason) = artefact(&d, "apps/production/web/Chart.yaml");
+    assert_eq!(status, "not-read", "{reason}");
+    assert!(reason.contains("config management plugin"), "{reason}");
+    // Staging's Application gives plain values: still rendered.
+    assert_eq!(
+        component(&d, "staging", "web")
+            .instances
+            .as_ref()
+            .unwrap()
+            .value,
+        2
+    );
+}

@@ -898,3 +898,48 @@ jobs:
         "deploys from `.github/workflows/production.yml` (`helm upgrade`)"
     );
 }
+
+/// A CodeBuild buildspec is a pipeline in whatever folder its project names it
+/// (`src/api/buildspec.yml`, seen in docgovtnz/birdbanding-services), so a `serverless deploy`
+/// there is the automated deploy; one that only tests is still no deploy.
+#[test]
+fn a_buildspec_in_a_sub_folder_is_the_pipeline_that_deploys() {
+    let deploy = |dir: &std::path::Path| {
+        let report = check_json(dir, &[]).1;
+        let r = rule_results(&report, "ops.automated-deploy");
+        assert_eq!(r.len(), 1);
+        (
+            r[0]["status"].as_str().unwrap().to_string(),
+            r[0]["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let fixture = root().join("tests/fixtures/layouts/codebuild");
+    assert_eq!(
+        deploy(&fixture),
+        (
+            "pass".to_string(),
+            "deploys from `src/api/buildspec.yml` (`serverless deploy`)".to_string()
+        )
+    );
+    let dir = copy_dir(&fixture);
+    write_file(
+        dir.path(),
+        "src/api/buildspec.yml",
+        "version: 0.2\nphases:\n  build:\n    commands:\n      - cd src/api && npm ci && npm test\n",
+    );
+    let (status, message) = deploy(dir.path());
+    assert_eq!(status, "fail");
+    assert!(
+        message.contains("(src/api/buildspec.yml run no deploy step"),
+        "{message}"
+    );
+    // Under another name it is not CodeBuild's file: no pipeline at all.
+    std::fs::rename(
+        dir.path().join("src/api/buildspec.yml"),
+        dir.path().join("src/api/build.yml"),
+    )
+    .unwrap();
+    let (status, message) = deploy(dir.path());
+    assert_eq!(status, "fail");
+    assert!(message.contains("CI workflow files"), "{message}");
+}

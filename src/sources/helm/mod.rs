@@ -493,6 +493,12 @@ fn meta_value(meta: &BTreeMap<String, V>) -> V {
 
 /// Renders the chart in `folder` with its values, then each of `env_values` over them.
 pub fn render(dir: &Path, folder: &str, env_values: &[String]) -> Rendering {
+    render_over(dir, folder, env_values, &[])
+}
+
+/// [`render`], with values given inline (a deploy tool's `--values` text, `--set` pairs) merged
+/// over the values files, in order.
+pub fn render_over(dir: &Path, folder: &str, env_values: &[String], inline: &[V]) -> Rendering {
     let mut out = Rendering::default();
     let chart = match load_chart(dir, folder, "", 0, &mut out) {
         Ok(c) => c,
@@ -510,6 +516,9 @@ pub fn render(dir: &Path, folder: &str, env_values: &[String]) -> Rendering {
                 return out;
             }
         }
+    }
+    for over in inline {
+        values = coalesce(&values, over, 0);
     }
     let mut defines = Defines::default();
     collect_defines(&chart, &mut defines, &mut out);

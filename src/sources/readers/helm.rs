@@ -38,6 +38,11 @@ struct Plan {
     env: String,
     values: Vec<String>,
     how: String,
+    /// Values given inline by the Argo CD Application that deploys the chart, merged last.
+    inline: Vec<crate::sources::helm::value::V>,
+    /// Why the rendering's values cannot be known (the Application's values come from a plugin
+    /// or a file that is not here): the chart is then not rendered for that environment.
+    unknown: Option<String>,
 }
 
 /// Renders every pending chart and applies what it renders to the environments.
@@ -153,6 +158,8 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                         env: env.clone(),
                         values: vec![file.path.clone()],
                         how: format!("{base_shown} with {} over it", file.path),
+                        inline: Vec::new(),
+                        unknown: None,
                     }),
                 },
                 None => {
@@ -184,6 +191,8 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                     env: production,
                     values: Vec::new(),
                     how: format!("{base_shown} alone: no values file names production"),
+                    inline: Vec::new(),
+                    unknown: None,
                 });
             }
         }
@@ -236,13 +245,41 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
                 env,
                 values: Vec::new(),
                 how,
+                inline: Vec::new(),
+                unknown: None,
             });
+        }
+    }
+    // An Argo CD Application that deploys the chart for an environment gives it its values: Argo
+    // CD renders the chart with those, not with the values files named for the environment.
+    let apps = super::argocd::applications_of(cx.dir, &cx.deployment.artefacts, &folder);
+    for plan in &mut plans {
+        let app = apps
+            .iter()
+            .find(|a| a.environment.as_deref() == Some(plan.env.as_str()))
+            .or_else(|| match apps.as_slice() {
+                [only] if only.environment.is_none() => Some(only),
+                _ => None,
+            });
+        if let Some(app) = app {
+            plan.values = app.value_files.clone();
+            plan.inline = app.inline.clone();
+            plan.unknown = app.unknown.clone();
+            plan.how = format!(
+                "values.yaml with the values of the Argo CD Application {}",
+                app.app
+            );
         }
     }
     let mut rendered_for: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut summary = Vec::new();
+    let mut not_rendered = Vec::new();
     for plan in &plans {
-        let rendering = helm::render(cx.dir, &folder, &plan.values);
+        if let Some(why) = &plan.unknown {
+            not_rendered.push(format!("{}: {why}", plan.env));
+            continue;
+        }
+        let rendering = helm::render_over(cx.dir, &folder, &plan.values, &plan.inline);
         let mut objects = kubernetes::Objects::default();
         for file in &rendering.files {
             rendered_for
@@ -289,12 +326,31 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
             objects.workloads.len()
         ));
     }
-    cx.mark(
-        &chart.path,
-        ArtefactKind::Kubernetes,
-        ArtefactStatus::Read,
-        format!("a Helm chart, rendered for {}", summary.join("; ")),
-    );
+    if summary.is_empty() && !not_rendered.is_empty() {
+        cx.mark(
+            &chart.path,
+            ArtefactKind::Kubernetes,
+            ArtefactStatus::NotRead,
+            format!(
+                "a Helm chart whose values are unknown, so not rendered (what it deploys is unknown): {}",
+                not_rendered.join("; ")
+            ),
+        );
+    } else {
+        let mut reason = format!("a Helm chart, rendered for {}", summary.join("; "));
+        if !not_rendered.is_empty() {
+            reason.push_str(&format!(
+                "; not rendered for {} (its values are unknown)",
+                not_rendered.join("; ")
+            ));
+        }
+        cx.mark(
+            &chart.path,
+            ArtefactKind::Kubernetes,
+            ArtefactStatus::Read,
+            reason,
+        );
+    }
     for v in &values {
         let users: Vec<&str> = plans
             .iter()
@@ -348,6 +404,29 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
             );
         }
     }
+    // Values files an Argo CD Application gives the chart, whatever their names.
+    for app in &apps {
+        for path in &app.value_files {
+            let envs: Vec<&str> = plans
+                .iter()
+                .filter(|p| p.unknown.is_none() && p.values.contains(path))
+                .map(|p| p.env.as_str())
+                .collect();
+            if !envs.is_empty() {
+                cx.mark(
+                    path,
+                    ArtefactKind::Kubernetes,
+                    ArtefactStatus::Read,
+                    format!(
+                        "values the Argo CD Application {} gives the chart {}, rendered for {}",
+                        app.app,
+                        chart.path,
+                        envs.join(", ")
+                    ),
+                );
+            }
+        }
+    }
     // Values files named for environments the plans did not use stay listed with why.
     for v in &values {
         let pending = cx
@@ -359,11 +438,18 @@ fn read_chart(cx: &mut LoadContext<'_>, chart: &ArtefactFile) {
             let named = discover::named_environment(&v.path, v.kind)
                 .map(|n| n.name.canonical)
                 .unwrap_or("no environment");
+            let why = match apps.first() {
+                Some(app) => format!(
+                    "values for {named} that the Argo CD Application {} does not give the chart",
+                    app.app
+                ),
+                None => format!("values for {named}, which the service does not deploy to"),
+            };
             cx.mark(
                 &v.path,
                 ArtefactKind::Kubernetes,
                 ArtefactStatus::Ignored,
-                format!("values for {named}, which the service does not deploy to"),
+                why,
             );
         }
     }

@@ -8,6 +8,7 @@
 //! into exit code 2.
 
 mod ansible;
+mod argocd;
 mod aws;
 mod compose;
 mod compose_sets;

@@ -1180,17 +1180,7 @@ pub(super) fn known_modules(resources: &mut Vec<Resource>, modules: &[crate::mod
             }
         }
         for (resource_type, attributes) in known.creates {
-            let mut made = Resource {
-                address: format!("{}.{resource_type}.this", r.address),
-                resource_type: (*resource_type).into(),
-                environment: r.environment.clone(),
-                origin: r.origin.clone(),
-                attributes: Default::default(),
-                unknown: Default::default(),
-                references: Default::default(),
-                member_of: None,
-                cloud: None,
-            };
+            let mut made = made_by(r, resource_type, "this");
             for (attribute, input, default) in *attributes {
                 if let Some(value) = (!input.is_empty()).then(|| r.attr(input)).flatten() {
                     let value = if *attribute == "point_in_time_recovery" {
@@ -1299,17 +1289,7 @@ fn sqs_redrive_policies(r: &Resource) -> Vec<Resource> {
             .or_else(|| r.origin.location().cloned())
     };
     let policy = |name: &str, count_unknown: Option<&str>| {
-        let mut made = Resource {
-            address: format!("{}.aws_sqs_queue_redrive_policy.{name}", r.address),
-            resource_type: "aws_sqs_queue_redrive_policy".into(),
-            environment: r.environment.clone(),
-            origin: r.origin.clone(),
-            attributes: Default::default(),
-            unknown: Default::default(),
-            references: Default::default(),
-            member_of: None,
-            cloud: None,
-        };
+        let mut made = made_by(r, "aws_sqs_queue_redrive_policy", name);
         made.references.insert("queue_url", queue.clone());
         if let Some(target) = r.references.get("redrive_policy.deadLetterTargetArn") {
             made.references
@@ -1782,6 +1762,22 @@ pub(super) fn from_cloudformation(
     }
     out.insert(0, main);
     out
+}
+
+/// A resource the remote module `module` makes (`<module address>.<type>.<name>`), in its
+/// environment and written where the module is called, with nothing set yet.
+fn made_by(module: &Resource, resource_type: &str, name: &str) -> Resource {
+    Resource {
+        address: format!("{}.{resource_type}.{name}", module.address),
+        resource_type: resource_type.into(),
+        environment: module.environment.clone(),
+        origin: module.origin.clone(),
+        attributes: Default::default(),
+        unknown: Default::default(),
+        references: Default::default(),
+        member_of: None,
+        cloud: None,
+    }
 }
 
 #[cfg(test)]

@@ -781,6 +781,20 @@ pub fn interpolate(text: &str, known: &HashMap<String, String>) -> (String, Stri
 /// `${X:-d}`, `${X-d}`, `${X:?msg}` and `${X?msg}` of a `withheld` variable become `${X}`: the
 /// deployment sets X to a value liftoff cannot know, so the default is not what runs.
 fn withhold_defaults(text: &str, withheld: &[String]) -> String {
+    bare_references(text, |name, expr| {
+        name != expr && withheld.iter().any(|w| w == name)
+    })
+}
+
+/// `${X:?msg}` and `${X?msg}` behave like `${X}` here: when X is unknown to liftoff it is a
+/// reference, because the real deployment may well set it.
+fn normalise_required(text: &str) -> String {
+    bare_references(text, |_, expr| expr.contains('?'))
+}
+
+/// `text` with each `${expr}` for which `bare(name, expr)` holds written `${name}` (its default
+/// or message dropped), the rest as written.
+fn bare_references(text: &str, bare: impl Fn(&str, &str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -792,7 +806,7 @@ fn withhold_defaults(text: &str, withheld: &[String]) -> String {
         };
         let expr = &after[..end];
         let name = expr.split([':', '-', '?']).next().unwrap_or(expr);
-        if name != expr && withheld.iter().any(|w| w == name) {
+        if bare(name, expr) {
             out.push_str("${");
             out.push_str(name);
             out.push('}');
@@ -800,37 +814,6 @@ fn withhold_defaults(text: &str, withheld: &[String]) -> String {
             out.push_str(&rest[start..start + 2 + end + 1]);
         }
         rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `${X:?msg}` and `${X?msg}` behave like `${X}` here: when X is unknown to liftoff it is a
-/// reference, because the real deployment may well set it.
-fn normalise_required(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let expr = &after[..end];
-                let name = expr.split([':', '?']).next().unwrap_or(expr);
-                if expr.contains('?') {
-                    out.push_str("${");
-                    out.push_str(name);
-                    out.push('}');
-                } else {
-                    out.push_str(&rest[start..start + 2 + end + 1]);
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
     }
     out.push_str(rest);
     out
